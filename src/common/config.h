@@ -1,0 +1,167 @@
+/* Instance configuration: /etc/rocketmq/<instance>.conf (libconfig syntax) or an
+ * Apache RocketMQ .properties file, read through one key table that gives each
+ * key its type, default, bounds and whether SIGHUP may change it
+ * (ROCKETMQ-REMOTING.md §10). Field names are RocketMQ's keys in snake_case. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define RMQ_CONFIG_ERROR (rmq_config_error_quark())
+GQuark rmq_config_error_quark(void);
+typedef enum {
+    RMQ_CONFIG_ERROR_IO,      /* cannot read the file */
+    RMQ_CONFIG_ERROR_SYNTAX,  /* file does not parse */
+    RMQ_CONFIG_ERROR_TYPE,    /* a key has a value of the wrong type */
+    RMQ_CONFIG_ERROR_RANGE,   /* a value outside its bounds or enum */
+    RMQ_CONFIG_ERROR_INVALID, /* values that do not fit together (ports collide, ...) */
+} RmqConfigError;
+
+/* Which daemon reads the file: keys of the other daemon are "unknown". */
+typedef enum {
+    RMQ_CONFIG_NAMESRV = 1 << 0,
+    RMQ_CONFIG_BROKER = 1 << 1,
+} RmqConfigScope;
+
+typedef enum {
+    RMQ_BROKER_ROLE_ASYNC_MASTER,
+    RMQ_BROKER_ROLE_SYNC_MASTER,
+    RMQ_BROKER_ROLE_SLAVE,
+} RmqBrokerRole;
+
+typedef enum {
+    RMQ_FLUSH_ASYNC,
+    RMQ_FLUSH_SYNC,
+} RmqFlushDiskType;
+
+typedef struct {
+    RmqConfigScope scope;
+    gchar *path; /* file it was read from, NULL for defaults */
+
+    /* both daemons */
+    gint listen_port;           /* listenPort: 9876 namesrv, 10911 broker */
+    gchar *bind_address;        /* bindAddress (rmq): address to listen on, "0.0.0.0" */
+    gint server_channel_max_idle_time_seconds; /* 120 */
+    gchar *rocketmq_home;       /* rocketmqHome: accepted, unused */
+
+    /* name server */
+    gchar *kv_config_path;      /* kvConfigPath: default <state dir>/kvConfig.json */
+    gchar *config_store_path;   /* configStorePath */
+    gboolean order_message_enable;
+    gchar *product_env_name;
+    gboolean cluster_test;
+    /* rmq extensions, Java constants there (RouteInfoManager): tests shorten them */
+    gint broker_channel_expired_time;     /* brokerChannelExpiredTime, ms, 120000 */
+    gint scan_not_active_broker_interval; /* scanNotActiveBrokerInterval, ms, 10000 (first after 5 s) */
+
+    /* broker: identity and cluster */
+    gchar *broker_cluster_name; /* DefaultCluster */
+    gchar *broker_name;         /* default: host name */
+    gint64 broker_id;           /* 0 master, >0 slave */
+    gchar **namesrv_addr;       /* NULL-terminated "host:port" list; empty = none */
+    gchar *broker_ip1;          /* advertised address; default first non-loopback IPv4 */
+    gchar *broker_ip2;          /* advertised HA address; default brokerIP1 */
+    gint ha_listen_port;        /* default listenPort + 1 */
+    RmqBrokerRole broker_role;
+    gint broker_permission;     /* 6 */
+    gchar *region_id;           /* DefaultRegion */
+    gboolean trace_on;
+
+    /* broker: store */
+    gchar *store_path_root_dir; /* default $STATE_DIRECTORY, else ~/store */
+    gchar *store_path_commit_log; /* default <root>/commitlog */
+    gint64 mapped_file_size_commit_log;   /* 1 GiB */
+    gint mapped_file_size_consume_queue;  /* 6000000 */
+    RmqFlushDiskType flush_disk_type;
+    gint flush_interval_commit_log;       /* ms, 500 */
+    gint flush_commit_log_least_pages;    /* 4 */
+    gint flush_commit_log_thorough_interval; /* ms, 10000 */
+    gint flush_interval_consume_queue;    /* ms, 1000 */
+    gint sync_flush_timeout;              /* ms, 5000 */
+    gchar *delete_when;                   /* "04", ';'-separated hours */
+    gint file_reserved_time;              /* hours, 72 */
+    gint disk_max_used_space_ratio;       /* percent, 75 */
+    gboolean clean_file_forcibly_enable;
+    gint clean_resource_interval;         /* ms, 10000 */
+    gboolean check_crc_on_recover;
+    gboolean message_index_enable;
+    gint max_hash_slot_num;               /* 5000000 */
+    gint max_index_num;                   /* 20000000 */
+    gint default_query_max_num;           /* 32 */
+
+    /* broker: topics, groups, messages */
+    gboolean auto_create_topic_enable;
+    gint default_topic_queue_nums;        /* 8 */
+    gboolean auto_create_subscription_group;
+    gint max_message_size;                /* 4194304 */
+    gchar *message_delay_level;           /* "1s 5s ... 2h" */
+    gboolean cluster_topic_enable;
+    gboolean broker_topic_enable;
+    gboolean trace_topic_enable;
+    gchar *msg_trace_topic_name;
+    gboolean enable_property_filter;
+    gboolean reject_transaction_message;
+    gint transaction_time_out;            /* ms, 6000 */
+    gint transaction_check_max;           /* 15 */
+    gint transaction_check_interval;      /* ms, 60000 */
+
+    /* broker: consumers */
+    gboolean long_polling_enable;
+    gint short_polling_time_mills;        /* 1000 */
+    gint flush_consumer_offset_interval;  /* ms, 5000 */
+    gint flush_delay_offset_interval;     /* ms, 10000 */
+    gboolean slave_read_enable;
+    gint access_message_in_memory_max_ratio; /* 40 */
+    gint max_transfer_bytes_on_message_in_memory; /* 262144 */
+    gint max_transfer_count_on_message_in_memory; /* 32 */
+    gint max_transfer_bytes_on_message_in_disk;   /* 65536 */
+    gint max_transfer_count_on_message_in_disk;   /* 8 */
+    gboolean notify_consumer_ids_changed_enable;
+    gboolean offset_check_in_slave;
+
+    /* broker: name servers and HA */
+    gint register_name_server_period;     /* ms, 30000, clamped 10000..60000 */
+    gint register_broker_timeout_mills;   /* 6000 */
+    gboolean force_register;
+    gboolean compressed_register;
+    gint slave_timeout;                   /* ms, 3000 */
+    gint ha_send_heartbeat_interval;      /* ms, 5000 */
+    gint ha_housekeeping_interval;        /* ms, 20000 */
+    gint ha_transfer_batch_size;          /* 32768 */
+    gint64 ha_slave_fallbehind_max;       /* 268435456 */
+    gchar *ha_master_address;             /* NULL = learn from the name server */
+} RmqConfig;
+
+/* Defaults for @scope (paths resolved against $STATE_DIRECTORY / $HOME). (transfer full) */
+RmqConfig *rmq_config_new_defaults(RmqConfigScope scope);
+
+/* Read @path: libconfig syntax, or Java properties when the name ends in
+ * ".properties". Errors name the file, line, key and what was expected
+ * ("broker-a.conf:12: listenPort: expected an integer from 1 to 65535").
+ * Unknown keys do not fail: a line per key is appended to @warnings
+ * (may be NULL), e.g. "broker-a.conf:7: unknown key 'listenPrt' ignored". (transfer full) */
+RmqConfig *rmq_config_load(const gchar *path, RmqConfigScope scope,
+                           GPtrArray *warnings, GError **error);
+
+/* Cross-key checks (port collisions, role vs brokerId, ...). Called by load. */
+gboolean rmq_config_validate(const RmqConfig *cfg, GError **error);
+
+/* The config a SIGHUP produces: @current with every reloadable key taken from
+ * @fresh. Keys that differ but need a restart are named in @restart_needed
+ * (may be NULL). (transfer full) */
+RmqConfig *rmq_config_merge_reloadable(const RmqConfig *current, const RmqConfig *fresh,
+                                       GPtrArray *restart_needed);
+
+/* The keys explicitly set in the file that @cfg was loaded from, as libconfig
+ * text: the .properties -> .conf converter. (transfer full) */
+gchar *rmq_config_to_libconfig(const RmqConfig *cfg);
+
+/* "host:port;host:port" as RocketMQ writes it. (transfer full) */
+gchar *rmq_config_namesrv_addr_string(const RmqConfig *cfg);
+
+RmqConfig *rmq_config_copy(const RmqConfig *cfg);
+void rmq_config_free(RmqConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqConfig, rmq_config_free)
+
+G_END_DECLS

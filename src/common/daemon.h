@@ -1,0 +1,45 @@
+/* Lifecycle shared by rmq-namesrv and rmq-broker: options, config, signals
+ * (through g_unix_signal_add, so handlers run on the main loop), sd_notify
+ * readiness/reload/stop, the watchdog, and the exit code. A daemon supplies
+ * its start/reload/stop/status steps in RmqDaemonOps. */
+#pragma once
+
+#include <glib.h>
+#include "common/config.h"
+
+G_BEGIN_DECLS
+
+typedef struct _RmqDaemon RmqDaemon;
+
+typedef struct {
+    const gchar *program;    /* "rmq-namesrv" */
+    const gchar *summary;    /* one line for --help */
+    RmqConfigScope scope;
+    /* Build everything and start listening. Runs before READY=1; FALSE exits non-zero. */
+    gboolean (*start)(RmqDaemon *daemon, GError **error);
+    /* A validated config after SIGHUP, already merged: only reloadable keys
+     * differ from the running one. FALSE keeps the old config. */
+    gboolean (*reload)(RmqDaemon *daemon, const RmqConfig *fresh, GError **error);
+    /* Graceful stop, called once from the loop: stop accepting, answer what is
+     * in flight, flush. Call rmq_daemon_stopped() when done (may be later). */
+    void (*stop)(RmqDaemon *daemon);
+    /* STATUS= text, refreshed every few seconds. (transfer full, may be NULL) */
+    gchar *(*status)(RmqDaemon *daemon);
+} RmqDaemonOps;
+
+/* main() of a daemon: parses --config, --instance, --check-config,
+ * --convert-config, --verbose, --version; returns the process exit code. */
+int rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv);
+
+const RmqConfig *rmq_daemon_get_config(RmqDaemon *daemon);
+const gchar *rmq_daemon_get_instance(RmqDaemon *daemon);
+void rmq_daemon_set_data(RmqDaemon *daemon, gpointer data);
+gpointer rmq_daemon_get_data(RmqDaemon *daemon);
+/* Push a STATUS= line now (after a visible change). */
+void rmq_daemon_update_status(RmqDaemon *daemon);
+/* The stop step has finished: quit the main loop. */
+void rmq_daemon_stopped(RmqDaemon *daemon);
+/* A fatal runtime failure: log it, stop gracefully, exit with @exit_code. */
+void rmq_daemon_fail(RmqDaemon *daemon, int exit_code, const gchar *reason);
+
+G_END_DECLS

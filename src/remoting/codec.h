@@ -1,0 +1,48 @@
+/* Frame codec for the RocketMQ remoting protocol (ROCKETMQ-REMOTING.md §1).
+ * Pure: bytes in, commands out, no sockets, no main loop. */
+#pragma once
+
+#include <glib.h>
+#include "remoting/command.h"
+
+G_BEGIN_DECLS
+
+/* 16 MiB, Java's com.rocketmq.remoting.frameMaxLength: compared against
+ * total_length + 4, i.e. the whole frame including its length word. */
+#define RMQ_FRAME_MAX ((gsize) 16 * 1024 * 1024)
+
+#define RMQ_CODEC_ERROR (rmq_codec_error_quark())
+GQuark rmq_codec_error_quark(void);
+typedef enum {
+    RMQ_CODEC_ERROR_OVERSIZED,    /* frame larger than the cap */
+    RMQ_CODEC_ERROR_MALFORMED,    /* lengths inconsistent, bad header */
+    RMQ_CODEC_ERROR_BAD_JSON,     /* JSON header does not parse or has wrong types */
+    RMQ_CODEC_ERROR_BAD_BINARY,   /* ROCKETMQ binary header inconsistent */
+    RMQ_CODEC_ERROR_UNKNOWN_TYPE, /* serialize type neither 0 nor 1 */
+} RmqCodecError;
+
+typedef enum {
+    RMQ_DECODE_OK,        /* one frame decoded, *consumed bytes used */
+    RMQ_DECODE_NEED_MORE, /* buffer holds only part of a frame */
+    RMQ_DECODE_ERROR,     /* the stream is broken: close the connection */
+} RmqDecodeStatus;
+
+/* Decode the first frame of @buf. On OK, *out is the command (transfer full)
+ * and *consumed the frame's size. NEED_MORE is returned as soon as the length
+ * word is known to be acceptable and the frame is incomplete; an oversized
+ * length is an ERROR at once, before the rest arrives. @max_frame 0 means
+ * RMQ_FRAME_MAX. */
+RmqDecodeStatus rmq_codec_decode_frame(const guint8 *buf, gsize len, gsize max_frame,
+                                       RmqCommand **out, gsize *consumed, GError **error);
+
+/* Decode just a header (JSON or binary) into a new command without body.
+ * Used by the frame decoder and by the fuzz target. (transfer full) */
+RmqCommand *rmq_codec_decode_header(RmqSerializeType type, const guint8 *header,
+                                    gsize len, GError **error);
+
+/* Append the full frame for @cmd (in cmd->serialize_type) to @out. */
+void rmq_codec_encode_frame(const RmqCommand *cmd, GByteArray *out);
+/* Convenience: a new GBytes with the whole frame. (transfer full) */
+GBytes *rmq_codec_encode(const RmqCommand *cmd);
+
+G_END_DECLS

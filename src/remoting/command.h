@@ -1,0 +1,78 @@
+/* A RocketMQ remoting command: the logical content of one frame
+ * (ROCKETMQ-REMOTING.md §1.2), independent of its wire encoding. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define RMQ_FLAG_RESPONSE 0x1 /* bit 0: this is a response */
+#define RMQ_FLAG_ONEWAY 0x2   /* bit 1: one-way request, no response wanted */
+
+/* Version we speak: MQVersion.Version.V4_9_7 ordinal. */
+#define RMQ_REMOTING_VERSION 407
+
+typedef enum {
+    RMQ_SERIALIZE_JSON = 0,
+    RMQ_SERIALIZE_ROCKETMQ = 1,
+} RmqSerializeType;
+
+typedef enum {
+    RMQ_LANG_JAVA = 0, RMQ_LANG_CPP = 1, RMQ_LANG_DOTNET = 2, RMQ_LANG_PYTHON = 3,
+    RMQ_LANG_DELPHI = 4, RMQ_LANG_ERLANG = 5, RMQ_LANG_RUBY = 6, RMQ_LANG_OTHER = 7,
+    RMQ_LANG_HTTP = 8, RMQ_LANG_GO = 9, RMQ_LANG_PHP = 10, RMQ_LANG_OMS = 11,
+    RMQ_LANG_RUST = 12,
+} RmqLanguage;
+
+typedef struct {
+    gchar *key;
+    gchar *value; /* never NULL once stored: null values are dropped on decode */
+} RmqExtField;
+
+typedef struct {
+    gint32 code;
+    RmqLanguage language;
+    gint32 version;
+    gint32 opaque;
+    gint32 flag;
+    gchar *remark;            /* NULL = absent */
+    GArray *ext;              /* of RmqExtField, insertion order kept; may be empty */
+    GBytes *body;             /* NULL = no body */
+    RmqSerializeType serialize_type;
+} RmqCommand;
+
+/* New request with our language (JAVA, for the widest client compatibility),
+ * version 407, opaque 0 and JSON serialization. (transfer full) */
+RmqCommand *rmq_command_new_request(gint32 code);
+/* New response to @request: same opaque and serialize type, RESPONSE flag,
+ * @remark copied (may be NULL). (transfer full) */
+RmqCommand *rmq_command_new_response(const RmqCommand *request, gint32 code,
+                                     const gchar *remark);
+void rmq_command_free(RmqCommand *cmd);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqCommand, rmq_command_free)
+
+gboolean rmq_command_is_response(const RmqCommand *cmd);
+gboolean rmq_command_is_oneway(const RmqCommand *cmd);
+
+/* ext field access: values are text (1.5). (transfer none) NULL if absent. */
+const gchar *rmq_command_get_ext(const RmqCommand *cmd, const gchar *key);
+/* Parse a decimal ext field; FALSE if absent or not a whole number in range. */
+gboolean rmq_command_get_ext_int64(const RmqCommand *cmd, const gchar *key, gint64 *out);
+gboolean rmq_command_get_ext_int32(const RmqCommand *cmd, const gchar *key, gint32 *out);
+/* Booleans as Java parses them ("true" any case), and also "1" (C++ clients). */
+gboolean rmq_command_get_ext_bool(const RmqCommand *cmd, const gchar *key, gboolean fallback);
+/* Set (replace or append) a field; value copied. */
+void rmq_command_set_ext(RmqCommand *cmd, const gchar *key, const gchar *value);
+void rmq_command_set_ext_int64(RmqCommand *cmd, const gchar *key, gint64 value);
+void rmq_command_set_ext_bool(RmqCommand *cmd, const gchar *key, gboolean value);
+void rmq_command_set_remark(RmqCommand *cmd, const gchar *remark);
+/* Takes a reference on @body (NULL clears). */
+void rmq_command_set_body(RmqCommand *cmd, GBytes *body);
+/* Copies @len bytes as the body. */
+void rmq_command_set_body_data(RmqCommand *cmd, const void *data, gsize len);
+
+const gchar *rmq_language_name(RmqLanguage lang);
+/* Accepts names ("JAVA") and decimal ordinals; unknown -> RMQ_LANG_OTHER. */
+RmqLanguage rmq_language_from_string(const gchar *s);
+
+G_END_DECLS
