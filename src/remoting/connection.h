@@ -1,0 +1,105 @@
+/* One remoting TCP connection on a GLib main context (ROCKETMQ-REMOTING.md §1):
+ * non-blocking reads into a per-connection buffer, whole frames decoded and
+ * dispatched, a write queue flushed when the socket is writable, back-pressure,
+ * idle timeout, a table of our own outstanding requests matched by opaque.
+ * Used by both the server (accepted sockets) and the client (outbound sockets).
+ * Single-threaded: every call must come from the thread that runs the context. */
+#pragma once
+
+#include <gio/gio.h>
+#include "remoting/command.h"
+
+G_BEGIN_DECLS
+
+/* Stop reading from a peer while more than this much output is queued for it,
+ * resume once the queue has drained below the low-water mark. */
+#define RMQ_CONNECTION_HIGH_WATER ((gsize) 4 * 1024 * 1024)
+#define RMQ_CONNECTION_LOW_WATER ((gsize) 1 * 1024 * 1024)
+/* serverChannelMaxIdleTimeSeconds (§6.8). */
+#define RMQ_CONNECTION_DEFAULT_IDLE_SECONDS 120
+
+#define RMQ_CONNECTION_ERROR (rmq_connection_error_quark())
+GQuark rmq_connection_error_quark(void);
+typedef enum {
+    RMQ_CONNECTION_ERROR_TIMEOUT, /* no response to our request in time */
+    RMQ_CONNECTION_ERROR_CLOSED,  /* the connection closed before the response came */
+} RmqConnectionError;
+
+typedef struct _RmqConnection RmqConnection;
+
+/* A request (or one-way request) the peer sent us. @request is (transfer full);
+ * @conn is (transfer none): take a ref to answer later (long polling). */
+typedef void (*RmqRequestHandler)(RmqConnection *conn, RmqCommand *request, gpointer user_data);
+
+/* Outcome of a request we sent: exactly one call, either @response (transfer full)
+ * with @error NULL, or @response NULL and @error set (RMQ_CONNECTION_ERROR for
+ * connection-level requests, RMQ_CLIENT_ERROR for rmq_client_*). */
+typedef void (*RmqResponseCallback)(RmqCommand *response, const GError *error, gpointer user_data);
+
+/* Connection event (open/close). @conn is (transfer none). */
+typedef void (*RmqConnectionFunc)(RmqConnection *conn, gpointer user_data);
+
+/* Wrap @socket_conn (a ref is taken); its GSocket is made non-blocking. Sources
+ * are attached to @context (NULL = the global default context). Nothing is read
+ * before rmq_connection_start(). Idle timeout starts at 0 (off). (transfer full) */
+RmqConnection *rmq_connection_new(GSocketConnection *socket_conn, GMainContext *context);
+RmqConnection *rmq_connection_ref(RmqConnection *conn);
+/* The last unref closes the connection (without firing close callbacks if it
+ * never started) and frees it. */
+void rmq_connection_unref(RmqConnection *conn);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqConnection, rmq_connection_unref)
+
+/* Where incoming requests go. Without a handler they are logged at debug level
+ * and dropped. */
+void rmq_connection_set_request_handler(RmqConnection *conn, RmqRequestHandler handler,
+                                        gpointer user_data);
+/* Called once when the connection closes, in the order added. The connection is
+ * already closed (sends fail) but still valid for the duration of the call. */
+void rmq_connection_add_close_callback(RmqConnection *conn, RmqConnectionFunc func,
+                                       gpointer user_data);
+/* 0 = never close for idleness. May be changed at any time. */
+void rmq_connection_set_idle_timeout(RmqConnection *conn, guint seconds);
+/* Start reading and dispatching. */
+void rmq_connection_start(RmqConnection *conn);
+
+/* Encode @cmd (transfer none) and queue it. FALSE if the connection is closed. */
+gboolean rmq_connection_send(RmqConnection *conn, const RmqCommand *cmd);
+/* Answer @request with @response (transfer full). Enforces the one-way rule:
+ * if @request has the one-way flag the response is dropped (returns TRUE).
+ * Handlers should answer through this, not rmq_connection_send(). */
+gboolean rmq_connection_send_response(RmqConnection *conn, const RmqCommand *request,
+                                      RmqCommand *response);
+/* Send a request of our own (transfer full): the connection allocates its opaque
+ * and calls @callback exactly once, with the matching response, or with
+ * RMQ_CONNECTION_ERROR_TIMEOUT after @timeout_ms (0 = wait forever) or
+ * RMQ_CONNECTION_ERROR_CLOSED. If the connection is already closed the callback
+ * runs from an idle source of the connection's context (never re-entrantly). */
+void rmq_connection_send_request(RmqConnection *conn, RmqCommand *request, guint timeout_ms,
+                                 RmqResponseCallback callback, gpointer user_data);
+/* Send a one-way request (transfer full): sets the one-way flag and a fresh
+ * opaque; no response is expected. FALSE if the connection is closed. */
+gboolean rmq_connection_send_oneway(RmqConnection *conn, RmqCommand *request);
+
+/* Close once: stop I/O, fail our pending requests with CLOSED, log "closing
+ * <peer>: <reason>", fire the close callbacks. Later calls do nothing. */
+void rmq_connection_close(RmqConnection *conn, const gchar *reason);
+gboolean rmq_connection_is_closed(RmqConnection *conn);
+
+/* "ip:port" (IPv4 form for v4-mapped IPv6 addresses). (transfer none) */
+const gchar *rmq_connection_get_peer(RmqConnection *conn);
+const gchar *rmq_connection_get_local(RmqConnection *conn);
+/* Reason given to rmq_connection_close(), NULL while open. (transfer none) */
+const gchar *rmq_connection_get_close_reason(RmqConnection *conn);
+
+/* One user data slot (the name server stores the broker address registered on
+ * the channel, the broker its client id). Replacing it or the connection's end
+ * calls the old @destroy. */
+void rmq_connection_set_data(RmqConnection *conn, gpointer data, GDestroyNotify destroy);
+gpointer rmq_connection_get_data(RmqConnection *conn);
+
+/* Observability (STATUS lines, tests). */
+gsize rmq_connection_get_queued_bytes(RmqConnection *conn);
+gboolean rmq_connection_is_reading_paused(RmqConnection *conn);
+guint rmq_connection_get_pending_count(RmqConnection *conn);
+
+G_END_DECLS
