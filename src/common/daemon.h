@@ -15,7 +15,8 @@ typedef struct {
     const gchar *program;    /* "rmq-namesrv" */
     const gchar *summary;    /* one line for --help */
     RmqConfigScope scope;
-    /* Build everything and start listening. Runs before READY=1; FALSE exits non-zero. */
+    /* Build everything and start listening. Runs before READY=1; on FALSE it
+     * has freed what it built, and the process exits non-zero. */
     gboolean (*start)(RmqDaemon *daemon, GError **error);
     /* A validated config after SIGHUP, already merged: only reloadable keys
      * differ from the running one. FALSE keeps the old config. */

@@ -4,3 +4,19 @@ src_common_libcommon_a_SOURCES = \
 	src/common/log.c src/common/log.h \
 	src/common/notify.c src/common/notify.h \
 	src/common/daemon.c src/common/daemon.h
+
+# Test support shared by the suites (not installed).
+check_LIBRARIES += tests/support/libtestsupport.a
+tests_support_libtestsupport_a_SOURCES = \
+	tests/support/notify-listener.c tests/support/notify-listener.h
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-log tests/test-notify
+TESTS += tests/test-log tests/test-notify
+tests_test_log_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_log_LDADD = src/common/libcommon.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+tests_test_notify_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_test_notify_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_notify_LDADD = tests/support/libtestsupport.a src/common/libcommon.a \
+	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+endif

@@ -1,0 +1,102 @@
+#!/bin/bash
+# Build rmq and run every test suite: unit and integration tests (make check),
+# the same again under AddressSanitizer + UndefinedBehaviorSanitizer, the
+# libFuzzer target, make distcheck, and the system test when run as root.
+# Ends with one line "N passed, N failed" and a non-zero status on any failure.
+#
+# Environment: FUZZ_SECONDS (default 60), RMQ_SKIP="asan fuzz distcheck system"
+# (space-separated steps to leave out while iterating; CI leaves out nothing).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc)
+skip=" ${RMQ_SKIP:-} "
+passed=0
+failed=0
+failures=()
+
+note() { printf '\n=== %s\n' "$*"; }
+
+# Add the PASS/FAIL counts of an automake test-suite.log to the totals.
+count_suite() {
+    local log=$1 step=$2 p f
+    if [ ! -f "$log" ]; then
+        failed=$((failed + 1)); failures+=("$step (no test-suite.log)"); return
+    fi
+    p=$(sed -n 's/^# PASS: *//p' "$log" | head -n1)
+    f=$(( $(sed -n 's/^# FAIL: *//p' "$log" | head -n1) + $(sed -n 's/^# ERROR: *//p' "$log" | head -n1) + $(sed -n 's/^# XPASS: *//p' "$log" | head -n1) ))
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + f))
+    [ "$f" -gt 0 ] && failures+=("$step: $f failing")
+}
+
+step_result() {
+    local name=$1 rc=$2
+    if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
+}
+
+wants() { case "$skip" in *" $1 "*) return 1 ;; *) return 0 ;; esac; }
+
+note "dependencies"
+scripts/install-deps.sh all || { echo "cannot install dependencies"; exit 1; }
+
+note "build (-Werror)"
+if ! scripts/build.sh "$top/_build" --enable-werror; then
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+note "make check"
+make -C _build -j"$jobs" check >_build/check.out 2>&1
+rc=$?
+grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' _build/check.out | grep -v '^PASS' || true
+[ $rc -ne 0 ] && { tail -n 60 _build/check.out; find _build -name '*.log' -newer _build/check.out -exec grep -l -E '^(not ok|FAIL)' {} + 2>/dev/null | head; }
+count_suite _build/test-suite.log "make check"
+grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' _build/test-suite.log 2>/dev/null
+
+if wants asan; then
+    note "make check under AddressSanitizer + UndefinedBehaviorSanitizer"
+    san="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
+    if scripts/build.sh "$top/_build-asan" --enable-werror CFLAGS="$san" LDFLAGS="-fsanitize=address,undefined"; then
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+            make -C _build-asan -j"$jobs" check >_build-asan/check.out 2>&1
+        rc=$?
+        grep -E '^(FAIL|ERROR|XPASS):' _build-asan/check.out || true
+        [ $rc -ne 0 ] && tail -n 60 _build-asan/check.out
+        count_suite _build-asan/test-suite.log "asan make check"
+        grep -E '^# (TOTAL|PASS|FAIL|ERROR):' _build-asan/test-suite.log 2>/dev/null
+    else
+        step_result "asan build" 1
+    fi
+fi
+
+if wants fuzz; then
+    note "libFuzzer: frame and header decoder for ${FUZZ_SECONDS:-60} s"
+    make -C _build fuzz-codec FUZZ_SECONDS="${FUZZ_SECONDS:-60}" >_build/fuzz.out 2>&1
+    rc=$?
+    tail -n 5 _build/fuzz.out
+    step_result "fuzz-codec" $rc
+fi
+
+if wants distcheck; then
+    note "make distcheck"
+    make -C _build distcheck >_build/distcheck.out 2>&1
+    rc=$?
+    [ $rc -ne 0 ] && tail -n 40 _build/distcheck.out || tail -n 4 _build/distcheck.out
+    step_result "distcheck" $rc
+fi
+
+if wants system && [ -x tests/system/run.sh ]; then
+    note "system test (packages under systemd in a container)"
+    if [ "$(id -u)" -eq 0 ]; then
+        tests/system/run.sh
+        step_result "system test" $?
+    else
+        echo "skipped: the system test needs root (debootstrap, systemd-nspawn)"
+    fi
+fi
+
+note "summary"
+for f in "${failures[@]}"; do echo "failed: $f"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
