@@ -44,8 +44,8 @@ typedef void (*RmqConnectionFunc)(RmqConnection *conn, gpointer user_data);
  * before rmq_connection_start(). Idle timeout starts at 0 (off). (transfer full) */
 RmqConnection *rmq_connection_new(GSocketConnection *socket_conn, GMainContext *context);
 RmqConnection *rmq_connection_ref(RmqConnection *conn);
-/* The last unref closes the connection (without firing close callbacks if it
- * never started) and frees it. */
+/* The last unref of an open connection closes it first (close callbacks and
+ * pending-request callbacks fire, logged at debug level), then frees it. */
 void rmq_connection_unref(RmqConnection *conn);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqConnection, rmq_connection_unref)
 

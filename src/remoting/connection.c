@@ -1,0 +1,770 @@
+#include "config.h"
+
+#include "remoting/connection.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+#include "remoting/codec.h"
+
+G_DEFINE_QUARK(rmq-connection-error-quark, rmq_connection_error)
+
+/* Bytes asked of the kernel per read, and reads per wake-up (fairness between peers). */
+#define READ_CHUNK ((gsize) 64 * 1024)
+#define READS_PER_WAKEUP 16
+/* Buffers handed to one sendmsg(). */
+#define WRITE_VECTORS 64
+
+typedef struct {
+    RmqConnectionFunc func;
+    gpointer user_data;
+} CloseHook;
+
+/* One of our own requests waiting for its response. */
+typedef struct {
+    RmqConnection *conn; /* weak: the connection fails us before it goes away */
+    gint32 opaque;
+    RmqResponseCallback callback;
+    gpointer user_data;
+    GSource *timer;
+    guint timeout_ms;
+} Pending;
+
+struct _RmqConnection {
+    gint ref_count;
+    GSocketConnection *socket_conn;
+    GSocket *socket;
+    GMainContext *context;
+    gchar *peer;
+    gchar *local;
+
+    RmqRequestHandler handler;
+    gpointer handler_data;
+    GArray *close_hooks; /* of CloseHook */
+
+    GByteArray *inbuf;
+    GQueue outq;       /* of GBytes, whole frames */
+    gsize out_offset;  /* bytes of the head frame already written */
+    gsize queued;      /* bytes not yet written */
+
+    GSource *read_source;
+    GSource *write_source;
+    GSource *resume_source; /* processes buffered input after a pause */
+    GSource *idle_source;
+    guint idle_seconds;
+    gint64 last_activity;
+
+    gboolean started;
+    gboolean paused;
+    gboolean processing;
+    gboolean closed;
+    gchar *close_reason;
+
+    GHashTable *pending; /* opaque -> Pending */
+    gint32 next_opaque;
+
+    gpointer data;
+    GDestroyNotify data_destroy;
+};
+
+static void connection_close_full(RmqConnection *conn, GLogLevelFlags level, const gchar *reason);
+static gboolean on_readable(GSocket *socket, GIOCondition cond, gpointer user_data);
+static gboolean on_writable(GSocket *socket, GIOCondition cond, gpointer user_data);
+
+/* "a.b.c.d:port" also for ::ffff:a.b.c.d, so logs and keys match what IPv4 peers see. */
+static gchar *
+format_address(GSocketAddress *address)
+{
+    if (address == NULL || !G_IS_INET_SOCKET_ADDRESS(address))
+        return g_strdup("unknown");
+    GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS(address);
+    GInetAddress *ia = g_inet_socket_address_get_address(isa);
+    guint16 port = g_inet_socket_address_get_port(isa);
+    if (g_inet_address_get_family(ia) == G_SOCKET_FAMILY_IPV6) {
+        static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+        const guint8 *b = g_inet_address_to_bytes(ia);
+        if (memcmp(b, v4_mapped, sizeof v4_mapped) == 0)
+            return g_strdup_printf("%u.%u.%u.%u:%u", b[12], b[13], b[14], b[15], port);
+    }
+    g_autofree gchar *ip = g_inet_address_to_string(ia);
+    return g_strdup_printf("%s:%u", ip, port);
+}
+
+static void
+touch(RmqConnection *conn)
+{
+    conn->last_activity = g_get_monotonic_time();
+}
+
+/* --- idle timeout ------------------------------------------------------- */
+
+/* A source that fires at its ready time; rescheduled rather than re-created on traffic. */
+static gboolean
+ready_time_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+{
+    return callback(user_data);
+}
+
+static GSourceFuncs ready_time_funcs = {
+    .dispatch = ready_time_dispatch,
+};
+
+static void
+destroy_source(GSource **source)
+{
+    if (*source != NULL) {
+        g_source_destroy(*source);
+        g_source_unref(*source);
+        *source = NULL;
+    }
+}
+
+static gboolean
+on_idle_check(gpointer user_data)
+{
+    RmqConnection *conn = user_data;
+    gint64 deadline = conn->last_activity + (gint64) conn->idle_seconds * G_USEC_PER_SEC;
+    if (g_get_monotonic_time() < deadline) {
+        g_source_set_ready_time(conn->idle_source, deadline);
+        return G_SOURCE_CONTINUE;
+    }
+    g_autofree gchar *reason = g_strdup_printf("idle for %u s", conn->idle_seconds);
+    rmq_connection_ref(conn);
+    connection_close_full(conn, G_LOG_LEVEL_MESSAGE, reason);
+    rmq_connection_unref(conn);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+arm_idle_timer(RmqConnection *conn)
+{
+    destroy_source(&conn->idle_source);
+    if (conn->closed || !conn->started || conn->idle_seconds == 0)
+        return;
+    conn->idle_source = g_source_new(&ready_time_funcs, sizeof(GSource));
+    g_source_set_name(conn->idle_source, "rmq-connection-idle");
+    g_source_set_callback(conn->idle_source, on_idle_check, conn, NULL);
+    g_source_set_ready_time(conn->idle_source,
+                            conn->last_activity + (gint64) conn->idle_seconds * G_USEC_PER_SEC);
+    g_source_attach(conn->idle_source, conn->context);
+}
+
+/* --- lifecycle ----------------------------------------------------------- */
+
+static void
+pending_free(Pending *p)
+{
+    destroy_source(&p->timer);
+    g_free(p);
+}
+
+RmqConnection *
+rmq_connection_new(GSocketConnection *socket_conn, GMainContext *context)
+{
+    g_return_val_if_fail(G_IS_SOCKET_CONNECTION(socket_conn), NULL);
+
+    RmqConnection *conn = g_new0(RmqConnection, 1);
+    conn->ref_count = 1;
+    conn->socket_conn = g_object_ref(socket_conn);
+    conn->socket = g_socket_connection_get_socket(socket_conn);
+    conn->context = context != NULL ? g_main_context_ref(context) : g_main_context_ref(g_main_context_default());
+    g_socket_set_blocking(conn->socket, FALSE);
+    /* Requests and responses are small and latency-bound (Netty sets tcpNoDelay too). */
+    g_socket_set_option(conn->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+
+    g_autoptr(GSocketAddress) remote = g_socket_get_remote_address(conn->socket, NULL);
+    g_autoptr(GSocketAddress) local = g_socket_get_local_address(conn->socket, NULL);
+    conn->peer = format_address(remote);
+    conn->local = format_address(local);
+
+    conn->close_hooks = g_array_new(FALSE, FALSE, sizeof(CloseHook));
+    conn->inbuf = g_byte_array_new();
+    g_queue_init(&conn->outq);
+    conn->pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                          (GDestroyNotify) pending_free);
+    conn->next_opaque = 1;
+    touch(conn);
+    return conn;
+}
+
+RmqConnection *
+rmq_connection_ref(RmqConnection *conn)
+{
+    g_return_val_if_fail(conn != NULL, NULL);
+    g_return_val_if_fail(conn->ref_count > 0, NULL);
+    conn->ref_count++;
+    return conn;
+}
+
+void
+rmq_connection_unref(RmqConnection *conn)
+{
+    if (conn == NULL)
+        return;
+    g_return_if_fail(conn->ref_count > 0);
+    if (conn->ref_count == 1 && !conn->closed) {
+        /* Keep it alive while close callbacks and pending callbacks run. */
+        connection_close_full(conn, G_LOG_LEVEL_DEBUG, "released");
+    }
+    if (--conn->ref_count > 0)
+        return;
+
+    destroy_source(&conn->read_source);
+    destroy_source(&conn->write_source);
+    destroy_source(&conn->resume_source);
+    destroy_source(&conn->idle_source);
+    g_hash_table_destroy(conn->pending);
+    g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
+    g_byte_array_unref(conn->inbuf);
+    g_array_unref(conn->close_hooks);
+    if (conn->data_destroy != NULL)
+        conn->data_destroy(conn->data);
+    g_object_unref(conn->socket_conn);
+    g_main_context_unref(conn->context);
+    g_free(conn->peer);
+    g_free(conn->local);
+    g_free(conn->close_reason);
+    g_free(conn);
+}
+
+void
+rmq_connection_set_request_handler(RmqConnection *conn, RmqRequestHandler handler,
+                                   gpointer user_data)
+{
+    g_return_if_fail(conn != NULL);
+    conn->handler = handler;
+    conn->handler_data = user_data;
+}
+
+void
+rmq_connection_add_close_callback(RmqConnection *conn, RmqConnectionFunc func, gpointer user_data)
+{
+    g_return_if_fail(conn != NULL && func != NULL);
+    CloseHook hook = { func, user_data };
+    g_array_append_val(conn->close_hooks, hook);
+}
+
+void
+rmq_connection_set_idle_timeout(RmqConnection *conn, guint seconds)
+{
+    g_return_if_fail(conn != NULL);
+    conn->idle_seconds = seconds;
+    arm_idle_timer(conn);
+}
+
+static void
+watch_readable(RmqConnection *conn)
+{
+    if (conn->read_source != NULL || conn->closed)
+        return;
+    conn->read_source = g_socket_create_source(conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+    g_source_set_name(conn->read_source, "rmq-connection-read");
+    g_source_set_callback(conn->read_source, G_SOURCE_FUNC(on_readable), conn, NULL);
+    g_source_attach(conn->read_source, conn->context);
+}
+
+void
+rmq_connection_start(RmqConnection *conn)
+{
+    g_return_if_fail(conn != NULL);
+    if (conn->started || conn->closed)
+        return;
+    conn->started = TRUE;
+    touch(conn);
+    if (!conn->paused)
+        watch_readable(conn);
+    arm_idle_timer(conn);
+}
+
+/* --- closing ------------------------------------------------------------- */
+
+static void
+connection_close_full(RmqConnection *conn, GLogLevelFlags level, const gchar *reason)
+{
+    if (conn->closed)
+        return;
+    conn->closed = TRUE;
+    conn->close_reason = g_strdup(reason != NULL ? reason : "closed");
+    rmq_connection_ref(conn);
+
+    g_log_structured(G_LOG_DOMAIN, level, "MESSAGE", "closing %s: %s", conn->peer,
+                     conn->close_reason);
+
+    destroy_source(&conn->read_source);
+    destroy_source(&conn->write_source);
+    destroy_source(&conn->resume_source);
+    destroy_source(&conn->idle_source);
+    g_io_stream_close(G_IO_STREAM(conn->socket_conn), NULL, NULL);
+    g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
+    conn->queued = 0;
+    conn->out_offset = 0;
+
+    /* Fail our outstanding requests: steal the table first so callbacks that
+     * send again (they will fail) cannot disturb the walk. */
+    GHashTable *pending = conn->pending;
+    conn->pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                          (GDestroyNotify) pending_free);
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, pending);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        Pending *p = value;
+        g_hash_table_iter_steal(&it);
+        destroy_source(&p->timer);
+        g_autoptr(GError) error = g_error_new(RMQ_CONNECTION_ERROR, RMQ_CONNECTION_ERROR_CLOSED,
+                                              "connection to %s closed: %s", conn->peer,
+                                              conn->close_reason);
+        p->callback(NULL, error, p->user_data);
+        pending_free(p);
+    }
+    g_hash_table_destroy(pending);
+
+    /* Hooks may add hooks or drop refs: walk a copy. */
+    g_autoptr(GArray) hooks = g_array_copy(conn->close_hooks);
+    g_array_set_size(conn->close_hooks, 0);
+    for (guint i = 0; i < hooks->len; i++) {
+        CloseHook *hook = &g_array_index(hooks, CloseHook, i);
+        hook->func(conn, hook->user_data);
+    }
+    rmq_connection_unref(conn);
+}
+
+void
+rmq_connection_close(RmqConnection *conn, const gchar *reason)
+{
+    g_return_if_fail(conn != NULL);
+    rmq_connection_ref(conn);
+    connection_close_full(conn, G_LOG_LEVEL_MESSAGE, reason);
+    rmq_connection_unref(conn);
+}
+
+gboolean
+rmq_connection_is_closed(RmqConnection *conn)
+{
+    g_return_val_if_fail(conn != NULL, TRUE);
+    return conn->closed;
+}
+
+/* --- reading ------------------------------------------------------------- */
+
+static void
+pause_reading(RmqConnection *conn)
+{
+    if (conn->paused)
+        return;
+    conn->paused = TRUE;
+    destroy_source(&conn->read_source);
+    g_debug("%s: %" G_GSIZE_FORMAT " bytes queued, pausing reads", conn->peer, conn->queued);
+}
+
+static void process_input(RmqConnection *conn);
+
+static gboolean
+on_resume(gpointer user_data)
+{
+    RmqConnection *conn = user_data;
+    g_source_unref(conn->resume_source);
+    conn->resume_source = NULL;
+    rmq_connection_ref(conn);
+    process_input(conn);
+    rmq_connection_unref(conn);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+resume_reading(RmqConnection *conn)
+{
+    if (!conn->paused || conn->closed)
+        return;
+    conn->paused = FALSE;
+    g_debug("%s: output drained to %" G_GSIZE_FORMAT " bytes, resuming reads", conn->peer,
+            conn->queued);
+    if (!conn->started)
+        return;
+    watch_readable(conn);
+    /* Whole frames may already sit in the buffer; the socket may never wake us
+     * for them. Never dispatch from here directly: we may be inside a send. */
+    if (conn->inbuf->len > 0 && conn->resume_source == NULL) {
+        conn->resume_source = g_idle_source_new();
+        g_source_set_name(conn->resume_source, "rmq-connection-resume");
+        g_source_set_callback(conn->resume_source, on_resume, conn, NULL);
+        g_source_attach(conn->resume_source, conn->context);
+    }
+}
+
+static void
+dispatch_command(RmqConnection *conn, RmqCommand *cmd)
+{
+    if (rmq_command_is_response(cmd)) {
+        Pending *p = NULL;
+        gpointer key = GINT_TO_POINTER(cmd->opaque);
+        if (!g_hash_table_steal_extended(conn->pending, key, NULL, (gpointer *) &p)) {
+            g_debug("%s: dropping response with unknown opaque %d (code %d)", conn->peer,
+                    cmd->opaque, cmd->code);
+            rmq_command_free(cmd);
+            return;
+        }
+        destroy_source(&p->timer);
+        p->callback(cmd, NULL, p->user_data);
+        pending_free(p);
+        return;
+    }
+    if (conn->handler == NULL) {
+        g_debug("%s: no handler, dropping request code %d", conn->peer, cmd->code);
+        rmq_command_free(cmd);
+        return;
+    }
+    conn->handler(conn, cmd, conn->handler_data);
+}
+
+/* Decode and dispatch every whole frame in the buffer, unless a handler closed
+ * us or the output queue made us pause. Not re-entrant (a handler that
+ * iterates the context must not re-enter the dispatch of this connection). */
+static void
+process_input(RmqConnection *conn)
+{
+    if (conn->processing)
+        return;
+    conn->processing = TRUE;
+    gsize offset = 0;
+    while (!conn->closed && !conn->paused && offset < conn->inbuf->len) {
+        RmqCommand *cmd = NULL;
+        gsize consumed = 0;
+        g_autoptr(GError) error = NULL;
+        RmqDecodeStatus st = rmq_codec_decode_frame(conn->inbuf->data + offset,
+                                                    conn->inbuf->len - offset, 0, &cmd,
+                                                    &consumed, &error);
+        if (st == RMQ_DECODE_NEED_MORE)
+            break;
+        if (st == RMQ_DECODE_ERROR) {
+            connection_close_full(conn, G_LOG_LEVEL_WARNING,
+                                  error != NULL ? error->message : "undecodable frame");
+            break;
+        }
+        offset += consumed;
+        dispatch_command(conn, cmd);
+    }
+    if (!conn->closed && offset > 0) {
+        g_byte_array_remove_range(conn->inbuf, 0, offset);
+        /* Do not keep a large frame's buffer for the connection's lifetime. */
+        if (conn->inbuf->len == 0 && offset > RMQ_CONNECTION_LOW_WATER) {
+            g_byte_array_unref(conn->inbuf);
+            conn->inbuf = g_byte_array_new();
+        }
+    }
+    conn->processing = FALSE;
+}
+
+static gboolean
+on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
+{
+    RmqConnection *conn = user_data;
+    gboolean keep = G_SOURCE_CONTINUE;
+    rmq_connection_ref(conn);
+    for (int i = 0; i < READS_PER_WAKEUP && !conn->closed && !conn->paused; i++) {
+        guint old_len = conn->inbuf->len;
+        g_byte_array_set_size(conn->inbuf, old_len + READ_CHUNK);
+        g_autoptr(GError) error = NULL;
+        gssize n = g_socket_receive(socket, (gchar *) conn->inbuf->data + old_len, READ_CHUNK,
+                                    NULL, &error);
+        g_byte_array_set_size(conn->inbuf, old_len + (n > 0 ? (guint) n : 0));
+        if (n < 0) {
+            if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+                break;
+            g_autofree gchar *reason = g_strdup_printf("read failed: %s", error->message);
+            connection_close_full(conn, G_LOG_LEVEL_MESSAGE, reason);
+            break;
+        }
+        if (n == 0) {
+            if (conn->inbuf->len > 0) {
+                g_autofree gchar *reason = g_strdup_printf(
+                    "peer closed the connection inside a frame (%u bytes undecoded)",
+                    conn->inbuf->len);
+                connection_close_full(conn, G_LOG_LEVEL_WARNING, reason);
+            } else {
+                connection_close_full(conn, G_LOG_LEVEL_MESSAGE, "closed by peer");
+            }
+            break;
+        }
+        touch(conn);
+        process_input(conn);
+    }
+    /* Closing or pausing destroyed this source already. */
+    if (conn->closed || conn->paused)
+        keep = G_SOURCE_REMOVE;
+    rmq_connection_unref(conn);
+    return keep;
+}
+
+/* --- writing ------------------------------------------------------------- */
+
+static void
+watch_writable(RmqConnection *conn)
+{
+    if (conn->write_source != NULL || conn->closed)
+        return;
+    conn->write_source = g_socket_create_source(conn->socket, G_IO_OUT | G_IO_HUP | G_IO_ERR, NULL);
+    g_source_set_name(conn->write_source, "rmq-connection-write");
+    g_source_set_callback(conn->write_source, G_SOURCE_FUNC(on_writable), conn, NULL);
+    g_source_attach(conn->write_source, conn->context);
+}
+
+/* Write as much as the socket takes. A hard error closes the connection only
+ * when @may_close; otherwise (inside a send) the write watch retries and
+ * closes from the loop, so callers of send never see callbacks re-entrantly. */
+static void
+flush_output(RmqConnection *conn, gboolean may_close)
+{
+    while (!g_queue_is_empty(&conn->outq)) {
+        GOutputVector vec[WRITE_VECTORS];
+        guint nvec = 0;
+        for (GList *l = conn->outq.head; l != NULL && nvec < WRITE_VECTORS; l = l->next) {
+            gsize size;
+            const guint8 *data = g_bytes_get_data(l->data, &size);
+            gsize skip = nvec == 0 ? conn->out_offset : 0;
+            vec[nvec].buffer = data + skip;
+            vec[nvec].size = size - skip;
+            nvec++;
+        }
+        g_autoptr(GError) error = NULL;
+        gssize n = g_socket_send_message(conn->socket, NULL, vec, (gint) nvec, NULL, 0, 0, NULL,
+                                         &error);
+        if (n < 0) {
+            if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) && may_close) {
+                g_autofree gchar *reason = g_strdup_printf("write failed: %s", error->message);
+                connection_close_full(conn, G_LOG_LEVEL_MESSAGE, reason);
+                return;
+            }
+            watch_writable(conn);
+            return;
+        }
+        touch(conn);
+        conn->queued -= (gsize) n;
+        gsize left = (gsize) n;
+        while (left > 0) {
+            GBytes *head = g_queue_peek_head(&conn->outq);
+            gsize rest = g_bytes_get_size(head) - conn->out_offset;
+            if (left < rest) {
+                conn->out_offset += left;
+                break;
+            }
+            left -= rest;
+            conn->out_offset = 0;
+            g_bytes_unref(g_queue_pop_head(&conn->outq));
+        }
+    }
+    destroy_source(&conn->write_source);
+    if (conn->paused && conn->queued <= RMQ_CONNECTION_LOW_WATER)
+        resume_reading(conn);
+}
+
+static gboolean
+on_writable(GSocket *socket, GIOCondition cond, gpointer user_data)
+{
+    RmqConnection *conn = user_data;
+    rmq_connection_ref(conn);
+    flush_output(conn, TRUE);
+    /* Draining or closing destroyed this watch already. */
+    gboolean keep = conn->write_source != NULL ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+    rmq_connection_unref(conn);
+    return keep;
+}
+
+static gboolean
+queue_frame(RmqConnection *conn, GBytes *frame)
+{
+    if (conn->closed) {
+        g_bytes_unref(frame);
+        return FALSE;
+    }
+    conn->queued += g_bytes_get_size(frame);
+    g_queue_push_tail(&conn->outq, frame);
+    if (conn->write_source == NULL)
+        flush_output(conn, FALSE);
+    if (conn->queued > RMQ_CONNECTION_HIGH_WATER)
+        pause_reading(conn);
+    return TRUE;
+}
+
+gboolean
+rmq_connection_send(RmqConnection *conn, const RmqCommand *cmd)
+{
+    g_return_val_if_fail(conn != NULL && cmd != NULL, FALSE);
+    if (conn->closed)
+        return FALSE;
+    return queue_frame(conn, rmq_codec_encode(cmd));
+}
+
+gboolean
+rmq_connection_send_response(RmqConnection *conn, const RmqCommand *request, RmqCommand *response)
+{
+    g_return_val_if_fail(conn != NULL && request != NULL && response != NULL, FALSE);
+    g_autoptr(RmqCommand) owned = response;
+    if (rmq_command_is_oneway(request)) {
+        g_debug("%s: not answering one-way request code %d", conn->peer, request->code);
+        return TRUE;
+    }
+    return rmq_connection_send(conn, owned);
+}
+
+/* --- our own requests ------------------------------------------------------- */
+
+static gint32
+allocate_opaque(RmqConnection *conn)
+{
+    for (;;) {
+        gint32 opaque = conn->next_opaque;
+        conn->next_opaque = (conn->next_opaque + 1) & 0x7fffffff;
+        if (!g_hash_table_contains(conn->pending, GINT_TO_POINTER(opaque)))
+            return opaque;
+    }
+}
+
+static gboolean
+on_request_timeout(gpointer user_data)
+{
+    Pending *p = user_data;
+    RmqConnection *conn = p->conn;
+    g_hash_table_steal(conn->pending, GINT_TO_POINTER(p->opaque));
+    g_source_unref(p->timer);
+    p->timer = NULL;
+    g_autoptr(GError) error = g_error_new(RMQ_CONNECTION_ERROR, RMQ_CONNECTION_ERROR_TIMEOUT,
+                                          "no response from %s within %u ms (opaque %d)",
+                                          conn->peer, p->timeout_ms, p->opaque);
+    p->callback(NULL, error, p->user_data);
+    pending_free(p);
+    return G_SOURCE_REMOVE;
+}
+
+typedef struct {
+    RmqResponseCallback callback;
+    gpointer user_data;
+    GError *error;
+} DeferredFailure;
+
+static gboolean
+on_deferred_failure(gpointer user_data)
+{
+    DeferredFailure *d = user_data;
+    d->callback(NULL, d->error, d->user_data);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+deferred_failure_free(gpointer user_data)
+{
+    DeferredFailure *d = user_data;
+    g_clear_error(&d->error);
+    g_free(d);
+}
+
+void
+rmq_connection_send_request(RmqConnection *conn, RmqCommand *request, guint timeout_ms,
+                            RmqResponseCallback callback, gpointer user_data)
+{
+    g_return_if_fail(conn != NULL && request != NULL && callback != NULL);
+    g_autoptr(RmqCommand) owned = request;
+    owned->flag &= ~(RMQ_FLAG_RESPONSE | RMQ_FLAG_ONEWAY);
+    owned->opaque = allocate_opaque(conn);
+    if (!rmq_connection_send(conn, owned)) {
+        DeferredFailure *d = g_new0(DeferredFailure, 1);
+        d->callback = callback;
+        d->user_data = user_data;
+        d->error = g_error_new(RMQ_CONNECTION_ERROR, RMQ_CONNECTION_ERROR_CLOSED,
+                               "connection to %s closed: %s", conn->peer,
+                               conn->close_reason != NULL ? conn->close_reason : "closed");
+        GSource *idle = g_idle_source_new();
+        g_source_set_callback(idle, on_deferred_failure, d, deferred_failure_free);
+        g_source_attach(idle, conn->context);
+        g_source_unref(idle);
+        return;
+    }
+    Pending *p = g_new0(Pending, 1);
+    p->conn = conn;
+    p->opaque = owned->opaque;
+    p->callback = callback;
+    p->user_data = user_data;
+    p->timeout_ms = timeout_ms;
+    if (timeout_ms > 0) {
+        p->timer = g_timeout_source_new(timeout_ms);
+        g_source_set_name(p->timer, "rmq-request-timeout");
+        g_source_set_callback(p->timer, on_request_timeout, p, NULL);
+        g_source_attach(p->timer, conn->context);
+    }
+    g_hash_table_insert(conn->pending, GINT_TO_POINTER(p->opaque), p);
+}
+
+gboolean
+rmq_connection_send_oneway(RmqConnection *conn, RmqCommand *request)
+{
+    g_return_val_if_fail(conn != NULL && request != NULL, FALSE);
+    g_autoptr(RmqCommand) owned = request;
+    owned->flag = (owned->flag & ~RMQ_FLAG_RESPONSE) | RMQ_FLAG_ONEWAY;
+    owned->opaque = allocate_opaque(conn);
+    return rmq_connection_send(conn, owned);
+}
+
+/* --- accessors --------------------------------------------------------------- */
+
+const gchar *
+rmq_connection_get_peer(RmqConnection *conn)
+{
+    g_return_val_if_fail(conn != NULL, NULL);
+    return conn->peer;
+}
+
+const gchar *
+rmq_connection_get_local(RmqConnection *conn)
+{
+    g_return_val_if_fail(conn != NULL, NULL);
+    return conn->local;
+}
+
+const gchar *
+rmq_connection_get_close_reason(RmqConnection *conn)
+{
+    g_return_val_if_fail(conn != NULL, NULL);
+    return conn->close_reason;
+}
+
+void
+rmq_connection_set_data(RmqConnection *conn, gpointer data, GDestroyNotify destroy)
+{
+    g_return_if_fail(conn != NULL);
+    gpointer old = conn->data;
+    GDestroyNotify old_destroy = conn->data_destroy;
+    conn->data = data;
+    conn->data_destroy = destroy;
+    if (old_destroy != NULL && old != data)
+        old_destroy(old);
+}
+
+gpointer
+rmq_connection_get_data(RmqConnection *conn)
+{
+    g_return_val_if_fail(conn != NULL, NULL);
+    return conn->data;
+}
+
+gsize
+rmq_connection_get_queued_bytes(RmqConnection *conn)
+{
+    g_return_val_if_fail(conn != NULL, 0);
+    return conn->queued;
+}
+
+gboolean
+rmq_connection_is_reading_paused(RmqConnection *conn)
+{
+    g_return_val_if_fail(conn != NULL, FALSE);
+    return conn->paused;
+}
+
+guint
+rmq_connection_get_pending_count(RmqConnection *conn)
+{
+    g_return_val_if_fail(conn != NULL, 0);
+    return g_hash_table_size(conn->pending);
+}
