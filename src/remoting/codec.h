@@ -40,6 +40,15 @@ RmqDecodeStatus rmq_codec_decode_frame(const guint8 *buf, gsize len, gsize max_f
 RmqCommand *rmq_codec_decode_header(RmqSerializeType type, const guint8 *header,
                                     gsize len, GError **error);
 
+/* Which parser decodes JSON headers (process-wide; set it before any
+ * decoding starts, e.g. from main or a test). Both accept the same input. */
+typedef enum {
+    RMQ_JSON_HEADER_PARSER_FAST = 0, /* hand-written */
+    RMQ_JSON_HEADER_PARSER_GLIB = 1, /* json-glib */
+} RmqJsonHeaderParser;
+void rmq_codec_set_json_parser(RmqJsonHeaderParser parser);
+RmqJsonHeaderParser rmq_codec_get_json_parser(void);
+
 /* Append the full frame for @cmd (in cmd->serialize_type) to @out. */
 void rmq_codec_encode_frame(const RmqCommand *cmd, GByteArray *out);
 /* Convenience: a new GBytes with the whole frame. (transfer full) */

@@ -39,6 +39,10 @@ typedef struct {
     GArray *ext;              /* of RmqExtField, insertion order kept; may be empty */
     GBytes *body;             /* NULL = no body */
     RmqSerializeType serialize_type;
+    /* JSON only: emit "extFields":{} even with no fields. Java sends that
+     * for responses whose handler has a (field-less) header class, e.g.
+     * UNREGISTER_CLIENT; set on decode when the key held an object. */
+    gboolean ext_present;
 } RmqCommand;
 
 /* New request with our language (JAVA, for the widest client compatibility),
@@ -66,6 +70,13 @@ void rmq_command_set_ext(RmqCommand *cmd, const gchar *key, const gchar *value);
 void rmq_command_set_ext_int64(RmqCommand *cmd, const gchar *key, gint64 value);
 void rmq_command_set_ext_bool(RmqCommand *cmd, const gchar *key, gboolean value);
 void rmq_command_set_remark(RmqCommand *cmd, const gchar *remark);
+/* Remove a field; FALSE if it was absent. */
+gboolean rmq_command_remove_ext(RmqCommand *cmd, const gchar *key);
+/* Number of ext fields and the i-th one in insertion order. (transfer none) */
+guint rmq_command_get_n_ext(const RmqCommand *cmd);
+const RmqExtField *rmq_command_get_ext_field(const RmqCommand *cmd, guint i);
+/* Mark the command to carry an (possibly empty) extFields object. */
+void rmq_command_set_ext_present(RmqCommand *cmd, gboolean present);
 /* Takes a reference on @body (NULL clears). */
 void rmq_command_set_body(RmqCommand *cmd, GBytes *body);
 /* Copies @len bytes as the body. */
@@ -74,5 +85,7 @@ void rmq_command_set_body_data(RmqCommand *cmd, const void *data, gsize len);
 const gchar *rmq_language_name(RmqLanguage lang);
 /* Accepts names ("JAVA") and decimal ordinals; unknown -> RMQ_LANG_OTHER. */
 RmqLanguage rmq_language_from_string(const gchar *s);
+/* Ordinal as sent in binary headers and by some clients; unknown -> OTHER. */
+RmqLanguage rmq_language_from_int(gint64 n);
 
 G_END_DECLS

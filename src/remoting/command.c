@@ -1,0 +1,263 @@
+#include "config.h"
+
+#include "remoting/command.h"
+
+#include <string.h>
+
+/* Indexed by RmqLanguage: the Java LanguageCode names. */
+static const gchar *const language_names[] = {
+    "JAVA", "CPP", "DOTNET", "PYTHON", "DELPHI", "ERLANG", "RUBY",
+    "OTHER", "HTTP", "GO", "PHP", "OMS", "RUST",
+};
+
+static void
+ext_field_clear(gpointer p)
+{
+    RmqExtField *f = p;
+
+    g_free(f->key);
+    g_free(f->value);
+}
+
+static RmqCommand *
+command_new(gint32 code)
+{
+    RmqCommand *cmd = g_new0(RmqCommand, 1);
+
+    cmd->code = code;
+    cmd->language = RMQ_LANG_JAVA;
+    cmd->version = RMQ_REMOTING_VERSION;
+    cmd->serialize_type = RMQ_SERIALIZE_JSON;
+    cmd->ext = g_array_new(FALSE, TRUE, sizeof(RmqExtField));
+    g_array_set_clear_func(cmd->ext, ext_field_clear);
+    return cmd;
+}
+
+RmqCommand *
+rmq_command_new_request(gint32 code)
+{
+    return command_new(code);
+}
+
+RmqCommand *
+rmq_command_new_response(const RmqCommand *request, gint32 code, const gchar *remark)
+{
+    g_return_val_if_fail(request != NULL, NULL);
+
+    RmqCommand *cmd = command_new(code);
+    cmd->opaque = request->opaque;
+    cmd->serialize_type = request->serialize_type;
+    cmd->flag = RMQ_FLAG_RESPONSE;
+    cmd->remark = g_strdup(remark);
+    return cmd;
+}
+
+void
+rmq_command_free(RmqCommand *cmd)
+{
+    if (cmd == NULL)
+        return;
+    g_free(cmd->remark);
+    g_array_unref(cmd->ext);
+    if (cmd->body != NULL)
+        g_bytes_unref(cmd->body);
+    g_free(cmd);
+}
+
+gboolean
+rmq_command_is_response(const RmqCommand *cmd)
+{
+    g_return_val_if_fail(cmd != NULL, FALSE);
+    return (cmd->flag & RMQ_FLAG_RESPONSE) != 0;
+}
+
+gboolean
+rmq_command_is_oneway(const RmqCommand *cmd)
+{
+    g_return_val_if_fail(cmd != NULL, FALSE);
+    return (cmd->flag & RMQ_FLAG_ONEWAY) != 0;
+}
+
+/* Headers carry a handful of fields: a linear scan beats hashing. */
+static gint
+ext_find(const RmqCommand *cmd, const gchar *key)
+{
+    for (guint i = 0; i < cmd->ext->len; i++) {
+        if (strcmp(g_array_index(cmd->ext, RmqExtField, i).key, key) == 0)
+            return (gint) i;
+    }
+    return -1;
+}
+
+const gchar *
+rmq_command_get_ext(const RmqCommand *cmd, const gchar *key)
+{
+    g_return_val_if_fail(cmd != NULL && key != NULL, NULL);
+
+    gint i = ext_find(cmd, key);
+    return i < 0 ? NULL : g_array_index(cmd->ext, RmqExtField, i).value;
+}
+
+gboolean
+rmq_command_get_ext_int64(const RmqCommand *cmd, const gchar *key, gint64 *out)
+{
+    const gchar *v = rmq_command_get_ext(cmd, key);
+    gint64 n;
+
+    if (v == NULL || !g_ascii_string_to_signed(v, 10, G_MININT64, G_MAXINT64, &n, NULL))
+        return FALSE;
+    if (out != NULL)
+        *out = n;
+    return TRUE;
+}
+
+gboolean
+rmq_command_get_ext_int32(const RmqCommand *cmd, const gchar *key, gint32 *out)
+{
+    const gchar *v = rmq_command_get_ext(cmd, key);
+    gint64 n;
+
+    if (v == NULL || !g_ascii_string_to_signed(v, 10, G_MININT32, G_MAXINT32, &n, NULL))
+        return FALSE;
+    if (out != NULL)
+        *out = (gint32) n;
+    return TRUE;
+}
+
+gboolean
+rmq_command_get_ext_bool(const RmqCommand *cmd, const gchar *key, gboolean fallback)
+{
+    const gchar *v = rmq_command_get_ext(cmd, key);
+
+    if (v == NULL)
+        return fallback;
+    /* Boolean.parseBoolean, plus the "1" rocketmq-client-cpp sends. */
+    return g_ascii_strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0;
+}
+
+void
+rmq_command_set_ext(RmqCommand *cmd, const gchar *key, const gchar *value)
+{
+    g_return_if_fail(cmd != NULL && key != NULL && value != NULL);
+
+    gint i = ext_find(cmd, key);
+    if (i >= 0) {
+        RmqExtField *f = &g_array_index(cmd->ext, RmqExtField, i);
+        gchar *old = f->value;
+        f->value = g_strdup(value);
+        g_free(old);
+        return;
+    }
+    RmqExtField f = { g_strdup(key), g_strdup(value) };
+    g_array_append_val(cmd->ext, f);
+}
+
+void
+rmq_command_set_ext_int64(RmqCommand *cmd, const gchar *key, gint64 value)
+{
+    gchar buf[24];
+
+    g_snprintf(buf, sizeof buf, "%" G_GINT64_FORMAT, value);
+    rmq_command_set_ext(cmd, key, buf);
+}
+
+void
+rmq_command_set_ext_bool(RmqCommand *cmd, const gchar *key, gboolean value)
+{
+    rmq_command_set_ext(cmd, key, value ? "true" : "false");
+}
+
+gboolean
+rmq_command_remove_ext(RmqCommand *cmd, const gchar *key)
+{
+    g_return_val_if_fail(cmd != NULL && key != NULL, FALSE);
+
+    gint i = ext_find(cmd, key);
+    if (i < 0)
+        return FALSE;
+    g_array_remove_index(cmd->ext, (guint) i); /* keeps the order */
+    return TRUE;
+}
+
+guint
+rmq_command_get_n_ext(const RmqCommand *cmd)
+{
+    g_return_val_if_fail(cmd != NULL, 0);
+    return cmd->ext->len;
+}
+
+const RmqExtField *
+rmq_command_get_ext_field(const RmqCommand *cmd, guint i)
+{
+    g_return_val_if_fail(cmd != NULL && i < cmd->ext->len, NULL);
+    return &g_array_index(cmd->ext, RmqExtField, i);
+}
+
+void
+rmq_command_set_ext_present(RmqCommand *cmd, gboolean present)
+{
+    g_return_if_fail(cmd != NULL);
+    cmd->ext_present = present;
+}
+
+void
+rmq_command_set_remark(RmqCommand *cmd, const gchar *remark)
+{
+    g_return_if_fail(cmd != NULL);
+
+    gchar *old = cmd->remark;
+    cmd->remark = g_strdup(remark);
+    g_free(old);
+}
+
+void
+rmq_command_set_body(RmqCommand *cmd, GBytes *body)
+{
+    g_return_if_fail(cmd != NULL);
+
+    GBytes *old = cmd->body;
+    cmd->body = body != NULL ? g_bytes_ref(body) : NULL;
+    if (old != NULL)
+        g_bytes_unref(old);
+}
+
+void
+rmq_command_set_body_data(RmqCommand *cmd, const void *data, gsize len)
+{
+    g_return_if_fail(cmd != NULL && (data != NULL || len == 0));
+
+    g_autoptr(GBytes) body = g_bytes_new(data, len);
+    rmq_command_set_body(cmd, body);
+}
+
+const gchar *
+rmq_language_name(RmqLanguage lang)
+{
+    if ((guint) lang < G_N_ELEMENTS(language_names))
+        return language_names[lang];
+    return "OTHER";
+}
+
+RmqLanguage
+rmq_language_from_int(gint64 n)
+{
+    if (n >= 0 && n < (gint64) G_N_ELEMENTS(language_names))
+        return (RmqLanguage) n;
+    return RMQ_LANG_OTHER;
+}
+
+RmqLanguage
+rmq_language_from_string(const gchar *s)
+{
+    gint64 n;
+
+    if (s == NULL)
+        return RMQ_LANG_OTHER;
+    for (guint i = 0; i < G_N_ELEMENTS(language_names); i++) {
+        if (strcmp(s, language_names[i]) == 0)
+            return (RmqLanguage) i;
+    }
+    if (g_ascii_string_to_signed(s, 10, G_MININT64, G_MAXINT64, &n, NULL))
+        return rmq_language_from_int(n);
+    return RMQ_LANG_OTHER;
+}

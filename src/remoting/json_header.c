@@ -1,0 +1,195 @@
+#include "config.h"
+
+#include "remoting/json_header.h"
+
+#include <json-glib/json-glib.h>
+
+#include "remoting/codec.h"
+#include "remoting/json_text.h"
+
+#define bad_json(error, ...) \
+    (g_set_error(error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON, __VA_ARGS__), FALSE)
+
+static gboolean
+node_get_int32(JsonNode *node, const gchar *name, gint32 *out, GError **error)
+{
+    if (JSON_NODE_HOLDS_NULL(node))
+        return TRUE; /* keep the default */
+    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
+        return bad_json(error, "header field %s is not an integer", name);
+    gint64 v = json_node_get_int(node);
+    if (v < G_MININT32 || v > G_MAXINT32)
+        return bad_json(error, "header field %s out of range", name);
+    *out = (gint32) v;
+    return TRUE;
+}
+
+/* extFields values are text; other clients send numbers and booleans (§1.3). */
+static gboolean
+ext_value_text(JsonNode *node, const gchar *key, GString *buf, GError **error)
+{
+    if (!JSON_NODE_HOLDS_VALUE(node))
+        return bad_json(error, "extFields value for %s is not a scalar", key);
+    GType t = json_node_get_value_type(node);
+    if (t == G_TYPE_STRING)
+        g_string_append(buf, json_node_get_string(node));
+    else if (t == G_TYPE_INT64)
+        g_string_append_printf(buf, "%" G_GINT64_FORMAT, json_node_get_int(node));
+    else if (t == G_TYPE_DOUBLE)
+        rmq_json_text_append_double(buf, json_node_get_double(node));
+    else if (t == G_TYPE_BOOLEAN)
+        g_string_append(buf, json_node_get_boolean(node) ? "true" : "false");
+    else
+        return bad_json(error, "extFields value for %s has an unexpected type", key);
+    return TRUE;
+}
+
+static gboolean
+decode_ext(JsonNode *node, RmqCommand *cmd, GError **error)
+{
+    if (JSON_NODE_HOLDS_NULL(node))
+        return TRUE;
+    if (!JSON_NODE_HOLDS_OBJECT(node))
+        return bad_json(error, "extFields is not an object");
+    cmd->ext_present = TRUE;
+
+    JsonObjectIter iter;
+    const gchar *key;
+    JsonNode *value;
+    g_autoptr(GString) buf = g_string_new(NULL);
+
+    json_object_iter_init_ordered(&iter, json_node_get_object(node));
+    while (json_object_iter_next_ordered(&iter, &key, &value)) {
+        if (JSON_NODE_HOLDS_NULL(value))
+            continue; /* Java drops null header fields */
+        g_string_truncate(buf, 0);
+        if (!ext_value_text(value, key, buf, error))
+            return FALSE;
+        /* json-glib already merged duplicate keys: append keeps this linear. */
+        RmqExtField f = { g_strdup(key), g_strndup(buf->str, buf->len) };
+        g_array_append_val(cmd->ext, f);
+    }
+    return TRUE;
+}
+
+static gboolean
+decode_member(const gchar *name, JsonNode *node, RmqCommand *cmd, GError **error)
+{
+    if (g_str_equal(name, "code"))
+        return node_get_int32(node, name, &cmd->code, error);
+    if (g_str_equal(name, "flag"))
+        return node_get_int32(node, name, &cmd->flag, error);
+    if (g_str_equal(name, "opaque"))
+        return node_get_int32(node, name, &cmd->opaque, error);
+    if (g_str_equal(name, "version"))
+        return node_get_int32(node, name, &cmd->version, error);
+    if (g_str_equal(name, "language")) {
+        if (JSON_NODE_HOLDS_NULL(node))
+            return TRUE;
+        if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING)
+            cmd->language = rmq_language_from_string(json_node_get_string(node));
+        else if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_INT64)
+            cmd->language = rmq_language_from_int(json_node_get_int(node));
+        else
+            return bad_json(error, "header field language is neither a name nor a number");
+        return TRUE;
+    }
+    if (g_str_equal(name, "remark")) {
+        if (JSON_NODE_HOLDS_NULL(node))
+            return TRUE;
+        if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+            return bad_json(error, "header field remark is not a string");
+        rmq_command_set_remark(cmd, json_node_get_string(node));
+        return TRUE;
+    }
+    if (g_str_equal(name, "extFields"))
+        return decode_ext(node, cmd, error);
+    return TRUE; /* serializeTypeCurrentRPC and unknown keys */
+}
+
+/* json-glib 1.6 stops after the first value and ignores e.g. "{}{}";
+ * require that only whitespace follows the top-level value. */
+static gboolean
+only_space_after_value(const gchar *text, gsize len)
+{
+    gboolean in_string = FALSE;
+    gint depth = 0;
+    gsize i = 0;
+
+    while (i < len && g_ascii_isspace(text[i]))
+        i++;
+    for (; i < len; i++) {
+        gchar c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = FALSE;
+        } else if (c == '"') {
+            in_string = TRUE;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (--depth <= 0)
+                break;
+        }
+    }
+    for (i++; i < len; i++)
+        if (!g_ascii_isspace(text[i]))
+            return FALSE;
+    return TRUE;
+}
+
+gboolean
+rmq_json_header_decode_glib(const gchar *text, gsize len, RmqCommand *cmd, GError **error)
+{
+    g_autoptr(JsonParser) parser = json_parser_new_immutable();
+    g_autoptr(GError) local = NULL;
+
+    if (len > G_MAXSSIZE || !json_parser_load_from_data(parser, text, (gssize) len, &local))
+        return bad_json(error, "header is not JSON: %s", local ? local->message : "too long");
+    JsonNode *root = json_parser_get_root(parser);
+    if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+        return bad_json(error, "header is not a JSON object");
+    if (!only_space_after_value(text, len))
+        return bad_json(error, "trailing data after the header object");
+
+    JsonObjectIter iter;
+    const gchar *name;
+    JsonNode *node;
+
+    json_object_iter_init_ordered(&iter, json_node_get_object(root));
+    while (json_object_iter_next_ordered(&iter, &name, &node)) {
+        if (!decode_member(name, node, cmd, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+void
+rmq_json_header_encode(const RmqCommand *cmd, GString *out)
+{
+    /* fastjson order: properties sorted by name, nulls left out. */
+    g_string_append_printf(out, "{\"code\":%" G_GINT32_FORMAT, cmd->code);
+    if (cmd->ext->len > 0 || cmd->ext_present) {
+        g_string_append(out, ",\"extFields\":{");
+        for (guint i = 0; i < cmd->ext->len; i++) {
+            const RmqExtField *f = &g_array_index(cmd->ext, RmqExtField, i);
+            if (i > 0)
+                g_string_append_c(out, ',');
+            rmq_json_text_append_string(out, f->key, -1);
+            g_string_append_c(out, ':');
+            rmq_json_text_append_string(out, f->value, -1);
+        }
+        g_string_append_c(out, '}');
+    }
+    g_string_append_printf(out, ",\"flag\":%" G_GINT32_FORMAT ",\"language\":", cmd->flag);
+    rmq_json_text_append_string(out, rmq_language_name(cmd->language), -1);
+    g_string_append_printf(out, ",\"opaque\":%" G_GINT32_FORMAT, cmd->opaque);
+    if (cmd->remark != NULL) {
+        g_string_append(out, ",\"remark\":");
+        rmq_json_text_append_string(out, cmd->remark, -1);
+    }
+    g_string_append_printf(out, ",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":%" G_GINT32_FORMAT "}",
+                           cmd->version);
+}

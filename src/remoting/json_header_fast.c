@@ -1,0 +1,450 @@
+#include "config.h"
+
+/* Hand-written JSON header parser: one pass over the text, no DOM, no
+ * GObject. It understands full JSON (unknown members of any shape are
+ * skipped) but only builds what a command header holds. */
+
+#include "remoting/json_header.h"
+
+#include <string.h>
+
+#include "remoting/codec.h"
+#include "remoting/json_text.h"
+
+/* Unknown members nest no deeper than this; deeper is rejected. */
+#define MAX_DEPTH 64
+/* Past this many ext fields, duplicates are found by hashing. */
+#define EXT_INDEX_THRESHOLD 16
+
+typedef struct {
+    const gchar *p, *end;
+    GError **error;
+    GString *str;     /* scratch for the last parsed string */
+    GString *num;     /* scratch for number text */
+    GHashTable *ext_index; /* key -> index+1 in cmd->ext, built lazily */
+} Parser;
+
+typedef enum { V_NULL, V_FALSE, V_TRUE, V_INT, V_DOUBLE, V_STRING, V_OBJECT, V_ARRAY } ValueKind;
+
+static gboolean
+fail(Parser *ps, const gchar *what)
+{
+    if (ps->error != NULL && *ps->error == NULL)
+        g_set_error(ps->error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON,
+                    "header is not valid JSON: %s", what);
+    return FALSE;
+}
+
+static void
+skip_ws(Parser *ps)
+{
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+        ps->p++;
+}
+
+static gboolean
+expect(Parser *ps, char c)
+{
+    skip_ws(ps);
+    if (ps->p >= ps->end || *ps->p != c)
+        return fail(ps, "unexpected character");
+    ps->p++;
+    return TRUE;
+}
+
+static gint
+hex4(const gchar *p)
+{
+    gint v = 0;
+    for (int i = 0; i < 4; i++) {
+        gint d = g_ascii_xdigit_value(p[i]);
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Parse a string literal (at the opening quote) into ps->str. */
+static gboolean
+parse_string(Parser *ps)
+{
+    g_string_truncate(ps->str, 0);
+    if (ps->p >= ps->end || *ps->p != '"')
+        return fail(ps, "expected a string");
+    ps->p++;
+    const gchar *run = ps->p;
+    while (ps->p < ps->end) {
+        guchar c = (guchar) *ps->p;
+        if (c == '"') {
+            g_string_append_len(ps->str, run, ps->p - run);
+            ps->p++;
+            if (!g_utf8_validate(ps->str->str, (gssize) ps->str->len, NULL))
+                return fail(ps, "string is not UTF-8");
+            return TRUE;
+        }
+        if (c < 0x20)
+            return fail(ps, "control character in string");
+        if (c != '\\') {
+            ps->p++;
+            continue;
+        }
+        g_string_append_len(ps->str, run, ps->p - run);
+        if (ps->end - ps->p < 2)
+            return fail(ps, "truncated escape");
+        char e = ps->p[1];
+        ps->p += 2;
+        switch (e) {
+        case '"': case '\\': case '/': g_string_append_c(ps->str, e); break;
+        case 'b': g_string_append_c(ps->str, '\b'); break;
+        case 'f': g_string_append_c(ps->str, '\f'); break;
+        case 'n': g_string_append_c(ps->str, '\n'); break;
+        case 'r': g_string_append_c(ps->str, '\r'); break;
+        case 't': g_string_append_c(ps->str, '\t'); break;
+        case 'u': {
+            if (ps->end - ps->p < 4)
+                return fail(ps, "truncated \\u escape");
+            gint cp = hex4(ps->p);
+            if (cp < 0)
+                return fail(ps, "bad \\u escape");
+            ps->p += 4;
+            if (cp >= 0xd800 && cp < 0xdc00 && ps->end - ps->p >= 6 && ps->p[0] == '\\' &&
+                ps->p[1] == 'u') {
+                gint lo = hex4(ps->p + 2);
+                if (lo >= 0xdc00 && lo < 0xe000) {
+                    cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                    ps->p += 6;
+                }
+            }
+            if (cp >= 0xd800 && cp < 0xe000)
+                cp = 0xfffd; /* lone surrogate */
+            g_string_append_unichar(ps->str, (gunichar) cp);
+            break;
+        }
+        default:
+            return fail(ps, "bad escape");
+        }
+        run = ps->p;
+    }
+    return fail(ps, "unterminated string");
+}
+
+static gboolean
+is_digit(Parser *ps)
+{
+    return ps->p < ps->end && g_ascii_isdigit(*ps->p);
+}
+
+/* JSON number grammar; integers that fit in gint64 become V_INT. */
+static gboolean
+parse_number(Parser *ps, ValueKind *kind, gint64 *ival, gdouble *dval)
+{
+    const gchar *start = ps->p;
+    gboolean is_int = TRUE;
+
+    if (ps->p < ps->end && *ps->p == '-')
+        ps->p++;
+    if (!is_digit(ps))
+        return fail(ps, "bad number");
+    if (*ps->p == '0')
+        ps->p++;
+    else
+        while (is_digit(ps))
+            ps->p++;
+    if (ps->p < ps->end && *ps->p == '.') {
+        is_int = FALSE;
+        ps->p++;
+        if (!is_digit(ps))
+            return fail(ps, "bad fraction");
+        while (is_digit(ps))
+            ps->p++;
+    }
+    if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
+        is_int = FALSE;
+        ps->p++;
+        if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
+            ps->p++;
+        if (!is_digit(ps))
+            return fail(ps, "bad exponent");
+        while (is_digit(ps))
+            ps->p++;
+    }
+    g_string_truncate(ps->num, 0);
+    g_string_append_len(ps->num, start, ps->p - start);
+    if (is_int && g_ascii_string_to_signed(ps->num->str, 10, G_MININT64, G_MAXINT64, ival, NULL)) {
+        *kind = V_INT;
+        return TRUE;
+    }
+    *kind = V_DOUBLE;
+    *dval = g_ascii_strtod(ps->num->str, NULL);
+    return TRUE;
+}
+
+static gboolean
+parse_literal(Parser *ps, const char *word, gsize n)
+{
+    if ((gsize) (ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+        return fail(ps, "unexpected token");
+    ps->p += n;
+    return TRUE;
+}
+
+static gboolean skip_value(Parser *ps, int depth);
+
+/* Scalars are parsed, objects and arrays are only opened: the caller either
+ * walks the object or calls skip_container(). */
+static gboolean
+parse_value_start(Parser *ps, ValueKind *kind, gint64 *ival, gdouble *dval)
+{
+    skip_ws(ps);
+    if (ps->p >= ps->end)
+        return fail(ps, "missing value");
+    switch (*ps->p) {
+    case '"': *kind = V_STRING; return parse_string(ps);
+    case '{': *kind = V_OBJECT; ps->p++; return TRUE;
+    case '[': *kind = V_ARRAY; ps->p++; return TRUE;
+    case 't': *kind = V_TRUE; return parse_literal(ps, "true", 4);
+    case 'f': *kind = V_FALSE; return parse_literal(ps, "false", 5);
+    case 'n': *kind = V_NULL; return parse_literal(ps, "null", 4);
+    default: return parse_number(ps, kind, ival, dval);
+    }
+}
+
+/* After the opening bracket of an object or array, skip to past its end. */
+static gboolean
+skip_container(Parser *ps, ValueKind kind, int depth)
+{
+    char close = kind == V_OBJECT ? '}' : ']';
+
+    if (depth > MAX_DEPTH)
+        return fail(ps, "nested too deeply");
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == close) {
+        ps->p++;
+        return TRUE;
+    }
+    for (;;) {
+        if (kind == V_OBJECT) {
+            skip_ws(ps);
+            if (!parse_string(ps) || !expect(ps, ':'))
+                return FALSE;
+        }
+        if (!skip_value(ps, depth + 1))
+            return FALSE;
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        return expect(ps, close);
+    }
+}
+
+static gboolean
+skip_value(Parser *ps, int depth)
+{
+    ValueKind kind;
+    gint64 i;
+    gdouble d;
+
+    if (!parse_value_start(ps, &kind, &i, &d))
+        return FALSE;
+    if (kind == V_OBJECT || kind == V_ARRAY)
+        return skip_container(ps, kind, depth);
+    return TRUE;
+}
+
+/* Iterate the members of an object whose '{' was consumed. */
+typedef gboolean (*MemberFunc)(Parser *ps, const gchar *name, RmqCommand *cmd);
+
+static gboolean
+parse_object(Parser *ps, RmqCommand *cmd, MemberFunc member)
+{
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return TRUE;
+    }
+    for (;;) {
+        skip_ws(ps);
+        if (!parse_string(ps) || !expect(ps, ':'))
+            return FALSE;
+        g_autofree gchar *name = g_strndup(ps->str->str, ps->str->len);
+        if (!member(ps, name, cmd))
+            return FALSE;
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        return expect(ps, '}');
+    }
+}
+
+static void
+ext_store(Parser *ps, RmqCommand *cmd, const gchar *key, const gchar *value, gsize value_len)
+{
+    guint idx = 0;
+
+    if (ps->ext_index != NULL) {
+        idx = GPOINTER_TO_UINT(g_hash_table_lookup(ps->ext_index, key));
+    } else {
+        for (guint i = 0; i < cmd->ext->len; i++)
+            if (strcmp(g_array_index(cmd->ext, RmqExtField, i).key, key) == 0)
+                idx = i + 1;
+    }
+    if (idx > 0) { /* duplicate key: last value wins, first position kept */
+        RmqExtField *f = &g_array_index(cmd->ext, RmqExtField, idx - 1);
+        g_free(f->value);
+        f->value = g_strndup(value, value_len);
+        return;
+    }
+    RmqExtField f = { g_strdup(key), g_strndup(value, value_len) };
+    g_array_append_val(cmd->ext, f);
+    if (ps->ext_index == NULL && cmd->ext->len > EXT_INDEX_THRESHOLD) {
+        ps->ext_index = g_hash_table_new(g_str_hash, g_str_equal);
+        for (guint i = 0; i < cmd->ext->len; i++)
+            g_hash_table_insert(ps->ext_index, g_array_index(cmd->ext, RmqExtField, i).key,
+                                GUINT_TO_POINTER(i + 1));
+    } else if (ps->ext_index != NULL) {
+        g_hash_table_insert(ps->ext_index, g_array_index(cmd->ext, RmqExtField, cmd->ext->len - 1).key,
+                            GUINT_TO_POINTER(cmd->ext->len));
+    }
+}
+
+static gboolean
+ext_member(Parser *ps, const gchar *name, RmqCommand *cmd)
+{
+    ValueKind kind;
+    gint64 i = 0;
+    gdouble d = 0;
+    char buf[24];
+
+    if (!parse_value_start(ps, &kind, &i, &d))
+        return FALSE;
+    switch (kind) {
+    case V_NULL:
+        return TRUE; /* Java drops null header fields */
+    case V_STRING:
+        ext_store(ps, cmd, name, ps->str->str, ps->str->len);
+        return TRUE;
+    case V_TRUE:
+    case V_FALSE:
+        ext_store(ps, cmd, name, kind == V_TRUE ? "true" : "false", kind == V_TRUE ? 4 : 5);
+        return TRUE;
+    case V_INT:
+        g_snprintf(buf, sizeof buf, "%" G_GINT64_FORMAT, i);
+        ext_store(ps, cmd, name, buf, strlen(buf));
+        return TRUE;
+    case V_DOUBLE:
+        g_string_truncate(ps->num, 0);
+        rmq_json_text_append_double(ps->num, d);
+        ext_store(ps, cmd, name, ps->num->str, ps->num->len);
+        return TRUE;
+    default:
+        g_set_error(ps->error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON,
+                    "extFields value for %s is not a scalar", name);
+        return FALSE;
+    }
+}
+
+static gboolean
+int32_member(Parser *ps, const gchar *name, gint32 *out)
+{
+    ValueKind kind;
+    gint64 i = 0;
+    gdouble d;
+
+    if (!parse_value_start(ps, &kind, &i, &d))
+        return FALSE;
+    if (kind == V_NULL)
+        return TRUE;
+    if (kind != V_INT) {
+        g_set_error(ps->error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON,
+                    "header field %s is not an integer", name);
+        return FALSE;
+    }
+    if (i < G_MININT32 || i > G_MAXINT32) {
+        g_set_error(ps->error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON,
+                    "header field %s out of range", name);
+        return FALSE;
+    }
+    *out = (gint32) i;
+    return TRUE;
+}
+
+static gboolean
+header_member(Parser *ps, const gchar *name, RmqCommand *cmd)
+{
+    if (strcmp(name, "code") == 0)
+        return int32_member(ps, name, &cmd->code);
+    if (strcmp(name, "flag") == 0)
+        return int32_member(ps, name, &cmd->flag);
+    if (strcmp(name, "opaque") == 0)
+        return int32_member(ps, name, &cmd->opaque);
+    if (strcmp(name, "version") == 0)
+        return int32_member(ps, name, &cmd->version);
+
+    ValueKind kind;
+    gint64 i = 0;
+    gdouble d;
+    if (strcmp(name, "extFields") == 0) {
+        if (!parse_value_start(ps, &kind, &i, &d))
+            return FALSE;
+        if (kind == V_NULL)
+            return TRUE;
+        if (kind != V_OBJECT) {
+            g_set_error(ps->error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON,
+                        "extFields is not an object");
+            return FALSE;
+        }
+        cmd->ext_present = TRUE;
+        return parse_object(ps, cmd, ext_member);
+    }
+    if (strcmp(name, "language") == 0) {
+        if (!parse_value_start(ps, &kind, &i, &d))
+            return FALSE;
+        if (kind == V_STRING)
+            cmd->language = rmq_language_from_string(ps->str->str);
+        else if (kind == V_INT)
+            cmd->language = rmq_language_from_int(i);
+        else if (kind != V_NULL) {
+            g_set_error(ps->error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON,
+                        "header field language is neither a name nor a number");
+            return FALSE;
+        }
+        return TRUE;
+    }
+    if (strcmp(name, "remark") == 0) {
+        if (!parse_value_start(ps, &kind, &i, &d))
+            return FALSE;
+        if (kind == V_STRING) {
+            g_free(cmd->remark);
+            cmd->remark = g_strndup(ps->str->str, ps->str->len);
+        } else if (kind != V_NULL) {
+            g_set_error(ps->error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON,
+                        "header field remark is not a string");
+            return FALSE;
+        }
+        return TRUE;
+    }
+    return skip_value(ps, 1); /* serializeTypeCurrentRPC and unknown keys */
+}
+
+gboolean
+rmq_json_header_decode_fast(const gchar *text, gsize len, RmqCommand *cmd, GError **error)
+{
+    g_autoptr(GString) str = g_string_sized_new(64);
+    g_autoptr(GString) num = g_string_sized_new(24);
+    Parser ps = { text, text + len, error, str, num, NULL };
+
+    gboolean ok = expect(&ps, '{') && parse_object(&ps, cmd, header_member);
+    if (ok) {
+        skip_ws(&ps);
+        if (ps.p != ps.end)
+            ok = fail(&ps, "trailing data after the header object");
+    }
+    if (ps.ext_index != NULL)
+        g_hash_table_destroy(ps.ext_index);
+    return ok;
+}

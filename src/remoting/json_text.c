@@ -1,0 +1,63 @@
+#include "config.h"
+
+#include "remoting/json_text.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char hex_upper[] = "0123456789ABCDEF";
+
+void
+rmq_json_text_append_string(GString *out, const gchar *s, gssize len)
+{
+    gsize n = len < 0 ? strlen(s) : (gsize) len;
+    gsize run = 0; /* start of the pending run of bytes that need no escape */
+
+    g_string_append_c(out, '"');
+    for (gsize i = 0; i < n; i++) {
+        guchar c = (guchar) s[i];
+        const char *esc = NULL;
+
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+            continue;
+        g_string_append_len(out, s + run, (gssize) (i - run));
+        run = i + 1;
+        switch (c) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\t': esc = "\\t"; break;
+        case '\n': esc = "\\n"; break;
+        case '\f': esc = "\\f"; break;
+        case '\r': esc = "\\r"; break;
+        default: break;
+        }
+        if (esc != NULL) {
+            g_string_append(out, esc);
+        } else {
+            char u[7] = { '\\', 'u', '0', '0', hex_upper[c >> 4], hex_upper[c & 0xf], 0 };
+            g_string_append_len(out, u, 6);
+        }
+    }
+    g_string_append_len(out, s + run, (gssize) (n - run));
+    g_string_append_c(out, '"');
+}
+
+void
+rmq_json_text_append_double(GString *out, gdouble d)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+    if (!isfinite(d)) {
+        g_string_append_c(out, '0');
+        return;
+    }
+    /* Fewest digits that survive the round trip, so 0.1 stays "0.1". */
+    for (int prec = 15; prec <= 17; prec++) {
+        g_ascii_formatd(buf, sizeof buf, prec == 15 ? "%.15g" : prec == 16 ? "%.16g" : "%.17g", d);
+        if (prec == 17 || g_ascii_strtod(buf, NULL) == d)
+            break;
+    }
+    g_string_append(out, buf);
+}
