@@ -1,0 +1,20 @@
+# src/namesrv: the name server (rmq-namesrv). Everything but main() is in
+# libnamesrv.a so the unit and integration tests link the code the daemon runs.
+noinst_LIBRARIES += src/namesrv/libnamesrv.a
+src_namesrv_libnamesrv_a_SOURCES = \
+	src/namesrv/register_body.c src/namesrv/register_body.h \
+	src/namesrv/route_table.c src/namesrv/route_table.h \
+	src/namesrv/kvconfig.c src/namesrv/kvconfig.h
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-route-table tests/test-kvconfig
+TESTS += tests/test-route-table tests/test-kvconfig
+
+tests_test_route_table_SOURCES = tests/test-route-table.c
+tests_test_route_table_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_route_table_LDADD = src/namesrv/libnamesrv.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+
+tests_test_kvconfig_SOURCES = tests/test-kvconfig.c
+tests_test_kvconfig_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_kvconfig_LDADD = src/namesrv/libnamesrv.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+endif

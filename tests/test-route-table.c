@@ -1,0 +1,611 @@
+/* Route table as pure code: registration of master and slave, route
+ * assembly, cluster info, topic lists, permission changes, expiry with a
+ * fake clock, channel close, unregister, and the REGISTER_BROKER bodies. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+#include "namesrv/route_table.h"
+
+#define EXPIRE_MS 120000
+
+/* Fake connections: only their addresses matter. */
+static int chan_a0, chan_a1, chan_b0;
+
+static RmqRegisterBody *
+body_with(gint64 counter, const gchar *first, ...)
+{
+    RmqRegisterBody *body = rmq_register_body_new();
+    body->data_version.counter = counter;
+    body->data_version.timestamp = 1700000000000;
+    va_list ap;
+    va_start(ap, first);
+    for (const gchar *name = first; name != NULL; name = va_arg(ap, const gchar *)) {
+        RmqTopicConfig *tc = rmq_topic_config_new(name);
+        tc->read_queue_nums = 4;
+        tc->write_queue_nums = 4;
+        rmq_register_body_add_topic(body, tc);
+    }
+    va_end(ap);
+    return body;
+}
+
+static void
+reg(RmqRouteTable *t, const gchar *cluster, const gchar *name, gint64 id, const gchar *addr,
+    const gchar *ha, gpointer chan, const RmqRegisterBody *body, gint64 now,
+    RmqRegisterResult *res)
+{
+    RmqBrokerIdentity bid = { cluster, name, addr, ha, id, chan };
+    RmqRegisterResult local;
+    rmq_route_table_register(t, &bid, body, now, res != NULL ? res : &local);
+    if (res == NULL)
+        rmq_register_result_clear(&local);
+}
+
+static JsonNode *
+parse(GBytes *bytes)
+{
+    assert_non_null(bytes);
+    g_autoptr(JsonParser) p = json_parser_new();
+    gsize n;
+    const gchar *data = g_bytes_get_data(bytes, &n);
+    g_autoptr(GError) err = NULL;
+    assert_true(json_parser_load_from_data(p, data, (gssize) n, &err));
+    return json_node_copy(json_parser_get_root(p));
+}
+
+/* Route's brokerData for @name, or NULL. */
+static JsonObject *
+find_broker_data(JsonObject *route, const gchar *name)
+{
+    JsonArray *arr = json_object_get_array_member(route, "brokerDatas");
+    for (guint i = 0; i < json_array_get_length(arr); i++) {
+        JsonObject *bd = json_array_get_object_element(arr, i);
+        if (strcmp(json_object_get_string_member(bd, "brokerName"), name) == 0)
+            return bd;
+    }
+    return NULL;
+}
+
+static JsonObject *
+find_queue_data(JsonObject *route, const gchar *name)
+{
+    JsonArray *arr = json_object_get_array_member(route, "queueDatas");
+    for (guint i = 0; i < json_array_get_length(arr); i++) {
+        JsonObject *qd = json_array_get_object_element(arr, i);
+        if (strcmp(json_object_get_string_member(qd, "brokerName"), name) == 0)
+            return qd;
+    }
+    return NULL;
+}
+
+static gboolean
+topic_list_has(GBytes *bytes, const gchar *topic)
+{
+    g_autoptr(JsonNode) root = parse(bytes);
+    JsonArray *arr = json_object_get_array_member(json_node_get_object(root), "topicList");
+    for (guint i = 0; i < json_array_get_length(arr); i++)
+        if (strcmp(json_array_get_string_element(arr, i), topic) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static guint
+topic_list_len(GBytes *bytes)
+{
+    g_autoptr(JsonNode) root = parse(bytes);
+    return json_array_get_length(
+        json_object_get_array_member(json_node_get_object(root), "topicList"));
+}
+
+static void
+test_master_and_slave(void **state)
+{
+    (void) state;
+    g_autoptr(RmqRouteTable) t = rmq_route_table_new();
+    g_autoptr(RmqRegisterBody) body = body_with(1, "TopicTest", "TBW102", NULL);
+
+    RmqRegisterResult res;
+    reg(t, "DefaultCluster", "broker-a", 0, "10.0.0.1:10911", "10.0.0.1:10912", &chan_a0, body,
+        1000, &res);
+    assert_null(res.master_addr);
+    assert_null(res.ha_server_addr);
+    assert_true(res.first_registration);
+    rmq_register_result_clear(&res);
+
+    /* Slave's body is ignored for topics but the reply names the master. */
+    g_autoptr(RmqRegisterBody) slave_body = body_with(1, "OnlyOnSlave", NULL);
+    reg(t, "DefaultCluster", "broker-a", 1, "10.0.0.2:10911", "10.0.0.2:10912", &chan_a1,
+        slave_body, 1000, &res);
+    assert_string_equal(res.master_addr, "10.0.0.1:10911");
+    assert_string_equal(res.ha_server_addr, "10.0.0.1:10912");
+    rmq_register_result_clear(&res);
+
+    assert_int_equal(rmq_route_table_live_broker_count(t), 2);
+    assert_int_equal(rmq_route_table_topic_count(t), 2);
+    assert_null(rmq_route_table_get_route(t, "OnlyOnSlave", NULL));
+
+    g_autoptr(GBytes) route = rmq_route_table_get_route(t, "TopicTest", NULL);
+    g_autoptr(JsonNode) root = parse(route);
+    JsonObject *r = json_node_get_object(root);
+    JsonObject *bd = find_broker_data(r, "broker-a");
+    assert_non_null(bd);
+    assert_string_equal(json_object_get_string_member(bd, "cluster"), "DefaultCluster");
+    JsonObject *addrs = json_object_get_object_member(bd, "brokerAddrs");
+    assert_string_equal(json_object_get_string_member(addrs, "0"), "10.0.0.1:10911");
+    assert_string_equal(json_object_get_string_member(addrs, "1"), "10.0.0.2:10911");
+    JsonObject *qd = find_queue_data(r, "broker-a");
+    assert_non_null(qd);
+    assert_int_equal(json_object_get_int_member(qd, "readQueueNums"), 4);
+    assert_int_equal(json_object_get_int_member(qd, "writeQueueNums"), 4);
+    assert_int_equal(json_object_get_int_member(qd, "perm"), 6);
+    assert_int_equal(json_object_get_int_member(qd, "topicSysFlag"), 0);
+    assert_true(json_object_has_member(r, "filterServerTable"));
+    assert_false(json_object_has_member(r, "orderTopicConf"));
+
+    /* Standard JSON: numeric keys quoted. */
+    gsize n;
+    const gchar *text = g_bytes_get_data(route, &n);
+    g_autofree gchar *copy = g_strndup(text, n);
+    assert_non_null(strstr(copy, "\"0\":\"10.0.0.1:10911\""));
+
+    assert_null(rmq_route_table_get_route(t, "NoSuchTopic", NULL));
+
+    /* orderTopicConf when the caller supplies it. */
+    g_autoptr(GBytes) ordered = rmq_route_table_get_route(t, "TopicTest", "broker-a:4");
+    g_autoptr(JsonNode) oroot = parse(ordered);
+    assert_string_equal(json_object_get_string_member(json_node_get_object(oroot),
+                                                      "orderTopicConf"),
+                        "broker-a:4");
+}
+
+static void
+test_slave_without_live_master(void **state)
+{
+    (void) state;
+    g_autoptr(RmqRouteTable) t = rmq_route_table_new();
+    RmqRegisterResult res;
+    reg(t, "C", "broker-a", 1, "10.0.0.2:10911", "10.0.0.2:10912", &chan_a1, NULL, 0, &res);
+    assert_null(res.master_addr);
+    assert_null(res.ha_server_addr);
+    rmq_register_result_clear(&res);
+}
+
+static void
+test_data_version_rule(void **state)
+{
+    (void) state;
+    g_autoptr(RmqRouteTable) t = rmq_route_table_new();
+    g_autoptr(RmqRegisterBody) v1 = body_with(1, "T1", NULL);
+    reg(t, "C", "broker-a", 0, "10.0.0.1:10911", NULL, &chan_a0, v1, 0, NULL);
+
+    /* Same DataVersion, different content: the NS keeps what it has. */
+    g_autoptr(RmqRegisterBody) same = body_with(1, "T2", NULL);
+    reg(t, "C", "broker-a", 0, "10.0.0.1:10911", NULL, &chan_a0, same, 10, NULL);
+    assert_null(rmq_route_table_get_route(t, "T2", NULL));
+
+    /* New DataVersion: T2 added, T1 kept (absent topics are not removed). */
+    g_autoptr(RmqRegisterBody) v2 = body_with(2, "T2", NULL);
+    RmqTopicConfig *tc = g_ptr_array_index(v2->topics, 0);
+    tc->write_queue_nums = 2;
+    reg(t, "C", "broker-a", 0, "10.0.0.1:10911", NULL, &chan_a0, v2, 20, NULL);
+    g_autoptr(GBytes) r2 = rmq_route_table_get_route(t, "T2", NULL);
+    g_autoptr(GBytes) r1 = rmq_route_table_get_route(t, "T1", NULL);
+    assert_non_null(r1);
+    g_autoptr(JsonNode) root = parse(r2);
+    JsonObject *qd = find_queue_data(json_node_get_object(root), "broker-a");
+    assert_int_equal(json_object_get_int_member(qd, "writeQueueNums"), 2);
+
+    /* QUERY_DATA_VERSION: unchanged refreshes liveness; changed does not. */
+    RmqDataVersion dv = v2->data_version, stored;
+    gboolean has;
+    assert_false(rmq_route_table_query_data_version(t, "10.0.0.1:10911", &dv, 100000, &stored,
+                                                    &has));
+    assert_true(has);
+    assert_true(rmq_data_version_equal(&stored, &dv));
+    RmqDataVersion other = { 99, 1 };
+    assert_true(rmq_route_table_query_data_version(t, "10.0.0.1:10911", &other, 500000, NULL,
+                                                   NULL));
+    assert_true(rmq_route_table_query_data_version(t, "10.9.9.9:10911", &dv, 0, NULL, &has));
+    assert_false(has);
+    /* Last seen at 100000: alive at 100000 + EXPIRE_MS, gone just after. */
+    g_autoptr(GPtrArray) none = rmq_route_table_scan_expired(t, 100000 + EXPIRE_MS, EXPIRE_MS);
+    assert_int_equal(none->len, 0);
+    g_autoptr(GPtrArray) gone = rmq_route_table_scan_expired(t, 100001 + EXPIRE_MS, EXPIRE_MS);
+    assert_int_equal(gone->len, 1);
+}
+
+static void
+test_cluster_info(void **state)
+{
+    (void) state;
+    g_autoptr(RmqRouteTable) t = rmq_route_table_new();
+    g_autoptr(RmqRegisterBody) body = body_with(1, "T", NULL);
+    reg(t, "C1", "broker-a", 0, "10.0.0.1:10911", NULL, &chan_a0, body, 0, NULL);
+    reg(t, "C1", "broker-a", 1, "10.0.0.2:10911", NULL, &chan_a1, body, 0, NULL);
+    reg(t, "C2", "broker-b", 0, "10.0.0.3:10911", NULL, &chan_b0, body, 0, NULL);
+
+    g_autoptr(GBytes) info = rmq_route_table_get_cluster_info(t);
+    g_autoptr(JsonNode) root = parse(info);
+    JsonObject *o = json_node_get_object(root);
+    JsonObject *bat = json_object_get_object_member(o, "brokerAddrTable");
+    assert_int_equal(json_object_get_size(bat), 2);
+    JsonObject *a = json_object_get_object_member(bat, "broker-a");
+    assert_string_equal(json_object_get_string_member(a, "cluster"), "C1");
+    assert_int_equal(json_object_get_size(json_object_get_object_member(a, "brokerAddrs")), 2);
+    JsonObject *cat = json_object_get_object_member(o, "clusterAddrTable");
+    JsonArray *c1 = json_object_get_array_member(cat, "C1");
+    assert_int_equal(json_array_get_length(c1), 1);
+    assert_string_equal(json_array_get_string_element(c1, 0), "broker-a");
+    assert_string_equal(
+        json_array_get_string_element(json_object_get_array_member(cat, "C2"), 0), "broker-b");
+
+    /* Both brokers serve T: one route with two queue datas. */
+    g_autoptr(GBytes) route = rmq_route_table_get_route(t, "T", NULL);
+    g_autoptr(JsonNode) rr = parse(route);
+    assert_int_equal(
+        json_array_get_length(json_object_get_array_member(json_node_get_object(rr), "queueDatas")),
+        2);
+}
+
+static void
+test_topic_lists(void **state)
+{
+    (void) state;
+    g_autoptr(RmqRouteTable) t = rmq_route_table_new();
+    g_autoptr(RmqRegisterBody) ba = body_with(1, "Shared", "OnlyA", NULL);
+    g_autoptr(RmqRegisterBody) bb = body_with(1, "Shared", "UnitT", "UnitSubT", "BothT", NULL);
+    ((RmqTopicConfig *) g_ptr_array_index(bb->topics, 1))->topic_sys_flag = 1;
+    ((RmqTopicConfig *) g_ptr_array_index(bb->topics, 2))->topic_sys_flag = 2;
+    ((RmqTopicConfig *) g_ptr_array_index(bb->topics, 3))->topic_sys_flag = 3;
+    reg(t, "C1", "broker-a", 0, "10.0.0.1:10911", NULL, &chan_a0, ba, 0, NULL);
+    reg(t, "C2", "broker-b", 0, "10.0.0.3:10911", NULL, &chan_b0, bb, 0, NULL);
+
+    g_autoptr(GBytes) all = rmq_route_table_get_all_topics(t);
+    assert_int_equal(topic_list_len(all), 5);
+    assert_true(topic_list_has(all, "OnlyA"));
+
+    g_autoptr(GBytes) c1 = rmq_route_table_get_topics_by_cluster(t, "C1");
+    assert_int_equal(topic_list_len(c1), 2);
+    assert_true(topic_list_has(c1, "Shared"));
+    assert_true(topic_list_has(c1, "OnlyA"));
+    g_autoptr(GBytes) cx = rmq_route_table_get_topics_by_cluster(t, "NoCluster");
+    assert_int_equal(topic_list_len(cx), 0);
+
+    g_autoptr(GBytes) sys = rmq_route_table_get_system_topics(t);
+    assert_int_equal(topic_list_len(sys), 4);
+    assert_true(topic_list_has(sys, "C1"));
+    assert_true(topic_list_has(sys, "broker-b"));
+    g_autoptr(JsonNode) sroot = parse(sys);
+    assert_string_equal(json_object_get_string_member(json_node_get_object(sroot), "brokerAddr"),
+                        "10.0.0.1:10911");
+
+    g_autoptr(GBytes) unit = rmq_route_table_get_unit_topics(t, RMQ_ROUTE_UNIT_TOPICS);
+    assert_int_equal(topic_list_len(unit), 2);
+    assert_true(topic_list_has(unit, "UnitT"));
+    assert_true(topic_list_has(unit, "BothT"));
+    g_autoptr(GBytes) sub = rmq_route_table_get_unit_topics(t, RMQ_ROUTE_HAS_UNIT_SUB_TOPICS);
+    assert_int_equal(topic_list_len(sub), 2);
+    assert_true(topic_list_has(sub, "UnitSubT"));
+    g_autoptr(GBytes) subnon =
+        rmq_route_table_get_unit_topics(t, RMQ_ROUTE_HAS_UNIT_SUB_UNUNIT_TOPICS);
+    assert_int_equal(topic_list_len(subnon), 1);
+    assert_true(topic_list_has(subnon, "UnitSubT"));
+}
+
+static void
+test_delete_topic(void **state)
+{
+    (void) state;
+    g_autoptr(RmqRouteTable) t = rmq_route_table_new();
+    g_autoptr(RmqRegisterBody) body = body_with(1, "Shared", "Other", NULL);
+    reg(t, "C1", "broker-a", 0, "10.0.0.1:10911", NULL, &chan_a0, body, 0, NULL);
+    reg(t, "C2", "broker-b", 0, "10.0.0.3:10911", NULL, &chan_b0, body, 0, NULL);
+
+    /* The route is cached: deleting must still be visible. */
+    g_autoptr(GBytes) before = rmq_route_table_get_route(t, "Shared", NULL);
+    assert_non_null(before);
+
+    assert_true(rmq_route_table_delete_topic(t, "Shared", "C1"));
+    g_autoptr(GBytes) after = rmq_route_table_get_route(t, "Shared", NULL);
+    g_autoptr(JsonNode) root = parse(after);
+    assert_null(find_queue_data(json_node_get_object(root), "broker-a"));
+    assert_non_null(find_queue_data(json_node_get_object(root), "broker-b"));
+
+    assert_true(rmq_route_table_delete_topic(t, "Shared", "C2"));
+    assert_null(rmq_route_table_get_route(t, "Shared", NULL));
+
+    assert_true(rmq_route_table_delete_topic(t, "Other", NULL));
+    assert_null(rmq_route_table_get_route(t, "Other", NULL));
+    assert_false(rmq_route_table_delete_topic(t, "Other", NULL));
+    assert_int_equal(rmq_route_table_topic_count(t), 0);
+}
+
+static gint64
+route_perm(RmqRouteTable *t, const gchar *topic, const gchar *broker)
+{
+    g_autoptr(GBytes) route = rmq_route_table_get_route(t, topic, NULL);
+    g_autoptr(JsonNode) root = parse(route);
+    JsonObject *qd = find_queue_data(json_node_get_object(root), broker);
+    assert_non_null(qd);
+    return json_object_get_int_member(qd, "perm");
+}
+
+static void
+test_write_perm(void **state)
+{
+    (void) state;
+    g_autoptr(RmqRouteTable) t = rmq_route_table_new();
+    g_autoptr(RmqRegisterBody) body = body_with(1, "T1", "T2", "TBW102", NULL);
+    ((RmqTopicConfig *) g_ptr_array_index(body->topics, 2))->perm = 7;
+    reg(t, "C", "broker-a", 0, "10.0.0.1:10911", NULL, &chan_a0, body, 0, NULL);
+    reg(t, "C", "broker-b", 0, "10.0.0.3:10911", NULL, &chan_b0, body, 0, NULL);
+    assert_int_equal(route_perm(t, "T1", "broker-a"), 6);
+
+    assert_int_equal(rmq_route_table_wipe_write_perm(t, "broker-a"), 3);
+    assert_int_equal(route_perm(t, "T1", "broker-a"), RMQ_PERM_READ);
+    assert_int_equal(route_perm(t, "TBW102", "broker-a"), RMQ_PERM_READ | RMQ_PERM_INHERIT);
+    assert_int_equal(route_perm(t, "T1", "broker-b"), 6);
+    assert_int_equal(rmq_route_table_wipe_write_perm(t, "no-such-broker"), 0);
+
+    assert_int_equal(rmq_route_table_add_write_perm(t, "broker-a"), 3);
+    assert_int_equal(route_perm(t, "T2", "broker-a"), 6);
+    assert_int_equal(route_perm(t, "TBW102", "broker-a"), 6);
+}
+
+static void
+test_expiry_fake_clock(void **state)
+{
+    (void) state;
+    g_autoptr(RmqRouteTable) t = rmq_route_table_new();
+    g_autoptr(RmqRegisterBody) body = body_with(1, "T", NULL);
+    reg(t, "C", "broker-a", 0, "10.0.0.1:10911", NULL, &chan_a0, body, 0, NULL);
+    reg(t, "C", "broker-a", 1, "10.0.0.2:10911", NULL, &chan_a1, body, 0, NULL);
+    reg(t, "C", "broker-b", 0, "10.0.0.3:10911", NULL, &chan_b0, body, 0, NULL);
+
+    /* broker-b and the slave keep registering; the master of a goes quiet. */
+    reg(t, "C", "broker-b", 0, "10.0.0.3:10911", NULL, &chan_b0, body, 100000, NULL);
+    reg(t, "C", "broker-a", 1, "10.0.0.2:10911", NULL, &chan_a1, body, 100000, NULL);
+
+    g_autoptr(GPtrArray) early = rmq_route_table_scan_expired(t, EXPIRE_MS, EXPIRE_MS);
+    assert_int_equal(early->len, 0);
+
+    g_autoptr(GPtrArray) first = rmq_route_table_scan_expired(t, EXPIRE_MS + 1, EXPIRE_MS);
+    assert_int_equal(first->len, 1);
+    RmqBrokerRemoval *r = g_ptr_array_index(first, 0);
+    assert_string_equal(r->broker_addr, "10.0.0.1:10911");
+    assert_string_equal(r->broker_name, "broker-a");
+    assert_string_equal(r->cluster_name, "C");
+    assert_int_equal(r->broker_id, 0);
+    assert_ptr_equal(r->channel, &chan_a0);
+    assert_false(r->broker_name_removed);
+    assert_false(rmq_route_table_is_live(t, "10.0.0.1:10911"));
+
+    /* Master gone, slave stays in the route, queues stay. */
+    g_autoptr(GBytes) route = rmq_route_table_get_route(t, "T", NULL);
+    g_autoptr(JsonNode) root = parse(route);
+    JsonObject *bd = find_broker_data(json_node_get_object(root), "broker-a");
+    assert_non_null(bd);
+    JsonObject *addrs = json_object_get_object_member(bd, "brokerAddrs");
+    assert_false(json_object_has_member(addrs, "0"));
+    assert_string_equal(json_object_get_string_member(addrs, "1"), "10.0.0.2:10911");
+    assert_non_null(find_queue_data(json_node_get_object(root), "broker-a"));
+
+    /* Now the slave expires too: broker-a vanishes from routes and clusters. */
+    g_autoptr(GPtrArray) second = rmq_route_table_scan_expired(t, 100000 + EXPIRE_MS + 1,
+                                                               EXPIRE_MS);
+    assert_int_equal(second->len, 2);
+    g_autoptr(GBytes) route2 = rmq_route_table_get_route(t, "T", NULL);
+    assert_null(route2); /* broker-b expired in the same scan */
+    assert_int_equal(rmq_route_table_live_broker_count(t), 0);
+    assert_int_equal(rmq_route_table_topic_count(t), 0);
+    g_autoptr(GBytes) info = rmq_route_table_get_cluster_info(t);
+    g_autoptr(JsonNode) iroot = parse(info);
+    assert_int_equal(json_object_get_size(json_object_get_object_member(
+                         json_node_get_object(iroot), "clusterAddrTable")),
+                     0);
+}
+
+static void
+test_channel_closed(void **state)
+{
+    (void) state;
+    g_autoptr(RmqRouteTable) t = rmq_route_table_new();
+    g_autoptr(RmqRegisterBody) body = body_with(1, "T", "OnlyB", NULL);
+    reg(t, "C", "broker-a", 0, "10.0.0.1:10911", NULL, &chan_a0, body, 0, NULL);
+    reg(t, "C", "broker-b", 0, "10.0.0.3:10911", NULL, &chan_b0, body, 0, NULL);
+
+    g_autoptr(GPtrArray) unknown = rmq_route_table_channel_closed(t, &chan_a1);
+    assert_int_equal(unknown->len, 0);
+
+    g_autoptr(GPtrArray) gone = rmq_route_table_channel_closed(t, &chan_b0);
+    assert_int_equal(gone->len, 1);
+    RmqBrokerRemoval *r = g_ptr_array_index(gone, 0);
+    assert_string_equal(r->broker_name, "broker-b");
+    assert_true(r->broker_name_removed);
+
+    g_autoptr(GBytes) route = rmq_route_table_get_route(t, "T", NULL);
+    g_autoptr(JsonNode) root = parse(route);
+    assert_null(find_broker_data(json_node_get_object(root), "broker-b"));
+    assert_null(find_queue_data(json_node_get_object(root), "broker-b"));
+    /* OnlyB came from both brokers' bodies; broker-a still serves it. */
+    g_autoptr(GBytes) onlyb = rmq_route_table_get_route(t, "OnlyB", NULL);
+    assert_non_null(onlyb);
+
+    /* A broker that re-registered on a new connection is not dropped by the old one. */
+    reg(t, "C", "broker-a", 0, "10.0.0.1:10911", NULL, &chan_a1, body, 10, NULL);
+    g_autoptr(GPtrArray) old = rmq_route_table_channel_closed(t, &chan_a0);
+    assert_int_equal(old->len, 0);
+    assert_true(rmq_route_table_is_live(t, "10.0.0.1:10911"));
+}
+
+static void
+test_unregister(void **state)
+{
+    (void) state;
+    g_autoptr(RmqRouteTable) t = rmq_route_table_new();
+    g_autoptr(RmqRegisterBody) body = body_with(1, "T", NULL);
+    reg(t, "C", "broker-a", 0, "10.0.0.1:10911", NULL, &chan_a0, body, 0, NULL);
+    reg(t, "C", "broker-a", 1, "10.0.0.2:10911", NULL, &chan_a1, body, 0, NULL);
+
+    RmqBrokerIdentity slave = { "C", "broker-a", "10.0.0.2:10911", NULL, 1, NULL };
+    g_autoptr(RmqBrokerRemoval) r1 = rmq_route_table_unregister(t, &slave);
+    assert_non_null(r1);
+    assert_false(r1->broker_name_removed);
+    assert_false(rmq_route_table_is_live(t, "10.0.0.2:10911"));
+    g_autoptr(GBytes) route = rmq_route_table_get_route(t, "T", NULL);
+    g_autoptr(JsonNode) root = parse(route);
+    JsonObject *bd = find_broker_data(json_node_get_object(root), "broker-a");
+    assert_false(json_object_has_member(json_object_get_object_member(bd, "brokerAddrs"), "1"));
+
+    RmqBrokerIdentity master = { "C", "broker-a", "10.0.0.1:10911", NULL, 0, NULL };
+    g_autoptr(RmqBrokerRemoval) r0 = rmq_route_table_unregister(t, &master);
+    assert_non_null(r0);
+    assert_true(r0->broker_name_removed);
+    assert_null(rmq_route_table_get_route(t, "T", NULL));
+    assert_int_equal(rmq_route_table_topic_count(t), 0);
+
+    g_autoptr(RmqBrokerRemoval) again = rmq_route_table_unregister(t, &master);
+    assert_null(again);
+}
+
+static void
+test_role_switch(void **state)
+{
+    (void) state;
+    g_autoptr(RmqRouteTable) t = rmq_route_table_new();
+    g_autoptr(RmqRegisterBody) body = body_with(1, "T", NULL);
+    reg(t, "C", "broker-a", 1, "10.0.0.2:10911", NULL, &chan_a1, body, 0, NULL);
+    /* The slave is promoted: same address now registers as id 0. */
+    reg(t, "C", "broker-a", 0, "10.0.0.2:10911", NULL, &chan_a1, body, 5, NULL);
+    g_autoptr(GBytes) route = rmq_route_table_get_route(t, "T", NULL);
+    g_autoptr(JsonNode) root = parse(route);
+    JsonObject *addrs = json_object_get_object_member(
+        find_broker_data(json_node_get_object(root), "broker-a"), "brokerAddrs");
+    assert_int_equal(json_object_get_size(addrs), 1);
+    assert_string_equal(json_object_get_string_member(addrs, "0"), "10.0.0.2:10911");
+}
+
+static void
+assert_bodies_equal(const RmqRegisterBody *a, const RmqRegisterBody *b, gboolean full)
+{
+    assert_true(rmq_data_version_equal(&a->data_version, &b->data_version));
+    assert_int_equal(a->topics->len, b->topics->len);
+    for (guint i = 0; i < a->topics->len; i++) {
+        const RmqTopicConfig *x = g_ptr_array_index(a->topics, i);
+        const RmqTopicConfig *y = NULL;
+        for (guint j = 0; j < b->topics->len; j++)
+            if (strcmp(((RmqTopicConfig *) g_ptr_array_index(b->topics, j))->topic_name,
+                       x->topic_name) == 0)
+                y = g_ptr_array_index(b->topics, j);
+        assert_non_null(y);
+        assert_int_equal(x->read_queue_nums, y->read_queue_nums);
+        assert_int_equal(x->write_queue_nums, y->write_queue_nums);
+        assert_int_equal(x->perm, y->perm);
+        assert_string_equal(x->topic_filter_type, y->topic_filter_type);
+        if (full) {
+            assert_int_equal(x->topic_sys_flag, y->topic_sys_flag);
+            assert_int_equal(x->order, y->order);
+        }
+    }
+    assert_int_equal(a->filter_servers->len, b->filter_servers->len);
+}
+
+static void
+test_register_body_json(void **state)
+{
+    (void) state;
+    /* What a 4.9.7 broker sends (fastjson, members sorted). */
+    const gchar *java =
+        "{\"filterServerList\":[],\"topicConfigSerializeWrapper\":{\"dataVersion\":"
+        "{\"counter\":3,\"timestamp\":1700000000123},\"topicConfigTable\":{\"TBW102\":"
+        "{\"order\":false,\"perm\":7,\"readQueueNums\":8,\"topicFilterType\":\"SINGLE_TAG\","
+        "\"topicName\":\"TBW102\",\"topicSysFlag\":0,\"writeQueueNums\":8},\"TopicTest\":"
+        "{\"order\":true,\"perm\":6,\"readQueueNums\":4,\"topicFilterType\":\"MULTI_TAG\","
+        "\"topicName\":\"TopicTest\",\"topicSysFlag\":1,\"writeQueueNums\":2}}}}";
+    g_autoptr(GError) err = NULL;
+    g_autoptr(RmqRegisterBody) b =
+        rmq_register_body_parse((const guint8 *) java, strlen(java), FALSE, &err);
+    assert_non_null(b);
+    assert_int_equal(b->data_version.counter, 3);
+    assert_int_equal(b->data_version.timestamp, 1700000000123);
+    assert_int_equal(b->topics->len, 2);
+
+    g_autoptr(GBytes) enc = rmq_register_body_encode_json(b);
+    gsize n;
+    const guint8 *d = g_bytes_get_data(enc, &n);
+    g_autoptr(RmqRegisterBody) back = rmq_register_body_parse_json(d, n, &err);
+    assert_non_null(back);
+    assert_bodies_equal(b, back, TRUE);
+
+    const gchar *bad = "{\"topicConfigSerializeWrapper\":{\"topicConfigTable\":[1]}}";
+    g_autoptr(RmqRegisterBody) nb =
+        rmq_register_body_parse_json((const guint8 *) bad, strlen(bad), &err);
+    assert_null(nb);
+    assert_true(g_error_matches(err, RMQ_REGISTER_BODY_ERROR, RMQ_REGISTER_BODY_ERROR_JSON));
+    g_clear_error(&err);
+    g_autoptr(RmqRegisterBody) junk = rmq_register_body_parse_json((const guint8 *) "{x", 2, &err);
+    assert_null(junk);
+}
+
+static void
+test_register_body_compressed(void **state)
+{
+    (void) state;
+    g_autoptr(RmqRegisterBody) b = body_with(7, "A", "B", "C", NULL);
+    ((RmqTopicConfig *) g_ptr_array_index(b->topics, 1))->perm = 2;
+    g_ptr_array_add(b->filter_servers, g_strdup("10.0.0.9:40001"));
+    g_autoptr(GBytes) enc = rmq_register_body_encode_compressed(b);
+    gsize n;
+    const guint8 *d = g_bytes_get_data(enc, &n);
+    assert_int_equal(d[0], 0x78); /* zlib header */
+    g_autoptr(GError) err = NULL;
+    g_autoptr(RmqRegisterBody) back = rmq_register_body_parse(d, n, TRUE, &err);
+    assert_non_null(back);
+    assert_bodies_equal(b, back, FALSE);
+    assert_string_equal(g_ptr_array_index(back->filter_servers, 0), "10.0.0.9:40001");
+
+    /* Truncated stream is an error, not a partial body. */
+    g_autoptr(RmqRegisterBody) cut = rmq_register_body_parse(d, n / 2, TRUE, &err);
+    assert_null(cut);
+    assert_true(
+        g_error_matches(err, RMQ_REGISTER_BODY_ERROR, RMQ_REGISTER_BODY_ERROR_COMPRESSED));
+}
+
+static void
+test_crc32(void **state)
+{
+    (void) state;
+    /* Vector 05's body CRC from the protocol reference: crc32("Hello RocketMQ") & 0x7fffffff. */
+    const gchar *body = "Hello RocketMQ";
+    assert_int_equal(rmq_register_body_crc32((const guint8 *) body, strlen(body)), 1774740973);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_master_and_slave),
+        cmocka_unit_test(test_slave_without_live_master),
+        cmocka_unit_test(test_data_version_rule),
+        cmocka_unit_test(test_cluster_info),
+        cmocka_unit_test(test_topic_lists),
+        cmocka_unit_test(test_delete_topic),
+        cmocka_unit_test(test_write_perm),
+        cmocka_unit_test(test_expiry_fake_clock),
+        cmocka_unit_test(test_channel_closed),
+        cmocka_unit_test(test_unregister),
+        cmocka_unit_test(test_role_switch),
+        cmocka_unit_test(test_register_body_json),
+        cmocka_unit_test(test_register_body_compressed),
+        cmocka_unit_test(test_crc32),
+    };
+    return cmocka_run_group_tests_name("route-table", tests, NULL, NULL);
+}
