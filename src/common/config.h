@@ -131,6 +131,10 @@ typedef struct {
     gint ha_transfer_batch_size;          /* 32768 */
     gint64 ha_slave_fallbehind_max;       /* 268435456 */
     gchar *ha_master_address;             /* NULL = learn from the name server */
+
+    /* private to config.c: keys set in the file, in file order, with their
+     * lines (for to_libconfig and for errors found after loading) */
+    GArray *set_keys;
 } RmqConfig;
 
 /* Defaults for @scope (paths resolved against $STATE_DIRECTORY / $HOME). (transfer full) */
@@ -159,6 +163,17 @@ gchar *rmq_config_to_libconfig(const RmqConfig *cfg);
 
 /* "host:port;host:port" as RocketMQ writes it. (transfer full) */
 gchar *rmq_config_namesrv_addr_string(const RmqConfig *cfg);
+
+/* deleteWhen: ';'-separated hours 0..23 ("04;16") as a bit mask (bit h = hour h). */
+gboolean rmq_config_parse_hours(const gchar *text, guint32 *hours_mask, GError **error);
+
+/* messageDelayLevel: blank-separated "<n><unit>" with unit s, m, h or d
+ * ("1s 5s 10s 30s 1m ..."). @levels_ms receives one gint64 per level, in
+ * milliseconds, level 1 first. (transfer full) */
+gboolean rmq_config_parse_delay_levels(const gchar *text, GArray **levels_ms, GError **error);
+
+/* Whether SIGHUP may change @key (RocketMQ name); FALSE for unknown keys. */
+gboolean rmq_config_key_is_reloadable(const gchar *key);
 
 RmqConfig *rmq_config_copy(const RmqConfig *cfg);
 void rmq_config_free(RmqConfig *cfg);
