@@ -4,7 +4,17 @@ noinst_LIBRARIES += src/namesrv/libnamesrv.a
 src_namesrv_libnamesrv_a_SOURCES = \
 	src/namesrv/register_body.c src/namesrv/register_body.h \
 	src/namesrv/route_table.c src/namesrv/route_table.h \
-	src/namesrv/kvconfig.c src/namesrv/kvconfig.h
+	src/namesrv/kvconfig.c src/namesrv/kvconfig.h \
+	src/namesrv/processor.c src/namesrv/processor.h \
+	src/namesrv/namesrv.c src/namesrv/namesrv.h
+
+# Libraries in link order (each only needs the ones after it).
+NAMESRV_LIBS = src/namesrv/libnamesrv.a src/common/libcommon.a src/common/libconf.a \
+	src/remoting/libnet.a src/remoting/libcodec.a $(RMQ_PKG_LIBS)
+
+sbin_PROGRAMS += src/namesrv/rmq-namesrv
+src_namesrv_rmq_namesrv_SOURCES = src/namesrv/main.c
+src_namesrv_rmq_namesrv_LDADD = $(NAMESRV_LIBS)
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test-route-table tests/test-kvconfig

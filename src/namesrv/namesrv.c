@@ -1,0 +1,206 @@
+#include "config.h"
+
+#include "namesrv/namesrv.h"
+
+#include "common/log.h"
+#include "namesrv/kvconfig.h"
+#include "namesrv/processor.h"
+#include "namesrv/route_table.h"
+#include "remoting/server.h"
+
+typedef struct {
+    RmqDaemon *daemon;
+    RmqConfig *config; /* own copy of the running config */
+    RmqRouteTable *routes;
+    RmqKvConfig *kv;
+    RmqNamesrvProcessor *processor;
+    RmqServer *server;
+    gint64 expire_ms;
+    guint scan_interval_ms;
+    guint scan_id;
+} RmqNamesrv;
+
+static gint64
+now_ms(void)
+{
+    return g_get_monotonic_time() / 1000;
+}
+
+static void
+apply_config(RmqNamesrv *ns, const RmqConfig *cfg)
+{
+    RmqConfig *copy = rmq_config_copy(cfg);
+    g_clear_pointer(&ns->config, rmq_config_free);
+    ns->config = copy;
+    ns->processor->config = ns->config;
+    ns->processor->order_message_enable = cfg->order_message_enable;
+    ns->expire_ms = cfg->broker_channel_expired_time > 0 ? cfg->broker_channel_expired_time
+                                                         : RMQ_NAMESRV_BROKER_EXPIRED_MS;
+    if (ns->server != NULL)
+        rmq_server_set_idle_timeout(ns->server, (guint) cfg->server_channel_max_idle_time_seconds);
+}
+
+static void
+log_removals(RmqNamesrv *ns, GPtrArray *removals, const gchar *why)
+{
+    for (guint i = 0; i < removals->len; i++)
+        rmq_namesrv_log_removal(g_ptr_array_index(removals, i), why);
+    if (removals->len > 0)
+        rmq_daemon_update_status(ns->daemon);
+}
+
+static gboolean
+on_scan(gpointer user_data)
+{
+    RmqNamesrv *ns = user_data;
+    g_autoptr(GPtrArray) gone = rmq_route_table_scan_expired(ns->routes, now_ms(), ns->expire_ms);
+    log_removals(ns, gone, "expired");
+    /* Their channels are closed too, as Java does; the close callback then
+     * finds nothing left to remove. */
+    for (guint i = 0; i < gone->len; i++) {
+        RmqBrokerRemoval *r = g_ptr_array_index(gone, i);
+        if (r->channel != NULL)
+            rmq_connection_close(r->channel, "broker registration expired");
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_first_scan(gpointer user_data)
+{
+    RmqNamesrv *ns = user_data;
+    on_scan(ns);
+    ns->scan_id = g_timeout_add(ns->scan_interval_ms, on_scan, ns);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_scan(RmqNamesrv *ns, gboolean first)
+{
+    g_clear_handle_id(&ns->scan_id, g_source_remove);
+    gint interval = ns->config->scan_not_active_broker_interval;
+    ns->scan_interval_ms = interval > 0 ? (guint) interval : RMQ_NAMESRV_SCAN_INTERVAL_MS;
+    if (first)
+        ns->scan_id = g_timeout_add(MIN(ns->scan_interval_ms, RMQ_NAMESRV_FIRST_SCAN_MS),
+                                    on_first_scan, ns);
+    else
+        ns->scan_id = g_timeout_add(ns->scan_interval_ms, on_scan, ns);
+}
+
+static void
+on_request(RmqConnection *conn, RmqCommand *request, gpointer user_data)
+{
+    RmqNamesrv *ns = user_data;
+    guint before = rmq_route_table_live_broker_count(ns->routes);
+    RmqCommand *response = rmq_namesrv_processor_handle(ns->processor, conn, request, now_ms());
+    rmq_connection_send_response(conn, request, response);
+    rmq_command_free(request);
+    if (rmq_route_table_live_broker_count(ns->routes) != before)
+        rmq_daemon_update_status(ns->daemon);
+}
+
+static void
+on_close(RmqConnection *conn, gpointer user_data)
+{
+    RmqNamesrv *ns = user_data;
+    g_autoptr(GPtrArray) gone = rmq_route_table_channel_closed(ns->routes, conn);
+    log_removals(ns, gone, "dropped: its connection closed");
+}
+
+static void
+namesrv_free(RmqNamesrv *ns)
+{
+    g_clear_handle_id(&ns->scan_id, g_source_remove);
+    /* The server first: its close callbacks still use the route table. */
+    g_clear_pointer(&ns->server, rmq_server_free);
+    g_clear_pointer(&ns->processor, rmq_namesrv_processor_free);
+    g_clear_pointer(&ns->routes, rmq_route_table_free);
+    g_clear_pointer(&ns->kv, rmq_kvconfig_free);
+    g_clear_pointer(&ns->config, rmq_config_free);
+    g_free(ns);
+}
+
+static gboolean
+namesrv_start(RmqDaemon *daemon, GError **error)
+{
+    const RmqConfig *cfg = rmq_daemon_get_config(daemon);
+    RmqNamesrv *ns = g_new0(RmqNamesrv, 1);
+    ns->daemon = daemon;
+    ns->routes = rmq_route_table_new();
+    ns->kv = rmq_kvconfig_new(cfg->kv_config_path);
+    ns->processor = rmq_namesrv_processor_new(ns->routes, ns->kv);
+    apply_config(ns, cfg);
+
+    g_autoptr(GError) local = NULL;
+    if (!rmq_kvconfig_load(ns->kv, &local)) {
+        /* Refuse to start rather than overwrite the operator's file on the next put. */
+        g_propagate_prefixed_error(error, g_steal_pointer(&local), "KV config: ");
+        namesrv_free(ns);
+        return FALSE;
+    }
+
+    ns->server = rmq_server_new("namesrv");
+    for (guint i = 0; rmq_namesrv_processor_codes[i] >= 0; i++)
+        rmq_server_register(ns->server, rmq_namesrv_processor_codes[i], on_request, ns);
+    rmq_server_set_connection_callbacks(ns->server, NULL, on_close, ns);
+    rmq_server_set_idle_timeout(ns->server, (guint) cfg->server_channel_max_idle_time_seconds);
+    if (!rmq_server_listen(ns->server, cfg->bind_address, (guint16) cfg->listen_port, error)) {
+        namesrv_free(ns);
+        return FALSE;
+    }
+    schedule_scan(ns, TRUE);
+    g_message("name server listening on %s:%u, KV config %s (%u namespaces), brokers expire "
+              "after %" G_GINT64_FORMAT " ms",
+              cfg->bind_address != NULL ? cfg->bind_address : "0.0.0.0",
+              rmq_server_get_port(ns->server),
+              cfg->kv_config_path != NULL ? cfg->kv_config_path : "(memory)",
+              rmq_kvconfig_namespace_count(ns->kv), ns->expire_ms);
+    rmq_daemon_set_data(daemon, ns);
+    return TRUE;
+}
+
+static gboolean
+namesrv_reload(RmqDaemon *daemon, const RmqConfig *fresh, GError **error)
+{
+    RmqNamesrv *ns = rmq_daemon_get_data(daemon);
+    gint old_scan = ns->config->scan_not_active_broker_interval;
+    apply_config(ns, fresh);
+    if (fresh->scan_not_active_broker_interval != old_scan)
+        schedule_scan(ns, FALSE);
+    return TRUE;
+}
+
+static void
+namesrv_stop(RmqDaemon *daemon)
+{
+    RmqNamesrv *ns = rmq_daemon_get_data(daemon);
+    if (ns != NULL) {
+        /* Nothing to flush: every KV change was persisted when it was made. */
+        rmq_server_stop_accepting(ns->server);
+        rmq_daemon_set_data(daemon, NULL);
+        namesrv_free(ns);
+    }
+    rmq_daemon_stopped(daemon);
+}
+
+static gchar *
+namesrv_status(RmqDaemon *daemon)
+{
+    RmqNamesrv *ns = rmq_daemon_get_data(daemon);
+    if (ns == NULL)
+        return NULL;
+    return g_strdup_printf("%u brokers, %u topics, %u clients",
+                           rmq_route_table_live_broker_count(ns->routes),
+                           rmq_route_table_topic_count(ns->routes),
+                           rmq_server_get_connection_count(ns->server));
+}
+
+const RmqDaemonOps rmq_namesrv_daemon_ops = {
+    .program = "rmq-namesrv",
+    .summary = "RocketMQ-compatible name server",
+    .scope = RMQ_CONFIG_NAMESRV,
+    .start = namesrv_start,
+    .reload = namesrv_reload,
+    .stop = namesrv_stop,
+    .status = namesrv_status,
+};
