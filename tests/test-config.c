@@ -511,6 +511,18 @@ static void test_derived_after_load(void **state)
     assert_string_equal(cfg->store_path_root_dir, "rel/store"); /* kept as given, as RocketMQ does */
     assert_string_equal(cfg->store_path_commit_log, "rel/store/commitlog");
     assert_int_equal(cfg->mapped_file_size_consume_queue, 1020); /* whole 20-byte units */
+
+    /* deleteWhen as a bare number, and a name server .properties (the seed's) */
+    g_autofree gchar *dw = write_file(state, "dw.conf", "deleteWhen = 4;\n");
+    g_autoptr(RmqConfig) c2 = rmq_config_load(dw, RMQ_CONFIG_BROKER, NULL, &error);
+    assert_null(error);
+    assert_string_equal(c2->delete_when, "04");
+    g_autofree gchar *np = write_file(state, "namesrv-2.properties", "listenPort=9875\n");
+    g_autoptr(RmqConfig) c3 = rmq_config_load(np, RMQ_CONFIG_NAMESRV, NULL, &error);
+    assert_null(error);
+    assert_int_equal(c3->listen_port, 9875);
+    g_autofree gchar *text = rmq_config_to_libconfig(c3);
+    assert_string_equal(text, "# converted from namesrv-2.properties by rmq\nlistenPort = 9875;\n");
 }
 
 /* ---- validation ---- */

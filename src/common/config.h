@@ -142,9 +142,12 @@ RmqConfig *rmq_config_new_defaults(RmqConfigScope scope);
 
 /* Read @path: libconfig syntax, or Java properties when the name ends in
  * ".properties". Errors name the file, line, key and what was expected
- * ("broker-a.conf:12: listenPort: expected an integer from 1 to 65535").
+ * ("broker-a.conf:12: listenPort: expected an integer from 1 to 65535, got 70000").
  * Unknown keys do not fail: a line per key is appended to @warnings
- * (may be NULL), e.g. "broker-a.conf:7: unknown key 'listenPrt' ignored". (transfer full) */
+ * (may be NULL), e.g. "broker-a.conf:7: unknown key 'listenPrt' ignored";
+ * so are clamped values and Java-only keys. @warnings gets newly allocated
+ * strings: create it with g_ptr_array_new_with_free_func(g_free).
+ * Runs rmq_config_validate. (transfer full) */
 RmqConfig *rmq_config_load(const gchar *path, RmqConfigScope scope,
                            GPtrArray *warnings, GError **error);
 
@@ -153,7 +156,7 @@ gboolean rmq_config_validate(const RmqConfig *cfg, GError **error);
 
 /* The config a SIGHUP produces: @current with every reloadable key taken from
  * @fresh. Keys that differ but need a restart are named in @restart_needed
- * (may be NULL). (transfer full) */
+ * (may be NULL; gets g_strdup'd RocketMQ key names). (transfer full) */
 RmqConfig *rmq_config_merge_reloadable(const RmqConfig *current, const RmqConfig *fresh,
                                        GPtrArray *restart_needed);
 
