@@ -6,3 +6,21 @@ src_remoting_libnet_a_SOURCES = \
 	src/remoting/server.c src/remoting/server.h \
 	src/remoting/client.c src/remoting/client.h
 
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-server tests/test-client
+TESTS += tests/test-server tests/test-client
+
+tests_test_server_SOURCES = tests/test-server.c \
+	tests/support/net-util.c tests/support/net-util.h
+tests_test_server_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_test_server_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_server_LDADD = src/remoting/libnet.a src/remoting/libcodec.a \
+	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+
+tests_test_client_SOURCES = tests/test-client.c \
+	tests/support/net-util.c tests/support/net-util.h
+tests_test_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_test_client_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_client_LDADD = src/remoting/libnet.a src/remoting/libcodec.a \
+	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+endif
