@@ -565,6 +565,9 @@ static void test_cross_key_checks(void **state)
                  ":1: namesrvAddr: expected host:port with a port from 1 to 65535, got \"localhost\"");
     expect_error(state, "d.conf", "namesrvAddr = [\"a:0\"];\n", RMQ_CONFIG_BROKER, RMQ_CONFIG_ERROR_INVALID,
                  ":1: namesrvAddr: expected host:port with a port from 1 to 65535, got \"a:0\"");
+    expect_error(state, "d2.properties", "namesrvAddr=a:9876; b:9876\n", RMQ_CONFIG_BROKER,
+                 RMQ_CONFIG_ERROR_INVALID,
+                 ":1: namesrvAddr: expected host:port with a port from 1 to 65535, got \" b:9876\"");
     expect_error(state, "e.conf", "messageDelayLevel = \"1s 5x\";\n", RMQ_CONFIG_BROKER,
                  RMQ_CONFIG_ERROR_INVALID,
                  ":1: messageDelayLevel: delay level 2 \"5x\" is not <number><s|m|h|d>");

@@ -697,8 +697,9 @@ static gboolean valid_host_port(const gchar *addr)
 {
     const gchar *colon = strrchr(addr, ':');
     gint64 port;
-    return colon != NULL && colon != addr && parse_java_long(colon + 1, &port) && port >= 1 &&
-           port <= 65535;
+    /* blanks would reach the resolver: Java clients fail on " host:9876" too */
+    return colon != NULL && colon != addr && strpbrk(addr, " \t\f\r\n") == NULL &&
+           parse_java_long(colon + 1, &port) && port >= 1 && port <= 65535;
 }
 
 static gboolean validate_ranges(const RmqConfig *cfg, GError **error)
