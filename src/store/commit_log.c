@@ -1,0 +1,240 @@
+#include "config.h"
+
+#include "store/commit_log.h"
+
+#include <string.h>
+
+RmqCommitLog *
+rmq_commit_log_new(const char *dir, gint64 file_size)
+{
+    RmqCommitLog *cl = g_new0(RmqCommitLog, 1);
+
+    cl->files = rmq_mapped_file_queue_new(dir, (gsize) file_size);
+    cl->file_size = file_size;
+    return cl;
+}
+
+void
+rmq_commit_log_free(RmqCommitLog *cl)
+{
+    if (cl == NULL)
+        return;
+    rmq_mapped_file_queue_free(cl->files);
+    g_free(cl);
+}
+
+gboolean
+rmq_commit_log_load(RmqCommitLog *cl, GError **error)
+{
+    RmqMappedFile *last;
+
+    if (!rmq_mapped_file_queue_load(cl->files, error))
+        return FALSE;
+    last = rmq_mapped_file_queue_last(cl->files);
+    /* Until recovery says otherwise, the log ends after its last file. */
+    rmq_commit_log_set_end(cl, last ? last->start + cl->file_size : 0);
+    return TRUE;
+}
+
+void
+rmq_commit_log_set_end(RmqCommitLog *cl, gint64 end)
+{
+    rmq_atomic64_set(&cl->wrote, end);
+    rmq_atomic64_set(&cl->flushed, end);
+}
+
+gboolean
+rmq_commit_log_ensure_space(RmqCommitLog *cl, gint64 bytes, GError **error)
+{
+    gint64 wrote = cl->wrote;
+    gint64 file_end = wrote - wrote % cl->file_size + cl->file_size;
+    /* records never straddle files: the worst case moves them all to the
+     * next file (plus one more per file they fill) */
+    gint64 need_end = wrote + bytes + RMQ_MESSAGE_BLANK_LENGTH <= file_end
+                          ? wrote + 1 : file_end + bytes + RMQ_MESSAGE_BLANK_LENGTH;
+
+    for (gint64 start = wrote - wrote % cl->file_size; start < need_end; start += cl->file_size) {
+        RmqMappedFile *last = rmq_mapped_file_queue_last(cl->files);
+        if (last != NULL && last->start >= start)
+            continue;
+        if (rmq_mapped_file_queue_create(cl->files, start, error) == NULL)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+rmq_commit_log_append(RmqCommitLog *cl, const RmqMessage *msg, gint64 queue_offset,
+                      gint64 store_timestamp, gint64 *physical_offset, gint32 *size,
+                      GError **error)
+{
+    gint64 len = rmq_message_record_size(msg);
+
+    if (len < 0 || len + RMQ_MESSAGE_BLANK_LENGTH > cl->file_size) {
+        g_set_error(error, RMQ_STORE_ERROR, RMQ_STORE_ERROR_INVALID,
+                    "record of %" G_GINT64_FORMAT " bytes does not fit the commit log", len);
+        return FALSE;
+    }
+    for (;;) {
+        gint64 wrote = cl->wrote;   /* only this thread writes it */
+        RmqMappedFile *last = rmq_mapped_file_queue_find(cl->files, wrote);
+        gint64 pos;
+
+        if (last == NULL) {
+            /* the log starts, or the previous file is full: wrote is a file start */
+            gint64 start = wrote - wrote % cl->file_size;
+            last = rmq_mapped_file_queue_create(cl->files, start, error);
+            if (last == NULL)
+                return FALSE;
+            if (wrote != start)
+                rmq_atomic64_set(&cl->wrote, start);
+            continue;
+        }
+        pos = wrote - last->start;
+        if (pos + len + RMQ_MESSAGE_BLANK_LENGTH > cl->file_size) {
+            /* never split a record: mark the rest of the file blank */
+            guint32 marker[2] = { GUINT32_TO_BE((guint32) (cl->file_size - pos)),
+                                  GUINT32_TO_BE(RMQ_MESSAGE_BLANK_MAGIC) };
+            memcpy(last->base + pos, marker, sizeof marker);
+            g_atomic_int_set(&last->dirty, 1);
+            rmq_atomic64_set(&cl->wrote, last->start + cl->file_size);
+            continue;
+        }
+        rmq_message_encode(msg, queue_offset, wrote, store_timestamp, last->base + pos);
+        if (!g_atomic_int_get(&last->dirty))
+            g_atomic_int_set(&last->dirty, 1);
+        /* offset before timestamp: a reader that loads the timestamp first
+         * never pairs it with an offset below its record */
+        rmq_atomic64_set(&cl->wrote, wrote + len);
+        rmq_atomic64_set(&cl->wrote_ts, store_timestamp);
+        *physical_offset = wrote;
+        *size = (gint32) len;
+        return TRUE;
+    }
+}
+
+const guint8 *
+rmq_commit_log_peek(RmqCommitLog *cl, gint64 offset, gint64 size)
+{
+    RmqMappedFile *f;
+
+    if (offset < 0 || size <= 0 || offset + size > cl->wrote)
+        return NULL;
+    f = rmq_mapped_file_queue_find(cl->files, offset);
+    if (f == NULL || offset + size > f->start + (gint64) f->size)
+        return NULL;
+    return f->base + (offset - f->start);
+}
+
+GBytes *
+rmq_commit_log_get_bytes(RmqCommitLog *cl, gint64 offset, gint64 size)
+{
+    const guint8 *p = rmq_commit_log_peek(cl, offset, size);
+    RmqMappedFile *f;
+
+    if (p == NULL)
+        return NULL;
+    f = rmq_mapped_file_queue_find(cl->files, offset);
+    return g_bytes_new_with_free_func(p, (gsize) size,
+                                      (GDestroyNotify) rmq_mapped_file_unref,
+                                      rmq_mapped_file_ref(f));
+}
+
+gint32
+rmq_commit_log_size_at(RmqCommitLog *cl, gint64 offset)
+{
+    const guint8 *p = rmq_commit_log_peek(cl, offset, 8);
+    RmqMessageRecord r;
+
+    if (p == NULL)
+        return -1;
+    p = rmq_commit_log_peek(cl, offset, (gint64) GUINT32_FROM_BE(*(const guint32 *) p));
+    if (p == NULL)
+        return -1;
+    if (rmq_message_decode(p, (gsize) (cl->wrote - offset), FALSE, &r) != RMQ_DECODE_OK)
+        return -1;
+    return r.total_size;
+}
+
+gint64
+rmq_commit_log_roll_next_file(RmqCommitLog *cl, gint64 offset)
+{
+    return offset + cl->file_size - offset % cl->file_size;
+}
+
+gint64
+rmq_commit_log_min_offset(RmqCommitLog *cl)
+{
+    return rmq_mapped_file_queue_min_offset(cl->files);
+}
+
+gint64
+rmq_commit_log_file_first_timestamp(RmqMappedFile *f)
+{
+    RmqMessageRecord r;
+
+    if (rmq_message_decode(f->base, f->size, FALSE, &r) != RMQ_DECODE_OK)
+        return -1;
+    return r.store_timestamp;
+}
+
+gint64
+rmq_commit_log_recover(RmqCommitLog *cl, gint64 from, gboolean check_crc)
+{
+    GPtrArray *files = cl->files->files;
+    gint64 end = from;
+    guint i = 0;
+
+    while (i < files->len && ((RmqMappedFile *) files->pdata[i])->start < from)
+        i++;
+    /* An empty log, or recovery starting at the log's first file. */
+    if (i < files->len)
+        end = ((RmqMappedFile *) files->pdata[i])->start;
+    for (; i < files->len; i++) {
+        RmqMappedFile *f = files->pdata[i];
+        gsize pos = 0;
+        gboolean next_file = FALSE;
+
+        if (f->start != end)
+            break;                       /* a gap: nothing after it is reachable */
+        while (pos < f->size) {
+            RmqMessageRecord r;
+            RmqDecodeStatus st = rmq_message_decode(f->base + pos, f->size - pos, check_crc, &r);
+            if (st == RMQ_DECODE_OK && r.physical_offset == f->start + (gint64) pos) {
+                pos += (gsize) r.total_size;
+                end = f->start + (gint64) pos;
+                rmq_atomic64_set(&cl->wrote_ts, r.store_timestamp);
+            } else if (st == RMQ_DECODE_BLANK && pos + (gsize) r.total_size == f->size) {
+                pos = f->size;
+                end = f->start + (gint64) f->size;
+                next_file = TRUE;
+            } else {
+                break;                   /* END, TRUNCATED or CORRUPT */
+            }
+        }
+        if (pos == f->size)
+            next_file = TRUE;
+        if (!next_file)
+            break;
+    }
+    rmq_mapped_file_queue_truncate(cl->files, end);
+    rmq_commit_log_set_end(cl, end);
+    rmq_atomic64_set(&cl->flushed_ts, rmq_atomic64_get(&cl->wrote_ts));
+    return end;
+}
+
+gboolean
+rmq_commit_log_flush(RmqCommitLog *cl, GError **error)
+{
+    gint64 ts = rmq_atomic64_get(&cl->wrote_ts);
+    gint64 target = rmq_atomic64_get(&cl->wrote);
+    gint64 from = rmq_atomic64_get(&cl->flushed);
+
+    if (target <= from)
+        return TRUE;
+    if (!rmq_mapped_file_queue_sync_range(cl->files, from, target, error))
+        return FALSE;
+    rmq_atomic64_set(&cl->flushed_ts, ts);
+    rmq_atomic64_set(&cl->flushed, target);
+    return TRUE;
+}

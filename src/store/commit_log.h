@@ -1,0 +1,70 @@
+/* The commit log: one append-only log of records in fixed-size mapped files
+ * (§5.1), with end-of-file blank markers.  Appends and reads happen on one
+ * thread; the flush thread reads the atomic positions. */
+#pragma once
+
+#include <glib.h>
+
+#include "store/mapped_file.h"
+#include "store/message_format.h"
+
+/* 64-bit atomics shared by the append and flush threads. */
+#define rmq_atomic64_get(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define rmq_atomic64_set(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+
+typedef struct {
+    RmqMappedFileQueue *files;
+    gint64 file_size;
+    gint64 wrote;          /* atomic: end of appended data */
+    gint64 wrote_ts;       /* atomic: store time of the last appended record */
+    gint64 flushed;        /* atomic: end of data known to be on disk */
+    gint64 flushed_ts;     /* atomic: store time of a record ≤ flushed */
+} RmqCommitLog;
+
+RmqCommitLog *rmq_commit_log_new(const char *dir, gint64 file_size);
+void rmq_commit_log_free(RmqCommitLog *cl);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqCommitLog, rmq_commit_log_free)
+
+gboolean rmq_commit_log_load(RmqCommitLog *cl, GError **error);
+
+/* Appends one record.  On success *physical_offset and *size describe it.
+ * RMQ_STORE_ERROR_DISK_FULL when a new file cannot be allocated;
+ * RMQ_STORE_ERROR_INVALID when the record cannot fit in one file. */
+gboolean rmq_commit_log_append(RmqCommitLog *cl, const RmqMessage *msg,
+                               gint64 queue_offset, gint64 store_timestamp,
+                               gint64 *physical_offset, gint32 *size,
+                               GError **error);
+/* Allocates the files that appending `bytes` more bytes may need, so that a
+ * full disk is reported before anything is written. */
+gboolean rmq_commit_log_ensure_space(RmqCommitLog *cl, gint64 bytes, GError **error);
+
+/* (transfer none) Pointer to [offset, offset+size) if it lies within one
+ * file and below the write position; NULL otherwise.  Valid until the file
+ * is deleted by retention on this same thread. */
+const guint8 *rmq_commit_log_peek(RmqCommitLog *cl, gint64 offset, gint64 size);
+/* (transfer full) Zero-copy bytes that keep the file mapped. */
+GBytes *rmq_commit_log_get_bytes(RmqCommitLog *cl, gint64 offset, gint64 size);
+/* TOTALSIZE of the record at offset, or -1. */
+gint32 rmq_commit_log_size_at(RmqCommitLog *cl, gint64 offset);
+/* Start of the file after the one holding offset. */
+gint64 rmq_commit_log_roll_next_file(RmqCommitLog *cl, gint64 offset);
+
+gint64 rmq_commit_log_min_offset(RmqCommitLog *cl);
+static inline gint64
+rmq_commit_log_max_offset(RmqCommitLog *cl)
+{
+    return rmq_atomic64_get(&cl->wrote);
+}
+
+/* Store timestamp of the first record of the file, or -1. */
+gint64 rmq_commit_log_file_first_timestamp(RmqMappedFile *f);
+
+/* Recovery: validates records from `from` (a file start), stops at the
+ * first torn or corrupt record, truncates everything after it and sets the
+ * write and flush positions there.  Returns the recovered end. */
+gint64 rmq_commit_log_recover(RmqCommitLog *cl, gint64 from, gboolean check_crc);
+/* Sets positions without scanning (clean shutdown with a trusted end). */
+void rmq_commit_log_set_end(RmqCommitLog *cl, gint64 end);
+
+/* Flushes [flushed, wrote) with fdatasync; thread-safe against appends. */
+gboolean rmq_commit_log_flush(RmqCommitLog *cl, GError **error);

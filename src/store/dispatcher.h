@@ -1,0 +1,44 @@
+/* The dispatcher (RocketMQ's reput): turns commit-log records into
+ * consume-queue units and index entries, and owns the table of consume
+ * queues.  Dispatch is idempotent, so recovery can replay any range. */
+#pragma once
+
+#include <glib.h>
+
+#include "store/consume_queue.h"
+#include "store/index_file.h"
+#include "store/message_format.h"
+
+typedef struct {
+    char *cq_root;                 /* <root>/consumequeue */
+    gint64 cq_file_size;
+    GHashTable *topics;            /* topic → GPtrArray of RmqConsumeQueue* by queueId */
+    GMutex lock;                   /* guards topics against the flush thread */
+    RmqIndexService *index;        /* NULL when messageIndexEnable is false */
+    GArray *delay_levels;          /* gint64 ms per level */
+    gint64 last_dispatched_ts;     /* atomic */
+    gboolean index_failed;         /* warned once about a failing index */
+} RmqDispatcher;
+
+RmqDispatcher *rmq_dispatcher_new(const char *cq_root, gint64 cq_file_size,
+                                  RmqIndexService *index, GArray *delay_levels);
+void rmq_dispatcher_free(RmqDispatcher *d);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqDispatcher, rmq_dispatcher_free)
+
+/* Opens every consumequeue/<topic>/<queueId>. */
+gboolean rmq_dispatcher_load(RmqDispatcher *d, GError **error);
+/* (transfer none) NULL if the queue does not exist. */
+RmqConsumeQueue *rmq_dispatcher_find_queue(RmqDispatcher *d, const char *topic, gint32 queue_id);
+/* (transfer none) Creates an empty queue (no files yet) when missing. */
+RmqConsumeQueue *rmq_dispatcher_get_queue(RmqDispatcher *d, const char *topic, gint32 queue_id);
+void rmq_dispatcher_foreach(RmqDispatcher *d, GFunc fn, gpointer data);
+void rmq_dispatcher_delete_topic(RmqDispatcher *d, const char *topic);
+
+/* The consume-queue tag code of a record: TAGS hash, or the delivery time
+ * for SCHEDULE_TOPIC_XXXX (§9.2). */
+gint64 rmq_dispatcher_tag_code(RmqDispatcher *d, const RmqMessageRecord *r);
+/* Writes the unit (NOT/COMMIT records) and index entries.  FALSE only when
+ * the consume queue cannot be written; index failures are logged. */
+gboolean rmq_dispatcher_dispatch(RmqDispatcher *d, const RmqMessageRecord *r, GError **error);
+/* Flush thread: fdatasync dirty consume-queue and index files. */
+gboolean rmq_dispatcher_sync(RmqDispatcher *d, GError **error);

@@ -1,0 +1,293 @@
+#include "config.h"
+
+#include "store/flush_service.h"
+
+#include <errno.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+typedef struct {
+    gint64 offset;
+    gint64 deadline;          /* monotonic µs */
+    RmqFlushCallback cb;
+    gpointer user_data;
+} Waiter;
+
+typedef struct {
+    GSource base;
+    RmqFlushService *svc;
+} FlushSource;
+
+struct RmqFlushService {
+    RmqCommitLog *cl;
+    RmqFlushDiskType type;
+    gint interval_ms;
+    gint64 least_bytes;
+    gint thorough_ms;
+    gint timeout_ms;
+    RmqFlushHook hook;
+    gpointer hook_data;
+
+    GThread *thread;
+    GMutex lock;
+    GCond kick;               /* flush thread waits here */
+    GCond done;               /* blocking waiters wait here */
+    gint64 requested;         /* under lock */
+    gboolean sleeping;        /* under lock */
+    gboolean stopping;        /* under lock */
+    gint64 rounds;            /* atomic */
+
+    int efd;                  /* flush thread → main loop */
+    gint async_pending;       /* atomic: waiters queued on the main loop side */
+    GQueue waiters;           /* main-loop thread only; offsets ascending */
+    GSource *source;
+};
+
+static void
+notify_main(RmqFlushService *svc)
+{
+    guint64 one = 1;
+
+    if (svc->efd >= 0 && g_atomic_int_get(&svc->async_pending) > 0) {
+        ssize_t n = write(svc->efd, &one, sizeof one);
+        (void) n;   /* EAGAIN: the counter is already non-zero, a wakeup is pending */
+    }
+}
+
+static gpointer
+flush_thread(gpointer data)
+{
+    RmqFlushService *svc = data;
+    gint64 interval = (gint64) svc->interval_ms * 1000;
+    gint64 next_tick = g_get_monotonic_time() + interval;
+    gint64 last_full = g_get_monotonic_time();
+
+    g_mutex_lock(&svc->lock);
+    while (!svc->stopping) {
+        gint64 now = g_get_monotonic_time();
+        gint64 flushed = rmq_atomic64_get(&svc->cl->flushed);
+        gint64 wrote = rmq_atomic64_get(&svc->cl->wrote);
+        g_autoptr(GError) error = NULL;
+        gboolean go = FALSE, ok;
+
+        if (svc->requested > flushed) {
+            go = TRUE;                       /* someone waits: group commit */
+        } else if (now >= next_tick) {
+            next_tick = now + interval;      /* the periodic ASYNC_FLUSH rule */
+            go = wrote > flushed && (wrote - flushed >= svc->least_bytes ||
+                                     now - last_full >= (gint64) svc->thorough_ms * 1000);
+        }
+        if (!go) {
+            svc->sleeping = TRUE;
+            g_cond_wait_until(&svc->kick, &svc->lock, next_tick);
+            svc->sleeping = FALSE;
+            continue;
+        }
+        g_mutex_unlock(&svc->lock);
+
+        if (svc->hook)
+            svc->hook(svc->hook_data);
+        /* covers every byte appended before this point, for all waiters */
+        ok = rmq_commit_log_flush(svc->cl, &error);
+        if (ok)
+            last_full = g_get_monotonic_time();
+        else
+            g_warning("commit log flush failed: %s", error->message);
+        __atomic_add_fetch(&svc->rounds, 1, __ATOMIC_SEQ_CST);
+
+        g_mutex_lock(&svc->lock);
+        g_cond_broadcast(&svc->done);
+        notify_main(svc);
+        if (!ok && !svc->stopping)          /* do not spin on a failing disk */
+            g_cond_wait_until(&svc->kick, &svc->lock, g_get_monotonic_time() + interval);
+    }
+    g_mutex_unlock(&svc->lock);
+    return NULL;
+}
+
+static void
+complete_waiters(RmqFlushService *svc, gboolean final)
+{
+    gint64 now = g_get_monotonic_time();
+    Waiter *w;
+
+    while ((w = g_queue_peek_head(&svc->waiters)) != NULL) {
+        RmqFlushStatus st;
+        if (w->offset <= rmq_atomic64_get(&svc->cl->flushed))
+            st = RMQ_FLUSH_OK;
+        else if (final || w->deadline <= now)
+            st = RMQ_FLUSH_TIMEOUT;
+        else
+            break;                          /* later ones have larger offsets */
+        g_queue_pop_head(&svc->waiters);
+        g_atomic_int_dec_and_test(&svc->async_pending);
+        w->cb(st, w->user_data);
+        g_free(w);
+    }
+    if (svc->source && !final) {
+        w = g_queue_peek_head(&svc->waiters);
+        g_source_set_ready_time(svc->source, w ? w->deadline : -1);
+    }
+}
+
+static gboolean
+source_dispatch(GSource *source, GSourceFunc callback, gpointer data)
+{
+    RmqFlushService *svc = ((FlushSource *) source)->svc;
+    guint64 v;
+    ssize_t n = read(svc->efd, &v, sizeof v);   /* drain; EAGAIN is fine */
+
+    (void) n;
+    complete_waiters(svc, FALSE);
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs source_funcs = {
+    .dispatch = source_dispatch,
+};
+
+RmqFlushService *
+rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *config, GMainContext *context)
+{
+    RmqFlushService *svc = g_new0(RmqFlushService, 1);
+
+    svc->cl = cl;
+    svc->type = config->flush_disk_type;
+    /* Java's GroupCommitService wakes every 10 ms; keep that as the SYNC tick */
+    svc->interval_ms = svc->type == RMQ_FLUSH_SYNC ? MIN(config->flush_interval_commit_log, 10)
+                                                   : config->flush_interval_commit_log;
+    svc->interval_ms = MAX(svc->interval_ms, 1);
+    svc->least_bytes = (gint64) MAX(config->flush_commit_log_least_pages, 0) * 4096;
+    svc->thorough_ms = config->flush_commit_log_thorough_interval;
+    svc->timeout_ms = config->sync_flush_timeout;
+    g_mutex_init(&svc->lock);
+    g_cond_init(&svc->kick);
+    g_cond_init(&svc->done);
+    g_queue_init(&svc->waiters);
+    svc->efd = -1;
+    if (context != NULL) {
+        svc->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (svc->efd < 0)
+            g_error("eventfd: %s", g_strerror(errno));
+        svc->source = g_source_new(&source_funcs, sizeof(FlushSource));
+        ((FlushSource *) svc->source)->svc = svc;
+        g_source_set_name(svc->source, "rmq-store-flush");
+        g_source_add_unix_fd(svc->source, svc->efd, G_IO_IN);
+        g_source_attach(svc->source, context);
+    }
+    svc->thread = g_thread_new("rmq-flush-cl", flush_thread, svc);
+    return svc;
+}
+
+void
+rmq_flush_service_set_hook(RmqFlushService *svc, RmqFlushHook hook, gpointer data)
+{
+    g_mutex_lock(&svc->lock);
+    svc->hook = hook;
+    svc->hook_data = data;
+    g_mutex_unlock(&svc->lock);
+}
+
+void
+rmq_flush_service_free(RmqFlushService *svc)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (svc == NULL)
+        return;
+    g_mutex_lock(&svc->lock);
+    svc->stopping = TRUE;
+    g_cond_signal(&svc->kick);
+    g_mutex_unlock(&svc->lock);
+    g_thread_join(svc->thread);
+    if (!rmq_commit_log_flush(svc->cl, &error))
+        g_warning("final commit log flush failed: %s", error->message);
+    g_mutex_lock(&svc->lock);
+    g_cond_broadcast(&svc->done);
+    g_mutex_unlock(&svc->lock);
+    complete_waiters(svc, TRUE);
+    if (svc->source) {
+        g_source_destroy(svc->source);
+        g_source_unref(svc->source);
+    }
+    if (svc->efd >= 0)
+        close(svc->efd);
+    g_mutex_clear(&svc->lock);
+    g_cond_clear(&svc->kick);
+    g_cond_clear(&svc->done);
+    g_free(svc);
+}
+
+static void
+raise_request(RmqFlushService *svc, gint64 offset)
+{
+    g_mutex_lock(&svc->lock);
+    if (svc->requested < offset)
+        svc->requested = offset;
+    if (svc->sleeping)
+        g_cond_signal(&svc->kick);
+    g_mutex_unlock(&svc->lock);
+}
+
+void
+rmq_flush_service_request(RmqFlushService *svc, gint64 offset, RmqFlushCallback cb,
+                          gpointer user_data)
+{
+    Waiter *w;
+
+    g_return_if_fail(svc->source != NULL);
+    w = g_new0(Waiter, 1);
+    w->offset = offset;
+    w->deadline = g_get_monotonic_time() + (gint64) svc->timeout_ms * 1000;
+    w->cb = cb;
+    w->user_data = user_data;
+    g_queue_push_tail(&svc->waiters, w);
+    g_atomic_int_inc(&svc->async_pending);
+    if (offset <= rmq_atomic64_get(&svc->cl->flushed))
+        g_source_set_ready_time(svc->source, 0);           /* already durable */
+    else {
+        if (g_source_get_ready_time(svc->source) < 0)
+            g_source_set_ready_time(svc->source, ((Waiter *) g_queue_peek_head(&svc->waiters))->deadline);
+        raise_request(svc, offset);
+    }
+}
+
+RmqFlushStatus
+rmq_flush_service_wait(RmqFlushService *svc, gint64 offset, gint timeout_ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+    RmqFlushStatus st = RMQ_FLUSH_OK;
+
+    g_mutex_lock(&svc->lock);
+    if (svc->requested < offset)
+        svc->requested = offset;
+    if (svc->sleeping)
+        g_cond_signal(&svc->kick);
+    while (rmq_atomic64_get(&svc->cl->flushed) < offset) {
+        if (svc->stopping || !g_cond_wait_until(&svc->done, &svc->lock, deadline)) {
+            if (rmq_atomic64_get(&svc->cl->flushed) < offset)
+                st = RMQ_FLUSH_TIMEOUT;
+            break;
+        }
+    }
+    g_mutex_unlock(&svc->lock);
+    return st;
+}
+
+void
+rmq_flush_service_wakeup(RmqFlushService *svc)
+{
+    raise_request(svc, rmq_atomic64_get(&svc->cl->wrote));
+}
+
+gint64
+rmq_flush_service_flushed(RmqFlushService *svc)
+{
+    return rmq_atomic64_get(&svc->cl->flushed);
+}
+
+guint64
+rmq_flush_service_rounds(RmqFlushService *svc)
+{
+    return (guint64) rmq_atomic64_get(&svc->rounds);
+}

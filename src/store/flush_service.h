@@ -1,0 +1,45 @@
+/* Commit-log flushing on a background thread.  ASYNC_FLUSH: every
+ * flushIntervalCommitLog when enough pages are dirty (fully every
+ * flushCommitLogThoroughInterval).  SYNC_FLUSH group commit: writers ask for
+ * "flushed up to offset"; one fdatasync covers every byte appended before it
+ * started, so all writers waiting at that moment are served at once.
+ *
+ * Completion comes two ways: a blocking wait (tools, tests), or a callback
+ * dispatched on the GMainContext given at creation, woken by an eventfd, so
+ * the main loop never blocks. */
+#pragma once
+
+#include <glib.h>
+
+#include "store/commit_log.h"
+#include "store/store_config.h"
+
+typedef enum {
+    RMQ_FLUSH_OK,
+    RMQ_FLUSH_TIMEOUT,      /* syncFlushTimeout passed first (data is still stored) */
+} RmqFlushStatus;
+
+/* Runs on the GMainContext's thread. */
+typedef void (*RmqFlushCallback)(RmqFlushStatus status, gpointer user_data);
+/* Test seam: runs on the flush thread before each commit-log sync. */
+typedef void (*RmqFlushHook)(gpointer data);
+
+typedef struct RmqFlushService RmqFlushService;
+
+RmqFlushService *rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *config,
+                                       GMainContext *context);
+void rmq_flush_service_set_hook(RmqFlushService *svc, RmqFlushHook hook, gpointer data);
+/* Stops the thread after a final full flush; fails pending requests
+ * that the final flush did not cover with RMQ_FLUSH_TIMEOUT. */
+void rmq_flush_service_free(RmqFlushService *svc);
+
+/* Main-loop thread only.  cb is always called later, never from here. */
+void rmq_flush_service_request(RmqFlushService *svc, gint64 offset, RmqFlushCallback cb,
+                               gpointer user_data);
+/* Any thread.  Blocks until offset is flushed or timeout_ms passes. */
+RmqFlushStatus rmq_flush_service_wait(RmqFlushService *svc, gint64 offset, gint timeout_ms);
+/* Wakes the flush thread now (ASYNC_FLUSH writers that want data out soon). */
+void rmq_flush_service_wakeup(RmqFlushService *svc);
+gint64 rmq_flush_service_flushed(RmqFlushService *svc);
+/* Number of fdatasync rounds so far (for benchmarks). */
+guint64 rmq_flush_service_rounds(RmqFlushService *svc);

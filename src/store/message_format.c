@@ -1,0 +1,400 @@
+#include "config.h"
+
+#include "store/message_format.h"
+
+#include <string.h>
+#include <zlib.h>
+
+G_DEFINE_QUARK(rmq-message-error-quark, rmq_message_error)
+
+/* Big-endian helpers: the record is Java's ByteBuffer order. */
+static inline void
+put32(guint8 *p, guint32 v)
+{
+    v = GUINT32_TO_BE(v);
+    memcpy(p, &v, 4);
+}
+
+static inline void
+put64(guint8 *p, guint64 v)
+{
+    v = GUINT64_TO_BE(v);
+    memcpy(p, &v, 8);
+}
+
+static inline guint32
+get32(const guint8 *p)
+{
+    guint32 v;
+    memcpy(&v, p, 4);
+    return GUINT32_FROM_BE(v);
+}
+
+static inline guint64
+get64(const guint8 *p)
+{
+    guint64 v;
+    memcpy(&v, p, 8);
+    return GUINT64_FROM_BE(v);
+}
+
+void
+rmq_host_addr_set_ipv4(RmqHostAddr *host, guint32 ip, gint32 port)
+{
+    memset(host, 0, sizeof *host);
+    put32(host->addr, ip);
+    host->addr_len = 4;
+    host->port = port;
+}
+
+static inline gsize
+host_len(const RmqHostAddr *h)
+{
+    return h->addr_len == 16 ? 16 : 4;
+}
+
+static guint8 *
+put_host(guint8 *p, const RmqHostAddr *h)
+{
+    gsize n = host_len(h);
+    memcpy(p, h->addr, n);
+    put32(p + n, (guint32) h->port);
+    return p + n + 4;
+}
+
+static const guint8 *
+get_host(const guint8 *p, gboolean v6, RmqHostAddr *h)
+{
+    memset(h, 0, sizeof *h);
+    h->addr_len = v6 ? 16 : 4;
+    memcpy(h->addr, p, h->addr_len);
+    h->port = (gint32) get32(p + h->addr_len);
+    return p + h->addr_len + 4;
+}
+
+gint64
+rmq_message_record_size(const RmqMessage *msg)
+{
+    gsize topic_len = msg->topic ? strlen(msg->topic) : 0;
+
+    if (topic_len == 0 || topic_len > RMQ_MESSAGE_MAX_TOPIC)
+        return -1;
+    if (msg->properties_len > RMQ_MESSAGE_MAX_PROPS)
+        return -1;
+    if (msg->body_len > G_MAXINT32 / 2)
+        return -1;
+    return 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + (host_len(&msg->born_host) + 4) + 8 +
+           (host_len(&msg->store_host) + 4) + 4 + 8 + 4 + (gint64) msg->body_len + 1 +
+           (gint64) topic_len + 2 + (gint64) msg->properties_len;
+}
+
+gint32
+rmq_message_body_crc(const guint8 *body, gsize len)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+
+    /* zlib takes uInt lengths; bodies are ≤ 4 MiB but stay correct anyway */
+    while (len > 0) {
+        uInt chunk = len > (1u << 30) ? (1u << 30) : (uInt) len;
+        crc = crc32(crc, body, chunk);
+        body += chunk;
+        len -= chunk;
+    }
+    return (gint32) (crc & 0x7FFFFFFF);
+}
+
+void
+rmq_message_encode(const RmqMessage *msg, gint64 queue_offset,
+                   gint64 physical_offset, gint64 store_timestamp, guint8 *out)
+{
+    gint64 total = rmq_message_record_size(msg);
+    gsize topic_len = strlen(msg->topic);
+    gint32 sys_flag = msg->sys_flag & ~(RMQ_SYSFLAG_BORNHOST_V6 | RMQ_SYSFLAG_STOREHOST_V6);
+    guint8 *p = out;
+
+    g_return_if_fail(total > 0);
+    if (host_len(&msg->born_host) == 16)
+        sys_flag |= RMQ_SYSFLAG_BORNHOST_V6;
+    if (host_len(&msg->store_host) == 16)
+        sys_flag |= RMQ_SYSFLAG_STOREHOST_V6;
+
+    put32(p, (guint32) total); p += 4;
+    put32(p, RMQ_MESSAGE_MAGIC); p += 4;
+    put32(p, (guint32) rmq_message_body_crc(msg->body, msg->body_len)); p += 4;
+    put32(p, (guint32) msg->queue_id); p += 4;
+    put32(p, (guint32) msg->flag); p += 4;
+    put64(p, (guint64) queue_offset); p += 8;
+    put64(p, (guint64) physical_offset); p += 8;
+    put32(p, (guint32) sys_flag); p += 4;
+    put64(p, (guint64) msg->born_timestamp); p += 8;
+    p = put_host(p, &msg->born_host);
+    put64(p, (guint64) store_timestamp); p += 8;
+    p = put_host(p, &msg->store_host);
+    put32(p, (guint32) msg->reconsume_times); p += 4;
+    put64(p, (guint64) msg->prepared_transaction_offset); p += 8;
+    put32(p, (guint32) msg->body_len); p += 4;
+    if (msg->body_len)
+        memcpy(p, msg->body, msg->body_len);
+    p += msg->body_len;
+    *p++ = (guint8) topic_len;
+    memcpy(p, msg->topic, topic_len);
+    p += topic_len;
+    p[0] = (guint8) (msg->properties_len >> 8);
+    p[1] = (guint8) msg->properties_len;
+    p += 2;
+    if (msg->properties_len)
+        memcpy(p, msg->properties, msg->properties_len);
+    p += msg->properties_len;
+    g_assert((gint64) (p - out) == total);
+}
+
+RmqDecodeStatus
+rmq_message_decode(const guint8 *buf, gsize avail, gboolean check_crc,
+                   RmqMessageRecord *r)
+{
+    const guint8 *p, *end;
+
+    memset(r, 0, sizeof *r);
+    if (avail < 8)
+        return avail >= 4 && get32(buf) == 0 ? RMQ_DECODE_END : RMQ_DECODE_TRUNCATED;
+    r->total_size = (gint32) get32(buf);
+    r->magic = get32(buf + 4);
+    if (r->total_size == 0 && r->magic == 0)
+        return RMQ_DECODE_END;
+    if (r->magic == RMQ_MESSAGE_BLANK_MAGIC)
+        return r->total_size >= 8 ? RMQ_DECODE_BLANK : RMQ_DECODE_CORRUPT;
+    if (r->magic != RMQ_MESSAGE_MAGIC)
+        return r->total_size == 0 ? RMQ_DECODE_END : RMQ_DECODE_CORRUPT;
+    if (r->total_size < 91)
+        return RMQ_DECODE_CORRUPT;
+    if ((gsize) r->total_size > avail)
+        return RMQ_DECODE_TRUNCATED;
+
+    p = buf + 8;
+    end = buf + r->total_size;
+    r->body_crc = (gint32) get32(p); p += 4;
+    r->queue_id = (gint32) get32(p); p += 4;
+    r->flag = (gint32) get32(p); p += 4;
+    r->queue_offset = (gint64) get64(p); p += 8;
+    r->physical_offset = (gint64) get64(p); p += 8;
+    r->sys_flag = (gint32) get32(p); p += 4;
+    r->born_timestamp = (gint64) get64(p); p += 8;
+    if ((gsize) (end - p) < 20 + 8 + 20 + 4 + 8 + 4)
+        return RMQ_DECODE_CORRUPT;
+    p = get_host(p, r->sys_flag & RMQ_SYSFLAG_BORNHOST_V6, &r->born_host);
+    r->store_timestamp = (gint64) get64(p); p += 8;
+    p = get_host(p, r->sys_flag & RMQ_SYSFLAG_STOREHOST_V6, &r->store_host);
+    r->reconsume_times = (gint32) get32(p); p += 4;
+    r->prepared_transaction_offset = (gint64) get64(p); p += 8;
+    r->body_len = (gint32) get32(p); p += 4;
+    if (r->body_len < 0 || r->body_len > end - p - 3)
+        return RMQ_DECODE_CORRUPT;
+    r->body = p;
+    p += r->body_len;
+    r->topic_len = (gint8) *p++;
+    if (r->topic_len <= 0 || r->topic_len > end - p - 2)
+        return RMQ_DECODE_CORRUPT;
+    r->topic = (const char *) p;
+    p += r->topic_len;
+    r->properties_len = (gint16) ((p[0] << 8) | p[1]);
+    p += 2;
+    if (r->properties_len < 0 || r->properties_len != end - p)
+        return RMQ_DECODE_CORRUPT;
+    r->properties = (const char *) p;
+    if (check_crc && rmq_message_body_crc(r->body, (gsize) r->body_len) != r->body_crc)
+        return RMQ_DECODE_CORRUPT;
+    return RMQ_DECODE_OK;
+}
+
+/* STORETIMESTAMP follows BORNHOST, whose size depends on a sysFlag bit. */
+gint64
+rmq_message_peek_store_timestamp(const guint8 *record)
+{
+    gint32 sys_flag = (gint32) get32(record + 36);
+    gsize at = 48 + ((sys_flag & RMQ_SYSFLAG_BORNHOST_V6) ? 20 : 8);
+    return (gint64) get64(record + at);
+}
+
+void
+rmq_message_patch_queue_offset(guint8 *record, gint64 queue_offset)
+{
+    put64(record + 20, (guint64) queue_offset);
+}
+
+gint32
+rmq_message_java_hash(const char *s, gsize len)
+{
+    guint32 h = 0;
+    const char *p = s, *end = s + len;
+
+    while (p < end) {
+        gunichar c = g_utf8_get_char_validated(p, end - p);
+        if (c == (gunichar) -1 || c == (gunichar) -2) {
+            c = 0xFFFD;      /* what Java's decoder substitutes */
+            p++;
+        } else {
+            p = g_utf8_next_char(p);
+        }
+        if (c >= 0x10000) {  /* surrogate pair: two UTF-16 units */
+            c -= 0x10000;
+            h = 31 * h + (0xD800 + (c >> 10));
+            h = 31 * h + (0xDC00 + (c & 0x3FF));
+        } else {
+            h = 31 * h + c;
+        }
+    }
+    return (gint32) h;
+}
+
+gint64
+rmq_message_tag_code(const char *tags, gsize len)
+{
+    if (tags == NULL || len == 0)
+        return 0;
+    return (gint64) rmq_message_java_hash(tags, len);
+}
+
+/* Walks segments; calls fn for each one the Java parser would accept. */
+typedef gboolean (*PropFn)(const char *name, gsize nlen, const char *value,
+                           gsize vlen, gpointer data);
+
+static void
+properties_foreach(const char *props, gsize len, PropFn fn, gpointer data)
+{
+    const char *p = props, *end = props + len;
+
+    while (p < end) {
+        const char *seg_end = memchr(p, RMQ_PROPERTY_SEPARATOR, end - p);
+        const char *sep;
+        if (seg_end == NULL)
+            seg_end = end;
+        sep = memchr(p, RMQ_PROPERTY_NAME_VALUE_SEPARATOR, seg_end - p);
+        /* ≥ 3 chars, separator neither first nor last (§4.1) */
+        if (seg_end - p >= 3 && sep != NULL && sep != p && sep != seg_end - 1) {
+            if (!fn(p, sep - p, sep + 1, seg_end - sep - 1, data))
+                return;
+        }
+        p = seg_end + 1;
+    }
+}
+
+typedef struct {
+    const char *name;
+    gsize name_len;
+    const char *value;
+    gsize value_len;
+    gboolean found;
+} PropLookup;
+
+static gboolean
+lookup_cb(const char *name, gsize nlen, const char *value, gsize vlen, gpointer data)
+{
+    PropLookup *l = data;
+
+    if (nlen == l->name_len && memcmp(name, l->name, nlen) == 0) {
+        l->value = value;
+        l->value_len = vlen;
+        l->found = TRUE;   /* Java's HashMap keeps the last one; keep scanning */
+    }
+    return TRUE;
+}
+
+gboolean
+rmq_message_property_get(const char *props, gsize props_len, const char *name,
+                         const char **value, gsize *value_len)
+{
+    PropLookup l = { name, strlen(name), NULL, 0, FALSE };
+
+    if (props == NULL || props_len == 0)
+        return FALSE;
+    properties_foreach(props, props_len, lookup_cb, &l);
+    if (l.found) {
+        if (value)
+            *value = l.value;
+        if (value_len)
+            *value_len = l.value_len;
+    }
+    return l.found;
+}
+
+static gboolean
+insert_cb(const char *name, gsize nlen, const char *value, gsize vlen, gpointer data)
+{
+    g_hash_table_insert(data, g_strndup(name, nlen), g_strndup(value, vlen));
+    return TRUE;
+}
+
+GHashTable *
+rmq_message_properties_parse(const char *props, gsize len)
+{
+    GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+    if (props)
+        properties_foreach(props, len, insert_cb, t);
+    return t;
+}
+
+char *
+rmq_message_properties_build(GHashTable *props)
+{
+    g_autoptr(GList) keys = g_list_sort(g_hash_table_get_keys(props), (GCompareFunc) strcmp);
+    GString *s = g_string_new(NULL);
+
+    for (GList *k = keys; k; k = k->next) {
+        const char *v = g_hash_table_lookup(props, k->data);
+        if (v == NULL)
+            continue;
+        if (s->len)
+            g_string_append_c(s, RMQ_PROPERTY_SEPARATOR);
+        g_string_append(s, k->data);
+        g_string_append_c(s, RMQ_PROPERTY_NAME_VALUE_SEPARATOR);
+        g_string_append(s, v);
+    }
+    return g_string_free(s, FALSE);
+}
+
+char *
+rmq_message_id_encode(const RmqHostAddr *store_host, gint64 offset)
+{
+    guint8 raw[28];
+    gsize n = host_len(store_host);
+    GString *s = g_string_sized_new(57);
+
+    memcpy(raw, store_host->addr, n);
+    put32(raw + n, (guint32) store_host->port);
+    put64(raw + n + 4, (guint64) offset);
+    for (gsize i = 0; i < n + 12; i++)
+        g_string_append_printf(s, "%02X", raw[i]);
+    return g_string_free(s, FALSE);
+}
+
+gboolean
+rmq_message_id_decode(const char *id, RmqHostAddr *host, gint64 *offset, GError **error)
+{
+    gsize len = id ? strlen(id) : 0;
+    guint8 raw[28];
+    gsize n;
+
+    if (len != 32 && len != 56) {
+        g_set_error(error, RMQ_MESSAGE_ERROR, RMQ_MESSAGE_ERROR_PARSE,
+                    "message id must be 32 or 56 hex digits, got %zu", len);
+        return FALSE;
+    }
+    for (gsize i = 0; i < len / 2; i++) {
+        int hi = g_ascii_xdigit_value(id[2 * i]);
+        int lo = g_ascii_xdigit_value(id[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            g_set_error(error, RMQ_MESSAGE_ERROR, RMQ_MESSAGE_ERROR_PARSE,
+                        "message id has a non-hex character at %zu", 2 * i);
+            return FALSE;
+        }
+        raw[i] = (guint8) (hi << 4 | lo);
+    }
+    n = len == 32 ? 4 : 16;
+    memset(host, 0, sizeof *host);
+    memcpy(host->addr, raw, n);
+    host->addr_len = (guint8) n;
+    host->port = (gint32) get32(raw + n);
+    *offset = (gint64) get64(raw + n + 4);
+    return TRUE;
+}

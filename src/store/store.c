@@ -1,0 +1,1003 @@
+#include "config.h"
+
+#include "store/store.h"
+#include "store/checkpoint.h"
+#include "store/commit_log.h"
+#include "store/dispatcher.h"
+#include "store/flush_service.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+struct RmqStore {
+    RmqStoreConfig config;
+    char *root;
+    int lock_fd;
+    gboolean abnormal;
+    RmqCommitLog *cl;
+    RmqIndexService *index;
+    RmqDispatcher *dispatcher;
+    RmqCheckpoint *checkpoint;
+    RmqFlushService *flush;
+    GArray *delay_levels;
+    gboolean hour_ok[24];
+    gboolean disk_full;          /* usage above the warning ratio */
+    gint64 phys_memory;          /* bytes, for the hot/cold pull caps */
+
+    GThread *logics_thread;      /* flushes consume queues, index, checkpoint */
+    GMutex logics_lock;
+    GCond logics_cond;
+    gboolean logics_stop;
+};
+
+typedef struct {
+    RmqStoreFlushCallback cb;
+    gpointer user_data;
+} FlushRequest;
+
+static const char *put_names[] = {
+    "PUT_OK", "FLUSH_DISK_TIMEOUT", "FLUSH_SLAVE_TIMEOUT", "SLAVE_NOT_AVAILABLE",
+    "SERVICE_NOT_AVAILABLE", "CREATE_MAPEDFILE_FAILED", "MESSAGE_ILLEGAL",
+    "PROPERTIES_SIZE_EXCEEDED", "OS_PAGECACHE_BUSY", "DISK_FULL", "UNKNOWN_ERROR",
+};
+
+static const char *get_names[] = {
+    "FOUND", "NO_MATCHED_MESSAGE", "MESSAGE_WAS_REMOVING", "OFFSET_FOUND_NULL",
+    "OFFSET_OVERFLOW_BADLY", "OFFSET_OVERFLOW_ONE", "OFFSET_TOO_SMALL",
+    "NO_MATCHED_LOGIC_QUEUE", "NO_MESSAGE_IN_QUEUE",
+};
+
+const char *
+rmq_put_status_name(RmqPutStatus s)
+{
+    return (guint) s < G_N_ELEMENTS(put_names) ? put_names[s] : "UNKNOWN_ERROR";
+}
+
+const char *
+rmq_get_status_name(RmqGetStatus s)
+{
+    return (guint) s < G_N_ELEMENTS(get_names) ? get_names[s] : "UNKNOWN";
+}
+
+static gint64
+default_clock(gpointer data)
+{
+    return g_get_real_time() / 1000;
+}
+
+static gint64
+store_now(RmqStore *store)
+{
+    return store->config.clock(store->config.clock_data);
+}
+
+static char *
+root_path(RmqStore *store, const char *name)
+{
+    return g_build_filename(store->root, name, NULL);
+}
+
+/* ---- logics flush thread ------------------------------------------------ */
+
+static gpointer
+logics_thread(gpointer data)
+{
+    RmqStore *store = data;
+    gint64 interval = (gint64) MAX(store->config.flush_interval_consume_queue, 1) * 1000;
+
+    g_mutex_lock(&store->logics_lock);
+    while (!store->logics_stop) {
+        g_autoptr(GError) error = NULL;
+        gint64 physic_ts, logics_ts;
+
+        g_cond_wait_until(&store->logics_cond, &store->logics_lock,
+                          g_get_monotonic_time() + interval);
+        if (store->logics_stop)
+            break;
+        g_mutex_unlock(&store->logics_lock);
+        /* timestamps first: what they promise is then surely flushed */
+        physic_ts = rmq_atomic64_get(&store->cl->flushed_ts);
+        logics_ts = rmq_atomic64_get(&store->dispatcher->last_dispatched_ts);
+        if (rmq_dispatcher_sync(store->dispatcher, &error)) {
+            if (physic_ts > 0)
+                store->checkpoint->physic_timestamp = physic_ts;
+            if (logics_ts > 0) {
+                store->checkpoint->logics_timestamp = logics_ts;
+                store->checkpoint->index_timestamp = logics_ts;
+            }
+            store->checkpoint->clean_end_offset = 0;
+            if (!rmq_checkpoint_flush(store->checkpoint, &error))
+                g_warning("checkpoint: %s", error->message);
+        } else {
+            g_warning("consume queue flush failed: %s", error->message);
+        }
+        g_mutex_lock(&store->logics_lock);
+    }
+    g_mutex_unlock(&store->logics_lock);
+    return NULL;
+}
+
+static void refresh_disk_state(RmqStore *store);
+
+/* ---- open and recovery -------------------------------------------------- */
+
+static void
+truncate_queue(gpointer cq, gpointer data)
+{
+    RmqStore *store = data;
+
+    rmq_consume_queue_truncate_physical(cq, rmq_commit_log_max_offset(store->cl));
+    rmq_consume_queue_correct_min(cq, rmq_commit_log_min_offset(store->cl));
+}
+
+static void
+max_cq_end(gpointer cq, gpointer data)
+{
+    gint64 *m = data;
+    *m = MAX(*m, ((RmqConsumeQueue *) cq)->max_physical_end);
+}
+
+/* A clean shutdown wrote the log end into the checkpoint: trust it if the
+ * log agrees that nothing follows it. */
+static gboolean
+clean_end_valid(RmqStore *store, gint64 end)
+{
+    RmqMappedFile *last = rmq_mapped_file_queue_last(store->cl->files);
+    RmqMessageRecord r;
+
+    if (last == NULL)
+        return end == 0;
+    if (end < last->start || end > last->start + store->cl->file_size)
+        return FALSE;
+    if (end == last->start + store->cl->file_size)
+        return TRUE;
+    return rmq_message_decode(last->base + (end - last->start),
+                              last->size - (gsize) (end - last->start), FALSE, &r) == RMQ_DECODE_END;
+}
+
+static gint64
+recovery_start(RmqStore *store)
+{
+    GPtrArray *files = store->cl->files->files;
+    RmqCheckpoint *cp = store->checkpoint;
+
+    if (!store->abnormal) {
+        /* normal: validate the last three files */
+        guint i = files->len > 3 ? files->len - 3 : 0;
+        return files->len ? ((RmqMappedFile *) files->pdata[i])->start : 0;
+    }
+    /* abnormal: newest file whose first message was stored at least 3 s
+     * before anything the checkpoint says is flushed */
+    gint64 safe = MIN(cp->physic_timestamp, cp->logics_timestamp);
+    if (store->config.message_index_enable)
+        safe = MIN(safe, cp->index_timestamp);
+    safe -= 3000;
+    for (guint i = files->len; i > 0; i--) {
+        RmqMappedFile *f = files->pdata[i - 1];
+        gint64 ts = rmq_commit_log_file_first_timestamp(f);
+        if (ts >= 0 && ts <= safe)
+            return f->start;
+    }
+    return files->len ? ((RmqMappedFile *) files->pdata[0])->start : 0;
+}
+
+/* Replays [from, end) of the log into consume queues and the index. */
+static gboolean
+reput(RmqStore *store, gint64 from, GError **error)
+{
+    gint64 end = rmq_commit_log_max_offset(store->cl);
+    gint64 pos = MAX(from, rmq_commit_log_min_offset(store->cl));
+
+    while (pos < end) {
+        RmqMappedFile *f = rmq_mapped_file_queue_find(store->cl->files, pos);
+        RmqMessageRecord r;
+        RmqDecodeStatus st;
+
+        if (f == NULL)
+            break;
+        st = rmq_message_decode(f->base + (pos - f->start), f->size - (gsize) (pos - f->start),
+                                FALSE, &r);
+        if (st == RMQ_DECODE_OK) {
+            if (!rmq_dispatcher_dispatch(store->dispatcher, &r, error))
+                return FALSE;
+            pos += r.total_size;
+        } else if (st == RMQ_DECODE_BLANK) {
+            pos = f->start + (gint64) f->size;
+        } else {
+            break;      /* cannot happen after recovery; stop rather than loop */
+        }
+    }
+    return TRUE;
+}
+
+static gboolean
+lock_store(RmqStore *store, GError **error)
+{
+    g_autofree char *path = root_path(store, "lock");
+
+    store->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (store->lock_fd < 0 || flock(store->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        g_set_error(error, RMQ_STORE_ERROR, RMQ_STORE_ERROR_LOCKED,
+                    "store %s is in use: %s", store->root, g_strerror(errno));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+store_free(RmqStore *store)
+{
+    rmq_dispatcher_free(store->dispatcher);
+    rmq_index_service_free(store->index);
+    rmq_commit_log_free(store->cl);
+    rmq_checkpoint_free(store->checkpoint);
+    if (store->delay_levels)
+        g_array_unref(store->delay_levels);
+    if (store->lock_fd >= 0)
+        close(store->lock_fd);
+    g_mutex_clear(&store->logics_lock);
+    g_cond_clear(&store->logics_cond);
+    g_free(store->root);
+    rmq_store_config_clear(&store->config);
+    g_free(store);
+}
+
+RmqStore *
+rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **error)
+{
+    RmqStore *store = g_new0(RmqStore, 1);
+    g_autofree char *cl_dir = NULL, *cq_dir = NULL, *index_dir = NULL;
+    g_autofree char *cp_path = NULL, *abort_path = NULL;
+    gint64 reput_from = 0;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+
+    rmq_store_config_copy(&store->config, config);
+    if (store->config.clock == NULL)
+        store->config.clock = default_clock;
+    store->lock_fd = -1;
+    g_mutex_init(&store->logics_lock);
+    g_cond_init(&store->logics_cond);
+    store->root = g_strdup(config->store_path_root_dir);
+    store->phys_memory = pages > 0 && page > 0 ? (gint64) pages * page : G_MAXINT64 / 2;
+
+    if (config->mapped_file_size_commit_log < 4096 || config->mapped_file_size_consume_queue < 20 ||
+        config->max_hash_slot_num <= 0 || config->max_index_num <= 1) {
+        g_set_error(error, RMQ_STORE_ERROR, RMQ_STORE_ERROR_INVALID, "invalid store geometry");
+        goto fail;
+    }
+    store->delay_levels = rmq_store_config_parse_delay_levels(config->message_delay_level, error);
+    if (store->delay_levels == NULL)
+        goto fail;
+    rmq_store_config_parse_delete_when(config->delete_when, store->hour_ok);
+    if (g_mkdir_with_parents(store->root, 0755) < 0) {
+        g_set_error(error, RMQ_STORE_ERROR, RMQ_STORE_ERROR_IO, "cannot create %s: %s",
+                    store->root, g_strerror(errno));
+        goto fail;
+    }
+    if (!lock_store(store, error))
+        goto fail;
+
+    cl_dir = config->store_path_commit_log ? g_strdup(config->store_path_commit_log)
+                                           : root_path(store, "commitlog");
+    cq_dir = root_path(store, "consumequeue");
+    index_dir = root_path(store, "index");
+    cp_path = root_path(store, "checkpoint");
+    abort_path = root_path(store, "abort");
+
+    store->cl = rmq_commit_log_new(cl_dir, config->mapped_file_size_commit_log);
+    if (config->message_index_enable)
+        store->index = rmq_index_service_new(index_dir, config->max_hash_slot_num,
+                                             config->max_index_num,
+                                             (RmqIndexClock) store->config.clock,
+                                             store->config.clock_data);
+    store->dispatcher = rmq_dispatcher_new(cq_dir, config->mapped_file_size_consume_queue,
+                                           store->index, store->delay_levels);
+    store->checkpoint = rmq_checkpoint_open(cp_path, error);
+    if (store->checkpoint == NULL)
+        goto fail;
+    if (!rmq_commit_log_load(store->cl, error) || !rmq_dispatcher_load(store->dispatcher, error) ||
+        (store->index && !rmq_index_service_load(store->index, error)))
+        goto fail;
+
+    store->abnormal = g_file_test(abort_path, G_FILE_TEST_EXISTS);
+    if (!store->abnormal && clean_end_valid(store, store->checkpoint->clean_end_offset)) {
+        rmq_commit_log_set_end(store->cl, store->checkpoint->clean_end_offset);
+        rmq_atomic64_set(&store->cl->wrote_ts, store->checkpoint->physic_timestamp);
+        rmq_atomic64_set(&store->cl->flushed_ts, store->checkpoint->physic_timestamp);
+        reput_from = rmq_commit_log_max_offset(store->cl);
+    } else {
+        gint64 from = recovery_start(store);
+        gint64 cq_end = 0;
+        gint64 end = rmq_commit_log_recover(store->cl, from, config->check_crc_on_recover);
+        g_debug("store %s: %s recovery from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+                store->root, store->abnormal ? "abnormal" : "normal", from, end);
+        rmq_dispatcher_foreach(store->dispatcher, truncate_queue, store);
+        if (store->index)
+            rmq_index_service_truncate(store->index, end);
+        rmq_dispatcher_foreach(store->dispatcher, max_cq_end, &cq_end);
+        reput_from = store->abnormal ? MIN(from, cq_end) : cq_end;
+    }
+    rmq_dispatcher_foreach(store->dispatcher, truncate_queue, store);
+    if (!reput(store, reput_from, error))
+        goto fail;
+
+    /* from here on a crash is abnormal */
+    if (!g_file_set_contents(abort_path, "", 0, error))
+        goto fail;
+    store->checkpoint->clean_end_offset = 0;
+    if (!rmq_checkpoint_flush(store->checkpoint, error))
+        goto fail;
+    refresh_disk_state(store);
+
+    store->flush = rmq_flush_service_new(store->cl, &store->config, context);
+    store->logics_thread = g_thread_new("rmq-flush-cq", logics_thread, store);
+    return store;
+
+fail:
+    store_free(store);
+    return NULL;
+}
+
+gboolean
+rmq_store_was_abnormal(RmqStore *store)
+{
+    return store->abnormal;
+}
+
+void
+rmq_store_close(RmqStore *store)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *abort_path = NULL;
+
+    if (store == NULL)
+        return;
+    g_mutex_lock(&store->logics_lock);
+    store->logics_stop = TRUE;
+    g_cond_signal(&store->logics_cond);
+    g_mutex_unlock(&store->logics_lock);
+    g_thread_join(store->logics_thread);
+    rmq_flush_service_free(store->flush);   /* final commit-log flush */
+
+    abort_path = root_path(store, "abort");
+    if (rmq_dispatcher_sync(store->dispatcher, &error)) {
+        store->checkpoint->physic_timestamp = MAX(store->checkpoint->physic_timestamp,
+                                                  rmq_atomic64_get(&store->cl->wrote_ts));
+        store->checkpoint->logics_timestamp = MAX(store->checkpoint->logics_timestamp,
+            rmq_atomic64_get(&store->dispatcher->last_dispatched_ts));
+        store->checkpoint->index_timestamp = store->checkpoint->logics_timestamp;
+        store->checkpoint->clean_end_offset = rmq_commit_log_max_offset(store->cl);
+        if (rmq_atomic64_get(&store->cl->flushed) == rmq_commit_log_max_offset(store->cl) &&
+            rmq_checkpoint_flush(store->checkpoint, &error))
+            g_unlink(abort_path);
+    }
+    if (error != NULL)
+        g_warning("store %s: unclean shutdown: %s", store->root, error->message);
+    store_free(store);
+}
+
+/* ---- append ------------------------------------------------------------- */
+
+static RmqPutStatus
+error_status(GError *error)
+{
+    if (g_error_matches(error, RMQ_STORE_ERROR, RMQ_STORE_ERROR_DISK_FULL))
+        return RMQ_PUT_DISK_FULL;
+    if (g_error_matches(error, RMQ_STORE_ERROR, RMQ_STORE_ERROR_INVALID))
+        return RMQ_PUT_MESSAGE_ILLEGAL;
+    return RMQ_PUT_CREATE_MAPPED_FILE_FAILED;
+}
+
+static RmqPutStatus
+check_message(RmqStore *store, const RmqMessage *msg)
+{
+    gsize tlen = msg->topic ? strlen(msg->topic) : 0;
+
+    if (tlen == 0 || tlen > RMQ_MESSAGE_MAX_TOPIC || msg->queue_id < 0)
+        return RMQ_PUT_MESSAGE_ILLEGAL;
+    if (msg->body_len > (gsize) store->config.max_message_size)
+        return RMQ_PUT_MESSAGE_ILLEGAL;
+    if (msg->properties_len > RMQ_MESSAGE_MAX_PROPS)
+        return RMQ_PUT_PROPERTIES_SIZE_EXCEEDED;
+    return RMQ_PUT_OK;
+}
+
+static gboolean
+dispatches(const RmqMessage *msg)
+{
+    gint32 tx = msg->sys_flag & RMQ_SYSFLAG_TRANSACTION_MASK;
+    return tx == RMQ_SYSFLAG_TRANSACTION_NOT || tx == RMQ_SYSFLAG_TRANSACTION_COMMIT;
+}
+
+/* DELAY=n parks the message in SCHEDULE_TOPIC_XXXX queue n-1 (§9.2). */
+static gboolean
+rewrite_delay(RmqStore *store, const RmqMessage *msg, RmqMessage *out, char **props_out,
+              char **topic_out)
+{
+    const char *v;
+    gsize vlen;
+    char buf[16];
+    gint64 level, max = store->delay_levels->len;
+    g_autoptr(GHashTable) props = NULL;
+
+    if (!dispatches(msg) || max == 0 ||
+        !rmq_message_property_get(msg->properties, msg->properties_len, RMQ_PROPERTY_DELAY, &v, &vlen) ||
+        vlen >= sizeof buf)
+        return FALSE;
+    memcpy(buf, v, vlen);
+    buf[vlen] = '\0';
+    level = g_ascii_strtoll(buf, NULL, 10);
+    if (level <= 0)
+        return FALSE;
+    props = rmq_message_properties_parse(msg->properties, msg->properties_len);
+    if (level > max)
+        g_hash_table_insert(props, g_strdup(RMQ_PROPERTY_DELAY),
+                            g_strdup_printf("%" G_GINT64_FORMAT, max));
+    level = MIN(level, max);
+    g_hash_table_insert(props, g_strdup("REAL_TOPIC"), g_strdup(msg->topic));
+    g_hash_table_insert(props, g_strdup("REAL_QID"), g_strdup_printf("%d", msg->queue_id));
+    *props_out = rmq_message_properties_build(props);
+    *topic_out = g_strdup(RMQ_STORE_SCHEDULE_TOPIC);
+    *out = *msg;
+    out->topic = *topic_out;
+    out->queue_id = (gint32) (level - 1);
+    out->properties = *props_out;
+    out->properties_len = strlen(*props_out);
+    return TRUE;
+}
+
+static RmqPutStatus
+put_batch(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutResult *result)
+{
+    g_autoptr(GError) error = NULL;
+    RmqConsumeQueue *cq = NULL;
+    gint64 total = 0, qoff = 0, now;
+    RmqPutStatus st;
+
+    memset(result, 0, sizeof *result);
+    result->status = RMQ_PUT_MESSAGE_ILLEGAL;
+    if (n == 0)
+        return result->status;
+    for (guint i = 0; i < n; i++) {
+        gint64 sz;
+        st = check_message(store, &msgs[i]);
+        if (st == RMQ_PUT_OK && (strcmp(msgs[i].topic, msgs[0].topic) != 0 ||
+                                 msgs[i].queue_id != msgs[0].queue_id ||
+                                 dispatches(&msgs[i]) != dispatches(&msgs[0])))
+            st = RMQ_PUT_MESSAGE_ILLEGAL;
+        sz = rmq_message_record_size(&msgs[i]);
+        if (st == RMQ_PUT_OK && (sz < 0 || sz + 8 > store->cl->file_size))
+            st = RMQ_PUT_MESSAGE_ILLEGAL;
+        if (st != RMQ_PUT_OK)
+            return result->status = st;
+        total += sz;
+    }
+    if (store->disk_full)
+        return result->status = RMQ_PUT_DISK_FULL;
+
+    /* reserve every file this batch may need before writing a byte */
+    if (dispatches(&msgs[0])) {
+        cq = rmq_dispatcher_get_queue(store->dispatcher, msgs[0].topic, msgs[0].queue_id);
+        qoff = cq->max_offset;
+        for (guint i = 0; i < n; i++)
+            if (!rmq_consume_queue_reserve(cq, qoff + i, &error))
+                return result->status = error_status(error);
+    }
+    if (!rmq_commit_log_ensure_space(store->cl, total, &error))
+        return result->status = error_status(error);
+
+    now = store_now(store);
+    for (guint i = 0; i < n; i++) {
+        gint64 phy;
+        gint32 size;
+        const guint8 *rec;
+        RmqMessageRecord r;
+
+        if (!rmq_commit_log_append(store->cl, &msgs[i], cq ? qoff + i : 0, now, &phy, &size, &error))
+            return result->status = error_status(error);   /* cannot happen after reserve */
+        rec = rmq_commit_log_peek(store->cl, phy, size);
+        rmq_message_decode(rec, (gsize) size, FALSE, &r);
+        if (!rmq_dispatcher_dispatch(store->dispatcher, &r, &error))
+            g_warning("dispatch failed at %" G_GINT64_FORMAT ": %s", phy, error->message);
+        g_clear_error(&error);
+        if (i == 0) {
+            result->physical_offset = phy;
+            result->queue_offset = cq ? qoff : 0;
+            g_autofree char *id = rmq_message_id_encode(&msgs[0].store_host, phy);
+            g_strlcpy(result->msg_id, id, sizeof result->msg_id);
+        }
+        result->wrote_bytes = (gint32) (phy + size - result->physical_offset);
+    }
+    result->msg_num = (gint32) n;
+    result->store_timestamp = now;
+    return result->status = RMQ_PUT_OK;
+}
+
+RmqPutStatus
+rmq_store_put_message(RmqStore *store, const RmqMessage *msg, RmqPutResult *result)
+{
+    RmqMessage parked;
+    g_autofree char *props = NULL, *topic = NULL;
+
+    if (check_message(store, msg) == RMQ_PUT_OK && rewrite_delay(store, msg, &parked, &props, &topic))
+        return put_batch(store, &parked, 1, result);
+    return put_batch(store, msg, 1, result);
+}
+
+RmqPutStatus
+rmq_store_put_messages(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutResult *result)
+{
+    for (guint i = 0; i < n; i++)
+        if (rmq_message_property_get(msgs[i].properties, msgs[i].properties_len,
+                                     RMQ_PROPERTY_DELAY, NULL, NULL)) {
+            memset(result, 0, sizeof *result);
+            return result->status = RMQ_PUT_MESSAGE_ILLEGAL;   /* §9.2 */
+        }
+    return put_batch(store, msgs, n, result);
+}
+
+/* ---- flush -------------------------------------------------------------- */
+
+static void
+flush_done(RmqFlushStatus st, gpointer data)
+{
+    FlushRequest *req = data;
+
+    req->cb(st == RMQ_FLUSH_OK ? RMQ_PUT_OK : RMQ_PUT_FLUSH_DISK_TIMEOUT, req->user_data);
+    g_free(req);
+}
+
+void
+rmq_store_flush_async(RmqStore *store, gint64 offset, RmqStoreFlushCallback cb, gpointer user_data)
+{
+    FlushRequest *req = g_new(FlushRequest, 1);
+
+    req->cb = cb;
+    req->user_data = user_data;
+    rmq_flush_service_request(store->flush, offset, flush_done, req);
+}
+
+RmqPutStatus
+rmq_store_wait_flushed(RmqStore *store, gint64 offset, gint timeout_ms)
+{
+    if (timeout_ms < 0)
+        timeout_ms = store->config.sync_flush_timeout;
+    return rmq_flush_service_wait(store->flush, offset, timeout_ms) == RMQ_FLUSH_OK
+               ? RMQ_PUT_OK : RMQ_PUT_FLUSH_DISK_TIMEOUT;
+}
+
+gint64
+rmq_store_flushed_offset(RmqStore *store)
+{
+    return rmq_flush_service_flushed(store->flush);
+}
+
+guint64
+rmq_store_flush_rounds(RmqStore *store)
+{
+    return rmq_flush_service_rounds(store->flush);
+}
+
+void
+rmq_store_set_flush_hook(RmqStore *store, void (*hook)(gpointer), gpointer data)
+{
+    rmq_flush_service_set_hook(store->flush, hook, data);
+}
+
+/* ---- read --------------------------------------------------------------- */
+
+void
+rmq_get_result_free(RmqGetResult *r)
+{
+    if (r == NULL)
+        return;
+    if (r->body)
+        g_bytes_unref(r->body);
+    if (r->queue_offsets)
+        g_array_unref(r->queue_offsets);
+    g_free(r);
+}
+
+void
+rmq_query_result_free(RmqQueryResult *r)
+{
+    if (r == NULL)
+        return;
+    if (r->body)
+        g_bytes_unref(r->body);
+    g_free(r);
+}
+
+/* Java's isTheBatchFull(), with the hot/cold caps of §7.2 step 5. */
+static gboolean
+batch_full(RmqStore *store, gint32 size, gint32 max_msgs, gsize bytes, guint count,
+           gboolean in_disk)
+{
+    if (bytes == 0 || count == 0)
+        return FALSE;
+    if ((guint) max_msgs <= count)
+        return TRUE;
+    if (in_disk)
+        return bytes + (gsize) size > (gsize) store->config.max_transfer_bytes_on_message_in_disk ||
+               count > (guint) store->config.max_transfer_count_on_message_in_disk - 1;
+    return bytes + (gsize) size > (gsize) store->config.max_transfer_bytes_on_message_in_memory ||
+           count > (guint) store->config.max_transfer_count_on_message_in_memory - 1;
+}
+
+RmqGetResult *
+rmq_store_get_message(RmqStore *store, const char *topic, gint32 queue_id, gint64 offset,
+                      gint32 max_msg_nums, RmqStoreTagFilter filter, gpointer filter_data)
+{
+    RmqGetResult *res = g_new0(RmqGetResult, 1);
+    RmqConsumeQueue *cq = rmq_dispatcher_find_queue(store->dispatcher, topic, queue_id);
+    gint64 max_py = rmq_commit_log_max_offset(store->cl);
+    gint64 memory = store->phys_memory / 100 * store->config.access_message_in_memory_max_ratio;
+
+    res->next_begin_offset = offset;
+    res->queue_offsets = g_array_new(FALSE, FALSE, sizeof(gint64));
+    if (cq == NULL) {
+        res->status = RMQ_GET_NO_MATCHED_LOGIC_QUEUE;
+        res->next_begin_offset = 0;
+        return res;
+    }
+    res->min_offset = cq->min_offset;
+    res->max_offset = cq->max_offset;
+    if (cq->max_offset == 0) {
+        res->status = RMQ_GET_NO_MESSAGE_IN_QUEUE;
+        res->next_begin_offset = 0;
+    } else if (offset < cq->min_offset) {
+        res->status = RMQ_GET_OFFSET_TOO_SMALL;
+        res->next_begin_offset = cq->min_offset;
+    } else if (offset == cq->max_offset) {
+        res->status = RMQ_GET_OFFSET_OVERFLOW_ONE;
+    } else if (offset > cq->max_offset) {
+        res->status = RMQ_GET_OFFSET_OVERFLOW_BADLY;
+        res->next_begin_offset = cq->min_offset == 0 ? cq->min_offset : cq->max_offset;
+    } else {
+        gint64 avail = rmq_consume_queue_contiguous(cq, offset);
+        if (avail <= 0) {
+            res->status = RMQ_GET_OFFSET_FOUND_NULL;
+            res->next_begin_offset = rmq_consume_queue_roll_next_file(cq, offset);
+        } else {
+            GByteArray *body = g_byte_array_new();
+            gint64 max_scan = MAX(16000, (gint64) max_msg_nums * 20) / RMQ_CQ_UNIT_SIZE;
+            gint64 next_file_start = G_MININT64, max_py_pulling = 0, i;
+
+            res->status = RMQ_GET_NO_MATCHED_MESSAGE;
+            for (i = 0; i < avail && i < max_scan; i++) {
+                RmqCqUnit u;
+                const guint8 *rec;
+                gboolean in_disk;
+
+                rmq_consume_queue_get(cq, offset + i, &u);
+                max_py_pulling = u.physical_offset;
+                if (next_file_start != G_MININT64 && u.physical_offset < next_file_start)
+                    continue;
+                in_disk = max_py - u.physical_offset > memory;
+                if (batch_full(store, u.size, max_msg_nums, body->len, res->msg_count, in_disk))
+                    break;
+                if (filter && !filter(u.tag_code, filter_data)) {
+                    if (body->len == 0)
+                        res->status = RMQ_GET_NO_MATCHED_MESSAGE;
+                    continue;
+                }
+                rec = u.size == RMQ_CQ_FILLER_SIZE ? NULL
+                                                   : rmq_commit_log_peek(store->cl, u.physical_offset, u.size);
+                if (rec == NULL || u.physical_offset < rmq_commit_log_min_offset(store->cl)) {
+                    if (body->len == 0)
+                        res->status = RMQ_GET_MESSAGE_WAS_REMOVING;
+                    next_file_start = rmq_commit_log_roll_next_file(store->cl, u.physical_offset);
+                    continue;
+                }
+                g_byte_array_append(body, rec, (guint) u.size);
+                res->msg_count++;
+                {
+                    gint64 qo = offset + i;
+                    g_array_append_val(res->queue_offsets, qo);
+                }
+                res->status = RMQ_GET_FOUND;
+                next_file_start = G_MININT64;
+            }
+            res->next_begin_offset = offset + i;
+            res->suggest_pulling_from_slave = max_py - max_py_pulling > memory;
+            if (res->msg_count > 0)
+                res->body = g_byte_array_free_to_bytes(body);
+            else
+                g_byte_array_unref(body);
+        }
+    }
+    return res;
+}
+
+gint64
+rmq_store_get_min_offset(RmqStore *store, const char *topic, gint32 queue_id)
+{
+    RmqConsumeQueue *cq = rmq_dispatcher_find_queue(store->dispatcher, topic, queue_id);
+    return cq ? cq->min_offset : 0;
+}
+
+gint64
+rmq_store_get_max_offset(RmqStore *store, const char *topic, gint32 queue_id)
+{
+    RmqConsumeQueue *cq = rmq_dispatcher_find_queue(store->dispatcher, topic, queue_id);
+    return cq ? cq->max_offset : 0;
+}
+
+gint64
+rmq_store_get_commit_log_offset(RmqStore *store, const char *topic, gint32 queue_id, gint64 offset)
+{
+    RmqConsumeQueue *cq = rmq_dispatcher_find_queue(store->dispatcher, topic, queue_id);
+    RmqCqUnit u;
+
+    if (cq == NULL || offset < cq->min_offset || !rmq_consume_queue_get(cq, offset, &u))
+        return -1;
+    return u.physical_offset;
+}
+
+static gint64
+unit_store_time(RmqStore *store, const RmqCqUnit *u)
+{
+    const guint8 *rec;
+
+    if (u->size == RMQ_CQ_FILLER_SIZE)
+        return -1;
+    rec = rmq_commit_log_peek(store->cl, u->physical_offset, u->size);
+    return rec ? rmq_message_peek_store_timestamp(rec) : -1;
+}
+
+gint64
+rmq_store_get_message_store_timestamp(RmqStore *store, const char *topic, gint32 queue_id,
+                                      gint64 offset)
+{
+    RmqConsumeQueue *cq = rmq_dispatcher_find_queue(store->dispatcher, topic, queue_id);
+    RmqCqUnit u;
+
+    if (cq == NULL || offset < cq->min_offset || !rmq_consume_queue_get(cq, offset, &u))
+        return -1;
+    return unit_store_time(store, &u);
+}
+
+gint64
+rmq_store_get_earliest_message_time(RmqStore *store, const char *topic, gint32 queue_id)
+{
+    RmqConsumeQueue *cq = rmq_dispatcher_find_queue(store->dispatcher, topic, queue_id);
+    return cq ? rmq_store_get_message_store_timestamp(store, topic, queue_id, cq->min_offset) : -1;
+}
+
+gint64
+rmq_store_get_earliest_commit_log_time(RmqStore *store)
+{
+    RmqMappedFile *f = rmq_mapped_file_queue_first(store->cl->files);
+    return f && rmq_commit_log_max_offset(store->cl) > f->start ? rmq_commit_log_file_first_timestamp(f) : -1;
+}
+
+gint64
+rmq_store_get_offset_by_time(RmqStore *store, const char *topic, gint32 queue_id, gint64 ts)
+{
+    RmqConsumeQueue *cq = rmq_dispatcher_find_queue(store->dispatcher, topic, queue_id);
+    gint64 lo, hi, left = -1, right = -1, left_ts = -1, right_ts = -1;
+
+    if (cq == NULL || cq->max_offset <= cq->min_offset)
+        return 0;
+    /* store times grow with the queue offset: binary search on them */
+    lo = cq->min_offset;
+    hi = cq->max_offset - 1;
+    while (lo <= hi) {
+        gint64 mid = lo + (hi - lo) / 2, t;
+        RmqCqUnit u;
+        rmq_consume_queue_get(cq, mid, &u);
+        t = unit_store_time(store, &u);
+        if (t < 0) {              /* data gone: treat as older than anything */
+            lo = mid + 1;
+            continue;
+        }
+        if (t == ts)
+            return mid;
+        if (t > ts) {
+            right = mid;
+            right_ts = t;
+            hi = mid - 1;
+        } else {
+            left = mid;
+            left_ts = t;
+            lo = mid + 1;
+        }
+    }
+    if (left < 0 && right < 0)
+        return 0;
+    if (left < 0)
+        return right;
+    if (right < 0)
+        return left;
+    return ts - left_ts > right_ts - ts ? right : left;
+}
+
+gint64
+rmq_store_get_min_phy_offset(RmqStore *store)
+{
+    return rmq_commit_log_min_offset(store->cl);
+}
+
+gint64
+rmq_store_get_max_phy_offset(RmqStore *store)
+{
+    return rmq_commit_log_max_offset(store->cl);
+}
+
+GBytes *
+rmq_store_look_message_by_offset(RmqStore *store, gint64 physical_offset)
+{
+    gint32 size = rmq_commit_log_size_at(store->cl, physical_offset);
+    return size > 0 ? rmq_commit_log_get_bytes(store->cl, physical_offset, size) : NULL;
+}
+
+GBytes *
+rmq_store_select_message(RmqStore *store, gint64 physical_offset, gint32 size)
+{
+    return rmq_commit_log_get_bytes(store->cl, physical_offset, size);
+}
+
+static gboolean
+record_has_key(const RmqMessageRecord *r, const char *key)
+{
+    gsize klen = strlen(key);
+    const char *v;
+    gsize vlen;
+
+    if (rmq_message_property_get(r->properties, r->properties_len, RMQ_PROPERTY_UNIQ_KEY, &v, &vlen) &&
+        vlen == klen && memcmp(v, key, klen) == 0)
+        return TRUE;
+    if (rmq_message_property_get(r->properties, r->properties_len, RMQ_PROPERTY_KEYS, &v, &vlen)) {
+        const char *end = v + vlen;
+        while (v < end) {
+            const char *sp = memchr(v, ' ', end - v);
+            if (sp == NULL)
+                sp = end;
+            if ((gsize) (sp - v) == klen && memcmp(v, key, klen) == 0)
+                return TRUE;
+            v = sp + 1;
+        }
+    }
+    return FALSE;
+}
+
+RmqQueryResult *
+rmq_store_query_message(RmqStore *store, const char *topic, const char *key, guint max_num,
+                        gint64 begin, gint64 end)
+{
+    RmqQueryResult *res = g_new0(RmqQueryResult, 1);
+    g_autofree char *full = g_strdup_printf("%s#%s", topic, key);
+    g_autoptr(GArray) offs = NULL;
+    GByteArray *body;
+    gsize tlen = strlen(topic);
+
+    if (store->index == NULL)
+        return res;
+    rmq_index_service_last_update(store->index, &res->index_last_update_timestamp,
+                                  &res->index_last_update_phy_offset);
+    /* collisions and stale entries are filtered below: ask for more */
+    offs = rmq_index_service_lookup(store->index, full, max_num * 4 + 16, begin, end);
+    body = g_byte_array_new();
+    for (guint i = 0; i < offs->len && res->count < max_num; i++) {
+        gint64 phy = g_array_index(offs, gint64, i);
+        RmqMessageRecord r;
+        const guint8 *head = rmq_commit_log_peek(store->cl, phy, 8);
+        const guint8 *rec;
+        gint32 size;
+
+        if (head == NULL || phy < rmq_commit_log_min_offset(store->cl))
+            continue;
+        size = rmq_commit_log_size_at(store->cl, phy);
+        rec = size > 0 ? rmq_commit_log_peek(store->cl, phy, size) : NULL;
+        if (rec == NULL || rmq_message_decode(rec, (gsize) size, FALSE, &r) != RMQ_DECODE_OK)
+            continue;
+        if ((gsize) r.topic_len != tlen || memcmp(r.topic, topic, tlen) != 0 ||
+            r.store_timestamp < begin || r.store_timestamp > end || !record_has_key(&r, key))
+            continue;
+        g_byte_array_append(body, rec, (guint) size);
+        res->count++;
+    }
+    if (res->count)
+        res->body = g_byte_array_free_to_bytes(body);
+    else
+        g_byte_array_unref(body);
+    return res;
+}
+
+static void
+add_topic(gpointer key, gpointer value, gpointer data)
+{
+    g_ptr_array_add(data, key);
+}
+
+GPtrArray *
+rmq_store_list_topics(RmqStore *store)
+{
+    GPtrArray *out = g_ptr_array_new();
+    g_hash_table_foreach(store->dispatcher->topics, add_topic, out);
+    return out;
+}
+
+void
+rmq_store_delete_topic(RmqStore *store, const char *topic)
+{
+    rmq_dispatcher_delete_topic(store->dispatcher, topic);
+}
+
+/* ---- retention ---------------------------------------------------------- */
+
+gdouble
+rmq_store_disk_usage(RmqStore *store)
+{
+    struct statvfs st;
+
+    if (statvfs(store->cl->files->dir, &st) < 0 && statvfs(store->root, &st) < 0)
+        return -1;
+    if (st.f_blocks == 0)
+        return -1;
+    return 100.0 * (gdouble) (st.f_blocks - st.f_bfree) / (gdouble) st.f_blocks;
+}
+
+gboolean
+rmq_store_is_disk_full(RmqStore *store)
+{
+    return store->disk_full;
+}
+
+static void
+refresh_disk_state(RmqStore *store)
+{
+    gdouble usage = rmq_store_disk_usage(store);
+    gboolean full = usage > store->config.disk_space_warning_level_ratio;
+
+    if (full != store->disk_full)
+        g_message("store %s: disk %.1f%% used, appends %s", store->root, usage,
+                  full ? "refused" : "accepted again");
+    store->disk_full = full;
+}
+
+static void
+delete_expired_queue(gpointer cq, gpointer data)
+{
+    RmqStore *store = data;
+    rmq_consume_queue_delete_expired(cq, rmq_commit_log_min_offset(store->cl));
+}
+
+guint
+rmq_store_clean_expired(RmqStore *store, gboolean manual)
+{
+    gint64 now = store_now(store);
+    g_autoptr(GDateTime) local = g_date_time_new_from_unix_local(now / 1000);
+    gdouble usage = rmq_store_disk_usage(store);
+    gboolean is_time = store->hour_ok[g_date_time_get_hour(local)];
+    gboolean space = usage > store->config.disk_max_used_space_ratio;
+    gboolean at_once = store->config.clean_file_forcibly_enable &&
+                       usage > store->config.disk_space_clean_forcibly_ratio;
+    gint64 reserved_ms = (gint64) store->config.file_reserved_time * 3600 * 1000;
+    guint deleted = 0;
+
+    if (is_time || space || manual) {
+        GPtrArray *files = store->cl->files->files;
+        /* never the file being written; at most 10 per round (Java's batch) */
+        while (files->len > 1 && deleted < 10) {
+            RmqMappedFile *f = files->pdata[0];
+            if (!at_once && rmq_mapped_file_mtime_ms(f) + reserved_ms > now)
+                break;
+            g_message("store %s: deleting commit log file %s", store->root, f->path);
+            rmq_mapped_file_queue_delete_first(store->cl->files, FALSE);
+            deleted++;
+        }
+    }
+    if (deleted > 0) {
+        rmq_dispatcher_foreach(store->dispatcher, delete_expired_queue, store);
+        if (store->index)
+            rmq_index_service_delete_expired(store->index, rmq_commit_log_min_offset(store->cl));
+    }
+    refresh_disk_state(store);
+    return deleted;
+}
