@@ -1,0 +1,32 @@
+# src/broker metadata tables (topics, subscription groups, offsets) and their
+# crash-safe JSON files: pure modules the broker daemon builds on.
+noinst_LIBRARIES += src/broker/libbrokermeta.a
+src_broker_libbrokermeta_a_SOURCES = \
+	src/broker/data_version.c src/broker/data_version.h \
+	src/broker/json_file.c src/broker/json_file.h \
+	src/broker/topic_config.c src/broker/topic_config.h \
+	src/broker/subscription_group.c src/broker/subscription_group.h \
+	src/broker/consumer_offset.c src/broker/consumer_offset.h \
+	src/broker/delay_offset.c src/broker/delay_offset.h
+
+BROKERMETA_TEST_LIBS = src/broker/libbrokermeta.a src/remoting/libcodec.a \
+	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-topic-config tests/broker/test-subscription-group \
+	tests/broker/test-consumer-offset tests/broker/test-json-file
+TESTS += tests/broker/test-topic-config tests/broker/test-subscription-group \
+	tests/broker/test-consumer-offset tests/broker/test-json-file
+tests_broker_test_topic_config_SOURCES = tests/broker/test-topic-config.c
+tests_broker_test_topic_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_topic_config_LDADD = $(BROKERMETA_TEST_LIBS)
+tests_broker_test_subscription_group_SOURCES = tests/broker/test-subscription-group.c
+tests_broker_test_subscription_group_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_subscription_group_LDADD = $(BROKERMETA_TEST_LIBS)
+tests_broker_test_consumer_offset_SOURCES = tests/broker/test-consumer-offset.c
+tests_broker_test_consumer_offset_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_consumer_offset_LDADD = $(BROKERMETA_TEST_LIBS)
+tests_broker_test_json_file_SOURCES = tests/broker/test-json-file.c
+tests_broker_test_json_file_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_json_file_LDADD = $(BROKERMETA_TEST_LIBS)
+endif
