@@ -34,6 +34,7 @@ typedef struct {
     RmqConnection *last_opened;       /* weak, compared by pointer only */
     RmqConnection *last_closed;
     gchar *last_close_reason;
+    gboolean stop_in_open;
     gsize max_queued;
     gboolean saw_paused;
     guint data_destroyed;
@@ -89,6 +90,8 @@ on_open(RmqConnection *conn, gpointer user_data)
     Fixture *f = user_data;
     f->opened++;
     f->last_opened = conn;
+    if (f->stop_in_open)
+        rmq_server_stop_accepting(f->server);
 }
 
 static void
@@ -639,6 +642,45 @@ test_stop_accepting_keeps_sessions(void **state)
     assert_true(g_error_matches(error, RMQ_CLIENT_ERROR, RMQ_CLIENT_ERROR_CONNECT));
 }
 
+static void
+test_stop_accepting_from_on_open(void **state)
+{
+    Fixture *f = *state;
+    f->stop_in_open = TRUE;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqCommand) r1 =
+        rmq_client_invoke_sync(f->client, f->addr, rmq_command_new_request(CODE_ECHO), WAIT_MS,
+                               &error);
+    assert_non_null(r1);
+    assert_int_equal(f->opened, 1);
+    g_autoptr(RmqClient) fresh = rmq_client_new(NULL);
+    g_autoptr(RmqCommand) r2 =
+        rmq_client_invoke_sync(fresh, f->addr, rmq_command_new_request(CODE_ECHO), WAIT_MS, &error);
+    assert_null(r2);
+    assert_true(g_error_matches(error, RMQ_CLIENT_ERROR, RMQ_CLIENT_ERROR_CONNECT));
+    assert_int_equal(rmq_server_get_connection_count(f->server), 1);
+}
+
+/* A dual-stack listener shows IPv4 peers as "a.b.c.d:port", not "::ffff:a.b.c.d". */
+static void
+test_v4_mapped_peer(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(RmqServer) dual = rmq_server_new("dual");
+    rmq_server_set_connection_callbacks(dual, on_open, on_close, f);
+    if (!rmq_server_listen(dual, "::", 0, NULL))
+        skip(); /* no IPv6 here */
+    g_autoptr(GSocket) s = rmq_test_raw_connect(rmq_server_get_port(dual));
+    assert_true(rmq_test_wait_count(NULL, &f->opened, 1, WAIT_MS));
+    const gchar *peer = rmq_connection_get_peer(f->last_opened);
+    g_autoptr(GSocketAddress) local = g_socket_get_local_address(s, NULL);
+    g_autofree gchar *expect = g_strdup_printf(
+        "127.0.0.1:%u", g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local)));
+    assert_string_equal(peer, expect);
+    g_autofree gchar *local_expect = g_strdup_printf("127.0.0.1:%u", rmq_server_get_port(dual));
+    assert_string_equal(rmq_connection_get_local(f->last_opened), local_expect);
+}
+
 /* --- server-initiated requests ------------------------------------------------ */
 
 typedef struct {
@@ -745,6 +787,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_close_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listen_twice_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_accepting_keeps_sessions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_accepting_from_on_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_v4_mapped_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_initiated_request, setup, teardown),
     };
     return cmocka_run_group_tests_name("server", tests, NULL, NULL);

@@ -35,6 +35,8 @@ struct _RmqServer {
     RmqConnectionFunc on_open;
     RmqConnectionFunc on_close;
     gpointer callbacks_data;
+    gboolean in_accept;    /* inside on_incoming: listeners must stay allocated */
+    gboolean stop_pending; /* stop_accepting() was called from on_open */
 };
 
 static gboolean on_incoming(GSocket *socket, GIOCondition cond, gpointer user_data);
@@ -224,24 +226,35 @@ static gboolean
 on_incoming(GSocket *socket, GIOCondition cond, gpointer user_data)
 {
     Listener *l = user_data;
-    for (int i = 0; i < 64; i++) {
+    RmqServer *server = l->server;
+    gboolean keep = G_SOURCE_CONTINUE;
+    server->in_accept = TRUE;
+    for (int i = 0; i < 64 && !server->stop_pending; i++) {
         g_autoptr(GError) error = NULL;
         g_autoptr(GSocket) accepted = g_socket_accept(socket, NULL, &error);
         if (accepted != NULL) {
-            adopt(l->server, accepted);
+            adopt(server, accepted);
             continue;
         }
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             break;
         /* EMFILE and friends: the socket stays readable, so back off. */
-        g_warning("%s: accept on %s failed: %s", l->server->name, l->address, error->message);
+        g_warning("%s: accept on %s failed: %s", server->name, l->address, error->message);
         g_source_unref(l->source);
         l->source = g_timeout_source_new(ACCEPT_BACKOFF_MS);
         g_source_set_callback(l->source, on_backoff_done, l, NULL);
-        g_source_attach(l->source, l->server->context);
+        g_source_attach(l->source, server->context);
+        keep = G_SOURCE_REMOVE;
+        break;
+    }
+    server->in_accept = FALSE;
+    if (server->stop_pending) {
+        /* Frees @l and destroys this source. */
+        server->stop_pending = FALSE;
+        rmq_server_stop_accepting(server);
         return G_SOURCE_REMOVE;
     }
-    return G_SOURCE_CONTINUE;
+    return keep;
 }
 
 gboolean
@@ -303,6 +316,10 @@ void
 rmq_server_stop_accepting(RmqServer *server)
 {
     g_return_if_fail(server != NULL);
+    if (server->in_accept) {
+        server->stop_pending = TRUE;
+        return;
+    }
     for (guint i = 0; i < server->listeners->len; i++) {
         Listener *l = g_ptr_array_index(server->listeners, i);
         g_message("%s: no longer listening on %s", server->name, l->address);

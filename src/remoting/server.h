@@ -24,7 +24,7 @@ typedef struct _RmqServer RmqServer;
 /* @name is used in log lines only ("namesrv", "broker"). (transfer full) */
 RmqServer *rmq_server_new(const gchar *name);
 /* Stops listening and closes every connection (close callbacks fire now, so free
- * the server before the state they touch). */
+ * the server before the state they touch). Not from the server's own callbacks. */
 void rmq_server_free(RmqServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqServer, rmq_server_free)
 
@@ -59,7 +59,7 @@ guint rmq_server_get_connection_count(RmqServer *server);
 void rmq_server_foreach_connection(RmqServer *server, RmqConnectionFunc func, gpointer user_data);
 
 /* Graceful shutdown, step one: close the listening sockets, keep serving the
- * connections that are open. */
+ * connections that are open. May be called from on_open. */
 void rmq_server_stop_accepting(RmqServer *server);
 
 G_END_DECLS
