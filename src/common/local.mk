@@ -20,3 +20,13 @@ tests_test_notify_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_notify_LDADD = tests/support/libtestsupport.a src/common/libcommon.a \
 	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 endif
+
+# The lifecycle is tested through a real process built on it.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/support/fake-daemon tests/test-daemon
+TESTS += tests/test-daemon
+tests_support_fake_daemon_LDADD = src/common/libcommon.a src/common/libconf.a $(RMQ_PKG_LIBS)
+tests_test_daemon_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_test_daemon_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_daemon_LDADD = tests/support/libtestsupport.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+endif
