@@ -12,3 +12,23 @@ src_store_libstore_a_SOURCES = \
 	src/store/dispatcher.c src/store/dispatcher.h \
 	src/store/flush_service.c src/store/flush_service.h \
 	src/store/store.c src/store/store.h
+
+STORE_TEST_LDADD = src/store/libstore.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+STORE_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+EXTRA_DIST += tests/store/store-test-util.h
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/store/test-store-format
+TESTS += tests/store/test-store-format
+tests_store_test_store_format_SOURCES = tests/store/test-store-format.c
+tests_store_test_store_format_LDADD = $(STORE_TEST_LDADD)
+tests_store_test_store_format_CFLAGS = $(STORE_TEST_CFLAGS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/store/test-store-basic
+TESTS += tests/store/test-store-basic
+tests_store_test_store_basic_SOURCES = tests/store/test-store-basic.c
+tests_store_test_store_basic_LDADD = $(STORE_TEST_LDADD)
+tests_store_test_store_basic_CFLAGS = $(STORE_TEST_CFLAGS)
+endif

@@ -1,0 +1,250 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "store/consume_queue.h"
+#include "store/index_file.h"
+#include "store/message_format.h"
+
+static GBytes *
+load_vector(const char *name)
+{
+    const char *dir = g_getenv("RMQ_TEST_DATA");
+    g_autofree char *path = g_build_filename(dir ? dir : "tests/data", "vectors", name, NULL);
+    g_autoptr(GError) error = NULL;
+    char *data;
+    gsize len;
+
+    if (!g_file_get_contents(path, &data, &len, &error))
+        fail_msg("%s", error->message);
+    return g_bytes_new_take(data, len);
+}
+
+static const char stored_props[] =
+    "KEYS\001order-1\002UNIQ_KEY\001C0A8000512345C647E0500002A1B0007\002"
+    "CLUSTER\001DefaultCluster\002TAGS\001TagA";
+
+static void
+vector05_message(RmqMessage *m)
+{
+    memset(m, 0, sizeof *m);
+    m->topic = "TopicTest";
+    m->born_timestamp = 1700000000000;
+    rmq_host_addr_set_ipv4(&m->born_host, 0xC0A80005, 50000);
+    rmq_host_addr_set_ipv4(&m->store_host, 0xC0A8000A, 10911);
+    m->body = (const guint8 *) "Hello RocketMQ";
+    m->body_len = 14;
+    m->properties = stored_props;
+    m->properties_len = sizeof stored_props - 1;
+}
+
+static void
+test_encode_vector05(void **state)
+{
+    g_autoptr(GBytes) v = load_vector("05_commitlog_record.bin");
+    RmqMessage m;
+    guint8 out[512];
+
+    vector05_message(&m);
+    assert_int_equal(rmq_message_record_size(&m), 201);
+    assert_int_equal(g_bytes_get_size(v), 201);
+    rmq_message_encode(&m, 0, 0, 1700000000123, out);
+    assert_memory_equal(out, g_bytes_get_data(v, NULL), 201);
+}
+
+static void
+test_decode_vector05(void **state)
+{
+    g_autoptr(GBytes) v = load_vector("05_commitlog_record.bin");
+    gsize len;
+    const guint8 *p = g_bytes_get_data(v, &len);
+    RmqMessageRecord r;
+    const char *val;
+    gsize vlen;
+
+    assert_int_equal(rmq_message_decode(p, len, TRUE, &r), RMQ_DECODE_OK);
+    assert_int_equal(r.total_size, 201);
+    assert_int_equal(r.magic, RMQ_MESSAGE_MAGIC);
+    assert_int_equal(r.body_crc, 1774740973);
+    assert_int_equal(r.queue_offset, 0);
+    assert_int_equal(r.born_timestamp, 1700000000000);
+    assert_int_equal(r.store_timestamp, 1700000000123);
+    assert_int_equal(rmq_message_peek_store_timestamp(p), 1700000000123);
+    assert_int_equal(r.born_host.port, 50000);
+    assert_int_equal(r.store_host.port, 10911);
+    assert_int_equal(r.body_len, 14);
+    assert_memory_equal(r.body, "Hello RocketMQ", 14);
+    assert_int_equal(r.topic_len, 9);
+    assert_memory_equal(r.topic, "TopicTest", 9);
+    assert_true(rmq_message_property_get(r.properties, r.properties_len, "TAGS", &val, &vlen));
+    assert_int_equal(vlen, 4);
+    assert_memory_equal(val, "TagA", 4);
+    assert_true(rmq_message_property_get(r.properties, r.properties_len, "CLUSTER", &val, &vlen));
+    assert_memory_equal(val, "DefaultCluster", vlen);
+    assert_false(rmq_message_property_get(r.properties, r.properties_len, "WAIT", NULL, NULL));
+}
+
+static void
+test_decode_damage(void **state)
+{
+    g_autoptr(GBytes) v = load_vector("05_commitlog_record.bin");
+    gsize len;
+    guint8 buf[256];
+    RmqMessageRecord r;
+    guint8 blank[8] = { 0, 0, 0, 100, 0xCB, 0xD4, 0x31, 0x94 };
+    guint8 zeros[8] = { 0 };
+
+    memcpy(buf, g_bytes_get_data(v, &len), len);
+    assert_int_equal(rmq_message_decode(buf, 150, TRUE, &r), RMQ_DECODE_TRUNCATED);
+    buf[100] ^= 1;                      /* body byte: CRC no longer matches */
+    assert_int_equal(rmq_message_decode(buf, len, TRUE, &r), RMQ_DECODE_CORRUPT);
+    assert_int_equal(rmq_message_decode(buf, len, FALSE, &r), RMQ_DECODE_OK);
+    buf[100] ^= 1;
+    buf[5] ^= 0xff;                     /* magic */
+    assert_int_equal(rmq_message_decode(buf, len, FALSE, &r), RMQ_DECODE_CORRUPT);
+    buf[5] ^= 0xff;
+    buf[3] = 0xc8;                      /* total size one short of the fields */
+    assert_int_equal(rmq_message_decode(buf, len, FALSE, &r), RMQ_DECODE_CORRUPT);
+    assert_int_equal(rmq_message_decode(blank, 8, TRUE, &r), RMQ_DECODE_BLANK);
+    assert_int_equal(r.total_size, 100);
+    assert_int_equal(rmq_message_decode(zeros, 8, TRUE, &r), RMQ_DECODE_END);
+}
+
+static void
+test_ipv6_hosts(void **state)
+{
+    RmqMessage m;
+    RmqMessageRecord r;
+    guint8 out[512];
+
+    vector05_message(&m);
+    m.born_host.addr_len = 16;
+    memset(m.born_host.addr, 0xab, 16);
+    assert_int_equal(rmq_message_record_size(&m), 213);
+    rmq_message_encode(&m, 7, 4096, 1700000000999, out);
+    assert_int_equal(rmq_message_decode(out, 213, TRUE, &r), RMQ_DECODE_OK);
+    assert_true(r.sys_flag & RMQ_SYSFLAG_BORNHOST_V6);
+    assert_false(r.sys_flag & RMQ_SYSFLAG_STOREHOST_V6);
+    assert_int_equal(r.born_host.addr_len, 16);
+    assert_int_equal(r.born_host.addr[15], 0xab);
+    assert_int_equal(r.store_timestamp, 1700000000999);
+    assert_int_equal(rmq_message_peek_store_timestamp(out), 1700000000999);
+    assert_int_equal(r.queue_offset, 7);
+    assert_int_equal(r.physical_offset, 4096);
+}
+
+static void
+test_limits(void **state)
+{
+    RmqMessage m;
+    char topic[129];
+
+    vector05_message(&m);
+    memset(topic, 'x', 128);
+    topic[128] = '\0';
+    m.topic = topic;
+    assert_int_equal(rmq_message_record_size(&m), -1);
+    topic[127] = '\0';
+    assert_true(rmq_message_record_size(&m) > 0);
+    m.properties_len = 32768;
+    assert_int_equal(rmq_message_record_size(&m), -1);
+}
+
+static void
+test_consume_queue_unit_vector06(void **state)
+{
+    g_autoptr(GBytes) v = load_vector("06_consumequeue_unit.bin");
+    guint8 out[RMQ_CQ_UNIT_SIZE];
+    RmqCqUnit u;
+
+    rmq_cq_unit_encode(out, 0, 201, rmq_message_tag_code("TagA", 4));
+    assert_int_equal(g_bytes_get_size(v), RMQ_CQ_UNIT_SIZE);
+    assert_memory_equal(out, g_bytes_get_data(v, NULL), RMQ_CQ_UNIT_SIZE);
+    rmq_cq_unit_decode(g_bytes_get_data(v, NULL), &u);
+    assert_int_equal(u.physical_offset, 0);
+    assert_int_equal(u.size, 201);
+    assert_int_equal(u.tag_code, 2598919);
+}
+
+static void
+test_tag_hash(void **state)
+{
+    assert_int_equal(rmq_message_tag_code("TagA", 4), 2598919);
+    assert_int_equal(rmq_message_tag_code("TagB", 4), 2598920);
+    assert_int_equal(rmq_message_tag_code("*", 1), 42);
+    assert_int_equal(rmq_message_tag_code("", 0), 0);
+    assert_int_equal(rmq_message_tag_code(NULL, 0), 0);
+    /* one UTF-16 unit each: é = 233, 中 = 0x4E2D */
+    assert_int_equal(rmq_message_java_hash("\xc3\xa9", 2), 233);
+    assert_int_equal(rmq_message_java_hash("\xe4\xb8\xad", 3), 0x4E2D);
+    /* U+1F600 is a surrogate pair D83D DE00 in Java */
+    assert_int_equal(rmq_message_java_hash("\xf0\x9f\x98\x80", 4), 0xD83D * 31 + 0xDE00);
+    /* 32-bit wrap-around, sign-extended: "polygenelubricants" hashes to MIN_VALUE */
+    assert_int_equal(rmq_message_tag_code("polygenelubricants", 18), (gint64) G_MININT32);
+    assert_int_equal(rmq_index_key_hash("polygenelubricants", 18), 0);
+    assert_int_equal(rmq_message_java_hash("hello", 5), 99162322);
+}
+
+static void
+test_properties(void **state)
+{
+    const char with_trailer[] = "A\001x\002BB\001yy\002";
+    const char odd[] = "\001v\002k\001\002ab\002K\001V\002\002";
+    g_autoptr(GHashTable) t = rmq_message_properties_parse(with_trailer, sizeof with_trailer - 1);
+    g_autoptr(GHashTable) o = rmq_message_properties_parse(odd, sizeof odd - 1);
+    g_autofree char *built = NULL;
+
+    assert_int_equal(g_hash_table_size(t), 2);
+    /* "A\1x" is exactly 3 chars: kept; Java drops only shorter segments */
+    assert_string_equal(g_hash_table_lookup(t, "A"), "x");
+    assert_string_equal(g_hash_table_lookup(t, "BB"), "yy");
+    /* empty name, empty value, no separator: all dropped */
+    assert_int_equal(g_hash_table_size(o), 1);
+    assert_string_equal(g_hash_table_lookup(o, "K"), "V");
+    built = rmq_message_properties_build(t);
+    assert_string_equal(built, "A\001x\002BB\001yy");
+    assert_false(rmq_message_property_get(odd, sizeof odd - 1, "k", NULL, NULL));
+}
+
+static void
+test_message_id(void **state)
+{
+    RmqHostAddr h, back;
+    g_autofree char *id = NULL, *id2 = NULL;
+    g_autoptr(GError) error = NULL;
+    gint64 off;
+
+    rmq_host_addr_set_ipv4(&h, 0xC0A8000A, 10911);
+    id = rmq_message_id_encode(&h, 0);
+    assert_string_equal(id, "C0A8000A00002A9F0000000000000000");
+    id2 = rmq_message_id_encode(&h, 0x123456789A);
+    assert_true(rmq_message_id_decode(id2, &back, &off, &error));
+    assert_int_equal(off, 0x123456789A);
+    assert_int_equal(back.port, 10911);
+    assert_memory_equal(back.addr, h.addr, 4);
+    assert_false(rmq_message_id_decode("C0A8000A00002A9F00000000000000", &back, &off, NULL));
+    assert_false(rmq_message_id_decode("G0A8000A00002A9F0000000000000000", &back, &off, NULL));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_encode_vector05),
+        cmocka_unit_test(test_decode_vector05),
+        cmocka_unit_test(test_decode_damage),
+        cmocka_unit_test(test_ipv6_hosts),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_consume_queue_unit_vector06),
+        cmocka_unit_test(test_tag_hash),
+        cmocka_unit_test(test_properties),
+        cmocka_unit_test(test_message_id),
+    };
+    return cmocka_run_group_tests_name("store-format", tests, NULL, NULL);
+}
