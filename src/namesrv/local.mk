@@ -27,4 +27,20 @@ tests_test_route_table_LDADD = src/namesrv/libnamesrv.a $(RMQ_PKG_LIBS) $(CMOCKA
 tests_test_kvconfig_SOURCES = tests/test-kvconfig.c
 tests_test_kvconfig_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_kvconfig_LDADD = src/namesrv/libnamesrv.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+
+# Integration: the real daemon on a free loopback port, driven by libnet's client.
+NAMESRV_IT = tests/namesrv/test-namesrv-routes tests/namesrv/test-namesrv-lifecycle
+check_PROGRAMS += $(NAMESRV_IT)
+TESTS += $(NAMESRV_IT)
+NAMESRV_IT_SUPPORT = tests/namesrv/harness.c tests/namesrv/harness.h
+
+tests_namesrv_test_namesrv_routes_SOURCES = tests/namesrv/test-namesrv-routes.c $(NAMESRV_IT_SUPPORT)
+tests_namesrv_test_namesrv_routes_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_namesrv_test_namesrv_routes_LDADD = $(NAMESRV_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_namesrv_test_namesrv_routes_DEPENDENCIES = src/namesrv/rmq-namesrv
+
+tests_namesrv_test_namesrv_lifecycle_SOURCES = tests/namesrv/test-namesrv-lifecycle.c $(NAMESRV_IT_SUPPORT)
+tests_namesrv_test_namesrv_lifecycle_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_namesrv_test_namesrv_lifecycle_LDADD = $(NAMESRV_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_namesrv_test_namesrv_lifecycle_DEPENDENCIES = src/namesrv/rmq-namesrv
 endif
