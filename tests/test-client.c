@@ -16,6 +16,7 @@
 #define CODE_ECHO 9001
 #define CODE_SILENT 9002 /* never answered */
 #define CODE_HANGUP 9003 /* the server closes the connection */
+#define CODE_BIG 9004    /* echo of the body */
 #define WAIT_MS 5000
 
 typedef struct {
@@ -27,6 +28,7 @@ typedef struct {
     guint echo_calls;
     guint oneway_seen;
     guint opened;
+    gpointer outcomes; /* freed after the client, whose teardown may still call back */
 } Fixture;
 
 static void
@@ -54,6 +56,15 @@ on_silent(RmqConnection *conn, RmqCommand *request, gpointer user_data)
 }
 
 static void
+on_big(RmqConnection *conn, RmqCommand *request, gpointer user_data)
+{
+    RmqCommand *response = rmq_command_new_response(request, 0, NULL);
+    rmq_command_set_body(response, request->body);
+    rmq_connection_send_response(conn, request, response);
+    rmq_command_free(request);
+}
+
+static void
 on_hangup(RmqConnection *conn, RmqCommand *request, gpointer user_data)
 {
     rmq_command_free(request);
@@ -75,6 +86,7 @@ setup(void **state)
     rmq_server_register(f->server, CODE_ECHO, on_echo, f);
     rmq_server_register(f->server, CODE_SILENT, on_silent, f);
     rmq_server_register(f->server, CODE_HANGUP, on_hangup, f);
+    rmq_server_register(f->server, CODE_BIG, on_big, f);
     rmq_server_set_connection_callbacks(f->server, on_open, NULL, f);
     assert_true(rmq_server_listen(f->server, "127.0.0.1", 0, NULL));
     f->addr = g_strdup_printf("127.0.0.1:%u", rmq_server_get_port(f->server));
@@ -89,6 +101,7 @@ teardown(void **state)
 {
     Fixture *f = *state;
     rmq_client_free(f->client);
+    g_free(f->outcomes);
     g_ptr_array_unref(f->silent);
     if (f->silent_conn != NULL)
         rmq_connection_unref(f->silent_conn);
@@ -281,6 +294,32 @@ test_many_async_any_order(void **state)
     }
 }
 
+/* Far more pipelined output than the high-water mark in both directions: the
+ * server pauses reading from us, we must keep reading its answers, else both
+ * ends wait for each other forever. */
+static void
+test_pipelined_large_no_deadlock(void **state)
+{
+    Fixture *f = *state;
+    const gsize size = 1024 * 1024;
+    const guint n = 48;
+    g_autofree guint8 *body = g_malloc0(size);
+    Outcome *o = g_new0(Outcome, n);
+    f->outcomes = o;
+    for (guint i = 0; i < n; i++) {
+        RmqCommand *req = rmq_command_new_request(CODE_BIG);
+        rmq_command_set_body_data(req, body, size);
+        rmq_client_invoke_async(f->client, f->addr, req, 20000, on_outcome, &o[i]);
+    }
+    for (guint i = 0; i < n; i++) {
+        assert_true(rmq_test_wait_flag(NULL, &o[i].done, 20000));
+        assert_null(o[i].error);
+        assert_non_null(o[i].response);
+        assert_int_equal(g_bytes_get_size(o[i].response->body), size);
+        outcome_clear(&o[i]);
+    }
+}
+
 /* A listener whose backlog is full never completes our handshake: the connect
  * timeout must fire. */
 static void
@@ -370,6 +409,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_closed_fails_pending_and_reconnects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oneway, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_async_any_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pipelined_large_no_deadlock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeout_while_connecting, setup, teardown),
     };

@@ -208,6 +208,8 @@ on_connected(GObject *source, GAsyncResult *result, gpointer user_data)
     rmq_connection_set_request_handler(ch->conn, on_peer_request, client);
     rmq_connection_add_close_callback(ch->conn, on_channel_closed, ch);
     rmq_connection_set_idle_timeout(ch->conn, client->idle_seconds);
+    /* Our reads only drain the peer (answers): never stop them, see connection.h. */
+    rmq_connection_set_backpressure(ch->conn, FALSE);
     rmq_connection_start(ch->conn);
     g_debug("connected to %s from %s", ch->addr, rmq_connection_get_local(ch->conn));
 

@@ -57,6 +57,7 @@ struct _RmqConnection {
     gint64 last_activity;
 
     gboolean started;
+    gboolean backpressure; /* pause reads while output is backed up */
     gboolean paused;
     gboolean processing;
     gboolean closed;
@@ -72,6 +73,7 @@ struct _RmqConnection {
 static void connection_close_full(RmqConnection *conn, GLogLevelFlags level, const gchar *reason);
 static gboolean on_readable(GSocket *socket, GIOCondition cond, gpointer user_data);
 static gboolean on_writable(GSocket *socket, GIOCondition cond, gpointer user_data);
+static void resume_reading(RmqConnection *conn);
 
 /* "a.b.c.d:port" also for ::ffff:a.b.c.d, so logs and keys match what IPv4 peers see. */
 static gchar *
@@ -185,6 +187,7 @@ rmq_connection_new(GSocketConnection *socket_conn, GMainContext *context)
     conn->pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                           (GDestroyNotify) pending_free);
     conn->next_opaque = 1;
+    conn->backpressure = TRUE;
     touch(conn);
     return conn;
 }
@@ -244,6 +247,15 @@ rmq_connection_add_close_callback(RmqConnection *conn, RmqConnectionFunc func, g
     g_return_if_fail(conn != NULL && func != NULL);
     CloseHook hook = { func, user_data };
     g_array_append_val(conn->close_hooks, hook);
+}
+
+void
+rmq_connection_set_backpressure(RmqConnection *conn, gboolean enabled)
+{
+    g_return_if_fail(conn != NULL);
+    conn->backpressure = enabled;
+    if (!enabled && conn->paused)
+        resume_reading(conn);
 }
 
 void
@@ -583,7 +595,7 @@ queue_frame(RmqConnection *conn, GBytes *frame)
     g_queue_push_tail(&conn->outq, frame);
     if (conn->write_source == NULL)
         flush_output(conn, FALSE);
-    if (conn->queued > RMQ_CONNECTION_HIGH_WATER)
+    if (conn->backpressure && conn->queued > RMQ_CONNECTION_HIGH_WATER)
         pause_reading(conn);
     return TRUE;
 }

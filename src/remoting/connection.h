@@ -57,6 +57,12 @@ void rmq_connection_set_request_handler(RmqConnection *conn, RmqRequestHandler h
  * already closed (sends fail) but still valid for the duration of the call. */
 void rmq_connection_add_close_callback(RmqConnection *conn, RmqConnectionFunc func,
                                        gpointer user_data);
+/* Pause reading while more than RMQ_CONNECTION_HIGH_WATER bytes of output are
+ * queued (default on). Right for a server facing peers that send requests and
+ * do not read the answers; wrong for the requesting side, where reading the
+ * answers is what drains the peer, and pausing both ends would deadlock: the
+ * client turns it off on its outbound connections. */
+void rmq_connection_set_backpressure(RmqConnection *conn, gboolean enabled);
 /* 0 = never close for idleness. May be changed at any time. */
 void rmq_connection_set_idle_timeout(RmqConnection *conn, guint seconds);
 /* Start reading and dispatching. */
