@@ -32,3 +32,11 @@ tests_store_test_store_basic_SOURCES = tests/store/test-store-basic.c
 tests_store_test_store_basic_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_basic_CFLAGS = $(STORE_TEST_CFLAGS)
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/store/test-store-recovery
+TESTS += tests/store/test-store-recovery
+tests_store_test_store_recovery_SOURCES = tests/store/test-store-recovery.c
+tests_store_test_store_recovery_LDADD = $(STORE_TEST_LDADD)
+tests_store_test_store_recovery_CFLAGS = $(STORE_TEST_CFLAGS)
+endif

@@ -29,6 +29,7 @@ rmq_mapped_file_open(const char *path, gint64 start, gsize size, gboolean create
     struct stat st;
     void *base;
     RmqMappedFile *f;
+    gboolean repaired = FALSE;
 
     if (fd < 0) {
         set_errno_error(error, errno, create ? "cannot create" : "cannot open", path);
@@ -44,6 +45,12 @@ rmq_mapped_file_open(const char *path, gint64 start, gsize size, gboolean create
             g_unlink(path);
             return NULL;
         }
+    } else if (fstat(fd, &st) == 0 && (gsize) st.st_size < size &&
+               posix_fallocate(fd, 0, (off_t) size) == 0) {
+        /* a file cut short (crash while it was being created or copied):
+         * zero-extend it and let recovery find where its data ends */
+        g_warning("%s: %lld bytes, extended to %zu", path, (long long) st.st_size, size);
+        repaired = TRUE;
     } else {
         if (fstat(fd, &st) < 0 || (gsize) st.st_size != size) {
             g_set_error(error, RMQ_STORE_ERROR, RMQ_STORE_ERROR_CORRUPT,
@@ -68,6 +75,7 @@ rmq_mapped_file_open(const char *path, gint64 start, gsize size, gboolean create
     f->size = size;
     f->fd = fd;
     f->base = base;
+    f->repaired = repaired;
     return f;
 }
 
@@ -193,6 +201,7 @@ rmq_mapped_file_queue_load(RmqMappedFileQueue *q, GError **error)
         f = rmq_mapped_file_open(path, start, q->file_size, FALSE, error);
         if (f == NULL)
             return FALSE;
+        q->repaired |= f->repaired;
         g_ptr_array_add(q->files, f);
     }
     g_ptr_array_sort(q->files, cmp_start);

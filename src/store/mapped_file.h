@@ -24,6 +24,7 @@ typedef struct {
     int fd;
     guint8 *base;
     gint dirty;            /* atomic: written since the last flush */
+    gboolean repaired;     /* was shorter than size and got zero-extended */
 } RmqMappedFile;
 
 /* Creates (fully allocated on disk, so that writes through the mapping
@@ -45,6 +46,7 @@ typedef struct {
     GPtrArray *files;      /* RmqMappedFile*, ascending start; guarded by lock
                             * for changes (reads on the owning thread are free) */
     GMutex lock;
+    gboolean repaired;     /* some file needed zero-extension at load */
 } RmqMappedFileQueue;
 
 RmqMappedFileQueue *rmq_mapped_file_queue_new(const char *dir, gsize file_size);

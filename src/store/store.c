@@ -253,7 +253,7 @@ rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **err
     RmqStore *store = g_new0(RmqStore, 1);
     g_autofree char *cl_dir = NULL, *cq_dir = NULL, *index_dir = NULL;
     g_autofree char *cp_path = NULL, *abort_path = NULL;
-    gint64 reput_from = 0;
+    gint64 reput_from = 0, recovered_from = 0, cq_end = 0;
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
 
     rmq_store_config_copy(&store->config, config);
@@ -304,25 +304,25 @@ rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **err
         (store->index && !rmq_index_service_load(store->index, error)))
         goto fail;
 
-    store->abnormal = g_file_test(abort_path, G_FILE_TEST_EXISTS);
+    /* a short file means a crash whatever the abort file says */
+    store->abnormal = g_file_test(abort_path, G_FILE_TEST_EXISTS) || store->cl->files->repaired;
     if (!store->abnormal && clean_end_valid(store, store->checkpoint->clean_end_offset)) {
         rmq_commit_log_set_end(store->cl, store->checkpoint->clean_end_offset);
         rmq_atomic64_set(&store->cl->wrote_ts, store->checkpoint->physic_timestamp);
         rmq_atomic64_set(&store->cl->flushed_ts, store->checkpoint->physic_timestamp);
-        reput_from = rmq_commit_log_max_offset(store->cl);
+        recovered_from = rmq_commit_log_max_offset(store->cl);
     } else {
-        gint64 from = recovery_start(store);
-        gint64 cq_end = 0;
-        gint64 end = rmq_commit_log_recover(store->cl, from, config->check_crc_on_recover);
+        recovered_from = recovery_start(store);
+        gint64 end = rmq_commit_log_recover(store->cl, recovered_from, config->check_crc_on_recover);
         g_debug("store %s: %s recovery from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
-                store->root, store->abnormal ? "abnormal" : "normal", from, end);
-        rmq_dispatcher_foreach(store->dispatcher, truncate_queue, store);
+                store->root, store->abnormal ? "abnormal" : "normal", recovered_from, end);
         if (store->index)
             rmq_index_service_truncate(store->index, end);
-        rmq_dispatcher_foreach(store->dispatcher, max_cq_end, &cq_end);
-        reput_from = store->abnormal ? MIN(from, cq_end) : cq_end;
     }
+    /* drop units past the log end, then replay what the queues lack */
     rmq_dispatcher_foreach(store->dispatcher, truncate_queue, store);
+    rmq_dispatcher_foreach(store->dispatcher, max_cq_end, &cq_end);
+    reput_from = store->abnormal ? MIN(recovered_from, cq_end) : cq_end;
     if (!reput(store, reput_from, error))
         goto fail;
 
