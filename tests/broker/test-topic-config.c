@@ -38,6 +38,36 @@ assert_topic(const RmqTopicTable *t, const gchar *name, gint queues, gint perm)
 }
 
 static void
+test_data_version(void **state)
+{
+    (void)state;
+    RmqMetaVersion a, b;
+    gint64 before = rmq_meta_version_now_ms();
+    rmq_meta_version_init(&a);
+    assert_int_equal(a.counter, 0);
+    assert_true(a.timestamp >= before);
+    b = a;
+    assert_true(rmq_meta_version_equal(&a, &b));
+    rmq_meta_version_next(&b);
+    assert_int_equal(b.counter, 1);
+    assert_true(b.timestamp >= a.timestamp);
+    assert_false(rmq_meta_version_equal(&a, &b));
+    b.counter = a.counter; /* equality needs both fields */
+    b.timestamp = a.timestamp + 1;
+    assert_false(rmq_meta_version_equal(&a, &b));
+
+    RmqMetaVersion c = { 42, 1700000000123 };
+    g_autoptr(JsonNode) n = rmq_meta_version_to_node(&c);
+    g_autofree gchar *s = rmq_json_to_string(n, FALSE);
+    assert_string_equal(s, "{\"counter\":42,\"timestamp\":1700000000123}");
+    RmqMetaVersion d = { 0, 0 };
+    assert_true(rmq_meta_version_from_node(n, &d));
+    assert_true(rmq_meta_version_equal(&c, &d));
+    g_autoptr(JsonNode) arr = rmq_json_parse_lenient("[1]", -1, NULL);
+    assert_false(rmq_meta_version_from_node(arr, &d));
+}
+
+static void
 test_system_topics_default(void **state)
 {
     (void)state;
@@ -593,6 +623,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_data_version),
         cmocka_unit_test(test_system_topics_default),
         cmocka_unit_test(test_system_topics_options),
         cmocka_unit_test(test_name_rules),
