@@ -134,7 +134,7 @@ on_idle_check(gpointer user_data)
     }
     g_autofree gchar *reason = g_strdup_printf("idle for %u s", conn->idle_seconds);
     rmq_connection_ref(conn);
-    connection_close_full(conn, G_LOG_LEVEL_MESSAGE, reason);
+    connection_close_full(conn, G_LOG_LEVEL_INFO, reason);
     rmq_connection_unref(conn);
     return G_SOURCE_REMOVE;
 }
@@ -348,7 +348,7 @@ rmq_connection_close(RmqConnection *conn, const gchar *reason)
 {
     g_return_if_fail(conn != NULL);
     rmq_connection_ref(conn);
-    connection_close_full(conn, G_LOG_LEVEL_MESSAGE, reason);
+    connection_close_full(conn, G_LOG_LEVEL_DEBUG, reason);
     rmq_connection_unref(conn);
 }
 
@@ -496,7 +496,7 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
                     conn->inbuf->len);
                 connection_close_full(conn, G_LOG_LEVEL_WARNING, reason);
             } else {
-                connection_close_full(conn, G_LOG_LEVEL_MESSAGE, "closed by peer");
+                connection_close_full(conn, G_LOG_LEVEL_DEBUG, "closed by peer");
             }
             break;
         }

@@ -86,8 +86,10 @@ void rmq_connection_send_request(RmqConnection *conn, RmqCommand *request, guint
  * opaque; no response is expected. FALSE if the connection is closed. */
 gboolean rmq_connection_send_oneway(RmqConnection *conn, RmqCommand *request);
 
-/* Close once: stop I/O, fail our pending requests with CLOSED, log "closing
- * <peer>: <reason>", fire the close callbacks. Later calls do nothing. */
+/* Close once: stop I/O, fail our pending requests with CLOSED, fire the close
+ * callbacks. Logged at debug level only: a deliberate close is the caller's to
+ * report. (Malformed input and I/O errors are logged as warnings by the
+ * connection itself, idle timeouts at info.) Later calls do nothing. */
 void rmq_connection_close(RmqConnection *conn, const gchar *reason);
 gboolean rmq_connection_is_closed(RmqConnection *conn);
 
