@@ -40,3 +40,11 @@ tests_store_test_store_recovery_SOURCES = tests/store/test-store-recovery.c
 tests_store_test_store_recovery_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_recovery_CFLAGS = $(STORE_TEST_CFLAGS)
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/store/test-store-flush
+TESTS += tests/store/test-store-flush
+tests_store_test_store_flush_SOURCES = tests/store/test-store-flush.c
+tests_store_test_store_flush_LDADD = $(STORE_TEST_LDADD)
+tests_store_test_store_flush_CFLAGS = $(STORE_TEST_CFLAGS)
+endif
