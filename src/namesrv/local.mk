@@ -44,3 +44,9 @@ tests_namesrv_test_namesrv_lifecycle_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_namesrv_test_namesrv_lifecycle_LDADD = $(NAMESRV_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_namesrv_test_namesrv_lifecycle_DEPENDENCIES = src/namesrv/rmq-namesrv
 endif
+
+# Benchmark (not a test): bench/namesrv/run.sh builds and runs it.
+noinst_PROGRAMS += bench/namesrv/ns-bench
+bench_namesrv_ns_bench_SOURCES = bench/namesrv/ns-bench.c
+bench_namesrv_ns_bench_LDADD = $(NAMESRV_LIBS)
+EXTRA_DIST += bench/namesrv/run.sh
