@@ -48,3 +48,14 @@ tests_store_test_store_flush_SOURCES = tests/store/test-store-flush.c
 tests_store_test_store_flush_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_flush_CFLAGS = $(STORE_TEST_CFLAGS)
 endif
+
+if HAVE_CMOCKA
+# store-crash-helper is run by test-store-crash, not a test itself
+check_PROGRAMS += tests/store/store-crash-helper tests/store/test-store-crash
+TESTS += tests/store/test-store-crash
+tests_store_store_crash_helper_SOURCES = tests/store/store-crash-helper.c
+tests_store_store_crash_helper_LDADD = src/store/libstore.a $(RMQ_PKG_LIBS)
+tests_store_test_store_crash_SOURCES = tests/store/test-store-crash.c
+tests_store_test_store_crash_LDADD = $(STORE_TEST_LDADD)
+tests_store_test_store_crash_CFLAGS = $(STORE_TEST_CFLAGS)
+endif
