@@ -17,16 +17,16 @@ check_PROGRAMS += tests/broker/test-topic-config tests/broker/test-subscription-
 	tests/broker/test-consumer-offset tests/broker/test-json-file
 TESTS += tests/broker/test-topic-config tests/broker/test-subscription-group \
 	tests/broker/test-consumer-offset tests/broker/test-json-file
-tests_broker_test_topic_config_SOURCES = tests/broker/test-topic-config.c
+tests_broker_test_topic_config_SOURCES = tests/broker/test-topic-config.c tests/broker/meta-test-util.h
 tests_broker_test_topic_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_topic_config_LDADD = $(BROKERMETA_TEST_LIBS)
-tests_broker_test_subscription_group_SOURCES = tests/broker/test-subscription-group.c
+tests_broker_test_subscription_group_SOURCES = tests/broker/test-subscription-group.c tests/broker/meta-test-util.h
 tests_broker_test_subscription_group_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_subscription_group_LDADD = $(BROKERMETA_TEST_LIBS)
-tests_broker_test_consumer_offset_SOURCES = tests/broker/test-consumer-offset.c
+tests_broker_test_consumer_offset_SOURCES = tests/broker/test-consumer-offset.c tests/broker/meta-test-util.h
 tests_broker_test_consumer_offset_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_consumer_offset_LDADD = $(BROKERMETA_TEST_LIBS)
-tests_broker_test_json_file_SOURCES = tests/broker/test-json-file.c
+tests_broker_test_json_file_SOURCES = tests/broker/test-json-file.c tests/broker/meta-test-util.h
 tests_broker_test_json_file_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_json_file_LDADD = $(BROKERMETA_TEST_LIBS)
 endif
