@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "broker/json_file.h"
@@ -243,6 +244,30 @@ test_bad_empty_main_does_not_clobber_bak(void **state)
     assert_string_equal(bak_text, "{\"v\":1}");
 }
 
+/* A torn write can stop at any byte: every prefix must load something
+ * consistent (the old document from .bak, or the new one when complete). */
+static void
+test_every_truncation_point_loads(void **state)
+{
+    Fixture *f = *state;
+    const gchar *v2 = "{\n\t\"pad\":[1,2,{\"k\":\"x y\"}],\n\t\"v\":2\n}";
+    save_ok(f, "{\"v\":1}");
+    save_ok(f, v2);
+    gsize n = strlen(v2);
+    for (gsize cut = 0; cut <= n; cut++) {
+        meta_test_write(f->path, v2, (gssize)cut);
+        RmqJsonFileSource src = load_ok(f);
+        if (cut == n) {
+            assert_int_equal(src, RMQ_JSON_FILE_SOURCE_MAIN);
+            assert_int_equal(f->loaded, 2);
+        } else {
+            if (src != RMQ_JSON_FILE_SOURCE_BACKUP)
+                fail_msg("prefix of %zu bytes loaded from the main file", cut);
+            assert_int_equal(f->loaded, 1);
+        }
+    }
+}
+
 static void
 test_save_into_missing_dir_fails(void **state)
 {
@@ -271,6 +296,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_java_style_crash_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_java_written_file_loads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_empty_main_does_not_clobber_bak, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_truncation_point_loads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_save_into_missing_dir_fails, setup, teardown),
     };
     return cmocka_run_group_tests_name("json_file", tests, NULL, NULL);
