@@ -127,7 +127,10 @@ static void
 namesrv_free(RmqNamesrv *ns)
 {
     g_clear_handle_id(&ns->scan_id, g_source_remove);
-    /* The server first: its close callbacks still use the route table. */
+    /* Closing every connection at shutdown is not a broker failure: detach
+     * the close callback first, then free the server before the tables. */
+    if (ns->server != NULL)
+        rmq_server_set_connection_callbacks(ns->server, NULL, NULL, NULL);
     g_clear_pointer(&ns->server, rmq_server_free);
     g_clear_pointer(&ns->processor, rmq_namesrv_processor_free);
     g_clear_pointer(&ns->routes, rmq_route_table_free);
