@@ -28,6 +28,12 @@ tests_test_kvconfig_SOURCES = tests/test-kvconfig.c
 tests_test_kvconfig_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_kvconfig_LDADD = src/namesrv/libnamesrv.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 
+check_PROGRAMS += tests/namesrv/test-namesrv-processor
+TESTS += tests/namesrv/test-namesrv-processor
+tests_namesrv_test_namesrv_processor_SOURCES = tests/namesrv/test-namesrv-processor.c
+tests_namesrv_test_namesrv_processor_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_namesrv_test_namesrv_processor_LDADD = $(NAMESRV_LIBS) $(CMOCKA_LIBS)
+
 # Integration: the real daemon on a free loopback port, driven by libnet's client.
 NAMESRV_IT = tests/namesrv/test-namesrv-routes tests/namesrv/test-namesrv-lifecycle
 check_PROGRAMS += $(NAMESRV_IT)
