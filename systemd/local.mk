@@ -1,0 +1,60 @@
+# systemd/: units, target and sysusers file made from .in templates with fully
+# expanded paths (AC_CONFIG_FILES would leave ${prefix} in them); the sample
+# configs; and the packaging files that go into the dist tarball.
+
+rmq_units = \
+	systemd/rmq-namesrv@.service \
+	systemd/rmq-broker@.service \
+	systemd/rocketmq.target
+rmq_sysusers = systemd/sysusers.d/rocketmq.conf
+
+systemdsystemunit_DATA = $(rmq_units)
+sysusers_DATA = $(rmq_sysusers)
+
+rmq_subst = sed \
+	-e 's|@sbindir[@]|$(sbindir)|g' \
+	-e 's|@bindir[@]|$(bindir)|g' \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@localstatedir[@]|$(localstatedir)|g'
+
+# One explicit rule per file: pattern rules are a GNU make extension.
+systemd/rmq-namesrv@.service: $(srcdir)/systemd/rmq-namesrv@.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) systemd && $(rmq_subst) $(srcdir)/systemd/rmq-namesrv@.service.in > $@.tmp && mv $@.tmp $@
+systemd/rmq-broker@.service: $(srcdir)/systemd/rmq-broker@.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) systemd && $(rmq_subst) $(srcdir)/systemd/rmq-broker@.service.in > $@.tmp && mv $@.tmp $@
+systemd/rocketmq.target: $(srcdir)/systemd/rocketmq.target.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) systemd && $(rmq_subst) $(srcdir)/systemd/rocketmq.target.in > $@.tmp && mv $@.tmp $@
+systemd/sysusers.d/rocketmq.conf: $(srcdir)/systemd/sysusers.d/rocketmq.conf.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) systemd/sysusers.d && $(rmq_subst) $(srcdir)/systemd/sysusers.d/rocketmq.conf.in > $@.tmp && mv $@.tmp $@
+
+CLEANFILES += $(rmq_units) $(rmq_sysusers)
+EXTRA_DIST += \
+	systemd/rmq-namesrv@.service.in \
+	systemd/rmq-broker@.service.in \
+	systemd/rocketmq.target.in \
+	systemd/sysusers.d/rocketmq.conf.in
+
+# Sample instance configs, one per instance name the units expect
+# (rmq-namesrv@1 -> namesrv-1.conf, rmq-broker@broker-a -> broker-a.conf).
+# Packages mark them as configuration files (conffiles / %config(noreplace)).
+rocketmqconfdir = $(sysconfdir)/rocketmq
+dist_rocketmqconf_DATA = \
+	etc/rocketmq/namesrv-1.conf \
+	etc/rocketmq/namesrv-2.conf \
+	etc/rocketmq/broker-a.conf \
+	etc/rocketmq/broker-a-s.conf \
+	etc/rocketmq/broker-b.conf \
+	etc/rocketmq/broker-b-s.conf
+
+# Packaging guide (folded into README.md by the lead), installed as a doc.
+dist_doc_DATA = docs/packaging.md
+
+# rpm/rmq.spec is made by configure, so `rpmbuild -ta rmq-X.Y.Z.tar.gz` finds
+# it in the tarball. debian/ stays out of the tarball (Debian packages from git).
+EXTRA_DIST += rpm/rmq.spec.in rpm/rmq.spec
+
+# Packages installed under a real systemd in a container: runs as root only
+# (prints a TAP skip otherwise), and never inside a package build.
+EXTRA_DIST += tests/system/run.sh
+TESTS += tests/system/run.sh
+
