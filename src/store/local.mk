@@ -59,3 +59,11 @@ tests_store_test_store_crash_SOURCES = tests/store/test-store-crash.c
 tests_store_test_store_crash_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_crash_CFLAGS = $(STORE_TEST_CFLAGS)
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/store/test-store-retention
+TESTS += tests/store/test-store-retention
+tests_store_test_store_retention_SOURCES = tests/store/test-store-retention.c
+tests_store_test_store_retention_LDADD = $(STORE_TEST_LDADD)
+tests_store_test_store_retention_CFLAGS = $(STORE_TEST_CFLAGS)
+endif

@@ -100,7 +100,10 @@ test_decode_damage(void **state)
     guint8 blank[8] = { 0, 0, 0, 100, 0xCB, 0xD4, 0x31, 0x94 };
     guint8 zeros[8] = { 0 };
 
-    memcpy(buf, g_bytes_get_data(v, &len), len);
+    const guint8 *src = g_bytes_get_data(v, &len);
+
+    assert_true(len <= sizeof buf);
+    memcpy(buf, src, len);
     assert_int_equal(rmq_message_decode(buf, 150, TRUE, &r), RMQ_DECODE_TRUNCATED);
     buf[100] ^= 1;                      /* body byte: CRC no longer matches */
     assert_int_equal(rmq_message_decode(buf, len, TRUE, &r), RMQ_DECODE_CORRUPT);
