@@ -106,6 +106,14 @@ ns_daemon_wait_notify(NsDaemon *d, const gchar *needle, guint timeout_ms)
     }
 }
 
+void
+ns_daemon_drain_notify(NsDaemon *d)
+{
+    gchar buf[4096];
+    while (recv(d->notify_fd, buf, sizeof buf, 0) > 0)
+        ;
+}
+
 gboolean
 ns_daemon_start(NsDaemon *d, guint timeout_ms, GError **error)
 {

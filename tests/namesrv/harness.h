@@ -34,6 +34,8 @@ NsDaemon *ns_daemon_new(const gchar *instance, const gchar *extra_conf);
 gboolean ns_daemon_start(NsDaemon *d, guint timeout_ms, GError **error);
 /* Next notify message containing @needle, or NULL after @timeout_ms. (transfer full) */
 gchar *ns_daemon_wait_notify(NsDaemon *d, const gchar *needle, guint timeout_ms);
+/* Discard the notify messages received so far. */
+void ns_daemon_drain_notify(NsDaemon *d);
 /* Send @sig and wait for exit; returns the exit status (-1 on timeout). */
 int ns_daemon_signal_and_wait(NsDaemon *d, int sig, guint timeout_ms);
 /* Whole stderr so far. (transfer full) */
