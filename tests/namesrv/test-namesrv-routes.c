@@ -292,6 +292,41 @@ test_binary_header_echoed(void **state)
 }
 
 static void
+test_oneway_register(void **state)
+{
+    Fixture *f = *state;
+    /* A broker re-registers one-way after auto-creating a topic (§1.2). */
+    g_autoptr(RmqRegisterBody) body = rmq_register_body_new();
+    body->data_version.counter = 1;
+    rmq_register_body_add_topic(body, rmq_topic_config_new("OnewayTopic"));
+    g_autoptr(GBytes) bytes = rmq_register_body_encode_compressed(body);
+    RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_REGISTER_BROKER);
+    rmq_command_set_ext(req, "brokerName", "broker-o");
+    rmq_command_set_ext(req, "brokerAddr", "10.7.0.1:10911");
+    rmq_command_set_ext(req, "clusterName", "ClusterO");
+    rmq_command_set_ext(req, "haServerAddr", "10.7.0.1:10912");
+    rmq_command_set_ext(req, "brokerId", "0");
+    rmq_command_set_ext(req, "compressed", "true");
+    rmq_command_set_body(req, bytes);
+    g_autoptr(RmqClient) broker = rmq_client_new(NULL);
+    rmq_client_invoke_oneway(broker, f->d->addr, req);
+    assert_int_equal(ns_wait_route_code(f->client, f->d->addr, "OnewayTopic",
+                                        RMQ_RESPONSE_SUCCESS, 5000),
+                     RMQ_RESPONSE_SUCCESS);
+    /* The broker's connection stays usable for normal requests. */
+    g_autoptr(GError) err = NULL;
+    g_autoptr(RmqCommand) next = ns_invoke(broker, f->d->addr, RMQ_REQUEST_GET_BROKER_CLUSTER_INFO,
+                                           NULL, &err, NULL);
+    assert_non_null(next);
+    assert_int_equal(next->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) u = ns_invoke(broker, f->d->addr, RMQ_REQUEST_UNREGISTER_BROKER, NULL,
+                                        &err, "brokerName", "broker-o", "brokerAddr",
+                                        "10.7.0.1:10911", "clusterName", "ClusterO", "brokerId",
+                                        "0", NULL);
+    assert_int_equal(u->code, RMQ_RESPONSE_SUCCESS);
+}
+
+static void
 test_status_counts(void **state)
 {
     Fixture *f = *state;
@@ -323,6 +358,7 @@ main(void)
         cmocka_unit_test(test_closed_connection_drops_broker),
         cmocka_unit_test(test_malformed_frame_isolated),
         cmocka_unit_test(test_binary_header_echoed),
+        cmocka_unit_test(test_oneway_register),
         cmocka_unit_test(test_status_counts),
     };
     return cmocka_run_group_tests_name("namesrv-routes", tests, setup, teardown);
