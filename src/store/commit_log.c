@@ -3,6 +3,7 @@
 #include "store/commit_log.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 RmqCommitLog *
 rmq_commit_log_new(const char *dir, gint64 file_size)
@@ -11,6 +12,8 @@ rmq_commit_log_new(const char *dir, gint64 file_size)
 
     cl->files = rmq_mapped_file_queue_new(dir, (gsize) file_size);
     cl->file_size = file_size;
+    g_mutex_init(&cl->warm_lock);
+    g_cond_init(&cl->warm_cond);
     return cl;
 }
 
@@ -19,6 +22,9 @@ rmq_commit_log_free(RmqCommitLog *cl)
 {
     if (cl == NULL)
         return;
+    rmq_commit_log_stop_warmer(cl);
+    g_mutex_clear(&cl->warm_lock);
+    g_cond_clear(&cl->warm_cond);
     rmq_mapped_file_queue_free(cl->files);
     g_free(cl);
 }
@@ -237,4 +243,82 @@ rmq_commit_log_flush(RmqCommitLog *cl, GError **error)
     rmq_atomic64_set(&cl->flushed_ts, ts);
     rmq_atomic64_set(&cl->flushed, target);
     return TRUE;
+}
+
+#ifdef MADV_POPULATE_READ
+static RmqMappedFile *
+ref_file_at(RmqCommitLog *cl, gint64 offset)
+{
+    RmqMappedFile *f;
+
+    g_mutex_lock(&cl->files->lock);
+    f = rmq_mapped_file_queue_find(cl->files, offset);
+    if (f)
+        rmq_mapped_file_ref(f);
+    g_mutex_unlock(&cl->files->lock);
+    return f;
+}
+
+static gpointer
+warmer_thread(gpointer data)
+{
+    RmqCommitLog *cl = data;
+    const gint64 chunk = 2 * 1024 * 1024;
+    gint64 warmed = 0, idle_us = 1000;
+
+    g_mutex_lock(&cl->warm_lock);
+    while (!cl->warm_stop) {
+        gint64 wrote = rmq_atomic64_get(&cl->wrote);
+        gint64 len;
+        RmqMappedFile *f;
+
+        if (warmed < wrote)
+            warmed = wrote;
+        f = warmed < wrote + cl->warm_ahead ? ref_file_at(cl, warmed) : NULL;
+        if (f == NULL) {
+            /* caught up, or the next file does not exist yet: back off
+             * while the writer is idle, stay close while it is busy */
+            g_cond_wait_until(&cl->warm_cond, &cl->warm_lock, g_get_monotonic_time() + idle_us);
+            idle_us = rmq_atomic64_get(&cl->wrote) == wrote ? MIN(idle_us * 2, 100000) : 500;
+            continue;
+        }
+        g_mutex_unlock(&cl->warm_lock);
+        len = MIN(chunk, f->start + (gint64) f->size - warmed);
+        if (madvise(f->base + (warmed - f->start), (size_t) len, MADV_POPULATE_READ) != 0) {
+            rmq_mapped_file_unref(f);
+            g_mutex_lock(&cl->warm_lock);
+            break;                       /* old kernel or odd mapping: give up quietly */
+        }
+        rmq_mapped_file_unref(f);
+        warmed += len;
+        g_mutex_lock(&cl->warm_lock);
+    }
+    g_mutex_unlock(&cl->warm_lock);
+    return NULL;
+}
+#endif
+
+void
+rmq_commit_log_start_warmer(RmqCommitLog *cl, gint64 ahead)
+{
+#ifdef MADV_POPULATE_READ
+    if (cl->warmer != NULL || ahead <= 0)
+        return;
+    cl->warm_stop = FALSE;
+    cl->warm_ahead = ahead;
+    cl->warmer = g_thread_new("rmq-warm-cl", warmer_thread, cl);
+#endif
+}
+
+void
+rmq_commit_log_stop_warmer(RmqCommitLog *cl)
+{
+    if (cl->warmer == NULL)
+        return;
+    g_mutex_lock(&cl->warm_lock);
+    cl->warm_stop = TRUE;
+    g_cond_signal(&cl->warm_cond);
+    g_mutex_unlock(&cl->warm_lock);
+    g_thread_join(cl->warmer);
+    cl->warmer = NULL;
 }

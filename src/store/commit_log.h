@@ -19,6 +19,13 @@ typedef struct {
     gint64 wrote_ts;       /* atomic: store time of the last appended record */
     gint64 flushed;        /* atomic: end of data known to be on disk */
     gint64 flushed_ts;     /* atomic: store time of a record ≤ flushed */
+
+    /* the warmer: faults pages in ahead of the writer, off its thread */
+    GThread *warmer;
+    GMutex warm_lock;
+    GCond warm_cond;
+    gboolean warm_stop;
+    gint64 warm_ahead;
 } RmqCommitLog;
 
 RmqCommitLog *rmq_commit_log_new(const char *dir, gint64 file_size);
@@ -65,6 +72,12 @@ gint64 rmq_commit_log_file_first_timestamp(RmqMappedFile *f);
 gint64 rmq_commit_log_recover(RmqCommitLog *cl, gint64 from, gboolean check_crc);
 /* Sets positions without scanning (clean shutdown with a trusted end). */
 void rmq_commit_log_set_end(RmqCommitLog *cl, gint64 end);
+
+/* Starts a thread that keeps the `ahead` bytes after the write position
+ * mapped (MADV_POPULATE_READ), so the appending thread does not take the
+ * page faults that read (zero) fresh file pages in.  No-op if unsupported. */
+void rmq_commit_log_start_warmer(RmqCommitLog *cl, gint64 ahead);
+void rmq_commit_log_stop_warmer(RmqCommitLog *cl);
 
 /* Flushes [flushed, wrote) with fdatasync; thread-safe against appends. */
 gboolean rmq_commit_log_flush(RmqCommitLog *cl, GError **error);

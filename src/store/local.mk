@@ -67,3 +67,9 @@ tests_store_test_store_retention_SOURCES = tests/store/test-store-retention.c
 tests_store_test_store_retention_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_retention_CFLAGS = $(STORE_TEST_CFLAGS)
 endif
+
+# Benchmarks: built by `make`, never run by `make check` (bench/store/run.sh).
+noinst_PROGRAMS += bench/store/bench-store
+bench_store_bench_store_SOURCES = bench/store/bench-store.c
+bench_store_bench_store_LDADD = src/store/libstore.a $(RMQ_PKG_LIBS)
+EXTRA_DIST += bench/store/run.sh

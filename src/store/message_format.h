@@ -114,6 +114,9 @@ RmqDecodeStatus rmq_message_decode(const guint8 *buf, gsize avail,
 gint64 rmq_message_peek_store_timestamp(const guint8 *record);
 void rmq_message_patch_queue_offset(guint8 *record, gint64 queue_offset);
 
+/* CRC-32 as zlib's crc32(crc, p, len). */
+guint32 rmq_crc32(guint32 crc, const guint8 *p, gsize len);
+/* BODYCRC: crc32(body) & 0x7FFFFFFF */
 gint32 rmq_message_body_crc(const guint8 *body, gsize len);
 
 /* Java String.hashCode() over the UTF-16 units of a UTF-8 string. */
@@ -133,5 +136,7 @@ char *rmq_message_properties_build(GHashTable *props);
 
 /* Offset message id (§4.5): uppercase hex of store host + port + offset. */
 char *rmq_message_id_encode(const RmqHostAddr *store_host, gint64 offset);
+/* Same into a caller buffer (no allocation). */
+void rmq_message_id_format(const RmqHostAddr *store_host, gint64 offset, char out[57]);
 gboolean rmq_message_id_decode(const char *id, RmqHostAddr *store_host,
                                gint64 *offset, GError **error);

@@ -335,6 +335,8 @@ rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **err
     refresh_disk_state(store);
 
     store->flush = rmq_flush_service_new(store->cl, &store->config, context);
+    /* up to 64 MiB ahead of the writer, never more than a file */
+    rmq_commit_log_start_warmer(store->cl, MIN(64 * 1024 * 1024, config->mapped_file_size_commit_log));
     store->logics_thread = g_thread_new("rmq-flush-cq", logics_thread, store);
     return store;
 
@@ -362,6 +364,7 @@ rmq_store_close(RmqStore *store)
     g_cond_signal(&store->logics_cond);
     g_mutex_unlock(&store->logics_lock);
     g_thread_join(store->logics_thread);
+    rmq_commit_log_stop_warmer(store->cl);
     rmq_flush_service_free(store->flush);   /* final commit-log flush */
 
     abort_path = root_path(store, "abort");
@@ -508,8 +511,7 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutResult *result
         if (i == 0) {
             result->physical_offset = phy;
             result->queue_offset = cq ? qoff : 0;
-            g_autofree char *id = rmq_message_id_encode(&msgs[0].store_host, phy);
-            g_strlcpy(result->msg_id, id, sizeof result->msg_id);
+            rmq_message_id_format(&msgs[0].store_host, phy, result->msg_id);
         }
         result->wrote_bytes = (gint32) (phy + size - result->physical_offset);
     }

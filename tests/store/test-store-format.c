@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <zlib.h>
 
 #include "store/consume_queue.h"
 #include "store/index_file.h"
@@ -216,6 +217,22 @@ test_properties(void **state)
 }
 
 static void
+test_crc_matches_zlib(void **state)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(7);
+    guint8 buf[5003];
+
+    for (gsize i = 0; i < sizeof buf; i++)
+        buf[i] = (guint8) g_rand_int(r);
+    for (gsize off = 0; off < 9; off++)
+        for (gsize len = 0; len < sizeof buf - off; len += 1 + len / 3)
+            assert_int_equal(rmq_crc32(0, buf + off, len), crc32(0, buf + off, (uInt) len));
+    /* chaining as with zlib */
+    assert_int_equal(rmq_crc32(rmq_crc32(0, buf, 100), buf + 100, 900), crc32(0, buf, 1000));
+    assert_int_equal(rmq_message_body_crc((const guint8 *) "Hello RocketMQ", 14), 1774740973);
+}
+
+static void
 test_message_id(void **state)
 {
     RmqHostAddr h, back;
@@ -247,6 +264,7 @@ main(void)
         cmocka_unit_test(test_consume_queue_unit_vector06),
         cmocka_unit_test(test_tag_hash),
         cmocka_unit_test(test_properties),
+        cmocka_unit_test(test_crc_matches_zlib),
         cmocka_unit_test(test_message_id),
     };
     return cmocka_run_group_tests_name("store-format", tests, NULL, NULL);
