@@ -26,21 +26,6 @@ now_ms(void)
     return g_get_monotonic_time() / 1000;
 }
 
-/* Until the config key table knows brokerChannelExpiredTime and
- * scanNotActiveBrokerInterval (the fields stay 0), tests shorten them with
- * these variables; a value from the config file always wins. */
-static gint
-interval_ms(gint configured, const gchar *env, gint fallback)
-{
-    if (configured > 0)
-        return configured;
-    const gchar *text = g_getenv(env);
-    gint64 v;
-    if (text != NULL && g_ascii_string_to_signed(text, 10, 1, G_MAXINT, &v, NULL))
-        return (gint) v;
-    return fallback;
-}
-
 static void
 apply_config(RmqNamesrv *ns, const RmqConfig *cfg)
 {
@@ -49,8 +34,7 @@ apply_config(RmqNamesrv *ns, const RmqConfig *cfg)
     ns->config = copy;
     ns->processor->config = ns->config;
     ns->processor->order_message_enable = cfg->order_message_enable;
-    ns->expire_ms = interval_ms(cfg->broker_channel_expired_time, "RMQ_NAMESRV_BROKER_EXPIRED_MS",
-                                RMQ_NAMESRV_BROKER_EXPIRED_MS);
+    ns->expire_ms = cfg->broker_channel_expired_time;
     if (ns->server != NULL)
         rmq_server_set_idle_timeout(ns->server, (guint) cfg->server_channel_max_idle_time_seconds);
 }
@@ -93,9 +77,7 @@ static void
 schedule_scan(RmqNamesrv *ns, gboolean first)
 {
     g_clear_handle_id(&ns->scan_id, g_source_remove);
-    ns->scan_interval_ms = (guint) interval_ms(ns->config->scan_not_active_broker_interval,
-                                               "RMQ_NAMESRV_SCAN_INTERVAL_MS",
-                                               RMQ_NAMESRV_SCAN_INTERVAL_MS);
+    ns->scan_interval_ms = (guint) ns->config->scan_not_active_broker_interval;
     if (first)
         ns->scan_id = g_timeout_add(MIN(ns->scan_interval_ms, RMQ_NAMESRV_FIRST_SCAN_MS),
                                     on_first_scan, ns);

@@ -7,9 +7,8 @@
 
 G_BEGIN_DECLS
 
-/* Defaults of RouteInfoManager, used when the config leaves them unset (0). */
-#define RMQ_NAMESRV_BROKER_EXPIRED_MS 120000
-#define RMQ_NAMESRV_SCAN_INTERVAL_MS 10000
+/* RouteInfoManager's first expiry scan comes 5 s after start (then every
+ * scanNotActiveBrokerInterval, both configurable since tests shorten them). */
 #define RMQ_NAMESRV_FIRST_SCAN_MS 5000
 
 extern const RmqDaemonOps rmq_namesrv_daemon_ops;

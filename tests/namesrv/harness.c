@@ -122,18 +122,6 @@ ns_daemon_start(NsDaemon *d, guint timeout_ms, GError **error)
     g_subprocess_launcher_setenv(l, "NOTIFY_SOCKET", d->notify_path, TRUE);
     g_subprocess_launcher_unsetenv(l, "STATE_DIRECTORY");
     g_subprocess_launcher_unsetenv(l, "WATCHDOG_USEC");
-    /* Until the config key table knows the two expiry keys (see namesrv.c). */
-    g_autofree gchar *exp = NULL, *scan = NULL;
-    const gchar *p = strstr(d->extra_conf, "brokerChannelExpiredTime");
-    if (p != NULL && (p = strchr(p, '=')) != NULL)
-        exp = g_strdup_printf("%d", atoi(p + 1));
-    p = strstr(d->extra_conf, "scanNotActiveBrokerInterval");
-    if (p != NULL && (p = strchr(p, '=')) != NULL)
-        scan = g_strdup_printf("%d", atoi(p + 1));
-    if (exp != NULL)
-        g_subprocess_launcher_setenv(l, "RMQ_NAMESRV_BROKER_EXPIRED_MS", exp, TRUE);
-    if (scan != NULL)
-        g_subprocess_launcher_setenv(l, "RMQ_NAMESRV_SCAN_INTERVAL_MS", scan, TRUE);
     /* Append across restarts, so a failure report shows every run. */
     int logfd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     g_assert(logfd >= 0);
