@@ -3,12 +3,23 @@
 #include "remoting/json_header.h"
 
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 #include "remoting/codec.h"
 #include "remoting/json_text.h"
 
 #define bad_json(error, ...) \
     (g_set_error(error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON, __VA_ARGS__), FALSE)
+
+/* json-glib turns a lone surrogate escape ("\ud83d") into invalid UTF-8;
+ * replace such bytes so every string we hold can be re-encoded. */
+static gchar *
+valid_utf8_dup(const gchar *s, gssize len)
+{
+    if (g_utf8_validate_len(s, len < 0 ? strlen(s) : (gsize) len, NULL))
+        return len < 0 ? g_strdup(s) : g_strndup(s, (gsize) len);
+    return g_utf8_make_valid(s, len);
+}
 
 static gboolean
 node_get_int32(JsonNode *node, const gchar *name, gint32 *out, GError **error)
@@ -66,7 +77,7 @@ decode_ext(JsonNode *node, RmqCommand *cmd, GError **error)
         if (!ext_value_text(value, key, buf, error))
             return FALSE;
         /* json-glib already merged duplicate keys: append keeps this linear. */
-        RmqExtField f = { g_strdup(key), g_strndup(buf->str, buf->len) };
+        RmqExtField f = { valid_utf8_dup(key, -1), valid_utf8_dup(buf->str, (gssize) buf->len) };
         g_array_append_val(cmd->ext, f);
     }
     return TRUE;
@@ -99,7 +110,8 @@ decode_member(const gchar *name, JsonNode *node, RmqCommand *cmd, GError **error
             return TRUE;
         if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
             return bad_json(error, "header field remark is not a string");
-        rmq_command_set_remark(cmd, json_node_get_string(node));
+        g_free(cmd->remark);
+        cmd->remark = valid_utf8_dup(json_node_get_string(node), -1);
         return TRUE;
     }
     if (g_str_equal(name, "extFields"))

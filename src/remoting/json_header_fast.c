@@ -19,7 +19,8 @@
 typedef struct {
     const gchar *p, *end;
     GError **error;
-    GString *str;     /* scratch for the last parsed string */
+    GString *str;     /* scratch for the last parsed string value */
+    GString *key;     /* scratch for the last parsed member name */
     GString *num;     /* scratch for number text */
     GHashTable *ext_index; /* key -> index+1 in cmd->ext, built lazily */
 } Parser;
@@ -65,11 +66,11 @@ hex4(const gchar *p)
     return v;
 }
 
-/* Parse a string literal (at the opening quote) into ps->str. */
+/* Parse a string literal (at the opening quote) into @into. */
 static gboolean
-parse_string(Parser *ps)
+parse_string_into(Parser *ps, GString *into)
 {
-    g_string_truncate(ps->str, 0);
+    g_string_truncate(into, 0);
     if (ps->p >= ps->end || *ps->p != '"')
         return fail(ps, "expected a string");
     ps->p++;
@@ -77,9 +78,9 @@ parse_string(Parser *ps)
     while (ps->p < ps->end) {
         guchar c = (guchar) *ps->p;
         if (c == '"') {
-            g_string_append_len(ps->str, run, ps->p - run);
+            g_string_append_len(into, run, ps->p - run);
             ps->p++;
-            if (!g_utf8_validate(ps->str->str, (gssize) ps->str->len, NULL))
+            if (!g_utf8_validate(into->str, (gssize) into->len, NULL))
                 return fail(ps, "string is not UTF-8");
             return TRUE;
         }
@@ -89,18 +90,18 @@ parse_string(Parser *ps)
             ps->p++;
             continue;
         }
-        g_string_append_len(ps->str, run, ps->p - run);
+        g_string_append_len(into, run, ps->p - run);
         if (ps->end - ps->p < 2)
             return fail(ps, "truncated escape");
         char e = ps->p[1];
         ps->p += 2;
         switch (e) {
-        case '"': case '\\': case '/': g_string_append_c(ps->str, e); break;
-        case 'b': g_string_append_c(ps->str, '\b'); break;
-        case 'f': g_string_append_c(ps->str, '\f'); break;
-        case 'n': g_string_append_c(ps->str, '\n'); break;
-        case 'r': g_string_append_c(ps->str, '\r'); break;
-        case 't': g_string_append_c(ps->str, '\t'); break;
+        case '"': case '\\': case '/': g_string_append_c(into, e); break;
+        case 'b': g_string_append_c(into, '\b'); break;
+        case 'f': g_string_append_c(into, '\f'); break;
+        case 'n': g_string_append_c(into, '\n'); break;
+        case 'r': g_string_append_c(into, '\r'); break;
+        case 't': g_string_append_c(into, '\t'); break;
         case 'u': {
             if (ps->end - ps->p < 4)
                 return fail(ps, "truncated \\u escape");
@@ -118,7 +119,7 @@ parse_string(Parser *ps)
             }
             if (cp >= 0xd800 && cp < 0xe000)
                 cp = 0xfffd; /* lone surrogate */
-            g_string_append_unichar(ps->str, (gunichar) cp);
+            g_string_append_unichar(into, (gunichar) cp);
             break;
         }
         default:
@@ -127,6 +128,12 @@ parse_string(Parser *ps)
         run = ps->p;
     }
     return fail(ps, "unterminated string");
+}
+
+static gboolean
+parse_string(Parser *ps)
+{
+    return parse_string_into(ps, ps->str);
 }
 
 static gboolean
@@ -267,10 +274,11 @@ parse_object(Parser *ps, RmqCommand *cmd, MemberFunc member)
     }
     for (;;) {
         skip_ws(ps);
-        if (!parse_string(ps) || !expect(ps, ':'))
+        /* Members only look at the name before parsing their value, and
+         * values never go to ps->key, so no copy is needed. */
+        if (!parse_string_into(ps, ps->key) || !expect(ps, ':'))
             return FALSE;
-        g_autofree gchar *name = g_strndup(ps->str->str, ps->str->len);
-        if (!member(ps, name, cmd))
+        if (!member(ps, ps->key->str, cmd))
             return FALSE;
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == ',') {
@@ -323,8 +331,15 @@ ext_member(Parser *ps, const gchar *name, RmqCommand *cmd)
     if (!parse_value_start(ps, &kind, &i, &d))
         return FALSE;
     switch (kind) {
-    case V_NULL:
-        return TRUE; /* Java drops null header fields */
+    case V_NULL: /* Java drops null header fields, also over an earlier value */
+        for (guint k = 0; k < cmd->ext->len; k++) {
+            if (strcmp(g_array_index(cmd->ext, RmqExtField, k).key, name) == 0) {
+                g_clear_pointer(&ps->ext_index, g_hash_table_destroy); /* indices shift */
+                g_array_remove_index(cmd->ext, k);
+                break;
+            }
+        }
+        return TRUE;
     case V_STRING:
         ext_store(ps, cmd, name, ps->str->str, ps->str->len);
         return TRUE;
@@ -357,8 +372,10 @@ int32_member(Parser *ps, const gchar *name, gint32 *out)
 
     if (!parse_value_start(ps, &kind, &i, &d))
         return FALSE;
-    if (kind == V_NULL)
+    if (kind == V_NULL) {
+        *out = 0; /* Java's default; a later null overrides, as in json-glib */
         return TRUE;
+    }
     if (kind != V_INT) {
         g_set_error(ps->error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON,
                     "header field %s is not an integer", name);
@@ -391,6 +408,10 @@ header_member(Parser *ps, const gchar *name, RmqCommand *cmd)
     if (strcmp(name, "extFields") == 0) {
         if (!parse_value_start(ps, &kind, &i, &d))
             return FALSE;
+        /* A repeated extFields replaces the earlier one. */
+        g_clear_pointer(&ps->ext_index, g_hash_table_destroy);
+        g_array_set_size(cmd->ext, 0);
+        cmd->ext_present = FALSE;
         if (kind == V_NULL)
             return TRUE;
         if (kind != V_OBJECT) {
@@ -408,7 +429,9 @@ header_member(Parser *ps, const gchar *name, RmqCommand *cmd)
             cmd->language = rmq_language_from_string(ps->str->str);
         else if (kind == V_INT)
             cmd->language = rmq_language_from_int(i);
-        else if (kind != V_NULL) {
+        else if (kind == V_NULL)
+            cmd->language = RMQ_LANG_JAVA;
+        else {
             g_set_error(ps->error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON,
                         "header field language is neither a name nor a number");
             return FALSE;
@@ -421,7 +444,9 @@ header_member(Parser *ps, const gchar *name, RmqCommand *cmd)
         if (kind == V_STRING) {
             g_free(cmd->remark);
             cmd->remark = g_strndup(ps->str->str, ps->str->len);
-        } else if (kind != V_NULL) {
+        } else if (kind == V_NULL) {
+            g_clear_pointer(&cmd->remark, g_free);
+        } else {
             g_set_error(ps->error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON,
                         "header field remark is not a string");
             return FALSE;
@@ -435,8 +460,9 @@ gboolean
 rmq_json_header_decode_fast(const gchar *text, gsize len, RmqCommand *cmd, GError **error)
 {
     g_autoptr(GString) str = g_string_sized_new(64);
+    g_autoptr(GString) key = g_string_sized_new(32);
     g_autoptr(GString) num = g_string_sized_new(24);
-    Parser ps = { text, text + len, error, str, num, NULL };
+    Parser ps = { text, text + len, error, str, key, num, NULL };
 
     gboolean ok = expect(&ps, '{') && parse_object(&ps, cmd, header_member);
     if (ok) {
