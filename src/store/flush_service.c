@@ -40,6 +40,7 @@ struct RmqFlushService {
     int efd;                  /* flush thread → main loop */
     gint async_pending;       /* atomic: waiters queued on the main loop side */
     GQueue waiters;           /* main-loop thread only; offsets ascending */
+    gboolean completing;      /* main-loop thread: inside completion callbacks */
     GSource *source;
 };
 
@@ -105,12 +106,17 @@ flush_thread(gpointer data)
     return NULL;
 }
 
+static void kick_if_requested(RmqFlushService *svc);
+
 static void
 complete_waiters(RmqFlushService *svc, gboolean final)
 {
     gint64 now = g_get_monotonic_time();
     Waiter *w;
 
+    /* writers re-sending from their callbacks join one flush round,
+     * started when the last callback has returned */
+    svc->completing = TRUE;
     while ((w = g_queue_peek_head(&svc->waiters)) != NULL) {
         RmqFlushStatus st;
         if (w->offset <= rmq_atomic64_get(&svc->cl->flushed))
@@ -124,6 +130,9 @@ complete_waiters(RmqFlushService *svc, gboolean final)
         w->cb(st, w->user_data);
         g_free(w);
     }
+    svc->completing = FALSE;
+    if (!final)
+        kick_if_requested(svc);
     if (svc->source && !final) {
         w = g_queue_peek_head(&svc->waiters);
         g_source_set_ready_time(svc->source, w ? w->deadline : -1);
@@ -224,7 +233,16 @@ raise_request(RmqFlushService *svc, gint64 offset)
     g_mutex_lock(&svc->lock);
     if (svc->requested < offset)
         svc->requested = offset;
-    if (svc->sleeping)
+    if (svc->sleeping && !svc->completing)
+        g_cond_signal(&svc->kick);
+    g_mutex_unlock(&svc->lock);
+}
+
+static void
+kick_if_requested(RmqFlushService *svc)
+{
+    g_mutex_lock(&svc->lock);
+    if (svc->sleeping && svc->requested > rmq_atomic64_get(&svc->cl->flushed))
         g_cond_signal(&svc->kick);
     g_mutex_unlock(&svc->lock);
 }

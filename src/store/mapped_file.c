@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,19 +109,53 @@ rmq_mapped_file_sync(RmqMappedFile *f, GError **error)
     return TRUE;
 }
 
-void
-rmq_mapped_file_zero_tail(RmqMappedFile *f, gsize from)
+static void
+zero_range(RmqMappedFile *f, gsize pos, gsize end)
 {
     static const guint8 zeros[4096];
-    gsize pos = from;
 
-    while (pos < f->size) {
-        gsize chunk = MIN(f->size - pos, 4096 - pos % 4096);
+    while (pos < end) {
+        gsize chunk = MIN(end - pos, 4096 - pos % 4096);
         if (memcmp(f->base + pos, zeros, chunk) != 0)
             memset(f->base + pos, 0, chunk);
         pos += chunk;
     }
+}
+
+void
+rmq_mapped_file_zero_tail(RmqMappedFile *f, gsize from)
+{
+    gsize page = (gsize) sysconf(_SC_PAGESIZE);
+    gsize pos = MIN(f->size, (from + page - 1) / page * page);
+
     g_atomic_int_set(&f->dirty, 1);
+    zero_range(f, from, pos);           /* the partial page, through the mapping */
+    if (pos >= f->size)
+        return;
+    /* Whole pages: let the filesystem mark them zero (blocks stay
+     * allocated, so later writes through the mapping cannot SIGBUS). */
+    if (fallocate(f->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, (off_t) pos,
+                  (off_t) (f->size - pos)) == 0)
+        return;
+
+    /* Only ranges that ever held data can hold stale records: SEEK_DATA
+     * skips never-written (fallocated) space, which reading through the
+     * mapping would otherwise fault in page by page. */
+    while (pos < f->size) {
+        off_t data = lseek(f->fd, (off_t) pos, SEEK_DATA);
+        off_t hole;
+        if (data < 0) {
+            if (errno == ENXIO)
+                break;                   /* nothing but holes after pos */
+            zero_range(f, pos, f->size); /* no SEEK_DATA here: scan all */
+            break;
+        }
+        hole = lseek(f->fd, data, SEEK_HOLE);
+        if (hole < 0 || (gsize) hole > f->size)
+            hole = (off_t) f->size;
+        zero_range(f, MAX(pos, (gsize) data), (gsize) hole);
+        pos = (gsize) hole;
+    }
 }
 
 gint64
