@@ -184,10 +184,64 @@ rmq_commit_log_file_first_timestamp(RmqMappedFile *f)
     return r.store_timestamp;
 }
 
+typedef struct {
+    const guint8 *base;
+    const guint32 *pos;          /* record starts within the file */
+    guint from, to;              /* slice of pos[] this worker checks */
+    guint first_bad;             /* index of the first bad CRC, or to */
+} CrcSlice;
+
+static gpointer
+crc_worker(gpointer data)
+{
+    CrcSlice *c = data;
+
+    c->first_bad = c->to;
+    for (guint i = c->from; i < c->to; i++) {
+        RmqMessageRecord r;
+        if (rmq_message_decode(c->base + c->pos[i], G_MAXINT32, TRUE, &r) != RMQ_DECODE_OK) {
+            c->first_bad = i;
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* Index of the first record whose body CRC is wrong, or n.  The header walk
+ * already proved the records whole, so the CRCs are checked in parallel. */
+static guint
+first_bad_crc(const guint8 *base, const guint32 *pos, guint n)
+{
+    guint workers = CLAMP(g_get_num_processors(), 1, 8);
+    CrcSlice slices[8];
+    GThread *threads[8];
+    guint bad = n;
+
+    if (n < 4096)
+        workers = 1;
+    for (guint w = 0; w < workers; w++) {
+        slices[w].base = base;
+        slices[w].pos = pos;
+        slices[w].from = (guint) ((guint64) n * w / workers);
+        slices[w].to = (guint) ((guint64) n * (w + 1) / workers);
+        threads[w] = w == 0 ? NULL : g_thread_new("rmq-recover-crc", crc_worker, &slices[w]);
+    }
+    crc_worker(&slices[0]);
+    for (guint w = 1; w < workers; w++)
+        g_thread_join(threads[w]);
+    for (guint w = 0; w < workers; w++)
+        if (slices[w].first_bad < slices[w].to) {
+            bad = slices[w].first_bad;
+            break;
+        }
+    return bad;
+}
+
 gint64
 rmq_commit_log_recover(RmqCommitLog *cl, gint64 from, gboolean check_crc)
 {
     GPtrArray *files = cl->files->files;
+    g_autoptr(GArray) starts = g_array_new(FALSE, FALSE, sizeof(guint32));
     gint64 end = from;
     guint i = 0;
 
@@ -199,28 +253,43 @@ rmq_commit_log_recover(RmqCommitLog *cl, gint64 from, gboolean check_crc)
     for (; i < files->len; i++) {
         RmqMappedFile *f = files->pdata[i];
         gsize pos = 0;
-        gboolean next_file = FALSE;
+        gboolean whole = FALSE;
+        gint64 last_ts = -1;
 
         if (f->start != end)
             break;                       /* a gap: nothing after it is reachable */
+        /* 1: walk the headers (sizes, magic, self offsets, field lengths) */
+        g_array_set_size(starts, 0);
         while (pos < f->size) {
             RmqMessageRecord r;
-            RmqDecodeStatus st = rmq_message_decode(f->base + pos, f->size - pos, check_crc, &r);
+            RmqDecodeStatus st = rmq_message_decode(f->base + pos, f->size - pos, FALSE, &r);
             if (st == RMQ_DECODE_OK && r.physical_offset == f->start + (gint64) pos) {
+                guint32 p32 = (guint32) pos;
+                g_array_append_val(starts, p32);
                 pos += (gsize) r.total_size;
-                end = f->start + (gint64) pos;
-                rmq_atomic64_set(&cl->wrote_ts, r.store_timestamp);
+                last_ts = r.store_timestamp;
             } else if (st == RMQ_DECODE_BLANK && pos + (gsize) r.total_size == f->size) {
                 pos = f->size;
-                end = f->start + (gint64) f->size;
-                next_file = TRUE;
             } else {
                 break;                   /* END, TRUNCATED or CORRUPT */
             }
         }
-        if (pos == f->size)
-            next_file = TRUE;
-        if (!next_file)
+        whole = pos == f->size;
+        /* 2: body CRCs; the first bad one ends the log */
+        if (check_crc && starts->len > 0) {
+            guint bad = first_bad_crc(f->base, (const guint32 *) starts->data, starts->len);
+            if (bad < starts->len) {
+                pos = g_array_index(starts, guint32, bad);
+                whole = FALSE;
+                last_ts = bad > 0 ? rmq_message_peek_store_timestamp(
+                                        f->base + g_array_index(starts, guint32, bad - 1))
+                                  : -1;
+            }
+        }
+        end = f->start + (gint64) pos;
+        if (last_ts >= 0)
+            rmq_atomic64_set(&cl->wrote_ts, last_ts);
+        if (!whole)
             break;
     }
     rmq_mapped_file_queue_truncate(cl->files, end);
