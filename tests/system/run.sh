@@ -11,6 +11,8 @@
 #   RMQ_SYSTEST=no          skip
 #   RMQ_SYSTEST_CACHE=DIR   where the bookworm tree is cached (/var/cache/rmq-systest)
 #   RMQ_SYSTEST_DEBS=DIR    use the .debs in DIR instead of building them
+#   RMQ_SYSTEST_RMQ_CALL=F  with RMQ_SYSTEST_DEBS: the rmq-call probe to use
+#                           (default $RMQ_BUILDDIR/src/tools/rmq-call)
 #   RMQ_SYSTEST_KEEP=yes    keep the work directory (logs) even on success
 #   RMQ_SYSTEST_MIRROR=URL  Debian mirror (default: read from the host's apt sources)
 #   RMQ_SYSTEST_HOLD=yes    after installing, keep the container up for a shell
@@ -260,6 +262,8 @@ build_debs() {
     mkdir -p "$work/debs"
     if [ -n "${RMQ_SYSTEST_DEBS:-}" ]; then
         cp "$RMQ_SYSTEST_DEBS"/*.deb "$work/debs/" || return 1
+        local call=${RMQ_SYSTEST_RMQ_CALL:-${RMQ_BUILDDIR:-/nonexistent}/src/tools/rmq-call}
+        [ -x "$call" ] && cp "$call" "$work/tools/"
         return 0
     fi
     # A clean copy of the tree as git sees it now: tracked files plus new,
@@ -280,6 +284,10 @@ build_debs() {
         return 1
     }
     mv "$work/src"/*.deb "$work/debs/"
+    # rmq-call, the developer's one-request probe (not packaged), speaks the
+    # protocol for the checks that need more than an open port.
+    [ -x "$src/src/tools/rmq-call" ] && cp "$src/src/tools/rmq-call" "$work/tools/"
+    return 0
 }
 
 deb_of() { (cd "$work/debs" && ls "$1"_*.deb 2>/dev/null | head -n1); }
@@ -485,9 +493,22 @@ check "the watchdog kills a SIGSTOPped daemon and systemd restarts it" \
            exec 3<>/dev/tcp/127.0.0.1/$ns_port"
 sh_ct "rm -rf /run/systemd/system/$ns.d && systemctl daemon-reload"
 
+# State survives a restart: a KV entry put over the wire is read back from
+# the new process (kvConfig.json in the StateDirectory=).
 pid_before=$(prop "$ns" MainPID)
+if [ -x "$work/tools/rmq-call" ]; then
+    kv_value=v$$
+    check "PUT_KV_CONFIG over the wire is accepted" \
+        in_ct /mnt/tools/rmq-call "127.0.0.1:$ns_port" PUT_KV_CONFIG namespace=rmq-systest key=k1 value=$kv_value
+fi
 check "systemctl restart $ns gives a new process that accepts at once" \
     sh_ct "systemctl restart $ns && [ \"\$(systemctl show -P MainPID $ns)\" != '$pid_before' ] && exec 3<>/dev/tcp/127.0.0.1/$ns_port"
+if [ -x "$work/tools/rmq-call" ]; then
+    check "the KV entry survives systemctl restart (state in /var/lib/rocketmq/namesrv-1)" \
+        sh_ct "/mnt/tools/rmq-call 127.0.0.1:$ns_port GET_KV_CONFIG namespace=rmq-systest key=k1 | grep -x 'value: $kv_value'"
+else
+    skip "the KV entry survives systemctl restart" "no rmq-call built"
+fi
 
 # -------------------------------------------------- broker
 # BROKER: these checks run once the rmq-broker (and rmq-tools) packages exist.
