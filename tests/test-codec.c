@@ -641,6 +641,21 @@ test_encode_frame_appends(void **state)
     rmq_command_free(d);
 }
 
+static void
+test_encode_unframeable_header(void **state)
+{
+    /* 16 MiB of header cannot be described by the 24-bit length. */
+    g_autoptr(RmqCommand) cmd = rmq_command_new_request(1);
+    g_autofree gchar *big = g_malloc(16 * 1024 * 1024 + 1);
+    memset(big, 'x', 16 * 1024 * 1024);
+    big[16 * 1024 * 1024] = '\0';
+    rmq_command_set_ext(cmd, "k", big);
+    g_autoptr(GByteArray) out = g_byte_array_new();
+    g_byte_array_append(out, (const guint8 *) "ab", 2);
+    rmq_codec_encode_frame(cmd, out); /* logs a critical */
+    assert_int_equal(out->len, 2);
+}
+
 /* ---- framing -------------------------------------------------------------- */
 
 static void
@@ -972,6 +987,7 @@ main(void)
         BOTH_PARSERS(test_roundtrip_minimal),
         BOTH_PARSERS(test_response_keeps_serialize_type),
         BOTH_PARSERS(test_encode_frame_appends),
+        cmocka_unit_test(test_encode_unframeable_header),
         BOTH_PARSERS(test_truncated_prefixes),
         BOTH_PARSERS(test_back_to_back),
         BOTH_PARSERS(test_oversized_from_length_word),

@@ -259,6 +259,12 @@ rmq_codec_encode_frame(const RmqCommand *cmd, GByteArray *out)
         g_byte_array_append(out, (const guint8 *) json->str, (guint) json->len);
     }
     guint32 header_len = out->len - start - 8;
+    if (header_len > 0xffffff) {
+        /* The header word has 24 bits for it; such a frame cannot exist. */
+        g_critical("rmq_codec_encode_frame: header of %u bytes does not fit a frame", header_len);
+        g_byte_array_set_size(out, start);
+        return;
+    }
     gsize body_len = 0;
     const guint8 *body = cmd->body != NULL ? g_bytes_get_data(cmd->body, &body_len) : NULL;
     if (body_len > 0)

@@ -49,7 +49,8 @@ typedef enum {
 void rmq_codec_set_json_parser(RmqJsonHeaderParser parser);
 RmqJsonHeaderParser rmq_codec_get_json_parser(void);
 
-/* Append the full frame for @cmd (in cmd->serialize_type) to @out. */
+/* Append the full frame for @cmd (in cmd->serialize_type) to @out. A header
+ * over 16 MiB - 1 bytes cannot be framed: g_critical, nothing appended. */
 void rmq_codec_encode_frame(const RmqCommand *cmd, GByteArray *out);
 /* Convenience: a new GBytes with the whole frame. (transfer full) */
 GBytes *rmq_codec_encode(const RmqCommand *cmd);
