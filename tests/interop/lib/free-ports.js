@@ -1,0 +1,39 @@
+'use strict';
+// Prints "NAMESRV BROKER HA": loopback ports that are free right now. The
+// broker also listens on its VIP channel (BROKER - 2), so that one must be
+// free too. Used by daemons.sh; racy by nature, but the daemons bind at once.
+const net = require('node:net');
+
+function tryListen(port) {
+  return new Promise(resolve => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ host: '127.0.0.1', port, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+async function pick(taken, span) {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 40000);
+    const need = span ? [ port, port - 2 ] : [ port ];
+    if (need.some(p => taken.has(p))) continue;
+    let ok = true;
+    for (const p of need) ok = ok && await tryListen(p);
+    if (ok) {
+      need.forEach(p => taken.add(p));
+      return port;
+    }
+  }
+  throw new Error('no free loopback port found');
+}
+
+(async () => {
+  const taken = new Set();
+  const ns = await pick(taken, false);
+  const broker = await pick(taken, true);
+  const ha = await pick(taken, false);
+  process.stdout.write(`${ns} ${broker} ${ha}\n`);
+})().catch(err => {
+  process.stderr.write(`free-ports: ${err.message}\n`);
+  process.exit(1);
+});

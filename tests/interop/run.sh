@@ -1,0 +1,145 @@
+#!/bin/bash
+# Interop tests of the rmq daemons with an independent client, the npm
+# package ali-ons (pure JavaScript RocketMQ 4.x client, pinned in
+# package.json / package-lock.json).
+#
+#   tests/interop/run.sh [--require-broker] [BUILDDIR]
+#
+# BUILDDIR (default $RMQ_BUILDDIR, else /work/main/_build) must hold
+# src/namesrv/rmq-namesrv and src/tools/rmq-call; src/broker/rmq-broker too,
+# or the broker tests are skipped (exit 77, automake's SKIP) unless
+# --require-broker is given. Starts a name server and a broker on free
+# loopback ports with a store in a temporary directory, runs every
+# tests/*.test.js (node's test runner, TAP output), stops the daemons and
+# prints "N passed, N failed, N skipped". Exit 0 when all passed, 1 otherwise.
+#
+# RMQ_INTEROP_KEEP=1 keeps the run directory (configs, logs, store, client
+# logs); RMQ_INTEROP_VERBOSE=1 starts the daemons with --verbose.
+# RMQ_INTEROP_TESTS="a b" runs only tests/a.test.js and tests/b.test.js.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+require_broker=0
+if [ "${1:-}" = --require-broker ]; then
+    require_broker=1
+    shift
+fi
+build=${1:-${RMQ_BUILDDIR:-/work/main/_build}}
+build=$(cd "$build" 2>/dev/null && pwd) || { echo "run.sh: no build directory $1" >&2; exit 99; }
+
+# node and npm: Node 18+ has the test runner; install Debian's if missing.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "# node/npm missing: installing Debian's nodejs and npm"
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    else
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    fi || { echo "run.sh: cannot install nodejs/npm" >&2; exit 99; }
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 18 ]; then
+    echo "run.sh: node $(node --version) is too old (the tests need 18 or later)" >&2
+    exit 99
+fi
+echo "# node $(node --version), npm $(npm --version)"
+
+# The client library: reinstall when node_modules is missing or older than
+# the lock file (npm ci reproduces the lock file exactly).
+if [ ! -f "$here/node_modules/.package-lock.json" ] ||
+    [ ! -d "$here/node_modules/ali-ons" ] ||
+    [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ] ||
+    [ "$here/package.json" -nt "$here/node_modules/.package-lock.json" ]; then
+    echo "# installing ali-ons with npm"
+    if [ -f "$here/package-lock.json" ]; then
+        (cd "$here" && npm ci --no-audit --no-fund --loglevel=error) >&2
+    else
+        (cd "$here" && npm install --no-audit --no-fund --loglevel=error) >&2
+    fi || { echo "run.sh: npm could not install the test dependencies" >&2; exit 99; }
+fi
+echo "# ali-ons $(node -p "require('$here/node_modules/ali-ons/package.json').version")"
+
+for f in src/namesrv/rmq-namesrv src/tools/rmq-call; do
+    [ -x "$build/$f" ] || { echo "run.sh: $build/$f is missing (make $f)" >&2; exit 99; }
+done
+have_broker=0
+if [ -x "$build/src/broker/rmq-broker" ]; then
+    have_broker=1
+elif [ "$require_broker" = 1 ]; then
+    echo "run.sh: $build/src/broker/rmq-broker is missing" >&2
+    exit 1
+else
+    echo "# $build/src/broker/rmq-broker is missing: broker tests will be skipped"
+fi
+
+run=$(mktemp -d "${TMPDIR:-/tmp}/rmq-interop.XXXXXX")
+daemons="$here/daemons.sh"
+failed_setup=0
+cleanup() {
+    "$daemons" stop-all "$run" || echo "# a daemon had to be killed (see $run)"
+    if [ "${RMQ_INTEROP_KEEP:-0}" = 1 ] || [ "$failed_setup" = 1 ]; then
+        echo "# run directory kept: $run"
+    else
+        rm -rf "$run"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$daemons" setup "$run" "$build" || { failed_setup=1; exit 99; }
+# shellcheck disable=SC1091
+. "$run/env.sh"
+"$daemons" start-namesrv "$run" || { failed_setup=1; exit 99; }
+if [ "$have_broker" = 1 ]; then
+    "$daemons" start-broker "$run" || { failed_setup=1; tail -n 30 "$run/broker.log" >&2; exit 1; }
+fi
+echo "# namesrv $RMQ_INTEROP_NAMESRV, broker $RMQ_INTEROP_BROKER (started: $have_broker), run dir $run"
+
+export RMQ_INTEROP_DIR RMQ_INTEROP_NAMESRV RMQ_INTEROP_BROKER RMQ_INTEROP_BROKER_NAME \
+    RMQ_INTEROP_CLUSTER RMQ_INTEROP_RMQ_CALL RMQ_INTEROP_DELAY_LEVELS
+export RMQ_INTEROP_HAVE_BROKER=$have_broker
+export RMQ_INTEROP_CTL="$daemons"
+
+# One node process per test file, one after another: the restart test stops
+# the broker, which must not hit another file's clients. TAP goes to stdout;
+# the counts are summed from each file's closing "# pass/# fail" lines.
+tests=()
+if [ -n "${RMQ_INTEROP_TESTS:-}" ]; then
+    for t in $RMQ_INTEROP_TESTS; do tests+=("$here/tests/$t.test.js"); done
+else
+    tests=("$here"/tests/*.test.js)
+fi
+pass=0 fail=0 skip=0 crashed=0
+for t in "${tests[@]}"; do
+    name=$(basename "$t" .test.js)
+    echo "# ---- $name"
+    out="$run/$name.tap"
+    timeout --signal=TERM --kill-after=10 240 \
+        node --test-reporter=tap --test "$t" 2>"$run/$name.stderr" | tee "$out"
+    rc=${PIPESTATUS[0]}
+    p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$out" | tail -n 1)
+    f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$out" | tail -n 1)
+    s=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$out" | tail -n 1)
+    pass=$((pass + ${p:-0})) fail=$((fail + ${f:-0})) skip=$((skip + ${s:-0}))
+    if [ "$rc" != 0 ] && [ "${f:-0}" = 0 ]; then
+        # No failing test reported, yet node failed: a crash or a timeout.
+        echo "not ok - $name: node exited with status $rc (stderr: $run/$name.stderr)"
+        crashed=$((crashed + 1))
+    fi
+    if [ "$rc" != 0 ]; then
+        sed 's/^/# stderr: /' "$run/$name.stderr" | tail -n 40
+        for log in "$run"/client-"$name"*.log; do
+            [ -f "$log" ] && grep -E ' (WARN|ERROR) ' "$log" | tail -n 20 | sed "s|^|# $(basename "$log"): |"
+        done
+    fi
+done
+fail=$((fail + crashed))
+
+if [ "$fail" != 0 ] && [ "$have_broker" = 1 ]; then
+    echo "# broker log tail ($run/broker.log):"
+    tail -n 30 "$run/broker.log" | sed 's/^/#   /'
+    RMQ_INTEROP_KEEP=1
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ] || exit 1
+[ "$have_broker" = 1 ] || exit 77
+exit 0
