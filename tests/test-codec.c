@@ -493,6 +493,26 @@ test_wrong_types(void **state)
     }
 }
 
+static void
+test_deep_nesting(void **state)
+{
+    /* json-glib recurses per level and overflows the stack near 100000:
+     * such headers must be refused before it sees them. */
+    const gsize depth = 200000;
+    GString *json = g_string_new("{\"code\":1,\"x\":");
+    for (gsize i = 0; i < depth; i++)
+        g_string_append_c(json, '[');
+    for (gsize i = 0; i < depth; i++)
+        g_string_append_c(json, ']');
+    g_string_append_c(json, '}');
+    expect_json_error(json->str, RMQ_CODEC_ERROR_BAD_JSON);
+    g_string_free(json, TRUE);
+
+    /* Moderate nesting in an unknown member is fine. */
+    g_autoptr(RmqCommand) cmd = decode_json_ok("{\"x\":[[[{\"a\":[[{}]]}]]],\"code\":7}");
+    assert_int_equal(cmd->code, 7);
+}
+
 /* ---- encoding ------------------------------------------------------------ */
 
 static GBytes *
@@ -980,6 +1000,7 @@ main(void)
         BOTH_PARSERS(test_language_variants),
         BOTH_PARSERS(test_duplicate_ext_keys),
         BOTH_PARSERS(test_wrong_types),
+        BOTH_PARSERS(test_deep_nesting),
         BOTH_PARSERS(test_encode_escaping),
         BOTH_PARSERS(test_encode_empty_ext_object),
         BOTH_PARSERS(test_roundtrip_json),

@@ -58,6 +58,17 @@ test_parse_errors(void **state)
             fail_msg("accepted %s", bad[i]);
         assert_true(g_error_matches(error, RMQ_JSON_BODY_ERROR, RMQ_JSON_BODY_ERROR_PARSE));
     }
+    /* Deep nesting is refused before json-glib's recursion can overflow. */
+    GString *deep = g_string_new("{\"a\":");
+    for (int i = 0; i < 200000; i++)
+        g_string_append_c(deep, '[');
+    for (int i = 0; i < 200000; i++)
+        g_string_append_c(deep, ']');
+    g_string_append_c(deep, '}');
+    g_autoptr(GError) deep_error = NULL;
+    assert_null(rmq_json_parse_lenient(deep->str, (gssize) deep->len, &deep_error));
+    assert_true(g_error_matches(deep_error, RMQ_JSON_BODY_ERROR, RMQ_JSON_BODY_ERROR_PARSE));
+    g_string_free(deep, TRUE);
     /* An explicit length: only the first 7 bytes are JSON. */
     g_autoptr(JsonNode) node = rmq_json_parse_lenient("{\"a\":1}garbage", 7, NULL);
     assert_non_null(node);
@@ -83,6 +94,19 @@ test_compact_output(void **state)
                    "{\"s\":\"a\\u0001b\\\"c\\\\d/e\xc3\xa9\"}");
     assert_compact("{\"big\":9223372036854775807,\"neg\":-9223372036854775808}",
                    "{\"big\":9223372036854775807,\"neg\":-9223372036854775808}");
+}
+
+static void
+test_output_is_utf8(void **state)
+{
+    /* Found by the fuzzer: json-glib decodes a lone surrogate to invalid
+     * UTF-8; the writer must still produce valid, re-parsable text. */
+    g_autoptr(JsonNode) node = parse_ok("{\"k\\ud83db\":\"v\\ud800x\"}");
+    g_autofree gchar *out = rmq_json_to_string(node, FALSE);
+    assert_true(g_utf8_validate(out, -1, NULL));
+    g_autoptr(JsonNode) again = parse_ok(out);
+    g_autofree gchar *out2 = rmq_json_to_string(again, FALSE);
+    assert_string_equal(out, out2);
 }
 
 static void
@@ -172,6 +196,7 @@ main(void)
         cmocka_unit_test(test_unquoted_integer_keys),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_compact_output),
+        cmocka_unit_test(test_output_is_utf8),
         cmocka_unit_test(test_pretty_output),
         cmocka_unit_test(test_getters),
     };

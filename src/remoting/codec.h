@@ -36,12 +36,15 @@ RmqDecodeStatus rmq_codec_decode_frame(const guint8 *buf, gsize len, gsize max_f
                                        RmqCommand **out, gsize *consumed, GError **error);
 
 /* Decode just a header (JSON or binary) into a new command without body.
+ * Fields the header omits get Java's defaults (version 0, language JAVA).
  * Used by the frame decoder and by the fuzz target. (transfer full) */
 RmqCommand *rmq_codec_decode_header(RmqSerializeType type, const guint8 *header,
                                     gsize len, GError **error);
 
 /* Which parser decodes JSON headers (process-wide; set it before any
- * decoding starts, e.g. from main or a test). Both accept the same input. */
+ * decoding starts, e.g. from main or a test). FAST is the default: json-glib
+ * is 3-4x slower (bench/README.md). See remoting/json_header.h for the few
+ * inputs on which they differ. */
 typedef enum {
     RMQ_JSON_HEADER_PARSER_FAST = 0, /* hand-written */
     RMQ_JSON_HEADER_PARSER_GLIB = 1, /* json-glib */

@@ -60,39 +60,6 @@ quote_numeric_keys(const char *text, gsize len)
     return out;
 }
 
-/* json-glib 1.6 ignores anything after the first value ("{}{}"). */
-static gboolean
-only_space_after_value(const char *text, gsize len)
-{
-    gboolean in_string = FALSE;
-    gint depth = 0;
-    gsize i = 0;
-
-    while (i < len && is_space(text[i]))
-        i++;
-    if (i < len && text[i] != '{' && text[i] != '[')
-        return TRUE; /* a scalar: json-glib already read it whole */
-    for (; i < len; i++) {
-        gchar c = text[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = FALSE;
-        } else if (c == '"') {
-            in_string = TRUE;
-        } else if (c == '{' || c == '[') {
-            depth++;
-        } else if ((c == '}' || c == ']') && --depth <= 0) {
-            break;
-        }
-    }
-    for (i++; i < len; i++)
-        if (!is_space(text[i]))
-            return FALSE;
-    return TRUE;
-}
-
 JsonNode *
 rmq_json_parse_lenient(const char *text, gssize len, GError **error)
 {
@@ -102,7 +69,12 @@ rmq_json_parse_lenient(const char *text, gssize len, GError **error)
     g_autoptr(GString) fixed = quote_numeric_keys(text, n);
     g_autoptr(JsonParser) parser = json_parser_new(); /* mutable: callers may edit */
     g_autoptr(GError) local = NULL;
+    const gchar *why = NULL;
 
+    if (!rmq_json_text_check_shape(fixed->str, fixed->len, RMQ_JSON_MAX_DEPTH, &why)) {
+        g_set_error(error, RMQ_JSON_BODY_ERROR, RMQ_JSON_BODY_ERROR_PARSE, "bad JSON: %s", why);
+        return NULL;
+    }
     if (!json_parser_load_from_data(parser, fixed->str, (gssize) fixed->len, &local)) {
         g_set_error(error, RMQ_JSON_BODY_ERROR, RMQ_JSON_BODY_ERROR_PARSE, "bad JSON: %s",
                     local->message);
@@ -113,12 +85,20 @@ rmq_json_parse_lenient(const char *text, gssize len, GError **error)
         g_set_error(error, RMQ_JSON_BODY_ERROR, RMQ_JSON_BODY_ERROR_PARSE, "empty JSON text");
         return NULL;
     }
-    if (!only_space_after_value(fixed->str, fixed->len)) {
-        g_set_error(error, RMQ_JSON_BODY_ERROR, RMQ_JSON_BODY_ERROR_PARSE,
-                    "trailing data after the JSON value");
-        return NULL;
-    }
     return g_steal_pointer(&root);
+}
+
+/* json-glib hands out invalid UTF-8 for a lone surrogate escape ("\ud83d");
+ * never pass such bytes on. */
+static void
+append_string(GString *out, const gchar *s)
+{
+    if (g_utf8_validate(s, -1, NULL)) {
+        rmq_json_text_append_string(out, s, -1);
+    } else {
+        g_autofree gchar *valid = g_utf8_make_valid(s, -1);
+        rmq_json_text_append_string(out, valid, -1);
+    }
 }
 
 static void
@@ -158,7 +138,7 @@ write_node(GString *out, JsonNode *node, gboolean pretty, guint depth)
                 g_string_append_c(out, ',');
             first = FALSE;
             indent(out, pretty, depth + 1);
-            rmq_json_text_append_string(out, name, -1);
+            append_string(out, name);
             g_string_append_c(out, ':');
             write_node(out, member, pretty, depth + 1);
         }
@@ -186,7 +166,7 @@ write_node(GString *out, JsonNode *node, gboolean pretty, guint depth)
     case JSON_NODE_VALUE: {
         GType t = json_node_get_value_type(node);
         if (t == G_TYPE_STRING)
-            rmq_json_text_append_string(out, json_node_get_string(node), -1);
+            append_string(out, json_node_get_string(node));
         else if (t == G_TYPE_INT64)
             g_string_append_printf(out, "%" G_GINT64_FORMAT, json_node_get_int(node));
         else if (t == G_TYPE_DOUBLE)

@@ -119,52 +119,20 @@ decode_member(const gchar *name, JsonNode *node, RmqCommand *cmd, GError **error
     return TRUE; /* serializeTypeCurrentRPC and unknown keys */
 }
 
-/* json-glib 1.6 stops after the first value and ignores e.g. "{}{}";
- * require that only whitespace follows the top-level value. */
-static gboolean
-only_space_after_value(const gchar *text, gsize len)
-{
-    gboolean in_string = FALSE;
-    gint depth = 0;
-    gsize i = 0;
-
-    while (i < len && g_ascii_isspace(text[i]))
-        i++;
-    for (; i < len; i++) {
-        gchar c = text[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = FALSE;
-        } else if (c == '"') {
-            in_string = TRUE;
-        } else if (c == '{' || c == '[') {
-            depth++;
-        } else if (c == '}' || c == ']') {
-            if (--depth <= 0)
-                break;
-        }
-    }
-    for (i++; i < len; i++)
-        if (!g_ascii_isspace(text[i]))
-            return FALSE;
-    return TRUE;
-}
-
 gboolean
 rmq_json_header_decode_glib(const gchar *text, gsize len, RmqCommand *cmd, GError **error)
 {
     g_autoptr(JsonParser) parser = json_parser_new_immutable();
     g_autoptr(GError) local = NULL;
+    const gchar *why = NULL;
 
+    if (!rmq_json_text_check_shape(text, len, RMQ_JSON_MAX_DEPTH, &why))
+        return bad_json(error, "header: %s", why);
     if (len > G_MAXSSIZE || !json_parser_load_from_data(parser, text, (gssize) len, &local))
         return bad_json(error, "header is not JSON: %s", local ? local->message : "too long");
     JsonNode *root = json_parser_get_root(parser);
     if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
         return bad_json(error, "header is not a JSON object");
-    if (!only_space_after_value(text, len))
-        return bad_json(error, "trailing data after the header object");
 
     JsonObjectIter iter;
     const gchar *name;

@@ -61,3 +61,47 @@ rmq_json_text_append_double(GString *out, gdouble d)
     }
     g_string_append(out, buf);
 }
+
+static gboolean
+is_json_space(gchar c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+gboolean
+rmq_json_text_check_shape(const gchar *text, gsize len, guint max_depth, const gchar **why)
+{
+    gboolean in_string = FALSE;
+    guint depth = 0;
+    gsize i = 0;
+
+    while (i < len && is_json_space(text[i]))
+        i++;
+    if (i < len && text[i] != '{' && text[i] != '[')
+        return TRUE; /* a scalar: json-glib reads it whole */
+    for (; i < len; i++) {
+        gchar c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = FALSE;
+        } else if (c == '"') {
+            in_string = TRUE;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max_depth) {
+                *why = "nested too deeply";
+                return FALSE;
+            }
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+            break;
+        }
+    }
+    for (i++; i < len; i++) {
+        if (!is_json_space(text[i])) {
+            *why = "trailing data after the JSON value";
+            return FALSE;
+        }
+    }
+    return TRUE;
+}

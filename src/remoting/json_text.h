@@ -14,4 +14,16 @@ void rmq_json_text_append_string(GString *out, const gchar *s, gssize len);
  * Non-finite values are written as 0 (JSON has no NaN). */
 void rmq_json_text_append_double(GString *out, gdouble d);
 
+/* Deepest nesting accepted from peers: json-glib parses recursively and
+ * overflows the stack somewhere below 100000 levels. */
+#define RMQ_JSON_MAX_DEPTH 512
+
+/* Cheap pre-check before handing peer text to json-glib: brackets outside
+ * string literals nest at most @max_depth deep, and only whitespace follows
+ * a top-level object or array (json-glib 1.6 ignores what follows, e.g. the
+ * second object of "{}{}"). Not a validator: json-glib still judges the rest.
+ * On FALSE, *why says what is wrong. */
+gboolean rmq_json_text_check_shape(const gchar *text, gsize len, guint max_depth,
+                                   const gchar **why);
+
 G_END_DECLS
