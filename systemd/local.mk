@@ -46,8 +46,10 @@ dist_rocketmqconf_DATA = \
 	etc/rocketmq/broker-b.conf \
 	etc/rocketmq/broker-b-s.conf
 
-# Packaging guide (folded into README.md by the lead), installed as a doc.
-dist_doc_DATA = docs/packaging.md
+# Packaging guide, installed as a doc (own variable: dist_doc_DATA stays free
+# for the top-level Makefile.am).
+rmqdocdir = $(docdir)
+dist_rmqdoc_DATA = docs/packaging.md
 
 # rpm/rmq.spec is made by configure, so `rpmbuild -ta rmq-X.Y.Z.tar.gz` finds
 # it in the tarball. debian/ stays out of the tarball (Debian packages from git).
