@@ -98,7 +98,7 @@ rmq_consume_queue_load(RmqConsumeQueue *cq, GError **error)
         }
     }
     /* files after the one holding max_offset are empty leftovers */
-    rmq_mapped_file_queue_truncate(cq->files, cq->max_offset * RMQ_CQ_UNIT_SIZE);
+    rmq_mapped_file_queue_drop_from(cq->files, cq->max_offset * RMQ_CQ_UNIT_SIZE);
     last = rmq_mapped_file_queue_first(cq->files);
     cq->min_offset = last ? last->start / RMQ_CQ_UNIT_SIZE : cq->max_offset;
     for (gint64 o = cq->max_offset - 1; o >= cq->min_offset && o >= 0; o--) {

@@ -316,6 +316,20 @@ rmq_mapped_file_queue_truncate(RmqMappedFileQueue *q, gint64 offset)
     g_mutex_unlock(&q->lock);
 }
 
+void
+rmq_mapped_file_queue_drop_from(RmqMappedFileQueue *q, gint64 offset)
+{
+    g_mutex_lock(&q->lock);
+    while (q->files->len) {
+        RmqMappedFile *f = q->files->pdata[q->files->len - 1];
+        if (f->start < offset)
+            break;
+        g_unlink(f->path);
+        g_ptr_array_remove_index(q->files, q->files->len - 1);
+    }
+    g_mutex_unlock(&q->lock);
+}
+
 gboolean
 rmq_mapped_file_queue_delete_first(RmqMappedFileQueue *q, gboolean force)
 {

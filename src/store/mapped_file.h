@@ -65,6 +65,8 @@ RmqMappedFile *rmq_mapped_file_queue_create(RmqMappedFileQueue *q, gint64 start,
 /* Keeps data below offset: zeroes the rest of the file holding it and
  * deletes every later file. */
 void rmq_mapped_file_queue_truncate(RmqMappedFileQueue *q, gint64 offset);
+/* Deletes every file that starts at or after offset (no zeroing). */
+void rmq_mapped_file_queue_drop_from(RmqMappedFileQueue *q, gint64 offset);
 /* Deletes the first file (never the only one unless force). */
 gboolean rmq_mapped_file_queue_delete_first(RmqMappedFileQueue *q, gboolean force);
 void rmq_mapped_file_queue_delete_all(RmqMappedFileQueue *q);

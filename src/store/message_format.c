@@ -224,6 +224,13 @@ rmq_crc32(guint32 crc, const guint8 *p, gsize len)
     return ~crc32_slice8(crc, p, len);
 }
 
+guint32
+rmq_crc32_portable(guint32 crc, const guint8 *p, gsize len)
+{
+    rmq_crc32(0, NULL, 0);       /* builds the tables */
+    return ~crc32_slice8(~crc, p, len);
+}
+
 gint32
 rmq_message_body_crc(const guint8 *body, gsize len)
 {

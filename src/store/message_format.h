@@ -114,8 +114,10 @@ RmqDecodeStatus rmq_message_decode(const guint8 *buf, gsize avail,
 gint64 rmq_message_peek_store_timestamp(const guint8 *record);
 void rmq_message_patch_queue_offset(guint8 *record, gint64 queue_offset);
 
-/* CRC-32 as zlib's crc32(crc, p, len). */
+/* CRC-32 as zlib's crc32(crc, p, len); carry-less multiply when the CPU has it. */
 guint32 rmq_crc32(guint32 crc, const guint8 *p, gsize len);
+/* The table-driven path alone (what CPUs without PCLMULQDQ run). */
+guint32 rmq_crc32_portable(guint32 crc, const guint8 *p, gsize len);
 /* BODYCRC: crc32(body) & 0x7FFFFFFF */
 gint32 rmq_message_body_crc(const guint8 *body, gsize len);
 

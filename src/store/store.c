@@ -103,6 +103,12 @@ logics_thread(gpointer data)
         /* timestamps first: what they promise is then surely flushed */
         physic_ts = rmq_atomic64_get(&store->cl->flushed_ts);
         logics_ts = rmq_atomic64_get(&store->dispatcher->last_dispatched_ts);
+        if (physic_ts == store->checkpoint->physic_timestamp &&
+            logics_ts == store->checkpoint->logics_timestamp &&
+            store->checkpoint->clean_end_offset == 0) {
+            g_mutex_lock(&store->logics_lock);
+            continue;                    /* idle: nothing new to make durable */
+        }
         if (rmq_dispatcher_sync(store->dispatcher, &error)) {
             if (physic_ts > 0)
                 store->checkpoint->physic_timestamp = physic_ts;
