@@ -1,0 +1,64 @@
+'use strict';
+// Delayed messages (DELAY property = level): the consumer, already pulling
+// when they are sent, must not get them before their level's delay, and
+// must get them afterwards with topic and properties restored.
+const { test, after } = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('../lib/harness');
+
+const TOPIC = 'InteropDelay';
+const GROUP = 'GID_interop_delay';
+const PREFIX = `delay-${process.pid}`;
+const QUEUES = 8;
+
+after(h.closeAll);
+
+test('a delayed message arrives no earlier than its level', async t => {
+  if (h.skipUnlessBroker(t)) return;
+  await h.createTopic(TOPIC, QUEUES);
+
+  const arrivals = new Map();
+  const consumer = h.newConsumer(GROUP);
+  consumer.subscribe(TOPIC, '*', async msg => {
+    const b = h.bodyOf(msg);
+    if (b.prefix === PREFIX && !arrivals.has(b.i)) arrivals.set(b.i, { at: Date.now(), msg });
+  });
+  await consumer.ready();
+  // Measure from a consumer that is already long-polling every queue.
+  await h.waitFor('the consumer to own all 8 queues', () => {
+    const mine = [ ...consumer.processQueueTable.keys() ].filter(k => k.includes(`topic="${TOPIC}"`));
+    return mine.length === QUEUES || h.notYet(`${mine.length} queues`);
+  }, 20000);
+
+  const producer = await h.newProducer('PID_interop_delay');
+  // i = 0 is not delayed; i = 1 and 2 use levels 2 and 4.
+  const plan = [ { i: 0, level: 0 }, { i: 1, level: 2 }, { i: 2, level: 4 } ];
+  const sentAt = new Map();
+  for (const p of plan) {
+    const msg = h.numbered(TOPIC, PREFIX, p.i);
+    if (p.level) msg.delayTimeLevel = p.level;
+    sentAt.set(p.i, Date.now());
+    const r = await producer.send(msg);
+    assert.equal(r.sendStatus, 'SEND_OK', `message ${p.i}`);
+  }
+
+  const longest = h.env.delayLevelsMs[3];
+  await h.waitFor('all three messages', () =>
+    arrivals.size === plan.length || h.notYet(`${[ ...arrivals.keys() ]} arrived`), longest + 20000);
+
+  for (const p of plan) {
+    const a = arrivals.get(p.i);
+    const waited = a.at - sentAt.get(p.i);
+    assert.equal(a.msg.topic, TOPIC, `message ${p.i}: real topic restored`);
+    assert.equal(a.msg.tags, h.TAGS[p.i % 4], `message ${p.i}: tag`);
+    assert.equal(a.msg.keys, `${PREFIX}-k${p.i} ${PREFIX}-all`, `message ${p.i}: keys`);
+    if (p.level) {
+      const min = h.env.delayLevelsMs[p.level - 1];
+      assert.equal(a.msg.delayTimeLevel, p.level, `message ${p.i}: DELAY property`);
+      assert.ok(waited >= min, `message ${p.i}: level ${p.level} (${min} ms) arrived after ${waited} ms`);
+    }
+  }
+  // The consumer was fast for the plain message: delays are the broker's.
+  assert.ok(arrivals.get(0).at < arrivals.get(1).at, 'the plain message came before the delayed ones');
+  assert.ok(arrivals.get(1).at < arrivals.get(2).at, 'level 2 came before level 4');
+});
