@@ -588,6 +588,23 @@ test_crc32(void **state)
     assert_int_equal(rmq_register_body_crc32((const guint8 *) body, strlen(body)), 1774740973);
 }
 
+/* A body from the wire nested far deeper than any real one is refused, not
+ * followed until the parser's recursion overflows the stack. */
+static void
+test_register_body_deep_nesting(void **state)
+{
+    gsize depth = 200000;
+    g_autofree gchar *deep = g_malloc(2 * depth + 1);
+    memset(deep, '[', depth);
+    memset(deep + depth, ']', depth);
+    deep[2 * depth] = '\0';
+    g_autoptr(GError) err = NULL;
+    g_autoptr(RmqRegisterBody) body =
+        rmq_register_body_parse((const guint8 *) deep, 2 * depth, FALSE, &err);
+    assert_null(body);
+    assert_non_null(err);
+}
+
 int
 main(void)
 {
@@ -605,6 +622,7 @@ main(void)
         cmocka_unit_test(test_role_switch),
         cmocka_unit_test(test_register_body_json),
         cmocka_unit_test(test_register_body_compressed),
+        cmocka_unit_test(test_register_body_deep_nesting),
         cmocka_unit_test(test_crc32),
     };
     return cmocka_run_group_tests_name("route-table", tests, NULL, NULL);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "namesrv/kvconfig.h"
+#include "remoting/json_body.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -92,13 +93,12 @@ rmq_kvconfig_load(RmqKvConfig *kv, GError **error)
     }
     if (len == 0 || g_strstrip(text)[0] == '\0')
         return TRUE; /* an empty file is an empty store */
-    g_autoptr(JsonParser) parser = json_parser_new_immutable();
-    if (!json_parser_load_from_data(parser, text, -1, &local)) {
+    g_autoptr(JsonNode) root = rmq_json_parse_lenient(text, -1, &local);
+    if (root == NULL) {
         g_set_error(error, RMQ_KVCONFIG_ERROR, RMQ_KVCONFIG_ERROR_PARSE, "%s: %s", kv->path,
                     local->message);
         return FALSE;
     }
-    JsonNode *root = json_parser_get_root(parser);
     if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
         g_set_error(error, RMQ_KVCONFIG_ERROR, RMQ_KVCONFIG_ERROR_PARSE,
                     "%s: not a JSON object", kv->path);

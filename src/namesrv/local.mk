@@ -22,11 +22,11 @@ TESTS += tests/test-route-table tests/test-kvconfig
 
 tests_test_route_table_SOURCES = tests/test-route-table.c
 tests_test_route_table_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_route_table_LDADD = src/namesrv/libnamesrv.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+tests_test_route_table_LDADD = src/namesrv/libnamesrv.a src/remoting/libcodec.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 
 tests_test_kvconfig_SOURCES = tests/test-kvconfig.c
 tests_test_kvconfig_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_kvconfig_LDADD = src/namesrv/libnamesrv.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+tests_test_kvconfig_LDADD = src/namesrv/libnamesrv.a src/remoting/libcodec.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/namesrv/test-namesrv-processor
 TESTS += tests/namesrv/test-namesrv-processor

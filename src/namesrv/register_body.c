@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "namesrv/register_body.h"
+#include "remoting/json_body.h"
 
 #include <string.h>
 #include <json-glib/json-glib.h>
@@ -140,21 +141,21 @@ data_version_from_node(JsonNode *node, RmqDataVersion *out)
 static JsonNode *
 parse_root(const guint8 *data, gsize len, GError **error)
 {
-    g_autoptr(JsonParser) parser = json_parser_new_immutable();
     g_autoptr(GError) local = NULL;
-    /* json-glib wants text: NUL bytes inside are a shape error anyway. */
-    if (!json_parser_load_from_data(parser, (const gchar *) data, (gssize) len, &local)) {
+    /* The lenient parser also bounds nesting: json-glib alone recurses until
+     * the stack overflows on a deeply nested body from the wire. */
+    g_autoptr(JsonNode) root = rmq_json_parse_lenient((const gchar *) data, (gssize) len, &local);
+    if (root == NULL) {
         g_set_error(error, RMQ_REGISTER_BODY_ERROR, RMQ_REGISTER_BODY_ERROR_JSON,
                     "body is not JSON: %s", local->message);
         return NULL;
     }
-    JsonNode *root = json_parser_get_root(parser);
-    if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+    if (!JSON_NODE_HOLDS_OBJECT(root)) {
         g_set_error(error, RMQ_REGISTER_BODY_ERROR, RMQ_REGISTER_BODY_ERROR_JSON,
                     "body is not a JSON object");
         return NULL;
     }
-    return json_node_copy(root);
+    return g_steal_pointer(&root);
 }
 
 static void
@@ -368,9 +369,8 @@ rmq_register_body_parse_compressed(const guint8 *data, gsize len, GError **error
             rmq_register_body_add_topic(body, tc);
     }
     if (read_chunk(&r, &chunk, &n) && n > 0) {
-        g_autoptr(JsonParser) parser = json_parser_new_immutable();
-        if (json_parser_load_from_data(parser, (const gchar *) chunk, (gssize) n, NULL))
-            add_filter_servers(body, json_parser_get_root(parser));
+        g_autoptr(JsonNode) servers = rmq_json_parse_lenient((const gchar *) chunk, (gssize) n, NULL);
+        add_filter_servers(body, servers);
     }
     return g_steal_pointer(&body);
 }
