@@ -332,7 +332,7 @@ static gpointer
 warmer_thread(gpointer data)
 {
     RmqCommitLog *cl = data;
-    const gint64 chunk = 2 * 1024 * 1024;
+    const gint64 chunk = 8 * 1024 * 1024;
     gint64 warmed = 0, idle_us = 1000;
 
     g_mutex_lock(&cl->warm_lock);
