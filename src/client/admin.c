@@ -1,0 +1,796 @@
+/* Admin calls behind rmqadmin (ROCKETMQ-REMOTING.md §2.1, §2.3, §2.5):
+ * answers are normalised into standard JSON for tables and scripts. */
+#include <config.h>
+
+#include "client/internal.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "remoting/json_body.h"
+#include "store/message_format.h"
+
+struct _RmqAdmin {
+    RmqMqCore core;
+    guint timeout_ms;
+};
+
+RmqAdmin *
+rmq_admin_new(const gchar *namesrv_addrs, GMainContext *context)
+{
+    RmqAdmin *a = g_new0(RmqAdmin, 1);
+    rmq_mq_core_init(&a->core, namesrv_addrs, context);
+    a->timeout_ms = 5000;
+    return a;
+}
+
+void
+rmq_admin_free(RmqAdmin *a)
+{
+    if (a == NULL)
+        return;
+    rmq_mq_core_clear(&a->core);
+    g_free(a);
+}
+
+void
+rmq_admin_set_timeout(RmqAdmin *a, guint ms)
+{
+    a->timeout_ms = ms;
+}
+
+static GHashTable *
+ext_table(const RmqCommand *resp)
+{
+    GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    for (guint i = 0; i < rmq_command_get_n_ext(resp); i++) {
+        const RmqExtField *f = rmq_command_get_ext_field(resp, i);
+        g_hash_table_replace(t, g_strdup(f->key), g_strdup(f->value));
+    }
+    return t;
+}
+
+static GBytes *
+invoke_va(RmqAdmin *a, const gchar *addr, gint code, GBytes *body, GHashTable **ext_out,
+          GError **error, va_list ap)
+{
+    RmqCommand *req = rmq_command_new_request(code);
+    for (const gchar *k = va_arg(ap, const gchar *); k; k = va_arg(ap, const gchar *)) {
+        const gchar *v = va_arg(ap, const gchar *);
+        if (v)
+            rmq_command_set_ext(req, k, v);
+    }
+    if (body)
+        rmq_command_set_body(req, body);
+    g_autoptr(RmqCommand) resp = NULL;
+    const gchar *who = addr;
+    if (addr == NULL) {
+        resp = rmq_mq_core_invoke_ns(&a->core, req, error);
+        who = resp ? a->core.namesrvs[a->core.ns_index] : NULL;
+    } else {
+        g_autoptr(GError) err = NULL;
+        resp = rmq_mq_core_invoke(&a->core, addr, req, a->timeout_ms, &err);
+        if (resp == NULL && g_strv_contains((const gchar *const *) a->core.namesrvs, addr))
+            err->code = RMQ_MQ_ERROR_NAMESRV_UNREACHABLE;
+        if (resp == NULL)
+            g_propagate_error(error, g_steal_pointer(&err));
+    }
+    if (resp == NULL)
+        return NULL;
+    if (resp->code != RMQ_RESPONSE_SUCCESS) {
+        rmq_mq_set_refused(error, who, resp);
+        return NULL;
+    }
+    if (ext_out)
+        *ext_out = ext_table(resp);
+    return resp->body ? g_bytes_ref(resp->body) : g_bytes_new(NULL, 0);
+}
+
+GBytes *
+rmq_admin_invoke(RmqAdmin *a, const gchar *addr, gint code, GBytes *body, GHashTable **ext_out,
+                 GError **error, ...)
+{
+    va_list ap;
+    va_start(ap, error);
+    GBytes *b = invoke_va(a, addr, code, body, ext_out, error, ap);
+    va_end(ap);
+    return b;
+}
+
+/* Invoke and parse the body as (fastjson) JSON. */
+static JsonNode *
+invoke_json(RmqAdmin *a, const gchar *addr, gint code, GBytes *body, GError **error, ...)
+{
+    va_list ap;
+    va_start(ap, error);
+    g_autoptr(GBytes) b = invoke_va(a, addr, code, body, NULL, error, ap);
+    va_end(ap);
+    if (b == NULL)
+        return NULL;
+    gsize len;
+    const guint8 *data = g_bytes_get_data(b, &len);
+    if (len == 0) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_PROTOCOL, "%s: empty answer",
+                    addr ? addr : "name server");
+        return NULL;
+    }
+    return rmq_mq_parse_fastjson(data, len, error);
+}
+
+static gint
+cmp_str(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+JsonNode *
+rmq_admin_topic_list(RmqAdmin *a, GError **error)
+{
+    g_autoptr(JsonNode) n = invoke_json(a, NULL, RMQ_REQUEST_GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
+                                        NULL, error, NULL);
+    if (n == NULL)
+        return NULL;
+    JsonArray *list = JSON_NODE_HOLDS_OBJECT(n)
+        ? rmq_json_object_get_array_or_null(json_node_get_object(n), "topicList") : NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    for (guint i = 0; list && i < json_array_get_length(list); i++) {
+        const gchar *s = json_node_get_string(json_array_get_element(list, i));
+        if (s)
+            g_ptr_array_add(names, (gpointer) s);
+    }
+    g_ptr_array_sort(names, cmp_str);
+    JsonArray *out = json_array_new();
+    for (guint i = 0; i < names->len; i++)
+        json_array_add_string_element(out, g_ptr_array_index(names, i));
+    return json_node_init_array(json_node_alloc(), out);
+}
+
+JsonNode *
+rmq_admin_topic_route(RmqAdmin *a, const gchar *topic, GError **error)
+{
+    const RmqRoute *r = rmq_mq_core_route(&a->core, topic, TRUE, error);
+    return r ? json_node_copy(r->raw) : NULL;
+}
+
+JsonNode *
+rmq_admin_cluster_info(RmqAdmin *a, GError **error)
+{
+    g_autoptr(JsonNode) n = invoke_json(a, NULL, RMQ_REQUEST_GET_BROKER_CLUSTER_INFO, NULL,
+                                        error, NULL);
+    if (n == NULL)
+        return NULL;
+    JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+    JsonObject *clusters = json_object_new();
+    JsonObject *brokers = json_object_new();
+    JsonObject *cat = rmq_json_object_get_object_or_null(o, "clusterAddrTable");
+    JsonObject *bat = rmq_json_object_get_object_or_null(o, "brokerAddrTable");
+    if (cat) {
+        g_autoptr(GList) names = json_object_get_members(cat);
+        names = g_list_sort(names, (GCompareFunc) g_strcmp0);
+        for (GList *l = names; l; l = l->next) {
+            JsonArray *src = rmq_json_object_get_array_or_null(cat, l->data);
+            g_autoptr(GPtrArray) bn = g_ptr_array_new();
+            for (guint i = 0; src && i < json_array_get_length(src); i++) {
+                const gchar *s = json_node_get_string(json_array_get_element(src, i));
+                if (s)
+                    g_ptr_array_add(bn, (gpointer) s);
+            }
+            g_ptr_array_sort(bn, cmp_str);
+            JsonArray *arr = json_array_new();
+            for (guint i = 0; i < bn->len; i++)
+                json_array_add_string_element(arr, g_ptr_array_index(bn, i));
+            json_object_set_array_member(clusters, l->data, arr);
+        }
+    }
+    if (bat) {
+        g_autoptr(GList) names = json_object_get_members(bat);
+        names = g_list_sort(names, (GCompareFunc) g_strcmp0);
+        for (GList *l = names; l; l = l->next) {
+            JsonObject *bd = rmq_json_object_get_object_or_null(bat, l->data);
+            JsonObject *b = json_object_new();
+            json_object_set_string_member(b, "cluster",
+                                          rmq_json_object_get_string_or(bd, "cluster", ""));
+            JsonObject *addrs = json_object_new();
+            JsonObject *src = rmq_json_object_get_object_or_null(bd, "brokerAddrs");
+            if (src) {
+                g_autoptr(GList) ids = json_object_get_members(src);
+                ids = g_list_sort(ids, (GCompareFunc) g_strcmp0);
+                for (GList *k = ids; k; k = k->next)
+                    json_object_set_string_member(
+                        addrs, k->data, rmq_json_object_get_string_or(src, k->data, ""));
+            }
+            json_object_set_object_member(b, "addrs", addrs);
+            json_object_set_object_member(brokers, l->data, b);
+        }
+    }
+    JsonObject *out = json_object_new();
+    json_object_set_object_member(out, "clusters", clusters);
+    json_object_set_object_member(out, "brokers", brokers);
+    return json_node_init_object(json_node_alloc(), out);
+}
+
+gchar **
+rmq_admin_cluster_masters(RmqAdmin *a, const gchar *cluster, GError **error)
+{
+    g_autoptr(JsonNode) info = rmq_admin_cluster_info(a, error);
+    if (info == NULL)
+        return NULL;
+    JsonObject *o = json_node_get_object(info);
+    JsonObject *clusters = json_object_get_object_member(o, "clusters");
+    JsonObject *brokers = json_object_get_object_member(o, "brokers");
+    if (cluster && !json_object_has_member(clusters, cluster)) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND, "cluster not found: %s",
+                    cluster);
+        return NULL;
+    }
+    g_autoptr(GPtrArray) out = g_ptr_array_new();
+    g_autoptr(GList) names = json_object_get_members(brokers);
+    names = g_list_sort(names, (GCompareFunc) g_strcmp0);
+    for (GList *l = names; l; l = l->next) {
+        JsonObject *b = json_object_get_object_member(brokers, l->data);
+        if (cluster && g_strcmp0(json_object_get_string_member(b, "cluster"), cluster) != 0)
+            continue;
+        const gchar *m = rmq_json_object_get_string_or(
+            json_object_get_object_member(b, "addrs"), "0", NULL);
+        if (m)
+            g_ptr_array_add(out, g_strdup(m));
+    }
+    g_ptr_array_add(out, NULL);
+    return (gchar **) g_ptr_array_free(g_steal_pointer(&out), FALSE);
+}
+
+gchar *
+rmq_admin_broker_master_addr(RmqAdmin *a, const gchar *broker_name, GError **error)
+{
+    g_autoptr(JsonNode) info = rmq_admin_cluster_info(a, error);
+    if (info == NULL)
+        return NULL;
+    JsonObject *brokers = json_object_get_object_member(json_node_get_object(info), "brokers");
+    JsonObject *b = rmq_json_object_get_object_or_null(brokers, broker_name);
+    const gchar *m = b ? rmq_json_object_get_string_or(
+                             rmq_json_object_get_object_or_null(b, "addrs"), "0", NULL)
+                       : NULL;
+    if (m == NULL) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND,
+                    "broker not found (no master registered): %s", broker_name);
+        return NULL;
+    }
+    return g_strdup(m);
+}
+
+void
+rmq_topic_spec_init(RmqTopicSpec *spec)
+{
+    spec->read_queue_nums = 8;
+    spec->write_queue_nums = 8;
+    spec->perm = 6;
+    spec->order = FALSE;
+}
+
+gboolean
+rmq_admin_update_topic(RmqAdmin *a, const gchar *broker_addr, const gchar *topic,
+                       const RmqTopicSpec *spec, GError **error)
+{
+    g_autofree gchar *r = g_strdup_printf("%d", spec->read_queue_nums);
+    g_autofree gchar *w = g_strdup_printf("%d", spec->write_queue_nums);
+    g_autofree gchar *p = g_strdup_printf("%d", spec->perm);
+    g_autoptr(GBytes) b = rmq_admin_invoke(
+        a, broker_addr, RMQ_REQUEST_UPDATE_AND_CREATE_TOPIC, NULL, NULL, error, "topic", topic,
+        "defaultTopic", RMQ_MQ_DEFAULT_TOPIC, "readQueueNums", r, "writeQueueNums", w, "perm", p,
+        "topicFilterType", "SINGLE_TAG", "topicSysFlag", "0", "order",
+        spec->order ? "true" : "false", NULL);
+    return b != NULL;
+}
+
+gboolean
+rmq_admin_delete_topic(RmqAdmin *a, const gchar *cluster, const gchar *topic, GError **error)
+{
+    g_auto(GStrv) masters = rmq_admin_cluster_masters(a, cluster, error);
+    if (masters == NULL)
+        return FALSE;
+    for (guint i = 0; masters[i]; i++) {
+        g_autoptr(GBytes) b = rmq_admin_invoke(a, masters[i], RMQ_REQUEST_DELETE_TOPIC_IN_BROKER,
+                                               NULL, NULL, error, "topic", topic, NULL);
+        if (b == NULL)
+            return FALSE;
+    }
+    for (guint i = 0; a->core.namesrvs[i]; i++) {
+        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core.namesrvs[i],
+                                               RMQ_REQUEST_DELETE_TOPIC_IN_NAMESRV, NULL, NULL,
+                                               error, "topic", topic, NULL);
+        if (b == NULL)
+            return FALSE;
+    }
+    rmq_mq_core_forget_route(&a->core, topic);
+    return TRUE;
+}
+
+/* Master addresses of the brokers in @topic's route, or of every cluster. */
+static gchar **
+target_brokers(RmqAdmin *a, const gchar *topic, GError **error)
+{
+    if (topic == NULL)
+        return rmq_admin_cluster_masters(a, NULL, error);
+    const RmqRoute *r = rmq_mq_core_route(&a->core, topic, TRUE, error);
+    if (r == NULL)
+        return NULL;
+    g_autoptr(GPtrArray) out = g_ptr_array_new();
+    for (guint i = 0; i < r->broker_datas->len; i++) {
+        const RmqBrokerData *b = g_ptr_array_index(r->broker_datas, i);
+        const gchar *m = rmq_route_master_addr(r, b->broker_name);
+        if (m)
+            g_ptr_array_add(out, g_strdup(m));
+    }
+    g_ptr_array_add(out, NULL);
+    return (gchar **) g_ptr_array_free(g_steal_pointer(&out), FALSE);
+}
+
+/* A MessageQueue map key: its JSON text (see fastjson.c). */
+static JsonObject *
+parse_mq_key(const gchar *key)
+{
+    g_autoptr(JsonNode) n = rmq_json_parse_lenient(key, -1, NULL);
+    if (n == NULL || !JSON_NODE_HOLDS_OBJECT(n))
+        return NULL;
+    return json_object_ref(json_node_get_object(n));
+}
+
+static gint
+cmp_queue_rows(gconstpointer pa, gconstpointer pb)
+{
+    JsonObject *a = json_node_get_object(*(JsonNode *const *) pa);
+    JsonObject *b = json_node_get_object(*(JsonNode *const *) pb);
+    gint c = g_strcmp0(rmq_json_object_get_string_or(a, "topic", ""),
+                       rmq_json_object_get_string_or(b, "topic", ""));
+    if (c == 0)
+        c = g_strcmp0(rmq_json_object_get_string_or(a, "brokerName", ""),
+                      rmq_json_object_get_string_or(b, "brokerName", ""));
+    if (c == 0)
+        c = (gint) (rmq_json_object_get_int64_or(a, "queueId", 0) -
+                    rmq_json_object_get_int64_or(b, "queueId", 0));
+    return c;
+}
+
+static JsonArray *
+sorted_array(GPtrArray *rows)
+{
+    g_ptr_array_sort(rows, cmp_queue_rows);
+    JsonArray *arr = json_array_new();
+    for (guint i = 0; i < rows->len; i++)
+        json_array_add_element(arr, json_node_copy(g_ptr_array_index(rows, i)));
+    return arr;
+}
+
+JsonNode *
+rmq_admin_topic_status(RmqAdmin *a, const gchar *topic, GError **error)
+{
+    g_auto(GStrv) brokers = target_brokers(a, topic, error);
+    if (brokers == NULL)
+        return NULL;
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) json_node_unref);
+    for (guint i = 0; brokers[i]; i++) {
+        g_autoptr(JsonNode) n = invoke_json(a, brokers[i], RMQ_REQUEST_GET_TOPIC_STATS_INFO, NULL,
+                                            error, "topic", topic, NULL);
+        if (n == NULL)
+            return NULL;
+        JsonObject *table = JSON_NODE_HOLDS_OBJECT(n)
+            ? rmq_json_object_get_object_or_null(json_node_get_object(n), "offsetTable") : NULL;
+        g_autoptr(GList) keys = table ? json_object_get_members(table) : NULL;
+        for (GList *l = keys; l; l = l->next) {
+            g_autoptr(JsonObject) mq = parse_mq_key(l->data);
+            JsonObject *v = rmq_json_object_get_object_or_null(table, l->data);
+            if (mq == NULL || v == NULL)
+                continue;
+            JsonObject *row = json_object_new();
+            json_object_set_string_member(row, "topic",
+                                          rmq_json_object_get_string_or(mq, "topic", topic));
+            json_object_set_string_member(row, "brokerName",
+                                          rmq_json_object_get_string_or(mq, "brokerName", ""));
+            json_object_set_int_member(row, "queueId",
+                                       rmq_json_object_get_int64_or(mq, "queueId", -1));
+            json_object_set_int_member(row, "minOffset",
+                                       rmq_json_object_get_int64_or(v, "minOffset", 0));
+            json_object_set_int_member(row, "maxOffset",
+                                       rmq_json_object_get_int64_or(v, "maxOffset", 0));
+            json_object_set_int_member(row, "lastUpdateTimestamp",
+                                       rmq_json_object_get_int64_or(v, "lastUpdateTimestamp", 0));
+            g_ptr_array_add(rows, json_node_init_object(json_node_alloc(), row));
+            json_object_unref(row);
+        }
+    }
+    return json_node_init_array(json_node_alloc(), sorted_array(rows));
+}
+
+JsonNode *
+rmq_admin_broker_runtime(RmqAdmin *a, const gchar *broker_addr, GError **error)
+{
+    g_autoptr(JsonNode) n = invoke_json(a, broker_addr, RMQ_REQUEST_GET_BROKER_RUNTIME_INFO, NULL,
+                                        error, NULL);
+    if (n == NULL)
+        return NULL;
+    JsonObject *t = JSON_NODE_HOLDS_OBJECT(n)
+        ? rmq_json_object_get_object_or_null(json_node_get_object(n), "table") : NULL;
+    JsonObject *out = json_object_new();
+    g_autoptr(GList) keys = t ? json_object_get_members(t) : NULL;
+    keys = g_list_sort(keys, (GCompareFunc) g_strcmp0);
+    for (GList *l = keys; l; l = l->next) {
+        JsonNode *v = json_object_get_member(t, l->data);
+        if (JSON_NODE_HOLDS_VALUE(v) && json_node_get_value_type(v) == G_TYPE_STRING)
+            json_object_set_string_member(out, l->data, json_node_get_string(v));
+        else
+            json_object_set_member(out, l->data, json_node_copy(v));
+    }
+    return json_node_init_object(json_node_alloc(), out);
+}
+
+JsonNode *
+rmq_admin_broker_config(RmqAdmin *a, const gchar *broker_addr, GError **error)
+{
+    g_autoptr(GBytes) b = rmq_admin_invoke(a, broker_addr, RMQ_REQUEST_GET_BROKER_CONFIG, NULL,
+                                           NULL, error, NULL);
+    if (b == NULL)
+        return NULL;
+    gsize len;
+    const gchar *data = g_bytes_get_data(b, &len);
+    g_autofree gchar *text = g_strndup(data ? data : "", len);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_autoptr(GPtrArray) keys = g_ptr_array_new();
+    g_autoptr(GHashTable) kv = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; lines[i]; i++) {
+        gchar *line = g_strstrip(lines[i]);
+        gchar *eq = strchr(line, '=');
+        if (*line == '#' || eq == NULL)
+            continue;
+        *eq = '\0';
+        if (!g_hash_table_contains(kv, line))
+            g_ptr_array_add(keys, line);
+        g_hash_table_insert(kv, line, eq + 1);
+    }
+    g_ptr_array_sort(keys, cmp_str);
+    JsonObject *out = json_object_new();
+    for (guint i = 0; i < keys->len; i++) {
+        const gchar *k = g_ptr_array_index(keys, i);
+        json_object_set_string_member(out, k, g_hash_table_lookup(kv, k));
+    }
+    return json_node_init_object(json_node_alloc(), out);
+}
+
+gboolean
+rmq_admin_update_broker_config(RmqAdmin *a, const gchar *broker_addr, const gchar *key,
+                               const gchar *value, GError **error)
+{
+    g_autofree gchar *text = g_strdup_printf("%s=%s\n", key, value);
+    g_autoptr(GBytes) body = g_bytes_new(text, strlen(text));
+    g_autoptr(GBytes) b = rmq_admin_invoke(a, broker_addr, RMQ_REQUEST_UPDATE_BROKER_CONFIG, body,
+                                           NULL, error, NULL);
+    return b != NULL;
+}
+
+gboolean
+rmq_admin_update_sub_group(RmqAdmin *a, const gchar *broker_addr, const gchar *group,
+                           JsonObject *config, GError **error)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_int_member(o, "brokerId", 0);
+    json_object_set_boolean_member(o, "consumeBroadcastEnable", TRUE);
+    json_object_set_boolean_member(o, "consumeEnable", TRUE);
+    json_object_set_boolean_member(o, "consumeFromMinEnable", TRUE);
+    json_object_set_string_member(o, "groupName", group);
+    json_object_set_boolean_member(o, "notifyConsumerIdsChangedEnable", TRUE);
+    json_object_set_int_member(o, "retryMaxTimes", 16);
+    json_object_set_int_member(o, "retryQueueNums", 1);
+    json_object_set_int_member(o, "whichBrokerWhenConsumeSlowly", 1);
+    if (config) {
+        g_autoptr(GList) keys = json_object_get_members(config);
+        for (GList *l = keys; l; l = l->next)
+            json_object_set_member(o, l->data,
+                                   json_node_copy(json_object_get_member(config, l->data)));
+    }
+    g_autoptr(JsonNode) n = json_node_init_object(json_node_alloc(), o);
+    json_object_unref(o);
+    gchar *text = rmq_json_to_string(n, FALSE);
+    g_autoptr(GBytes) body = g_bytes_new_take(text, strlen(text));
+    g_autoptr(GBytes) b = rmq_admin_invoke(a, broker_addr,
+                                           RMQ_REQUEST_UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, body,
+                                           NULL, error, NULL);
+    return b != NULL;
+}
+
+gboolean
+rmq_admin_delete_sub_group(RmqAdmin *a, const gchar *broker_addr, const gchar *group,
+                           gboolean remove_offset, GError **error)
+{
+    g_autoptr(GBytes) b = rmq_admin_invoke(a, broker_addr, RMQ_REQUEST_DELETE_SUBSCRIPTIONGROUP,
+                                           NULL, NULL, error, "groupName", group, "removeOffset",
+                                           remove_offset ? "true" : "false", NULL);
+    return b != NULL;
+}
+
+JsonNode *
+rmq_admin_consumer_progress(RmqAdmin *a, const gchar *group, const gchar *topic, GError **error)
+{
+    g_auto(GStrv) brokers = target_brokers(a, topic, error);
+    if (brokers == NULL)
+        return NULL;
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) json_node_unref);
+    gdouble tps = 0;
+    gint64 diff_total = 0;
+    for (guint i = 0; brokers[i]; i++) {
+        g_autoptr(JsonNode) n = invoke_json(a, brokers[i], RMQ_REQUEST_GET_CONSUME_STATS, NULL,
+                                            error, "consumerGroup", group, "topic",
+                                            topic ? topic : "", NULL);
+        if (n == NULL)
+            return NULL;
+        JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+        tps += rmq_json_object_get_double_or(o, "consumeTps", 0);
+        JsonObject *table = rmq_json_object_get_object_or_null(o, "offsetTable");
+        g_autoptr(GList) keys = table ? json_object_get_members(table) : NULL;
+        for (GList *l = keys; l; l = l->next) {
+            g_autoptr(JsonObject) mq = parse_mq_key(l->data);
+            JsonObject *v = rmq_json_object_get_object_or_null(table, l->data);
+            if (mq == NULL || v == NULL)
+                continue;
+            gint64 bo = rmq_json_object_get_int64_or(v, "brokerOffset", 0);
+            gint64 co = rmq_json_object_get_int64_or(v, "consumerOffset", 0);
+            JsonObject *row = json_object_new();
+            json_object_set_string_member(row, "topic",
+                                          rmq_json_object_get_string_or(mq, "topic", ""));
+            json_object_set_string_member(row, "brokerName",
+                                          rmq_json_object_get_string_or(mq, "brokerName", ""));
+            json_object_set_int_member(row, "queueId",
+                                       rmq_json_object_get_int64_or(mq, "queueId", -1));
+            json_object_set_int_member(row, "brokerOffset", bo);
+            json_object_set_int_member(row, "consumerOffset", co);
+            json_object_set_int_member(row, "diff", bo - co);
+            json_object_set_int_member(row, "lastTimestamp",
+                                       rmq_json_object_get_int64_or(v, "lastTimestamp", 0));
+            diff_total += bo - co;
+            g_ptr_array_add(rows, json_node_init_object(json_node_alloc(), row));
+            json_object_unref(row);
+        }
+    }
+    JsonObject *out = json_object_new();
+    json_object_set_string_member(out, "group", group);
+    json_object_set_double_member(out, "consumeTps", tps);
+    json_object_set_int_member(out, "diffTotal", diff_total);
+    json_object_set_array_member(out, "queues", sorted_array(rows));
+    return json_node_init_object(json_node_alloc(), out);
+}
+
+/* Merge connectionSet arrays of @code answers from @brokers; other members
+ * from the first answer. NOT_FOUND when no broker knows the group. */
+static JsonNode *
+merged_connections(RmqAdmin *a, gchar **brokers, gint code, const gchar *key,
+                   const gchar *group, GError **error)
+{
+    JsonObject *out = NULL;
+    JsonArray *conns = json_array_new();
+    g_autoptr(GString) why = g_string_new(NULL);
+    for (guint i = 0; brokers[i]; i++) {
+        g_autoptr(GError) err = NULL;
+        g_autoptr(JsonNode) n = invoke_json(a, brokers[i], code, NULL, &err, key, group, NULL);
+        if (n == NULL) {
+            if (!g_error_matches(err, RMQ_MQ_ERROR, RMQ_MQ_ERROR_BROKER_REFUSED)) {
+                json_array_unref(conns);
+                if (out)
+                    json_object_unref(out);
+                g_propagate_error(error, g_steal_pointer(&err));
+                return NULL;
+            }
+            g_string_append_printf(why, "%s%s", why->len ? "; " : "", err->message);
+            continue;
+        }
+        if (!JSON_NODE_HOLDS_OBJECT(n))
+            continue;
+        JsonObject *o = json_node_get_object(n);
+        JsonArray *set = rmq_json_object_get_array_or_null(o, "connectionSet");
+        for (guint k = 0; set && k < json_array_get_length(set); k++)
+            json_array_add_element(conns, json_node_copy(json_array_get_element(set, k)));
+        if (out == NULL) {
+            out = json_object_new();
+            g_autoptr(GList) names = json_object_get_members(o);
+            for (GList *l = names; l; l = l->next)
+                if (strcmp(l->data, "connectionSet") != 0)
+                    json_object_set_member(out, l->data,
+                                           json_node_copy(json_object_get_member(o, l->data)));
+        }
+    }
+    if (out == NULL) {
+        json_array_unref(conns);
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND, "group %s not online (%s)",
+                    group, why->len ? why->str : "no broker");
+        return NULL;
+    }
+    json_object_set_string_member(out, "group", group);
+    json_object_set_array_member(out, "connections", conns);
+    return json_node_init_object(json_node_alloc(), out);
+}
+
+JsonNode *
+rmq_admin_consumer_connection(RmqAdmin *a, const gchar *group, GError **error)
+{
+    g_auto(GStrv) brokers = rmq_admin_cluster_masters(a, NULL, error);
+    if (brokers == NULL)
+        return NULL;
+    return merged_connections(a, brokers, RMQ_REQUEST_GET_CONSUMER_CONNECTION_LIST,
+                              "consumerGroup", group, error);
+}
+
+JsonNode *
+rmq_admin_producer_connection(RmqAdmin *a, const gchar *group, const gchar *topic,
+                              GError **error)
+{
+    g_auto(GStrv) brokers = target_brokers(a, topic, error);
+    if (brokers == NULL)
+        return NULL;
+    return merged_connections(a, brokers, RMQ_REQUEST_GET_PRODUCER_CONNECTION_LIST,
+                              "producerGroup", group, error);
+}
+
+RmqMsg *
+rmq_admin_view_message(RmqAdmin *a, const gchar *offset_msg_id, GError **error)
+{
+    RmqHostAddr host;
+    gint64 offset;
+    g_autoptr(GError) err = NULL;
+    if (!rmq_message_id_decode(offset_msg_id, &host, &offset, &err)) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL,
+                    "not an offset message id: %s (%s)", offset_msg_id, err->message);
+        return NULL;
+    }
+    gchar ip[64];
+    if (host.addr_len == 16)
+        g_snprintf(ip, sizeof ip, "[%x:%x:%x:%x:%x:%x:%x:%x]", host.addr[0] << 8 | host.addr[1],
+                   host.addr[2] << 8 | host.addr[3], host.addr[4] << 8 | host.addr[5],
+                   host.addr[6] << 8 | host.addr[7], host.addr[8] << 8 | host.addr[9],
+                   host.addr[10] << 8 | host.addr[11], host.addr[12] << 8 | host.addr[13],
+                   host.addr[14] << 8 | host.addr[15]);
+    else
+        g_snprintf(ip, sizeof ip, "%u.%u.%u.%u", host.addr[0], host.addr[1], host.addr[2],
+                   host.addr[3]);
+    g_autofree gchar *addr = g_strdup_printf("%s:%d", ip, host.port);
+    g_autofree gchar *off = g_strdup_printf("%" G_GINT64_FORMAT, offset);
+    g_autoptr(GBytes) b = rmq_admin_invoke(a, addr, RMQ_REQUEST_VIEW_MESSAGE_BY_ID, NULL, NULL,
+                                           &err, "offset", off, NULL);
+    if (b == NULL) {
+        if (g_error_matches(err, RMQ_MQ_ERROR, RMQ_MQ_ERROR_BROKER_REFUSED))
+            err->code = RMQ_MQ_ERROR_NOT_FOUND;
+        g_propagate_error(error, g_steal_pointer(&err));
+        return NULL;
+    }
+    gsize len;
+    const guint8 *data = g_bytes_get_data(b, &len);
+    g_autoptr(GPtrArray) msgs = rmq_mq_decode_messages(data ? data : (const guint8 *) "", len,
+                                                       error);
+    if (msgs == NULL)
+        return NULL;
+    if (msgs->len == 0) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND, "message not found: %s",
+                    offset_msg_id);
+        return NULL;
+    }
+    return g_ptr_array_steal_index(msgs, 0);
+}
+
+GPtrArray *
+rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key, gint max_num,
+                       gint64 begin_ms, gint64 end_ms, GError **error)
+{
+    g_auto(GStrv) brokers = target_brokers(a, topic, error);
+    if (brokers == NULL)
+        return NULL;
+    g_autofree gchar *mx = g_strdup_printf("%d", max_num > 0 ? max_num : 64);
+    g_autofree gchar *bt = g_strdup_printf("%" G_GINT64_FORMAT, begin_ms);
+    g_autofree gchar *et = g_strdup_printf("%" G_GINT64_FORMAT, end_ms);
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
+    for (guint i = 0; brokers[i]; i++) {
+        g_autoptr(GError) err = NULL;
+        g_autoptr(GBytes) b = rmq_admin_invoke(a, brokers[i], RMQ_REQUEST_QUERY_MESSAGE, NULL,
+                                               NULL, &err, "topic", topic, "key", key, "maxNum",
+                                               mx, "beginTimestamp", bt, "endTimestamp", et,
+                                               NULL);
+        if (b == NULL) {
+            if (g_error_matches(err, RMQ_MQ_ERROR, RMQ_MQ_ERROR_BROKER_REFUSED))
+                continue; /* QUERY_NOT_FOUND on this broker */
+            g_ptr_array_unref(out);
+            g_propagate_error(error, g_steal_pointer(&err));
+            return NULL;
+        }
+        gsize len;
+        const guint8 *data = g_bytes_get_data(b, &len);
+        g_autoptr(GPtrArray) msgs = rmq_mq_decode_messages(data ? data : (const guint8 *) "",
+                                                           len, &err);
+        if (msgs == NULL) {
+            g_ptr_array_unref(out);
+            g_propagate_error(error, g_steal_pointer(&err));
+            return NULL;
+        }
+        /* The index is by hash: keep only exact key matches. */
+        for (guint k = 0; k < msgs->len; k++) {
+            RmqMsg *m = g_ptr_array_index(msgs, k);
+            const gchar *keys = rmq_msg_get_keys(m);
+            g_auto(GStrv) parts = g_strsplit(keys ? keys : "", " ", -1);
+            gboolean hit = g_strv_contains((const gchar *const *) parts, key) ||
+                           g_strcmp0(rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY), key) == 0;
+            if (hit && g_strcmp0(m->topic, topic) == 0) {
+                g_ptr_array_add(out, m);
+                msgs->pdata[k] = NULL;
+            }
+        }
+    }
+    if (out->len == 0) {
+        g_ptr_array_unref(out);
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND,
+                    "no message with key %s in %s", key, topic);
+        return NULL;
+    }
+    return out;
+}
+
+JsonNode *
+rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const gchar *topic,
+                               gint64 timestamp_ms, GError **error)
+{
+    const RmqRoute *r = rmq_mq_core_route(&a->core, topic, TRUE, error);
+    if (r == NULL)
+        return NULL;
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) json_node_unref);
+    g_autofree gchar *ts = g_strdup_printf("%" G_GINT64_FORMAT, timestamp_ms);
+    for (guint i = 0; i < r->queue_datas->len; i++) {
+        const RmqQueueData *qd = g_ptr_array_index(r->queue_datas, i);
+        const gchar *addr = rmq_route_master_addr(r, qd->broker_name);
+        if (addr == NULL)
+            continue;
+        for (gint q = 0; q < qd->read_queue_nums; q++) {
+            g_autofree gchar *qid = g_strdup_printf("%d", q);
+            g_autoptr(GHashTable) ext = NULL;
+            g_autoptr(GBytes) b = rmq_admin_invoke(a, addr, RMQ_REQUEST_SEARCH_OFFSET_BY_TIMESTAMP,
+                                                   NULL, &ext, error, "topic", topic, "queueId",
+                                                   qid, "timestamp", ts, NULL);
+            if (b == NULL)
+                return NULL;
+            const gchar *off = g_hash_table_lookup(ext, "offset");
+            if (off == NULL) {
+                g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_PROTOCOL,
+                            "%s: SEARCH_OFFSET_BY_TIMESTAMP answer has no offset", addr);
+                return NULL;
+            }
+            g_autoptr(GBytes) u = rmq_admin_invoke(a, addr, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET,
+                                                   NULL, NULL, error, "consumerGroup", group,
+                                                   "topic", topic, "queueId", qid, "commitOffset",
+                                                   off, NULL);
+            if (u == NULL)
+                return NULL;
+            JsonObject *row = json_object_new();
+            json_object_set_string_member(row, "topic", topic);
+            json_object_set_string_member(row, "brokerName", qd->broker_name);
+            json_object_set_int_member(row, "queueId", q);
+            json_object_set_int_member(row, "offset", g_ascii_strtoll(off, NULL, 10));
+            g_ptr_array_add(rows, json_node_init_object(json_node_alloc(), row));
+            json_object_unref(row);
+        }
+    }
+    return json_node_init_array(json_node_alloc(), sorted_array(rows));
+}
+
+JsonNode *
+rmq_admin_wipe_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error)
+{
+    JsonArray *arr = json_array_new();
+    for (guint i = 0; a->core.namesrvs[i]; i++) {
+        g_autoptr(GHashTable) ext = NULL;
+        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core.namesrvs[i],
+                                               RMQ_REQUEST_WIPE_WRITE_PERM_OF_BROKER, NULL, &ext,
+                                               error, "brokerName", broker_name, NULL);
+        if (b == NULL) {
+            json_array_unref(arr);
+            return NULL;
+        }
+        const gchar *n = g_hash_table_lookup(ext, "wipeTopicCount");
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "namesrv", a->core.namesrvs[i]);
+        json_object_set_int_member(row, "wipeTopicCount", n ? g_ascii_strtoll(n, NULL, 10) : 0);
+        json_array_add_object_element(arr, row);
+    }
+    return json_node_init_array(json_node_alloc(), arr);
+}

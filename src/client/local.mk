@@ -1,0 +1,32 @@
+# src/client: the C client library (producer, pull consumer, admin calls).
+# librmqclient.a is self-contained (it carries the remoting and message
+# format objects it needs), so it is what gets installed for other C
+# programs and what the tools link.
+lib_LIBRARIES = src/client/librmqclient.a
+src_client_librmqclient_a_SOURCES = \
+	src/client/rmq-client.h src/client/internal.h \
+	src/client/core.c src/client/msg.c src/client/fastjson.c \
+	src/client/producer.c src/client/consumer.c src/client/admin.c \
+	src/remoting/command.c src/remoting/codec.c src/remoting/codes.c \
+	src/remoting/json_header.c src/remoting/json_header_fast.c \
+	src/remoting/json_text.c src/remoting/json_body.c \
+	src/remoting/connection.c src/remoting/client.c \
+	src/store/message_format.c
+# Separate objects, so this library never shares .o files with libcodec.a.
+src_client_librmqclient_a_CFLAGS = $(AM_CFLAGS)
+
+rmqclientincludedir = $(includedir)/rmq
+rmqclientinclude_HEADERS = src/client/rmq-client.h
+
+CLIENT_LIBS = src/client/librmqclient.a $(RMQ_PKG_LIBS)
+
+# pkg-config file, substituted here so configure.ac need not list it.
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = src/client/rmq-client.pc
+src/client/rmq-client.pc: $(top_srcdir)/src/client/rmq-client.pc.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) src/client && sed \
+	  -e 's|@prefix[@]|$(prefix)|g' -e 's|@exec_prefix[@]|$(exec_prefix)|g' \
+	  -e 's|@libdir[@]|$(libdir)|g' -e 's|@includedir[@]|$(includedir)|g' \
+	  -e 's|@VERSION[@]|$(VERSION)|g' $(top_srcdir)/src/client/rmq-client.pc.in > $@
+CLEANFILES += src/client/rmq-client.pc
+EXTRA_DIST += src/client/rmq-client.pc.in

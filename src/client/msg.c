@@ -1,0 +1,316 @@
+/* Messages: construction, properties, unique ids (§4.5) and decoding of
+ * pull/query bodies (commit-log records, §5.1) with inflation (§4.4). */
+#include <config.h>
+
+#include "client/internal.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "store/message_format.h"
+
+RmqMsg *
+rmq_msg_new(const gchar *topic, const void *body, gssize len)
+{
+    RmqMsg *m = g_new0(RmqMsg, 1);
+    m->topic = g_strdup(topic);
+    if (len < 0)
+        len = body ? (gssize) strlen(body) : 0;
+    m->body = g_bytes_new(body, (gsize) len);
+    m->properties = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    m->queue_id = -1;
+    m->queue_offset = -1;
+    m->commit_log_offset = -1;
+    return m;
+}
+
+void
+rmq_msg_free(RmqMsg *m)
+{
+    if (m == NULL)
+        return;
+    g_free(m->topic);
+    g_bytes_unref(m->body);
+    g_hash_table_unref(m->properties);
+    g_free(m->born_host);
+    g_free(m->store_host);
+    g_free(m->offset_msg_id);
+    g_free(m);
+}
+
+void
+rmq_msg_put_property(RmqMsg *m, const gchar *name, const gchar *value)
+{
+    if (value == NULL)
+        g_hash_table_remove(m->properties, name);
+    else
+        g_hash_table_replace(m->properties, g_strdup(name), g_strdup(value));
+}
+
+void
+rmq_msg_set_tags(RmqMsg *m, const gchar *tags)
+{
+    rmq_msg_put_property(m, RMQ_PROPERTY_TAGS, tags && *tags ? tags : NULL);
+}
+
+void
+rmq_msg_set_keys(RmqMsg *m, const gchar *keys)
+{
+    rmq_msg_put_property(m, RMQ_PROPERTY_KEYS, keys && *keys ? keys : NULL);
+}
+
+const gchar *
+rmq_msg_get_property(const RmqMsg *m, const gchar *name)
+{
+    return g_hash_table_lookup(m->properties, name);
+}
+
+const gchar *
+rmq_msg_get_tags(const RmqMsg *m)
+{
+    return rmq_msg_get_property(m, RMQ_PROPERTY_TAGS);
+}
+
+const gchar *
+rmq_msg_get_keys(const RmqMsg *m)
+{
+    return rmq_msg_get_property(m, RMQ_PROPERTY_KEYS);
+}
+
+const gchar *
+rmq_msg_get_msg_id(const RmqMsg *m)
+{
+    const gchar *u = rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY);
+    return u ? u : m->offset_msg_id;
+}
+
+RmqQueue *
+rmq_queue_new(const gchar *topic, const gchar *broker_name, gint queue_id)
+{
+    RmqQueue *q = g_new0(RmqQueue, 1);
+    q->topic = g_strdup(topic);
+    q->broker_name = g_strdup(broker_name);
+    q->queue_id = queue_id;
+    return q;
+}
+
+void
+rmq_queue_free(RmqQueue *q)
+{
+    if (q == NULL)
+        return;
+    g_free(q->topic);
+    g_free(q->broker_name);
+    g_free(q);
+}
+
+void
+rmq_send_result_clear(RmqSendResult *r)
+{
+    g_clear_pointer(&r->msg_id, g_free);
+    g_clear_pointer(&r->offset_msg_id, g_free);
+    g_clear_pointer(&r->broker_name, g_free);
+}
+
+const gchar *
+rmq_send_status_name(RmqSendStatus s)
+{
+    switch (s) {
+    case RMQ_SEND_OK: return "SEND_OK";
+    case RMQ_SEND_FLUSH_DISK_TIMEOUT: return "FLUSH_DISK_TIMEOUT";
+    case RMQ_SEND_FLUSH_SLAVE_TIMEOUT: return "FLUSH_SLAVE_TIMEOUT";
+    case RMQ_SEND_SLAVE_NOT_AVAILABLE: return "SLAVE_NOT_AVAILABLE";
+    }
+    return "?";
+}
+
+void
+rmq_pull_result_clear(RmqPullResult *r)
+{
+    g_clear_pointer(&r->msgs, g_ptr_array_unref);
+}
+
+const gchar *
+rmq_pull_status_name(RmqPullStatus s)
+{
+    switch (s) {
+    case RMQ_PULL_FOUND: return "FOUND";
+    case RMQ_PULL_NO_NEW_MSG: return "NO_NEW_MSG";
+    case RMQ_PULL_NO_MATCHED_MSG: return "NO_MATCHED_MSG";
+    case RMQ_PULL_OFFSET_ILLEGAL: return "OFFSET_ILLEGAL";
+    }
+    return "?";
+}
+
+gchar *
+rmq_mq_properties_string(GHashTable *props)
+{
+    return rmq_message_properties_build(props);
+}
+
+gchar *
+rmq_mq_unique_id(void)
+{
+    /* ip | pid | per-process random (Java: class loader hash) | ms since the
+     * start of the month | counter */
+    static gint counter;
+    static guint32 salt;
+    static guint32 ip;
+    if (salt == 0) {
+        salt = g_random_int() | 1;
+        ip = g_random_int(); /* a stable per-process stand-in for the client IP */
+    }
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autoptr(GDateTime) month = g_date_time_new_utc(g_date_time_get_year(now),
+                                                     g_date_time_get_month(now), 1, 0, 0, 0);
+    gint64 ms = g_date_time_difference(now, month) / 1000;
+    guint16 c = (guint16) g_atomic_int_add(&counter, 1);
+    return g_strdup_printf("%08X%04X%08X%08X%04X", ip, (guint) (getpid() & 0xFFFF), salt,
+                           (guint32) ms, c);
+}
+
+static gchar *
+host_text(const RmqHostAddr *h)
+{
+    char buf[INET6_ADDRSTRLEN];
+    if (h->addr_len == 16) {
+        inet_ntop(AF_INET6, h->addr, buf, sizeof buf);
+        return g_strdup_printf("[%s]:%d", buf, h->port);
+    }
+    inet_ntop(AF_INET, h->addr, buf, sizeof buf);
+    return g_strdup_printf("%s:%d", buf, h->port);
+}
+
+static GBytes *
+inflate_body(const guint8 *data, gsize len, GError **error)
+{
+    z_stream zs = { 0 };
+    if (inflateInit(&zs) != Z_OK) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_PROTOCOL, "inflateInit failed");
+        return NULL;
+    }
+    g_autoptr(GByteArray) out = g_byte_array_new();
+    zs.next_in = (Bytef *) data;
+    zs.avail_in = (uInt) len;
+    int rc;
+    do {
+        guint8 chunk[16384];
+        zs.next_out = chunk;
+        zs.avail_out = sizeof chunk;
+        rc = inflate(&zs, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END) {
+            inflateEnd(&zs);
+            g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_PROTOCOL,
+                        "compressed body does not inflate (zlib %d)", rc);
+            return NULL;
+        }
+        g_byte_array_append(out, chunk, sizeof chunk - zs.avail_out);
+    } while (rc != Z_STREAM_END);
+    inflateEnd(&zs);
+    return g_byte_array_free_to_bytes(g_steal_pointer(&out));
+}
+
+GPtrArray *
+rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error)
+{
+    g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
+    gsize pos = 0;
+    while (pos < len) {
+        RmqMessageRecord rec;
+        RmqDecodeStatus st = rmq_message_decode(data + pos, len - pos, FALSE, &rec);
+        if (st != RMQ_DECODE_OK) {
+            g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_PROTOCOL,
+                        "bad message record at byte %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+                        " (status %d)", pos, len, (int) st);
+            return NULL;
+        }
+        g_autofree gchar *topic = g_strndup(rec.topic, (gsize) rec.topic_len);
+        RmqMsg *m = rmq_msg_new(topic, NULL, 0);
+        g_ptr_array_add(msgs, m);
+        if (rec.sys_flag & RMQ_SYSFLAG_COMPRESSED) {
+            GBytes *b = inflate_body(rec.body, (gsize) rec.body_len, error);
+            if (b == NULL)
+                return NULL;
+            g_bytes_unref(m->body);
+            m->body = b;
+        } else {
+            g_bytes_unref(m->body);
+            m->body = g_bytes_new(rec.body, (gsize) rec.body_len);
+        }
+        g_hash_table_unref(m->properties);
+        m->properties = rmq_message_properties_parse(rec.properties, (gsize) rec.properties_len);
+        m->flag = rec.flag;
+        m->queue_id = rec.queue_id;
+        m->queue_offset = rec.queue_offset;
+        m->commit_log_offset = rec.physical_offset;
+        m->sys_flag = rec.sys_flag;
+        m->born_timestamp = rec.born_timestamp;
+        m->store_timestamp = rec.store_timestamp;
+        m->born_host = host_text(&rec.born_host);
+        m->store_host = host_text(&rec.store_host);
+        m->reconsume_times = rec.reconsume_times;
+        m->store_size = rec.total_size;
+        m->offset_msg_id = rmq_message_id_encode(&rec.store_host, rec.physical_offset);
+        pos += (gsize) rec.total_size;
+    }
+    return g_steal_pointer(&msgs);
+}
+
+JsonNode *
+rmq_msg_to_json(const RmqMsg *m)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+#define STR(k, v)                                                                              \
+    do {                                                                                       \
+        json_builder_set_member_name(b, k);                                                    \
+        if (v)                                                                                 \
+            json_builder_add_string_value(b, v);                                               \
+        else                                                                                   \
+            json_builder_add_null_value(b);                                                    \
+    } while (0)
+#define INT(k, v)                                                                              \
+    do {                                                                                       \
+        json_builder_set_member_name(b, k);                                                    \
+        json_builder_add_int_value(b, v);                                                      \
+    } while (0)
+    STR("topic", m->topic);
+    STR("msgId", rmq_msg_get_msg_id(m));
+    STR("offsetMsgId", m->offset_msg_id);
+    STR("tags", rmq_msg_get_tags(m));
+    STR("keys", rmq_msg_get_keys(m));
+    INT("queueId", m->queue_id);
+    INT("queueOffset", m->queue_offset);
+    INT("commitLogOffset", m->commit_log_offset);
+    INT("sysFlag", m->sys_flag);
+    INT("flag", m->flag);
+    INT("bornTimestamp", m->born_timestamp);
+    INT("storeTimestamp", m->store_timestamp);
+    STR("bornHost", m->born_host);
+    STR("storeHost", m->store_host);
+    INT("reconsumeTimes", m->reconsume_times);
+    INT("storeSize", m->store_size);
+    gsize len = 0;
+    const gchar *data = m->body ? g_bytes_get_data(m->body, &len) : "";
+    INT("bodyLength", (gint64) len);
+    if (g_utf8_validate(data, (gssize) len, NULL)) {
+        g_autofree gchar *text = g_strndup(data, len);
+        STR("body", text);
+    } else {
+        g_autofree gchar *text = g_base64_encode((const guchar *) data, len);
+        STR("bodyBase64", text);
+    }
+    json_builder_set_member_name(b, "properties");
+    json_builder_begin_object(b);
+    g_autoptr(GList) keys = g_hash_table_get_keys(m->properties);
+    keys = g_list_sort(keys, (GCompareFunc) g_strcmp0);
+    for (GList *l = keys; l; l = l->next)
+        STR(l->data, (const gchar *) g_hash_table_lookup(m->properties, l->data));
+    json_builder_end_object(b);
+#undef STR
+#undef INT
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}

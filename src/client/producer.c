@@ -1,0 +1,712 @@
+/* Producer: queue selection that skips recently failed brokers, sync /
+ * async / one-way / batch sends with sendMsgTimeout and
+ * retryTimesWhenSendFailed, compression and the maxMessageSize check
+ * (ROCKETMQ-REMOTING.md §2.2, §3.2, §4, §6.7, §11.2). */
+#include <config.h>
+
+#include "client/internal.h"
+
+#include <string.h>
+#include <zlib.h>
+
+#include "store/message_format.h"
+
+#define HEARTBEAT_INTERVAL_US (30 * G_USEC_PER_SEC)
+
+typedef struct {
+    GPtrArray *queues; /* of RmqQueue */
+    gint64 fetched_us;
+} PublishInfo;
+
+struct _RmqProducer {
+    RmqMqCore core;
+    gchar *group;
+    guint send_timeout_ms;
+    guint retries;
+    gsize compress_over;
+    gsize max_size;
+    guint default_queue_nums;
+    guint fault_ms;
+    guint rr;
+    GHashTable *publish;   /* topic -> PublishInfo */
+    GHashTable *faults;    /* broker name -> gint64* (monotonic us until usable) */
+    GHashTable *heartbeat; /* addr -> gint64* last sent */
+    guint pending;
+    guint in_callback;
+};
+
+/* What goes on the wire for one send, independent of the caller's RmqMsg. */
+typedef struct {
+    gchar *topic;
+    GBytes *body;
+    gint32 sys_flag;
+    gint32 flag;
+    gchar *properties;
+    gchar *msg_id;
+    gboolean batch;
+} Prepared;
+
+static void
+prepared_free(Prepared *x)
+{
+    g_free(x->topic);
+    g_bytes_unref(x->body);
+    g_free(x->properties);
+    g_free(x->msg_id);
+    g_free(x);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Prepared, prepared_free)
+
+static void
+publish_info_free(gpointer p)
+{
+    PublishInfo *pi = p;
+    g_ptr_array_unref(pi->queues);
+    g_free(pi);
+}
+
+RmqProducer *
+rmq_producer_new(const gchar *group, const gchar *namesrv_addrs, GMainContext *context)
+{
+    RmqProducer *p = g_new0(RmqProducer, 1);
+    rmq_mq_core_init(&p->core, namesrv_addrs, context);
+    p->group = g_strdup(group ? group : "DEFAULT_PRODUCER");
+    p->send_timeout_ms = 3000;
+    p->retries = 2;
+    p->compress_over = 4096;
+    p->max_size = 4 * 1024 * 1024;
+    p->default_queue_nums = 4;
+    p->fault_ms = 30000;
+    p->publish = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, publish_info_free);
+    p->faults = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    p->heartbeat = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    return p;
+}
+
+void
+rmq_producer_free(RmqProducer *p)
+{
+    if (p == NULL)
+        return;
+    rmq_producer_flush(p, p->send_timeout_ms);
+    GHashTableIter it;
+    gpointer addr;
+    g_hash_table_iter_init(&it, p->heartbeat);
+    while (g_hash_table_iter_next(&it, &addr, NULL)) {
+        RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_UNREGISTER_CLIENT);
+        rmq_command_set_ext(req, "clientID", p->core.client_id);
+        rmq_command_set_ext(req, "producerGroup", p->group);
+        g_autoptr(RmqCommand) resp = rmq_client_invoke_sync(p->core.client, addr, req, 1000, NULL);
+    }
+    g_hash_table_unref(p->publish);
+    g_hash_table_unref(p->faults);
+    g_hash_table_unref(p->heartbeat);
+    g_free(p->group);
+    rmq_mq_core_clear(&p->core);
+    g_free(p);
+}
+
+void rmq_producer_set_send_msg_timeout(RmqProducer *p, guint ms) { p->send_timeout_ms = ms; }
+void rmq_producer_set_retry_times_when_send_failed(RmqProducer *p, guint n) { p->retries = n; }
+void rmq_producer_set_compress_msg_body_over_howmuch(RmqProducer *p, gsize n) { p->compress_over = n; }
+void rmq_producer_set_max_message_size(RmqProducer *p, gsize n) { p->max_size = n; }
+void rmq_producer_set_default_topic_queue_nums(RmqProducer *p, guint n) { p->default_queue_nums = n; }
+void rmq_producer_set_fault_duration(RmqProducer *p, guint ms) { p->fault_ms = ms; }
+GMainContext *rmq_producer_get_context(RmqProducer *p) { return p->core.context; }
+guint rmq_producer_pending(RmqProducer *p) { return p->pending; }
+
+gboolean
+rmq_producer_flush(RmqProducer *p, guint timeout_ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+    while (p->pending > 0 && g_get_monotonic_time() < deadline)
+        if (!g_main_context_iteration(p->core.context, FALSE))
+            g_usleep(200);
+    return p->pending == 0;
+}
+
+/* ------------------------------------------------------------ routing */
+
+static void
+add_queues(GPtrArray *out, const gchar *topic, const RmqRoute *r, guint cap)
+{
+    for (guint i = 0; i < r->queue_datas->len; i++) {
+        const RmqQueueData *qd = g_ptr_array_index(r->queue_datas, i);
+        if (!(qd->perm & RMQ_MQ_PERM_WRITE) || rmq_route_master_addr(r, qd->broker_name) == NULL)
+            continue;
+        guint n = (guint) MAX(qd->write_queue_nums, 0);
+        if (cap && n > cap)
+            n = cap;
+        for (guint q = 0; q < n; q++)
+            g_ptr_array_add(out, rmq_queue_new(topic, qd->broker_name, (gint) q));
+    }
+}
+
+/* (transfer none) write queues of @topic; the default topic's brokers when
+ * the topic does not exist yet (the broker auto-creates it, §6.6). */
+static const PublishInfo *
+publish_info(RmqProducer *p, const gchar *topic, GError **error)
+{
+    PublishInfo *pi = g_hash_table_lookup(p->publish, topic);
+    gint64 now = g_get_monotonic_time();
+    /* Inside a callback the context must not be iterated: keep a stale list. */
+    if (pi && (p->in_callback || now - pi->fetched_us < RMQ_MQ_ROUTE_TTL_US))
+        return pi;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GPtrArray) queues = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_queue_free);
+    const RmqRoute *r = rmq_mq_core_route(&p->core, topic, TRUE, &err);
+    if (r) {
+        add_queues(queues, topic, r, 0);
+    } else if (g_error_matches(err, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST)) {
+        g_autoptr(GError) err2 = NULL;
+        const RmqRoute *d = rmq_mq_core_route(&p->core, RMQ_MQ_DEFAULT_TOPIC, TRUE, &err2);
+        if (d)
+            add_queues(queues, topic, d, p->default_queue_nums);
+        else if (!g_error_matches(err2, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST))
+            g_propagate_error(&err, g_steal_pointer(&err2));
+    }
+    if (queues->len == 0) {
+        if (pi)
+            return pi; /* keep the old list while the name servers are away */
+        if (err && !g_error_matches(err, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST))
+            g_propagate_error(error, g_steal_pointer(&err));
+        else
+            g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST,
+                        "topic not found: %s (no route, and no writable %s route to create it)",
+                        topic, RMQ_MQ_DEFAULT_TOPIC);
+        return NULL;
+    }
+    PublishInfo *fresh = g_new0(PublishInfo, 1);
+    fresh->queues = g_steal_pointer(&queues);
+    fresh->fetched_us = now;
+    g_hash_table_replace(p->publish, g_strdup(topic), fresh);
+    return fresh;
+}
+
+GPtrArray *
+rmq_producer_fetch_publish_queues(RmqProducer *p, const gchar *topic, GError **error)
+{
+    const PublishInfo *pi = publish_info(p, topic, error);
+    if (pi == NULL)
+        return NULL;
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_queue_free);
+    for (guint i = 0; i < pi->queues->len; i++) {
+        const RmqQueue *q = g_ptr_array_index(pi->queues, i);
+        g_ptr_array_add(out, rmq_queue_new(q->topic, q->broker_name, q->queue_id));
+    }
+    return out;
+}
+
+static gboolean
+broker_faulty(RmqProducer *p, const gchar *broker)
+{
+    gint64 *until = g_hash_table_lookup(p->faults, broker);
+    return until && g_get_monotonic_time() < *until;
+}
+
+static void
+mark_fault(RmqProducer *p, const gchar *broker)
+{
+    gint64 *until = g_new(gint64, 1);
+    *until = g_get_monotonic_time() + (gint64) p->fault_ms * 1000;
+    g_hash_table_replace(p->faults, g_strdup(broker), until);
+}
+
+static void
+clear_fault(RmqProducer *p, const gchar *broker)
+{
+    if (g_hash_table_size(p->faults))
+        g_hash_table_remove(p->faults, broker);
+}
+
+/* Round robin over the write queues, skipping the broker that failed the
+ * previous attempt and brokers in their fault window; if every broker is
+ * excluded, any other broker than @last, then anything. */
+static const RmqQueue *
+select_queue(RmqProducer *p, const PublishInfo *pi, const gchar *last)
+{
+    guint n = pi->queues->len;
+    for (guint k = 0; k < n; k++) {
+        const RmqQueue *q = g_ptr_array_index(pi->queues, p->rr++ % n);
+        if ((last == NULL || strcmp(q->broker_name, last) != 0) && !broker_faulty(p, q->broker_name))
+            return q;
+    }
+    for (guint k = 0; k < n; k++) {
+        const RmqQueue *q = g_ptr_array_index(pi->queues, p->rr++ % n);
+        if (last == NULL || strcmp(q->broker_name, last) != 0)
+            return q;
+    }
+    return g_ptr_array_index(pi->queues, p->rr++ % n);
+}
+
+static const gchar *
+master_addr(RmqProducer *p, const gchar *topic, const gchar *broker, GError **error)
+{
+    const RmqRoute *r = g_hash_table_lookup(p->core.routes, topic);
+    const gchar *addr = r ? rmq_route_master_addr(r, broker) : NULL;
+    if (addr == NULL) {
+        r = g_hash_table_lookup(p->core.routes, RMQ_MQ_DEFAULT_TOPIC);
+        addr = r ? rmq_route_master_addr(r, broker) : NULL;
+    }
+    if (addr == NULL && !p->in_callback) {
+        r = rmq_mq_core_route(&p->core, topic, TRUE, NULL);
+        addr = r ? rmq_route_master_addr(r, broker) : NULL;
+    }
+    if (addr == NULL)
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND,
+                    "no master address for broker %s", broker);
+    return addr;
+}
+
+/* One-way heartbeats on first use of a broker and every 30 s, so the
+ * broker lists this producer group (producerConnection). */
+static void
+maybe_heartbeat(RmqProducer *p, const gchar *addr)
+{
+    gint64 now = g_get_monotonic_time();
+    gint64 *last = g_hash_table_lookup(p->heartbeat, addr);
+    if (last && now - *last < HEARTBEAT_INTERVAL_US)
+        return;
+    RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_HEART_BEAT);
+    g_autoptr(GBytes) body = rmq_mq_heartbeat_body(p->core.client_id, p->group, NULL, NULL);
+    rmq_command_set_body(req, body);
+    rmq_client_invoke_oneway(p->core.client, addr, req);
+    gint64 *v = g_new(gint64, 1);
+    *v = now;
+    g_hash_table_replace(p->heartbeat, g_strdup(addr), v);
+}
+
+/* ------------------------------------------------------------ encoding */
+
+static gboolean
+check_topic(const gchar *topic, GError **error)
+{
+    if (topic == NULL || *topic == '\0' || strlen(topic) > RMQ_MESSAGE_MAX_TOPIC) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL,
+                    "topic must be 1..%d characters", RMQ_MESSAGE_MAX_TOPIC);
+        return FALSE;
+    }
+    for (const gchar *c = topic; *c; c++)
+        if (!g_ascii_isalnum(*c) && *c != '%' && *c != '-' && *c != '_' && *c != '|') {
+            g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL,
+                        "topic %s has a character outside [%%|a-zA-Z0-9_-]", topic);
+            return FALSE;
+        }
+    return TRUE;
+}
+
+static Prepared *
+prepare(RmqProducer *p, RmqMsg *msg, GError **error)
+{
+    if (!check_topic(msg->topic, error))
+        return NULL;
+    gsize len = g_bytes_get_size(msg->body);
+    if (len == 0) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "the message body is empty");
+        return NULL;
+    }
+    if (len > p->max_size) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL,
+                    "the message body is %" G_GSIZE_FORMAT " bytes, over maxMessageSize %"
+                    G_GSIZE_FORMAT, len, p->max_size);
+        return NULL;
+    }
+    if (rmq_msg_get_property(msg, RMQ_PROPERTY_UNIQ_KEY) == NULL) {
+        g_autofree gchar *id = rmq_mq_unique_id();
+        rmq_msg_put_property(msg, RMQ_PROPERTY_UNIQ_KEY, id);
+    }
+    Prepared *x = g_new0(Prepared, 1);
+    x->topic = g_strdup(msg->topic);
+    x->flag = msg->flag;
+    x->msg_id = g_strdup(rmq_msg_get_property(msg, RMQ_PROPERTY_UNIQ_KEY));
+    x->properties = rmq_mq_properties_string(msg->properties);
+    if (strlen(x->properties) > RMQ_MESSAGE_MAX_PROPS) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
+                    RMQ_MESSAGE_MAX_PROPS);
+        prepared_free(x);
+        return NULL;
+    }
+    if (len >= p->compress_over) {
+        uLongf out_len = compressBound(len);
+        guint8 *out = g_malloc(out_len);
+        if (compress2(out, &out_len, g_bytes_get_data(msg->body, NULL), len, 5) == Z_OK) {
+            x->body = g_bytes_new_take(g_realloc(out, out_len), out_len);
+            x->sys_flag |= RMQ_SYSFLAG_COMPRESSED;
+        } else {
+            g_free(out);
+        }
+    }
+    if (x->body == NULL)
+        x->body = g_bytes_ref(msg->body);
+    return x;
+}
+
+static void
+put_be32(GByteArray *a, guint32 v)
+{
+    guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
+    g_byte_array_append(a, b, 4);
+}
+
+/* §4.6 batch body. */
+static Prepared *
+prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
+{
+    if (n == 0) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "empty batch");
+        return NULL;
+    }
+    g_autoptr(GByteArray) body = g_byte_array_new();
+    g_autoptr(GString) ids = g_string_new(NULL);
+    for (guint i = 0; i < n; i++) {
+        RmqMsg *m = msgs[i];
+        if (g_strcmp0(m->topic, msgs[0]->topic) != 0) {
+            g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL,
+                        "a batch must have one topic (%s and %s)", msgs[0]->topic, m->topic);
+            return NULL;
+        }
+        if (rmq_msg_get_property(m, RMQ_PROPERTY_DELAY)) {
+            g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "no delay level in a batch");
+            return NULL;
+        }
+        if (rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY) == NULL) {
+            g_autofree gchar *id = rmq_mq_unique_id();
+            rmq_msg_put_property(m, RMQ_PROPERTY_UNIQ_KEY, id);
+        }
+        g_string_append_printf(ids, "%s%s", i ? "," : "",
+                               rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY));
+        g_autofree gchar *props = rmq_mq_properties_string(m->properties);
+        gsize plen = strlen(props), blen = g_bytes_get_size(m->body);
+        if (plen > RMQ_MESSAGE_MAX_PROPS) {
+            g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
+                        RMQ_MESSAGE_MAX_PROPS);
+            return NULL;
+        }
+        put_be32(body, (guint32) (4 + 4 + 4 + 4 + 4 + blen + 2 + plen));
+        put_be32(body, 0); /* magic: the client writes 0 */
+        put_be32(body, 0); /* body CRC: computed by the broker */
+        put_be32(body, (guint32) m->flag);
+        put_be32(body, (guint32) blen);
+        g_byte_array_append(body, g_bytes_get_data(m->body, NULL), (guint) blen);
+        guint8 pl[2] = { plen >> 8, plen };
+        g_byte_array_append(body, pl, 2);
+        g_byte_array_append(body, (const guint8 *) props, (guint) plen);
+    }
+    if (body->len > p->max_size) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL,
+                    "the batch is %u bytes, over maxMessageSize %" G_GSIZE_FORMAT, body->len,
+                    p->max_size);
+        return NULL;
+    }
+    if (!check_topic(msgs[0]->topic, error))
+        return NULL;
+    Prepared *x = g_new0(Prepared, 1);
+    x->topic = g_strdup(msgs[0]->topic);
+    x->batch = TRUE;
+    x->properties = g_strdup("");
+    x->msg_id = g_string_free(g_steal_pointer(&ids), FALSE);
+    x->body = g_byte_array_free_to_bytes(g_steal_pointer(&body));
+    return x;
+}
+
+static RmqCommand *
+build_request(RmqProducer *p, const Prepared *x, const RmqQueue *q)
+{
+    RmqCommand *req = rmq_command_new_request(x->batch ? RMQ_REQUEST_SEND_BATCH_MESSAGE
+                                                       : RMQ_REQUEST_SEND_MESSAGE_V2);
+    rmq_command_set_ext(req, "a", p->group);
+    rmq_command_set_ext(req, "b", x->topic);
+    rmq_command_set_ext(req, "c", RMQ_MQ_DEFAULT_TOPIC);
+    rmq_command_set_ext_int64(req, "d", p->default_queue_nums);
+    rmq_command_set_ext_int64(req, "e", q->queue_id);
+    rmq_command_set_ext_int64(req, "f", x->sys_flag);
+    rmq_command_set_ext_int64(req, "g", g_get_real_time() / 1000);
+    rmq_command_set_ext_int64(req, "h", x->flag);
+    rmq_command_set_ext(req, "i", x->properties);
+    rmq_command_set_ext_int64(req, "j", 0);
+    rmq_command_set_ext_bool(req, "k", FALSE);
+    rmq_command_set_ext_bool(req, "m", x->batch);
+    rmq_command_set_ext(req, "n", q->broker_name);
+    rmq_command_set_body(req, x->body);
+    return req;
+}
+
+static gboolean
+stored_code(gint code, RmqSendStatus *status)
+{
+    switch (code) {
+    case RMQ_RESPONSE_SUCCESS: *status = RMQ_SEND_OK; return TRUE;
+    case RMQ_RESPONSE_FLUSH_DISK_TIMEOUT: *status = RMQ_SEND_FLUSH_DISK_TIMEOUT; return TRUE;
+    case RMQ_RESPONSE_FLUSH_SLAVE_TIMEOUT: *status = RMQ_SEND_FLUSH_SLAVE_TIMEOUT; return TRUE;
+    case RMQ_RESPONSE_SLAVE_NOT_AVAILABLE: *status = RMQ_SEND_SLAVE_NOT_AVAILABLE; return TRUE;
+    default: return FALSE;
+    }
+}
+
+/* Java's MQClientAPIImpl retries these on another broker (§3.2). */
+static gboolean
+retryable_code(gint code)
+{
+    return code == RMQ_RESPONSE_TOPIC_NOT_EXIST || code == RMQ_RESPONSE_SERVICE_NOT_AVAILABLE ||
+           code == RMQ_RESPONSE_SYSTEM_ERROR || code == RMQ_RESPONSE_NO_PERMISSION ||
+           code == RMQ_RESPONSE_NO_BUYER_ID || code == RMQ_RESPONSE_NOT_IN_CURRENT_UNIT ||
+           code == RMQ_RESPONSE_SYSTEM_BUSY;
+}
+
+/* TRUE + @result for a stored message; FALSE + @error (and *@retry). */
+static gboolean
+handle_response(RmqProducer *p, const Prepared *x, const RmqQueue *q, const gchar *addr,
+                RmqCommand *resp, RmqSendResult *result, gboolean *retry, GError **error)
+{
+    RmqSendStatus status;
+    *retry = FALSE;
+    if (!stored_code(resp->code, &status)) {
+        *retry = retryable_code(resp->code);
+        if (*retry)
+            mark_fault(p, q->broker_name);
+        rmq_mq_set_refused(error, addr, resp);
+        return FALSE;
+    }
+    clear_fault(p, q->broker_name);
+    gint32 qid = q->queue_id;
+    gint64 qoff = -1;
+    rmq_command_get_ext_int32(resp, "queueId", &qid);
+    rmq_command_get_ext_int64(resp, "queueOffset", &qoff);
+    result->status = status;
+    result->msg_id = g_strdup(x->msg_id);
+    result->offset_msg_id = g_strdup(rmq_command_get_ext(resp, "msgId"));
+    result->broker_name = g_strdup(q->broker_name);
+    result->queue_id = qid;
+    result->queue_offset = qoff;
+    return TRUE;
+}
+
+static gboolean
+send_sync(RmqProducer *p, const Prepared *x, const RmqQueue *fixed, RmqSendResult *result,
+          GError **error)
+{
+    memset(result, 0, sizeof *result);
+    gint64 deadline = g_get_monotonic_time() + (gint64) p->send_timeout_ms * 1000;
+    g_autoptr(GError) last_err = NULL;
+    g_autofree gchar *last_broker = NULL;
+    guint attempts = 1 + p->retries;
+    for (guint a = 0; a < attempts; a++) {
+        gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
+        if (left_ms <= 0)
+            break;
+        const RmqQueue *q = fixed;
+        if (q == NULL) {
+            const PublishInfo *pi = publish_info(p, x->topic, error);
+            if (pi == NULL)
+                return FALSE;
+            q = select_queue(p, pi, last_broker);
+        }
+        g_free(last_broker);
+        last_broker = g_strdup(q->broker_name);
+        g_clear_error(&last_err);
+        const gchar *addr = master_addr(p, x->topic, q->broker_name, &last_err);
+        if (addr == NULL) {
+            mark_fault(p, q->broker_name);
+            continue;
+        }
+        g_autofree gchar *addr_copy = g_strdup(addr);
+        maybe_heartbeat(p, addr_copy);
+        g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(&p->core, addr_copy,
+                                                        build_request(p, x, q),
+                                                        (guint) left_ms, &last_err);
+        if (resp == NULL) {
+            mark_fault(p, q->broker_name);
+            continue;
+        }
+        gboolean retry;
+        if (handle_response(p, x, q, addr_copy, resp, result, &retry, &last_err)) {
+            result->attempts = a + 1;
+            return TRUE;
+        }
+        if (!retry)
+            break;
+    }
+    if (last_err == NULL)
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TIMEOUT,
+                    "send to %s timed out after %u ms", x->topic, p->send_timeout_ms);
+    else
+        g_propagate_prefixed_error(error, g_steal_pointer(&last_err), "send to %s failed: ",
+                                   x->topic);
+    return FALSE;
+}
+
+gboolean
+rmq_producer_send(RmqProducer *p, RmqMsg *msg, RmqSendResult *result, GError **error)
+{
+    g_autoptr(Prepared) x = prepare(p, msg, error);
+    return x != NULL && send_sync(p, x, NULL, result, error);
+}
+
+gboolean
+rmq_producer_send_to_queue(RmqProducer *p, RmqMsg *msg, const RmqQueue *mq,
+                           RmqSendResult *result, GError **error)
+{
+    g_autoptr(Prepared) x = prepare(p, msg, error);
+    if (x == NULL)
+        return FALSE;
+    if (g_strcmp0(mq->topic, x->topic) != 0) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "queue topic %s is not %s",
+                    mq->topic, x->topic);
+        return FALSE;
+    }
+    return send_sync(p, x, mq, result, error);
+}
+
+gboolean
+rmq_producer_send_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, RmqSendResult *result,
+                        GError **error)
+{
+    g_autoptr(Prepared) x = prepare_batch(p, msgs, n, error);
+    return x != NULL && send_sync(p, x, NULL, result, error);
+}
+
+gboolean
+rmq_producer_send_oneway(RmqProducer *p, RmqMsg *msg, GError **error)
+{
+    g_autoptr(Prepared) x = prepare(p, msg, error);
+    if (x == NULL)
+        return FALSE;
+    const PublishInfo *pi = publish_info(p, x->topic, error);
+    if (pi == NULL)
+        return FALSE;
+    const RmqQueue *q = select_queue(p, pi, NULL);
+    const gchar *addr = master_addr(p, x->topic, q->broker_name, error);
+    if (addr == NULL)
+        return FALSE;
+    g_autofree gchar *addr_copy = g_strdup(addr);
+    maybe_heartbeat(p, addr_copy);
+    rmq_client_invoke_oneway(p->core.client, addr_copy, build_request(p, x, q));
+    return TRUE;
+}
+
+/* ------------------------------------------------------------ async */
+
+typedef struct {
+    RmqProducer *p;
+    Prepared *x;
+    RmqSendCallback callback;
+    gpointer user_data;
+    gint64 deadline;
+    guint attempt;
+    RmqQueue *queue;
+    gchar *addr;
+    GError *last_err;
+} AsyncSend;
+
+static void
+async_finish(AsyncSend *s, const RmqSendResult *result)
+{
+    RmqProducer *p = s->p;
+    if (result == NULL && s->last_err == NULL)
+        g_set_error(&s->last_err, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TIMEOUT,
+                    "send to %s timed out after %u ms", s->x->topic, p->send_timeout_ms);
+    if (result == NULL)
+        g_prefix_error(&s->last_err, "send to %s failed: ", s->x->topic);
+    p->in_callback++;
+    s->callback(p, result, result ? NULL : s->last_err, s->user_data);
+    p->in_callback--;
+    p->pending--;
+    g_clear_error(&s->last_err);
+    rmq_queue_free(s->queue);
+    g_free(s->addr);
+    prepared_free(s->x);
+    g_free(s);
+}
+
+static void async_attempt(AsyncSend *s);
+
+static gboolean
+async_fail_idle(gpointer data)
+{
+    async_finish(data, NULL);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+on_async_response(RmqCommand *resp, const GError *error, gpointer data)
+{
+    AsyncSend *s = data;
+    RmqProducer *p = s->p;
+    g_clear_error(&s->last_err);
+    gboolean retry = TRUE;
+    if (resp == NULL) {
+        rmq_mq_set_transport(&s->last_err, s->addr, error);
+        mark_fault(p, s->queue->broker_name);
+    } else {
+        RmqSendResult result = { 0 };
+        gboolean ok = handle_response(p, s->x, s->queue, s->addr, resp, &result, &retry,
+                                      &s->last_err);
+        rmq_command_free(resp);
+        if (ok) {
+            result.attempts = s->attempt;
+            async_finish(s, &result);
+            rmq_send_result_clear(&result);
+            return;
+        }
+    }
+    if (retry && s->attempt < 1 + p->retries && g_get_monotonic_time() < s->deadline) {
+        p->in_callback++;
+        async_attempt(s);
+        p->in_callback--;
+    } else {
+        async_finish(s, NULL);
+    }
+}
+
+static void
+async_attempt(AsyncSend *s)
+{
+    RmqProducer *p = s->p;
+    s->attempt++;
+    g_autofree gchar *last = s->queue ? g_strdup(s->queue->broker_name) : NULL;
+    g_clear_error(&s->last_err);
+    const PublishInfo *pi = publish_info(p, s->x->topic, &s->last_err);
+    const gchar *addr = NULL;
+    if (pi) {
+        const RmqQueue *q = select_queue(p, pi, last);
+        rmq_queue_free(s->queue);
+        s->queue = rmq_queue_new(q->topic, q->broker_name, q->queue_id);
+        addr = master_addr(p, s->x->topic, q->broker_name, &s->last_err);
+    }
+    gint64 left_ms = (s->deadline - g_get_monotonic_time()) / 1000;
+    if (addr == NULL || left_ms <= 0) {
+        GSource *src = g_idle_source_new();
+        g_source_set_callback(src, async_fail_idle, s, NULL);
+        g_source_attach(src, p->core.context);
+        g_source_unref(src);
+        return;
+    }
+    g_free(s->addr);
+    s->addr = g_strdup(addr);
+    maybe_heartbeat(p, s->addr);
+    rmq_client_invoke_async(p->core.client, s->addr, build_request(p, s->x, s->queue),
+                            (guint) left_ms, on_async_response, s);
+}
+
+void
+rmq_producer_send_async(RmqProducer *p, RmqMsg *msg, RmqSendCallback callback,
+                        gpointer user_data)
+{
+    AsyncSend *s = g_new0(AsyncSend, 1);
+    s->p = p;
+    s->callback = callback;
+    s->user_data = user_data;
+    s->deadline = g_get_monotonic_time() + (gint64) p->send_timeout_ms * 1000;
+    p->pending++;
+    s->x = prepare(p, msg, &s->last_err);
+    if (s->x == NULL) {
+        s->x = g_new0(Prepared, 1);
+        s->x->topic = g_strdup(msg->topic);
+        GSource *src = g_idle_source_new();
+        g_source_set_callback(src, async_fail_idle, s, NULL);
+        g_source_attach(src, p->core.context);
+        g_source_unref(src);
+        return;
+    }
+    async_attempt(s);
+}

@@ -1,0 +1,288 @@
+/* rmq-client: a C client for RocketMQ 4.x compatible brokers (this project's
+ * rmq-broker and Apache RocketMQ). Producer, pull consumer and admin calls.
+ *
+ * Threading: every object is single-threaded and does its I/O on the
+ * GMainContext given at creation (NULL = a private one). Blocking calls
+ * iterate that context themselves; asynchronous results are delivered from
+ * it, so whoever uses async sends must iterate it (or call
+ * rmq_producer_flush()). Use one object per thread.
+ *
+ * Name server lists are "host:port;host:port" (commas also accepted). Errors
+ * are RMQ_MQ_ERROR codes; the text names the peer and, for refusals, the
+ * response code and the broker's remark. */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define RMQ_MQ_ERROR (rmq_mq_error_quark())
+GQuark rmq_mq_error_quark(void);
+typedef enum {
+    RMQ_MQ_ERROR_NAMESRV_UNREACHABLE = 1, /* no name server answered */
+    RMQ_MQ_ERROR_TOPIC_NOT_EXIST,         /* no route for the topic */
+    RMQ_MQ_ERROR_BROKER_REFUSED,          /* a server answered a non-success code */
+    RMQ_MQ_ERROR_BROKER_UNREACHABLE,      /* connect failure or no answer */
+    RMQ_MQ_ERROR_TIMEOUT,                 /* sendMsgTimeout used up */
+    RMQ_MQ_ERROR_ILLEGAL,                 /* refused client-side (size, topic name, args) */
+    RMQ_MQ_ERROR_NOT_FOUND,               /* message, group, broker or cluster not found */
+    RMQ_MQ_ERROR_PROTOCOL,                /* an answer we cannot read */
+} RmqMqError;
+
+/* PermName bits. */
+#define RMQ_MQ_PERM_READ 4
+#define RMQ_MQ_PERM_WRITE 2
+
+/* ---------------------------------------------------------------- messages */
+
+/* A message to send, or one received (then the store fields are set). */
+typedef struct {
+    gchar *topic;
+    GBytes *body;           /* received: inflated when it was compressed */
+    gint32 flag;            /* user flag */
+    GHashTable *properties; /* name -> value, both owned */
+    /* Received messages only: */
+    gint32 queue_id;
+    gint64 queue_offset;
+    gint64 commit_log_offset;
+    gint32 sys_flag;
+    gint64 born_timestamp;
+    gint64 store_timestamp;
+    gchar *born_host;       /* "ip:port" */
+    gchar *store_host;
+    gint32 reconsume_times;
+    gint32 store_size;
+    gchar *offset_msg_id;   /* §4.5 offset id (store host + physical offset) */
+} RmqMsg;
+
+/* (transfer full) @body copied; @len -1 = NUL-terminated. */
+RmqMsg *rmq_msg_new(const gchar *topic, const void *body, gssize len);
+void rmq_msg_free(RmqMsg *msg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqMsg, rmq_msg_free)
+void rmq_msg_set_tags(RmqMsg *msg, const gchar *tags);
+/* Business keys, space separated (each is indexed by the broker). */
+void rmq_msg_set_keys(RmqMsg *msg, const gchar *keys);
+void rmq_msg_put_property(RmqMsg *msg, const gchar *name, const gchar *value);
+/* (transfer none) NULL if absent. */
+const gchar *rmq_msg_get_property(const RmqMsg *msg, const gchar *name);
+const gchar *rmq_msg_get_tags(const RmqMsg *msg);
+const gchar *rmq_msg_get_keys(const RmqMsg *msg);
+/* The id users see: UNIQ_KEY if present, else the offset id. */
+const gchar *rmq_msg_get_msg_id(const RmqMsg *msg);
+/* As JSON for tools (body as text when it is valid UTF-8, else base64). */
+JsonNode *rmq_msg_to_json(const RmqMsg *msg);
+
+/* A message queue. */
+typedef struct {
+    gchar *topic;
+    gchar *broker_name;
+    gint queue_id;
+} RmqQueue;
+
+RmqQueue *rmq_queue_new(const gchar *topic, const gchar *broker_name, gint queue_id);
+void rmq_queue_free(RmqQueue *mq);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqQueue, rmq_queue_free)
+
+/* ---------------------------------------------------------------- producer */
+
+typedef enum {
+    RMQ_SEND_OK,
+    RMQ_SEND_FLUSH_DISK_TIMEOUT,
+    RMQ_SEND_FLUSH_SLAVE_TIMEOUT,
+    RMQ_SEND_SLAVE_NOT_AVAILABLE,
+} RmqSendStatus;
+
+typedef struct {
+    RmqSendStatus status;
+    gchar *msg_id;        /* UNIQ_KEY (batch: comma-separated) */
+    gchar *offset_msg_id; /* from the broker (batch: comma-separated) */
+    gchar *broker_name;
+    gint queue_id;
+    gint64 queue_offset;
+    guint attempts;       /* 1 + retries used */
+} RmqSendResult;
+
+void rmq_send_result_clear(RmqSendResult *r);
+const gchar *rmq_send_status_name(RmqSendStatus status);
+
+typedef struct _RmqProducer RmqProducer;
+
+/* (transfer full) @context NULL = private context. */
+RmqProducer *rmq_producer_new(const gchar *group, const gchar *namesrv_addrs,
+                              GMainContext *context);
+/* Waits for pending async sends (at most sendMsgTimeout), unregisters. */
+void rmq_producer_free(RmqProducer *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqProducer, rmq_producer_free)
+
+/* Java DefaultMQProducer's knobs, same defaults. */
+void rmq_producer_set_send_msg_timeout(RmqProducer *p, guint ms);            /* 3000 */
+void rmq_producer_set_retry_times_when_send_failed(RmqProducer *p, guint n); /* 2 */
+void rmq_producer_set_compress_msg_body_over_howmuch(RmqProducer *p, gsize n); /* 4096 */
+void rmq_producer_set_max_message_size(RmqProducer *p, gsize n);            /* 4 MiB */
+void rmq_producer_set_default_topic_queue_nums(RmqProducer *p, guint n);    /* 4 */
+/* How long a broker that failed a send is skipped by queue selection (30000). */
+void rmq_producer_set_fault_duration(RmqProducer *p, guint ms);
+GMainContext *rmq_producer_get_context(RmqProducer *p);
+
+/* Blocking send: picks a queue round-robin, skipping brokers that failed
+ * recently; on a retryable failure tries another broker, at most
+ * 1 + retryTimesWhenSendFailed attempts within sendMsgTimeout. Bodies of at
+ * least compressMsgBodyOverHowmuch bytes are zlib-compressed. */
+gboolean rmq_producer_send(RmqProducer *p, RmqMsg *msg, RmqSendResult *result, GError **error);
+/* To one queue (no queue selection; retries go to the same queue). */
+gboolean rmq_producer_send_to_queue(RmqProducer *p, RmqMsg *msg, const RmqQueue *mq,
+                                    RmqSendResult *result, GError **error);
+/* Result or error, exactly one non-NULL; both transfer none. */
+typedef void (*RmqSendCallback)(RmqProducer *p, const RmqSendResult *result,
+                                const GError *error, gpointer user_data);
+/* Asynchronous send with the same retries. @msg is copied as needed. The
+ * first send to a topic looks its route up synchronously, so do not make it
+ * from inside a callback of this producer's context. The callback runs from
+ * the context, never from inside this call. */
+void rmq_producer_send_async(RmqProducer *p, RmqMsg *msg, RmqSendCallback callback,
+                             gpointer user_data);
+/* One-way: no answer, no retry. FALSE only for client-side refusals and
+ * route failures. */
+gboolean rmq_producer_send_oneway(RmqProducer *p, RmqMsg *msg, GError **error);
+/* One SEND_BATCH_MESSAGE of @n messages of one topic (no compression). */
+gboolean rmq_producer_send_batch(RmqProducer *p, RmqMsg *const *msgs, guint n,
+                                 RmqSendResult *result, GError **error);
+/* Async sends not completed yet. */
+guint rmq_producer_pending(RmqProducer *p);
+/* Iterate the context until no async send is pending or @timeout_ms passes;
+ * TRUE when none is left. */
+gboolean rmq_producer_flush(RmqProducer *p, guint timeout_ms);
+/* Write queues of @topic as the producer sees them. (transfer full) of RmqQueue */
+GPtrArray *rmq_producer_fetch_publish_queues(RmqProducer *p, const gchar *topic, GError **error);
+
+/* ---------------------------------------------------------------- consumer */
+
+typedef enum {
+    RMQ_PULL_FOUND,
+    RMQ_PULL_NO_NEW_MSG,
+    RMQ_PULL_NO_MATCHED_MSG,
+    RMQ_PULL_OFFSET_ILLEGAL,
+} RmqPullStatus;
+
+typedef struct {
+    RmqPullStatus status;
+    gint64 next_begin_offset;
+    gint64 min_offset;
+    gint64 max_offset;
+    gint64 suggest_broker_id;
+    GPtrArray *msgs; /* of RmqMsg, empty unless FOUND */
+} RmqPullResult;
+
+void rmq_pull_result_clear(RmqPullResult *r);
+const gchar *rmq_pull_status_name(RmqPullStatus status);
+
+typedef struct _RmqConsumer RmqConsumer;
+
+RmqConsumer *rmq_consumer_new(const gchar *group, const gchar *namesrv_addrs,
+                              GMainContext *context);
+void rmq_consumer_free(RmqConsumer *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqConsumer, rmq_consumer_free)
+
+/* Readable queues of @topic. (transfer full) of RmqQueue */
+GPtrArray *rmq_consumer_fetch_subscribe_queues(RmqConsumer *c, const gchar *topic,
+                                               GError **error);
+/* Register the group as a pull consumer of @topic with the topic's brokers
+ * (HEART_BEAT), so admin tools see it online. */
+gboolean rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error);
+/* One PULL_MESSAGE. @expression: "*" / NULL or "TagA || TagB" (filtered by
+ * the broker by hash and again here by text). @suspend_ms > 0 lets the
+ * broker hold the request that long when nothing is there. */
+gboolean rmq_consumer_pull(RmqConsumer *c, const RmqQueue *mq, const gchar *expression,
+                           gint64 offset, gint max_nums, guint suspend_ms,
+                           RmqPullResult *result, GError **error);
+/* UPDATE_CONSUMER_OFFSET (waits for the answer). */
+gboolean rmq_consumer_commit_offset(RmqConsumer *c, const RmqQueue *mq, gint64 offset,
+                                    GError **error);
+/* QUERY_CONSUMER_OFFSET: the committed offset, -1 if none, -2 on error. */
+gint64 rmq_consumer_query_offset(RmqConsumer *c, const RmqQueue *mq, GError **error);
+/* GET_MAX_OFFSET / GET_MIN_OFFSET / SEARCH_OFFSET_BY_TIMESTAMP; -1 on error. */
+gint64 rmq_consumer_max_offset(RmqConsumer *c, const RmqQueue *mq, GError **error);
+gint64 rmq_consumer_min_offset(RmqConsumer *c, const RmqQueue *mq, GError **error);
+gint64 rmq_consumer_search_offset(RmqConsumer *c, const RmqQueue *mq, gint64 timestamp_ms,
+                                  GError **error);
+
+/* ------------------------------------------------------------------- admin */
+
+/* Admin calls return JSON in a stable, standard shape (documented per call)
+ * so tools print it and scripts read it; (transfer full) NULL on error. */
+typedef struct _RmqAdmin RmqAdmin;
+
+RmqAdmin *rmq_admin_new(const gchar *namesrv_addrs, GMainContext *context);
+void rmq_admin_free(RmqAdmin *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqAdmin, rmq_admin_free)
+void rmq_admin_set_timeout(RmqAdmin *a, guint ms); /* per request, 5000 */
+
+/* Blocking request to one server: ext fields as key, value pairs ending in
+ * NULL. Returns the body (empty GBytes when none) for SUCCESS; a refusal is
+ * RMQ_MQ_ERROR_BROKER_REFUSED. *@ext_out (may be NULL) gets the response
+ * ext fields as a name -> value table. */
+GBytes *rmq_admin_invoke(RmqAdmin *a, const gchar *addr, gint code, GBytes *body,
+                         GHashTable **ext_out, GError **error, ...) G_GNUC_NULL_TERMINATED;
+
+/* ["topic", …] sorted. */
+JsonNode *rmq_admin_topic_list(RmqAdmin *a, GError **error);
+/* TopicRouteData as the name server sends it (standard JSON). */
+JsonNode *rmq_admin_topic_route(RmqAdmin *a, const gchar *topic, GError **error);
+/* {"clusters":{"C":["broker-a"]},"brokers":{"broker-a":{"cluster":"C","addrs":{"0":"ip:port"}}}} */
+JsonNode *rmq_admin_cluster_info(RmqAdmin *a, GError **error);
+/* Master addresses of @cluster (NULL = every cluster). (transfer full) */
+gchar **rmq_admin_cluster_masters(RmqAdmin *a, const gchar *cluster, GError **error);
+/* Address of the master of broker name @broker_name. (transfer full) */
+gchar *rmq_admin_broker_master_addr(RmqAdmin *a, const gchar *broker_name, GError **error);
+
+typedef struct {
+    gint read_queue_nums;  /* 8 */
+    gint write_queue_nums; /* 8 */
+    gint perm;             /* 6 */
+    gboolean order;
+} RmqTopicSpec;
+void rmq_topic_spec_init(RmqTopicSpec *spec);
+gboolean rmq_admin_update_topic(RmqAdmin *a, const gchar *broker_addr, const gchar *topic,
+                                const RmqTopicSpec *spec, GError **error);
+/* DELETE_TOPIC_IN_BROKER on every master of @cluster, then
+ * DELETE_TOPIC_IN_NAMESRV on every name server. */
+gboolean rmq_admin_delete_topic(RmqAdmin *a, const gchar *cluster, const gchar *topic,
+                                GError **error);
+/* [{"brokerName","queueId","minOffset","maxOffset","lastUpdateTimestamp"}] */
+JsonNode *rmq_admin_topic_status(RmqAdmin *a, const gchar *topic, GError **error);
+/* {"key":"value"} runtime info / config of one broker. */
+JsonNode *rmq_admin_broker_runtime(RmqAdmin *a, const gchar *broker_addr, GError **error);
+JsonNode *rmq_admin_broker_config(RmqAdmin *a, const gchar *broker_addr, GError **error);
+gboolean rmq_admin_update_broker_config(RmqAdmin *a, const gchar *broker_addr,
+                                        const gchar *key, const gchar *value, GError **error);
+/* @config: SubscriptionGroupConfig members to set over the defaults (may be NULL). */
+gboolean rmq_admin_update_sub_group(RmqAdmin *a, const gchar *broker_addr, const gchar *group,
+                                    JsonObject *config, GError **error);
+gboolean rmq_admin_delete_sub_group(RmqAdmin *a, const gchar *broker_addr, const gchar *group,
+                                    gboolean remove_offset, GError **error);
+/* {"group","consumeTps","diffTotal","queues":[{"topic","brokerName","queueId",
+ *   "brokerOffset","consumerOffset","diff","lastTimestamp"}]} over every
+ * broker of @topic's route (or of every cluster when @topic is NULL). */
+JsonNode *rmq_admin_consumer_progress(RmqAdmin *a, const gchar *group, const gchar *topic,
+                                      GError **error);
+/* ConsumerConnection / ProducerConnection bodies merged over the brokers of
+ * @topic (producers) or of every cluster: {"connections":[…], …}. */
+JsonNode *rmq_admin_consumer_connection(RmqAdmin *a, const gchar *group, GError **error);
+JsonNode *rmq_admin_producer_connection(RmqAdmin *a, const gchar *group, const gchar *topic,
+                                        GError **error);
+/* The message with this offset id (VIEW_MESSAGE_BY_ID). (transfer full) */
+RmqMsg *rmq_admin_view_message(RmqAdmin *a, const gchar *offset_msg_id, GError **error);
+/* QUERY_MESSAGE on every broker of @topic. (transfer full) of RmqMsg */
+GPtrArray *rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key,
+                                  gint max_num, gint64 begin_ms, gint64 end_ms, GError **error);
+/* Reset @group's offsets for every queue of @topic to the first message
+ * stored at or after @timestamp_ms (SEARCH_OFFSET_BY_TIMESTAMP, then
+ * UPDATE_CONSUMER_OFFSET). Returns [{"brokerName","queueId","offset"}]. */
+JsonNode *rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const gchar *topic,
+                                         gint64 timestamp_ms, GError **error);
+/* Clear the write permission of @broker_name on every name server:
+ * [{"namesrv","wipeTopicCount"}]. */
+JsonNode *rmq_admin_wipe_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error);
+
+G_END_DECLS

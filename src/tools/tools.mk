@@ -1,0 +1,1 @@
+# src/tools: rmqadmin and rmq-bench (installed), built on librmqclient.a.
