@@ -510,6 +510,17 @@ else
     skip "the KV entry survives systemctl restart" "no rmq-call built"
 fi
 
+# rocketmq.target: enabling an instance hooks it into the target; stopping
+# the target stops every instance (PartOf=), starting it starts the enabled ones.
+ns2=rmq-namesrv@2.service
+check "systemctl enable $ns2 links it into rocketmq.target" \
+    sh_ct "systemctl enable $ns2 2>&1 && test -L /etc/systemd/system/rocketmq.target.wants/$ns2"
+check "systemctl start rocketmq.target starts the enabled instance" \
+    sh_ct "systemctl start rocketmq.target && systemctl is-active $ns2"
+check "systemctl stop rocketmq.target stops every instance" \
+    sh_ct "systemctl stop rocketmq.target; ! systemctl is-active $ns && ! systemctl is-active $ns2"
+in_ct systemctl start "$ns" >/dev/null 2>&1
+
 # -------------------------------------------------- broker
 # BROKER: these checks run once the rmq-broker (and rmq-tools) packages exist.
 broker_checks=(
@@ -541,7 +552,7 @@ fi
 # -------------------------------------------------- upgrade, remove, purge
 # Reinstalling the same packages runs the upgrade path of the maintainer
 # scripts (postinst configure <old-version>): running instances restart,
-# stopped ones stay stopped.
+# stopped ones (here rmq-namesrv@2, enabled but stopped) stay stopped.
 pid_before=$(prop "$ns" MainPID)
 check "an upgrade restarts the running instance and starts no stopped one" \
     sh_ct "dpkg -i $debs >/dev/null &&
@@ -557,8 +568,9 @@ check "apt remove stops the instances and keeps /var/lib/rocketmq and /etc/rocke
            ! systemctl is-active -q $ns &&
            ! (exec 3<>/dev/tcp/127.0.0.1/$ns_port) 2>/dev/null &&
            test -d /var/lib/rocketmq/namesrv-1 && test -f $ns_conf"
-check "apt purge removes /var/lib/rocketmq and /etc/rocketmq" \
-    sh_ct "apt-get purge -y -q $pkgs >/dev/null && ! test -e /var/lib/rocketmq && ! test -e /etc/rocketmq"
+check "apt purge removes /var/lib/rocketmq, /etc/rocketmq and the enablement links" \
+    sh_ct "apt-get purge -y -q $pkgs >/dev/null && ! test -e /var/lib/rocketmq && ! test -e /etc/rocketmq &&
+           ! test -e /etc/systemd/system/rocketmq.target.wants/$ns2 && ! test -e /etc/systemd/system/multi-user.target.wants/rocketmq.target"
 
 echo "1..$n"
 [ "$failed" = 0 ]
