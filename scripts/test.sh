@@ -30,6 +30,19 @@ count_suite() {
     [ "$f" -gt 0 ] && failures+=("$step: $f failing")
 }
 
+# Add the results of a TAP stream (ok / not ok lines; SKIPs count as neither).
+count_tap() {
+    local out=$1 step=$2 rc=$3 p f
+    p=$(grep -E '^ok ' "$out" | grep -vc '# SKIP')
+    f=$(grep -cE '^not ok ' "$out")
+    passed=$((passed + p))
+    failed=$((failed + f))
+    [ "$f" -gt 0 ] && failures+=("$step: $f failing")
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        failed=$((failed + 1)); failures+=("$step: exit status $rc")
+    fi
+}
+
 step_result() {
     local name=$1 rc=$2
     if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
@@ -89,8 +102,9 @@ fi
 if wants system && [ -x tests/system/run.sh ]; then
     note "system test (packages under systemd in a container)"
     if [ "$(id -u)" -eq 0 ]; then
-        tests/system/run.sh
-        step_result "system test" $?
+        RMQ_BUILDDIR="$top/_build" tests/system/run.sh 2>&1 | tee _build/system.out
+        rc=${PIPESTATUS[0]}
+        count_tap _build/system.out "system test" "$rc"
     else
         echo "skipped: the system test needs root (debootstrap, systemd-nspawn)"
     fi

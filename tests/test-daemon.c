@@ -162,7 +162,7 @@ test_broken_config_fails_before_ready(void **state)
     write_conf(f, "listenPort = 19876;\n\nserverChannelMaxIdleTimeSeconds = \"x\";\n");
     gint err_fd = -1;
     GPid pid = spawn_daemon(f, &err_fd);
-    assert_int_equal(wait_exit(pid), 1);
+    assert_int_equal(wait_exit(pid), 78); /* EX_CONFIG: systemd does not restart it */
     g_autofree gchar *log = read_all(err_fd);
     /* file, line and key are named */
     assert_non_null(strstr(log, "namesrv-7.conf:3"));
@@ -204,7 +204,7 @@ test_check_config(void **state)
 
     write_conf(f, "listenPort = 70000;\n");
     g_autofree gchar *out2 = NULL, *err2 = NULL;
-    assert_int_equal(run_sync(f, args, &out2, &err2), 1);
+    assert_int_equal(run_sync(f, args, &out2, &err2), 78);
     assert_non_null(strstr(err2, "listenPort"));
     assert_non_null(strstr(err2, ":1"));
 }

@@ -11,6 +11,10 @@
 #include <string.h>
 
 #define STATUS_INTERVAL_S 5
+/* sysexits.h EX_CONFIG: the units say RestartPreventExitStatus=78, so a broken
+ * file is not restarted in a loop; other start failures (a port still taken)
+ * exit 1 and may be retried. */
+#define EXIT_CONFIG 78
 
 struct _RmqDaemon {
     const RmqDaemonOps *ops;
@@ -259,7 +263,7 @@ rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv)
             rmq_log_event(G_LOG_LEVEL_CRITICAL, RMQ_MSGID_CONFIG_ERROR,
                           "MESSAGE", "invalid configuration: %s", error->message);
         daemon_free(daemon);
-        return 1;
+        return EXIT_CONFIG;
     }
     if (opt_check) {
         printf("%s: configuration %s is valid\n", ops->program,

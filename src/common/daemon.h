@@ -29,7 +29,9 @@ typedef struct {
 } RmqDaemonOps;
 
 /* main() of a daemon: parses --config, --instance, --check-config,
- * --convert-config, --verbose, --version; returns the process exit code. */
+ * --convert-config, --verbose, --version; returns the process exit code:
+ * 0, 78 (EX_CONFIG) for a configuration error, 1 when start fails, 2 for
+ * bad options. */
 int rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv);
 
 const RmqConfig *rmq_daemon_get_config(RmqDaemon *daemon);
