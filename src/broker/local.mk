@@ -30,3 +30,27 @@ tests_broker_test_json_file_SOURCES = tests/broker/test-json-file.c tests/broker
 tests_broker_test_json_file_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_json_file_LDADD = $(BROKERMETA_TEST_LIBS)
 endif
+
+# The broker daemon (rmq-broker): everything but main() in libbroker.a so the
+# integration tests link and run the code the daemon runs.
+noinst_LIBRARIES += src/broker/libbroker.a
+src_broker_libbroker_a_SOURCES = \
+	src/broker/settings.c src/broker/settings.h \
+	src/broker/broker.c src/broker/broker.h \
+	src/broker/namesrv_link.c src/broker/namesrv_link.h \
+	src/broker/client_registry.c src/broker/client_registry.h \
+	src/broker/long_poll.c src/broker/long_poll.h \
+	src/broker/processor_send.c src/broker/processor_pull.c \
+	src/broker/processor_client.c src/broker/processor_query.c \
+	src/broker/processor_admin.c src/broker/processor_retry.c \
+	src/broker/processor_transaction.c \
+	src/broker/schedule_service.c src/broker/schedule_service.h \
+	src/broker/transaction_check.c src/broker/transaction_check.h
+
+BROKER_LIBS = src/broker/libbroker.a src/broker/libbrokermeta.a src/store/libstore.a \
+	src/common/libcommon.a src/common/libconf.a \
+	src/remoting/libnet.a src/remoting/libcodec.a $(RMQ_PKG_LIBS)
+
+sbin_PROGRAMS += src/broker/rmq-broker
+src_broker_rmq_broker_SOURCES = src/broker/main.c
+src_broker_rmq_broker_LDADD = $(BROKER_LIBS)

@@ -1,0 +1,564 @@
+#include <config.h>
+
+#include "broker/broker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "broker/client_registry.h"
+#include "broker/long_poll.h"
+#include "broker/namesrv_link.h"
+#include "broker/schedule_service.h"
+#include "broker/transaction_check.h"
+#include "remoting/codes.h"
+
+G_DEFINE_QUARK(rmq-broker-error-quark, rmq_broker_error)
+
+#define CLIENT_EXPIRE_MS 120000
+#define CLIENT_SCAN_MS 10000
+
+/* ---- helpers shared by the processors ---- */
+
+RmqCommand *
+rmq_broker_response(const RmqCommand *request, gint32 code, const gchar *remark)
+{
+    return rmq_command_new_response(request, code, remark);
+}
+
+void
+rmq_broker_reply(RmqConnection *conn, RmqCommand *request, RmqCommand *response)
+{
+    rmq_connection_send_response(conn, request, response);
+    rmq_command_free(request);
+}
+
+gchar *
+rmq_broker_missing_field(const RmqCommand *request, const gchar *const *names)
+{
+    for (guint i = 0; names[i] != NULL; i++)
+        if (rmq_command_get_ext(request, names[i]) == NULL)
+            return g_strdup_printf("the custom field <%s> is null", names[i]);
+    return NULL;
+}
+
+gboolean
+rmq_broker_is_vip(RmqBroker *b, RmqConnection *conn)
+{
+    const gchar *local = rmq_connection_get_local(conn);
+    const gchar *colon = local != NULL ? strrchr(local, ':') : NULL;
+    return colon != NULL && g_ascii_strtoll(colon + 1, NULL, 10) == b->vip_port;
+}
+
+static gboolean
+parse_host(const gchar *hostport, RmqHostAddr *out)
+{
+    memset(out, 0, sizeof *out);
+    out->addr_len = 4;
+    if (hostport == NULL)
+        return FALSE;
+    const gchar *colon = strrchr(hostport, ':');
+    if (colon == NULL)
+        return FALSE;
+    g_autofree gchar *host = g_strndup(hostport, (gsize) (colon - hostport));
+    out->port = (gint32) g_ascii_strtoll(colon + 1, NULL, 10);
+    if (host[0] == '[') {
+        gsize n = strlen(host);
+        if (n > 2 && host[n - 1] == ']') {
+            memmove(host, host + 1, n - 2);
+            host[n - 2] = '\0';
+        }
+    }
+    struct in_addr a4;
+    if (inet_pton(AF_INET, host, &a4) == 1) {
+        memcpy(out->addr, &a4, 4);
+        return TRUE;
+    }
+    struct in6_addr a6;
+    if (inet_pton(AF_INET6, host, &a6) == 1) {
+        memcpy(out->addr, &a6, 16);
+        out->addr_len = 16;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+void
+rmq_broker_peer_host(RmqConnection *conn, RmqHostAddr *out)
+{
+    parse_host(rmq_connection_get_peer(conn), out);
+}
+
+/* Segments of a properties string, Java's parser rules (§4.1). */
+typedef gboolean (*PropFunc)(const gchar *seg, gsize len, const gchar *sep, gpointer data);
+
+static void
+props_foreach(const gchar *props, gsize len, PropFunc fn, gpointer data)
+{
+    gsize i = 0;
+    while (i < len) {
+        const gchar *seg = props + i;
+        const gchar *end = memchr(seg, RMQ_PROPERTY_SEPARATOR, len - i);
+        gsize slen = end != NULL ? (gsize) (end - seg) : len - i;
+        const gchar *sep = memchr(seg, RMQ_PROPERTY_NAME_VALUE_SEPARATOR, slen);
+        if (slen >= 3 && sep != NULL && sep != seg && sep != seg + slen - 1)
+            if (!fn(seg, slen, sep, data))
+                return;
+        i += slen + 1;
+    }
+}
+
+typedef struct {
+    GString *out;
+    const gchar *const *drop;
+} EditCtx;
+
+static gboolean
+edit_one(const gchar *seg, gsize len, const gchar *sep, gpointer data)
+{
+    EditCtx *c = data;
+    gsize nlen = (gsize) (sep - seg);
+    for (guint i = 0; c->drop != NULL && c->drop[i] != NULL; i++)
+        if (strlen(c->drop[i]) == nlen && memcmp(c->drop[i], seg, nlen) == 0)
+            return TRUE;
+    if (c->out->len > 0)
+        g_string_append_c(c->out, RMQ_PROPERTY_SEPARATOR);
+    g_string_append_len(c->out, seg, (gssize) len);
+    return TRUE;
+}
+
+GString *
+rmq_broker_props_edit(const gchar *props, gsize len, const gchar *const *drop,
+                      const gchar *const *add)
+{
+    EditCtx c = { g_string_sized_new(len + 64), drop };
+    /* Also drop the keys being added, so a value is never there twice. */
+    g_autoptr(GPtrArray) all = g_ptr_array_new();
+    for (guint i = 0; drop != NULL && drop[i] != NULL; i++)
+        g_ptr_array_add(all, (gpointer) drop[i]);
+    for (guint i = 0; add != NULL && add[i] != NULL; i += 2)
+        g_ptr_array_add(all, (gpointer) add[i]);
+    g_ptr_array_add(all, NULL);
+    c.drop = (const gchar *const *) all->pdata;
+    if (props != NULL)
+        props_foreach(props, len, edit_one, &c);
+    for (guint i = 0; add != NULL && add[i] != NULL && add[i + 1] != NULL; i += 2) {
+        if (c.out->len > 0)
+            g_string_append_c(c.out, RMQ_PROPERTY_SEPARATOR);
+        g_string_append(c.out, add[i]);
+        g_string_append_c(c.out, RMQ_PROPERTY_NAME_VALUE_SEPARATOR);
+        g_string_append(c.out, add[i + 1]);
+    }
+    return c.out;
+}
+
+gchar *
+rmq_broker_prop_dup(const gchar *props, gsize len, const gchar *name)
+{
+    const char *v;
+    gsize vlen;
+    if (props == NULL || !rmq_message_property_get(props, len, name, &v, &vlen))
+        return NULL;
+    return g_strndup(v, vlen);
+}
+
+/* ---- persistence ---- */
+
+static void
+save_or_warn(gboolean ok, GError *error, const gchar *what)
+{
+    if (!ok) {
+        g_warning("cannot save %s: %s", what, error != NULL ? error->message : "?");
+        g_clear_error(&error);
+    }
+}
+
+void
+rmq_broker_save_topics(RmqBroker *b)
+{
+    GError *e = NULL;
+    save_or_warn(rmq_topic_table_save_file(b->topics, b->topics_path, &e), e, b->topics_path);
+}
+
+void
+rmq_broker_save_groups(RmqBroker *b)
+{
+    GError *e = NULL;
+    save_or_warn(rmq_subscription_group_table_save_file(b->groups, b->groups_path, &e), e,
+                 b->groups_path);
+}
+
+void
+rmq_broker_save_offsets(RmqBroker *b)
+{
+    GError *e = NULL;
+    b->offsets_dirty = FALSE;
+    save_or_warn(rmq_consumer_offsets_save_file(b->offsets, b->offsets_path, &e), e,
+                 b->offsets_path);
+}
+
+void
+rmq_broker_save_delay_offsets(RmqBroker *b)
+{
+    GError *e = NULL;
+    b->delay_dirty = FALSE;
+    save_or_warn(rmq_delay_offsets_save_file(b->delay_offsets, b->delay_path, &e), e,
+                 b->delay_path);
+}
+
+static GBytes *
+register_body(gpointer data)
+{
+    RmqBroker *b = data;
+    return rmq_topic_table_register_body(b->topics, b->settings.broker_permission, NULL);
+}
+
+void
+rmq_broker_topic_created(RmqBroker *b)
+{
+    rmq_broker_save_topics(b);
+    if (b->namesrv != NULL)
+        rmq_namesrv_link_register(b->namesrv, NULL, FALSE, TRUE);
+}
+
+const RmqSubscriptionGroup *
+rmq_broker_find_group(RmqBroker *b, const gchar *group)
+{
+    gboolean created = FALSE;
+    const RmqSubscriptionGroup *g = rmq_subscription_group_table_find_or_create(
+        b->groups, group, b->settings.auto_create_subscription_group, &created);
+    if (created)
+        rmq_broker_save_groups(b);
+    return g;
+}
+
+void
+rmq_broker_message_arrived(RmqBroker *b, const gchar *topic, gint32 queue_id, gint64 max_offset,
+                           gint64 tag_code, gboolean tag_known)
+{
+    rmq_long_poll_notify(b->long_poll, topic, queue_id, max_offset, tag_code, tag_known);
+}
+
+/* ---- wiring ---- */
+
+static void
+on_consumers_changed(const gchar *group, gpointer data)
+{
+    RmqBroker *b = data;
+    if (!b->settings.notify_consumer_ids_changed_enable)
+        return;
+    const RmqSubscriptionGroup *g = rmq_subscription_group_table_lookup(b->groups, group);
+    if (g != NULL && !g->notify_consumer_ids_changed_enable)
+        return;
+    RmqConsumerGroup *cg = rmq_client_registry_consumer_group(b->clients, group);
+    if (cg == NULL)
+        return;
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, cg->channels);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        RmqClientChannel *ch = v;
+        RmqCommand *n = rmq_command_new_request(RMQ_REQUEST_NOTIFY_CONSUMER_IDS_CHANGED);
+        rmq_command_set_ext(n, "consumerGroup", group);
+        rmq_connection_send_oneway(ch->conn, n);
+    }
+}
+
+static void
+on_conn_close(RmqConnection *conn, gpointer data)
+{
+    RmqBroker *b = data;
+    rmq_client_registry_channel_closed(b->clients, conn);
+}
+
+static void
+on_long_poll_wake(RmqConnection *conn, const RmqCommand *request, gpointer data)
+{
+    RmqBroker *b = data;
+    RmqCommand *resp = rmq_broker_pull_execute(b, conn, request, FALSE);
+    if (resp != NULL)
+        rmq_connection_send_response(conn, request, resp);
+}
+
+static gint64
+long_poll_max_offset(const gchar *topic, gint32 queue_id, gpointer data)
+{
+    RmqBroker *b = data;
+    return rmq_store_get_max_offset(b->store, topic, queue_id);
+}
+
+static gboolean
+on_offsets_timer(gpointer data)
+{
+    RmqBroker *b = data;
+    if (b->offsets_dirty)
+        rmq_broker_save_offsets(b);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_delay_timer(gpointer data)
+{
+    RmqBroker *b = data;
+    if (b->delay_dirty)
+        rmq_broker_save_delay_offsets(b);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_clean_timer(gpointer data)
+{
+    RmqBroker *b = data;
+    rmq_store_clean_expired(b->store, FALSE);
+    rmq_client_registry_scan_expired(b->clients, 0, CLIENT_EXPIRE_MS);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_stats_timer(gpointer data)
+{
+    RmqBroker *b = data;
+    gint64 now = g_get_monotonic_time();
+    gdouble secs = (gdouble) (now - b->stats.sample_us) / 1e6;
+    if (secs > 0) {
+        b->stats.put_tps = (gdouble) (b->stats.put_total - b->stats.put_last) / secs;
+        b->stats.get_tps = (gdouble) (b->stats.get_total - b->stats.get_last) / secs;
+    }
+    b->stats.put_last = b->stats.put_total;
+    b->stats.get_last = b->stats.get_total;
+    b->stats.sample_us = now;
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+fill_store_config(const RmqBrokerSettings *s, RmqStoreConfig *c)
+{
+    rmq_store_config_init(c);
+    g_free(c->store_path_root_dir);
+    c->store_path_root_dir = g_strdup(s->store_path_root_dir);
+    g_free(c->store_path_commit_log);
+    c->store_path_commit_log = g_strdup(s->store_path_commit_log);
+    c->mapped_file_size_commit_log = s->mapped_file_size_commit_log;
+    c->mapped_file_size_consume_queue = s->mapped_file_size_consume_queue;
+    c->flush_disk_type = s->sync_flush ? RMQ_FLUSH_SYNC : RMQ_FLUSH_ASYNC;
+    c->flush_interval_commit_log = s->flush_interval_commit_log;
+    c->flush_commit_log_least_pages = s->flush_commit_log_least_pages;
+    c->flush_commit_log_thorough_interval = s->flush_commit_log_thorough_interval;
+    c->flush_interval_consume_queue = s->flush_interval_consume_queue;
+    c->sync_flush_timeout = s->sync_flush_timeout;
+    if (s->delete_when != NULL) {
+        g_free(c->delete_when);
+        c->delete_when = g_strdup(s->delete_when);
+    }
+    c->file_reserved_time = s->file_reserved_time;
+    c->disk_max_used_space_ratio = s->disk_max_used_space_ratio;
+    c->clean_file_forcibly_enable = s->clean_file_forcibly_enable;
+    c->check_crc_on_recover = s->check_crc_on_recover;
+    c->message_index_enable = s->message_index_enable;
+    c->max_hash_slot_num = s->max_hash_slot_num;
+    c->max_index_num = s->max_index_num;
+    if (s->message_delay_level != NULL) {
+        g_free(c->message_delay_level);
+        c->message_delay_level = g_strdup(s->message_delay_level);
+    }
+    c->max_transfer_bytes_on_message_in_memory = s->max_transfer_bytes_on_message_in_memory;
+    c->max_transfer_count_on_message_in_memory = s->max_transfer_count_on_message_in_memory;
+    c->max_transfer_bytes_on_message_in_disk = s->max_transfer_bytes_on_message_in_disk;
+    c->max_transfer_count_on_message_in_disk = s->max_transfer_count_on_message_in_disk;
+    c->access_message_in_memory_max_ratio = s->access_message_in_memory_max_ratio;
+    c->max_message_size = s->max_message_size;
+}
+
+static gboolean
+load_tables(RmqBroker *b, GError **error)
+{
+    const RmqBrokerSettings *s = &b->settings;
+    RmqTopicTableOptions o;
+    rmq_topic_table_options_init(&o);
+    o.cluster_name = s->cluster_name;
+    o.broker_name = s->broker_name;
+    o.auto_create_topic_enable = s->auto_create_topic_enable;
+    o.default_topic_queue_nums = s->default_topic_queue_nums;
+    o.cluster_topic_enable = s->cluster_topic_enable;
+    o.broker_topic_enable = s->broker_topic_enable;
+    o.trace_topic_enable = s->trace_topic_enable;
+    if (s->msg_trace_topic_name != NULL)
+        o.msg_trace_topic_name = s->msg_trace_topic_name;
+    b->topics = rmq_topic_table_new(&o);
+    b->groups = rmq_subscription_group_table_new();
+    b->offsets = rmq_consumer_offsets_new();
+    b->delay_offsets = rmq_delay_offsets_new();
+
+    b->config_dir = g_build_filename(s->store_path_root_dir, "config", NULL);
+    if (g_mkdir_with_parents(b->config_dir, 0755) != 0) {
+        g_set_error(error, RMQ_BROKER_ERROR, RMQ_BROKER_ERROR_FAILED, "cannot create %s: %s",
+                    b->config_dir, g_strerror(errno));
+        return FALSE;
+    }
+    b->topics_path = g_build_filename(b->config_dir, "topics.json", NULL);
+    b->groups_path = g_build_filename(b->config_dir, "subscriptionGroup.json", NULL);
+    b->offsets_path = g_build_filename(b->config_dir, "consumerOffset.json", NULL);
+    b->delay_path = g_build_filename(b->config_dir, "delayOffset.json", NULL);
+    if (!rmq_topic_table_load_file(b->topics, b->topics_path, error) ||
+        !rmq_subscription_group_table_load_file(b->groups, b->groups_path, error) ||
+        !rmq_consumer_offsets_load_file(b->offsets, b->offsets_path, error) ||
+        !rmq_delay_offsets_load_file(b->delay_offsets, b->delay_path, error))
+        return FALSE;
+    /* With auto-creation off the loaded file may still carry TBW102 from an
+     * earlier run; a broker without auto-create must not inherit from it. */
+    if (!s->auto_create_topic_enable)
+        rmq_topic_table_delete(b->topics, RMQ_TOPIC_AUTO_CREATE_KEY);
+    return TRUE;
+}
+
+RmqBroker *
+rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
+{
+    RmqBroker *b = g_new0(RmqBroker, 1);
+    rmq_broker_settings_copy(&b->settings, settings);
+    const RmqBrokerSettings *s = &b->settings;
+    b->stats.boot_ms = g_get_real_time() / 1000;
+    b->stats.sample_us = g_get_monotonic_time();
+    b->vip_port = s->listen_port - 2;
+    b->broker_addr = g_strdup_printf("%s:%d", s->broker_ip1, s->listen_port);
+    parse_host(b->broker_addr, &b->store_host);
+    b->mq_locks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+    if (!load_tables(b, error)) {
+        rmq_broker_free(b);
+        return NULL;
+    }
+    RmqStoreConfig sc;
+    fill_store_config(s, &sc);
+    b->store = rmq_store_open(&sc, NULL, error);
+    rmq_store_config_clear(&sc);
+    if (b->store == NULL) {
+        rmq_broker_free(b);
+        return NULL;
+    }
+
+    b->clients = rmq_client_registry_new(on_consumers_changed, b);
+    b->long_poll = rmq_long_poll_new(on_long_poll_wake, long_poll_max_offset, b,
+                                     s->long_polling_enable ? 500 : 200);
+    b->server = rmq_server_new("broker");
+    rmq_server_set_idle_timeout(b->server, (guint) s->server_channel_max_idle_time_seconds);
+    rmq_server_set_connection_callbacks(b->server, NULL, on_conn_close, b);
+    rmq_broker_send_processor_register(b);
+    rmq_broker_pull_processor_register(b);
+    rmq_broker_client_processor_register(b);
+    rmq_broker_query_processor_register(b);
+    rmq_broker_admin_processor_register(b);
+    rmq_broker_retry_processor_register(b);
+    rmq_broker_transaction_processor_register(b);
+    if (!rmq_server_listen(b->server, s->bind_address, (guint16) s->listen_port, error) ||
+        (b->vip_port > 0 &&
+         !rmq_server_listen(b->server, s->bind_address, (guint16) b->vip_port, error))) {
+        rmq_broker_free(b);
+        return NULL;
+    }
+
+    b->schedule = rmq_schedule_service_new(b, error);
+    if (b->schedule == NULL) {
+        rmq_broker_free(b);
+        return NULL;
+    }
+    b->trans_check = rmq_transaction_check_new(b, (guint) MAX(s->transaction_check_interval, 100));
+
+    g_autofree gchar *ha = g_strdup_printf("%s:%d", s->broker_ip1, s->ha_listen_port);
+    RmqNamesrvLinkInfo info = {
+        .cluster_name = s->cluster_name,
+        .broker_name = s->broker_name,
+        .broker_addr = b->broker_addr,
+        .ha_addr = ha,
+        .broker_id = s->broker_id,
+        .timeout_ms = (guint) s->register_broker_timeout_mills,
+    };
+    b->namesrv = rmq_namesrv_link_new(&info, s->namesrv_addr, register_body, b);
+    guint ok = rmq_namesrv_link_register(b->namesrv, NULL, TRUE, FALSE);
+    if (rmq_namesrv_link_count(b->namesrv) > 0)
+        g_message("registered with %u of %u name servers", ok, rmq_namesrv_link_count(b->namesrv));
+    rmq_namesrv_link_start_periodic(b->namesrv, (guint) s->register_name_server_period);
+
+    b->offsets_timer = g_timeout_add((guint) MAX(s->flush_consumer_offset_interval, 100),
+                                     on_offsets_timer, b);
+    b->delay_timer = g_timeout_add((guint) MAX(s->flush_delay_offset_interval, 100),
+                                   on_delay_timer, b);
+    b->clean_timer = g_timeout_add((guint) MAX(s->clean_resource_interval, 1000), on_clean_timer, b);
+    b->stats_timer = g_timeout_add(1000, on_stats_timer, b);
+    g_message("broker %s (cluster %s) listening on %s and port %d, store %s%s", s->broker_name,
+              s->cluster_name, b->broker_addr, b->vip_port, s->store_path_root_dir,
+              rmq_store_was_abnormal(b->store) ? " (recovered after a crash)" : "");
+    return b;
+}
+
+static void
+after_unregister(gpointer data)
+{
+    RmqBroker *b = data;
+    if (b->on_stopped != NULL)
+        b->on_stopped(b->on_stopped_data);
+}
+
+void
+rmq_broker_stop(RmqBroker *b, void (*done)(gpointer data), gpointer data)
+{
+    b->stopping = TRUE;
+    b->on_stopped = done;
+    b->on_stopped_data = data;
+    rmq_server_stop_accepting(b->server);
+    g_clear_pointer(&b->schedule, rmq_schedule_service_free);
+    g_clear_pointer(&b->trans_check, rmq_transaction_check_free);
+    /* Parked pulls are answered now (normally PULL_NOT_FOUND). */
+    rmq_long_poll_wake_all(b->long_poll);
+    rmq_broker_save_offsets(b);
+    rmq_broker_save_delay_offsets(b);
+    rmq_broker_save_topics(b);
+    rmq_broker_save_groups(b);
+    rmq_store_wait_flushed(b->store, rmq_store_get_max_phy_offset(b->store), 3000);
+    rmq_namesrv_link_unregister(b->namesrv, after_unregister, b);
+}
+
+void
+rmq_broker_free(RmqBroker *b)
+{
+    if (b == NULL)
+        return;
+    g_clear_handle_id(&b->offsets_timer, g_source_remove);
+    g_clear_handle_id(&b->delay_timer, g_source_remove);
+    g_clear_handle_id(&b->clean_timer, g_source_remove);
+    g_clear_handle_id(&b->stats_timer, g_source_remove);
+    g_clear_pointer(&b->schedule, rmq_schedule_service_free);
+    g_clear_pointer(&b->trans_check, rmq_transaction_check_free);
+    g_clear_pointer(&b->namesrv, rmq_namesrv_link_free);
+    if (b->server != NULL)
+        rmq_server_set_connection_callbacks(b->server, NULL, NULL, NULL);
+    /* Parked pulls hold connection refs: drop them before the server. */
+    if (b->long_poll != NULL && b->store != NULL)
+        rmq_long_poll_wake_all(b->long_poll);
+    g_clear_pointer(&b->server, rmq_server_free);
+    g_clear_pointer(&b->long_poll, rmq_long_poll_free);
+    g_clear_pointer(&b->clients, rmq_client_registry_free);
+    g_clear_pointer(&b->store, rmq_store_close);
+    g_clear_pointer(&b->topics, rmq_topic_table_free);
+    g_clear_pointer(&b->groups, rmq_subscription_group_table_free);
+    g_clear_pointer(&b->offsets, rmq_consumer_offsets_free);
+    g_clear_pointer(&b->delay_offsets, rmq_delay_offsets_free);
+    g_clear_pointer(&b->mq_locks, g_hash_table_destroy);
+    g_free(b->broker_addr);
+    g_free(b->config_dir);
+    g_free(b->topics_path);
+    g_free(b->groups_path);
+    g_free(b->offsets_path);
+    g_free(b->delay_path);
+    rmq_broker_settings_clear(&b->settings);
+    g_free(b);
+}
+
+gchar *
+rmq_broker_status(RmqBroker *b)
+{
+    return g_strdup_printf("%u topics, %u connections, put %.1f/s, get %.1f/s",
+                           rmq_topic_table_size(b->topics), rmq_server_get_connection_count(b->server),
+                           b->stats.put_tps, b->stats.get_tps);
+}

@@ -1,0 +1,143 @@
+/* The broker controller (Java BrokerController): owns the store, the metadata
+ * tables, the remoting server, the client registry, long polling, the name
+ * server link and the background services, and wires the request processors
+ * to the server. Single-threaded on the default main context. */
+#pragma once
+
+#include <glib.h>
+
+#include "broker/consumer_offset.h"
+#include "broker/delay_offset.h"
+#include "broker/settings.h"
+#include "broker/subscription_group.h"
+#include "broker/topic_config.h"
+#include "remoting/server.h"
+#include "store/store.h"
+
+G_BEGIN_DECLS
+
+#define RMQ_BROKER_ERROR (rmq_broker_error_quark())
+GQuark rmq_broker_error_quark(void);
+typedef enum {
+    RMQ_BROKER_ERROR_FAILED,
+} RmqBrokerError;
+
+typedef struct _RmqClientRegistry RmqClientRegistry;
+typedef struct _RmqLongPoll RmqLongPoll;
+typedef struct _RmqNamesrvLink RmqNamesrvLink;
+typedef struct _RmqScheduleService RmqScheduleService;
+typedef struct _RmqTransactionCheck RmqTransactionCheck;
+
+/* Message counters for STATUS= and GET_BROKER_RUNTIME_INFO. */
+typedef struct {
+    guint64 put_total;
+    guint64 get_total;
+    guint64 put_last;         /* totals at the last rate sample */
+    guint64 get_last;
+    gint64 sample_us;         /* monotonic time of the last sample */
+    gdouble put_tps;
+    gdouble get_tps;
+    gint64 boot_ms;
+} RmqBrokerStats;
+
+typedef struct _RmqBroker RmqBroker;
+struct _RmqBroker {
+    RmqBrokerSettings settings;
+    RmqStore *store;
+    RmqTopicTable *topics;
+    RmqSubscriptionGroupTable *groups;
+    RmqConsumerOffsets *offsets;
+    RmqDelayOffsets *delay_offsets;
+    RmqServer *server;
+    RmqClientRegistry *clients;
+    RmqLongPoll *long_poll;
+    RmqNamesrvLink *namesrv;
+    RmqScheduleService *schedule;
+    RmqTransactionCheck *trans_check;
+    GHashTable *mq_locks;     /* "group\ntopic\nbroker\nqid" -> RmqMqLock */
+
+    RmqHostAddr store_host;   /* brokerIP1:listenPort */
+    gchar *broker_addr;       /* "brokerIP1:listenPort" */
+    gint vip_port;            /* listenPort - 2 */
+    gchar *config_dir;        /* <storePathRootDir>/config */
+    gchar *topics_path, *groups_path, *offsets_path, *delay_path;
+    gboolean offsets_dirty;
+    gboolean delay_dirty;
+
+    RmqBrokerStats stats;
+    guint offsets_timer, delay_timer, clean_timer, stats_timer;
+    gboolean stopping;
+    void (*on_stopped)(gpointer data);
+    gpointer on_stopped_data;
+};
+
+/* Open the store (recovering it), load the JSON tables, listen on listenPort
+ * and listenPort-2, register with every name server (synchronously; failures
+ * only logged) and start the services. Call from outside the main loop's
+ * callbacks (the daemon's start step). (transfer full) */
+RmqBroker *rmq_broker_new(const RmqBrokerSettings *settings, GError **error);
+/* Graceful stop: stop accepting, answer parked pulls, flush and persist,
+ * unregister from the name servers; then @done(@data) runs from the loop. */
+void rmq_broker_stop(RmqBroker *b, void (*done)(gpointer data), gpointer data);
+/* Close what is left (store included) and free. */
+void rmq_broker_free(RmqBroker *b);
+
+/* STATUS= line: topics, connections, put and get TPS. (transfer full) */
+gchar *rmq_broker_status(RmqBroker *b);
+
+/* Persist after a change (synchronously: tables are small). */
+void rmq_broker_save_topics(RmqBroker *b);
+void rmq_broker_save_groups(RmqBroker *b);
+void rmq_broker_save_offsets(RmqBroker *b);
+void rmq_broker_save_delay_offsets(RmqBroker *b);
+/* A topic was auto-created: persist and re-register (one-way). */
+void rmq_broker_topic_created(RmqBroker *b);
+/* Subscription group lookup with autoCreateSubscriptionGroup, persisting a
+ * newly created group. (transfer none) NULL when unknown. */
+const RmqSubscriptionGroup *rmq_broker_find_group(RmqBroker *b, const gchar *group);
+
+/* A message was stored in (topic, queue): wake parked pulls. */
+void rmq_broker_message_arrived(RmqBroker *b, const gchar *topic, gint32 queue_id,
+                                gint64 max_offset, gint64 tag_code, gboolean tag_known);
+
+/* Helpers shared by the processors. */
+gboolean rmq_broker_is_vip(RmqBroker *b, RmqConnection *conn);
+/* The peer address of @conn in record form. */
+void rmq_broker_peer_host(RmqConnection *conn, RmqHostAddr *out);
+/* A response with @code and @remark (may be NULL). (transfer full) */
+RmqCommand *rmq_broker_response(const RmqCommand *request, gint32 code, const gchar *remark);
+/* Answer and free the request. */
+void rmq_broker_reply(RmqConnection *conn, RmqCommand *request, RmqCommand *response);
+/* Required ext field check: NULL when present, else the remark
+ * "the custom field <name> is null" (transfer full). */
+gchar *rmq_broker_missing_field(const RmqCommand *request, const gchar *const *names);
+
+/* Properties string surgery (§4.1): copy @props without the keys in @drop
+ * (NULL-terminated, may be NULL) and append the NAME, VALUE pairs of @add
+ * (NULL-terminated, may be NULL). Accepts a trailing 0x02; emits none. */
+GString *rmq_broker_props_edit(const gchar *props, gsize len, const gchar *const *drop,
+                               const gchar *const *add);
+/* A property value as a new string, NULL when absent. (transfer full) */
+gchar *rmq_broker_prop_dup(const gchar *props, gsize len, const gchar *name);
+
+/* Processor registration, one per processor file. */
+void rmq_broker_send_processor_register(RmqBroker *b);
+void rmq_broker_pull_processor_register(RmqBroker *b);
+void rmq_broker_client_processor_register(RmqBroker *b);
+void rmq_broker_query_processor_register(RmqBroker *b);
+void rmq_broker_admin_processor_register(RmqBroker *b);
+void rmq_broker_retry_processor_register(RmqBroker *b);
+void rmq_broker_transaction_processor_register(RmqBroker *b);
+
+/* The pull algorithm (§7.2), used by the processor and by long polling when a
+ * parked request is re-executed (@allow_suspend FALSE). Returns the response,
+ * or NULL when the request was parked. (transfer full) */
+RmqCommand *rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *request,
+                                    gboolean allow_suspend);
+
+/* Half message rewrite of a PREPARED send (§9.1 step 2): new properties with
+ * REAL_TOPIC/REAL_QID (transfer full). */
+GString *rmq_broker_transaction_half_props(const gchar *props, gsize len, const gchar *topic,
+                                           gint32 queue_id);
+
+G_END_DECLS

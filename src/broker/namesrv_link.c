@@ -1,0 +1,199 @@
+#include <config.h>
+
+#include "broker/namesrv_link.h"
+
+#include "remoting/client.h"
+#include "remoting/codes.h"
+#include "store/message_format.h"
+
+struct _RmqNamesrvLink {
+    RmqClient *client;
+    gchar **addrs;
+    gchar *cluster_name, *broker_name, *broker_addr, *ha_addr;
+    gint64 broker_id;
+    guint timeout_ms;
+    RmqNamesrvBodyFunc body;
+    gpointer data;
+    guint timer;
+    guint period_ms;
+};
+
+RmqNamesrvLink *
+rmq_namesrv_link_new(const RmqNamesrvLinkInfo *info, gchar *const *addrs, RmqNamesrvBodyFunc body,
+                     gpointer data)
+{
+    RmqNamesrvLink *l = g_new0(RmqNamesrvLink, 1);
+    l->client = rmq_client_new(NULL);
+    l->addrs = g_strdupv((gchar **) addrs);
+    if (l->addrs == NULL)
+        l->addrs = g_new0(gchar *, 1);
+    l->cluster_name = g_strdup(info->cluster_name);
+    l->broker_name = g_strdup(info->broker_name);
+    l->broker_addr = g_strdup(info->broker_addr);
+    l->ha_addr = g_strdup(info->ha_addr);
+    l->broker_id = info->broker_id;
+    l->timeout_ms = info->timeout_ms > 0 ? info->timeout_ms : 6000;
+    l->body = body;
+    l->data = data;
+    return l;
+}
+
+void
+rmq_namesrv_link_free(RmqNamesrvLink *l)
+{
+    if (l == NULL)
+        return;
+    g_clear_handle_id(&l->timer, g_source_remove);
+    rmq_client_free(l->client);
+    g_strfreev(l->addrs);
+    g_free(l->cluster_name);
+    g_free(l->broker_name);
+    g_free(l->broker_addr);
+    g_free(l->ha_addr);
+    g_free(l);
+}
+
+guint
+rmq_namesrv_link_count(RmqNamesrvLink *l)
+{
+    return g_strv_length(l->addrs);
+}
+
+static RmqCommand *
+register_request(RmqNamesrvLink *l, GBytes *body)
+{
+    RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_REGISTER_BROKER);
+    gsize n;
+    const guint8 *data = g_bytes_get_data(body, &n);
+    rmq_command_set_ext(req, "brokerName", l->broker_name);
+    rmq_command_set_ext(req, "brokerAddr", l->broker_addr);
+    rmq_command_set_ext(req, "clusterName", l->cluster_name);
+    rmq_command_set_ext(req, "haServerAddr", l->ha_addr);
+    rmq_command_set_ext_int64(req, "brokerId", l->broker_id);
+    rmq_command_set_ext(req, "compressed", "false");
+    rmq_command_set_ext_int64(req, "bodyCrc32", (gint64) (rmq_crc32(0, data, n) & 0x7fffffffu));
+    rmq_command_set_body(req, body);
+    return req;
+}
+
+static void
+on_registered(RmqCommand *response, const GError *error, gpointer user_data)
+{
+    gchar *addr = user_data;
+    if (error != NULL)
+        g_debug("register to name server %s failed: %s", addr, error->message);
+    else if (response->code != 0)
+        g_warning("name server %s refused the registration: %d %s", addr, response->code,
+                  response->remark != NULL ? response->remark : "");
+    if (response != NULL)
+        rmq_command_free(response);
+    g_free(addr);
+}
+
+guint
+rmq_namesrv_link_register(RmqNamesrvLink *l, GBytes *body, gboolean sync, gboolean oneway)
+{
+    g_autoptr(GBytes) all = body != NULL ? g_bytes_ref(body) : l->body(l->data);
+    guint ok = 0;
+    for (guint i = 0; l->addrs[i] != NULL; i++) {
+        RmqCommand *req = register_request(l, all);
+        if (oneway) {
+            rmq_client_invoke_oneway(l->client, l->addrs[i], req);
+        } else if (sync) {
+            g_autoptr(GError) err = NULL;
+            g_autoptr(RmqCommand) resp =
+                rmq_client_invoke_sync(l->client, l->addrs[i], req, l->timeout_ms, &err);
+            if (resp != NULL && resp->code == 0)
+                ok++;
+            else
+                g_warning("register to name server %s failed: %s", l->addrs[i],
+                          err != NULL ? err->message
+                                      : (resp->remark != NULL ? resp->remark : "refused"));
+        } else {
+            rmq_client_invoke_async(l->client, l->addrs[i], req, l->timeout_ms, on_registered,
+                                    g_strdup(l->addrs[i]));
+        }
+    }
+    return ok;
+}
+
+static gboolean
+on_period(gpointer data)
+{
+    RmqNamesrvLink *l = data;
+    rmq_namesrv_link_register(l, NULL, FALSE, FALSE);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_first(gpointer data)
+{
+    RmqNamesrvLink *l = data;
+    rmq_namesrv_link_register(l, NULL, FALSE, FALSE);
+    l->timer = g_timeout_add(l->period_ms, on_period, l);
+    return G_SOURCE_REMOVE;
+}
+
+void
+rmq_namesrv_link_start_periodic(RmqNamesrvLink *l, guint period_ms)
+{
+    g_clear_handle_id(&l->timer, g_source_remove);
+    if (period_ms >= 10000)
+        period_ms = CLAMP(period_ms, 10000, 60000);
+    else if (period_ms == 0)
+        period_ms = 30000;
+    l->period_ms = period_ms;
+    l->timer = g_timeout_add(MIN(10000u, period_ms), on_first, l);
+}
+
+typedef struct {
+    guint left;
+    void (*done)(gpointer);
+    gpointer data;
+} Unreg;
+
+static void
+on_unregistered(RmqCommand *response, const GError *error, gpointer user_data)
+{
+    Unreg *u = user_data;
+    if (error != NULL)
+        g_debug("unregister failed: %s", error->message);
+    if (response != NULL)
+        rmq_command_free(response);
+    if (--u->left == 0) {
+        u->done(u->data);
+        g_free(u);
+    }
+}
+
+static gboolean
+done_idle(gpointer user_data)
+{
+    Unreg *u = user_data;
+    u->done(u->data);
+    g_free(u);
+    return G_SOURCE_REMOVE;
+}
+
+void
+rmq_namesrv_link_unregister(RmqNamesrvLink *l, void (*done)(gpointer), gpointer data)
+{
+    g_clear_handle_id(&l->timer, g_source_remove);
+    Unreg *u = g_new0(Unreg, 1);
+    u->done = done;
+    u->data = data;
+    u->left = g_strv_length(l->addrs);
+    if (u->left == 0) {
+        g_idle_add(done_idle, u);
+        return;
+    }
+    for (guint i = 0; l->addrs[i] != NULL; i++) {
+        RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_UNREGISTER_BROKER);
+        rmq_command_set_ext(req, "brokerName", l->broker_name);
+        rmq_command_set_ext(req, "brokerAddr", l->broker_addr);
+        rmq_command_set_ext(req, "clusterName", l->cluster_name);
+        rmq_command_set_ext_int64(req, "brokerId", l->broker_id);
+        rmq_client_invoke_async(l->client, l->addrs[i], req, MIN(l->timeout_ms, 3000u),
+                                on_unregistered, u);
+    }
+}

@@ -1,0 +1,42 @@
+/* The broker's side of §6.2: REGISTER_BROKER to every name server at start
+ * (synchronously), every registerNameServerPeriod, one-way after a topic is
+ * auto-created, and UNREGISTER_BROKER at stop. Built on RmqClient. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _RmqNamesrvLink RmqNamesrvLink;
+
+typedef struct {
+    const gchar *cluster_name;
+    const gchar *broker_name;
+    const gchar *broker_addr;   /* ip:listenPort */
+    const gchar *ha_addr;       /* ip:haListenPort */
+    gint64 broker_id;
+    guint timeout_ms;           /* registerBrokerTimeoutMills */
+} RmqNamesrvLinkInfo;
+
+/* Produces the REGISTER_BROKER body of all topics (transfer full). */
+typedef GBytes *(*RmqNamesrvBodyFunc)(gpointer data);
+
+/* @addrs: "host:port" list (copied, may be empty). */
+RmqNamesrvLink *rmq_namesrv_link_new(const RmqNamesrvLinkInfo *info, gchar *const *addrs,
+                                     RmqNamesrvBodyFunc body, gpointer data);
+void rmq_namesrv_link_free(RmqNamesrvLink *l);
+
+/* Register now. @sync: wait for every answer (only outside main-loop
+ * callbacks); @oneway: no answer wanted. @body NULL = all topics. Returns how
+ * many name servers answered SUCCESS (sync), else 0. */
+guint rmq_namesrv_link_register(RmqNamesrvLink *l, GBytes *body, gboolean sync, gboolean oneway);
+/* Periodic registration every @period_ms (clamped 10000..60000 unless smaller
+ * for tests: values under 10000 are used as given); first after 10 s or the
+ * period, whichever is smaller. */
+void rmq_namesrv_link_start_periodic(RmqNamesrvLink *l, guint period_ms);
+/* UNREGISTER_BROKER to all; @done runs from the main loop when every name
+ * server answered or failed. */
+void rmq_namesrv_link_unregister(RmqNamesrvLink *l, void (*done)(gpointer), gpointer data);
+guint rmq_namesrv_link_count(RmqNamesrvLink *l);
+
+G_END_DECLS

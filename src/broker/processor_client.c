@@ -1,0 +1,263 @@
+/* Client management (§2.2, §6.8, §7.4-7.5): HEART_BEAT (34), UNREGISTER_CLIENT
+ * (35), QUERY_CONSUMER_OFFSET (14), UPDATE_CONSUMER_OFFSET (15),
+ * GET_CONSUMER_LIST_BY_GROUP (38), LOCK_BATCH_MQ (41), UNLOCK_BATCH_MQ (42). */
+#include <config.h>
+
+#include <string.h>
+#include <unistd.h>
+
+#include "broker/broker.h"
+#include "broker/client_registry.h"
+#include "remoting/codes.h"
+#include "remoting/json_body.h"
+
+/* rocketmq.broker.rebalance.lockMaxLiveTime */
+#define LOCK_MAX_LIVE_MS 60000
+
+typedef struct {
+    gchar *client_id;
+    gint64 last_update_ms;
+} MqLock;
+
+static RmqCommand *
+reply_error(const RmqCommand *req, gint32 code, gchar *remark)
+{
+    RmqCommand *r = rmq_broker_response(req, code, remark);
+    g_free(remark);
+    return r;
+}
+
+static void
+handle_heartbeat(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    RmqBroker *b = user_data;
+    g_autoptr(GPtrArray) consumers = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) err = NULL;
+    gsize len = 0;
+    const gchar *body = req->body != NULL ? g_bytes_get_data(req->body, &len) : "{}";
+    if (req->body == NULL)
+        len = 2;
+    if (!rmq_client_registry_heartbeat(b->clients, conn, req->language, req->version, body, len,
+                                       consumers, NULL, &err)) {
+        rmq_broker_reply(conn, req, reply_error(req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                                g_strdup_printf("bad heartbeat body: %s",
+                                                                err->message)));
+        return;
+    }
+    gboolean created_any = FALSE;
+    for (guint i = 0; i < consumers->len; i++) {
+        const gchar *group = g_ptr_array_index(consumers, i);
+        const RmqSubscriptionGroup *g = rmq_broker_find_group(b, group);
+        if (g == NULL)
+            continue;
+        g_autofree gchar *retry = g_strdup_printf("%s%s", RMQ_TOPIC_RETRY_PREFIX, group);
+        gboolean created = FALSE;
+        rmq_topic_table_ensure(b->topics, retry, MAX(g->retry_queue_nums, 1),
+                               RMQ_PERM_READ | RMQ_PERM_WRITE, 0, &created);
+        created_any |= created;
+    }
+    if (created_any)
+        rmq_broker_topic_created(b);
+    rmq_broker_reply(conn, req, rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL));
+}
+
+static void
+handle_unregister(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    RmqBroker *b = user_data;
+    rmq_client_registry_unregister(b->clients, conn, rmq_command_get_ext(req, "producerGroup"),
+                                   rmq_command_get_ext(req, "consumerGroup"));
+    RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+    rmq_command_set_ext_present(resp, TRUE);
+    rmq_broker_reply(conn, req, resp);
+}
+
+/* "Still in memory" for §7.4: within accessMessageInMemoryMaxRatio of RAM. */
+static gboolean
+first_unit_hot(RmqBroker *b, const gchar *topic, gint32 qid)
+{
+    gint64 phy = rmq_store_get_commit_log_offset(b->store, topic, qid, 0);
+    if (phy < 0)
+        return TRUE;
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    gint64 ram = pages > 0 && psize > 0 ? (gint64) pages * psize : G_GINT64_CONSTANT(1) << 32;
+    gint64 hot = ram / 100 * b->settings.access_message_in_memory_max_ratio;
+    return rmq_store_get_max_phy_offset(b->store) - phy <= hot;
+}
+
+static void
+handle_query_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    RmqBroker *b = user_data;
+    static const gchar *const required[] = { "consumerGroup", "topic", "queueId", NULL };
+    gchar *missing = rmq_broker_missing_field(req, required);
+    gint32 qid = 0;
+    if (missing == NULL && !rmq_command_get_ext_int32(req, "queueId", &qid))
+        missing = g_strdup("queueId is not a number");
+    if (missing != NULL) {
+        rmq_broker_reply(conn, req, reply_error(req, RMQ_RESPONSE_SYSTEM_ERROR, missing));
+        return;
+    }
+    const gchar *group = rmq_command_get_ext(req, "consumerGroup");
+    const gchar *topic = rmq_command_get_ext(req, "topic");
+    gint64 off = rmq_consumer_offsets_query(b->offsets, group, topic, qid);
+    if (off < 0) {
+        gint64 min = rmq_store_get_min_offset(b->store, topic, qid);
+        if (min <= 0 && first_unit_hot(b, topic, qid))
+            off = 0;
+    }
+    RmqCommand *resp;
+    if (off >= 0) {
+        resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+        rmq_command_set_ext_int64(resp, "offset", off);
+    } else {
+        resp = rmq_broker_response(req, RMQ_RESPONSE_QUERY_NOT_FOUND,
+                                   "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot "
+                                   "first");
+    }
+    rmq_broker_reply(conn, req, resp);
+}
+
+static void
+handle_update_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    RmqBroker *b = user_data;
+    static const gchar *const required[] = { "consumerGroup", "topic", "queueId", "commitOffset",
+                                             NULL };
+    gchar *missing = rmq_broker_missing_field(req, required);
+    gint32 qid = 0;
+    gint64 off = 0;
+    if (missing == NULL && (!rmq_command_get_ext_int32(req, "queueId", &qid) ||
+                            !rmq_command_get_ext_int64(req, "commitOffset", &off)))
+        missing = g_strdup("queueId or commitOffset is not a number");
+    if (missing != NULL) {
+        rmq_broker_reply(conn, req, reply_error(req, RMQ_RESPONSE_SYSTEM_ERROR, missing));
+        return;
+    }
+    rmq_consumer_offsets_commit(b->offsets, rmq_command_get_ext(req, "consumerGroup"),
+                                rmq_command_get_ext(req, "topic"), qid, off);
+    b->offsets_dirty = TRUE;
+    RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+    rmq_command_set_ext_present(resp, TRUE);
+    rmq_broker_reply(conn, req, resp);
+}
+
+static void
+handle_consumer_list(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    RmqBroker *b = user_data;
+    const gchar *group = rmq_command_get_ext(req, "consumerGroup");
+    g_autoptr(GPtrArray) ids =
+        group != NULL ? rmq_client_registry_consumer_ids(b->clients, group) : NULL;
+    if (ids == NULL) {
+        rmq_broker_reply(conn, req,
+                         reply_error(req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                     g_strdup_printf("no consumer for this group, %s",
+                                                     group != NULL ? group : "")));
+        return;
+    }
+    g_autoptr(JsonBuilder) jb = json_builder_new();
+    json_builder_begin_object(jb);
+    json_builder_set_member_name(jb, "consumerIdList");
+    json_builder_begin_array(jb);
+    for (guint i = 0; i < ids->len; i++)
+        json_builder_add_string_value(jb, g_ptr_array_index(ids, i));
+    json_builder_end_array(jb);
+    json_builder_end_object(jb);
+    g_autoptr(JsonNode) root = json_builder_get_root(jb);
+    g_autofree gchar *text = rmq_json_to_string(root, FALSE);
+    RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+    rmq_command_set_body_data(resp, text, strlen(text));
+    rmq_broker_reply(conn, req, resp);
+}
+
+static gchar *
+lock_key(const gchar *group, JsonObject *mq)
+{
+    return g_strdup_printf("%s\n%s\n%s\n%d", group,
+                           rmq_json_object_get_string_or(mq, "topic", ""),
+                           rmq_json_object_get_string_or(mq, "brokerName", ""),
+                           rmq_json_object_get_int32_or(mq, "queueId", 0));
+}
+
+static void
+handle_lock(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    RmqBroker *b = user_data;
+    gboolean lock = req->code == RMQ_REQUEST_LOCK_BATCH_MQ;
+    g_autoptr(GError) err = NULL;
+    gsize len = 0;
+    const gchar *body = req->body != NULL ? g_bytes_get_data(req->body, &len) : NULL;
+    g_autoptr(JsonNode) root = body != NULL ? rmq_json_parse_lenient(body, (gssize) len, &err) : NULL;
+    if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+        rmq_broker_reply(conn, req, reply_error(req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                                g_strdup("the lock request body is not JSON")));
+        return;
+    }
+    JsonObject *o = json_node_get_object(root);
+    const gchar *group = rmq_json_object_get_string_or(o, "consumerGroup", "");
+    const gchar *client = rmq_json_object_get_string_or(o, "clientId", "");
+    JsonArray *set = rmq_json_object_get_array_or_null(o, "mqSet");
+    gint64 now = g_get_monotonic_time() / 1000;
+    g_autoptr(JsonBuilder) jb = json_builder_new();
+    json_builder_begin_object(jb);
+    json_builder_set_member_name(jb, "lockOKMQSet");
+    json_builder_begin_array(jb);
+    for (guint i = 0; set != NULL && i < json_array_get_length(set); i++) {
+        JsonNode *n = json_array_get_element(set, i);
+        if (!JSON_NODE_HOLDS_OBJECT(n))
+            continue;
+        g_autofree gchar *key = lock_key(group, json_node_get_object(n));
+        MqLock *l = g_hash_table_lookup(b->mq_locks, key);
+        if (!lock) {
+            if (l != NULL && strcmp(l->client_id, client) == 0)
+                g_hash_table_remove(b->mq_locks, key);
+            continue;
+        }
+        if (l == NULL || strcmp(l->client_id, client) == 0 ||
+            now - l->last_update_ms > LOCK_MAX_LIVE_MS) {
+            if (l == NULL) {
+                l = g_new0(MqLock, 1);
+                g_hash_table_insert(b->mq_locks, g_strdup(key), l);
+            }
+            if (g_strcmp0(l->client_id, client) != 0) {
+                g_free(l->client_id);
+                l->client_id = g_strdup(client);
+            }
+            l->last_update_ms = now;
+            json_builder_add_value(jb, json_node_copy(n));
+        }
+    }
+    json_builder_end_array(jb);
+    json_builder_end_object(jb);
+    RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+    if (lock) {
+        g_autoptr(JsonNode) out = json_builder_get_root(jb);
+        g_autofree gchar *text = rmq_json_to_string(out, FALSE);
+        rmq_command_set_body_data(resp, text, strlen(text));
+    }
+    rmq_broker_reply(conn, req, resp);
+}
+
+static void
+mq_lock_free(gpointer p)
+{
+    MqLock *l = p;
+    g_free(l->client_id);
+    g_free(l);
+}
+
+void
+rmq_broker_client_processor_register(RmqBroker *b)
+{
+    /* Locks carry a string; the table was created with g_free values. */
+    g_hash_table_destroy(b->mq_locks);
+    b->mq_locks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, mq_lock_free);
+    rmq_server_register(b->server, RMQ_REQUEST_HEART_BEAT, handle_heartbeat, b);
+    rmq_server_register(b->server, RMQ_REQUEST_UNREGISTER_CLIENT, handle_unregister, b);
+    rmq_server_register(b->server, RMQ_REQUEST_QUERY_CONSUMER_OFFSET, handle_query_offset, b);
+    rmq_server_register(b->server, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET, handle_update_offset, b);
+    rmq_server_register(b->server, RMQ_REQUEST_GET_CONSUMER_LIST_BY_GROUP, handle_consumer_list, b);
+    rmq_server_register(b->server, RMQ_REQUEST_LOCK_BATCH_MQ, handle_lock, b);
+    rmq_server_register(b->server, RMQ_REQUEST_UNLOCK_BATCH_MQ, handle_lock, b);
+}

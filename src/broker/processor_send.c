@@ -1,0 +1,395 @@
+/* SEND_MESSAGE (10), SEND_MESSAGE_V2 (310) and SEND_BATCH_MESSAGE (320):
+ * checks, topic auto-creation, retry/DLQ redirection of %RETRY% sends,
+ * half messages, batch decoding, the put, SYNC_FLUSH acknowledgement and the
+ * long-poll wake-up (§2.2, §3.2, §4, §6.6, §7.6, §9). */
+#include <config.h>
+
+#include <string.h>
+
+#include "broker/broker.h"
+#include "broker/topic_config.h"
+#include "remoting/codes.h"
+
+/* Header names of code 10 and their one-letter V2 aliases. */
+enum { H_GROUP, H_TOPIC, H_DEFAULT_TOPIC, H_DEFAULT_QNUMS, H_QID, H_SYSFLAG, H_BORN, H_FLAG,
+       H_PROPS, H_RECONSUME, H_UNIT, H_MAX_RECONSUME, H_BATCH, H_N };
+static const gchar *const v1_names[H_N] = {
+    "producerGroup", "topic", "defaultTopic", "defaultTopicQueueNums", "queueId", "sysFlag",
+    "bornTimestamp", "flag", "properties", "reconsumeTimes", "unitMode", "maxReconsumeTimes",
+    "batch",
+};
+static const gchar *const v2_names[H_N] = { "a", "b", "c", "d", "e", "f", "g",
+                                             "h", "i", "j", "k", "l", "m" };
+
+typedef struct {
+    RmqBroker *b;
+    RmqConnection *conn;
+    RmqCommand *request;
+    RmqCommand *response;
+} FlushWait;
+
+static void
+on_flushed(RmqPutStatus status, gpointer data)
+{
+    FlushWait *w = data;
+    if (status != RMQ_PUT_OK)
+        w->response->code = RMQ_RESPONSE_FLUSH_DISK_TIMEOUT;
+    rmq_connection_send_response(w->conn, w->request, w->response);
+    rmq_command_free(w->request);
+    rmq_connection_unref(w->conn);
+    g_free(w);
+}
+
+static gint32
+put_status_code(RmqPutStatus st, const gchar **remark)
+{
+    switch (st) {
+    case RMQ_PUT_OK:
+        return RMQ_RESPONSE_SUCCESS;
+    case RMQ_PUT_FLUSH_DISK_TIMEOUT:
+        return RMQ_RESPONSE_FLUSH_DISK_TIMEOUT;
+    case RMQ_PUT_MESSAGE_ILLEGAL:
+        *remark = "the message is illegal, maybe msg body or properties length not matched";
+        return RMQ_RESPONSE_MESSAGE_ILLEGAL;
+    case RMQ_PUT_PROPERTIES_SIZE_EXCEEDED:
+        *remark = "the message is illegal, maybe msg properties length limit 32k.";
+        return RMQ_RESPONSE_MESSAGE_ILLEGAL;
+    case RMQ_PUT_SERVICE_NOT_AVAILABLE:
+        *remark = "service not available now, maybe disk full or shutting down";
+        return RMQ_RESPONSE_SERVICE_NOT_AVAILABLE;
+    case RMQ_PUT_DISK_FULL:
+        *remark = "service not available now, maybe disk full";
+        return RMQ_RESPONSE_SERVICE_NOT_AVAILABLE;
+    case RMQ_PUT_OS_PAGECACHE_BUSY:
+        *remark = "[PC_SYNCHRONIZED]broker busy, start flow control for a while";
+        return RMQ_RESPONSE_SYSTEM_BUSY;
+    default:
+        *remark = "create mapped file failed, server is busy or broken.";
+        return RMQ_RESPONSE_SYSTEM_ERROR;
+    }
+}
+
+/* One batch item (§4.6): fills @m's body/flag; properties are returned as the
+ * item's own properties span. FALSE when malformed. */
+static gboolean
+next_batch_item(const guint8 *data, gsize len, gsize *pos, RmqMessage *m, const gchar **props,
+                gsize *props_len)
+{
+    gsize p = *pos;
+    if (len - p < 20)
+        return FALSE;
+    gint32 total = (gint32) GUINT32_FROM_BE(*(const guint32 *) (const void *) (data + p));
+    if (total < 22 || (gsize) total > len - p)
+        return FALSE;
+    m->flag = (gint32) GUINT32_FROM_BE(*(const guint32 *) (const void *) (data + p + 12));
+    gint32 body_len = (gint32) GUINT32_FROM_BE(*(const guint32 *) (const void *) (data + p + 16));
+    if (body_len < 0 || 20 + (gsize) body_len + 2 > (gsize) total)
+        return FALSE;
+    m->body = data + p + 20;
+    m->body_len = (gsize) body_len;
+    gsize q = p + 20 + (gsize) body_len;
+    guint16 plen = GUINT16_FROM_BE(*(const guint16 *) (const void *) (data + q));
+    if (q + 2 + plen > p + (gsize) total)
+        return FALSE;
+    *props = (const gchar *) data + q + 2;
+    *props_len = plen;
+    *pos = p + (gsize) total;
+    return TRUE;
+}
+
+static RmqCommand *
+fail(const RmqCommand *req, gint32 code, const gchar *remark)
+{
+    return rmq_broker_response(req, code, remark);
+}
+
+static void
+handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    RmqBroker *b = user_data;
+    const RmqBrokerSettings *s = &b->settings;
+    const gchar *const *names = req->code == RMQ_REQUEST_SEND_MESSAGE ? v1_names : v2_names;
+    const gchar *h[H_N];
+    for (guint i = 0; i < H_N; i++)
+        h[i] = rmq_command_get_ext(req, names[i]);
+    RmqCommand *resp = NULL;
+    g_autofree gchar *remark = NULL;
+
+    /* Required fields (a-h); the issue wants MESSAGE_ILLEGAL with a remark. */
+    for (guint i = H_GROUP; i <= H_FLAG; i++) {
+        if (h[i] == NULL) {
+            remark = g_strdup_printf("the custom field <%s> is null", v1_names[i]);
+            rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL, remark));
+            return;
+        }
+    }
+    gint32 queue_id = 0, sys_flag = 0, flag = 0, reconsume = 0, default_qnums = 4;
+    gint32 max_reconsume = -1;
+    gint64 born = 0;
+    if (!rmq_command_get_ext_int32(req, names[H_QID], &queue_id) ||
+        !rmq_command_get_ext_int32(req, names[H_SYSFLAG], &sys_flag) ||
+        !rmq_command_get_ext_int32(req, names[H_FLAG], &flag) ||
+        !rmq_command_get_ext_int64(req, names[H_BORN], &born) ||
+        !rmq_command_get_ext_int32(req, names[H_DEFAULT_QNUMS], &default_qnums)) {
+        rmq_broker_reply(conn, req,
+                         fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL,
+                              "a numeric header field (queueId, sysFlag, flag, bornTimestamp, "
+                              "defaultTopicQueueNums) is not a number"));
+        return;
+    }
+    if (h[H_RECONSUME] != NULL)
+        rmq_command_get_ext_int32(req, names[H_RECONSUME], &reconsume);
+    if (h[H_MAX_RECONSUME] != NULL)
+        rmq_command_get_ext_int32(req, names[H_MAX_RECONSUME], &max_reconsume);
+    gboolean batch = rmq_command_get_ext_bool(req, names[H_BATCH], FALSE);
+    const gchar *props = h[H_PROPS] != NULL ? h[H_PROPS] : "";
+    gsize props_len = strlen(props);
+    g_autofree gchar *topic = g_strdup(h[H_TOPIC]);
+
+    if (!(s->broker_permission & RMQ_PERM_WRITE)) {
+        remark = g_strdup_printf("the broker[%s] sending message is forbidden", s->broker_name);
+        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_NO_PERMISSION, remark));
+        return;
+    }
+    if (s->slave) {
+        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_SERVICE_NOT_AVAILABLE,
+                                         "the broker is a slave, it does not accept writes"));
+        return;
+    }
+    const gchar *reason = NULL;
+    if (!rmq_topic_name_validate(topic, &reason)) {
+        remark = g_strdup_printf("illegal topic name: %s", reason != NULL ? reason : topic);
+        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL, remark));
+        return;
+    }
+    gint32 code = rmq_topic_table_check_send(b->topics, topic, &remark);
+    if (code != RMQ_RESPONSE_SUCCESS) {
+        rmq_broker_reply(conn, req, fail(req, code, remark));
+        return;
+    }
+    gboolean created = FALSE;
+    const RmqTopicConf *tc = rmq_topic_table_get_or_create_for_send(
+        b->topics, topic, h[H_DEFAULT_TOPIC], default_qnums, 0, &created, &remark);
+    if (created)
+        rmq_broker_topic_created(b);
+    if (tc == NULL) {
+        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_TOPIC_NOT_EXIST, remark));
+        return;
+    }
+    if (!(tc->perm & RMQ_PERM_WRITE)) {
+        g_free(remark);
+        remark = g_strdup_printf("the topic[%s] sending message is forbidden", topic);
+        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_NO_PERMISSION, remark));
+        return;
+    }
+    gint qmax = MAX(tc->read_queue_nums, tc->write_queue_nums);
+    if (queue_id >= qmax) {
+        g_free(remark);
+        remark = g_strdup_printf("request queueId[%d] is illegal, topic:%s writeQueueNums: %d "
+                                 "readQueueNums: %d",
+                                 queue_id, topic, tc->write_queue_nums, tc->read_queue_nums);
+        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_SYSTEM_ERROR, remark));
+        return;
+    }
+    if (queue_id < 0)
+        queue_id = (gint32) g_random_int_range(0, MAX(tc->write_queue_nums, 1));
+
+    gsize body_len = 0;
+    const guint8 *body = req->body != NULL ? g_bytes_get_data(req->body, &body_len) : NULL;
+    if (!batch && body_len > (gsize) s->max_message_size) {
+        g_free(remark);
+        remark = g_strdup_printf("the message body size over max value, MAX: %d",
+                                 s->max_message_size);
+        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL, remark));
+        return;
+    }
+    if (props_len > RMQ_MESSAGE_MAX_PROPS) {
+        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL,
+                                         "the message properties size over max value, MAX: 32767"));
+        return;
+    }
+
+    /* %RETRY% sends (client-side fallback of send-back): DLQ when exhausted. */
+    if (!batch && rmq_topic_is_retry(topic)) {
+        const gchar *group = topic + strlen(RMQ_TOPIC_RETRY_PREFIX);
+        const RmqSubscriptionGroup *g = rmq_broker_find_group(b, group);
+        if (g == NULL) {
+            g_free(remark);
+            remark = g_strdup_printf("subscription group not exist, %s", group);
+            rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_SUBSCRIPTION_GROUP_NOT_EXIST, remark));
+            return;
+        }
+        gint max = g->retry_max_times;
+        if (req->version >= 121 && max_reconsume >= 0)
+            max = max_reconsume;
+        if (reconsume >= max) {
+            g_free(topic);
+            topic = g_strdup_printf("%s%s", RMQ_TOPIC_DLQ_PREFIX, group);
+            gboolean dlq_created = FALSE;
+            const RmqTopicConf *dlq = rmq_topic_table_ensure(b->topics, topic, 1, RMQ_PERM_WRITE | RMQ_PERM_READ,
+                                                             0, &dlq_created);
+            if (dlq_created)
+                rmq_broker_topic_created(b);
+            queue_id = (gint32) g_random_int_range(0, MAX(dlq->write_queue_nums, 1));
+        }
+    }
+
+    gboolean prepared = (sys_flag & RMQ_SYSFLAG_TRANSACTION_MASK) == RMQ_SYSFLAG_TRANSACTION_PREPARED;
+    if (batch && (prepared || rmq_topic_is_retry(topic))) {
+        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL,
+                                         "batch request does not support retry group or "
+                                         "transaction messages"));
+        return;
+    }
+    if (prepared && s->reject_transaction_message) {
+        g_free(remark);
+        remark = g_strdup_printf("the broker[%s] sending transaction message is forbidden",
+                                 s->broker_name);
+        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_NO_PERMISSION, remark));
+        return;
+    }
+
+    gchar *wait_v = rmq_broker_prop_dup(props, props_len, "WAIT");
+    gboolean wait = wait_v == NULL || g_ascii_strcasecmp(wait_v, "false") != 0;
+    g_free(wait_v);
+    static const gchar *const drop[] = { "WAIT", NULL };
+    const gchar *add[] = { "CLUSTER", s->cluster_name, NULL };
+
+    RmqMessage base = { 0 };
+    base.topic = topic;
+    base.queue_id = queue_id;
+    base.flag = flag;
+    base.sys_flag = sys_flag;
+    base.born_timestamp = born;
+    rmq_broker_peer_host(conn, &base.born_host);
+    base.store_host = b->store_host;
+    base.reconsume_times = reconsume;
+
+    RmqPutResult result;
+    RmqPutStatus st;
+    g_autoptr(GString) msg_ids = NULL;
+    gint64 tag_code = 0;
+    gboolean tag_known = FALSE;
+    const gchar *stored_topic = topic;
+    gint32 stored_qid = queue_id;
+
+    if (!batch) {
+        g_autoptr(GString) np = NULL;
+        if (prepared) {
+            g_autoptr(GString) tmp = rmq_broker_props_edit(props, props_len, drop, add);
+            np = rmq_broker_transaction_half_props(tmp->str, tmp->len, topic, queue_id);
+            base.topic = RMQ_TOPIC_TRANS_HALF;
+            base.queue_id = 0;
+            base.sys_flag &= ~RMQ_SYSFLAG_TRANSACTION_MASK;
+            stored_topic = RMQ_TOPIC_TRANS_HALF;
+            stored_qid = 0;
+        } else {
+            np = rmq_broker_props_edit(props, props_len, drop, add);
+        }
+        base.body = body;
+        base.body_len = body_len;
+        base.properties = np->str;
+        base.properties_len = np->len;
+        const char *tv;
+        gsize tvlen;
+        if (rmq_message_property_get(np->str, np->len, RMQ_PROPERTY_TAGS, &tv, &tvlen))
+            tag_code = rmq_message_tag_code(tv, tvlen);
+        tag_known = TRUE;
+        if (rmq_message_property_get(np->str, np->len, RMQ_PROPERTY_DELAY, NULL, NULL) && !prepared)
+            stored_topic = NULL; /* parked in SCHEDULE_TOPIC_XXXX: nobody pulls it */
+        st = rmq_store_put_message(b->store, &base, &result);
+    } else {
+        if (rmq_message_property_get(props, props_len, RMQ_PROPERTY_DELAY, NULL, NULL)) {
+            rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL,
+                                             "batch message does not support delay level"));
+            return;
+        }
+        g_autoptr(GArray) msgs = g_array_new(FALSE, FALSE, sizeof(RmqMessage));
+        g_autoptr(GPtrArray) strs = g_ptr_array_new_with_free_func((GDestroyNotify) g_free);
+        /* Envelope properties (without WAIT) + CLUSTER go after each item's. */
+        g_autoptr(GString) env = rmq_broker_props_edit(props, props_len, drop, add);
+        gsize pos = 0;
+        gboolean ok = body != NULL;
+        while (ok && pos < body_len) {
+            RmqMessage m = base;
+            const gchar *ip;
+            gsize iplen;
+            if (!next_batch_item(body, body_len, &pos, &m, &ip, &iplen)) {
+                ok = FALSE;
+                break;
+            }
+            if (m.body_len > (gsize) s->max_message_size ||
+                rmq_message_property_get(ip, iplen, RMQ_PROPERTY_DELAY, NULL, NULL)) {
+                ok = FALSE;
+                break;
+            }
+            g_autoptr(GString) item = rmq_broker_props_edit(ip, iplen, drop, NULL);
+            if (item->len > 0 && env->len > 0)
+                g_string_append_c(item, RMQ_PROPERTY_SEPARATOR);
+            g_string_append_len(item, env->str, (gssize) env->len);
+            m.properties_len = item->len;
+            gchar *owned = g_string_free(g_steal_pointer(&item), FALSE);
+            m.properties = owned;
+            g_ptr_array_add(strs, owned);
+            g_array_append_val(msgs, m);
+        }
+        if (!ok || msgs->len == 0) {
+            rmq_broker_reply(conn, req,
+                             fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL,
+                                  "the batch body is malformed, empty, has an item over "
+                                  "maxMessageSize or with a delay level"));
+            return;
+        }
+        st = rmq_store_put_messages(b->store, (const RmqMessage *) (void *) msgs->data, msgs->len,
+                                    &result);
+        if (st == RMQ_PUT_OK) {
+            msg_ids = g_string_new(NULL);
+            gint64 phy = result.physical_offset;
+            for (guint i = 0; i < msgs->len; i++) {
+                char id[57];
+                rmq_message_id_format(&b->store_host, phy, id);
+                if (i > 0)
+                    g_string_append_c(msg_ids, ',');
+                g_string_append(msg_ids, id);
+                phy += rmq_message_record_size(&g_array_index(msgs, RmqMessage, i));
+            }
+        }
+    }
+
+    const gchar *put_remark = NULL;
+    code = put_status_code(st, &put_remark);
+    if (code != RMQ_RESPONSE_SUCCESS && code != RMQ_RESPONSE_FLUSH_DISK_TIMEOUT) {
+        rmq_broker_reply(conn, req, fail(req, code, put_remark));
+        return;
+    }
+    b->stats.put_total += (guint64) MAX(result.msg_num, 1);
+    resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+    rmq_command_set_ext(resp, "msgId", msg_ids != NULL ? msg_ids->str : result.msg_id);
+    rmq_command_set_ext_int64(resp, "queueId", queue_id);
+    rmq_command_set_ext_int64(resp, "queueOffset", result.queue_offset);
+    rmq_command_set_ext(resp, "MSG_REGION", s->region_id != NULL ? s->region_id : "DefaultRegion");
+    rmq_command_set_ext(resp, "TRACE_ON", s->trace_on ? "true" : "false");
+    if (stored_topic != NULL)
+        rmq_broker_message_arrived(b, stored_topic, stored_qid,
+                                   result.queue_offset + MAX(result.msg_num, 1), tag_code,
+                                   tag_known);
+
+    if (s->sync_flush && wait && !rmq_command_is_oneway(req)) {
+        FlushWait *w = g_new0(FlushWait, 1);
+        w->b = b;
+        w->conn = rmq_connection_ref(conn);
+        w->request = req;
+        w->response = resp;
+        rmq_store_flush_async(b->store, rmq_put_result_end(&result), on_flushed, w);
+        return;
+    }
+    rmq_broker_reply(conn, req, resp);
+}
+
+void
+rmq_broker_send_processor_register(RmqBroker *b)
+{
+    rmq_server_register(b->server, RMQ_REQUEST_SEND_MESSAGE, handle_send, b);
+    rmq_server_register(b->server, RMQ_REQUEST_SEND_MESSAGE_V2, handle_send, b);
+    rmq_server_register(b->server, RMQ_REQUEST_SEND_BATCH_MESSAGE, handle_send, b);
+}

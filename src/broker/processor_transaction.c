@@ -1,0 +1,152 @@
+/* END_TRANSACTION (37, §9.1 steps 3-4): commit re-stores the half message to
+ * its real topic with the COMMIT flag; commit and rollback both write an op
+ * record (tag "d", body = the half queue offset) to
+ * RMQ_SYS_TRANS_OP_HALF_TOPIC. Also the half-message property rewrite. */
+#include <config.h>
+
+#include <string.h>
+
+#include "broker/broker.h"
+#include "broker/transaction_check.h"
+#include "remoting/codes.h"
+
+GString *
+rmq_broker_transaction_half_props(const gchar *props, gsize len, const gchar *topic,
+                                  gint32 queue_id)
+{
+    g_autofree gchar *qid = g_strdup_printf("%d", queue_id);
+    const gchar *add[] = { "REAL_TOPIC", topic, "REAL_QID", qid, NULL };
+    return rmq_broker_props_edit(props, len, NULL, add);
+}
+
+static void
+reply(RmqConnection *conn, RmqCommand *req, gint32 code, gchar *remark)
+{
+    rmq_broker_reply(conn, req, rmq_broker_response(req, code, remark));
+    g_free(remark);
+}
+
+static gboolean
+put_op(RmqBroker *b, gint64 half_queue_offset)
+{
+    g_autofree gchar *body = g_strdup_printf("%" G_GINT64_FORMAT, half_queue_offset);
+    const gchar *add[] = { "TAGS", "d", NULL };
+    g_autoptr(GString) props = rmq_broker_props_edit(NULL, 0, NULL, add);
+    RmqMessage m = { 0 };
+    m.topic = RMQ_TOPIC_TRANS_OP_HALF;
+    m.queue_id = 0;
+    m.born_timestamp = g_get_real_time() / 1000;
+    m.born_host = b->store_host;
+    m.store_host = b->store_host;
+    m.body = (const guint8 *) body;
+    m.body_len = strlen(body);
+    m.properties = props->str;
+    m.properties_len = props->len;
+    RmqPutResult r;
+    return rmq_store_put_message(b->store, &m, &r) == RMQ_PUT_OK;
+}
+
+static void
+handle_end(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    RmqBroker *b = user_data;
+    if (b->settings.slave) {
+        reply(conn, req, RMQ_RESPONSE_SLAVE_NOT_AVAILABLE,
+              g_strdup("Can't process transaction on a slave broker"));
+        return;
+    }
+    static const gchar *const required[] = { "producerGroup", "tranStateTableOffset",
+                                             "commitLogOffset", "commitOrRollback", NULL };
+    gchar *missing = rmq_broker_missing_field(req, required);
+    gint64 state_off = 0, phy = 0;
+    gint32 kind = 0;
+    if (missing == NULL && (!rmq_command_get_ext_int64(req, "tranStateTableOffset", &state_off) ||
+                            !rmq_command_get_ext_int64(req, "commitLogOffset", &phy) ||
+                            !rmq_command_get_ext_int32(req, "commitOrRollback", &kind)))
+        missing = g_strdup("a numeric field of END_TRANSACTION is not a number");
+    if (missing != NULL) {
+        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+        return;
+    }
+    if (kind != RMQ_SYSFLAG_TRANSACTION_COMMIT && kind != RMQ_SYSFLAG_TRANSACTION_ROLLBACK) {
+        reply(conn, req, RMQ_RESPONSE_SUCCESS, NULL); /* UNKNOWN: wait for the check */
+        return;
+    }
+    g_autoptr(GBytes) bytes = rmq_store_look_message_by_offset(b->store, phy);
+    RmqMessageRecord rec;
+    gsize len = 0;
+    const guint8 *data = bytes != NULL ? g_bytes_get_data(bytes, &len) : NULL;
+    if (data == NULL || rmq_message_decode(data, len, FALSE, &rec) != RMQ_DECODE_OK ||
+        rec.topic_len != (gint32) strlen(RMQ_TOPIC_TRANS_HALF) ||
+        memcmp(rec.topic, RMQ_TOPIC_TRANS_HALF, (gsize) rec.topic_len) != 0) {
+        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+              g_strdup("Find prepared transaction message failed"));
+        return;
+    }
+    g_autofree gchar *pgroup = rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len, "PGROUP");
+    if (g_strcmp0(pgroup, rmq_command_get_ext(req, "producerGroup")) != 0) {
+        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, g_strdup("The producer group wrong"));
+        return;
+    }
+    if (rec.queue_offset != state_off) {
+        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, g_strdup("The transaction state table offset wrong"));
+        return;
+    }
+    if (rec.physical_offset != phy) {
+        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, g_strdup("The commit log offset wrong"));
+        return;
+    }
+    if (kind == RMQ_SYSFLAG_TRANSACTION_COMMIT) {
+        g_autofree gchar *real_topic =
+            rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len, "REAL_TOPIC");
+        g_autofree gchar *real_qid =
+            rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len, "REAL_QID");
+        if (real_topic == NULL) {
+            reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, g_strdup("The half message has no REAL_TOPIC"));
+            return;
+        }
+        static const gchar *const drop[] = { "REAL_TOPIC", "REAL_QID", "TRAN_MSG",
+                                             "TRANSACTION_CHECK_TIMES", NULL };
+        g_autoptr(GString) props =
+            rmq_broker_props_edit(rec.properties, (gsize) rec.properties_len, drop, NULL);
+        RmqMessage m = { 0 };
+        m.topic = real_topic;
+        m.queue_id = real_qid != NULL ? (gint32) g_ascii_strtoll(real_qid, NULL, 10) : 0;
+        m.flag = rec.flag;
+        m.sys_flag = (rec.sys_flag & ~(RMQ_SYSFLAG_TRANSACTION_MASK | RMQ_SYSFLAG_BORNHOST_V6 |
+                                       RMQ_SYSFLAG_STOREHOST_V6)) |
+                     RMQ_SYSFLAG_TRANSACTION_COMMIT;
+        m.born_timestamp = rec.born_timestamp;
+        m.born_host = rec.born_host;
+        m.store_host = b->store_host;
+        m.reconsume_times = rec.reconsume_times;
+        m.prepared_transaction_offset = rec.physical_offset;
+        m.body = rec.body;
+        m.body_len = (gsize) rec.body_len;
+        m.properties = props->str;
+        m.properties_len = props->len;
+        RmqPutResult r;
+        RmqPutStatus st = rmq_store_put_message(b->store, &m, &r);
+        if (st != RMQ_PUT_OK) {
+            reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, g_strdup(rmq_put_status_name(st)));
+            return;
+        }
+        b->stats.put_total++;
+        const char *tv;
+        gsize tvlen;
+        gint64 code = rmq_message_property_get(props->str, props->len, RMQ_PROPERTY_TAGS, &tv, &tvlen)
+                          ? rmq_message_tag_code(tv, tvlen)
+                          : 0;
+        rmq_broker_message_arrived(b, real_topic, m.queue_id, r.queue_offset + 1, code, TRUE);
+    }
+    put_op(b, rec.queue_offset);
+    if (b->trans_check != NULL)
+        rmq_transaction_check_resolved(b->trans_check, rec.queue_offset);
+    reply(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
+}
+
+void
+rmq_broker_transaction_processor_register(RmqBroker *b)
+{
+    rmq_server_register(b->server, RMQ_REQUEST_END_TRANSACTION, handle_end, b);
+}
