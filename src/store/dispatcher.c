@@ -154,31 +154,38 @@ rmq_dispatcher_delete_topic(RmqDispatcher *d, const char *topic)
     g_rmdir(tdir);
 }
 
+static gint64
+tag_code(RmqDispatcher *d, const RmqMessageRecord *r, const RmqPropertyValue *tags,
+         const RmqPropertyValue *delay)
+{
+    if (delay->value != NULL && r->topic_len == (gint32) strlen(SCHEDULE_TOPIC) &&
+        memcmp(r->topic, SCHEDULE_TOPIC, r->topic_len) == 0 && d->delay_levels &&
+        d->delay_levels->len > 0 && delay->len < 16) {
+        char buf[16];
+        gint64 level;
+        memcpy(buf, delay->value, delay->len);
+        buf[delay->len] = '\0';
+        level = g_ascii_strtoll(buf, NULL, 10);
+        if (level > 0) {
+            level = MIN(level, (gint64) d->delay_levels->len);
+            return r->store_timestamp + g_array_index(d->delay_levels, gint64, level - 1);
+        }
+    }
+    return tags->value ? rmq_message_tag_code(tags->value, tags->len) : 0;
+}
+
+enum { P_TAGS, P_DELAY, P_UNIQ, P_KEYS, P_N };
+static const char *const wanted[P_N] = {
+    RMQ_PROPERTY_TAGS, RMQ_PROPERTY_DELAY, RMQ_PROPERTY_UNIQ_KEY, RMQ_PROPERTY_KEYS,
+};
+
 gint64
 rmq_dispatcher_tag_code(RmqDispatcher *d, const RmqMessageRecord *r)
 {
-    const char *v;
-    gsize vlen;
+    RmqPropertyValue v[P_N];
 
-    if (r->topic_len == (gint32) strlen(SCHEDULE_TOPIC) &&
-        memcmp(r->topic, SCHEDULE_TOPIC, r->topic_len) == 0 && d->delay_levels &&
-        d->delay_levels->len > 0 &&
-        rmq_message_property_get(r->properties, r->properties_len, RMQ_PROPERTY_DELAY, &v, &vlen)) {
-        char buf[16];
-        gint64 level;
-        if (vlen < sizeof buf) {
-            memcpy(buf, v, vlen);
-            buf[vlen] = '\0';
-            level = g_ascii_strtoll(buf, NULL, 10);
-            if (level > 0) {
-                level = MIN(level, (gint64) d->delay_levels->len);
-                return r->store_timestamp + g_array_index(d->delay_levels, gint64, level - 1);
-            }
-        }
-    }
-    if (rmq_message_property_get(r->properties, r->properties_len, RMQ_PROPERTY_TAGS, &v, &vlen))
-        return rmq_message_tag_code(v, vlen);
-    return 0;
+    rmq_message_properties_find(r->properties, (gsize) r->properties_len, wanted, P_N, v);
+    return tag_code(d, r, &v[P_TAGS], &v[P_DELAY]);
 }
 
 static void
@@ -209,7 +216,9 @@ gboolean
 rmq_dispatcher_dispatch(RmqDispatcher *d, const RmqMessageRecord *r, GError **error)
 {
     gint32 tx = r->sys_flag & RMQ_SYSFLAG_TRANSACTION_MASK;
+    RmqPropertyValue v[P_N];
 
+    rmq_message_properties_find(r->properties, (gsize) r->properties_len, wanted, P_N, v);
     if (tx == RMQ_SYSFLAG_TRANSACTION_NOT || tx == RMQ_SYSFLAG_TRANSACTION_COMMIT) {
         char topic[RMQ_MESSAGE_MAX_TOPIC + 1];
         RmqConsumeQueue *cq;
@@ -217,24 +226,22 @@ rmq_dispatcher_dispatch(RmqDispatcher *d, const RmqMessageRecord *r, GError **er
         topic[r->topic_len] = '\0';
         cq = rmq_dispatcher_get_queue(d, topic, r->queue_id);
         if (cq == NULL || !rmq_consume_queue_put(cq, r->queue_offset, r->physical_offset,
-                                                 r->total_size, rmq_dispatcher_tag_code(d, r),
-                                                 error))
+                                                 r->total_size,
+                                                 tag_code(d, r, &v[P_TAGS], &v[P_DELAY]), error))
             return FALSE;
     }
     if (d->index != NULL && !d->index_failed && tx != RMQ_SYSFLAG_TRANSACTION_ROLLBACK &&
         r->physical_offset >= rmq_index_service_end_phy_offset(d->index)) {
-        const char *v;
-        gsize vlen;
-        if (rmq_message_property_get(r->properties, r->properties_len, RMQ_PROPERTY_UNIQ_KEY, &v, &vlen))
-            index_key(d, r, v, vlen);
-        if (rmq_message_property_get(r->properties, r->properties_len, RMQ_PROPERTY_KEYS, &v, &vlen)) {
-            const char *end = v + vlen;
-            while (v < end) {
-                const char *sp = memchr(v, ' ', end - v);
+        if (v[P_UNIQ].value)
+            index_key(d, r, v[P_UNIQ].value, v[P_UNIQ].len);
+        if (v[P_KEYS].value) {
+            const char *k = v[P_KEYS].value, *end = k + v[P_KEYS].len;
+            while (k < end) {
+                const char *sp = memchr(k, ' ', end - k);
                 if (sp == NULL)
                     sp = end;
-                index_key(d, r, v, sp - v);
-                v = sp + 1;
+                index_key(d, r, k, sp - k);
+                k = sp + 1;
             }
         }
     }

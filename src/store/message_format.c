@@ -456,6 +456,36 @@ rmq_message_property_get(const char *props, gsize props_len, const char *name,
     return l.found;
 }
 
+typedef struct {
+    const char *const *names;
+    guint n;
+    RmqPropertyValue *out;
+} PropFind;
+
+static gboolean
+find_cb(const char *name, gsize nlen, const char *value, gsize vlen, gpointer data)
+{
+    PropFind *f = data;
+
+    for (guint i = 0; i < f->n; i++)
+        if (strncmp(f->names[i], name, nlen) == 0 && f->names[i][nlen] == '\0') {
+            f->out[i].value = value;
+            f->out[i].len = vlen;
+        }
+    return TRUE;
+}
+
+void
+rmq_message_properties_find(const char *props, gsize props_len, const char *const *names,
+                            guint n, RmqPropertyValue *out)
+{
+    PropFind f = { names, n, out };
+
+    memset(out, 0, n * sizeof *out);
+    if (props != NULL && props_len > 0)
+        properties_foreach(props, props_len, find_cb, &f);
+}
+
 static gboolean
 insert_cb(const char *name, gsize nlen, const char *value, gsize vlen, gpointer data)
 {

@@ -131,6 +131,15 @@ gint64 rmq_message_tag_code(const char *tags, gsize len);
 gboolean rmq_message_property_get(const char *props, gsize props_len,
                                   const char *name, const char **value,
                                   gsize *value_len);
+typedef struct {
+    const char *value;      /* NULL if absent; points into the properties */
+    gsize len;
+} RmqPropertyValue;
+
+/* Looks several properties up in one pass; out[i] answers names[i]. */
+void rmq_message_properties_find(const char *props, gsize props_len,
+                                 const char *const *names, guint n,
+                                 RmqPropertyValue *out);
 /* (transfer full) name → value, both g_strdup'd. */
 GHashTable *rmq_message_properties_parse(const char *props, gsize len);
 /* (transfer full) names sorted, no trailing separator; NULL values skipped. */

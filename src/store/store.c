@@ -466,6 +466,7 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutResult *result
     g_autoptr(GError) error = NULL;
     RmqConsumeQueue *cq = NULL;
     gint64 total = 0, qoff = 0, now;
+    gsize topic_len = msgs && n ? strlen(msgs[0].topic ? msgs[0].topic : "") : 0;
     RmqPutStatus st;
 
     memset(result, 0, sizeof *result);
@@ -475,7 +476,7 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutResult *result
     for (guint i = 0; i < n; i++) {
         gint64 sz;
         st = check_message(store, &msgs[i]);
-        if (st == RMQ_PUT_OK && (strcmp(msgs[i].topic, msgs[0].topic) != 0 ||
+        if (st == RMQ_PUT_OK && i > 0 && (strcmp(msgs[i].topic, msgs[0].topic) != 0 ||
                                  msgs[i].queue_id != msgs[0].queue_id ||
                                  dispatches(&msgs[i]) != dispatches(&msgs[0])))
             st = RMQ_PUT_MESSAGE_ILLEGAL;
@@ -504,13 +505,22 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutResult *result
     for (guint i = 0; i < n; i++) {
         gint64 phy;
         gint32 size;
-        const guint8 *rec;
         RmqMessageRecord r;
 
         if (!rmq_commit_log_append(store->cl, &msgs[i], cq ? qoff + i : 0, now, &phy, &size, &error))
             return result->status = error_status(error);   /* cannot happen after reserve */
-        rec = rmq_commit_log_peek(store->cl, phy, size);
-        rmq_message_decode(rec, (gsize) size, FALSE, &r);
+        /* what dispatch reads, straight from the message (no re-decode) */
+        memset(&r, 0, sizeof r);
+        r.total_size = size;
+        r.queue_id = msgs[i].queue_id;
+        r.queue_offset = cq ? qoff + i : 0;
+        r.physical_offset = phy;
+        r.sys_flag = msgs[i].sys_flag;
+        r.store_timestamp = now;
+        r.topic = msgs[i].topic;
+        r.topic_len = (gint32) topic_len;
+        r.properties = msgs[i].properties;
+        r.properties_len = (gint32) msgs[i].properties_len;
         if (!rmq_dispatcher_dispatch(store->dispatcher, &r, &error))
             g_warning("dispatch failed at %" G_GINT64_FORMAT ": %s", phy, error->message);
         g_clear_error(&error);
