@@ -29,6 +29,8 @@ struct RmqStore {
     gboolean disk_full;          /* usage above the warning ratio */
     gint64 phys_memory;          /* bytes, for the hot/cold pull caps */
 
+    GSource *clean_source;       /* retention timer on the open's context */
+
     GThread *logics_thread;      /* flushes consume queues, index, checkpoint */
     GMutex logics_lock;
     GCond logics_cond;
@@ -129,6 +131,13 @@ logics_thread(gpointer data)
 }
 
 static void refresh_disk_state(RmqStore *store);
+
+static gboolean
+clean_tick(gpointer data)
+{
+    rmq_store_clean_expired(data, FALSE);
+    return G_SOURCE_CONTINUE;
+}
 
 /* ---- open and recovery -------------------------------------------------- */
 
@@ -344,6 +353,13 @@ rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **err
     /* up to 256 MiB ahead of the writer (~0.3 s at disk speed), never more than a file */
     rmq_commit_log_start_warmer(store->cl, MIN(256 * 1024 * 1024, config->mapped_file_size_commit_log));
     store->logics_thread = g_thread_new("rmq-flush-cq", logics_thread, store);
+    if (context != NULL && config->clean_resource_interval > 0) {
+        /* retention runs on the caller's loop, the thread that owns the files */
+        store->clean_source = g_timeout_source_new((guint) config->clean_resource_interval);
+        g_source_set_callback(store->clean_source, clean_tick, store, NULL);
+        g_source_set_name(store->clean_source, "rmq-store-clean");
+        g_source_attach(store->clean_source, context);
+    }
     return store;
 
 fail:
@@ -365,6 +381,10 @@ rmq_store_close(RmqStore *store)
 
     if (store == NULL)
         return;
+    if (store->clean_source) {
+        g_source_destroy(store->clean_source);
+        g_clear_pointer(&store->clean_source, g_source_unref);
+    }
     g_mutex_lock(&store->logics_lock);
     store->logics_stop = TRUE;
     g_cond_signal(&store->logics_cond);

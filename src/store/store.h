@@ -162,8 +162,8 @@ GPtrArray *rmq_store_list_topics(RmqStore *store);
 /* Deletes a topic's consume queues (DELETE_TOPIC_IN_BROKER). */
 void rmq_store_delete_topic(RmqStore *store, const char *topic);
 
-/* Retention (§5.6): the broker calls this every cleanResourceInterval
- * (10 s).  Deletes at most 10 expired commit-log files when the local hour
+/* Retention (§5.6): runs every cleanResourceInterval (10 s) on the
+ * GMainContext given at open; without one, call it yourself that often.  Deletes at most 10 expired commit-log files when the local hour
  * is in deleteWhen or the disk is above diskMaxUsedSpaceRatio (any age
  * above the forcible ratio), then consume-queue and index files that point
  * below the new minimum.  Also refreshes the disk-full flag.  Returns the

@@ -26,6 +26,7 @@ rmq_store_config_init(RmqStoreConfig *c)
     c->flush_interval_consume_queue = 1000;
     c->sync_flush_timeout = 5000;
     c->delete_when = g_strdup("04");
+    c->clean_resource_interval = 10000;
     c->file_reserved_time = 72;
     c->disk_max_used_space_ratio = 75;
     c->clean_file_forcibly_enable = TRUE;

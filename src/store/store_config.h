@@ -25,6 +25,7 @@ typedef struct {
     gint flush_interval_consume_queue;   /* ms, 1000 */
     gint sync_flush_timeout;             /* ms, 5000 */
     char *delete_when;                   /* "04", ';'-separated hours */
+    gint clean_resource_interval;        /* ms, 10000: retention timer period */
     gint file_reserved_time;             /* hours, 72 */
     gint disk_max_used_space_ratio;      /* percent, 75 */
     gboolean clean_file_forcibly_enable; /* TRUE */

@@ -192,6 +192,35 @@ test_delete_at_configured_hour(void **state)
 }
 
 static void
+test_timer_on_main_context(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    GMainContext *ctx = g_main_context_new();
+    gint64 nfiles, deadline;
+
+    f->config.clean_resource_interval = 20;
+    f->clock.now = local_ms(4, 10);            /* a deletion hour */
+    f->store = rmq_store_open(&f->config, ctx, &error);
+    assert_no_gerror(error);
+    fill(f, 400);
+    nfiles = rmq_store_get_max_phy_offset(f->store) / FILE_SIZE + 1;
+    assert_true(nfiles >= 3);
+    for (gint64 k = 0; k < nfiles; k++)
+        set_mtime(f, k * FILE_SIZE, k < 2 ? local_ms(1, 0) : local_ms(4, 30));
+    if (rmq_store_disk_usage(f->store) > f->config.disk_max_used_space_ratio)
+        skip();
+    /* nobody calls clean: the store's own timer on ctx does */
+    deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+    while (rmq_store_get_min_phy_offset(f->store) == 0 && g_get_monotonic_time() < deadline)
+        g_main_context_iteration(ctx, TRUE);
+    assert_int_equal(rmq_store_get_min_phy_offset(f->store), 2 * FILE_SIZE);
+    rmq_store_close(f->store);
+    f->store = NULL;
+    g_main_context_unref(ctx);
+}
+
+static void
 test_full_filesystem(void **state)
 {
     Fixture *f = *state;
@@ -289,6 +318,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_delete_at_configured_hour, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timer_on_main_context, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_filesystem, setup, teardown),
     };
     return cmocka_run_group_tests_name("store-retention", tests, NULL, NULL);
