@@ -11,7 +11,7 @@ src_store_libstore_a_SOURCES = \
 	src/store/checkpoint.c src/store/checkpoint.h \
 	src/store/dispatcher.c src/store/dispatcher.h \
 	src/store/flush_service.c src/store/flush_service.h \
-	src/store/store.c src/store/store.h
+	src/store/store.c src/store/store.h src/store/store_error.h
 
 STORE_TEST_LDADD = src/store/libstore.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 STORE_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
@@ -73,3 +73,11 @@ noinst_PROGRAMS += bench/store/bench-store
 bench_store_bench_store_SOURCES = bench/store/bench-store.c
 bench_store_bench_store_LDADD = src/store/libstore.a $(RMQ_PKG_LIBS)
 EXTRA_DIST += bench/store/run.sh
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/store/test-store-ha
+TESTS += tests/store/test-store-ha
+tests_store_test_store_ha_SOURCES = tests/store/test-store-ha.c
+tests_store_test_store_ha_LDADD = $(STORE_TEST_LDADD)
+tests_store_test_store_ha_CFLAGS = $(STORE_TEST_CFLAGS)
+endif

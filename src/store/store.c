@@ -28,6 +28,7 @@ struct RmqStore {
     gboolean hour_ok[24];
     gboolean disk_full;          /* usage above the warning ratio */
     gint64 phys_memory;          /* bytes, for the hot/cold pull caps */
+    gint64 dispatched_end;       /* records below this are in queues and index */
 
     GSource *clean_source;       /* retention timer on the open's context */
 
@@ -340,6 +341,7 @@ rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **err
     reput_from = store->abnormal ? MIN(recovered_from, cq_end) : cq_end;
     if (!reput(store, reput_from, error))
         goto fail;
+    store->dispatched_end = rmq_commit_log_max_offset(store->cl);
 
     /* from here on a crash is abnormal */
     if (!g_file_set_contents(abort_path, "", 0, error))
@@ -553,6 +555,7 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutResult *result
     }
     result->msg_num = (gint32) n;
     result->store_timestamp = now;
+    store->dispatched_end = rmq_commit_log_max_offset(store->cl);
     return result->status = RMQ_PUT_OK;
 }
 
@@ -1038,4 +1041,85 @@ rmq_store_clean_expired(RmqStore *store, gboolean manual)
     }
     refresh_disk_state(store);
     return deleted;
+}
+
+/* ---- replication -------------------------------------------------------- */
+
+GBytes *
+rmq_store_get_commit_log_data(RmqStore *store, gint64 offset, gsize max_len)
+{
+    gint64 end = rmq_commit_log_max_offset(store->cl);
+    RmqMappedFile *f;
+    gint64 len;
+
+    if (offset < rmq_commit_log_min_offset(store->cl) || offset >= end)
+        return NULL;
+    f = rmq_mapped_file_queue_find(store->cl->files, offset);
+    if (f == NULL)
+        return NULL;
+    len = MIN(end, f->start + (gint64) f->size) - offset;
+    len = MIN(len, (gint64) max_len);
+    return len > 0 ? rmq_commit_log_get_bytes(store->cl, offset, len) : NULL;
+}
+
+gboolean
+rmq_store_append_raw(RmqStore *store, gint64 offset, const guint8 *data, gsize len,
+                     GError **error)
+{
+    RmqCommitLog *cl = store->cl;
+    gint64 pos;
+
+    if (offset != rmq_commit_log_max_offset(cl)) {
+        g_set_error(error, RMQ_STORE_ERROR, RMQ_STORE_ERROR_INVALID,
+                    "replica data for offset %" G_GINT64_FORMAT ", log ends at %" G_GINT64_FORMAT,
+                    offset, rmq_commit_log_max_offset(cl));
+        return FALSE;
+    }
+    while (len > 0) {
+        gint64 wrote = cl->wrote;
+        RmqMappedFile *f = rmq_mapped_file_queue_find(cl->files, wrote);
+        gsize n;
+
+        if (f == NULL) {
+            f = rmq_mapped_file_queue_create(cl->files, wrote - wrote % cl->file_size, error);
+            if (f == NULL)
+                return FALSE;
+        }
+        n = MIN(len, (gsize) (f->start + (gint64) f->size - wrote));
+        memcpy(f->base + (wrote - f->start), data, n);
+        g_atomic_int_set(&f->dirty, 1);
+        rmq_atomic64_set(&cl->wrote, wrote + (gint64) n);
+        data += n;
+        len -= n;
+    }
+    /* dispatch every record now complete */
+    pos = store->dispatched_end;
+    while (pos < cl->wrote) {
+        RmqMappedFile *f = rmq_mapped_file_queue_find(cl->files, pos);
+        gsize avail;
+        RmqMessageRecord r;
+        RmqDecodeStatus st;
+
+        if (f == NULL)
+            break;
+        avail = (gsize) (MIN(cl->wrote, f->start + (gint64) f->size) - pos);
+        st = rmq_message_decode(f->base + (pos - f->start), avail, FALSE, &r);
+        if (st == RMQ_DECODE_OK && r.physical_offset == pos) {
+            if (!rmq_dispatcher_dispatch(store->dispatcher, &r, error))
+                return FALSE;
+            rmq_atomic64_set(&cl->wrote_ts, r.store_timestamp);
+            pos += r.total_size;
+        } else if (st == RMQ_DECODE_BLANK) {
+            pos = f->start + (gint64) f->size;
+        } else if (st == RMQ_DECODE_TRUNCATED || (st == RMQ_DECODE_END && avail < 8)) {
+            break;                       /* the rest of this record comes later */
+        } else {
+            store->dispatched_end = pos;
+            g_set_error(error, RMQ_STORE_ERROR, RMQ_STORE_ERROR_CORRUPT,
+                        "replica data at %" G_GINT64_FORMAT " is not a record", pos);
+            return FALSE;
+        }
+    }
+    store->dispatched_end = pos;
+    return TRUE;
 }

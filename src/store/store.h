@@ -13,6 +13,7 @@
 
 #include "store/message_format.h"
 #include "store/store_config.h"
+#include "store/store_error.h"
 
 #define RMQ_STORE_SCHEDULE_TOPIC "SCHEDULE_TOPIC_XXXX"
 
@@ -156,6 +157,19 @@ GBytes *rmq_store_select_message(RmqStore *store, gint64 physical_offset, gint32
 /* QUERY_MESSAGE by KEYS entry or UNIQ_KEY, store time in [begin, end]. */
 RmqQueryResult *rmq_store_query_message(RmqStore *store, const char *topic, const char *key,
                                         guint max_num, gint64 begin, gint64 end);
+
+/* Replication (classic HA, §8).  Master side: commit-log bytes from offset
+ * to the end of written data in the file holding it, at most max_len,
+ * zero-copy.  NULL when offset is not in [min, max).  (transfer full) */
+GBytes *rmq_store_get_commit_log_data(RmqStore *store, gint64 offset, gsize max_len);
+/* Slave side: appends bytes received from the master for `offset`, which
+ * must be our max physical offset (and the master's mappedFileSizeCommitLog
+ * ours).  Whole records are dispatched to queues and index at once; a
+ * partial record waits for the rest.  Errors: RMQ_STORE_ERROR_INVALID (wrong
+ * offset), _DISK_FULL, _CORRUPT (data that is not records; nothing after
+ * the bad record is dispatched). */
+gboolean rmq_store_append_raw(RmqStore *store, gint64 offset, const guint8 *data, gsize len,
+                              GError **error);
 
 /* Topics that have consume queues.  (transfer container) */
 GPtrArray *rmq_store_list_topics(RmqStore *store);
