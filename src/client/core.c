@@ -228,7 +228,7 @@ rmq_mq_core_invoke_ns(RmqMqCore *core, RmqCommand *request, GError **error)
             core->ns_index = idx;
             return resp;
         }
-        g_string_append_printf(tried, "%s%s: %s", tried->len ? "; " : "", addr, err->message);
+        g_string_append_printf(tried, "%s%s", tried->len ? "; " : "", err->message);
     }
     g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NAMESRV_UNREACHABLE,
                 "name server unreachable (%s)", tried->str);
@@ -241,7 +241,8 @@ rmq_mq_set_transport(GError **error, const gchar *addr, const GError *cause)
     gboolean timeout = g_error_matches(cause, RMQ_CLIENT_ERROR, RMQ_CLIENT_ERROR_TIMEOUT);
     g_set_error(error, RMQ_MQ_ERROR,
                 timeout ? RMQ_MQ_ERROR_TIMEOUT : RMQ_MQ_ERROR_BROKER_UNREACHABLE,
-                "%s: %s", addr, cause->message);
+                "%s%s%s", g_str_has_prefix(cause->message, addr) ? "" : addr,
+                g_str_has_prefix(cause->message, addr) ? "" : ": ", cause->message);
 }
 
 RmqCommand *

@@ -249,8 +249,15 @@ master_addr(RmqProducer *p, const gchar *topic, const gchar *broker, GError **er
         addr = r ? rmq_route_master_addr(r, broker) : NULL;
     }
     if (addr == NULL && !p->in_callback) {
-        r = rmq_mq_core_route(&p->core, topic, TRUE, NULL);
+        /* Fetches the topic's route, or the default topic's for a new topic. */
+        g_hash_table_remove(p->publish, topic);
+        publish_info(p, topic, NULL);
+        r = g_hash_table_lookup(p->core.routes, topic);
         addr = r ? rmq_route_master_addr(r, broker) : NULL;
+        if (addr == NULL) {
+            r = g_hash_table_lookup(p->core.routes, RMQ_MQ_DEFAULT_TOPIC);
+            addr = r ? rmq_route_master_addr(r, broker) : NULL;
+        }
     }
     if (addr == NULL)
         g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND,

@@ -1,0 +1,284 @@
+/* rmqadmin group subcommands: updateSubGroup, deleteSubGroup,
+ * consumerProgress, consumerConnection, producerConnection,
+ * resetOffsetByTime. */
+#include <config.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/rmqadmin.h"
+
+static gchar *
+int_text(gint64 v)
+{
+    return g_strdup_printf("%" G_GINT64_FORMAT, v);
+}
+
+int
+rmqadmin_update_sub_group(RmqAdminCommon *c, int argc, char **argv)
+{
+    gchar *broker = NULL, *cluster = NULL, *group = NULL;
+    gchar *consume_enable = NULL, *from_min = NULL, *broadcast = NULL;
+    gint retry_queues = -1, retry_max = -1, broker_id = -1, slowly = -1;
+    GOptionEntry e[] = {
+        { "brokerAddr", 'b', 0, G_OPTION_ARG_STRING, &broker, "Broker address", "ADDR" },
+        { "clusterName", 'c', 0, G_OPTION_ARG_STRING, &cluster, "Every master of this cluster", "NAME" },
+        { "groupName", 'g', 0, G_OPTION_ARG_STRING, &group, "Consumer group", "GROUP" },
+        { "consumeEnable", 's', 0, G_OPTION_ARG_STRING, &consume_enable, "Consumption allowed (true)", "BOOL" },
+        { "consumeFromMinEnable", 'm', 0, G_OPTION_ARG_STRING, &from_min, "Consume from min (true)", "BOOL" },
+        { "consumeBroadcastEnable", 'd', 0, G_OPTION_ARG_STRING, &broadcast, "Broadcast allowed (true)", "BOOL" },
+        { "retryQueueNums", 'q', 0, G_OPTION_ARG_INT, &retry_queues, "Retry queues (1)", "N" },
+        { "retryMaxTimes", 'r', 0, G_OPTION_ARG_INT, &retry_max, "Retries before the DLQ (16)", "N" },
+        { "brokerId", 'i', 0, G_OPTION_ARG_INT, &broker_id, "Preferred broker id (0)", "ID" },
+        { "whichBrokerWhenConsumeSlowly", 'w', 0, G_OPTION_ARG_INT, &slowly, "Broker id when lagging (1)", "ID" },
+        { NULL },
+    };
+    int rc = rmqadmin_parse(c, argv[0], "Create or update a subscription group.",
+                            "-g GROUP (-b ADDR | -c CLUSTER)", e, &argc, &argv);
+    if (rc >= 0)
+        return rc;
+    if (group == NULL)
+        return rmqadmin_usage(argv[0], "-g GROUP is required");
+    g_auto(GStrv) targets = rmqadmin_targets(c, argv[0], broker, cluster, &rc);
+    if (targets == NULL)
+        return rc;
+    g_autoptr(JsonObject) cfg = json_object_new();
+    if (consume_enable)
+        json_object_set_boolean_member(cfg, "consumeEnable", g_strcmp0(consume_enable, "true") == 0);
+    if (from_min)
+        json_object_set_boolean_member(cfg, "consumeFromMinEnable", g_strcmp0(from_min, "true") == 0);
+    if (broadcast)
+        json_object_set_boolean_member(cfg, "consumeBroadcastEnable", g_strcmp0(broadcast, "true") == 0);
+    if (retry_queues >= 0)
+        json_object_set_int_member(cfg, "retryQueueNums", retry_queues);
+    if (retry_max >= 0)
+        json_object_set_int_member(cfg, "retryMaxTimes", retry_max);
+    if (broker_id >= 0)
+        json_object_set_int_member(cfg, "brokerId", broker_id);
+    if (slowly >= 0)
+        json_object_set_int_member(cfg, "whichBrokerWhenConsumeSlowly", slowly);
+    JsonArray *done = json_array_new();
+    for (guint i = 0; targets[i]; i++) {
+        g_autoptr(GError) error = NULL;
+        if (!rmq_admin_update_sub_group(c->admin, targets[i], group, cfg, &error)) {
+            json_array_unref(done);
+            return rmqadmin_fail(argv[0], error);
+        }
+        json_array_add_string_element(done, targets[i]);
+        if (!c->json)
+            printf("create subscription group to %s success.\n", targets[i]);
+    }
+    if (c->json) {
+        JsonObject *o = json_object_new();
+        json_object_set_string_member(o, "group", group);
+        json_object_set_array_member(o, "brokers", done);
+        rmqadmin_print_json(json_node_init_object(json_node_alloc(), o));
+        json_object_unref(o);
+    } else {
+        json_array_unref(done);
+    }
+    return 0;
+}
+
+int
+rmqadmin_delete_sub_group(RmqAdminCommon *c, int argc, char **argv)
+{
+    gchar *broker = NULL, *cluster = NULL, *group = NULL;
+    gboolean remove_offset = FALSE;
+    GOptionEntry e[] = {
+        { "brokerAddr", 'b', 0, G_OPTION_ARG_STRING, &broker, "Broker address", "ADDR" },
+        { "clusterName", 'c', 0, G_OPTION_ARG_STRING, &cluster, "Every master of this cluster", "NAME" },
+        { "groupName", 'g', 0, G_OPTION_ARG_STRING, &group, "Consumer group", "GROUP" },
+        { "removeOffset", 'r', 0, G_OPTION_ARG_NONE, &remove_offset, "Also drop its offsets", NULL },
+        { NULL },
+    };
+    int rc = rmqadmin_parse(c, argv[0], "Delete a subscription group.",
+                            "-g GROUP (-b ADDR | -c CLUSTER)", e, &argc, &argv);
+    if (rc >= 0)
+        return rc;
+    if (group == NULL)
+        return rmqadmin_usage(argv[0], "-g GROUP is required");
+    g_auto(GStrv) targets = rmqadmin_targets(c, argv[0], broker, cluster, &rc);
+    if (targets == NULL)
+        return rc;
+    JsonArray *done = json_array_new();
+    for (guint i = 0; targets[i]; i++) {
+        g_autoptr(GError) error = NULL;
+        if (!rmq_admin_delete_sub_group(c->admin, targets[i], group, remove_offset, &error)) {
+            json_array_unref(done);
+            return rmqadmin_fail(argv[0], error);
+        }
+        json_array_add_string_element(done, targets[i]);
+        if (!c->json)
+            printf("delete subscription group [%s] from %s success.\n", group, targets[i]);
+    }
+    if (c->json) {
+        JsonObject *o = json_object_new();
+        json_object_set_string_member(o, "group", group);
+        json_object_set_array_member(o, "brokers", done);
+        rmqadmin_print_json(json_node_init_object(json_node_alloc(), o));
+        json_object_unref(o);
+    } else {
+        json_array_unref(done);
+    }
+    return 0;
+}
+
+int
+rmqadmin_consumer_progress(RmqAdminCommon *c, int argc, char **argv)
+{
+    gchar *group = NULL, *topic = NULL;
+    GOptionEntry e[] = {
+        { "groupName", 'g', 0, G_OPTION_ARG_STRING, &group, "Consumer group", "GROUP" },
+        { "topic", 't', 0, G_OPTION_ARG_STRING, &topic, "Only this topic", "TOPIC" },
+        { NULL },
+    };
+    int rc = rmqadmin_parse(c, argv[0], "Show a consumer group's offsets and lag per queue.",
+                            "-g GROUP [-t TOPIC]", e, &argc, &argv);
+    if (rc >= 0)
+        return rc;
+    if (group == NULL)
+        return rmqadmin_usage(argv[0], "-g GROUP is required");
+    g_autoptr(GError) error = NULL;
+    JsonNode *n = rmq_admin_consumer_progress(c->admin, group, topic, &error);
+    if (n == NULL)
+        return rmqadmin_fail(argv[0], error);
+    if (c->json) {
+        rmqadmin_print_json(n);
+        return 0;
+    }
+    JsonObject *o = json_node_get_object(n);
+    RmqTable *t = rmqadmin_table_new("#Topic", "#Broker Name", "#QID", "#Broker Offset",
+                                     "#Consumer Offset", "#Diff", NULL);
+    JsonArray *qs = json_object_get_array_member(o, "queues");
+    for (guint i = 0; i < json_array_get_length(qs); i++) {
+        JsonObject *r = json_array_get_object_element(qs, i);
+        g_autofree gchar *q = int_text(json_object_get_int_member(r, "queueId"));
+        g_autofree gchar *bo = int_text(json_object_get_int_member(r, "brokerOffset"));
+        g_autofree gchar *co = int_text(json_object_get_int_member(r, "consumerOffset"));
+        g_autofree gchar *d = int_text(json_object_get_int_member(r, "diff"));
+        rmqadmin_table_add(t, json_object_get_string_member(r, "topic"),
+                           json_object_get_string_member(r, "brokerName"), q, bo, co, d, NULL);
+    }
+    rmqadmin_table_print(t);
+    printf("\nConsume TPS: %.2f\nDiff Total: %" G_GINT64_FORMAT "\n",
+           json_object_get_double_member(o, "consumeTps"), json_object_get_int_member(o, "diffTotal"));
+    json_node_unref(n);
+    return 0;
+}
+
+static int
+connection_table(RmqAdminCommon *c, const gchar *name, JsonNode *n)
+{
+    if (c->json) {
+        rmqadmin_print_json(n);
+        return 0;
+    }
+    JsonObject *o = json_node_get_object(n);
+    RmqTable *t = rmqadmin_table_new("#ClientId", "#ClientAddr", "#Language", "#Version", NULL);
+    JsonArray *cs = json_object_get_array_member(o, "connections");
+    for (guint i = 0; i < json_array_get_length(cs); i++) {
+        JsonObject *r = json_array_get_object_element(cs, i);
+        JsonNode *lang = json_object_get_member(r, "language");
+        g_autofree gchar *l = lang && json_node_get_value_type(lang) == G_TYPE_STRING
+                                  ? g_strdup(json_node_get_string(lang))
+                                  : int_text(lang ? json_node_get_int(lang) : 0);
+        g_autofree gchar *v = int_text(json_object_has_member(r, "version")
+                                           ? json_object_get_int_member(r, "version") : 0);
+        rmqadmin_table_add(t,
+                           json_object_has_member(r, "clientId") ? json_object_get_string_member(r, "clientId") : "",
+                           json_object_has_member(r, "clientAddr") ? json_object_get_string_member(r, "clientAddr") : "",
+                           l, v, NULL);
+    }
+    rmqadmin_table_print(t);
+    static const gchar *const extra[] = { "consumeType", "messageModel", "consumeFromWhere" };
+    for (guint i = 0; i < G_N_ELEMENTS(extra); i++)
+        if (json_object_has_member(o, extra[i]))
+            printf("%s: %s\n", extra[i], json_object_get_string_member(o, extra[i]));
+    json_node_unref(n);
+    (void) name;
+    return 0;
+}
+
+int
+rmqadmin_consumer_connection(RmqAdminCommon *c, int argc, char **argv)
+{
+    gchar *group = NULL;
+    GOptionEntry e[] = {
+        { "consumerGroup", 'g', 0, G_OPTION_ARG_STRING, &group, "Consumer group", "GROUP" },
+        { NULL },
+    };
+    int rc = rmqadmin_parse(c, argv[0], "Show the clients of a consumer group.", "-g GROUP", e,
+                            &argc, &argv);
+    if (rc >= 0)
+        return rc;
+    if (group == NULL)
+        return rmqadmin_usage(argv[0], "-g GROUP is required");
+    g_autoptr(GError) error = NULL;
+    JsonNode *n = rmq_admin_consumer_connection(c->admin, group, &error);
+    return n ? connection_table(c, argv[0], n) : rmqadmin_fail(argv[0], error);
+}
+
+int
+rmqadmin_producer_connection(RmqAdminCommon *c, int argc, char **argv)
+{
+    gchar *group = NULL, *topic = NULL;
+    GOptionEntry e[] = {
+        { "producerGroup", 'g', 0, G_OPTION_ARG_STRING, &group, "Producer group", "GROUP" },
+        { "topic", 't', 0, G_OPTION_ARG_STRING, &topic, "A topic it sends to (finds the brokers)", "TOPIC" },
+        { NULL },
+    };
+    int rc = rmqadmin_parse(c, argv[0], "Show the clients of a producer group.",
+                            "-g GROUP [-t TOPIC]", e, &argc, &argv);
+    if (rc >= 0)
+        return rc;
+    if (group == NULL)
+        return rmqadmin_usage(argv[0], "-g GROUP is required");
+    g_autoptr(GError) error = NULL;
+    JsonNode *n = rmq_admin_producer_connection(c->admin, group, topic, &error);
+    return n ? connection_table(c, argv[0], n) : rmqadmin_fail(argv[0], error);
+}
+
+int
+rmqadmin_reset_offset_by_time(RmqAdminCommon *c, int argc, char **argv)
+{
+    gchar *group = NULL, *topic = NULL, *when = NULL, *force = NULL;
+    GOptionEntry e[] = {
+        { "group", 'g', 0, G_OPTION_ARG_STRING, &group, "Consumer group", "GROUP" },
+        { "topic", 't', 0, G_OPTION_ARG_STRING, &topic, "Topic", "TOPIC" },
+        { "timestamp", 's', 0, G_OPTION_ARG_STRING, &when,
+          "now, milliseconds since the epoch, or yyyy-MM-dd#HH:mm:ss:SSS", "TIME" },
+        { "force", 'f', 0, G_OPTION_ARG_STRING, &force, "Accepted for mqadmin compatibility", "BOOL" },
+        { NULL },
+    };
+    int rc = rmqadmin_parse(c, argv[0],
+                            "Reset a group's offsets on every queue of a topic to the first "
+                            "message stored at or after a time.",
+                            "-g GROUP -t TOPIC -s TIME", e, &argc, &argv);
+    if (rc >= 0)
+        return rc;
+    if (group == NULL || topic == NULL || when == NULL)
+        return rmqadmin_usage(argv[0], "-g GROUP, -t TOPIC and -s TIME are required");
+    gint64 ts = rmqadmin_parse_time(when);
+    if (ts < 0)
+        return rmqadmin_usage(argv[0], "-s: not a time (now, ms, or yyyy-MM-dd#HH:mm:ss:SSS)");
+    g_autoptr(GError) error = NULL;
+    JsonNode *n = rmq_admin_reset_offset_by_time(c->admin, group, topic, ts, &error);
+    if (n == NULL)
+        return rmqadmin_fail(argv[0], error);
+    if (c->json) {
+        rmqadmin_print_json(n);
+        return 0;
+    }
+    RmqTable *t = rmqadmin_table_new("#brokerName", "#queueId", "#offset", NULL);
+    JsonArray *a = json_node_get_array(n);
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *r = json_array_get_object_element(a, i);
+        g_autofree gchar *q = int_text(json_object_get_int_member(r, "queueId"));
+        g_autofree gchar *off = int_text(json_object_get_int_member(r, "offset"));
+        rmqadmin_table_add(t, json_object_get_string_member(r, "brokerName"), q, off, NULL);
+    }
+    rmqadmin_table_print(t);
+    json_node_unref(n);
+    return 0;
+}

@@ -1,0 +1,89 @@
+/* rmqadmin: shared pieces of the subcommand files (options every
+ * subcommand has, output helpers, exit codes). */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include "client/rmq-client.h"
+
+G_BEGIN_DECLS
+
+/* Exit codes (also in --help and rmqadmin(1)). */
+enum {
+    RMQADMIN_EXIT_OK = 0,
+    RMQADMIN_EXIT_FAILURE = 1,         /* anything else (bad answer, internal) */
+    RMQADMIN_EXIT_USAGE = 2,           /* bad arguments */
+    RMQADMIN_EXIT_NAMESRV = 3,         /* name server unreachable */
+    RMQADMIN_EXIT_TOPIC = 4,           /* topic not found */
+    RMQADMIN_EXIT_REFUSED = 5,         /* broker (or name server) refused */
+    RMQADMIN_EXIT_BROKER = 6,          /* broker unreachable or timed out */
+    RMQADMIN_EXIT_NOT_FOUND = 7,       /* message, group, broker or cluster not found */
+};
+
+#define RMQADMIN_EXIT_TEXT \
+    "Exit status: 0 success, 1 other failure, 2 usage error, 3 name server unreachable,\n" \
+    "4 topic not found, 5 refused by a broker or name server, 6 broker unreachable or\n" \
+    "timed out, 7 message, group, broker or cluster not found."
+
+typedef struct {
+    gchar *namesrv;   /* -n */
+    gboolean json;    /* --json */
+    gint timeout_ms;  /* --timeout */
+    RmqAdmin *admin;  /* created after parsing */
+} RmqAdminCommon;
+
+typedef int (*RmqAdminCommandFunc)(RmqAdminCommon *common, int argc, char **argv);
+
+typedef struct {
+    const gchar *name;
+    const gchar *summary;
+    RmqAdminCommandFunc run;
+} RmqAdminCommand;
+
+/* Parse @entries plus the common ones for subcommand @name; on success
+ * creates common->admin. Returns -1 to go on, or an exit code (--help: 0). */
+int rmqadmin_parse(RmqAdminCommon *common, const gchar *name, const gchar *summary,
+                   const gchar *params, GOptionEntry *entries, int *argc, char ***argv);
+/* Print "rmqadmin NAME: message" and return the exit code for @error. */
+int rmqadmin_fail(const gchar *name, const GError *error);
+int rmqadmin_usage(const gchar *name, const gchar *message);
+/* Print @node as pretty JSON on stdout (takes ownership). */
+void rmqadmin_print_json(JsonNode *node);
+/* Tables for people: columns separated by two spaces, aligned. */
+typedef struct _RmqTable RmqTable;
+RmqTable *rmqadmin_table_new(const gchar *first, ...) G_GNUC_NULL_TERMINATED;
+void rmqadmin_table_add(RmqTable *t, const gchar *first, ...) G_GNUC_NULL_TERMINATED;
+void rmqadmin_table_print(RmqTable *t); /* and frees */
+void rmqadmin_table_free(RmqTable *t);
+/* "now", milliseconds, or yyyy-MM-dd#HH:mm:ss:SSS (local time). -1 if bad. */
+gint64 rmqadmin_parse_time(const gchar *text);
+
+/* Subcommand families. */
+int rmqadmin_update_topic(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_delete_topic(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_topic_list(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_topic_route(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_topic_status(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_cluster_list(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_broker_status(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_get_broker_config(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_update_broker_config(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_wipe_write_perm(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_cluster_rt(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_update_sub_group(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_delete_sub_group(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_consumer_progress(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_consumer_connection(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_producer_connection(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_reset_offset_by_time(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_query_msg_by_id(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_query_msg_by_key(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_query_msg_by_offset(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_send_message(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_consume_message(RmqAdminCommon *c, int argc, char **argv);
+
+/* Broker targets from -b ADDR or -c CLUSTER (all masters). (transfer full) */
+gchar **rmqadmin_targets(RmqAdminCommon *c, const gchar *name, const gchar *broker_addr,
+                         const gchar *cluster, int *exit_code);
+
+G_END_DECLS
