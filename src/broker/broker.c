@@ -440,7 +440,7 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
 
     b->clients = rmq_client_registry_new(on_consumers_changed, b);
     b->long_poll = rmq_long_poll_new(on_long_poll_wake, long_poll_max_offset, b,
-                                     s->long_polling_enable ? 500 : 200);
+                                     s->long_polling_enable ? 5000 : 1000);
     b->server = rmq_server_new("broker");
     rmq_server_set_idle_timeout(b->server, (guint) s->server_channel_max_idle_time_seconds);
     rmq_server_set_connection_callbacks(b->server, NULL, on_conn_close, b);

@@ -54,3 +54,17 @@ BROKER_LIBS = src/broker/libbroker.a src/broker/libbrokermeta.a src/store/libsto
 sbin_PROGRAMS += src/broker/rmq-broker
 src_broker_rmq_broker_SOURCES = src/broker/main.c
 src_broker_rmq_broker_LDADD = $(BROKER_LIBS)
+
+# Integration tests: real rmq-namesrv + rmq-broker on free loopback ports.
+if HAVE_CMOCKA
+BROKER_IT = tests/broker/test-broker-core
+check_PROGRAMS += $(BROKER_IT)
+TESTS += $(BROKER_IT)
+BROKER_IT_SUPPORT = tests/broker/harness.c tests/broker/harness.h
+BROKER_IT_LIBS = src/store/libstore.a src/remoting/libnet.a src/remoting/libcodec.a \
+	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+tests_broker_test_broker_core_SOURCES = tests/broker/test-broker-core.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_core_LDADD = $(BROKER_IT_LIBS)
+EXTRA_tests_broker_test_broker_core_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
+endif

@@ -19,7 +19,12 @@ struct _RmqLongPoll {
     gpointer data;
     guint timer;
     guint count;
+    gint64 check_us;      /* period of the grown-queue check */
+    gint64 next_check_us;
 };
+
+/* Holds expire on this tick; the grown-queue check runs every check_ms. */
+#define TICK_MS 100
 
 static void
 held_free(gpointer p)
@@ -89,6 +94,9 @@ on_check(gpointer data)
 {
     RmqLongPoll *lp = data;
     gint64 now = g_get_monotonic_time();
+    gboolean full = now >= lp->next_check_us;
+    if (full)
+        lp->next_check_us = now + lp->check_us;
     /* Keys first: waking may park nothing (allow_suspend is FALSE) but the
      * wake callback must not see a table being iterated. */
     g_autoptr(GPtrArray) keys = string_keys(lp->table);
@@ -101,7 +109,7 @@ on_check(gpointer data)
         gint32 qid = 0;
         if (!split_key(key, &topic, &qid))
             continue;
-        gint64 max = lp->max_offset(topic, qid, lp->data);
+        gint64 max = full ? lp->max_offset(topic, qid, lp->data) : G_MININT64;
         for (guint i = list->len; i-- > 0;) {
             Held *h = g_ptr_array_index(list, i);
             if (max > h->offset || now >= h->deadline_us || rmq_connection_is_closed(h->conn))
@@ -123,7 +131,9 @@ rmq_long_poll_new(RmqLongPollWake wake, RmqLongPollMaxOffset max_offset, gpointe
     lp->wake = wake;
     lp->max_offset = max_offset;
     lp->data = data;
-    lp->timer = g_timeout_add(check_ms, on_check, lp);
+    lp->check_us = (gint64) check_ms * 1000;
+    lp->next_check_us = g_get_monotonic_time() + lp->check_us;
+    lp->timer = g_timeout_add(TICK_MS, on_check, lp);
     return lp;
 }
 

@@ -16,7 +16,8 @@ typedef void (*RmqLongPollWake)(RmqConnection *conn, const RmqCommand *request, 
 /* Current max offset of a queue, for the periodic check. */
 typedef gint64 (*RmqLongPollMaxOffset)(const gchar *topic, gint32 queue_id, gpointer data);
 
-/* @check_ms: period of the check for grown queues and expired holds. */
+/* @check_ms: period of the check for grown queues (Java: 5 s with long
+ * polling, 1 s without); expired holds are answered within 100 ms. */
 RmqLongPoll *rmq_long_poll_new(RmqLongPollWake wake, RmqLongPollMaxOffset max_offset,
                                gpointer data, guint check_ms);
 void rmq_long_poll_free(RmqLongPoll *lp);

@@ -1,0 +1,345 @@
+#include <config.h>
+
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "remoting/codes.h"
+#include "remoting/json_body.h"
+
+static gboolean
+port_free(guint16 port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    gboolean ok = bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0;
+    close(fd);
+    return ok;
+}
+
+guint16
+bk_free_port(void)
+{
+    for (;;) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        g_assert(bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+        socklen_t len = sizeof sa;
+        g_assert(getsockname(fd, (struct sockaddr *) &sa, &len) == 0);
+        close(fd);
+        guint16 p = ntohs(sa.sin_port);
+        /* The broker also listens on port-2 (VIP) and advertises port+1 (HA). */
+        if (p > 1030 && port_free((guint16) (p - 2)))
+            return p;
+    }
+}
+
+static BkDaemon *
+daemon_new(const gchar *binary, const gchar *conf_fmt_extra)
+{
+    BkDaemon *d = g_new0(BkDaemon, 1);
+    d->binary = g_strdup(binary);
+    d->dir = g_dir_make_tmp("rmq-bk-XXXXXX", NULL);
+    g_assert(d->dir != NULL);
+    d->conf_path = g_build_filename(d->dir, "daemon.conf", NULL);
+    d->log_path = g_build_filename(d->dir, "daemon.log", NULL);
+    d->notify_path = g_build_filename(d->dir, "notify", NULL);
+    d->notify_fd = -1;
+    d->port = bk_free_port();
+    d->addr = g_strdup_printf("127.0.0.1:%u", d->port);
+    (void) conf_fmt_extra;
+    return d;
+}
+
+BkDaemon *
+bk_namesrv_new(void)
+{
+    BkDaemon *d = daemon_new("src/namesrv/rmq-namesrv", NULL);
+    g_autofree gchar *conf = g_strdup_printf("listenPort = %u;\nbindAddress = \"127.0.0.1\";\n"
+                                             "kvConfigPath = \"%s/kv.json\";\n",
+                                             d->port, d->dir);
+    g_assert(g_file_set_contents(d->conf_path, conf, -1, NULL));
+    return d;
+}
+
+BkDaemon *
+bk_broker_new(const gchar *ns_addr, const gchar *extra_conf)
+{
+    BkDaemon *d = daemon_new("src/broker/rmq-broker", NULL);
+    g_autofree gchar *ns = ns_addr != NULL ? g_strdup_printf("namesrvAddr = \"%s\";\n", ns_addr)
+                                           : g_strdup("");
+    g_autofree gchar *conf = g_strdup_printf(
+        "listenPort = %u;\nbindAddress = \"127.0.0.1\";\nbrokerIP1 = \"127.0.0.1\";\n"
+        "brokerName = \"broker-a\";\nbrokerClusterName = \"DefaultCluster\";\n%s"
+        "storePathRootDir = \"%s/store\";\nmappedFileSizeCommitLog = 8388608;\n"
+        "mappedFileSizeConsumeQueue = 120000;\nmaxIndexNum = 40000;\nmaxHashSlotNum = 10000;\n"
+        "%s\n",
+        d->port, ns, d->dir, extra_conf != NULL ? extra_conf : "");
+    g_assert(g_file_set_contents(d->conf_path, conf, -1, NULL));
+    return d;
+}
+
+static void
+open_notify(BkDaemon *d)
+{
+    if (d->notify_fd >= 0)
+        return;
+    d->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    g_assert(d->notify_fd >= 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    g_assert(strlen(d->notify_path) < sizeof sa.sun_path);
+    strcpy(sa.sun_path, d->notify_path);
+    g_unlink(d->notify_path);
+    g_assert(bind(d->notify_fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+}
+
+gchar *
+bk_daemon_wait_notify(BkDaemon *d, const gchar *needle, guint timeout_ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+    for (;;) {
+        gchar buf[4096];
+        ssize_t n = recv(d->notify_fd, buf, sizeof buf - 1, 0);
+        if (n > 0) {
+            buf[n] = '\0';
+            if (strstr(buf, needle) != NULL)
+                return g_strdup(buf);
+            continue;
+        }
+        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        if (left <= 0)
+            return NULL;
+        if (d->proc != NULL && g_subprocess_get_identifier(d->proc) == NULL)
+            return NULL;
+        struct pollfd pfd = { d->notify_fd, POLLIN, 0 };
+        poll(&pfd, 1, (int) MIN(left, 100));
+    }
+}
+
+gboolean
+bk_daemon_start(BkDaemon *d, guint timeout_ms, GError **error)
+{
+    open_notify(d);
+    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+    g_subprocess_launcher_setenv(l, "NOTIFY_SOCKET", d->notify_path, TRUE);
+    g_subprocess_launcher_unsetenv(l, "STATE_DIRECTORY");
+    g_subprocess_launcher_unsetenv(l, "WATCHDOG_USEC");
+    int logfd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    g_assert(logfd >= 0);
+    g_subprocess_launcher_take_stderr_fd(l, logfd);
+    g_subprocess_launcher_set_flags(l, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+    const gchar *b = g_getenv("RMQ_BUILDDIR");
+    g_autofree gchar *bin = g_build_filename(b != NULL ? b : ".", d->binary, NULL);
+    g_clear_object(&d->proc);
+    d->proc = g_subprocess_launcher_spawn(l, error, bin, "--config", d->conf_path, NULL);
+    if (d->proc == NULL)
+        return FALSE;
+    g_autofree gchar *ready = bk_daemon_wait_notify(d, "READY=1", timeout_ms);
+    if (ready == NULL) {
+        g_autofree gchar *log = bk_daemon_log(d);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s did not become ready; log:\n%s",
+                    d->binary, log);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+on_waited(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    gboolean *done = user_data;
+    g_subprocess_wait_finish(G_SUBPROCESS(src), res, NULL);
+    *done = TRUE;
+}
+
+int
+bk_daemon_signal_and_wait(BkDaemon *d, int sig, guint timeout_ms)
+{
+    if (d->proc == NULL)
+        return -1;
+    gboolean done = FALSE;
+    g_subprocess_send_signal(d->proc, sig);
+    g_subprocess_wait_async(d->proc, NULL, on_waited, &done);
+    gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+    while (!done && g_get_monotonic_time() < deadline)
+        if (!g_main_context_iteration(NULL, FALSE))
+            g_usleep(5000);
+    if (!done) {
+        g_subprocess_force_exit(d->proc);
+        while (!done)
+            g_main_context_iteration(NULL, TRUE);
+        g_clear_object(&d->proc);
+        return -1;
+    }
+    int status = g_subprocess_get_if_exited(d->proc) ? g_subprocess_get_exit_status(d->proc)
+                                                     : 128 + g_subprocess_get_term_sig(d->proc);
+    g_clear_object(&d->proc);
+    return status;
+}
+
+gchar *
+bk_daemon_log(BkDaemon *d)
+{
+    gchar *text = NULL;
+    if (!g_file_get_contents(d->log_path, &text, NULL, NULL))
+        return g_strdup("");
+    return text;
+}
+
+static void
+rm_rf(const gchar *path)
+{
+    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+        GDir *dir = g_dir_open(path, 0, NULL);
+        const gchar *name;
+        while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+            g_autofree gchar *child = g_build_filename(path, name, NULL);
+            rm_rf(child);
+        }
+        if (dir != NULL)
+            g_dir_close(dir);
+        g_rmdir(path);
+    } else {
+        g_unlink(path);
+    }
+}
+
+void
+bk_daemon_free(BkDaemon *d)
+{
+    if (d == NULL)
+        return;
+    if (d->proc != NULL)
+        bk_daemon_signal_and_wait(d, SIGKILL, 5000);
+    if (d->notify_fd >= 0)
+        close(d->notify_fd);
+    if (g_getenv("RMQ_KEEP_TEST_DIRS") == NULL)
+        rm_rf(d->dir);
+    g_free(d->binary);
+    g_free(d->dir);
+    g_free(d->conf_path);
+    g_free(d->log_path);
+    g_free(d->notify_path);
+    g_free(d->addr);
+    g_free(d);
+}
+
+RmqCommand *
+bk_invoke(RmqClient *c, const gchar *addr, gint32 code, GBytes *body, ...)
+{
+    RmqCommand *req = rmq_command_new_request(code);
+    va_list ap;
+    va_start(ap, body);
+    for (const gchar *k = va_arg(ap, const gchar *); k != NULL; k = va_arg(ap, const gchar *))
+        rmq_command_set_ext(req, k, va_arg(ap, const gchar *));
+    va_end(ap);
+    if (body != NULL)
+        rmq_command_set_body(req, body);
+    g_autoptr(GError) err = NULL;
+    RmqCommand *resp = rmq_client_invoke_sync(c, addr, req, 20000, &err);
+    if (resp == NULL)
+        g_printerr("# request %d to %s failed: %s\n", code, addr, err->message);
+    return resp;
+}
+
+RmqCommand *
+bk_send(RmqClient *c, const gchar *addr, const gchar *topic, gint qid, const gchar *tags,
+        const gchar *keys, const gchar *body, const gchar *props_extra)
+{
+    GString *p = g_string_new(NULL);
+    if (tags != NULL)
+        g_string_append_printf(p, "TAGS\001%s\002", tags);
+    if (keys != NULL)
+        g_string_append_printf(p, "KEYS\001%s\002", keys);
+    if (props_extra != NULL)
+        g_string_append(p, props_extra);
+    g_autofree gchar *props = g_string_free(p, FALSE);
+    g_autofree gchar *q = g_strdup_printf("%d", qid);
+    g_autofree gchar *born = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() / 1000);
+    g_autoptr(GBytes) b = g_bytes_new(body, strlen(body));
+    return bk_invoke(c, addr, RMQ_REQUEST_SEND_MESSAGE_V2, b, "a", "PG", "b", topic, "c", "TBW102",
+                     "d", "4", "e", q, "f", "0", "g", born, "h", "0", "i", props, "j", "0", "k",
+                     "false", "m", "false", NULL);
+}
+
+RmqCommand *
+bk_pull(RmqClient *c, const gchar *addr, const gchar *group, const gchar *topic, gint qid,
+        gint64 offset, const gchar *sub, gint64 suspend_ms)
+{
+    g_autofree gchar *q = g_strdup_printf("%d", qid);
+    g_autofree gchar *o = g_strdup_printf("%" G_GINT64_FORMAT, offset);
+    g_autofree gchar *s = g_strdup_printf("%" G_GINT64_FORMAT, suspend_ms);
+    const gchar *flag = suspend_ms > 0 ? "6" : "4";
+    return bk_invoke(c, addr, RMQ_REQUEST_PULL_MESSAGE, NULL, "consumerGroup", group, "topic",
+                     topic, "queueId", q, "queueOffset", o, "maxMsgNums", "32", "sysFlag", flag,
+                     "commitOffset", "0", "suspendTimeoutMillis", s, "subscription",
+                     sub != NULL ? sub : "*", "subVersion", "0", "expressionType", "TAG", NULL);
+}
+
+GArray *
+bk_records(GBytes *body)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(RmqMessageRecord));
+    if (body == NULL)
+        return out;
+    gsize len = 0, pos = 0;
+    const guint8 *data = g_bytes_get_data(body, &len);
+    while (pos < len) {
+        RmqMessageRecord r;
+        g_assert_cmpint(rmq_message_decode(data + pos, len - pos, TRUE, &r), ==, RMQ_DECODE_OK);
+        g_array_append_val(out, r);
+        pos += (gsize) r.total_size;
+    }
+    return out;
+}
+
+gchar *
+bk_record_body(const RmqMessageRecord *r)
+{
+    return g_strndup((const gchar *) r->body, (gsize) r->body_len);
+}
+
+gchar *
+bk_record_topic(const RmqMessageRecord *r)
+{
+    return g_strndup(r->topic, (gsize) r->topic_len);
+}
+
+gchar *
+bk_record_prop(const RmqMessageRecord *r, const gchar *name)
+{
+    const char *v;
+    gsize n;
+    if (!rmq_message_property_get(r->properties, (gsize) r->properties_len, name, &v, &n))
+        return NULL;
+    return g_strndup(v, n);
+}
+
+JsonNode *
+bk_body_json(const RmqCommand *resp)
+{
+    if (resp == NULL || resp->body == NULL)
+        return NULL;
+    gsize n;
+    const gchar *data = g_bytes_get_data(resp->body, &n);
+    return rmq_json_parse_lenient(data, (gssize) n, NULL);
+}
+
+gint64
+bk_ext_int(const RmqCommand *resp, const gchar *key, gint64 dflt)
+{
+    gint64 v;
+    return resp != NULL && rmq_command_get_ext_int64(resp, key, &v) ? v : dflt;
+}
