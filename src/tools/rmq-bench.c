@@ -1,0 +1,684 @@
+/* rmq-bench: load generator in the manner of RocketMQ's benchmark tools.
+ *
+ *   rmq-bench producer [-t TOPIC] [-w THREADS] [-s SIZE] [-d SECONDS]
+ *                      [-m sync|async|oneway|batch] [-b BATCH] [-r RATE]
+ *   rmq-bench consumer [-t TOPIC] [-w THREADS] [-d SECONDS] [-c COUNT]
+ *   rmq-bench latency  [-t TOPIC] [-r RATE] [-d SECONDS] [-s SIZE]
+ *
+ * Every second: TPS and average, p50, p99 and max latency; a summary at the
+ * end (--json: one JSON object on stdout). Producer latency is the send
+ * round trip; consumer latency is store-to-pull (ms clocks); `latency` mode
+ * sends at a fixed rate and measures send-to-pull end to end in one process
+ * (microseconds, monotonic clock carried in the body). */
+#include <config.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/rmq-client.h"
+
+/* ------------------------------------------------------------ histogram */
+
+/* 1 µs buckets to 10 ms, 100 µs to 1 s, 10 ms to 11 s, then one overflow. */
+#define H_FINE 10000
+#define H_MID (H_FINE + 9900)
+#define H_COARSE (H_MID + 1000)
+#define H_BUCKETS (H_COARSE + 1)
+
+typedef struct {
+    guint64 counts[H_BUCKETS];
+    guint64 n;
+    guint64 sum_us;
+    guint64 max_us;
+    guint64 failed;
+    guint64 messages; /* a batch send is one latency sample and B messages */
+} Histo;
+
+static guint
+bucket_of(guint64 us)
+{
+    if (us < H_FINE)
+        return (guint) us;
+    if (us < 1000000)
+        return H_FINE + (guint) ((us - H_FINE) / 100);
+    guint64 k = (us - 1000000) / 10000;
+    return k < 1000 ? H_MID + (guint) k : H_COARSE;
+}
+
+static guint64
+bucket_value(guint b)
+{
+    if (b < H_FINE)
+        return b;
+    if (b < H_MID)
+        return H_FINE + (guint64) (b - H_FINE) * 100 + 50;
+    return 1000000 + (guint64) (b - H_MID) * 10000 + 5000;
+}
+
+static void
+histo_record(Histo *h, guint64 us, guint64 messages)
+{
+    __atomic_fetch_add(&h->counts[bucket_of(us)], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&h->n, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&h->sum_us, us, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&h->messages, messages, __ATOMIC_RELAXED);
+    guint64 cur = __atomic_load_n(&h->max_us, __ATOMIC_RELAXED);
+    while (us > cur && !__atomic_compare_exchange_n(&h->max_us, &cur, us, TRUE, __ATOMIC_RELAXED,
+                                                    __ATOMIC_RELAXED))
+        ;
+}
+
+static void
+histo_fail(Histo *h)
+{
+    __atomic_fetch_add(&h->failed, 1, __ATOMIC_RELAXED);
+}
+
+/* Move @from into @to (for the per-second window) and zero @from. */
+static void
+histo_drain(Histo *from, Histo *to)
+{
+    memset(to, 0, sizeof *to);
+    for (guint i = 0; i < H_BUCKETS; i++)
+        to->counts[i] = __atomic_exchange_n(&from->counts[i], 0, __ATOMIC_RELAXED);
+    to->n = __atomic_exchange_n(&from->n, 0, __ATOMIC_RELAXED);
+    to->sum_us = __atomic_exchange_n(&from->sum_us, 0, __ATOMIC_RELAXED);
+    to->max_us = __atomic_exchange_n(&from->max_us, 0, __ATOMIC_RELAXED);
+    to->failed = __atomic_exchange_n(&from->failed, 0, __ATOMIC_RELAXED);
+    to->messages = __atomic_exchange_n(&from->messages, 0, __ATOMIC_RELAXED);
+}
+
+static void
+histo_merge(Histo *into, const Histo *h)
+{
+    for (guint i = 0; i < H_BUCKETS; i++)
+        into->counts[i] += h->counts[i];
+    into->n += h->n;
+    into->sum_us += h->sum_us;
+    into->max_us = MAX(into->max_us, h->max_us);
+    into->failed += h->failed;
+    into->messages += h->messages;
+}
+
+static gdouble
+histo_pct_ms(const Histo *h, gdouble p)
+{
+    if (h->n == 0)
+        return 0;
+    guint64 want = (guint64) (p * (gdouble) h->n + 0.5);
+    if (want == 0)
+        want = 1;
+    guint64 seen = 0;
+    for (guint i = 0; i < H_BUCKETS; i++) {
+        seen += h->counts[i];
+        if (seen >= want)
+            return MIN(bucket_value(i), h->max_us) / 1000.0;
+    }
+    return h->max_us / 1000.0;
+}
+
+/* ------------------------------------------------------------ options */
+
+static gchar *opt_namesrv;
+static gchar *opt_topic;
+static gchar *opt_group;
+static gchar *opt_mode;
+static gint opt_threads = 4;
+static gint opt_size = 128;
+static gint opt_duration = 10;
+static gint opt_batch = 16;
+static gint opt_rate;
+static gint opt_window = 32;
+static gint64 opt_count;
+static gboolean opt_json;
+static gboolean opt_quiet;
+static gboolean opt_from_start;
+
+static volatile gint stop_flag;
+static Histo *live;     /* written by workers */
+static Histo *total;    /* summed by the reporter */
+
+static void
+on_signal(int sig)
+{
+    (void) sig;
+    g_atomic_int_set(&stop_flag, 1);
+}
+
+static gboolean
+stopping(void)
+{
+    return g_atomic_int_get(&stop_flag) != 0;
+}
+
+/* Pace to opt_rate messages/s over all threads: sleep until this thread's
+ * next slot. */
+static void
+pace(gint64 start_us, guint64 sent, gint threads)
+{
+    if (opt_rate <= 0)
+        return;
+    gdouble per_thread = (gdouble) opt_rate / threads;
+    gint64 due = start_us + (gint64) ((gdouble) sent * G_USEC_PER_SEC / per_thread);
+    gint64 now = g_get_monotonic_time();
+    if (due > now)
+        g_usleep((gulong) (due - now));
+}
+
+/* ------------------------------------------------------------ producer */
+
+typedef struct {
+    RmqProducer *p;
+    gchar *body;
+    gint64 start_us;
+    guint64 sent;
+} Worker;
+
+static RmqMsg *
+bench_msg(Worker *w)
+{
+    return rmq_msg_new(opt_topic, w->body, opt_size);
+}
+
+static void
+on_async_sent(RmqProducer *p, const RmqSendResult *r, const GError *e, gpointer data)
+{
+    gint64 *start = data;
+    if (r) {
+        histo_record(live, (guint64) (g_get_monotonic_time() - *start), 1);
+    } else {
+        histo_fail(live);
+        if (!opt_quiet)
+            g_printerr("async send failed: %s\n", e->message);
+    }
+    g_free(start);
+}
+
+static gboolean
+more_to_send(const Worker *w, gint64 end)
+{
+    return !stopping() && g_get_monotonic_time() < end &&
+           (opt_count <= 0 || w->sent < (guint64) opt_count);
+}
+
+static void
+send_sync_one(Worker *w)
+{
+    g_autoptr(RmqMsg) m = bench_msg(w);
+    g_autoptr(GError) error = NULL;
+    RmqSendResult r;
+    gint64 t0 = g_get_monotonic_time();
+    w->sent++;
+    if (rmq_producer_send(w->p, m, &r, &error)) {
+        histo_record(live, (guint64) (g_get_monotonic_time() - t0), 1);
+        rmq_send_result_clear(&r);
+    } else {
+        histo_fail(live);
+        if (!opt_quiet)
+            g_printerr("send failed: %s\n", error->message);
+    }
+}
+
+static gpointer
+producer_thread(gpointer data)
+{
+    Worker *w = data;
+    GMainContext *ctx = rmq_producer_get_context(w->p);
+    g_main_context_push_thread_default(ctx);
+    w->start_us = g_get_monotonic_time();
+    gint64 end = w->start_us + (gint64) opt_duration * G_USEC_PER_SEC;
+    gboolean sync = strcmp(opt_mode, "sync") == 0, oneway = strcmp(opt_mode, "oneway") == 0;
+    gboolean batch = strcmp(opt_mode, "batch") == 0;
+    while (more_to_send(w, end)) {
+        pace(w->start_us, w->sent, opt_threads);
+        if (sync) {
+            send_sync_one(w);
+        } else if (oneway) {
+            /* Every 1024th message goes synchronously: its answer comes
+             * after every one-way before it on that connection, which
+             * bounds what can pile up unsent or unprocessed. */
+            if (w->sent % 1024 == 1023) {
+                send_sync_one(w);
+                continue;
+            }
+            g_autoptr(RmqMsg) m = bench_msg(w);
+            g_autoptr(GError) error = NULL;
+            gint64 t0 = g_get_monotonic_time();
+            w->sent++;
+            if (rmq_producer_send_oneway(w->p, m, &error))
+                histo_record(live, (guint64) (g_get_monotonic_time() - t0), 1);
+            else
+                histo_fail(live);
+            while (g_main_context_iteration(ctx, FALSE))
+                ;
+        } else if (batch) {
+            g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
+            for (gint i = 0; i < opt_batch; i++)
+                g_ptr_array_add(msgs, bench_msg(w));
+            g_autoptr(GError) error = NULL;
+            RmqSendResult r;
+            gint64 t0 = g_get_monotonic_time();
+            w->sent += (guint64) opt_batch;
+            if (rmq_producer_send_batch(w->p, (RmqMsg *const *) msgs->pdata, msgs->len, &r,
+                                        &error)) {
+                histo_record(live, (guint64) (g_get_monotonic_time() - t0), (guint64) opt_batch);
+                rmq_send_result_clear(&r);
+            } else {
+                histo_fail(live);
+                if (!opt_quiet)
+                    g_printerr("batch send failed: %s\n", error->message);
+            }
+        } else { /* async: keep up to opt_window sends in flight */
+            if (rmq_producer_pending(w->p) < (guint) opt_window) {
+                g_autoptr(RmqMsg) m = bench_msg(w);
+                gint64 *t0 = g_new(gint64, 1);
+                *t0 = g_get_monotonic_time();
+                w->sent++;
+                rmq_producer_send_async(w->p, m, on_async_sent, t0);
+                while (g_main_context_iteration(ctx, FALSE))
+                    ;
+            } else {
+                g_main_context_iteration(ctx, TRUE);
+            }
+        }
+    }
+    rmq_producer_flush(w->p, 10000);
+    g_main_context_pop_thread_default(ctx);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ consumer */
+
+#define LAT_MAGIC "rmqbench:"
+
+typedef struct {
+    RmqConsumer *c;
+    RmqQueue *q;
+    gint64 offset;
+    gboolean latency;
+} Reader;
+
+static guint64 received_total;
+static guint64 latency_sent; /* latency mode: messages the sender got acked */
+static gint sender_done;
+
+static gboolean
+reader_should_stop(const Reader *r, gint64 end)
+{
+    if (stopping())
+        return TRUE;
+    guint64 got = __atomic_load_n(&received_total, __ATOMIC_RELAXED);
+    gint64 now = g_get_monotonic_time();
+    if (r->latency) /* run while the sender runs, then drain (3 s at most) */
+        return g_atomic_int_get(&sender_done) &&
+               (got >= __atomic_load_n(&latency_sent, __ATOMIC_RELAXED) ||
+                now > end + 3 * G_USEC_PER_SEC);
+    return (opt_count > 0 && got >= (guint64) opt_count) || now >= end;
+}
+
+static gpointer
+reader_thread(gpointer data)
+{
+    Reader *r = data;
+    gint64 end = g_get_monotonic_time() + (gint64) opt_duration * G_USEC_PER_SEC;
+    while (!reader_should_stop(r, end)) {
+        RmqPullResult res;
+        g_autoptr(GError) error = NULL;
+        if (!rmq_consumer_pull(r->c, r->q, "*", r->offset, 32, 1000, &res, &error)) {
+            if (!opt_quiet)
+                g_printerr("pull failed: %s\n", error->message);
+            g_usleep(100000);
+            continue;
+        }
+        gint64 now_mono = g_get_monotonic_time();
+        gint64 now_ms = g_get_real_time() / 1000;
+        for (guint i = 0; i < res.msgs->len; i++) {
+            RmqMsg *m = g_ptr_array_index(res.msgs, i);
+            gint64 us = (now_ms - m->born_timestamp) * 1000;
+            gsize len;
+            const gchar *body = g_bytes_get_data(m->body, &len);
+            if (r->latency) {
+                if (len <= strlen(LAT_MAGIC) || strncmp(body, LAT_MAGIC, strlen(LAT_MAGIC)) != 0)
+                    continue; /* not ours */
+                us = now_mono - g_ascii_strtoll(body + strlen(LAT_MAGIC), NULL, 10);
+            }
+            histo_record(live, (guint64) MAX(us, 0), 1);
+            __atomic_fetch_add(&received_total, 1, __ATOMIC_RELAXED);
+        }
+        if (res.status == RMQ_PULL_FOUND || res.status == RMQ_PULL_NO_MATCHED_MSG ||
+            res.status == RMQ_PULL_OFFSET_ILLEGAL)
+            r->offset = res.next_begin_offset;
+        rmq_pull_result_clear(&res);
+    }
+    if (!r->latency) {
+        g_autoptr(GError) error = NULL;
+        if (!rmq_consumer_commit_offset(r->c, r->q, r->offset, &error) && !opt_quiet)
+            g_printerr("offset commit failed: %s\n", error->message);
+    }
+    return NULL;
+}
+
+/* Latency mode sender: sync sends at opt_rate, the monotonic send time in
+ * the body. */
+static gpointer
+latency_sender(gpointer data)
+{
+    RmqProducer *p = data;
+    gint64 start = g_get_monotonic_time();
+    gint64 end = start + (gint64) opt_duration * G_USEC_PER_SEC;
+    guint64 n = 0;
+    g_autofree gchar *pad = g_malloc0((gsize) opt_size + 1);
+    memset(pad, 'x', (gsize) opt_size);
+    while (!stopping() && g_get_monotonic_time() < end) {
+        pace(start, n++, 1);
+        g_autofree gchar *body = g_strdup_printf(LAT_MAGIC "%" G_GINT64_FORMAT ";%s",
+                                                 g_get_monotonic_time(), pad);
+        g_autoptr(RmqMsg) m = rmq_msg_new(opt_topic, body, -1);
+        RmqSendResult r;
+        g_autoptr(GError) error = NULL;
+        if (rmq_producer_send(p, m, &r, &error)) {
+            __atomic_fetch_add(&latency_sent, 1, __ATOMIC_RELAXED);
+            rmq_send_result_clear(&r);
+        } else if (!opt_quiet) {
+            g_printerr("send failed: %s\n", error->message);
+        }
+    }
+    g_atomic_int_set(&sender_done, 1);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ reporting */
+
+static void
+report_line(gint sec, const Histo *w, gdouble secs)
+{
+    if (opt_quiet)
+        return;
+    FILE *out = opt_json ? stderr : stdout;
+    fprintf(out, "[%4ds] TPS: %9.1f  fail: %" G_GUINT64_FORMAT "  avg: %.3f ms  p50: %.3f ms  "
+            "p99: %.3f ms  max: %.3f ms\n", sec, secs > 0 ? (gdouble) w->messages / secs : 0,
+            w->failed, w->n ? (gdouble) w->sum_us / (gdouble) w->n / 1000.0 : 0,
+            histo_pct_ms(w, 0.50), histo_pct_ms(w, 0.99), w->max_us / 1000.0);
+    fflush(out);
+}
+
+/* Report every second until @threads have all ended. */
+static void
+run_reporter(GPtrArray *threads, gint64 t0)
+{
+    Histo *win = g_new0(Histo, 1);
+    gint sec = 0;
+    gint64 last = t0;
+    for (;;) {
+        gboolean all_done = TRUE;
+        for (guint i = 0; i < threads->len && all_done; i++)
+            all_done = g_atomic_pointer_get(&threads->pdata[i]) == NULL;
+        gint64 next = last + G_USEC_PER_SEC;
+        while (!all_done && g_get_monotonic_time() < next) {
+            g_usleep(10000);
+            all_done = TRUE;
+            for (guint i = 0; i < threads->len && all_done; i++)
+                all_done = g_atomic_pointer_get(&threads->pdata[i]) == NULL;
+        }
+        gint64 now = g_get_monotonic_time();
+        histo_drain(live, win);
+        histo_merge(total, win);
+        if (win->n || win->failed || !all_done)
+            report_line(++sec, win, (gdouble) (now - last) / G_USEC_PER_SEC);
+        last = now;
+        if (all_done)
+            break;
+    }
+    g_free(win);
+}
+
+typedef struct {
+    GThreadFunc func;
+    gpointer data;
+    gpointer *slot;
+} Job;
+
+static gpointer
+job_main(gpointer data)
+{
+    Job *j = data;
+    j->func(j->data);
+    g_atomic_pointer_set(j->slot, NULL);
+    g_free(j);
+    return NULL;
+}
+
+/* Start @func(@data) in a thread whose "running" marker is @slots[i]. */
+static GThread *
+start_job(GPtrArray *slots, guint i, GThreadFunc func, gpointer data)
+{
+    Job *j = g_new0(Job, 1);
+    j->func = func;
+    j->data = data;
+    j->slot = &slots->pdata[i];
+    slots->pdata[i] = GINT_TO_POINTER(1);
+    return g_thread_new("rmq-bench", job_main, j);
+}
+
+static void
+summary(const gchar *mode, gint64 t0, guint64 sent, guint64 received)
+{
+    gdouble secs = (gdouble) (g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+    gdouble tps = secs > 0 ? (gdouble) total->messages / secs : 0;
+    gdouble avg = total->n ? (gdouble) total->sum_us / (gdouble) total->n / 1000.0 : 0;
+    if (opt_json) {
+        printf("{\"mode\":\"%s\",\"topic\":\"%s\",\"threads\":%d,\"bodySize\":%d,"
+               "\"seconds\":%.3f,\"sent\":%" G_GUINT64_FORMAT ",\"ok\":%" G_GUINT64_FORMAT
+               ",\"failed\":%" G_GUINT64_FORMAT ",\"received\":%" G_GUINT64_FORMAT
+               ",\"tps\":%.1f,\"avgMs\":%.3f,\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f}\n",
+               mode, opt_topic, opt_threads, opt_size, secs, sent, total->messages,
+               total->failed, received, tps, avg, histo_pct_ms(total, 0.5),
+               histo_pct_ms(total, 0.99), total->max_us / 1000.0);
+        return;
+    }
+    printf("\n== %s summary: %.1f s, threads %d, body %d bytes ==\n", mode, secs, opt_threads,
+           opt_size);
+    if (sent)
+        printf("sent: %" G_GUINT64_FORMAT "  ok: %" G_GUINT64_FORMAT "  failed: %" G_GUINT64_FORMAT
+               "\n", sent, total->messages, total->failed);
+    if (received || !sent)
+        printf("received: %" G_GUINT64_FORMAT "\n", received);
+    printf("TPS: %.1f  avg: %.3f ms  p50: %.3f ms  p99: %.3f ms  max: %.3f ms\n", tps, avg,
+           histo_pct_ms(total, 0.5), histo_pct_ms(total, 0.99), total->max_us / 1000.0);
+}
+
+/* ------------------------------------------------------------ modes */
+
+static int
+run_producer(void)
+{
+    const gchar *modes[] = { "sync", "async", "oneway", "batch" };
+    gboolean known = FALSE;
+    for (guint i = 0; i < G_N_ELEMENTS(modes); i++)
+        known |= g_strcmp0(opt_mode, modes[i]) == 0;
+    if (!known) {
+        g_printerr("rmq-bench: -m must be sync, async, oneway or batch\n");
+        return 2;
+    }
+    g_autoptr(GPtrArray) slots = g_ptr_array_new();
+    g_ptr_array_set_size(slots, (guint) opt_threads);
+    g_autofree Worker *ws = g_new0(Worker, opt_threads);
+    g_autofree gchar *body = g_malloc((gsize) opt_size);
+    memset(body, 'a', (gsize) opt_size);
+    g_autoptr(GPtrArray) threads = g_ptr_array_new();
+    /* Each thread has its own producer (connection and context); a topic
+     * route is looked up before the clock starts. */
+    for (gint i = 0; i < opt_threads; i++) {
+        ws[i].p = rmq_producer_new(opt_group, opt_namesrv, NULL);
+        ws[i].body = body;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GPtrArray) qs = rmq_producer_fetch_publish_queues(ws[i].p, opt_topic, &error);
+        if (qs == NULL) {
+            g_printerr("rmq-bench: %s\n", error->message);
+            return 1;
+        }
+    }
+    gint64 t0 = g_get_monotonic_time();
+    for (gint i = 0; i < opt_threads; i++)
+        g_ptr_array_add(threads, start_job(slots, (guint) i, producer_thread, &ws[i]));
+    run_reporter(slots, t0);
+    guint64 sent = 0;
+    for (gint i = 0; i < opt_threads; i++) {
+        g_thread_join(g_ptr_array_index(threads, i));
+        sent += ws[i].sent;
+    }
+    summary(opt_mode, t0, sent, 0);
+    for (gint i = 0; i < opt_threads; i++)
+        rmq_producer_free(ws[i].p);
+    return total->failed ? 1 : 0;
+}
+
+static int
+run_readers(gboolean latency)
+{
+    g_autoptr(RmqConsumer) probe = rmq_consumer_new(opt_group, opt_namesrv, NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) queues = rmq_consumer_fetch_subscribe_queues(probe, opt_topic, &error);
+    if (queues == NULL) {
+        g_printerr("rmq-bench: %s\n", error->message);
+        return 1;
+    }
+    if (queues->len == 0) {
+        g_printerr("rmq-bench: topic %s has no readable queue\n", opt_topic);
+        return 1;
+    }
+    guint n = queues->len;
+    g_autofree Reader *rs = g_new0(Reader, n);
+    for (guint i = 0; i < n; i++) {
+        RmqQueue *q = g_ptr_array_index(queues, i);
+        rs[i].c = rmq_consumer_new(opt_group, opt_namesrv, NULL);
+        rs[i].q = q;
+        rs[i].latency = latency;
+        gint64 off = -1;
+        if (!latency && !opt_from_start)
+            off = rmq_consumer_query_offset(rs[i].c, q, NULL);
+        if (off < 0)
+            off = (opt_from_start && !latency) ? rmq_consumer_min_offset(rs[i].c, q, &error)
+                                                : rmq_consumer_max_offset(rs[i].c, q, &error);
+        if (off < 0) {
+            g_printerr("rmq-bench: %s\n", error->message);
+            return 1;
+        }
+        rs[i].offset = off;
+    }
+    g_autoptr(GPtrArray) slots = g_ptr_array_new();
+    g_ptr_array_set_size(slots, n + (latency ? 1 : 0));
+    g_autoptr(GPtrArray) threads = g_ptr_array_new();
+    RmqProducer *sender = NULL;
+    gint64 t0 = g_get_monotonic_time();
+    for (guint i = 0; i < n; i++)
+        g_ptr_array_add(threads, start_job(slots, i, reader_thread, &rs[i]));
+    if (latency) {
+        sender = rmq_producer_new(opt_group, opt_namesrv, NULL);
+        g_ptr_array_add(threads, start_job(slots, n, latency_sender, sender));
+    }
+    opt_threads = (gint) n;
+    run_reporter(slots, t0);
+    for (guint i = 0; i < threads->len; i++)
+        g_thread_join(g_ptr_array_index(threads, i));
+    guint64 got = __atomic_load_n(&received_total, __ATOMIC_RELAXED);
+    guint64 sent = latency ? __atomic_load_n(&latency_sent, __ATOMIC_RELAXED) : 0;
+    summary(latency ? "latency" : "consumer", t0, sent, got);
+    for (guint i = 0; i < n; i++)
+        rmq_consumer_free(rs[i].c);
+    if (sender)
+        rmq_producer_free(sender);
+    return latency && got < sent ? 1 : 0;
+}
+
+/* Library chatter only with RMQ_BENCH_DEBUG; warnings always. */
+static GLogWriterOutput
+quiet_writer(GLogLevelFlags level, const GLogField *fields, gsize n, gpointer data)
+{
+    if ((level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG)) &&
+        g_getenv("RMQ_BENCH_DEBUG") == NULL)
+        return G_LOG_WRITER_HANDLED;
+    return g_log_writer_standard_streams(level, fields, n, data);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_log_set_writer_func(quiet_writer, NULL, NULL);
+    GOptionEntry entries[] = {
+        { "namesrvAddr", 'n', 0, G_OPTION_ARG_STRING, &opt_namesrv, "Name servers (default $NAMESRV_ADDR)", "ADDRS" },
+        { "topic", 't', 0, G_OPTION_ARG_STRING, &opt_topic, "Topic (BenchmarkTest)", "TOPIC" },
+        { "group", 'g', 0, G_OPTION_ARG_STRING, &opt_group, "Producer/consumer group (benchmark_group)", "GROUP" },
+        { "threads", 'w', 0, G_OPTION_ARG_INT, &opt_threads, "Producer threads (4); consumers use one per queue", "N" },
+        { "size", 's', 0, G_OPTION_ARG_INT, &opt_size, "Body size in bytes (128)", "BYTES" },
+        { "duration", 'd', 0, G_OPTION_ARG_INT, &opt_duration, "Seconds to run (10)", "S" },
+        { "mode", 'm', 0, G_OPTION_ARG_STRING, &opt_mode, "producer: sync, async, oneway or batch (sync)", "MODE" },
+        { "batch", 'b', 0, G_OPTION_ARG_INT, &opt_batch, "Messages per batch (16)", "N" },
+        { "rate", 'r', 0, G_OPTION_ARG_INT, &opt_rate, "Messages per second over all threads (0 = as fast as possible; latency mode: 1000)", "N" },
+        { "window", 0, 0, G_OPTION_ARG_INT, &opt_window, "Async sends in flight per thread (32)", "N" },
+        { "count", 'c', 0, G_OPTION_ARG_INT64, &opt_count, "Stop after this many messages (producer: per thread; consumer: in all)", "N" },
+        { "from-start", 0, 0, G_OPTION_ARG_NONE, &opt_from_start, "Consumer: start at the queues' min offsets", NULL },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Summary as JSON on stdout (per-second lines go to stderr)", NULL },
+        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No per-second lines or per-failure messages", NULL },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("producer|consumer|latency");
+    g_option_context_set_summary(ctx,
+        "Load generator for RocketMQ-compatible brokers. Prints TPS and average, p50, p99 and\n"
+        "max latency every second and a summary at the end.\n\n"
+        "  producer  send load (-m sync|async|oneway|batch); latency = send round trip\n"
+        "  consumer  pull load, one thread per queue; latency = now - born time (ms clocks)\n"
+        "  latency   send at a fixed rate (-r) and pull in the same process; latency =\n"
+        "            send to receive, microseconds, monotonic clock");
+    g_option_context_set_description(ctx, "Exit status: 0 success, 1 failures happened (or messages "
+                                          "lost in latency mode), 2 usage error.\n");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_autoptr(GError) error = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        g_printerr("rmq-bench: %s\n", error->message);
+        return 2;
+    }
+    if (argc != 2) {
+        g_printerr("rmq-bench: give one of producer, consumer, latency (see --help)\n");
+        return 2;
+    }
+    if (opt_namesrv == NULL && g_getenv("NAMESRV_ADDR") == NULL) {
+        g_printerr("rmq-bench: no name server: use -n HOST:PORT or set NAMESRV_ADDR\n");
+        return 2;
+    }
+    if (opt_threads <= 0 || opt_size <= 0 || opt_duration <= 0 || opt_batch <= 0 || opt_window <= 0) {
+        g_printerr("rmq-bench: -w, -s, -d, -b and --window must be positive\n");
+        return 2;
+    }
+    if (opt_topic == NULL)
+        opt_topic = g_strdup("BenchmarkTest");
+    if (opt_group == NULL)
+        opt_group = g_strdup("benchmark_group");
+    if (opt_mode == NULL)
+        opt_mode = g_strdup("sync");
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    live = g_new0(Histo, 1);
+    total = g_new0(Histo, 1);
+    int rc;
+    if (strcmp(argv[1], "producer") == 0) {
+        rc = run_producer();
+    } else if (strcmp(argv[1], "consumer") == 0) {
+        rc = run_readers(FALSE);
+    } else if (strcmp(argv[1], "latency") == 0) {
+        if (opt_rate <= 0)
+            opt_rate = 1000;
+        g_free(opt_mode);
+        opt_mode = g_strdup("latency");
+        rc = run_readers(TRUE);
+    } else {
+        g_printerr("rmq-bench: unknown mode '%s'\n", argv[1]);
+        rc = 2;
+    }
+    g_free(live);
+    g_free(total);
+    return rc;
+}
