@@ -1,0 +1,313 @@
+/* rmq-broker integration: the admin and metadata codes (§2.3) and
+ * autoCreateTopicEnable=false. */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <string.h>
+
+#include "harness.h"
+#include "remoting/codes.h"
+
+static BkDaemon *ns, *br;
+static RmqClient *client;
+
+static int
+setup(void **state)
+{
+    (void) state;
+    g_autoptr(GError) err = NULL;
+    ns = bk_namesrv_new();
+    if (!bk_daemon_start(ns, 10000, &err))
+        return -1;
+    br = bk_broker_new(ns->addr, NULL);
+    if (!bk_daemon_start(br, 10000, &err)) {
+        g_printerr("# %s\n", err->message);
+        return -1;
+    }
+    client = rmq_client_new(NULL);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void) state;
+    rmq_client_free(client);
+    bk_daemon_free(br);
+    bk_daemon_free(ns);
+    return 0;
+}
+
+static gchar *
+body_text(const RmqCommand *r)
+{
+    if (r == NULL || r->body == NULL)
+        return g_strdup("");
+    return g_strndup(g_bytes_get_data(r->body, NULL), g_bytes_get_size(r->body));
+}
+
+static gint32
+route_code(const gchar *topic)
+{
+    g_autoptr(RmqCommand) r =
+        bk_invoke(client, ns->addr, RMQ_REQUEST_GET_ROUTEINFO_BY_TOPIC, NULL, "topic", topic, NULL);
+    return r != NULL ? r->code : -1;
+}
+
+static RmqCommand *
+create_topic(const gchar *topic, const gchar *queues, const gchar *perm)
+{
+    return bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_AND_CREATE_TOPIC, NULL, "topic", topic,
+                     "defaultTopic", "TBW102", "readQueueNums", queues, "writeQueueNums", queues,
+                     "perm", perm, "topicFilterType", "SINGLE_TAG", "order", "false", NULL);
+}
+
+static void
+test_topic_create_delete(void **state)
+{
+    (void) state;
+    g_autoptr(RmqCommand) c = create_topic("AdmT", "8", "6");
+    assert_int_equal(c->code, RMQ_RESPONSE_SUCCESS);
+    /* registered to the name server at once */
+    gint64 end = g_get_monotonic_time() + 3000000;
+    while (route_code("AdmT") != RMQ_RESPONSE_SUCCESS && g_get_monotonic_time() < end)
+        g_usleep(50000);
+    g_autoptr(RmqCommand) r =
+        bk_invoke(client, ns->addr, RMQ_REQUEST_GET_ROUTEINFO_BY_TOPIC, NULL, "topic", "AdmT", NULL);
+    assert_int_equal(r->code, RMQ_RESPONSE_SUCCESS);
+    g_autofree gchar *route = body_text(r);
+    assert_non_null(strstr(route, "\"writeQueueNums\":8"));
+
+    g_autoptr(RmqCommand) all = bk_invoke(client, br->addr, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, NULL, NULL);
+    g_autoptr(JsonNode) n = bk_body_json(all);
+    JsonObject *table = json_object_get_object_member(json_node_get_object(n), "topicConfigTable");
+    assert_true(json_object_has_member(table, "AdmT"));
+    assert_true(json_object_has_member(json_node_get_object(n), "dataVersion"));
+    JsonObject *t = json_object_get_object_member(table, "AdmT");
+    assert_int_equal(json_object_get_int_member(t, "readQueueNums"), 8);
+
+    /* persisted in RocketMQ's shape */
+    g_autofree gchar *path = g_build_filename(br->dir, "store", "config", "topics.json", NULL);
+    g_autofree gchar *file = NULL;
+    assert_true(g_file_get_contents(path, &file, NULL, NULL));
+    assert_non_null(strstr(file, "\"AdmT\""));
+
+    g_autoptr(RmqCommand) sys = create_topic("SCHEDULE_TOPIC_XXXX", "4", "6");
+    assert_int_equal(sys->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    g_autoptr(RmqCommand) bad = create_topic("bad name!", "4", "6");
+    assert_int_equal(bad->code, RMQ_RESPONSE_SYSTEM_ERROR);
+
+    g_autoptr(RmqCommand) s = bk_send(client, br->addr, "AdmT", 3, NULL, NULL, "x", NULL);
+    assert_int_equal(s->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) d = bk_invoke(client, br->addr, RMQ_REQUEST_DELETE_TOPIC_IN_BROKER, NULL,
+                                        "topic", "AdmT", NULL);
+    assert_int_equal(d->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) all2 = bk_invoke(client, br->addr, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, NULL, NULL);
+    g_autofree gchar *t2 = body_text(all2);
+    assert_null(strstr(t2, "\"AdmT\""));
+    g_autoptr(RmqCommand) mx = bk_invoke(client, br->addr, RMQ_REQUEST_GET_MAX_OFFSET, NULL, "topic",
+                                         "AdmT", "queueId", "3", NULL);
+    assert_int_equal(bk_ext_int(mx, "offset", -1), 0);
+}
+
+static void
+test_groups(void **state)
+{
+    (void) state;
+    const gchar *json = "{\"groupName\":\"AdmG\",\"retryMaxTimes\":3,\"consumeEnable\":true}";
+    g_autoptr(GBytes) b = g_bytes_new_static(json, strlen(json));
+    g_autoptr(RmqCommand) u =
+        bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, b, NULL);
+    assert_int_equal(u->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) all =
+        bk_invoke(client, br->addr, RMQ_REQUEST_GET_ALL_SUBSCRIPTIONGROUP_CONFIG, NULL, NULL);
+    g_autoptr(JsonNode) n = bk_body_json(all);
+    JsonObject *t = json_object_get_object_member(json_node_get_object(n), "subscriptionGroupTable");
+    assert_true(json_object_has_member(t, "AdmG"));
+    assert_int_equal(json_object_get_int_member(json_object_get_object_member(t, "AdmG"),
+                                                "retryMaxTimes"),
+                     3);
+    g_autofree gchar *path = g_build_filename(br->dir, "store", "config", "subscriptionGroup.json",
+                                              NULL);
+    g_autofree gchar *file = NULL;
+    assert_true(g_file_get_contents(path, &file, NULL, NULL));
+    assert_non_null(strstr(file, "\"AdmG\""));
+    g_autoptr(RmqCommand) d = bk_invoke(client, br->addr, RMQ_REQUEST_DELETE_SUBSCRIPTIONGROUP, NULL,
+                                        "groupName", "AdmG", "removeOffset", "true", NULL);
+    assert_int_equal(d->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) all2 =
+        bk_invoke(client, br->addr, RMQ_REQUEST_GET_ALL_SUBSCRIPTIONGROUP_CONFIG, NULL, NULL);
+    g_autofree gchar *t2 = body_text(all2);
+    assert_null(strstr(t2, "\"AdmG\""));
+}
+
+static void
+test_broker_config(void **state)
+{
+    (void) state;
+    g_autoptr(RmqCommand) g = bk_invoke(client, br->addr, RMQ_REQUEST_GET_BROKER_CONFIG, NULL, NULL);
+    assert_int_equal(g->code, RMQ_RESPONSE_SUCCESS);
+    g_autofree gchar *props = body_text(g);
+    assert_non_null(strstr(props, "brokerName=broker-a\n"));
+    assert_non_null(strstr(props, "maxMessageSize=4194304\n"));
+    assert_non_null(rmq_command_get_ext(g, "version"));
+
+    const gchar *upd = "maxMessageSize=100\n";
+    g_autoptr(GBytes) b = g_bytes_new_static(upd, strlen(upd));
+    g_autoptr(RmqCommand) u = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_BROKER_CONFIG, b, NULL);
+    assert_int_equal(u->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) g2 = bk_invoke(client, br->addr, RMQ_REQUEST_GET_BROKER_CONFIG, NULL, NULL);
+    g_autofree gchar *props2 = body_text(g2);
+    assert_non_null(strstr(props2, "maxMessageSize=100\n"));
+    g_autofree gchar *big = g_strnfill(200, 'x');
+    g_autoptr(RmqCommand) s = bk_send(client, br->addr, "AdmCfg", 0, NULL, NULL, big, NULL);
+    assert_int_equal(s->code, RMQ_RESPONSE_MESSAGE_ILLEGAL);
+    const gchar *bad = "maxMessageSize=abc\n";
+    g_autoptr(GBytes) bb = g_bytes_new_static(bad, strlen(bad));
+    g_autoptr(RmqCommand) ub = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_BROKER_CONFIG, bb, NULL);
+    assert_int_equal(ub->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    const gchar *back = "maxMessageSize=4194304\n";
+    g_autoptr(GBytes) bk = g_bytes_new_static(back, strlen(back));
+    g_autoptr(RmqCommand) u2 = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_BROKER_CONFIG, bk, NULL);
+    assert_int_equal(u2->code, RMQ_RESPONSE_SUCCESS);
+}
+
+static void
+test_runtime_info(void **state)
+{
+    (void) state;
+    g_autoptr(RmqCommand) s = bk_send(client, br->addr, "AdmRt", 0, NULL, NULL, "x", NULL);
+    g_autoptr(RmqCommand) r = bk_invoke(client, br->addr, RMQ_REQUEST_GET_BROKER_RUNTIME_INFO, NULL, NULL);
+    assert_int_equal(r->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(JsonNode) n = bk_body_json(r);
+    JsonObject *t = json_object_get_object_member(json_node_get_object(n), "table");
+    assert_non_null(t);
+    assert_true(json_object_has_member(t, "putTps"));
+    assert_true(json_object_has_member(t, "brokerVersionDesc"));
+    assert_true(g_ascii_strtoll(json_object_get_string_member(t, "msgPutTotalTodayNow"), NULL, 10) >= 1);
+    assert_true(g_ascii_strtoll(json_object_get_string_member(t, "commitLogMaxOffset"), NULL, 10) > 0);
+}
+
+static void
+test_stats_and_connections(void **state)
+{
+    (void) state;
+    for (int i = 0; i < 3; i++) {
+        g_autoptr(RmqCommand) s = bk_send(client, br->addr, "AdmStats", 1, NULL, NULL, "x", NULL);
+        assert_int_equal(s->code, RMQ_RESPONSE_SUCCESS);
+    }
+    g_autoptr(RmqCommand) ts = bk_invoke(client, br->addr, RMQ_REQUEST_GET_TOPIC_STATS_INFO, NULL,
+                                         "topic", "AdmStats", NULL);
+    assert_int_equal(ts->code, RMQ_RESPONSE_SUCCESS);
+    g_autofree gchar *tst = body_text(ts);
+    assert_non_null(strstr(tst, "{\"brokerName\":\"broker-a\",\"queueId\":1,\"topic\":\"AdmStats\"}:{"));
+    assert_non_null(strstr(tst, "\"maxOffset\":3,\"minOffset\":0"));
+    g_autoptr(RmqCommand) tn = bk_invoke(client, br->addr, RMQ_REQUEST_GET_TOPIC_STATS_INFO, NULL,
+                                         "topic", "NoSuch", NULL);
+    assert_int_equal(tn->code, RMQ_RESPONSE_TOPIC_NOT_EXIST);
+
+    g_autoptr(RmqCommand) u = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET, NULL,
+                                        "consumerGroup", "AdmCG", "topic", "AdmStats", "queueId",
+                                        "1", "commitOffset", "2", NULL);
+    g_autoptr(RmqCommand) cs = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUME_STATS, NULL,
+                                         "consumerGroup", "AdmCG", NULL);
+    assert_int_equal(cs->code, RMQ_RESPONSE_SUCCESS);
+    g_autofree gchar *cst = body_text(cs);
+    assert_non_null(strstr(cst, "\"queueId\":1,\"topic\":\"AdmStats\"}:{\"brokerOffset\":3,"
+                                "\"consumerOffset\":2,\"lastTimestamp\":"));
+    assert_non_null(strstr(cst, "\"consumeTps\":"));
+
+    /* connection lists */
+    const gchar *hb = "{\"clientID\":\"1.2.3.4@x\",\"consumerDataSet\":[{\"groupName\":\"AdmCG\","
+                      "\"consumeType\":1,\"messageModel\":1,\"consumeFromWhere\":0,"
+                      "\"subscriptionDataSet\":[{\"topic\":\"AdmStats\",\"subString\":\"A || B\","
+                      "\"subVersion\":\"17\",\"tagsSet\":[\"A\",\"B\"]}]}],"
+                      "\"producerDataSet\":[{\"groupName\":\"AdmPG\"}]}";
+    g_autoptr(GBytes) hbb = g_bytes_new_static(hb, strlen(hb));
+    g_autoptr(RmqCommand) h = bk_invoke(client, br->addr, RMQ_REQUEST_HEART_BEAT, hbb, NULL);
+    assert_int_equal(h->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) cc = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_CONNECTION_LIST,
+                                         NULL, "consumerGroup", "AdmCG", NULL);
+    assert_int_equal(cc->code, RMQ_RESPONSE_SUCCESS);
+    g_autofree gchar *cct = body_text(cc);
+    assert_non_null(strstr(cct, "\"clientId\":\"1.2.3.4@x\""));
+    assert_non_null(strstr(cct, "\"consumeType\":\"CONSUME_PASSIVELY\""));
+    assert_non_null(strstr(cct, "\"messageModel\":\"CLUSTERING\""));
+    assert_non_null(strstr(cct, "\"subVersion\":17"));
+    g_autoptr(RmqCommand) cn = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_CONNECTION_LIST,
+                                         NULL, "consumerGroup", "Offline", NULL);
+    assert_int_equal(cn->code, RMQ_RESPONSE_CONSUMER_NOT_ONLINE);
+    g_autoptr(RmqCommand) pc = bk_invoke(client, br->addr, RMQ_REQUEST_GET_PRODUCER_CONNECTION_LIST,
+                                         NULL, "producerGroup", "AdmPG", NULL);
+    assert_int_equal(pc->code, RMQ_RESPONSE_SUCCESS);
+    g_autofree gchar *pct = body_text(pc);
+    assert_non_null(strstr(pct, "\"clientId\":\"1.2.3.4@x\""));
+    g_autoptr(RmqCommand) pn = bk_invoke(client, br->addr, RMQ_REQUEST_GET_PRODUCER_CONNECTION_LIST,
+                                         NULL, "producerGroup", "NoPG", NULL);
+    assert_int_equal(pn->code, RMQ_RESPONSE_SYSTEM_ERROR);
+
+    g_autoptr(RmqCommand) who = bk_invoke(client, br->addr, RMQ_REQUEST_QUERY_TOPIC_CONSUME_BY_WHO,
+                                          NULL, "topic", "AdmStats", NULL);
+    g_autofree gchar *wt = body_text(who);
+    assert_string_equal(wt, "{\"groupList\":[\"AdmCG\"]}");
+    g_autoptr(RmqCommand) ao = bk_invoke(client, br->addr, RMQ_REQUEST_GET_ALL_CONSUMER_OFFSET, NULL,
+                                         NULL);
+    g_autofree gchar *aot = body_text(ao);
+    assert_non_null(strstr(aot, "\"AdmStats@AdmCG\":{\"1\":2}"));
+    g_autoptr(RmqCommand) dl = bk_invoke(client, br->addr, RMQ_REQUEST_GET_ALL_DELAY_OFFSET, NULL,
+                                         NULL);
+    assert_int_equal(dl->code, RMQ_RESPONSE_SUCCESS);
+    g_autofree gchar *dlt = body_text(dl);
+    assert_non_null(strstr(dlt, "offsetTable"));
+    g_autoptr(RmqCommand) sy = bk_invoke(client, br->addr, RMQ_REQUEST_GET_SYSTEM_TOPIC_LIST_FROM_BROKER,
+                                         NULL, NULL);
+    g_autofree gchar *syt = body_text(sy);
+    assert_non_null(strstr(syt, "SCHEDULE_TOPIC_XXXX"));
+}
+
+static void
+test_no_auto_create(void **state)
+{
+    (void) state;
+    g_autoptr(BkDaemon) b2 = bk_broker_new(NULL, "autoCreateTopicEnable = false;\n"
+                                                 "autoCreateSubscriptionGroup = false;\n");
+    g_autoptr(GError) err = NULL;
+    assert_true(bk_daemon_start(b2, 10000, &err));
+    g_autoptr(RmqCommand) s = bk_send(client, b2->addr, "NoAutoT", 0, NULL, NULL, "x", NULL);
+    assert_int_equal(s->code, RMQ_RESPONSE_TOPIC_NOT_EXIST);
+    g_autoptr(RmqCommand) all = bk_invoke(client, b2->addr, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, NULL, NULL);
+    g_autofree gchar *t = body_text(all);
+    assert_null(strstr(t, "\"TBW102\""));
+    /* created explicitly, then it works */
+    g_autoptr(RmqCommand) c = bk_invoke(client, b2->addr, RMQ_REQUEST_UPDATE_AND_CREATE_TOPIC, NULL,
+                                        "topic", "NoAutoT", "defaultTopic", "TBW102", "readQueueNums",
+                                        "2", "writeQueueNums", "2", "perm", "6", "topicFilterType",
+                                        "SINGLE_TAG", "order", "false", NULL);
+    assert_int_equal(c->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) s2 = bk_send(client, b2->addr, "NoAutoT", 0, NULL, NULL, "x", NULL);
+    assert_int_equal(s2->code, RMQ_RESPONSE_SUCCESS);
+    /* unknown group without autoCreateSubscriptionGroup */
+    g_autoptr(RmqCommand) p = bk_pull(client, b2->addr, "UnknownGroup", "NoAutoT", 0, 0, NULL, 0);
+    assert_int_equal(p->code, RMQ_RESPONSE_SUBSCRIPTION_GROUP_NOT_EXIST);
+    assert_int_equal(bk_daemon_signal_and_wait(b2, SIGTERM, 10000), 0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_topic_create_delete),
+        cmocka_unit_test(test_groups),
+        cmocka_unit_test(test_broker_config),
+        cmocka_unit_test(test_runtime_info),
+        cmocka_unit_test(test_stats_and_connections),
+        cmocka_unit_test(test_no_auto_create),
+    };
+    signal(SIGPIPE, SIG_IGN);
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
