@@ -26,6 +26,10 @@ typedef struct {
     GCond warm_cond;
     gboolean warm_stop;
     gint64 warm_ahead;
+
+    gboolean write_through;    /* append with pwrite() instead of the mapping */
+    guint8 *scratch;
+    gsize scratch_len;
 } RmqCommitLog;
 
 RmqCommitLog *rmq_commit_log_new(const char *dir, gint64 file_size);
@@ -33,6 +37,9 @@ void rmq_commit_log_free(RmqCommitLog *cl);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqCommitLog, rmq_commit_log_free)
 
 gboolean rmq_commit_log_load(RmqCommitLog *cl, GError **error);
+
+/* SYNC_FLUSH: write records with pwrite() rather than through the mapping. */
+void rmq_commit_log_set_write_through(RmqCommitLog *cl, gboolean on);
 
 /* Appends one record.  On success *physical_offset and *size describe it.
  * RMQ_STORE_ERROR_DISK_FULL when a new file cannot be allocated;

@@ -32,7 +32,7 @@ struct RmqFlushService {
     GMutex lock;
     GCond kick;               /* flush thread waits here */
     GCond done;               /* blocking waiters wait here */
-    gint64 requested;         /* under lock */
+    gint64 requested;         /* written under lock, atomically (the spin reads it) */
     gboolean sleeping;        /* under lock */
     gboolean stopping;        /* under lock */
     gint64 rounds;            /* atomic */
@@ -40,7 +40,7 @@ struct RmqFlushService {
     int efd;                  /* flush thread → main loop */
     gint async_pending;       /* atomic: waiters queued on the main loop side */
     GQueue waiters;           /* main-loop thread only; offsets ascending */
-    gboolean completing;      /* main-loop thread: inside completion callbacks */
+    gint completing;          /* atomic; set by the main loop inside completion callbacks */
     GSource *source;
 };
 
@@ -55,6 +55,14 @@ notify_main(RmqFlushService *svc)
     }
 }
 
+static inline void
+spin_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 static gpointer
 flush_thread(gpointer data)
 {
@@ -62,6 +70,7 @@ flush_thread(gpointer data)
     gint64 interval = (gint64) svc->interval_ms * 1000;
     gint64 next_tick = g_get_monotonic_time() + interval;
     gint64 last_full = g_get_monotonic_time();
+    gboolean spin_next = FALSE;
 
     g_mutex_lock(&svc->lock);
     while (!svc->stopping) {
@@ -79,11 +88,26 @@ flush_thread(gpointer data)
                                      now - last_full >= (gint64) svc->thorough_ms * 1000);
         }
         if (!go) {
+            if (spin_next) {
+                /* Writers that were just acknowledged usually send again
+                 * within microseconds: watch for that briefly instead of
+                 * paying a sleep and a wakeup per round. */
+                gint64 until = g_get_monotonic_time() + 50;
+                spin_next = FALSE;
+                g_mutex_unlock(&svc->lock);
+                while ((rmq_atomic64_get(&svc->requested) <= rmq_atomic64_get(&svc->cl->flushed) ||
+                        g_atomic_int_get(&svc->completing)) &&
+                       g_get_monotonic_time() < until)
+                    spin_pause();
+                g_mutex_lock(&svc->lock);
+                continue;
+            }
             svc->sleeping = TRUE;
             g_cond_wait_until(&svc->kick, &svc->lock, next_tick);
             svc->sleeping = FALSE;
             continue;
         }
+        spin_next = svc->requested > flushed;
         g_mutex_unlock(&svc->lock);
 
         if (svc->hook)
@@ -116,7 +140,7 @@ complete_waiters(RmqFlushService *svc, gboolean final)
 
     /* writers re-sending from their callbacks join one flush round,
      * started when the last callback has returned */
-    svc->completing = TRUE;
+    g_atomic_int_set(&svc->completing, TRUE);
     while ((w = g_queue_peek_head(&svc->waiters)) != NULL) {
         RmqFlushStatus st;
         if (w->offset <= rmq_atomic64_get(&svc->cl->flushed))
@@ -130,7 +154,7 @@ complete_waiters(RmqFlushService *svc, gboolean final)
         w->cb(st, w->user_data);
         g_free(w);
     }
-    svc->completing = FALSE;
+    g_atomic_int_set(&svc->completing, FALSE);
     if (!final)
         kick_if_requested(svc);
     if (svc->source && !final) {
@@ -232,8 +256,8 @@ raise_request(RmqFlushService *svc, gint64 offset)
 {
     g_mutex_lock(&svc->lock);
     if (svc->requested < offset)
-        svc->requested = offset;
-    if (svc->sleeping && !svc->completing)
+        rmq_atomic64_set(&svc->requested, offset);
+    if (svc->sleeping && !g_atomic_int_get(&svc->completing))
         g_cond_signal(&svc->kick);
     g_mutex_unlock(&svc->lock);
 }
@@ -278,7 +302,7 @@ rmq_flush_service_wait(RmqFlushService *svc, gint64 offset, gint timeout_ms)
 
     g_mutex_lock(&svc->lock);
     if (svc->requested < offset)
-        svc->requested = offset;
+        rmq_atomic64_set(&svc->requested, offset);
     if (svc->sleeping)
         g_cond_signal(&svc->kick);
     while (rmq_atomic64_get(&svc->cl->flushed) < offset) {

@@ -306,6 +306,7 @@ rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **err
     abort_path = root_path(store, "abort");
 
     store->cl = rmq_commit_log_new(cl_dir, config->mapped_file_size_commit_log);
+    rmq_commit_log_set_write_through(store->cl, config->flush_disk_type == RMQ_FLUSH_SYNC);
     if (config->message_index_enable)
         store->index = rmq_index_service_new(index_dir, config->max_hash_slot_num,
                                              config->max_index_num,
