@@ -77,3 +77,12 @@ tests_broker_test_broker_admin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_broker_admin_LDADD = $(BROKER_IT_LIBS)
 EXTRA_tests_broker_test_broker_admin_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-broker-retry
+TESTS += tests/broker/test-broker-retry
+tests_broker_test_broker_retry_SOURCES = tests/broker/test-broker-retry.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_retry_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_retry_LDADD = $(BROKER_IT_LIBS)
+EXTRA_tests_broker_test_broker_retry_DEPENDENCIES = src/broker/rmq-broker
+endif

@@ -211,7 +211,7 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 
     /* %RETRY% sends (client-side fallback of send-back): DLQ when exhausted. */
     if (!batch && rmq_topic_is_retry(topic)) {
-        const gchar *group = topic + strlen(RMQ_TOPIC_RETRY_PREFIX);
+        g_autofree gchar *group = g_strdup(topic + strlen(RMQ_TOPIC_RETRY_PREFIX));
         const RmqSubscriptionGroup *g = rmq_broker_find_group(b, group);
         if (g == NULL) {
             g_free(remark);
