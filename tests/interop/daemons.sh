@@ -6,6 +6,8 @@
 #   namesrv.conf, broker.conf, store/, *.log, *.pid
 #
 #   daemons.sh setup DIR BUILDDIR   pick free loopback ports, write configs
+#                                   (RMQ_INTEROP_MOCK_BROKER=1: the broker is
+#                                   mock/mock-broker.js, a harness self-check)
 #   daemons.sh start-namesrv DIR
 #   daemons.sh start-broker DIR     (also after stop-broker: same store)
 #   daemons.sh stop-broker DIR
@@ -50,7 +52,9 @@ stop_pidfile() { # pidfile name
 }
 
 setup() { # dir builddir
-    local dir=$1 build=$2 ports ns broker ha
+    local dir=$1 build=$2 ports ns broker ha broker_bin
+    broker_bin=$build/src/broker/rmq-broker
+    [ "${RMQ_INTEROP_MOCK_BROKER:-0}" = 1 ] && broker_bin=$here/mock/mock-broker.js
     ports=$(node "$here/lib/free-ports.js") || die "cannot pick ports"
     read -r ns broker ha <<<"$ports"
     mkdir -p "$dir/store"
@@ -84,7 +88,7 @@ EOF
 RMQ_INTEROP_DIR='$dir'
 RMQ_INTEROP_BUILDDIR='$build'
 RMQ_INTEROP_NAMESRV_BIN='$build/src/namesrv/rmq-namesrv'
-RMQ_INTEROP_BROKER_BIN='$build/src/broker/rmq-broker'
+RMQ_INTEROP_BROKER_BIN='$broker_bin'
 RMQ_INTEROP_RMQ_CALL='$build/src/tools/rmq-call'
 RMQ_INTEROP_NAMESRV_PORT=$ns
 RMQ_INTEROP_BROKER_PORT=$broker
@@ -115,11 +119,12 @@ start_namesrv() {
 }
 
 start_broker() {
-    local i
+    local i run=()
     load "$1"
     echo "=== start $(date +%T.%N)" >>"$1/broker.log"
+    case $RMQ_INTEROP_BROKER_BIN in *.js) run=(node) ;; esac
     # shellcheck disable=SC2046
-    setsid "$RMQ_INTEROP_BROKER_BIN" --instance=interop --config="$1/broker.conf" $(verbose_flag) \
+    setsid "${run[@]}" "$RMQ_INTEROP_BROKER_BIN" --instance=interop --config="$1/broker.conf" $(verbose_flag) \
         >>"$1/broker.log" 2>&1 </dev/null &
     echo $! >"$1/broker.pid"
     wait_port "$RMQ_INTEROP_BROKER_PORT" 20 || die "rmq-broker did not listen on $RMQ_INTEROP_BROKER_PORT (see $1/broker.log)"

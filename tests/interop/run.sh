@@ -3,7 +3,7 @@
 # package ali-ons (pure JavaScript RocketMQ 4.x client, pinned in
 # package.json / package-lock.json).
 #
-#   tests/interop/run.sh [--require-broker] [BUILDDIR]
+#   tests/interop/run.sh [--require-broker | --mock-broker] [BUILDDIR]
 #
 # BUILDDIR (default $RMQ_BUILDDIR, else /work/main/_build) must hold
 # src/namesrv/rmq-namesrv and src/tools/rmq-call; src/broker/rmq-broker too,
@@ -13,6 +13,10 @@
 # tests/*.test.js (node's test runner, TAP output), stops the daemons and
 # prints "N passed, N failed, N skipped". Exit 0 when all passed, 1 otherwise.
 #
+# --mock-broker runs the tests against mock/mock-broker.js instead of
+# rmq-broker: a check of the tests themselves, not of rmq (with MOCK_FAULT=x
+# the mock misbehaves in one way, and some test must then fail).
+#
 # RMQ_INTEROP_KEEP=1 keeps the run directory (configs, logs, store, client
 # logs); RMQ_INTEROP_VERBOSE=1 starts the daemons with --verbose.
 # RMQ_INTEROP_TESTS="a b" runs only tests/a.test.js and tests/b.test.js.
@@ -20,10 +24,12 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 require_broker=0
-if [ "${1:-}" = --require-broker ]; then
-    require_broker=1
-    shift
-fi
+RMQ_INTEROP_MOCK_BROKER=0
+case ${1:-} in
+--require-broker) require_broker=1; shift ;;
+--mock-broker) RMQ_INTEROP_MOCK_BROKER=1; shift ;;
+esac
+export RMQ_INTEROP_MOCK_BROKER
 build=${1:-${RMQ_BUILDDIR:-/work/main/_build}}
 build=$(cd "$build" 2>/dev/null && pwd) || { echo "run.sh: no build directory $1" >&2; exit 99; }
 
@@ -62,7 +68,10 @@ for f in src/namesrv/rmq-namesrv src/tools/rmq-call; do
     [ -x "$build/$f" ] || { echo "run.sh: $build/$f is missing (make $f)" >&2; exit 99; }
 done
 have_broker=0
-if [ -x "$build/src/broker/rmq-broker" ]; then
+if [ "$RMQ_INTEROP_MOCK_BROKER" = 1 ]; then
+    have_broker=1
+    echo "# MOCK BROKER: checking the tests themselves, not rmq-broker${MOCK_FAULT:+ (fault: $MOCK_FAULT)}"
+elif [ -x "$build/src/broker/rmq-broker" ]; then
     have_broker=1
 elif [ "$require_broker" = 1 ]; then
     echo "run.sh: $build/src/broker/rmq-broker is missing" >&2
@@ -128,7 +137,7 @@ for t in "${tests[@]}"; do
     if [ "$rc" != 0 ]; then
         sed 's/^/# stderr: /' "$run/$name.stderr" | tail -n 40
         for log in "$run"/client-"$name"*.log; do
-            [ -f "$log" ] && grep -E ' (WARN|ERROR) ' "$log" | tail -n 20 | sed "s|^|# $(basename "$log"): |"
+            [ -f "$log" ] && grep -E ' (WARN|ERROR) ' "$log" | tail -n 8 | sed "s|^|# $(basename "$log"): |"
         done
     fi
 done

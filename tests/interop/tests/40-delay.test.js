@@ -1,7 +1,8 @@
 'use strict';
 // Delayed messages (DELAY property = level): the consumer, already pulling
 // when they are sent, must not get them before their level's delay, and
-// must get them afterwards with topic and properties restored.
+// must get them afterwards with topic, tags and keys restored. (A Java broker
+// drops the DELAY property on the way back, so it is not checked.)
 const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('../lib/harness');
@@ -54,7 +55,6 @@ test('a delayed message arrives no earlier than its level', async t => {
     assert.equal(a.msg.keys, `${PREFIX}-k${p.i} ${PREFIX}-all`, `message ${p.i}: keys`);
     if (p.level) {
       const min = h.env.delayLevelsMs[p.level - 1];
-      assert.equal(a.msg.delayTimeLevel, p.level, `message ${p.i}: DELAY property`);
       assert.ok(waited >= min, `message ${p.i}: level ${p.level} (${min} ms) arrived after ${waited} ms`);
     }
   }
