@@ -86,3 +86,12 @@ tests_broker_test_broker_retry_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_broker_retry_LDADD = $(BROKER_IT_LIBS)
 EXTRA_tests_broker_test_broker_retry_DEPENDENCIES = src/broker/rmq-broker
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-broker-trans
+TESTS += tests/broker/test-broker-trans
+tests_broker_test_broker_trans_SOURCES = tests/broker/test-broker-trans.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_trans_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_trans_LDADD = $(BROKER_IT_LIBS)
+EXTRA_tests_broker_test_broker_trans_DEPENDENCIES = src/broker/rmq-broker
+endif
