@@ -540,7 +540,27 @@ run_readers(gboolean latency)
 {
     g_autoptr(RmqConsumer) probe = rmq_consumer_new(opt_group, opt_namesrv, NULL);
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) queues = rmq_consumer_fetch_subscribe_queues(probe, opt_topic, &error);
+    g_autoptr(RmqProducer) sender = NULL;
+    if (latency) {
+        /* One message first, so a new topic gets created (and routed)
+         * before the readers look for its queues. */
+        sender = rmq_producer_new(opt_group, opt_namesrv, NULL);
+        g_autoptr(RmqMsg) warm = rmq_msg_new(opt_topic, "rmq-bench warm-up", -1);
+        RmqSendResult r;
+        if (!rmq_producer_send(sender, warm, &r, &error)) {
+            g_printerr("rmq-bench: %s\n", error->message);
+            return 1;
+        }
+        rmq_send_result_clear(&r);
+    }
+    g_autoptr(GPtrArray) queues = NULL;
+    for (gint tries = 0; queues == NULL; tries++) {
+        g_clear_error(&error);
+        queues = rmq_consumer_fetch_subscribe_queues(probe, opt_topic, &error);
+        if (queues || !latency || tries == 50)
+            break;
+        g_usleep(100000);
+    }
     if (queues == NULL) {
         g_printerr("rmq-bench: %s\n", error->message);
         return 1;
@@ -571,14 +591,11 @@ run_readers(gboolean latency)
     g_autoptr(GPtrArray) slots = g_ptr_array_new();
     g_ptr_array_set_size(slots, n + (latency ? 1 : 0));
     g_autoptr(GPtrArray) threads = g_ptr_array_new();
-    RmqProducer *sender = NULL;
     gint64 t0 = g_get_monotonic_time();
     for (guint i = 0; i < n; i++)
         g_ptr_array_add(threads, start_job(slots, i, reader_thread, &rs[i]));
-    if (latency) {
-        sender = rmq_producer_new(opt_group, opt_namesrv, NULL);
+    if (latency)
         g_ptr_array_add(threads, start_job(slots, n, latency_sender, sender));
-    }
     opt_threads = (gint) n;
     run_reporter(slots, t0);
     for (guint i = 0; i < threads->len; i++)
@@ -588,8 +605,6 @@ run_readers(gboolean latency)
     summary(latency ? "latency" : "consumer", t0, sent, got);
     for (guint i = 0; i < n; i++)
         rmq_consumer_free(rs[i].c);
-    if (sender)
-        rmq_producer_free(sender);
     return latency && got < sent ? 1 : 0;
 }
 
