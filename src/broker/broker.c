@@ -431,7 +431,7 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
     }
     RmqStoreConfig sc;
     fill_store_config(s, &sc);
-    b->store = rmq_store_open(&sc, NULL, error);
+    b->store = rmq_store_open(&sc, g_main_context_default(), error);
     rmq_store_config_clear(&sc);
     if (b->store == NULL) {
         rmq_broker_free(b);

@@ -69,6 +69,23 @@ put_status_code(RmqPutStatus st, const gchar **remark)
     }
 }
 
+/* Big-endian reads from unaligned positions of a request body. */
+static gint32
+be32(const guint8 *p)
+{
+    guint32 v;
+    memcpy(&v, p, 4);
+    return (gint32) GUINT32_FROM_BE(v);
+}
+
+static guint16
+be16(const guint8 *p)
+{
+    guint16 v;
+    memcpy(&v, p, 2);
+    return GUINT16_FROM_BE(v);
+}
+
 /* One batch item (§4.6): fills @m's body/flag; properties are returned as the
  * item's own properties span. FALSE when malformed. */
 static gboolean
@@ -78,17 +95,17 @@ next_batch_item(const guint8 *data, gsize len, gsize *pos, RmqMessage *m, const 
     gsize p = *pos;
     if (len - p < 20)
         return FALSE;
-    gint32 total = (gint32) GUINT32_FROM_BE(*(const guint32 *) (const void *) (data + p));
+    gint32 total = be32(data + p);
     if (total < 22 || (gsize) total > len - p)
         return FALSE;
-    m->flag = (gint32) GUINT32_FROM_BE(*(const guint32 *) (const void *) (data + p + 12));
-    gint32 body_len = (gint32) GUINT32_FROM_BE(*(const guint32 *) (const void *) (data + p + 16));
+    m->flag = be32(data + p + 12);
+    gint32 body_len = be32(data + p + 16);
     if (body_len < 0 || 20 + (gsize) body_len + 2 > (gsize) total)
         return FALSE;
     m->body = data + p + 20;
     m->body_len = (gsize) body_len;
     gsize q = p + 20 + (gsize) body_len;
-    guint16 plen = GUINT16_FROM_BE(*(const guint16 *) (const void *) (data + q));
+    guint16 plen = be16(data + q);
     if (q + 2 + plen > p + (gsize) total)
         return FALSE;
     *props = (const gchar *) data + q + 2;

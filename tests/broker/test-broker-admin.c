@@ -297,6 +297,28 @@ test_no_auto_create(void **state)
     assert_int_equal(bk_daemon_signal_and_wait(b2, SIGTERM, 10000), 0);
 }
 
+static void
+test_sync_flush(void **state)
+{
+    (void) state;
+    g_autoptr(BkDaemon) b2 = bk_broker_new(NULL, "flushDiskType = \"SYNC_FLUSH\";\n");
+    g_autoptr(GError) err = NULL;
+    assert_true(bk_daemon_start(b2, 10000, &err));
+    for (int i = 0; i < 20; i++) {
+        g_autoptr(RmqCommand) s = bk_send(client, b2->addr, "SyncT", 0, NULL, NULL, "durable", NULL);
+        assert_int_equal(s->code, RMQ_RESPONSE_SUCCESS);
+        assert_non_null(rmq_command_get_ext(s, "msgId"));
+    }
+    /* WAIT=false is answered without waiting, and stored the same */
+    g_autoptr(RmqCommand) nw =
+        bk_send(client, b2->addr, "SyncT", 0, NULL, NULL, "nowait", "WAIT\001false\002");
+    assert_int_equal(nw->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) p = bk_pull(client, b2->addr, "G", "SyncT", 0, 0, NULL, 0);
+    g_autoptr(GArray) recs = bk_records(p->body);
+    assert_int_equal(recs->len, 21);
+    assert_int_equal(bk_daemon_signal_and_wait(b2, SIGTERM, 10000), 0);
+}
+
 int
 main(void)
 {
@@ -307,6 +329,7 @@ main(void)
         cmocka_unit_test(test_runtime_info),
         cmocka_unit_test(test_stats_and_connections),
         cmocka_unit_test(test_no_auto_create),
+        cmocka_unit_test(test_sync_flush),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, setup, teardown);
