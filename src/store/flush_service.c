@@ -49,8 +49,10 @@ notify_main(RmqFlushService *svc)
 {
     guint64 one = 1;
 
-    if (svc->efd >= 0 && g_atomic_int_get(&svc->async_pending) > 0) {
-        ssize_t n = write(svc->efd, &one, sizeof one);
+    int efd = g_atomic_int_get(&svc->efd);
+
+    if (efd >= 0 && g_atomic_int_get(&svc->async_pending) > 0) {
+        ssize_t n = write(efd, &one, sizeof one);
         (void) n;   /* EAGAIN: the counter is already non-zero, a wakeup is pending */
     }
 }
@@ -179,6 +181,21 @@ static GSourceFuncs source_funcs = {
     .dispatch = source_dispatch,
 };
 
+static void
+attach_source(RmqFlushService *svc, GMainContext *context)
+{
+    int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+    if (efd < 0)
+        g_error("eventfd: %s", g_strerror(errno));
+    svc->source = g_source_new(&source_funcs, sizeof(FlushSource));
+    ((FlushSource *) svc->source)->svc = svc;
+    g_source_set_name(svc->source, "rmq-store-flush");
+    g_source_add_unix_fd(svc->source, efd, G_IO_IN);
+    g_source_attach(svc->source, context);
+    g_atomic_int_set(&svc->efd, efd);      /* the flush thread may read it from now on */
+}
+
 RmqFlushService *
 rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *config, GMainContext *context)
 {
@@ -198,16 +215,8 @@ rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *config, GMainConte
     g_cond_init(&svc->done);
     g_queue_init(&svc->waiters);
     svc->efd = -1;
-    if (context != NULL) {
-        svc->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (svc->efd < 0)
-            g_error("eventfd: %s", g_strerror(errno));
-        svc->source = g_source_new(&source_funcs, sizeof(FlushSource));
-        ((FlushSource *) svc->source)->svc = svc;
-        g_source_set_name(svc->source, "rmq-store-flush");
-        g_source_add_unix_fd(svc->source, svc->efd, G_IO_IN);
-        g_source_attach(svc->source, context);
-    }
+    if (context != NULL)
+        attach_source(svc, context);
     svc->thread = g_thread_new("rmq-flush-cl", flush_thread, svc);
     return svc;
 }
@@ -244,7 +253,7 @@ rmq_flush_service_free(RmqFlushService *svc)
         g_source_unref(svc->source);
     }
     if (svc->efd >= 0)
-        close(svc->efd);
+        close(svc->efd);   /* the flush thread has stopped */
     g_mutex_clear(&svc->lock);
     g_cond_clear(&svc->kick);
     g_cond_clear(&svc->done);
@@ -277,7 +286,11 @@ rmq_flush_service_request(RmqFlushService *svc, gint64 offset, RmqFlushCallback 
 {
     Waiter *w;
 
-    g_return_if_fail(svc->source != NULL);
+    if (svc->source == NULL) {
+        /* no context at creation: the caller's thread-default one */
+        g_autoptr(GMainContext) ctx = g_main_context_ref_thread_default();
+        attach_source(svc, ctx);
+    }
     w = g_new0(Waiter, 1);
     w->offset = offset;
     w->deadline = g_get_monotonic_time() + (gint64) svc->timeout_ms * 1000;

@@ -33,7 +33,9 @@ void rmq_flush_service_set_hook(RmqFlushService *svc, RmqFlushHook hook, gpointe
  * that the final flush did not cover with RMQ_FLUSH_TIMEOUT. */
 void rmq_flush_service_free(RmqFlushService *svc);
 
-/* Main-loop thread only.  cb is always called later, never from here. */
+/* Main-loop thread only.  cb is always called later, never from here.
+ * Without a context at creation, the first caller's thread-default
+ * GMainContext is used. */
 void rmq_flush_service_request(RmqFlushService *svc, gint64 offset, RmqFlushCallback cb,
                                gpointer user_data);
 /* Any thread.  Blocks until offset is flushed or timeout_ms passes. */

@@ -91,8 +91,10 @@ typedef void (*RmqStoreFlushCallback)(RmqPutStatus status, gpointer user_data);
 typedef struct RmqStore RmqStore;
 
 /* Opens (creating if needed) and recovers the store under
- * config->store_path_root_dir.  context: where flush completions are
- * dispatched (NULL: only blocking waits).  The config is copied. */
+ * config->store_path_root_dir.  context: where flush completions and the
+ * retention timer run; NULL: completions go to the thread-default context
+ * of the first rmq_store_flush_async() caller, and retention is left to
+ * the caller.  The config is copied. */
 RmqStore *rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **error);
 /* Clean shutdown: flush everything, write the checkpoint, remove `abort`. */
 void rmq_store_close(RmqStore *store);

@@ -216,6 +216,32 @@ test_async_flush_catches_up(void **state)
     assert_int_equal(rmq_store_flushed_offset(f->store), rmq_store_get_max_phy_offset(f->store));
 }
 
+static void
+test_no_context_uses_thread_default(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    Pending *p = g_new(Pending, 1);
+    GMainContext *mine = g_main_context_new();
+    gint64 deadline;
+
+    /* opened without a context, asked from a thread whose default is `mine` */
+    f->store = rmq_store_open(&f->config, NULL, &error);
+    assert_no_gerror(error);
+    g_main_context_push_thread_default(mine);
+    p->f = f;
+    p->end = put_one(f, 0);
+    rmq_store_flush_async(f->store, p->end, on_flushed, p);
+    deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+    while (f->done < 1 && g_get_monotonic_time() < deadline)
+        g_main_context_iteration(mine, TRUE);
+    g_main_context_pop_thread_default(mine);
+    assert_int_equal(f->ok, 1);
+    rmq_store_close(f->store);
+    f->store = NULL;
+    g_main_context_unref(mine);
+}
+
 int
 main(void)
 {
@@ -225,6 +251,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_already_flushed_is_async, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_flush_catches_up, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_context_uses_thread_default, setup, teardown),
     };
     return cmocka_run_group_tests_name("store-flush", tests, NULL, NULL);
 }
