@@ -727,6 +727,33 @@ rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key, gint m
     return out;
 }
 
+/* Store time of the message at @offset of a queue, -1 if there is none. */
+static gint64
+store_time_at(RmqAdmin *a, const gchar *addr, const gchar *group, const gchar *topic, gint qid,
+              gint64 offset)
+{
+    RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_PULL_MESSAGE);
+    rmq_command_set_ext(req, "consumerGroup", group);
+    rmq_command_set_ext(req, "topic", topic);
+    rmq_command_set_ext_int64(req, "queueId", qid);
+    rmq_command_set_ext_int64(req, "queueOffset", offset);
+    rmq_command_set_ext_int64(req, "maxMsgNums", 1);
+    rmq_command_set_ext_int64(req, "sysFlag", 0x4); /* SUBSCRIPTION */
+    rmq_command_set_ext_int64(req, "commitOffset", 0);
+    rmq_command_set_ext_int64(req, "suspendTimeoutMillis", 0);
+    rmq_command_set_ext(req, "subscription", "*");
+    rmq_command_set_ext_int64(req, "subVersion", 0);
+    g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(&a->core, addr, req, a->timeout_ms, NULL);
+    if (resp == NULL || resp->code != RMQ_RESPONSE_SUCCESS || resp->body == NULL)
+        return -1;
+    gsize len;
+    const guint8 *data = g_bytes_get_data(resp->body, &len);
+    g_autoptr(GPtrArray) msgs = rmq_mq_decode_messages(data, len, NULL);
+    if (msgs == NULL || msgs->len == 0)
+        return -1;
+    return ((RmqMsg *) g_ptr_array_index(msgs, 0))->store_timestamp;
+}
+
 JsonNode *
 rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const gchar *topic,
                                gint64 timestamp_ms, GError **error)
@@ -749,12 +776,18 @@ rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const gchar *top
                                                    qid, "timestamp", ts, NULL);
             if (b == NULL)
                 return NULL;
-            const gchar *off = g_hash_table_lookup(ext, "offset");
-            if (off == NULL) {
+            const gchar *found = g_hash_table_lookup(ext, "offset");
+            if (found == NULL) {
                 g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_PROTOCOL,
                             "%s: SEARCH_OFFSET_BY_TIMESTAMP answer has no offset", addr);
                 return NULL;
             }
+            gint64 at = g_ascii_strtoll(found, NULL, 10);
+            /* The broker answers the nearest message (§2.2); step past it
+             * when it was stored before the time asked for. */
+            gint64 stored = store_time_at(a, addr, group, topic, q, at);
+            g_autofree gchar *off = g_strdup_printf("%" G_GINT64_FORMAT,
+                                                    stored >= 0 && stored < timestamp_ms ? at + 1 : at);
             g_autoptr(GBytes) u = rmq_admin_invoke(a, addr, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET,
                                                    NULL, NULL, error, "consumerGroup", group,
                                                    "topic", topic, "queueId", qid, "commitOffset",
@@ -766,6 +799,7 @@ rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const gchar *top
             json_object_set_string_member(row, "brokerName", qd->broker_name);
             json_object_set_int_member(row, "queueId", q);
             json_object_set_int_member(row, "offset", g_ascii_strtoll(off, NULL, 10));
+            json_object_set_int_member(row, "searchedOffset", at);
             g_ptr_array_add(rows, json_node_init_object(json_node_alloc(), row));
             json_object_unref(row);
         }

@@ -7,3 +7,18 @@ src_tools_rmqadmin_LDADD = $(CLIENT_LIBS)
 
 src_tools_rmq_bench_SOURCES = src/tools/rmq-bench.c
 src_tools_rmq_bench_LDADD = $(CLIENT_LIBS)
+
+# Integration tests: the tools against real rmq-namesrv and rmq-broker
+# daemons (started by the broker tests' harness), --json output parsed.
+if HAVE_CMOCKA
+TOOLS_IT_SUPPORT = tests/tools/tool-run.c tests/tools/tool-run.h \
+	tests/broker/harness.c tests/broker/harness.h
+TOOLS_IT_DEPS = src/tools/rmqadmin src/tools/rmq-bench src/broker/rmq-broker \
+	src/namesrv/rmq-namesrv
+check_PROGRAMS += tests/tools/test-rmqadmin
+TESTS += tests/tools/test-rmqadmin
+tests_tools_test_rmqadmin_SOURCES = tests/tools/test-rmqadmin.c $(TOOLS_IT_SUPPORT)
+tests_tools_test_rmqadmin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_tools_test_rmqadmin_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_tools_test_rmqadmin_DEPENDENCIES = $(TOOLS_IT_DEPS)
+endif

@@ -1,0 +1,28 @@
+/* Run the built tools (rmqadmin, rmq-bench) from tests and parse their
+ * --json output. */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+    int status;    /* exit status, 128+signal if killed */
+    gchar *out;    /* stdout */
+    gchar *err;    /* stderr */
+    JsonNode *json; /* stdout parsed, or NULL */
+} ToolRun;
+
+/* Run $RMQ_BUILDDIR/src/tools/@tool with the NULL-terminated arguments.
+ * (transfer full) */
+ToolRun *tool_run(const gchar *tool, const gchar *first_arg, ...) G_GNUC_NULL_TERMINATED;
+ToolRun *tool_runv(const gchar *tool, const gchar *const *args);
+void tool_run_free(ToolRun *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ToolRun, tool_run_free)
+
+/* JSON path helpers: member of an object node, NULL if absent. */
+JsonObject *tool_obj(JsonNode *n);
+JsonArray *tool_arr(JsonNode *n);
+
+G_END_DECLS
