@@ -132,22 +132,25 @@ async function closeAll() {
   }
 }
 
-// Polls fn until it returns a truthy value; throws with `what` and fn's last
-// detail when the deadline passes.
+// Polls fn until it returns a truthy value other than notYet(detail);
+// throws with `what` and the last detail when the deadline passes.
+class NotYet {
+  constructor(detail) { this.detail = String(detail); }
+}
+const notYet = detail => new NotYet(detail);
+
 async function waitFor(what, fn, timeoutMs, intervalMs = 100) {
   const deadline = Date.now() + timeoutMs;
-  let last;
   for (;;) {
-    last = await fn();
-    if (last && last !== false && !(last && last.notYet)) return last;
+    const last = await fn();
+    if (last && !(last instanceof NotYet)) return last;
     if (Date.now() >= deadline) {
-      const detail = last && last.notYet ? `: ${last.notYet}` : '';
+      const detail = last instanceof NotYet ? `: ${last.detail}` : '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
     }
     await new Promise(r => setTimeout(r, intervalMs));
   }
 }
-const notYet = detail => ({ notYet: detail });
 
 // rmq-call: one request, the response parsed from its text output.
 function rmqCall(addr, code, fields = {}, body) {
