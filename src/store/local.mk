@@ -1,5 +1,6 @@
 # src/store: the message store (commit log, consume queues, index, recovery,
-# flush, retention) as a library; tests and benchmarks below.
+# flush, retention, replication primitives) as a library; tests and
+# benchmarks below.
 noinst_LIBRARIES += src/store/libstore.a
 src_store_libstore_a_SOURCES = \
 	src/store/message_format.c src/store/message_format.h \
@@ -18,54 +19,38 @@ STORE_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 EXTRA_DIST += tests/store/store-test-util.h
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/store/test-store-format
-TESTS += tests/store/test-store-format
+STORE_TESTS = \
+	tests/store/test-store-format tests/store/test-store-basic \
+	tests/store/test-store-recovery tests/store/test-store-flush \
+	tests/store/test-store-crash tests/store/test-store-retention \
+	tests/store/test-store-ha
+# store-crash-helper is run by test-store-crash, not a test itself
+check_PROGRAMS += $(STORE_TESTS) tests/store/store-crash-helper
+TESTS += $(STORE_TESTS)
+
 tests_store_test_store_format_SOURCES = tests/store/test-store-format.c
 tests_store_test_store_format_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_format_CFLAGS = $(STORE_TEST_CFLAGS)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/store/test-store-basic
-TESTS += tests/store/test-store-basic
 tests_store_test_store_basic_SOURCES = tests/store/test-store-basic.c
 tests_store_test_store_basic_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_basic_CFLAGS = $(STORE_TEST_CFLAGS)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/store/test-store-recovery
-TESTS += tests/store/test-store-recovery
 tests_store_test_store_recovery_SOURCES = tests/store/test-store-recovery.c
 tests_store_test_store_recovery_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_recovery_CFLAGS = $(STORE_TEST_CFLAGS)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/store/test-store-flush
-TESTS += tests/store/test-store-flush
 tests_store_test_store_flush_SOURCES = tests/store/test-store-flush.c
 tests_store_test_store_flush_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_flush_CFLAGS = $(STORE_TEST_CFLAGS)
-endif
-
-if HAVE_CMOCKA
-# store-crash-helper is run by test-store-crash, not a test itself
-check_PROGRAMS += tests/store/store-crash-helper tests/store/test-store-crash
-TESTS += tests/store/test-store-crash
-tests_store_store_crash_helper_SOURCES = tests/store/store-crash-helper.c
-tests_store_store_crash_helper_LDADD = src/store/libstore.a $(RMQ_PKG_LIBS)
 tests_store_test_store_crash_SOURCES = tests/store/test-store-crash.c
 tests_store_test_store_crash_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_crash_CFLAGS = $(STORE_TEST_CFLAGS)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/store/test-store-retention
-TESTS += tests/store/test-store-retention
+tests_store_store_crash_helper_SOURCES = tests/store/store-crash-helper.c
+tests_store_store_crash_helper_LDADD = src/store/libstore.a $(RMQ_PKG_LIBS)
 tests_store_test_store_retention_SOURCES = tests/store/test-store-retention.c
 tests_store_test_store_retention_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_retention_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_store_test_store_ha_SOURCES = tests/store/test-store-ha.c
+tests_store_test_store_ha_LDADD = $(STORE_TEST_LDADD)
+tests_store_test_store_ha_CFLAGS = $(STORE_TEST_CFLAGS)
 endif
 
 # Benchmarks: built by `make`, never run by `make check` (bench/store/run.sh).
@@ -73,11 +58,3 @@ noinst_PROGRAMS += bench/store/bench-store
 bench_store_bench_store_SOURCES = bench/store/bench-store.c
 bench_store_bench_store_LDADD = src/store/libstore.a $(RMQ_PKG_LIBS)
 EXTRA_DIST += bench/store/run.sh
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/store/test-store-ha
-TESTS += tests/store/test-store-ha
-tests_store_test_store_ha_SOURCES = tests/store/test-store-ha.c
-tests_store_test_store_ha_LDADD = $(STORE_TEST_LDADD)
-tests_store_test_store_ha_CFLAGS = $(STORE_TEST_CFLAGS)
-endif

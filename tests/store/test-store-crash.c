@@ -199,7 +199,7 @@ crash_loop(Fixture *f, const char *mode, guint rounds, gint min_ms, gint max_ms)
 static void
 test_sigkill_sync_flush(void **state)
 {
-    crash_loop(*state, "sync", 15, 5, 150);
+    crash_loop(*state, "sync", 15, 20, 200);
 }
 
 static void
