@@ -22,3 +22,12 @@ tests_tools_test_rmqadmin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_tools_test_rmqadmin_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_tools_test_rmqadmin_DEPENDENCIES = $(TOOLS_IT_DEPS)
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/tools/test-rmq-bench
+TESTS += tests/tools/test-rmq-bench
+tests_tools_test_rmq_bench_SOURCES = tests/tools/test-rmq-bench.c $(TOOLS_IT_SUPPORT)
+tests_tools_test_rmq_bench_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_tools_test_rmq_bench_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_tools_test_rmq_bench_DEPENDENCIES = $(TOOLS_IT_DEPS)
+endif
