@@ -204,10 +204,12 @@ rmq_commit_log_size_at(RmqCommitLog *cl, gint64 offset)
 {
     const guint8 *p = rmq_commit_log_peek(cl, offset, 8);
     RmqMessageRecord r;
+    guint32 size;
 
     if (p == NULL)
         return -1;
-    p = rmq_commit_log_peek(cl, offset, (gint64) GUINT32_FROM_BE(*(const guint32 *) p));
+    memcpy(&size, p, 4);                 /* records are not aligned */
+    p = rmq_commit_log_peek(cl, offset, (gint64) GUINT32_FROM_BE(size));
     if (p == NULL)
         return -1;
     if (rmq_message_decode(p, (gsize) (cl->wrote - offset), FALSE, &r) != RMQ_DECODE_OK)
