@@ -117,6 +117,58 @@ rmq_namesrv_link_register(RmqNamesrvLink *l, GBytes *body, gboolean sync, gboole
     return ok;
 }
 
+typedef struct {
+    guint left;
+    void (*done)(gpointer);
+    gpointer data;
+} Countdown;
+
+static void
+countdown_step(Countdown *c)
+{
+    if (--c->left == 0) {
+        c->done(c->data);
+        g_free(c);
+    }
+}
+
+static void
+on_registered_counted(RmqCommand *response, const GError *error, gpointer user_data)
+{
+    if (error != NULL)
+        g_debug("register to name server failed: %s", error->message);
+    if (response != NULL)
+        rmq_command_free(response);
+    countdown_step(user_data);
+}
+
+static gboolean
+countdown_idle(gpointer user_data)
+{
+    Countdown *c = user_data;
+    c->done(c->data);
+    g_free(c);
+    return G_SOURCE_REMOVE;
+}
+
+void
+rmq_namesrv_link_register_then(RmqNamesrvLink *l, GBytes *body, void (*done)(gpointer),
+                               gpointer data)
+{
+    g_autoptr(GBytes) all = body != NULL ? g_bytes_ref(body) : l->body(l->data);
+    Countdown *c = g_new0(Countdown, 1);
+    c->done = done;
+    c->data = data;
+    c->left = g_strv_length(l->addrs);
+    if (c->left == 0) {
+        g_idle_add(countdown_idle, c);
+        return;
+    }
+    for (guint i = 0; l->addrs[i] != NULL; i++)
+        rmq_client_invoke_async(l->client, l->addrs[i], register_request(l, all), l->timeout_ms,
+                                on_registered_counted, c);
+}
+
 static gboolean
 on_period(gpointer data)
 {

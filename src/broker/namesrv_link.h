@@ -30,6 +30,11 @@ void rmq_namesrv_link_free(RmqNamesrvLink *l);
  * callbacks); @oneway: no answer wanted. @body NULL = all topics. Returns how
  * many name servers answered SUCCESS (sync), else 0. */
 guint rmq_namesrv_link_register(RmqNamesrvLink *l, GBytes *body, gboolean sync, gboolean oneway);
+/* Register @body (NULL = all topics) with every name server and run
+ * @done(@data) from the main loop once each has answered or failed (used to
+ * answer UPDATE_AND_CREATE_TOPIC after the name servers know the topic). */
+void rmq_namesrv_link_register_then(RmqNamesrvLink *l, GBytes *body, void (*done)(gpointer),
+                                    gpointer data);
 /* Periodic registration every @period_ms (clamped 10000..60000 unless smaller
  * for tests: values under 10000 are used as given); first after 10 s or the
  * period, whichever is smaller. */

@@ -46,6 +46,20 @@ refuse_on_slave(RmqBroker *b, RmqConnection *conn, RmqCommand *req)
     return TRUE;
 }
 
+typedef struct {
+    RmqConnection *conn;
+    RmqCommand *request;
+} PendingReply;
+
+static void
+reply_after_register(gpointer data)
+{
+    PendingReply *p = data;
+    reply_code(p->conn, p->request, RMQ_RESPONSE_SUCCESS, NULL);
+    rmq_connection_unref(p->conn);
+    g_free(p);
+}
+
 static void
 handle_update_topic(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
@@ -84,10 +98,13 @@ handle_update_topic(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     }
     rmq_topic_table_update(b->topics, tc);
     rmq_broker_save_topics(b);
+    /* As Java: answer once the name servers have the topic. */
     g_autoptr(GBytes) body =
         rmq_topic_table_register_body(b->topics, b->settings.broker_permission, topic);
-    rmq_namesrv_link_register(b->namesrv, body, FALSE, FALSE);
-    reply_code(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
+    PendingReply *p = g_new0(PendingReply, 1);
+    p->conn = rmq_connection_ref(conn);
+    p->request = req;
+    rmq_namesrv_link_register_then(b->namesrv, body, reply_after_register, p);
 }
 
 static void
