@@ -74,6 +74,7 @@ test_topic_create_delete(void **state)
     g_autoptr(RmqCommand) c = create_topic("AdmT", "8", "6");
     assert_int_equal(c->code, RMQ_RESPONSE_SUCCESS);
     /* answered only once the name server has the topic */
+    assert_int_equal(route_code("AdmT"), RMQ_RESPONSE_SUCCESS);
     g_autoptr(RmqCommand) r =
         bk_invoke(client, ns->addr, RMQ_REQUEST_GET_ROUTEINFO_BY_TOPIC, NULL, "topic", "AdmT", NULL);
     assert_int_equal(r->code, RMQ_RESPONSE_SUCCESS);
