@@ -23,6 +23,7 @@ const FAULTS = {
   'retry-no-delay': 'CONSUMER_SEND_MSG_BACK redelivers at once (no level 3 delay)',
   'delay-ignored': 'the DELAY property is ignored',
   'one-consumer-listed': 'GET_CONSUMER_LIST_BY_GROUP lists only the first consumer',
+  'no-dlq': 'CONSUMER_SEND_MSG_BACK ignores maxReconsumeTimes (never a dead letter queue)',
   'drop-some': 'every 50th send (counting from the 7th) is acknowledged but not stored',
 };
 const fault = process.env.MOCK_FAULT || '';
@@ -338,6 +339,12 @@ const handlers = {
   36(s, req, e) { // CONSUMER_SEND_MSG_BACK
     const orig = st.commitLog.find(m => m.phys === Number(e.offset));
     if (!orig) return respond(s, req, 1, {}, null, `no message at ${e.offset}`);
+    if (fault !== 'no-dlq' && orig.reconsume >= Number(e.maxReconsumeTimes || 16)) {
+      const dlq = `%DLQ%${e.group}`;
+      ensureTopic(dlq, 1, 2);
+      store(Object.assign({}, orig, { topic: dlq, queueId: 0, props: Object.assign({}, orig.props) }));
+      return respond(s, req, 0);
+    }
     const retryTopic = `%RETRY%${e.group}`;
     ensureTopic(retryTopic, 1);
     const props = Object.assign({}, orig.props);

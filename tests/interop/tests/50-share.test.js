@@ -13,6 +13,8 @@ const COUNT = 200;
 
 after(h.closeAll);
 
+const shared = {};
+
 function queuesOf(consumer) {
   return [ ...consumer.processQueueTable.values() ]
     .filter(v => v.messageQueue.topic === TOPIC)
@@ -74,4 +76,30 @@ test('two consumers in one group share the queues', async t => {
     assert.equal(got[1 - owner].has(i), false, `message ${i} (queue ${queueOf[i]}): not to the other consumer`);
   }
   assert.ok(got[0].size > 0 && got[1].size > 0, `both consumed (${got[0].size}, ${got[1].size})`);
+  Object.assign(shared, { consumers, producer, got });
+});
+
+test('when one consumer leaves, the other takes over every queue', async t => {
+  if (h.skipUnlessBroker(t)) return;
+  assert.ok(shared.consumers, 'the sharing test ran');
+  const [ stay, leave ] = shared.consumers;
+  // close() sends UNREGISTER_CLIENT: the broker drops it from the group at once.
+  await h.closeClient(leave);
+  await h.waitFor('the broker to list one consumer', async () => {
+    const r = await h.rmqCall(h.env.broker, 'GET_CONSUMER_LIST_BY_GROUP', { consumerGroup: GROUP });
+    const ids = r.code === 0 && r.body ? JSON.parse(r.body).consumerIdList : [];
+    return (ids.length === 1 && ids[0] === stay._mqClient.clientId) || h.notYet(`ids ${JSON.stringify(ids)}`);
+  }, 10000);
+  await h.waitFor('the remaining consumer to own all 8 queues', () =>
+    queuesOf(stay).length === QUEUES || h.notYet(`owns ${queuesOf(stay)}`), 20000);
+
+  const msgs = [];
+  for (let i = COUNT; i < COUNT + 40; i++) msgs.push(h.numbered(TOPIC, PREFIX, i));
+  const results = await h.sendAll(shared.producer, msgs);
+  results.forEach((r, k) => assert.equal(r.sendStatus, 'SEND_OK', `message ${COUNT + k}`));
+  await h.waitFor('the 40 new messages at the remaining consumer', () => {
+    let n = 0;
+    for (let i = COUNT; i < COUNT + 40; i++) if (shared.got[0].has(i)) n++;
+    return n === 40 || h.notYet(`${n} of 40`);
+  }, 30000);
 });
