@@ -451,6 +451,7 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
     rmq_broker_admin_processor_register(b);
     rmq_broker_retry_processor_register(b);
     rmq_broker_transaction_processor_register(b);
+    rmq_broker_consumer_admin_processor_register(b);
     if (!rmq_server_listen(b->server, s->bind_address, (guint16) s->listen_port, error) ||
         (b->vip_port > 0 &&
          !rmq_server_listen(b->server, s->bind_address, (guint16) b->vip_port, error))) {

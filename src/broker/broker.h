@@ -128,6 +128,7 @@ void rmq_broker_query_processor_register(RmqBroker *b);
 void rmq_broker_admin_processor_register(RmqBroker *b);
 void rmq_broker_retry_processor_register(RmqBroker *b);
 void rmq_broker_transaction_processor_register(RmqBroker *b);
+void rmq_broker_consumer_admin_processor_register(RmqBroker *b);
 
 /* The pull algorithm (§7.2), used by the processor and by long polling when a
  * parked request is re-executed (@allow_suspend FALSE). Returns the response,

@@ -268,6 +268,87 @@ test_stats_and_connections(void **state)
     assert_non_null(strstr(syt, "SCHEDULE_TOPIC_XXXX"));
 }
 
+static guint resets;
+static gchar *reset_seen;
+
+static void
+on_client_request(RmqConnection *conn, RmqCommand *req, gpointer data)
+{
+    (void) data;
+    if (req->code == RMQ_REQUEST_RESET_CONSUMER_CLIENT_OFFSET) {
+        resets++;
+        g_free(reset_seen);
+        reset_seen = body_text(req);
+    } else if (req->code == RMQ_REQUEST_GET_CONSUMER_RUNNING_INFO) {
+        RmqCommand *resp = rmq_command_new_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+        rmq_command_set_body_data(resp, "running-info", 12);
+        rmq_connection_send_response(conn, req, resp);
+    }
+    rmq_command_free(req);
+}
+
+static void
+test_consumer_admin(void **state)
+{
+    (void) state;
+    g_autoptr(RmqClient) c2 = rmq_client_new(NULL);
+    rmq_client_set_request_handler(c2, on_client_request, NULL);
+    const gchar *hb = "{\"clientID\":\"5.5.5.5@c\",\"consumerDataSet\":[{\"groupName\":\"AdmCG3\","
+                      "\"consumeType\":\"CONSUME_PASSIVELY\",\"messageModel\":\"CLUSTERING\","
+                      "\"consumeFromWhere\":\"CONSUME_FROM_LAST_OFFSET\",\"subscriptionDataSet\":[{"
+                      "\"topic\":\"AdmReset\",\"subString\":\"*\",\"subVersion\":1}]}],"
+                      "\"producerDataSet\":[]}";
+    g_autoptr(GBytes) hbb = g_bytes_new_static(hb, strlen(hb));
+    g_autoptr(RmqCommand) h = bk_invoke(c2, br->addr, RMQ_REQUEST_HEART_BEAT, hbb, NULL);
+    assert_int_equal(h->code, RMQ_RESPONSE_SUCCESS);
+    for (int i = 0; i < 3; i++) {
+        g_autoptr(RmqCommand) s = bk_send(client, br->addr, "AdmReset", 0, NULL, NULL, "x", NULL);
+        assert_int_equal(s->code, RMQ_RESPONSE_SUCCESS);
+    }
+    resets = 0;
+    g_autoptr(RmqCommand) r = bk_invoke(client, br->addr, RMQ_REQUEST_INVOKE_BROKER_TO_RESET_OFFSET,
+                                        NULL, "topic", "AdmReset", "group", "AdmCG3", "timestamp",
+                                        "-1", "isForce", "true", NULL);
+    assert_int_equal(r->code, RMQ_RESPONSE_SUCCESS);
+    g_autofree gchar *rb = body_text(r);
+    assert_non_null(strstr(rb, "{\"brokerName\":\"broker-a\",\"queueId\":0,\"topic\":\"AdmReset\"}:3"));
+    gint64 end = g_get_monotonic_time() + 3000000;
+    while (resets == 0 && g_get_monotonic_time() < end)
+        g_main_context_iteration(NULL, FALSE) || (g_usleep(1000), TRUE);
+    assert_int_equal(resets, 1);
+    assert_string_equal(reset_seen, rb);
+    g_clear_pointer(&reset_seen, g_free);
+    g_autoptr(RmqCommand) off = bk_invoke(client, br->addr, RMQ_REQUEST_INVOKE_BROKER_TO_RESET_OFFSET,
+                                          NULL, "topic", "AdmReset", "group", "NobodyHere",
+                                          "timestamp", "-1", "isForce", "true", NULL);
+    assert_int_equal(off->code, RMQ_RESPONSE_CONSUMER_NOT_ONLINE);
+
+    /* GET_CONSUMER_RUNNING_INFO is relayed to the client and back */
+    g_autoptr(RmqCommand) ri = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_RUNNING_INFO,
+                                         NULL, "consumerGroup", "AdmCG3", "clientId", "5.5.5.5@c",
+                                         "jstackEnable", "false", NULL);
+    assert_int_equal(ri->code, RMQ_RESPONSE_SUCCESS);
+    g_autofree gchar *rit = body_text(ri);
+    assert_string_equal(rit, "running-info");
+    g_autoptr(RmqCommand) rn = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_RUNNING_INFO,
+                                         NULL, "consumerGroup", "AdmCG3", "clientId", "other@x",
+                                         NULL);
+    assert_int_equal(rn->code, RMQ_RESPONSE_SYSTEM_ERROR);
+
+    /* CLONE_GROUP_OFFSET */
+    g_autoptr(RmqCommand) u = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET, NULL,
+                                        "consumerGroup", "AdmSrc", "topic", "AdmReset", "queueId",
+                                        "0", "commitOffset", "2", NULL);
+    g_autoptr(RmqCommand) cl = bk_invoke(client, br->addr, RMQ_REQUEST_CLONE_GROUP_OFFSET, NULL,
+                                         "srcGroup", "AdmSrc", "destGroup", "AdmDst", "topic",
+                                         "AdmReset", "offline", "false", NULL);
+    assert_int_equal(cl->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) q = bk_invoke(client, br->addr, RMQ_REQUEST_QUERY_CONSUMER_OFFSET, NULL,
+                                        "consumerGroup", "AdmDst", "topic", "AdmReset", "queueId",
+                                        "0", NULL);
+    assert_int_equal(bk_ext_int(q, "offset", -1), 2);
+}
+
 static void
 test_no_auto_create(void **state)
 {
@@ -326,6 +407,7 @@ main(void)
         cmocka_unit_test(test_broker_config),
         cmocka_unit_test(test_runtime_info),
         cmocka_unit_test(test_stats_and_connections),
+        cmocka_unit_test(test_consumer_admin),
         cmocka_unit_test(test_no_auto_create),
         cmocka_unit_test(test_sync_flush),
     };
