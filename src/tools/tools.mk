@@ -31,3 +31,13 @@ tests_tools_test_rmq_bench_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_tools_test_rmq_bench_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_tools_test_rmq_bench_DEPENDENCIES = $(TOOLS_IT_DEPS)
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/tools/test-client-lib
+TESTS += tests/tools/test-client-lib
+tests_tools_test_client_lib_SOURCES = tests/tools/test-client-lib.c \
+	tests/broker/harness.c tests/broker/harness.h
+tests_tools_test_client_lib_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_tools_test_client_lib_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_tools_test_client_lib_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
+endif
