@@ -16,8 +16,18 @@
 
 G_DEFINE_QUARK(rmq-broker-error-quark, rmq_broker_error)
 
+/* Client channels silent this long are dropped (Java: 120 s, a constant).
+ * RMQ_TEST_CLIENT_EXPIRE_MS shortens it for the integration tests. */
 #define CLIENT_EXPIRE_MS 120000
 #define CLIENT_SCAN_MS 10000
+
+static gint64
+client_expire_ms(void)
+{
+    const gchar *v = g_getenv("RMQ_TEST_CLIENT_EXPIRE_MS");
+    gint64 ms = v != NULL ? g_ascii_strtoll(v, NULL, 10) : 0;
+    return ms > 0 ? ms : CLIENT_EXPIRE_MS;
+}
 
 /* ---- helpers shared by the processors ---- */
 
@@ -311,7 +321,17 @@ on_clean_timer(gpointer data)
 {
     RmqBroker *b = data;
     rmq_store_clean_expired(b->store, FALSE);
-    rmq_client_registry_scan_expired(b->clients, 0, CLIENT_EXPIRE_MS);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_client_scan(gpointer data)
+{
+    RmqBroker *b = data;
+    guint n = rmq_client_registry_scan_expired(b->clients, 0, client_expire_ms());
+    if (n > 0)
+        g_message("closed %u client channels without a heartbeat for %" G_GINT64_FORMAT " ms", n,
+                  client_expire_ms());
     return G_SOURCE_CONTINUE;
 }
 
@@ -487,6 +507,8 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
                                    on_delay_timer, b);
     b->clean_timer = g_timeout_add((guint) MAX(s->clean_resource_interval, 1000), on_clean_timer, b);
     b->stats_timer = g_timeout_add(1000, on_stats_timer, b);
+    b->client_timer = g_timeout_add((guint) MIN(CLIENT_SCAN_MS, client_expire_ms() / 2 + 1),
+                                    on_client_scan, b);
     g_message("broker %s (cluster %s) listening on %s and port %d, store %s%s", s->broker_name,
               s->cluster_name, b->broker_addr, b->vip_port, s->store_path_root_dir,
               rmq_store_was_abnormal(b->store) ? " (recovered after a crash)" : "");
@@ -529,6 +551,7 @@ rmq_broker_free(RmqBroker *b)
     g_clear_handle_id(&b->delay_timer, g_source_remove);
     g_clear_handle_id(&b->clean_timer, g_source_remove);
     g_clear_handle_id(&b->stats_timer, g_source_remove);
+    g_clear_handle_id(&b->client_timer, g_source_remove);
     g_clear_pointer(&b->schedule, rmq_schedule_service_free);
     g_clear_pointer(&b->trans_check, rmq_transaction_check_free);
     g_clear_pointer(&b->namesrv, rmq_namesrv_link_free);

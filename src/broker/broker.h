@@ -65,7 +65,7 @@ struct _RmqBroker {
     gboolean delay_dirty;
 
     RmqBrokerStats stats;
-    guint offsets_timer, delay_timer, clean_timer, stats_timer;
+    guint offsets_timer, delay_timer, clean_timer, stats_timer, client_timer;
     gboolean stopping;
     void (*on_stopped)(gpointer data);
     gpointer on_stopped_data;

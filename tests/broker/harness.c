@@ -136,6 +136,9 @@ bk_daemon_start(BkDaemon *d, guint timeout_ms, GError **error)
     g_subprocess_launcher_setenv(l, "NOTIFY_SOCKET", d->notify_path, TRUE);
     g_subprocess_launcher_unsetenv(l, "STATE_DIRECTORY");
     g_subprocess_launcher_unsetenv(l, "WATCHDOG_USEC");
+    if (d->env != NULL)
+        for (guint i = 0; d->env[i] != NULL && d->env[i + 1] != NULL; i += 2)
+            g_subprocess_launcher_setenv(l, d->env[i], d->env[i + 1], TRUE);
     int logfd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     g_assert(logfd >= 0);
     g_subprocess_launcher_take_stderr_fd(l, logfd);
@@ -233,6 +236,7 @@ bk_daemon_free(BkDaemon *d)
     g_free(d->log_path);
     g_free(d->notify_path);
     g_free(d->addr);
+    g_strfreev(d->env);
     g_free(d);
 }
 

@@ -22,6 +22,7 @@ typedef struct {
     guint16 port;
     gchar *addr;        /* "127.0.0.1:<port>" */
     GSubprocess *proc;
+    gchar **env;        /* NAME, VALUE pairs set for the daemon (may be NULL) */
 } BkDaemon;
 
 guint16 bk_free_port(void);

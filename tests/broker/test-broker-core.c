@@ -36,6 +36,7 @@ setup(void **state)
         return -1;
     }
     br = bk_broker_new(ns->addr, BROKER_CONF);
+    br->env = g_strdupv((gchar *[]){ "RMQ_TEST_CLIENT_EXPIRE_MS", "2500", NULL });
     if (!bk_daemon_start(br, 10000, &err)) {
         g_printerr("# %s\n", err->message);
         return -1;
@@ -520,6 +521,24 @@ test_heartbeat_consumer_list_notify(void **state)
 }
 
 static void
+test_silent_channel_dropped(void **state)
+{
+    (void) state;
+    g_autoptr(RmqClient) quiet = rmq_client_new(NULL);
+    g_autoptr(RmqCommand) h = heartbeat(quiet, "10.0.0.9@quiet");
+    assert_int_equal(h->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) l1 = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_LIST_BY_GROUP,
+                                         NULL, "consumerGroup", "CGH", NULL);
+    assert_int_equal(l1->code, RMQ_RESPONSE_SUCCESS);
+    /* no heartbeat for longer than the (shortened) expiry: dropped and closed */
+    spin_ms(4500);
+    g_autoptr(RmqCommand) l2 = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_LIST_BY_GROUP,
+                                         NULL, "consumerGroup", "CGH", NULL);
+    assert_int_equal(l2->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_null(rmq_client_get_connection(quiet, br->addr));
+}
+
+static void
 test_lock_unlock(void **state)
 {
     (void) state;
@@ -729,6 +748,7 @@ main(void)
         cmocka_unit_test(test_long_poll_expires),
         cmocka_unit_test(test_offsets_and_queries),
         cmocka_unit_test(test_heartbeat_consumer_list_notify),
+        cmocka_unit_test(test_silent_channel_dropped),
         cmocka_unit_test(test_lock_unlock),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_malformed_frame),
