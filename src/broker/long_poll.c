@@ -179,12 +179,13 @@ rmq_long_poll_notify(RmqLongPoll *lp, const gchar *topic, gint32 queue_id, gint6
     if (lp->count == 0)
         return;
     g_autofree gchar *key = make_key(topic, queue_id);
-    GPtrArray *list = g_hash_table_lookup(lp->table, key);
-    if (list == NULL)
-        return;
+    GPtrArray *list = NULL;
+    gpointer orig = NULL;
     /* Take the list out while firing: a woken request is never parked again,
      * but keep the table consistent whatever the callback does. */
-    g_hash_table_steal(lp->table, key);
+    if (!g_hash_table_steal_extended(lp->table, key, &orig, (gpointer *) &list))
+        return;
+    g_free(orig);
     for (guint i = list->len; i-- > 0;) {
         Held *h = g_ptr_array_index(list, i);
         if (max_offset > h->offset && (!tag_known || matches(h, tag_code)))
