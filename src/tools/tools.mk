@@ -8,6 +8,21 @@ src_tools_rmqadmin_LDADD = $(CLIENT_LIBS)
 src_tools_rmq_bench_SOURCES = src/tools/rmq-bench.c
 src_tools_rmq_bench_LDADD = $(CLIENT_LIBS)
 
+# Man pages of the tools and the daemons (plain troff, kept by hand next to
+# the --help texts they follow).
+dist_man1_MANS = man/rmqadmin.1 man/rmq-bench.1
+dist_man8_MANS = man/rmq-namesrv.8 man/rmq-broker.8
+
+# bash completion, installed under the command names bash-completion looks up.
+bashcompletiondir = $(datadir)/bash-completion/completions
+bashcompletion_DATA = completion/rmqadmin completion/rmq-bench
+completion/rmqadmin: $(srcdir)/completion/rmqadmin.bash
+	$(AM_V_GEN)$(MKDIR_P) completion && cp $(srcdir)/completion/rmqadmin.bash $@
+completion/rmq-bench: $(srcdir)/completion/rmq-bench.bash
+	$(AM_V_GEN)$(MKDIR_P) completion && cp $(srcdir)/completion/rmq-bench.bash $@
+CLEANFILES += $(bashcompletion_DATA)
+EXTRA_DIST += completion/rmqadmin.bash completion/rmq-bench.bash
+
 # Integration tests: the tools against real rmq-namesrv and rmq-broker
 # daemons (started by the broker tests' harness), --json output parsed.
 if HAVE_CMOCKA
@@ -40,4 +55,16 @@ tests_tools_test_client_lib_SOURCES = tests/tools/test-client-lib.c \
 tests_tools_test_client_lib_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_tools_test_client_lib_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_tools_test_client_lib_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
+endif
+
+# The installed header and library used the way rmq-client.pc tells others to.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/tools/test-public-header
+TESTS += tests/tools/test-public-header
+tests_tools_test_public_header_SOURCES = tests/tools/test-public-header.c
+tests_tools_test_public_header_CPPFLAGS = -I$(top_srcdir)/src/client
+tests_tools_test_public_header_CFLAGS = -std=gnu11 $(WARN_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) \
+	$(CMOCKA_CFLAGS)
+tests_tools_test_public_header_LDADD = src/client/librmqclient.a $(GLIB_LIBS) $(JSON_LIBS) \
+	$(ZLIB_LIBS) $(CMOCKA_LIBS)
 endif

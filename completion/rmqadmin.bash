@@ -1,0 +1,49 @@
+# bash completion for rmqadmin                                -*- shell-script -*-
+# Subcommands come from `rmqadmin --list`, options from `rmqadmin SUB --help`,
+# topics (after -t) from `rmqadmin topicList` when a name server is known.
+
+_rmqadmin_namesrv()
+{
+    local i
+    for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
+        case ${COMP_WORDS[i]} in
+            -n | --namesrvAddr) echo "${COMP_WORDS[i + 1]}"; return ;;
+            --namesrvAddr=*) echo "${COMP_WORDS[i]#*=}"; return ;;
+        esac
+    done
+    echo "${NAMESRV_ADDR-}"
+}
+
+_rmqadmin()
+{
+    local cur prev words cword
+    _init_completion -n = || return
+
+    if ((cword == 1)); then
+        COMPREPLY=($(compgen -W "$("$1" --list 2>/dev/null) --help" -- "$cur"))
+        return
+    fi
+
+    local sub=${words[1]}
+    case $prev in
+        -t | --topic)
+            local ns
+            ns=$(_rmqadmin_namesrv)
+            if [[ -n $ns ]]; then
+                COMPREPLY=($(compgen -W "$(timeout 3 "$1" topicList -n "$ns" 2>/dev/null)" -- "$cur"))
+            fi
+            return
+            ;;
+        -o | -s | -m | -d)
+            if [[ $sub == updateSubGroup || $sub == updateTopic ]]; then
+                COMPREPLY=($(compgen -W "true false" -- "$cur"))
+                return
+            fi
+            ;;
+    esac
+    if [[ $cur == -* ]]; then
+        local opts
+        opts=$("$1" "$sub" --help 2>/dev/null | sed -n 's/^ *\(-[a-zA-Z], \)\{0,1\}\(--[a-zA-Z-]*\).*/\2/p')
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+    fi
+} && complete -F _rmqadmin rmqadmin
