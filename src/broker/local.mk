@@ -95,3 +95,11 @@ tests_broker_test_broker_trans_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_broker_trans_LDADD = $(BROKER_IT_LIBS)
 EXTRA_tests_broker_test_broker_trans_DEPENDENCIES = src/broker/rmq-broker
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-broker-units
+TESTS += tests/broker/test-broker-units
+tests_broker_test_broker_units_SOURCES = tests/broker/test-broker-units.c
+tests_broker_test_broker_units_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_units_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
+endif

@@ -161,7 +161,7 @@ rmq_broker_settings_update(RmqBrokerSettings *s, const gchar *text, GPtrArray *i
         if (eq == NULL)
             continue;
         *eq = '\0';
-        gchar *name = g_strstrip(line), *value = eq + 1;
+        gchar *name = g_strstrip(line), *value = g_strstrip(eq + 1);
         const Key *k = find_key(name);
         if (k == NULL || !k->runtime) {
             if (ignored != NULL)

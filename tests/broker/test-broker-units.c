@@ -1,0 +1,169 @@
+/* Unit tests of the broker's pure helpers: properties surgery (§4.1, trailing
+ * 0x02 and empty segments), heartbeat parsing for Java, C++ (ordinal enums,
+ * string subVersion, no tagsSet) and ali-ons shapes (§2.5.5), PULL
+ * subscription strings, and runtime config updates. */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "broker/broker.h"
+#include "broker/client_registry.h"
+#include "broker/settings.h"
+
+static void
+test_props_edit(void **state)
+{
+    (void) state;
+    static const gchar *const drop[] = { "WAIT", NULL };
+    const gchar *add[] = { "CLUSTER", "C1", NULL };
+    /* ali-ons / old Java: trailing separator, WAIT present */
+    const gchar in[] = "TAGS\001A\002WAIT\001true\002KEYS\001k\002";
+    g_autoptr(GString) out = rmq_broker_props_edit(in, sizeof in - 1, drop, add);
+    assert_string_equal(out->str, "TAGS\001A\002KEYS\001k\002CLUSTER\001C1");
+    /* empty and malformed segments are dropped, an existing key is replaced */
+    const gchar in2[] = "\002\002CLUSTER\001old\002\001x\002y\001\002TAGS\001B";
+    g_autoptr(GString) out2 = rmq_broker_props_edit(in2, sizeof in2 - 1, NULL, add);
+    assert_string_equal(out2->str, "TAGS\001B\002CLUSTER\001C1");
+    g_autoptr(GString) empty = rmq_broker_props_edit(NULL, 0, NULL, add);
+    assert_string_equal(empty->str, "CLUSTER\001C1");
+    g_autofree gchar *v = rmq_broker_prop_dup(in, sizeof in - 1, "KEYS");
+    assert_string_equal(v, "k");
+    assert_null(rmq_broker_prop_dup(in, sizeof in - 1, "NOPE"));
+}
+
+static guint changes;
+
+static void
+on_changed(const gchar *group, gpointer data)
+{
+    (void) group;
+    (void) data;
+    changes++;
+}
+
+static RmqConnection *
+fake_conn(void)
+{
+    /* The registry only uses the pointer as a key here. */
+    static int tokens[4];
+    static guint next;
+    return (RmqConnection *) (void *) &tokens[next++ % 4];
+}
+
+static void
+test_heartbeat_shapes(void **state)
+{
+    (void) state;
+    RmqClientRegistry *r = rmq_client_registry_new(on_changed, NULL);
+    changes = 0;
+    /* rocketmq-client-cpp: ordinals, string subVersion, no tagsSet for "*",
+     * codeSet = atoi(tag) which must be ignored */
+    const gchar *cpp = "{\"clientID\":\"1.1.1.1@cpp\",\"consumerDataSet\":[{\"groupName\":\"G\","
+                       "\"consumeType\":1,\"messageModel\":0,\"consumeFromWhere\":4,"
+                       "\"subscriptionDataSet\":[{\"topic\":\"T\",\"subString\":\"TagA||TagB\","
+                       "\"subVersion\":\"1700000000000\",\"tagsSet\":[\"TagA\",\"TagB\"],"
+                       "\"codeSet\":[0,0]},{\"topic\":\"U\",\"subString\":\"*\","
+                       "\"subVersion\":\"5\"}]}],\"producerDataSet\":[{\"groupName\":\"P\"}]}\n";
+    RmqConnection *c1 = fake_conn();
+    g_autoptr(GError) err = NULL;
+    assert_true(rmq_client_registry_heartbeat(r, c1, 1, 333, cpp, strlen(cpp), NULL, NULL, &err));
+    assert_int_equal(changes, 1);
+    RmqConsumerGroup *g = rmq_client_registry_consumer_group(r, "G");
+    assert_non_null(g);
+    assert_string_equal(g->consume_type, "CONSUME_PASSIVELY");
+    assert_string_equal(g->message_model, "BROADCASTING");
+    assert_string_equal(g->consume_from_where, "CONSUME_FROM_FIRST_OFFSET");
+    const RmqSubscription *s = rmq_client_registry_subscription(r, "G", "T");
+    assert_non_null(s);
+    assert_int_equal(s->sub_version, 1700000000000);
+    assert_int_equal(s->codes->len, 2);
+    assert_int_equal(g_array_index(s->codes, gint64, 0), 2598919); /* "TagA" */
+    assert_int_equal(g_array_index(s->codes, gint64, 1), 2598920); /* "TagB" */
+    const RmqSubscription *u = rmq_client_registry_subscription(r, "G", "U");
+    assert_int_equal(u->codes->len, 0);
+    assert_non_null(rmq_client_registry_producer_group(r, "P"));
+
+    /* the same heartbeat again is no change; ali-ons without expressionType
+     * and with names is accepted on another channel (a change) */
+    assert_true(rmq_client_registry_heartbeat(r, c1, 1, 333, cpp, strlen(cpp), NULL, NULL, NULL));
+    assert_int_equal(changes, 1);
+    const gchar *ons = "{\"clientID\":\"2.2.2.2@ons\",\"consumerDataSet\":[{\"groupName\":\"G\","
+                       "\"consumeType\":\"CONSUME_PASSIVELY\",\"messageModel\":\"CLUSTERING\","
+                       "\"consumeFromWhere\":\"CONSUME_FROM_LAST_OFFSET\",\"unitMode\":false,"
+                       "\"subscriptionDataSet\":[{\"topic\":\"T\",\"subString\":\"TagA\","
+                       "\"subVersion\":1700000000001,\"tagsSet\":[\"TagA\"],\"codeSet\":[2598919],"
+                       "\"classFilterMode\":false}]}],\"producerDataSet\":[]}";
+    RmqConnection *c2 = fake_conn();
+    assert_true(rmq_client_registry_heartbeat(r, c2, 0, 121, ons, strlen(ons), NULL, NULL, NULL));
+    assert_int_equal(changes, 2);
+    g_autoptr(GPtrArray) ids = rmq_client_registry_consumer_ids(r, "G");
+    assert_int_equal(ids->len, 2);
+    assert_string_equal(g_ptr_array_index(ids, 0), "1.1.1.1@cpp");
+    assert_string_equal(g_ptr_array_index(ids, 1), "2.2.2.2@ons");
+
+    /* unregister one: a change for the rest; closing the last: group gone */
+    rmq_client_registry_unregister(r, c2, NULL, "G");
+    assert_int_equal(changes, 3);
+    rmq_client_registry_channel_closed(r, c1);
+    assert_null(rmq_client_registry_consumer_group(r, "G"));
+    assert_null(rmq_client_registry_producer_group(r, "P"));
+
+    assert_false(rmq_client_registry_heartbeat(r, c1, 0, 0, "not json", 8, NULL, NULL, NULL));
+    rmq_client_registry_free(r);
+}
+
+static void
+test_subscription_parse(void **state)
+{
+    (void) state;
+    g_autoptr(RmqSubscription) all = rmq_subscription_parse("T", "*");
+    assert_int_equal(all->codes->len, 0);
+    g_autoptr(RmqSubscription) none = rmq_subscription_parse("T", NULL);
+    assert_int_equal(none->codes->len, 0);
+    g_autoptr(RmqSubscription) two = rmq_subscription_parse("T", " TagA || TagB ");
+    assert_int_equal(two->codes->len, 2);
+    assert_string_equal(g_ptr_array_index(two->tags, 0), "TagA");
+    assert_string_equal(g_ptr_array_index(two->tags, 1), "TagB");
+}
+
+static void
+test_settings_update(void **state)
+{
+    (void) state;
+    RmqBrokerSettings s = { 0 };
+    s.broker_name = g_strdup("b");
+    s.max_message_size = 10;
+    s.broker_permission = 6;
+    g_autoptr(GPtrArray) ignored = g_ptr_array_new_with_free_func(g_free);
+    assert_true(rmq_broker_settings_update(&s, "# c\nmaxMessageSize=20\nbrokerPermission = 4\n"
+                                               "brokerName=x\nunknownKey=1\n",
+                                           ignored, NULL));
+    assert_int_equal(s.max_message_size, 20);
+    assert_int_equal(s.broker_permission, 4);
+    assert_string_equal(s.broker_name, "b"); /* not changeable at run time */
+    assert_int_equal(ignored->len, 2);
+    g_autoptr(GError) err = NULL;
+    assert_false(rmq_broker_settings_update(&s, "maxMessageSize=30\ntraceOn=maybe\n", NULL, &err));
+    assert_int_equal(s.max_message_size, 20); /* nothing applied */
+    g_autofree gchar *props = rmq_broker_settings_to_properties(&s);
+    assert_non_null(strstr(props, "maxMessageSize=20\n"));
+    assert_non_null(strstr(props, "brokerName=b\n"));
+    rmq_broker_settings_clear(&s);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_props_edit),
+        cmocka_unit_test(test_heartbeat_shapes),
+        cmocka_unit_test(test_subscription_parse),
+        cmocka_unit_test(test_settings_update),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
