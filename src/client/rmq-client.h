@@ -5,7 +5,10 @@
  * GMainContext given at creation (NULL = a private one). Blocking calls
  * iterate that context themselves; asynchronous results are delivered from
  * it, so whoever uses async sends must iterate it (or call
- * rmq_producer_flush()). Use one object per thread.
+ * rmq_producer_flush()). Use one object per thread. Blocking calls must not
+ * be made from inside a callback of the same object (they would iterate the
+ * context that is dispatching the callback); start further async sends from
+ * callbacks instead.
  *
  * Name server lists are "host:port;host:port" (commas also accepted). Errors
  * are RMQ_MQ_ERROR codes; the text names the peer and, for refusals, the
@@ -136,7 +139,9 @@ gboolean rmq_producer_send_to_queue(RmqProducer *p, RmqMsg *msg, const RmqQueue 
 /* Result or error, exactly one non-NULL; both transfer none. */
 typedef void (*RmqSendCallback)(RmqProducer *p, const RmqSendResult *result,
                                 const GError *error, gpointer user_data);
-/* Asynchronous send with the same retries. @msg is copied as needed. The
+/* Asynchronous send with the same retries. What is sent is taken from @msg
+ * during the call (its UNIQ_KEY is set if missing); @msg may be freed
+ * right after. The
  * first send to a topic looks its route up synchronously, so do not make it
  * from inside a callback of this producer's context. The callback runs from
  * the context, never from inside this call. */
