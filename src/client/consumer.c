@@ -128,6 +128,15 @@ gboolean
 rmq_consumer_pull(RmqConsumer *c, const RmqQueue *mq, const gchar *expression, gint64 offset,
                   gint max_nums, guint suspend_ms, RmqPullResult *result, GError **error)
 {
+    return rmq_consumer_pull_and_commit(c, mq, expression, offset, max_nums, suspend_ms, -1,
+                                        result, error);
+}
+
+gboolean
+rmq_consumer_pull_and_commit(RmqConsumer *c, const RmqQueue *mq, const gchar *expression,
+                             gint64 offset, gint max_nums, guint suspend_ms,
+                             gint64 commit_offset, RmqPullResult *result, GError **error)
+{
     memset(result, 0, sizeof *result);
     g_autofree gchar *addr = queue_addr(c, mq, error);
     if (addr == NULL)
@@ -140,8 +149,9 @@ rmq_consumer_pull(RmqConsumer *c, const RmqQueue *mq, const gchar *expression, g
     rmq_command_set_ext_int64(req, "queueOffset", offset);
     rmq_command_set_ext_int64(req, "maxMsgNums", max_nums > 0 ? max_nums : 32);
     rmq_command_set_ext_int64(req, "sysFlag",
-                              PULL_FLAG_SUBSCRIPTION | (suspend_ms ? PULL_FLAG_SUSPEND : 0));
-    rmq_command_set_ext_int64(req, "commitOffset", 0);
+                              PULL_FLAG_SUBSCRIPTION | (suspend_ms ? PULL_FLAG_SUSPEND : 0) |
+                                  (commit_offset >= 0 ? PULL_FLAG_COMMIT_OFFSET : 0));
+    rmq_command_set_ext_int64(req, "commitOffset", MAX(commit_offset, 0));
     rmq_command_set_ext_int64(req, "suspendTimeoutMillis", suspend_ms);
     rmq_command_set_ext(req, "subscription", expr);
     rmq_command_set_ext_int64(req, "subVersion", 0);

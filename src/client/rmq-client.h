@@ -201,6 +201,13 @@ gboolean rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **err
 gboolean rmq_consumer_pull(RmqConsumer *c, const RmqQueue *mq, const gchar *expression,
                            gint64 offset, gint max_nums, guint suspend_ms,
                            RmqPullResult *result, GError **error);
+/* The same pull, also committing @commit_offset for the group (the
+ * COMMIT_OFFSET flag, stored by a master broker before it answers; -1 = no
+ * commit, which is rmq_consumer_pull()). */
+gboolean rmq_consumer_pull_and_commit(RmqConsumer *c, const RmqQueue *mq,
+                                      const gchar *expression, gint64 offset, gint max_nums,
+                                      guint suspend_ms, gint64 commit_offset,
+                                      RmqPullResult *result, GError **error);
 /* UPDATE_CONSUMER_OFFSET (waits for the answer). */
 gboolean rmq_consumer_commit_offset(RmqConsumer *c, const RmqQueue *mq, gint64 offset,
                                     GError **error);

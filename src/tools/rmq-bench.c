@@ -326,7 +326,10 @@ reader_thread(gpointer data)
     while (!reader_should_stop(r, end)) {
         RmqPullResult res;
         g_autoptr(GError) error = NULL;
-        if (!rmq_consumer_pull(r->c, r->q, "*", r->offset, 32, 1000, &res, &error)) {
+        /* Each pull also commits what was consumed so far (as Java's push
+         * consumer does); the final position is committed on the way out. */
+        if (!rmq_consumer_pull_and_commit(r->c, r->q, "*", r->offset, 32, 1000,
+                                          r->latency ? -1 : r->offset, &res, &error)) {
             if (!opt_quiet)
                 g_printerr("pull failed: %s\n", error->message);
             g_usleep(100000);

@@ -486,6 +486,12 @@ test_offsets_and_namesrv_failover(void **state)
     assert_int_equal(r.next_begin_offset, 0); /* Java: min offset when it is 0 */
     assert_int_equal(r.max_offset, 6);
     rmq_pull_result_clear(&r);
+    /* A pull can carry the commit. */
+    assert_true(rmq_consumer_pull_and_commit(c, q, "*", 5, 32, 0, 5, &r, &error));
+    assert_int_equal(r.status, RMQ_PULL_FOUND);
+    assert_int_equal(r.msgs->len, 1);
+    rmq_pull_result_clear(&r);
+    assert_int_equal(rmq_consumer_query_offset(c, q, &error), 5);
     /* All name servers dead. */
     g_autoptr(RmqConsumer) d = rmq_consumer_new("OffsetGroup", dead, NULL);
     g_autoptr(GError) e2 = NULL;
