@@ -451,6 +451,29 @@ spin_ms(guint ms)
 }
 
 static void
+spin_until_notifies(guint n, guint ms)
+{
+    gint64 end = g_get_monotonic_time() + ms * 1000;
+    while (notifies < n && g_get_monotonic_time() < end)
+        g_main_context_iteration(NULL, FALSE) || (g_usleep(1000), TRUE);
+}
+
+/* GET_CONSUMER_LIST_BY_GROUP until its code is @code (at most @ms). */
+static gint32
+wait_list_code(const gchar *group, gint32 code, guint ms)
+{
+    gint64 end = g_get_monotonic_time() + ms * 1000;
+    for (;;) {
+        g_autoptr(RmqCommand) l = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_LIST_BY_GROUP,
+                                            NULL, "consumerGroup", group, NULL);
+        gint32 got = l != NULL ? l->code : -1;
+        if (got == code || g_get_monotonic_time() > end)
+            return got;
+        spin_ms(50);
+    }
+}
+
+static void
 test_heartbeat_consumer_list_notify(void **state)
 {
     (void) state;
@@ -468,7 +491,7 @@ test_heartbeat_consumer_list_notify(void **state)
 
     g_autoptr(RmqClient) bc = rmq_client_new(NULL);
     g_autoptr(RmqCommand) h2 = heartbeat(bc, "10.0.0.2@b");
-    spin_ms(300);
+    spin_until_notifies(1, 3000);
     assert_true(notifies >= 1);
     g_autoptr(RmqCommand) l2 = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_LIST_BY_GROUP,
                                          NULL, "consumerGroup", "CGH", NULL);
@@ -506,7 +529,7 @@ test_heartbeat_consumer_list_notify(void **state)
     g_autoptr(RmqCommand) un = bk_invoke(bc, br->addr, RMQ_REQUEST_UNREGISTER_CLIENT, NULL,
                                          "clientID", "10.0.0.2@b", "consumerGroup", "CGH", NULL);
     assert_int_equal(un->code, RMQ_RESPONSE_SUCCESS);
-    spin_ms(300);
+    spin_until_notifies(before + 1, 3000);
     assert_true(notifies > before);
     g_autoptr(RmqCommand) l3 = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_LIST_BY_GROUP,
                                          NULL, "consumerGroup", "CGH", NULL);
@@ -514,10 +537,7 @@ test_heartbeat_consumer_list_notify(void **state)
     assert_string_equal(t3, "{\"consumerIdList\":[\"10.0.0.1@a\"]}");
     /* a's connection closes: the group is gone */
     rmq_client_close_connection(a, br->addr);
-    spin_ms(300);
-    g_autoptr(RmqCommand) l4 = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_LIST_BY_GROUP,
-                                         NULL, "consumerGroup", "CGH", NULL);
-    assert_int_equal(l4->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_int_equal(wait_list_code("CGH", RMQ_RESPONSE_SYSTEM_ERROR, 3000), RMQ_RESPONSE_SYSTEM_ERROR);
 }
 
 static void
@@ -531,10 +551,10 @@ test_silent_channel_dropped(void **state)
                                          NULL, "consumerGroup", "CGH", NULL);
     assert_int_equal(l1->code, RMQ_RESPONSE_SUCCESS);
     /* no heartbeat for longer than the (shortened) expiry: dropped and closed */
-    spin_ms(4500);
-    g_autoptr(RmqCommand) l2 = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_LIST_BY_GROUP,
-                                         NULL, "consumerGroup", "CGH", NULL);
-    assert_int_equal(l2->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    gint64 t0 = g_get_monotonic_time();
+    assert_int_equal(wait_list_code("CGH", RMQ_RESPONSE_SYSTEM_ERROR, 10000), RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_true(g_get_monotonic_time() - t0 >= 2000000);
+    spin_ms(100);
     assert_null(rmq_client_get_connection(quiet, br->addr));
 }
 
