@@ -18,106 +18,7 @@
 #include <string.h>
 
 #include "client/rmq-client.h"
-
-/* ------------------------------------------------------------ histogram */
-
-/* 1 µs buckets to 10 ms, 100 µs to 1 s, 10 ms to 11 s, then one overflow. */
-#define H_FINE 10000
-#define H_MID (H_FINE + 9900)
-#define H_COARSE (H_MID + 1000)
-#define H_BUCKETS (H_COARSE + 1)
-
-typedef struct {
-    guint64 counts[H_BUCKETS];
-    guint64 n;
-    guint64 sum_us;
-    guint64 max_us;
-    guint64 failed;
-    guint64 messages; /* a batch send is one latency sample and B messages */
-} Histo;
-
-static guint
-bucket_of(guint64 us)
-{
-    if (us < H_FINE)
-        return (guint) us;
-    if (us < 1000000)
-        return H_FINE + (guint) ((us - H_FINE) / 100);
-    guint64 k = (us - 1000000) / 10000;
-    return k < 1000 ? H_MID + (guint) k : H_COARSE;
-}
-
-static guint64
-bucket_value(guint b)
-{
-    if (b < H_FINE)
-        return b;
-    if (b < H_MID)
-        return H_FINE + (guint64) (b - H_FINE) * 100 + 50;
-    return 1000000 + (guint64) (b - H_MID) * 10000 + 5000;
-}
-
-static void
-histo_record(Histo *h, guint64 us, guint64 messages)
-{
-    __atomic_fetch_add(&h->counts[bucket_of(us)], 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&h->n, 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&h->sum_us, us, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&h->messages, messages, __ATOMIC_RELAXED);
-    guint64 cur = __atomic_load_n(&h->max_us, __ATOMIC_RELAXED);
-    while (us > cur && !__atomic_compare_exchange_n(&h->max_us, &cur, us, TRUE, __ATOMIC_RELAXED,
-                                                    __ATOMIC_RELAXED))
-        ;
-}
-
-static void
-histo_fail(Histo *h)
-{
-    __atomic_fetch_add(&h->failed, 1, __ATOMIC_RELAXED);
-}
-
-/* Move @from into @to (for the per-second window) and zero @from. */
-static void
-histo_drain(Histo *from, Histo *to)
-{
-    memset(to, 0, sizeof *to);
-    for (guint i = 0; i < H_BUCKETS; i++)
-        to->counts[i] = __atomic_exchange_n(&from->counts[i], 0, __ATOMIC_RELAXED);
-    to->n = __atomic_exchange_n(&from->n, 0, __ATOMIC_RELAXED);
-    to->sum_us = __atomic_exchange_n(&from->sum_us, 0, __ATOMIC_RELAXED);
-    to->max_us = __atomic_exchange_n(&from->max_us, 0, __ATOMIC_RELAXED);
-    to->failed = __atomic_exchange_n(&from->failed, 0, __ATOMIC_RELAXED);
-    to->messages = __atomic_exchange_n(&from->messages, 0, __ATOMIC_RELAXED);
-}
-
-static void
-histo_merge(Histo *into, const Histo *h)
-{
-    for (guint i = 0; i < H_BUCKETS; i++)
-        into->counts[i] += h->counts[i];
-    into->n += h->n;
-    into->sum_us += h->sum_us;
-    into->max_us = MAX(into->max_us, h->max_us);
-    into->failed += h->failed;
-    into->messages += h->messages;
-}
-
-static gdouble
-histo_pct_ms(const Histo *h, gdouble p)
-{
-    if (h->n == 0)
-        return 0;
-    guint64 want = (guint64) (p * (gdouble) h->n + 0.5);
-    if (want == 0)
-        want = 1;
-    guint64 seen = 0;
-    for (guint i = 0; i < H_BUCKETS; i++) {
-        seen += h->counts[i];
-        if (seen >= want)
-            return MIN(bucket_value(i), h->max_us) / 1000.0;
-    }
-    return h->max_us / 1000.0;
-}
+#include "tools/bench-histo.h"
 
 /* ------------------------------------------------------------ options */
 
@@ -137,8 +38,8 @@ static gboolean opt_quiet;
 static gboolean opt_from_start;
 
 static volatile gint stop_flag;
-static Histo *live;     /* written by workers */
-static Histo *total;    /* summed by the reporter */
+static RmqBenchHisto *live;     /* written by workers */
+static RmqBenchHisto *total;    /* summed by the reporter */
 
 static void
 on_signal(int sig)
@@ -187,9 +88,9 @@ on_async_sent(RmqProducer *p, const RmqSendResult *r, const GError *e, gpointer 
 {
     gint64 *start = data;
     if (r) {
-        histo_record(live, (guint64) (g_get_monotonic_time() - *start), 1);
+        rmq_bench_histo_record(live, (guint64) (g_get_monotonic_time() - *start), 1);
     } else {
-        histo_fail(live);
+        rmq_bench_histo_fail(live);
         if (!opt_quiet)
             g_printerr("async send failed: %s\n", e->message);
     }
@@ -212,10 +113,10 @@ send_sync_one(Worker *w)
     gint64 t0 = g_get_monotonic_time();
     w->sent++;
     if (rmq_producer_send(w->p, m, &r, &error)) {
-        histo_record(live, (guint64) (g_get_monotonic_time() - t0), 1);
+        rmq_bench_histo_record(live, (guint64) (g_get_monotonic_time() - t0), 1);
         rmq_send_result_clear(&r);
     } else {
-        histo_fail(live);
+        rmq_bench_histo_fail(live);
         if (!opt_quiet)
             g_printerr("send failed: %s\n", error->message);
     }
@@ -248,9 +149,9 @@ producer_thread(gpointer data)
             gint64 t0 = g_get_monotonic_time();
             w->sent++;
             if (rmq_producer_send_oneway(w->p, m, &error))
-                histo_record(live, (guint64) (g_get_monotonic_time() - t0), 1);
+                rmq_bench_histo_record(live, (guint64) (g_get_monotonic_time() - t0), 1);
             else
-                histo_fail(live);
+                rmq_bench_histo_fail(live);
             while (g_main_context_iteration(ctx, FALSE))
                 ;
         } else if (batch) {
@@ -263,10 +164,10 @@ producer_thread(gpointer data)
             w->sent += (guint64) opt_batch;
             if (rmq_producer_send_batch(w->p, (RmqMsg *const *) msgs->pdata, msgs->len, &r,
                                         &error)) {
-                histo_record(live, (guint64) (g_get_monotonic_time() - t0), (guint64) opt_batch);
+                rmq_bench_histo_record(live, (guint64) (g_get_monotonic_time() - t0), (guint64) opt_batch);
                 rmq_send_result_clear(&r);
             } else {
-                histo_fail(live);
+                rmq_bench_histo_fail(live);
                 if (!opt_quiet)
                     g_printerr("batch send failed: %s\n", error->message);
             }
@@ -347,7 +248,7 @@ reader_thread(gpointer data)
                     continue; /* not ours */
                 us = now_mono - g_ascii_strtoll(body + strlen(LAT_MAGIC), NULL, 10);
             }
-            histo_record(live, (guint64) MAX(us, 0), 1);
+            rmq_bench_histo_record(live, (guint64) MAX(us, 0), 1);
             __atomic_fetch_add(&received_total, 1, __ATOMIC_RELAXED);
         }
         if (res.status == RMQ_PULL_FOUND || res.status == RMQ_PULL_NO_MATCHED_MSG ||
@@ -395,7 +296,7 @@ latency_sender(gpointer data)
 /* ------------------------------------------------------------ reporting */
 
 static void
-report_line(gint sec, const Histo *w, gdouble secs)
+report_line(gint sec, const RmqBenchHisto *w, gdouble secs)
 {
     if (opt_quiet)
         return;
@@ -403,7 +304,7 @@ report_line(gint sec, const Histo *w, gdouble secs)
     fprintf(out, "[%4ds] TPS: %9.1f  fail: %" G_GUINT64_FORMAT "  avg: %.3f ms  p50: %.3f ms  "
             "p99: %.3f ms  max: %.3f ms\n", sec, secs > 0 ? (gdouble) w->messages / secs : 0,
             w->failed, w->n ? (gdouble) w->sum_us / (gdouble) w->n / 1000.0 : 0,
-            histo_pct_ms(w, 0.50), histo_pct_ms(w, 0.99), w->max_us / 1000.0);
+            rmq_bench_histo_pct_ms(w, 0.50), rmq_bench_histo_pct_ms(w, 0.99), w->max_us / 1000.0);
     fflush(out);
 }
 
@@ -411,7 +312,7 @@ report_line(gint sec, const Histo *w, gdouble secs)
 static void
 run_reporter(GPtrArray *threads, gint64 t0)
 {
-    Histo *win = g_new0(Histo, 1);
+    RmqBenchHisto *win = g_new0(RmqBenchHisto, 1);
     gint sec = 0;
     gint64 last = t0;
     for (;;) {
@@ -426,8 +327,8 @@ run_reporter(GPtrArray *threads, gint64 t0)
                 all_done = g_atomic_pointer_get(&threads->pdata[i]) == NULL;
         }
         gint64 now = g_get_monotonic_time();
-        histo_drain(live, win);
-        histo_merge(total, win);
+        rmq_bench_histo_drain(live, win);
+        rmq_bench_histo_merge(total, win);
         if (win->n || win->failed || !all_done)
             report_line(++sec, win, (gdouble) (now - last) / G_USEC_PER_SEC);
         last = now;
@@ -477,8 +378,8 @@ summary(const gchar *mode, gint64 t0, guint64 sent, guint64 received)
                ",\"failed\":%" G_GUINT64_FORMAT ",\"received\":%" G_GUINT64_FORMAT
                ",\"tps\":%.1f,\"avgMs\":%.3f,\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f}\n",
                mode, opt_topic, opt_threads, opt_size, secs, sent, total->messages,
-               total->failed, received, tps, avg, histo_pct_ms(total, 0.5),
-               histo_pct_ms(total, 0.99), total->max_us / 1000.0);
+               total->failed, received, tps, avg, rmq_bench_histo_pct_ms(total, 0.5),
+               rmq_bench_histo_pct_ms(total, 0.99), total->max_us / 1000.0);
         return;
     }
     printf("\n== %s summary: %.1f s, threads %d, body %d bytes ==\n", mode, secs, opt_threads,
@@ -489,7 +390,7 @@ summary(const gchar *mode, gint64 t0, guint64 sent, guint64 received)
     if (received || !sent)
         printf("received: %" G_GUINT64_FORMAT "\n", received);
     printf("TPS: %.1f  avg: %.3f ms  p50: %.3f ms  p99: %.3f ms  max: %.3f ms\n", tps, avg,
-           histo_pct_ms(total, 0.5), histo_pct_ms(total, 0.99), total->max_us / 1000.0);
+           rmq_bench_histo_pct_ms(total, 0.5), rmq_bench_histo_pct_ms(total, 0.99), total->max_us / 1000.0);
 }
 
 /* ------------------------------------------------------------ modes */
@@ -679,8 +580,8 @@ main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
-    live = g_new0(Histo, 1);
-    total = g_new0(Histo, 1);
+    live = g_new0(RmqBenchHisto, 1);
+    total = g_new0(RmqBenchHisto, 1);
     int rc;
     if (strcmp(argv[1], "producer") == 0) {
         rc = run_producer();

@@ -5,7 +5,7 @@ src_tools_rmqadmin_SOURCES = src/tools/rmqadmin.c src/tools/rmqadmin.h \
 	src/tools/rmqadmin-group.c src/tools/rmqadmin-message.c
 src_tools_rmqadmin_LDADD = $(CLIENT_LIBS)
 
-src_tools_rmq_bench_SOURCES = src/tools/rmq-bench.c
+src_tools_rmq_bench_SOURCES = src/tools/rmq-bench.c src/tools/bench-histo.c src/tools/bench-histo.h
 src_tools_rmq_bench_LDADD = $(CLIENT_LIBS)
 
 # Man pages of the tools and the daemons (plain troff, kept by hand next to
@@ -67,4 +67,13 @@ tests_tools_test_public_header_CFLAGS = -std=gnu11 $(WARN_CFLAGS) $(GLIB_CFLAGS)
 	$(CMOCKA_CFLAGS)
 tests_tools_test_public_header_LDADD = src/client/librmqclient.a $(GLIB_LIBS) $(JSON_LIBS) \
 	$(ZLIB_LIBS) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/tools/test-bench-histo
+TESTS += tests/tools/test-bench-histo
+tests_tools_test_bench_histo_SOURCES = tests/tools/test-bench-histo.c \
+	src/tools/bench-histo.c src/tools/bench-histo.h
+tests_tools_test_bench_histo_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_tools_test_bench_histo_LDADD = $(GLIB_LIBS) $(CMOCKA_LIBS)
 endif
