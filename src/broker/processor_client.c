@@ -1,6 +1,7 @@
 /* Client management (§2.2, §6.8, §7.4-7.5): HEART_BEAT (34), UNREGISTER_CLIENT
  * (35), QUERY_CONSUMER_OFFSET (14), UPDATE_CONSUMER_OFFSET (15),
- * GET_CONSUMER_LIST_BY_GROUP (38), LOCK_BATCH_MQ (41), UNLOCK_BATCH_MQ (42). */
+ * GET_CONSUMER_LIST_BY_GROUP (38), LOCK_BATCH_MQ (41), UNLOCK_BATCH_MQ (42),
+ * CHECK_CLIENT_CONFIG (46). */
 #include <config.h>
 
 #include <string.h>
@@ -239,6 +240,27 @@ handle_lock(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     rmq_broker_reply(conn, req, resp);
 }
 
+/* CHECK_CLIENT_CONFIG (46): only tag subscriptions are supported here. */
+static void
+handle_check_client_config(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    (void) user_data;
+    gsize len = 0;
+    const gchar *body = req->body != NULL ? g_bytes_get_data(req->body, &len) : NULL;
+    g_autoptr(JsonNode) root = body != NULL ? rmq_json_parse_lenient(body, (gssize) len, NULL) : NULL;
+    JsonObject *o = root != NULL && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+    JsonObject *sub = rmq_json_object_get_object_or_null(o, "subscriptionData");
+    const gchar *type = rmq_json_object_get_string_or(sub, "expressionType", "TAG");
+    if (g_ascii_strcasecmp(type, "TAG") != 0) {
+        rmq_broker_reply(conn, req,
+                         rmq_broker_response(req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                             "The broker does not support consumer to filter "
+                                             "message by SQL92"));
+        return;
+    }
+    rmq_broker_reply(conn, req, rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL));
+}
+
 static void
 mq_lock_free(gpointer p)
 {
@@ -260,4 +282,5 @@ rmq_broker_client_processor_register(RmqBroker *b)
     rmq_server_register(b->server, RMQ_REQUEST_GET_CONSUMER_LIST_BY_GROUP, handle_consumer_list, b);
     rmq_server_register(b->server, RMQ_REQUEST_LOCK_BATCH_MQ, handle_lock, b);
     rmq_server_register(b->server, RMQ_REQUEST_UNLOCK_BATCH_MQ, handle_lock, b);
+    rmq_server_register(b->server, RMQ_REQUEST_CHECK_CLIENT_CONFIG, handle_check_client_config, b);
 }

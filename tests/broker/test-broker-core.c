@@ -559,6 +559,22 @@ test_silent_channel_dropped(void **state)
 }
 
 static void
+test_check_client_config(void **state)
+{
+    (void) state;
+    const gchar *tag = "{\"clientId\":\"c\",\"group\":\"G\",\"subscriptionData\":{\"topic\":\"T\","
+                       "\"subString\":\"*\",\"expressionType\":\"TAG\"}}";
+    const gchar *sql = "{\"clientId\":\"c\",\"group\":\"G\",\"subscriptionData\":{\"topic\":\"T\","
+                       "\"subString\":\"a > 1\",\"expressionType\":\"SQL92\"}}";
+    g_autoptr(GBytes) bt = g_bytes_new_static(tag, strlen(tag));
+    g_autoptr(GBytes) bs = g_bytes_new_static(sql, strlen(sql));
+    g_autoptr(RmqCommand) rt = bk_invoke(client, br->addr, RMQ_REQUEST_CHECK_CLIENT_CONFIG, bt, NULL);
+    assert_int_equal(rt->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) rs = bk_invoke(client, br->addr, RMQ_REQUEST_CHECK_CLIENT_CONFIG, bs, NULL);
+    assert_int_equal(rs->code, RMQ_RESPONSE_SYSTEM_ERROR);
+}
+
+static void
 test_lock_unlock(void **state)
 {
     (void) state;
@@ -770,6 +786,7 @@ main(void)
         cmocka_unit_test(test_heartbeat_consumer_list_notify),
         cmocka_unit_test(test_silent_channel_dropped),
         cmocka_unit_test(test_lock_unlock),
+        cmocka_unit_test(test_check_client_config),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_malformed_frame),
         cmocka_unit_test(test_vip_port),
