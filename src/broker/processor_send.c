@@ -251,7 +251,11 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         }
     }
 
-    gboolean prepared = (sys_flag & RMQ_SYSFLAG_TRANSACTION_MASK) == RMQ_SYSFLAG_TRANSACTION_PREPARED;
+    /* Java decides by the TRAN_MSG property; clients also set the PREPARED bit. */
+    g_autofree gchar *tran = rmq_broker_prop_dup(props, props_len, "TRAN_MSG");
+    gboolean prepared =
+        (sys_flag & RMQ_SYSFLAG_TRANSACTION_MASK) == RMQ_SYSFLAG_TRANSACTION_PREPARED ||
+        (tran != NULL && g_ascii_strcasecmp(tran, "true") == 0);
     if (batch && (prepared || rmq_topic_is_retry(topic))) {
         rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL,
                                          "batch request does not support retry group or "
