@@ -24,6 +24,7 @@ const FAULTS = {
   'delay-ignored': 'the DELAY property is ignored',
   'one-consumer-listed': 'GET_CONSUMER_LIST_BY_GROUP lists only the first consumer',
   'no-dlq': 'CONSUMER_SEND_MSG_BACK ignores maxReconsumeTimes (never a dead letter queue)',
+  'lose-delayed': 'delayed messages not yet due are lost in a restart',
   'drop-some': 'every 50th send (counting from the 7th) is acknowledged but not stored',
 };
 const fault = process.env.MOCK_FAULT || '';
@@ -59,10 +60,13 @@ const st = {
   topics: { TBW102: { read: 8, write: 8, perm: 7 } },
   queues: {}, // "topic:q" -> [index into commitLog]
   offsets: {}, // "group@topic:q" -> offset
+  delayed: [], // { m, due } not yet in their real topic
 };
 if (fs.existsSync(stateFile)) {
   Object.assign(st, JSON.parse(fs.readFileSync(stateFile, 'utf8')));
   if (fault === 'lose-offsets') st.offsets = {};
+  if (fault === 'lose-delayed') st.delayed = [];
+  st.delayed.forEach(scheduleDelayed);
   log(`loaded ${st.commitLog.length} messages from ${stateFile}`);
 }
 const consumers = new Map(); // group -> Map(clientId -> socket)
@@ -181,17 +185,27 @@ function store(m) {
   return m;
 }
 
-// Delayed messages (levels) go back to their real topic when due.
-function storeMaybeDelayed(m, level) {
-  if (!level || fault === 'delay-ignored') return store(m);
-  const due = delayLevels[Math.min(level, delayLevels.length) - 1];
-  const placeholder = Object.assign({}, m, { queueOffset: -1, phys: st.physNext });
-  st.physNext += 100;
+// Delayed messages (levels) go back to their real topic when due; pending
+// ones are part of the saved state, so they survive a restart.
+function scheduleDelayed(d) {
   setTimeout(() => {
-    const real = Object.assign({}, m);
+    const i = st.delayed.indexOf(d);
+    if (i < 0) return;
+    st.delayed.splice(i, 1);
+    const real = Object.assign({}, d.m, { props: Object.assign({}, d.m.props) });
     delete real.props.DELAY;
     store(real);
-  }, due);
+  }, Math.max(0, d.due - Date.now()));
+}
+
+function storeMaybeDelayed(m, level) {
+  if (!level || fault === 'delay-ignored') return store(m);
+  const wait = delayLevels[Math.min(level, delayLevels.length) - 1];
+  const placeholder = Object.assign({}, m, { queueOffset: -1, phys: st.physNext });
+  st.physNext += 100;
+  const d = { m, due: Date.now() + wait };
+  st.delayed.push(d);
+  scheduleDelayed(d);
   return placeholder;
 }
 

@@ -61,3 +61,28 @@ test('compressed bodies, UTF-8 keys, tags and user properties come back intact',
     assert.equal(compressedFlag, c.body.length >= 4096, `${c.name}: sysFlag compressed bit as sent`);
   }
 });
+
+// The broker filters on the tag's Java String.hashCode (UTF-16 code units,
+// §4.7), which ali-ons computes the same way for the subscription's codeSet:
+// a non-ASCII tag must still select exactly its messages.
+test('a subscription to a non-ASCII tag gets exactly the messages with that tag', async t => {
+  if (h.skipUnlessBroker(t)) return;
+  const got = [];
+  const consumer = h.newConsumer(`${GROUP}_utf8tag`);
+  const pulls = h.observePulls(consumer);
+  consumer.subscribe(TOPIC, 'Tag-ü || Tag-ß', async msg => { got.push(msg.properties.caseName); });
+  await consumer.ready();
+  await h.waitFor('the message tagged Tag-ü', () => got.length >= 1 || h.notYet('none'), 20000);
+  // Every queue has been pulled up to its end before the check below.
+  await h.waitFor('the consumer to reach the end of all 4 queues', () => {
+    const ends = new Map();
+    for (const p of pulls) {
+      if (p.header.topic !== TOPIC) continue;
+      if (p.status === 'NO_NEW_MSG' || p.status === 'NO_MATCHED_MSG') ends.set(p.header.queueId, true);
+    }
+    return ends.size === 4 || h.notYet(`${ends.size} queues at their end`);
+  }, 30000);
+  assert.deepEqual(got, [ 'utf8' ]);
+  const other = pulls.flatMap(p => p.msgs).filter(m => m.tags !== 'Tag-ü').map(m => m.properties.caseName);
+  assert.deepEqual(other, [], 'the broker returned no message of another tag');
+});

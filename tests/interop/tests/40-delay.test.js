@@ -62,3 +62,42 @@ test('a delayed message arrives no earlier than its level', async t => {
   assert.ok(arrivals.get(0).at < arrivals.get(1).at, 'the plain message came before the delayed ones');
   assert.ok(arrivals.get(1).at < arrivals.get(2).at, 'level 2 came before level 4');
 });
+
+test('a delayed message not yet due survives a broker restart', async t => {
+  if (h.skipUnlessBroker(t)) return;
+  const producer = await h.newProducer('PID_interop_delay_restart');
+  const consumer = h.newConsumer(`${GROUP}_restart`);
+  const arrivals = [];
+  consumer.subscribe(TOPIC, '*', async msg => {
+    const b = h.bodyOf(msg);
+    if (b.prefix === `${PREFIX}-r`) arrivals.push({ at: Date.now(), i: b.i });
+  });
+  await consumer.ready();
+
+  // A plain marker first: once it is consumed, the consumer's loop runs (an
+  // ali-ons consumer whose start-up meets a dead broker never consumes).
+  const marker = await producer.send(h.numbered(TOPIC, `${PREFIX}-r`, 6));
+  assert.equal(marker.sendStatus, 'SEND_OK');
+  await h.waitFor('the marker message', () => arrivals.some(a => a.i === 6) || h.notYet('not yet'), 20000);
+  arrivals.length = 0;
+
+  const level = 5;
+  const min = h.env.delayLevelsMs[level - 1];
+  const msg = h.numbered(TOPIC, `${PREFIX}-r`, 7);
+  msg.delayTimeLevel = level;
+  const sentAt = Date.now();
+  const r = await producer.send(msg);
+  assert.equal(r.sendStatus, 'SEND_OK');
+  await h.brokerCtl('stop-broker');
+  await h.brokerCtl('start-broker');
+  assert.ok(Date.now() - sentAt < min, `the restart finished before the message was due (${Date.now() - sentAt} ms)`);
+
+  await h.waitFor('the delayed message after the restart', () =>
+    arrivals.length >= 1 || h.notYet('not yet'), min + 20000);
+  assert.equal(arrivals[0].i, 7);
+  assert.ok(arrivals[0].at - sentAt >= min, `level ${level} (${min} ms) arrived after ${arrivals[0].at - sentAt} ms`);
+  // Exactly once: wait until well past the due time for a duplicate.
+  const quietUntil = arrivals[0].at + 2000;
+  await h.waitFor('two quiet seconds after the delivery', () => Date.now() >= quietUntil || h.notYet(''), 5000);
+  assert.equal(arrivals.length, 1, 'delivered once');
+});
