@@ -166,9 +166,15 @@ publish_info(RmqProducer *p, const gchar *topic, GError **error)
             g_propagate_error(&err, g_steal_pointer(&err2));
     }
     if (queues->len == 0) {
-        if (pi)
+        if (pi && err != NULL &&
+            !g_error_matches(err, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST))
             return pi; /* keep the old list while the name servers are away */
-        if (err && !g_error_matches(err, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST))
+        g_hash_table_remove(p->publish, topic);
+        if (r != NULL)
+            g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST,
+                        "topic %s has no writable queue with a master (write permission "
+                        "wiped?)", topic);
+        else if (err && !g_error_matches(err, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST))
             g_propagate_error(error, g_steal_pointer(&err));
         else
             g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST,

@@ -561,6 +561,10 @@ test_wipe_write_perm(void **state)
     JsonObject *qd = json_array_get_object_element(
         json_object_get_array_member(tool_obj(route->json), "queueDatas"), 0);
     assert_int_equal(json_object_get_int_member(qd, "perm") & 2, 0);
+    /* Producers now find no queue to write to. */
+    g_autoptr(ToolRun) send = admin("sendMessage", "-t", TOPIC, "-p", "x", NULL);
+    assert_int_equal(send->status, 4);
+    assert_non_null(strstr(send->err, "no writable queue"));
 }
 
 static void
