@@ -1,0 +1,27 @@
+# src/ha: classic master/slave replication (ROCKETMQ-REMOTING.md §8) as a
+# library: the wire format, the master's HA service, the slave's HA client
+# and the slave's metadata sync.  Tests under tests/ha/.
+noinst_LIBRARIES += src/ha/libha.a
+src_ha_libha_a_SOURCES = \
+	src/ha/ha_wire.c src/ha/ha_wire.h \
+	src/ha/ha_master.c src/ha/ha_master.h \
+	src/ha/ha_slave.c src/ha/ha_slave.h \
+	src/ha/slave_sync.c src/ha/slave_sync.h
+
+HA_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+HA_TEST_LDADD = src/ha/libha.a src/store/libstore.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/ha/test-ha-wire tests/ha/test-ha-replication tests/ha/ha-slave-helper
+TESTS += tests/ha/test-ha-wire tests/ha/test-ha-replication
+tests_ha_test_ha_wire_SOURCES = tests/ha/test-ha-wire.c
+tests_ha_test_ha_wire_CFLAGS = $(HA_TEST_CFLAGS)
+tests_ha_test_ha_wire_LDADD = $(HA_TEST_LDADD)
+tests_ha_test_ha_replication_SOURCES = tests/ha/test-ha-replication.c tests/ha/ha-test-util.h
+tests_ha_test_ha_replication_CFLAGS = $(HA_TEST_CFLAGS)
+tests_ha_test_ha_replication_LDADD = $(HA_TEST_LDADD)
+EXTRA_tests_ha_test_ha_replication_DEPENDENCIES = tests/ha/ha-slave-helper
+# run by test-ha-replication as a separate process it can SIGSTOP and kill
+tests_ha_ha_slave_helper_SOURCES = tests/ha/ha-slave-helper.c
+tests_ha_ha_slave_helper_LDADD = src/ha/libha.a src/store/libstore.a $(RMQ_PKG_LIBS)
+endif
