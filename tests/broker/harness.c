@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -128,6 +129,14 @@ bk_daemon_wait_notify(BkDaemon *d, const gchar *needle, guint timeout_ms)
     }
 }
 
+/* A test that crashes must not leave daemons behind. */
+static void
+die_with_parent(gpointer data)
+{
+    (void) data;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 gboolean
 bk_daemon_start(BkDaemon *d, guint timeout_ms, GError **error)
 {
@@ -143,6 +152,7 @@ bk_daemon_start(BkDaemon *d, guint timeout_ms, GError **error)
     g_assert(logfd >= 0);
     g_subprocess_launcher_take_stderr_fd(l, logfd);
     g_subprocess_launcher_set_flags(l, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+    g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
     const gchar *b = g_getenv("RMQ_BUILDDIR");
     g_autofree gchar *bin = g_build_filename(b != NULL ? b : ".", d->binary, NULL);
     g_clear_object(&d->proc);
