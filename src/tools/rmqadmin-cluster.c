@@ -30,7 +30,7 @@ first_word(const gchar *s)
 int
 rmqadmin_cluster_list(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *only = NULL;
+    g_autofree gchar *only = NULL;
     GOptionEntry e[] = {
         { "clusterName", 'c', 0, G_OPTION_ARG_STRING, &only, "Only this cluster", "NAME" },
         { NULL },
@@ -126,7 +126,8 @@ print_kv(RmqAdminCommon *c, const gchar *addr, JsonNode *n, gboolean header)
 static int
 kv_command(RmqAdminCommon *c, int argc, char **argv, gboolean config)
 {
-    gchar *broker = NULL, *cluster = NULL;
+    g_autofree gchar *broker = NULL;
+    g_autofree gchar *cluster = NULL;
     GOptionEntry e[] = {
         { "brokerAddr", 'b', 0, G_OPTION_ARG_STRING, &broker, "Broker address", "ADDR" },
         { "clusterName", 'c', 0, G_OPTION_ARG_STRING, &cluster, "Every master of this cluster", "NAME" },
@@ -174,7 +175,10 @@ rmqadmin_get_broker_config(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_update_broker_config(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *broker = NULL, *cluster = NULL, *key = NULL, *value = NULL;
+    g_autofree gchar *broker = NULL;
+    g_autofree gchar *cluster = NULL;
+    g_autofree gchar *key = NULL;
+    g_autofree gchar *value = NULL;
     GOptionEntry e[] = {
         { "brokerAddr", 'b', 0, G_OPTION_ARG_STRING, &broker, "Broker address", "ADDR" },
         { "clusterName", 'c', 0, G_OPTION_ARG_STRING, &cluster, "Every master of this cluster", "NAME" },
@@ -218,7 +222,7 @@ rmqadmin_update_broker_config(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_wipe_write_perm(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *broker = NULL;
+    g_autofree gchar *broker = NULL;
     GOptionEntry e[] = {
         { "brokerName", 'b', 0, G_OPTION_ARG_STRING, &broker, "Broker name", "NAME" },
         { NULL },
@@ -252,7 +256,8 @@ rmqadmin_wipe_write_perm(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_cluster_rt(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *cluster = NULL, *topic = NULL;
+    g_autofree gchar *cluster = NULL;
+    g_autofree gchar *topic = NULL;
     gint amount = 100, size = 128;
     GOptionEntry e[] = {
         { "clusterName", 'c', 0, G_OPTION_ARG_STRING, &cluster, "Only this cluster", "NAME" },

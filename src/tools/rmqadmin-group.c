@@ -17,8 +17,12 @@ int_text(gint64 v)
 int
 rmqadmin_update_sub_group(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *broker = NULL, *cluster = NULL, *group = NULL;
-    gchar *consume_enable = NULL, *from_min = NULL, *broadcast = NULL;
+    g_autofree gchar *broker = NULL;
+    g_autofree gchar *cluster = NULL;
+    g_autofree gchar *group = NULL;
+    g_autofree gchar *consume_enable = NULL;
+    g_autofree gchar *from_min = NULL;
+    g_autofree gchar *broadcast = NULL;
     gint retry_queues = -1, retry_max = -1, broker_id = -1, slowly = -1;
     GOptionEntry e[] = {
         { "brokerAddr", 'b', 0, G_OPTION_ARG_STRING, &broker, "Broker address", "ADDR" },
@@ -83,7 +87,9 @@ rmqadmin_update_sub_group(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_delete_sub_group(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *broker = NULL, *cluster = NULL, *group = NULL;
+    g_autofree gchar *broker = NULL;
+    g_autofree gchar *cluster = NULL;
+    g_autofree gchar *group = NULL;
     gboolean remove_offset = FALSE;
     GOptionEntry e[] = {
         { "brokerAddr", 'b', 0, G_OPTION_ARG_STRING, &broker, "Broker address", "ADDR" },
@@ -127,7 +133,8 @@ rmqadmin_delete_sub_group(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_consumer_progress(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *group = NULL, *topic = NULL;
+    g_autofree gchar *group = NULL;
+    g_autofree gchar *topic = NULL;
     GOptionEntry e[] = {
         { "groupName", 'g', 0, G_OPTION_ARG_STRING, &group, "Consumer group", "GROUP" },
         { "topic", 't', 0, G_OPTION_ARG_STRING, &topic, "Only this topic", "TOPIC" },
@@ -203,7 +210,7 @@ connection_table(RmqAdminCommon *c, const gchar *name, JsonNode *n)
 int
 rmqadmin_consumer_connection(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *group = NULL;
+    g_autofree gchar *group = NULL;
     GOptionEntry e[] = {
         { "consumerGroup", 'g', 0, G_OPTION_ARG_STRING, &group, "Consumer group", "GROUP" },
         { NULL },
@@ -222,7 +229,8 @@ rmqadmin_consumer_connection(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_producer_connection(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *group = NULL, *topic = NULL;
+    g_autofree gchar *group = NULL;
+    g_autofree gchar *topic = NULL;
     GOptionEntry e[] = {
         { "producerGroup", 'g', 0, G_OPTION_ARG_STRING, &group, "Producer group", "GROUP" },
         { "topic", 't', 0, G_OPTION_ARG_STRING, &topic, "A topic it sends to (finds the brokers)", "TOPIC" },
@@ -242,7 +250,10 @@ rmqadmin_producer_connection(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_reset_offset_by_time(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *group = NULL, *topic = NULL, *when = NULL, *force = NULL;
+    g_autofree gchar *group = NULL;
+    g_autofree gchar *topic = NULL;
+    g_autofree gchar *when = NULL;
+    g_autofree gchar *force = NULL;
     GOptionEntry e[] = {
         { "group", 'g', 0, G_OPTION_ARG_STRING, &group, "Consumer group", "GROUP" },
         { "topic", 't', 0, G_OPTION_ARG_STRING, &topic, "Topic", "TOPIC" },

@@ -81,7 +81,7 @@ print_msgs(RmqAdminCommon *c, GPtrArray *msgs)
 int
 rmqadmin_query_msg_by_id(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *id = NULL;
+    g_autofree gchar *id = NULL;
     GOptionEntry e[] = {
         { "msgId", 'i', 0, G_OPTION_ARG_STRING, &id, "Offset message id (from a send result)", "ID" },
         { NULL },
@@ -108,7 +108,10 @@ rmqadmin_query_msg_by_id(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_query_msg_by_key(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *topic = NULL, *key = NULL, *begin = NULL, *end = NULL;
+    g_autofree gchar *topic = NULL;
+    g_autofree gchar *key = NULL;
+    g_autofree gchar *begin = NULL;
+    g_autofree gchar *end = NULL;
     gint max = 64;
     GOptionEntry e[] = {
         { "topic", 't', 0, G_OPTION_ARG_STRING, &topic, "Topic", "TOPIC" },
@@ -148,7 +151,8 @@ rmqadmin_query_msg_by_key(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_query_msg_by_offset(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *topic = NULL, *broker = NULL;
+    g_autofree gchar *topic = NULL;
+    g_autofree gchar *broker = NULL;
     gint qid = -1;
     gint64 offset = -1;
     GOptionEntry e[] = {
@@ -188,7 +192,11 @@ rmqadmin_query_msg_by_offset(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_send_message(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *topic = NULL, *body = NULL, *keys = NULL, *tags = NULL, *broker = NULL;
+    g_autofree gchar *topic = NULL;
+    g_autofree gchar *body = NULL;
+    g_autofree gchar *keys = NULL;
+    g_autofree gchar *tags = NULL;
+    g_autofree gchar *broker = NULL;
     gint qid = -1;
     GOptionEntry e[] = {
         { "topic", 't', 0, G_OPTION_ARG_STRING, &topic, "Topic", "TOPIC" },
@@ -249,7 +257,10 @@ rmqadmin_send_message(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_consume_message(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *topic = NULL, *broker = NULL, *group = NULL, *expr = NULL;
+    g_autofree gchar *topic = NULL;
+    g_autofree gchar *broker = NULL;
+    g_autofree gchar *group = NULL;
+    g_autofree gchar *expr = NULL;
     gint qid = -1, count = 128;
     gint64 offset = -1;
     GOptionEntry e[] = {

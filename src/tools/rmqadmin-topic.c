@@ -9,7 +9,10 @@
 int
 rmqadmin_update_topic(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *broker = NULL, *cluster = NULL, *topic = NULL, *order = NULL;
+    g_autofree gchar *broker = NULL;
+    g_autofree gchar *cluster = NULL;
+    g_autofree gchar *topic = NULL;
+    g_autofree gchar *order = NULL;
     RmqTopicSpec spec;
     rmq_topic_spec_init(&spec);
     GOptionEntry e[] = {
@@ -62,7 +65,8 @@ rmqadmin_update_topic(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_delete_topic(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *cluster = NULL, *topic = NULL;
+    g_autofree gchar *cluster = NULL;
+    g_autofree gchar *topic = NULL;
     GOptionEntry e[] = {
         { "clusterName", 'c', 0, G_OPTION_ARG_STRING, &cluster, "Cluster name", "NAME" },
         { "topic", 't', 0, G_OPTION_ARG_STRING, &topic, "Topic name", "TOPIC" },
@@ -115,7 +119,7 @@ rmqadmin_topic_list(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_topic_route(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *topic = NULL;
+    g_autofree gchar *topic = NULL;
     GOptionEntry e[] = {
         { "topic", 't', 0, G_OPTION_ARG_STRING, &topic, "Topic name", "TOPIC" },
         { NULL },
@@ -167,7 +171,7 @@ rmqadmin_topic_route(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_topic_status(RmqAdminCommon *c, int argc, char **argv)
 {
-    gchar *topic = NULL;
+    g_autofree gchar *topic = NULL;
     GOptionEntry e[] = {
         { "topic", 't', 0, G_OPTION_ARG_STRING, &topic, "Topic name", "TOPIC" },
         { NULL },
