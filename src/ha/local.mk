@@ -22,6 +22,13 @@ tests_ha_test_ha_replication_CFLAGS = $(HA_TEST_CFLAGS)
 tests_ha_test_ha_replication_LDADD = $(HA_TEST_LDADD)
 EXTRA_tests_ha_test_ha_replication_DEPENDENCIES = tests/ha/ha-slave-helper
 # run by test-ha-replication as a separate process it can SIGSTOP and kill
+check_PROGRAMS += tests/ha/test-slave-sync
+TESTS += tests/ha/test-slave-sync
+tests_ha_test_slave_sync_SOURCES = tests/ha/test-slave-sync.c tests/ha/ha-test-util.h
+tests_ha_test_slave_sync_CFLAGS = $(HA_TEST_CFLAGS)
+tests_ha_test_slave_sync_LDADD = src/ha/libha.a src/broker/libbrokermeta.a \
+	src/remoting/libnet.a src/remoting/libcodec.a src/store/libstore.a \
+	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 tests_ha_ha_slave_helper_SOURCES = tests/ha/ha-slave-helper.c
 tests_ha_ha_slave_helper_LDADD = src/ha/libha.a src/store/libstore.a $(RMQ_PKG_LIBS)
 endif
