@@ -316,9 +316,9 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         if (rmq_message_property_get(np->str, np->len, RMQ_PROPERTY_TAGS, &tv, &tvlen))
             tag_code = rmq_message_tag_code(tv, tvlen);
         tag_known = TRUE;
-        if (rmq_message_property_get(np->str, np->len, RMQ_PROPERTY_DELAY, NULL, NULL) && !prepared)
-            stored_topic = NULL; /* parked in SCHEDULE_TOPIC_XXXX: nobody pulls it */
         st = rmq_store_put_message(b->store, &base, &result);
+        if (result.delayed)
+            stored_topic = NULL; /* parked in SCHEDULE_TOPIC_XXXX: nobody pulls it */
     } else {
         if (rmq_message_property_get(props, props_len, RMQ_PROPERTY_DELAY, NULL, NULL)) {
             rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL,

@@ -566,8 +566,11 @@ rmq_store_put_message(RmqStore *store, const RmqMessage *msg, RmqPutResult *resu
     RmqMessage parked;
     g_autofree char *props = NULL, *topic = NULL;
 
-    if (check_message(store, msg) == RMQ_PUT_OK && rewrite_delay(store, msg, &parked, &props, &topic))
-        return put_batch(store, &parked, 1, result);
+    if (check_message(store, msg) == RMQ_PUT_OK && rewrite_delay(store, msg, &parked, &props, &topic)) {
+        RmqPutStatus st = put_batch(store, &parked, 1, result);
+        result->delayed = TRUE;
+        return st;
+    }
     return put_batch(store, msg, 1, result);
 }
 

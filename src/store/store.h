@@ -42,6 +42,7 @@ typedef struct {
     gint32 msg_num;
     gint64 store_timestamp;
     char msg_id[57];          /* offset message id of the first record */
+    gboolean delayed;         /* parked in SCHEDULE_TOPIC_XXXX (DELAY > 0), not in its topic */
 } RmqPutResult;
 
 /* GetMessageStatus (§7.2 step 4) */

@@ -385,6 +385,7 @@ test_delay_and_transactions(void **state)
     t.msg.properties = props;
     t.msg.properties_len = sizeof props - 1;
     assert_int_equal(rmq_store_put_message(f->store, &t.msg, &r), RMQ_PUT_OK);
+    assert_true(r.delayed);
     assert_int_equal(rmq_store_get_max_offset(f->store, "TopicA", 1), before);
     assert_int_equal(rmq_store_get_max_offset(f->store, RMQ_STORE_SCHEDULE_TOPIC, 2), sched + 1);
     g = rmq_store_get_message(f->store, RMQ_STORE_SCHEDULE_TOPIC, 2, sched, 1, NULL, NULL);
@@ -395,6 +396,17 @@ test_delay_and_transactions(void **state)
     assert_memory_equal(v, "TopicA", vlen);
     assert_true(rmq_message_property_get(rec.properties, rec.properties_len, "REAL_QID", &v, &vlen));
     assert_memory_equal(v, "1", vlen);
+    /* DELAY=0 is no delay: the message goes to its own queue, as in Java */
+    {
+        const char zero[] = "DELAY\0010\002TAGS\001TagA";
+        test_message_fill(&t, "TopicA", 1, 5999, 50);
+        t.msg.properties = zero;
+        t.msg.properties_len = sizeof zero - 1;
+        assert_int_equal(rmq_store_put_message(f->store, &t.msg, &r), RMQ_PUT_OK);
+        assert_false(r.delayed);
+        assert_int_equal(rmq_store_get_max_offset(f->store, "TopicA", 1), before + 1);
+        before++;
+    }
     /* a prepared half message gets no unit and queue offset 0 */
     test_message_fill(&t, "TopicA", 1, 6001, 50);
     t.msg.sys_flag = RMQ_SYSFLAG_TRANSACTION_PREPARED;
