@@ -6,10 +6,15 @@ src_ha_libha_a_SOURCES = \
 	src/ha/ha_wire.c src/ha/ha_wire.h \
 	src/ha/ha_master.c src/ha/ha_master.h \
 	src/ha/ha_slave.c src/ha/ha_slave.h \
-	src/ha/slave_sync.c src/ha/slave_sync.h
+	src/ha/slave_sync.c src/ha/slave_sync.h \
+	src/ha/ha_service.c src/ha/ha_service.h
 
 HA_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-HA_TEST_LDADD = src/ha/libha.a src/store/libstore.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+# libha.a with everything it builds on (the slave sync uses the broker's
+# metadata tables and the remoting client)
+HA_LIBS = src/ha/libha.a src/broker/libbrokermeta.a src/remoting/libnet.a \
+	src/remoting/libcodec.a src/store/libstore.a $(RMQ_PKG_LIBS)
+HA_TEST_LDADD = $(HA_LIBS) $(CMOCKA_LIBS)
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/ha/test-ha-wire tests/ha/test-ha-replication tests/ha/ha-slave-helper
@@ -26,9 +31,7 @@ check_PROGRAMS += tests/ha/test-slave-sync
 TESTS += tests/ha/test-slave-sync
 tests_ha_test_slave_sync_SOURCES = tests/ha/test-slave-sync.c tests/ha/ha-test-util.h
 tests_ha_test_slave_sync_CFLAGS = $(HA_TEST_CFLAGS)
-tests_ha_test_slave_sync_LDADD = src/ha/libha.a src/broker/libbrokermeta.a \
-	src/remoting/libnet.a src/remoting/libcodec.a src/store/libstore.a \
-	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+tests_ha_test_slave_sync_LDADD = $(HA_TEST_LDADD)
 tests_ha_ha_slave_helper_SOURCES = tests/ha/ha-slave-helper.c
-tests_ha_ha_slave_helper_LDADD = src/ha/libha.a src/store/libstore.a $(RMQ_PKG_LIBS)
+tests_ha_ha_slave_helper_LDADD = $(HA_LIBS)
 endif

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "ha/ha_master.h"
+#include "ha/ha_service.h"
 #include "ha/ha_slave.h"
 #include "ha/ha_wire.h"
 #include "ha-test-util.h"
@@ -470,6 +471,84 @@ test_port_taken(void **state)
     assert_non_null(strstr(error->message, port));
 }
 
+static gboolean
+svc_caught_up(gpointer data)
+{
+    Fixture *f = data;
+
+    return rmq_store_get_max_phy_offset(f->slave_store) == rmq_store_get_max_phy_offset(f->master_store);
+}
+
+static RmqPutStatus
+service_wait(Fixture *f, RmqHaService *svc, gboolean sync_flush)
+{
+    WaitResult w = { FALSE, RMQ_PUT_UNKNOWN_ERROR };
+
+    assert_true(rmq_ha_service_wait_put(svc, rmq_store_get_max_phy_offset(f->master_store),
+                                        sync_flush, on_wait, &w));
+    assert_false(w.done);
+    assert_true(ha_run_until(f->ctx, wait_done, &w, 10000));
+    return w.status;
+}
+
+/* The broker-facing facade: a SLAVE learns its master from the register
+ * reply; a SYNC_MASTER's wait_put combines flush and replication. */
+static void
+test_service_roles(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    RmqHaServiceConfig c;
+    g_autoptr(RmqHaService) sync_master = NULL;
+    g_autoptr(RmqHaService) async_master = NULL;
+    g_autoptr(RmqHaService) slave = NULL;
+    g_autofree gchar *addr = NULL;
+    WaitResult unused = { FALSE, RMQ_PUT_OK };
+
+    rmq_ha_service_config_init(&c);
+    c.bind_address = "127.0.0.1";
+    c.ha_listen_port = 0;
+    c.heartbeat_interval_ms = 100;
+    c.role = RMQ_HA_ROLE_SYNC_MASTER;
+    c.slave_timeout_ms = 500;
+    sync_master = rmq_ha_service_new(&c, f->master_store, NULL, NULL, NULL, f->ctx, &error);
+    assert_non_null(sync_master);
+    c.role = RMQ_HA_ROLE_ASYNC_MASTER;
+    async_master = rmq_ha_service_new(&c, f->master_store, NULL, NULL, NULL, f->ctx, &error);
+    assert_non_null(async_master);
+    assert_false(rmq_ha_service_wait_put(async_master, 1, FALSE, on_wait, &unused));
+
+    put_messages(f, 20);
+    assert_int_equal(service_wait(f, sync_master, FALSE), RMQ_PUT_SLAVE_NOT_AVAILABLE);
+    /* no slave: the replication failure wins over a successful flush */
+    assert_int_equal(service_wait(f, sync_master, TRUE), RMQ_PUT_SLAVE_NOT_AVAILABLE);
+
+    f->slave_store = rmq_store_open(&f->sconf, NULL, &error);
+    assert_non_null(f->slave_store);
+    c.role = RMQ_HA_ROLE_SLAVE;
+    slave = rmq_ha_service_new(&c, f->slave_store, NULL, NULL, NULL, f->ctx, &error);
+    assert_non_null(slave);
+    assert_null(rmq_ha_service_get_slave(async_master));
+    assert_non_null(rmq_ha_service_get_slave(slave));
+    addr = g_strdup_printf("127.0.0.1:%u", rmq_ha_master_get_port(rmq_ha_service_get_master(sync_master)));
+    /* no live master in the reply: nothing happens */
+    rmq_ha_service_register_reply(slave, NULL, NULL);
+    ha_run_for(f->ctx, 50);
+    assert_false(rmq_ha_slave_is_connected(rmq_ha_service_get_slave(slave)));
+    rmq_ha_service_register_reply(slave, "127.0.0.1:1", addr);
+    assert_true(ha_run_until(f->ctx, svc_caught_up, f, 10000));
+    put_messages(f, 1);
+    rmq_ha_service_notify_appended(sync_master);
+    assert_int_equal(service_wait(f, sync_master, FALSE), RMQ_PUT_OK);
+    assert_int_equal(service_wait(f, sync_master, TRUE), RMQ_PUT_OK);
+    assert_int_equal(rmq_store_get_max_phy_offset(f->slave_store),
+                     rmq_store_get_max_phy_offset(f->master_store));
+    {
+        g_autofree gchar *st = rmq_ha_service_status(sync_master);
+        assert_non_null(strstr(st, "1 slave(s)"));
+    }
+}
+
 int
 main(void)
 {
@@ -482,6 +561,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_master_drops_ack_beyond_its_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heartbeat_and_housekeeping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_port_taken, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_service_roles, setup, teardown),
     };
     return cmocka_run_group_tests_name("ha-replication", tests, NULL, NULL);
 }
