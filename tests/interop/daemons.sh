@@ -153,6 +153,7 @@ stop-broker)
     ;;
 stop-all)
     rc=0
+    [ -f "$dir/broker.pid" ] && echo "=== stop $(date +%T.%N)" >>"$dir/broker.log"
     stop_pidfile "$dir/broker.pid" rmq-broker || rc=1
     stop_pidfile "$dir/namesrv.pid" rmq-namesrv || rc=1
     exit $rc
