@@ -36,7 +36,7 @@ rm_rf(const char *path)
 }
 
 static void
-config_for(RmqStoreConfig *c, const char *root, RmqFlushDiskType type)
+config_for(RmqStoreConfig *c, const char *root, RmqStoreFlushType type)
 {
     rmq_store_config_init(c);
     g_free(c->store_path_root_dir);
@@ -116,7 +116,7 @@ bench_append(void)
     gint64 t0, t1, t2, n = 0, bytes = 0;
 
     rm_rf(root);
-    config_for(&c, root, RMQ_FLUSH_ASYNC);
+    config_for(&c, root, RMQ_STORE_FLUSH_ASYNC);
     s = open_or_die(&c, NULL);
     producer_init(&p);
     t0 = g_get_monotonic_time();
@@ -192,7 +192,7 @@ bench_sync(void)
     gint64 t0, end;
 
     rm_rf(root);
-    config_for(&c, root, RMQ_FLUSH_SYNC);
+    config_for(&c, root, RMQ_STORE_FLUSH_SYNC);
     s = open_or_die(&c, ctx);
     rounds0 = rmq_store_flush_rounds(s);
     t0 = g_get_monotonic_time();
@@ -285,7 +285,7 @@ bench_recover(void)
     gint64 bytes = 0, t0, t1;
 
     rm_rf(root);
-    config_for(&c, root, RMQ_FLUSH_ASYNC);
+    config_for(&c, root, RMQ_STORE_FLUSH_ASYNC);
     s = open_or_die(&c, NULL);
     producer_init(&p);
     while (bytes < opt_bytes) {

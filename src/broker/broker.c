@@ -361,7 +361,7 @@ fill_store_config(const RmqBrokerSettings *s, RmqStoreConfig *c)
     c->store_path_commit_log = g_strdup(s->store_path_commit_log);
     c->mapped_file_size_commit_log = s->mapped_file_size_commit_log;
     c->mapped_file_size_consume_queue = s->mapped_file_size_consume_queue;
-    c->flush_disk_type = s->sync_flush ? RMQ_FLUSH_SYNC : RMQ_FLUSH_ASYNC;
+    c->flush_disk_type = s->sync_flush ? RMQ_STORE_FLUSH_SYNC : RMQ_STORE_FLUSH_ASYNC;
     c->flush_interval_commit_log = s->flush_interval_commit_log;
     c->flush_commit_log_least_pages = s->flush_commit_log_least_pages;
     c->flush_commit_log_thorough_interval = s->flush_commit_log_thorough_interval;

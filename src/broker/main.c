@@ -4,16 +4,8 @@
 
 #include <string.h>
 
-/* common/config.h and store/store_config.h (through broker.h) both define
- * RmqFlushDiskType with the same members: rename the config's copy here. */
-#define RmqFlushDiskType RmqConfigFlushDiskType
-#define RMQ_FLUSH_ASYNC RMQ_CONFIG_FLUSH_ASYNC
-#define RMQ_FLUSH_SYNC RMQ_CONFIG_FLUSH_SYNC
 #include "common/config.h"
 #include "common/daemon.h"
-#undef RmqFlushDiskType
-#undef RMQ_FLUSH_ASYNC
-#undef RMQ_FLUSH_SYNC
 
 #include "broker/broker.h"
 #include "broker/settings.h"
@@ -40,7 +32,7 @@ settings_from_config(RmqBrokerSettings *s, const RmqConfig *c)
     s->store_path_commit_log = g_strdup(c->store_path_commit_log);
     s->mapped_file_size_commit_log = c->mapped_file_size_commit_log;
     s->mapped_file_size_consume_queue = c->mapped_file_size_consume_queue;
-    s->sync_flush = c->flush_disk_type == RMQ_CONFIG_FLUSH_SYNC;
+    s->sync_flush = c->flush_disk_type == RMQ_FLUSH_SYNC;
     s->flush_interval_commit_log = c->flush_interval_commit_log;
     s->flush_commit_log_least_pages = c->flush_commit_log_least_pages;
     s->flush_commit_log_thorough_interval = c->flush_commit_log_thorough_interval;

@@ -55,7 +55,7 @@ handle_send_back(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     RmqMessageRecord rec;
     gsize rlen = 0;
     const guint8 *rdata = rec_bytes != NULL ? g_bytes_get_data(rec_bytes, &rlen) : NULL;
-    if (rdata == NULL || rmq_message_decode(rdata, rlen, FALSE, &rec) != RMQ_DECODE_OK) {
+    if (rdata == NULL || rmq_message_decode(rdata, rlen, FALSE, &rec) != RMQ_RECORD_OK) {
         reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
               g_strdup_printf("look message by offset failed, %" G_GINT64_FORMAT, offset));
         return;

@@ -76,7 +76,7 @@ handle_end(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     RmqMessageRecord rec;
     gsize len = 0;
     const guint8 *data = bytes != NULL ? g_bytes_get_data(bytes, &len) : NULL;
-    if (data == NULL || rmq_message_decode(data, len, FALSE, &rec) != RMQ_DECODE_OK ||
+    if (data == NULL || rmq_message_decode(data, len, FALSE, &rec) != RMQ_RECORD_OK ||
         rec.topic_len != (gint32) strlen(RMQ_TOPIC_TRANS_HALF) ||
         memcmp(rec.topic, RMQ_TOPIC_TRANS_HALF, (gsize) rec.topic_len) != 0) {
         reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,

@@ -89,7 +89,7 @@ run_level(RmqScheduleService *s, gint level, gint64 now)
         for (guint i = 0; i < r->msg_count && !stop; i++) {
             gint64 qo = g_array_index(r->queue_offsets, gint64, i);
             RmqMessageRecord rec;
-            if (rmq_message_decode(data + pos, len - pos, FALSE, &rec) != RMQ_DECODE_OK)
+            if (rmq_message_decode(data + pos, len - pos, FALSE, &rec) != RMQ_RECORD_OK)
                 break;
             pos += (gsize) rec.total_size;
             /* Only a due prefix: a unit skipped by the filter is not due yet. */

@@ -1,7 +1,6 @@
 /* The broker's own copy of the configuration keys it reads (§10.1), filled
- * from RmqConfig by main.c. A plain struct so the processors need neither
- * common/config.h nor store/store_config.h (which both define
- * RmqFlushDiskType and so cannot be included together). */
+ * from RmqConfig by main.c. A plain struct, so the processors do not depend
+ * on how the configuration is read. */
 #pragma once
 
 #include <glib.h>

@@ -53,7 +53,7 @@ load_ops(RmqTransactionCheck *t)
         const guint8 *data = g_bytes_get_data(r->body, &len);
         for (guint i = 0; i < r->msg_count; i++) {
             RmqMessageRecord rec;
-            if (rmq_message_decode(data + pos, len - pos, FALSE, &rec) != RMQ_DECODE_OK)
+            if (rmq_message_decode(data + pos, len - pos, FALSE, &rec) != RMQ_RECORD_OK)
                 break;
             pos += (gsize) rec.total_size;
             g_autofree gchar *text = g_strndup((const gchar *) rec.body, (gsize) rec.body_len);
@@ -123,7 +123,7 @@ send_check(RmqTransactionCheck *t, RmqConnection *conn, const RmqPutResult *r)
     RmqMessageRecord rec;
     gsize len = 0;
     const guint8 *data = stored != NULL ? g_bytes_get_data(stored, &len) : NULL;
-    if (data == NULL || rmq_message_decode(data, len, FALSE, &rec) != RMQ_DECODE_OK)
+    if (data == NULL || rmq_message_decode(data, len, FALSE, &rec) != RMQ_RECORD_OK)
         return;
     g_autofree gchar *topic = rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len,
                                                   "REAL_TOPIC");
@@ -176,7 +176,7 @@ rmq_transaction_check_run(RmqTransactionCheck *t)
         gsize len = 0;
         const guint8 *data = g_bytes_get_data(r->body, &len);
         RmqMessageRecord rec;
-        if (rmq_message_decode(data, len, FALSE, &rec) != RMQ_DECODE_OK)
+        if (rmq_message_decode(data, len, FALSE, &rec) != RMQ_RECORD_OK)
             continue;
         g_autofree gchar *immunity = rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len,
                                                          "CHECK_IMMUNITY_TIME_IN_SECONDS");

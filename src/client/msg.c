@@ -219,8 +219,8 @@ rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error)
     gsize pos = 0;
     while (pos < len) {
         RmqMessageRecord rec;
-        RmqDecodeStatus st = rmq_message_decode(data + pos, len - pos, FALSE, &rec);
-        if (st != RMQ_DECODE_OK) {
+        RmqRecordStatus st = rmq_message_decode(data + pos, len - pos, FALSE, &rec);
+        if (st != RMQ_RECORD_OK) {
             g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_PROTOCOL,
                         "bad message record at byte %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
                         " (status %d)", pos, len, (int) st);

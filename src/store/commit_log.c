@@ -212,7 +212,7 @@ rmq_commit_log_size_at(RmqCommitLog *cl, gint64 offset)
     p = rmq_commit_log_peek(cl, offset, (gint64) GUINT32_FROM_BE(size));
     if (p == NULL)
         return -1;
-    if (rmq_message_decode(p, (gsize) (cl->wrote - offset), FALSE, &r) != RMQ_DECODE_OK)
+    if (rmq_message_decode(p, (gsize) (cl->wrote - offset), FALSE, &r) != RMQ_RECORD_OK)
         return -1;
     return r.total_size;
 }
@@ -234,7 +234,7 @@ rmq_commit_log_file_first_timestamp(RmqMappedFile *f)
 {
     RmqMessageRecord r;
 
-    if (rmq_message_decode(f->base, f->size, FALSE, &r) != RMQ_DECODE_OK)
+    if (rmq_message_decode(f->base, f->size, FALSE, &r) != RMQ_RECORD_OK)
         return -1;
     return r.store_timestamp;
 }
@@ -254,7 +254,7 @@ crc_worker(gpointer data)
     c->first_bad = c->to;
     for (guint i = c->from; i < c->to; i++) {
         RmqMessageRecord r;
-        if (rmq_message_decode(c->base + c->pos[i], G_MAXINT32, TRUE, &r) != RMQ_DECODE_OK) {
+        if (rmq_message_decode(c->base + c->pos[i], G_MAXINT32, TRUE, &r) != RMQ_RECORD_OK) {
             c->first_bad = i;
             break;
         }
@@ -317,13 +317,13 @@ rmq_commit_log_recover(RmqCommitLog *cl, gint64 from, gboolean check_crc)
         g_array_set_size(starts, 0);
         while (pos < f->size) {
             RmqMessageRecord r;
-            RmqDecodeStatus st = rmq_message_decode(f->base + pos, f->size - pos, FALSE, &r);
-            if (st == RMQ_DECODE_OK && r.physical_offset == f->start + (gint64) pos) {
+            RmqRecordStatus st = rmq_message_decode(f->base + pos, f->size - pos, FALSE, &r);
+            if (st == RMQ_RECORD_OK && r.physical_offset == f->start + (gint64) pos) {
                 guint32 p32 = (guint32) pos;
                 g_array_append_val(starts, p32);
                 pos += (gsize) r.total_size;
                 last_ts = r.store_timestamp;
-            } else if (st == RMQ_DECODE_BLANK && pos + (gsize) r.total_size == f->size) {
+            } else if (st == RMQ_RECORD_BLANK && pos + (gsize) r.total_size == f->size) {
                 pos = f->size;
             } else {
                 break;                   /* END, TRUNCATED or CORRUPT */

@@ -20,7 +20,7 @@ typedef struct {
 
 struct RmqFlushService {
     RmqCommitLog *cl;
-    RmqFlushDiskType type;
+    RmqStoreFlushType type;
     gint interval_ms;
     gint64 least_bytes;
     gint thorough_ms;
@@ -204,7 +204,7 @@ rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *config, GMainConte
     svc->cl = cl;
     svc->type = config->flush_disk_type;
     /* Java's GroupCommitService wakes every 10 ms; keep that as the SYNC tick */
-    svc->interval_ms = svc->type == RMQ_FLUSH_SYNC ? MIN(config->flush_interval_commit_log, 10)
+    svc->interval_ms = svc->type == RMQ_STORE_FLUSH_SYNC ? MIN(config->flush_interval_commit_log, 10)
                                                    : config->flush_interval_commit_log;
     svc->interval_ms = MAX(svc->interval_ms, 1);
     svc->least_bytes = (gint64) MAX(config->flush_commit_log_least_pages, 0) * 4096;

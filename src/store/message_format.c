@@ -282,7 +282,7 @@ rmq_message_encode(const RmqMessage *msg, gint64 queue_offset,
     g_assert((gint64) (p - out) == total);
 }
 
-RmqDecodeStatus
+RmqRecordStatus
 rmq_message_decode(const guint8 *buf, gsize avail, gboolean check_crc,
                    RmqMessageRecord *r)
 {
@@ -290,19 +290,19 @@ rmq_message_decode(const guint8 *buf, gsize avail, gboolean check_crc,
 
     memset(r, 0, sizeof *r);
     if (avail < 8)
-        return avail >= 4 && get32(buf) == 0 ? RMQ_DECODE_END : RMQ_DECODE_TRUNCATED;
+        return avail >= 4 && get32(buf) == 0 ? RMQ_RECORD_END : RMQ_RECORD_TRUNCATED;
     r->total_size = (gint32) get32(buf);
     r->magic = get32(buf + 4);
     if (r->total_size == 0 && r->magic == 0)
-        return RMQ_DECODE_END;
+        return RMQ_RECORD_END;
     if (r->magic == RMQ_MESSAGE_BLANK_MAGIC)
-        return r->total_size >= 8 ? RMQ_DECODE_BLANK : RMQ_DECODE_CORRUPT;
+        return r->total_size >= 8 ? RMQ_RECORD_BLANK : RMQ_RECORD_CORRUPT;
     if (r->magic != RMQ_MESSAGE_MAGIC)
-        return r->total_size == 0 ? RMQ_DECODE_END : RMQ_DECODE_CORRUPT;
+        return r->total_size == 0 ? RMQ_RECORD_END : RMQ_RECORD_CORRUPT;
     if (r->total_size < 91)
-        return RMQ_DECODE_CORRUPT;
+        return RMQ_RECORD_CORRUPT;
     if ((gsize) r->total_size > avail)
-        return RMQ_DECODE_TRUNCATED;
+        return RMQ_RECORD_TRUNCATED;
 
     p = buf + 8;
     end = buf + r->total_size;
@@ -314,7 +314,7 @@ rmq_message_decode(const guint8 *buf, gsize avail, gboolean check_crc,
     r->sys_flag = (gint32) get32(p); p += 4;
     r->born_timestamp = (gint64) get64(p); p += 8;
     if ((gsize) (end - p) < 20 + 8 + 20 + 4 + 8 + 4)
-        return RMQ_DECODE_CORRUPT;
+        return RMQ_RECORD_CORRUPT;
     p = get_host(p, r->sys_flag & RMQ_SYSFLAG_BORNHOST_V6, &r->born_host);
     r->store_timestamp = (gint64) get64(p); p += 8;
     p = get_host(p, r->sys_flag & RMQ_SYSFLAG_STOREHOST_V6, &r->store_host);
@@ -322,22 +322,22 @@ rmq_message_decode(const guint8 *buf, gsize avail, gboolean check_crc,
     r->prepared_transaction_offset = (gint64) get64(p); p += 8;
     r->body_len = (gint32) get32(p); p += 4;
     if (r->body_len < 0 || r->body_len > end - p - 3)
-        return RMQ_DECODE_CORRUPT;
+        return RMQ_RECORD_CORRUPT;
     r->body = p;
     p += r->body_len;
     r->topic_len = (gint8) *p++;
     if (r->topic_len <= 0 || r->topic_len > end - p - 2)
-        return RMQ_DECODE_CORRUPT;
+        return RMQ_RECORD_CORRUPT;
     r->topic = (const char *) p;
     p += r->topic_len;
     r->properties_len = (gint16) ((p[0] << 8) | p[1]);
     p += 2;
     if (r->properties_len < 0 || r->properties_len != end - p)
-        return RMQ_DECODE_CORRUPT;
+        return RMQ_RECORD_CORRUPT;
     r->properties = (const char *) p;
     if (check_crc && rmq_message_body_crc(r->body, (gsize) r->body_len) != r->body_crc)
-        return RMQ_DECODE_CORRUPT;
-    return RMQ_DECODE_OK;
+        return RMQ_RECORD_CORRUPT;
+    return RMQ_RECORD_OK;
 }
 
 /* STORETIMESTAMP follows BORNHOST, whose size depends on a sysFlag bit. */

@@ -90,12 +90,12 @@ typedef struct {
 } RmqMessageRecord;
 
 typedef enum {
-    RMQ_DECODE_OK,          /* a whole, valid message record */
-    RMQ_DECODE_BLANK,       /* end-of-file filler; total_size = bytes to skip */
-    RMQ_DECODE_END,         /* zero size: end of valid data */
-    RMQ_DECODE_TRUNCATED,   /* record longer than the bytes available */
-    RMQ_DECODE_CORRUPT,     /* bad magic, inconsistent lengths or bad CRC */
-} RmqDecodeStatus;
+    RMQ_RECORD_OK,          /* a whole, valid message record */
+    RMQ_RECORD_BLANK,       /* end-of-file filler; total_size = bytes to skip */
+    RMQ_RECORD_END,         /* zero size: end of valid data */
+    RMQ_RECORD_TRUNCATED,   /* record longer than the bytes available */
+    RMQ_RECORD_CORRUPT,     /* bad magic, inconsistent lengths or bad CRC */
+} RmqRecordStatus;
 
 /* Size of the stored record (TOTALSIZE), or -1 if the message violates a
  * length constraint (topic > 127, properties > 32767). */
@@ -107,7 +107,7 @@ void rmq_message_encode(const RmqMessage *msg, gint64 queue_offset,
                         gint64 physical_offset, gint64 store_timestamp,
                         guint8 *out);
 
-RmqDecodeStatus rmq_message_decode(const guint8 *buf, gsize avail,
+RmqRecordStatus rmq_message_decode(const guint8 *buf, gsize avail,
                                    gboolean check_crc, RmqMessageRecord *out);
 
 /* Offsets of fields inside an encoded record (host-size aware). */

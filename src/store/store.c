@@ -173,7 +173,7 @@ clean_end_valid(RmqStore *store, gint64 end)
     if (end == last->start + store->cl->file_size)
         return TRUE;
     return rmq_message_decode(last->base + (end - last->start),
-                              last->size - (gsize) (end - last->start), FALSE, &r) == RMQ_DECODE_END;
+                              last->size - (gsize) (end - last->start), FALSE, &r) == RMQ_RECORD_END;
 }
 
 static gint64
@@ -212,17 +212,17 @@ reput(RmqStore *store, gint64 from, GError **error)
     while (pos < end) {
         RmqMappedFile *f = rmq_mapped_file_queue_find(store->cl->files, pos);
         RmqMessageRecord r;
-        RmqDecodeStatus st;
+        RmqRecordStatus st;
 
         if (f == NULL)
             break;
         st = rmq_message_decode(f->base + (pos - f->start), f->size - (gsize) (pos - f->start),
                                 FALSE, &r);
-        if (st == RMQ_DECODE_OK) {
+        if (st == RMQ_RECORD_OK) {
             if (!rmq_dispatcher_dispatch(store->dispatcher, &r, error))
                 return FALSE;
             pos += r.total_size;
-        } else if (st == RMQ_DECODE_BLANK) {
+        } else if (st == RMQ_RECORD_BLANK) {
             pos = f->start + (gint64) f->size;
         } else {
             break;      /* cannot happen after recovery; stop rather than loop */
@@ -306,7 +306,7 @@ rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **err
     abort_path = root_path(store, "abort");
 
     store->cl = rmq_commit_log_new(cl_dir, config->mapped_file_size_commit_log);
-    rmq_commit_log_set_write_through(store->cl, config->flush_disk_type == RMQ_FLUSH_SYNC);
+    rmq_commit_log_set_write_through(store->cl, config->flush_disk_type == RMQ_STORE_FLUSH_SYNC);
     if (config->message_index_enable)
         store->index = rmq_index_service_new(index_dir, config->max_hash_slot_num,
                                              config->max_index_num,
@@ -939,7 +939,7 @@ rmq_store_query_message(RmqStore *store, const char *topic, const char *key, gui
             continue;
         size = rmq_commit_log_size_at(store->cl, phy);
         rec = size > 0 ? rmq_commit_log_peek(store->cl, phy, size) : NULL;
-        if (rec == NULL || rmq_message_decode(rec, (gsize) size, FALSE, &r) != RMQ_DECODE_OK)
+        if (rec == NULL || rmq_message_decode(rec, (gsize) size, FALSE, &r) != RMQ_RECORD_OK)
             continue;
         if ((gsize) r.topic_len != tlen || memcmp(r.topic, topic, tlen) != 0 ||
             r.store_timestamp < begin || r.store_timestamp > end || !record_has_key(&r, key))
@@ -1102,20 +1102,20 @@ rmq_store_append_raw(RmqStore *store, gint64 offset, const guint8 *data, gsize l
         RmqMappedFile *f = rmq_mapped_file_queue_find(cl->files, pos);
         gsize avail;
         RmqMessageRecord r;
-        RmqDecodeStatus st;
+        RmqRecordStatus st;
 
         if (f == NULL)
             break;
         avail = (gsize) (MIN(cl->wrote, f->start + (gint64) f->size) - pos);
         st = rmq_message_decode(f->base + (pos - f->start), avail, FALSE, &r);
-        if (st == RMQ_DECODE_OK && r.physical_offset == pos) {
+        if (st == RMQ_RECORD_OK && r.physical_offset == pos) {
             if (!rmq_dispatcher_dispatch(store->dispatcher, &r, error))
                 return FALSE;
             rmq_atomic64_set(&cl->wrote_ts, r.store_timestamp);
             pos += r.total_size;
-        } else if (st == RMQ_DECODE_BLANK) {
+        } else if (st == RMQ_RECORD_BLANK) {
             pos = f->start + (gint64) f->size;
-        } else if (st == RMQ_DECODE_TRUNCATED || (st == RMQ_DECODE_END && avail < 8)) {
+        } else if (st == RMQ_RECORD_TRUNCATED || (st == RMQ_RECORD_END && avail < 8)) {
             break;                       /* the rest of this record comes later */
         } else {
             store->dispatched_end = pos;

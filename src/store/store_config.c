@@ -19,7 +19,7 @@ rmq_store_config_init(RmqStoreConfig *c)
     }
     c->mapped_file_size_commit_log = 1073741824;
     c->mapped_file_size_consume_queue = 300000 * 20;
-    c->flush_disk_type = RMQ_FLUSH_ASYNC;
+    c->flush_disk_type = RMQ_STORE_FLUSH_ASYNC;
     c->flush_interval_commit_log = 500;
     c->flush_commit_log_least_pages = 4;
     c->flush_commit_log_thorough_interval = 10000;

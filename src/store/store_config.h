@@ -6,9 +6,9 @@
 #include <glib.h>
 
 typedef enum {
-    RMQ_FLUSH_ASYNC,
-    RMQ_FLUSH_SYNC,
-} RmqFlushDiskType;
+    RMQ_STORE_FLUSH_ASYNC,
+    RMQ_STORE_FLUSH_SYNC,
+} RmqStoreFlushType;
 
 /* Wall clock in ms since the epoch; tests substitute a fake one. */
 typedef gint64 (*RmqStoreClock)(gpointer data);
@@ -18,7 +18,7 @@ typedef struct {
     char *store_path_commit_log;         /* NULL: <root>/commitlog */
     gint64 mapped_file_size_commit_log;  /* 1 GiB */
     gint64 mapped_file_size_consume_queue; /* 6000000, rounded up to 20 */
-    RmqFlushDiskType flush_disk_type;
+    RmqStoreFlushType flush_disk_type;
     gint flush_interval_commit_log;      /* ms, 500 */
     gint flush_commit_log_least_pages;   /* 4 */
     gint flush_commit_log_thorough_interval; /* ms, 10000 */

@@ -312,7 +312,7 @@ bk_records(GBytes *body)
     const guint8 *data = g_bytes_get_data(body, &len);
     while (pos < len) {
         RmqMessageRecord r;
-        g_assert_cmpint(rmq_message_decode(data + pos, len - pos, TRUE, &r), ==, RMQ_DECODE_OK);
+        g_assert_cmpint(rmq_message_decode(data + pos, len - pos, TRUE, &r), ==, RMQ_RECORD_OK);
         g_array_append_val(out, r);
         pos += (gsize) r.total_size;
     }

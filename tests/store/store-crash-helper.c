@@ -18,7 +18,7 @@ crash_helper_config(RmqStoreConfig *c, const char *dir, gboolean sync)
     test_store_config(c, dir);
     c->mapped_file_size_commit_log = 256 * 1024;
     c->mapped_file_size_consume_queue = 100 * 20;
-    c->flush_disk_type = sync ? RMQ_FLUSH_SYNC : RMQ_FLUSH_ASYNC;
+    c->flush_disk_type = sync ? RMQ_STORE_FLUSH_SYNC : RMQ_STORE_FLUSH_ASYNC;
 }
 
 int

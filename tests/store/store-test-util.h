@@ -110,7 +110,7 @@ test_message_matches(const TestMessage *t, const guint8 *rec, gsize len)
 {
     RmqMessageRecord r;
 
-    if (rmq_message_decode(rec, len, TRUE, &r) != RMQ_DECODE_OK)
+    if (rmq_message_decode(rec, len, TRUE, &r) != RMQ_RECORD_OK)
         return FALSE;
     return (gsize) r.body_len == t->body_len && memcmp(r.body, t->body, t->body_len) == 0 &&
            (gsize) r.topic_len == strlen(t->topic) && memcmp(r.topic, t->topic, r.topic_len) == 0 &&

@@ -113,7 +113,7 @@ test_read_by_physical_offset(void **state)
         assert_non_null(b);
         p = g_bytes_get_data(b, &len);
         assert_true(test_message_matches(&t, p, len));
-        assert_int_equal(rmq_message_decode(p, len, TRUE, &r), RMQ_DECODE_OK);
+        assert_int_equal(rmq_message_decode(p, len, TRUE, &r), RMQ_RECORD_OK);
         assert_int_equal(r.physical_offset, f->phys[i]);
         assert_int_equal(r.queue_offset, f->qoff[i]);
         assert_int_equal(r.store_timestamp, f->ts[i]);
@@ -136,13 +136,13 @@ test_blank_marker_on_disk(void **state)
     gsize len;
     gsize pos = 0;
     RmqMessageRecord r;
-    RmqDecodeStatus st;
+    RmqRecordStatus st;
 
     assert_true(g_file_get_contents(path, &data, &len, NULL));
     assert_int_equal(len, 64 * 1024);
-    while ((st = rmq_message_decode((guint8 *) data + pos, len - pos, TRUE, &r)) == RMQ_DECODE_OK)
+    while ((st = rmq_message_decode((guint8 *) data + pos, len - pos, TRUE, &r)) == RMQ_RECORD_OK)
         pos += (gsize) r.total_size;
-    assert_int_equal(st, RMQ_DECODE_BLANK);
+    assert_int_equal(st, RMQ_RECORD_BLANK);
     assert_int_equal(pos + (gsize) r.total_size, len);
 }
 
@@ -173,7 +173,7 @@ test_get_message_round_trip(void **state)
                 for (guint k = 0; k < g->msg_count; k++) {
                     RmqMessageRecord r;
                     TestMessage tm;
-                    assert_int_equal(rmq_message_decode(p + pos, len - pos, TRUE, &r), RMQ_DECODE_OK);
+                    assert_int_equal(rmq_message_decode(p + pos, len - pos, TRUE, &r), RMQ_RECORD_OK);
                     assert_int_equal(r.queue_offset, off + k);
                     /* recover the sequence number from the flag field */
                     msg_for(&tm, (guint) r.flag);
@@ -224,7 +224,7 @@ test_get_message_statuses(void **state)
             RmqMessageRecord r;
             const char *v;
             gsize vlen;
-            assert_int_equal(rmq_message_decode(p + pos, len - pos, FALSE, &r), RMQ_DECODE_OK);
+            assert_int_equal(rmq_message_decode(p + pos, len - pos, FALSE, &r), RMQ_RECORD_OK);
             assert_true(rmq_message_property_get(r.properties, r.properties_len, "TAGS", &v, &vlen));
             assert_memory_equal(v, "TagB", 4);
             pos += (gsize) r.total_size;
@@ -391,7 +391,7 @@ test_delay_and_transactions(void **state)
     g = rmq_store_get_message(f->store, RMQ_STORE_SCHEDULE_TOPIC, 2, sched, 1, NULL, NULL);
     assert_int_equal(g->status, RMQ_GET_FOUND);
     assert_int_equal(rmq_message_decode(g_bytes_get_data(g->body, NULL), g_bytes_get_size(g->body),
-                                        TRUE, &rec), RMQ_DECODE_OK);
+                                        TRUE, &rec), RMQ_RECORD_OK);
     assert_true(rmq_message_property_get(rec.properties, rec.properties_len, "REAL_TOPIC", &v, &vlen));
     assert_memory_equal(v, "TopicA", vlen);
     assert_true(rmq_message_property_get(rec.properties, rec.properties_len, "REAL_QID", &v, &vlen));
@@ -415,7 +415,7 @@ test_delay_and_transactions(void **state)
     {
         g_autoptr(GBytes) b = rmq_store_look_message_by_offset(f->store, r.physical_offset);
         assert_int_equal(rmq_message_decode(g_bytes_get_data(b, NULL), g_bytes_get_size(b), TRUE, &rec),
-                         RMQ_DECODE_OK);
+                         RMQ_RECORD_OK);
         assert_int_equal(rec.queue_offset, 0);
     }
     /* its commit is dispatched */

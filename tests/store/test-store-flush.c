@@ -29,7 +29,7 @@ setup(void **state)
 
     f->dir = test_tmpdir();
     test_store_config(&f->config, f->dir);
-    f->config.flush_disk_type = RMQ_FLUSH_SYNC;
+    f->config.flush_disk_type = RMQ_STORE_FLUSH_SYNC;
     f->ctx = g_main_context_new();
     f->in_order = TRUE;
     *state = f;
@@ -195,7 +195,7 @@ test_async_flush_catches_up(void **state)
     Fixture *f = *state;
     gint64 deadline;
 
-    f->config.flush_disk_type = RMQ_FLUSH_ASYNC;
+    f->config.flush_disk_type = RMQ_STORE_FLUSH_ASYNC;
     f->config.flush_interval_commit_log = 20;
     f->config.flush_commit_log_least_pages = 4;
     f->config.flush_commit_log_thorough_interval = 100;

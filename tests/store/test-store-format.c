@@ -69,7 +69,7 @@ test_decode_vector05(void **state)
     const char *val;
     gsize vlen;
 
-    assert_int_equal(rmq_message_decode(p, len, TRUE, &r), RMQ_DECODE_OK);
+    assert_int_equal(rmq_message_decode(p, len, TRUE, &r), RMQ_RECORD_OK);
     assert_int_equal(r.total_size, 201);
     assert_int_equal(r.magic, RMQ_MESSAGE_MAGIC);
     assert_int_equal(r.body_crc, 1774740973);
@@ -105,19 +105,19 @@ test_decode_damage(void **state)
 
     assert_true(len <= sizeof buf);
     memcpy(buf, src, len);
-    assert_int_equal(rmq_message_decode(buf, 150, TRUE, &r), RMQ_DECODE_TRUNCATED);
+    assert_int_equal(rmq_message_decode(buf, 150, TRUE, &r), RMQ_RECORD_TRUNCATED);
     buf[100] ^= 1;                      /* body byte: CRC no longer matches */
-    assert_int_equal(rmq_message_decode(buf, len, TRUE, &r), RMQ_DECODE_CORRUPT);
-    assert_int_equal(rmq_message_decode(buf, len, FALSE, &r), RMQ_DECODE_OK);
+    assert_int_equal(rmq_message_decode(buf, len, TRUE, &r), RMQ_RECORD_CORRUPT);
+    assert_int_equal(rmq_message_decode(buf, len, FALSE, &r), RMQ_RECORD_OK);
     buf[100] ^= 1;
     buf[5] ^= 0xff;                     /* magic */
-    assert_int_equal(rmq_message_decode(buf, len, FALSE, &r), RMQ_DECODE_CORRUPT);
+    assert_int_equal(rmq_message_decode(buf, len, FALSE, &r), RMQ_RECORD_CORRUPT);
     buf[5] ^= 0xff;
     buf[3] = 0xc8;                      /* total size one short of the fields */
-    assert_int_equal(rmq_message_decode(buf, len, FALSE, &r), RMQ_DECODE_CORRUPT);
-    assert_int_equal(rmq_message_decode(blank, 8, TRUE, &r), RMQ_DECODE_BLANK);
+    assert_int_equal(rmq_message_decode(buf, len, FALSE, &r), RMQ_RECORD_CORRUPT);
+    assert_int_equal(rmq_message_decode(blank, 8, TRUE, &r), RMQ_RECORD_BLANK);
     assert_int_equal(r.total_size, 100);
-    assert_int_equal(rmq_message_decode(zeros, 8, TRUE, &r), RMQ_DECODE_END);
+    assert_int_equal(rmq_message_decode(zeros, 8, TRUE, &r), RMQ_RECORD_END);
 }
 
 static void
@@ -132,7 +132,7 @@ test_ipv6_hosts(void **state)
     memset(m.born_host.addr, 0xab, 16);
     assert_int_equal(rmq_message_record_size(&m), 213);
     rmq_message_encode(&m, 7, 4096, 1700000000999, out);
-    assert_int_equal(rmq_message_decode(out, 213, TRUE, &r), RMQ_DECODE_OK);
+    assert_int_equal(rmq_message_decode(out, 213, TRUE, &r), RMQ_RECORD_OK);
     assert_true(r.sys_flag & RMQ_SYSFLAG_BORNHOST_V6);
     assert_false(r.sys_flag & RMQ_SYSFLAG_STOREHOST_V6);
     assert_int_equal(r.born_host.addr_len, 16);

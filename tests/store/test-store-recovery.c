@@ -228,7 +228,7 @@ test_crc_mismatch_truncates(void **state)
         data = NULL;
         assert_true(g_file_get_contents(path, &data, &len, NULL));
         assert_int_equal(rmq_message_decode((guint8 *) data + f->phys[k] % FILE_SIZE,
-                                            len - f->phys[k] % FILE_SIZE, TRUE, &r), RMQ_DECODE_CORRUPT);
+                                            len - f->phys[k] % FILE_SIZE, TRUE, &r), RMQ_RECORD_CORRUPT);
     }
     mark_crashed(f);
     s = open_store(f);
