@@ -35,3 +35,14 @@ tests_ha_test_slave_sync_LDADD = $(HA_TEST_LDADD)
 tests_ha_ha_slave_helper_SOURCES = tests/ha/ha-slave-helper.c
 tests_ha_ha_slave_helper_LDADD = $(HA_LIBS)
 endif
+
+# Daemon-level port checks: real rmq-broker / rmq-namesrv through the broker
+# tests' harness.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/ha/test-ha-ports
+tests_ha_test_ha_ports_SOURCES = tests/ha/test-ha-ports.c \
+	tests/broker/harness.c tests/broker/harness.h
+tests_ha_test_ha_ports_CFLAGS = $(HA_TEST_CFLAGS)
+tests_ha_test_ha_ports_LDADD = src/common/libconf.a $(HA_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_ha_test_ha_ports_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
+endif
