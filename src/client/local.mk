@@ -2,7 +2,7 @@
 # librmqclient.a is self-contained (it carries the remoting and message
 # format objects it needs), so it is what gets installed for other C
 # programs and what the tools link.
-lib_LIBRARIES = src/client/librmqclient.a
+lib_LIBRARIES += src/client/librmqclient.a
 src_client_librmqclient_a_SOURCES = \
 	src/client/rmq-client.h src/client/internal.h \
 	src/client/core.c src/client/msg.c src/client/fastjson.c \
