@@ -318,6 +318,7 @@ const handlers = {
       reconsume: Number(e.j || 0), props, body: (req.body || Buffer.alloc(0)).toString('base64'),
     };
     if (!st.topics[m.topic]) return respond(s, req, 17, {}, null, `topic ${m.topic} not exist`);
+    if ((req.body || []).length > Number(conf.maxMessageSize || 4194304)) return respond(s, req, 13, {}, null, 'message body too big');
     const stored = storeMaybeDelayed(m, Number(props.DELAY || 0));
     respond(s, req, 0, { msgId: msgId(stored), queueId: m.queueId, queueOffset: stored.queueOffset });
   },

@@ -23,6 +23,7 @@ test('compressed bodies, UTF-8 keys, tags and user properties come back intact',
     { name: 'small', body: Buffer.from('plain body, well under the 4 KiB compression threshold') },
     { name: 'text-8k', body: Buffer.from('interop '.repeat(1024)) },
     { name: 'random-64k', body: crypto.randomBytes(64 * 1024) },
+    { name: 'random-1500k', body: crypto.randomBytes(1500 * 1024) },
     { name: 'text-300k', body: Buffer.from('0123456789abcdef'.repeat(300 * 64)) },
     { name: 'utf8', body: Buffer.from('Grüße, 世界, привет — ✓'), tag: 'Tag-ü', keys: [ 'ключ', '鍵-1' ], user: { 'prop-é': 'värde ✓' } },
   ];
@@ -85,4 +86,18 @@ test('a subscription to a non-ASCII tag gets exactly the messages with that tag'
   assert.deepEqual(got, [ 'utf8' ]);
   const other = pulls.flatMap(p => p.msgs).filter(m => m.tags !== 'Tag-ü').map(m => m.properties.caseName);
   assert.deepEqual(other, [], 'the broker returned no message of another tag');
+});
+
+// maxMessageSize (4 MiB by default) bounds the stored body: the broker must
+// refuse a bigger one with MESSAGE_ILLEGAL (13) and keep serving the client.
+test('a body over maxMessageSize is refused with MESSAGE_ILLEGAL', async t => {
+  if (h.skipUnlessBroker(t)) return;
+  const producer = await h.newProducer('PID_interop_content_big');
+  const big = new h.Message(TOPIC, 'TagBig', crypto.randomBytes(4 * 1024 * 1024 + 4096));
+  await assert.rejects(producer.send(big), err => {
+    assert.equal(err.code, 13, `answer ${err.code} ${err.message}`);
+    return true;
+  });
+  const ok = await producer.send(new h.Message(TOPIC, 'TagBig', 'small again'));
+  assert.equal(ok.sendStatus, 'SEND_OK', 'the same producer still sends');
 });
