@@ -150,6 +150,7 @@ rmq_broker_settings_update(RmqBrokerSettings *s, const gchar *text, GPtrArray *i
 {
     g_auto(GStrv) lines = g_strsplit(text != NULL ? text : "", "\n", -1);
     g_autoptr(GArray) todo = g_array_new(FALSE, FALSE, sizeof(Pending));
+    g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func(g_free);
     gboolean ok = TRUE;
 
     /* Validate everything first: a bad value leaves the settings untouched. */
@@ -166,6 +167,8 @@ rmq_broker_settings_update(RmqBrokerSettings *s, const gchar *text, GPtrArray *i
         if (k == NULL || !k->runtime) {
             if (ignored != NULL)
                 g_ptr_array_add(ignored, g_strdup(name));
+            else
+                g_ptr_array_add(refused, g_strdup(name));
             continue;
         }
         if (k->type == K_INT || k->type == K_INT64) {
@@ -190,6 +193,14 @@ rmq_broker_settings_update(RmqBrokerSettings *s, const gchar *text, GPtrArray *i
     }
     if (!ok)
         return FALSE;
+    if (refused->len > 0) {
+        g_ptr_array_add(refused, NULL);
+        g_autofree gchar *names = g_strjoinv(", ", (gchar **) refused->pdata);
+        g_set_error(error, rmq_broker_settings_error_quark(), 0,
+                    "not changeable at run time (unknown, or needs a restart after editing "
+                    "the config file): %s; nothing was changed", names);
+        return FALSE;
+    }
     for (guint i = 0; i < todo->len; i++) {
         Pending *p = &g_array_index(todo, Pending, i);
         switch (p->key->type) {

@@ -83,9 +83,10 @@ void rmq_broker_settings_copy(RmqBrokerSettings *dst, const RmqBrokerSettings *s
 /* GET_BROKER_CONFIG body: "key=value\n" lines with RocketMQ key names. (transfer full) */
 gchar *rmq_broker_settings_to_properties(const RmqBrokerSettings *s);
 /* UPDATE_BROKER_CONFIG: apply the keys of a properties text that may change
- * at run time. Unknown or fixed keys are listed in @ignored (may be NULL).
- * FALSE with a message in @error when a value does not parse (nothing
- * applied then). */
+ * at run time. Unknown or fixed keys are listed in @ignored; with @ignored
+ * NULL they are an error instead (a caller must not be told SUCCESS for a
+ * change that did not happen). FALSE with a message in @error when a value
+ * does not parse or a key is refused: nothing is applied then. */
 gboolean rmq_broker_settings_update(RmqBrokerSettings *s, const gchar *text, GPtrArray *ignored,
                                     GError **error);
 

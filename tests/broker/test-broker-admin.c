@@ -169,6 +169,12 @@ test_broker_config(void **state)
     g_autoptr(GBytes) bb = g_bytes_new_static(bad, strlen(bad));
     g_autoptr(RmqCommand) ub = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_BROKER_CONFIG, bb, NULL);
     assert_int_equal(ub->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    /* a key that only a restart can change is refused, not silently dropped */
+    const gchar *fixed = "maxMessageSize=200\nlistenPort=1\n";
+    g_autoptr(GBytes) bf = g_bytes_new_static(fixed, strlen(fixed));
+    g_autoptr(RmqCommand) uf = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_BROKER_CONFIG, bf, NULL);
+    assert_int_equal(uf->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_non_null(strstr(uf->remark, "listenPort"));
     const gchar *back = "maxMessageSize=4194304\n";
     g_autoptr(GBytes) bk = g_bytes_new_static(back, strlen(back));
     g_autoptr(RmqCommand) u2 = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_BROKER_CONFIG, bk, NULL);

@@ -150,6 +150,11 @@ test_settings_update(void **state)
     g_autoptr(GError) err = NULL;
     assert_false(rmq_broker_settings_update(&s, "maxMessageSize=30\ntraceOn=maybe\n", NULL, &err));
     assert_int_equal(s.max_message_size, 20); /* nothing applied */
+    /* without a list to report them in, a fixed key refuses the whole update */
+    g_clear_error(&err);
+    assert_false(rmq_broker_settings_update(&s, "maxMessageSize=40\nbrokerName=y\n", NULL, &err));
+    assert_non_null(strstr(err->message, "brokerName"));
+    assert_int_equal(s.max_message_size, 20);
     g_autofree gchar *props = rmq_broker_settings_to_properties(&s);
     assert_non_null(strstr(props, "maxMessageSize=20\n"));
     assert_non_null(strstr(props, "brokerName=b\n"));
