@@ -54,34 +54,24 @@ echo "== starting rmq-namesrv (127.0.0.1:9876)"
 pids+=($!)
 wait_port 127.0.0.1 9876 5 || { echo "rmq-namesrv did not start listening on 9876"; exit 1; }
 
-broker="$build/src/broker/rmq-broker"
-if [ -x "$broker" ]; then
-    echo "== starting rmq-broker broker-a (127.0.0.1:10911)"
-    "$broker" --instance=broker-a --config="$demo/broker-a.conf" &
-    pids+=($!)
-    wait_port 127.0.0.1 10911 10 || { echo "rmq-broker did not start listening on 10911"; exit 1; }
-    sleep 1
-    echo "== cluster as the name server sees it"
-    "$build/src/tools/rmq-call" 127.0.0.1:9876 GET_BROKER_CLUSTER_INFO
-    if [ -x "$build/src/tools/rmqadmin" ]; then
-        echo "== a message going through"
-        "$build/src/tools/rmqadmin" -n 127.0.0.1:9876 sendMessage -t DemoTopic -p "hello from rmq"
-        "$build/src/tools/rmqadmin" -n 127.0.0.1:9876 consumeMessage -t DemoTopic -c 1
-    else
-        echo "== rmqadmin is not written yet: no message can be sent from this demo."
-    fi
-else
-    echo "== the name server answers:"
-    "$build/src/tools/rmq-call" 127.0.0.1:9876 GET_BROKER_CLUSTER_INFO
-    "$build/src/tools/rmq-call" 127.0.0.1:9876 GET_ROUTEINFO_BY_TOPIC topic=DemoTopic || true
-    cat <<'MSG'
+echo "== starting rmq-broker broker-a (127.0.0.1:10911)"
+"$build/src/broker/rmq-broker" --instance=broker-a --config="$demo/broker-a.conf" &
+pids+=($!)
+wait_port 127.0.0.1 10911 10 || { echo "rmq-broker did not start listening on 10911"; exit 1; }
 
-== NOT THERE YET: rmq-broker does not exist in this version, so no message can
-   go through. What runs today is the name server above (RocketMQ clients can
-   already fetch routes from it) and the store library with its tests
-   (scripts/test.sh). The broker is the next milestone.
-MSG
-fi
+admin="$build/src/tools/rmqadmin"
+export NAMESRV_ADDR=127.0.0.1:9876
+echo "== the cluster, as the name server sees it"
+"$admin" clusterList
+echo "== create a topic, send a message with a tag and a key"
+"$admin" updateTopic -c DubboRocketCluster -t DemoTopic -r 4 -w 4
+"$admin" sendMessage -t DemoTopic -c TagA -k order-42 -p "hello from rmq"
+echo "== read it back: by key, then by consuming the topic"
+"$admin" queryMsgByKey -t DemoTopic -k order-42
+"$admin" consumeMessage -t DemoTopic -c 1
+echo
+echo "== a message went through: producer -> broker -> commit log -> consumer."
+echo "   Any RocketMQ 4.x client can use these daemons at name server 127.0.0.1:9876."
 
 if [ -t 0 ]; then
     echo "== daemons running; Ctrl-C stops them"
