@@ -10,7 +10,8 @@
 #                                   mock/mock-broker.js, a harness self-check)
 #   daemons.sh start-namesrv DIR
 #   daemons.sh start-broker DIR     (also after stop-broker: same store)
-#   daemons.sh stop-broker DIR
+#   daemons.sh stop-broker DIR      SIGTERM, wait for the exit
+#   daemons.sh kill-broker DIR      SIGKILL (a crash), wait for the exit
 #   daemons.sh stop-all DIR
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -150,6 +151,16 @@ start-broker) start_broker "$dir" ;;
 stop-broker)
     echo "=== stop $(date +%T.%N)" >>"$dir/broker.log"
     stop_pidfile "$dir/broker.pid" rmq-broker
+    ;;
+kill-broker)
+    echo "=== kill $(date +%T.%N)" >>"$dir/broker.log"
+    if [ -f "$dir/broker.pid" ]; then
+        pid=$(cat "$dir/broker.pid")
+        rm -f "$dir/broker.pid"
+        kill -KILL "$pid" 2>/dev/null || true
+        for ((i = 0; i < 100; i++)); do alive "$pid" || break; sleep 0.1; done
+        ! alive "$pid" || die "rmq-broker (pid $pid) survived SIGKILL"
+    fi
     ;;
 stop-all)
     rc=0
