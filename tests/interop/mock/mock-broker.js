@@ -25,6 +25,7 @@ const FAULTS = {
   'one-consumer-listed': 'GET_CONSUMER_LIST_BY_GROUP lists only the first consumer',
   'no-dlq': 'CONSUMER_SEND_MSG_BACK ignores maxReconsumeTimes (never a dead letter queue)',
   'lose-delayed': 'delayed messages not yet due are lost in a restart',
+  'no-crash-safety': 'state is saved only on SIGTERM (a SIGKILL loses everything)',
   'drop-some': 'every 50th send (counting from the 7th) is acknowledged but not stored',
 };
 const fault = process.env.MOCK_FAULT || '';
@@ -394,8 +395,26 @@ const server = net.createServer(socket => {
   });
 });
 
+// Saved every 200 ms as well, so a SIGKILL loses at most that much; the
+// consumer offsets also go to config/consumerOffset.json in the Java layout.
+function save() {
+  fs.writeFileSync(`${stateFile}.tmp`, JSON.stringify(st));
+  fs.renameSync(`${stateFile}.tmp`, stateFile);
+  const table = {};
+  for (const [ k, off ] of Object.entries(st.offsets)) {
+    const m = /^(.*)@(.*):(\d+)$/.exec(k);
+    const key = `${m[2]}@${m[1]}`;
+    if (!table[key]) table[key] = {};
+    table[key][m[3]] = off;
+  }
+  const dir = path.join(conf.storePathRootDir, 'config');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'consumerOffset.json'), JSON.stringify({ offsetTable: table }));
+}
+if (fault !== 'no-crash-safety') setInterval(save, 200);
+
 function shutdown() {
-  fs.writeFileSync(stateFile, JSON.stringify(st));
+  save();
   log('state saved; bye');
   process.exit(0);
 }
