@@ -1,6 +1,6 @@
 /* RmqClient over real loopback sockets: timeouts, connect failures, closed
  * connections, reconnect, one-way, address errors, connect timeout. */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* libconf.a: the key table, the libconfig and .properties readers, defaults,
  * validation, reload merging and the .properties -> .conf converter. */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /* KV config store: get/put/delete, KVTable body, persistence across
  * instances, atomic replace (no temp file left), Java-written files,
  * broken files. */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stddef.h>

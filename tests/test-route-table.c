@@ -1,7 +1,7 @@
 /* Route table as pure code: registration of master and slave, route
  * assembly, cluster info, topic lists, permission changes, expiry with a
  * fake clock, channel close, unregister, and the REGISTER_BROKER bodies. */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stddef.h>

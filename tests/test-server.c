@@ -1,7 +1,7 @@
 /* RmqServer and RmqConnection over real loopback sockets: dispatch, one-way,
  * unknown codes, broken peers, partial frames, large bodies, back-pressure,
  * idle timeout, close callbacks, listen errors, server-initiated requests. */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -13,6 +13,7 @@
 #define NS RMQ_CONFIG_NAMESRV
 #define BR RMQ_CONFIG_BROKER
 #define BOTH (RMQ_CONFIG_NAMESRV | RMQ_CONFIG_BROKER)
+#define CON RMQ_CONFIG_CONSOLE
 #define RL RMQ_CONFIG_KEY_RELOAD
 #define CL RMQ_CONFIG_KEY_CLAMP
 #define DV RMQ_CONFIG_KEY_DERIVED
@@ -54,7 +55,7 @@ const RmqConfigKey rmq_config_keys[] = {
     STR("brokerClusterName", broker_cluster_name, BR, 0, "DefaultCluster"),
     STR("brokerName", broker_name, BR, DV, NULL),
     I64("brokerId", broker_id, BR, 0, 0, 0, G_MAXINT64),
-    STRV("namesrvAddr", namesrv_addr, BR, RL | DV),
+    STRV("namesrvAddr", namesrv_addr, BR | CON, RL | DV),
     STR("brokerIP1", broker_ip1, BR, DV, NULL),
     STR("brokerIP2", broker_ip2, BR, DV, NULL),
     INT("haListenPort", ha_listen_port, BR, DV, 10912, 1, 65535),
@@ -129,6 +130,12 @@ const RmqConfigKey rmq_config_keys[] = {
     INT("haTransferBatchSize", ha_transfer_batch_size, BR, 0, 32768, 1, G_MAXINT),
     I64("haSlaveFallbehindMax", ha_slave_fallbehind_max, BR, RL, 268435456, 0, G_MAXINT64),
     STR("haMasterAddress", ha_master_address, BR, 0, NULL),
+
+    /* console: loopback unless told otherwise; the hash is crypt(3) text */
+    STR("consoleListenAddress", console_listen_address, CON, 0, "127.0.0.1"),
+    INT("consoleListenPort", console_listen_port, CON, 0, 8080, 1, 65535),
+    STR("consoleAuthUser", console_auth_user, CON, 0, NULL),
+    STR("consoleAuthPasswordHash", console_auth_password_hash, CON, 0, NULL),
 
     /* Java sizing and features rmq does not have: accepted so ported files load */
     JAVA("serverWorkerThreads", BOTH),

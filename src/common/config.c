@@ -537,7 +537,9 @@ static const RmqConfigKey *lookup(Loader *ld, const gchar *name, guint line)
     }
     if (!(key->scope & ld->cfg->scope)) {
         warn(ld, "%s:%u: key '%s' is not used by the %s, ignored", ld->path, line, name,
-             (ld->cfg->scope & RMQ_CONFIG_BROKER) ? "broker" : "name server");
+             (ld->cfg->scope & RMQ_CONFIG_BROKER)    ? "broker"
+             : (ld->cfg->scope & RMQ_CONFIG_CONSOLE) ? "console"
+                                                     : "name server");
         return NULL;
     }
     if (key->type == RMQ_CONFIG_KEY_JAVA) {
@@ -801,6 +803,50 @@ static gboolean validate_broker(const RmqConfig *cfg, GError **error)
     return TRUE;
 }
 
+static gboolean validate_console(const RmqConfig *cfg, GError **error)
+{
+    guchar addr[sizeof(struct in6_addr)];
+    const gchar *la = cfg->console_listen_address;
+    if (la == NULL || (inet_pton(AF_INET, la, addr) != 1 && inet_pton(AF_INET6, la, addr) != 1)) {
+        g_autofree gchar *at = where(cfg, "consoleListenAddress");
+        g_autofree gchar *got = quote(la != NULL ? la : "");
+        g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
+                    "%sconsoleListenAddress: expected an IPv4 or IPv6 address, got %s", at, got);
+        return FALSE;
+    }
+    for (guint i = 0; cfg->namesrv_addr != NULL && cfg->namesrv_addr[i] != NULL; i++) {
+        if (!valid_host_port(cfg->namesrv_addr[i])) {
+            g_autofree gchar *at = where(cfg, "namesrvAddr");
+            g_autofree gchar *got = quote(cfg->namesrv_addr[i]);
+            g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
+                        "%snamesrvAddr: expected host:port with a port from 1 to 65535, got %s",
+                        at, got);
+            return FALSE;
+        }
+    }
+    /* authentication is all or nothing: a user without a hash would lock everyone out */
+    gboolean user = cfg->console_auth_user != NULL && *cfg->console_auth_user != '\0';
+    gboolean hash = cfg->console_auth_password_hash != NULL &&
+                    *cfg->console_auth_password_hash != '\0';
+    if (user != hash || (user && strchr(cfg->console_auth_user, ':') != NULL)) {
+        g_autofree gchar *at = where(cfg, user ? "consoleAuthUser" : "consoleAuthPasswordHash");
+        g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
+                    "%s%s", at,
+                    user && hash ? "consoleAuthUser must not contain ':'"
+                                 : "consoleAuthUser and consoleAuthPasswordHash go together");
+        return FALSE;
+    }
+    if (hash && cfg->console_auth_password_hash[0] != '$') {
+        g_autofree gchar *at = where(cfg, "consoleAuthPasswordHash");
+        /* the value itself is a secret: never echo it */
+        g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
+                    "%sconsoleAuthPasswordHash: expected a crypt(3) hash such as "
+                    "`openssl passwd -6` prints ($6$...), got something else", at);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean rmq_config_validate(const RmqConfig *cfg, GError **error)
 {
     g_return_val_if_fail(cfg != NULL, FALSE);
@@ -818,6 +864,8 @@ gboolean rmq_config_validate(const RmqConfig *cfg, GError **error)
         return FALSE;
     }
     if ((cfg->scope & RMQ_CONFIG_BROKER) && !validate_broker(cfg, error))
+        return FALSE;
+    if ((cfg->scope & RMQ_CONFIG_CONSOLE) && !validate_console(cfg, error))
         return FALSE;
     return TRUE;
 }

@@ -22,6 +22,7 @@ typedef enum {
 typedef enum {
     RMQ_CONFIG_NAMESRV = 1 << 0,
     RMQ_CONFIG_BROKER = 1 << 1,
+    RMQ_CONFIG_CONSOLE = 1 << 2,
 } RmqConfigScope;
 
 typedef enum {
@@ -131,6 +132,12 @@ typedef struct {
     gint ha_transfer_batch_size;          /* 32768 */
     gint64 ha_slave_fallbehind_max;       /* 268435456 */
     gchar *ha_master_address;             /* NULL = learn from the name server */
+
+    /* console (rmq-console; namesrvAddr above is shared with the broker) */
+    gchar *console_listen_address;        /* consoleListenAddress, "127.0.0.1" */
+    gint console_listen_port;             /* consoleListenPort, 8080 */
+    gchar *console_auth_user;             /* consoleAuthUser, NULL = no authentication */
+    gchar *console_auth_password_hash;    /* consoleAuthPasswordHash, crypt(3); never logged */
 
     /* private to config.c: keys set in the file, in file order, with their
      * lines (for to_libconfig and for errors found after loading) */

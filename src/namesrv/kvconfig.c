@@ -1,4 +1,4 @@
-#include "config.h"
+#include <config.h>
 
 #include "namesrv/kvconfig.h"
 #include "remoting/json_body.h"

@@ -1,4 +1,4 @@
-#include "config.h"
+#include <config.h>
 
 /* Hand-written JSON header parser: one pass over the text, no DOM, no
  * GObject. It understands full JSON (unknown members of any shape are

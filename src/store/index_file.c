@@ -1,4 +1,4 @@
-#include "config.h"
+#include <config.h>
 
 #include "store/index_file.h"
 #include "store/message_format.h"

@@ -8,7 +8,7 @@
  *   3: rmq_json_parse_lenient + rmq_json_to_string on a JSON body
  * Anything decoded is encoded again, must decode again, and must give the
  * same command; every case runs with both JSON header parsers. */
-#include "config.h"
+#include <config.h>
 
 #include <stdint.h>
 #include <stdio.h>

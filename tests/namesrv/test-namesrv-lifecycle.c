@@ -2,7 +2,7 @@
  * the config file), KV config survives a restart, two instances run side by
  * side without sharing state, SIGHUP reloads and keeps serving, SIGTERM
  * exits 0. */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* The request processor as pure code: each name-server code with its
  * header fields, bodies, error codes and remarks, without a network. */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stddef.h>

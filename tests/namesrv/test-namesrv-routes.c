@@ -2,7 +2,7 @@
  * the slave learns its master, a closed connection drops its broker, a
  * malformed frame from one client leaves another client's session working,
  * unknown codes get REQUEST_CODE_NOT_SUPPORTED, STATUS= counts brokers. */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -2,7 +2,7 @@
  * "<sequence> <physical offset>" for each message the store acknowledged:
  * under SYNC_FLUSH only once it is on disk.  test-store-crash kills it with
  * SIGKILL at random moments and checks every printed message afterwards. */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>
