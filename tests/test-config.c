@@ -691,6 +691,64 @@ static void test_key_table(void **state)
     assert_non_null(rmq_config_key_find("bindAddress"));
 }
 
+/* ---- console keys ---- */
+
+static void test_console_keys(void **state)
+{
+    g_autoptr(RmqConfig) def = rmq_config_new_defaults(RMQ_CONFIG_CONSOLE);
+    assert_string_equal(def->console_listen_address, "127.0.0.1");
+    assert_int_equal(def->console_listen_port, 8080);
+    assert_null(def->console_auth_user);
+    assert_null(def->console_auth_password_hash);
+
+    g_autofree gchar *path = write_file(state, "console.conf",
+                                        "namesrvAddr = \"127.0.0.1:9876;127.0.0.1:9875\";\n"
+                                        "consoleListenAddress = \"::1\";\n"
+                                        "consoleListenPort = 18080;\n"
+                                        "consoleAuthUser = \"ops\";\n"
+                                        "consoleAuthPasswordHash = \"$6$salt$abc\";\n"
+                                        "brokerName = \"x\";\n");
+    g_autoptr(GPtrArray) w = new_warnings();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqConfig) cfg = rmq_config_load(path, RMQ_CONFIG_CONSOLE, w, &error);
+    if (error != NULL)
+        fail_msg("%s", error->message);
+    g_autofree gchar *ns = rmq_config_namesrv_addr_string(cfg);
+    assert_string_equal(ns, "127.0.0.1:9876;127.0.0.1:9875");
+    assert_string_equal(cfg->console_listen_address, "::1");
+    assert_int_equal(cfg->console_listen_port, 18080);
+    assert_string_equal(cfg->console_auth_user, "ops");
+    assert_string_equal(cfg->console_auth_password_hash, "$6$salt$abc");
+    g_autofree gchar *w1 = g_strdup_printf("%s:6: key 'brokerName' is not used by the console, ignored", path);
+    assert_true(warnings_have(w, w1));
+
+    /* the broker does not take console keys */
+    g_autoptr(GPtrArray) bw = new_warnings();
+    g_autoptr(RmqConfig) b = rmq_config_load(path, RMQ_CONFIG_BROKER, bw, &error);
+    assert_non_null(b);
+    g_autofree gchar *w2 =
+        g_strdup_printf("%s:3: key 'consoleListenPort' is not used by the broker, ignored", path);
+    assert_true(warnings_have(bw, w2));
+
+    expect_error(state, "c1.conf", "consoleListenPort = 0;\n", RMQ_CONFIG_CONSOLE,
+                 RMQ_CONFIG_ERROR_RANGE,
+                 ":1: consoleListenPort: expected an integer from 1 to 65535, got 0");
+    expect_error(state, "c2.conf", "consoleListenAddress = \"localhost\";\n", RMQ_CONFIG_CONSOLE,
+                 RMQ_CONFIG_ERROR_INVALID,
+                 ":1: consoleListenAddress: expected an IPv4 or IPv6 address, got \"localhost\"");
+    expect_error(state, "c3.conf", "consoleAuthUser = \"ops\";\n", RMQ_CONFIG_CONSOLE,
+                 RMQ_CONFIG_ERROR_INVALID,
+                 ":1: consoleAuthUser and consoleAuthPasswordHash go together");
+    expect_error(state, "c4.conf",
+                 "consoleAuthUser = \"ops\";\nconsoleAuthPasswordHash = \"plain-secret\";\n",
+                 RMQ_CONFIG_CONSOLE, RMQ_CONFIG_ERROR_INVALID,
+                 ":2: consoleAuthPasswordHash: expected a crypt(3) hash such as `openssl passwd "
+                 "-6` prints ($6$...), got something else");
+    expect_error(state, "c5.conf", "namesrvAddr = \"nohost\";\n", RMQ_CONFIG_CONSOLE,
+                 RMQ_CONFIG_ERROR_INVALID,
+                 ":1: namesrvAddr: expected host:port with a port from 1 to 65535, got \"nohost\"");
+}
+
 /* ---- the shipped samples ---- */
 
 static void test_sample_configs(void **state)
@@ -764,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_copy),
         cmocka_unit_test(test_key_table),
         cmocka_unit_test(test_sample_configs),
+        cmocka_unit_test_setup_teardown(test_console_keys, tmp_setup, tmp_teardown),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
