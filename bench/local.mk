@@ -1,0 +1,9 @@
+# bench/: the side-by-side benchmark run (bench/run.sh) and its probe helper
+# (free ports, exec-to-READY, loopback round trip, fdatasync). Built by
+# `make`, never run by `make check`.
+noinst_PROGRAMS += bench/bench-probe
+bench_bench_probe_SOURCES = bench/bench-probe.c \
+	tests/support/notify-listener.c tests/support/notify-listener.h
+bench_bench_probe_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+bench_bench_probe_LDADD = $(RMQ_PKG_LIBS)
+EXTRA_DIST += bench/run.sh
