@@ -21,6 +21,7 @@
 # RMQ_INTEROP_KEEP=1 keeps the run directory (configs, logs, store, client
 # logs); RMQ_INTEROP_VERBOSE=1 starts the daemons with --verbose.
 # RMQ_INTEROP_TESTS="a b" runs only tests/a.test.js and tests/b.test.js.
+# RMQ_INTEROP_TRACE=1 logs every frame ali-ons sends and receives (client-*.log).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 

@@ -52,6 +52,40 @@ const logger = {
   error: (...a) => log('ERROR', a),
 };
 
+// RMQ_INTEROP_TRACE=1: every command ali-ons sends and every answer, in
+// this file's client log (what the client sent, what the daemon answered).
+if (process.env.RMQ_INTEROP_TRACE === '1') {
+  const Channel = require('ali-ons/lib/channel');
+  const bodyText = b => (b ? `${b.length} bytes ${JSON.stringify(b.subarray(0, 300).toString('latin1'))}` : 'no body');
+  const show = (cmd, addr) => {
+    const head = JSON.parse(cmd.buildHeader().toString());
+    return `${addr} ${JSON.stringify(head)} ${bodyText(cmd.body)}`;
+  };
+  const origInvoke = Channel.prototype.invoke;
+  Channel.prototype.invoke = function(command, timeout) {
+    log('TRACE', [ '-> %s', show(command, `${this.options.host}:${this.options.port}`) ]);
+    return origInvoke.call(this, command, timeout).catch(err => {
+      log('TRACE', [ '<- opaque %d: %s', command.opaque, err.message ]);
+      throw err;
+    });
+  };
+  // Answers and server requests as they came off the wire (raw header JSON).
+  const origDecode = Channel.prototype.decode;
+  Channel.prototype.decode = function(body, header) {
+    const frame = Buffer.concat([ header, body ]);
+    const hlen = frame.readInt32BE(4) & 0xffffff;
+    const rest = frame.subarray(8 + hlen);
+    log('TRACE', [ '<- %s:%s %s %s', this.options.host, this.options.port,
+      frame.subarray(8, 8 + hlen).toString(), bodyText(rest.length ? rest : null) ]);
+    return origDecode.call(this, body, header);
+  };
+  const origOneway = Channel.prototype.invokeOneway;
+  Channel.prototype.invokeOneway = function(command) {
+    log('TRACE', [ '-> (one-way) %s', show(command, `${this.options.host}:${this.options.port}`) ]);
+    return origOneway.call(this, command);
+  };
+}
+
 // ali-ons insists on an HTTP client for the ONS address server; with nameSrv
 // set it never calls it.
 const noHttpClient = {
