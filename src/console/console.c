@@ -1,0 +1,737 @@
+/* rmq-console's daemon: the libsoup-3.0 server on the main loop, basic
+ * authentication, the CSRF token that every POST must carry, static pages
+ * from the GResource, the TPS sampler, and the hand-off of every cluster
+ * call to a worker thread (GTask) with its own RmqAdmin. */
+#include <config.h>
+
+#include "console/console.h"
+#include "common/log.h"
+
+#include <crypt.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#define RES_PREFIX "/org/rmq/console"
+#define HISTORY_POINTS 120
+#define MAX_BODY (64 * 1024)
+
+typedef struct {
+    RmqDaemon *daemon;
+    SoupServer *server;
+    gchar *listen;           /* "http://127.0.0.1:8080/" */
+    gchar *namesrv;
+    gchar *csrf_token;       /* random per process: pages fetch it from /api/session */
+    gchar *auth_user;
+    gchar *auth_hash;
+    guint sample_source;
+    guint sample_ms;
+    gboolean sampling;
+    gint64 last_sample_us;
+    GHashTable *last_offsets; /* topic -> gint64* sum of max offsets */
+    GHashTable *topic_tps;    /* topic -> gdouble* */
+    GQueue history;           /* JsonNode* points, oldest first */
+    guint64 requests;
+} Console;
+
+/* ------------------------------------------------------------- passwords */
+
+gboolean
+rmq_console_password_ok(const gchar *password, const gchar *hash)
+{
+    if (password == NULL || hash == NULL || hash[0] != '$')
+        return FALSE;
+    struct crypt_data *cd = g_new0(struct crypt_data, 1);
+    const gchar *out = crypt_r(password, hash, cd);
+    gboolean ok = FALSE;
+    if (out != NULL && out[0] == '$') {
+        gsize n = strlen(hash);
+        /* compare every byte: the time does not tell how much matched */
+        guchar diff = strlen(out) != n;
+        for (gsize i = 0; i < n && out[i] != '\0'; i++)
+            diff |= (guchar) (out[i] ^ hash[i]);
+        ok = diff == 0;
+    }
+    explicit_bzero(cd, sizeof *cd);
+    g_free(cd);
+    return ok;
+}
+
+static gboolean
+token_equal(const gchar *a, const gchar *b)
+{
+    if (a == NULL || b == NULL || strlen(a) != strlen(b))
+        return FALSE;
+    guchar diff = 0;
+    for (gsize i = 0; a[i]; i++)
+        diff |= (guchar) (a[i] ^ b[i]);
+    return diff == 0;
+}
+
+/* The client's address, for log lines. (transfer full) */
+static gchar *
+peer(SoupServerMessage *msg)
+{
+    GSocketAddress *a = soup_server_message_get_remote_address(msg);
+    if (a == NULL || !G_IS_INET_SOCKET_ADDRESS(a))
+        return g_strdup("?");
+    return g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(a)));
+}
+
+/* -------------------------------------------------------------- responses */
+
+static void
+common_headers(SoupServerMessage *msg)
+{
+    SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
+    soup_message_headers_replace(h, "X-Frame-Options", "DENY");
+    soup_message_headers_replace(h, "Referrer-Policy", "no-referrer");
+    soup_message_headers_replace(h, "Content-Security-Policy",
+                                 "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+}
+
+static void
+reply_json(SoupServerMessage *msg, guint status, JsonNode *node)
+{
+    g_autofree gchar *text = json_to_string(node, FALSE);
+    common_headers(msg);
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
+                                 "no-store");
+    soup_server_message_set_status(msg, status, NULL);
+    soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, text,
+                                     strlen(text));
+}
+
+static void
+reply_error(SoupServerMessage *msg, guint status, const gchar *reason)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "error");
+    json_builder_add_string_value(b, reason);
+    json_builder_set_member_name(b, "status");
+    json_builder_add_int_value(b, status);
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) n = json_builder_get_root(b);
+    reply_json(msg, status, n);
+}
+
+/* ---------------------------------------------------------------- workers */
+
+static void
+call_free(RmqConsoleCall *call)
+{
+    if (call == NULL)
+        return;
+    g_clear_pointer(&call->params, g_hash_table_unref);
+    g_clear_pointer(&call->topic_tps, g_hash_table_unref);
+    g_clear_pointer(&call->admin, rmq_admin_free);
+    g_free(call->namesrv);
+    g_free(call);
+}
+
+static GHashTable *
+copy_tps(GHashTable *src)
+{
+    GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, src);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        g_hash_table_insert(t, g_strdup(k), g_memdup2(v, sizeof(gdouble)));
+    return t;
+}
+
+static RmqConsoleCall *
+call_new(Console *c, GHashTable *params)
+{
+    RmqConsoleCall *call = g_new0(RmqConsoleCall, 1);
+    call->params = params;
+    call->namesrv = g_strdup(c->namesrv);
+    call->topic_tps = copy_tps(c->topic_tps);
+    return call;
+}
+
+typedef struct {
+    const RmqConsoleRoute *route; /* NULL: /metrics */
+    SoupServerMessage *msg;
+} Pending;
+
+static void
+run_call(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+    (void) source;
+    (void) cancellable;
+    RmqConsoleCall *call = task_data;
+    Pending *p = g_object_get_data(G_OBJECT(task), "pending");
+    /* the client library is single-threaded per object: one admin per call,
+     * on a private context of this thread */
+    call->admin = rmq_admin_new(call->namesrv, NULL);
+    GError *error = NULL;
+    if (p->route != NULL) {
+        JsonNode *n = p->route->fn(call, &error);
+        if (n != NULL)
+            g_task_return_pointer(task, n, (GDestroyNotify) json_node_unref);
+        else
+            g_task_return_error(task, error);
+    } else {
+        gchar *text = rmq_console_metrics_collect(call, &error);
+        if (text != NULL)
+            g_task_return_pointer(task, text, g_free);
+        else
+            g_task_return_error(task, error);
+    }
+}
+
+static void
+call_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+    (void) source;
+    (void) user_data;
+    GTask *task = G_TASK(res);
+    Pending *p = g_object_get_data(G_OBJECT(task), "pending");
+    g_autoptr(GError) error = NULL;
+    gpointer out = g_task_propagate_pointer(task, &error);
+    if (out == NULL) {
+        guint status = rmq_console_http_status(error);
+        if (status >= 500)
+            g_warning("%s: %s", p->route ? p->route->path : "/metrics", error->message);
+        reply_error(p->msg, status, error->message);
+    } else if (p->route != NULL) {
+        reply_json(p->msg, 200, out);
+        json_node_unref(out);
+    } else {
+        common_headers(p->msg);
+        soup_server_message_set_status(p->msg, 200, NULL);
+        soup_server_message_set_response(p->msg, "text/plain; version=0.0.4; charset=utf-8",
+                                         SOUP_MEMORY_TAKE, out, strlen(out));
+    }
+    soup_server_message_unpause(p->msg);
+}
+
+static void
+pending_free(gpointer data)
+{
+    Pending *p = data;
+    g_object_unref(p->msg);
+    g_free(p);
+}
+
+static void
+dispatch(Console *c, SoupServerMessage *msg, const RmqConsoleRoute *route, GHashTable *params)
+{
+    Pending *p = g_new0(Pending, 1);
+    p->route = route;
+    p->msg = g_object_ref(msg);
+    soup_server_message_pause(msg);
+    g_autoptr(GTask) task = g_task_new(NULL, NULL, call_done, NULL);
+    g_object_set_data_full(G_OBJECT(task), "pending", p, pending_free);
+    g_task_set_task_data(task, call_new(c, params), (GDestroyNotify) call_free);
+    g_task_run_in_thread(task, run_call);
+}
+
+/* ------------------------------------------------------------- parameters */
+
+static void
+add_json_scalar(JsonObject *o, const gchar *name, JsonNode *n, gpointer user_data)
+{
+    (void) o;
+    GHashTable *params = user_data;
+    if (!JSON_NODE_HOLDS_VALUE(n))
+        return;
+    GType t = json_node_get_value_type(n);
+    gchar *v;
+    if (t == G_TYPE_STRING)
+        v = g_strdup(json_node_get_string(n));
+    else if (t == G_TYPE_BOOLEAN)
+        v = g_strdup(json_node_get_boolean(n) ? "true" : "false");
+    else if (t == G_TYPE_INT64)
+        v = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(n));
+    else
+        v = g_strdup_printf("%.0f", json_node_get_double(n));
+    g_hash_table_replace(params, g_strdup(name), v);
+}
+
+/* Query string and (POST) body merged into one table; FALSE + reason on a
+ * body that cannot be read. */
+static GHashTable *
+read_params(SoupServerMessage *msg, GHashTable *query, gchar **reason)
+{
+    GHashTable *params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    if (query != NULL) {
+        GHashTableIter it;
+        gpointer k, v;
+        g_hash_table_iter_init(&it, query);
+        while (g_hash_table_iter_next(&it, &k, &v))
+            g_hash_table_replace(params, g_strdup(k), g_strdup(v));
+    }
+    if (strcmp(soup_server_message_get_method(msg), "POST") != 0)
+        return params;
+    SoupMessageBody *body = soup_server_message_get_request_body(msg);
+    if (body == NULL || body->length == 0)
+        return params;
+    if (body->length > MAX_BODY) {
+        *reason = g_strdup("request body too large");
+        g_hash_table_unref(params);
+        return NULL;
+    }
+    const gchar *ctype = soup_message_headers_get_content_type(
+        soup_server_message_get_request_headers(msg), NULL);
+    if (ctype != NULL && strcmp(ctype, "application/json") == 0) {
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_autoptr(GError) error = NULL;
+        if (!json_parser_load_from_data(parser, body->data, (gssize) body->length, &error) ||
+            !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+            *reason = g_strdup_printf("body: expected a JSON object%s%s", error ? ": " : "",
+                                      error ? error->message : "");
+            g_hash_table_unref(params);
+            return NULL;
+        }
+        json_object_foreach_member(json_node_get_object(json_parser_get_root(parser)),
+                                   add_json_scalar, params);
+    } else if (ctype != NULL && strcmp(ctype, "application/x-www-form-urlencoded") == 0) {
+        g_autofree gchar *text = g_strndup(body->data, body->length);
+        g_autoptr(GHashTable) form = soup_form_decode(text);
+        GHashTableIter it;
+        gpointer k, v;
+        g_hash_table_iter_init(&it, form);
+        while (g_hash_table_iter_next(&it, &k, &v))
+            g_hash_table_replace(params, g_strdup(k), g_strdup(v));
+    } else {
+        *reason = g_strdup("body: send application/json or application/x-www-form-urlencoded");
+        g_hash_table_unref(params);
+        return NULL;
+    }
+    return params;
+}
+
+/* -------------------------------------------------------------- handlers */
+
+static JsonNode *
+tps_history(Console *c)
+{
+    JsonArray *a = json_array_new();
+    for (GList *l = c->history.head; l; l = l->next)
+        json_array_add_element(a, json_node_copy(l->data));
+    JsonObject *o = json_object_new();
+    json_object_set_int_member(o, "intervalMs", c->sample_ms);
+    json_object_set_array_member(o, "points", a);
+    JsonNode *n = json_node_init_object(json_node_alloc(), o);
+    json_object_unref(o);
+    return n;
+}
+
+static void
+api_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+            gpointer user_data)
+{
+    (void) server;
+    Console *c = user_data;
+    c->requests++;
+    const gchar *method = soup_server_message_get_method(msg);
+
+    if (strcmp(path, "/api/session") == 0 || strcmp(path, "/api/tps") == 0) {
+        if (strcmp(method, "GET") != 0) {
+            reply_error(msg, 405, "use GET");
+            return;
+        }
+        g_autoptr(JsonNode) n = NULL;
+        if (strcmp(path, "/api/tps") == 0) {
+            n = tps_history(c);
+        } else {
+            JsonObject *o = json_object_new();
+            json_object_set_string_member(o, "csrfToken", c->csrf_token);
+            if (c->auth_user)
+                json_object_set_string_member(o, "user", c->auth_user);
+            else
+                json_object_set_null_member(o, "user");
+            json_object_set_string_member(o, "version", PACKAGE_VERSION);
+            json_object_set_string_member(o, "namesrvAddr", c->namesrv);
+            n = json_node_init_object(json_node_alloc(), o);
+            json_object_unref(o);
+        }
+        reply_json(msg, 200, n);
+        return;
+    }
+
+    gboolean known;
+    const RmqConsoleRoute *route = rmq_console_api_find(method, path, &known);
+    if (route == NULL) {
+        if (known) {
+            SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+            soup_message_headers_replace(h, "Allow", strcmp(method, "POST") == 0 ? "GET" : "POST");
+            reply_error(msg, 405, strcmp(method, "POST") == 0
+                                      ? "this resource is read with GET"
+                                      : "this action changes the cluster: use POST with the CSRF token");
+        } else {
+            reply_error(msg, 404, "no such API");
+        }
+        return;
+    }
+    if (strcmp(route->method, "POST") == 0) {
+        const gchar *token = soup_message_headers_get_one(
+            soup_server_message_get_request_headers(msg), "X-CSRF-Token");
+        g_autofree gchar *reason = NULL;
+        g_autoptr(GHashTable) params = read_params(msg, query, &reason);
+        if (params == NULL) {
+            reply_error(msg, 400, reason);
+            return;
+        }
+        if (token == NULL)
+            token = g_hash_table_lookup(params, "_csrf");
+        if (!token_equal(token, c->csrf_token)) {
+            reply_error(msg, 403, "missing or wrong CSRF token (GET /api/session gives it)");
+            return;
+        }
+        g_hash_table_remove(params, "_csrf");
+        g_autofree gchar *from = peer(msg);
+        g_message("%s %s from %s", method, path, from);
+        dispatch(c, msg, route, g_steal_pointer(&params));
+        return;
+    }
+    g_autofree gchar *reason = NULL;
+    GHashTable *params = read_params(msg, query, &reason);
+    dispatch(c, msg, route, params);
+}
+
+static void
+metrics_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+                gpointer user_data)
+{
+    (void) server;
+    (void) path;
+    (void) query;
+    Console *c = user_data;
+    c->requests++;
+    if (strcmp(soup_server_message_get_method(msg), "GET") != 0) {
+        reply_error(msg, 405, "use GET");
+        return;
+    }
+    dispatch(c, msg, NULL, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free));
+}
+
+static const gchar *
+content_type(const gchar *name)
+{
+    if (g_str_has_suffix(name, ".html"))
+        return "text/html; charset=utf-8";
+    if (g_str_has_suffix(name, ".css"))
+        return "text/css; charset=utf-8";
+    if (g_str_has_suffix(name, ".js"))
+        return "text/javascript; charset=utf-8";
+    if (g_str_has_suffix(name, ".svg"))
+        return "image/svg+xml";
+    return "application/octet-stream";
+}
+
+static void
+page_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+             gpointer user_data)
+{
+    (void) server;
+    (void) query;
+    Console *c = user_data;
+    c->requests++;
+    const gchar *method = soup_server_message_get_method(msg);
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+        reply_error(msg, 405, "pages are read with GET");
+        return;
+    }
+    const gchar *name = strcmp(path, "/") == 0 ? "/index.html" : path;
+    /* resource names are fixed: anything with .. or odd characters is simply not found */
+    g_autofree gchar *res = g_strconcat(RES_PREFIX, name, NULL);
+    g_autoptr(GBytes) data = strstr(name, "..") == NULL
+                                 ? g_resources_lookup_data(res, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL)
+                                 : NULL;
+    if (data == NULL) {
+        common_headers(msg);
+        soup_server_message_set_status(msg, 404, NULL);
+        const gchar *t = "not found\n";
+        soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_STATIC, t, strlen(t));
+        return;
+    }
+    common_headers(msg);
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
+                                 "no-cache");
+    soup_server_message_set_status(msg, 200, NULL);
+    gsize len;
+    const gchar *bytes = g_bytes_get_data(data, &len);
+    soup_server_message_set_response(msg, content_type(name), SOUP_MEMORY_COPY, bytes, len);
+}
+
+static gboolean
+auth_check(SoupAuthDomain *domain, SoupServerMessage *msg, const char *username,
+           const char *password, gpointer user_data)
+{
+    (void) domain;
+    Console *c = user_data;
+    gboolean ok = token_equal(username, c->auth_user) &
+                  rmq_console_password_ok(password, c->auth_hash);
+    if (!ok) {
+        /* the user name, never the password */
+        g_autofree gchar *from = peer(msg);
+        g_autofree gchar *who = g_strescape(username ? username : "", NULL);
+        g_message("authentication failed for user '%s' from %s", who, from);
+    }
+    return ok;
+}
+
+/* ---------------------------------------------------------------- sampler */
+
+typedef struct {
+    JsonNode *brokers;        /* array from rmq_console_cluster_brokers */
+    GHashTable *topic_offsets; /* topic -> gint64* */
+} Sample;
+
+static void
+sample_free(Sample *s)
+{
+    if (s->brokers)
+        json_node_unref(s->brokers);
+    if (s->topic_offsets)
+        g_hash_table_unref(s->topic_offsets);
+    g_free(s);
+}
+
+static void
+run_sample(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+    (void) source;
+    (void) cancellable;
+    const gchar *namesrv = task_data;
+    g_autoptr(RmqAdmin) a = rmq_admin_new(namesrv, NULL);
+    Sample *s = g_new0(Sample, 1);
+    s->brokers = rmq_console_cluster_brokers(a, NULL);
+    s->topic_offsets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_autoptr(JsonNode) list = rmq_admin_topic_list(a, NULL);
+    JsonArray *topics = list ? json_node_get_array(list) : NULL;
+    for (guint i = 0; topics && i < json_array_get_length(topics); i++) {
+        const gchar *t = json_array_get_string_element(topics, i);
+        if (rmq_console_topic_is_system(t) || g_str_has_suffix(t, "_REPLY_TOPIC"))
+            continue;
+        g_autoptr(JsonNode) st = rmq_admin_topic_status(a, t, NULL);
+        if (st == NULL)
+            continue;
+        gint64 sum = 0;
+        JsonArray *qs = json_node_get_array(st);
+        for (guint k = 0; k < json_array_get_length(qs); k++)
+            sum += json_object_get_int_member(json_array_get_object_element(qs, k), "maxOffset");
+        g_hash_table_insert(s->topic_offsets, g_strdup(t), g_memdup2(&sum, sizeof sum));
+    }
+    g_task_return_pointer(task, s, (GDestroyNotify) sample_free);
+}
+
+static void
+sample_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+    (void) source;
+    Console *c = user_data;
+    c->sampling = FALSE;
+    Sample *s = g_task_propagate_pointer(G_TASK(res), NULL);
+    if (s == NULL)
+        return;
+    gint64 now = g_get_monotonic_time();
+    gdouble dt = c->last_sample_us > 0 ? (now - c->last_sample_us) / 1e6 : 0;
+    JsonObject *point = json_object_new();
+    json_object_set_int_member(point, "time", g_get_real_time() / 1000);
+    JsonObject *brokers = json_object_new();
+    JsonArray *ba = s->brokers ? json_node_get_array(s->brokers) : NULL;
+    for (guint i = 0; ba && i < json_array_get_length(ba); i++) {
+        JsonObject *b = json_array_get_object_element(ba, i);
+        if (!json_object_get_boolean_member(b, "up"))
+            continue;
+        JsonObject *v = json_object_new();
+        json_object_set_double_member(v, "put", json_object_get_double_member(b, "putTps"));
+        json_object_set_double_member(v, "get", json_object_get_double_member(b, "getTps"));
+        g_autofree gchar *key = g_strdup_printf(
+            "%s/%" G_GINT64_FORMAT, json_object_get_string_member(b, "brokerName"),
+            json_object_get_int_member(b, "brokerId"));
+        json_object_set_object_member(brokers, key, v);
+    }
+    json_object_set_object_member(point, "brokers", brokers);
+    JsonObject *topics = json_object_new();
+    g_hash_table_remove_all(c->topic_tps);
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, s->topic_offsets);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        gint64 *prev = g_hash_table_lookup(c->last_offsets, k);
+        if (prev != NULL && dt > 0) {
+            gdouble tps = MAX(0, (*(gint64 *) v - *prev) / dt);
+            g_hash_table_insert(c->topic_tps, g_strdup(k), g_memdup2(&tps, sizeof tps));
+            json_object_set_double_member(topics, k, tps);
+        }
+    }
+    json_object_set_object_member(point, "topics", topics);
+    /* the first sample only sets the baseline for topic rates */
+    if (dt > 0) {
+        g_queue_push_tail(&c->history, json_node_init_object(json_node_alloc(), point));
+        while (c->history.length > HISTORY_POINTS)
+            json_node_unref(g_queue_pop_head(&c->history));
+    }
+    json_object_unref(point);
+    g_hash_table_unref(c->last_offsets);
+    c->last_offsets = g_steal_pointer(&s->topic_offsets);
+    c->last_sample_us = now;
+    sample_free(s);
+}
+
+static gboolean
+on_sample(gpointer user_data)
+{
+    Console *c = user_data;
+    if (c->sampling)
+        return G_SOURCE_CONTINUE;
+    c->sampling = TRUE;
+    g_autoptr(GTask) task = g_task_new(NULL, NULL, sample_done, c);
+    g_task_set_task_data(task, g_strdup(c->namesrv), g_free);
+    g_task_run_in_thread(task, run_sample);
+    return G_SOURCE_CONTINUE;
+}
+
+/* ----------------------------------------------------------------- daemon */
+
+static void
+console_free(Console *c)
+{
+    if (c == NULL)
+        return;
+    if (c->sample_source)
+        g_source_remove(c->sample_source);
+    g_clear_object(&c->server);
+    g_free(c->listen);
+    g_free(c->namesrv);
+    g_free(c->csrf_token);
+    g_free(c->auth_user);
+    if (c->auth_hash)
+        explicit_bzero(c->auth_hash, strlen(c->auth_hash));
+    g_free(c->auth_hash);
+    g_hash_table_unref(c->last_offsets);
+    g_hash_table_unref(c->topic_tps);
+    g_queue_clear_full(&c->history, (GDestroyNotify) json_node_unref);
+    g_free(c);
+}
+
+static gchar *
+random_token(void)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < 8; i++)
+        g_string_append_printf(s, "%08x", g_random_int());
+    return g_string_free(s, FALSE);
+}
+
+static gboolean
+console_start(RmqDaemon *daemon, GError **error)
+{
+    const RmqConfig *cfg = rmq_daemon_get_config(daemon);
+    Console *c = g_new0(Console, 1);
+    c->daemon = daemon;
+    c->namesrv = rmq_config_namesrv_addr_string(cfg);
+    if (c->namesrv == NULL || *c->namesrv == '\0') {
+        g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
+                    "namesrvAddr is not set (config file or NAMESRV_ADDR)");
+        console_free(c);
+        return FALSE;
+    }
+    /* explicit: a constructor in a static library's object would be dropped */
+    static gsize registered = 0;
+    if (g_once_init_enter(&registered)) {
+        g_resources_register(rmq_console_get_resource());
+        g_once_init_leave(&registered, 1);
+    }
+    c->csrf_token = random_token();
+    c->auth_user = g_strdup(cfg->console_auth_user);
+    c->auth_hash = g_strdup(cfg->console_auth_password_hash);
+    c->last_offsets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    c->topic_tps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_queue_init(&c->history);
+
+    c->server = soup_server_new("server-header", "rmq-console", NULL);
+    if (c->auth_user != NULL) {
+        SoupAuthDomain *d = soup_auth_domain_basic_new("realm", "rmq-console", NULL);
+        soup_auth_domain_basic_set_auth_callback(d, auth_check, c, NULL);
+        soup_auth_domain_add_path(d, "/");
+        soup_server_add_auth_domain(c->server, d);
+        g_object_unref(d);
+    }
+    soup_server_add_handler(c->server, "/api", api_handler, c, NULL);
+    soup_server_add_handler(c->server, "/metrics", metrics_handler, c, NULL);
+    soup_server_add_handler(c->server, "/", page_handler, c, NULL);
+
+    g_autoptr(GSocketAddress) addr =
+        g_inet_socket_address_new_from_string(cfg->console_listen_address,
+                                              (guint) cfg->console_listen_port);
+    if (addr == NULL || !soup_server_listen(c->server, addr, 0, error)) {
+        if (addr == NULL)
+            g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
+                        "consoleListenAddress %s is not an address", cfg->console_listen_address);
+        else
+            g_prefix_error(error, "listening on %s port %d: ", cfg->console_listen_address,
+                           cfg->console_listen_port);
+        console_free(c);
+        return FALSE;
+    }
+    gboolean v6 = strchr(cfg->console_listen_address, ':') != NULL;
+    c->listen = g_strdup_printf(v6 ? "http://[%s]:%d/" : "http://%s:%d/",
+                                cfg->console_listen_address, cfg->console_listen_port);
+
+    /* tests shorten the sampling period; operators keep 5 s */
+    const gchar *ms = g_getenv("RMQ_CONSOLE_SAMPLE_MS");
+    c->sample_ms = ms ? (guint) CLAMP(g_ascii_strtoull(ms, NULL, 10), 100, 60000) : 5000;
+    c->sample_source = g_timeout_add(c->sample_ms, on_sample, c);
+    on_sample(c);
+
+    rmq_daemon_set_data(daemon, c);
+    rmq_log_event(G_LOG_LEVEL_INFO, RMQ_MSGID_STARTED, "RMQ_LISTEN", c->listen, "MESSAGE",
+                  "console on %s for name servers %s%s", c->listen, c->namesrv,
+                  c->auth_user ? " (basic authentication)" : "");
+    return TRUE;
+}
+
+static gboolean
+console_reload(RmqDaemon *daemon, const RmqConfig *fresh, GError **error)
+{
+    (void) error;
+    Console *c = rmq_daemon_get_data(daemon);
+    g_autofree gchar *ns = rmq_config_namesrv_addr_string(fresh);
+    if (ns != NULL && *ns != '\0' && g_strcmp0(ns, c->namesrv) != 0) {
+        g_free(c->namesrv);
+        c->namesrv = g_steal_pointer(&ns);
+        g_message("name servers now %s", c->namesrv);
+    }
+    return TRUE;
+}
+
+static void
+console_stop(RmqDaemon *daemon)
+{
+    Console *c = rmq_daemon_get_data(daemon);
+    if (c != NULL) {
+        soup_server_disconnect(c->server);
+        if (c->sample_source) {
+            g_source_remove(c->sample_source);
+            c->sample_source = 0;
+        }
+    }
+    rmq_daemon_stopped(daemon);
+}
+
+static gchar *
+console_status(RmqDaemon *daemon)
+{
+    Console *c = rmq_daemon_get_data(daemon);
+    if (c == NULL)
+        return NULL;
+    return g_strdup_printf("serving %s, %" G_GUINT64_FORMAT " requests", c->listen, c->requests);
+}
+
+const RmqDaemonOps rmq_console_daemon_ops = {
+    .program = "rmq-console",
+    .summary = "RocketMQ-compatible web console (pages, JSON API, Prometheus metrics)",
+    .scope = RMQ_CONFIG_CONSOLE,
+    .start = console_start,
+    .reload = console_reload,
+    .stop = console_stop,
+    .status = console_status,
+};
