@@ -747,6 +747,19 @@ static void test_console_keys(void **state)
     expect_error(state, "c5.conf", "namesrvAddr = \"nohost\";\n", RMQ_CONFIG_CONSOLE,
                  RMQ_CONFIG_ERROR_INVALID,
                  ":1: namesrvAddr: expected host:port with a port from 1 to 65535, got \"nohost\"");
+
+    /* the shipped sample: loopback, no authentication, no warnings */
+    const gchar *srcdir = g_getenv("RMQ_SRCDIR");
+    g_autofree gchar *sample = g_build_filename(srcdir != NULL ? srcdir : RMQ_TEST_SRCDIR, "etc",
+                                                "rocketmq", "console.conf", NULL);
+    g_autoptr(GPtrArray) sw = new_warnings();
+    g_autoptr(RmqConfig) sc = rmq_config_load(sample, RMQ_CONFIG_CONSOLE, sw, &error);
+    if (error != NULL)
+        fail_msg("%s", error->message);
+    assert_int_equal(sw->len, 0);
+    assert_string_equal(sc->console_listen_address, "127.0.0.1");
+    assert_int_equal(sc->console_listen_port, 8080);
+    assert_null(sc->console_auth_user);
 }
 
 /* ---- the shipped samples ---- */
