@@ -74,6 +74,12 @@ ms2us() { awk -v x="$1" 'BEGIN { printf "%.0f", x * 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 status_kib() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+# CPU ticks (user + system) of a process, and of this shell's reaped
+# children (the load generators run as such children).
+TCK=$(getconf CLK_TCK)
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+child_ticks() { sed 's/^.*) //' "/proc/$$/stat" | awk '{ print $14 + $15 }'; }
+us_per() { awk -v t="$1" -v n="$2" -v k="$TCK" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / k / n; else print "n/a" }'; }
 
 # Start a daemon through bench-probe: sets PID and READY_MS.
 start_ready() { # log cmd...
@@ -103,7 +109,9 @@ redis_run() { # clients pipeline args...
     out=$(redis-benchmark -p "$RPORT" -c "$c" -P "$pl" -n "$n" --csv --precision 3 "$@" | tail -1 | tr -d '"')
     # rps counts commands, pipelined or not
     n=$(echo "$out" | awk -F, -v d="$DUR" '{ n = int($2 * d); print n < 2000 ? 2000 : n }')
+    local s0 c0; s0=$(cpu_ticks "$RPID"); c0=$(child_ticks)
     out=$(redis-benchmark -p "$RPORT" -c "$c" -P "$pl" -n "$n" --csv --precision 3 "$@" | tail -1 | tr -d '"')
+    R_SCPU=$(us_per "$(($(cpu_ticks "$RPID") - s0))" "$n"); R_CCPU=$(us_per "$(($(child_ticks) - c0))" "$n")
     R_N=$n
     R_RPS=$(echo "$out" | awk -F, '{ printf "%.0f", $2 }')
     R_P50=$(ms2us "$(echo "$out" | cut -d, -f5)")
@@ -113,13 +121,16 @@ redis_run() { # clients pipeline args...
 
 # rmq-bench with --json; sets B_TPS B_P50 B_P99 B_MAX (us) B_OK B_FAILED.
 rmq_run() { # rmq-bench args...
-    local out
+    local out s0 c0
+    s0=$(cpu_ticks "$BPID"); c0=$(child_ticks)
     out=$(NAMESRV_ADDR=127.0.0.1:$NSPORT "$RMQBENCH" "$@" --json -q) || say "rmq-bench $* exited non-zero"
+    B_SCPU=$(($(cpu_ticks "$BPID") - s0)); B_CCPU=$(($(child_ticks) - c0))
     echo "# rmq-bench $*: $out" >&2
     B_TPS=$(jget "$out" tps | cut -d. -f1); B_OK=$(jget "$out" ok); B_FAILED=$(jget "$out" failed)
     B_RECEIVED=$(jget "$out" received); B_SENT=$(jget "$out" sent)
     B_P50=$(ms2us "$(jget "$out" p50Ms)"); B_P99=$(ms2us "$(jget "$out" p99Ms)")
     B_MAX=$(ms2us "$(jget "$out" maxMs)")
+    B_SCPU=$(us_per "$B_SCPU" "$B_OK"); B_CCPU=$(us_per "$B_CCPU" "$B_OK")
 }
 
 broker_stat() { # key
@@ -186,11 +197,11 @@ autoCreateSubscriptionGroup = true;
 EOF
     say "$mode: name server :$NSPORT, broker :$BPORT, redis :$RPORT (appendfsync $fsync)"
     start_ready "$dir/namesrv.log" "$NAMESRV" --instance=bench --config="$dir/namesrv.conf"; ns_pid=$PID
-    start_ready "$dir/broker.log" "$BROKER" --instance=bench --config="$dir/broker.conf"; b_pid=$PID
+    start_ready "$dir/broker.log" "$BROKER" --instance=bench --config="$dir/broker.conf"; b_pid=$PID; BPID=$PID
     B_READY=$READY_MS
     start_ready "$dir/redis.log" "$REDIS_SERVER" --port "$RPORT" --bind 127.0.0.1 --dir "$dir/redis" \
         --appendonly yes --appendfsync "$fsync" --auto-aof-rewrite-percentage 0 --save '' --supervised systemd --daemonize no
-    r_pid=$PID; R_READY=$READY_MS
+    r_pid=$PID; RPID=$PID; R_READY=$READY_MS
     sleep 1 # registration with the name server, then idle
     if [ "$mode" = ASYNC_FLUSH ]; then
         row "$(load1)" "rmq-broker exec to READY=1, empty store: $B_READY ms; idle RSS: VmRSS $(status_kib "$b_pid" VmRSS) KiB, RssAnon $(status_kib "$b_pid" RssAnon) KiB (aims: < 50 ms, < 10 MB)" \
@@ -214,6 +225,7 @@ EOF
             rmq_run producer -t "T$size" -w "$c" -s "$size" -d "$DUR" -m sync
             rm -f "$flag"; wait
             local b_tps=$B_TPS b_p50=$B_P50 b_p99=$B_P99 b_max=$B_MAX b_fail=$B_FAILED
+            local b_cpu="CPU per message: rmq-broker $B_SCPU us, rmq-bench $B_CCPU us"
             local per_msg=""
             if [ "$c" = 1 ]; then
                 per_msg=$(awk -v a="$off0" -v b="$(broker_stat commitLogMaxOffset)" -v p="$put0" \
@@ -226,8 +238,8 @@ EOF
             redis_run "$c" 1 XADD "s$size" '*' f "$payload"
             rm -f "$flag"; wait
             say "redis XADD c=$c d=$size n=$R_N: $R_RPS/s p50 $R_P50 p99 $R_P99 max $R_MAX us"
-            row "$L" "$mode, $c sync producer(s), $size B: $b_tps msgs/s, p50 $b_p50 us, p99 $b_p99 us, max $b_max us (failed $b_fail)" \
-                "Redis $REDIS_VER XADD (AOF, appendfsync $fsync; no RDB saves or AOF rewrites), redis-benchmark -c $c, $size B field: $R_RPS/s, p50 $R_P50 us, p99 $R_P99 us, max $R_MAX us" \
+            row "$L" "$mode, $c sync producer(s), $size B: $b_tps msgs/s, p50 $b_p50 us, p99 $b_p99 us, max $b_max us (failed $b_fail); $b_cpu" \
+                "Redis $REDIS_VER XADD (AOF, appendfsync $fsync; no RDB saves or AOF rewrites), redis-benchmark -c $c, $size B field: $R_RPS/s, p50 $R_P50 us, p99 $R_P99 us, max $R_MAX us; CPU per message: redis-server $R_SCPU us, redis-benchmark $R_CCPU us" \
                 "TPS $(ratio "$b_tps" "$R_RPS") of Redis; p99 $(ratio "$b_p99" "$R_P99") of Redis's"
             if [ "$mode" = SYNC_FLUSH ] && [ "$c" = 1 ]; then
                 row "$L" "$mode, 1 sync producer, $size B: $b_tps msgs/s (one message in flight: at most one per fdatasync)" \
@@ -263,8 +275,8 @@ EOF
             rmq_run producer -t "TBatch$c" -w "$c" -s 128 -d "$DUR" -m batch -b 32
             redis_run "$c" 32 XADD sbatch '*' f "$PAYLOAD128"
             redis-cli -p "$RPORT" DEL sbatch >/dev/null
-            row "$L" "$mode, batch send 32 x 128 B, $c producer(s): $B_TPS msgs/s, batch round trip p50 $B_P50 us, p99 $B_P99 us (aim: >= 300,000 msgs/s)" \
-                "XADD 128 B pipelined 32 deep (redis-benchmark -P 32 -c $c): $R_RPS msgs/s" \
+            row "$L" "$mode, batch send 32 x 128 B, $c producer(s): $B_TPS msgs/s, batch round trip p50 $B_P50 us, p99 $B_P99 us (aim: >= 300,000 msgs/s); CPU per message: rmq-broker $B_SCPU us, rmq-bench $B_CCPU us" \
+                "XADD 128 B pipelined 32 deep (redis-benchmark -P 32 -c $c): $R_RPS msgs/s; CPU per message: redis-server $R_SCPU us, redis-benchmark $R_CCPU us" \
                 "$(ratio "$B_TPS" "$R_RPS") of Redis"
         done
         say "filling a 1,000,000-message backlog"
@@ -276,8 +288,8 @@ EOF
         # Redis: the same count of 128 B entries, then reads of 32 at a time.
         redis-benchmark -p "$RPORT" -c 2 -P 32 -n 1000000 XADD sbacklog '*' f "$PAYLOAD128" >/dev/null
         redis_run 4 1 XRANGE sbacklog - + COUNT 32
-        row "$L" "$mode, pull consume of a backlog of $filled x 128 B (4 queues, one puller each, 32 per pull, --from-start): $B_RECEIVED received, $B_TPS msgs/s (aim: >= 300,000 msgs/s)" \
-            "Redis XRANGE COUNT 32 on a 1,000,000-entry stream, 4 clients: $((R_RPS * 32)) entries/s (re-reads the first 32 entries: an upper bound, redis-benchmark cannot walk a stream)" \
+        row "$L" "$mode, pull consume of a backlog of $filled x 128 B (4 queues, one puller each, 32 per pull, --from-start): $B_RECEIVED received, $B_TPS msgs/s (aim: >= 300,000 msgs/s); CPU per message: rmq-broker $B_SCPU us, rmq-bench $B_CCPU us" \
+            "Redis XRANGE COUNT 32 on a 1,000,000-entry stream, 4 clients: $((R_RPS * 32)) entries/s; CPU per entry: redis-server $(awk -v x="$R_SCPU" 'BEGIN { printf "%.2f", x / 32 }') us (re-reads the first 32 entries: an upper bound, redis-benchmark cannot walk a stream)" \
             "$(ratio "$B_TPS" "$((R_RPS * 32))") of Redis"
         L=$(load1)
         rmq_run latency -t TLatency -r 5000 -d "$DUR" -s 128
