@@ -52,7 +52,7 @@ PROBE=$build/bench/bench-probe
 TMP=$(mktemp -d "${RMQ_BENCH_TMP:-/var/tmp}/rmq-bench.XXXXXX")
 PIDS=()
 cleanup() {
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do alive "$p" && kill -TERM "$p" 2>/dev/null; done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -63,7 +63,10 @@ alive() { # a zombie nobody reaped is not alive
     [ -r "/proc/$1/stat" ] || return 1
     [ "$(sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f1)" != Z ]
 }
-stop() { # pid
+stop() { # pid; forgotten at once, so cleanup never signals a reused pid
+    local p keep=()
+    for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+    PIDS=("${keep[@]}")
     kill -TERM "$1" 2>/dev/null || true
     for _ in $(seq 100); do alive "$1" || return 0; sleep 0.1; done
     kill -KILL "$1" 2>/dev/null || true
@@ -172,7 +175,7 @@ row "$L" "floor: loopback TCP ping-pong, 128 B, one in flight (bench-probe rtt):
 # ------------------------------------------------------------ one flush mode
 run_mode() { # ASYNC_FLUSH|SYNC_FLUSH everysec|always
     local mode=$1 fsync=$2 dir=$TMP/$1 ports ns_pid b_pid r_pid
-    local size c L row_r row_p
+    local size c L
     mkdir -p "$dir/store" "$dir/redis"
     read -r NSPORT BPORT RPORT <<<"$("$PROBE" ports 3)"
     cat >"$dir/namesrv.conf" <<EOF
