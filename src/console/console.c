@@ -634,10 +634,9 @@ console_start(RmqDaemon *daemon, GError **error)
         console_free(c);
         return FALSE;
     }
-    /* explicit: a constructor in a static library's object would be dropped */
     static gsize registered = 0;
     if (g_once_init_enter(&registered)) {
-        g_resources_register(rmq_console_get_resource());
+        rmq_console_register_resource();
         g_once_init_leave(&registered, 1);
     }
     c->csrf_token = random_token();
