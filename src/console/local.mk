@@ -60,4 +60,5 @@ EXTRA_tests_console_test_console_api_DEPENDENCIES = src/console/rmq-console \
 	src/namesrv/rmq-namesrv src/broker/rmq-broker
 endif
 EXTRA_DIST += tests/console/run.sh tests/console/browser/package.json \
+	tests/console/browser/package-lock.json src/console/README.md \
 	tests/console/browser/console.test.mjs

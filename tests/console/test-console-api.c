@@ -699,10 +699,40 @@ test_auth(void **state)
     assert_non_null(strstr(log, "authentication failed for user 'ops'"));
 }
 
+/* The parser the /metrics check relies on must itself refuse bad input. */
+static void
+test_promparse(void **state)
+{
+    (void) state;
+    g_autoptr(GError) e = NULL;
+    g_autoptr(PromDoc) ok = prom_parse("# HELP m A \\ help\\nline\n# TYPE m gauge\n"
+                                       "m{a=\"x\\\"y\",b=\"1\\\\2\\n\"} 3.5 1700000000000\n"
+                                       "m 4\nother_total{} +Inf\n",
+                                       &e);
+    if (ok == NULL)
+        fail_msg("%s", e->message);
+    assert_int_equal(ok->samples->len, 3);
+    assert_string_equal(g_hash_table_lookup(ok->help, "m"), "A \\ help\nline");
+    const PromSample *s = prom_find(ok, "m", "a", "x\"y", "b", "1\\2\n", NULL);
+    assert_non_null(s);
+    assert_true(s->value == 3.5 && s->has_timestamp && s->timestamp == 1700000000000);
+    assert_null(prom_find(ok, "m", "a", "x", NULL));
+    const gchar *bad[] = { "m{a=\"x} 1\n", "m{a=\"\\q\"} 1\n", "m\n", "m one\n",
+                           "# TYPE m gauge\n# TYPE m counter\n", "# TYPE m kind\n",
+                           "m{a=\"1\",a=\"2\"} 1\n", "1m 1\n" };
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) be = NULL;
+        g_autoptr(PromDoc) d = prom_parse(bad[i], &be);
+        if (d != NULL)
+            fail_msg("accepted: %s", bad[i]);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_promparse),
         cmocka_unit_test(test_cluster),
         cmocka_unit_test(test_pages),
         cmocka_unit_test(test_bad_requests),
