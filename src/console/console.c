@@ -358,11 +358,14 @@ api_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
     const RmqConsoleRoute *route = rmq_console_api_find(method, path, &known);
     if (route == NULL) {
         if (known) {
+            gboolean k2, can_get = rmq_console_api_find("GET", path, &k2) != NULL;
+            gboolean can_post = rmq_console_api_find("POST", path, &k2) != NULL;
             SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
-            soup_message_headers_replace(h, "Allow", strcmp(method, "POST") == 0 ? "GET" : "POST");
-            reply_error(msg, 405, strcmp(method, "POST") == 0
-                                      ? "this resource is read with GET"
-                                      : "this action changes the cluster: use POST with the CSRF token");
+            soup_message_headers_replace(h, "Allow", can_get && can_post ? "GET, POST"
+                                                     : can_get           ? "GET"
+                                                                         : "POST");
+            reply_error(msg, 405, can_post ? "this action changes the cluster: use POST with the CSRF token"
+                                           : "this resource is read with GET");
         } else {
             reply_error(msg, 404, "no such API");
         }

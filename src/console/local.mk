@@ -18,7 +18,6 @@ src/console/resources.c: $(srcdir)/src/console/resources/console.gresource.xml $
 	$(AM_V_GEN)$(MKDIR_P) src/console && glib-compile-resources \
 	  --sourcedir=$(srcdir)/src/console/resources --generate-source --manual-register --c-name rmq_console \
 	  --target=$@ $(srcdir)/src/console/resources/console.gresource.xml
-BUILT_SOURCES_CONSOLE = src/console/resources.c
 CLEANFILES += src/console/resources.c
 EXTRA_DIST += src/console/resources/console.gresource.xml $(console_resources)
 
