@@ -46,3 +46,14 @@ tests_ha_test_ha_ports_CFLAGS = $(HA_TEST_CFLAGS)
 tests_ha_test_ha_ports_LDADD = src/common/libconf.a $(HA_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_ha_test_ha_ports_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
 endif
+
+# The six-daemon cluster of etc/rocketmq/ on loopback (and a SYNC_MASTER
+# pair), through the project's C client and the broker tests' harness.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/cluster/test-cluster
+tests_cluster_test_cluster_SOURCES = tests/cluster/test-cluster.c \
+	tests/broker/harness.c tests/broker/harness.h
+tests_cluster_test_cluster_CFLAGS = $(HA_TEST_CFLAGS)
+tests_cluster_test_cluster_LDADD = src/client/librmqclient.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_cluster_test_cluster_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
+endif
