@@ -479,6 +479,19 @@ auth_check(SoupAuthDomain *domain, SoupServerMessage *msg, const char *username,
     return ok;
 }
 
+/* libsoup 3.2 (Debian 12) never closes a kept-alive connection that the
+ * client closes while idle: the descriptor stays open for good. Every
+ * answer, the 401s of the auth domain included, closes the connection
+ * instead; the console has little traffic. */
+static void
+on_request_started(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
+{
+    (void) server;
+    (void) user_data;
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                                 "close");
+}
+
 /* ---------------------------------------------------------------- sampler */
 
 typedef struct {
@@ -650,6 +663,7 @@ console_start(RmqDaemon *daemon, GError **error)
     g_queue_init(&c->history);
 
     c->server = soup_server_new("server-header", "rmq-console", NULL);
+    g_signal_connect(c->server, "request-started", G_CALLBACK(on_request_started), NULL);
     if (c->auth_user != NULL) {
         SoupAuthDomain *d = soup_auth_domain_basic_new("realm", "rmq-console", NULL);
         soup_auth_domain_basic_set_auth_callback(d, auth_check, c, NULL);

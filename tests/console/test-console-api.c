@@ -699,6 +699,54 @@ test_auth(void **state)
     assert_non_null(strstr(log, "authentication failed for user 'ops'"));
 }
 
+static guint
+open_fds(Daemon *d)
+{
+    g_autofree gchar *dir = g_strdup_printf("/proc/%s/fd", g_subprocess_get_identifier(d->proc));
+    g_autoptr(GDir) dh = g_dir_open(dir, 0, NULL);
+    assert_non_null(dh);
+    guint n = 0;
+    while (g_dir_read_name(dh))
+        n++;
+    return n;
+}
+
+/* Clients that close their connection (browsers, curl, scrapers) must not
+ * leave descriptors behind in the console. */
+static void
+test_no_descriptor_leak(void **state)
+{
+    (void) state;
+    guint before = open_fds(fx.console);
+    g_autoptr(GSocketClient) sc = g_socket_client_new();
+    for (guint i = 0; i < 60; i++) {
+        g_autofree gchar *host = g_strdup_printf("127.0.0.1:%u", fx.console->port);
+        g_autoptr(GSocketConnection) conn =
+            g_socket_client_connect_to_host(sc, host, 80, NULL, NULL);
+        assert_non_null(conn);
+        const gchar *req = i % 2 ? "GET /api/session HTTP/1.1\r\nHost: x\r\n\r\n"
+                                 : "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n";
+        GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+        assert_true(g_output_stream_write_all(out, req, strlen(req), NULL, NULL, NULL));
+        gchar buf[512];
+        gssize n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), buf,
+                                       sizeof buf, NULL, NULL);
+        assert_true(n > 12);
+        assert_true(g_str_has_prefix(buf, "HTTP/1.1 "));
+        g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
+    }
+    guint after = 0;
+    for (guint t = 0; t < 50; t++) {
+        after = open_fds(fx.console);
+        if (after <= before + 2)
+            break;
+        g_usleep(20 * 1000);
+    }
+    if (after > before + 2)
+        fail_msg("console holds %u descriptors after 60 closed connections (%u before)", after,
+                 before);
+}
+
 /* The parser the /metrics check relies on must itself refuse bad input. */
 static void
 test_promparse(void **state)
@@ -741,6 +789,7 @@ main(void)
         cmocka_unit_test(test_resend),
         cmocka_unit_test(test_deletes),
         cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_no_descriptor_leak),
     };
     return cmocka_run_group_tests_name("console-api", tests, setup, teardown);
 }
