@@ -509,6 +509,20 @@ sample_free(Sample *s)
     g_free(s);
 }
 
+/* Every cluster and broker name is a topic too; not one anybody sends to. */
+static gboolean
+named_after_broker(JsonNode *brokers, const gchar *topic)
+{
+    JsonArray *a = brokers ? json_node_get_array(brokers) : NULL;
+    for (guint i = 0; a && i < json_array_get_length(a); i++) {
+        JsonObject *b = json_array_get_object_element(a, i);
+        if (g_strcmp0(json_object_get_string_member(b, "brokerName"), topic) == 0 ||
+            g_strcmp0(json_object_get_string_member(b, "cluster"), topic) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static void
 run_sample(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
@@ -523,7 +537,8 @@ run_sample(GTask *task, gpointer source, gpointer task_data, GCancellable *cance
     JsonArray *topics = list ? json_node_get_array(list) : NULL;
     for (guint i = 0; topics && i < json_array_get_length(topics); i++) {
         const gchar *t = json_array_get_string_element(topics, i);
-        if (rmq_console_topic_is_system(t) || g_str_has_suffix(t, "_REPLY_TOPIC"))
+        if (rmq_console_topic_is_system(t) || g_str_has_suffix(t, "_REPLY_TOPIC") ||
+            named_after_broker(s->brokers, t))
             continue;
         g_autoptr(JsonNode) st = rmq_admin_topic_status(a, t, NULL);
         if (st == NULL)
