@@ -265,7 +265,9 @@ rmq_console_cluster_brokers(RmqAdmin *admin, GError **error)
             json_array_add_object_element(out, row);
         }
     }
-    return json_node_init_array(json_node_alloc(), out);
+    JsonNode *n = json_node_init_array(json_node_alloc(), out);
+    json_array_unref(out);
+    return n;
 }
 
 static JsonNode *
