@@ -142,7 +142,7 @@ rmq_admin_topic_list(RmqAdmin *a, GError **error)
     JsonArray *out = json_array_new();
     for (guint i = 0; i < names->len; i++)
         json_array_add_string_element(out, g_ptr_array_index(names, i));
-    return json_node_init_array(json_node_alloc(), out);
+    return rmq_json_node_take_array(out);
 }
 
 JsonNode *
@@ -206,7 +206,7 @@ rmq_admin_cluster_info(RmqAdmin *a, GError **error)
     JsonObject *out = json_object_new();
     json_object_set_object_member(out, "clusters", clusters);
     json_object_set_object_member(out, "brokers", brokers);
-    return json_node_init_object(json_node_alloc(), out);
+    return rmq_json_node_take_object(out);
 }
 
 gchar **
@@ -394,11 +394,10 @@ rmq_admin_topic_status(RmqAdmin *a, const gchar *topic, GError **error)
                                        rmq_json_object_get_int64_or(v, "maxOffset", 0));
             json_object_set_int_member(row, "lastUpdateTimestamp",
                                        rmq_json_object_get_int64_or(v, "lastUpdateTimestamp", 0));
-            g_ptr_array_add(rows, json_node_init_object(json_node_alloc(), row));
-            json_object_unref(row);
+            g_ptr_array_add(rows, rmq_json_node_take_object(row));
         }
     }
-    return json_node_init_array(json_node_alloc(), sorted_array(rows));
+    return rmq_json_node_take_array(sorted_array(rows));
 }
 
 JsonNode *
@@ -420,7 +419,7 @@ rmq_admin_broker_runtime(RmqAdmin *a, const gchar *broker_addr, GError **error)
         else
             json_object_set_member(out, l->data, json_node_copy(v));
     }
-    return json_node_init_object(json_node_alloc(), out);
+    return rmq_json_node_take_object(out);
 }
 
 JsonNode *
@@ -452,7 +451,7 @@ rmq_admin_broker_config(RmqAdmin *a, const gchar *broker_addr, GError **error)
         const gchar *k = g_ptr_array_index(keys, i);
         json_object_set_string_member(out, k, g_hash_table_lookup(kv, k));
     }
-    return json_node_init_object(json_node_alloc(), out);
+    return rmq_json_node_take_object(out);
 }
 
 gboolean
@@ -486,8 +485,7 @@ rmq_admin_update_sub_group(RmqAdmin *a, const gchar *broker_addr, const gchar *g
             json_object_set_member(o, l->data,
                                    json_node_copy(json_object_get_member(config, l->data)));
     }
-    g_autoptr(JsonNode) n = json_node_init_object(json_node_alloc(), o);
-    json_object_unref(o);
+    g_autoptr(JsonNode) n = rmq_json_node_take_object(o);
     gchar *text = rmq_json_to_string(n, FALSE);
     g_autoptr(GBytes) body = g_bytes_new_take(text, strlen(text));
     g_autoptr(GBytes) b = rmq_admin_invoke(a, broker_addr,
@@ -545,8 +543,7 @@ rmq_admin_consumer_progress(RmqAdmin *a, const gchar *group, const gchar *topic,
             json_object_set_int_member(row, "lastTimestamp",
                                        rmq_json_object_get_int64_or(v, "lastTimestamp", 0));
             diff_total += bo - co;
-            g_ptr_array_add(rows, json_node_init_object(json_node_alloc(), row));
-            json_object_unref(row);
+            g_ptr_array_add(rows, rmq_json_node_take_object(row));
         }
     }
     JsonObject *out = json_object_new();
@@ -554,7 +551,7 @@ rmq_admin_consumer_progress(RmqAdmin *a, const gchar *group, const gchar *topic,
     json_object_set_double_member(out, "consumeTps", tps);
     json_object_set_int_member(out, "diffTotal", diff_total);
     json_object_set_array_member(out, "queues", sorted_array(rows));
-    return json_node_init_object(json_node_alloc(), out);
+    return rmq_json_node_take_object(out);
 }
 
 /* Merge connectionSet arrays of @code answers from @brokers; other members
@@ -603,7 +600,7 @@ merged_connections(RmqAdmin *a, gchar **brokers, gint code, const gchar *key,
     }
     json_object_set_string_member(out, "group", group);
     json_object_set_array_member(out, "connections", conns);
-    return json_node_init_object(json_node_alloc(), out);
+    return rmq_json_node_take_object(out);
 }
 
 JsonNode *
@@ -800,11 +797,10 @@ rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const gchar *top
             json_object_set_int_member(row, "queueId", q);
             json_object_set_int_member(row, "offset", g_ascii_strtoll(off, NULL, 10));
             json_object_set_int_member(row, "searchedOffset", at);
-            g_ptr_array_add(rows, json_node_init_object(json_node_alloc(), row));
-            json_object_unref(row);
+            g_ptr_array_add(rows, rmq_json_node_take_object(row));
         }
     }
-    return json_node_init_array(json_node_alloc(), sorted_array(rows));
+    return rmq_json_node_take_array(sorted_array(rows));
 }
 
 JsonNode *
@@ -826,5 +822,5 @@ rmq_admin_wipe_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error)
         json_object_set_int_member(row, "wipeTopicCount", n ? g_ascii_strtoll(n, NULL, 10) : 0);
         json_array_add_object_element(arr, row);
     }
-    return json_node_init_array(json_node_alloc(), arr);
+    return rmq_json_node_take_array(arr);
 }

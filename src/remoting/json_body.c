@@ -316,3 +316,19 @@ rmq_json_object_get_array_or_null(JsonObject *obj, const char *name)
     JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
     return node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
 }
+
+JsonNode *
+rmq_json_node_take_object(JsonObject *object)
+{
+    JsonNode *node = json_node_init_object(json_node_alloc(), object);
+    json_object_unref(object);
+    return node;
+}
+
+JsonNode *
+rmq_json_node_take_array(JsonArray *array)
+{
+    JsonNode *node = json_node_init_array(json_node_alloc(), array);
+    json_array_unref(array);
+    return node;
+}

@@ -19,6 +19,12 @@ typedef enum {
  * (transfer full) */
 JsonNode *rmq_json_parse_lenient(const char *text, gssize len, GError **error);
 
+/* A node holding @object / @array, taking over the caller's reference
+ * (json_node_init_object() adds one, which callers tend to leak).
+ * (transfer full) */
+JsonNode *rmq_json_node_take_object(JsonObject *object);
+JsonNode *rmq_json_node_take_array(JsonArray *array);
+
 /* @node as text: compact (no whitespace), or @pretty = fastjson's pretty
  * print (tab indents, "key":value) used for the store's JSON files. Members
  * keep their insertion order; strings are escaped like fastjson; integral

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tools/rmqadmin.h"
+#include "remoting/json_body.h"
 
 static const gchar *
 str_or(JsonObject *o, const gchar *k, const gchar *dflt)
@@ -155,8 +156,7 @@ kv_command(RmqAdminCommon *c, int argc, char **argv, gboolean config)
         json_object_set_member(all, targets[i], n);
     }
     if (c->json)
-        rmqadmin_print_json(json_node_init_object(json_node_alloc(), all));
-    json_object_unref(all);
+        rmqadmin_print_json(rmq_json_node_take_object(all));
     return 0;
 }
 
@@ -211,8 +211,7 @@ rmqadmin_update_broker_config(RmqAdminCommon *c, int argc, char **argv)
         json_object_set_string_member(o, "key", key);
         json_object_set_string_member(o, "value", value);
         json_object_set_array_member(o, "brokers", done);
-        rmqadmin_print_json(json_node_init_object(json_node_alloc(), o));
-        json_object_unref(o);
+        rmqadmin_print_json(rmq_json_node_take_object(o));
     } else {
         json_array_unref(done);
     }
@@ -342,9 +341,8 @@ rmqadmin_cluster_rt(RmqAdminCommon *c, int argc, char **argv)
     }
     if (c->json) {
         rmqadmin_table_free(t);
-        rmqadmin_print_json(json_node_init_array(json_node_alloc(), rows));
+        rmqadmin_print_json(rmq_json_node_take_array(rows));
     } else {
-        json_array_unref(rows);
         rmqadmin_table_print(t);
     }
     return worst;

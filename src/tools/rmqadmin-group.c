@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tools/rmqadmin.h"
+#include "remoting/json_body.h"
 
 static gchar *
 int_text(gint64 v)
@@ -76,8 +77,7 @@ rmqadmin_update_sub_group(RmqAdminCommon *c, int argc, char **argv)
         JsonObject *o = json_object_new();
         json_object_set_string_member(o, "group", group);
         json_object_set_array_member(o, "brokers", done);
-        rmqadmin_print_json(json_node_init_object(json_node_alloc(), o));
-        json_object_unref(o);
+        rmqadmin_print_json(rmq_json_node_take_object(o));
     } else {
         json_array_unref(done);
     }
@@ -122,8 +122,7 @@ rmqadmin_delete_sub_group(RmqAdminCommon *c, int argc, char **argv)
         JsonObject *o = json_object_new();
         json_object_set_string_member(o, "group", group);
         json_object_set_array_member(o, "brokers", done);
-        rmqadmin_print_json(json_node_init_object(json_node_alloc(), o));
-        json_object_unref(o);
+        rmqadmin_print_json(rmq_json_node_take_object(o));
     } else {
         json_array_unref(done);
     }

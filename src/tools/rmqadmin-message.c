@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tools/rmqadmin.h"
+#include "remoting/json_body.h"
 
 #define TOOLS_CONSUMER_GROUP "TOOLS_CONSUMER"
 #define TOOLS_PRODUCER_GROUP "TOOLS_PRODUCER"
@@ -67,7 +68,7 @@ print_msgs(RmqAdminCommon *c, GPtrArray *msgs)
         JsonArray *a = json_array_new();
         for (guint i = 0; i < msgs->len; i++)
             json_array_add_element(a, rmq_msg_to_json(g_ptr_array_index(msgs, i)));
-        rmqadmin_print_json(json_node_init_array(json_node_alloc(), a));
+        rmqadmin_print_json(rmq_json_node_take_array(a));
         return 0;
     }
     for (guint i = 0; i < msgs->len; i++) {
@@ -240,8 +241,7 @@ rmqadmin_send_message(RmqAdminCommon *c, int argc, char **argv)
         json_object_set_string_member(o, "sendStatus", rmq_send_status_name(r.status));
         json_object_set_string_member(o, "msgId", r.msg_id);
         json_object_set_string_member(o, "offsetMsgId", r.offset_msg_id);
-        rmqadmin_print_json(json_node_init_object(json_node_alloc(), o));
-        json_object_unref(o);
+        rmqadmin_print_json(rmq_json_node_take_object(o));
     } else {
         RmqTable *t = rmqadmin_table_new("#Broker Name", "#QID", "#Send Result", "#MsgId",
                                          "#OffsetMsgId", NULL);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "tools/rmqadmin.h"
+#include "remoting/json_body.h"
 
 int
 rmqadmin_update_topic(RmqAdminCommon *c, int argc, char **argv)
@@ -54,8 +55,7 @@ rmqadmin_update_topic(RmqAdminCommon *c, int argc, char **argv)
         json_object_set_int_member(o, "perm", spec.perm);
         json_object_set_boolean_member(o, "order", spec.order);
         json_object_set_array_member(o, "brokers", done);
-        rmqadmin_print_json(json_node_init_object(json_node_alloc(), o));
-        json_object_unref(o);
+        rmqadmin_print_json(rmq_json_node_take_object(o));
     } else {
         json_array_unref(done);
     }
@@ -86,8 +86,7 @@ rmqadmin_delete_topic(RmqAdminCommon *c, int argc, char **argv)
         json_object_set_string_member(o, "topic", topic);
         json_object_set_string_member(o, "cluster", cluster);
         json_object_set_boolean_member(o, "deleted", TRUE);
-        rmqadmin_print_json(json_node_init_object(json_node_alloc(), o));
-        json_object_unref(o);
+        rmqadmin_print_json(rmq_json_node_take_object(o));
     } else {
         printf("delete topic [%s] from cluster [%s] success.\n", topic, cluster);
     }
