@@ -4,7 +4,7 @@
 # libFuzzer target, make distcheck, and the system test when run as root.
 # Ends with one line "N passed, N failed" and a non-zero status on any failure.
 #
-# Environment: FUZZ_SECONDS (default 60), RMQ_SKIP="asan fuzz distcheck interop system"
+# Environment: FUZZ_SECONDS (default 60), RMQ_SKIP="asan fuzz distcheck interop console system"
 # (space-separated steps to leave out while iterating; CI leaves out nothing).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -103,6 +103,12 @@ if wants interop && [ -x tests/interop/run.sh ]; then
     note "interop: the npm client ali-ons against rmq-namesrv and rmq-broker"
     tests/interop/run.sh --require-broker "$top/_build" 2>&1 | tee _build/interop.out
     count_tap _build/interop.out "interop" "${PIPESTATUS[0]}"
+fi
+
+if wants console && [ -x tests/console/run.sh ]; then
+    note "console: API, /metrics and browser tests (headless Chromium) against real daemons"
+    RMQ_CONSOLE_BROWSER_ONLY=1 tests/console/run.sh "$top/_build" 2>&1 | tee _build/console.out
+    count_tap _build/console.out "console" "${PIPESTATUS[0]}"
 fi
 
 if wants system && [ -x tests/system/run.sh ]; then

@@ -7,6 +7,7 @@
 # (npm, pinned in browser/package-lock.json) when they are missing.
 #
 #   tests/console/run.sh [BUILD_DIR]     (default: $RMQ_BUILDDIR or _build-console)
+#   RMQ_CONSOLE_BROWSER_ONLY=1: leave out the C tests that make check runs
 set -u
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -56,9 +57,12 @@ if [ ! -d "$SRC/tests/console/browser/node_modules/playwright-core" ]; then
     (cd "$SRC/tests/console/browser" && npm ci --no-audit --no-fund) >/dev/null 2>&1 || bail "npm ci failed"
 fi
 
-# ---- unit, API and /metrics tests (C, TAP from cmocka)
+# ---- unit, API and /metrics tests (C, TAP from cmocka); make check runs them
+# too, so scripts/test.sh sets RMQ_CONSOLE_BROWSER_ONLY=1 to count them once.
 export CMOCKA_MESSAGE_OUTPUT=TAP RMQ_BUILDDIR="$BUILD" RMQ_SRCDIR="$SRC" RMQ_TEST_DATA="$SRC/tests/data"
-for t in test-console-units test-console-api; do
+c_tests="test-console-units test-console-api"
+[ "${RMQ_CONSOLE_BROWSER_ONLY:-0}" = 1 ] && c_tests=
+for t in $c_tests; do
     out=$(timeout 180 "$BUILD/tests/console/$t" 2>&1); rc=$?
     before=$failed
     tmp=$(mktemp); printf '%s\n' "$out" > "$tmp"
