@@ -12,6 +12,7 @@
 #include "broker/namesrv_link.h"
 #include "broker/schedule_service.h"
 #include "broker/transaction_check.h"
+#include "ha/ha_service.h"
 #include "remoting/codes.h"
 
 G_DEFINE_QUARK(rmq-broker-error-quark, rmq_broker_error)
@@ -215,6 +216,66 @@ rmq_broker_save_delay_offsets(RmqBroker *b)
     b->delay_dirty = FALSE;
     save_or_warn(rmq_delay_offsets_save_file(b->delay_offsets, b->delay_path, &e), e,
                  b->delay_path);
+}
+
+/* ---- replication ---- */
+
+/* A slave persists what it copied from its master (§8.4). */
+static void
+on_slave_synced(RmqSlaveSyncWhat what, gpointer data)
+{
+    RmqBroker *b = data;
+
+    switch (what) {
+    case RMQ_SLAVE_SYNC_TOPICS:
+        rmq_broker_save_topics(b);
+        break;
+    case RMQ_SLAVE_SYNC_CONSUMER_OFFSETS:
+        rmq_broker_save_offsets(b);
+        break;
+    case RMQ_SLAVE_SYNC_DELAY_OFFSETS:
+        rmq_broker_save_delay_offsets(b);
+        break;
+    case RMQ_SLAVE_SYNC_SUBSCRIPTION_GROUPS:
+        rmq_broker_save_groups(b);
+        break;
+    }
+}
+
+/* The name server names our master (§6.2 step 5). */
+static void
+on_register_reply(const gchar *master_addr, const gchar *ha_server_addr, gpointer data)
+{
+    RmqBroker *b = data;
+
+    if (b->ha != NULL)
+        rmq_ha_service_register_reply(b->ha, master_addr, ha_server_addr);
+}
+
+static RmqHaService *
+start_ha(RmqBroker *b, GError **error)
+{
+    const RmqBrokerSettings *s = &b->settings;
+    RmqHaServiceConfig hc;
+    RmqSlaveSyncTables tables = { b->topics, b->offsets, b->delay_offsets, b->groups };
+
+    rmq_ha_service_config_init(&hc);
+    hc.role = (RmqHaRole) s->broker_role;
+    hc.bind_address = s->bind_address;
+    hc.ha_listen_port = (guint16) s->ha_listen_port;
+    if (s->ha_send_heartbeat_interval > 0)
+        hc.heartbeat_interval_ms = s->ha_send_heartbeat_interval;
+    if (s->ha_housekeeping_interval > 0)
+        hc.housekeeping_interval_ms = s->ha_housekeeping_interval;
+    if (s->ha_transfer_batch_size > 0)
+        hc.transfer_batch_size = s->ha_transfer_batch_size;
+    if (s->ha_slave_fallbehind_max > 0)
+        hc.slave_fallbehind_max = s->ha_slave_fallbehind_max;
+    if (s->slave_timeout > 0)
+        hc.slave_timeout_ms = s->slave_timeout;
+    hc.ha_master_address = s->ha_master_address;
+    hc.own_address = b->broker_addr;
+    return rmq_ha_service_new(&hc, b->store, &tables, on_slave_synced, b, NULL, error);
 }
 
 static GBytes *
@@ -472,19 +533,34 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
     rmq_broker_retry_processor_register(b);
     rmq_broker_transaction_processor_register(b);
     rmq_broker_consumer_admin_processor_register(b);
-    if (!rmq_server_listen(b->server, s->bind_address, (guint16) s->listen_port, error) ||
-        (b->vip_port > 0 &&
-         !rmq_server_listen(b->server, s->bind_address, (guint16) b->vip_port, error))) {
+    /* errors name the key and the port: "listenPort 10911: cannot listen on ..." */
+    if (!rmq_server_listen(b->server, s->bind_address, (guint16) s->listen_port, error)) {
+        g_prefix_error(error, "listenPort %d: ", s->listen_port);
+        rmq_broker_free(b);
+        return NULL;
+    }
+    if (b->vip_port > 0 &&
+        !rmq_server_listen(b->server, s->bind_address, (guint16) b->vip_port, error)) {
+        g_prefix_error(error, "VIP channel port %d (listenPort - 2): ", b->vip_port);
+        rmq_broker_free(b);
+        return NULL;
+    }
+    b->ha = start_ha(b, error);
+    if (b->ha == NULL) {
         rmq_broker_free(b);
         return NULL;
     }
 
-    b->schedule = rmq_schedule_service_new(b, error);
-    if (b->schedule == NULL) {
-        rmq_broker_free(b);
-        return NULL;
+    /* A slave writes nothing of its own (§8.4): its commit log is the
+     * master's, byte for byte. */
+    if (!s->slave) {
+        b->schedule = rmq_schedule_service_new(b, error);
+        if (b->schedule == NULL) {
+            rmq_broker_free(b);
+            return NULL;
+        }
+        b->trans_check = rmq_transaction_check_new(b, (guint) MAX(s->transaction_check_interval, 100));
     }
-    b->trans_check = rmq_transaction_check_new(b, (guint) MAX(s->transaction_check_interval, 100));
 
     g_autofree gchar *ha = g_strdup_printf("%s:%d", s->broker_ip1, s->ha_listen_port);
     RmqNamesrvLinkInfo info = {
@@ -496,6 +572,7 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
         .timeout_ms = (guint) s->register_broker_timeout_mills,
     };
     b->namesrv = rmq_namesrv_link_new(&info, s->namesrv_addr, register_body, b);
+    rmq_namesrv_link_set_reply_func(b->namesrv, on_register_reply, b);
     guint ok = rmq_namesrv_link_register(b->namesrv, NULL, TRUE, FALSE);
     if (rmq_namesrv_link_count(b->namesrv) > 0)
         g_message("registered with %u of %u name servers", ok, rmq_namesrv_link_count(b->namesrv));
@@ -563,6 +640,7 @@ rmq_broker_free(RmqBroker *b)
     g_clear_pointer(&b->server, rmq_server_free);
     g_clear_pointer(&b->long_poll, rmq_long_poll_free);
     g_clear_pointer(&b->clients, rmq_client_registry_free);
+    g_clear_pointer(&b->ha, rmq_ha_service_free);
     g_clear_pointer(&b->store, rmq_store_close);
     g_clear_pointer(&b->topics, rmq_topic_table_free);
     g_clear_pointer(&b->groups, rmq_subscription_group_table_free);
@@ -582,7 +660,9 @@ rmq_broker_free(RmqBroker *b)
 gchar *
 rmq_broker_status(RmqBroker *b)
 {
-    return g_strdup_printf("%u topics, %u connections, put %.1f/s, get %.1f/s",
+    g_autofree gchar *ha = b->ha != NULL ? rmq_ha_service_status(b->ha) : NULL;
+    return g_strdup_printf("%u topics, %u connections, put %.1f/s, get %.1f/s%s%s",
                            rmq_topic_table_size(b->topics), rmq_server_get_connection_count(b->server),
-                           b->stats.put_tps, b->stats.get_tps);
+                           b->stats.put_tps, b->stats.get_tps, ha != NULL ? "; HA: " : "",
+                           ha != NULL ? ha : "");
 }

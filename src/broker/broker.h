@@ -27,6 +27,7 @@ typedef struct _RmqLongPoll RmqLongPoll;
 typedef struct _RmqNamesrvLink RmqNamesrvLink;
 typedef struct _RmqScheduleService RmqScheduleService;
 typedef struct _RmqTransactionCheck RmqTransactionCheck;
+typedef struct _RmqHaService RmqHaService;
 
 /* Message counters for STATUS= and GET_BROKER_RUNTIME_INFO. */
 typedef struct {
@@ -54,6 +55,7 @@ struct _RmqBroker {
     RmqNamesrvLink *namesrv;
     RmqScheduleService *schedule;
     RmqTransactionCheck *trans_check;
+    RmqHaService *ha;         /* replication (src/ha): HA port, slave client, slave sync */
     GHashTable *mq_locks;     /* "group\ntopic\nbroker\nqid" -> RmqMqLock */
 
     RmqHostAddr store_host;   /* brokerIP1:listenPort */

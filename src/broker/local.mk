@@ -47,7 +47,7 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/schedule_service.c src/broker/schedule_service.h \
 	src/broker/transaction_check.c src/broker/transaction_check.h
 
-BROKER_LIBS = src/broker/libbroker.a src/broker/libbrokermeta.a src/store/libstore.a \
+BROKER_LIBS = src/broker/libbroker.a src/ha/libha.a src/broker/libbrokermeta.a src/store/libstore.a \
 	src/common/libcommon.a src/common/libconf.a \
 	src/remoting/libnet.a src/remoting/libcodec.a $(RMQ_PKG_LIBS)
 

@@ -73,6 +73,13 @@ settings_from_config(RmqBrokerSettings *s, const RmqConfig *c)
     s->notify_consumer_ids_changed_enable = c->notify_consumer_ids_changed_enable;
     s->register_name_server_period = c->register_name_server_period;
     s->register_broker_timeout_mills = c->register_broker_timeout_mills;
+    s->ha_send_heartbeat_interval = c->ha_send_heartbeat_interval;
+    s->ha_housekeeping_interval = c->ha_housekeeping_interval;
+    s->ha_transfer_batch_size = c->ha_transfer_batch_size;
+    s->ha_slave_fallbehind_max = c->ha_slave_fallbehind_max;
+    s->slave_timeout = c->slave_timeout;
+    s->ha_master_address = g_strdup(c->ha_master_address);
+    s->slave_read_enable = c->slave_read_enable;
 }
 
 static gboolean

@@ -16,7 +16,29 @@ struct _RmqNamesrvLink {
     gpointer data;
     guint timer;
     guint period_ms;
+    RmqNamesrvReplyFunc reply;
+    gpointer reply_data;
 };
+
+void
+rmq_namesrv_link_set_reply_func(RmqNamesrvLink *l, RmqNamesrvReplyFunc func, gpointer data)
+{
+    l->reply = func;
+    l->reply_data = data;
+}
+
+static void
+tell_reply(RmqNamesrvLink *l, const RmqCommand *response)
+{
+    if (l->reply != NULL && response != NULL && response->code == 0)
+        l->reply(rmq_command_get_ext(response, "masterAddr"),
+                 rmq_command_get_ext(response, "haServerAddr"), l->reply_data);
+}
+
+typedef struct {
+    RmqNamesrvLink *link;
+    gchar *addr;
+} Pending;
 
 RmqNamesrvLink *
 rmq_namesrv_link_new(const RmqNamesrvLinkInfo *info, gchar *const *addrs, RmqNamesrvBodyFunc body,
@@ -79,7 +101,10 @@ register_request(RmqNamesrvLink *l, GBytes *body)
 static void
 on_registered(RmqCommand *response, const GError *error, gpointer user_data)
 {
-    gchar *addr = user_data;
+    Pending *p = user_data;
+    gchar *addr = p->addr;
+    tell_reply(p->link, response);
+    g_free(p);
     if (error != NULL)
         g_debug("register to name server %s failed: %s", addr, error->message);
     else if (response->code != 0)
@@ -109,9 +134,12 @@ rmq_namesrv_link_register(RmqNamesrvLink *l, GBytes *body, gboolean sync, gboole
                 g_warning("register to name server %s failed: %s", l->addrs[i],
                           err != NULL ? err->message
                                       : (resp->remark != NULL ? resp->remark : "refused"));
+            tell_reply(l, resp);
         } else {
-            rmq_client_invoke_async(l->client, l->addrs[i], req, l->timeout_ms, on_registered,
-                                    g_strdup(l->addrs[i]));
+            Pending *p = g_new(Pending, 1);
+            p->link = l;
+            p->addr = g_strdup(l->addrs[i]);
+            rmq_client_invoke_async(l->client, l->addrs[i], req, l->timeout_ms, on_registered, p);
         }
     }
     return ok;
@@ -121,6 +149,7 @@ typedef struct {
     guint left;
     void (*done)(gpointer);
     gpointer data;
+    RmqNamesrvLink *link;
 } Countdown;
 
 static void
@@ -135,11 +164,13 @@ countdown_step(Countdown *c)
 static void
 on_registered_counted(RmqCommand *response, const GError *error, gpointer user_data)
 {
+    Countdown *c = user_data;
     if (error != NULL)
         g_debug("register to name server failed: %s", error->message);
+    tell_reply(c->link, response);
     if (response != NULL)
         rmq_command_free(response);
-    countdown_step(user_data);
+    countdown_step(c);
 }
 
 static gboolean
@@ -159,6 +190,7 @@ rmq_namesrv_link_register_then(RmqNamesrvLink *l, GBytes *body, void (*done)(gpo
     Countdown *c = g_new0(Countdown, 1);
     c->done = done;
     c->data = data;
+    c->link = l;
     c->left = g_strv_length(l->addrs);
     if (c->left == 0) {
         g_idle_add(countdown_idle, c);

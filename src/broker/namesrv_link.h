@@ -21,6 +21,12 @@ typedef struct {
 /* Produces the REGISTER_BROKER body of all topics (transfer full). */
 typedef GBytes *(*RmqNamesrvBodyFunc)(gpointer data);
 
+/* A name server answered a registration: @master_addr and @ha_server_addr
+ * of the response header (§6.2 step 5; NULL when absent: no live master, or
+ * we are the master). */
+typedef void (*RmqNamesrvReplyFunc)(const gchar *master_addr, const gchar *ha_server_addr,
+                                    gpointer data);
+
 /* @addrs: "host:port" list (copied, may be empty). */
 RmqNamesrvLink *rmq_namesrv_link_new(const RmqNamesrvLinkInfo *info, gchar *const *addrs,
                                      RmqNamesrvBodyFunc body, gpointer data);
@@ -43,5 +49,8 @@ void rmq_namesrv_link_start_periodic(RmqNamesrvLink *l, guint period_ms);
  * server answered or failed. */
 void rmq_namesrv_link_unregister(RmqNamesrvLink *l, void (*done)(gpointer), gpointer data);
 guint rmq_namesrv_link_count(RmqNamesrvLink *l);
+/* Called for every successful registration reply (a slave learns its master
+ * from it). */
+void rmq_namesrv_link_set_reply_func(RmqNamesrvLink *l, RmqNamesrvReplyFunc func, gpointer data);
 
 G_END_DECLS

@@ -168,9 +168,23 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
         return NULL;
     }
 
+    /* §7.2: a slave does not correct offsets (offsetCheckInSlave=false): it
+     * may just be behind its master, so the client retries. */
+    gint64 next_begin = r->next_begin_offset;
+    if (s->slave && code == RMQ_RESPONSE_PULL_OFFSET_MOVED) {
+        code = RMQ_RESPONSE_PULL_RETRY_IMMEDIATELY;
+        next_begin = offset;
+    }
+    /* §6.7: with slaveReadEnable a lagging consumer is sent to the group's
+     * whichBrokerWhenConsumeSlowly, else to the group's brokerId. */
+    gint64 suggest = 0;
+    if (s->slave_read_enable)
+        suggest = r->suggest_pulling_from_slave ? g->which_broker_when_consume_slowly
+                                                : g->broker_id;
+
     RmqCommand *resp = rmq_broker_response(req, code, rmq_get_status_name(r->status));
-    rmq_command_set_ext_int64(resp, "suggestWhichBrokerId", 0);
-    rmq_command_set_ext_int64(resp, "nextBeginOffset", r->next_begin_offset);
+    rmq_command_set_ext_int64(resp, "suggestWhichBrokerId", suggest);
+    rmq_command_set_ext_int64(resp, "nextBeginOffset", next_begin);
     rmq_command_set_ext_int64(resp, "minOffset", r->min_offset);
     rmq_command_set_ext_int64(resp, "maxOffset", r->max_offset);
     if (code == RMQ_RESPONSE_SUCCESS && r->body != NULL) {

@@ -8,6 +8,7 @@
 
 #include "broker/broker.h"
 #include "broker/topic_config.h"
+#include "ha/ha_service.h"
 #include "remoting/codes.h"
 
 /* Header names of code 10 and their one-letter V2 aliases. */
@@ -28,11 +29,16 @@ typedef struct {
     RmqCommand *response;
 } FlushWait;
 
+/* The flush (SYNC_FLUSH) and/or the slave (SYNC_MASTER) answered (§8.3). */
 static void
 on_flushed(RmqPutStatus status, gpointer data)
 {
     FlushWait *w = data;
-    if (status != RMQ_PUT_OK)
+    if (status == RMQ_PUT_FLUSH_SLAVE_TIMEOUT)
+        w->response->code = RMQ_RESPONSE_FLUSH_SLAVE_TIMEOUT;
+    else if (status == RMQ_PUT_SLAVE_NOT_AVAILABLE)
+        w->response->code = RMQ_RESPONSE_SLAVE_NOT_AVAILABLE;
+    else if (status != RMQ_PUT_OK)
         w->response->code = RMQ_RESPONSE_FLUSH_DISK_TIMEOUT;
     rmq_connection_send_response(w->conn, w->request, w->response);
     rmq_command_free(w->request);
@@ -395,13 +401,20 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
                                    result.queue_offset + MAX(result.msg_num, 1), tag_code,
                                    tag_known);
 
-    if (s->sync_flush && wait && !rmq_command_is_oneway(req)) {
+    if (b->ha != NULL)
+        rmq_ha_service_notify_appended(b->ha);    /* stream it to the slaves now */
+    gboolean sync_master = b->ha != NULL && rmq_ha_service_role(b->ha) == RMQ_HA_ROLE_SYNC_MASTER;
+    if ((s->sync_flush || sync_master) && wait && !rmq_command_is_oneway(req)) {
         FlushWait *w = g_new0(FlushWait, 1);
         w->b = b;
         w->conn = rmq_connection_ref(conn);
         w->request = req;
         w->response = resp;
-        rmq_store_flush_async(b->store, rmq_put_result_end(&result), on_flushed, w);
+        if (b->ha != NULL)
+            rmq_ha_service_wait_put(b->ha, rmq_put_result_end(&result), s->sync_flush,
+                                    on_flushed, w);
+        else
+            rmq_store_flush_async(b->store, rmq_put_result_end(&result), on_flushed, w);
         return;
     }
     rmq_broker_reply(conn, req, resp);

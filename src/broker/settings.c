@@ -58,6 +58,13 @@ static const Key keys[] = {
     { "notifyConsumerIdsChangedEnable", K_BOOL, F(notify_consumer_ids_changed_enable), TRUE },
     { "registerNameServerPeriod", K_INT, F(register_name_server_period), FALSE },
     { "registerBrokerTimeoutMills", K_INT, F(register_broker_timeout_mills), TRUE },
+    { "haSendHeartbeatInterval", K_INT, F(ha_send_heartbeat_interval), FALSE },
+    { "haHousekeepingInterval", K_INT, F(ha_housekeeping_interval), FALSE },
+    { "haTransferBatchSize", K_INT, F(ha_transfer_batch_size), FALSE },
+    { "haSlaveFallbehindMax", K_INT64, F(ha_slave_fallbehind_max), FALSE },
+    { "slaveTimeout", K_INT, F(slave_timeout), FALSE },
+    { "haMasterAddress", K_STR, F(ha_master_address), FALSE },
+    { "slaveReadEnable", K_BOOL, F(slave_read_enable), TRUE },
 };
 #undef F
 
@@ -68,7 +75,7 @@ static const Key keys[] = {
 #define STRING_FIELDS(X) \
     X(cluster_name) X(broker_name) X(broker_ip1) X(bind_address) X(region_id) \
     X(store_path_root_dir) X(store_path_commit_log) X(delete_when) X(message_delay_level) \
-    X(msg_trace_topic_name)
+    X(msg_trace_topic_name) X(ha_master_address)
 
 void
 rmq_broker_settings_clear(RmqBrokerSettings *s)

@@ -76,6 +76,15 @@ typedef struct {
     /* name servers */
     gint register_name_server_period;
     gint register_broker_timeout_mills;
+
+    /* replication (src/ha, §8) */
+    gint ha_send_heartbeat_interval;  /* ms, 5000 */
+    gint ha_housekeeping_interval;    /* ms, 20000 */
+    gint ha_transfer_batch_size;      /* 32768 */
+    gint64 ha_slave_fallbehind_max;   /* 256 MiB */
+    gint slave_timeout;               /* ms, 3000 */
+    gchar *ha_master_address;         /* NULL: learn it from the name server */
+    gboolean slave_read_enable;
 } RmqBrokerSettings;
 
 void rmq_broker_settings_clear(RmqBrokerSettings *s);

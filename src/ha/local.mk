@@ -40,6 +40,7 @@ endif
 # tests' harness.
 if HAVE_CMOCKA
 check_PROGRAMS += tests/ha/test-ha-ports
+TESTS += tests/ha/test-ha-ports
 tests_ha_test_ha_ports_SOURCES = tests/ha/test-ha-ports.c \
 	tests/broker/harness.c tests/broker/harness.h
 tests_ha_test_ha_ports_CFLAGS = $(HA_TEST_CFLAGS)
@@ -51,6 +52,7 @@ endif
 # pair), through the project's C client and the broker tests' harness.
 if HAVE_CMOCKA
 check_PROGRAMS += tests/cluster/test-cluster
+TESTS += tests/cluster/test-cluster
 tests_cluster_test_cluster_SOURCES = tests/cluster/test-cluster.c \
 	tests/broker/harness.c tests/broker/harness.h
 tests_cluster_test_cluster_CFLAGS = $(HA_TEST_CFLAGS)

@@ -41,8 +41,8 @@ bk_free_port(void)
         g_assert(getsockname(fd, (struct sockaddr *) &sa, &len) == 0);
         close(fd);
         guint16 p = ntohs(sa.sin_port);
-        /* The broker also listens on port-2 (VIP) and advertises port+1 (HA). */
-        if (p > 1030 && port_free((guint16) (p - 2)))
+        /* The broker also listens on port-2 (VIP) and on port+1 (HA). */
+        if (p > 1030 && p < 65535 && port_free((guint16) (p - 2)) && port_free((guint16) (p + 1)))
             return p;
     }
 }

@@ -653,13 +653,11 @@ main(void)
         cmocka_unit_test(test_failover_consumes_from_slave),
         cmocka_unit_test(test_master_restart_catches_up),
         cmocka_unit_test(test_slave_refuses_send),
-    };
-    const struct CMUnitTest sync[] = {
+        /* its own daemons, on free ports */
         cmocka_unit_test(test_sync_master),
     };
     int failed = cmocka_run_group_tests_name("cluster", cluster, cluster_setup, cluster_teardown);
 
-    failed += cmocka_run_group_tests_name("sync-master", sync, NULL, NULL);
     drain_quit();
     return failed;
 }
