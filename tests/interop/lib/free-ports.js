@@ -1,7 +1,7 @@
 'use strict';
-// Prints "NAMESRV BROKER HA": loopback ports that are free right now. The
-// broker also listens on its VIP channel (BROKER - 2), so that one must be
-// free too. Used by daemons.sh; racy by nature, but the daemons bind at once.
+// Prints "NAMESRV BROKER HA BROKER2 HA2": loopback ports that are free right
+// now. A broker also listens on its VIP channel (BROKER - 2), so that one
+// must be free too. Used by daemons.sh; racy by nature, but the daemons bind at once.
 const net = require('node:net');
 
 function tryListen(port) {
@@ -32,7 +32,9 @@ async function pick(taken, span) {
   const ns = await pick(taken, false);
   const broker = await pick(taken, true);
   const ha = await pick(taken, false);
-  process.stdout.write(`${ns} ${broker} ${ha}\n`);
+  const broker2 = await pick(taken, true);
+  const ha2 = await pick(taken, false);
+  process.stdout.write(`${ns} ${broker} ${ha} ${broker2} ${ha2}\n`);
 })().catch(err => {
   process.stderr.write(`free-ports: ${err.message}\n`);
   process.exit(1);

@@ -25,6 +25,8 @@ const env = {
   namesrv: required('RMQ_INTEROP_NAMESRV'),
   broker: required('RMQ_INTEROP_BROKER'),
   brokerName: required('RMQ_INTEROP_BROKER_NAME'),
+  broker2: required('RMQ_INTEROP_BROKER2'), // started only by the cluster test
+  broker2Name: required('RMQ_INTEROP_BROKER2_NAME'),
   cluster: required('RMQ_INTEROP_CLUSTER'),
   rmqCall: required('RMQ_INTEROP_RMQ_CALL'),
   ctl: required('RMQ_INTEROP_CTL'),
@@ -154,16 +156,37 @@ async function closeClient(client) {
 }
 
 // Closes everything this file opened, including the inner producer ali-ons
-// creates behind every client, so that node can exit.
-async function closeAll() {
-  while (opened.length) {
-    const c = opened.pop();
-    try { await c.close(); } catch (err) { logger.warn('close: %s', err.message); }
+// creates behind every client, so that node can exit. ali-ons's close() stops
+// half-way when a broker it knows is gone (its UNREGISTER_CLIENT fails): then
+// its client is closed directly, and a last unref'd timer ends the process
+// should anything still hold it.
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms); }),
+  ]);
+}
+
+async function closeOne(c, what) {
+  try {
+    await withTimeout(c.close(), 5000, what);
+  } catch (err) {
+    logger.warn('close %s: %s', what, err.message);
+    try { await withTimeout(c._mqClient.close(), 5000, `${what} client`); } catch (e) { logger.warn('%s', e.message); }
   }
+}
+
+async function closeAll() {
+  while (opened.length) await closeOne(opened.pop(), 'client');
   if (MQProducer.defaultProducer) {
-    try { await MQProducer.defaultProducer.close(); } catch (err) { logger.warn('close inner producer: %s', err.message); }
+    await closeOne(MQProducer.defaultProducer, 'inner producer');
     MQProducer.defaultProducer = null;
   }
+  setTimeout(() => {
+    logger.warn('ali-ons left handles open after closeAll: exiting');
+    process.exit();
+  }, 5000).unref();
 }
 
 // Polls fn until it returns a truthy value other than notYet(detail);
@@ -225,22 +248,24 @@ async function routeOf(topic) {
   return parseLenientJson(r.body);
 }
 
-// Creates a topic on the broker (ali-ons does not fall back to TBW102) and
-// waits until the name server routes it with all its queues.
-async function createTopic(topic, queues = 8) {
-  const r = await rmqCall(env.broker, 'UPDATE_AND_CREATE_TOPIC', {
-    topic, defaultTopic: 'TBW102', readQueueNums: queues, writeQueueNums: queues,
-    perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: 'false',
-  });
-  assert.equal(r.code, 0, `UPDATE_AND_CREATE_TOPIC ${topic}: code ${r.code} ${r.remark || ''}`);
-  await waitFor(`the name server to route ${topic}`, async () => {
+// Creates a topic on the broker(s) (ali-ons does not fall back to TBW102)
+// and waits until the name server routes it with all its queues on each.
+async function createTopic(topic, queues = 8, brokers = [ { addr: env.broker, name: env.brokerName } ]) {
+  for (const b of brokers) {
+    const r = await rmqCall(b.addr, 'UPDATE_AND_CREATE_TOPIC', {
+      topic, defaultTopic: 'TBW102', readQueueNums: queues, writeQueueNums: queues,
+      perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: 'false',
+    });
+    assert.equal(r.code, 0, `UPDATE_AND_CREATE_TOPIC ${topic} on ${b.name}: code ${r.code} ${r.remark || ''}`);
+  }
+  return await waitFor(`the name server to route ${topic}`, async () => {
     const route = await routeOf(topic);
     if (!route) return notYet('no route');
-    const q = (route.queueDatas || []).find(d => d.brokerName === env.brokerName);
-    if (!q || q.readQueueNums !== queues || q.writeQueueNums !== queues) {
-      return notYet(`route ${JSON.stringify(route)}`);
-    }
-    return route;
+    const ok = brokers.every(b => {
+      const q = (route.queueDatas || []).find(d => d.brokerName === b.name);
+      return q && q.readQueueNums === queues && q.writeQueueNums === queues;
+    });
+    return ok ? route : notYet(`route ${JSON.stringify(route)}`);
   }, 15000);
 }
 
@@ -257,10 +282,14 @@ async function committedOffsets(group, topic, queues = 8) {
   return out;
 }
 
-function brokerCtl(cmd) {
+// daemons.sh start-broker|stop-broker|kill-broker for this run; which = 'b'
+// for the second broker.
+function brokerCtl(cmd, which) {
+  const args = [ cmd, env.dir ];
+  if (which) args.push(which);
   return new Promise((resolve, reject) => {
-    execFile(env.ctl, [ cmd, env.dir ], { timeout: 60000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`daemons.sh ${cmd}: ${stderr || err.message}`));
+    execFile(env.ctl, args, { timeout: 60000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`daemons.sh ${args.join(' ')}: ${stderr || err.message}`));
       else resolve();
     });
   });
