@@ -51,6 +51,13 @@ handle_send_back(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         reply(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
         return;
     }
+    /* A slave's commit log is its master's byte for byte (§8.4): Java's
+     * store refuses the put there (SERVICE_NOT_AVAILABLE -> SYSTEM_ERROR). */
+    if (b->settings.slave) {
+        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+              g_strdup("service not available now, the broker is a slave"));
+        return;
+    }
     g_autoptr(GBytes) rec_bytes = rmq_store_look_message_by_offset(b->store, offset);
     RmqMessageRecord rec;
     gsize rlen = 0;

@@ -583,8 +583,17 @@ test_slave_refuses_send(void **state)
     g_autoptr(RmqCommand) r = bk_send(c->rc, c->nodes[BBS].d->addr, TOPIC, 0, NULL, NULL,
                                       "to a slave", NULL);
 
+    g_autoptr(RmqCommand) back = NULL;
+
     assert_non_null(r);
     assert_int_equal(r->code, RMQ_RESPONSE_SERVICE_NOT_AVAILABLE);
+    /* nor does it write a retry message of its own */
+    back = bk_invoke(c->rc, c->nodes[BBS].d->addr, RMQ_REQUEST_CONSUMER_SEND_MSG_BACK, NULL,
+                     "offset", "0", "group", GROUP, "delayLevel", "0", NULL);
+    assert_non_null(back);
+    assert_int_equal(back->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    produce(c, 10, "last", "broker-b");
+    wait_identical(&c->nodes[BB], &c->nodes[BBS]);
 }
 
 /* ---------------------------------------------------------- SYNC_MASTER */
