@@ -59,3 +59,10 @@ tests_cluster_test_cluster_CFLAGS = $(HA_TEST_CFLAGS)
 tests_cluster_test_cluster_LDADD = src/client/librmqclient.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_cluster_test_cluster_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
 endif
+
+# Benchmark helper (bench/ha/run.sh): replication lag between a master and
+# its slave, polled together.  Built by `make`, never run by `make check`.
+noinst_PROGRAMS += bench/ha/ha-lag
+bench_ha_ha_lag_SOURCES = bench/ha/ha-lag.c
+bench_ha_ha_lag_LDADD = src/remoting/libnet.a src/remoting/libcodec.a $(RMQ_PKG_LIBS)
+EXTRA_DIST += bench/ha/run.sh
