@@ -52,6 +52,7 @@ struct _RmqHaMaster {
     GList *conns;            /* HaConn* */
     GQueue waiters;          /* Waiter*, in call order */
     GSource *tick;
+    GSource *pump;           /* pending push of new data, NULL if none */
 };
 
 static void conn_pump(HaConn *c);
@@ -432,6 +433,7 @@ rmq_ha_master_free(RmqHaMaster *m)
     while (!g_queue_is_empty(&m->waiters))
         waiter_finish(g_queue_peek_head(&m->waiters), RMQ_PUT_FLUSH_SLAVE_TIMEOUT);
     drop_source(&m->tick);
+    drop_source(&m->pump);
     g_main_context_unref(m->context);
     g_free(m->bind_address);
     g_free(m);
@@ -443,8 +445,8 @@ rmq_ha_master_get_port(RmqHaMaster *m)
     return m->port;
 }
 
-void
-rmq_ha_master_notify_appended(RmqHaMaster *m)
+static void
+pump_all(RmqHaMaster *m)
 {
     GList *l = m->conns;
 
@@ -453,6 +455,29 @@ rmq_ha_master_notify_appended(RmqHaMaster *m)
         l = l->next;            /* conn_pump may close c */
         conn_pump(c);
     }
+}
+
+static gboolean
+on_pump(gpointer data)
+{
+    RmqHaMaster *m = data;
+
+    g_source_unref(m->pump);
+    m->pump = NULL;             /* returning REMOVE destroys it */
+    pump_all(m);
+    return G_SOURCE_REMOVE;
+}
+
+/* The push runs from the loop's next iteration, after the other requests
+ * already read: the appends of one iteration go out in one frame. */
+void
+rmq_ha_master_notify_appended(RmqHaMaster *m)
+{
+    if (m->pump != NULL || m->conns == NULL)
+        return;
+    m->pump = g_idle_source_new();
+    g_source_set_priority(m->pump, G_PRIORITY_DEFAULT);
+    attach(m->pump, m->context, on_pump, m);
 }
 
 guint
