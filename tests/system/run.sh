@@ -28,7 +28,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 srcdir=${RMQ_SRCDIR:-$(cd "$here/../.." && pwd)}
 # What the packages need at run time, installed when the tree is made: the
 # container has no network, so apt must find every dependency already there.
-tree_pkgs=systemd,systemd-sysv,procps,libglib2.0-0,libjson-glib-1.0-0,libconfig9,zlib1g,libsystemd0
+# libsoup-3.0-0 (rmq-console) pulls glib-networking -> dconf, which needs a
+# D-Bus session and system bus: debootstrap does not pick providers of
+# virtual packages, so dbus and dbus-user-session are named.
+tree_pkgs=systemd,systemd-sysv,procps,libglib2.0-0,libjson-glib-1.0-0,libconfig9,zlib1g,libsystemd0,libsoup-3.0-0,dbus,dbus-user-session
 prepare_only=no
 [ "${1:-}" = "--prepare" ] && prepare_only=yes
 
@@ -315,6 +318,15 @@ journalctl -q --after-cursor="$c" -o json | awk -v conds="$*" '
     }'
 EOS
     chmod +x "$work/tools/journal-after"
+    # /mnt/tools/http-get PORT PATH: an HTTP/1.0 GET on 127.0.0.1 with bash
+    # alone (the minimal tree has no curl or wget).
+    cat >"$work/tools/http-get" <<'EOS'
+#!/bin/bash
+exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$2" >&3
+timeout 10 cat <&3
+EOS
+    chmod +x "$work/tools/http-get"
 }
 # wait_for SECONDS COMMAND...: poll until the command succeeds.
 wait_for() {
@@ -349,11 +361,12 @@ common_deb=$(deb_of rmq-common)
 namesrv_deb=$(deb_of rmq-namesrv)
 broker_deb=$(deb_of rmq-broker)
 tools_deb=$(deb_of rmq-tools)
-[ -n "$common_deb" ] && [ -n "$namesrv_deb" ] && [ -n "$broker_deb" ] && [ -n "$tools_deb" ] ||
-    bail "rmq-common/rmq-namesrv/rmq-broker/rmq-tools .debs missing"
+console_deb=$(deb_of rmq-console)
+[ -n "$common_deb" ] && [ -n "$namesrv_deb" ] && [ -n "$broker_deb" ] && [ -n "$tools_deb" ] && [ -n "$console_deb" ] ||
+    bail "rmq-common/rmq-namesrv/rmq-broker/rmq-tools/rmq-console .debs missing"
 # librmqclient-dev is not installed in the container (it pulls in the -dev
 # packages the cached tree does not have); its contents are checked below.
-debs="/mnt/debs/$common_deb /mnt/debs/$namesrv_deb /mnt/debs/$broker_deb /mnt/debs/$tools_deb"
+debs="/mnt/debs/$common_deb /mnt/debs/$namesrv_deb /mnt/debs/$broker_deb /mnt/debs/$tools_deb /mnt/debs/$console_deb"
 
 # -------------------------------------------------- install
 check "apt installs $(echo "$debs" | sed 's|/mnt/debs/||g')" in_ct apt-get install -y -q $debs
@@ -376,7 +389,7 @@ check "sample configs are conffiles in /etc/rocketmq" \
 # --man=no: the minimal tree has no man(1); the pages Documentation= names
 # are checked as files instead.
 check "installed units pass systemd-analyze verify" \
-    sh_ct 'out=$(systemd-analyze verify --man=no rmq-namesrv@1.service rmq-broker@broker-a.service rocketmq.target 2>&1); rc=$?; echo "$out"; test $rc = 0 && test -z "$out"'
+    sh_ct 'out=$(systemd-analyze verify --man=no rmq-namesrv@1.service rmq-broker@broker-a.service rmq-console@console.service rocketmq.target 2>&1); rc=$?; echo "$out"; test $rc = 0 && test -z "$out"'
 check "the man pages the units' Documentation= names are installed" \
     sh_ct 'for u in rmq-namesrv@1.service rmq-broker@broker-a.service; do
                d=$(systemctl show -P Documentation $u | tr -d \"); echo "$u: $d"
@@ -384,7 +397,7 @@ check "the man pages the units' Documentation= names are installed" \
                page=${d#man:}; name=${page%%(*}; sec=${page#*(}; sec=${sec%)}
                test -f /usr/share/man/man$sec/$name.$sec.gz || exit 1
            done'
-for u in rmq-namesrv@1.service rmq-broker@broker-a.service; do
+for u in rmq-namesrv@1.service rmq-broker@broker-a.service rmq-console@console.service; do
     exposure=$(in_ct systemd-analyze security --no-pager "$u" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
     if [ -n "$exposure" ] && awk -v e="$exposure" 'BEGIN { exit !(e <= 2.0) }'; then
         ok "systemd-analyze security exposure of $u is $exposure (<= 2.0)"
@@ -716,6 +729,20 @@ in_ct rm -f /etc/rocketmq/broker-x.conf
 # Running for the upgrade check below.
 in_ct systemctl start "$br" >/dev/null 2>&1
 
+# -------------------------------------------------- web console
+# rmq-console@console (console.conf: 127.0.0.1:8080, name servers 9876/9875)
+# answers over HTTP with the cluster the running name server knows.
+co=rmq-console@console.service
+co_port=$(conf_get /etc/rocketmq/console.conf consoleListenPort)
+co_port=${co_port:-8080}
+check "systemctl start $co succeeds and port $co_port accepts at once" \
+    sh_ct "systemctl start $co && exec 3<>/dev/tcp/127.0.0.1/$co_port"
+check "GET /api/cluster through the console answers 200 and lists broker-a" \
+    sh_ct "/mnt/tools/http-get $co_port /api/cluster | tee /dev/stderr > /tmp/cluster.http &&
+           head -n1 /tmp/cluster.http | grep -q '^HTTP/1.[01] 200' && grep -q broker-a /tmp/cluster.http"
+check "systemctl stop $co ends with Result=success" \
+    sh_ct "systemctl stop $co && test \"\$(systemctl show -P Result $co)\" = success"
+
 # -------------------------------------------------- upgrade, remove, purge
 # Reinstalling the same packages runs the upgrade path of the maintainer
 # scripts (postinst configure <old-version>): running instances restart,
@@ -732,7 +759,7 @@ check "an upgrade restarts the running instances (namesrv and broker) and starts
            { journalctl -q -u $ns -u $br -n 20 --no-pager; false; }"
 check "the messages survive the upgrade restart" wait_for 10 consumed_all
 check "apt remove stops the instances and keeps /var/lib/rocketmq and /etc/rocketmq" \
-    sh_ct "apt-get remove -y -q rmq-common rmq-namesrv rmq-broker rmq-tools >/dev/null &&
+    sh_ct "apt-get remove -y -q rmq-common rmq-namesrv rmq-broker rmq-tools rmq-console >/dev/null &&
            ! systemctl is-active -q $ns && ! systemctl is-active -q $br &&
            ! (exec 3<>/dev/tcp/127.0.0.1/$ns_port) 2>/dev/null &&
            ! (exec 3<>/dev/tcp/127.0.0.1/$br_port) 2>/dev/null &&
