@@ -161,6 +161,22 @@ for t in "${tests[@]}"; do
         done
     fi
 done
+
+# Daemons built with sanitizers report to their logs: any report is a failure
+# (the daemons are stopped first so that leak reports are written).
+"$daemons" stop-all "$run" || echo "# a daemon had to be killed (see $run)"
+for log in "$run"/namesrv.log "$run"/broker.log "$run"/broker-b.log; do
+    [ -f "$log" ] || continue
+    n=$((n + 1))
+    if grep -qE 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:' "$log"; then
+        fail=$((fail + 1))
+        echo "not ok $n - $(basename "$log" .log): sanitizer report in $log"
+        grep -E -A12 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:' "$log" | head -n 40 | sed 's/^/# /'
+    else
+        pass=$((pass + 1))
+        echo "ok $n - $(basename "$log" .log): no sanitizer report in its log"
+    fi
+done
 echo "1..$n"
 
 if [ "$fail" != 0 ] && [ "$have_broker" = 1 ]; then
