@@ -57,6 +57,9 @@ notify_main(RmqFlushService *svc)
     }
 }
 
+/* Rounds without spinning after a spin that saw no request. */
+#define SPIN_SKIP_ROUNDS 64
+
 static inline void
 spin_pause(void)
 {
@@ -73,6 +76,7 @@ flush_thread(gpointer data)
     gint64 next_tick = g_get_monotonic_time() + interval;
     gint64 last_full = g_get_monotonic_time();
     gboolean spin_next = FALSE;
+    guint spin_skip = 0;         /* rounds to sleep through after a wasted spin */
 
     g_mutex_lock(&svc->lock);
     while (!svc->stopping) {
@@ -102,6 +106,11 @@ flush_thread(gpointer data)
                        g_get_monotonic_time() < until)
                     spin_pause();
                 g_mutex_lock(&svc->lock);
+                /* With one writer across a network the next request takes a
+                 * round trip, longer than the spin: stop burning a core on
+                 * it, and try again now and then in case the load changed. */
+                if (svc->requested <= rmq_atomic64_get(&svc->cl->flushed))
+                    spin_skip = SPIN_SKIP_ROUNDS;
                 continue;
             }
             svc->sleeping = TRUE;
@@ -109,7 +118,9 @@ flush_thread(gpointer data)
             svc->sleeping = FALSE;
             continue;
         }
-        spin_next = svc->requested > flushed;
+        spin_next = svc->requested > flushed && spin_skip == 0;
+        if (spin_skip > 0)
+            spin_skip--;
         g_mutex_unlock(&svc->lock);
 
         if (svc->hook)

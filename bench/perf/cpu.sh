@@ -1,0 +1,77 @@
+#!/bin/bash
+# Throughput, latency and CPU per message (from /proc ticks) of rmq-broker and
+# rmq-bench for one scenario, run natively; repeat it to see the spread.
+#
+#   bench/perf/cpu.sh [-f ASYNC_FLUSH|SYNC_FLUSH] [-w THREADS] [-d SECONDS]
+#                     [-s SIZE] [-r ROUNDS] [BUILDDIR]
+# RMQ_PERF_BROKER=path runs another rmq-broker binary (a before/after pair).
+set -euo pipefail
+srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+flush=ASYNC_FLUSH threads=16 secs=4 size=128 rounds=3
+while getopts "f:w:d:s:r:" o; do
+    case $o in
+    f) flush=$OPTARG ;; w) threads=$OPTARG ;; d) secs=$OPTARG ;;
+    s) size=$OPTARG ;; r) rounds=$OPTARG ;; *) exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+build=${1:-"$srcdir/_build-perf"}
+PROBE=$build/bench/bench-probe
+TMP=$(mktemp -d "${RMQ_BENCH_TMP:-/var/tmp}/rmq-cpu.XXXXXX")
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    sleep 0.3
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+start_ready() { # log cmd...
+    local log=$1 out; shift
+    out=$("$PROBE" ready "$log" -- "$@") || { tail -20 "$log" >&2; exit 1; }
+    PID=$(kv "$out" pid); PIDS+=("$PID")
+}
+TCK=$(getconf CLK_TCK)
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+child_ticks() { sed 's/^.*) //' "/proc/$$/stat" | awk '{ print $14 + $15 }'; }
+us_per() { awk -v t="$1" -v n="$2" -v k="$TCK" 'BEGIN { printf "%.1f", t * 1e6 / k / n }'; }
+
+read -r NSPORT BPORT <<<"$("$PROBE" ports 2)"
+mkdir -p "$TMP/store"
+cat >"$TMP/namesrv.conf" <<EOF2
+listenPort = $NSPORT;
+bindAddress = "127.0.0.1";
+kvConfigPath = "$TMP/kv.json";
+EOF2
+cat >"$TMP/broker.conf" <<EOF2
+brokerClusterName = "PerfCluster";
+brokerName = "broker-perf";
+brokerId = 0;
+brokerRole = "ASYNC_MASTER";
+flushDiskType = "$flush";
+bindAddress = "127.0.0.1";
+brokerIP1 = "127.0.0.1";
+listenPort = $BPORT;
+haListenPort = $((BPORT + 1));
+namesrvAddr = "127.0.0.1:$NSPORT";
+storePathRootDir = "$TMP/store";
+autoCreateTopicEnable = true;
+autoCreateSubscriptionGroup = true;
+EOF2
+export NAMESRV_ADDR=127.0.0.1:$NSPORT
+start_ready "$TMP/namesrv.log" "$build/src/namesrv/rmq-namesrv" --instance=perf --config="$TMP/namesrv.conf"
+start_ready "$TMP/broker.log" "${RMQ_PERF_BROKER:-$build/src/broker/rmq-broker}" --instance=perf --config="$TMP/broker.conf"
+BPID=$PID
+sleep 1
+"$build/src/tools/rmqadmin" updateTopic -b "127.0.0.1:$BPORT" -t PerfT -r 4 -w 4 >/dev/null
+bench=("$build/src/tools/rmq-bench" -t PerfT -s "$size" -q --json)
+"${bench[@]}" producer -w 2 -c 200 >/dev/null
+for _ in $(seq "$rounds"); do
+    s0=$(cpu_ticks "$BPID"); c0=$(child_ticks)
+    out=$("${bench[@]}" producer -w "$threads" -d "$secs")
+    n=$(echo "$out" | sed -n 's/.*"ok":\([0-9]*\).*/\1/p')
+    j() { echo "$out" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"; }
+    echo "flush=$flush threads=$threads size=$size ok=$n tps=$(j tps) p50_ms=$(j p50Ms) p99_ms=$(j p99Ms)" \
+        "broker_us_per_msg=$(us_per "$(($(cpu_ticks "$BPID") - s0))" "$n")" \
+        "bench_us_per_msg=$(us_per "$(($(child_ticks) - c0))" "$n") load=$(cut -d' ' -f1 /proc/loadavg)"
+done
