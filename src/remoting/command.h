@@ -24,6 +24,8 @@ typedef enum {
     RMQ_LANG_RUST = 12,
 } RmqLanguage;
 
+/* Key and value text is owned by the command (one block for all fields,
+ * freed with it): create and change fields only through rmq_command_*ext*(). */
 typedef struct {
     gchar *key;
     gchar *value; /* never NULL once stored: null values are dropped on decode */
@@ -43,6 +45,7 @@ typedef struct {
      * for responses whose handler has a (field-less) header class, e.g.
      * UNREGISTER_CLIENT; set on decode when the key held an object. */
     gboolean ext_present;
+    gpointer arena; /* private: storage of the ext field text */
 } RmqCommand;
 
 /* New request with our language (JAVA, for the widest client compatibility),
@@ -67,6 +70,16 @@ gboolean rmq_command_get_ext_int32(const RmqCommand *cmd, const gchar *key, gint
 gboolean rmq_command_get_ext_bool(const RmqCommand *cmd, const gchar *key, gboolean fallback);
 /* Set (replace or append) a field; value copied. */
 void rmq_command_set_ext(RmqCommand *cmd, const gchar *key, const gchar *value);
+/* The same with lengths: @key_len bytes of @key (no NUL among them) and
+ * @value_len of @value; neither needs a terminating NUL. */
+void rmq_command_set_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len,
+                             const gchar *value, gsize value_len);
+/* Append without looking for @key: for decoders that handle duplicates themselves. */
+void rmq_command_append_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len,
+                                const gchar *value, gsize value_len);
+/* Replace the value of the @i-th field (insertion order), position kept. */
+void rmq_command_replace_ext_value(RmqCommand *cmd, guint i, const gchar *value,
+                                   gsize value_len);
 void rmq_command_set_ext_int64(RmqCommand *cmd, const gchar *key, gint64 value);
 void rmq_command_set_ext_bool(RmqCommand *cmd, const gchar *key, gboolean value);
 void rmq_command_set_remark(RmqCommand *cmd, const gchar *remark);

@@ -77,8 +77,9 @@ decode_ext(JsonNode *node, RmqCommand *cmd, GError **error)
         if (!ext_value_text(value, key, buf, error))
             return FALSE;
         /* json-glib already merged duplicate keys: append keeps this linear. */
-        RmqExtField f = { valid_utf8_dup(key, -1), valid_utf8_dup(buf->str, (gssize) buf->len) };
-        g_array_append_val(cmd->ext, f);
+        g_autofree gchar *k = valid_utf8_dup(key, -1);
+        g_autofree gchar *v = valid_utf8_dup(buf->str, (gssize) buf->len);
+        rmq_command_append_ext_len(cmd, k, strlen(k), v, strlen(v));
     }
     return TRUE;
 }

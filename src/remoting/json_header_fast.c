@@ -16,12 +16,17 @@
 /* Past this many ext fields, duplicates are found by hashing. */
 #define EXT_INDEX_THRESHOLD 16
 
+/* Strings without escapes (nearly all) are spans of the text itself: no
+ * copy, no allocation. Escaped ones are decoded into a scratch buffer made
+ * on first use, one for member names and one for values, since a name is
+ * still needed while its value is parsed. */
 typedef struct {
     const gchar *p, *end;
     GError **error;
-    GString *str;     /* scratch for the last parsed string value */
-    GString *key;     /* scratch for the last parsed member name */
-    GString *num;     /* scratch for number text */
+    const gchar *str; /* the last parsed string value */
+    gsize str_len;
+    GString *str_buf; /* escaped values */
+    GString *key_buf; /* escaped member names */
     GHashTable *ext_index; /* key -> index+1 in cmd->ext, built lazily */
 } Parser;
 
@@ -130,10 +135,52 @@ parse_string_into(Parser *ps, GString *into)
     return fail(ps, "unterminated string");
 }
 
+/* A string literal at the opening quote, as a span of the text when it
+ * has no escapes, else decoded into *@buf (a NUL from \u0000 ends it there,
+ * as every reader of a C string would). */
+static gboolean
+parse_string_span(Parser *ps, GString **buf, const gchar **out, gsize *out_len)
+{
+    if (ps->p >= ps->end || *ps->p != '"')
+        return fail(ps, "expected a string");
+    const gchar *start = ps->p + 1;
+    const gchar *q = start;
+    guchar high = 0;
+    while (q < ps->end) {
+        guchar c = (guchar) *q;
+        if (c == '"') {
+            if ((high & 0x80) != 0 && !g_utf8_validate(start, q - start, NULL))
+                return fail(ps, "string is not UTF-8");
+            *out = start;
+            *out_len = (gsize) (q - start);
+            ps->p = q + 1;
+            return TRUE;
+        }
+        if (c == '\\' || c < 0x20)
+            break;
+        high |= c;
+        q++;
+    }
+    if (*buf == NULL)
+        *buf = g_string_sized_new(64);
+    if (!parse_string_into(ps, *buf))
+        return FALSE;
+    *out = (*buf)->str;
+    *out_len = strlen((*buf)->str);
+    return TRUE;
+}
+
 static gboolean
 parse_string(Parser *ps)
 {
-    return parse_string_into(ps, ps->str);
+    return parse_string_span(ps, &ps->str_buf, &ps->str, &ps->str_len);
+}
+
+/* A member name (a span, not NUL-terminated) equals the C string @lit. */
+static gboolean
+name_is(const gchar *name, gsize len, const gchar *lit)
+{
+    return strncmp(name, lit, len) == 0 && lit[len] == '\0';
 }
 
 static gboolean
@@ -176,14 +223,18 @@ parse_number(Parser *ps, ValueKind *kind, gint64 *ival, gdouble *dval)
         while (is_digit(ps))
             ps->p++;
     }
-    g_string_truncate(ps->num, 0);
-    g_string_append_len(ps->num, start, ps->p - start);
-    if (is_int && g_ascii_string_to_signed(ps->num->str, 10, G_MININT64, G_MAXINT64, ival, NULL)) {
+    gsize n = (gsize) (ps->p - start);
+    gchar small[64];
+    g_autofree gchar *big = NULL;
+    gchar *text = n < sizeof small ? small : (big = g_malloc(n + 1));
+    memcpy(text, start, n);
+    text[n] = '\0';
+    if (is_int && g_ascii_string_to_signed(text, 10, G_MININT64, G_MAXINT64, ival, NULL)) {
         *kind = V_INT;
         return TRUE;
     }
     *kind = V_DOUBLE;
-    *dval = g_ascii_strtod(ps->num->str, NULL);
+    *dval = g_ascii_strtod(text, NULL);
     return TRUE;
 }
 
@@ -262,7 +313,7 @@ skip_value(Parser *ps, int depth)
 }
 
 /* Iterate the members of an object whose '{' was consumed. */
-typedef gboolean (*MemberFunc)(Parser *ps, const gchar *name, RmqCommand *cmd);
+typedef gboolean (*MemberFunc)(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd);
 
 static gboolean
 parse_object(Parser *ps, RmqCommand *cmd, MemberFunc member)
@@ -274,11 +325,14 @@ parse_object(Parser *ps, RmqCommand *cmd, MemberFunc member)
     }
     for (;;) {
         skip_ws(ps);
-        /* Members only look at the name before parsing their value, and
-         * values never go to ps->key, so no copy is needed. */
-        if (!parse_string_into(ps, ps->key) || !expect(ps, ':'))
+        /* Values never go to key_buf, so the name stays valid while its
+         * value is parsed (a nested object's names replace it: members
+         * look at their name before they parse a nested object). */
+        const gchar *name;
+        gsize name_len;
+        if (!parse_string_span(ps, &ps->key_buf, &name, &name_len) || !expect(ps, ':'))
             return FALSE;
-        if (!member(ps, ps->key->str, cmd))
+        if (!member(ps, name, name_len, cmd))
             return FALSE;
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == ',') {
@@ -289,26 +343,33 @@ parse_object(Parser *ps, RmqCommand *cmd, MemberFunc member)
     }
 }
 
+static gboolean
+key_equal(const gchar *key, const gchar *name, gsize name_len)
+{
+    if (name_len > 0 && key[0] != name[0]) /* settles most misses: keys are short */
+        return FALSE;
+    return strncmp(key, name, name_len) == 0 && key[name_len] == '\0';
+}
+
 static void
-ext_store(Parser *ps, RmqCommand *cmd, const gchar *key, const gchar *value, gsize value_len)
+ext_store(Parser *ps, RmqCommand *cmd, const gchar *key, gsize key_len, const gchar *value,
+          gsize value_len)
 {
     guint idx = 0;
 
     if (ps->ext_index != NULL) {
-        idx = GPOINTER_TO_UINT(g_hash_table_lookup(ps->ext_index, key));
+        g_autofree gchar *k = g_strndup(key, key_len);
+        idx = GPOINTER_TO_UINT(g_hash_table_lookup(ps->ext_index, k));
     } else {
         for (guint i = 0; i < cmd->ext->len; i++)
-            if (strcmp(g_array_index(cmd->ext, RmqExtField, i).key, key) == 0)
+            if (key_equal(g_array_index(cmd->ext, RmqExtField, i).key, key, key_len))
                 idx = i + 1;
     }
     if (idx > 0) { /* duplicate key: last value wins, first position kept */
-        RmqExtField *f = &g_array_index(cmd->ext, RmqExtField, idx - 1);
-        g_free(f->value);
-        f->value = g_strndup(value, value_len);
+        rmq_command_replace_ext_value(cmd, idx - 1, value, value_len);
         return;
     }
-    RmqExtField f = { g_strdup(key), g_strndup(value, value_len) };
-    g_array_append_val(cmd->ext, f);
+    rmq_command_append_ext_len(cmd, key, key_len, value, value_len);
     if (ps->ext_index == NULL && cmd->ext->len > EXT_INDEX_THRESHOLD) {
         ps->ext_index = g_hash_table_new(g_str_hash, g_str_equal);
         for (guint i = 0; i < cmd->ext->len; i++)
@@ -321,7 +382,7 @@ ext_store(Parser *ps, RmqCommand *cmd, const gchar *key, const gchar *value, gsi
 }
 
 static gboolean
-ext_member(Parser *ps, const gchar *name, RmqCommand *cmd)
+ext_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
 {
     ValueKind kind;
     gint64 i = 0;
@@ -333,7 +394,7 @@ ext_member(Parser *ps, const gchar *name, RmqCommand *cmd)
     switch (kind) {
     case V_NULL: /* Java drops null header fields, also over an earlier value */
         for (guint k = 0; k < cmd->ext->len; k++) {
-            if (strcmp(g_array_index(cmd->ext, RmqExtField, k).key, name) == 0) {
+            if (key_equal(g_array_index(cmd->ext, RmqExtField, k).key, name, name_len)) {
                 g_clear_pointer(&ps->ext_index, g_hash_table_destroy); /* indices shift */
                 g_array_remove_index(cmd->ext, k);
                 break;
@@ -341,30 +402,31 @@ ext_member(Parser *ps, const gchar *name, RmqCommand *cmd)
         }
         return TRUE;
     case V_STRING:
-        ext_store(ps, cmd, name, ps->str->str, ps->str->len);
+        ext_store(ps, cmd, name, name_len, ps->str, ps->str_len);
         return TRUE;
     case V_TRUE:
     case V_FALSE:
-        ext_store(ps, cmd, name, kind == V_TRUE ? "true" : "false", kind == V_TRUE ? 4 : 5);
+        ext_store(ps, cmd, name, name_len, kind == V_TRUE ? "true" : "false", kind == V_TRUE ? 4 : 5);
         return TRUE;
     case V_INT:
         g_snprintf(buf, sizeof buf, "%" G_GINT64_FORMAT, i);
-        ext_store(ps, cmd, name, buf, strlen(buf));
+        ext_store(ps, cmd, name, name_len, buf, strlen(buf));
         return TRUE;
-    case V_DOUBLE:
-        g_string_truncate(ps->num, 0);
-        rmq_json_text_append_double(ps->num, d);
-        ext_store(ps, cmd, name, ps->num->str, ps->num->len);
+    case V_DOUBLE: {
+        g_autoptr(GString) num = g_string_sized_new(24);
+        rmq_json_text_append_double(num, d);
+        ext_store(ps, cmd, name, name_len, num->str, num->len);
         return TRUE;
+    }
     default:
         g_set_error(ps->error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON,
-                    "extFields value for %s is not a scalar", name);
+                    "extFields value for %.*s is not a scalar", (int) name_len, name);
         return FALSE;
     }
 }
 
 static gboolean
-int32_member(Parser *ps, const gchar *name, gint32 *out)
+int32_member(Parser *ps, const gchar *name, gsize name_len, gint32 *out)
 {
     ValueKind kind;
     gint64 i = 0;
@@ -378,12 +440,12 @@ int32_member(Parser *ps, const gchar *name, gint32 *out)
     }
     if (kind != V_INT) {
         g_set_error(ps->error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON,
-                    "header field %s is not an integer", name);
+                    "header field %.*s is not an integer", (int) name_len, name);
         return FALSE;
     }
     if (i < G_MININT32 || i > G_MAXINT32) {
         g_set_error(ps->error, RMQ_CODEC_ERROR, RMQ_CODEC_ERROR_BAD_JSON,
-                    "header field %s out of range", name);
+                    "header field %.*s out of range", (int) name_len, name);
         return FALSE;
     }
     *out = (gint32) i;
@@ -391,21 +453,21 @@ int32_member(Parser *ps, const gchar *name, gint32 *out)
 }
 
 static gboolean
-header_member(Parser *ps, const gchar *name, RmqCommand *cmd)
+header_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
 {
-    if (strcmp(name, "code") == 0)
-        return int32_member(ps, name, &cmd->code);
-    if (strcmp(name, "flag") == 0)
-        return int32_member(ps, name, &cmd->flag);
-    if (strcmp(name, "opaque") == 0)
-        return int32_member(ps, name, &cmd->opaque);
-    if (strcmp(name, "version") == 0)
-        return int32_member(ps, name, &cmd->version);
+    if (name_is(name, name_len, "code"))
+        return int32_member(ps, name, name_len, &cmd->code);
+    if (name_is(name, name_len, "flag"))
+        return int32_member(ps, name, name_len, &cmd->flag);
+    if (name_is(name, name_len, "opaque"))
+        return int32_member(ps, name, name_len, &cmd->opaque);
+    if (name_is(name, name_len, "version"))
+        return int32_member(ps, name, name_len, &cmd->version);
 
     ValueKind kind;
     gint64 i = 0;
     gdouble d;
-    if (strcmp(name, "extFields") == 0) {
+    if (name_is(name, name_len, "extFields")) {
         if (!parse_value_start(ps, &kind, &i, &d))
             return FALSE;
         /* A repeated extFields replaces the earlier one. */
@@ -422,11 +484,17 @@ header_member(Parser *ps, const gchar *name, RmqCommand *cmd)
         cmd->ext_present = TRUE;
         return parse_object(ps, cmd, ext_member);
     }
-    if (strcmp(name, "language") == 0) {
+    if (name_is(name, name_len, "language")) {
         if (!parse_value_start(ps, &kind, &i, &d))
             return FALSE;
-        if (kind == V_STRING)
-            cmd->language = rmq_language_from_string(ps->str->str);
+        if (kind == V_STRING) {
+            gchar small[32];
+            g_autofree gchar *big = NULL;
+            gchar *lang = ps->str_len < sizeof small ? small : (big = g_malloc(ps->str_len + 1));
+            memcpy(lang, ps->str, ps->str_len);
+            lang[ps->str_len] = '\0';
+            cmd->language = rmq_language_from_string(lang);
+        }
         else if (kind == V_INT)
             cmd->language = rmq_language_from_int(i);
         else if (kind == V_NULL)
@@ -438,12 +506,12 @@ header_member(Parser *ps, const gchar *name, RmqCommand *cmd)
         }
         return TRUE;
     }
-    if (strcmp(name, "remark") == 0) {
+    if (name_is(name, name_len, "remark")) {
         if (!parse_value_start(ps, &kind, &i, &d))
             return FALSE;
         if (kind == V_STRING) {
             g_free(cmd->remark);
-            cmd->remark = g_strndup(ps->str->str, ps->str->len);
+            cmd->remark = g_strndup(ps->str, ps->str_len);
         } else if (kind == V_NULL) {
             g_clear_pointer(&cmd->remark, g_free);
         } else {
@@ -459,10 +527,7 @@ header_member(Parser *ps, const gchar *name, RmqCommand *cmd)
 gboolean
 rmq_json_header_decode_fast(const gchar *text, gsize len, RmqCommand *cmd, GError **error)
 {
-    g_autoptr(GString) str = g_string_sized_new(64);
-    g_autoptr(GString) key = g_string_sized_new(32);
-    g_autoptr(GString) num = g_string_sized_new(24);
-    Parser ps = { text, text + len, error, str, key, num, NULL };
+    Parser ps = { text, text + len, error, NULL, 0, NULL, NULL, NULL };
 
     gboolean ok = expect(&ps, '{') && parse_object(&ps, cmd, header_member);
     if (ok) {
@@ -472,5 +537,9 @@ rmq_json_header_decode_fast(const gchar *text, gsize len, RmqCommand *cmd, GErro
     }
     if (ps.ext_index != NULL)
         g_hash_table_destroy(ps.ext_index);
+    if (ps.str_buf != NULL)
+        g_string_free(ps.str_buf, TRUE);
+    if (ps.key_buf != NULL)
+        g_string_free(ps.key_buf, TRUE);
     return ok;
 }

@@ -1,0 +1,103 @@
+#!/bin/bash
+# Instructions per message of rmq-broker (or of rmq-bench) under callgrind:
+# repeatable on a noisy shared machine, unlike wall-clock CPU time.
+#
+#   bench/perf/callgrind.sh [-f ASYNC_FLUSH|SYNC_FLUSH] [-w THREADS] [-c COUNT]
+#                           [-s SIZE] [-m send|pull|client] [BUILDDIR]
+# send:   the broker runs under callgrind while rmq-bench sends THREADS x COUNT
+#         sync messages; prints broker instructions per message.
+# pull:   a backlog of THREADS x COUNT is sent first (not counted), then 4
+#         pullers (one per queue) read it from the start; broker Ir per message.
+# client: the broker runs natively, rmq-bench runs under callgrind; prints the
+#         load generator's instructions per message.
+# Collection is switched on only around the measured phase (callgrind_control).
+set -euo pipefail
+srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+mode=send flush=ASYNC_FLUSH threads=16 count=500 size=128
+while getopts "f:w:c:s:m:" o; do
+    case $o in
+    f) flush=$OPTARG ;; w) threads=$OPTARG ;; c) count=$OPTARG ;;
+    s) size=$OPTARG ;; m) mode=$OPTARG ;; *) exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+build=${1:-"$srcdir/_build-perf"}
+PROBE=$build/bench/bench-probe
+TMP=$(mktemp -d "${RMQ_BENCH_TMP:-/var/tmp}/rmq-cg.XXXXXX")
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    sleep 0.5
+    [ -n "${RMQ_CG_DEBUG:-}" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT
+kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+start_ready() { # log cmd...
+    local log=$1 out; shift
+    out=$("$PROBE" ready "$log" -- "$@") || { tail -20 "$log" >&2; exit 1; }
+    PID=$(kv "$out" pid); PIDS+=("$PID")
+}
+
+read -r NSPORT BPORT <<<"$("$PROBE" ports 2)"
+mkdir -p "$TMP/store"
+cat >"$TMP/namesrv.conf" <<EOF2
+listenPort = $NSPORT;
+bindAddress = "127.0.0.1";
+kvConfigPath = "$TMP/kv.json";
+EOF2
+cat >"$TMP/broker.conf" <<EOF2
+brokerClusterName = "PerfCluster";
+brokerName = "broker-perf";
+brokerId = 0;
+brokerRole = "ASYNC_MASTER";
+flushDiskType = "$flush";
+bindAddress = "127.0.0.1";
+brokerIP1 = "127.0.0.1";
+listenPort = $BPORT;
+haListenPort = $((BPORT + 1));
+namesrvAddr = "127.0.0.1:$NSPORT";
+storePathRootDir = "$TMP/store";
+autoCreateTopicEnable = true;
+autoCreateSubscriptionGroup = true;
+EOF2
+export NAMESRV_ADDR=127.0.0.1:$NSPORT
+start_ready "$TMP/namesrv.log" "$build/src/namesrv/rmq-namesrv" --instance=perf --config="$TMP/namesrv.conf"
+cg=("$(command -v valgrind)" --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/cg.out")
+if [ "$mode" = client ]; then
+    start_ready "$TMP/broker.log" "$build/src/broker/rmq-broker" --instance=perf --config="$TMP/broker.conf"
+else
+    start_ready "$TMP/broker.log" "${cg[@]}" "$build/src/broker/rmq-broker" --instance=perf --config="$TMP/broker.conf"
+    BPID=$PID
+fi
+sleep 1
+"$build/src/tools/rmqadmin" updateTopic -b "127.0.0.1:$BPORT" -t PerfT -r 4 -w 4 >/dev/null
+bench=("$build/src/tools/rmq-bench" -t PerfT -s "$size" -d 600 -q --json)
+# warm up: connections, routes, first pages of the files
+"${bench[@]}" producer -w 2 -c 200 >/dev/null
+total=$((threads * count))
+case $mode in
+send)
+    callgrind_control -i on "$BPID" >/dev/null 2>&1
+    "${bench[@]}" producer -w "$threads" -c "$count" >"$TMP/out.json"
+    ;;
+pull)
+    "${bench[@]}" producer -w "$threads" -c "$count" >/dev/null
+    callgrind_control -i on "$BPID" >/dev/null 2>&1
+    "${bench[@]}" consumer -c "$total" --from-start >"$TMP/out.json"
+    total=$((total + 400)) # the warm-up messages are pulled too
+    ;;
+client)
+    "${cg[@]}" --instr-atstart=yes "${bench[@]}" producer -w "$threads" -c "$count" >"$TMP/out.json" 2>/dev/null
+    ;;
+esac
+if [ "$mode" != client ]; then
+    callgrind_control -i off "$BPID" >/dev/null 2>&1
+    callgrind_control -d "$BPID" >/dev/null 2>&1
+    sleep 1
+fi
+f=$TMP/cg.out; [ "$mode" = client ] || f=$TMP/cg.out.1
+ir=$(sed -n 's/^totals: *//p' "$f" | head -1)
+echo "mode=$mode flush=$flush threads=$threads count=$count size=$size messages=$total" \
+    "Ir=$ir Ir_per_msg=$((ir / total))"; echo
+cat "$TMP/out.json" >&2
+if [ -n "${RMQ_CG_KEEP:-}" ]; then cp "$f" "$RMQ_CG_KEEP"; fi
