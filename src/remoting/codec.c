@@ -28,17 +28,17 @@ get_u16(const guint8 *p)
 }
 
 static void
-put_u32(GByteArray *out, guint32 v)
+put_u32(GString *out, guint32 v)
 {
-    guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
-    g_byte_array_append(out, b, 4);
+    gchar b[4] = { v >> 24, v >> 16, v >> 8, v };
+    g_string_append_len(out, b, 4);
 }
 
 static void
-put_u16(GByteArray *out, guint16 v)
+put_u16(GString *out, guint16 v)
 {
-    guint8 b[2] = { v >> 8, v };
-    g_byte_array_append(out, b, 2);
+    gchar b[2] = { v >> 8, v };
+    g_string_append_len(out, b, 2);
 }
 
 /* Java decodes with new String(bytes, UTF_8), which replaces bad bytes;
@@ -114,20 +114,20 @@ bad_entry:
 }
 
 static void
-encode_binary_header(const RmqCommand *cmd, GByteArray *out)
+encode_binary_header(const RmqCommand *cmd, GString *out)
 {
     /* Java casts code and version to short; our codes all fit. */
     put_u16(out, (guint16) cmd->code);
     guint8 lang = (guint8) cmd->language;
-    g_byte_array_append(out, &lang, 1);
+    g_string_append_c(out, (gchar) lang);
     put_u16(out, (guint16) cmd->version);
     put_u32(out, (guint32) cmd->opaque);
     put_u32(out, (guint32) cmd->flag);
     gsize remark_len = cmd->remark != NULL ? strlen(cmd->remark) : 0;
     put_u32(out, (guint32) remark_len);
-    g_byte_array_append(out, (const guint8 *) cmd->remark, (guint) remark_len);
+    g_string_append_len(out, cmd->remark, (gssize) remark_len);
 
-    guint ext_len_at = out->len;
+    gsize ext_len_at = out->len;
     put_u32(out, 0);
     for (guint i = 0; i < cmd->ext->len; i++) {
         const RmqExtField *f = &g_array_index(cmd->ext, RmqExtField, i);
@@ -135,12 +135,12 @@ encode_binary_header(const RmqCommand *cmd, GByteArray *out)
         if (kl > G_MAXUINT16)
             continue; /* not representable: key_len is a u16 */
         put_u16(out, (guint16) kl);
-        g_byte_array_append(out, (const guint8 *) f->key, (guint) kl);
+        g_string_append_len(out, f->key, (gssize) kl);
         put_u32(out, (guint32) vl);
-        g_byte_array_append(out, (const guint8 *) f->value, (guint) vl);
+        g_string_append_len(out, f->value, (gssize) vl);
     }
-    guint32 ext_len = out->len - ext_len_at - 4;
-    guint8 *p = out->data + ext_len_at;
+    guint32 ext_len = (guint32) (out->len - ext_len_at - 4);
+    guint8 *p = (guint8 *) out->str + ext_len_at;
     p[0] = ext_len >> 24; p[1] = ext_len >> 16; p[2] = ext_len >> 8; p[3] = ext_len;
 }
 
@@ -245,47 +245,67 @@ rmq_codec_decode_frame(const guint8 *buf, gsize len, gsize max_frame, RmqCommand
     return RMQ_DECODE_OK;
 }
 
+/* Append the length words and the header of @cmd's frame to @out: the body
+ * (cmd->body, counted in the length word) is left for the caller to send
+ * after them. FALSE, with nothing appended, if the header cannot be framed. */
+static gboolean
+encode_head(const RmqCommand *cmd, GString *out)
+{
+    gsize start = out->len;
+    g_string_set_size(out, start + 8); /* length words, patched below */
+    if (cmd->serialize_type == RMQ_SERIALIZE_ROCKETMQ)
+        encode_binary_header(cmd, out);
+    else
+        rmq_json_header_encode(cmd, out);
+    gsize header_len = out->len - start - 8;
+    if (header_len > 0xffffff) {
+        /* The header word has 24 bits for it; such a frame cannot exist. */
+        g_critical("rmq_codec_encode_frame: header of %" G_GSIZE_FORMAT
+                   " bytes does not fit a frame", header_len);
+        g_string_truncate(out, start);
+        return FALSE;
+    }
+    gsize body_len = cmd->body != NULL ? g_bytes_get_size(cmd->body) : 0;
+    guint32 total = 4 + (guint32) header_len + (guint32) body_len;
+    guint32 word = ((guint32) (cmd->serialize_type == RMQ_SERIALIZE_ROCKETMQ) << 24) |
+                   (guint32) header_len;
+    guint8 *p = (guint8 *) out->str + start;
+    p[0] = total >> 24; p[1] = total >> 16; p[2] = total >> 8; p[3] = total;
+    p[4] = word >> 24; p[5] = word >> 16; p[6] = word >> 8; p[7] = word;
+    return TRUE;
+}
+
 void
 rmq_codec_encode_frame(const RmqCommand *cmd, GByteArray *out)
 {
     g_return_if_fail(cmd != NULL && out != NULL);
-
-    guint start = out->len;
-    put_u32(out, 0); /* total_length, patched below */
-    put_u32(out, 0); /* header word */
-    if (cmd->serialize_type == RMQ_SERIALIZE_ROCKETMQ) {
-        encode_binary_header(cmd, out);
-    } else {
-        g_autoptr(GString) json = g_string_sized_new(256);
-        rmq_json_header_encode(cmd, json);
-        g_byte_array_append(out, (const guint8 *) json->str, (guint) json->len);
-    }
-    guint32 header_len = out->len - start - 8;
-    if (header_len > 0xffffff) {
-        /* The header word has 24 bits for it; such a frame cannot exist. */
-        g_critical("rmq_codec_encode_frame: header of %u bytes does not fit a frame", header_len);
-        g_byte_array_set_size(out, start);
+    g_autoptr(GString) head = g_string_sized_new(256);
+    if (!encode_head(cmd, head))
         return;
-    }
+    g_byte_array_append(out, (const guint8 *) head->str, (guint) head->len);
     gsize body_len = 0;
     const guint8 *body = cmd->body != NULL ? g_bytes_get_data(cmd->body, &body_len) : NULL;
     if (body_len > 0)
         g_byte_array_append(out, body, (guint) body_len);
-
-    guint32 total = 4 + header_len + (guint32) body_len;
-    guint32 word = ((guint32) (cmd->serialize_type == RMQ_SERIALIZE_ROCKETMQ) << 24) |
-                   (header_len & 0xffffff);
-    guint8 *p = out->data + start;
-    p[0] = total >> 24; p[1] = total >> 16; p[2] = total >> 8; p[3] = total;
-    p[4] = word >> 24; p[5] = word >> 16; p[6] = word >> 8; p[7] = word;
 }
 
 GBytes *
 rmq_codec_encode(const RmqCommand *cmd)
 {
     g_return_val_if_fail(cmd != NULL, NULL);
+    gsize body_len = 0;
+    const guint8 *body = cmd->body != NULL ? g_bytes_get_data(cmd->body, &body_len) : NULL;
+    GString *out = g_string_sized_new(256 + body_len);
+    if (encode_head(cmd, out) && body_len > 0)
+        g_string_append_len(out, (const gchar *) body, (gssize) body_len);
+    return g_string_free_to_bytes(out);
+}
 
-    GByteArray *out = g_byte_array_new();
-    rmq_codec_encode_frame(cmd, out);
-    return g_byte_array_free_to_bytes(out);
+GBytes *
+rmq_codec_encode_head(const RmqCommand *cmd)
+{
+    g_return_val_if_fail(cmd != NULL, NULL);
+    GString *out = g_string_sized_new(256);
+    encode_head(cmd, out);
+    return g_string_free_to_bytes(out);
 }

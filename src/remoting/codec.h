@@ -57,5 +57,9 @@ RmqJsonHeaderParser rmq_codec_get_json_parser(void);
 void rmq_codec_encode_frame(const RmqCommand *cmd, GByteArray *out);
 /* Convenience: a new GBytes with the whole frame. (transfer full) */
 GBytes *rmq_codec_encode(const RmqCommand *cmd);
+/* The frame without its body: length words and header, to be followed on
+ * the wire by cmd->body as it is (no copy). Empty if the header cannot be
+ * framed (g_critical). (transfer full) */
+GBytes *rmq_codec_encode_head(const RmqCommand *cmd);
 
 G_END_DECLS

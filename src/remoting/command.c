@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "remoting/json_text.h"
+
 /* Indexed by RmqLanguage: the Java LanguageCode names. */
 static const gchar *const language_names[] = {
     "JAVA", "CPP", "DOTNET", "PYTHON", "DELPHI", "ERLANG", "RUBY",
@@ -234,10 +236,10 @@ rmq_command_replace_ext_value(RmqCommand *cmd, guint i, const gchar *value, gsiz
 void
 rmq_command_set_ext_int64(RmqCommand *cmd, const gchar *key, gint64 value)
 {
-    gchar buf[24];
+    gchar buf[RMQ_JSON_INT64_MAX_LEN];
 
-    g_snprintf(buf, sizeof buf, "%" G_GINT64_FORMAT, value);
-    rmq_command_set_ext(cmd, key, buf);
+    g_return_if_fail(cmd != NULL && key != NULL);
+    rmq_command_set_ext_len(cmd, key, strlen(key), buf, rmq_json_text_format_int64(value, buf));
 }
 
 void

@@ -600,13 +600,25 @@ queue_frame(RmqConnection *conn, GBytes *frame)
     return TRUE;
 }
 
+/* Bodies at least this big go out as they are, after the encoded head,
+ * instead of being copied into one frame buffer. */
+#define BODY_BY_REFERENCE 4096
+
 gboolean
 rmq_connection_send(RmqConnection *conn, const RmqCommand *cmd)
 {
     g_return_val_if_fail(conn != NULL && cmd != NULL, FALSE);
     if (conn->closed)
         return FALSE;
-    return queue_frame(conn, rmq_codec_encode(cmd));
+    if (cmd->body == NULL || g_bytes_get_size(cmd->body) < BODY_BY_REFERENCE)
+        return queue_frame(conn, rmq_codec_encode(cmd));
+    GBytes *head = rmq_codec_encode_head(cmd);
+    if (g_bytes_get_size(head) == 0) { /* unframeable header: nothing to send */
+        g_bytes_unref(head);
+        return TRUE;
+    }
+    /* Nothing runs between the two: the body follows its head on the wire. */
+    return queue_frame(conn, head) && queue_frame(conn, g_bytes_ref(cmd->body));
 }
 
 gboolean

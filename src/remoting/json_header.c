@@ -147,13 +147,17 @@ rmq_json_header_decode_glib(const gchar *text, gsize len, RmqCommand *cmd, GErro
     return TRUE;
 }
 
+/* A string literal's bytes, length known at compile time. */
+#define APPEND_LITERAL(out, lit) g_string_append_len((out), (lit), sizeof(lit) - 1)
+
 void
 rmq_json_header_encode(const RmqCommand *cmd, GString *out)
 {
     /* fastjson order: properties sorted by name, nulls left out. */
-    g_string_append_printf(out, "{\"code\":%" G_GINT32_FORMAT, cmd->code);
+    APPEND_LITERAL(out, "{\"code\":");
+    rmq_json_text_append_int64(out, cmd->code);
     if (cmd->ext->len > 0 || cmd->ext_present) {
-        g_string_append(out, ",\"extFields\":{");
+        APPEND_LITERAL(out, ",\"extFields\":{");
         for (guint i = 0; i < cmd->ext->len; i++) {
             const RmqExtField *f = &g_array_index(cmd->ext, RmqExtField, i);
             if (i > 0)
@@ -164,13 +168,17 @@ rmq_json_header_encode(const RmqCommand *cmd, GString *out)
         }
         g_string_append_c(out, '}');
     }
-    g_string_append_printf(out, ",\"flag\":%" G_GINT32_FORMAT ",\"language\":", cmd->flag);
+    APPEND_LITERAL(out, ",\"flag\":");
+    rmq_json_text_append_int64(out, cmd->flag);
+    APPEND_LITERAL(out, ",\"language\":");
     rmq_json_text_append_string(out, rmq_language_name(cmd->language), -1);
-    g_string_append_printf(out, ",\"opaque\":%" G_GINT32_FORMAT, cmd->opaque);
+    APPEND_LITERAL(out, ",\"opaque\":");
+    rmq_json_text_append_int64(out, cmd->opaque);
     if (cmd->remark != NULL) {
-        g_string_append(out, ",\"remark\":");
+        APPEND_LITERAL(out, ",\"remark\":");
         rmq_json_text_append_string(out, cmd->remark, -1);
     }
-    g_string_append_printf(out, ",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":%" G_GINT32_FORMAT "}",
-                           cmd->version);
+    APPEND_LITERAL(out, ",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":");
+    rmq_json_text_append_int64(out, cmd->version);
+    g_string_append_c(out, '}');
 }

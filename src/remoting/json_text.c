@@ -44,6 +44,33 @@ rmq_json_text_append_string(GString *out, const gchar *s, gssize len)
     g_string_append_c(out, '"');
 }
 
+gsize
+rmq_json_text_format_int64(gint64 v, gchar buf[RMQ_JSON_INT64_MAX_LEN])
+{
+    /* magnitude as unsigned: -G_MININT64 does not fit a gint64 */
+    guint64 u = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
+    gchar tmp[RMQ_JSON_INT64_MAX_LEN];
+    gsize n = 0, len = 0;
+
+    do {
+        tmp[n++] = (gchar) ('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        buf[len++] = '-';
+    while (n > 0)
+        buf[len++] = tmp[--n];
+    return len;
+}
+
+void
+rmq_json_text_append_int64(GString *out, gint64 v)
+{
+    gchar buf[RMQ_JSON_INT64_MAX_LEN];
+
+    g_string_append_len(out, buf, (gssize) rmq_json_text_format_int64(v, buf));
+}
+
 void
 rmq_json_text_append_double(GString *out, gdouble d)
 {

@@ -10,6 +10,11 @@ G_BEGIN_DECLS
  * literal with fastjson's escaping: \" \\ \b \t \n \f \r, other control
  * characters and DEL as \u00XX (upper-case hex); '/' and non-ASCII raw. */
 void rmq_json_text_append_string(GString *out, const gchar *s, gssize len);
+/* Decimal text of @v into @buf (no NUL); returns its length. printf is
+ * slow enough to show in a profile of the header encoder. */
+#define RMQ_JSON_INT64_MAX_LEN 20
+gsize rmq_json_text_format_int64(gint64 v, gchar buf[RMQ_JSON_INT64_MAX_LEN]);
+void rmq_json_text_append_int64(GString *out, gint64 v);
 /* Shortest decimal text that reads back as @d ("1.5", "16", "1e+20").
  * Non-finite values are written as 0 (JSON has no NaN). */
 void rmq_json_text_append_double(GString *out, gdouble d);
