@@ -429,6 +429,41 @@ consume_queue(Cluster *c, const gchar *addr, gint qid, gint64 from, gint64 until
     return off;
 }
 
+/* The same through the project's C client, which picks the broker from the
+ * route (master when present, else a slave). */
+static gint64
+client_consume_queue(Cluster *c, RmqConsumer *cons, const RmqQueue *mq, gint64 from)
+{
+    gint64 off = from;
+
+    for (int rounds = 0; rounds < 1000; rounds++) {
+        RmqPullResult r = { 0 };
+        g_autoptr(GError) error = NULL;
+
+        if (!rmq_consumer_pull(cons, mq, "*", off, 32, 0, &r, &error))
+            fail_msg("pull %s q%d @%" G_GINT64_FORMAT ": %s", mq->broker_name, mq->queue_id, off,
+                     error->message);
+        if (r.status == RMQ_PULL_NO_NEW_MSG) {
+            rmq_pull_result_clear(&r);
+            break;
+        }
+        if (r.status == RMQ_PULL_OFFSET_ILLEGAL)
+            fail_msg("offset %" G_GINT64_FORMAT " illegal for %s q%d", off, mq->broker_name,
+                     mq->queue_id);
+        for (guint i = 0; r.status == RMQ_PULL_FOUND && i < r.msgs->len; i++) {
+            const RmqMsg *m = g_ptr_array_index(r.msgs, i);
+            gsize len;
+            const gchar *body = g_bytes_get_data(m->body, &len);
+            g_hash_table_add(c->consumed_a, g_strndup(body, len));
+        }
+        if (r.status == RMQ_PULL_NO_MATCHED_MSG)
+            sleep_ms(20);
+        off = r.next_begin_offset;
+        rmq_pull_result_clear(&r);
+    }
+    return off;
+}
+
 static gint64
 query_offset(Cluster *c, const gchar *addr, gint qid)
 {
@@ -520,14 +555,32 @@ test_failover_consumes_from_slave(void **state)
     assert_false(route_has_master_a(c, &has_slave));
     assert_true(has_slave);
 
-    /* the group goes on from its committed offsets, reading the slave */
-    for (gint q = 0; q < 4; q++) {
-        gint64 from = query_offset(c, slave, q);
-        assert_int_equal(from, c->committed[q]);
-        c->committed[q] = consume_queue(c, slave, q, from, -1);
-        assert_int_equal(c->committed[q], max[q]);
-        commit_offset(c, slave, q, c->committed[q]);   /* accepted by the slave */
-        assert_int_equal(query_offset(c, slave, q), c->committed[q]);
+    /* the group goes on from its committed offsets: a consumer of the C
+     * client, routed to the slave (the master is gone from the route) */
+    {
+        g_autoptr(RmqConsumer) cons = rmq_consumer_new(GROUP, c->ns_addrs, NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GPtrArray) queues = rmq_consumer_fetch_subscribe_queues(cons, TOPIC, &error);
+        guint seen = 0;
+
+        assert_non_null(queues);
+        for (guint i = 0; i < queues->len; i++) {
+            const RmqQueue *mq = g_ptr_array_index(queues, i);
+            gint q = mq->queue_id;
+            gint64 from;
+
+            if (strcmp(mq->broker_name, "broker-a") != 0)
+                continue;
+            seen++;
+            from = rmq_consumer_query_offset(cons, mq, &error);
+            assert_int_equal(from, c->committed[q]);
+            c->committed[q] = client_consume_queue(c, cons, mq, from);
+            assert_int_equal(c->committed[q], max[q]);
+            /* committed on the slave, which accepts UPDATE_CONSUMER_OFFSET */
+            assert_true(rmq_consumer_commit_offset(cons, mq, c->committed[q], &error));
+            assert_int_equal(query_offset(c, slave, q), c->committed[q]);
+        }
+        assert_int_equal(seen, 4);
     }
     /* none of broker-a's messages missing */
     {
@@ -571,9 +624,34 @@ test_master_restart_catches_up(void **state)
         assert_int_equal(query_offset(c, c->nodes[BAS].d->addr, (gint) q), c->committed[q]);
     }
     /* and consumption continues from the master: nothing missing */
-    for (guint q = 0; q < c->n_queues_a; q++)
-        consume_queue(c, master, (gint) q, c->committed[q], -1);
+    {
+        g_autoptr(RmqConsumer) cons = rmq_consumer_new(GROUP, c->ns_addrs, NULL);
+        for (guint q = 0; q < c->n_queues_a; q++) {
+            g_autoptr(RmqQueue) mq = rmq_queue_new(TOPIC, "broker-a", (gint) q);
+            client_consume_queue(c, cons, mq, c->committed[q]);
+        }
+    }
     assert_int_equal(g_hash_table_size(c->consumed_a), g_hash_table_size(c->sent_a));
+}
+
+/* §7.2: a slave that is asked for an offset it does not have (it may be
+ * behind) says retry, where the master corrects the offset. */
+static void
+test_slave_pull_does_not_move_offsets(void **state)
+{
+    Cluster *c = *state;
+    const gint64 beyond = 1000000;
+    g_autoptr(RmqCommand) s = bk_pull(c->rc, c->nodes[BBS].d->addr, GROUP, TOPIC, 0, beyond, "*", 0);
+    g_autoptr(RmqCommand) m = bk_pull(c->rc, c->nodes[BB].d->addr, GROUP, TOPIC, 0, beyond, "*", 0);
+
+    assert_non_null(s);
+    assert_non_null(m);
+    assert_int_equal(m->code, RMQ_RESPONSE_PULL_OFFSET_MOVED);
+    assert_true(bk_ext_int(m, "nextBeginOffset", -1) < beyond);
+    assert_int_equal(s->code, RMQ_RESPONSE_PULL_RETRY_IMMEDIATELY);
+    assert_int_equal(bk_ext_int(s, "nextBeginOffset", -1), beyond);
+    /* slaveReadEnable is false in the sample files: stay with the master */
+    assert_int_equal(bk_ext_int(s, "suggestWhichBrokerId", -1), 0);
 }
 
 static void
@@ -661,6 +739,7 @@ main(void)
         cmocka_unit_test(test_slaves_byte_identical),
         cmocka_unit_test(test_failover_consumes_from_slave),
         cmocka_unit_test(test_master_restart_catches_up),
+        cmocka_unit_test(test_slave_pull_does_not_move_offsets),
         cmocka_unit_test(test_slave_refuses_send),
         /* its own daemons, on free ports */
         cmocka_unit_test(test_sync_master),
