@@ -142,7 +142,35 @@ ext_find_len(const RmqCommand *cmd, const gchar *key, gsize key_len)
 static gint
 ext_find(const RmqCommand *cmd, const gchar *key)
 {
-    return ext_find_len(cmd, key, strlen(key));
+    for (guint i = 0; i < cmd->ext->len; i++) {
+        const gchar *k = g_array_index(cmd->ext, RmqExtField, i).key;
+        if (k[0] == key[0] && strcmp(k, key) == 0)
+            return (gint) i;
+    }
+    return -1;
+}
+
+/* g_ascii_string_to_signed(base 10) for the common shape, plain digits with
+ * an optional '-' that cannot overflow; anything else goes to glib. */
+static gboolean
+parse_int64(const gchar *v, gint64 min, gint64 max, gint64 *out)
+{
+    const gchar *p = v + (v[0] == '-');
+    gint64 n = 0;
+    int digits = 0;
+
+    while (*p >= '0' && *p <= '9' && digits < 18) {
+        n = n * 10 + (*p++ - '0');
+        digits++;
+    }
+    if (*p != '\0' || digits == 0 || digits == 18)
+        return g_ascii_string_to_signed(v, 10, min, max, out, NULL);
+    if (v[0] == '-')
+        n = -n;
+    if (n < min || n > max)
+        return FALSE;
+    *out = n;
+    return TRUE;
 }
 
 const gchar *
@@ -160,7 +188,7 @@ rmq_command_get_ext_int64(const RmqCommand *cmd, const gchar *key, gint64 *out)
     const gchar *v = rmq_command_get_ext(cmd, key);
     gint64 n;
 
-    if (v == NULL || !g_ascii_string_to_signed(v, 10, G_MININT64, G_MAXINT64, &n, NULL))
+    if (v == NULL || !parse_int64(v, G_MININT64, G_MAXINT64, &n))
         return FALSE;
     if (out != NULL)
         *out = n;
@@ -173,7 +201,7 @@ rmq_command_get_ext_int32(const RmqCommand *cmd, const gchar *key, gint32 *out)
     const gchar *v = rmq_command_get_ext(cmd, key);
     gint64 n;
 
-    if (v == NULL || !g_ascii_string_to_signed(v, 10, G_MININT32, G_MAXINT32, &n, NULL))
+    if (v == NULL || !parse_int64(v, G_MININT32, G_MAXINT32, &n))
         return FALSE;
     if (out != NULL)
         *out = (gint32) n;

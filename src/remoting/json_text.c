@@ -8,18 +8,35 @@
 
 static const char hex_upper[] = "0123456789ABCDEF";
 
+static inline gboolean
+needs_no_escape(guchar c)
+{
+    return c >= 0x20 && c != '"' && c != '\\' && c != 0x7f;
+}
+
 void
 rmq_json_text_append_string(GString *out, const gchar *s, gssize len)
 {
     gsize n = len < 0 ? strlen(s) : (gsize) len;
     gsize run = 0; /* start of the pending run of bytes that need no escape */
+    gsize i = 0;
 
+    while (i < n && needs_no_escape((guchar) s[i]))
+        i++;
+    if (i == n) { /* the common case: one copy between the quotes */
+        gsize at = out->len;
+        g_string_set_size(out, at + n + 2);
+        out->str[at] = '"';
+        memcpy(out->str + at + 1, s, n);
+        out->str[at + n + 1] = '"';
+        return;
+    }
     g_string_append_c(out, '"');
-    for (gsize i = 0; i < n; i++) {
+    for (; i < n; i++) {
         guchar c = (guchar) s[i];
         const char *esc = NULL;
 
-        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+        if (needs_no_escape(c))
             continue;
         g_string_append_len(out, s + run, (gssize) (i - run));
         run = i + 1;
