@@ -23,6 +23,12 @@ tests_test_command_LDADD = $(CODEC_TEST_LIBS) $(CMOCKA_LIBS)
 tests_test_json_body_SOURCES = tests/test-json-body.c
 tests_test_json_body_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_json_body_LDADD = $(CODEC_TEST_LIBS) $(CMOCKA_LIBS)
+# the fast paths of bench/perf (in-place strings, ext arena, integer text)
+check_PROGRAMS += tests/remoting/test-codec-fastpaths
+TESTS += tests/remoting/test-codec-fastpaths
+tests_remoting_test_codec_fastpaths_SOURCES = tests/remoting/test-codec-fastpaths.c
+tests_remoting_test_codec_fastpaths_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_remoting_test_codec_fastpaths_LDADD = $(CODEC_TEST_LIBS) $(CMOCKA_LIBS)
 endif
 
 # Throughput of the codec (not run by make check; see bench/README.md).

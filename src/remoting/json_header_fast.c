@@ -136,8 +136,8 @@ parse_string_into(Parser *ps, GString *into)
 }
 
 /* A string literal at the opening quote, as a span of the text when it
- * has no escapes, else decoded into *@buf (a NUL from \u0000 ends it there,
- * as every reader of a C string would). */
+ * has no escapes, else decoded into *@buf (UTF-8 checked either way, which
+ * also refuses a NUL from \u0000). */
 static gboolean
 parse_string_span(Parser *ps, GString **buf, const gchar **out, gsize *out_len)
 {
@@ -166,7 +166,7 @@ parse_string_span(Parser *ps, GString **buf, const gchar **out, gsize *out_len)
     if (!parse_string_into(ps, *buf))
         return FALSE;
     *out = (*buf)->str;
-    *out_len = strlen((*buf)->str);
+    *out_len = (*buf)->len;
     return TRUE;
 }
 

@@ -1,0 +1,229 @@
+#include <config.h>
+
+/* The fast paths added for CPU per message (bench/perf): in-place header
+ * strings, the per-command ext arena, integer text, head/body split. Each
+ * case checks a fast path against the slow path or the plain answer. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <glib.h>
+
+#include "remoting/codec.h"
+#include "remoting/command.h"
+#include "remoting/json_text.h"
+
+static RmqCommand *
+decode(const gchar *json, RmqJsonHeaderParser parser)
+{
+    g_autoptr(GError) error = NULL;
+    rmq_codec_set_json_parser(parser);
+    RmqCommand *cmd = rmq_codec_decode_header(RMQ_SERIALIZE_JSON, (const guint8 *) json,
+                                              strlen(json), &error);
+    rmq_codec_set_json_parser(RMQ_JSON_HEADER_PARSER_FAST);
+    if (cmd == NULL)
+        print_message("decode failed: %s\n", error->message);
+    return cmd;
+}
+
+static void
+assert_same_ext(const RmqCommand *a, const RmqCommand *b)
+{
+    assert_int_equal(rmq_command_get_n_ext(a), rmq_command_get_n_ext(b));
+    for (guint i = 0; i < rmq_command_get_n_ext(a); i++) {
+        assert_string_equal(rmq_command_get_ext_field(a, i)->key, rmq_command_get_ext_field(b, i)->key);
+        assert_string_equal(rmq_command_get_ext_field(a, i)->value,
+                            rmq_command_get_ext_field(b, i)->value);
+    }
+}
+
+static void
+test_escaped_and_plain_names_meet(void **state)
+{
+    /* "\u0061" is "a": the escaped duplicate replaces the plain one in
+     * place; "" keys are keys too. */
+    static const char *const headers[] = {
+        "{\"code\":1,\"extFields\":{\"a\":\"1\",\"b\":\"2\",\"\\u0061\":\"3\"}}",
+        "{\"code\":1,\"extFields\":{\"\":\"1\",\"x\":\"2\",\"\":\"3\"}}",
+        "{\"code\":1,\"extFields\":{\"a\":\"1\",\"a\":null,\"b\":\"caf\\u00e9 \xc3\xa9\"}}",
+        "{\"co\\u0064e\":7,\"remark\":\"r\\n\",\"language\":\"CPP\",\"extFields\":{}}",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(headers); i++) {
+        g_autoptr(RmqCommand) fast = decode(headers[i], RMQ_JSON_HEADER_PARSER_FAST);
+        g_autoptr(RmqCommand) ref = decode(headers[i], RMQ_JSON_HEADER_PARSER_GLIB);
+        assert_non_null(fast);
+        assert_non_null(ref);
+        assert_int_equal(fast->code, ref->code);
+        assert_int_equal(fast->language, ref->language);
+        assert_string_equal(fast->remark ? fast->remark : "(null)", ref->remark ? ref->remark : "(null)");
+        assert_same_ext(fast, ref);
+    }
+    g_autoptr(RmqCommand) a = decode(headers[0], RMQ_JSON_HEADER_PARSER_FAST);
+    assert_string_equal(rmq_command_get_ext_field(a, 0)->key, "a");
+    assert_string_equal(rmq_command_get_ext(a, "a"), "3");
+    g_autoptr(RmqCommand) b = decode(headers[1], RMQ_JSON_HEADER_PARSER_FAST);
+    assert_int_equal(rmq_command_get_n_ext(b), 2);
+    assert_string_equal(rmq_command_get_ext(b, ""), "3");
+    g_autoptr(RmqCommand) e = decode(headers[3], RMQ_JSON_HEADER_PARSER_FAST);
+    assert_int_equal(e->code, 7);
+    assert_string_equal(e->remark, "r\n");
+}
+
+static void
+test_bad_utf8_in_place_rejected(void **state)
+{
+    /* No escape in the string: the span is validated where it lies. */
+    g_autoptr(RmqCommand) cmd = decode("{\"code\":1,\"extFields\":{\"a\":\"\xff\xfe\"}}",
+                                       RMQ_JSON_HEADER_PARSER_FAST);
+    assert_null(cmd);
+    g_autoptr(RmqCommand) name = decode("{\"\xc3\":1}", RMQ_JSON_HEADER_PARSER_FAST);
+    assert_null(name);
+    /* a NUL from an escape is refused, as before the in-place strings */
+    g_autoptr(RmqCommand) nul = decode("{\"code\":1,\"extFields\":{\"k\\u0000t\":\"v\"}}",
+                                       RMQ_JSON_HEADER_PARSER_FAST);
+    assert_null(nul);
+}
+
+static void
+test_arena_keeps_every_field(void **state)
+{
+    g_autoptr(RmqCommand) cmd = rmq_command_new_request(10);
+    g_autofree gchar *big = g_strnfill(3000, 'b');
+    g_autofree gchar *mid = g_strnfill(300, 'm');
+
+    /* small fields, a big one-off, more small ones, and replacements that
+     * reuse neither the old text nor its room */
+    for (int i = 0; i < 200; i++) {
+        gchar key[16], value[16];
+        g_snprintf(key, sizeof key, "k%d", i);
+        g_snprintf(value, sizeof value, "v%d", i);
+        rmq_command_set_ext(cmd, key, value);
+        if (i == 50)
+            rmq_command_set_ext(cmd, "big", big);
+        if (i == 120)
+            rmq_command_set_ext(cmd, "mid", mid);
+    }
+    for (int i = 0; i < 200; i += 3)
+        rmq_command_set_ext_int64(cmd, "k7", i);
+    rmq_command_set_ext_len(cmd, "k1xyz", 2, "abcdef", 3); /* lengths, no NUL needed */
+    assert_true(rmq_command_remove_ext(cmd, "k2"));
+
+    assert_int_equal(rmq_command_get_n_ext(cmd), 201);
+    assert_string_equal(rmq_command_get_ext(cmd, "big"), big);
+    assert_string_equal(rmq_command_get_ext(cmd, "mid"), mid);
+    assert_string_equal(rmq_command_get_ext(cmd, "k7"), "198");
+    assert_string_equal(rmq_command_get_ext(cmd, "k1"), "abc");
+    assert_string_equal(rmq_command_get_ext(cmd, "k199"), "v199");
+    assert_null(rmq_command_get_ext(cmd, "k2"));
+    assert_null(rmq_command_get_ext(cmd, "k"));
+    assert_string_equal(rmq_command_get_ext_field(cmd, 0)->key, "k0");
+}
+
+static void
+test_ext_integers_match_glib(void **state)
+{
+    static const char *const texts[] = {
+        "0", "42", "-42", "007", "-0", "+5", "", "-", "12a", " 1", "1 ",
+        "2147483647", "2147483648", "-2147483648", "-2147483649",
+        "99999999999999999", "123456789012345678", "9223372036854775807",
+        "9223372036854775808", "-9223372036854775808", "0x10",
+    };
+    g_autoptr(RmqCommand) cmd = rmq_command_new_request(1);
+    for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+        rmq_command_set_ext(cmd, "n", texts[i]);
+        gint64 want64 = 0, got64 = -1;
+        gboolean ok64 = g_ascii_string_to_signed(texts[i], 10, G_MININT64, G_MAXINT64, &want64, NULL);
+        assert_int_equal(rmq_command_get_ext_int64(cmd, "n", &got64), ok64);
+        if (ok64)
+            assert_int_equal(got64, want64);
+        gint64 want32 = 0;
+        gint32 got32 = -1;
+        gboolean ok32 = g_ascii_string_to_signed(texts[i], 10, G_MININT32, G_MAXINT32, &want32, NULL);
+        assert_int_equal(rmq_command_get_ext_int32(cmd, "n", &got32), ok32);
+        if (ok32)
+            assert_int_equal(got32, want32);
+    }
+}
+
+static void
+test_int64_text(void **state)
+{
+    static const gint64 values[] = { 0, 1, -1, 9, 10, -10, 407, G_MAXINT32, G_MININT32,
+                                     G_MAXINT64, G_MININT64, G_MININT64 + 1 };
+    for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
+        gchar buf[RMQ_JSON_INT64_MAX_LEN];
+        gsize n = rmq_json_text_format_int64(values[i], buf);
+        g_autofree gchar *want = g_strdup_printf("%" G_GINT64_FORMAT, values[i]);
+        assert_int_equal(n, strlen(want));
+        assert_memory_equal(buf, want, n);
+    }
+}
+
+static void
+test_string_text(void **state)
+{
+    /* plain text goes out in one copy, the rest through the escaper */
+    g_autoptr(GString) out = g_string_new("x");
+    rmq_json_text_append_string(out, "plain", -1);
+    rmq_json_text_append_string(out, "", 0);
+    rmq_json_text_append_string(out, "a\"b\\c\n\x01\x7f", -1);
+    rmq_json_text_append_string(out, "caf\xc3\xa9", -1);
+    assert_string_equal(out->str, "x\"plain\"\"\"\"a\\\"b\\\\c\\n\\u0001\\u007F\"\"caf\xc3\xa9\"");
+}
+
+static void
+test_head_then_body_is_the_frame(void **state)
+{
+    for (int binary = 0; binary < 2; binary++) {
+        for (gsize size = 0; size <= 8192; size += 4096) {
+            g_autoptr(RmqCommand) cmd = rmq_command_new_request(11);
+            cmd->serialize_type = binary ? RMQ_SERIALIZE_ROCKETMQ : RMQ_SERIALIZE_JSON;
+            cmd->opaque = -5;
+            rmq_command_set_ext(cmd, "topic", "T\"1");
+            rmq_command_set_remark(cmd, "r");
+            if (size > 0) {
+                g_autofree gchar *body = g_strnfill(size, 'z');
+                rmq_command_set_body_data(cmd, body, size);
+            }
+            g_autoptr(GBytes) whole = rmq_codec_encode(cmd);
+            g_autoptr(GBytes) head = rmq_codec_encode_head(cmd);
+            g_autoptr(GByteArray) joined = g_byte_array_new();
+            g_byte_array_append(joined, g_bytes_get_data(head, NULL), (guint) g_bytes_get_size(head));
+            if (cmd->body != NULL)
+                g_byte_array_append(joined, g_bytes_get_data(cmd->body, NULL),
+                                    (guint) g_bytes_get_size(cmd->body));
+            assert_int_equal(joined->len, g_bytes_get_size(whole));
+            assert_memory_equal(joined->data, g_bytes_get_data(whole, NULL), joined->len);
+
+            RmqCommand *back = NULL;
+            gsize used = 0;
+            g_autoptr(GError) error = NULL;
+            assert_int_equal(rmq_codec_decode_frame(joined->data, joined->len, 0, &back, &used, &error),
+                             RMQ_DECODE_OK);
+            assert_int_equal(used, joined->len);
+            assert_int_equal(back->opaque, -5);
+            assert_string_equal(rmq_command_get_ext(back, "topic"), "T\"1");
+            assert_int_equal(back->body != NULL ? g_bytes_get_size(back->body) : 0, size);
+            rmq_command_free(back);
+        }
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_escaped_and_plain_names_meet),
+        cmocka_unit_test(test_bad_utf8_in_place_rejected),
+        cmocka_unit_test(test_arena_keeps_every_field),
+        cmocka_unit_test(test_ext_integers_match_glib),
+        cmocka_unit_test(test_int64_text),
+        cmocka_unit_test(test_string_text),
+        cmocka_unit_test(test_head_then_body_is_the_frame),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
