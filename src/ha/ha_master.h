@@ -45,8 +45,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqHaMaster, rmq_ha_master_free)
 /* The port actually bound. */
 guint16 rmq_ha_master_get_port(RmqHaMaster *master);
 
-/* New data was appended: push it to the slaves now rather than at the next
- * tick (every 200 ms). */
+/* New data was appended: push it to the slaves from the next main-loop
+ * iteration (the appends of one iteration go out together) rather than at
+ * the next tick (every 200 ms). */
 void rmq_ha_master_notify_appended(RmqHaMaster *master);
 
 guint rmq_ha_master_connection_count(RmqHaMaster *master);
