@@ -743,6 +743,11 @@ check "GET /api/cluster through the console answers 200 and lists broker-a" \
 check "systemctl stop $co ends with Result=success" \
     sh_ct "systemctl stop $co && test \"\$(systemctl show -P Result $co)\" = success"
 
+# With glib-networking in the tree (libsoup pulls it in), GIO's desktop proxy
+# resolver would load dconf, which cannot write under ProtectSystem=.
+check "no daemon logged GIO proxy or dconf trouble" \
+    sh_ct "out=\$(journalctl -q -o cat SYSLOG_IDENTIFIER=rmq-broker SYSLOG_IDENTIFIER=rmq-namesrv SYSLOG_IDENTIFIER=rmq-console | grep -i -E 'dconf|proxy'); echo \"\$out\"; test -z \"\$out\""
+
 # -------------------------------------------------- upgrade, remove, purge
 # Reinstalling the same packages runs the upgrade path of the maintainer
 # scripts (postinst configure <old-version>): running instances restart,
