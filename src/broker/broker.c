@@ -309,6 +309,9 @@ rmq_broker_message_arrived(RmqBroker *b, const gchar *topic, gint32 queue_id, gi
                            gint64 tag_code, gboolean tag_known)
 {
     rmq_long_poll_notify(b->long_poll, topic, queue_id, max_offset, tag_code, tag_known);
+    /* retry, delayed and committed messages reach the slaves as soon as sends */
+    if (b->ha != NULL)
+        rmq_ha_service_notify_appended(b->ha);
 }
 
 /* ---- wiring ---- */
