@@ -689,8 +689,12 @@ static void
 test_sync_master(void **state)
 {
     g_autoptr(BkDaemon) ns = bk_namesrv_new();
+    /* accessMessageInMemoryMaxRatio = 0: any consumer counts as lagging, so
+     * the master suggests the slave (§6.7) */
     g_autofree gchar *mconf = g_strdup_printf("brokerRole = \"SYNC_MASTER\";\nhaListenPort = %u;\n"
-                                              "haSendHeartbeatInterval = 1000;\n", bk_free_port());
+                                              "haSendHeartbeatInterval = 1000;\n"
+                                              "slaveReadEnable = true;\n"
+                                              "accessMessageInMemoryMaxRatio = 0;\n", bk_free_port());
     g_autofree gchar *sconf = g_strdup_printf("brokerRole = \"SLAVE\";\nbrokerId = 1;\n"
                                               "haListenPort = %u;\nhaSendHeartbeatInterval = 1000;\n",
                                               bk_free_port());
@@ -714,6 +718,23 @@ test_sync_master(void **state)
     for (int i = 0; i < 100 && (code = send_code(rc, master)) != RMQ_RESPONSE_SUCCESS; i++)
         sleep_ms(100);
     assert_int_equal(code, RMQ_RESPONSE_SUCCESS);
+
+    /* a lagging consumer is sent to the slave, which serves the same data */
+    {
+        g_autoptr(RmqCommand) m = bk_pull(rc, master->addr, "SyncGroup", "SyncTopic", 0, 0, "*", 0);
+        g_autoptr(RmqCommand) s = bk_pull(rc, slave->addr, "SyncGroup", "SyncTopic", 0, 0, "*", 0);
+        assert_non_null(m);
+        assert_int_equal(m->code, RMQ_RESPONSE_SUCCESS);
+        assert_int_equal(bk_ext_int(m, "suggestWhichBrokerId", -1), 1);
+        for (int i = 0; i < 100 && s->code != RMQ_RESPONSE_SUCCESS; i++) {
+            /* the slave copies the topic every 10 s (first after 3 s) */
+            sleep_ms(200);
+            rmq_command_free(s);
+            s = bk_pull(rc, slave->addr, "SyncGroup", "SyncTopic", 0, 0, "*", 0);
+        }
+        assert_int_equal(s->code, RMQ_RESPONSE_SUCCESS);
+        assert_true(g_bytes_equal(m->body, s->body));
+    }
 
     /* held back: the wait runs out (slaveTimeout, 3 s) */
     assert_int_equal(kill(g_ascii_strtoll(g_subprocess_get_identifier(slave->proc), NULL, 10), SIGSTOP), 0);
