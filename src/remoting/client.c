@@ -351,21 +351,23 @@ invoke(RmqClient *client, const gchar *addr, RmqCommand *request, gboolean onewa
     inv->callback = callback;
     inv->user_data = user_data;
 
-    g_autoptr(GError) parse_error = NULL;
-    g_autoptr(GSocketConnectable) parsed = g_network_address_parse(addr, 0, &parse_error);
-    if (parsed == NULL || g_network_address_get_port(G_NETWORK_ADDRESS(parsed)) == 0) {
-        fail_later(inv, g_error_new(RMQ_CLIENT_ERROR, RMQ_CLIENT_ERROR_ADDRESS,
-                                    "bad address \"%s\": expected host:port", addr));
-        return;
-    }
-
     Channel *ch = g_hash_table_lookup(client->channels, addr);
     if (ch != NULL && ch->conn != NULL) {
         invocation_send(inv, ch->conn);
         return;
     }
-    if (ch == NULL)
+    if (ch == NULL) {
+        /* Checked only for a new channel (a known one passed when opened):
+         * parsing per request showed in client profiles. */
+        g_autoptr(GError) parse_error = NULL;
+        g_autoptr(GSocketConnectable) parsed = g_network_address_parse(addr, 0, &parse_error);
+        if (parsed == NULL || g_network_address_get_port(G_NETWORK_ADDRESS(parsed)) == 0) {
+            fail_later(inv, g_error_new(RMQ_CLIENT_ERROR, RMQ_CLIENT_ERROR_ADDRESS,
+                                        "bad address \"%s\": expected host:port", addr));
+            return;
+        }
         ch = channel_open(client, addr);
+    }
     inv->channel = ch;
     if (timeout_ms > 0 && !oneway) {
         inv->timer = g_timeout_source_new(timeout_ms);
