@@ -312,6 +312,7 @@ rmq_ha_slave_new(RmqStore *store, const RmqHaSlaveConfig *config, GMainContext *
     s->config = *config;
     s->context = g_main_context_ref(context != NULL ? context : g_main_context_default());
     s->client = g_socket_client_new();
+    g_socket_client_set_enable_proxy(s->client, FALSE); /* as remoting/client.c: direct only */
     g_socket_client_set_timeout(s->client, (guint) MAX(1, (config->connect_timeout_ms + 999) / 1000));
     s->buf = g_byte_array_new();
     s->master_position = -1;

@@ -146,6 +146,7 @@ namesrv_start(RmqDaemon *daemon, GError **error)
     rmq_server_set_connection_callbacks(ns->server, NULL, on_close, ns);
     rmq_server_set_idle_timeout(ns->server, (guint) cfg->server_channel_max_idle_time_seconds);
     if (!rmq_server_listen(ns->server, cfg->bind_address, (guint16) cfg->listen_port, error)) {
+        g_prefix_error(error, "listenPort %d: ", cfg->listen_port);
         namesrv_free(ns);
         return FALSE;
     }

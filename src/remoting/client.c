@@ -265,6 +265,10 @@ rmq_client_new(GMainContext *context)
     RmqClient *client = g_new0(RmqClient, 1);
     client->context = g_main_context_ref(context != NULL ? context : g_main_context_default());
     client->socket_client = g_socket_client_new();
+    /* Cluster peers are reached directly: GIO would otherwise ask the desktop
+     * proxy resolver (dconf) before every connect, and could route broker
+     * traffic through a proxy. */
+    g_socket_client_set_enable_proxy(client->socket_client, FALSE);
     /* Only hosts with explicit ports: "host:port". */
     client->channels = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                              (GDestroyNotify) channel_free);

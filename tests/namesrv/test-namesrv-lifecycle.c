@@ -211,6 +211,29 @@ test_sighup_reload(void **state)
                         "broker-a:4");
 }
 
+/* A listen port held by another process: no READY, exit status 1, and the
+ * log names the key and the port. */
+static void
+test_port_taken(void **state)
+{
+    (void) state;
+    g_autoptr(NsDaemon) d = ns_daemon_new("ns-busy", NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GSocket) holder = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                             G_SOCKET_PROTOCOL_TCP, &err);
+    g_assert_no_error(err);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(lo, d->port);
+    assert_true(g_socket_bind(holder, sa, FALSE, &err));
+    assert_true(g_socket_listen(holder, &err));
+
+    assert_false(ns_daemon_start(d, 2000, &err));
+    assert_int_equal(ns_daemon_signal_and_wait(d, 0, 5000), 1);
+    g_autofree gchar *log = ns_daemon_log(d);
+    g_autofree gchar *want = g_strdup_printf("listenPort %u", d->port);
+    assert_non_null(strstr(log, want));
+}
+
 int
 main(void)
 {
@@ -219,6 +242,7 @@ main(void)
         cmocka_unit_test(test_kv_survives_restart),
         cmocka_unit_test(test_two_instances),
         cmocka_unit_test(test_sighup_reload),
+        cmocka_unit_test(test_port_taken),
     };
     return cmocka_run_group_tests_name("namesrv-lifecycle", tests, NULL, NULL);
 }
