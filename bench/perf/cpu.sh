@@ -3,15 +3,17 @@
 # rmq-bench for one scenario, run natively; repeat it to see the spread.
 #
 #   bench/perf/cpu.sh [-f ASYNC_FLUSH|SYNC_FLUSH] [-w THREADS] [-d SECONDS]
-#                     [-s SIZE] [-r ROUNDS] [BUILDDIR]
+#                     [-s SIZE] [-r ROUNDS] [-m sync|async|batch] [BUILDDIR]
+# With perf installed it also counts the broker's system calls (all, and
+# sendmsg) per message.
 # RMQ_PERF_BROKER=path runs another rmq-broker binary (a before/after pair).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
-flush=ASYNC_FLUSH threads=16 secs=4 size=128 rounds=3
-while getopts "f:w:d:s:r:" o; do
+flush=ASYNC_FLUSH threads=16 secs=4 size=128 rounds=3 mode=sync
+while getopts "f:w:d:s:r:m:" o; do
     case $o in
     f) flush=$OPTARG ;; w) threads=$OPTARG ;; d) secs=$OPTARG ;;
-    s) size=$OPTARG ;; r) rounds=$OPTARG ;; *) exit 2 ;;
+    s) size=$OPTARG ;; r) rounds=$OPTARG ;; m) mode=$OPTARG ;; *) exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -67,11 +69,24 @@ sleep 1
 bench=("$build/src/tools/rmq-bench" -t PerfT -s "$size" -q --json)
 "${bench[@]}" producer -w 2 -c 200 >/dev/null
 for _ in $(seq "$rounds"); do
+    sc=""
+    if command -v perf >/dev/null; then
+        perf stat -x, -e raw_syscalls:sys_enter,syscalls:sys_enter_sendmsg -p "$BPID" \
+            -o "$TMP/perf.txt" 2>/dev/null &
+        PERF=$!
+        sleep 0.3
+    fi
     s0=$(cpu_ticks "$BPID"); c0=$(child_ticks)
-    out=$("${bench[@]}" producer -w "$threads" -d "$secs")
+    [ -n "${RMQ_PERF_HOOK:-}" ] && { $RMQ_PERF_HOOK "$BPID" & }
+    out=$("${bench[@]}" producer -m "$mode" -w "$threads" -d "$secs")
     n=$(echo "$out" | sed -n 's/.*"ok":\([0-9]*\).*/\1/p')
     j() { echo "$out" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"; }
-    echo "flush=$flush threads=$threads size=$size ok=$n tps=$(j tps) p50_ms=$(j p50Ms) p99_ms=$(j p99Ms)" \
+    if [ -n "${PERF:-}" ]; then
+        kill -INT "$PERF"; wait "$PERF" || true; PERF=
+        sc=$(awk -F, -v n="$n" '/raw_syscalls/ { a = $1 } /sendmsg/ { b = $1 }
+            END { printf " broker_syscalls_per_msg=%.2f broker_sendmsg_per_msg=%.2f", a / n, b / n }' "$TMP/perf.txt")
+    fi
+    echo "mode=$mode flush=$flush threads=$threads size=$size ok=$n tps=$(j tps) p50_ms=$(j p50Ms) p99_ms=$(j p99Ms)" \
         "broker_us_per_msg=$(us_per "$(($(cpu_ticks "$BPID") - s0))" "$n")" \
-        "bench_us_per_msg=$(us_per "$(($(child_ticks) - c0))" "$n") load=$(cut -d' ' -f1 /proc/loadavg)"
+        "bench_us_per_msg=$(us_per "$(($(child_ticks) - c0))" "$n") load=$(cut -d' ' -f1 /proc/loadavg)$sc"
 done

@@ -202,6 +202,9 @@ attach_source(RmqFlushService *svc, GMainContext *context)
     svc->source = g_source_new(&source_funcs, sizeof(FlushSource));
     ((FlushSource *) svc->source)->svc = svc;
     g_source_set_name(svc->source, "rmq-store-flush");
+    /* Spares GLib's block/unblock around each dispatch, which takes the
+     * eventfd out of the poll set and back (two wakeup writes per round). */
+    g_source_set_can_recurse(svc->source, TRUE);
     g_source_add_unix_fd(svc->source, efd, G_IO_IN);
     g_source_attach(svc->source, context);
     g_atomic_int_set(&svc->efd, efd);      /* the flush thread may read it from now on */
