@@ -92,6 +92,22 @@ bk_broker_new(const gchar *ns_addr, const gchar *extra_conf)
     return d;
 }
 
+static gpointer
+notify_reader(gpointer data)
+{
+    BkDaemon *d = data;
+    while (!g_atomic_int_get(&d->notify_stop)) {
+        struct pollfd pfd = { d->notify_fd, POLLIN, 0 };
+        if (poll(&pfd, 1, 100) <= 0)
+            continue;
+        gchar buf[4096];
+        ssize_t n = recv(d->notify_fd, buf, sizeof buf - 1, 0);
+        if (n > 0)
+            g_async_queue_push(d->notify_queue, g_strndup(buf, (gsize) n));
+    }
+    return NULL;
+}
+
 static void
 open_notify(BkDaemon *d)
 {
@@ -104,6 +120,8 @@ open_notify(BkDaemon *d)
     strcpy(sa.sun_path, d->notify_path);
     g_unlink(d->notify_path);
     g_assert(bind(d->notify_fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+    d->notify_queue = g_async_queue_new_full(g_free);
+    d->notify_thread = g_thread_new("notify-reader", notify_reader, d);
 }
 
 gchar *
@@ -111,21 +129,21 @@ bk_daemon_wait_notify(BkDaemon *d, const gchar *needle, guint timeout_ms)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
     for (;;) {
-        gchar buf[4096];
-        ssize_t n = recv(d->notify_fd, buf, sizeof buf - 1, 0);
-        if (n > 0) {
-            buf[n] = '\0';
-            if (strstr(buf, needle) != NULL)
-                return g_strdup(buf);
+        gchar *msg = g_async_queue_try_pop(d->notify_queue);
+        if (msg != NULL) {
+            if (strstr(msg, needle) != NULL)
+                return msg;
+            g_free(msg);
             continue;
         }
-        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        gint64 left = deadline - g_get_monotonic_time();
         if (left <= 0)
             return NULL;
         if (d->proc != NULL && g_subprocess_get_identifier(d->proc) == NULL)
             return NULL;
-        struct pollfd pfd = { d->notify_fd, POLLIN, 0 };
-        poll(&pfd, 1, (int) MIN(left, 100));
+        msg = g_async_queue_timeout_pop(d->notify_queue, (guint64) MIN(left, 100000));
+        if (msg != NULL)
+            g_async_queue_push_front(d->notify_queue, msg);
     }
 }
 
@@ -236,6 +254,12 @@ bk_daemon_free(BkDaemon *d)
         return;
     if (d->proc != NULL)
         bk_daemon_signal_and_wait(d, SIGKILL, 5000);
+    if (d->notify_thread != NULL) {
+        g_atomic_int_set(&d->notify_stop, 1);
+        g_thread_join(d->notify_thread);
+    }
+    if (d->notify_queue != NULL)
+        g_async_queue_unref(d->notify_queue);
     if (d->notify_fd >= 0)
         close(d->notify_fd);
     if (g_getenv("RMQ_KEEP_TEST_DIRS") == NULL)

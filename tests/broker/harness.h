@@ -19,6 +19,12 @@ typedef struct {
     gchar *log_path;
     gchar *notify_path;
     int notify_fd;
+    /* A thread reads the notify socket all the time: a daemon blocks in
+     * sd_notify() once ten datagrams are unread (net.unix.max_dgram_qlen),
+     * i.e. after ~50 s of STATUS= lines in a long test. */
+    GThread *notify_thread;
+    GAsyncQueue *notify_queue; /* of gchar *, oldest first */
+    gint notify_stop;
     guint16 port;
     gchar *addr;        /* "127.0.0.1:<port>" */
     GSubprocess *proc;

@@ -58,67 +58,6 @@ typedef struct {
     guint n_queues_a;
 } Cluster;
 
-/* The harness reads NOTIFY_SOCKET only up to READY=1; a daemon sends STATUS=
- * every 5 s and blocks in sd_notify() once 10 datagrams wait unread
- * (net.unix.max_dgram_qlen), ~50 s after start.  This thread keeps every
- * notify socket drained. */
-static GMutex drain_lock;
-static GArray *drain_fds;          /* int */
-static gboolean drain_stop;
-static GThread *drain_thread;
-
-static gpointer
-drain_main(gpointer data)
-{
-    (void) data;
-    for (;;) {
-        g_mutex_lock(&drain_lock);
-        if (drain_stop) {
-            g_mutex_unlock(&drain_lock);
-            return NULL;
-        }
-        for (guint i = 0; i < drain_fds->len; i++) {
-            char buf[4096];
-            while (recv(g_array_index(drain_fds, int, i), buf, sizeof buf, MSG_DONTWAIT) > 0)
-                ;
-        }
-        g_mutex_unlock(&drain_lock);
-        g_usleep(200 * 1000);
-    }
-}
-
-static void
-drain_add(BkDaemon *d)
-{
-    g_mutex_lock(&drain_lock);
-    if (drain_fds == NULL)
-        drain_fds = g_array_new(FALSE, FALSE, sizeof(int));
-    g_array_append_val(drain_fds, d->notify_fd);
-    if (drain_thread == NULL)
-        drain_thread = g_thread_new("notify-drain", drain_main, NULL);
-    g_mutex_unlock(&drain_lock);
-}
-
-static void
-drain_forget_all(void)
-{
-    g_mutex_lock(&drain_lock);
-    if (drain_fds != NULL)
-        g_array_set_size(drain_fds, 0);
-    g_mutex_unlock(&drain_lock);
-}
-
-static void
-drain_quit(void)
-{
-    if (drain_thread == NULL)
-        return;
-    g_mutex_lock(&drain_lock);
-    drain_stop = TRUE;
-    g_mutex_unlock(&drain_lock);
-    g_thread_join(drain_thread);
-}
-
 static gboolean
 port_bindable(guint port)
 {
@@ -223,7 +162,6 @@ start_node(Node *n)
     if (!bk_daemon_start(n->d, 30000, &error))
         fail_msg("%s: %s", n->file, error->message);
     if (!n->started)
-        drain_add(n->d);
     n->started = TRUE;
 }
 
@@ -262,7 +200,6 @@ cluster_teardown(void **state)
 {
     Cluster *c = *state;
 
-    drain_forget_all();
     for (int i = N_NODES - 1; i >= 0; i--)
         bk_daemon_free(c->nodes[i].d);
     rmq_client_free(c->rc);
@@ -706,15 +643,12 @@ test_sync_master(void **state)
 
     (void) state;
     assert_true(bk_daemon_start(ns, 10000, &error));
-    drain_add(ns);
     master = bk_broker_new(ns->addr, mconf);
     assert_true(bk_daemon_start(master, 30000, &error));
-    drain_add(master);
     /* no slave yet */
     assert_int_equal(send_code(rc, master), RMQ_RESPONSE_SLAVE_NOT_AVAILABLE);
     slave = bk_broker_new(ns->addr, sconf);
     assert_true(bk_daemon_start(slave, 30000, &error));
-    drain_add(slave);
     for (int i = 0; i < 100 && (code = send_code(rc, master)) != RMQ_RESPONSE_SUCCESS; i++)
         sleep_ms(100);
     assert_int_equal(code, RMQ_RESPONSE_SUCCESS);
@@ -749,7 +683,6 @@ test_sync_master(void **state)
     for (int i = 0; i < 50 && (code = send_code(rc, master)) != RMQ_RESPONSE_SLAVE_NOT_AVAILABLE; i++)
         sleep_ms(100);
     assert_int_equal(code, RMQ_RESPONSE_SLAVE_NOT_AVAILABLE);
-    drain_forget_all();
 }
 
 int
@@ -767,6 +700,5 @@ main(void)
     };
     int failed = cmocka_run_group_tests_name("cluster", cluster, cluster_setup, cluster_teardown);
 
-    drain_quit();
     return failed;
 }
