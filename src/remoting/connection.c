@@ -508,6 +508,10 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
         }
         touch(conn);
         process_input(conn);
+        /* A short read drained the socket: asking again would only get
+         * EAGAIN (a system call per wake-up); poll reports what comes later. */
+        if ((gsize) n < READ_CHUNK)
+            break;
     }
     /* Closing or pausing destroyed this source already. */
     if (conn->closed || conn->paused)
