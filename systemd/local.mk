@@ -44,7 +44,8 @@ dist_rocketmqconf_DATA = \
 	etc/rocketmq/broker-a.conf \
 	etc/rocketmq/broker-a-s.conf \
 	etc/rocketmq/broker-b.conf \
-	etc/rocketmq/broker-b-s.conf
+	etc/rocketmq/broker-b-s.conf \
+	etc/rocketmq/broker.conf
 
 # Packaging guide, installed as a doc (own variable: dist_doc_DATA stays free
 # for the top-level Makefile.am).

@@ -812,6 +812,31 @@ static void test_sample_configs(void **state)
     assert_int_equal(n_ports, 14);
 }
 
+/* The single-node broker: one name server, RocketMQ's defaults otherwise,
+ * and the store left to the unit's StateDirectory. */
+static void test_single_node_config(void **state)
+{
+    (void) state;
+    const gchar *srcdir = g_getenv("RMQ_SRCDIR");
+    g_autofree gchar *path = g_build_filename(srcdir != NULL ? srcdir : RMQ_TEST_SRCDIR,
+                                              "etc", "rocketmq", "broker.conf", NULL);
+    g_setenv("STATE_DIRECTORY", "/var/lib/rocketmq/broker", TRUE);
+    g_autoptr(GPtrArray) w = new_warnings();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqConfig) cfg = rmq_config_load(path, RMQ_CONFIG_BROKER, w, &error);
+    g_unsetenv("STATE_DIRECTORY");
+    if (error != NULL)
+        fail_msg("%s", error->message);
+    assert_int_equal(w->len, 0);
+    g_autofree gchar *ns = rmq_config_namesrv_addr_string(cfg);
+    assert_string_equal(ns, "127.0.0.1:9876");
+    assert_string_equal(cfg->broker_cluster_name, "DefaultCluster");
+    assert_int_equal(cfg->broker_role, RMQ_BROKER_ROLE_ASYNC_MASTER);
+    assert_int_equal(cfg->listen_port, 10911);
+    assert_int_equal(cfg->ha_listen_port, 10912);
+    assert_string_equal(cfg->store_path_root_dir, "/var/lib/rocketmq/broker");
+}
+
 int main(void)
 {
     g_setenv("HOME", FAKE_HOME, TRUE);
@@ -835,6 +860,7 @@ int main(void)
         cmocka_unit_test(test_copy),
         cmocka_unit_test(test_key_table),
         cmocka_unit_test(test_sample_configs),
+        cmocka_unit_test(test_single_node_config),
         cmocka_unit_test_setup_teardown(test_console_keys, tmp_setup, tmp_teardown),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
