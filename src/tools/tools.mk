@@ -11,7 +11,7 @@ src_tools_rmq_bench_LDADD = $(CLIENT_LIBS)
 # Man pages of the tools and the daemons (plain troff, kept by hand next to
 # the --help texts they follow).
 dist_man1_MANS = man/rmqadmin.1 man/rmq-bench.1
-dist_man8_MANS = man/rmq-namesrv.8 man/rmq-broker.8
+dist_man8_MANS = man/rmq-namesrv.8 man/rmq-broker.8 man/rmq-console.8
 
 # bash completion, installed under the command names bash-completion looks up.
 bashcompletiondir = $(datadir)/bash-completion/completions
