@@ -378,6 +378,7 @@ pause_reading(RmqConnection *conn)
 }
 
 static void process_input(RmqConnection *conn);
+static void flush_output(RmqConnection *conn, gboolean may_close);
 
 static gboolean
 on_resume(gpointer user_data)
@@ -464,6 +465,9 @@ process_input(RmqConnection *conn)
         offset += consumed;
         dispatch_command(conn, cmd);
     }
+    /* Responses queued by the frames of this read go out in one sendmsg. */
+    if (!conn->closed && conn->write_source == NULL && !g_queue_is_empty(&conn->outq))
+        flush_output(conn, FALSE);
     if (!conn->closed && offset > 0) {
         g_byte_array_remove_range(conn->inbuf, 0, offset);
         /* Do not keep a large frame's buffer for the connection's lifetime. */
@@ -603,7 +607,8 @@ queue_frame(RmqConnection *conn, GBytes *frame)
     }
     conn->queued += g_bytes_get_size(frame);
     g_queue_push_tail(&conn->outq, frame);
-    if (conn->write_source == NULL)
+    /* Inside process_input the write waits for the end of the batch. */
+    if (conn->write_source == NULL && !conn->processing)
         flush_output(conn, FALSE);
     if (conn->backpressure && conn->queued > RMQ_CONNECTION_HIGH_WATER)
         pause_reading(conn);
