@@ -11,6 +11,7 @@
 # client: the broker runs natively, rmq-bench runs under callgrind; prints the
 #         load generator's instructions per message.
 # Collection is switched on only around the measured phase (callgrind_control).
+# RMQ_PERF_BROKER / RMQ_PERF_BENCH = paths of other binaries (before/after).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 mode=send flush=ASYNC_FLUSH threads=16 count=500 size=128
@@ -64,14 +65,14 @@ export NAMESRV_ADDR=127.0.0.1:$NSPORT
 start_ready "$TMP/namesrv.log" "$build/src/namesrv/rmq-namesrv" --instance=perf --config="$TMP/namesrv.conf"
 cg=("$(command -v valgrind)" --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/cg.out")
 if [ "$mode" = client ]; then
-    start_ready "$TMP/broker.log" "$build/src/broker/rmq-broker" --instance=perf --config="$TMP/broker.conf"
+    start_ready "$TMP/broker.log" "${RMQ_PERF_BROKER:-$build/src/broker/rmq-broker}" --instance=perf --config="$TMP/broker.conf"
 else
-    start_ready "$TMP/broker.log" "${cg[@]}" "$build/src/broker/rmq-broker" --instance=perf --config="$TMP/broker.conf"
+    start_ready "$TMP/broker.log" "${cg[@]}" "${RMQ_PERF_BROKER:-$build/src/broker/rmq-broker}" --instance=perf --config="$TMP/broker.conf"
     BPID=$PID
 fi
 sleep 1
 "$build/src/tools/rmqadmin" updateTopic -b "127.0.0.1:$BPORT" -t PerfT -r 4 -w 4 >/dev/null
-bench=("$build/src/tools/rmq-bench" -t PerfT -s "$size" -d 600 -q --json)
+bench=("${RMQ_PERF_BENCH:-$build/src/tools/rmq-bench}" -t PerfT -s "$size" -d 600 -q --json)
 # warm up: connections, routes, first pages of the files
 "${bench[@]}" producer -w 2 -c 200 >/dev/null
 total=$((threads * count))
@@ -82,9 +83,9 @@ send)
     ;;
 pull)
     "${bench[@]}" producer -w "$threads" -c "$count" >/dev/null
+    total=$((total + 400)) # the warm-up messages are in the queues too
     callgrind_control -i on "$BPID" >/dev/null 2>&1
     "${bench[@]}" consumer -c "$total" --from-start >"$TMP/out.json"
-    total=$((total + 400)) # the warm-up messages are pulled too
     ;;
 client)
     "${cg[@]}" --instr-atstart=yes "${bench[@]}" producer -w "$threads" -c "$count" >"$TMP/out.json" 2>/dev/null

@@ -224,6 +224,15 @@ parse_number(Parser *ps, ValueKind *kind, gint64 *ival, gdouble *dval)
             ps->p++;
     }
     gsize n = (gsize) (ps->p - start);
+    gboolean negative = *start == '-';
+    if (is_int && n - negative <= 18) { /* cannot overflow: no strtoll needed */
+        gint64 v = 0;
+        for (const gchar *q = start + negative; q < ps->p; q++)
+            v = v * 10 + (*q - '0');
+        *ival = negative ? -v : v;
+        *kind = V_INT;
+        return TRUE;
+    }
     gchar small[64];
     g_autofree gchar *big = NULL;
     gchar *text = n < sizeof small ? small : (big = g_malloc(n + 1));

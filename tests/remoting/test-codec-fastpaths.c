@@ -89,6 +89,38 @@ test_bad_utf8_in_place_rejected(void **state)
 }
 
 static void
+test_special_byte_at_every_offset(void **state)
+{
+    /* Each kind of byte that must stop the in-place scan, at many
+     * positions of a name and a value, with and without text after it. */
+    static const struct { const char *text; gboolean ok; const char *value; } kinds[] = {
+        { "\\\"", TRUE, "\"" },  { "\\n", TRUE, "\n" },  { "\\u00e9", TRUE, "\xc3\xa9" },
+        { "\xc3\xa9", TRUE, "\xc3\xa9" }, { "\x01", FALSE, NULL }, { "\x1f", FALSE, NULL },
+        { "\xff", FALSE, NULL }, { "\xc3", FALSE, NULL }, { " ", TRUE, " " }, { "\x7f", TRUE, "\x7f" },
+    };
+    for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
+        for (int pos = 0; pos < 20; pos++) {
+            for (int tail = 0; tail < 10; tail += 3) {
+                g_autofree gchar *head = g_strnfill(pos, 'a');
+                g_autofree gchar *rest = g_strnfill(tail, 'b');
+                g_autofree gchar *json = g_strdup_printf(
+                    "{\"code\":1,\"extFields\":{\"%sK%s\":\"%s%s%s\"}}", head, rest, head,
+                    kinds[k].text, rest);
+                g_autoptr(RmqCommand) cmd = decode(json, RMQ_JSON_HEADER_PARSER_FAST);
+                if (!kinds[k].ok) {
+                    assert_null(cmd);
+                    continue;
+                }
+                assert_non_null(cmd);
+                g_autofree gchar *key = g_strdup_printf("%sK%s", head, rest);
+                g_autofree gchar *want = g_strdup_printf("%s%s%s", head, kinds[k].value, rest);
+                assert_string_equal(rmq_command_get_ext(cmd, key), want);
+            }
+        }
+    }
+}
+
+static void
 test_arena_keeps_every_field(void **state)
 {
     g_autoptr(RmqCommand) cmd = rmq_command_new_request(10);
@@ -219,6 +251,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escaped_and_plain_names_meet),
         cmocka_unit_test(test_bad_utf8_in_place_rejected),
+        cmocka_unit_test(test_special_byte_at_every_offset),
         cmocka_unit_test(test_arena_keeps_every_field),
         cmocka_unit_test(test_ext_integers_match_glib),
         cmocka_unit_test(test_int64_text),
