@@ -313,7 +313,11 @@ rmq_message_decode(const guint8 *buf, gsize avail, gboolean check_crc,
     r->physical_offset = (gint64) get64(p); p += 8;
     r->sys_flag = (gint32) get32(p); p += 4;
     r->born_timestamp = (gint64) get64(p); p += 8;
-    if ((gsize) (end - p) < 20 + 8 + 20 + 4 + 8 + 4)
+    /* hosts (8 or 20 bytes each), store timestamp, reconsume times,
+     * prepared offset, body length: a v4 record may be as short as 91 */
+    gsize hosts = (r->sys_flag & RMQ_SYSFLAG_BORNHOST_V6 ? 20 : 8) +
+                  (r->sys_flag & RMQ_SYSFLAG_STOREHOST_V6 ? 20 : 8);
+    if ((gsize) (end - p) < hosts + 8 + 4 + 8 + 4)
         return RMQ_RECORD_CORRUPT;
     p = get_host(p, r->sys_flag & RMQ_SYSFLAG_BORNHOST_V6, &r->born_host);
     r->store_timestamp = (gint64) get64(p); p += 8;
