@@ -684,7 +684,8 @@ rmq_store_get_message(RmqStore *store, const char *topic, gint32 queue_id, gint6
     gint64 memory = store->phys_memory / 100 * store->config.access_message_in_memory_max_ratio;
 
     res->next_begin_offset = offset;
-    res->queue_offsets = g_array_new(FALSE, FALSE, sizeof(gint64));
+    res->queue_offsets = g_array_sized_new(FALSE, FALSE, sizeof(gint64),
+                                           (guint) CLAMP(max_msg_nums, 1, 64));
     if (cq == NULL) {
         res->status = RMQ_GET_NO_MATCHED_LOGIC_QUEUE;
         res->next_begin_offset = 0;
@@ -709,7 +710,9 @@ rmq_store_get_message(RmqStore *store, const char *topic, gint32 queue_id, gint6
             res->status = RMQ_GET_OFFSET_FOUND_NULL;
             res->next_begin_offset = rmq_consume_queue_roll_next_file(cq, offset);
         } else {
-            GByteArray *body = g_byte_array_new();
+            /* sized for small messages: most pulls then never regrow */
+            guint expect = (guint) MIN(avail, (gint64) MAX(max_msg_nums, 1));
+            GByteArray *body = g_byte_array_sized_new(MIN(expect * 256, 256 * 1024));
             gint64 max_scan = MAX(16000, (gint64) max_msg_nums * 20) / RMQ_CQ_UNIT_SIZE;
             gint64 next_file_start = G_MININT64, max_py_pulling = 0, i;
 
