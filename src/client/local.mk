@@ -20,6 +20,15 @@ rmqclientinclude_HEADERS = src/client/rmq-client.h
 
 CLIENT_LIBS = src/client/librmqclient.a $(RMQ_PKG_LIBS)
 
+# Per-message text made without printf (bench/perf): hosts, UNIQ_KEY ids.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/client/test-msg-text
+TESTS += tests/client/test-msg-text
+tests_client_test_msg_text_SOURCES = tests/client/test-msg-text.c
+tests_client_test_msg_text_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_client_test_msg_text_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+endif
+
 # pkg-config file, substituted here so configure.ac need not list it.
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = src/client/rmq-client.pc

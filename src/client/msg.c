@@ -195,6 +195,21 @@ rmq_mq_unique_id(void)
     return id;
 }
 
+/* Decimal digits of @v at @p; returns the end. */
+static gchar *
+put_decimal(gchar *p, guint32 v)
+{
+    gchar tmp[10];
+    int n = 0;
+    do {
+        tmp[n++] = (gchar) ('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0)
+        *p++ = tmp[--n];
+    return p;
+}
+
 static gchar *
 host_text(const RmqHostAddr *h)
 {
@@ -203,8 +218,17 @@ host_text(const RmqHostAddr *h)
         inet_ntop(AF_INET6, h->addr, buf, sizeof buf);
         return g_strdup_printf("[%s]:%d", buf, h->port);
     }
-    inet_ntop(AF_INET, h->addr, buf, sizeof buf);
-    return g_strdup_printf("%s:%d", buf, h->port);
+    /* Two per pulled message: inet_ntop and printf were a third of the
+     * puller's CPU in a callgrind profile of rmq-bench. */
+    gchar text[32], *p = text; /* "255.255.255.255:-2147483648" fits */
+    for (int i = 0; i < 4; i++) {
+        p = put_decimal(p, h->addr[i]);
+        *p++ = i < 3 ? '.' : ':';
+    }
+    if (h->port < 0)
+        *p++ = '-';
+    p = put_decimal(p, h->port < 0 ? (guint32) 0 - (guint32) h->port : (guint32) h->port);
+    return g_strndup(text, (gsize) (p - text));
 }
 
 static GBytes *
