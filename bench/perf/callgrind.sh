@@ -3,13 +3,14 @@
 # repeatable on a noisy shared machine, unlike wall-clock CPU time.
 #
 #   bench/perf/callgrind.sh [-f ASYNC_FLUSH|SYNC_FLUSH] [-w THREADS] [-c COUNT]
-#                           [-s SIZE] [-m send|pull|client] [BUILDDIR]
+#                           [-s SIZE] [-m send|pull|client|client-pull] [BUILDDIR]
 # send:   the broker runs under callgrind while rmq-bench sends THREADS x COUNT
 #         sync messages; prints broker instructions per message.
 # pull:   a backlog of THREADS x COUNT is sent first (not counted), then 4
 #         pullers (one per queue) read it from the start; broker Ir per message.
 # client: the broker runs natively, rmq-bench runs under callgrind; prints the
 #         load generator's instructions per message.
+# client-pull: the same for rmq-bench's pullers (backlog as in pull).
 # Collection is switched on only around the measured phase (callgrind_control).
 # RMQ_PERF_BROKER / RMQ_PERF_BENCH = paths of other binaries (before/after).
 set -euo pipefail
@@ -64,7 +65,7 @@ EOF2
 export NAMESRV_ADDR=127.0.0.1:$NSPORT
 start_ready "$TMP/namesrv.log" "$build/src/namesrv/rmq-namesrv" --instance=perf --config="$TMP/namesrv.conf"
 cg=("$(command -v valgrind)" --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/cg.out")
-if [ "$mode" = client ]; then
+if [ "${mode#client}" != "$mode" ]; then
     start_ready "$TMP/broker.log" "${RMQ_PERF_BROKER:-$build/src/broker/rmq-broker}" --instance=perf --config="$TMP/broker.conf"
 else
     start_ready "$TMP/broker.log" "${cg[@]}" "${RMQ_PERF_BROKER:-$build/src/broker/rmq-broker}" --instance=perf --config="$TMP/broker.conf"
@@ -90,13 +91,18 @@ pull)
 client)
     "${cg[@]}" --instr-atstart=yes "${bench[@]}" producer -w "$threads" -c "$count" >"$TMP/out.json" 2>/dev/null
     ;;
+client-pull)
+    "${bench[@]}" producer -w "$threads" -c "$count" >/dev/null
+    total=$((total + 400))
+    "${cg[@]}" --instr-atstart=yes "${bench[@]}" consumer -c "$total" --from-start >"$TMP/out.json" 2>/dev/null
+    ;;
 esac
-if [ "$mode" != client ]; then
+if [ "${mode#client}" = "$mode" ]; then
     callgrind_control -i off "$BPID" >/dev/null 2>&1
     callgrind_control -d "$BPID" >/dev/null 2>&1
     sleep 1
 fi
-f=$TMP/cg.out; [ "$mode" = client ] || f=$TMP/cg.out.1
+f=$TMP/cg.out; [ "${mode#client}" != "$mode" ] || f=$TMP/cg.out.1
 ir=$(sed -n 's/^totals: *//p' "$f" | head -1)
 echo "mode=$mode flush=$flush threads=$threads count=$count size=$size messages=$total" \
     "Ir=$ir Ir_per_msg=$((ir / total))"; echo
