@@ -171,8 +171,14 @@ complete_waiters(RmqFlushService *svc, gboolean final)
     if (!final)
         kick_if_requested(svc);
     if (svc->source && !final) {
+        /* The ready time (for timeouts) need only come no later than the
+         * head's deadline. Each move costs GLib a wakeup write and a loop
+         * turn, so a time left by an earlier waiter stays until it passes:
+         * deadlines only grow along the queue. */
+        gint64 ready = g_source_get_ready_time(svc->source);
         w = g_queue_peek_head(&svc->waiters);
-        g_source_set_ready_time(svc->source, w ? w->deadline : -1);
+        if (ready < 0 ? w != NULL : ready <= now)
+            g_source_set_ready_time(svc->source, w ? w->deadline : -1);
     }
 }
 
