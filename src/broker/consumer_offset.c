@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "broker/json_file.h"
+#include "broker/meta_table.h"
 #include "remoting/json_body.h"
 
 G_DEFINE_QUARK(rmq-consumer-offset-error-quark, rmq_consumer_offset_error)
@@ -170,12 +171,6 @@ rmq_consumer_offsets_remove_topic(RmqConsumerOffsets *t, const gchar *topic)
     return n;
 }
 
-static gint
-cmp_str(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const gchar *const *)a, *(const gchar *const *)b);
-}
-
 GPtrArray *
 rmq_consumer_offsets_groups_of_topic(const RmqConsumerOffsets *t, const gchar *topic)
 {
@@ -188,7 +183,7 @@ rmq_consumer_offsets_groups_of_topic(const RmqConsumerOffsets *t, const gchar *t
         if (topic_matches(k, topic))
             g_ptr_array_add(out, g_strdup(strchr(k, KEY_SEPARATOR) + 1));
     }
-    g_ptr_array_sort(out, cmp_str);
+    g_ptr_array_sort(out, rmq_meta_str_cmp);
     return out;
 }
 
@@ -206,7 +201,7 @@ rmq_consumer_offsets_topics_of_group(const RmqConsumerOffsets *t, const gchar *g
         if (split_key(k, &g, &topic_len) && strcmp(g, group) == 0)
             g_ptr_array_add(out, g_strndup(k, topic_len));
     }
-    g_ptr_array_sort(out, cmp_str);
+    g_ptr_array_sort(out, rmq_meta_str_cmp);
     return out;
 }
 
@@ -229,14 +224,9 @@ JsonNode *
 rmq_consumer_offsets_to_node(const RmqConsumerOffsets *t)
 {
     g_return_val_if_fail(t != NULL, NULL);
-    g_autoptr(GPtrArray) keys = g_ptr_array_new();
+    g_autoptr(GPtrArray) keys = rmq_meta_table_sorted_keys(t->table);
     GHashTableIter it;
     gpointer k;
-    g_hash_table_iter_init(&it, t->table);
-    while (g_hash_table_iter_next(&it, &k, NULL))
-        g_ptr_array_add(keys, k);
-    g_ptr_array_sort(keys, cmp_str);
-
     JsonObject *table = json_object_new();
     for (guint i = 0; i < keys->len; i++) {
         GHashTable *m = g_hash_table_lookup(t->table, keys->pdata[i]);
@@ -253,11 +243,7 @@ rmq_consumer_offsets_to_node(const RmqConsumerOffsets *t)
         }
         json_object_set_object_member(table, keys->pdata[i], qo);
     }
-    JsonObject *o = json_object_new();
-    json_object_set_object_member(o, "offsetTable", table);
-    JsonNode *root = json_node_new(JSON_NODE_OBJECT);
-    json_node_take_object(root, o);
-    return root;
+    return rmq_meta_table_wrap(NULL, "offsetTable", table);
 }
 
 gchar *

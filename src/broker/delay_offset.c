@@ -3,6 +3,7 @@
 #include "broker/delay_offset.h"
 
 #include "broker/json_file.h"
+#include "broker/meta_table.h"
 #include "remoting/json_body.h"
 
 G_DEFINE_QUARK(rmq-delay-offset-error-quark, rmq_delay_offset_error)
@@ -98,11 +99,7 @@ rmq_delay_offsets_to_node(const RmqDelayOffsets *t)
     g_return_val_if_fail(t != NULL, NULL);
     JsonObject *table = json_object_new();
     g_tree_foreach(t->levels, add_member, table);
-    JsonObject *o = json_object_new();
-    json_object_set_object_member(o, "offsetTable", table);
-    JsonNode *root = json_node_new(JSON_NODE_OBJECT);
-    json_node_take_object(root, o);
-    return root;
+    return rmq_meta_table_wrap(NULL, "offsetTable", table);
 }
 
 gchar *

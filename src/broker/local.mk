@@ -4,6 +4,7 @@ noinst_LIBRARIES += src/broker/libbrokermeta.a
 src_broker_libbrokermeta_a_SOURCES = \
 	src/broker/data_version.c src/broker/data_version.h \
 	src/broker/json_file.c src/broker/json_file.h \
+	src/broker/meta_table.c src/broker/meta_table.h \
 	src/broker/topic_config.c src/broker/topic_config.h \
 	src/broker/subscription_group.c src/broker/subscription_group.h \
 	src/broker/consumer_offset.c src/broker/consumer_offset.h \

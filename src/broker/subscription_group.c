@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "broker/json_file.h"
+#include "broker/meta_table.h"
 #include "remoting/json_body.h"
 
 G_DEFINE_QUARK(rmq-subscription-group-error-quark, rmq_subscription_group_error)
@@ -174,24 +175,11 @@ rmq_subscription_group_table_size(const RmqSubscriptionGroupTable *t)
     return g_hash_table_size(t->groups);
 }
 
-static gint
-cmp_str(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const gchar *const *)a, *(const gchar *const *)b);
-}
-
 GPtrArray *
 rmq_subscription_group_table_names(const RmqSubscriptionGroupTable *t)
 {
     g_return_val_if_fail(t != NULL, NULL);
-    GPtrArray *names = g_ptr_array_new();
-    GHashTableIter it;
-    gpointer key;
-    g_hash_table_iter_init(&it, t->groups);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-        g_ptr_array_add(names, key);
-    g_ptr_array_sort(names, cmp_str);
-    return names;
+    return rmq_meta_table_sorted_keys(t->groups);
 }
 
 const RmqMetaVersion *
@@ -253,12 +241,7 @@ rmq_subscription_group_table_to_node(const RmqSubscriptionGroupTable *t)
         const RmqSubscriptionGroup *g = g_hash_table_lookup(t->groups, names->pdata[i]);
         json_object_set_member(table, g->group_name, rmq_subscription_group_to_node(g));
     }
-    JsonObject *o = json_object_new();
-    json_object_set_member(o, "dataVersion", rmq_meta_version_to_node(&t->version));
-    json_object_set_object_member(o, "subscriptionGroupTable", table);
-    JsonNode *root = json_node_new(JSON_NODE_OBJECT);
-    json_node_take_object(root, o);
-    return root;
+    return rmq_meta_table_wrap(&t->version, "subscriptionGroupTable", table);
 }
 
 gchar *
@@ -269,48 +252,29 @@ rmq_subscription_group_table_to_json(const RmqSubscriptionGroupTable *t, gboolea
     return rmq_json_to_string(root, pretty);
 }
 
+static gpointer
+decode_entry(JsonNode *node, const gchar *key, GError **error)
+{
+    RmqSubscriptionGroup *g = rmq_subscription_group_from_node(node, key, error);
+    if (g != NULL && strcmp(g->group_name, key) != 0) { /* Java looks up by the key */
+        g_free(g->group_name);
+        g->group_name = g_strdup(key);
+    }
+    return g;
+}
+
 gboolean
 rmq_subscription_group_table_load_node(RmqSubscriptionGroupTable *t, JsonNode *root,
                                        gboolean replace, GError **error)
 {
     g_return_val_if_fail(t != NULL, FALSE);
-    if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-        g_set_error(error, RMQ_SUBSCRIPTION_GROUP_ERROR, RMQ_SUBSCRIPTION_GROUP_ERROR_INVALID,
-                    "subscription group wrapper is not an object");
-        return FALSE;
-    }
-    JsonObject *o = json_node_get_object(root);
     RmqMetaVersion version = t->version;
-    JsonNode *dv = json_object_get_member(o, "dataVersion");
-    if (dv != NULL && !rmq_meta_version_from_node(dv, &version)) {
-        g_set_error(error, RMQ_SUBSCRIPTION_GROUP_ERROR, RMQ_SUBSCRIPTION_GROUP_ERROR_INVALID,
-                    "dataVersion is not an object");
-        return FALSE;
-    }
     g_autoptr(GPtrArray) parsed =
         g_ptr_array_new_with_free_func((GDestroyNotify)rmq_subscription_group_free);
-    JsonNode *table = json_object_get_member(o, "subscriptionGroupTable");
-    if (table != NULL && !JSON_NODE_HOLDS_NULL(table)) {
-        if (!JSON_NODE_HOLDS_OBJECT(table)) {
-            g_set_error(error, RMQ_SUBSCRIPTION_GROUP_ERROR,
-                        RMQ_SUBSCRIPTION_GROUP_ERROR_INVALID,
-                        "subscriptionGroupTable is not an object");
-            return FALSE;
-        }
-        JsonObject *to = json_node_get_object(table);
-        g_autoptr(GList) names = json_object_get_members(to);
-        for (GList *l = names; l != NULL; l = l->next) {
-            RmqSubscriptionGroup *g = rmq_subscription_group_from_node(
-                json_object_get_member(to, l->data), l->data, error);
-            if (g == NULL)
-                return FALSE;
-            if (strcmp(g->group_name, l->data) != 0) { /* Java looks up by the key */
-                g_free(g->group_name);
-                g->group_name = g_strdup(l->data);
-            }
-            g_ptr_array_add(parsed, g);
-        }
-    }
+    if (!rmq_meta_table_decode(root, "subscription group", "subscriptionGroupTable",
+                               RMQ_SUBSCRIPTION_GROUP_ERROR, RMQ_SUBSCRIPTION_GROUP_ERROR_INVALID,
+                               &version, decode_entry, parsed, error))
+        return FALSE;
     if (replace)
         g_hash_table_remove_all(t->groups);
     for (guint i = 0; i < parsed->len; i++)
@@ -320,27 +284,18 @@ rmq_subscription_group_table_load_node(RmqSubscriptionGroupTable *t, JsonNode *r
     return TRUE;
 }
 
+static gboolean
+replace_all(gpointer t, JsonNode *root, GError **error)
+{
+    return rmq_subscription_group_table_load_node(t, root, TRUE, error);
+}
+
 gboolean
 rmq_subscription_group_table_sync_from_master(RmqSubscriptionGroupTable *t, const gchar *body,
                                               gsize len, gboolean *changed, GError **error)
 {
     g_return_val_if_fail(t != NULL && body != NULL, FALSE);
-    if (changed != NULL)
-        *changed = FALSE;
-    g_autoptr(JsonNode) root = rmq_json_parse_lenient(body, (gssize)len, error);
-    if (root == NULL)
-        return FALSE;
-    RmqMetaVersion theirs = { 0, 0 };
-    if (JSON_NODE_HOLDS_OBJECT(root))
-        rmq_meta_version_from_node(
-            json_object_get_member(json_node_get_object(root), "dataVersion"), &theirs);
-    if (rmq_meta_version_equal(&theirs, &t->version))
-        return TRUE;
-    if (!rmq_subscription_group_table_load_node(t, root, TRUE, error))
-        return FALSE;
-    if (changed != NULL)
-        *changed = TRUE;
-    return TRUE;
+    return rmq_meta_table_sync(&t->version, body, len, replace_all, t, changed, error);
 }
 
 static gboolean

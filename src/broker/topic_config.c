@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "broker/json_file.h"
+#include "broker/meta_table.h"
 #include "remoting/json_body.h"
 
 G_DEFINE_QUARK(rmq-topic-config-error-quark, rmq_topic_config_error)
@@ -319,24 +320,11 @@ rmq_topic_table_size(const RmqTopicTable *t)
     return g_hash_table_size(t->topics);
 }
 
-static gint
-cmp_str(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const gchar *const *)a, *(const gchar *const *)b);
-}
-
 GPtrArray *
 rmq_topic_table_names(const RmqTopicTable *t)
 {
     g_return_val_if_fail(t != NULL, NULL);
-    GPtrArray *names = g_ptr_array_new();
-    GHashTableIter it;
-    gpointer key;
-    g_hash_table_iter_init(&it, t->topics);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-        g_ptr_array_add(names, key);
-    g_ptr_array_sort(names, cmp_str);
-    return names;
+    return rmq_meta_table_sorted_keys(t->topics);
 }
 
 const RmqMetaVersion *
@@ -394,13 +382,10 @@ rmq_topic_table_system_topics(const RmqTopicTable *t)
     g_hash_table_add(set, t->reply_topic);
     if (t->trace_topic != NULL)
         g_hash_table_add(set, t->trace_topic);
-    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-    GHashTableIter it;
-    gpointer key;
-    g_hash_table_iter_init(&it, set);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-        g_ptr_array_add(out, g_strdup(key));
-    g_ptr_array_sort(out, cmp_str);
+    g_autoptr(GPtrArray) names = rmq_meta_table_sorted_keys(set);
+    GPtrArray *out = g_ptr_array_new_full(names->len, g_free);
+    for (guint i = 0; i < names->len; i++)
+        g_ptr_array_add(out, g_strdup(names->pdata[i]));
     return out;
 }
 
@@ -546,12 +531,7 @@ wrapper_node(const RmqTopicTable *t, gint override_perm, const gchar *only_topic
         }
         json_object_set_member(table, tc->topic_name, n);
     }
-    JsonObject *o = json_object_new();
-    json_object_set_member(o, "dataVersion", rmq_meta_version_to_node(&t->version));
-    json_object_set_object_member(o, "topicConfigTable", table);
-    JsonNode *root = json_node_new(JSON_NODE_OBJECT);
-    json_node_take_object(root, o);
-    return root;
+    return rmq_meta_table_wrap(&t->version, "topicConfigTable", table);
 }
 
 JsonNode *
@@ -584,47 +564,29 @@ rmq_topic_table_register_body(const RmqTopicTable *t, gint broker_perm, const gc
     return g_bytes_new_take(text, strlen(text));
 }
 
+static gpointer
+decode_entry(JsonNode *node, const gchar *key, GError **error)
+{
+    RmqTopicConf *tc = rmq_topic_conf_from_node(node, key, error);
+    /* The map key is what Java looks topics up by. */
+    if (tc != NULL && strcmp(tc->topic_name, key) != 0) {
+        g_free(tc->topic_name);
+        tc->topic_name = g_strdup(key);
+    }
+    return tc;
+}
+
 gboolean
 rmq_topic_table_load_node(RmqTopicTable *t, JsonNode *root, gboolean replace, GError **error)
 {
     g_return_val_if_fail(t != NULL, FALSE);
-    if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-        g_set_error(error, RMQ_TOPIC_CONFIG_ERROR, RMQ_TOPIC_CONFIG_ERROR_INVALID,
-                    "topic config wrapper is not an object");
-        return FALSE;
-    }
-    JsonObject *o = json_node_get_object(root);
     RmqMetaVersion version = t->version;
-    JsonNode *dv = json_object_get_member(o, "dataVersion");
-    if (dv != NULL && !rmq_meta_version_from_node(dv, &version)) {
-        g_set_error(error, RMQ_TOPIC_CONFIG_ERROR, RMQ_TOPIC_CONFIG_ERROR_INVALID,
-                    "dataVersion is not an object");
-        return FALSE;
-    }
     /* Decode everything first so a bad entry leaves the table untouched. */
     g_autoptr(GPtrArray) parsed = g_ptr_array_new_with_free_func((GDestroyNotify)rmq_topic_conf_free);
-    JsonNode *table = json_object_get_member(o, "topicConfigTable");
-    if (table != NULL && !JSON_NODE_HOLDS_NULL(table)) {
-        if (!JSON_NODE_HOLDS_OBJECT(table)) {
-            g_set_error(error, RMQ_TOPIC_CONFIG_ERROR, RMQ_TOPIC_CONFIG_ERROR_INVALID,
-                        "topicConfigTable is not an object");
-            return FALSE;
-        }
-        JsonObject *to = json_node_get_object(table);
-        g_autoptr(GList) names = json_object_get_members(to);
-        for (GList *l = names; l != NULL; l = l->next) {
-            RmqTopicConf *tc =
-                rmq_topic_conf_from_node(json_object_get_member(to, l->data), l->data, error);
-            if (tc == NULL)
-                return FALSE;
-            /* The map key is what Java looks topics up by. */
-            if (strcmp(tc->topic_name, l->data) != 0) {
-                g_free(tc->topic_name);
-                tc->topic_name = g_strdup(l->data);
-            }
-            g_ptr_array_add(parsed, tc);
-        }
-    }
+    if (!rmq_meta_table_decode(root, "topic config", "topicConfigTable", RMQ_TOPIC_CONFIG_ERROR,
+                               RMQ_TOPIC_CONFIG_ERROR_INVALID, &version, decode_entry, parsed,
+                               error))
+        return FALSE;
     if (replace)
         g_hash_table_remove_all(t->topics);
     for (guint i = 0; i < parsed->len; i++)
@@ -634,27 +596,18 @@ rmq_topic_table_load_node(RmqTopicTable *t, JsonNode *root, gboolean replace, GE
     return TRUE;
 }
 
+static gboolean
+replace_all(gpointer t, JsonNode *root, GError **error)
+{
+    return rmq_topic_table_load_node(t, root, TRUE, error);
+}
+
 gboolean
 rmq_topic_table_sync_from_master(RmqTopicTable *t, const gchar *body, gsize len,
                                  gboolean *changed, GError **error)
 {
     g_return_val_if_fail(t != NULL && body != NULL, FALSE);
-    if (changed != NULL)
-        *changed = FALSE;
-    g_autoptr(JsonNode) root = rmq_json_parse_lenient(body, (gssize)len, error);
-    if (root == NULL)
-        return FALSE;
-    RmqMetaVersion theirs = { 0, 0 };
-    if (JSON_NODE_HOLDS_OBJECT(root))
-        rmq_meta_version_from_node(json_object_get_member(json_node_get_object(root), "dataVersion"),
-                                   &theirs);
-    if (rmq_meta_version_equal(&theirs, &t->version))
-        return TRUE;
-    if (!rmq_topic_table_load_node(t, root, TRUE, error))
-        return FALSE;
-    if (changed != NULL)
-        *changed = TRUE;
-    return TRUE;
+    return rmq_meta_table_sync(&t->version, body, len, replace_all, t, changed, error);
 }
 
 static gboolean
