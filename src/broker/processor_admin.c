@@ -46,6 +46,37 @@ refuse_on_slave(RmqBroker *b, RmqConnection *conn, RmqCommand *req)
     return TRUE;
 }
 
+/* The ext field @name, or NULL once the request is answered that it is missing. */
+static const gchar *
+require_ext(RmqConnection *conn, RmqCommand *req, const gchar *name)
+{
+    const gchar *value = rmq_command_get_ext(req, name);
+    if (value == NULL) {
+        g_autofree gchar *remark = g_strdup_printf("the custom field <%s> is null", name);
+        reply_code(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, remark);
+    }
+    return value;
+}
+
+/* The topic a create/update/delete names, or NULL once the request is refused
+ * (slave broker, no topic, or a topic admins may not change). */
+static const gchar *
+require_admin_topic(RmqBroker *b, RmqConnection *conn, RmqCommand *req)
+{
+    if (refuse_on_slave(b, conn, req))
+        return NULL;
+    const gchar *topic = require_ext(conn, req, "topic");
+    if (topic == NULL)
+        return NULL;
+    g_autofree gchar *remark = NULL;
+    gint32 code = rmq_topic_table_check_admin(b->topics, topic, &remark);
+    if (code != RMQ_RESPONSE_SUCCESS) {
+        reply_code(conn, req, code, remark);
+        return NULL;
+    }
+    return topic;
+}
+
 typedef struct {
     RmqConnection *conn;
     RmqCommand *request;
@@ -64,19 +95,9 @@ static void
 handle_update_topic(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
-    if (refuse_on_slave(b, conn, req))
+    const gchar *topic = require_admin_topic(b, conn, req);
+    if (topic == NULL)
         return;
-    const gchar *topic = rmq_command_get_ext(req, "topic");
-    if (topic == NULL) {
-        reply_code(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, "the custom field <topic> is null");
-        return;
-    }
-    g_autofree gchar *remark = NULL;
-    gint32 code = rmq_topic_table_check_admin(b->topics, topic, &remark);
-    if (code != RMQ_RESPONSE_SUCCESS) {
-        reply_code(conn, req, code, remark);
-        return;
-    }
     g_autoptr(RmqTopicConf) tc = rmq_topic_conf_new(topic);
     gint32 v;
     if (rmq_command_get_ext_int32(req, "readQueueNums", &v))
@@ -111,19 +132,9 @@ static void
 handle_delete_topic(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
-    if (refuse_on_slave(b, conn, req))
+    const gchar *topic = require_admin_topic(b, conn, req);
+    if (topic == NULL)
         return;
-    const gchar *topic = rmq_command_get_ext(req, "topic");
-    if (topic == NULL) {
-        reply_code(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, "the custom field <topic> is null");
-        return;
-    }
-    g_autofree gchar *remark = NULL;
-    gint32 code = rmq_topic_table_check_admin(b->topics, topic, &remark);
-    if (code != RMQ_RESPONSE_SUCCESS) {
-        reply_code(conn, req, code, remark);
-        return;
-    }
     if (rmq_topic_table_delete(b->topics, topic))
         rmq_broker_save_topics(b);
     rmq_store_delete_topic(b->store, topic);
@@ -270,11 +281,9 @@ handle_delete_group(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     RmqBroker *b = user_data;
     if (refuse_on_slave(b, conn, req))
         return;
-    const gchar *group = rmq_command_get_ext(req, "groupName");
-    if (group == NULL) {
-        reply_code(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, "the custom field <groupName> is null");
+    const gchar *group = require_ext(conn, req, "groupName");
+    if (group == NULL)
         return;
-    }
     if (rmq_subscription_group_table_delete(b->groups, group))
         rmq_broker_save_groups(b);
     if (rmq_command_get_ext_bool(req, "removeOffset", FALSE) &&
@@ -335,12 +344,10 @@ static void
 handle_consume_stats(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
-    const gchar *group = rmq_command_get_ext(req, "consumerGroup");
-    const gchar *only = rmq_command_get_ext(req, "topic");
-    if (group == NULL) {
-        reply_code(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, "the custom field <consumerGroup> is null");
+    const gchar *group = require_ext(conn, req, "consumerGroup");
+    if (group == NULL)
         return;
-    }
+    const gchar *only = rmq_command_get_ext(req, "topic");
     g_autoptr(GPtrArray) topics = NULL;
     if (only != NULL && *only != '\0') {
         topics = g_ptr_array_new_with_free_func(g_free);
@@ -442,11 +449,9 @@ static void
 handle_consume_by_who(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
-    const gchar *topic = rmq_command_get_ext(req, "topic");
-    if (topic == NULL) {
-        reply_code(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, "the custom field <topic> is null");
+    const gchar *topic = require_ext(conn, req, "topic");
+    if (topic == NULL)
         return;
-    }
     g_autoptr(GPtrArray) online = rmq_client_registry_groups_of_topic(b->clients, topic);
     g_autoptr(GPtrArray) stored = rmq_consumer_offsets_groups_of_topic(b->offsets, topic);
     g_autoptr(GHashTable) set = g_hash_table_new(g_str_hash, g_str_equal);
