@@ -8,7 +8,8 @@ src_common_libcommon_a_SOURCES = \
 # Test support shared by the suites (not installed).
 check_LIBRARIES += tests/support/libtestsupport.a
 tests_support_libtestsupport_a_SOURCES = \
-	tests/support/notify-listener.c tests/support/notify-listener.h
+	tests/support/notify-listener.c tests/support/notify-listener.h \
+	tests/support/daemon-harness.c tests/support/daemon-harness.h
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test-log tests/test-notify

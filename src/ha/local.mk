@@ -44,7 +44,7 @@ TESTS += tests/ha/test-ha-ports
 tests_ha_test_ha_ports_SOURCES = tests/ha/test-ha-ports.c \
 	tests/broker/harness.c tests/broker/harness.h
 tests_ha_test_ha_ports_CFLAGS = $(HA_TEST_CFLAGS)
-tests_ha_test_ha_ports_LDADD = src/common/libconf.a $(HA_LIBS) $(CMOCKA_LIBS)
+tests_ha_test_ha_ports_LDADD = tests/support/libtestsupport.a src/common/libconf.a $(HA_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_ha_test_ha_ports_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
 endif
 
@@ -56,7 +56,7 @@ TESTS += tests/cluster/test-cluster
 tests_cluster_test_cluster_SOURCES = tests/cluster/test-cluster.c \
 	tests/broker/harness.c tests/broker/harness.h
 tests_cluster_test_cluster_CFLAGS = $(HA_TEST_CFLAGS)
-tests_cluster_test_cluster_LDADD = src/client/librmqclient.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+tests_cluster_test_cluster_LDADD = tests/support/libtestsupport.a src/client/librmqclient.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_cluster_test_cluster_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
 endif
 

@@ -42,12 +42,12 @@ NAMESRV_IT_SUPPORT = tests/namesrv/harness.c tests/namesrv/harness.h
 
 tests_namesrv_test_namesrv_routes_SOURCES = tests/namesrv/test-namesrv-routes.c $(NAMESRV_IT_SUPPORT)
 tests_namesrv_test_namesrv_routes_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_namesrv_test_namesrv_routes_LDADD = $(NAMESRV_LIBS) $(CMOCKA_LIBS)
+tests_namesrv_test_namesrv_routes_LDADD = tests/support/libtestsupport.a $(NAMESRV_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_namesrv_test_namesrv_routes_DEPENDENCIES = src/namesrv/rmq-namesrv
 
 tests_namesrv_test_namesrv_lifecycle_SOURCES = tests/namesrv/test-namesrv-lifecycle.c $(NAMESRV_IT_SUPPORT)
 tests_namesrv_test_namesrv_lifecycle_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_namesrv_test_namesrv_lifecycle_LDADD = $(NAMESRV_LIBS) $(CMOCKA_LIBS)
+tests_namesrv_test_namesrv_lifecycle_LDADD = tests/support/libtestsupport.a $(NAMESRV_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_namesrv_test_namesrv_lifecycle_DEPENDENCIES = src/namesrv/rmq-namesrv
 endif
 

@@ -34,7 +34,7 @@ check_PROGRAMS += tests/tools/test-rmqadmin
 TESTS += tests/tools/test-rmqadmin
 tests_tools_test_rmqadmin_SOURCES = tests/tools/test-rmqadmin.c $(TOOLS_IT_SUPPORT)
 tests_tools_test_rmqadmin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_tools_test_rmqadmin_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+tests_tools_test_rmqadmin_LDADD = tests/support/libtestsupport.a $(CLIENT_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_tools_test_rmqadmin_DEPENDENCIES = $(TOOLS_IT_DEPS)
 endif
 
@@ -43,7 +43,7 @@ check_PROGRAMS += tests/tools/test-rmq-bench
 TESTS += tests/tools/test-rmq-bench
 tests_tools_test_rmq_bench_SOURCES = tests/tools/test-rmq-bench.c $(TOOLS_IT_SUPPORT)
 tests_tools_test_rmq_bench_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_tools_test_rmq_bench_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+tests_tools_test_rmq_bench_LDADD = tests/support/libtestsupport.a $(CLIENT_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_tools_test_rmq_bench_DEPENDENCIES = $(TOOLS_IT_DEPS)
 endif
 
@@ -53,7 +53,7 @@ TESTS += tests/tools/test-client-lib
 tests_tools_test_client_lib_SOURCES = tests/tools/test-client-lib.c \
 	tests/broker/harness.c tests/broker/harness.h
 tests_tools_test_client_lib_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_tools_test_client_lib_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+tests_tools_test_client_lib_LDADD = tests/support/libtestsupport.a $(CLIENT_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_tools_test_client_lib_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
 endif
 

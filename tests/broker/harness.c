@@ -3,16 +3,11 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "remoting/codes.h"
@@ -57,7 +52,6 @@ daemon_new(const gchar *binary, const gchar *conf_fmt_extra)
     d->conf_path = g_build_filename(d->dir, "daemon.conf", NULL);
     d->log_path = g_build_filename(d->dir, "daemon.log", NULL);
     d->notify_path = g_build_filename(d->dir, "notify", NULL);
-    d->notify_fd = -1;
     d->port = bk_free_port();
     d->addr = g_strdup_printf("127.0.0.1:%u", d->port);
     (void) conf_fmt_extra;
@@ -92,159 +86,40 @@ bk_broker_new(const gchar *ns_addr, const gchar *extra_conf)
     return d;
 }
 
-static gpointer
-notify_reader(gpointer data)
-{
-    BkDaemon *d = data;
-    while (!g_atomic_int_get(&d->notify_stop)) {
-        struct pollfd pfd = { d->notify_fd, POLLIN, 0 };
-        if (poll(&pfd, 1, 100) <= 0)
-            continue;
-        gchar buf[4096];
-        ssize_t n = recv(d->notify_fd, buf, sizeof buf - 1, 0);
-        if (n > 0)
-            g_async_queue_push(d->notify_queue, g_strndup(buf, (gsize) n));
-    }
-    return NULL;
-}
-
-static void
-open_notify(BkDaemon *d)
-{
-    if (d->notify_fd >= 0)
-        return;
-    d->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    g_assert(d->notify_fd >= 0);
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    g_assert(strlen(d->notify_path) < sizeof sa.sun_path);
-    strcpy(sa.sun_path, d->notify_path);
-    g_unlink(d->notify_path);
-    g_assert(bind(d->notify_fd, (struct sockaddr *) &sa, sizeof sa) == 0);
-    d->notify_queue = g_async_queue_new_full(g_free);
-    d->notify_thread = g_thread_new("notify-reader", notify_reader, d);
-}
-
 gchar *
 bk_daemon_wait_notify(BkDaemon *d, const gchar *needle, guint timeout_ms)
 {
-    gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
-    for (;;) {
-        gchar *msg = g_async_queue_try_pop(d->notify_queue);
-        if (msg != NULL) {
-            if (strstr(msg, needle) != NULL)
-                return msg;
-            g_free(msg);
-            continue;
-        }
-        gint64 left = deadline - g_get_monotonic_time();
-        if (left <= 0)
-            return NULL;
-        if (d->proc != NULL && g_subprocess_get_identifier(d->proc) == NULL)
-            return NULL;
-        msg = g_async_queue_timeout_pop(d->notify_queue, (guint64) MIN(left, 100000));
-        if (msg != NULL)
-            g_async_queue_push_front(d->notify_queue, msg);
-    }
-}
-
-/* A test that crashes must not leave daemons behind. */
-static void
-die_with_parent(gpointer data)
-{
-    (void) data;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (d->notify == NULL)
+        return NULL;
+    return rmq_test_notify_wait(d->notify, needle, d->proc, timeout_ms);
 }
 
 gboolean
 bk_daemon_start(BkDaemon *d, guint timeout_ms, GError **error)
 {
-    open_notify(d);
-    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT);
-    g_subprocess_launcher_setenv(l, "NOTIFY_SOCKET", d->notify_path, TRUE);
-    g_subprocess_launcher_unsetenv(l, "STATE_DIRECTORY");
-    g_subprocess_launcher_unsetenv(l, "WATCHDOG_USEC");
-    if (d->env != NULL)
-        for (guint i = 0; d->env[i] != NULL && d->env[i + 1] != NULL; i += 2)
-            g_subprocess_launcher_setenv(l, d->env[i], d->env[i + 1], TRUE);
-    int logfd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    g_assert(logfd >= 0);
-    g_subprocess_launcher_take_stderr_fd(l, logfd);
-    g_subprocess_launcher_set_flags(l, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-    g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
-    const gchar *b = g_getenv("RMQ_BUILDDIR");
-    g_autofree gchar *bin = g_build_filename(b != NULL ? b : ".", d->binary, NULL);
+    if (d->notify == NULL)
+        d->notify = rmq_test_notify_new(d->notify_path);
+    g_autofree gchar *bin = rmq_test_build_path(d->binary);
+    const gchar *argv[] = { bin, "--config", d->conf_path, NULL };
     g_clear_object(&d->proc);
-    d->proc = g_subprocess_launcher_spawn(l, error, bin, "--config", d->conf_path, NULL);
+    d->proc = rmq_test_daemon_spawn(argv, d->notify_path, d->log_path,
+                                    (const gchar *const *) d->env, error);
     if (d->proc == NULL)
         return FALSE;
-    g_autofree gchar *ready = bk_daemon_wait_notify(d, "READY=1", timeout_ms);
-    if (ready == NULL) {
-        g_autofree gchar *log = bk_daemon_log(d);
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s did not become ready; log:\n%s",
-                    d->binary, log);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static void
-on_waited(GObject *src, GAsyncResult *res, gpointer user_data)
-{
-    gboolean *done = user_data;
-    g_subprocess_wait_finish(G_SUBPROCESS(src), res, NULL);
-    *done = TRUE;
+    return rmq_test_daemon_wait_ready(d->notify, d->proc, d->binary, d->log_path, timeout_ms,
+                                      error);
 }
 
 int
 bk_daemon_signal_and_wait(BkDaemon *d, int sig, guint timeout_ms)
 {
-    if (d->proc == NULL)
-        return -1;
-    gboolean done = FALSE;
-    g_subprocess_send_signal(d->proc, sig);
-    g_subprocess_wait_async(d->proc, NULL, on_waited, &done);
-    gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
-    while (!done && g_get_monotonic_time() < deadline)
-        if (!g_main_context_iteration(NULL, FALSE))
-            g_usleep(5000);
-    if (!done) {
-        g_subprocess_force_exit(d->proc);
-        while (!done)
-            g_main_context_iteration(NULL, TRUE);
-        g_clear_object(&d->proc);
-        return -1;
-    }
-    int status = g_subprocess_get_if_exited(d->proc) ? g_subprocess_get_exit_status(d->proc)
-                                                     : 128 + g_subprocess_get_term_sig(d->proc);
-    g_clear_object(&d->proc);
-    return status;
+    return rmq_test_daemon_signal_and_wait(&d->proc, sig, timeout_ms);
 }
 
 gchar *
 bk_daemon_log(BkDaemon *d)
 {
-    gchar *text = NULL;
-    if (!g_file_get_contents(d->log_path, &text, NULL, NULL))
-        return g_strdup("");
-    return text;
-}
-
-static void
-rm_rf(const gchar *path)
-{
-    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-        GDir *dir = g_dir_open(path, 0, NULL);
-        const gchar *name;
-        while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-            g_autofree gchar *child = g_build_filename(path, name, NULL);
-            rm_rf(child);
-        }
-        if (dir != NULL)
-            g_dir_close(dir);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
+    return rmq_test_daemon_log(d->log_path);
 }
 
 void
@@ -254,16 +129,9 @@ bk_daemon_free(BkDaemon *d)
         return;
     if (d->proc != NULL)
         bk_daemon_signal_and_wait(d, SIGKILL, 5000);
-    if (d->notify_thread != NULL) {
-        g_atomic_int_set(&d->notify_stop, 1);
-        g_thread_join(d->notify_thread);
-    }
-    if (d->notify_queue != NULL)
-        g_async_queue_unref(d->notify_queue);
-    if (d->notify_fd >= 0)
-        close(d->notify_fd);
+    rmq_test_notify_free(d->notify);
     if (g_getenv("RMQ_KEEP_TEST_DIRS") == NULL)
-        rm_rf(d->dir);
+        rmq_test_rm_rf(d->dir);
     g_free(d->binary);
     g_free(d->dir);
     g_free(d->conf_path);

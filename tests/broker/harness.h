@@ -10,6 +10,8 @@
 #include "remoting/client.h"
 #include "store/message_format.h"
 
+#include "../support/daemon-harness.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -18,13 +20,7 @@ typedef struct {
     gchar *conf_path;
     gchar *log_path;
     gchar *notify_path;
-    int notify_fd;
-    /* A thread reads the notify socket all the time: a daemon blocks in
-     * sd_notify() once ten datagrams are unread (net.unix.max_dgram_qlen),
-     * i.e. after ~50 s of STATUS= lines in a long test. */
-    GThread *notify_thread;
-    GAsyncQueue *notify_queue; /* of gchar *, oldest first */
-    gint notify_stop;
+    RmqTestNotify *notify; /* read by a thread, so a long test never blocks sd_notify() */
     guint16 port;
     gchar *addr;        /* "127.0.0.1:<port>" */
     GSubprocess *proc;

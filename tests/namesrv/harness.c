@@ -2,19 +2,13 @@
 
 #include "harness.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdlib.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include <glib/gstdio.h>
 
 #include "remoting/codes.h"
 
@@ -36,10 +30,8 @@ static const gchar *
 daemon_binary(void)
 {
     static gchar *path;
-    if (path == NULL) {
-        const gchar *b = g_getenv("RMQ_BUILDDIR");
-        path = g_build_filename(b != NULL ? b : ".", "src", "namesrv", "rmq-namesrv", NULL);
-    }
+    if (path == NULL)
+        path = rmq_test_build_path("src/namesrv/rmq-namesrv");
     return path;
 }
 
@@ -57,7 +49,6 @@ ns_daemon_new(const gchar *instance, const gchar *extra_conf)
     d->extra_conf = g_strdup(extra_conf != NULL ? extra_conf : "");
     d->port = ns_free_port();
     d->addr = g_strdup_printf("127.0.0.1:%u", d->port);
-    d->notify_fd = -1;
     g_autofree gchar *conf = g_strdup_printf("# written by the namesrv integration tests\n"
                                              "listenPort = %u;\n"
                                              "bindAddress = \"127.0.0.1\";\n"
@@ -68,139 +59,46 @@ ns_daemon_new(const gchar *instance, const gchar *extra_conf)
     return d;
 }
 
-static void
-open_notify(NsDaemon *d)
-{
-    if (d->notify_fd >= 0)
-        return;
-    d->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    g_assert(d->notify_fd >= 0);
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    g_assert(strlen(d->notify_path) < sizeof sa.sun_path);
-    strcpy(sa.sun_path, d->notify_path);
-    g_unlink(d->notify_path);
-    g_assert(bind(d->notify_fd, (struct sockaddr *) &sa, sizeof sa) == 0);
-}
-
 gchar *
 ns_daemon_wait_notify(NsDaemon *d, const gchar *needle, guint timeout_ms)
 {
-    gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
-    for (;;) {
-        gchar buf[4096];
-        ssize_t n = recv(d->notify_fd, buf, sizeof buf - 1, 0);
-        if (n > 0) {
-            buf[n] = '\0';
-            if (strstr(buf, needle) != NULL)
-                return g_strdup(buf);
-            continue;
-        }
-        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
-        if (left <= 0)
-            return NULL;
-        /* The daemon died: no point waiting. */
-        if (d->proc != NULL && g_subprocess_get_identifier(d->proc) == NULL)
-            return NULL;
-        struct pollfd pfd = { d->notify_fd, POLLIN, 0 };
-        poll(&pfd, 1, (int) MIN(left, 100));
-    }
+    if (d->notify == NULL)
+        return NULL;
+    return rmq_test_notify_wait(d->notify, needle, d->proc, timeout_ms);
 }
 
 void
 ns_daemon_drain_notify(NsDaemon *d)
 {
-    gchar buf[4096];
-    while (recv(d->notify_fd, buf, sizeof buf, 0) > 0)
-        ;
+    if (d->notify != NULL)
+        rmq_test_notify_drain(d->notify);
 }
 
 gboolean
 ns_daemon_start(NsDaemon *d, guint timeout_ms, GError **error)
 {
-    open_notify(d);
-    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT);
-    g_subprocess_launcher_setenv(l, "NOTIFY_SOCKET", d->notify_path, TRUE);
-    g_subprocess_launcher_unsetenv(l, "STATE_DIRECTORY");
-    g_subprocess_launcher_unsetenv(l, "WATCHDOG_USEC");
-    /* Append across restarts, so a failure report shows every run. */
-    int logfd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    g_assert(logfd >= 0);
-    g_subprocess_launcher_take_stderr_fd(l, logfd);
-    g_subprocess_launcher_set_flags(l, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+    if (d->notify == NULL)
+        d->notify = rmq_test_notify_new(d->notify_path);
+    const gchar *argv[] = { daemon_binary(), "--instance", d->instance, "--config", d->conf_path,
+                            NULL };
     g_clear_object(&d->proc);
-    d->proc = g_subprocess_launcher_spawn(l, error, daemon_binary(), "--instance", d->instance,
-                                          "--config", d->conf_path, NULL);
+    d->proc = rmq_test_daemon_spawn(argv, d->notify_path, d->log_path, NULL, error);
     if (d->proc == NULL)
         return FALSE;
-    g_autofree gchar *ready = ns_daemon_wait_notify(d, "READY=1", timeout_ms);
-    if (ready == NULL) {
-        g_autofree gchar *log = ns_daemon_log(d);
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                    "rmq-namesrv did not become ready; its log:\n%s", log);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static void
-on_waited(GObject *src, GAsyncResult *res, gpointer user_data)
-{
-    gboolean *done = user_data;
-    g_subprocess_wait_finish(G_SUBPROCESS(src), res, NULL);
-    *done = TRUE;
+    return rmq_test_daemon_wait_ready(d->notify, d->proc, "rmq-namesrv", d->log_path, timeout_ms,
+                                      error);
 }
 
 int
 ns_daemon_signal_and_wait(NsDaemon *d, int sig, guint timeout_ms)
 {
-    if (d->proc == NULL)
-        return -1;
-    gboolean done = FALSE;
-    g_subprocess_send_signal(d->proc, sig);
-    g_subprocess_wait_async(d->proc, NULL, on_waited, &done);
-    gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
-    while (!done && g_get_monotonic_time() < deadline) {
-        if (!g_main_context_iteration(NULL, FALSE))
-            g_usleep(5000);
-    }
-    if (!done) {
-        g_subprocess_force_exit(d->proc);
-        while (!done)
-            g_main_context_iteration(NULL, TRUE);
-        g_clear_object(&d->proc);
-        return -1;
-    }
-    int status = g_subprocess_get_if_exited(d->proc) ? g_subprocess_get_exit_status(d->proc)
-                                                     : 128 + g_subprocess_get_term_sig(d->proc);
-    g_clear_object(&d->proc);
-    return status;
+    return rmq_test_daemon_signal_and_wait(&d->proc, sig, timeout_ms);
 }
 
 gchar *
 ns_daemon_log(NsDaemon *d)
 {
-    gchar *text = NULL;
-    if (!g_file_get_contents(d->log_path, &text, NULL, NULL))
-        return g_strdup("");
-    return text;
-}
-
-static void
-rm_rf(const gchar *path)
-{
-    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-        GDir *dir = g_dir_open(path, 0, NULL);
-        const gchar *name;
-        while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-            g_autofree gchar *child = g_build_filename(path, name, NULL);
-            rm_rf(child);
-        }
-        if (dir != NULL)
-            g_dir_close(dir);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
+    return rmq_test_daemon_log(d->log_path);
 }
 
 void
@@ -210,9 +108,8 @@ ns_daemon_free(NsDaemon *d)
         return;
     if (d->proc != NULL)
         ns_daemon_signal_and_wait(d, SIGKILL, 5000);
-    if (d->notify_fd >= 0)
-        close(d->notify_fd);
-    rm_rf(d->dir);
+    rmq_test_notify_free(d->notify);
+    rmq_test_rm_rf(d->dir);
     g_free(d->dir);
     g_free(d->conf_path);
     g_free(d->kv_path);

@@ -9,6 +9,8 @@
 #include "namesrv/register_body.h"
 #include "remoting/client.h"
 
+#include "../support/daemon-harness.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -21,7 +23,7 @@ typedef struct {
     gchar *addr;        /* "127.0.0.1:<port>" */
     gchar *extra_conf;  /* appended to the config file */
     GSubprocess *proc;
-    int notify_fd;
+    RmqTestNotify *notify;
     gchar *notify_path;
 } NsDaemon;
 

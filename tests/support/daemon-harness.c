@@ -1,0 +1,203 @@
+#include <config.h>
+
+#include "daemon-harness.h"
+
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct _RmqTestNotify {
+    int fd;
+    GThread *thread;
+    GAsyncQueue *queue; /* of gchar *, oldest first */
+    gint stop;
+};
+
+static gpointer
+notify_reader(gpointer data)
+{
+    RmqTestNotify *n = data;
+    while (!g_atomic_int_get(&n->stop)) {
+        struct pollfd pfd = { n->fd, POLLIN, 0 };
+        if (poll(&pfd, 1, 100) <= 0)
+            continue;
+        gchar buf[4096];
+        ssize_t len = recv(n->fd, buf, sizeof buf - 1, 0);
+        if (len > 0)
+            g_async_queue_push(n->queue, g_strndup(buf, (gsize) len));
+    }
+    return NULL;
+}
+
+RmqTestNotify *
+rmq_test_notify_new(const gchar *path)
+{
+    RmqTestNotify *n = g_new0(RmqTestNotify, 1);
+    n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    g_assert(n->fd >= 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    g_assert(strlen(path) < sizeof sa.sun_path);
+    strcpy(sa.sun_path, path);
+    g_unlink(path);
+    g_assert(bind(n->fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+    n->queue = g_async_queue_new_full(g_free);
+    n->thread = g_thread_new("notify-reader", notify_reader, n);
+    return n;
+}
+
+gchar *
+rmq_test_notify_wait(RmqTestNotify *n, const gchar *needle, GSubprocess *proc, guint timeout_ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+    for (;;) {
+        gchar *msg = g_async_queue_try_pop(n->queue);
+        if (msg != NULL) {
+            if (strstr(msg, needle) != NULL)
+                return msg;
+            g_free(msg);
+            continue;
+        }
+        gint64 left = deadline - g_get_monotonic_time();
+        if (left <= 0)
+            return NULL;
+        /* The daemon died: no point waiting. */
+        if (proc != NULL && g_subprocess_get_identifier(proc) == NULL)
+            return NULL;
+        msg = g_async_queue_timeout_pop(n->queue, (guint64) MIN(left, 100000));
+        if (msg != NULL)
+            g_async_queue_push_front(n->queue, msg);
+    }
+}
+
+void
+rmq_test_notify_drain(RmqTestNotify *n)
+{
+    gchar *msg;
+    while ((msg = g_async_queue_try_pop(n->queue)) != NULL)
+        g_free(msg);
+}
+
+void
+rmq_test_notify_free(RmqTestNotify *n)
+{
+    if (n == NULL)
+        return;
+    g_atomic_int_set(&n->stop, 1);
+    g_thread_join(n->thread);
+    g_async_queue_unref(n->queue);
+    close(n->fd);
+    g_free(n);
+}
+
+gchar *
+rmq_test_build_path(const gchar *relpath)
+{
+    const gchar *b = g_getenv("RMQ_BUILDDIR");
+    return g_build_filename(b != NULL ? b : ".", relpath, NULL);
+}
+
+/* A test that crashes must not leave daemons behind. */
+static void
+die_with_parent(gpointer data)
+{
+    (void) data;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+GSubprocess *
+rmq_test_daemon_spawn(const gchar *const *argv, const gchar *notify_path, const gchar *log_path,
+                      const gchar *const *env, GError **error)
+{
+    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+    g_subprocess_launcher_setenv(l, "NOTIFY_SOCKET", notify_path, TRUE);
+    g_subprocess_launcher_unsetenv(l, "STATE_DIRECTORY");
+    g_subprocess_launcher_unsetenv(l, "WATCHDOG_USEC");
+    if (env != NULL)
+        for (guint i = 0; env[i] != NULL && env[i + 1] != NULL; i += 2)
+            g_subprocess_launcher_setenv(l, env[i], env[i + 1], TRUE);
+    int logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    g_assert(logfd >= 0);
+    g_subprocess_launcher_take_stderr_fd(l, logfd);
+    g_subprocess_launcher_set_flags(l, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+    g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
+    return g_subprocess_launcher_spawnv(l, argv, error);
+}
+
+gboolean
+rmq_test_daemon_wait_ready(RmqTestNotify *n, GSubprocess *proc, const gchar *name,
+                           const gchar *log_path, guint timeout_ms, GError **error)
+{
+    g_autofree gchar *ready = rmq_test_notify_wait(n, "READY=1", proc, timeout_ms);
+    if (ready != NULL)
+        return TRUE;
+    g_autofree gchar *log = rmq_test_daemon_log(log_path);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s did not become ready; its log:\n%s",
+                name, log);
+    return FALSE;
+}
+
+static void
+on_waited(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    gboolean *done = user_data;
+    g_subprocess_wait_finish(G_SUBPROCESS(src), res, NULL);
+    *done = TRUE;
+}
+
+int
+rmq_test_daemon_signal_and_wait(GSubprocess **proc, int sig, guint timeout_ms)
+{
+    if (*proc == NULL)
+        return -1;
+    gboolean done = FALSE;
+    g_subprocess_send_signal(*proc, sig);
+    g_subprocess_wait_async(*proc, NULL, on_waited, &done);
+    gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+    while (!done && g_get_monotonic_time() < deadline)
+        if (!g_main_context_iteration(NULL, FALSE))
+            g_usleep(5000);
+    if (!done) {
+        g_subprocess_force_exit(*proc);
+        while (!done)
+            g_main_context_iteration(NULL, TRUE);
+        g_clear_object(proc);
+        return -1;
+    }
+    int status = g_subprocess_get_if_exited(*proc) ? g_subprocess_get_exit_status(*proc)
+                                                   : 128 + g_subprocess_get_term_sig(*proc);
+    g_clear_object(proc);
+    return status;
+}
+
+gchar *
+rmq_test_daemon_log(const gchar *log_path)
+{
+    gchar *text = NULL;
+    if (!g_file_get_contents(log_path, &text, NULL, NULL))
+        return g_strdup("");
+    return text;
+}
+
+void
+rmq_test_rm_rf(const gchar *path)
+{
+    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+        GDir *dir = g_dir_open(path, 0, NULL);
+        const gchar *name;
+        while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+            g_autofree gchar *child = g_build_filename(path, name, NULL);
+            rmq_test_rm_rf(child);
+        }
+        if (dir != NULL)
+            g_dir_close(dir);
+        g_rmdir(path);
+    } else {
+        g_unlink(path);
+    }
+}
