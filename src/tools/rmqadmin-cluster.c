@@ -172,6 +172,16 @@ rmqadmin_get_broker_config(RmqAdminCommon *c, int argc, char **argv)
     return kv_command(c, argc, argv, TRUE);
 }
 
+/* @data: the key and the value. */
+static gchar *
+apply_config(RmqAdminCommon *c, const gchar *target, gpointer data, GError **error)
+{
+    const gchar *const *kv = data;
+    if (!rmq_admin_update_broker_config(c->admin, target, kv[0], kv[1], error))
+        return NULL;
+    return g_strdup_printf("update broker config success, %s", target);
+}
+
 int
 rmqadmin_update_broker_config(RmqAdminCommon *c, int argc, char **argv)
 {
@@ -195,27 +205,11 @@ rmqadmin_update_broker_config(RmqAdminCommon *c, int argc, char **argv)
     g_auto(GStrv) targets = rmqadmin_targets(c, argv[0], broker, cluster, &rc);
     if (targets == NULL)
         return rc;
-    JsonArray *done = json_array_new();
-    for (guint i = 0; targets[i]; i++) {
-        g_autoptr(GError) error = NULL;
-        if (!rmq_admin_update_broker_config(c->admin, targets[i], key, value, &error)) {
-            json_array_unref(done);
-            return rmqadmin_fail(argv[0], error);
-        }
-        json_array_add_string_element(done, targets[i]);
-        if (!c->json)
-            printf("update broker config success, %s\n", targets[i]);
-    }
-    if (c->json) {
-        JsonObject *o = json_object_new();
-        json_object_set_string_member(o, "key", key);
-        json_object_set_string_member(o, "value", value);
-        json_object_set_array_member(o, "brokers", done);
-        rmqadmin_print_json(rmq_json_node_take_object(o));
-    } else {
-        json_array_unref(done);
-    }
-    return 0;
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "key", key);
+    json_object_set_string_member(o, "value", value);
+    const gchar *kv[] = { key, value };
+    return rmqadmin_apply_targets(c, argv[0], targets, apply_config, kv, o);
 }
 
 int
@@ -235,12 +229,8 @@ rmqadmin_wipe_write_perm(RmqAdminCommon *c, int argc, char **argv)
         return rmqadmin_usage(argv[0], "-b BROKER_NAME is required");
     g_autoptr(GError) error = NULL;
     JsonNode *n = rmq_admin_wipe_write_perm(c->admin, broker, &error);
-    if (n == NULL)
-        return rmqadmin_fail(argv[0], error);
-    if (c->json) {
-        rmqadmin_print_json(n);
-        return 0;
-    }
+    if (rmqadmin_query_done(c, argv[0], n, error, &rc))
+        return rc;
     JsonArray *a = json_node_get_array(n);
     for (guint i = 0; i < json_array_get_length(a); i++) {
         JsonObject *r = json_array_get_object_element(a, i);

@@ -9,10 +9,37 @@
 #include "tools/rmqadmin.h"
 #include "remoting/json_body.h"
 
+typedef struct {
+    const gchar *group;
+    JsonObject *cfg;
+    gboolean remove_offset;
+} GroupChange;
+
 static gchar *
-int_text(gint64 v)
+apply_update(RmqAdminCommon *c, const gchar *target, gpointer data, GError **error)
 {
-    return g_strdup_printf("%" G_GINT64_FORMAT, v);
+    const GroupChange *g = data;
+    if (!rmq_admin_update_sub_group(c->admin, target, g->group, g->cfg, error))
+        return NULL;
+    return g_strdup_printf("create subscription group to %s success.", target);
+}
+
+static gchar *
+apply_delete(RmqAdminCommon *c, const gchar *target, gpointer data, GError **error)
+{
+    const GroupChange *g = data;
+    if (!rmq_admin_delete_sub_group(c->admin, target, g->group, g->remove_offset, error))
+        return NULL;
+    return g_strdup_printf("delete subscription group [%s] from %s success.", g->group, target);
+}
+
+/* {"group": ..., "brokers": [...]} under --json. */
+static JsonObject *
+group_result(const gchar *group)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "group", group);
+    return o;
 }
 
 int
@@ -62,26 +89,8 @@ rmqadmin_update_sub_group(RmqAdminCommon *c, int argc, char **argv)
         json_object_set_int_member(cfg, "brokerId", broker_id);
     if (slowly >= 0)
         json_object_set_int_member(cfg, "whichBrokerWhenConsumeSlowly", slowly);
-    JsonArray *done = json_array_new();
-    for (guint i = 0; targets[i]; i++) {
-        g_autoptr(GError) error = NULL;
-        if (!rmq_admin_update_sub_group(c->admin, targets[i], group, cfg, &error)) {
-            json_array_unref(done);
-            return rmqadmin_fail(argv[0], error);
-        }
-        json_array_add_string_element(done, targets[i]);
-        if (!c->json)
-            printf("create subscription group to %s success.\n", targets[i]);
-    }
-    if (c->json) {
-        JsonObject *o = json_object_new();
-        json_object_set_string_member(o, "group", group);
-        json_object_set_array_member(o, "brokers", done);
-        rmqadmin_print_json(rmq_json_node_take_object(o));
-    } else {
-        json_array_unref(done);
-    }
-    return 0;
+    GroupChange change = { .group = group, .cfg = cfg };
+    return rmqadmin_apply_targets(c, argv[0], targets, apply_update, &change, group_result(group));
 }
 
 int
@@ -107,26 +116,8 @@ rmqadmin_delete_sub_group(RmqAdminCommon *c, int argc, char **argv)
     g_auto(GStrv) targets = rmqadmin_targets(c, argv[0], broker, cluster, &rc);
     if (targets == NULL)
         return rc;
-    JsonArray *done = json_array_new();
-    for (guint i = 0; targets[i]; i++) {
-        g_autoptr(GError) error = NULL;
-        if (!rmq_admin_delete_sub_group(c->admin, targets[i], group, remove_offset, &error)) {
-            json_array_unref(done);
-            return rmqadmin_fail(argv[0], error);
-        }
-        json_array_add_string_element(done, targets[i]);
-        if (!c->json)
-            printf("delete subscription group [%s] from %s success.\n", group, targets[i]);
-    }
-    if (c->json) {
-        JsonObject *o = json_object_new();
-        json_object_set_string_member(o, "group", group);
-        json_object_set_array_member(o, "brokers", done);
-        rmqadmin_print_json(rmq_json_node_take_object(o));
-    } else {
-        json_array_unref(done);
-    }
-    return 0;
+    GroupChange change = { .group = group, .remove_offset = remove_offset };
+    return rmqadmin_apply_targets(c, argv[0], targets, apply_delete, &change, group_result(group));
 }
 
 int
@@ -147,22 +138,18 @@ rmqadmin_consumer_progress(RmqAdminCommon *c, int argc, char **argv)
         return rmqadmin_usage(argv[0], "-g GROUP is required");
     g_autoptr(GError) error = NULL;
     JsonNode *n = rmq_admin_consumer_progress(c->admin, group, topic, &error);
-    if (n == NULL)
-        return rmqadmin_fail(argv[0], error);
-    if (c->json) {
-        rmqadmin_print_json(n);
-        return 0;
-    }
+    if (rmqadmin_query_done(c, argv[0], n, error, &rc))
+        return rc;
     JsonObject *o = json_node_get_object(n);
     RmqTable *t = rmqadmin_table_new("#Topic", "#Broker Name", "#QID", "#Broker Offset",
                                      "#Consumer Offset", "#Diff", NULL);
     JsonArray *qs = json_object_get_array_member(o, "queues");
     for (guint i = 0; i < json_array_get_length(qs); i++) {
         JsonObject *r = json_array_get_object_element(qs, i);
-        g_autofree gchar *q = int_text(json_object_get_int_member(r, "queueId"));
-        g_autofree gchar *bo = int_text(json_object_get_int_member(r, "brokerOffset"));
-        g_autofree gchar *co = int_text(json_object_get_int_member(r, "consumerOffset"));
-        g_autofree gchar *d = int_text(json_object_get_int_member(r, "diff"));
+        g_autofree gchar *q = rmqadmin_int_member(r, "queueId");
+        g_autofree gchar *bo = rmqadmin_int_member(r, "brokerOffset");
+        g_autofree gchar *co = rmqadmin_int_member(r, "consumerOffset");
+        g_autofree gchar *d = rmqadmin_int_member(r, "diff");
         rmqadmin_table_add(t, json_object_get_string_member(r, "topic"),
                            json_object_get_string_member(r, "brokerName"), q, bo, co, d, NULL);
     }
@@ -188,8 +175,8 @@ connection_table(RmqAdminCommon *c, const gchar *name, JsonNode *n)
         JsonNode *lang = json_object_get_member(r, "language");
         g_autofree gchar *l = lang && json_node_get_value_type(lang) == G_TYPE_STRING
                                   ? g_strdup(json_node_get_string(lang))
-                                  : int_text(lang ? json_node_get_int(lang) : 0);
-        g_autofree gchar *v = int_text(json_object_has_member(r, "version")
+                                  : rmqadmin_int_text(lang ? json_node_get_int(lang) : 0);
+        g_autofree gchar *v = rmqadmin_int_text(json_object_has_member(r, "version")
                                            ? json_object_get_int_member(r, "version") : 0);
         rmqadmin_table_add(t,
                            json_object_has_member(r, "clientId") ? json_object_get_string_member(r, "clientId") : "",
@@ -274,18 +261,14 @@ rmqadmin_reset_offset_by_time(RmqAdminCommon *c, int argc, char **argv)
         return rmqadmin_usage(argv[0], "-s: not a time (now, ms, or yyyy-MM-dd#HH:mm:ss:SSS)");
     g_autoptr(GError) error = NULL;
     JsonNode *n = rmq_admin_reset_offset_by_time(c->admin, group, topic, ts, &error);
-    if (n == NULL)
-        return rmqadmin_fail(argv[0], error);
-    if (c->json) {
-        rmqadmin_print_json(n);
-        return 0;
-    }
+    if (rmqadmin_query_done(c, argv[0], n, error, &rc))
+        return rc;
     RmqTable *t = rmqadmin_table_new("#brokerName", "#queueId", "#offset", NULL);
     JsonArray *a = json_node_get_array(n);
     for (guint i = 0; i < json_array_get_length(a); i++) {
         JsonObject *r = json_array_get_object_element(a, i);
-        g_autofree gchar *q = int_text(json_object_get_int_member(r, "queueId"));
-        g_autofree gchar *off = int_text(json_object_get_int_member(r, "offset"));
+        g_autofree gchar *q = rmqadmin_int_member(r, "queueId");
+        g_autofree gchar *off = rmqadmin_int_member(r, "offset");
         rmqadmin_table_add(t, json_object_get_string_member(r, "brokerName"), q, off, NULL);
     }
     rmqadmin_table_print(t);

@@ -7,6 +7,20 @@
 #include "tools/rmqadmin.h"
 #include "remoting/json_body.h"
 
+typedef struct {
+    const gchar *topic;
+    const RmqTopicSpec *spec;
+} TopicChange;
+
+static gchar *
+apply_update(RmqAdminCommon *c, const gchar *target, gpointer data, GError **error)
+{
+    const TopicChange *t = data;
+    if (!rmq_admin_update_topic(c->admin, target, t->topic, t->spec, error))
+        return NULL;
+    return g_strdup_printf("create topic to %s success.", target);
+}
+
 int
 rmqadmin_update_topic(RmqAdminCommon *c, int argc, char **argv)
 {
@@ -36,30 +50,14 @@ rmqadmin_update_topic(RmqAdminCommon *c, int argc, char **argv)
     g_auto(GStrv) targets = rmqadmin_targets(c, argv[0], broker, cluster, &rc);
     if (targets == NULL)
         return rc;
-    JsonArray *done = json_array_new();
-    for (guint i = 0; targets[i]; i++) {
-        g_autoptr(GError) error = NULL;
-        if (!rmq_admin_update_topic(c->admin, targets[i], topic, &spec, &error)) {
-            json_array_unref(done);
-            return rmqadmin_fail(argv[0], error);
-        }
-        json_array_add_string_element(done, targets[i]);
-        if (!c->json)
-            printf("create topic to %s success.\n", targets[i]);
-    }
-    if (c->json) {
-        JsonObject *o = json_object_new();
-        json_object_set_string_member(o, "topic", topic);
-        json_object_set_int_member(o, "readQueueNums", spec.read_queue_nums);
-        json_object_set_int_member(o, "writeQueueNums", spec.write_queue_nums);
-        json_object_set_int_member(o, "perm", spec.perm);
-        json_object_set_boolean_member(o, "order", spec.order);
-        json_object_set_array_member(o, "brokers", done);
-        rmqadmin_print_json(rmq_json_node_take_object(o));
-    } else {
-        json_array_unref(done);
-    }
-    return 0;
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "topic", topic);
+    json_object_set_int_member(o, "readQueueNums", spec.read_queue_nums);
+    json_object_set_int_member(o, "writeQueueNums", spec.write_queue_nums);
+    json_object_set_int_member(o, "perm", spec.perm);
+    json_object_set_boolean_member(o, "order", spec.order);
+    TopicChange change = { topic, &spec };
+    return rmqadmin_apply_targets(c, argv[0], targets, apply_update, &change, o);
 }
 
 int
@@ -102,12 +100,8 @@ rmqadmin_topic_list(RmqAdminCommon *c, int argc, char **argv)
         return rc;
     g_autoptr(GError) error = NULL;
     JsonNode *n = rmq_admin_topic_list(c->admin, &error);
-    if (n == NULL)
-        return rmqadmin_fail(argv[0], error);
-    if (c->json) {
-        rmqadmin_print_json(n);
-        return 0;
-    }
+    if (rmqadmin_query_done(c, argv[0], n, error, &rc))
+        return rc;
     JsonArray *a = json_node_get_array(n);
     for (guint i = 0; i < json_array_get_length(a); i++)
         printf("%s\n", json_array_get_string_element(a, i));
@@ -130,12 +124,8 @@ rmqadmin_topic_route(RmqAdminCommon *c, int argc, char **argv)
         return rmqadmin_usage(argv[0], "-t TOPIC is required");
     g_autoptr(GError) error = NULL;
     JsonNode *n = rmq_admin_topic_route(c->admin, topic, &error);
-    if (n == NULL)
-        return rmqadmin_fail(argv[0], error);
-    if (c->json) {
-        rmqadmin_print_json(n);
-        return 0;
-    }
+    if (rmqadmin_query_done(c, argv[0], n, error, &rc))
+        return rc;
     JsonObject *o = json_node_get_object(n);
     RmqTable *t = rmqadmin_table_new("#Broker", "#Cluster", "#BID", "#Addr", NULL);
     JsonArray *bds = json_object_has_member(o, "brokerDatas")
@@ -157,9 +147,9 @@ rmqadmin_topic_route(RmqAdminCommon *c, int argc, char **argv)
                          ? json_object_get_array_member(o, "queueDatas") : NULL;
     for (guint i = 0; qds && i < json_array_get_length(qds); i++) {
         JsonObject *q = json_array_get_object_element(qds, i);
-        g_autofree gchar *r = g_strdup_printf("%" G_GINT64_FORMAT, json_object_get_int_member(q, "readQueueNums"));
-        g_autofree gchar *w = g_strdup_printf("%" G_GINT64_FORMAT, json_object_get_int_member(q, "writeQueueNums"));
-        g_autofree gchar *p = g_strdup_printf("%" G_GINT64_FORMAT, json_object_get_int_member(q, "perm"));
+        g_autofree gchar *r = rmqadmin_int_member(q, "readQueueNums");
+        g_autofree gchar *w = rmqadmin_int_member(q, "writeQueueNums");
+        g_autofree gchar *p = rmqadmin_int_member(q, "perm");
         rmqadmin_table_add(t, json_object_get_string_member(q, "brokerName"), r, w, p, NULL);
     }
     rmqadmin_table_print(t);
@@ -183,20 +173,16 @@ rmqadmin_topic_status(RmqAdminCommon *c, int argc, char **argv)
         return rmqadmin_usage(argv[0], "-t TOPIC is required");
     g_autoptr(GError) error = NULL;
     JsonNode *n = rmq_admin_topic_status(c->admin, topic, &error);
-    if (n == NULL)
-        return rmqadmin_fail(argv[0], error);
-    if (c->json) {
-        rmqadmin_print_json(n);
-        return 0;
-    }
+    if (rmqadmin_query_done(c, argv[0], n, error, &rc))
+        return rc;
     RmqTable *t = rmqadmin_table_new("#Broker Name", "#QID", "#Min Offset", "#Max Offset",
                                      "#Last Updated", NULL);
     JsonArray *a = json_node_get_array(n);
     for (guint i = 0; i < json_array_get_length(a); i++) {
         JsonObject *r = json_array_get_object_element(a, i);
-        g_autofree gchar *q = g_strdup_printf("%" G_GINT64_FORMAT, json_object_get_int_member(r, "queueId"));
-        g_autofree gchar *mn = g_strdup_printf("%" G_GINT64_FORMAT, json_object_get_int_member(r, "minOffset"));
-        g_autofree gchar *mx = g_strdup_printf("%" G_GINT64_FORMAT, json_object_get_int_member(r, "maxOffset"));
+        g_autofree gchar *q = rmqadmin_int_member(r, "queueId");
+        g_autofree gchar *mn = rmqadmin_int_member(r, "minOffset");
+        g_autofree gchar *mx = rmqadmin_int_member(r, "maxOffset");
         gint64 ts = json_object_get_int_member(r, "lastUpdateTimestamp");
         g_autoptr(GDateTime) dt = ts > 0 ? g_date_time_new_from_unix_local(ts / 1000) : NULL;
         g_autofree gchar *when = dt ? g_date_time_format(dt, "%F %T") : g_strdup("-");

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "remoting/json_body.h"
+
 static const RmqAdminCommand commands[] = {
     { "updateTopic", "Create or update a topic on a broker or every master of a cluster",
       rmqadmin_update_topic },
@@ -116,6 +118,58 @@ rmqadmin_print_json(JsonNode *node)
     g_autofree gchar *text = json_generator_to_data(gen, NULL);
     printf("%s\n", text);
     json_node_unref(node);
+}
+
+gboolean
+rmqadmin_query_done(RmqAdminCommon *c, const gchar *name, JsonNode *n, const GError *error,
+                    int *rc)
+{
+    if (n == NULL) {
+        *rc = rmqadmin_fail(name, error);
+        return TRUE;
+    }
+    if (!c->json)
+        return FALSE;
+    rmqadmin_print_json(n);
+    *rc = RMQADMIN_EXIT_OK;
+    return TRUE;
+}
+
+int
+rmqadmin_apply_targets(RmqAdminCommon *c, const gchar *name, gchar **targets,
+                       RmqAdminApplyFunc apply, gpointer data, JsonObject *result)
+{
+    JsonArray *done = json_array_new();
+    for (guint i = 0; targets[i]; i++) {
+        g_autoptr(GError) error = NULL;
+        g_autofree gchar *line = apply(c, targets[i], data, &error);
+        if (line == NULL) {
+            json_array_unref(done);
+            json_object_unref(result);
+            return rmqadmin_fail(name, error);
+        }
+        json_array_add_string_element(done, targets[i]);
+        if (!c->json)
+            printf("%s\n", line);
+    }
+    json_object_set_array_member(result, "brokers", done);
+    if (c->json)
+        rmqadmin_print_json(rmq_json_node_take_object(result));
+    else
+        json_object_unref(result);
+    return RMQADMIN_EXIT_OK;
+}
+
+gchar *
+rmqadmin_int_text(gint64 v)
+{
+    return g_strdup_printf("%" G_GINT64_FORMAT, v);
+}
+
+gchar *
+rmqadmin_int_member(JsonObject *o, const gchar *member)
+{
+    return rmqadmin_int_text(json_object_get_int_member(o, member));
 }
 
 struct _RmqTable {

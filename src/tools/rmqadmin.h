@@ -49,6 +49,25 @@ int rmqadmin_fail(const gchar *name, const GError *error);
 int rmqadmin_usage(const gchar *name, const gchar *message);
 /* Print @node as pretty JSON on stdout (takes ownership). */
 void rmqadmin_print_json(JsonNode *node);
+/* The common start of a query's output: a failed query (@n NULL) prints
+ * @error, with --json @n is printed. TRUE when that is all (*@rc = the exit
+ * code); FALSE when the caller still has to show @n to people. */
+gboolean rmqadmin_query_done(RmqAdminCommon *c, const gchar *name, JsonNode *n,
+                             const GError *error, int *rc);
+
+/* One target of a change: NULL with @error on failure, else the line that
+ * tells people it worked. (transfer full) */
+typedef gchar *(*RmqAdminApplyFunc)(RmqAdminCommon *c, const gchar *target, gpointer data,
+                                    GError **error);
+/* Run @apply on each of @targets in order, stopping at the first failure (its
+ * exit code). Prints the success lines, or with --json @result plus
+ * "brokers": [the targets]. Takes @result. */
+int rmqadmin_apply_targets(RmqAdminCommon *c, const gchar *name, gchar **targets,
+                           RmqAdminApplyFunc apply, gpointer data, JsonObject *result);
+
+/* @v, or the integer member @member of @o, as decimal text. (transfer full) */
+gchar *rmqadmin_int_text(gint64 v);
+gchar *rmqadmin_int_member(JsonObject *o, const gchar *member);
 /* Tables for people: columns separated by two spaces, aligned. */
 typedef struct _RmqTable RmqTable;
 RmqTable *rmqadmin_table_new(const gchar *first, ...) G_GNUC_NULL_TERMINATED;
