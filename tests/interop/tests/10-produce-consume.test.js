@@ -67,7 +67,7 @@ test(`a group subscribed with "${EXPR}" gets exactly the matching messages`, asy
   await consumer.ready();
 
   await h.waitFor(`${expected.size} matching messages`, () =>
-    got.size >= expected.size || h.notYet(`${got.size} received`), 60000);
+    got.size >= expected.size || h.notYet(`${got.size} received`), 30000);
 
   assert.deepEqual(problems, []);
   const unexpected = [ ...got.keys() ].filter(i => !expected.has(i));

@@ -47,7 +47,7 @@ test('produce 1000 messages and consume about half of the matching ones', async 
   });
   await c1.ready();
   await h.waitFor('half of the matching messages', () =>
-    state.first.size >= half || h.notYet(`${state.first.size} of ${matching}`), 60000);
+    state.first.size >= half || h.notYet(`${state.first.size} of ${matching}`), 30000);
   // close() commits the offsets (one-way UPDATE_CONSUMER_OFFSET) and then
   // unregisters on the same connection, so the broker has them afterwards.
   await h.closeClient(c1);
@@ -118,7 +118,7 @@ test('the group resumes from its committed offsets and loses nothing', async t =
   await h.waitFor('every matching message in one of the two consumers', () => {
     const u = union();
     return [ ...expected ].every(i => u.has(i)) || h.notYet(`${u.size} of ${expected.size}`);
-  }, 60000);
+  }, 30000);
 
   const u = union();
   assert.deepEqual([ ...u ].filter(i => !expected.has(i)), [], 'nothing outside the tag expression');

@@ -81,7 +81,7 @@ test('after a SIGKILL, acknowledged messages and the consuming group lose nothin
   await Promise.all([ c2.ready(), c3.ready() ]);
 
   await h.waitFor(`all ${COUNT} messages for a fresh group`, () =>
-    fresh.size === COUNT || h.notYet(`${fresh.size}`), 60000);
+    fresh.size === COUNT || h.notYet(`${fresh.size}`), 30000);
   results.forEach((r, i) => {
     const m = fresh.get(i);
     assert.equal(m.msgId, r.msgId, `message ${i}: same msg id (offset) after the crash`);
@@ -91,7 +91,7 @@ test('after a SIGKILL, acknowledged messages and the consuming group lose nothin
     let missing = 0;
     for (let i = 0; i < COUNT; i++) if (!first.has(i) && !second.has(i)) missing++;
     return missing === 0 || h.notYet(`${missing} missing`);
-  }, 60000);
+  }, 30000);
   const again = [ ...second ].filter(i => first.has(i)).length;
   t.diagnostic(`offsets committed before the crash ${committed}; ${again} of the ${first.size} consumed before were delivered again`);
   for (const i of second) {

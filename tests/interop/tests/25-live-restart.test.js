@@ -44,7 +44,7 @@ test('a running consumer and producer survive a broker restart without losing me
   await h.brokerCtl('start-broker');
 
   await send(PHASE, 2 * PHASE);
-  await h.waitFor('the second batch, after the restart', all(2 * PHASE), 60000);
+  await h.waitFor('the second batch, after the restart', all(2 * PHASE), 30000);
   const dups = [ ...got.values() ].filter(n => n > 1).length;
   t.diagnostic(`${got.size} messages, ${dups} delivered more than once`);
   assert.equal(got.size, 2 * PHASE);

@@ -53,7 +53,7 @@ test('a message whose listener fails comes back through the retry topic', async 
     const done = [ ...attempts.values() ].filter(l => l.length >= 2).length;
     return (attempts.size === COUNT && done === COUNT) ||
       h.notYet(`${attempts.size} delivered once, ${done} twice; send-backs ${JSON.stringify(sendBacks.filter(s => !s.ok))}`);
-  }, 60000);
+  }, 30000);
 
   // The client reported the failure to the broker and the broker took it:
   // no fall-back to the client re-sending the message itself.

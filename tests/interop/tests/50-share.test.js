@@ -66,7 +66,7 @@ test('two consumers in one group share the queues', async t => {
   await h.waitFor(`all ${COUNT} messages`, () => {
     const n = new Set([ ...got[0].keys(), ...got[1].keys() ]).size;
     return n === COUNT || h.notYet(`${n} received`);
-  }, 60000);
+  }, 30000);
 
   // The split held while consuming (a rebalance would show up here).
   assert.deepEqual(consumers.map(queuesOf), split, 'queue ownership unchanged');

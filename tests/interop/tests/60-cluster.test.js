@@ -87,7 +87,7 @@ test('two masters: sends spread over both, two consumers split the 16 queues', a
   await h.waitFor(`all ${COUNT} messages`, () => {
     const n = new Set([ ...st.got[0].keys(), ...st.got[1].keys() ]).size;
     return n === COUNT || h.notYet(`${n} received`);
-  }, 60000);
+  }, 30000);
   for (let i = 0; i < COUNT; i++) {
     const owner = st.split[0].includes(st.where[i]) ? 0 : 1;
     assert.equal(st.got[owner].get(i)?.length, 1, `message ${i} (${st.where[i]}): once to its owner`);
