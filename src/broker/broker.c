@@ -139,6 +139,37 @@ edit_one(const gchar *seg, gsize len, const gchar *sep, gpointer data)
     return TRUE;
 }
 
+void
+rmq_broker_message_from_record(RmqBroker *b, const RmqMessageRecord *rec, const gchar *topic,
+                               gint32 queue_id, const GString *props, RmqMessage *out)
+{
+    *out = (RmqMessage){ 0 };
+    out->topic = topic;
+    out->queue_id = queue_id;
+    out->flag = rec->flag;
+    out->sys_flag = rec->sys_flag & ~(RMQ_SYSFLAG_BORNHOST_V6 | RMQ_SYSFLAG_STOREHOST_V6);
+    out->born_timestamp = rec->born_timestamp;
+    out->born_host = rec->born_host;
+    out->store_host = b->store_host;
+    out->reconsume_times = rec->reconsume_times;
+    out->body = rec->body;
+    out->body_len = (gsize) rec->body_len;
+    out->properties = props->str;
+    out->properties_len = props->len;
+}
+
+void
+rmq_broker_stored_arrived(RmqBroker *b, const gchar *topic, gint32 queue_id, gint64 queue_offset,
+                          const GString *props)
+{
+    const char *tv;
+    gsize tvlen;
+    gint64 code = rmq_message_property_get(props->str, props->len, RMQ_PROPERTY_TAGS, &tv, &tvlen)
+                      ? rmq_message_tag_code(tv, tvlen)
+                      : 0;
+    rmq_broker_message_arrived(b, topic, queue_id, queue_offset + 1, code, TRUE);
+}
+
 GString *
 rmq_broker_props_edit(const gchar *props, gsize len, const gchar *const *drop,
                       const gchar *const *add)

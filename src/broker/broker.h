@@ -122,6 +122,20 @@ GString *rmq_broker_props_edit(const gchar *props, gsize len, const gchar *const
 /* A property value as a new string, NULL when absent. (transfer full) */
 gchar *rmq_broker_prop_dup(const gchar *props, gsize len, const gchar *name);
 
+/* The message that stores the record @rec again on this broker (retry,
+ * delayed delivery, transaction commit and check), to @topic/@queue_id with
+ * properties @props: flag, born time and host, reconsume times and body are
+ * kept; the store host is this broker's, so the host-kind bits of the system
+ * flag are cleared; prepared_transaction_offset is 0. @out points into @rec
+ * and @props. */
+void rmq_broker_message_from_record(RmqBroker *b, const RmqMessageRecord *rec,
+                                    const gchar *topic, gint32 queue_id, const GString *props,
+                                    RmqMessage *out);
+/* rmq_broker_message_arrived() for a message just stored at @queue_offset
+ * with properties @props (the tag code is that of its TAGS). */
+void rmq_broker_stored_arrived(RmqBroker *b, const gchar *topic, gint32 queue_id,
+                               gint64 queue_offset, const GString *props);
+
 /* Processor registration, one per processor file. */
 void rmq_broker_send_processor_register(RmqBroker *b);
 void rmq_broker_pull_processor_register(RmqBroker *b);

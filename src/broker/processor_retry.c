@@ -114,19 +114,10 @@ handle_send_back(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     g_autoptr(GString) props =
         rmq_broker_props_edit(rec.properties, (gsize) rec.properties_len, drop, add);
 
-    RmqMessage m = { 0 };
-    m.topic = topic;
-    m.queue_id = (gint32) g_random_int_range(0, MAX(qnums, 1));
-    m.flag = rec.flag;
-    m.sys_flag = rec.sys_flag & ~(RMQ_SYSFLAG_BORNHOST_V6 | RMQ_SYSFLAG_STOREHOST_V6);
-    m.born_timestamp = rec.born_timestamp;
-    m.born_host = rec.born_host;
-    m.store_host = b->store_host;
+    RmqMessage m;
+    rmq_broker_message_from_record(b, &rec, topic, (gint32) g_random_int_range(0, MAX(qnums, 1)),
+                                   props, &m);
     m.reconsume_times = rec.reconsume_times + 1;
-    m.body = rec.body;
-    m.body_len = (gsize) rec.body_len;
-    m.properties = props->str;
-    m.properties_len = props->len;
     RmqPutResult result;
     RmqPutStatus st = rmq_store_put_message(b->store, &m, &result);
     if (st != RMQ_PUT_OK) {
@@ -134,14 +125,8 @@ handle_send_back(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         return;
     }
     b->stats.put_total++;
-    if (dlq) {
-        const char *tv;
-        gsize tvlen;
-        gint64 code = rmq_message_property_get(props->str, props->len, RMQ_PROPERTY_TAGS, &tv, &tvlen)
-                          ? rmq_message_tag_code(tv, tvlen)
-                          : 0;
-        rmq_broker_message_arrived(b, topic, m.queue_id, result.queue_offset + 1, code, TRUE);
-    }
+    if (dlq)
+        rmq_broker_stored_arrived(b, topic, m.queue_id, result.queue_offset, props);
     reply(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
 }
 

@@ -109,22 +109,12 @@ handle_end(RmqConnection *conn, RmqCommand *req, gpointer user_data)
                                              "TRANSACTION_CHECK_TIMES", NULL };
         g_autoptr(GString) props =
             rmq_broker_props_edit(rec.properties, (gsize) rec.properties_len, drop, NULL);
-        RmqMessage m = { 0 };
-        m.topic = real_topic;
-        m.queue_id = real_qid != NULL ? (gint32) g_ascii_strtoll(real_qid, NULL, 10) : 0;
-        m.flag = rec.flag;
-        m.sys_flag = (rec.sys_flag & ~(RMQ_SYSFLAG_TRANSACTION_MASK | RMQ_SYSFLAG_BORNHOST_V6 |
-                                       RMQ_SYSFLAG_STOREHOST_V6)) |
-                     RMQ_SYSFLAG_TRANSACTION_COMMIT;
-        m.born_timestamp = rec.born_timestamp;
-        m.born_host = rec.born_host;
-        m.store_host = b->store_host;
-        m.reconsume_times = rec.reconsume_times;
+        RmqMessage m;
+        rmq_broker_message_from_record(
+            b, &rec, real_topic,
+            real_qid != NULL ? (gint32) g_ascii_strtoll(real_qid, NULL, 10) : 0, props, &m);
+        m.sys_flag = (m.sys_flag & ~RMQ_SYSFLAG_TRANSACTION_MASK) | RMQ_SYSFLAG_TRANSACTION_COMMIT;
         m.prepared_transaction_offset = rec.physical_offset;
-        m.body = rec.body;
-        m.body_len = (gsize) rec.body_len;
-        m.properties = props->str;
-        m.properties_len = props->len;
         RmqPutResult r;
         RmqPutStatus st = rmq_store_put_message(b->store, &m, &r);
         if (st != RMQ_PUT_OK) {
@@ -132,12 +122,7 @@ handle_end(RmqConnection *conn, RmqCommand *req, gpointer user_data)
             return;
         }
         b->stats.put_total++;
-        const char *tv;
-        gsize tvlen;
-        gint64 code = rmq_message_property_get(props->str, props->len, RMQ_PROPERTY_TAGS, &tv, &tvlen)
-                          ? rmq_message_tag_code(tv, tvlen)
-                          : 0;
-        rmq_broker_message_arrived(b, real_topic, m.queue_id, r.queue_offset + 1, code, TRUE);
+        rmq_broker_stored_arrived(b, real_topic, m.queue_id, r.queue_offset, props);
     }
     put_op(b, rec.queue_offset);
     if (b->trans_check != NULL)

@@ -37,32 +37,18 @@ deliver(RmqScheduleService *s, const RmqMessageRecord *rec)
     const gchar *add[] = { "WAIT", "false", NULL };
     g_autoptr(GString) props =
         rmq_broker_props_edit(rec->properties, (gsize) rec->properties_len, drop, add);
-    RmqMessage m = { 0 };
-    m.topic = topic;
-    m.queue_id = qid != NULL ? (gint32) g_ascii_strtoll(qid, NULL, 10) : 0;
-    m.flag = rec->flag;
-    m.sys_flag = rec->sys_flag & ~(RMQ_SYSFLAG_BORNHOST_V6 | RMQ_SYSFLAG_STOREHOST_V6);
-    m.born_timestamp = rec->born_timestamp;
-    m.born_host = rec->born_host;
-    m.store_host = b->store_host;
-    m.reconsume_times = rec->reconsume_times;
+    RmqMessage m;
+    rmq_broker_message_from_record(b, rec, topic,
+                                   qid != NULL ? (gint32) g_ascii_strtoll(qid, NULL, 10) : 0,
+                                   props, &m);
     m.prepared_transaction_offset = rec->prepared_transaction_offset;
-    m.body = rec->body;
-    m.body_len = (gsize) rec->body_len;
-    m.properties = props->str;
-    m.properties_len = props->len;
     RmqPutResult r;
     RmqPutStatus st = rmq_store_put_message(b->store, &m, &r);
     if (st != RMQ_PUT_OK) {
         g_warning("delayed message to %s could not be stored: %s", topic, rmq_put_status_name(st));
         return FALSE; /* retry on the next tick */
     }
-    const char *tv;
-    gsize tvlen;
-    gint64 code = rmq_message_property_get(props->str, props->len, RMQ_PROPERTY_TAGS, &tv, &tvlen)
-                      ? rmq_message_tag_code(tv, tvlen)
-                      : 0;
-    rmq_broker_message_arrived(b, topic, m.queue_id, r.queue_offset + 1, code, TRUE);
+    rmq_broker_stored_arrived(b, topic, m.queue_id, r.queue_offset, props);
     return TRUE;
 }
 

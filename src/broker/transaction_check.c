@@ -99,19 +99,8 @@ reappend(RmqTransactionCheck *t, const RmqMessageRecord *rec, const gchar *topic
     const gchar *add[] = { "TRANSACTION_CHECK_TIMES", n, NULL };
     g_autoptr(GString) props =
         rmq_broker_props_edit(rec->properties, (gsize) rec->properties_len, NULL, add);
-    RmqMessage m = { 0 };
-    m.topic = topic;
-    m.queue_id = 0;
-    m.flag = rec->flag;
-    m.sys_flag = rec->sys_flag & ~(RMQ_SYSFLAG_BORNHOST_V6 | RMQ_SYSFLAG_STOREHOST_V6);
-    m.born_timestamp = rec->born_timestamp;
-    m.born_host = rec->born_host;
-    m.store_host = b->store_host;
-    m.reconsume_times = rec->reconsume_times;
-    m.body = rec->body;
-    m.body_len = (gsize) rec->body_len;
-    m.properties = props->str;
-    m.properties_len = props->len;
+    RmqMessage m;
+    rmq_broker_message_from_record(b, rec, topic, 0, props, &m);
     return rmq_store_put_message(b->store, &m, r) == RMQ_PUT_OK;
 }
 
