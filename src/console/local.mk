@@ -54,7 +54,7 @@ TESTS += tests/console/test-console-api
 tests_console_test_console_api_SOURCES = tests/console/test-console-api.c \
 	tests/console/promparse.c tests/console/promparse.h
 tests_console_test_console_api_CFLAGS = $(AM_CFLAGS) $(SOUP_CFLAGS) $(CMOCKA_CFLAGS)
-tests_console_test_console_api_LDADD = src/client/librmqclient.a $(SOUP_LIBS) -lcrypt $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+tests_console_test_console_api_LDADD = tests/support/libtestsupport.a src/client/librmqclient.a $(SOUP_LIBS) -lcrypt $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_console_test_console_api_DEPENDENCIES = src/console/rmq-console \
 	src/namesrv/rmq-namesrv src/broker/rmq-broker
 endif

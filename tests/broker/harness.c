@@ -2,44 +2,17 @@
 
 #include "harness.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "remoting/codes.h"
 #include "remoting/json_body.h"
 
-static gboolean
-port_free(guint16 port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    gboolean ok = bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0;
-    close(fd);
-    return ok;
-}
-
 guint16
 bk_free_port(void)
 {
-    for (;;) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in sa = { .sin_family = AF_INET };
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        g_assert(bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0);
-        socklen_t len = sizeof sa;
-        g_assert(getsockname(fd, (struct sockaddr *) &sa, &len) == 0);
-        close(fd);
-        guint16 p = ntohs(sa.sin_port);
-        /* The broker also listens on port-2 (VIP) and on port+1 (HA). */
-        if (p > 1030 && p < 65535 && port_free((guint16) (p - 2)) && port_free((guint16) (p + 1)))
-            return p;
-    }
+    return rmq_test_daemon_port();
 }
 
 static BkDaemon *

@@ -10,23 +10,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <crypt.h>
-#include <fcntl.h>
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <libsoup/soup.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "client/rmq-client.h"
 #include "promparse.h"
+#include "../support/daemon-harness.h"
 
 /* ------------------------------------------------------------- daemons */
 
@@ -34,46 +26,16 @@ typedef struct {
     gchar *dir;
     gchar *conf;
     gchar *log;
-    gchar *notify;
-    int notify_fd;
+    gchar *notify_path;
+    RmqTestNotify *notify;
     guint16 port;
     GSubprocess *proc;
 } Daemon;
 
-static gboolean
-port_free(guint16 port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    gboolean ok = bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0;
-    close(fd);
-    return ok;
-}
-
-/* A free port whose port-2 (the broker's VIP channel) is free too. */
 static guint16
 free_port(void)
 {
-    for (;;) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in sa = { .sin_family = AF_INET };
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        g_assert(bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0);
-        socklen_t len = sizeof sa;
-        g_assert(getsockname(fd, (struct sockaddr *) &sa, &len) == 0);
-        close(fd);
-        guint16 p = ntohs(sa.sin_port);
-        if (p > 1030 && port_free((guint16) (p - 2)) && port_free((guint16) (p + 1)))
-            return p;
-    }
-}
-
-static void
-die_with_parent(gpointer data)
-{
-    (void) data;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    return rmq_test_daemon_port();
 }
 
 static Daemon *
@@ -84,78 +46,30 @@ daemon_start(const gchar *binary, const gchar *conf_text, guint16 port)
     g_assert(d->dir != NULL);
     d->conf = g_build_filename(d->dir, "daemon.conf", NULL);
     d->log = g_build_filename(d->dir, "daemon.log", NULL);
-    d->notify = g_build_filename(d->dir, "notify", NULL);
+    d->notify_path = g_build_filename(d->dir, "notify", NULL);
     d->port = port;
     /* @DIR@ in the text is the daemon's directory */
     g_auto(GStrv) parts = g_strsplit(conf_text, "@DIR@", -1);
     g_autofree gchar *text = g_strjoinv(d->dir, parts);
     g_assert(g_file_set_contents(d->conf, text, -1, NULL));
 
-    d->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    g_assert(strlen(d->notify) < sizeof sa.sun_path);
-    strcpy(sa.sun_path, d->notify);
-    g_assert(bind(d->notify_fd, (struct sockaddr *) &sa, sizeof sa) == 0);
-
-    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-    g_subprocess_launcher_setenv(l, "NOTIFY_SOCKET", d->notify, TRUE);
-    g_subprocess_launcher_setenv(l, "RMQ_CONSOLE_SAMPLE_MS", "500", TRUE);
-    g_subprocess_launcher_unsetenv(l, "STATE_DIRECTORY");
-    g_subprocess_launcher_unsetenv(l, "WATCHDOG_USEC");
-    g_subprocess_launcher_unsetenv(l, "NAMESRV_ADDR");
-    int logfd = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    g_assert(logfd >= 0);
-    g_subprocess_launcher_take_stderr_fd(l, logfd);
-    g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
-    const gchar *b = g_getenv("RMQ_BUILDDIR");
-    g_autofree gchar *bin = g_build_filename(b ? b : ".", binary, NULL);
+    d->notify = rmq_test_notify_new(d->notify_path);
+    g_autofree gchar *bin = rmq_test_build_path(binary);
+    const gchar *argv[] = { bin, "--config", d->conf, NULL };
+    const gchar *env[] = { "RMQ_CONSOLE_SAMPLE_MS", "500", NULL };
     g_autoptr(GError) error = NULL;
-    d->proc = g_subprocess_launcher_spawn(l, &error, bin, "--config", d->conf, NULL);
+    d->proc = rmq_test_daemon_spawn(argv, d->notify_path, d->log, env, &error);
     if (d->proc == NULL)
         fail_msg("%s: %s", bin, error->message);
-
-    gint64 deadline = g_get_monotonic_time() + 15 * G_USEC_PER_SEC;
-    while (g_get_monotonic_time() < deadline) {
-        gchar buf[4096];
-        ssize_t n = recv(d->notify_fd, buf, sizeof buf - 1, 0);
-        if (n > 0) {
-            buf[n] = '\0';
-            if (strstr(buf, "READY=1"))
-                return d;
-            continue;
-        }
-        struct pollfd pfd = { d->notify_fd, POLLIN, 0 };
-        poll(&pfd, 1, 100);
-    }
-    g_autofree gchar *log = NULL;
-    g_file_get_contents(d->log, &log, NULL, NULL);
-    fail_msg("%s did not become ready:\n%s", binary, log ? log : "");
-    return NULL;
+    if (!rmq_test_daemon_wait_ready(d->notify, d->proc, binary, d->log, 15000, &error))
+        fail_msg("%s", error->message);
+    return d;
 }
 
 static gchar *
 daemon_log(Daemon *d)
 {
-    gchar *text = NULL;
-    return g_file_get_contents(d->log, &text, NULL, NULL) ? text : g_strdup("");
-}
-
-static void
-rm_rf(const gchar *path)
-{
-    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-        GDir *dir = g_dir_open(path, 0, NULL);
-        const gchar *name;
-        while (dir && (name = g_dir_read_name(dir))) {
-            g_autofree gchar *child = g_build_filename(path, name, NULL);
-            rm_rf(child);
-        }
-        if (dir)
-            g_dir_close(dir);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
+    return rmq_test_daemon_log(d->log);
 }
 
 static void
@@ -163,16 +77,14 @@ daemon_stop(Daemon *d)
 {
     if (d == NULL)
         return;
-    g_subprocess_send_signal(d->proc, SIGTERM);
-    g_subprocess_wait(d->proc, NULL, NULL);
-    g_object_unref(d->proc);
-    close(d->notify_fd);
+    rmq_test_daemon_signal_and_wait(&d->proc, SIGTERM, 10000);
+    rmq_test_notify_free(d->notify);
     if (g_getenv("RMQ_KEEP_TEST_DIRS") == NULL)
-        rm_rf(d->dir);
+        rmq_test_rm_rf(d->dir);
     g_free(d->dir);
     g_free(d->conf);
     g_free(d->log);
-    g_free(d->notify);
+    g_free(d->notify_path);
     g_free(d);
 }
 

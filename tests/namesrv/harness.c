@@ -5,25 +5,13 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include "remoting/codes.h"
 
 guint16
 ns_free_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    g_assert(fd >= 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET };
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    g_assert(bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0);
-    socklen_t len = sizeof sa;
-    g_assert(getsockname(fd, (struct sockaddr *) &sa, &len) == 0);
-    close(fd);
-    return ntohs(sa.sin_port);
+    return rmq_test_daemon_port();
 }
 
 static const gchar *

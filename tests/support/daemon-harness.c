@@ -2,8 +2,10 @@
 
 #include "daemon-harness.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -95,6 +97,35 @@ rmq_test_notify_free(RmqTestNotify *n)
     g_free(n);
 }
 
+static gboolean
+port_free(guint16 port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    gboolean ok = bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0;
+    close(fd);
+    return ok;
+}
+
+guint16
+rmq_test_daemon_port(void)
+{
+    for (;;) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        g_assert(fd >= 0);
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        g_assert(bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+        socklen_t len = sizeof sa;
+        g_assert(getsockname(fd, (struct sockaddr *) &sa, &len) == 0);
+        close(fd);
+        guint16 p = ntohs(sa.sin_port);
+        if (p > 1030 && p < 65535 && port_free((guint16) (p - 2)) && port_free((guint16) (p + 1)))
+            return p;
+    }
+}
+
 gchar *
 rmq_test_build_path(const gchar *relpath)
 {
@@ -118,6 +149,7 @@ rmq_test_daemon_spawn(const gchar *const *argv, const gchar *notify_path, const 
     g_subprocess_launcher_setenv(l, "NOTIFY_SOCKET", notify_path, TRUE);
     g_subprocess_launcher_unsetenv(l, "STATE_DIRECTORY");
     g_subprocess_launcher_unsetenv(l, "WATCHDOG_USEC");
+    g_subprocess_launcher_unsetenv(l, "NAMESRV_ADDR");
     if (env != NULL)
         for (guint i = 0; env[i] != NULL && env[i + 1] != NULL; i += 2)
             g_subprocess_launcher_setenv(l, env[i], env[i + 1], TRUE);

@@ -24,11 +24,15 @@ void rmq_test_notify_drain(RmqTestNotify *n);
 void rmq_test_notify_free(RmqTestNotify *n);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqTestNotify, rmq_test_notify_free)
 
+/* A loopback TCP port that was free a moment ago, with port-2 (a broker's
+ * VIP channel) and port+1 (its HA port) free as well. */
+guint16 rmq_test_daemon_port(void);
+
 /* $RMQ_BUILDDIR/@relpath (the current directory without it). (transfer full) */
 gchar *rmq_test_build_path(const gchar *relpath);
 
-/* Spawn @argv with NOTIFY_SOCKET=@notify_path and no STATE_DIRECTORY or
- * WATCHDOG_USEC, plus the NAME, VALUE pairs of @env (may be NULL); stderr is
+/* Spawn @argv with NOTIFY_SOCKET=@notify_path and no STATE_DIRECTORY,
+ * WATCHDOG_USEC or NAMESRV_ADDR (the config file says it all), plus the NAME, VALUE pairs of @env (may be NULL); stderr is
  * appended to @log_path (so a report shows every run), stdout silenced, and
  * the daemon is killed if the test dies. */
 GSubprocess *rmq_test_daemon_spawn(const gchar *const *argv, const gchar *notify_path,
