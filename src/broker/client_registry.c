@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "broker/meta_table.h"
 #include "remoting/command.h"
 #include "remoting/json_body.h"
 #include "store/message_format.h"
@@ -14,19 +15,6 @@ struct _RmqClientRegistry {
     RmqConsumerGroupChanged changed;
     gpointer data;
 };
-
-/* The keys of @t, copied (GLib 2.74 has no g_hash_table_get_keys_as_ptr_array). */
-static GPtrArray *
-string_keys(GHashTable *t)
-{
-    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-    GHashTableIter it;
-    gpointer k;
-    g_hash_table_iter_init(&it, t);
-    while (g_hash_table_iter_next(&it, &k, NULL))
-        g_ptr_array_add(out, g_strdup(k));
-    return out;
-}
 
 static gint64
 now_ms(void)
@@ -382,11 +370,11 @@ rmq_client_registry_unregister(RmqClientRegistry *r, RmqConnection *conn,
 void
 rmq_client_registry_channel_closed(RmqClientRegistry *r, RmqConnection *conn)
 {
-    g_autoptr(GPtrArray) pnames = string_keys(r->producers);
+    g_autoptr(GPtrArray) pnames = rmq_meta_table_key_copies(r->producers);
     for (guint i = 0; i < pnames->len; i++)
         drop_producer(r, g_ptr_array_index(pnames, i), conn);
 
-    g_autoptr(GPtrArray) cnames = string_keys(r->consumers);
+    g_autoptr(GPtrArray) cnames = rmq_meta_table_key_copies(r->consumers);
     for (guint i = 0; i < cnames->len; i++) {
         const gchar *g = g_ptr_array_index(cnames, i);
         if (drop_consumer(r, g, conn) && r->changed != NULL)
@@ -452,12 +440,6 @@ rmq_client_registry_producer_group(RmqClientRegistry *r, const gchar *group)
     return g_hash_table_lookup(r->producers, group);
 }
 
-static gint
-cmp_str(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const gchar *const *) a, *(const gchar *const *) b);
-}
-
 GPtrArray *
 rmq_client_registry_consumer_ids(RmqClientRegistry *r, const gchar *group)
 {
@@ -470,7 +452,7 @@ rmq_client_registry_consumer_ids(RmqClientRegistry *r, const gchar *group)
     g_hash_table_iter_init(&it, g->channels);
     while (g_hash_table_iter_next(&it, NULL, &v))
         g_ptr_array_add(ids, g_strdup(((RmqClientChannel *) v)->client_id));
-    g_ptr_array_sort(ids, cmp_str);
+    g_ptr_array_sort(ids, rmq_meta_str_cmp);
     return ids;
 }
 
@@ -486,7 +468,7 @@ rmq_client_registry_groups_of_topic(RmqClientRegistry *r, const gchar *topic)
         if (g_hash_table_contains(g->subscriptions, topic))
             g_ptr_array_add(out, g_strdup(g->group));
     }
-    g_ptr_array_sort(out, cmp_str);
+    g_ptr_array_sort(out, rmq_meta_str_cmp);
     return out;
 }
 

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "broker/meta_table.h"
+
 typedef struct {
     RmqConnection *conn;
     RmqCommand *request;
@@ -35,19 +37,6 @@ held_free(gpointer p)
     if (h->tag_codes != NULL)
         g_array_unref(h->tag_codes);
     g_free(h);
-}
-
-/* The keys of @t, copied (GLib 2.74 has no g_hash_table_get_keys_as_ptr_array). */
-static GPtrArray *
-string_keys(GHashTable *t)
-{
-    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-    GHashTableIter it;
-    gpointer k;
-    g_hash_table_iter_init(&it, t);
-    while (g_hash_table_iter_next(&it, &k, NULL))
-        g_ptr_array_add(out, g_strdup(k));
-    return out;
 }
 
 static gchar *
@@ -99,7 +88,7 @@ on_check(gpointer data)
         lp->next_check_us = now + lp->check_us;
     /* Keys first: waking may park nothing (allow_suspend is FALSE) but the
      * wake callback must not see a table being iterated. */
-    g_autoptr(GPtrArray) keys = string_keys(lp->table);
+    g_autoptr(GPtrArray) keys = rmq_meta_table_key_copies(lp->table);
     for (guint k = 0; k < keys->len; k++) {
         const gchar *key = g_ptr_array_index(keys, k);
         GPtrArray *list = g_hash_table_lookup(lp->table, key);
@@ -200,7 +189,7 @@ rmq_long_poll_notify(RmqLongPoll *lp, const gchar *topic, gint32 queue_id, gint6
 void
 rmq_long_poll_wake_all(RmqLongPoll *lp)
 {
-    g_autoptr(GPtrArray) keys = string_keys(lp->table);
+    g_autoptr(GPtrArray) keys = rmq_meta_table_key_copies(lp->table);
     for (guint k = 0; k < keys->len; k++) {
         GPtrArray *list = NULL;
         gpointer orig = NULL;

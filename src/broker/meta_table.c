@@ -26,6 +26,19 @@ rmq_meta_table_sorted_keys(GHashTable *table)
     return keys;
 }
 
+GPtrArray *
+rmq_meta_table_key_copies(GHashTable *table)
+{
+    g_return_val_if_fail(table != NULL, NULL);
+    GPtrArray *out = g_ptr_array_new_full(g_hash_table_size(table), g_free);
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, table);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        g_ptr_array_add(out, g_strdup(key));
+    return out;
+}
+
 JsonNode *
 rmq_meta_table_wrap(const RmqMetaVersion *version, const gchar *member, JsonObject *table)
 {

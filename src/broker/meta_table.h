@@ -17,6 +17,9 @@ gint rmq_meta_str_cmp(gconstpointer a, gconstpointer b);
 /* The keys of a string-keyed @table sorted by strcmp (borrowed from the
  * table: valid until it changes). */
 GPtrArray *rmq_meta_table_sorted_keys(GHashTable *table);
+/* Copies of the keys of a string-keyed @table in no order, to walk while
+ * the table changes (GLib 2.74 has no g_hash_table_get_keys_as_ptr_array). */
+GPtrArray *rmq_meta_table_key_copies(GHashTable *table);
 
 /* {"dataVersion": @version, @member: @table} (transfer full; takes @table).
  * @version NULL leaves dataVersion out, as the offset files do. */
