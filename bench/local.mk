@@ -11,3 +11,6 @@ EXTRA_DIST += bench/run.sh
 # Self-check of the probe helper (TAP, seconds).
 TESTS += bench/test-bench-probe.sh
 EXTRA_DIST += bench/test-bench-probe.sh
+
+# Per-message CPU and instruction counts (see bench/README.md).
+EXTRA_DIST += bench/perf/callgrind.sh bench/perf/cpu.sh
