@@ -193,6 +193,11 @@ rmq_consume_queue_put(RmqConsumeQueue *cq, gint64 offset, gint64 phy, gint32 siz
 
     if (offset < cq->max_offset)
         return TRUE;                 /* already dispatched */
+    /* a queue whose first unit is past 0 (a replica started mid-log):
+     * begin at the file holding it, not at offset 0 */
+    if (rmq_mapped_file_queue_last(cq->files) == NULL && cq->max_offset == 0 && offset > 0 &&
+        !rmq_consume_queue_reserve(cq, offset, error))
+        return FALSE;
     while (cq->max_offset <= offset) {
         gint64 o = cq->max_offset;
         gint64 byte = o * RMQ_CQ_UNIT_SIZE;
@@ -205,6 +210,8 @@ rmq_consume_queue_put(RmqConsumeQueue *cq, gint64 offset, gint64 phy, gint32 siz
             rmq_cq_unit_encode(f->base + (byte - f->start), phy, size, tag_code);
         else
             rmq_cq_unit_encode(f->base + (byte - f->start), 0, RMQ_CQ_FILLER_SIZE, 0);
+        if (o != offset && cq->min_offset == o)
+            cq->min_offset = o + 1;  /* leading fillers are no messages */
         if (!g_atomic_int_get(&f->dirty))
             g_atomic_int_set(&f->dirty, 1);
         cq->max_offset = o + 1;

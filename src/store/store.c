@@ -1069,6 +1069,32 @@ rmq_store_get_commit_log_data(RmqStore *store, gint64 offset, gsize max_len)
     return len > 0 ? rmq_commit_log_get_bytes(store->cl, offset, len) : NULL;
 }
 
+/* An empty replica may start where the master's log starts: after its
+ * retention, or at a Java master's last file.  Only a file start can begin
+ * a log, so anything else is refused. */
+static gboolean
+start_log_at(RmqStore *store, gint64 offset, GError **error)
+{
+    RmqCommitLog *cl = store->cl;
+
+    if (offset <= 0 || rmq_mapped_file_queue_count(cl->files) > 0 ||
+        rmq_commit_log_max_offset(cl) != 0)
+        return TRUE;                     /* not an empty log: the caller refuses */
+    if (offset % cl->file_size != 0) {
+        g_set_error(error, RMQ_STORE_ERROR, RMQ_STORE_ERROR_INVALID,
+                    "replica data for an empty log starts at %" G_GINT64_FORMAT
+                    ", not a multiple of the commit log file size %" G_GINT64_FORMAT,
+                    offset, cl->file_size);
+        return FALSE;
+    }
+    if (rmq_mapped_file_queue_create(cl->files, offset, error) == NULL)
+        return FALSE;
+    rmq_commit_log_set_end(cl, offset);
+    store->dispatched_end = offset;
+    g_message("store %s: empty commit log starts at %" G_GINT64_FORMAT, store->root, offset);
+    return TRUE;
+}
+
 gboolean
 rmq_store_append_raw(RmqStore *store, gint64 offset, const guint8 *data, gsize len,
                      GError **error)
@@ -1076,6 +1102,8 @@ rmq_store_append_raw(RmqStore *store, gint64 offset, const guint8 *data, gsize l
     RmqCommitLog *cl = store->cl;
     gint64 pos;
 
+    if (offset != rmq_commit_log_max_offset(cl) && !start_log_at(store, offset, error))
+        return FALSE;
     if (offset != rmq_commit_log_max_offset(cl)) {
         g_set_error(error, RMQ_STORE_ERROR, RMQ_STORE_ERROR_INVALID,
                     "replica data for offset %" G_GINT64_FORMAT ", log ends at %" G_GINT64_FORMAT,
