@@ -114,6 +114,30 @@ void rmq_broker_reply(RmqConnection *conn, RmqCommand *request, RmqCommand *resp
  * "the custom field <name> is null" (transfer full). */
 gchar *rmq_broker_missing_field(const RmqCommand *request, const gchar *const *names);
 
+/* The header of a send request (codes 10, 310 and 320), read in one pass
+ * over its ext fields: long names for code 10, one-letter keys a..m for the
+ * others (§4.2). */
+typedef enum {
+    RMQ_SEND_H_GROUP, RMQ_SEND_H_TOPIC, RMQ_SEND_H_DEFAULT_TOPIC, RMQ_SEND_H_DEFAULT_QNUMS,
+    RMQ_SEND_H_QID, RMQ_SEND_H_SYSFLAG, RMQ_SEND_H_BORN, RMQ_SEND_H_FLAG, RMQ_SEND_H_PROPS,
+    RMQ_SEND_H_RECONSUME, RMQ_SEND_H_UNIT, RMQ_SEND_H_MAX_RECONSUME, RMQ_SEND_H_BATCH,
+    RMQ_SEND_H_N
+} RmqSendHeaderField;
+
+typedef struct {
+    const gchar *raw[RMQ_SEND_H_N]; /* first value of each field or NULL; owned by the request */
+    gint32 queue_id, sys_flag, flag, default_qnums;
+    gint32 reconsume;     /* 0 when absent or not a number */
+    gint32 max_reconsume; /* -1 when absent or not a number */
+    gint64 born;
+    gboolean batch;       /* "true" (any case) or "1" */
+} RmqSendHeader;
+
+/* Fill @out from @req. FALSE when a required field (producerGroup .. flag)
+ * is missing or a required number is not one; @remark (transfer full) then
+ * says which, as the MESSAGE_ILLEGAL remark. */
+gboolean rmq_broker_send_header_parse(const RmqCommand *req, RmqSendHeader *out, gchar **remark);
+
 /* Properties string surgery (§4.1): copy @props without the keys in @drop
  * (NULL-terminated, may be NULL) and append the NAME, VALUE pairs of @add
  * (NULL-terminated, may be NULL). Accepts a trailing 0x02; emits none. */

@@ -11,16 +11,95 @@
 #include "ha/ha_service.h"
 #include "remoting/codes.h"
 
-/* Header names of code 10 and their one-letter V2 aliases. */
-enum { H_GROUP, H_TOPIC, H_DEFAULT_TOPIC, H_DEFAULT_QNUMS, H_QID, H_SYSFLAG, H_BORN, H_FLAG,
-       H_PROPS, H_RECONSUME, H_UNIT, H_MAX_RECONSUME, H_BATCH, H_N };
-static const gchar *const v1_names[H_N] = {
+/* Header names of code 10, in RmqSendHeaderField order; V2 uses 'a' + index. */
+static const gchar *const v1_names[RMQ_SEND_H_N] = {
     "producerGroup", "topic", "defaultTopic", "defaultTopicQueueNums", "queueId", "sysFlag",
     "bornTimestamp", "flag", "properties", "reconsumeTimes", "unitMode", "maxReconsumeTimes",
     "batch",
 };
-static const gchar *const v2_names[H_N] = { "a", "b", "c", "d", "e", "f", "g",
-                                             "h", "i", "j", "k", "l", "m" };
+
+/* The same rules as rmq_command_get_ext_int64/32: plain digits with an
+ * optional '-' that cannot overflow are parsed here, the rest by glib. */
+static gboolean
+parse_dec(const gchar *v, gint64 min, gint64 max, gint64 *out)
+{
+    const gchar *p = v + (v[0] == '-');
+    gint64 n = 0;
+    int digits = 0;
+
+    while (*p >= '0' && *p <= '9' && digits < 18) {
+        n = n * 10 + (*p++ - '0');
+        digits++;
+    }
+    if (*p != '\0' || digits == 0 || digits == 18)
+        return g_ascii_string_to_signed(v, 10, min, max, out, NULL);
+    if (v[0] == '-')
+        n = -n;
+    if (n < min || n > max)
+        return FALSE;
+    *out = n;
+    return TRUE;
+}
+
+static gboolean
+parse_i32(const gchar *v, gint32 *out)
+{
+    gint64 n;
+    if (v == NULL || !parse_dec(v, G_MININT32, G_MAXINT32, &n))
+        return FALSE;
+    *out = (gint32) n;
+    return TRUE;
+}
+
+/* Which header field @key names; -1 for none. */
+static gint
+field_index(const gchar *key, gboolean v1)
+{
+    if (!v1)
+        return key[0] >= 'a' && key[0] < 'a' + RMQ_SEND_H_N && key[1] == '\0' ? key[0] - 'a' : -1;
+    for (gint i = 0; i < RMQ_SEND_H_N; i++)
+        if (key[0] == v1_names[i][0] && strcmp(key, v1_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+gboolean
+rmq_broker_send_header_parse(const RmqCommand *req, RmqSendHeader *out, gchar **remark)
+{
+    gboolean v1 = req->code == RMQ_REQUEST_SEND_MESSAGE;
+    *out = (RmqSendHeader){ .default_qnums = 4, .max_reconsume = -1 };
+    for (guint i = 0; req->ext != NULL && i < req->ext->len; i++) {
+        const RmqExtField *f = &g_array_index(req->ext, RmqExtField, i);
+        gint k = field_index(f->key, v1);
+        if (k >= 0 && out->raw[k] == NULL) /* the first of duplicates wins, as lookups do */
+            out->raw[k] = f->value;
+    }
+    /* Required fields (a-h); the issue wants MESSAGE_ILLEGAL with a remark. */
+    for (guint i = RMQ_SEND_H_GROUP; i <= RMQ_SEND_H_FLAG; i++) {
+        if (out->raw[i] == NULL) {
+            *remark = g_strdup_printf("the custom field <%s> is null", v1_names[i]);
+            return FALSE;
+        }
+    }
+    gint64 born;
+    if (!parse_i32(out->raw[RMQ_SEND_H_QID], &out->queue_id) ||
+        !parse_i32(out->raw[RMQ_SEND_H_SYSFLAG], &out->sys_flag) ||
+        !parse_i32(out->raw[RMQ_SEND_H_FLAG], &out->flag) ||
+        !parse_dec(out->raw[RMQ_SEND_H_BORN], G_MININT64, G_MAXINT64, &born) ||
+        !parse_i32(out->raw[RMQ_SEND_H_DEFAULT_QNUMS], &out->default_qnums)) {
+        *remark = g_strdup("a numeric header field (queueId, sysFlag, flag, bornTimestamp, "
+                           "defaultTopicQueueNums) is not a number");
+        return FALSE;
+    }
+    out->born = born;
+    /* Optional numbers keep their defaults when malformed. */
+    parse_i32(out->raw[RMQ_SEND_H_RECONSUME], &out->reconsume);
+    parse_i32(out->raw[RMQ_SEND_H_MAX_RECONSUME], &out->max_reconsume);
+    const gchar *bv = out->raw[RMQ_SEND_H_BATCH];
+    /* Boolean.parseBoolean, plus the "1" rocketmq-client-cpp sends. */
+    out->batch = bv != NULL && (g_ascii_strcasecmp(bv, "true") == 0 || strcmp(bv, "1") == 0);
+    return TRUE;
+}
 
 typedef struct {
     RmqBroker *b;
@@ -131,43 +210,20 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     const RmqBrokerSettings *s = &b->settings;
-    const gchar *const *names = req->code == RMQ_REQUEST_SEND_MESSAGE ? v1_names : v2_names;
-    const gchar *h[H_N];
-    for (guint i = 0; i < H_N; i++)
-        h[i] = rmq_command_get_ext(req, names[i]);
     RmqCommand *resp = NULL;
     g_autofree gchar *remark = NULL;
-
-    /* Required fields (a-h); the issue wants MESSAGE_ILLEGAL with a remark. */
-    for (guint i = H_GROUP; i <= H_FLAG; i++) {
-        if (h[i] == NULL) {
-            remark = g_strdup_printf("the custom field <%s> is null", v1_names[i]);
-            rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL, remark));
-            return;
-        }
-    }
-    gint32 queue_id = 0, sys_flag = 0, flag = 0, reconsume = 0, default_qnums = 4;
-    gint32 max_reconsume = -1;
-    gint64 born = 0;
-    if (!rmq_command_get_ext_int32(req, names[H_QID], &queue_id) ||
-        !rmq_command_get_ext_int32(req, names[H_SYSFLAG], &sys_flag) ||
-        !rmq_command_get_ext_int32(req, names[H_FLAG], &flag) ||
-        !rmq_command_get_ext_int64(req, names[H_BORN], &born) ||
-        !rmq_command_get_ext_int32(req, names[H_DEFAULT_QNUMS], &default_qnums)) {
-        rmq_broker_reply(conn, req,
-                         fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL,
-                              "a numeric header field (queueId, sysFlag, flag, bornTimestamp, "
-                              "defaultTopicQueueNums) is not a number"));
+    RmqSendHeader hd;
+    if (!rmq_broker_send_header_parse(req, &hd, &remark)) {
+        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL, remark));
         return;
     }
-    if (h[H_RECONSUME] != NULL)
-        rmq_command_get_ext_int32(req, names[H_RECONSUME], &reconsume);
-    if (h[H_MAX_RECONSUME] != NULL)
-        rmq_command_get_ext_int32(req, names[H_MAX_RECONSUME], &max_reconsume);
-    gboolean batch = rmq_command_get_ext_bool(req, names[H_BATCH], FALSE);
-    const gchar *props = h[H_PROPS] != NULL ? h[H_PROPS] : "";
+    gint32 queue_id = hd.queue_id, sys_flag = hd.sys_flag, flag = hd.flag;
+    gint32 reconsume = hd.reconsume, max_reconsume = hd.max_reconsume;
+    gint64 born = hd.born;
+    gboolean batch = hd.batch;
+    const gchar *props = hd.raw[RMQ_SEND_H_PROPS] != NULL ? hd.raw[RMQ_SEND_H_PROPS] : "";
     gsize props_len = strlen(props);
-    g_autofree gchar *topic = g_strdup(h[H_TOPIC]);
+    g_autofree gchar *topic = g_strdup(hd.raw[RMQ_SEND_H_TOPIC]);
 
     if (!(s->broker_permission & RMQ_PERM_WRITE)) {
         remark = g_strdup_printf("the broker[%s] sending message is forbidden", s->broker_name);
@@ -192,7 +248,7 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     }
     gboolean created = FALSE;
     const RmqTopicConf *tc = rmq_topic_table_get_or_create_for_send(
-        b->topics, topic, h[H_DEFAULT_TOPIC], default_qnums, 0, &created, &remark);
+        b->topics, topic, hd.raw[RMQ_SEND_H_DEFAULT_TOPIC], hd.default_qnums, 0, &created, &remark);
     if (created)
         rmq_broker_topic_created(b);
     if (tc == NULL) {

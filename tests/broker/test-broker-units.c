@@ -14,6 +14,7 @@
 #include "broker/broker.h"
 #include "broker/client_registry.h"
 #include "broker/settings.h"
+#include "remoting/codes.h"
 
 static void
 test_props_edit(void **state)
@@ -161,6 +162,110 @@ test_settings_update(void **state)
     rmq_broker_settings_clear(&s);
 }
 
+/* A V2 request with every required field; the caller adds the rest. */
+static RmqCommand *
+send_v2(void)
+{
+    RmqCommand *c = rmq_command_new_request(RMQ_REQUEST_SEND_MESSAGE_V2);
+    static const gchar *const kv[] = { "a", "G", "b", "T", "c", "TBW102", "d", "8", "e", "-1",
+                                       "f", "4", "g", "1700000000123", "h", "7", NULL };
+    for (guint i = 0; kv[i] != NULL; i += 2)
+        rmq_command_set_ext(c, kv[i], kv[i + 1]);
+    return c;
+}
+
+static void
+test_send_header_parse(void **state)
+{
+    (void) state;
+    RmqSendHeader h;
+    g_autofree gchar *remark = NULL;
+
+    /* V2: one-letter keys, optional fields absent keep their defaults */
+    RmqCommand *c = send_v2();
+    assert_true(rmq_broker_send_header_parse(c, &h, &remark));
+    assert_string_equal(h.raw[RMQ_SEND_H_GROUP], "G");
+    assert_string_equal(h.raw[RMQ_SEND_H_TOPIC], "T");
+    assert_string_equal(h.raw[RMQ_SEND_H_DEFAULT_TOPIC], "TBW102");
+    assert_int_equal(h.default_qnums, 8);
+    assert_int_equal(h.queue_id, -1);
+    assert_int_equal(h.sys_flag, 4);
+    assert_int_equal(h.born, 1700000000123);
+    assert_int_equal(h.flag, 7);
+    assert_null(h.raw[RMQ_SEND_H_PROPS]);
+    assert_int_equal(h.reconsume, 0);
+    assert_int_equal(h.max_reconsume, -1);
+    assert_false(h.batch);
+    /* optional fields; a malformed optional number keeps its default, the
+     * first of duplicate keys wins, unknown and long keys are ignored */
+    rmq_command_set_ext(c, "i", "TAGS\001x\002");
+    rmq_command_set_ext(c, "j", "3");
+    rmq_command_set_ext(c, "l", "x16");
+    rmq_command_set_ext(c, "m", "TRUE");
+    rmq_command_set_ext(c, "z", "1");
+    rmq_command_set_ext(c, "aa", "1");
+    rmq_command_append_ext_len(c, "b", 1, "T2", 2);
+    assert_true(rmq_broker_send_header_parse(c, &h, &remark));
+    assert_string_equal(h.raw[RMQ_SEND_H_PROPS], "TAGS\001x\002");
+    assert_string_equal(h.raw[RMQ_SEND_H_TOPIC], "T");
+    assert_int_equal(h.reconsume, 3);
+    assert_int_equal(h.max_reconsume, -1);
+    assert_true(h.batch);
+    rmq_command_set_ext(c, "m", "1");
+    assert_true(rmq_broker_send_header_parse(c, &h, &remark) && h.batch);
+    rmq_command_set_ext(c, "m", "yes");
+    assert_true(rmq_broker_send_header_parse(c, &h, &remark) && !h.batch);
+    /* numbers: out of int32 range, '+', spaces and 19-digit values follow glib */
+    rmq_command_set_ext(c, "e", "2147483648");
+    assert_false(rmq_broker_send_header_parse(c, &h, &remark));
+    assert_non_null(strstr(remark, "is not a number"));
+    g_clear_pointer(&remark, g_free);
+    rmq_command_set_ext(c, "e", "+3");
+    assert_true(rmq_broker_send_header_parse(c, &h, &remark));
+    assert_int_equal(h.queue_id, 3);
+    rmq_command_set_ext(c, "e", " 3");
+    assert_false(rmq_broker_send_header_parse(c, &h, &remark));
+    g_clear_pointer(&remark, g_free);
+    rmq_command_set_ext(c, "e", "2");
+    rmq_command_set_ext(c, "g", "-9223372036854775808");
+    assert_true(rmq_broker_send_header_parse(c, &h, &remark));
+    assert_true(h.born == G_MININT64);
+    rmq_command_set_ext(c, "g", "");
+    assert_false(rmq_broker_send_header_parse(c, &h, &remark));
+    g_clear_pointer(&remark, g_free);
+    rmq_command_free(c);
+    /* a missing required field is named by its long name, the first one */
+    c = send_v2();
+    rmq_command_remove_ext(c, "f");
+    rmq_command_remove_ext(c, "h");
+    assert_false(rmq_broker_send_header_parse(c, &h, &remark));
+    assert_string_equal(remark, "the custom field <sysFlag> is null");
+    g_clear_pointer(&remark, g_free);
+    rmq_command_free(c);
+
+    /* V1 (code 10): long names; one-letter keys mean nothing there */
+    c = rmq_command_new_request(RMQ_REQUEST_SEND_MESSAGE);
+    static const gchar *const v1[] = {
+        "producerGroup", "G", "topic", "T1", "defaultTopic", "TBW102",
+        "defaultTopicQueueNums", "4", "queueId", "2", "sysFlag", "0",
+        "bornTimestamp", "5", "flag", "0", "properties", "WAIT\001true",
+        "reconsumeTimes", "1", "maxReconsumeTimes", "16", "batch", "false", "b", "X", NULL };
+    for (guint i = 0; v1[i] != NULL; i += 2)
+        rmq_command_set_ext(c, v1[i], v1[i + 1]);
+    assert_true(rmq_broker_send_header_parse(c, &h, &remark));
+    assert_string_equal(h.raw[RMQ_SEND_H_TOPIC], "T1");
+    assert_string_equal(h.raw[RMQ_SEND_H_PROPS], "WAIT\001true");
+    assert_int_equal(h.queue_id, 2);
+    assert_int_equal(h.born, 5);
+    assert_int_equal(h.reconsume, 1);
+    assert_int_equal(h.max_reconsume, 16);
+    assert_false(h.batch);
+    rmq_command_remove_ext(c, "producerGroup");
+    assert_false(rmq_broker_send_header_parse(c, &h, &remark));
+    assert_string_equal(remark, "the custom field <producerGroup> is null");
+    rmq_command_free(c);
+}
+
 int
 main(void)
 {
@@ -169,6 +274,7 @@ main(void)
         cmocka_unit_test(test_heartbeat_shapes),
         cmocka_unit_test(test_subscription_parse),
         cmocka_unit_test(test_settings_update),
+        cmocka_unit_test(test_send_header_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
