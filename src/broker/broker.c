@@ -101,44 +101,6 @@ rmq_broker_peer_host(RmqConnection *conn, RmqHostAddr *out)
     parse_host(rmq_connection_get_peer(conn), out);
 }
 
-/* Segments of a properties string, Java's parser rules (§4.1). */
-typedef gboolean (*PropFunc)(const gchar *seg, gsize len, const gchar *sep, gpointer data);
-
-static void
-props_foreach(const gchar *props, gsize len, PropFunc fn, gpointer data)
-{
-    gsize i = 0;
-    while (i < len) {
-        const gchar *seg = props + i;
-        const gchar *end = memchr(seg, RMQ_PROPERTY_SEPARATOR, len - i);
-        gsize slen = end != NULL ? (gsize) (end - seg) : len - i;
-        const gchar *sep = memchr(seg, RMQ_PROPERTY_NAME_VALUE_SEPARATOR, slen);
-        if (slen >= 3 && sep != NULL && sep != seg && sep != seg + slen - 1)
-            if (!fn(seg, slen, sep, data))
-                return;
-        i += slen + 1;
-    }
-}
-
-typedef struct {
-    GString *out;
-    const gchar *const *drop;
-} EditCtx;
-
-static gboolean
-edit_one(const gchar *seg, gsize len, const gchar *sep, gpointer data)
-{
-    EditCtx *c = data;
-    gsize nlen = (gsize) (sep - seg);
-    for (guint i = 0; c->drop != NULL && c->drop[i] != NULL; i++)
-        if (strlen(c->drop[i]) == nlen && memcmp(c->drop[i], seg, nlen) == 0)
-            return TRUE;
-    if (c->out->len > 0)
-        g_string_append_c(c->out, RMQ_PROPERTY_SEPARATOR);
-    g_string_append_len(c->out, seg, (gssize) len);
-    return TRUE;
-}
-
 void
 rmq_broker_message_from_record(RmqBroker *b, const RmqMessageRecord *rec, const gchar *topic,
                                gint32 queue_id, const GString *props, RmqMessage *out)
@@ -170,29 +132,94 @@ rmq_broker_stored_arrived(RmqBroker *b, const gchar *topic, gint32 queue_id, gin
     rmq_broker_message_arrived(b, topic, queue_id, queue_offset + 1, code, TRUE);
 }
 
+/* Keys of @names (NULL-terminated, may be NULL; every @step-th entry) with
+ * their lengths appended to @keys/@lens from @n on; returns the new count. */
+static guint
+collect_keys(const gchar *const *names, guint step, const gchar **keys, gsize *lens, guint n)
+{
+    for (guint i = 0; names != NULL && names[i] != NULL; i += step) {
+        keys[n] = names[i];
+        lens[n++] = strlen(names[i]);
+        if (step == 2 && names[i + 1] == NULL)
+            break;
+    }
+    return n;
+}
+
+static guint
+count_keys(const gchar *const *names, guint step)
+{
+    guint n = 0;
+    for (guint i = 0; names != NULL && names[i] != NULL; i += step) {
+        n++;
+        if (step == 2 && names[i + 1] == NULL)
+            break;
+    }
+    return n;
+}
+
+/* Runs on every send: one allocation (the result, sized up front), key
+ * lengths computed once, segments copied with memcpy. */
 GString *
 rmq_broker_props_edit(const gchar *props, gsize len, const gchar *const *drop,
                       const gchar *const *add)
 {
-    EditCtx c = { g_string_sized_new(len + 64), drop };
     /* Also drop the keys being added, so a value is never there twice. */
-    g_autoptr(GPtrArray) all = g_ptr_array_new();
-    for (guint i = 0; drop != NULL && drop[i] != NULL; i++)
-        g_ptr_array_add(all, (gpointer) drop[i]);
-    for (guint i = 0; add != NULL && add[i] != NULL; i += 2)
-        g_ptr_array_add(all, (gpointer) add[i]);
-    g_ptr_array_add(all, NULL);
-    c.drop = (const gchar *const *) all->pdata;
-    if (props != NULL)
-        props_foreach(props, len, edit_one, &c);
-    for (guint i = 0; add != NULL && add[i] != NULL && add[i + 1] != NULL; i += 2) {
-        if (c.out->len > 0)
-            g_string_append_c(c.out, RMQ_PROPERTY_SEPARATOR);
-        g_string_append(c.out, add[i]);
-        g_string_append_c(c.out, RMQ_PROPERTY_NAME_VALUE_SEPARATOR);
-        g_string_append(c.out, add[i + 1]);
+    const gchar *kbuf[8];
+    gsize lbuf[8];
+    guint nk = count_keys(drop, 1) + count_keys(add, 2);
+    const gchar **keys = nk <= G_N_ELEMENTS(kbuf) ? kbuf : g_new(const gchar *, nk);
+    gsize *lens = nk <= G_N_ELEMENTS(lbuf) ? lbuf : g_new(gsize, nk);
+    nk = collect_keys(drop, 1, keys, lens, 0);
+    guint ndrop = nk;
+    nk = collect_keys(add, 2, keys, lens, nk);
+
+    /* Kept segments never take more room than they had; each added pair
+     * takes a separator, its key, 0x01 and its value. */
+    gsize cap = props != NULL ? len : 0;
+    for (guint j = ndrop; j < nk && add[2 * (j - ndrop) + 1] != NULL; j++)
+        cap += lens[j] + strlen(add[2 * (j - ndrop) + 1]) + 2;
+    GString *out = g_string_sized_new(cap);
+    gchar *w = out->str;
+
+    for (gsize i = 0; props != NULL && i < len;) {
+        const gchar *seg = props + i;
+        const gchar *end = memchr(seg, RMQ_PROPERTY_SEPARATOR, len - i);
+        gsize slen = end != NULL ? (gsize) (end - seg) : len - i;
+        i += slen + 1;
+        /* Java's parser rules (§4.1): NAME 0x01 VALUE, both non-empty. */
+        const gchar *sep = memchr(seg, RMQ_PROPERTY_NAME_VALUE_SEPARATOR, slen);
+        if (slen < 3 || sep == NULL || sep == seg || sep == seg + slen - 1)
+            continue;
+        gsize nlen = (gsize) (sep - seg);
+        gboolean skip = FALSE;
+        for (guint j = 0; j < nk && !skip; j++)
+            skip = lens[j] == nlen && memcmp(keys[j], seg, nlen) == 0;
+        if (skip)
+            continue;
+        if (w != out->str)
+            *w++ = RMQ_PROPERTY_SEPARATOR;
+        memcpy(w, seg, slen);
+        w += slen;
     }
-    return c.out;
+    for (guint j = ndrop; j < nk && add[2 * (j - ndrop) + 1] != NULL; j++) {
+        const gchar *v = add[2 * (j - ndrop) + 1];
+        gsize vl = strlen(v);
+        if (w != out->str)
+            *w++ = RMQ_PROPERTY_SEPARATOR;
+        memcpy(w, keys[j], lens[j]);
+        w += lens[j];
+        *w++ = RMQ_PROPERTY_NAME_VALUE_SEPARATOR;
+        memcpy(w, v, vl);
+        w += vl;
+    }
+    *w = '\0';
+    out->len = (gsize) (w - out->str);
+    if (keys != kbuf)
+        g_free(keys);
+    if (lens != lbuf)
+        g_free(lens);
+    return out;
 }
 
 gchar *

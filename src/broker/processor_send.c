@@ -199,6 +199,17 @@ next_batch_item(const guint8 *data, gsize len, gsize *pos, RmqMessage *m, const 
     return TRUE;
 }
 
+/* Whether property @name is present and equals @value in any case; reads
+ * in place (props come from a NUL-terminated header value: no NUL inside). */
+static gboolean
+prop_is(const gchar *props, gsize len, const gchar *name, const gchar *value)
+{
+    const char *v;
+    gsize vlen;
+    return rmq_message_property_get(props, len, name, &v, &vlen) && vlen == strlen(value) &&
+           g_ascii_strncasecmp(v, value, vlen) == 0;
+}
+
 static RmqCommand *
 fail(const RmqCommand *req, gint32 code, const gchar *remark)
 {
@@ -314,10 +325,9 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     }
 
     /* Java decides by the TRAN_MSG property; clients also set the PREPARED bit. */
-    g_autofree gchar *tran = rmq_broker_prop_dup(props, props_len, "TRAN_MSG");
     gboolean prepared =
         (sys_flag & RMQ_SYSFLAG_TRANSACTION_MASK) == RMQ_SYSFLAG_TRANSACTION_PREPARED ||
-        (tran != NULL && g_ascii_strcasecmp(tran, "true") == 0);
+        prop_is(props, props_len, "TRAN_MSG", "true");
     if (batch && (prepared || rmq_topic_is_retry(topic))) {
         rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL,
                                          "batch request does not support retry group or "
@@ -332,9 +342,7 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         return;
     }
 
-    gchar *wait_v = rmq_broker_prop_dup(props, props_len, "WAIT");
-    gboolean wait = wait_v == NULL || g_ascii_strcasecmp(wait_v, "false") != 0;
-    g_free(wait_v);
+    gboolean wait = !prop_is(props, props_len, "WAIT", "false");
     static const gchar *const drop[] = { "WAIT", NULL };
     const gchar *add[] = { "CLUSTER", s->cluster_name, NULL };
 
