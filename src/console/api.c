@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "remoting/codes.h"
+#include "remoting/json_body.h"
 
 G_DEFINE_QUARK(rmq-console-error-quark, rmq_console_error)
 
@@ -164,19 +165,11 @@ rmq_console_http_status(const GError *error)
 }
 
 static JsonNode *
-node_take_object(JsonObject *o)
-{
-    JsonNode *n = json_node_init_object(json_node_alloc(), o);
-    json_object_unref(o);
-    return n;
-}
-
-static JsonNode *
 ok_node(void)
 {
     JsonObject *o = json_object_new();
     json_object_set_boolean_member(o, "ok", TRUE);
-    return node_take_object(o);
+    return rmq_json_node_take_object(o);
 }
 
 gboolean
@@ -265,9 +258,7 @@ rmq_console_cluster_brokers(RmqAdmin *admin, GError **error)
             json_array_add_object_element(out, row);
         }
     }
-    JsonNode *n = json_node_init_array(json_node_alloc(), out);
-    json_array_unref(out);
-    return n;
+    return rmq_json_node_take_array(out);
 }
 
 static JsonNode *
@@ -285,7 +276,7 @@ api_cluster(RmqConsoleCall *call, GError **error)
                                                                  "clusters")));
     json_object_set_member(o, "brokers", brokers);
     json_object_set_string_member(o, "namesrvAddr", call->namesrv);
-    return node_take_object(o);
+    return rmq_json_node_take_object(o);
 }
 
 /* ----------------------------------------------------------------- topics */
@@ -316,7 +307,7 @@ api_topics(RmqConsoleCall *call, GError **error)
     }
     JsonObject *o = json_object_new();
     json_object_set_array_member(o, "topics", out);
-    return node_take_object(o);
+    return rmq_json_node_take_object(o);
 }
 
 static JsonNode *
@@ -337,7 +328,7 @@ api_topic(RmqConsoleCall *call, GError **error)
     json_object_set_member(o, "queues", g_steal_pointer(&status));
     gdouble *tps = call->topic_tps ? g_hash_table_lookup(call->topic_tps, topic) : NULL;
     json_object_set_double_member(o, "putTps", tps ? *tps : 0);
-    return node_take_object(o);
+    return rmq_json_node_take_object(o);
 }
 
 static JsonNode *
@@ -394,7 +385,7 @@ api_topic_update(RmqConsoleCall *call, GError **error)
     JsonObject *o = json_object_new();
     json_object_set_string_member(o, "topic", topic);
     json_object_set_array_member(o, "brokers", done);
-    return node_take_object(o);
+    return rmq_json_node_take_object(o);
 }
 
 static JsonNode *
@@ -511,7 +502,7 @@ api_groups(RmqConsoleCall *call, GError **error)
     }
     JsonObject *o = json_object_new();
     json_object_set_array_member(o, "groups", out);
-    return node_take_object(o);
+    return rmq_json_node_take_object(o);
 }
 
 static JsonNode *
@@ -540,7 +531,7 @@ api_group(RmqConsoleCall *call, GError **error)
         json_object_set_member(o, "connection", c);
     else
         json_object_set_null_member(o, "connection");
-    return node_take_object(o);
+    return rmq_json_node_take_object(o);
 }
 
 static JsonNode *
@@ -563,7 +554,7 @@ api_group_reset(RmqConsoleCall *call, GError **error)
     json_object_set_string_member(o, "topic", topic);
     json_object_set_int_member(o, "timestamp", ts);
     json_object_set_member(o, "queues", r);
-    return node_take_object(o);
+    return rmq_json_node_take_object(o);
 }
 
 static JsonNode *
@@ -602,7 +593,7 @@ msg_array(GPtrArray *msgs)
         json_array_add_element(a, rmq_msg_to_json(msgs->pdata[i]));
     JsonObject *o = json_object_new();
     json_object_set_array_member(o, "messages", a);
-    return node_take_object(o);
+    return rmq_json_node_take_object(o);
 }
 
 /* Messages of @topic stored in [begin, end], at most MAX_BROWSE. */
@@ -778,7 +769,7 @@ api_message_resend(RmqConsoleCall *call, GError **error)
     json_object_set_string_member(o, "msgId", rmq_msg_get_msg_id(m));
     json_object_set_string_member(o, "group", group);
     json_object_set_string_member(o, "broker", m->store_host);
-    return node_take_object(o);
+    return rmq_json_node_take_object(o);
 }
 
 /* ------------------------------------------------------------------ table */

@@ -6,6 +6,7 @@
 
 #include "console/console.h"
 #include "common/log.h"
+#include "remoting/json_body.h"
 
 #include <crypt.h>
 #include <libsoup/soup.h>
@@ -316,9 +317,7 @@ tps_history(Console *c)
     JsonObject *o = json_object_new();
     json_object_set_int_member(o, "intervalMs", c->sample_ms);
     json_object_set_array_member(o, "points", a);
-    JsonNode *n = json_node_init_object(json_node_alloc(), o);
-    json_object_unref(o);
-    return n;
+    return rmq_json_node_take_object(o);
 }
 
 static void
@@ -347,8 +346,7 @@ api_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
                 json_object_set_null_member(o, "user");
             json_object_set_string_member(o, "version", PACKAGE_VERSION);
             json_object_set_string_member(o, "namesrvAddr", c->namesrv);
-            n = json_node_init_object(json_node_alloc(), o);
-            json_object_unref(o);
+            n = rmq_json_node_take_object(o);
         }
         reply_json(msg, 200, n);
         return;
