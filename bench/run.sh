@@ -18,6 +18,7 @@
 #   RMQ_BENCH_TMP (where stores go, default /var/tmp: the disk under test).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
+. "$srcdir/bench/lib.sh"
 append=yes
 if [ "${1:-}" = "--no-append" ]; then append=no; shift; fi
 build=${1:-"$srcdir/_build-bench"}
@@ -176,28 +177,9 @@ row "$L" "floor: loopback TCP ping-pong, 128 B, one in flight (bench-probe rtt):
 run_mode() { # ASYNC_FLUSH|SYNC_FLUSH everysec|always
     local mode=$1 fsync=$2 dir=$TMP/$1 ports ns_pid b_pid r_pid
     local size c L
-    mkdir -p "$dir/store" "$dir/redis"
+    mkdir -p "$dir/redis"
     read -r NSPORT BPORT RPORT <<<"$("$PROBE" ports 3)"
-    cat >"$dir/namesrv.conf" <<EOF
-listenPort = $NSPORT;
-bindAddress = "127.0.0.1";
-kvConfigPath = "$dir/kv.json";
-EOF
-    cat >"$dir/broker.conf" <<EOF
-brokerClusterName = "BenchCluster";
-brokerName = "broker-bench";
-brokerId = 0;
-brokerRole = "ASYNC_MASTER";
-flushDiskType = "$mode";
-bindAddress = "127.0.0.1";
-brokerIP1 = "127.0.0.1";
-listenPort = $BPORT;
-haListenPort = $((BPORT + 1));
-namesrvAddr = "127.0.0.1:$NSPORT";
-storePathRootDir = "$dir/store";
-autoCreateTopicEnable = true;
-autoCreateSubscriptionGroup = true;
-EOF
+    bench_write_configs "$dir" "$NSPORT" "$BPORT" "$mode" BenchCluster broker-bench
     say "$mode: name server :$NSPORT, broker :$BPORT, redis :$RPORT (appendfsync $fsync)"
     start_ready "$dir/namesrv.log" "$NAMESRV" --instance=bench --config="$dir/namesrv.conf"; ns_pid=$PID
     start_ready "$dir/broker.log" "$BROKER" --instance=bench --config="$dir/broker.conf"; b_pid=$PID; BPID=$PID

@@ -15,6 +15,7 @@
 # RMQ_PERF_BROKER / RMQ_PERF_BENCH = paths of other binaries (before/after).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+. "$srcdir/bench/lib.sh"
 mode=send flush=ASYNC_FLUSH threads=16 count=500 size=128
 while getopts "f:w:c:s:m:" o; do
     case $o in
@@ -41,27 +42,7 @@ start_ready() { # log cmd...
 }
 
 read -r NSPORT BPORT <<<"$("$PROBE" ports 2)"
-mkdir -p "$TMP/store"
-cat >"$TMP/namesrv.conf" <<EOF2
-listenPort = $NSPORT;
-bindAddress = "127.0.0.1";
-kvConfigPath = "$TMP/kv.json";
-EOF2
-cat >"$TMP/broker.conf" <<EOF2
-brokerClusterName = "PerfCluster";
-brokerName = "broker-perf";
-brokerId = 0;
-brokerRole = "ASYNC_MASTER";
-flushDiskType = "$flush";
-bindAddress = "127.0.0.1";
-brokerIP1 = "127.0.0.1";
-listenPort = $BPORT;
-haListenPort = $((BPORT + 1));
-namesrvAddr = "127.0.0.1:$NSPORT";
-storePathRootDir = "$TMP/store";
-autoCreateTopicEnable = true;
-autoCreateSubscriptionGroup = true;
-EOF2
+bench_write_configs "$TMP" "$NSPORT" "$BPORT" "$flush" PerfCluster broker-perf
 export NAMESRV_ADDR=127.0.0.1:$NSPORT
 start_ready "$TMP/namesrv.log" "$build/src/namesrv/rmq-namesrv" --instance=perf --config="$TMP/namesrv.conf"
 cg=("$(command -v valgrind)" --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/cg.out")

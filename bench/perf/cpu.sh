@@ -9,6 +9,7 @@
 # RMQ_PERF_BROKER=path runs another rmq-broker binary (a before/after pair).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+. "$srcdir/bench/lib.sh"
 flush=ASYNC_FLUSH threads=16 secs=4 size=128 rounds=3 mode=sync
 while getopts "f:w:d:s:r:m:" o; do
     case $o in
@@ -39,27 +40,7 @@ child_ticks() { sed 's/^.*) //' "/proc/$$/stat" | awk '{ print $14 + $15 }'; }
 us_per() { awk -v t="$1" -v n="$2" -v k="$TCK" 'BEGIN { printf "%.1f", t * 1e6 / k / n }'; }
 
 read -r NSPORT BPORT <<<"$("$PROBE" ports 2)"
-mkdir -p "$TMP/store"
-cat >"$TMP/namesrv.conf" <<EOF2
-listenPort = $NSPORT;
-bindAddress = "127.0.0.1";
-kvConfigPath = "$TMP/kv.json";
-EOF2
-cat >"$TMP/broker.conf" <<EOF2
-brokerClusterName = "PerfCluster";
-brokerName = "broker-perf";
-brokerId = 0;
-brokerRole = "ASYNC_MASTER";
-flushDiskType = "$flush";
-bindAddress = "127.0.0.1";
-brokerIP1 = "127.0.0.1";
-listenPort = $BPORT;
-haListenPort = $((BPORT + 1));
-namesrvAddr = "127.0.0.1:$NSPORT";
-storePathRootDir = "$TMP/store";
-autoCreateTopicEnable = true;
-autoCreateSubscriptionGroup = true;
-EOF2
+bench_write_configs "$TMP" "$NSPORT" "$BPORT" "$flush" PerfCluster broker-perf
 export NAMESRV_ADDR=127.0.0.1:$NSPORT
 start_ready "$TMP/namesrv.log" "$build/src/namesrv/rmq-namesrv" --instance=perf --config="$TMP/namesrv.conf"
 start_ready "$TMP/broker.log" "${RMQ_PERF_BROKER:-$build/src/broker/rmq-broker}" --instance=perf --config="$TMP/broker.conf"
