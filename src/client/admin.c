@@ -11,15 +11,23 @@
 #include "store/message_format.h"
 
 struct _RmqAdmin {
-    RmqMqCore core;
+    RmqMqCore *core;       /* shared by every user of one RmqInstance */
     guint timeout_ms;
 };
 
 RmqAdmin *
 rmq_admin_new(const gchar *namesrv_addrs, GMainContext *context)
 {
+    g_autoptr(RmqInstance) inst = rmq_instance_new(namesrv_addrs, context);
+    return rmq_admin_new_on(inst);
+}
+
+RmqAdmin *
+rmq_admin_new_on(RmqInstance *inst)
+{
+    g_return_val_if_fail(inst != NULL, NULL);
     RmqAdmin *a = g_new0(RmqAdmin, 1);
-    rmq_mq_core_init(&a->core, namesrv_addrs, context);
+    a->core = rmq_instance_ref(inst);
     a->timeout_ms = 5000;
     return a;
 }
@@ -29,7 +37,7 @@ rmq_admin_free(RmqAdmin *a)
 {
     if (a == NULL)
         return;
-    rmq_mq_core_clear(&a->core);
+    rmq_instance_unref(a->core);
     g_free(a);
 }
 
@@ -65,12 +73,12 @@ invoke_va(RmqAdmin *a, const gchar *addr, gint code, GBytes *body, GHashTable **
     g_autoptr(RmqCommand) resp = NULL;
     const gchar *who = addr;
     if (addr == NULL) {
-        resp = rmq_mq_core_invoke_ns(&a->core, req, error);
-        who = resp ? a->core.namesrvs[a->core.ns_index] : NULL;
+        resp = rmq_mq_core_invoke_ns(a->core, req, error);
+        who = resp ? a->core->namesrvs[a->core->ns_index] : NULL;
     } else {
         g_autoptr(GError) err = NULL;
-        resp = rmq_mq_core_invoke(&a->core, addr, req, a->timeout_ms, &err);
-        if (resp == NULL && g_strv_contains((const gchar *const *) a->core.namesrvs, addr))
+        resp = rmq_mq_core_invoke(a->core, addr, req, a->timeout_ms, &err);
+        if (resp == NULL && g_strv_contains((const gchar *const *) a->core->namesrvs, addr))
             err->code = RMQ_MQ_ERROR_NAMESRV_UNREACHABLE;
         if (resp == NULL)
             g_propagate_error(error, g_steal_pointer(&err));
@@ -148,7 +156,7 @@ rmq_admin_topic_list(RmqAdmin *a, GError **error)
 JsonNode *
 rmq_admin_topic_route(RmqAdmin *a, const gchar *topic, GError **error)
 {
-    const RmqRoute *r = rmq_mq_core_route(&a->core, topic, TRUE, error);
+    const RmqRoute *r = rmq_mq_core_route(a->core, topic, TRUE, error);
     return r ? json_node_copy(r->raw) : NULL;
 }
 
@@ -294,14 +302,14 @@ rmq_admin_delete_topic(RmqAdmin *a, const gchar *cluster, const gchar *topic, GE
         if (b == NULL)
             return FALSE;
     }
-    for (guint i = 0; a->core.namesrvs[i]; i++) {
-        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core.namesrvs[i],
+    for (guint i = 0; a->core->namesrvs[i]; i++) {
+        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core->namesrvs[i],
                                                RMQ_REQUEST_DELETE_TOPIC_IN_NAMESRV, NULL, NULL,
                                                error, "topic", topic, NULL);
         if (b == NULL)
             return FALSE;
     }
-    rmq_mq_core_forget_route(&a->core, topic);
+    rmq_mq_core_forget_route(a->core, topic);
     return TRUE;
 }
 
@@ -311,7 +319,7 @@ target_brokers(RmqAdmin *a, const gchar *topic, GError **error)
 {
     if (topic == NULL)
         return rmq_admin_cluster_masters(a, NULL, error);
-    const RmqRoute *r = rmq_mq_core_route(&a->core, topic, TRUE, error);
+    const RmqRoute *r = rmq_mq_core_route(a->core, topic, TRUE, error);
     if (r == NULL)
         return NULL;
     g_autoptr(GPtrArray) out = g_ptr_array_new();
@@ -740,7 +748,7 @@ store_time_at(RmqAdmin *a, const gchar *addr, const gchar *group, const gchar *t
     rmq_command_set_ext_int64(req, "suspendTimeoutMillis", 0);
     rmq_command_set_ext(req, "subscription", "*");
     rmq_command_set_ext_int64(req, "subVersion", 0);
-    g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(&a->core, addr, req, a->timeout_ms, NULL);
+    g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(a->core, addr, req, a->timeout_ms, NULL);
     if (resp == NULL || resp->code != RMQ_RESPONSE_SUCCESS || resp->body == NULL)
         return -1;
     gsize len;
@@ -755,7 +763,7 @@ JsonNode *
 rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const gchar *topic,
                                gint64 timestamp_ms, GError **error)
 {
-    const RmqRoute *r = rmq_mq_core_route(&a->core, topic, TRUE, error);
+    const RmqRoute *r = rmq_mq_core_route(a->core, topic, TRUE, error);
     if (r == NULL)
         return NULL;
     g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) json_node_unref);
@@ -807,9 +815,9 @@ JsonNode *
 rmq_admin_wipe_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error)
 {
     JsonArray *arr = json_array_new();
-    for (guint i = 0; a->core.namesrvs[i]; i++) {
+    for (guint i = 0; a->core->namesrvs[i]; i++) {
         g_autoptr(GHashTable) ext = NULL;
-        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core.namesrvs[i],
+        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core->namesrvs[i],
                                                RMQ_REQUEST_WIPE_WRITE_PERM_OF_BROKER, NULL, &ext,
                                                error, "brokerName", broker_name, NULL);
         if (b == NULL) {
@@ -818,7 +826,7 @@ rmq_admin_wipe_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error)
         }
         const gchar *n = g_hash_table_lookup(ext, "wipeTopicCount");
         JsonObject *row = json_object_new();
-        json_object_set_string_member(row, "namesrv", a->core.namesrvs[i]);
+        json_object_set_string_member(row, "namesrv", a->core->namesrvs[i]);
         json_object_set_int_member(row, "wipeTopicCount", n ? g_ascii_strtoll(n, NULL, 10) : 0);
         json_array_add_object_element(arr, row);
     }
