@@ -182,7 +182,7 @@ handle_broker_config(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     RmqBroker *b = user_data;
     if (req->code == RMQ_REQUEST_GET_BROKER_CONFIG) {
         g_autofree gchar *props = rmq_broker_settings_to_properties(&b->settings);
-        g_autoptr(JsonNode) v = rmq_meta_version_to_node(rmq_topic_table_version(b->topics));
+        g_autoptr(JsonNode) v = rmq_data_version_to_node(rmq_topic_table_version(b->topics));
         g_autofree gchar *vtext = rmq_json_to_string(v, FALSE);
         RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
         rmq_command_set_ext(resp, "version", vtext);

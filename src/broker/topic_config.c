@@ -12,7 +12,7 @@ G_DEFINE_QUARK(rmq-topic-config-error-quark, rmq_topic_config_error)
 
 struct _RmqTopicTable {
     GHashTable *topics; /* topic_name (owned by the value) -> RmqTopicConf */
-    RmqMetaVersion version;
+    RmqDataVersion version;
     gchar *cluster_name;
     gchar *broker_name;
     gchar *trace_topic; /* NULL unless traceTopicEnable */
@@ -264,7 +264,7 @@ rmq_topic_table_new(const RmqTopicTableOptions *opts)
     RmqTopicTable *t = g_new0(RmqTopicTable, 1);
     t->topics = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                       (GDestroyNotify)rmq_topic_conf_free);
-    rmq_meta_version_init(&t->version);
+    rmq_data_version_init(&t->version);
     t->cluster_name = g_strdup(opts->cluster_name);
     t->broker_name = g_strdup(opts->broker_name);
     t->reply_topic = g_strconcat(opts->cluster_name, RMQ_TOPIC_REPLY_SUFFIX, NULL);
@@ -327,7 +327,7 @@ rmq_topic_table_names(const RmqTopicTable *t)
     return rmq_meta_table_sorted_keys(t->topics);
 }
 
-const RmqMetaVersion *
+const RmqDataVersion *
 rmq_topic_table_version(const RmqTopicTable *t)
 {
     g_return_val_if_fail(t != NULL, NULL);
@@ -342,7 +342,7 @@ rmq_topic_table_update(RmqTopicTable *t, const RmqTopicConf *tc)
     if (old != NULL && rmq_topic_conf_equal(old, tc))
         return FALSE;
     put(t, rmq_topic_conf_copy(tc));
-    rmq_meta_version_next(&t->version);
+    rmq_data_version_next(&t->version);
     return TRUE;
 }
 
@@ -352,7 +352,7 @@ rmq_topic_table_delete(RmqTopicTable *t, const gchar *name)
     g_return_val_if_fail(t != NULL, FALSE);
     if (name == NULL || !g_hash_table_remove(t->topics, name))
         return FALSE;
-    rmq_meta_version_next(&t->version);
+    rmq_data_version_next(&t->version);
     return TRUE;
 }
 
@@ -482,7 +482,7 @@ rmq_topic_table_get_or_create_for_send(RmqTopicTable *t, const gchar *topic,
         return NULL;
     }
     put(t, tc);
-    rmq_meta_version_next(&t->version);
+    rmq_data_version_next(&t->version);
     if (created != NULL)
         *created = TRUE;
     return tc;
@@ -503,7 +503,7 @@ rmq_topic_table_ensure(RmqTopicTable *t, const gchar *topic, gint queue_nums, gi
     tc->perm = perm;
     tc->topic_sys_flag = topic_sys_flag;
     put(t, tc);
-    rmq_meta_version_next(&t->version);
+    rmq_data_version_next(&t->version);
     if (created != NULL)
         *created = TRUE;
     return tc;
@@ -580,7 +580,7 @@ gboolean
 rmq_topic_table_load_node(RmqTopicTable *t, JsonNode *root, gboolean replace, GError **error)
 {
     g_return_val_if_fail(t != NULL, FALSE);
-    RmqMetaVersion version = t->version;
+    RmqDataVersion version = t->version;
     /* Decode everything first so a bad entry leaves the table untouched. */
     g_autoptr(GPtrArray) parsed = g_ptr_array_new_with_free_func((GDestroyNotify)rmq_topic_conf_free);
     if (!rmq_meta_table_decode(root, "topic config", "topicConfigTable", RMQ_TOPIC_CONFIG_ERROR,

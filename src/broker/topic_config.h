@@ -13,7 +13,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "broker/data_version.h"
+#include "model/data_version.h"
 #include "remoting/codes.h"
 
 G_BEGIN_DECLS
@@ -122,7 +122,7 @@ guint rmq_topic_table_size(const RmqTopicTable *t);
 /* Sorted topic names. (transfer container: free the array, not the strings) */
 GPtrArray *rmq_topic_table_names(const RmqTopicTable *t);
 /* (transfer none) */
-const RmqMetaVersion *rmq_topic_table_version(const RmqTopicTable *t);
+const RmqDataVersion *rmq_topic_table_version(const RmqTopicTable *t);
 
 /* Create or replace @tc (copied). TRUE when the table changed, which bumps
  * the DataVersion; an identical config changes nothing. */

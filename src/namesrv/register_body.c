@@ -122,22 +122,6 @@ member_string(JsonObject *obj, const gchar *name)
     return json_node_get_string(n);
 }
 
-static gboolean
-data_version_from_node(JsonNode *node, RmqDataVersion *out)
-{
-    if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
-        return FALSE;
-    JsonObject *obj = json_node_get_object(node);
-    gint64 c = 0, t = 0;
-    if (json_object_has_member(obj, "counter"))
-        node_get_int64(json_object_get_member(obj, "counter"), &c);
-    if (json_object_has_member(obj, "timestamp"))
-        node_get_int64(json_object_get_member(obj, "timestamp"), &t);
-    out->counter = c;
-    out->timestamp = t;
-    return TRUE;
-}
-
 static JsonNode *
 parse_root(const guint8 *data, gsize len, GError **error)
 {
@@ -195,7 +179,7 @@ rmq_register_body_parse_json(const guint8 *data, gsize len, GError **error)
     }
     JsonObject *w = json_node_get_object(wrapper);
     if (json_object_has_member(w, "dataVersion"))
-        data_version_from_node(json_object_get_member(w, "dataVersion"), &body->data_version);
+        rmq_data_version_from_node(json_object_get_member(w, "dataVersion"), &body->data_version);
 
     JsonNode *table = json_object_has_member(w, "topicConfigTable")
                           ? json_object_get_member(w, "topicConfigTable")
@@ -502,26 +486,4 @@ rmq_register_body_crc32(const guint8 *data, gsize len)
         len -= n;
     }
     return (gint32) (crc & 0x7fffffff);
-}
-
-gboolean
-rmq_data_version_parse(const guint8 *data, gsize len, RmqDataVersion *out, GError **error)
-{
-    g_autoptr(JsonNode) root = parse_root(data, len, error);
-    if (root == NULL)
-        return FALSE;
-    return data_version_from_node(root, out);
-}
-
-gchar *
-rmq_data_version_to_json(const RmqDataVersion *dv)
-{
-    return g_strdup_printf("{\"counter\":%" G_GINT64_FORMAT ",\"timestamp\":%" G_GINT64_FORMAT "}",
-                           dv->counter, dv->timestamp);
-}
-
-gboolean
-rmq_data_version_equal(const RmqDataVersion *a, const RmqDataVersion *b)
-{
-    return a->counter == b->counter && a->timestamp == b->timestamp;
 }

@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "model/data_version.h"
+
 G_BEGIN_DECLS
 
 #define RMQ_REGISTER_BODY_ERROR (rmq_register_body_error_quark())
@@ -23,12 +25,6 @@ typedef enum {
 /* TopicSysFlag bits (§6.5). */
 #define RMQ_TOPIC_SYS_FLAG_UNIT 1
 #define RMQ_TOPIC_SYS_FLAG_UNIT_SUB 2
-
-/* DataVersion: equality = both fields equal. */
-typedef struct {
-    gint64 counter;
-    gint64 timestamp;
-} RmqDataVersion;
 
 typedef struct {
     gchar *topic_name;
@@ -74,11 +70,5 @@ GBytes *rmq_register_body_encode_compressed(const RmqRegisterBody *body);
 
 /* UtilAll.crc32: zlib CRC-32 masked to 31 bits, what `bodyCrc32` carries. */
 gint32 rmq_register_body_crc32(const guint8 *data, gsize len);
-
-/* DataVersion JSON {"counter":n,"timestamp":n} (QUERY_DATA_VERSION body). */
-gboolean rmq_data_version_parse(const guint8 *data, gsize len, RmqDataVersion *out,
-                                GError **error);
-gchar *rmq_data_version_to_json(const RmqDataVersion *dv); /* (transfer full) */
-gboolean rmq_data_version_equal(const RmqDataVersion *a, const RmqDataVersion *b);
 
 G_END_DECLS
