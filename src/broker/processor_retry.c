@@ -86,12 +86,12 @@ handle_send_back(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     gint qnums;
     if (dlq) {
         topic = g_strdup_printf("%s%s", RMQ_TOPIC_DLQ_PREFIX, group);
-        const RmqTopicConf *tc = rmq_topic_table_ensure(b->topics, topic, 1,
+        const RmqTopicConfig *tc = rmq_topic_table_ensure(b->topics, topic, 1,
                                                         RMQ_PERM_READ | RMQ_PERM_WRITE, 0, &created);
         qnums = tc->write_queue_nums;
     } else {
         topic = g_strdup_printf("%s%s", RMQ_TOPIC_RETRY_PREFIX, group);
-        const RmqTopicConf *tc = rmq_topic_table_ensure(
+        const RmqTopicConfig *tc = rmq_topic_table_ensure(
             b->topics, topic, g->retry_queue_nums, RMQ_PERM_READ | RMQ_PERM_WRITE, 0, &created);
         qnums = tc->write_queue_nums;
         if (delay_level == 0)

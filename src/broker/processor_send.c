@@ -258,7 +258,7 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         return;
     }
     gboolean created = FALSE;
-    const RmqTopicConf *tc = rmq_topic_table_get_or_create_for_send(
+    const RmqTopicConfig *tc = rmq_topic_table_get_or_create_for_send(
         b->topics, topic, hd.raw[RMQ_SEND_H_DEFAULT_TOPIC], hd.default_qnums, 0, &created, &remark);
     if (created)
         rmq_broker_topic_created(b);
@@ -316,7 +316,7 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
             g_free(topic);
             topic = g_strdup_printf("%s%s", RMQ_TOPIC_DLQ_PREFIX, group);
             gboolean dlq_created = FALSE;
-            const RmqTopicConf *dlq = rmq_topic_table_ensure(b->topics, topic, 1, RMQ_PERM_WRITE | RMQ_PERM_READ,
+            const RmqTopicConfig *dlq = rmq_topic_table_ensure(b->topics, topic, 1, RMQ_PERM_WRITE | RMQ_PERM_READ,
                                                              0, &dlq_created);
             if (dlq_created)
                 rmq_broker_topic_created(b);
