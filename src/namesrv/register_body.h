@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "model/data_version.h"
+#include "model/topic_config.h"
 
 G_BEGIN_DECLS
 
@@ -16,36 +17,11 @@ typedef enum {
     RMQ_REGISTER_BODY_ERROR_COMPRESSED, /* zlib stream or binary layout broken */
 } RmqRegisterBodyError;
 
-/* PermName bits (§6.5). */
-#define RMQ_PERM_PRIORITY 8
-#define RMQ_PERM_READ 4
-#define RMQ_PERM_WRITE 2
-#define RMQ_PERM_INHERIT 1
-
-/* TopicSysFlag bits (§6.5). */
-#define RMQ_TOPIC_SYS_FLAG_UNIT 1
-#define RMQ_TOPIC_SYS_FLAG_UNIT_SUB 2
-
-typedef struct {
-    gchar *topic_name;
-    gint read_queue_nums;
-    gint write_queue_nums;
-    gint perm;
-    gint topic_sys_flag;
-    gboolean order;
-    gchar *topic_filter_type; /* "SINGLE_TAG" or "MULTI_TAG" */
-} RmqTopicConfig;
-
 typedef struct {
     RmqDataVersion data_version;
     GPtrArray *topics;         /* of RmqTopicConfig, owned */
     GPtrArray *filter_servers; /* of gchar *, owned */
 } RmqRegisterBody;
-
-/* (transfer full) topic config with TopicConfig's defaults (16/16, perm 6). */
-RmqTopicConfig *rmq_topic_config_new(const gchar *name);
-void rmq_topic_config_free(RmqTopicConfig *tc);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqTopicConfig, rmq_topic_config_free)
 
 /* (transfer full) empty body, DataVersion {0,0}: what a body-less request means. */
 RmqRegisterBody *rmq_register_body_new(void);
