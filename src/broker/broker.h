@@ -11,6 +11,7 @@
 #include "broker/settings.h"
 #include "broker/subscription_group.h"
 #include "broker/topic_config.h"
+#include "model/message_properties.h"
 #include "remoting/server.h"
 #include "store/store.h"
 

@@ -61,7 +61,7 @@ BROKER_IT = tests/broker/test-broker-core
 check_PROGRAMS += $(BROKER_IT)
 TESTS += $(BROKER_IT)
 BROKER_IT_SUPPORT = tests/broker/harness.c tests/broker/harness.h
-BROKER_IT_LIBS = tests/support/libtestsupport.a src/store/libstore.a src/remoting/libnet.a src/remoting/libcodec.a \
+BROKER_IT_LIBS = tests/support/libtestsupport.a src/store/libstore.a src/remoting/libnet.a src/model/libmodel.a src/remoting/libcodec.a \
 	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 tests_broker_test_broker_core_SOURCES = tests/broker/test-broker-core.c $(BROKER_IT_SUPPORT)
 tests_broker_test_broker_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

@@ -4,6 +4,7 @@
 
 #include <glib.h>
 #include "client/rmq-client.h"
+#include "model/message_properties.h"
 #include "remoting/client.h"
 #include "remoting/codes.h"
 
