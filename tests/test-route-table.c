@@ -509,7 +509,7 @@ assert_bodies_equal(const RmqRegisterBody *a, const RmqRegisterBody *b, gboolean
         assert_int_equal(x->read_queue_nums, y->read_queue_nums);
         assert_int_equal(x->write_queue_nums, y->write_queue_nums);
         assert_int_equal(x->perm, y->perm);
-        assert_string_equal(x->topic_filter_type, y->topic_filter_type);
+        assert_int_equal(x->filter_type, y->filter_type);
         if (full) {
             assert_int_equal(x->topic_sys_flag, y->topic_sys_flag);
             assert_int_equal(x->order, y->order);
@@ -544,6 +544,34 @@ test_register_body_json(void **state)
     g_autoptr(RmqRegisterBody) back = rmq_register_body_parse_json(d, n, &err);
     assert_non_null(back);
     assert_bodies_equal(b, back, TRUE);
+
+    /* One topic, so member order is fixed: the encoder writes a 4.9.7
+     * broker's bytes exactly (the same TopicConfig JSON as the broker's). */
+    const gchar *one =
+        "{\"filterServerList\":[\"10.0.0.9:40001\"],\"topicConfigSerializeWrapper\":"
+        "{\"dataVersion\":{\"counter\":3,\"timestamp\":1700000000123},\"topicConfigTable\":"
+        "{\"TopicTest\":{\"order\":true,\"perm\":6,\"readQueueNums\":4,\"topicFilterType\":"
+        "\"MULTI_TAG\",\"topicName\":\"TopicTest\",\"topicSysFlag\":1,\"writeQueueNums\":2}}}}";
+    g_autoptr(RmqRegisterBody) ob =
+        rmq_register_body_parse((const guint8 *) one, strlen(one), FALSE, &err);
+    assert_non_null(ob);
+    g_autoptr(GBytes) oenc = rmq_register_body_encode_json(ob);
+    gsize on;
+    const gchar *od = g_bytes_get_data(oenc, &on);
+    assert_int_equal(on, strlen(one));
+    assert_memory_equal(od, one, on);
+
+    /* An unknown filter type does not stop a registration (as in Java). */
+    const gchar *odd = "{\"topicConfigSerializeWrapper\":{\"topicConfigTable\":"
+                       "{\"X\":{\"topicFilterType\":\"BOGUS\",\"perm\":2}}}}";
+    g_autoptr(RmqRegisterBody) xb =
+        rmq_register_body_parse_json((const guint8 *) odd, strlen(odd), &err);
+    assert_non_null(xb);
+    assert_int_equal(xb->topics->len, 1);
+    const RmqTopicConfig *xt = g_ptr_array_index(xb->topics, 0);
+    assert_string_equal(xt->topic_name, "X");
+    assert_int_equal(xt->perm, 2);
+    assert_int_equal(xt->filter_type, RMQ_TOPIC_FILTER_SINGLE_TAG);
 
     const gchar *bad = "{\"topicConfigSerializeWrapper\":{\"topicConfigTable\":[1]}}";
     g_autoptr(RmqRegisterBody) nb =

@@ -11,6 +11,7 @@
 #include "broker/settings.h"
 #include "broker/subscription_group.h"
 #include "broker/topic_config.h"
+#include "model/message_properties.h"
 #include "remoting/server.h"
 #include "store/store.h"
 
@@ -137,14 +138,6 @@ typedef struct {
  * is missing or a required number is not one; @remark (transfer full) then
  * says which, as the MESSAGE_ILLEGAL remark. */
 gboolean rmq_broker_send_header_parse(const RmqCommand *req, RmqSendHeader *out, gchar **remark);
-
-/* Properties string surgery (§4.1): copy @props without the keys in @drop
- * (NULL-terminated, may be NULL) and append the NAME, VALUE pairs of @add
- * (NULL-terminated, may be NULL). Accepts a trailing 0x02; emits none. */
-GString *rmq_broker_props_edit(const gchar *props, gsize len, const gchar *const *drop,
-                               const gchar *const *add);
-/* A property value as a new string, NULL when absent. (transfer full) */
-gchar *rmq_broker_prop_dup(const gchar *props, gsize len, const gchar *name);
 
 /* The message that stores the record @rec again on this broker (retry,
  * delayed delivery, transaction commit and check), to @topic/@queue_id with

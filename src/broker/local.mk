@@ -2,7 +2,6 @@
 # crash-safe JSON files: pure modules the broker daemon builds on.
 noinst_LIBRARIES += src/broker/libbrokermeta.a
 src_broker_libbrokermeta_a_SOURCES = \
-	src/broker/data_version.c src/broker/data_version.h \
 	src/broker/json_file.c src/broker/json_file.h \
 	src/broker/meta_table.c src/broker/meta_table.h \
 	src/broker/topic_config.c src/broker/topic_config.h \
@@ -10,7 +9,7 @@ src_broker_libbrokermeta_a_SOURCES = \
 	src/broker/consumer_offset.c src/broker/consumer_offset.h \
 	src/broker/delay_offset.c src/broker/delay_offset.h
 
-BROKERMETA_TEST_LIBS = src/broker/libbrokermeta.a src/remoting/libcodec.a \
+BROKERMETA_TEST_LIBS = src/broker/libbrokermeta.a src/model/libmodel.a src/remoting/libcodec.a \
 	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 
 if HAVE_CMOCKA
@@ -50,7 +49,7 @@ src_broker_libbroker_a_SOURCES = \
 
 BROKER_LIBS = src/broker/libbroker.a src/ha/libha.a src/broker/libbrokermeta.a src/store/libstore.a \
 	src/common/libcommon.a src/common/libconf.a \
-	src/remoting/libnet.a src/remoting/libcodec.a $(RMQ_PKG_LIBS)
+	src/remoting/libnet.a src/model/libmodel.a src/remoting/libcodec.a $(RMQ_PKG_LIBS)
 
 sbin_PROGRAMS += src/broker/rmq-broker
 src_broker_rmq_broker_SOURCES = src/broker/main.c
@@ -62,7 +61,7 @@ BROKER_IT = tests/broker/test-broker-core
 check_PROGRAMS += $(BROKER_IT)
 TESTS += $(BROKER_IT)
 BROKER_IT_SUPPORT = tests/broker/harness.c tests/broker/harness.h
-BROKER_IT_LIBS = tests/support/libtestsupport.a src/store/libstore.a src/remoting/libnet.a src/remoting/libcodec.a \
+BROKER_IT_LIBS = tests/support/libtestsupport.a src/store/libstore.a src/remoting/libnet.a src/model/libmodel.a src/remoting/libcodec.a \
 	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 tests_broker_test_broker_core_SOURCES = tests/broker/test-broker-core.c $(BROKER_IT_SUPPORT)
 tests_broker_test_broker_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

@@ -98,7 +98,7 @@ handle_update_topic(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     const gchar *topic = require_admin_topic(b, conn, req);
     if (topic == NULL)
         return;
-    g_autoptr(RmqTopicConf) tc = rmq_topic_conf_new(topic);
+    g_autoptr(RmqTopicConfig) tc = rmq_topic_config_new(topic);
     gint32 v;
     if (rmq_command_get_ext_int32(req, "readQueueNums", &v))
         tc->read_queue_nums = v;
@@ -182,7 +182,7 @@ handle_broker_config(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     RmqBroker *b = user_data;
     if (req->code == RMQ_REQUEST_GET_BROKER_CONFIG) {
         g_autofree gchar *props = rmq_broker_settings_to_properties(&b->settings);
-        g_autoptr(JsonNode) v = rmq_meta_version_to_node(rmq_topic_table_version(b->topics));
+        g_autoptr(JsonNode) v = rmq_data_version_to_node(rmq_topic_table_version(b->topics));
         g_autofree gchar *vtext = rmq_json_to_string(v, FALSE);
         RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
         rmq_command_set_ext(resp, "version", vtext);
@@ -317,7 +317,7 @@ handle_topic_stats(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     const gchar *topic = rmq_command_get_ext(req, "topic");
-    const RmqTopicConf *tc = topic != NULL ? rmq_topic_table_lookup(b->topics, topic) : NULL;
+    const RmqTopicConfig *tc = topic != NULL ? rmq_topic_table_lookup(b->topics, topic) : NULL;
     if (tc == NULL) {
         g_autofree gchar *remark = g_strdup_printf("topic[%s] not exist", topic ? topic : "");
         reply_code(conn, req, RMQ_RESPONSE_TOPIC_NOT_EXIST, remark);
@@ -361,7 +361,7 @@ handle_consume_stats(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     gboolean first = TRUE;
     for (guint i = 0; i < topics->len; i++) {
         const gchar *topic = g_ptr_array_index(topics, i);
-        const RmqTopicConf *tc = rmq_topic_table_lookup(b->topics, topic);
+        const RmqTopicConfig *tc = rmq_topic_table_lookup(b->topics, topic);
         if (tc == NULL)
             continue;
         for (gint q = 0; q < tc->read_queue_nums; q++) {

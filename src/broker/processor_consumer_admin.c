@@ -54,7 +54,7 @@ handle_reset_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     const gchar *topic = rmq_command_get_ext(req, "topic");
     const gchar *group = rmq_command_get_ext(req, "group");
     gboolean force = rmq_command_get_ext_bool(req, "isForce", TRUE);
-    const RmqTopicConf *tc = rmq_topic_table_lookup(b->topics, topic);
+    const RmqTopicConfig *tc = rmq_topic_table_lookup(b->topics, topic);
     if (tc == NULL) {
         reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
               g_strdup_printf("[reset-offset] reset offset failed, no topic in this broker. "

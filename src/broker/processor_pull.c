@@ -86,7 +86,7 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
     if (!g->consume_enable)
         return error_response(req, RMQ_RESPONSE_NO_PERMISSION,
                               g_strdup_printf("subscription group no permission, %s", group));
-    const RmqTopicConf *tc = rmq_topic_table_lookup(b->topics, topic);
+    const RmqTopicConfig *tc = rmq_topic_table_lookup(b->topics, topic);
     if (tc == NULL)
         return error_response(req, RMQ_RESPONSE_TOPIC_NOT_EXIST,
                               g_strdup_printf("topic[%s] not exist, apply first please!", topic));

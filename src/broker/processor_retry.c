@@ -69,9 +69,9 @@ handle_send_back(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     }
     g_autofree gchar *orig_topic = g_strndup(rec.topic, (gsize) rec.topic_len);
     g_autofree gchar *retry_topic_prop =
-        rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len, "RETRY_TOPIC");
+        rmq_message_property_dup(rec.properties, (gsize) rec.properties_len, "RETRY_TOPIC");
     g_autofree gchar *old_origin =
-        rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len, "ORIGIN_MESSAGE_ID");
+        rmq_message_property_dup(rec.properties, (gsize) rec.properties_len, "ORIGIN_MESSAGE_ID");
     g_autofree gchar *offset_id = rmq_message_id_encode(&rec.store_host, rec.physical_offset);
     const gchar *origin = old_origin != NULL ? old_origin
                           : (origin_id != NULL && *origin_id != '\0') ? origin_id
@@ -86,12 +86,12 @@ handle_send_back(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     gint qnums;
     if (dlq) {
         topic = g_strdup_printf("%s%s", RMQ_TOPIC_DLQ_PREFIX, group);
-        const RmqTopicConf *tc = rmq_topic_table_ensure(b->topics, topic, 1,
+        const RmqTopicConfig *tc = rmq_topic_table_ensure(b->topics, topic, 1,
                                                         RMQ_PERM_READ | RMQ_PERM_WRITE, 0, &created);
         qnums = tc->write_queue_nums;
     } else {
         topic = g_strdup_printf("%s%s", RMQ_TOPIC_RETRY_PREFIX, group);
-        const RmqTopicConf *tc = rmq_topic_table_ensure(
+        const RmqTopicConfig *tc = rmq_topic_table_ensure(
             b->topics, topic, g->retry_queue_nums, RMQ_PERM_READ | RMQ_PERM_WRITE, 0, &created);
         qnums = tc->write_queue_nums;
         if (delay_level == 0)
@@ -112,7 +112,7 @@ handle_send_back(RmqConnection *conn, RmqCommand *req, gpointer user_data)
                            level,
                            NULL };
     g_autoptr(GString) props =
-        rmq_broker_props_edit(rec.properties, (gsize) rec.properties_len, drop, add);
+        rmq_message_properties_edit(rec.properties, (gsize) rec.properties_len, drop, add);
 
     RmqMessage m;
     rmq_broker_message_from_record(b, &rec, topic, (gint32) g_random_int_range(0, MAX(qnums, 1)),

@@ -258,7 +258,7 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         return;
     }
     gboolean created = FALSE;
-    const RmqTopicConf *tc = rmq_topic_table_get_or_create_for_send(
+    const RmqTopicConfig *tc = rmq_topic_table_get_or_create_for_send(
         b->topics, topic, hd.raw[RMQ_SEND_H_DEFAULT_TOPIC], hd.default_qnums, 0, &created, &remark);
     if (created)
         rmq_broker_topic_created(b);
@@ -316,7 +316,7 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
             g_free(topic);
             topic = g_strdup_printf("%s%s", RMQ_TOPIC_DLQ_PREFIX, group);
             gboolean dlq_created = FALSE;
-            const RmqTopicConf *dlq = rmq_topic_table_ensure(b->topics, topic, 1, RMQ_PERM_WRITE | RMQ_PERM_READ,
+            const RmqTopicConfig *dlq = rmq_topic_table_ensure(b->topics, topic, 1, RMQ_PERM_WRITE | RMQ_PERM_READ,
                                                              0, &dlq_created);
             if (dlq_created)
                 rmq_broker_topic_created(b);
@@ -367,7 +367,7 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     if (!batch) {
         g_autoptr(GString) np = NULL;
         if (prepared) {
-            g_autoptr(GString) tmp = rmq_broker_props_edit(props, props_len, drop, add);
+            g_autoptr(GString) tmp = rmq_message_properties_edit(props, props_len, drop, add);
             np = rmq_broker_transaction_half_props(tmp->str, tmp->len, topic, queue_id);
             base.topic = RMQ_TOPIC_TRANS_HALF;
             base.queue_id = 0;
@@ -375,7 +375,7 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
             stored_topic = RMQ_TOPIC_TRANS_HALF;
             stored_qid = 0;
         } else {
-            np = rmq_broker_props_edit(props, props_len, drop, add);
+            np = rmq_message_properties_edit(props, props_len, drop, add);
         }
         base.body = body;
         base.body_len = body_len;
@@ -398,7 +398,7 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         g_autoptr(GArray) msgs = g_array_new(FALSE, FALSE, sizeof(RmqMessage));
         g_autoptr(GPtrArray) strs = g_ptr_array_new_with_free_func((GDestroyNotify) g_free);
         /* Envelope properties (without WAIT) + CLUSTER go after each item's. */
-        g_autoptr(GString) env = rmq_broker_props_edit(props, props_len, drop, add);
+        g_autoptr(GString) env = rmq_message_properties_edit(props, props_len, drop, add);
         gsize pos = 0;
         gboolean ok = body != NULL;
         while (ok && pos < body_len) {
@@ -414,7 +414,7 @@ handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
                 ok = FALSE;
                 break;
             }
-            g_autoptr(GString) item = rmq_broker_props_edit(ip, iplen, drop, NULL);
+            g_autoptr(GString) item = rmq_message_properties_edit(ip, iplen, drop, NULL);
             if (item->len > 0 && env->len > 0)
                 g_string_append_c(item, RMQ_PROPERTY_SEPARATOR);
             g_string_append_len(item, env->str, (gssize) env->len);

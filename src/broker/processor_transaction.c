@@ -15,8 +15,8 @@ rmq_broker_transaction_half_props(const gchar *props, gsize len, const gchar *to
                                   gint32 queue_id)
 {
     g_autofree gchar *qid = g_strdup_printf("%d", queue_id);
-    const gchar *add[] = { "REAL_TOPIC", topic, "REAL_QID", qid, NULL };
-    return rmq_broker_props_edit(props, len, NULL, add);
+    const gchar *add[] = { RMQ_PROPERTY_REAL_TOPIC, topic, RMQ_PROPERTY_REAL_QID, qid, NULL };
+    return rmq_message_properties_edit(props, len, NULL, add);
 }
 
 static void
@@ -30,8 +30,8 @@ static gboolean
 put_op(RmqBroker *b, gint64 half_queue_offset)
 {
     g_autofree gchar *body = g_strdup_printf("%" G_GINT64_FORMAT, half_queue_offset);
-    const gchar *add[] = { "TAGS", "d", NULL };
-    g_autoptr(GString) props = rmq_broker_props_edit(NULL, 0, NULL, add);
+    const gchar *add[] = { RMQ_PROPERTY_TAGS, "d", NULL };
+    g_autoptr(GString) props = rmq_message_properties_edit(NULL, 0, NULL, add);
     RmqMessage m = { 0 };
     m.topic = RMQ_TOPIC_TRANS_OP_HALF;
     m.queue_id = 0;
@@ -83,7 +83,8 @@ handle_end(RmqConnection *conn, RmqCommand *req, gpointer user_data)
               g_strdup("Find prepared transaction message failed"));
         return;
     }
-    g_autofree gchar *pgroup = rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len, "PGROUP");
+    g_autofree gchar *pgroup =
+        rmq_message_property_dup(rec.properties, (gsize) rec.properties_len, RMQ_PROPERTY_PGROUP);
     if (g_strcmp0(pgroup, rmq_command_get_ext(req, "producerGroup")) != 0) {
         reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, g_strdup("The producer group wrong"));
         return;
@@ -98,17 +99,20 @@ handle_end(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     }
     if (kind == RMQ_SYSFLAG_TRANSACTION_COMMIT) {
         g_autofree gchar *real_topic =
-            rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len, "REAL_TOPIC");
+            rmq_message_property_dup(rec.properties, (gsize) rec.properties_len,
+                                     RMQ_PROPERTY_REAL_TOPIC);
         g_autofree gchar *real_qid =
-            rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len, "REAL_QID");
+            rmq_message_property_dup(rec.properties, (gsize) rec.properties_len,
+                                     RMQ_PROPERTY_REAL_QID);
         if (real_topic == NULL) {
             reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, g_strdup("The half message has no REAL_TOPIC"));
             return;
         }
-        static const gchar *const drop[] = { "REAL_TOPIC", "REAL_QID", "TRAN_MSG",
-                                             "TRANSACTION_CHECK_TIMES", NULL };
+        static const gchar *const drop[] = { RMQ_PROPERTY_REAL_TOPIC, RMQ_PROPERTY_REAL_QID,
+                                             RMQ_PROPERTY_TRAN_MSG,
+                                             RMQ_PROPERTY_TRANSACTION_CHECK_TIMES, NULL };
         g_autoptr(GString) props =
-            rmq_broker_props_edit(rec.properties, (gsize) rec.properties_len, drop, NULL);
+            rmq_message_properties_edit(rec.properties, (gsize) rec.properties_len, drop, NULL);
         RmqMessage m;
         rmq_broker_message_from_record(
             b, &rec, real_topic,

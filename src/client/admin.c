@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "remoting/json_body.h"
+#include "model/message_properties.h"
 #include "store/message_format.h"
 
 struct _RmqAdmin {

@@ -77,8 +77,6 @@ void rmq_mq_set_transport(GError **error, const gchar *addr, const GError *cause
 
 /* Pull/query bodies: concatenated commit-log records. (transfer full) of RmqMsg */
 GPtrArray *rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error);
-/* §4.1 properties string of @props. (transfer full) */
-gchar *rmq_mq_properties_string(GHashTable *props);
 /* A new §4.5 client unique id (UNIQ_KEY). (transfer full) */
 gchar *rmq_mq_unique_id(void);
 /* Rewrite fastjson's object-keyed maps ({{"brokerName":…}:v}) into

@@ -11,7 +11,8 @@ src_client_librmqclient_a_SOURCES = \
 	src/remoting/json_header.c src/remoting/json_header_fast.c \
 	src/remoting/json_text.c src/remoting/json_body.c \
 	src/remoting/connection.c src/remoting/client.c \
-	src/store/message_format.c
+	src/store/message_format.c \
+	src/model/message_properties.c
 # Separate objects, so this library never shares .o files with libcodec.a.
 src_client_librmqclient_a_CFLAGS = $(AM_CFLAGS)
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "model/message_properties.h"
 #include "store/message_format.h"
 
 #define HEARTBEAT_INTERVAL_US (30 * G_USEC_PER_SEC)
@@ -348,7 +349,7 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
     x->topic = g_strdup(msg->topic);
     x->flag = msg->flag;
     x->msg_id = g_strdup(rmq_msg_get_property(msg, RMQ_PROPERTY_UNIQ_KEY));
-    x->properties = rmq_mq_properties_string(msg->properties);
+    x->properties = rmq_message_properties_build(msg->properties);
     if (strlen(x->properties) > RMQ_MESSAGE_MAX_PROPS) {
         g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
                     RMQ_MESSAGE_MAX_PROPS);
@@ -404,7 +405,7 @@ prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
         }
         g_string_append_printf(ids, "%s%s", i ? "," : "",
                                rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY));
-        g_autofree gchar *props = rmq_mq_properties_string(m->properties);
+        g_autofree gchar *props = rmq_message_properties_build(m->properties);
         gsize plen = strlen(props), blen = g_bytes_get_size(m->body);
         if (plen > RMQ_MESSAGE_MAX_PROPS) {
             g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",

@@ -5,6 +5,7 @@
 #include "store/commit_log.h"
 #include "store/dispatcher.h"
 #include "store/flush_service.h"
+#include "model/message_properties.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -471,8 +472,8 @@ rewrite_delay(RmqStore *store, const RmqMessage *msg, RmqMessage *out, char **pr
         g_hash_table_insert(props, g_strdup(RMQ_PROPERTY_DELAY),
                             g_strdup_printf("%" G_GINT64_FORMAT, max));
     level = MIN(level, max);
-    g_hash_table_insert(props, g_strdup("REAL_TOPIC"), g_strdup(msg->topic));
-    g_hash_table_insert(props, g_strdup("REAL_QID"), g_strdup_printf("%d", msg->queue_id));
+    g_hash_table_insert(props, g_strdup(RMQ_PROPERTY_REAL_TOPIC), g_strdup(msg->topic));
+    g_hash_table_insert(props, g_strdup(RMQ_PROPERTY_REAL_QID), g_strdup_printf("%d", msg->queue_id));
     *props_out = rmq_message_properties_build(props);
     *topic_out = g_strdup(RMQ_STORE_SCHEDULE_TOPIC);
     *out = *msg;

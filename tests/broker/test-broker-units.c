@@ -16,47 +16,6 @@
 #include "broker/settings.h"
 #include "remoting/codes.h"
 
-static void
-test_props_edit(void **state)
-{
-    (void) state;
-    static const gchar *const drop[] = { "WAIT", NULL };
-    const gchar *add[] = { "CLUSTER", "C1", NULL };
-    /* ali-ons / old Java: trailing separator, WAIT present */
-    const gchar in[] = "TAGS\001A\002WAIT\001true\002KEYS\001k\002";
-    g_autoptr(GString) out = rmq_broker_props_edit(in, sizeof in - 1, drop, add);
-    assert_string_equal(out->str, "TAGS\001A\002KEYS\001k\002CLUSTER\001C1");
-    /* empty and malformed segments are dropped, an existing key is replaced */
-    const gchar in2[] = "\002\002CLUSTER\001old\002\001x\002y\001\002TAGS\001B";
-    g_autoptr(GString) out2 = rmq_broker_props_edit(in2, sizeof in2 - 1, NULL, add);
-    assert_string_equal(out2->str, "TAGS\001B\002CLUSTER\001C1");
-    g_autoptr(GString) empty = rmq_broker_props_edit(NULL, 0, NULL, add);
-    assert_string_equal(empty->str, "CLUSTER\001C1");
-    /* WAIT only as a whole key; CLUSTER twice in the input, once out */
-    const gchar in3[] = "WAITX\001a\002CLUSTER\001a\002WAIT\001false\002CLUSTER\001b";
-    g_autoptr(GString) out3 = rmq_broker_props_edit(in3, sizeof in3 - 1, drop, add);
-    assert_string_equal(out3->str, "WAITX\001a\002CLUSTER\001C1");
-    assert_int_equal(out3->len, strlen(out3->str));
-    /* everything dropped, nothing added; a key without value is only dropped */
-    const gchar *odd[] = { "TAGS", "v", "KEYS", NULL };
-    g_autoptr(GString) out4 = rmq_broker_props_edit(in, sizeof in - 1, drop, odd);
-    assert_string_equal(out4->str, "TAGS\001v");
-    g_autoptr(GString) none = rmq_broker_props_edit("WAIT\001x\002", 7, drop, NULL);
-    assert_int_equal(none->len, 0);
-    assert_string_equal(none->str, "");
-    /* more keys than the fast path holds; several pairs added in order */
-    static const gchar *const many[] = { "K1", "K2", "K3", "K4", "K5", "K6", "K7", "K8", "K9",
-                                         NULL };
-    const gchar *two[] = { "A", "1", "B", "22", NULL };
-    const gchar in5[] = "K9\001x\002Z\001z\002K1\001y\002A\001old";
-    g_autoptr(GString) out5 = rmq_broker_props_edit(in5, sizeof in5 - 1, many, two);
-    assert_string_equal(out5->str, "Z\001z\002A\0011\002B\00122");
-    assert_int_equal(out5->len, 12);
-    g_autofree gchar *v = rmq_broker_prop_dup(in, sizeof in - 1, "KEYS");
-    assert_string_equal(v, "k");
-    assert_null(rmq_broker_prop_dup(in, sizeof in - 1, "NOPE"));
-}
-
 static guint changes;
 
 static void
@@ -290,7 +249,6 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_props_edit),
         cmocka_unit_test(test_heartbeat_shapes),
         cmocka_unit_test(test_subscription_parse),
         cmocka_unit_test(test_settings_update),
