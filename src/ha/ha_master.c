@@ -486,6 +486,12 @@ rmq_ha_master_connection_count(RmqHaMaster *m)
     return g_list_length(m->conns);
 }
 
+void
+rmq_ha_master_set_slave_fallbehind_max(RmqHaMaster *m, gint64 max)
+{
+    m->config.slave_fallbehind_max = max;
+}
+
 gboolean
 rmq_ha_master_slave_ok(RmqHaMaster *m, gint64 put_where)
 {

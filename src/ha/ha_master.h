@@ -57,6 +57,8 @@ gint64 rmq_ha_master_max_acked_offset(RmqHaMaster *master);
 /* Java's isSlaveOK: a slave is connected and (put_where − its best ack) <
  * haSlaveFallbehindMax. */
 gboolean rmq_ha_master_slave_ok(RmqHaMaster *master, gint64 put_where);
+/* haSlaveFallbehindMax from now on (SIGHUP). */
+void rmq_ha_master_set_slave_fallbehind_max(RmqHaMaster *master, gint64 max);
 
 /* Called with RMQ_PUT_OK, RMQ_PUT_FLUSH_SLAVE_TIMEOUT or
  * RMQ_PUT_SLAVE_NOT_AVAILABLE. */

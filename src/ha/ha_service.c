@@ -96,6 +96,21 @@ rmq_ha_service_free(RmqHaService *svc)
     g_free(svc);
 }
 
+const RmqHaServiceConfig *
+rmq_ha_service_get_config(RmqHaService *svc)
+{
+    return &svc->config;
+}
+
+void
+rmq_ha_service_reconfigure(RmqHaService *svc, const RmqHaServiceConfig *config)
+{
+    g_return_if_fail(svc != NULL && config != NULL);
+    svc->config.slave_timeout_ms = config->slave_timeout_ms;
+    svc->config.slave_fallbehind_max = config->slave_fallbehind_max;
+    rmq_ha_master_set_slave_fallbehind_max(svc->master, config->slave_fallbehind_max);
+}
+
 RmqHaRole
 rmq_ha_service_role(RmqHaService *svc)
 {
