@@ -578,7 +578,7 @@ rmq_broker_new(const RmqConfig *config, GError **error)
         b->trans_check = rmq_transaction_check_new(b, (guint) MAX(s->transaction_check_interval, 100));
     }
 
-    g_autofree gchar *ha = g_strdup_printf("%s:%d", s->broker_ip1, s->ha_listen_port);
+    g_autofree gchar *ha = g_strdup_printf("%s:%d", s->broker_ip2, s->ha_listen_port);
     RmqNamesrvLinkInfo info = {
         .cluster_name = s->cluster_name,
         .broker_name = s->broker_name,

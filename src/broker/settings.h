@@ -18,6 +18,7 @@ typedef struct {
     gint64 broker_id;
     gchar **namesrv_addr;            /* NULL-terminated, may be empty */
     gchar *broker_ip1;
+    gchar *broker_ip2;               /* advertised HA address, default brokerIP1 */
     gchar *bind_address;
     gint listen_port;
     gint ha_listen_port;

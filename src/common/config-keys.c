@@ -106,7 +106,8 @@ const RmqConfigKey rmq_config_keys[] = {
     /* the broker's name server link is built once: a restart changes the list */
     STRV("namesrvAddr", namesrv_addr, BR | CON, RLC | DV, BK(namesrv_addr)),
     STR("brokerIP1", broker_ip1, BR, DV, NULL, BK(broker_ip1)),
-    STR("brokerIP2", broker_ip2, BR, DV, NULL),
+    /* the HA address the name server hands to slaves: brokerIP2:haListenPort */
+    STR("brokerIP2", broker_ip2, BR, DV, NULL, BK(broker_ip2)),
     INT("haListenPort", ha_listen_port, BR, DV, 10912, 1, 65535, BK(ha_listen_port)),
     ENUM("brokerRole", broker_role, BR, 0, RMQ_BROKER_ROLE_ASYNC_MASTER, broker_roles,
          BK(broker_role), HA(role)),
