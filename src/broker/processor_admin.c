@@ -203,7 +203,9 @@ handle_broker_config(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         reply_code(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, err->message);
         return;
     }
+    g_autofree gchar *changes = rmq_config_describe_changes(b->config, updated);
     rmq_broker_reconfigure(b, updated);
+    g_message("UPDATE_BROKER_CONFIG: %s", changes != NULL ? changes : "no change");
     reply_code(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
 }
 

@@ -1019,6 +1019,33 @@ RmqConfig *rmq_config_merge_reloadable(const RmqConfig *current, const RmqConfig
     return out;
 }
 
+gchar *rmq_config_describe_changes(const RmqConfig *before, const RmqConfig *after)
+{
+    g_return_val_if_fail(before != NULL && after != NULL, NULL);
+
+    GString *out = g_string_new(NULL);
+    for (guint i = 0; i < rmq_config_n_keys; i++) {
+        const RmqConfigKey *key = &rmq_config_keys[i];
+        if (key->type == RMQ_CONFIG_KEY_JAVA || !(key->scope & before->scope) ||
+            value_equal(before, after, key))
+            continue;
+        if (out->len > 0)
+            g_string_append(out, ", ");
+        if (key->offset == offsetof(RmqConfig, console_auth_password_hash)) {
+            g_string_append_printf(out, "%s changed", key->name); /* a secret */
+            continue;
+        }
+        g_autofree gchar *a = rmq_config_key_value_text(key, before, key->offset);
+        g_autofree gchar *b = rmq_config_key_value_text(key, after, key->offset);
+        g_string_append_printf(out, "%s %s -> %s", key->name, a, b);
+    }
+    if (out->len == 0) {
+        g_string_free(out, TRUE);
+        return NULL;
+    }
+    return g_string_free(out, FALSE);
+}
+
 gboolean rmq_config_key_is_reloadable(const gchar *key)
 {
     const RmqConfigKey *k = rmq_config_key_find(key);

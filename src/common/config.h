@@ -194,6 +194,11 @@ gboolean rmq_config_parse_hours(const gchar *text, guint32 *hours_mask, GError *
  * milliseconds, level 1 first. (transfer full) */
 gboolean rmq_config_parse_delay_levels(const gchar *text, GArray **levels_ms, GError **error);
 
+/* The keys whose values differ between @before and @after, as
+ * "fileReservedTime 72 -> 48, deleteWhen 04 -> 03" (for the log); NULL when
+ * none do. (transfer full) */
+gchar *rmq_config_describe_changes(const RmqConfig *before, const RmqConfig *after);
+
 /* Whether SIGHUP may change @key (RocketMQ name); FALSE for unknown keys. */
 gboolean rmq_config_key_is_reloadable(const gchar *key);
 

@@ -161,6 +161,11 @@ test_reload_key(void **state)
     g_autofree gchar *after = get_value(key->name);
     if (g_strcmp0(after, want) != 0)
         fail_msg("%s after SIGHUP: got %s, want %s", key->name, after, want);
+    /* and the log says what the reload changed */
+    g_autofree gchar *log = bk_daemon_log(br);
+    g_autofree gchar *line = g_strdup_printf("%s %s -> %s", key->name, before, want);
+    if (strstr(log, line) == NULL)
+        fail_msg("the log does not say \"%s\"", line);
 }
 
 static RmqCommand *
@@ -234,6 +239,8 @@ test_update_broker_config(void **state)
     assert_int_equal(ok->code, RMQ_RESPONSE_SUCCESS);
     g_autofree gchar *frt = get_value("fileReservedTime");
     assert_string_equal(frt, "5");
+    g_autofree gchar *log = bk_daemon_log(br);
+    assert_non_null(strstr(log, "UPDATE_BROKER_CONFIG: deleteWhen"));
     g_autofree gchar *dw = get_value("deleteWhen");
     assert_string_equal(dw, "01;13");
 
