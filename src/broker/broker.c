@@ -707,6 +707,8 @@ rmq_broker_reconfigure(RmqBroker *b, const RmqConfig *config)
         rmq_transaction_check_free(b->trans_check);
         b->trans_check = rmq_transaction_check_new(b, (guint) MAX(s->transaction_check_interval, 100));
     }
+    if (s->register_broker_timeout_mills != old.register_broker_timeout_mills)
+        rmq_namesrv_link_set_timeout(b->namesrv, (guint) s->register_broker_timeout_mills);
     if (s->register_name_server_period != old.register_name_server_period)
         rmq_namesrv_link_start_periodic(b->namesrv, (guint) s->register_name_server_period);
 

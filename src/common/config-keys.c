@@ -205,8 +205,7 @@ const RmqConfigKey rmq_config_keys[] = {
     /* BrokerController clamps the period to 10 s .. 60 s */
     INT("registerNameServerPeriod", register_name_server_period, BR, RL | CL, 30000, 10000, 60000,
         BK(register_name_server_period)),
-    /* the name server link takes it when it is built: a restart changes it */
-    INT("registerBrokerTimeoutMills", register_broker_timeout_mills, BR, 0, 6000, 1, G_MAXINT,
+    INT("registerBrokerTimeoutMills", register_broker_timeout_mills, BR, RL, 6000, 1, G_MAXINT,
         BK(register_broker_timeout_mills)),
     BOOL("forceRegister", force_register, BR, RL | NE, TRUE),
     BOOL("compressedRegister", compressed_register, BR, RL | NE, FALSE),
