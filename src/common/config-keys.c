@@ -150,7 +150,7 @@ const RmqConfigKey rmq_config_keys[] = {
         BK(default_query_max_num)),
 
     /* broker: topics, groups, messages */
-    /* the topic table takes these two when it is built: a restart changes them */
+    /* taken when the topic table is built (TBW102), as in Java: a restart changes them */
     BOOL("autoCreateTopicEnable", auto_create_topic_enable, BR, 0, TRUE,
          BK(auto_create_topic_enable)),
     INT("defaultTopicQueueNums", default_topic_queue_nums, BR, 0, 8, 1, 1024,
@@ -210,11 +210,11 @@ const RmqConfigKey rmq_config_keys[] = {
     BOOL("forceRegister", force_register, BR, RL | NE, TRUE),
     BOOL("compressedRegister", compressed_register, BR, RL | NE, FALSE),
     INT("slaveTimeout", slave_timeout, BR, RL, 3000, 1, G_MAXINT, HA(slave_timeout_ms)),
-    INT("haSendHeartbeatInterval", ha_send_heartbeat_interval, BR, 0, 5000, 1, G_MAXINT,
+    INT("haSendHeartbeatInterval", ha_send_heartbeat_interval, BR, RL, 5000, 1, G_MAXINT,
         HA(heartbeat_interval_ms)),
-    INT("haHousekeepingInterval", ha_housekeeping_interval, BR, 0, 20000, 1, G_MAXINT,
+    INT("haHousekeepingInterval", ha_housekeeping_interval, BR, RL, 20000, 1, G_MAXINT,
         HA(housekeeping_interval_ms)),
-    INT("haTransferBatchSize", ha_transfer_batch_size, BR, 0, 32768, 1, G_MAXINT,
+    INT("haTransferBatchSize", ha_transfer_batch_size, BR, RL, 32768, 1, G_MAXINT,
         HA(transfer_batch_size)),
     I64("haSlaveFallbehindMax", ha_slave_fallbehind_max, BR, RL, 268435456, 0, G_MAXINT64,
         HA(slave_fallbehind_max)),

@@ -487,9 +487,12 @@ rmq_ha_master_connection_count(RmqHaMaster *m)
 }
 
 void
-rmq_ha_master_set_slave_fallbehind_max(RmqHaMaster *m, gint64 max)
+rmq_ha_master_reconfigure(RmqHaMaster *m, const RmqHaMasterConfig *config)
 {
-    m->config.slave_fallbehind_max = max;
+    m->config.heartbeat_interval_ms = config->heartbeat_interval_ms;
+    m->config.housekeeping_interval_ms = config->housekeeping_interval_ms;
+    m->config.transfer_batch_size = config->transfer_batch_size;
+    m->config.slave_fallbehind_max = config->slave_fallbehind_max;
 }
 
 gboolean
