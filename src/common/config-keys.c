@@ -23,7 +23,9 @@
  *   RmqHaServiceConfig (ha/ha_service.h) that rmq_config_fill copies the value
  *   into; it must have the same C type as the RmqConfig field (the unit test
  *   test_landings_hold_the_value checks every landing against the parsed value).
- *   The name server and the console read RmqConfig itself.
+ *   The name server and the console read RmqConfig itself. This file includes
+ *   those three headers for offsetof only (systemd's gperf tables do the
+ *   same): libconf.a links nothing of the broker, the store or HA.
  * Adding a key: one row here, its RmqConfig field, and its use (a landing
  * field, or a read of RmqConfig). */
 /* <config.h>: a quoted "config.h" would find common/config.h next to this file */
