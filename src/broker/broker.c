@@ -218,19 +218,11 @@ start_ha(RmqBroker *b, GError **error)
     RmqSlaveSyncTables tables = { b->topics, b->offsets, b->delay_offsets, b->groups };
 
     rmq_ha_service_config_init(&hc);
-    hc.role = (RmqHaRole) s->broker_role;
+    /* role and the tunables come from the key table (its HA() landings);
+     * the strings are borrowed, so they are set here */
+    rmq_config_fill(b->config, RMQ_CONFIG_LAND_HA, &hc, FALSE);
     hc.bind_address = s->bind_address;
     hc.ha_listen_port = (guint16) s->ha_listen_port;
-    if (s->ha_send_heartbeat_interval > 0)
-        hc.heartbeat_interval_ms = s->ha_send_heartbeat_interval;
-    if (s->ha_housekeeping_interval > 0)
-        hc.housekeeping_interval_ms = s->ha_housekeeping_interval;
-    if (s->ha_transfer_batch_size > 0)
-        hc.transfer_batch_size = s->ha_transfer_batch_size;
-    if (s->ha_slave_fallbehind_max > 0)
-        hc.slave_fallbehind_max = s->ha_slave_fallbehind_max;
-    if (s->slave_timeout > 0)
-        hc.slave_timeout_ms = s->slave_timeout;
     hc.ha_master_address = s->ha_master_address;
     hc.own_address = b->broker_addr;
     return rmq_ha_service_new(&hc, b->store, &tables, on_slave_synced, b, NULL, error);
@@ -373,45 +365,6 @@ on_stats_timer(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-static void
-fill_store_config(const RmqBrokerSettings *s, RmqStoreConfig *c)
-{
-    rmq_store_config_init(c);
-    g_free(c->store_path_root_dir);
-    c->store_path_root_dir = g_strdup(s->store_path_root_dir);
-    g_free(c->store_path_commit_log);
-    c->store_path_commit_log = g_strdup(s->store_path_commit_log);
-    c->mapped_file_size_commit_log = s->mapped_file_size_commit_log;
-    c->mapped_file_size_consume_queue = s->mapped_file_size_consume_queue;
-    c->flush_disk_type = s->sync_flush ? RMQ_STORE_FLUSH_SYNC : RMQ_STORE_FLUSH_ASYNC;
-    c->flush_interval_commit_log = s->flush_interval_commit_log;
-    c->flush_commit_log_least_pages = s->flush_commit_log_least_pages;
-    c->flush_commit_log_thorough_interval = s->flush_commit_log_thorough_interval;
-    c->flush_interval_consume_queue = s->flush_interval_consume_queue;
-    c->sync_flush_timeout = s->sync_flush_timeout;
-    if (s->delete_when != NULL) {
-        g_free(c->delete_when);
-        c->delete_when = g_strdup(s->delete_when);
-    }
-    c->file_reserved_time = s->file_reserved_time;
-    c->disk_max_used_space_ratio = s->disk_max_used_space_ratio;
-    c->clean_file_forcibly_enable = s->clean_file_forcibly_enable;
-    c->check_crc_on_recover = s->check_crc_on_recover;
-    c->message_index_enable = s->message_index_enable;
-    c->max_hash_slot_num = s->max_hash_slot_num;
-    c->max_index_num = s->max_index_num;
-    if (s->message_delay_level != NULL) {
-        g_free(c->message_delay_level);
-        c->message_delay_level = g_strdup(s->message_delay_level);
-    }
-    c->max_transfer_bytes_on_message_in_memory = s->max_transfer_bytes_on_message_in_memory;
-    c->max_transfer_count_on_message_in_memory = s->max_transfer_count_on_message_in_memory;
-    c->max_transfer_bytes_on_message_in_disk = s->max_transfer_bytes_on_message_in_disk;
-    c->max_transfer_count_on_message_in_disk = s->max_transfer_count_on_message_in_disk;
-    c->access_message_in_memory_max_ratio = s->access_message_in_memory_max_ratio;
-    c->max_message_size = s->max_message_size;
-}
-
 static gboolean
 load_tables(RmqBroker *b, GError **error)
 {
@@ -455,10 +408,11 @@ load_tables(RmqBroker *b, GError **error)
 }
 
 RmqBroker *
-rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
+rmq_broker_new(const RmqConfig *config, GError **error)
 {
     RmqBroker *b = g_new0(RmqBroker, 1);
-    rmq_broker_settings_copy(&b->settings, settings);
+    b->config = rmq_config_copy(config);
+    rmq_broker_settings_from_config(&b->settings, config);
     const RmqBrokerSettings *s = &b->settings;
     b->stats.boot_ms = g_get_real_time() / 1000;
     b->stats.sample_us = g_get_monotonic_time();
@@ -472,7 +426,8 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
         return NULL;
     }
     RmqStoreConfig sc;
-    fill_store_config(s, &sc);
+    rmq_store_config_init(&sc);
+    rmq_config_fill(config, RMQ_CONFIG_LAND_STORE, &sc, FALSE);
     b->store = rmq_store_open(&sc, g_main_context_default(), error);
     rmq_store_config_clear(&sc);
     if (b->store == NULL) {
@@ -523,7 +478,7 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
         b->trans_check = rmq_transaction_check_new(b, (guint) MAX(s->transaction_check_interval, 100));
     }
 
-    g_autofree gchar *ha = g_strdup_printf("%s:%d", s->broker_ip1, s->ha_listen_port);
+    g_autofree gchar *ha = g_strdup_printf("%s:%d", s->broker_ip2, s->ha_listen_port);
     RmqNamesrvLinkInfo info = {
         .cluster_name = s->cluster_name,
         .broker_name = s->broker_name,
@@ -615,7 +570,77 @@ rmq_broker_free(RmqBroker *b)
     g_free(b->offsets_path);
     g_free(b->delay_path);
     rmq_broker_settings_clear(&b->settings);
+    g_clear_pointer(&b->config, rmq_config_free);
     g_free(b);
+}
+
+/* A timer re-armed with a new period when the period changed. */
+static void
+rearm(guint *id, gint old_ms, gint new_ms, gint floor_ms, GSourceFunc fn, RmqBroker *b)
+{
+    if (old_ms == new_ms || *id == 0)
+        return;
+    g_clear_handle_id(id, g_source_remove);
+    *id = g_timeout_add((guint) MAX(new_ms, floor_ms), fn, b);
+}
+
+void
+rmq_broker_reconfigure(RmqBroker *b, const RmqConfig *config)
+{
+    g_return_if_fail(b != NULL && config != NULL);
+
+    RmqBrokerSettings *s = &b->settings;
+    const RmqBrokerSettings old = *s; /* scalars only: strings may be freed below */
+    rmq_config_fill(config, RMQ_CONFIG_LAND_BROKER, s, TRUE);
+
+    /* read where they are used: permission, limits, switches, timeouts.
+     * Those taken once at start are applied here. */
+    if (s->server_channel_max_idle_time_seconds != old.server_channel_max_idle_time_seconds)
+        rmq_server_set_idle_timeout(b->server, (guint) s->server_channel_max_idle_time_seconds);
+    rearm(&b->offsets_timer, old.flush_consumer_offset_interval, s->flush_consumer_offset_interval,
+          100, on_offsets_timer, b);
+    rearm(&b->delay_timer, old.flush_delay_offset_interval, s->flush_delay_offset_interval, 100,
+          on_delay_timer, b);
+    rearm(&b->clean_timer, old.clean_resource_interval, s->clean_resource_interval, 1000,
+          on_clean_timer, b);
+    if (s->transaction_check_interval != old.transaction_check_interval && b->trans_check != NULL) {
+        rmq_transaction_check_free(b->trans_check);
+        b->trans_check = rmq_transaction_check_new(b, (guint) MAX(s->transaction_check_interval, 100));
+    }
+    if (s->register_broker_timeout_mills != old.register_broker_timeout_mills)
+        rmq_namesrv_link_set_timeout(b->namesrv, (guint) s->register_broker_timeout_mills);
+    if (s->register_name_server_period != old.register_name_server_period)
+        rmq_namesrv_link_start_periodic(b->namesrv, (guint) s->register_name_server_period);
+
+    RmqStoreConfig sc;
+    rmq_store_config_copy(&sc, rmq_store_get_config(b->store));
+    rmq_config_fill(config, RMQ_CONFIG_LAND_STORE, &sc, TRUE);
+    rmq_store_reconfigure(b->store, &sc);
+    rmq_store_config_clear(&sc);
+
+    if (b->ha != NULL) {
+        RmqHaServiceConfig hc = *rmq_ha_service_get_config(b->ha);
+        rmq_config_fill(config, RMQ_CONFIG_LAND_HA, &hc, TRUE);
+        rmq_ha_service_reconfigure(b->ha, &hc);
+    }
+
+    RmqConfig *copy = rmq_config_copy(config);
+    rmq_config_free(b->config);
+    b->config = copy;
+
+    /* the register body carries the permission: tell the name servers */
+    if (s->broker_permission != old.broker_permission && b->namesrv != NULL)
+        rmq_namesrv_link_register(b->namesrv, NULL, FALSE, FALSE);
+}
+
+gchar *
+rmq_broker_config_properties(RmqBroker *b)
+{
+    gconstpointer landings[RMQ_CONFIG_LAND_N] = { NULL };
+    landings[RMQ_CONFIG_LAND_BROKER] = &b->settings;
+    landings[RMQ_CONFIG_LAND_STORE] = rmq_store_get_config(b->store);
+    landings[RMQ_CONFIG_LAND_HA] = b->ha != NULL ? rmq_ha_service_get_config(b->ha) : NULL;
+    return rmq_broker_settings_to_properties(b->config, landings);
 }
 
 gchar *

@@ -44,7 +44,8 @@ typedef struct {
 
 typedef struct _RmqBroker RmqBroker;
 struct _RmqBroker {
-    RmqBrokerSettings settings;
+    RmqConfig *config;        /* the running configuration (SIGHUP, UPDATE_BROKER_CONFIG) */
+    RmqBrokerSettings settings; /* filled from it (key table BK() landings) */
     RmqStore *store;
     RmqTopicTable *topics;
     RmqSubscriptionGroupTable *groups;
@@ -78,7 +79,15 @@ struct _RmqBroker {
  * and listenPort-2, register with every name server (synchronously; failures
  * only logged) and start the services. Call from outside the main loop's
  * callbacks (the daemon's start step). (transfer full) */
-RmqBroker *rmq_broker_new(const RmqBrokerSettings *settings, GError **error);
+RmqBroker *rmq_broker_new(const RmqConfig *config, GError **error);
+/* Apply every reloadable key of @config (SIGHUP, UPDATE_BROKER_CONFIG) to the
+ * broker settings, the store (rmq_store_reconfigure) and HA
+ * (rmq_ha_service_reconfigure); @config becomes the running configuration.
+ * Keys that need a restart are not looked at. */
+void rmq_broker_reconfigure(RmqBroker *b, const RmqConfig *config);
+/* GET_BROKER_CONFIG body: every broker key with the value in force, read
+ * from the subsystem that acts on it. (transfer full) */
+gchar *rmq_broker_config_properties(RmqBroker *b);
 /* Graceful stop: stop accepting, answer parked pulls, flush and persist,
  * unregister from the name servers; then @done(@data) runs from the loop. */
 void rmq_broker_stop(RmqBroker *b, void (*done)(gpointer data), gpointer data);

@@ -79,6 +79,15 @@ EXTRA_tests_broker_test_broker_admin_DEPENDENCIES = src/broker/rmq-broker src/na
 endif
 
 if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-broker-reload
+TESTS += tests/broker/test-broker-reload
+tests_broker_test_broker_reload_SOURCES = tests/broker/test-broker-reload.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_reload_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_reload_LDADD = src/common/libconf.a $(BROKER_IT_LIBS)
+EXTRA_tests_broker_test_broker_reload_DEPENDENCIES = src/broker/rmq-broker
+endif
+
+if HAVE_CMOCKA
 check_PROGRAMS += tests/broker/test-broker-retry
 TESTS += tests/broker/test-broker-retry
 tests_broker_test_broker_retry_SOURCES = tests/broker/test-broker-retry.c $(BROKER_IT_SUPPORT)

@@ -176,12 +176,16 @@ handle_simple_get(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     reply_text(conn, req, text);
 }
 
+/* GET_BROKER_CONFIG (26) and UPDATE_BROKER_CONFIG (25) through the one key
+ * table: GET lists every broker key with the value in force; UPDATE takes
+ * the keys SIGHUP may change, with the file's parsing and bounds, and refuses
+ * the whole request, naming the key, otherwise. */
 static void
 handle_broker_config(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     if (req->code == RMQ_REQUEST_GET_BROKER_CONFIG) {
-        g_autofree gchar *props = rmq_broker_settings_to_properties(&b->settings);
+        g_autofree gchar *props = rmq_broker_config_properties(b);
         g_autoptr(JsonNode) v = rmq_data_version_to_node(rmq_topic_table_version(b->topics));
         g_autofree gchar *vtext = rmq_json_to_string(v, FALSE);
         RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
@@ -193,16 +197,15 @@ handle_broker_config(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     gsize len = 0;
     const gchar *data = req->body != NULL ? g_bytes_get_data(req->body, &len) : "";
     g_autofree gchar *text = g_strndup(data, len);
-    gint old_perm = b->settings.broker_permission;
     g_autoptr(GError) err = NULL;
-    if (!rmq_broker_settings_update(&b->settings, text, NULL, &err)) {
+    g_autoptr(RmqConfig) updated = rmq_config_update_runtime(b->config, text, &err);
+    if (updated == NULL) {
         reply_code(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, err->message);
         return;
     }
-    if (b->settings.broker_permission != old_perm) {
-        /* The register body carries the broker permission: tell the name servers. */
-        rmq_namesrv_link_register(b->namesrv, NULL, FALSE, FALSE);
-    }
+    g_autofree gchar *changes = rmq_config_describe_changes(b->config, updated);
+    rmq_broker_reconfigure(b, updated);
+    g_message("UPDATE_BROKER_CONFIG: %s", changes != NULL ? changes : "no change");
     reply_code(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
 }
 

@@ -486,6 +486,15 @@ rmq_ha_master_connection_count(RmqHaMaster *m)
     return g_list_length(m->conns);
 }
 
+void
+rmq_ha_master_reconfigure(RmqHaMaster *m, const RmqHaMasterConfig *config)
+{
+    m->config.heartbeat_interval_ms = config->heartbeat_interval_ms;
+    m->config.housekeeping_interval_ms = config->housekeeping_interval_ms;
+    m->config.transfer_batch_size = config->transfer_batch_size;
+    m->config.slave_fallbehind_max = config->slave_fallbehind_max;
+}
+
 gboolean
 rmq_ha_master_slave_ok(RmqHaMaster *m, gint64 put_where)
 {

@@ -47,6 +47,13 @@ void rmq_ha_service_free(RmqHaService *svc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqHaService, rmq_ha_service_free)
 
 RmqHaRole rmq_ha_service_role(RmqHaService *svc);
+/* The configuration in force (its strings are the service's). (transfer none) */
+const RmqHaServiceConfig *rmq_ha_service_get_config(RmqHaService *svc);
+/* Take the keys of @config that may change at run time (slaveTimeout,
+ * haSlaveFallbehindMax, haSendHeartbeatInterval, haHousekeepingInterval,
+ * haTransferBatchSize, read at each use as Java's HAService does); role,
+ * port and addresses stay as started. */
+void rmq_ha_service_reconfigure(RmqHaService *svc, const RmqHaServiceConfig *config);
 
 /* REGISTER_BROKER answered: a slave learns masterAddr (metadata sync) and
  * haServerAddr (replication, unless haMasterAddress is set).  NULLs (no

@@ -303,6 +303,13 @@ on_tick(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+void
+rmq_ha_slave_reconfigure(RmqHaSlave *s, const RmqHaSlaveConfig *config)
+{
+    s->config.heartbeat_interval_ms = config->heartbeat_interval_ms;
+    s->config.housekeeping_interval_ms = config->housekeeping_interval_ms;
+}
+
 RmqHaSlave *
 rmq_ha_slave_new(RmqStore *store, const RmqHaSlaveConfig *config, GMainContext *context)
 {

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "common/config-keys.h"
 #include "common/log.h"
 #include "common/properties.h"
 #include "remoting/codes.h"
@@ -390,22 +391,16 @@ get_config(RmqNamesrvProcessor *p, const RmqCommand *req)
     g_autoptr(GString) out = g_string_new(NULL);
     GHashTable *ov = p->config_overrides;
     const RmqConfig *c = p->config;
-    if (c != NULL) {
-        g_autofree gchar *port = g_strdup_printf("%d", c->listen_port);
-        g_autofree gchar *idle = g_strdup_printf("%d", c->server_channel_max_idle_time_seconds);
-        g_autofree gchar *exp = g_strdup_printf("%d", c->broker_channel_expired_time);
-        g_autofree gchar *scan = g_strdup_printf("%d", c->scan_not_active_broker_interval);
-        put_prop(out, ov, "listenPort", port);
-        put_prop(out, ov, "bindAddress", c->bind_address);
-        put_prop(out, ov, "rocketmqHome", c->rocketmq_home);
-        put_prop(out, ov, "kvConfigPath", c->kv_config_path);
-        put_prop(out, ov, "configStorePath", c->config_store_path);
-        put_prop(out, ov, "productEnvName", c->product_env_name);
-        put_prop(out, ov, "clusterTest", c->cluster_test ? "true" : "false");
-        put_prop(out, ov, "serverChannelMaxIdleTimeSeconds", idle);
-        put_prop(out, ov, "brokerChannelExpiredTime", exp);
-        put_prop(out, ov, "scanNotActiveBrokerInterval", scan);
+    /* every name server key of the table (common/config-keys.c) */
+    for (guint i = 0; c != NULL && i < rmq_config_n_keys; i++) {
+        const RmqConfigKey *key = &rmq_config_keys[i];
+        if (key->type == RMQ_CONFIG_KEY_JAVA || !(key->scope & RMQ_CONFIG_NAMESRV) ||
+            g_str_equal(key->name, "orderMessageEnable"))
+            continue;
+        g_autofree gchar *v = rmq_config_key_value_text(key, c, key->offset);
+        put_prop(out, ov, key->name, v);
     }
+    /* changed at run time by UPDATE_NAMESRV_CONFIG */
     put_prop(out, ov, "orderMessageEnable", p->order_message_enable ? "true" : "false");
     GHashTableIter it;
     gpointer k, v;

@@ -28,6 +28,9 @@ typedef struct RmqFlushService RmqFlushService;
 
 RmqFlushService *rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *config,
                                        GMainContext *context);
+/* flushIntervalCommitLog, flushCommitLogLeastPages,
+ * flushCommitLogThoroughInterval and syncFlushTimeout of @config from now on. */
+void rmq_flush_service_reconfigure(RmqFlushService *svc, const RmqStoreConfig *config);
 void rmq_flush_service_set_hook(RmqFlushService *svc, RmqFlushHook hook, gpointer data);
 /* Stops the thread after a final full flush; fails pending requests
  * that the final flush did not cover with RMQ_FLUSH_TIMEOUT. */

@@ -92,12 +92,13 @@ static gpointer
 logics_thread(gpointer data)
 {
     RmqStore *store = data;
-    gint64 interval = (gint64) MAX(store->config.flush_interval_consume_queue, 1) * 1000;
 
     g_mutex_lock(&store->logics_lock);
     while (!store->logics_stop) {
         g_autoptr(GError) error = NULL;
         gint64 physic_ts, logics_ts;
+        /* under logics_lock: rmq_store_reconfigure may change it */
+        gint64 interval = (gint64) MAX(store->config.flush_interval_consume_queue, 1) * 1000;
 
         g_cond_wait_until(&store->logics_cond, &store->logics_lock,
                           g_get_monotonic_time() + interval);
@@ -264,6 +265,8 @@ store_free(RmqStore *store)
     g_free(store);
 }
 
+static void start_clean_timer(RmqStore *store, GMainContext *context);
+
 RmqStore *
 rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **error)
 {
@@ -357,13 +360,8 @@ rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **err
     /* up to 256 MiB ahead of the writer (~0.3 s at disk speed), never more than a file */
     rmq_commit_log_start_warmer(store->cl, MIN(256 * 1024 * 1024, config->mapped_file_size_commit_log));
     store->logics_thread = g_thread_new("rmq-flush-cq", logics_thread, store);
-    if (context != NULL && config->clean_resource_interval > 0) {
-        /* retention runs on the caller's loop, the thread that owns the files */
-        store->clean_source = g_timeout_source_new((guint) config->clean_resource_interval);
-        g_source_set_callback(store->clean_source, clean_tick, store, NULL);
-        g_source_set_name(store->clean_source, "rmq-store-clean");
-        g_source_attach(store->clean_source, context);
-    }
+    if (context != NULL && config->clean_resource_interval > 0)
+        start_clean_timer(store, context);
     return store;
 
 fail:
@@ -375,6 +373,67 @@ gboolean
 rmq_store_was_abnormal(RmqStore *store)
 {
     return store->abnormal;
+}
+
+static void
+start_clean_timer(RmqStore *store, GMainContext *context)
+{
+    /* retention runs on the caller's loop, the thread that owns the files */
+    store->clean_source = g_timeout_source_new((guint) store->config.clean_resource_interval);
+    g_source_set_callback(store->clean_source, clean_tick, store, NULL);
+    g_source_set_name(store->clean_source, "rmq-store-clean");
+    g_source_attach(store->clean_source, context);
+}
+
+const RmqStoreConfig *
+rmq_store_get_config(RmqStore *store)
+{
+    return &store->config;
+}
+
+void
+rmq_store_reconfigure(RmqStore *store, const RmqStoreConfig *config)
+{
+    RmqStoreConfig *c = &store->config;
+
+    g_return_if_fail(store != NULL && config != NULL);
+    g_mutex_lock(&store->logics_lock);
+    c->flush_interval_consume_queue = config->flush_interval_consume_queue;
+    g_cond_signal(&store->logics_cond);
+    g_mutex_unlock(&store->logics_lock);
+
+    c->flush_interval_commit_log = config->flush_interval_commit_log;
+    c->flush_commit_log_least_pages = config->flush_commit_log_least_pages;
+    c->flush_commit_log_thorough_interval = config->flush_commit_log_thorough_interval;
+    c->sync_flush_timeout = config->sync_flush_timeout;
+    rmq_flush_service_reconfigure(store->flush, c);
+
+    if (config->delete_when != NULL && g_strcmp0(config->delete_when, c->delete_when) != 0) {
+        gboolean hours[24];
+        if (rmq_store_config_parse_delete_when(config->delete_when, hours)) {
+            memcpy(store->hour_ok, hours, sizeof hours);
+            g_free(c->delete_when);
+            c->delete_when = g_strdup(config->delete_when);
+        }
+    }
+    c->file_reserved_time = config->file_reserved_time;
+    c->disk_max_used_space_ratio = config->disk_max_used_space_ratio;
+    c->clean_file_forcibly_enable = config->clean_file_forcibly_enable;
+    if (config->clean_resource_interval != c->clean_resource_interval) {
+        c->clean_resource_interval = config->clean_resource_interval;
+        if (store->clean_source != NULL && c->clean_resource_interval > 0) {
+            GMainContext *context = g_source_get_context(store->clean_source);
+            g_source_destroy(store->clean_source);
+            g_clear_pointer(&store->clean_source, g_source_unref);
+            start_clean_timer(store, context);
+        }
+    }
+    c->max_transfer_bytes_on_message_in_memory = config->max_transfer_bytes_on_message_in_memory;
+    c->max_transfer_count_on_message_in_memory = config->max_transfer_count_on_message_in_memory;
+    c->max_transfer_bytes_on_message_in_disk = config->max_transfer_bytes_on_message_in_disk;
+    c->max_transfer_count_on_message_in_disk = config->max_transfer_count_on_message_in_disk;
+    c->access_message_in_memory_max_ratio = config->access_message_in_memory_max_ratio;
+    c->max_message_size = config->max_message_size;
 }
 
 void

@@ -103,6 +103,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqStore, rmq_store_close)
 
 /* TRUE if the last open found an `abort` file (crash recovery ran). */
 gboolean rmq_store_was_abnormal(RmqStore *store);
+/* The configuration in force. (transfer none) */
+const RmqStoreConfig *rmq_store_get_config(RmqStore *store);
+/* Take the keys of @config that may change while the store runs (the flush
+ * intervals and syncFlushTimeout, deleteWhen, fileReservedTime,
+ * diskMaxUsedSpaceRatio, cleanFileForciblyEnable, cleanResourceInterval, the
+ * pull transfer caps, accessMessageInMemoryMaxRatio, maxMessageSize); the
+ * others (paths, geometry, flush type) are left as opened. Loop thread. */
+void rmq_store_reconfigure(RmqStore *store, const RmqStoreConfig *config);
 
 /* Appends, assigns the queue offset and dispatches to the consume queue and
  * index at once (readers see the message when this returns).  Does not

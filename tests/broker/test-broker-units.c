@@ -111,34 +111,50 @@ test_subscription_parse(void **state)
     assert_string_equal(g_ptr_array_index(two->tags, 1), "TagB");
 }
 
+/* The settings are filled from the key table, and GET_BROKER_CONFIG reads a
+ * key where it lands (here the settings) in preference to the parsed config. */
 static void
 test_settings_update(void **state)
 {
     (void) state;
-    RmqBrokerSettings s = { 0 };
-    s.broker_name = g_strdup("b");
-    s.max_message_size = 10;
-    s.broker_permission = 6;
-    g_autoptr(GPtrArray) ignored = g_ptr_array_new_with_free_func(g_free);
-    assert_true(rmq_broker_settings_update(&s, "# c\nmaxMessageSize=20\nbrokerPermission = 4\n"
-                                               "brokerName=x\nunknownKey=1\n",
-                                           ignored, NULL));
-    assert_int_equal(s.max_message_size, 20);
-    assert_int_equal(s.broker_permission, 4);
-    assert_string_equal(s.broker_name, "b"); /* not changeable at run time */
-    assert_int_equal(ignored->len, 2);
+    g_autoptr(RmqConfig) cfg = rmq_config_new_defaults(RMQ_CONFIG_BROKER);
+    g_free(cfg->broker_name);
+    cfg->broker_name = g_strdup("b");
+    cfg->max_message_size = 10;
+    cfg->broker_role = RMQ_BROKER_ROLE_SLAVE;
+    cfg->broker_id = 1;
+    RmqBrokerSettings s;
+    rmq_broker_settings_from_config(&s, cfg);
+    assert_string_equal(s.broker_name, "b");
+    assert_string_equal(s.cluster_name, "DefaultCluster");
+    assert_int_equal(s.max_message_size, 10);
+    assert_true(s.slave);
+    assert_false(s.sync_flush);
+
     g_autoptr(GError) err = NULL;
-    assert_false(rmq_broker_settings_update(&s, "maxMessageSize=30\ntraceOn=maybe\n", NULL, &err));
-    assert_int_equal(s.max_message_size, 20); /* nothing applied */
-    /* without a list to report them in, a fixed key refuses the whole update */
-    g_clear_error(&err);
-    assert_false(rmq_broker_settings_update(&s, "maxMessageSize=40\nbrokerName=y\n", NULL, &err));
-    assert_non_null(strstr(err->message, "brokerName"));
+    g_autoptr(RmqConfig) up = rmq_config_update_runtime(cfg, "# c\nmaxMessageSize=20\n", &err);
+    assert_non_null(up);
+    assert_null(err);
+    rmq_config_fill(up, RMQ_CONFIG_LAND_BROKER, &s, TRUE);
     assert_int_equal(s.max_message_size, 20);
-    g_autofree gchar *props = rmq_broker_settings_to_properties(&s);
-    assert_non_null(strstr(props, "maxMessageSize=20\n"));
+    /* a key that needs a restart refuses the whole update, by name */
+    g_autoptr(RmqConfig) no = rmq_config_update_runtime(cfg, "maxMessageSize=40\nbrokerName=y\n",
+                                                        &err);
+    assert_null(no);
+    assert_non_null(strstr(err->message, "brokerName"));
+
+    gconstpointer landings[RMQ_CONFIG_LAND_N] = { NULL };
+    landings[RMQ_CONFIG_LAND_BROKER] = &s;
+    g_autofree gchar *props = rmq_broker_settings_to_properties(cfg, landings);
+    assert_non_null(strstr(props, "maxMessageSize=20\n"));  /* from the settings */
     assert_non_null(strstr(props, "brokerName=b\n"));
+    assert_non_null(strstr(props, "brokerRole=SLAVE\n"));
+    assert_non_null(strstr(props, "fileReservedTime=72\n")); /* no store given: the config */
+    RmqBrokerSettings copy;
+    rmq_broker_settings_copy(&copy, &s);
     rmq_broker_settings_clear(&s);
+    assert_string_equal(copy.broker_name, "b");
+    rmq_broker_settings_clear(&copy);
 }
 
 /* A V2 request with every required field; the caller adds the rest. */
