@@ -48,6 +48,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqHaService, rmq_ha_service_free)
 
 RmqHaRole rmq_ha_service_role(RmqHaService *svc);
 
+/* The HA port actually bound (haListenPort, or the port picked for 0). */
+guint16 rmq_ha_service_get_port(RmqHaService *svc);
+
 /* REGISTER_BROKER answered: a slave learns masterAddr (metadata sync) and
  * haServerAddr (replication, unless haMasterAddress is set).  NULLs (no
  * live master) keep the last known master. */
