@@ -602,11 +602,17 @@ log_addresses(RmqBroker *b, const gchar *ha_addr)
               s->broker_name, s->cluster_name, bind, rmq_server_get_port(b->server), vip, bind,
               rmq_ha_service_get_port(b->ha), s->store_path_root_dir,
               rmq_store_was_abnormal(b->store) ? " (recovered after a crash)" : "");
-    g_message("advertised to name servers as %s (HA %s, brokerIP1)", b->broker_addr, ha_addr);
-    if (!advertised_is_bound(s->bind_address, s->broker_ip1))
+    g_message("advertised to name servers as %s (brokerIP1), HA %s", b->broker_addr, ha_addr);
+    if (advertised_is_bound(s->bind_address, s->broker_ip1))
+        return;
+    if (is_wildcard(s->bind_address))
+        g_warning("brokerIP1 %s is not an address of this host (bound to %s): clients and slaves "
+                  "sent to %s reach the broker only if that address forwards here",
+                  s->broker_ip1, bind, b->broker_addr);
+    else
         g_warning("brokerIP1 %s is not an address the broker listens on (bindAddress %s): "
-                  "clients and slaves sent to %s will not reach it; set brokerIP1 to a bound "
-                  "address",
+                  "clients and slaves sent to %s will not reach it; set brokerIP1 to the bound "
+                  "address or leave it out",
                   s->broker_ip1, bind, b->broker_addr);
 }
 

@@ -155,7 +155,7 @@ test_matching_broker_ip1_and_ha_port(void **state)
     assert_string_equal(addr, br->addr);
     g_autofree gchar *log = bk_daemon_log(br);
     g_autofree gchar *bound = g_strdup_printf("127.0.0.1:%u (HA)", ha);
-    g_autofree gchar *adv = g_strdup_printf("(HA 127.0.0.1:%u", ha);
+    g_autofree gchar *adv = g_strdup_printf("(brokerIP1), HA 127.0.0.1:%u", ha);
     assert_non_null(strstr(log, bound));
     assert_non_null(strstr(log, adv));
     assert_null(strstr(log, NOT_BOUND_WARNING));
