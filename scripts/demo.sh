@@ -16,7 +16,8 @@ build="$top/_build"
 pids=()
 
 # Stop in the reverse order of the start: the broker, once it has
-# unregistered, then the name server.
+# unregistered, then the name server. (The daemons run under setsid, so the
+# terminal's Ctrl-C reaches only this script, not both daemons at once.)
 cleanup() {
     local i
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -54,12 +55,12 @@ mkdir -p "$demo"
 } >"$demo/broker.conf"
 
 echo "== starting rmq-namesrv (127.0.0.1:9876)"
-"$build/src/namesrv/rmq-namesrv" --instance=1 --config="$demo/namesrv-1.conf" &
+setsid "$build/src/namesrv/rmq-namesrv" --instance=1 --config="$demo/namesrv-1.conf" &
 pids+=($!)
 wait_port 127.0.0.1 9876 5 || { echo "rmq-namesrv did not start listening on 9876"; exit 1; }
 
 echo "== starting rmq-broker broker-a (127.0.0.1:10911)"
-"$build/src/broker/rmq-broker" --instance=broker --config="$demo/broker.conf" &
+setsid "$build/src/broker/rmq-broker" --instance=broker --config="$demo/broker.conf" &
 pids+=($!)
 wait_port 127.0.0.1 10911 10 || { echo "rmq-broker did not start listening on 10911"; exit 1; }
 
