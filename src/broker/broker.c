@@ -592,14 +592,13 @@ static void
 log_addresses(RmqBroker *b, const gchar *ha_addr)
 {
     const RmqBrokerSettings *s = &b->settings;
-    const gchar *bind = is_wildcard(s->bind_address) ? (s->bind_address != NULL &&
-                                                        strcmp(s->bind_address, "::") == 0
-                                                            ? "::" : "0.0.0.0")
-                                                     : s->bind_address;
-    g_autofree gchar *vip = b->vip_port > 0 ? g_strdup_printf(", %s:%d (VIP)", bind, b->vip_port)
+    const gchar *on = !is_wildcard(s->bind_address)            ? s->bind_address
+                      : g_strcmp0(s->bind_address, "::") == 0 ? "::"
+                                                              : "0.0.0.0";
+    g_autofree gchar *vip = b->vip_port > 0 ? g_strdup_printf(", %s:%d (VIP)", on, b->vip_port)
                                             : g_strdup("");
     g_message("broker %s (cluster %s) listening on %s:%u (clients)%s, %s:%u (HA), store %s%s",
-              s->broker_name, s->cluster_name, bind, rmq_server_get_port(b->server), vip, bind,
+              s->broker_name, s->cluster_name, on, rmq_server_get_port(b->server), vip, on,
               rmq_ha_service_get_port(b->ha), s->store_path_root_dir,
               rmq_store_was_abnormal(b->store) ? " (recovered after a crash)" : "");
     g_message("advertised to name servers as %s (brokerIP1), HA %s", b->broker_addr, ha_addr);
@@ -608,12 +607,12 @@ log_addresses(RmqBroker *b, const gchar *ha_addr)
     if (is_wildcard(s->bind_address))
         g_warning("brokerIP1 %s is not an address of this host (bound to %s): clients and slaves "
                   "sent to %s reach the broker only if that address forwards here",
-                  s->broker_ip1, bind, b->broker_addr);
+                  s->broker_ip1, on, b->broker_addr);
     else
         g_warning("brokerIP1 %s is not an address the broker listens on (bindAddress %s): "
                   "clients and slaves sent to %s will not reach it; set brokerIP1 to the bound "
                   "address or leave it out",
-                  s->broker_ip1, bind, b->broker_addr);
+                  s->broker_ip1, on, b->broker_addr);
 }
 
 RmqBroker *
