@@ -2,7 +2,9 @@
 # Build rmq and run every test suite: unit and integration tests (make check),
 # the same again under AddressSanitizer + UndefinedBehaviorSanitizer, the
 # libFuzzer target, make distcheck, and the system test when run as root.
-# Ends with one line "N passed, N failed" and a non-zero status on any failure.
+# Ends with one line "N passed, N failed, N skipped" and a non-zero status on
+# any failure. Skipped: tests that reported SKIP (automake SKIP results, TAP
+# "# SKIP") and steps left out (RMQ_SKIP, the system test without root).
 #
 # Environment: FUZZ_SECONDS (default 60), RMQ_SKIP="asan fuzz distcheck interop console system"
 # (space-separated steps to leave out while iterating; CI leaves out nothing).
@@ -11,29 +13,36 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc)
 skip=" ${RMQ_SKIP:-} "
+# --- counting: from here to "end of counting", tests/test-summary.sh runs it on samples
 passed=0
 failed=0
+skipped=0
 failures=()
+skips=()
 
 note() { printf '\n=== %s\n' "$*"; }
 
 # Add the PASS/FAIL counts of an automake test-suite.log to the totals.
 count_suite() {
-    local log=$1 step=$2 p f
+    local log=$1 step=$2 p f s
     if [ ! -f "$log" ]; then
         failed=$((failed + 1)); failures+=("$step (no test-suite.log)"); return
     fi
     p=$(sed -n 's/^# PASS: *//p' "$log" | head -n1)
+    s=$(sed -n 's/^# SKIP: *//p' "$log" | head -n1)
+    skipped=$((skipped + ${s:-0}))
     f=$(( $(sed -n 's/^# FAIL: *//p' "$log" | head -n1) + $(sed -n 's/^# ERROR: *//p' "$log" | head -n1) + $(sed -n 's/^# XPASS: *//p' "$log" | head -n1) ))
     passed=$((passed + ${p:-0}))
     failed=$((failed + f))
     [ "$f" -gt 0 ] && failures+=("$step: $f failing")
 }
 
-# Add the results of a TAP stream (ok / not ok lines; SKIPs count as neither).
+# Add the results of a TAP stream (ok / not ok lines; "ok ... # SKIP" is skipped).
 count_tap() {
-    local out=$1 step=$2 rc=$3 p f
-    p=$(grep -E '^ok ' "$out" | grep -vc '# SKIP')
+    local out=$1 step=$2 rc=$3 p f s
+    p=$(grep -E '^ok ' "$out" | grep -vic '# SKIP')
+    s=$(grep -E '^ok ' "$out" | grep -ic '# SKIP')
+    skipped=$((skipped + s))
     f=$(grep -cE '^not ok ' "$out")
     passed=$((passed + p))
     failed=$((failed + f))
@@ -48,14 +57,18 @@ step_result() {
     if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
 }
 
-wants() { case "$skip" in *" $1 "*) return 1 ;; *) return 0 ;; esac; }
+# A step left out counts as one skipped.
+skip_step() { skipped=$((skipped + 1)); skips+=("$1"); }
+wants() { case "$skip" in *" $1 "*) skip_step "$1 (RMQ_SKIP)"; return 1 ;; *) return 0 ;; esac; }
+summary_line() { echo "$passed passed, $failed failed, $skipped skipped"; }
+# --- end of counting
 
 note "dependencies"
 scripts/install-deps.sh all || { echo "cannot install dependencies"; exit 1; }
 
 note "build (-Werror)"
 if ! scripts/build.sh "$top/_build" --enable-werror; then
-    echo "0 passed, 1 failed"
+    echo "0 passed, 1 failed, 0 skipped"
     exit 1
 fi
 
@@ -119,10 +132,12 @@ if wants system && [ -x tests/system/run.sh ]; then
         count_tap _build/system.out "system test" "$rc"
     else
         echo "skipped: the system test needs root (debootstrap, systemd-nspawn)"
+        skip_step "system (needs root)"
     fi
 fi
 
 note "summary"
+for f in "${skips[@]}"; do echo "skipped: $f"; done
 for f in "${failures[@]}"; do echo "failed: $f"; done
-echo "$passed passed, $failed failed"
+summary_line
 [ "$failed" -eq 0 ]

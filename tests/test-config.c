@@ -1033,6 +1033,9 @@ static void test_console_keys(void **state)
     assert_string_equal(sc->console_listen_address, "127.0.0.1");
     assert_int_equal(sc->console_listen_port, 8080);
     assert_null(sc->console_auth_user);
+    /* the single name server of the single-node setup, nothing to retry */
+    assert_string_equal(sc->namesrv_addr[0], "127.0.0.1:9876");
+    assert_null(sc->namesrv_addr[1]);
 }
 
 /* ---- the shipped samples ---- */

@@ -407,6 +407,67 @@ load_tables(RmqBroker *b, GError **error)
     return TRUE;
 }
 
+/* ---- what is bound and what is advertised ---------------------------- */
+
+static gboolean
+is_wildcard(const gchar *bind_address)
+{
+    return bind_address == NULL || *bind_address == '\0' || strcmp(bind_address, "0.0.0.0") == 0 ||
+           strcmp(bind_address, "::") == 0;
+}
+
+/* An address of this host: one a socket can bind to. */
+static gboolean
+is_local_address(GInetAddress *ia)
+{
+    g_autoptr(GSocket) sock = g_socket_new(g_inet_address_get_family(ia), G_SOCKET_TYPE_DATAGRAM,
+                                           G_SOCKET_PROTOCOL_UDP, NULL);
+    g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(ia, 0);
+    return sock != NULL && g_socket_bind(sock, sa, FALSE, NULL);
+}
+
+/* Would a client that dials @host reach a socket bound to @bind_address? */
+static gboolean
+advertised_is_bound(const gchar *bind_address, const gchar *host)
+{
+    g_autoptr(GInetAddress) ia = g_inet_address_new_from_string(host);
+    if (ia == NULL)
+        return FALSE;
+    if (is_wildcard(bind_address))
+        return is_local_address(ia);
+    g_autoptr(GInetAddress) bound = g_inet_address_new_from_string(bind_address);
+    return bound != NULL && g_inet_address_equal(ia, bound);
+}
+
+/* One line for the sockets really bound, one for what the name servers are
+ * told, and a warning when clients would be sent somewhere nothing listens. */
+static void
+log_addresses(RmqBroker *b, const gchar *ha_addr)
+{
+    const RmqBrokerSettings *s = &b->settings;
+    const gchar *on = !is_wildcard(s->bind_address)            ? s->bind_address
+                      : g_strcmp0(s->bind_address, "::") == 0 ? "::"
+                                                              : "0.0.0.0";
+    g_autofree gchar *vip = b->vip_port > 0 ? g_strdup_printf(", %s:%d (VIP)", on, b->vip_port)
+                                            : g_strdup("");
+    g_message("broker %s (cluster %s) listening on %s:%u (clients)%s, %s:%u (HA), store %s%s",
+              s->broker_name, s->cluster_name, on, rmq_server_get_port(b->server), vip, on,
+              rmq_ha_service_get_port(b->ha), s->store_path_root_dir,
+              rmq_store_was_abnormal(b->store) ? " (recovered after a crash)" : "");
+    g_message("advertised to name servers as %s (brokerIP1), HA %s", b->broker_addr, ha_addr);
+    if (advertised_is_bound(s->bind_address, s->broker_ip1))
+        return;
+    if (is_wildcard(s->bind_address))
+        g_warning("brokerIP1 %s is not an address of this host (bound to %s): clients and slaves "
+                  "sent to %s reach the broker only if that address forwards here",
+                  s->broker_ip1, on, b->broker_addr);
+    else
+        g_warning("brokerIP1 %s is not an address the broker listens on (bindAddress %s): "
+                  "clients and slaves sent to %s will not reach it; set brokerIP1 to the bound "
+                  "address or leave it out",
+                  s->broker_ip1, on, b->broker_addr);
+}
+
 RmqBroker *
 rmq_broker_new(const RmqConfig *config, GError **error)
 {
@@ -502,9 +563,7 @@ rmq_broker_new(const RmqConfig *config, GError **error)
     b->stats_timer = g_timeout_add(1000, on_stats_timer, b);
     b->client_timer = g_timeout_add((guint) MIN(CLIENT_SCAN_MS, client_expire_ms() / 2 + 1),
                                     on_client_scan, b);
-    g_message("broker %s (cluster %s) listening on %s and port %d, store %s%s", s->broker_name,
-              s->cluster_name, b->broker_addr, b->vip_port, s->store_path_root_dir,
-              rmq_store_was_abnormal(b->store) ? " (recovered after a crash)" : "");
+    log_addresses(b, ha);
     return b;
 }
 

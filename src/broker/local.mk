@@ -70,6 +70,15 @@ EXTRA_tests_broker_test_broker_core_DEPENDENCIES = src/broker/rmq-broker src/nam
 endif
 
 if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-broker-address
+TESTS += tests/broker/test-broker-address
+tests_broker_test_broker_address_SOURCES = tests/broker/test-broker-address.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_address_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_address_LDADD = $(BROKER_IT_LIBS)
+EXTRA_tests_broker_test_broker_address_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
+endif
+
+if HAVE_CMOCKA
 check_PROGRAMS += tests/broker/test-broker-admin
 TESTS += tests/broker/test-broker-admin
 tests_broker_test_broker_admin_SOURCES = tests/broker/test-broker-admin.c $(BROKER_IT_SUPPORT)

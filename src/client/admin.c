@@ -644,6 +644,14 @@ rmq_admin_view_message(RmqAdmin *a, const gchar *offset_msg_id, GError **error)
                     "not an offset message id: %s (%s)", offset_msg_id, err->message);
         return NULL;
     }
+    /* A client msgId (UNIQ_KEY) also has 32 digits; where an offset id has
+     * the port, it has the pid and more, which never fit in 16 bits. */
+    if (host.port <= 0 || host.port > 65535) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL,
+                    "not an offset message id: %s (port %d; a client msgId is found by topic "
+                    "and unique key)", offset_msg_id, host.port);
+        return NULL;
+    }
     gchar ip[64];
     if (host.addr_len == 16)
         g_snprintf(ip, sizeof ip, "[%x:%x:%x:%x:%x:%x:%x:%x]", host.addr[0] << 8 | host.addr[1],
@@ -678,9 +686,12 @@ rmq_admin_view_message(RmqAdmin *a, const gchar *offset_msg_id, GError **error)
     return g_ptr_array_steal_index(msgs, 0);
 }
 
-GPtrArray *
-rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key, gint max_num,
-                       gint64 begin_ms, gint64 end_ms, GError **error)
+/* QUERY_MESSAGE on every broker of @topic; keeps the exact matches of @key
+ * (a KEYS entry, or the UNIQ_KEY) since the index is by hash. @unique asks
+ * by UNIQ_KEY as mqadmin's queryMsgByUniqueKey does (_UNIQUE_KEY_QUERY). */
+static GPtrArray *
+query_index(RmqAdmin *a, const gchar *topic, const gchar *key, gboolean unique, gint max_num,
+            gint64 begin_ms, gint64 end_ms, GError **error)
 {
     g_auto(GStrv) brokers = target_brokers(a, topic, error);
     if (brokers == NULL)
@@ -694,7 +705,7 @@ rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key, gint m
         g_autoptr(GBytes) b = rmq_admin_invoke(a, brokers[i], RMQ_REQUEST_QUERY_MESSAGE, NULL,
                                                NULL, &err, "topic", topic, "key", key, "maxNum",
                                                mx, "beginTimestamp", bt, "endTimestamp", et,
-                                               NULL);
+                                               unique ? "_UNIQUE_KEY_QUERY" : NULL, "true", NULL);
         if (b == NULL) {
             if (g_error_matches(err, RMQ_MQ_ERROR, RMQ_MQ_ERROR_BROKER_REFUSED))
                 continue; /* QUERY_NOT_FOUND on this broker */
@@ -711,13 +722,12 @@ rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key, gint m
             g_propagate_error(error, g_steal_pointer(&err));
             return NULL;
         }
-        /* The index is by hash: keep only exact key matches. */
         for (guint k = 0; k < msgs->len; k++) {
             RmqMsg *m = g_ptr_array_index(msgs, k);
             const gchar *keys = rmq_msg_get_keys(m);
             g_auto(GStrv) parts = g_strsplit(keys ? keys : "", " ", -1);
-            gboolean hit = g_strv_contains((const gchar *const *) parts, key) ||
-                           g_strcmp0(rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY), key) == 0;
+            gboolean uniq = g_strcmp0(rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY), key) == 0;
+            gboolean hit = uniq || (!unique && g_strv_contains((const gchar *const *) parts, key));
             if (hit && g_strcmp0(m->topic, topic) == 0) {
                 g_ptr_array_add(out, m);
                 msgs->pdata[k] = NULL;
@@ -726,11 +736,26 @@ rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key, gint m
     }
     if (out->len == 0) {
         g_ptr_array_unref(out);
-        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND,
-                    "no message with key %s in %s", key, topic);
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND, "no message with %s %s in %s",
+                    unique ? "unique key" : "key", key, topic);
         return NULL;
     }
     return out;
+}
+
+GPtrArray *
+rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key, gint max_num,
+                       gint64 begin_ms, gint64 end_ms, GError **error)
+{
+    return query_index(a, topic, key, FALSE, max_num, begin_ms, end_ms, error);
+}
+
+GPtrArray *
+rmq_admin_query_by_unique_key(RmqAdmin *a, const gchar *topic, const gchar *uniq_key,
+                              GError **error)
+{
+    /* mqadmin: at most 32, over all time */
+    return query_index(a, topic, uniq_key, TRUE, 32, 0, G_MAXINT64, error);
 }
 
 /* Store time of the message at @offset of a queue, -1 if there is none. */

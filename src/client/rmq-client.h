@@ -317,6 +317,10 @@ RmqMsg *rmq_admin_view_message(RmqAdmin *a, const gchar *offset_msg_id, GError *
 /* QUERY_MESSAGE on every broker of @topic. (transfer full) of RmqMsg */
 GPtrArray *rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key,
                                   gint max_num, gint64 begin_ms, gint64 end_ms, GError **error);
+/* The messages of @topic whose client msgId (UNIQ_KEY) is @uniq_key, as
+ * mqadmin's queryMsgByUniqueKey (at most 32). (transfer full) of RmqMsg */
+GPtrArray *rmq_admin_query_by_unique_key(RmqAdmin *a, const gchar *topic, const gchar *uniq_key,
+                                         GError **error);
 /* Reset @group's offsets for every queue of @topic to the first message
  * stored at or after @timestamp_ms (SEARCH_OFFSET_BY_TIMESTAMP, then
  * UPDATE_CONSUMER_OFFSET). Returns [{"brokerName","queueId","offset"}]. */

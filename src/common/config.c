@@ -676,6 +676,12 @@ static void derive(RmqConfig *cfg)
     if (set_line(cfg, "storePathCommitLog") == 0)
         take_string(&cfg->store_path_commit_log,
                     g_build_filename(cfg->store_path_root_dir, "commitlog", NULL));
+    /* A broker bound to one address is reached there: advertise it unless
+     * brokerIP1 says otherwise (Java has no bindAddress to follow). */
+    if (set_line(cfg, "brokerIP1") == 0 && cfg->bind_address != NULL &&
+        g_strcmp0(cfg->bind_address, "0.0.0.0") != 0 && g_strcmp0(cfg->bind_address, "::") != 0 &&
+        *cfg->bind_address != '\0')
+        set_string(&cfg->broker_ip1, cfg->bind_address);
     if (set_line(cfg, "brokerIP2") == 0)
         set_string(&cfg->broker_ip2, cfg->broker_ip1);
     /* a consume queue file holds whole 20-byte units (MessageStoreConfig rounds up) */

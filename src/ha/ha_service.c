@@ -134,6 +134,12 @@ rmq_ha_service_role(RmqHaService *svc)
     return svc->config.role;
 }
 
+guint16
+rmq_ha_service_get_port(RmqHaService *svc)
+{
+    return rmq_ha_master_get_port(svc->master);
+}
+
 void
 rmq_ha_service_register_reply(RmqHaService *svc, const gchar *master_addr,
                               const gchar *ha_server_addr)

@@ -55,6 +55,9 @@ const RmqHaServiceConfig *rmq_ha_service_get_config(RmqHaService *svc);
  * port and addresses stay as started. */
 void rmq_ha_service_reconfigure(RmqHaService *svc, const RmqHaServiceConfig *config);
 
+/* The HA port actually bound (haListenPort, or the port picked for 0). */
+guint16 rmq_ha_service_get_port(RmqHaService *svc);
+
 /* REGISTER_BROKER answered: a slave learns masterAddr (metadata sync) and
  * haServerAddr (replication, unless haMasterAddress is set).  NULLs (no
  * live master) keep the last known master. */

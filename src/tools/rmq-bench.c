@@ -47,6 +47,7 @@ static gint opt_connections; /* 0: 1 for sync/async, one per thread for oneway/b
 static gint64 opt_count;
 static gboolean opt_json;
 static gboolean opt_quiet;
+static gboolean opt_version;
 static gboolean opt_from_start;
 static gint opt_broker_pid;
 
@@ -684,6 +685,7 @@ main(int argc, char **argv)
         { "from-start", 0, 0, G_OPTION_ARG_NONE, &opt_from_start, "Consumer: start at the queues' min offsets", NULL },
         { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Summary as JSON on stdout (per-second lines go to stderr)", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No per-second lines or per-failure messages", NULL },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
         { NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("producer|consumer|latency");
@@ -701,6 +703,10 @@ main(int argc, char **argv)
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         g_printerr("rmq-bench: %s\n", error->message);
         return 2;
+    }
+    if (opt_version) {
+        printf("rmq-bench %s (RocketMQ 4.9.7 remoting protocol)\n", PACKAGE_VERSION);
+        return 0;
     }
     if (argc != 2) {
         g_printerr("rmq-bench: give one of producer, consumer, latency (see --help)\n");
