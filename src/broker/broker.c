@@ -557,7 +557,7 @@ load_tables(RmqBroker *b, GError **error)
 RmqBroker *
 rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
 {
-    RmqBroker *b = g_new0(RmqBroker, 1);
+    g_autoptr(RmqBroker) b = g_new0(RmqBroker, 1);
     rmq_broker_settings_copy(&b->settings, settings);
     const RmqBrokerSettings *s = &b->settings;
     b->stats.boot_ms = g_get_real_time() / 1000;
@@ -567,18 +567,14 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
     parse_host(b->broker_addr, &b->store_host);
     b->mq_locks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
-    if (!load_tables(b, error)) {
-        rmq_broker_free(b);
+    if (!load_tables(b, error))
         return NULL;
-    }
     RmqStoreConfig sc;
     fill_store_config(s, &sc);
     b->store = rmq_store_open(&sc, g_main_context_default(), error);
     rmq_store_config_clear(&sc);
-    if (b->store == NULL) {
-        rmq_broker_free(b);
+    if (b->store == NULL)
         return NULL;
-    }
 
     b->clients = rmq_client_registry_new(on_consumers_changed, b);
     b->long_poll = rmq_long_poll_new(on_long_poll_wake, long_poll_max_offset, b,
@@ -597,29 +593,23 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
     /* errors name the key and the port: "listenPort 10911: cannot listen on ..." */
     if (!rmq_server_listen(b->server, s->bind_address, (guint16) s->listen_port, error)) {
         g_prefix_error(error, "listenPort %d: ", s->listen_port);
-        rmq_broker_free(b);
         return NULL;
     }
     if (b->vip_port > 0 &&
         !rmq_server_listen(b->server, s->bind_address, (guint16) b->vip_port, error)) {
         g_prefix_error(error, "VIP channel port %d (listenPort - 2): ", b->vip_port);
-        rmq_broker_free(b);
         return NULL;
     }
     b->ha = start_ha(b, error);
-    if (b->ha == NULL) {
-        rmq_broker_free(b);
+    if (b->ha == NULL)
         return NULL;
-    }
 
     /* A slave writes nothing of its own (§8.4): its commit log is the
      * master's, byte for byte. */
     if (!s->slave) {
         b->schedule = rmq_schedule_service_new(b, error);
-        if (b->schedule == NULL) {
-            rmq_broker_free(b);
+        if (b->schedule == NULL) 
             return NULL;
-        }
         b->trans_check = rmq_transaction_check_new(b, (guint) MAX(s->transaction_check_interval, 100));
     }
 
@@ -650,7 +640,7 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
     g_message("broker %s (cluster %s) listening on %s and port %d, store %s%s", s->broker_name,
               s->cluster_name, b->broker_addr, b->vip_port, s->store_path_root_dir,
               rmq_store_was_abnormal(b->store) ? " (recovered after a crash)" : "");
-    return b;
+    return g_steal_pointer(&b);
 }
 
 static void

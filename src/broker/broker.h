@@ -81,8 +81,9 @@ RmqBroker *rmq_broker_new(const RmqBrokerSettings *settings, GError **error);
 /* Graceful stop: stop accepting, answer parked pulls, flush and persist,
  * unregister from the name servers; then @done(@data) runs from the loop. */
 void rmq_broker_stop(RmqBroker *b, void (*done)(gpointer data), gpointer data);
-/* Close what is left (store included) and free. */
+/* Close what is left (store included) and free. NULL is ignored. */
 void rmq_broker_free(RmqBroker *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqBroker, rmq_broker_free)
 
 /* STATUS= line: topics, connections, put and get TPS. (transfer full) */
 gchar *rmq_broker_status(RmqBroker *b);

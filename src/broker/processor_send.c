@@ -18,34 +18,11 @@ static const gchar *const v1_names[RMQ_SEND_H_N] = {
     "batch",
 };
 
-/* The same rules as rmq_command_get_ext_int64/32: plain digits with an
- * optional '-' that cannot overflow are parsed here, the rest by glib. */
-static gboolean
-parse_dec(const gchar *v, gint64 min, gint64 max, gint64 *out)
-{
-    const gchar *p = v + (v[0] == '-');
-    gint64 n = 0;
-    int digits = 0;
-
-    while (*p >= '0' && *p <= '9' && digits < 18) {
-        n = n * 10 + (*p++ - '0');
-        digits++;
-    }
-    if (*p != '\0' || digits == 0 || digits == 18)
-        return g_ascii_string_to_signed(v, 10, min, max, out, NULL);
-    if (v[0] == '-')
-        n = -n;
-    if (n < min || n > max)
-        return FALSE;
-    *out = n;
-    return TRUE;
-}
-
 static gboolean
 parse_i32(const gchar *v, gint32 *out)
 {
     gint64 n;
-    if (v == NULL || !parse_dec(v, G_MININT32, G_MAXINT32, &n))
+    if (v == NULL || !rmq_command_parse_int64(v, G_MININT32, G_MAXINT32, &n))
         return FALSE;
     *out = (gint32) n;
     return TRUE;
@@ -85,7 +62,7 @@ rmq_broker_send_header_parse(const RmqCommand *req, RmqSendHeader *out, gchar **
     if (!parse_i32(out->raw[RMQ_SEND_H_QID], &out->queue_id) ||
         !parse_i32(out->raw[RMQ_SEND_H_SYSFLAG], &out->sys_flag) ||
         !parse_i32(out->raw[RMQ_SEND_H_FLAG], &out->flag) ||
-        !parse_dec(out->raw[RMQ_SEND_H_BORN], G_MININT64, G_MAXINT64, &born) ||
+        !rmq_command_parse_int64(out->raw[RMQ_SEND_H_BORN], G_MININT64, G_MAXINT64, &born) ||
         !parse_i32(out->raw[RMQ_SEND_H_DEFAULT_QNUMS], &out->default_qnums)) {
         *remark = g_strdup("a numeric header field (queueId, sysFlag, flag, bornTimestamp, "
                            "defaultTopicQueueNums) is not a number");

@@ -44,10 +44,7 @@ static gboolean on_incoming(GSocket *socket, GIOCondition cond, gpointer user_da
 static void
 listener_free(Listener *l)
 {
-    if (l->source != NULL) {
-        g_source_destroy(l->source);
-        g_source_unref(l->source);
-    }
+    rmq_source_clear(&l->source);
     g_socket_close(l->socket, NULL);
     g_object_unref(l->socket);
     g_free(l->address);
