@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include "broker/broker.h"
+#include "broker/commands.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,9 +34,17 @@ client_expire_ms(void)
 /* ---- helpers shared by the processors ---- */
 
 RmqCommand *
-rmq_broker_response(const RmqCommand *request, gint32 code, const gchar *remark)
+rmq_broker_response_borrow(const RmqCommand *request, gint32 code, const gchar *remark)
 {
     return rmq_command_new_response(request, code, remark);
+}
+
+RmqCommand *
+rmq_broker_response_take(const RmqCommand *request, gint32 code, gchar *remark)
+{
+    RmqCommand *r = rmq_command_new_response(request, code, remark);
+    g_free(remark);
+    return r;
 }
 
 void
@@ -43,6 +52,19 @@ rmq_broker_reply(RmqConnection *conn, RmqCommand *request, RmqCommand *response)
 {
     rmq_connection_send_response(conn, request, response);
     rmq_command_free(request);
+}
+
+void
+rmq_broker_reply_take(RmqConnection *conn, RmqCommand *request, gint32 code, gchar *remark)
+{
+    rmq_broker_reply(conn, request, rmq_broker_response_take(request, code, remark));
+}
+
+void
+rmq_broker_reply_borrow(RmqConnection *conn, RmqCommand *request, gint32 code,
+                        const gchar *remark)
+{
+    rmq_broker_reply(conn, request, rmq_command_new_response(request, code, remark));
 }
 
 gchar *
@@ -565,7 +587,7 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
     b->vip_port = s->listen_port - 2;
     b->broker_addr = g_strdup_printf("%s:%d", s->broker_ip1, s->listen_port);
     parse_host(b->broker_addr, &b->store_host);
-    b->mq_locks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    b->mq_locks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, rmq_broker_mq_lock_free);
 
     if (!load_tables(b, error))
         return NULL;
@@ -582,14 +604,7 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
     b->server = rmq_server_new("broker");
     rmq_server_set_idle_timeout(b->server, (guint) s->server_channel_max_idle_time_seconds);
     rmq_server_set_connection_callbacks(b->server, NULL, on_conn_close, b);
-    rmq_broker_send_processor_register(b);
-    rmq_broker_pull_processor_register(b);
-    rmq_broker_client_processor_register(b);
-    rmq_broker_query_processor_register(b);
-    rmq_broker_admin_processor_register(b);
-    rmq_broker_retry_processor_register(b);
-    rmq_broker_transaction_processor_register(b);
-    rmq_broker_consumer_admin_processor_register(b);
+    rmq_broker_commands_register(b);
     /* errors name the key and the port: "listenPort 10911: cannot listen on ..." */
     if (!rmq_server_listen(b->server, s->bind_address, (guint16) s->listen_port, error)) {
         g_prefix_error(error, "listenPort %d: ", s->listen_port);

@@ -45,6 +45,7 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/processor_client.c src/broker/processor_query.c \
 	src/broker/processor_admin.c src/broker/processor_retry.c \
 	src/broker/processor_transaction.c src/broker/processor_consumer_admin.c \
+	src/broker/commands.c src/broker/commands.h src/broker/send.h \
 	src/broker/schedule_service.c src/broker/schedule_service.h \
 	src/broker/transaction_check.c src/broker/transaction_check.h
 
