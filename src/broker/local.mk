@@ -105,3 +105,11 @@ tests_broker_test_broker_units_SOURCES = tests/broker/test-broker-units.c
 tests_broker_test_broker_units_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_broker_units_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-send-steps
+TESTS += tests/broker/test-send-steps
+tests_broker_test_send_steps_SOURCES = tests/broker/test-send-steps.c
+tests_broker_test_send_steps_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_send_steps_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
+endif
