@@ -623,7 +623,7 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
      * master's, byte for byte. */
     if (!s->slave) {
         b->schedule = rmq_schedule_service_new(b, error);
-        if (b->schedule == NULL) 
+        if (b->schedule == NULL)
             return NULL;
         b->trans_check = rmq_transaction_check_new(b, (guint) MAX(s->transaction_check_interval, 100));
     }

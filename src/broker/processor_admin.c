@@ -14,7 +14,6 @@
 #include "remoting/json_body.h"
 #include "remoting/json_text.h"
 
-
 static void
 reply_text(RmqConnection *conn, RmqCommand *req, const gchar *text)
 {

@@ -21,7 +21,6 @@ typedef struct {
     gint64 last_update_ms;
 } MqLock;
 
-
 void
 rmq_broker_handle_heartbeat(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {

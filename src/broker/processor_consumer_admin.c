@@ -14,7 +14,6 @@
 
 #define FORWARD_TIMEOUT_MS 10000
 
-
 /* ResetOffsetBody with fastjson's MessageQueue keys (read by Java clients). */
 static gchar *
 reset_body(RmqBroker *b, const gchar *topic, const gint64 *offsets, gint n)

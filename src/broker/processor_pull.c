@@ -42,7 +42,6 @@ copy_for_park(const RmqCommand *req)
     return c;
 }
 
-
 RmqCommand *
 rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req,
                         gboolean allow_suspend)
@@ -70,35 +69,40 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
         max_nums = 32;
 
     if (!(s->broker_permission & RMQ_PERM_READ))
-        return rmq_broker_response_take(req, RMQ_RESPONSE_NO_PERMISSION,
-                                        g_strdup_printf("the broker[%s] pulling message is forbidden",
-                                                        s->broker_name));
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_NO_PERMISSION,
+            g_strdup_printf("the broker[%s] pulling message is forbidden", s->broker_name));
     const RmqSubscriptionGroup *g = rmq_broker_find_group(b, group);
     if (g == NULL)
-        return rmq_broker_response_take(req, RMQ_RESPONSE_SUBSCRIPTION_GROUP_NOT_EXIST,
-                                        g_strdup_printf("subscription group [%s] does not exist", group));
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_SUBSCRIPTION_GROUP_NOT_EXIST,
+            g_strdup_printf("subscription group [%s] does not exist", group));
     if (!g->consume_enable)
-        return rmq_broker_response_take(req, RMQ_RESPONSE_NO_PERMISSION,
-                                        g_strdup_printf("subscription group no permission, %s", group));
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_NO_PERMISSION,
+            g_strdup_printf("subscription group no permission, %s", group));
     const RmqTopicConf *tc = rmq_topic_table_lookup(b->topics, topic);
     if (tc == NULL)
-        return rmq_broker_response_take(req, RMQ_RESPONSE_TOPIC_NOT_EXIST,
-                                        g_strdup_printf("topic[%s] not exist, apply first please!", topic));
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_TOPIC_NOT_EXIST,
+            g_strdup_printf("topic[%s] not exist, apply first please!", topic));
     if (!(tc->perm & RMQ_PERM_READ))
-        return rmq_broker_response_take(req, RMQ_RESPONSE_NO_PERMISSION,
-                                        g_strdup_printf("the topic[%s] pulling message is forbidden", topic));
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_NO_PERMISSION,
+            g_strdup_printf("the topic[%s] pulling message is forbidden", topic));
     if (queue_id < 0 || queue_id >= tc->read_queue_nums)
-        return rmq_broker_response_take(req, RMQ_RESPONSE_SYSTEM_ERROR,
-                                        g_strdup_printf("queueId[%d] is illegal, topic:[%s] "
-                                                        "topicConfig.readQueueNums:[%d] consumer:[%s]",
-                                                        queue_id, topic, tc->read_queue_nums,
-                                                        rmq_connection_get_peer(conn)));
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_SYSTEM_ERROR,
+            g_strdup_printf("queueId[%d] is illegal, topic:[%s] "
+                            "topicConfig.readQueueNums:[%d] consumer:[%s]",
+                            queue_id, topic, tc->read_queue_nums, rmq_connection_get_peer(conn)));
 
     const gchar *etype = rmq_command_get_ext(req, "expressionType");
     if (etype != NULL && g_ascii_strcasecmp(etype, "TAG") != 0)
-        return rmq_broker_response_take(req, RMQ_RESPONSE_SYSTEM_ERROR,
-                                        g_strdup("The broker does not support consumer to filter message "
-                                                 "by SQL92"));
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_SYSTEM_ERROR,
+            g_strdup("The broker does not support consumer to filter message "
+                     "by SQL92"));
     g_autoptr(RmqSubscription) own = NULL;
     const RmqSubscription *sub = NULL;
     if (sys_flag & PULL_FLAG_SUBSCRIPTION) {
@@ -107,16 +111,20 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
     } else {
         RmqConsumerGroup *cg = rmq_client_registry_consumer_group(b->clients, group);
         if (cg == NULL)
-            return rmq_broker_response_take(req, RMQ_RESPONSE_SUBSCRIPTION_NOT_EXIST,
-                                            g_strdup_printf("the consumer's group info not exist, %s", group));
+            return rmq_broker_response_take(
+                req, RMQ_RESPONSE_SUBSCRIPTION_NOT_EXIST,
+                g_strdup_printf("the consumer's group info not exist, %s", group));
         if (strcmp(cg->message_model, "BROADCASTING") == 0 && !g->consume_broadcast_enable)
-            return rmq_broker_response_take(req, RMQ_RESPONSE_NO_PERMISSION,
-                                            g_strdup_printf("the consumer group[%s] can not consume by "
-                                                            "broadcast way", group));
+            return rmq_broker_response_take(
+                req, RMQ_RESPONSE_NO_PERMISSION,
+                g_strdup_printf("the consumer group[%s] can not consume by "
+                                "broadcast way",
+                                group));
         sub = rmq_client_registry_subscription(b->clients, group, topic);
         if (sub == NULL)
-            return rmq_broker_response_take(req, RMQ_RESPONSE_SUBSCRIPTION_NOT_EXIST,
-                                            g_strdup_printf("the consumer's subscription not exist, %s", group));
+            return rmq_broker_response_take(
+                req, RMQ_RESPONSE_SUBSCRIPTION_NOT_EXIST,
+                g_strdup_printf("the consumer's subscription not exist, %s", group));
         if (sub->sub_version < sub_version)
             return rmq_broker_response_take(req, RMQ_RESPONSE_SUBSCRIPTION_NOT_LATEST,
                                             g_strdup("the consumer's subscription not latest"));

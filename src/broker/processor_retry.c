@@ -12,7 +12,6 @@
 #include "broker/send.h"
 #include "remoting/codes.h"
 
-
 gint32
 rmq_broker_send_back_execute(RmqBroker *b, const RmqCommand *req, gchar **remark)
 {

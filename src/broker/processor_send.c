@@ -192,14 +192,28 @@ prop_is(const gchar *props, gsize len, const gchar *name, const gchar *value)
 void
 rmq_send_target_clear(RmqSendTarget *t)
 {
-    g_clear_pointer(&t->topic, g_free);
+    t->topic = NULL;
+    g_clear_pointer(&t->owned_topic, g_free);
 }
 
 void
 rmq_send_build_clear(RmqSendBuild *m)
 {
-    g_clear_pointer(&m->msgs, g_array_unref);
+    if (m->one_props != NULL)
+        g_string_free(g_steal_pointer(&m->one_props), TRUE);
+    g_clear_pointer(&m->items, g_array_unref);
     g_clear_pointer(&m->owned, g_ptr_array_unref);
+}
+
+const RmqMessage *
+rmq_send_build_messages(const RmqSendBuild *m, guint *n)
+{
+    if (m->items == NULL) {
+        *n = 1;
+        return &m->one;
+    }
+    *n = m->items->len;
+    return (const RmqMessage *) (void *) m->items->data;
 }
 
 void
@@ -268,7 +282,8 @@ rmq_broker_send_validate(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *o
         *remark = g_strdup("the message properties size over max value, MAX: 32767");
         return RMQ_RESPONSE_MESSAGE_ILLEGAL;
     }
-    out->topic = g_strdup(topic);
+    out->topic = topic;
+    out->owned_topic = NULL;
     out->queue_id = queue_id;
     out->dlq = FALSE;
     return RMQ_RESPONSE_SUCCESS;
@@ -285,7 +300,9 @@ rmq_broker_retry_target(RmqBroker *b, const gchar *group, const RmqSubscriptionG
                         gboolean dlq, RmqSendTarget *out)
 {
     gboolean created = FALSE;
-    out->topic = g_strconcat(dlq ? RMQ_TOPIC_DLQ_PREFIX : RMQ_TOPIC_RETRY_PREFIX, group, NULL);
+    out->owned_topic =
+        g_strconcat(dlq ? RMQ_TOPIC_DLQ_PREFIX : RMQ_TOPIC_RETRY_PREFIX, group, NULL);
+    out->topic = out->owned_topic;
     const RmqTopicConf *tc = rmq_topic_table_ensure(
         b->topics, out->topic, dlq ? 1 : g->retry_queue_nums, RMQ_PERM_READ | RMQ_PERM_WRITE, 0,
         &created);
@@ -344,9 +361,9 @@ decode_batch(RmqBroker *b, const RmqSendRequest *r, const RmqMessage *base, cons
         gchar *owned = g_string_free(g_steal_pointer(&item), FALSE);
         m.properties = owned;
         g_ptr_array_add(out->owned, owned);
-        g_array_append_val(out->msgs, m);
+        g_array_append_val(out->items, m);
     }
-    return out->msgs->len > 0;
+    return out->items->len > 0;
 }
 
 gint32
@@ -376,27 +393,29 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
 
     static const gchar *const drop[] = { "WAIT", NULL };
     const gchar *add[] = { "CLUSTER", s->cluster_name, NULL };
-    RmqMessage base = { 0 };
-    base.topic = t->topic;
-    base.queue_id = t->queue_id;
-    base.flag = hd->flag;
-    base.sys_flag = hd->sys_flag;
-    base.born_timestamp = hd->born;
-    base.born_host = *born_host;
-    base.store_host = b->store_host;
-    base.reconsume_times = hd->reconsume;
+    /* The single message, and the template of a batch's items. */
+    RmqMessage *base = &out->one;
+    *base = (RmqMessage){ 0 };
+    base->topic = t->topic;
+    base->queue_id = t->queue_id;
+    base->flag = hd->flag;
+    base->sys_flag = hd->sys_flag;
+    base->born_timestamp = hd->born;
+    base->born_host = *born_host;
+    base->store_host = b->store_host;
+    base->reconsume_times = hd->reconsume;
 
     out->batch = hd->batch;
     out->wait = !prop_is(r->props, r->props_len, "WAIT", "false");
     out->stored_topic = t->topic;
     out->stored_qid = t->queue_id;
     out->tag_code = 0;
-    out->msgs = g_array_sized_new(FALSE, FALSE, sizeof(RmqMessage), 1);
-    out->owned = g_ptr_array_new_with_free_func(g_free);
     /* Envelope properties without WAIT, plus CLUSTER. */
     GString *np = rmq_broker_props_edit(r->props, r->props_len, drop, add);
     if (hd->batch) {
-        gboolean ok = decode_batch(b, r, &base, np, out);
+        out->items = g_array_new(FALSE, FALSE, sizeof(RmqMessage));
+        out->owned = g_ptr_array_new_with_free_func(g_free);
+        gboolean ok = decode_batch(b, r, base, np, out);
         g_string_free(np, TRUE);
         if (!ok) {
             *remark = g_strdup("the batch body is malformed, empty, has an item over "
@@ -409,41 +428,40 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
         GString *half = rmq_broker_transaction_half_props(np->str, np->len, t->topic, t->queue_id);
         g_string_free(np, TRUE);
         np = half;
-        base.topic = RMQ_TOPIC_TRANS_HALF;
-        base.queue_id = 0;
-        base.sys_flag &= ~RMQ_SYSFLAG_TRANSACTION_MASK;
+        base->topic = RMQ_TOPIC_TRANS_HALF;
+        base->queue_id = 0;
+        base->sys_flag &= ~RMQ_SYSFLAG_TRANSACTION_MASK;
         out->stored_topic = RMQ_TOPIC_TRANS_HALF;
         out->stored_qid = 0;
     }
-    base.body = r->body;
-    base.body_len = r->body_len;
-    base.properties_len = np->len;
-    base.properties = g_string_free(np, FALSE);
-    g_ptr_array_add(out->owned, (gpointer) base.properties);
+    out->one_props = np;
+    base->body = r->body;
+    base->body_len = r->body_len;
+    base->properties = np->str;
+    base->properties_len = np->len;
     const char *tv;
     gsize tvlen;
-    if (rmq_message_property_get(base.properties, base.properties_len, RMQ_PROPERTY_TAGS, &tv,
-                                 &tvlen))
+    if (rmq_message_property_get(np->str, np->len, RMQ_PROPERTY_TAGS, &tv, &tvlen))
         out->tag_code = rmq_message_tag_code(tv, tvlen);
-    g_array_append_val(out->msgs, base);
     return RMQ_RESPONSE_SUCCESS;
 }
 
 gint32
 rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar **remark)
 {
-    const RmqMessage *msgs = (const RmqMessage *) (void *) m->msgs->data;
+    guint n;
+    const RmqMessage *msgs = rmq_send_build_messages(m, &n);
     out->msg_ids = NULL;
     if (!m->batch) {
         out->status = rmq_store_put_message(b->store, msgs, &out->result);
         if (out->result.delayed)
             m->stored_topic = NULL; /* parked in SCHEDULE_TOPIC_XXXX: nobody pulls it */
     } else {
-        out->status = rmq_store_put_messages(b->store, msgs, m->msgs->len, &out->result);
+        out->status = rmq_store_put_messages(b->store, msgs, n, &out->result);
         if (out->status == RMQ_PUT_OK) {
-            out->msg_ids = g_string_sized_new(33 * m->msgs->len);
+            out->msg_ids = g_string_sized_new(33 * n);
             gint64 phy = out->result.physical_offset;
-            for (guint i = 0; i < m->msgs->len; i++) {
+            for (guint i = 0; i < n; i++) {
                 char id[57];
                 rmq_message_id_format(&b->store_host, phy, id);
                 if (i > 0)

@@ -20,7 +20,6 @@ rmq_broker_transaction_half_props(const gchar *props, gsize len, const gchar *to
     return rmq_broker_props_edit(props, len, NULL, add);
 }
 
-
 static gboolean
 put_op(RmqBroker *b, gint64 half_queue_offset)
 {
@@ -59,8 +58,9 @@ rmq_broker_handle_end_transaction(RmqConnection *conn, RmqCommand *req, gpointer
         return;
     }
     if (kind != RMQ_SYSFLAG_TRANSACTION_COMMIT && kind != RMQ_SYSFLAG_TRANSACTION_ROLLBACK) {
-        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL); /* UNKNOWN: wait for the check */
-                                return;
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS,
+                                NULL); /* UNKNOWN: wait for the check */
+        return;
     }
     g_autoptr(GBytes) bytes = rmq_store_look_message_by_offset(b->store, phy);
     RmqMessageRecord rec;
@@ -69,7 +69,8 @@ rmq_broker_handle_end_transaction(RmqConnection *conn, RmqCommand *req, gpointer
     if (data == NULL || rmq_message_decode(data, len, FALSE, &rec) != RMQ_RECORD_OK ||
         rec.topic_len != (gint32) strlen(RMQ_TOPIC_TRANS_HALF) ||
         memcmp(rec.topic, RMQ_TOPIC_TRANS_HALF, (gsize) rec.topic_len) != 0) {
-        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, "Find prepared transaction message failed");
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                "Find prepared transaction message failed");
         return;
     }
     g_autofree gchar *pgroup = rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len, "PGROUP");
@@ -78,11 +79,13 @@ rmq_broker_handle_end_transaction(RmqConnection *conn, RmqCommand *req, gpointer
         return;
     }
     if (rec.queue_offset != state_off) {
-        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, "The transaction state table offset wrong");
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                "The transaction state table offset wrong");
         return;
     }
     if (rec.physical_offset != phy) {
-        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, "The commit log offset wrong");
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                "The commit log offset wrong");
         return;
     }
     if (kind == RMQ_SYSFLAG_TRANSACTION_COMMIT) {
@@ -91,7 +94,8 @@ rmq_broker_handle_end_transaction(RmqConnection *conn, RmqCommand *req, gpointer
         g_autofree gchar *real_qid =
             rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len, "REAL_QID");
         if (real_topic == NULL) {
-            rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, "The half message has no REAL_TOPIC");
+            rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                    "The half message has no REAL_TOPIC");
             return;
         }
         static const gchar *const drop[] = { "REAL_TOPIC", "REAL_QID", "TRAN_MSG",
@@ -107,7 +111,8 @@ rmq_broker_handle_end_transaction(RmqConnection *conn, RmqCommand *req, gpointer
         RmqPutResult r;
         RmqPutStatus st = rmq_store_put_message(b->store, &m, &r);
         if (st != RMQ_PUT_OK) {
-            rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, g_strdup(rmq_put_status_name(st)));
+            rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                  g_strdup(rmq_put_status_name(st)));
             return;
         }
         b->stats.put_total++;

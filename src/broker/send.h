@@ -25,7 +25,8 @@ typedef struct {
 
 /* Where the message goes. */
 typedef struct {
-    gchar *topic;         /* the request's topic or %DLQ%<group> (owned) */
+    const gchar *topic;   /* the request's topic (in the request) or @owned_topic */
+    gchar *owned_topic;   /* a retry or DLQ topic chosen here (owned), else NULL */
     gint32 queue_id;
     gboolean dlq;         /* resolve sent an exhausted %RETRY% message to the DLQ */
 } RmqSendTarget;
@@ -33,8 +34,10 @@ void rmq_send_target_clear(RmqSendTarget *t);
 
 /* The messages to put: one, or the items of a batch. */
 typedef struct {
-    GArray *msgs;         /* of RmqMessage, pointing into the request and @owned */
-    GPtrArray *owned;     /* property strings */
+    RmqMessage one;       /* a single send's message (no allocation on the hot path) */
+    GString *one_props;   /* its properties (owned) */
+    GArray *items;        /* a batch's RmqMessages, pointing into the request and @owned */
+    GPtrArray *owned;     /* a batch's property strings */
     gboolean batch;
     gboolean wait;        /* the producer waits for the flush (WAIT is not "false") */
     const gchar *stored_topic; /* the topic pulls see it in (TRANS_HALF for a half
@@ -42,6 +45,8 @@ typedef struct {
     gint32 stored_qid;
     gint64 tag_code;      /* of a single message's TAGS */
 } RmqSendBuild;
+/* The messages of @m (one for a single send) and their number. */
+const RmqMessage *rmq_send_build_messages(const RmqSendBuild *m, guint *n);
 void rmq_send_build_clear(RmqSendBuild *m);
 
 /* The store's answer. */

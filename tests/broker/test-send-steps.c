@@ -404,8 +404,9 @@ test_build(void **state)
     /* one message: WAIT dropped, CLUSTER added, tag code of TAGS */
     g_autoptr(RmqCommand) c = send_req("T1", "1", "TAGS\001x\002WAIT\001false", "hello", 5);
     assert_int_equal(build(b, c, &t, &m, &remark), RMQ_RESPONSE_SUCCESS);
-    assert_int_equal(m.msgs->len, 1);
-    const RmqMessage *msg = &g_array_index(m.msgs, RmqMessage, 0);
+    guint n = 0;
+    const RmqMessage *msg = rmq_send_build_messages(&m, &n);
+    assert_int_equal(n, 1);
     assert_string_equal(msg->topic, "T1");
     assert_int_equal(msg->queue_id, 1);
     assert_int_equal(msg->body_len, 5);
@@ -421,7 +422,7 @@ test_build(void **state)
     /* a prepared message becomes a half message; the reply keeps the real queue */
     rmq_command_set_ext(c, "f", "4");
     assert_int_equal(build(b, c, &t, &m, &remark), RMQ_RESPONSE_SUCCESS);
-    msg = &g_array_index(m.msgs, RmqMessage, 0);
+    msg = rmq_send_build_messages(&m, &n);
     assert_string_equal(msg->topic, RMQ_TOPIC_TRANS_HALF);
     assert_int_equal(msg->queue_id, 0);
     assert_int_equal(msg->sys_flag & RMQ_SYSFLAG_TRANSACTION_MASK, 0);
@@ -448,13 +449,13 @@ test_build(void **state)
     assert_int_equal(build(b, bc, &t, &m, &remark), RMQ_RESPONSE_SUCCESS);
     assert_true(m.batch);
     assert_true(m.wait);
-    assert_int_equal(m.msgs->len, 2);
-    msg = &g_array_index(m.msgs, RmqMessage, 0);
+    msg = rmq_send_build_messages(&m, &n);
+    assert_int_equal(n, 2);
     assert_int_equal(msg->flag, 7);
     assert_int_equal(msg->body_len, 3);
     assert_memory_equal(msg->body, "one", 3);
     assert_string_equal(msg->properties, "KEYS\001k1\002CLUSTER\001C1");
-    msg = &g_array_index(m.msgs, RmqMessage, 1);
+    msg++;
     assert_int_equal(msg->flag, 8);
     assert_memory_equal(msg->body, "two!", 4);
     assert_string_equal(msg->properties, "CLUSTER\001C1");
