@@ -27,6 +27,7 @@ typedef struct {
     gchar *addr;
     RmqClient *client;
     guint echo_calls;
+    guint gate_calls;
     GPtrArray *held;          /* of RmqCommand (requests for CODE_HOLD) */
     RmqConnection *held_conn; /* ref */
     guint opened;
@@ -329,6 +330,75 @@ static void
 test_unknown_code_rocketmq(void **state)
 {
     check_unknown_code(*state, RMQ_SERIALIZE_ROCKETMQ);
+}
+
+/* A command table: a row with flags passes the gate first, which may answer
+ * in the handler's place; a row without flags goes straight to its handler;
+ * codes past the index range (by hash) behave the same. */
+#define CODE_GATED 120
+#define CODE_PLAIN 121
+#define CODE_FAR 70000
+
+static gboolean
+refuse_odd_flags(RmqConnection *conn, RmqCommand *request, const RmqServerCommand *command,
+                 gpointer user_data)
+{
+    Fixture *f = user_data;
+    assert_int_equal(command->code, request->code);
+    f->gate_calls++;
+    if (!(command->flags & 1))
+        return FALSE;
+    rmq_connection_send_response(conn, request,
+                                 rmq_command_new_response(request, 77, command->detail));
+    rmq_command_free(request);
+    return TRUE;
+}
+
+static void
+test_command_table_gate(void **state)
+{
+    Fixture *f = *state;
+    static const RmqServerCommand table[] = {
+        { CODE_GATED, "GATED", on_echo, 1, "refused by the gate" },
+        { CODE_PLAIN, "PLAIN", on_echo, 0, NULL },
+        { CODE_FAR, "FAR", on_echo, 2, NULL },
+    };
+    rmq_server_register_table(f->server, table, G_N_ELEMENTS(table), refuse_odd_flags, f);
+    assert_ptr_equal(rmq_server_lookup(f->server, CODE_GATED), &table[0]);
+    assert_ptr_equal(rmq_server_lookup(f->server, CODE_FAR), &table[2]);
+    assert_null(rmq_server_lookup(f->server, CODE_ECHO)); /* plain registration */
+    assert_null(rmq_server_lookup(f->server, CODE_UNKNOWN));
+
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqCommand) r1 = rmq_client_invoke_sync(
+        f->client, f->addr, rmq_command_new_request(CODE_GATED), WAIT_MS, &error);
+    assert_non_null(r1);
+    assert_int_equal(r1->code, 77);
+    assert_string_equal(r1->remark, "refused by the gate");
+    assert_int_equal(f->gate_calls, 1);
+    assert_int_equal(f->echo_calls, 0);
+    g_autoptr(RmqCommand) r2 = rmq_client_invoke_sync(
+        f->client, f->addr, rmq_command_new_request(CODE_PLAIN), WAIT_MS, &error);
+    assert_non_null(r2);
+    assert_int_equal(r2->code, 0);
+    assert_int_equal(f->gate_calls, 1); /* no flags, no gate */
+    assert_int_equal(f->echo_calls, 1);
+    g_autoptr(RmqCommand) r3 = rmq_client_invoke_sync(
+        f->client, f->addr, rmq_command_new_request(CODE_FAR), WAIT_MS, &error);
+    assert_non_null(r3);
+    assert_int_equal(r3->code, 0);
+    assert_int_equal(f->gate_calls, 2);
+    assert_int_equal(f->echo_calls, 2);
+
+    /* a plain registration replaces the row: no gate any more */
+    rmq_server_register(f->server, CODE_GATED, on_echo, f);
+    assert_null(rmq_server_lookup(f->server, CODE_GATED));
+    g_autoptr(RmqCommand) r4 = rmq_client_invoke_sync(
+        f->client, f->addr, rmq_command_new_request(CODE_GATED), WAIT_MS, &error);
+    assert_non_null(r4);
+    assert_int_equal(r4->code, 0);
+    assert_int_equal(f->gate_calls, 2);
+    assert_int_equal(f->echo_calls, 3);
 }
 
 /* A broken peer is disconnected; a healthy session on the same server carries on. */
@@ -790,6 +860,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_stop_accepting_from_on_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_v4_mapped_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_initiated_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_command_table_gate, setup, teardown),
     };
     return cmocka_run_group_tests_name("server", tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include "broker/broker.h"
+#include "broker/commands.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,9 +34,17 @@ client_expire_ms(void)
 /* ---- helpers shared by the processors ---- */
 
 RmqCommand *
-rmq_broker_response(const RmqCommand *request, gint32 code, const gchar *remark)
+rmq_broker_response_borrow(const RmqCommand *request, gint32 code, const gchar *remark)
 {
     return rmq_command_new_response(request, code, remark);
+}
+
+RmqCommand *
+rmq_broker_response_take(const RmqCommand *request, gint32 code, gchar *remark)
+{
+    RmqCommand *r = rmq_command_new_response(request, code, remark);
+    g_free(remark);
+    return r;
 }
 
 void
@@ -43,6 +52,19 @@ rmq_broker_reply(RmqConnection *conn, RmqCommand *request, RmqCommand *response)
 {
     rmq_connection_send_response(conn, request, response);
     rmq_command_free(request);
+}
+
+void
+rmq_broker_reply_take(RmqConnection *conn, RmqCommand *request, gint32 code, gchar *remark)
+{
+    rmq_broker_reply(conn, request, rmq_broker_response_take(request, code, remark));
+}
+
+void
+rmq_broker_reply_borrow(RmqConnection *conn, RmqCommand *request, gint32 code,
+                        const gchar *remark)
+{
+    rmq_broker_reply(conn, request, rmq_command_new_response(request, code, remark));
 }
 
 gchar *
@@ -471,7 +493,7 @@ log_addresses(RmqBroker *b, const gchar *ha_addr)
 RmqBroker *
 rmq_broker_new(const RmqConfig *config, GError **error)
 {
-    RmqBroker *b = g_new0(RmqBroker, 1);
+    g_autoptr(RmqBroker) b = g_new0(RmqBroker, 1);
     b->config = rmq_config_copy(config);
     rmq_broker_settings_from_config(&b->settings, config);
     const RmqBrokerSettings *s = &b->settings;
@@ -480,21 +502,17 @@ rmq_broker_new(const RmqConfig *config, GError **error)
     b->vip_port = s->listen_port - 2;
     b->broker_addr = g_strdup_printf("%s:%d", s->broker_ip1, s->listen_port);
     parse_host(b->broker_addr, &b->store_host);
-    b->mq_locks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    b->mq_locks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, rmq_broker_mq_lock_free);
 
-    if (!load_tables(b, error)) {
-        rmq_broker_free(b);
+    if (!load_tables(b, error))
         return NULL;
-    }
     RmqStoreConfig sc;
     rmq_store_config_init(&sc);
     rmq_config_fill(config, RMQ_CONFIG_LAND_STORE, &sc, FALSE);
     b->store = rmq_store_open(&sc, g_main_context_default(), error);
     rmq_store_config_clear(&sc);
-    if (b->store == NULL) {
-        rmq_broker_free(b);
+    if (b->store == NULL)
         return NULL;
-    }
 
     b->clients = rmq_client_registry_new(on_consumers_changed, b);
     b->long_poll = rmq_long_poll_new(on_long_poll_wake, long_poll_max_offset, b,
@@ -502,40 +520,27 @@ rmq_broker_new(const RmqConfig *config, GError **error)
     b->server = rmq_server_new("broker");
     rmq_server_set_idle_timeout(b->server, (guint) s->server_channel_max_idle_time_seconds);
     rmq_server_set_connection_callbacks(b->server, NULL, on_conn_close, b);
-    rmq_broker_send_processor_register(b);
-    rmq_broker_pull_processor_register(b);
-    rmq_broker_client_processor_register(b);
-    rmq_broker_query_processor_register(b);
-    rmq_broker_admin_processor_register(b);
-    rmq_broker_retry_processor_register(b);
-    rmq_broker_transaction_processor_register(b);
-    rmq_broker_consumer_admin_processor_register(b);
+    rmq_broker_commands_register(b);
     /* errors name the key and the port: "listenPort 10911: cannot listen on ..." */
     if (!rmq_server_listen(b->server, s->bind_address, (guint16) s->listen_port, error)) {
         g_prefix_error(error, "listenPort %d: ", s->listen_port);
-        rmq_broker_free(b);
         return NULL;
     }
     if (b->vip_port > 0 &&
         !rmq_server_listen(b->server, s->bind_address, (guint16) b->vip_port, error)) {
         g_prefix_error(error, "VIP channel port %d (listenPort - 2): ", b->vip_port);
-        rmq_broker_free(b);
         return NULL;
     }
     b->ha = start_ha(b, error);
-    if (b->ha == NULL) {
-        rmq_broker_free(b);
+    if (b->ha == NULL)
         return NULL;
-    }
 
     /* A slave writes nothing of its own (§8.4): its commit log is the
      * master's, byte for byte. */
     if (!s->slave) {
         b->schedule = rmq_schedule_service_new(b, error);
-        if (b->schedule == NULL) {
-            rmq_broker_free(b);
+        if (b->schedule == NULL)
             return NULL;
-        }
         b->trans_check = rmq_transaction_check_new(b, (guint) MAX(s->transaction_check_interval, 100));
     }
 
@@ -564,7 +569,7 @@ rmq_broker_new(const RmqConfig *config, GError **error)
     b->client_timer = g_timeout_add((guint) MIN(CLIENT_SCAN_MS, client_expire_ms() / 2 + 1),
                                     on_client_scan, b);
     log_addresses(b, ha);
-    return b;
+    return g_steal_pointer(&b);
 }
 
 static void

@@ -58,7 +58,7 @@ struct _RmqBroker {
     RmqScheduleService *schedule;
     RmqTransactionCheck *trans_check;
     RmqHaService *ha;         /* replication (src/ha): HA port, slave client, slave sync */
-    GHashTable *mq_locks;     /* "group\ntopic\nbroker\nqid" -> RmqMqLock */
+    GHashTable *mq_locks;     /* "group\ntopic\nbroker\nqid" -> MqLock (processor_client.c) */
 
     RmqHostAddr store_host;   /* brokerIP1:listenPort */
     gchar *broker_addr;       /* "brokerIP1:listenPort" */
@@ -91,8 +91,9 @@ gchar *rmq_broker_config_properties(RmqBroker *b);
 /* Graceful stop: stop accepting, answer parked pulls, flush and persist,
  * unregister from the name servers; then @done(@data) runs from the loop. */
 void rmq_broker_stop(RmqBroker *b, void (*done)(gpointer data), gpointer data);
-/* Close what is left (store included) and free. */
+/* Close what is left (store included) and free. NULL is ignored. */
 void rmq_broker_free(RmqBroker *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqBroker, rmq_broker_free)
 
 /* STATUS= line: topics, connections, put and get TPS. (transfer full) */
 gchar *rmq_broker_status(RmqBroker *b);
@@ -112,14 +113,28 @@ const RmqSubscriptionGroup *rmq_broker_find_group(RmqBroker *b, const gchar *gro
 void rmq_broker_message_arrived(RmqBroker *b, const gchar *topic, gint32 queue_id,
                                 gint64 max_offset, gint64 tag_code, gboolean tag_known);
 
+/* Frees a value of b->mq_locks (defined in processor_client.c). */
+void rmq_broker_mq_lock_free(gpointer lock);
+
 /* Helpers shared by the processors. */
 gboolean rmq_broker_is_vip(RmqBroker *b, RmqConnection *conn);
 /* The peer address of @conn in record form. */
 void rmq_broker_peer_host(RmqConnection *conn, RmqHostAddr *out);
-/* A response with @code and @remark (may be NULL). (transfer full) */
-RmqCommand *rmq_broker_response(const RmqCommand *request, gint32 code, const gchar *remark);
-/* Answer and free the request. */
+/* The reply API of the processors. Every rmq_broker_reply* answers @request
+ * and frees it (transfer full: a handler owns its request). The suffix says
+ * who owns @remark (NULL = no remark): _take frees it (transfer full),
+ * _borrow copies it (transfer none). The reply is dropped for a one-way
+ * request. */
+void rmq_broker_reply_take(RmqConnection *conn, RmqCommand *request, gint32 code, gchar *remark);
+void rmq_broker_reply_borrow(RmqConnection *conn, RmqCommand *request, gint32 code,
+                             const gchar *remark);
+/* Send @response (transfer full), built with rmq_broker_response_*. */
 void rmq_broker_reply(RmqConnection *conn, RmqCommand *request, RmqCommand *response);
+/* A response to add fields or a body to before rmq_broker_reply(); @request is
+ * only read. (transfer full) */
+RmqCommand *rmq_broker_response_take(const RmqCommand *request, gint32 code, gchar *remark);
+RmqCommand *rmq_broker_response_borrow(const RmqCommand *request, gint32 code,
+                                       const gchar *remark);
 /* Required ext field check: NULL when present, else the remark
  * "the custom field <name> is null" (transfer full). */
 gchar *rmq_broker_missing_field(const RmqCommand *request, const gchar *const *names);
@@ -161,16 +176,6 @@ void rmq_broker_message_from_record(RmqBroker *b, const RmqMessageRecord *rec,
  * with properties @props (the tag code is that of its TAGS). */
 void rmq_broker_stored_arrived(RmqBroker *b, const gchar *topic, gint32 queue_id,
                                gint64 queue_offset, const GString *props);
-
-/* Processor registration, one per processor file. */
-void rmq_broker_send_processor_register(RmqBroker *b);
-void rmq_broker_pull_processor_register(RmqBroker *b);
-void rmq_broker_client_processor_register(RmqBroker *b);
-void rmq_broker_query_processor_register(RmqBroker *b);
-void rmq_broker_admin_processor_register(RmqBroker *b);
-void rmq_broker_retry_processor_register(RmqBroker *b);
-void rmq_broker_transaction_processor_register(RmqBroker *b);
-void rmq_broker_consumer_admin_processor_register(RmqBroker *b);
 
 /* The pull algorithm (§7.2), used by the processor and by long polling when a
  * parked request is re-executed (@allow_suspend FALSE). Returns the response,

@@ -44,6 +44,7 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/processor_client.c src/broker/processor_query.c \
 	src/broker/processor_admin.c src/broker/processor_retry.c \
 	src/broker/processor_transaction.c src/broker/processor_consumer_admin.c \
+	src/broker/commands.c src/broker/commands.h src/broker/send.h \
 	src/broker/schedule_service.c src/broker/schedule_service.h \
 	src/broker/transaction_check.c src/broker/transaction_check.h
 
@@ -120,4 +121,12 @@ TESTS += tests/broker/test-broker-units
 tests_broker_test_broker_units_SOURCES = tests/broker/test-broker-units.c
 tests_broker_test_broker_units_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_broker_units_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-send-steps
+TESTS += tests/broker/test-send-steps
+tests_broker_test_send_steps_SOURCES = tests/broker/test-send-steps.c
+tests_broker_test_send_steps_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_send_steps_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
 endif

@@ -6,6 +6,7 @@
 
 #include "ha/ha_master.h"
 #include "ha/ha_wire.h"
+#include "remoting/connection.h"
 
 G_DEFINE_QUARK(rmq-ha-error-quark, rmq_ha_error)
 
@@ -83,22 +84,12 @@ attach(GSource *src, GMainContext *context, GSourceFunc fn, gpointer data)
 }
 
 static void
-drop_source(GSource **src)
-{
-    if (*src != NULL) {
-        g_source_destroy(*src);
-        g_source_unref(*src);
-        *src = NULL;
-    }
-}
-
-static void
 waiter_finish(Waiter *w, RmqPutStatus status)
 {
     RmqHaMaster *m = w->master;
 
     g_queue_remove(&m->waiters, w);
-    drop_source(&w->timeout);
+    rmq_source_clear(&w->timeout);
     w->cb(status, w->data);
     g_free(w);
 }
@@ -136,8 +127,8 @@ conn_close(HaConn *c, const char *why)
 
     g_message("HA: slave %s disconnected: %s", c->peer, why);
     m->conns = g_list_remove(m->conns, c);
-    drop_source(&c->in_src);
-    drop_source(&c->out_src);
+    rmq_source_clear(&c->in_src);
+    rmq_source_clear(&c->out_src);
     g_io_stream_close(G_IO_STREAM(c->conn), NULL, NULL);
     g_object_unref(c->conn);
     g_clear_pointer(&c->body, g_bytes_unref);
@@ -432,8 +423,8 @@ rmq_ha_master_free(RmqHaMaster *m)
         conn_close(m->conns->data, "shutting down");
     while (!g_queue_is_empty(&m->waiters))
         waiter_finish(g_queue_peek_head(&m->waiters), RMQ_PUT_FLUSH_SLAVE_TIMEOUT);
-    drop_source(&m->tick);
-    drop_source(&m->pump);
+    rmq_source_clear(&m->tick);
+    rmq_source_clear(&m->pump);
     g_main_context_unref(m->context);
     g_free(m->bind_address);
     g_free(m);

@@ -113,8 +113,8 @@ static GSourceFuncs ready_time_funcs = {
     .dispatch = ready_time_dispatch,
 };
 
-static void
-destroy_source(GSource **source)
+void
+rmq_source_clear(GSource **source)
 {
     if (*source != NULL) {
         g_source_destroy(*source);
@@ -142,7 +142,7 @@ on_idle_check(gpointer user_data)
 static void
 arm_idle_timer(RmqConnection *conn)
 {
-    destroy_source(&conn->idle_source);
+    rmq_source_clear(&conn->idle_source);
     if (conn->closed || !conn->started || conn->idle_seconds == 0)
         return;
     conn->idle_source = g_source_new(&ready_time_funcs, sizeof(GSource));
@@ -158,7 +158,7 @@ arm_idle_timer(RmqConnection *conn)
 static void
 pending_free(Pending *p)
 {
-    destroy_source(&p->timer);
+    rmq_source_clear(&p->timer);
     g_free(p);
 }
 
@@ -214,10 +214,10 @@ rmq_connection_unref(RmqConnection *conn)
     if (--conn->ref_count > 0)
         return;
 
-    destroy_source(&conn->read_source);
-    destroy_source(&conn->write_source);
-    destroy_source(&conn->resume_source);
-    destroy_source(&conn->idle_source);
+    rmq_source_clear(&conn->read_source);
+    rmq_source_clear(&conn->write_source);
+    rmq_source_clear(&conn->resume_source);
+    rmq_source_clear(&conn->idle_source);
     g_hash_table_destroy(conn->pending);
     g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
     g_byte_array_unref(conn->inbuf);
@@ -326,7 +326,7 @@ fail_pending(RmqConnection *conn)
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         Pending *p = value;
         g_hash_table_iter_steal(&it);
-        destroy_source(&p->timer);
+        rmq_source_clear(&p->timer);
         g_autoptr(GError) error = g_error_new(RMQ_CONNECTION_ERROR, RMQ_CONNECTION_ERROR_CLOSED,
                                               "connection to %s closed: %s", conn->peer,
                                               conn->close_reason);
@@ -348,10 +348,10 @@ connection_close_full(RmqConnection *conn, GLogLevelFlags level, const gchar *re
     g_log_structured(G_LOG_DOMAIN, level, "MESSAGE", "closing %s: %s", conn->peer,
                      conn->close_reason);
 
-    destroy_source(&conn->read_source);
-    destroy_source(&conn->write_source);
-    destroy_source(&conn->resume_source);
-    destroy_source(&conn->idle_source);
+    rmq_source_clear(&conn->read_source);
+    rmq_source_clear(&conn->write_source);
+    rmq_source_clear(&conn->resume_source);
+    rmq_source_clear(&conn->idle_source);
     g_io_stream_close(G_IO_STREAM(conn->socket_conn), NULL, NULL);
     g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
     conn->queued = 0;
@@ -397,7 +397,7 @@ pause_reading(RmqConnection *conn)
     if (conn->paused)
         return;
     conn->paused = TRUE;
-    destroy_source(&conn->read_source);
+    rmq_source_clear(&conn->read_source);
     g_debug("%s: %" G_GSIZE_FORMAT " bytes queued, pausing reads", conn->peer, conn->queued);
 }
 
@@ -449,7 +449,7 @@ dispatch_command(RmqConnection *conn, RmqCommand *cmd)
             rmq_command_free(cmd);
             return;
         }
-        destroy_source(&p->timer);
+        rmq_source_clear(&p->timer);
         p->callback(cmd, NULL, p->user_data);
         pending_free(p);
         return;
@@ -605,7 +605,7 @@ flush_output(RmqConnection *conn, gboolean may_close)
             g_bytes_unref(g_queue_pop_head(&conn->outq));
         }
     }
-    destroy_source(&conn->write_source);
+    rmq_source_clear(&conn->write_source);
     if (conn->paused && conn->queued <= RMQ_CONNECTION_LOW_WATER)
         resume_reading(conn);
 }

@@ -39,6 +39,10 @@ typedef void (*RmqResponseCallback)(RmqCommand *response, const GError *error, g
 /* Connection event (open/close). @conn is (transfer none). */
 typedef void (*RmqConnectionFunc)(RmqConnection *conn, gpointer user_data);
 
+/* Destroy and unref *@source when set, then clear it: the one teardown of a
+ * GSource kept in a struct (remoting and HA timers and watches). */
+void rmq_source_clear(GSource **source);
+
 /* Wrap @socket_conn (a ref is taken); its GSocket is made non-blocking. Sources
  * are attached to @context (NULL = the global default context). Nothing is read
  * before rmq_connection_start(). Idle timeout starts at 0 (off). (transfer full) */
