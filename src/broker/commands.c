@@ -8,10 +8,6 @@
 static const RmqBrokerRefusal slave_send = {
     RMQ_RESPONSE_SERVICE_NOT_AVAILABLE, "the broker is a slave, it does not accept writes"
 };
-/* A slave's store refuses the put (Java: SERVICE_NOT_AVAILABLE -> SYSTEM_ERROR). */
-static const RmqBrokerRefusal slave_send_back = {
-    RMQ_RESPONSE_SYSTEM_ERROR, "service not available now, the broker is a slave"
-};
 static const RmqBrokerRefusal slave_transaction = {
     RMQ_RESPONSE_SLAVE_NOT_AVAILABLE, "Can't process transaction on a slave broker"
 };
@@ -35,7 +31,9 @@ static const RmqServerCommand commands[] = {
     CMD(SEND_MESSAGE_V2, send, WRITE | MASTER, &slave_send),
     CMD(SEND_BATCH_MESSAGE, send, WRITE | MASTER, &slave_send),
     /* processor_retry.c */
-    CMD(CONSUMER_SEND_MSG_BACK, send_back, GROUP | WRITE | MASTER, &slave_send_back),
+    /* Not MASTER: a slave answers a group without retry queues first (Java
+     * does), then refuses in rmq_broker_send_back_execute(). */
+    CMD(CONSUMER_SEND_MSG_BACK, send_back, GROUP | WRITE, NULL),
     /* processor_transaction.c */
     CMD(END_TRANSACTION, end_transaction, MASTER, &slave_transaction),
     /* processor_pull.c: messages out */

@@ -37,6 +37,11 @@ rmq_broker_send_back_execute(RmqBroker *b, const RmqCommand *req, gchar **remark
     }
     if (g->retry_queue_nums <= 0)
         return RMQ_RESPONSE_SUCCESS;
+    /* A slave's store refuses the put (Java: SERVICE_NOT_AVAILABLE -> SYSTEM_ERROR). */
+    if (b->settings.slave) {
+        *remark = g_strdup("service not available now, the broker is a slave");
+        return RMQ_RESPONSE_SYSTEM_ERROR;
+    }
 
     g_autoptr(GBytes) rec_bytes = rmq_store_look_message_by_offset(b->store, offset);
     RmqMessageRecord rec;

@@ -195,10 +195,24 @@ test_flag_refusals(void **state)
     g_clear_pointer(&remark, g_free);
     b->settings.auto_create_subscription_group = TRUE;
     assert_int_equal(check(b, RMQ_REQUEST_CONSUMER_SEND_MSG_BACK, back, FALSE, &remark),
-                     RMQ_RESPONSE_SYSTEM_ERROR);
+                     RMQ_RESPONSE_SUCCESS);
+    assert_null(remark);
+    assert_non_null(rmq_subscription_group_table_lookup(b->groups, "G"));
+    /* On a slave, send-back answers as Java: SUCCESS for a group without
+     * retry queues, else the store's refusal (before the store is touched). */
+    rmq_command_set_ext(back, "offset", "0");
+    RmqSubscriptionGroup *sg = rmq_subscription_group_copy(
+        rmq_subscription_group_table_lookup(b->groups, "G"));
+    sg->retry_queue_nums = 0;
+    rmq_subscription_group_table_update(b->groups, sg);
+    assert_int_equal(rmq_broker_send_back_execute(b, back, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_null(remark);
+    sg->retry_queue_nums = 1;
+    rmq_subscription_group_table_update(b->groups, sg);
+    rmq_subscription_group_free(sg);
+    assert_int_equal(rmq_broker_send_back_execute(b, back, &remark), RMQ_RESPONSE_SYSTEM_ERROR);
     assert_string_equal(remark, "service not available now, the broker is a slave");
     g_clear_pointer(&remark, g_free);
-    assert_non_null(rmq_subscription_group_table_lookup(b->groups, "G"));
     b->settings.slave = FALSE;
     assert_int_equal(check(b, RMQ_REQUEST_CONSUMER_SEND_MSG_BACK, back, FALSE, NULL),
                      RMQ_RESPONSE_SUCCESS);
