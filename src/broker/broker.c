@@ -519,6 +519,7 @@ rmq_broker_new(const RmqConfig *config, GError **error)
                                      s->long_polling_enable ? 5000 : 1000);
     b->server = rmq_server_new("broker");
     rmq_server_set_idle_timeout(b->server, (guint) s->server_channel_max_idle_time_seconds);
+    rmq_server_set_frame_timeout(b->server, (guint) s->server_frame_timeout_seconds);
     rmq_server_set_connection_callbacks(b->server, NULL, on_conn_close, b);
     rmq_broker_commands_register(b);
     /* errors name the key and the port: "listenPort 10911: cannot listen on ..." */
@@ -661,6 +662,8 @@ rmq_broker_reconfigure(RmqBroker *b, const RmqConfig *config)
      * Those taken once at start are applied here. */
     if (s->server_channel_max_idle_time_seconds != old.server_channel_max_idle_time_seconds)
         rmq_server_set_idle_timeout(b->server, (guint) s->server_channel_max_idle_time_seconds);
+    if (s->server_frame_timeout_seconds != old.server_frame_timeout_seconds)
+        rmq_server_set_frame_timeout(b->server, (guint) s->server_frame_timeout_seconds);
     rearm(&b->offsets_timer, old.flush_consumer_offset_interval, s->flush_consumer_offset_interval,
           100, on_offsets_timer, b);
     rearm(&b->delay_timer, old.flush_delay_offset_interval, s->flush_delay_offset_interval, 100,

@@ -27,6 +27,7 @@ typedef struct {
     gchar *region_id;
     gboolean trace_on;
     gint server_channel_max_idle_time_seconds;
+    gint server_frame_timeout_seconds;
 
     /* store keys the broker itself reads (the store's own are in RmqStoreConfig) */
     gchar *store_path_root_dir;

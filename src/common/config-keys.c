@@ -89,6 +89,9 @@ const RmqConfigKey rmq_config_keys[] = {
     STR("bindAddress", bind_address, BOTH, 0, "0.0.0.0", BK(bind_address)),
     INT("serverChannelMaxIdleTimeSeconds", server_channel_max_idle_time_seconds, BOTH, RL, 120, 1,
         G_MAXINT, BK(server_channel_max_idle_time_seconds)),
+    /* rmq: time to finish a frame once started (and the first after accept) */
+    INT("serverFrameTimeoutSeconds", server_frame_timeout_seconds, BOTH, RL, 30, 0, G_MAXINT,
+        BK(server_frame_timeout_seconds)),
     STR("rocketmqHome", rocketmq_home, BOTH, DV | NE, NULL),
 
     /* name server */

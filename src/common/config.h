@@ -56,6 +56,7 @@ typedef struct {
     gint listen_port;           /* listenPort: 9876 namesrv, 10911 broker */
     gchar *bind_address;        /* bindAddress (rmq): address to listen on, "0.0.0.0" */
     gint server_channel_max_idle_time_seconds; /* 120 */
+    gint server_frame_timeout_seconds; /* serverFrameTimeoutSeconds (rmq): 30, 0 = none */
     gchar *rocketmq_home;       /* rocketmqHome: accepted, unused */
 
     /* name server */

@@ -35,8 +35,11 @@ apply_config(RmqNamesrv *ns, const RmqConfig *cfg)
     ns->processor->config = ns->config;
     ns->processor->order_message_enable = cfg->order_message_enable;
     ns->expire_ms = cfg->broker_channel_expired_time;
-    if (ns->server != NULL)
+    if (ns->server != NULL) {
         rmq_server_set_idle_timeout(ns->server, (guint) cfg->server_channel_max_idle_time_seconds);
+    rmq_server_set_frame_timeout(ns->server, (guint) cfg->server_frame_timeout_seconds);
+        rmq_server_set_frame_timeout(ns->server, (guint) cfg->server_frame_timeout_seconds);
+    }
 }
 
 static void

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 #define RMQ_CONNECTION_LOW_WATER ((gsize) 1 * 1024 * 1024)
 /* serverChannelMaxIdleTimeSeconds (§6.8). */
 #define RMQ_CONNECTION_DEFAULT_IDLE_SECONDS 120
+/* serverFrameTimeoutSeconds (rmq): time to finish a started frame. */
+#define RMQ_CONNECTION_DEFAULT_FRAME_SECONDS 30
 
 #define RMQ_CONNECTION_ERROR (rmq_connection_error_quark())
 GQuark rmq_connection_error_quark(void);
@@ -75,6 +77,10 @@ void rmq_connection_remove_close_callback(RmqConnection *conn, RmqConnectionFunc
 void rmq_connection_set_backpressure(RmqConnection *conn, gboolean enabled);
 /* 0 = never close for idleness. May be changed at any time. */
 void rmq_connection_set_idle_timeout(RmqConnection *conn, guint seconds);
+/* A frame (and, once started, the first frame) must be complete within
+ * @seconds of its first byte, or the connection is closed with one log line
+ * (slowloris). 0 = no deadline, the default. May be changed at any time. */
+void rmq_connection_set_frame_timeout(RmqConnection *conn, guint seconds);
 /* Start reading and dispatching. */
 void rmq_connection_start(RmqConnection *conn);
 

@@ -74,6 +74,10 @@ guint16 rmq_server_get_port(RmqServer *server);
 
 /* Applies to connections accepted from now on and to open ones. Default 120, 0 = off. */
 void rmq_server_set_idle_timeout(RmqServer *server, guint seconds);
+/* Deadline for a peer to finish a frame it started, or its first frame after
+ * accept (rmq_connection_set_frame_timeout); applies to existing connections
+ * too. Default RMQ_CONNECTION_DEFAULT_FRAME_SECONDS; 0 = none. */
+void rmq_server_set_frame_timeout(RmqServer *server, guint seconds);
 /* @on_open runs after a connection is accepted (before its first request is
  * read), @on_close when it closes for any reason. Either may be NULL. */
 void rmq_server_set_connection_callbacks(RmqServer *server, RmqConnectionFunc on_open,
