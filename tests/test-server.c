@@ -462,6 +462,44 @@ test_malformed_oversized(void **state)
     check_malformed(*state, bad, sizeof bad, NULL);
 }
 
+/* Counts "closing" warnings on their way to the default writer. */
+static guint closing_warnings;
+
+static GLogWriterOutput
+counting_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+    for (gsize i = 0; i < n_fields; i++) {
+        if ((level & G_LOG_LEVEL_WARNING) && g_str_equal(fields[i].key, "MESSAGE") &&
+            fields[i].length < 0 && g_str_has_prefix(fields[i].value, "closing "))
+            closing_warnings++;
+    }
+    return g_log_writer_default(level, fields, n_fields, data);
+}
+
+/* 200 connections each sending a bad frame: every one is closed, the warnings
+ * about them are a handful (rate-limited per peer address), and a healthy
+ * session is still served. */
+static void
+test_malformed_flood_rate_limited(void **state)
+{
+    Fixture *f = *state;
+    const guint8 bad[] = { 0, 0, 0, 12, 0, 0, 0, 100, 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x' };
+    guint before = closing_warnings;
+    for (guint i = 0; i < 200; i++) {
+        g_autoptr(GSocket) s = rmq_test_raw_connect(f->port);
+        assert_true(rmq_test_raw_write(NULL, s, bad, sizeof bad, WAIT_MS));
+        assert_true(rmq_test_raw_wait_closed(NULL, s, WAIT_MS));
+    }
+    assert_true(rmq_test_wait_count(NULL, &f->closed, 200, WAIT_MS));
+    guint warned = closing_warnings - before;
+    assert_true(warned <= 5);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqCommand) after =
+        rmq_client_invoke_sync(f->client, f->addr, rmq_command_new_request(CODE_ECHO), WAIT_MS,
+                               &error);
+    assert_non_null(after);
+}
+
 static void
 test_truncated_then_closed(void **state)
 {
@@ -906,6 +944,7 @@ test_server_initiated_request(void **state)
 int
 main(void)
 {
+    g_log_set_writer_func(counting_writer, NULL, NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_echo_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipelined_out_of_order, setup, teardown),
@@ -915,6 +954,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_malformed_header_length, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_garbage_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_oversized, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_flood_rate_limited, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_then_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_byte_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_body, setup, teardown),

@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
+#include "common/ratelimit.h"
 #include "remoting/codec.h"
 
 G_DEFINE_QUARK(rmq-connection-error-quark, rmq_connection_error)
@@ -411,6 +412,40 @@ fail_pending(RmqConnection *conn)
     g_hash_table_destroy(pending);
 }
 
+/* Warnings a peer can cause (bad frames, cut frames) are limited per peer
+ * address: a flood of bad frames is a few lines and a count, not one line per
+ * frame. The rest go out at debug level. */
+#define PEER_WARNINGS_BURST 5
+#define PEER_WARNINGS_INTERVAL_US (10 * G_USEC_PER_SEC)
+#define PEER_WARNINGS_KEYS 1024
+
+static void
+close_for_peer_fault(RmqConnection *conn, const gchar *reason)
+{
+    static GMutex lock;
+    static RmqRateLimit *limit;
+    g_autofree gchar *host = g_strdup(conn->peer);
+    gchar *colon = strrchr(host, ':');
+    if (colon != NULL)
+        *colon = '\0';
+    guint64 suppressed = 0;
+    g_mutex_lock(&lock);
+    if (limit == NULL)
+        limit = rmq_rate_limit_new(PEER_WARNINGS_BURST, PEER_WARNINGS_INTERVAL_US,
+                                   PEER_WARNINGS_KEYS);
+    gboolean loud = rmq_rate_limit_allow(limit, host, g_get_monotonic_time(), &suppressed);
+    g_mutex_unlock(&lock);
+    if (!loud) {
+        connection_close_full(conn, G_LOG_LEVEL_DEBUG, reason);
+        return;
+    }
+    g_autofree gchar *full = NULL;
+    if (suppressed > 0)
+        full = g_strdup_printf("%s (%" G_GUINT64_FORMAT " more from %s suppressed)", reason,
+                               suppressed, host);
+    connection_close_full(conn, G_LOG_LEVEL_WARNING, full != NULL ? full : reason);
+}
+
 static void
 connection_close_full(RmqConnection *conn, GLogLevelFlags level, const gchar *reason)
 {
@@ -557,8 +592,7 @@ process_input(RmqConnection *conn)
         if (st == RMQ_DECODE_NEED_MORE)
             break;
         if (st == RMQ_DECODE_ERROR) {
-            connection_close_full(conn, G_LOG_LEVEL_WARNING,
-                                  error != NULL ? error->message : "undecodable frame");
+            close_for_peer_fault(conn, error != NULL ? error->message : "undecodable frame");
             break;
         }
         offset += consumed;
@@ -633,7 +667,7 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
                 g_autofree gchar *reason = g_strdup_printf(
                     "peer closed the connection inside a frame (%u bytes undecoded)",
                     conn->inbuf->len);
-                connection_close_full(conn, G_LOG_LEVEL_WARNING, reason);
+                close_for_peer_fault(conn, reason);
             } else {
                 connection_close_full(conn, G_LOG_LEVEL_DEBUG, "closed by peer");
             }
