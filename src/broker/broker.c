@@ -714,7 +714,9 @@ gchar *
 rmq_broker_status(RmqBroker *b)
 {
     g_autofree gchar *ha = b->ha != NULL ? rmq_ha_service_status(b->ha) : NULL;
-    return g_strdup_printf("%u topics, %u connections, put %.1f/s, get %.1f/s%s%s",
+    g_autofree gchar *space = b->store != NULL ? rmq_store_space_problem(b->store) : NULL;
+    return g_strdup_printf("%s%s%u topics, %u connections, put %.1f/s, get %.1f/s%s%s",
+                           space != NULL ? space : "", space != NULL ? "; " : "",
                            rmq_topic_table_size(b->topics), rmq_server_get_connection_count(b->server),
                            b->stats.put_tps, b->stats.get_tps, ha != NULL ? "; HA: " : "",
                            ha != NULL ? ha : "");

@@ -197,6 +197,10 @@ guint rmq_store_clean_expired(RmqStore *store, gboolean manual);
 /* Percent of the commit-log partition in use, -1 on error. */
 gdouble rmq_store_disk_usage(RmqStore *store);
 gboolean rmq_store_is_disk_full(RmqStore *store);
+/* Why messages are being refused for lack of space (a new file could not be
+ * made, or usage is above the ratio), for STATUS=; NULL when they are not.
+ * Any thread. (transfer full) */
+gchar *rmq_store_space_problem(RmqStore *store);
 
 /* Test seam: runs on the flush thread before each commit-log sync. */
 void rmq_store_set_flush_hook(RmqStore *store, void (*hook)(gpointer), gpointer data);
