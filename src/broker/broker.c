@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "broker/client_registry.h"
+#include "common/ratelimit.h"
 #include "broker/long_poll.h"
 #include "broker/namesrv_link.h"
 #include "broker/schedule_service.h"
@@ -33,16 +34,22 @@ client_expire_ms(void)
 
 /* ---- helpers shared by the processors ---- */
 
+#define RMQ_BROKER_REMARK_MAX 1024
+
 RmqCommand *
 rmq_broker_response_borrow(const RmqCommand *request, gint32 code, const gchar *remark)
 {
-    return rmq_command_new_response(request, code, remark);
+    /* No remark echoes a request's megabytes (a topic or group name, say). */
+    g_autofree gchar *cut = remark != NULL && strlen(remark) > RMQ_BROKER_REMARK_MAX
+                                ? rmq_abbrev(remark, RMQ_BROKER_REMARK_MAX)
+                                : NULL;
+    return rmq_command_new_response(request, code, cut != NULL ? cut : remark);
 }
 
 RmqCommand *
 rmq_broker_response_take(const RmqCommand *request, gint32 code, gchar *remark)
 {
-    RmqCommand *r = rmq_command_new_response(request, code, remark);
+    RmqCommand *r = rmq_broker_response_borrow(request, code, remark);
     g_free(remark);
     return r;
 }
@@ -64,7 +71,7 @@ void
 rmq_broker_reply_borrow(RmqConnection *conn, RmqCommand *request, gint32 code,
                         const gchar *remark)
 {
-    rmq_broker_reply(conn, request, rmq_command_new_response(request, code, remark));
+    rmq_broker_reply(conn, request, rmq_broker_response_borrow(request, code, remark));
 }
 
 gchar *

@@ -78,10 +78,17 @@ rmq_namesrv_processor_free(RmqNamesrvProcessor *p)
     g_free(p);
 }
 
+/* Remarks longer than this are cut (rmq_abbrev): a safety net under the
+ * per-value truncation, so no remark can echo a request's megabytes. */
+#define REMARK_MAX 1024
+
 static RmqCommand *
 reply(const RmqCommand *req, gint32 code, const gchar *remark)
 {
-    return rmq_command_new_response(req, code, remark);
+    g_autofree gchar *cut = remark != NULL && strlen(remark) > REMARK_MAX
+                                ? rmq_abbrev(remark, REMARK_MAX)
+                                : NULL;
+    return rmq_command_new_response(req, code, cut != NULL ? cut : remark);
 }
 
 static RmqCommand *

@@ -692,6 +692,17 @@ test_bad_offsets_and_pull_sizes(void **state)
                                          "queueId", "0", "commitOffset", "1", NULL);
     assert_int_equal(nt->code, RMQ_RESPONSE_TOPIC_NOT_EXIST);
     assert_string_equal(nt->remark, "Topic CoreValNone not exist!");
+    /* a 2 MiB topic name is not echoed back whole */
+    g_autofree gchar *huge = g_strnfill(2 * 1024 * 1024, 'h');
+    g_autoptr(RmqCommand) ht = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET,
+                                         NULL, "consumerGroup", "CGV", "topic", huge, "queueId",
+                                         "0", "commitOffset", "1", NULL);
+    assert_int_equal(ht->code, RMQ_RESPONSE_TOPIC_NOT_EXIST);
+    assert_true(strlen(ht->remark) < 256);
+    g_autoptr(RmqCommand) hp = bk_pull(client, br->addr, "CG", huge, 0, 0, NULL, 0);
+    assert_int_equal(hp->code, RMQ_RESPONSE_TOPIC_NOT_EXIST);
+    assert_true(strlen(hp->remark) < 1200);
+    assert_non_null(strstr(hp->remark, "(2097"));
     /* none of them was stored: the group still has no offset there */
     g_autoptr(RmqCommand) q = bk_invoke(client, br->addr, RMQ_REQUEST_QUERY_CONSUMER_OFFSET, NULL,
                                         "consumerGroup", "CGV", "topic", "CoreVal", "queueId", "0",
