@@ -56,6 +56,7 @@ struct _RmqBroker {
     RmqScheduleService *schedule;
     RmqTransactionCheck *trans_check;
     RmqHaService *ha;         /* replication (src/ha): HA port, slave client, slave sync */
+    RmqFlowControl *flow;     /* send flow control (flow_control.h), made on first use */
     GHashTable *mq_locks;     /* "group\ntopic\nbroker\nqid" -> RmqMqLock */
 
     RmqHostAddr store_host;   /* brokerIP1:listenPort */
@@ -110,6 +111,9 @@ void rmq_broker_peer_host(RmqConnection *conn, RmqHostAddr *out);
 RmqCommand *rmq_broker_response(const RmqCommand *request, gint32 code, const gchar *remark);
 /* Answer and free the request. */
 void rmq_broker_reply(RmqConnection *conn, RmqCommand *request, RmqCommand *response);
+/* Flow control at the top of the send handler (flow_control.h): TRUE when
+ * it answered @request SYSTEM_BUSY (the handler returns), FALSE to go on. */
+gboolean rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *request);
 /* Required ext field check: NULL when present, else the remark
  * "the custom field <name> is null" (transfer full). */
 gchar *rmq_broker_missing_field(const RmqCommand *request, const gchar *const *names);

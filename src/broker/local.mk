@@ -8,7 +8,8 @@ src_broker_libbrokermeta_a_SOURCES = \
 	src/broker/topic_config.c src/broker/topic_config.h \
 	src/broker/subscription_group.c src/broker/subscription_group.h \
 	src/broker/consumer_offset.c src/broker/consumer_offset.h \
-	src/broker/delay_offset.c src/broker/delay_offset.h
+	src/broker/delay_offset.c src/broker/delay_offset.h \
+	src/broker/flow_control.c src/broker/flow_control.h
 
 BROKERMETA_TEST_LIBS = src/broker/libbrokermeta.a src/remoting/libcodec.a \
 	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
@@ -30,6 +31,11 @@ tests_broker_test_consumer_offset_LDADD = $(BROKERMETA_TEST_LIBS)
 tests_broker_test_json_file_SOURCES = tests/broker/test-json-file.c tests/broker/meta-test-util.h
 tests_broker_test_json_file_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_json_file_LDADD = $(BROKERMETA_TEST_LIBS)
+check_PROGRAMS += tests/broker/test-flow-control
+TESTS += tests/broker/test-flow-control
+tests_broker_test_flow_control_SOURCES = tests/broker/test-flow-control.c
+tests_broker_test_flow_control_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_flow_control_LDADD = $(BROKERMETA_TEST_LIBS)
 endif
 
 # The broker daemon (rmq-broker): everything but main() in libbroker.a so the
@@ -46,7 +52,8 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/processor_admin.c src/broker/processor_retry.c \
 	src/broker/processor_transaction.c src/broker/processor_consumer_admin.c \
 	src/broker/schedule_service.c src/broker/schedule_service.h \
-	src/broker/transaction_check.c src/broker/transaction_check.h
+	src/broker/transaction_check.c src/broker/transaction_check.h \
+	src/broker/flow_control_hook.c
 
 BROKER_LIBS = src/broker/libbroker.a src/ha/libha.a src/broker/libbrokermeta.a src/store/libstore.a \
 	src/common/libcommon.a src/common/libconf.a \

@@ -11,6 +11,17 @@
 #include "broker/settings.h"
 
 static void
+flow_limits_from_config(RmqFlowLimits *l, const RmqConfig *c)
+{
+    l->send_queue_capacity = c->send_thread_pool_queue_capacity;
+    l->wait_time_in_send_queue_ms = c->wait_time_mills_in_send_queue;
+    l->os_page_cache_busy_timeout_ms = c->os_page_cache_busy_time_out_mills;
+    l->fast_failure_enable = c->broker_fast_failure_enable;
+    l->write_buffer_max_bytes = c->connection_write_buffer_max_bytes;
+    l->write_stall_timeout_ms = c->connection_write_stall_timeout_mills;
+}
+
+static void
 settings_from_config(RmqBrokerSettings *s, const RmqConfig *c)
 {
     memset(s, 0, sizeof *s);
@@ -80,6 +91,7 @@ settings_from_config(RmqBrokerSettings *s, const RmqConfig *c)
     s->slave_timeout = c->slave_timeout;
     s->ha_master_address = g_strdup(c->ha_master_address);
     s->slave_read_enable = c->slave_read_enable;
+    flow_limits_from_config(&s->flow, c);
 }
 
 static gboolean
@@ -110,6 +122,7 @@ broker_reload(RmqDaemon *daemon, const RmqConfig *fresh, GError **error)
     s->notify_consumer_ids_changed_enable = fresh->notify_consumer_ids_changed_enable;
     s->reject_transaction_message = fresh->reject_transaction_message;
     s->trace_on = fresh->trace_on;
+    flow_limits_from_config(&s->flow, fresh);
     return TRUE;
 }
 

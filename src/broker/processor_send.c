@@ -220,6 +220,8 @@ static void
 handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
+    if (rmq_broker_flow_control_send(b, conn, req))
+        return;
     const RmqBrokerSettings *s = &b->settings;
     RmqCommand *resp = NULL;
     g_autofree gchar *remark = NULL;

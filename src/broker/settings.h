@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "broker/flow_control.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -85,6 +87,7 @@ typedef struct {
     gint slave_timeout;               /* ms, 3000 */
     gchar *ha_master_address;         /* NULL: learn it from the name server */
     gboolean slave_read_enable;
+    RmqFlowLimits flow;                  /* send queue, page cache, write buffers */
 } RmqBrokerSettings;
 
 void rmq_broker_settings_clear(RmqBrokerSettings *s);

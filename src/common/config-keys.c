@@ -39,6 +39,8 @@ const RmqConfigKey rmq_config_keys[] = {
     INT("listenPort", listen_port, BOTH, DV, 10911, 1, 65535),
     STR("bindAddress", bind_address, BOTH, 0, "0.0.0.0"),
     INT("serverChannelMaxIdleTimeSeconds", server_channel_max_idle_time_seconds, BOTH, RL, 120, 1, G_MAXINT),
+    I64("connectionWriteBufferMaxBytes", connection_write_buffer_max_bytes, BOTH, 0, 67108864, 0, G_MAXINT64),
+    INT("connectionWriteStallTimeoutMills", connection_write_stall_timeout_mills, BOTH, 0, 30000, 0, G_MAXINT),
     STR("rocketmqHome", rocketmq_home, BOTH, DV, NULL),
 
     /* name server */
@@ -107,6 +109,10 @@ const RmqConfigKey rmq_config_keys[] = {
     /* broker: consumers */
     BOOL("longPollingEnable", long_polling_enable, BR, RL, TRUE),
     INT("shortPollingTimeMills", short_polling_time_mills, BR, RL, 1000, 1, G_MAXINT),
+    INT("sendThreadPoolQueueCapacity", send_thread_pool_queue_capacity, BR, RL, 10000, 1, G_MAXINT),
+    INT("waitTimeMillsInSendQueue", wait_time_mills_in_send_queue, BR, RL, 200, 0, G_MAXINT),
+    INT("osPageCacheBusyTimeOutMills", os_page_cache_busy_time_out_mills, BR, RL, 1000, 0, G_MAXINT),
+    BOOL("brokerFastFailureEnable", broker_fast_failure_enable, BR, RL, TRUE),
     INT("flushConsumerOffsetInterval", flush_consumer_offset_interval, BR, RL, 5000, 1, G_MAXINT),
     INT("flushDelayOffsetInterval", flush_delay_offset_interval, BR, RL, 10000, 1, G_MAXINT),
     BOOL("slaveReadEnable", slave_read_enable, BR, RL, FALSE),

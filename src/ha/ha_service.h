@@ -47,6 +47,8 @@ void rmq_ha_service_free(RmqHaService *svc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqHaService, rmq_ha_service_free)
 
 RmqHaRole rmq_ha_service_role(RmqHaService *svc);
+/* Puts waiting for a slave (SYNC_MASTER), as rmq_ha_master_pending; 0 otherwise. */
+guint rmq_ha_service_pending(RmqHaService *svc, gint64 *oldest_us);
 
 /* REGISTER_BROKER answered: a slave learns masterAddr (metadata sync) and
  * haServerAddr (replication, unless haMasterAddress is set).  NULLs (no

@@ -35,8 +35,11 @@ apply_config(RmqNamesrv *ns, const RmqConfig *cfg)
     ns->processor->config = ns->config;
     ns->processor->order_message_enable = cfg->order_message_enable;
     ns->expire_ms = cfg->broker_channel_expired_time;
-    if (ns->server != NULL)
+    if (ns->server != NULL) {
         rmq_server_set_idle_timeout(ns->server, (guint) cfg->server_channel_max_idle_time_seconds);
+        rmq_server_set_write_limits(ns->server, (gsize) cfg->connection_write_buffer_max_bytes,
+                                    (guint) cfg->connection_write_stall_timeout_mills);
+    }
 }
 
 static void
@@ -145,6 +148,8 @@ namesrv_start(RmqDaemon *daemon, GError **error)
         rmq_server_register(ns->server, rmq_namesrv_processor_codes[i], on_request, ns);
     rmq_server_set_connection_callbacks(ns->server, NULL, on_close, ns);
     rmq_server_set_idle_timeout(ns->server, (guint) cfg->server_channel_max_idle_time_seconds);
+    rmq_server_set_write_limits(ns->server, (gsize) cfg->connection_write_buffer_max_bytes,
+                                (guint) cfg->connection_write_stall_timeout_mills);
     if (!rmq_server_listen(ns->server, cfg->bind_address, (guint16) cfg->listen_port, error)) {
         g_prefix_error(error, "listenPort %d: ", cfg->listen_port);
         namesrv_free(ns);
