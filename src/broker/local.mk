@@ -78,6 +78,15 @@ EXTRA_tests_broker_test_broker_core_DEPENDENCIES = src/broker/rmq-broker src/nam
 endif
 
 if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-broker-flow
+TESTS += tests/broker/test-broker-flow
+tests_broker_test_broker_flow_SOURCES = tests/broker/test-broker-flow.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_flow_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_flow_LDADD = $(BROKER_IT_LIBS)
+EXTRA_tests_broker_test_broker_flow_DEPENDENCIES = src/broker/rmq-broker
+endif
+
+if HAVE_CMOCKA
 check_PROGRAMS += tests/broker/test-broker-admin
 TESTS += tests/broker/test-broker-admin
 tests_broker_test_broker_admin_SOURCES = tests/broker/test-broker-admin.c $(BROKER_IT_SUPPORT)
