@@ -1,4 +1,4 @@
-/* Flow control for sends, as Apache RocketMQ's broker does it (docs/protocol.md,
+/* Flow control for sends, as Apache RocketMQ's broker does it (docs/packaging.md,
  * "Flow control"): a bounded send queue (sendThreadPoolQueueCapacity), a limit
  * on how long its oldest request may wait (waitTimeMillsInSendQueue, with
  * brokerFastFailureEnable) and the page-cache busy check

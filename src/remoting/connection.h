@@ -68,7 +68,7 @@ void rmq_connection_add_close_callback(RmqConnection *conn, RmqConnectionFunc fu
 void rmq_connection_set_backpressure(RmqConnection *conn, gboolean enabled);
 /* 0 = never close for idleness. May be changed at any time. */
 void rmq_connection_set_idle_timeout(RmqConnection *conn, guint seconds);
-/* The write-buffer limit (docs/protocol.md, "Flow control"): a peer whose
+/* The write-buffer limit (docs/packaging.md, "Flow control"): a peer whose
  * output has not drained for @stall_ms, or that would have more than
  * @max_bytes queued (one frame of any size is always taken), is closed
  * with a warning naming it. 0 = no limit. May be changed at any time. */
