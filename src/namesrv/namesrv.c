@@ -18,6 +18,7 @@ typedef struct {
     gint64 expire_ms;
     guint scan_interval_ms;
     guint scan_id;
+    guint status_id; /* a STATUS= update is due at the end of this loop turn */
 } RmqNamesrv;
 
 static gint64
@@ -42,13 +43,31 @@ apply_config(RmqNamesrv *ns, const RmqConfig *cfg)
     }
 }
 
+static gboolean
+on_status_due(gpointer user_data)
+{
+    RmqNamesrv *ns = user_data;
+    ns->status_id = 0;
+    rmq_daemon_update_status(ns->daemon);
+    return G_SOURCE_REMOVE;
+}
+
+/* One STATUS= per loop turn, however many brokers came or went in it (5,000
+ * connections closing together made 5,000 notifications). */
+static void
+status_changed(RmqNamesrv *ns)
+{
+    if (ns->status_id == 0)
+        ns->status_id = g_idle_add(on_status_due, ns);
+}
+
 static void
 log_removals(RmqNamesrv *ns, GPtrArray *removals, const gchar *why)
 {
     for (guint i = 0; i < removals->len; i++)
         rmq_namesrv_log_removal(g_ptr_array_index(removals, i), why);
     if (removals->len > 0)
-        rmq_daemon_update_status(ns->daemon);
+        status_changed(ns);
 }
 
 static gboolean
@@ -97,7 +116,7 @@ on_request(RmqConnection *conn, RmqCommand *request, gpointer user_data)
     rmq_connection_send_response(conn, request, response);
     rmq_command_free(request);
     if (rmq_route_table_live_broker_count(ns->routes) != before)
-        rmq_daemon_update_status(ns->daemon);
+        status_changed(ns);
 }
 
 static void
@@ -112,6 +131,7 @@ static void
 namesrv_free(RmqNamesrv *ns)
 {
     g_clear_handle_id(&ns->scan_id, g_source_remove);
+    g_clear_handle_id(&ns->status_id, g_source_remove);
     /* Closing every connection at shutdown is not a broker failure: detach
      * the close callback first, then free the server before the tables. */
     if (ns->server != NULL)
