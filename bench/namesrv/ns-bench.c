@@ -37,6 +37,7 @@ static gchar *opt_daemon;
 static gchar *opt_conns = NULL;
 static gint opt_scale = 0;
 static gint opt_scale_topics = 10;
+static gboolean opt_scale_one_conn = FALSE;
 
 static guint16
 free_port(void)
@@ -306,7 +307,7 @@ run_scale(guint16 port, gint n, gint ntopics)
     gint tenth = MAX(n / 10, 1);
     gint64 first = 0, last = 0;
     for (gint b = 0; b < n; b++) {
-        fds[b] = connect_loopback(port);
+        fds[b] = opt_scale_one_conn && b > 0 ? fds[0] : connect_loopback(port);
         g_autoptr(GBytes) f = register_frame(b, ntopics);
         gint64 t = g_get_monotonic_time();
         if (rpc(fds[b], f, FALSE) != RMQ_RESPONSE_SUCCESS)
@@ -340,7 +341,7 @@ run_scale(guint16 port, gint n, gint ntopics)
     g_autofree gchar *topic0 = g_strdup_printf("ScaleTopic-%06d-%02d", n - 1, 0);
     g_autoptr(GBytes) pf = route_frame(topic0);
     gint64 t = g_get_monotonic_time();
-    for (gint b = 0; b < n; b++)
+    for (gint b = 0; b < (opt_scale_one_conn ? 1 : n); b++)
         close(fds[b]);
     /* The topic vanishes once its broker's close is processed; any answer
      * means the loop got to the probe. */
@@ -385,6 +386,9 @@ main(int argc, char **argv)
         { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &opt_seconds, "Measured seconds per phase (5)", "S" },
         { "scale", 0, 0, G_OPTION_ARG_INT, &opt_scale,
           "Only the scale phase: N brokers on their own connections (0: off)", "N" },
+        { "scale-one-connection", 0, 0, G_OPTION_ARG_NONE, &opt_scale_one_conn,
+          "Scale phase with every broker on one connection (the table without the loop's "
+          "per-connection cost)", NULL },
         { "scale-topics", 0, 0, G_OPTION_ARG_INT, &opt_scale_topics, "Topics per scale broker (10)",
           "N" },
         { "connections", 0, 0, G_OPTION_ARG_STRING, &opt_conns, "Comma list (1,64)", "LIST" },
