@@ -272,10 +272,13 @@ main(int argc, char **argv)
         { "port", 0, 0, G_OPTION_ARG_INT, &opt_port, "Broker port", "P" },
         { "pid", 0, 0, G_OPTION_ARG_STRING, &opt_pid, "Broker pid (for RSS)", "PID" },
         { "idle", 0, 0, G_OPTION_ARG_INT, &opt_idle, "Idle connections (10000)", "N" },
-        { "producers", 0, 0, G_OPTION_ARG_INT, &opt_producers, "Producers past capacity (1000)", "N" },
+        { "producers", 0, 0, G_OPTION_ARG_INT, &opt_producers, "Producers past capacity (1000)",
+          "N" },
         { "base", 0, 0, G_OPTION_ARG_INT, &opt_base, "Producers under capacity (16)", "N" },
-        { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &opt_seconds, "Seconds per producer phase (5)", "S" },
-        { "stall-ms", 0, 0, G_OPTION_ARG_INT, &opt_stall_ms, "The broker's connectionWriteStallTimeoutMills", "MS" },
+        { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &opt_seconds, "Seconds per producer phase (5)",
+          "S" },
+        { "stall-ms", 0, 0, G_OPTION_ARG_INT, &opt_stall_ms,
+          "The broker's connectionWriteStallTimeoutMills", "MS" },
         { NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- rmq-broker overload bench");
