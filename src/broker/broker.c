@@ -527,6 +527,8 @@ rmq_broker_new(const RmqConfig *config, GError **error)
     b->server = rmq_server_new("broker");
     rmq_server_set_idle_timeout(b->server, (guint) s->server_channel_max_idle_time_seconds);
     rmq_server_set_frame_timeout(b->server, (guint) s->server_frame_timeout_seconds);
+    rmq_server_set_write_limits(b->server, (gsize) s->flow.write_buffer_max_bytes,
+                                (guint) s->flow.write_stall_timeout_ms);
     rmq_server_set_connection_callbacks(b->server, NULL, on_conn_close, b);
     rmq_broker_commands_register(b);
     /* errors name the key and the port: "listenPort 10911: cannot listen on ..." */
@@ -626,6 +628,7 @@ rmq_broker_free(RmqBroker *b)
     if (b->long_poll != NULL && b->store != NULL)
         rmq_long_poll_wake_all(b->long_poll);
     g_clear_pointer(&b->server, rmq_server_free);
+    g_clear_pointer(&b->flow, rmq_flow_control_free);
     g_clear_pointer(&b->long_poll, rmq_long_poll_free);
     g_clear_pointer(&b->clients, rmq_client_registry_free);
     g_clear_pointer(&b->ha, rmq_ha_service_free);

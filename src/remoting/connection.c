@@ -60,6 +60,13 @@ struct _RmqConnection {
     guint frame_seconds;    /* 0 = no deadline */
     gint64 frame_started;   /* monotonic µs the unfinished frame began, 0 = none */
 
+    /* Write-buffer limit: a peer that stops reading is cut off. */
+    gsize write_max;         /* bytes queued beyond which it is closed, 0 = none */
+    guint write_stall_ms;    /* output unsent this long closes it, 0 = never */
+    gint64 write_progress;   /* monotonic µs of the last write that made progress */
+    gboolean write_over;     /* write_max passed: closing from the loop */
+    GSource *stall_source;
+
     gboolean started;
     gboolean backpressure; /* pause reads while output is backed up */
     gboolean paused;
@@ -78,6 +85,7 @@ static void connection_close_full(RmqConnection *conn, GLogLevelFlags level, con
 static gboolean on_readable(GSocket *socket, GIOCondition cond, gpointer user_data);
 static gboolean on_writable(GSocket *socket, GIOCondition cond, gpointer user_data);
 static void resume_reading(RmqConnection *conn);
+static void arm_write_stall(RmqConnection *conn, gint64 ready_time);
 
 /* "a.b.c.d:port" also for ::ffff:a.b.c.d, so logs and keys match what IPv4 peers see. */
 static gchar *
@@ -282,6 +290,7 @@ rmq_connection_unref(RmqConnection *conn)
     rmq_source_clear(&conn->resume_source);
     rmq_source_clear(&conn->idle_source);
     rmq_source_clear(&conn->frame_source);
+    rmq_source_clear(&conn->stall_source);
     g_hash_table_destroy(conn->pending);
     g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
     g_byte_array_unref(conn->inbuf);
@@ -351,6 +360,16 @@ rmq_connection_set_frame_timeout(RmqConnection *conn, guint seconds)
     conn->frame_seconds = seconds;
     if (conn->frame_started != 0)
         frame_begun(conn, conn->frame_started);
+}
+
+void
+rmq_connection_set_write_limits(RmqConnection *conn, gsize max_bytes, guint stall_ms)
+{
+    g_return_if_fail(conn != NULL);
+    conn->write_max = max_bytes;
+    conn->write_stall_ms = stall_ms;
+    if (conn->write_source != NULL && stall_ms > 0 && !conn->write_over)
+        arm_write_stall(conn, conn->write_progress + (gint64) stall_ms * 1000);
 }
 
 static void
@@ -462,6 +481,7 @@ connection_close_full(RmqConnection *conn, GLogLevelFlags level, const gchar *re
     rmq_source_clear(&conn->write_source);
     rmq_source_clear(&conn->resume_source);
     rmq_source_clear(&conn->idle_source);
+    rmq_source_clear(&conn->stall_source);
     g_io_stream_close(G_IO_STREAM(conn->socket_conn), NULL, NULL);
     g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
     conn->queued = 0;
@@ -689,11 +709,64 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
 
 /* --- writing ------------------------------------------------------------- */
 
+/* The write-buffer limit: fires when the output has made no progress for
+ * write_stall_ms, or at once when write_max was passed. */
+static gboolean
+on_write_stall_check(gpointer user_data)
+{
+    RmqConnection *conn = user_data;
+    gint64 now = g_get_monotonic_time();
+    gint64 stalled_ms = (now - conn->write_progress) / 1000;
+    g_autofree gchar *reason = NULL;
+    if (conn->write_over)
+        reason = g_strdup_printf("client stopped reading: %" G_GSIZE_FORMAT " bytes of responses "
+                                 "queued, over connectionWriteBufferMaxBytes %" G_GSIZE_FORMAT,
+                                 conn->queued, conn->write_max);
+    else if (conn->queued > 0 && conn->write_stall_ms > 0 &&
+             stalled_ms >= (gint64) conn->write_stall_ms)
+        reason = g_strdup_printf("client stopped reading: %" G_GSIZE_FORMAT " bytes of responses "
+                                 "unsent for %" G_GINT64_FORMAT " ms "
+                                 "(connectionWriteStallTimeoutMills %u)",
+                                 conn->queued, stalled_ms, conn->write_stall_ms);
+    if (reason == NULL) {
+        if (conn->queued == 0 || conn->write_stall_ms == 0) {
+            g_source_unref(conn->stall_source);
+            conn->stall_source = NULL;
+            return G_SOURCE_REMOVE;
+        }
+        g_source_set_ready_time(conn->stall_source,
+                                conn->write_progress + (gint64) conn->write_stall_ms * 1000);
+        return G_SOURCE_CONTINUE;
+    }
+    rmq_connection_ref(conn);
+    connection_close_full(conn, G_LOG_LEVEL_WARNING, reason);
+    rmq_connection_unref(conn);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+arm_write_stall(RmqConnection *conn, gint64 ready_time)
+{
+    if (conn->closed)
+        return;
+    if (conn->stall_source == NULL) {
+        conn->stall_source = g_source_new(&ready_time_funcs, sizeof(GSource));
+        g_source_set_name(conn->stall_source, "rmq-connection-write-stall");
+        g_source_set_callback(conn->stall_source, on_write_stall_check, conn, NULL);
+        g_source_attach(conn->stall_source, conn->context);
+    }
+    g_source_set_ready_time(conn->stall_source, ready_time);
+}
+
 static void
 watch_writable(RmqConnection *conn)
 {
     if (conn->write_source != NULL || conn->closed)
         return;
+    /* The socket just filled up: the stall clock starts now. */
+    conn->write_progress = g_get_monotonic_time();
+    if (conn->write_stall_ms > 0 && !conn->write_over)
+        arm_write_stall(conn, conn->write_progress + (gint64) conn->write_stall_ms * 1000);
     conn->write_source = g_socket_create_source(conn->socket, G_IO_OUT | G_IO_HUP | G_IO_ERR, NULL);
     g_source_set_name(conn->write_source, "rmq-connection-write");
     g_source_set_callback(conn->write_source, G_SOURCE_FUNC(on_writable), conn, NULL);
@@ -730,6 +803,7 @@ flush_output(RmqConnection *conn, gboolean may_close)
             return;
         }
         touch(conn);
+        conn->write_progress = g_get_monotonic_time();
         conn->queued -= (gsize) n;
         gsize left = (gsize) n;
         while (left > 0) {
@@ -745,6 +819,8 @@ flush_output(RmqConnection *conn, gboolean may_close)
         }
     }
     rmq_source_clear(&conn->write_source);
+    if (!conn->write_over)
+        rmq_source_clear(&conn->stall_source);
     if (conn->paused && conn->queued <= RMQ_CONNECTION_LOW_WATER)
         resume_reading(conn);
 }
@@ -764,8 +840,18 @@ on_writable(GSocket *socket, GIOCondition cond, gpointer user_data)
 static gboolean
 queue_frame(RmqConnection *conn, GBytes *frame)
 {
-    if (conn->closed) {
+    if (conn->closed || conn->write_over) {
         g_bytes_unref(frame);
+        return FALSE;
+    }
+    /* Memory per connection is bounded: past write_max (one frame of any
+     * size is always taken) the output is dropped and the connection closed
+     * from the loop, never inside the caller's send. */
+    if (conn->write_max > 0 && conn->queued > 0 &&
+        conn->queued + g_bytes_get_size(frame) > conn->write_max) {
+        g_bytes_unref(frame);
+        conn->write_over = TRUE;
+        arm_write_stall(conn, 0);
         return FALSE;
     }
     conn->queued += g_bytes_get_size(frame);

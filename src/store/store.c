@@ -785,6 +785,12 @@ rmq_store_flushed_offset(RmqStore *store)
     return rmq_flush_service_flushed(store->flush);
 }
 
+guint
+rmq_store_flush_pending(RmqStore *store, gint64 *oldest_us)
+{
+    return rmq_flush_service_pending(store->flush, oldest_us);
+}
+
 guint64
 rmq_store_flush_rounds(RmqStore *store)
 {

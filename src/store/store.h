@@ -137,6 +137,9 @@ void rmq_store_flush_async(RmqStore *store, gint64 offset, RmqStoreFlushCallback
 RmqPutStatus rmq_store_wait_flushed(RmqStore *store, gint64 offset, gint timeout_ms);
 gint64 rmq_store_flushed_offset(RmqStore *store);
 guint64 rmq_store_flush_rounds(RmqStore *store);
+/* rmq_store_flush_async() callers not yet answered, and when the oldest
+ * asked (monotonic µs, 0 if none): the broker's flow control reads it. */
+guint rmq_store_flush_pending(RmqStore *store, gint64 *oldest_us);
 
 RmqGetResult *rmq_store_get_message(RmqStore *store, const char *topic, gint32 queue_id,
                                     gint64 offset, gint32 max_msg_nums,
