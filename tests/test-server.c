@@ -462,6 +462,44 @@ test_malformed_oversized(void **state)
     check_malformed(*state, bad, sizeof bad, NULL);
 }
 
+/* Counts "closing" warnings on their way to the default writer. */
+static guint closing_warnings;
+
+static GLogWriterOutput
+counting_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+    for (gsize i = 0; i < n_fields; i++) {
+        if ((level & G_LOG_LEVEL_WARNING) && g_str_equal(fields[i].key, "MESSAGE") &&
+            fields[i].length < 0 && g_str_has_prefix(fields[i].value, "closing "))
+            closing_warnings++;
+    }
+    return g_log_writer_default(level, fields, n_fields, data);
+}
+
+/* 200 connections each sending a bad frame: every one is closed, the warnings
+ * about them are a handful (rate-limited per peer address), and a healthy
+ * session is still served. */
+static void
+test_malformed_flood_rate_limited(void **state)
+{
+    Fixture *f = *state;
+    const guint8 bad[] = { 0, 0, 0, 12, 0, 0, 0, 100, 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x' };
+    guint before = closing_warnings;
+    for (guint i = 0; i < 200; i++) {
+        g_autoptr(GSocket) s = rmq_test_raw_connect(f->port);
+        assert_true(rmq_test_raw_write(NULL, s, bad, sizeof bad, WAIT_MS));
+        assert_true(rmq_test_raw_wait_closed(NULL, s, WAIT_MS));
+    }
+    assert_true(rmq_test_wait_count(NULL, &f->closed, 200, WAIT_MS));
+    guint warned = closing_warnings - before;
+    assert_true(warned <= 5);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqCommand) after =
+        rmq_client_invoke_sync(f->client, f->addr, rmq_command_new_request(CODE_ECHO), WAIT_MS,
+                               &error);
+    assert_non_null(after);
+}
+
 static void
 test_truncated_then_closed(void **state)
 {
@@ -642,6 +680,72 @@ test_idle_timeout(void **state)
     assert_non_null(strstr(f->last_close_reason, "idle"));
     assert_true(rmq_test_raw_wait_closed(NULL, idle, WAIT_MS));
     assert_int_equal(rmq_server_get_connection_count(f->server), 1);
+}
+
+/* Slowloris: one peer trickles a frame a byte at a time (each byte resets the
+ * idle timer), another connects and says nothing; a third sends whole frames.
+ * Only the first two are closed, for not finishing a frame in time. */
+static void
+test_frame_deadline(void **state)
+{
+    Fixture *f = *state;
+    rmq_server_set_frame_timeout(f->server, 1);
+    g_autoptr(GSocket) silent = rmq_test_raw_connect(f->port);
+    assert_true(rmq_test_wait_count(NULL, &f->opened, 1, WAIT_MS));
+    g_autoptr(GSocket) slow = rmq_test_raw_connect(f->port);
+    assert_true(rmq_test_wait_count(NULL, &f->opened, 2, WAIT_MS));
+    g_autoptr(RmqConnection) slow_conn = rmq_connection_ref(f->last_opened);
+    g_autoptr(GSocket) busy = rmq_test_raw_connect(f->port);
+    assert_true(rmq_test_wait_count(NULL, &f->opened, 3, WAIT_MS));
+    g_autoptr(GByteArray) buf = g_byte_array_new();
+    g_autoptr(GBytes) frame = raw_request(CODE_ECHO, 1, 0, RMQ_SERIALIZE_JSON);
+    gsize len;
+    const guint8 *data = g_bytes_get_data(frame, &len);
+
+    /* 3 s of traffic on the slow and busy peers: a byte, a whole frame. */
+    gboolean slow_closed = FALSE;
+    for (guint i = 0; i < 15 && i + 1 < len; i++) {
+        if (!slow_closed && !rmq_test_raw_write(NULL, slow, data + i, 1, WAIT_MS))
+            slow_closed = TRUE;
+        g_autoptr(GBytes) req = raw_request(CODE_ECHO, (gint32) i, 0, RMQ_SERIALIZE_JSON);
+        assert_true(raw_send(busy, req));
+        g_autoptr(RmqCommand) resp = rmq_test_raw_read_command(NULL, busy, buf, WAIT_MS);
+        assert_non_null(resp);
+        rmq_test_spin(NULL, 200);
+    }
+    assert_true(rmq_test_wait_count(NULL, &f->closed, 2, WAIT_MS));
+    assert_true(rmq_test_raw_wait_closed(NULL, silent, WAIT_MS));
+    assert_true(rmq_test_raw_wait_closed(NULL, slow, WAIT_MS));
+    assert_int_equal(rmq_server_get_connection_count(f->server), 1);
+    /* Closed for its frame, well before the default idle timeout. */
+    assert_true(rmq_connection_is_closed(slow_conn));
+    assert_non_null(strstr(rmq_connection_get_close_reason(slow_conn),
+                           "frame not finished within 1 s"));
+    assert_int_equal(f->echo_calls, 15);
+}
+
+/* A frame finished in time resets the deadline: a peer sending a frame in two
+ * halves 600 ms apart, three times over, is served. */
+static void
+test_frame_deadline_resets(void **state)
+{
+    Fixture *f = *state;
+    rmq_server_set_frame_timeout(f->server, 1);
+    g_autoptr(GSocket) s = rmq_test_raw_connect(f->port);
+    g_autoptr(GByteArray) buf = g_byte_array_new();
+    for (gint32 i = 0; i < 3; i++) {
+        g_autoptr(GBytes) frame = raw_request(CODE_ECHO, i, 0, RMQ_SERIALIZE_JSON);
+        gsize len;
+        const guint8 *data = g_bytes_get_data(frame, &len);
+        assert_true(rmq_test_raw_write(NULL, s, data, len / 2, WAIT_MS));
+        rmq_test_spin(NULL, 600);
+        assert_true(rmq_test_raw_write(NULL, s, data + len / 2, len - len / 2, WAIT_MS));
+        g_autoptr(RmqCommand) resp = rmq_test_raw_read_command(NULL, s, buf, WAIT_MS);
+        assert_non_null(resp);
+        assert_int_equal(resp->opaque, i);
+        rmq_test_spin(NULL, 600);
+    }
+    assert_int_equal(f->closed, 0);
 }
 
 static void
@@ -840,6 +944,7 @@ test_server_initiated_request(void **state)
 int
 main(void)
 {
+    g_log_set_writer_func(counting_writer, NULL, NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_echo_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipelined_out_of_order, setup, teardown),
@@ -849,11 +954,14 @@ main(void)
         cmocka_unit_test_setup_teardown(test_malformed_header_length, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_garbage_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_oversized, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_flood_rate_limited, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_then_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_byte_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_back_pressure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frame_deadline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frame_deadline_resets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listen_twice_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_accepting_keeps_sessions, setup, teardown),

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "broker/client_registry.h"
+#include "common/ratelimit.h"
 #include "broker/long_poll.h"
 #include "broker/namesrv_link.h"
 #include "broker/schedule_service.h"
@@ -33,16 +34,22 @@ client_expire_ms(void)
 
 /* ---- helpers shared by the processors ---- */
 
+#define RMQ_BROKER_REMARK_MAX 1024
+
 RmqCommand *
 rmq_broker_response_borrow(const RmqCommand *request, gint32 code, const gchar *remark)
 {
-    return rmq_command_new_response(request, code, remark);
+    /* No remark echoes a request's megabytes (a topic or group name, say). */
+    g_autofree gchar *cut = remark != NULL && strlen(remark) > RMQ_BROKER_REMARK_MAX
+                                ? rmq_abbrev(remark, RMQ_BROKER_REMARK_MAX)
+                                : NULL;
+    return rmq_command_new_response(request, code, cut != NULL ? cut : remark);
 }
 
 RmqCommand *
 rmq_broker_response_take(const RmqCommand *request, gint32 code, gchar *remark)
 {
-    RmqCommand *r = rmq_command_new_response(request, code, remark);
+    RmqCommand *r = rmq_broker_response_borrow(request, code, remark);
     g_free(remark);
     return r;
 }
@@ -64,7 +71,7 @@ void
 rmq_broker_reply_borrow(RmqConnection *conn, RmqCommand *request, gint32 code,
                         const gchar *remark)
 {
-    rmq_broker_reply(conn, request, rmq_command_new_response(request, code, remark));
+    rmq_broker_reply(conn, request, rmq_broker_response_borrow(request, code, remark));
 }
 
 gchar *
@@ -519,6 +526,9 @@ rmq_broker_new(const RmqConfig *config, GError **error)
                                      s->long_polling_enable ? 5000 : 1000);
     b->server = rmq_server_new("broker");
     rmq_server_set_idle_timeout(b->server, (guint) s->server_channel_max_idle_time_seconds);
+    rmq_server_set_frame_timeout(b->server, (guint) s->server_frame_timeout_seconds);
+    rmq_server_set_write_limits(b->server, (gsize) s->flow.write_buffer_max_bytes,
+                                (guint) s->flow.write_stall_timeout_ms);
     rmq_server_set_connection_callbacks(b->server, NULL, on_conn_close, b);
     rmq_broker_commands_register(b);
     /* errors name the key and the port: "listenPort 10911: cannot listen on ..." */
@@ -618,6 +628,7 @@ rmq_broker_free(RmqBroker *b)
     if (b->long_poll != NULL && b->store != NULL)
         rmq_long_poll_wake_all(b->long_poll);
     g_clear_pointer(&b->server, rmq_server_free);
+    g_clear_pointer(&b->flow, rmq_flow_control_free);
     g_clear_pointer(&b->long_poll, rmq_long_poll_free);
     g_clear_pointer(&b->clients, rmq_client_registry_free);
     g_clear_pointer(&b->ha, rmq_ha_service_free);
@@ -661,6 +672,8 @@ rmq_broker_reconfigure(RmqBroker *b, const RmqConfig *config)
      * Those taken once at start are applied here. */
     if (s->server_channel_max_idle_time_seconds != old.server_channel_max_idle_time_seconds)
         rmq_server_set_idle_timeout(b->server, (guint) s->server_channel_max_idle_time_seconds);
+    if (s->server_frame_timeout_seconds != old.server_frame_timeout_seconds)
+        rmq_server_set_frame_timeout(b->server, (guint) s->server_frame_timeout_seconds);
     rearm(&b->offsets_timer, old.flush_consumer_offset_interval, s->flush_consumer_offset_interval,
           100, on_offsets_timer, b);
     rearm(&b->delay_timer, old.flush_delay_offset_interval, s->flush_delay_offset_interval, 100,
@@ -711,7 +724,9 @@ gchar *
 rmq_broker_status(RmqBroker *b)
 {
     g_autofree gchar *ha = b->ha != NULL ? rmq_ha_service_status(b->ha) : NULL;
-    return g_strdup_printf("%u topics, %u connections, put %.1f/s, get %.1f/s%s%s",
+    g_autofree gchar *space = b->store != NULL ? rmq_store_space_problem(b->store) : NULL;
+    return g_strdup_printf("%s%s%u topics, %u connections, put %.1f/s, get %.1f/s%s%s",
+                           space != NULL ? space : "", space != NULL ? "; " : "",
                            rmq_topic_table_size(b->topics), rmq_server_get_connection_count(b->server),
                            b->stats.put_tps, b->stats.get_tps, ha != NULL ? "; HA: " : "",
                            ha != NULL ? ha : "");

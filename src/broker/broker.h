@@ -58,7 +58,8 @@ struct _RmqBroker {
     RmqScheduleService *schedule;
     RmqTransactionCheck *trans_check;
     RmqHaService *ha;         /* replication (src/ha): HA port, slave client, slave sync */
-    GHashTable *mq_locks;     /* "group\ntopic\nbroker\nqid" -> MqLock (processor_client.c) */
+    RmqFlowControl *flow;     /* send flow control (flow_control.h), made on first use */
+    GHashTable *mq_locks;     /* "group\ntopic\nbroker\nqid" -> RmqMqLock */
 
     RmqHostAddr store_host;   /* brokerIP1:listenPort */
     gchar *broker_addr;       /* "brokerIP1:listenPort" */
@@ -135,6 +136,9 @@ void rmq_broker_reply(RmqConnection *conn, RmqCommand *request, RmqCommand *resp
 RmqCommand *rmq_broker_response_take(const RmqCommand *request, gint32 code, gchar *remark);
 RmqCommand *rmq_broker_response_borrow(const RmqCommand *request, gint32 code,
                                        const gchar *remark);
+/* Flow control at the top of the send handler (flow_control.h): TRUE when
+ * it answered @request SYSTEM_BUSY (the handler returns), FALSE to go on. */
+gboolean rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *request);
 /* Required ext field check: NULL when present, else the remark
  * "the custom field <name> is null" (transfer full). */
 gchar *rmq_broker_missing_field(const RmqCommand *request, const gchar *const *names);

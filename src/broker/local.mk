@@ -7,7 +7,8 @@ src_broker_libbrokermeta_a_SOURCES = \
 	src/broker/topic_config.c src/broker/topic_config.h \
 	src/broker/subscription_group.c src/broker/subscription_group.h \
 	src/broker/consumer_offset.c src/broker/consumer_offset.h \
-	src/broker/delay_offset.c src/broker/delay_offset.h
+	src/broker/delay_offset.c src/broker/delay_offset.h \
+	src/broker/flow_control.c src/broker/flow_control.h
 
 BROKERMETA_TEST_LIBS = src/broker/libbrokermeta.a src/model/libmodel.a src/remoting/libcodec.a \
 	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
@@ -29,6 +30,11 @@ tests_broker_test_consumer_offset_LDADD = $(BROKERMETA_TEST_LIBS)
 tests_broker_test_json_file_SOURCES = tests/broker/test-json-file.c tests/broker/meta-test-util.h
 tests_broker_test_json_file_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_json_file_LDADD = $(BROKERMETA_TEST_LIBS)
+check_PROGRAMS += tests/broker/test-flow-control
+TESTS += tests/broker/test-flow-control
+tests_broker_test_flow_control_SOURCES = tests/broker/test-flow-control.c
+tests_broker_test_flow_control_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_flow_control_LDADD = $(BROKERMETA_TEST_LIBS)
 endif
 
 # The broker daemon (rmq-broker): everything but main() in libbroker.a so the
@@ -46,7 +52,8 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/processor_transaction.c src/broker/processor_consumer_admin.c \
 	src/broker/commands.c src/broker/commands.h src/broker/send.h \
 	src/broker/schedule_service.c src/broker/schedule_service.h \
-	src/broker/transaction_check.c src/broker/transaction_check.h
+	src/broker/transaction_check.c src/broker/transaction_check.h \
+	src/broker/flow_control_hook.c
 
 BROKER_LIBS = src/broker/libbroker.a src/ha/libha.a src/broker/libbrokermeta.a src/store/libstore.a \
 	src/common/libcommon.a src/common/libconf.a \
@@ -77,6 +84,12 @@ tests_broker_test_broker_address_SOURCES = tests/broker/test-broker-address.c $(
 tests_broker_test_broker_address_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_broker_address_LDADD = $(BROKER_IT_LIBS)
 EXTRA_tests_broker_test_broker_address_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
+check_PROGRAMS += tests/broker/test-broker-flow
+TESTS += tests/broker/test-broker-flow
+tests_broker_test_broker_flow_SOURCES = tests/broker/test-broker-flow.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_flow_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_flow_LDADD = $(BROKER_IT_LIBS)
+EXTRA_tests_broker_test_broker_flow_DEPENDENCIES = src/broker/rmq-broker
 endif
 
 if HAVE_CMOCKA

@@ -10,6 +10,7 @@
 #include "broker/broker.h"
 #include "broker/commands.h"
 #include "broker/client_registry.h"
+#include "common/ratelimit.h"
 #include "remoting/codes.h"
 #include "remoting/json_body.h"
 
@@ -126,6 +127,31 @@ rmq_broker_handle_update_offset(RmqConnection *conn, RmqCommand *req, gpointer u
         missing = g_strdup("queueId or commitOffset is not a number");
     if (missing != NULL) {
         rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+        return;
+    }
+    /* Java 4.9 stores whatever comes; 5.x answers an unknown topic as below.
+     * A queue the topic does not have, or a negative offset, is refused too:
+     * it could only grow the offset table or rewind a consumer to nowhere. */
+    const gchar *topic = rmq_command_get_ext(req, "topic");
+    const RmqTopicConfig *tc = rmq_topic_table_lookup(b->topics, topic);
+    g_autofree gchar *topic_ab = rmq_abbrev(topic, RMQ_ABBREV_DEFAULT);
+    if (tc == NULL) {
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_TOPIC_NOT_EXIST,
+                              g_strdup_printf("Topic %s not exist!", topic_ab));
+        return;
+    }
+    if (qid < 0 || qid >= tc->read_queue_nums) {
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                              g_strdup_printf("queueId[%d] is illegal, topic:[%s] "
+                                              "topicConfig.readQueueNums:[%d]",
+                                              qid, topic_ab, tc->read_queue_nums));
+        return;
+    }
+    if (off < 0) {
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                              g_strdup_printf("commitOffset[%" G_GINT64_FORMAT
+                                              "] is illegal, topic:[%s] queueId:[%d]",
+                                              off, topic_ab, qid));
         return;
     }
     rmq_consumer_offsets_commit(b->offsets, rmq_command_get_ext(req, "consumerGroup"),

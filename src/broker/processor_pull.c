@@ -60,13 +60,19 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
         !rmq_command_get_ext_int64(req, "queueOffset", &offset))
         return rmq_broker_response_take(req, RMQ_RESPONSE_SYSTEM_ERROR,
                                         g_strdup("queueId or queueOffset is not a number"));
-    rmq_command_get_ext_int32(req, "maxMsgNums", &max_nums);
+    if (rmq_command_get_ext(req, "maxMsgNums") != NULL &&
+        !rmq_command_get_ext_int32(req, "maxMsgNums", &max_nums))
+        return rmq_broker_response_take(req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                        g_strdup("maxMsgNums is not a number"));
     rmq_command_get_ext_int32(req, "sysFlag", &sys_flag);
     rmq_command_get_ext_int64(req, "commitOffset", &commit_offset);
     rmq_command_get_ext_int64(req, "suspendTimeoutMillis", &suspend_ms);
     rmq_command_get_ext_int64(req, "subVersion", &sub_version);
+    /* Java 4.9 hands out a message for 0 or -1; nothing asked for, nothing given. */
     if (max_nums <= 0)
-        max_nums = 32;
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_SYSTEM_ERROR,
+            g_strdup_printf("maxMsgNums[%d] is illegal, it must be positive", max_nums));
 
     if (!(s->broker_permission & RMQ_PERM_READ))
         return rmq_broker_response_take(

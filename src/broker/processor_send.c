@@ -531,6 +531,8 @@ void
 rmq_broker_handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
+    if (rmq_broker_flow_control_send(b, conn, req))
+        return;
     RmqSendRequest r;
     /* Only what the clear functions read is set: the steps fill the rest. */
     RmqSendTarget t;

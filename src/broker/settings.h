@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "common/config.h"
+#include "broker/flow_control.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +28,7 @@ typedef struct {
     gchar *region_id;
     gboolean trace_on;
     gint server_channel_max_idle_time_seconds;
+    gint server_frame_timeout_seconds;
 
     /* store keys the broker itself reads (the store's own are in RmqStoreConfig) */
     gchar *store_path_root_dir;
@@ -61,6 +63,8 @@ typedef struct {
     gint register_name_server_period;
     gint register_broker_timeout_mills;
     gchar *ha_master_address;        /* NULL: learn it from the name server */
+
+    RmqFlowLimits flow;              /* send queue, page cache, write buffers (flow_control.h) */
 
     /* derived from the keys above, not in the key table */
     gboolean slave;                  /* brokerRole SLAVE */

@@ -89,6 +89,14 @@ const RmqConfigKey rmq_config_keys[] = {
     STR("bindAddress", bind_address, BOTH, 0, "0.0.0.0", BK(bind_address)),
     INT("serverChannelMaxIdleTimeSeconds", server_channel_max_idle_time_seconds, BOTH, RL, 120, 1,
         G_MAXINT, BK(server_channel_max_idle_time_seconds)),
+    /* rmq: time to finish a frame once started (and the first after accept) */
+    INT("serverFrameTimeoutSeconds", server_frame_timeout_seconds, BOTH, RL, 30, 0, G_MAXINT,
+        BK(server_frame_timeout_seconds)),
+    /* rmq: a client that stops reading is cut off (flow control) */
+    I64("connectionWriteBufferMaxBytes", connection_write_buffer_max_bytes, BOTH, 0, 67108864, 0,
+        G_MAXINT64, BK(flow.write_buffer_max_bytes)),
+    I64("connectionWriteStallTimeoutMills", connection_write_stall_timeout_mills, BOTH, 0, 30000, 0,
+        G_MAXINT64, BK(flow.write_stall_timeout_ms)),
     STR("rocketmqHome", rocketmq_home, BOTH, DV | NE, NULL),
 
     /* name server */
@@ -184,6 +192,15 @@ const RmqConfigKey rmq_config_keys[] = {
     BOOL("longPollingEnable", long_polling_enable, BR, RL, TRUE, BK(long_polling_enable)),
     INT("shortPollingTimeMills", short_polling_time_mills, BR, RL, 1000, 1, G_MAXINT,
         BK(short_polling_time_mills)),
+    /* flow control of sends (broker/flow_control.h) */
+    INT("sendThreadPoolQueueCapacity", send_thread_pool_queue_capacity, BR, RL, 10000, 1, G_MAXINT,
+        BK(flow.send_queue_capacity)),
+    I64("waitTimeMillsInSendQueue", wait_time_mills_in_send_queue, BR, RL, 200, 0, G_MAXINT64,
+        BK(flow.wait_time_in_send_queue_ms)),
+    I64("osPageCacheBusyTimeOutMills", os_page_cache_busy_time_out_mills, BR, RL, 1000, 0,
+        G_MAXINT64, BK(flow.os_page_cache_busy_timeout_ms)),
+    BOOL("brokerFastFailureEnable", broker_fast_failure_enable, BR, RL, TRUE,
+         BK(flow.fast_failure_enable)),
     INT("flushConsumerOffsetInterval", flush_consumer_offset_interval, BR, RL, 5000, 1, G_MAXINT,
         BK(flush_consumer_offset_interval)),
     INT("flushDelayOffsetInterval", flush_delay_offset_interval, BR, RL, 10000, 1, G_MAXINT,

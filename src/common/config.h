@@ -56,6 +56,9 @@ typedef struct {
     gint listen_port;           /* listenPort: 9876 namesrv, 10911 broker */
     gchar *bind_address;        /* bindAddress (rmq): address to listen on, "0.0.0.0" */
     gint server_channel_max_idle_time_seconds; /* 120 */
+    gint server_frame_timeout_seconds; /* serverFrameTimeoutSeconds (rmq): 30, 0 = none */
+    gint64 connection_write_buffer_max_bytes; /* 67108864, 0 = none (rmq) */
+    gint64 connection_write_stall_timeout_mills; /* 30000, 0 = never (rmq) */
     gchar *rocketmq_home;       /* rocketmqHome: accepted, unused */
 
     /* name server */
@@ -122,6 +125,10 @@ typedef struct {
     /* broker: consumers */
     gboolean long_polling_enable;
     gint short_polling_time_mills;        /* 1000 */
+    gint send_thread_pool_queue_capacity; /* 10000 */
+    gint64 wait_time_mills_in_send_queue;   /* 200 */
+    gint64 os_page_cache_busy_time_out_mills; /* 1000 */
+    gboolean broker_fast_failure_enable;  /* TRUE */
     gint flush_consumer_offset_interval;  /* ms, 5000 */
     gint flush_delay_offset_interval;     /* ms, 10000 */
     gboolean slave_read_enable;

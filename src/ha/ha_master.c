@@ -38,6 +38,7 @@ typedef struct {
 typedef struct {
     RmqHaMaster *master;
     gint64 offset;
+    gint64 created;           /* monotonic µs, for rmq_ha_master_pending */
     RmqHaWaitCallback cb;
     gpointer data;
     GSource *timeout;
@@ -546,6 +547,7 @@ rmq_ha_master_wait_async(RmqHaMaster *m, gint64 offset, gint timeout_ms,
     w = g_new0(Waiter, 1);
     w->master = m;
     w->offset = offset;
+    w->created = g_get_monotonic_time();
     w->cb = callback;
     w->data = user_data;
     w->timeout = g_timeout_source_new((guint) MAX(timeout_ms, 0));
@@ -553,4 +555,14 @@ rmq_ha_master_wait_async(RmqHaMaster *m, gint64 offset, gint timeout_ms,
     g_queue_push_tail(&m->waiters, w);
     /* the data may not have gone out yet */
     rmq_ha_master_notify_appended(m);
+}
+
+guint
+rmq_ha_master_pending(RmqHaMaster *m, gint64 *oldest_us)
+{
+    Waiter *w = g_queue_peek_head(&m->waiters);
+
+    if (oldest_us != NULL)
+        *oldest_us = w != NULL ? w->created : 0;
+    return g_queue_get_length(&m->waiters);
 }

@@ -255,3 +255,14 @@ rmq_ha_service_get_sync(RmqHaService *svc)
 {
     return svc->sync;
 }
+
+guint
+rmq_ha_service_pending(RmqHaService *svc, gint64 *oldest_us)
+{
+    if (svc->master == NULL) {
+        if (oldest_us != NULL)
+            *oldest_us = 0;
+        return 0;
+    }
+    return rmq_ha_master_pending(svc->master, oldest_us);
+}

@@ -58,6 +58,9 @@ void rmq_ha_service_reconfigure(RmqHaService *svc, const RmqHaServiceConfig *con
 /* The HA port actually bound (haListenPort, or the port picked for 0). */
 guint16 rmq_ha_service_get_port(RmqHaService *svc);
 
+/* Puts waiting for a slave (SYNC_MASTER), as rmq_ha_master_pending; 0 otherwise. */
+guint rmq_ha_service_pending(RmqHaService *svc, gint64 *oldest_us);
+
 /* REGISTER_BROKER answered: a slave learns masterAddr (metadata sync) and
  * haServerAddr (replication, unless haMasterAddress is set).  NULLs (no
  * live master) keep the last known master. */

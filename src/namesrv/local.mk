@@ -20,7 +20,8 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/test-route-table tests/test-kvconfig
 TESTS += tests/test-route-table tests/test-kvconfig
 
-tests_test_route_table_SOURCES = tests/test-route-table.c
+tests_test_route_table_SOURCES = tests/test-route-table.c \
+	tests/namesrv/route-table-ref.c tests/namesrv/route-table-ref.h
 tests_test_route_table_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_route_table_LDADD = src/namesrv/libnamesrv.a src/model/libmodel.a src/remoting/libcodec.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 

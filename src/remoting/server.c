@@ -38,6 +38,9 @@ struct _RmqServer {
     GPtrArray *listeners; /* of Listener */
     GHashTable *connections; /* set of RmqConnection, one ref each */
     guint idle_seconds;
+    guint frame_seconds;
+    gsize write_max;
+    guint write_stall_ms;
     RmqConnectionFunc on_open;
     RmqConnectionFunc on_close;
     gpointer callbacks_data;
@@ -68,6 +71,9 @@ rmq_server_new(const gchar *name)
     server->connections = g_hash_table_new_full(g_direct_hash, g_direct_equal,
                                                 (GDestroyNotify) rmq_connection_unref, NULL);
     server->idle_seconds = RMQ_CONNECTION_DEFAULT_IDLE_SECONDS;
+    server->frame_seconds = RMQ_CONNECTION_DEFAULT_FRAME_SECONDS;
+    server->write_max = RMQ_CONNECTION_DEFAULT_WRITE_MAX;
+    server->write_stall_ms = RMQ_CONNECTION_DEFAULT_WRITE_STALL_MS;
     return server;
 }
 
@@ -164,6 +170,31 @@ rmq_server_set_idle_timeout(RmqServer *server, guint seconds)
 }
 
 void
+rmq_server_set_frame_timeout(RmqServer *server, guint seconds)
+{
+    g_return_if_fail(server != NULL);
+    server->frame_seconds = seconds;
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, server->connections);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        rmq_connection_set_frame_timeout(key, seconds);
+}
+
+void
+rmq_server_set_write_limits(RmqServer *server, gsize max_bytes, guint stall_ms)
+{
+    g_return_if_fail(server != NULL);
+    server->write_max = max_bytes;
+    server->write_stall_ms = stall_ms;
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, server->connections);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        rmq_connection_set_write_limits(key, max_bytes, stall_ms);
+}
+
+void
 rmq_server_set_connection_callbacks(RmqServer *server, RmqConnectionFunc on_open,
                                     RmqConnectionFunc on_close, gpointer user_data)
 {
@@ -235,6 +266,8 @@ adopt(RmqServer *server, GSocket *socket)
     rmq_connection_set_request_handler(conn, on_request, server);
     rmq_connection_add_close_callback(conn, on_connection_closed, server);
     rmq_connection_set_idle_timeout(conn, server->idle_seconds);
+    rmq_connection_set_frame_timeout(conn, server->frame_seconds);
+    rmq_connection_set_write_limits(conn, server->write_max, server->write_stall_ms);
     g_hash_table_add(server->connections, conn);
     g_debug("%s: accepted %s on %s", server->name, rmq_connection_get_peer(conn),
             rmq_connection_get_local(conn));

@@ -74,6 +74,13 @@ guint16 rmq_server_get_port(RmqServer *server);
 
 /* Applies to connections accepted from now on and to open ones. Default 120, 0 = off. */
 void rmq_server_set_idle_timeout(RmqServer *server, guint seconds);
+/* Deadline for a peer to finish a frame it started, or its first frame after
+ * accept (rmq_connection_set_frame_timeout); applies to existing connections
+ * too. Default RMQ_CONNECTION_DEFAULT_FRAME_SECONDS; 0 = none. */
+void rmq_server_set_frame_timeout(RmqServer *server, guint seconds);
+/* rmq_connection_set_write_limits for every connection, now and later
+ * (defaults RMQ_CONNECTION_DEFAULT_WRITE_MAX / _WRITE_STALL_MS). */
+void rmq_server_set_write_limits(RmqServer *server, gsize max_bytes, guint stall_ms);
 /* @on_open runs after a connection is accepted (before its first request is
  * read), @on_close when it closes for any reason. Either may be NULL. */
 void rmq_server_set_connection_callbacks(RmqServer *server, RmqConnectionFunc on_open,

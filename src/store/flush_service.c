@@ -381,6 +381,16 @@ rmq_flush_service_flushed(RmqFlushService *svc)
     return rmq_atomic64_get(&svc->cl->flushed);
 }
 
+guint
+rmq_flush_service_pending(RmqFlushService *svc, gint64 *oldest_us)
+{
+    Waiter *w = g_queue_peek_head(&svc->waiters);
+
+    if (oldest_us != NULL)
+        *oldest_us = w != NULL ? w->deadline - (gint64) svc->timeout_ms * 1000 : 0;
+    return g_queue_get_length(&svc->waiters);
+}
+
 guint64
 rmq_flush_service_rounds(RmqFlushService *svc)
 {

@@ -48,3 +48,6 @@ void rmq_flush_service_wakeup(RmqFlushService *svc);
 gint64 rmq_flush_service_flushed(RmqFlushService *svc);
 /* Number of fdatasync rounds so far (for benchmarks). */
 guint64 rmq_flush_service_rounds(RmqFlushService *svc);
+/* Async waiters not yet called back (loop side); *oldest_us (may be NULL)
+ * gets the monotonic time the oldest was queued, 0 if none. */
+guint rmq_flush_service_pending(RmqFlushService *svc, gint64 *oldest_us);

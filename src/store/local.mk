@@ -25,7 +25,7 @@ STORE_TESTS = \
 	tests/store/test-store-format tests/store/test-store-basic \
 	tests/store/test-store-recovery tests/store/test-store-flush \
 	tests/store/test-store-crash tests/store/test-store-retention \
-	tests/store/test-store-ha
+	tests/store/test-store-ha tests/store/test-store-diskfull
 # store-crash-helper is run by test-store-crash, not a test itself
 check_PROGRAMS += $(STORE_TESTS) tests/store/store-crash-helper
 TESTS += $(STORE_TESTS)
@@ -53,6 +53,11 @@ tests_store_test_store_retention_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_store_test_store_ha_SOURCES = tests/store/test-store-ha.c
 tests_store_test_store_ha_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_ha_CFLAGS = $(STORE_TEST_CFLAGS)
+# posix_fallocate is wrapped by the test to fail like a full disk
+tests_store_test_store_diskfull_SOURCES = tests/store/test-store-diskfull.c
+tests_store_test_store_diskfull_LDADD = $(STORE_TEST_LDADD)
+tests_store_test_store_diskfull_LDFLAGS = -Wl,--wrap=posix_fallocate
+tests_store_test_store_diskfull_CFLAGS = $(STORE_TEST_CFLAGS)
 endif
 
 # Benchmarks: built by `make`, never run by `make check` (bench/store/run.sh).
