@@ -27,7 +27,6 @@ rmq_broker_send_back_execute(RmqBroker *b, const RmqCommand *req, gchar **remark
     }
     rmq_command_get_ext_int32(req, "delayLevel", &delay_level);
     rmq_command_get_ext_int32(req, "maxReconsumeTimes", &max_reconsume);
-    const gchar *origin_id = rmq_command_get_ext(req, "originMsgId");
     /* RMQ_BROKER_CMD_GROUP: the command table checked the group already. */
     const gchar *group = rmq_command_get_ext(req, "group");
     const RmqSubscriptionGroup *g = group != NULL ? rmq_broker_find_group(b, group) : NULL;
@@ -57,9 +56,16 @@ rmq_broker_send_back_execute(RmqBroker *b, const RmqCommand *req, gchar **remark
     g_autofree gchar *old_origin =
         rmq_message_property_dup(rec.properties, (gsize) rec.properties_len, "ORIGIN_MESSAGE_ID");
     g_autofree gchar *offset_id = rmq_message_id_encode(&rec.store_host, rec.physical_offset);
-    const gchar *origin = old_origin != NULL ? old_origin
-                          : (origin_id != NULL && *origin_id != '\0') ? origin_id
-                                                                        : offset_id;
+    /* As Java's asyncConsumerSendMsgBack: the stored message's own
+     * ORIGIN_MESSAGE_ID when it has a non-blank one (a retry of a retry),
+     * else the offset message id of the stored message (lookMessageByOffset
+     * decodes a plain MessageExt, whose msgId is the offset id). The
+     * originMsgId header (the client's unique id) only feeds Java's consume
+     * hooks; it never reaches the property. */
+    gboolean blank = TRUE;
+    for (const gchar *c = old_origin; c != NULL && *c != '\0' && blank; c++)
+        blank = g_ascii_isspace(*c);
+    const gchar *origin = blank ? offset_id : old_origin;
 
     gboolean dlq = rec.reconsume_times >= rmq_broker_retry_max(g, req->version, max_reconsume) ||
                    delay_level < 0;
