@@ -356,7 +356,10 @@ static gboolean
 on_clean_timer(gpointer data)
 {
     RmqBroker *b = data;
-    rmq_store_clean_expired(b->store, FALSE);
+    gboolean manual = b->manual_delete_rounds > 0;
+    if (manual)
+        b->manual_delete_rounds--;
+    rmq_store_clean_expired(b->store, manual);
     return G_SOURCE_CONTINUE;
 }
 

@@ -65,6 +65,8 @@ struct _RmqBroker {
     gint vip_port;            /* listenPort - 2 */
     gchar *config_dir;        /* <storePathRootDir>/config */
     gchar *topics_path, *groups_path, *offsets_path, *delay_path;
+    gint manual_delete_rounds; /* DELETE_EXPIRED_COMMITLOG: clean rounds left that
+                                * delete whatever the deleteWhen hour (Java: 20) */
     gboolean offsets_dirty;
     gboolean delay_dirty;
 

@@ -44,6 +44,7 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/processor_client.c src/broker/processor_query.c \
 	src/broker/processor_admin.c src/broker/processor_retry.c \
 	src/broker/processor_transaction.c src/broker/processor_consumer_admin.c \
+	src/broker/processor_store_admin.c \
 	src/broker/commands.c src/broker/commands.h src/broker/send.h \
 	src/broker/schedule_service.c src/broker/schedule_service.h \
 	src/broker/transaction_check.c src/broker/transaction_check.h
@@ -86,6 +87,15 @@ tests_broker_test_broker_admin_SOURCES = tests/broker/test-broker-admin.c $(BROK
 tests_broker_test_broker_admin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_broker_admin_LDADD = $(BROKER_IT_LIBS)
 EXTRA_tests_broker_test_broker_admin_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-broker-parity
+TESTS += tests/broker/test-broker-parity
+tests_broker_test_broker_parity_SOURCES = tests/broker/test-broker-parity.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_parity_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_parity_LDADD = $(BROKER_IT_LIBS)
+EXTRA_tests_broker_test_broker_parity_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
 endif
 
 if HAVE_CMOCKA

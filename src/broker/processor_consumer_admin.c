@@ -1,15 +1,18 @@
 /* Consumer administration (§2.3): INVOKE_BROKER_TO_RESET_OFFSET (222, which
  * pushes RESET_CONSUMER_CLIENT_OFFSET (220) to the group's clients),
  * CLONE_GROUP_OFFSET (314), and GET_CONSUMER_RUNNING_INFO (307) /
- * CONSUME_MESSAGE_DIRECTLY (309), forwarded to the named client and relayed. */
+ * CONSUME_MESSAGE_DIRECTLY (309), forwarded to the named client and relayed;
+ * QUERY_CONSUME_TIME_SPAN (303) and QUERY_CORRECTION_OFFSET (308). */
 #include <config.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "broker/broker.h"
 #include "broker/commands.h"
 #include "broker/client_registry.h"
 #include "remoting/codes.h"
+#include "remoting/json_body.h"
 #include "remoting/json_text.h"
 
 #define FORWARD_TIMEOUT_MS 10000
@@ -192,4 +195,180 @@ rmq_broker_handle_forward(RmqConnection *conn, RmqCommand *req, gpointer user_da
     f->conn = rmq_connection_ref(conn);
     f->request = req;
     rmq_connection_send_request(target, fwd, FORWARD_TIMEOUT_MS, on_forwarded, f);
+}
+
+/* UtilAll.formatDate(new Date(ms), "yyyy-MM-dd#HH:mm:ss:SSS"), local time. */
+static gchar *
+java_date(gint64 ms)
+{
+    gint64 s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local(s);
+    if (dt == NULL)
+        return g_strdup("");
+    g_autofree gchar *head = g_date_time_format(dt, "%Y-%m-%d#%H:%M:%S");
+    return g_strdup_printf("%s:%03d", head, (gint) (ms - s * 1000));
+}
+
+static void
+add_time(GString *out, const gchar *name, gint64 ms)
+{
+    g_autofree gchar *str = java_date(ms);
+    g_string_append_printf(out, "\"%s\":%" G_GINT64_FORMAT ",\"%sStr\":", name, ms, name);
+    rmq_json_text_append_string(out, str, -1);
+    g_string_append_c(out, ',');
+}
+
+/* QUERY_CONSUME_TIME_SPAN (303): per write queue of @topic, the store times
+ * of the first and last message, of the last one @group consumed, and how
+ * far behind the next one is (QueryConsumeTimeSpanBody: fastjson also
+ * writes QueueTimeSpan's *Str getters). */
+void
+rmq_broker_handle_consume_time_span(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    RmqBroker *b = user_data;
+    static const gchar *const required[] = { "topic", "group", NULL };
+    gchar *missing = rmq_broker_missing_field(req, required);
+    if (missing != NULL) {
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+        return;
+    }
+    const gchar *topic = rmq_command_get_ext(req, "topic");
+    const gchar *group = rmq_command_get_ext(req, "group");
+    const RmqTopicConfig *tc = rmq_topic_table_lookup(b->topics, topic);
+    if (tc == NULL) {
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_TOPIC_NOT_EXIST,
+                              g_strdup_printf("topic[%s] not exist", topic));
+        return;
+    }
+    gint64 now = g_get_real_time() / 1000;
+    g_autoptr(GString) out = g_string_new("{\"consumeTimeSpanSet\":[");
+    for (gint q = 0; q < tc->write_queue_nums; q++) {
+        gint64 min_time = rmq_store_get_earliest_message_time(b->store, topic, q);
+        gint64 max = rmq_store_get_max_offset(b->store, topic, q);
+        gint64 max_time = rmq_store_get_message_store_timestamp(b->store, topic, q, max - 1);
+        gint64 cons = rmq_consumer_offsets_query(b->offsets, group, topic, q);
+        gint64 cons_time = cons > 0 ? rmq_store_get_message_store_timestamp(b->store, topic, q, cons - 1)
+                                    : min_time;
+        gint64 delay = 0;
+        if (cons < max)
+            delay = now - rmq_store_get_message_store_timestamp(b->store, topic, q, cons);
+        if (q > 0)
+            g_string_append_c(out, ',');
+        g_string_append_c(out, '{');
+        add_time(out, "consumeTimeStamp", cons_time);
+        g_string_append_printf(out, "\"delayTime\":%" G_GINT64_FORMAT ",", delay);
+        add_time(out, "maxTimeStamp", max_time);
+        g_string_append(out, "\"messageQueue\":{\"brokerName\":");
+        rmq_json_text_append_string(out, b->settings.broker_name, -1);
+        g_string_append_printf(out, ",\"queueId\":%d,\"topic\":", q);
+        rmq_json_text_append_string(out, topic, -1);
+        g_string_append(out, "},");
+        add_time(out, "minTimeStamp", min_time);
+        g_string_truncate(out, out->len - 1);
+        g_string_append_c(out, '}');
+    }
+    g_string_append(out, "]}");
+    RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
+    rmq_command_set_body_data(resp, out->str, out->len);
+    rmq_broker_reply(conn, req, resp);
+}
+
+static gint
+compare_qid(gconstpointer a, gconstpointer b, gpointer data)
+{
+    (void) data;
+    return GPOINTER_TO_INT(a) - GPOINTER_TO_INT(b);
+}
+
+static gboolean
+filtered(gchar **filter, const gchar *group)
+{
+    for (gsize i = 0; filter != NULL && filter[i] != NULL; i++)
+        if (strcmp(filter[i], group) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* QUERY_CORRECTION_OFFSET (308), as Java's ConsumerOffsetManager computes it:
+ * per queue, the smallest offset any group other than @filterGroups (comma
+ * separated) has committed on @topic, among those not below the queue's
+ * minimum; then each queue where @compareGroup's offset is below it becomes
+ * Long.MAX_VALUE. Java looks the compare group's offsets up with topic and
+ * group swapped (queryOffset(topic, compareGroup) on a (group, topic)
+ * method), so only a group named like the topic ever compares; the answer
+ * follows Java. Java's filter also drops the filtered groups' offsets from
+ * its table (an iterator over the live key set): rmq does not. */
+void
+rmq_broker_handle_correction_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    RmqBroker *b = user_data;
+    static const gchar *const required[] = { "topic", "compareGroup", NULL };
+    gchar *missing = rmq_broker_missing_field(req, required);
+    if (missing != NULL) {
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+        return;
+    }
+    const gchar *topic = rmq_command_get_ext(req, "topic");
+    const gchar *compare = rmq_command_get_ext(req, "compareGroup");
+    const gchar *filter_text = rmq_command_get_ext(req, "filterGroups");
+    g_auto(GStrv) filter = NULL;
+    gboolean blank = TRUE;
+    for (const gchar *c = filter_text; c != NULL && *c != '\0' && blank; c++)
+        blank = g_ascii_isspace(*c);
+    if (!blank)
+        filter = g_strsplit(filter_text, ",", -1);
+
+    /* queue id -> min offset, ordered by queue id */
+    g_autoptr(GTree) mins = g_tree_new_full(compare_qid, NULL, NULL, g_free);
+    g_autoptr(JsonNode) table = rmq_consumer_offsets_to_node(b->offsets);
+    JsonObject *ot = rmq_json_object_get_object_or_null(json_node_get_object(table), "offsetTable");
+    g_autoptr(GList) keys = ot != NULL ? json_object_get_members(ot) : NULL;
+    for (GList *l = keys; l != NULL; l = l->next) {
+        const gchar *key = l->data;
+        const gchar *at = strchr(key, '@');
+        if (at == NULL || (gsize) (at - key) != strlen(topic) || strncmp(key, topic, at - key) != 0 ||
+            filtered(filter, at + 1))
+            continue;
+        JsonObject *queues = rmq_json_object_get_object_or_null(ot, key);
+        g_autoptr(GList) qkeys = queues != NULL ? json_object_get_members(queues) : NULL;
+        for (GList *q = qkeys; q != NULL; q = q->next) {
+            gint qid = atoi(q->data);
+            gint64 off = rmq_json_object_get_int64_or(queues, q->data, -1);
+            if (off < rmq_store_get_min_offset(b->store, topic, qid))
+                continue;
+            gint64 *cur = g_tree_lookup(mins, GINT_TO_POINTER(qid));
+            if (cur == NULL) {
+                cur = g_new(gint64, 1);
+                *cur = off;
+                g_tree_insert(mins, GINT_TO_POINTER(qid), cur);
+            } else if (off < *cur) {
+                *cur = off;
+            }
+        }
+    }
+    /* Java: queryOffset(topic, compareGroup) on queryOffset(group, topic) */
+    g_autoptr(GPtrArray) swapped = rmq_consumer_offsets_topics_of_group(b->offsets, topic);
+    for (guint i = 0; i < swapped->len; i++) {
+        if (strcmp(g_ptr_array_index(swapped, i), compare) != 0)
+            continue;
+        GTreeNode *n;
+        for (n = g_tree_node_first(mins); n != NULL; n = g_tree_node_next(n)) {
+            gint qid = GPOINTER_TO_INT(g_tree_node_key(n));
+            gint64 *cur = g_tree_node_value(n);
+            gint64 cmp = rmq_consumer_offsets_query(b->offsets, topic, compare, qid);
+            if (cmp >= 0 && *cur > cmp)
+                *cur = G_MAXINT64;
+        }
+    }
+    g_autoptr(GString) out = g_string_new("{\"correctionOffsets\":{");
+    gboolean first = TRUE;
+    for (GTreeNode *n = g_tree_node_first(mins); n != NULL; n = g_tree_node_next(n)) {
+        g_string_append_printf(out, "%s%d:%" G_GINT64_FORMAT, first ? "" : ",",
+                               GPOINTER_TO_INT(g_tree_node_key(n)), *(gint64 *) g_tree_node_value(n));
+        first = FALSE;
+    }
+    g_string_append(out, "}}");
+    RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
+    rmq_command_set_body_data(resp, out->str, out->len);
+    rmq_broker_reply(conn, req, resp);
 }
