@@ -329,5 +329,42 @@ JsonNode *rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const 
 /* Clear the write permission of @broker_name on every name server:
  * [{"namesrv","wipeTopicCount"}]. */
 JsonNode *rmq_admin_wipe_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error);
+/* Give @broker_name's queues their write permission back on every name
+ * server (ADD_WRITE_PERM_OF_BROKER): [{"namesrv","addTopicCount"}]. */
+JsonNode *rmq_admin_add_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error);
+/* The clusters of @topic's first broker, as mqadmin topicClusterList:
+ * ["cluster", …] sorted. */
+JsonNode *rmq_admin_topic_clusters(RmqAdmin *a, const gchar *topic, GError **error);
+/* PUT_KV_CONFIG / DELETE_KV_CONFIG on every name server, stopping at the
+ * first refusal. */
+gboolean rmq_admin_put_kv_config(RmqAdmin *a, const gchar *name_space, const gchar *key,
+                                 const gchar *value, GError **error);
+gboolean rmq_admin_delete_kv_config(RmqAdmin *a, const gchar *name_space, const gchar *key,
+                                    GError **error);
+/* GET_NAMESRV_CONFIG of @servers (NULL: every name server):
+ * {"host:port":{"key":"value"}}, keys sorted. */
+JsonNode *rmq_admin_namesrv_config(RmqAdmin *a, gchar **servers, GError **error);
+/* UPDATE_NAMESRV_CONFIG "@key=@value" on @servers (NULL: every name server). */
+gboolean rmq_admin_update_namesrv_config(RmqAdmin *a, gchar **servers, const gchar *key,
+                                         const gchar *value, GError **error);
+/* Every producer a broker knows (GET_ALL_PRODUCER_INFO):
+ * {"group":[{"clientId","remoteIP","language","version","lastUpdateTimestamp"}]}. */
+JsonNode *rmq_admin_producer_info(RmqAdmin *a, const gchar *broker_addr, GError **error);
+/* QUERY_CONSUME_QUEUE: Java's QueryConsumeQueueResponseBody (subscriptionData,
+ * filterData, queueData[{physicOffset,physicSize,tagsCode,eval,…}],
+ * maxQueueIndex, minQueueIndex). @group may be NULL. No unit at @index is
+ * RMQ_MQ_ERROR_NOT_FOUND. */
+JsonNode *rmq_admin_query_consume_queue(RmqAdmin *a, const gchar *broker_addr, const gchar *topic,
+                                        gint queue_id, gint64 index, gint count,
+                                        const gchar *group, GError **error);
+/* Store maintenance on one broker: CLEAN_EXPIRED_CONSUMEQUEUE,
+ * DELETE_EXPIRED_COMMITLOG, CLEAN_UNUSED_TOPIC. */
+gboolean rmq_admin_clean_expired_cq(RmqAdmin *a, const gchar *broker_addr, GError **error);
+gboolean rmq_admin_delete_expired_commit_log(RmqAdmin *a, const gchar *broker_addr,
+                                             GError **error);
+gboolean rmq_admin_clean_unused_topic(RmqAdmin *a, const gchar *broker_addr, GError **error);
+/* Every broker address (masters and slaves) of @cluster, or of every cluster
+ * when @cluster is NULL, as Java's retrieveAllAddrByCluster. (transfer full) */
+gchar **rmq_admin_cluster_addrs(RmqAdmin *a, const gchar *cluster, GError **error);
 
 G_END_DECLS
