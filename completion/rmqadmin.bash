@@ -34,6 +34,12 @@ _rmqadmin()
             fi
             return
             ;;
+        -p | --perm)
+            if [[ $sub == updateTopicPerm || $sub == updateTopic ]]; then
+                COMPREPLY=($(compgen -W "2 4 6" -- "$cur"))
+                return
+            fi
+            ;;
         -o | -s | -m | -d)
             if [[ $sub == updateSubGroup || $sub == updateTopic ]]; then
                 COMPREPLY=($(compgen -W "true false" -- "$cur"))
