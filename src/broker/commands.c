@@ -83,6 +83,7 @@ static const RmqServerCommand commands[] = {
     CMD(CLONE_GROUP_OFFSET, clone_offset, ADMIN, NULL),
     CMD(GET_CONSUMER_RUNNING_INFO, forward, ADMIN, NULL),
     CMD(CONSUME_MESSAGE_DIRECTLY, forward, ADMIN, NULL),
+    CMD(INVOKE_BROKER_TO_GET_CONSUMER_STATUS, consumer_status, ADMIN, NULL),
     CMD(QUERY_CONSUME_TIME_SPAN, consume_time_span, ADMIN, NULL),
     CMD(QUERY_CORRECTION_OFFSET, correction_offset, ADMIN, NULL),
     /* processor_store_admin.c */

@@ -77,6 +77,7 @@ void rmq_broker_handle_end_transaction(RmqConnection *conn, RmqCommand *req, gpo
 void rmq_broker_handle_reset_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 void rmq_broker_handle_clone_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 void rmq_broker_handle_forward(RmqConnection *conn, RmqCommand *req, gpointer user_data);
+void rmq_broker_handle_consumer_status(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 void rmq_broker_handle_producer_info(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 void rmq_broker_handle_consume_time_span(RmqConnection *conn, RmqCommand *req,
                                          gpointer user_data);

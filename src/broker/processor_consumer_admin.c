@@ -372,3 +372,208 @@ rmq_broker_handle_correction_offset(RmqConnection *conn, RmqCommand *req, gpoint
     rmq_command_set_body_data(resp, out->str, out->len);
     rmq_broker_reply(conn, req, resp);
 }
+
+/* ---- INVOKE_BROKER_TO_GET_CONSUMER_STATUS (223) ------------------------ */
+
+/* End of the JSON value starting at @p (not past @end): strings, nesting
+ * and fastjson's object keys are skipped over as text. */
+static const gchar *
+skip_value(const gchar *p, const gchar *end)
+{
+    gint depth = 0;
+    for (; p < end; p++) {
+        if (*p == '"') {
+            for (p++; p < end && *p != '"'; p++)
+                if (*p == '\\')
+                    p++;
+            if (depth == 0)
+                return p < end ? p + 1 : end;
+        } else if (*p == '{' || *p == '[') {
+            depth++;
+        } else if (*p == '}' || *p == ']') {
+            if (depth == 0)
+                return p;
+            if (--depth == 0)
+                return p + 1;
+        } else if (*p == ',' && depth == 0) {
+            return p;
+        }
+    }
+    return end;
+}
+
+/* The text of top-level member @name of the object @text, as written
+ * (fastjson's MessageQueue keys stay as they are), or NULL. (transfer full) */
+static gchar *
+raw_member(const gchar *text, gsize len, const gchar *name)
+{
+    const gchar *p = text, *end = text + len;
+    while (p < end && g_ascii_isspace(*p))
+        p++;
+    if (p >= end || *p != '{')
+        return NULL;
+    p++;
+    gsize nlen = strlen(name);
+    while (p < end) {
+        while (p < end && (g_ascii_isspace(*p) || *p == ','))
+            p++;
+        if (p >= end || *p != '"')
+            return NULL;
+        const gchar *key = p + 1;
+        const gchar *key_end = skip_value(p, end) - 1;
+        p = key_end + 1;
+        while (p < end && (g_ascii_isspace(*p) || *p == ':'))
+            p++;
+        const gchar *value = p;
+        p = skip_value(p, end);
+        if ((gsize) (key_end - key) == nlen && strncmp(key, name, nlen) == 0)
+            return g_strstrip(g_strndup(value, p - value));
+    }
+    return NULL;
+}
+
+/* MQVersion.Version names below V3_0_7_SNAPSHOT (ordinal 28), the clients
+ * that cannot answer GET_CONSUMER_STATUS_FROM_CLIENT. */
+static const gchar *const old_versions[] = {
+    "V3_0_0_SNAPSHOT", "V3_0_0_ALPHA1", "V3_0_0_BETA1", "V3_0_0_BETA2", "V3_0_0_BETA3",
+    "V3_0_0_BETA4", "V3_0_0_BETA5", "V3_0_0_BETA6_SNAPSHOT", "V3_0_0_BETA6",
+    "V3_0_0_BETA7_SNAPSHOT", "V3_0_0_BETA7", "V3_0_0_BETA8_SNAPSHOT", "V3_0_0_BETA8",
+    "V3_0_0_BETA9_SNAPSHOT", "V3_0_0_BETA9", "V3_0_0_FINAL", "V3_0_1_SNAPSHOT", "V3_0_1",
+    "V3_0_2_SNAPSHOT", "V3_0_2", "V3_0_3_SNAPSHOT", "V3_0_3", "V3_0_4_SNAPSHOT", "V3_0_4",
+    "V3_0_5_SNAPSHOT", "V3_0_5", "V3_0_6_SNAPSHOT", "V3_0_6",
+};
+
+typedef struct {
+    RmqConnection *conn;
+    RmqCommand *request;
+    gint pending;
+    GPtrArray *ids;     /* client id per answer slot */
+    GPtrArray *tables;  /* raw messageQueueTable per slot, NULL when none */
+} StatusFan;
+
+typedef struct {
+    StatusFan *fan;
+    guint slot;
+} StatusSlot;
+
+static void
+status_finish(StatusFan *f)
+{
+    g_autoptr(GString) out = g_string_new("{\"consumerTable\":{");
+    gboolean first = TRUE;
+    for (guint i = 0; i < f->ids->len; i++) {
+        const gchar *table = g_ptr_array_index(f->tables, i);
+        if (table == NULL)
+            continue;
+        if (!first)
+            g_string_append_c(out, ',');
+        first = FALSE;
+        rmq_json_text_append_string(out, g_ptr_array_index(f->ids, i), -1);
+        g_string_append_c(out, ':');
+        g_string_append(out, table);
+    }
+    g_string_append(out, "},\"messageQueueTable\":{}}");
+    RmqCommand *resp = rmq_broker_response_borrow(f->request, RMQ_RESPONSE_SUCCESS, NULL);
+    rmq_command_set_body_data(resp, out->str, out->len);
+    rmq_connection_send_response(f->conn, f->request, resp);
+    rmq_command_free(f->request);
+    rmq_connection_unref(f->conn);
+    g_ptr_array_unref(f->ids);
+    g_ptr_array_unref(f->tables);
+    g_free(f);
+}
+
+static void
+on_status(RmqCommand *response, const GError *error, gpointer user_data)
+{
+    StatusSlot *s = user_data;
+    StatusFan *f = s->fan;
+    if (response != NULL && response->code == RMQ_RESPONSE_SUCCESS && response->body != NULL) {
+        gsize len = 0;
+        const gchar *data = g_bytes_get_data(response->body, &len);
+        gchar *table = raw_member(data, len, "messageQueueTable");
+        /* Java: an absent table decodes as an empty map */
+        g_ptr_array_index(f->tables, s->slot) = table != NULL ? table : g_strdup("{}");
+    } else if (response == NULL) {
+        g_message("[get-consumer-status] %s: %s", (const gchar *) g_ptr_array_index(f->ids, s->slot),
+                  error != NULL ? error->message : "no answer");
+    }
+    if (response != NULL)
+        rmq_command_free(response);
+    g_free(s);
+    if (--f->pending == 0)
+        status_finish(f);
+}
+
+/* As Java's Broker2Client.getConsumeStatus: GET_CONSUMER_STATUS_FROM_CLIENT
+ * (221) to every client of @group (only the one whose clientId is the
+ * header's clientAddr, when given), answered with GetConsumerStatusBody
+ * {"consumerTable":{clientId:messageQueueTable}}. Java asks one client after
+ * the other (5 s each); rmq asks them at once. A client that fails or does
+ * not answer is left out, as in Java. */
+void
+rmq_broker_handle_consumer_status(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    RmqBroker *b = user_data;
+    static const gchar *const required[] = { "topic", "group", NULL };
+    gchar *missing = rmq_broker_missing_field(req, required);
+    if (missing != NULL) {
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+        return;
+    }
+    const gchar *topic = rmq_command_get_ext(req, "topic");
+    const gchar *group = rmq_command_get_ext(req, "group");
+    const gchar *only = rmq_command_get_ext(req, "clientAddr");
+    gboolean blank = TRUE;
+    for (const gchar *c = only; c != NULL && *c != '\0' && blank; c++)
+        blank = g_ascii_isspace(*c);
+    RmqConsumerGroup *cg = rmq_client_registry_consumer_group(b->clients, group);
+    /* (Java answers an unknown group with a NullPointerException) */
+    if (cg == NULL || g_hash_table_size(cg->channels) == 0) {
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                              g_strdup_printf("No Any Consumer online in the consumer group: [%s]",
+                                              group));
+        return;
+    }
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, cg->channels);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const RmqClientChannel *ch = v;
+        if (ch->version < (gint) G_N_ELEMENTS(old_versions)) {
+            rmq_broker_reply_take(
+                conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                g_strdup_printf("the client does not support this feature. version=%s",
+                                old_versions[MAX(ch->version, 0)]));
+            return;
+        }
+    }
+    StatusFan *f = g_new0(StatusFan, 1);
+    f->conn = rmq_connection_ref(conn);
+    f->request = req;
+    f->ids = g_ptr_array_new_with_free_func(g_free);
+    f->tables = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) targets = g_ptr_array_new();
+    g_hash_table_iter_init(&it, cg->channels);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        RmqClientChannel *ch = v;
+        if (!blank && g_strcmp0(ch->client_id, only) != 0)
+            continue;
+        g_ptr_array_add(f->ids, g_strdup(ch->client_id != NULL ? ch->client_id : ""));
+        g_ptr_array_add(f->tables, NULL);
+        g_ptr_array_add(targets, ch->conn);
+    }
+    f->pending = (gint) targets->len + 1;
+    for (guint i = 0; i < targets->len; i++) {
+        RmqCommand *ask = rmq_command_new_request(RMQ_REQUEST_GET_CONSUMER_STATUS_FROM_CLIENT);
+        rmq_command_set_ext(ask, "topic", topic);
+        rmq_command_set_ext(ask, "group", group);
+        StatusSlot *s = g_new0(StatusSlot, 1);
+        s->fan = f;
+        s->slot = i;
+        rmq_connection_send_request(g_ptr_array_index(targets, i), ask, 5000, on_status, s);
+    }
+    /* the extra count keeps @f alive until every request is out */
+    if (--f->pending == 0)
+        status_finish(f);
+}

@@ -2,8 +2,9 @@
  * parity (docs/protocol.md, "Request codes"): GET_ALL_PRODUCER_INFO (328),
  * QUERY_CONSUME_QUEUE (321), CLEAN_EXPIRED_CONSUMEQUEUE (306),
  * DELETE_EXPIRED_COMMITLOG (329), CLEAN_UNUSED_TOPIC (316),
- * QUERY_CONSUME_TIME_SPAN (303), QUERY_CORRECTION_OFFSET (308) and
- * RESUME_CHECK_HALF_MESSAGE (323). */
+ * QUERY_CONSUME_TIME_SPAN (303), QUERY_CORRECTION_OFFSET (308),
+ * RESUME_CHECK_HALF_MESSAGE (323) and INVOKE_BROKER_TO_GET_CONSUMER_STATUS
+ * (223). */
 #include <config.h>
 
 #include <setjmp.h>
@@ -360,12 +361,73 @@ test_delete_commitlog_then_clean_cq(void **state)
     assert_non_null(kept->body);
 }
 
+static gint status_asks;
+static gchar *status_topic;
+
+static void
+on_status_request(RmqConnection *conn, RmqCommand *req, gpointer data)
+{
+    (void) data;
+    if (req->code == RMQ_REQUEST_GET_CONSUMER_STATUS_FROM_CLIENT) {
+        status_asks++;
+        g_free(status_topic);
+        status_topic = g_strdup(rmq_command_get_ext(req, "topic"));
+        const gchar *body = "{\"consumerTable\":{},\"messageQueueTable\":{{\"brokerName\":"
+                            "\"broker-a\",\"queueId\":0,\"topic\":\"ParSt\"}:7}}";
+        RmqCommand *resp = rmq_command_new_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+        rmq_command_set_body_data(resp, body, strlen(body));
+        rmq_connection_send_response(conn, req, resp);
+    }
+    rmq_command_free(req);
+}
+
+static void
+test_consumer_status(void **state)
+{
+    (void) state;
+    g_autoptr(RmqClient) c2 = rmq_client_new(NULL);
+    rmq_client_set_request_handler(c2, on_status_request, NULL);
+    const gchar *hb = "{\"clientID\":\"7.7.7.7@st\",\"consumerDataSet\":[{\"groupName\":\"ParStG\","
+                      "\"consumeType\":\"CONSUME_PASSIVELY\",\"messageModel\":\"CLUSTERING\","
+                      "\"consumeFromWhere\":\"CONSUME_FROM_LAST_OFFSET\",\"subscriptionDataSet\":[{"
+                      "\"topic\":\"ParSt\",\"subString\":\"*\",\"subVersion\":1}]}],"
+                      "\"producerDataSet\":[]}";
+    g_autoptr(GBytes) hbb = g_bytes_new_static(hb, strlen(hb));
+    g_autoptr(RmqCommand) h = bk_invoke(c2, br->addr, RMQ_REQUEST_HEART_BEAT, hbb, NULL);
+    assert_int_equal(h->code, RMQ_RESPONSE_SUCCESS);
+
+    g_autoptr(RmqCommand) r = bk_invoke(client, br->addr, RMQ_REQUEST_INVOKE_BROKER_TO_GET_CONSUMER_STATUS,
+                                        NULL, "topic", "ParSt", "group", "ParStG", NULL);
+    assert_int_equal(r->code, RMQ_RESPONSE_SUCCESS);
+    assert_int_equal(status_asks, 1);
+    assert_string_equal(status_topic, "ParSt");
+    g_autofree gchar *t = body_text(r);
+    assert_string_equal(t, "{\"consumerTable\":{\"7.7.7.7@st\":{{\"brokerName\":\"broker-a\","
+                           "\"queueId\":0,\"topic\":\"ParSt\"}:7}},\"messageQueueTable\":{}}");
+
+    /* only the named client is asked */
+    g_autoptr(RmqCommand) other = bk_invoke(client, br->addr, RMQ_REQUEST_INVOKE_BROKER_TO_GET_CONSUMER_STATUS,
+                                            NULL, "topic", "ParSt", "group", "ParStG", "clientAddr",
+                                            "9.9.9.9@x", NULL);
+    assert_int_equal(other->code, RMQ_RESPONSE_SUCCESS);
+    assert_int_equal(status_asks, 1);
+    g_autofree gchar *ot = body_text(other);
+    assert_string_equal(ot, "{\"consumerTable\":{},\"messageQueueTable\":{}}");
+
+    g_autoptr(RmqCommand) none = bk_invoke(client, br->addr, RMQ_REQUEST_INVOKE_BROKER_TO_GET_CONSUMER_STATUS,
+                                           NULL, "topic", "ParSt", "group", "NoOneG", NULL);
+    assert_int_equal(none->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_string_equal(none->remark, "No Any Consumer online in the consumer group: [NoOneG]");
+    g_clear_pointer(&status_topic, g_free);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_producer_info),
         cmocka_unit_test(test_query_consume_queue),
+        cmocka_unit_test(test_consumer_status),
         cmocka_unit_test(test_consume_time_span),
         cmocka_unit_test(test_correction_offset),
         cmocka_unit_test(test_resume_check_half),
