@@ -29,6 +29,7 @@ typedef struct _RmqNamesrvLink RmqNamesrvLink;
 typedef struct _RmqScheduleService RmqScheduleService;
 typedef struct _RmqTransactionCheck RmqTransactionCheck;
 typedef struct _RmqHaService RmqHaService;
+typedef struct _RmqStatsTable RmqStatsTable;
 
 /* Message counters for STATUS= and GET_BROKER_RUNTIME_INFO. */
 typedef struct {
@@ -71,7 +72,9 @@ struct _RmqBroker {
     gboolean delay_dirty;
 
     RmqBrokerStats stats;
-    guint offsets_timer, delay_timer, clean_timer, stats_timer, client_timer;
+    RmqStatsTable *stats_table; /* Java's BrokerStatsManager windows (stats.h) */
+    guint stats_ticks;          /* samples taken: hour every 60th, day every 360th */
+    guint offsets_timer, delay_timer, clean_timer, stats_timer, client_timer, window_timer;
     gboolean stopping;
     void (*on_stopped)(gpointer data);
     gpointer on_stopped_data;

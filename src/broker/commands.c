@@ -86,6 +86,9 @@ static const RmqServerCommand commands[] = {
     CMD(INVOKE_BROKER_TO_GET_CONSUMER_STATUS, consumer_status, ADMIN, NULL),
     CMD(QUERY_CONSUME_TIME_SPAN, consume_time_span, ADMIN, NULL),
     CMD(QUERY_CORRECTION_OFFSET, correction_offset, ADMIN, NULL),
+    /* processor_stats.c */
+    CMD(VIEW_BROKER_STATS_DATA, view_stats, ADMIN, NULL),
+    CMD(GET_BROKER_CONSUME_STATS, broker_consume_stats, ADMIN, NULL),
     /* processor_store_admin.c */
     CMD(QUERY_CONSUME_QUEUE, query_cq, ADMIN, NULL),
     CMD(CLEAN_EXPIRED_CONSUMEQUEUE, store_clean, ADMIN, NULL),

@@ -78,6 +78,9 @@ void rmq_broker_handle_reset_offset(RmqConnection *conn, RmqCommand *req, gpoint
 void rmq_broker_handle_clone_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 void rmq_broker_handle_forward(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 void rmq_broker_handle_consumer_status(RmqConnection *conn, RmqCommand *req, gpointer user_data);
+void rmq_broker_handle_view_stats(RmqConnection *conn, RmqCommand *req, gpointer user_data);
+void rmq_broker_handle_broker_consume_stats(RmqConnection *conn, RmqCommand *req,
+                                            gpointer user_data);
 void rmq_broker_handle_producer_info(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 void rmq_broker_handle_consume_time_span(RmqConnection *conn, RmqCommand *req,
                                          gpointer user_data);

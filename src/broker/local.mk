@@ -44,7 +44,7 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/processor_client.c src/broker/processor_query.c \
 	src/broker/processor_admin.c src/broker/processor_retry.c \
 	src/broker/processor_transaction.c src/broker/processor_consumer_admin.c \
-	src/broker/processor_store_admin.c \
+	src/broker/processor_store_admin.c src/broker/processor_stats.c src/broker/stats.c src/broker/stats.h \
 	src/broker/commands.c src/broker/commands.h src/broker/send.h \
 	src/broker/schedule_service.c src/broker/schedule_service.h \
 	src/broker/transaction_check.c src/broker/transaction_check.h
@@ -131,6 +131,14 @@ TESTS += tests/broker/test-broker-units
 tests_broker_test_broker_units_SOURCES = tests/broker/test-broker-units.c
 tests_broker_test_broker_units_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_broker_units_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-stats
+TESTS += tests/broker/test-stats
+tests_broker_test_stats_SOURCES = tests/broker/test-stats.c
+tests_broker_test_stats_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_stats_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
 endif
 
 if HAVE_CMOCKA

@@ -10,6 +10,7 @@
 #include "broker/broker.h"
 #include "broker/commands.h"
 #include "broker/send.h"
+#include "broker/stats.h"
 #include "remoting/codes.h"
 
 gint32
@@ -99,6 +100,10 @@ rmq_broker_send_back_execute(RmqBroker *b, const RmqCommand *req, gchar **remark
         return RMQ_RESPONSE_SYSTEM_ERROR;
     }
     b->stats.put_total++;
+    /* Java's incSendBackNums(group, backTopic): the original topic */
+    g_autofree gchar *sndbck_key = g_strconcat(retry_topic_prop != NULL ? retry_topic_prop : orig_topic,
+                                               "@", group, NULL);
+    rmq_stats_add(b->stats_table, RMQ_STATS_SNDBCK_PUT_NUMS, sndbck_key, 1);
     if (dlq)
         rmq_broker_stored_arrived(b, t.topic, m.queue_id, result.queue_offset, props);
     rmq_send_target_clear(&t);

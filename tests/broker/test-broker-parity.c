@@ -35,6 +35,8 @@ setup(void **state)
     g_autofree gchar *extra = g_strdup_printf("fileReservedTime = 0;\ndeleteWhen = \"%02d\";\n",
                                               (g_date_time_get_hour(now) + 12) % 24);
     br = bk_broker_new(ns->addr, extra);
+    /* statistics windows sampled every second instead of 10 s */
+    br->env = g_strdupv((gchar *[]){ "RMQ_TEST_STATS_SAMPLE_MS", "1000", NULL });
     /* a topic with a consume queue on disk but no topic config */
     g_autofree gchar *ghost = g_build_filename(br->dir, "store", "consumequeue", "GhostT", "0", NULL);
     g_assert(g_mkdir_with_parents(ghost, 0755) == 0);
@@ -421,6 +423,71 @@ test_consumer_status(void **state)
     g_clear_pointer(&status_topic, g_free);
 }
 
+/* VIEW_BROKER_STATS_DATA and GET_BROKER_CONSUME_STATS: a sample (every
+ * second here) falls between the first message and the next two, so the
+ * minute window holds exactly those two. */
+static void
+test_stats(void **state)
+{
+    (void) state;
+    g_autoptr(RmqCommand) s1 = bk_send(client, br->addr, "ParStats", 0, NULL, NULL, "s1", NULL);
+    assert_int_equal(s1->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) p1 = bk_pull(client, br->addr, "ParStatsG", "ParStats", 0, 0, NULL, 0);
+    assert_int_equal(p1->code, RMQ_RESPONSE_SUCCESS);
+    g_usleep(1300000);
+    g_autoptr(RmqCommand) s2 = bk_send(client, br->addr, "ParStats", 0, NULL, NULL, "s2", NULL);
+    g_autoptr(RmqCommand) s3 = bk_send(client, br->addr, "ParStats", 0, NULL, NULL, "s3", NULL);
+    assert_int_equal(s3->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) p2 = bk_pull(client, br->addr, "ParStatsG", "ParStats", 0, 1, NULL, 0);
+    assert_int_equal(p2->code, RMQ_RESPONSE_SUCCESS);
+    commit("ParStatsG", "ParStats", "1");
+    g_usleep(1300000);
+
+    g_autoptr(RmqCommand) v = bk_invoke(client, br->addr, RMQ_REQUEST_VIEW_BROKER_STATS_DATA, NULL,
+                                        "statsName", "TOPIC_PUT_NUMS", "statsKey", "ParStats", NULL);
+    assert_int_equal(v->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(JsonNode) vn = bk_body_json(v);
+    JsonObject *vo = json_node_get_object(vn);
+    JsonObject *minute = json_object_get_object_member(vo, "statsMinute");
+    assert_int_equal(json_object_get_int_member(minute, "sum"), 2);
+    assert_true(json_object_get_double_member(minute, "tps") > 0);
+    assert_true(json_object_get_double_member(minute, "avgpt") > 0.99);
+    assert_non_null(json_object_get_object_member(vo, "statsHour"));
+    assert_non_null(json_object_get_object_member(vo, "statsDay"));
+    g_autoptr(RmqCommand) g = bk_invoke(client, br->addr, RMQ_REQUEST_VIEW_BROKER_STATS_DATA, NULL,
+                                        "statsName", "GROUP_GET_NUMS", "statsKey",
+                                        "ParStats@ParStatsG", NULL);
+    g_autoptr(JsonNode) gn = bk_body_json(g);
+    assert_int_equal(json_object_get_int_member(
+                         json_object_get_object_member(json_node_get_object(gn), "statsMinute"), "sum"),
+                     2);
+    g_autoptr(RmqCommand) none = bk_invoke(client, br->addr, RMQ_REQUEST_VIEW_BROKER_STATS_DATA, NULL,
+                                           "statsName", "TOPIC_PUT_NUMS", "statsKey", "NoSuchT", NULL);
+    assert_int_equal(none->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_string_equal(none->remark, "The stats <TOPIC_PUT_NUMS> <NoSuchT> not exist");
+
+    g_autoptr(RmqCommand) c = bk_invoke(client, br->addr, RMQ_REQUEST_GET_BROKER_CONSUME_STATS, NULL,
+                                        "isOrder", "false", NULL);
+    assert_int_equal(c->code, RMQ_RESPONSE_SUCCESS);
+    g_autofree gchar *ct = body_text(c);
+    g_autofree gchar *addr = g_strdup_printf("{\"brokerAddr\":\"%s\",", br->addr);
+    assert_true(g_str_has_prefix(ct, addr));
+    assert_non_null(strstr(ct, "{\"ParStatsG\":[{\"consumeTps\":"));
+    assert_non_null(strstr(ct, "{\"brokerName\":\"broker-a\",\"queueId\":0,\"topic\":\"ParStats\"}:"
+                               "{\"brokerOffset\":3,\"consumerOffset\":1,\"lastTimestamp\":"));
+    /* fastjson MessageQueue keys: not standard JSON, read as text */
+    const gchar *td = strstr(ct, "],\"totalDiff\":");
+    assert_non_null(td);
+    assert_true(g_ascii_strtoll(td + strlen("],\"totalDiff\":"), NULL, 10) >= 2);
+    /* the group's consume TPS over the minute is measured */
+    const gchar *tps = strstr(ct, "{\"ParStatsG\":[{\"consumeTps\":") + strlen("{\"ParStatsG\":[{\"consumeTps\":");
+    assert_true(g_ascii_strtod(tps, NULL) > 0);
+    g_autoptr(RmqCommand) o = bk_invoke(client, br->addr, RMQ_REQUEST_GET_BROKER_CONSUME_STATS, NULL,
+                                        "isOrder", "true", NULL);
+    g_autofree gchar *ot = body_text(o);
+    assert_non_null(strstr(ot, "{\"ParStatsG\":[]}"));
+}
+
 int
 main(void)
 {
@@ -430,6 +497,7 @@ main(void)
         cmocka_unit_test(test_consumer_status),
         cmocka_unit_test(test_consume_time_span),
         cmocka_unit_test(test_correction_offset),
+        cmocka_unit_test(test_stats),
         cmocka_unit_test(test_resume_check_half),
         cmocka_unit_test(test_clean_unused_topic),
         cmocka_unit_test(test_delete_commitlog_then_clean_cq),
