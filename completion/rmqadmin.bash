@@ -27,6 +27,7 @@ _rmqadmin()
     local sub=${words[1]}
     case $prev in
         -t | --topic)
+            [[ $sub == brokerConsumeStats ]] && return # -t is its timeout
             local ns
             ns=$(_rmqadmin_namesrv)
             if [[ -n $ns ]]; then
@@ -41,7 +42,7 @@ _rmqadmin()
             fi
             ;;
         -o | -s | -m | -d)
-            if [[ $sub == updateSubGroup || $sub == updateTopic ]]; then
+            if [[ $sub == updateSubGroup || $sub == updateTopic || $sub == brokerConsumeStats ]]; then
                 COMPREPLY=($(compgen -W "true false" -- "$cur"))
                 return
             fi

@@ -1088,3 +1088,70 @@ rmq_admin_cluster_addrs(RmqAdmin *a, const gchar *cluster, GError **error)
     g_ptr_array_add(out, NULL);
     return (gchar **) g_ptr_array_free(g_steal_pointer(&out), FALSE);
 }
+
+JsonNode *
+rmq_admin_broker_consume_stats(RmqAdmin *a, const gchar *broker_addr, gboolean order,
+                               GError **error)
+{
+    g_autoptr(JsonNode) n =
+        invoke_json(a, broker_addr, RMQ_REQUEST_GET_BROKER_CONSUME_STATS, NULL, error, "isOrder",
+                    order ? "true" : "false", NULL);
+    if (n == NULL)
+        return NULL;
+    JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+    JsonArray *list = rmq_json_object_get_array_or_null(o, "consumeStatsList");
+    JsonArray *groups = json_array_new();
+    for (guint i = 0; list != NULL && i < json_array_get_length(list); i++) {
+        JsonNode *e = json_array_get_element(list, i);
+        JsonObject *m = JSON_NODE_HOLDS_OBJECT(e) ? json_node_get_object(e) : NULL;
+        g_autoptr(GList) names = m != NULL ? json_object_get_members(m) : NULL;
+        for (GList *l = names; l; l = l->next) {
+            JsonArray *stats = rmq_json_object_get_array_or_null(m, l->data);
+            JsonArray *out_stats = json_array_new();
+            for (guint s = 0; stats != NULL && s < json_array_get_length(stats); s++) {
+                JsonNode *sn = json_array_get_element(stats, s);
+                JsonObject *so = JSON_NODE_HOLDS_OBJECT(sn) ? json_node_get_object(sn) : NULL;
+                JsonObject *table = rmq_json_object_get_object_or_null(so, "offsetTable");
+                g_autoptr(GPtrArray) rows =
+                    g_ptr_array_new_with_free_func((GDestroyNotify) json_node_unref);
+                g_autoptr(GList) keys = table ? json_object_get_members(table) : NULL;
+                for (GList *k = keys; k; k = k->next) {
+                    g_autoptr(JsonObject) mq = parse_mq_key(k->data);
+                    JsonObject *v = rmq_json_object_get_object_or_null(table, k->data);
+                    if (mq == NULL || v == NULL)
+                        continue;
+                    gint64 bo = rmq_json_object_get_int64_or(v, "brokerOffset", 0);
+                    gint64 co = rmq_json_object_get_int64_or(v, "consumerOffset", 0);
+                    JsonObject *row = json_object_new();
+                    json_object_set_string_member(row, "topic",
+                                                  rmq_json_object_get_string_or(mq, "topic", ""));
+                    json_object_set_string_member(
+                        row, "brokerName", rmq_json_object_get_string_or(mq, "brokerName", ""));
+                    json_object_set_int_member(row, "queueId",
+                                               rmq_json_object_get_int64_or(mq, "queueId", -1));
+                    json_object_set_int_member(row, "brokerOffset", bo);
+                    json_object_set_int_member(row, "consumerOffset", co);
+                    json_object_set_int_member(row, "diff", bo - co);
+                    json_object_set_int_member(row, "lastTimestamp",
+                                               rmq_json_object_get_int64_or(v, "lastTimestamp", 0));
+                    g_ptr_array_add(rows, rmq_json_node_take_object(row));
+                }
+                JsonObject *one = json_object_new();
+                json_object_set_double_member(one, "consumeTps",
+                                              rmq_json_object_get_double_or(so, "consumeTps", 0));
+                json_object_set_array_member(one, "queues", sorted_array(rows));
+                json_array_add_object_element(out_stats, one);
+            }
+            JsonObject *g = json_object_new();
+            json_object_set_string_member(g, "group", l->data);
+            json_object_set_array_member(g, "consumeStats", out_stats);
+            json_array_add_object_element(groups, g);
+        }
+    }
+    JsonObject *out = json_object_new();
+    json_object_set_string_member(out, "brokerAddr",
+                                  rmq_json_object_get_string_or(o, "brokerAddr", broker_addr));
+    json_object_set_int_member(out, "totalDiff", rmq_json_object_get_int64_or(o, "totalDiff", 0));
+    json_object_set_array_member(out, "groups", groups);
+    return rmq_json_node_take_object(out);
+}

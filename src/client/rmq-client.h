@@ -363,6 +363,12 @@ gboolean rmq_admin_clean_expired_cq(RmqAdmin *a, const gchar *broker_addr, GErro
 gboolean rmq_admin_delete_expired_commit_log(RmqAdmin *a, const gchar *broker_addr,
                                              GError **error);
 gboolean rmq_admin_clean_unused_topic(RmqAdmin *a, const gchar *broker_addr, GError **error);
+/* GET_BROKER_CONSUME_STATS of one broker (@order: ordered topics only):
+ * {"brokerAddr","totalDiff","groups":[{"group","consumeStats":[{"consumeTps",
+ *   "queues":[{"topic","brokerName","queueId","brokerOffset","consumerOffset",
+ *   "diff","lastTimestamp"}]}]}]}, queues sorted as MessageQueue sorts. */
+JsonNode *rmq_admin_broker_consume_stats(RmqAdmin *a, const gchar *broker_addr, gboolean order,
+                                         GError **error);
 /* Every broker address (masters and slaves) of @cluster, or of every cluster
  * when @cluster is NULL, as Java's retrieveAllAddrByCluster. (transfer full) */
 gchar **rmq_admin_cluster_addrs(RmqAdmin *a, const gchar *cluster, GError **error);

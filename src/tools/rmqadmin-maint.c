@@ -1,6 +1,6 @@
 /* rmqadmin subcommands of mqadmin 4.9 added for parity: producer, queryCq,
  * cleanExpiredCQ, deleteExpiredCommitLog, cleanUnusedTopic (broker store
- * maintenance), updateTopicPerm, topicClusterList, and the name server ones:
+ * maintenance), brokerConsumeStats, updateTopicPerm, topicClusterList, and the name server ones:
  * addWritePerm, updateKvConfig, deleteKvConfig, getNamesrvConfig,
  * updateNamesrvConfig. Output lines are mqadmin's; --json prints the
  * library's JSON. */
@@ -536,5 +536,76 @@ rmqadmin_update_namesrv_config(RmqAdminCommon *c, int argc, char **argv)
         printf("update name server config success!%s\n%s : %s\n", list != NULL ? list : "", key,
                value);
     }
+    return RMQADMIN_EXIT_OK;
+}
+
+/* ---- brokerConsumeStats ---------------------------------------------- */
+
+/* UtilAll.frontStringAtLeast: at most @size characters. */
+static gchar *
+front(const gchar *s, glong size)
+{
+    if (g_utf8_strlen(s, -1) <= size)
+        return g_strdup(s);
+    return g_utf8_substring(s, 0, size);
+}
+
+int
+rmqadmin_broker_consume_stats(RmqAdminCommon *c, int argc, char **argv)
+{
+    g_autofree gchar *broker = NULL, *order = NULL;
+    gint64 timeout = 50000, level = 0;
+    GOptionEntry e[] = {
+        { "brokerAddr", 'b', 0, G_OPTION_ARG_STRING, &broker, "Broker address", "ADDR" },
+        { "timeoutMillis", 't', 0, G_OPTION_ARG_INT64, &timeout, "Request timeout (50000)", "MS" },
+        { "level", 'l', 0, G_OPTION_ARG_INT64, &level, "Print only queues at least this far behind", "DIFF" },
+        { "order", 'o', 0, G_OPTION_ARG_STRING, &order, "Ordered topics only (true/false)", "BOOL" },
+        { NULL },
+    };
+    int rc = rmqadmin_parse(c, argv[0], "Fetch broker consume stats data", "-b ADDR", e, &argc,
+                            &argv);
+    if (rc >= 0)
+        return rc;
+    if (broker == NULL)
+        return rmqadmin_usage(argv[0], "-b BROKER_ADDR is required");
+    if (c->timeout_ms <= 0 && timeout > 0)
+        rmq_admin_set_timeout(c->admin, (guint) MIN(timeout, G_MAXUINT));
+    g_autoptr(GError) error = NULL;
+    JsonNode *n = rmq_admin_broker_consume_stats(c->admin, broker,
+                                                 order != NULL && g_ascii_strcasecmp(g_strstrip(order), "true") == 0,
+                                                 &error);
+    if (rmqadmin_query_done(c, argv[0], n, error, &rc))
+        return rc;
+    JsonObject *o = json_node_get_object(n);
+    printf("%-64s  %-64s  %-32s  %-4s  %-20s  %-20s  %-20s  %s\n", "#Topic", "#Group",
+           "#Broker Name", "#QID", "#Broker Offset", "#Consumer Offset", "#Diff", "#LastTime");
+    JsonArray *groups = json_object_get_array_member(o, "groups");
+    for (guint g = 0; g < json_array_get_length(groups); g++) {
+        JsonObject *go = json_array_get_object_element(groups, g);
+        const gchar *group = json_object_get_string_member(go, "group");
+        JsonArray *stats = json_object_get_array_member(go, "consumeStats");
+        for (guint s = 0; s < json_array_get_length(stats); s++) {
+            JsonArray *queues =
+                json_object_get_array_member(json_array_get_object_element(stats, s), "queues");
+            for (guint q = 0; q < json_array_get_length(queues); q++) {
+                JsonObject *row = json_array_get_object_element(queues, q);
+                gint64 diff = json_object_get_int_member(row, "diff");
+                gint64 last = json_object_get_int_member(row, "lastTimestamp");
+                if (diff < level || last <= 0)
+                    continue;
+                g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local(last / 1000);
+                g_autofree gchar *when = dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S") : g_strdup("-");
+                g_autofree gchar *topic = front(json_object_get_string_member(row, "topic"), 64);
+                g_autofree gchar *bname = front(json_object_get_string_member(row, "brokerName"), 32);
+                printf("%-64s  %-64s  %-32s  %-4" G_GINT64_FORMAT "  %-20" G_GINT64_FORMAT
+                       "  %-20" G_GINT64_FORMAT "  %-20" G_GINT64_FORMAT "  %s\n",
+                       topic, group, bname, json_object_get_int_member(row, "queueId"),
+                       json_object_get_int_member(row, "brokerOffset"),
+                       json_object_get_int_member(row, "consumerOffset"), diff, when);
+            }
+        }
+    }
+    printf("\nDiff Total: %" G_GINT64_FORMAT "\n", json_object_get_int_member(o, "totalDiff"));
+    json_node_unref(n);
     return RMQADMIN_EXIT_OK;
 }

@@ -67,6 +67,8 @@ static const RmqAdminCommand commands[] = {
       rmqadmin_delete_expired_commit_log },
     { "cleanUnusedTopic", "Remove consume queues of topics a broker no longer has",
       rmqadmin_clean_unused_topic },
+    { "brokerConsumeStats", "Show every group's offsets and lag on one broker",
+      rmqadmin_broker_consume_stats },
 };
 
 int

@@ -338,6 +338,59 @@ test_store_maintenance(void **state)
     assert_int_equal(down->status, 6);
 }
 
+static void
+test_broker_consume_stats(void **state)
+{
+    (void) state;
+    g_autoptr(ToolRun) g = admin("updateSubGroup", "-b", broker->addr, "-g", "ParityCG", NULL);
+    assert_ok(g);
+    g_autoptr(ToolRun) s1 = admin("sendMessage", "-t", TOPIC, "-p", "a", "-b", "broker-a", "-i", "1", NULL);
+    g_autoptr(ToolRun) s2 = admin("sendMessage", "-t", TOPIC, "-p", "b", "-b", "broker-a", "-i", "1", NULL);
+    assert_ok(s2);
+    g_autoptr(RmqAdmin) a = rmq_admin_new(ns->addr, NULL);
+    g_autoptr(GError) e = NULL;
+    g_autoptr(GBytes) ok = rmq_admin_invoke(a, broker->addr, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET, NULL,
+                                            NULL, &e, "consumerGroup", "ParityCG", "topic", TOPIC,
+                                            "queueId", "1", "commitOffset", "1", NULL);
+    assert_non_null(ok);
+
+    g_autoptr(ToolRun) h = human("brokerConsumeStats", "-b", broker->addr, NULL);
+    assert_ok(h);
+    assert_true(g_str_has_prefix(h->out, "#Topic"));
+    g_autofree gchar *row = g_strdup_printf("%-64s  %-64s  %-32s  %-4d  %-20d  %-20d  %-20d  ", TOPIC,
+                                            "ParityCG", "broker-a", 1, 2, 1, 1);
+    assert_non_null(strstr(h->out, row));
+    assert_non_null(strstr(h->out, "\nDiff Total: "));
+    g_autoptr(ToolRun) l = human("brokerConsumeStats", "-b", broker->addr, "-l", "5", NULL);
+    assert_ok(l);
+    assert_null(strstr(l->out, "ParityCG"));
+
+    g_autoptr(ToolRun) j = admin("brokerConsumeStats", "-b", broker->addr, NULL);
+    assert_ok(j);
+    JsonObject *o = tool_obj(j->json);
+    assert_string_equal(json_object_get_string_member(o, "brokerAddr"), broker->addr);
+    assert_true(json_object_get_int_member(o, "totalDiff") >= 1);
+    JsonArray *groups = json_object_get_array_member(o, "groups");
+    gboolean seen = FALSE;
+    for (guint i = 0; i < json_array_get_length(groups); i++) {
+        JsonObject *go = json_array_get_object_element(groups, i);
+        if (g_strcmp0(json_object_get_string_member(go, "group"), "ParityCG") != 0)
+            continue;
+        JsonArray *st = json_object_get_array_member(go, "consumeStats");
+        assert_int_equal(json_array_get_length(st), 1);
+        JsonArray *qs = json_object_get_array_member(json_array_get_object_element(st, 0), "queues");
+        JsonObject *q1 = json_array_get_object_element(qs, 1);
+        assert_int_equal(json_object_get_int_member(q1, "queueId"), 1);
+        assert_int_equal(json_object_get_int_member(q1, "diff"), 1);
+        seen = TRUE;
+    }
+    assert_true(seen);
+    /* no ordered topic */
+    g_autoptr(ToolRun) ord = admin("brokerConsumeStats", "-b", broker->addr, "-o", "true", NULL);
+    assert_ok(ord);
+    assert_int_equal(json_object_get_int_member(tool_obj(ord->json), "totalDiff"), 0);
+}
+
 int
 main(void)
 {
@@ -350,6 +403,7 @@ main(void)
         cmocka_unit_test(test_producer),
         cmocka_unit_test(test_query_cq),
         cmocka_unit_test(test_store_maintenance),
+        cmocka_unit_test(test_broker_consume_stats),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
