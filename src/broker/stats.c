@@ -61,14 +61,22 @@ rmq_stats_add(RmqStatsTable *t, const gchar *name, const gchar *key, gint64 valu
 {
     if (t == NULL)
         return;
-    g_autofree gchar *k = item_key(name, key);
+    /* on every send and pull: no allocation for the lookup of a short key */
+    gchar buf[256];
+    gsize nlen = strlen(name), klen = strlen(key);
+    gchar *k = nlen + klen + 2 <= sizeof buf ? buf : g_malloc(nlen + klen + 2);
+    memcpy(k, name, nlen);
+    k[nlen] = '\n';
+    memcpy(k + nlen + 1, key, klen + 1);
     Item *it = g_hash_table_lookup(t->items, k);
     if (it == NULL) {
         it = g_new0(Item, 1);
         for (guint w = 0; w < 3; w++)
             g_queue_init(&it->samples[w]);
-        g_hash_table_insert(t->items, g_steal_pointer(&k), it);
+        g_hash_table_insert(t->items, g_strdup(k), it);
     }
+    if (k != buf)
+        g_free(k);
     it->value += value;
     it->times++;
 }
