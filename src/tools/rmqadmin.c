@@ -326,7 +326,7 @@ print_help(FILE *out)
                  "RocketMQ administration (mqadmin's everyday subcommands).\n\n"
                  "Subcommands:\n");
     for (guint i = 0; i < G_N_ELEMENTS(commands); i++)
-        fprintf(out, "  %-20s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-22s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'rmqadmin SUBCOMMAND --help' shows a subcommand's options.\n"
                  "The name servers come from -n or NAMESRV_ADDR.\n\n%s\n", RMQADMIN_EXIT_TEXT);
 }
