@@ -1155,3 +1155,126 @@ rmq_admin_broker_consume_stats(RmqAdmin *a, const gchar *broker_addr, gboolean o
     json_object_set_array_member(out, "groups", groups);
     return rmq_json_node_take_object(out);
 }
+
+JsonNode *
+rmq_admin_view_broker_stats(RmqAdmin *a, const gchar *broker_addr, const gchar *stats_name,
+                            const gchar *stats_key, GError **error)
+{
+    g_autoptr(JsonNode) n = invoke_json(a, broker_addr, RMQ_REQUEST_VIEW_BROKER_STATS_DATA, NULL,
+                                        error, "statsName", stats_name, "statsKey", stats_key,
+                                        NULL);
+    if (n == NULL)
+        return NULL;
+    JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+    static const gchar *const windows[] = { "statsMinute", "statsHour", "statsDay" };
+    JsonObject *out = json_object_new();
+    for (guint i = 0; i < G_N_ELEMENTS(windows); i++) {
+        JsonObject *w = rmq_json_object_get_object_or_null(o, windows[i]);
+        JsonObject *one = json_object_new();
+        json_object_set_int_member(one, "sum", rmq_json_object_get_int64_or(w, "sum", 0));
+        json_object_set_double_member(one, "tps", rmq_json_object_get_double_or(w, "tps", 0));
+        json_object_set_double_member(one, "avgpt", rmq_json_object_get_double_or(w, "avgpt", 0));
+        json_object_set_object_member(out, windows[i], one);
+    }
+    return rmq_json_node_take_object(out);
+}
+
+/* mqadmin's compute24HourSum: the day's sum, else the hour's, else the minute's. */
+static gint64
+day_sum(JsonObject *stats)
+{
+    static const gchar *const windows[] = { "statsDay", "statsHour", "statsMinute" };
+    for (guint i = 0; i < G_N_ELEMENTS(windows); i++) {
+        gint64 s = json_object_get_int_member(json_object_get_object_member(stats, windows[i]), "sum");
+        if (s != 0)
+            return s;
+    }
+    return 0;
+}
+
+/* Minute tps and 24-hour sum of one item over @masters (failures count 0). */
+static void
+sum_stats(RmqAdmin *a, gchar **masters, const gchar *name, const gchar *key, gdouble *tps,
+          gint64 *day)
+{
+    *tps = 0;
+    *day = 0;
+    for (guint i = 0; masters[i]; i++) {
+        g_autoptr(JsonNode) n = rmq_admin_view_broker_stats(a, masters[i], name, key, NULL);
+        if (n == NULL)
+            continue;
+        JsonObject *o = json_node_get_object(n);
+        *tps += json_object_get_double_member(json_object_get_object_member(o, "statsMinute"), "tps");
+        *day += day_sum(o);
+    }
+}
+
+static void
+stats_one_topic(RmqAdmin *a, const gchar *topic, JsonArray *rows)
+{
+    g_auto(GStrv) masters = target_brokers(a, topic, NULL);
+    if (masters == NULL)
+        return;
+    gdouble in_tps;
+    gint64 in_day;
+    sum_stats(a, masters, "TOPIC_PUT_NUMS", topic, &in_tps, &in_day);
+    /* as mqadmin's queryTopicConsumeByWho: the first master asked */
+    g_autoptr(JsonNode) who = masters[0] != NULL
+                                  ? invoke_json(a, masters[0], RMQ_REQUEST_QUERY_TOPIC_CONSUME_BY_WHO,
+                                                NULL, NULL, "topic", topic, NULL)
+                                  : NULL;
+    JsonArray *groups = who != NULL && JSON_NODE_HOLDS_OBJECT(who)
+                            ? rmq_json_object_get_array_or_null(json_node_get_object(who), "groupList")
+                            : NULL;
+    guint n_groups = groups != NULL ? json_array_get_length(groups) : 0;
+    for (guint g = 0; g < n_groups; g++) {
+        const gchar *group = json_array_get_string_element(groups, g);
+        g_autofree gchar *key = g_strdup_printf("%s@%s", topic, group);
+        gdouble out_tps;
+        gint64 out_day;
+        sum_stats(a, masters, "GROUP_GET_NUMS", key, &out_tps, &out_day);
+        g_autoptr(JsonNode) progress = rmq_admin_consumer_progress(a, group, topic, NULL);
+        gint64 acc = progress != NULL
+                         ? json_object_get_int_member(json_node_get_object(progress), "diffTotal")
+                         : 0;
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "topic", topic);
+        json_object_set_string_member(row, "group", group);
+        json_object_set_int_member(row, "accumulation", MAX(acc, 0));
+        json_object_set_double_member(row, "inTps", in_tps);
+        json_object_set_double_member(row, "outTps", out_tps);
+        json_object_set_int_member(row, "inMsg24Hour", in_day);
+        json_object_set_int_member(row, "outMsg24Hour", out_day);
+        json_array_add_object_element(rows, row);
+    }
+    if (n_groups == 0) {
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "topic", topic);
+        json_object_set_null_member(row, "group");
+        json_object_set_int_member(row, "accumulation", 0);
+        json_object_set_double_member(row, "inTps", in_tps);
+        json_object_set_null_member(row, "outTps");
+        json_object_set_int_member(row, "inMsg24Hour", in_day);
+        json_object_set_null_member(row, "outMsg24Hour");
+        json_array_add_object_element(rows, row);
+    }
+}
+
+JsonNode *
+rmq_admin_stats_all(RmqAdmin *a, const gchar *topic, GError **error)
+{
+    g_autoptr(JsonNode) list = rmq_admin_topic_list(a, error);
+    if (list == NULL)
+        return NULL;
+    JsonArray *topics = json_node_get_array(list);
+    JsonArray *rows = json_array_new();
+    for (guint i = 0; i < json_array_get_length(topics); i++) {
+        const gchar *t = json_array_get_string_element(topics, i);
+        if (g_str_has_prefix(t, "%RETRY%") || g_str_has_prefix(t, "%DLQ%"))
+            continue;
+        if (topic != NULL && *topic != '\0' && strcmp(t, topic) != 0)
+            continue;
+        stats_one_topic(a, t, rows);
+    }
+    return rmq_json_node_take_array(rows);
+}

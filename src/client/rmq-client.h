@@ -369,6 +369,18 @@ gboolean rmq_admin_clean_unused_topic(RmqAdmin *a, const gchar *broker_addr, GEr
  *   "diff","lastTimestamp"}]}]}]}, queues sorted as MessageQueue sorts. */
 JsonNode *rmq_admin_broker_consume_stats(RmqAdmin *a, const gchar *broker_addr, gboolean order,
                                          GError **error);
+/* VIEW_BROKER_STATS_DATA: one statistics item of a broker (TOPIC_PUT_NUMS
+ * by topic, GROUP_GET_NUMS by "topic@group", …): {"statsMinute":{"sum",
+ * "tps","avgpt"},"statsHour":…,"statsDay":…}. */
+JsonNode *rmq_admin_view_broker_stats(RmqAdmin *a, const gchar *broker_addr,
+                                      const gchar *stats_name, const gchar *stats_key,
+                                      GError **error);
+/* mqadmin statsAll for @topic (NULL: every topic but %RETRY% and %DLQ%
+ * ones): [{"topic","group" (null when nobody consumes it),"accumulation",
+ * "inTps","outTps","inMsg24Hour","outMsg24Hour"}], summed over the masters
+ * of each topic's route; a broker that does not answer counts 0, as in
+ * mqadmin. */
+JsonNode *rmq_admin_stats_all(RmqAdmin *a, const gchar *topic, GError **error);
 /* Every broker address (masters and slaves) of @cluster, or of every cluster
  * when @cluster is NULL, as Java's retrieveAllAddrByCluster. (transfer full) */
 gchar **rmq_admin_cluster_addrs(RmqAdmin *a, const gchar *cluster, GError **error);

@@ -1,6 +1,6 @@
 /* rmqadmin subcommands of mqadmin 4.9 added for parity: producer, queryCq,
  * cleanExpiredCQ, deleteExpiredCommitLog, cleanUnusedTopic (broker store
- * maintenance), brokerConsumeStats, updateTopicPerm, topicClusterList, and the name server ones:
+ * maintenance), brokerConsumeStats, statsAll, updateTopicPerm, topicClusterList, and the name server ones:
  * addWritePerm, updateKvConfig, deleteKvConfig, getNamesrvConfig,
  * updateNamesrvConfig. Output lines are mqadmin's; --json prints the
  * library's JSON. */
@@ -606,6 +606,63 @@ rmqadmin_broker_consume_stats(RmqAdminCommon *c, int argc, char **argv)
         }
     }
     printf("\nDiff Total: %" G_GINT64_FORMAT "\n", json_object_get_int_member(o, "totalDiff"));
+    json_node_unref(n);
+    return RMQADMIN_EXIT_OK;
+}
+
+/* ---- statsAll -------------------------------------------------------- */
+
+int
+rmqadmin_stats_all(RmqAdminCommon *c, int argc, char **argv)
+{
+    gboolean active = FALSE;
+    g_autofree gchar *topic = NULL;
+    GOptionEntry e[] = {
+        { "activeTopic", 'a', 0, G_OPTION_ARG_NONE, &active, "Print active topics only", NULL },
+        { "topic", 't', 0, G_OPTION_ARG_STRING, &topic, "Print this topic only", "TOPIC" },
+        { NULL },
+    };
+    int rc = rmqadmin_parse(c, argv[0], "Topic and Consumer tps stats", NULL, e, &argc, &argv);
+    if (rc >= 0)
+        return rc;
+    g_autoptr(GError) error = NULL;
+    JsonNode *n = rmq_admin_stats_all(c->admin, topic, &error);
+    if (n != NULL && active) {
+        /* -a: rows with traffic in the last 24 hours only */
+        JsonArray *all = json_node_get_array(n);
+        JsonArray *kept = json_array_new();
+        for (guint i = 0; i < json_array_get_length(all); i++) {
+            JsonObject *r = json_array_get_object_element(all, i);
+            JsonNode *out_day = json_object_get_member(r, "outMsg24Hour");
+            if (json_object_get_int_member(r, "inMsg24Hour") > 0 ||
+                (!JSON_NODE_HOLDS_NULL(out_day) && json_node_get_int(out_day) > 0))
+                json_array_add_element(kept, json_node_copy(json_array_get_element(all, i)));
+        }
+        json_node_unref(n);
+        n = rmq_json_node_take_array(kept);
+    }
+    if (rmqadmin_query_done(c, argv[0], n, error, &rc))
+        return rc;
+    printf("%-64s  %-64s %12s %11s %11s %14s %14s\n", "#Topic", "#Consumer Group",
+           "#Accumulation", "#InTPS", "#OutTPS", "#InMsg24Hour", "#OutMsg24Hour");
+    JsonArray *rows = json_node_get_array(n);
+    for (guint i = 0; i < json_array_get_length(rows); i++) {
+        JsonObject *r = json_array_get_object_element(rows, i);
+        g_autofree gchar *t = front(json_object_get_string_member(r, "topic"), 64);
+        if (JSON_NODE_HOLDS_NULL(json_object_get_member(r, "group"))) {
+            printf("%-64s  %-64s %12d %11.2f %11s %14" G_GINT64_FORMAT " %14s\n", t, "", 0,
+                   json_object_get_double_member(r, "inTps"), "",
+                   json_object_get_int_member(r, "inMsg24Hour"), "NO_CONSUMER");
+            continue;
+        }
+        g_autofree gchar *g = front(json_object_get_string_member(r, "group"), 64);
+        printf("%-64s  %-64s %12" G_GINT64_FORMAT " %11.2f %11.2f %14" G_GINT64_FORMAT
+               " %14" G_GINT64_FORMAT "\n",
+               t, g, json_object_get_int_member(r, "accumulation"),
+               json_object_get_double_member(r, "inTps"), json_object_get_double_member(r, "outTps"),
+               json_object_get_int_member(r, "inMsg24Hour"),
+               json_object_get_int_member(r, "outMsg24Hour"));
+    }
     json_node_unref(n);
     return RMQADMIN_EXIT_OK;
 }

@@ -69,6 +69,8 @@ static const RmqAdminCommand commands[] = {
       rmqadmin_clean_unused_topic },
     { "brokerConsumeStats", "Show every group's offsets and lag on one broker",
       rmqadmin_broker_consume_stats },
+    { "statsAll", "Show every topic's and group's TPS and last-24-hour counts",
+      rmqadmin_stats_all },
 };
 
 int

@@ -107,6 +107,7 @@ int rmqadmin_clean_expired_cq(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_delete_expired_commit_log(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_clean_unused_topic(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_broker_consume_stats(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_stats_all(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_update_topic_perm(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_topic_cluster_list(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_add_write_perm(RmqAdminCommon *c, int argc, char **argv);

@@ -81,6 +81,8 @@ setup(void **state)
         return -1;
     }
     broker = bk_broker_new(ns->addr, NULL);
+    /* statistics windows sampled every 0.5 s instead of 10 s (statsAll) */
+    broker->env = g_strdupv((gchar *[]){ "RMQ_TEST_STATS_SAMPLE_MS", "500", NULL });
     /* consume queues on disk for a topic the broker has no config for */
     g_autofree gchar *ghost =
         g_build_filename(broker->dir, "store", "consumequeue", "GhostTopic", "0", NULL);
@@ -391,6 +393,61 @@ test_broker_consume_stats(void **state)
     assert_int_equal(json_object_get_int_member(tool_obj(ord->json), "totalDiff"), 0);
 }
 
+static JsonObject *
+stats_row(JsonArray *rows, const gchar *topic, const gchar *group)
+{
+    for (guint i = 0; i < json_array_get_length(rows); i++) {
+        JsonObject *r = json_array_get_object_element(rows, i);
+        JsonNode *g = json_object_get_member(r, "group");
+        if (g_strcmp0(json_object_get_string_member(r, "topic"), topic) == 0 &&
+            (group == NULL ? JSON_NODE_HOLDS_NULL(g)
+                           : !JSON_NODE_HOLDS_NULL(g) && g_strcmp0(json_node_get_string(g), group) == 0))
+            return r;
+    }
+    return NULL;
+}
+
+static void
+test_stats_all(void **state)
+{
+    (void) state;
+    g_autoptr(ToolRun) idle = admin("updateTopic", "-b", broker->addr, "-t", "ParityIdle", NULL);
+    assert_ok(idle);
+    /* a sample before the sends and two after them: the minute window sees them */
+    g_usleep(700000);
+    g_autoptr(ToolRun) s1 = admin("sendMessage", "-t", TOPIC, "-p", "x", NULL);
+    g_autoptr(ToolRun) s2 = admin("sendMessage", "-t", TOPIC, "-p", "y", NULL);
+    assert_ok(s2);
+    g_usleep(1200000);
+
+    g_autoptr(ToolRun) j = admin("statsAll", NULL);
+    assert_ok(j);
+    JsonArray *rows = tool_arr(j->json);
+    JsonObject *r = stats_row(rows, TOPIC, "ParityCG");
+    assert_non_null(r);
+    assert_true(json_object_get_int_member(r, "inMsg24Hour") >= 2);
+    assert_true(json_object_get_double_member(r, "inTps") > 0);
+    assert_true(json_object_get_int_member(r, "accumulation") >= 1);
+    JsonObject *i = stats_row(rows, "ParityIdle", NULL);
+    assert_non_null(i);
+    assert_int_equal(json_object_get_int_member(i, "inMsg24Hour"), 0);
+    for (guint k = 0; k < json_array_get_length(rows); k++)
+        assert_false(g_str_has_prefix(
+            json_object_get_string_member(json_array_get_object_element(rows, k), "topic"), "%RETRY%"));
+
+    g_autoptr(ToolRun) a = admin("statsAll", "-a", NULL);
+    assert_ok(a);
+    assert_null(stats_row(tool_arr(a->json), "ParityIdle", NULL));
+
+    g_autoptr(ToolRun) h = human("statsAll", "-t", "ParityIdle", NULL);
+    assert_ok(h);
+    g_autofree gchar *want = g_strdup_printf("%-64s  %-64s %12d %11.2f %11s %14d %14s\n", "ParityIdle", "",
+                                             0, 0.0, "", 0, "NO_CONSUMER");
+    assert_non_null(strstr(h->out, want));
+    assert_true(g_str_has_prefix(h->out, "#Topic"));
+    assert_null(strstr(h->out, TOPIC));
+}
+
 int
 main(void)
 {
@@ -404,6 +461,7 @@ main(void)
         cmocka_unit_test(test_query_cq),
         cmocka_unit_test(test_store_maintenance),
         cmocka_unit_test(test_broker_consume_stats),
+        cmocka_unit_test(test_stats_all),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
