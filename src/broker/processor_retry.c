@@ -75,7 +75,9 @@ rmq_broker_send_back_execute(RmqBroker *b, const RmqCommand *req, gchar **remark
     if (!dlq && delay_level == 0)
         delay_level = 3 + rec.reconsume_times;
 
-    g_autofree gchar *level = g_strdup_printf("%d", delay_level);
+    /* Java: setDelayTimeLevel(0) for the DLQ, which writes DELAY=0 (the
+     * store parks only a level above 0) */
+    g_autofree gchar *level = g_strdup_printf("%d", dlq ? 0 : delay_level);
     static const gchar *const drop[] = { "DELAY", "WAIT", NULL };
     const gchar *add[] = { "RETRY_TOPIC",
                            retry_topic_prop != NULL ? retry_topic_prop : orig_topic,
@@ -83,7 +85,7 @@ rmq_broker_send_back_execute(RmqBroker *b, const RmqCommand *req, gchar **remark
                            origin,
                            "WAIT",
                            "false",
-                           dlq ? NULL : "DELAY",
+                           "DELAY",
                            level,
                            NULL };
     g_autoptr(GString) props =

@@ -157,6 +157,9 @@ test_send_back_retry_then_dlq(void **state)
     assert_int_equal(m3->reconsume_times, 3);
     g_autofree gchar *rt3 = bk_record_prop(m3, "RETRY_TOPIC");
     assert_string_equal(rt3, "RtT");
+    /* Java's setDelayTimeLevel(0) */
+    g_autofree gchar *d3 = bk_record_prop(m3, "DELAY");
+    assert_string_equal(d3, "0");
     /* nothing more went to the retry topic */
     g_autoptr(RmqCommand) none = bk_pull(client, br->addr, "RtReader", "%RETRY%RtG", 0, 2, "*", 0);
     assert_int_equal(none->code, RMQ_RESPONSE_PULL_NOT_FOUND);
