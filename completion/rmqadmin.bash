@@ -27,6 +27,7 @@ _rmqadmin()
     local sub=${words[1]}
     case $prev in
         -t | --topic)
+            [[ $sub == brokerConsumeStats ]] && return # -t is its timeout
             local ns
             ns=$(_rmqadmin_namesrv)
             if [[ -n $ns ]]; then
@@ -34,8 +35,14 @@ _rmqadmin()
             fi
             return
             ;;
+        -p | --perm)
+            if [[ $sub == updateTopicPerm || $sub == updateTopic ]]; then
+                COMPREPLY=($(compgen -W "2 4 6" -- "$cur"))
+                return
+            fi
+            ;;
         -o | -s | -m | -d)
-            if [[ $sub == updateSubGroup || $sub == updateTopic ]]; then
+            if [[ $sub == updateSubGroup || $sub == updateTopic || $sub == brokerConsumeStats ]]; then
                 COMPREPLY=($(compgen -W "true false" -- "$cur"))
                 return
             fi

@@ -13,6 +13,7 @@
 #include "broker/long_poll.h"
 #include "broker/namesrv_link.h"
 #include "broker/schedule_service.h"
+#include "broker/stats.h"
 #include "broker/transaction_check.h"
 #include "ha/ha_service.h"
 #include "remoting/codes.h"
@@ -23,6 +24,18 @@ G_DEFINE_QUARK(rmq-broker-error-quark, rmq_broker_error)
  * RMQ_TEST_CLIENT_EXPIRE_MS shortens it for the integration tests. */
 #define CLIENT_EXPIRE_MS 120000
 #define CLIENT_SCAN_MS 10000
+
+/* The statistics windows are sampled every 10 s (Java's StatsItem);
+ * RMQ_TEST_STATS_SAMPLE_MS shortens it for the integration tests. */
+#define STATS_SAMPLE_MS 10000
+
+static guint
+stats_sample_ms(void)
+{
+    const gchar *v = g_getenv("RMQ_TEST_STATS_SAMPLE_MS");
+    gint64 ms = v != NULL ? g_ascii_strtoll(v, NULL, 10) : 0;
+    return ms > 0 ? (guint) ms : STATS_SAMPLE_MS;
+}
 
 static gint64
 client_expire_ms(void)
@@ -363,7 +376,10 @@ static gboolean
 on_clean_timer(gpointer data)
 {
     RmqBroker *b = data;
-    rmq_store_clean_expired(b->store, FALSE);
+    gboolean manual = b->manual_delete_rounds > 0;
+    if (manual)
+        b->manual_delete_rounds--;
+    rmq_store_clean_expired(b->store, manual);
     return G_SOURCE_CONTINUE;
 }
 
@@ -391,6 +407,20 @@ on_stats_timer(gpointer data)
     b->stats.put_last = b->stats.put_total;
     b->stats.get_last = b->stats.get_total;
     b->stats.sample_us = now;
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_window_timer(gpointer data)
+{
+    RmqBroker *b = data;
+    gint64 now = g_get_real_time() / 1000;
+    rmq_stats_sample(b->stats_table, RMQ_STATS_MINUTE, now);
+    if (b->stats_ticks % 60 == 0)
+        rmq_stats_sample(b->stats_table, RMQ_STATS_HOUR, now);
+    if (b->stats_ticks % 360 == 0)
+        rmq_stats_sample(b->stats_table, RMQ_STATS_DAY, now);
+    b->stats_ticks++;
     return G_SOURCE_CONTINUE;
 }
 
@@ -501,6 +531,7 @@ RmqBroker *
 rmq_broker_new(const RmqConfig *config, GError **error)
 {
     g_autoptr(RmqBroker) b = g_new0(RmqBroker, 1);
+    b->stats_table = rmq_stats_table_new();
     b->config = rmq_config_copy(config);
     rmq_broker_settings_from_config(&b->settings, config);
     const RmqBrokerSettings *s = &b->settings;
@@ -576,6 +607,7 @@ rmq_broker_new(const RmqConfig *config, GError **error)
                                    on_delay_timer, b);
     b->clean_timer = g_timeout_add((guint) MAX(s->clean_resource_interval, 1000), on_clean_timer, b);
     b->stats_timer = g_timeout_add(1000, on_stats_timer, b);
+    b->window_timer = g_timeout_add(stats_sample_ms(), on_window_timer, b);
     b->client_timer = g_timeout_add((guint) MIN(CLIENT_SCAN_MS, client_expire_ms() / 2 + 1),
                                     on_client_scan, b);
     log_addresses(b, ha);
@@ -618,6 +650,7 @@ rmq_broker_free(RmqBroker *b)
     g_clear_handle_id(&b->delay_timer, g_source_remove);
     g_clear_handle_id(&b->clean_timer, g_source_remove);
     g_clear_handle_id(&b->stats_timer, g_source_remove);
+    g_clear_handle_id(&b->window_timer, g_source_remove);
     g_clear_handle_id(&b->client_timer, g_source_remove);
     g_clear_pointer(&b->schedule, rmq_schedule_service_free);
     g_clear_pointer(&b->trans_check, rmq_transaction_check_free);
@@ -631,6 +664,7 @@ rmq_broker_free(RmqBroker *b)
     g_clear_pointer(&b->flow, rmq_flow_control_free);
     g_clear_pointer(&b->long_poll, rmq_long_poll_free);
     g_clear_pointer(&b->clients, rmq_client_registry_free);
+    g_clear_pointer(&b->stats_table, rmq_stats_table_free);
     g_clear_pointer(&b->ha, rmq_ha_service_free);
     g_clear_pointer(&b->store, rmq_store_close);
     g_clear_pointer(&b->topics, rmq_topic_table_free);

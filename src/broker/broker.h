@@ -29,6 +29,7 @@ typedef struct _RmqNamesrvLink RmqNamesrvLink;
 typedef struct _RmqScheduleService RmqScheduleService;
 typedef struct _RmqTransactionCheck RmqTransactionCheck;
 typedef struct _RmqHaService RmqHaService;
+typedef struct _RmqStatsTable RmqStatsTable;
 
 /* Message counters for STATUS= and GET_BROKER_RUNTIME_INFO. */
 typedef struct {
@@ -66,11 +67,15 @@ struct _RmqBroker {
     gint vip_port;            /* listenPort - 2 */
     gchar *config_dir;        /* <storePathRootDir>/config */
     gchar *topics_path, *groups_path, *offsets_path, *delay_path;
+    gint manual_delete_rounds; /* DELETE_EXPIRED_COMMITLOG: clean rounds left that
+                                * delete whatever the deleteWhen hour (Java: 20) */
     gboolean offsets_dirty;
     gboolean delay_dirty;
 
     RmqBrokerStats stats;
-    guint offsets_timer, delay_timer, clean_timer, stats_timer, client_timer;
+    RmqStatsTable *stats_table; /* Java's BrokerStatsManager windows (stats.h) */
+    guint stats_ticks;          /* samples taken: hour every 60th, day every 360th */
+    guint offsets_timer, delay_timer, clean_timer, stats_timer, client_timer, window_timer;
     gboolean stopping;
     void (*on_stopped)(gpointer data);
     gpointer on_stopped_data;

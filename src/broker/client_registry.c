@@ -440,6 +440,12 @@ rmq_client_registry_producer_group(RmqClientRegistry *r, const gchar *group)
     return g_hash_table_lookup(r->producers, group);
 }
 
+GHashTable *
+rmq_client_registry_producer_groups(RmqClientRegistry *r)
+{
+    return r->producers;
+}
+
 GPtrArray *
 rmq_client_registry_consumer_ids(RmqClientRegistry *r, const gchar *group)
 {

@@ -72,6 +72,9 @@ const RmqSubscription *rmq_client_registry_subscription(RmqClientRegistry *r, co
                                                         const gchar *topic);
 /* Producer group channels: RmqConnection* -> RmqClientChannel, NULL if none. */
 GHashTable *rmq_client_registry_producer_group(RmqClientRegistry *r, const gchar *group);
+/* Every producer group: group name -> (RmqConnection* -> RmqClientChannel).
+ * (transfer none) */
+GHashTable *rmq_client_registry_producer_groups(RmqClientRegistry *r);
 /* Sorted client ids of a consumer group. (transfer full, NULL if none) */
 GPtrArray *rmq_client_registry_consumer_ids(RmqClientRegistry *r, const gchar *group);
 /* Names of the consumer groups subscribed to @topic. (transfer full) */

@@ -11,6 +11,10 @@ static const RmqBrokerRefusal slave_send = {
 static const RmqBrokerRefusal slave_transaction = {
     RMQ_RESPONSE_SLAVE_NOT_AVAILABLE, "Can't process transaction on a slave broker"
 };
+/* Java's answer when a slave's store refuses the put. */
+static const RmqBrokerRefusal slave_resume = {
+    RMQ_RESPONSE_SYSTEM_ERROR, "Put message back to RMQ_SYS_TRANS_HALF_TOPIC failed."
+};
 static const RmqBrokerRefusal slave_admin = {
     RMQ_RESPONSE_SYSTEM_ERROR,
     "Can't modify topic or subscription group from slave broker, please execute it from "
@@ -36,6 +40,7 @@ static const RmqServerCommand commands[] = {
     CMD(CONSUMER_SEND_MSG_BACK, send_back, GROUP | WRITE, NULL),
     /* processor_transaction.c */
     CMD(END_TRANSACTION, end_transaction, MASTER, &slave_transaction),
+    CMD(RESUME_CHECK_HALF_MESSAGE, resume_check, ADMIN | MASTER, &slave_resume),
     /* processor_pull.c: messages out */
     CMD(PULL_MESSAGE, pull, NOT_VIP, NULL),
     /* processor_client.c */
@@ -71,12 +76,24 @@ static const RmqServerCommand commands[] = {
     CMD(GET_CONSUME_STATS, consume_stats, ADMIN, NULL),
     CMD(GET_CONSUMER_CONNECTION_LIST, connections, ADMIN, NULL),
     CMD(GET_PRODUCER_CONNECTION_LIST, connections, ADMIN, NULL),
+    CMD(GET_ALL_PRODUCER_INFO, producer_info, ADMIN, NULL),
     CMD(QUERY_TOPIC_CONSUME_BY_WHO, consume_by_who, ADMIN, NULL),
     /* processor_consumer_admin.c */
     CMD(INVOKE_BROKER_TO_RESET_OFFSET, reset_offset, ADMIN, NULL),
     CMD(CLONE_GROUP_OFFSET, clone_offset, ADMIN, NULL),
     CMD(GET_CONSUMER_RUNNING_INFO, forward, ADMIN, NULL),
     CMD(CONSUME_MESSAGE_DIRECTLY, forward, ADMIN, NULL),
+    CMD(INVOKE_BROKER_TO_GET_CONSUMER_STATUS, consumer_status, ADMIN, NULL),
+    CMD(QUERY_CONSUME_TIME_SPAN, consume_time_span, ADMIN, NULL),
+    CMD(QUERY_CORRECTION_OFFSET, correction_offset, ADMIN, NULL),
+    /* processor_stats.c */
+    CMD(VIEW_BROKER_STATS_DATA, view_stats, ADMIN, NULL),
+    CMD(GET_BROKER_CONSUME_STATS, broker_consume_stats, ADMIN, NULL),
+    /* processor_store_admin.c */
+    CMD(QUERY_CONSUME_QUEUE, query_cq, ADMIN, NULL),
+    CMD(CLEAN_EXPIRED_CONSUMEQUEUE, store_clean, ADMIN, NULL),
+    CMD(DELETE_EXPIRED_COMMITLOG, store_clean, ADMIN, NULL),
+    CMD(CLEAN_UNUSED_TOPIC, store_clean, ADMIN, NULL),
 };
 
 const RmqServerCommand *

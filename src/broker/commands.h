@@ -77,5 +77,17 @@ void rmq_broker_handle_end_transaction(RmqConnection *conn, RmqCommand *req, gpo
 void rmq_broker_handle_reset_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 void rmq_broker_handle_clone_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 void rmq_broker_handle_forward(RmqConnection *conn, RmqCommand *req, gpointer user_data);
+void rmq_broker_handle_consumer_status(RmqConnection *conn, RmqCommand *req, gpointer user_data);
+void rmq_broker_handle_view_stats(RmqConnection *conn, RmqCommand *req, gpointer user_data);
+void rmq_broker_handle_broker_consume_stats(RmqConnection *conn, RmqCommand *req,
+                                            gpointer user_data);
+void rmq_broker_handle_producer_info(RmqConnection *conn, RmqCommand *req, gpointer user_data);
+void rmq_broker_handle_consume_time_span(RmqConnection *conn, RmqCommand *req,
+                                         gpointer user_data);
+void rmq_broker_handle_correction_offset(RmqConnection *conn, RmqCommand *req,
+                                         gpointer user_data);
+void rmq_broker_handle_query_cq(RmqConnection *conn, RmqCommand *req, gpointer user_data);
+void rmq_broker_handle_store_clean(RmqConnection *conn, RmqCommand *req, gpointer user_data);
+void rmq_broker_handle_resume_check(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 
 G_END_DECLS

@@ -50,6 +50,7 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/processor_client.c src/broker/processor_query.c \
 	src/broker/processor_admin.c src/broker/processor_retry.c \
 	src/broker/processor_transaction.c src/broker/processor_consumer_admin.c \
+	src/broker/processor_store_admin.c src/broker/processor_stats.c src/broker/stats.c src/broker/stats.h \
 	src/broker/commands.c src/broker/commands.h src/broker/send.h \
 	src/broker/schedule_service.c src/broker/schedule_service.h \
 	src/broker/transaction_check.c src/broker/transaction_check.h \
@@ -102,6 +103,15 @@ EXTRA_tests_broker_test_broker_admin_DEPENDENCIES = src/broker/rmq-broker src/na
 endif
 
 if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-broker-parity
+TESTS += tests/broker/test-broker-parity
+tests_broker_test_broker_parity_SOURCES = tests/broker/test-broker-parity.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_parity_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_parity_LDADD = $(BROKER_IT_LIBS)
+EXTRA_tests_broker_test_broker_parity_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
+endif
+
+if HAVE_CMOCKA
 check_PROGRAMS += tests/broker/test-broker-reload
 TESTS += tests/broker/test-broker-reload
 tests_broker_test_broker_reload_SOURCES = tests/broker/test-broker-reload.c $(BROKER_IT_SUPPORT)
@@ -134,6 +144,14 @@ TESTS += tests/broker/test-broker-units
 tests_broker_test_broker_units_SOURCES = tests/broker/test-broker-units.c
 tests_broker_test_broker_units_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_broker_units_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-stats
+TESTS += tests/broker/test-stats
+tests_broker_test_stats_SOURCES = tests/broker/test-stats.c
+tests_broker_test_stats_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_stats_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
 endif
 
 if HAVE_CMOCKA

@@ -1,6 +1,7 @@
 /* Admin and metadata codes (§2.3): topics (17, 215, 21, 305), subscription
  * groups (200, 201, 207), broker config and runtime info (25, 26, 28),
- * statistics (202, 208), connection lists (203, 204), offsets tables (43, 45),
+ * statistics (202, 208), connection lists (203, 204), producers (328), offsets
+ * tables (43, 45),
  * QUERY_TOPIC_CONSUME_BY_WHO (300); unknown codes get REQUEST_CODE_NOT_SUPPORTED. */
 #include <config.h>
 
@@ -421,6 +422,50 @@ rmq_broker_handle_connections(RmqConnection *conn, RmqCommand *req, gpointer use
     while (g_hash_table_iter_next(&it, &k, &v)) {
         json_builder_set_member_name(jb, k);
         json_builder_add_value(jb, rmq_subscription_to_node(v));
+    }
+    json_builder_end_object(jb);
+    json_builder_end_object(jb);
+    reply_node(conn, req, json_builder_get_root(jb));
+}
+
+/* GET_ALL_PRODUCER_INFO (328): ProducerTableInfo, {"data":{group:[ProducerInfo]}}
+ * with Java's fields (remoteIP as Netty's address string, "/ip:port";
+ * lastUpdateTimestamp wall-clock ms of the last heartbeat). */
+void
+rmq_broker_handle_producer_info(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    RmqBroker *b = user_data;
+    gint64 wall_ms = g_get_real_time() / 1000, mono_ms = g_get_monotonic_time() / 1000;
+    g_autoptr(JsonBuilder) jb = json_builder_new();
+    json_builder_begin_object(jb);
+    json_builder_set_member_name(jb, "data");
+    json_builder_begin_object(jb);
+    GHashTableIter git;
+    gpointer gname, chans;
+    g_hash_table_iter_init(&git, rmq_client_registry_producer_groups(b->clients));
+    while (g_hash_table_iter_next(&git, &gname, &chans)) {
+        json_builder_set_member_name(jb, gname);
+        json_builder_begin_array(jb);
+        GHashTableIter it;
+        gpointer v;
+        g_hash_table_iter_init(&it, chans);
+        while (g_hash_table_iter_next(&it, NULL, &v)) {
+            const RmqClientChannel *ch = v;
+            g_autofree gchar *ip = g_strdup_printf("/%s", rmq_connection_get_peer(ch->conn));
+            json_builder_begin_object(jb);
+            json_builder_set_member_name(jb, "clientId");
+            json_builder_add_string_value(jb, ch->client_id != NULL ? ch->client_id : "");
+            json_builder_set_member_name(jb, "language");
+            json_builder_add_string_value(jb, rmq_language_name((RmqLanguage) ch->language));
+            json_builder_set_member_name(jb, "lastUpdateTimestamp");
+            json_builder_add_int_value(jb, wall_ms - (mono_ms - ch->last_update_ms));
+            json_builder_set_member_name(jb, "remoteIP");
+            json_builder_add_string_value(jb, ip);
+            json_builder_set_member_name(jb, "version");
+            json_builder_add_int_value(jb, ch->version);
+            json_builder_end_object(jb);
+        }
+        json_builder_end_array(jb);
     }
     json_builder_end_object(jb);
     json_builder_end_object(jb);

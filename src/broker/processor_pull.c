@@ -7,6 +7,7 @@
 
 #include "broker/broker.h"
 #include "broker/commands.h"
+#include "broker/stats.h"
 #include "broker/client_registry.h"
 #include "broker/long_poll.h"
 #include "remoting/codes.h"
@@ -198,6 +199,11 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
     if (code == RMQ_RESPONSE_SUCCESS && r->body != NULL) {
         rmq_command_set_body(resp, r->body);
         b->stats.get_total += r->msg_count;
+        g_autofree gchar *key = g_strconcat(topic, "@", group, NULL);
+        rmq_stats_add(b->stats_table, RMQ_STATS_GROUP_GET_NUMS, key, r->msg_count);
+        rmq_stats_add(b->stats_table, RMQ_STATS_GROUP_GET_SIZE, key,
+                      (gint64) g_bytes_get_size(r->body));
+        rmq_stats_add(b->stats_table, RMQ_STATS_BROKER_GET_NUMS, s->cluster_name, r->msg_count);
     }
     return resp;
 }

@@ -10,6 +10,7 @@
 #include "broker/broker.h"
 #include "broker/commands.h"
 #include "broker/send.h"
+#include "broker/stats.h"
 #include "remoting/codes.h"
 
 gint32
@@ -27,7 +28,6 @@ rmq_broker_send_back_execute(RmqBroker *b, const RmqCommand *req, gchar **remark
     }
     rmq_command_get_ext_int32(req, "delayLevel", &delay_level);
     rmq_command_get_ext_int32(req, "maxReconsumeTimes", &max_reconsume);
-    const gchar *origin_id = rmq_command_get_ext(req, "originMsgId");
     /* RMQ_BROKER_CMD_GROUP: the command table checked the group already. */
     const gchar *group = rmq_command_get_ext(req, "group");
     const RmqSubscriptionGroup *g = group != NULL ? rmq_broker_find_group(b, group) : NULL;
@@ -57,9 +57,16 @@ rmq_broker_send_back_execute(RmqBroker *b, const RmqCommand *req, gchar **remark
     g_autofree gchar *old_origin =
         rmq_message_property_dup(rec.properties, (gsize) rec.properties_len, "ORIGIN_MESSAGE_ID");
     g_autofree gchar *offset_id = rmq_message_id_encode(&rec.store_host, rec.physical_offset);
-    const gchar *origin = old_origin != NULL ? old_origin
-                          : (origin_id != NULL && *origin_id != '\0') ? origin_id
-                                                                        : offset_id;
+    /* As Java's asyncConsumerSendMsgBack: the stored message's own
+     * ORIGIN_MESSAGE_ID when it has a non-blank one (a retry of a retry),
+     * else the offset message id of the stored message (lookMessageByOffset
+     * decodes a plain MessageExt, whose msgId is the offset id). The
+     * originMsgId header (the client's unique id) only feeds Java's consume
+     * hooks; it never reaches the property. */
+    gboolean blank = TRUE;
+    for (const gchar *c = old_origin; c != NULL && *c != '\0' && blank; c++)
+        blank = g_ascii_isspace(*c);
+    const gchar *origin = blank ? offset_id : old_origin;
 
     gboolean dlq = rec.reconsume_times >= rmq_broker_retry_max(g, req->version, max_reconsume) ||
                    delay_level < 0;
@@ -68,7 +75,9 @@ rmq_broker_send_back_execute(RmqBroker *b, const RmqCommand *req, gchar **remark
     if (!dlq && delay_level == 0)
         delay_level = 3 + rec.reconsume_times;
 
-    g_autofree gchar *level = g_strdup_printf("%d", delay_level);
+    /* Java: setDelayTimeLevel(0) for the DLQ, which writes DELAY=0 (the
+     * store parks only a level above 0) */
+    g_autofree gchar *level = g_strdup_printf("%d", dlq ? 0 : delay_level);
     static const gchar *const drop[] = { "DELAY", "WAIT", NULL };
     const gchar *add[] = { "RETRY_TOPIC",
                            retry_topic_prop != NULL ? retry_topic_prop : orig_topic,
@@ -76,7 +85,7 @@ rmq_broker_send_back_execute(RmqBroker *b, const RmqCommand *req, gchar **remark
                            origin,
                            "WAIT",
                            "false",
-                           dlq ? NULL : "DELAY",
+                           "DELAY",
                            level,
                            NULL };
     g_autoptr(GString) props =
@@ -93,6 +102,10 @@ rmq_broker_send_back_execute(RmqBroker *b, const RmqCommand *req, gchar **remark
         return RMQ_RESPONSE_SYSTEM_ERROR;
     }
     b->stats.put_total++;
+    /* Java's incSendBackNums(group, backTopic): the original topic */
+    g_autofree gchar *sndbck_key = g_strconcat(retry_topic_prop != NULL ? retry_topic_prop : orig_topic,
+                                               "@", group, NULL);
+    rmq_stats_add(b->stats_table, RMQ_STATS_SNDBCK_PUT_NUMS, sndbck_key, 1);
     if (dlq)
         rmq_broker_stored_arrived(b, t.topic, m.queue_id, result.queue_offset, props);
     rmq_send_target_clear(&t);

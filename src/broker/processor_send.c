@@ -8,6 +8,7 @@
 
 #include "broker/broker.h"
 #include "broker/commands.h"
+#include "broker/stats.h"
 #include "broker/send.h"
 #include "broker/topic_config.h"
 #include "ha/ha_service.h"
@@ -472,8 +473,14 @@ rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar 
         }
     }
     gint32 code = put_status_code(out->status, remark);
-    if (code == RMQ_RESPONSE_SUCCESS || code == RMQ_RESPONSE_FLUSH_DISK_TIMEOUT)
-        b->stats.put_total += (guint64) MAX(out->result.msg_num, 1);
+    if (code == RMQ_RESPONSE_SUCCESS || code == RMQ_RESPONSE_FLUSH_DISK_TIMEOUT) {
+        gint64 n_put = MAX(out->result.msg_num, 1);
+        b->stats.put_total += (guint64) n_put;
+        rmq_stats_add(b->stats_table, RMQ_STATS_TOPIC_PUT_NUMS, msgs[0].topic, n_put);
+        rmq_stats_add(b->stats_table, RMQ_STATS_TOPIC_PUT_SIZE, msgs[0].topic,
+                      out->result.wrote_bytes);
+        rmq_stats_add(b->stats_table, RMQ_STATS_BROKER_PUT_NUMS, b->settings.cluster_name, n_put);
+    }
     return code;
 }
 

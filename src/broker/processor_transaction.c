@@ -1,7 +1,8 @@
 /* END_TRANSACTION (37, §9.1 steps 3-4): commit re-stores the half message to
  * its real topic with the COMMIT flag; commit and rollback both write an op
  * record (tag "d", body = the half queue offset) to
- * RMQ_SYS_TRANS_OP_HALF_TOPIC. Also the half-message property rewrite. */
+ * RMQ_SYS_TRANS_OP_HALF_TOPIC. Also the half-message property rewrite, and
+ * RESUME_CHECK_HALF_MESSAGE (323). */
 #include <config.h>
 
 #include <string.h>
@@ -125,5 +126,53 @@ rmq_broker_handle_end_transaction(RmqConnection *conn, RmqCommand *req, gpointer
     put_op(b, rec.queue_offset);
     if (b->trans_check != NULL)
         rmq_transaction_check_resolved(b->trans_check, rec.queue_offset);
+    rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
+}
+
+/* RESUME_CHECK_HALF_MESSAGE (323): the half message at offset id @msgId is
+ * stored again in RMQ_SYS_TRANS_HALF_TOPIC queue 0 with
+ * TRANSACTION_CHECK_TIMES reset to 0 (and WAIT=false), so the transaction
+ * check asks its producer again (Java's toMessageExtBrokerInner). Any
+ * failure to find or decode it gets Java's one remark. */
+void
+rmq_broker_handle_resume_check(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    RmqBroker *b = user_data;
+    static const gchar exception_remark[] =
+        "Exception was thrown when putting message back to RMQ_SYS_TRANS_HALF_TOPIC.";
+    const gchar *id = rmq_command_get_ext(req, "msgId");
+    RmqHostAddr h;
+    gint64 phy = 0;
+    if (id == NULL || !rmq_message_id_decode(id, &h, &phy, NULL)) {
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, exception_remark);
+        return;
+    }
+    g_autoptr(GBytes) bytes = rmq_store_look_message_by_offset(b->store, phy);
+    RmqMessageRecord rec;
+    gsize len = 0;
+    const guint8 *data = bytes != NULL ? g_bytes_get_data(bytes, &len) : NULL;
+    if (data == NULL || rmq_message_decode(data, len, FALSE, &rec) != RMQ_RECORD_OK) {
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, exception_remark);
+        return;
+    }
+    const gchar *add[] = { RMQ_PROPERTY_TRANSACTION_CHECK_TIMES, "0", "WAIT", "false", NULL };
+    g_autoptr(GString) props =
+        rmq_message_properties_edit(rec.properties, (gsize) rec.properties_len, NULL, add);
+    RmqMessage m;
+    rmq_broker_message_from_record(b, &rec, RMQ_TOPIC_TRANS_HALF, 0, props, &m);
+    m.reconsume_times = rec.reconsume_times;
+    RmqPutResult r;
+    RmqPutStatus st = rmq_store_put_message(b->store, &m, &r);
+    if (st != RMQ_PUT_OK) {
+        g_warning("RESUME_CHECK_HALF_MESSAGE %s: %s", id, rmq_put_status_name(st));
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                "Put message back to RMQ_SYS_TRANS_HALF_TOPIC failed.");
+        return;
+    }
+    b->stats.put_total++;
+    g_autofree gchar *real =
+        rmq_message_property_dup(rec.properties, (gsize) rec.properties_len, RMQ_PROPERTY_REAL_TOPIC);
+    g_message("RESUME_CHECK_HALF_MESSAGE: put message back to RMQ_SYS_TRANS_HALF_TOPIC, real "
+              "topic=%s", real != NULL ? real : "");
     rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
 }

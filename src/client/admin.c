@@ -858,3 +858,423 @@ rmq_admin_wipe_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error)
     }
     return rmq_json_node_take_array(arr);
 }
+
+JsonNode *
+rmq_admin_add_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error)
+{
+    JsonArray *arr = json_array_new();
+    for (guint i = 0; a->core->namesrvs[i]; i++) {
+        g_autoptr(GHashTable) ext = NULL;
+        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core->namesrvs[i],
+                                               RMQ_REQUEST_ADD_WRITE_PERM_OF_BROKER, NULL, &ext,
+                                               error, "brokerName", broker_name, NULL);
+        if (b == NULL) {
+            json_array_unref(arr);
+            return NULL;
+        }
+        const gchar *n = g_hash_table_lookup(ext, "addTopicCount");
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "namesrv", a->core->namesrvs[i]);
+        json_object_set_int_member(row, "addTopicCount", n ? g_ascii_strtoll(n, NULL, 10) : 0);
+        json_array_add_object_element(arr, row);
+    }
+    return rmq_json_node_take_array(arr);
+}
+
+JsonNode *
+rmq_admin_topic_clusters(RmqAdmin *a, const gchar *topic, GError **error)
+{
+    g_autoptr(JsonNode) route = rmq_admin_topic_route(a, topic, error);
+    if (route == NULL)
+        return NULL;
+    g_autoptr(JsonNode) info = rmq_admin_cluster_info(a, error);
+    if (info == NULL)
+        return NULL;
+    JsonArray *bds = rmq_json_object_get_array_or_null(json_node_get_object(route), "brokerDatas");
+    JsonArray *out = json_array_new();
+    if (bds != NULL && json_array_get_length(bds) > 0) {
+        /* as DefaultMQAdminExtImpl.getTopicClusterList: the first broker only */
+        const gchar *bn = rmq_json_object_get_string_or(json_array_get_object_element(bds, 0),
+                                                        "brokerName", NULL);
+        JsonObject *clusters =
+            json_object_get_object_member(json_node_get_object(info), "clusters");
+        g_autoptr(GList) names = json_object_get_members(clusters);
+        names = g_list_sort(names, (GCompareFunc) g_strcmp0);
+        for (GList *l = names; l != NULL && bn != NULL; l = l->next) {
+            JsonArray *members = json_object_get_array_member(clusters, l->data);
+            for (guint i = 0; i < json_array_get_length(members); i++)
+                if (g_strcmp0(json_array_get_string_element(members, i), bn) == 0) {
+                    json_array_add_string_element(out, l->data);
+                    break;
+                }
+        }
+    }
+    return rmq_json_node_take_array(out);
+}
+
+gboolean
+rmq_admin_put_kv_config(RmqAdmin *a, const gchar *name_space, const gchar *key,
+                        const gchar *value, GError **error)
+{
+    for (guint i = 0; a->core->namesrvs[i]; i++) {
+        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core->namesrvs[i], RMQ_REQUEST_PUT_KV_CONFIG,
+                                               NULL, NULL, error, "namespace", name_space, "key",
+                                               key, "value", value, NULL);
+        if (b == NULL)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+rmq_admin_delete_kv_config(RmqAdmin *a, const gchar *name_space, const gchar *key, GError **error)
+{
+    for (guint i = 0; a->core->namesrvs[i]; i++) {
+        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core->namesrvs[i],
+                                               RMQ_REQUEST_DELETE_KV_CONFIG, NULL, NULL, error,
+                                               "namespace", name_space, "key", key, NULL);
+        if (b == NULL)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+JsonNode *
+rmq_admin_namesrv_config(RmqAdmin *a, gchar **servers, GError **error)
+{
+    gchar **list = servers != NULL ? servers : a->core->namesrvs;
+    JsonObject *out = json_object_new();
+    for (guint i = 0; list[i]; i++) {
+        g_autoptr(GBytes) b = rmq_admin_invoke(a, list[i], RMQ_REQUEST_GET_NAMESRV_CONFIG, NULL,
+                                               NULL, error, NULL);
+        if (b == NULL) {
+            json_object_unref(out);
+            return NULL;
+        }
+        gsize len;
+        const gchar *data = g_bytes_get_data(b, &len);
+        g_autofree gchar *text = g_strndup(data ? data : "", len);
+        g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+        g_autoptr(GPtrArray) keys = g_ptr_array_new();
+        g_autoptr(GHashTable) kv = g_hash_table_new(g_str_hash, g_str_equal);
+        for (guint l = 0; lines[l]; l++) {
+            gchar *line = g_strstrip(lines[l]);
+            gchar *eq = strchr(line, '=');
+            if (*line == '#' || eq == NULL)
+                continue;
+            *eq = '\0';
+            if (!g_hash_table_contains(kv, line))
+                g_ptr_array_add(keys, line);
+            g_hash_table_insert(kv, line, eq + 1);
+        }
+        g_ptr_array_sort(keys, cmp_str);
+        JsonObject *one = json_object_new();
+        for (guint k = 0; k < keys->len; k++) {
+            const gchar *key = g_ptr_array_index(keys, k);
+            json_object_set_string_member(one, key, g_hash_table_lookup(kv, key));
+        }
+        json_object_set_object_member(out, list[i], one);
+    }
+    return rmq_json_node_take_object(out);
+}
+
+gboolean
+rmq_admin_update_namesrv_config(RmqAdmin *a, gchar **servers, const gchar *key,
+                                const gchar *value, GError **error)
+{
+    gchar **list = servers != NULL ? servers : a->core->namesrvs;
+    g_autofree gchar *text = g_strdup_printf("%s=%s\n", key, value);
+    for (guint i = 0; list[i]; i++) {
+        g_autoptr(GBytes) body = g_bytes_new(text, strlen(text));
+        g_autoptr(GBytes) b = rmq_admin_invoke(a, list[i], RMQ_REQUEST_UPDATE_NAMESRV_CONFIG, body,
+                                               NULL, error, NULL);
+        if (b == NULL)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+JsonNode *
+rmq_admin_producer_info(RmqAdmin *a, const gchar *broker_addr, GError **error)
+{
+    g_autoptr(JsonNode) n =
+        invoke_json(a, broker_addr, RMQ_REQUEST_GET_ALL_PRODUCER_INFO, NULL, error, NULL);
+    if (n == NULL)
+        return NULL;
+    JsonObject *data = JSON_NODE_HOLDS_OBJECT(n)
+                           ? rmq_json_object_get_object_or_null(json_node_get_object(n), "data")
+                           : NULL;
+    return data != NULL ? json_node_copy(json_object_get_member(json_node_get_object(n), "data"))
+                        : rmq_json_node_take_object(json_object_new());
+}
+
+JsonNode *
+rmq_admin_query_consume_queue(RmqAdmin *a, const gchar *broker_addr, const gchar *topic,
+                              gint queue_id, gint64 index, gint count, const gchar *group,
+                              GError **error)
+{
+    g_autofree gchar *q = g_strdup_printf("%d", queue_id);
+    g_autofree gchar *i = g_strdup_printf("%" G_GINT64_FORMAT, index);
+    g_autofree gchar *c = g_strdup_printf("%d", count);
+    g_autoptr(GBytes) b =
+        rmq_admin_invoke(a, broker_addr, RMQ_REQUEST_QUERY_CONSUME_QUEUE, NULL, NULL, error,
+                         "topic", topic, "queueId", q, "index", i, "count", c, "consumerGroup",
+                         group, NULL);
+    if (b == NULL)
+        return NULL;
+    gsize len;
+    const guint8 *data = g_bytes_get_data(b, &len);
+    if (len == 0) {
+        /* SUCCESS without a body: the broker's remark says the index is not there */
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND,
+                    "Index %" G_GINT64_FORMAT " of %d@%s is not exist!", index, queue_id, topic);
+        return NULL;
+    }
+    return rmq_mq_parse_fastjson(data, len, error);
+}
+
+static gboolean
+simple_broker_call(RmqAdmin *a, const gchar *broker_addr, gint code, GError **error)
+{
+    g_autoptr(GBytes) b = rmq_admin_invoke(a, broker_addr, code, NULL, NULL, error, NULL);
+    return b != NULL;
+}
+
+gboolean
+rmq_admin_clean_expired_cq(RmqAdmin *a, const gchar *broker_addr, GError **error)
+{
+    return simple_broker_call(a, broker_addr, RMQ_REQUEST_CLEAN_EXPIRED_CONSUMEQUEUE, error);
+}
+
+gboolean
+rmq_admin_delete_expired_commit_log(RmqAdmin *a, const gchar *broker_addr, GError **error)
+{
+    return simple_broker_call(a, broker_addr, RMQ_REQUEST_DELETE_EXPIRED_COMMITLOG, error);
+}
+
+gboolean
+rmq_admin_clean_unused_topic(RmqAdmin *a, const gchar *broker_addr, GError **error)
+{
+    return simple_broker_call(a, broker_addr, RMQ_REQUEST_CLEAN_UNUSED_TOPIC, error);
+}
+
+gchar **
+rmq_admin_cluster_addrs(RmqAdmin *a, const gchar *cluster, GError **error)
+{
+    g_autoptr(JsonNode) info = rmq_admin_cluster_info(a, error);
+    if (info == NULL)
+        return NULL;
+    JsonObject *o = json_node_get_object(info);
+    JsonObject *clusters = json_object_get_object_member(o, "clusters");
+    JsonObject *brokers = json_object_get_object_member(o, "brokers");
+    if (cluster && !json_object_has_member(clusters, cluster)) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND, "cluster not found: %s",
+                    cluster);
+        return NULL;
+    }
+    g_autoptr(GPtrArray) out = g_ptr_array_new();
+    g_autoptr(GList) names = json_object_get_members(brokers);
+    names = g_list_sort(names, (GCompareFunc) g_strcmp0);
+    for (GList *l = names; l; l = l->next) {
+        JsonObject *b = json_object_get_object_member(brokers, l->data);
+        if (cluster && g_strcmp0(json_object_get_string_member(b, "cluster"), cluster) != 0)
+            continue;
+        JsonObject *addrs = json_object_get_object_member(b, "addrs");
+        g_autoptr(GList) ids = json_object_get_members(addrs);
+        ids = g_list_sort(ids, (GCompareFunc) g_strcmp0);
+        for (GList *k = ids; k; k = k->next)
+            g_ptr_array_add(out, g_strdup(json_object_get_string_member(addrs, k->data)));
+    }
+    g_ptr_array_add(out, NULL);
+    return (gchar **) g_ptr_array_free(g_steal_pointer(&out), FALSE);
+}
+
+JsonNode *
+rmq_admin_broker_consume_stats(RmqAdmin *a, const gchar *broker_addr, gboolean order,
+                               GError **error)
+{
+    g_autoptr(JsonNode) n =
+        invoke_json(a, broker_addr, RMQ_REQUEST_GET_BROKER_CONSUME_STATS, NULL, error, "isOrder",
+                    order ? "true" : "false", NULL);
+    if (n == NULL)
+        return NULL;
+    JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+    JsonArray *list = rmq_json_object_get_array_or_null(o, "consumeStatsList");
+    JsonArray *groups = json_array_new();
+    for (guint i = 0; list != NULL && i < json_array_get_length(list); i++) {
+        JsonNode *e = json_array_get_element(list, i);
+        JsonObject *m = JSON_NODE_HOLDS_OBJECT(e) ? json_node_get_object(e) : NULL;
+        g_autoptr(GList) names = m != NULL ? json_object_get_members(m) : NULL;
+        for (GList *l = names; l; l = l->next) {
+            JsonArray *stats = rmq_json_object_get_array_or_null(m, l->data);
+            JsonArray *out_stats = json_array_new();
+            for (guint s = 0; stats != NULL && s < json_array_get_length(stats); s++) {
+                JsonNode *sn = json_array_get_element(stats, s);
+                JsonObject *so = JSON_NODE_HOLDS_OBJECT(sn) ? json_node_get_object(sn) : NULL;
+                JsonObject *table = rmq_json_object_get_object_or_null(so, "offsetTable");
+                g_autoptr(GPtrArray) rows =
+                    g_ptr_array_new_with_free_func((GDestroyNotify) json_node_unref);
+                g_autoptr(GList) keys = table ? json_object_get_members(table) : NULL;
+                for (GList *k = keys; k; k = k->next) {
+                    g_autoptr(JsonObject) mq = parse_mq_key(k->data);
+                    JsonObject *v = rmq_json_object_get_object_or_null(table, k->data);
+                    if (mq == NULL || v == NULL)
+                        continue;
+                    gint64 bo = rmq_json_object_get_int64_or(v, "brokerOffset", 0);
+                    gint64 co = rmq_json_object_get_int64_or(v, "consumerOffset", 0);
+                    JsonObject *row = json_object_new();
+                    json_object_set_string_member(row, "topic",
+                                                  rmq_json_object_get_string_or(mq, "topic", ""));
+                    json_object_set_string_member(
+                        row, "brokerName", rmq_json_object_get_string_or(mq, "brokerName", ""));
+                    json_object_set_int_member(row, "queueId",
+                                               rmq_json_object_get_int64_or(mq, "queueId", -1));
+                    json_object_set_int_member(row, "brokerOffset", bo);
+                    json_object_set_int_member(row, "consumerOffset", co);
+                    json_object_set_int_member(row, "diff", bo - co);
+                    json_object_set_int_member(row, "lastTimestamp",
+                                               rmq_json_object_get_int64_or(v, "lastTimestamp", 0));
+                    g_ptr_array_add(rows, rmq_json_node_take_object(row));
+                }
+                JsonObject *one = json_object_new();
+                json_object_set_double_member(one, "consumeTps",
+                                              rmq_json_object_get_double_or(so, "consumeTps", 0));
+                json_object_set_array_member(one, "queues", sorted_array(rows));
+                json_array_add_object_element(out_stats, one);
+            }
+            JsonObject *g = json_object_new();
+            json_object_set_string_member(g, "group", l->data);
+            json_object_set_array_member(g, "consumeStats", out_stats);
+            json_array_add_object_element(groups, g);
+        }
+    }
+    JsonObject *out = json_object_new();
+    json_object_set_string_member(out, "brokerAddr",
+                                  rmq_json_object_get_string_or(o, "brokerAddr", broker_addr));
+    json_object_set_int_member(out, "totalDiff", rmq_json_object_get_int64_or(o, "totalDiff", 0));
+    json_object_set_array_member(out, "groups", groups);
+    return rmq_json_node_take_object(out);
+}
+
+JsonNode *
+rmq_admin_view_broker_stats(RmqAdmin *a, const gchar *broker_addr, const gchar *stats_name,
+                            const gchar *stats_key, GError **error)
+{
+    g_autoptr(JsonNode) n = invoke_json(a, broker_addr, RMQ_REQUEST_VIEW_BROKER_STATS_DATA, NULL,
+                                        error, "statsName", stats_name, "statsKey", stats_key,
+                                        NULL);
+    if (n == NULL)
+        return NULL;
+    JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+    static const gchar *const windows[] = { "statsMinute", "statsHour", "statsDay" };
+    JsonObject *out = json_object_new();
+    for (guint i = 0; i < G_N_ELEMENTS(windows); i++) {
+        JsonObject *w = rmq_json_object_get_object_or_null(o, windows[i]);
+        JsonObject *one = json_object_new();
+        json_object_set_int_member(one, "sum", rmq_json_object_get_int64_or(w, "sum", 0));
+        json_object_set_double_member(one, "tps", rmq_json_object_get_double_or(w, "tps", 0));
+        json_object_set_double_member(one, "avgpt", rmq_json_object_get_double_or(w, "avgpt", 0));
+        json_object_set_object_member(out, windows[i], one);
+    }
+    return rmq_json_node_take_object(out);
+}
+
+/* mqadmin's compute24HourSum: the day's sum, else the hour's, else the minute's. */
+static gint64
+day_sum(JsonObject *stats)
+{
+    static const gchar *const windows[] = { "statsDay", "statsHour", "statsMinute" };
+    for (guint i = 0; i < G_N_ELEMENTS(windows); i++) {
+        gint64 s = json_object_get_int_member(json_object_get_object_member(stats, windows[i]), "sum");
+        if (s != 0)
+            return s;
+    }
+    return 0;
+}
+
+/* Minute tps and 24-hour sum of one item over @masters (failures count 0). */
+static void
+sum_stats(RmqAdmin *a, gchar **masters, const gchar *name, const gchar *key, gdouble *tps,
+          gint64 *day)
+{
+    *tps = 0;
+    *day = 0;
+    for (guint i = 0; masters[i]; i++) {
+        g_autoptr(JsonNode) n = rmq_admin_view_broker_stats(a, masters[i], name, key, NULL);
+        if (n == NULL)
+            continue;
+        JsonObject *o = json_node_get_object(n);
+        *tps += json_object_get_double_member(json_object_get_object_member(o, "statsMinute"), "tps");
+        *day += day_sum(o);
+    }
+}
+
+static void
+stats_one_topic(RmqAdmin *a, const gchar *topic, JsonArray *rows)
+{
+    g_auto(GStrv) masters = target_brokers(a, topic, NULL);
+    if (masters == NULL)
+        return;
+    gdouble in_tps;
+    gint64 in_day;
+    sum_stats(a, masters, "TOPIC_PUT_NUMS", topic, &in_tps, &in_day);
+    /* as mqadmin's queryTopicConsumeByWho: the first master asked */
+    g_autoptr(JsonNode) who = masters[0] != NULL
+                                  ? invoke_json(a, masters[0], RMQ_REQUEST_QUERY_TOPIC_CONSUME_BY_WHO,
+                                                NULL, NULL, "topic", topic, NULL)
+                                  : NULL;
+    JsonArray *groups = who != NULL && JSON_NODE_HOLDS_OBJECT(who)
+                            ? rmq_json_object_get_array_or_null(json_node_get_object(who), "groupList")
+                            : NULL;
+    guint n_groups = groups != NULL ? json_array_get_length(groups) : 0;
+    for (guint g = 0; g < n_groups; g++) {
+        const gchar *group = json_array_get_string_element(groups, g);
+        g_autofree gchar *key = g_strdup_printf("%s@%s", topic, group);
+        gdouble out_tps;
+        gint64 out_day;
+        sum_stats(a, masters, "GROUP_GET_NUMS", key, &out_tps, &out_day);
+        g_autoptr(JsonNode) progress = rmq_admin_consumer_progress(a, group, topic, NULL);
+        gint64 acc = progress != NULL
+                         ? json_object_get_int_member(json_node_get_object(progress), "diffTotal")
+                         : 0;
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "topic", topic);
+        json_object_set_string_member(row, "group", group);
+        json_object_set_int_member(row, "accumulation", MAX(acc, 0));
+        json_object_set_double_member(row, "inTps", in_tps);
+        json_object_set_double_member(row, "outTps", out_tps);
+        json_object_set_int_member(row, "inMsg24Hour", in_day);
+        json_object_set_int_member(row, "outMsg24Hour", out_day);
+        json_array_add_object_element(rows, row);
+    }
+    if (n_groups == 0) {
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "topic", topic);
+        json_object_set_null_member(row, "group");
+        json_object_set_int_member(row, "accumulation", 0);
+        json_object_set_double_member(row, "inTps", in_tps);
+        json_object_set_null_member(row, "outTps");
+        json_object_set_int_member(row, "inMsg24Hour", in_day);
+        json_object_set_null_member(row, "outMsg24Hour");
+        json_array_add_object_element(rows, row);
+    }
+}
+
+JsonNode *
+rmq_admin_stats_all(RmqAdmin *a, const gchar *topic, GError **error)
+{
+    g_autoptr(JsonNode) list = rmq_admin_topic_list(a, error);
+    if (list == NULL)
+        return NULL;
+    JsonArray *topics = json_node_get_array(list);
+    JsonArray *rows = json_array_new();
+    for (guint i = 0; i < json_array_get_length(topics); i++) {
+        const gchar *t = json_array_get_string_element(topics, i);
+        if (g_str_has_prefix(t, "%RETRY%") || g_str_has_prefix(t, "%DLQ%"))
+            continue;
+        if (topic != NULL && *topic != '\0' && strcmp(t, topic) != 0)
+            continue;
+        stats_one_topic(a, t, rows);
+    }
+    return rmq_json_node_take_array(rows);
+}

@@ -329,5 +329,60 @@ JsonNode *rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const 
 /* Clear the write permission of @broker_name on every name server:
  * [{"namesrv","wipeTopicCount"}]. */
 JsonNode *rmq_admin_wipe_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error);
+/* Give @broker_name's queues their write permission back on every name
+ * server (ADD_WRITE_PERM_OF_BROKER): [{"namesrv","addTopicCount"}]. */
+JsonNode *rmq_admin_add_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error);
+/* The clusters of @topic's first broker, as mqadmin topicClusterList:
+ * ["cluster", …] sorted. */
+JsonNode *rmq_admin_topic_clusters(RmqAdmin *a, const gchar *topic, GError **error);
+/* PUT_KV_CONFIG / DELETE_KV_CONFIG on every name server, stopping at the
+ * first refusal. */
+gboolean rmq_admin_put_kv_config(RmqAdmin *a, const gchar *name_space, const gchar *key,
+                                 const gchar *value, GError **error);
+gboolean rmq_admin_delete_kv_config(RmqAdmin *a, const gchar *name_space, const gchar *key,
+                                    GError **error);
+/* GET_NAMESRV_CONFIG of @servers (NULL: every name server):
+ * {"host:port":{"key":"value"}}, keys sorted. */
+JsonNode *rmq_admin_namesrv_config(RmqAdmin *a, gchar **servers, GError **error);
+/* UPDATE_NAMESRV_CONFIG "@key=@value" on @servers (NULL: every name server). */
+gboolean rmq_admin_update_namesrv_config(RmqAdmin *a, gchar **servers, const gchar *key,
+                                         const gchar *value, GError **error);
+/* Every producer a broker knows (GET_ALL_PRODUCER_INFO):
+ * {"group":[{"clientId","remoteIP","language","version","lastUpdateTimestamp"}]}. */
+JsonNode *rmq_admin_producer_info(RmqAdmin *a, const gchar *broker_addr, GError **error);
+/* QUERY_CONSUME_QUEUE: Java's QueryConsumeQueueResponseBody (subscriptionData,
+ * filterData, queueData[{physicOffset,physicSize,tagsCode,eval,…}],
+ * maxQueueIndex, minQueueIndex). @group may be NULL. No unit at @index is
+ * RMQ_MQ_ERROR_NOT_FOUND. */
+JsonNode *rmq_admin_query_consume_queue(RmqAdmin *a, const gchar *broker_addr, const gchar *topic,
+                                        gint queue_id, gint64 index, gint count,
+                                        const gchar *group, GError **error);
+/* Store maintenance on one broker: CLEAN_EXPIRED_CONSUMEQUEUE,
+ * DELETE_EXPIRED_COMMITLOG, CLEAN_UNUSED_TOPIC. */
+gboolean rmq_admin_clean_expired_cq(RmqAdmin *a, const gchar *broker_addr, GError **error);
+gboolean rmq_admin_delete_expired_commit_log(RmqAdmin *a, const gchar *broker_addr,
+                                             GError **error);
+gboolean rmq_admin_clean_unused_topic(RmqAdmin *a, const gchar *broker_addr, GError **error);
+/* GET_BROKER_CONSUME_STATS of one broker (@order: ordered topics only):
+ * {"brokerAddr","totalDiff","groups":[{"group","consumeStats":[{"consumeTps",
+ *   "queues":[{"topic","brokerName","queueId","brokerOffset","consumerOffset",
+ *   "diff","lastTimestamp"}]}]}]}, queues sorted as MessageQueue sorts. */
+JsonNode *rmq_admin_broker_consume_stats(RmqAdmin *a, const gchar *broker_addr, gboolean order,
+                                         GError **error);
+/* VIEW_BROKER_STATS_DATA: one statistics item of a broker (TOPIC_PUT_NUMS
+ * by topic, GROUP_GET_NUMS by "topic@group", …): {"statsMinute":{"sum",
+ * "tps","avgpt"},"statsHour":…,"statsDay":…}. */
+JsonNode *rmq_admin_view_broker_stats(RmqAdmin *a, const gchar *broker_addr,
+                                      const gchar *stats_name, const gchar *stats_key,
+                                      GError **error);
+/* mqadmin statsAll for @topic (NULL: every topic but %RETRY% and %DLQ%
+ * ones): [{"topic","group" (null when nobody consumes it),"accumulation",
+ * "inTps","outTps","inMsg24Hour","outMsg24Hour"}], summed over the masters
+ * of each topic's route; a broker that does not answer counts 0, as in
+ * mqadmin. */
+JsonNode *rmq_admin_stats_all(RmqAdmin *a, const gchar *topic, GError **error);
+/* Every broker address (masters and slaves) of @cluster, or of every cluster
+ * when @cluster is NULL, as Java's retrieveAllAddrByCluster. (transfer full) */
+gchar **rmq_admin_cluster_addrs(RmqAdmin *a, const gchar *cluster, GError **error);
 
 G_END_DECLS

@@ -155,6 +155,27 @@ rmq_dispatcher_delete_topic(RmqDispatcher *d, const char *topic)
     g_rmdir(tdir);
 }
 
+void
+rmq_dispatcher_delete_queue(RmqDispatcher *d, const char *topic, gint32 queue_id)
+{
+    GPtrArray *qs = g_hash_table_lookup(d->topics, topic);
+    RmqConsumeQueue *cq;
+    gboolean empty = TRUE;
+
+    if (qs == NULL || queue_id < 0 || (guint) queue_id >= qs->len || qs->pdata[queue_id] == NULL)
+        return;
+    cq = qs->pdata[queue_id];
+    rmq_consume_queue_destroy(cq);
+    g_mutex_lock(&d->lock);
+    qs->pdata[queue_id] = NULL;
+    for (guint i = 0; i < qs->len && empty; i++)
+        empty = qs->pdata[i] == NULL;
+    g_mutex_unlock(&d->lock);
+    rmq_consume_queue_free(cq);
+    if (empty)
+        rmq_dispatcher_delete_topic(d, topic);
+}
+
 static gint64
 tag_code(RmqDispatcher *d, const RmqMessageRecord *r, const RmqPropertyValue *tags,
          const RmqPropertyValue *delay)

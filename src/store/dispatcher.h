@@ -33,6 +33,9 @@ RmqConsumeQueue *rmq_dispatcher_find_queue(RmqDispatcher *d, const char *topic, 
 RmqConsumeQueue *rmq_dispatcher_get_queue(RmqDispatcher *d, const char *topic, gint32 queue_id);
 void rmq_dispatcher_foreach(RmqDispatcher *d, GFunc fn, gpointer data);
 void rmq_dispatcher_delete_topic(RmqDispatcher *d, const char *topic);
+/* Deletes one consume queue (files and table entry), and the topic's entry
+ * when it was its last queue: new messages restart at queue offset 0. */
+void rmq_dispatcher_delete_queue(RmqDispatcher *d, const char *topic, gint32 queue_id);
 
 /* The consume-queue tag code of a record: TAGS hash, or the delivery time
  * for SCHEDULE_TOPIC_XXXX (§9.2). */

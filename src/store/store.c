@@ -1146,6 +1146,93 @@ rmq_store_delete_topic(RmqStore *store, const char *topic)
     rmq_dispatcher_delete_topic(store->dispatcher, topic);
 }
 
+GArray *
+rmq_store_get_queue_units(RmqStore *store, const char *topic, gint32 queue_id, gint64 index,
+                          gint32 count)
+{
+    RmqConsumeQueue *cq = rmq_dispatcher_find_queue(store->dispatcher, topic, queue_id);
+    GArray *out;
+    gint64 n;
+
+    if (cq == NULL || index < cq->min_offset || index >= cq->max_offset)
+        return NULL;
+    n = MIN(rmq_consume_queue_contiguous(cq, index), (gint64) MAX(count, 0));
+    out = g_array_sized_new(FALSE, FALSE, sizeof(RmqCqUnit), (guint) MAX(n, 0));
+    for (gint64 i = 0; i < n; i++) {
+        RmqCqUnit u;
+        if (!rmq_consume_queue_get(cq, index + i, &u))
+            break;
+        g_array_append_val(out, u);
+    }
+    return out;
+}
+
+gboolean
+rmq_store_has_queue(RmqStore *store, const char *topic, gint32 queue_id)
+{
+    return rmq_dispatcher_find_queue(store->dispatcher, topic, queue_id) != NULL;
+}
+
+typedef struct {
+    char *topic;
+    gint32 queue_id;
+} QueueRef;
+
+static void
+collect_expired_queue(gpointer data, gpointer user_data)
+{
+    RmqConsumeQueue *cq = data;
+    gpointer *args = user_data;
+    RmqStore *store = args[0];
+    GArray *out = args[1];
+
+    if (strcmp(cq->topic, RMQ_STORE_SCHEDULE_TOPIC) == 0 || cq->max_offset <= 0)
+        return;   /* Java: getLastOffset() == -1, "created just now" */
+    if (cq->max_physical_end < rmq_commit_log_min_offset(store->cl)) {
+        QueueRef r = { g_strdup(cq->topic), cq->queue_id };
+        g_array_append_val(out, r);
+    }
+}
+
+guint
+rmq_store_clean_expired_queues(RmqStore *store)
+{
+    g_autoptr(GArray) refs = g_array_new(FALSE, FALSE, sizeof(QueueRef));
+    gpointer args[2] = { store, refs };
+
+    rmq_dispatcher_foreach(store->dispatcher, collect_expired_queue, args);
+    for (guint i = 0; i < refs->len; i++) {
+        QueueRef *r = &g_array_index(refs, QueueRef, i);
+        g_message("store %s: consume queue %s/%d destroyed, its last record is below the commit "
+                  "log minimum %" G_GINT64_FORMAT, store->root, r->topic, r->queue_id,
+                  rmq_commit_log_min_offset(store->cl));
+        rmq_dispatcher_delete_queue(store->dispatcher, r->topic, r->queue_id);
+        g_free(r->topic);
+    }
+    return refs->len;
+}
+
+guint
+rmq_store_clean_unused_topics(RmqStore *store, gboolean (*keep)(const char *topic, gpointer data),
+                              gpointer data)
+{
+    g_autoptr(GPtrArray) doomed = g_ptr_array_new_with_free_func(g_free);
+    GHashTableIter it;
+    gpointer k;
+
+    g_hash_table_iter_init(&it, store->dispatcher->topics);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        if (strcmp(k, RMQ_STORE_SCHEDULE_TOPIC) != 0 && strcmp(k, "RMQ_SYS_TRANS_OP_HALF_TOPIC") != 0 &&
+            !keep(k, data))
+            g_ptr_array_add(doomed, g_strdup(k));
+    for (guint i = 0; i < doomed->len; i++) {
+        g_message("store %s: unused topic %s, consume queues destroyed", store->root,
+                  (const char *) doomed->pdata[i]);
+        rmq_dispatcher_delete_topic(store->dispatcher, doomed->pdata[i]);
+    }
+    return doomed->len;
+}
+
 /* ---- retention ---------------------------------------------------------- */
 
 gdouble

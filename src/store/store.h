@@ -190,6 +190,25 @@ GPtrArray *rmq_store_list_topics(RmqStore *store);
 /* Deletes a topic's consume queues (DELETE_TOPIC_IN_BROKER). */
 void rmq_store_delete_topic(RmqStore *store, const char *topic);
 
+/* QUERY_CONSUME_QUEUE: the units from logical offset @index on, at most
+ * @count, within the file holding @index (Java's getIndexBuffer); NULL when
+ * the queue has no unit at @index (below its minimum, or past its end).
+ * (transfer full: GArray of RmqCqUnit) */
+GArray *rmq_store_get_queue_units(RmqStore *store, const char *topic, gint32 queue_id,
+                                  gint64 index, gint32 count);
+/* TRUE when (topic, queue_id) has a consume queue. */
+gboolean rmq_store_has_queue(RmqStore *store, const char *topic, gint32 queue_id);
+/* CLEAN_EXPIRED_CONSUMEQUEUE (Java cleanExpiredConsumerQueue): deletes
+ * every consume queue, SCHEDULE_TOPIC_XXXX's aside, whose last record ends
+ * below the commit log's minimum offset (empty queues stay). Returns how
+ * many queues went. */
+guint rmq_store_clean_expired_queues(RmqStore *store);
+/* CLEAN_UNUSED_TOPIC (Java cleanUnusedTopic): deletes the consume queues of
+ * every topic @keep answers FALSE for (SCHEDULE_TOPIC_XXXX and
+ * RMQ_SYS_TRANS_OP_HALF_TOPIC are always kept). Returns how many topics went. */
+guint rmq_store_clean_unused_topics(RmqStore *store, gboolean (*keep)(const char *topic, gpointer data),
+                                    gpointer data);
+
 /* Retention (§5.6): runs every cleanResourceInterval (10 s) on the
  * GMainContext given at open; without one, call it yourself that often.  Deletes at most 10 expired commit-log files when the local hour
  * is in deleteWhen or the disk is above diskMaxUsedSpaceRatio (any age

@@ -48,6 +48,29 @@ static const RmqAdminCommand commands[] = {
       rmqadmin_wipe_write_perm },
     { "clusterRT", "Measure send round-trip times to every broker of a cluster",
       rmqadmin_cluster_rt },
+    { "updateTopicPerm", "Change a topic's permission on a broker or a cluster's masters",
+      rmqadmin_update_topic_perm },
+    { "topicClusterList", "Show the clusters a topic is in", rmqadmin_topic_cluster_list },
+    { "addWritePerm", "Give a broker its write permission back on the name servers",
+      rmqadmin_add_write_perm },
+    { "updateKvConfig", "Create or update a name server KV config entry",
+      rmqadmin_update_kv_config },
+    { "deleteKvConfig", "Delete a name server KV config entry", rmqadmin_delete_kv_config },
+    { "getNamesrvConfig", "Show the name servers' configuration", rmqadmin_get_namesrv_config },
+    { "updateNamesrvConfig", "Change one name server configuration key",
+      rmqadmin_update_namesrv_config },
+    { "producer", "Show every producer instance a broker knows", rmqadmin_producer },
+    { "queryCq", "Show the units of a consume queue", rmqadmin_query_cq },
+    { "cleanExpiredCQ", "Remove consume queues whose messages are all deleted",
+      rmqadmin_clean_expired_cq },
+    { "deleteExpiredCommitLog", "Delete expired commit log files now",
+      rmqadmin_delete_expired_commit_log },
+    { "cleanUnusedTopic", "Remove consume queues of topics a broker no longer has",
+      rmqadmin_clean_unused_topic },
+    { "brokerConsumeStats", "Show every group's offsets and lag on one broker",
+      rmqadmin_broker_consume_stats },
+    { "statsAll", "Show every topic's and group's TPS and last-24-hour counts",
+      rmqadmin_stats_all },
 };
 
 int
@@ -305,7 +328,7 @@ print_help(FILE *out)
                  "RocketMQ administration (mqadmin's everyday subcommands).\n\n"
                  "Subcommands:\n");
     for (guint i = 0; i < G_N_ELEMENTS(commands); i++)
-        fprintf(out, "  %-20s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-22s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'rmqadmin SUBCOMMAND --help' shows a subcommand's options.\n"
                  "The name servers come from -n or NAMESRV_ADDR.\n\n%s\n", RMQADMIN_EXIT_TEXT);
 }

@@ -100,6 +100,21 @@ int rmqadmin_query_msg_by_key(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_query_msg_by_offset(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_send_message(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_consume_message(RmqAdminCommon *c, int argc, char **argv);
+/* rmqadmin-maint.c */
+int rmqadmin_producer(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_query_cq(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_clean_expired_cq(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_delete_expired_commit_log(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_clean_unused_topic(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_broker_consume_stats(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_stats_all(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_update_topic_perm(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_topic_cluster_list(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_add_write_perm(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_update_kv_config(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_delete_kv_config(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_get_namesrv_config(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_update_namesrv_config(RmqAdminCommon *c, int argc, char **argv);
 
 /* Broker targets from -b ADDR or -c CLUSTER (all masters). (transfer full) */
 gchar **rmqadmin_targets(RmqAdminCommon *c, const gchar *name, const gchar *broker_addr,

@@ -2,7 +2,8 @@
 bin_PROGRAMS += src/tools/rmqadmin src/tools/rmq-bench
 src_tools_rmqadmin_SOURCES = src/tools/rmqadmin.c src/tools/rmqadmin.h \
 	src/tools/rmqadmin-topic.c src/tools/rmqadmin-cluster.c \
-	src/tools/rmqadmin-group.c src/tools/rmqadmin-message.c
+	src/tools/rmqadmin-group.c src/tools/rmqadmin-message.c \
+	src/tools/rmqadmin-maint.c
 src_tools_rmqadmin_LDADD = $(CLIENT_LIBS)
 
 src_tools_rmq_bench_SOURCES = src/tools/rmq-bench.c src/tools/bench-histo.c src/tools/bench-histo.h
@@ -36,6 +37,15 @@ tests_tools_test_rmqadmin_SOURCES = tests/tools/test-rmqadmin.c $(TOOLS_IT_SUPPO
 tests_tools_test_rmqadmin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_tools_test_rmqadmin_LDADD = tests/support/libtestsupport.a $(CLIENT_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_tools_test_rmqadmin_DEPENDENCIES = $(TOOLS_IT_DEPS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/tools/test-rmqadmin-parity
+TESTS += tests/tools/test-rmqadmin-parity
+tests_tools_test_rmqadmin_parity_SOURCES = tests/tools/test-rmqadmin-parity.c $(TOOLS_IT_SUPPORT)
+tests_tools_test_rmqadmin_parity_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_tools_test_rmqadmin_parity_LDADD = tests/support/libtestsupport.a $(CLIENT_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_tools_test_rmqadmin_parity_DEPENDENCIES = $(TOOLS_IT_DEPS)
 endif
 
 if HAVE_CMOCKA

@@ -130,7 +130,9 @@ test_send_back_retry_then_dlq(void **state)
     g_autofree gchar *oid = bk_record_prop(m1, "ORIGIN_MESSAGE_ID");
     g_autofree gchar *b1body = bk_record_body(m1);
     assert_string_equal(rt, "RtT");
-    assert_string_equal(oid, "ORIGID");
+    /* Java: the offset message id of the failed message, not the
+     * originMsgId header (the client's unique id) */
+    assert_string_equal(oid, rmq_command_get_ext(s, "msgId"));
     assert_string_equal(b1body, "failing");
 
     /* again with an explicit level 1: reconsume 1 < 2 */
@@ -141,6 +143,9 @@ test_send_back_retry_then_dlq(void **state)
     g_autoptr(GArray) r2 = bk_records(p2->body);
     RmqMessageRecord *m2 = &g_array_index(r2, RmqMessageRecord, 0);
     assert_int_equal(m2->reconsume_times, 2);
+    /* a retry of a retry keeps the first origin */
+    g_autofree gchar *oid2 = bk_record_prop(m2, "ORIGIN_MESSAGE_ID");
+    assert_string_equal(oid2, rmq_command_get_ext(s, "msgId"));
 
     /* reconsume 2 >= maxReconsumeTimes 2: dead letter, at once */
     g_autoptr(RmqCommand) b3 = send_back(m2->physical_offset, "RtG", "0", "2");
@@ -152,6 +157,9 @@ test_send_back_retry_then_dlq(void **state)
     assert_int_equal(m3->reconsume_times, 3);
     g_autofree gchar *rt3 = bk_record_prop(m3, "RETRY_TOPIC");
     assert_string_equal(rt3, "RtT");
+    /* Java's setDelayTimeLevel(0) */
+    g_autofree gchar *d3 = bk_record_prop(m3, "DELAY");
+    assert_string_equal(d3, "0");
     /* nothing more went to the retry topic */
     g_autoptr(RmqCommand) none = bk_pull(client, br->addr, "RtReader", "%RETRY%RtG", 0, 2, "*", 0);
     assert_int_equal(none->code, RMQ_RESPONSE_PULL_NOT_FOUND);

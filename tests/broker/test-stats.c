@@ -1,0 +1,84 @@
+/* The statistics windows (src/broker/stats.c), on a fake clock, against
+ * what Java's StatsItem.computeStatsData gives for the same samples. */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "broker/stats.h"
+
+static void
+test_unknown_and_too_few_samples(void **state)
+{
+    (void) state;
+    g_autoptr(RmqStatsTable) t = rmq_stats_table_new();
+    RmqStatsSnapshot s;
+    assert_false(rmq_stats_get(t, RMQ_STATS_TOPIC_PUT_NUMS, "T", RMQ_STATS_MINUTE, &s));
+    rmq_stats_add(t, RMQ_STATS_TOPIC_PUT_NUMS, "T", 5);
+    assert_true(rmq_stats_get(t, RMQ_STATS_TOPIC_PUT_NUMS, "T", RMQ_STATS_MINUTE, &s));
+    assert_int_equal(s.sum, 0);
+    rmq_stats_sample(t, RMQ_STATS_MINUTE, 10000);
+    assert_true(rmq_stats_get(t, RMQ_STATS_TOPIC_PUT_NUMS, "T", RMQ_STATS_MINUTE, &s));
+    assert_int_equal(s.sum, 0);
+    assert_true(s.tps == 0.0);
+}
+
+static void
+test_minute_window(void **state)
+{
+    (void) state;
+    g_autoptr(RmqStatsTable) t = rmq_stats_table_new();
+    rmq_stats_add(t, RMQ_STATS_GROUP_GET_NUMS, "T@G", 1);
+    rmq_stats_sample(t, RMQ_STATS_MINUTE, 0);
+    /* 3 pulls of 10, 20 and 30 messages in the next 10 s */
+    rmq_stats_add(t, RMQ_STATS_GROUP_GET_NUMS, "T@G", 10);
+    rmq_stats_add(t, RMQ_STATS_GROUP_GET_NUMS, "T@G", 20);
+    rmq_stats_add(t, RMQ_STATS_GROUP_GET_NUMS, "T@G", 30);
+    rmq_stats_sample(t, RMQ_STATS_MINUTE, 10000);
+    RmqStatsSnapshot s;
+    assert_true(rmq_stats_get(t, RMQ_STATS_GROUP_GET_NUMS, "T@G", RMQ_STATS_MINUTE, &s));
+    assert_int_equal(s.sum, 60);
+    assert_true(s.tps > 5.999 && s.tps < 6.001);
+    assert_true(s.avgpt > 19.999 && s.avgpt < 20.001);
+    /* other keys and windows are apart */
+    assert_false(rmq_stats_get(t, RMQ_STATS_GROUP_GET_NUMS, "T@H", RMQ_STATS_MINUTE, &s));
+    assert_true(rmq_stats_get(t, RMQ_STATS_GROUP_GET_NUMS, "T@G", RMQ_STATS_HOUR, &s));
+    assert_int_equal(s.sum, 0);
+}
+
+static void
+test_old_samples_leave(void **state)
+{
+    (void) state;
+    g_autoptr(RmqStatsTable) t = rmq_stats_table_new();
+    /* 100 at the start, then 1 per 10 s: after 8 samples the first (and its
+     * 100) has left the 7-sample minute list */
+    rmq_stats_add(t, RMQ_STATS_TOPIC_PUT_NUMS, "T", 100);
+    for (gint i = 0; i < 8; i++) {
+        rmq_stats_sample(t, RMQ_STATS_MINUTE, i * 10000);
+        rmq_stats_add(t, RMQ_STATS_TOPIC_PUT_NUMS, "T", 1);
+    }
+    RmqStatsSnapshot s;
+    assert_true(rmq_stats_get(t, RMQ_STATS_TOPIC_PUT_NUMS, "T", RMQ_STATS_MINUTE, &s));
+    assert_int_equal(s.sum, 6);
+    assert_true(s.tps > 0.0999 && s.tps < 0.1001);
+    /* the day keeps 25 */
+    for (gint i = 0; i < 30; i++)
+        rmq_stats_sample(t, RMQ_STATS_DAY, (gint64) i * 3600000);
+    assert_true(rmq_stats_get(t, RMQ_STATS_TOPIC_PUT_NUMS, "T", RMQ_STATS_DAY, &s));
+    assert_int_equal(s.sum, 0);
+    assert_true(s.tps == 0.0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unknown_and_too_few_samples),
+        cmocka_unit_test(test_minute_window),
+        cmocka_unit_test(test_old_samples_leave),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
