@@ -164,6 +164,52 @@ rmq_console_http_status(const GError *error)
     return 500;
 }
 
+const gchar *
+rmq_console_pick_lang(const gchar *accept_language)
+{
+    if (accept_language == NULL)
+        return "en";
+    g_auto(GStrv) items = g_strsplit(accept_language, ",", 32);
+    gdouble best_q = -1;
+    const gchar *best = "en";
+    for (guint i = 0; items[i]; i++) {
+        gchar *item = g_strstrip(items[i]);
+        gdouble q = 1;
+        gchar *semi = strchr(item, ';');
+        if (semi != NULL) {
+            *semi = '\0';
+            gchar *qp = strstr(semi + 1, "q=");
+            if (qp != NULL)
+                q = g_ascii_strtod(qp + 2, NULL);
+            g_strstrip(item);
+        }
+        const gchar *lang = NULL;
+        if (g_ascii_strncasecmp(item, "zh", 2) == 0 && (item[2] == '\0' || item[2] == '-'))
+            lang = "zh-CN";
+        else if (g_ascii_strncasecmp(item, "en", 2) == 0 && (item[2] == '\0' || item[2] == '-'))
+            lang = "en";
+        /* the first of equal weights wins, as the header lists them by preference */
+        if (lang != NULL && q > 0 && q > best_q) {
+            best_q = q;
+            best = lang;
+        }
+    }
+    return best;
+}
+
+gchar *
+rmq_console_error_field(const gchar *reason)
+{
+    if (reason == NULL)
+        return NULL;
+    gsize n = 0;
+    while (g_ascii_isalpha(reason[n]))
+        n++;
+    if (n == 0 || (reason[n] != ':' && reason[n] != ' '))
+        return NULL;
+    return g_strndup(reason, n);
+}
+
 static JsonNode *
 ok_node(void)
 {

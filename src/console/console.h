@@ -60,6 +60,14 @@ JsonNode *rmq_console_cluster_brokers(RmqAdmin *admin, GError **error);
 /* Every subscription group on every master, sorted. (transfer full) of gchar* */
 GPtrArray *rmq_console_group_names(RmqAdmin *admin, GError **error);
 
+/* The page language for an Accept-Language header: "zh-CN" when Chinese
+ * ranks above English (any zh tag: the console has Simplified Chinese
+ * only), else "en". Pure. */
+const gchar *rmq_console_pick_lang(const gchar *accept_language);
+/* The parameter a 400 reason names ("topic: only letters…", "readQueueNums
+ * must be…"): its leading word, or NULL. (transfer full) */
+gchar *rmq_console_error_field(const gchar *reason);
+
 /* Topics RocketMQ keeps for itself (TBW102, retry and DLQ topics, ...). */
 gboolean rmq_console_topic_is_system(const gchar *topic);
 

@@ -333,6 +333,40 @@ test_pages(void **state)
     assert_int_equal(dots->status, 404);
 }
 
+/* The page language from Accept-Language, the tables served as JSON, and a
+ * 400 that names its field. */
+static void
+test_language(void **state)
+{
+    (void) state;
+    const gchar *cases[][2] = { { "zh-CN,zh;q=0.9,en;q=0.8", "zh-CN" },
+                                { "en-US,en;q=0.9", "en" },
+                                { "fr", "en" } };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree gchar *url = g_strconcat(fx.base, "/api/session", NULL);
+        g_autoptr(SoupMessage) m = soup_message_new("GET", url);
+        soup_message_headers_replace(soup_message_get_request_headers(m), "Accept-Language",
+                                     cases[i][0]);
+        g_autoptr(GBytes) out = soup_session_send_and_read(fx.http, m, NULL, NULL);
+        assert_non_null(out);
+        g_autoptr(JsonParser) p = json_parser_new();
+        assert_true(json_parser_load_from_data(p, g_bytes_get_data(out, NULL),
+                                               (gssize) g_bytes_get_size(out), NULL));
+        assert_string_equal(json_object_get_string_member(
+                                json_node_get_object(json_parser_get_root(p)), "lang"),
+                            cases[i][1]);
+    }
+    g_autoptr(Resp) zh = get("/i18n/zh-CN.json");
+    assert_int_equal(zh->status, 200);
+    assert_string_equal(zh->content_type, "application/json");
+    assert_string_equal(json_object_get_string_member(obj(zh), "nav.topics"), "主题");
+    g_autoptr(Resp) none = get("/i18n/fr.json");
+    assert_int_equal(none->status, 404);
+    g_autoptr(Resp) bad = post("/api/topic", "{\"topic\":\"Ok\",\"writeQueueNums\":\"x\"}");
+    expect_error(bad, 400, "writeQueueNums must be");
+    assert_string_equal(json_object_get_string_member(obj(bad), "field"), "writeQueueNums");
+}
+
 static void
 test_bad_requests(void **state)
 {
@@ -820,6 +854,7 @@ main(void)
         cmocka_unit_test(test_promparse),
         cmocka_unit_test(test_cluster),
         cmocka_unit_test(test_pages),
+        cmocka_unit_test(test_language),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_topic_messages_and_lag),
         cmocka_unit_test(test_tps_sampler),

@@ -3,7 +3,7 @@
 // which passes: CONSOLE_URL, NAMESRV_ADDR, RMQADMIN (the project's tool),
 // SCREENSHOT_DIR, CHROMIUM (default /usr/bin/chromium). Prints TAP.
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -25,20 +25,32 @@ const tests = [];
 function test(name, fn) { tests.push({ name, fn }); }
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium' });
-const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-const page = await context.newPage();
-page.setDefaultTimeout(15000);
 const pageErrors = [];
-page.on('pageerror', e => pageErrors.push(e.message));
-// API refusals are expected (the 400 test); a failed page, script or style is not
-page.on('console', m => {
-  if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
-});
-page.on('response', r => {
-  if (r.status() >= 400 && !new URL(r.url()).pathname.startsWith('/api/')) pageErrors.push(r.status() + ' ' + r.url());
-});
+// A page of its own context: @locale sets the browser's Accept-Language.
+async function newPage(locale) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(15000);
+  p.on('pageerror', e => pageErrors.push(e.message));
+  // API refusals are expected (the 400 tests); a failed page, script or style,
+  // or a missing string (t() logs it), is not
+  p.on('console', m => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
+  });
+  p.on('response', r => {
+    if (r.status() >= 400 && !new URL(r.url()).pathname.startsWith('/api/')) pageErrors.push(r.status() + ' ' + r.url());
+  });
+  return p;
+}
+const page = await newPage('en-US');
+const TABLES = {};
+for (const lang of ['en', 'zh-CN'])
+  TABLES[lang] = JSON.parse(readFileSync(new URL('../../../src/console/resources/i18n/' + lang + '.json', import.meta.url)));
+const PAGES = [['/', 'overview', 'cluster.h1'], ['/topics.html', 'topics', 'topics.h1'],
+  ['/groups.html', 'groups', 'groups.h1'], ['/messages.html', 'messages', 'messages.h1'],
+  ['/tps.html', 'tps', 'tps.h1']];
 
-async function shot(name) { await page.screenshot({ path: join(shots, name + '.png'), fullPage: true }); }
+async function shot(name, p) { await (p || page).screenshot({ path: join(shots, name + '.png'), fullPage: true }); }
 function assert(cond, what) { if (!cond) throw new Error(what); }
 
 test('overview shows the broker as up', async () => {
@@ -61,15 +73,35 @@ test('create a topic through the form', async () => {
   await page.locator('#status.ok', { hasText: 'saved ' + topic }).waitFor();
   await page.locator('#topics tbody tr', { hasText: topic }).waitFor();
   // the detail panel shows the route and 4 queues
-  await page.locator('#detail-name', { hasText: topic }).waitFor();
+  await page.locator('#detail-title', { hasText: topic }).waitFor();
   assert((await page.locator('#queues tbody tr').count()) === 4, 'expected 4 queues');
   await shot('topics');
 });
 
-test('a bad topic name gets the 400 reason', async () => {
+test('a bad topic name gets the 400 reason next to the field', async () => {
   await page.fill('#topic-name', 'TBW102');
   await page.click('#topic-submit');
   await page.locator('#status.error', { hasText: 'system topic' }).waitFor();
+  const err = page.locator('#topic-form label:has(#topic-name) .field-error');
+  await err.waitFor();
+  assert((await err.textContent()).includes('system topic'), 'no message next to the topic field');
+  assert((await page.getAttribute('#topic-name', 'aria-invalid')) === 'true', 'topic field not marked invalid');
+  await page.fill('input[name="readQueueNums"]', '0');
+  await page.fill('#topic-name', 'FineName');
+  await page.click('#topic-submit');
+  await page.locator('#topic-form label:has(input[name="readQueueNums"]) .field-error').waitFor();
+  assert((await page.locator('#topic-form .field-error').count()) === 1, 'the old message stayed');
+  await page.fill('input[name="readQueueNums"]', '8');
+});
+
+test('a topic or a group that does not exist gets a clear page', async () => {
+  await page.goto(url + '/topics.html?topic=NoSuchTopic' + process.pid);
+  await page.locator('#not-found', { hasText: 'NoSuchTopic' + process.pid }).waitFor();
+  assert((await page.locator('#not-found-text').textContent()) === 'Topic NoSuchTopic' + process.pid + ' does not exist.', 'wrong text');
+  assert(await page.locator('#topic-detail').isHidden(), 'an empty detail is shown');
+  await page.goto(url + '/groups.html?group=no-such-group');
+  await page.locator('#not-found', { hasText: 'no-such-group' }).waitFor();
+  await shot('not-found');
 });
 
 test('send a message with rmqadmin', async () => {
@@ -115,6 +147,70 @@ test('readable on a phone (no horizontal scrolling of the page)', async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert(overflow <= 1, 'page is ' + overflow + ' px wider than the phone');
   await shot('overview-phone');
+});
+
+test('the two language tables have the same keys', async () => {
+  const a = await (await fetch(url + '/i18n/en.json')).json();
+  const b = await (await fetch(url + '/i18n/zh-CN.json')).json();
+  const onlyA = Object.keys(a).filter(k => !(k in b)), onlyB = Object.keys(b).filter(k => !(k in a));
+  assert(onlyA.length === 0, 'missing in zh-CN: ' + onlyA.join(', '));
+  assert(onlyB.length === 0, 'missing in en: ' + onlyB.join(', '));
+  assert(Object.keys(a).length > 100, 'tables too small');
+  // a sentence left in English in the Chinese table (short names like TPS may stay)
+  const same = Object.keys(a).filter(k => !k.startsWith('lang.name.') && a[k] === b[k] && a[k].length >= 12);
+  assert(same.length === 0, 'not translated: ' + same.join(', '));
+});
+
+test('pages hold no text of their own: every string is a key', async () => {
+  for (const [path] of PAGES) {
+    const html = await (await fetch(url + path)).text();
+    const bad = await page.evaluate(h => {
+      const d = new DOMParser().parseFromString(h, 'text/html');
+      const out = [];
+      const w = d.createTreeWalker(d.documentElement, NodeFilter.SHOW_TEXT);
+      for (let n = w.nextNode(); n; n = w.nextNode())
+        if (n.textContent.trim() && !n.parentElement.hasAttribute('data-i18n')) out.push(n.textContent.trim());
+      for (const e of d.querySelectorAll('[placeholder], [aria-label], [title]'))
+        for (const a of ['placeholder', 'aria-label', 'title'])
+          if (e.hasAttribute(a) && !e.hasAttribute('data-i18n-' + a)) out.push(a + '=' + e.getAttribute(a));
+      return out;
+    }, html);
+    assert(bad.length === 0, path + ' has text outside the tables: ' + bad.join(' | '));
+  }
+});
+
+test('every page in English and in Chinese (from Accept-Language)', async () => {
+  for (const lang of ['en', 'zh-CN']) {
+    const p = await newPage(lang === 'en' ? 'en-GB' : 'zh-CN');
+    for (const [path, name, h1] of PAGES) {
+      await p.goto(url + path);
+      await p.locator('h1', { hasText: TABLES[lang][h1] }).waitFor();
+      assert((await p.getAttribute('html', 'lang')) === lang, path + ': html lang is not ' + lang);
+      assert((await p.title()) === TABLES[lang]['title.' + (name === 'overview' ? 'cluster' : name)], path + ': title');
+      const nav = await p.locator('nav a[data-nav="topics"]').textContent();
+      assert(nav === TABLES[lang]['nav.topics'], path + ': nav not translated');
+      const empty = await p.locator('[data-i18n]:empty').count();
+      assert(empty === 0, path + ': ' + empty + ' element(s) left without their string');
+      if (name === 'overview') await p.locator('#brokers tbody tr td.up', { hasText: TABLES[lang]['cluster.up'] }).waitFor();
+      await shot(name + '-' + lang, p);
+    }
+    await p.context().close();
+  }
+});
+
+test('the language switch wins over Accept-Language and is remembered', async () => {
+  const p = await newPage('zh-CN');
+  await p.goto(url + '/topics.html');
+  await p.locator('h1', { hasText: TABLES['zh-CN']['topics.h1'] }).waitFor();
+  assert((await p.inputValue('#lang')) === 'zh-CN', 'switch does not show the language');
+  await Promise.all([p.waitForEvent('load'), p.selectOption('#lang', 'en')]);
+  await p.locator('h1', { hasText: 'Topics' }).waitFor();
+  await p.click('nav a[data-nav="groups"]');
+  await p.locator('h1', { hasText: 'Consumer groups' }).waitFor();
+  assert((await p.getAttribute('html', 'lang')) === 'en', 'choice not kept on the next page');
+  await Promise.all([p.waitForEvent('load'), p.selectOption('#lang', 'zh-CN')]);
+  await p.locator('h1', { hasText: TABLES['zh-CN']['groups.h1'] }).waitFor();
+  await p.context().close();
 });
 
 test('no script errors or CSP violations on any page', async () => {
