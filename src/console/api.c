@@ -253,6 +253,31 @@ first_number(JsonObject *o, const gchar *key)
 
 /* ---------------------------------------------------------------- cluster */
 
+void
+rmq_console_slave_lag(JsonArray *brokers)
+{
+    for (guint i = 0; i < json_array_get_length(brokers); i++) {
+        JsonObject *s = json_array_get_object_element(brokers, i);
+        if (json_object_get_int_member_with_default(s, "brokerId", 0) == 0 ||
+            !json_object_get_boolean_member_with_default(s, "up", FALSE))
+            continue;
+        const gchar *name = json_object_get_string_member_with_default(s, "brokerName", "");
+        for (guint k = 0; k < json_array_get_length(brokers); k++) {
+            JsonObject *m = json_array_get_object_element(brokers, k);
+            if (json_object_get_int_member_with_default(m, "brokerId", -1) != 0 ||
+                !json_object_get_boolean_member_with_default(m, "up", FALSE) ||
+                g_strcmp0(json_object_get_string_member_with_default(m, "brokerName", ""), name) != 0)
+                continue;
+            gint64 mo = json_object_get_int_member_with_default(m, "commitLogMaxOffset", 0);
+            gint64 so = json_object_get_int_member_with_default(s, "commitLogMaxOffset", 0);
+            json_object_set_int_member(s, "masterOffset", mo);
+            json_object_set_int_member(s, "slaveLag", MAX(mo - so, 0));
+            json_object_set_string_member(
+                s, "masterAddr", json_object_get_string_member_with_default(m, "addr", ""));
+        }
+    }
+}
+
 JsonNode *
 rmq_console_cluster_brokers(RmqAdmin *admin, GError **error)
 {
@@ -262,10 +287,12 @@ rmq_console_cluster_brokers(RmqAdmin *admin, GError **error)
     JsonObject *brokers = json_object_get_object_member(json_node_get_object(info), "brokers");
     JsonArray *out = json_array_new();
     g_autoptr(GList) names = json_object_get_members(brokers);
+    names = g_list_sort(names, (GCompareFunc) g_strcmp0);
     for (GList *l = names; l; l = l->next) {
         JsonObject *b = json_object_get_object_member(brokers, l->data);
         JsonObject *addrs = json_object_get_object_member(b, "addrs");
         g_autoptr(GList) ids = json_object_get_members(addrs);
+        ids = g_list_sort(ids, (GCompareFunc) g_strcmp0);
         for (GList *k = ids; k; k = k->next) {
             const gchar *addr = json_object_get_string_member(addrs, k->data);
             JsonObject *row = json_object_new();
@@ -277,11 +304,15 @@ rmq_console_cluster_brokers(RmqAdmin *admin, GError **error)
             g_autoptr(JsonNode) rt = rmq_admin_broker_runtime(admin, addr, &local);
             JsonObject *t = rt && JSON_NODE_HOLDS_OBJECT(rt) ? json_node_get_object(rt) : NULL;
             json_object_set_boolean_member(row, "up", t != NULL);
+            /* the role as the broker is configured (ASYNC_MASTER, SYNC_MASTER, SLAVE);
+             * by its id when the configuration cannot be read */
+            const gchar *dflt_role = strcmp(k->data, "0") == 0 ? "MASTER" : "SLAVE";
             if (t != NULL) {
-                const gchar *role = json_object_has_member(t, "brokerRole")
-                                        ? json_object_get_string_member(t, "brokerRole") : NULL;
-                json_object_set_string_member(
-                    row, "role", role ? role : (strcmp(k->data, "0") == 0 ? "MASTER" : "SLAVE"));
+                g_autoptr(JsonNode) cfg = rmq_admin_broker_config(admin, addr, NULL);
+                JsonObject *co = cfg && JSON_NODE_HOLDS_OBJECT(cfg) ? json_node_get_object(cfg) : NULL;
+                const gchar *role = co ? json_object_get_string_member_with_default(co, "brokerRole", NULL)
+                                       : NULL;
+                json_object_set_string_member(row, "role", role ? role : dflt_role);
                 json_object_set_string_member(
                     row, "version", json_object_has_member(t, "brokerVersionDesc")
                                         ? json_object_get_string_member(t, "brokerVersionDesc")
@@ -297,14 +328,53 @@ rmq_console_cluster_brokers(RmqAdmin *admin, GError **error)
                 json_object_set_int_member(
                     row, "commitLogMaxOffset", (gint64) first_number(t, "commitLogMaxOffset"));
             } else {
-                json_object_set_string_member(row, "role",
-                                              strcmp(k->data, "0") == 0 ? "MASTER" : "SLAVE");
+                json_object_set_string_member(row, "role", dflt_role);
                 json_object_set_string_member(row, "error", local ? local->message : "no answer");
             }
             json_array_add_object_element(out, row);
         }
     }
+    rmq_console_slave_lag(out);
     return rmq_json_node_take_array(out);
+}
+
+/* GET_BROKER_RUNTIME_INFO and GET_BROKER_CONFIG of one broker the name
+ * servers list (any other address is refused: the console talks to the
+ * cluster only). */
+static JsonNode *
+api_broker(RmqConsoleCall *call, GError **error)
+{
+    const gchar *addr = g_hash_table_lookup(call->params, "addr");
+    if (addr == NULL || *addr == '\0') {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST, "addr is required");
+        return NULL;
+    }
+    g_autoptr(JsonNode) list = rmq_console_cluster_brokers(call->admin, error);
+    if (list == NULL)
+        return NULL;
+    JsonArray *a = json_node_get_array(list);
+    JsonObject *row = NULL;
+    for (guint i = 0; i < json_array_get_length(a) && row == NULL; i++) {
+        JsonObject *b = json_array_get_object_element(a, i);
+        if (g_strcmp0(json_object_get_string_member(b, "addr"), addr) == 0)
+            row = b;
+    }
+    if (row == NULL) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
+                    "no broker at %.64s in the cluster", addr);
+        return NULL;
+    }
+    g_autoptr(JsonNode) rt = rmq_admin_broker_runtime(call->admin, addr, error);
+    if (rt == NULL)
+        return NULL;
+    g_autoptr(JsonNode) cfg = rmq_admin_broker_config(call->admin, addr, error);
+    if (cfg == NULL)
+        return NULL;
+    JsonObject *o = json_object_new();
+    json_object_set_member(o, "broker", json_node_init_object(json_node_alloc(), row));
+    json_object_set_member(o, "runtime", g_steal_pointer(&rt));
+    json_object_set_member(o, "config", g_steal_pointer(&cfg));
+    return rmq_json_node_take_object(o);
 }
 
 static JsonNode *
@@ -822,6 +892,7 @@ api_message_resend(RmqConsoleCall *call, GError **error)
 
 static const RmqConsoleRoute routes[] = {
     { "GET", "/api/cluster", api_cluster },
+    { "GET", "/api/broker", api_broker },
     { "GET", "/api/topics", api_topics },
     { "GET", "/api/topic", api_topic },
     { "POST", "/api/topic", api_topic_update },

@@ -57,6 +57,10 @@ gboolean rmq_console_parse_time(const gchar *text, gint64 *ms);
 /* Every broker address of the cluster with its runtime figures (up, role,
  * version, putTps, getTps, diskRatio, ...): a JSON array. Blocking. */
 JsonNode *rmq_console_cluster_brokers(RmqAdmin *admin, GError **error);
+/* On each slave row of @brokers (rmq_console_cluster_brokers) whose master
+ * is up: masterAddr, masterOffset and slaveLag, the master's commit log max
+ * offset minus the slave's (bytes not yet replicated, never below 0). Pure. */
+void rmq_console_slave_lag(JsonArray *brokers);
 /* Every subscription group on every master, sorted. (transfer full) of gchar* */
 GPtrArray *rmq_console_group_names(RmqAdmin *admin, GError **error);
 

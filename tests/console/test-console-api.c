@@ -304,7 +304,7 @@ test_cluster(void **state)
     assert_string_equal(json_object_get_string_member(b, "brokerName"), "broker-a");
     assert_string_equal(json_object_get_string_member(b, "cluster"), "DefaultCluster");
     assert_true(json_object_get_boolean_member(b, "up"));
-    assert_string_equal(json_object_get_string_member(b, "role"), "MASTER");
+    assert_string_equal(json_object_get_string_member(b, "role"), "ASYNC_MASTER");
     g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
     assert_string_equal(json_object_get_string_member(b, "addr"), addr);
     assert_true(strlen(json_object_get_string_member(b, "version")) > 0);
@@ -627,6 +627,91 @@ test_deletes(void **state)
     expect_error(t2, 404, NULL);
 }
 
+/* GET_BROKER_RUNTIME_INFO and GET_BROKER_CONFIG of one broker, and only of
+ * a broker the name server lists. */
+static void
+test_broker_detail(void **state)
+{
+    (void) state;
+    g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    g_autofree gchar *path = g_strdup_printf("/api/broker?addr=%s", addr);
+    g_autoptr(Resp) r = get(path);
+    assert_int_equal(r->status, 200);
+    JsonObject *rt = json_object_get_object_member(obj(r), "runtime");
+    JsonObject *cfg = json_object_get_object_member(obj(r), "config");
+    JsonObject *b = json_object_get_object_member(obj(r), "broker");
+    /* the figures are the broker's own: compare with a direct call */
+    g_autoptr(RmqAdmin) admin = rmq_admin_new(fx.ns_addr, NULL);
+    g_autoptr(JsonNode) direct = rmq_admin_broker_config(admin, addr, NULL);
+    assert_non_null(direct);
+    assert_string_equal(json_object_get_string_member(cfg, "brokerName"), "broker-a");
+    assert_string_equal(json_object_get_string_member(cfg, "listenPort"),
+                        json_object_get_string_member(json_node_get_object(direct), "listenPort"));
+    assert_int_equal(json_object_get_size(cfg), json_object_get_size(json_node_get_object(direct)));
+    assert_true(json_object_has_member(rt, "commitLogMaxOffset"));
+    assert_true(json_object_has_member(rt, "bootTimestamp"));
+    assert_true(g_ascii_strtoll(json_object_get_string_member(rt, "commitLogMaxOffset"), NULL, 10) > 0);
+    assert_string_equal(json_object_get_string_member(b, "role"),
+                        json_object_get_string_member(cfg, "brokerRole"));
+    g_autoptr(Resp) other = get("/api/broker?addr=127.0.0.1:1");
+    expect_error(other, 404, "no broker at 127.0.0.1:1");
+    g_autoptr(Resp) none = get("/api/broker");
+    expect_error(none, 400, "addr is required");
+    assert_string_equal(json_object_get_string_member(obj(none), "field"), "addr");
+}
+
+/* A slave of broker-a: its role and how far it is behind the master
+ * (master's commit log max offset minus its own), until it has caught up. */
+static void
+test_slave_lag(void **state)
+{
+    (void) state;
+    guint16 p = free_port();
+    g_autofree gchar *sconf = g_strdup_printf(
+        "listenPort = %u;\nbindAddress = \"127.0.0.1\";\nbrokerIP1 = \"127.0.0.1\";\n"
+        "brokerName = \"broker-a\";\nbrokerClusterName = \"DefaultCluster\";\n"
+        "brokerId = 1;\nbrokerRole = \"SLAVE\";\nhaSendHeartbeatInterval = 1000;\n"
+        "namesrvAddr = \"%s\";\nstorePathRootDir = \"@DIR@/store\";\n"
+        "mappedFileSizeCommitLog = 8388608;\nmappedFileSizeConsumeQueue = 120000;\n"
+        "maxIndexNum = 40000;\nmaxHashSlotNum = 10000;\n",
+        p, fx.ns_addr);
+    Daemon *slave = daemon_start("src/broker/rmq-broker", sconf, p);
+    g_autofree gchar *saddr = g_strdup_printf("127.0.0.1:%u", p);
+    gint64 lag = -1;
+    JsonObject *row = NULL;
+    Resp *r = NULL;
+    for (guint i = 0; i < 150 && lag != 0; i++) {
+        if (r != NULL) {
+            resp_free(r);
+            g_usleep(200 * 1000);
+        }
+        r = get("/api/cluster");
+        assert_int_equal(r->status, 200);
+        JsonArray *a = json_object_get_array_member(obj(r), "brokers");
+        row = NULL;
+        for (guint k = 0; k < json_array_get_length(a); k++) {
+            JsonObject *b = json_array_get_object_element(a, k);
+            if (g_strcmp0(json_object_get_string_member(b, "addr"), saddr) == 0)
+                row = b;
+        }
+        if (row == NULL || !json_object_has_member(row, "slaveLag"))
+            continue;
+        lag = json_object_get_int_member(row, "slaveLag");
+        /* the lag is the difference of the two offsets the answer shows */
+        assert_int_equal(lag, json_object_get_int_member(row, "masterOffset") -
+                                  json_object_get_int_member(row, "commitLogMaxOffset"));
+    }
+    assert_non_null(row);
+    assert_int_equal(lag, 0);
+    assert_string_equal(json_object_get_string_member(row, "role"), "SLAVE");
+    assert_int_equal(json_object_get_int_member(row, "brokerId"), 1);
+    g_autofree gchar *maddr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    assert_string_equal(json_object_get_string_member(row, "masterAddr"), maddr);
+    assert_true(json_object_get_int_member(row, "masterOffset") > 0);
+    resp_free(r);
+    daemon_stop(slave);
+}
+
 static void
 test_auth(void **state)
 {
@@ -860,6 +945,8 @@ main(void)
         cmocka_unit_test(test_tps_sampler),
         cmocka_unit_test(test_resend),
         cmocka_unit_test(test_deletes),
+        cmocka_unit_test(test_broker_detail),
+        cmocka_unit_test(test_slave_lag),
         cmocka_unit_test(test_auth),
         cmocka_unit_test(test_no_descriptor_leak),
         cmocka_unit_test(test_overload),

@@ -141,6 +141,39 @@ test_password(void **state)
         "s3cret", "$6$abc$Qciy6P8ZI4.BUgLFaLq4ucJ/kaRX8v1UyAM81WBAsuW.zwYw31yCKomfTgHAlZwPGi/aFdo83BhJQPQYtp74M0"));
 }
 
+static JsonObject *
+broker_row(const gchar *name, gint64 id, gboolean up, gint64 offset)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "brokerName", name);
+    json_object_set_int_member(o, "brokerId", id);
+    json_object_set_boolean_member(o, "up", up);
+    json_object_set_string_member(o, "addr", id == 0 ? "m" : "s");
+    json_object_set_int_member(o, "commitLogMaxOffset", offset);
+    return o;
+}
+
+static void
+test_slave_lag(void **state)
+{
+    (void) state;
+    g_autoptr(JsonArray) a = json_array_new();
+    json_array_add_object_element(a, broker_row("b", 1, TRUE, 700));  /* slave first */
+    json_array_add_object_element(a, broker_row("b", 0, TRUE, 1000));
+    json_array_add_object_element(a, broker_row("c", 1, TRUE, 50));   /* master down */
+    json_array_add_object_element(a, broker_row("c", 0, FALSE, 0));
+    json_array_add_object_element(a, broker_row("d", 2, TRUE, 90));   /* ahead: 0 */
+    json_array_add_object_element(a, broker_row("d", 0, TRUE, 80));
+    rmq_console_slave_lag(a);
+    JsonObject *s = json_array_get_object_element(a, 0);
+    assert_int_equal(json_object_get_int_member(s, "slaveLag"), 300);
+    assert_int_equal(json_object_get_int_member(s, "masterOffset"), 1000);
+    assert_string_equal(json_object_get_string_member(s, "masterAddr"), "m");
+    assert_false(json_object_has_member(json_array_get_object_element(a, 1), "slaveLag"));
+    assert_false(json_object_has_member(json_array_get_object_element(a, 2), "slaveLag"));
+    assert_int_equal(json_object_get_int_member(json_array_get_object_element(a, 4), "slaveLag"), 0);
+}
+
 static void
 test_pick_lang(void **state)
 {
@@ -290,7 +323,7 @@ main(void)
         cmocka_unit_test(test_routes), cmocka_unit_test(test_escape),
         cmocka_unit_test(test_password), cmocka_unit_test(test_connection_cap),
         cmocka_unit_test(test_pick_lang), cmocka_unit_test(test_error_field),
-        cmocka_unit_test(test_i18n_tables),
+        cmocka_unit_test(test_i18n_tables), cmocka_unit_test(test_slave_lag),
     };
     return cmocka_run_group_tests_name("console-units", tests, NULL, NULL);
 }

@@ -164,14 +164,34 @@ function param(name) { return new URLSearchParams(location.search).get(name); }
 
 // ------------------------------------------------------------------ pages
 
+function kvRows(tableId, obj, filter) {
+  const f = (filter || '').toLowerCase();
+  fill(tableId, Object.keys(obj).sort()
+    .filter(k => !f || k.toLowerCase().includes(f) || String(obj[k]).toLowerCase().includes(f))
+    .map(k => el('tr', {}, td(k), td(obj[k]))));
+}
+
+async function brokerDetail(b) {
+  const d = await api('/api/broker', { addr: b.addr });
+  document.getElementById('broker-detail').hidden = false;
+  document.getElementById('detail-title').textContent = t('cluster.detail', { name: b.brokerName + '/' + b.brokerId + ' ' + b.addr });
+  kvRows('runtime', d.runtime);
+  const filter = document.getElementById('config-filter');
+  filter.value = '';
+  filter.oninput = () => kvRows('config', d.config, filter.value);
+  kvRows('config', d.config);
+}
+
 async function overview() {
   const c = await api('/api/cluster');
   document.getElementById('namesrv').textContent = c.namesrvAddr;
-  fill('brokers', c.brokers.map(b => el('tr', {},
+  fill('brokers', c.brokers.map(b => el('tr', { class: 'clickable', 'data-addr': b.addr, onclick: () => guarded(() => brokerDetail(b)) },
     td(b.cluster), td(b.brokerName), td(b.brokerId), td(b.role), td(b.addr), td(b.version || ''),
     td(fmt(b.putTps), 'num'), td(fmt(b.getTps), 'num'),
     td(b.up ? fmt(b.diskRatio * 100) + ' %' : '', 'num'), td(b.up ? b.putTotal : '', 'num'),
-    td(b.up ? t('cluster.up') : t('cluster.down', { error: b.error || '' }), b.up ? 'up' : 'down'))));
+    td(b.slaveLag === undefined ? '' : b.slaveLag, 'num lag'),
+    td(b.up ? t('cluster.up') : t('cluster.down', { error: b.error || '' }), b.up ? 'up' : 'down'),
+    detailsButton())));
   status(t('cluster.count', { n: c.brokers.length }));
 }
 

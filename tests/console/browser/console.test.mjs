@@ -63,6 +63,29 @@ test('overview shows the broker as up', async () => {
   await shot('overview');
 });
 
+test('a broker runtime info and configuration', async () => {
+  await page.locator('#brokers tbody tr', { hasText: 'broker-a' }).click();
+  const rt = page.locator('#runtime tbody tr', { hasText: 'commitLogMaxOffset' });
+  await rt.waitFor();
+  assert(/^\d+$/.test(await rt.locator('td').nth(1).textContent()), 'commitLogMaxOffset is not a number');
+  const addr = await page.locator('#brokers tbody tr', { hasText: 'broker-a' }).getAttribute('data-addr');
+  const { stdout } = await run(rmqadmin, ['getBrokerConfig', '-n', namesrv, '-b', addr, '--json']);
+  const cfg = JSON.parse(stdout);
+  await page.locator('#config tbody tr', { hasText: 'brokerName' }).waitFor();
+  const total = await page.locator('#config tbody tr').count();
+  await page.fill('#config-filter', 'brokerName');
+  const name = page.locator('#config tbody tr', { hasText: 'brokerName' });
+  assert((await name.locator('td').nth(1).textContent()) === 'broker-a', 'brokerName is not broker-a');
+  const shown = await page.locator('#config tbody tr').count();
+  assert(shown >= 1 && shown < total && total > 20, 'filter: ' + shown + ' of ' + total);
+  const flat = cfg[addr] || cfg;
+  assert(total === Object.keys(flat).length, 'the page shows ' + total + ' keys, the broker has ' + Object.keys(flat).length);
+  await page.fill('#config-filter', 'brokerRole');
+  const cfgRole = await page.locator('#config tbody tr', { hasText: 'brokerRole' }).locator('td').nth(1).textContent();
+  assert((await page.locator('#brokers tbody tr', { hasText: 'broker-a' }).textContent()).includes(cfgRole), 'role column is not ' + cfgRole);
+  await shot('broker-detail');
+});
+
 test('create a topic through the form', async () => {
   await page.click('nav a[data-nav="topics"]');
   await page.waitForURL(/topics\.html/);
@@ -193,6 +216,12 @@ test('every page in English and in Chinese (from Accept-Language)', async () => 
       assert(empty === 0, path + ': ' + empty + ' element(s) left without their string');
       if (name === 'overview') await p.locator('#brokers tbody tr td.up', { hasText: TABLES[lang]['cluster.up'] }).waitFor();
       await shot(name + '-' + lang, p);
+      if (name === 'overview') {
+        await p.locator('#brokers tbody tr', { hasText: 'broker-a' }).click();
+        await p.locator('#runtime tbody tr', { hasText: 'commitLogMaxOffset' }).waitFor();
+        assert((await p.locator('#broker-detail h3').first().textContent()) === TABLES[lang]['cluster.runtime'], 'runtime heading');
+        await shot('broker-detail-' + lang, p);
+      }
     }
     await p.context().close();
   }
