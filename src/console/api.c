@@ -673,6 +673,193 @@ api_group_reset(RmqConsoleCall *call, GError **error)
     return rmq_json_node_take_object(o);
 }
 
+/* The subscriptionGroupTable of one broker (GET_ALL_SUBSCRIPTIONGROUP_CONFIG).
+ * (transfer full) */
+static JsonNode *
+sub_group_table(RmqAdmin *admin, const gchar *addr, GError **error)
+{
+    g_autoptr(GBytes) body = rmq_admin_invoke(admin, addr,
+                                              RMQ_REQUEST_GET_ALL_SUBSCRIPTIONGROUP_CONFIG, NULL,
+                                              NULL, error, NULL);
+    if (body == NULL)
+        return NULL;
+    g_autoptr(JsonParser) p = json_parser_new();
+    gsize len;
+    const gchar *data = g_bytes_get_data(body, &len);
+    if (!json_parser_load_from_data(p, data, (gssize) len, error))
+        return NULL;
+    JsonNode *root = json_parser_get_root(p);
+    JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+    JsonNode *t = o && json_object_has_member(o, "subscriptionGroupTable")
+                      ? json_object_get_member(o, "subscriptionGroupTable")
+                      : NULL;
+    if (t == NULL || !JSON_NODE_HOLDS_OBJECT(t))
+        return json_node_init_object(json_node_alloc(), json_object_new());
+    return json_node_copy(t);
+}
+
+/* Masters as [{brokerName, addr}] of every cluster. (transfer full) */
+static JsonArray *
+master_rows(RmqAdmin *admin, GError **error)
+{
+    g_autoptr(JsonNode) info = rmq_admin_cluster_info(admin, error);
+    if (info == NULL)
+        return NULL;
+    JsonObject *brokers = json_object_get_object_member(json_node_get_object(info), "brokers");
+    JsonArray *out = json_array_new();
+    g_autoptr(GList) names = json_object_get_members(brokers);
+    names = g_list_sort(names, (GCompareFunc) g_strcmp0);
+    for (GList *l = names; l; l = l->next) {
+        JsonObject *addrs = json_object_get_object_member(
+            json_object_get_object_member(brokers, l->data), "addrs");
+        if (!json_object_has_member(addrs, "0"))
+            continue;
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "brokerName", l->data);
+        json_object_set_string_member(row, "addr", json_object_get_string_member(addrs, "0"));
+        json_array_add_object_element(out, row);
+    }
+    return out;
+}
+
+/* A subscription group's config on each master that has it:
+ * {group, brokers:[{brokerName, addr, config}]}; 404 when none has. */
+static JsonNode *
+api_group_config(RmqConsoleCall *call, GError **error)
+{
+    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    if (group == NULL)
+        return NULL;
+    g_autoptr(JsonArray) masters = master_rows(call->admin, error);
+    if (masters == NULL)
+        return NULL;
+    JsonArray *out = json_array_new();
+    for (guint i = 0; i < json_array_get_length(masters); i++) {
+        JsonObject *m = json_array_get_object_element(masters, i);
+        g_autoptr(JsonNode) t = sub_group_table(call->admin, json_object_get_string_member(m, "addr"),
+                                                error);
+        if (t == NULL) {
+            json_array_unref(out);
+            return NULL;
+        }
+        JsonObject *to = json_node_get_object(t);
+        if (!json_object_has_member(to, group))
+            continue;
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "brokerName",
+                                      json_object_get_string_member(m, "brokerName"));
+        json_object_set_string_member(row, "addr", json_object_get_string_member(m, "addr"));
+        json_object_set_member(row, "config", json_node_copy(json_object_get_member(to, group)));
+        json_array_add_object_element(out, row);
+    }
+    if (json_array_get_length(out) == 0) {
+        json_array_unref(out);
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
+                    "no consumer group %s", group);
+        return NULL;
+    }
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "group", group);
+    json_object_set_array_member(o, "brokers", out);
+    return rmq_json_node_take_object(o);
+}
+
+/* UPDATE_AND_CREATE_SUBSCRIPTIONGROUP on the master of `broker` or on every
+ * master: the fields given over the broker's defaults. */
+static JsonNode *
+api_group_config_update(RmqConsoleCall *call, GError **error)
+{
+    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    if (group == NULL)
+        return NULL;
+    if (system_group(group)) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "group: %s is a system group", group);
+        return NULL;
+    }
+    GError *local = NULL;
+    const gchar *broker = param_name(call, "broker", 127, FALSE, &local);
+    if (local != NULL) {
+        g_propagate_error(error, local);
+        return NULL;
+    }
+    gint64 retry_queues, retry_max, broker_id, slow_id;
+    gboolean broadcast, enable;
+    if (!rmq_console_param_int(call->params, "retryQueueNums", 0, 64, 1, &retry_queues, error) ||
+        !rmq_console_param_int(call->params, "retryMaxTimes", 0, 64, 16, &retry_max, error) ||
+        !rmq_console_param_int(call->params, "brokerId", 0, 1024, 0, &broker_id, error) ||
+        !rmq_console_param_int(call->params, "whichBrokerWhenConsumeSlowly", 0, 1024, 1, &slow_id,
+                               error) ||
+        !param_bool(call, "consumeBroadcastEnable", TRUE, &broadcast, error) ||
+        !param_bool(call, "consumeEnable", TRUE, &enable, error))
+        return NULL;
+    g_autoptr(JsonArray) masters = master_rows(call->admin, error);
+    if (masters == NULL)
+        return NULL;
+    g_autoptr(JsonObject) cfg = json_object_new();
+    json_object_set_int_member(cfg, "retryQueueNums", retry_queues);
+    json_object_set_int_member(cfg, "retryMaxTimes", retry_max);
+    json_object_set_int_member(cfg, "brokerId", broker_id);
+    json_object_set_int_member(cfg, "whichBrokerWhenConsumeSlowly", slow_id);
+    json_object_set_boolean_member(cfg, "consumeBroadcastEnable", broadcast);
+    json_object_set_boolean_member(cfg, "consumeEnable", enable);
+    JsonArray *done = json_array_new();
+    for (guint i = 0; i < json_array_get_length(masters); i++) {
+        JsonObject *m = json_array_get_object_element(masters, i);
+        if (broker != NULL && strcmp(broker, json_object_get_string_member(m, "brokerName")) != 0)
+            continue;
+        if (!rmq_admin_update_sub_group(call->admin, json_object_get_string_member(m, "addr"),
+                                        group, cfg, error)) {
+            json_array_unref(done);
+            return NULL;
+        }
+        json_array_add_string_element(done, json_object_get_string_member(m, "brokerName"));
+    }
+    if (json_array_get_length(done) == 0) {
+        json_array_unref(done);
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "broker: no master broker named %s", broker ? broker : "");
+        return NULL;
+    }
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "group", group);
+    json_object_set_array_member(o, "brokers", done);
+    return rmq_json_node_take_object(o);
+}
+
+/* --------------------------------------------------------------- producers */
+
+/* GET_PRODUCER_CONNECTION_LIST of @group on the masters of @topic's route. */
+static JsonNode *
+api_producers(RmqConsoleCall *call, GError **error)
+{
+    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    if (group == NULL)
+        return NULL;
+    const gchar *topic = param_name(call, "topic", 127, TRUE, error);
+    if (topic == NULL)
+        return NULL;
+    g_autoptr(JsonNode) route = rmq_admin_topic_route(call->admin, topic, error);
+    if (route == NULL)
+        return NULL;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(JsonNode) c = rmq_admin_producer_connection(call->admin, group, topic, &local);
+    if (c == NULL && !g_error_matches(local, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND)) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return NULL;
+    }
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "group", group);
+    json_object_set_string_member(o, "topic", topic);
+    JsonObject *co = c ? json_node_get_object(c) : NULL;
+    if (co != NULL && json_object_has_member(co, "connections"))
+        json_object_set_member(o, "connections",
+                               json_node_copy(json_object_get_member(co, "connections")));
+    else
+        json_object_set_array_member(o, "connections", json_array_new());
+    return rmq_json_node_take_object(o);
+}
+
 static JsonNode *
 api_group_delete(RmqConsoleCall *call, GError **error)
 {
@@ -901,6 +1088,9 @@ static const RmqConsoleRoute routes[] = {
     { "GET", "/api/group", api_group },
     { "POST", "/api/group/reset", api_group_reset },
     { "POST", "/api/group/delete", api_group_delete },
+    { "GET", "/api/group/config", api_group_config },
+    { "POST", "/api/group/config", api_group_config_update },
+    { "GET", "/api/producers", api_producers },
     { "GET", "/api/messages", api_messages },
     { "GET", "/api/message", api_message },
     { "POST", "/api/message/resend", api_message_resend },

@@ -45,7 +45,8 @@ if [ ! -f "$BUILD/Makefile" ]; then
         || bail "configure failed"
 fi
 (cd "$BUILD" && make -j2 src/namesrv/rmq-namesrv src/broker/rmq-broker src/console/rmq-console \
-    src/tools/rmqadmin tests/console/test-console-units tests/console/test-console-api) \
+    src/tools/rmqadmin tests/console/test-console-units tests/console/test-console-api \
+    tests/console/console-helper) \
     > "$BUILD/console-build.log" 2>&1 || { tail -30 "$BUILD/console-build.log" | sed 's/^/# /'; bail "build failed"; }
 BUILD=$(cd "$BUILD" && pwd) # the browser tests run in another directory
 
@@ -145,7 +146,7 @@ done
 rm -rf "$SHOTS"; mkdir -p "$SHOTS"
 tmp=$(mktemp)
 (cd "$SRC/tests/console/browser" && CONSOLE_URL="http://127.0.0.1:$CP" NAMESRV_ADDR="127.0.0.1:$NSP" \
-    RMQADMIN="$BUILD/src/tools/rmqadmin" SCREENSHOT_DIR="$SHOTS" CHROMIUM="$CHROMIUM" \
+    RMQADMIN="$BUILD/src/tools/rmqadmin" HELPER="$BUILD/tests/console/console-helper" SCREENSHOT_DIR="$SHOTS" CHROMIUM="$CHROMIUM" \
     timeout 180 node console.test.mjs) > "$tmp" 2>&1
 rc=$?
 before=$failed

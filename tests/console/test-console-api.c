@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "client/rmq-client.h"
+#include "remoting/codes.h"
 #include "promparse.h"
 #include "../support/daemon-harness.h"
 
@@ -608,6 +609,111 @@ test_resend(void **state)
     expect_error(bad, 400, "id must be");
 }
 
+/* UPDATE_AND_CREATE_SUBSCRIPTIONGROUP through the console, read back with
+ * GET_ALL_SUBSCRIPTIONGROUP_CONFIG; refusals name their field. */
+static void
+test_group_config(void **state)
+{
+    (void) state;
+    g_autoptr(Resp) c = post("/api/group/config",
+                             "{\"group\":\"cfg-group\",\"retryQueueNums\":3,\"retryMaxTimes\":5,"
+                             "\"consumeBroadcastEnable\":false,\"consumeEnable\":false,"
+                             "\"brokerId\":\"0\",\"whichBrokerWhenConsumeSlowly\":\"1\","
+                             "\"broker\":\"broker-a\"}");
+    if (c->status != 200)
+        fail_msg("create: %u %s", c->status, c->body);
+    JsonArray *done = json_object_get_array_member(obj(c), "brokers");
+    assert_int_equal(json_array_get_length(done), 1);
+    assert_string_equal(json_array_get_string_element(done, 0), "broker-a");
+
+    /* read back from the broker itself, not from the console */
+    g_autoptr(RmqAdmin) admin = rmq_admin_new(fx.ns_addr, NULL);
+    g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    g_autoptr(GBytes) all = rmq_admin_invoke(admin, addr,
+                                             RMQ_REQUEST_GET_ALL_SUBSCRIPTIONGROUP_CONFIG, NULL,
+                                             NULL, NULL, NULL);
+    assert_non_null(all);
+    g_autoptr(JsonParser) jp = json_parser_new();
+    assert_true(json_parser_load_from_data(jp, g_bytes_get_data(all, NULL),
+                                           (gssize) g_bytes_get_size(all), NULL));
+    JsonObject *bc = json_object_get_object_member(
+        json_object_get_object_member(json_node_get_object(json_parser_get_root(jp)),
+                                      "subscriptionGroupTable"),
+        "cfg-group");
+    assert_non_null(bc);
+    assert_int_equal(json_object_get_int_member(bc, "retryQueueNums"), 3);
+    assert_int_equal(json_object_get_int_member(bc, "retryMaxTimes"), 5);
+    assert_false(json_object_get_boolean_member(bc, "consumeBroadcastEnable"));
+    assert_false(json_object_get_boolean_member(bc, "consumeEnable"));
+
+    /* update, and the console's own reading */
+    g_autoptr(Resp) u = post("/api/group/config",
+                             "{\"group\":\"cfg-group\",\"retryMaxTimes\":7,\"consumeEnable\":true}");
+    assert_int_equal(u->status, 200);
+    g_autoptr(Resp) g = get("/api/group/config?group=cfg-group");
+    assert_int_equal(g->status, 200);
+    JsonObject *row = json_array_get_object_element(json_object_get_array_member(obj(g), "brokers"), 0);
+    assert_string_equal(json_object_get_string_member(row, "brokerName"), "broker-a");
+    JsonObject *cfg = json_object_get_object_member(row, "config");
+    assert_int_equal(json_object_get_int_member(cfg, "retryMaxTimes"), 7);
+    assert_true(json_object_get_boolean_member(cfg, "consumeEnable"));
+    g_autoptr(Resp) list = get("/api/groups");
+    assert_non_null(strstr(list->body, "\"cfg-group\""));
+
+    /* refusals */
+    g_autoptr(Resp) b1 = post("/api/group/config", "{\"group\":\"cfg-group\",\"retryQueueNums\":65}");
+    expect_error(b1, 400, "retryQueueNums must be an integer from 0 to 64");
+    assert_string_equal(json_object_get_string_member(obj(b1), "field"), "retryQueueNums");
+    g_autoptr(Resp) b2 = post("/api/group/config", "{\"group\":\"cfg-group\",\"broker\":\"nope\"}");
+    expect_error(b2, 400, "no master broker named nope");
+    assert_string_equal(json_object_get_string_member(obj(b2), "field"), "broker");
+    g_autoptr(Resp) b3 = post("/api/group/config", "{\"group\":\"TOOLS_CONSUMER\"}");
+    expect_error(b3, 400, "system group");
+    g_autoptr(Resp) b4 = post("/api/group/config", "{\"group\":\"bad group\"}");
+    expect_error(b4, 400, "group: only letters");
+    g_autoptr(Resp) b5 = post("/api/group/config", "{\"group\":\"cfg-group\",\"consumeEnable\":\"maybe\"}");
+    expect_error(b5, 400, "consumeEnable must be true or false");
+    g_autoptr(Resp) b6 = http(fx.base, "POST", "/api/group/config", NULL, "{\"group\":\"cfg-x\"}",
+                              NULL, NULL);
+    expect_error(b6, 403, "CSRF");
+    g_autoptr(Resp) n = get("/api/group/config?group=no-such-group");
+    expect_error(n, 404, "no consumer group no-such-group");
+
+    /* delete, then it is gone from the broker */
+    g_autoptr(Resp) d = post("/api/group/delete", "{\"group\":\"cfg-group\"}");
+    assert_int_equal(d->status, 200);
+    g_autoptr(Resp) gone = get("/api/group/config?group=cfg-group");
+    expect_error(gone, 404, NULL);
+}
+
+/* GET_PRODUCER_CONNECTION_LIST of a producer group on a topic. */
+static void
+test_producers(void **state)
+{
+    (void) state;
+    g_autoptr(RmqProducer) prod = rmq_producer_new("console-conn-pg", fx.ns_addr, NULL);
+    g_autoptr(RmqMsg) m = rmq_msg_new(TOPIC, "hi", -1);
+    RmqSendResult sr = { 0 };
+    g_autoptr(GError) error = NULL;
+    assert_true(rmq_producer_send(prod, m, &sr, &error));
+    rmq_send_result_clear(&sr);
+    g_autoptr(Resp) r = get("/api/producers?group=console-conn-pg&topic=" TOPIC);
+    assert_int_equal(r->status, 200);
+    JsonArray *conns = json_object_get_array_member(obj(r), "connections");
+    assert_int_equal(json_array_get_length(conns), 1);
+    JsonObject *c = json_array_get_object_element(conns, 0);
+    assert_true(strlen(json_object_get_string_member(c, "clientId")) > 0);
+    assert_non_null(strstr(json_object_get_string_member(c, "clientAddr"), "127.0.0.1"));
+    g_autoptr(Resp) none = get("/api/producers?group=nobody-pg&topic=" TOPIC);
+    assert_int_equal(none->status, 200);
+    assert_int_equal(json_array_get_length(json_object_get_array_member(obj(none), "connections")), 0);
+    g_autoptr(Resp) nt = get("/api/producers?group=console-conn-pg&topic=NoSuchTopicP");
+    expect_error(nt, 404, NULL);
+    g_autoptr(Resp) ng = get("/api/producers?topic=" TOPIC);
+    expect_error(ng, 400, "group is required");
+    assert_string_equal(json_object_get_string_member(obj(ng), "field"), "group");
+}
+
 static void
 test_deletes(void **state)
 {
@@ -944,6 +1050,8 @@ main(void)
         cmocka_unit_test(test_topic_messages_and_lag),
         cmocka_unit_test(test_tps_sampler),
         cmocka_unit_test(test_resend),
+        cmocka_unit_test(test_group_config),
+        cmocka_unit_test(test_producers),
         cmocka_unit_test(test_deletes),
         cmocka_unit_test(test_broker_detail),
         cmocka_unit_test(test_slave_lag),

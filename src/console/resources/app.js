@@ -264,6 +264,20 @@ async function groupDetail(name) {
   foundAgain();
   document.getElementById('group-detail').hidden = false;
   document.getElementById('detail-title').textContent = t('groups.detail', { name });
+  const cfg = await api('/api/group/config', { group: name });
+  const yes = v => (v ? '✓' : '✗');
+  fill('sub-config', cfg.brokers.map(b => el('tr', {}, td(b.brokerName),
+    td(b.config.retryQueueNums, 'num'), td(b.config.retryMaxTimes, 'num'),
+    td(yes(b.config.consumeBroadcastEnable)), td(yes(b.config.consumeEnable)),
+    td(b.config.brokerId, 'num'), td(b.config.whichBrokerWhenConsumeSlowly, 'num'))));
+  // the form shows this group's config, ready to change
+  const cf = document.getElementById('config-form');
+  const c0 = cfg.brokers[0].config;
+  cf.elements.group.value = name;
+  for (const k of ['retryQueueNums', 'retryMaxTimes', 'brokerId', 'whichBrokerWhenConsumeSlowly'])
+    if (c0[k] !== undefined) cf.elements[k].value = c0[k];
+  cf.elements.consumeBroadcastEnable.checked = !!c0.consumeBroadcastEnable;
+  cf.elements.consumeEnable.checked = !!c0.consumeEnable;
   const conns = (g.connection && g.connection.connections) || [];
   document.getElementById('members').replaceChildren(...(conns.length
     ? conns.map(c => el('li', {}, (c.clientId || '') + ' ' + (c.clientAddr || '') + ' ' + (c.language || '')))
@@ -298,8 +312,46 @@ async function groupList() {
 
 async function groups() {
   document.getElementById('show-system').addEventListener('change', () => guarded(groupList));
+  const cluster = await api('/api/cluster');
+  const names = [...new Set(cluster.brokers.filter(b => b.brokerId === 0).map(b => b.brokerName))].sort();
+  document.getElementById('config-broker').append(...names.map(n => el('option', { value: n }, n)));
+  onSubmit(document.getElementById('config-form'), async d => {
+    const r = await post('/api/group/config', d);
+    status(t('groups.configSaved', { group: r.group, brokers: r.brokers.join(', ') }), 'ok');
+    await groupList();
+    await groupDetail(r.group);
+  });
   await groupList();
   if (param('group')) await groupDetail(param('group'));
+}
+
+async function producers() {
+  const form = document.getElementById('producer-form');
+  const show = async d => {
+    const r = await api('/api/producers', { group: d.group || '', topic: d.topic || '' });
+    document.getElementById('producer-result').hidden = false;
+    const none = document.getElementById('producer-none');
+    none.hidden = r.connections.length > 0;
+    none.textContent = t('producers.none', { group: r.group, topic: r.topic });
+    fill('producers', r.connections.map(c => el('tr', {}, td(c.clientId), td(c.clientAddr),
+      td(c.language), td(c.version, 'num'))));
+    status(t('producers.count', { n: r.connections.length }), 'ok');
+  };
+  onSubmit(form, async d => {
+    foundAgain();
+    document.getElementById('producer-result').hidden = true;
+    try {
+      await show(d);
+    } catch (e) {
+      if (e.status === 404 && !e.field) notFound(t('topics.notFound', { name: d.topic }));
+      throw e;
+    }
+  });
+  if (param('group') && param('topic')) {
+    form.elements.group.value = param('group');
+    form.elements.topic.value = param('topic');
+    form.requestSubmit();
+  }
 }
 
 function showMessage(m) {
@@ -393,7 +445,7 @@ async function tps() {
   await draw();
 }
 
-const PAGES = { overview, topics, groups, messages, tps };
+const PAGES = { overview, topics, groups, producers, messages, tps };
 
 document.addEventListener('DOMContentLoaded', () => guarded(async () => {
   await loadLanguage();

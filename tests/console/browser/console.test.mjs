@@ -2,7 +2,7 @@
 // cluster (rmq-namesrv, rmq-broker, rmq-console) is started by ../run.sh,
 // which passes: CONSOLE_URL, NAMESRV_ADDR, RMQADMIN (the project's tool),
 // SCREENSHOT_DIR, CHROMIUM (default /usr/bin/chromium). Prints TAP.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ const run = promisify(execFile);
 const url = process.env.CONSOLE_URL;
 const namesrv = process.env.NAMESRV_ADDR;
 const rmqadmin = process.env.RMQADMIN;
+const helper = process.env.HELPER;
 const shots = process.env.SCREENSHOT_DIR || 'screenshots';
 mkdirSync(shots, { recursive: true });
 
@@ -47,7 +48,8 @@ const TABLES = {};
 for (const lang of ['en', 'zh-CN'])
   TABLES[lang] = JSON.parse(readFileSync(new URL('../../../src/console/resources/i18n/' + lang + '.json', import.meta.url)));
 const PAGES = [['/', 'overview', 'cluster.h1'], ['/topics.html', 'topics', 'topics.h1'],
-  ['/groups.html', 'groups', 'groups.h1'], ['/messages.html', 'messages', 'messages.h1'],
+  ['/groups.html', 'groups', 'groups.h1'], ['/producers.html', 'producers', 'producers.h1'],
+  ['/messages.html', 'messages', 'messages.h1'],
   ['/tps.html', 'tps', 'tps.h1']];
 
 async function shot(name, p) { await (p || page).screenshot({ path: join(shots, name + '.png'), fullPage: true }); }
@@ -153,6 +155,72 @@ test('consumer groups page lists the system groups on demand', async () => {
   await page.check('#show-system');
   await page.locator('#groups tbody tr', { hasText: 'TOOLS_CONSUMER' }).waitFor();
   await shot('groups');
+});
+
+test('producers page: the connections of a producer group on a topic', async () => {
+  // a producer of the project's client library that stays connected (bounded: 60 s)
+  const child = spawn(helper, ['producer', namesrv, topic, 'browser-pg', '60'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    await new Promise((resolve, reject) => {
+      child.stdout.on('data', d => { if (String(d).includes('READY')) resolve(); });
+      child.on('exit', c => reject(new Error('helper exited with ' + c)));
+    });
+    await page.goto(url + '/producers.html');
+    await page.fill('#producer-group', 'browser-pg');
+    await page.fill('#producer-topic', topic);
+    await page.click('#producer-submit');
+    const row = page.locator('#producers tbody tr').first();
+    await row.waitFor();
+    assert((await page.locator('#producers tbody tr').count()) === 1, 'expected one connection');
+    assert((await row.textContent()).includes('127.0.0.1'), 'no client address');
+    assert(await page.locator('#producer-none').isHidden(), 'says none while one is connected');
+    await shot('producers');
+    await page.fill('#producer-group', 'nobody-pg');
+    await page.click('#producer-submit');
+    await page.locator('#producer-none', { hasText: 'nobody-pg' }).waitFor();
+    assert((await page.locator('#producers tbody tr').count()) === 0, 'rows for a group with no producer');
+    await page.fill('#producer-topic', 'NoSuchTopicP');
+    await page.click('#producer-submit');
+    await page.locator('#not-found', { hasText: 'NoSuchTopicP' }).waitFor();
+    await page.fill('#producer-group', 'bad group');
+    await page.click('#producer-submit');
+    await page.locator('#producer-form label:has(#producer-group) .field-error').waitFor();
+  } finally {
+    child.stdin.end();
+  }
+});
+
+test('create, update and delete a subscription group', async () => {
+  const g = 'browser-sub-' + process.pid;
+  await page.goto(url + '/groups.html');
+  await page.locator('#config-broker option[value="broker-a"]').waitFor({ state: 'attached' });
+  await page.fill('#config-group', g);
+  await page.fill('input[name="retryQueueNums"]', '2');
+  await page.fill('input[name="retryMaxTimes"]', '3');
+  await page.uncheck('input[name="consumeBroadcastEnable"]');
+  await page.selectOption('#config-broker', 'broker-a');
+  await page.click('#config-submit');
+  await page.locator('#status.ok', { hasText: g }).waitFor();
+  const row = page.locator('#sub-config tbody tr', { hasText: 'broker-a' });
+  await row.waitFor();
+  const cells = await row.locator('td').allTextContents();
+  assert(cells[1] === '2' && cells[2] === '3' && cells[3] === '✗' && cells[4] === '✓', 'config row: ' + cells.join('|'));
+  // the form now holds the group's config: change one value
+  await page.fill('input[name="retryMaxTimes"]', '99');
+  await page.click('#config-submit');
+  const err = page.locator('#config-form label:has(input[name="retryMaxTimes"]) .field-error');
+  await err.waitFor();
+  assert((await err.textContent()).includes('from 0 to 64'), 'no range next to the field');
+  await page.fill('input[name="retryMaxTimes"]', '4');
+  await page.click('#config-submit');
+  await page.locator('#sub-config tbody tr td:nth-child(3)', { hasText: '4' }).waitFor();
+  assert((await page.locator('#config-form .field-error').count()) === 0, 'old field message stayed');
+  await shot('group-config');
+  page.once('dialog', d => d.accept());
+  await page.click('#group-delete');
+  await page.locator('#status.ok', { hasText: g }).waitFor();
+  await page.goto(url + '/groups.html?group=' + g);
+  await page.locator('#not-found', { hasText: g }).waitFor();
 });
 
 test('live TPS chart draws the broker and the topic', async () => {
