@@ -1075,6 +1075,201 @@ api_message_resend(RmqConsoleCall *call, GError **error)
     return rmq_json_node_take_object(o);
 }
 
+/* ------------------------------------------------------------ dead letters */
+
+#define DLQ_PREFIX "%DLQ%"
+#define RESEND_GROUP "CONSOLE_DLQ_RESEND"
+
+RmqMsg *
+rmq_console_dlq_resend_msg(const RmqMsg *dead, GError **error)
+{
+    /* properties the broker or the client library sets: the new message gets fresh ones */
+    static const gchar *const system_props[] = {
+        "RETRY_TOPIC", "REAL_TOPIC", "REAL_QID", "DELAY", "WAIT", "MAX_OFFSET", "MIN_OFFSET",
+        "UNIQ_KEY", "ORIGIN_MESSAGE_ID", "CONSUME_START_TIME", "TRAN_MSG", "PGROUP", "CLUSTER",
+        "TRANSACTION_CHECK_TIMES", "CHECK_IMMUNITY_TIME_IN_SECONDS", "__transactionId__",
+        "TRAN_PREPARED_QUEUE_OFFSET", "MSG_REGION", "TRACE_ON", NULL
+    };
+    const gchar *origin = rmq_msg_get_property(dead, "RETRY_TOPIC");
+    if (dead->topic == NULL || !g_str_has_prefix(dead->topic, DLQ_PREFIX)) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "not a dead letter: it is on %s", dead->topic ? dead->topic : "no topic");
+        return NULL;
+    }
+    if (origin == NULL || *origin == '\0' || g_str_has_prefix(origin, DLQ_PREFIX)) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "the dead letter has no RETRY_TOPIC property: its original topic is unknown");
+        return NULL;
+    }
+    gsize len = 0;
+    const void *body = dead->body ? g_bytes_get_data(dead->body, &len) : NULL;
+    RmqMsg *m = rmq_msg_new(origin, body, (gssize) len);
+    m->flag = dead->flag;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, dead->properties);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        if (!g_strv_contains(system_props, k))
+            rmq_msg_put_property(m, k, v);
+    return m;
+}
+
+/* Every %DLQ% topic with its message count (max minus min offset, summed). */
+static JsonNode *
+api_dlq(RmqConsoleCall *call, GError **error)
+{
+    g_autoptr(JsonNode) list = rmq_admin_topic_list(call->admin, error);
+    if (list == NULL)
+        return NULL;
+    JsonArray *in = json_node_get_array(list);
+    JsonArray *out = json_array_new();
+    for (guint i = 0; i < json_array_get_length(in); i++) {
+        const gchar *t = json_array_get_string_element(in, i);
+        if (!g_str_has_prefix(t, DLQ_PREFIX))
+            continue;
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "group", t + strlen(DLQ_PREFIX));
+        json_object_set_string_member(row, "topic", t);
+        g_autoptr(GError) local = NULL;
+        g_autoptr(JsonNode) st = rmq_admin_topic_status(call->admin, t, &local);
+        if (st != NULL) {
+            gint64 n = 0;
+            JsonArray *qs = json_node_get_array(st);
+            for (guint k = 0; k < json_array_get_length(qs); k++) {
+                JsonObject *q = json_array_get_object_element(qs, k);
+                n += json_object_get_int_member(q, "maxOffset") -
+                     json_object_get_int_member(q, "minOffset");
+            }
+            json_object_set_int_member(row, "count", n);
+        } else {
+            json_object_set_null_member(row, "count");
+            json_object_set_string_member(row, "error", local->message);
+        }
+        json_array_add_object_element(out, row);
+    }
+    JsonObject *o = json_object_new();
+    json_object_set_array_member(o, "groups", out);
+    return rmq_json_node_take_object(o);
+}
+
+/* %DLQ%<group>, or a 404 that says the group has none. (transfer full) */
+static gchar *
+dlq_topic(RmqConsoleCall *call, const gchar *group, GError **error)
+{
+    g_autofree gchar *topic = g_strconcat(DLQ_PREFIX, group, NULL);
+    g_autoptr(GError) local = NULL;
+    g_autoptr(JsonNode) route = rmq_admin_topic_route(call->admin, topic, &local);
+    if (route == NULL) {
+        if (rmq_console_http_status(local) == 404)
+            g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
+                        "group %s has no dead-letter topic", group);
+        else
+            g_propagate_error(error, g_steal_pointer(&local));
+        return NULL;
+    }
+    return g_steal_pointer(&topic);
+}
+
+static JsonNode *
+api_dlq_messages(RmqConsoleCall *call, GError **error)
+{
+    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    if (group == NULL)
+        return NULL;
+    gint64 begin, end;
+    if (!param_time(call, "begin", 0, &begin, error) ||
+        !param_time(call, "end", g_get_real_time() / 1000 + 60 * 1000, &end, error))
+        return NULL;
+    if (end < begin) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "end must not be before begin");
+        return NULL;
+    }
+    g_autofree gchar *topic = dlq_topic(call, group, error);
+    if (topic == NULL)
+        return NULL;
+    g_autoptr(GPtrArray) msgs = browse_by_time(call, topic, begin, end, error);
+    if (msgs == NULL)
+        return NULL;
+    JsonNode *n = msg_array(msgs);
+    JsonArray *a = json_object_get_array_member(json_node_get_object(n), "messages");
+    for (guint i = 0; i < msgs->len; i++) {
+        const gchar *origin = rmq_msg_get_property(msgs->pdata[i], "RETRY_TOPIC");
+        JsonObject *m = json_array_get_object_element(a, i);
+        if (origin != NULL)
+            json_object_set_string_member(m, "originTopic", origin);
+        else
+            json_object_set_null_member(m, "originTopic");
+    }
+    json_object_set_string_member(json_node_get_object(n), "group", group);
+    json_object_set_string_member(json_node_get_object(n), "topic", topic);
+    return n;
+}
+
+/* Each dead letter (offset ids, comma-separated) produced again on its
+ * original topic as a new message; one result per id. */
+static JsonNode *
+api_dlq_resend(RmqConsoleCall *call, GError **error)
+{
+    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    if (group == NULL)
+        return NULL;
+    const gchar *ids = g_hash_table_lookup(call->params, "ids");
+    g_auto(GStrv) list = ids ? g_strsplit(ids, ",", 0) : NULL;
+    guint n = list ? g_strv_length(list) : 0;
+    if (n == 0 || n > MAX_BROWSE) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "ids: 1 to %d message ids, comma-separated", MAX_BROWSE);
+        return NULL;
+    }
+    for (guint i = 0; i < n; i++) {
+        g_strstrip(list[i]);
+        if (!hex_id(list[i])) {
+            g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                        "ids: %.64s is not a message id (16 to 64 hexadecimal digits)", list[i]);
+            return NULL;
+        }
+    }
+    g_autofree gchar *topic = dlq_topic(call, group, error);
+    if (topic == NULL)
+        return NULL;
+    g_autoptr(RmqProducer) producer = rmq_producer_new(RESEND_GROUP, call->namesrv, NULL);
+    JsonArray *results = json_array_new();
+    guint ok = 0;
+    for (guint i = 0; i < n; i++) {
+        JsonObject *r = json_object_new();
+        json_object_set_string_member(r, "id", list[i]);
+        g_autoptr(GError) local = NULL;
+        g_autoptr(RmqMsg) dead = rmq_admin_view_message(call->admin, list[i], &local);
+        g_autoptr(RmqMsg) fresh = NULL;
+        if (dead != NULL && strcmp(dead->topic, topic) != 0)
+            g_set_error(&local, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                        "not a dead letter of %s (it is on %s)", group, dead->topic);
+        else if (dead != NULL)
+            fresh = rmq_console_dlq_resend_msg(dead, &local);
+        RmqSendResult sr = { 0 };
+        if (fresh != NULL && rmq_producer_send(producer, fresh, &sr, &local)) {
+            json_object_set_boolean_member(r, "ok", TRUE);
+            json_object_set_string_member(r, "topic", fresh->topic);
+            json_object_set_string_member(r, "msgId", sr.msg_id);
+            json_object_set_string_member(r, "offsetMsgId", sr.offset_msg_id);
+            g_message("dead letter %s of %s resent to %s as %s", list[i], group, fresh->topic,
+                      sr.msg_id);
+            ok++;
+        } else {
+            json_object_set_boolean_member(r, "ok", FALSE);
+            json_object_set_string_member(r, "error", local ? local->message : "not sent");
+        }
+        rmq_send_result_clear(&sr);
+        json_array_add_object_element(results, r);
+    }
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "group", group);
+    json_object_set_int_member(o, "resent", ok);
+    json_object_set_array_member(o, "results", results);
+    return rmq_json_node_take_object(o);
+}
+
 /* ------------------------------------------------------------------ table */
 
 static const RmqConsoleRoute routes[] = {
@@ -1091,6 +1286,9 @@ static const RmqConsoleRoute routes[] = {
     { "GET", "/api/group/config", api_group_config },
     { "POST", "/api/group/config", api_group_config_update },
     { "GET", "/api/producers", api_producers },
+    { "GET", "/api/dlq", api_dlq },
+    { "GET", "/api/dlq/messages", api_dlq_messages },
+    { "POST", "/api/dlq/resend", api_dlq_resend },
     { "GET", "/api/messages", api_messages },
     { "GET", "/api/message", api_message },
     { "POST", "/api/message/resend", api_message_resend },

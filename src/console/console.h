@@ -72,6 +72,12 @@ const gchar *rmq_console_pick_lang(const gchar *accept_language);
  * must be…"): its leading word, or NULL. (transfer full) */
 gchar *rmq_console_error_field(const gchar *reason);
 
+/* The message that resends dead letter @dead (a message of a %DLQ% topic)
+ * to its original topic, the RETRY_TOPIC property the broker set when it
+ * gave the message up: same body, flag, tags, keys and user properties,
+ * none of the properties the broker or the client set. Pure. (transfer full) */
+RmqMsg *rmq_console_dlq_resend_msg(const RmqMsg *dead, GError **error);
+
 /* Topics RocketMQ keeps for itself (TBW102, retry and DLQ topics, ...). */
 gboolean rmq_console_topic_is_system(const gchar *topic);
 

@@ -714,6 +714,133 @@ test_producers(void **state)
     assert_string_equal(json_object_get_string_member(obj(ng), "field"), "group");
 }
 
+#define DLQ_TOPIC "ConsoleDlqTopic"
+#define DLQ_GROUP "console-dlq-group"
+
+/* Dead letters: a consumer gives two messages up (CONSUMER_SEND_MSG_BACK
+ * with delay level -1), the console lists %DLQ%<group>, browses it, and
+ * resends them to the original topic as new messages. */
+static void
+test_dlq(void **state)
+{
+    (void) state;
+    g_autoptr(RmqProducer) prod = rmq_producer_new("console-dlq-pg", fx.ns_addr, NULL);
+    g_autoptr(RmqAdmin) admin = rmq_admin_new(fx.ns_addr, NULL);
+    gchar *offset_ids[2];
+    gchar *plain_offset_id = NULL;
+    for (guint i = 0; i < 3; i++) {
+        g_autofree gchar *body = g_strdup_printf("dead body %u", i);
+        g_autofree gchar *key = g_strdup_printf("dead-key-%u", i);
+        g_autoptr(RmqMsg) m = rmq_msg_new(DLQ_TOPIC, body, -1);
+        rmq_msg_set_keys(m, key);
+        rmq_msg_put_property(m, "who", "test");
+        RmqSendResult sr = { 0 };
+        g_autoptr(GError) error = NULL;
+        if (!rmq_producer_send(prod, m, &sr, &error))
+            fail_msg("send: %s", error->message);
+        g_autoptr(RmqMsg) stored = rmq_admin_view_message(admin, sr.offset_msg_id, &error);
+        assert_non_null(stored);
+        if (i == 2) { /* the third stays an ordinary message */
+            plain_offset_id = g_strdup(sr.offset_msg_id);
+            rmq_send_result_clear(&sr);
+            continue;
+        }
+        g_autofree gchar *off = g_strdup_printf("%" G_GINT64_FORMAT, stored->commit_log_offset);
+        g_autoptr(GBytes) b = rmq_admin_invoke(
+            admin, stored->store_host, RMQ_REQUEST_CONSUMER_SEND_MSG_BACK, NULL, NULL, &error,
+            "offset", off, "group", DLQ_GROUP, "delayLevel", "-1", "originMsgId", sr.msg_id,
+            "originTopic", DLQ_TOPIC, "unitMode", "false", "maxReconsumeTimes", "16", NULL);
+        if (b == NULL)
+            fail_msg("send back: %s", error->message);
+        rmq_send_result_clear(&sr);
+    }
+
+    g_autoptr(Resp) l = get("/api/dlq");
+    assert_int_equal(l->status, 200);
+    JsonArray *groups = json_object_get_array_member(obj(l), "groups");
+    JsonObject *row = NULL;
+    for (guint i = 0; i < json_array_get_length(groups); i++)
+        if (g_strcmp0(json_object_get_string_member(json_array_get_object_element(groups, i), "group"),
+                      DLQ_GROUP) == 0)
+            row = json_array_get_object_element(groups, i);
+    assert_non_null(row);
+    assert_string_equal(json_object_get_string_member(row, "topic"), "%DLQ%" DLQ_GROUP);
+    assert_int_equal(json_object_get_int_member(row, "count"), 2);
+
+    g_autoptr(Resp) b = get("/api/dlq/messages?group=" DLQ_GROUP);
+    assert_int_equal(b->status, 200);
+    JsonArray *msgs = json_object_get_array_member(obj(b), "messages");
+    assert_int_equal(json_array_get_length(msgs), 2);
+    for (guint i = 0; i < 2; i++) {
+        JsonObject *m = json_array_get_object_element(msgs, i);
+        assert_string_equal(json_object_get_string_member(m, "topic"), "%DLQ%" DLQ_GROUP);
+        assert_string_equal(json_object_get_string_member(m, "originTopic"), DLQ_TOPIC);
+        g_autofree gchar *body = g_strdup_printf("dead body %u", i);
+        assert_string_equal(json_object_get_string_member(m, "body"), body);
+        offset_ids[i] = g_strdup(json_object_get_string_member(m, "offsetMsgId"));
+    }
+
+    /* resend both; the plain message in the same request is refused alone */
+    g_autofree gchar *req = g_strdup_printf("{\"group\":\"%s\",\"ids\":\"%s,%s,%s\"}", DLQ_GROUP,
+                                            offset_ids[0], offset_ids[1], plain_offset_id);
+    g_autoptr(Resp) r = post("/api/dlq/resend", req);
+    if (r->status != 200)
+        fail_msg("resend: %u %s", r->status, r->body);
+    assert_int_equal(json_object_get_int_member(obj(r), "resent"), 2);
+    JsonArray *res = json_object_get_array_member(obj(r), "results");
+    assert_int_equal(json_array_get_length(res), 3);
+    JsonObject *bad = json_array_get_object_element(res, 2);
+    assert_false(json_object_get_boolean_member(bad, "ok"));
+    assert_non_null(strstr(json_object_get_string_member(bad, "error"), "not a dead letter of"));
+    /* each is on the original topic now, a new message with the same body,
+     * keys and user property (found by key on the broker, not via the console) */
+    for (guint i = 0; i < 2; i++) {
+        JsonObject *x = json_array_get_object_element(res, i);
+        assert_true(json_object_get_boolean_member(x, "ok"));
+        assert_string_equal(json_object_get_string_member(x, "topic"), DLQ_TOPIC);
+        g_autofree gchar *key = g_strdup_printf("dead-key-%u", i);
+        g_autoptr(GPtrArray) found = NULL;
+        for (guint k = 0; k < 50; k++) {
+            g_clear_pointer(&found, g_ptr_array_unref);
+            found = rmq_admin_query_by_key(admin, DLQ_TOPIC, key, 32, 0, G_MAXINT64, NULL);
+            if (found != NULL && found->len == 2)
+                break;
+            g_usleep(100 * 1000);
+        }
+        assert_non_null(found);
+        assert_int_equal(found->len, 2); /* the first send and the resend */
+        gboolean seen = FALSE;
+        for (guint k = 0; k < found->len; k++) {
+            RmqMsg *m = found->pdata[k];
+            if (g_strcmp0(rmq_msg_get_msg_id(m), json_object_get_string_member(x, "msgId")) != 0)
+                continue;
+            seen = TRUE;
+            g_autofree gchar *body = g_strdup_printf("dead body %u", i);
+            assert_int_equal(g_bytes_get_size(m->body), strlen(body));
+            assert_memory_equal(g_bytes_get_data(m->body, NULL), body, strlen(body));
+            assert_string_equal(rmq_msg_get_property(m, "who"), "test");
+            assert_null(rmq_msg_get_property(m, "RETRY_TOPIC"));
+        }
+        assert_true(seen);
+        g_free(offset_ids[i]);
+    }
+    g_free(plain_offset_id);
+
+    /* refusals */
+    g_autoptr(Resp) n1 = get("/api/dlq/messages?group=no-dlq-group");
+    expect_error(n1, 404, "group no-dlq-group has no dead-letter topic");
+    g_autoptr(Resp) n2 = post("/api/dlq/resend", "{\"group\":\"" DLQ_GROUP "\"}");
+    expect_error(n2, 400, "ids: 1 to 64");
+    assert_string_equal(json_object_get_string_member(obj(n2), "field"), "ids");
+    g_autoptr(Resp) n3 = post("/api/dlq/resend", "{\"group\":\"" DLQ_GROUP "\",\"ids\":\"zz\"}");
+    expect_error(n3, 400, "not a message id");
+    g_autoptr(Resp) n4 = http(fx.base, "POST", "/api/dlq/resend", NULL,
+                              "{\"group\":\"" DLQ_GROUP "\",\"ids\":\"00\"}", NULL, NULL);
+    expect_error(n4, 403, "CSRF");
+    g_autoptr(Resp) n5 = get("/api/dlq/resend");
+    expect_error(n5, 405, "POST");
+}
+
 static void
 test_deletes(void **state)
 {
@@ -1052,6 +1179,7 @@ main(void)
         cmocka_unit_test(test_resend),
         cmocka_unit_test(test_group_config),
         cmocka_unit_test(test_producers),
+        cmocka_unit_test(test_dlq),
         cmocka_unit_test(test_deletes),
         cmocka_unit_test(test_broker_detail),
         cmocka_unit_test(test_slave_lag),

@@ -174,6 +174,47 @@ test_slave_lag(void **state)
     assert_int_equal(json_object_get_int_member(json_array_get_object_element(a, 4), "slaveLag"), 0);
 }
 
+/* A dead letter goes back to its RETRY_TOPIC with its body, tags, keys and
+ * user properties, without the broker's and the client's properties. */
+static void
+test_dlq_resend_msg(void **state)
+{
+    (void) state;
+    g_autoptr(RmqMsg) dead = rmq_msg_new("%DLQ%g1", "payload", -1);
+    dead->flag = 7;
+    rmq_msg_set_tags(dead, "TagA");
+    rmq_msg_set_keys(dead, "k1 k2");
+    rmq_msg_put_property(dead, "user", "v");
+    rmq_msg_put_property(dead, "RETRY_TOPIC", "Orders");
+    rmq_msg_put_property(dead, "UNIQ_KEY", "AC1100010000000000000000000000AA");
+    rmq_msg_put_property(dead, "ORIGIN_MESSAGE_ID", "AC1100010000000000000000000000AA");
+    rmq_msg_put_property(dead, "REAL_TOPIC", "%RETRY%g1");
+    rmq_msg_put_property(dead, "DELAY", "3");
+    g_autoptr(GError) e = NULL;
+    g_autoptr(RmqMsg) m = rmq_console_dlq_resend_msg(dead, &e);
+    assert_non_null(m);
+    assert_string_equal(m->topic, "Orders");
+    assert_int_equal(g_bytes_get_size(m->body), 7);
+    assert_memory_equal(g_bytes_get_data(m->body, NULL), "payload", 7);
+    assert_int_equal(m->flag, 7);
+    assert_string_equal(rmq_msg_get_tags(m), "TagA");
+    assert_string_equal(rmq_msg_get_keys(m), "k1 k2");
+    assert_string_equal(rmq_msg_get_property(m, "user"), "v");
+    const gchar *gone[] = { "RETRY_TOPIC", "UNIQ_KEY", "ORIGIN_MESSAGE_ID", "REAL_TOPIC", "DELAY" };
+    for (guint i = 0; i < G_N_ELEMENTS(gone); i++)
+        assert_null(rmq_msg_get_property(m, gone[i]));
+
+    /* not on a DLQ topic, or no original topic: refused */
+    g_autoptr(RmqMsg) plain = rmq_msg_new("Orders", "x", -1);
+    rmq_msg_put_property(plain, "RETRY_TOPIC", "Orders");
+    assert_null(rmq_console_dlq_resend_msg(plain, &e));
+    assert_non_null(strstr(e->message, "not a dead letter"));
+    g_clear_error(&e);
+    rmq_msg_put_property(dead, "RETRY_TOPIC", NULL);
+    assert_null(rmq_console_dlq_resend_msg(dead, &e));
+    assert_non_null(strstr(e->message, "RETRY_TOPIC"));
+}
+
 static void
 test_pick_lang(void **state)
 {
@@ -324,6 +365,7 @@ main(void)
         cmocka_unit_test(test_password), cmocka_unit_test(test_connection_cap),
         cmocka_unit_test(test_pick_lang), cmocka_unit_test(test_error_field),
         cmocka_unit_test(test_i18n_tables), cmocka_unit_test(test_slave_lag),
+        cmocka_unit_test(test_dlq_resend_msg),
     };
     return cmocka_run_group_tests_name("console-units", tests, NULL, NULL);
 }

@@ -397,6 +397,81 @@ async function messages() {
   });
 }
 
+// ------------------------------------------------------------ dead letters
+
+let dlqShown = []; // the messages in the table, as the API gave them
+
+function dlqSelected() {
+  const ids = new Set([...document.querySelectorAll('#dlq-messages tbody input:checked')].map(e => e.value));
+  return dlqShown.filter(m => ids.has(m.offsetMsgId));
+}
+
+async function dlqBrowse(group, d) {
+  const p = { group };
+  if (d && d.begin) p.begin = toMs(d.begin);
+  if (d && d.end) p.end = toMs(d.end);
+  let r;
+  try {
+    r = await api('/api/dlq/messages', p);
+  } catch (e) {
+    if (e.status !== 404 || e.field) throw e;
+    document.getElementById('dlq-detail').hidden = true;
+    notFound(t('dlq.notFound', { name: group }));
+    return;
+  }
+  foundAgain();
+  dlqShown = r.messages;
+  document.getElementById('dlq-detail').hidden = false;
+  document.getElementById('detail-title').textContent = t('dlq.browse', { group });
+  document.getElementById('dlq-form').elements.group.value = group;
+  document.getElementById('dlq-all').checked = false;
+  document.getElementById('dlq-results').replaceChildren();
+  fill('dlq-messages', r.messages.map(m => el('tr', {},
+    el('td', {}, el('input', { type: 'checkbox', value: m.offsetMsgId, 'aria-label': t('dlq.select') + ' ' + m.msgId })),
+    td(m.msgId), td(m.originTopic || ''), td(m.tags), td(m.keys), td(when(m.storeTimestamp)),
+    td(m.reconsumeTimes, 'num'))));
+  status(t('dlq.count', { n: r.messages.length }), 'ok');
+}
+
+async function dlqList() {
+  const r = await api('/api/dlq');
+  document.getElementById('dlq-none').hidden = r.groups.length > 0;
+  fill('dlq-groups', r.groups.map(g => el('tr', { class: 'clickable', onclick: () => guarded(() => dlqBrowse(g.group)) },
+    td(g.group), td(g.topic), td(g.count == null ? '' : g.count, 'num'), detailsButton())));
+}
+
+async function dlq() {
+  const form = document.getElementById('dlq-form');
+  onSubmit(form, d => dlqBrowse(d.group, d));
+  document.getElementById('dlq-all').addEventListener('change', ev => {
+    for (const c of document.querySelectorAll('#dlq-messages tbody input[type=checkbox]')) c.checked = ev.target.checked;
+  });
+  document.getElementById('dlq-resend').addEventListener('click', () => guarded(async () => {
+    const sel = dlqSelected();
+    if (!sel.length) { status(t('dlq.nothingSelected'), 'error'); return; }
+    const group = form.elements.group.value;
+    const r = await post('/api/dlq/resend', { group, ids: sel.map(m => m.offsetMsgId).join(',') });
+    document.getElementById('dlq-results').replaceChildren(...r.results.filter(x => !x.ok).map(x =>
+      el('li', { class: 'error' }, t('dlq.resendFailed', { id: x.id, error: x.error }))));
+    status(t('dlq.resent', { ok: r.resent, n: sel.length }), r.resent === sel.length ? 'ok' : 'error');
+  }));
+  document.getElementById('dlq-export').addEventListener('click', () => guarded(async () => {
+    const sel = dlqSelected();
+    if (!sel.length) { status(t('dlq.nothingSelected'), 'error'); return; }
+    const group = form.elements.group.value;
+    const blob = new Blob([JSON.stringify({ group, topic: '%DLQ%' + group, messages: sel }, null, 2)],
+      { type: 'application/json' });
+    const a = el('a', { href: URL.createObjectURL(blob), download: 'dlq-' + group + '.json' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    status(t('dlq.exported', { n: sel.length }), 'ok');
+  }));
+  await dlqList();
+  if (param('group')) await dlqBrowse(param('group'));
+}
+
 const COLORS = ['#1f5fbf', '#d9480f', '#2b8a3e', '#862e9c', '#e67700', '#0b7285', '#c2255c', '#5c940d'];
 
 function chart(canvasId, legendId, points, seriesOf) {
@@ -445,7 +520,7 @@ async function tps() {
   await draw();
 }
 
-const PAGES = { overview, topics, groups, producers, messages, tps };
+const PAGES = { overview, topics, groups, producers, messages, dlq, tps };
 
 document.addEventListener('DOMContentLoaded', () => guarded(async () => {
   await loadLanguage();

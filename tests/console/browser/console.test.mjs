@@ -49,7 +49,7 @@ for (const lang of ['en', 'zh-CN'])
   TABLES[lang] = JSON.parse(readFileSync(new URL('../../../src/console/resources/i18n/' + lang + '.json', import.meta.url)));
 const PAGES = [['/', 'overview', 'cluster.h1'], ['/topics.html', 'topics', 'topics.h1'],
   ['/groups.html', 'groups', 'groups.h1'], ['/producers.html', 'producers', 'producers.h1'],
-  ['/messages.html', 'messages', 'messages.h1'],
+  ['/messages.html', 'messages', 'messages.h1'], ['/dlq.html', 'dlq', 'dlq.h1'],
   ['/tps.html', 'tps', 'tps.h1']];
 
 async function shot(name, p) { await (p || page).screenshot({ path: join(shots, name + '.png'), fullPage: true }); }
@@ -221,6 +221,53 @@ test('create, update and delete a subscription group', async () => {
   await page.locator('#status.ok', { hasText: g }).waitFor();
   await page.goto(url + '/groups.html?group=' + g);
   await page.locator('#not-found', { hasText: g }).waitFor();
+});
+
+test('dead letters: list, browse, export a selection as JSON, resend it to the original topic', async () => {
+  const dg = 'browser-dlq-group';
+  const { stdout } = await run(helper, ['dlq', namesrv, topic, dg, '3']);
+  const ids = stdout.trim().split('\n');
+  assert(ids.length === 3, 'helper made ' + ids.length + ' dead letters');
+  await page.goto(url + '/dlq.html');
+  const g = page.locator('#dlq-groups tbody tr', { hasText: dg });
+  await g.waitFor();
+  assert((await g.locator('td').nth(2).textContent()) === '3', 'count is not 3');
+  await g.click();
+  await page.locator('#detail-title', { hasText: dg }).waitFor();
+  const rows = page.locator('#dlq-messages tbody tr');
+  await rows.first().waitFor();
+  assert((await rows.count()) === 3, 'expected 3 dead letters');
+  for (let i = 0; i < 3; i++) assert((await rows.nth(i).locator('td').nth(2).textContent()) === topic, 'original topic');
+  // nothing selected: said so, nothing sent
+  await page.click('#dlq-resend');
+  await page.locator('#status.error', { hasText: 'select at least one' }).waitFor();
+  await rows.nth(0).locator('input').check();
+  await rows.nth(1).locator('input').check();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#dlq-export')]);
+  const saved = join(shots, 'dlq-export.json');
+  await download.saveAs(saved);
+  const exported = JSON.parse(readFileSync(saved, 'utf8'));
+  assert(exported.messages.length === 2, 'exported ' + exported.messages.length);
+  assert(exported.topic === '%DLQ%' + dg, 'export topic');
+  const bodies = exported.messages.map(m => m.body).sort();
+  assert(bodies[0] === 'dead letter 0' && bodies[1] === 'dead letter 1', 'exported bodies ' + bodies);
+  assert(exported.messages.every(m => ids.includes(m.msgId) && m.originTopic === topic), 'exported ids');
+  await page.click('#dlq-resend');
+  await page.locator('#status.ok', { hasText: 'resent 2 of 2' }).waitFor();
+  await shot('dlq-resent');
+  // on the broker: each resent key now has two messages on the topic, the third one
+  for (const [k, want] of [['dlq-key-0', 2], ['dlq-key-1', 2], ['dlq-key-2', 1]]) {
+    let n = 0;
+    for (let i = 0; i < 30 && n !== want; i++) {
+      const q = await run(rmqadmin, ['queryMsgByKey', '-n', namesrv, '-t', topic, '-k', k, '--json']).catch(e => ({ stdout: '[]' }));
+      const parsed = JSON.parse(q.stdout);
+      n = (Array.isArray(parsed) ? parsed : parsed.messages || []).length;
+      if (n !== want) await new Promise(r => setTimeout(r, 200));
+    }
+    assert(n === want, k + ': ' + n + ' message(s) on ' + topic + ', expected ' + want);
+  }
+  await page.goto(url + '/dlq.html?group=no-such-dlq');
+  await page.locator('#not-found', { hasText: 'no-such-dlq' }).waitFor();
 });
 
 test('live TPS chart draws the broker and the topic', async () => {
