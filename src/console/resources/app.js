@@ -380,7 +380,21 @@ function showMessage(m) {
 async function messages() {
   onSubmit(document.getElementById('search-form'), async d => {
     status(t('messages.searching'));
+    foundAgain();
     let list;
+    if (!d.id && d.topic) {
+      // an unknown topic gets a clear page rather than an empty table
+      try {
+        await api('/api/topic', { topic: d.topic });
+      } catch (e) {
+        if (e.status === 404 && !e.field) {
+          fill('messages', []);
+          document.getElementById('message-detail').hidden = true;
+          notFound(t('topics.notFound', { name: d.topic }));
+        }
+        throw e;
+      }
+    }
     if (d.id) {
       list = [await api('/api/message', { id: d.id, topic: d.topic })];
     } else {

@@ -124,6 +124,10 @@ test('a topic or a group that does not exist gets a clear page', async () => {
   await page.locator('#not-found', { hasText: 'NoSuchTopic' + process.pid }).waitFor();
   assert((await page.locator('#not-found-text').textContent()) === 'Topic NoSuchTopic' + process.pid + ' does not exist.', 'wrong text');
   assert(await page.locator('#topic-detail').isHidden(), 'an empty detail is shown');
+  await page.goto(url + '/messages.html');
+  await page.fill('#search-topic', 'NoSuchTopicM');
+  await page.click('#search-submit');
+  await page.locator('#not-found', { hasText: 'NoSuchTopicM' }).waitFor();
   await page.goto(url + '/groups.html?group=no-such-group');
   await page.locator('#not-found', { hasText: 'no-such-group' }).waitFor();
   await shot('not-found');
