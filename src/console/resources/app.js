@@ -140,13 +140,30 @@ function fieldError(form, field, text) {
   return true;
 }
 
+// The API's reasons are English; the common refusals of a parameter are
+// said again in the page's language (the pattern of api.c's helpers).
+const REASONS = [
+  [/^(\w+) is required$/, m => t('err.required', { field: m[1] })],
+  [/^(\w+) must be an integer from (-?\d+) to (-?\d+)$/, m => t('err.range', { field: m[1], lo: m[2], hi: m[3] })],
+  [/^(\w+): only letters, digits and _ - % \| are allowed, 1 to (\d+) characters$/, m => t('err.name', { field: m[1], max: m[2] })],
+  [/^(\w+) must be true or false$/, m => t('err.bool', { field: m[1] })],
+  [/^(\w+) must be milliseconds since the epoch or an ISO 8601 time$/, m => t('err.time', { field: m[1] })],
+];
+function reason(text) {
+  for (const [re, f] of REASONS) {
+    const m = re.exec(text);
+    if (m) return f(m);
+  }
+  return text;
+}
+
 // A form's submit handler: field messages for a 400 that names a field.
 function onSubmit(form, fn) {
   form.addEventListener('submit', ev => {
     ev.preventDefault();
     clearFieldErrors(form);
     fn(formData(form)).catch(e => {
-      const text = e.status === 400 ? t('common.invalid', { reason: e.message }) : e.message;
+      const text = e.status === 400 ? t('common.invalid', { reason: reason(e.message) }) : e.message;
       fieldError(form, e.field, text);
       status(text, 'error');
     });

@@ -361,6 +361,22 @@ test('the language switch wins over Accept-Language and is remembered', async ()
   await p.context().close();
 });
 
+test('a refused field is explained in the page language', async () => {
+  const p = await newPage('zh-CN');
+  await p.goto(url + '/topics.html');
+  await p.locator('h1', { hasText: TABLES['zh-CN']['topics.h1'] }).waitFor();
+  await p.fill('#topic-name', 'ZhFieldTopic');
+  await p.fill('input[name="writeQueueNums"]', '2000');
+  await p.click('#topic-submit');
+  const err = p.locator('#topic-form label:has(input[name="writeQueueNums"]) .field-error');
+  await err.waitFor();
+  const want = TABLES['zh-CN']['common.invalid'].replace('{reason}',
+    TABLES['zh-CN']['err.range'].replace('{field}', 'writeQueueNums').replace('{lo}', '1').replace('{hi}', '1024'));
+  assert((await err.textContent()) === want, 'got ' + (await err.textContent()) + ', want ' + want);
+  await shot('field-error-zh-CN', p);
+  await p.context().close();
+});
+
 test('no script errors or CSP violations on any page', async () => {
   assert(pageErrors.length === 0, pageErrors.join('; '));
 });
