@@ -266,7 +266,8 @@ rmq_console_slave_lag(JsonArray *brokers)
             JsonObject *m = json_array_get_object_element(brokers, k);
             if (json_object_get_int_member_with_default(m, "brokerId", -1) != 0 ||
                 !json_object_get_boolean_member_with_default(m, "up", FALSE) ||
-                g_strcmp0(json_object_get_string_member_with_default(m, "brokerName", ""), name) != 0)
+                g_strcmp0(json_object_get_string_member_with_default(m, "brokerName", ""),
+                          name) != 0)
                 continue;
             gint64 mo = json_object_get_int_member_with_default(m, "commitLogMaxOffset", 0);
             gint64 so = json_object_get_int_member_with_default(s, "commitLogMaxOffset", 0);
@@ -309,9 +310,11 @@ rmq_console_cluster_brokers(RmqAdmin *admin, GError **error)
             const gchar *dflt_role = strcmp(k->data, "0") == 0 ? "MASTER" : "SLAVE";
             if (t != NULL) {
                 g_autoptr(JsonNode) cfg = rmq_admin_broker_config(admin, addr, NULL);
-                JsonObject *co = cfg && JSON_NODE_HOLDS_OBJECT(cfg) ? json_node_get_object(cfg) : NULL;
-                const gchar *role = co ? json_object_get_string_member_with_default(co, "brokerRole", NULL)
-                                       : NULL;
+                JsonObject *co =
+                    cfg && JSON_NODE_HOLDS_OBJECT(cfg) ? json_node_get_object(cfg) : NULL;
+                const gchar *role =
+                    co ? json_object_get_string_member_with_default(co, "brokerRole", NULL)
+                       : NULL;
                 json_object_set_string_member(row, "role", role ? role : dflt_role);
                 json_object_set_string_member(
                     row, "version", json_object_has_member(t, "brokerVersionDesc")
@@ -736,8 +739,8 @@ api_group_config(RmqConsoleCall *call, GError **error)
     JsonArray *out = json_array_new();
     for (guint i = 0; i < json_array_get_length(masters); i++) {
         JsonObject *m = json_array_get_object_element(masters, i);
-        g_autoptr(JsonNode) t = sub_group_table(call->admin, json_object_get_string_member(m, "addr"),
-                                                error);
+        const gchar *addr = json_object_get_string_member(m, "addr");
+        g_autoptr(JsonNode) t = sub_group_table(call->admin, addr, error);
         if (t == NULL) {
             json_array_unref(out);
             return NULL;
@@ -748,7 +751,7 @@ api_group_config(RmqConsoleCall *call, GError **error)
         JsonObject *row = json_object_new();
         json_object_set_string_member(row, "brokerName",
                                       json_object_get_string_member(m, "brokerName"));
-        json_object_set_string_member(row, "addr", json_object_get_string_member(m, "addr"));
+        json_object_set_string_member(row, "addr", addr);
         json_object_set_member(row, "config", json_node_copy(json_object_get_member(to, group)));
         json_array_add_object_element(out, row);
     }
