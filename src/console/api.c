@@ -164,6 +164,52 @@ rmq_console_http_status(const GError *error)
     return 500;
 }
 
+const gchar *
+rmq_console_pick_lang(const gchar *accept_language)
+{
+    if (accept_language == NULL)
+        return "en";
+    g_auto(GStrv) items = g_strsplit(accept_language, ",", 32);
+    gdouble best_q = -1;
+    const gchar *best = "en";
+    for (guint i = 0; items[i]; i++) {
+        gchar *item = g_strstrip(items[i]);
+        gdouble q = 1;
+        gchar *semi = strchr(item, ';');
+        if (semi != NULL) {
+            *semi = '\0';
+            gchar *qp = strstr(semi + 1, "q=");
+            if (qp != NULL)
+                q = g_ascii_strtod(qp + 2, NULL);
+            g_strstrip(item);
+        }
+        const gchar *lang = NULL;
+        if (g_ascii_strncasecmp(item, "zh", 2) == 0 && (item[2] == '\0' || item[2] == '-'))
+            lang = "zh-CN";
+        else if (g_ascii_strncasecmp(item, "en", 2) == 0 && (item[2] == '\0' || item[2] == '-'))
+            lang = "en";
+        /* the first of equal weights wins, as the header lists them by preference */
+        if (lang != NULL && q > 0 && q > best_q) {
+            best_q = q;
+            best = lang;
+        }
+    }
+    return best;
+}
+
+gchar *
+rmq_console_error_field(const gchar *reason)
+{
+    if (reason == NULL)
+        return NULL;
+    gsize n = 0;
+    while (g_ascii_isalpha(reason[n]))
+        n++;
+    if (n == 0 || (reason[n] != ':' && reason[n] != ' '))
+        return NULL;
+    return g_strndup(reason, n);
+}
+
 static JsonNode *
 ok_node(void)
 {
@@ -207,6 +253,32 @@ first_number(JsonObject *o, const gchar *key)
 
 /* ---------------------------------------------------------------- cluster */
 
+void
+rmq_console_slave_lag(JsonArray *brokers)
+{
+    for (guint i = 0; i < json_array_get_length(brokers); i++) {
+        JsonObject *s = json_array_get_object_element(brokers, i);
+        if (json_object_get_int_member_with_default(s, "brokerId", 0) == 0 ||
+            !json_object_get_boolean_member_with_default(s, "up", FALSE))
+            continue;
+        const gchar *name = json_object_get_string_member_with_default(s, "brokerName", "");
+        for (guint k = 0; k < json_array_get_length(brokers); k++) {
+            JsonObject *m = json_array_get_object_element(brokers, k);
+            if (json_object_get_int_member_with_default(m, "brokerId", -1) != 0 ||
+                !json_object_get_boolean_member_with_default(m, "up", FALSE) ||
+                g_strcmp0(json_object_get_string_member_with_default(m, "brokerName", ""),
+                          name) != 0)
+                continue;
+            gint64 mo = json_object_get_int_member_with_default(m, "commitLogMaxOffset", 0);
+            gint64 so = json_object_get_int_member_with_default(s, "commitLogMaxOffset", 0);
+            json_object_set_int_member(s, "masterOffset", mo);
+            json_object_set_int_member(s, "slaveLag", MAX(mo - so, 0));
+            json_object_set_string_member(
+                s, "masterAddr", json_object_get_string_member_with_default(m, "addr", ""));
+        }
+    }
+}
+
 JsonNode *
 rmq_console_cluster_brokers(RmqAdmin *admin, GError **error)
 {
@@ -216,10 +288,12 @@ rmq_console_cluster_brokers(RmqAdmin *admin, GError **error)
     JsonObject *brokers = json_object_get_object_member(json_node_get_object(info), "brokers");
     JsonArray *out = json_array_new();
     g_autoptr(GList) names = json_object_get_members(brokers);
+    names = g_list_sort(names, (GCompareFunc) g_strcmp0);
     for (GList *l = names; l; l = l->next) {
         JsonObject *b = json_object_get_object_member(brokers, l->data);
         JsonObject *addrs = json_object_get_object_member(b, "addrs");
         g_autoptr(GList) ids = json_object_get_members(addrs);
+        ids = g_list_sort(ids, (GCompareFunc) g_strcmp0);
         for (GList *k = ids; k; k = k->next) {
             const gchar *addr = json_object_get_string_member(addrs, k->data);
             JsonObject *row = json_object_new();
@@ -231,11 +305,17 @@ rmq_console_cluster_brokers(RmqAdmin *admin, GError **error)
             g_autoptr(JsonNode) rt = rmq_admin_broker_runtime(admin, addr, &local);
             JsonObject *t = rt && JSON_NODE_HOLDS_OBJECT(rt) ? json_node_get_object(rt) : NULL;
             json_object_set_boolean_member(row, "up", t != NULL);
+            /* the role as the broker is configured (ASYNC_MASTER, SYNC_MASTER, SLAVE);
+             * by its id when the configuration cannot be read */
+            const gchar *dflt_role = strcmp(k->data, "0") == 0 ? "MASTER" : "SLAVE";
             if (t != NULL) {
-                const gchar *role = json_object_has_member(t, "brokerRole")
-                                        ? json_object_get_string_member(t, "brokerRole") : NULL;
-                json_object_set_string_member(
-                    row, "role", role ? role : (strcmp(k->data, "0") == 0 ? "MASTER" : "SLAVE"));
+                g_autoptr(JsonNode) cfg = rmq_admin_broker_config(admin, addr, NULL);
+                JsonObject *co =
+                    cfg && JSON_NODE_HOLDS_OBJECT(cfg) ? json_node_get_object(cfg) : NULL;
+                const gchar *role =
+                    co ? json_object_get_string_member_with_default(co, "brokerRole", NULL)
+                       : NULL;
+                json_object_set_string_member(row, "role", role ? role : dflt_role);
                 json_object_set_string_member(
                     row, "version", json_object_has_member(t, "brokerVersionDesc")
                                         ? json_object_get_string_member(t, "brokerVersionDesc")
@@ -251,14 +331,53 @@ rmq_console_cluster_brokers(RmqAdmin *admin, GError **error)
                 json_object_set_int_member(
                     row, "commitLogMaxOffset", (gint64) first_number(t, "commitLogMaxOffset"));
             } else {
-                json_object_set_string_member(row, "role",
-                                              strcmp(k->data, "0") == 0 ? "MASTER" : "SLAVE");
+                json_object_set_string_member(row, "role", dflt_role);
                 json_object_set_string_member(row, "error", local ? local->message : "no answer");
             }
             json_array_add_object_element(out, row);
         }
     }
+    rmq_console_slave_lag(out);
     return rmq_json_node_take_array(out);
+}
+
+/* GET_BROKER_RUNTIME_INFO and GET_BROKER_CONFIG of one broker the name
+ * servers list (any other address is refused: the console talks to the
+ * cluster only). */
+static JsonNode *
+api_broker(RmqConsoleCall *call, GError **error)
+{
+    const gchar *addr = g_hash_table_lookup(call->params, "addr");
+    if (addr == NULL || *addr == '\0') {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST, "addr is required");
+        return NULL;
+    }
+    g_autoptr(JsonNode) list = rmq_console_cluster_brokers(call->admin, error);
+    if (list == NULL)
+        return NULL;
+    JsonArray *a = json_node_get_array(list);
+    JsonObject *row = NULL;
+    for (guint i = 0; i < json_array_get_length(a) && row == NULL; i++) {
+        JsonObject *b = json_array_get_object_element(a, i);
+        if (g_strcmp0(json_object_get_string_member(b, "addr"), addr) == 0)
+            row = b;
+    }
+    if (row == NULL) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
+                    "no broker at %.64s in the cluster", addr);
+        return NULL;
+    }
+    g_autoptr(JsonNode) rt = rmq_admin_broker_runtime(call->admin, addr, error);
+    if (rt == NULL)
+        return NULL;
+    g_autoptr(JsonNode) cfg = rmq_admin_broker_config(call->admin, addr, error);
+    if (cfg == NULL)
+        return NULL;
+    JsonObject *o = json_object_new();
+    json_object_set_member(o, "broker", json_node_init_object(json_node_alloc(), row));
+    json_object_set_member(o, "runtime", g_steal_pointer(&rt));
+    json_object_set_member(o, "config", g_steal_pointer(&cfg));
+    return rmq_json_node_take_object(o);
 }
 
 static JsonNode *
@@ -557,6 +676,193 @@ api_group_reset(RmqConsoleCall *call, GError **error)
     return rmq_json_node_take_object(o);
 }
 
+/* The subscriptionGroupTable of one broker (GET_ALL_SUBSCRIPTIONGROUP_CONFIG).
+ * (transfer full) */
+static JsonNode *
+sub_group_table(RmqAdmin *admin, const gchar *addr, GError **error)
+{
+    g_autoptr(GBytes) body = rmq_admin_invoke(admin, addr,
+                                              RMQ_REQUEST_GET_ALL_SUBSCRIPTIONGROUP_CONFIG, NULL,
+                                              NULL, error, NULL);
+    if (body == NULL)
+        return NULL;
+    g_autoptr(JsonParser) p = json_parser_new();
+    gsize len;
+    const gchar *data = g_bytes_get_data(body, &len);
+    if (!json_parser_load_from_data(p, data, (gssize) len, error))
+        return NULL;
+    JsonNode *root = json_parser_get_root(p);
+    JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+    JsonNode *t = o && json_object_has_member(o, "subscriptionGroupTable")
+                      ? json_object_get_member(o, "subscriptionGroupTable")
+                      : NULL;
+    if (t == NULL || !JSON_NODE_HOLDS_OBJECT(t))
+        return json_node_init_object(json_node_alloc(), json_object_new());
+    return json_node_copy(t);
+}
+
+/* Masters as [{brokerName, addr}] of every cluster. (transfer full) */
+static JsonArray *
+master_rows(RmqAdmin *admin, GError **error)
+{
+    g_autoptr(JsonNode) info = rmq_admin_cluster_info(admin, error);
+    if (info == NULL)
+        return NULL;
+    JsonObject *brokers = json_object_get_object_member(json_node_get_object(info), "brokers");
+    JsonArray *out = json_array_new();
+    g_autoptr(GList) names = json_object_get_members(brokers);
+    names = g_list_sort(names, (GCompareFunc) g_strcmp0);
+    for (GList *l = names; l; l = l->next) {
+        JsonObject *addrs = json_object_get_object_member(
+            json_object_get_object_member(brokers, l->data), "addrs");
+        if (!json_object_has_member(addrs, "0"))
+            continue;
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "brokerName", l->data);
+        json_object_set_string_member(row, "addr", json_object_get_string_member(addrs, "0"));
+        json_array_add_object_element(out, row);
+    }
+    return out;
+}
+
+/* A subscription group's config on each master that has it:
+ * {group, brokers:[{brokerName, addr, config}]}; 404 when none has. */
+static JsonNode *
+api_group_config(RmqConsoleCall *call, GError **error)
+{
+    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    if (group == NULL)
+        return NULL;
+    g_autoptr(JsonArray) masters = master_rows(call->admin, error);
+    if (masters == NULL)
+        return NULL;
+    JsonArray *out = json_array_new();
+    for (guint i = 0; i < json_array_get_length(masters); i++) {
+        JsonObject *m = json_array_get_object_element(masters, i);
+        const gchar *addr = json_object_get_string_member(m, "addr");
+        g_autoptr(JsonNode) t = sub_group_table(call->admin, addr, error);
+        if (t == NULL) {
+            json_array_unref(out);
+            return NULL;
+        }
+        JsonObject *to = json_node_get_object(t);
+        if (!json_object_has_member(to, group))
+            continue;
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "brokerName",
+                                      json_object_get_string_member(m, "brokerName"));
+        json_object_set_string_member(row, "addr", addr);
+        json_object_set_member(row, "config", json_node_copy(json_object_get_member(to, group)));
+        json_array_add_object_element(out, row);
+    }
+    if (json_array_get_length(out) == 0) {
+        json_array_unref(out);
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
+                    "no consumer group %s", group);
+        return NULL;
+    }
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "group", group);
+    json_object_set_array_member(o, "brokers", out);
+    return rmq_json_node_take_object(o);
+}
+
+/* UPDATE_AND_CREATE_SUBSCRIPTIONGROUP on the master of `broker` or on every
+ * master: the fields given over the broker's defaults. */
+static JsonNode *
+api_group_config_update(RmqConsoleCall *call, GError **error)
+{
+    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    if (group == NULL)
+        return NULL;
+    if (system_group(group)) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "group: %s is a system group", group);
+        return NULL;
+    }
+    GError *local = NULL;
+    const gchar *broker = param_name(call, "broker", 127, FALSE, &local);
+    if (local != NULL) {
+        g_propagate_error(error, local);
+        return NULL;
+    }
+    gint64 retry_queues, retry_max, broker_id, slow_id;
+    gboolean broadcast, enable;
+    if (!rmq_console_param_int(call->params, "retryQueueNums", 0, 64, 1, &retry_queues, error) ||
+        !rmq_console_param_int(call->params, "retryMaxTimes", 0, 64, 16, &retry_max, error) ||
+        !rmq_console_param_int(call->params, "brokerId", 0, 1024, 0, &broker_id, error) ||
+        !rmq_console_param_int(call->params, "whichBrokerWhenConsumeSlowly", 0, 1024, 1, &slow_id,
+                               error) ||
+        !param_bool(call, "consumeBroadcastEnable", TRUE, &broadcast, error) ||
+        !param_bool(call, "consumeEnable", TRUE, &enable, error))
+        return NULL;
+    g_autoptr(JsonArray) masters = master_rows(call->admin, error);
+    if (masters == NULL)
+        return NULL;
+    g_autoptr(JsonObject) cfg = json_object_new();
+    json_object_set_int_member(cfg, "retryQueueNums", retry_queues);
+    json_object_set_int_member(cfg, "retryMaxTimes", retry_max);
+    json_object_set_int_member(cfg, "brokerId", broker_id);
+    json_object_set_int_member(cfg, "whichBrokerWhenConsumeSlowly", slow_id);
+    json_object_set_boolean_member(cfg, "consumeBroadcastEnable", broadcast);
+    json_object_set_boolean_member(cfg, "consumeEnable", enable);
+    JsonArray *done = json_array_new();
+    for (guint i = 0; i < json_array_get_length(masters); i++) {
+        JsonObject *m = json_array_get_object_element(masters, i);
+        if (broker != NULL && strcmp(broker, json_object_get_string_member(m, "brokerName")) != 0)
+            continue;
+        if (!rmq_admin_update_sub_group(call->admin, json_object_get_string_member(m, "addr"),
+                                        group, cfg, error)) {
+            json_array_unref(done);
+            return NULL;
+        }
+        json_array_add_string_element(done, json_object_get_string_member(m, "brokerName"));
+    }
+    if (json_array_get_length(done) == 0) {
+        json_array_unref(done);
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "broker: no master broker named %s", broker ? broker : "");
+        return NULL;
+    }
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "group", group);
+    json_object_set_array_member(o, "brokers", done);
+    return rmq_json_node_take_object(o);
+}
+
+/* --------------------------------------------------------------- producers */
+
+/* GET_PRODUCER_CONNECTION_LIST of @group on the masters of @topic's route. */
+static JsonNode *
+api_producers(RmqConsoleCall *call, GError **error)
+{
+    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    if (group == NULL)
+        return NULL;
+    const gchar *topic = param_name(call, "topic", 127, TRUE, error);
+    if (topic == NULL)
+        return NULL;
+    g_autoptr(JsonNode) route = rmq_admin_topic_route(call->admin, topic, error);
+    if (route == NULL)
+        return NULL;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(JsonNode) c = rmq_admin_producer_connection(call->admin, group, topic, &local);
+    if (c == NULL && !g_error_matches(local, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND)) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return NULL;
+    }
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "group", group);
+    json_object_set_string_member(o, "topic", topic);
+    JsonObject *co = c ? json_node_get_object(c) : NULL;
+    if (co != NULL && json_object_has_member(co, "connections"))
+        json_object_set_member(o, "connections",
+                               json_node_copy(json_object_get_member(co, "connections")));
+    else
+        json_object_set_array_member(o, "connections", json_array_new());
+    return rmq_json_node_take_object(o);
+}
+
 static JsonNode *
 api_group_delete(RmqConsoleCall *call, GError **error)
 {
@@ -772,10 +1078,206 @@ api_message_resend(RmqConsoleCall *call, GError **error)
     return rmq_json_node_take_object(o);
 }
 
+/* ------------------------------------------------------------ dead letters */
+
+#define DLQ_PREFIX "%DLQ%"
+#define RESEND_GROUP "CONSOLE_DLQ_RESEND"
+
+RmqMsg *
+rmq_console_dlq_resend_msg(const RmqMsg *dead, GError **error)
+{
+    /* properties the broker or the client library sets: the new message gets fresh ones */
+    static const gchar *const system_props[] = {
+        "RETRY_TOPIC", "REAL_TOPIC", "REAL_QID", "DELAY", "WAIT", "MAX_OFFSET", "MIN_OFFSET",
+        "UNIQ_KEY", "ORIGIN_MESSAGE_ID", "CONSUME_START_TIME", "TRAN_MSG", "PGROUP", "CLUSTER",
+        "TRANSACTION_CHECK_TIMES", "CHECK_IMMUNITY_TIME_IN_SECONDS", "__transactionId__",
+        "TRAN_PREPARED_QUEUE_OFFSET", "MSG_REGION", "TRACE_ON", NULL
+    };
+    const gchar *origin = rmq_msg_get_property(dead, "RETRY_TOPIC");
+    if (dead->topic == NULL || !g_str_has_prefix(dead->topic, DLQ_PREFIX)) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "not a dead letter: it is on %s", dead->topic ? dead->topic : "no topic");
+        return NULL;
+    }
+    if (origin == NULL || *origin == '\0' || g_str_has_prefix(origin, DLQ_PREFIX)) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "the dead letter has no RETRY_TOPIC property: its original topic is unknown");
+        return NULL;
+    }
+    gsize len = 0;
+    const void *body = dead->body ? g_bytes_get_data(dead->body, &len) : NULL;
+    RmqMsg *m = rmq_msg_new(origin, body, (gssize) len);
+    m->flag = dead->flag;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, dead->properties);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        if (!g_strv_contains(system_props, k))
+            rmq_msg_put_property(m, k, v);
+    return m;
+}
+
+/* Every %DLQ% topic with its message count (max minus min offset, summed). */
+static JsonNode *
+api_dlq(RmqConsoleCall *call, GError **error)
+{
+    g_autoptr(JsonNode) list = rmq_admin_topic_list(call->admin, error);
+    if (list == NULL)
+        return NULL;
+    JsonArray *in = json_node_get_array(list);
+    JsonArray *out = json_array_new();
+    for (guint i = 0; i < json_array_get_length(in); i++) {
+        const gchar *t = json_array_get_string_element(in, i);
+        if (!g_str_has_prefix(t, DLQ_PREFIX))
+            continue;
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "group", t + strlen(DLQ_PREFIX));
+        json_object_set_string_member(row, "topic", t);
+        g_autoptr(GError) local = NULL;
+        g_autoptr(JsonNode) st = rmq_admin_topic_status(call->admin, t, &local);
+        if (st != NULL) {
+            gint64 n = 0;
+            JsonArray *qs = json_node_get_array(st);
+            for (guint k = 0; k < json_array_get_length(qs); k++) {
+                JsonObject *q = json_array_get_object_element(qs, k);
+                n += json_object_get_int_member(q, "maxOffset") -
+                     json_object_get_int_member(q, "minOffset");
+            }
+            json_object_set_int_member(row, "count", n);
+        } else {
+            json_object_set_null_member(row, "count");
+            json_object_set_string_member(row, "error", local->message);
+        }
+        json_array_add_object_element(out, row);
+    }
+    JsonObject *o = json_object_new();
+    json_object_set_array_member(o, "groups", out);
+    return rmq_json_node_take_object(o);
+}
+
+/* %DLQ%<group>, or a 404 that says the group has none. (transfer full) */
+static gchar *
+dlq_topic(RmqConsoleCall *call, const gchar *group, GError **error)
+{
+    g_autofree gchar *topic = g_strconcat(DLQ_PREFIX, group, NULL);
+    g_autoptr(GError) local = NULL;
+    g_autoptr(JsonNode) route = rmq_admin_topic_route(call->admin, topic, &local);
+    if (route == NULL) {
+        if (rmq_console_http_status(local) == 404)
+            g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
+                        "group %s has no dead-letter topic", group);
+        else
+            g_propagate_error(error, g_steal_pointer(&local));
+        return NULL;
+    }
+    return g_steal_pointer(&topic);
+}
+
+static JsonNode *
+api_dlq_messages(RmqConsoleCall *call, GError **error)
+{
+    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    if (group == NULL)
+        return NULL;
+    gint64 begin, end;
+    if (!param_time(call, "begin", 0, &begin, error) ||
+        !param_time(call, "end", g_get_real_time() / 1000 + 60 * 1000, &end, error))
+        return NULL;
+    if (end < begin) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "end must not be before begin");
+        return NULL;
+    }
+    g_autofree gchar *topic = dlq_topic(call, group, error);
+    if (topic == NULL)
+        return NULL;
+    g_autoptr(GPtrArray) msgs = browse_by_time(call, topic, begin, end, error);
+    if (msgs == NULL)
+        return NULL;
+    JsonNode *n = msg_array(msgs);
+    JsonArray *a = json_object_get_array_member(json_node_get_object(n), "messages");
+    for (guint i = 0; i < msgs->len; i++) {
+        const gchar *origin = rmq_msg_get_property(msgs->pdata[i], "RETRY_TOPIC");
+        JsonObject *m = json_array_get_object_element(a, i);
+        if (origin != NULL)
+            json_object_set_string_member(m, "originTopic", origin);
+        else
+            json_object_set_null_member(m, "originTopic");
+    }
+    json_object_set_string_member(json_node_get_object(n), "group", group);
+    json_object_set_string_member(json_node_get_object(n), "topic", topic);
+    return n;
+}
+
+/* Each dead letter (offset ids, comma-separated) produced again on its
+ * original topic as a new message; one result per id. */
+static JsonNode *
+api_dlq_resend(RmqConsoleCall *call, GError **error)
+{
+    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    if (group == NULL)
+        return NULL;
+    const gchar *ids = g_hash_table_lookup(call->params, "ids");
+    g_auto(GStrv) list = ids ? g_strsplit(ids, ",", 0) : NULL;
+    guint n = list ? g_strv_length(list) : 0;
+    if (n == 0 || n > MAX_BROWSE) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "ids: 1 to %d message ids, comma-separated", MAX_BROWSE);
+        return NULL;
+    }
+    for (guint i = 0; i < n; i++) {
+        g_strstrip(list[i]);
+        if (!hex_id(list[i])) {
+            g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                        "ids: %.64s is not a message id (16 to 64 hexadecimal digits)", list[i]);
+            return NULL;
+        }
+    }
+    g_autofree gchar *topic = dlq_topic(call, group, error);
+    if (topic == NULL)
+        return NULL;
+    g_autoptr(RmqProducer) producer = rmq_producer_new(RESEND_GROUP, call->namesrv, NULL);
+    JsonArray *results = json_array_new();
+    guint ok = 0;
+    for (guint i = 0; i < n; i++) {
+        JsonObject *r = json_object_new();
+        json_object_set_string_member(r, "id", list[i]);
+        g_autoptr(GError) local = NULL;
+        g_autoptr(RmqMsg) dead = rmq_admin_view_message(call->admin, list[i], &local);
+        g_autoptr(RmqMsg) fresh = NULL;
+        if (dead != NULL && strcmp(dead->topic, topic) != 0)
+            g_set_error(&local, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                        "not a dead letter of %s (it is on %s)", group, dead->topic);
+        else if (dead != NULL)
+            fresh = rmq_console_dlq_resend_msg(dead, &local);
+        RmqSendResult sr = { 0 };
+        if (fresh != NULL && rmq_producer_send(producer, fresh, &sr, &local)) {
+            json_object_set_boolean_member(r, "ok", TRUE);
+            json_object_set_string_member(r, "topic", fresh->topic);
+            json_object_set_string_member(r, "msgId", sr.msg_id);
+            json_object_set_string_member(r, "offsetMsgId", sr.offset_msg_id);
+            g_message("dead letter %s of %s resent to %s as %s", list[i], group, fresh->topic,
+                      sr.msg_id);
+            ok++;
+        } else {
+            json_object_set_boolean_member(r, "ok", FALSE);
+            json_object_set_string_member(r, "error", local ? local->message : "not sent");
+        }
+        rmq_send_result_clear(&sr);
+        json_array_add_object_element(results, r);
+    }
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "group", group);
+    json_object_set_int_member(o, "resent", ok);
+    json_object_set_array_member(o, "results", results);
+    return rmq_json_node_take_object(o);
+}
+
 /* ------------------------------------------------------------------ table */
 
 static const RmqConsoleRoute routes[] = {
     { "GET", "/api/cluster", api_cluster },
+    { "GET", "/api/broker", api_broker },
     { "GET", "/api/topics", api_topics },
     { "GET", "/api/topic", api_topic },
     { "POST", "/api/topic", api_topic_update },
@@ -784,6 +1286,12 @@ static const RmqConsoleRoute routes[] = {
     { "GET", "/api/group", api_group },
     { "POST", "/api/group/reset", api_group_reset },
     { "POST", "/api/group/delete", api_group_delete },
+    { "GET", "/api/group/config", api_group_config },
+    { "POST", "/api/group/config", api_group_config_update },
+    { "GET", "/api/producers", api_producers },
+    { "GET", "/api/dlq", api_dlq },
+    { "GET", "/api/dlq/messages", api_dlq_messages },
+    { "POST", "/api/dlq/resend", api_dlq_resend },
     { "GET", "/api/messages", api_messages },
     { "GET", "/api/message", api_message },
     { "POST", "/api/message/resend", api_message_resend },

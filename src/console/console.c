@@ -114,6 +114,12 @@ reply_error(SoupServerMessage *msg, guint status, const gchar *reason)
     json_builder_add_string_value(b, reason);
     json_builder_set_member_name(b, "status");
     json_builder_add_int_value(b, status);
+    /* a 400 names the parameter it refuses: the page puts the message next to that field */
+    g_autofree gchar *field = status == 400 ? rmq_console_error_field(reason) : NULL;
+    if (field != NULL) {
+        json_builder_set_member_name(b, "field");
+        json_builder_add_string_value(b, field);
+    }
     json_builder_end_object(b);
     g_autoptr(JsonNode) n = json_builder_get_root(b);
     reply_json(msg, status, n);
@@ -348,6 +354,9 @@ api_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
                 json_object_set_null_member(o, "user");
             json_object_set_string_member(o, "version", PACKAGE_VERSION);
             json_object_set_string_member(o, "namesrvAddr", c->namesrv);
+            json_object_set_string_member(
+                o, "lang", rmq_console_pick_lang(soup_message_headers_get_one(
+                               soup_server_message_get_request_headers(msg), "Accept-Language")));
             n = rmq_json_node_take_object(o);
         }
         reply_json(msg, 200, n);
@@ -422,6 +431,8 @@ content_type(const gchar *name)
         return "text/css; charset=utf-8";
     if (g_str_has_suffix(name, ".js"))
         return "text/javascript; charset=utf-8";
+    if (g_str_has_suffix(name, ".json"))
+        return "application/json";
     if (g_str_has_suffix(name, ".svg"))
         return "image/svg+xml";
     return "application/octet-stream";

@@ -57,8 +57,26 @@ gboolean rmq_console_parse_time(const gchar *text, gint64 *ms);
 /* Every broker address of the cluster with its runtime figures (up, role,
  * version, putTps, getTps, diskRatio, ...): a JSON array. Blocking. */
 JsonNode *rmq_console_cluster_brokers(RmqAdmin *admin, GError **error);
+/* On each slave row of @brokers (rmq_console_cluster_brokers) whose master
+ * is up: masterAddr, masterOffset and slaveLag, the master's commit log max
+ * offset minus the slave's (bytes not yet replicated, never below 0). Pure. */
+void rmq_console_slave_lag(JsonArray *brokers);
 /* Every subscription group on every master, sorted. (transfer full) of gchar* */
 GPtrArray *rmq_console_group_names(RmqAdmin *admin, GError **error);
+
+/* The page language for an Accept-Language header: "zh-CN" when Chinese
+ * ranks above English (any zh tag: the console has Simplified Chinese
+ * only), else "en". Pure. */
+const gchar *rmq_console_pick_lang(const gchar *accept_language);
+/* The parameter a 400 reason names ("topic: only letters…", "readQueueNums
+ * must be…"): its leading word, or NULL. (transfer full) */
+gchar *rmq_console_error_field(const gchar *reason);
+
+/* The message that resends dead letter @dead (a message of a %DLQ% topic)
+ * to its original topic, the RETRY_TOPIC property the broker set when it
+ * gave the message up: same body, flag, tags, keys and user properties,
+ * none of the properties the broker or the client set. Pure. (transfer full) */
+RmqMsg *rmq_console_dlq_resend_msg(const RmqMsg *dead, GError **error);
 
 /* Topics RocketMQ keeps for itself (TBW102, retry and DLQ topics, ...). */
 gboolean rmq_console_topic_is_system(const gchar *topic);

@@ -3,9 +3,11 @@
 # but main() is in libconsole.a so the tests link the code the daemon runs.
 console_resources = \
 	src/console/resources/index.html src/console/resources/topics.html \
-	src/console/resources/groups.html src/console/resources/messages.html \
+	src/console/resources/groups.html src/console/resources/producers.html \
+	src/console/resources/messages.html src/console/resources/dlq.html \
 	src/console/resources/tps.html src/console/resources/app.css \
-	src/console/resources/app.js
+	src/console/resources/app.js src/console/resources/i18n/en.json \
+	src/console/resources/i18n/zh-CN.json
 
 noinst_LIBRARIES += src/console/libconsole.a
 src_console_libconsole_a_SOURCES = \
@@ -58,6 +60,11 @@ tests_console_test_console_api_CFLAGS = $(AM_CFLAGS) $(SOUP_CFLAGS) $(CMOCKA_CFL
 tests_console_test_console_api_LDADD = tests/support/libtestsupport.a src/client/librmqclient.a $(SOUP_LIBS) -lcrypt $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_console_test_console_api_DEPENDENCIES = src/console/rmq-console \
 	src/namesrv/rmq-namesrv src/broker/rmq-broker
+
+# A producer that stays connected, and dead letters, for the browser tests.
+check_PROGRAMS += tests/console/console-helper
+tests_console_console_helper_SOURCES = tests/console/console-helper.c
+tests_console_console_helper_LDADD = src/client/librmqclient.a $(RMQ_PKG_LIBS)
 endif
 EXTRA_DIST += tests/console/run.sh tests/console/browser/package.json \
 	tests/console/browser/package-lock.json src/console/README.md \

@@ -4,7 +4,8 @@
 # starts rmq-namesrv, rmq-broker and rmq-console on free loopback ports and
 # drives the pages in headless Chromium (Playwright). Prints one TAP stream;
 # exits non-zero on any failure. Installs chromium (apt) and playwright-core
-# (npm, pinned in browser/package-lock.json) when they are missing.
+# (npm, pinned in browser/package-lock.json) and a CJK font (fonts-wqy-microhei,
+# for the Chinese screenshots) when they are missing.
 #
 #   tests/console/run.sh [BUILD_DIR]     (default: $RMQ_BUILDDIR or _build-console)
 #   RMQ_CONSOLE_BROWSER_ONLY=1: leave out the C tests that make check runs
@@ -44,12 +45,18 @@ if [ ! -f "$BUILD/Makefile" ]; then
         || bail "configure failed"
 fi
 (cd "$BUILD" && make -j2 src/namesrv/rmq-namesrv src/broker/rmq-broker src/console/rmq-console \
-    src/tools/rmqadmin tests/console/test-console-units tests/console/test-console-api) \
+    src/tools/rmqadmin tests/console/test-console-units tests/console/test-console-api \
+    tests/console/console-helper) \
     > "$BUILD/console-build.log" 2>&1 || { tail -30 "$BUILD/console-build.log" | sed 's/^/# /'; bail "build failed"; }
+BUILD=$(cd "$BUILD" && pwd) # the browser tests run in another directory
 
 # ---- browser and node dependencies
 if [ ! -x "$CHROMIUM" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || bail "cannot install chromium"
+fi
+# the Chinese pages' screenshots need a CJK font (else every glyph is a box)
+if ! fc-list 2>/dev/null | grep -qi 'wqy\|cjk'; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1 || bail "cannot install a CJK font"
 fi
 command -v node >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/dev/null 2>&1
 command -v node >/dev/null 2>&1 || bail "node is missing"
@@ -139,7 +146,7 @@ done
 rm -rf "$SHOTS"; mkdir -p "$SHOTS"
 tmp=$(mktemp)
 (cd "$SRC/tests/console/browser" && CONSOLE_URL="http://127.0.0.1:$CP" NAMESRV_ADDR="127.0.0.1:$NSP" \
-    RMQADMIN="$BUILD/src/tools/rmqadmin" SCREENSHOT_DIR="$SHOTS" CHROMIUM="$CHROMIUM" \
+    RMQADMIN="$BUILD/src/tools/rmqadmin" HELPER="$BUILD/tests/console/console-helper" SCREENSHOT_DIR="$SHOTS" CHROMIUM="$CHROMIUM" \
     timeout 180 node console.test.mjs) > "$tmp" 2>&1
 rc=$?
 before=$failed

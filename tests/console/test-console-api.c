@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "client/rmq-client.h"
+#include "remoting/codes.h"
 #include "promparse.h"
 #include "../support/daemon-harness.h"
 
@@ -304,7 +305,7 @@ test_cluster(void **state)
     assert_string_equal(json_object_get_string_member(b, "brokerName"), "broker-a");
     assert_string_equal(json_object_get_string_member(b, "cluster"), "DefaultCluster");
     assert_true(json_object_get_boolean_member(b, "up"));
-    assert_string_equal(json_object_get_string_member(b, "role"), "MASTER");
+    assert_string_equal(json_object_get_string_member(b, "role"), "ASYNC_MASTER");
     g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
     assert_string_equal(json_object_get_string_member(b, "addr"), addr);
     assert_true(strlen(json_object_get_string_member(b, "version")) > 0);
@@ -331,6 +332,40 @@ test_pages(void **state)
     assert_int_equal(none->status, 404);
     g_autoptr(Resp) dots = get("/../console.h");
     assert_int_equal(dots->status, 404);
+}
+
+/* The page language from Accept-Language, the tables served as JSON, and a
+ * 400 that names its field. */
+static void
+test_language(void **state)
+{
+    (void) state;
+    const gchar *cases[][2] = { { "zh-CN,zh;q=0.9,en;q=0.8", "zh-CN" },
+                                { "en-US,en;q=0.9", "en" },
+                                { "fr", "en" } };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree gchar *url = g_strconcat(fx.base, "/api/session", NULL);
+        g_autoptr(SoupMessage) m = soup_message_new("GET", url);
+        soup_message_headers_replace(soup_message_get_request_headers(m), "Accept-Language",
+                                     cases[i][0]);
+        g_autoptr(GBytes) out = soup_session_send_and_read(fx.http, m, NULL, NULL);
+        assert_non_null(out);
+        g_autoptr(JsonParser) p = json_parser_new();
+        assert_true(json_parser_load_from_data(p, g_bytes_get_data(out, NULL),
+                                               (gssize) g_bytes_get_size(out), NULL));
+        assert_string_equal(json_object_get_string_member(
+                                json_node_get_object(json_parser_get_root(p)), "lang"),
+                            cases[i][1]);
+    }
+    g_autoptr(Resp) zh = get("/i18n/zh-CN.json");
+    assert_int_equal(zh->status, 200);
+    assert_string_equal(zh->content_type, "application/json");
+    assert_string_equal(json_object_get_string_member(obj(zh), "nav.topics"), "主题");
+    g_autoptr(Resp) none = get("/i18n/fr.json");
+    assert_int_equal(none->status, 404);
+    g_autoptr(Resp) bad = post("/api/topic", "{\"topic\":\"Ok\",\"writeQueueNums\":\"x\"}");
+    expect_error(bad, 400, "writeQueueNums must be");
+    assert_string_equal(json_object_get_string_member(obj(bad), "field"), "writeQueueNums");
 }
 
 static void
@@ -574,6 +609,238 @@ test_resend(void **state)
     expect_error(bad, 400, "id must be");
 }
 
+/* UPDATE_AND_CREATE_SUBSCRIPTIONGROUP through the console, read back with
+ * GET_ALL_SUBSCRIPTIONGROUP_CONFIG; refusals name their field. */
+static void
+test_group_config(void **state)
+{
+    (void) state;
+    g_autoptr(Resp) c = post("/api/group/config",
+                             "{\"group\":\"cfg-group\",\"retryQueueNums\":3,\"retryMaxTimes\":5,"
+                             "\"consumeBroadcastEnable\":false,\"consumeEnable\":false,"
+                             "\"brokerId\":\"0\",\"whichBrokerWhenConsumeSlowly\":\"1\","
+                             "\"broker\":\"broker-a\"}");
+    if (c->status != 200)
+        fail_msg("create: %u %s", c->status, c->body);
+    JsonArray *done = json_object_get_array_member(obj(c), "brokers");
+    assert_int_equal(json_array_get_length(done), 1);
+    assert_string_equal(json_array_get_string_element(done, 0), "broker-a");
+
+    /* read back from the broker itself, not from the console */
+    g_autoptr(RmqAdmin) admin = rmq_admin_new(fx.ns_addr, NULL);
+    g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    g_autoptr(GBytes) all = rmq_admin_invoke(admin, addr,
+                                             RMQ_REQUEST_GET_ALL_SUBSCRIPTIONGROUP_CONFIG, NULL,
+                                             NULL, NULL, NULL);
+    assert_non_null(all);
+    g_autoptr(JsonParser) jp = json_parser_new();
+    assert_true(json_parser_load_from_data(jp, g_bytes_get_data(all, NULL),
+                                           (gssize) g_bytes_get_size(all), NULL));
+    JsonObject *bc = json_object_get_object_member(
+        json_object_get_object_member(json_node_get_object(json_parser_get_root(jp)),
+                                      "subscriptionGroupTable"),
+        "cfg-group");
+    assert_non_null(bc);
+    assert_int_equal(json_object_get_int_member(bc, "retryQueueNums"), 3);
+    assert_int_equal(json_object_get_int_member(bc, "retryMaxTimes"), 5);
+    assert_false(json_object_get_boolean_member(bc, "consumeBroadcastEnable"));
+    assert_false(json_object_get_boolean_member(bc, "consumeEnable"));
+
+    /* update, and the console's own reading */
+    g_autoptr(Resp) u = post("/api/group/config",
+                             "{\"group\":\"cfg-group\",\"retryMaxTimes\":7,\"consumeEnable\":true}");
+    assert_int_equal(u->status, 200);
+    g_autoptr(Resp) g = get("/api/group/config?group=cfg-group");
+    assert_int_equal(g->status, 200);
+    JsonObject *row = json_array_get_object_element(json_object_get_array_member(obj(g), "brokers"), 0);
+    assert_string_equal(json_object_get_string_member(row, "brokerName"), "broker-a");
+    JsonObject *cfg = json_object_get_object_member(row, "config");
+    assert_int_equal(json_object_get_int_member(cfg, "retryMaxTimes"), 7);
+    assert_true(json_object_get_boolean_member(cfg, "consumeEnable"));
+    g_autoptr(Resp) list = get("/api/groups");
+    assert_non_null(strstr(list->body, "\"cfg-group\""));
+
+    /* refusals */
+    g_autoptr(Resp) b1 = post("/api/group/config", "{\"group\":\"cfg-group\",\"retryQueueNums\":65}");
+    expect_error(b1, 400, "retryQueueNums must be an integer from 0 to 64");
+    assert_string_equal(json_object_get_string_member(obj(b1), "field"), "retryQueueNums");
+    g_autoptr(Resp) b2 = post("/api/group/config", "{\"group\":\"cfg-group\",\"broker\":\"nope\"}");
+    expect_error(b2, 400, "no master broker named nope");
+    assert_string_equal(json_object_get_string_member(obj(b2), "field"), "broker");
+    g_autoptr(Resp) b3 = post("/api/group/config", "{\"group\":\"TOOLS_CONSUMER\"}");
+    expect_error(b3, 400, "system group");
+    g_autoptr(Resp) b4 = post("/api/group/config", "{\"group\":\"bad group\"}");
+    expect_error(b4, 400, "group: only letters");
+    g_autoptr(Resp) b5 = post("/api/group/config", "{\"group\":\"cfg-group\",\"consumeEnable\":\"maybe\"}");
+    expect_error(b5, 400, "consumeEnable must be true or false");
+    g_autoptr(Resp) b6 = http(fx.base, "POST", "/api/group/config", NULL, "{\"group\":\"cfg-x\"}",
+                              NULL, NULL);
+    expect_error(b6, 403, "CSRF");
+    g_autoptr(Resp) n = get("/api/group/config?group=no-such-group");
+    expect_error(n, 404, "no consumer group no-such-group");
+
+    /* delete, then it is gone from the broker */
+    g_autoptr(Resp) d = post("/api/group/delete", "{\"group\":\"cfg-group\"}");
+    assert_int_equal(d->status, 200);
+    g_autoptr(Resp) gone = get("/api/group/config?group=cfg-group");
+    expect_error(gone, 404, NULL);
+}
+
+/* GET_PRODUCER_CONNECTION_LIST of a producer group on a topic. */
+static void
+test_producers(void **state)
+{
+    (void) state;
+    g_autoptr(RmqProducer) prod = rmq_producer_new("console-conn-pg", fx.ns_addr, NULL);
+    g_autoptr(RmqMsg) m = rmq_msg_new(TOPIC, "hi", -1);
+    RmqSendResult sr = { 0 };
+    g_autoptr(GError) error = NULL;
+    assert_true(rmq_producer_send(prod, m, &sr, &error));
+    rmq_send_result_clear(&sr);
+    g_autoptr(Resp) r = get("/api/producers?group=console-conn-pg&topic=" TOPIC);
+    assert_int_equal(r->status, 200);
+    JsonArray *conns = json_object_get_array_member(obj(r), "connections");
+    assert_int_equal(json_array_get_length(conns), 1);
+    JsonObject *c = json_array_get_object_element(conns, 0);
+    assert_true(strlen(json_object_get_string_member(c, "clientId")) > 0);
+    assert_non_null(strstr(json_object_get_string_member(c, "clientAddr"), "127.0.0.1"));
+    g_autoptr(Resp) none = get("/api/producers?group=nobody-pg&topic=" TOPIC);
+    assert_int_equal(none->status, 200);
+    assert_int_equal(json_array_get_length(json_object_get_array_member(obj(none), "connections")), 0);
+    g_autoptr(Resp) nt = get("/api/producers?group=console-conn-pg&topic=NoSuchTopicP");
+    expect_error(nt, 404, NULL);
+    g_autoptr(Resp) ng = get("/api/producers?topic=" TOPIC);
+    expect_error(ng, 400, "group is required");
+    assert_string_equal(json_object_get_string_member(obj(ng), "field"), "group");
+}
+
+#define DLQ_TOPIC "ConsoleDlqTopic"
+#define DLQ_GROUP "console-dlq-group"
+
+/* Dead letters: a consumer gives two messages up (CONSUMER_SEND_MSG_BACK
+ * with delay level -1), the console lists %DLQ%<group>, browses it, and
+ * resends them to the original topic as new messages. */
+static void
+test_dlq(void **state)
+{
+    (void) state;
+    g_autoptr(RmqProducer) prod = rmq_producer_new("console-dlq-pg", fx.ns_addr, NULL);
+    g_autoptr(RmqAdmin) admin = rmq_admin_new(fx.ns_addr, NULL);
+    gchar *offset_ids[2];
+    gchar *plain_offset_id = NULL;
+    for (guint i = 0; i < 3; i++) {
+        g_autofree gchar *body = g_strdup_printf("dead body %u", i);
+        g_autofree gchar *key = g_strdup_printf("dead-key-%u", i);
+        g_autoptr(RmqMsg) m = rmq_msg_new(DLQ_TOPIC, body, -1);
+        rmq_msg_set_keys(m, key);
+        rmq_msg_put_property(m, "who", "test");
+        RmqSendResult sr = { 0 };
+        g_autoptr(GError) error = NULL;
+        if (!rmq_producer_send(prod, m, &sr, &error))
+            fail_msg("send: %s", error->message);
+        g_autoptr(RmqMsg) stored = rmq_admin_view_message(admin, sr.offset_msg_id, &error);
+        assert_non_null(stored);
+        if (i == 2) { /* the third stays an ordinary message */
+            plain_offset_id = g_strdup(sr.offset_msg_id);
+            rmq_send_result_clear(&sr);
+            continue;
+        }
+        g_autofree gchar *off = g_strdup_printf("%" G_GINT64_FORMAT, stored->commit_log_offset);
+        g_autoptr(GBytes) b = rmq_admin_invoke(
+            admin, stored->store_host, RMQ_REQUEST_CONSUMER_SEND_MSG_BACK, NULL, NULL, &error,
+            "offset", off, "group", DLQ_GROUP, "delayLevel", "-1", "originMsgId", sr.msg_id,
+            "originTopic", DLQ_TOPIC, "unitMode", "false", "maxReconsumeTimes", "16", NULL);
+        if (b == NULL)
+            fail_msg("send back: %s", error->message);
+        rmq_send_result_clear(&sr);
+    }
+
+    g_autoptr(Resp) l = get("/api/dlq");
+    assert_int_equal(l->status, 200);
+    JsonArray *groups = json_object_get_array_member(obj(l), "groups");
+    JsonObject *row = NULL;
+    for (guint i = 0; i < json_array_get_length(groups); i++)
+        if (g_strcmp0(json_object_get_string_member(json_array_get_object_element(groups, i), "group"),
+                      DLQ_GROUP) == 0)
+            row = json_array_get_object_element(groups, i);
+    assert_non_null(row);
+    assert_string_equal(json_object_get_string_member(row, "topic"), "%DLQ%" DLQ_GROUP);
+    assert_int_equal(json_object_get_int_member(row, "count"), 2);
+
+    g_autoptr(Resp) b = get("/api/dlq/messages?group=" DLQ_GROUP);
+    assert_int_equal(b->status, 200);
+    JsonArray *msgs = json_object_get_array_member(obj(b), "messages");
+    assert_int_equal(json_array_get_length(msgs), 2);
+    for (guint i = 0; i < 2; i++) {
+        JsonObject *m = json_array_get_object_element(msgs, i);
+        assert_string_equal(json_object_get_string_member(m, "topic"), "%DLQ%" DLQ_GROUP);
+        assert_string_equal(json_object_get_string_member(m, "originTopic"), DLQ_TOPIC);
+        g_autofree gchar *body = g_strdup_printf("dead body %u", i);
+        assert_string_equal(json_object_get_string_member(m, "body"), body);
+        offset_ids[i] = g_strdup(json_object_get_string_member(m, "offsetMsgId"));
+    }
+
+    /* resend both; the plain message in the same request is refused alone */
+    g_autofree gchar *req = g_strdup_printf("{\"group\":\"%s\",\"ids\":\"%s,%s,%s\"}", DLQ_GROUP,
+                                            offset_ids[0], offset_ids[1], plain_offset_id);
+    g_autoptr(Resp) r = post("/api/dlq/resend", req);
+    if (r->status != 200)
+        fail_msg("resend: %u %s", r->status, r->body);
+    assert_int_equal(json_object_get_int_member(obj(r), "resent"), 2);
+    JsonArray *res = json_object_get_array_member(obj(r), "results");
+    assert_int_equal(json_array_get_length(res), 3);
+    JsonObject *bad = json_array_get_object_element(res, 2);
+    assert_false(json_object_get_boolean_member(bad, "ok"));
+    assert_non_null(strstr(json_object_get_string_member(bad, "error"), "not a dead letter of"));
+    /* each is on the original topic now, a new message with the same body,
+     * keys and user property (found by key on the broker, not via the console) */
+    for (guint i = 0; i < 2; i++) {
+        JsonObject *x = json_array_get_object_element(res, i);
+        assert_true(json_object_get_boolean_member(x, "ok"));
+        assert_string_equal(json_object_get_string_member(x, "topic"), DLQ_TOPIC);
+        g_autofree gchar *key = g_strdup_printf("dead-key-%u", i);
+        g_autoptr(GPtrArray) found = NULL;
+        for (guint k = 0; k < 50; k++) {
+            g_clear_pointer(&found, g_ptr_array_unref);
+            found = rmq_admin_query_by_key(admin, DLQ_TOPIC, key, 32, 0, G_MAXINT64, NULL);
+            if (found != NULL && found->len == 2)
+                break;
+            g_usleep(100 * 1000);
+        }
+        assert_non_null(found);
+        assert_int_equal(found->len, 2); /* the first send and the resend */
+        gboolean seen = FALSE;
+        for (guint k = 0; k < found->len; k++) {
+            RmqMsg *m = found->pdata[k];
+            if (g_strcmp0(rmq_msg_get_msg_id(m), json_object_get_string_member(x, "msgId")) != 0)
+                continue;
+            seen = TRUE;
+            g_autofree gchar *body = g_strdup_printf("dead body %u", i);
+            assert_int_equal(g_bytes_get_size(m->body), strlen(body));
+            assert_memory_equal(g_bytes_get_data(m->body, NULL), body, strlen(body));
+            assert_string_equal(rmq_msg_get_property(m, "who"), "test");
+            assert_null(rmq_msg_get_property(m, "RETRY_TOPIC"));
+        }
+        assert_true(seen);
+        g_free(offset_ids[i]);
+    }
+    g_free(plain_offset_id);
+
+    /* refusals */
+    g_autoptr(Resp) n1 = get("/api/dlq/messages?group=no-dlq-group");
+    expect_error(n1, 404, "group no-dlq-group has no dead-letter topic");
+    g_autoptr(Resp) n2 = post("/api/dlq/resend", "{\"group\":\"" DLQ_GROUP "\"}");
+    expect_error(n2, 400, "ids: 1 to 64");
+    assert_string_equal(json_object_get_string_member(obj(n2), "field"), "ids");
+    g_autoptr(Resp) n3 = post("/api/dlq/resend", "{\"group\":\"" DLQ_GROUP "\",\"ids\":\"zz\"}");
+    expect_error(n3, 400, "not a message id");
+    g_autoptr(Resp) n4 = http(fx.base, "POST", "/api/dlq/resend", NULL,
+                              "{\"group\":\"" DLQ_GROUP "\",\"ids\":\"00\"}", NULL, NULL);
+    expect_error(n4, 403, "CSRF");
+    g_autoptr(Resp) n5 = get("/api/dlq/resend");
+    expect_error(n5, 405, "POST");
+}
+
 static void
 test_deletes(void **state)
 {
@@ -591,6 +858,91 @@ test_deletes(void **state)
     expect_error(gone, 404, NULL);
     g_autoptr(Resp) t2 = post("/api/topic/delete", "{\"topic\":\"" TOPIC "\"}");
     expect_error(t2, 404, NULL);
+}
+
+/* GET_BROKER_RUNTIME_INFO and GET_BROKER_CONFIG of one broker, and only of
+ * a broker the name server lists. */
+static void
+test_broker_detail(void **state)
+{
+    (void) state;
+    g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    g_autofree gchar *path = g_strdup_printf("/api/broker?addr=%s", addr);
+    g_autoptr(Resp) r = get(path);
+    assert_int_equal(r->status, 200);
+    JsonObject *rt = json_object_get_object_member(obj(r), "runtime");
+    JsonObject *cfg = json_object_get_object_member(obj(r), "config");
+    JsonObject *b = json_object_get_object_member(obj(r), "broker");
+    /* the figures are the broker's own: compare with a direct call */
+    g_autoptr(RmqAdmin) admin = rmq_admin_new(fx.ns_addr, NULL);
+    g_autoptr(JsonNode) direct = rmq_admin_broker_config(admin, addr, NULL);
+    assert_non_null(direct);
+    assert_string_equal(json_object_get_string_member(cfg, "brokerName"), "broker-a");
+    assert_string_equal(json_object_get_string_member(cfg, "listenPort"),
+                        json_object_get_string_member(json_node_get_object(direct), "listenPort"));
+    assert_int_equal(json_object_get_size(cfg), json_object_get_size(json_node_get_object(direct)));
+    assert_true(json_object_has_member(rt, "commitLogMaxOffset"));
+    assert_true(json_object_has_member(rt, "bootTimestamp"));
+    assert_true(g_ascii_strtoll(json_object_get_string_member(rt, "commitLogMaxOffset"), NULL, 10) > 0);
+    assert_string_equal(json_object_get_string_member(b, "role"),
+                        json_object_get_string_member(cfg, "brokerRole"));
+    g_autoptr(Resp) other = get("/api/broker?addr=127.0.0.1:1");
+    expect_error(other, 404, "no broker at 127.0.0.1:1");
+    g_autoptr(Resp) none = get("/api/broker");
+    expect_error(none, 400, "addr is required");
+    assert_string_equal(json_object_get_string_member(obj(none), "field"), "addr");
+}
+
+/* A slave of broker-a: its role and how far it is behind the master
+ * (master's commit log max offset minus its own), until it has caught up. */
+static void
+test_slave_lag(void **state)
+{
+    (void) state;
+    guint16 p = free_port();
+    g_autofree gchar *sconf = g_strdup_printf(
+        "listenPort = %u;\nbindAddress = \"127.0.0.1\";\nbrokerIP1 = \"127.0.0.1\";\n"
+        "brokerName = \"broker-a\";\nbrokerClusterName = \"DefaultCluster\";\n"
+        "brokerId = 1;\nbrokerRole = \"SLAVE\";\nhaSendHeartbeatInterval = 1000;\n"
+        "namesrvAddr = \"%s\";\nstorePathRootDir = \"@DIR@/store\";\n"
+        "mappedFileSizeCommitLog = 8388608;\nmappedFileSizeConsumeQueue = 120000;\n"
+        "maxIndexNum = 40000;\nmaxHashSlotNum = 10000;\n",
+        p, fx.ns_addr);
+    Daemon *slave = daemon_start("src/broker/rmq-broker", sconf, p);
+    g_autofree gchar *saddr = g_strdup_printf("127.0.0.1:%u", p);
+    gint64 lag = -1;
+    JsonObject *row = NULL;
+    Resp *r = NULL;
+    for (guint i = 0; i < 150 && lag != 0; i++) {
+        if (r != NULL) {
+            resp_free(r);
+            g_usleep(200 * 1000);
+        }
+        r = get("/api/cluster");
+        assert_int_equal(r->status, 200);
+        JsonArray *a = json_object_get_array_member(obj(r), "brokers");
+        row = NULL;
+        for (guint k = 0; k < json_array_get_length(a); k++) {
+            JsonObject *b = json_array_get_object_element(a, k);
+            if (g_strcmp0(json_object_get_string_member(b, "addr"), saddr) == 0)
+                row = b;
+        }
+        if (row == NULL || !json_object_has_member(row, "slaveLag"))
+            continue;
+        lag = json_object_get_int_member(row, "slaveLag");
+        /* the lag is the difference of the two offsets the answer shows */
+        assert_int_equal(lag, json_object_get_int_member(row, "masterOffset") -
+                                  json_object_get_int_member(row, "commitLogMaxOffset"));
+    }
+    assert_non_null(row);
+    assert_int_equal(lag, 0);
+    assert_string_equal(json_object_get_string_member(row, "role"), "SLAVE");
+    assert_int_equal(json_object_get_int_member(row, "brokerId"), 1);
+    g_autofree gchar *maddr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    assert_string_equal(json_object_get_string_member(row, "masterAddr"), maddr);
+    assert_true(json_object_get_int_member(row, "masterOffset") > 0);
+    resp_free(r);
+    daemon_stop(slave);
 }
 
 static void
@@ -820,11 +1172,17 @@ main(void)
         cmocka_unit_test(test_promparse),
         cmocka_unit_test(test_cluster),
         cmocka_unit_test(test_pages),
+        cmocka_unit_test(test_language),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_topic_messages_and_lag),
         cmocka_unit_test(test_tps_sampler),
         cmocka_unit_test(test_resend),
+        cmocka_unit_test(test_group_config),
+        cmocka_unit_test(test_producers),
+        cmocka_unit_test(test_dlq),
         cmocka_unit_test(test_deletes),
+        cmocka_unit_test(test_broker_detail),
+        cmocka_unit_test(test_slave_lag),
         cmocka_unit_test(test_auth),
         cmocka_unit_test(test_no_descriptor_leak),
         cmocka_unit_test(test_overload),

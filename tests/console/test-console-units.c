@@ -141,6 +141,207 @@ test_password(void **state)
         "s3cret", "$6$abc$Qciy6P8ZI4.BUgLFaLq4ucJ/kaRX8v1UyAM81WBAsuW.zwYw31yCKomfTgHAlZwPGi/aFdo83BhJQPQYtp74M0"));
 }
 
+static JsonObject *
+broker_row(const gchar *name, gint64 id, gboolean up, gint64 offset)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "brokerName", name);
+    json_object_set_int_member(o, "brokerId", id);
+    json_object_set_boolean_member(o, "up", up);
+    json_object_set_string_member(o, "addr", id == 0 ? "m" : "s");
+    json_object_set_int_member(o, "commitLogMaxOffset", offset);
+    return o;
+}
+
+static void
+test_slave_lag(void **state)
+{
+    (void) state;
+    g_autoptr(JsonArray) a = json_array_new();
+    json_array_add_object_element(a, broker_row("b", 1, TRUE, 700));  /* slave first */
+    json_array_add_object_element(a, broker_row("b", 0, TRUE, 1000));
+    json_array_add_object_element(a, broker_row("c", 1, TRUE, 50));   /* master down */
+    json_array_add_object_element(a, broker_row("c", 0, FALSE, 0));
+    json_array_add_object_element(a, broker_row("d", 2, TRUE, 90));   /* ahead: 0 */
+    json_array_add_object_element(a, broker_row("d", 0, TRUE, 80));
+    rmq_console_slave_lag(a);
+    JsonObject *s = json_array_get_object_element(a, 0);
+    assert_int_equal(json_object_get_int_member(s, "slaveLag"), 300);
+    assert_int_equal(json_object_get_int_member(s, "masterOffset"), 1000);
+    assert_string_equal(json_object_get_string_member(s, "masterAddr"), "m");
+    assert_false(json_object_has_member(json_array_get_object_element(a, 1), "slaveLag"));
+    assert_false(json_object_has_member(json_array_get_object_element(a, 2), "slaveLag"));
+    assert_int_equal(json_object_get_int_member(json_array_get_object_element(a, 4), "slaveLag"), 0);
+}
+
+/* A dead letter goes back to its RETRY_TOPIC with its body, tags, keys and
+ * user properties, without the broker's and the client's properties. */
+static void
+test_dlq_resend_msg(void **state)
+{
+    (void) state;
+    g_autoptr(RmqMsg) dead = rmq_msg_new("%DLQ%g1", "payload", -1);
+    dead->flag = 7;
+    rmq_msg_set_tags(dead, "TagA");
+    rmq_msg_set_keys(dead, "k1 k2");
+    rmq_msg_put_property(dead, "user", "v");
+    rmq_msg_put_property(dead, "RETRY_TOPIC", "Orders");
+    rmq_msg_put_property(dead, "UNIQ_KEY", "AC1100010000000000000000000000AA");
+    rmq_msg_put_property(dead, "ORIGIN_MESSAGE_ID", "AC1100010000000000000000000000AA");
+    rmq_msg_put_property(dead, "REAL_TOPIC", "%RETRY%g1");
+    rmq_msg_put_property(dead, "DELAY", "3");
+    g_autoptr(GError) e = NULL;
+    g_autoptr(RmqMsg) m = rmq_console_dlq_resend_msg(dead, &e);
+    assert_non_null(m);
+    assert_string_equal(m->topic, "Orders");
+    assert_int_equal(g_bytes_get_size(m->body), 7);
+    assert_memory_equal(g_bytes_get_data(m->body, NULL), "payload", 7);
+    assert_int_equal(m->flag, 7);
+    assert_string_equal(rmq_msg_get_tags(m), "TagA");
+    assert_string_equal(rmq_msg_get_keys(m), "k1 k2");
+    assert_string_equal(rmq_msg_get_property(m, "user"), "v");
+    const gchar *gone[] = { "RETRY_TOPIC", "UNIQ_KEY", "ORIGIN_MESSAGE_ID", "REAL_TOPIC", "DELAY" };
+    for (guint i = 0; i < G_N_ELEMENTS(gone); i++)
+        assert_null(rmq_msg_get_property(m, gone[i]));
+
+    /* not on a DLQ topic, or no original topic: refused */
+    g_autoptr(RmqMsg) plain = rmq_msg_new("Orders", "x", -1);
+    rmq_msg_put_property(plain, "RETRY_TOPIC", "Orders");
+    assert_null(rmq_console_dlq_resend_msg(plain, &e));
+    assert_non_null(strstr(e->message, "not a dead letter"));
+    g_clear_error(&e);
+    rmq_msg_put_property(dead, "RETRY_TOPIC", NULL);
+    assert_null(rmq_console_dlq_resend_msg(dead, &e));
+    assert_non_null(strstr(e->message, "RETRY_TOPIC"));
+}
+
+static void
+test_pick_lang(void **state)
+{
+    (void) state;
+    assert_string_equal(rmq_console_pick_lang(NULL), "en");
+    assert_string_equal(rmq_console_pick_lang(""), "en");
+    assert_string_equal(rmq_console_pick_lang("zh-CN,zh;q=0.9,en;q=0.8"), "zh-CN");
+    assert_string_equal(rmq_console_pick_lang("zh"), "zh-CN");
+    assert_string_equal(rmq_console_pick_lang("ZH-tw"), "zh-CN");
+    assert_string_equal(rmq_console_pick_lang("en-US,en;q=0.9,zh-CN;q=0.8"), "en");
+    assert_string_equal(rmq_console_pick_lang("fr-FR, zh-CN;q=0.5, en;q=0.4"), "zh-CN");
+    assert_string_equal(rmq_console_pick_lang("fr-FR,de"), "en");
+    assert_string_equal(rmq_console_pick_lang("zh-CN;q=0, en"), "en");
+    assert_string_equal(rmq_console_pick_lang("zhx, en;q=0.1"), "en");
+    assert_string_equal(rmq_console_pick_lang("en;q=0.2, zh ; q=0.7"), "zh-CN");
+}
+
+static void
+test_error_field(void **state)
+{
+    (void) state;
+    g_autofree gchar *a = rmq_console_error_field("topic: only letters, digits");
+    assert_string_equal(a, "topic");
+    g_autofree gchar *b = rmq_console_error_field("readQueueNums must be an integer");
+    assert_string_equal(b, "readQueueNums");
+    assert_null(rmq_console_error_field(""));
+    assert_null(rmq_console_error_field(NULL));
+    assert_null(rmq_console_error_field("%weird"));
+    assert_null(rmq_console_error_field("x-y bad"));
+}
+
+/* (transfer full) key -> value of one language table in the GResource */
+static JsonObject *
+load_table(const gchar *lang)
+{
+    g_autofree gchar *path = g_strdup_printf("/org/rmq/console/i18n/%s.json", lang);
+    g_autoptr(GBytes) b = g_resources_lookup_data(path, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+    assert_non_null(b);
+    g_autoptr(JsonParser) p = json_parser_new();
+    gsize len;
+    const gchar *data = g_bytes_get_data(b, &len);
+    assert_true(json_parser_load_from_data(p, data, (gssize) len, NULL));
+    assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)));
+    return json_object_ref(json_node_get_object(json_parser_get_root(p)));
+}
+
+static gint
+cmp_strp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+/* "{a} and {b}" -> "a,b," sorted: a translation keeps every placeholder */
+static gchar *
+placeholders(const gchar *s)
+{
+    g_autoptr(GRegex) re = g_regex_new("\\{(\\w+)\\}", 0, 0, NULL);
+    g_autoptr(GMatchInfo) mi = NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_regex_match(re, s, 0, &mi);
+    while (g_match_info_matches(mi)) {
+        g_ptr_array_add(names, g_match_info_fetch(mi, 1));
+        g_match_info_next(mi, NULL);
+    }
+    g_ptr_array_sort(names, cmp_strp);
+    GString *out = g_string_new(NULL);
+    for (guint i = 0; i < names->len; i++)
+        g_string_append_printf(out, "%s,", (gchar *) names->pdata[i]);
+    return g_string_free(out, FALSE);
+}
+
+/* Both language tables have the same keys, non-empty strings with the same
+ * placeholders, and every key a page or app.js names is in them. */
+static void
+test_i18n_tables(void **state)
+{
+    (void) state;
+    rmq_console_register_resource();
+    JsonObject *en = load_table("en");
+    JsonObject *zh = load_table("zh-CN");
+    const gchar *langs[] = { "en", "zh-CN" };
+    JsonObject *tables[] = { en, zh };
+    for (guint k = 0; k < 2; k++) {
+        JsonObject *self = tables[k], *other = tables[1 - k];
+        g_autoptr(GList) keys = json_object_get_members(self);
+        for (GList *l = keys; l; l = l->next) {
+            if (!json_object_has_member(other, l->data))
+                fail_msg("key %s is in %s but not in %s", (gchar *) l->data, langs[k],
+                         langs[1 - k]);
+            const gchar *v = json_object_get_string_member(self, l->data);
+            if (v == NULL || *v == '\0')
+                fail_msg("key %s of %s is empty", (gchar *) l->data, langs[k]);
+            g_autofree gchar *p1 = placeholders(v);
+            g_autofree gchar *p2 = placeholders(json_object_get_string_member(other, l->data));
+            if (strcmp(p1, p2) != 0)
+                fail_msg("key %s: placeholders {%s} in %s, {%s} in %s", (gchar *) l->data, p1,
+                         langs[k], p2, langs[1 - k]);
+        }
+    }
+    /* every key used: data-i18n*="key" in the pages, t('key' in the script */
+    g_auto(GStrv) files = g_resources_enumerate_children("/org/rmq/console", 0, NULL);
+    assert_non_null(files);
+    g_autoptr(GRegex) attr = g_regex_new("data-i18n(?:-[a-z-]+)?=\"([^\"]+)\"", 0, 0, NULL);
+    g_autoptr(GRegex) call = g_regex_new("\\bt\\('([^']+)'", 0, 0, NULL);
+    guint used = 0;
+    for (guint i = 0; files[i]; i++) {
+        gboolean html = g_str_has_suffix(files[i], ".html"), js = g_str_has_suffix(files[i], ".js");
+        if (!html && !js)
+            continue;
+        g_autofree gchar *path = g_strconcat("/org/rmq/console/", files[i], NULL);
+        g_autoptr(GBytes) b = g_resources_lookup_data(path, 0, NULL);
+        g_autofree gchar *text = g_strndup(g_bytes_get_data(b, NULL), g_bytes_get_size(b));
+        g_autoptr(GMatchInfo) mi = NULL;
+        g_regex_match(html ? attr : call, text, 0, &mi);
+        while (g_match_info_matches(mi)) {
+            g_autofree gchar *key = g_match_info_fetch(mi, 1);
+            if (!json_object_has_member(en, key))
+                fail_msg("%s names the key %s, which no table has", files[i], key);
+            used++;
+            g_match_info_next(mi, NULL);
+        }
+    }
+    assert_true(used > 100);
+    json_object_unref(en);
+    json_object_unref(zh);
+}
+
 /* The connection cap leaves room below the descriptor limit, and has a ceiling. */
 static void
 test_connection_cap(void **state)
@@ -162,6 +363,9 @@ main(void)
         cmocka_unit_test(test_time),   cmocka_unit_test(test_status),
         cmocka_unit_test(test_routes), cmocka_unit_test(test_escape),
         cmocka_unit_test(test_password), cmocka_unit_test(test_connection_cap),
+        cmocka_unit_test(test_pick_lang), cmocka_unit_test(test_error_field),
+        cmocka_unit_test(test_i18n_tables), cmocka_unit_test(test_slave_lag),
+        cmocka_unit_test(test_dlq_resend_msg),
     };
     return cmocka_run_group_tests_name("console-units", tests, NULL, NULL);
 }

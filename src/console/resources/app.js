@@ -1,15 +1,29 @@
 // rmq console: plain JavaScript over the JSON API (/api/...). Text is always
 // inserted with textContent, never as HTML. Writes are POSTs that carry the
-// CSRF token from /api/session.
+// CSRF token from /api/session. Every string shown comes from the language
+// tables /i18n/<lang>.json (t(key, vars)); the pages name keys only
+// (data-i18n, data-i18n-placeholder, data-i18n-aria-label).
 'use strict';
 
+const LANGS = ['en', 'zh-CN'];
+const LANG_KEY = 'rmq-console-lang';
 let session = null;
+let LANG = 'en';
+let STR = {};
+
+class ApiError extends Error {
+  constructor(body, status) {
+    super(body.error || String(status));
+    this.status = status;
+    this.field = body.field;
+  }
+}
 
 async function api(path, params) {
   const q = params ? '?' + new URLSearchParams(params).toString() : '';
   const r = await fetch(path + q, { credentials: 'same-origin' });
   const body = await r.json().catch(() => ({ error: r.statusText }));
-  if (!r.ok) throw new Error(body.error || r.statusText);
+  if (!r.ok) throw new ApiError(body, r.status);
   return body;
 }
 
@@ -22,8 +36,45 @@ async function post(path, data) {
     body: JSON.stringify(data),
   });
   const body = await r.json().catch(() => ({ error: r.statusText }));
-  if (!r.ok) throw new Error(body.error || r.statusText);
+  if (!r.ok) throw new ApiError(body, r.status);
   return body;
+}
+
+// The string @key of the page's language with {name} replaced from @vars. A
+// key missing from the table is an error the browser tests catch.
+function t(key, vars) {
+  let s = STR[key];
+  if (typeof s !== 'string') {
+    console.error('missing string ' + key + ' in ' + LANG);
+    s = key;
+  }
+  return s.replace(/\{(\w+)\}/g, (m, k) => (vars && k in vars ? String(vars[k]) : m));
+}
+
+function translatePage() {
+  document.documentElement.lang = LANG;
+  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+  for (const a of ['placeholder', 'aria-label', 'title'])
+    for (const e of document.querySelectorAll('[data-i18n-' + a + ']'))
+      e.setAttribute(a, t(e.getAttribute('data-i18n-' + a)));
+  const sel = document.getElementById('lang');
+  if (sel) {
+    sel.value = LANG;
+    sel.addEventListener('change', () => {
+      try { localStorage.setItem(LANG_KEY, sel.value); } catch (e) { /* private mode: this page only */ }
+      location.reload();
+    });
+  }
+}
+
+// The choice made with the switch (localStorage), else the server's pick from
+// the browser's Accept-Language (/api/session), else English.
+async function loadLanguage() {
+  session = await api('/api/session');
+  let want = null;
+  try { want = localStorage.getItem(LANG_KEY); } catch (e) { want = null; }
+  LANG = LANGS.includes(want) ? want : LANGS.includes(session.lang) ? session.lang : 'en';
+  STR = await api('/i18n/' + LANG + '.json');
 }
 
 function el(tag, attrs, ...children) {
@@ -39,7 +90,7 @@ function el(tag, attrs, ...children) {
 
 function td(text, cls) { return el('td', cls ? { class: cls } : {}, text); }
 function fmt(n, digits) { return Number(n || 0).toFixed(digits === undefined ? 1 : digits); }
-function when(ms) { return ms ? new Date(ms).toLocaleString() : ''; }
+function when(ms) { return ms ? new Date(ms).toLocaleString(LANG) : ''; }
 
 function status(text, kind) {
   const s = document.getElementById('status');
@@ -69,24 +120,112 @@ async function guarded(fn) {
   try { await fn(); } catch (e) { status(e.message, 'error'); }
 }
 
+function clearFieldErrors(form) {
+  for (const e of form.querySelectorAll('.field-error')) e.remove();
+  for (const e of form.querySelectorAll('[aria-invalid]')) {
+    e.removeAttribute('aria-invalid');
+    e.removeAttribute('aria-describedby');
+  }
+}
+
+// The server names the parameter it refused (400 {field}): the message goes
+// next to that field of @form.
+function fieldError(form, field, text) {
+  const input = field && form.elements[field];
+  if (!input || !input.closest) return false;
+  const id = 'err-' + form.id + '-' + field;
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', id);
+  (input.closest('label') || input.parentNode).append(el('span', { class: 'field-error', id }, text));
+  return true;
+}
+
+// The API's reasons are English; the common refusals of a parameter are
+// said again in the page's language (the pattern of api.c's helpers).
+const REASONS = [
+  [/^(\w+) is required$/, m => t('err.required', { field: m[1] })],
+  [/^(\w+) must be an integer from (-?\d+) to (-?\d+)$/, m => t('err.range', { field: m[1], lo: m[2], hi: m[3] })],
+  [/^(\w+): only letters, digits and _ - % \| are allowed, 1 to (\d+) characters$/, m => t('err.name', { field: m[1], max: m[2] })],
+  [/^(\w+) must be true or false$/, m => t('err.bool', { field: m[1] })],
+  [/^(\w+) must be milliseconds since the epoch or an ISO 8601 time$/, m => t('err.time', { field: m[1] })],
+];
+function reason(text) {
+  for (const [re, f] of REASONS) {
+    const m = re.exec(text);
+    if (m) return f(m);
+  }
+  return text;
+}
+
+// A form's submit handler: field messages for a 400 that names a field.
+function onSubmit(form, fn) {
+  form.addEventListener('submit', ev => {
+    ev.preventDefault();
+    clearFieldErrors(form);
+    fn(formData(form)).catch(e => {
+      const text = e.status === 400 ? t('common.invalid', { reason: reason(e.message) }) : e.message;
+      fieldError(form, e.field, text);
+      status(text, 'error');
+    });
+  });
+}
+
+// A topic or group that does not exist: say so instead of an empty table.
+function notFound(text) {
+  document.getElementById('not-found-text').textContent = text;
+  document.getElementById('not-found').hidden = false;
+}
+function foundAgain() { document.getElementById('not-found').hidden = true; }
+
+function param(name) { return new URLSearchParams(location.search).get(name); }
+
 // ------------------------------------------------------------------ pages
+
+function kvRows(tableId, obj, filter) {
+  const f = (filter || '').toLowerCase();
+  fill(tableId, Object.keys(obj).sort()
+    .filter(k => !f || k.toLowerCase().includes(f) || String(obj[k]).toLowerCase().includes(f))
+    .map(k => el('tr', {}, td(k), td(obj[k]))));
+}
+
+async function brokerDetail(b) {
+  const d = await api('/api/broker', { addr: b.addr });
+  document.getElementById('broker-detail').hidden = false;
+  document.getElementById('detail-title').textContent = t('cluster.detail', { name: b.brokerName + '/' + b.brokerId + ' ' + b.addr });
+  kvRows('runtime', d.runtime);
+  const filter = document.getElementById('config-filter');
+  filter.value = '';
+  filter.oninput = () => kvRows('config', d.config, filter.value);
+  kvRows('config', d.config);
+}
 
 async function overview() {
   const c = await api('/api/cluster');
   document.getElementById('namesrv').textContent = c.namesrvAddr;
-  fill('brokers', c.brokers.map(b => el('tr', {},
+  fill('brokers', c.brokers.map(b => el('tr', { class: 'clickable', 'data-addr': b.addr, onclick: () => guarded(() => brokerDetail(b)) },
     td(b.cluster), td(b.brokerName), td(b.brokerId), td(b.role), td(b.addr), td(b.version || ''),
     td(fmt(b.putTps), 'num'), td(fmt(b.getTps), 'num'),
     td(b.up ? fmt(b.diskRatio * 100) + ' %' : '', 'num'), td(b.up ? b.putTotal : '', 'num'),
-    td(b.up ? 'up' : 'down: ' + (b.error || ''), b.up ? 'up' : 'down'))));
-  status(c.brokers.length + ' broker address(es)');
+    td(b.slaveLag === undefined ? '' : b.slaveLag, 'num lag'),
+    td(b.up ? t('cluster.up') : t('cluster.down', { error: b.error || '' }), b.up ? 'up' : 'down'),
+    detailsButton())));
+  status(t('cluster.count', { n: c.brokers.length }));
 }
 
 async function topicDetail(name) {
-  const t = await api('/api/topic', { topic: name });
+  let d;
+  try {
+    d = await api('/api/topic', { topic: name });
+  } catch (e) {
+    if (e.status !== 404) throw e;
+    document.getElementById('topic-detail').hidden = true;
+    notFound(t('topics.notFound', { name }));
+    return;
+  }
+  foundAgain();
   document.getElementById('topic-detail').hidden = false;
-  document.getElementById('detail-name').textContent = name;
-  const route = t.route || {};
+  document.getElementById('detail-title').textContent = t('topics.detail', { name });
+  const route = d.route || {};
   const qd = {};
   for (const q of route.queueDatas || []) qd[q.brokerName] = q;
   fill('route', (route.brokerDatas || []).map(b => {
@@ -94,67 +233,87 @@ async function topicDetail(name) {
     return el('tr', {}, td(b.brokerName), td(Object.values(b.brokerAddrs || {}).join(', ')),
       td(q.readQueueNums, 'num'), td(q.writeQueueNums, 'num'), td(q.perm, 'num'));
   }));
-  fill('queues', t.queues.map(q => el('tr', {}, td(q.brokerName), td(q.queueId, 'num'),
+  fill('queues', d.queues.map(q => el('tr', {}, td(q.brokerName), td(q.queueId, 'num'),
     td(q.minOffset, 'num'), td(q.maxOffset, 'num'), td(when(q.lastUpdateTimestamp)))));
   document.getElementById('topic-delete').onclick = () => guarded(async () => {
-    if (!confirm('Delete topic ' + name + ' on every broker?')) return;
+    if (!confirm(t('topics.confirmDelete', { name }))) return;
     await post('/api/topic/delete', { topic: name });
     document.getElementById('topic-detail').hidden = true;
-    status('deleted ' + name, 'ok');
+    status(t('topics.deleted', { name }), 'ok');
     await topicList();
   });
 }
+
+function detailsButton() { return el('td', {}, el('button', { class: 'link', type: 'button' }, t('common.details'))); }
 
 async function topicList() {
   const r = await api('/api/topics');
   const filter = document.getElementById('topic-filter').value.toLowerCase();
   const sys = document.getElementById('show-system').checked;
-  const rows = r.topics.filter(t => (sys || !t.system) && t.topic.toLowerCase().includes(filter));
-  fill('topics', rows.map(t => el('tr', { class: 'clickable', 'data-topic': t.topic, onclick: () => guarded(() => topicDetail(t.topic)) },
-    td(t.topic), td(fmt(t.putTps), 'num'), el('td', {}, el('button', { class: 'link', type: 'button' }, 'details')))));
+  const rows = r.topics.filter(x => (sys || !x.system) && x.topic.toLowerCase().includes(filter));
+  fill('topics', rows.map(x => el('tr', { class: 'clickable', 'data-topic': x.topic, onclick: () => guarded(() => topicDetail(x.topic)) },
+    td(x.topic), td(fmt(x.putTps), 'num'), detailsButton())));
 }
 
 async function topics() {
   document.getElementById('topic-filter').addEventListener('input', () => guarded(topicList));
   document.getElementById('show-system').addEventListener('change', () => guarded(topicList));
-  document.getElementById('topic-form').addEventListener('submit', ev => {
-    ev.preventDefault();
-    guarded(async () => {
-      const d = formData(ev.target);
-      const r = await post('/api/topic', d);
-      status('saved ' + r.topic + ' on ' + r.brokers.join(', '), 'ok');
-      await topicList();
-      await topicDetail(r.topic);
-    });
+  onSubmit(document.getElementById('topic-form'), async d => {
+    const r = await post('/api/topic', d);
+    status(t('topics.saved', { topic: r.topic, brokers: r.brokers.join(', ') }), 'ok');
+    await topicList();
+    await topicDetail(r.topic);
   });
   await topicList();
+  if (param('topic')) await topicDetail(param('topic'));
 }
 
 async function groupDetail(name) {
-  const g = await api('/api/group', { group: name });
+  let g;
+  try {
+    g = await api('/api/group', { group: name });
+  } catch (e) {
+    if (e.status !== 404) throw e;
+    document.getElementById('group-detail').hidden = true;
+    notFound(t('groups.notFound', { name }));
+    return;
+  }
+  foundAgain();
   document.getElementById('group-detail').hidden = false;
-  document.getElementById('detail-name').textContent = name;
+  document.getElementById('detail-title').textContent = t('groups.detail', { name });
+  const cfg = await api('/api/group/config', { group: name });
+  const yes = v => (v ? '✓' : '✗');
+  fill('sub-config', cfg.brokers.map(b => el('tr', {}, td(b.brokerName),
+    td(b.config.retryQueueNums, 'num'), td(b.config.retryMaxTimes, 'num'),
+    td(yes(b.config.consumeBroadcastEnable)), td(yes(b.config.consumeEnable)),
+    td(b.config.brokerId, 'num'), td(b.config.whichBrokerWhenConsumeSlowly, 'num'))));
+  // the form shows this group's config, ready to change
+  const cf = document.getElementById('config-form');
+  const c0 = cfg.brokers[0].config;
+  cf.elements.group.value = name;
+  for (const k of ['retryQueueNums', 'retryMaxTimes', 'brokerId', 'whichBrokerWhenConsumeSlowly'])
+    if (c0[k] !== undefined) cf.elements[k].value = c0[k];
+  cf.elements.consumeBroadcastEnable.checked = !!c0.consumeBroadcastEnable;
+  cf.elements.consumeEnable.checked = !!c0.consumeEnable;
   const conns = (g.connection && g.connection.connections) || [];
   document.getElementById('members').replaceChildren(...(conns.length
     ? conns.map(c => el('li', {}, (c.clientId || '') + ' ' + (c.clientAddr || '') + ' ' + (c.language || '')))
-    : [el('li', { class: 'muted' }, 'no member online')]));
+    : [el('li', { class: 'muted' }, t('groups.noMember'))]));
   fill('lag', g.progress.queues.map(q => el('tr', {}, td(q.topic), td(q.brokerName), td(q.queueId, 'num'),
     td(q.brokerOffset, 'num'), td(q.consumerOffset, 'num'), td(q.diff, 'num'))));
   const form = document.getElementById('reset-form');
-  form.onsubmit = ev => {
-    ev.preventDefault();
-    guarded(async () => {
-      const d = formData(form);
-      const r = await post('/api/group/reset', { group: name, topic: d.topic, timestamp: toMs(d.timestamp) });
-      status('reset ' + r.queues.length + ' queue(s)', 'ok');
-      await groupDetail(name);
-    });
-  };
+  const fresh = form.cloneNode(true); // one submit handler per shown group
+  form.replaceWith(fresh);
+  onSubmit(fresh, async d => {
+    const r = await post('/api/group/reset', { group: name, topic: d.topic, timestamp: toMs(d.timestamp) });
+    status(t('groups.resetDone', { n: r.queues.length }), 'ok');
+    await groupDetail(name);
+  });
   document.getElementById('group-delete').onclick = () => guarded(async () => {
-    if (!confirm('Delete group ' + name + ' and its offsets?')) return;
+    if (!confirm(t('groups.confirmDelete', { name }))) return;
     await post('/api/group/delete', { group: name });
     document.getElementById('group-detail').hidden = true;
-    status('deleted ' + name, 'ok');
+    status(t('groups.deleted', { name }), 'ok');
     await groupList();
   });
 }
@@ -165,60 +324,183 @@ async function groupList() {
   fill('groups', r.groups.filter(g => sys || !g.system).map(g =>
     el('tr', { class: 'clickable', onclick: () => guarded(() => groupDetail(g.group)) },
       td(g.group), td(g.members, 'num'), td(g.diffTotal == null ? '' : g.diffTotal, 'num'),
-      td(fmt(g.consumeTps), 'num'), el('td', {}, el('button', { class: 'link', type: 'button' }, 'details')))));
+      td(fmt(g.consumeTps), 'num'), detailsButton())));
 }
 
 async function groups() {
   document.getElementById('show-system').addEventListener('change', () => guarded(groupList));
+  const cluster = await api('/api/cluster');
+  const names = [...new Set(cluster.brokers.filter(b => b.brokerId === 0).map(b => b.brokerName))].sort();
+  document.getElementById('config-broker').append(...names.map(n => el('option', { value: n }, n)));
+  onSubmit(document.getElementById('config-form'), async d => {
+    const r = await post('/api/group/config', d);
+    status(t('groups.configSaved', { group: r.group, brokers: r.brokers.join(', ') }), 'ok');
+    await groupList();
+    await groupDetail(r.group);
+  });
   await groupList();
+  if (param('group')) await groupDetail(param('group'));
+}
+
+async function producers() {
+  const form = document.getElementById('producer-form');
+  const show = async d => {
+    const r = await api('/api/producers', { group: d.group || '', topic: d.topic || '' });
+    document.getElementById('producer-result').hidden = false;
+    const none = document.getElementById('producer-none');
+    none.hidden = r.connections.length > 0;
+    none.textContent = t('producers.none', { group: r.group, topic: r.topic });
+    fill('producers', r.connections.map(c => el('tr', {}, td(c.clientId), td(c.clientAddr),
+      td(c.language), td(c.version, 'num'))));
+    status(t('producers.count', { n: r.connections.length }), 'ok');
+  };
+  onSubmit(form, async d => {
+    foundAgain();
+    document.getElementById('producer-result').hidden = true;
+    try {
+      await show(d);
+    } catch (e) {
+      if (e.status === 404 && !e.field) notFound(t('topics.notFound', { name: d.topic }));
+      throw e;
+    }
+  });
+  if (param('group') && param('topic')) {
+    form.elements.group.value = param('group');
+    form.elements.topic.value = param('topic');
+    form.requestSubmit();
+  }
 }
 
 function showMessage(m) {
   document.getElementById('message-detail').hidden = false;
-  document.getElementById('detail-id').textContent = m.msgId;
+  document.getElementById('detail-title').textContent = t('messages.detail', { id: m.msgId });
+  // field names of the message as the API and the Java tools spell them
   const fields = ['topic', 'msgId', 'offsetMsgId', 'tags', 'keys', 'queueId', 'queueOffset',
     'bornHost', 'storeHost', 'reconsumeTimes', 'bodyLength'];
   const dl = document.getElementById('message-fields');
   dl.replaceChildren();
   for (const f of fields) dl.append(el('dt', {}, f), el('dd', {}, m[f]));
-  dl.append(el('dt', {}, 'stored'), el('dd', {}, when(m.storeTimestamp)));
-  dl.append(el('dt', {}, 'born'), el('dd', {}, when(m.bornTimestamp)));
+  dl.append(el('dt', {}, t('messages.field.stored')), el('dd', {}, when(m.storeTimestamp)));
+  dl.append(el('dt', {}, t('messages.field.born')), el('dd', {}, when(m.bornTimestamp)));
   fill('properties', Object.entries(m.properties || {}).map(([k, v]) => el('tr', {}, td(k), td(v))));
-  const body = m.body !== undefined && m.body !== null ? m.body : '(binary, base64) ' + (m.bodyBase64 || '');
+  const body = m.body !== undefined && m.body !== null ? m.body : t('messages.binary', { data: m.bodyBase64 || '' });
   document.getElementById('message-body').textContent = body.length > 4096 ? body.slice(0, 4096) + ' …' : body;
   const form = document.getElementById('resend-form');
-  form.onsubmit = ev => {
-    ev.preventDefault();
-    guarded(async () => {
-      const d = formData(form);
-      await post('/api/message/resend', { id: m.offsetMsgId || m.msgId, topic: m.topic, group: d.group });
-      status('resent to ' + d.group, 'ok');
-    });
-  };
+  const fresh = form.cloneNode(true);
+  form.replaceWith(fresh);
+  onSubmit(fresh, async d => {
+    await post('/api/message/resend', { id: m.offsetMsgId || m.msgId, topic: m.topic, group: d.group });
+    status(t('messages.resent', { group: d.group }), 'ok');
+  });
 }
 
 async function messages() {
-  document.getElementById('search-form').addEventListener('submit', ev => {
-    ev.preventDefault();
-    guarded(async () => {
-      const d = formData(ev.target);
-      status('searching…');
-      let list;
-      if (d.id) {
-        list = [await api('/api/message', { id: d.id, topic: d.topic })];
-      } else {
-        const p = { topic: d.topic };
-        if (d.key) p.key = d.key;
-        if (d.begin) p.begin = toMs(d.begin);
-        if (d.end) p.end = toMs(d.end);
-        list = (await api('/api/messages', p)).messages;
+  onSubmit(document.getElementById('search-form'), async d => {
+    status(t('messages.searching'));
+    foundAgain();
+    let list;
+    if (!d.id && d.topic) {
+      // an unknown topic gets a clear page rather than an empty table
+      try {
+        await api('/api/topic', { topic: d.topic });
+      } catch (e) {
+        if (e.status === 404 && !e.field) {
+          fill('messages', []);
+          document.getElementById('message-detail').hidden = true;
+          notFound(t('topics.notFound', { name: d.topic }));
+        }
+        throw e;
       }
-      fill('messages', list.map(m => el('tr', { class: 'clickable', onclick: () => showMessage(m) },
-        td(m.msgId), td(m.tags), td(m.keys), td(when(m.storeTimestamp)), td(m.queueId, 'num'), td(m.bodyLength, 'num'))));
-      status(list.length + ' message(s)', 'ok');
-      if (list.length === 1) showMessage(list[0]);
-    });
+    }
+    if (d.id) {
+      list = [await api('/api/message', { id: d.id, topic: d.topic })];
+    } else {
+      const p = { topic: d.topic };
+      if (d.key) p.key = d.key;
+      if (d.begin) p.begin = toMs(d.begin);
+      if (d.end) p.end = toMs(d.end);
+      list = (await api('/api/messages', p)).messages;
+    }
+    fill('messages', list.map(m => el('tr', { class: 'clickable', onclick: () => showMessage(m) },
+      td(m.msgId), td(m.tags), td(m.keys), td(when(m.storeTimestamp)), td(m.queueId, 'num'), td(m.bodyLength, 'num'))));
+    status(t('messages.count', { n: list.length }), 'ok');
+    if (list.length === 1) showMessage(list[0]);
   });
+}
+
+// ------------------------------------------------------------ dead letters
+
+let dlqShown = []; // the messages in the table, as the API gave them
+
+function dlqSelected() {
+  const ids = new Set([...document.querySelectorAll('#dlq-messages tbody input:checked')].map(e => e.value));
+  return dlqShown.filter(m => ids.has(m.offsetMsgId));
+}
+
+async function dlqBrowse(group, d) {
+  const p = { group };
+  if (d && d.begin) p.begin = toMs(d.begin);
+  if (d && d.end) p.end = toMs(d.end);
+  let r;
+  try {
+    r = await api('/api/dlq/messages', p);
+  } catch (e) {
+    if (e.status !== 404 || e.field) throw e;
+    document.getElementById('dlq-detail').hidden = true;
+    notFound(t('dlq.notFound', { name: group }));
+    return;
+  }
+  foundAgain();
+  dlqShown = r.messages;
+  document.getElementById('dlq-detail').hidden = false;
+  document.getElementById('detail-title').textContent = t('dlq.browse', { group });
+  document.getElementById('dlq-form').elements.group.value = group;
+  document.getElementById('dlq-all').checked = false;
+  document.getElementById('dlq-results').replaceChildren();
+  fill('dlq-messages', r.messages.map(m => el('tr', {},
+    el('td', {}, el('input', { type: 'checkbox', value: m.offsetMsgId, 'aria-label': t('dlq.select') + ' ' + m.msgId })),
+    td(m.msgId), td(m.originTopic || ''), td(m.tags), td(m.keys), td(when(m.storeTimestamp)),
+    td(m.reconsumeTimes, 'num'))));
+  status(t('dlq.count', { n: r.messages.length }), 'ok');
+}
+
+async function dlqList() {
+  const r = await api('/api/dlq');
+  document.getElementById('dlq-none').hidden = r.groups.length > 0;
+  fill('dlq-groups', r.groups.map(g => el('tr', { class: 'clickable', onclick: () => guarded(() => dlqBrowse(g.group)) },
+    td(g.group), td(g.topic), td(g.count == null ? '' : g.count, 'num'), detailsButton())));
+}
+
+async function dlq() {
+  const form = document.getElementById('dlq-form');
+  onSubmit(form, d => dlqBrowse(d.group, d));
+  document.getElementById('dlq-all').addEventListener('change', ev => {
+    for (const c of document.querySelectorAll('#dlq-messages tbody input[type=checkbox]')) c.checked = ev.target.checked;
+  });
+  document.getElementById('dlq-resend').addEventListener('click', () => guarded(async () => {
+    const sel = dlqSelected();
+    if (!sel.length) { status(t('dlq.nothingSelected'), 'error'); return; }
+    const group = form.elements.group.value;
+    const r = await post('/api/dlq/resend', { group, ids: sel.map(m => m.offsetMsgId).join(',') });
+    document.getElementById('dlq-results').replaceChildren(...r.results.filter(x => !x.ok).map(x =>
+      el('li', { class: 'error' }, t('dlq.resendFailed', { id: x.id, error: x.error }))));
+    status(t('dlq.resent', { ok: r.resent, n: sel.length }), r.resent === sel.length ? 'ok' : 'error');
+  }));
+  document.getElementById('dlq-export').addEventListener('click', () => guarded(async () => {
+    const sel = dlqSelected();
+    if (!sel.length) { status(t('dlq.nothingSelected'), 'error'); return; }
+    const group = form.elements.group.value;
+    const blob = new Blob([JSON.stringify({ group, topic: '%DLQ%' + group, messages: sel }, null, 2)],
+      { type: 'application/json' });
+    const a = el('a', { href: URL.createObjectURL(blob), download: 'dlq-' + group + '.json' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    status(t('dlq.exported', { n: sel.length }), 'ok');
+  }));
+  await dlqList();
+  if (param('group')) await dlqBrowse(param('group'));
 }
 
 const COLORS = ['#1f5fbf', '#d9480f', '#2b8a3e', '#862e9c', '#e67700', '#0b7285', '#c2255c', '#5c940d'];
@@ -259,21 +541,23 @@ function chart(canvasId, legendId, points, seriesOf) {
 async function tps() {
   const draw = async () => {
     const r = await api('/api/tps');
-    document.getElementById('interval').textContent = (r.intervalMs / 1000).toString();
+    document.getElementById('interval').textContent = t('tps.interval', { s: r.intervalMs / 1000 });
     const brokerPut = p => Object.fromEntries(Object.entries(p.brokers).map(([k, v]) => [k, v.put]));
     chart('broker-chart', 'broker-legend', r.points, brokerPut);
     chart('topic-chart', 'topic-legend', r.points, p => p.topics);
-    status(r.points.length + ' sample(s)');
+    status(t('tps.samples', { n: r.points.length }));
     setTimeout(() => guarded(draw), r.intervalMs);
   };
   await draw();
 }
 
-const PAGES = { overview, topics, groups, messages, tps };
+const PAGES = { overview, topics, groups, producers, messages, dlq, tps };
 
-document.addEventListener('DOMContentLoaded', () => {
+document.addEventListener('DOMContentLoaded', () => guarded(async () => {
+  await loadLanguage();
+  translatePage();
   const page = document.body.dataset.page;
   const link = document.querySelector('nav a[data-nav="' + page + '"]');
   if (link) link.classList.add('active');
-  guarded(PAGES[page]);
-});
+  await PAGES[page]();
+}));

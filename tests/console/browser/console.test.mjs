@@ -2,8 +2,8 @@
 // cluster (rmq-namesrv, rmq-broker, rmq-console) is started by ../run.sh,
 // which passes: CONSOLE_URL, NAMESRV_ADDR, RMQADMIN (the project's tool),
 // SCREENSHOT_DIR, CHROMIUM (default /usr/bin/chromium). Prints TAP.
-import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -12,6 +12,7 @@ const run = promisify(execFile);
 const url = process.env.CONSOLE_URL;
 const namesrv = process.env.NAMESRV_ADDR;
 const rmqadmin = process.env.RMQADMIN;
+const helper = process.env.HELPER;
 const shots = process.env.SCREENSHOT_DIR || 'screenshots';
 mkdirSync(shots, { recursive: true });
 
@@ -25,20 +26,33 @@ const tests = [];
 function test(name, fn) { tests.push({ name, fn }); }
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium' });
-const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-const page = await context.newPage();
-page.setDefaultTimeout(15000);
 const pageErrors = [];
-page.on('pageerror', e => pageErrors.push(e.message));
-// API refusals are expected (the 400 test); a failed page, script or style is not
-page.on('console', m => {
-  if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
-});
-page.on('response', r => {
-  if (r.status() >= 400 && !new URL(r.url()).pathname.startsWith('/api/')) pageErrors.push(r.status() + ' ' + r.url());
-});
+// A page of its own context: @locale sets the browser's Accept-Language.
+async function newPage(locale) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(15000);
+  p.on('pageerror', e => pageErrors.push(e.message));
+  // API refusals are expected (the 400 tests); a failed page, script or style,
+  // or a missing string (t() logs it), is not
+  p.on('console', m => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
+  });
+  p.on('response', r => {
+    if (r.status() >= 400 && !new URL(r.url()).pathname.startsWith('/api/')) pageErrors.push(r.status() + ' ' + r.url());
+  });
+  return p;
+}
+const page = await newPage('en-US');
+const TABLES = {};
+for (const lang of ['en', 'zh-CN'])
+  TABLES[lang] = JSON.parse(readFileSync(new URL('../../../src/console/resources/i18n/' + lang + '.json', import.meta.url)));
+const PAGES = [['/', 'overview', 'cluster.h1'], ['/topics.html', 'topics', 'topics.h1'],
+  ['/groups.html', 'groups', 'groups.h1'], ['/producers.html', 'producers', 'producers.h1'],
+  ['/messages.html', 'messages', 'messages.h1'], ['/dlq.html', 'dlq', 'dlq.h1'],
+  ['/tps.html', 'tps', 'tps.h1']];
 
-async function shot(name) { await page.screenshot({ path: join(shots, name + '.png'), fullPage: true }); }
+async function shot(name, p) { await (p || page).screenshot({ path: join(shots, name + '.png'), fullPage: true }); }
 function assert(cond, what) { if (!cond) throw new Error(what); }
 
 test('overview shows the broker as up', async () => {
@@ -51,6 +65,29 @@ test('overview shows the broker as up', async () => {
   await shot('overview');
 });
 
+test('a broker runtime info and configuration', async () => {
+  await page.locator('#brokers tbody tr', { hasText: 'broker-a' }).click();
+  const rt = page.locator('#runtime tbody tr', { hasText: 'commitLogMaxOffset' });
+  await rt.waitFor();
+  assert(/^\d+$/.test(await rt.locator('td').nth(1).textContent()), 'commitLogMaxOffset is not a number');
+  const addr = await page.locator('#brokers tbody tr', { hasText: 'broker-a' }).getAttribute('data-addr');
+  const { stdout } = await run(rmqadmin, ['getBrokerConfig', '-n', namesrv, '-b', addr, '--json']);
+  const cfg = JSON.parse(stdout);
+  await page.locator('#config tbody tr', { hasText: 'brokerName' }).waitFor();
+  const total = await page.locator('#config tbody tr').count();
+  await page.fill('#config-filter', 'brokerName');
+  const name = page.locator('#config tbody tr', { hasText: 'brokerName' });
+  assert((await name.locator('td').nth(1).textContent()) === 'broker-a', 'brokerName is not broker-a');
+  const shown = await page.locator('#config tbody tr').count();
+  assert(shown >= 1 && shown < total && total > 20, 'filter: ' + shown + ' of ' + total);
+  const flat = cfg[addr] || cfg;
+  assert(total === Object.keys(flat).length, 'the page shows ' + total + ' keys, the broker has ' + Object.keys(flat).length);
+  await page.fill('#config-filter', 'brokerRole');
+  const cfgRole = await page.locator('#config tbody tr', { hasText: 'brokerRole' }).locator('td').nth(1).textContent();
+  assert((await page.locator('#brokers tbody tr', { hasText: 'broker-a' }).textContent()).includes(cfgRole), 'role column is not ' + cfgRole);
+  await shot('broker-detail');
+});
+
 test('create a topic through the form', async () => {
   await page.click('nav a[data-nav="topics"]');
   await page.waitForURL(/topics\.html/);
@@ -61,15 +98,39 @@ test('create a topic through the form', async () => {
   await page.locator('#status.ok', { hasText: 'saved ' + topic }).waitFor();
   await page.locator('#topics tbody tr', { hasText: topic }).waitFor();
   // the detail panel shows the route and 4 queues
-  await page.locator('#detail-name', { hasText: topic }).waitFor();
+  await page.locator('#detail-title', { hasText: topic }).waitFor();
   assert((await page.locator('#queues tbody tr').count()) === 4, 'expected 4 queues');
   await shot('topics');
 });
 
-test('a bad topic name gets the 400 reason', async () => {
+test('a bad topic name gets the 400 reason next to the field', async () => {
   await page.fill('#topic-name', 'TBW102');
   await page.click('#topic-submit');
   await page.locator('#status.error', { hasText: 'system topic' }).waitFor();
+  const err = page.locator('#topic-form label:has(#topic-name) .field-error');
+  await err.waitFor();
+  assert((await err.textContent()).includes('system topic'), 'no message next to the topic field');
+  assert((await page.getAttribute('#topic-name', 'aria-invalid')) === 'true', 'topic field not marked invalid');
+  await page.fill('input[name="readQueueNums"]', '0');
+  await page.fill('#topic-name', 'FineName');
+  await page.click('#topic-submit');
+  await page.locator('#topic-form label:has(input[name="readQueueNums"]) .field-error').waitFor();
+  assert((await page.locator('#topic-form .field-error').count()) === 1, 'the old message stayed');
+  await page.fill('input[name="readQueueNums"]', '8');
+});
+
+test('a topic or a group that does not exist gets a clear page', async () => {
+  await page.goto(url + '/topics.html?topic=NoSuchTopic' + process.pid);
+  await page.locator('#not-found', { hasText: 'NoSuchTopic' + process.pid }).waitFor();
+  assert((await page.locator('#not-found-text').textContent()) === 'Topic NoSuchTopic' + process.pid + ' does not exist.', 'wrong text');
+  assert(await page.locator('#topic-detail').isHidden(), 'an empty detail is shown');
+  await page.goto(url + '/messages.html');
+  await page.fill('#search-topic', 'NoSuchTopicM');
+  await page.click('#search-submit');
+  await page.locator('#not-found', { hasText: 'NoSuchTopicM' }).waitFor();
+  await page.goto(url + '/groups.html?group=no-such-group');
+  await page.locator('#not-found', { hasText: 'no-such-group' }).waitFor();
+  await shot('not-found');
 });
 
 test('send a message with rmqadmin', async () => {
@@ -100,6 +161,119 @@ test('consumer groups page lists the system groups on demand', async () => {
   await shot('groups');
 });
 
+test('producers page: the connections of a producer group on a topic', async () => {
+  // a producer of the project's client library that stays connected (bounded: 60 s)
+  const child = spawn(helper, ['producer', namesrv, topic, 'browser-pg', '60'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    await new Promise((resolve, reject) => {
+      child.stdout.on('data', d => { if (String(d).includes('READY')) resolve(); });
+      child.on('exit', c => reject(new Error('helper exited with ' + c)));
+    });
+    await page.goto(url + '/producers.html');
+    await page.fill('#producer-group', 'browser-pg');
+    await page.fill('#producer-topic', topic);
+    await page.click('#producer-submit');
+    const row = page.locator('#producers tbody tr').first();
+    await row.waitFor();
+    assert((await page.locator('#producers tbody tr').count()) === 1, 'expected one connection');
+    assert((await row.textContent()).includes('127.0.0.1'), 'no client address');
+    assert(await page.locator('#producer-none').isHidden(), 'says none while one is connected');
+    await shot('producers');
+    await page.fill('#producer-group', 'nobody-pg');
+    await page.click('#producer-submit');
+    await page.locator('#producer-none', { hasText: 'nobody-pg' }).waitFor();
+    assert((await page.locator('#producers tbody tr').count()) === 0, 'rows for a group with no producer');
+    await page.fill('#producer-topic', 'NoSuchTopicP');
+    await page.click('#producer-submit');
+    await page.locator('#not-found', { hasText: 'NoSuchTopicP' }).waitFor();
+    await page.fill('#producer-group', 'bad group');
+    await page.click('#producer-submit');
+    await page.locator('#producer-form label:has(#producer-group) .field-error').waitFor();
+  } finally {
+    child.stdin.end();
+  }
+});
+
+test('create, update and delete a subscription group', async () => {
+  const g = 'browser-sub-' + process.pid;
+  await page.goto(url + '/groups.html');
+  await page.locator('#config-broker option[value="broker-a"]').waitFor({ state: 'attached' });
+  await page.fill('#config-group', g);
+  await page.fill('input[name="retryQueueNums"]', '2');
+  await page.fill('input[name="retryMaxTimes"]', '3');
+  await page.uncheck('input[name="consumeBroadcastEnable"]');
+  await page.selectOption('#config-broker', 'broker-a');
+  await page.click('#config-submit');
+  await page.locator('#status.ok', { hasText: g }).waitFor();
+  const row = page.locator('#sub-config tbody tr', { hasText: 'broker-a' });
+  await row.waitFor();
+  const cells = await row.locator('td').allTextContents();
+  assert(cells[1] === '2' && cells[2] === '3' && cells[3] === '✗' && cells[4] === '✓', 'config row: ' + cells.join('|'));
+  // the form now holds the group's config: change one value
+  await page.fill('input[name="retryMaxTimes"]', '99');
+  await page.click('#config-submit');
+  const err = page.locator('#config-form label:has(input[name="retryMaxTimes"]) .field-error');
+  await err.waitFor();
+  assert((await err.textContent()).includes('from 0 to 64'), 'no range next to the field');
+  await page.fill('input[name="retryMaxTimes"]', '4');
+  await page.click('#config-submit');
+  await page.locator('#sub-config tbody tr td:nth-child(3)', { hasText: '4' }).waitFor();
+  assert((await page.locator('#config-form .field-error').count()) === 0, 'old field message stayed');
+  await shot('group-config');
+  page.once('dialog', d => d.accept());
+  await page.click('#group-delete');
+  await page.locator('#status.ok', { hasText: g }).waitFor();
+  await page.goto(url + '/groups.html?group=' + g);
+  await page.locator('#not-found', { hasText: g }).waitFor();
+});
+
+test('dead letters: list, browse, export a selection as JSON, resend it to the original topic', async () => {
+  const dg = 'browser-dlq-group';
+  const { stdout } = await run(helper, ['dlq', namesrv, topic, dg, '3']);
+  const ids = stdout.trim().split('\n');
+  assert(ids.length === 3, 'helper made ' + ids.length + ' dead letters');
+  await page.goto(url + '/dlq.html');
+  const g = page.locator('#dlq-groups tbody tr', { hasText: dg });
+  await g.waitFor();
+  assert((await g.locator('td').nth(2).textContent()) === '3', 'count is not 3');
+  await g.click();
+  await page.locator('#detail-title', { hasText: dg }).waitFor();
+  const rows = page.locator('#dlq-messages tbody tr');
+  await rows.first().waitFor();
+  assert((await rows.count()) === 3, 'expected 3 dead letters');
+  for (let i = 0; i < 3; i++) assert((await rows.nth(i).locator('td').nth(2).textContent()) === topic, 'original topic');
+  // nothing selected: said so, nothing sent
+  await page.click('#dlq-resend');
+  await page.locator('#status.error', { hasText: 'select at least one' }).waitFor();
+  await rows.nth(0).locator('input').check();
+  await rows.nth(1).locator('input').check();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#dlq-export')]);
+  const saved = join(shots, 'dlq-export.json');
+  await download.saveAs(saved);
+  const exported = JSON.parse(readFileSync(saved, 'utf8'));
+  assert(exported.messages.length === 2, 'exported ' + exported.messages.length);
+  assert(exported.topic === '%DLQ%' + dg, 'export topic');
+  const bodies = exported.messages.map(m => m.body).sort();
+  assert(bodies[0] === 'dead letter 0' && bodies[1] === 'dead letter 1', 'exported bodies ' + bodies);
+  assert(exported.messages.every(m => ids.includes(m.msgId) && m.originTopic === topic), 'exported ids');
+  await page.click('#dlq-resend');
+  await page.locator('#status.ok', { hasText: 'resent 2 of 2' }).waitFor();
+  await shot('dlq-resent');
+  // on the broker: each resent key now has two messages on the topic, the third one
+  for (const [k, want] of [['dlq-key-0', 2], ['dlq-key-1', 2], ['dlq-key-2', 1]]) {
+    let n = 0;
+    for (let i = 0; i < 30 && n !== want; i++) {
+      const q = await run(rmqadmin, ['queryMsgByKey', '-n', namesrv, '-t', topic, '-k', k, '--json']).catch(e => ({ stdout: '[]' }));
+      const parsed = JSON.parse(q.stdout);
+      n = (Array.isArray(parsed) ? parsed : parsed.messages || []).length;
+      if (n !== want) await new Promise(r => setTimeout(r, 200));
+    }
+    assert(n === want, k + ': ' + n + ' message(s) on ' + topic + ', expected ' + want);
+  }
+  await page.goto(url + '/dlq.html?group=no-such-dlq');
+  await page.locator('#not-found', { hasText: 'no-such-dlq' }).waitFor();
+});
+
 test('live TPS chart draws the broker and the topic', async () => {
   await run(rmqadmin, ['sendMessage', '-n', namesrv, '-t', topic, '-p', 'tick']);
   await page.goto(url + '/tps.html');
@@ -115,6 +289,92 @@ test('readable on a phone (no horizontal scrolling of the page)', async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert(overflow <= 1, 'page is ' + overflow + ' px wider than the phone');
   await shot('overview-phone');
+});
+
+test('the two language tables have the same keys', async () => {
+  const a = await (await fetch(url + '/i18n/en.json')).json();
+  const b = await (await fetch(url + '/i18n/zh-CN.json')).json();
+  const onlyA = Object.keys(a).filter(k => !(k in b)), onlyB = Object.keys(b).filter(k => !(k in a));
+  assert(onlyA.length === 0, 'missing in zh-CN: ' + onlyA.join(', '));
+  assert(onlyB.length === 0, 'missing in en: ' + onlyB.join(', '));
+  assert(Object.keys(a).length > 100, 'tables too small');
+  // a sentence left in English in the Chinese table (short names like TPS may stay)
+  const same = Object.keys(a).filter(k => !k.startsWith('lang.name.') && a[k] === b[k] && a[k].length >= 12);
+  assert(same.length === 0, 'not translated: ' + same.join(', '));
+});
+
+test('pages hold no text of their own: every string is a key', async () => {
+  for (const [path] of PAGES) {
+    const html = await (await fetch(url + path)).text();
+    const bad = await page.evaluate(h => {
+      const d = new DOMParser().parseFromString(h, 'text/html');
+      const out = [];
+      const w = d.createTreeWalker(d.documentElement, NodeFilter.SHOW_TEXT);
+      for (let n = w.nextNode(); n; n = w.nextNode())
+        if (n.textContent.trim() && !n.parentElement.hasAttribute('data-i18n')) out.push(n.textContent.trim());
+      for (const e of d.querySelectorAll('[placeholder], [aria-label], [title]'))
+        for (const a of ['placeholder', 'aria-label', 'title'])
+          if (e.hasAttribute(a) && !e.hasAttribute('data-i18n-' + a)) out.push(a + '=' + e.getAttribute(a));
+      return out;
+    }, html);
+    assert(bad.length === 0, path + ' has text outside the tables: ' + bad.join(' | '));
+  }
+});
+
+test('every page in English and in Chinese (from Accept-Language)', async () => {
+  for (const lang of ['en', 'zh-CN']) {
+    const p = await newPage(lang === 'en' ? 'en-GB' : 'zh-CN');
+    for (const [path, name, h1] of PAGES) {
+      await p.goto(url + path);
+      await p.locator('h1', { hasText: TABLES[lang][h1] }).waitFor();
+      assert((await p.getAttribute('html', 'lang')) === lang, path + ': html lang is not ' + lang);
+      assert((await p.title()) === TABLES[lang]['title.' + (name === 'overview' ? 'cluster' : name)], path + ': title');
+      const nav = await p.locator('nav a[data-nav="topics"]').textContent();
+      assert(nav === TABLES[lang]['nav.topics'], path + ': nav not translated');
+      const empty = await p.locator('[data-i18n]:empty').count();
+      assert(empty === 0, path + ': ' + empty + ' element(s) left without their string');
+      if (name === 'overview') await p.locator('#brokers tbody tr td.up', { hasText: TABLES[lang]['cluster.up'] }).waitFor();
+      await shot(name + '-' + lang, p);
+      if (name === 'overview') {
+        await p.locator('#brokers tbody tr', { hasText: 'broker-a' }).click();
+        await p.locator('#runtime tbody tr', { hasText: 'commitLogMaxOffset' }).waitFor();
+        assert((await p.locator('#broker-detail h3').first().textContent()) === TABLES[lang]['cluster.runtime'], 'runtime heading');
+        await shot('broker-detail-' + lang, p);
+      }
+    }
+    await p.context().close();
+  }
+});
+
+test('the language switch wins over Accept-Language and is remembered', async () => {
+  const p = await newPage('zh-CN');
+  await p.goto(url + '/topics.html');
+  await p.locator('h1', { hasText: TABLES['zh-CN']['topics.h1'] }).waitFor();
+  assert((await p.inputValue('#lang')) === 'zh-CN', 'switch does not show the language');
+  await Promise.all([p.waitForEvent('load'), p.selectOption('#lang', 'en')]);
+  await p.locator('h1', { hasText: 'Topics' }).waitFor();
+  await p.click('nav a[data-nav="groups"]');
+  await p.locator('h1', { hasText: 'Consumer groups' }).waitFor();
+  assert((await p.getAttribute('html', 'lang')) === 'en', 'choice not kept on the next page');
+  await Promise.all([p.waitForEvent('load'), p.selectOption('#lang', 'zh-CN')]);
+  await p.locator('h1', { hasText: TABLES['zh-CN']['groups.h1'] }).waitFor();
+  await p.context().close();
+});
+
+test('a refused field is explained in the page language', async () => {
+  const p = await newPage('zh-CN');
+  await p.goto(url + '/topics.html');
+  await p.locator('h1', { hasText: TABLES['zh-CN']['topics.h1'] }).waitFor();
+  await p.fill('#topic-name', 'ZhFieldTopic');
+  await p.fill('input[name="writeQueueNums"]', '2000');
+  await p.click('#topic-submit');
+  const err = p.locator('#topic-form label:has(input[name="writeQueueNums"]) .field-error');
+  await err.waitFor();
+  const want = TABLES['zh-CN']['common.invalid'].replace('{reason}',
+    TABLES['zh-CN']['err.range'].replace('{field}', 'writeQueueNums').replace('{lo}', '1').replace('{hi}', '1024'));
+  assert((await err.textContent()) === want, 'got ' + (await err.textContent()) + ', want ' + want);
+  await shot('field-error-zh-CN', p);
+  await p.context().close();
 });
 
 test('no script errors or CSP violations on any page', async () => {
