@@ -4,6 +4,7 @@
 #include "common/config.h"
 #include "common/daemon.h"
 
+#include "broker/acl_guard.h"
 #include "broker/broker.h"
 
 static gboolean
@@ -22,7 +23,11 @@ static gboolean
 broker_reload(RmqDaemon *daemon, const RmqConfig *fresh, GError **error)
 {
     (void) error;
-    rmq_broker_reconfigure(rmq_daemon_get_data(daemon), fresh);
+    RmqBroker *b = rmq_daemon_get_data(daemon);
+    rmq_broker_reconfigure(b, fresh);
+    /* SIGHUP re-reads plain_acl.yml too (a broken one keeps the old rules) */
+    if (b->acl != NULL)
+        rmq_broker_acl_reload(b->acl, TRUE);
     return TRUE;
 }
 

@@ -62,6 +62,10 @@ typedef struct {
     gint register_broker_timeout_mills;
     gchar *ha_master_address;        /* NULL: learn it from the name server */
 
+    /* plain ACL: both taken at start (the file itself is watched) */
+    gboolean acl_enable;
+    gchar *plain_acl_file;
+
     /* derived from the keys above, not in the key table */
     gboolean slave;                  /* brokerRole SLAVE */
     gboolean sync_flush;             /* flushDiskType SYNC_FLUSH */
