@@ -858,3 +858,10 @@ rmq_admin_wipe_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error)
     }
     return rmq_json_node_take_array(arr);
 }
+
+RmqInstance *
+rmq_admin_get_instance(RmqAdmin *a)
+{
+    g_return_val_if_fail(a != NULL, NULL);
+    return a->core;
+}
