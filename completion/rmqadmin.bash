@@ -34,6 +34,13 @@ _rmqadmin()
             fi
             return
             ;;
+        --credentials)
+            _filedir
+            return
+            ;;
+        --access-key | --secret-key)
+            return
+            ;;
         -o | -s | -m | -d)
             if [[ $sub == updateSubGroup || $sub == updateTopic ]]; then
                 COMPREPLY=($(compgen -W "true false" -- "$cur"))
