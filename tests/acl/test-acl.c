@@ -212,6 +212,21 @@ test_config_sample(void **state)
     assert_null(rmq_acl_config_account(c, "nobody"));
 }
 
+/* The sample the packages install parses, and enables nobody. */
+static void
+test_installed_sample(void **state)
+{
+    (void) state;
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *path =
+        g_build_filename(RMQ_TEST_SRCDIR, "etc", "rocketmq", "plain_acl.yml", NULL);
+    g_autoptr(RmqAclConfig) c = rmq_acl_config_load(path, &error);
+    if (c == NULL)
+        fail_msg("%s", error->message);
+    assert_int_equal(c->accounts->len, 0);
+    assert_int_equal(c->global_whites->len, 0);
+}
+
 /* Parsing @text fails with a message containing each of the NULL-ended
  * @needles. */
 static void
@@ -430,6 +445,7 @@ main(void)
         cmocka_unit_test(test_signature_vectors),
         cmocka_unit_test(test_signature_unique_key_query),
         cmocka_unit_test(test_config_sample),
+        cmocka_unit_test(test_installed_sample),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_config_too_large),
         cmocka_unit_test(test_perm_rules),
