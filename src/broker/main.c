@@ -4,8 +4,25 @@
 #include "common/config.h"
 #include "common/daemon.h"
 
+#include "acl/plain_config.h"
 #include "broker/acl_guard.h"
 #include "broker/broker.h"
+
+/* --check-config: with aclEnable, the plain ACL file must load too. */
+static gboolean
+broker_check(const RmqConfig *config, GError **error)
+{
+    if (!config->acl_enable)
+        return TRUE;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(RmqAclConfig) acl = rmq_acl_config_load(config->plain_acl_file, &local);
+    if (acl == NULL) {
+        g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID, "plainAclFile %s",
+                    local->message);
+        return FALSE;
+    }
+    return TRUE;
+}
 
 static gboolean
 broker_start(RmqDaemon *daemon, GError **error)
@@ -67,6 +84,7 @@ static const RmqDaemonOps broker_ops = {
     .reload = broker_reload,
     .stop = broker_stop,
     .status = broker_status,
+    .check = broker_check,
 };
 
 int

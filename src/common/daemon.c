@@ -267,6 +267,11 @@ rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv)
         daemon_free(daemon);
         return EXIT_CONFIG;
     }
+    if (opt_check && ops->check != NULL && !ops->check(daemon->config, &error)) {
+        fprintf(stderr, "%s: %s\n", ops->program, error->message);
+        daemon_free(daemon);
+        return EXIT_CONFIG;
+    }
     if (opt_check) {
         printf("%s: configuration %s is valid\n", ops->program,
                daemon->config_path ? daemon->config_path : "(built-in defaults)");

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "harness.h"
 #include "acl/sign.h"
@@ -497,6 +498,17 @@ test_broken_file_at_start(void **state)
     g_autofree gchar *where = g_strdup_printf("plainAclFile %s:2:", path);
     if (strstr(log, where) == NULL)
         fail_msg("no '%s' in log:\n%s", where, log);
+
+    /* --check-config names it too */
+    g_autofree gchar *bin = rmq_test_build_path("src/broker/rmq-broker");
+    const gchar *argv[] = { bin, "--check-config", "--config", d->conf_path, NULL };
+    g_autofree gchar *out = NULL, *err_text = NULL;
+    gint wait = -1;
+    assert_true(g_spawn_sync(NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                             &err_text, &wait, NULL));
+    assert_true(WIFEXITED(wait));
+    assert_int_equal(WEXITSTATUS(wait), 78);
+    assert_non_null(strstr(err_text, where));
 
     /* missing */
     g_assert(g_unlink(path) == 0);
