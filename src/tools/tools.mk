@@ -93,3 +93,11 @@ tests_tools_test_tools_acl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_tools_test_tools_acl_LDADD = tests/support/libtestsupport.a $(CLIENT_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_tools_test_tools_acl_DEPENDENCIES = $(TOOLS_IT_DEPS)
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/tools/test-credentials
+TESTS += tests/tools/test-credentials
+tests_tools_test_credentials_SOURCES = tests/tools/test-credentials.c src/tools/credentials.c
+tests_tools_test_credentials_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_tools_test_credentials_LDADD = $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+endif
