@@ -143,6 +143,22 @@ test_signature_vectors(void **state)
     g_autoptr(GBytes) other = g_bytes_new_static("hellO", 5);
     rmq_command_set_body(body, other);
     assert_false(rmq_acl_signature_verify(body, "12345678"));
+
+    /* Many fields, in reverse order (the sort's heap path): the signature is
+     * still HMAC over rmq_acl_sign_content. */
+    g_autoptr(RmqCommand) many = rmq_command_new_request(RMQ_REQUEST_HEART_BEAT);
+    for (gint i = 99; i >= 0; i--) {
+        g_autofree gchar *k = g_strdup_printf("k%02d", i);
+        g_autofree gchar *v = g_strdup_printf("v%d,", i);
+        rmq_command_set_ext(many, k, v);
+    }
+    rmq_acl_sign_request(many, "RocketMQ", "12345678", NULL);
+    g_autoptr(GBytes) mc = rmq_acl_sign_content(many, FALSE);
+    g_autofree gchar *msig = rmq_acl_signature(g_bytes_get_data(mc, NULL), g_bytes_get_size(mc),
+                                               "12345678");
+    assert_string_equal(rmq_command_get_ext(many, RMQ_ACL_SIGNATURE), msig);
+    assert_true(g_str_has_prefix(g_bytes_get_data(mc, NULL), "RocketMQv0,v1,v2,"));
+    assert_true(rmq_acl_signature_verify(many, "12345678"));
     /* No signature at all. */
     g_autoptr(RmqCommand) bare = send_v2("TopicA", "PG");
     assert_false(rmq_acl_signature_verify(bare, "12345678"));
