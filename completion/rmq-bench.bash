@@ -10,7 +10,12 @@ _rmq_bench()
             COMPREPLY=($(compgen -W "sync async oneway batch" -- "$cur"))
             return
             ;;
-        -n | --namesrvAddr | -t | --topic | -g | --group | -w | --threads | -s | --size | \
+        --credentials)
+            _filedir
+            return
+            ;;
+        --access-key | --secret-key | \
+            -n | --namesrvAddr | -t | --topic | -g | --group | -w | --threads | -s | --size | \
             -d | --duration | -b | --batch | -r | --rate | --window | -c | --count)
             return
             ;;

@@ -41,6 +41,13 @@ _rmqadmin()
                 return
             fi
             ;;
+        --credentials)
+            _filedir
+            return
+            ;;
+        --access-key | --secret-key)
+            return
+            ;;
         -o | -s | -m | -d)
             if [[ $sub == updateSubGroup || $sub == updateTopic || $sub == brokerConsumeStats ]]; then
                 COMPREPLY=($(compgen -W "true false" -- "$cur"))

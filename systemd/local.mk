@@ -47,6 +47,14 @@ dist_rocketmqconf_DATA = \
 	etc/rocketmq/broker-b-s.conf \
 	etc/rocketmq/broker.conf
 
+# plain_acl.yml holds secrets: 0640 here; the packages give it group
+# rocketmq (the broker's) in their maintainer scripts / %attr.
+dist_rocketmqconf_DATA += etc/rocketmq/plain_acl.yml
+install-data-hook: install-plain-acl-mode
+install-plain-acl-mode:
+	chmod 0640 $(DESTDIR)$(rocketmqconfdir)/plain_acl.yml
+.PHONY: install-plain-acl-mode
+
 # Packaging guide, installed as a doc (own variable: dist_doc_DATA stays free
 # for the top-level Makefile.am).
 rmqdocdir = $(docdir)

@@ -937,7 +937,8 @@ static void test_update_runtime(void **state)
         { "listenPort=1\n", "listenPort cannot change at run time" },
         { "fileReservedTime=1\nbrokerRole=SLAVE\n", "brokerRole cannot change at run time" },
         { "noSuchKey=1\n", "noSuchKey: unknown key" },
-        { "aclEnable=true\n", "aclEnable: unknown key" },
+        { "transientStorePoolEnable=true\n", "transientStorePoolEnable: unknown key" },
+        { "aclEnable=true\n", "aclEnable cannot change at run time" },
         { "fileReservedTime=x\n", "fileReservedTime: expected an integer" },
         { "brokerPermission=8\n", "brokerPermission: expected an integer from 0 to 7, got 8" },
         { "deleteWhen=25\n", "deleteWhen" },
@@ -957,14 +958,14 @@ static void test_update_runtime(void **state)
 static void test_no_effect_warned(void **state)
 {
     g_autofree gchar *path = write_file(state, "ne.conf",
-                                        "enablePropertyFilter = true;\naclEnable = true;\n"
+                                        "enablePropertyFilter = true;\ntransientStorePoolEnable = true;\n"
                                         "fileReservedTime = 1;\n");
     g_autoptr(GPtrArray) w = new_warnings();
     g_autoptr(RmqConfig) cfg = rmq_config_load(path, RMQ_CONFIG_BROKER, w, NULL);
     assert_non_null(cfg);
     assert_int_equal(w->len, 2);
     assert_non_null(strstr(g_ptr_array_index(w, 0), ":1: key 'enablePropertyFilter' has no effect yet"));
-    assert_non_null(strstr(g_ptr_array_index(w, 1), ":2: key 'aclEnable' has no effect yet"));
+    assert_non_null(strstr(g_ptr_array_index(w, 1), ":2: key 'transientStorePoolEnable' has no effect yet"));
 }
 
 /* ---- console keys ---- */

@@ -15,5 +15,6 @@ check_PROGRAMS += tests/acl/test-acl
 TESTS += tests/acl/test-acl
 tests_acl_test_acl_SOURCES = tests/acl/test-acl.c
 tests_acl_test_acl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_acl_test_acl_CPPFLAGS = $(AM_CPPFLAGS) -DRMQ_TEST_SRCDIR=\"$(abs_top_srcdir)\"
 tests_acl_test_acl_LDADD = $(ACL_TEST_LIBS) $(CMOCKA_LIBS)
 endif

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "broker/acl_guard.h"
 #include "broker/client_registry.h"
 #include "common/ratelimit.h"
 #include "broker/long_poll.h"
@@ -542,6 +543,12 @@ rmq_broker_new(const RmqConfig *config, GError **error)
     parse_host(b->broker_addr, &b->store_host);
     b->mq_locks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, rmq_broker_mq_lock_free);
 
+    /* a broken or missing plain_acl.yml stops the start (exit 78) before the store opens */
+    if (s->acl_enable) {
+        b->acl = rmq_broker_acl_new(s->plain_acl_file, error);
+        if (b->acl == NULL)
+            return NULL;
+    }
     if (!load_tables(b, error))
         return NULL;
     RmqStoreConfig sc;
@@ -662,6 +669,8 @@ rmq_broker_free(RmqBroker *b)
         rmq_long_poll_wake_all(b->long_poll);
     g_clear_pointer(&b->server, rmq_server_free);
     g_clear_pointer(&b->flow, rmq_flow_control_free);
+    g_clear_pointer(&b->acl_commands, g_free);
+    g_clear_pointer(&b->acl, rmq_broker_acl_free);
     g_clear_pointer(&b->long_poll, rmq_long_poll_free);
     g_clear_pointer(&b->clients, rmq_client_registry_free);
     g_clear_pointer(&b->stats_table, rmq_stats_table_free);

@@ -61,6 +61,8 @@ struct _RmqBroker {
     RmqHaService *ha;         /* replication (src/ha): HA port, slave client, slave sync */
     RmqFlowControl *flow;     /* send flow control (flow_control.h), made on first use */
     GHashTable *mq_locks;     /* "group\ntopic\nbroker\nqid" -> RmqMqLock */
+    struct _RmqBrokerAcl *acl; /* aclEnable: the rules in force (acl_guard.h), else NULL */
+    gpointer acl_commands;    /* aclEnable: the command table with RMQ_BROKER_CMD_ACL on every row */
 
     RmqHostAddr store_host;   /* brokerIP1:listenPort */
     gchar *broker_addr;       /* "brokerIP1:listenPort" */

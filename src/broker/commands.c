@@ -3,6 +3,8 @@
 
 #include "broker/commands.h"
 
+#include "broker/acl_guard.h"
+
 #include "remoting/codes.h"
 
 static const RmqBrokerRefusal slave_send = {
@@ -148,6 +150,13 @@ static gboolean
 gate(RmqConnection *conn, RmqCommand *request, const RmqServerCommand *command, gpointer user_data)
 {
     RmqBroker *b = user_data;
+    if (command->flags & RMQ_BROKER_CMD_ACL) {
+        gchar *acl_remark = NULL;
+        if (!rmq_broker_acl_allows(b->acl, conn, request, &acl_remark)) {
+            rmq_broker_reply_take(conn, request, RMQ_RESPONSE_SYSTEM_ERROR, acl_remark);
+            return TRUE;
+        }
+    }
     if (command->flags & RMQ_BROKER_CMD_ADMIN)
         g_debug("admin request %s from %s", command->name, rmq_connection_get_peer(conn));
     gboolean vip = (command->flags & RMQ_BROKER_CMD_NOT_VIP) && rmq_broker_is_vip(b, conn);
@@ -159,9 +168,35 @@ gate(RmqConnection *conn, RmqCommand *request, const RmqServerCommand *command, 
     return TRUE;
 }
 
+/* Codes outside the table, with aclEnable: Java checks every code, so an
+ * unsigned request learns nothing, not even that a code is unknown. */
+static void
+handle_unknown_acl(RmqConnection *conn, RmqCommand *request, gpointer user_data)
+{
+    RmqBroker *b = user_data;
+    gchar *remark = NULL;
+    if (!rmq_broker_acl_allows(b->acl, conn, request, &remark)) {
+        rmq_broker_reply_take(conn, request, RMQ_RESPONSE_SYSTEM_ERROR, remark);
+        return;
+    }
+    rmq_broker_handle_unknown(conn, request, user_data);
+}
+
 void
 rmq_broker_commands_register(RmqBroker *b)
 {
-    rmq_server_register_table(b->server, commands, G_N_ELEMENTS(commands), gate, b);
-    rmq_server_set_default_handler(b->server, rmq_broker_handle_unknown, b);
+    if (b->acl == NULL) {
+        rmq_server_register_table(b->server, commands, G_N_ELEMENTS(commands), gate, b);
+        rmq_server_set_default_handler(b->server, rmq_broker_handle_unknown, b);
+        return;
+    }
+    /* A copy with the ACL flag on every row, so every row passes the gate
+     * (rows with no flags skip it): without ACL the static table is used as is. */
+    RmqServerCommand *rows = g_memdup2(commands, sizeof commands);
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+        rows[i].flags |= RMQ_BROKER_CMD_ACL;
+    g_free(b->acl_commands);
+    b->acl_commands = rows;
+    rmq_server_register_table(b->server, rows, G_N_ELEMENTS(commands), gate, b);
+    rmq_server_set_default_handler(b->server, handle_unknown_acl, b);
 }

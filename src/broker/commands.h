@@ -24,6 +24,10 @@ typedef enum {
     RMQ_BROKER_CMD_ADMIN = 1 << 3,
     /* Not served on the VIP channel (listenPort - 2): REQUEST_CODE_NOT_SUPPORTED. */
     RMQ_BROKER_CMD_NOT_VIP = 1 << 4,
+    /* Set on every row when aclEnable is on (rmq_broker_commands_register
+     * registers a copy of the table): the plain ACL check runs first,
+     * refusing with SYSTEM_ERROR and Java's AclException remark. */
+    RMQ_BROKER_CMD_ACL = 1 << 5,
 } RmqBrokerCommandFlags;
 
 /* The answer of a RMQ_BROKER_CMD_MASTER row on a slave (the row's detail):
@@ -36,7 +40,8 @@ typedef struct {
 /* The table, @n_out rows. (transfer none) */
 const RmqServerCommand *rmq_broker_commands(gsize *n_out);
 /* Register the table on @b->server with rmq_broker_command_check() as its
- * gate, and the handler of unknown codes. */
+ * gate, and the handler of unknown codes. With @b->acl, every row (and the
+ * unknown-code handler) is checked against the plain ACL first. */
 void rmq_broker_commands_register(RmqBroker *b);
 
 /* The flag check, pure (no socket): RMQ_RESPONSE_SUCCESS when @request may

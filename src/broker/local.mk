@@ -52,13 +52,14 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/processor_transaction.c src/broker/processor_consumer_admin.c \
 	src/broker/processor_store_admin.c src/broker/processor_stats.c src/broker/stats.c src/broker/stats.h \
 	src/broker/commands.c src/broker/commands.h src/broker/send.h \
+	src/broker/acl_guard.c src/broker/acl_guard.h \
 	src/broker/schedule_service.c src/broker/schedule_service.h \
 	src/broker/transaction_check.c src/broker/transaction_check.h \
 	src/broker/flow_control_hook.c
 
 BROKER_LIBS = src/broker/libbroker.a src/ha/libha.a src/broker/libbrokermeta.a src/store/libstore.a \
-	src/common/libcommon.a src/common/libconf.a \
-	src/remoting/libnet.a src/model/libmodel.a src/remoting/libcodec.a $(RMQ_PKG_LIBS)
+	src/common/libcommon.a src/common/libconf.a src/acl/libacl.a \
+	src/remoting/libnet.a src/model/libmodel.a src/remoting/libcodec.a $(RMQ_PKG_LIBS) $(YAML_LIBS)
 
 sbin_PROGRAMS += src/broker/rmq-broker
 src_broker_rmq_broker_SOURCES = src/broker/main.c
@@ -160,4 +161,14 @@ TESTS += tests/broker/test-send-steps
 tests_broker_test_send_steps_SOURCES = tests/broker/test-send-steps.c
 tests_broker_test_send_steps_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_send_steps_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
+endif
+
+# Plain ACL over the socket: every permission row, signatures, the file watch.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-broker-acl
+TESTS += tests/broker/test-broker-acl
+tests_broker_test_broker_acl_SOURCES = tests/broker/test-broker-acl.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_acl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_acl_LDADD = src/acl/libacl.a $(BROKER_IT_LIBS)
+EXTRA_tests_broker_test_broker_acl_DEPENDENCIES = src/broker/rmq-broker
 endif

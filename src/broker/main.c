@@ -4,7 +4,25 @@
 #include "common/config.h"
 #include "common/daemon.h"
 
+#include "acl/plain_config.h"
+#include "broker/acl_guard.h"
 #include "broker/broker.h"
+
+/* --check-config: with aclEnable, the plain ACL file must load too. */
+static gboolean
+broker_check(const RmqConfig *config, GError **error)
+{
+    if (!config->acl_enable)
+        return TRUE;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(RmqAclConfig) acl = rmq_acl_config_load(config->plain_acl_file, &local);
+    if (acl == NULL) {
+        g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID, "plainAclFile %s",
+                    local->message);
+        return FALSE;
+    }
+    return TRUE;
+}
 
 static gboolean
 broker_start(RmqDaemon *daemon, GError **error)
@@ -22,7 +40,11 @@ static gboolean
 broker_reload(RmqDaemon *daemon, const RmqConfig *fresh, GError **error)
 {
     (void) error;
-    rmq_broker_reconfigure(rmq_daemon_get_data(daemon), fresh);
+    RmqBroker *b = rmq_daemon_get_data(daemon);
+    rmq_broker_reconfigure(b, fresh);
+    /* SIGHUP re-reads plain_acl.yml too (a broken one keeps the old rules) */
+    if (b->acl != NULL)
+        rmq_broker_acl_reload(b->acl, TRUE);
     return TRUE;
 }
 
@@ -70,6 +92,7 @@ static const RmqDaemonOps broker_ops = {
     .stop = broker_stop,
     .status = broker_status,
     .running_config = broker_running_config,
+    .check = broker_check,
 };
 
 int

@@ -65,6 +65,9 @@ typedef struct {
     gchar *ha_master_address;        /* NULL: learn it from the name server */
 
     RmqFlowLimits flow;              /* send queue, page cache, write buffers (flow_control.h) */
+    /* plain ACL: both taken at start (the file itself is watched) */
+    gboolean acl_enable;
+    gchar *plain_acl_file;
 
     /* derived from the keys above, not in the key table */
     gboolean slave;                  /* brokerRole SLAVE */

@@ -1278,3 +1278,10 @@ rmq_admin_stats_all(RmqAdmin *a, const gchar *topic, GError **error)
     }
     return rmq_json_node_take_array(rows);
 }
+
+RmqInstance *
+rmq_admin_get_instance(RmqAdmin *a)
+{
+    g_return_val_if_fail(a != NULL, NULL);
+    return a->core;
+}

@@ -300,3 +300,10 @@ rmq_consumer_search_offset(RmqConsumer *c, const RmqQueue *mq, gint64 timestamp_
 {
     return offset_call(c, mq, RMQ_REQUEST_SEARCH_OFFSET_BY_TIMESTAMP, timestamp_ms, error);
 }
+
+RmqInstance *
+rmq_consumer_get_instance(RmqConsumer *c)
+{
+    g_return_val_if_fail(c != NULL, NULL);
+    return c->core;
+}

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acl/sign.h"
 #include "remoting/json_body.h"
 
 G_DEFINE_QUARK(rmq-mq-error-quark, rmq_mq_error)
@@ -203,6 +204,11 @@ rmq_instance_unref(RmqInstance *core)
     g_clear_pointer(&core->namesrvs, g_strfreev);
     g_clear_pointer(&core->client_id, g_free);
     g_clear_pointer(&core->client_ip, g_free);
+    g_clear_pointer(&core->access_key, g_free);
+    if (core->secret_key != NULL)
+        memset(core->secret_key, 0, strlen(core->secret_key));
+    g_clear_pointer(&core->secret_key, g_free);
+    g_clear_pointer(&core->security_token, g_free);
     g_clear_pointer(&core->context, g_main_context_unref);
     g_free(core);
 }
@@ -219,6 +225,32 @@ rmq_instance_get_client_id(RmqInstance *core)
 {
     g_return_val_if_fail(core != NULL, NULL);
     return core->client_id;
+}
+
+/* The RmqClient's request hook: every request, to any peer, is signed. */
+static void
+sign_request(RmqCommand *request, gpointer user_data)
+{
+    RmqMqCore *core = user_data;
+    if (core->access_key != NULL)
+        rmq_acl_sign_request(request, core->access_key, core->secret_key, core->security_token);
+}
+
+void
+rmq_instance_set_credentials(RmqInstance *core, const gchar *access_key, const gchar *secret_key,
+                             const gchar *security_token)
+{
+    g_return_if_fail(core != NULL);
+    g_return_if_fail(access_key == NULL || secret_key != NULL);
+    g_free(core->access_key);
+    if (core->secret_key != NULL)
+        memset(core->secret_key, 0, strlen(core->secret_key));
+    g_free(core->secret_key);
+    g_free(core->security_token);
+    core->access_key = g_strdup(access_key);
+    core->secret_key = access_key != NULL ? g_strdup(secret_key) : NULL;
+    core->security_token = access_key != NULL ? g_strdup(security_token) : NULL;
+    rmq_client_set_request_hook(core->client, access_key != NULL ? sign_request : NULL, core);
 }
 
 static RmqCommand *

@@ -56,6 +56,9 @@ struct _RmqInstance {
     GHashTable *routes; /* topic -> RmqRoute */
     gchar *client_id;   /* ip@pid#nanos */
     gchar *client_ip;
+    gchar *access_key;  /* plain ACL credentials, NULL = requests go unsigned */
+    gchar *secret_key;
+    gchar *security_token;
 };
 typedef struct _RmqInstance RmqMqCore;
 /* Request to the name servers, sticky one first, rotating on connect

@@ -741,3 +741,10 @@ rmq_producer_send_async(RmqProducer *p, RmqMsg *msg, RmqSendCallback callback,
     }
     async_attempt(s);
 }
+
+RmqInstance *
+rmq_producer_get_instance(RmqProducer *p)
+{
+    g_return_val_if_fail(p != NULL, NULL);
+    return p->core;
+}

@@ -109,6 +109,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqInstance, rmq_instance_unref)
 GMainContext *rmq_instance_get_context(RmqInstance *inst);
 /* "ip@pid#nanos", the clientID every object of the instance sends. */
 const gchar *rmq_instance_get_client_id(RmqInstance *inst);
+/* Sign every request the instance sends from now on (name servers and
+ * brokers alike) for RocketMQ's plain ACL, as Java's AclClientRPCHook does:
+ * AccessKey, SecurityToken (when not NULL) and Signature ext fields.
+ * @access_key NULL stops signing. The strings are copied. */
+void rmq_instance_set_credentials(RmqInstance *inst, const gchar *access_key,
+                                  const gchar *secret_key, const gchar *security_token);
 
 /* ---------------------------------------------------------------- producer */
 
@@ -139,6 +145,8 @@ RmqProducer *rmq_producer_new(const gchar *group, const gchar *namesrv_addrs,
                               GMainContext *context);
 /* (transfer full) On @inst's connections (a ref is taken). */
 RmqProducer *rmq_producer_new_on(RmqInstance *inst, const gchar *group);
+/* The instance it runs on (transfer none), e.g. for rmq_instance_set_credentials(). */
+RmqInstance *rmq_producer_get_instance(RmqProducer *p);
 /* Waits for pending async sends (at most sendMsgTimeout), unregisters. */
 void rmq_producer_free(RmqProducer *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqProducer, rmq_producer_free)
@@ -213,6 +221,8 @@ RmqConsumer *rmq_consumer_new(const gchar *group, const gchar *namesrv_addrs,
                               GMainContext *context);
 /* (transfer full) On @inst's connections (a ref is taken). */
 RmqConsumer *rmq_consumer_new_on(RmqInstance *inst, const gchar *group);
+/* The instance it runs on (transfer none), e.g. for rmq_instance_set_credentials(). */
+RmqInstance *rmq_consumer_get_instance(RmqConsumer *c);
 void rmq_consumer_free(RmqConsumer *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqConsumer, rmq_consumer_free)
 
@@ -255,6 +265,9 @@ typedef struct _RmqAdmin RmqAdmin;
 RmqAdmin *rmq_admin_new(const gchar *namesrv_addrs, GMainContext *context);
 /* (transfer full) On @inst's connections (a ref is taken). */
 RmqAdmin *rmq_admin_new_on(RmqInstance *inst);
+/* The instance it runs on (a private one for rmq_admin_new()), to set
+ * credentials on. (transfer none) */
+RmqInstance *rmq_admin_get_instance(RmqAdmin *a);
 void rmq_admin_free(RmqAdmin *a);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqAdmin, rmq_admin_free)
 void rmq_admin_set_timeout(RmqAdmin *a, guint ms); /* per request, 5000 */

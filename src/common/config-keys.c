@@ -239,6 +239,14 @@ const RmqConfigKey rmq_config_keys[] = {
         HA(slave_fallbehind_max)),
     STR("haMasterAddress", ha_master_address, BR, 0, NULL, BK(ha_master_address)),
 
+    /* broker: plain ACL. Both need a restart; the file itself is watched
+     * (re-read within a second or two of an edit, and on SIGHUP). Java reads
+     * the file from ${rocketmq.home.dir}/conf/plain_acl.yml (system property
+     * rocketmq.acl.plain.file); plainAclFile is rmq's key for it. */
+    BOOL("aclEnable", acl_enable, BR, 0, FALSE, BK(acl_enable)),
+    STR("plainAclFile", plain_acl_file, BR, 0, SYSCONFDIR "/rocketmq/plain_acl.yml",
+        BK(plain_acl_file)),
+
     /* console: loopback unless told otherwise; the hash is crypt(3) text */
     STR("consoleListenAddress", console_listen_address, CON, 0, "127.0.0.1"),
     INT("consoleListenPort", console_listen_port, CON, 0, 8080, 1, 65535),
@@ -253,7 +261,6 @@ const RmqConfigKey rmq_config_keys[] = {
     JAVA("commitIntervalCommitLog", BR),
     JAVA("transientStorePoolEnable", BR),
     JAVA("transientStorePoolSize", BR),
-    JAVA("aclEnable", BR),
 };
 
 const guint rmq_config_n_keys = G_N_ELEMENTS(rmq_config_keys);

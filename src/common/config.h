@@ -152,6 +152,10 @@ typedef struct {
     gint64 ha_slave_fallbehind_max;       /* 268435456 */
     gchar *ha_master_address;             /* NULL = learn from the name server */
 
+    /* broker: plain ACL (src/acl, broker/acl_guard.h) */
+    gboolean acl_enable;                  /* aclEnable, false */
+    gchar *plain_acl_file;                /* plainAclFile, SYSCONFDIR/rocketmq/plain_acl.yml */
+
     /* console (rmq-console; namesrvAddr above is shared with the broker) */
     gchar *console_listen_address;        /* consoleListenAddress, "127.0.0.1" */
     gint console_listen_port;             /* consoleListenPort, 8080 */

@@ -271,6 +271,11 @@ rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv)
         daemon_free(daemon);
         return EXIT_CONFIG;
     }
+    if (opt_check && ops->check != NULL && !ops->check(daemon->config, &error)) {
+        fprintf(stderr, "%s: %s\n", ops->program, error->message);
+        daemon_free(daemon);
+        return EXIT_CONFIG;
+    }
     if (opt_check) {
         printf("%s: configuration %s is valid\n", ops->program,
                daemon->config_path ? daemon->config_path : "(built-in defaults)");
@@ -298,7 +303,8 @@ rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv)
         for (gsize i = 0; i < G_N_ELEMENTS(sig_ids); i++)
             g_source_remove(sig_ids[i]);
         daemon_free(daemon);
-        return 1;
+        /* a file the configuration names is broken (plain_acl.yml): 78 too */
+        return g_error_matches(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID) ? EXIT_CONFIG : 1;
     }
 
     g_autofree gchar *status = current_status(daemon);

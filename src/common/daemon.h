@@ -24,6 +24,9 @@ typedef struct {
     /* Graceful stop, called once from the loop: stop accepting, answer what is
      * in flight, flush. Call rmq_daemon_stopped() when done (may be later). */
     void (*stop)(RmqDaemon *daemon);
+    /* Optional: files the configuration names (plain_acl.yml), checked by
+     * --check-config; FALSE + the error (printed, exit 78). */
+    gboolean (*check)(const RmqConfig *config, GError **error);
     /* STATUS= text, refreshed every few seconds. (transfer full, may be NULL) */
     gchar *(*status)(RmqDaemon *daemon);
     /* The configuration in force, when the service changes it itself (the

@@ -39,6 +39,8 @@ struct _RmqClient {
     guint idle_seconds;
     RmqRequestHandler handler;
     gpointer handler_data;
+    RmqClientRequestHook hook;
+    gpointer hook_data;
 };
 
 static void
@@ -320,6 +322,14 @@ rmq_client_set_request_handler(RmqClient *client, RmqRequestHandler handler, gpo
     client->handler_data = user_data;
 }
 
+void
+rmq_client_set_request_hook(RmqClient *client, RmqClientRequestHook hook, gpointer user_data)
+{
+    g_return_if_fail(client != NULL);
+    client->hook = hook;
+    client->hook_data = user_data;
+}
+
 static gboolean
 on_waiting_timeout(gpointer user_data)
 {
@@ -339,6 +349,8 @@ static void
 invoke(RmqClient *client, const gchar *addr, RmqCommand *request, gboolean oneway,
        guint timeout_ms, RmqResponseCallback callback, gpointer user_data)
 {
+    if (client->hook != NULL)
+        client->hook(request, client->hook_data);
     Invocation *inv = g_new0(Invocation, 1);
     inv->client = client;
     inv->addr = g_strdup(addr);

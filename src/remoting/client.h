@@ -39,6 +39,12 @@ void rmq_client_set_idle_timeout(RmqClient *client, guint seconds);
 void rmq_client_set_request_handler(RmqClient *client, RmqRequestHandler handler,
                                     gpointer user_data);
 
+/* Runs on every request just before it is queued (async, one-way and
+ * sync), as Java's RPCHook.doBeforeRequest: the client library signs
+ * requests here (plain ACL). NULL removes it. */
+typedef void (*RmqClientRequestHook)(RmqCommand *request, gpointer user_data);
+void rmq_client_set_request_hook(RmqClient *client, RmqClientRequestHook hook, gpointer user_data);
+
 /* Send @request (transfer full) to @addr ("host:port"); the client sets its
  * opaque. @callback runs exactly once, always from the context (never from
  * inside this call): with the response, or RMQ_CLIENT_ERROR_TIMEOUT after

@@ -30,6 +30,7 @@
 
 #include "client/rmq-client.h"
 #include "tools/bench-histo.h"
+#include "tools/credentials.h"
 
 /* ------------------------------------------------------------ options */
 
@@ -49,6 +50,31 @@ static gboolean opt_json;
 static gboolean opt_quiet;
 static gboolean opt_version;
 static gboolean opt_from_start;
+static gchar *opt_access_key;
+static gchar *opt_secret_key;
+static gchar *opt_credentials;
+static RmqToolCredentials cred; /* from those or the environment */
+
+/* Every producer and consumer signs with the key pair, if one was given. */
+static RmqProducer *
+bench_producer_new(void)
+{
+    RmqProducer *p = rmq_producer_new(opt_group, opt_namesrv, NULL);
+    if (cred.access_key != NULL)
+        rmq_instance_set_credentials(rmq_producer_get_instance(p), cred.access_key,
+                                     cred.secret_key, NULL);
+    return p;
+}
+
+static RmqConsumer *
+bench_consumer_new(void)
+{
+    RmqConsumer *c = rmq_consumer_new(opt_group, opt_namesrv, NULL);
+    if (cred.access_key != NULL)
+        rmq_instance_set_credentials(rmq_consumer_get_instance(c), cred.access_key,
+                                     cred.secret_key, NULL);
+    return c;
+}
 static gint opt_broker_pid;
 
 static volatile gint stop_flag;
@@ -553,7 +579,7 @@ run_producer(void)
      * thread; the -w lanes are dealt out over them. A topic route is looked
      * up before the clock starts. */
     for (gint i = 0; i < nconn; i++) {
-        ws[i].p = rmq_producer_new(opt_group, opt_namesrv, NULL);
+        ws[i].p = bench_producer_new();
         ws[i].body = body;
         ws[i].lanes = (guint) (opt_threads / nconn + (i < opt_threads % nconn ? 1 : 0));
         ws[i].limit = opt_count > 0 ? (guint64) opt_count * ws[i].lanes : 0;
@@ -583,13 +609,13 @@ run_producer(void)
 static int
 run_readers(gboolean latency)
 {
-    g_autoptr(RmqConsumer) probe = rmq_consumer_new(opt_group, opt_namesrv, NULL);
+    g_autoptr(RmqConsumer) probe = bench_consumer_new();
     g_autoptr(GError) error = NULL;
     g_autoptr(RmqProducer) sender = NULL;
     if (latency) {
         /* One message first, so a new topic gets created (and routed)
          * before the readers look for its queues. */
-        sender = rmq_producer_new(opt_group, opt_namesrv, NULL);
+        sender = bench_producer_new();
         g_autoptr(RmqMsg) warm = rmq_msg_new(opt_topic, "rmq-bench warm-up", -1);
         RmqSendResult r;
         if (!rmq_producer_send(sender, warm, &r, &error)) {
@@ -618,7 +644,7 @@ run_readers(gboolean latency)
     g_autofree Reader *rs = g_new0(Reader, n);
     for (guint i = 0; i < n; i++) {
         RmqQueue *q = g_ptr_array_index(queues, i);
-        rs[i].c = rmq_consumer_new(opt_group, opt_namesrv, NULL);
+        rs[i].c = bench_consumer_new();
         rs[i].q = q;
         rs[i].latency = latency;
         gint64 off = -1;
@@ -685,6 +711,9 @@ main(int argc, char **argv)
         { "from-start", 0, 0, G_OPTION_ARG_NONE, &opt_from_start, "Consumer: start at the queues' min offsets", NULL },
         { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Summary as JSON on stdout (per-second lines go to stderr)", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No per-second lines or per-failure messages", NULL },
+        { "access-key", 0, 0, G_OPTION_ARG_STRING, &opt_access_key, "Plain ACL access key: sign every request (default $RMQ_ACCESS_KEY)", "KEY" },
+        { "secret-key", 0, 0, G_OPTION_ARG_STRING, &opt_secret_key, "Plain ACL secret key (default $RMQ_SECRET_KEY; visible to ps, prefer --credentials)", "SECRET" },
+        { "credentials", 0, 0, G_OPTION_ARG_FILENAME, &opt_credentials, "File with accessKey=... and secretKey=... lines, mode 0600 or 0400", "FILE" },
         { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
         { NULL },
     };
@@ -714,6 +743,11 @@ main(int argc, char **argv)
     }
     if (opt_namesrv == NULL && g_getenv("NAMESRV_ADDR") == NULL) {
         g_printerr("rmq-bench: no name server: use -n HOST:PORT or set NAMESRV_ADDR\n");
+        return 2;
+    }
+    if (!rmq_tool_credentials_resolve(&cred, opt_access_key, opt_secret_key, opt_credentials,
+                                      &error)) {
+        g_printerr("rmq-bench: %s\n", error->message);
         return 2;
     }
     if (opt_threads <= 0 || opt_size <= 0 || opt_duration <= 0 || opt_batch <= 0 || opt_window <= 0 ||

@@ -3,7 +3,9 @@
  *
  *   rmq-call [-t MS] [--body TEXT] HOST:PORT CODE [key=value ...]
  *
- * CODE is a number or a request code name (GET_BROKER_CLUSTER_INFO). Exit
+ * CODE is a number or a request code name (GET_BROKER_CLUSTER_INFO). With
+ * RMQ_ACCESS_KEY and RMQ_SECRET_KEY in the environment the request is signed
+ * for a broker with plain ACL (aclEnable). Exit
  * status: 0 for a SUCCESS response, 1 for any other response code, 2 when no
  * response came (connect failure, timeout) or the arguments are wrong. */
 #include <config.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl/sign.h"
 #include "remoting/client.h"
 #include "remoting/codes.h"
 
@@ -68,6 +71,9 @@ main(int argc, char **argv)
     if (body)
         rmq_command_set_body_data(request, body, strlen(body));
 
+    const gchar *ak = g_getenv("RMQ_ACCESS_KEY"), *sk = g_getenv("RMQ_SECRET_KEY");
+    if (ak != NULL && *ak != '\0' && sk != NULL && *sk != '\0')
+        rmq_acl_sign_request(request, ak, sk, NULL);
     g_autoptr(RmqClient) client = rmq_client_new(g_main_context_new());
     g_autoptr(RmqCommand) response = rmq_client_invoke_sync(client, argv[1], request,
                                                             (guint) timeout_ms, &error);

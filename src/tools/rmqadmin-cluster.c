@@ -275,6 +275,7 @@ rmqadmin_cluster_rt(RmqAdminCommon *c, int argc, char **argv)
     g_autoptr(RmqProducer) p = rmq_producer_new("CLUSTER_RT_PRODUCER",
                                                 c->namesrv ? c->namesrv : g_getenv("NAMESRV_ADDR"),
                                                 NULL);
+    rmqadmin_sign(c, rmq_producer_get_instance(p));
     rmq_producer_set_retry_times_when_send_failed(p, 0);
     g_autofree gchar *body = g_malloc(size);
     memset(body, 'a', size);

@@ -199,6 +199,7 @@ rmqadmin_query_msg_by_offset(RmqAdminCommon *c, int argc, char **argv)
     if (topic == NULL || broker == NULL || qid < 0 || offset < 0)
         return rmqadmin_usage(argv[0], "-t, -b, -i and -o are required");
     g_autoptr(RmqConsumer) cons = rmq_consumer_new(TOOLS_CONSUMER_GROUP, namesrv_of(c), NULL);
+    rmqadmin_sign(c, rmq_consumer_get_instance(cons));
     g_autoptr(RmqQueue) q = rmq_queue_new(topic, broker, qid);
     RmqPullResult r;
     g_autoptr(GError) error = NULL;
@@ -246,6 +247,7 @@ rmqadmin_send_message(RmqAdminCommon *c, int argc, char **argv)
     if ((broker == NULL) != (qid < 0))
         return rmqadmin_usage(argv[0], "-b and -i go together");
     g_autoptr(RmqProducer) p = rmq_producer_new(TOOLS_PRODUCER_GROUP, namesrv_of(c), NULL);
+    rmqadmin_sign(c, rmq_producer_get_instance(p));
     g_autoptr(RmqMsg) m = rmq_msg_new(topic, body, -1);
     rmq_msg_set_keys(m, keys);
     rmq_msg_set_tags(m, tags);
@@ -311,6 +313,7 @@ rmqadmin_consume_message(RmqAdminCommon *c, int argc, char **argv)
         return rmqadmin_usage(argv[0], "-t TOPIC is required");
     g_autoptr(RmqConsumer) cons = rmq_consumer_new(group ? group : TOOLS_CONSUMER_GROUP,
                                                    namesrv_of(c), NULL);
+    rmqadmin_sign(c, rmq_consumer_get_instance(cons));
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) queues = rmq_consumer_fetch_subscribe_queues(cons, topic, &error);
     if (queues == NULL)

@@ -83,6 +83,13 @@ rmqadmin_parse(RmqAdminCommon *common, const gchar *name, const gchar *summary,
         { "json", 0, 0, G_OPTION_ARG_NONE, &common->json, "Print JSON for scripts", NULL },
         { "timeout", 0, 0, G_OPTION_ARG_INT, &common->timeout_ms,
           "Per-request timeout in ms (default 5000)", "MS" },
+        { "access-key", 0, 0, G_OPTION_ARG_STRING, &common->access_key,
+          "Plain ACL access key: sign every request (default: $RMQ_ACCESS_KEY)", "KEY" },
+        { "secret-key", 0, 0, G_OPTION_ARG_STRING, &common->secret_key,
+          "Plain ACL secret key (default: $RMQ_SECRET_KEY; visible to ps, prefer "
+          "--credentials)", "SECRET" },
+        { "credentials", 0, 0, G_OPTION_ARG_FILENAME, &common->credentials,
+          "File with accessKey=... and secretKey=... lines, mode 0600 or 0400", "FILE" },
         { NULL },
     };
     g_autofree gchar *prg = g_strdup_printf("rmqadmin %s", name);
@@ -101,10 +108,21 @@ rmqadmin_parse(RmqAdminCommon *common, const gchar *name, const gchar *summary,
     if ((common->namesrv == NULL || *common->namesrv == '\0') &&
         (g_getenv("NAMESRV_ADDR") == NULL || *g_getenv("NAMESRV_ADDR") == '\0'))
         return rmqadmin_usage(name, "no name server: use -n HOST:PORT or set NAMESRV_ADDR");
+    if (!rmq_tool_credentials_resolve(&common->cred, common->access_key, common->secret_key,
+                                      common->credentials, &error))
+        return rmqadmin_usage(name, error->message);
     common->admin = rmq_admin_new(common->namesrv, NULL);
+    rmqadmin_sign(common, rmq_admin_get_instance(common->admin));
     if (common->timeout_ms > 0)
         rmq_admin_set_timeout(common->admin, (guint) common->timeout_ms);
     return -1;
+}
+
+void
+rmqadmin_sign(RmqAdminCommon *common, RmqInstance *inst)
+{
+    if (common->cred.access_key != NULL)
+        rmq_instance_set_credentials(inst, common->cred.access_key, common->cred.secret_key, NULL);
 }
 
 int
@@ -363,6 +381,10 @@ main(int argc, char **argv)
         int rc = commands[i].run(&common, argc - 1, argv + 1);
         rmq_admin_free(common.admin);
         g_free(common.namesrv);
+        g_free(common.access_key);
+        g_free(common.secret_key);
+        g_free(common.credentials);
+        rmq_tool_credentials_clear(&common.cred);
         fflush(stdout);
         return rc;
     }

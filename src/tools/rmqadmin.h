@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include "client/rmq-client.h"
+#include "tools/credentials.h"
 
 G_BEGIN_DECLS
 
@@ -29,7 +30,11 @@ typedef struct {
     gchar *namesrv;   /* -n */
     gboolean json;    /* --json */
     gint timeout_ms;  /* --timeout */
-    RmqAdmin *admin;  /* created after parsing */
+    gchar *access_key;  /* --access-key */
+    gchar *secret_key;  /* --secret-key */
+    gchar *credentials; /* --credentials FILE */
+    RmqToolCredentials cred; /* resolved from those or the environment */
+    RmqAdmin *admin;  /* created after parsing, signing with @cred */
 } RmqAdminCommon;
 
 typedef int (*RmqAdminCommandFunc)(RmqAdminCommon *common, int argc, char **argv);
@@ -44,6 +49,9 @@ typedef struct {
  * creates common->admin. Returns -1 to go on, or an exit code (--help: 0). */
 int rmqadmin_parse(RmqAdminCommon *common, const gchar *name, const gchar *summary,
                    const gchar *params, GOptionEntry *entries, int *argc, char ***argv);
+/* Sign what @inst sends with the resolved key pair (nothing when none):
+ * every producer or consumer a subcommand makes goes through this. */
+void rmqadmin_sign(RmqAdminCommon *common, RmqInstance *inst);
 /* Print "rmqadmin NAME: message" and return the exit code for @error. */
 int rmqadmin_fail(const gchar *name, const GError *error);
 int rmqadmin_usage(const gchar *name, const gchar *message);

@@ -3,10 +3,12 @@ bin_PROGRAMS += src/tools/rmqadmin src/tools/rmq-bench
 src_tools_rmqadmin_SOURCES = src/tools/rmqadmin.c src/tools/rmqadmin.h \
 	src/tools/rmqadmin-topic.c src/tools/rmqadmin-cluster.c \
 	src/tools/rmqadmin-group.c src/tools/rmqadmin-message.c \
-	src/tools/rmqadmin-maint.c
+	src/tools/rmqadmin-maint.c \
+	src/tools/credentials.c src/tools/credentials.h
 src_tools_rmqadmin_LDADD = $(CLIENT_LIBS)
 
-src_tools_rmq_bench_SOURCES = src/tools/rmq-bench.c src/tools/bench-histo.c src/tools/bench-histo.h
+src_tools_rmq_bench_SOURCES = src/tools/rmq-bench.c src/tools/bench-histo.c src/tools/bench-histo.h \
+	src/tools/credentials.c src/tools/credentials.h
 src_tools_rmq_bench_LDADD = $(CLIENT_LIBS)
 
 # Man pages of the tools and the daemons (plain troff, kept by hand next to
@@ -91,3 +93,21 @@ endif
 # The counting and closing line of scripts/test.sh, on sample outputs.
 TESTS += tests/test-summary.sh
 EXTRA_DIST += tests/test-summary.sh scripts/test.sh
+
+# Plain ACL: the library, rmqadmin and rmq-bench sign against an aclEnable broker.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/tools/test-tools-acl
+TESTS += tests/tools/test-tools-acl
+tests_tools_test_tools_acl_SOURCES = tests/tools/test-tools-acl.c $(TOOLS_IT_SUPPORT)
+tests_tools_test_tools_acl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_tools_test_tools_acl_LDADD = tests/support/libtestsupport.a $(CLIENT_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_tools_test_tools_acl_DEPENDENCIES = $(TOOLS_IT_DEPS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/tools/test-credentials
+TESTS += tests/tools/test-credentials
+tests_tools_test_credentials_SOURCES = tests/tools/test-credentials.c src/tools/credentials.c
+tests_tools_test_credentials_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_tools_test_credentials_LDADD = $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+endif

@@ -143,6 +143,22 @@ test_signature_vectors(void **state)
     g_autoptr(GBytes) other = g_bytes_new_static("hellO", 5);
     rmq_command_set_body(body, other);
     assert_false(rmq_acl_signature_verify(body, "12345678"));
+
+    /* Many fields, in reverse order (the sort's heap path): the signature is
+     * still HMAC over rmq_acl_sign_content. */
+    g_autoptr(RmqCommand) many = rmq_command_new_request(RMQ_REQUEST_HEART_BEAT);
+    for (gint i = 99; i >= 0; i--) {
+        g_autofree gchar *k = g_strdup_printf("k%02d", i);
+        g_autofree gchar *v = g_strdup_printf("v%d,", i);
+        rmq_command_set_ext(many, k, v);
+    }
+    rmq_acl_sign_request(many, "RocketMQ", "12345678", NULL);
+    g_autoptr(GBytes) mc = rmq_acl_sign_content(many, FALSE);
+    g_autofree gchar *msig = rmq_acl_signature(g_bytes_get_data(mc, NULL), g_bytes_get_size(mc),
+                                               "12345678");
+    assert_string_equal(rmq_command_get_ext(many, RMQ_ACL_SIGNATURE), msig);
+    assert_true(g_str_has_prefix(g_bytes_get_data(mc, NULL), "RocketMQv0,v1,v2,"));
+    assert_true(rmq_acl_signature_verify(many, "12345678"));
     /* No signature at all. */
     g_autoptr(RmqCommand) bare = send_v2("TopicA", "PG");
     assert_false(rmq_acl_signature_verify(bare, "12345678"));
@@ -210,6 +226,21 @@ test_config_sample(void **state)
     assert_string_equal(b->white_remote_address, "192.168.1.*");
     assert_int_equal(g_hash_table_size(b->perms), 0);
     assert_null(rmq_acl_config_account(c, "nobody"));
+}
+
+/* The sample the packages install parses, and enables nobody. */
+static void
+test_installed_sample(void **state)
+{
+    (void) state;
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *path =
+        g_build_filename(RMQ_TEST_SRCDIR, "etc", "rocketmq", "plain_acl.yml", NULL);
+    g_autoptr(RmqAclConfig) c = rmq_acl_config_load(path, &error);
+    if (c == NULL)
+        fail_msg("%s", error->message);
+    assert_int_equal(c->accounts->len, 0);
+    assert_int_equal(c->global_whites->len, 0);
 }
 
 /* Parsing @text fails with a message containing each of the NULL-ended
@@ -430,6 +461,7 @@ main(void)
         cmocka_unit_test(test_signature_vectors),
         cmocka_unit_test(test_signature_unique_key_query),
         cmocka_unit_test(test_config_sample),
+        cmocka_unit_test(test_installed_sample),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_config_too_large),
         cmocka_unit_test(test_perm_rules),

@@ -27,7 +27,7 @@ static GHashTable *overrides;  /* key name -> libconfig value text, in the file 
 static GPtrArray *order;       /* override keys in the order they were first set */
 
 /* Java-only key and one read without effect: named at start */
-#define EXTRA_CONF "aclEnable = false;\n"
+#define EXTRA_CONF "transientStorePoolEnable = false;\n"
 
 static void
 write_conf(void)
@@ -276,7 +276,7 @@ test_no_effect_named(void **state)
 {
     (void) state;
     g_autofree gchar *log = bk_daemon_log(br);
-    assert_non_null(strstr(log, "'aclEnable' has no effect yet"));
+    assert_non_null(strstr(log, "'transientStorePoolEnable' has no effect yet"));
 
     set_key("enablePropertyFilter", "true");
     g_autofree gchar *bin = rmq_test_build_path("src/broker/rmq-broker");
@@ -287,7 +287,7 @@ test_no_effect_named(void **state)
                              &status, NULL));
     assert_true(g_spawn_check_wait_status(status, NULL));
     assert_non_null(strstr(err, "'enablePropertyFilter' has no effect yet"));
-    assert_non_null(strstr(err, "'aclEnable' has no effect yet"));
+    assert_non_null(strstr(err, "'transientStorePoolEnable' has no effect yet"));
     assert_null(strstr(err, "'fileReservedTime' has no effect"));
 }
 

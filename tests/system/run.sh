@@ -386,6 +386,8 @@ check "no instance was enabled or started by the maintainer scripts" \
     sh_ct 'out=$(systemctl list-units --all --plain --no-legend "rmq-*"; ls /etc/systemd/system/rocketmq.target.wants 2>/dev/null); echo "$out"; test -z "$out"'
 check "sample configs are conffiles in /etc/rocketmq" \
     sh_ct 'dpkg-query -W -f="\${Conffiles}\n" rmq-common | grep -q "/etc/rocketmq/namesrv-1.conf" && test -f /etc/rocketmq/broker-a.conf'
+check "plain_acl.yml is a conffile of rmq-broker, root:rocketmq 0640" \
+    sh_ct 'dpkg-query -W -f="\${Conffiles}\n" rmq-broker | grep -q "/etc/rocketmq/plain_acl.yml" && test "$(stat -c "%a %U %G" /etc/rocketmq/plain_acl.yml)" = "640 root rocketmq"'
 # --man=no: the minimal tree has no man(1); the pages Documentation= names
 # are checked as files instead.
 check "installed units pass systemd-analyze verify" \

@@ -1,0 +1,201 @@
+/* The broker's plain ACL: rules in force, file watch, refusal log (see acl_guard.h). */
+#include <config.h>
+
+#include "broker/acl_guard.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "acl/check.h"
+#include "common/config.h"
+
+/* Java's NettyRemotingAbstract answers an AclException with its toString()
+ * (then ", <stack frame>", which rmq leaves out). */
+#define ACL_EXCEPTION "org.apache.rocketmq.acl.common.AclException: "
+/* The refusal log forgets entries older than its interval past this size. */
+#define LOG_TABLE_MAX 4096
+
+typedef struct {
+    gboolean exists;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+} Stamp;
+
+struct _RmqBrokerAcl {
+    gchar *path;
+    RmqAclConfig *config;   /* the rules in force */
+    Stamp stamp;            /* of the last read, good or bad */
+    guint timer;
+    GHashTable *logged;     /* "key\nip\ncode" -> gint64 monotonic us of its last line */
+};
+
+static Stamp
+stamp_of(const gchar *path)
+{
+    Stamp s = { 0 };
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return s;
+    s.exists = TRUE;
+    s.dev = st.st_dev;
+    s.ino = st.st_ino;
+    s.size = st.st_size;
+    s.mtime = st.st_mtim;
+    return s;
+}
+
+static gboolean
+stamp_equal(const Stamp *a, const Stamp *b)
+{
+    return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+static gboolean
+on_poll(gpointer user_data)
+{
+    rmq_broker_acl_reload(user_data, FALSE);
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+log_loaded(RmqBrokerAcl *acl, const gchar *what)
+{
+    const RmqAclConfig *c = acl->config;
+    g_message("plain ACL %s from %s: dataVersion %" G_GINT64_FORMAT ", %u accounts, "
+              "%u global white addresses",
+              what, acl->path, c->version_counter, c->accounts->len, c->global_whites->len);
+}
+
+RmqBrokerAcl *
+rmq_broker_acl_new(const gchar *path, GError **error)
+{
+    g_return_val_if_fail(path != NULL, NULL);
+    g_autoptr(GError) local = NULL;
+    Stamp stamp = stamp_of(path);
+    RmqAclConfig *config = rmq_acl_config_load(path, &local);
+    if (config == NULL) {
+        g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID, "plainAclFile %s",
+                    local->message);
+        return NULL;
+    }
+    RmqBrokerAcl *acl = g_new0(RmqBrokerAcl, 1);
+    acl->path = g_strdup(path);
+    acl->config = config;
+    acl->stamp = stamp;
+    acl->logged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    acl->timer = g_timeout_add(RMQ_BROKER_ACL_POLL_MS, on_poll, acl);
+    log_loaded(acl, "loaded");
+    return acl;
+}
+
+void
+rmq_broker_acl_free(RmqBrokerAcl *acl)
+{
+    if (acl == NULL)
+        return;
+    g_clear_handle_id(&acl->timer, g_source_remove);
+    g_clear_pointer(&acl->config, rmq_acl_config_free);
+    g_clear_pointer(&acl->logged, g_hash_table_destroy);
+    g_free(acl->path);
+    g_free(acl);
+}
+
+gboolean
+rmq_broker_acl_reload(RmqBrokerAcl *acl, gboolean force)
+{
+    g_return_val_if_fail(acl != NULL, FALSE);
+    Stamp now = stamp_of(acl->path);
+    if (!force && stamp_equal(&now, &acl->stamp))
+        return FALSE;
+    acl->stamp = now;
+    g_autoptr(GError) error = NULL;
+    RmqAclConfig *fresh = rmq_acl_config_load(acl->path, &error);
+    if (fresh == NULL) {
+        /* The message is "file:line: key: reason" (or the read error). */
+        g_warning("plain ACL file refused, keeping the rules in force (dataVersion %"
+                  G_GINT64_FORMAT ", %u accounts): %s",
+                  acl->config->version_counter, acl->config->accounts->len, error->message);
+        return FALSE;
+    }
+    rmq_acl_config_free(acl->config);
+    acl->config = fresh;
+    log_loaded(acl, "reloaded");
+    return TRUE;
+}
+
+guint
+rmq_broker_acl_n_accounts(RmqBrokerAcl *acl)
+{
+    g_return_val_if_fail(acl != NULL, 0);
+    return acl->config->accounts->len;
+}
+
+gchar *
+rmq_broker_acl_peer_ip(const gchar *peer)
+{
+    if (peer == NULL)
+        return g_strdup("");
+    const gchar *colon = strrchr(peer, ':');
+    gchar *ip = colon != NULL ? g_strndup(peer, (gsize) (colon - peer)) : g_strdup(peer);
+    gsize len = strlen(ip);
+    if (len >= 2 && ip[0] == '[' && ip[len - 1] == ']') {
+        memmove(ip, ip + 1, len - 2);
+        ip[len - 2] = '\0';
+    }
+    return ip;
+}
+
+/* Once per account, address and code per interval; TRUE when this one is to
+ * be logged. */
+static gboolean
+log_due(RmqBrokerAcl *acl, const gchar *key, const gchar *ip, gint code)
+{
+    gint64 now = g_get_monotonic_time();
+    g_autofree gchar *k = g_strdup_printf("%s\n%s\n%d", key != NULL ? key : "", ip, code);
+    gint64 *last = g_hash_table_lookup(acl->logged, k);
+    if (last != NULL) {
+        if (now - *last < RMQ_BROKER_ACL_LOG_INTERVAL_US)
+            return FALSE;
+        *last = now;
+        return TRUE;
+    }
+    if (g_hash_table_size(acl->logged) >= LOG_TABLE_MAX) {
+        GHashTableIter it;
+        gpointer value;
+        g_hash_table_iter_init(&it, acl->logged);
+        while (g_hash_table_iter_next(&it, NULL, &value))
+            if (now - *(gint64 *) value >= RMQ_BROKER_ACL_LOG_INTERVAL_US)
+                g_hash_table_iter_remove(&it);
+        if (g_hash_table_size(acl->logged) >= LOG_TABLE_MAX)
+            g_hash_table_remove_all(acl->logged);
+    }
+    gint64 *stamp = g_new(gint64, 1);
+    *stamp = now;
+    g_hash_table_insert(acl->logged, g_steal_pointer(&k), stamp);
+    return TRUE;
+}
+
+gboolean
+rmq_broker_acl_allows(RmqBrokerAcl *acl, RmqConnection *conn, const RmqCommand *request,
+                      gchar **remark)
+{
+    g_return_val_if_fail(acl != NULL && request != NULL, FALSE);
+    const gchar *peer = conn != NULL ? rmq_connection_get_peer(conn) : NULL;
+    g_autofree gchar *ip = rmq_broker_acl_peer_ip(peer);
+    g_autoptr(GError) error = NULL;
+    RmqAclVerdict verdict;
+    if (rmq_acl_check(acl->config, request, ip, &verdict, &error))
+        return TRUE;
+    if (log_due(acl, verdict.access_key, ip, request->code))
+        g_warning("ACL refused request code %d from %s, accessKey %s: %s (logged once a minute "
+                  "per account, address and code)",
+                  request->code, ip, verdict.access_key != NULL ? verdict.access_key : "(none)",
+                  error->message);
+    if (remark != NULL)
+        *remark = g_strconcat(ACL_EXCEPTION, error->message, NULL);
+    return FALSE;
+}
