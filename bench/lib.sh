@@ -27,3 +27,12 @@ autoCreateTopicEnable = true;
 autoCreateSubscriptionGroup = true;
 EOF
 }
+
+# The --connections argument for rmq-bench binary $1 with $2 threads and the
+# connection count $3 asked for (empty: one per thread, the pattern of every
+# row recorded before rmq-bench learnt to share connections). Nothing for an
+# older binary that has no --connections (a before/after pair).
+bench_conn_args() { # bench-binary threads [connections]
+    "$1" --help 2>/dev/null | grep -q -- '--connections' || return 0
+    echo "--connections ${3:-$2}"
+}

@@ -257,6 +257,62 @@ test_closed_fails_pending_and_reconnects(void **state)
     assert_int_equal(f->opened, 2);
 }
 
+/* The broker's stop path: the answer to its last request (or the error when
+ * the peer hangs up first) frees the whole client from inside the callback,
+ * while the connection is still closing. The close hooks must not touch the
+ * freed channel afterwards (a SIGSEGV in on_channel_closed before the fix;
+ * ASan names the use after free). Two channels, so one is freed by the other's
+ * callback as well. */
+typedef struct {
+    RmqClient **client;
+    guint calls;
+} FreeOnError;
+
+static void
+on_error_free_client(RmqCommand *response, const GError *error, gpointer user_data)
+{
+    FreeOnError *c = user_data;
+    c->calls++;
+    if (response != NULL)
+        rmq_command_free(response);
+    g_assert_nonnull(error);
+    if (*c->client != NULL)
+        g_clear_pointer(c->client, rmq_client_free);
+}
+
+static void
+test_callback_frees_client_during_close(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(RmqServer) other = rmq_server_new("other");
+    rmq_server_register(other, CODE_SILENT, on_silent, f);
+    assert_true(rmq_server_listen(other, "127.0.0.1", 0, NULL));
+    g_autofree gchar *other_addr = g_strdup_printf("127.0.0.1:%u", rmq_server_get_port(other));
+
+    for (int round = 0; round < 3; round++) {
+        RmqClient *client = rmq_client_new(NULL);
+        FreeOnError c = { &client, 0 };
+        /* One request the other server never answers, then one the first
+         * server answers by hanging up: its error frees the client, which
+         * fails the other request while the first connection is closing. */
+        rmq_client_invoke_async(client, other_addr, rmq_command_new_request(CODE_SILENT), WAIT_MS,
+                                on_error_free_client, &c);
+        /* The request has reached the other server (its channel is open)
+         * before the hang-up. */
+        while (f->silent->len < (guint) round + 1)
+            g_main_context_iteration(NULL, TRUE);
+        rmq_client_invoke_async(client, f->addr, rmq_command_new_request(CODE_HANGUP), WAIT_MS,
+                                on_error_free_client, &c);
+        assert_true(rmq_test_wait_count(NULL, &c.calls, 2, WAIT_MS));
+        assert_null(client);
+        rmq_test_spin(NULL, 20);
+        assert_int_equal(c.calls, 2);
+    }
+    if (f->silent_conn != NULL)
+        g_clear_pointer(&f->silent_conn, rmq_connection_unref);
+    g_ptr_array_set_size(f->silent, 0);
+}
+
 static void
 test_oneway(void **state)
 {
@@ -407,6 +463,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_closed_fails_pending_and_reconnects, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_callback_frees_client_during_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oneway, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_async_any_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipelined_large_no_deadlock, setup, teardown),

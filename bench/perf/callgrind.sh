@@ -2,7 +2,7 @@
 # Instructions per message of rmq-broker (or of rmq-bench) under callgrind:
 # repeatable on a noisy shared machine, unlike wall-clock CPU time.
 #
-#   bench/perf/callgrind.sh [-f ASYNC_FLUSH|SYNC_FLUSH] [-w THREADS] [-c COUNT]
+#   bench/perf/callgrind.sh [-f ASYNC_FLUSH|SYNC_FLUSH] [-w THREADS] [-k CONNECTIONS] [-c COUNT]
 #                           [-s SIZE] [-m send|pull|client|client-pull] [BUILDDIR]
 # send:   the broker runs under callgrind while rmq-bench sends THREADS x COUNT
 #         sync messages; prints broker instructions per message.
@@ -12,15 +12,18 @@
 #         load generator's instructions per message.
 # client-pull: the same for rmq-bench's pullers (backlog as in pull).
 # Collection is switched on only around the measured phase (callgrind_control).
+# -k: connections the THREADS share (default one each, as in the rows before
+# rmq-bench had --connections; -k 1 is the pattern of real clients).
 # RMQ_PERF_BROKER / RMQ_PERF_BENCH = paths of other binaries (before/after).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 . "$srcdir/bench/lib.sh"
 mode=send flush=ASYNC_FLUSH threads=16 count=500 size=128
-while getopts "f:w:c:s:m:" o; do
+conns=
+while getopts "f:w:c:s:m:k:" o; do
     case $o in
     f) flush=$OPTARG ;; w) threads=$OPTARG ;; c) count=$OPTARG ;;
-    s) size=$OPTARG ;; m) mode=$OPTARG ;; *) exit 2 ;;
+    k) conns=$OPTARG ;; s) size=$OPTARG ;; m) mode=$OPTARG ;; *) exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -61,19 +64,19 @@ total=$((threads * count))
 case $mode in
 send)
     callgrind_control -i on "$BPID" >/dev/null 2>&1
-    "${bench[@]}" producer -w "$threads" -c "$count" >"$TMP/out.json"
+    "${bench[@]}" producer -w "$threads" $(bench_conn_args "${bench[0]}" "$threads" "$conns") -c "$count" >"$TMP/out.json"
     ;;
 pull)
-    "${bench[@]}" producer -w "$threads" -c "$count" >/dev/null
+    "${bench[@]}" producer -w "$threads" $(bench_conn_args "${bench[0]}" "$threads" "$conns") -c "$count" >/dev/null
     total=$((total + 400)) # the warm-up messages are in the queues too
     callgrind_control -i on "$BPID" >/dev/null 2>&1
     "${bench[@]}" consumer -c "$total" --from-start >"$TMP/out.json"
     ;;
 client)
-    "${cg[@]}" --instr-atstart=yes "${bench[@]}" producer -w "$threads" -c "$count" >"$TMP/out.json" 2>/dev/null
+    "${cg[@]}" --instr-atstart=yes "${bench[@]}" producer -w "$threads" $(bench_conn_args "${bench[0]}" "$threads" "$conns") -c "$count" >"$TMP/out.json" 2>/dev/null
     ;;
 client-pull)
-    "${bench[@]}" producer -w "$threads" -c "$count" >/dev/null
+    "${bench[@]}" producer -w "$threads" $(bench_conn_args "${bench[0]}" "$threads" "$conns") -c "$count" >/dev/null
     total=$((total + 400))
     "${cg[@]}" --instr-atstart=yes "${bench[@]}" consumer -c "$total" --from-start >"$TMP/out.json" 2>/dev/null
     ;;

@@ -2,19 +2,21 @@
 # Throughput, latency and CPU per message (from /proc ticks) of rmq-broker and
 # rmq-bench for one scenario, run natively; repeat it to see the spread.
 #
-#   bench/perf/cpu.sh [-f ASYNC_FLUSH|SYNC_FLUSH] [-w THREADS] [-d SECONDS]
+#   bench/perf/cpu.sh [-f ASYNC_FLUSH|SYNC_FLUSH] [-w THREADS] [-k CONNECTIONS] [-d SECONDS]
 #                     [-s SIZE] [-r ROUNDS] [-m sync|async|batch] [BUILDDIR]
 # With perf installed it also counts the broker's system calls (all, and
 # sendmsg) per message.
+# -k: connections the THREADS share (default one each; -k 1 as real clients).
 # RMQ_PERF_BROKER=path runs another rmq-broker binary (a before/after pair).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 . "$srcdir/bench/lib.sh"
 flush=ASYNC_FLUSH threads=16 secs=4 size=128 rounds=3 mode=sync
-while getopts "f:w:d:s:r:m:" o; do
+conns=
+while getopts "f:w:d:s:r:m:k:" o; do
     case $o in
     f) flush=$OPTARG ;; w) threads=$OPTARG ;; d) secs=$OPTARG ;;
-    s) size=$OPTARG ;; r) rounds=$OPTARG ;; m) mode=$OPTARG ;; *) exit 2 ;;
+    k) conns=$OPTARG ;; s) size=$OPTARG ;; r) rounds=$OPTARG ;; m) mode=$OPTARG ;; *) exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -59,7 +61,7 @@ for _ in $(seq "$rounds"); do
     fi
     s0=$(cpu_ticks "$BPID"); c0=$(child_ticks)
     [ -n "${RMQ_PERF_HOOK:-}" ] && { $RMQ_PERF_HOOK "$BPID" & }
-    out=$("${bench[@]}" producer -m "$mode" -w "$threads" -d "$secs")
+    out=$("${bench[@]}" producer -m "$mode" -w "$threads" $(bench_conn_args "${bench[0]}" "$threads" "$conns") -d "$secs")
     n=$(echo "$out" | sed -n 's/.*"ok":\([0-9]*\).*/\1/p')
     j() { echo "$out" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"; }
     if [ -n "${PERF:-}" ]; then

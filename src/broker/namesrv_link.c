@@ -236,6 +236,15 @@ typedef struct {
     gpointer data;
 } Unreg;
 
+static gboolean
+done_idle(gpointer user_data)
+{
+    Unreg *u = user_data;
+    u->done(u->data);
+    g_free(u);
+    return G_SOURCE_REMOVE;
+}
+
 static void
 on_unregistered(RmqCommand *response, const GError *error, gpointer user_data)
 {
@@ -244,19 +253,10 @@ on_unregistered(RmqCommand *response, const GError *error, gpointer user_data)
         g_debug("unregister failed: %s", error->message);
     if (response != NULL)
         rmq_command_free(response);
-    if (--u->left == 0) {
-        u->done(u->data);
-        g_free(u);
-    }
-}
-
-static gboolean
-done_idle(gpointer user_data)
-{
-    Unreg *u = user_data;
-    u->done(u->data);
-    g_free(u);
-    return G_SOURCE_REMOVE;
+    /* From the loop, not from inside this callback: done() frees the broker,
+     * and with it the client and the connection that is calling us. */
+    if (--u->left == 0)
+        g_idle_add(done_idle, u);
 }
 
 void

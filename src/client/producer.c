@@ -33,6 +33,7 @@ struct _RmqProducer {
     GHashTable *heartbeat; /* addr -> gint64* last sent */
     guint pending;
     guint in_callback;
+    gboolean closing;      /* rmq_producer_free() has begun: no more retries */
 };
 
 /* What goes on the wire for one send, independent of the caller's RmqMsg. */
@@ -98,6 +99,10 @@ rmq_producer_free(RmqProducer *p)
         rmq_command_set_ext(req, "producerGroup", p->group);
         g_autoptr(RmqCommand) resp = rmq_client_invoke_sync(p->core.client, addr, req, 1000, NULL);
     }
+    /* Sends that flush gave up on fail now, while the tables their callbacks
+     * read are still here, and do not start another attempt. */
+    p->closing = TRUE;
+    g_clear_pointer(&p->core.client, rmq_client_free);
     g_hash_table_unref(p->publish);
     g_hash_table_unref(p->faults);
     g_hash_table_unref(p->heartbeat);
@@ -662,7 +667,8 @@ on_async_response(RmqCommand *resp, const GError *error, gpointer data)
             return;
         }
     }
-    if (retry && s->attempt < 1 + p->retries && g_get_monotonic_time() < s->deadline) {
+    if (retry && !p->closing && s->attempt < 1 + p->retries &&
+        g_get_monotonic_time() < s->deadline) {
         p->in_callback++;
         async_attempt(s);
         p->in_callback--;

@@ -288,6 +288,10 @@ rmq_client_free(RmqClient *client)
         Channel *ch = l->data;
         ch->client = NULL;
         if (ch->conn != NULL) {
+            /* The connection may outlive this call (a close in progress holds
+             * a ref): it must not call back into the channel or the client. */
+            rmq_connection_remove_close_callback(ch->conn, on_channel_closed, ch);
+            rmq_connection_set_request_handler(ch->conn, NULL, NULL);
             rmq_connection_close(ch->conn, "client shutting down");
             channel_free(ch);
         } else {

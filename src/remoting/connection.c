@@ -250,6 +250,20 @@ rmq_connection_add_close_callback(RmqConnection *conn, RmqConnectionFunc func, g
 }
 
 void
+rmq_connection_remove_close_callback(RmqConnection *conn, RmqConnectionFunc func,
+                                     gpointer user_data)
+{
+    g_return_if_fail(conn != NULL && func != NULL);
+    for (guint i = 0; i < conn->close_hooks->len; i++) {
+        CloseHook *hook = &g_array_index(conn->close_hooks, CloseHook, i);
+        if (hook->func == func && hook->user_data == user_data) {
+            g_array_remove_index(conn->close_hooks, i);
+            return;
+        }
+    }
+}
+
+void
 rmq_connection_set_backpressure(RmqConnection *conn, gboolean enabled)
 {
     g_return_if_fail(conn != NULL);
@@ -298,6 +312,30 @@ rmq_connection_start(RmqConnection *conn)
 
 /* --- closing ------------------------------------------------------------- */
 
+/* Fail every outstanding request of a closed connection. The table is stolen
+ * first, so callbacks that send again (they fail) cannot disturb the walk. */
+static void
+fail_pending(RmqConnection *conn)
+{
+    GHashTable *pending = conn->pending;
+    conn->pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                          (GDestroyNotify) pending_free);
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, pending);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        Pending *p = value;
+        g_hash_table_iter_steal(&it);
+        destroy_source(&p->timer);
+        g_autoptr(GError) error = g_error_new(RMQ_CONNECTION_ERROR, RMQ_CONNECTION_ERROR_CLOSED,
+                                              "connection to %s closed: %s", conn->peer,
+                                              conn->close_reason);
+        p->callback(NULL, error, p->user_data);
+        pending_free(p);
+    }
+    g_hash_table_destroy(pending);
+}
+
 static void
 connection_close_full(RmqConnection *conn, GLogLevelFlags level, const gchar *reason)
 {
@@ -319,33 +357,19 @@ connection_close_full(RmqConnection *conn, GLogLevelFlags level, const gchar *re
     conn->queued = 0;
     conn->out_offset = 0;
 
-    /* Fail our outstanding requests: steal the table first so callbacks that
-     * send again (they will fail) cannot disturb the walk. */
-    GHashTable *pending = conn->pending;
-    conn->pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-                                          (GDestroyNotify) pending_free);
-    GHashTableIter it;
-    gpointer value;
-    g_hash_table_iter_init(&it, pending);
-    while (g_hash_table_iter_next(&it, NULL, &value)) {
-        Pending *p = value;
-        g_hash_table_iter_steal(&it);
-        destroy_source(&p->timer);
-        g_autoptr(GError) error = g_error_new(RMQ_CONNECTION_ERROR, RMQ_CONNECTION_ERROR_CLOSED,
-                                              "connection to %s closed: %s", conn->peer,
-                                              conn->close_reason);
-        p->callback(NULL, error, p->user_data);
-        pending_free(p);
+    /* Owners first, then requesters: a close hook unlinks the connection from
+     * its owner (a client's channel table, a server's connection set) before a
+     * pending request's callback runs, because that callback may free the
+     * owner itself (the broker's last UNREGISTER_BROKER answer ends the
+     * daemon and frees its remoting client). Each hook is taken off the live
+     * list before it runs, so a hook or callback that removes another hook
+     * (rmq_connection_remove_close_callback) is obeyed. */
+    while (conn->close_hooks->len > 0) {
+        CloseHook hook = g_array_index(conn->close_hooks, CloseHook, 0);
+        g_array_remove_index(conn->close_hooks, 0);
+        hook.func(conn, hook.user_data);
     }
-    g_hash_table_destroy(pending);
-
-    /* Hooks may add hooks or drop refs: walk a copy. */
-    g_autoptr(GArray) hooks = g_array_copy(conn->close_hooks);
-    g_array_set_size(conn->close_hooks, 0);
-    for (guint i = 0; i < hooks->len; i++) {
-        CloseHook *hook = &g_array_index(hooks, CloseHook, i);
-        hook->func(conn, hook->user_data);
-    }
+    fail_pending(conn);
     rmq_connection_unref(conn);
 }
 

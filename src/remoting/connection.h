@@ -53,10 +53,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqConnection, rmq_connection_unref)
  * and dropped. */
 void rmq_connection_set_request_handler(RmqConnection *conn, RmqRequestHandler handler,
                                         gpointer user_data);
-/* Called once when the connection closes, in the order added. The connection is
- * already closed (sends fail) but still valid for the duration of the call. */
+/* Called once when the connection closes, in the order added, before the
+ * callbacks of its pending requests fail. The connection is already closed
+ * (sends fail) but still valid for the duration of the call. */
 void rmq_connection_add_close_callback(RmqConnection *conn, RmqConnectionFunc func,
                                        gpointer user_data);
+/* Forget the first hook added with this @func and @user_data, if it has not
+ * run yet. An owner that frees @user_data while the connection may outlive it
+ * (another ref, a close in progress) must call this first. */
+void rmq_connection_remove_close_callback(RmqConnection *conn, RmqConnectionFunc func,
+                                          gpointer user_data);
 /* Pause reading while more than RMQ_CONNECTION_HIGH_WATER bytes of output are
  * queued (default on). Right for a server facing peers that send requests and
  * do not read the answers; wrong for the requesting side, where reading the

@@ -1,7 +1,7 @@
 /* rmq-bench: load generator in the manner of RocketMQ's benchmark tools.
  *
- *   rmq-bench producer [-t TOPIC] [-w THREADS] [-s SIZE] [-d SECONDS]
- *                      [-m sync|async|oneway|batch] [-b BATCH] [-r RATE]
+ *   rmq-bench producer [-t TOPIC] [-w THREADS] [--connections N] [-s SIZE]
+ *                      [-d SECONDS] [-m sync|async|oneway|batch] [-b BATCH] [-r RATE]
  *   rmq-bench consumer [-t TOPIC] [-w THREADS] [-d SECONDS] [-c COUNT]
  *   rmq-bench latency  [-t TOPIC] [-r RATE] [-d SECONDS] [-s SIZE]
  *
@@ -9,7 +9,16 @@
  * end (--json: one JSON object on stdout). Producer latency is the send
  * round trip; consumer latency is store-to-pull (ms clocks); `latency` mode
  * sends at a fixed rate and measures send-to-pull end to end in one process
- * (microseconds, monotonic clock carried in the body). */
+ * (microseconds, monotonic clock carried in the body).
+ *
+ * Producer threads share connections as real clients do: Java's
+ * MQClientInstance, rocketmq-client-cpp and ali-ons put every thread's
+ * requests on ONE connection per broker, many in flight. With
+ * --connections C (default 1) the -w N "threads" are N lanes spread over C
+ * connections, each connection driven by one thread that keeps one request
+ * per lane in flight (sync) or --window per lane (async); what the broker
+ * sees is N requests in flight on C connections. --connections N gives
+ * every thread its own connection and blocking sends, as before. */
 #include <config.h>
 
 #include <signal.h>
@@ -32,6 +41,7 @@ static gint opt_duration = 10;
 static gint opt_batch = 16;
 static gint opt_rate;
 static gint opt_window = 32;
+static gint opt_connections; /* 0: 1 for sync/async, one per thread for oneway/batch */
 static gint64 opt_count;
 static gboolean opt_json;
 static gboolean opt_quiet;
@@ -70,11 +80,15 @@ pace(gint64 start_us, guint64 sent, gint threads)
 
 /* ------------------------------------------------------------ producer */
 
+/* One connection (producer) and the thread that drives it. */
 typedef struct {
     RmqProducer *p;
     gchar *body;
     gint64 start_us;
+    gint64 end_us;
     guint64 sent;
+    guint lanes;     /* client threads modelled on this connection */
+    guint64 limit;   /* -c per thread, times lanes; 0 = none */
 } Worker;
 
 static RmqMsg *
@@ -100,8 +114,58 @@ on_async_sent(RmqProducer *p, const RmqSendResult *r, const GError *e, gpointer 
 static gboolean
 more_to_send(const Worker *w, gint64 end)
 {
-    return !stopping() && g_get_monotonic_time() < end &&
-           (opt_count <= 0 || w->sent < (guint64) opt_count);
+    return !stopping() && g_get_monotonic_time() < end && (w->limit == 0 || w->sent < w->limit);
+}
+
+/* A lane's send in flight: which connection, and when it left. */
+typedef struct {
+    Worker *w;
+    gint64 t0;
+} LaneSend;
+
+static void lane_send(Worker *w);
+
+/* A shared-connection lane's answer: record it and, like a thread that
+ * sends again as soon as its blocking send returns, send the next one. */
+static void
+on_lane_sent(RmqProducer *p, const RmqSendResult *r, const GError *e, gpointer data)
+{
+    (void) p;
+    LaneSend *ls = data;
+    Worker *w = ls->w;
+    if (r) {
+        rmq_bench_histo_record(live, (guint64) (g_get_monotonic_time() - ls->t0), 1);
+    } else {
+        rmq_bench_histo_fail(live);
+        if (!opt_quiet)
+            g_printerr("send failed: %s\n", e->message);
+    }
+    g_free(ls);
+    if (more_to_send(w, w->end_us))
+        lane_send(w);
+}
+
+static void
+lane_send(Worker *w)
+{
+    pace(w->start_us, w->sent, opt_connections);
+    g_autoptr(RmqMsg) m = bench_msg(w);
+    LaneSend *ls = g_new(LaneSend, 1);
+    ls->w = w;
+    ls->t0 = g_get_monotonic_time();
+    w->sent++;
+    rmq_producer_send_async(w->p, m, on_lane_sent, ls);
+}
+
+/* Sync mode with several lanes on this connection: one send in flight per
+ * lane until the end, then wait for the last answers. */
+static void
+run_sync_lanes(Worker *w, GMainContext *ctx)
+{
+    for (guint i = 0; i < w->lanes && more_to_send(w, w->end_us); i++)
+        lane_send(w);
+    while (rmq_producer_pending(w->p) > 0)
+        g_main_context_iteration(ctx, TRUE);
 }
 
 static void
@@ -130,10 +194,17 @@ producer_thread(gpointer data)
     g_main_context_push_thread_default(ctx);
     w->start_us = g_get_monotonic_time();
     gint64 end = w->start_us + (gint64) opt_duration * G_USEC_PER_SEC;
+    w->end_us = end;
     gboolean sync = strcmp(opt_mode, "sync") == 0, oneway = strcmp(opt_mode, "oneway") == 0;
     gboolean batch = strcmp(opt_mode, "batch") == 0;
+    guint window = (guint) opt_window * w->lanes;
+    if (sync && w->lanes > 1) {
+        run_sync_lanes(w, ctx);
+        g_main_context_pop_thread_default(ctx);
+        return NULL;
+    }
     while (more_to_send(w, end)) {
-        pace(w->start_us, w->sent, opt_threads);
+        pace(w->start_us, w->sent, opt_connections);
         if (sync) {
             send_sync_one(w);
         } else if (oneway) {
@@ -172,7 +243,7 @@ producer_thread(gpointer data)
                     g_printerr("batch send failed: %s\n", error->message);
             }
         } else { /* async: keep up to opt_window sends in flight */
-            if (rmq_producer_pending(w->p) < (guint) opt_window) {
+            if (rmq_producer_pending(w->p) < window) {
                 g_autoptr(RmqMsg) m = bench_msg(w);
                 gint64 *t0 = g_new(gint64, 1);
                 *t0 = g_get_monotonic_time();
@@ -373,17 +444,18 @@ summary(const gchar *mode, gint64 t0, guint64 sent, guint64 received)
     gdouble tps = secs > 0 ? (gdouble) total->messages / secs : 0;
     gdouble avg = total->n ? (gdouble) total->sum_us / (gdouble) total->n / 1000.0 : 0;
     if (opt_json) {
-        printf("{\"mode\":\"%s\",\"topic\":\"%s\",\"threads\":%d,\"bodySize\":%d,"
+        printf("{\"mode\":\"%s\",\"topic\":\"%s\",\"threads\":%d,\"connections\":%d,"
+               "\"bodySize\":%d,"
                "\"seconds\":%.3f,\"sent\":%" G_GUINT64_FORMAT ",\"ok\":%" G_GUINT64_FORMAT
                ",\"failed\":%" G_GUINT64_FORMAT ",\"received\":%" G_GUINT64_FORMAT
                ",\"tps\":%.1f,\"avgMs\":%.3f,\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f}\n",
-               mode, opt_topic, opt_threads, opt_size, secs, sent, total->messages,
+               mode, opt_topic, opt_threads, opt_connections, opt_size, secs, sent, total->messages,
                total->failed, received, tps, avg, rmq_bench_histo_pct_ms(total, 0.5),
                rmq_bench_histo_pct_ms(total, 0.99), total->max_us / 1000.0);
         return;
     }
-    printf("\n== %s summary: %.1f s, threads %d, body %d bytes ==\n", mode, secs, opt_threads,
-           opt_size);
+    printf("\n== %s summary: %.1f s, threads %d, connections %d, body %d bytes ==\n", mode, secs,
+           opt_threads, opt_connections, opt_size);
     if (sent)
         printf("sent: %" G_GUINT64_FORMAT "  ok: %" G_GUINT64_FORMAT "  failed: %" G_GUINT64_FORMAT
                "\n", sent, total->messages, total->failed);
@@ -406,17 +478,30 @@ run_producer(void)
         g_printerr("rmq-bench: -m must be sync, async, oneway or batch\n");
         return 2;
     }
+    gboolean per_thread = strcmp(opt_mode, "oneway") == 0 || strcmp(opt_mode, "batch") == 0;
+    if (opt_connections == 0)
+        opt_connections = per_thread ? opt_threads : 1;
+    opt_connections = MIN(opt_connections, opt_threads);
+    if (per_thread && opt_connections != opt_threads) {
+        g_printerr("rmq-bench: -m %s sends from blocking threads: --connections must equal -w\n",
+                   opt_mode);
+        return 2;
+    }
+    gint nconn = opt_connections;
     g_autoptr(GPtrArray) slots = g_ptr_array_new();
-    g_ptr_array_set_size(slots, (guint) opt_threads);
-    g_autofree Worker *ws = g_new0(Worker, opt_threads);
+    g_ptr_array_set_size(slots, (guint) nconn);
+    g_autofree Worker *ws = g_new0(Worker, nconn);
     g_autofree gchar *body = g_malloc((gsize) opt_size);
     memset(body, 'a', (gsize) opt_size);
     g_autoptr(GPtrArray) threads = g_ptr_array_new();
-    /* Each thread has its own producer (connection and context); a topic
-     * route is looked up before the clock starts. */
-    for (gint i = 0; i < opt_threads; i++) {
+    /* Each connection has its own producer (connection and context) and
+     * thread; the -w lanes are dealt out over them. A topic route is looked
+     * up before the clock starts. */
+    for (gint i = 0; i < nconn; i++) {
         ws[i].p = rmq_producer_new(opt_group, opt_namesrv, NULL);
         ws[i].body = body;
+        ws[i].lanes = (guint) (opt_threads / nconn + (i < opt_threads % nconn ? 1 : 0));
+        ws[i].limit = opt_count > 0 ? (guint64) opt_count * ws[i].lanes : 0;
         g_autoptr(GError) error = NULL;
         g_autoptr(GPtrArray) qs = rmq_producer_fetch_publish_queues(ws[i].p, opt_topic, &error);
         if (qs == NULL) {
@@ -425,16 +510,16 @@ run_producer(void)
         }
     }
     gint64 t0 = g_get_monotonic_time();
-    for (gint i = 0; i < opt_threads; i++)
+    for (gint i = 0; i < nconn; i++)
         g_ptr_array_add(threads, start_job(slots, (guint) i, producer_thread, &ws[i]));
     run_reporter(slots, t0);
     guint64 sent = 0;
-    for (gint i = 0; i < opt_threads; i++) {
+    for (gint i = 0; i < nconn; i++) {
         g_thread_join(g_ptr_array_index(threads, i));
         sent += ws[i].sent;
     }
     summary(opt_mode, t0, sent, 0);
-    for (gint i = 0; i < opt_threads; i++)
+    for (gint i = 0; i < nconn; i++)
         rmq_producer_free(ws[i].p);
     return total->failed ? 1 : 0;
 }
@@ -537,6 +622,7 @@ main(int argc, char **argv)
         { "batch", 'b', 0, G_OPTION_ARG_INT, &opt_batch, "Messages per batch (16)", "N" },
         { "rate", 'r', 0, G_OPTION_ARG_INT, &opt_rate, "Messages per second over all threads (0 = as fast as possible; latency mode: 1000)", "N" },
         { "window", 0, 0, G_OPTION_ARG_INT, &opt_window, "Async sends in flight per thread (32)", "N" },
+        { "connections", 0, 0, G_OPTION_ARG_INT, &opt_connections, "Producer: connections the threads share, as real clients share one (sync/async: 1; oneway/batch: one per thread)", "N" },
         { "count", 'c', 0, G_OPTION_ARG_INT64, &opt_count, "Stop after this many messages (producer: per thread; consumer: in all)", "N" },
         { "from-start", 0, 0, G_OPTION_ARG_NONE, &opt_from_start, "Consumer: start at the queues' min offsets", NULL },
         { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Summary as JSON on stdout (per-second lines go to stderr)", NULL },
@@ -567,8 +653,9 @@ main(int argc, char **argv)
         g_printerr("rmq-bench: no name server: use -n HOST:PORT or set NAMESRV_ADDR\n");
         return 2;
     }
-    if (opt_threads <= 0 || opt_size <= 0 || opt_duration <= 0 || opt_batch <= 0 || opt_window <= 0) {
-        g_printerr("rmq-bench: -w, -s, -d, -b and --window must be positive\n");
+    if (opt_threads <= 0 || opt_size <= 0 || opt_duration <= 0 || opt_batch <= 0 || opt_window <= 0 ||
+        opt_connections < 0) {
+        g_printerr("rmq-bench: -w, -s, -d, -b, --window and --connections must be positive\n");
         return 2;
     }
     if (opt_topic == NULL)

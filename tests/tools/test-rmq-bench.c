@@ -141,6 +141,32 @@ test_producer_batch(void **state)
     producer_mode("batch", "2", "80", "8", 160);
 }
 
+/* Six client threads sharing two connections, as real clients share one per
+ * broker: every lane's sends arrive, and the summary says how they went. */
+static void
+test_producer_shared_connections(void **state)
+{
+    (void) state;
+    const gchar *topic = "Bench_shared";
+    gint64 before = put_total();
+    const gchar *args[] = { "producer", "-n", ns->addr, "-t", topic, "-w", "6",
+                            "--connections", "2", "-c", "50", "-d", "60", "-s", "64", "--json",
+                            "-q", NULL };
+    g_autoptr(ToolRun) r = NULL;
+    JsonObject *o = run_bench(&r, args);
+    assert_int_equal(json_object_get_int_member(o, "threads"), 6);
+    assert_int_equal(json_object_get_int_member(o, "connections"), 2);
+    assert_int_equal(json_object_get_int_member(o, "sent"), 300);
+    assert_int_equal(json_object_get_int_member(o, "ok"), 300);
+    assert_int_equal(stored(topic), 300);
+    assert_int_equal(put_total() - before, 300);
+    /* Blocking modes cannot share: a clear usage error. */
+    g_autoptr(ToolRun) bad = tool_run("rmq-bench", "producer", "-n", ns->addr, "-t", topic, "-m",
+                                      "batch", "-w", "4", "--connections", "1", NULL);
+    assert_int_equal(bad->status, 2);
+    assert_non_null(strstr(bad->err, "--connections must equal -w"));
+}
+
 static void
 test_consumer(void **state)
 {
@@ -203,6 +229,7 @@ main(void)
         cmocka_unit_test(test_producer_async),
         cmocka_unit_test(test_producer_oneway),
         cmocka_unit_test(test_producer_batch),
+        cmocka_unit_test(test_producer_shared_connections),
         cmocka_unit_test(test_consumer),
         cmocka_unit_test(test_latency),
     };
