@@ -1,10 +1,11 @@
 #!/bin/bash
 # Build rmq and run every test suite: unit and integration tests (make check),
 # the same again under AddressSanitizer + UndefinedBehaviorSanitizer, the
-# libFuzzer target, make distcheck, and the system test when run as root.
+# libFuzzer target, make distcheck, and the system and fault-injection (chaos)
+# tests when run as root.
 # Ends with one line "N passed, N failed" and a non-zero status on any failure.
 #
-# Environment: FUZZ_SECONDS (default 60), RMQ_SKIP="asan fuzz distcheck interop console system"
+# Environment: FUZZ_SECONDS (default 60), RMQ_SKIP="asan fuzz distcheck interop console system chaos"
 # (space-separated steps to leave out while iterating; CI leaves out nothing).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -119,6 +120,20 @@ if wants system && [ -x tests/system/run.sh ]; then
         count_tap _build/system.out "system test" "$rc"
     else
         echo "skipped: the system test needs root (debootstrap, systemd-nspawn)"
+    fi
+fi
+
+if wants chaos && [ -x tests/chaos/run.sh ]; then
+    note "chaos: faults injected into the reference cluster in network namespaces"
+    # tests/chaos/run.sh prints "1..0 # SKIP <reason>" when not root or
+    # without ip netns; about 3 minutes, then once more under the ASan build
+    # (one round of each fault)
+    RMQ_BUILDDIR="$top/_build" tests/chaos/run.sh 2>&1 | tee _build/chaos.out
+    count_tap _build/chaos.out "chaos" "${PIPESTATUS[0]}"
+    if wants asan && [ -x _build-asan/tests/chaos/chaos-client ]; then
+        ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 RMQ_CHAOS_ROUNDS=1 \
+            RMQ_BUILDDIR="$top/_build-asan" tests/chaos/run.sh 2>&1 | tee _build-asan/chaos.out
+        count_tap _build-asan/chaos.out "chaos (asan)" "${PIPESTATUS[0]}"
     fi
 fi
 

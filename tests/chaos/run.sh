@@ -228,6 +228,10 @@ verify() {
 acked_keys() { awk -v t="$1" '$1 == "A" && $3 == t { print $4 }' "$CH_WORK/ledger-produce-$1" | sort -u; }
 missing_in() { comm -23 <(acked_keys "$1") <(awk '$1 == "V" { print $4 }' "$2" | sort -u) | wc -l; }
 
+# a topic lives on the broker it was created on: a send acknowledged by
+# another broker means the producer moved it there (auto-created)
+wrong_broker=$(cat "$CH_WORK"/ledger-produce-* | awk '$1 == "A" && (($3 == "ChaosA" && $5 != "broker-a") || ($3 == "ChaosB" && $5 != "broker-b"))' | wc -l)
+check "every send acknowledged by the broker its topic was created on ($wrong_broker elsewhere)" [ "$wrong_broker" -eq 0 ]
 acked_a=$(acked_keys ChaosA | wc -l)
 acked_b=$(acked_keys ChaosB | wc -l)
 for node in ba bas; do
