@@ -169,6 +169,13 @@ ch_client() {
     ip netns exec "$(ch_netns cli)" "$CH_BUILDDIR/tests/chaos/chaos-client" "$@"
 }
 
+# The same in the background (its pid is the client's, so it can be killed);
+# stderr to clients.log.
+ch_client_bg() {
+    ( exec ip netns exec "$(ch_netns cli)" "$CH_BUILDDIR/tests/chaos/chaos-client" "$@" \
+        2>>"$CH_WORK/clients.log" ) &
+}
+
 # The workload: a producer per topic, two consumer groups reading both topics;
 # ledgers in $CH_WORK/ledger-*.
 ch_workload_start() {
@@ -177,28 +184,90 @@ ch_workload_start() {
         --topic ChaosB --broker "broker-b=$(ch_addr bb)" || return 1
     local t g
     for t in ChaosA ChaosB; do
-        ch_client produce --ns "$CH_NS" --topic "$t" --ledger "$CH_WORK/ledger-produce-$t" \
-            --stop "$CH_WORK/stop-producers" --interval-ms "${CH_SEND_INTERVAL_MS:-5}" \
-            2>>"$CH_WORK/clients.log" &
+        ch_client_bg produce --ns "$CH_NS" --topic "$t" --ledger "$CH_WORK/ledger-produce-$t" \
+            --stop "$CH_WORK/stop-producers" --interval-ms "${CH_SEND_INTERVAL_MS:-5}"
         CH_CLIENT_PIDS+=($!)
     done
     for g in ChaosGroup1 ChaosGroup2; do
-        ch_client consume --ns "$CH_NS" --group "$g" --topic ChaosA --topic ChaosB \
-            --ledger "$CH_WORK/ledger-consume-$g" --stop "$CH_WORK/stop-consumers" \
-            2>>"$CH_WORK/clients.log" &
+        ch_client_bg consume --ns "$CH_NS" --group "$g" --topic ChaosA --topic ChaosB \
+            --ledger "$CH_WORK/ledger-consume-$g" --stop "$CH_WORK/stop-consumers"
         CH_CLIENT_PIDS+=($!)
     done
+}
+
+ch_route() { ip -n "$(ch_netns "$1")" route "$2" blackhole "${CH_IP[$3]}/32"; }
+
+# Inject fault $1 on node $2 for $3 seconds, then heal it:
+#   kill-master|kill-slave|kill-namesrv  kill -9, restart after the hold
+#   stop-master          SIGSTOP, SIGCONT after hold + 2 s (past the 3 s client timeout)
+#   part-master-slave    blackhole routes between master $2 and its slave
+#   part-broker-ns       blackhole routes from broker $2 to both name servers
+#   part-client-master   blackhole route from the clients to master $2
+#   netem                tc netem delay 200ms loss 5% on $2's link
+#   disk-full            fill broker-b's tmpfs store, free it after the hold
+# Sets CH_FAULT_DETAIL (for the report); on trouble returns 1 with
+# CH_FAULT_ERROR.
+ch_fault() {
+    local f=$1 target=$2 hold=$3 s
+    CH_FAULT_DETAIL=""
+    CH_FAULT_ERROR=""
+    case $f in
+        kill-master | kill-slave | kill-namesrv)
+            ch_stop "$target" 9
+            CH_KILLED[$target]=1
+            [ "$CH_STATUS" = 137 ] || CH_FAULT_ERROR="$target had exited ($CH_STATUS) before the SIGKILL"
+            sleep "$hold"
+            ch_start "$target" || CH_FAULT_ERROR="$CH_FAULT_ERROR; $target did not restart"
+            ;;
+        stop-master)
+            kill -STOP "${CH_PID[$target]}"; sleep $((hold + 2)); kill -CONT "${CH_PID[$target]}"
+            ;;
+        part-master-slave)
+            s=${target}s
+            ch_route "$target" add "$s"; ch_route "$s" add "$target"
+            sleep "$hold"
+            ch_route "$target" del "$s"; ch_route "$s" del "$target"
+            CH_FAULT_DETAIL="$target<->$s"
+            ;;
+        part-broker-ns)
+            ch_route "$target" add ns1; ch_route "$target" add ns2
+            sleep "$hold"
+            ch_route "$target" del ns1; ch_route "$target" del ns2
+            CH_FAULT_DETAIL="$target->ns1,ns2"
+            ;;
+        part-client-master)
+            ch_route cli add "$target"
+            sleep "$hold"
+            ch_route cli del "$target"
+            CH_FAULT_DETAIL="clients->$target"
+            ;;
+        netem)
+            ip netns exec "$(ch_netns "$target")" tc qdisc add dev eth0 root netem delay 200ms loss 5% ||
+                CH_FAULT_ERROR="tc netem failed"
+            sleep "$hold"
+            ip netns exec "$(ch_netns "$target")" tc qdisc del dev eth0 root 2>/dev/null
+            ;;
+        disk-full)
+            dd if=/dev/zero of="$CH_TMPFS/filler" bs=1M 2>/dev/null
+            CH_FAULT_DETAIL="$(df -m --output=avail "$CH_TMPFS" | tail -n1 | tr -d ' ') MiB free"
+            sleep "$hold"
+            rm -f "$CH_TMPFS/filler"
+            ;;
+        *) CH_FAULT_ERROR="unknown fault $f" ;;
+    esac
+    [ -z "$CH_FAULT_ERROR" ]
 }
 
 ch_acked() { cat "$CH_WORK"/ledger-produce-* 2>/dev/null | grep -c '^A '; }
 
 ch_now_ms() { date +%s%3N; }
 
-# RSS (KiB) and open descriptors of node $1's daemon: "rss fds".
+# VmRSS and RssAnon (KiB; VmRSS includes the mapped commit log, i.e. page
+# cache) and open descriptors of node $1's daemon: "rss anon fds".
 ch_usage() {
     local pid=${CH_PID[$1]:-}
-    [ -n "$pid" ] && [ -d "/proc/$pid" ] || { echo "- -"; return; }
-    echo "$(awk '/^VmRSS/{print $2}' "/proc/$pid/status") $(ls "/proc/$pid/fd" 2>/dev/null | wc -l)"
+    [ -n "$pid" ] && [ -d "/proc/$pid" ] || { echo "- - -"; return; }
+    echo "$(awk '/^VmRSS/{r=$2} /^RssAnon/{a=$2} END{print r, a}' "/proc/$pid/status") $(ls "/proc/$pid/fd" 2>/dev/null | wc -l)"
 }
 
 ch_cleanup() {

@@ -119,8 +119,6 @@ wait_ack_after() {
     done
 }
 
-route() { ip -n "$(ch_netns "$1")" route "$2" blackhole "${CH_IP[$3]}/32"; }
-
 declare -a rows
 faults_file=$CH_WORK/faults
 n_fault=0
@@ -141,50 +139,8 @@ for f in "${schedule[@]}"; do
         disk-full) target=bb ;;
     esac
     t0=$(ch_now_ms)
-    detail=""
-    case $f in
-        kill-master | kill-slave | kill-namesrv)
-            ch_stop "$target" 9
-            [ "$CH_STATUS" = 137 ] || not_ok "fault $n_fault: $target had exited ($CH_STATUS) before the SIGKILL"
-            CH_KILLED[$target]=1
-            sleep "$hold"
-            ch_start "$target" || not_ok "fault $n_fault: $target restarted"
-            ;;
-        stop-master)
-            hold=$((hold + 2)) # longer than the clients' 3 s send timeout
-            kill -STOP "${CH_PID[$target]}"; sleep "$hold"; kill -CONT "${CH_PID[$target]}"
-            ;;
-        part-master-slave)
-            s=${target}s
-            route "$target" add "$s"; route "$s" add "$target"
-            sleep "$hold"
-            route "$target" del "$s"; route "$s" del "$target"
-            detail="$target<->$s"
-            ;;
-        part-broker-ns)
-            route "$target" add ns1; route "$target" add ns2
-            sleep "$hold"
-            route "$target" del ns1; route "$target" del ns2
-            detail="$target->ns1,ns2"
-            ;;
-        part-client-master)
-            route cli add "$target"
-            sleep "$hold"
-            route cli del "$target"
-            detail="clients->$target"
-            ;;
-        netem)
-            ip netns exec "$(ch_netns "$target")" tc qdisc add dev eth0 root netem delay 200ms loss 5%
-            sleep "$hold"
-            ip netns exec "$(ch_netns "$target")" tc qdisc del dev eth0 root
-            ;;
-        disk-full)
-            dd if=/dev/zero of="$CH_TMPFS/filler" bs=1M 2>/dev/null
-            detail="$(df -m --output=avail "$CH_TMPFS" | tail -n1 | tr -d ' ') MiB free"
-            sleep "$hold"
-            rm -f "$CH_TMPFS/filler"
-            ;;
-    esac
+    ch_fault "$f" "$target" "$hold" || not_ok "fault $n_fault: $f $target: $CH_FAULT_ERROR"
+    detail=$CH_FAULT_DETAIL
     t1=$(ch_now_ms)
     during=$(cat "$CH_WORK"/ledger-produce-* | awk -v a="$t0" -v b="$t1" -v re="^($(topic_of "$target"))\$" \
         '$1 == "A" && $2 >= a && $2 < b && $3 ~ re' | wc -l)
