@@ -4,7 +4,8 @@
 # their own network namespaces, a producer per topic, two consumer groups)
 # for a chosen time with one random fault a minute, recording every minute
 # the RSS and the open descriptors of every daemon. Flat lines are the goal:
-# growth within one process lifetime (a daemon killed by a fault starts over)
+# growth within one process lifetime from minute 1 on (minute 0 is warm-up;
+# a daemon killed by a fault starts over)
 # is printed at the end as a suspected leak.
 #
 # Usage: sudo bench/soak.sh [MINUTES] [BUILDDIR]     (default 30, _build)
@@ -86,7 +87,7 @@ done
 # sample of that pid.
 echo
 echo "node  pid      minutes  RssAnon KiB first -> last   fds first -> last   (VmRSS last)"
-awk -F'\t' 'NR > 1 && $3 != "-" && $5 != "-" {
+awk -F'\t' 'NR > 1 && $1 > 0 && $3 != "-" && $5 != "-" {
         k = $2 " " $3
         if (!(k in first)) { first[k] = $1; an0[k] = $5; fd0[k] = $6 }
         last[k] = $1; an1[k] = $5; fd1[k] = $6; vm1[k] = $4
