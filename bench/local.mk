@@ -14,3 +14,10 @@ EXTRA_DIST += bench/test-bench-probe.sh
 
 # Per-message CPU and instruction counts (see bench/README.md).
 EXTRA_DIST += bench/perf/callgrind.sh bench/perf/cpu.sh
+
+# Overload (bench/overload.sh): idle connections, producers past the send
+# queue's capacity, a consumer that stops reading.
+noinst_PROGRAMS += bench/overload
+bench_overload_SOURCES = bench/overload.c
+bench_overload_LDADD = src/remoting/libcodec.a $(RMQ_PKG_LIBS)
+EXTRA_DIST += bench/overload.sh

@@ -20,7 +20,7 @@ _rmqadmin()
     _init_completion -n = || return
 
     if ((cword == 1)); then
-        COMPREPLY=($(compgen -W "$("$1" --list 2>/dev/null) --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "$("$1" --list 2>/dev/null) --help --version" -- "$cur"))
         return
     fi
 

@@ -3,7 +3,9 @@
 # the same again under AddressSanitizer + UndefinedBehaviorSanitizer, the
 # libFuzzer target, make distcheck, and the system and fault-injection (chaos)
 # tests when run as root.
-# Ends with one line "N passed, N failed" and a non-zero status on any failure.
+# Ends with one line "N passed, N failed, N skipped" and a non-zero status on
+# any failure. Skipped: tests that reported SKIP (automake SKIP results, TAP
+# "# SKIP") and steps left out (RMQ_SKIP, the system test without root).
 #
 # Environment: FUZZ_SECONDS (default 60), RMQ_SKIP="asan fuzz distcheck interop console system chaos"
 # (space-separated steps to leave out while iterating; CI leaves out nothing).
@@ -12,29 +14,36 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc)
 skip=" ${RMQ_SKIP:-} "
+# --- counting: from here to "end of counting", tests/test-summary.sh runs it on samples
 passed=0
 failed=0
+skipped=0
 failures=()
+skips=()
 
 note() { printf '\n=== %s\n' "$*"; }
 
 # Add the PASS/FAIL counts of an automake test-suite.log to the totals.
 count_suite() {
-    local log=$1 step=$2 p f
+    local log=$1 step=$2 p f s
     if [ ! -f "$log" ]; then
         failed=$((failed + 1)); failures+=("$step (no test-suite.log)"); return
     fi
     p=$(sed -n 's/^# PASS: *//p' "$log" | head -n1)
+    s=$(sed -n 's/^# SKIP: *//p' "$log" | head -n1)
+    skipped=$((skipped + ${s:-0}))
     f=$(( $(sed -n 's/^# FAIL: *//p' "$log" | head -n1) + $(sed -n 's/^# ERROR: *//p' "$log" | head -n1) + $(sed -n 's/^# XPASS: *//p' "$log" | head -n1) ))
     passed=$((passed + ${p:-0}))
     failed=$((failed + f))
     [ "$f" -gt 0 ] && failures+=("$step: $f failing")
 }
 
-# Add the results of a TAP stream (ok / not ok lines; SKIPs count as neither).
+# Add the results of a TAP stream (ok / not ok lines; "ok ... # SKIP" is skipped).
 count_tap() {
-    local out=$1 step=$2 rc=$3 p f
-    p=$(grep -E '^ok ' "$out" | grep -vc '# SKIP')
+    local out=$1 step=$2 rc=$3 p f s
+    p=$(grep -E '^ok ' "$out" | grep -vic '# SKIP')
+    s=$(grep -E '^ok ' "$out" | grep -ic '# SKIP')
+    skipped=$((skipped + s))
     f=$(grep -cE '^not ok ' "$out")
     passed=$((passed + p))
     failed=$((failed + f))
@@ -49,14 +58,18 @@ step_result() {
     if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
 }
 
-wants() { case "$skip" in *" $1 "*) return 1 ;; *) return 0 ;; esac; }
+# A step left out counts as one skipped.
+skip_step() { skipped=$((skipped + 1)); skips+=("$1"); }
+wants() { case "$skip" in *" $1 "*) skip_step "$1 (RMQ_SKIP)"; return 1 ;; *) return 0 ;; esac; }
+summary_line() { echo "$passed passed, $failed failed, $skipped skipped"; }
+# --- end of counting
 
 note "dependencies"
 scripts/install-deps.sh all || { echo "cannot install dependencies"; exit 1; }
 
 note "build (-Werror)"
 if ! scripts/build.sh "$top/_build" --enable-werror; then
-    echo "0 passed, 1 failed"
+    echo "0 passed, 1 failed, 0 skipped"
     exit 1
 fi
 
@@ -120,24 +133,34 @@ if wants system && [ -x tests/system/run.sh ]; then
         count_tap _build/system.out "system test" "$rc"
     else
         echo "skipped: the system test needs root (debootstrap, systemd-nspawn)"
+        skip_step "system (needs root)"
     fi
 fi
 
 if wants chaos && [ -x tests/chaos/run.sh ]; then
     note "chaos: faults injected into the reference cluster in network namespaces"
-    # tests/chaos/run.sh prints "1..0 # SKIP <reason>" when not root or
-    # without ip netns; about 3 minutes, then once more under the ASan build
-    # (one round of each fault)
-    RMQ_BUILDDIR="$top/_build" tests/chaos/run.sh 2>&1 | tee _build/chaos.out
-    count_tap _build/chaos.out "chaos" "${PIPESTATUS[0]}"
-    if wants asan && [ -x _build-asan/tests/chaos/chaos-client ]; then
-        ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 RMQ_CHAOS_ROUNDS=1 \
-            RMQ_BUILDDIR="$top/_build-asan" tests/chaos/run.sh 2>&1 | tee _build-asan/chaos.out
-        count_tap _build-asan/chaos.out "chaos (asan)" "${PIPESTATUS[0]}"
-    fi
+    # about 3 minutes, then once more under the ASan build (one round of each
+    # fault); run.sh prints "1..0 # SKIP <reason>" when not root or without
+    # ip netns
+    chaos_run() {
+        local out=$1 step=$2
+        shift 2
+        env "$@" tests/chaos/run.sh 2>&1 | tee "$out"
+        local rc=${PIPESTATUS[0]} why
+        why=$(sed -n 's/^1\.\.0 # SKIP //p' "$out")
+        if [ -n "$why" ]; then skip_step "$step ($why)"; else count_tap "$out" "$step" "$rc"; fi
+    }
+    chaos_run _build/chaos.out chaos RMQ_BUILDDIR="$top/_build"
+    case "$skip" in
+        *" asan "*) ;;
+        *) [ -x _build-asan/tests/chaos/chaos-client ] &&
+            chaos_run _build-asan/chaos.out "chaos (asan)" ASAN_OPTIONS=detect_leaks=1 \
+                UBSAN_OPTIONS=print_stacktrace=1 RMQ_CHAOS_ROUNDS=1 RMQ_BUILDDIR="$top/_build-asan" ;;
+    esac
 fi
 
 note "summary"
+for f in "${skips[@]}"; do echo "skipped: $f"; done
 for f in "${failures[@]}"; do echo "failed: $f"; done
-echo "$passed passed, $failed failed"
+summary_line
 [ "$failed" -eq 0 ]

@@ -15,6 +15,9 @@
 #include "common/config.h"
 #include "common/config-keys.h"
 #include "common/properties.h"
+#include "broker/settings.h"
+#include "ha/ha_service.h"
+#include "store/store_config.h"
 
 /* g_get_home_dir() caches $HOME on first use: main() sets it before that. */
 #define FAKE_HOME "/nonexistent/rmq-test-home"
@@ -236,7 +239,7 @@ static void test_unknown_key_warning(void **state)
     assert_int_equal(w->len, 3);
     g_autofree gchar *w1 = g_strdup_printf("%s:3: unknown key 'listenPrt' ignored", path);
     g_autofree gchar *w2 = g_strdup_printf("%s:4: key 'brokerName' is not used by the name server, ignored", path);
-    g_autofree gchar *w3 = g_strdup_printf("%s:5: key 'serverWorkerThreads' only applies to the Java implementation, ignored", path);
+    g_autofree gchar *w3 = g_strdup_printf("%s:5: key 'serverWorkerThreads' has no effect yet: it only applies to the Java implementation", path);
     assert_string_equal(g_ptr_array_index(w, 0), w1);
     assert_string_equal(g_ptr_array_index(w, 1), w2);
     assert_string_equal(g_ptr_array_index(w, 2), w3);
@@ -251,7 +254,12 @@ static void test_syntax_error(void **state)
     expect_error(state, "s.conf", "listenPort = 9876;\nbrokerName = ;\n", RMQ_CONFIG_BROKER,
                  RMQ_CONFIG_ERROR_SYNTAX, ":2: syntax error");
     expect_error(state, "dup.conf", "listenPort = 9876;\nlistenPort = 9877;\n", RMQ_CONFIG_BROKER,
-                 RMQ_CONFIG_ERROR_SYNTAX, ":2: duplicate setting name");
+                 RMQ_CONFIG_ERROR_SYNTAX, ":2: listenPort: set a second time (first on line 1)");
+    /* issue 12: the key is named even further down, indented, with ':' */
+    expect_error(state, "dup2.conf",
+                 "brokerName = \"a\";\n# c\n  fileReservedTime = 1;\n\nfileReservedTime: 2;\n",
+                 RMQ_CONFIG_BROKER, RMQ_CONFIG_ERROR_SYNTAX,
+                 ":5: fileReservedTime: set a second time (first on line 3)");
 
     g_autoptr(GError) error = NULL;
     g_autofree gchar *missing = g_build_filename((const gchar *) *state, "missing.conf", NULL);
@@ -452,8 +460,18 @@ static void test_round_trip(void **state)
     g_autoptr(RmqConfig) a = rmq_config_load(seed, RMQ_CONFIG_BROKER, NULL, NULL);
     g_autofree gchar *text = rmq_config_to_libconfig(a);
     assert_non_null(strstr(text, "\nbrokerClusterName = \"DubboRocketCluster\";\nbrokerName = \"broker-a\";\n"
-                                 "brokerId = 0L;\nnamesrvAddr = [\"localhost:9876\", \"localhost:9875\"];\n"));
+                                 "brokerId = 0;\nnamesrvAddr = [\"localhost:9876\", \"localhost:9875\"];\n"));
+    assert_null(strstr(text, "0L;")); /* issue 12: no L suffix a 32-bit value does not need */
     assert_null(strstr(text, "haListenPort")); /* not in the file */
+
+    /* beyond 32 bits libconfig needs the suffix: kept, and read back */
+    g_autofree gchar *big = write_file(state, "big.properties",
+                                       "haSlaveFallbehindMax=8589934592\nbrokerId=0\n");
+    g_autoptr(RmqConfig) c = rmq_config_load(big, RMQ_CONFIG_BROKER, NULL, NULL);
+    assert_non_null(c);
+    g_autofree gchar *ctext = rmq_config_to_libconfig(c);
+    assert_non_null(strstr(ctext, "\nhaSlaveFallbehindMax = 8589934592L;\nbrokerId = 0;\n"));
+    round_trip(state, big, "big.conf");
 }
 
 /* ---- defaults ---- */
@@ -630,12 +648,14 @@ static void test_merge_reloadable(void **state)
     assert_int_equal(m->file_reserved_time, 24);
     assert_string_equal(m->delete_when, "03");
     assert_int_equal(m->max_message_size, 1024);
-    assert_int_equal(g_strv_length(m->namesrv_addr), 2);
+    /* the broker's name server link is built once: a restart (the console reloads it) */
+    assert_int_equal(g_strv_length(m->namesrv_addr), 1);
     assert_int_equal(m->listen_port, 10911);    /* needs a restart */
     assert_int_equal(m->ha_listen_port, 10912);
-    assert_int_equal(restart->len, 2);
+    assert_int_equal(restart->len, 3);
     assert_string_equal(g_ptr_array_index(restart, 0), "listenPort");
-    assert_string_equal(g_ptr_array_index(restart, 1), "haListenPort");
+    assert_string_equal(g_ptr_array_index(restart, 1), "namesrvAddr");
+    assert_string_equal(g_ptr_array_index(restart, 2), "haListenPort");
     assert_true(rmq_config_validate(m, NULL));
     /* the merge owns its strings */
     assert_true(m->delete_when != fresh->delete_when);
@@ -643,7 +663,7 @@ static void test_merge_reloadable(void **state)
 
     g_autoptr(RmqConfig) same = rmq_config_merge_reloadable(cur, cur, restart);
     assert_same_values(same, cur);
-    assert_int_equal(restart->len, 2);
+    assert_int_equal(restart->len, 3);
 
     assert_true(rmq_config_key_is_reloadable("fileReservedTime"));
     assert_true(rmq_config_key_is_reloadable("namesrvAddr"));
@@ -689,6 +709,259 @@ static void test_key_table(void **state)
                 assert_true(rmq_config_keys[j].offset != k->offset);
     }
     assert_non_null(rmq_config_key_find("bindAddress"));
+}
+
+/* ---- the table as the single truth (issue 12) ---- */
+
+static gsize landing_size(RmqConfigLanding l)
+{
+    switch (l) {
+    case RMQ_CONFIG_LAND_BROKER: return sizeof(RmqBrokerSettings);
+    case RMQ_CONFIG_LAND_STORE: return sizeof(RmqStoreConfig);
+    case RMQ_CONFIG_LAND_HA: return sizeof(RmqHaServiceConfig);
+    case RMQ_CONFIG_LAND_N: break;
+    }
+    return 0;
+}
+
+static gsize type_size(const RmqConfigKey *k)
+{
+    switch (k->type) {
+    case RMQ_CONFIG_KEY_INT: case RMQ_CONFIG_KEY_BOOL: case RMQ_CONFIG_KEY_ENUM: return sizeof(gint);
+    case RMQ_CONFIG_KEY_INT64: return sizeof(gint64);
+    case RMQ_CONFIG_KEY_STRING: case RMQ_CONFIG_KEY_HOURS: return sizeof(gchar *);
+    case RMQ_CONFIG_KEY_STRV: return sizeof(gchar **);
+    case RMQ_CONFIG_KEY_JAVA: break;
+    }
+    return 0;
+}
+
+/* Every key has a default within its bounds and, when the broker reads it
+ * and it has an effect, a field it lands in; landings stay inside their
+ * struct and never share a field. */
+static void test_table_consistency(void **state)
+{
+    (void) state;
+    for (guint i = 0; i < rmq_config_n_keys; i++) {
+        const RmqConfigKey *k = &rmq_config_keys[i];
+        gboolean landed = FALSE;
+        if (k->type == RMQ_CONFIG_KEY_JAVA) {
+            for (guint l = 0; l < RMQ_CONFIG_LAND_N; l++)
+                assert_int_equal(k->land[l], 0);
+            assert_true(k->flags & RMQ_CONFIG_KEY_NO_EFFECT);
+            assert_false(rmq_config_key_reloads(k, k->scope));
+            continue;
+        }
+        switch (k->type) {
+        case RMQ_CONFIG_KEY_INT:
+        case RMQ_CONFIG_KEY_INT64:
+            if (k->def_int < k->min || k->def_int > k->max)
+                fail_msg("%s: default %" G_GINT64_FORMAT " outside %" G_GINT64_FORMAT
+                         "..%" G_GINT64_FORMAT, k->name, k->def_int, k->min, k->max);
+            if (k->type == RMQ_CONFIG_KEY_INT)
+                assert_true(k->min >= G_MININT && k->max <= G_MAXINT);
+            break;
+        case RMQ_CONFIG_KEY_BOOL:
+            assert_true(k->def_int == 0 || k->def_int == 1);
+            break;
+        case RMQ_CONFIG_KEY_ENUM:
+            assert_non_null(k->enum_names);
+            assert_true(k->def_int >= 0 && k->def_int < g_strv_length((gchar **) k->enum_names));
+            break;
+        case RMQ_CONFIG_KEY_HOURS:
+            assert_true(rmq_config_parse_hours(k->def_str, NULL, NULL));
+            break;
+        default:
+            break;
+        }
+        if (k->flags & RMQ_CONFIG_KEY_CLAMP)
+            assert_true(k->type == RMQ_CONFIG_KEY_INT || k->type == RMQ_CONFIG_KEY_INT64);
+        for (guint l = 0; l < RMQ_CONFIG_LAND_N; l++) {
+            if (k->land[l] == 0)
+                continue;
+            landed = TRUE;
+            if (k->land[l] - 1 + type_size(k) > landing_size(l))
+                fail_msg("%s: landing %u lies outside its struct", k->name, l);
+            for (guint j = 0; j < rmq_config_n_keys; j++)
+                if (j != i && rmq_config_keys[j].land[l] == k->land[l])
+                    fail_msg("%s and %s land in the same field", k->name, rmq_config_keys[j].name);
+        }
+        /* the broker acts through its subsystem structs; the name server
+         * and the console read RmqConfig itself */
+        if ((k->scope & RMQ_CONFIG_BROKER) && !(k->flags & RMQ_CONFIG_KEY_NO_EFFECT) && !landed)
+            fail_msg("broker key %s lands nowhere: give it a BK/ST/HA landing or mark it NE",
+                     k->name);
+        if (!(k->scope & RMQ_CONFIG_BROKER) && landed)
+            fail_msg("%s lands in a broker struct but the broker does not read it", k->name);
+        if (k->flags & RMQ_CONFIG_KEY_NO_EFFECT)
+            assert_false(landed);
+    }
+}
+
+/* A config with a non-default value in every key, so a landing that
+ * copies the wrong field or the wrong width shows. */
+static RmqConfig *distinct_config(void)
+{
+    RmqConfig *cfg = rmq_config_new_defaults(RMQ_CONFIG_BROKER);
+    for (guint i = 0; i < rmq_config_n_keys; i++) {
+        const RmqConfigKey *k = &rmq_config_keys[i];
+        if (k->type == RMQ_CONFIG_KEY_JAVA)
+            continue;
+        gint64 v = k->def_int + 1 + i;
+        if (v > k->max)
+            v = k->min + (gint64) i % (k->max - k->min + 1);
+        switch (k->type) {
+        case RMQ_CONFIG_KEY_INT:
+            *RMQ_CONFIG_FIELD(cfg, k, gint) = (gint) v;
+            break;
+        case RMQ_CONFIG_KEY_INT64:
+            *RMQ_CONFIG_FIELD(cfg, k, gint64) = v;
+            break;
+        case RMQ_CONFIG_KEY_BOOL:
+            *RMQ_CONFIG_FIELD(cfg, k, gboolean) = !k->def_int;
+            break;
+        case RMQ_CONFIG_KEY_ENUM:
+            *RMQ_CONFIG_FIELD(cfg, k, gint) =
+                (gint) ((k->def_int + 1) % g_strv_length((gchar **) k->enum_names));
+            break;
+        case RMQ_CONFIG_KEY_STRING:
+            g_free(*RMQ_CONFIG_FIELD(cfg, k, gchar *));
+            *RMQ_CONFIG_FIELD(cfg, k, gchar *) = g_strdup_printf("value-of-%s", k->name);
+            break;
+        case RMQ_CONFIG_KEY_HOURS:
+            g_free(*RMQ_CONFIG_FIELD(cfg, k, gchar *));
+            *RMQ_CONFIG_FIELD(cfg, k, gchar *) = g_strdup_printf("%02u", i % 24);
+            break;
+        case RMQ_CONFIG_KEY_STRV:
+            g_strfreev(*RMQ_CONFIG_FIELD(cfg, k, gchar **));
+            *RMQ_CONFIG_FIELD(cfg, k, gchar **) = g_strsplit("h1:1;h2:2", ";", -1);
+            break;
+        case RMQ_CONFIG_KEY_JAVA:
+            break;
+        }
+    }
+    return cfg;
+}
+
+static void test_landings_hold_the_value(void **state)
+{
+    (void) state;
+    g_autoptr(RmqConfig) cfg = distinct_config();
+    g_autoptr(RmqConfig) def = rmq_config_new_defaults(RMQ_CONFIG_BROKER);
+    for (guint l = 0; l < RMQ_CONFIG_LAND_N; l++) {
+        /* every landing filled */
+        g_autofree gpointer target = g_malloc0(landing_size(l));
+        rmq_config_fill(cfg, l, target, FALSE);
+        for (guint i = 0; i < rmq_config_n_keys; i++) {
+            const RmqConfigKey *k = &rmq_config_keys[i];
+            if (k->land[l] == 0)
+                continue;
+            g_autofree gchar *want = rmq_config_key_value_text(k, cfg, k->offset);
+            g_autofree gchar *got = rmq_config_key_value_text(k, target, k->land[l] - 1);
+            if (strcmp(want, got) != 0)
+                fail_msg("%s in landing %u: got %s, want %s", k->name, l, got, want);
+        }
+        /* a copy owns its strings */
+        g_autofree gpointer copy = g_memdup2(target, landing_size(l));
+        rmq_config_landing_dup(l, copy);
+        rmq_config_landing_clear(l, target);
+        rmq_config_landing_clear(l, copy);
+
+        /* only the reloadable ones: the others keep what they had */
+        memset(target, 0, landing_size(l));
+        rmq_config_fill(def, l, target, FALSE);
+        rmq_config_fill(cfg, l, target, TRUE);
+        for (guint i = 0; i < rmq_config_n_keys; i++) {
+            const RmqConfigKey *k = &rmq_config_keys[i];
+            if (k->land[l] == 0)
+                continue;
+            g_autofree gchar *was = rmq_config_key_value_text(k, def, k->offset);
+            g_autofree gchar *now = rmq_config_key_value_text(k, cfg, k->offset);
+            g_autofree gchar *got = rmq_config_key_value_text(k, target, k->land[l] - 1);
+            assert_string_not_equal(was, now);
+            const gchar *want = rmq_config_key_reloads(k, RMQ_CONFIG_BROKER) ? now : was;
+            if (strcmp(got, want) != 0)
+                fail_msg("%s (reloadable %d) after a reload fill: got %s, want %s", k->name,
+                         rmq_config_key_reloads(k, RMQ_CONFIG_BROKER), got, want);
+        }
+        rmq_config_landing_clear(l, target);
+    }
+}
+
+/* The store and HA keep defaults of their own for their standalone users
+ * (tests, benchmarks); the broker overwrites every landed field from the
+ * table, and here they are held to agree with it. */
+static void test_subsystem_defaults_agree(void **state)
+{
+    (void) state;
+    g_unsetenv("STATE_DIRECTORY");
+    g_autoptr(RmqConfig) def = rmq_config_new_defaults(RMQ_CONFIG_BROKER);
+    RmqStoreConfig sc;
+    rmq_store_config_init(&sc);
+    RmqHaServiceConfig hc;
+    rmq_ha_service_config_init(&hc);
+    gconstpointer landings[RMQ_CONFIG_LAND_N] = { NULL, &sc, &hc };
+    for (guint l = RMQ_CONFIG_LAND_STORE; l < RMQ_CONFIG_LAND_N; l++) {
+        for (guint i = 0; i < rmq_config_n_keys; i++) {
+            const RmqConfigKey *k = &rmq_config_keys[i];
+            if (k->land[l] == 0 || (k->flags & RMQ_CONFIG_KEY_DERIVED))
+                continue;
+            g_autofree gchar *want = rmq_config_key_value_text(k, def, k->offset);
+            g_autofree gchar *got = rmq_config_key_value_text(k, landings[l], k->land[l] - 1);
+            if (strcmp(want, got) != 0)
+                fail_msg("%s: the table says %s, landing %u's own default is %s", k->name, want, l,
+                         got);
+        }
+    }
+    rmq_store_config_clear(&sc);
+}
+
+/* UPDATE_BROKER_CONFIG's parser is the file's: bounds, types, reloadability. */
+static void test_update_runtime(void **state)
+{
+    (void) state;
+    g_autoptr(RmqConfig) cfg = rmq_config_new_defaults(RMQ_CONFIG_BROKER);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqConfig) up = rmq_config_update_runtime(
+        cfg, "fileReservedTime = 12\ndeleteWhen=03;15\nmaxMessageSize=1024\n", &error);
+    assert_non_null(up);
+    assert_int_equal(up->file_reserved_time, 12);
+    assert_string_equal(up->delete_when, "03;15");
+    assert_int_equal(up->max_message_size, 1024);
+    assert_int_equal(cfg->file_reserved_time, 72); /* the input is left alone */
+
+    struct { const gchar *text, *needle; } bad[] = {
+        { "listenPort=1\n", "listenPort cannot change at run time" },
+        { "fileReservedTime=1\nbrokerRole=SLAVE\n", "brokerRole cannot change at run time" },
+        { "noSuchKey=1\n", "noSuchKey: unknown key" },
+        { "aclEnable=true\n", "aclEnable: unknown key" },
+        { "fileReservedTime=x\n", "fileReservedTime: expected an integer" },
+        { "brokerPermission=8\n", "brokerPermission: expected an integer from 0 to 7, got 8" },
+        { "deleteWhen=25\n", "deleteWhen" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_clear_error(&error);
+        g_autoptr(RmqConfig) no = rmq_config_update_runtime(cfg, bad[i].text, &error);
+        assert_null(no);
+        if (strstr(error->message, bad[i].needle) == NULL)
+            fail_msg("'%s': got '%s'", bad[i].text, error->message);
+    }
+    /* clamped as in a file */
+    g_autoptr(RmqConfig) cl = rmq_config_update_runtime(cfg, "diskMaxUsedSpaceRatio=99\n", NULL);
+    assert_int_equal(cl->disk_max_used_space_ratio, 95);
+}
+
+static void test_no_effect_warned(void **state)
+{
+    g_autofree gchar *path = write_file(state, "ne.conf",
+                                        "enablePropertyFilter = true;\naclEnable = true;\n"
+                                        "fileReservedTime = 1;\n");
+    g_autoptr(GPtrArray) w = new_warnings();
+    g_autoptr(RmqConfig) cfg = rmq_config_load(path, RMQ_CONFIG_BROKER, w, NULL);
+    assert_non_null(cfg);
+    assert_int_equal(w->len, 2);
+    assert_non_null(strstr(g_ptr_array_index(w, 0), ":1: key 'enablePropertyFilter' has no effect yet"));
+    assert_non_null(strstr(g_ptr_array_index(w, 1), ":2: key 'aclEnable' has no effect yet"));
 }
 
 /* ---- console keys ---- */
@@ -760,6 +1033,9 @@ static void test_console_keys(void **state)
     assert_string_equal(sc->console_listen_address, "127.0.0.1");
     assert_int_equal(sc->console_listen_port, 8080);
     assert_null(sc->console_auth_user);
+    /* the single name server of the single-node setup, nothing to retry */
+    assert_string_equal(sc->namesrv_addr[0], "127.0.0.1:9876");
+    assert_null(sc->namesrv_addr[1]);
 }
 
 /* ---- the shipped samples ---- */
@@ -859,6 +1135,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_merge_reloadable, tmp_setup, tmp_teardown),
         cmocka_unit_test(test_copy),
         cmocka_unit_test(test_key_table),
+        cmocka_unit_test(test_table_consistency),
+        cmocka_unit_test(test_landings_hold_the_value),
+        cmocka_unit_test(test_subsystem_defaults_agree),
+        cmocka_unit_test(test_update_runtime),
+        cmocka_unit_test_setup_teardown(test_no_effect_warned, tmp_setup, tmp_teardown),
         cmocka_unit_test(test_sample_configs),
         cmocka_unit_test(test_single_node_config),
         cmocka_unit_test_setup_teardown(test_console_keys, tmp_setup, tmp_teardown),

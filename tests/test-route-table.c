@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "namesrv/route_table.h"
+#include "namesrv/route-table-ref.h"
 
 #define EXPIRE_MS 120000
 
@@ -509,7 +510,7 @@ assert_bodies_equal(const RmqRegisterBody *a, const RmqRegisterBody *b, gboolean
         assert_int_equal(x->read_queue_nums, y->read_queue_nums);
         assert_int_equal(x->write_queue_nums, y->write_queue_nums);
         assert_int_equal(x->perm, y->perm);
-        assert_string_equal(x->topic_filter_type, y->topic_filter_type);
+        assert_int_equal(x->filter_type, y->filter_type);
         if (full) {
             assert_int_equal(x->topic_sys_flag, y->topic_sys_flag);
             assert_int_equal(x->order, y->order);
@@ -544,6 +545,34 @@ test_register_body_json(void **state)
     g_autoptr(RmqRegisterBody) back = rmq_register_body_parse_json(d, n, &err);
     assert_non_null(back);
     assert_bodies_equal(b, back, TRUE);
+
+    /* One topic, so member order is fixed: the encoder writes a 4.9.7
+     * broker's bytes exactly (the same TopicConfig JSON as the broker's). */
+    const gchar *one =
+        "{\"filterServerList\":[\"10.0.0.9:40001\"],\"topicConfigSerializeWrapper\":"
+        "{\"dataVersion\":{\"counter\":3,\"timestamp\":1700000000123},\"topicConfigTable\":"
+        "{\"TopicTest\":{\"order\":true,\"perm\":6,\"readQueueNums\":4,\"topicFilterType\":"
+        "\"MULTI_TAG\",\"topicName\":\"TopicTest\",\"topicSysFlag\":1,\"writeQueueNums\":2}}}}";
+    g_autoptr(RmqRegisterBody) ob =
+        rmq_register_body_parse((const guint8 *) one, strlen(one), FALSE, &err);
+    assert_non_null(ob);
+    g_autoptr(GBytes) oenc = rmq_register_body_encode_json(ob);
+    gsize on;
+    const gchar *od = g_bytes_get_data(oenc, &on);
+    assert_int_equal(on, strlen(one));
+    assert_memory_equal(od, one, on);
+
+    /* An unknown filter type does not stop a registration (as in Java). */
+    const gchar *odd = "{\"topicConfigSerializeWrapper\":{\"topicConfigTable\":"
+                       "{\"X\":{\"topicFilterType\":\"BOGUS\",\"perm\":2}}}}";
+    g_autoptr(RmqRegisterBody) xb =
+        rmq_register_body_parse_json((const guint8 *) odd, strlen(odd), &err);
+    assert_non_null(xb);
+    assert_int_equal(xb->topics->len, 1);
+    const RmqTopicConfig *xt = g_ptr_array_index(xb->topics, 0);
+    assert_string_equal(xt->topic_name, "X");
+    assert_int_equal(xt->perm, 2);
+    assert_int_equal(xt->filter_type, RMQ_TOPIC_FILTER_SINGLE_TAG);
 
     const gchar *bad = "{\"topicConfigSerializeWrapper\":{\"topicConfigTable\":[1]}}";
     g_autoptr(RmqRegisterBody) nb =
@@ -605,6 +634,325 @@ test_register_body_deep_nesting(void **state)
     assert_non_null(err);
 }
 
+
+/* ---- structure: per-broker operations visit only that broker's entries ---- */
+
+/* @n masters, each on its own fake channel with 10 topics of its own plus
+ * two shared ones, and a slave for every tenth. */
+static RmqRouteTable *
+scaled_table(guint n, gint *chans)
+{
+    RmqRouteTable *t = rmq_route_table_new();
+    for (guint b = 0; b < n; b++) {
+        g_autoptr(RmqRegisterBody) body = rmq_register_body_new();
+        body->data_version.counter = 1;
+        for (guint i = 0; i < 10; i++) {
+            g_autofree gchar *topic = g_strdup_printf("T-%u-%u", b, i);
+            rmq_register_body_add_topic(body, rmq_topic_config_new(topic));
+        }
+        rmq_register_body_add_topic(body, rmq_topic_config_new("Shared"));
+        rmq_register_body_add_topic(body, rmq_topic_config_new("TBW102"));
+        g_autofree gchar *name = g_strdup_printf("broker-%u", b);
+        g_autofree gchar *addr = g_strdup_printf("10.0.%u.%u:10911", b / 250, b % 250);
+        reg(t, b % 2 ? "C1" : "C2", name, 0, addr, NULL, &chans[b], body, 0, NULL);
+        if (b % 10 == 0) {
+            g_autofree gchar *saddr = g_strdup_printf("10.1.%u.%u:10911", b / 250, b % 250);
+            reg(t, b % 2 ? "C1" : "C2", name, 1, saddr, NULL, &chans[n + b], NULL, 0, NULL);
+        }
+    }
+    /* Fill the route cache, as clients do. */
+    for (guint b = 0; b < n; b++) {
+        g_autofree gchar *topic = g_strdup_printf("T-%u-0", b);
+        g_autoptr(GBytes) route = rmq_route_table_get_route(t, topic, NULL);
+        assert_non_null(route);
+    }
+    return t;
+}
+
+typedef struct {
+    guint64 close, reg, unreg, route, perm;
+} Visits;
+
+static void
+measure_visits(guint n, Visits *v)
+{
+    gint *chans = g_new0(gint, 2 * n);
+    g_autoptr(RmqRouteTable) t = scaled_table(n, chans);
+    guint topics = rmq_route_table_topic_count(t);
+    assert_int_equal(topics, n * 10 + 2);
+
+    /* broker-3's channel closes: its address, BrokerData, cluster and 12 topics go. */
+    guint64 w = rmq_route_table_work(t);
+    g_autoptr(GPtrArray) gone = rmq_route_table_channel_closed(t, &chans[3]);
+    v->close = rmq_route_table_work(t) - w;
+    assert_int_equal(gone->len, 1);
+    assert_true(((RmqBrokerRemoval *) g_ptr_array_index(gone, 0))->broker_name_removed);
+    assert_int_equal(rmq_route_table_topic_count(t), topics - 10);
+    g_autoptr(GBytes) shared = rmq_route_table_get_route(t, "Shared", NULL);
+    g_autoptr(JsonNode) root = parse(shared);
+    assert_null(find_queue_data(json_node_get_object(root), "broker-3"));
+    assert_non_null(find_queue_data(json_node_get_object(root), "broker-4"));
+
+    /* A new broker registers. */
+    g_autoptr(RmqRegisterBody) body = body_with(1, "New-0", "New-1", "Shared", NULL);
+    w = rmq_route_table_work(t);
+    reg(t, "C1", "broker-new", 0, "10.9.9.9:10911", NULL, &chans[3], body, 0, NULL);
+    v->reg = rmq_route_table_work(t) - w;
+
+    /* A slave unregisters; its master's topics stay. */
+    RmqBrokerIdentity id = { "C2", "broker-0", "10.1.0.0:10911", NULL, 1, NULL };
+    w = rmq_route_table_work(t);
+    g_autoptr(RmqBrokerRemoval) r = rmq_route_table_unregister(t, &id);
+    v->unreg = rmq_route_table_work(t) - w;
+    assert_non_null(r);
+    assert_false(r->broker_name_removed);
+
+    /* A route built from scratch. */
+    w = rmq_route_table_work(t);
+    g_autoptr(GBytes) route = rmq_route_table_get_route(t, "T-5-5", NULL);
+    v->route = rmq_route_table_work(t) - w;
+    assert_non_null(route);
+
+    w = rmq_route_table_work(t);
+    assert_int_equal(rmq_route_table_wipe_write_perm(t, "broker-7"), 12);
+    v->perm = rmq_route_table_work(t) - w;
+    g_free(chans);
+}
+
+static void
+test_per_broker_work_is_flat(void **state)
+{
+    (void) state;
+    Visits small, large;
+    measure_visits(20, &small);
+    measure_visits(2000, &large);
+    /* Same entries visited whatever the table size: a close visits the
+     * broker's address and topics, not the other brokers' (the old table
+     * walked every topic and every broker here). */
+    assert_int_equal(small.close, large.close);
+    assert_int_equal(small.reg, large.reg);
+    assert_int_equal(small.unreg, large.unreg);
+    assert_int_equal(small.route, large.route);
+    assert_int_equal(small.perm, large.perm);
+    assert_true(large.close < 64);
+}
+
+/* ---- the indexed table answers exactly as the old one on a mixed table ---- */
+
+#define REF_NAMES 8
+#define REF_ADDRS 12
+#define REF_TOPICS 16
+#define REF_CHANS 5
+
+static gint ref_chans[REF_CHANS];
+
+static void
+assert_bytes_same(GBytes *a, GBytes *b, const gchar *what, guint step)
+{
+    if (a == NULL || b == NULL) {
+        if (a != b)
+            fail_msg("step %u: %s: one side is NULL", step, what);
+        return;
+    }
+    if (!g_bytes_equal(a, b))
+        fail_msg("step %u: %s differs:\n%.*s\n%.*s", step, what, (int) g_bytes_get_size(a),
+                 (const char *) g_bytes_get_data(a, NULL), (int) g_bytes_get_size(b),
+                 (const char *) g_bytes_get_data(b, NULL));
+}
+
+static gint
+removal_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp((*(RmqBrokerRemoval *const *) a)->broker_addr,
+                  (*(RmqBrokerRemoval *const *) b)->broker_addr);
+}
+
+static gint
+cmp_str_ptr(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+static guint names_removed; /* how often a broker name left the tables */
+
+static void
+assert_removals_same(GPtrArray *a, GPtrArray *b, guint step)
+{
+    assert_int_equal(a->len, b->len);
+    for (guint i = 0; i < a->len; i++)
+        names_removed += ((RmqBrokerRemoval *) g_ptr_array_index(a, i))->broker_name_removed;
+    g_ptr_array_sort(a, removal_cmp);
+    g_ptr_array_sort(b, removal_cmp);
+    for (guint i = 0; i < a->len; i++) {
+        RmqBrokerRemoval *x = g_ptr_array_index(a, i), *y = g_ptr_array_index(b, i);
+        if (g_strcmp0(x->broker_addr, y->broker_addr) != 0 ||
+            g_strcmp0(x->broker_name, y->broker_name) != 0 ||
+            g_strcmp0(x->cluster_name, y->cluster_name) != 0 || x->broker_id != y->broker_id ||
+            x->channel != y->channel)
+            fail_msg("step %u: removal of %s differs: %s/%s/%s id %" G_GINT64_FORMAT " %p %d vs "
+                     "%s/%s/%s id %" G_GINT64_FORMAT " %p %d",
+                     step, x->broker_addr, x->broker_addr, x->broker_name, x->cluster_name,
+                     x->broker_id, x->channel, x->broker_name_removed, y->broker_addr,
+                     y->broker_name, y->cluster_name, y->broker_id, y->channel,
+                     y->broker_name_removed);
+    }
+    /* Two addresses of one broker closing together: which of them carries
+     * "its last address" depends on the order (hash order in both tables);
+     * the broker names that left must be the same. */
+    g_autoptr(GPtrArray) na = g_ptr_array_new(), nb = g_ptr_array_new();
+    for (guint i = 0; i < a->len; i++) {
+        RmqBrokerRemoval *x = g_ptr_array_index(a, i), *y = g_ptr_array_index(b, i);
+        if (x->broker_name_removed)
+            g_ptr_array_add(na, x->broker_name);
+        if (y->broker_name_removed)
+            g_ptr_array_add(nb, y->broker_name);
+    }
+    assert_int_equal(na->len, nb->len);
+    g_ptr_array_sort(na, cmp_str_ptr);
+    g_ptr_array_sort(nb, cmp_str_ptr);
+    for (guint i = 0; i < na->len; i++)
+        assert_string_equal(g_ptr_array_index(na, i), g_ptr_array_index(nb, i));
+}
+
+static void
+compare_tables(RmqRouteTable *t, RefRouteTable *r, guint step)
+{
+    for (guint i = 0; i < REF_TOPICS; i++) {
+        g_autofree gchar *topic = g_strdup_printf("Topic-%u", i);
+        g_autoptr(GBytes) a = rmq_route_table_get_route(t, topic, NULL);
+        g_autoptr(GBytes) b = ref_route_table_get_route(r, topic, NULL);
+        assert_bytes_same(a, b, topic, step);
+        g_autoptr(GBytes) ao = rmq_route_table_get_route(t, topic, "broker-1:4");
+        g_autoptr(GBytes) bo = ref_route_table_get_route(r, topic, "broker-1:4");
+        assert_bytes_same(ao, bo, "ordered route", step);
+    }
+    g_autoptr(GBytes) ci = rmq_route_table_get_cluster_info(t);
+    g_autoptr(GBytes) rci = ref_route_table_get_cluster_info(r);
+    assert_bytes_same(ci, rci, "cluster info", step);
+    g_autoptr(GBytes) at = rmq_route_table_get_all_topics(t);
+    g_autoptr(GBytes) rat = ref_route_table_get_all_topics(r);
+    assert_bytes_same(at, rat, "all topics", step);
+    for (guint c = 0; c < 4; c++) {
+        g_autofree gchar *cluster = g_strdup_printf("C%u", c);
+        g_autoptr(GBytes) a = rmq_route_table_get_topics_by_cluster(t, cluster);
+        g_autoptr(GBytes) b = ref_route_table_get_topics_by_cluster(r, cluster);
+        assert_bytes_same(a, b, cluster, step);
+    }
+    g_autoptr(GBytes) st = rmq_route_table_get_system_topics(t);
+    g_autoptr(GBytes) rst = ref_route_table_get_system_topics(r);
+    assert_bytes_same(st, rst, "system topics", step);
+    for (gint u = RMQ_ROUTE_UNIT_TOPICS; u <= RMQ_ROUTE_HAS_UNIT_SUB_UNUNIT_TOPICS; u++) {
+        g_autoptr(GBytes) a = rmq_route_table_get_unit_topics(t, u);
+        g_autoptr(GBytes) b = ref_route_table_get_unit_topics(r, u);
+        assert_bytes_same(a, b, "unit topics", step);
+    }
+    assert_int_equal(rmq_route_table_live_broker_count(t), ref_route_table_live_broker_count(r));
+    assert_int_equal(rmq_route_table_topic_count(t), ref_route_table_topic_count(r));
+    for (guint i = 0; i < REF_ADDRS; i++) {
+        g_autofree gchar *addr = g_strdup_printf("10.0.0.%u:10911", i);
+        assert_int_equal(rmq_route_table_is_live(t, addr), ref_route_table_is_live(r, addr));
+    }
+}
+
+static RmqRegisterBody *
+random_body(GRand *rng)
+{
+    RmqRegisterBody *body = rmq_register_body_new();
+    body->data_version.counter = g_rand_int_range(rng, 1, 4);
+    body->data_version.timestamp = 1700000000000;
+    for (guint i = 0; i < REF_TOPICS; i++) {
+        if (g_rand_int_range(rng, 0, 3) != 0)
+            continue;
+        g_autofree gchar *topic = g_strdup_printf("Topic-%u", i);
+        RmqTopicConfig *tc = rmq_topic_config_new(topic);
+        tc->read_queue_nums = tc->write_queue_nums = g_rand_int_range(rng, 1, 3);
+        tc->perm = g_rand_boolean(rng) ? 6 : 4;
+        tc->topic_sys_flag = g_rand_int_range(rng, 0, 4);
+        rmq_register_body_add_topic(body, tc);
+    }
+    if (g_rand_int_range(rng, 0, 4) == 0)
+        g_ptr_array_add(body->filter_servers,
+                        g_strdup_printf("10.5.0.%d:9999", g_rand_int_range(rng, 0, 2)));
+    return body;
+}
+
+static void
+test_matches_reference(void **state)
+{
+    (void) state;
+    g_autoptr(GRand) rng = g_rand_new_with_seed(20261206);
+    g_autoptr(RmqRouteTable) t = rmq_route_table_new();
+    RefRouteTable *r = ref_route_table_new();
+    gint64 now = 0;
+    for (guint step = 0; step < 4000; step++) {
+        now += g_rand_int_range(rng, 0, 2000);
+        guint a = (guint) g_rand_int_range(rng, 0, REF_ADDRS);
+        /* Addresses belong to one broker name; ids move (role switches),
+         * a name may appear in more than one cluster. */
+        g_autofree gchar *addr = g_strdup_printf("10.0.0.%u:10911", a);
+        g_autofree gchar *name = g_strdup_printf("broker-%u", a % REF_NAMES);
+        g_autofree gchar *cluster = g_strdup_printf("C%d", g_rand_int_range(rng, 0, 3));
+        gint64 bid = g_rand_int_range(rng, 0, 3);
+        gpointer chan = &ref_chans[g_rand_int_range(rng, 0, REF_CHANS)];
+        RmqBrokerIdentity id = { cluster, name, addr, "10.0.0.99:10912", bid, chan };
+        gint op = g_rand_int_range(rng, 0, 100);
+        if (op < 55) {
+            g_autoptr(RmqRegisterBody) body = g_rand_int_range(rng, 0, 8) ? random_body(rng)
+                                                                          : NULL;
+            RmqRegisterResult ra, rb;
+            rmq_route_table_register(t, &id, body, now, &ra);
+            ref_route_table_register(r, &id, body, now, &rb);
+            assert_int_equal(ra.first_registration, rb.first_registration);
+            assert_true(g_strcmp0(ra.master_addr, rb.master_addr) == 0);
+            assert_true(g_strcmp0(ra.ha_server_addr, rb.ha_server_addr) == 0);
+            rmq_register_result_clear(&ra);
+            ref_register_result_clear(&rb);
+        } else if (op < 63) {
+            g_autoptr(RmqBrokerRemoval) x = rmq_route_table_unregister(t, &id);
+            RmqBrokerRemoval *y = ref_route_table_unregister(r, &id);
+            g_autoptr(GPtrArray) xa = g_ptr_array_new();
+            g_autoptr(GPtrArray) ya = g_ptr_array_new();
+            if (x != NULL)
+                g_ptr_array_add(xa, x);
+            if (y != NULL)
+                g_ptr_array_add(ya, y);
+            assert_removals_same(xa, ya, step);
+            ref_broker_removal_free(y);
+        } else if (op < 73) {
+            g_autoptr(GPtrArray) x = rmq_route_table_channel_closed(t, chan);
+            g_autoptr(GPtrArray) y = ref_route_table_channel_closed(r, chan);
+            assert_removals_same(x, y, step);
+        } else if (op < 80) {
+            g_autoptr(GPtrArray) x = rmq_route_table_scan_expired(t, now, 20000);
+            g_autoptr(GPtrArray) y = ref_route_table_scan_expired(r, now, 20000);
+            assert_removals_same(x, y, step);
+        } else if (op < 86) {
+            g_autofree gchar *topic = g_strdup_printf("Topic-%d", g_rand_int_range(rng, 0, REF_TOPICS));
+            const gchar *c = g_rand_boolean(rng) ? cluster : NULL;
+            assert_int_equal(rmq_route_table_delete_topic(t, topic, c),
+                             ref_route_table_delete_topic(r, topic, c));
+        } else if (op < 90) {
+            assert_int_equal(rmq_route_table_wipe_write_perm(t, name),
+                             ref_route_table_wipe_write_perm(r, name));
+        } else if (op < 94) {
+            assert_int_equal(rmq_route_table_add_write_perm(t, name),
+                             ref_route_table_add_write_perm(r, name));
+        } else {
+            RmqDataVersion dv = { g_rand_int_range(rng, 1, 4), 1700000000000 };
+            RmqDataVersion sa = { 0, 0 }, sb = { 0, 0 };
+            gboolean ha = FALSE, hb = FALSE;
+            assert_int_equal(rmq_route_table_query_data_version(t, addr, &dv, now, &sa, &ha),
+                             ref_route_table_query_data_version(r, addr, &dv, now, &sb, &hb));
+            assert_int_equal(ha, hb);
+            assert_true(rmq_data_version_equal(&sa, &sb));
+        }
+        compare_tables(t, r, step);
+    }
+    /* The run reached the interesting states: brokers left with their queues. */
+    assert_true(names_removed > 50);
+    ref_route_table_free(r);
+}
+
 int
 main(void)
 {
@@ -624,6 +972,8 @@ main(void)
         cmocka_unit_test(test_register_body_compressed),
         cmocka_unit_test(test_register_body_deep_nesting),
         cmocka_unit_test(test_crc32),
+        cmocka_unit_test(test_per_broker_work_is_flat),
+        cmocka_unit_test(test_matches_reference),
     };
     return cmocka_run_group_tests_name("route-table", tests, NULL, NULL);
 }

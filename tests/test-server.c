@@ -27,6 +27,7 @@ typedef struct {
     gchar *addr;
     RmqClient *client;
     guint echo_calls;
+    guint gate_calls;
     GPtrArray *held;          /* of RmqCommand (requests for CODE_HOLD) */
     RmqConnection *held_conn; /* ref */
     guint opened;
@@ -331,6 +332,75 @@ test_unknown_code_rocketmq(void **state)
     check_unknown_code(*state, RMQ_SERIALIZE_ROCKETMQ);
 }
 
+/* A command table: a row with flags passes the gate first, which may answer
+ * in the handler's place; a row without flags goes straight to its handler;
+ * codes past the index range (by hash) behave the same. */
+#define CODE_GATED 120
+#define CODE_PLAIN 121
+#define CODE_FAR 70000
+
+static gboolean
+refuse_odd_flags(RmqConnection *conn, RmqCommand *request, const RmqServerCommand *command,
+                 gpointer user_data)
+{
+    Fixture *f = user_data;
+    assert_int_equal(command->code, request->code);
+    f->gate_calls++;
+    if (!(command->flags & 1))
+        return FALSE;
+    rmq_connection_send_response(conn, request,
+                                 rmq_command_new_response(request, 77, command->detail));
+    rmq_command_free(request);
+    return TRUE;
+}
+
+static void
+test_command_table_gate(void **state)
+{
+    Fixture *f = *state;
+    static const RmqServerCommand table[] = {
+        { CODE_GATED, "GATED", on_echo, 1, "refused by the gate" },
+        { CODE_PLAIN, "PLAIN", on_echo, 0, NULL },
+        { CODE_FAR, "FAR", on_echo, 2, NULL },
+    };
+    rmq_server_register_table(f->server, table, G_N_ELEMENTS(table), refuse_odd_flags, f);
+    assert_ptr_equal(rmq_server_lookup(f->server, CODE_GATED), &table[0]);
+    assert_ptr_equal(rmq_server_lookup(f->server, CODE_FAR), &table[2]);
+    assert_null(rmq_server_lookup(f->server, CODE_ECHO)); /* plain registration */
+    assert_null(rmq_server_lookup(f->server, CODE_UNKNOWN));
+
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqCommand) r1 = rmq_client_invoke_sync(
+        f->client, f->addr, rmq_command_new_request(CODE_GATED), WAIT_MS, &error);
+    assert_non_null(r1);
+    assert_int_equal(r1->code, 77);
+    assert_string_equal(r1->remark, "refused by the gate");
+    assert_int_equal(f->gate_calls, 1);
+    assert_int_equal(f->echo_calls, 0);
+    g_autoptr(RmqCommand) r2 = rmq_client_invoke_sync(
+        f->client, f->addr, rmq_command_new_request(CODE_PLAIN), WAIT_MS, &error);
+    assert_non_null(r2);
+    assert_int_equal(r2->code, 0);
+    assert_int_equal(f->gate_calls, 1); /* no flags, no gate */
+    assert_int_equal(f->echo_calls, 1);
+    g_autoptr(RmqCommand) r3 = rmq_client_invoke_sync(
+        f->client, f->addr, rmq_command_new_request(CODE_FAR), WAIT_MS, &error);
+    assert_non_null(r3);
+    assert_int_equal(r3->code, 0);
+    assert_int_equal(f->gate_calls, 2);
+    assert_int_equal(f->echo_calls, 2);
+
+    /* a plain registration replaces the row: no gate any more */
+    rmq_server_register(f->server, CODE_GATED, on_echo, f);
+    assert_null(rmq_server_lookup(f->server, CODE_GATED));
+    g_autoptr(RmqCommand) r4 = rmq_client_invoke_sync(
+        f->client, f->addr, rmq_command_new_request(CODE_GATED), WAIT_MS, &error);
+    assert_non_null(r4);
+    assert_int_equal(r4->code, 0);
+    assert_int_equal(f->gate_calls, 2);
+    assert_int_equal(f->echo_calls, 3);
+}
+
 /* A broken peer is disconnected; a healthy session on the same server carries on. */
 static void
 check_malformed(Fixture *f, const guint8 *bad, gsize len, const gchar *reason_part)
@@ -390,6 +460,44 @@ test_malformed_oversized(void **state)
     /* Only the length word: the server must not wait for 2 GiB to arrive. */
     const guint8 bad[] = { 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 10 };
     check_malformed(*state, bad, sizeof bad, NULL);
+}
+
+/* Counts "closing" warnings on their way to the default writer. */
+static guint closing_warnings;
+
+static GLogWriterOutput
+counting_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+    for (gsize i = 0; i < n_fields; i++) {
+        if ((level & G_LOG_LEVEL_WARNING) && g_str_equal(fields[i].key, "MESSAGE") &&
+            fields[i].length < 0 && g_str_has_prefix(fields[i].value, "closing "))
+            closing_warnings++;
+    }
+    return g_log_writer_default(level, fields, n_fields, data);
+}
+
+/* 200 connections each sending a bad frame: every one is closed, the warnings
+ * about them are a handful (rate-limited per peer address), and a healthy
+ * session is still served. */
+static void
+test_malformed_flood_rate_limited(void **state)
+{
+    Fixture *f = *state;
+    const guint8 bad[] = { 0, 0, 0, 12, 0, 0, 0, 100, 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x' };
+    guint before = closing_warnings;
+    for (guint i = 0; i < 200; i++) {
+        g_autoptr(GSocket) s = rmq_test_raw_connect(f->port);
+        assert_true(rmq_test_raw_write(NULL, s, bad, sizeof bad, WAIT_MS));
+        assert_true(rmq_test_raw_wait_closed(NULL, s, WAIT_MS));
+    }
+    assert_true(rmq_test_wait_count(NULL, &f->closed, 200, WAIT_MS));
+    guint warned = closing_warnings - before;
+    assert_true(warned <= 5);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqCommand) after =
+        rmq_client_invoke_sync(f->client, f->addr, rmq_command_new_request(CODE_ECHO), WAIT_MS,
+                               &error);
+    assert_non_null(after);
 }
 
 static void
@@ -572,6 +680,72 @@ test_idle_timeout(void **state)
     assert_non_null(strstr(f->last_close_reason, "idle"));
     assert_true(rmq_test_raw_wait_closed(NULL, idle, WAIT_MS));
     assert_int_equal(rmq_server_get_connection_count(f->server), 1);
+}
+
+/* Slowloris: one peer trickles a frame a byte at a time (each byte resets the
+ * idle timer), another connects and says nothing; a third sends whole frames.
+ * Only the first two are closed, for not finishing a frame in time. */
+static void
+test_frame_deadline(void **state)
+{
+    Fixture *f = *state;
+    rmq_server_set_frame_timeout(f->server, 1);
+    g_autoptr(GSocket) silent = rmq_test_raw_connect(f->port);
+    assert_true(rmq_test_wait_count(NULL, &f->opened, 1, WAIT_MS));
+    g_autoptr(GSocket) slow = rmq_test_raw_connect(f->port);
+    assert_true(rmq_test_wait_count(NULL, &f->opened, 2, WAIT_MS));
+    g_autoptr(RmqConnection) slow_conn = rmq_connection_ref(f->last_opened);
+    g_autoptr(GSocket) busy = rmq_test_raw_connect(f->port);
+    assert_true(rmq_test_wait_count(NULL, &f->opened, 3, WAIT_MS));
+    g_autoptr(GByteArray) buf = g_byte_array_new();
+    g_autoptr(GBytes) frame = raw_request(CODE_ECHO, 1, 0, RMQ_SERIALIZE_JSON);
+    gsize len;
+    const guint8 *data = g_bytes_get_data(frame, &len);
+
+    /* 3 s of traffic on the slow and busy peers: a byte, a whole frame. */
+    gboolean slow_closed = FALSE;
+    for (guint i = 0; i < 15 && i + 1 < len; i++) {
+        if (!slow_closed && !rmq_test_raw_write(NULL, slow, data + i, 1, WAIT_MS))
+            slow_closed = TRUE;
+        g_autoptr(GBytes) req = raw_request(CODE_ECHO, (gint32) i, 0, RMQ_SERIALIZE_JSON);
+        assert_true(raw_send(busy, req));
+        g_autoptr(RmqCommand) resp = rmq_test_raw_read_command(NULL, busy, buf, WAIT_MS);
+        assert_non_null(resp);
+        rmq_test_spin(NULL, 200);
+    }
+    assert_true(rmq_test_wait_count(NULL, &f->closed, 2, WAIT_MS));
+    assert_true(rmq_test_raw_wait_closed(NULL, silent, WAIT_MS));
+    assert_true(rmq_test_raw_wait_closed(NULL, slow, WAIT_MS));
+    assert_int_equal(rmq_server_get_connection_count(f->server), 1);
+    /* Closed for its frame, well before the default idle timeout. */
+    assert_true(rmq_connection_is_closed(slow_conn));
+    assert_non_null(strstr(rmq_connection_get_close_reason(slow_conn),
+                           "frame not finished within 1 s"));
+    assert_int_equal(f->echo_calls, 15);
+}
+
+/* A frame finished in time resets the deadline: a peer sending a frame in two
+ * halves 600 ms apart, three times over, is served. */
+static void
+test_frame_deadline_resets(void **state)
+{
+    Fixture *f = *state;
+    rmq_server_set_frame_timeout(f->server, 1);
+    g_autoptr(GSocket) s = rmq_test_raw_connect(f->port);
+    g_autoptr(GByteArray) buf = g_byte_array_new();
+    for (gint32 i = 0; i < 3; i++) {
+        g_autoptr(GBytes) frame = raw_request(CODE_ECHO, i, 0, RMQ_SERIALIZE_JSON);
+        gsize len;
+        const guint8 *data = g_bytes_get_data(frame, &len);
+        assert_true(rmq_test_raw_write(NULL, s, data, len / 2, WAIT_MS));
+        rmq_test_spin(NULL, 600);
+        assert_true(rmq_test_raw_write(NULL, s, data + len / 2, len - len / 2, WAIT_MS));
+        g_autoptr(RmqCommand) resp = rmq_test_raw_read_command(NULL, s, buf, WAIT_MS);
+        assert_non_null(resp);
+        assert_int_equal(resp->opaque, i);
+        rmq_test_spin(NULL, 600);
+    }
+    assert_int_equal(f->closed, 0);
 }
 
 static void
@@ -770,6 +944,7 @@ test_server_initiated_request(void **state)
 int
 main(void)
 {
+    g_log_set_writer_func(counting_writer, NULL, NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_echo_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipelined_out_of_order, setup, teardown),
@@ -779,17 +954,21 @@ main(void)
         cmocka_unit_test_setup_teardown(test_malformed_header_length, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_garbage_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_oversized, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_flood_rate_limited, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_then_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_byte_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_back_pressure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frame_deadline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frame_deadline_resets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listen_twice_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_accepting_keeps_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_accepting_from_on_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_v4_mapped_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_initiated_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_command_table_gate, setup, teardown),
     };
     return cmocka_run_group_tests_name("server", tests, NULL, NULL);
 }

@@ -35,6 +35,9 @@ static gint opt_brokers = 4;
 static gdouble opt_seconds = 5.0;
 static gchar *opt_daemon;
 static gchar *opt_conns = NULL;
+static gint opt_scale = 0;
+static gint opt_scale_topics = 10;
+static gboolean opt_scale_one_conn = FALSE;
 
 static guint16
 free_port(void)
@@ -203,6 +206,155 @@ run_phase(guint16 port, GPtrArray *frames, guint nconn, gdouble seconds, gint64 
     return (gdouble) done / elapsed;
 }
 
+
+/* The daemon's NOTIFY_SOCKET: drained while waiting, as systemd would, so
+ * STATUS= updates never fill it and block the daemon. */
+static int notify_fd = -1;
+
+static void
+drain_notify(void)
+{
+    gchar buf[4096];
+    while (notify_fd >= 0 && recv(notify_fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+        ;
+}
+
+/* Blocking request/response on a raw non-blocking socket; returns the
+ * response code, fails the bench on a closed socket or after 60 s. */
+static gint
+rpc(int fd, GBytes *frame, gboolean want_body)
+{
+    send_all(fd, frame);
+    guint8 *buf = g_malloc(65536);
+    gsize len = 0, cap = 65536;
+    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+    for (;;) {
+        RmqCommand *resp = NULL;
+        gsize used = 0;
+        g_autoptr(GError) err = NULL;
+        RmqDecodeStatus st = len > 0 ? rmq_codec_decode_frame(buf, len, 0, &resp, &used, &err)
+                                     : RMQ_DECODE_NEED_MORE;
+        if (st == RMQ_DECODE_ERROR)
+            g_error("bad response: %s", err->message);
+        if (st == RMQ_DECODE_OK) {
+            gint code = resp->code;
+            if (want_body && resp->body == NULL)
+                g_error("response %d without a body", code);
+            rmq_command_free(resp);
+            g_free(buf);
+            return code;
+        }
+        if (len == cap) {
+            cap *= 2;
+            buf = g_realloc(buf, cap);
+        }
+        struct pollfd pfd[2] = { { fd, POLLIN, 0 }, { notify_fd, POLLIN, 0 } };
+        if (g_get_monotonic_time() > deadline)
+            g_error("no response within 60 s");
+        poll(pfd, 2, 1000);
+        drain_notify();
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n == 0)
+            g_error("connection closed by the daemon");
+        if (n > 0)
+            len += (gsize) n;
+    }
+}
+
+static GBytes *
+register_frame(gint b, gint ntopics)
+{
+    g_autoptr(RmqRegisterBody) body = rmq_register_body_new();
+    body->data_version.counter = 1;
+    body->data_version.timestamp = 1700000000000;
+    for (gint i = 0; i < ntopics; i++) {
+        g_autofree gchar *name = g_strdup_printf("ScaleTopic-%06d-%02d", b, i);
+        RmqTopicConfig *tc = rmq_topic_config_new(name);
+        tc->read_queue_nums = tc->write_queue_nums = 4;
+        rmq_register_body_add_topic(body, tc);
+    }
+    g_autoptr(GBytes) bytes = rmq_register_body_encode_json(body);
+    g_autoptr(RmqCommand) req = rmq_command_new_request(RMQ_REQUEST_REGISTER_BROKER);
+    g_autofree gchar *bname = g_strdup_printf("scale-broker-%06d", b);
+    g_autofree gchar *baddr = g_strdup_printf("10.%d.%d.%d:10911", b >> 16, (b >> 8) & 255,
+                                              b & 255);
+    rmq_command_set_ext(req, "brokerName", bname);
+    rmq_command_set_ext(req, "brokerAddr", baddr);
+    rmq_command_set_ext(req, "clusterName", b % 2 ? "ScaleClusterA" : "ScaleClusterB");
+    rmq_command_set_ext(req, "haServerAddr", baddr);
+    rmq_command_set_ext(req, "brokerId", "0");
+    rmq_command_set_body(req, bytes);
+    return rmq_codec_encode(req);
+}
+
+static GBytes *
+route_frame(const gchar *topic)
+{
+    g_autoptr(RmqCommand) req = rmq_command_new_request(RMQ_REQUEST_GET_ROUTEINFO_BY_TOPIC);
+    rmq_command_set_ext(req, "topic", topic);
+    return rmq_codec_encode(req);
+}
+
+/* Scale phase: N brokers register, each on its own connection with its own
+ * topics; registration time of the first and last 10%, route lookups (cold
+ * and cached) with every broker registered, and how long the loop stays
+ * blocked when every broker connection closes at once (a probe request sent
+ * right after the closes). */
+static void
+run_scale(guint16 port, gint n, gint ntopics)
+{
+    int *fds = g_new(int, n);
+    gint tenth = MAX(n / 10, 1);
+    gint64 first = 0, last = 0;
+    for (gint b = 0; b < n; b++) {
+        fds[b] = opt_scale_one_conn && b > 0 ? fds[0] : connect_loopback(port);
+        g_autoptr(GBytes) f = register_frame(b, ntopics);
+        gint64 t = g_get_monotonic_time();
+        if (rpc(fds[b], f, FALSE) != RMQ_RESPONSE_SUCCESS)
+            g_error("register %d failed", b);
+        t = g_get_monotonic_time() - t;
+        if (b < tenth)
+            first += t;
+        if (b >= n - tenth)
+            last += t;
+    }
+    printf("scale_register_us first10%%=%.0f last10%%=%.0f (%d brokers x %d topics)\n",
+           (gdouble) first / tenth, (gdouble) last / tenth, n, ntopics);
+
+    int probe = connect_loopback(port);
+    gint lookups = MIN(n, 2000);
+    gint64 cold = 0, warm = 0;
+    for (gint pass = 0; pass < 2; pass++) {
+        for (gint i = 0; i < lookups; i++) {
+            gint b = (gint) (((gint64) i * 7919) % n);
+            g_autofree gchar *topic = g_strdup_printf("ScaleTopic-%06d-%02d", b, i % ntopics);
+            g_autoptr(GBytes) f = route_frame(topic);
+            gint64 t = g_get_monotonic_time();
+            if (rpc(probe, f, TRUE) != RMQ_RESPONSE_SUCCESS)
+                g_error("route of %s failed", topic);
+            *(pass == 0 ? &cold : &warm) += g_get_monotonic_time() - t;
+        }
+    }
+    printf("scale_route_us cold=%.0f cached=%.0f (%d lookups each)\n", (gdouble) cold / lookups,
+           (gdouble) warm / lookups, lookups);
+
+    g_autofree gchar *topic0 = g_strdup_printf("ScaleTopic-%06d-%02d", n - 1, 0);
+    g_autoptr(GBytes) pf = route_frame(topic0);
+    gint64 t = g_get_monotonic_time();
+    for (gint b = 0; b < (opt_scale_one_conn ? 1 : n); b++)
+        close(fds[b]);
+    /* The topic vanishes once its broker's close is processed; any answer
+     * means the loop got to the probe. */
+    g_usleep(10 * 1000);
+    gint64 t1 = g_get_monotonic_time();
+    rpc(probe, pf, FALSE);
+    gint64 probe_us = g_get_monotonic_time() - t1;
+    printf("scale_close_all_ms probe_wait=%.1f since_close=%.1f (%d connections)\n",
+           (gdouble) probe_us / 1000, (gdouble) (g_get_monotonic_time() - t) / 1000, n);
+    close(probe);
+    g_free(fds);
+}
+
 static gboolean
 wait_notify(int fd, const gchar *needle, guint timeout_ms)
 {
@@ -232,6 +384,13 @@ main(int argc, char **argv)
         { "topics", 0, 0, G_OPTION_ARG_INT, &opt_topics, "Topics (1000)", "N" },
         { "brokers", 0, 0, G_OPTION_ARG_INT, &opt_brokers, "Brokers serving every topic (4)", "N" },
         { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &opt_seconds, "Measured seconds per phase (5)", "S" },
+        { "scale", 0, 0, G_OPTION_ARG_INT, &opt_scale,
+          "Only the scale phase: N brokers on their own connections (0: off)", "N" },
+        { "scale-one-connection", 0, 0, G_OPTION_ARG_NONE, &opt_scale_one_conn,
+          "Scale phase with every broker on one connection (the table without the loop's "
+          "per-connection cost)", NULL },
+        { "scale-topics", 0, 0, G_OPTION_ARG_INT, &opt_scale_topics, "Topics per scale broker (10)",
+          "N" },
         { "connections", 0, 0, G_OPTION_ARG_STRING, &opt_conns, "Comma list (1,64)", "LIST" },
         { NULL },
     };
@@ -280,6 +439,21 @@ main(int argc, char **argv)
     const gchar *pid = g_subprocess_get_identifier(proc);
     g_usleep(500 * 1000);
     glong idle_rss = rss_kib(pid);
+
+    if (opt_scale > 0) {
+        notify_fd = nfd;
+        run_scale(port, opt_scale, opt_scale_topics);
+        printf("after_scale_rss_kib=%ld\n", rss_kib(pid));
+        g_subprocess_send_signal(proc, SIGTERM);
+        g_subprocess_wait(proc, NULL, NULL);
+        close(nfd);
+        g_unlink(notify);
+        g_unlink(conf);
+        g_unlink(kv);
+        g_unlink(log);
+        g_rmdir(dir);
+        return 0;
+    }
 
     /* The route table: every broker (a master each) serves every topic. */
     g_autoptr(RmqClient) client = rmq_client_new(NULL);

@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include "broker/broker.h"
+#include "broker/commands.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "broker/client_registry.h"
+#include "common/ratelimit.h"
 #include "broker/long_poll.h"
 #include "broker/namesrv_link.h"
 #include "broker/schedule_service.h"
@@ -32,10 +34,24 @@ client_expire_ms(void)
 
 /* ---- helpers shared by the processors ---- */
 
+#define RMQ_BROKER_REMARK_MAX 1024
+
 RmqCommand *
-rmq_broker_response(const RmqCommand *request, gint32 code, const gchar *remark)
+rmq_broker_response_borrow(const RmqCommand *request, gint32 code, const gchar *remark)
 {
-    return rmq_command_new_response(request, code, remark);
+    /* No remark echoes a request's megabytes (a topic or group name, say). */
+    g_autofree gchar *cut = remark != NULL && strlen(remark) > RMQ_BROKER_REMARK_MAX
+                                ? rmq_abbrev(remark, RMQ_BROKER_REMARK_MAX)
+                                : NULL;
+    return rmq_command_new_response(request, code, cut != NULL ? cut : remark);
+}
+
+RmqCommand *
+rmq_broker_response_take(const RmqCommand *request, gint32 code, gchar *remark)
+{
+    RmqCommand *r = rmq_broker_response_borrow(request, code, remark);
+    g_free(remark);
+    return r;
 }
 
 void
@@ -43,6 +59,19 @@ rmq_broker_reply(RmqConnection *conn, RmqCommand *request, RmqCommand *response)
 {
     rmq_connection_send_response(conn, request, response);
     rmq_command_free(request);
+}
+
+void
+rmq_broker_reply_take(RmqConnection *conn, RmqCommand *request, gint32 code, gchar *remark)
+{
+    rmq_broker_reply(conn, request, rmq_broker_response_take(request, code, remark));
+}
+
+void
+rmq_broker_reply_borrow(RmqConnection *conn, RmqCommand *request, gint32 code,
+                        const gchar *remark)
+{
+    rmq_broker_reply(conn, request, rmq_broker_response_borrow(request, code, remark));
 }
 
 gchar *
@@ -132,106 +161,6 @@ rmq_broker_stored_arrived(RmqBroker *b, const gchar *topic, gint32 queue_id, gin
     rmq_broker_message_arrived(b, topic, queue_id, queue_offset + 1, code, TRUE);
 }
 
-/* Keys of @names (NULL-terminated, may be NULL; every @step-th entry) with
- * their lengths appended to @keys/@lens from @n on; returns the new count. */
-static guint
-collect_keys(const gchar *const *names, guint step, const gchar **keys, gsize *lens, guint n)
-{
-    for (guint i = 0; names != NULL && names[i] != NULL; i += step) {
-        keys[n] = names[i];
-        lens[n++] = strlen(names[i]);
-        if (step == 2 && names[i + 1] == NULL)
-            break;
-    }
-    return n;
-}
-
-static guint
-count_keys(const gchar *const *names, guint step)
-{
-    guint n = 0;
-    for (guint i = 0; names != NULL && names[i] != NULL; i += step) {
-        n++;
-        if (step == 2 && names[i + 1] == NULL)
-            break;
-    }
-    return n;
-}
-
-/* Runs on every send: one allocation (the result, sized up front), key
- * lengths computed once, segments copied with memcpy. */
-GString *
-rmq_broker_props_edit(const gchar *props, gsize len, const gchar *const *drop,
-                      const gchar *const *add)
-{
-    /* Also drop the keys being added, so a value is never there twice. */
-    const gchar *kbuf[8];
-    gsize lbuf[8];
-    guint nk = count_keys(drop, 1) + count_keys(add, 2);
-    const gchar **keys = nk <= G_N_ELEMENTS(kbuf) ? kbuf : g_new(const gchar *, nk);
-    gsize *lens = nk <= G_N_ELEMENTS(lbuf) ? lbuf : g_new(gsize, nk);
-    nk = collect_keys(drop, 1, keys, lens, 0);
-    guint ndrop = nk;
-    nk = collect_keys(add, 2, keys, lens, nk);
-
-    /* Kept segments never take more room than they had; each added pair
-     * takes a separator, its key, 0x01 and its value. */
-    gsize cap = props != NULL ? len : 0;
-    for (guint j = ndrop; j < nk && add[2 * (j - ndrop) + 1] != NULL; j++)
-        cap += lens[j] + strlen(add[2 * (j - ndrop) + 1]) + 2;
-    GString *out = g_string_sized_new(cap);
-    gchar *w = out->str;
-
-    for (gsize i = 0; props != NULL && i < len;) {
-        const gchar *seg = props + i;
-        const gchar *end = memchr(seg, RMQ_PROPERTY_SEPARATOR, len - i);
-        gsize slen = end != NULL ? (gsize) (end - seg) : len - i;
-        i += slen + 1;
-        /* Java's parser rules (§4.1): NAME 0x01 VALUE, both non-empty. */
-        const gchar *sep = memchr(seg, RMQ_PROPERTY_NAME_VALUE_SEPARATOR, slen);
-        if (slen < 3 || sep == NULL || sep == seg || sep == seg + slen - 1)
-            continue;
-        gsize nlen = (gsize) (sep - seg);
-        gboolean skip = FALSE;
-        for (guint j = 0; j < nk && !skip; j++)
-            skip = lens[j] == nlen && memcmp(keys[j], seg, nlen) == 0;
-        if (skip)
-            continue;
-        if (w != out->str)
-            *w++ = RMQ_PROPERTY_SEPARATOR;
-        memcpy(w, seg, slen);
-        w += slen;
-    }
-    for (guint j = ndrop; j < nk && add[2 * (j - ndrop) + 1] != NULL; j++) {
-        const gchar *v = add[2 * (j - ndrop) + 1];
-        gsize vl = strlen(v);
-        if (w != out->str)
-            *w++ = RMQ_PROPERTY_SEPARATOR;
-        memcpy(w, keys[j], lens[j]);
-        w += lens[j];
-        *w++ = RMQ_PROPERTY_NAME_VALUE_SEPARATOR;
-        memcpy(w, v, vl);
-        w += vl;
-    }
-    *w = '\0';
-    out->len = (gsize) (w - out->str);
-    if (keys != kbuf)
-        g_free(keys);
-    if (lens != lbuf)
-        g_free(lens);
-    return out;
-}
-
-gchar *
-rmq_broker_prop_dup(const gchar *props, gsize len, const gchar *name)
-{
-    const char *v;
-    gsize vlen;
-    if (props == NULL || !rmq_message_property_get(props, len, name, &v, &vlen))
-        return NULL;
-    return g_strndup(v, vlen);
-}
-
 /* ---- persistence ---- */
 
 static void
@@ -318,19 +247,11 @@ start_ha(RmqBroker *b, GError **error)
     RmqSlaveSyncTables tables = { b->topics, b->offsets, b->delay_offsets, b->groups };
 
     rmq_ha_service_config_init(&hc);
-    hc.role = (RmqHaRole) s->broker_role;
+    /* role and the tunables come from the key table (its HA() landings);
+     * the strings are borrowed, so they are set here */
+    rmq_config_fill(b->config, RMQ_CONFIG_LAND_HA, &hc, FALSE);
     hc.bind_address = s->bind_address;
     hc.ha_listen_port = (guint16) s->ha_listen_port;
-    if (s->ha_send_heartbeat_interval > 0)
-        hc.heartbeat_interval_ms = s->ha_send_heartbeat_interval;
-    if (s->ha_housekeeping_interval > 0)
-        hc.housekeeping_interval_ms = s->ha_housekeeping_interval;
-    if (s->ha_transfer_batch_size > 0)
-        hc.transfer_batch_size = s->ha_transfer_batch_size;
-    if (s->ha_slave_fallbehind_max > 0)
-        hc.slave_fallbehind_max = s->ha_slave_fallbehind_max;
-    if (s->slave_timeout > 0)
-        hc.slave_timeout_ms = s->slave_timeout;
     hc.ha_master_address = s->ha_master_address;
     hc.own_address = b->broker_addr;
     return rmq_ha_service_new(&hc, b->store, &tables, on_slave_synced, b, NULL, error);
@@ -473,45 +394,6 @@ on_stats_timer(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-static void
-fill_store_config(const RmqBrokerSettings *s, RmqStoreConfig *c)
-{
-    rmq_store_config_init(c);
-    g_free(c->store_path_root_dir);
-    c->store_path_root_dir = g_strdup(s->store_path_root_dir);
-    g_free(c->store_path_commit_log);
-    c->store_path_commit_log = g_strdup(s->store_path_commit_log);
-    c->mapped_file_size_commit_log = s->mapped_file_size_commit_log;
-    c->mapped_file_size_consume_queue = s->mapped_file_size_consume_queue;
-    c->flush_disk_type = s->sync_flush ? RMQ_STORE_FLUSH_SYNC : RMQ_STORE_FLUSH_ASYNC;
-    c->flush_interval_commit_log = s->flush_interval_commit_log;
-    c->flush_commit_log_least_pages = s->flush_commit_log_least_pages;
-    c->flush_commit_log_thorough_interval = s->flush_commit_log_thorough_interval;
-    c->flush_interval_consume_queue = s->flush_interval_consume_queue;
-    c->sync_flush_timeout = s->sync_flush_timeout;
-    if (s->delete_when != NULL) {
-        g_free(c->delete_when);
-        c->delete_when = g_strdup(s->delete_when);
-    }
-    c->file_reserved_time = s->file_reserved_time;
-    c->disk_max_used_space_ratio = s->disk_max_used_space_ratio;
-    c->clean_file_forcibly_enable = s->clean_file_forcibly_enable;
-    c->check_crc_on_recover = s->check_crc_on_recover;
-    c->message_index_enable = s->message_index_enable;
-    c->max_hash_slot_num = s->max_hash_slot_num;
-    c->max_index_num = s->max_index_num;
-    if (s->message_delay_level != NULL) {
-        g_free(c->message_delay_level);
-        c->message_delay_level = g_strdup(s->message_delay_level);
-    }
-    c->max_transfer_bytes_on_message_in_memory = s->max_transfer_bytes_on_message_in_memory;
-    c->max_transfer_count_on_message_in_memory = s->max_transfer_count_on_message_in_memory;
-    c->max_transfer_bytes_on_message_in_disk = s->max_transfer_bytes_on_message_in_disk;
-    c->max_transfer_count_on_message_in_disk = s->max_transfer_count_on_message_in_disk;
-    c->access_message_in_memory_max_ratio = s->access_message_in_memory_max_ratio;
-    c->max_message_size = s->max_message_size;
-}
-
 static gboolean
 load_tables(RmqBroker *b, GError **error)
 {
@@ -554,76 +436,125 @@ load_tables(RmqBroker *b, GError **error)
     return TRUE;
 }
 
-RmqBroker *
-rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
+/* ---- what is bound and what is advertised ---------------------------- */
+
+static gboolean
+is_wildcard(const gchar *bind_address)
 {
-    RmqBroker *b = g_new0(RmqBroker, 1);
-    rmq_broker_settings_copy(&b->settings, settings);
+    return bind_address == NULL || *bind_address == '\0' || strcmp(bind_address, "0.0.0.0") == 0 ||
+           strcmp(bind_address, "::") == 0;
+}
+
+/* An address of this host: one a socket can bind to. */
+static gboolean
+is_local_address(GInetAddress *ia)
+{
+    g_autoptr(GSocket) sock = g_socket_new(g_inet_address_get_family(ia), G_SOCKET_TYPE_DATAGRAM,
+                                           G_SOCKET_PROTOCOL_UDP, NULL);
+    g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(ia, 0);
+    return sock != NULL && g_socket_bind(sock, sa, FALSE, NULL);
+}
+
+/* Would a client that dials @host reach a socket bound to @bind_address? */
+static gboolean
+advertised_is_bound(const gchar *bind_address, const gchar *host)
+{
+    g_autoptr(GInetAddress) ia = g_inet_address_new_from_string(host);
+    if (ia == NULL)
+        return FALSE;
+    if (is_wildcard(bind_address))
+        return is_local_address(ia);
+    g_autoptr(GInetAddress) bound = g_inet_address_new_from_string(bind_address);
+    return bound != NULL && g_inet_address_equal(ia, bound);
+}
+
+/* One line for the sockets really bound, one for what the name servers are
+ * told, and a warning when clients would be sent somewhere nothing listens. */
+static void
+log_addresses(RmqBroker *b, const gchar *ha_addr)
+{
+    const RmqBrokerSettings *s = &b->settings;
+    const gchar *on = !is_wildcard(s->bind_address)            ? s->bind_address
+                      : g_strcmp0(s->bind_address, "::") == 0 ? "::"
+                                                              : "0.0.0.0";
+    g_autofree gchar *vip = b->vip_port > 0 ? g_strdup_printf(", %s:%d (VIP)", on, b->vip_port)
+                                            : g_strdup("");
+    g_message("broker %s (cluster %s) listening on %s:%u (clients)%s, %s:%u (HA), store %s%s",
+              s->broker_name, s->cluster_name, on, rmq_server_get_port(b->server), vip, on,
+              rmq_ha_service_get_port(b->ha), s->store_path_root_dir,
+              rmq_store_was_abnormal(b->store) ? " (recovered after a crash)" : "");
+    g_message("advertised to name servers as %s (brokerIP1), HA %s", b->broker_addr, ha_addr);
+    if (advertised_is_bound(s->bind_address, s->broker_ip1))
+        return;
+    if (is_wildcard(s->bind_address))
+        g_warning("brokerIP1 %s is not an address of this host (bound to %s): clients and slaves "
+                  "sent to %s reach the broker only if that address forwards here",
+                  s->broker_ip1, on, b->broker_addr);
+    else
+        g_warning("brokerIP1 %s is not an address the broker listens on (bindAddress %s): "
+                  "clients and slaves sent to %s will not reach it; set brokerIP1 to the bound "
+                  "address or leave it out",
+                  s->broker_ip1, on, b->broker_addr);
+}
+
+RmqBroker *
+rmq_broker_new(const RmqConfig *config, GError **error)
+{
+    g_autoptr(RmqBroker) b = g_new0(RmqBroker, 1);
+    b->config = rmq_config_copy(config);
+    rmq_broker_settings_from_config(&b->settings, config);
     const RmqBrokerSettings *s = &b->settings;
     b->stats.boot_ms = g_get_real_time() / 1000;
     b->stats.sample_us = g_get_monotonic_time();
     b->vip_port = s->listen_port - 2;
     b->broker_addr = g_strdup_printf("%s:%d", s->broker_ip1, s->listen_port);
     parse_host(b->broker_addr, &b->store_host);
-    b->mq_locks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    b->mq_locks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, rmq_broker_mq_lock_free);
 
-    if (!load_tables(b, error)) {
-        rmq_broker_free(b);
+    if (!load_tables(b, error))
         return NULL;
-    }
     RmqStoreConfig sc;
-    fill_store_config(s, &sc);
+    rmq_store_config_init(&sc);
+    rmq_config_fill(config, RMQ_CONFIG_LAND_STORE, &sc, FALSE);
     b->store = rmq_store_open(&sc, g_main_context_default(), error);
     rmq_store_config_clear(&sc);
-    if (b->store == NULL) {
-        rmq_broker_free(b);
+    if (b->store == NULL)
         return NULL;
-    }
 
     b->clients = rmq_client_registry_new(on_consumers_changed, b);
     b->long_poll = rmq_long_poll_new(on_long_poll_wake, long_poll_max_offset, b,
                                      s->long_polling_enable ? 5000 : 1000);
     b->server = rmq_server_new("broker");
     rmq_server_set_idle_timeout(b->server, (guint) s->server_channel_max_idle_time_seconds);
+    rmq_server_set_frame_timeout(b->server, (guint) s->server_frame_timeout_seconds);
+    rmq_server_set_write_limits(b->server, (gsize) s->flow.write_buffer_max_bytes,
+                                (guint) s->flow.write_stall_timeout_ms);
     rmq_server_set_connection_callbacks(b->server, NULL, on_conn_close, b);
-    rmq_broker_send_processor_register(b);
-    rmq_broker_pull_processor_register(b);
-    rmq_broker_client_processor_register(b);
-    rmq_broker_query_processor_register(b);
-    rmq_broker_admin_processor_register(b);
-    rmq_broker_retry_processor_register(b);
-    rmq_broker_transaction_processor_register(b);
-    rmq_broker_consumer_admin_processor_register(b);
+    rmq_broker_commands_register(b);
     /* errors name the key and the port: "listenPort 10911: cannot listen on ..." */
     if (!rmq_server_listen(b->server, s->bind_address, (guint16) s->listen_port, error)) {
         g_prefix_error(error, "listenPort %d: ", s->listen_port);
-        rmq_broker_free(b);
         return NULL;
     }
     if (b->vip_port > 0 &&
         !rmq_server_listen(b->server, s->bind_address, (guint16) b->vip_port, error)) {
         g_prefix_error(error, "VIP channel port %d (listenPort - 2): ", b->vip_port);
-        rmq_broker_free(b);
         return NULL;
     }
     b->ha = start_ha(b, error);
-    if (b->ha == NULL) {
-        rmq_broker_free(b);
+    if (b->ha == NULL)
         return NULL;
-    }
 
     /* A slave writes nothing of its own (§8.4): its commit log is the
      * master's, byte for byte. */
     if (!s->slave) {
         b->schedule = rmq_schedule_service_new(b, error);
-        if (b->schedule == NULL) {
-            rmq_broker_free(b);
+        if (b->schedule == NULL)
             return NULL;
-        }
         b->trans_check = rmq_transaction_check_new(b, (guint) MAX(s->transaction_check_interval, 100));
     }
 
-    g_autofree gchar *ha = g_strdup_printf("%s:%d", s->broker_ip1, s->ha_listen_port);
+    g_autofree gchar *ha = g_strdup_printf("%s:%d", s->broker_ip2, s->ha_listen_port);
     RmqNamesrvLinkInfo info = {
         .cluster_name = s->cluster_name,
         .broker_name = s->broker_name,
@@ -647,10 +578,8 @@ rmq_broker_new(const RmqBrokerSettings *settings, GError **error)
     b->stats_timer = g_timeout_add(1000, on_stats_timer, b);
     b->client_timer = g_timeout_add((guint) MIN(CLIENT_SCAN_MS, client_expire_ms() / 2 + 1),
                                     on_client_scan, b);
-    g_message("broker %s (cluster %s) listening on %s and port %d, store %s%s", s->broker_name,
-              s->cluster_name, b->broker_addr, b->vip_port, s->store_path_root_dir,
-              rmq_store_was_abnormal(b->store) ? " (recovered after a crash)" : "");
-    return b;
+    log_addresses(b, ha);
+    return g_steal_pointer(&b);
 }
 
 static void
@@ -699,6 +628,7 @@ rmq_broker_free(RmqBroker *b)
     if (b->long_poll != NULL && b->store != NULL)
         rmq_long_poll_wake_all(b->long_poll);
     g_clear_pointer(&b->server, rmq_server_free);
+    g_clear_pointer(&b->flow, rmq_flow_control_free);
     g_clear_pointer(&b->long_poll, rmq_long_poll_free);
     g_clear_pointer(&b->clients, rmq_client_registry_free);
     g_clear_pointer(&b->ha, rmq_ha_service_free);
@@ -715,14 +645,88 @@ rmq_broker_free(RmqBroker *b)
     g_free(b->offsets_path);
     g_free(b->delay_path);
     rmq_broker_settings_clear(&b->settings);
+    g_clear_pointer(&b->config, rmq_config_free);
     g_free(b);
+}
+
+/* A timer re-armed with a new period when the period changed. */
+static void
+rearm(guint *id, gint old_ms, gint new_ms, gint floor_ms, GSourceFunc fn, RmqBroker *b)
+{
+    if (old_ms == new_ms || *id == 0)
+        return;
+    g_clear_handle_id(id, g_source_remove);
+    *id = g_timeout_add((guint) MAX(new_ms, floor_ms), fn, b);
+}
+
+void
+rmq_broker_reconfigure(RmqBroker *b, const RmqConfig *config)
+{
+    g_return_if_fail(b != NULL && config != NULL);
+
+    RmqBrokerSettings *s = &b->settings;
+    const RmqBrokerSettings old = *s; /* scalars only: strings may be freed below */
+    rmq_config_fill(config, RMQ_CONFIG_LAND_BROKER, s, TRUE);
+
+    /* read where they are used: permission, limits, switches, timeouts.
+     * Those taken once at start are applied here. */
+    if (s->server_channel_max_idle_time_seconds != old.server_channel_max_idle_time_seconds)
+        rmq_server_set_idle_timeout(b->server, (guint) s->server_channel_max_idle_time_seconds);
+    if (s->server_frame_timeout_seconds != old.server_frame_timeout_seconds)
+        rmq_server_set_frame_timeout(b->server, (guint) s->server_frame_timeout_seconds);
+    rearm(&b->offsets_timer, old.flush_consumer_offset_interval, s->flush_consumer_offset_interval,
+          100, on_offsets_timer, b);
+    rearm(&b->delay_timer, old.flush_delay_offset_interval, s->flush_delay_offset_interval, 100,
+          on_delay_timer, b);
+    rearm(&b->clean_timer, old.clean_resource_interval, s->clean_resource_interval, 1000,
+          on_clean_timer, b);
+    if (s->transaction_check_interval != old.transaction_check_interval && b->trans_check != NULL) {
+        rmq_transaction_check_free(b->trans_check);
+        b->trans_check = rmq_transaction_check_new(b, (guint) MAX(s->transaction_check_interval, 100));
+    }
+    if (s->register_broker_timeout_mills != old.register_broker_timeout_mills)
+        rmq_namesrv_link_set_timeout(b->namesrv, (guint) s->register_broker_timeout_mills);
+    if (s->register_name_server_period != old.register_name_server_period)
+        rmq_namesrv_link_start_periodic(b->namesrv, (guint) s->register_name_server_period);
+
+    RmqStoreConfig sc;
+    rmq_store_config_copy(&sc, rmq_store_get_config(b->store));
+    rmq_config_fill(config, RMQ_CONFIG_LAND_STORE, &sc, TRUE);
+    rmq_store_reconfigure(b->store, &sc);
+    rmq_store_config_clear(&sc);
+
+    if (b->ha != NULL) {
+        RmqHaServiceConfig hc = *rmq_ha_service_get_config(b->ha);
+        rmq_config_fill(config, RMQ_CONFIG_LAND_HA, &hc, TRUE);
+        rmq_ha_service_reconfigure(b->ha, &hc);
+    }
+
+    RmqConfig *copy = rmq_config_copy(config);
+    rmq_config_free(b->config);
+    b->config = copy;
+
+    /* the register body carries the permission: tell the name servers */
+    if (s->broker_permission != old.broker_permission && b->namesrv != NULL)
+        rmq_namesrv_link_register(b->namesrv, NULL, FALSE, FALSE);
+}
+
+gchar *
+rmq_broker_config_properties(RmqBroker *b)
+{
+    gconstpointer landings[RMQ_CONFIG_LAND_N] = { NULL };
+    landings[RMQ_CONFIG_LAND_BROKER] = &b->settings;
+    landings[RMQ_CONFIG_LAND_STORE] = rmq_store_get_config(b->store);
+    landings[RMQ_CONFIG_LAND_HA] = b->ha != NULL ? rmq_ha_service_get_config(b->ha) : NULL;
+    return rmq_broker_settings_to_properties(b->config, landings);
 }
 
 gchar *
 rmq_broker_status(RmqBroker *b)
 {
     g_autofree gchar *ha = b->ha != NULL ? rmq_ha_service_status(b->ha) : NULL;
-    return g_strdup_printf("%u topics, %u connections, put %.1f/s, get %.1f/s%s%s",
+    g_autofree gchar *space = b->store != NULL ? rmq_store_space_problem(b->store) : NULL;
+    return g_strdup_printf("%s%s%u topics, %u connections, put %.1f/s, get %.1f/s%s%s",
+                           space != NULL ? space : "", space != NULL ? "; " : "",
                            rmq_topic_table_size(b->topics), rmq_server_get_connection_count(b->server),
                            b->stats.put_tps, b->stats.get_tps, ha != NULL ? "; HA: " : "",
                            ha != NULL ? ha : "");

@@ -11,6 +11,7 @@
 #include "broker/settings.h"
 #include "broker/subscription_group.h"
 #include "broker/topic_config.h"
+#include "model/message_properties.h"
 #include "remoting/server.h"
 #include "store/store.h"
 
@@ -43,7 +44,8 @@ typedef struct {
 
 typedef struct _RmqBroker RmqBroker;
 struct _RmqBroker {
-    RmqBrokerSettings settings;
+    RmqConfig *config;        /* the running configuration (SIGHUP, UPDATE_BROKER_CONFIG) */
+    RmqBrokerSettings settings; /* filled from it (key table BK() landings) */
     RmqStore *store;
     RmqTopicTable *topics;
     RmqSubscriptionGroupTable *groups;
@@ -56,6 +58,7 @@ struct _RmqBroker {
     RmqScheduleService *schedule;
     RmqTransactionCheck *trans_check;
     RmqHaService *ha;         /* replication (src/ha): HA port, slave client, slave sync */
+    RmqFlowControl *flow;     /* send flow control (flow_control.h), made on first use */
     GHashTable *mq_locks;     /* "group\ntopic\nbroker\nqid" -> RmqMqLock */
 
     RmqHostAddr store_host;   /* brokerIP1:listenPort */
@@ -77,12 +80,21 @@ struct _RmqBroker {
  * and listenPort-2, register with every name server (synchronously; failures
  * only logged) and start the services. Call from outside the main loop's
  * callbacks (the daemon's start step). (transfer full) */
-RmqBroker *rmq_broker_new(const RmqBrokerSettings *settings, GError **error);
+RmqBroker *rmq_broker_new(const RmqConfig *config, GError **error);
+/* Apply every reloadable key of @config (SIGHUP, UPDATE_BROKER_CONFIG) to the
+ * broker settings, the store (rmq_store_reconfigure) and HA
+ * (rmq_ha_service_reconfigure); @config becomes the running configuration.
+ * Keys that need a restart are not looked at. */
+void rmq_broker_reconfigure(RmqBroker *b, const RmqConfig *config);
+/* GET_BROKER_CONFIG body: every broker key with the value in force, read
+ * from the subsystem that acts on it. (transfer full) */
+gchar *rmq_broker_config_properties(RmqBroker *b);
 /* Graceful stop: stop accepting, answer parked pulls, flush and persist,
  * unregister from the name servers; then @done(@data) runs from the loop. */
 void rmq_broker_stop(RmqBroker *b, void (*done)(gpointer data), gpointer data);
-/* Close what is left (store included) and free. */
+/* Close what is left (store included) and free. NULL is ignored. */
 void rmq_broker_free(RmqBroker *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqBroker, rmq_broker_free)
 
 /* STATUS= line: topics, connections, put and get TPS. (transfer full) */
 gchar *rmq_broker_status(RmqBroker *b);
@@ -102,14 +114,31 @@ const RmqSubscriptionGroup *rmq_broker_find_group(RmqBroker *b, const gchar *gro
 void rmq_broker_message_arrived(RmqBroker *b, const gchar *topic, gint32 queue_id,
                                 gint64 max_offset, gint64 tag_code, gboolean tag_known);
 
+/* Frees a value of b->mq_locks (defined in processor_client.c). */
+void rmq_broker_mq_lock_free(gpointer lock);
+
 /* Helpers shared by the processors. */
 gboolean rmq_broker_is_vip(RmqBroker *b, RmqConnection *conn);
 /* The peer address of @conn in record form. */
 void rmq_broker_peer_host(RmqConnection *conn, RmqHostAddr *out);
-/* A response with @code and @remark (may be NULL). (transfer full) */
-RmqCommand *rmq_broker_response(const RmqCommand *request, gint32 code, const gchar *remark);
-/* Answer and free the request. */
+/* The reply API of the processors. Every rmq_broker_reply* answers @request
+ * and frees it (transfer full: a handler owns its request). The suffix says
+ * who owns @remark (NULL = no remark): _take frees it (transfer full),
+ * _borrow copies it (transfer none). The reply is dropped for a one-way
+ * request. */
+void rmq_broker_reply_take(RmqConnection *conn, RmqCommand *request, gint32 code, gchar *remark);
+void rmq_broker_reply_borrow(RmqConnection *conn, RmqCommand *request, gint32 code,
+                             const gchar *remark);
+/* Send @response (transfer full), built with rmq_broker_response_*. */
 void rmq_broker_reply(RmqConnection *conn, RmqCommand *request, RmqCommand *response);
+/* A response to add fields or a body to before rmq_broker_reply(); @request is
+ * only read. (transfer full) */
+RmqCommand *rmq_broker_response_take(const RmqCommand *request, gint32 code, gchar *remark);
+RmqCommand *rmq_broker_response_borrow(const RmqCommand *request, gint32 code,
+                                       const gchar *remark);
+/* Flow control at the top of the send handler (flow_control.h): TRUE when
+ * it answered @request SYSTEM_BUSY (the handler returns), FALSE to go on. */
+gboolean rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *request);
 /* Required ext field check: NULL when present, else the remark
  * "the custom field <name> is null" (transfer full). */
 gchar *rmq_broker_missing_field(const RmqCommand *request, const gchar *const *names);
@@ -138,14 +167,6 @@ typedef struct {
  * says which, as the MESSAGE_ILLEGAL remark. */
 gboolean rmq_broker_send_header_parse(const RmqCommand *req, RmqSendHeader *out, gchar **remark);
 
-/* Properties string surgery (§4.1): copy @props without the keys in @drop
- * (NULL-terminated, may be NULL) and append the NAME, VALUE pairs of @add
- * (NULL-terminated, may be NULL). Accepts a trailing 0x02; emits none. */
-GString *rmq_broker_props_edit(const gchar *props, gsize len, const gchar *const *drop,
-                               const gchar *const *add);
-/* A property value as a new string, NULL when absent. (transfer full) */
-gchar *rmq_broker_prop_dup(const gchar *props, gsize len, const gchar *name);
-
 /* The message that stores the record @rec again on this broker (retry,
  * delayed delivery, transaction commit and check), to @topic/@queue_id with
  * properties @props: flag, born time and host, reconsume times and body are
@@ -159,16 +180,6 @@ void rmq_broker_message_from_record(RmqBroker *b, const RmqMessageRecord *rec,
  * with properties @props (the tag code is that of its TAGS). */
 void rmq_broker_stored_arrived(RmqBroker *b, const gchar *topic, gint32 queue_id,
                                gint64 queue_offset, const GString *props);
-
-/* Processor registration, one per processor file. */
-void rmq_broker_send_processor_register(RmqBroker *b);
-void rmq_broker_pull_processor_register(RmqBroker *b);
-void rmq_broker_client_processor_register(RmqBroker *b);
-void rmq_broker_query_processor_register(RmqBroker *b);
-void rmq_broker_admin_processor_register(RmqBroker *b);
-void rmq_broker_retry_processor_register(RmqBroker *b);
-void rmq_broker_transaction_processor_register(RmqBroker *b);
-void rmq_broker_consumer_admin_processor_register(RmqBroker *b);
 
 /* The pull algorithm (§7.2), used by the processor and by long polling when a
  * parked request is re-executed (@allow_suspend FALSE). Returns the response,

@@ -2,15 +2,15 @@
 # crash-safe JSON files: pure modules the broker daemon builds on.
 noinst_LIBRARIES += src/broker/libbrokermeta.a
 src_broker_libbrokermeta_a_SOURCES = \
-	src/broker/data_version.c src/broker/data_version.h \
 	src/broker/json_file.c src/broker/json_file.h \
 	src/broker/meta_table.c src/broker/meta_table.h \
 	src/broker/topic_config.c src/broker/topic_config.h \
 	src/broker/subscription_group.c src/broker/subscription_group.h \
 	src/broker/consumer_offset.c src/broker/consumer_offset.h \
-	src/broker/delay_offset.c src/broker/delay_offset.h
+	src/broker/delay_offset.c src/broker/delay_offset.h \
+	src/broker/flow_control.c src/broker/flow_control.h
 
-BROKERMETA_TEST_LIBS = src/broker/libbrokermeta.a src/remoting/libcodec.a \
+BROKERMETA_TEST_LIBS = src/broker/libbrokermeta.a src/model/libmodel.a src/remoting/libcodec.a \
 	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 
 if HAVE_CMOCKA
@@ -30,6 +30,11 @@ tests_broker_test_consumer_offset_LDADD = $(BROKERMETA_TEST_LIBS)
 tests_broker_test_json_file_SOURCES = tests/broker/test-json-file.c tests/broker/meta-test-util.h
 tests_broker_test_json_file_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_json_file_LDADD = $(BROKERMETA_TEST_LIBS)
+check_PROGRAMS += tests/broker/test-flow-control
+TESTS += tests/broker/test-flow-control
+tests_broker_test_flow_control_SOURCES = tests/broker/test-flow-control.c
+tests_broker_test_flow_control_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_flow_control_LDADD = $(BROKERMETA_TEST_LIBS)
 endif
 
 # The broker daemon (rmq-broker): everything but main() in libbroker.a so the
@@ -45,12 +50,14 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/processor_client.c src/broker/processor_query.c \
 	src/broker/processor_admin.c src/broker/processor_retry.c \
 	src/broker/processor_transaction.c src/broker/processor_consumer_admin.c \
+	src/broker/commands.c src/broker/commands.h src/broker/send.h \
 	src/broker/schedule_service.c src/broker/schedule_service.h \
-	src/broker/transaction_check.c src/broker/transaction_check.h
+	src/broker/transaction_check.c src/broker/transaction_check.h \
+	src/broker/flow_control_hook.c
 
 BROKER_LIBS = src/broker/libbroker.a src/ha/libha.a src/broker/libbrokermeta.a src/store/libstore.a \
 	src/common/libcommon.a src/common/libconf.a \
-	src/remoting/libnet.a src/remoting/libcodec.a $(RMQ_PKG_LIBS)
+	src/remoting/libnet.a src/model/libmodel.a src/remoting/libcodec.a $(RMQ_PKG_LIBS)
 
 sbin_PROGRAMS += src/broker/rmq-broker
 src_broker_rmq_broker_SOURCES = src/broker/main.c
@@ -62,12 +69,27 @@ BROKER_IT = tests/broker/test-broker-core
 check_PROGRAMS += $(BROKER_IT)
 TESTS += $(BROKER_IT)
 BROKER_IT_SUPPORT = tests/broker/harness.c tests/broker/harness.h
-BROKER_IT_LIBS = tests/support/libtestsupport.a src/store/libstore.a src/remoting/libnet.a src/remoting/libcodec.a \
+BROKER_IT_LIBS = tests/support/libtestsupport.a src/store/libstore.a src/remoting/libnet.a src/model/libmodel.a src/remoting/libcodec.a \
 	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 tests_broker_test_broker_core_SOURCES = tests/broker/test-broker-core.c $(BROKER_IT_SUPPORT)
 tests_broker_test_broker_core_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_broker_core_LDADD = $(BROKER_IT_LIBS)
 EXTRA_tests_broker_test_broker_core_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-broker-address
+TESTS += tests/broker/test-broker-address
+tests_broker_test_broker_address_SOURCES = tests/broker/test-broker-address.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_address_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_address_LDADD = $(BROKER_IT_LIBS)
+EXTRA_tests_broker_test_broker_address_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
+check_PROGRAMS += tests/broker/test-broker-flow
+TESTS += tests/broker/test-broker-flow
+tests_broker_test_broker_flow_SOURCES = tests/broker/test-broker-flow.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_flow_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_flow_LDADD = $(BROKER_IT_LIBS)
+EXTRA_tests_broker_test_broker_flow_DEPENDENCIES = src/broker/rmq-broker
 endif
 
 if HAVE_CMOCKA
@@ -77,6 +99,15 @@ tests_broker_test_broker_admin_SOURCES = tests/broker/test-broker-admin.c $(BROK
 tests_broker_test_broker_admin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_broker_admin_LDADD = $(BROKER_IT_LIBS)
 EXTRA_tests_broker_test_broker_admin_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-broker-reload
+TESTS += tests/broker/test-broker-reload
+tests_broker_test_broker_reload_SOURCES = tests/broker/test-broker-reload.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_reload_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_reload_LDADD = src/common/libconf.a $(BROKER_IT_LIBS)
+EXTRA_tests_broker_test_broker_reload_DEPENDENCIES = src/broker/rmq-broker
 endif
 
 if HAVE_CMOCKA
@@ -103,4 +134,12 @@ TESTS += tests/broker/test-broker-units
 tests_broker_test_broker_units_SOURCES = tests/broker/test-broker-units.c
 tests_broker_test_broker_units_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_broker_units_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-send-steps
+TESTS += tests/broker/test-send-steps
+tests_broker_test_send_steps_SOURCES = tests/broker/test-send-steps.c
+tests_broker_test_send_steps_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_send_steps_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
 endif

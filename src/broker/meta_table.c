@@ -40,12 +40,12 @@ rmq_meta_table_key_copies(GHashTable *table)
 }
 
 JsonNode *
-rmq_meta_table_wrap(const RmqMetaVersion *version, const gchar *member, JsonObject *table)
+rmq_meta_table_wrap(const RmqDataVersion *version, const gchar *member, JsonObject *table)
 {
     g_return_val_if_fail(member != NULL && table != NULL, NULL);
     JsonObject *o = json_object_new();
     if (version != NULL)
-        json_object_set_member(o, "dataVersion", rmq_meta_version_to_node(version));
+        json_object_set_member(o, "dataVersion", rmq_data_version_to_node(version));
     json_object_set_object_member(o, member, table);
     JsonNode *root = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(root, o);
@@ -54,7 +54,7 @@ rmq_meta_table_wrap(const RmqMetaVersion *version, const gchar *member, JsonObje
 
 gboolean
 rmq_meta_table_decode(JsonNode *root, const gchar *what, const gchar *member, GQuark domain,
-                      gint code, RmqMetaVersion *version, RmqMetaEntryDecodeFunc decode,
+                      gint code, RmqDataVersion *version, RmqMetaEntryDecodeFunc decode,
                       GPtrArray *out, GError **error)
 {
     g_return_val_if_fail(member != NULL && version != NULL && decode != NULL && out != NULL,
@@ -65,7 +65,7 @@ rmq_meta_table_decode(JsonNode *root, const gchar *what, const gchar *member, GQ
     }
     JsonObject *o = json_node_get_object(root);
     JsonNode *dv = json_object_get_member(o, "dataVersion");
-    if (dv != NULL && !rmq_meta_version_from_node(dv, version)) {
+    if (dv != NULL && !rmq_data_version_from_node(dv, version)) {
         g_set_error(error, domain, code, "dataVersion is not an object");
         return FALSE;
     }
@@ -88,7 +88,7 @@ rmq_meta_table_decode(JsonNode *root, const gchar *what, const gchar *member, GQ
 }
 
 gboolean
-rmq_meta_table_sync(const RmqMetaVersion *mine, const gchar *body, gsize len,
+rmq_meta_table_sync(const RmqDataVersion *mine, const gchar *body, gsize len,
                     RmqMetaTableReplaceFunc replace, gpointer table, gboolean *changed,
                     GError **error)
 {
@@ -98,11 +98,11 @@ rmq_meta_table_sync(const RmqMetaVersion *mine, const gchar *body, gsize len,
     g_autoptr(JsonNode) root = rmq_json_parse_lenient(body, (gssize)len, error);
     if (root == NULL)
         return FALSE;
-    RmqMetaVersion theirs = { 0, 0 };
+    RmqDataVersion theirs = { 0, 0 };
     if (JSON_NODE_HOLDS_OBJECT(root))
-        rmq_meta_version_from_node(
+        rmq_data_version_from_node(
             json_object_get_member(json_node_get_object(root), "dataVersion"), &theirs);
-    if (rmq_meta_version_equal(&theirs, mine))
+    if (rmq_data_version_equal(&theirs, mine))
         return TRUE;
     if (!replace(table, root, error))
         return FALSE;

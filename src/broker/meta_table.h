@@ -7,7 +7,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "broker/data_version.h"
+#include "model/data_version.h"
 
 G_BEGIN_DECLS
 
@@ -23,7 +23,7 @@ GPtrArray *rmq_meta_table_key_copies(GHashTable *table);
 
 /* {"dataVersion": @version, @member: @table} (transfer full; takes @table).
  * @version NULL leaves dataVersion out, as the offset files do. */
-JsonNode *rmq_meta_table_wrap(const RmqMetaVersion *version, const gchar *member,
+JsonNode *rmq_meta_table_wrap(const RmqDataVersion *version, const gchar *member,
                               JsonObject *table);
 
 /* Decode one entry of the table from @node under map key @key; NULL with
@@ -36,7 +36,7 @@ typedef gpointer (*RmqMetaEntryDecodeFunc)(JsonNode *node, const gchar *key, GEr
  * (@domain, @code), naming @what for a bad wrapper; whatever was appended to
  * @out is the caller's to drop, so its table stays untouched. */
 gboolean rmq_meta_table_decode(JsonNode *root, const gchar *what, const gchar *member,
-                               GQuark domain, gint code, RmqMetaVersion *version,
+                               GQuark domain, gint code, RmqDataVersion *version,
                                RmqMetaEntryDecodeFunc decode, GPtrArray *out, GError **error);
 
 /* Replace the whole table @table with the wrapper @root. */
@@ -45,7 +45,7 @@ typedef gboolean (*RmqMetaTableReplaceFunc)(gpointer table, JsonNode *root, GErr
 /* A slave's periodic sync: parse @body (a master's wrapper, lenient JSON) and
  * replace the table through @replace unless its dataVersion equals *@mine.
  * *@changed (may be NULL) tells whether the table was replaced. */
-gboolean rmq_meta_table_sync(const RmqMetaVersion *mine, const gchar *body, gsize len,
+gboolean rmq_meta_table_sync(const RmqDataVersion *mine, const gchar *body, gsize len,
                              RmqMetaTableReplaceFunc replace, gpointer table, gboolean *changed,
                              GError **error);
 

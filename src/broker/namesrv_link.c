@@ -219,6 +219,12 @@ on_first(gpointer data)
 }
 
 void
+rmq_namesrv_link_set_timeout(RmqNamesrvLink *l, guint timeout_ms)
+{
+    l->timeout_ms = timeout_ms > 0 ? timeout_ms : 6000;
+}
+
+void
 rmq_namesrv_link_start_periodic(RmqNamesrvLink *l, guint period_ms)
 {
     g_clear_handle_id(&l->timer, g_source_remove);

@@ -44,6 +44,8 @@ void rmq_namesrv_link_register_then(RmqNamesrvLink *l, GBytes *body, void (*done
 /* Periodic registration every @period_ms (clamped 10000..60000 unless smaller
  * for tests: values under 10000 are used as given); first after 10 s or the
  * period, whichever is smaller. */
+/* registerBrokerTimeoutMills for the requests sent from now on. */
+void rmq_namesrv_link_set_timeout(RmqNamesrvLink *l, guint timeout_ms);
 void rmq_namesrv_link_start_periodic(RmqNamesrvLink *l, guint period_ms);
 /* UNREGISTER_BROKER to all; @done runs from the main loop when every name
  * server answered or failed. */

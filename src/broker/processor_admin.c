@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "broker/broker.h"
+#include "broker/commands.h"
 #include "broker/client_registry.h"
 #include "broker/namesrv_link.h"
 #include "remoting/codes.h"
@@ -14,15 +15,9 @@
 #include "remoting/json_text.h"
 
 static void
-reply_code(RmqConnection *conn, RmqCommand *req, gint32 code, const gchar *remark)
-{
-    rmq_broker_reply(conn, req, rmq_broker_response(req, code, remark));
-}
-
-static void
 reply_text(RmqConnection *conn, RmqCommand *req, const gchar *text)
 {
-    RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+    RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
     rmq_command_set_body_data(resp, text, strlen(text));
     rmq_broker_reply(conn, req, resp);
 }
@@ -35,17 +30,6 @@ reply_node(RmqConnection *conn, RmqCommand *req, JsonNode *node)
     reply_text(conn, req, text);
 }
 
-static gboolean
-refuse_on_slave(RmqBroker *b, RmqConnection *conn, RmqCommand *req)
-{
-    if (!b->settings.slave)
-        return FALSE;
-    reply_code(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
-               "Can't modify topic or subscription group from slave broker, please execute it "
-               "from master broker.");
-    return TRUE;
-}
-
 /* The ext field @name, or NULL once the request is answered that it is missing. */
 static const gchar *
 require_ext(RmqConnection *conn, RmqCommand *req, const gchar *name)
@@ -53,25 +37,24 @@ require_ext(RmqConnection *conn, RmqCommand *req, const gchar *name)
     const gchar *value = rmq_command_get_ext(req, name);
     if (value == NULL) {
         g_autofree gchar *remark = g_strdup_printf("the custom field <%s> is null", name);
-        reply_code(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, remark);
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, remark);
     }
     return value;
 }
 
 /* The topic a create/update/delete names, or NULL once the request is refused
- * (slave broker, no topic, or a topic admins may not change). */
+ * (no topic, or a topic admins may not change; the slave refusal is the
+ * command table's). */
 static const gchar *
 require_admin_topic(RmqBroker *b, RmqConnection *conn, RmqCommand *req)
 {
-    if (refuse_on_slave(b, conn, req))
-        return NULL;
     const gchar *topic = require_ext(conn, req, "topic");
     if (topic == NULL)
         return NULL;
     g_autofree gchar *remark = NULL;
     gint32 code = rmq_topic_table_check_admin(b->topics, topic, &remark);
     if (code != RMQ_RESPONSE_SUCCESS) {
-        reply_code(conn, req, code, remark);
+        rmq_broker_reply_borrow(conn, req, code, remark);
         return NULL;
     }
     return topic;
@@ -86,19 +69,19 @@ static void
 reply_after_register(gpointer data)
 {
     PendingReply *p = data;
-    reply_code(p->conn, p->request, RMQ_RESPONSE_SUCCESS, NULL);
+    rmq_broker_reply_borrow(p->conn, p->request, RMQ_RESPONSE_SUCCESS, NULL);
     rmq_connection_unref(p->conn);
     g_free(p);
 }
 
-static void
-handle_update_topic(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_update_topic(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     const gchar *topic = require_admin_topic(b, conn, req);
     if (topic == NULL)
         return;
-    g_autoptr(RmqTopicConf) tc = rmq_topic_conf_new(topic);
+    g_autoptr(RmqTopicConfig) tc = rmq_topic_config_new(topic);
     gint32 v;
     if (rmq_command_get_ext_int32(req, "readQueueNums", &v))
         tc->read_queue_nums = v;
@@ -114,7 +97,7 @@ handle_update_topic(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         rmq_topic_filter_type_parse(ft, &tc->filter_type);
     if (tc->read_queue_nums <= 0 || tc->write_queue_nums <= 0 || tc->read_queue_nums > 1024 ||
         tc->write_queue_nums > 1024) {
-        reply_code(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, "queue nums must be between 1 and 1024");
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, "queue nums must be between 1 and 1024");
         return;
     }
     rmq_topic_table_update(b->topics, tc);
@@ -128,8 +111,8 @@ handle_update_topic(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     rmq_namesrv_link_register_then(b->namesrv, body, reply_after_register, p);
 }
 
-static void
-handle_delete_topic(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_delete_topic(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     const gchar *topic = require_admin_topic(b, conn, req);
@@ -138,11 +121,11 @@ handle_delete_topic(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     if (rmq_topic_table_delete(b->topics, topic))
         rmq_broker_save_topics(b);
     rmq_store_delete_topic(b->store, topic);
-    reply_code(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
+    rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
 }
 
-static void
-handle_simple_get(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_simple_get(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     g_autofree gchar *text = NULL;
@@ -176,15 +159,19 @@ handle_simple_get(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     reply_text(conn, req, text);
 }
 
-static void
-handle_broker_config(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+/* GET_BROKER_CONFIG (26) and UPDATE_BROKER_CONFIG (25) through the one key
+ * table: GET lists every broker key with the value in force; UPDATE takes
+ * the keys SIGHUP may change, with the file's parsing and bounds, and refuses
+ * the whole request, naming the key, otherwise. */
+void
+rmq_broker_handle_broker_config(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     if (req->code == RMQ_REQUEST_GET_BROKER_CONFIG) {
-        g_autofree gchar *props = rmq_broker_settings_to_properties(&b->settings);
-        g_autoptr(JsonNode) v = rmq_meta_version_to_node(rmq_topic_table_version(b->topics));
+        g_autofree gchar *props = rmq_broker_config_properties(b);
+        g_autoptr(JsonNode) v = rmq_data_version_to_node(rmq_topic_table_version(b->topics));
         g_autofree gchar *vtext = rmq_json_to_string(v, FALSE);
-        RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+        RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
         rmq_command_set_ext(resp, "version", vtext);
         rmq_command_set_body_data(resp, props, strlen(props));
         rmq_broker_reply(conn, req, resp);
@@ -193,17 +180,16 @@ handle_broker_config(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     gsize len = 0;
     const gchar *data = req->body != NULL ? g_bytes_get_data(req->body, &len) : "";
     g_autofree gchar *text = g_strndup(data, len);
-    gint old_perm = b->settings.broker_permission;
     g_autoptr(GError) err = NULL;
-    if (!rmq_broker_settings_update(&b->settings, text, NULL, &err)) {
-        reply_code(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, err->message);
+    g_autoptr(RmqConfig) updated = rmq_config_update_runtime(b->config, text, &err);
+    if (updated == NULL) {
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, err->message);
         return;
     }
-    if (b->settings.broker_permission != old_perm) {
-        /* The register body carries the broker permission: tell the name servers. */
-        rmq_namesrv_link_register(b->namesrv, NULL, FALSE, FALSE);
-    }
-    reply_code(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
+    g_autofree gchar *changes = rmq_config_describe_changes(b->config, updated);
+    rmq_broker_reconfigure(b, updated);
+    g_message("UPDATE_BROKER_CONFIG: %s", changes != NULL ? changes : "no change");
+    rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
 }
 
 static void
@@ -219,8 +205,8 @@ kv(JsonBuilder *jb, const gchar *k, const gchar *fmt, ...)
     json_builder_add_string_value(jb, v);
 }
 
-static void
-handle_runtime_info(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_runtime_info(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     g_autoptr(JsonBuilder) jb = json_builder_new();
@@ -254,33 +240,29 @@ handle_runtime_info(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     reply_node(conn, req, json_builder_get_root(jb));
 }
 
-static void
-handle_update_group(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_update_group(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
-    if (refuse_on_slave(b, conn, req))
-        return;
     gsize len = 0;
     const gchar *data = req->body != NULL ? g_bytes_get_data(req->body, &len) : NULL;
     g_autoptr(GError) err = NULL;
     g_autoptr(RmqSubscriptionGroup) g =
         data != NULL ? rmq_subscription_group_parse(data, len, &err) : NULL;
     if (g == NULL || g->group_name == NULL || *g->group_name == '\0') {
-        reply_code(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
-                   err != NULL ? err->message : "the body is not a SubscriptionGroupConfig");
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                err != NULL ? err->message : "the body is not a SubscriptionGroupConfig");
         return;
     }
     rmq_subscription_group_table_update(b->groups, g);
     rmq_broker_save_groups(b);
-    reply_code(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
+    rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
 }
 
-static void
-handle_delete_group(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_delete_group(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
-    if (refuse_on_slave(b, conn, req))
-        return;
     const gchar *group = require_ext(conn, req, "groupName");
     if (group == NULL)
         return;
@@ -289,7 +271,7 @@ handle_delete_group(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     if (rmq_command_get_ext_bool(req, "removeOffset", FALSE) &&
         rmq_consumer_offsets_remove_group(b->offsets, group) > 0)
         rmq_broker_save_offsets(b);
-    reply_code(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
+    rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
 }
 
 /* fastjson's inline-object key for a MessageQueue (§2.5.6). */
@@ -312,15 +294,15 @@ store_time_before(RmqBroker *b, const gchar *topic, gint qid, gint64 offset)
     return t > 0 ? t : 0;
 }
 
-static void
-handle_topic_stats(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_topic_stats(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     const gchar *topic = rmq_command_get_ext(req, "topic");
-    const RmqTopicConf *tc = topic != NULL ? rmq_topic_table_lookup(b->topics, topic) : NULL;
+    const RmqTopicConfig *tc = topic != NULL ? rmq_topic_table_lookup(b->topics, topic) : NULL;
     if (tc == NULL) {
         g_autofree gchar *remark = g_strdup_printf("topic[%s] not exist", topic ? topic : "");
-        reply_code(conn, req, RMQ_RESPONSE_TOPIC_NOT_EXIST, remark);
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_TOPIC_NOT_EXIST, remark);
         return;
     }
     g_autoptr(GString) out = g_string_new("{\"offsetTable\":{");
@@ -340,8 +322,8 @@ handle_topic_stats(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     reply_text(conn, req, out->str);
 }
 
-static void
-handle_consume_stats(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_consume_stats(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     const gchar *group = require_ext(conn, req, "consumerGroup");
@@ -361,7 +343,7 @@ handle_consume_stats(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     gboolean first = TRUE;
     for (guint i = 0; i < topics->len; i++) {
         const gchar *topic = g_ptr_array_index(topics, i);
-        const RmqTopicConf *tc = rmq_topic_table_lookup(b->topics, topic);
+        const RmqTopicConfig *tc = rmq_topic_table_lookup(b->topics, topic);
         if (tc == NULL)
             continue;
         for (gint q = 0; q < tc->read_queue_nums; q++) {
@@ -395,8 +377,8 @@ add_connections(JsonBuilder *jb, GHashTable *channels)
     json_builder_end_array(jb);
 }
 
-static void
-handle_connections(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_connections(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     g_autoptr(JsonBuilder) jb = json_builder_new();
@@ -406,7 +388,7 @@ handle_connections(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         if (chs == NULL) {
             g_autofree gchar *remark =
                 g_strdup_printf("the producer group[%s] not exist", group ? group : "");
-            reply_code(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, remark);
+            rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, remark);
             return;
         }
         json_builder_begin_object(jb);
@@ -420,7 +402,7 @@ handle_connections(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     if (cg == NULL) {
         g_autofree gchar *remark =
             g_strdup_printf("the consumer group[%s] not online", group ? group : "");
-        reply_code(conn, req, RMQ_RESPONSE_CONSUMER_NOT_ONLINE, remark);
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_CONSUMER_NOT_ONLINE, remark);
         return;
     }
     json_builder_begin_object(jb);
@@ -445,8 +427,8 @@ handle_connections(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     reply_node(conn, req, json_builder_get_root(jb));
 }
 
-static void
-handle_consume_by_who(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_consume_by_who(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     const gchar *topic = require_ext(conn, req, "topic");
@@ -471,34 +453,10 @@ handle_consume_by_who(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     reply_node(conn, req, json_builder_get_root(jb));
 }
 
-static void
-handle_unknown(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_unknown(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     (void) user_data;
     g_autofree gchar *remark = g_strdup_printf(" request type %d not supported", req->code);
-    reply_code(conn, req, RMQ_RESPONSE_REQUEST_CODE_NOT_SUPPORTED, remark);
-}
-
-void
-rmq_broker_admin_processor_register(RmqBroker *b)
-{
-    RmqServer *s = b->server;
-    rmq_server_register(s, RMQ_REQUEST_UPDATE_AND_CREATE_TOPIC, handle_update_topic, b);
-    rmq_server_register(s, RMQ_REQUEST_DELETE_TOPIC_IN_BROKER, handle_delete_topic, b);
-    rmq_server_register(s, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, handle_simple_get, b);
-    rmq_server_register(s, RMQ_REQUEST_GET_ALL_SUBSCRIPTIONGROUP_CONFIG, handle_simple_get, b);
-    rmq_server_register(s, RMQ_REQUEST_GET_ALL_CONSUMER_OFFSET, handle_simple_get, b);
-    rmq_server_register(s, RMQ_REQUEST_GET_ALL_DELAY_OFFSET, handle_simple_get, b);
-    rmq_server_register(s, RMQ_REQUEST_GET_SYSTEM_TOPIC_LIST_FROM_BROKER, handle_simple_get, b);
-    rmq_server_register(s, RMQ_REQUEST_GET_BROKER_CONFIG, handle_broker_config, b);
-    rmq_server_register(s, RMQ_REQUEST_UPDATE_BROKER_CONFIG, handle_broker_config, b);
-    rmq_server_register(s, RMQ_REQUEST_GET_BROKER_RUNTIME_INFO, handle_runtime_info, b);
-    rmq_server_register(s, RMQ_REQUEST_UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, handle_update_group, b);
-    rmq_server_register(s, RMQ_REQUEST_DELETE_SUBSCRIPTIONGROUP, handle_delete_group, b);
-    rmq_server_register(s, RMQ_REQUEST_GET_TOPIC_STATS_INFO, handle_topic_stats, b);
-    rmq_server_register(s, RMQ_REQUEST_GET_CONSUME_STATS, handle_consume_stats, b);
-    rmq_server_register(s, RMQ_REQUEST_GET_CONSUMER_CONNECTION_LIST, handle_connections, b);
-    rmq_server_register(s, RMQ_REQUEST_GET_PRODUCER_CONNECTION_LIST, handle_connections, b);
-    rmq_server_register(s, RMQ_REQUEST_QUERY_TOPIC_CONSUME_BY_WHO, handle_consume_by_who, b);
-    rmq_server_set_default_handler(s, handle_unknown, b);
+    rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_REQUEST_CODE_NOT_SUPPORTED, remark);
 }

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "broker/broker.h"
+#include "broker/commands.h"
 #include "broker/client_registry.h"
+#include "common/ratelimit.h"
 #include "remoting/codes.h"
 #include "remoting/json_body.h"
 
@@ -20,16 +22,8 @@ typedef struct {
     gint64 last_update_ms;
 } MqLock;
 
-static RmqCommand *
-reply_error(const RmqCommand *req, gint32 code, gchar *remark)
-{
-    RmqCommand *r = rmq_broker_response(req, code, remark);
-    g_free(remark);
-    return r;
-}
-
-static void
-handle_heartbeat(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_heartbeat(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     g_autoptr(GPtrArray) consumers = g_ptr_array_new_with_free_func(g_free);
@@ -40,9 +34,9 @@ handle_heartbeat(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         len = 2;
     if (!rmq_client_registry_heartbeat(b->clients, conn, req->language, req->version, body, len,
                                        consumers, NULL, &err)) {
-        rmq_broker_reply(conn, req, reply_error(req, RMQ_RESPONSE_SYSTEM_ERROR,
-                                                g_strdup_printf("bad heartbeat body: %s",
-                                                                err->message)));
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                              g_strdup_printf("bad heartbeat body: %s",
+                                              err->message));
         return;
     }
     gboolean created_any = FALSE;
@@ -59,16 +53,16 @@ handle_heartbeat(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     }
     if (created_any)
         rmq_broker_topic_created(b);
-    rmq_broker_reply(conn, req, rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL));
+    rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
 }
 
-static void
-handle_unregister(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_unregister(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     rmq_client_registry_unregister(b->clients, conn, rmq_command_get_ext(req, "producerGroup"),
                                    rmq_command_get_ext(req, "consumerGroup"));
-    RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+    RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
     rmq_command_set_ext_present(resp, TRUE);
     rmq_broker_reply(conn, req, resp);
 }
@@ -86,8 +80,8 @@ first_unit_hot(RmqBroker *b, const gchar *topic, gint32 qid)
     return rmq_store_get_max_phy_offset(b->store) - phy <= hot;
 }
 
-static void
-handle_query_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_query_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     static const gchar *const required[] = { "consumerGroup", "topic", "queueId", NULL };
@@ -96,7 +90,7 @@ handle_query_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     if (missing == NULL && !rmq_command_get_ext_int32(req, "queueId", &qid))
         missing = g_strdup("queueId is not a number");
     if (missing != NULL) {
-        rmq_broker_reply(conn, req, reply_error(req, RMQ_RESPONSE_SYSTEM_ERROR, missing));
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
         return;
     }
     const gchar *group = rmq_command_get_ext(req, "consumerGroup");
@@ -109,18 +103,18 @@ handle_query_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     }
     RmqCommand *resp;
     if (off >= 0) {
-        resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+        resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
         rmq_command_set_ext_int64(resp, "offset", off);
     } else {
-        resp = rmq_broker_response(req, RMQ_RESPONSE_QUERY_NOT_FOUND,
-                                   "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot "
-                                   "first");
+        resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_QUERY_NOT_FOUND,
+                                          "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot "
+                                          "first");
     }
     rmq_broker_reply(conn, req, resp);
 }
 
-static void
-handle_update_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_update_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     static const gchar *const required[] = { "consumerGroup", "topic", "queueId", "commitOffset",
@@ -132,29 +126,53 @@ handle_update_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
                             !rmq_command_get_ext_int64(req, "commitOffset", &off)))
         missing = g_strdup("queueId or commitOffset is not a number");
     if (missing != NULL) {
-        rmq_broker_reply(conn, req, reply_error(req, RMQ_RESPONSE_SYSTEM_ERROR, missing));
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+        return;
+    }
+    /* Java 4.9 stores whatever comes; 5.x answers an unknown topic as below.
+     * A queue the topic does not have, or a negative offset, is refused too:
+     * it could only grow the offset table or rewind a consumer to nowhere. */
+    const gchar *topic = rmq_command_get_ext(req, "topic");
+    const RmqTopicConfig *tc = rmq_topic_table_lookup(b->topics, topic);
+    g_autofree gchar *topic_ab = rmq_abbrev(topic, RMQ_ABBREV_DEFAULT);
+    if (tc == NULL) {
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_TOPIC_NOT_EXIST,
+                              g_strdup_printf("Topic %s not exist!", topic_ab));
+        return;
+    }
+    if (qid < 0 || qid >= tc->read_queue_nums) {
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                              g_strdup_printf("queueId[%d] is illegal, topic:[%s] "
+                                              "topicConfig.readQueueNums:[%d]",
+                                              qid, topic_ab, tc->read_queue_nums));
+        return;
+    }
+    if (off < 0) {
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                              g_strdup_printf("commitOffset[%" G_GINT64_FORMAT
+                                              "] is illegal, topic:[%s] queueId:[%d]",
+                                              off, topic_ab, qid));
         return;
     }
     rmq_consumer_offsets_commit(b->offsets, rmq_command_get_ext(req, "consumerGroup"),
                                 rmq_command_get_ext(req, "topic"), qid, off);
     b->offsets_dirty = TRUE;
-    RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+    RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
     rmq_command_set_ext_present(resp, TRUE);
     rmq_broker_reply(conn, req, resp);
 }
 
-static void
-handle_consumer_list(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_consumer_list(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     const gchar *group = rmq_command_get_ext(req, "consumerGroup");
     g_autoptr(GPtrArray) ids =
         group != NULL ? rmq_client_registry_consumer_ids(b->clients, group) : NULL;
     if (ids == NULL) {
-        rmq_broker_reply(conn, req,
-                         reply_error(req, RMQ_RESPONSE_SYSTEM_ERROR,
-                                     g_strdup_printf("no consumer for this group, %s",
-                                                     group != NULL ? group : "")));
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                              g_strdup_printf("no consumer for this group, %s",
+                                              group != NULL ? group : ""));
         return;
     }
     g_autoptr(JsonBuilder) jb = json_builder_new();
@@ -167,7 +185,7 @@ handle_consumer_list(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     json_builder_end_object(jb);
     g_autoptr(JsonNode) root = json_builder_get_root(jb);
     g_autofree gchar *text = rmq_json_to_string(root, FALSE);
-    RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+    RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
     rmq_command_set_body_data(resp, text, strlen(text));
     rmq_broker_reply(conn, req, resp);
 }
@@ -181,8 +199,8 @@ lock_key(const gchar *group, JsonObject *mq)
                            rmq_json_object_get_int32_or(mq, "queueId", 0));
 }
 
-static void
-handle_lock(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_lock(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     gboolean lock = req->code == RMQ_REQUEST_LOCK_BATCH_MQ;
@@ -191,8 +209,7 @@ handle_lock(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     const gchar *body = req->body != NULL ? g_bytes_get_data(req->body, &len) : NULL;
     g_autoptr(JsonNode) root = body != NULL ? rmq_json_parse_lenient(body, (gssize) len, &err) : NULL;
     if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-        rmq_broker_reply(conn, req, reply_error(req, RMQ_RESPONSE_SYSTEM_ERROR,
-                                                g_strdup("the lock request body is not JSON")));
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, "the lock request body is not JSON");
         return;
     }
     JsonObject *o = json_node_get_object(root);
@@ -231,7 +248,7 @@ handle_lock(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     }
     json_builder_end_array(jb);
     json_builder_end_object(jb);
-    RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+    RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
     if (lock) {
         g_autoptr(JsonNode) out = json_builder_get_root(jb);
         g_autofree gchar *text = rmq_json_to_string(out, FALSE);
@@ -241,8 +258,8 @@ handle_lock(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 }
 
 /* CHECK_CLIENT_CONFIG (46): only tag subscriptions are supported here. */
-static void
-handle_check_client_config(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_check_client_config(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     (void) user_data;
     gsize len = 0;
@@ -252,35 +269,18 @@ handle_check_client_config(RmqConnection *conn, RmqCommand *req, gpointer user_d
     JsonObject *sub = rmq_json_object_get_object_or_null(o, "subscriptionData");
     const gchar *type = rmq_json_object_get_string_or(sub, "expressionType", "TAG");
     if (g_ascii_strcasecmp(type, "TAG") != 0) {
-        rmq_broker_reply(conn, req,
-                         rmq_broker_response(req, RMQ_RESPONSE_SYSTEM_ERROR,
-                                             "The broker does not support consumer to filter "
-                                             "message by SQL92"));
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                "The broker does not support consumer to filter "
+                                "message by SQL92");
         return;
     }
-    rmq_broker_reply(conn, req, rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL));
+    rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
 }
 
-static void
-mq_lock_free(gpointer p)
+void
+rmq_broker_mq_lock_free(gpointer p)
 {
     MqLock *l = p;
     g_free(l->client_id);
     g_free(l);
-}
-
-void
-rmq_broker_client_processor_register(RmqBroker *b)
-{
-    /* Locks carry a string; the table was created with g_free values. */
-    g_hash_table_destroy(b->mq_locks);
-    b->mq_locks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, mq_lock_free);
-    rmq_server_register(b->server, RMQ_REQUEST_HEART_BEAT, handle_heartbeat, b);
-    rmq_server_register(b->server, RMQ_REQUEST_UNREGISTER_CLIENT, handle_unregister, b);
-    rmq_server_register(b->server, RMQ_REQUEST_QUERY_CONSUMER_OFFSET, handle_query_offset, b);
-    rmq_server_register(b->server, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET, handle_update_offset, b);
-    rmq_server_register(b->server, RMQ_REQUEST_GET_CONSUMER_LIST_BY_GROUP, handle_consumer_list, b);
-    rmq_server_register(b->server, RMQ_REQUEST_LOCK_BATCH_MQ, handle_lock, b);
-    rmq_server_register(b->server, RMQ_REQUEST_UNLOCK_BATCH_MQ, handle_lock, b);
-    rmq_server_register(b->server, RMQ_REQUEST_CHECK_CLIENT_CONFIG, handle_check_client_config, b);
 }

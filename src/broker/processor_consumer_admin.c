@@ -7,18 +7,12 @@
 #include <string.h>
 
 #include "broker/broker.h"
+#include "broker/commands.h"
 #include "broker/client_registry.h"
 #include "remoting/codes.h"
 #include "remoting/json_text.h"
 
 #define FORWARD_TIMEOUT_MS 10000
-
-static void
-reply(RmqConnection *conn, RmqCommand *req, gint32 code, gchar *remark)
-{
-    rmq_broker_reply(conn, req, rmq_broker_response(req, code, remark));
-    g_free(remark);
-}
 
 /* ResetOffsetBody with fastjson's MessageQueue keys (read by Java clients). */
 static gchar *
@@ -38,8 +32,8 @@ reset_body(RmqBroker *b, const gchar *topic, const gint64 *offsets, gint n)
     return g_string_free(out, FALSE);
 }
 
-static void
-handle_reset_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_reset_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     static const gchar *const required[] = { "topic", "group", "timestamp", NULL };
@@ -48,24 +42,24 @@ handle_reset_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     if (missing == NULL && !rmq_command_get_ext_int64(req, "timestamp", &ts))
         missing = g_strdup("timestamp is not a number");
     if (missing != NULL) {
-        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
         return;
     }
     const gchar *topic = rmq_command_get_ext(req, "topic");
     const gchar *group = rmq_command_get_ext(req, "group");
     gboolean force = rmq_command_get_ext_bool(req, "isForce", TRUE);
-    const RmqTopicConf *tc = rmq_topic_table_lookup(b->topics, topic);
+    const RmqTopicConfig *tc = rmq_topic_table_lookup(b->topics, topic);
     if (tc == NULL) {
-        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
-              g_strdup_printf("[reset-offset] reset offset failed, no topic in this broker. "
-                              "[topic=%s]", topic));
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                              g_strdup_printf("[reset-offset] reset offset failed, no topic in this broker. "
+                                              "[topic=%s]", topic));
         return;
     }
     RmqConsumerGroup *cg = rmq_client_registry_consumer_group(b->clients, group);
     if (cg == NULL || g_hash_table_size(cg->channels) == 0) {
-        reply(conn, req, RMQ_RESPONSE_CONSUMER_NOT_ONLINE,
-              g_strdup_printf("Consumer not online, so can not reset offset, Group: %s Topic: %s "
-                              "Timestamp: %" G_GINT64_FORMAT, group, topic, ts));
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_CONSUMER_NOT_ONLINE,
+                              g_strdup_printf("Consumer not online, so can not reset offset, Group: %s Topic: %s "
+                                              "Timestamp: %" G_GINT64_FORMAT, group, topic, ts));
         return;
     }
     gint n = tc->write_queue_nums;
@@ -90,21 +84,20 @@ handle_reset_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         rmq_command_set_body_data(push, body, strlen(body));
         rmq_connection_send_oneway(ch->conn, push);
     }
-    RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+    RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
     rmq_command_set_body_data(resp, body, strlen(body));
     rmq_broker_reply(conn, req, resp);
 }
 
-static void
-handle_clone_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_clone_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     const gchar *src = rmq_command_get_ext(req, "srcGroup");
     const gchar *dst = rmq_command_get_ext(req, "destGroup");
     const gchar *topic = rmq_command_get_ext(req, "topic");
     if (src == NULL || dst == NULL) {
-        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
-              g_strdup("the custom field <srcGroup> or <destGroup> is null"));
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, "the custom field <srcGroup> or <destGroup> is null");
         return;
     }
     g_autoptr(GPtrArray) topics = NULL;
@@ -117,7 +110,7 @@ handle_clone_offset(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     for (guint i = 0; i < topics->len; i++)
         rmq_consumer_offsets_clone(b->offsets, src, dst, g_ptr_array_index(topics, i));
     rmq_broker_save_offsets(b);
-    reply(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
+    rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
 }
 
 typedef struct {
@@ -133,9 +126,9 @@ on_forwarded(RmqCommand *response, const GError *error, gpointer user_data)
     if (response == NULL) {
         g_autofree gchar *remark = g_strdup_printf("forward to the client failed: %s",
                                                    error != NULL ? error->message : "?");
-        out = rmq_broker_response(f->request, RMQ_RESPONSE_SYSTEM_ERROR, remark);
+        out = rmq_broker_response_borrow(f->request, RMQ_RESPONSE_SYSTEM_ERROR, remark);
     } else {
-        out = rmq_broker_response(f->request, response->code, response->remark);
+        out = rmq_broker_response_borrow(f->request, response->code, response->remark);
         for (guint i = 0; i < rmq_command_get_n_ext(response); i++) {
             const RmqExtField *x = rmq_command_get_ext_field(response, i);
             rmq_command_set_ext(out, x->key, x->value);
@@ -150,8 +143,8 @@ on_forwarded(RmqCommand *response, const GError *error, gpointer user_data)
     g_free(f);
 }
 
-static void
-handle_forward(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_forward(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     const gchar *group = rmq_command_get_ext(req, "consumerGroup");
@@ -167,9 +160,9 @@ handle_forward(RmqConnection *conn, RmqCommand *req, gpointer user_data)
                 target = ((RmqClientChannel *) v)->conn;
     }
     if (target == NULL) {
-        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
-              g_strdup_printf("The Consumer <%s> <%s> not online", group ? group : "",
-                              client_id ? client_id : ""));
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                              g_strdup_printf("The Consumer <%s> <%s> not online", group ? group : "",
+                                              client_id ? client_id : ""));
         return;
     }
     RmqCommand *fwd = rmq_command_new_request(req->code);
@@ -187,8 +180,8 @@ handle_forward(RmqConnection *conn, RmqCommand *req, gpointer user_data)
                                     : NULL;
         if (rec == NULL) {
             rmq_command_free(fwd);
-            reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
-                  g_strdup_printf("can not find message by id %s", id ? id : ""));
+            rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                  g_strdup_printf("can not find message by id %s", id ? id : ""));
             return;
         }
         rmq_command_set_body(fwd, rec);
@@ -199,13 +192,4 @@ handle_forward(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     f->conn = rmq_connection_ref(conn);
     f->request = req;
     rmq_connection_send_request(target, fwd, FORWARD_TIMEOUT_MS, on_forwarded, f);
-}
-
-void
-rmq_broker_consumer_admin_processor_register(RmqBroker *b)
-{
-    rmq_server_register(b->server, RMQ_REQUEST_INVOKE_BROKER_TO_RESET_OFFSET, handle_reset_offset, b);
-    rmq_server_register(b->server, RMQ_REQUEST_CLONE_GROUP_OFFSET, handle_clone_offset, b);
-    rmq_server_register(b->server, RMQ_REQUEST_GET_CONSUMER_RUNNING_INFO, handle_forward, b);
-    rmq_server_register(b->server, RMQ_REQUEST_CONSUME_MESSAGE_DIRECTLY, handle_forward, b);
 }

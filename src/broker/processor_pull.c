@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "broker/broker.h"
+#include "broker/commands.h"
 #include "broker/client_registry.h"
 #include "broker/long_poll.h"
 #include "remoting/codes.h"
@@ -41,14 +42,6 @@ copy_for_park(const RmqCommand *req)
     return c;
 }
 
-static RmqCommand *
-error_response(const RmqCommand *req, gint32 code, gchar *remark)
-{
-    RmqCommand *r = rmq_broker_response(req, code, remark);
-    g_free(remark);
-    return r;
-}
-
 RmqCommand *
 rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req,
                         gboolean allow_suspend)
@@ -58,53 +51,64 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
                                              NULL };
     gchar *missing = rmq_broker_missing_field(req, required);
     if (missing != NULL)
-        return error_response(req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+        return rmq_broker_response_take(req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
     const gchar *group = rmq_command_get_ext(req, "consumerGroup");
     const gchar *topic = rmq_command_get_ext(req, "topic");
     gint32 queue_id = 0, max_nums = 32, sys_flag = 0;
     gint64 offset = 0, commit_offset = 0, suspend_ms = 15000, sub_version = 0;
     if (!rmq_command_get_ext_int32(req, "queueId", &queue_id) ||
         !rmq_command_get_ext_int64(req, "queueOffset", &offset))
-        return error_response(req, RMQ_RESPONSE_SYSTEM_ERROR,
-                              g_strdup("queueId or queueOffset is not a number"));
-    rmq_command_get_ext_int32(req, "maxMsgNums", &max_nums);
+        return rmq_broker_response_take(req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                        g_strdup("queueId or queueOffset is not a number"));
+    if (rmq_command_get_ext(req, "maxMsgNums") != NULL &&
+        !rmq_command_get_ext_int32(req, "maxMsgNums", &max_nums))
+        return rmq_broker_response_take(req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                        g_strdup("maxMsgNums is not a number"));
     rmq_command_get_ext_int32(req, "sysFlag", &sys_flag);
     rmq_command_get_ext_int64(req, "commitOffset", &commit_offset);
     rmq_command_get_ext_int64(req, "suspendTimeoutMillis", &suspend_ms);
     rmq_command_get_ext_int64(req, "subVersion", &sub_version);
+    /* Java 4.9 hands out a message for 0 or -1; nothing asked for, nothing given. */
     if (max_nums <= 0)
-        max_nums = 32;
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_SYSTEM_ERROR,
+            g_strdup_printf("maxMsgNums[%d] is illegal, it must be positive", max_nums));
 
     if (!(s->broker_permission & RMQ_PERM_READ))
-        return error_response(req, RMQ_RESPONSE_NO_PERMISSION,
-                              g_strdup_printf("the broker[%s] pulling message is forbidden",
-                                              s->broker_name));
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_NO_PERMISSION,
+            g_strdup_printf("the broker[%s] pulling message is forbidden", s->broker_name));
     const RmqSubscriptionGroup *g = rmq_broker_find_group(b, group);
     if (g == NULL)
-        return error_response(req, RMQ_RESPONSE_SUBSCRIPTION_GROUP_NOT_EXIST,
-                              g_strdup_printf("subscription group [%s] does not exist", group));
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_SUBSCRIPTION_GROUP_NOT_EXIST,
+            g_strdup_printf("subscription group [%s] does not exist", group));
     if (!g->consume_enable)
-        return error_response(req, RMQ_RESPONSE_NO_PERMISSION,
-                              g_strdup_printf("subscription group no permission, %s", group));
-    const RmqTopicConf *tc = rmq_topic_table_lookup(b->topics, topic);
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_NO_PERMISSION,
+            g_strdup_printf("subscription group no permission, %s", group));
+    const RmqTopicConfig *tc = rmq_topic_table_lookup(b->topics, topic);
     if (tc == NULL)
-        return error_response(req, RMQ_RESPONSE_TOPIC_NOT_EXIST,
-                              g_strdup_printf("topic[%s] not exist, apply first please!", topic));
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_TOPIC_NOT_EXIST,
+            g_strdup_printf("topic[%s] not exist, apply first please!", topic));
     if (!(tc->perm & RMQ_PERM_READ))
-        return error_response(req, RMQ_RESPONSE_NO_PERMISSION,
-                              g_strdup_printf("the topic[%s] pulling message is forbidden", topic));
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_NO_PERMISSION,
+            g_strdup_printf("the topic[%s] pulling message is forbidden", topic));
     if (queue_id < 0 || queue_id >= tc->read_queue_nums)
-        return error_response(req, RMQ_RESPONSE_SYSTEM_ERROR,
-                              g_strdup_printf("queueId[%d] is illegal, topic:[%s] "
-                                              "topicConfig.readQueueNums:[%d] consumer:[%s]",
-                                              queue_id, topic, tc->read_queue_nums,
-                                              rmq_connection_get_peer(conn)));
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_SYSTEM_ERROR,
+            g_strdup_printf("queueId[%d] is illegal, topic:[%s] "
+                            "topicConfig.readQueueNums:[%d] consumer:[%s]",
+                            queue_id, topic, tc->read_queue_nums, rmq_connection_get_peer(conn)));
 
     const gchar *etype = rmq_command_get_ext(req, "expressionType");
     if (etype != NULL && g_ascii_strcasecmp(etype, "TAG") != 0)
-        return error_response(req, RMQ_RESPONSE_SYSTEM_ERROR,
-                              g_strdup("The broker does not support consumer to filter message "
-                                       "by SQL92"));
+        return rmq_broker_response_take(
+            req, RMQ_RESPONSE_SYSTEM_ERROR,
+            g_strdup("The broker does not support consumer to filter message "
+                     "by SQL92"));
     g_autoptr(RmqSubscription) own = NULL;
     const RmqSubscription *sub = NULL;
     if (sys_flag & PULL_FLAG_SUBSCRIPTION) {
@@ -113,19 +117,23 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
     } else {
         RmqConsumerGroup *cg = rmq_client_registry_consumer_group(b->clients, group);
         if (cg == NULL)
-            return error_response(req, RMQ_RESPONSE_SUBSCRIPTION_NOT_EXIST,
-                                  g_strdup_printf("the consumer's group info not exist, %s", group));
+            return rmq_broker_response_take(
+                req, RMQ_RESPONSE_SUBSCRIPTION_NOT_EXIST,
+                g_strdup_printf("the consumer's group info not exist, %s", group));
         if (strcmp(cg->message_model, "BROADCASTING") == 0 && !g->consume_broadcast_enable)
-            return error_response(req, RMQ_RESPONSE_NO_PERMISSION,
-                                  g_strdup_printf("the consumer group[%s] can not consume by "
-                                                  "broadcast way", group));
+            return rmq_broker_response_take(
+                req, RMQ_RESPONSE_NO_PERMISSION,
+                g_strdup_printf("the consumer group[%s] can not consume by "
+                                "broadcast way",
+                                group));
         sub = rmq_client_registry_subscription(b->clients, group, topic);
         if (sub == NULL)
-            return error_response(req, RMQ_RESPONSE_SUBSCRIPTION_NOT_EXIST,
-                                  g_strdup_printf("the consumer's subscription not exist, %s", group));
+            return rmq_broker_response_take(
+                req, RMQ_RESPONSE_SUBSCRIPTION_NOT_EXIST,
+                g_strdup_printf("the consumer's subscription not exist, %s", group));
         if (sub->sub_version < sub_version)
-            return error_response(req, RMQ_RESPONSE_SUBSCRIPTION_NOT_LATEST,
-                                  g_strdup("the consumer's subscription not latest"));
+            return rmq_broker_response_take(req, RMQ_RESPONSE_SUBSCRIPTION_NOT_LATEST,
+                                            g_strdup("the consumer's subscription not latest"));
     }
     const GArray *codes = sub != NULL && sub->codes->len > 0 ? sub->codes : NULL;
 
@@ -182,7 +190,7 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
         suggest = r->suggest_pulling_from_slave ? g->which_broker_when_consume_slowly
                                                 : g->broker_id;
 
-    RmqCommand *resp = rmq_broker_response(req, code, rmq_get_status_name(r->status));
+    RmqCommand *resp = rmq_broker_response_borrow(req, code, rmq_get_status_name(r->status));
     rmq_command_set_ext_int64(resp, "suggestWhichBrokerId", suggest);
     rmq_command_set_ext_int64(resp, "nextBeginOffset", next_begin);
     rmq_command_set_ext_int64(resp, "minOffset", r->min_offset);
@@ -194,25 +202,13 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
     return resp;
 }
 
-static void
-handle_pull(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_pull(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
-    if (rmq_broker_is_vip(b, conn)) {
-        g_autofree gchar *remark = g_strdup_printf(" request type %d not supported", req->code);
-        rmq_broker_reply(conn, req,
-                         rmq_broker_response(req, RMQ_RESPONSE_REQUEST_CODE_NOT_SUPPORTED, remark));
-        return;
-    }
     RmqCommand *resp = rmq_broker_pull_execute(b, conn, req, TRUE);
     if (resp != NULL)
         rmq_broker_reply(conn, req, resp);
     else
         rmq_command_free(req);
-}
-
-void
-rmq_broker_pull_processor_register(RmqBroker *b)
-{
-    rmq_server_register(b->server, RMQ_REQUEST_PULL_MESSAGE, handle_pull, b);
 }

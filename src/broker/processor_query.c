@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include "broker/broker.h"
+#include "broker/commands.h"
 #include "remoting/codes.h"
 
 static gboolean
@@ -14,8 +15,7 @@ topic_queue(RmqConnection *conn, RmqCommand *req, const gchar **topic, gint32 *q
     if (missing == NULL && !rmq_command_get_ext_int32(req, "queueId", qid))
         missing = g_strdup("queueId is not a number");
     if (missing != NULL) {
-        rmq_broker_reply(conn, req, rmq_broker_response(req, RMQ_RESPONSE_SYSTEM_ERROR, missing));
-        g_free(missing);
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
         return FALSE;
     }
     *topic = rmq_command_get_ext(req, "topic");
@@ -25,13 +25,13 @@ topic_queue(RmqConnection *conn, RmqCommand *req, const gchar **topic, gint32 *q
 static void
 reply_value(RmqConnection *conn, RmqCommand *req, const gchar *name, gint64 v)
 {
-    RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+    RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
     rmq_command_set_ext_int64(resp, name, v);
     rmq_broker_reply(conn, req, resp);
 }
 
-static void
-handle_offsets(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_offsets(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     const gchar *topic;
@@ -52,8 +52,8 @@ handle_offsets(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     default: {
         gint64 ts = 0;
         if (!rmq_command_get_ext_int64(req, "timestamp", &ts)) {
-            rmq_broker_reply(conn, req, rmq_broker_response(req, RMQ_RESPONSE_SYSTEM_ERROR,
-                                                            "the custom field <timestamp> is null"));
+            rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                    "the custom field <timestamp> is null");
             return;
         }
         reply_value(conn, req, "offset", rmq_store_get_offset_by_time(b->store, topic, qid, ts));
@@ -62,15 +62,14 @@ handle_offsets(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     }
 }
 
-static void
-handle_query_message(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_query_message(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     static const gchar *const required[] = { "topic", "key", NULL };
     gchar *missing = rmq_broker_missing_field(req, required);
     if (missing != NULL) {
-        rmq_broker_reply(conn, req, rmq_broker_response(req, RMQ_RESPONSE_SYSTEM_ERROR, missing));
-        g_free(missing);
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
         return;
     }
     gint32 max = 32;
@@ -85,10 +84,10 @@ handle_query_message(RmqConnection *conn, RmqCommand *req, gpointer user_data)
                                 rmq_command_get_ext(req, "key"), (guint) MAX(max, 1), begin, end);
     RmqCommand *resp;
     if (r == NULL || r->count == 0 || r->body == NULL) {
-        resp = rmq_broker_response(req, RMQ_RESPONSE_QUERY_NOT_FOUND,
-                                   "can not find message, maybe time range not correct");
+        resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_QUERY_NOT_FOUND,
+                                          "can not find message, maybe time range not correct");
     } else {
-        resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+        resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
         rmq_command_set_body(resp, r->body);
     }
     rmq_command_set_ext_int64(resp, "indexLastUpdateTimestamp",
@@ -98,35 +97,24 @@ handle_query_message(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     rmq_broker_reply(conn, req, resp);
 }
 
-static void
-handle_view(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_view(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
     gint64 off = -1;
     if (!rmq_command_get_ext_int64(req, "offset", &off)) {
-        rmq_broker_reply(conn, req, rmq_broker_response(req, RMQ_RESPONSE_SYSTEM_ERROR,
-                                                        "the custom field <offset> is null"));
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                "the custom field <offset> is null");
         return;
     }
     g_autoptr(GBytes) rec = off >= 0 ? rmq_store_look_message_by_offset(b->store, off) : NULL;
     if (rec == NULL) {
         g_autofree gchar *remark =
             g_strdup_printf("can not find message by the offset, %" G_GINT64_FORMAT, off);
-        rmq_broker_reply(conn, req, rmq_broker_response(req, RMQ_RESPONSE_SYSTEM_ERROR, remark));
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, remark);
         return;
     }
-    RmqCommand *resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+    RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
     rmq_command_set_body(resp, rec);
     rmq_broker_reply(conn, req, resp);
-}
-
-void
-rmq_broker_query_processor_register(RmqBroker *b)
-{
-    rmq_server_register(b->server, RMQ_REQUEST_GET_MAX_OFFSET, handle_offsets, b);
-    rmq_server_register(b->server, RMQ_REQUEST_GET_MIN_OFFSET, handle_offsets, b);
-    rmq_server_register(b->server, RMQ_REQUEST_GET_EARLIEST_MSG_STORETIME, handle_offsets, b);
-    rmq_server_register(b->server, RMQ_REQUEST_SEARCH_OFFSET_BY_TIMESTAMP, handle_offsets, b);
-    rmq_server_register(b->server, RMQ_REQUEST_QUERY_MESSAGE, handle_query_message, b);
-    rmq_server_register(b->server, RMQ_REQUEST_VIEW_MESSAGE_BY_ID, handle_view, b);
 }

@@ -1,12 +1,14 @@
-/* SEND_MESSAGE (10), SEND_MESSAGE_V2 (310) and SEND_BATCH_MESSAGE (320):
- * checks, topic auto-creation, retry/DLQ redirection of %RETRY% sends,
- * half messages, batch decoding, the put, SYNC_FLUSH acknowledgement and the
- * long-poll wake-up (§2.2, §3.2, §4, §6.6, §7.6, §9). */
+/* SEND_MESSAGE (10), SEND_MESSAGE_V2 (310) and SEND_BATCH_MESSAGE (320) in
+ * the steps of send.h: checks, topic auto-creation, retry/DLQ redirection of
+ * %RETRY% sends, half messages, batch decoding, the put, SYNC_FLUSH
+ * acknowledgement and the long-poll wake-up (§2.2, §3.2, §4, §6.6, §7.6, §9). */
 #include <config.h>
 
 #include <string.h>
 
 #include "broker/broker.h"
+#include "broker/commands.h"
+#include "broker/send.h"
 #include "broker/topic_config.h"
 #include "ha/ha_service.h"
 #include "remoting/codes.h"
@@ -18,34 +20,11 @@ static const gchar *const v1_names[RMQ_SEND_H_N] = {
     "batch",
 };
 
-/* The same rules as rmq_command_get_ext_int64/32: plain digits with an
- * optional '-' that cannot overflow are parsed here, the rest by glib. */
-static gboolean
-parse_dec(const gchar *v, gint64 min, gint64 max, gint64 *out)
-{
-    const gchar *p = v + (v[0] == '-');
-    gint64 n = 0;
-    int digits = 0;
-
-    while (*p >= '0' && *p <= '9' && digits < 18) {
-        n = n * 10 + (*p++ - '0');
-        digits++;
-    }
-    if (*p != '\0' || digits == 0 || digits == 18)
-        return g_ascii_string_to_signed(v, 10, min, max, out, NULL);
-    if (v[0] == '-')
-        n = -n;
-    if (n < min || n > max)
-        return FALSE;
-    *out = n;
-    return TRUE;
-}
-
 static gboolean
 parse_i32(const gchar *v, gint32 *out)
 {
     gint64 n;
-    if (v == NULL || !parse_dec(v, G_MININT32, G_MAXINT32, &n))
+    if (v == NULL || !rmq_command_parse_int64(v, G_MININT32, G_MAXINT32, &n))
         return FALSE;
     *out = (gint32) n;
     return TRUE;
@@ -85,7 +64,7 @@ rmq_broker_send_header_parse(const RmqCommand *req, RmqSendHeader *out, gchar **
     if (!parse_i32(out->raw[RMQ_SEND_H_QID], &out->queue_id) ||
         !parse_i32(out->raw[RMQ_SEND_H_SYSFLAG], &out->sys_flag) ||
         !parse_i32(out->raw[RMQ_SEND_H_FLAG], &out->flag) ||
-        !parse_dec(out->raw[RMQ_SEND_H_BORN], G_MININT64, G_MAXINT64, &born) ||
+        !rmq_command_parse_int64(out->raw[RMQ_SEND_H_BORN], G_MININT64, G_MAXINT64, &born) ||
         !parse_i32(out->raw[RMQ_SEND_H_DEFAULT_QNUMS], &out->default_qnums)) {
         *remark = g_strdup("a numeric header field (queueId, sysFlag, flag, bornTimestamp, "
                            "defaultTopicQueueNums) is not a number");
@@ -210,284 +189,382 @@ prop_is(const gchar *props, gsize len, const gchar *name, const gchar *value)
            g_ascii_strncasecmp(v, value, vlen) == 0;
 }
 
-static RmqCommand *
-fail(const RmqCommand *req, gint32 code, const gchar *remark)
+void
+rmq_send_target_clear(RmqSendTarget *t)
 {
-    return rmq_broker_response(req, code, remark);
+    t->topic = NULL;
+    g_clear_pointer(&t->owned_topic, g_free);
 }
 
-static void
-handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_send_build_clear(RmqSendBuild *m)
 {
-    RmqBroker *b = user_data;
-    const RmqBrokerSettings *s = &b->settings;
-    RmqCommand *resp = NULL;
-    g_autofree gchar *remark = NULL;
-    RmqSendHeader hd;
-    if (!rmq_broker_send_header_parse(req, &hd, &remark)) {
-        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL, remark));
-        return;
-    }
-    gint32 queue_id = hd.queue_id, sys_flag = hd.sys_flag, flag = hd.flag;
-    gint32 reconsume = hd.reconsume, max_reconsume = hd.max_reconsume;
-    gint64 born = hd.born;
-    gboolean batch = hd.batch;
-    const gchar *props = hd.raw[RMQ_SEND_H_PROPS] != NULL ? hd.raw[RMQ_SEND_H_PROPS] : "";
-    gsize props_len = strlen(props);
-    g_autofree gchar *topic = g_strdup(hd.raw[RMQ_SEND_H_TOPIC]);
+    if (m->one_props != NULL)
+        g_string_free(g_steal_pointer(&m->one_props), TRUE);
+    g_clear_pointer(&m->items, g_array_unref);
+    g_clear_pointer(&m->owned, g_ptr_array_unref);
+}
 
-    if (!(s->broker_permission & RMQ_PERM_WRITE)) {
-        remark = g_strdup_printf("the broker[%s] sending message is forbidden", s->broker_name);
-        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_NO_PERMISSION, remark));
-        return;
+const RmqMessage *
+rmq_send_build_messages(const RmqSendBuild *m, guint *n)
+{
+    if (m->items == NULL) {
+        *n = 1;
+        return &m->one;
     }
-    if (s->slave) {
-        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_SERVICE_NOT_AVAILABLE,
-                                         "the broker is a slave, it does not accept writes"));
-        return;
-    }
+    *n = m->items->len;
+    return (const RmqMessage *) (void *) m->items->data;
+}
+
+void
+rmq_send_put_clear(RmqSendPut *p)
+{
+    if (p->msg_ids != NULL)
+        g_string_free(g_steal_pointer(&p->msg_ids), TRUE);
+}
+
+gint32
+rmq_broker_send_parse(const RmqCommand *req, RmqSendRequest *out, gchar **remark)
+{
+    if (!rmq_broker_send_header_parse(req, &out->hd, remark))
+        return RMQ_RESPONSE_MESSAGE_ILLEGAL;
+    out->version = req->version;
+    out->props = out->hd.raw[RMQ_SEND_H_PROPS] != NULL ? out->hd.raw[RMQ_SEND_H_PROPS] : "";
+    out->props_len = strlen(out->props);
+    out->body_len = 0;
+    out->body = req->body != NULL ? g_bytes_get_data(req->body, &out->body_len) : NULL;
+    return RMQ_RESPONSE_SUCCESS;
+}
+
+gint32
+rmq_broker_send_validate(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *out,
+                         gchar **remark)
+{
+    const RmqBrokerSettings *s = &b->settings;
+    const gchar *topic = r->hd.raw[RMQ_SEND_H_TOPIC];
     const gchar *reason = NULL;
     if (!rmq_topic_name_validate(topic, &reason)) {
-        remark = g_strdup_printf("illegal topic name: %s", reason != NULL ? reason : topic);
-        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL, remark));
-        return;
+        *remark = g_strdup_printf("illegal topic name: %s", reason != NULL ? reason : topic);
+        return RMQ_RESPONSE_MESSAGE_ILLEGAL;
     }
-    gint32 code = rmq_topic_table_check_send(b->topics, topic, &remark);
-    if (code != RMQ_RESPONSE_SUCCESS) {
-        rmq_broker_reply(conn, req, fail(req, code, remark));
-        return;
-    }
+    gint32 code = rmq_topic_table_check_send(b->topics, topic, remark);
+    if (code != RMQ_RESPONSE_SUCCESS)
+        return code;
+    g_clear_pointer(remark, g_free);
     gboolean created = FALSE;
-    const RmqTopicConf *tc = rmq_topic_table_get_or_create_for_send(
-        b->topics, topic, hd.raw[RMQ_SEND_H_DEFAULT_TOPIC], hd.default_qnums, 0, &created, &remark);
+    const RmqTopicConfig *tc = rmq_topic_table_get_or_create_for_send(
+        b->topics, topic, r->hd.raw[RMQ_SEND_H_DEFAULT_TOPIC], r->hd.default_qnums, 0, &created,
+        remark);
     if (created)
         rmq_broker_topic_created(b);
-    if (tc == NULL) {
-        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_TOPIC_NOT_EXIST, remark));
-        return;
-    }
+    if (tc == NULL)
+        return RMQ_RESPONSE_TOPIC_NOT_EXIST;
+    g_clear_pointer(remark, g_free);
     if (!(tc->perm & RMQ_PERM_WRITE)) {
-        g_free(remark);
-        remark = g_strdup_printf("the topic[%s] sending message is forbidden", topic);
-        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_NO_PERMISSION, remark));
-        return;
+        *remark = g_strdup_printf("the topic[%s] sending message is forbidden", topic);
+        return RMQ_RESPONSE_NO_PERMISSION;
     }
-    gint qmax = MAX(tc->read_queue_nums, tc->write_queue_nums);
-    if (queue_id >= qmax) {
-        g_free(remark);
-        remark = g_strdup_printf("request queueId[%d] is illegal, topic:%s writeQueueNums: %d "
-                                 "readQueueNums: %d",
-                                 queue_id, topic, tc->write_queue_nums, tc->read_queue_nums);
-        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_SYSTEM_ERROR, remark));
-        return;
+    gint32 queue_id = r->hd.queue_id;
+    if (queue_id >= MAX(tc->read_queue_nums, tc->write_queue_nums)) {
+        *remark = g_strdup_printf("request queueId[%d] is illegal, topic:%s writeQueueNums: %d "
+                                  "readQueueNums: %d",
+                                  queue_id, topic, tc->write_queue_nums, tc->read_queue_nums);
+        return RMQ_RESPONSE_SYSTEM_ERROR;
     }
     if (queue_id < 0)
         queue_id = (gint32) g_random_int_range(0, MAX(tc->write_queue_nums, 1));
-
-    gsize body_len = 0;
-    const guint8 *body = req->body != NULL ? g_bytes_get_data(req->body, &body_len) : NULL;
-    if (!batch && body_len > (gsize) s->max_message_size) {
-        g_free(remark);
-        remark = g_strdup_printf("the message body size over max value, MAX: %d",
-                                 s->max_message_size);
-        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL, remark));
-        return;
+    if (!r->hd.batch && r->body_len > (gsize) s->max_message_size) {
+        *remark = g_strdup_printf("the message body size over max value, MAX: %d",
+                                  s->max_message_size);
+        return RMQ_RESPONSE_MESSAGE_ILLEGAL;
     }
-    if (props_len > RMQ_MESSAGE_MAX_PROPS) {
-        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL,
-                                         "the message properties size over max value, MAX: 32767"));
-        return;
+    if (r->props_len > RMQ_MESSAGE_MAX_PROPS) {
+        *remark = g_strdup("the message properties size over max value, MAX: 32767");
+        return RMQ_RESPONSE_MESSAGE_ILLEGAL;
     }
+    out->topic = topic;
+    out->owned_topic = NULL;
+    out->queue_id = queue_id;
+    out->dlq = FALSE;
+    return RMQ_RESPONSE_SUCCESS;
+}
 
-    /* %RETRY% sends (client-side fallback of send-back): DLQ when exhausted. */
-    if (!batch && rmq_topic_is_retry(topic)) {
-        g_autofree gchar *group = g_strdup(topic + strlen(RMQ_TOPIC_RETRY_PREFIX));
-        const RmqSubscriptionGroup *g = rmq_broker_find_group(b, group);
-        if (g == NULL) {
-            g_free(remark);
-            remark = g_strdup_printf("subscription group not exist, %s", group);
-            rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_SUBSCRIPTION_GROUP_NOT_EXIST, remark));
-            return;
-        }
-        gint max = g->retry_max_times;
-        if (req->version >= 121 && max_reconsume >= 0)
-            max = max_reconsume;
-        if (reconsume >= max) {
-            g_free(topic);
-            topic = g_strdup_printf("%s%s", RMQ_TOPIC_DLQ_PREFIX, group);
-            gboolean dlq_created = FALSE;
-            const RmqTopicConf *dlq = rmq_topic_table_ensure(b->topics, topic, 1, RMQ_PERM_WRITE | RMQ_PERM_READ,
-                                                             0, &dlq_created);
-            if (dlq_created)
-                rmq_broker_topic_created(b);
-            queue_id = (gint32) g_random_int_range(0, MAX(dlq->write_queue_nums, 1));
-        }
+gint
+rmq_broker_retry_max(const RmqSubscriptionGroup *g, gint32 version, gint32 requested)
+{
+    return version >= 121 && requested >= 0 ? requested : g->retry_max_times;
+}
+
+void
+rmq_broker_retry_target(RmqBroker *b, const gchar *group, const RmqSubscriptionGroup *g,
+                        gboolean dlq, RmqSendTarget *out)
+{
+    gboolean created = FALSE;
+    out->owned_topic =
+        g_strconcat(dlq ? RMQ_TOPIC_DLQ_PREFIX : RMQ_TOPIC_RETRY_PREFIX, group, NULL);
+    out->topic = out->owned_topic;
+    const RmqTopicConfig *tc = rmq_topic_table_ensure(
+        b->topics, out->topic, dlq ? 1 : g->retry_queue_nums, RMQ_PERM_READ | RMQ_PERM_WRITE, 0,
+        &created);
+    if (created)
+        rmq_broker_topic_created(b);
+    out->queue_id = (gint32) g_random_int_range(0, MAX(tc->write_queue_nums, 1));
+    out->dlq = dlq;
+}
+
+gint32
+rmq_broker_send_resolve(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *t, gchar **remark)
+{
+    /* %RETRY% sends (the client-side fallback of send-back): DLQ when exhausted. */
+    if (r->hd.batch || !rmq_topic_is_retry(t->topic))
+        return RMQ_RESPONSE_SUCCESS;
+    const gchar *group = t->topic + strlen(RMQ_TOPIC_RETRY_PREFIX);
+    const RmqSubscriptionGroup *g = rmq_broker_find_group(b, group);
+    if (g == NULL) {
+        *remark = g_strdup_printf("subscription group not exist, %s", group);
+        return RMQ_RESPONSE_SUBSCRIPTION_GROUP_NOT_EXIST;
     }
+    if (r->hd.reconsume < rmq_broker_retry_max(g, r->version, r->hd.max_reconsume))
+        return RMQ_RESPONSE_SUCCESS;
+    RmqSendTarget dlq = { 0 };
+    rmq_broker_retry_target(b, group, g, TRUE, &dlq);
+    rmq_send_target_clear(t);
+    *t = dlq;
+    return RMQ_RESPONSE_SUCCESS;
+}
 
+/* The batch items (§4.6), each with its own properties (WAIT dropped) and
+ * then the envelope's @env; FALSE when the body is malformed or an item is
+ * over maxMessageSize or has a delay level. */
+static gboolean
+decode_batch(RmqBroker *b, const RmqSendRequest *r, const RmqMessage *base, const GString *env,
+             RmqSendBuild *out)
+{
+    static const gchar *const drop[] = { "WAIT", NULL };
+    gsize pos = 0;
+    if (r->body == NULL)
+        return FALSE;
+    while (pos < r->body_len) {
+        RmqMessage m = *base;
+        const gchar *ip;
+        gsize iplen;
+        if (!next_batch_item(r->body, r->body_len, &pos, &m, &ip, &iplen))
+            return FALSE;
+        if (m.body_len > (gsize) b->settings.max_message_size ||
+            rmq_message_property_get(ip, iplen, RMQ_PROPERTY_DELAY, NULL, NULL))
+            return FALSE;
+        g_autoptr(GString) item = rmq_message_properties_edit(ip, iplen, drop, NULL);
+        if (item->len > 0 && env->len > 0)
+            g_string_append_c(item, RMQ_PROPERTY_SEPARATOR);
+        g_string_append_len(item, env->str, (gssize) env->len);
+        m.properties_len = item->len;
+        gchar *owned = g_string_free(g_steal_pointer(&item), FALSE);
+        m.properties = owned;
+        g_ptr_array_add(out->owned, owned);
+        g_array_append_val(out->items, m);
+    }
+    return out->items->len > 0;
+}
+
+gint32
+rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget *t,
+                      const RmqHostAddr *born_host, RmqSendBuild *out, gchar **remark)
+{
+    const RmqBrokerSettings *s = &b->settings;
+    const RmqSendHeader *hd = &r->hd;
     /* Java decides by the TRAN_MSG property; clients also set the PREPARED bit. */
     gboolean prepared =
-        (sys_flag & RMQ_SYSFLAG_TRANSACTION_MASK) == RMQ_SYSFLAG_TRANSACTION_PREPARED ||
-        prop_is(props, props_len, "TRAN_MSG", "true");
-    if (batch && (prepared || rmq_topic_is_retry(topic))) {
-        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL,
-                                         "batch request does not support retry group or "
-                                         "transaction messages"));
-        return;
+        (hd->sys_flag & RMQ_SYSFLAG_TRANSACTION_MASK) == RMQ_SYSFLAG_TRANSACTION_PREPARED ||
+        prop_is(r->props, r->props_len, "TRAN_MSG", "true");
+    if (hd->batch && (prepared || rmq_topic_is_retry(t->topic))) {
+        *remark = g_strdup("batch request does not support retry group or transaction messages");
+        return RMQ_RESPONSE_MESSAGE_ILLEGAL;
     }
     if (prepared && s->reject_transaction_message) {
-        g_free(remark);
-        remark = g_strdup_printf("the broker[%s] sending transaction message is forbidden",
-                                 s->broker_name);
-        rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_NO_PERMISSION, remark));
-        return;
+        *remark = g_strdup_printf("the broker[%s] sending transaction message is forbidden",
+                                  s->broker_name);
+        return RMQ_RESPONSE_NO_PERMISSION;
+    }
+    if (hd->batch && rmq_message_property_get(r->props, r->props_len, RMQ_PROPERTY_DELAY, NULL,
+                                              NULL)) {
+        *remark = g_strdup("batch message does not support delay level");
+        return RMQ_RESPONSE_MESSAGE_ILLEGAL;
     }
 
-    gboolean wait = !prop_is(props, props_len, "WAIT", "false");
     static const gchar *const drop[] = { "WAIT", NULL };
     const gchar *add[] = { "CLUSTER", s->cluster_name, NULL };
+    /* The single message, and the template of a batch's items. */
+    RmqMessage *base = &out->one;
+    *base = (RmqMessage){ 0 };
+    base->topic = t->topic;
+    base->queue_id = t->queue_id;
+    base->flag = hd->flag;
+    base->sys_flag = hd->sys_flag;
+    base->born_timestamp = hd->born;
+    base->born_host = *born_host;
+    base->store_host = b->store_host;
+    base->reconsume_times = hd->reconsume;
 
-    RmqMessage base = { 0 };
-    base.topic = topic;
-    base.queue_id = queue_id;
-    base.flag = flag;
-    base.sys_flag = sys_flag;
-    base.born_timestamp = born;
-    rmq_broker_peer_host(conn, &base.born_host);
-    base.store_host = b->store_host;
-    base.reconsume_times = reconsume;
-
-    RmqPutResult result;
-    RmqPutStatus st;
-    g_autoptr(GString) msg_ids = NULL;
-    gint64 tag_code = 0;
-    gboolean tag_known = FALSE;
-    const gchar *stored_topic = topic;
-    gint32 stored_qid = queue_id;
-
-    if (!batch) {
-        g_autoptr(GString) np = NULL;
-        if (prepared) {
-            g_autoptr(GString) tmp = rmq_broker_props_edit(props, props_len, drop, add);
-            np = rmq_broker_transaction_half_props(tmp->str, tmp->len, topic, queue_id);
-            base.topic = RMQ_TOPIC_TRANS_HALF;
-            base.queue_id = 0;
-            base.sys_flag &= ~RMQ_SYSFLAG_TRANSACTION_MASK;
-            stored_topic = RMQ_TOPIC_TRANS_HALF;
-            stored_qid = 0;
-        } else {
-            np = rmq_broker_props_edit(props, props_len, drop, add);
+    out->batch = hd->batch;
+    out->wait = !prop_is(r->props, r->props_len, "WAIT", "false");
+    out->stored_topic = t->topic;
+    out->stored_qid = t->queue_id;
+    out->tag_code = 0;
+    /* Envelope properties without WAIT, plus CLUSTER. */
+    GString *np = rmq_message_properties_edit(r->props, r->props_len, drop, add);
+    if (hd->batch) {
+        out->items = g_array_new(FALSE, FALSE, sizeof(RmqMessage));
+        out->owned = g_ptr_array_new_with_free_func(g_free);
+        gboolean ok = decode_batch(b, r, base, np, out);
+        g_string_free(np, TRUE);
+        if (!ok) {
+            *remark = g_strdup("the batch body is malformed, empty, has an item over "
+                               "maxMessageSize or with a delay level");
+            return RMQ_RESPONSE_MESSAGE_ILLEGAL;
         }
-        base.body = body;
-        base.body_len = body_len;
-        base.properties = np->str;
-        base.properties_len = np->len;
-        const char *tv;
-        gsize tvlen;
-        if (rmq_message_property_get(np->str, np->len, RMQ_PROPERTY_TAGS, &tv, &tvlen))
-            tag_code = rmq_message_tag_code(tv, tvlen);
-        tag_known = TRUE;
-        st = rmq_store_put_message(b->store, &base, &result);
-        if (result.delayed)
-            stored_topic = NULL; /* parked in SCHEDULE_TOPIC_XXXX: nobody pulls it */
+        return RMQ_RESPONSE_SUCCESS;
+    }
+    if (prepared) {
+        GString *half = rmq_broker_transaction_half_props(np->str, np->len, t->topic, t->queue_id);
+        g_string_free(np, TRUE);
+        np = half;
+        base->topic = RMQ_TOPIC_TRANS_HALF;
+        base->queue_id = 0;
+        base->sys_flag &= ~RMQ_SYSFLAG_TRANSACTION_MASK;
+        out->stored_topic = RMQ_TOPIC_TRANS_HALF;
+        out->stored_qid = 0;
+    }
+    out->one_props = np;
+    base->body = r->body;
+    base->body_len = r->body_len;
+    base->properties = np->str;
+    base->properties_len = np->len;
+    const char *tv;
+    gsize tvlen;
+    if (rmq_message_property_get(np->str, np->len, RMQ_PROPERTY_TAGS, &tv, &tvlen))
+        out->tag_code = rmq_message_tag_code(tv, tvlen);
+    return RMQ_RESPONSE_SUCCESS;
+}
+
+gint32
+rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar **remark)
+{
+    guint n;
+    const RmqMessage *msgs = rmq_send_build_messages(m, &n);
+    out->msg_ids = NULL;
+    if (!m->batch) {
+        out->status = rmq_store_put_message(b->store, msgs, &out->result);
+        if (out->result.delayed)
+            m->stored_topic = NULL; /* parked in SCHEDULE_TOPIC_XXXX: nobody pulls it */
     } else {
-        if (rmq_message_property_get(props, props_len, RMQ_PROPERTY_DELAY, NULL, NULL)) {
-            rmq_broker_reply(conn, req, fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL,
-                                             "batch message does not support delay level"));
-            return;
-        }
-        g_autoptr(GArray) msgs = g_array_new(FALSE, FALSE, sizeof(RmqMessage));
-        g_autoptr(GPtrArray) strs = g_ptr_array_new_with_free_func((GDestroyNotify) g_free);
-        /* Envelope properties (without WAIT) + CLUSTER go after each item's. */
-        g_autoptr(GString) env = rmq_broker_props_edit(props, props_len, drop, add);
-        gsize pos = 0;
-        gboolean ok = body != NULL;
-        while (ok && pos < body_len) {
-            RmqMessage m = base;
-            const gchar *ip;
-            gsize iplen;
-            if (!next_batch_item(body, body_len, &pos, &m, &ip, &iplen)) {
-                ok = FALSE;
-                break;
-            }
-            if (m.body_len > (gsize) s->max_message_size ||
-                rmq_message_property_get(ip, iplen, RMQ_PROPERTY_DELAY, NULL, NULL)) {
-                ok = FALSE;
-                break;
-            }
-            g_autoptr(GString) item = rmq_broker_props_edit(ip, iplen, drop, NULL);
-            if (item->len > 0 && env->len > 0)
-                g_string_append_c(item, RMQ_PROPERTY_SEPARATOR);
-            g_string_append_len(item, env->str, (gssize) env->len);
-            m.properties_len = item->len;
-            gchar *owned = g_string_free(g_steal_pointer(&item), FALSE);
-            m.properties = owned;
-            g_ptr_array_add(strs, owned);
-            g_array_append_val(msgs, m);
-        }
-        if (!ok || msgs->len == 0) {
-            rmq_broker_reply(conn, req,
-                             fail(req, RMQ_RESPONSE_MESSAGE_ILLEGAL,
-                                  "the batch body is malformed, empty, has an item over "
-                                  "maxMessageSize or with a delay level"));
-            return;
-        }
-        st = rmq_store_put_messages(b->store, (const RmqMessage *) (void *) msgs->data, msgs->len,
-                                    &result);
-        if (st == RMQ_PUT_OK) {
-            msg_ids = g_string_new(NULL);
-            gint64 phy = result.physical_offset;
-            for (guint i = 0; i < msgs->len; i++) {
+        out->status = rmq_store_put_messages(b->store, msgs, n, &out->result);
+        if (out->status == RMQ_PUT_OK) {
+            out->msg_ids = g_string_sized_new(33 * n);
+            gint64 phy = out->result.physical_offset;
+            for (guint i = 0; i < n; i++) {
                 char id[57];
                 rmq_message_id_format(&b->store_host, phy, id);
                 if (i > 0)
-                    g_string_append_c(msg_ids, ',');
-                g_string_append(msg_ids, id);
-                phy += rmq_message_record_size(&g_array_index(msgs, RmqMessage, i));
+                    g_string_append_c(out->msg_ids, ',');
+                g_string_append(out->msg_ids, id);
+                phy += rmq_message_record_size(&msgs[i]);
             }
         }
     }
+    gint32 code = put_status_code(out->status, remark);
+    if (code == RMQ_RESPONSE_SUCCESS || code == RMQ_RESPONSE_FLUSH_DISK_TIMEOUT)
+        b->stats.put_total += (guint64) MAX(out->result.msg_num, 1);
+    return code;
+}
 
-    const gchar *put_remark = NULL;
-    code = put_status_code(st, &put_remark);
-    if (code != RMQ_RESPONSE_SUCCESS && code != RMQ_RESPONSE_FLUSH_DISK_TIMEOUT) {
-        rmq_broker_reply(conn, req, fail(req, code, put_remark));
-        return;
-    }
-    b->stats.put_total += (guint64) MAX(result.msg_num, 1);
-    resp = rmq_broker_response(req, RMQ_RESPONSE_SUCCESS, NULL);
-    rmq_command_set_ext(resp, "msgId", msg_ids != NULL ? msg_ids->str : result.msg_id);
-    rmq_command_set_ext_int64(resp, "queueId", queue_id);
-    rmq_command_set_ext_int64(resp, "queueOffset", result.queue_offset);
+RmqCommand *
+rmq_broker_send_response(RmqBroker *b, const RmqCommand *req, const RmqSendTarget *t,
+                         const RmqSendPut *p)
+{
+    const RmqBrokerSettings *s = &b->settings;
+    RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
+    rmq_command_set_ext(resp, "msgId", p->msg_ids != NULL ? p->msg_ids->str : p->result.msg_id);
+    rmq_command_set_ext_int64(resp, "queueId", t->queue_id);
+    rmq_command_set_ext_int64(resp, "queueOffset", p->result.queue_offset);
     rmq_command_set_ext(resp, "MSG_REGION", s->region_id != NULL ? s->region_id : "DefaultRegion");
     rmq_command_set_ext(resp, "TRACE_ON", s->trace_on ? "true" : "false");
-    if (stored_topic != NULL)
-        rmq_broker_message_arrived(b, stored_topic, stored_qid,
-                                   result.queue_offset + MAX(result.msg_num, 1), tag_code,
-                                   tag_known);
+    return resp;
+}
 
+/* answer: wake parked pulls, stream to the slaves, and reply now or once the
+ * flush (SYNC_FLUSH) or the slave (SYNC_MASTER) confirms. Takes @req. */
+static void
+send_answer(RmqBroker *b, RmqConnection *conn, RmqCommand *req, const RmqSendTarget *t,
+            const RmqSendBuild *m, const RmqSendPut *p)
+{
+    const RmqBrokerSettings *s = &b->settings;
+    RmqCommand *resp = rmq_broker_send_response(b, req, t, p);
+    gint64 n = MAX(p->result.msg_num, 1);
+    if (m->stored_topic != NULL)
+        rmq_broker_message_arrived(b, m->stored_topic, m->stored_qid, p->result.queue_offset + n,
+                                   m->tag_code, !m->batch);
     if (b->ha != NULL)
-        rmq_ha_service_notify_appended(b->ha);    /* stream it to the slaves now */
+        rmq_ha_service_notify_appended(b->ha); /* stream it to the slaves now */
     gboolean sync_master = b->ha != NULL && rmq_ha_service_role(b->ha) == RMQ_HA_ROLE_SYNC_MASTER;
-    if ((s->sync_flush || sync_master) && wait && !rmq_command_is_oneway(req)) {
+    if ((s->sync_flush || sync_master) && m->wait && !rmq_command_is_oneway(req)) {
         FlushWait *w = g_new0(FlushWait, 1);
         w->b = b;
         w->conn = rmq_connection_ref(conn);
         w->request = req;
         w->response = resp;
         if (b->ha != NULL)
-            rmq_ha_service_wait_put(b->ha, rmq_put_result_end(&result), s->sync_flush,
+            rmq_ha_service_wait_put(b->ha, rmq_put_result_end(&p->result), s->sync_flush,
                                     on_flushed, w);
         else
-            rmq_store_flush_async(b->store, rmq_put_result_end(&result), on_flushed, w);
+            rmq_store_flush_async(b->store, rmq_put_result_end(&p->result), on_flushed, w);
         return;
     }
     rmq_broker_reply(conn, req, resp);
 }
 
+/* flatten: the steps are inlined here, so splitting them out costs the hot
+ * path no calls (their exported copies serve the tests). */
+#ifdef __GNUC__
+__attribute__((flatten))
+#endif
 void
-rmq_broker_send_processor_register(RmqBroker *b)
+rmq_broker_handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
-    rmq_server_register(b->server, RMQ_REQUEST_SEND_MESSAGE, handle_send, b);
-    rmq_server_register(b->server, RMQ_REQUEST_SEND_MESSAGE_V2, handle_send, b);
-    rmq_server_register(b->server, RMQ_REQUEST_SEND_BATCH_MESSAGE, handle_send, b);
+    RmqBroker *b = user_data;
+    if (rmq_broker_flow_control_send(b, conn, req))
+        return;
+    RmqSendRequest r;
+    /* Only what the clear functions read is set: the steps fill the rest. */
+    RmqSendTarget t;
+    RmqSendBuild m;
+    RmqSendPut p;
+    t.owned_topic = NULL;
+    m.one_props = NULL;
+    m.items = NULL;
+    m.owned = NULL;
+    p.msg_ids = NULL;
+    gchar *remark = NULL;
+    gint32 code = rmq_broker_send_parse(req, &r, &remark);
+    if (code == RMQ_RESPONSE_SUCCESS)
+        code = rmq_broker_send_validate(b, &r, &t, &remark);
+    if (code == RMQ_RESPONSE_SUCCESS)
+        code = rmq_broker_send_resolve(b, &r, &t, &remark);
+    if (code == RMQ_RESPONSE_SUCCESS) {
+        RmqHostAddr born_host;
+        rmq_broker_peer_host(conn, &born_host);
+        code = rmq_broker_send_build(b, &r, &t, &born_host, &m, &remark);
+    }
+    if (code != RMQ_RESPONSE_SUCCESS) {
+        rmq_broker_reply_take(conn, req, code, remark);
+    } else {
+        const gchar *put_remark = NULL;
+        code = rmq_broker_send_put(b, &m, &p, &put_remark);
+        if (code == RMQ_RESPONSE_SUCCESS || code == RMQ_RESPONSE_FLUSH_DISK_TIMEOUT)
+            send_answer(b, conn, req, &t, &m, &p);
+        else
+            rmq_broker_reply_borrow(conn, req, code, put_remark);
+    }
+    rmq_send_put_clear(&p);
+    rmq_send_build_clear(&m);
+    rmq_send_target_clear(&t);
 }

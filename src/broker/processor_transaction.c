@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "broker/broker.h"
+#include "broker/commands.h"
 #include "broker/transaction_check.h"
 #include "remoting/codes.h"
 
@@ -15,23 +16,16 @@ rmq_broker_transaction_half_props(const gchar *props, gsize len, const gchar *to
                                   gint32 queue_id)
 {
     g_autofree gchar *qid = g_strdup_printf("%d", queue_id);
-    const gchar *add[] = { "REAL_TOPIC", topic, "REAL_QID", qid, NULL };
-    return rmq_broker_props_edit(props, len, NULL, add);
-}
-
-static void
-reply(RmqConnection *conn, RmqCommand *req, gint32 code, gchar *remark)
-{
-    rmq_broker_reply(conn, req, rmq_broker_response(req, code, remark));
-    g_free(remark);
+    const gchar *add[] = { RMQ_PROPERTY_REAL_TOPIC, topic, RMQ_PROPERTY_REAL_QID, qid, NULL };
+    return rmq_message_properties_edit(props, len, NULL, add);
 }
 
 static gboolean
 put_op(RmqBroker *b, gint64 half_queue_offset)
 {
     g_autofree gchar *body = g_strdup_printf("%" G_GINT64_FORMAT, half_queue_offset);
-    const gchar *add[] = { "TAGS", "d", NULL };
-    g_autoptr(GString) props = rmq_broker_props_edit(NULL, 0, NULL, add);
+    const gchar *add[] = { RMQ_PROPERTY_TAGS, "d", NULL };
+    g_autoptr(GString) props = rmq_message_properties_edit(NULL, 0, NULL, add);
     RmqMessage m = { 0 };
     m.topic = RMQ_TOPIC_TRANS_OP_HALF;
     m.queue_id = 0;
@@ -46,15 +40,10 @@ put_op(RmqBroker *b, gint64 half_queue_offset)
     return rmq_store_put_message(b->store, &m, &r) == RMQ_PUT_OK;
 }
 
-static void
-handle_end(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+void
+rmq_broker_handle_end_transaction(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
-    if (b->settings.slave) {
-        reply(conn, req, RMQ_RESPONSE_SLAVE_NOT_AVAILABLE,
-              g_strdup("Can't process transaction on a slave broker"));
-        return;
-    }
     static const gchar *const required[] = { "producerGroup", "tranStateTableOffset",
                                              "commitLogOffset", "commitOrRollback", NULL };
     gchar *missing = rmq_broker_missing_field(req, required);
@@ -65,11 +54,12 @@ handle_end(RmqConnection *conn, RmqCommand *req, gpointer user_data)
                             !rmq_command_get_ext_int32(req, "commitOrRollback", &kind)))
         missing = g_strdup("a numeric field of END_TRANSACTION is not a number");
     if (missing != NULL) {
-        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
         return;
     }
     if (kind != RMQ_SYSFLAG_TRANSACTION_COMMIT && kind != RMQ_SYSFLAG_TRANSACTION_ROLLBACK) {
-        reply(conn, req, RMQ_RESPONSE_SUCCESS, NULL); /* UNKNOWN: wait for the check */
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS,
+                                NULL); /* UNKNOWN: wait for the check */
         return;
     }
     g_autoptr(GBytes) bytes = rmq_store_look_message_by_offset(b->store, phy);
@@ -79,36 +69,43 @@ handle_end(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     if (data == NULL || rmq_message_decode(data, len, FALSE, &rec) != RMQ_RECORD_OK ||
         rec.topic_len != (gint32) strlen(RMQ_TOPIC_TRANS_HALF) ||
         memcmp(rec.topic, RMQ_TOPIC_TRANS_HALF, (gsize) rec.topic_len) != 0) {
-        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
-              g_strdup("Find prepared transaction message failed"));
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                "Find prepared transaction message failed");
         return;
     }
-    g_autofree gchar *pgroup = rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len, "PGROUP");
+    g_autofree gchar *pgroup =
+        rmq_message_property_dup(rec.properties, (gsize) rec.properties_len, RMQ_PROPERTY_PGROUP);
     if (g_strcmp0(pgroup, rmq_command_get_ext(req, "producerGroup")) != 0) {
-        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, g_strdup("The producer group wrong"));
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, "The producer group wrong");
         return;
     }
     if (rec.queue_offset != state_off) {
-        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, g_strdup("The transaction state table offset wrong"));
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                "The transaction state table offset wrong");
         return;
     }
     if (rec.physical_offset != phy) {
-        reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, g_strdup("The commit log offset wrong"));
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                "The commit log offset wrong");
         return;
     }
     if (kind == RMQ_SYSFLAG_TRANSACTION_COMMIT) {
         g_autofree gchar *real_topic =
-            rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len, "REAL_TOPIC");
+            rmq_message_property_dup(rec.properties, (gsize) rec.properties_len,
+                                     RMQ_PROPERTY_REAL_TOPIC);
         g_autofree gchar *real_qid =
-            rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len, "REAL_QID");
+            rmq_message_property_dup(rec.properties, (gsize) rec.properties_len,
+                                     RMQ_PROPERTY_REAL_QID);
         if (real_topic == NULL) {
-            reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, g_strdup("The half message has no REAL_TOPIC"));
+            rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                    "The half message has no REAL_TOPIC");
             return;
         }
-        static const gchar *const drop[] = { "REAL_TOPIC", "REAL_QID", "TRAN_MSG",
-                                             "TRANSACTION_CHECK_TIMES", NULL };
+        static const gchar *const drop[] = { RMQ_PROPERTY_REAL_TOPIC, RMQ_PROPERTY_REAL_QID,
+                                             RMQ_PROPERTY_TRAN_MSG,
+                                             RMQ_PROPERTY_TRANSACTION_CHECK_TIMES, NULL };
         g_autoptr(GString) props =
-            rmq_broker_props_edit(rec.properties, (gsize) rec.properties_len, drop, NULL);
+            rmq_message_properties_edit(rec.properties, (gsize) rec.properties_len, drop, NULL);
         RmqMessage m;
         rmq_broker_message_from_record(
             b, &rec, real_topic,
@@ -118,7 +115,8 @@ handle_end(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         RmqPutResult r;
         RmqPutStatus st = rmq_store_put_message(b->store, &m, &r);
         if (st != RMQ_PUT_OK) {
-            reply(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, g_strdup(rmq_put_status_name(st)));
+            rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                                  g_strdup(rmq_put_status_name(st)));
             return;
         }
         b->stats.put_total++;
@@ -127,11 +125,5 @@ handle_end(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     put_op(b, rec.queue_offset);
     if (b->trans_check != NULL)
         rmq_transaction_check_resolved(b->trans_check, rec.queue_offset);
-    reply(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
-}
-
-void
-rmq_broker_transaction_processor_register(RmqBroker *b)
-{
-    rmq_server_register(b->server, RMQ_REQUEST_END_TRANSACTION, handle_end, b);
+    rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
 }

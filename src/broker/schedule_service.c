@@ -27,16 +27,19 @@ static gboolean
 deliver(RmqScheduleService *s, const RmqMessageRecord *rec)
 {
     RmqBroker *b = s->b;
-    g_autofree gchar *topic = rmq_broker_prop_dup(rec->properties, (gsize) rec->properties_len,
-                                                  "REAL_TOPIC");
-    g_autofree gchar *qid = rmq_broker_prop_dup(rec->properties, (gsize) rec->properties_len,
-                                                "REAL_QID");
+    g_autofree gchar *topic =
+        rmq_message_property_dup(rec->properties, (gsize) rec->properties_len,
+                                 RMQ_PROPERTY_REAL_TOPIC);
+    g_autofree gchar *qid =
+        rmq_message_property_dup(rec->properties, (gsize) rec->properties_len,
+                                 RMQ_PROPERTY_REAL_QID);
     if (topic == NULL)
         return TRUE; /* nothing to deliver to: skip it */
-    static const gchar *const drop[] = { "DELAY", "REAL_TOPIC", "REAL_QID", "WAIT", NULL };
-    const gchar *add[] = { "WAIT", "false", NULL };
+    static const gchar *const drop[] = { RMQ_PROPERTY_DELAY, RMQ_PROPERTY_REAL_TOPIC,
+                                         RMQ_PROPERTY_REAL_QID, RMQ_PROPERTY_WAIT, NULL };
+    const gchar *add[] = { RMQ_PROPERTY_WAIT, "false", NULL };
     g_autoptr(GString) props =
-        rmq_broker_props_edit(rec->properties, (gsize) rec->properties_len, drop, add);
+        rmq_message_properties_edit(rec->properties, (gsize) rec->properties_len, drop, add);
     RmqMessage m;
     rmq_broker_message_from_record(b, rec, topic,
                                    qid != NULL ? (gint32) g_ascii_strtoll(qid, NULL, 10) : 0,

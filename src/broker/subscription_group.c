@@ -12,7 +12,7 @@ G_DEFINE_QUARK(rmq-subscription-group-error-quark, rmq_subscription_group_error)
 
 struct _RmqSubscriptionGroupTable {
     GHashTable *groups; /* group_name (owned by the value) -> RmqSubscriptionGroup */
-    RmqMetaVersion version;
+    RmqDataVersion version;
 };
 
 static const gchar *const preseeded[] = {
@@ -146,7 +146,7 @@ rmq_subscription_group_table_new(void)
     RmqSubscriptionGroupTable *t = g_new0(RmqSubscriptionGroupTable, 1);
     t->groups = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                       (GDestroyNotify)rmq_subscription_group_free);
-    rmq_meta_version_init(&t->version);
+    rmq_data_version_init(&t->version);
     for (gsize i = 0; i < G_N_ELEMENTS(preseeded); i++)
         put(t, rmq_subscription_group_new(preseeded[i]));
     return t;
@@ -182,7 +182,7 @@ rmq_subscription_group_table_names(const RmqSubscriptionGroupTable *t)
     return rmq_meta_table_sorted_keys(t->groups);
 }
 
-const RmqMetaVersion *
+const RmqDataVersion *
 rmq_subscription_group_table_version(const RmqSubscriptionGroupTable *t)
 {
     g_return_val_if_fail(t != NULL, NULL);
@@ -197,7 +197,7 @@ rmq_subscription_group_table_update(RmqSubscriptionGroupTable *t, const RmqSubsc
     if (old != NULL && rmq_subscription_group_equal(old, g))
         return FALSE;
     put(t, rmq_subscription_group_copy(g));
-    rmq_meta_version_next(&t->version);
+    rmq_data_version_next(&t->version);
     return TRUE;
 }
 
@@ -215,7 +215,7 @@ rmq_subscription_group_table_find_or_create(RmqSubscriptionGroupTable *t, const 
         return NULL;
     g = rmq_subscription_group_new(group);
     put(t, g);
-    rmq_meta_version_next(&t->version);
+    rmq_data_version_next(&t->version);
     if (created != NULL)
         *created = TRUE;
     return g;
@@ -227,7 +227,7 @@ rmq_subscription_group_table_delete(RmqSubscriptionGroupTable *t, const gchar *g
     g_return_val_if_fail(t != NULL, FALSE);
     if (group == NULL || !g_hash_table_remove(t->groups, group))
         return FALSE;
-    rmq_meta_version_next(&t->version);
+    rmq_data_version_next(&t->version);
     return TRUE;
 }
 
@@ -268,7 +268,7 @@ rmq_subscription_group_table_load_node(RmqSubscriptionGroupTable *t, JsonNode *r
                                        gboolean replace, GError **error)
 {
     g_return_val_if_fail(t != NULL, FALSE);
-    RmqMetaVersion version = t->version;
+    RmqDataVersion version = t->version;
     g_autoptr(GPtrArray) parsed =
         g_ptr_array_new_with_free_func((GDestroyNotify)rmq_subscription_group_free);
     if (!rmq_meta_table_decode(root, "subscription group", "subscriptionGroupTable",

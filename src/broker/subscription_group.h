@@ -8,7 +8,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "broker/data_version.h"
+#include "model/data_version.h"
 
 G_BEGIN_DECLS
 
@@ -74,7 +74,7 @@ guint rmq_subscription_group_table_size(const RmqSubscriptionGroupTable *t);
 /* Sorted names. (transfer container) */
 GPtrArray *rmq_subscription_group_table_names(const RmqSubscriptionGroupTable *t);
 /* (transfer none) */
-const RmqMetaVersion *rmq_subscription_group_table_version(const RmqSubscriptionGroupTable *t);
+const RmqDataVersion *rmq_subscription_group_table_version(const RmqSubscriptionGroupTable *t);
 
 /* Create or replace (copied). TRUE, with a DataVersion bump, when the table
  * changed. */

@@ -8,135 +8,15 @@
 #include "broker/meta_table.h"
 #include "remoting/json_body.h"
 
-G_DEFINE_QUARK(rmq-topic-config-error-quark, rmq_topic_config_error)
-
 struct _RmqTopicTable {
-    GHashTable *topics; /* topic_name (owned by the value) -> RmqTopicConf */
-    RmqMetaVersion version;
+    GHashTable *topics; /* topic_name (owned by the value) -> RmqTopicConfig */
+    RmqDataVersion version;
     gchar *cluster_name;
     gchar *broker_name;
     gchar *trace_topic; /* NULL unless traceTopicEnable */
     gchar *reply_topic;
     gboolean auto_create_topic_enable;
 };
-
-/* ---- one TopicConfig ---------------------------------------------------- */
-
-RmqTopicConf *
-rmq_topic_conf_new(const gchar *name)
-{
-    g_return_val_if_fail(name != NULL, NULL);
-    RmqTopicConf *tc = g_new0(RmqTopicConf, 1);
-    tc->topic_name = g_strdup(name);
-    tc->read_queue_nums = 16;
-    tc->write_queue_nums = 16;
-    tc->perm = RMQ_PERM_READ | RMQ_PERM_WRITE;
-    tc->filter_type = RMQ_TOPIC_FILTER_SINGLE_TAG;
-    return tc;
-}
-
-RmqTopicConf *
-rmq_topic_conf_copy(const RmqTopicConf *tc)
-{
-    g_return_val_if_fail(tc != NULL, NULL);
-    RmqTopicConf *c = g_memdup2(tc, sizeof *tc);
-    c->topic_name = g_strdup(tc->topic_name);
-    return c;
-}
-
-void
-rmq_topic_conf_free(RmqTopicConf *tc)
-{
-    if (tc == NULL)
-        return;
-    g_free(tc->topic_name);
-    g_free(tc);
-}
-
-gboolean
-rmq_topic_conf_equal(const RmqTopicConf *a, const RmqTopicConf *b)
-{
-    g_return_val_if_fail(a != NULL && b != NULL, FALSE);
-    return g_strcmp0(a->topic_name, b->topic_name) == 0 &&
-           a->read_queue_nums == b->read_queue_nums &&
-           a->write_queue_nums == b->write_queue_nums && a->perm == b->perm &&
-           a->topic_sys_flag == b->topic_sys_flag && !a->order == !b->order &&
-           a->filter_type == b->filter_type;
-}
-
-gboolean
-rmq_topic_conf_queue_id_valid(const RmqTopicConf *tc, gint queue_id)
-{
-    g_return_val_if_fail(tc != NULL, FALSE);
-    return queue_id < MAX(tc->read_queue_nums, tc->write_queue_nums);
-}
-
-const gchar *
-rmq_topic_filter_type_name(RmqTopicFilterType t)
-{
-    return t == RMQ_TOPIC_FILTER_MULTI_TAG ? "MULTI_TAG" : "SINGLE_TAG";
-}
-
-gboolean
-rmq_topic_filter_type_parse(const gchar *s, RmqTopicFilterType *out)
-{
-    if (g_strcmp0(s, "SINGLE_TAG") == 0)
-        *out = RMQ_TOPIC_FILTER_SINGLE_TAG;
-    else if (g_strcmp0(s, "MULTI_TAG") == 0)
-        *out = RMQ_TOPIC_FILTER_MULTI_TAG;
-    else
-        return FALSE;
-    return TRUE;
-}
-
-JsonNode *
-rmq_topic_conf_to_node(const RmqTopicConf *tc)
-{
-    g_return_val_if_fail(tc != NULL, NULL);
-    JsonObject *o = json_object_new();
-    json_object_set_boolean_member(o, "order", tc->order);
-    json_object_set_int_member(o, "perm", tc->perm);
-    json_object_set_int_member(o, "readQueueNums", tc->read_queue_nums);
-    json_object_set_string_member(o, "topicFilterType", rmq_topic_filter_type_name(tc->filter_type));
-    json_object_set_string_member(o, "topicName", tc->topic_name);
-    json_object_set_int_member(o, "topicSysFlag", tc->topic_sys_flag);
-    json_object_set_int_member(o, "writeQueueNums", tc->write_queue_nums);
-    JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-    json_node_take_object(n, o);
-    return n;
-}
-
-RmqTopicConf *
-rmq_topic_conf_from_node(JsonNode *node, const gchar *name_hint, GError **error)
-{
-    if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
-        g_set_error(error, RMQ_TOPIC_CONFIG_ERROR, RMQ_TOPIC_CONFIG_ERROR_INVALID,
-                    "topic config %s is not an object", name_hint ? name_hint : "");
-        return NULL;
-    }
-    JsonObject *o = json_node_get_object(node);
-    const gchar *name = rmq_json_object_get_string_or(o, "topicName", NULL);
-    if (name == NULL)
-        name = name_hint;
-    if (name == NULL || *name == '\0') {
-        g_set_error(error, RMQ_TOPIC_CONFIG_ERROR, RMQ_TOPIC_CONFIG_ERROR_INVALID,
-                    "topic config without topicName");
-        return NULL;
-    }
-    g_autoptr(RmqTopicConf) tc = rmq_topic_conf_new(name);
-    tc->read_queue_nums = (gint)rmq_json_object_get_int64_or(o, "readQueueNums", tc->read_queue_nums);
-    tc->write_queue_nums = (gint)rmq_json_object_get_int64_or(o, "writeQueueNums", tc->write_queue_nums);
-    tc->perm = (gint)rmq_json_object_get_int64_or(o, "perm", tc->perm);
-    tc->topic_sys_flag = (gint)rmq_json_object_get_int64_or(o, "topicSysFlag", 0);
-    tc->order = rmq_json_object_get_bool_or(o, "order", FALSE);
-    const gchar *ft = rmq_json_object_get_string_or(o, "topicFilterType", NULL);
-    if (ft != NULL && !rmq_topic_filter_type_parse(ft, &tc->filter_type)) {
-        g_set_error(error, RMQ_TOPIC_CONFIG_ERROR, RMQ_TOPIC_CONFIG_ERROR_INVALID,
-                    "topic %s: unknown topicFilterType %s", name, ft);
-        return NULL;
-    }
-    return g_steal_pointer(&tc);
-}
 
 /* ---- names -------------------------------------------------------------- */
 
@@ -236,7 +116,7 @@ rmq_topic_table_options_init(RmqTopicTableOptions *o)
 }
 
 static void
-put(RmqTopicTable *t, RmqTopicConf *tc)
+put(RmqTopicTable *t, RmqTopicConfig *tc)
 {
     g_hash_table_replace(t->topics, tc->topic_name, tc);
 }
@@ -244,7 +124,7 @@ put(RmqTopicTable *t, RmqTopicConf *tc)
 static void
 put_system(RmqTopicTable *t, const gchar *name, gint queues, gint perm)
 {
-    RmqTopicConf *tc = rmq_topic_conf_new(name);
+    RmqTopicConfig *tc = rmq_topic_config_new(name);
     if (queues > 0)
         tc->read_queue_nums = tc->write_queue_nums = queues;
     tc->perm = perm;
@@ -263,8 +143,8 @@ rmq_topic_table_new(const RmqTopicTableOptions *opts)
 
     RmqTopicTable *t = g_new0(RmqTopicTable, 1);
     t->topics = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-                                      (GDestroyNotify)rmq_topic_conf_free);
-    rmq_meta_version_init(&t->version);
+                                      (GDestroyNotify)rmq_topic_config_free);
+    rmq_data_version_init(&t->version);
     t->cluster_name = g_strdup(opts->cluster_name);
     t->broker_name = g_strdup(opts->broker_name);
     t->reply_topic = g_strconcat(opts->cluster_name, RMQ_TOPIC_REPLY_SUFFIX, NULL);
@@ -304,7 +184,7 @@ rmq_topic_table_free(RmqTopicTable *t)
     g_free(t);
 }
 
-const RmqTopicConf *
+const RmqTopicConfig *
 rmq_topic_table_lookup(const RmqTopicTable *t, const gchar *name)
 {
     g_return_val_if_fail(t != NULL, NULL);
@@ -327,7 +207,7 @@ rmq_topic_table_names(const RmqTopicTable *t)
     return rmq_meta_table_sorted_keys(t->topics);
 }
 
-const RmqMetaVersion *
+const RmqDataVersion *
 rmq_topic_table_version(const RmqTopicTable *t)
 {
     g_return_val_if_fail(t != NULL, NULL);
@@ -335,14 +215,14 @@ rmq_topic_table_version(const RmqTopicTable *t)
 }
 
 gboolean
-rmq_topic_table_update(RmqTopicTable *t, const RmqTopicConf *tc)
+rmq_topic_table_update(RmqTopicTable *t, const RmqTopicConfig *tc)
 {
     g_return_val_if_fail(t != NULL && tc != NULL && tc->topic_name != NULL, FALSE);
-    const RmqTopicConf *old = g_hash_table_lookup(t->topics, tc->topic_name);
-    if (old != NULL && rmq_topic_conf_equal(old, tc))
+    const RmqTopicConfig *old = g_hash_table_lookup(t->topics, tc->topic_name);
+    if (old != NULL && rmq_topic_config_equal(old, tc))
         return FALSE;
-    put(t, rmq_topic_conf_copy(tc));
-    rmq_meta_version_next(&t->version);
+    put(t, rmq_topic_config_copy(tc));
+    rmq_data_version_next(&t->version);
     return TRUE;
 }
 
@@ -352,7 +232,7 @@ rmq_topic_table_delete(RmqTopicTable *t, const gchar *name)
     g_return_val_if_fail(t != NULL, FALSE);
     if (name == NULL || !g_hash_table_remove(t->topics, name))
         return FALSE;
-    rmq_meta_version_next(&t->version);
+    rmq_data_version_next(&t->version);
     return TRUE;
 }
 
@@ -431,11 +311,11 @@ rmq_topic_table_check_admin(const RmqTopicTable *t, const gchar *topic, gchar **
 
 /* createTopicInSendMessageMethod: NULL when the default topic cannot lend
  * its settings. */
-static RmqTopicConf *
+static RmqTopicConfig *
 derive_from_default(const RmqTopicTable *t, const gchar *topic, const gchar *default_topic,
                     gint default_queue_nums, gint topic_sys_flag)
 {
-    const RmqTopicConf *def = rmq_topic_table_lookup(t, default_topic);
+    const RmqTopicConfig *def = rmq_topic_table_lookup(t, default_topic);
     if (def == NULL)
         return NULL;
     gint def_perm = def->perm;
@@ -445,7 +325,7 @@ derive_from_default(const RmqTopicTable *t, const gchar *topic, const gchar *def
         def_perm = RMQ_PERM_READ | RMQ_PERM_WRITE;
     if ((def_perm & RMQ_PERM_INHERIT) == 0)
         return NULL;
-    RmqTopicConf *tc = rmq_topic_conf_new(topic);
+    RmqTopicConfig *tc = rmq_topic_config_new(topic);
     gint queues = MIN(default_queue_nums, def->write_queue_nums);
     if (queues < 0)
         queues = 0;
@@ -456,7 +336,7 @@ derive_from_default(const RmqTopicTable *t, const gchar *topic, const gchar *def
     return tc;
 }
 
-const RmqTopicConf *
+const RmqTopicConfig *
 rmq_topic_table_get_or_create_for_send(RmqTopicTable *t, const gchar *topic,
                                        const gchar *default_topic, gint default_queue_nums,
                                        gint topic_sys_flag, gboolean *created, gchar **remark)
@@ -466,11 +346,11 @@ rmq_topic_table_get_or_create_for_send(RmqTopicTable *t, const gchar *topic,
         *created = FALSE;
     if (remark != NULL)
         *remark = NULL;
-    const RmqTopicConf *have = rmq_topic_table_lookup(t, topic);
+    const RmqTopicConfig *have = rmq_topic_table_lookup(t, topic);
     if (have != NULL)
         return have;
 
-    RmqTopicConf *tc = NULL;
+    RmqTopicConfig *tc = NULL;
     if (default_topic != NULL)
         tc = derive_from_default(t, topic, default_topic, default_queue_nums, topic_sys_flag);
     if (tc == NULL && rmq_topic_is_retry(topic))
@@ -482,28 +362,28 @@ rmq_topic_table_get_or_create_for_send(RmqTopicTable *t, const gchar *topic,
         return NULL;
     }
     put(t, tc);
-    rmq_meta_version_next(&t->version);
+    rmq_data_version_next(&t->version);
     if (created != NULL)
         *created = TRUE;
     return tc;
 }
 
-const RmqTopicConf *
+const RmqTopicConfig *
 rmq_topic_table_ensure(RmqTopicTable *t, const gchar *topic, gint queue_nums, gint perm,
                        gint topic_sys_flag, gboolean *created)
 {
     g_return_val_if_fail(t != NULL && topic != NULL, NULL);
     if (created != NULL)
         *created = FALSE;
-    const RmqTopicConf *have = rmq_topic_table_lookup(t, topic);
+    const RmqTopicConfig *have = rmq_topic_table_lookup(t, topic);
     if (have != NULL)
         return have;
-    RmqTopicConf *tc = rmq_topic_conf_new(topic);
+    RmqTopicConfig *tc = rmq_topic_config_new(topic);
     tc->read_queue_nums = tc->write_queue_nums = queue_nums;
     tc->perm = perm;
     tc->topic_sys_flag = topic_sys_flag;
     put(t, tc);
-    rmq_meta_version_next(&t->version);
+    rmq_data_version_next(&t->version);
     if (created != NULL)
         *created = TRUE;
     return tc;
@@ -518,16 +398,16 @@ wrapper_node(const RmqTopicTable *t, gint override_perm, const gchar *only_topic
     JsonObject *table = json_object_new();
     g_autoptr(GPtrArray) names = rmq_topic_table_names(t);
     for (guint i = 0; i < names->len; i++) {
-        const RmqTopicConf *tc = g_hash_table_lookup(t->topics, g_ptr_array_index(names, i));
+        const RmqTopicConfig *tc = g_hash_table_lookup(t->topics, g_ptr_array_index(names, i));
         if (only_topic != NULL && strcmp(only_topic, tc->topic_name) != 0)
             continue;
         JsonNode *n;
         if (override_perm >= 0) {
-            RmqTopicConf copy = *tc;
+            RmqTopicConfig copy = *tc;
             copy.perm = override_perm;
-            n = rmq_topic_conf_to_node(&copy);
+            n = rmq_topic_config_to_node(&copy);
         } else {
-            n = rmq_topic_conf_to_node(tc);
+            n = rmq_topic_config_to_node(tc);
         }
         json_object_set_member(table, tc->topic_name, n);
     }
@@ -567,7 +447,7 @@ rmq_topic_table_register_body(const RmqTopicTable *t, gint broker_perm, const gc
 static gpointer
 decode_entry(JsonNode *node, const gchar *key, GError **error)
 {
-    RmqTopicConf *tc = rmq_topic_conf_from_node(node, key, error);
+    RmqTopicConfig *tc = rmq_topic_config_from_node(node, key, RMQ_TOPIC_CONFIG_DECODE_STRICT, error);
     /* The map key is what Java looks topics up by. */
     if (tc != NULL && strcmp(tc->topic_name, key) != 0) {
         g_free(tc->topic_name);
@@ -580,9 +460,9 @@ gboolean
 rmq_topic_table_load_node(RmqTopicTable *t, JsonNode *root, gboolean replace, GError **error)
 {
     g_return_val_if_fail(t != NULL, FALSE);
-    RmqMetaVersion version = t->version;
+    RmqDataVersion version = t->version;
     /* Decode everything first so a bad entry leaves the table untouched. */
-    g_autoptr(GPtrArray) parsed = g_ptr_array_new_with_free_func((GDestroyNotify)rmq_topic_conf_free);
+    g_autoptr(GPtrArray) parsed = g_ptr_array_new_with_free_func((GDestroyNotify)rmq_topic_config_free);
     if (!rmq_meta_table_decode(root, "topic config", "topicConfigTable", RMQ_TOPIC_CONFIG_ERROR,
                                RMQ_TOPIC_CONFIG_ERROR_INVALID, &version, decode_entry, parsed,
                                error))

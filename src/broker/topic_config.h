@@ -6,30 +6,17 @@
  * GET_ALL_TOPIC_CONFIG and the REGISTER_BROKER body. Pure: no sockets, no
  * loop; file persistence goes through json_file.h.
  *
- * The single-topic type is RmqTopicConf (src/namesrv/register_body.h owns
- * the name RmqTopicConfig for the name server's parsed copy). */
+ * The single-topic type, RmqTopicConfig, is src/model/topic_config.h. */
 #pragma once
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "broker/data_version.h"
+#include "model/data_version.h"
+#include "model/topic_config.h"
 #include "remoting/codes.h"
 
 G_BEGIN_DECLS
-
-#define RMQ_TOPIC_CONFIG_ERROR (rmq_topic_config_error_quark())
-GQuark rmq_topic_config_error_quark(void);
-typedef enum {
-    RMQ_TOPIC_CONFIG_ERROR_INVALID, /* JSON has the wrong shape */
-} RmqTopicConfigError;
-
-/* PermName bits (§6.5); spelled exactly as in src/namesrv/register_body.h so
- * both headers can be included together. */
-#define RMQ_PERM_PRIORITY 8
-#define RMQ_PERM_READ 4
-#define RMQ_PERM_WRITE 2
-#define RMQ_PERM_INHERIT 1
 
 /* Well-known topic names (TopicValidator / MixAll, 4.9.7). */
 #define RMQ_TOPIC_AUTO_CREATE_KEY "TBW102"
@@ -47,39 +34,6 @@ typedef enum {
 #define RMQ_TOPIC_DLQ_PREFIX "%DLQ%"
 #define RMQ_TOPIC_SCHEDULE_QUEUE_NUMS 18
 #define RMQ_TOPIC_NAME_MAX 127
-
-typedef enum {
-    RMQ_TOPIC_FILTER_SINGLE_TAG,
-    RMQ_TOPIC_FILTER_MULTI_TAG,
-} RmqTopicFilterType;
-
-/* One TopicConfig. */
-typedef struct {
-    gchar *topic_name;
-    gint read_queue_nums;
-    gint write_queue_nums;
-    gint perm;
-    gint topic_sys_flag;
-    gboolean order;
-    RmqTopicFilterType filter_type;
-} RmqTopicConf;
-
-/* (transfer full) TopicConfig's defaults: 16/16 queues, perm 6, SINGLE_TAG. */
-RmqTopicConf *rmq_topic_conf_new(const gchar *name);
-RmqTopicConf *rmq_topic_conf_copy(const RmqTopicConf *tc); /* (transfer full) */
-void rmq_topic_conf_free(RmqTopicConf *tc);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqTopicConf, rmq_topic_conf_free)
-gboolean rmq_topic_conf_equal(const RmqTopicConf *a, const RmqTopicConf *b);
-/* A send's queueId is legal when < max(read, write) queue nums (§6.6). */
-gboolean rmq_topic_conf_queue_id_valid(const RmqTopicConf *tc, gint queue_id);
-/* "SINGLE_TAG"/"MULTI_TAG" (transfer none); parse returns FALSE for others. */
-const gchar *rmq_topic_filter_type_name(RmqTopicFilterType t);
-gboolean rmq_topic_filter_type_parse(const gchar *s, RmqTopicFilterType *out);
-/* TopicConfig JSON object, fields in fastjson order. (transfer full) */
-JsonNode *rmq_topic_conf_to_node(const RmqTopicConf *tc);
-/* From a TopicConfig object; missing members take the defaults; @name_hint
- * is used when "topicName" is absent. (transfer full) */
-RmqTopicConf *rmq_topic_conf_from_node(JsonNode *node, const gchar *name_hint, GError **error);
 
 /* Name rules (TopicValidator.validateTopic): non-blank, only
  * [%|a-zA-Z0-9_-], at most 127 characters. On failure *reason (may be NULL)
@@ -117,16 +71,16 @@ void rmq_topic_table_free(RmqTopicTable *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqTopicTable, rmq_topic_table_free)
 
 /* (transfer none) NULL when unknown. */
-const RmqTopicConf *rmq_topic_table_lookup(const RmqTopicTable *t, const gchar *name);
+const RmqTopicConfig *rmq_topic_table_lookup(const RmqTopicTable *t, const gchar *name);
 guint rmq_topic_table_size(const RmqTopicTable *t);
 /* Sorted topic names. (transfer container: free the array, not the strings) */
 GPtrArray *rmq_topic_table_names(const RmqTopicTable *t);
 /* (transfer none) */
-const RmqMetaVersion *rmq_topic_table_version(const RmqTopicTable *t);
+const RmqDataVersion *rmq_topic_table_version(const RmqTopicTable *t);
 
 /* Create or replace @tc (copied). TRUE when the table changed, which bumps
  * the DataVersion; an identical config changes nothing. */
-gboolean rmq_topic_table_update(RmqTopicTable *t, const RmqTopicConf *tc);
+gboolean rmq_topic_table_update(RmqTopicTable *t, const RmqTopicConfig *tc);
 /* Remove @name; TRUE (and a bump) when it existed. */
 gboolean rmq_topic_table_delete(RmqTopicTable *t, const gchar *name);
 
@@ -156,14 +110,14 @@ RmqResponseCode rmq_topic_table_check_admin(const RmqTopicTable *t, const gchar 
  * Returns NULL with TOPIC_NOT_EXIST's remark in *remark (may be NULL) when
  * none applies. *created (may be NULL) says whether the table changed (the
  * caller then persists and registers). (transfer none) */
-const RmqTopicConf *rmq_topic_table_get_or_create_for_send(RmqTopicTable *t, const gchar *topic,
+const RmqTopicConfig *rmq_topic_table_get_or_create_for_send(RmqTopicTable *t, const gchar *topic,
                                                            const gchar *default_topic,
                                                            gint default_queue_nums,
                                                            gint topic_sys_flag,
                                                            gboolean *created, gchar **remark);
 /* The existing config or a new one with @queue_nums queues and @perm
  * (createTopicInSendMessageBackMethod: %RETRY%/%DLQ% topics). (transfer none) */
-const RmqTopicConf *rmq_topic_table_ensure(RmqTopicTable *t, const gchar *topic, gint queue_nums,
+const RmqTopicConfig *rmq_topic_table_ensure(RmqTopicTable *t, const gchar *topic, gint queue_nums,
                                            gint perm, gint topic_sys_flag, gboolean *created);
 
 /* TopicConfigSerializeWrapper {"dataVersion","topicConfigTable"}.

@@ -96,9 +96,9 @@ reappend(RmqTransactionCheck *t, const RmqMessageRecord *rec, const gchar *topic
 {
     RmqBroker *b = t->b;
     g_autofree gchar *n = g_strdup_printf("%d", times);
-    const gchar *add[] = { "TRANSACTION_CHECK_TIMES", n, NULL };
+    const gchar *add[] = { RMQ_PROPERTY_TRANSACTION_CHECK_TIMES, n, NULL };
     g_autoptr(GString) props =
-        rmq_broker_props_edit(rec->properties, (gsize) rec->properties_len, NULL, add);
+        rmq_message_properties_edit(rec->properties, (gsize) rec->properties_len, NULL, add);
     RmqMessage m;
     rmq_broker_message_from_record(b, rec, topic, 0, props, &m);
     return rmq_store_put_message(b->store, &m, r) == RMQ_PUT_OK;
@@ -114,14 +114,16 @@ send_check(RmqTransactionCheck *t, RmqConnection *conn, const RmqPutResult *r)
     const guint8 *data = stored != NULL ? g_bytes_get_data(stored, &len) : NULL;
     if (data == NULL || rmq_message_decode(data, len, FALSE, &rec) != RMQ_RECORD_OK)
         return;
-    g_autofree gchar *topic = rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len,
-                                                  "REAL_TOPIC");
-    g_autofree gchar *qid = rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len,
-                                                "REAL_QID");
-    g_autofree gchar *uniq = rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len,
-                                                 "UNIQ_KEY");
-    g_autofree gchar *tid = rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len,
-                                                "__transactionId__");
+    g_autofree gchar *topic =
+        rmq_message_property_dup(rec.properties, (gsize) rec.properties_len,
+                                 RMQ_PROPERTY_REAL_TOPIC);
+    g_autofree gchar *qid =
+        rmq_message_property_dup(rec.properties, (gsize) rec.properties_len, RMQ_PROPERTY_REAL_QID);
+    g_autofree gchar *uniq =
+        rmq_message_property_dup(rec.properties, (gsize) rec.properties_len, RMQ_PROPERTY_UNIQ_KEY);
+    g_autofree gchar *tid =
+        rmq_message_property_dup(rec.properties, (gsize) rec.properties_len,
+                                 RMQ_PROPERTY_TRANSACTION_ID);
     g_autoptr(GBytes) body = real_record(&rec, topic != NULL ? topic : RMQ_TOPIC_TRANS_HALF,
                                          qid != NULL ? (gint32) g_ascii_strtoll(qid, NULL, 10) : 0);
     RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_CHECK_TRANSACTION_STATE);
@@ -167,22 +169,25 @@ rmq_transaction_check_run(RmqTransactionCheck *t)
         RmqMessageRecord rec;
         if (rmq_message_decode(data, len, FALSE, &rec) != RMQ_RECORD_OK)
             continue;
-        g_autofree gchar *immunity = rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len,
-                                                         "CHECK_IMMUNITY_TIME_IN_SECONDS");
+        g_autofree gchar *immunity =
+            rmq_message_property_dup(rec.properties, (gsize) rec.properties_len,
+                                     RMQ_PROPERTY_CHECK_IMMUNITY_TIME_IN_SECONDS);
         gint64 timeout = s->transaction_time_out;
         if (immunity != NULL)
             timeout = MAX(timeout, g_ascii_strtoll(immunity, NULL, 10) * 1000);
         if (now - rec.store_timestamp < timeout)
             break; /* later ones are younger still */
-        g_autofree gchar *times_s = rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len,
-                                                        "TRANSACTION_CHECK_TIMES");
+        g_autofree gchar *times_s =
+            rmq_message_property_dup(rec.properties, (gsize) rec.properties_len,
+                                     RMQ_PROPERTY_TRANSACTION_CHECK_TIMES);
         gint times = times_s != NULL ? (gint) g_ascii_strtoll(times_s, NULL, 10) : 0;
         RmqPutResult put;
         if (times >= s->transaction_check_max) {
             reappend(t, &rec, RMQ_TOPIC_TRANS_CHECK_MAX_TIME, times, &put);
         } else {
             g_autofree gchar *group =
-                rmq_broker_prop_dup(rec.properties, (gsize) rec.properties_len, "PGROUP");
+                rmq_message_property_dup(rec.properties, (gsize) rec.properties_len,
+                                         RMQ_PROPERTY_PGROUP);
             if (!reappend(t, &rec, RMQ_TOPIC_TRANS_HALF, times + 1, &put)) {
                 contiguous = FALSE;
                 continue;

@@ -8,18 +8,27 @@
 #include <string.h>
 
 #include "remoting/json_body.h"
+#include "model/message_properties.h"
 #include "store/message_format.h"
 
 struct _RmqAdmin {
-    RmqMqCore core;
+    RmqMqCore *core;       /* shared by every user of one RmqInstance */
     guint timeout_ms;
 };
 
 RmqAdmin *
 rmq_admin_new(const gchar *namesrv_addrs, GMainContext *context)
 {
+    g_autoptr(RmqInstance) inst = rmq_instance_new(namesrv_addrs, context);
+    return rmq_admin_new_on(inst);
+}
+
+RmqAdmin *
+rmq_admin_new_on(RmqInstance *inst)
+{
+    g_return_val_if_fail(inst != NULL, NULL);
     RmqAdmin *a = g_new0(RmqAdmin, 1);
-    rmq_mq_core_init(&a->core, namesrv_addrs, context);
+    a->core = rmq_instance_ref(inst);
     a->timeout_ms = 5000;
     return a;
 }
@@ -29,7 +38,7 @@ rmq_admin_free(RmqAdmin *a)
 {
     if (a == NULL)
         return;
-    rmq_mq_core_clear(&a->core);
+    rmq_instance_unref(a->core);
     g_free(a);
 }
 
@@ -65,12 +74,12 @@ invoke_va(RmqAdmin *a, const gchar *addr, gint code, GBytes *body, GHashTable **
     g_autoptr(RmqCommand) resp = NULL;
     const gchar *who = addr;
     if (addr == NULL) {
-        resp = rmq_mq_core_invoke_ns(&a->core, req, error);
-        who = resp ? a->core.namesrvs[a->core.ns_index] : NULL;
+        resp = rmq_mq_core_invoke_ns(a->core, req, error);
+        who = resp ? a->core->namesrvs[a->core->ns_index] : NULL;
     } else {
         g_autoptr(GError) err = NULL;
-        resp = rmq_mq_core_invoke(&a->core, addr, req, a->timeout_ms, &err);
-        if (resp == NULL && g_strv_contains((const gchar *const *) a->core.namesrvs, addr))
+        resp = rmq_mq_core_invoke(a->core, addr, req, a->timeout_ms, &err);
+        if (resp == NULL && g_strv_contains((const gchar *const *) a->core->namesrvs, addr))
             err->code = RMQ_MQ_ERROR_NAMESRV_UNREACHABLE;
         if (resp == NULL)
             g_propagate_error(error, g_steal_pointer(&err));
@@ -148,7 +157,7 @@ rmq_admin_topic_list(RmqAdmin *a, GError **error)
 JsonNode *
 rmq_admin_topic_route(RmqAdmin *a, const gchar *topic, GError **error)
 {
-    const RmqRoute *r = rmq_mq_core_route(&a->core, topic, TRUE, error);
+    const RmqRoute *r = rmq_mq_core_route(a->core, topic, TRUE, error);
     return r ? json_node_copy(r->raw) : NULL;
 }
 
@@ -294,14 +303,14 @@ rmq_admin_delete_topic(RmqAdmin *a, const gchar *cluster, const gchar *topic, GE
         if (b == NULL)
             return FALSE;
     }
-    for (guint i = 0; a->core.namesrvs[i]; i++) {
-        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core.namesrvs[i],
+    for (guint i = 0; a->core->namesrvs[i]; i++) {
+        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core->namesrvs[i],
                                                RMQ_REQUEST_DELETE_TOPIC_IN_NAMESRV, NULL, NULL,
                                                error, "topic", topic, NULL);
         if (b == NULL)
             return FALSE;
     }
-    rmq_mq_core_forget_route(&a->core, topic);
+    rmq_mq_core_forget_route(a->core, topic);
     return TRUE;
 }
 
@@ -311,7 +320,7 @@ target_brokers(RmqAdmin *a, const gchar *topic, GError **error)
 {
     if (topic == NULL)
         return rmq_admin_cluster_masters(a, NULL, error);
-    const RmqRoute *r = rmq_mq_core_route(&a->core, topic, TRUE, error);
+    const RmqRoute *r = rmq_mq_core_route(a->core, topic, TRUE, error);
     if (r == NULL)
         return NULL;
     g_autoptr(GPtrArray) out = g_ptr_array_new();
@@ -635,6 +644,14 @@ rmq_admin_view_message(RmqAdmin *a, const gchar *offset_msg_id, GError **error)
                     "not an offset message id: %s (%s)", offset_msg_id, err->message);
         return NULL;
     }
+    /* A client msgId (UNIQ_KEY) also has 32 digits; where an offset id has
+     * the port, it has the pid and more, which never fit in 16 bits. */
+    if (host.port <= 0 || host.port > 65535) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL,
+                    "not an offset message id: %s (port %d; a client msgId is found by topic "
+                    "and unique key)", offset_msg_id, host.port);
+        return NULL;
+    }
     gchar ip[64];
     if (host.addr_len == 16)
         g_snprintf(ip, sizeof ip, "[%x:%x:%x:%x:%x:%x:%x:%x]", host.addr[0] << 8 | host.addr[1],
@@ -669,9 +686,12 @@ rmq_admin_view_message(RmqAdmin *a, const gchar *offset_msg_id, GError **error)
     return g_ptr_array_steal_index(msgs, 0);
 }
 
-GPtrArray *
-rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key, gint max_num,
-                       gint64 begin_ms, gint64 end_ms, GError **error)
+/* QUERY_MESSAGE on every broker of @topic; keeps the exact matches of @key
+ * (a KEYS entry, or the UNIQ_KEY) since the index is by hash. @unique asks
+ * by UNIQ_KEY as mqadmin's queryMsgByUniqueKey does (_UNIQUE_KEY_QUERY). */
+static GPtrArray *
+query_index(RmqAdmin *a, const gchar *topic, const gchar *key, gboolean unique, gint max_num,
+            gint64 begin_ms, gint64 end_ms, GError **error)
 {
     g_auto(GStrv) brokers = target_brokers(a, topic, error);
     if (brokers == NULL)
@@ -685,7 +705,7 @@ rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key, gint m
         g_autoptr(GBytes) b = rmq_admin_invoke(a, brokers[i], RMQ_REQUEST_QUERY_MESSAGE, NULL,
                                                NULL, &err, "topic", topic, "key", key, "maxNum",
                                                mx, "beginTimestamp", bt, "endTimestamp", et,
-                                               NULL);
+                                               unique ? "_UNIQUE_KEY_QUERY" : NULL, "true", NULL);
         if (b == NULL) {
             if (g_error_matches(err, RMQ_MQ_ERROR, RMQ_MQ_ERROR_BROKER_REFUSED))
                 continue; /* QUERY_NOT_FOUND on this broker */
@@ -702,13 +722,12 @@ rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key, gint m
             g_propagate_error(error, g_steal_pointer(&err));
             return NULL;
         }
-        /* The index is by hash: keep only exact key matches. */
         for (guint k = 0; k < msgs->len; k++) {
             RmqMsg *m = g_ptr_array_index(msgs, k);
             const gchar *keys = rmq_msg_get_keys(m);
             g_auto(GStrv) parts = g_strsplit(keys ? keys : "", " ", -1);
-            gboolean hit = g_strv_contains((const gchar *const *) parts, key) ||
-                           g_strcmp0(rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY), key) == 0;
+            gboolean uniq = g_strcmp0(rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY), key) == 0;
+            gboolean hit = uniq || (!unique && g_strv_contains((const gchar *const *) parts, key));
             if (hit && g_strcmp0(m->topic, topic) == 0) {
                 g_ptr_array_add(out, m);
                 msgs->pdata[k] = NULL;
@@ -717,11 +736,26 @@ rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key, gint m
     }
     if (out->len == 0) {
         g_ptr_array_unref(out);
-        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND,
-                    "no message with key %s in %s", key, topic);
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND, "no message with %s %s in %s",
+                    unique ? "unique key" : "key", key, topic);
         return NULL;
     }
     return out;
+}
+
+GPtrArray *
+rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key, gint max_num,
+                       gint64 begin_ms, gint64 end_ms, GError **error)
+{
+    return query_index(a, topic, key, FALSE, max_num, begin_ms, end_ms, error);
+}
+
+GPtrArray *
+rmq_admin_query_by_unique_key(RmqAdmin *a, const gchar *topic, const gchar *uniq_key,
+                              GError **error)
+{
+    /* mqadmin: at most 32, over all time */
+    return query_index(a, topic, uniq_key, TRUE, 32, 0, G_MAXINT64, error);
 }
 
 /* Store time of the message at @offset of a queue, -1 if there is none. */
@@ -740,7 +774,7 @@ store_time_at(RmqAdmin *a, const gchar *addr, const gchar *group, const gchar *t
     rmq_command_set_ext_int64(req, "suspendTimeoutMillis", 0);
     rmq_command_set_ext(req, "subscription", "*");
     rmq_command_set_ext_int64(req, "subVersion", 0);
-    g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(&a->core, addr, req, a->timeout_ms, NULL);
+    g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(a->core, addr, req, a->timeout_ms, NULL);
     if (resp == NULL || resp->code != RMQ_RESPONSE_SUCCESS || resp->body == NULL)
         return -1;
     gsize len;
@@ -755,7 +789,7 @@ JsonNode *
 rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const gchar *topic,
                                gint64 timestamp_ms, GError **error)
 {
-    const RmqRoute *r = rmq_mq_core_route(&a->core, topic, TRUE, error);
+    const RmqRoute *r = rmq_mq_core_route(a->core, topic, TRUE, error);
     if (r == NULL)
         return NULL;
     g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify) json_node_unref);
@@ -807,9 +841,9 @@ JsonNode *
 rmq_admin_wipe_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error)
 {
     JsonArray *arr = json_array_new();
-    for (guint i = 0; a->core.namesrvs[i]; i++) {
+    for (guint i = 0; a->core->namesrvs[i]; i++) {
         g_autoptr(GHashTable) ext = NULL;
-        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core.namesrvs[i],
+        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core->namesrvs[i],
                                                RMQ_REQUEST_WIPE_WRITE_PERM_OF_BROKER, NULL, &ext,
                                                error, "brokerName", broker_name, NULL);
         if (b == NULL) {
@@ -818,7 +852,7 @@ rmq_admin_wipe_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error)
         }
         const gchar *n = g_hash_table_lookup(ext, "wipeTopicCount");
         JsonObject *row = json_object_new();
-        json_object_set_string_member(row, "namesrv", a->core.namesrvs[i]);
+        json_object_set_string_member(row, "namesrv", a->core->namesrvs[i]);
         json_object_set_int_member(row, "wipeTopicCount", n ? g_ascii_strtoll(n, NULL, 10) : 0);
         json_array_add_object_element(arr, row);
     }

@@ -11,7 +11,7 @@
 #define PULL_FLAG_SUBSCRIPTION 0x4
 
 struct _RmqConsumer {
-    RmqMqCore core;
+    RmqMqCore *core;       /* shared by every user of one RmqInstance */
     gchar *group;
     GHashTable *heartbeat; /* addrs we registered with */
 };
@@ -19,8 +19,16 @@ struct _RmqConsumer {
 RmqConsumer *
 rmq_consumer_new(const gchar *group, const gchar *namesrv_addrs, GMainContext *context)
 {
+    g_autoptr(RmqInstance) inst = rmq_instance_new(namesrv_addrs, context);
+    return rmq_consumer_new_on(inst, group);
+}
+
+RmqConsumer *
+rmq_consumer_new_on(RmqInstance *inst, const gchar *group)
+{
+    g_return_val_if_fail(inst != NULL, NULL);
     RmqConsumer *c = g_new0(RmqConsumer, 1);
-    rmq_mq_core_init(&c->core, namesrv_addrs, context);
+    c->core = rmq_instance_ref(inst);
     c->group = g_strdup(group ? group : "DEFAULT_CONSUMER");
     c->heartbeat = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     return c;
@@ -36,20 +44,20 @@ rmq_consumer_free(RmqConsumer *c)
     g_hash_table_iter_init(&it, c->heartbeat);
     while (g_hash_table_iter_next(&it, &addr, NULL)) {
         RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_UNREGISTER_CLIENT);
-        rmq_command_set_ext(req, "clientID", c->core.client_id);
+        rmq_command_set_ext(req, "clientID", c->core->client_id);
         rmq_command_set_ext(req, "consumerGroup", c->group);
-        g_autoptr(RmqCommand) resp = rmq_client_invoke_sync(c->core.client, addr, req, 1000, NULL);
+        g_autoptr(RmqCommand) resp = rmq_client_invoke_sync(c->core->client, addr, req, 1000, NULL);
     }
     g_hash_table_unref(c->heartbeat);
     g_free(c->group);
-    rmq_mq_core_clear(&c->core);
+    rmq_instance_unref(c->core);
     g_free(c);
 }
 
 GPtrArray *
 rmq_consumer_fetch_subscribe_queues(RmqConsumer *c, const gchar *topic, GError **error)
 {
-    const RmqRoute *r = rmq_mq_core_route(&c->core, topic, TRUE, error);
+    const RmqRoute *r = rmq_mq_core_route(c->core, topic, TRUE, error);
     if (r == NULL)
         return NULL;
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_queue_free);
@@ -67,7 +75,7 @@ rmq_consumer_fetch_subscribe_queues(RmqConsumer *c, const gchar *topic, GError *
 static gchar *
 queue_addr(RmqConsumer *c, const RmqQueue *mq, GError **error)
 {
-    const RmqRoute *r = rmq_mq_core_route(&c->core, mq->topic, FALSE, error);
+    const RmqRoute *r = rmq_mq_core_route(c->core, mq->topic, FALSE, error);
     if (r == NULL)
         return NULL;
     const gchar *addr = rmq_route_any_addr(r, mq->broker_name);
@@ -82,7 +90,7 @@ queue_addr(RmqConsumer *c, const RmqQueue *mq, GError **error)
 gboolean
 rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error)
 {
-    const RmqRoute *r = rmq_mq_core_route(&c->core, topic, TRUE, error);
+    const RmqRoute *r = rmq_mq_core_route(c->core, topic, TRUE, error);
     if (r == NULL)
         return FALSE;
     for (guint i = 0; i < r->broker_datas->len; i++) {
@@ -92,10 +100,10 @@ rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error)
         g_hash_table_iter_init(&it, b->addrs);
         while (g_hash_table_iter_next(&it, NULL, &addr)) {
             RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_HEART_BEAT);
-            g_autoptr(GBytes) body = rmq_mq_heartbeat_body(c->core.client_id, NULL, c->group,
+            g_autoptr(GBytes) body = rmq_mq_heartbeat_body(c->core->client_id, NULL, c->group,
                                                            topic);
             rmq_command_set_body(req, body);
-            g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(&c->core, addr, req, 3000, error);
+            g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(c->core, addr, req, 3000, error);
             if (resp == NULL)
                 return FALSE;
             if (resp->code != RMQ_RESPONSE_SUCCESS) {
@@ -156,7 +164,7 @@ rmq_consumer_pull_and_commit(RmqConsumer *c, const RmqQueue *mq, const gchar *ex
     rmq_command_set_ext(req, "subscription", expr);
     rmq_command_set_ext_int64(req, "subVersion", 0);
     rmq_command_set_ext(req, "expressionType", "TAG");
-    g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(&c->core, addr, req, suspend_ms + 5000,
+    g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(c->core, addr, req, suspend_ms + 5000,
                                                     error);
     if (resp == NULL)
         return FALSE;
@@ -221,7 +229,7 @@ rmq_consumer_commit_offset(RmqConsumer *c, const RmqQueue *mq, gint64 offset, GE
     if (req == NULL)
         return FALSE;
     rmq_command_set_ext_int64(req, "commitOffset", offset);
-    g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(&c->core, addr, req, 3000, error);
+    g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(c->core, addr, req, 3000, error);
     if (resp == NULL)
         return FALSE;
     if (resp->code != RMQ_RESPONSE_SUCCESS) {
@@ -239,7 +247,7 @@ rmq_consumer_query_offset(RmqConsumer *c, const RmqQueue *mq, GError **error)
                                      error);
     if (req == NULL)
         return -2;
-    g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(&c->core, addr, req, 3000, error);
+    g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(c->core, addr, req, 3000, error);
     if (resp == NULL)
         return -2;
     gint64 off = -1;
@@ -258,7 +266,7 @@ offset_call(RmqConsumer *c, const RmqQueue *mq, gint code, gint64 timestamp, GEr
         return -1;
     if (code == RMQ_REQUEST_SEARCH_OFFSET_BY_TIMESTAMP)
         rmq_command_set_ext_int64(req, "timestamp", timestamp);
-    g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(&c->core, addr, req, 3000, error);
+    g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(c->core, addr, req, 3000, error);
     if (resp == NULL)
         return -1;
     gint64 off = -1;

@@ -159,10 +159,11 @@ local_ip(void)
     return found ? found : g_strdup("127.0.0.1");
 }
 
-void
-rmq_mq_core_init(RmqMqCore *core, const gchar *namesrv_addrs, GMainContext *context)
+RmqInstance *
+rmq_instance_new(const gchar *namesrv_addrs, GMainContext *context)
 {
-    memset(core, 0, sizeof *core);
+    RmqMqCore *core = g_new0(RmqMqCore, 1);
+    core->ref_count = 1;
     core->context = context ? g_main_context_ref(context) : g_main_context_new();
     core->client = rmq_client_new(core->context);
     if (namesrv_addrs == NULL || *namesrv_addrs == '\0')
@@ -181,17 +182,43 @@ rmq_mq_core_init(RmqMqCore *core, const gchar *namesrv_addrs, GMainContext *cont
     core->client_ip = local_ip();
     core->client_id = g_strdup_printf("%s@%d#%" G_GINT64_FORMAT, core->client_ip, (int) getpid(),
                                       g_get_monotonic_time());
+    return core;
+}
+
+RmqInstance *
+rmq_instance_ref(RmqInstance *core)
+{
+    g_return_val_if_fail(core != NULL, NULL);
+    g_atomic_int_inc(&core->ref_count);
+    return core;
 }
 
 void
-rmq_mq_core_clear(RmqMqCore *core)
+rmq_instance_unref(RmqInstance *core)
 {
+    if (core == NULL || !g_atomic_int_dec_and_test(&core->ref_count))
+        return;
     g_clear_pointer(&core->client, rmq_client_free);
     g_clear_pointer(&core->routes, g_hash_table_unref);
     g_clear_pointer(&core->namesrvs, g_strfreev);
     g_clear_pointer(&core->client_id, g_free);
     g_clear_pointer(&core->client_ip, g_free);
     g_clear_pointer(&core->context, g_main_context_unref);
+    g_free(core);
+}
+
+GMainContext *
+rmq_instance_get_context(RmqInstance *core)
+{
+    g_return_val_if_fail(core != NULL, NULL);
+    return core->context;
+}
+
+const gchar *
+rmq_instance_get_client_id(RmqInstance *core)
+{
+    g_return_val_if_fail(core != NULL, NULL);
+    return core->client_id;
 }
 
 static RmqCommand *

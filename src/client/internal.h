@@ -42,7 +42,13 @@ const gchar *rmq_route_master_addr(const RmqRoute *r, const gchar *broker_name);
 /* (transfer none) master, else the lowest id. */
 const gchar *rmq_route_any_addr(const RmqRoute *r, const gchar *broker_name);
 
-typedef struct {
+/* The public RmqInstance: one per client process part, as Java's
+ * MQClientInstance. Everything on it (the connections, one per broker and
+ * name server, the route cache, the client id) is shared by the producers,
+ * consumers and admin objects made on it. Refcounted; single-threaded on
+ * its context. */
+struct _RmqInstance {
+    gint ref_count;
     GMainContext *context;
     RmqClient *client;
     gchar **namesrvs;
@@ -50,12 +56,8 @@ typedef struct {
     GHashTable *routes; /* topic -> RmqRoute */
     gchar *client_id;   /* ip@pid#nanos */
     gchar *client_ip;
-} RmqMqCore;
-
-/* FALSE (and @error) when @namesrv_addrs is empty: the library then also
- * looks at NAMESRV_ADDR. */
-void rmq_mq_core_init(RmqMqCore *core, const gchar *namesrv_addrs, GMainContext *context);
-void rmq_mq_core_clear(RmqMqCore *core);
+};
+typedef struct _RmqInstance RmqMqCore;
 /* Request to the name servers, sticky one first, rotating on connect
  * failures/timeouts. (transfer full) any response; NULL +
  * NAMESRV_UNREACHABLE when none answered. @request transfer full. */
@@ -75,8 +77,6 @@ void rmq_mq_set_transport(GError **error, const gchar *addr, const GError *cause
 
 /* Pull/query bodies: concatenated commit-log records. (transfer full) of RmqMsg */
 GPtrArray *rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error);
-/* §4.1 properties string of @props. (transfer full) */
-gchar *rmq_mq_properties_string(GHashTable *props);
 /* A new §4.5 client unique id (UNIQ_KEY). (transfer full) */
 gchar *rmq_mq_unique_id(void);
 /* Rewrite fastjson's object-keyed maps ({{"brokerName":…}:v}) into

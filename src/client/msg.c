@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "model/message_properties.h"
 #include "store/message_format.h"
 
 RmqMsg *
@@ -143,12 +144,6 @@ rmq_pull_status_name(RmqPullStatus s)
     case RMQ_PULL_OFFSET_ILLEGAL: return "OFFSET_ILLEGAL";
     }
     return "?";
-}
-
-gchar *
-rmq_mq_properties_string(GHashTable *props)
-{
-    return rmq_message_properties_build(props);
 }
 
 /* @digits upper-case hex digits of @v (the low ones), no NUL. */

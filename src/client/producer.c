@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "model/message_properties.h"
 #include "store/message_format.h"
 
 #define HEARTBEAT_INTERVAL_US (30 * G_USEC_PER_SEC)
@@ -19,7 +20,7 @@ typedef struct {
 } PublishInfo;
 
 struct _RmqProducer {
-    RmqMqCore core;
+    RmqMqCore *core;       /* shared by every user of one RmqInstance */
     gchar *group;
     guint send_timeout_ms;
     guint retries;
@@ -69,8 +70,16 @@ publish_info_free(gpointer p)
 RmqProducer *
 rmq_producer_new(const gchar *group, const gchar *namesrv_addrs, GMainContext *context)
 {
+    g_autoptr(RmqInstance) inst = rmq_instance_new(namesrv_addrs, context);
+    return rmq_producer_new_on(inst, group);
+}
+
+RmqProducer *
+rmq_producer_new_on(RmqInstance *inst, const gchar *group)
+{
+    g_return_val_if_fail(inst != NULL, NULL);
     RmqProducer *p = g_new0(RmqProducer, 1);
-    rmq_mq_core_init(&p->core, namesrv_addrs, context);
+    p->core = rmq_instance_ref(inst);
     p->group = g_strdup(group ? group : "DEFAULT_PRODUCER");
     p->send_timeout_ms = 3000;
     p->retries = 2;
@@ -95,19 +104,22 @@ rmq_producer_free(RmqProducer *p)
     g_hash_table_iter_init(&it, p->heartbeat);
     while (g_hash_table_iter_next(&it, &addr, NULL)) {
         RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_UNREGISTER_CLIENT);
-        rmq_command_set_ext(req, "clientID", p->core.client_id);
+        rmq_command_set_ext(req, "clientID", p->core->client_id);
         rmq_command_set_ext(req, "producerGroup", p->group);
-        g_autoptr(RmqCommand) resp = rmq_client_invoke_sync(p->core.client, addr, req, 1000, NULL);
+        g_autoptr(RmqCommand) resp = rmq_client_invoke_sync(p->core->client, addr, req, 1000, NULL);
     }
-    /* Sends that flush gave up on fail now, while the tables their callbacks
-     * read are still here, and do not start another attempt. */
+    /* Sends that flush gave up on end before the producer does: no further
+     * attempt starts, and each request has a deadline within the send
+     * timeout, so this wait is bounded. The connections may be shared and
+     * stay open. */
     p->closing = TRUE;
-    g_clear_pointer(&p->core.client, rmq_client_free);
+    while (p->pending > 0)
+        g_main_context_iteration(p->core->context, TRUE);
     g_hash_table_unref(p->publish);
     g_hash_table_unref(p->faults);
     g_hash_table_unref(p->heartbeat);
     g_free(p->group);
-    rmq_mq_core_clear(&p->core);
+    rmq_instance_unref(p->core);
     g_free(p);
 }
 
@@ -117,7 +129,7 @@ void rmq_producer_set_compress_msg_body_over_howmuch(RmqProducer *p, gsize n) { 
 void rmq_producer_set_max_message_size(RmqProducer *p, gsize n) { p->max_size = n; }
 void rmq_producer_set_default_topic_queue_nums(RmqProducer *p, guint n) { p->default_queue_nums = n; }
 void rmq_producer_set_fault_duration(RmqProducer *p, guint ms) { p->fault_ms = ms; }
-GMainContext *rmq_producer_get_context(RmqProducer *p) { return p->core.context; }
+GMainContext *rmq_producer_get_context(RmqProducer *p) { return p->core->context; }
 guint rmq_producer_pending(RmqProducer *p) { return p->pending; }
 
 gboolean
@@ -125,7 +137,7 @@ rmq_producer_flush(RmqProducer *p, guint timeout_ms)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
     while (p->pending > 0 && g_get_monotonic_time() < deadline)
-        if (!g_main_context_iteration(p->core.context, FALSE))
+        if (!g_main_context_iteration(p->core->context, FALSE))
             g_usleep(200);
     return p->pending == 0;
 }
@@ -159,12 +171,12 @@ publish_info(RmqProducer *p, const gchar *topic, GError **error)
         return pi;
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) queues = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_queue_free);
-    const RmqRoute *r = rmq_mq_core_route(&p->core, topic, TRUE, &err);
+    const RmqRoute *r = rmq_mq_core_route(p->core, topic, TRUE, &err);
     if (r) {
         add_queues(queues, topic, r, 0);
     } else if (g_error_matches(err, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST)) {
         g_autoptr(GError) err2 = NULL;
-        const RmqRoute *d = rmq_mq_core_route(&p->core, RMQ_MQ_DEFAULT_TOPIC, TRUE, &err2);
+        const RmqRoute *d = rmq_mq_core_route(p->core, RMQ_MQ_DEFAULT_TOPIC, TRUE, &err2);
         if (d)
             add_queues(queues, topic, d, p->default_queue_nums);
         else if (!g_error_matches(err2, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST))
@@ -253,20 +265,20 @@ select_queue(RmqProducer *p, const PublishInfo *pi, const gchar *last)
 static const gchar *
 master_addr(RmqProducer *p, const gchar *topic, const gchar *broker, GError **error)
 {
-    const RmqRoute *r = g_hash_table_lookup(p->core.routes, topic);
+    const RmqRoute *r = g_hash_table_lookup(p->core->routes, topic);
     const gchar *addr = r ? rmq_route_master_addr(r, broker) : NULL;
     if (addr == NULL) {
-        r = g_hash_table_lookup(p->core.routes, RMQ_MQ_DEFAULT_TOPIC);
+        r = g_hash_table_lookup(p->core->routes, RMQ_MQ_DEFAULT_TOPIC);
         addr = r ? rmq_route_master_addr(r, broker) : NULL;
     }
     if (addr == NULL && !p->in_callback) {
         /* Fetches the topic's route, or the default topic's for a new topic. */
         g_hash_table_remove(p->publish, topic);
         publish_info(p, topic, NULL);
-        r = g_hash_table_lookup(p->core.routes, topic);
+        r = g_hash_table_lookup(p->core->routes, topic);
         addr = r ? rmq_route_master_addr(r, broker) : NULL;
         if (addr == NULL) {
-            r = g_hash_table_lookup(p->core.routes, RMQ_MQ_DEFAULT_TOPIC);
+            r = g_hash_table_lookup(p->core->routes, RMQ_MQ_DEFAULT_TOPIC);
             addr = r ? rmq_route_master_addr(r, broker) : NULL;
         }
     }
@@ -286,9 +298,9 @@ maybe_heartbeat(RmqProducer *p, const gchar *addr)
     if (last && now - *last < HEARTBEAT_INTERVAL_US)
         return;
     RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_HEART_BEAT);
-    g_autoptr(GBytes) body = rmq_mq_heartbeat_body(p->core.client_id, p->group, NULL, NULL);
+    g_autoptr(GBytes) body = rmq_mq_heartbeat_body(p->core->client_id, p->group, NULL, NULL);
     rmq_command_set_body(req, body);
-    rmq_client_invoke_oneway(p->core.client, addr, req);
+    rmq_client_invoke_oneway(p->core->client, addr, req);
     gint64 *v = g_new(gint64, 1);
     *v = now;
     g_hash_table_replace(p->heartbeat, g_strdup(addr), v);
@@ -337,7 +349,7 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
     x->topic = g_strdup(msg->topic);
     x->flag = msg->flag;
     x->msg_id = g_strdup(rmq_msg_get_property(msg, RMQ_PROPERTY_UNIQ_KEY));
-    x->properties = rmq_mq_properties_string(msg->properties);
+    x->properties = rmq_message_properties_build(msg->properties);
     if (strlen(x->properties) > RMQ_MESSAGE_MAX_PROPS) {
         g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
                     RMQ_MESSAGE_MAX_PROPS);
@@ -393,7 +405,7 @@ prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
         }
         g_string_append_printf(ids, "%s%s", i ? "," : "",
                                rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY));
-        g_autofree gchar *props = rmq_mq_properties_string(m->properties);
+        g_autofree gchar *props = rmq_message_properties_build(m->properties);
         gsize plen = strlen(props), blen = g_bytes_get_size(m->body);
         if (plen > RMQ_MESSAGE_MAX_PROPS) {
             g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
@@ -529,7 +541,7 @@ send_sync(RmqProducer *p, const Prepared *x, const RmqQueue *fixed, RmqSendResul
         }
         g_autofree gchar *addr_copy = g_strdup(addr);
         maybe_heartbeat(p, addr_copy);
-        g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(&p->core, addr_copy,
+        g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(p->core, addr_copy,
                                                         build_request(p, x, q),
                                                         (guint) left_ms, &last_err);
         if (resp == NULL) {
@@ -598,7 +610,7 @@ rmq_producer_send_oneway(RmqProducer *p, RmqMsg *msg, GError **error)
         return FALSE;
     g_autofree gchar *addr_copy = g_strdup(addr);
     maybe_heartbeat(p, addr_copy);
-    rmq_client_invoke_oneway(p->core.client, addr_copy, build_request(p, x, q));
+    rmq_client_invoke_oneway(p->core->client, addr_copy, build_request(p, x, q));
     return TRUE;
 }
 
@@ -696,14 +708,14 @@ async_attempt(AsyncSend *s)
     if (addr == NULL || left_ms <= 0) {
         GSource *src = g_idle_source_new();
         g_source_set_callback(src, async_fail_idle, s, NULL);
-        g_source_attach(src, p->core.context);
+        g_source_attach(src, p->core->context);
         g_source_unref(src);
         return;
     }
     g_free(s->addr);
     s->addr = g_strdup(addr);
     maybe_heartbeat(p, s->addr);
-    rmq_client_invoke_async(p->core.client, s->addr, build_request(p, s->x, s->queue),
+    rmq_client_invoke_async(p->core->client, s->addr, build_request(p, s->x, s->queue),
                             (guint) left_ms, on_async_response, s);
 }
 
@@ -723,7 +735,7 @@ rmq_producer_send_async(RmqProducer *p, RmqMsg *msg, RmqSendCallback callback,
         s->x->topic = g_strdup(msg->topic);
         GSource *src = g_idle_source_new();
         g_source_set_callback(src, async_fail_idle, s, NULL);
-        g_source_attach(src, p->core.context);
+        g_source_attach(src, p->core->context);
         g_source_unref(src);
         return;
     }

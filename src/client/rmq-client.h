@@ -1,11 +1,18 @@
 /* rmq-client: a C client for RocketMQ 4.x compatible brokers (this project's
  * rmq-broker and Apache RocketMQ). Producer, pull consumer and admin calls.
  *
+ * Connections: an RmqInstance (Java's MQClientInstance) holds one
+ * connection per broker and name server, the route cache and the client id;
+ * every producer, consumer and admin object made on it with *_new_on()
+ * shares them, with many requests in flight on each connection. The plain
+ * *_new() constructors make a private instance.
+ *
  * Threading: every object is single-threaded and does its I/O on the
- * GMainContext given at creation (NULL = a private one). Blocking calls
- * iterate that context themselves; asynchronous results are delivered from
- * it, so whoever uses async sends must iterate it (or call
- * rmq_producer_flush()). Use one object per thread. Blocking calls must not
+ * GMainContext of its instance (given at creation; NULL = a private one).
+ * Objects sharing an instance must be used from the one thread that
+ * iterates that context. Blocking calls iterate the context themselves;
+ * asynchronous results are delivered from it, so whoever uses async sends
+ * must iterate it (or call rmq_producer_flush()). Blocking calls must not
  * be made from inside a callback of the same object (they would iterate the
  * context that is dispatching the callback); start further async sends from
  * callbacks instead.
@@ -87,6 +94,22 @@ RmqQueue *rmq_queue_new(const gchar *topic, const gchar *broker_name, gint queue
 void rmq_queue_free(RmqQueue *mq);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqQueue, rmq_queue_free)
 
+/* ---------------------------------------------------------------- instance */
+
+typedef struct _RmqInstance RmqInstance;
+
+/* (transfer full) Connections to nothing yet: they open on first use.
+ * @namesrv_addrs NULL or "" = $NAMESRV_ADDR; @context NULL = private. */
+RmqInstance *rmq_instance_new(const gchar *namesrv_addrs, GMainContext *context);
+RmqInstance *rmq_instance_ref(RmqInstance *inst);
+/* The last unref closes the connections. Objects made on the instance hold
+ * a ref each. */
+void rmq_instance_unref(RmqInstance *inst);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqInstance, rmq_instance_unref)
+GMainContext *rmq_instance_get_context(RmqInstance *inst);
+/* "ip@pid#nanos", the clientID every object of the instance sends. */
+const gchar *rmq_instance_get_client_id(RmqInstance *inst);
+
 /* ---------------------------------------------------------------- producer */
 
 typedef enum {
@@ -114,6 +137,8 @@ typedef struct _RmqProducer RmqProducer;
 /* (transfer full) @context NULL = private context. */
 RmqProducer *rmq_producer_new(const gchar *group, const gchar *namesrv_addrs,
                               GMainContext *context);
+/* (transfer full) On @inst's connections (a ref is taken). */
+RmqProducer *rmq_producer_new_on(RmqInstance *inst, const gchar *group);
 /* Waits for pending async sends (at most sendMsgTimeout), unregisters. */
 void rmq_producer_free(RmqProducer *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqProducer, rmq_producer_free)
@@ -186,6 +211,8 @@ typedef struct _RmqConsumer RmqConsumer;
 
 RmqConsumer *rmq_consumer_new(const gchar *group, const gchar *namesrv_addrs,
                               GMainContext *context);
+/* (transfer full) On @inst's connections (a ref is taken). */
+RmqConsumer *rmq_consumer_new_on(RmqInstance *inst, const gchar *group);
 void rmq_consumer_free(RmqConsumer *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqConsumer, rmq_consumer_free)
 
@@ -226,6 +253,8 @@ gint64 rmq_consumer_search_offset(RmqConsumer *c, const RmqQueue *mq, gint64 tim
 typedef struct _RmqAdmin RmqAdmin;
 
 RmqAdmin *rmq_admin_new(const gchar *namesrv_addrs, GMainContext *context);
+/* (transfer full) On @inst's connections (a ref is taken). */
+RmqAdmin *rmq_admin_new_on(RmqInstance *inst);
 void rmq_admin_free(RmqAdmin *a);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqAdmin, rmq_admin_free)
 void rmq_admin_set_timeout(RmqAdmin *a, guint ms); /* per request, 5000 */
@@ -288,6 +317,10 @@ RmqMsg *rmq_admin_view_message(RmqAdmin *a, const gchar *offset_msg_id, GError *
 /* QUERY_MESSAGE on every broker of @topic. (transfer full) of RmqMsg */
 GPtrArray *rmq_admin_query_by_key(RmqAdmin *a, const gchar *topic, const gchar *key,
                                   gint max_num, gint64 begin_ms, gint64 end_ms, GError **error);
+/* The messages of @topic whose client msgId (UNIQ_KEY) is @uniq_key, as
+ * mqadmin's queryMsgByUniqueKey (at most 32). (transfer full) of RmqMsg */
+GPtrArray *rmq_admin_query_by_unique_key(RmqAdmin *a, const gchar *topic, const gchar *uniq_key,
+                                         GError **error);
 /* Reset @group's offsets for every queue of @topic to the first message
  * stored at or after @timestamp_ms (SEARCH_OFFSET_BY_TIMESTAMP, then
  * UPDATE_CONSUMER_OFFSET). Returns [{"brokerName","queueId","offset"}]. */

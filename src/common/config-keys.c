@@ -1,11 +1,41 @@
-/* Every configuration key of ROCKETMQ-REMOTING.md §10 that rmq honours, with
- * RocketMQ 4.9.7's defaults. Reloadable keys are those read afresh at each
- * use (intervals, limits, switches); identities, ports, paths and the store
- * geometry need a restart. */
+/* The configuration key table: the single truth about every key rmq reads.
+ *
+ * One row per key:
+ *   TYPE("rocketmqName", rmq_config_field, scope, flags, default[, min, max], landings...)
+ * - TYPE: INT (gint), I64 (gint64), BOOL, STR, ENUM (C enum as gint, names
+ *   listed), STRV ("host:port;..." list), HOURS ("04;16"), JAVA (a Java-only
+ *   key: accepted with a warning, stored nowhere).
+ * - rmq_config_field: the RmqConfig member (config.h) the parsed value goes to.
+ * - scope: the daemons that read the key (NS name server, BR broker, CON
+ *   console); in another daemon's file it is reported as unused.
+ * - flags: RL   SIGHUP (and UPDATE_BROKER_CONFIG) may change it: whoever the
+ *               key lands in applies the new value at once (the broker through
+ *               rmq_broker_reconfigure -> rmq_store_reconfigure /
+ *               rmq_ha_service_reconfigure, the name server in apply_config);
+ *          RLC  like RL, but in rmq-console only;
+ *          CL   out of bounds is clamped with a warning, as RocketMQ does;
+ *          DV   the default is computed at run time (config.c derive());
+ *          NE   read but without effect yet: a warning says so at load.
+ *   No RL: the key needs a restart; a SIGHUP that changes it names it in the log.
+ * - default, min, max: RocketMQ 4.9.7's default and the accepted range.
+ * - landings: BK(f) / ST(f) / HA(f) name the field of RmqBrokerSettings
+ *   (broker/settings.h), RmqStoreConfig (store/store_config.h) or
+ *   RmqHaServiceConfig (ha/ha_service.h) that rmq_config_fill copies the value
+ *   into; it must have the same C type as the RmqConfig field (the unit test
+ *   test_landings_hold_the_value checks every landing against the parsed value).
+ *   The name server and the console read RmqConfig itself. This file includes
+ *   those three headers for offsetof only (systemd's gperf tables do the
+ *   same): libconf.a links nothing of the broker, the store or HA.
+ * Adding a key: one row here, its RmqConfig field, and its use (a landing
+ * field, or a read of RmqConfig). */
 /* <config.h>: a quoted "config.h" would find common/config.h next to this file */
 #include <config.h>
 
 #include "common/config-keys.h"
+
+#include "broker/settings.h"
+#include "ha/ha_service.h"
+#include "store/store_config.h"
 
 #include <string.h>
 
@@ -15,121 +45,199 @@
 #define BOTH (RMQ_CONFIG_NAMESRV | RMQ_CONFIG_BROKER)
 #define CON RMQ_CONFIG_CONSOLE
 #define RL RMQ_CONFIG_KEY_RELOAD
+#define RLC RMQ_CONFIG_KEY_RELOAD_CONSOLE
 #define CL RMQ_CONFIG_KEY_CLAMP
 #define DV RMQ_CONFIG_KEY_DERIVED
+#define NE RMQ_CONFIG_KEY_NO_EFFECT
 
-#define INT(n, f, sc, fl, d, lo, hi) { n, RMQ_CONFIG_KEY_INT, OFF(f), sc, fl, d, NULL, lo, hi, NULL }
-#define I64(n, f, sc, fl, d, lo, hi) { n, RMQ_CONFIG_KEY_INT64, OFF(f), sc, fl, d, NULL, lo, hi, NULL }
-#define BOOL(n, f, sc, fl, d) { n, RMQ_CONFIG_KEY_BOOL, OFF(f), sc, fl, d, NULL, 0, 1, NULL }
-#define STR(n, f, sc, fl, d) { n, RMQ_CONFIG_KEY_STRING, OFF(f), sc, fl, 0, d, 0, 0, NULL }
-#define ENUM(n, f, sc, fl, d, names) { n, RMQ_CONFIG_KEY_ENUM, OFF(f), sc, fl, d, NULL, 0, 0, names }
-#define STRV(n, f, sc, fl) { n, RMQ_CONFIG_KEY_STRV, OFF(f), sc, fl, 0, NULL, 0, 0, NULL }
-#define HOURS(n, f, sc, fl, d) { n, RMQ_CONFIG_KEY_HOURS, OFF(f), sc, fl, 0, d, 0, 0, NULL }
-#define JAVA(n, sc) { n, RMQ_CONFIG_KEY_JAVA, 0, sc, 0, 0, NULL, 0, 0, NULL }
+#define BK(f) [RMQ_CONFIG_LAND_BROKER] = offsetof(RmqBrokerSettings, f) + 1
+#define ST(f) [RMQ_CONFIG_LAND_STORE] = offsetof(RmqStoreConfig, f) + 1
+#define HA(f) [RMQ_CONFIG_LAND_HA] = offsetof(RmqHaServiceConfig, f) + 1
+
+#define INT(n, f, sc, fl, d, lo, hi, ...) \
+    { n, RMQ_CONFIG_KEY_INT, OFF(f), sc, fl, d, NULL, lo, hi, NULL, { __VA_ARGS__ } }
+#define I64(n, f, sc, fl, d, lo, hi, ...) \
+    { n, RMQ_CONFIG_KEY_INT64, OFF(f), sc, fl, d, NULL, lo, hi, NULL, { __VA_ARGS__ } }
+#define BOOL(n, f, sc, fl, d, ...) \
+    { n, RMQ_CONFIG_KEY_BOOL, OFF(f), sc, fl, d, NULL, 0, 1, NULL, { __VA_ARGS__ } }
+#define STR(n, f, sc, fl, d, ...) \
+    { n, RMQ_CONFIG_KEY_STRING, OFF(f), sc, fl, 0, d, 0, 0, NULL, { __VA_ARGS__ } }
+#define ENUM(n, f, sc, fl, d, names, ...) \
+    { n, RMQ_CONFIG_KEY_ENUM, OFF(f), sc, fl, d, NULL, 0, 0, names, { __VA_ARGS__ } }
+#define STRV(n, f, sc, fl, ...) \
+    { n, RMQ_CONFIG_KEY_STRV, OFF(f), sc, fl, 0, NULL, 0, 0, NULL, { __VA_ARGS__ } }
+#define HOURS(n, f, sc, fl, d, ...) \
+    { n, RMQ_CONFIG_KEY_HOURS, OFF(f), sc, fl, 0, d, 0, 0, NULL, { __VA_ARGS__ } }
+#define JAVA(n, sc) { n, RMQ_CONFIG_KEY_JAVA, 0, sc, NE, 0, NULL, 0, 0, NULL, { } }
 
 /* Enum fields are read and written as gint. */
 G_STATIC_ASSERT(sizeof(RmqBrokerRole) == sizeof(gint));
 G_STATIC_ASSERT(sizeof(RmqFlushDiskType) == sizeof(gint));
+G_STATIC_ASSERT(sizeof(RmqStoreFlushType) == sizeof(gint));
+G_STATIC_ASSERT(sizeof(RmqHaRole) == sizeof(gint));
+/* ... with the same values in every landing */
+G_STATIC_ASSERT((gint) RMQ_FLUSH_SYNC == (gint) RMQ_STORE_FLUSH_SYNC);
+G_STATIC_ASSERT((gint) RMQ_BROKER_ROLE_SLAVE == (gint) RMQ_HA_ROLE_SLAVE);
+G_STATIC_ASSERT((gint) RMQ_BROKER_ROLE_SYNC_MASTER == (gint) RMQ_HA_ROLE_SYNC_MASTER);
 
 static const gchar *const broker_roles[] = { "ASYNC_MASTER", "SYNC_MASTER", "SLAVE", NULL };
 static const gchar *const flush_types[] = { "ASYNC_FLUSH", "SYNC_FLUSH", NULL };
 
 const RmqConfigKey rmq_config_keys[] = {
     /* both daemons */
-    INT("listenPort", listen_port, BOTH, DV, 10911, 1, 65535),
-    STR("bindAddress", bind_address, BOTH, 0, "0.0.0.0"),
-    INT("serverChannelMaxIdleTimeSeconds", server_channel_max_idle_time_seconds, BOTH, RL, 120, 1, G_MAXINT),
-    STR("rocketmqHome", rocketmq_home, BOTH, DV, NULL),
+    INT("listenPort", listen_port, BOTH, DV, 10911, 1, 65535, BK(listen_port)),
+    STR("bindAddress", bind_address, BOTH, 0, "0.0.0.0", BK(bind_address)),
+    INT("serverChannelMaxIdleTimeSeconds", server_channel_max_idle_time_seconds, BOTH, RL, 120, 1,
+        G_MAXINT, BK(server_channel_max_idle_time_seconds)),
+    /* rmq: time to finish a frame once started (and the first after accept) */
+    INT("serverFrameTimeoutSeconds", server_frame_timeout_seconds, BOTH, RL, 30, 0, G_MAXINT,
+        BK(server_frame_timeout_seconds)),
+    /* rmq: a client that stops reading is cut off (flow control) */
+    I64("connectionWriteBufferMaxBytes", connection_write_buffer_max_bytes, BOTH, 0, 67108864, 0,
+        G_MAXINT64, BK(flow.write_buffer_max_bytes)),
+    I64("connectionWriteStallTimeoutMills", connection_write_stall_timeout_mills, BOTH, 0, 30000, 0,
+        G_MAXINT64, BK(flow.write_stall_timeout_ms)),
+    STR("rocketmqHome", rocketmq_home, BOTH, DV | NE, NULL),
 
     /* name server */
     STR("kvConfigPath", kv_config_path, NS, DV, NULL),
-    STR("configStorePath", config_store_path, NS, DV, NULL),
+    STR("configStorePath", config_store_path, NS, DV | NE, NULL),
     BOOL("orderMessageEnable", order_message_enable, NS, RL, FALSE),
-    STR("productEnvName", product_env_name, NS, 0, "center"),
-    BOOL("clusterTest", cluster_test, NS, 0, FALSE),
+    STR("productEnvName", product_env_name, NS, NE, "center"),
+    BOOL("clusterTest", cluster_test, NS, NE, FALSE),
     /* rmq extensions: constants in Java's RouteInfoManager; tests shorten them */
     INT("brokerChannelExpiredTime", broker_channel_expired_time, NS, RL, 120000, 1, G_MAXINT),
     INT("scanNotActiveBrokerInterval", scan_not_active_broker_interval, NS, RL, 10000, 1, G_MAXINT),
 
     /* broker: identity and cluster */
-    STR("brokerClusterName", broker_cluster_name, BR, 0, "DefaultCluster"),
-    STR("brokerName", broker_name, BR, DV, NULL),
-    I64("brokerId", broker_id, BR, 0, 0, 0, G_MAXINT64),
-    STRV("namesrvAddr", namesrv_addr, BR | CON, RL | DV),
-    STR("brokerIP1", broker_ip1, BR, DV, NULL),
-    STR("brokerIP2", broker_ip2, BR, DV, NULL),
-    INT("haListenPort", ha_listen_port, BR, DV, 10912, 1, 65535),
-    ENUM("brokerRole", broker_role, BR, 0, RMQ_BROKER_ROLE_ASYNC_MASTER, broker_roles),
-    INT("brokerPermission", broker_permission, BR, RL, 6, 0, 7),
-    STR("regionId", region_id, BR, RL, "DefaultRegion"),
-    BOOL("traceOn", trace_on, BR, RL, TRUE),
+    STR("brokerClusterName", broker_cluster_name, BR, 0, "DefaultCluster", BK(cluster_name)),
+    STR("brokerName", broker_name, BR, DV, NULL, BK(broker_name)),
+    I64("brokerId", broker_id, BR, 0, 0, 0, G_MAXINT64, BK(broker_id)),
+    /* the broker's name server link is built once: a restart changes the list */
+    STRV("namesrvAddr", namesrv_addr, BR | CON, RLC | DV, BK(namesrv_addr)),
+    STR("brokerIP1", broker_ip1, BR, DV, NULL, BK(broker_ip1)),
+    /* the HA address the name server hands to slaves: brokerIP2:haListenPort */
+    STR("brokerIP2", broker_ip2, BR, DV, NULL, BK(broker_ip2)),
+    INT("haListenPort", ha_listen_port, BR, DV, 10912, 1, 65535, BK(ha_listen_port)),
+    ENUM("brokerRole", broker_role, BR, 0, RMQ_BROKER_ROLE_ASYNC_MASTER, broker_roles,
+         BK(broker_role), HA(role)),
+    INT("brokerPermission", broker_permission, BR, RL, 6, 0, 7, BK(broker_permission)),
+    STR("regionId", region_id, BR, RL, "DefaultRegion", BK(region_id)),
+    BOOL("traceOn", trace_on, BR, RL, TRUE, BK(trace_on)),
 
     /* broker: store */
-    STR("storePathRootDir", store_path_root_dir, BR, DV, NULL),
-    STR("storePathCommitLog", store_path_commit_log, BR, DV, NULL),
-    I64("mappedFileSizeCommitLog", mapped_file_size_commit_log, BR, 0, 1073741824, 4096, G_MAXINT),
-    INT("mappedFileSizeConsumeQueue", mapped_file_size_consume_queue, BR, 0, 6000000, 20, G_MAXINT),
-    ENUM("flushDiskType", flush_disk_type, BR, 0, RMQ_FLUSH_ASYNC, flush_types),
-    INT("flushIntervalCommitLog", flush_interval_commit_log, BR, RL, 500, 1, G_MAXINT),
-    INT("flushCommitLogLeastPages", flush_commit_log_least_pages, BR, RL, 4, 0, G_MAXINT),
-    INT("flushCommitLogThoroughInterval", flush_commit_log_thorough_interval, BR, RL, 10000, 1, G_MAXINT),
-    INT("flushIntervalConsumeQueue", flush_interval_consume_queue, BR, RL, 1000, 1, G_MAXINT),
-    INT("syncFlushTimeout", sync_flush_timeout, BR, RL, 5000, 1, G_MAXINT),
-    HOURS("deleteWhen", delete_when, BR, RL, "04"),
-    INT("fileReservedTime", file_reserved_time, BR, RL, 72, 0, G_MAXINT),
+    STR("storePathRootDir", store_path_root_dir, BR, DV, NULL,
+        BK(store_path_root_dir), ST(store_path_root_dir)),
+    STR("storePathCommitLog", store_path_commit_log, BR, DV, NULL, ST(store_path_commit_log)),
+    I64("mappedFileSizeCommitLog", mapped_file_size_commit_log, BR, 0, 1073741824, 4096, G_MAXINT,
+        ST(mapped_file_size_commit_log)),
+    I64("mappedFileSizeConsumeQueue", mapped_file_size_consume_queue, BR, 0, 6000000, 20, G_MAXINT,
+        ST(mapped_file_size_consume_queue)),
+    ENUM("flushDiskType", flush_disk_type, BR, 0, RMQ_FLUSH_ASYNC, flush_types, ST(flush_disk_type)),
+    INT("flushIntervalCommitLog", flush_interval_commit_log, BR, RL, 500, 1, G_MAXINT,
+        ST(flush_interval_commit_log)),
+    INT("flushCommitLogLeastPages", flush_commit_log_least_pages, BR, RL, 4, 0, G_MAXINT,
+        ST(flush_commit_log_least_pages)),
+    INT("flushCommitLogThoroughInterval", flush_commit_log_thorough_interval, BR, RL, 10000, 1,
+        G_MAXINT, ST(flush_commit_log_thorough_interval)),
+    INT("flushIntervalConsumeQueue", flush_interval_consume_queue, BR, RL, 1000, 1, G_MAXINT,
+        ST(flush_interval_consume_queue)),
+    INT("syncFlushTimeout", sync_flush_timeout, BR, RL, 5000, 1, G_MAXINT, ST(sync_flush_timeout)),
+    HOURS("deleteWhen", delete_when, BR, RL, "04", ST(delete_when)),
+    INT("fileReservedTime", file_reserved_time, BR, RL, 72, 0, G_MAXINT, ST(file_reserved_time)),
     /* MessageStoreConfig.getDiskMaxUsedSpaceRatio clamps to 10..95 */
-    INT("diskMaxUsedSpaceRatio", disk_max_used_space_ratio, BR, RL | CL, 75, 10, 95),
-    BOOL("cleanFileForciblyEnable", clean_file_forcibly_enable, BR, RL, TRUE),
-    INT("cleanResourceInterval", clean_resource_interval, BR, RL, 10000, 1, G_MAXINT),
-    BOOL("checkCRCOnRecover", check_crc_on_recover, BR, 0, TRUE),
-    BOOL("messageIndexEnable", message_index_enable, BR, 0, TRUE),
-    INT("maxHashSlotNum", max_hash_slot_num, BR, 0, 5000000, 1, G_MAXINT),
-    INT("maxIndexNum", max_index_num, BR, 0, 20000000, 1, G_MAXINT),
-    INT("defaultQueryMaxNum", default_query_max_num, BR, RL, 32, 1, G_MAXINT),
+    INT("diskMaxUsedSpaceRatio", disk_max_used_space_ratio, BR, RL | CL, 75, 10, 95,
+        ST(disk_max_used_space_ratio)),
+    BOOL("cleanFileForciblyEnable", clean_file_forcibly_enable, BR, RL, TRUE,
+         ST(clean_file_forcibly_enable)),
+    INT("cleanResourceInterval", clean_resource_interval, BR, RL, 10000, 1, G_MAXINT,
+        BK(clean_resource_interval), ST(clean_resource_interval)),
+    BOOL("checkCRCOnRecover", check_crc_on_recover, BR, 0, TRUE, ST(check_crc_on_recover)),
+    BOOL("messageIndexEnable", message_index_enable, BR, 0, TRUE, ST(message_index_enable)),
+    INT("maxHashSlotNum", max_hash_slot_num, BR, 0, 5000000, 1, G_MAXINT, ST(max_hash_slot_num)),
+    INT("maxIndexNum", max_index_num, BR, 0, 20000000, 1, G_MAXINT, ST(max_index_num)),
+    INT("defaultQueryMaxNum", default_query_max_num, BR, RL, 32, 1, G_MAXINT,
+        BK(default_query_max_num)),
 
     /* broker: topics, groups, messages */
-    BOOL("autoCreateTopicEnable", auto_create_topic_enable, BR, RL, TRUE),
-    INT("defaultTopicQueueNums", default_topic_queue_nums, BR, RL, 8, 1, 1024),
-    BOOL("autoCreateSubscriptionGroup", auto_create_subscription_group, BR, RL, TRUE),
-    INT("maxMessageSize", max_message_size, BR, RL, 4194304, 1, G_MAXINT),
+    /* taken when the topic table is built (TBW102), as in Java: a restart changes them */
+    BOOL("autoCreateTopicEnable", auto_create_topic_enable, BR, 0, TRUE,
+         BK(auto_create_topic_enable)),
+    INT("defaultTopicQueueNums", default_topic_queue_nums, BR, 0, 8, 1, 1024,
+        BK(default_topic_queue_nums)),
+    BOOL("autoCreateSubscriptionGroup", auto_create_subscription_group, BR, RL, TRUE,
+         BK(auto_create_subscription_group)),
+    INT("maxMessageSize", max_message_size, BR, RL, 4194304, 1, G_MAXINT,
+        BK(max_message_size), ST(max_message_size)),
     STR("messageDelayLevel", message_delay_level, BR, 0,
-        "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h"),
-    BOOL("clusterTopicEnable", cluster_topic_enable, BR, 0, TRUE),
-    BOOL("brokerTopicEnable", broker_topic_enable, BR, 0, TRUE),
-    BOOL("traceTopicEnable", trace_topic_enable, BR, 0, FALSE),
-    STR("msgTraceTopicName", msg_trace_topic_name, BR, 0, "RMQ_SYS_TRACE_TOPIC"),
-    BOOL("enablePropertyFilter", enable_property_filter, BR, RL, FALSE),
-    BOOL("rejectTransactionMessage", reject_transaction_message, BR, RL, FALSE),
-    INT("transactionTimeOut", transaction_time_out, BR, RL, 6000, 1, G_MAXINT),
-    INT("transactionCheckMax", transaction_check_max, BR, RL, 15, 1, G_MAXINT),
-    INT("transactionCheckInterval", transaction_check_interval, BR, RL, 60000, 1, G_MAXINT),
+        "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h",
+        BK(message_delay_level), ST(message_delay_level)),
+    BOOL("clusterTopicEnable", cluster_topic_enable, BR, 0, TRUE, BK(cluster_topic_enable)),
+    BOOL("brokerTopicEnable", broker_topic_enable, BR, 0, TRUE, BK(broker_topic_enable)),
+    BOOL("traceTopicEnable", trace_topic_enable, BR, 0, FALSE, BK(trace_topic_enable)),
+    STR("msgTraceTopicName", msg_trace_topic_name, BR, 0, "RMQ_SYS_TRACE_TOPIC",
+        BK(msg_trace_topic_name)),
+    /* SQL92 filtering is not implemented */
+    BOOL("enablePropertyFilter", enable_property_filter, BR, RL | NE, FALSE),
+    BOOL("rejectTransactionMessage", reject_transaction_message, BR, RL, FALSE,
+         BK(reject_transaction_message)),
+    INT("transactionTimeOut", transaction_time_out, BR, RL, 6000, 1, G_MAXINT,
+        BK(transaction_time_out)),
+    INT("transactionCheckMax", transaction_check_max, BR, RL, 15, 1, G_MAXINT,
+        BK(transaction_check_max)),
+    INT("transactionCheckInterval", transaction_check_interval, BR, RL, 60000, 1, G_MAXINT,
+        BK(transaction_check_interval)),
 
     /* broker: consumers */
-    BOOL("longPollingEnable", long_polling_enable, BR, RL, TRUE),
-    INT("shortPollingTimeMills", short_polling_time_mills, BR, RL, 1000, 1, G_MAXINT),
-    INT("flushConsumerOffsetInterval", flush_consumer_offset_interval, BR, RL, 5000, 1, G_MAXINT),
-    INT("flushDelayOffsetInterval", flush_delay_offset_interval, BR, RL, 10000, 1, G_MAXINT),
-    BOOL("slaveReadEnable", slave_read_enable, BR, RL, FALSE),
-    INT("accessMessageInMemoryMaxRatio", access_message_in_memory_max_ratio, BR, RL, 40, 0, 100),
-    INT("maxTransferBytesOnMessageInMemory", max_transfer_bytes_on_message_in_memory, BR, RL, 262144, 1, G_MAXINT),
-    INT("maxTransferCountOnMessageInMemory", max_transfer_count_on_message_in_memory, BR, RL, 32, 1, G_MAXINT),
-    INT("maxTransferBytesOnMessageInDisk", max_transfer_bytes_on_message_in_disk, BR, RL, 65536, 1, G_MAXINT),
-    INT("maxTransferCountOnMessageInDisk", max_transfer_count_on_message_in_disk, BR, RL, 8, 1, G_MAXINT),
-    BOOL("notifyConsumerIdsChangedEnable", notify_consumer_ids_changed_enable, BR, RL, TRUE),
-    BOOL("offsetCheckInSlave", offset_check_in_slave, BR, RL, FALSE),
+    BOOL("longPollingEnable", long_polling_enable, BR, RL, TRUE, BK(long_polling_enable)),
+    INT("shortPollingTimeMills", short_polling_time_mills, BR, RL, 1000, 1, G_MAXINT,
+        BK(short_polling_time_mills)),
+    /* flow control of sends (broker/flow_control.h) */
+    INT("sendThreadPoolQueueCapacity", send_thread_pool_queue_capacity, BR, RL, 10000, 1, G_MAXINT,
+        BK(flow.send_queue_capacity)),
+    I64("waitTimeMillsInSendQueue", wait_time_mills_in_send_queue, BR, RL, 200, 0, G_MAXINT64,
+        BK(flow.wait_time_in_send_queue_ms)),
+    I64("osPageCacheBusyTimeOutMills", os_page_cache_busy_time_out_mills, BR, RL, 1000, 0,
+        G_MAXINT64, BK(flow.os_page_cache_busy_timeout_ms)),
+    BOOL("brokerFastFailureEnable", broker_fast_failure_enable, BR, RL, TRUE,
+         BK(flow.fast_failure_enable)),
+    INT("flushConsumerOffsetInterval", flush_consumer_offset_interval, BR, RL, 5000, 1, G_MAXINT,
+        BK(flush_consumer_offset_interval)),
+    INT("flushDelayOffsetInterval", flush_delay_offset_interval, BR, RL, 10000, 1, G_MAXINT,
+        BK(flush_delay_offset_interval)),
+    BOOL("slaveReadEnable", slave_read_enable, BR, RL, FALSE, BK(slave_read_enable)),
+    INT("accessMessageInMemoryMaxRatio", access_message_in_memory_max_ratio, BR, RL, 40, 0, 100,
+        BK(access_message_in_memory_max_ratio), ST(access_message_in_memory_max_ratio)),
+    INT("maxTransferBytesOnMessageInMemory", max_transfer_bytes_on_message_in_memory, BR, RL,
+        262144, 1, G_MAXINT, ST(max_transfer_bytes_on_message_in_memory)),
+    INT("maxTransferCountOnMessageInMemory", max_transfer_count_on_message_in_memory, BR, RL, 32, 1,
+        G_MAXINT, ST(max_transfer_count_on_message_in_memory)),
+    INT("maxTransferBytesOnMessageInDisk", max_transfer_bytes_on_message_in_disk, BR, RL, 65536, 1,
+        G_MAXINT, ST(max_transfer_bytes_on_message_in_disk)),
+    INT("maxTransferCountOnMessageInDisk", max_transfer_count_on_message_in_disk, BR, RL, 8, 1,
+        G_MAXINT, ST(max_transfer_count_on_message_in_disk)),
+    BOOL("notifyConsumerIdsChangedEnable", notify_consumer_ids_changed_enable, BR, RL, TRUE,
+         BK(notify_consumer_ids_changed_enable)),
+    BOOL("offsetCheckInSlave", offset_check_in_slave, BR, RL | NE, FALSE),
 
     /* broker: name servers and HA */
     /* BrokerController clamps the period to 10 s .. 60 s */
-    INT("registerNameServerPeriod", register_name_server_period, BR, RL | CL, 30000, 10000, 60000),
-    INT("registerBrokerTimeoutMills", register_broker_timeout_mills, BR, RL, 6000, 1, G_MAXINT),
-    BOOL("forceRegister", force_register, BR, RL, TRUE),
-    BOOL("compressedRegister", compressed_register, BR, RL, FALSE),
-    INT("slaveTimeout", slave_timeout, BR, RL, 3000, 1, G_MAXINT),
-    INT("haSendHeartbeatInterval", ha_send_heartbeat_interval, BR, 0, 5000, 1, G_MAXINT),
-    INT("haHousekeepingInterval", ha_housekeeping_interval, BR, 0, 20000, 1, G_MAXINT),
-    INT("haTransferBatchSize", ha_transfer_batch_size, BR, 0, 32768, 1, G_MAXINT),
-    I64("haSlaveFallbehindMax", ha_slave_fallbehind_max, BR, RL, 268435456, 0, G_MAXINT64),
-    STR("haMasterAddress", ha_master_address, BR, 0, NULL),
+    INT("registerNameServerPeriod", register_name_server_period, BR, RL | CL, 30000, 10000, 60000,
+        BK(register_name_server_period)),
+    INT("registerBrokerTimeoutMills", register_broker_timeout_mills, BR, RL, 6000, 1, G_MAXINT,
+        BK(register_broker_timeout_mills)),
+    BOOL("forceRegister", force_register, BR, RL | NE, TRUE),
+    BOOL("compressedRegister", compressed_register, BR, RL | NE, FALSE),
+    INT("slaveTimeout", slave_timeout, BR, RL, 3000, 1, G_MAXINT, HA(slave_timeout_ms)),
+    INT("haSendHeartbeatInterval", ha_send_heartbeat_interval, BR, RL, 5000, 1, G_MAXINT,
+        HA(heartbeat_interval_ms)),
+    INT("haHousekeepingInterval", ha_housekeeping_interval, BR, RL, 20000, 1, G_MAXINT,
+        HA(housekeeping_interval_ms)),
+    INT("haTransferBatchSize", ha_transfer_batch_size, BR, RL, 32768, 1, G_MAXINT,
+        HA(transfer_batch_size)),
+    I64("haSlaveFallbehindMax", ha_slave_fallbehind_max, BR, RL, 268435456, 0, G_MAXINT64,
+        HA(slave_fallbehind_max)),
+    STR("haMasterAddress", ha_master_address, BR, 0, NULL, BK(ha_master_address)),
 
     /* console: loopback unless told otherwise; the hash is crypt(3) text */
     STR("consoleListenAddress", console_listen_address, CON, 0, "127.0.0.1"),
@@ -156,4 +264,46 @@ const RmqConfigKey *rmq_config_key_find(const gchar *name)
         if (strcmp(rmq_config_keys[i].name, name) == 0)
             return &rmq_config_keys[i];
     return NULL;
+}
+
+gboolean rmq_config_key_reloads(const RmqConfigKey *key, RmqConfigScope scope)
+{
+    g_return_val_if_fail(key != NULL, FALSE);
+    if (key->type == RMQ_CONFIG_KEY_JAVA || !(key->scope & scope))
+        return FALSE;
+    if (key->flags & RMQ_CONFIG_KEY_RELOAD)
+        return TRUE;
+    return (key->flags & RMQ_CONFIG_KEY_RELOAD_CONSOLE) && (scope & RMQ_CONFIG_CONSOLE);
+}
+
+gchar *rmq_config_key_value_text(const RmqConfigKey *key, gconstpointer base, gsize offset)
+{
+    g_return_val_if_fail(key != NULL && base != NULL, NULL);
+    const void *at = (const guint8 *) base + offset;
+    switch (key->type) {
+    case RMQ_CONFIG_KEY_INT:
+        return g_strdup_printf("%d", *(const gint *) at);
+    case RMQ_CONFIG_KEY_INT64:
+        return g_strdup_printf("%" G_GINT64_FORMAT, *(const gint64 *) at);
+    case RMQ_CONFIG_KEY_BOOL:
+        return g_strdup(*(const gboolean *) at ? "true" : "false");
+    case RMQ_CONFIG_KEY_ENUM: {
+        gint v = *(const gint *) at;
+        if (v < 0 || v >= (gint) g_strv_length((gchar **) key->enum_names))
+            return g_strdup_printf("%d", v);
+        return g_strdup(key->enum_names[v]);
+    }
+    case RMQ_CONFIG_KEY_STRING:
+    case RMQ_CONFIG_KEY_HOURS: {
+        const gchar *v = *(gchar *const *) at;
+        return g_strdup(v != NULL ? v : "");
+    }
+    case RMQ_CONFIG_KEY_STRV: {
+        gchar **v = *(gchar **const *) at;
+        return v != NULL ? g_strjoinv(";", v) : g_strdup("");
+    }
+    case RMQ_CONFIG_KEY_JAVA:
+        break;
+    }
+    return g_strdup("");
 }

@@ -543,10 +543,13 @@ static const RmqConfigKey *lookup(Loader *ld, const gchar *name, guint line)
         return NULL;
     }
     if (key->type == RMQ_CONFIG_KEY_JAVA) {
-        warn(ld, "%s:%u: key '%s' only applies to the Java implementation, ignored",
+        warn(ld, "%s:%u: key '%s' has no effect yet: it only applies to the Java implementation",
              ld->path, line, name);
         return NULL;
     }
+    if (key->flags & RMQ_CONFIG_KEY_NO_EFFECT)
+        warn(ld, "%s:%u: key '%s' has no effect yet: rmq reads it but does not act on it",
+             ld->path, line, name);
     return key;
 }
 
@@ -582,6 +585,20 @@ static void mark_set(Loader *ld, const RmqConfigKey *key, guint line)
     g_array_append_val(ld->cfg->set_keys, sk);
 }
 
+/* The setting name a libconfig line starts with ("  brokerId = 0;" ->
+ * "brokerId"), NULL when the line does not start with one. (transfer full) */
+static gchar *setting_name_at(Loader *ld, gint line)
+{
+    if (ld->lines == NULL || line <= 0 || (guint) line > g_strv_length(ld->lines))
+        return NULL;
+    const gchar *p = ld->lines[line - 1];
+    p += strspn(p, " \t");
+    gsize n = 0;
+    while (g_ascii_isalnum(p[n]) || p[n] == '_' || p[n] == '-' || p[n] == '*')
+        n++;
+    return n > 0 ? g_strndup(p, n) : NULL;
+}
+
 static gboolean load_libconfig(Loader *ld, GError **error)
 {
     config_t lc;
@@ -590,10 +607,27 @@ static gboolean load_libconfig(Loader *ld, GError **error)
         if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
             g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_IO, "%s: cannot read the file",
                         ld->path);
-        else
+        else {
+            gint line = config_error_line(&lc);
+            g_autofree gchar *name = setting_name_at(ld, line);
+            g_autofree gchar *what = NULL;
+            if (name != NULL && strstr(config_error_text(&lc), "duplicate") != NULL) {
+                gint first = 0;
+                for (gint l = 1; l < line && first == 0; l++) {
+                    g_autofree gchar *n = setting_name_at(ld, l);
+                    if (g_strcmp0(n, name) == 0)
+                        first = l;
+                }
+                what = first > 0 ? g_strdup_printf("%s: set a second time (first on line %d)",
+                                                   name, first)
+                                 : g_strdup_printf("%s: set a second time", name);
+            } else {
+                what = g_strdup(config_error_text(&lc));
+            }
             g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_SYNTAX, "%s:%d: %s",
                         config_error_file(&lc) != NULL ? config_error_file(&lc) : ld->path,
-                        config_error_line(&lc), config_error_text(&lc));
+                        config_error_line(&lc), what);
+        }
         config_destroy(&lc);
         return FALSE;
     }
@@ -642,10 +676,16 @@ static void derive(RmqConfig *cfg)
     if (set_line(cfg, "storePathCommitLog") == 0)
         take_string(&cfg->store_path_commit_log,
                     g_build_filename(cfg->store_path_root_dir, "commitlog", NULL));
+    /* A broker bound to one address is reached there: advertise it unless
+     * brokerIP1 says otherwise (Java has no bindAddress to follow). */
+    if (set_line(cfg, "brokerIP1") == 0 && cfg->bind_address != NULL &&
+        g_strcmp0(cfg->bind_address, "0.0.0.0") != 0 && g_strcmp0(cfg->bind_address, "::") != 0 &&
+        *cfg->bind_address != '\0')
+        set_string(&cfg->broker_ip1, cfg->bind_address);
     if (set_line(cfg, "brokerIP2") == 0)
         set_string(&cfg->broker_ip2, cfg->broker_ip1);
     /* a consume queue file holds whole 20-byte units (MessageStoreConfig rounds up) */
-    gint cq = cfg->mapped_file_size_consume_queue;
+    gint64 cq = cfg->mapped_file_size_consume_queue;
     if (cq % 20 != 0 && cq <= G_MAXINT - 20)
         cfg->mapped_file_size_consume_queue = cq + 20 - cq % 20;
 }
@@ -971,7 +1011,7 @@ RmqConfig *rmq_config_merge_reloadable(const RmqConfig *current, const RmqConfig
         if (key->type == RMQ_CONFIG_KEY_JAVA || !(key->scope & current->scope) ||
             value_equal(current, fresh, key))
             continue;
-        if (key->flags & RMQ_CONFIG_KEY_RELOAD)
+        if (rmq_config_key_reloads(key, current->scope))
             copy_value(out, fresh, key);
         else if (restart_needed != NULL)
             g_ptr_array_add(restart_needed, g_strdup(key->name));
@@ -985,10 +1025,37 @@ RmqConfig *rmq_config_merge_reloadable(const RmqConfig *current, const RmqConfig
     return out;
 }
 
+gchar *rmq_config_describe_changes(const RmqConfig *before, const RmqConfig *after)
+{
+    g_return_val_if_fail(before != NULL && after != NULL, NULL);
+
+    GString *out = g_string_new(NULL);
+    for (guint i = 0; i < rmq_config_n_keys; i++) {
+        const RmqConfigKey *key = &rmq_config_keys[i];
+        if (key->type == RMQ_CONFIG_KEY_JAVA || !(key->scope & before->scope) ||
+            value_equal(before, after, key))
+            continue;
+        if (out->len > 0)
+            g_string_append(out, ", ");
+        if (key->offset == offsetof(RmqConfig, console_auth_password_hash)) {
+            g_string_append_printf(out, "%s changed", key->name); /* a secret */
+            continue;
+        }
+        g_autofree gchar *a = rmq_config_key_value_text(key, before, key->offset);
+        g_autofree gchar *b = rmq_config_key_value_text(key, after, key->offset);
+        g_string_append_printf(out, "%s %s -> %s", key->name, a, b);
+    }
+    if (out->len == 0) {
+        g_string_free(out, TRUE);
+        return NULL;
+    }
+    return g_string_free(out, FALSE);
+}
+
 gboolean rmq_config_key_is_reloadable(const gchar *key)
 {
     const RmqConfigKey *k = rmq_config_key_find(key);
-    return k != NULL && (k->flags & RMQ_CONFIG_KEY_RELOAD) != 0;
+    return k != NULL && rmq_config_key_reloads(k, k->scope);
 }
 
 gchar *rmq_config_to_libconfig(const RmqConfig *cfg)
@@ -1008,10 +1075,13 @@ gchar *rmq_config_to_libconfig(const RmqConfig *cfg)
         case RMQ_CONFIG_KEY_INT:
             g_string_append_printf(out, "%d", *RMQ_CONFIG_FIELD(cfg, key, const gint));
             break;
-        case RMQ_CONFIG_KEY_INT64:
-            g_string_append_printf(out, "%" G_GINT64_FORMAT "L",
-                                   *RMQ_CONFIG_FIELD(cfg, key, const gint64));
+        case RMQ_CONFIG_KEY_INT64: {
+            /* libconfig needs the L suffix only beyond 32 bits */
+            gint64 v = *RMQ_CONFIG_FIELD(cfg, key, const gint64);
+            g_string_append_printf(out, "%" G_GINT64_FORMAT "%s", v,
+                                   v < G_MININT32 || v > G_MAXINT32 ? "L" : "");
             break;
+        }
         case RMQ_CONFIG_KEY_BOOL:
             g_string_append(out, *RMQ_CONFIG_FIELD(cfg, key, const gboolean) ? "true" : "false");
             break;
@@ -1048,4 +1118,118 @@ gchar *rmq_config_namesrv_addr_string(const RmqConfig *cfg)
 {
     g_return_val_if_fail(cfg != NULL, NULL);
     return cfg->namesrv_addr != NULL ? g_strjoinv(";", cfg->namesrv_addr) : g_strdup("");
+}
+
+/* ---- landings: the subsystem structs filled from the table ------------- */
+
+static gsize landing_offset(const RmqConfigKey *key, RmqConfigLanding landing)
+{
+    return key->land[landing] - 1;
+}
+
+void rmq_config_fill(const RmqConfig *cfg, RmqConfigLanding landing, gpointer target,
+                     gboolean reloadable_only)
+{
+    g_return_if_fail(cfg != NULL && target != NULL && landing < RMQ_CONFIG_LAND_N);
+
+    for (guint i = 0; i < rmq_config_n_keys; i++) {
+        const RmqConfigKey *key = &rmq_config_keys[i];
+        if (key->land[landing] == 0 || !(key->scope & cfg->scope))
+            continue;
+        if (reloadable_only && !rmq_config_key_reloads(key, cfg->scope))
+            continue;
+        void *to = (guint8 *) target + landing_offset(key, landing);
+        switch (key->type) {
+        case RMQ_CONFIG_KEY_INT:
+        case RMQ_CONFIG_KEY_BOOL:
+        case RMQ_CONFIG_KEY_ENUM:
+            *(gint *) to = *RMQ_CONFIG_FIELD(cfg, key, const gint);
+            break;
+        case RMQ_CONFIG_KEY_INT64:
+            *(gint64 *) to = *RMQ_CONFIG_FIELD(cfg, key, const gint64);
+            break;
+        case RMQ_CONFIG_KEY_STRING:
+        case RMQ_CONFIG_KEY_HOURS:
+            set_string((gchar **) to, *RMQ_CONFIG_FIELD(cfg, key, gchar *const));
+            break;
+        case RMQ_CONFIG_KEY_STRV: {
+            gchar **v = g_strdupv(*RMQ_CONFIG_FIELD(cfg, key, gchar **const));
+            g_strfreev(*(gchar ***) to);
+            *(gchar ***) to = v;
+            break;
+        }
+        case RMQ_CONFIG_KEY_JAVA:
+            break;
+        }
+    }
+}
+
+void rmq_config_landing_clear(RmqConfigLanding landing, gpointer target)
+{
+    g_return_if_fail(target != NULL && landing < RMQ_CONFIG_LAND_N);
+
+    for (guint i = 0; i < rmq_config_n_keys; i++) {
+        const RmqConfigKey *key = &rmq_config_keys[i];
+        if (key->land[landing] == 0)
+            continue;
+        void *at = (guint8 *) target + landing_offset(key, landing);
+        if (key->type == RMQ_CONFIG_KEY_STRING || key->type == RMQ_CONFIG_KEY_HOURS)
+            g_clear_pointer((gchar **) at, g_free);
+        else if (key->type == RMQ_CONFIG_KEY_STRV)
+            g_clear_pointer((gchar ***) at, g_strfreev);
+    }
+}
+
+void rmq_config_landing_dup(RmqConfigLanding landing, gpointer target)
+{
+    g_return_if_fail(target != NULL && landing < RMQ_CONFIG_LAND_N);
+
+    for (guint i = 0; i < rmq_config_n_keys; i++) {
+        const RmqConfigKey *key = &rmq_config_keys[i];
+        if (key->land[landing] == 0)
+            continue;
+        void *at = (guint8 *) target + landing_offset(key, landing);
+        if (key->type == RMQ_CONFIG_KEY_STRING || key->type == RMQ_CONFIG_KEY_HOURS)
+            *(gchar **) at = g_strdup(*(gchar **) at);
+        else if (key->type == RMQ_CONFIG_KEY_STRV)
+            *(gchar ***) at = g_strdupv(*(gchar ***) at);
+    }
+}
+
+RmqConfig *rmq_config_update_runtime(const RmqConfig *cfg, const gchar *text, GError **error)
+{
+    g_return_val_if_fail(cfg != NULL, NULL);
+
+    const gchar *source = "UPDATE_BROKER_CONFIG";
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GPtrArray) props =
+        rmq_properties_parse(text != NULL ? text : "", -1, source, &local);
+    if (props == NULL) {
+        g_set_error_literal(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_SYNTAX, local->message);
+        return NULL;
+    }
+    g_autoptr(RmqConfig) out = rmq_config_copy(cfg);
+    Loader ld = { out, source, NULL, NULL };
+    for (guint i = 0; i < props->len; i++) {
+        const RmqProperty *prop = g_ptr_array_index(props, i);
+        const RmqConfigKey *key = rmq_config_key_find(prop->key);
+        if (key == NULL || key->type == RMQ_CONFIG_KEY_JAVA || !(key->scope & cfg->scope)) {
+            g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
+                        "%s: unknown key; nothing was changed", prop->key);
+            return NULL;
+        }
+        if (!rmq_config_key_reloads(key, cfg->scope)) {
+            g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
+                        "%s cannot change at run time: set it in the configuration file "
+                        "and restart; nothing was changed", prop->key);
+            return NULL;
+        }
+        if (!assign_text(&ld, key, prop->line, prop->value, TRUE, error)) {
+            g_prefix_error(error, "nothing was changed: ");
+            return NULL;
+        }
+    }
+    if (!rmq_config_validate(out, error))
+        return NULL;
+    return g_steal_pointer(&out);
 }

@@ -1,6 +1,7 @@
 /* Instance configuration: /etc/rocketmq/<instance>.conf (libconfig syntax) or an
- * Apache RocketMQ .properties file, read through one key table that gives each
- * key its type, default, bounds and whether SIGHUP may change it
+ * Apache RocketMQ .properties file, read through one key table
+ * (config-keys.c) that gives each key its type, default, bounds, whether
+ * SIGHUP may change it and the subsystem structs it lands in
  * (ROCKETMQ-REMOTING.md §10). Field names are RocketMQ's keys in snake_case. */
 #pragma once
 
@@ -25,6 +26,17 @@ typedef enum {
     RMQ_CONFIG_CONSOLE = 1 << 2,
 } RmqConfigScope;
 
+/* The subsystem structs a key's value is copied into (RmqConfigKey.land):
+ * RmqBrokerSettings (broker/settings.h), RmqStoreConfig
+ * (store/store_config.h), RmqHaServiceConfig (ha/ha_service.h). The name
+ * server and the console read RmqConfig itself. */
+typedef enum {
+    RMQ_CONFIG_LAND_BROKER,
+    RMQ_CONFIG_LAND_STORE,
+    RMQ_CONFIG_LAND_HA,
+    RMQ_CONFIG_LAND_N
+} RmqConfigLanding;
+
 typedef enum {
     RMQ_BROKER_ROLE_ASYNC_MASTER,
     RMQ_BROKER_ROLE_SYNC_MASTER,
@@ -44,6 +56,9 @@ typedef struct {
     gint listen_port;           /* listenPort: 9876 namesrv, 10911 broker */
     gchar *bind_address;        /* bindAddress (rmq): address to listen on, "0.0.0.0" */
     gint server_channel_max_idle_time_seconds; /* 120 */
+    gint server_frame_timeout_seconds; /* serverFrameTimeoutSeconds (rmq): 30, 0 = none */
+    gint64 connection_write_buffer_max_bytes; /* 67108864, 0 = none (rmq) */
+    gint64 connection_write_stall_timeout_mills; /* 30000, 0 = never (rmq) */
     gchar *rocketmq_home;       /* rocketmqHome: accepted, unused */
 
     /* name server */
@@ -73,7 +88,7 @@ typedef struct {
     gchar *store_path_root_dir; /* default $STATE_DIRECTORY, else ~/store */
     gchar *store_path_commit_log; /* default <root>/commitlog */
     gint64 mapped_file_size_commit_log;   /* 1 GiB */
-    gint mapped_file_size_consume_queue;  /* 6000000 */
+    gint64 mapped_file_size_consume_queue; /* 6000000 */
     RmqFlushDiskType flush_disk_type;
     gint flush_interval_commit_log;       /* ms, 500 */
     gint flush_commit_log_least_pages;    /* 4 */
@@ -110,6 +125,10 @@ typedef struct {
     /* broker: consumers */
     gboolean long_polling_enable;
     gint short_polling_time_mills;        /* 1000 */
+    gint send_thread_pool_queue_capacity; /* 10000 */
+    gint64 wait_time_mills_in_send_queue;   /* 200 */
+    gint64 os_page_cache_busy_time_out_mills; /* 1000 */
+    gboolean broker_fast_failure_enable;  /* TRUE */
     gint flush_consumer_offset_interval;  /* ms, 5000 */
     gint flush_delay_offset_interval;     /* ms, 10000 */
     gboolean slave_read_enable;
@@ -182,8 +201,29 @@ gboolean rmq_config_parse_hours(const gchar *text, guint32 *hours_mask, GError *
  * milliseconds, level 1 first. (transfer full) */
 gboolean rmq_config_parse_delay_levels(const gchar *text, GArray **levels_ms, GError **error);
 
+/* The keys whose values differ between @before and @after, as
+ * "fileReservedTime 72 -> 48, deleteWhen 04 -> 03" (for the log); NULL when
+ * none do. (transfer full) */
+gchar *rmq_config_describe_changes(const RmqConfig *before, const RmqConfig *after);
+
 /* Whether SIGHUP may change @key (RocketMQ name); FALSE for unknown keys. */
 gboolean rmq_config_key_is_reloadable(const gchar *key);
+
+/* Copy every key of @cfg's scope that lands in @landing into the struct at
+ * @target (strings g_strdup'd, the old ones freed); with @reloadable_only,
+ * only the keys SIGHUP may change. Fields no key lands in are left alone. */
+void rmq_config_fill(const RmqConfig *cfg, RmqConfigLanding landing, gpointer target,
+                     gboolean reloadable_only);
+/* Free the strings of @landing's struct at @target and clear them. */
+void rmq_config_landing_clear(RmqConfigLanding landing, gpointer target);
+/* Give the shallow copy @target (of a @landing struct) its own strings. */
+void rmq_config_landing_dup(RmqConfigLanding landing, gpointer target);
+
+/* UPDATE_BROKER_CONFIG: @cfg with the "key=value" lines of @text (a Java
+ * properties text) applied, parsed and bounded as in a .properties file.
+ * Every key must be one SIGHUP may change: otherwise, or when a value is
+ * refused, NULL with @error naming the key. (transfer full) */
+RmqConfig *rmq_config_update_runtime(const RmqConfig *cfg, const gchar *text, GError **error);
 
 RmqConfig *rmq_config_copy(const RmqConfig *cfg);
 void rmq_config_free(RmqConfig *cfg);

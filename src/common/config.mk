@@ -18,5 +18,6 @@ TESTS += tests/test-config
 tests_test_config_SOURCES = tests/test-config.c
 tests_test_config_CPPFLAGS = $(AM_CPPFLAGS) -DRMQ_TEST_SRCDIR=\"$(abs_top_srcdir)\"
 tests_test_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_config_LDADD = src/common/libconf.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+# libstore and libha for their own defaults, held to agree with the table
+tests_test_config_LDADD = src/common/libconf.a $(HA_LIBS) $(CMOCKA_LIBS)
 endif

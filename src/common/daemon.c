@@ -183,10 +183,12 @@ reload(RmqDaemon *daemon)
         rmq_notify_ready(status);
         return;
     }
+    g_autofree gchar *changes = rmq_config_describe_changes(daemon->config, merged);
     rmq_config_free(daemon->config);
     daemon->config = g_steal_pointer(&merged);
     rmq_log_event(G_LOG_LEVEL_MESSAGE, RMQ_MSGID_RELOADED,
-                  "MESSAGE", "configuration reloaded from %s", daemon->config_path);
+                  "MESSAGE", "configuration reloaded from %s: %s", daemon->config_path,
+                  changes != NULL ? changes : "no change applied");
     g_autofree gchar *status = current_status(daemon);
     rmq_notify_ready(status);
 }

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include "console/console.h"
+#include "console/listener.h"
 #include "common/log.h"
 #include "remoting/json_body.h"
 
@@ -19,6 +20,7 @@
 typedef struct {
     RmqDaemon *daemon;
     SoupServer *server;
+    RmqConsoleListener *listener;
     gchar *listen;           /* "http://127.0.0.1:8080/" */
     gchar *namesrv;
     gchar *csrf_token;       /* random per process: pages fetch it from /api/session */
@@ -627,6 +629,7 @@ console_free(Console *c)
         return;
     if (c->sample_source)
         g_source_remove(c->sample_source);
+    g_clear_pointer(&c->listener, rmq_console_listener_free);
     g_clear_object(&c->server);
     g_free(c->listen);
     g_free(c->namesrv);
@@ -691,7 +694,13 @@ console_start(RmqDaemon *daemon, GError **error)
     g_autoptr(GSocketAddress) addr =
         g_inet_socket_address_new_from_string(cfg->console_listen_address,
                                               (guint) cfg->console_listen_port);
-    if (addr == NULL || !soup_server_listen(c->server, addr, 0, error)) {
+    /* tests shorten the request deadline; operators keep 10 s */
+    const gchar *rt = g_getenv("RMQ_CONSOLE_REQUEST_TIMEOUT_MS");
+    guint request_ms = rt ? (guint) CLAMP(g_ascii_strtoull(rt, NULL, 10), 100, 600000)
+                          : RMQ_CONSOLE_REQUEST_TIMEOUT_MS;
+    if (addr != NULL)
+        c->listener = rmq_console_listener_new(c->server, addr, 0, request_ms, error);
+    if (addr == NULL || c->listener == NULL) {
         if (addr == NULL)
             g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
                         "consoleListenAddress %s is not an address", cfg->console_listen_address);
@@ -713,8 +722,9 @@ console_start(RmqDaemon *daemon, GError **error)
 
     rmq_daemon_set_data(daemon, c);
     rmq_log_event(G_LOG_LEVEL_INFO, RMQ_MSGID_STARTED, "RMQ_LISTEN", c->listen, "MESSAGE",
-                  "console on %s for name servers %s%s", c->listen, c->namesrv,
-                  c->auth_user ? " (basic authentication)" : "");
+                  "console on %s for name servers %s%s, at most %u connections", c->listen,
+                  c->namesrv, c->auth_user ? " (basic authentication)" : "",
+                  rmq_console_listener_get_cap(c->listener));
     return TRUE;
 }
 
@@ -737,6 +747,7 @@ console_stop(RmqDaemon *daemon)
 {
     Console *c = rmq_daemon_get_data(daemon);
     if (c != NULL) {
+        rmq_console_listener_stop(c->listener);
         soup_server_disconnect(c->server);
         if (c->sample_source) {
             g_source_remove(c->sample_source);
@@ -752,7 +763,9 @@ console_status(RmqDaemon *daemon)
     Console *c = rmq_daemon_get_data(daemon);
     if (c == NULL)
         return NULL;
-    return g_strdup_printf("serving %s, %" G_GUINT64_FORMAT " requests", c->listen, c->requests);
+    return g_strdup_printf("serving %s, %" G_GUINT64_FORMAT " requests, %u of %u connections",
+                           c->listen, c->requests, rmq_console_listener_get_connections(c->listener),
+                           rmq_console_listener_get_cap(c->listener));
 }
 
 const RmqDaemonOps rmq_console_daemon_ops = {

@@ -9,7 +9,8 @@ console_resources = \
 
 noinst_LIBRARIES += src/console/libconsole.a
 src_console_libconsole_a_SOURCES = \
-	src/console/console.h src/console/console.c src/console/api.c src/console/metrics.c
+	src/console/console.h src/console/console.c src/console/api.c src/console/metrics.c \
+	src/console/listener.c src/console/listener.h
 nodist_src_console_libconsole_a_SOURCES = src/console/resources.c
 src_console_libconsole_a_CFLAGS = $(AM_CFLAGS) $(SOUP_CFLAGS)
 

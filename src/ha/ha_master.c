@@ -6,6 +6,7 @@
 
 #include "ha/ha_master.h"
 #include "ha/ha_wire.h"
+#include "remoting/connection.h"
 
 G_DEFINE_QUARK(rmq-ha-error-quark, rmq_ha_error)
 
@@ -37,6 +38,7 @@ typedef struct {
 typedef struct {
     RmqHaMaster *master;
     gint64 offset;
+    gint64 created;           /* monotonic µs, for rmq_ha_master_pending */
     RmqHaWaitCallback cb;
     gpointer data;
     GSource *timeout;
@@ -83,22 +85,12 @@ attach(GSource *src, GMainContext *context, GSourceFunc fn, gpointer data)
 }
 
 static void
-drop_source(GSource **src)
-{
-    if (*src != NULL) {
-        g_source_destroy(*src);
-        g_source_unref(*src);
-        *src = NULL;
-    }
-}
-
-static void
 waiter_finish(Waiter *w, RmqPutStatus status)
 {
     RmqHaMaster *m = w->master;
 
     g_queue_remove(&m->waiters, w);
-    drop_source(&w->timeout);
+    rmq_source_clear(&w->timeout);
     w->cb(status, w->data);
     g_free(w);
 }
@@ -136,8 +128,8 @@ conn_close(HaConn *c, const char *why)
 
     g_message("HA: slave %s disconnected: %s", c->peer, why);
     m->conns = g_list_remove(m->conns, c);
-    drop_source(&c->in_src);
-    drop_source(&c->out_src);
+    rmq_source_clear(&c->in_src);
+    rmq_source_clear(&c->out_src);
     g_io_stream_close(G_IO_STREAM(c->conn), NULL, NULL);
     g_object_unref(c->conn);
     g_clear_pointer(&c->body, g_bytes_unref);
@@ -432,8 +424,8 @@ rmq_ha_master_free(RmqHaMaster *m)
         conn_close(m->conns->data, "shutting down");
     while (!g_queue_is_empty(&m->waiters))
         waiter_finish(g_queue_peek_head(&m->waiters), RMQ_PUT_FLUSH_SLAVE_TIMEOUT);
-    drop_source(&m->tick);
-    drop_source(&m->pump);
+    rmq_source_clear(&m->tick);
+    rmq_source_clear(&m->pump);
     g_main_context_unref(m->context);
     g_free(m->bind_address);
     g_free(m);
@@ -484,6 +476,15 @@ guint
 rmq_ha_master_connection_count(RmqHaMaster *m)
 {
     return g_list_length(m->conns);
+}
+
+void
+rmq_ha_master_reconfigure(RmqHaMaster *m, const RmqHaMasterConfig *config)
+{
+    m->config.heartbeat_interval_ms = config->heartbeat_interval_ms;
+    m->config.housekeeping_interval_ms = config->housekeeping_interval_ms;
+    m->config.transfer_batch_size = config->transfer_batch_size;
+    m->config.slave_fallbehind_max = config->slave_fallbehind_max;
 }
 
 gboolean
@@ -546,6 +547,7 @@ rmq_ha_master_wait_async(RmqHaMaster *m, gint64 offset, gint timeout_ms,
     w = g_new0(Waiter, 1);
     w->master = m;
     w->offset = offset;
+    w->created = g_get_monotonic_time();
     w->cb = callback;
     w->data = user_data;
     w->timeout = g_timeout_source_new((guint) MAX(timeout_ms, 0));
@@ -553,4 +555,14 @@ rmq_ha_master_wait_async(RmqHaMaster *m, gint64 offset, gint timeout_ms,
     g_queue_push_tail(&m->waiters, w);
     /* the data may not have gone out yet */
     rmq_ha_master_notify_appended(m);
+}
+
+guint
+rmq_ha_master_pending(RmqHaMaster *m, gint64 *oldest_us)
+{
+    Waiter *w = g_queue_peek_head(&m->waiters);
+
+    if (oldest_us != NULL)
+        *oldest_us = w != NULL ? w->created : 0;
+    return g_queue_get_length(&m->waiters);
 }

@@ -54,9 +54,14 @@ guint rmq_ha_master_connection_count(RmqHaMaster *master);
 /* Largest offset acknowledged by a connected slave, -1 when none has
  * reported. */
 gint64 rmq_ha_master_max_acked_offset(RmqHaMaster *master);
+/* Puts waiting for a slave, and when the oldest began (monotonic µs, 0 if none). */
+guint rmq_ha_master_pending(RmqHaMaster *master, gint64 *oldest_us);
 /* Java's isSlaveOK: a slave is connected and (put_where − its best ack) <
  * haSlaveFallbehindMax. */
 gboolean rmq_ha_master_slave_ok(RmqHaMaster *master, gint64 put_where);
+/* The intervals, the batch size and the fall-behind limit of @config from
+ * now on (SIGHUP); the port and address stay. */
+void rmq_ha_master_reconfigure(RmqHaMaster *master, const RmqHaMasterConfig *config);
 
 /* Called with RMQ_PUT_OK, RMQ_PUT_FLUSH_SLAVE_TIMEOUT or
  * RMQ_PUT_SLAVE_NOT_AVAILABLE. */

@@ -96,10 +96,48 @@ rmq_ha_service_free(RmqHaService *svc)
     g_free(svc);
 }
 
+const RmqHaServiceConfig *
+rmq_ha_service_get_config(RmqHaService *svc)
+{
+    return &svc->config;
+}
+
+void
+rmq_ha_service_reconfigure(RmqHaService *svc, const RmqHaServiceConfig *config)
+{
+    g_return_if_fail(svc != NULL && config != NULL);
+    svc->config.slave_timeout_ms = config->slave_timeout_ms;
+    svc->config.slave_fallbehind_max = config->slave_fallbehind_max;
+    svc->config.heartbeat_interval_ms = config->heartbeat_interval_ms;
+    svc->config.housekeeping_interval_ms = config->housekeeping_interval_ms;
+    svc->config.transfer_batch_size = config->transfer_batch_size;
+
+    RmqHaMasterConfig mc;
+    rmq_ha_master_config_init(&mc);
+    mc.heartbeat_interval_ms = config->heartbeat_interval_ms;
+    mc.housekeeping_interval_ms = config->housekeeping_interval_ms;
+    mc.transfer_batch_size = config->transfer_batch_size;
+    mc.slave_fallbehind_max = config->slave_fallbehind_max;
+    rmq_ha_master_reconfigure(svc->master, &mc);
+    if (svc->slave != NULL) {
+        RmqHaSlaveConfig sc;
+        rmq_ha_slave_config_init(&sc);
+        sc.heartbeat_interval_ms = config->heartbeat_interval_ms;
+        sc.housekeeping_interval_ms = config->housekeeping_interval_ms;
+        rmq_ha_slave_reconfigure(svc->slave, &sc);
+    }
+}
+
 RmqHaRole
 rmq_ha_service_role(RmqHaService *svc)
 {
     return svc->config.role;
+}
+
+guint16
+rmq_ha_service_get_port(RmqHaService *svc)
+{
+    return rmq_ha_master_get_port(svc->master);
 }
 
 void
@@ -216,4 +254,15 @@ RmqSlaveSync *
 rmq_ha_service_get_sync(RmqHaService *svc)
 {
     return svc->sync;
+}
+
+guint
+rmq_ha_service_pending(RmqHaService *svc, gint64 *oldest_us)
+{
+    if (svc->master == NULL) {
+        if (oldest_us != NULL)
+            *oldest_us = 0;
+        return 0;
+    }
+    return rmq_ha_master_pending(svc->master, oldest_us);
 }

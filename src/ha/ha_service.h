@@ -47,6 +47,19 @@ void rmq_ha_service_free(RmqHaService *svc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqHaService, rmq_ha_service_free)
 
 RmqHaRole rmq_ha_service_role(RmqHaService *svc);
+/* The configuration in force (its strings are the service's). (transfer none) */
+const RmqHaServiceConfig *rmq_ha_service_get_config(RmqHaService *svc);
+/* Take the keys of @config that may change at run time (slaveTimeout,
+ * haSlaveFallbehindMax, haSendHeartbeatInterval, haHousekeepingInterval,
+ * haTransferBatchSize, read at each use as Java's HAService does); role,
+ * port and addresses stay as started. */
+void rmq_ha_service_reconfigure(RmqHaService *svc, const RmqHaServiceConfig *config);
+
+/* The HA port actually bound (haListenPort, or the port picked for 0). */
+guint16 rmq_ha_service_get_port(RmqHaService *svc);
+
+/* Puts waiting for a slave (SYNC_MASTER), as rmq_ha_master_pending; 0 otherwise. */
+guint rmq_ha_service_pending(RmqHaService *svc, gint64 *oldest_us);
 
 /* REGISTER_BROKER answered: a slave learns masterAddr (metadata sync) and
  * haServerAddr (replication, unless haMasterAddress is set).  NULLs (no

@@ -6,6 +6,7 @@
 
 #include "ha/ha_slave.h"
 #include "ha/ha_wire.h"
+#include "remoting/connection.h"
 
 #define TICK_MS 200
 /* A master never sends more than haTransferBatchSize per frame; anything
@@ -54,16 +55,6 @@ rmq_ha_slave_config_init(RmqHaSlaveConfig *config)
 }
 
 static void
-drop_source(GSource **src)
-{
-    if (*src != NULL) {
-        g_source_destroy(*src);
-        g_source_unref(*src);
-        *src = NULL;
-    }
-}
-
-static void
 disconnect(RmqHaSlave *s, const char *why)
 {
     if (s->connecting != NULL) {
@@ -73,8 +64,8 @@ disconnect(RmqHaSlave *s, const char *why)
     if (s->conn != NULL) {
         if (why != NULL)
             g_message("HA: connection to master %s closed: %s", s->master_addr, why);
-        drop_source(&s->in_src);
-        drop_source(&s->out_src);
+        rmq_source_clear(&s->in_src);
+        rmq_source_clear(&s->out_src);
         g_io_stream_close(G_IO_STREAM(s->conn), NULL, NULL);
         g_clear_object(&s->conn);
         s->sock = NULL;
@@ -303,6 +294,13 @@ on_tick(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+void
+rmq_ha_slave_reconfigure(RmqHaSlave *s, const RmqHaSlaveConfig *config)
+{
+    s->config.heartbeat_interval_ms = config->heartbeat_interval_ms;
+    s->config.housekeeping_interval_ms = config->housekeeping_interval_ms;
+}
+
 RmqHaSlave *
 rmq_ha_slave_new(RmqStore *store, const RmqHaSlaveConfig *config, GMainContext *context)
 {
@@ -328,7 +326,7 @@ rmq_ha_slave_free(RmqHaSlave *s)
     if (s == NULL)
         return;
     disconnect(s, NULL);
-    drop_source(&s->tick);
+    rmq_source_clear(&s->tick);
     g_object_unref(s->client);
     g_byte_array_unref(s->buf);
     g_main_context_unref(s->context);

@@ -27,6 +27,8 @@ typedef struct _RmqHaSlave RmqHaSlave;
 RmqHaSlave *rmq_ha_slave_new(RmqStore *store, const RmqHaSlaveConfig *config,
                              GMainContext *context);
 void rmq_ha_slave_free(RmqHaSlave *slave);
+/* The heartbeat and housekeeping intervals of @config from now on (SIGHUP). */
+void rmq_ha_slave_reconfigure(RmqHaSlave *slave, const RmqHaSlaveConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqHaSlave, rmq_ha_slave_free)
 
 /* "host:port" of the master's HA service (haServerAddr of the register

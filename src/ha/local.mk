@@ -12,8 +12,8 @@ src_ha_libha_a_SOURCES = \
 HA_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 # libha.a with everything it builds on (the slave sync uses the broker's
 # metadata tables and the remoting client)
-HA_LIBS = src/ha/libha.a src/broker/libbrokermeta.a src/remoting/libnet.a \
-	src/remoting/libcodec.a src/store/libstore.a $(RMQ_PKG_LIBS)
+HA_LIBS = src/ha/libha.a src/broker/libbrokermeta.a src/store/libstore.a \
+	src/remoting/libnet.a src/model/libmodel.a src/remoting/libcodec.a $(RMQ_PKG_LIBS)
 HA_TEST_LDADD = $(HA_LIBS) $(CMOCKA_LIBS)
 
 if HAVE_CMOCKA

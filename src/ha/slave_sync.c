@@ -4,6 +4,7 @@
 
 #include "ha/slave_sync.h"
 #include "remoting/codes.h"
+#include "remoting/connection.h"
 
 /* Outlives the sync while requests are in flight: RmqClient answers them
  * later, maybe after rmq_slave_sync_free(). */
@@ -224,10 +225,7 @@ rmq_slave_sync_free(RmqSlaveSync *s)
 {
     if (s == NULL)
         return;
-    if (s->timer != NULL) {
-        g_source_destroy(s->timer);
-        g_source_unref(s->timer);
-    }
+    rmq_source_clear(&s->timer);
     s->shared->alive = FALSE;
     if (s->shared->in_flight == 0)
         g_free(s->shared);

@@ -10,7 +10,7 @@ src_namesrv_libnamesrv_a_SOURCES = \
 
 # Libraries in link order (each only needs the ones after it).
 NAMESRV_LIBS = src/namesrv/libnamesrv.a src/common/libcommon.a src/common/libconf.a \
-	src/remoting/libnet.a src/remoting/libcodec.a $(RMQ_PKG_LIBS)
+	src/remoting/libnet.a src/model/libmodel.a src/remoting/libcodec.a $(RMQ_PKG_LIBS)
 
 sbin_PROGRAMS += src/namesrv/rmq-namesrv
 src_namesrv_rmq_namesrv_SOURCES = src/namesrv/main.c
@@ -20,13 +20,14 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/test-route-table tests/test-kvconfig
 TESTS += tests/test-route-table tests/test-kvconfig
 
-tests_test_route_table_SOURCES = tests/test-route-table.c
+tests_test_route_table_SOURCES = tests/test-route-table.c \
+	tests/namesrv/route-table-ref.c tests/namesrv/route-table-ref.h
 tests_test_route_table_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_route_table_LDADD = src/namesrv/libnamesrv.a src/remoting/libcodec.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+tests_test_route_table_LDADD = src/namesrv/libnamesrv.a src/model/libmodel.a src/remoting/libcodec.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 
 tests_test_kvconfig_SOURCES = tests/test-kvconfig.c
 tests_test_kvconfig_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_kvconfig_LDADD = src/namesrv/libnamesrv.a src/remoting/libcodec.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+tests_test_kvconfig_LDADD = src/namesrv/libnamesrv.a src/model/libmodel.a src/remoting/libcodec.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/namesrv/test-namesrv-processor
 TESTS += tests/namesrv/test-namesrv-processor

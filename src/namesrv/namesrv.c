@@ -18,6 +18,7 @@ typedef struct {
     gint64 expire_ms;
     guint scan_interval_ms;
     guint scan_id;
+    guint status_id; /* a STATUS= update is due at the end of this loop turn */
 } RmqNamesrv;
 
 static gint64
@@ -35,8 +36,30 @@ apply_config(RmqNamesrv *ns, const RmqConfig *cfg)
     ns->processor->config = ns->config;
     ns->processor->order_message_enable = cfg->order_message_enable;
     ns->expire_ms = cfg->broker_channel_expired_time;
-    if (ns->server != NULL)
+    if (ns->server != NULL) {
         rmq_server_set_idle_timeout(ns->server, (guint) cfg->server_channel_max_idle_time_seconds);
+        rmq_server_set_frame_timeout(ns->server, (guint) cfg->server_frame_timeout_seconds);
+        rmq_server_set_write_limits(ns->server, (gsize) cfg->connection_write_buffer_max_bytes,
+                                    (guint) cfg->connection_write_stall_timeout_mills);
+    }
+}
+
+static gboolean
+on_status_due(gpointer user_data)
+{
+    RmqNamesrv *ns = user_data;
+    ns->status_id = 0;
+    rmq_daemon_update_status(ns->daemon);
+    return G_SOURCE_REMOVE;
+}
+
+/* One STATUS= per loop turn, however many brokers came or went in it (5,000
+ * connections closing together made 5,000 notifications). */
+static void
+status_changed(RmqNamesrv *ns)
+{
+    if (ns->status_id == 0)
+        ns->status_id = g_idle_add(on_status_due, ns);
 }
 
 static void
@@ -45,7 +68,7 @@ log_removals(RmqNamesrv *ns, GPtrArray *removals, const gchar *why)
     for (guint i = 0; i < removals->len; i++)
         rmq_namesrv_log_removal(g_ptr_array_index(removals, i), why);
     if (removals->len > 0)
-        rmq_daemon_update_status(ns->daemon);
+        status_changed(ns);
 }
 
 static gboolean
@@ -94,7 +117,7 @@ on_request(RmqConnection *conn, RmqCommand *request, gpointer user_data)
     rmq_connection_send_response(conn, request, response);
     rmq_command_free(request);
     if (rmq_route_table_live_broker_count(ns->routes) != before)
-        rmq_daemon_update_status(ns->daemon);
+        status_changed(ns);
 }
 
 static void
@@ -109,6 +132,7 @@ static void
 namesrv_free(RmqNamesrv *ns)
 {
     g_clear_handle_id(&ns->scan_id, g_source_remove);
+    g_clear_handle_id(&ns->status_id, g_source_remove);
     /* Closing every connection at shutdown is not a broker failure: detach
      * the close callback first, then free the server before the tables. */
     if (ns->server != NULL)
@@ -145,6 +169,9 @@ namesrv_start(RmqDaemon *daemon, GError **error)
         rmq_server_register(ns->server, rmq_namesrv_processor_codes[i], on_request, ns);
     rmq_server_set_connection_callbacks(ns->server, NULL, on_close, ns);
     rmq_server_set_idle_timeout(ns->server, (guint) cfg->server_channel_max_idle_time_seconds);
+    rmq_server_set_frame_timeout(ns->server, (guint) cfg->server_frame_timeout_seconds);
+    rmq_server_set_write_limits(ns->server, (gsize) cfg->connection_write_buffer_max_bytes,
+                                (guint) cfg->connection_write_stall_timeout_mills);
     if (!rmq_server_listen(ns->server, cfg->bind_address, (guint16) cfg->listen_port, error)) {
         g_prefix_error(error, "listenPort %d: ", cfg->listen_port);
         namesrv_free(ns);

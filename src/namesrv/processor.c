@@ -4,9 +4,33 @@
 
 #include <string.h>
 
+#include "common/config-keys.h"
 #include "common/log.h"
 #include "common/properties.h"
+#include "common/ratelimit.h"
 #include "remoting/codes.h"
+
+/* Anything a peer sent, as it may appear in a log line or a remark:
+ * never more than RMQ_ABBREV_DEFAULT bytes of it (a 15 MiB topic name was
+ * echoed whole). */
+#define AB(var, s) g_autofree gchar *var = rmq_abbrev(s, RMQ_ABBREV_DEFAULT)
+
+/* Warnings a broker's bad requests cause: a few per address per minute. When
+ * allowed, *@note is "" or " (N similar warnings suppressed)". */
+static gboolean
+peer_warning_allowed(const gchar *addr, gchar **note)
+{
+    static RmqRateLimit *limit; /* the name server's loop is its only thread */
+    if (limit == NULL)
+        limit = rmq_rate_limit_new(5, 60 * G_USEC_PER_SEC, 1024);
+    guint64 suppressed = 0;
+    if (!rmq_rate_limit_allow(limit, addr, g_get_monotonic_time(), &suppressed))
+        return FALSE;
+    *note = suppressed == 0 ? g_strdup("")
+                            : g_strdup_printf(" (%" G_GUINT64_FORMAT " similar warnings suppressed)",
+                                              suppressed);
+    return TRUE;
+}
 
 const gint32 rmq_namesrv_processor_codes[] = {
     RMQ_REQUEST_PUT_KV_CONFIG,
@@ -54,10 +78,17 @@ rmq_namesrv_processor_free(RmqNamesrvProcessor *p)
     g_free(p);
 }
 
+/* Remarks longer than this are cut (rmq_abbrev): a safety net under the
+ * per-value truncation, so no remark can echo a request's megabytes. */
+#define REMARK_MAX 1024
+
 static RmqCommand *
 reply(const RmqCommand *req, gint32 code, const gchar *remark)
 {
-    return rmq_command_new_response(req, code, remark);
+    g_autofree gchar *cut = remark != NULL && strlen(remark) > REMARK_MAX
+                                ? rmq_abbrev(remark, REMARK_MAX)
+                                : NULL;
+    return rmq_command_new_response(req, code, cut != NULL ? cut : remark);
 }
 
 static RmqCommand *
@@ -89,8 +120,9 @@ need_int64(const RmqCommand *req, RmqCommand **resp, const gchar *key, gint64 *o
     if (!need(req, resp, key, &text))
         return FALSE;
     if (!rmq_command_get_ext_int64(req, key, out)) {
+        AB(text_ab, text);
         g_autofree gchar *msg = g_strdup_printf("the custom field <%s> is not a number: %s", key,
-                                                text);
+                                                text_ab);
         *resp = reply(req, RMQ_RESPONSE_SYSTEM_ERROR, msg);
         return FALSE;
     }
@@ -106,12 +138,15 @@ put_kv_config(RmqNamesrvProcessor *p, const RmqCommand *req)
         !need(req, &resp, "value", &value))
         return resp;
     g_autoptr(GError) error = NULL;
+    AB(ns_ab, ns);
+    AB(key_ab, key);
     if (!rmq_kvconfig_put(p->kv, ns, key, value, &error)) {
-        g_warning("KV config %s/%s kept in memory but not persisted: %s", ns, key,
+        g_warning("KV config %s/%s kept in memory but not persisted: %s", ns_ab, key_ab,
                   error->message);
         return reply(req, RMQ_RESPONSE_SYSTEM_ERROR, error->message);
     }
-    g_info("KV config put %s/%s=%s", ns, key, value);
+    AB(value_ab, value);
+    g_info("KV config put %s/%s=%s", ns_ab, key_ab, value_ab);
     return reply(req, RMQ_RESPONSE_SUCCESS, NULL);
 }
 
@@ -124,7 +159,10 @@ get_kv_config(RmqNamesrvProcessor *p, const RmqCommand *req)
         return resp;
     const gchar *value = rmq_kvconfig_get(p->kv, ns, key);
     if (value == NULL) {
-        g_autofree gchar *msg = g_strdup_printf("No config item, Namespace: %s Key: %s", ns, key);
+        AB(ns_ab, ns);
+        AB(key_ab, key);
+        g_autofree gchar *msg =
+            g_strdup_printf("No config item, Namespace: %s Key: %s", ns_ab, key_ab);
         return reply(req, RMQ_RESPONSE_QUERY_NOT_FOUND, msg);
     }
     resp = reply(req, RMQ_RESPONSE_SUCCESS, NULL);
@@ -141,7 +179,9 @@ delete_kv_config(RmqNamesrvProcessor *p, const RmqCommand *req)
         return resp;
     g_autoptr(GError) error = NULL;
     if (!rmq_kvconfig_delete(p->kv, ns, key, &error)) {
-        g_warning("KV config delete %s/%s not persisted: %s", ns, key, error->message);
+        AB(ns_ab, ns);
+        AB(key_ab, key);
+        g_warning("KV config delete %s/%s not persisted: %s", ns_ab, key_ab, error->message);
         return reply(req, RMQ_RESPONSE_SYSTEM_ERROR, error->message);
     }
     return reply(req, RMQ_RESPONSE_SUCCESS, NULL);
@@ -156,7 +196,8 @@ get_kvlist(RmqNamesrvProcessor *p, const RmqCommand *req)
         return resp;
     g_autoptr(GBytes) table = rmq_kvconfig_get_table(p->kv, ns);
     if (table == NULL) {
-        g_autofree gchar *msg = g_strdup_printf("No config item, Namespace: %s", ns);
+        AB(ns_ab, ns);
+        g_autofree gchar *msg = g_strdup_printf("No config item, Namespace: %s", ns_ab);
         return reply(req, RMQ_RESPONSE_QUERY_NOT_FOUND, msg);
     }
     return reply_body(req, table);
@@ -186,6 +227,13 @@ register_broker(RmqNamesrvProcessor *p, gpointer channel, const RmqCommand *req,
     RmqBrokerIdentity id;
     if (!broker_identity(req, &resp, TRUE, channel, &id))
         return resp;
+    /* Java 4.9 takes any id; a negative one is no master (0) nor slave (> 0). */
+    if (id.broker_id < 0) {
+        g_autofree gchar *msg = g_strdup_printf(
+            "brokerId[%" G_GINT64_FORMAT "] is illegal, it must be 0 (master) or positive (slave)",
+            id.broker_id);
+        return reply(req, RMQ_RESPONSE_SYSTEM_ERROR, msg);
+    }
 
     gsize len = 0;
     const guint8 *data = req->body != NULL ? g_bytes_get_data(req->body, &len) : NULL;
@@ -193,8 +241,13 @@ register_broker(RmqNamesrvProcessor *p, gpointer channel, const RmqCommand *req,
     if (rmq_command_get_ext_int64(req, "bodyCrc32", &crc) && crc != 0) {
         gint32 actual = rmq_register_body_crc32(data, len);
         if ((gint64) actual != crc) {
-            g_warning("broker %s (%s): register body crc32 %d does not match header %" G_GINT64_FORMAT,
-                      id.broker_name, id.broker_addr, actual, crc);
+            g_autofree gchar *note = NULL;
+            AB(id_broker_name_ab, id.broker_name);
+            AB(id_broker_addr_ab, id.broker_addr);
+            if (peer_warning_allowed(id_broker_addr_ab, &note))
+                g_warning("broker %s (%s): register body crc32 %d does not match header %"
+                          G_GINT64_FORMAT "%s",
+                          id_broker_name_ab, id_broker_addr_ab, actual, crc, note);
             return reply(req, RMQ_RESPONSE_SYSTEM_ERROR, "crc32 not match");
         }
     }
@@ -202,8 +255,13 @@ register_broker(RmqNamesrvProcessor *p, gpointer channel, const RmqCommand *req,
     gboolean compressed = rmq_command_get_ext_bool(req, "compressed", FALSE);
     g_autoptr(RmqRegisterBody) body = rmq_register_body_parse(data, len, compressed, &error);
     if (body == NULL) {
-        g_warning("broker %s (%s): bad register body: %s", id.broker_name, id.broker_addr,
-                  error->message);
+        g_autofree gchar *note = NULL;
+        AB(id_broker_name_ab, id.broker_name);
+        AB(id_broker_addr_ab, id.broker_addr);
+        g_autofree gchar *why = rmq_abbrev(error->message, 256);
+        if (peer_warning_allowed(id_broker_addr_ab, &note))
+            g_warning("broker %s (%s): bad register body: %s%s", id_broker_name_ab,
+                      id_broker_addr_ab, why, note);
         return reply(req, RMQ_RESPONSE_SYSTEM_ERROR, error->message);
     }
 
@@ -270,8 +328,9 @@ get_route(RmqNamesrvProcessor *p, const RmqCommand *req)
         order = rmq_kvconfig_get(p->kv, RMQ_KV_NAMESPACE_ORDER_TOPIC_CONFIG, topic);
     g_autoptr(GBytes) route = rmq_route_table_get_route(p->routes, topic, order);
     if (route == NULL) {
+        AB(topic_ab, topic);
         g_autofree gchar *msg =
-            g_strdup_printf("No topic route info in name server for the topic: %s", topic);
+            g_strdup_printf("No topic route info in name server for the topic: %s", topic_ab);
         return reply(req, RMQ_RESPONSE_TOPIC_NOT_EXIST, msg);
     }
     return reply_body(req, route);
@@ -286,8 +345,9 @@ write_perm(RmqNamesrvProcessor *p, const RmqCommand *req, gboolean wipe)
         return resp;
     gint n = wipe ? rmq_route_table_wipe_write_perm(p->routes, name)
                   : rmq_route_table_add_write_perm(p->routes, name);
-    g_message("%s write permission of broker %s on %d topics", wipe ? "wiped" : "restored", name,
-              n);
+    AB(name_ab, name);
+    g_message("%s write permission of broker %s on %d topics", wipe ? "wiped" : "restored",
+              name_ab, n);
     resp = reply(req, RMQ_RESPONSE_SUCCESS, NULL);
     rmq_command_set_ext_present(resp, TRUE);
     rmq_command_set_ext_int64(resp, wipe ? "wipeTopicCount" : "addTopicCount", n);
@@ -302,9 +362,12 @@ delete_topic(RmqNamesrvProcessor *p, const RmqCommand *req)
     if (!need(req, &resp, "topic", &topic))
         return resp;
     const gchar *cluster = rmq_command_get_ext(req, "clusterName");
-    if (rmq_route_table_delete_topic(p->routes, topic, cluster))
-        g_message("topic %s deleted%s%s", topic, cluster != NULL ? " from cluster " : "",
-                  cluster != NULL ? cluster : "");
+    if (rmq_route_table_delete_topic(p->routes, topic, cluster)) {
+        AB(topic_ab, topic);
+        AB(cluster_ab, cluster);
+        g_message("topic %s deleted%s%s", topic_ab, cluster != NULL ? " from cluster " : "",
+                  cluster != NULL ? cluster_ab : "");
+    }
     return reply(req, RMQ_RESPONSE_SUCCESS, NULL);
 }
 
@@ -371,7 +434,9 @@ update_config(RmqNamesrvProcessor *p, const RmqCommand *req)
         if (g_str_equal(prop->key, "orderMessageEnable"))
             p->order_message_enable = g_ascii_strcasecmp(g_strstrip(prop->value), "true") == 0;
         g_hash_table_replace(p->config_overrides, g_strdup(prop->key), g_strdup(prop->value));
-        g_message("name server config %s updated to '%s' by request", prop->key, prop->value);
+        g_autofree gchar *k = rmq_abbrev(prop->key, RMQ_ABBREV_DEFAULT);
+        g_autofree gchar *v = rmq_abbrev(prop->value, RMQ_ABBREV_DEFAULT);
+        g_message("name server config %s updated to '%s' by request", k, v);
     }
     return reply(req, RMQ_RESPONSE_SUCCESS, NULL);
 }
@@ -390,22 +455,16 @@ get_config(RmqNamesrvProcessor *p, const RmqCommand *req)
     g_autoptr(GString) out = g_string_new(NULL);
     GHashTable *ov = p->config_overrides;
     const RmqConfig *c = p->config;
-    if (c != NULL) {
-        g_autofree gchar *port = g_strdup_printf("%d", c->listen_port);
-        g_autofree gchar *idle = g_strdup_printf("%d", c->server_channel_max_idle_time_seconds);
-        g_autofree gchar *exp = g_strdup_printf("%d", c->broker_channel_expired_time);
-        g_autofree gchar *scan = g_strdup_printf("%d", c->scan_not_active_broker_interval);
-        put_prop(out, ov, "listenPort", port);
-        put_prop(out, ov, "bindAddress", c->bind_address);
-        put_prop(out, ov, "rocketmqHome", c->rocketmq_home);
-        put_prop(out, ov, "kvConfigPath", c->kv_config_path);
-        put_prop(out, ov, "configStorePath", c->config_store_path);
-        put_prop(out, ov, "productEnvName", c->product_env_name);
-        put_prop(out, ov, "clusterTest", c->cluster_test ? "true" : "false");
-        put_prop(out, ov, "serverChannelMaxIdleTimeSeconds", idle);
-        put_prop(out, ov, "brokerChannelExpiredTime", exp);
-        put_prop(out, ov, "scanNotActiveBrokerInterval", scan);
+    /* every name server key of the table (common/config-keys.c) */
+    for (guint i = 0; c != NULL && i < rmq_config_n_keys; i++) {
+        const RmqConfigKey *key = &rmq_config_keys[i];
+        if (key->type == RMQ_CONFIG_KEY_JAVA || !(key->scope & RMQ_CONFIG_NAMESRV) ||
+            g_str_equal(key->name, "orderMessageEnable"))
+            continue;
+        g_autofree gchar *v = rmq_config_key_value_text(key, c, key->offset);
+        put_prop(out, ov, key->name, v);
     }
+    /* changed at run time by UPDATE_NAMESRV_CONFIG */
     put_prop(out, ov, "orderMessageEnable", p->order_message_enable ? "true" : "false");
     GHashTableIter it;
     gpointer k, v;

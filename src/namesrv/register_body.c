@@ -13,28 +13,6 @@ G_DEFINE_QUARK(rmq-register-body-error-quark, rmq_register_body_error)
  * refuse bombs well above that. */
 #define INFLATE_MAX ((gsize) 64 * 1024 * 1024)
 
-RmqTopicConfig *
-rmq_topic_config_new(const gchar *name)
-{
-    RmqTopicConfig *tc = g_new0(RmqTopicConfig, 1);
-    tc->topic_name = g_strdup(name);
-    tc->read_queue_nums = 16;
-    tc->write_queue_nums = 16;
-    tc->perm = RMQ_PERM_READ | RMQ_PERM_WRITE;
-    tc->topic_filter_type = g_strdup("SINGLE_TAG");
-    return tc;
-}
-
-void
-rmq_topic_config_free(RmqTopicConfig *tc)
-{
-    if (tc == NULL)
-        return;
-    g_free(tc->topic_name);
-    g_free(tc->topic_filter_type);
-    g_free(tc);
-}
-
 RmqRegisterBody *
 rmq_register_body_new(void)
 {
@@ -58,84 +36,6 @@ void
 rmq_register_body_add_topic(RmqRegisterBody *body, RmqTopicConfig *tc)
 {
     g_ptr_array_add(body->topics, tc);
-}
-
-/* JSON numbers, or numeric strings (non-Java writers), as integers. */
-static gboolean
-node_get_int64(JsonNode *node, gint64 *out)
-{
-    if (node == NULL || JSON_NODE_TYPE(node) != JSON_NODE_VALUE)
-        return FALSE;
-    GType t = json_node_get_value_type(node);
-    if (t == G_TYPE_INT64) {
-        *out = json_node_get_int(node);
-        return TRUE;
-    }
-    if (t == G_TYPE_DOUBLE) {
-        *out = (gint64) json_node_get_double(node);
-        return TRUE;
-    }
-    if (t == G_TYPE_BOOLEAN) {
-        *out = json_node_get_boolean(node) ? 1 : 0;
-        return TRUE;
-    }
-    if (t == G_TYPE_STRING) {
-        return g_ascii_string_to_signed(json_node_get_string(node), 10, G_MININT64, G_MAXINT64,
-                                        out, NULL);
-    }
-    return FALSE;
-}
-
-static gint
-member_int(JsonObject *obj, const gchar *name, gint fallback)
-{
-    gint64 v;
-    if (!json_object_has_member(obj, name) || !node_get_int64(json_object_get_member(obj, name), &v))
-        return fallback;
-    return (gint) CLAMP(v, G_MININT, G_MAXINT);
-}
-
-static gboolean
-member_bool(JsonObject *obj, const gchar *name, gboolean fallback)
-{
-    if (!json_object_has_member(obj, name))
-        return fallback;
-    JsonNode *n = json_object_get_member(obj, name);
-    if (JSON_NODE_TYPE(n) != JSON_NODE_VALUE)
-        return fallback;
-    if (json_node_get_value_type(n) == G_TYPE_BOOLEAN)
-        return json_node_get_boolean(n);
-    if (json_node_get_value_type(n) == G_TYPE_STRING)
-        return g_ascii_strcasecmp(json_node_get_string(n), "true") == 0;
-    gint64 v;
-    return node_get_int64(n, &v) ? v != 0 : fallback;
-}
-
-static const gchar *
-member_string(JsonObject *obj, const gchar *name)
-{
-    if (!json_object_has_member(obj, name))
-        return NULL;
-    JsonNode *n = json_object_get_member(obj, name);
-    if (JSON_NODE_TYPE(n) != JSON_NODE_VALUE || json_node_get_value_type(n) != G_TYPE_STRING)
-        return NULL;
-    return json_node_get_string(n);
-}
-
-static gboolean
-data_version_from_node(JsonNode *node, RmqDataVersion *out)
-{
-    if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
-        return FALSE;
-    JsonObject *obj = json_node_get_object(node);
-    gint64 c = 0, t = 0;
-    if (json_object_has_member(obj, "counter"))
-        node_get_int64(json_object_get_member(obj, "counter"), &c);
-    if (json_object_has_member(obj, "timestamp"))
-        node_get_int64(json_object_get_member(obj, "timestamp"), &t);
-    out->counter = c;
-    out->timestamp = t;
-    return TRUE;
 }
 
 static JsonNode *
@@ -195,7 +95,7 @@ rmq_register_body_parse_json(const guint8 *data, gsize len, GError **error)
     }
     JsonObject *w = json_node_get_object(wrapper);
     if (json_object_has_member(w, "dataVersion"))
-        data_version_from_node(json_object_get_member(w, "dataVersion"), &body->data_version);
+        rmq_data_version_from_node(json_object_get_member(w, "dataVersion"), &body->data_version);
 
     JsonNode *table = json_object_has_member(w, "topicConfigTable")
                           ? json_object_get_member(w, "topicConfigTable")
@@ -212,23 +112,13 @@ rmq_register_body_parse_json(const guint8 *data, gsize len, GError **error)
     JsonNode *val;
     json_object_iter_init(&it, json_node_get_object(table));
     while (json_object_iter_next(&it, &key, &val)) {
-        if (!JSON_NODE_HOLDS_OBJECT(val)) {
-            g_set_error(error, RMQ_REGISTER_BODY_ERROR, RMQ_REGISTER_BODY_ERROR_JSON,
-                        "topic config '%s' is not an object", key);
+        g_autoptr(GError) local = NULL;
+        RmqTopicConfig *tc =
+            rmq_topic_config_from_node(val, key, RMQ_TOPIC_CONFIG_DECODE_ANY_FILTER, &local);
+        if (tc == NULL) {
+            g_set_error(error, RMQ_REGISTER_BODY_ERROR, RMQ_REGISTER_BODY_ERROR_JSON, "%s",
+                        local->message);
             return NULL;
-        }
-        JsonObject *t = json_node_get_object(val);
-        const gchar *name = member_string(t, "topicName");
-        RmqTopicConfig *tc = rmq_topic_config_new(name != NULL ? name : key);
-        tc->read_queue_nums = member_int(t, "readQueueNums", tc->read_queue_nums);
-        tc->write_queue_nums = member_int(t, "writeQueueNums", tc->write_queue_nums);
-        tc->perm = member_int(t, "perm", tc->perm);
-        tc->topic_sys_flag = member_int(t, "topicSysFlag", 0);
-        tc->order = member_bool(t, "order", FALSE);
-        const gchar *ft = member_string(t, "topicFilterType");
-        if (ft != NULL) {
-            g_free(tc->topic_filter_type);
-            tc->topic_filter_type = g_strdup(ft);
         }
         rmq_register_body_add_topic(body, tc);
     }
@@ -312,28 +202,6 @@ read_i32(Reader *r, gint32 *out)
     return TRUE;
 }
 
-/* TopicConfig.encode(): "name readQ writeQ perm FILTERTYPE". */
-static RmqTopicConfig *
-topic_from_text(const guint8 *p, gsize n)
-{
-    g_autofree gchar *text = g_strndup((const gchar *) p, n);
-    g_auto(GStrv) parts = g_strsplit(text, " ", -1);
-    if (g_strv_length(parts) != 5 || parts[0][0] == '\0')
-        return NULL;
-    gint64 rq, wq, perm;
-    if (!g_ascii_string_to_signed(parts[1], 10, 0, G_MAXINT, &rq, NULL) ||
-        !g_ascii_string_to_signed(parts[2], 10, 0, G_MAXINT, &wq, NULL) ||
-        !g_ascii_string_to_signed(parts[3], 10, 0, G_MAXINT, &perm, NULL))
-        return NULL;
-    RmqTopicConfig *tc = rmq_topic_config_new(parts[0]);
-    tc->read_queue_nums = (gint) rq;
-    tc->write_queue_nums = (gint) wq;
-    tc->perm = (gint) perm;
-    g_free(tc->topic_filter_type);
-    tc->topic_filter_type = g_strdup(parts[4]);
-    return tc;
-}
-
 RmqRegisterBody *
 rmq_register_body_parse_compressed(const guint8 *data, gsize len, GError **error)
 {
@@ -363,7 +231,7 @@ rmq_register_body_parse_compressed(const guint8 *data, gsize len, GError **error
                         "compressed body: topic %d truncated", i);
             return NULL;
         }
-        RmqTopicConfig *tc = topic_from_text(chunk, n);
+        RmqTopicConfig *tc = rmq_topic_config_decode_text((const gchar *) chunk, n, NULL);
         /* Java skips entries that do not split into five fields. */
         if (tc != NULL)
             rmq_register_body_add_topic(body, tc);
@@ -394,58 +262,26 @@ node_to_bytes(JsonNode *root)
     return g_bytes_new_take(text, n);
 }
 
-static void
-add_data_version(JsonBuilder *b, const RmqDataVersion *dv)
-{
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "counter");
-    json_builder_add_int_value(b, dv->counter);
-    json_builder_set_member_name(b, "timestamp");
-    json_builder_add_int_value(b, dv->timestamp);
-    json_builder_end_object(b);
-}
-
 GBytes *
 rmq_register_body_encode_json(const RmqRegisterBody *body)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new_immutable();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "filterServerList");
-    json_builder_begin_array(b);
+    JsonArray *servers = json_array_new();
     for (guint i = 0; i < body->filter_servers->len; i++)
-        json_builder_add_string_value(b, g_ptr_array_index(body->filter_servers, i));
-    json_builder_end_array(b);
-    json_builder_set_member_name(b, "topicConfigSerializeWrapper");
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "dataVersion");
-    add_data_version(b, &body->data_version);
-    json_builder_set_member_name(b, "topicConfigTable");
-    json_builder_begin_object(b);
+        json_array_add_string_element(servers, g_ptr_array_index(body->filter_servers, i));
+    JsonObject *table = json_object_new();
     for (guint i = 0; i < body->topics->len; i++) {
         const RmqTopicConfig *tc = g_ptr_array_index(body->topics, i);
-        json_builder_set_member_name(b, tc->topic_name);
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "order");
-        json_builder_add_boolean_value(b, tc->order);
-        json_builder_set_member_name(b, "perm");
-        json_builder_add_int_value(b, tc->perm);
-        json_builder_set_member_name(b, "readQueueNums");
-        json_builder_add_int_value(b, tc->read_queue_nums);
-        json_builder_set_member_name(b, "topicFilterType");
-        json_builder_add_string_value(b, tc->topic_filter_type);
-        json_builder_set_member_name(b, "topicName");
-        json_builder_add_string_value(b, tc->topic_name);
-        json_builder_set_member_name(b, "topicSysFlag");
-        json_builder_add_int_value(b, tc->topic_sys_flag);
-        json_builder_set_member_name(b, "writeQueueNums");
-        json_builder_add_int_value(b, tc->write_queue_nums);
-        json_builder_end_object(b);
+        json_object_set_member(table, tc->topic_name, rmq_topic_config_to_node(tc));
     }
-    json_builder_end_object(b);
-    json_builder_end_object(b);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    return node_to_bytes(root);
+    JsonObject *wrapper = json_object_new();
+    json_object_set_member(wrapper, "dataVersion", rmq_data_version_to_node(&body->data_version));
+    json_object_set_object_member(wrapper, "topicConfigTable", table);
+    JsonObject *o = json_object_new();
+    json_object_set_array_member(o, "filterServerList", servers);
+    json_object_set_object_member(o, "topicConfigSerializeWrapper", wrapper);
+    g_autoptr(JsonNode) root = rmq_json_node_take_object(o);
+    gchar *text = rmq_json_to_string(root, FALSE);
+    return g_bytes_new_take(text, strlen(text));
 }
 
 static void
@@ -468,9 +304,7 @@ rmq_register_body_encode_compressed(const RmqRegisterBody *body)
     g_byte_array_append(raw, be, 4);
     for (guint i = 0; i < body->topics->len; i++) {
         const RmqTopicConfig *tc = g_ptr_array_index(body->topics, i);
-        g_autofree gchar *line = g_strdup_printf("%s %d %d %d %s", tc->topic_name,
-                                                 tc->read_queue_nums, tc->write_queue_nums,
-                                                 tc->perm, tc->topic_filter_type);
+        g_autofree gchar *line = rmq_topic_config_encode_text(tc);
         put_chunk(raw, line, strlen(line));
     }
     g_autoptr(JsonBuilder) b = json_builder_new_immutable();
@@ -502,26 +336,4 @@ rmq_register_body_crc32(const guint8 *data, gsize len)
         len -= n;
     }
     return (gint32) (crc & 0x7fffffff);
-}
-
-gboolean
-rmq_data_version_parse(const guint8 *data, gsize len, RmqDataVersion *out, GError **error)
-{
-    g_autoptr(JsonNode) root = parse_root(data, len, error);
-    if (root == NULL)
-        return FALSE;
-    return data_version_from_node(root, out);
-}
-
-gchar *
-rmq_data_version_to_json(const RmqDataVersion *dv)
-{
-    return g_strdup_printf("{\"counter\":%" G_GINT64_FORMAT ",\"timestamp\":%" G_GINT64_FORMAT "}",
-                           dv->counter, dv->timestamp);
-}
-
-gboolean
-rmq_data_version_equal(const RmqDataVersion *a, const RmqDataVersion *b)
-{
-    return a->counter == b->counter && a->timestamp == b->timestamp;
 }

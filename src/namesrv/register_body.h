@@ -5,6 +5,9 @@
 
 #include <glib.h>
 
+#include "model/data_version.h"
+#include "model/topic_config.h"
+
 G_BEGIN_DECLS
 
 #define RMQ_REGISTER_BODY_ERROR (rmq_register_body_error_quark())
@@ -14,42 +17,11 @@ typedef enum {
     RMQ_REGISTER_BODY_ERROR_COMPRESSED, /* zlib stream or binary layout broken */
 } RmqRegisterBodyError;
 
-/* PermName bits (§6.5). */
-#define RMQ_PERM_PRIORITY 8
-#define RMQ_PERM_READ 4
-#define RMQ_PERM_WRITE 2
-#define RMQ_PERM_INHERIT 1
-
-/* TopicSysFlag bits (§6.5). */
-#define RMQ_TOPIC_SYS_FLAG_UNIT 1
-#define RMQ_TOPIC_SYS_FLAG_UNIT_SUB 2
-
-/* DataVersion: equality = both fields equal. */
-typedef struct {
-    gint64 counter;
-    gint64 timestamp;
-} RmqDataVersion;
-
-typedef struct {
-    gchar *topic_name;
-    gint read_queue_nums;
-    gint write_queue_nums;
-    gint perm;
-    gint topic_sys_flag;
-    gboolean order;
-    gchar *topic_filter_type; /* "SINGLE_TAG" or "MULTI_TAG" */
-} RmqTopicConfig;
-
 typedef struct {
     RmqDataVersion data_version;
     GPtrArray *topics;         /* of RmqTopicConfig, owned */
     GPtrArray *filter_servers; /* of gchar *, owned */
 } RmqRegisterBody;
-
-/* (transfer full) topic config with TopicConfig's defaults (16/16, perm 6). */
-RmqTopicConfig *rmq_topic_config_new(const gchar *name);
-void rmq_topic_config_free(RmqTopicConfig *tc);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqTopicConfig, rmq_topic_config_free)
 
 /* (transfer full) empty body, DataVersion {0,0}: what a body-less request means. */
 RmqRegisterBody *rmq_register_body_new(void);
@@ -74,11 +46,5 @@ GBytes *rmq_register_body_encode_compressed(const RmqRegisterBody *body);
 
 /* UtilAll.crc32: zlib CRC-32 masked to 31 bits, what `bodyCrc32` carries. */
 gint32 rmq_register_body_crc32(const guint8 *data, gsize len);
-
-/* DataVersion JSON {"counter":n,"timestamp":n} (QUERY_DATA_VERSION body). */
-gboolean rmq_data_version_parse(const guint8 *data, gsize len, RmqDataVersion *out,
-                                GError **error);
-gchar *rmq_data_version_to_json(const RmqDataVersion *dv); /* (transfer full) */
-gboolean rmq_data_version_equal(const RmqDataVersion *a, const RmqDataVersion *b);
 
 G_END_DECLS

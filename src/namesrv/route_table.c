@@ -27,12 +27,22 @@ typedef struct {
     GPtrArray *filter_servers; /* gchar *, NULL when none */
 } LiveInfo;
 
+/* The four tables of §6.1 plus reverse indexes, so that no operation on one
+ * broker walks the whole table: a channel close, an unregister or an expiry
+ * touches only that broker's addresses, topics and clusters, and a change
+ * drops from the route cache only the topics whose route it can alter. */
 struct _RmqRouteTable {
     GHashTable *topic_queue;  /* topic -> (broker name -> QueueData) */
     GHashTable *broker_addr;  /* broker name -> BrokerData */
     GHashTable *cluster_addr; /* cluster -> set of broker names */
     GHashTable *live;         /* broker addr -> LiveInfo */
-    GHashTable *route_cache;  /* topic -> GBytes, cleared on every route change */
+    GHashTable *route_cache;  /* topic -> GBytes, entries dropped when their route changes */
+    /* indexes */
+    GHashTable *broker_topics; /* broker name -> set of topics whose map has it */
+    GHashTable *addr_names;    /* broker addr -> set of broker names listing it */
+    GHashTable *name_clusters; /* broker name -> set of clusters listing it */
+    GHashTable *channel_addrs; /* channel -> set of live addrs registered on it */
+    guint64 work;              /* entries visited, for the structure tests */
 };
 
 static void
@@ -79,20 +89,36 @@ rmq_broker_removal_free(RmqBrokerRemoval *r)
     g_free(r);
 }
 
+static GHashTable *
+str_set_new(void)
+{
+    return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+}
+
+static GHashTable *
+str_index_new(void)
+{
+    return g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                 (GDestroyNotify) g_hash_table_unref);
+}
+
 RmqRouteTable *
 rmq_route_table_new(void)
 {
     RmqRouteTable *t = g_new0(RmqRouteTable, 1);
-    t->topic_queue = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                           (GDestroyNotify) g_hash_table_unref);
+    t->topic_queue = str_index_new();
     t->broker_addr = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) broker_data_free);
-    t->cluster_addr = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                            (GDestroyNotify) g_hash_table_unref);
+    t->cluster_addr = str_index_new();
     t->live = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                     (GDestroyNotify) live_info_free);
     t->route_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_bytes_unref);
+    t->broker_topics = str_index_new();
+    t->addr_names = str_index_new();
+    t->name_clusters = str_index_new();
+    t->channel_addrs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                             (GDestroyNotify) g_hash_table_unref);
     return t;
 }
 
@@ -106,13 +132,151 @@ rmq_route_table_free(RmqRouteTable *t)
     g_hash_table_unref(t->cluster_addr);
     g_hash_table_unref(t->live);
     g_hash_table_unref(t->route_cache);
+    g_hash_table_unref(t->broker_topics);
+    g_hash_table_unref(t->addr_names);
+    g_hash_table_unref(t->name_clusters);
+    g_hash_table_unref(t->channel_addrs);
     g_free(t);
 }
 
-static void
-routes_changed(RmqRouteTable *t)
+guint64
+rmq_route_table_work(RmqRouteTable *t)
 {
-    g_hash_table_remove_all(t->route_cache);
+    return t->work;
+}
+
+/* @index maps a key to a set of strings; keys of string indexes are copied. */
+static void
+index_add(GHashTable *index, gconstpointer key, gboolean dup_key, const gchar *member)
+{
+    GHashTable *set = g_hash_table_lookup(index, key);
+    if (set == NULL) {
+        set = str_set_new();
+        g_hash_table_insert(index, dup_key ? g_strdup(key) : (gpointer) key, set);
+    }
+    if (!g_hash_table_contains(set, member))
+        g_hash_table_add(set, g_strdup(member));
+}
+
+static void
+index_remove(GHashTable *index, gconstpointer key, const gchar *member)
+{
+    GHashTable *set = g_hash_table_lookup(index, key);
+    if (set != NULL && g_hash_table_remove(set, member) && g_hash_table_size(set) == 0)
+        g_hash_table_remove(index, key);
+}
+
+/* The members of @key's set, copied (the set may change meanwhile). */
+static GPtrArray *
+index_members(RmqRouteTable *t, GHashTable *index, gconstpointer key)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    GHashTable *set = g_hash_table_lookup(index, key);
+    if (set == NULL)
+        return out;
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, set);
+    while (g_hash_table_iter_next(&it, &k, NULL)) {
+        t->work++;
+        g_ptr_array_add(out, g_strdup(k));
+    }
+    return out;
+}
+
+/* ---- route cache: drop only what a change can alter ---- */
+
+static void
+invalidate_topic(RmqRouteTable *t, const gchar *topic)
+{
+    g_hash_table_remove(t->route_cache, topic);
+}
+
+/* A BrokerData changed: every topic with queues on @broker_name. */
+static void
+invalidate_broker(RmqRouteTable *t, const gchar *broker_name)
+{
+    if (g_hash_table_size(t->route_cache) == 0)
+        return;
+    GHashTable *set = g_hash_table_lookup(t->broker_topics, broker_name);
+    if (set == NULL)
+        return;
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, set);
+    while (g_hash_table_iter_next(&it, &k, NULL)) {
+        t->work++;
+        invalidate_topic(t, k);
+    }
+}
+
+/* A LiveInfo's filter servers changed: the brokers listing @addr. */
+static void
+invalidate_addr(RmqRouteTable *t, const gchar *addr)
+{
+    GHashTable *set = g_hash_table_lookup(t->addr_names, addr);
+    if (set == NULL)
+        return;
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, set);
+    while (g_hash_table_iter_next(&it, &k, NULL)) {
+        t->work++;
+        invalidate_broker(t, k);
+    }
+}
+
+/* ---- index-keeping edits ---- */
+
+static gboolean
+broker_data_has_addr(RmqRouteTable *t, BrokerData *bd, const gchar *addr)
+{
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, bd->addrs);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        t->work++;
+        if (strcmp(v, addr) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* After an address left @bd->addrs under some id. */
+static void
+addr_left_broker(RmqRouteTable *t, BrokerData *bd, const gchar *addr)
+{
+    if (!broker_data_has_addr(t, bd, addr))
+        index_remove(t->addr_names, addr, bd->broker_name);
+    invalidate_broker(t, bd->broker_name);
+}
+
+static void
+live_set_channel(RmqRouteTable *t, const gchar *addr, LiveInfo *li, gpointer channel)
+{
+    if (li->channel == channel)
+        return;
+    if (li->channel != NULL)
+        index_remove(t->channel_addrs, li->channel, addr);
+    li->channel = channel;
+    if (channel != NULL)
+        index_add(t->channel_addrs, channel, FALSE, addr);
+}
+
+/* Drop @addr's LiveInfo; its channel (may be NULL) goes to *channel. */
+static gboolean
+live_remove(RmqRouteTable *t, const gchar *addr, gpointer *channel)
+{
+    LiveInfo *li = g_hash_table_lookup(t->live, addr);
+    if (li == NULL)
+        return FALSE;
+    *channel = li->channel;
+    if (li->channel != NULL)
+        index_remove(t->channel_addrs, li->channel, addr);
+    if (li->filter_servers != NULL)
+        invalidate_addr(t, addr);
+    g_hash_table_remove(t->live, addr);
+    return TRUE;
 }
 
 static GHashTable *
@@ -144,6 +308,8 @@ upsert_queue_data(RmqRouteTable *t, const gchar *broker_name, const RmqTopicConf
     /* The map's key is the value's own broker_name, so replace both. */
     g_hash_table_remove(map, broker_name);
     g_hash_table_insert(map, qd->broker_name, qd);
+    index_add(t->broker_topics, broker_name, TRUE, tc->topic_name);
+    invalidate_topic(t, tc->topic_name);
     return TRUE;
 }
 
@@ -165,17 +331,14 @@ rmq_route_table_register(RmqRouteTable *t, const RmqBrokerIdentity *id,
 {
     g_return_if_fail(id->cluster_name != NULL && id->broker_name != NULL &&
                      id->broker_addr != NULL);
-    gboolean changed = FALSE;
     memset(result, 0, sizeof *result);
 
-    /* 1. cluster -> broker name */
+    /* 1. cluster -> broker name (not part of any route) */
     GHashTable *names = g_hash_table_lookup(t->cluster_addr, id->cluster_name);
-    if (names == NULL) {
-        names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        g_hash_table_insert(t->cluster_addr, g_strdup(id->cluster_name), names);
+    if (names == NULL || !g_hash_table_contains(names, id->broker_name)) {
+        index_add(t->cluster_addr, id->cluster_name, TRUE, id->broker_name);
+        index_add(t->name_clusters, id->broker_name, TRUE, id->cluster_name);
     }
-    if (!g_hash_table_contains(names, id->broker_name))
-        g_hash_table_add(names, g_strdup(id->broker_name));
 
     /* 2. broker name -> {id: addr}; an address moves ids on a role switch. */
     gboolean register_first = FALSE;
@@ -187,25 +350,30 @@ rmq_route_table_register(RmqRouteTable *t, const RmqBrokerIdentity *id,
         bd->addrs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
         g_hash_table_insert(t->broker_addr, g_strdup(id->broker_name), bd);
         register_first = TRUE;
-        changed = TRUE;
+        invalidate_broker(t, id->broker_name);
     }
     GHashTableIter it;
     gpointer k, v;
     g_hash_table_iter_init(&it, bd->addrs);
     while (g_hash_table_iter_next(&it, &k, &v)) {
+        t->work++;
         if (*(gint64 *) k != id->broker_id && strcmp(v, id->broker_addr) == 0) {
             g_hash_table_iter_remove(&it);
-            changed = TRUE;
+            invalidate_broker(t, id->broker_name);
         }
     }
     const gchar *old_addr = g_hash_table_lookup(bd->addrs, &id->broker_id);
     if (old_addr == NULL || strcmp(old_addr, id->broker_addr) != 0) {
         register_first = register_first || old_addr == NULL;
+        g_autofree gchar *replaced = g_strdup(old_addr);
         gint64 *key = g_new(gint64, 1);
         *key = id->broker_id;
         g_hash_table_replace(bd->addrs, key, g_strdup(id->broker_addr));
-        changed = TRUE;
+        if (replaced != NULL)
+            addr_left_broker(t, bd, replaced);
+        invalidate_broker(t, id->broker_name);
     }
+    index_add(t->addr_names, id->broker_addr, TRUE, id->broker_name);
 
     /* 3. the master's topics, only when its DataVersion moved */
     RmqDataVersion dv = { 0, 0 };
@@ -215,9 +383,10 @@ rmq_route_table_register(RmqRouteTable *t, const RmqBrokerIdentity *id,
     if (body != NULL && id->broker_id == RMQ_MASTER_ID) {
         gboolean dv_changed = li == NULL || !rmq_data_version_equal(&li->data_version, &dv);
         if (dv_changed || register_first) {
-            for (guint i = 0; i < body->topics->len; i++)
-                changed |= upsert_queue_data(t, id->broker_name,
-                                             g_ptr_array_index(body->topics, i));
+            for (guint i = 0; i < body->topics->len; i++) {
+                t->work++;
+                upsert_queue_data(t, id->broker_name, g_ptr_array_index(body->topics, i));
+            }
         }
     }
 
@@ -229,7 +398,7 @@ rmq_route_table_register(RmqRouteTable *t, const RmqBrokerIdentity *id,
     }
     li->last_update = now_ms;
     li->data_version = dv;
-    li->channel = id->channel;
+    live_set_channel(t, id->broker_addr, li, id->channel);
     g_free(li->ha_server_addr);
     li->ha_server_addr = g_strdup(id->ha_server_addr);
     GPtrArray *fs = body != NULL && body->filter_servers->len > 0 ? body->filter_servers : NULL;
@@ -240,7 +409,7 @@ rmq_route_table_register(RmqRouteTable *t, const RmqBrokerIdentity *id,
             for (guint i = 0; i < fs->len; i++)
                 g_ptr_array_add(li->filter_servers, g_strdup(g_ptr_array_index(fs, i)));
         }
-        changed = TRUE;
+        invalidate_addr(t, id->broker_addr);
     }
 
     /* 5. a slave learns its master's address and HA address */
@@ -253,66 +422,84 @@ rmq_route_table_register(RmqRouteTable *t, const RmqBrokerIdentity *id,
             result->ha_server_addr = g_strdup(ml->ha_server_addr);
         }
     }
-    if (changed)
-        routes_changed(t);
 }
 
-/* Drop @broker_name's QueueData from every topic; empty topics vanish. */
+/* Drop @broker_name's QueueData from its topics; empty topics vanish. */
 static void
 remove_topics_of_broker(RmqRouteTable *t, const gchar *broker_name)
 {
+    GHashTable *set = NULL;
+    gpointer key = NULL;
+    if (!g_hash_table_steal_extended(t->broker_topics, broker_name, &key, (gpointer *) &set))
+        return;
     GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, t->topic_queue);
-    while (g_hash_table_iter_next(&it, &k, &v)) {
-        g_hash_table_remove(v, broker_name);
-        if (g_hash_table_size(v) == 0)
-            g_hash_table_iter_remove(&it);
+    gpointer topic;
+    g_hash_table_iter_init(&it, set);
+    while (g_hash_table_iter_next(&it, &topic, NULL)) {
+        t->work++;
+        GHashTable *map = g_hash_table_lookup(t->topic_queue, topic);
+        if (map == NULL)
+            continue;
+        g_hash_table_remove(map, broker_name);
+        if (g_hash_table_size(map) == 0)
+            g_hash_table_remove(t->topic_queue, topic);
+        invalidate_topic(t, topic);
     }
+    g_free(key);
+    g_hash_table_unref(set);
 }
 
 /* Remove @broker_name from @cluster's set (or from every set if NULL). */
-static gchar *
+static void
 remove_from_clusters(RmqRouteTable *t, const gchar *cluster, const gchar *broker_name)
 {
-    gchar *found = NULL;
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, t->cluster_addr);
-    while (g_hash_table_iter_next(&it, &k, &v)) {
-        if (cluster != NULL && strcmp(k, cluster) != 0)
-            continue;
-        if (g_hash_table_remove(v, broker_name) && found == NULL)
-            found = g_strdup(k);
-        if (g_hash_table_size(v) == 0)
-            g_hash_table_iter_remove(&it);
+    g_autoptr(GPtrArray) clusters = NULL;
+    if (cluster != NULL) {
+        clusters = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(clusters, g_strdup(cluster));
+    } else {
+        clusters = index_members(t, t->name_clusters, broker_name);
     }
-    return found;
+    for (guint i = 0; i < clusters->len; i++) {
+        const gchar *c = g_ptr_array_index(clusters, i);
+        index_remove(t->cluster_addr, c, broker_name);
+        index_remove(t->name_clusters, broker_name, c);
+    }
 }
 
-/* Clean-up for a dead address (§6.3), shared by expiry and channel close. */
+/* @bd lost its last address: it leaves the tables with its topics. */
+static void
+drop_broker_data(RmqRouteTable *t, BrokerData *bd, const gchar *cluster)
+{
+    g_autofree gchar *name = g_strdup(bd->broker_name);
+    invalidate_broker(t, name);
+    g_hash_table_remove(t->broker_addr, name);
+    remove_from_clusters(t, cluster, name);
+    remove_topics_of_broker(t, name);
+}
+
+/* Clean-up for a dead address (§6.3), shared by expiry and channel close:
+ * only the brokers that list it are visited. */
 static RmqBrokerRemoval *
 remove_addr(RmqRouteTable *t, const gchar *addr)
 {
     RmqBrokerRemoval *r = g_new0(RmqBrokerRemoval, 1);
     r->broker_addr = g_strdup(addr);
     r->broker_id = -1;
-    LiveInfo *li = g_hash_table_lookup(t->live, addr);
-    if (li != NULL) {
-        r->channel = li->channel;
-        g_hash_table_remove(t->live, addr);
-    }
+    live_remove(t, addr, &r->channel);
 
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, t->broker_addr);
-    while (g_hash_table_iter_next(&it, &k, &v)) {
-        BrokerData *bd = v;
+    g_autoptr(GPtrArray) names = index_members(t, t->addr_names, addr);
+    g_hash_table_remove(t->addr_names, addr);
+    for (guint i = 0; i < names->len; i++) {
+        BrokerData *bd = g_hash_table_lookup(t->broker_addr, g_ptr_array_index(names, i));
+        if (bd == NULL)
+            continue;
         GHashTableIter ai;
         gpointer ak, av;
         gboolean hit = FALSE;
         g_hash_table_iter_init(&ai, bd->addrs);
         while (g_hash_table_iter_next(&ai, &ak, &av)) {
+            t->work++;
             if (strcmp(av, addr) == 0) {
                 r->broker_id = *(gint64 *) ak;
                 g_hash_table_iter_remove(&ai);
@@ -321,19 +508,16 @@ remove_addr(RmqRouteTable *t, const gchar *addr)
         }
         if (!hit)
             continue;
+        invalidate_broker(t, bd->broker_name);
         if (r->broker_name == NULL) {
             r->broker_name = g_strdup(bd->broker_name);
             r->cluster_name = g_strdup(bd->cluster);
         }
         if (g_hash_table_size(bd->addrs) == 0) {
-            g_autofree gchar *name = g_strdup(bd->broker_name);
-            g_hash_table_iter_remove(&it);
-            g_free(remove_from_clusters(t, NULL, name));
-            remove_topics_of_broker(t, name);
+            drop_broker_data(t, bd, NULL);
             r->broker_name_removed = TRUE;
         }
     }
-    routes_changed(t);
     return r;
 }
 
@@ -346,20 +530,19 @@ rmq_route_table_unregister(RmqRouteTable *t, const RmqBrokerIdentity *id)
     r->broker_id = id->broker_id;
     r->broker_name = g_strdup(id->broker_name);
     r->cluster_name = g_strdup(id->cluster_name);
-    LiveInfo *li = id->broker_addr != NULL ? g_hash_table_lookup(t->live, id->broker_addr) : NULL;
-    if (li != NULL) {
-        r->channel = li->channel;
-        g_hash_table_remove(t->live, id->broker_addr);
-        known = TRUE;
-    }
+    if (id->broker_addr != NULL)
+        known = live_remove(t, id->broker_addr, &r->channel);
     BrokerData *bd = id->broker_name != NULL ? g_hash_table_lookup(t->broker_addr, id->broker_name)
                                              : NULL;
     if (bd != NULL) {
-        known |= g_hash_table_remove(bd->addrs, &id->broker_id);
+        g_autofree gchar *addr = g_strdup(g_hash_table_lookup(bd->addrs, &id->broker_id));
+        if (addr != NULL) {
+            g_hash_table_remove(bd->addrs, &id->broker_id);
+            addr_left_broker(t, bd, addr);
+            known = TRUE;
+        }
         if (g_hash_table_size(bd->addrs) == 0) {
-            g_hash_table_remove(t->broker_addr, id->broker_name);
-            g_free(remove_from_clusters(t, id->cluster_name, id->broker_name));
-            remove_topics_of_broker(t, id->broker_name);
+            drop_broker_data(t, bd, id->cluster_name);
             r->broker_name_removed = TRUE;
             known = TRUE;
         }
@@ -368,7 +551,6 @@ rmq_route_table_unregister(RmqRouteTable *t, const RmqBrokerIdentity *id)
         rmq_broker_removal_free(r);
         return NULL;
     }
-    routes_changed(t);
     return r;
 }
 
@@ -378,13 +560,7 @@ rmq_route_table_channel_closed(RmqRouteTable *t, gpointer channel)
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_broker_removal_free);
     if (channel == NULL)
         return out;
-    g_autoptr(GPtrArray) dead = g_ptr_array_new_with_free_func(g_free);
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, t->live);
-    while (g_hash_table_iter_next(&it, &k, &v))
-        if (((LiveInfo *) v)->channel == channel)
-            g_ptr_array_add(dead, g_strdup(k));
+    g_autoptr(GPtrArray) dead = index_members(t, t->channel_addrs, channel);
     for (guint i = 0; i < dead->len; i++)
         g_ptr_array_add(out, remove_addr(t, g_ptr_array_index(dead, i)));
     return out;
@@ -398,9 +574,11 @@ rmq_route_table_scan_expired(RmqRouteTable *t, gint64 now_ms, gint64 expire_ms)
     GHashTableIter it;
     gpointer k, v;
     g_hash_table_iter_init(&it, t->live);
-    while (g_hash_table_iter_next(&it, &k, &v))
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        t->work++;
         if (((LiveInfo *) v)->last_update + expire_ms < now_ms)
             g_ptr_array_add(dead, g_strdup(k));
+    }
     for (guint i = 0; i < dead->len; i++)
         g_ptr_array_add(out, remove_addr(t, g_ptr_array_index(dead, i)));
     return out;
@@ -509,6 +687,7 @@ build_route(RmqRouteTable *t, const gchar *topic, const gchar *order_topic_conf)
     g_autoptr(GPtrArray) names = sorted_keys(map);
     g_autoptr(GPtrArray) brokers = g_ptr_array_new();
     for (guint i = 0; i < names->len; i++) {
+        t->work++;
         BrokerData *bd = g_hash_table_lookup(t->broker_addr, g_ptr_array_index(names, i));
         if (bd != NULL)
             g_ptr_array_add(brokers, bd);
@@ -647,18 +826,19 @@ rmq_route_table_get_topics_by_cluster(RmqRouteTable *t, const gchar *cluster)
     g_autoptr(GHashTable) set = g_hash_table_new(g_str_hash, g_str_equal);
     GHashTable *names = cluster != NULL ? g_hash_table_lookup(t->cluster_addr, cluster) : NULL;
     if (names != NULL) {
-        GHashTableIter it;
-        gpointer k, v;
-        g_hash_table_iter_init(&it, t->topic_queue);
-        while (g_hash_table_iter_next(&it, &k, &v)) {
-            GHashTableIter bi;
-            gpointer bn;
-            g_hash_table_iter_init(&bi, names);
-            while (g_hash_table_iter_next(&bi, &bn, NULL)) {
-                if (g_hash_table_contains(v, bn)) {
-                    g_hash_table_add(set, k);
-                    break;
-                }
+        GHashTableIter bi;
+        gpointer bn;
+        g_hash_table_iter_init(&bi, names);
+        while (g_hash_table_iter_next(&bi, &bn, NULL)) {
+            GHashTable *topics = g_hash_table_lookup(t->broker_topics, bn);
+            if (topics == NULL)
+                continue;
+            GHashTableIter ti;
+            gpointer topic;
+            g_hash_table_iter_init(&ti, topics);
+            while (g_hash_table_iter_next(&ti, &topic, NULL)) {
+                t->work++;
+                g_hash_table_add(set, topic);
             }
         }
     }
@@ -723,23 +903,37 @@ gboolean
 rmq_route_table_delete_topic(RmqRouteTable *t, const gchar *topic, const gchar *cluster)
 {
     gboolean removed = FALSE;
+    GHashTable *map = g_hash_table_lookup(t->topic_queue, topic);
+    if (map == NULL)
+        return FALSE;
     if (cluster == NULL || cluster[0] == '\0') {
+        GHashTableIter qi;
+        gpointer bn;
+        g_hash_table_iter_init(&qi, map);
+        while (g_hash_table_iter_next(&qi, &bn, NULL)) {
+            t->work++;
+            index_remove(t->broker_topics, bn, topic);
+        }
         removed = g_hash_table_remove(t->topic_queue, topic);
     } else {
         GHashTable *names = g_hash_table_lookup(t->cluster_addr, cluster);
-        GHashTable *map = g_hash_table_lookup(t->topic_queue, topic);
-        if (names != NULL && map != NULL) {
+        if (names != NULL) {
             GHashTableIter bi;
             gpointer bn;
             g_hash_table_iter_init(&bi, names);
-            while (g_hash_table_iter_next(&bi, &bn, NULL))
-                removed |= g_hash_table_remove(map, bn);
+            while (g_hash_table_iter_next(&bi, &bn, NULL)) {
+                t->work++;
+                if (g_hash_table_remove(map, bn)) {
+                    index_remove(t->broker_topics, bn, topic);
+                    removed = TRUE;
+                }
+            }
             if (g_hash_table_size(map) == 0)
                 g_hash_table_remove(t->topic_queue, topic);
         }
     }
     if (removed)
-        routes_changed(t);
+        invalidate_topic(t, topic);
     return removed;
 }
 
@@ -747,18 +941,22 @@ static gint
 operate_write_perm(RmqRouteTable *t, const gchar *broker_name, gboolean wipe)
 {
     gint count = 0;
+    GHashTable *topics = g_hash_table_lookup(t->broker_topics, broker_name);
+    if (topics == NULL)
+        return 0;
     GHashTableIter it;
-    gpointer v;
-    g_hash_table_iter_init(&it, t->topic_queue);
-    while (g_hash_table_iter_next(&it, NULL, &v)) {
-        QueueData *qd = g_hash_table_lookup(v, broker_name);
+    gpointer topic;
+    g_hash_table_iter_init(&it, topics);
+    while (g_hash_table_iter_next(&it, &topic, NULL)) {
+        t->work++;
+        GHashTable *map = g_hash_table_lookup(t->topic_queue, topic);
+        QueueData *qd = map != NULL ? g_hash_table_lookup(map, broker_name) : NULL;
         if (qd == NULL)
             continue;
         qd->perm = wipe ? (qd->perm & ~RMQ_PERM_WRITE) : (RMQ_PERM_READ | RMQ_PERM_WRITE);
+        invalidate_topic(t, topic);
         count++;
     }
-    if (count > 0)
-        routes_changed(t);
     return count;
 }
 

@@ -78,7 +78,7 @@ gboolean rmq_route_table_query_data_version(RmqRouteTable *t, const gchar *broke
 
 /* GET_ROUTEINFO_BY_TOPIC body (§6.4), or NULL when the topic has no route.
  * @order_topic_conf (may be NULL) becomes "orderTopicConf". Routes without
- * it are cached until the tables change. (transfer full) */
+ * it are cached until a change reaches that topic's route. (transfer full) */
 GBytes *rmq_route_table_get_route(RmqRouteTable *t, const gchar *topic,
                                   const gchar *order_topic_conf);
 
@@ -111,5 +111,9 @@ gint rmq_route_table_add_write_perm(RmqRouteTable *t, const gchar *broker_name);
 guint rmq_route_table_live_broker_count(RmqRouteTable *t);
 guint rmq_route_table_topic_count(RmqRouteTable *t);
 gboolean rmq_route_table_is_live(RmqRouteTable *t, const gchar *broker_addr);
+
+/* Table entries visited so far by every operation: the tests check with it
+ * that per-broker operations stay within that broker's entries. */
+guint64 rmq_route_table_work(RmqRouteTable *t);
 
 G_END_DECLS

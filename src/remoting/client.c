@@ -42,19 +42,9 @@ struct _RmqClient {
 };
 
 static void
-destroy_source(GSource **source)
-{
-    if (*source != NULL) {
-        g_source_destroy(*source);
-        g_source_unref(*source);
-        *source = NULL;
-    }
-}
-
-static void
 invocation_free(Invocation *inv)
 {
-    destroy_source(&inv->timer);
+    rmq_source_clear(&inv->timer);
     if (inv->request != NULL)
         rmq_command_free(inv->request);
     g_free(inv->addr);
@@ -102,7 +92,7 @@ fail_later(Invocation *inv, GError *error /* transfer full */)
 static void
 channel_free(Channel *ch)
 {
-    destroy_source(&ch->connect_timer);
+    rmq_source_clear(&ch->connect_timer);
     g_clear_object(&ch->cancel);
     if (ch->conn != NULL)
         rmq_connection_unref(ch->conn);
@@ -185,7 +175,7 @@ on_connected(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(GError) error = NULL;
     g_autoptr(GSocketConnection) sc =
         g_socket_client_connect_to_host_finish(G_SOCKET_CLIENT(source), result, &error);
-    destroy_source(&ch->connect_timer);
+    rmq_source_clear(&ch->connect_timer);
     RmqClient *client = ch->client;
     if (client == NULL) {
         /* The client went away meanwhile; its waiters were failed then. */
@@ -217,7 +207,7 @@ on_connected(GObject *source, GAsyncResult *result, gpointer user_data)
     Invocation *inv;
     while ((inv = g_queue_pop_head(&ch->waiting)) != NULL) {
         inv->channel = NULL;
-        destroy_source(&inv->timer);
+        rmq_source_clear(&inv->timer);
         invocation_send(inv, conn);
     }
     rmq_connection_unref(conn);
@@ -295,7 +285,7 @@ rmq_client_free(RmqClient *client)
             rmq_connection_close(ch->conn, "client shutting down");
             channel_free(ch);
         } else {
-            destroy_source(&ch->connect_timer);
+            rmq_source_clear(&ch->connect_timer);
             g_cancellable_cancel(ch->cancel);
             fail_waiting(ch, RMQ_CLIENT_ERROR_CONNECT, "client shut down while connecting");
             /* freed by on_connected, which the cancelled connect still calls */

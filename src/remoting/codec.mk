@@ -7,13 +7,17 @@ src_remoting_libcodec_a_SOURCES = \
 	src/remoting/json_header.c src/remoting/json_header.h \
 	src/remoting/json_header_fast.c \
 	src/remoting/json_text.c src/remoting/json_text.h \
-	src/remoting/json_body.c src/remoting/json_body.h
+	src/remoting/json_body.c src/remoting/json_body.h \
+	src/common/ratelimit.c src/common/ratelimit.h
 
 CODEC_TEST_LIBS = src/remoting/libcodec.a $(GLIB_LIBS) $(JSON_LIBS) -lm
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/test-codec tests/test-command tests/test-json-body
-TESTS += tests/test-codec tests/test-command tests/test-json-body
+check_PROGRAMS += tests/test-codec tests/test-command tests/test-json-body tests/test-ratelimit
+TESTS += tests/test-codec tests/test-command tests/test-json-body tests/test-ratelimit
+tests_test_ratelimit_SOURCES = tests/test-ratelimit.c
+tests_test_ratelimit_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_ratelimit_LDADD = $(CODEC_TEST_LIBS) $(CMOCKA_LIBS)
 tests_test_codec_SOURCES = tests/test-codec.c
 tests_test_codec_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_codec_LDADD = $(CODEC_TEST_LIBS) $(CMOCKA_LIBS)

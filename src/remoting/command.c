@@ -152,8 +152,8 @@ ext_find(const RmqCommand *cmd, const gchar *key)
 
 /* g_ascii_string_to_signed(base 10) for the common shape, plain digits with
  * an optional '-' that cannot overflow; anything else goes to glib. */
-static gboolean
-parse_int64(const gchar *v, gint64 min, gint64 max, gint64 *out)
+gboolean
+rmq_command_parse_int64(const gchar *v, gint64 min, gint64 max, gint64 *out)
 {
     const gchar *p = v + (v[0] == '-');
     gint64 n = 0;
@@ -188,7 +188,7 @@ rmq_command_get_ext_int64(const RmqCommand *cmd, const gchar *key, gint64 *out)
     const gchar *v = rmq_command_get_ext(cmd, key);
     gint64 n;
 
-    if (v == NULL || !parse_int64(v, G_MININT64, G_MAXINT64, &n))
+    if (v == NULL || !rmq_command_parse_int64(v, G_MININT64, G_MAXINT64, &n))
         return FALSE;
     if (out != NULL)
         *out = n;
@@ -201,7 +201,7 @@ rmq_command_get_ext_int32(const RmqCommand *cmd, const gchar *key, gint32 *out)
     const gchar *v = rmq_command_get_ext(cmd, key);
     gint64 n;
 
-    if (v == NULL || !parse_int64(v, G_MININT32, G_MAXINT32, &n))
+    if (v == NULL || !rmq_command_parse_int64(v, G_MININT32, G_MAXINT32, &n))
         return FALSE;
     if (out != NULL)
         *out = (gint32) n;

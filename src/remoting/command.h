@@ -66,6 +66,10 @@ const gchar *rmq_command_get_ext(const RmqCommand *cmd, const gchar *key);
 /* Parse a decimal ext field; FALSE if absent or not a whole number in range. */
 gboolean rmq_command_get_ext_int64(const RmqCommand *cmd, const gchar *key, gint64 *out);
 gboolean rmq_command_get_ext_int32(const RmqCommand *cmd, const gchar *key, gint32 *out);
+/* The number parser of the two above, for values read some other way: the
+ * rules of g_ascii_string_to_signed(@v, 10, @min, @max) (optional '-' or '+',
+ * no spaces), with a fast path for plain digits. @out is untouched on FALSE. */
+gboolean rmq_command_parse_int64(const gchar *v, gint64 min, gint64 max, gint64 *out);
 /* Booleans as Java parses them ("true" any case), and also "1" (C++ clients). */
 gboolean rmq_command_get_ext_bool(const RmqCommand *cmd, const gchar *key, gboolean fallback);
 /* Set (replace or append) a field; value copied. */

@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
+#include "common/ratelimit.h"
 #include "remoting/codec.h"
 
 G_DEFINE_QUARK(rmq-connection-error-quark, rmq_connection_error)
@@ -55,6 +56,16 @@ struct _RmqConnection {
     GSource *idle_source;
     guint idle_seconds;
     gint64 last_activity;
+    GSource *frame_source;  /* frame deadline; ready time -1 while disarmed */
+    guint frame_seconds;    /* 0 = no deadline */
+    gint64 frame_started;   /* monotonic µs the unfinished frame began, 0 = none */
+
+    /* Write-buffer limit: a peer that stops reading is cut off. */
+    gsize write_max;         /* bytes queued beyond which it is closed, 0 = none */
+    guint write_stall_ms;    /* output unsent this long closes it, 0 = never */
+    gint64 write_progress;   /* monotonic µs of the last write that made progress */
+    gboolean write_over;     /* write_max passed: closing from the loop */
+    GSource *stall_source;
 
     gboolean started;
     gboolean backpressure; /* pause reads while output is backed up */
@@ -74,6 +85,7 @@ static void connection_close_full(RmqConnection *conn, GLogLevelFlags level, con
 static gboolean on_readable(GSocket *socket, GIOCondition cond, gpointer user_data);
 static gboolean on_writable(GSocket *socket, GIOCondition cond, gpointer user_data);
 static void resume_reading(RmqConnection *conn);
+static void arm_write_stall(RmqConnection *conn, gint64 ready_time);
 
 /* "a.b.c.d:port" also for ::ffff:a.b.c.d, so logs and keys match what IPv4 peers see. */
 static gchar *
@@ -113,8 +125,8 @@ static GSourceFuncs ready_time_funcs = {
     .dispatch = ready_time_dispatch,
 };
 
-static void
-destroy_source(GSource **source)
+void
+rmq_source_clear(GSource **source)
 {
     if (*source != NULL) {
         g_source_destroy(*source);
@@ -142,7 +154,7 @@ on_idle_check(gpointer user_data)
 static void
 arm_idle_timer(RmqConnection *conn)
 {
-    destroy_source(&conn->idle_source);
+    rmq_source_clear(&conn->idle_source);
     if (conn->closed || !conn->started || conn->idle_seconds == 0)
         return;
     conn->idle_source = g_source_new(&ready_time_funcs, sizeof(GSource));
@@ -153,12 +165,71 @@ arm_idle_timer(RmqConnection *conn)
     g_source_attach(conn->idle_source, conn->context);
 }
 
+/* --- frame deadline (slowloris) ------------------------------------------- */
+
+/* A peer that starts a frame (or connects) must finish it within frame_seconds;
+ * otherwise one byte every few seconds would hold a buffer and a descriptor
+ * for ever, the idle timeout being reset by each byte. The timer is armed only
+ * while a frame is unfinished and is moved lazily, so whole-frame traffic
+ * never touches it. */
+static gboolean
+on_frame_deadline(gpointer user_data)
+{
+    RmqConnection *conn = user_data;
+    gint64 now = g_get_monotonic_time();
+    if (conn->closed) /* freed with the connection */
+        return G_SOURCE_REMOVE;
+    if (conn->frame_started == 0 || conn->frame_seconds == 0) {
+        g_source_set_ready_time(conn->frame_source, -1);
+        return G_SOURCE_CONTINUE;
+    }
+    /* Paused, it is our output the peer is not draining: not its frame's fault. */
+    if (conn->paused)
+        conn->frame_started = now;
+    gint64 deadline = conn->frame_started + (gint64) conn->frame_seconds * G_USEC_PER_SEC;
+    if (now < deadline) {
+        g_source_set_ready_time(conn->frame_source, deadline);
+        return G_SOURCE_CONTINUE;
+    }
+    g_autofree gchar *reason =
+        conn->inbuf->len == 0
+            ? g_strdup_printf("no request within %u s of connecting", conn->frame_seconds)
+            : g_strdup_printf("frame not finished within %u s (%u bytes received)",
+                              conn->frame_seconds, conn->inbuf->len);
+    rmq_connection_ref(conn);
+    connection_close_full(conn, G_LOG_LEVEL_MESSAGE, reason);
+    rmq_connection_unref(conn);
+    return G_SOURCE_REMOVE;
+}
+
+/* A frame began at @now (or the connection was accepted): make sure the timer
+ * fires no later than its deadline. */
+static void
+frame_begun(RmqConnection *conn, gint64 now)
+{
+    conn->frame_started = now;
+    if (conn->frame_seconds == 0 || conn->closed || !conn->started)
+        return;
+    gint64 deadline = now + (gint64) conn->frame_seconds * G_USEC_PER_SEC;
+    if (conn->frame_source == NULL) {
+        conn->frame_source = g_source_new(&ready_time_funcs, sizeof(GSource));
+        g_source_set_name(conn->frame_source, "rmq-connection-frame-deadline");
+        g_source_set_callback(conn->frame_source, on_frame_deadline, conn, NULL);
+        g_source_set_ready_time(conn->frame_source, deadline);
+        g_source_attach(conn->frame_source, conn->context);
+        return;
+    }
+    gint64 ready = g_source_get_ready_time(conn->frame_source);
+    if (ready == -1 || ready > deadline)
+        g_source_set_ready_time(conn->frame_source, deadline);
+}
+
 /* --- lifecycle ----------------------------------------------------------- */
 
 static void
 pending_free(Pending *p)
 {
-    destroy_source(&p->timer);
+    rmq_source_clear(&p->timer);
     g_free(p);
 }
 
@@ -214,10 +285,12 @@ rmq_connection_unref(RmqConnection *conn)
     if (--conn->ref_count > 0)
         return;
 
-    destroy_source(&conn->read_source);
-    destroy_source(&conn->write_source);
-    destroy_source(&conn->resume_source);
-    destroy_source(&conn->idle_source);
+    rmq_source_clear(&conn->read_source);
+    rmq_source_clear(&conn->write_source);
+    rmq_source_clear(&conn->resume_source);
+    rmq_source_clear(&conn->idle_source);
+    rmq_source_clear(&conn->frame_source);
+    rmq_source_clear(&conn->stall_source);
     g_hash_table_destroy(conn->pending);
     g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
     g_byte_array_unref(conn->inbuf);
@@ -280,6 +353,25 @@ rmq_connection_set_idle_timeout(RmqConnection *conn, guint seconds)
     arm_idle_timer(conn);
 }
 
+void
+rmq_connection_set_frame_timeout(RmqConnection *conn, guint seconds)
+{
+    g_return_if_fail(conn != NULL);
+    conn->frame_seconds = seconds;
+    if (conn->frame_started != 0)
+        frame_begun(conn, conn->frame_started);
+}
+
+void
+rmq_connection_set_write_limits(RmqConnection *conn, gsize max_bytes, guint stall_ms)
+{
+    g_return_if_fail(conn != NULL);
+    conn->write_max = max_bytes;
+    conn->write_stall_ms = stall_ms;
+    if (conn->write_source != NULL && stall_ms > 0 && !conn->write_over)
+        arm_write_stall(conn, conn->write_progress + (gint64) stall_ms * 1000);
+}
+
 static void
 watch_readable(RmqConnection *conn)
 {
@@ -308,6 +400,9 @@ rmq_connection_start(RmqConnection *conn)
     if (!conn->paused)
         watch_readable(conn);
     arm_idle_timer(conn);
+    /* The first frame is due as soon as the peer is connected. */
+    if (conn->inbuf->len == 0)
+        frame_begun(conn, conn->last_activity);
 }
 
 /* --- closing ------------------------------------------------------------- */
@@ -326,7 +421,7 @@ fail_pending(RmqConnection *conn)
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         Pending *p = value;
         g_hash_table_iter_steal(&it);
-        destroy_source(&p->timer);
+        rmq_source_clear(&p->timer);
         g_autoptr(GError) error = g_error_new(RMQ_CONNECTION_ERROR, RMQ_CONNECTION_ERROR_CLOSED,
                                               "connection to %s closed: %s", conn->peer,
                                               conn->close_reason);
@@ -334,6 +429,40 @@ fail_pending(RmqConnection *conn)
         pending_free(p);
     }
     g_hash_table_destroy(pending);
+}
+
+/* Warnings a peer can cause (bad frames, cut frames) are limited per peer
+ * address: a flood of bad frames is a few lines and a count, not one line per
+ * frame. The rest go out at debug level. */
+#define PEER_WARNINGS_BURST 5
+#define PEER_WARNINGS_INTERVAL_US (10 * G_USEC_PER_SEC)
+#define PEER_WARNINGS_KEYS 1024
+
+static void
+close_for_peer_fault(RmqConnection *conn, const gchar *reason)
+{
+    static GMutex lock;
+    static RmqRateLimit *limit;
+    g_autofree gchar *host = g_strdup(conn->peer);
+    gchar *colon = strrchr(host, ':');
+    if (colon != NULL)
+        *colon = '\0';
+    guint64 suppressed = 0;
+    g_mutex_lock(&lock);
+    if (limit == NULL)
+        limit = rmq_rate_limit_new(PEER_WARNINGS_BURST, PEER_WARNINGS_INTERVAL_US,
+                                   PEER_WARNINGS_KEYS);
+    gboolean loud = rmq_rate_limit_allow(limit, host, g_get_monotonic_time(), &suppressed);
+    g_mutex_unlock(&lock);
+    if (!loud) {
+        connection_close_full(conn, G_LOG_LEVEL_DEBUG, reason);
+        return;
+    }
+    g_autofree gchar *full = NULL;
+    if (suppressed > 0)
+        full = g_strdup_printf("%s (%" G_GUINT64_FORMAT " more from %s suppressed)", reason,
+                               suppressed, host);
+    connection_close_full(conn, G_LOG_LEVEL_WARNING, full != NULL ? full : reason);
 }
 
 static void
@@ -348,10 +477,11 @@ connection_close_full(RmqConnection *conn, GLogLevelFlags level, const gchar *re
     g_log_structured(G_LOG_DOMAIN, level, "MESSAGE", "closing %s: %s", conn->peer,
                      conn->close_reason);
 
-    destroy_source(&conn->read_source);
-    destroy_source(&conn->write_source);
-    destroy_source(&conn->resume_source);
-    destroy_source(&conn->idle_source);
+    rmq_source_clear(&conn->read_source);
+    rmq_source_clear(&conn->write_source);
+    rmq_source_clear(&conn->resume_source);
+    rmq_source_clear(&conn->idle_source);
+    rmq_source_clear(&conn->stall_source);
     g_io_stream_close(G_IO_STREAM(conn->socket_conn), NULL, NULL);
     g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
     conn->queued = 0;
@@ -397,7 +527,7 @@ pause_reading(RmqConnection *conn)
     if (conn->paused)
         return;
     conn->paused = TRUE;
-    destroy_source(&conn->read_source);
+    rmq_source_clear(&conn->read_source);
     g_debug("%s: %" G_GSIZE_FORMAT " bytes queued, pausing reads", conn->peer, conn->queued);
 }
 
@@ -449,7 +579,7 @@ dispatch_command(RmqConnection *conn, RmqCommand *cmd)
             rmq_command_free(cmd);
             return;
         }
-        destroy_source(&p->timer);
+        rmq_source_clear(&p->timer);
         p->callback(cmd, NULL, p->user_data);
         pending_free(p);
         return;
@@ -482,8 +612,7 @@ process_input(RmqConnection *conn)
         if (st == RMQ_DECODE_NEED_MORE)
             break;
         if (st == RMQ_DECODE_ERROR) {
-            connection_close_full(conn, G_LOG_LEVEL_WARNING,
-                                  error != NULL ? error->message : "undecodable frame");
+            close_for_peer_fault(conn, error != NULL ? error->message : "undecodable frame");
             break;
         }
         offset += consumed;
@@ -500,7 +629,25 @@ process_input(RmqConnection *conn)
             conn->inbuf = g_byte_array_new();
         }
     }
+    /* Bytes left over are the start of the next frame; nothing left, no frame is due. */
+    if (conn->inbuf->len == 0)
+        conn->frame_started = 0;
+    else if (offset > 0 || conn->frame_started == 0)
+        frame_begun(conn, conn->last_activity);
     conn->processing = FALSE;
+}
+
+static GPrivate scratch_key = G_PRIVATE_INIT(g_free);
+
+static guint8 *
+read_scratch(void)
+{
+    guint8 *scratch = g_private_get(&scratch_key);
+    if (scratch == NULL) {
+        scratch = g_malloc(READ_CHUNK);
+        g_private_set(&scratch_key, scratch);
+    }
+    return scratch;
 }
 
 static gboolean
@@ -511,11 +658,23 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
     rmq_connection_ref(conn);
     for (int i = 0; i < READS_PER_WAKEUP && !conn->closed && !conn->paused; i++) {
         guint old_len = conn->inbuf->len;
-        g_byte_array_set_size(conn->inbuf, old_len + READ_CHUNK);
         g_autoptr(GError) error = NULL;
-        gssize n = g_socket_receive(socket, (gchar *) conn->inbuf->data + old_len, READ_CHUNK,
-                                    NULL, &error);
-        g_byte_array_set_size(conn->inbuf, old_len + (n > 0 ? (guint) n : 0));
+        gssize n;
+        if (old_len >= READ_CHUNK) {
+            /* Inside a big frame: read straight into it (it grows by what arrives). */
+            g_byte_array_set_size(conn->inbuf, old_len + READ_CHUNK);
+            n = g_socket_receive(socket, (gchar *) conn->inbuf->data + old_len, READ_CHUNK, NULL,
+                                 &error);
+            g_byte_array_set_size(conn->inbuf, old_len + (n > 0 ? (guint) n : 0));
+        } else {
+            /* Otherwise through the thread's scratch buffer, so the buffer kept
+             * by a peer is in proportion to what it sent, not a read's worth
+             * (2,000 peers trickling bytes held 64 KiB each). */
+            guint8 *scratch = read_scratch();
+            n = g_socket_receive(socket, (gchar *) scratch, READ_CHUNK, NULL, &error);
+            if (n > 0)
+                g_byte_array_append(conn->inbuf, scratch, (guint) n);
+        }
         if (n < 0) {
             if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
                 break;
@@ -528,7 +687,7 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
                 g_autofree gchar *reason = g_strdup_printf(
                     "peer closed the connection inside a frame (%u bytes undecoded)",
                     conn->inbuf->len);
-                connection_close_full(conn, G_LOG_LEVEL_WARNING, reason);
+                close_for_peer_fault(conn, reason);
             } else {
                 connection_close_full(conn, G_LOG_LEVEL_DEBUG, "closed by peer");
             }
@@ -550,11 +709,64 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
 
 /* --- writing ------------------------------------------------------------- */
 
+/* The write-buffer limit: fires when the output has made no progress for
+ * write_stall_ms, or at once when write_max was passed. */
+static gboolean
+on_write_stall_check(gpointer user_data)
+{
+    RmqConnection *conn = user_data;
+    gint64 now = g_get_monotonic_time();
+    gint64 stalled_ms = (now - conn->write_progress) / 1000;
+    g_autofree gchar *reason = NULL;
+    if (conn->write_over)
+        reason = g_strdup_printf("client stopped reading: %" G_GSIZE_FORMAT " bytes of responses "
+                                 "queued, over connectionWriteBufferMaxBytes %" G_GSIZE_FORMAT,
+                                 conn->queued, conn->write_max);
+    else if (conn->queued > 0 && conn->write_stall_ms > 0 &&
+             stalled_ms >= (gint64) conn->write_stall_ms)
+        reason = g_strdup_printf("client stopped reading: %" G_GSIZE_FORMAT " bytes of responses "
+                                 "unsent for %" G_GINT64_FORMAT " ms "
+                                 "(connectionWriteStallTimeoutMills %u)",
+                                 conn->queued, stalled_ms, conn->write_stall_ms);
+    if (reason == NULL) {
+        if (conn->queued == 0 || conn->write_stall_ms == 0) {
+            g_source_unref(conn->stall_source);
+            conn->stall_source = NULL;
+            return G_SOURCE_REMOVE;
+        }
+        g_source_set_ready_time(conn->stall_source,
+                                conn->write_progress + (gint64) conn->write_stall_ms * 1000);
+        return G_SOURCE_CONTINUE;
+    }
+    rmq_connection_ref(conn);
+    connection_close_full(conn, G_LOG_LEVEL_WARNING, reason);
+    rmq_connection_unref(conn);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+arm_write_stall(RmqConnection *conn, gint64 ready_time)
+{
+    if (conn->closed)
+        return;
+    if (conn->stall_source == NULL) {
+        conn->stall_source = g_source_new(&ready_time_funcs, sizeof(GSource));
+        g_source_set_name(conn->stall_source, "rmq-connection-write-stall");
+        g_source_set_callback(conn->stall_source, on_write_stall_check, conn, NULL);
+        g_source_attach(conn->stall_source, conn->context);
+    }
+    g_source_set_ready_time(conn->stall_source, ready_time);
+}
+
 static void
 watch_writable(RmqConnection *conn)
 {
     if (conn->write_source != NULL || conn->closed)
         return;
+    /* The socket just filled up: the stall clock starts now. */
+    conn->write_progress = g_get_monotonic_time();
+    if (conn->write_stall_ms > 0 && !conn->write_over)
+        arm_write_stall(conn, conn->write_progress + (gint64) conn->write_stall_ms * 1000);
     conn->write_source = g_socket_create_source(conn->socket, G_IO_OUT | G_IO_HUP | G_IO_ERR, NULL);
     g_source_set_name(conn->write_source, "rmq-connection-write");
     g_source_set_callback(conn->write_source, G_SOURCE_FUNC(on_writable), conn, NULL);
@@ -591,6 +803,7 @@ flush_output(RmqConnection *conn, gboolean may_close)
             return;
         }
         touch(conn);
+        conn->write_progress = g_get_monotonic_time();
         conn->queued -= (gsize) n;
         gsize left = (gsize) n;
         while (left > 0) {
@@ -605,7 +818,9 @@ flush_output(RmqConnection *conn, gboolean may_close)
             g_bytes_unref(g_queue_pop_head(&conn->outq));
         }
     }
-    destroy_source(&conn->write_source);
+    rmq_source_clear(&conn->write_source);
+    if (!conn->write_over)
+        rmq_source_clear(&conn->stall_source);
     if (conn->paused && conn->queued <= RMQ_CONNECTION_LOW_WATER)
         resume_reading(conn);
 }
@@ -625,8 +840,18 @@ on_writable(GSocket *socket, GIOCondition cond, gpointer user_data)
 static gboolean
 queue_frame(RmqConnection *conn, GBytes *frame)
 {
-    if (conn->closed) {
+    if (conn->closed || conn->write_over) {
         g_bytes_unref(frame);
+        return FALSE;
+    }
+    /* Memory per connection is bounded: past write_max (one frame of any
+     * size is always taken) the output is dropped and the connection closed
+     * from the loop, never inside the caller's send. */
+    if (conn->write_max > 0 && conn->queued > 0 &&
+        conn->queued + g_bytes_get_size(frame) > conn->write_max) {
+        g_bytes_unref(frame);
+        conn->write_over = TRUE;
+        arm_write_stall(conn, 0);
         return FALSE;
     }
     conn->queued += g_bytes_get_size(frame);

@@ -17,6 +17,11 @@ G_BEGIN_DECLS
 #define RMQ_CONNECTION_LOW_WATER ((gsize) 1 * 1024 * 1024)
 /* serverChannelMaxIdleTimeSeconds (§6.8). */
 #define RMQ_CONNECTION_DEFAULT_IDLE_SECONDS 120
+/* serverFrameTimeoutSeconds (rmq): time to finish a started frame. */
+#define RMQ_CONNECTION_DEFAULT_FRAME_SECONDS 30
+/* connectionWriteBufferMaxBytes / connectionWriteStallTimeoutMills defaults */
+#define RMQ_CONNECTION_DEFAULT_WRITE_MAX ((gsize) 64 * 1024 * 1024)
+#define RMQ_CONNECTION_DEFAULT_WRITE_STALL_MS 30000
 
 #define RMQ_CONNECTION_ERROR (rmq_connection_error_quark())
 GQuark rmq_connection_error_quark(void);
@@ -38,6 +43,10 @@ typedef void (*RmqResponseCallback)(RmqCommand *response, const GError *error, g
 
 /* Connection event (open/close). @conn is (transfer none). */
 typedef void (*RmqConnectionFunc)(RmqConnection *conn, gpointer user_data);
+
+/* Destroy and unref *@source when set, then clear it: the one teardown of a
+ * GSource kept in a struct (remoting and HA timers and watches). */
+void rmq_source_clear(GSource **source);
 
 /* Wrap @socket_conn (a ref is taken); its GSocket is made non-blocking. Sources
  * are attached to @context (NULL = the global default context). Nothing is read
@@ -71,6 +80,15 @@ void rmq_connection_remove_close_callback(RmqConnection *conn, RmqConnectionFunc
 void rmq_connection_set_backpressure(RmqConnection *conn, gboolean enabled);
 /* 0 = never close for idleness. May be changed at any time. */
 void rmq_connection_set_idle_timeout(RmqConnection *conn, guint seconds);
+/* A frame (and, once started, the first frame) must be complete within
+ * @seconds of its first byte, or the connection is closed with one log line
+ * (slowloris). 0 = no deadline, the default. May be changed at any time. */
+void rmq_connection_set_frame_timeout(RmqConnection *conn, guint seconds);
+/* The write-buffer limit (docs/packaging.md, "Flow control"): a peer whose
+ * output has not drained for @stall_ms, or that would have more than
+ * @max_bytes queued (one frame of any size is always taken), is closed
+ * with a warning naming it. 0 = no limit. May be changed at any time. */
+void rmq_connection_set_write_limits(RmqConnection *conn, gsize max_bytes, guint stall_ms);
 /* Start reading and dispatching. */
 void rmq_connection_start(RmqConnection *conn);
 

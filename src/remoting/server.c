@@ -11,9 +11,14 @@ G_DEFINE_QUARK(rmq-server-error-quark, rmq_server_error)
 #define ACCEPT_BACKOFF_MS 100
 #define LISTEN_BACKLOG 1024
 
+/* Codes below this are found by index (all of RocketMQ's are), others by hash. */
+#define DIRECT_CODES 1024
+
 typedef struct {
     RmqRequestHandler func;
     gpointer user_data;
+    const RmqServerCommand *command; /* NULL for rmq_server_register() */
+    RmqServerGate gate;
 } Handler;
 
 typedef struct {
@@ -27,11 +32,15 @@ typedef struct {
 struct _RmqServer {
     gchar *name;
     GMainContext *context;
+    Handler *direct[DIRECT_CODES]; /* code -> Handler, owned by @handlers */
     GHashTable *handlers; /* code -> Handler */
     Handler default_handler;
     GPtrArray *listeners; /* of Listener */
     GHashTable *connections; /* set of RmqConnection, one ref each */
     guint idle_seconds;
+    guint frame_seconds;
+    gsize write_max;
+    guint write_stall_ms;
     RmqConnectionFunc on_open;
     RmqConnectionFunc on_close;
     gpointer callbacks_data;
@@ -44,10 +53,7 @@ static gboolean on_incoming(GSocket *socket, GIOCondition cond, gpointer user_da
 static void
 listener_free(Listener *l)
 {
-    if (l->source != NULL) {
-        g_source_destroy(l->source);
-        g_source_unref(l->source);
-    }
+    rmq_source_clear(&l->source);
     g_socket_close(l->socket, NULL);
     g_object_unref(l->socket);
     g_free(l->address);
@@ -65,6 +71,9 @@ rmq_server_new(const gchar *name)
     server->connections = g_hash_table_new_full(g_direct_hash, g_direct_equal,
                                                 (GDestroyNotify) rmq_connection_unref, NULL);
     server->idle_seconds = RMQ_CONNECTION_DEFAULT_IDLE_SECONDS;
+    server->frame_seconds = RMQ_CONNECTION_DEFAULT_FRAME_SECONDS;
+    server->write_max = RMQ_CONNECTION_DEFAULT_WRITE_MAX;
+    server->write_stall_ms = RMQ_CONNECTION_DEFAULT_WRITE_STALL_MS;
     return server;
 }
 
@@ -95,14 +104,49 @@ rmq_server_free(RmqServer *server)
     g_free(server);
 }
 
+static void
+add_handler(RmqServer *server, gint32 code, const Handler *h)
+{
+    Handler *copy = g_memdup2(h, sizeof *h);
+    g_hash_table_replace(server->handlers, GINT_TO_POINTER(code), copy);
+    if (code >= 0 && code < DIRECT_CODES)
+        server->direct[code] = copy;
+}
+
+static Handler *
+find_handler(RmqServer *server, gint32 code)
+{
+    if (code >= 0 && code < DIRECT_CODES)
+        return server->direct[code];
+    return g_hash_table_lookup(server->handlers, GINT_TO_POINTER(code));
+}
+
 void
 rmq_server_register(RmqServer *server, gint32 code, RmqRequestHandler handler, gpointer user_data)
 {
     g_return_if_fail(server != NULL && handler != NULL);
-    Handler *h = g_new(Handler, 1);
-    h->func = handler;
-    h->user_data = user_data;
-    g_hash_table_replace(server->handlers, GINT_TO_POINTER(code), h);
+    add_handler(server, code, &(Handler){ .func = handler, .user_data = user_data });
+}
+
+void
+rmq_server_register_table(RmqServer *server, const RmqServerCommand *table, gsize n,
+                          RmqServerGate gate, gpointer user_data)
+{
+    g_return_if_fail(server != NULL && (table != NULL || n == 0));
+    for (gsize i = 0; i < n; i++) {
+        g_return_if_fail(table[i].handler != NULL);
+        add_handler(server, table[i].code,
+                    &(Handler){ .func = table[i].handler, .user_data = user_data,
+                                .command = &table[i], .gate = gate });
+    }
+}
+
+const RmqServerCommand *
+rmq_server_lookup(RmqServer *server, gint32 code)
+{
+    g_return_val_if_fail(server != NULL, NULL);
+    Handler *h = find_handler(server, code);
+    return h != NULL ? h->command : NULL;
 }
 
 void
@@ -123,6 +167,31 @@ rmq_server_set_idle_timeout(RmqServer *server, guint seconds)
     g_hash_table_iter_init(&it, server->connections);
     while (g_hash_table_iter_next(&it, &key, NULL))
         rmq_connection_set_idle_timeout(key, seconds);
+}
+
+void
+rmq_server_set_frame_timeout(RmqServer *server, guint seconds)
+{
+    g_return_if_fail(server != NULL);
+    server->frame_seconds = seconds;
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, server->connections);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        rmq_connection_set_frame_timeout(key, seconds);
+}
+
+void
+rmq_server_set_write_limits(RmqServer *server, gsize max_bytes, guint stall_ms)
+{
+    g_return_if_fail(server != NULL);
+    server->write_max = max_bytes;
+    server->write_stall_ms = stall_ms;
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, server->connections);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        rmq_connection_set_write_limits(key, max_bytes, stall_ms);
 }
 
 void
@@ -158,10 +227,13 @@ static void
 on_request(RmqConnection *conn, RmqCommand *request, gpointer user_data)
 {
     RmqServer *server = user_data;
-    Handler *h = g_hash_table_lookup(server->handlers, GINT_TO_POINTER(request->code));
+    Handler *h = find_handler(server, request->code);
     if (h == NULL && server->default_handler.func != NULL)
         h = &server->default_handler;
     if (h != NULL) {
+        if (h->gate != NULL && h->command->flags != 0 &&
+            h->gate(conn, request, h->command, h->user_data))
+            return;
         h->func(conn, request, h->user_data);
         return;
     }
@@ -194,6 +266,8 @@ adopt(RmqServer *server, GSocket *socket)
     rmq_connection_set_request_handler(conn, on_request, server);
     rmq_connection_add_close_callback(conn, on_connection_closed, server);
     rmq_connection_set_idle_timeout(conn, server->idle_seconds);
+    rmq_connection_set_frame_timeout(conn, server->frame_seconds);
+    rmq_connection_set_write_limits(conn, server->write_max, server->write_stall_ms);
     g_hash_table_add(server->connections, conn);
     g_debug("%s: accepted %s on %s", server->name, rmq_connection_get_peer(conn),
             rmq_connection_get_local(conn));

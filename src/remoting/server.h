@@ -34,6 +34,31 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqServer, rmq_server_free)
  * one-way request. */
 void rmq_server_register(RmqServer *server, gint32 code, RmqRequestHandler handler,
                          gpointer user_data);
+/* One row of a command table, as redis's redisCommand: a request code, its
+ * name for logs, its handler, and flags and @detail that only the table's
+ * owner reads. Rows must outlive the server (static tables). */
+typedef struct {
+    gint32 code;
+    const gchar *name;
+    RmqRequestHandler handler;
+    guint32 flags;
+    gconstpointer detail;
+} RmqServerCommand;
+
+/* The one place a table's flags are checked: runs before the handler of a row
+ * whose flags are not 0. Return FALSE to let the handler run, or TRUE after
+ * answering the request yourself (@request is then yours to free, as a
+ * handler's is). */
+typedef gboolean (*RmqServerGate)(RmqConnection *conn, RmqCommand *request,
+                                  const RmqServerCommand *command, gpointer user_data);
+
+/* Register the @n rows of @table (the handler and @gate get @user_data),
+ * replacing earlier registrations of the same codes. @gate may be NULL. */
+void rmq_server_register_table(RmqServer *server, const RmqServerCommand *table, gsize n,
+                               RmqServerGate gate, gpointer user_data);
+/* The row registered for @code, NULL for none or a plain rmq_server_register(). (transfer none) */
+const RmqServerCommand *rmq_server_lookup(RmqServer *server, gint32 code);
+
 /* Handler for codes nobody registered (NULL = answer REQUEST_CODE_NOT_SUPPORTED). */
 void rmq_server_set_default_handler(RmqServer *server, RmqRequestHandler handler,
                                     gpointer user_data);
@@ -49,6 +74,13 @@ guint16 rmq_server_get_port(RmqServer *server);
 
 /* Applies to connections accepted from now on and to open ones. Default 120, 0 = off. */
 void rmq_server_set_idle_timeout(RmqServer *server, guint seconds);
+/* Deadline for a peer to finish a frame it started, or its first frame after
+ * accept (rmq_connection_set_frame_timeout); applies to existing connections
+ * too. Default RMQ_CONNECTION_DEFAULT_FRAME_SECONDS; 0 = none. */
+void rmq_server_set_frame_timeout(RmqServer *server, guint seconds);
+/* rmq_connection_set_write_limits for every connection, now and later
+ * (defaults RMQ_CONNECTION_DEFAULT_WRITE_MAX / _WRITE_STALL_MS). */
+void rmq_server_set_write_limits(RmqServer *server, gsize max_bytes, guint stall_ms);
 /* @on_open runs after a connection is accepted (before its first request is
  * read), @on_close when it closes for any reason. Either may be NULL. */
 void rmq_server_set_connection_callbacks(RmqServer *server, RmqConnectionFunc on_open,

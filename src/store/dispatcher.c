@@ -2,6 +2,7 @@
 
 #include "store/dispatcher.h"
 #include "store/commit_log.h"
+#include "model/message_properties.h"
 
 #include <glib/gstdio.h>
 #include <string.h>

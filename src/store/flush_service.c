@@ -81,6 +81,10 @@ flush_thread(gpointer data)
     g_mutex_lock(&svc->lock);
     while (!svc->stopping) {
         gint64 now = g_get_monotonic_time();
+        if (interval != (gint64) svc->interval_ms * 1000) { /* reconfigured (under lock) */
+            interval = (gint64) svc->interval_ms * 1000;
+            next_tick = MIN(next_tick, now + interval);
+        }
         gint64 flushed = rmq_atomic64_get(&svc->cl->flushed);
         gint64 wrote = rmq_atomic64_get(&svc->cl->wrote);
         g_autoptr(GError) error = NULL;
@@ -216,6 +220,28 @@ attach_source(RmqFlushService *svc, GMainContext *context)
     g_atomic_int_set(&svc->efd, efd);      /* the flush thread may read it from now on */
 }
 
+/* The reloadable flush keys; the flush thread reads them under svc->lock. */
+static void
+set_tunables(RmqFlushService *svc, const RmqStoreConfig *config)
+{
+    /* Java's GroupCommitService wakes every 10 ms; keep that as the SYNC tick */
+    gint interval = svc->type == RMQ_STORE_FLUSH_SYNC ? MIN(config->flush_interval_commit_log, 10)
+                                                      : config->flush_interval_commit_log;
+    svc->interval_ms = MAX(interval, 1);
+    svc->least_bytes = (gint64) MAX(config->flush_commit_log_least_pages, 0) * 4096;
+    svc->thorough_ms = config->flush_commit_log_thorough_interval;
+    svc->timeout_ms = config->sync_flush_timeout;
+}
+
+void
+rmq_flush_service_reconfigure(RmqFlushService *svc, const RmqStoreConfig *config)
+{
+    g_mutex_lock(&svc->lock);
+    set_tunables(svc, config);
+    g_cond_signal(&svc->kick);
+    g_mutex_unlock(&svc->lock);
+}
+
 RmqFlushService *
 rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *config, GMainContext *context)
 {
@@ -223,13 +249,7 @@ rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *config, GMainConte
 
     svc->cl = cl;
     svc->type = config->flush_disk_type;
-    /* Java's GroupCommitService wakes every 10 ms; keep that as the SYNC tick */
-    svc->interval_ms = svc->type == RMQ_STORE_FLUSH_SYNC ? MIN(config->flush_interval_commit_log, 10)
-                                                   : config->flush_interval_commit_log;
-    svc->interval_ms = MAX(svc->interval_ms, 1);
-    svc->least_bytes = (gint64) MAX(config->flush_commit_log_least_pages, 0) * 4096;
-    svc->thorough_ms = config->flush_commit_log_thorough_interval;
-    svc->timeout_ms = config->sync_flush_timeout;
+    set_tunables(svc, config);
     g_mutex_init(&svc->lock);
     g_cond_init(&svc->kick);
     g_cond_init(&svc->done);
@@ -359,6 +379,16 @@ gint64
 rmq_flush_service_flushed(RmqFlushService *svc)
 {
     return rmq_atomic64_get(&svc->cl->flushed);
+}
+
+guint
+rmq_flush_service_pending(RmqFlushService *svc, gint64 *oldest_us)
+{
+    Waiter *w = g_queue_peek_head(&svc->waiters);
+
+    if (oldest_us != NULL)
+        *oldest_us = w != NULL ? w->deadline - (gint64) svc->timeout_ms * 1000 : 0;
+    return g_queue_get_length(&svc->waiters);
 }
 
 guint64

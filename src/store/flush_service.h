@@ -28,6 +28,9 @@ typedef struct RmqFlushService RmqFlushService;
 
 RmqFlushService *rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *config,
                                        GMainContext *context);
+/* flushIntervalCommitLog, flushCommitLogLeastPages,
+ * flushCommitLogThoroughInterval and syncFlushTimeout of @config from now on. */
+void rmq_flush_service_reconfigure(RmqFlushService *svc, const RmqStoreConfig *config);
 void rmq_flush_service_set_hook(RmqFlushService *svc, RmqFlushHook hook, gpointer data);
 /* Stops the thread after a final full flush; fails pending requests
  * that the final flush did not cover with RMQ_FLUSH_TIMEOUT. */
@@ -45,3 +48,6 @@ void rmq_flush_service_wakeup(RmqFlushService *svc);
 gint64 rmq_flush_service_flushed(RmqFlushService *svc);
 /* Number of fdatasync rounds so far (for benchmarks). */
 guint64 rmq_flush_service_rounds(RmqFlushService *svc);
+/* Async waiters not yet called back (loop side); *oldest_us (may be NULL)
+ * gets the monotonic time the oldest was queued, 0 if none. */
+guint rmq_flush_service_pending(RmqFlushService *svc, gint64 *oldest_us);

@@ -14,7 +14,9 @@ src_store_libstore_a_SOURCES = \
 	src/store/flush_service.c src/store/flush_service.h \
 	src/store/store.c src/store/store.h src/store/store_error.h
 
-STORE_TEST_LDADD = src/store/libstore.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+# libstore.a reads message properties through src/model.
+STORE_LIBS = src/store/libstore.a src/model/libmodel.a
+STORE_TEST_LDADD = $(STORE_LIBS) $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 STORE_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 EXTRA_DIST += tests/store/store-test-util.h
 
@@ -23,7 +25,7 @@ STORE_TESTS = \
 	tests/store/test-store-format tests/store/test-store-basic \
 	tests/store/test-store-recovery tests/store/test-store-flush \
 	tests/store/test-store-crash tests/store/test-store-retention \
-	tests/store/test-store-ha
+	tests/store/test-store-ha tests/store/test-store-diskfull
 # store-crash-helper is run by test-store-crash, not a test itself
 check_PROGRAMS += $(STORE_TESTS) tests/store/store-crash-helper
 TESTS += $(STORE_TESTS)
@@ -44,17 +46,22 @@ tests_store_test_store_crash_SOURCES = tests/store/test-store-crash.c
 tests_store_test_store_crash_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_crash_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_store_store_crash_helper_SOURCES = tests/store/store-crash-helper.c
-tests_store_store_crash_helper_LDADD = src/store/libstore.a $(RMQ_PKG_LIBS)
+tests_store_store_crash_helper_LDADD = $(STORE_LIBS) $(RMQ_PKG_LIBS)
 tests_store_test_store_retention_SOURCES = tests/store/test-store-retention.c
 tests_store_test_store_retention_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_retention_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_store_test_store_ha_SOURCES = tests/store/test-store-ha.c
 tests_store_test_store_ha_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_ha_CFLAGS = $(STORE_TEST_CFLAGS)
+# posix_fallocate is wrapped by the test to fail like a full disk
+tests_store_test_store_diskfull_SOURCES = tests/store/test-store-diskfull.c
+tests_store_test_store_diskfull_LDADD = $(STORE_TEST_LDADD)
+tests_store_test_store_diskfull_LDFLAGS = -Wl,--wrap=posix_fallocate
+tests_store_test_store_diskfull_CFLAGS = $(STORE_TEST_CFLAGS)
 endif
 
 # Benchmarks: built by `make`, never run by `make check` (bench/store/run.sh).
 noinst_PROGRAMS += bench/store/bench-store
 bench_store_bench_store_SOURCES = bench/store/bench-store.c
-bench_store_bench_store_LDADD = src/store/libstore.a $(RMQ_PKG_LIBS)
+bench_store_bench_store_LDADD = $(STORE_LIBS) $(RMQ_PKG_LIBS)
 EXTRA_DIST += bench/store/run.sh

@@ -1,6 +1,7 @@
-/* Commit-log record layout (RocketMQ 4.x, ROCKETMQ-REMOTING.md §5.1), the
- * properties string (§4.1), tag hash codes (§4.7) and offset message ids
- * (§4.5).  Pure functions over memory: no files, no threads. */
+/* Commit-log record layout (RocketMQ 4.x, ROCKETMQ-REMOTING.md §5.1), tag
+ * hash codes (§4.7) and offset message ids (§4.5).  The properties string
+ * a record carries (§4.1) is read and written by src/model/message_properties.
+ * Pure functions over memory: no files, no threads. */
 #pragma once
 
 #include <glib.h>
@@ -21,14 +22,6 @@
 #define RMQ_SYSFLAG_TRANSACTION_ROLLBACK 0xC
 #define RMQ_SYSFLAG_BORNHOST_V6        0x10
 #define RMQ_SYSFLAG_STOREHOST_V6       0x20
-
-/* Property names the store itself looks at (§4.2). */
-#define RMQ_PROPERTY_TAGS     "TAGS"
-#define RMQ_PROPERTY_KEYS     "KEYS"
-#define RMQ_PROPERTY_UNIQ_KEY "UNIQ_KEY"
-#define RMQ_PROPERTY_DELAY    "DELAY"
-#define RMQ_PROPERTY_NAME_VALUE_SEPARATOR '\001'
-#define RMQ_PROPERTY_SEPARATOR '\002'
 
 #define RMQ_MESSAGE_ERROR (rmq_message_error_quark())
 GQuark rmq_message_error_quark(void);
@@ -125,25 +118,6 @@ gint32 rmq_message_body_crc(const guint8 *body, gsize len);
 gint32 rmq_message_java_hash(const char *s, gsize len);
 /* Consume-queue tag code of a TAGS value (§4.7); 0 for empty. */
 gint64 rmq_message_tag_code(const char *tags, gsize len);
-
-/* Looks a property up without allocating (Java parser rules, §4.1).
- * (transfer none) *value points into props. */
-gboolean rmq_message_property_get(const char *props, gsize props_len,
-                                  const char *name, const char **value,
-                                  gsize *value_len);
-typedef struct {
-    const char *value;      /* NULL if absent; points into the properties */
-    gsize len;
-} RmqPropertyValue;
-
-/* Looks several properties up in one pass; out[i] answers names[i]. */
-void rmq_message_properties_find(const char *props, gsize props_len,
-                                 const char *const *names, guint n,
-                                 RmqPropertyValue *out);
-/* (transfer full) name → value, both g_strdup'd. */
-GHashTable *rmq_message_properties_parse(const char *props, gsize len);
-/* (transfer full) names sorted, no trailing separator; NULL values skipped. */
-char *rmq_message_properties_build(GHashTable *props);
 
 /* Offset message id (§4.5): uppercase hex of store host + port + offset. */
 char *rmq_message_id_encode(const RmqHostAddr *store_host, gint64 offset);

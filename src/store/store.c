@@ -5,6 +5,8 @@
 #include "store/commit_log.h"
 #include "store/dispatcher.h"
 #include "store/flush_service.h"
+#include "model/message_properties.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +29,10 @@ struct RmqStore {
     GArray *delay_levels;
     gboolean hour_ok[24];
     gboolean disk_full;          /* usage above the warning ratio */
+    GMutex space_lock;           /* guards space_problem (read by the status line) */
+    gchar *space_problem;        /* why the last put was refused for space, NULL if fine */
+    gint64 space_logged_at;      /* monotonic µs of the last disk-full log line, 0 = never */
+    guint64 space_suppressed;    /* refusals since that line */
     gint64 phys_memory;          /* bytes, for the hot/cold pull caps */
     gint64 dispatched_end;       /* records below this are in queues and index */
 
@@ -91,12 +97,13 @@ static gpointer
 logics_thread(gpointer data)
 {
     RmqStore *store = data;
-    gint64 interval = (gint64) MAX(store->config.flush_interval_consume_queue, 1) * 1000;
 
     g_mutex_lock(&store->logics_lock);
     while (!store->logics_stop) {
         g_autoptr(GError) error = NULL;
         gint64 physic_ts, logics_ts;
+        /* under logics_lock: rmq_store_reconfigure may change it */
+        gint64 interval = (gint64) MAX(store->config.flush_interval_consume_queue, 1) * 1000;
 
         g_cond_wait_until(&store->logics_cond, &store->logics_lock,
                           g_get_monotonic_time() + interval);
@@ -257,11 +264,15 @@ store_free(RmqStore *store)
     if (store->lock_fd >= 0)
         close(store->lock_fd);
     g_mutex_clear(&store->logics_lock);
+    g_mutex_clear(&store->space_lock);
+    g_free(store->space_problem);
     g_cond_clear(&store->logics_cond);
     g_free(store->root);
     rmq_store_config_clear(&store->config);
     g_free(store);
 }
+
+static void start_clean_timer(RmqStore *store, GMainContext *context);
 
 RmqStore *
 rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **error)
@@ -277,6 +288,7 @@ rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **err
         store->config.clock = default_clock;
     store->lock_fd = -1;
     g_mutex_init(&store->logics_lock);
+    g_mutex_init(&store->space_lock);
     g_cond_init(&store->logics_cond);
     store->root = g_strdup(config->store_path_root_dir);
     store->phys_memory = pages > 0 && page > 0 ? (gint64) pages * page : G_MAXINT64 / 2;
@@ -356,13 +368,8 @@ rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **err
     /* up to 256 MiB ahead of the writer (~0.3 s at disk speed), never more than a file */
     rmq_commit_log_start_warmer(store->cl, MIN(256 * 1024 * 1024, config->mapped_file_size_commit_log));
     store->logics_thread = g_thread_new("rmq-flush-cq", logics_thread, store);
-    if (context != NULL && config->clean_resource_interval > 0) {
-        /* retention runs on the caller's loop, the thread that owns the files */
-        store->clean_source = g_timeout_source_new((guint) config->clean_resource_interval);
-        g_source_set_callback(store->clean_source, clean_tick, store, NULL);
-        g_source_set_name(store->clean_source, "rmq-store-clean");
-        g_source_attach(store->clean_source, context);
-    }
+    if (context != NULL && config->clean_resource_interval > 0)
+        start_clean_timer(store, context);
     return store;
 
 fail:
@@ -374,6 +381,67 @@ gboolean
 rmq_store_was_abnormal(RmqStore *store)
 {
     return store->abnormal;
+}
+
+static void
+start_clean_timer(RmqStore *store, GMainContext *context)
+{
+    /* retention runs on the caller's loop, the thread that owns the files */
+    store->clean_source = g_timeout_source_new((guint) store->config.clean_resource_interval);
+    g_source_set_callback(store->clean_source, clean_tick, store, NULL);
+    g_source_set_name(store->clean_source, "rmq-store-clean");
+    g_source_attach(store->clean_source, context);
+}
+
+const RmqStoreConfig *
+rmq_store_get_config(RmqStore *store)
+{
+    return &store->config;
+}
+
+void
+rmq_store_reconfigure(RmqStore *store, const RmqStoreConfig *config)
+{
+    RmqStoreConfig *c = &store->config;
+
+    g_return_if_fail(store != NULL && config != NULL);
+    g_mutex_lock(&store->logics_lock);
+    c->flush_interval_consume_queue = config->flush_interval_consume_queue;
+    g_cond_signal(&store->logics_cond);
+    g_mutex_unlock(&store->logics_lock);
+
+    c->flush_interval_commit_log = config->flush_interval_commit_log;
+    c->flush_commit_log_least_pages = config->flush_commit_log_least_pages;
+    c->flush_commit_log_thorough_interval = config->flush_commit_log_thorough_interval;
+    c->sync_flush_timeout = config->sync_flush_timeout;
+    rmq_flush_service_reconfigure(store->flush, c);
+
+    if (config->delete_when != NULL && g_strcmp0(config->delete_when, c->delete_when) != 0) {
+        gboolean hours[24];
+        if (rmq_store_config_parse_delete_when(config->delete_when, hours)) {
+            memcpy(store->hour_ok, hours, sizeof hours);
+            g_free(c->delete_when);
+            c->delete_when = g_strdup(config->delete_when);
+        }
+    }
+    c->file_reserved_time = config->file_reserved_time;
+    c->disk_max_used_space_ratio = config->disk_max_used_space_ratio;
+    c->clean_file_forcibly_enable = config->clean_file_forcibly_enable;
+    if (config->clean_resource_interval != c->clean_resource_interval) {
+        c->clean_resource_interval = config->clean_resource_interval;
+        if (store->clean_source != NULL && c->clean_resource_interval > 0) {
+            GMainContext *context = g_source_get_context(store->clean_source);
+            g_source_destroy(store->clean_source);
+            g_clear_pointer(&store->clean_source, g_source_unref);
+            start_clean_timer(store, context);
+        }
+    }
+    c->max_transfer_bytes_on_message_in_memory = config->max_transfer_bytes_on_message_in_memory;
+    c->max_transfer_count_on_message_in_memory = config->max_transfer_count_on_message_in_memory;
+    c->max_transfer_bytes_on_message_in_disk = config->max_transfer_bytes_on_message_in_disk;
+    c->max_transfer_count_on_message_in_disk = config->max_transfer_count_on_message_in_disk;
+    c->access_message_in_memory_max_ratio = config->access_message_in_memory_max_ratio;
+    c->max_message_size = config->max_message_size;
 }
 
 void
@@ -471,8 +539,8 @@ rewrite_delay(RmqStore *store, const RmqMessage *msg, RmqMessage *out, char **pr
         g_hash_table_insert(props, g_strdup(RMQ_PROPERTY_DELAY),
                             g_strdup_printf("%" G_GINT64_FORMAT, max));
     level = MIN(level, max);
-    g_hash_table_insert(props, g_strdup("REAL_TOPIC"), g_strdup(msg->topic));
-    g_hash_table_insert(props, g_strdup("REAL_QID"), g_strdup_printf("%d", msg->queue_id));
+    g_hash_table_insert(props, g_strdup(RMQ_PROPERTY_REAL_TOPIC), g_strdup(msg->topic));
+    g_hash_table_insert(props, g_strdup(RMQ_PROPERTY_REAL_QID), g_strdup_printf("%d", msg->queue_id));
     *props_out = rmq_message_properties_build(props);
     *topic_out = g_strdup(RMQ_STORE_SCHEDULE_TOPIC);
     *out = *msg;
@@ -481,6 +549,87 @@ rewrite_delay(RmqStore *store, const RmqMessage *msg, RmqMessage *out, char **pr
     out->properties = *props_out;
     out->properties_len = strlen(*props_out);
     return TRUE;
+}
+
+/* ---- running out of space ---------------------------------------------- */
+
+#define SPACE_LOG_INTERVAL_US (60 * G_USEC_PER_SEC)
+
+static gint64
+free_bytes(const char *dir)
+{
+    struct statvfs st;
+
+    if (statvfs(dir, &st) < 0)
+        return -1;
+    return (gint64) st.f_bavail * (gint64) st.f_frsize;
+}
+
+/* A put refused because a new file of @files could not be made: say so once
+ * a minute (path, free bytes, what was needed), and keep it for STATUS=. */
+static void
+report_space(RmqStore *store, const GError *error, RmqMappedFileQueue *files)
+{
+    if (!g_error_matches(error, RMQ_STORE_ERROR, RMQ_STORE_ERROR_DISK_FULL))
+        return;
+    gint64 avail = free_bytes(files->dir);
+    g_autofree gchar *avail_text = avail < 0 ? g_strdup("unknown") : g_format_size_full(
+        (guint64) avail, G_FORMAT_SIZE_IEC_UNITS);
+    g_autofree gchar *need_text = g_format_size_full((guint64) files->file_size,
+                                                     G_FORMAT_SIZE_IEC_UNITS);
+    g_autofree gchar *problem = g_strdup_printf("disk full: %s free in %s, a new file needs %s",
+                                                avail_text, files->dir, need_text);
+    g_mutex_lock(&store->space_lock);
+    gboolean changed = g_strcmp0(store->space_problem, problem) != 0;
+    g_free(store->space_problem);
+    store->space_problem = g_steal_pointer(&problem);
+    g_mutex_unlock(&store->space_lock);
+
+    gint64 now = g_get_monotonic_time();
+    if (!changed && store->space_logged_at != 0 &&
+        now - store->space_logged_at < SPACE_LOG_INTERVAL_US) {
+        store->space_suppressed++;
+        return;
+    }
+    g_autofree gchar *note =
+        store->space_suppressed == 0
+            ? g_strdup("")
+            : g_strdup_printf(" (%" G_GUINT64_FORMAT " more refused since the last report)",
+                              store->space_suppressed);
+    rmq_log_event(G_LOG_LEVEL_WARNING, RMQ_MSGID_DISK_FULL, "RMQ_PATH", files->dir,
+                  "MESSAGE",
+                  "store: messages refused, disk full: %s (%" G_GINT64_FORMAT
+                  " bytes free, a new file needs %" G_GSIZE_FORMAT ")%s",
+                  error->message, avail, files->file_size, note);
+    store->space_logged_at = now;
+    store->space_suppressed = 0;
+}
+
+static void
+space_recovered(RmqStore *store)
+{
+    if (store->space_logged_at == 0)
+        return;
+    g_mutex_lock(&store->space_lock);
+    g_clear_pointer(&store->space_problem, g_free);
+    g_mutex_unlock(&store->space_lock);
+    store->space_logged_at = 0;
+    store->space_suppressed = 0;
+    rmq_log_event(G_LOG_LEVEL_MESSAGE, RMQ_MSGID_DISK_FULL, "MESSAGE",
+                  "store %s: space for new files again, messages accepted", store->root);
+}
+
+gchar *
+rmq_store_space_problem(RmqStore *store)
+{
+    g_return_val_if_fail(store != NULL, NULL);
+    g_mutex_lock(&store->space_lock);
+    gchar *problem = g_strdup(store->space_problem);
+    g_mutex_unlock(&store->space_lock);
+    if (problem == NULL && store->disk_full)
+        problem = g_strdup_printf("disk %.1f%% used, messages refused",
+                                  rmq_store_disk_usage(store));
+    return problem;
 }
 
 static RmqPutStatus
@@ -513,16 +662,30 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutResult *result
     if (store->disk_full)
         return result->status = RMQ_PUT_DISK_FULL;
 
-    /* reserve every file this batch may need before writing a byte */
+    /* reserve every file this batch may need before writing a byte: the
+     * commit log first, so a refused message leaves no queue behind */
+    if (!rmq_commit_log_ensure_space(store->cl, total, &error)) {
+        report_space(store, error, store->cl->files);
+        return result->status = error_status(error);
+    }
     if (dispatches(&msgs[0])) {
+        gboolean fresh = rmq_dispatcher_find_queue(store->dispatcher, msgs[0].topic,
+                                                   msgs[0].queue_id) == NULL;
         cq = rmq_dispatcher_get_queue(store->dispatcher, msgs[0].topic, msgs[0].queue_id);
         qoff = cq->max_offset;
         for (guint i = 0; i < n; i++)
-            if (!rmq_consume_queue_reserve(cq, qoff + i, &error))
+            if (!rmq_consume_queue_reserve(cq, qoff + i, &error)) {
+                report_space(store, error, cq->files);
+                if (fresh && rmq_mapped_file_queue_last(cq->files) == NULL) {
+                    /* nothing of it on disk: no empty directories either */
+                    g_autofree char *topic_dir = g_path_get_dirname(cq->files->dir);
+                    g_rmdir(cq->files->dir);
+                    g_rmdir(topic_dir);
+                }
                 return result->status = error_status(error);
+            }
     }
-    if (!rmq_commit_log_ensure_space(store->cl, total, &error))
-        return result->status = error_status(error);
+    space_recovered(store);
 
     now = store_now(store);
     for (guint i = 0; i < n; i++) {
@@ -620,6 +783,12 @@ gint64
 rmq_store_flushed_offset(RmqStore *store)
 {
     return rmq_flush_service_flushed(store->flush);
+}
+
+guint
+rmq_store_flush_pending(RmqStore *store, gint64 *oldest_us)
+{
+    return rmq_flush_service_pending(store->flush, oldest_us);
 }
 
 guint64

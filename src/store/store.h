@@ -103,6 +103,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqStore, rmq_store_close)
 
 /* TRUE if the last open found an `abort` file (crash recovery ran). */
 gboolean rmq_store_was_abnormal(RmqStore *store);
+/* The configuration in force. (transfer none) */
+const RmqStoreConfig *rmq_store_get_config(RmqStore *store);
+/* Take the keys of @config that may change while the store runs (the flush
+ * intervals and syncFlushTimeout, deleteWhen, fileReservedTime,
+ * diskMaxUsedSpaceRatio, cleanFileForciblyEnable, cleanResourceInterval, the
+ * pull transfer caps, accessMessageInMemoryMaxRatio, maxMessageSize); the
+ * others (paths, geometry, flush type) are left as opened. Loop thread. */
+void rmq_store_reconfigure(RmqStore *store, const RmqStoreConfig *config);
 
 /* Appends, assigns the queue offset and dispatches to the consume queue and
  * index at once (readers see the message when this returns).  Does not
@@ -129,6 +137,9 @@ void rmq_store_flush_async(RmqStore *store, gint64 offset, RmqStoreFlushCallback
 RmqPutStatus rmq_store_wait_flushed(RmqStore *store, gint64 offset, gint timeout_ms);
 gint64 rmq_store_flushed_offset(RmqStore *store);
 guint64 rmq_store_flush_rounds(RmqStore *store);
+/* rmq_store_flush_async() callers not yet answered, and when the oldest
+ * asked (monotonic µs, 0 if none): the broker's flow control reads it. */
+guint rmq_store_flush_pending(RmqStore *store, gint64 *oldest_us);
 
 RmqGetResult *rmq_store_get_message(RmqStore *store, const char *topic, gint32 queue_id,
                                     gint64 offset, gint32 max_msg_nums,
@@ -189,6 +200,10 @@ guint rmq_store_clean_expired(RmqStore *store, gboolean manual);
 /* Percent of the commit-log partition in use, -1 on error. */
 gdouble rmq_store_disk_usage(RmqStore *store);
 gboolean rmq_store_is_disk_full(RmqStore *store);
+/* Why messages are being refused for lack of space (a new file could not be
+ * made, or usage is above the ratio), for STATUS=; NULL when they are not.
+ * Any thread. (transfer full) */
+gchar *rmq_store_space_problem(RmqStore *store);
 
 /* Test seam: runs on the flush thread before each commit-log sync. */
 void rmq_store_set_flush_hook(RmqStore *store, void (*hook)(gpointer), gpointer data);

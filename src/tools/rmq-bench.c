@@ -22,6 +22,8 @@
 #include <config.h>
 
 #include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +47,9 @@ static gint opt_connections; /* 0: 1 for sync/async, one per thread for oneway/b
 static gint64 opt_count;
 static gboolean opt_json;
 static gboolean opt_quiet;
+static gboolean opt_version;
 static gboolean opt_from_start;
+static gint opt_broker_pid;
 
 static volatile gint stop_flag;
 static RmqBenchHisto *live;     /* written by workers */
@@ -437,9 +441,53 @@ start_job(GPtrArray *slots, guint i, GThreadFunc func, gpointer data)
     return g_thread_new("rmq-bench", job_main, j);
 }
 
+/* CPU time (user + system) in microseconds: this process, or @pid from
+ * /proc/PID/stat (-1 when it cannot be read). */
+static gint64
+cpu_us(gint pid)
+{
+    if (pid == 0) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        return (gint64) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * G_USEC_PER_SEC +
+               ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+    }
+    g_autofree gchar *path = g_strdup_printf("/proc/%d/stat", pid);
+    g_autofree gchar *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return -1;
+    const gchar *p = strrchr(text, ')'); /* the name may hold spaces */
+    unsigned long long ut, st;
+    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+                            &st) != 2)
+        return -1;
+    return (gint64) ((ut + st) * G_USEC_PER_SEC / (unsigned long long) sysconf(_SC_CLK_TCK));
+}
+
+static gint64 cpu_self0, cpu_broker0;
+
+static void
+cpu_start(void)
+{
+    cpu_self0 = cpu_us(0);
+    cpu_broker0 = opt_broker_pid > 0 ? cpu_us(opt_broker_pid) : -1;
+}
+
+/* Microseconds of CPU per message since cpu_start(), or -1. */
+static gdouble
+cpu_per_msg(gint pid, gint64 start, guint64 messages)
+{
+    gint64 now = cpu_us(pid);
+    if (start < 0 || now < 0 || messages == 0)
+        return -1;
+    return (gdouble) (now - start) / (gdouble) messages;
+}
+
 static void
 summary(const gchar *mode, gint64 t0, guint64 sent, guint64 received)
 {
+    gdouble self_cpu = cpu_per_msg(0, cpu_self0, total->messages);
+    gdouble broker_cpu = opt_broker_pid > 0 ? cpu_per_msg(opt_broker_pid, cpu_broker0, total->messages) : -1;
     gdouble secs = (gdouble) (g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
     gdouble tps = secs > 0 ? (gdouble) total->messages / secs : 0;
     gdouble avg = total->n ? (gdouble) total->sum_us / (gdouble) total->n / 1000.0 : 0;
@@ -448,10 +496,11 @@ summary(const gchar *mode, gint64 t0, guint64 sent, guint64 received)
                "\"bodySize\":%d,"
                "\"seconds\":%.3f,\"sent\":%" G_GUINT64_FORMAT ",\"ok\":%" G_GUINT64_FORMAT
                ",\"failed\":%" G_GUINT64_FORMAT ",\"received\":%" G_GUINT64_FORMAT
-               ",\"tps\":%.1f,\"avgMs\":%.3f,\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f}\n",
+               ",\"tps\":%.1f,\"avgMs\":%.3f,\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f,"
+               "\"cpuUsPerMsg\":%.2f,\"brokerCpuUsPerMsg\":%.2f}\n",
                mode, opt_topic, opt_threads, opt_connections, opt_size, secs, sent, total->messages,
                total->failed, received, tps, avg, rmq_bench_histo_pct_ms(total, 0.5),
-               rmq_bench_histo_pct_ms(total, 0.99), total->max_us / 1000.0);
+               rmq_bench_histo_pct_ms(total, 0.99), total->max_us / 1000.0, self_cpu, broker_cpu);
         return;
     }
     printf("\n== %s summary: %.1f s, threads %d, connections %d, body %d bytes ==\n", mode, secs,
@@ -463,6 +512,12 @@ summary(const gchar *mode, gint64 t0, guint64 sent, guint64 received)
         printf("received: %" G_GUINT64_FORMAT "\n", received);
     printf("TPS: %.1f  avg: %.3f ms  p50: %.3f ms  p99: %.3f ms  max: %.3f ms\n", tps, avg,
            rmq_bench_histo_pct_ms(total, 0.5), rmq_bench_histo_pct_ms(total, 0.99), total->max_us / 1000.0);
+    if (self_cpu >= 0)
+        printf("CPU per message: rmq-bench %.2f us", self_cpu);
+    if (broker_cpu >= 0)
+        printf(", broker (pid %d) %.2f us", opt_broker_pid, broker_cpu);
+    if (self_cpu >= 0)
+        printf("\n");
 }
 
 /* ------------------------------------------------------------ modes */
@@ -509,6 +564,7 @@ run_producer(void)
             return 1;
         }
     }
+    cpu_start();
     gint64 t0 = g_get_monotonic_time();
     for (gint i = 0; i < nconn; i++)
         g_ptr_array_add(threads, start_job(slots, (guint) i, producer_thread, &ws[i]));
@@ -580,6 +636,7 @@ run_readers(gboolean latency)
     g_autoptr(GPtrArray) slots = g_ptr_array_new();
     g_ptr_array_set_size(slots, n + (latency ? 1 : 0));
     g_autoptr(GPtrArray) threads = g_ptr_array_new();
+    cpu_start();
     gint64 t0 = g_get_monotonic_time();
     for (guint i = 0; i < n; i++)
         g_ptr_array_add(threads, start_job(slots, i, reader_thread, &rs[i]));
@@ -624,9 +681,11 @@ main(int argc, char **argv)
         { "window", 0, 0, G_OPTION_ARG_INT, &opt_window, "Async sends in flight per thread (32)", "N" },
         { "connections", 0, 0, G_OPTION_ARG_INT, &opt_connections, "Producer: connections the threads share, as real clients share one (sync/async: 1; oneway/batch: one per thread)", "N" },
         { "count", 'c', 0, G_OPTION_ARG_INT64, &opt_count, "Stop after this many messages (producer: per thread; consumer: in all)", "N" },
+        { "broker-pid", 0, 0, G_OPTION_ARG_INT, &opt_broker_pid, "Also report this broker process's CPU per message (from /proc)", "PID" },
         { "from-start", 0, 0, G_OPTION_ARG_NONE, &opt_from_start, "Consumer: start at the queues' min offsets", NULL },
         { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Summary as JSON on stdout (per-second lines go to stderr)", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No per-second lines or per-failure messages", NULL },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
         { NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("producer|consumer|latency");
@@ -644,6 +703,10 @@ main(int argc, char **argv)
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         g_printerr("rmq-bench: %s\n", error->message);
         return 2;
+    }
+    if (opt_version) {
+        printf("rmq-bench %s (RocketMQ 4.9.7 remoting protocol)\n", PACKAGE_VERSION);
+        return 0;
     }
     if (argc != 2) {
         g_printerr("rmq-bench: give one of producer, consumer, latency (see --help)\n");

@@ -138,6 +138,15 @@ rmqadmin_consumer_progress(RmqAdminCommon *c, int argc, char **argv)
         return rmqadmin_usage(argv[0], "-g GROUP is required");
     g_autoptr(GError) error = NULL;
     JsonNode *n = rmq_admin_consumer_progress(c->admin, group, topic, &error);
+    /* mqadmin fails as well when no broker has an offset of the group */
+    if (n != NULL &&
+        json_array_get_length(json_object_get_array_member(json_node_get_object(n), "queues")) == 0) {
+        json_node_unref(n);
+        fprintf(stderr, "rmqadmin %s: no broker has consume offsets of group %s%s%s: the group "
+                        "does not exist, or it has not consumed yet\n",
+                argv[0], group, topic ? " for topic " : "", topic ? topic : "");
+        return RMQADMIN_EXIT_NOT_FOUND;
+    }
     if (rmqadmin_query_done(c, argv[0], n, error, &rc))
         return rc;
     JsonObject *o = json_node_get_object(n);

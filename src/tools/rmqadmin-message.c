@@ -79,31 +79,59 @@ print_msgs(RmqAdminCommon *c, GPtrArray *msgs)
     return 0;
 }
 
+/* mqadmin's two kinds of id: the offset id (broker host:port and commit log
+ * offset, the OffsetMsgId of a send) is read where it points; anything else
+ * (the client's MsgId, UNIQ_KEY) is looked up in -t TOPIC's index. */
 int
 rmqadmin_query_msg_by_id(RmqAdminCommon *c, int argc, char **argv)
 {
     g_autofree gchar *id = NULL;
+    g_autofree gchar *topic = NULL;
     GOptionEntry e[] = {
-        { "msgId", 'i', 0, G_OPTION_ARG_STRING, &id, "Offset message id (from a send result)", "ID" },
+        { "msgId", 'i', 0, G_OPTION_ARG_STRING, &id,
+          "MsgId or OffsetMsgId (both are printed by sendMessage)", "ID" },
+        { "topic", 't', 0, G_OPTION_ARG_STRING, &topic,
+          "Topic of the message (needed for a MsgId)", "TOPIC" },
         { NULL },
     };
-    int rc = rmqadmin_parse(c, argv[0], "Show a message by its offset message id.", "-i MSG_ID",
-                            e, &argc, &argv);
+    int rc = rmqadmin_parse(c, argv[0],
+                            "Show a message by its offset message id (OffsetMsgId), or by the "
+                            "client's message id (MsgId) within -t TOPIC.",
+                            "-i MSG_ID [-t TOPIC]", e, &argc, &argv);
     if (rc >= 0)
         return rc;
     if (id == NULL)
         return rmqadmin_usage(argv[0], "-i MSG_ID is required");
     g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) msgs = NULL;
     RmqMsg *m = rmq_admin_view_message(c->admin, id, &error);
-    if (m == NULL)
+    if (m != NULL) {
+        msgs = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
+        g_ptr_array_add(msgs, m);
+    } else if (topic != NULL) {
+        g_autoptr(GError) by_key = NULL;
+        msgs = rmq_admin_query_by_unique_key(c->admin, topic, id, &by_key);
+        if (msgs == NULL) {
+            /* the unique-key answer, unless the id was an offset id that failed */
+            if (g_error_matches(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL) ||
+                !g_error_matches(by_key, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND))
+                return rmqadmin_fail(argv[0], by_key);
+            return rmqadmin_fail(argv[0], error);
+        }
+    } else {
+        if (g_error_matches(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL)) {
+            g_autofree gchar *text = g_strdup_printf(
+                "%s is not an offset message id; a MsgId (sendMessage's first id) needs "
+                "-t TOPIC", id);
+            return rmqadmin_usage(argv[0], text);
+        }
         return rmqadmin_fail(argv[0], error);
-    g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
-    g_ptr_array_add(one, m);
-    if (c->json) {
-        rmqadmin_print_json(rmq_msg_to_json(m));
+    }
+    if (c->json && msgs->len == 1) {
+        rmqadmin_print_json(rmq_msg_to_json(g_ptr_array_index(msgs, 0)));
         return 0;
     }
-    return print_msgs(c, one);
+    return print_msgs(c, msgs);
 }
 
 int

@@ -36,7 +36,8 @@ static const RmqAdminCommand commands[] = {
       rmqadmin_consumer_connection },
     { "producerConnection", "Show the clients of a producer group",
       rmqadmin_producer_connection },
-    { "queryMsgById", "Show a message by its offset message id", rmqadmin_query_msg_by_id },
+    { "queryMsgById", "Show a message by its OffsetMsgId, or by its MsgId with -t TOPIC",
+      rmqadmin_query_msg_by_id },
     { "queryMsgByKey", "Find messages by key", rmqadmin_query_msg_by_key },
     { "queryMsgByOffset", "Show the message at a queue offset", rmqadmin_query_msg_by_offset },
     { "sendMessage", "Send one message", rmqadmin_send_message },
@@ -299,7 +300,8 @@ quiet_writer(GLogLevelFlags level, const GLogField *fields, gsize n, gpointer da
 static void
 print_help(FILE *out)
 {
-    fprintf(out, "Usage: rmqadmin SUBCOMMAND [-n NAMESRV] [--json] [OPTIONS]\n\n"
+    fprintf(out, "Usage: rmqadmin SUBCOMMAND [-n NAMESRV] [--json] [OPTIONS]\n"
+                 "       rmqadmin --help | --version\n\n"
                  "RocketMQ administration (mqadmin's everyday subcommands).\n\n"
                  "Subcommands:\n");
     for (guint i = 0; i < G_N_ELEMENTS(commands); i++)
@@ -320,6 +322,10 @@ main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         print_help(stdout);
+        return RMQADMIN_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("rmqadmin %s (RocketMQ 4.9.7 remoting protocol)\n", PACKAGE_VERSION);
         return RMQADMIN_EXIT_OK;
     }
     if (strcmp(argv[1], "--list") == 0) { /* for bash completion */

@@ -77,3 +77,7 @@ tests_tools_test_bench_histo_SOURCES = tests/tools/test-bench-histo.c \
 tests_tools_test_bench_histo_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_tools_test_bench_histo_LDADD = $(GLIB_LIBS) $(CMOCKA_LIBS)
 endif
+
+# The counting and closing line of scripts/test.sh, on sample outputs.
+TESTS += tests/test-summary.sh
+EXTRA_DIST += tests/test-summary.sh scripts/test.sh

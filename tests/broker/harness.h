@@ -9,6 +9,7 @@
 
 #include "remoting/client.h"
 #include "store/message_format.h"
+#include "model/message_properties.h"
 
 #include "../support/daemon-harness.h"
 

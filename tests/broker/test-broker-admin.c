@@ -7,8 +7,11 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "remoting/codes.h"
@@ -404,6 +407,66 @@ test_sync_flush(void **state)
     assert_int_equal(bk_daemon_signal_and_wait(b2, SIGTERM, 10000), 0);
 }
 
+/* The disk fills up (a 10 MiB tmpfs: room for the first 8 MiB commit-log
+ * file, not a second): sends are refused with code 14, one log line says why
+ * (file, free bytes, size needed) however many are refused, STATUS= says so,
+ * and a topic whose first message is refused gets no consume queue. Needs
+ * root for the mount, skipped otherwise. */
+static void
+test_disk_full(void **state)
+{
+    (void) state;
+    if (geteuid() != 0) {
+        print_message("# skipped: mounting a small tmpfs needs root\n");
+        skip();
+    }
+    g_autoptr(BkDaemon) b2 = bk_broker_new(NULL, "cleanResourceInterval = 600000;\n");
+    g_autofree gchar *store = g_build_filename(b2->dir, "store", NULL);
+    assert_int_equal(g_mkdir_with_parents(store, 0755), 0);
+    if (mount("tmpfs", store, "tmpfs", 0, "size=10m") != 0) {
+        print_message("# skipped: cannot mount tmpfs: %s\n", g_strerror(errno));
+        skip();
+    }
+    g_autoptr(GError) err = NULL;
+    gboolean started = bk_daemon_start(b2, 10000, &err);
+    gint32 code = RMQ_RESPONSE_SUCCESS;
+    g_autofree gchar *body = g_strnfill(64 * 1024, 'd');
+    guint sent = 0;
+    for (; started && sent < 300 && code == RMQ_RESPONSE_SUCCESS; sent++) {
+        g_autoptr(RmqCommand) s = bk_send(client, b2->addr, "DiskT", 0, NULL, NULL, body, NULL);
+        code = s->code;
+    }
+    gint32 new_topic = RMQ_RESPONSE_SUCCESS;
+    for (guint i = 0; started && i < 20; i++) {
+        g_autoptr(RmqCommand) s = bk_send(client, b2->addr, "DiskNew", 0, NULL, NULL, body, NULL);
+        new_topic = s->code;
+    }
+    g_autofree gchar *cq = g_build_filename(store, "consumequeue", "DiskNew", NULL);
+    gboolean cq_made = g_file_test(cq, G_FILE_TEST_EXISTS);
+    g_autofree gchar *status = started ? bk_daemon_wait_notify(b2, "disk full", 8000) : NULL;
+    int exit_status = started ? bk_daemon_signal_and_wait(b2, SIGTERM, 10000) : -1;
+    g_autofree gchar *log = bk_daemon_log(b2);
+    umount2(store, MNT_DETACH);
+
+    if (!started)
+        fail_msg("broker did not start: %s", err->message);
+    assert_int_equal(code, RMQ_RESPONSE_SERVICE_NOT_AVAILABLE);
+    assert_true(sent > 100); /* the first 8 MiB file was used */
+    assert_int_equal(new_topic, RMQ_RESPONSE_SERVICE_NOT_AVAILABLE);
+    assert_false(cq_made);
+    guint lines = 0;
+    for (const gchar *p = strstr(log, "messages refused, disk full"); p != NULL;
+         p = strstr(p + 1, "messages refused, disk full"))
+        lines++;
+    if (lines != 1)
+        fail_msg("expected one disk-full line for 21 refusals, got %u:\n%s", lines, log);
+    assert_non_null(strstr(log, "a new file needs 8388608"));
+    assert_non_null(strstr(log, "bytes free"));
+    assert_non_null(status);
+    assert_non_null(strstr(status, "commitlog"));
+    assert_int_equal(exit_status, 0);
+}
+
 int
 main(void)
 {
@@ -416,6 +479,7 @@ main(void)
         cmocka_unit_test(test_consumer_admin),
         cmocka_unit_test(test_no_auto_create),
         cmocka_unit_test(test_sync_flush),
+        cmocka_unit_test(test_disk_full),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -669,6 +669,67 @@ test_bad_input(void **state)
     assert_string_equal(b, "keep");
 }
 
+/* Values Java 4.9 takes without complaint: refused with a clear remark, and
+ * nothing stored or handed out for them. */
+static void
+test_bad_offsets_and_pull_sizes(void **state)
+{
+    (void) state;
+    g_autoptr(RmqCommand) ok = bk_send(client, br->addr, "CoreVal", 0, NULL, NULL, "v", NULL);
+    assert_int_equal(ok->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) big = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET,
+                                          NULL, "consumerGroup", "CGV", "topic", "CoreVal",
+                                          "queueId", "1000000000", "commitOffset", "1", NULL);
+    assert_int_equal(big->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_non_null(strstr(big->remark, "queueId[1000000000] is illegal"));
+    g_autoptr(RmqCommand) neg = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET,
+                                          NULL, "consumerGroup", "CGV", "topic", "CoreVal",
+                                          "queueId", "0", "commitOffset", "-5", NULL);
+    assert_int_equal(neg->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_non_null(strstr(neg->remark, "commitOffset[-5] is illegal"));
+    g_autoptr(RmqCommand) nt = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET,
+                                         NULL, "consumerGroup", "CGV", "topic", "CoreValNone",
+                                         "queueId", "0", "commitOffset", "1", NULL);
+    assert_int_equal(nt->code, RMQ_RESPONSE_TOPIC_NOT_EXIST);
+    assert_string_equal(nt->remark, "Topic CoreValNone not exist!");
+    /* a 2 MiB topic name is not echoed back whole */
+    g_autofree gchar *huge = g_strnfill(2 * 1024 * 1024, 'h');
+    g_autoptr(RmqCommand) ht = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET,
+                                         NULL, "consumerGroup", "CGV", "topic", huge, "queueId",
+                                         "0", "commitOffset", "1", NULL);
+    assert_int_equal(ht->code, RMQ_RESPONSE_TOPIC_NOT_EXIST);
+    assert_true(strlen(ht->remark) < 256);
+    g_autoptr(RmqCommand) hp = bk_pull(client, br->addr, "CG", huge, 0, 0, NULL, 0);
+    assert_int_equal(hp->code, RMQ_RESPONSE_TOPIC_NOT_EXIST);
+    assert_true(strlen(hp->remark) < 1200);
+    assert_non_null(strstr(hp->remark, "(2097"));
+    /* none of them was stored: the group still has no offset there */
+    g_autoptr(RmqCommand) q = bk_invoke(client, br->addr, RMQ_REQUEST_QUERY_CONSUMER_OFFSET, NULL,
+                                        "consumerGroup", "CGV", "topic", "CoreVal", "queueId", "0",
+                                        NULL);
+    assert_int_equal(bk_ext_int(q, "offset", -1), 0);
+
+    const gchar *const sizes[] = { "0", "-1" };
+    for (guint i = 0; i < G_N_ELEMENTS(sizes); i++) {
+        g_autoptr(RmqCommand) p = bk_invoke(
+            client, br->addr, RMQ_REQUEST_PULL_MESSAGE, NULL, "consumerGroup", "CGV", "topic",
+            "CoreVal", "queueId", "0", "queueOffset", "0", "maxMsgNums", sizes[i], "sysFlag", "4",
+            "commitOffset", "0", "suspendTimeoutMillis", "0", "subscription", "*",
+            "subVersion", "0", NULL);
+        assert_int_equal(p->code, RMQ_RESPONSE_SYSTEM_ERROR);
+        assert_non_null(strstr(p->remark, "maxMsgNums"));
+        assert_null(p->body);
+    }
+    g_autoptr(RmqCommand) one = bk_invoke(
+        client, br->addr, RMQ_REQUEST_PULL_MESSAGE, NULL, "consumerGroup", "CGV", "topic",
+        "CoreVal", "queueId", "0", "queueOffset", "0", "maxMsgNums", "1", "sysFlag", "4",
+        "commitOffset", "0", "suspendTimeoutMillis", "0", "subscription", "*", "subVersion", "0",
+        NULL);
+    assert_int_equal(one->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(GArray) recs = bk_records(one->body);
+    assert_int_equal(recs->len, 1);
+}
+
 static void
 test_malformed_frame(void **state)
 {
@@ -788,6 +849,7 @@ main(void)
         cmocka_unit_test(test_lock_unlock),
         cmocka_unit_test(test_check_client_config),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_offsets_and_pull_sizes),
         cmocka_unit_test(test_malformed_frame),
         cmocka_unit_test(test_vip_port),
         cmocka_unit_test(test_status_line),

@@ -16,47 +16,6 @@
 #include "broker/settings.h"
 #include "remoting/codes.h"
 
-static void
-test_props_edit(void **state)
-{
-    (void) state;
-    static const gchar *const drop[] = { "WAIT", NULL };
-    const gchar *add[] = { "CLUSTER", "C1", NULL };
-    /* ali-ons / old Java: trailing separator, WAIT present */
-    const gchar in[] = "TAGS\001A\002WAIT\001true\002KEYS\001k\002";
-    g_autoptr(GString) out = rmq_broker_props_edit(in, sizeof in - 1, drop, add);
-    assert_string_equal(out->str, "TAGS\001A\002KEYS\001k\002CLUSTER\001C1");
-    /* empty and malformed segments are dropped, an existing key is replaced */
-    const gchar in2[] = "\002\002CLUSTER\001old\002\001x\002y\001\002TAGS\001B";
-    g_autoptr(GString) out2 = rmq_broker_props_edit(in2, sizeof in2 - 1, NULL, add);
-    assert_string_equal(out2->str, "TAGS\001B\002CLUSTER\001C1");
-    g_autoptr(GString) empty = rmq_broker_props_edit(NULL, 0, NULL, add);
-    assert_string_equal(empty->str, "CLUSTER\001C1");
-    /* WAIT only as a whole key; CLUSTER twice in the input, once out */
-    const gchar in3[] = "WAITX\001a\002CLUSTER\001a\002WAIT\001false\002CLUSTER\001b";
-    g_autoptr(GString) out3 = rmq_broker_props_edit(in3, sizeof in3 - 1, drop, add);
-    assert_string_equal(out3->str, "WAITX\001a\002CLUSTER\001C1");
-    assert_int_equal(out3->len, strlen(out3->str));
-    /* everything dropped, nothing added; a key without value is only dropped */
-    const gchar *odd[] = { "TAGS", "v", "KEYS", NULL };
-    g_autoptr(GString) out4 = rmq_broker_props_edit(in, sizeof in - 1, drop, odd);
-    assert_string_equal(out4->str, "TAGS\001v");
-    g_autoptr(GString) none = rmq_broker_props_edit("WAIT\001x\002", 7, drop, NULL);
-    assert_int_equal(none->len, 0);
-    assert_string_equal(none->str, "");
-    /* more keys than the fast path holds; several pairs added in order */
-    static const gchar *const many[] = { "K1", "K2", "K3", "K4", "K5", "K6", "K7", "K8", "K9",
-                                         NULL };
-    const gchar *two[] = { "A", "1", "B", "22", NULL };
-    const gchar in5[] = "K9\001x\002Z\001z\002K1\001y\002A\001old";
-    g_autoptr(GString) out5 = rmq_broker_props_edit(in5, sizeof in5 - 1, many, two);
-    assert_string_equal(out5->str, "Z\001z\002A\0011\002B\00122");
-    assert_int_equal(out5->len, 12);
-    g_autofree gchar *v = rmq_broker_prop_dup(in, sizeof in - 1, "KEYS");
-    assert_string_equal(v, "k");
-    assert_null(rmq_broker_prop_dup(in, sizeof in - 1, "NOPE"));
-}
-
 static guint changes;
 
 static void
@@ -152,34 +111,50 @@ test_subscription_parse(void **state)
     assert_string_equal(g_ptr_array_index(two->tags, 1), "TagB");
 }
 
+/* The settings are filled from the key table, and GET_BROKER_CONFIG reads a
+ * key where it lands (here the settings) in preference to the parsed config. */
 static void
 test_settings_update(void **state)
 {
     (void) state;
-    RmqBrokerSettings s = { 0 };
-    s.broker_name = g_strdup("b");
-    s.max_message_size = 10;
-    s.broker_permission = 6;
-    g_autoptr(GPtrArray) ignored = g_ptr_array_new_with_free_func(g_free);
-    assert_true(rmq_broker_settings_update(&s, "# c\nmaxMessageSize=20\nbrokerPermission = 4\n"
-                                               "brokerName=x\nunknownKey=1\n",
-                                           ignored, NULL));
-    assert_int_equal(s.max_message_size, 20);
-    assert_int_equal(s.broker_permission, 4);
-    assert_string_equal(s.broker_name, "b"); /* not changeable at run time */
-    assert_int_equal(ignored->len, 2);
+    g_autoptr(RmqConfig) cfg = rmq_config_new_defaults(RMQ_CONFIG_BROKER);
+    g_free(cfg->broker_name);
+    cfg->broker_name = g_strdup("b");
+    cfg->max_message_size = 10;
+    cfg->broker_role = RMQ_BROKER_ROLE_SLAVE;
+    cfg->broker_id = 1;
+    RmqBrokerSettings s;
+    rmq_broker_settings_from_config(&s, cfg);
+    assert_string_equal(s.broker_name, "b");
+    assert_string_equal(s.cluster_name, "DefaultCluster");
+    assert_int_equal(s.max_message_size, 10);
+    assert_true(s.slave);
+    assert_false(s.sync_flush);
+
     g_autoptr(GError) err = NULL;
-    assert_false(rmq_broker_settings_update(&s, "maxMessageSize=30\ntraceOn=maybe\n", NULL, &err));
-    assert_int_equal(s.max_message_size, 20); /* nothing applied */
-    /* without a list to report them in, a fixed key refuses the whole update */
-    g_clear_error(&err);
-    assert_false(rmq_broker_settings_update(&s, "maxMessageSize=40\nbrokerName=y\n", NULL, &err));
-    assert_non_null(strstr(err->message, "brokerName"));
+    g_autoptr(RmqConfig) up = rmq_config_update_runtime(cfg, "# c\nmaxMessageSize=20\n", &err);
+    assert_non_null(up);
+    assert_null(err);
+    rmq_config_fill(up, RMQ_CONFIG_LAND_BROKER, &s, TRUE);
     assert_int_equal(s.max_message_size, 20);
-    g_autofree gchar *props = rmq_broker_settings_to_properties(&s);
-    assert_non_null(strstr(props, "maxMessageSize=20\n"));
+    /* a key that needs a restart refuses the whole update, by name */
+    g_autoptr(RmqConfig) no = rmq_config_update_runtime(cfg, "maxMessageSize=40\nbrokerName=y\n",
+                                                        &err);
+    assert_null(no);
+    assert_non_null(strstr(err->message, "brokerName"));
+
+    gconstpointer landings[RMQ_CONFIG_LAND_N] = { NULL };
+    landings[RMQ_CONFIG_LAND_BROKER] = &s;
+    g_autofree gchar *props = rmq_broker_settings_to_properties(cfg, landings);
+    assert_non_null(strstr(props, "maxMessageSize=20\n"));  /* from the settings */
     assert_non_null(strstr(props, "brokerName=b\n"));
+    assert_non_null(strstr(props, "brokerRole=SLAVE\n"));
+    assert_non_null(strstr(props, "fileReservedTime=72\n")); /* no store given: the config */
+    RmqBrokerSettings copy;
+    rmq_broker_settings_copy(&copy, &s);
     rmq_broker_settings_clear(&s);
+    assert_string_equal(copy.broker_name, "b");
+    rmq_broker_settings_clear(&copy);
 }
 
 /* A V2 request with every required field; the caller adds the rest. */
@@ -290,7 +265,6 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_props_edit),
         cmocka_unit_test(test_heartbeat_shapes),
         cmocka_unit_test(test_subscription_parse),
         cmocka_unit_test(test_settings_update),

@@ -58,7 +58,7 @@ test_find_or_create(void **state)
 {
     (void)state;
     g_autoptr(RmqSubscriptionGroupTable) t = rmq_subscription_group_table_new();
-    const RmqMetaVersion *v = rmq_subscription_group_table_version(t);
+    const RmqDataVersion *v = rmq_subscription_group_table_version(t);
     gboolean created = FALSE;
     const RmqSubscriptionGroup *g =
         rmq_subscription_group_table_find_or_create(t, "GroupA", TRUE, &created);
@@ -89,7 +89,7 @@ test_update_delete_versions(void **state)
 {
     (void)state;
     g_autoptr(RmqSubscriptionGroupTable) t = rmq_subscription_group_table_new();
-    const RmqMetaVersion *v = rmq_subscription_group_table_version(t);
+    const RmqDataVersion *v = rmq_subscription_group_table_version(t);
     g_autoptr(RmqSubscriptionGroup) g = rmq_subscription_group_new("G");
     assert_true(rmq_subscription_group_table_update(t, g));
     assert_int_equal(v->counter, 1);
@@ -153,7 +153,7 @@ test_file_round_trip(void **state)
     g_autoptr(RmqSubscriptionGroupTable) t2 = rmq_subscription_group_table_new();
     assert_true(rmq_subscription_group_table_load_file(t2, path, &error));
     assert_true(rmq_subscription_group_equal(rmq_subscription_group_table_lookup(t2, "GroupA"), g));
-    assert_true(rmq_meta_version_equal(rmq_subscription_group_table_version(t),
+    assert_true(rmq_data_version_equal(rmq_subscription_group_table_version(t),
                                        rmq_subscription_group_table_version(t2)));
     assert_int_equal(rmq_subscription_group_table_size(t2), 8);
     meta_test_rmdir(dir);

@@ -28,43 +28,13 @@ default_table(void)
 static void
 assert_topic(const RmqTopicTable *t, const gchar *name, gint queues, gint perm)
 {
-    const RmqTopicConf *tc = rmq_topic_table_lookup(t, name);
+    const RmqTopicConfig *tc = rmq_topic_table_lookup(t, name);
     if (tc == NULL)
         fail_msg("topic %s missing", name);
     assert_string_equal(tc->topic_name, name);
     assert_int_equal(tc->read_queue_nums, queues);
     assert_int_equal(tc->write_queue_nums, queues);
     assert_int_equal(tc->perm, perm);
-}
-
-static void
-test_data_version(void **state)
-{
-    (void)state;
-    RmqMetaVersion a, b;
-    gint64 before = rmq_meta_version_now_ms();
-    rmq_meta_version_init(&a);
-    assert_int_equal(a.counter, 0);
-    assert_true(a.timestamp >= before);
-    b = a;
-    assert_true(rmq_meta_version_equal(&a, &b));
-    rmq_meta_version_next(&b);
-    assert_int_equal(b.counter, 1);
-    assert_true(b.timestamp >= a.timestamp);
-    assert_false(rmq_meta_version_equal(&a, &b));
-    b.counter = a.counter; /* equality needs both fields */
-    b.timestamp = a.timestamp + 1;
-    assert_false(rmq_meta_version_equal(&a, &b));
-
-    RmqMetaVersion c = { 42, 1700000000123 };
-    g_autoptr(JsonNode) n = rmq_meta_version_to_node(&c);
-    g_autofree gchar *s = rmq_json_to_string(n, FALSE);
-    assert_string_equal(s, "{\"counter\":42,\"timestamp\":1700000000123}");
-    RmqMetaVersion d = { 0, 0 };
-    assert_true(rmq_meta_version_from_node(n, &d));
-    assert_true(rmq_meta_version_equal(&c, &d));
-    g_autoptr(JsonNode) arr = rmq_json_parse_lenient("[1]", -1, NULL);
-    assert_false(rmq_meta_version_from_node(arr, &d));
 }
 
 static void
@@ -164,14 +134,14 @@ test_auto_create_from_tbw102(void **state)
 {
     (void)state;
     g_autoptr(RmqTopicTable) t = default_table();
-    RmqTopicConf tbw = *rmq_topic_table_lookup(t, "TBW102");
+    RmqTopicConfig tbw = *rmq_topic_table_lookup(t, "TBW102");
     tbw.filter_type = RMQ_TOPIC_FILTER_MULTI_TAG;
     assert_true(rmq_topic_table_update(t, &tbw));
     gint64 before = rmq_topic_table_version(t)->counter;
 
     gboolean created = FALSE;
     g_autofree gchar *remark = NULL;
-    const RmqTopicConf *tc =
+    const RmqTopicConfig *tc =
         rmq_topic_table_get_or_create_for_send(t, "NewTopic", "TBW102", 4, 0, &created, &remark);
     assert_non_null(tc);
     assert_true(created);
@@ -184,7 +154,7 @@ test_auto_create_from_tbw102(void **state)
     assert_ptr_equal(rmq_topic_table_lookup(t, "NewTopic"), tc);
 
     /* A second send finds it: no change. */
-    const RmqTopicConf *again =
+    const RmqTopicConfig *again =
         rmq_topic_table_get_or_create_for_send(t, "NewTopic", "TBW102", 4, 0, &created, NULL);
     assert_ptr_equal(again, tc);
     assert_false(created);
@@ -202,7 +172,7 @@ test_auto_create_from_cluster_topic(void **state)
     (void)state;
     g_autoptr(RmqTopicTable) t = default_table();
     gboolean created;
-    const RmqTopicConf *tc = rmq_topic_table_get_or_create_for_send(t, "ViaCluster",
+    const RmqTopicConfig *tc = rmq_topic_table_get_or_create_for_send(t, "ViaCluster",
                                                                     "DefaultCluster", 4, 0,
                                                                     &created, NULL);
     assert_non_null(tc);
@@ -216,7 +186,7 @@ test_auto_create_refused_without_inherit(void **state)
 {
     (void)state;
     g_autoptr(RmqTopicTable) t = default_table();
-    g_autoptr(RmqTopicConf) plain = rmq_topic_conf_new("Plain");
+    g_autoptr(RmqTopicConfig) plain = rmq_topic_config_new("Plain");
     rmq_topic_table_update(t, plain);
     guint size = rmq_topic_table_size(t);
     gint64 counter = rmq_topic_table_version(t)->counter;
@@ -240,7 +210,7 @@ test_retry_fallback(void **state)
     (void)state;
     g_autoptr(RmqTopicTable) t = default_table();
     gboolean created = FALSE;
-    const RmqTopicConf *tc = rmq_topic_table_get_or_create_for_send(t, "%RETRY%G1", "NoDefault",
+    const RmqTopicConfig *tc = rmq_topic_table_get_or_create_for_send(t, "%RETRY%G1", "NoDefault",
                                                                     4, 0, &created, NULL);
     assert_non_null(tc);
     assert_true(created);
@@ -265,7 +235,7 @@ test_auto_create_off(void **state)
 
     /* A topics.json from the time auto-creation was on still has TBW102 with
      * perm 7: it must not lend its settings now. */
-    g_autoptr(RmqTopicConf) tbw = rmq_topic_conf_new("TBW102");
+    g_autoptr(RmqTopicConfig) tbw = rmq_topic_config_new("TBW102");
     tbw->perm = 7;
     tbw->read_queue_nums = tbw->write_queue_nums = 8;
     rmq_topic_table_update(t, tbw);
@@ -281,11 +251,11 @@ static void
 test_queue_id_check(void **state)
 {
     (void)state;
-    g_autoptr(RmqTopicConf) tc = rmq_topic_conf_new("T");
+    g_autoptr(RmqTopicConfig) tc = rmq_topic_config_new("T");
     tc->read_queue_nums = 4;
     tc->write_queue_nums = 8;
-    assert_true(rmq_topic_conf_queue_id_valid(tc, 7));
-    assert_false(rmq_topic_conf_queue_id_valid(tc, 8));
+    assert_true(rmq_topic_config_queue_id_valid(tc, 7));
+    assert_false(rmq_topic_config_queue_id_valid(tc, 8));
 }
 
 static void
@@ -364,8 +334,8 @@ test_version_bumps_exactly_on_change(void **state)
 {
     (void)state;
     g_autoptr(RmqTopicTable) t = default_table();
-    const RmqMetaVersion *v = rmq_topic_table_version(t);
-    g_autoptr(RmqTopicConf) tc = rmq_topic_conf_new("T");
+    const RmqDataVersion *v = rmq_topic_table_version(t);
+    g_autoptr(RmqTopicConfig) tc = rmq_topic_config_new("T");
     assert_true(rmq_topic_table_update(t, tc));
     assert_int_equal(v->counter, 1);
     assert_false(rmq_topic_table_update(t, tc)); /* identical */
@@ -391,27 +361,6 @@ test_version_bumps_exactly_on_change(void **state)
 }
 
 static void
-test_topic_conf_json(void **state)
-{
-    (void)state;
-    g_autoptr(RmqTopicConf) tc = rmq_topic_conf_new("T");
-    tc->read_queue_nums = tc->write_queue_nums = 4;
-    g_autoptr(JsonNode) n = rmq_topic_conf_to_node(tc);
-    g_autofree gchar *s = rmq_json_to_string(n, FALSE);
-    assert_string_equal(s, "{\"order\":false,\"perm\":6,\"readQueueNums\":4,"
-                           "\"topicFilterType\":\"SINGLE_TAG\",\"topicName\":\"T\","
-                           "\"topicSysFlag\":0,\"writeQueueNums\":4}");
-    g_autoptr(GError) error = NULL;
-    g_autoptr(RmqTopicConf) back = rmq_topic_conf_from_node(n, NULL, &error);
-    assert_non_null(back);
-    assert_true(rmq_topic_conf_equal(tc, back));
-
-    g_autoptr(JsonNode) bad = rmq_json_parse_lenient("{\"topicFilterType\":\"XX\"}", -1, NULL);
-    assert_null(rmq_topic_conf_from_node(bad, "T", &error));
-    assert_true(g_error_matches(error, RMQ_TOPIC_CONFIG_ERROR, RMQ_TOPIC_CONFIG_ERROR_INVALID));
-}
-
-static void
 test_wrapper_json(void **state)
 {
     (void)state;
@@ -434,7 +383,7 @@ test_file_round_trip(void **state)
     g_autofree gchar *dir = meta_test_tmpdir();
     g_autofree gchar *path = g_build_filename(dir, "topics.json", NULL);
     g_autoptr(RmqTopicTable) t = default_table();
-    g_autoptr(RmqTopicConf) tc = rmq_topic_conf_new("Orders");
+    g_autoptr(RmqTopicConfig) tc = rmq_topic_config_new("Orders");
     tc->order = TRUE;
     tc->read_queue_nums = 3;
     tc->write_queue_nums = 2;
@@ -450,8 +399,8 @@ test_file_round_trip(void **state)
     g_autoptr(RmqTopicTable) t2 = default_table();
     assert_true(rmq_topic_table_load_file(t2, path, &error));
     assert_null(error);
-    assert_true(rmq_meta_version_equal(rmq_topic_table_version(t), rmq_topic_table_version(t2)));
-    assert_true(rmq_topic_conf_equal(rmq_topic_table_lookup(t2, "Orders"), tc));
+    assert_true(rmq_data_version_equal(rmq_topic_table_version(t), rmq_topic_table_version(t2)));
+    assert_true(rmq_topic_config_equal(rmq_topic_table_lookup(t2, "Orders"), tc));
     /* Java's load is putAll over the constructor's topics: deleted system
      * topics come back, as they do on a Java broker. */
     assert_non_null(rmq_topic_table_lookup(t2, "BenchmarkTest"));
@@ -560,7 +509,7 @@ test_register_body(void **state)
 {
     (void)state;
     g_autoptr(RmqTopicTable) t = default_table();
-    g_autoptr(RmqTopicConf) tc = rmq_topic_conf_new("T");
+    g_autoptr(RmqTopicConfig) tc = rmq_topic_config_new("T");
     rmq_topic_table_update(t, tc);
 
     g_autoptr(JsonNode) n1 = NULL, n2 = NULL, n3 = NULL;
@@ -589,7 +538,7 @@ test_sync_from_master(void **state)
 {
     (void)state;
     g_autoptr(RmqTopicTable) master = default_table();
-    g_autoptr(RmqTopicConf) tc = rmq_topic_conf_new("OnlyOnMaster");
+    g_autoptr(RmqTopicConfig) tc = rmq_topic_config_new("OnlyOnMaster");
     rmq_topic_table_update(master, tc);
     rmq_topic_table_delete(master, "BenchmarkTest");
     g_autofree gchar *body = rmq_topic_table_to_json(master, FALSE);
@@ -598,7 +547,7 @@ test_sync_from_master(void **state)
     rmq_topic_table_options_init(&o);
     o.broker_name = "broker-a";
     g_autoptr(RmqTopicTable) slave = rmq_topic_table_new(&o);
-    g_autoptr(RmqTopicConf) local = rmq_topic_conf_new("OnlyOnSlave");
+    g_autoptr(RmqTopicConfig) local = rmq_topic_config_new("OnlyOnSlave");
     rmq_topic_table_update(slave, local);
 
     gboolean changed = FALSE;
@@ -608,7 +557,7 @@ test_sync_from_master(void **state)
     assert_non_null(rmq_topic_table_lookup(slave, "OnlyOnMaster"));
     assert_null(rmq_topic_table_lookup(slave, "OnlyOnSlave")); /* replaced, not merged */
     assert_null(rmq_topic_table_lookup(slave, "BenchmarkTest"));
-    assert_true(rmq_meta_version_equal(rmq_topic_table_version(slave),
+    assert_true(rmq_data_version_equal(rmq_topic_table_version(slave),
                                        rmq_topic_table_version(master)));
 
     /* Same DataVersion again: nothing to do. */
@@ -623,7 +572,6 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_data_version),
         cmocka_unit_test(test_system_topics_default),
         cmocka_unit_test(test_system_topics_options),
         cmocka_unit_test(test_name_rules),
@@ -636,7 +584,6 @@ main(void)
         cmocka_unit_test(test_send_checks),
         cmocka_unit_test(test_admin_checks),
         cmocka_unit_test(test_version_bumps_exactly_on_change),
-        cmocka_unit_test(test_topic_conf_json),
         cmocka_unit_test(test_wrapper_json),
         cmocka_unit_test(test_file_round_trip),
         cmocka_unit_test(test_java_topics_json_loads),

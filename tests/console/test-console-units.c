@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "console/console.h"
+#include "console/listener.h"
 
 static void
 test_names(void **state)
@@ -140,6 +141,19 @@ test_password(void **state)
         "s3cret", "$6$abc$Qciy6P8ZI4.BUgLFaLq4ucJ/kaRX8v1UyAM81WBAsuW.zwYw31yCKomfTgHAlZwPGi/aFdo83BhJQPQYtp74M0"));
 }
 
+/* The connection cap leaves room below the descriptor limit, and has a ceiling. */
+static void
+test_connection_cap(void **state)
+{
+    (void) state;
+    assert_int_equal(rmq_console_connection_cap(128), 64);
+    assert_int_equal(rmq_console_connection_cap(1024), 896);
+    assert_int_equal(rmq_console_connection_cap(65536), RMQ_CONSOLE_MAX_CONNECTIONS);
+    assert_int_equal(rmq_console_connection_cap(20), 8);
+    for (guint64 n = 80; n < 100000; n = n * 3 / 2)
+        assert_true(rmq_console_connection_cap(n) < n);
+}
+
 int
 main(void)
 {
@@ -147,7 +161,7 @@ main(void)
         cmocka_unit_test(test_names),  cmocka_unit_test(test_param_int),
         cmocka_unit_test(test_time),   cmocka_unit_test(test_status),
         cmocka_unit_test(test_routes), cmocka_unit_test(test_escape),
-        cmocka_unit_test(test_password),
+        cmocka_unit_test(test_password), cmocka_unit_test(test_connection_cap),
     };
     return cmocka_run_group_tests_name("console-units", tests, NULL, NULL);
 }

@@ -93,7 +93,7 @@ setup(void **state)
 {
     Fixture *f = g_new0(Fixture, 1);
     RmqSlaveSyncConfig c;
-    g_autoptr(RmqTopicConf) tc = rmq_topic_conf_new("SyncTopic");
+    g_autoptr(RmqTopicConfig) tc = rmq_topic_config_new("SyncTopic");
     g_autoptr(RmqSubscriptionGroup) g = rmq_subscription_group_new("SyncGroup");
 
     f->ctx = g_main_context_default();
@@ -190,7 +190,7 @@ static void
 test_copies_everything(void **state)
 {
     Fixture *f = *state;
-    const RmqTopicConf *tc;
+    const RmqTopicConfig *tc;
     gint64 off;
 
     rmq_slave_sync_set_master_address(f->sync, f->addr, "127.0.0.1:1");

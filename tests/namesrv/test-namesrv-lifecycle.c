@@ -10,9 +10,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "remoting/codes.h"
@@ -234,6 +239,65 @@ test_port_taken(void **state)
     assert_non_null(strstr(log, want));
 }
 
+/* Slowloris: 20 peers trickle a frame a byte every 300 ms and 5 connect and
+ * send nothing; with serverFrameTimeoutSeconds = 1 every one is closed
+ * within a few seconds, with one log line each, while a client is served. */
+static void
+test_slowloris(void **state)
+{
+    (void) state;
+    g_autoptr(NsDaemon) d = start("slowloris", "serverFrameTimeoutSeconds = 1;\n");
+    g_autoptr(RmqClient) client = rmq_client_new(NULL);
+    enum { SLOW = 20, SILENT = 5, ALL = SLOW + SILENT };
+    int fds[ALL];
+    gboolean gone[ALL] = { FALSE };
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(d->port) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (guint i = 0; i < ALL; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_int_equal(connect(fds[i], (struct sockaddr *) &sa, sizeof sa), 0);
+    }
+    /* a frame that says 100 bytes follow, sent a byte at a time */
+    const guint8 frame[] = { 0, 0, 0, 100, 0, 0, 0, 20, '{', '"', 'c', 'o', 'd', 'e', '"' };
+    guint closed = 0;
+    for (guint step = 0; step < 20 && closed < ALL; step++) {
+        for (guint i = 0; i < ALL; i++) {
+            struct pollfd pfd = { fds[i], POLLIN, 0 };
+            if (!gone[i] && poll(&pfd, 1, 0) == 1) {
+                guint8 c;
+                if (read(fds[i], &c, 1) <= 0) {
+                    gone[i] = TRUE;
+                    closed++;
+                }
+            }
+            if (!gone[i] && i < SLOW && step < sizeof frame)
+                (void) send(fds[i], &frame[step], 1, MSG_NOSIGNAL);
+        }
+        g_autoptr(GError) err = NULL;
+        g_autoptr(RmqCommand) r = ns_invoke(client, d->addr,
+                                            RMQ_REQUEST_GET_ALL_TOPIC_LIST_FROM_NAMESERVER, NULL,
+                                            &err, NULL);
+        assert_non_null(r);
+        assert_int_equal(r->code, RMQ_RESPONSE_SUCCESS);
+        g_usleep(300 * 1000);
+    }
+    for (guint i = 0; i < ALL; i++)
+        close(fds[i]);
+    if (closed < ALL)
+        fail_msg("%u of %u slow peers still connected after 6 s", ALL - closed, ALL);
+    g_autofree gchar *log = ns_daemon_log(d);
+    guint unfinished = 0, silent = 0;
+    for (const gchar *p = strstr(log, "frame not finished within 1 s"); p != NULL;
+         p = strstr(p + 1, "frame not finished within 1 s"))
+        unfinished++;
+    for (const gchar *p = strstr(log, "no request within 1 s"); p != NULL;
+         p = strstr(p + 1, "no request within 1 s"))
+        silent++;
+    assert_int_equal(unfinished + silent, ALL);
+    assert_true(silent >= SILENT);
+    assert_int_equal(ns_daemon_signal_and_wait(d, SIGTERM, 10000), 0);
+}
+
 int
 main(void)
 {
@@ -243,6 +307,7 @@ main(void)
         cmocka_unit_test(test_two_instances),
         cmocka_unit_test(test_sighup_reload),
         cmocka_unit_test(test_port_taken),
+        cmocka_unit_test(test_slowloris),
     };
     return cmocka_run_group_tests_name("namesrv-lifecycle", tests, NULL, NULL);
 }

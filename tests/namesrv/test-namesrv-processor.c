@@ -327,9 +327,70 @@ test_unsupported(void **state)
         assert_int_not_equal(rmq_namesrv_processor_codes[i], RMQ_REQUEST_GET_KV_CONFIG_BY_VALUE);
 }
 
+/* Longest MESSAGE seen and warnings counted, on their way to the default writer. */
+static gsize longest_message;
+static guint warnings;
+
+static GLogWriterOutput
+measuring_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+    for (gsize i = 0; i < n_fields; i++) {
+        if (g_str_equal(fields[i].key, "MESSAGE")) {
+            gsize len = fields[i].length < 0 ? strlen(fields[i].value) : (gsize) fields[i].length;
+            longest_message = MAX(longest_message, len);
+        }
+    }
+    if (level & G_LOG_LEVEL_WARNING)
+        warnings++;
+    return g_log_writer_default(level, fields, n_fields, data);
+}
+
+/* Attacker's input: a negative broker id is refused; a 15 MiB topic name is
+ * not echoed whole; a 1 MiB KV value is not logged whole; 100 bad register
+ * bodies from one address are a handful of warnings. */
+static void
+test_hostile_input(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GBytes) json = body_for(1, FALSE, "HTopic", 0);
+    g_autoptr(RmqCommand) neg = register_broker(f, &chan_1, 0, "bneg", "-1000000000000000000",
+                                                "9.9.9.9:10911", json, "false");
+    assert_int_equal(neg->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_non_null(strstr(neg->remark, "brokerId[-1000000000000000000] is illegal"));
+    assert_false(rmq_route_table_is_live(f->routes, "9.9.9.9:10911"));
+
+    g_autofree gchar *huge = g_strnfill(15 * 1024 * 1024, 't');
+    g_autoptr(RmqCommand) r = call(f, NULL, 0, RMQ_REQUEST_GET_ROUTEINFO_BY_TOPIC, NULL, "topic",
+                                   huge, NULL);
+    assert_int_equal(r->code, RMQ_RESPONSE_TOPIC_NOT_EXIST);
+    assert_true(strlen(r->remark) < 256);
+    assert_true(g_str_has_suffix(r->remark, "... (15728640 bytes)"));
+
+    g_autofree gchar *big = g_strnfill(1024 * 1024, 'v');
+    longest_message = 0;
+    g_autoptr(RmqCommand) put = call(f, NULL, 0, RMQ_REQUEST_PUT_KV_CONFIG, NULL, "namespace",
+                                     "NS", "key", "k", "value", big, NULL);
+    assert_int_equal(put->code, RMQ_RESPONSE_SUCCESS);
+    assert_true(longest_message > 0); /* the put was logged... */
+    assert_true(longest_message < 1024); /* ...but not its whole value */
+
+    guint before = warnings;
+    g_autoptr(GBytes) junk = g_bytes_new_static("not a body", 10);
+    for (guint i = 0; i < 100; i++) {
+        g_autoptr(RmqCommand) bad = call(f, &chan_2, 0, RMQ_REQUEST_REGISTER_BROKER, junk,
+                                         "brokerName", "bx", "brokerAddr", "8.8.8.8:10911",
+                                         "clusterName", "C", "haServerAddr", "h", "brokerId", "0",
+                                         NULL);
+        assert_int_equal(bad->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    }
+    assert_true(warnings - before >= 1);
+    assert_true(warnings - before <= 5);
+}
+
 int
 main(void)
 {
+    g_log_set_writer_func(measuring_writer, NULL, NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_kv_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_register_variants, setup, teardown),
@@ -337,6 +398,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_lists_and_admin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_namesrv_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsupported, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_input, setup, teardown),
     };
     return cmocka_run_group_tests_name("namesrv-processor", tests, NULL, NULL);
 }

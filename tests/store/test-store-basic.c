@@ -8,6 +8,7 @@
 
 #include "store/consume_queue.h"
 #include "store/store.h"
+#include "model/message_properties.h"
 #include "store-test-util.h"
 
 #define N_TOPICS 3

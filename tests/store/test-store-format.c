@@ -12,6 +12,7 @@
 #include "store/consume_queue.h"
 #include "store/index_file.h"
 #include "store/message_format.h"
+#include "model/message_properties.h"
 
 static GBytes *
 load_vector(const char *name)
@@ -196,27 +197,6 @@ test_tag_hash(void **state)
 }
 
 static void
-test_properties(void **state)
-{
-    const char with_trailer[] = "A\001x\002BB\001yy\002";
-    const char odd[] = "\001v\002k\001\002ab\002K\001V\002\002";
-    g_autoptr(GHashTable) t = rmq_message_properties_parse(with_trailer, sizeof with_trailer - 1);
-    g_autoptr(GHashTable) o = rmq_message_properties_parse(odd, sizeof odd - 1);
-    g_autofree char *built = NULL;
-
-    assert_int_equal(g_hash_table_size(t), 2);
-    /* "A\1x" is exactly 3 chars: kept; Java drops only shorter segments */
-    assert_string_equal(g_hash_table_lookup(t, "A"), "x");
-    assert_string_equal(g_hash_table_lookup(t, "BB"), "yy");
-    /* empty name, empty value, no separator: all dropped */
-    assert_int_equal(g_hash_table_size(o), 1);
-    assert_string_equal(g_hash_table_lookup(o, "K"), "V");
-    built = rmq_message_properties_build(t);
-    assert_string_equal(built, "A\001x\002BB\001yy");
-    assert_false(rmq_message_property_get(odd, sizeof odd - 1, "k", NULL, NULL));
-}
-
-static void
 test_crc_matches_zlib(void **state)
 {
     g_autoptr(GRand) r = g_rand_new_with_seed(7);
@@ -266,7 +246,6 @@ main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_consume_queue_unit_vector06),
         cmocka_unit_test(test_tag_hash),
-        cmocka_unit_test(test_properties),
         cmocka_unit_test(test_crc_matches_zlib),
         cmocka_unit_test(test_message_id),
     };

@@ -191,6 +191,52 @@ test_delete_at_configured_hour(void **state)
     assert_int_equal(rmq_store_get_min_phy_offset(f->store), (nfiles - 1) * FILE_SIZE);
 }
 
+/* rmq_store_reconfigure (SIGHUP, UPDATE_BROKER_CONFIG): deleteWhen,
+ * fileReservedTime and maxMessageSize take effect on the open store. */
+static void
+test_reconfigure(void **state)
+{
+    Fixture *f = *state;
+    gint64 nfiles;
+
+    f->store = open_store(f);
+    fill(f, N_MSGS);
+    nfiles = rmq_store_get_max_phy_offset(f->store) / FILE_SIZE + 1;
+    for (gint64 k = 0; k < nfiles; k++)
+        set_mtime(f, k * FILE_SIZE, k < 3 ? local_ms(2, 0) : local_ms(4, 30));
+    if (rmq_store_disk_usage(f->store) > f->config.disk_max_used_space_ratio)
+        skip();      /* the real disk is too full to test the hour rule */
+
+    /* 03:30 is not a deletion hour ("04;05") */
+    assert_int_equal(rmq_store_clean_expired(f->store, FALSE), 0);
+
+    /* now it is, but the files must be 48 hours old */
+    RmqStoreConfig c;
+    rmq_store_config_copy(&c, rmq_store_get_config(f->store));
+    g_free(c.delete_when);
+    c.delete_when = g_strdup("03");
+    c.file_reserved_time = 48;
+    rmq_store_reconfigure(f->store, &c);
+    assert_string_equal(rmq_store_get_config(f->store)->delete_when, "03");
+    assert_int_equal(rmq_store_clean_expired(f->store, FALSE), 0);
+
+    /* one hour: the three files written at 02:00 go */
+    c.file_reserved_time = 1;
+    rmq_store_reconfigure(f->store, &c);
+    assert_int_equal(rmq_store_clean_expired(f->store, FALSE), 3);
+    assert_int_equal(rmq_store_get_min_phy_offset(f->store), 3 * FILE_SIZE);
+
+    /* a smaller maxMessageSize refuses the 600-byte bodies of msg_for */
+    TestMessage t;
+    RmqPutResult r;
+    msg_for(&t, 0);
+    assert_int_equal(rmq_store_put_message(f->store, &t.msg, &r), RMQ_PUT_OK);
+    c.max_message_size = 100;
+    rmq_store_reconfigure(f->store, &c);
+    assert_int_equal(rmq_store_put_message(f->store, &t.msg, &r), RMQ_PUT_MESSAGE_ILLEGAL);
+    rmq_store_config_clear(&c);
+}
+
 static void
 test_timer_on_main_context(void **state)
 {
@@ -318,6 +364,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_delete_at_configured_hour, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reconfigure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timer_on_main_context, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_filesystem, setup, teardown),
     };

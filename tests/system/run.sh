@@ -807,7 +807,7 @@ in_ct systemctl start "$ns" >/dev/null 2>&1
 in_ct systemctl restart "$br" >/dev/null 2>&1
 
 # -------------------------------------------------- web console
-# rmq-console@console (console.conf: 127.0.0.1:8080, name servers 9876/9875)
+# rmq-console@console (console.conf: 127.0.0.1:8080, name server 9876)
 # answers over HTTP with the cluster the running name server knows.
 co=rmq-console@console.service
 co_port=$(conf_get /etc/rocketmq/console.conf consoleListenPort)

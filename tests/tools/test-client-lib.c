@@ -459,6 +459,77 @@ test_batch_and_oneway(void **state)
     assert_int_equal(max, 6);
 }
 
+/* The clientAddr ("ip:port") broker-a lists for @group's connection
+ * (GET_PRODUCER/CONSUMER_CONNECTION_LIST), and its clientId. */
+static gchar *
+listed_client_addr(RmqAdmin *a, gboolean producer, const gchar *group, gchar **client_id)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) b = rmq_admin_invoke(
+        a, broker->addr,
+        producer ? RMQ_REQUEST_GET_PRODUCER_CONNECTION_LIST : RMQ_REQUEST_GET_CONSUMER_CONNECTION_LIST,
+        NULL, NULL, &error, producer ? "producerGroup" : "consumerGroup", group, NULL);
+    if (b == NULL)
+        print_error("%s: %s\n", group, error->message);
+    assert_non_null(b);
+    gsize len;
+    const guint8 *data = g_bytes_get_data(b, &len);
+    g_autoptr(JsonNode) n = rmq_mq_parse_fastjson(data, len, &error);
+    assert_non_null(n);
+    JsonArray *conns = json_object_get_array_member(json_node_get_object(n), "connectionSet");
+    assert_int_equal(json_array_get_length(conns), 1);
+    JsonObject *c = json_array_get_object_element(conns, 0);
+    if (client_id != NULL)
+        *client_id = g_strdup(json_object_get_string_member(c, "clientId"));
+    return g_strdup(json_object_get_string_member(c, "clientAddr"));
+}
+
+/* Producers and a consumer made on one RmqInstance share its one connection
+ * to the broker, as Java's MQClientInstance does: the broker lists them all
+ * at the same client address with the same client id. A producer on its
+ * own instance is listed at another address. */
+static void
+test_instance_shares_connections(void **state)
+{
+    (void) state;
+    create_topic("SharedConnTopic", 2);
+    g_autoptr(RmqInstance) inst = rmq_instance_new(ns->addr, NULL);
+    g_autoptr(RmqProducer) p1 = rmq_producer_new_on(inst, "SharedP1");
+    g_autoptr(RmqProducer) p2 = rmq_producer_new_on(inst, "SharedP2");
+    g_autoptr(RmqConsumer) c = rmq_consumer_new_on(inst, "SharedC");
+    g_autoptr(RmqProducer) alone = rmq_producer_new("SharedP3", ns->addr, NULL);
+    RmqProducer *ps[] = { p1, p2, alone };
+    for (guint i = 0; i < G_N_ELEMENTS(ps); i++) {
+        g_autoptr(RmqMsg) m = rmq_msg_new("SharedConnTopic", "shared", -1);
+        RmqSendResult r;
+        g_autoptr(GError) error = NULL;
+        assert_true(rmq_producer_send(ps[i], m, &r, &error));
+        rmq_send_result_clear(&r);
+    }
+    g_autoptr(GError) error = NULL;
+    assert_true(rmq_consumer_heartbeat(c, "SharedConnTopic", &error));
+
+    g_autoptr(RmqAdmin) a = rmq_admin_new(ns->addr, NULL);
+    g_autofree gchar *id1 = NULL, *id_c = NULL;
+    g_autofree gchar *addr1 = listed_client_addr(a, TRUE, "SharedP1", &id1);
+    g_autofree gchar *addr2 = listed_client_addr(a, TRUE, "SharedP2", NULL);
+    g_autofree gchar *addr_c = listed_client_addr(a, FALSE, "SharedC", &id_c);
+    g_autofree gchar *addr3 = listed_client_addr(a, TRUE, "SharedP3", NULL);
+    assert_string_equal(addr1, addr2);
+    assert_string_equal(addr1, addr_c);
+    assert_string_equal(id1, rmq_instance_get_client_id(inst));
+    assert_string_equal(id_c, id1);
+    assert_string_not_equal(addr3, addr1);
+    /* Freeing one user leaves the connection to the others. */
+    g_clear_pointer(&p1, rmq_producer_free);
+    g_autoptr(RmqMsg) m = rmq_msg_new("SharedConnTopic", "after", -1);
+    RmqSendResult r;
+    assert_true(rmq_producer_send(p2, m, &r, &error));
+    rmq_send_result_clear(&r);
+    g_autofree gchar *again = listed_client_addr(a, TRUE, "SharedP2", NULL);
+    assert_string_equal(again, addr1);
+}
+
 static void
 test_offsets_and_namesrv_failover(void **state)
 {
@@ -542,6 +613,7 @@ main(void)
         cmocka_unit_test(test_unreachable_and_timeout),
         cmocka_unit_test(test_compression_and_max_size),
         cmocka_unit_test(test_batch_and_oneway),
+        cmocka_unit_test(test_instance_shares_connections),
         cmocka_unit_test(test_offsets_and_namesrv_failover),
         cmocka_unit_test(test_auto_create_through_default_topic),
     };

@@ -149,9 +149,10 @@ test_producer_shared_connections(void **state)
     (void) state;
     const gchar *topic = "Bench_shared";
     gint64 before = put_total();
+    g_autofree gchar *pid = g_strdup(g_subprocess_get_identifier(broker->proc));
     const gchar *args[] = { "producer", "-n", ns->addr, "-t", topic, "-w", "6",
-                            "--connections", "2", "-c", "50", "-d", "60", "-s", "64", "--json",
-                            "-q", NULL };
+                            "--connections", "2", "-c", "50", "-d", "60", "-s", "64",
+                            "--broker-pid", pid, "--json", "-q", NULL };
     g_autoptr(ToolRun) r = NULL;
     JsonObject *o = run_bench(&r, args);
     assert_int_equal(json_object_get_int_member(o, "threads"), 6);
@@ -160,6 +161,10 @@ test_producer_shared_connections(void **state)
     assert_int_equal(json_object_get_int_member(o, "ok"), 300);
     assert_int_equal(stored(topic), 300);
     assert_int_equal(put_total() - before, 300);
+    /* Both CPU figures were readable (-1 when not; /proc ticks are 10 ms, so
+     * a short run may well read 0). */
+    assert_true(json_object_get_double_member(o, "cpuUsPerMsg") >= 0);
+    assert_true(json_object_get_double_member(o, "brokerCpuUsPerMsg") >= 0);
     /* Blocking modes cannot share: a clear usage error. */
     g_autoptr(ToolRun) bad = tool_run("rmq-bench", "producer", "-n", ns->addr, "-t", topic, "-m",
                                       "batch", "-w", "4", "--connections", "1", NULL);

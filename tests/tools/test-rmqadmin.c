@@ -122,6 +122,13 @@ test_help_and_usage(void **state)
     assert_int_equal(x->status, 2);
     g_autoptr(ToolRun) none = tool_run("rmqadmin", "topicList", NULL); /* no name server */
     assert_int_equal(none->status, 2);
+    /* --version for the tools, like the daemons */
+    g_autoptr(ToolRun) v = tool_run("rmqadmin", "--version", NULL);
+    assert_int_equal(v->status, 0);
+    assert_true(g_str_has_prefix(v->out, "rmqadmin " PACKAGE_VERSION));
+    g_autoptr(ToolRun) bv = tool_run("rmq-bench", "--version", NULL);
+    assert_int_equal(bv->status, 0);
+    assert_true(g_str_has_prefix(bv->out, "rmq-bench " PACKAGE_VERSION));
 }
 
 static void
@@ -282,6 +289,33 @@ test_query_msg_by_id(void **state)
     g_autofree gchar *far = g_strdup(sent_offset_id);
     memcpy(far + 16, "00000000FFFFFF00", 16);
     g_autoptr(ToolRun) nf = admin("queryMsgById", "-i", far, NULL);
+    assert_int_equal(nf->status, 7);
+}
+
+/* The MsgId sendMessage prints first is the client's UNIQ_KEY: found with
+ * -t through the index (mqadmin's queryMsgById accepts both kinds). */
+static void
+test_query_msg_by_unique_key(void **state)
+{
+    (void) state;
+    g_autoptr(ToolRun) r = admin("queryMsgById", "-i", sent_msg_id, "-t", TOPIC, NULL);
+    assert_ok(r);
+    JsonObject *o = tool_obj(r->json);
+    assert_string_equal(json_object_get_string_member(o, "body"), "hello admin");
+    assert_string_equal(json_object_get_string_member(o, "msgId"), sent_msg_id);
+    assert_string_equal(json_object_get_string_member(o, "offsetMsgId"), sent_offset_id);
+    /* The offset id still works with -t given. */
+    g_autoptr(ToolRun) off = admin("queryMsgById", "-i", sent_offset_id, "-t", TOPIC, NULL);
+    assert_ok(off);
+    assert_string_equal(json_object_get_string_member(tool_obj(off->json), "msgId"), sent_msg_id);
+    /* Without -t a MsgId is a usage error that says what is missing. */
+    g_autoptr(ToolRun) no_t = admin("queryMsgById", "-i", sent_msg_id, NULL);
+    assert_int_equal(no_t->status, 2);
+    assert_non_null(strstr(no_t->err, "-t TOPIC"));
+    /* An unknown MsgId in the topic: not found. */
+    g_autofree gchar *other = g_strdup(sent_msg_id);
+    other[31] = other[31] == '0' ? '1' : '0';
+    g_autoptr(ToolRun) nf = admin("queryMsgById", "-i", other, "-t", TOPIC, NULL);
     assert_int_equal(nf->status, 7);
 }
 
@@ -478,6 +512,14 @@ test_consumer_progress_and_reset(void **state)
     g_autoptr(ToolRun) bad = admin("resetOffsetByTime", "-g", "ProgressGroup", "-t", TOPIC, "-s",
                                    "yesterday", NULL);
     assert_int_equal(bad->status, 2);
+    /* A group no broker has offsets of: an error, not an empty table. */
+    g_autoptr(ToolRun) ghost = admin("consumerProgress", "-g", "NoSuchGroup", NULL);
+    assert_int_equal(ghost->status, 7);
+    assert_non_null(strstr(ghost->err, "NoSuchGroup"));
+    assert_null(ghost->json);
+    g_autoptr(ToolRun) ghost_text = tool_run("rmqadmin", "consumerProgress", "-n", ns->addr, "-g",
+                                             "NoSuchGroup", NULL);
+    assert_int_equal(ghost_text->status, 7);
 }
 
 static void
@@ -595,6 +637,7 @@ main(void)
         cmocka_unit_test(test_send_message),
         cmocka_unit_test(test_topic_status),
         cmocka_unit_test(test_query_msg_by_id),
+        cmocka_unit_test(test_query_msg_by_unique_key),
         cmocka_unit_test(test_query_msg_by_key),
         cmocka_unit_test(test_query_msg_by_offset),
         cmocka_unit_test(test_consume_message),

@@ -1,0 +1,69 @@
+/* The broker side of flow_control.h: the send queue is the puts waiting for
+ * the group commit (store flush waiters) or for a slave (HA waiters); a put
+ * batch is timed from its first send handler to the end of that loop
+ * dispatch. Called once, at the top of the send handler. */
+#include <config.h>
+
+#include "broker/broker.h"
+#include "broker/flow_control.h"
+#include "ha/ha_service.h"
+#include "remoting/codes.h"
+#include "store/store.h"
+
+/* One log line per this many ms while sends are being refused. */
+#define FLOW_LOG_INTERVAL_MS 10000
+
+static gboolean
+on_put_batch_end(gpointer data)
+{
+    rmq_flow_control_put_end(data, g_get_monotonic_time() / 1000);
+    return G_SOURCE_REMOVE;
+}
+
+gboolean
+rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *request)
+{
+    static gint64 last_log_ms = -FLOW_LOG_INTERVAL_MS;
+    static guint64 refused_since_log;
+
+    if (b->flow == NULL)
+        b->flow = rmq_flow_control_new();
+    gint64 now_us = g_get_monotonic_time();
+    gint64 now_ms = now_us / 1000;
+    gint64 oldest_flush = 0, oldest_repl = 0;
+    guint flush = rmq_store_flush_pending(b->store, &oldest_flush);
+    guint repl = b->ha != NULL ? rmq_ha_service_pending(b->ha, &oldest_repl) : 0;
+    /* A SYNC_MASTER + SYNC_FLUSH put waits in both queues: count it once. */
+    guint queued = MAX(flush, repl);
+    gint64 oldest = oldest_flush == 0 ? oldest_repl
+                    : oldest_repl == 0 ? oldest_flush : MIN(oldest_flush, oldest_repl);
+    gint64 wait_ms = oldest != 0 ? (now_us - oldest) / 1000 : 0;
+
+    g_autofree gchar *remark = NULL;
+    RmqFlowVerdict v = rmq_flow_control_check_send(b->flow, &b->settings.flow, queued, wait_ms,
+                                                   now_ms, &remark);
+    if (v != RMQ_FLOW_ADMIT) {
+        refused_since_log++;
+        if (now_ms - last_log_ms >= FLOW_LOG_INTERVAL_MS) {
+            g_warning("send flow control: %" G_GUINT64_FORMAT " send(s) answered SYSTEM_BUSY "
+                      "(last to %s: %s)",
+                      refused_since_log, rmq_connection_get_peer(conn), remark);
+            last_log_ms = now_ms;
+            refused_since_log = 0;
+        }
+        rmq_broker_reply(conn, request,
+                         rmq_broker_response_borrow(request, RMQ_RESPONSE_SYSTEM_BUSY, remark));
+        return TRUE;
+    }
+    if (!rmq_flow_control_put_open(b->flow)) {
+        rmq_flow_control_put_begin(b->flow, now_ms);
+        GSource *end = g_idle_source_new();
+        g_source_set_priority(end, G_PRIORITY_HIGH);
+        g_source_set_name(end, "rmq-flow-put-end");
+        g_source_set_callback(end, on_put_batch_end, rmq_flow_control_ref(b->flow),
+                              (GDestroyNotify) rmq_flow_control_free);
+        g_source_attach(end, NULL);
+        g_source_unref(end);
+    }
+    return FALSE;
+}

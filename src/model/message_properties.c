@@ -1,0 +1,249 @@
+#include <config.h>
+
+#include "model/message_properties.h"
+
+#include <string.h>
+
+/* The Java parser's rule for one segment [seg, seg + slen): at least three
+ * bytes and its first 0x01 neither first nor last. Returns that 0x01. */
+static const char *
+segment_separator(const char *seg, gsize slen)
+{
+    const char *sep = memchr(seg, RMQ_PROPERTY_NAME_VALUE_SEPARATOR, slen);
+    if (slen < 3 || sep == NULL || sep == seg || sep == seg + slen - 1)
+        return NULL;
+    return sep;
+}
+
+void
+rmq_message_properties_foreach(const char *props, gsize len, RmqPropertyFunc fn,
+                               gpointer user_data)
+{
+    g_return_if_fail(fn != NULL);
+    if (props == NULL)
+        return;
+    const char *p = props, *end = props + len;
+    while (p < end) {
+        const char *seg_end = memchr(p, RMQ_PROPERTY_SEPARATOR, (gsize)(end - p));
+        if (seg_end == NULL)
+            seg_end = end;
+        const char *sep = segment_separator(p, (gsize)(seg_end - p));
+        if (sep != NULL &&
+            !fn(p, (gsize)(sep - p), sep + 1, (gsize)(seg_end - sep - 1), user_data))
+            return;
+        p = seg_end + 1;
+    }
+}
+
+typedef struct {
+    const char *name;
+    gsize name_len;
+    const char *value;
+    gsize value_len;
+    gboolean found;
+} PropLookup;
+
+static gboolean
+lookup_cb(const char *name, gsize nlen, const char *value, gsize vlen, gpointer data)
+{
+    PropLookup *l = data;
+    if (nlen == l->name_len && memcmp(name, l->name, nlen) == 0) {
+        l->value = value;
+        l->value_len = vlen;
+        l->found = TRUE; /* Java's HashMap keeps the last one; keep scanning */
+    }
+    return TRUE;
+}
+
+gboolean
+rmq_message_property_get(const char *props, gsize props_len, const char *name,
+                         const char **value, gsize *value_len)
+{
+    g_return_val_if_fail(name != NULL, FALSE);
+    PropLookup l = { name, strlen(name), NULL, 0, FALSE };
+    if (props == NULL || props_len == 0)
+        return FALSE;
+    rmq_message_properties_foreach(props, props_len, lookup_cb, &l);
+    if (l.found) {
+        if (value != NULL)
+            *value = l.value;
+        if (value_len != NULL)
+            *value_len = l.value_len;
+    }
+    return l.found;
+}
+
+gchar *
+rmq_message_property_dup(const char *props, gsize len, const char *name)
+{
+    const char *v;
+    gsize vlen;
+    if (!rmq_message_property_get(props, len, name, &v, &vlen))
+        return NULL;
+    return g_strndup(v, vlen);
+}
+
+typedef struct {
+    const char *const *names;
+    guint n;
+    RmqPropertyValue *out;
+} PropFind;
+
+static gboolean
+find_cb(const char *name, gsize nlen, const char *value, gsize vlen, gpointer data)
+{
+    PropFind *f = data;
+    for (guint i = 0; i < f->n; i++)
+        if (strncmp(f->names[i], name, nlen) == 0 && f->names[i][nlen] == '\0') {
+            f->out[i].value = value;
+            f->out[i].len = vlen;
+        }
+    return TRUE;
+}
+
+void
+rmq_message_properties_find(const char *props, gsize props_len, const char *const *names,
+                            guint n, RmqPropertyValue *out)
+{
+    PropFind f = { names, n, out };
+    memset(out, 0, n * sizeof *out);
+    if (props != NULL && props_len > 0)
+        rmq_message_properties_foreach(props, props_len, find_cb, &f);
+}
+
+static gboolean
+insert_cb(const char *name, gsize nlen, const char *value, gsize vlen, gpointer data)
+{
+    g_hash_table_insert(data, g_strndup(name, nlen), g_strndup(value, vlen));
+    return TRUE;
+}
+
+GHashTable *
+rmq_message_properties_parse(const char *props, gsize len)
+{
+    GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    rmq_message_properties_foreach(props, len, insert_cb, t);
+    return t;
+}
+
+char *
+rmq_message_properties_build(GHashTable *props)
+{
+    g_return_val_if_fail(props != NULL, NULL);
+    g_autoptr(GList) keys = g_list_sort(g_hash_table_get_keys(props), (GCompareFunc)strcmp);
+    GString *s = g_string_new(NULL);
+    for (GList *k = keys; k != NULL; k = k->next) {
+        const char *v = g_hash_table_lookup(props, k->data);
+        if (v == NULL)
+            continue;
+        if (s->len > 0)
+            g_string_append_c(s, RMQ_PROPERTY_SEPARATOR);
+        g_string_append(s, k->data);
+        g_string_append_c(s, RMQ_PROPERTY_NAME_VALUE_SEPARATOR);
+        g_string_append(s, v);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* Keys of @names (NULL-terminated, may be NULL; every @step-th entry) with
+ * their lengths appended to @keys/@lens from @n on; returns the new count. */
+static guint
+collect_keys(const char *const *names, guint step, const char **keys, gsize *lens, guint n)
+{
+    for (guint i = 0; names != NULL && names[i] != NULL; i += step) {
+        keys[n] = names[i];
+        lens[n++] = strlen(names[i]);
+        if (step == 2 && names[i + 1] == NULL)
+            break;
+    }
+    return n;
+}
+
+static guint
+count_keys(const char *const *names, guint step)
+{
+    guint n = 0;
+    for (guint i = 0; names != NULL && names[i] != NULL; i += step) {
+        n++;
+        if (step == 2 && names[i + 1] == NULL)
+            break;
+    }
+    return n;
+}
+
+GString *
+rmq_message_properties_edit(const char *props, gsize len, const char *const *drop,
+                            const char *const *add)
+{
+    /* Also drop the keys being added, so a value is never there twice. */
+    const char *kbuf[8];
+    gsize lbuf[8];
+    guint nk = count_keys(drop, 1) + count_keys(add, 2);
+    const char **keys = nk <= G_N_ELEMENTS(kbuf) ? kbuf : g_new(const char *, nk);
+    gsize *lens = nk <= G_N_ELEMENTS(lbuf) ? lbuf : g_new(gsize, nk);
+    nk = collect_keys(drop, 1, keys, lens, 0);
+    guint ndrop = nk;
+    nk = collect_keys(add, 2, keys, lens, nk);
+
+    /* Kept segments never take more room than they had; each added pair
+     * takes a separator, its key, 0x01 and its value. */
+    gsize cap = props != NULL ? len : 0;
+    for (guint j = ndrop; j < nk && add[2 * (j - ndrop) + 1] != NULL; j++)
+        cap += lens[j] + strlen(add[2 * (j - ndrop) + 1]) + 2;
+    GString *out = g_string_sized_new(cap);
+    char *w = out->str;
+
+    for (gsize i = 0; props != NULL && i < len;) {
+        const char *seg = props + i;
+        const char *end = memchr(seg, RMQ_PROPERTY_SEPARATOR, len - i);
+        gsize slen = end != NULL ? (gsize)(end - seg) : len - i;
+        i += slen + 1;
+        const char *sep = segment_separator(seg, slen);
+        if (sep == NULL)
+            continue;
+        gsize nlen = (gsize)(sep - seg);
+        gboolean skip = FALSE;
+        for (guint j = 0; j < nk && !skip; j++)
+            skip = lens[j] == nlen && memcmp(keys[j], seg, nlen) == 0;
+        if (skip)
+            continue;
+        if (w != out->str)
+            *w++ = RMQ_PROPERTY_SEPARATOR;
+        memcpy(w, seg, slen);
+        w += slen;
+    }
+    for (guint j = ndrop; j < nk && add[2 * (j - ndrop) + 1] != NULL; j++) {
+        const char *v = add[2 * (j - ndrop) + 1];
+        gsize vl = strlen(v);
+        if (w != out->str)
+            *w++ = RMQ_PROPERTY_SEPARATOR;
+        memcpy(w, keys[j], lens[j]);
+        w += lens[j];
+        *w++ = RMQ_PROPERTY_NAME_VALUE_SEPARATOR;
+        memcpy(w, v, vl);
+        w += vl;
+    }
+    *w = '\0';
+    out->len = (gsize)(w - out->str);
+    if (keys != kbuf)
+        g_free(keys);
+    if (lens != lbuf)
+        g_free(lens);
+    return out;
+}
+
+GString *
+rmq_message_property_set(const char *props, gsize len, const char *name, const char *value)
+{
+    g_return_val_if_fail(name != NULL && value != NULL, NULL);
+    const char *add[] = { name, value, NULL };
+    return rmq_message_properties_edit(props, len, NULL, add);
+}
+
+GString *
+rmq_message_property_remove(const char *props, gsize len, const char *name)
+{
+    g_return_val_if_fail(name != NULL, NULL);
+    const char *drop[] = { name, NULL };
+    return rmq_message_properties_edit(props, len, drop, NULL);
+}

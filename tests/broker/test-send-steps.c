@@ -1,0 +1,590 @@
+/* Unit tests of the broker's command table and of the send path's steps
+ * (send.h) without sockets: the flag refusals (write permission, slave,
+ * group, VIP channel), validation failures, retry and DLQ routing shared with
+ * CONSUMER_SEND_MSG_BACK, half messages, batch decoding, and the put and
+ * send-back against a store in a temporary directory. */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "broker/broker.h"
+#include "broker/commands.h"
+#include "broker/long_poll.h"
+#include "broker/send.h"
+#include "remoting/codes.h"
+
+typedef struct {
+    RmqBroker *b;
+    gchar *dir;
+} Fixture;
+
+static void
+no_wake(RmqConnection *conn, const RmqCommand *request, gpointer data)
+{
+    (void) conn;
+    (void) request;
+    (void) data;
+}
+
+static gint64
+no_max(const gchar *topic, gint32 queue_id, gpointer data)
+{
+    (void) topic;
+    (void) queue_id;
+    (void) data;
+    return 0;
+}
+
+/* A broker with its tables, settings and long polling but no server, store
+ * or name server: what the steps before the put use. */
+static int
+setup(void **state)
+{
+    Fixture *f = g_new0(Fixture, 1);
+    f->dir = g_dir_make_tmp("rmq-send-steps-XXXXXX", NULL);
+    RmqBroker *b = g_new0(RmqBroker, 1);
+    b->settings.cluster_name = g_strdup("C1");
+    b->settings.broker_name = g_strdup("B1");
+    b->settings.broker_permission = RMQ_PERM_READ | RMQ_PERM_WRITE;
+    b->settings.max_message_size = 1024;
+    b->settings.auto_create_topic_enable = TRUE;
+    RmqTopicTableOptions o;
+    rmq_topic_table_options_init(&o);
+    o.cluster_name = "C1";
+    o.broker_name = "B1";
+    b->topics = rmq_topic_table_new(&o);
+    b->groups = rmq_subscription_group_table_new();
+    b->topics_path = g_build_filename(f->dir, "topics.json", NULL);
+    b->groups_path = g_build_filename(f->dir, "subscriptionGroup.json", NULL);
+    b->long_poll = rmq_long_poll_new(no_wake, no_max, b, 1000);
+    b->store_host.addr_len = 4;
+    b->store_host.port = 10911;
+    f->b = b;
+    *state = f;
+    return 0;
+}
+
+static void
+remove_tree(const gchar *path)
+{
+    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
+        const gchar *name;
+        while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+            g_autofree gchar *child = g_build_filename(path, name, NULL);
+            remove_tree(child);
+        }
+        g_rmdir(path);
+    } else {
+        g_unlink(path);
+    }
+}
+
+static int
+teardown(void **state)
+{
+    Fixture *f = *state;
+    rmq_broker_free(f->b);
+    remove_tree(f->dir);
+    g_free(f->dir);
+    g_free(f);
+    return 0;
+}
+
+static const RmqServerCommand *
+row(gint32 code)
+{
+    gsize n;
+    const RmqServerCommand *t = rmq_broker_commands(&n);
+    for (gsize i = 0; i < n; i++)
+        if (t[i].code == code)
+            return &t[i];
+    fail_msg("code %d is not in the command table", code);
+    return NULL;
+}
+
+/* rmq_broker_command_check for @code: the response code; @remark_out gets
+ * the remark (may be NULL). */
+static gint32
+check(RmqBroker *b, gint32 code, const RmqCommand *req, gboolean vip, gchar **remark_out)
+{
+    gchar *remark = NULL;
+    gint32 rc = rmq_broker_command_check(b, row(code), req, vip, &remark);
+    if (remark_out != NULL)
+        *remark_out = remark;
+    else
+        g_free(remark);
+    return rc;
+}
+
+static void
+test_command_table(void **state)
+{
+    (void) state;
+    gsize n;
+    const RmqServerCommand *t = rmq_broker_commands(&n);
+    assert_true(n >= 40);
+    for (gsize i = 0; i < n; i++) {
+        assert_non_null(t[i].handler);
+        assert_string_equal(t[i].name, rmq_request_code_name(t[i].code));
+        if (t[i].flags & RMQ_BROKER_CMD_MASTER)
+            assert_non_null(t[i].detail); /* each master-only row says how a slave refuses */
+        for (gsize j = i + 1; j < n; j++)
+            assert_int_not_equal(t[i].code, t[j].code);
+    }
+    assert_int_equal(row(RMQ_REQUEST_SEND_MESSAGE_V2)->flags,
+                     RMQ_BROKER_CMD_WRITE | RMQ_BROKER_CMD_MASTER);
+    assert_int_equal(row(RMQ_REQUEST_PULL_MESSAGE)->flags, RMQ_BROKER_CMD_NOT_VIP);
+    assert_int_equal(row(RMQ_REQUEST_HEART_BEAT)->flags, 0);
+}
+
+static void
+test_flag_refusals(void **state)
+{
+    Fixture *f = *state;
+    RmqBroker *b = f->b;
+    g_autoptr(RmqCommand) req = rmq_command_new_request(RMQ_REQUEST_SEND_MESSAGE_V2);
+    gchar *remark = NULL;
+
+    assert_int_equal(check(b, RMQ_REQUEST_SEND_MESSAGE_V2, req, FALSE, NULL), RMQ_RESPONSE_SUCCESS);
+    /* WRITE: brokerPermission without the write bit */
+    b->settings.broker_permission = RMQ_PERM_READ;
+    assert_int_equal(check(b, RMQ_REQUEST_SEND_MESSAGE_V2, req, FALSE, &remark),
+                     RMQ_RESPONSE_NO_PERMISSION);
+    assert_string_equal(remark, "the broker[B1] sending message is forbidden");
+    g_clear_pointer(&remark, g_free);
+    assert_int_equal(check(b, RMQ_REQUEST_SEND_BATCH_MESSAGE, req, FALSE, NULL),
+                     RMQ_RESPONSE_NO_PERMISSION);
+    assert_int_equal(check(b, RMQ_REQUEST_PULL_MESSAGE, req, FALSE, NULL), RMQ_RESPONSE_SUCCESS);
+    b->settings.broker_permission = RMQ_PERM_READ | RMQ_PERM_WRITE;
+
+    /* MASTER: each code keeps its own slave answer */
+    b->settings.slave = TRUE;
+    assert_int_equal(check(b, RMQ_REQUEST_SEND_MESSAGE, req, FALSE, &remark),
+                     RMQ_RESPONSE_SERVICE_NOT_AVAILABLE);
+    assert_string_equal(remark, "the broker is a slave, it does not accept writes");
+    g_clear_pointer(&remark, g_free);
+    assert_int_equal(check(b, RMQ_REQUEST_END_TRANSACTION, req, FALSE, &remark),
+                     RMQ_RESPONSE_SLAVE_NOT_AVAILABLE);
+    assert_string_equal(remark, "Can't process transaction on a slave broker");
+    g_clear_pointer(&remark, g_free);
+    assert_int_equal(check(b, RMQ_REQUEST_DELETE_SUBSCRIPTIONGROUP, req, FALSE, &remark),
+                     RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_non_null(strstr(remark, "from slave broker"));
+    g_clear_pointer(&remark, g_free);
+    assert_int_equal(check(b, RMQ_REQUEST_PULL_MESSAGE, req, FALSE, NULL), RMQ_RESPONSE_SUCCESS);
+    assert_int_equal(check(b, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, req, FALSE, NULL),
+                     RMQ_RESPONSE_SUCCESS);
+
+    /* GROUP comes before the slave check; the group must exist */
+    g_autoptr(RmqCommand) back = rmq_command_new_request(RMQ_REQUEST_CONSUMER_SEND_MSG_BACK);
+    assert_int_equal(check(b, RMQ_REQUEST_CONSUMER_SEND_MSG_BACK, back, FALSE, &remark),
+                     RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_string_equal(remark, "the custom field <group> is null");
+    g_clear_pointer(&remark, g_free);
+    rmq_command_set_ext(back, "group", "G");
+    assert_int_equal(check(b, RMQ_REQUEST_CONSUMER_SEND_MSG_BACK, back, FALSE, &remark),
+                     RMQ_RESPONSE_SUBSCRIPTION_GROUP_NOT_EXIST);
+    assert_string_equal(remark, "subscription group not exist, G");
+    g_clear_pointer(&remark, g_free);
+    b->settings.auto_create_subscription_group = TRUE;
+    assert_int_equal(check(b, RMQ_REQUEST_CONSUMER_SEND_MSG_BACK, back, FALSE, &remark),
+                     RMQ_RESPONSE_SUCCESS);
+    assert_null(remark);
+    assert_non_null(rmq_subscription_group_table_lookup(b->groups, "G"));
+    /* On a slave, send-back answers as Java: SUCCESS for a group without
+     * retry queues, else the store's refusal (before the store is touched). */
+    rmq_command_set_ext(back, "offset", "0");
+    RmqSubscriptionGroup *sg = rmq_subscription_group_copy(
+        rmq_subscription_group_table_lookup(b->groups, "G"));
+    sg->retry_queue_nums = 0;
+    rmq_subscription_group_table_update(b->groups, sg);
+    assert_int_equal(rmq_broker_send_back_execute(b, back, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_null(remark);
+    sg->retry_queue_nums = 1;
+    rmq_subscription_group_table_update(b->groups, sg);
+    rmq_subscription_group_free(sg);
+    assert_int_equal(rmq_broker_send_back_execute(b, back, &remark), RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_string_equal(remark, "service not available now, the broker is a slave");
+    g_clear_pointer(&remark, g_free);
+    b->settings.slave = FALSE;
+    assert_int_equal(check(b, RMQ_REQUEST_CONSUMER_SEND_MSG_BACK, back, FALSE, NULL),
+                     RMQ_RESPONSE_SUCCESS);
+
+    /* NOT_VIP */
+    assert_int_equal(check(b, RMQ_REQUEST_PULL_MESSAGE, req, TRUE, &remark),
+                     RMQ_RESPONSE_REQUEST_CODE_NOT_SUPPORTED);
+    assert_string_equal(remark, " request type 310 not supported");
+    g_clear_pointer(&remark, g_free);
+    assert_int_equal(check(b, RMQ_REQUEST_SEND_MESSAGE_V2, req, TRUE, NULL), RMQ_RESPONSE_SUCCESS);
+}
+
+/* A V2 send of @topic to @qid with @props (may be NULL) and @body. */
+static RmqCommand *
+send_req(const gchar *topic, const gchar *qid, const gchar *props, const void *body, gsize len)
+{
+    RmqCommand *c = rmq_command_new_request(RMQ_REQUEST_SEND_MESSAGE_V2);
+    const gchar *kv[] = { "a", "PG", "b", topic, "c", "TBW102", "d", "4", "e", qid,
+                          "f", "0", "g", "1700000000000", "h", "0", NULL };
+    for (guint i = 0; kv[i] != NULL; i += 2)
+        rmq_command_set_ext(c, kv[i], kv[i + 1]);
+    if (props != NULL)
+        rmq_command_set_ext(c, "i", props);
+    if (body != NULL)
+        rmq_command_set_body_data(c, body, len);
+    return c;
+}
+
+/* parse + validate: the response code; @t is filled on success. */
+static gint32
+validate(RmqBroker *b, const RmqCommand *c, RmqSendRequest *r, RmqSendTarget *t, gchar **remark)
+{
+    gint32 code = rmq_broker_send_parse(c, r, remark);
+    return code != RMQ_RESPONSE_SUCCESS ? code : rmq_broker_send_validate(b, r, t, remark);
+}
+
+static void
+test_validate(void **state)
+{
+    Fixture *f = *state;
+    RmqBroker *b = f->b;
+    RmqSendRequest r;
+    RmqSendTarget t = { 0 };
+    gchar *remark = NULL;
+
+    /* parse: a missing required field */
+    g_autoptr(RmqCommand) c0 = send_req("T", "0", NULL, "x", 1);
+    rmq_command_remove_ext(c0, "h");
+    assert_int_equal(validate(b, c0, &r, &t, &remark), RMQ_RESPONSE_MESSAGE_ILLEGAL);
+    assert_string_equal(remark, "the custom field <flag> is null");
+    g_clear_pointer(&remark, g_free);
+
+    /* auto-creation from TBW102; a negative queue id picks a write queue */
+    g_autoptr(RmqCommand) c1 = send_req("T1", "-1", NULL, "x", 1);
+    assert_int_equal(validate(b, c1, &r, &t, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_null(remark);
+    assert_string_equal(t.topic, "T1");
+    const RmqTopicConfig *tc = rmq_topic_table_lookup(b->topics, "T1");
+    assert_non_null(tc);
+    assert_true(t.queue_id >= 0 && t.queue_id < tc->write_queue_nums);
+    assert_true(g_file_test(b->topics_path, G_FILE_TEST_EXISTS)); /* persisted */
+    rmq_send_target_clear(&t);
+
+    /* illegal name, queue id out of range, body over maxMessageSize */
+    g_autoptr(RmqCommand) c2 = send_req("bad topic", "0", NULL, "x", 1);
+    assert_int_equal(validate(b, c2, &r, &t, &remark), RMQ_RESPONSE_MESSAGE_ILLEGAL);
+    assert_true(g_str_has_prefix(remark, "illegal topic name"));
+    g_clear_pointer(&remark, g_free);
+    g_autoptr(RmqCommand) c3 = send_req("T1", "99", NULL, "x", 1);
+    assert_int_equal(validate(b, c3, &r, &t, &remark), RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_true(g_str_has_prefix(remark, "request queueId[99] is illegal, topic:T1"));
+    g_clear_pointer(&remark, g_free);
+    gchar big[1025] = { 0 };
+    g_autoptr(RmqCommand) c4 = send_req("T1", "0", NULL, big, sizeof big);
+    assert_int_equal(validate(b, c4, &r, &t, &remark), RMQ_RESPONSE_MESSAGE_ILLEGAL);
+    assert_string_equal(remark, "the message body size over max value, MAX: 1024");
+    g_clear_pointer(&remark, g_free);
+    assert_null(t.topic);
+
+    /* a topic without the write bit */
+    g_autoptr(RmqTopicConfig) ro = rmq_topic_config_new("RO");
+    ro->perm = RMQ_PERM_READ;
+    rmq_topic_table_update(b->topics, ro);
+    g_autoptr(RmqCommand) c5 = send_req("RO", "0", NULL, "x", 1);
+    assert_int_equal(validate(b, c5, &r, &t, &remark), RMQ_RESPONSE_NO_PERMISSION);
+    assert_string_equal(remark, "the topic[RO] sending message is forbidden");
+    g_clear_pointer(&remark, g_free);
+}
+
+static void
+test_retry_and_dlq_routing(void **state)
+{
+    Fixture *f = *state;
+    RmqBroker *b = f->b;
+    g_autoptr(RmqSubscriptionGroup) sg = rmq_subscription_group_new("G");
+    sg->retry_queue_nums = 2;
+    sg->retry_max_times = 5;
+    rmq_subscription_group_table_update(b->groups, sg);
+    const RmqSubscriptionGroup *g = rmq_subscription_group_table_lookup(b->groups, "G");
+
+    /* the version >= 121 rule */
+    assert_int_equal(rmq_broker_retry_max(g, 121, 2), 2);
+    assert_int_equal(rmq_broker_retry_max(g, 120, 2), 5);
+    assert_int_equal(rmq_broker_retry_max(g, 400, -1), 5);
+
+    /* send-back routing: %RETRY%G with the group's queues, %DLQ%G with one */
+    RmqSendTarget rt = { 0 };
+    rmq_broker_retry_target(b, "G", g, FALSE, &rt);
+    assert_string_equal(rt.topic, "%RETRY%G");
+    assert_false(rt.dlq);
+    assert_true(rt.queue_id >= 0 && rt.queue_id < 2);
+    assert_int_equal(rmq_topic_table_lookup(b->topics, "%RETRY%G")->write_queue_nums, 2);
+    rmq_send_target_clear(&rt);
+
+    /* a %RETRY% send below the limit stays where it was sent */
+    RmqSendRequest r;
+    RmqSendTarget t = { 0 };
+    gchar *remark = NULL;
+    g_autoptr(RmqCommand) c = send_req("%RETRY%G", "1", NULL, "x", 1);
+    rmq_command_set_ext(c, "j", "4"); /* reconsumeTimes */
+    assert_int_equal(validate(b, c, &r, &t, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_int_equal(rmq_broker_send_resolve(b, &r, &t, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_string_equal(t.topic, "%RETRY%G");
+    assert_int_equal(t.queue_id, 1);
+    assert_false(t.dlq);
+    rmq_send_target_clear(&t);
+    assert_null(rmq_topic_table_lookup(b->topics, "%DLQ%G"));
+
+    /* at the limit it goes to the DLQ, which is created with one queue */
+    rmq_command_set_ext(c, "j", "5");
+    assert_int_equal(validate(b, c, &r, &t, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_int_equal(rmq_broker_send_resolve(b, &r, &t, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_string_equal(t.topic, "%DLQ%G");
+    assert_int_equal(t.queue_id, 0);
+    assert_true(t.dlq);
+    assert_int_equal(rmq_topic_table_lookup(b->topics, "%DLQ%G")->write_queue_nums, 1);
+    rmq_send_target_clear(&t);
+
+    /* maxReconsumeTimes of the request counts from version 121 on */
+    rmq_command_set_ext(c, "j", "3");
+    rmq_command_set_ext(c, "l", "3");
+    c->version = 120;
+    assert_int_equal(validate(b, c, &r, &t, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_int_equal(rmq_broker_send_resolve(b, &r, &t, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_false(t.dlq);
+    rmq_send_target_clear(&t);
+    c->version = 121;
+    assert_int_equal(validate(b, c, &r, &t, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_int_equal(rmq_broker_send_resolve(b, &r, &t, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_true(t.dlq);
+    rmq_send_target_clear(&t);
+
+    /* an unknown group (no auto-creation) */
+    g_autoptr(RmqCommand) u = send_req("%RETRY%NOPE", "0", NULL, "x", 1);
+    assert_int_equal(validate(b, u, &r, &t, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_int_equal(rmq_broker_send_resolve(b, &r, &t, &remark),
+                     RMQ_RESPONSE_SUBSCRIPTION_GROUP_NOT_EXIST);
+    assert_string_equal(remark, "subscription group not exist, NOPE");
+    g_clear_pointer(&remark, g_free);
+    rmq_send_target_clear(&t);
+}
+
+/* One batch item (§4.6): total, magic, body CRC, flag, body length, body,
+ * properties length (2 bytes), properties. */
+static void
+batch_item(GByteArray *out, gint32 flag, const gchar *body, const gchar *props)
+{
+    guint32 blen = (guint32) strlen(body);
+    guint16 plen = (guint16) strlen(props);
+    guint32 total = 20 + blen + 2 + plen;
+    guint32 be[5] = { GUINT32_TO_BE(total), 0, 0, GUINT32_TO_BE((guint32) flag),
+                      GUINT32_TO_BE(blen) };
+    g_byte_array_append(out, (const guint8 *) be, sizeof be);
+    g_byte_array_append(out, (const guint8 *) body, blen);
+    guint16 bp = GUINT16_TO_BE(plen);
+    g_byte_array_append(out, (const guint8 *) &bp, 2);
+    g_byte_array_append(out, (const guint8 *) props, plen);
+}
+
+/* parse + validate + resolve + build of @c. */
+static gint32
+build(RmqBroker *b, const RmqCommand *c, RmqSendTarget *t, RmqSendBuild *m, gchar **remark)
+{
+    RmqSendRequest r;
+    RmqHostAddr born = { .addr_len = 4, .port = 5555 };
+    gint32 code = validate(b, c, &r, t, remark);
+    if (code == RMQ_RESPONSE_SUCCESS)
+        code = rmq_broker_send_resolve(b, &r, t, remark);
+    if (code == RMQ_RESPONSE_SUCCESS)
+        code = rmq_broker_send_build(b, &r, t, &born, m, remark);
+    return code;
+}
+
+static void
+test_build(void **state)
+{
+    Fixture *f = *state;
+    RmqBroker *b = f->b;
+    RmqSendTarget t = { 0 };
+    RmqSendBuild m = { 0 };
+    gchar *remark = NULL;
+
+    /* one message: WAIT dropped, CLUSTER added, tag code of TAGS */
+    g_autoptr(RmqCommand) c = send_req("T1", "1", "TAGS\001x\002WAIT\001false", "hello", 5);
+    assert_int_equal(build(b, c, &t, &m, &remark), RMQ_RESPONSE_SUCCESS);
+    guint n = 0;
+    const RmqMessage *msg = rmq_send_build_messages(&m, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(msg->topic, "T1");
+    assert_int_equal(msg->queue_id, 1);
+    assert_int_equal(msg->body_len, 5);
+    assert_int_equal(msg->born_host.port, 5555);
+    assert_string_equal(msg->properties, "TAGS\001x\002CLUSTER\001C1");
+    assert_false(m.wait);
+    assert_false(m.batch);
+    assert_true(m.tag_code == rmq_message_tag_code("x", 1));
+    assert_string_equal(m.stored_topic, "T1");
+    rmq_send_build_clear(&m);
+    rmq_send_target_clear(&t);
+
+    /* a prepared message becomes a half message; the reply keeps the real queue */
+    rmq_command_set_ext(c, "f", "4");
+    assert_int_equal(build(b, c, &t, &m, &remark), RMQ_RESPONSE_SUCCESS);
+    msg = rmq_send_build_messages(&m, &n);
+    assert_string_equal(msg->topic, RMQ_TOPIC_TRANS_HALF);
+    assert_int_equal(msg->queue_id, 0);
+    assert_int_equal(msg->sys_flag & RMQ_SYSFLAG_TRANSACTION_MASK, 0);
+    g_autofree gchar *real = rmq_message_property_dup(msg->properties, msg->properties_len, "REAL_TOPIC");
+    g_autofree gchar *rqid = rmq_message_property_dup(msg->properties, msg->properties_len, "REAL_QID");
+    assert_string_equal(real, "T1");
+    assert_string_equal(rqid, "1");
+    assert_int_equal(t.queue_id, 1);
+    rmq_send_build_clear(&m);
+    rmq_send_target_clear(&t);
+    b->settings.reject_transaction_message = TRUE;
+    assert_int_equal(build(b, c, &t, &m, &remark), RMQ_RESPONSE_NO_PERMISSION);
+    assert_string_equal(remark, "the broker[B1] sending transaction message is forbidden");
+    g_clear_pointer(&remark, g_free);
+    rmq_send_build_clear(&m);
+    rmq_send_target_clear(&t);
+
+    /* a batch: each item's properties, then the envelope's */
+    g_autoptr(GByteArray) body = g_byte_array_new();
+    batch_item(body, 7, "one", "KEYS\001k1");
+    batch_item(body, 8, "two!", "");
+    g_autoptr(RmqCommand) bc = send_req("T1", "0", "WAIT\001true", body->data, body->len);
+    rmq_command_set_ext(bc, "m", "true");
+    assert_int_equal(build(b, bc, &t, &m, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_true(m.batch);
+    assert_true(m.wait);
+    msg = rmq_send_build_messages(&m, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(msg->flag, 7);
+    assert_int_equal(msg->body_len, 3);
+    assert_memory_equal(msg->body, "one", 3);
+    assert_string_equal(msg->properties, "KEYS\001k1\002CLUSTER\001C1");
+    msg++;
+    assert_int_equal(msg->flag, 8);
+    assert_memory_equal(msg->body, "two!", 4);
+    assert_string_equal(msg->properties, "CLUSTER\001C1");
+    rmq_send_build_clear(&m);
+    rmq_send_target_clear(&t);
+
+    /* malformed batches: truncated, an item with a delay level, an empty body */
+    const gchar *bad_remark = "the batch body is malformed, empty, has an item over "
+                              "maxMessageSize or with a delay level";
+    g_autoptr(RmqCommand) trunc = send_req("T1", "0", NULL, body->data, body->len - 1);
+    rmq_command_set_ext(trunc, "m", "true");
+    assert_int_equal(build(b, trunc, &t, &m, &remark), RMQ_RESPONSE_MESSAGE_ILLEGAL);
+    assert_string_equal(remark, bad_remark);
+    g_clear_pointer(&remark, g_free);
+    rmq_send_build_clear(&m);
+    rmq_send_target_clear(&t);
+    g_autoptr(GByteArray) delayed = g_byte_array_new();
+    batch_item(delayed, 0, "x", "DELAY\0013");
+    g_autoptr(RmqCommand) dc = send_req("T1", "0", NULL, delayed->data, delayed->len);
+    rmq_command_set_ext(dc, "m", "true");
+    assert_int_equal(build(b, dc, &t, &m, &remark), RMQ_RESPONSE_MESSAGE_ILLEGAL);
+    assert_string_equal(remark, bad_remark);
+    g_clear_pointer(&remark, g_free);
+    rmq_send_build_clear(&m);
+    rmq_send_target_clear(&t);
+    g_autoptr(RmqCommand) ec = send_req("T1", "0", "DELAY\0012", body->data, body->len);
+    rmq_command_set_ext(ec, "m", "true");
+    assert_int_equal(build(b, ec, &t, &m, &remark), RMQ_RESPONSE_MESSAGE_ILLEGAL);
+    assert_string_equal(remark, "batch message does not support delay level");
+    g_clear_pointer(&remark, g_free);
+    rmq_send_build_clear(&m);
+    rmq_send_target_clear(&t);
+    /* batches refuse retry topics */
+    g_autoptr(RmqCommand) rc = send_req("%RETRY%G", "0", NULL, body->data, body->len);
+    rmq_command_set_ext(rc, "m", "true");
+    assert_int_equal(build(b, rc, &t, &m, &remark), RMQ_RESPONSE_MESSAGE_ILLEGAL);
+    assert_string_equal(remark,
+                        "batch request does not support retry group or transaction messages");
+    g_clear_pointer(&remark, g_free);
+    rmq_send_build_clear(&m);
+    rmq_send_target_clear(&t);
+}
+
+/* The whole chain into a real store, then CONSUMER_SEND_MSG_BACK of the
+ * stored message: to %RETRY%G with a delay level, then to %DLQ%G. */
+static void
+test_put_and_send_back(void **state)
+{
+    Fixture *f = *state;
+    RmqBroker *b = f->b;
+    RmqStoreConfig sc;
+    rmq_store_config_init(&sc);
+    g_free(sc.store_path_root_dir);
+    sc.store_path_root_dir = g_build_filename(f->dir, "store", NULL);
+    sc.mapped_file_size_commit_log = 1 << 20;
+    sc.mapped_file_size_consume_queue = 20 * 1000;
+    g_autoptr(GError) error = NULL;
+    b->store = rmq_store_open(&sc, NULL, &error);
+    rmq_store_config_clear(&sc);
+    assert_non_null(b->store);
+
+    RmqSendTarget t = { 0 };
+    RmqSendBuild m = { 0 };
+    RmqSendPut p = { 0 };
+    gchar *remark = NULL;
+    const gchar *put_remark = NULL;
+    g_autoptr(RmqCommand) c = send_req("T1", "2", "TAGS\001a", "payload", 7);
+    assert_int_equal(build(b, c, &t, &m, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_int_equal(rmq_broker_send_put(b, &m, &p, &put_remark), RMQ_RESPONSE_SUCCESS);
+    assert_int_equal(p.result.queue_offset, 0);
+    assert_int_equal(b->stats.put_total, 1);
+    g_autoptr(RmqCommand) resp = rmq_broker_send_response(b, c, &t, &p);
+    assert_int_equal(resp->code, RMQ_RESPONSE_SUCCESS);
+    assert_string_equal(rmq_command_get_ext(resp, "msgId"), p.result.msg_id);
+    assert_string_equal(rmq_command_get_ext(resp, "queueId"), "2");
+    assert_string_equal(rmq_command_get_ext(resp, "queueOffset"), "0");
+    gint64 phy = p.result.physical_offset;
+    rmq_send_put_clear(&p);
+    rmq_send_build_clear(&m);
+    rmq_send_target_clear(&t);
+
+    g_autoptr(RmqSubscriptionGroup) sg = rmq_subscription_group_new("G");
+    sg->retry_max_times = 1;
+    rmq_subscription_group_table_update(b->groups, sg);
+    g_autoptr(RmqCommand) back = rmq_command_new_request(RMQ_REQUEST_CONSUMER_SEND_MSG_BACK);
+    rmq_command_set_ext(back, "group", "G");
+    rmq_command_set_ext_int64(back, "offset", phy);
+    assert_int_equal(rmq_broker_send_back_execute(b, back, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_null(remark);
+    assert_non_null(rmq_topic_table_lookup(b->topics, "%RETRY%G"));
+    assert_null(rmq_topic_table_lookup(b->topics, "%DLQ%G"));
+    assert_int_equal(b->stats.put_total, 2);
+    /* a record never written */
+    rmq_command_set_ext_int64(back, "offset", phy + 100000);
+    assert_int_equal(rmq_broker_send_back_execute(b, back, &remark), RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_true(g_str_has_prefix(remark, "look message by offset failed"));
+    g_clear_pointer(&remark, g_free);
+    /* delayLevel -1: straight to the DLQ, readable there at queue offset 0 */
+    rmq_command_set_ext_int64(back, "offset", phy);
+    rmq_command_set_ext(back, "delayLevel", "-1");
+    assert_int_equal(rmq_broker_send_back_execute(b, back, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_non_null(rmq_topic_table_lookup(b->topics, "%DLQ%G"));
+    assert_int_equal(rmq_store_get_max_offset(b->store, "%DLQ%G", 0), 1);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_command_table),
+        cmocka_unit_test_setup_teardown(test_flag_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_and_dlq_routing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_build, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_put_and_send_back, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
