@@ -808,8 +808,11 @@ static RmqConfig *distinct_config(void)
         if (k->type == RMQ_CONFIG_KEY_JAVA)
             continue;
         gint64 v = k->def_int + 1 + i;
-        if (v > k->max)
+        if (v > k->max) {
             v = k->min + (gint64) i % (k->max - k->min + 1);
+            if (v == k->def_int) /* distinct from the default, or the test proves nothing */
+                v = v < k->max ? v + 1 : k->min;
+        }
         switch (k->type) {
         case RMQ_CONFIG_KEY_INT:
             *RMQ_CONFIG_FIELD(cfg, k, gint) = (gint) v;

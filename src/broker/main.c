@@ -26,6 +26,13 @@ broker_reload(RmqDaemon *daemon, const RmqConfig *fresh, GError **error)
     return TRUE;
 }
 
+static const RmqConfig *
+broker_running_config(RmqDaemon *daemon)
+{
+    RmqBroker *b = rmq_daemon_get_data(daemon);
+    return b != NULL ? b->config : NULL;
+}
+
 static void
 on_stopped(gpointer data)
 {
@@ -62,6 +69,7 @@ static const RmqDaemonOps broker_ops = {
     .reload = broker_reload,
     .stop = broker_stop,
     .status = broker_status,
+    .running_config = broker_running_config,
 };
 
 int

@@ -169,12 +169,17 @@ reload(RmqDaemon *daemon)
         rmq_notify_ready(status);
         return;
     }
+    const RmqConfig *running = daemon->config;
+    if (daemon->ops->running_config != NULL && daemon->ops->running_config(daemon) != NULL)
+        running = daemon->ops->running_config(daemon);
     g_autoptr(GPtrArray) restart = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(RmqConfig) merged = rmq_config_merge_reloadable(daemon->config, fresh, restart);
+    g_autoptr(RmqConfig) merged = rmq_config_merge_reloadable(running, fresh, restart);
     for (guint i = 0; i < restart->len; i++)
         g_warning("%s changed in %s; it takes effect only after a restart",
                   (const gchar *) g_ptr_array_index(restart, i), daemon->config_path);
 
+    /* Described before the service applies it: that may free @running. */
+    g_autofree gchar *changes = rmq_config_describe_changes(running, merged);
     if (daemon->ops->reload && !daemon->ops->reload(daemon, merged, &error)) {
         rmq_log_event(G_LOG_LEVEL_WARNING, RMQ_MSGID_CONFIG_ERROR,
                       "MESSAGE", "reload refused, keeping the running configuration: %s",
@@ -183,7 +188,6 @@ reload(RmqDaemon *daemon)
         rmq_notify_ready(status);
         return;
     }
-    g_autofree gchar *changes = rmq_config_describe_changes(daemon->config, merged);
     rmq_config_free(daemon->config);
     daemon->config = g_steal_pointer(&merged);
     rmq_log_event(G_LOG_LEVEL_MESSAGE, RMQ_MSGID_RELOADED,

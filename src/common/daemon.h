@@ -26,6 +26,11 @@ typedef struct {
     void (*stop)(RmqDaemon *daemon);
     /* STATUS= text, refreshed every few seconds. (transfer full, may be NULL) */
     gchar *(*status)(RmqDaemon *daemon);
+    /* The configuration in force, when the service changes it itself (the
+     * broker's UPDATE_BROKER_CONFIG): SIGHUP compares the file against this,
+     * so a value changed at run time and not in the file is reported and
+     * reset, not silently. NULL: the one the daemon loaded. (transfer none) */
+    const RmqConfig *(*running_config)(RmqDaemon *daemon);
 } RmqDaemonOps;
 
 /* main() of a daemon: parses --config, --instance, --check-config,

@@ -257,6 +257,18 @@ test_update_broker_config(void **state)
     g_autoptr(RmqCommand) range = update("brokerPermission=9\n");
     assert_int_equal(range->code, RMQ_RESPONSE_SYSTEM_ERROR);
     assert_non_null(strstr(range->remark, "brokerPermission"));
+
+    /* The file is the truth on SIGHUP: the value changed at run time goes
+     * back to the file's, and the log says so (it used to say "no change"). */
+    const gchar *in_file = g_hash_table_lookup(overrides, "fileReservedTime");
+    g_autofree gchar *want = g_strdup(in_file != NULL ? in_file : "72");
+    g_autofree gchar *line = g_strdup_printf("fileReservedTime 5 -> %s", want);
+    reload();
+    g_autofree gchar *after = get_value("fileReservedTime");
+    assert_string_equal(after, want);
+    g_autofree gchar *log2 = bk_daemon_log(br);
+    if (strstr(log2, line) == NULL)
+        fail_msg("\"%s\" not in the log:\n%s", line, log2);
 }
 
 static void
