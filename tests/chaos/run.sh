@@ -176,6 +176,15 @@ CH_CLIENT_PIDS=()
 ch_dead
 check "every daemon not killed by the test is still running${CH_DEAD:+ (dead:$CH_DEAD)}" [ -z "$CH_DEAD" ]
 
+# Each name server on its own routes both topics to their masters (a
+# restarted one learns them from the brokers' next registration, <= 30 s).
+ns_bad=""
+for n in ns1 ns2; do
+    ch_client setup --ns "$(ch_addr "$n")" --topic ChaosA --broker "broker-a=$(ch_addr ba)" \
+        --topic ChaosB --broker "broker-b=$(ch_addr bb)" 2>>"$CH_WORK/clients.log" || ns_bad="$ns_bad $n"
+done
+check "each name server routes both topics${ns_bad:+ (not:$ns_bad)}" [ -z "$ns_bad" ]
+
 # Read everything back from each broker; a slave is given 30 s to catch up.
 verify() {
     local node=$1 topic=$2 out=$CH_WORK/verify-$1-$2
