@@ -1,12 +1,13 @@
 #!/bin/bash
 # Build rmq and run every test suite: unit and integration tests (make check),
 # the same again under AddressSanitizer + UndefinedBehaviorSanitizer, the
-# libFuzzer target, make distcheck, and the system test when run as root.
+# libFuzzer target, make distcheck, and the system and fault-injection (chaos)
+# tests when run as root.
 # Ends with one line "N passed, N failed, N skipped" and a non-zero status on
 # any failure. Skipped: tests that reported SKIP (automake SKIP results, TAP
 # "# SKIP") and steps left out (RMQ_SKIP, the system test without root).
 #
-# Environment: FUZZ_SECONDS (default 60), RMQ_SKIP="asan fuzz distcheck interop console system"
+# Environment: FUZZ_SECONDS (default 60), RMQ_SKIP="asan fuzz distcheck interop console system chaos"
 # (space-separated steps to leave out while iterating; CI leaves out nothing).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -134,6 +135,28 @@ if wants system && [ -x tests/system/run.sh ]; then
         echo "skipped: the system test needs root (debootstrap, systemd-nspawn)"
         skip_step "system (needs root)"
     fi
+fi
+
+if wants chaos && [ -x tests/chaos/run.sh ]; then
+    note "chaos: faults injected into the reference cluster in network namespaces"
+    # about 3 minutes, then once more under the ASan build (one round of each
+    # fault); run.sh prints "1..0 # SKIP <reason>" when not root or without
+    # ip netns
+    chaos_run() {
+        local out=$1 step=$2
+        shift 2
+        env "$@" tests/chaos/run.sh 2>&1 | tee "$out"
+        local rc=${PIPESTATUS[0]} why
+        why=$(sed -n 's/^1\.\.0 # SKIP //p' "$out")
+        if [ -n "$why" ]; then skip_step "$step ($why)"; else count_tap "$out" "$step" "$rc"; fi
+    }
+    chaos_run _build/chaos.out chaos RMQ_BUILDDIR="$top/_build"
+    case "$skip" in
+        *" asan "*) ;;
+        *) [ -x _build-asan/tests/chaos/chaos-client ] &&
+            chaos_run _build-asan/chaos.out "chaos (asan)" ASAN_OPTIONS=detect_leaks=1 \
+                UBSAN_OPTIONS=print_stacktrace=1 RMQ_CHAOS_ROUNDS=1 RMQ_BUILDDIR="$top/_build-asan" ;;
+    esac
 fi
 
 note "summary"

@@ -344,6 +344,13 @@ rmq_mq_core_route(RmqMqCore *core, const gchar *topic, gboolean force, GError **
         g_propagate_error(error, g_steal_pointer(&err));
         return NULL;
     }
+    /* A name server that does not know the topic's brokers yet (it
+     * restarted, they have not registered again) must not make a client
+     * forget a route it had: a producer would fall back to the default
+     * topic and create the topic on another broker. Java keeps its route
+     * when an update fails; so does this. */
+    if (resp->code == RMQ_RESPONSE_TOPIC_NOT_EXIST && cached)
+        return cached;
     if (resp->code != RMQ_RESPONSE_SUCCESS) {
         g_hash_table_remove(core->routes, topic);
         if (resp->code == RMQ_RESPONSE_TOPIC_NOT_EXIST)

@@ -25,6 +25,12 @@ struct _RmqDaemon {
     gpointer data;
     int exit_code;
     gboolean stopping;
+    /* ops->start() may iterate the main context (a synchronous request):
+     * signals that arrive meanwhile are acted on once it has returned */
+    gboolean starting;
+    const gchar *pending_stop; /* "SIGTERM" / "SIGINT" received while starting */
+    gboolean pending_reload;
+    gboolean stopped;          /* rmq_daemon_stopped() was called */
     guint watchdog_id;
     guint status_id;
 };
@@ -79,6 +85,8 @@ on_status_timer(gpointer user_data)
 void
 rmq_daemon_stopped(RmqDaemon *daemon)
 {
+    /* may come before the loop runs (a stop asked for while starting) */
+    daemon->stopped = TRUE;
     if (daemon->loop && g_main_loop_is_running(daemon->loop))
         g_main_loop_quit(daemon->loop);
 }
@@ -106,17 +114,28 @@ rmq_daemon_fail(RmqDaemon *daemon, int exit_code, const gchar *reason)
     begin_stop(daemon, reason);
 }
 
+static void
+request_stop(RmqDaemon *daemon, const gchar *why)
+{
+    if (daemon->starting) {
+        if (daemon->pending_stop == NULL)
+            daemon->pending_stop = why;
+        return;
+    }
+    begin_stop(daemon, why);
+}
+
 static gboolean
 on_sigterm(gpointer user_data)
 {
-    begin_stop(user_data, "SIGTERM");
+    request_stop(user_data, "SIGTERM");
     return G_SOURCE_CONTINUE;
 }
 
 static gboolean
 on_sigint(gpointer user_data)
 {
-    begin_stop(user_data, "SIGINT");
+    request_stop(user_data, "SIGINT");
     return G_SOURCE_CONTINUE;
 }
 
@@ -182,7 +201,9 @@ static gboolean
 on_sighup(gpointer user_data)
 {
     RmqDaemon *daemon = user_data;
-    if (!daemon->stopping)
+    if (daemon->starting)
+        daemon->pending_reload = TRUE;
+    else if (!daemon->stopping)
         reload(daemon);
     return G_SOURCE_CONTINUE;
 }
@@ -297,7 +318,10 @@ rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv)
     sig_ids[1] = g_unix_signal_add(SIGINT, on_sigint, daemon);
     sig_ids[2] = g_unix_signal_add(SIGHUP, on_sighup, daemon);
 
-    if (!ops->start(daemon, &error)) {
+    daemon->starting = TRUE;
+    gboolean started = ops->start(daemon, &error);
+    daemon->starting = FALSE;
+    if (!started) {
         rmq_log_event(G_LOG_LEVEL_CRITICAL, RMQ_MSGID_CONFIG_ERROR,
                       "MESSAGE", "cannot start: %s", error->message);
         for (gsize i = 0; i < G_N_ELEMENTS(sig_ids); i++)
@@ -314,8 +338,13 @@ rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv)
     rmq_notify_ready(status);
     daemon->watchdog_id = rmq_notify_watchdog_start();
     daemon->status_id = g_timeout_add_seconds(STATUS_INTERVAL_S, on_status_timer, daemon);
+    if (daemon->pending_stop != NULL)
+        begin_stop(daemon, daemon->pending_stop);
+    else if (daemon->pending_reload)
+        reload(daemon);
 
-    g_main_loop_run(daemon->loop);
+    if (!daemon->stopped)
+        g_main_loop_run(daemon->loop);
 
     for (gsize i = 0; i < G_N_ELEMENTS(sig_ids); i++)
         g_source_remove(sig_ids[i]);
