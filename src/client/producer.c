@@ -262,9 +262,14 @@ select_queue(RmqProducer *p, const PublishInfo *pi, const gchar *last)
     return g_ptr_array_index(pi->queues, p->rr++ % n);
 }
 
+/* The master of @broker. It may refetch the topic's route, which frees the
+ * topic's publish list: callers must not hold a queue from that list across
+ * the call (they copy it first), and @broker is copied here for the same
+ * reason. */
 static const gchar *
-master_addr(RmqProducer *p, const gchar *topic, const gchar *broker, GError **error)
+master_addr(RmqProducer *p, const gchar *topic, const gchar *broker_name, GError **error)
 {
+    g_autofree gchar *broker = g_strdup(broker_name);
     const RmqRoute *r = g_hash_table_lookup(p->core->routes, topic);
     const gchar *addr = r ? rmq_route_master_addr(r, broker) : NULL;
     if (addr == NULL) {
@@ -524,13 +529,15 @@ send_sync(RmqProducer *p, const Prepared *x, const RmqQueue *fixed, RmqSendResul
         gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
         if (left_ms <= 0)
             break;
-        const RmqQueue *q = fixed;
-        if (q == NULL) {
+        const RmqQueue *picked = fixed;
+        if (picked == NULL) {
             const PublishInfo *pi = publish_info(p, x->topic, error);
             if (pi == NULL)
                 return FALSE;
-            q = select_queue(p, pi, last_broker);
+            picked = select_queue(p, pi, last_broker);
         }
+        /* A copy: master_addr() may free the publish list @picked is in. */
+        g_autoptr(RmqQueue) q = rmq_queue_new(picked->topic, picked->broker_name, picked->queue_id);
         g_free(last_broker);
         last_broker = g_strdup(q->broker_name);
         g_clear_error(&last_err);
@@ -604,7 +611,9 @@ rmq_producer_send_oneway(RmqProducer *p, RmqMsg *msg, GError **error)
     const PublishInfo *pi = publish_info(p, x->topic, error);
     if (pi == NULL)
         return FALSE;
-    const RmqQueue *q = select_queue(p, pi, NULL);
+    const RmqQueue *picked = select_queue(p, pi, NULL);
+    /* A copy: master_addr() may free the publish list @picked is in. */
+    g_autoptr(RmqQueue) q = rmq_queue_new(picked->topic, picked->broker_name, picked->queue_id);
     const gchar *addr = master_addr(p, x->topic, q->broker_name, error);
     if (addr == NULL)
         return FALSE;
@@ -702,7 +711,7 @@ async_attempt(AsyncSend *s)
         const RmqQueue *q = select_queue(p, pi, last);
         rmq_queue_free(s->queue);
         s->queue = rmq_queue_new(q->topic, q->broker_name, q->queue_id);
-        addr = master_addr(p, s->x->topic, q->broker_name, &s->last_err);
+        addr = master_addr(p, s->x->topic, s->queue->broker_name, &s->last_err);
     }
     gint64 left_ms = (s->deadline - g_get_monotonic_time()) / 1000;
     if (addr == NULL || left_ms <= 0) {
