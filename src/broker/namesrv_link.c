@@ -18,7 +18,67 @@ struct _RmqNamesrvLink {
     guint period_ms;
     RmqNamesrvReplyFunc reply;
     gpointer reply_data;
+    GHashTable *retries;   /* addr -> Retry, for name servers that could not be reached */
+    gboolean closing;      /* rmq_namesrv_link_free() has begun: no new retries */
 };
+
+/* A name server that did not answer a registration is tried again soon,
+ * not only at the next period (up to 30 s): a broker started before its
+ * name servers, as `systemctl start rocketmq.target` may do, is routable
+ * within seconds of them coming up. */
+#define RETRY_FIRST_MS 1000
+#define RETRY_MAX_MS 8000
+
+typedef struct {
+    RmqNamesrvLink *link;
+    gchar *addr;           /* the table's key */
+    guint timer;
+    guint backoff_ms;
+} Retry;
+
+static void
+retry_free(Retry *r)
+{
+    g_clear_handle_id(&r->timer, g_source_remove);
+    g_free(r->addr);
+    g_free(r);
+}
+
+static void register_one(RmqNamesrvLink *l, const gchar *addr, GBytes *body);
+
+static gboolean
+on_retry(gpointer user_data)
+{
+    Retry *r = user_data;
+    r->timer = 0;
+    g_autoptr(GBytes) body = r->link->body(r->link->data);
+    register_one(r->link, r->addr, body);
+    return G_SOURCE_REMOVE;
+}
+
+/* The registration to @addr failed (@failed) or went through. */
+static void
+registration_outcome(RmqNamesrvLink *l, const gchar *addr, gboolean failed)
+{
+    if (!failed) {
+        g_hash_table_remove(l->retries, addr);
+        return;
+    }
+    if (l->closing)
+        return;
+    Retry *r = g_hash_table_lookup(l->retries, addr);
+    if (r == NULL) {
+        r = g_new0(Retry, 1);
+        r->link = l;
+        r->addr = g_strdup(addr);
+        r->backoff_ms = RETRY_FIRST_MS;
+        g_hash_table_insert(l->retries, r->addr, r);
+    }
+    if (r->timer != 0)
+        return;
+    r->timer = g_timeout_add(r->backoff_ms, on_retry, r);
+    r->backoff_ms = MIN(r->backoff_ms * 2, RETRY_MAX_MS);
+}
 
 void
 rmq_namesrv_link_set_reply_func(RmqNamesrvLink *l, RmqNamesrvReplyFunc func, gpointer data)
@@ -57,6 +117,7 @@ rmq_namesrv_link_new(const RmqNamesrvLinkInfo *info, gchar *const *addrs, RmqNam
     l->timeout_ms = info->timeout_ms > 0 ? info->timeout_ms : 6000;
     l->body = body;
     l->data = data;
+    l->retries = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) retry_free);
     return l;
 }
 
@@ -66,7 +127,10 @@ rmq_namesrv_link_free(RmqNamesrvLink *l)
     if (l == NULL)
         return;
     g_clear_handle_id(&l->timer, g_source_remove);
+    l->closing = TRUE;
+    g_hash_table_remove_all(l->retries);
     rmq_client_free(l->client);
+    g_hash_table_destroy(l->retries);
     g_strfreev(l->addrs);
     g_free(l->cluster_name);
     g_free(l->broker_name);
@@ -103,7 +167,9 @@ on_registered(RmqCommand *response, const GError *error, gpointer user_data)
 {
     Pending *p = user_data;
     gchar *addr = p->addr;
-    tell_reply(p->link, response);
+    RmqNamesrvLink *l = p->link;
+    tell_reply(l, response);
+    registration_outcome(l, addr, error != NULL);
     g_free(p);
     if (error != NULL)
         g_debug("register to name server %s failed: %s", addr, error->message);
@@ -121,13 +187,14 @@ rmq_namesrv_link_register(RmqNamesrvLink *l, GBytes *body, gboolean sync, gboole
     g_autoptr(GBytes) all = body != NULL ? g_bytes_ref(body) : l->body(l->data);
     guint ok = 0;
     for (guint i = 0; l->addrs[i] != NULL; i++) {
-        RmqCommand *req = register_request(l, all);
         if (oneway) {
-            rmq_client_invoke_oneway(l->client, l->addrs[i], req);
+            rmq_client_invoke_oneway(l->client, l->addrs[i], register_request(l, all));
         } else if (sync) {
+            RmqCommand *req = register_request(l, all);
             g_autoptr(GError) err = NULL;
             g_autoptr(RmqCommand) resp =
                 rmq_client_invoke_sync(l->client, l->addrs[i], req, l->timeout_ms, &err);
+            registration_outcome(l, l->addrs[i], resp == NULL);
             if (resp != NULL && resp->code == 0)
                 ok++;
             else
@@ -136,13 +203,20 @@ rmq_namesrv_link_register(RmqNamesrvLink *l, GBytes *body, gboolean sync, gboole
                                       : (resp->remark != NULL ? resp->remark : "refused"));
             tell_reply(l, resp);
         } else {
-            Pending *p = g_new(Pending, 1);
-            p->link = l;
-            p->addr = g_strdup(l->addrs[i]);
-            rmq_client_invoke_async(l->client, l->addrs[i], req, l->timeout_ms, on_registered, p);
+            register_one(l, l->addrs[i], all);
         }
     }
     return ok;
+}
+
+static void
+register_one(RmqNamesrvLink *l, const gchar *addr, GBytes *body)
+{
+    Pending *p = g_new(Pending, 1);
+    p->link = l;
+    p->addr = g_strdup(addr);
+    rmq_client_invoke_async(l->client, addr, register_request(l, body), l->timeout_ms,
+                            on_registered, p);
 }
 
 typedef struct {

@@ -72,11 +72,11 @@ start_broker(const gchar *name, const gchar *bind, const gchar *ip1, const gchar
 /* The address the name servers hand out for broker @name (id 0), polled
  * until it registered. (transfer full) */
 static gchar *
-registered_addr(const gchar *name)
+registered_addr_at(const gchar *ns_addr, const gchar *name, int tries)
 {
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < tries; i++) {
         g_autoptr(RmqCommand) r =
-            bk_invoke(client, ns->addr, RMQ_REQUEST_GET_BROKER_CLUSTER_INFO, NULL, NULL);
+            bk_invoke(client, ns_addr, RMQ_REQUEST_GET_BROKER_CLUSTER_INFO, NULL, NULL);
         g_autoptr(JsonNode) n = bk_body_json(r);
         JsonObject *o = n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
         JsonObject *table = o != NULL && json_object_has_member(o, "brokerAddrTable")
@@ -93,6 +93,43 @@ registered_addr(const gchar *name)
         g_usleep(50000);
     }
     return NULL;
+}
+
+static gchar *
+registered_addr(const gchar *name)
+{
+    return registered_addr_at(ns->addr, name, 100);
+}
+
+/* A broker started before its name server registers within seconds of the
+ * name server coming up, not only at its next period (10 s for the first,
+ * registerNameServerPeriod after): it retries an unreachable name server
+ * after 1, 2, 4 and 8 s. */
+static void
+test_registers_soon_after_late_name_server(void **state)
+{
+    (void) state;
+    g_autoptr(BkDaemon) late = bk_namesrv_new();
+    BkDaemon *d = bk_broker_new(late->addr, NULL);
+    g_autofree gchar *conf = g_strdup_printf(
+        "listenPort = %u;\nbrokerName = \"addr-late\";\nbrokerClusterName = \"AddrCluster\";\n"
+        "brokerIP1 = \"127.0.0.1\";\nnamesrvAddr = \"%s\";\nregisterNameServerPeriod = 60000;\n"
+        "storePathRootDir = \"%s/store\";\nmappedFileSizeCommitLog = 8388608;\n"
+        "mappedFileSizeConsumeQueue = 120000;\nmaxIndexNum = 40000;\nmaxHashSlotNum = 10000;\n",
+        d->port, late->addr, d->dir);
+    g_assert(g_file_set_contents(d->conf_path, conf, -1, NULL));
+    g_autoptr(BkDaemon) br = d;
+    g_autoptr(GError) err = NULL;
+    if (!bk_daemon_start(br, 15000, &err))
+        fail_msg("%s", err->message);
+    g_usleep(1500 * 1000); /* a retry or two fail meanwhile */
+    if (!bk_daemon_start(late, 10000, &err))
+        fail_msg("%s", err->message);
+    /* 6 s: past the longest retry gap (8 s) would mean no retry happened at
+     * all within the first period, which starts at 10 s. */
+    g_autofree gchar *addr = registered_addr_at(late->addr, "addr-late", 120);
+    assert_non_null(addr);
+    assert_string_equal(addr, br->addr);
 }
 
 /* bindAddress alone: the broker advertises the address it is bound to, and
@@ -168,6 +205,7 @@ main(void)
         cmocka_unit_test(test_bind_address_is_advertised),
         cmocka_unit_test(test_unbound_broker_ip1_warns),
         cmocka_unit_test(test_matching_broker_ip1_and_ha_port),
+        cmocka_unit_test(test_registers_soon_after_late_name_server),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
