@@ -71,7 +71,8 @@ command_new(gint32 code)
     cmd->version = RMQ_REMOTING_VERSION;
     cmd->serialize_type = RMQ_SERIALIZE_JSON;
     /* SEND_MESSAGE_V2 requests carry about 13 fields: no regrowth */
-    cmd->ext = g_array_sized_new(FALSE, TRUE, sizeof(RmqExtField), 16);
+    cmd->ext_room = 16;
+    cmd->ext = g_array_sized_new(FALSE, TRUE, sizeof(RmqExtField), cmd->ext_room);
     return cmd;
 }
 
@@ -246,7 +247,12 @@ rmq_command_append_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len, con
     g_return_if_fail(cmd != NULL && key != NULL && value != NULL);
 
     RmqExtField f = ext_field_make(cmd, key, key_len, value, value_len);
-    g_array_append_val(cmd->ext, f);
+    /* Within the room made at creation a store does it: g_array_append_val
+     * costs a call and a memcpy per field, a dozen times per request. */
+    if (cmd->ext->len < cmd->ext_room)
+        g_array_index(cmd->ext, RmqExtField, cmd->ext->len++) = f;
+    else
+        g_array_append_val(cmd->ext, f);
 }
 
 void

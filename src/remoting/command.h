@@ -46,6 +46,7 @@ typedef struct {
      * UNREGISTER_CLIENT; set on decode when the key held an object. */
     gboolean ext_present;
     gpointer arena; /* private: storage of the ext field text */
+    guint ext_room; /* private: slots cmd->ext was created with (it never shrinks) */
 } RmqCommand;
 
 /* New request with our language (JAVA, for the widest client compatibility),

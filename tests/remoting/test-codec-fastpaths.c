@@ -121,6 +121,44 @@ test_special_byte_at_every_offset(void **state)
 }
 
 static void
+test_word_scans_agree_with_glib(void **state)
+{
+    /* The word-at-a-time scan and the stack scratch: escaped values longer
+     * than the scratch's inline room, non-ASCII right after a closing quote,
+     * keys sharing a first byte (duplicate filter), and more fields than a
+     * command's initial room. Each header must decode as json-glib does. */
+    g_autoptr(GString) longv = g_string_new(NULL);
+    for (int i = 0; i < 200; i++)
+        g_string_append_printf(longv, "K%d\\u0001v\\u00e9%d\\u0002", i, i);
+    g_autoptr(GString) many = g_string_new("{\"code\":1,\"extFields\":{");
+    for (int i = 0; i < 40; i++)
+        g_string_append_printf(many, "%s\"%c%d\":\"%d\"", i ? "," : "", 'a' + i % 3, i % 25, i);
+    g_string_append(many, ",\"a1\":null,\"b2\":\"again\"}}");
+    g_autofree gchar *escaped = g_strdup_printf("{\"code\":1,\"extFields\":{\"i\":\"%s\",\"j\":\"x\"}}",
+                                                longv->str);
+    const char *const headers[] = {
+        escaped, many->str,
+        "{\"code\":1,\"extFields\":{\"a\":\"x\",\"\xc3\xa9\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}}",
+        "{\"code\":1,\"extFields\":{\"ab\":\"1\",\"ac\":\"2\",\"ab\":\"3\",\"a\":\"4\"}}",
+        "{\"code\":1,\"extFields\":{\"a\":1,\"b\":-7,\"c\":true,\"d\":false,\"e\":2.5}}",
+        "{\"code\":1,\"remark\":\"01234567\\u0041bcdefgh\",\"extFields\":{\"\\u0061b\":\"12345678\"}}",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(headers); i++) {
+        g_autoptr(RmqCommand) fast = decode(headers[i], RMQ_JSON_HEADER_PARSER_FAST);
+        g_autoptr(RmqCommand) ref = decode(headers[i], RMQ_JSON_HEADER_PARSER_GLIB);
+        assert_non_null(fast);
+        assert_non_null(ref);
+        assert_same_ext(fast, ref);
+        assert_string_equal(fast->remark ? fast->remark : "", ref->remark ? ref->remark : "");
+    }
+    /* bad UTF-8 after an escape, past the inline room, is still refused */
+    g_autofree gchar *bad = g_strdup_printf("{\"code\":1,\"extFields\":{\"i\":\"%s\xff\"}}",
+                                            longv->str);
+    g_autoptr(RmqCommand) none = decode(bad, RMQ_JSON_HEADER_PARSER_FAST);
+    assert_null(none);
+}
+
+static void
 test_arena_keeps_every_field(void **state)
 {
     g_autoptr(RmqCommand) cmd = rmq_command_new_request(10);
@@ -252,6 +290,7 @@ main(void)
         cmocka_unit_test(test_escaped_and_plain_names_meet),
         cmocka_unit_test(test_bad_utf8_in_place_rejected),
         cmocka_unit_test(test_special_byte_at_every_offset),
+        cmocka_unit_test(test_word_scans_agree_with_glib),
         cmocka_unit_test(test_arena_keeps_every_field),
         cmocka_unit_test(test_ext_integers_match_glib),
         cmocka_unit_test(test_int64_text),
