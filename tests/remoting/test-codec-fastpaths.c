@@ -30,6 +30,20 @@ decode(const gchar *json, RmqJsonHeaderParser parser)
     return cmd;
 }
 
+static RmqCommand *
+decode_frame_with(const guint8 *p, gsize len, RmqJsonHeaderParser parser)
+{
+    RmqCommand *cmd = NULL;
+    gsize used = 0;
+    g_autoptr(GError) error = NULL;
+    rmq_codec_set_json_parser(parser);
+    RmqDecodeStatus st = rmq_codec_decode_frame(p, len, 0, &cmd, &used, &error);
+    rmq_codec_set_json_parser(RMQ_JSON_HEADER_PARSER_FAST);
+    if (st != RMQ_DECODE_OK || used != len)
+        print_message("frame decode failed: %s\n", error != NULL ? error->message : "short");
+    return cmd;
+}
+
 static void
 assert_same_ext(const RmqCommand *a, const RmqCommand *b)
 {
@@ -156,6 +170,36 @@ test_word_scans_agree_with_glib(void **state)
                                             longv->str);
     g_autoptr(RmqCommand) none = decode(bad, RMQ_JSON_HEADER_PARSER_FAST);
     assert_null(none);
+}
+
+static void
+test_encoder_room_grows(void **state)
+{
+    /* The header encoder reserves room field by field: many fields, each
+     * escape kind at varied offsets and a long escaped remark must come
+     * back unchanged through json-glib. */
+    g_autoptr(RmqCommand) cmd = rmq_command_new_request(310);
+    for (int i = 0; i < 100; i++) {
+        gchar key[16], value[64];
+        g_snprintf(key, sizeof key, "k%d", i);
+        g_snprintf(value, sizeof value, "%.*s%c\xc3\xa9%c", i % 17, "abcdefghijklmnopq",
+                   (char) (i % 32 + 1), i % 2 ? '"' : 0x7f);
+        rmq_command_set_ext(cmd, key, value);
+    }
+    g_autofree gchar *remark = g_strnfill(5000, '\x01');
+    rmq_command_set_remark(cmd, remark);
+    g_autoptr(GBytes) frame = rmq_codec_encode(cmd);
+    gsize len;
+    const guint8 *p = g_bytes_get_data(frame, &len);
+    g_autoptr(RmqCommand) back = decode_frame_with(p, len, RMQ_JSON_HEADER_PARSER_GLIB);
+    assert_non_null(back);
+    assert_same_ext(cmd, back);
+    assert_string_equal(back->remark, remark);
+    /* and the GString form is the same bytes */
+    g_autoptr(GString) again = g_string_new("pre");
+    assert_true(rmq_codec_append_frame(cmd, again));
+    assert_int_equal(again->len, len + 3);
+    assert_memory_equal(again->str + 3, p, len);
 }
 
 static void
@@ -291,6 +335,7 @@ main(void)
         cmocka_unit_test(test_bad_utf8_in_place_rejected),
         cmocka_unit_test(test_special_byte_at_every_offset),
         cmocka_unit_test(test_word_scans_agree_with_glib),
+        cmocka_unit_test(test_encoder_room_grows),
         cmocka_unit_test(test_arena_keeps_every_field),
         cmocka_unit_test(test_ext_integers_match_glib),
         cmocka_unit_test(test_int64_text),
