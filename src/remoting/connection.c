@@ -16,6 +16,9 @@ G_DEFINE_QUARK(rmq-connection-error-quark, rmq_connection_error)
 #define READS_PER_WAKEUP 16
 /* Buffers handed to one sendmsg(). */
 #define WRITE_VECTORS 64
+/* Capacity of the output buffer kept between writes (a larger one, grown
+ * by a burst, is given back once written). */
+#define OUTBUF_KEEP ((gsize) 16 * 1024)
 
 typedef struct {
     RmqConnectionFunc func;
@@ -46,6 +49,7 @@ struct _RmqConnection {
 
     GByteArray *inbuf;
     GQueue outq;       /* of GBytes, whole frames */
+    GString *outbuf;   /* small frames after those of outq, encoded in place */
     gsize out_offset;  /* bytes of the head frame already written */
     gsize queued;      /* bytes not yet written */
 
@@ -184,6 +188,7 @@ rmq_connection_new(GSocketConnection *socket_conn, GMainContext *context)
     conn->close_hooks = g_array_new(FALSE, FALSE, sizeof(CloseHook));
     conn->inbuf = g_byte_array_new();
     g_queue_init(&conn->outq);
+    conn->outbuf = g_string_sized_new(OUTBUF_KEEP / 64);
     conn->pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                           (GDestroyNotify) pending_free);
     conn->next_opaque = 1;
@@ -220,6 +225,7 @@ rmq_connection_unref(RmqConnection *conn)
     rmq_source_clear(&conn->idle_source);
     g_hash_table_destroy(conn->pending);
     g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
+    g_string_free(conn->outbuf, TRUE);
     g_byte_array_unref(conn->inbuf);
     g_array_unref(conn->close_hooks);
     if (conn->data_destroy != NULL)
@@ -354,6 +360,7 @@ connection_close_full(RmqConnection *conn, GLogLevelFlags level, const gchar *re
     rmq_source_clear(&conn->idle_source);
     g_io_stream_close(G_IO_STREAM(conn->socket_conn), NULL, NULL);
     g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
+    g_string_truncate(conn->outbuf, 0);
     conn->queued = 0;
     conn->out_offset = 0;
 
@@ -402,6 +409,12 @@ pause_reading(RmqConnection *conn)
 }
 
 static void process_input(RmqConnection *conn);
+
+static gboolean
+has_output(RmqConnection *conn)
+{
+    return conn->outbuf->len > 0 || !g_queue_is_empty(&conn->outq);
+}
 static void flush_output(RmqConnection *conn, gboolean may_close);
 
 static gboolean
@@ -490,7 +503,7 @@ process_input(RmqConnection *conn)
         dispatch_command(conn, cmd);
     }
     /* Responses queued by the frames of this read go out in one sendmsg. */
-    if (!conn->closed && conn->write_source == NULL && !g_queue_is_empty(&conn->outq))
+    if (!conn->closed && conn->write_source == NULL && has_output(conn))
         flush_output(conn, FALSE);
     if (!conn->closed && offset > 0) {
         g_byte_array_remove_range(conn->inbuf, 0, offset);
@@ -564,9 +577,37 @@ watch_writable(RmqConnection *conn)
 /* Write as much as the socket takes. A hard error closes the connection only
  * when @may_close; otherwise (inside a send) the write watch retries and
  * closes from the loop, so callers of send never see callbacks re-entrantly. */
+/* Move what is left of outbuf from @from on behind the queued frames. */
+static void
+seal_outbuf(RmqConnection *conn, gsize from)
+{
+    if (conn->outbuf->len > from)
+        g_queue_push_tail(&conn->outq, g_bytes_new(conn->outbuf->str + from,
+                                                   conn->outbuf->len - from));
+    if (conn->outbuf->allocated_len > OUTBUF_KEEP) {
+        g_string_free(conn->outbuf, TRUE);
+        conn->outbuf = g_string_sized_new(OUTBUF_KEEP / 64);
+    } else {
+        g_string_truncate(conn->outbuf, 0);
+    }
+}
+
 static void
 flush_output(RmqConnection *conn, gboolean may_close)
 {
+    if (conn->outbuf->len > 0 && g_queue_is_empty(&conn->outq)) {
+        /* The common case: the small frames of this batch are all there is
+         * and the socket takes them: no copy, nothing allocated or freed.
+         * Errors and a short write leave the rest to the loop below. */
+        gssize n = g_socket_send(conn->socket, conn->outbuf->str, conn->outbuf->len, NULL, NULL);
+        if (n > 0) {
+            touch(conn);
+            conn->queued -= (gsize) n;
+        }
+        seal_outbuf(conn, n > 0 ? (gsize) n : 0);
+    } else if (conn->outbuf->len > 0) {
+        seal_outbuf(conn, 0);
+    }
     while (!g_queue_is_empty(&conn->outq)) {
         GOutputVector vec[WRITE_VECTORS];
         guint nvec = 0;
@@ -622,6 +663,17 @@ on_writable(GSocket *socket, GIOCondition cond, gpointer user_data)
     return keep;
 }
 
+/* After output was added: write now, or at the end of the batch when
+ * inside process_input; pause reading while too much waits. */
+static void
+output_added(RmqConnection *conn)
+{
+    if (conn->write_source == NULL && !conn->processing)
+        flush_output(conn, FALSE);
+    if (conn->backpressure && conn->queued > RMQ_CONNECTION_HIGH_WATER)
+        pause_reading(conn);
+}
+
 static gboolean
 queue_frame(RmqConnection *conn, GBytes *frame)
 {
@@ -629,13 +681,23 @@ queue_frame(RmqConnection *conn, GBytes *frame)
         g_bytes_unref(frame);
         return FALSE;
     }
+    if (conn->outbuf->len > 0)
+        seal_outbuf(conn, 0); /* it goes out first */
     conn->queued += g_bytes_get_size(frame);
     g_queue_push_tail(&conn->outq, frame);
-    /* Inside process_input the write waits for the end of the batch. */
-    if (conn->write_source == NULL && !conn->processing)
-        flush_output(conn, FALSE);
-    if (conn->backpressure && conn->queued > RMQ_CONNECTION_HIGH_WATER)
-        pause_reading(conn);
+    output_added(conn);
+    return TRUE;
+}
+
+/* A small frame is encoded straight into outbuf, behind what it holds. */
+static gboolean
+queue_command(RmqConnection *conn, const RmqCommand *cmd)
+{
+    gsize before = conn->outbuf->len;
+    if (!rmq_codec_append_frame(cmd, conn->outbuf))
+        return TRUE; /* unframeable header: nothing to send */
+    conn->queued += conn->outbuf->len - before;
+    output_added(conn);
     return TRUE;
 }
 
@@ -650,7 +712,7 @@ rmq_connection_send(RmqConnection *conn, const RmqCommand *cmd)
     if (conn->closed)
         return FALSE;
     if (cmd->body == NULL || g_bytes_get_size(cmd->body) < BODY_BY_REFERENCE)
-        return queue_frame(conn, rmq_codec_encode(cmd));
+        return queue_command(conn, cmd);
     GBytes *head = rmq_codec_encode_head(cmd);
     if (g_bytes_get_size(head) == 0) { /* unframeable header: nothing to send */
         g_bytes_unref(head);
