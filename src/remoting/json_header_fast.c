@@ -92,10 +92,12 @@ scratch_append(Scratch *b, const gchar *p, gsize n)
     b->len += n;
 }
 
-static void
+static inline void
 skip_ws(Parser *ps)
 {
-    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+    /* one compare settles the usual case: no space at all */
+    while (ps->p < ps->end && (guchar) *ps->p <= ' ' &&
+           (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
         ps->p++;
 }
 
@@ -125,7 +127,9 @@ hex4(const gchar *p)
 /* Decode the rest of a string literal into @into, from @run (just past the
  * opening quote) with ps->p at its first escape or control character; @high
  * holds the bytes of the run so far OR-ed together. */
-static gboolean
+/* Not inlined: the span path below stays small enough to need no saved
+ * registers, and it is what nearly every string takes. */
+G_GNUC_NO_INLINE static gboolean
 parse_string_into(Parser *ps, const gchar *run, guint64 high, Scratch *into)
 {
     gboolean nul = FALSE; /* a \u0000: refused once the string is read */
