@@ -61,10 +61,26 @@ ext_field_make(RmqCommand *cmd, const gchar *key, gsize key_len, const gchar *va
     return (RmqExtField) { block, block + key_len + 1 };
 }
 
+/* A command and its first arena chunk are one allocation: a request or a
+ * response of a dozen short fields then costs no second malloc and free. */
+#define COMMAND_HEAD ((sizeof(RmqCommand) + 15) & ~(gsize) 15)
+
+static ArenaChunk *
+first_chunk(RmqCommand *cmd)
+{
+    return (ArenaChunk *) ((gchar *) cmd + COMMAND_HEAD);
+}
+
 static RmqCommand *
 command_new(gint32 code)
 {
-    RmqCommand *cmd = g_new0(RmqCommand, 1);
+    RmqCommand *cmd = g_malloc(COMMAND_HEAD + ARENA_CHUNK);
+    memset(cmd, 0, sizeof *cmd);
+    ArenaChunk *c = first_chunk(cmd);
+    c->next = NULL;
+    c->used = 0;
+    c->size = ARENA_CHUNK - sizeof *c;
+    cmd->arena = c;
 
     cmd->code = code;
     cmd->language = RMQ_LANG_JAVA;
@@ -104,7 +120,8 @@ rmq_command_free(RmqCommand *cmd)
     g_array_unref(cmd->ext);
     for (ArenaChunk *c = cmd->arena, *next; c != NULL; c = next) {
         next = c->next;
-        g_free(c);
+        if (c != first_chunk(cmd))
+            g_free(c);
     }
     if (cmd->body != NULL)
         g_bytes_unref(cmd->body);
