@@ -496,6 +496,64 @@ ext_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
     }
 }
 
+/* The shape nearly every ext member has, "key":"value" with no escape,
+ * no space and only ASCII, for a key not seen yet: appended straight from
+ * the text. FALSE, with nothing consumed, for anything else; the general
+ * member path then reads it from the same place. */
+static gboolean
+ext_member_plain(Parser *ps, RmqCommand *cmd)
+{
+    const gchar *p = ps->p, *end = ps->end;
+    guint64 high = 0;
+
+    if (p >= end || *p != '"' || cmd->ext->len >= EXT_INDEX_THRESHOLD)
+        return FALSE;
+    const gchar *key = p + 1;
+    gsize key_len = rmq_json_scan_plain(key, (gsize) (end - key), FALSE, &high);
+    p = key + key_len;
+    if (end - p < 3 || p[0] != '"' || p[1] != ':' || p[2] != '"')
+        return FALSE;
+    const gchar *value = p + 3;
+    gsize value_len = rmq_json_scan_plain(value, (gsize) (end - value), FALSE, &high);
+    p = value + value_len;
+    if (p >= end || *p != '"' || (high & RMQ_JSON_SCAN_HIGHS) != 0)
+        return FALSE;
+    guint64 bit = G_GUINT64_CONSTANT(1) << (key_len > 0 ? (guchar) key[0] & 63 : 0);
+    if ((ps->ext_seen & bit) != 0)
+        return FALSE; /* maybe a duplicate: ext_store knows what to do */
+    rmq_command_append_ext_len(cmd, key, key_len, value, value_len);
+    ps->ext_seen |= bit;
+    ps->p = p + 1;
+    return TRUE;
+}
+
+/* The members of the extFields object, its '{' consumed. */
+static gboolean
+parse_ext_object(Parser *ps, RmqCommand *cmd)
+{
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return TRUE;
+    }
+    for (;;) {
+        skip_ws(ps);
+        if (!ext_member_plain(ps, cmd)) {
+            const gchar *name;
+            gsize name_len;
+            if (!parse_string_span(ps, &ps->key_buf, &name, &name_len) || !expect(ps, ':') ||
+                !ext_member(ps, name, name_len, cmd))
+                return FALSE;
+        }
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        return expect(ps, '}');
+    }
+}
+
 static gboolean
 int32_member(Parser *ps, const gchar *name, gsize name_len, gint32 *out)
 {
@@ -554,7 +612,7 @@ header_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
             return FALSE;
         }
         cmd->ext_present = TRUE;
-        return parse_object(ps, cmd, ext_member);
+        return parse_ext_object(ps, cmd);
     }
     if (name_is(name, name_len, "language")) {
         if (!parse_value_start(ps, &kind, &i, &d))
