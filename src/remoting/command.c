@@ -23,26 +23,33 @@ typedef struct ArenaChunk {
     gchar data[];
 } ArenaChunk;
 
-static gchar *
+/* A chunk with room for @n more bytes after @c ran out (or there was none). */
+G_GNUC_NO_INLINE static ArenaChunk *
+arena_grow(RmqCommand *cmd, ArenaChunk *c, gsize n)
+{
+    gsize size = MAX(n, ARENA_CHUNK - sizeof *c);
+    ArenaChunk *fresh = g_malloc(sizeof *c + size);
+    fresh->used = 0;
+    fresh->size = size;
+    /* A big one-off keeps the current chunk's room for later fields. */
+    if (c != NULL && n > ARENA_CHUNK / 2) {
+        fresh->next = c->next;
+        c->next = fresh;
+    } else {
+        fresh->next = c;
+        cmd->arena = fresh;
+    }
+    return fresh;
+}
+
+/* Inline: it runs for every field, and the first chunk nearly always has room. */
+static inline gchar *
 arena_alloc(RmqCommand *cmd, gsize n)
 {
     ArenaChunk *c = cmd->arena;
 
-    if (c == NULL || c->size - c->used < n) {
-        gsize size = MAX(n, ARENA_CHUNK - sizeof *c);
-        ArenaChunk *fresh = g_malloc(sizeof *c + size);
-        fresh->used = 0;
-        fresh->size = size;
-        /* A big one-off keeps the current chunk's room for later fields. */
-        if (c != NULL && n > ARENA_CHUNK / 2) {
-            fresh->next = c->next;
-            c->next = fresh;
-        } else {
-            fresh->next = c;
-            cmd->arena = fresh;
-        }
-        c = fresh;
-    }
+    if (G_UNLIKELY(c == NULL || c->size - c->used < n))
+        c = arena_grow(cmd, c, n);
     gchar *p = c->data + c->used;
     c->used += n;
     return p;
@@ -88,7 +95,8 @@ command_new(gint32 code)
     cmd->serialize_type = RMQ_SERIALIZE_JSON;
     /* SEND_MESSAGE_V2 requests carry about 13 fields: no regrowth */
     cmd->ext_room = 16;
-    cmd->ext = g_array_sized_new(FALSE, TRUE, sizeof(RmqExtField), cmd->ext_room);
+    /* not cleared: every slot is written before it counts (no set_size grows it) */
+    cmd->ext = g_array_sized_new(FALSE, FALSE, sizeof(RmqExtField), cmd->ext_room);
     return cmd;
 }
 
