@@ -561,6 +561,19 @@ int32_member(Parser *ps, const gchar *name, gsize name_len, gint32 *out)
     gint64 i = 0;
     gdouble d;
 
+    /* Up to nine plain digits followed by a delimiter fit a gint32 and are
+     * what every client sends; anything else takes the JSON number path. */
+    const gchar *p = ps->p;
+    guint32 v = 0;
+    int n = 0;
+    while (p + n < ps->end && n < 10 && p[n] >= '0' && p[n] <= '9')
+        v = v * 10 + (guint32) (p[n++] - '0');
+    if (n > 0 && n < 10 && (n == 1 || p[0] != '0') && p + n < ps->end &&
+        (p[n] == ',' || p[n] == '}')) {
+        ps->p = p + n;
+        *out = (gint32) v;
+        return TRUE;
+    }
     if (!parse_value_start(ps, &kind, &i, &d))
         return FALSE;
     if (kind == V_NULL) {
@@ -657,7 +670,14 @@ header_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
 gboolean
 rmq_json_header_decode_fast(const gchar *text, gsize len, RmqCommand *cmd, GError **error)
 {
-    Parser ps = { .p = text, .end = text + len, .error = error };
+    Parser ps; /* field by field: the scratch buffers need no zeroing */
+    ps.p = text;
+    ps.end = text + len;
+    ps.error = error;
+    ps.str = NULL;
+    ps.str_len = 0;
+    ps.ext_index = NULL;
+    ps.ext_seen = 0;
     scratch_init(&ps.str_buf);
     scratch_init(&ps.key_buf);
 

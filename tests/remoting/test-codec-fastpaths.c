@@ -203,6 +203,31 @@ test_encoder_room_grows(void **state)
 }
 
 static void
+test_header_ints_agree_with_glib(void **state)
+{
+    /* plain digits take a short path; every other number the JSON one */
+    static const char *const values[] = {
+        "0", "7", "407", "123456789", "999999999", "1000000000", "2147483647",
+        "2147483648", "-1", "-2147483648", "-2147483649", "1.5", "1e2",
+        " 5", "5 ", "null", "\"5\"", "true",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
+        g_autofree gchar *json = g_strdup_printf("{\"code\":%s,\"opaque\":%s}", values[i],
+                                                 values[i]);
+        g_autoptr(RmqCommand) fast = decode(json, RMQ_JSON_HEADER_PARSER_FAST);
+        g_autoptr(RmqCommand) ref = decode(json, RMQ_JSON_HEADER_PARSER_GLIB);
+        assert_true((fast == NULL) == (ref == NULL));
+        if (fast != NULL) {
+            assert_int_equal(fast->code, ref->code);
+            assert_int_equal(fast->opaque, ref->opaque);
+        }
+    }
+    /* leading zeros are not JSON: refused (json-glib takes them) */
+    g_autoptr(RmqCommand) zeros = decode("{\"code\":007}", RMQ_JSON_HEADER_PARSER_FAST);
+    assert_null(zeros);
+}
+
+static void
 test_arena_keeps_every_field(void **state)
 {
     g_autoptr(RmqCommand) cmd = rmq_command_new_request(10);
@@ -336,6 +361,7 @@ main(void)
         cmocka_unit_test(test_special_byte_at_every_offset),
         cmocka_unit_test(test_word_scans_agree_with_glib),
         cmocka_unit_test(test_encoder_room_grows),
+        cmocka_unit_test(test_header_ints_agree_with_glib),
         cmocka_unit_test(test_arena_keeps_every_field),
         cmocka_unit_test(test_ext_integers_match_glib),
         cmocka_unit_test(test_int64_text),
