@@ -78,25 +78,78 @@ first_chunk(RmqCommand *cmd)
     return (ArenaChunk *) ((gchar *) cmd + COMMAND_HEAD);
 }
 
+/* Freed commands are kept for reuse, a few per thread, with their ext
+ * array: a request and its response otherwise cost two blocks and two
+ * GArrays made and destroyed. Not under AddressSanitizer, which should see
+ * every use of a freed command. */
+#if defined(__SANITIZE_ADDRESS__)
+#define COMMAND_CACHE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define COMMAND_CACHE 0
+#endif
+#endif
+#ifndef COMMAND_CACHE
+#define COMMAND_CACHE 8
+#endif
+
+typedef struct {
+    guint n;
+    RmqCommand *spare[COMMAND_CACHE + 1];
+} CommandCache;
+
+static void
+command_cache_free(gpointer data)
+{
+    CommandCache *cache = data;
+    for (guint i = 0; i < cache->n; i++) {
+        g_array_unref(cache->spare[i]->ext);
+        g_free(cache->spare[i]);
+    }
+    g_free(cache);
+}
+
+static GPrivate command_cache = G_PRIVATE_INIT(command_cache_free);
+
+static CommandCache *
+thread_cache(void)
+{
+    CommandCache *cache = g_private_get(&command_cache);
+    if (cache == NULL && COMMAND_CACHE > 0) {
+        cache = g_new0(CommandCache, 1);
+        g_private_set(&command_cache, cache);
+    }
+    return cache;
+}
+
 static RmqCommand *
 command_new(gint32 code)
 {
-    RmqCommand *cmd = g_malloc(COMMAND_HEAD + ARENA_CHUNK);
+    CommandCache *cache = thread_cache();
+    RmqCommand *cmd;
+    GArray *ext;
+    if (cache != NULL && cache->n > 0) {
+        cmd = cache->spare[--cache->n];
+        ext = cmd->ext; /* emptied when the command was freed */
+    } else {
+        cmd = g_malloc(COMMAND_HEAD + ARENA_CHUNK);
+        /* SEND_MESSAGE_V2 requests carry about 13 fields: no regrowth. Not
+         * cleared: every slot is written before it counts. */
+        ext = g_array_sized_new(FALSE, FALSE, sizeof(RmqExtField), 16);
+    }
     memset(cmd, 0, sizeof *cmd);
     ArenaChunk *c = first_chunk(cmd);
     c->next = NULL;
     c->used = 0;
     c->size = ARENA_CHUNK - sizeof *c;
     cmd->arena = c;
+    cmd->ext = ext;
+    cmd->ext_room = 16; /* at least: a reused array may have grown */
 
     cmd->code = code;
     cmd->language = RMQ_LANG_JAVA;
     cmd->version = RMQ_REMOTING_VERSION;
     cmd->serialize_type = RMQ_SERIALIZE_JSON;
-    /* SEND_MESSAGE_V2 requests carry about 13 fields: no regrowth */
-    cmd->ext_room = 16;
-    /* not cleared: every slot is written before it counts (no set_size grows it) */
-    cmd->ext = g_array_sized_new(FALSE, FALSE, sizeof(RmqExtField), cmd->ext_room);
     return cmd;
 }
 
@@ -125,7 +178,6 @@ rmq_command_free(RmqCommand *cmd)
     if (cmd == NULL)
         return;
     g_free(cmd->remark);
-    g_array_unref(cmd->ext);
     for (ArenaChunk *c = cmd->arena, *next; c != NULL; c = next) {
         next = c->next;
         if (c != first_chunk(cmd))
@@ -133,6 +185,13 @@ rmq_command_free(RmqCommand *cmd)
     }
     if (cmd->body != NULL)
         g_bytes_unref(cmd->body);
+    CommandCache *cache = thread_cache();
+    if (cache != NULL && cache->n < COMMAND_CACHE) {
+        g_array_set_size(cmd->ext, 0);
+        cache->spare[cache->n++] = cmd;
+        return;
+    }
+    g_array_unref(cmd->ext);
     g_free(cmd);
 }
 
