@@ -15,7 +15,7 @@ static const gchar *const language_names[] = {
 /* Ext field text lives in chunks owned by the command, freed with it: a
  * header of a dozen fields costs one allocation instead of two per field.
  * Replaced or removed text stays until then (commands are short-lived). */
-#define ARENA_CHUNK 512
+#define ARENA_CHUNK 1024 /* a send's header text and its escaped properties fit the first */
 
 typedef struct ArenaChunk {
     struct ArenaChunk *next;
@@ -324,19 +324,36 @@ rmq_command_set_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len, const 
         rmq_command_append_ext_len(cmd, key, key_len, value, value_len);
 }
 
-void
-rmq_command_append_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len, const gchar *value,
-                           gsize value_len)
+static inline void
+ext_push(RmqCommand *cmd, RmqExtField f)
 {
-    g_return_if_fail(cmd != NULL && key != NULL && value != NULL);
-
-    RmqExtField f = ext_field_make(cmd, key, key_len, value, value_len);
     /* Within the room made at creation a store does it: g_array_append_val
      * costs a call and a memcpy per field, a dozen times per request. */
     if (cmd->ext->len < cmd->ext_room)
         g_array_index(cmd->ext, RmqExtField, cmd->ext->len++) = f;
     else
         g_array_append_val(cmd->ext, f);
+}
+
+void
+rmq_command_append_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len, const gchar *value,
+                           gsize value_len)
+{
+    g_return_if_fail(cmd != NULL && key != NULL && value != NULL);
+    ext_push(cmd, ext_field_make(cmd, key, key_len, value, value_len));
+}
+
+gchar *
+rmq_command_alloc_text(RmqCommand *cmd, gsize n)
+{
+    g_return_val_if_fail(cmd != NULL, NULL);
+    return arena_alloc(cmd, n);
+}
+
+void
+rmq_command_append_ext_owned(RmqCommand *cmd, gchar *key, gchar *value)
+{
+    ext_push(cmd, (RmqExtField) { key, value });
 }
 
 void

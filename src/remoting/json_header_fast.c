@@ -33,6 +33,7 @@ typedef struct {
 
 typedef struct {
     const gchar *p, *end;
+    gchar *own; /* the text being read: the command's copy, see decode_fast */
     GError **error;
     const gchar *str; /* the last parsed string value */
     gsize str_len;
@@ -497,9 +498,10 @@ ext_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
 }
 
 /* The shape nearly every ext member has, "key":"value" with no escape,
- * no space and only ASCII, for a key not seen yet: appended straight from
- * the text. FALSE, with nothing consumed, for anything else; the general
- * member path then reads it from the same place. */
+ * no space and only ASCII, for a key not seen yet: the field is the text
+ * itself, its closing quotes turned into NULs. FALSE, with nothing consumed
+ * or changed, for anything else; the general member path then reads it
+ * from the same place. */
 static gboolean
 ext_member_plain(Parser *ps, RmqCommand *cmd)
 {
@@ -521,7 +523,11 @@ ext_member_plain(Parser *ps, RmqCommand *cmd)
     guint64 bit = G_GUINT64_CONSTANT(1) << (key_len > 0 ? (guchar) key[0] & 63 : 0);
     if ((ps->ext_seen & bit) != 0)
         return FALSE; /* maybe a duplicate: ext_store knows what to do */
-    rmq_command_append_ext_len(cmd, key, key_len, value, value_len);
+    gchar *k = ps->own + (key - ps->own); /* the same bytes, writable */
+    gchar *v = k + (value - key);
+    k[key_len] = '\0';
+    v[value_len] = '\0';
+    rmq_command_append_ext_owned(cmd, k, v);
     ps->ext_seen |= bit;
     ps->p = p + 1;
     return TRUE;
@@ -671,8 +677,13 @@ gboolean
 rmq_json_header_decode_fast(const gchar *text, gsize len, RmqCommand *cmd, GError **error)
 {
     Parser ps; /* field by field: the scratch buffers need no zeroing */
-    ps.p = text;
-    ps.end = text + len;
+    /* Read from a copy the command owns: plain ext fields then stay where
+     * they lie in it instead of being copied one by one. */
+    ps.own = rmq_command_alloc_text(cmd, len);
+    if (len > 0)
+        memcpy(ps.own, text, len);
+    ps.p = ps.own;
+    ps.end = ps.own + len;
     ps.error = error;
     ps.str = NULL;
     ps.str_len = 0;
