@@ -60,23 +60,36 @@ rmq_json_text_append_string(GString *out, const gchar *s, gssize len)
     g_string_truncate(out, (gsize) (end - out->str));
 }
 
+/* "00".."99": two digits per division (an opaque or an offset per frame). */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 gsize
 rmq_json_text_format_int64(gint64 v, gchar buf[RMQ_JSON_INT64_MAX_LEN])
 {
     /* magnitude as unsigned: -G_MININT64 does not fit a gint64 */
     guint64 u = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
     gchar tmp[RMQ_JSON_INT64_MAX_LEN];
-    gsize n = 0, len = 0;
+    gsize n = sizeof tmp, len = 0;
 
-    do {
-        tmp[n++] = (gchar) ('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
+    while (u >= 100) {
+        guint d = (guint) (u % 100) * 2;
+        u /= 100;
+        tmp[--n] = digit_pairs[d + 1];
+        tmp[--n] = digit_pairs[d];
+    }
+    if (u >= 10) {
+        tmp[--n] = digit_pairs[u * 2 + 1];
+        tmp[--n] = digit_pairs[u * 2];
+    } else {
+        tmp[--n] = (gchar) ('0' + u);
+    }
     if (v < 0)
         buf[len++] = '-';
-    while (n > 0)
-        buf[len++] = tmp[--n];
-    return len;
+    memcpy(buf + len, tmp + n, sizeof tmp - n);
+    return len + sizeof tmp - n;
 }
 
 void
