@@ -185,12 +185,14 @@ rmq_command_free(RmqCommand *cmd)
     }
     if (cmd->body != NULL)
         g_bytes_unref(cmd->body);
+#if COMMAND_CACHE > 0
     CommandCache *cache = thread_cache();
     if (cache != NULL && cache->n < COMMAND_CACHE) {
         g_array_set_size(cmd->ext, 0);
         cache->spare[cache->n++] = cmd;
         return;
     }
+#endif
     g_array_unref(cmd->ext);
     g_free(cmd);
 }
