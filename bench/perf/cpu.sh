@@ -4,8 +4,10 @@
 #
 #   bench/perf/cpu.sh [-f ASYNC_FLUSH|SYNC_FLUSH] [-w THREADS] [-k CONNECTIONS] [-d SECONDS]
 #                     [-s SIZE] [-r ROUNDS] [-m sync|async|batch] [BUILDDIR]
-# With perf installed it also counts the broker's system calls (all, and
-# sendmsg) per message.
+# With perf installed it also counts the broker's system calls (all, sendmsg,
+# and sendmsg + sendto: every write of responses) per message, and the
+# messages acknowledged per fdatasync (SYNC_FLUSH group commit; every
+# fdatasync counts: commit log, consume queues, checkpoint).
 # -k: connections the THREADS share (default one each; -k 1 as real clients).
 # RMQ_PERF_BROKER=path runs another rmq-broker binary (a before/after pair).
 set -euo pipefail
@@ -54,7 +56,7 @@ bench=("$build/src/tools/rmq-bench" -t PerfT -s "$size" -q --json)
 for _ in $(seq "$rounds"); do
     sc=""
     if command -v perf >/dev/null; then
-        perf stat -x, -e raw_syscalls:sys_enter,syscalls:sys_enter_sendmsg -p "$BPID" \
+        perf stat -x, -e raw_syscalls:sys_enter,syscalls:sys_enter_sendmsg,syscalls:sys_enter_sendto,syscalls:sys_enter_fdatasync -p "$BPID" \
             -o "$TMP/perf.txt" 2>/dev/null &
         PERF=$!
         sleep 0.3
@@ -66,8 +68,12 @@ for _ in $(seq "$rounds"); do
     j() { echo "$out" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"; }
     if [ -n "${PERF:-}" ]; then
         kill -INT "$PERF"; wait "$PERF" || true; PERF=
-        sc=$(awk -F, -v n="$n" '/raw_syscalls/ { a = $1 } /sendmsg/ { b = $1 }
-            END { printf " broker_syscalls_per_msg=%.2f broker_sendmsg_per_msg=%.2f", a / n, b / n }' "$TMP/perf.txt")
+        # sends: sendmsg (queued frames) + sendto (send() of the output buffer);
+        # acks per fdatasync: messages over flush rounds (group commit, SYNC_FLUSH)
+        sc=$(awk -F, -v n="$n" '/raw_syscalls/ { a = $1 } /sendmsg/ { b = $1 } /sendto/ { t = $1 }
+            /fdatasync/ { f = $1 }
+            END { printf " broker_syscalls_per_msg=%.2f broker_sendmsg_per_msg=%.2f broker_send_per_msg=%.2f", a / n, b / n, (b + t) / n
+                  if (f > 0) printf " acks_per_fdatasync=%.1f", n / f }' "$TMP/perf.txt")
     fi
     echo "mode=$mode flush=$flush threads=$threads size=$size ok=$n tps=$(j tps) p50_ms=$(j p50Ms) p99_ms=$(j p99Ms)" \
         "broker_us_per_msg=$(us_per "$(($(cpu_ticks "$BPID") - s0))" "$n")" \

@@ -115,8 +115,14 @@ parse_host(const gchar *hostport, RmqHostAddr *out)
     const gchar *colon = strrchr(hostport, ':');
     if (colon == NULL)
         return FALSE;
-    g_autofree gchar *host = g_strndup(hostport, (gsize) (colon - hostport));
+    /* on the stack: every send parses its connection's peer address */
+    gchar host[INET6_ADDRSTRLEN + 3];
+    gsize hlen = (gsize) (colon - hostport);
     out->port = (gint32) g_ascii_strtoll(colon + 1, NULL, 10);
+    if (hlen >= sizeof host)
+        return FALSE; /* longer than any address inet_pton reads */
+    memcpy(host, hostport, hlen);
+    host[hlen] = '\0';
     if (host[0] == '[') {
         gsize n = strlen(host);
         if (n > 2 && host[n - 1] == ']') {

@@ -289,6 +289,19 @@ rmq_codec_encode_frame(const RmqCommand *cmd, GByteArray *out)
         g_byte_array_append(out, body, (guint) body_len);
 }
 
+gboolean
+rmq_codec_append_frame(const RmqCommand *cmd, GString *out)
+{
+    g_return_val_if_fail(cmd != NULL && out != NULL, FALSE);
+    if (!encode_head(cmd, out))
+        return FALSE;
+    gsize body_len = 0;
+    const guint8 *body = cmd->body != NULL ? g_bytes_get_data(cmd->body, &body_len) : NULL;
+    if (body_len > 0)
+        g_string_append_len(out, (const gchar *) body, (gssize) body_len);
+    return TRUE;
+}
+
 GBytes *
 rmq_codec_encode(const RmqCommand *cmd)
 {

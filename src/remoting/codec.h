@@ -55,6 +55,9 @@ RmqJsonHeaderParser rmq_codec_get_json_parser(void);
 /* Append the full frame for @cmd (in cmd->serialize_type) to @out. A header
  * over 16 MiB - 1 bytes cannot be framed: g_critical, nothing appended. */
 void rmq_codec_encode_frame(const RmqCommand *cmd, GByteArray *out);
+/* The same appended to a GString (a connection's output buffer): FALSE,
+ * with nothing appended, if the header cannot be framed. */
+gboolean rmq_codec_append_frame(const RmqCommand *cmd, GString *out);
 /* Convenience: a new GBytes with the whole frame. (transfer full) */
 GBytes *rmq_codec_encode(const RmqCommand *cmd);
 /* The frame without its body: length words and header, to be followed on

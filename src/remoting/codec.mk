@@ -5,7 +5,7 @@ src_remoting_libcodec_a_SOURCES = \
 	src/remoting/codec.c src/remoting/codec.h \
 	src/remoting/codes.c src/remoting/codes.h \
 	src/remoting/json_header.c src/remoting/json_header.h \
-	src/remoting/json_header_fast.c \
+	src/remoting/json_header_fast.c src/remoting/json_scan.h \
 	src/remoting/json_text.c src/remoting/json_text.h \
 	src/remoting/json_body.c src/remoting/json_body.h \
 	src/common/ratelimit.c src/common/ratelimit.h

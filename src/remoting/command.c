@@ -15,7 +15,7 @@ static const gchar *const language_names[] = {
 /* Ext field text lives in chunks owned by the command, freed with it: a
  * header of a dozen fields costs one allocation instead of two per field.
  * Replaced or removed text stays until then (commands are short-lived). */
-#define ARENA_CHUNK 512
+#define ARENA_CHUNK 1024 /* a send's header text and its escaped properties fit the first */
 
 typedef struct ArenaChunk {
     struct ArenaChunk *next;
@@ -23,26 +23,33 @@ typedef struct ArenaChunk {
     gchar data[];
 } ArenaChunk;
 
-static gchar *
+/* A chunk with room for @n more bytes after @c ran out (or there was none). */
+G_GNUC_NO_INLINE static ArenaChunk *
+arena_grow(RmqCommand *cmd, ArenaChunk *c, gsize n)
+{
+    gsize size = MAX(n, ARENA_CHUNK - sizeof *c);
+    ArenaChunk *fresh = g_malloc(sizeof *c + size);
+    fresh->used = 0;
+    fresh->size = size;
+    /* A big one-off keeps the current chunk's room for later fields. */
+    if (c != NULL && n > ARENA_CHUNK / 2) {
+        fresh->next = c->next;
+        c->next = fresh;
+    } else {
+        fresh->next = c;
+        cmd->arena = fresh;
+    }
+    return fresh;
+}
+
+/* Inline: it runs for every field, and the first chunk nearly always has room. */
+static inline gchar *
 arena_alloc(RmqCommand *cmd, gsize n)
 {
     ArenaChunk *c = cmd->arena;
 
-    if (c == NULL || c->size - c->used < n) {
-        gsize size = MAX(n, ARENA_CHUNK - sizeof *c);
-        ArenaChunk *fresh = g_malloc(sizeof *c + size);
-        fresh->used = 0;
-        fresh->size = size;
-        /* A big one-off keeps the current chunk's room for later fields. */
-        if (c != NULL && n > ARENA_CHUNK / 2) {
-            fresh->next = c->next;
-            c->next = fresh;
-        } else {
-            fresh->next = c;
-            cmd->arena = fresh;
-        }
-        c = fresh;
-    }
+    if (G_UNLIKELY(c == NULL || c->size - c->used < n))
+        c = arena_grow(cmd, c, n);
     gchar *p = c->data + c->used;
     c->used += n;
     return p;
@@ -61,17 +68,88 @@ ext_field_make(RmqCommand *cmd, const gchar *key, gsize key_len, const gchar *va
     return (RmqExtField) { block, block + key_len + 1 };
 }
 
+/* A command and its first arena chunk are one allocation: a request or a
+ * response of a dozen short fields then costs no second malloc and free. */
+#define COMMAND_HEAD ((sizeof(RmqCommand) + 15) & ~(gsize) 15)
+
+static ArenaChunk *
+first_chunk(RmqCommand *cmd)
+{
+    return (ArenaChunk *) ((gchar *) cmd + COMMAND_HEAD);
+}
+
+/* Freed commands are kept for reuse, a few per thread, with their ext
+ * array: a request and its response otherwise cost two blocks and two
+ * GArrays made and destroyed. Not under AddressSanitizer, which should see
+ * every use of a freed command. */
+#if defined(__SANITIZE_ADDRESS__)
+#define COMMAND_CACHE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define COMMAND_CACHE 0
+#endif
+#endif
+#ifndef COMMAND_CACHE
+#define COMMAND_CACHE 8
+#endif
+
+typedef struct {
+    guint n;
+    RmqCommand *spare[COMMAND_CACHE + 1];
+} CommandCache;
+
+static void
+command_cache_free(gpointer data)
+{
+    CommandCache *cache = data;
+    for (guint i = 0; i < cache->n; i++) {
+        g_array_unref(cache->spare[i]->ext);
+        g_free(cache->spare[i]);
+    }
+    g_free(cache);
+}
+
+static GPrivate command_cache = G_PRIVATE_INIT(command_cache_free);
+
+static CommandCache *
+thread_cache(void)
+{
+    CommandCache *cache = g_private_get(&command_cache);
+    if (cache == NULL && COMMAND_CACHE > 0) {
+        cache = g_new0(CommandCache, 1);
+        g_private_set(&command_cache, cache);
+    }
+    return cache;
+}
+
 static RmqCommand *
 command_new(gint32 code)
 {
-    RmqCommand *cmd = g_new0(RmqCommand, 1);
+    CommandCache *cache = thread_cache();
+    RmqCommand *cmd;
+    GArray *ext;
+    if (cache != NULL && cache->n > 0) {
+        cmd = cache->spare[--cache->n];
+        ext = cmd->ext; /* emptied when the command was freed */
+    } else {
+        cmd = g_malloc(COMMAND_HEAD + ARENA_CHUNK);
+        /* SEND_MESSAGE_V2 requests carry about 13 fields: no regrowth. Not
+         * cleared: every slot is written before it counts. */
+        ext = g_array_sized_new(FALSE, FALSE, sizeof(RmqExtField), 16);
+    }
+    memset(cmd, 0, sizeof *cmd);
+    ArenaChunk *c = first_chunk(cmd);
+    c->next = NULL;
+    c->used = 0;
+    c->size = ARENA_CHUNK - sizeof *c;
+    cmd->arena = c;
+    cmd->ext = ext;
+    cmd->ext_room = 16; /* at least: a reused array may have grown */
 
     cmd->code = code;
     cmd->language = RMQ_LANG_JAVA;
     cmd->version = RMQ_REMOTING_VERSION;
     cmd->serialize_type = RMQ_SERIALIZE_JSON;
-    /* SEND_MESSAGE_V2 requests carry about 13 fields: no regrowth */
-    cmd->ext = g_array_sized_new(FALSE, TRUE, sizeof(RmqExtField), 16);
     return cmd;
 }
 
@@ -100,13 +178,22 @@ rmq_command_free(RmqCommand *cmd)
     if (cmd == NULL)
         return;
     g_free(cmd->remark);
-    g_array_unref(cmd->ext);
     for (ArenaChunk *c = cmd->arena, *next; c != NULL; c = next) {
         next = c->next;
-        g_free(c);
+        if (c != first_chunk(cmd))
+            g_free(c);
     }
     if (cmd->body != NULL)
         g_bytes_unref(cmd->body);
+#if COMMAND_CACHE > 0
+    CommandCache *cache = thread_cache();
+    if (cache != NULL && cache->n < COMMAND_CACHE) {
+        g_array_set_size(cmd->ext, 0);
+        cache->spare[cache->n++] = cmd;
+        return;
+    }
+#endif
+    g_array_unref(cmd->ext);
     g_free(cmd);
 }
 
@@ -239,14 +326,36 @@ rmq_command_set_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len, const 
         rmq_command_append_ext_len(cmd, key, key_len, value, value_len);
 }
 
+static inline void
+ext_push(RmqCommand *cmd, RmqExtField f)
+{
+    /* Within the room made at creation a store does it: g_array_append_val
+     * costs a call and a memcpy per field, a dozen times per request. */
+    if (cmd->ext->len < cmd->ext_room)
+        g_array_index(cmd->ext, RmqExtField, cmd->ext->len++) = f;
+    else
+        g_array_append_val(cmd->ext, f);
+}
+
 void
 rmq_command_append_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len, const gchar *value,
                            gsize value_len)
 {
     g_return_if_fail(cmd != NULL && key != NULL && value != NULL);
+    ext_push(cmd, ext_field_make(cmd, key, key_len, value, value_len));
+}
 
-    RmqExtField f = ext_field_make(cmd, key, key_len, value, value_len);
-    g_array_append_val(cmd->ext, f);
+gchar *
+rmq_command_alloc_text(RmqCommand *cmd, gsize n)
+{
+    g_return_val_if_fail(cmd != NULL, NULL);
+    return arena_alloc(cmd, n);
+}
+
+void
+rmq_command_append_ext_owned(RmqCommand *cmd, gchar *key, gchar *value)
+{
+    ext_push(cmd, (RmqExtField) { key, value });
 }
 
 void

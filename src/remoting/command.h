@@ -46,6 +46,7 @@ typedef struct {
      * UNREGISTER_CLIENT; set on decode when the key held an object. */
     gboolean ext_present;
     gpointer arena; /* private: storage of the ext field text */
+    guint ext_room; /* private: slots cmd->ext was created with (it never shrinks) */
 } RmqCommand;
 
 /* New request with our language (JAVA, for the widest client compatibility),
@@ -81,6 +82,11 @@ void rmq_command_set_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len,
 /* Append without looking for @key: for decoders that handle duplicates themselves. */
 void rmq_command_append_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len,
                                 const gchar *value, gsize value_len);
+/* For decoders: @n bytes owned by @cmd, freed with it. */
+gchar *rmq_command_alloc_text(RmqCommand *cmd, gsize n);
+/* Append a field whose NUL-terminated @key and @value already lie in
+ * storage of rmq_command_alloc_text(@cmd): no copy, no duplicate check. */
+void rmq_command_append_ext_owned(RmqCommand *cmd, gchar *key, gchar *value);
 /* Replace the value of the @i-th field (insertion order), position kept. */
 void rmq_command_replace_ext_value(RmqCommand *cmd, guint i, const gchar *value,
                                    gsize value_len);

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/ratelimit.h"
 #include "remoting/codec.h"
@@ -17,6 +18,9 @@ G_DEFINE_QUARK(rmq-connection-error-quark, rmq_connection_error)
 #define READS_PER_WAKEUP 16
 /* Buffers handed to one sendmsg(). */
 #define WRITE_VECTORS 64
+/* Capacity of the output buffer kept between writes (a larger one, grown
+ * by a burst, is given back once written). */
+#define OUTBUF_KEEP ((gsize) 16 * 1024)
 
 typedef struct {
     RmqConnectionFunc func;
@@ -37,6 +41,7 @@ struct _RmqConnection {
     gint ref_count;
     GSocketConnection *socket_conn;
     GSocket *socket;
+    int fd; /* of socket: recv() and send() on it directly */
     GMainContext *context;
     gchar *peer;
     gchar *local;
@@ -47,6 +52,7 @@ struct _RmqConnection {
 
     GByteArray *inbuf;
     GQueue outq;       /* of GBytes, whole frames */
+    GString *outbuf;   /* small frames after those of outq, encoded in place */
     gsize out_offset;  /* bytes of the head frame already written */
     gsize queued;      /* bytes not yet written */
 
@@ -244,6 +250,7 @@ rmq_connection_new(GSocketConnection *socket_conn, GMainContext *context)
     conn->socket = g_socket_connection_get_socket(socket_conn);
     conn->context = context != NULL ? g_main_context_ref(context) : g_main_context_ref(g_main_context_default());
     g_socket_set_blocking(conn->socket, FALSE);
+    conn->fd = g_socket_get_fd(conn->socket);
     /* Requests and responses are small and latency-bound (Netty sets tcpNoDelay too). */
     g_socket_set_option(conn->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
@@ -255,6 +262,7 @@ rmq_connection_new(GSocketConnection *socket_conn, GMainContext *context)
     conn->close_hooks = g_array_new(FALSE, FALSE, sizeof(CloseHook));
     conn->inbuf = g_byte_array_new();
     g_queue_init(&conn->outq);
+    conn->outbuf = g_string_sized_new(OUTBUF_KEEP / 64);
     conn->pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                           (GDestroyNotify) pending_free);
     conn->next_opaque = 1;
@@ -293,6 +301,7 @@ rmq_connection_unref(RmqConnection *conn)
     rmq_source_clear(&conn->stall_source);
     g_hash_table_destroy(conn->pending);
     g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
+    g_string_free(conn->outbuf, TRUE);
     g_byte_array_unref(conn->inbuf);
     g_array_unref(conn->close_hooks);
     if (conn->data_destroy != NULL)
@@ -484,6 +493,7 @@ connection_close_full(RmqConnection *conn, GLogLevelFlags level, const gchar *re
     rmq_source_clear(&conn->stall_source);
     g_io_stream_close(G_IO_STREAM(conn->socket_conn), NULL, NULL);
     g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
+    g_string_truncate(conn->outbuf, 0);
     conn->queued = 0;
     conn->out_offset = 0;
 
@@ -532,6 +542,12 @@ pause_reading(RmqConnection *conn)
 }
 
 static void process_input(RmqConnection *conn);
+
+static gboolean
+has_output(RmqConnection *conn)
+{
+    return conn->outbuf->len > 0 || !g_queue_is_empty(&conn->outq);
+}
 static void flush_output(RmqConnection *conn, gboolean may_close);
 
 static gboolean
@@ -619,7 +635,7 @@ process_input(RmqConnection *conn)
         dispatch_command(conn, cmd);
     }
     /* Responses queued by the frames of this read go out in one sendmsg. */
-    if (!conn->closed && conn->write_source == NULL && !g_queue_is_empty(&conn->outq))
+    if (!conn->closed && conn->write_source == NULL && has_output(conn))
         flush_output(conn, FALSE);
     if (!conn->closed && offset > 0) {
         g_byte_array_remove_range(conn->inbuf, 0, offset);
@@ -658,27 +674,34 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
     rmq_connection_ref(conn);
     for (int i = 0; i < READS_PER_WAKEUP && !conn->closed && !conn->paused; i++) {
         guint old_len = conn->inbuf->len;
-        g_autoptr(GError) error = NULL;
-        gssize n;
-        if (old_len >= READ_CHUNK) {
-            /* Inside a big frame: read straight into it (it grows by what arrives). */
+        /* Inside a big frame, read straight into it (it grows by what
+         * arrives); otherwise through the thread's scratch buffer, so the
+         * buffer kept by a peer is in proportion to what it sent, not a
+         * read's worth (2,000 peers trickling bytes held 64 KiB each). */
+        gboolean direct = old_len >= READ_CHUNK;
+        guint8 *dest;
+        if (direct) {
             g_byte_array_set_size(conn->inbuf, old_len + READ_CHUNK);
-            n = g_socket_receive(socket, (gchar *) conn->inbuf->data + old_len, READ_CHUNK, NULL,
-                                 &error);
-            g_byte_array_set_size(conn->inbuf, old_len + (n > 0 ? (guint) n : 0));
+            dest = conn->inbuf->data + old_len;
         } else {
-            /* Otherwise through the thread's scratch buffer, so the buffer kept
-             * by a peer is in proportion to what it sent, not a read's worth
-             * (2,000 peers trickling bytes held 64 KiB each). */
-            guint8 *scratch = read_scratch();
-            n = g_socket_receive(socket, (gchar *) scratch, READ_CHUNK, NULL, &error);
-            if (n > 0)
-                g_byte_array_append(conn->inbuf, scratch, (guint) n);
+            dest = read_scratch();
         }
+        /* recv() itself: g_socket_receive costs ten times the call for
+         * checks this non-blocking socket does not need (bench/perf). */
+        gssize n;
+        do
+            n = recv(conn->fd, dest, READ_CHUNK, 0);
+        while (n < 0 && errno == EINTR);
+        int err = errno;
+        if (direct)
+            g_byte_array_set_size(conn->inbuf, old_len + (n > 0 ? (guint) n : 0));
+        else if (n > 0)
+            g_byte_array_append(conn->inbuf, dest, (guint) n);
         if (n < 0) {
-            if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            if (err == EAGAIN || err == EWOULDBLOCK)
                 break;
-            g_autofree gchar *reason = g_strdup_printf("read failed: %s", error->message);
+            g_autofree gchar *reason =
+                g_strdup_printf("read failed: Error receiving data: %s", g_strerror(err));
             connection_close_full(conn, G_LOG_LEVEL_MESSAGE, reason);
             break;
         }
@@ -776,9 +799,41 @@ watch_writable(RmqConnection *conn)
 /* Write as much as the socket takes. A hard error closes the connection only
  * when @may_close; otherwise (inside a send) the write watch retries and
  * closes from the loop, so callers of send never see callbacks re-entrantly. */
+/* Move what is left of outbuf from @from on behind the queued frames. */
+static void
+seal_outbuf(RmqConnection *conn, gsize from)
+{
+    if (conn->outbuf->len > from)
+        g_queue_push_tail(&conn->outq, g_bytes_new(conn->outbuf->str + from,
+                                                   conn->outbuf->len - from));
+    if (conn->outbuf->allocated_len > OUTBUF_KEEP) {
+        g_string_free(conn->outbuf, TRUE);
+        conn->outbuf = g_string_sized_new(OUTBUF_KEEP / 64);
+    } else {
+        g_string_truncate(conn->outbuf, 0);
+    }
+}
+
 static void
 flush_output(RmqConnection *conn, gboolean may_close)
 {
+    if (conn->outbuf->len > 0 && g_queue_is_empty(&conn->outq)) {
+        /* The common case: the small frames of this batch are all there is
+         * and the socket takes them: no copy, nothing allocated or freed.
+         * Errors and a short write leave the rest to the loop below. */
+        gssize n;
+        do /* send() itself, as recv() in on_readable */
+            n = send(conn->fd, conn->outbuf->str, conn->outbuf->len, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n > 0) {
+            touch(conn);
+            conn->write_progress = conn->last_activity;
+            conn->queued -= (gsize) n;
+        }
+        seal_outbuf(conn, n > 0 ? (gsize) n : 0);
+    } else if (conn->outbuf->len > 0) {
+        seal_outbuf(conn, 0);
+    }
     while (!g_queue_is_empty(&conn->outq)) {
         GOutputVector vec[WRITE_VECTORS];
         guint nvec = 0;
@@ -837,6 +892,29 @@ on_writable(GSocket *socket, GIOCondition cond, gpointer user_data)
     return keep;
 }
 
+/* After output was added: write now, or at the end of the batch when
+ * inside process_input; pause reading while too much waits. */
+static void
+output_added(RmqConnection *conn)
+{
+    if (conn->write_source == NULL && !conn->processing)
+        flush_output(conn, FALSE);
+    if (conn->backpressure && conn->queued > RMQ_CONNECTION_HIGH_WATER)
+        pause_reading(conn);
+}
+
+/* Would @more bytes take the output past write_max? Then the connection is
+ * marked to be closed from the loop (the caller drops what it would queue). */
+static gboolean
+over_write_max(RmqConnection *conn, gsize more)
+{
+    if (conn->write_max == 0 || conn->queued == 0 || conn->queued + more <= conn->write_max)
+        return FALSE;
+    conn->write_over = TRUE;
+    arm_write_stall(conn, 0);
+    return TRUE;
+}
+
 static gboolean
 queue_frame(RmqConnection *conn, GBytes *frame)
 {
@@ -847,20 +925,33 @@ queue_frame(RmqConnection *conn, GBytes *frame)
     /* Memory per connection is bounded: past write_max (one frame of any
      * size is always taken) the output is dropped and the connection closed
      * from the loop, never inside the caller's send. */
-    if (conn->write_max > 0 && conn->queued > 0 &&
-        conn->queued + g_bytes_get_size(frame) > conn->write_max) {
+    if (over_write_max(conn, g_bytes_get_size(frame))) {
         g_bytes_unref(frame);
-        conn->write_over = TRUE;
-        arm_write_stall(conn, 0);
         return FALSE;
     }
+    if (conn->outbuf->len > 0)
+        seal_outbuf(conn, 0); /* it goes out first */
     conn->queued += g_bytes_get_size(frame);
     g_queue_push_tail(&conn->outq, frame);
-    /* Inside process_input the write waits for the end of the batch. */
-    if (conn->write_source == NULL && !conn->processing)
-        flush_output(conn, FALSE);
-    if (conn->backpressure && conn->queued > RMQ_CONNECTION_HIGH_WATER)
-        pause_reading(conn);
+    output_added(conn);
+    return TRUE;
+}
+
+/* A small frame is encoded straight into outbuf, behind what it holds. */
+static gboolean
+queue_command(RmqConnection *conn, const RmqCommand *cmd)
+{
+    if (conn->closed || conn->write_over)
+        return FALSE;
+    gsize before = conn->outbuf->len;
+    if (!rmq_codec_append_frame(cmd, conn->outbuf))
+        return TRUE; /* unframeable header: nothing to send */
+    if (over_write_max(conn, conn->outbuf->len - before)) {
+        g_string_truncate(conn->outbuf, before);
+        return FALSE;
+    }
+    conn->queued += conn->outbuf->len - before;
+    output_added(conn);
     return TRUE;
 }
 
@@ -875,7 +966,7 @@ rmq_connection_send(RmqConnection *conn, const RmqCommand *cmd)
     if (conn->closed)
         return FALSE;
     if (cmd->body == NULL || g_bytes_get_size(cmd->body) < BODY_BY_REFERENCE)
-        return queue_frame(conn, rmq_codec_encode(cmd));
+        return queue_command(conn, cmd);
     GBytes *head = rmq_codec_encode_head(cmd);
     if (g_bytes_get_size(head) == 0) { /* unframeable header: nothing to send */
         g_bytes_unref(head);

@@ -147,38 +147,69 @@ rmq_json_header_decode_glib(const gchar *text, gsize len, RmqCommand *cmd, GErro
     return TRUE;
 }
 
-/* A string literal's bytes, length known at compile time. */
-#define APPEND_LITERAL(out, lit) g_string_append_len((out), (lit), sizeof(lit) - 1)
+/* The encoder writes through a cursor into @out, whose len serves as the
+ * end of the room reserved so far (set right at the end): one size check
+ * per field instead of a GString call per token. */
+static gchar *
+reserve(GString *out, gchar *cur, gsize need)
+{
+    gsize used = (gsize) (cur - out->str);
+    if (used + need >= out->len)
+        g_string_set_size(out, used + need + 128);
+    return out->str + used;
+}
+
+#define PUT_LITERAL(cur, lit) (memcpy((cur), (lit), sizeof(lit) - 1), (cur) += sizeof(lit) - 1)
+
+static gchar *
+put_int(gchar *cur, gint64 v)
+{
+    return cur + rmq_json_text_format_int64(v, cur);
+}
+
+/* Room for the fixed members: names, four integers and the language. */
+#define HEADER_FIXED_ROOM 192
 
 void
 rmq_json_header_encode(const RmqCommand *cmd, GString *out)
 {
+    gsize start = out->len;
+    g_string_set_size(out, start + HEADER_FIXED_ROOM);
+    gchar *cur = out->str + start;
+
     /* fastjson order: properties sorted by name, nulls left out. */
-    APPEND_LITERAL(out, "{\"code\":");
-    rmq_json_text_append_int64(out, cmd->code);
+    PUT_LITERAL(cur, "{\"code\":");
+    cur = put_int(cur, cmd->code);
     if (cmd->ext->len > 0 || cmd->ext_present) {
-        APPEND_LITERAL(out, ",\"extFields\":{");
+        PUT_LITERAL(cur, ",\"extFields\":{");
         for (guint i = 0; i < cmd->ext->len; i++) {
             const RmqExtField *f = &g_array_index(cmd->ext, RmqExtField, i);
+            gsize kl = strlen(f->key), vl = strlen(f->value);
+            cur = reserve(out, cur, RMQ_JSON_STRING_MAX_LEN(kl) + RMQ_JSON_STRING_MAX_LEN(vl) + 2);
             if (i > 0)
-                g_string_append_c(out, ',');
-            rmq_json_text_append_string(out, f->key, -1);
-            g_string_append_c(out, ':');
-            rmq_json_text_append_string(out, f->value, -1);
+                *cur++ = ',';
+            cur = rmq_json_text_put_string(cur, f->key, kl);
+            *cur++ = ':';
+            cur = rmq_json_text_put_string(cur, f->value, vl);
         }
-        g_string_append_c(out, '}');
+        cur = reserve(out, cur, HEADER_FIXED_ROOM);
+        *cur++ = '}';
     }
-    APPEND_LITERAL(out, ",\"flag\":");
-    rmq_json_text_append_int64(out, cmd->flag);
-    APPEND_LITERAL(out, ",\"language\":");
-    rmq_json_text_append_string(out, rmq_language_name(cmd->language), -1);
-    APPEND_LITERAL(out, ",\"opaque\":");
-    rmq_json_text_append_int64(out, cmd->opaque);
+    PUT_LITERAL(cur, ",\"flag\":");
+    cur = put_int(cur, cmd->flag);
+    PUT_LITERAL(cur, ",\"language\":");
+    const gchar *lang = rmq_language_name(cmd->language);
+    cur = rmq_json_text_put_string(cur, lang, strlen(lang));
+    PUT_LITERAL(cur, ",\"opaque\":");
+    cur = put_int(cur, cmd->opaque);
     if (cmd->remark != NULL) {
-        APPEND_LITERAL(out, ",\"remark\":");
-        rmq_json_text_append_string(out, cmd->remark, -1);
+        gsize rl = strlen(cmd->remark);
+        cur = reserve(out, cur, RMQ_JSON_STRING_MAX_LEN(rl) + HEADER_FIXED_ROOM);
+        PUT_LITERAL(cur, ",\"remark\":");
+        cur = rmq_json_text_put_string(cur, cmd->remark, rl);
     }
-    APPEND_LITERAL(out, ",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":");
-    rmq_json_text_append_int64(out, cmd->version);
-    g_string_append_c(out, '}');
+    PUT_LITERAL(cur, ",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":");
+    cur = put_int(cur, cmd->version);
+    *cur++ = '}';
+    g_string_truncate(out, (gsize) (cur - out->str));
 }

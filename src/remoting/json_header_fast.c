@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "remoting/codec.h"
+#include "remoting/json_scan.h"
 #include "remoting/json_text.h"
 
 /* Unknown members nest no deeper than this; deeper is rejected. */
@@ -17,17 +18,29 @@
 #define EXT_INDEX_THRESHOLD 16
 
 /* Strings without escapes (nearly all) are spans of the text itself: no
- * copy, no allocation. Escaped ones are decoded into a scratch buffer made
- * on first use, one for member names and one for values, since a name is
- * still needed while its value is parsed. */
+ * copy, no allocation. Escaped ones are decoded into a scratch buffer, one
+ * for member names and one for values, since a name is still needed while
+ * its value is parsed; the buffers start on the stack (the properties value
+ * of a send, with its \u0001 separators, fits) and move to the heap only
+ * for longer strings. */
+#define SCRATCH_INLINE 512
+
+typedef struct {
+    gchar *s; /* inline_ or a g_malloc'ed block */
+    gsize len, cap;
+    gchar inline_[SCRATCH_INLINE];
+} Scratch;
+
 typedef struct {
     const gchar *p, *end;
+    gchar *own; /* the text being read: the command's copy, see decode_fast */
     GError **error;
     const gchar *str; /* the last parsed string value */
     gsize str_len;
-    GString *str_buf; /* escaped values */
-    GString *key_buf; /* escaped member names */
+    Scratch str_buf; /* escaped values */
+    Scratch key_buf; /* escaped member names */
     GHashTable *ext_index; /* key -> index+1 in cmd->ext, built lazily */
+    guint64 ext_seen; /* bit (first byte & 63) of each ext key stored */
 } Parser;
 
 typedef enum { V_NULL, V_FALSE, V_TRUE, V_INT, V_DOUBLE, V_STRING, V_OBJECT, V_ARRAY } ValueKind;
@@ -42,9 +55,50 @@ fail(Parser *ps, const gchar *what)
 }
 
 static void
+scratch_init(Scratch *b)
+{
+    b->s = b->inline_;
+    b->len = 0;
+    b->cap = SCRATCH_INLINE;
+}
+
+static void
+scratch_clear(Scratch *b)
+{
+    if (b->s != b->inline_)
+        g_free(b->s);
+}
+
+/* Room for @n more bytes and a NUL. */
+static gchar *
+scratch_reserve(Scratch *b, gsize n)
+{
+    if (b->cap - b->len <= n) {
+        gsize cap = MAX(b->cap * 2, b->len + n + 1);
+        if (b->s == b->inline_) {
+            b->s = g_malloc(cap);
+            memcpy(b->s, b->inline_, b->len);
+        } else {
+            b->s = g_realloc(b->s, cap);
+        }
+        b->cap = cap;
+    }
+    return b->s + b->len;
+}
+
+static void
+scratch_append(Scratch *b, const gchar *p, gsize n)
+{
+    memcpy(scratch_reserve(b, n), p, n);
+    b->len += n;
+}
+
+static inline void
 skip_ws(Parser *ps)
 {
-    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+    /* one compare settles the usual case: no space at all */
+    while (ps->p < ps->end && (guchar) *ps->p <= ' ' &&
+           (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
         ps->p++;
 }
 
@@ -71,42 +125,48 @@ hex4(const gchar *p)
     return v;
 }
 
-/* Parse a string literal (at the opening quote) into @into. */
-static gboolean
-parse_string_into(Parser *ps, GString *into)
+/* Decode the rest of a string literal into @into, from @run (just past the
+ * opening quote) with ps->p at its first escape or control character; @high
+ * holds the bytes of the run so far OR-ed together. */
+/* Not inlined: the span path below stays small enough to need no saved
+ * registers, and it is what nearly every string takes. */
+G_GNUC_NO_INLINE static gboolean
+parse_string_into(Parser *ps, const gchar *run, guint64 high, Scratch *into)
 {
-    g_string_truncate(into, 0);
-    if (ps->p >= ps->end || *ps->p != '"')
-        return fail(ps, "expected a string");
-    ps->p++;
-    const gchar *run = ps->p;
-    while (ps->p < ps->end) {
+    gboolean nul = FALSE; /* a \u0000: refused once the string is read */
+
+    into->len = 0;
+    for (;;) {
+        gsize plain = rmq_json_scan_plain(ps->p, (gsize) (ps->end - ps->p), FALSE, &high);
+        ps->p += plain;
+        if (ps->p >= ps->end)
+            return fail(ps, "unterminated string");
         guchar c = (guchar) *ps->p;
+        if (c < 0x20)
+            return fail(ps, "control character in string");
+        scratch_append(into, run, (gsize) (ps->p - run));
         if (c == '"') {
-            g_string_append_len(into, run, ps->p - run);
             ps->p++;
-            if (!g_utf8_validate(into->str, (gssize) into->len, NULL))
+            into->s[into->len] = '\0';
+            /* Escapes decode to valid UTF-8: only raw non-ASCII needs a
+             * look. g_utf8_validate refuses a NUL, hence the NUL check. */
+            if (nul || ((high & RMQ_JSON_SCAN_HIGHS) != 0 &&
+                        !g_utf8_validate(into->s, (gssize) into->len, NULL)))
                 return fail(ps, "string is not UTF-8");
             return TRUE;
         }
-        if (c < 0x20)
-            return fail(ps, "control character in string");
-        if (c != '\\') {
-            ps->p++;
-            continue;
-        }
-        g_string_append_len(into, run, ps->p - run);
         if (ps->end - ps->p < 2)
             return fail(ps, "truncated escape");
         char e = ps->p[1];
         ps->p += 2;
+        gchar one;
         switch (e) {
-        case '"': case '\\': case '/': g_string_append_c(into, e); break;
-        case 'b': g_string_append_c(into, '\b'); break;
-        case 'f': g_string_append_c(into, '\f'); break;
-        case 'n': g_string_append_c(into, '\n'); break;
-        case 'r': g_string_append_c(into, '\r'); break;
-        case 't': g_string_append_c(into, '\t'); break;
+        case '"': case '\\': case '/': one = e; break;
+        case 'b': one = '\b'; break;
+        case 'f': one = '\f'; break;
+        case 'n': one = '\n'; break;
+        case 'r': one = '\r'; break;
+        case 't': one = '\t'; break;
         case 'u': {
             if (ps->end - ps->p < 4)
                 return fail(ps, "truncated \\u escape");
@@ -124,49 +184,44 @@ parse_string_into(Parser *ps, GString *into)
             }
             if (cp >= 0xd800 && cp < 0xe000)
                 cp = 0xfffd; /* lone surrogate */
-            g_string_append_unichar(into, (gunichar) cp);
-            break;
+            nul |= cp == 0;
+            into->len += (gsize) g_unichar_to_utf8((gunichar) cp, scratch_reserve(into, 6));
+            run = ps->p;
+            continue;
         }
         default:
             return fail(ps, "bad escape");
         }
+        scratch_append(into, &one, 1);
         run = ps->p;
     }
-    return fail(ps, "unterminated string");
 }
 
 /* A string literal at the opening quote, as a span of the text when it
- * has no escapes, else decoded into *@buf (UTF-8 checked either way, which
+ * has no escapes, else decoded into @buf (UTF-8 checked either way, which
  * also refuses a NUL from \u0000). */
 static gboolean
-parse_string_span(Parser *ps, GString **buf, const gchar **out, gsize *out_len)
+parse_string_span(Parser *ps, Scratch *buf, const gchar **out, gsize *out_len)
 {
     if (ps->p >= ps->end || *ps->p != '"')
         return fail(ps, "expected a string");
     const gchar *start = ps->p + 1;
-    const gchar *q = start;
-    guchar high = 0;
-    while (q < ps->end) {
-        guchar c = (guchar) *q;
-        if (c == '"') {
-            if ((high & 0x80) != 0 && !g_utf8_validate(start, q - start, NULL))
-                return fail(ps, "string is not UTF-8");
-            *out = start;
-            *out_len = (gsize) (q - start);
-            ps->p = q + 1;
-            return TRUE;
-        }
-        if (c == '\\' || c < 0x20)
-            break;
-        high |= c;
-        q++;
+    guint64 high = 0;
+    gsize n = rmq_json_scan_plain(start, (gsize) (ps->end - start), FALSE, &high);
+    const gchar *q = start + n;
+    if (q < ps->end && *q == '"') {
+        if ((high & RMQ_JSON_SCAN_HIGHS) != 0 && !g_utf8_validate(start, (gssize) n, NULL))
+            return fail(ps, "string is not UTF-8");
+        *out = start;
+        *out_len = n;
+        ps->p = q + 1;
+        return TRUE;
     }
-    if (*buf == NULL)
-        *buf = g_string_sized_new(64);
-    if (!parse_string_into(ps, *buf))
+    ps->p = q;
+    if (!parse_string_into(ps, start, high, buf))
         return FALSE;
-    *out = (*buf)->str;
-    *out_len = (*buf)->len;
+    *out = buf->s;
+    *out_len = buf->len;
     return TRUE;
 }
 
@@ -176,12 +231,9 @@ parse_string(Parser *ps)
     return parse_string_span(ps, &ps->str_buf, &ps->str, &ps->str_len);
 }
 
-/* A member name (a span, not NUL-terminated) equals the C string @lit. */
-static gboolean
-name_is(const gchar *name, gsize len, const gchar *lit)
-{
-    return strncmp(name, lit, len) == 0 && lit[len] == '\0';
-}
+/* A member name (a span, not NUL-terminated) equals the string literal
+ * @lit: lengths first, then a compare the compiler inlines. */
+#define name_is(name, len, lit) ((len) == sizeof(lit) - 1 && memcmp((name), (lit), (len)) == 0)
 
 static gboolean
 is_digit(Parser *ps)
@@ -365,8 +417,12 @@ ext_store(Parser *ps, RmqCommand *cmd, const gchar *key, gsize key_len, const gc
           gsize value_len)
 {
     guint idx = 0;
+    guint64 bit = G_GUINT64_CONSTANT(1) << (key_len > 0 ? (guchar) key[0] & 63 : 0);
 
-    if (ps->ext_index != NULL) {
+    if ((ps->ext_seen & bit) == 0) {
+        /* no stored key starts with this byte: not a duplicate (the common
+         * case: SEND_MESSAGE_V2's keys are "a".."n") */
+    } else if (ps->ext_index != NULL) {
         g_autofree gchar *k = g_strndup(key, key_len);
         idx = GPOINTER_TO_UINT(g_hash_table_lookup(ps->ext_index, k));
     } else {
@@ -379,6 +435,7 @@ ext_store(Parser *ps, RmqCommand *cmd, const gchar *key, gsize key_len, const gc
         return;
     }
     rmq_command_append_ext_len(cmd, key, key_len, value, value_len);
+    ps->ext_seen |= bit;
     if (ps->ext_index == NULL && cmd->ext->len > EXT_INDEX_THRESHOLD) {
         ps->ext_index = g_hash_table_new(g_str_hash, g_str_equal);
         for (guint i = 0; i < cmd->ext->len; i++)
@@ -396,8 +453,15 @@ ext_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
     ValueKind kind;
     gint64 i = 0;
     gdouble d = 0;
-    char buf[24];
+    gchar buf[RMQ_JSON_INT64_MAX_LEN];
 
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '"') { /* what Java and our clients send */
+        if (!parse_string(ps))
+            return FALSE;
+        ext_store(ps, cmd, name, name_len, ps->str, ps->str_len);
+        return TRUE;
+    }
     if (!parse_value_start(ps, &kind, &i, &d))
         return FALSE;
     switch (kind) {
@@ -418,8 +482,7 @@ ext_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
         ext_store(ps, cmd, name, name_len, kind == V_TRUE ? "true" : "false", kind == V_TRUE ? 4 : 5);
         return TRUE;
     case V_INT:
-        g_snprintf(buf, sizeof buf, "%" G_GINT64_FORMAT, i);
-        ext_store(ps, cmd, name, name_len, buf, strlen(buf));
+        ext_store(ps, cmd, name, name_len, buf, rmq_json_text_format_int64(i, buf));
         return TRUE;
     case V_DOUBLE: {
         g_autoptr(GString) num = g_string_sized_new(24);
@@ -434,6 +497,69 @@ ext_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
     }
 }
 
+/* The shape nearly every ext member has, "key":"value" with no escape,
+ * no space and only ASCII, for a key not seen yet: the field is the text
+ * itself, its closing quotes turned into NULs. FALSE, with nothing consumed
+ * or changed, for anything else; the general member path then reads it
+ * from the same place. */
+static gboolean
+ext_member_plain(Parser *ps, RmqCommand *cmd)
+{
+    const gchar *p = ps->p, *end = ps->end;
+    guint64 high = 0;
+
+    if (p >= end || *p != '"' || cmd->ext->len >= EXT_INDEX_THRESHOLD)
+        return FALSE;
+    const gchar *key = p + 1;
+    gsize key_len = rmq_json_scan_plain(key, (gsize) (end - key), FALSE, &high);
+    p = key + key_len;
+    if (end - p < 3 || p[0] != '"' || p[1] != ':' || p[2] != '"')
+        return FALSE;
+    const gchar *value = p + 3;
+    gsize value_len = rmq_json_scan_plain(value, (gsize) (end - value), FALSE, &high);
+    p = value + value_len;
+    if (p >= end || *p != '"' || (high & RMQ_JSON_SCAN_HIGHS) != 0)
+        return FALSE;
+    guint64 bit = G_GUINT64_CONSTANT(1) << (key_len > 0 ? (guchar) key[0] & 63 : 0);
+    if ((ps->ext_seen & bit) != 0)
+        return FALSE; /* maybe a duplicate: ext_store knows what to do */
+    gchar *k = ps->own + (key - ps->own); /* the same bytes, writable */
+    gchar *v = k + (value - key);
+    k[key_len] = '\0';
+    v[value_len] = '\0';
+    rmq_command_append_ext_owned(cmd, k, v);
+    ps->ext_seen |= bit;
+    ps->p = p + 1;
+    return TRUE;
+}
+
+/* The members of the extFields object, its '{' consumed. */
+static gboolean
+parse_ext_object(Parser *ps, RmqCommand *cmd)
+{
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return TRUE;
+    }
+    for (;;) {
+        skip_ws(ps);
+        if (!ext_member_plain(ps, cmd)) {
+            const gchar *name;
+            gsize name_len;
+            if (!parse_string_span(ps, &ps->key_buf, &name, &name_len) || !expect(ps, ':') ||
+                !ext_member(ps, name, name_len, cmd))
+                return FALSE;
+        }
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        return expect(ps, '}');
+    }
+}
+
 static gboolean
 int32_member(Parser *ps, const gchar *name, gsize name_len, gint32 *out)
 {
@@ -441,6 +567,19 @@ int32_member(Parser *ps, const gchar *name, gsize name_len, gint32 *out)
     gint64 i = 0;
     gdouble d;
 
+    /* Up to nine plain digits followed by a delimiter fit a gint32 and are
+     * what every client sends; anything else takes the JSON number path. */
+    const gchar *p = ps->p;
+    guint32 v = 0;
+    int n = 0;
+    while (p + n < ps->end && n < 10 && p[n] >= '0' && p[n] <= '9')
+        v = v * 10 + (guint32) (p[n++] - '0');
+    if (n > 0 && n < 10 && (n == 1 || p[0] != '0') && p + n < ps->end &&
+        (p[n] == ',' || p[n] == '}')) {
+        ps->p = p + n;
+        *out = (gint32) v;
+        return TRUE;
+    }
     if (!parse_value_start(ps, &kind, &i, &d))
         return FALSE;
     if (kind == V_NULL) {
@@ -482,6 +621,7 @@ header_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
         /* A repeated extFields replaces the earlier one. */
         g_clear_pointer(&ps->ext_index, g_hash_table_destroy);
         g_array_set_size(cmd->ext, 0);
+        ps->ext_seen = 0;
         cmd->ext_present = FALSE;
         if (kind == V_NULL)
             return TRUE;
@@ -491,7 +631,7 @@ header_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
             return FALSE;
         }
         cmd->ext_present = TRUE;
-        return parse_object(ps, cmd, ext_member);
+        return parse_ext_object(ps, cmd);
     }
     if (name_is(name, name_len, "language")) {
         if (!parse_value_start(ps, &kind, &i, &d))
@@ -536,7 +676,21 @@ header_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
 gboolean
 rmq_json_header_decode_fast(const gchar *text, gsize len, RmqCommand *cmd, GError **error)
 {
-    Parser ps = { text, text + len, error, NULL, 0, NULL, NULL, NULL };
+    Parser ps; /* field by field: the scratch buffers need no zeroing */
+    /* Read from a copy the command owns: plain ext fields then stay where
+     * they lie in it instead of being copied one by one. */
+    ps.own = rmq_command_alloc_text(cmd, len);
+    if (len > 0)
+        memcpy(ps.own, text, len);
+    ps.p = ps.own;
+    ps.end = ps.own + len;
+    ps.error = error;
+    ps.str = NULL;
+    ps.str_len = 0;
+    ps.ext_index = NULL;
+    ps.ext_seen = 0;
+    scratch_init(&ps.str_buf);
+    scratch_init(&ps.key_buf);
 
     gboolean ok = expect(&ps, '{') && parse_object(&ps, cmd, header_member);
     if (ok) {
@@ -546,9 +700,7 @@ rmq_json_header_decode_fast(const gchar *text, gsize len, RmqCommand *cmd, GErro
     }
     if (ps.ext_index != NULL)
         g_hash_table_destroy(ps.ext_index);
-    if (ps.str_buf != NULL)
-        g_string_free(ps.str_buf, TRUE);
-    if (ps.key_buf != NULL)
-        g_string_free(ps.key_buf, TRUE);
+    scratch_clear(&ps.str_buf);
+    scratch_clear(&ps.key_buf);
     return ok;
 }

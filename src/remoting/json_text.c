@@ -2,64 +2,69 @@
 
 #include "remoting/json_text.h"
 
+#include "remoting/json_scan.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char hex_upper[] = "0123456789ABCDEF";
 
-static inline gboolean
-needs_no_escape(guchar c)
+gchar *
+rmq_json_text_put_string(gchar *dst, const gchar *s, gsize n)
 {
-    return c >= 0x20 && c != '"' && c != '\\' && c != 0x7f;
+    gsize i = rmq_json_scan_plain(s, n, TRUE, NULL);
+
+    *dst++ = '"';
+    memcpy(dst, s, i); /* the common case: all of it, one copy */
+    dst += i;
+    while (i < n) {
+        guchar c = (guchar) s[i++];
+        gchar esc = 0;
+        switch (c) {
+        case '"': esc = '"'; break;
+        case '\\': esc = '\\'; break;
+        case '\b': esc = 'b'; break;
+        case '\t': esc = 't'; break;
+        case '\n': esc = 'n'; break;
+        case '\f': esc = 'f'; break;
+        case '\r': esc = 'r'; break;
+        default: break;
+        }
+        *dst++ = '\\';
+        if (esc != 0) {
+            *dst++ = esc;
+        } else { /* other control characters and DEL */
+            memcpy(dst, "u00", 3);
+            dst[3] = hex_upper[c >> 4];
+            dst[4] = hex_upper[c & 0xf];
+            dst += 5;
+        }
+        gsize run = rmq_json_scan_plain(s + i, n - i, TRUE, NULL);
+        memcpy(dst, s + i, run);
+        dst += run;
+        i += run;
+    }
+    *dst++ = '"';
+    return dst;
 }
 
 void
 rmq_json_text_append_string(GString *out, const gchar *s, gssize len)
 {
     gsize n = len < 0 ? strlen(s) : (gsize) len;
-    gsize run = 0; /* start of the pending run of bytes that need no escape */
-    gsize i = 0;
+    gsize at = out->len;
 
-    while (i < n && needs_no_escape((guchar) s[i]))
-        i++;
-    if (i == n) { /* the common case: one copy between the quotes */
-        gsize at = out->len;
-        g_string_set_size(out, at + n + 2);
-        out->str[at] = '"';
-        memcpy(out->str + at + 1, s, n);
-        out->str[at + n + 1] = '"';
-        return;
-    }
-    g_string_append_c(out, '"');
-    for (; i < n; i++) {
-        guchar c = (guchar) s[i];
-        const char *esc = NULL;
-
-        if (needs_no_escape(c))
-            continue;
-        g_string_append_len(out, s + run, (gssize) (i - run));
-        run = i + 1;
-        switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\t': esc = "\\t"; break;
-        case '\n': esc = "\\n"; break;
-        case '\f': esc = "\\f"; break;
-        case '\r': esc = "\\r"; break;
-        default: break;
-        }
-        if (esc != NULL) {
-            g_string_append(out, esc);
-        } else {
-            char u[7] = { '\\', 'u', '0', '0', hex_upper[c >> 4], hex_upper[c & 0xf], 0 };
-            g_string_append_len(out, u, 6);
-        }
-    }
-    g_string_append_len(out, s + run, (gssize) (n - run));
-    g_string_append_c(out, '"');
+    g_string_set_size(out, at + RMQ_JSON_STRING_MAX_LEN(n));
+    gchar *end = rmq_json_text_put_string(out->str + at, s, n);
+    g_string_truncate(out, (gsize) (end - out->str));
 }
+
+/* "00".."99": two digits per division (an opaque or an offset per frame). */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 gsize
 rmq_json_text_format_int64(gint64 v, gchar buf[RMQ_JSON_INT64_MAX_LEN])
@@ -67,17 +72,24 @@ rmq_json_text_format_int64(gint64 v, gchar buf[RMQ_JSON_INT64_MAX_LEN])
     /* magnitude as unsigned: -G_MININT64 does not fit a gint64 */
     guint64 u = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
     gchar tmp[RMQ_JSON_INT64_MAX_LEN];
-    gsize n = 0, len = 0;
+    gsize n = sizeof tmp, len = 0;
 
-    do {
-        tmp[n++] = (gchar) ('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
+    while (u >= 100) {
+        guint d = (guint) (u % 100) * 2;
+        u /= 100;
+        tmp[--n] = digit_pairs[d + 1];
+        tmp[--n] = digit_pairs[d];
+    }
+    if (u >= 10) {
+        tmp[--n] = digit_pairs[u * 2 + 1];
+        tmp[--n] = digit_pairs[u * 2];
+    } else {
+        tmp[--n] = (gchar) ('0' + u);
+    }
     if (v < 0)
         buf[len++] = '-';
-    while (n > 0)
-        buf[len++] = tmp[--n];
-    return len;
+    memcpy(buf + len, tmp + n, sizeof tmp - n);
+    return len + sizeof tmp - n;
 }
 
 void

@@ -10,6 +10,10 @@ G_BEGIN_DECLS
  * literal with fastjson's escaping: \" \\ \b \t \n \f \r, other control
  * characters and DEL as \u00XX (upper-case hex); '/' and non-ASCII raw. */
 void rmq_json_text_append_string(GString *out, const gchar *s, gssize len);
+/* The same written at @dst, which has room for RMQ_JSON_STRING_MAX_LEN(@n)
+ * bytes (every byte may become a \u00XX); returns the end of what it wrote. */
+#define RMQ_JSON_STRING_MAX_LEN(n) ((n) * 6 + 2)
+gchar *rmq_json_text_put_string(gchar *dst, const gchar *s, gsize n);
 /* Decimal text of @v into @buf (no NUL); returns its length. printf is
  * slow enough to show in a profile of the header encoder. */
 #define RMQ_JSON_INT64_MAX_LEN 20

@@ -367,6 +367,14 @@ rmq_message_java_hash(const char *s, gsize len)
 
     while (p < end) {
         gunichar c;
+        /* Four ASCII bytes at once (keys are hashed per message): the same
+         * sum, 31^4 h + 31^3 c0 + 31^2 c1 + 31 c2 + c3, with a shorter chain. */
+        if (end - p >= 4 && (((guchar) p[0] | (guchar) p[1] | (guchar) p[2] | (guchar) p[3]) & 0x80) == 0) {
+            h = 923521u * h + 29791u * (guchar) p[0] + 961u * (guchar) p[1] +
+                31u * (guchar) p[2] + (guchar) p[3];
+            p += 4;
+            continue;
+        }
         if ((guchar) *p < 0x80) {    /* ASCII: one byte, one UTF-16 unit */
             h = 31 * h + (guchar) *p++;
             continue;

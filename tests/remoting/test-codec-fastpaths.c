@@ -30,6 +30,20 @@ decode(const gchar *json, RmqJsonHeaderParser parser)
     return cmd;
 }
 
+static RmqCommand *
+decode_frame_with(const guint8 *p, gsize len, RmqJsonHeaderParser parser)
+{
+    RmqCommand *cmd = NULL;
+    gsize used = 0;
+    g_autoptr(GError) error = NULL;
+    rmq_codec_set_json_parser(parser);
+    RmqDecodeStatus st = rmq_codec_decode_frame(p, len, 0, &cmd, &used, &error);
+    rmq_codec_set_json_parser(RMQ_JSON_HEADER_PARSER_FAST);
+    if (st != RMQ_DECODE_OK || used != len)
+        print_message("frame decode failed: %s\n", error != NULL ? error->message : "short");
+    return cmd;
+}
+
 static void
 assert_same_ext(const RmqCommand *a, const RmqCommand *b)
 {
@@ -118,6 +132,99 @@ test_special_byte_at_every_offset(void **state)
             }
         }
     }
+}
+
+static void
+test_word_scans_agree_with_glib(void **state)
+{
+    /* The word-at-a-time scan and the stack scratch: escaped values longer
+     * than the scratch's inline room, non-ASCII right after a closing quote,
+     * keys sharing a first byte (duplicate filter), and more fields than a
+     * command's initial room. Each header must decode as json-glib does. */
+    g_autoptr(GString) longv = g_string_new(NULL);
+    for (int i = 0; i < 200; i++)
+        g_string_append_printf(longv, "K%d\\u0001v\\u00e9%d\\u0002", i, i);
+    g_autoptr(GString) many = g_string_new("{\"code\":1,\"extFields\":{");
+    for (int i = 0; i < 40; i++)
+        g_string_append_printf(many, "%s\"%c%d\":\"%d\"", i ? "," : "", 'a' + i % 3, i % 25, i);
+    g_string_append(many, ",\"a1\":null,\"b2\":\"again\"}}");
+    g_autofree gchar *escaped = g_strdup_printf("{\"code\":1,\"extFields\":{\"i\":\"%s\",\"j\":\"x\"}}",
+                                                longv->str);
+    const char *const headers[] = {
+        escaped, many->str,
+        "{\"code\":1,\"extFields\":{\"a\":\"x\",\"\xc3\xa9\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}}",
+        "{\"code\":1,\"extFields\":{\"ab\":\"1\",\"ac\":\"2\",\"ab\":\"3\",\"a\":\"4\"}}",
+        "{\"code\":1,\"extFields\":{\"a\":1,\"b\":-7,\"c\":true,\"d\":false,\"e\":2.5}}",
+        "{\"code\":1,\"remark\":\"01234567\\u0041bcdefgh\",\"extFields\":{\"\\u0061b\":\"12345678\"}}",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(headers); i++) {
+        g_autoptr(RmqCommand) fast = decode(headers[i], RMQ_JSON_HEADER_PARSER_FAST);
+        g_autoptr(RmqCommand) ref = decode(headers[i], RMQ_JSON_HEADER_PARSER_GLIB);
+        assert_non_null(fast);
+        assert_non_null(ref);
+        assert_same_ext(fast, ref);
+        assert_string_equal(fast->remark ? fast->remark : "", ref->remark ? ref->remark : "");
+    }
+    /* bad UTF-8 after an escape, past the inline room, is still refused */
+    g_autofree gchar *bad = g_strdup_printf("{\"code\":1,\"extFields\":{\"i\":\"%s\xff\"}}",
+                                            longv->str);
+    g_autoptr(RmqCommand) none = decode(bad, RMQ_JSON_HEADER_PARSER_FAST);
+    assert_null(none);
+}
+
+static void
+test_encoder_room_grows(void **state)
+{
+    /* The header encoder reserves room field by field: many fields, each
+     * escape kind at varied offsets and a long escaped remark must come
+     * back unchanged through json-glib. */
+    g_autoptr(RmqCommand) cmd = rmq_command_new_request(310);
+    for (int i = 0; i < 100; i++) {
+        gchar key[16], value[64];
+        g_snprintf(key, sizeof key, "k%d", i);
+        g_snprintf(value, sizeof value, "%.*s%c\xc3\xa9%c", i % 17, "abcdefghijklmnopq",
+                   (char) (i % 32 + 1), i % 2 ? '"' : 0x7f);
+        rmq_command_set_ext(cmd, key, value);
+    }
+    g_autofree gchar *remark = g_strnfill(5000, '\x01');
+    rmq_command_set_remark(cmd, remark);
+    g_autoptr(GBytes) frame = rmq_codec_encode(cmd);
+    gsize len;
+    const guint8 *p = g_bytes_get_data(frame, &len);
+    g_autoptr(RmqCommand) back = decode_frame_with(p, len, RMQ_JSON_HEADER_PARSER_GLIB);
+    assert_non_null(back);
+    assert_same_ext(cmd, back);
+    assert_string_equal(back->remark, remark);
+    /* and the GString form is the same bytes */
+    g_autoptr(GString) again = g_string_new("pre");
+    assert_true(rmq_codec_append_frame(cmd, again));
+    assert_int_equal(again->len, len + 3);
+    assert_memory_equal(again->str + 3, p, len);
+}
+
+static void
+test_header_ints_agree_with_glib(void **state)
+{
+    /* plain digits take a short path; every other number the JSON one */
+    static const char *const values[] = {
+        "0", "7", "407", "123456789", "999999999", "1000000000", "2147483647",
+        "2147483648", "-1", "-2147483648", "-2147483649", "1.5", "1e2",
+        " 5", "5 ", "null", "\"5\"", "true",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
+        g_autofree gchar *json = g_strdup_printf("{\"code\":%s,\"opaque\":%s}", values[i],
+                                                 values[i]);
+        g_autoptr(RmqCommand) fast = decode(json, RMQ_JSON_HEADER_PARSER_FAST);
+        g_autoptr(RmqCommand) ref = decode(json, RMQ_JSON_HEADER_PARSER_GLIB);
+        assert_true((fast == NULL) == (ref == NULL));
+        if (fast != NULL) {
+            assert_int_equal(fast->code, ref->code);
+            assert_int_equal(fast->opaque, ref->opaque);
+        }
+    }
+    /* leading zeros are not JSON: refused (json-glib takes them) */
+    g_autoptr(RmqCommand) zeros = decode("{\"code\":007}", RMQ_JSON_HEADER_PARSER_FAST);
+    assert_null(zeros);
 }
 
 static void
@@ -252,6 +359,9 @@ main(void)
         cmocka_unit_test(test_escaped_and_plain_names_meet),
         cmocka_unit_test(test_bad_utf8_in_place_rejected),
         cmocka_unit_test(test_special_byte_at_every_offset),
+        cmocka_unit_test(test_word_scans_agree_with_glib),
+        cmocka_unit_test(test_encoder_room_grows),
+        cmocka_unit_test(test_header_ints_agree_with_glib),
         cmocka_unit_test(test_arena_keeps_every_field),
         cmocka_unit_test(test_ext_integers_match_glib),
         cmocka_unit_test(test_int64_text),
