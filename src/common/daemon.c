@@ -313,10 +313,13 @@ rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv)
     /* Signals are handled on the loop: the handlers may take locks and log. */
     signal(SIGPIPE, SIG_IGN);
     daemon->loop = g_main_loop_new(NULL, FALSE);
+    /* SIGHUP first, SIGTERM last: once SIGTERM is caught (what systemd and
+     * the tests can see in /proc), a reload can no longer kill the process
+     * with the default action. */
     guint sig_ids[3];
-    sig_ids[0] = g_unix_signal_add(SIGTERM, on_sigterm, daemon);
+    sig_ids[0] = g_unix_signal_add(SIGHUP, on_sighup, daemon);
     sig_ids[1] = g_unix_signal_add(SIGINT, on_sigint, daemon);
-    sig_ids[2] = g_unix_signal_add(SIGHUP, on_sighup, daemon);
+    sig_ids[2] = g_unix_signal_add(SIGTERM, on_sigterm, daemon);
 
     daemon->starting = TRUE;
     gboolean started = ops->start(daemon, &error);
@@ -346,8 +349,9 @@ rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv)
     if (!daemon->stopped)
         g_main_loop_run(daemon->loop);
 
-    for (gsize i = 0; i < G_N_ELEMENTS(sig_ids); i++)
-        g_source_remove(sig_ids[i]);
+    /* The signal sources stay until the process exits: removing them puts
+     * back the default action, and a second SIGTERM during the last
+     * teardown would then end the process by signal instead of exit 0. */
     int code = daemon->exit_code;
     rmq_log_event(G_LOG_LEVEL_MESSAGE, RMQ_MSGID_STOPPED,
                   "MESSAGE", "%s stopped", ops->program);
