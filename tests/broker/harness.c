@@ -89,6 +89,24 @@ bk_daemon_signal_and_wait(BkDaemon *d, int sig, guint timeout_ms)
     return rmq_test_daemon_signal_and_wait(&d->proc, sig, timeout_ms);
 }
 
+gboolean
+bk_daemon_start_or_say(BkDaemon *d)
+{
+    g_autoptr(GError) err = NULL;
+    if (bk_daemon_start(d, 10000, &err))
+        return TRUE;
+    g_printerr("# %s\n", err->message);
+    return FALSE;
+}
+
+gchar *
+bk_body_text(const RmqCommand *r)
+{
+    if (r == NULL || r->body == NULL)
+        return g_strdup("");
+    return g_strndup(g_bytes_get_data(r->body, NULL), g_bytes_get_size(r->body));
+}
+
 gchar *
 bk_daemon_log(BkDaemon *d)
 {
