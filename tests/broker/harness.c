@@ -90,10 +90,10 @@ bk_daemon_signal_and_wait(BkDaemon *d, int sig, guint timeout_ms)
 }
 
 gboolean
-bk_daemon_start_or_say(BkDaemon *d)
+bk_daemon_start_or_say(BkDaemon *d, guint timeout_ms)
 {
     g_autoptr(GError) err = NULL;
-    if (bk_daemon_start(d, 10000, &err))
+    if (bk_daemon_start(d, timeout_ms, &err))
         return TRUE;
     g_printerr("# %s\n", err->message);
     return FALSE;

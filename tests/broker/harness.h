@@ -36,9 +36,9 @@ BkDaemon *bk_namesrv_new(void);
 BkDaemon *bk_broker_new(const gchar *ns_addr, const gchar *extra_conf);
 /* Port chosen so that port-2 (VIP) is free as well. */
 gboolean bk_daemon_start(BkDaemon *d, guint timeout_ms, GError **error);
-/* bk_daemon_start with 10 s, the error said as a TAP comment: the start in
- * a test group's setup. */
-gboolean bk_daemon_start_or_say(BkDaemon *d);
+/* bk_daemon_start, the error said as a TAP comment: the start in a test
+ * group's setup. */
+gboolean bk_daemon_start_or_say(BkDaemon *d, guint timeout_ms);
 gchar *bk_daemon_wait_notify(BkDaemon *d, const gchar *needle, guint timeout_ms);
 int bk_daemon_signal_and_wait(BkDaemon *d, int sig, guint timeout_ms);
 gchar *bk_daemon_log(BkDaemon *d);

@@ -96,7 +96,7 @@ setup(void **state)
     g_autofree gchar *extra = g_strdup_printf("aclEnable = true;\nplainAclFile = \"%s\";\n",
                                               acl_path);
     append_conf(br, extra);
-    if (!bk_daemon_start_or_say(br))
+    if (!bk_daemon_start_or_say(br, 10000))
         return -1;
     vip_addr = g_strdup_printf("127.0.0.1:%u", br->port - 2);
     client = rmq_client_new(NULL);

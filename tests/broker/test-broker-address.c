@@ -26,7 +26,7 @@ setup(void **state)
 {
     (void) state;
     ns = bk_namesrv_new();
-    if (!bk_daemon_start_or_say(ns))
+    if (!bk_daemon_start_or_say(ns, 10000))
         return -1;
     client = rmq_client_new(NULL);
     return 0;

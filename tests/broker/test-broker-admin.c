@@ -24,10 +24,10 @@ setup(void **state)
 {
     (void) state;
     ns = bk_namesrv_new();
-    if (!bk_daemon_start_or_say(ns))
+    if (!bk_daemon_start_or_say(ns, 10000))
         return -1;
     br = bk_broker_new(ns->addr, NULL);
-    if (!bk_daemon_start_or_say(br))
+    if (!bk_daemon_start_or_say(br, 10000))
         return -1;
     client = rmq_client_new(NULL);
     return 0;

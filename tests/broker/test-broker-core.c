@@ -30,11 +30,11 @@ setup(void **state)
 {
     (void) state;
     ns = bk_namesrv_new();
-    if (!bk_daemon_start_or_say(ns))
+    if (!bk_daemon_start_or_say(ns, 10000))
         return -1;
     br = bk_broker_new(ns->addr, BROKER_CONF);
     br->env = g_strdupv((gchar *[]){ "RMQ_TEST_CLIENT_EXPIRE_MS", "2500", NULL });
-    if (!bk_daemon_start_or_say(br))
+    if (!bk_daemon_start_or_say(br, 10000))
         return -1;
     client = rmq_client_new(NULL);
     return 0;

@@ -26,7 +26,7 @@ setup(void **state)
 {
     (void) state;
     ns = bk_namesrv_new();
-    if (!bk_daemon_start_or_say(ns))
+    if (!bk_daemon_start_or_say(ns, 10000))
         return -1;
     /* files expire at once, but only when asked: deleteWhen is an hour that
      * is not now */
@@ -39,7 +39,7 @@ setup(void **state)
     /* a topic with a consume queue on disk but no topic config */
     g_autofree gchar *ghost = g_build_filename(br->dir, "store", "consumequeue", "GhostT", "0", NULL);
     g_assert(g_mkdir_with_parents(ghost, 0755) == 0);
-    if (!bk_daemon_start_or_say(br))
+    if (!bk_daemon_start_or_say(br, 10000))
         return -1;
     client = rmq_client_new(NULL);
     return 0;

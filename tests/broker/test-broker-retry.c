@@ -23,7 +23,7 @@ setup(void **state)
 {
     (void) state;
     br = bk_broker_new(NULL, "messageDelayLevel = \"1s 2s\";\nflushDelayOffsetInterval = 200;\n");
-    if (!bk_daemon_start_or_say(br))
+    if (!bk_daemon_start_or_say(br, 10000))
         return -1;
     client = rmq_client_new(NULL);
     return 0;

@@ -2,6 +2,8 @@
  * --json output. */
 #pragma once
 
+#include <stdarg.h>
+
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -18,6 +20,9 @@ typedef struct {
  * (transfer full) */
 ToolRun *tool_run(const gchar *tool, const gchar *first_arg, ...) G_GNUC_NULL_TERMINATED;
 ToolRun *tool_runv(const gchar *tool, const gchar *const *args);
+/* rmqadmin @sub -n @namesrv [--json] and the NULL-terminated arguments in @ap.
+ * (transfer full) */
+ToolRun *tool_rmqadmin_va(const gchar *namesrv, gboolean json, const gchar *sub, va_list ap);
 void tool_run_free(ToolRun *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ToolRun, tool_run_free)
 
