@@ -56,6 +56,10 @@ RmqCommand *bk_send(RmqClient *c, const gchar *addr, const gchar *topic, gint qi
 /* PULL_MESSAGE with the SUBSCRIPTION flag (+SUSPEND when @suspend_ms > 0). */
 RmqCommand *bk_pull(RmqClient *c, const gchar *addr, const gchar *group, const gchar *topic,
                     gint qid, gint64 offset, const gchar *sub, gint64 suspend_ms);
+/* HEART_BEAT from @c as @client_id: one passive, clustering consumer of
+ * @group subscribed to all of @topic. (transfer full) */
+RmqCommand *bk_consumer_heartbeat(RmqClient *c, const gchar *addr, const gchar *client_id,
+                                  const gchar *group, const gchar *topic);
 /* Decode a pull/query body into records (pointing into @body). */
 GArray *bk_records(GBytes *body);
 /* Body of record @r as a new string. */

@@ -291,13 +291,8 @@ test_consumer_admin(void **state)
     (void) state;
     g_autoptr(RmqClient) c2 = rmq_client_new(NULL);
     rmq_client_set_request_handler(c2, on_client_request, NULL);
-    const gchar *hb = "{\"clientID\":\"5.5.5.5@c\",\"consumerDataSet\":[{\"groupName\":\"AdmCG3\","
-                      "\"consumeType\":\"CONSUME_PASSIVELY\",\"messageModel\":\"CLUSTERING\","
-                      "\"consumeFromWhere\":\"CONSUME_FROM_LAST_OFFSET\",\"subscriptionDataSet\":[{"
-                      "\"topic\":\"AdmReset\",\"subString\":\"*\",\"subVersion\":1}]}],"
-                      "\"producerDataSet\":[]}";
-    g_autoptr(GBytes) hbb = g_bytes_new_static(hb, strlen(hb));
-    g_autoptr(RmqCommand) h = bk_invoke(c2, br->addr, RMQ_REQUEST_HEART_BEAT, hbb, NULL);
+    g_autoptr(RmqCommand) h =
+        bk_consumer_heartbeat(c2, br->addr, "5.5.5.5@c", "AdmCG3", "AdmReset");
     assert_int_equal(h->code, RMQ_RESPONSE_SUCCESS);
     for (int i = 0; i < 3; i++) {
         g_autoptr(RmqCommand) s = bk_send(client, br->addr, "AdmReset", 0, NULL, NULL, "x", NULL);

@@ -378,13 +378,8 @@ test_consumer_status(void **state)
     (void) state;
     g_autoptr(RmqClient) c2 = rmq_client_new(NULL);
     rmq_client_set_request_handler(c2, on_status_request, NULL);
-    const gchar *hb = "{\"clientID\":\"7.7.7.7@st\",\"consumerDataSet\":[{\"groupName\":\"ParStG\","
-                      "\"consumeType\":\"CONSUME_PASSIVELY\",\"messageModel\":\"CLUSTERING\","
-                      "\"consumeFromWhere\":\"CONSUME_FROM_LAST_OFFSET\",\"subscriptionDataSet\":[{"
-                      "\"topic\":\"ParSt\",\"subString\":\"*\",\"subVersion\":1}]}],"
-                      "\"producerDataSet\":[]}";
-    g_autoptr(GBytes) hbb = g_bytes_new_static(hb, strlen(hb));
-    g_autoptr(RmqCommand) h = bk_invoke(c2, br->addr, RMQ_REQUEST_HEART_BEAT, hbb, NULL);
+    g_autoptr(RmqCommand) h =
+        bk_consumer_heartbeat(c2, br->addr, "7.7.7.7@st", "ParStG", "ParSt");
     assert_int_equal(h->code, RMQ_RESPONSE_SUCCESS);
 
     g_autoptr(RmqCommand) r = bk_invoke(client, br->addr, RMQ_REQUEST_INVOKE_BROKER_TO_GET_CONSUMER_STATUS,
