@@ -550,6 +550,37 @@ rmq_admin_delete_sub_group(RmqAdmin *a, const gchar *broker_addr, const gchar *g
     return b != NULL;
 }
 
+/* A row {topic, brokerName, queueId, brokerOffset, consumerOffset, diff,
+ * lastTimestamp} added to @rows per queue of a ConsumeStats offsetTable
+ * (NULL: none); the sum of the diffs. */
+static gint64
+offset_rows(JsonObject *table, GPtrArray *rows)
+{
+    gint64 diff_total = 0;
+    g_autoptr(GList) keys = table ? json_object_get_members(table) : NULL;
+    for (GList *l = keys; l; l = l->next) {
+        g_autoptr(JsonObject) mq = parse_mq_key(l->data);
+        JsonObject *v = rmq_json_object_get_object_or_null(table, l->data);
+        if (mq == NULL || v == NULL)
+            continue;
+        gint64 bo = rmq_json_object_get_int64_or(v, "brokerOffset", 0);
+        gint64 co = rmq_json_object_get_int64_or(v, "consumerOffset", 0);
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "topic", rmq_json_object_get_string_or(mq, "topic", ""));
+        json_object_set_string_member(row, "brokerName",
+                                      rmq_json_object_get_string_or(mq, "brokerName", ""));
+        json_object_set_int_member(row, "queueId", rmq_json_object_get_int64_or(mq, "queueId", -1));
+        json_object_set_int_member(row, "brokerOffset", bo);
+        json_object_set_int_member(row, "consumerOffset", co);
+        json_object_set_int_member(row, "diff", bo - co);
+        json_object_set_int_member(row, "lastTimestamp",
+                                   rmq_json_object_get_int64_or(v, "lastTimestamp", 0));
+        diff_total += bo - co;
+        g_ptr_array_add(rows, rmq_json_node_take_object(row));
+    }
+    return diff_total;
+}
+
 JsonNode *
 rmq_admin_consumer_progress(RmqAdmin *a, const gchar *group, const gchar *topic, GError **error)
 {
@@ -567,30 +598,7 @@ rmq_admin_consumer_progress(RmqAdmin *a, const gchar *group, const gchar *topic,
             return NULL;
         JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
         tps += rmq_json_object_get_double_or(o, "consumeTps", 0);
-        JsonObject *table = rmq_json_object_get_object_or_null(o, "offsetTable");
-        g_autoptr(GList) keys = table ? json_object_get_members(table) : NULL;
-        for (GList *l = keys; l; l = l->next) {
-            g_autoptr(JsonObject) mq = parse_mq_key(l->data);
-            JsonObject *v = rmq_json_object_get_object_or_null(table, l->data);
-            if (mq == NULL || v == NULL)
-                continue;
-            gint64 bo = rmq_json_object_get_int64_or(v, "brokerOffset", 0);
-            gint64 co = rmq_json_object_get_int64_or(v, "consumerOffset", 0);
-            JsonObject *row = json_object_new();
-            json_object_set_string_member(row, "topic",
-                                          rmq_json_object_get_string_or(mq, "topic", ""));
-            json_object_set_string_member(row, "brokerName",
-                                          rmq_json_object_get_string_or(mq, "brokerName", ""));
-            json_object_set_int_member(row, "queueId",
-                                       rmq_json_object_get_int64_or(mq, "queueId", -1));
-            json_object_set_int_member(row, "brokerOffset", bo);
-            json_object_set_int_member(row, "consumerOffset", co);
-            json_object_set_int_member(row, "diff", bo - co);
-            json_object_set_int_member(row, "lastTimestamp",
-                                       rmq_json_object_get_int64_or(v, "lastTimestamp", 0));
-            diff_total += bo - co;
-            g_ptr_array_add(rows, rmq_json_node_take_object(row));
-        }
+        diff_total += offset_rows(rmq_json_object_get_object_or_null(o, "offsetTable"), rows);
     }
     JsonObject *out = json_object_new();
     json_object_set_string_member(out, "group", group);
@@ -1086,28 +1094,7 @@ rmq_admin_broker_consume_stats(RmqAdmin *a, const gchar *broker_addr, gboolean o
                 JsonObject *table = rmq_json_object_get_object_or_null(so, "offsetTable");
                 g_autoptr(GPtrArray) rows =
                     g_ptr_array_new_with_free_func((GDestroyNotify) json_node_unref);
-                g_autoptr(GList) keys = table ? json_object_get_members(table) : NULL;
-                for (GList *k = keys; k; k = k->next) {
-                    g_autoptr(JsonObject) mq = parse_mq_key(k->data);
-                    JsonObject *v = rmq_json_object_get_object_or_null(table, k->data);
-                    if (mq == NULL || v == NULL)
-                        continue;
-                    gint64 bo = rmq_json_object_get_int64_or(v, "brokerOffset", 0);
-                    gint64 co = rmq_json_object_get_int64_or(v, "consumerOffset", 0);
-                    JsonObject *row = json_object_new();
-                    json_object_set_string_member(row, "topic",
-                                                  rmq_json_object_get_string_or(mq, "topic", ""));
-                    json_object_set_string_member(
-                        row, "brokerName", rmq_json_object_get_string_or(mq, "brokerName", ""));
-                    json_object_set_int_member(row, "queueId",
-                                               rmq_json_object_get_int64_or(mq, "queueId", -1));
-                    json_object_set_int_member(row, "brokerOffset", bo);
-                    json_object_set_int_member(row, "consumerOffset", co);
-                    json_object_set_int_member(row, "diff", bo - co);
-                    json_object_set_int_member(row, "lastTimestamp",
-                                               rmq_json_object_get_int64_or(v, "lastTimestamp", 0));
-                    g_ptr_array_add(rows, rmq_json_node_take_object(row));
-                }
+                offset_rows(table, rows);
                 JsonObject *one = json_object_new();
                 json_object_set_double_member(one, "consumeTps",
                                               rmq_json_object_get_double_or(so, "consumeTps", 0));
