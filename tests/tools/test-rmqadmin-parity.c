@@ -26,34 +26,13 @@ static BkDaemon *broker;
 
 #define TOPIC "ParityTopic"
 
-/* --json */
-static ToolRun *
-admin(const gchar *sub, ...)
-{
-    va_list ap;
-    va_start(ap, sub);
-    ToolRun *r = tool_rmqadmin_va(ns->addr, TRUE, sub, ap);
-    va_end(ap);
-    return r;
-}
+/* rmqadmin --json */
+#define admin(...) tool_rmqadmin(ns->addr, TRUE, __VA_ARGS__)
 
-/* mqadmin's output */
-static ToolRun *
-human(const gchar *sub, ...)
-{
-    va_list ap;
-    va_start(ap, sub);
-    ToolRun *r = tool_rmqadmin_va(ns->addr, FALSE, sub, ap);
-    va_end(ap);
-    return r;
-}
+/* rmqadmin's output for people (mqadmin's lines) */
+#define human(...) tool_rmqadmin(ns->addr, FALSE, __VA_ARGS__)
 
-#define assert_ok(r)                                                                           \
-    do {                                                                                       \
-        if ((r)->status != 0)                                                                  \
-            print_error("rmqadmin failed (%d): %s\n", (r)->status, (r)->err);                   \
-        assert_int_equal((r)->status, 0);                                                      \
-    } while (0)
+#define assert_ok(r) tool_assert_ok(r)
 
 static int
 setup(void **state)

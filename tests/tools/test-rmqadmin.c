@@ -23,21 +23,12 @@ static BkDaemon *broker;
 #define TOPIC "AdminTopic"
 #define KEY "order-42"
 
-static ToolRun *
-admin(const gchar *sub, ...)
-{
-    va_list ap;
-    va_start(ap, sub);
-    ToolRun *r = tool_rmqadmin_va(ns->addr, TRUE, sub, ap);
-    va_end(ap);
-    return r;
-}
+/* rmqadmin --json */
+#define admin(...) tool_rmqadmin(ns->addr, TRUE, __VA_ARGS__)
 
 #define assert_ok(r)                                                                           \
     do {                                                                                       \
-        if ((r)->status != 0)                                                                  \
-            print_error("rmqadmin failed (%d): %s\n", (r)->status, (r)->err);                   \
-        assert_int_equal((r)->status, 0);                                                      \
+        tool_assert_ok(r);                                                                     \
         assert_non_null((r)->json);                                                            \
     } while (0)
 

@@ -68,15 +68,7 @@ teardown(void **state)
     return 0;
 }
 
-static ToolRun *
-admin(const gchar *sub, ...)
-{
-    va_list ap;
-    va_start(ap, sub);
-    ToolRun *r = tool_rmqadmin_va(ns->addr, FALSE, sub, ap);
-    va_end(ap);
-    return r;
-}
+#define admin(...) tool_rmqadmin(ns->addr, FALSE, __VA_ARGS__)
 
 static void
 assert_status(const ToolRun *r, int status, const gchar *err_needle)
