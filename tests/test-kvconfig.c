@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "support/daemon-harness.h"
 #include "namesrv/kvconfig.h"
 
 typedef struct {
@@ -33,29 +34,12 @@ setup(void **state)
     return 0;
 }
 
-static void
-rm_rf(const gchar *path)
-{
-    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-        GDir *d = g_dir_open(path, 0, NULL);
-        const gchar *name;
-        while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-            g_autofree gchar *child = g_build_filename(path, name, NULL);
-            rm_rf(child);
-        }
-        if (d != NULL)
-            g_dir_close(d);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
-}
 
 static int
 teardown(void **state)
 {
     Fixture *f = *state;
-    rm_rf(f->dir);
+    rmq_test_rm_rf(f->dir);
     g_free(f->dir);
     g_free(f->path);
     g_free(f);

@@ -98,6 +98,25 @@ rmq_broker_missing_field(const RmqCommand *request, const gchar *const *names)
 }
 
 gboolean
+rmq_broker_require_fields(RmqConnection *conn, RmqCommand *request, const gchar *const *names)
+{
+    gchar *missing = rmq_broker_missing_field(request, names);
+    if (missing == NULL)
+        return TRUE;
+    rmq_broker_reply_take(conn, request, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+    return FALSE;
+}
+
+gboolean
+rmq_broker_text_blank(const gchar *text)
+{
+    for (const gchar *c = text; c != NULL && *c != '\0'; c++)
+        if (!g_ascii_isspace(*c))
+            return FALSE;
+    return TRUE;
+}
+
+gboolean
 rmq_broker_is_vip(RmqBroker *b, RmqConnection *conn)
 {
     const gchar *local = rmq_connection_get_local(conn);

@@ -149,6 +149,12 @@ gboolean rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqComm
 /* Required ext field check: NULL when present, else the remark
  * "the custom field <name> is null" (transfer full). */
 gchar *rmq_broker_missing_field(const RmqCommand *request, const gchar *const *names);
+/* The same check answering SYSTEM_ERROR with that remark: FALSE when it
+ * answered (the handler returns), TRUE to go on. */
+gboolean rmq_broker_require_fields(RmqConnection *conn, RmqCommand *request,
+                                   const gchar *const *names);
+/* NULL, empty or only white space (Java's StringUtils.isBlank). */
+gboolean rmq_broker_text_blank(const gchar *text);
 
 /* The header of a send request (codes 10, 310 and 320), read in one pass
  * over its ext fields: long names for code 10, one-letter keys a..m for the

@@ -160,7 +160,7 @@ check_PROGRAMS += tests/broker/test-send-steps
 TESTS += tests/broker/test-send-steps
 tests_broker_test_send_steps_SOURCES = tests/broker/test-send-steps.c
 tests_broker_test_send_steps_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_broker_test_send_steps_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
+tests_broker_test_send_steps_LDADD = tests/support/libtestsupport.a $(BROKER_LIBS) $(CMOCKA_LIBS)
 endif
 
 # Plain ACL over the socket: every permission row, signatures, the file watch.

@@ -227,11 +227,8 @@ rmq_broker_handle_consume_time_span(RmqConnection *conn, RmqCommand *req, gpoint
 {
     RmqBroker *b = user_data;
     static const gchar *const required[] = { "topic", "group", NULL };
-    gchar *missing = rmq_broker_missing_field(req, required);
-    if (missing != NULL) {
-        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+    if (!rmq_broker_require_fields(conn, req, required))
         return;
-    }
     const gchar *topic = rmq_command_get_ext(req, "topic");
     const gchar *group = rmq_command_get_ext(req, "group");
     const RmqTopicConfig *tc = rmq_topic_table_lookup(b->topics, topic);
@@ -303,18 +300,13 @@ rmq_broker_handle_correction_offset(RmqConnection *conn, RmqCommand *req, gpoint
 {
     RmqBroker *b = user_data;
     static const gchar *const required[] = { "topic", "compareGroup", NULL };
-    gchar *missing = rmq_broker_missing_field(req, required);
-    if (missing != NULL) {
-        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+    if (!rmq_broker_require_fields(conn, req, required))
         return;
-    }
     const gchar *topic = rmq_command_get_ext(req, "topic");
     const gchar *compare = rmq_command_get_ext(req, "compareGroup");
     const gchar *filter_text = rmq_command_get_ext(req, "filterGroups");
     g_auto(GStrv) filter = NULL;
-    gboolean blank = TRUE;
-    for (const gchar *c = filter_text; c != NULL && *c != '\0' && blank; c++)
-        blank = g_ascii_isspace(*c);
+    gboolean blank = rmq_broker_text_blank(filter_text);
     if (!blank)
         filter = g_strsplit(filter_text, ",", -1);
 
@@ -516,17 +508,12 @@ rmq_broker_handle_consumer_status(RmqConnection *conn, RmqCommand *req, gpointer
 {
     RmqBroker *b = user_data;
     static const gchar *const required[] = { "topic", "group", NULL };
-    gchar *missing = rmq_broker_missing_field(req, required);
-    if (missing != NULL) {
-        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+    if (!rmq_broker_require_fields(conn, req, required))
         return;
-    }
     const gchar *topic = rmq_command_get_ext(req, "topic");
     const gchar *group = rmq_command_get_ext(req, "group");
     const gchar *only = rmq_command_get_ext(req, "clientAddr");
-    gboolean blank = TRUE;
-    for (const gchar *c = only; c != NULL && *c != '\0' && blank; c++)
-        blank = g_ascii_isspace(*c);
+    gboolean blank = rmq_broker_text_blank(only);
     RmqConsumerGroup *cg = rmq_client_registry_consumer_group(b->clients, group);
     /* (Java answers an unknown group with a NullPointerException) */
     if (cg == NULL || g_hash_table_size(cg->channels) == 0) {

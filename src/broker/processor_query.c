@@ -67,11 +67,8 @@ rmq_broker_handle_query_message(RmqConnection *conn, RmqCommand *req, gpointer u
 {
     RmqBroker *b = user_data;
     static const gchar *const required[] = { "topic", "key", NULL };
-    gchar *missing = rmq_broker_missing_field(req, required);
-    if (missing != NULL) {
-        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+    if (!rmq_broker_require_fields(conn, req, required))
         return;
-    }
     gint32 max = 32;
     gint64 begin = 0, end = G_MAXINT64;
     rmq_command_get_ext_int32(req, "maxNum", &max);

@@ -63,9 +63,7 @@ rmq_broker_send_back_execute(RmqBroker *b, const RmqCommand *req, gchar **remark
      * decodes a plain MessageExt, whose msgId is the offset id). The
      * originMsgId header (the client's unique id) only feeds Java's consume
      * hooks; it never reaches the property. */
-    gboolean blank = TRUE;
-    for (const gchar *c = old_origin; c != NULL && *c != '\0' && blank; c++)
-        blank = g_ascii_isspace(*c);
+    gboolean blank = rmq_broker_text_blank(old_origin);
     const gchar *origin = blank ? offset_id : old_origin;
 
     gboolean dlq = rec.reconsume_times >= rmq_broker_retry_max(g, req->version, max_reconsume) ||

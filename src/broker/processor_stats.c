@@ -37,11 +37,8 @@ rmq_broker_handle_view_stats(RmqConnection *conn, RmqCommand *req, gpointer user
 {
     RmqBroker *b = user_data;
     static const gchar *const required[] = { "statsName", "statsKey", NULL };
-    gchar *missing = rmq_broker_missing_field(req, required);
-    if (missing != NULL) {
-        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, missing);
+    if (!rmq_broker_require_fields(conn, req, required))
         return;
-    }
     const gchar *name = rmq_command_get_ext(req, "statsName");
     const gchar *key = rmq_command_get_ext(req, "statsKey");
     RmqStatsSnapshot win[3];

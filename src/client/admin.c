@@ -106,6 +106,22 @@ rmq_admin_invoke(RmqAdmin *a, const gchar *addr, gint code, GBytes *body, GHashT
     return b;
 }
 
+/* The same request (no body) on every name server in turn; FALSE at the
+ * first that fails. */
+static gboolean
+invoke_every_namesrv(RmqAdmin *a, gint code, GError **error, ...)
+{
+    for (guint i = 0; a->core->namesrvs[i]; i++) {
+        va_list ap;
+        va_start(ap, error);
+        g_autoptr(GBytes) b = invoke_va(a, a->core->namesrvs[i], code, NULL, NULL, error, ap);
+        va_end(ap);
+        if (b == NULL)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /* Invoke and parse the body as (fastjson) JSON. */
 static JsonNode *
 invoke_json(RmqAdmin *a, const gchar *addr, gint code, GBytes *body, GError **error, ...)
@@ -218,8 +234,11 @@ rmq_admin_cluster_info(RmqAdmin *a, GError **error)
     return rmq_json_node_take_object(out);
 }
 
-gchar **
-rmq_admin_cluster_masters(RmqAdmin *a, const gchar *cluster, GError **error)
+/* The masters' addresses (@masters_only), or every broker's by name then
+ * id, of @cluster or of every cluster; a cluster that does not exist is
+ * NOT_FOUND. (transfer full) */
+static gchar **
+cluster_addrs(RmqAdmin *a, const gchar *cluster, gboolean masters_only, GError **error)
 {
     g_autoptr(JsonNode) info = rmq_admin_cluster_info(a, error);
     if (info == NULL)
@@ -239,13 +258,26 @@ rmq_admin_cluster_masters(RmqAdmin *a, const gchar *cluster, GError **error)
         JsonObject *b = json_object_get_object_member(brokers, l->data);
         if (cluster && g_strcmp0(json_object_get_string_member(b, "cluster"), cluster) != 0)
             continue;
-        const gchar *m = rmq_json_object_get_string_or(
-            json_object_get_object_member(b, "addrs"), "0", NULL);
-        if (m)
-            g_ptr_array_add(out, g_strdup(m));
+        JsonObject *addrs = json_object_get_object_member(b, "addrs");
+        if (masters_only) {
+            const gchar *m = rmq_json_object_get_string_or(addrs, "0", NULL);
+            if (m)
+                g_ptr_array_add(out, g_strdup(m));
+            continue;
+        }
+        g_autoptr(GList) ids = json_object_get_members(addrs);
+        ids = g_list_sort(ids, (GCompareFunc) g_strcmp0);
+        for (GList *k = ids; k; k = k->next)
+            g_ptr_array_add(out, g_strdup(json_object_get_string_member(addrs, k->data)));
     }
     g_ptr_array_add(out, NULL);
     return (gchar **) g_ptr_array_free(g_steal_pointer(&out), FALSE);
+}
+
+gchar **
+rmq_admin_cluster_masters(RmqAdmin *a, const gchar *cluster, GError **error)
+{
+    return cluster_addrs(a, cluster, TRUE, error);
 }
 
 gchar *
@@ -303,13 +335,9 @@ rmq_admin_delete_topic(RmqAdmin *a, const gchar *cluster, const gchar *topic, GE
         if (b == NULL)
             return FALSE;
     }
-    for (guint i = 0; a->core->namesrvs[i]; i++) {
-        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core->namesrvs[i],
-                                               RMQ_REQUEST_DELETE_TOPIC_IN_NAMESRV, NULL, NULL,
-                                               error, "topic", topic, NULL);
-        if (b == NULL)
-            return FALSE;
-    }
+    if (!invoke_every_namesrv(a, RMQ_REQUEST_DELETE_TOPIC_IN_NAMESRV, error, "topic", topic,
+                              NULL))
+        return FALSE;
     rmq_mq_core_forget_route(a->core, topic);
     return TRUE;
 }
@@ -431,13 +459,12 @@ rmq_admin_broker_runtime(RmqAdmin *a, const gchar *broker_addr, GError **error)
     return rmq_json_node_take_object(out);
 }
 
-JsonNode *
-rmq_admin_broker_config(RmqAdmin *a, const gchar *broker_addr, GError **error)
+/* A "key=value" per line text (Java's properties, as GET_BROKER_CONFIG and
+ * GET_NAMESRV_CONFIG answer) as an object with its keys sorted; a later line
+ * for a key wins, # lines are comments. (transfer full) */
+static JsonObject *
+properties_object(GBytes *b)
 {
-    g_autoptr(GBytes) b = rmq_admin_invoke(a, broker_addr, RMQ_REQUEST_GET_BROKER_CONFIG, NULL,
-                                           NULL, error, NULL);
-    if (b == NULL)
-        return NULL;
     gsize len;
     const gchar *data = g_bytes_get_data(b, &len);
     g_autofree gchar *text = g_strndup(data ? data : "", len);
@@ -460,7 +487,17 @@ rmq_admin_broker_config(RmqAdmin *a, const gchar *broker_addr, GError **error)
         const gchar *k = g_ptr_array_index(keys, i);
         json_object_set_string_member(out, k, g_hash_table_lookup(kv, k));
     }
-    return rmq_json_node_take_object(out);
+    return out;
+}
+
+JsonNode *
+rmq_admin_broker_config(RmqAdmin *a, const gchar *broker_addr, GError **error)
+{
+    g_autoptr(GBytes) b = rmq_admin_invoke(a, broker_addr, RMQ_REQUEST_GET_BROKER_CONFIG, NULL,
+                                           NULL, error, NULL);
+    if (b == NULL)
+        return NULL;
+    return rmq_json_node_take_object(properties_object(b));
 }
 
 gboolean
@@ -513,6 +550,37 @@ rmq_admin_delete_sub_group(RmqAdmin *a, const gchar *broker_addr, const gchar *g
     return b != NULL;
 }
 
+/* A row {topic, brokerName, queueId, brokerOffset, consumerOffset, diff,
+ * lastTimestamp} added to @rows per queue of a ConsumeStats offsetTable
+ * (NULL: none); the sum of the diffs. */
+static gint64
+offset_rows(JsonObject *table, GPtrArray *rows)
+{
+    gint64 diff_total = 0;
+    g_autoptr(GList) keys = table ? json_object_get_members(table) : NULL;
+    for (GList *l = keys; l; l = l->next) {
+        g_autoptr(JsonObject) mq = parse_mq_key(l->data);
+        JsonObject *v = rmq_json_object_get_object_or_null(table, l->data);
+        if (mq == NULL || v == NULL)
+            continue;
+        gint64 bo = rmq_json_object_get_int64_or(v, "brokerOffset", 0);
+        gint64 co = rmq_json_object_get_int64_or(v, "consumerOffset", 0);
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "topic", rmq_json_object_get_string_or(mq, "topic", ""));
+        json_object_set_string_member(row, "brokerName",
+                                      rmq_json_object_get_string_or(mq, "brokerName", ""));
+        json_object_set_int_member(row, "queueId", rmq_json_object_get_int64_or(mq, "queueId", -1));
+        json_object_set_int_member(row, "brokerOffset", bo);
+        json_object_set_int_member(row, "consumerOffset", co);
+        json_object_set_int_member(row, "diff", bo - co);
+        json_object_set_int_member(row, "lastTimestamp",
+                                   rmq_json_object_get_int64_or(v, "lastTimestamp", 0));
+        diff_total += bo - co;
+        g_ptr_array_add(rows, rmq_json_node_take_object(row));
+    }
+    return diff_total;
+}
+
 JsonNode *
 rmq_admin_consumer_progress(RmqAdmin *a, const gchar *group, const gchar *topic, GError **error)
 {
@@ -530,30 +598,7 @@ rmq_admin_consumer_progress(RmqAdmin *a, const gchar *group, const gchar *topic,
             return NULL;
         JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
         tps += rmq_json_object_get_double_or(o, "consumeTps", 0);
-        JsonObject *table = rmq_json_object_get_object_or_null(o, "offsetTable");
-        g_autoptr(GList) keys = table ? json_object_get_members(table) : NULL;
-        for (GList *l = keys; l; l = l->next) {
-            g_autoptr(JsonObject) mq = parse_mq_key(l->data);
-            JsonObject *v = rmq_json_object_get_object_or_null(table, l->data);
-            if (mq == NULL || v == NULL)
-                continue;
-            gint64 bo = rmq_json_object_get_int64_or(v, "brokerOffset", 0);
-            gint64 co = rmq_json_object_get_int64_or(v, "consumerOffset", 0);
-            JsonObject *row = json_object_new();
-            json_object_set_string_member(row, "topic",
-                                          rmq_json_object_get_string_or(mq, "topic", ""));
-            json_object_set_string_member(row, "brokerName",
-                                          rmq_json_object_get_string_or(mq, "brokerName", ""));
-            json_object_set_int_member(row, "queueId",
-                                       rmq_json_object_get_int64_or(mq, "queueId", -1));
-            json_object_set_int_member(row, "brokerOffset", bo);
-            json_object_set_int_member(row, "consumerOffset", co);
-            json_object_set_int_member(row, "diff", bo - co);
-            json_object_set_int_member(row, "lastTimestamp",
-                                       rmq_json_object_get_int64_or(v, "lastTimestamp", 0));
-            diff_total += bo - co;
-            g_ptr_array_add(rows, rmq_json_node_take_object(row));
-        }
+        diff_total += offset_rows(rmq_json_object_get_object_or_null(o, "offsetTable"), rows);
     }
     JsonObject *out = json_object_new();
     json_object_set_string_member(out, "group", group);
@@ -837,48 +882,42 @@ rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const gchar *top
     return rmq_json_node_take_array(sorted_array(rows));
 }
 
-JsonNode *
-rmq_admin_wipe_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error)
+/* WIPE_ or ADD_WRITE_PERM_OF_BROKER (@code) on every name server: one row
+ * {namesrv, @count_key} each, the count from the reply's @count_key field. */
+static JsonNode *
+write_perm_on_namesrvs(RmqAdmin *a, gint code, const gchar *count_key, const gchar *broker_name,
+                       GError **error)
 {
     JsonArray *arr = json_array_new();
     for (guint i = 0; a->core->namesrvs[i]; i++) {
         g_autoptr(GHashTable) ext = NULL;
-        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core->namesrvs[i],
-                                               RMQ_REQUEST_WIPE_WRITE_PERM_OF_BROKER, NULL, &ext,
-                                               error, "brokerName", broker_name, NULL);
+        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core->namesrvs[i], code, NULL, &ext, error,
+                                               "brokerName", broker_name, NULL);
         if (b == NULL) {
             json_array_unref(arr);
             return NULL;
         }
-        const gchar *n = g_hash_table_lookup(ext, "wipeTopicCount");
+        const gchar *n = g_hash_table_lookup(ext, count_key);
         JsonObject *row = json_object_new();
         json_object_set_string_member(row, "namesrv", a->core->namesrvs[i]);
-        json_object_set_int_member(row, "wipeTopicCount", n ? g_ascii_strtoll(n, NULL, 10) : 0);
+        json_object_set_int_member(row, count_key, n ? g_ascii_strtoll(n, NULL, 10) : 0);
         json_array_add_object_element(arr, row);
     }
     return rmq_json_node_take_array(arr);
 }
 
 JsonNode *
+rmq_admin_wipe_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error)
+{
+    return write_perm_on_namesrvs(a, RMQ_REQUEST_WIPE_WRITE_PERM_OF_BROKER, "wipeTopicCount",
+                                  broker_name, error);
+}
+
+JsonNode *
 rmq_admin_add_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error)
 {
-    JsonArray *arr = json_array_new();
-    for (guint i = 0; a->core->namesrvs[i]; i++) {
-        g_autoptr(GHashTable) ext = NULL;
-        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core->namesrvs[i],
-                                               RMQ_REQUEST_ADD_WRITE_PERM_OF_BROKER, NULL, &ext,
-                                               error, "brokerName", broker_name, NULL);
-        if (b == NULL) {
-            json_array_unref(arr);
-            return NULL;
-        }
-        const gchar *n = g_hash_table_lookup(ext, "addTopicCount");
-        JsonObject *row = json_object_new();
-        json_object_set_string_member(row, "namesrv", a->core->namesrvs[i]);
-        json_object_set_int_member(row, "addTopicCount", n ? g_ascii_strtoll(n, NULL, 10) : 0);
-        json_array_add_object_element(arr, row);
-    }
-    return rmq_json_node_take_array(arr);
+    return write_perm_on_namesrvs(a, RMQ_REQUEST_ADD_WRITE_PERM_OF_BROKER, "addTopicCount",
+                                  broker_name, error);
 }
 
 JsonNode *
@@ -916,27 +955,15 @@ gboolean
 rmq_admin_put_kv_config(RmqAdmin *a, const gchar *name_space, const gchar *key,
                         const gchar *value, GError **error)
 {
-    for (guint i = 0; a->core->namesrvs[i]; i++) {
-        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core->namesrvs[i], RMQ_REQUEST_PUT_KV_CONFIG,
-                                               NULL, NULL, error, "namespace", name_space, "key",
-                                               key, "value", value, NULL);
-        if (b == NULL)
-            return FALSE;
-    }
-    return TRUE;
+    return invoke_every_namesrv(a, RMQ_REQUEST_PUT_KV_CONFIG, error, "namespace", name_space,
+                                "key", key, "value", value, NULL);
 }
 
 gboolean
 rmq_admin_delete_kv_config(RmqAdmin *a, const gchar *name_space, const gchar *key, GError **error)
 {
-    for (guint i = 0; a->core->namesrvs[i]; i++) {
-        g_autoptr(GBytes) b = rmq_admin_invoke(a, a->core->namesrvs[i],
-                                               RMQ_REQUEST_DELETE_KV_CONFIG, NULL, NULL, error,
-                                               "namespace", name_space, "key", key, NULL);
-        if (b == NULL)
-            return FALSE;
-    }
-    return TRUE;
+    return invoke_every_namesrv(a, RMQ_REQUEST_DELETE_KV_CONFIG, error, "namespace", name_space,
+                                "key", key, NULL);
 }
 
 JsonNode *
@@ -951,29 +978,7 @@ rmq_admin_namesrv_config(RmqAdmin *a, gchar **servers, GError **error)
             json_object_unref(out);
             return NULL;
         }
-        gsize len;
-        const gchar *data = g_bytes_get_data(b, &len);
-        g_autofree gchar *text = g_strndup(data ? data : "", len);
-        g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-        g_autoptr(GPtrArray) keys = g_ptr_array_new();
-        g_autoptr(GHashTable) kv = g_hash_table_new(g_str_hash, g_str_equal);
-        for (guint l = 0; lines[l]; l++) {
-            gchar *line = g_strstrip(lines[l]);
-            gchar *eq = strchr(line, '=');
-            if (*line == '#' || eq == NULL)
-                continue;
-            *eq = '\0';
-            if (!g_hash_table_contains(kv, line))
-                g_ptr_array_add(keys, line);
-            g_hash_table_insert(kv, line, eq + 1);
-        }
-        g_ptr_array_sort(keys, cmp_str);
-        JsonObject *one = json_object_new();
-        for (guint k = 0; k < keys->len; k++) {
-            const gchar *key = g_ptr_array_index(keys, k);
-            json_object_set_string_member(one, key, g_hash_table_lookup(kv, key));
-        }
-        json_object_set_object_member(out, list[i], one);
+        json_object_set_object_member(out, list[i], properties_object(b));
     }
     return rmq_json_node_take_object(out);
 }
@@ -1061,32 +1066,7 @@ rmq_admin_clean_unused_topic(RmqAdmin *a, const gchar *broker_addr, GError **err
 gchar **
 rmq_admin_cluster_addrs(RmqAdmin *a, const gchar *cluster, GError **error)
 {
-    g_autoptr(JsonNode) info = rmq_admin_cluster_info(a, error);
-    if (info == NULL)
-        return NULL;
-    JsonObject *o = json_node_get_object(info);
-    JsonObject *clusters = json_object_get_object_member(o, "clusters");
-    JsonObject *brokers = json_object_get_object_member(o, "brokers");
-    if (cluster && !json_object_has_member(clusters, cluster)) {
-        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND, "cluster not found: %s",
-                    cluster);
-        return NULL;
-    }
-    g_autoptr(GPtrArray) out = g_ptr_array_new();
-    g_autoptr(GList) names = json_object_get_members(brokers);
-    names = g_list_sort(names, (GCompareFunc) g_strcmp0);
-    for (GList *l = names; l; l = l->next) {
-        JsonObject *b = json_object_get_object_member(brokers, l->data);
-        if (cluster && g_strcmp0(json_object_get_string_member(b, "cluster"), cluster) != 0)
-            continue;
-        JsonObject *addrs = json_object_get_object_member(b, "addrs");
-        g_autoptr(GList) ids = json_object_get_members(addrs);
-        ids = g_list_sort(ids, (GCompareFunc) g_strcmp0);
-        for (GList *k = ids; k; k = k->next)
-            g_ptr_array_add(out, g_strdup(json_object_get_string_member(addrs, k->data)));
-    }
-    g_ptr_array_add(out, NULL);
-    return (gchar **) g_ptr_array_free(g_steal_pointer(&out), FALSE);
+    return cluster_addrs(a, cluster, FALSE, error);
 }
 
 JsonNode *
@@ -1114,28 +1094,7 @@ rmq_admin_broker_consume_stats(RmqAdmin *a, const gchar *broker_addr, gboolean o
                 JsonObject *table = rmq_json_object_get_object_or_null(so, "offsetTable");
                 g_autoptr(GPtrArray) rows =
                     g_ptr_array_new_with_free_func((GDestroyNotify) json_node_unref);
-                g_autoptr(GList) keys = table ? json_object_get_members(table) : NULL;
-                for (GList *k = keys; k; k = k->next) {
-                    g_autoptr(JsonObject) mq = parse_mq_key(k->data);
-                    JsonObject *v = rmq_json_object_get_object_or_null(table, k->data);
-                    if (mq == NULL || v == NULL)
-                        continue;
-                    gint64 bo = rmq_json_object_get_int64_or(v, "brokerOffset", 0);
-                    gint64 co = rmq_json_object_get_int64_or(v, "consumerOffset", 0);
-                    JsonObject *row = json_object_new();
-                    json_object_set_string_member(row, "topic",
-                                                  rmq_json_object_get_string_or(mq, "topic", ""));
-                    json_object_set_string_member(
-                        row, "brokerName", rmq_json_object_get_string_or(mq, "brokerName", ""));
-                    json_object_set_int_member(row, "queueId",
-                                               rmq_json_object_get_int64_or(mq, "queueId", -1));
-                    json_object_set_int_member(row, "brokerOffset", bo);
-                    json_object_set_int_member(row, "consumerOffset", co);
-                    json_object_set_int_member(row, "diff", bo - co);
-                    json_object_set_int_member(row, "lastTimestamp",
-                                               rmq_json_object_get_int64_or(v, "lastTimestamp", 0));
-                    g_ptr_array_add(rows, rmq_json_node_take_object(row));
-                }
+                offset_rows(table, rows);
                 JsonObject *one = json_object_new();
                 json_object_set_double_member(one, "consumeTps",
                                               rmq_json_object_get_double_or(so, "consumeTps", 0));

@@ -937,31 +937,38 @@ static gboolean value_equal(const RmqConfig *a, const RmqConfig *b, const RmqCon
     return TRUE;
 }
 
-/* dst's value of @key becomes a copy of src's. */
-static void copy_value(RmqConfig *dst, const RmqConfig *src, const RmqConfigKey *key)
+/* The value of @key's type at @to becomes a copy of the one at @from (a
+ * field of an RmqConfig or of a landing struct). */
+static void copy_typed(void *to, const void *from, const RmqConfigKey *key)
 {
     switch (key->type) {
     case RMQ_CONFIG_KEY_INT:
     case RMQ_CONFIG_KEY_BOOL:
     case RMQ_CONFIG_KEY_ENUM:
-        *RMQ_CONFIG_FIELD(dst, key, gint) = *RMQ_CONFIG_FIELD(src, key, const gint);
+        *(gint *) to = *(const gint *) from;
         break;
     case RMQ_CONFIG_KEY_INT64:
-        *RMQ_CONFIG_FIELD(dst, key, gint64) = *RMQ_CONFIG_FIELD(src, key, const gint64);
+        *(gint64 *) to = *(const gint64 *) from;
         break;
     case RMQ_CONFIG_KEY_STRING:
     case RMQ_CONFIG_KEY_HOURS:
-        set_string(RMQ_CONFIG_FIELD(dst, key, gchar *), *RMQ_CONFIG_FIELD(src, key, gchar *const));
+        set_string((gchar **) to, *(gchar *const *) from);
         break;
     case RMQ_CONFIG_KEY_STRV: {
-        gchar **v = g_strdupv(*RMQ_CONFIG_FIELD(src, key, gchar **const));
-        g_strfreev(*RMQ_CONFIG_FIELD(dst, key, gchar **));
-        *RMQ_CONFIG_FIELD(dst, key, gchar **) = v;
+        gchar **v = g_strdupv(*(gchar **const *) from);
+        g_strfreev(*(gchar ***) to);
+        *(gchar ***) to = v;
         break;
     }
     case RMQ_CONFIG_KEY_JAVA:
         break;
     }
+}
+
+/* dst's value of @key becomes a copy of src's. */
+static void copy_value(RmqConfig *dst, const RmqConfig *src, const RmqConfigKey *key)
+{
+    copy_typed(RMQ_CONFIG_FIELD(dst, key, void), RMQ_CONFIG_FIELD(src, key, const void), key);
 }
 
 RmqConfig *rmq_config_copy(const RmqConfig *cfg)
@@ -1139,28 +1146,7 @@ void rmq_config_fill(const RmqConfig *cfg, RmqConfigLanding landing, gpointer ta
         if (reloadable_only && !rmq_config_key_reloads(key, cfg->scope))
             continue;
         void *to = (guint8 *) target + landing_offset(key, landing);
-        switch (key->type) {
-        case RMQ_CONFIG_KEY_INT:
-        case RMQ_CONFIG_KEY_BOOL:
-        case RMQ_CONFIG_KEY_ENUM:
-            *(gint *) to = *RMQ_CONFIG_FIELD(cfg, key, const gint);
-            break;
-        case RMQ_CONFIG_KEY_INT64:
-            *(gint64 *) to = *RMQ_CONFIG_FIELD(cfg, key, const gint64);
-            break;
-        case RMQ_CONFIG_KEY_STRING:
-        case RMQ_CONFIG_KEY_HOURS:
-            set_string((gchar **) to, *RMQ_CONFIG_FIELD(cfg, key, gchar *const));
-            break;
-        case RMQ_CONFIG_KEY_STRV: {
-            gchar **v = g_strdupv(*RMQ_CONFIG_FIELD(cfg, key, gchar **const));
-            g_strfreev(*(gchar ***) to);
-            *(gchar ***) to = v;
-            break;
-        }
-        case RMQ_CONFIG_KEY_JAVA:
-            break;
-        }
+        copy_typed(to, RMQ_CONFIG_FIELD(cfg, key, const void), key);
     }
 }
 

@@ -102,6 +102,21 @@ param_name(RmqConsoleCall *call, const gchar *name, gsize max_len, gboolean requ
     return v;
 }
 
+/* An optional name: FALSE (with @error set) only when it is given and not
+ * valid; *@out is NULL when it is not given. */
+static gboolean
+param_name_opt(RmqConsoleCall *call, const gchar *name, gsize max_len, const gchar **out,
+               GError **error)
+{
+    GError *local = NULL;
+    *out = param_name(call, name, max_len, FALSE, &local);
+    if (local != NULL) {
+        g_propagate_error(error, local);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean
 param_bool(RmqConsoleCall *call, const gchar *name, gboolean dflt, gboolean *out, GError **error)
 {
@@ -136,6 +151,23 @@ param_time(RmqConsoleCall *call, const gchar *name, gint64 dflt, gint64 *out, GE
     if (!rmq_console_parse_time(v, out)) {
         g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
                     "%s must be milliseconds since the epoch or an ISO 8601 time", name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* "begin" and "end" as times (their defaults when not given); end must not
+ * be before begin. */
+static gboolean
+param_time_range(RmqConsoleCall *call, gint64 dflt_begin, gint64 dflt_end, gint64 *begin,
+                 gint64 *end, GError **error)
+{
+    if (!param_time(call, "begin", dflt_begin, begin, error) ||
+        !param_time(call, "end", dflt_end, end, error))
+        return FALSE;
+    if (*end < *begin) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "end must not be before begin");
         return FALSE;
     }
     return TRUE;
@@ -216,6 +248,24 @@ ok_node(void)
     JsonObject *o = json_object_new();
     json_object_set_boolean_member(o, "ok", TRUE);
     return rmq_json_node_take_object(o);
+}
+
+/* {@key: @name, brokers: @brokers}, the reply of a change made on brokers. */
+static JsonNode *
+brokers_reply(const gchar *key, const gchar *name, JsonArray *brokers)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, key, name);
+    json_object_set_array_member(o, "brokers", brokers);
+    return rmq_json_node_take_object(o);
+}
+
+/* The put TPS the console last measured for @topic (0 when none). */
+static gdouble
+topic_put_tps(RmqConsoleCall *call, const gchar *topic)
+{
+    gdouble *tps = call->topic_tps ? g_hash_table_lookup(call->topic_tps, topic) : NULL;
+    return tps ? *tps : 0;
 }
 
 gboolean
@@ -420,8 +470,7 @@ api_topics(RmqConsoleCall *call, GError **error)
         JsonObject *row = json_object_new();
         json_object_set_string_member(row, "topic", t);
         json_object_set_boolean_member(row, "system", sys);
-        gdouble *tps = call->topic_tps ? g_hash_table_lookup(call->topic_tps, t) : NULL;
-        json_object_set_double_member(row, "putTps", tps ? *tps : 0);
+        json_object_set_double_member(row, "putTps", topic_put_tps(call, t));
         json_array_add_object_element(out, row);
     }
     JsonObject *o = json_object_new();
@@ -445,8 +494,7 @@ api_topic(RmqConsoleCall *call, GError **error)
     json_object_set_string_member(o, "topic", topic);
     json_object_set_member(o, "route", g_steal_pointer(&route));
     json_object_set_member(o, "queues", g_steal_pointer(&status));
-    gdouble *tps = call->topic_tps ? g_hash_table_lookup(call->topic_tps, topic) : NULL;
-    json_object_set_double_member(o, "putTps", tps ? *tps : 0);
+    json_object_set_double_member(o, "putTps", topic_put_tps(call, topic));
     return rmq_json_node_take_object(o);
 }
 
@@ -461,12 +509,9 @@ api_topic_update(RmqConsoleCall *call, GError **error)
                     "topic: %s is a system topic", topic);
         return NULL;
     }
-    GError *local = NULL;
-    const gchar *cluster = param_name(call, "cluster", 127, FALSE, &local);
-    if (local != NULL) {
-        g_propagate_error(error, local);
+    const gchar *cluster;
+    if (!param_name_opt(call, "cluster", 127, &cluster, error))
         return NULL;
-    }
     RmqTopicSpec spec;
     rmq_topic_spec_init(&spec);
     gint64 r, w, perm;
@@ -501,10 +546,7 @@ api_topic_update(RmqConsoleCall *call, GError **error)
         }
         json_array_add_string_element(done, masters[i]);
     }
-    JsonObject *o = json_object_new();
-    json_object_set_string_member(o, "topic", topic);
-    json_object_set_array_member(o, "brokers", done);
-    return rmq_json_node_take_object(o);
+    return brokers_reply("topic", topic, done);
 }
 
 static JsonNode *
@@ -513,12 +555,9 @@ api_topic_delete(RmqConsoleCall *call, GError **error)
     const gchar *topic = param_name(call, "topic", 127, TRUE, error);
     if (topic == NULL)
         return NULL;
-    GError *local = NULL;
-    const gchar *cluster = param_name(call, "cluster", 127, FALSE, &local);
-    if (local != NULL) {
-        g_propagate_error(error, local);
+    const gchar *cluster;
+    if (!param_name_opt(call, "cluster", 127, &cluster, error))
         return NULL;
-    }
     /* a topic the name server does not know is a 404, not a silent success */
     g_autoptr(JsonNode) route = rmq_admin_topic_route(call->admin, topic, error);
     if (route == NULL)
@@ -536,6 +575,31 @@ cmp_names(gconstpointer a, gconstpointer b)
     return strcmp(*(const gchar *const *) a, *(const gchar *const *) b);
 }
 
+/* The subscriptionGroupTable of one broker (GET_ALL_SUBSCRIPTIONGROUP_CONFIG).
+ * (transfer full) */
+static JsonNode *
+sub_group_table(RmqAdmin *admin, const gchar *addr, GError **error)
+{
+    g_autoptr(GBytes) body = rmq_admin_invoke(admin, addr,
+                                              RMQ_REQUEST_GET_ALL_SUBSCRIPTIONGROUP_CONFIG, NULL,
+                                              NULL, error, NULL);
+    if (body == NULL)
+        return NULL;
+    g_autoptr(JsonParser) p = json_parser_new();
+    gsize len;
+    const gchar *data = g_bytes_get_data(body, &len);
+    if (!json_parser_load_from_data(p, data, (gssize) len, error))
+        return NULL;
+    JsonNode *root = json_parser_get_root(p);
+    JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+    JsonNode *t = o && json_object_has_member(o, "subscriptionGroupTable")
+                      ? json_object_get_member(o, "subscriptionGroupTable")
+                      : NULL;
+    if (t == NULL || !JSON_NODE_HOLDS_OBJECT(t))
+        return json_node_init_object(json_node_alloc(), json_object_new());
+    return json_node_copy(t);
+}
+
 /* Names of every subscription group on every master, sorted. */
 static GPtrArray *
 group_names(RmqAdmin *admin, GError **error)
@@ -545,22 +609,10 @@ group_names(RmqAdmin *admin, GError **error)
         return NULL;
     g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (guint i = 0; masters[i]; i++) {
-        g_autoptr(GBytes) body = rmq_admin_invoke(admin, masters[i],
-                                                  RMQ_REQUEST_GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
-                                                  NULL, NULL, error, NULL);
-        if (body == NULL)
+        g_autoptr(JsonNode) t = sub_group_table(admin, masters[i], error);
+        if (t == NULL)
             return NULL;
-        g_autoptr(JsonParser) p = json_parser_new();
-        gsize len;
-        const gchar *data = g_bytes_get_data(body, &len);
-        if (!json_parser_load_from_data(p, data, (gssize) len, error))
-            return NULL;
-        JsonNode *root = json_parser_get_root(p);
-        JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
-        JsonObject *t = o && json_object_has_member(o, "subscriptionGroupTable")
-                            ? json_object_get_object_member(o, "subscriptionGroupTable")
-                            : NULL;
-        g_autoptr(GList) keys = t ? json_object_get_members(t) : NULL;
+        g_autoptr(GList) keys = json_object_get_members(json_node_get_object(t));
         for (GList *l = keys; l; l = l->next)
             g_hash_table_add(seen, g_strdup(l->data));
     }
@@ -572,6 +624,21 @@ group_names(RmqAdmin *admin, GError **error)
         g_ptr_array_add(out, g_strdup(k));
     g_ptr_array_sort(out, cmp_names);
     return out;
+}
+
+/* TRUE when some master has @group; otherwise a 404 in @error. */
+static gboolean
+group_exists(RmqConsoleCall *call, const gchar *group, GError **error)
+{
+    g_autoptr(GPtrArray) names = group_names(call->admin, error);
+    if (names == NULL)
+        return FALSE;
+    if (!g_ptr_array_find_with_equal_func(names, group, g_str_equal, NULL)) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
+                    "no consumer group %s", group);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 GPtrArray *
@@ -630,14 +697,8 @@ api_group(RmqConsoleCall *call, GError **error)
     const gchar *group = param_name(call, "group", 255, TRUE, error);
     if (group == NULL)
         return NULL;
-    g_autoptr(GPtrArray) names = group_names(call->admin, error);
-    if (names == NULL)
+    if (!group_exists(call, group, error))
         return NULL;
-    if (!g_ptr_array_find_with_equal_func(names, group, g_str_equal, NULL)) {
-        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
-                    "no consumer group %s", group);
-        return NULL;
-    }
     g_autoptr(JsonNode) p = rmq_admin_consumer_progress(call->admin, group, NULL, error);
     if (p == NULL)
         return NULL;
@@ -674,31 +735,6 @@ api_group_reset(RmqConsoleCall *call, GError **error)
     json_object_set_int_member(o, "timestamp", ts);
     json_object_set_member(o, "queues", r);
     return rmq_json_node_take_object(o);
-}
-
-/* The subscriptionGroupTable of one broker (GET_ALL_SUBSCRIPTIONGROUP_CONFIG).
- * (transfer full) */
-static JsonNode *
-sub_group_table(RmqAdmin *admin, const gchar *addr, GError **error)
-{
-    g_autoptr(GBytes) body = rmq_admin_invoke(admin, addr,
-                                              RMQ_REQUEST_GET_ALL_SUBSCRIPTIONGROUP_CONFIG, NULL,
-                                              NULL, error, NULL);
-    if (body == NULL)
-        return NULL;
-    g_autoptr(JsonParser) p = json_parser_new();
-    gsize len;
-    const gchar *data = g_bytes_get_data(body, &len);
-    if (!json_parser_load_from_data(p, data, (gssize) len, error))
-        return NULL;
-    JsonNode *root = json_parser_get_root(p);
-    JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
-    JsonNode *t = o && json_object_has_member(o, "subscriptionGroupTable")
-                      ? json_object_get_member(o, "subscriptionGroupTable")
-                      : NULL;
-    if (t == NULL || !JSON_NODE_HOLDS_OBJECT(t))
-        return json_node_init_object(json_node_alloc(), json_object_new());
-    return json_node_copy(t);
 }
 
 /* Masters as [{brokerName, addr}] of every cluster. (transfer full) */
@@ -761,10 +797,7 @@ api_group_config(RmqConsoleCall *call, GError **error)
                     "no consumer group %s", group);
         return NULL;
     }
-    JsonObject *o = json_object_new();
-    json_object_set_string_member(o, "group", group);
-    json_object_set_array_member(o, "brokers", out);
-    return rmq_json_node_take_object(o);
+    return brokers_reply("group", group, out);
 }
 
 /* UPDATE_AND_CREATE_SUBSCRIPTIONGROUP on the master of `broker` or on every
@@ -780,12 +813,9 @@ api_group_config_update(RmqConsoleCall *call, GError **error)
                     "group: %s is a system group", group);
         return NULL;
     }
-    GError *local = NULL;
-    const gchar *broker = param_name(call, "broker", 127, FALSE, &local);
-    if (local != NULL) {
-        g_propagate_error(error, local);
+    const gchar *broker;
+    if (!param_name_opt(call, "broker", 127, &broker, error))
         return NULL;
-    }
     gint64 retry_queues, retry_max, broker_id, slow_id;
     gboolean broadcast, enable;
     if (!rmq_console_param_int(call->params, "retryQueueNums", 0, 64, 1, &retry_queues, error) ||
@@ -824,10 +854,7 @@ api_group_config_update(RmqConsoleCall *call, GError **error)
                     "broker: no master broker named %s", broker ? broker : "");
         return NULL;
     }
-    JsonObject *o = json_object_new();
-    json_object_set_string_member(o, "group", group);
-    json_object_set_array_member(o, "brokers", done);
-    return rmq_json_node_take_object(o);
+    return brokers_reply("group", group, done);
 }
 
 /* --------------------------------------------------------------- producers */
@@ -872,14 +899,8 @@ api_group_delete(RmqConsoleCall *call, GError **error)
     gboolean remove_offset;
     if (!param_bool(call, "removeOffset", TRUE, &remove_offset, error))
         return NULL;
-    g_autoptr(GPtrArray) names = group_names(call->admin, error);
-    if (names == NULL)
+    if (!group_exists(call, group, error))
         return NULL;
-    if (!g_ptr_array_find_with_equal_func(names, group, g_str_equal, NULL)) {
-        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
-                    "no consumer group %s", group);
-        return NULL;
-    }
     g_auto(GStrv) masters = rmq_admin_cluster_masters(call->admin, NULL, error);
     if (masters == NULL)
         return NULL;
@@ -951,14 +972,9 @@ api_messages(RmqConsoleCall *call, GError **error)
     const gchar *key = g_hash_table_lookup(call->params, "key");
     gint64 now = g_get_real_time() / 1000;
     gint64 begin, end;
-    if (!param_time(call, "begin", key ? 0 : now - 3600 * 1000, &begin, error) ||
-        !param_time(call, "end", now + 60 * 1000, &end, error))
+    if (!param_time_range(call, key ? 0 : now - 3600 * 1000, now + 60 * 1000, &begin, &end,
+                          error))
         return NULL;
-    if (end < begin) {
-        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
-                    "end must not be before begin");
-        return NULL;
-    }
     g_autoptr(GPtrArray) msgs = NULL;
     if (key != NULL && *key != '\0') {
         if (strlen(key) > 255 || strpbrk(key, " \t\r\n") != NULL) {
@@ -1029,12 +1045,9 @@ api_message(RmqConsoleCall *call, GError **error)
     const gchar *id = param_id(call, error);
     if (id == NULL)
         return NULL;
-    GError *local = NULL;
-    const gchar *topic = param_name(call, "topic", 127, FALSE, &local);
-    if (local != NULL) {
-        g_propagate_error(error, local);
+    const gchar *topic;
+    if (!param_name_opt(call, "topic", 127, &topic, error))
         return NULL;
-    }
     g_autoptr(RmqMsg) m = find_message(call, id, topic, error);
     if (m == NULL)
         return NULL;
@@ -1053,12 +1066,9 @@ api_message_resend(RmqConsoleCall *call, GError **error)
     const gchar *group = param_name(call, "group", 255, TRUE, error);
     if (group == NULL)
         return NULL;
-    GError *local = NULL;
-    const gchar *topic = param_name(call, "topic", 127, FALSE, &local);
-    if (local != NULL) {
-        g_propagate_error(error, local);
+    const gchar *topic;
+    if (!param_name_opt(call, "topic", 127, &topic, error))
         return NULL;
-    }
     g_autoptr(RmqMsg) m = find_message(call, id, topic, error);
     if (m == NULL)
         return NULL;
@@ -1180,14 +1190,8 @@ api_dlq_messages(RmqConsoleCall *call, GError **error)
     if (group == NULL)
         return NULL;
     gint64 begin, end;
-    if (!param_time(call, "begin", 0, &begin, error) ||
-        !param_time(call, "end", g_get_real_time() / 1000 + 60 * 1000, &end, error))
+    if (!param_time_range(call, 0, g_get_real_time() / 1000 + 60 * 1000, &begin, &end, error))
         return NULL;
-    if (end < begin) {
-        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
-                    "end must not be before begin");
-        return NULL;
-    }
     g_autofree gchar *topic = dlq_topic(call, group, error);
     if (topic == NULL)
         return NULL;

@@ -27,7 +27,7 @@ tests_test_route_table_LDADD = src/namesrv/libnamesrv.a src/model/libmodel.a src
 
 tests_test_kvconfig_SOURCES = tests/test-kvconfig.c
 tests_test_kvconfig_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_kvconfig_LDADD = src/namesrv/libnamesrv.a src/model/libmodel.a src/remoting/libcodec.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+tests_test_kvconfig_LDADD = tests/support/libtestsupport.a src/namesrv/libnamesrv.a src/model/libmodel.a src/remoting/libcodec.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/namesrv/test-namesrv-processor
 TESTS += tests/namesrv/test-namesrv-processor

@@ -192,38 +192,37 @@ invalidate_topic(RmqRouteTable *t, const gchar *topic)
     g_hash_table_remove(t->route_cache, topic);
 }
 
+/* @invalidate each name in the index set @set (NULL: none), a unit of work
+ * each. */
+static void
+invalidate_each(RmqRouteTable *t, GHashTable *set,
+                void (*invalidate)(RmqRouteTable *t, const gchar *name))
+{
+    if (set == NULL)
+        return;
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, set);
+    while (g_hash_table_iter_next(&it, &k, NULL)) {
+        t->work++;
+        invalidate(t, k);
+    }
+}
+
 /* A BrokerData changed: every topic with queues on @broker_name. */
 static void
 invalidate_broker(RmqRouteTable *t, const gchar *broker_name)
 {
     if (g_hash_table_size(t->route_cache) == 0)
         return;
-    GHashTable *set = g_hash_table_lookup(t->broker_topics, broker_name);
-    if (set == NULL)
-        return;
-    GHashTableIter it;
-    gpointer k;
-    g_hash_table_iter_init(&it, set);
-    while (g_hash_table_iter_next(&it, &k, NULL)) {
-        t->work++;
-        invalidate_topic(t, k);
-    }
+    invalidate_each(t, g_hash_table_lookup(t->broker_topics, broker_name), invalidate_topic);
 }
 
 /* A LiveInfo's filter servers changed: the brokers listing @addr. */
 static void
 invalidate_addr(RmqRouteTable *t, const gchar *addr)
 {
-    GHashTable *set = g_hash_table_lookup(t->addr_names, addr);
-    if (set == NULL)
-        return;
-    GHashTableIter it;
-    gpointer k;
-    g_hash_table_iter_init(&it, set);
-    while (g_hash_table_iter_next(&it, &k, NULL)) {
-        t->work++;
-        invalidate_broker(t, k);
-    }
+    invalidate_each(t, g_hash_table_lookup(t->addr_names, addr), invalidate_broker);
 }
 
 /* ---- index-keeping edits ---- */

@@ -213,33 +213,42 @@ rmqadmin_update_broker_config(RmqAdminCommon *c, int argc, char **argv)
 }
 
 int
-rmqadmin_wipe_write_perm(RmqAdminCommon *c, int argc, char **argv)
+rmqadmin_write_perm_command(RmqAdminCommon *c, int argc, char **argv, gboolean add)
 {
     g_autofree gchar *broker = NULL;
     GOptionEntry e[] = {
         { "brokerName", 'b', 0, G_OPTION_ARG_STRING, &broker, "Broker name", "NAME" },
         { NULL },
     };
-    int rc = rmqadmin_parse(c, argv[0],
-                            "Remove a broker's write permission on every name server.",
-                            "-b BROKER_NAME", e, &argc, &argv);
+    int rc = rmqadmin_parse(
+        c, argv[0],
+        add ? "Add write perm of broker in all name server you defined in the -n param"
+            : "Remove a broker's write permission on every name server.",
+        "-b BROKER_NAME", e, &argc, &argv);
     if (rc >= 0)
         return rc;
     if (broker == NULL)
         return rmqadmin_usage(argv[0], "-b BROKER_NAME is required");
     g_autoptr(GError) error = NULL;
-    JsonNode *n = rmq_admin_wipe_write_perm(c->admin, broker, &error);
+    JsonNode *n = add ? rmq_admin_add_write_perm(c->admin, broker, &error)
+                      : rmq_admin_wipe_write_perm(c->admin, broker, &error);
     if (rmqadmin_query_done(c, argv[0], n, error, &rc))
         return rc;
     JsonArray *a = json_node_get_array(n);
     for (guint i = 0; i < json_array_get_length(a); i++) {
         JsonObject *r = json_array_get_object_element(a, i);
-        printf("wipe write perm of broker[%s] in name server[%s] OK, %" G_GINT64_FORMAT "\n",
-               broker, json_object_get_string_member(r, "namesrv"),
-               json_object_get_int_member(r, "wipeTopicCount"));
+        printf("%s write perm of broker[%s] in name server[%s] OK, %" G_GINT64_FORMAT "\n",
+               add ? "add" : "wipe", broker, json_object_get_string_member(r, "namesrv"),
+               json_object_get_int_member(r, add ? "addTopicCount" : "wipeTopicCount"));
     }
     json_node_unref(n);
-    return 0;
+    return RMQADMIN_EXIT_OK;
+}
+
+int
+rmqadmin_wipe_write_perm(RmqAdminCommon *c, int argc, char **argv)
+{
+    return rmqadmin_write_perm_command(c, argc, argv, FALSE);
 }
 
 int

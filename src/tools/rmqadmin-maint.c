@@ -234,6 +234,24 @@ perm_text(gint perm, gchar buf[4])
     return buf;
 }
 
+typedef struct {
+    const gchar *topic;
+    const RmqTopicSpec *spec;
+    gint old, perm;
+    const gchar *config_line; /* printed after the line on one broker (-b), as mqadmin */
+} TopicPermChange;
+
+static gchar *
+apply_topic_perm(RmqAdminCommon *c, const gchar *target, gpointer data, GError **error)
+{
+    const TopicPermChange *ch = data;
+    if (!rmq_admin_update_topic(c->admin, target, ch->topic, ch->spec, error))
+        return NULL;
+    return g_strdup_printf("update topic perm from %d to %d in %s success.%s%s%s", ch->old,
+                           ch->perm, target, ch->config_line ? "\n" : "",
+                           ch->config_line ? ch->config_line : "", ch->config_line ? "." : "");
+}
+
 int
 rmqadmin_update_topic_perm(RmqAdminCommon *c, int argc, char **argv)
 {
@@ -283,7 +301,8 @@ rmqadmin_update_topic_perm(RmqAdminCommon *c, int argc, char **argv)
     JsonObject *out = json_object_new();
     json_object_set_string_member(out, "topic", topic);
     json_object_set_int_member(out, "perm", perm);
-    JsonArray *done = json_array_new();
+    TopicPermChange change = { .topic = topic, .spec = &spec, .perm = perm };
+    g_auto(GStrv) targets = NULL;
     if (broker != NULL) {
         const gchar *name = NULL;
         for (guint i = 0; bds != NULL && i < json_array_get_length(bds) && name == NULL; i++) {
@@ -294,23 +313,20 @@ rmqadmin_update_topic_perm(RmqAdminCommon *c, int argc, char **argv)
                 name = rmq_json_object_get_string_or(bd, "brokerName", NULL);
         }
         if (name == NULL) {
-            json_array_unref(done);
             json_object_unref(out);
             fprintf(stderr, "rmqadmin %s: updateTopicPerm error broker not exit or broker is not "
                             "master!.\n", argv[0]);
             return RMQADMIN_EXIT_NOT_FOUND;
         }
-        gint old = 0;
         for (guint i = 0; i < json_array_get_length(qds); i++) {
             JsonObject *qd = json_array_get_object_element(qds, i);
             if (g_strcmp0(rmq_json_object_get_string_or(qd, "brokerName", NULL), name) == 0) {
-                old = rmq_json_object_get_int32_or(qd, "perm", 0);
+                change.old = rmq_json_object_get_int32_or(qd, "perm", 0);
                 break;
             }
         }
-        json_object_set_int_member(out, "oldPerm", old);
-        if (old == perm) {
-            json_array_unref(done);
+        json_object_set_int_member(out, "oldPerm", change.old);
+        if (change.old == perm) {
             json_object_set_boolean_member(out, "changed", FALSE);
             if (c->json)
                 print_json_done(out);
@@ -320,42 +336,20 @@ rmqadmin_update_topic_perm(RmqAdminCommon *c, int argc, char **argv)
             }
             return RMQADMIN_EXIT_OK;
         }
-        if (!rmq_admin_update_topic(c->admin, broker, topic, &spec, &error)) {
-            json_array_unref(done);
-            json_object_unref(out);
-            return rmqadmin_fail(argv[0], error);
-        }
-        json_array_add_string_element(done, broker);
-        if (!c->json)
-            printf("update topic perm from %d to %d in %s success.\n%s.\n", old, perm, broker,
-                   config_line);
+        gchar *one[] = { broker, NULL };
+        targets = g_strdupv(one);
+        change.config_line = config_line;
     } else {
-        g_auto(GStrv) masters = rmqadmin_targets(c, argv[0], NULL, cluster, &rc);
-        if (masters == NULL) {
-            json_array_unref(done);
+        targets = rmqadmin_targets(c, argv[0], NULL, cluster, &rc);
+        if (targets == NULL) {
             json_object_unref(out);
             return rc;
         }
-        gint old = rmq_json_object_get_int32_or(q0, "perm", 0);
-        json_object_set_int_member(out, "oldPerm", old);
-        for (guint i = 0; masters[i]; i++) {
-            if (!rmq_admin_update_topic(c->admin, masters[i], topic, &spec, &error)) {
-                json_array_unref(done);
-                json_object_unref(out);
-                return rmqadmin_fail(argv[0], error);
-            }
-            json_array_add_string_element(done, masters[i]);
-            if (!c->json)
-                printf("update topic perm from %d to %d in %s success.\n", old, perm, masters[i]);
-        }
+        change.old = rmq_json_object_get_int32_or(q0, "perm", 0);
+        json_object_set_int_member(out, "oldPerm", change.old);
     }
     json_object_set_boolean_member(out, "changed", TRUE);
-    json_object_set_array_member(out, "brokers", done);
-    if (c->json)
-        print_json_done(out);
-    else
-        json_object_unref(out);
-    return RMQADMIN_EXIT_OK;
+    return rmqadmin_apply_targets(c, argv[0], targets, apply_topic_perm, &change, out);
 }
 
 /* ---- topicClusterList ------------------------------------------------ */
@@ -389,31 +383,7 @@ rmqadmin_topic_cluster_list(RmqAdminCommon *c, int argc, char **argv)
 int
 rmqadmin_add_write_perm(RmqAdminCommon *c, int argc, char **argv)
 {
-    g_autofree gchar *broker = NULL;
-    GOptionEntry e[] = {
-        { "brokerName", 'b', 0, G_OPTION_ARG_STRING, &broker, "Broker name", "NAME" },
-        { NULL },
-    };
-    int rc = rmqadmin_parse(c, argv[0],
-                            "Add write perm of broker in all name server you defined in the -n param",
-                            "-b BROKER_NAME", e, &argc, &argv);
-    if (rc >= 0)
-        return rc;
-    if (broker == NULL)
-        return rmqadmin_usage(argv[0], "-b BROKER_NAME is required");
-    g_autoptr(GError) error = NULL;
-    JsonNode *n = rmq_admin_add_write_perm(c->admin, broker, &error);
-    if (rmqadmin_query_done(c, argv[0], n, error, &rc))
-        return rc;
-    JsonArray *a = json_node_get_array(n);
-    for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonObject *r = json_array_get_object_element(a, i);
-        printf("add write perm of broker[%s] in name server[%s] OK, %" G_GINT64_FORMAT "\n",
-               broker, json_object_get_string_member(r, "namesrv"),
-               json_object_get_int_member(r, "addTopicCount"));
-    }
-    json_node_unref(n);
-    return RMQADMIN_EXIT_OK;
+    return rmqadmin_write_perm_command(c, argc, argv, TRUE);
 }
 
 int

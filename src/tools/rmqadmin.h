@@ -124,6 +124,10 @@ int rmqadmin_delete_kv_config(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_get_namesrv_config(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_update_namesrv_config(RmqAdminCommon *c, int argc, char **argv);
 
+/* addWritePerm (@add) or wipeWritePerm: -b BROKER_NAME on every name
+ * server, a line per name server (rmqadmin-cluster.c). */
+int rmqadmin_write_perm_command(RmqAdminCommon *c, int argc, char **argv, gboolean add);
+
 /* Broker targets from -b ADDR or -c CLUSTER (all masters). (transfer full) */
 gchar **rmqadmin_targets(RmqAdminCommon *c, const gchar *name, const gchar *broker_addr,
                          const gchar *cluster, int *exit_code);

@@ -89,6 +89,39 @@ bk_daemon_signal_and_wait(BkDaemon *d, int sig, guint timeout_ms)
     return rmq_test_daemon_signal_and_wait(&d->proc, sig, timeout_ms);
 }
 
+gboolean
+bk_daemon_start_or_say(BkDaemon *d, guint timeout_ms)
+{
+    g_autoptr(GError) err = NULL;
+    if (bk_daemon_start(d, timeout_ms, &err))
+        return TRUE;
+    g_printerr("# %s\n", err->message);
+    return FALSE;
+}
+
+gchar *
+bk_body_text(const RmqCommand *r)
+{
+    if (r == NULL || r->body == NULL)
+        return g_strdup("");
+    return g_strndup(g_bytes_get_data(r->body, NULL), g_bytes_get_size(r->body));
+}
+
+RmqCommand *
+bk_consumer_heartbeat(RmqClient *c, const gchar *addr, const gchar *client_id,
+                      const gchar *group, const gchar *topic)
+{
+    g_autofree gchar *hb = g_strdup_printf(
+        "{\"clientID\":\"%s\",\"consumerDataSet\":[{\"groupName\":\"%s\","
+        "\"consumeType\":\"CONSUME_PASSIVELY\",\"messageModel\":\"CLUSTERING\","
+        "\"consumeFromWhere\":\"CONSUME_FROM_LAST_OFFSET\",\"subscriptionDataSet\":[{"
+        "\"topic\":\"%s\",\"subString\":\"*\",\"subVersion\":1}]}],"
+        "\"producerDataSet\":[]}",
+        client_id, group, topic);
+    g_autoptr(GBytes) body = g_bytes_new(hb, strlen(hb));
+    return bk_invoke(c, addr, RMQ_REQUEST_HEART_BEAT, body, NULL);
+}
+
 gchar *
 bk_daemon_log(BkDaemon *d)
 {

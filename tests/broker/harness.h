@@ -36,6 +36,9 @@ BkDaemon *bk_namesrv_new(void);
 BkDaemon *bk_broker_new(const gchar *ns_addr, const gchar *extra_conf);
 /* Port chosen so that port-2 (VIP) is free as well. */
 gboolean bk_daemon_start(BkDaemon *d, guint timeout_ms, GError **error);
+/* bk_daemon_start, the error said as a TAP comment: the start in a test
+ * group's setup. */
+gboolean bk_daemon_start_or_say(BkDaemon *d, guint timeout_ms);
 gchar *bk_daemon_wait_notify(BkDaemon *d, const gchar *needle, guint timeout_ms);
 int bk_daemon_signal_and_wait(BkDaemon *d, int sig, guint timeout_ms);
 gchar *bk_daemon_log(BkDaemon *d);
@@ -53,6 +56,10 @@ RmqCommand *bk_send(RmqClient *c, const gchar *addr, const gchar *topic, gint qi
 /* PULL_MESSAGE with the SUBSCRIPTION flag (+SUSPEND when @suspend_ms > 0). */
 RmqCommand *bk_pull(RmqClient *c, const gchar *addr, const gchar *group, const gchar *topic,
                     gint qid, gint64 offset, const gchar *sub, gint64 suspend_ms);
+/* HEART_BEAT from @c as @client_id: one passive, clustering consumer of
+ * @group subscribed to all of @topic. (transfer full) */
+RmqCommand *bk_consumer_heartbeat(RmqClient *c, const gchar *addr, const gchar *client_id,
+                                  const gchar *group, const gchar *topic);
 /* Decode a pull/query body into records (pointing into @body). */
 GArray *bk_records(GBytes *body);
 /* Body of record @r as a new string. */
@@ -60,6 +67,8 @@ gchar *bk_record_body(const RmqMessageRecord *r);
 gchar *bk_record_prop(const RmqMessageRecord *r, const gchar *name);
 gchar *bk_record_topic(const RmqMessageRecord *r);
 JsonNode *bk_body_json(const RmqCommand *resp);
+/* The body as text, "" when there is none. (transfer full) */
+gchar *bk_body_text(const RmqCommand *r);
 /* Ext field as int64, or @dflt. */
 gint64 bk_ext_int(const RmqCommand *resp, const gchar *key, gint64 dflt);
 

@@ -90,17 +90,14 @@ static int
 setup(void **state)
 {
     (void) state;
-    g_autoptr(GError) err = NULL;
     br = bk_broker_new(NULL, NULL);
     acl_path = g_build_filename(br->dir, "plain_acl.yml", NULL);
     write_acl(ACL_V1);
     g_autofree gchar *extra = g_strdup_printf("aclEnable = true;\nplainAclFile = \"%s\";\n",
                                               acl_path);
     append_conf(br, extra);
-    if (!bk_daemon_start(br, 10000, &err)) {
-        g_printerr("# %s\n", err->message);
+    if (!bk_daemon_start_or_say(br, 10000))
         return -1;
-    }
     vip_addr = g_strdup_printf("127.0.0.1:%u", br->port - 2);
     client = rmq_client_new(NULL);
     rmq_client_set_request_hook(client, sign_hook, NULL);

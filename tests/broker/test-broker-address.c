@@ -25,12 +25,9 @@ static int
 setup(void **state)
 {
     (void) state;
-    g_autoptr(GError) err = NULL;
     ns = bk_namesrv_new();
-    if (!bk_daemon_start(ns, 10000, &err)) {
-        g_printerr("# %s\n", err->message);
+    if (!bk_daemon_start_or_say(ns, 10000))
         return -1;
-    }
     client = rmq_client_new(NULL);
     return 0;
 }

@@ -23,15 +23,12 @@ static int
 setup(void **state)
 {
     (void) state;
-    g_autoptr(GError) err = NULL;
     ns = bk_namesrv_new();
-    if (!bk_daemon_start(ns, 10000, &err))
+    if (!bk_daemon_start_or_say(ns, 10000))
         return -1;
     br = bk_broker_new(ns->addr, NULL);
-    if (!bk_daemon_start(br, 10000, &err)) {
-        g_printerr("# %s\n", err->message);
+    if (!bk_daemon_start_or_say(br, 10000))
         return -1;
-    }
     client = rmq_client_new(NULL);
     return 0;
 }
@@ -44,14 +41,6 @@ teardown(void **state)
     bk_daemon_free(br);
     bk_daemon_free(ns);
     return 0;
-}
-
-static gchar *
-body_text(const RmqCommand *r)
-{
-    if (r == NULL || r->body == NULL)
-        return g_strdup("");
-    return g_strndup(g_bytes_get_data(r->body, NULL), g_bytes_get_size(r->body));
 }
 
 static gint32
@@ -81,7 +70,7 @@ test_topic_create_delete(void **state)
     g_autoptr(RmqCommand) r =
         bk_invoke(client, ns->addr, RMQ_REQUEST_GET_ROUTEINFO_BY_TOPIC, NULL, "topic", "AdmT", NULL);
     assert_int_equal(r->code, RMQ_RESPONSE_SUCCESS);
-    g_autofree gchar *route = body_text(r);
+    g_autofree gchar *route = bk_body_text(r);
     assert_non_null(strstr(route, "\"writeQueueNums\":8"));
 
     g_autoptr(RmqCommand) all = bk_invoke(client, br->addr, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, NULL, NULL);
@@ -109,7 +98,7 @@ test_topic_create_delete(void **state)
                                         "topic", "AdmT", NULL);
     assert_int_equal(d->code, RMQ_RESPONSE_SUCCESS);
     g_autoptr(RmqCommand) all2 = bk_invoke(client, br->addr, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, NULL, NULL);
-    g_autofree gchar *t2 = body_text(all2);
+    g_autofree gchar *t2 = bk_body_text(all2);
     assert_null(strstr(t2, "\"AdmT\""));
     g_autoptr(RmqCommand) mx = bk_invoke(client, br->addr, RMQ_REQUEST_GET_MAX_OFFSET, NULL, "topic",
                                          "AdmT", "queueId", "3", NULL);
@@ -143,7 +132,7 @@ test_groups(void **state)
     assert_int_equal(d->code, RMQ_RESPONSE_SUCCESS);
     g_autoptr(RmqCommand) all2 =
         bk_invoke(client, br->addr, RMQ_REQUEST_GET_ALL_SUBSCRIPTIONGROUP_CONFIG, NULL, NULL);
-    g_autofree gchar *t2 = body_text(all2);
+    g_autofree gchar *t2 = bk_body_text(all2);
     assert_null(strstr(t2, "\"AdmG\""));
 }
 
@@ -153,7 +142,7 @@ test_broker_config(void **state)
     (void) state;
     g_autoptr(RmqCommand) g = bk_invoke(client, br->addr, RMQ_REQUEST_GET_BROKER_CONFIG, NULL, NULL);
     assert_int_equal(g->code, RMQ_RESPONSE_SUCCESS);
-    g_autofree gchar *props = body_text(g);
+    g_autofree gchar *props = bk_body_text(g);
     assert_non_null(strstr(props, "brokerName=broker-a\n"));
     assert_non_null(strstr(props, "maxMessageSize=4194304\n"));
     assert_non_null(rmq_command_get_ext(g, "version"));
@@ -163,7 +152,7 @@ test_broker_config(void **state)
     g_autoptr(RmqCommand) u = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_BROKER_CONFIG, b, NULL);
     assert_int_equal(u->code, RMQ_RESPONSE_SUCCESS);
     g_autoptr(RmqCommand) g2 = bk_invoke(client, br->addr, RMQ_REQUEST_GET_BROKER_CONFIG, NULL, NULL);
-    g_autofree gchar *props2 = body_text(g2);
+    g_autofree gchar *props2 = bk_body_text(g2);
     assert_non_null(strstr(props2, "maxMessageSize=100\n"));
     g_autofree gchar *big = g_strnfill(200, 'x');
     g_autoptr(RmqCommand) s = bk_send(client, br->addr, "AdmCfg", 0, NULL, NULL, big, NULL);
@@ -211,7 +200,7 @@ test_stats_and_connections(void **state)
     g_autoptr(RmqCommand) ts = bk_invoke(client, br->addr, RMQ_REQUEST_GET_TOPIC_STATS_INFO, NULL,
                                          "topic", "AdmStats", NULL);
     assert_int_equal(ts->code, RMQ_RESPONSE_SUCCESS);
-    g_autofree gchar *tst = body_text(ts);
+    g_autofree gchar *tst = bk_body_text(ts);
     assert_non_null(strstr(tst, "{\"brokerName\":\"broker-a\",\"queueId\":1,\"topic\":\"AdmStats\"}:{"));
     assert_non_null(strstr(tst, "\"maxOffset\":3,\"minOffset\":0"));
     g_autoptr(RmqCommand) tn = bk_invoke(client, br->addr, RMQ_REQUEST_GET_TOPIC_STATS_INFO, NULL,
@@ -224,7 +213,7 @@ test_stats_and_connections(void **state)
     g_autoptr(RmqCommand) cs = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUME_STATS, NULL,
                                          "consumerGroup", "AdmCG", NULL);
     assert_int_equal(cs->code, RMQ_RESPONSE_SUCCESS);
-    g_autofree gchar *cst = body_text(cs);
+    g_autofree gchar *cst = bk_body_text(cs);
     assert_non_null(strstr(cst, "\"queueId\":1,\"topic\":\"AdmStats\"}:{\"brokerOffset\":3,"
                                 "\"consumerOffset\":2,\"lastTimestamp\":"));
     assert_non_null(strstr(cst, "\"consumeTps\":"));
@@ -241,7 +230,7 @@ test_stats_and_connections(void **state)
     g_autoptr(RmqCommand) cc = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_CONNECTION_LIST,
                                          NULL, "consumerGroup", "AdmCG", NULL);
     assert_int_equal(cc->code, RMQ_RESPONSE_SUCCESS);
-    g_autofree gchar *cct = body_text(cc);
+    g_autofree gchar *cct = bk_body_text(cc);
     assert_non_null(strstr(cct, "\"clientId\":\"1.2.3.4@x\""));
     assert_non_null(strstr(cct, "\"consumeType\":\"CONSUME_PASSIVELY\""));
     assert_non_null(strstr(cct, "\"messageModel\":\"CLUSTERING\""));
@@ -252,7 +241,7 @@ test_stats_and_connections(void **state)
     g_autoptr(RmqCommand) pc = bk_invoke(client, br->addr, RMQ_REQUEST_GET_PRODUCER_CONNECTION_LIST,
                                          NULL, "producerGroup", "AdmPG", NULL);
     assert_int_equal(pc->code, RMQ_RESPONSE_SUCCESS);
-    g_autofree gchar *pct = body_text(pc);
+    g_autofree gchar *pct = bk_body_text(pc);
     assert_non_null(strstr(pct, "\"clientId\":\"1.2.3.4@x\""));
     g_autoptr(RmqCommand) pn = bk_invoke(client, br->addr, RMQ_REQUEST_GET_PRODUCER_CONNECTION_LIST,
                                          NULL, "producerGroup", "NoPG", NULL);
@@ -260,20 +249,20 @@ test_stats_and_connections(void **state)
 
     g_autoptr(RmqCommand) who = bk_invoke(client, br->addr, RMQ_REQUEST_QUERY_TOPIC_CONSUME_BY_WHO,
                                           NULL, "topic", "AdmStats", NULL);
-    g_autofree gchar *wt = body_text(who);
+    g_autofree gchar *wt = bk_body_text(who);
     assert_string_equal(wt, "{\"groupList\":[\"AdmCG\"]}");
     g_autoptr(RmqCommand) ao = bk_invoke(client, br->addr, RMQ_REQUEST_GET_ALL_CONSUMER_OFFSET, NULL,
                                          NULL);
-    g_autofree gchar *aot = body_text(ao);
+    g_autofree gchar *aot = bk_body_text(ao);
     assert_non_null(strstr(aot, "\"AdmStats@AdmCG\":{\"1\":2}"));
     g_autoptr(RmqCommand) dl = bk_invoke(client, br->addr, RMQ_REQUEST_GET_ALL_DELAY_OFFSET, NULL,
                                          NULL);
     assert_int_equal(dl->code, RMQ_RESPONSE_SUCCESS);
-    g_autofree gchar *dlt = body_text(dl);
+    g_autofree gchar *dlt = bk_body_text(dl);
     assert_non_null(strstr(dlt, "offsetTable"));
     g_autoptr(RmqCommand) sy = bk_invoke(client, br->addr, RMQ_REQUEST_GET_SYSTEM_TOPIC_LIST_FROM_BROKER,
                                          NULL, NULL);
-    g_autofree gchar *syt = body_text(sy);
+    g_autofree gchar *syt = bk_body_text(sy);
     assert_non_null(strstr(syt, "SCHEDULE_TOPIC_XXXX"));
 }
 
@@ -287,7 +276,7 @@ on_client_request(RmqConnection *conn, RmqCommand *req, gpointer data)
     if (req->code == RMQ_REQUEST_RESET_CONSUMER_CLIENT_OFFSET) {
         resets++;
         g_free(reset_seen);
-        reset_seen = body_text(req);
+        reset_seen = bk_body_text(req);
     } else if (req->code == RMQ_REQUEST_GET_CONSUMER_RUNNING_INFO) {
         RmqCommand *resp = rmq_command_new_response(req, RMQ_RESPONSE_SUCCESS, NULL);
         rmq_command_set_body_data(resp, "running-info", 12);
@@ -302,13 +291,8 @@ test_consumer_admin(void **state)
     (void) state;
     g_autoptr(RmqClient) c2 = rmq_client_new(NULL);
     rmq_client_set_request_handler(c2, on_client_request, NULL);
-    const gchar *hb = "{\"clientID\":\"5.5.5.5@c\",\"consumerDataSet\":[{\"groupName\":\"AdmCG3\","
-                      "\"consumeType\":\"CONSUME_PASSIVELY\",\"messageModel\":\"CLUSTERING\","
-                      "\"consumeFromWhere\":\"CONSUME_FROM_LAST_OFFSET\",\"subscriptionDataSet\":[{"
-                      "\"topic\":\"AdmReset\",\"subString\":\"*\",\"subVersion\":1}]}],"
-                      "\"producerDataSet\":[]}";
-    g_autoptr(GBytes) hbb = g_bytes_new_static(hb, strlen(hb));
-    g_autoptr(RmqCommand) h = bk_invoke(c2, br->addr, RMQ_REQUEST_HEART_BEAT, hbb, NULL);
+    g_autoptr(RmqCommand) h =
+        bk_consumer_heartbeat(c2, br->addr, "5.5.5.5@c", "AdmCG3", "AdmReset");
     assert_int_equal(h->code, RMQ_RESPONSE_SUCCESS);
     for (int i = 0; i < 3; i++) {
         g_autoptr(RmqCommand) s = bk_send(client, br->addr, "AdmReset", 0, NULL, NULL, "x", NULL);
@@ -319,7 +303,7 @@ test_consumer_admin(void **state)
                                         NULL, "topic", "AdmReset", "group", "AdmCG3", "timestamp",
                                         "-1", "isForce", "true", NULL);
     assert_int_equal(r->code, RMQ_RESPONSE_SUCCESS);
-    g_autofree gchar *rb = body_text(r);
+    g_autofree gchar *rb = bk_body_text(r);
     assert_non_null(strstr(rb, "{\"brokerName\":\"broker-a\",\"queueId\":0,\"topic\":\"AdmReset\"}:3"));
     gint64 end = g_get_monotonic_time() + 3000000;
     while (resets == 0 && g_get_monotonic_time() < end)
@@ -337,7 +321,7 @@ test_consumer_admin(void **state)
                                          NULL, "consumerGroup", "AdmCG3", "clientId", "5.5.5.5@c",
                                          "jstackEnable", "false", NULL);
     assert_int_equal(ri->code, RMQ_RESPONSE_SUCCESS);
-    g_autofree gchar *rit = body_text(ri);
+    g_autofree gchar *rit = bk_body_text(ri);
     assert_string_equal(rit, "running-info");
     g_autoptr(RmqCommand) rn = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_RUNNING_INFO,
                                          NULL, "consumerGroup", "AdmCG3", "clientId", "other@x",
@@ -369,7 +353,7 @@ test_no_auto_create(void **state)
     g_autoptr(RmqCommand) s = bk_send(client, b2->addr, "NoAutoT", 0, NULL, NULL, "x", NULL);
     assert_int_equal(s->code, RMQ_RESPONSE_TOPIC_NOT_EXIST);
     g_autoptr(RmqCommand) all = bk_invoke(client, b2->addr, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, NULL, NULL);
-    g_autofree gchar *t = body_text(all);
+    g_autofree gchar *t = bk_body_text(all);
     assert_null(strstr(t, "\"TBW102\""));
     /* created explicitly, then it works */
     g_autoptr(RmqCommand) c = bk_invoke(client, b2->addr, RMQ_REQUEST_UPDATE_AND_CREATE_TOPIC, NULL,

@@ -29,18 +29,13 @@ static int
 setup(void **state)
 {
     (void) state;
-    g_autoptr(GError) err = NULL;
     ns = bk_namesrv_new();
-    if (!bk_daemon_start(ns, 10000, &err)) {
-        g_printerr("# %s\n", err->message);
+    if (!bk_daemon_start_or_say(ns, 10000))
         return -1;
-    }
     br = bk_broker_new(ns->addr, BROKER_CONF);
     br->env = g_strdupv((gchar *[]){ "RMQ_TEST_CLIENT_EXPIRE_MS", "2500", NULL });
-    if (!bk_daemon_start(br, 10000, &err)) {
-        g_printerr("# %s\n", err->message);
+    if (!bk_daemon_start_or_say(br, 10000))
         return -1;
-    }
     client = rmq_client_new(NULL);
     return 0;
 }

@@ -25,9 +25,8 @@ static int
 setup(void **state)
 {
     (void) state;
-    g_autoptr(GError) err = NULL;
     ns = bk_namesrv_new();
-    if (!bk_daemon_start(ns, 10000, &err))
+    if (!bk_daemon_start_or_say(ns, 10000))
         return -1;
     /* files expire at once, but only when asked: deleteWhen is an hour that
      * is not now */
@@ -40,10 +39,8 @@ setup(void **state)
     /* a topic with a consume queue on disk but no topic config */
     g_autofree gchar *ghost = g_build_filename(br->dir, "store", "consumequeue", "GhostT", "0", NULL);
     g_assert(g_mkdir_with_parents(ghost, 0755) == 0);
-    if (!bk_daemon_start(br, 10000, &err)) {
-        g_printerr("# %s\n", err->message);
+    if (!bk_daemon_start_or_say(br, 10000))
         return -1;
-    }
     client = rmq_client_new(NULL);
     return 0;
 }
@@ -56,14 +53,6 @@ teardown(void **state)
     bk_daemon_free(br);
     bk_daemon_free(ns);
     return 0;
-}
-
-static gchar *
-body_text(const RmqCommand *r)
-{
-    if (r == NULL || r->body == NULL)
-        return g_strdup("");
-    return g_strndup(g_bytes_get_data(r->body, NULL), g_bytes_get_size(r->body));
 }
 
 static RmqCommand *
@@ -91,7 +80,7 @@ test_producer_info(void **state)
     (void) state;
     g_autoptr(RmqCommand) empty = bk_invoke(client, br->addr, RMQ_REQUEST_GET_ALL_PRODUCER_INFO, NULL, NULL);
     assert_int_equal(empty->code, RMQ_RESPONSE_SUCCESS);
-    g_autofree gchar *et = body_text(empty);
+    g_autofree gchar *et = bk_body_text(empty);
     assert_null(strstr(et, "ParPG"));
 
     const gchar *hb = "{\"clientID\":\"10.0.0.9@par\",\"consumerDataSet\":[],"
@@ -153,7 +142,7 @@ test_query_consume_queue(void **state)
 
     /* a group that is not online */
     g_autoptr(RmqCommand) g = query_cq("ParCq", "0", "0", "10", "NoSuchG");
-    g_autofree gchar *gt = body_text(g);
+    g_autofree gchar *gt = bk_body_text(g);
     assert_non_null(strstr(gt, "\"filterData\":\"NoSuchG@ParCq is not online!\""));
 
     /* past the end: SUCCESS, Java's remark, no body */
@@ -238,12 +227,12 @@ test_correction_offset(void **state)
     g_autoptr(RmqCommand) r = bk_invoke(client, br->addr, RMQ_REQUEST_QUERY_CORRECTION_OFFSET, NULL,
                                         "topic", "ParCorr", "compareGroup", "CorrG2", NULL);
     assert_int_equal(r->code, RMQ_RESPONSE_SUCCESS);
-    g_autofree gchar *t = body_text(r);
+    g_autofree gchar *t = bk_body_text(r);
     assert_string_equal(t, "{\"correctionOffsets\":{0:1}}");
     g_autoptr(RmqCommand) f = bk_invoke(client, br->addr, RMQ_REQUEST_QUERY_CORRECTION_OFFSET, NULL,
                                         "topic", "ParCorr", "compareGroup", "CorrG2",
                                         "filterGroups", "CorrG1", NULL);
-    g_autofree gchar *ft = body_text(f);
+    g_autofree gchar *ft = bk_body_text(f);
     assert_string_equal(ft, "{\"correctionOffsets\":{0:3}}");
     /* the filtered group keeps its offsets (Java's table loses them) */
     g_autoptr(RmqCommand) q = bk_invoke(client, br->addr, RMQ_REQUEST_QUERY_CONSUMER_OFFSET, NULL,
@@ -389,13 +378,8 @@ test_consumer_status(void **state)
     (void) state;
     g_autoptr(RmqClient) c2 = rmq_client_new(NULL);
     rmq_client_set_request_handler(c2, on_status_request, NULL);
-    const gchar *hb = "{\"clientID\":\"7.7.7.7@st\",\"consumerDataSet\":[{\"groupName\":\"ParStG\","
-                      "\"consumeType\":\"CONSUME_PASSIVELY\",\"messageModel\":\"CLUSTERING\","
-                      "\"consumeFromWhere\":\"CONSUME_FROM_LAST_OFFSET\",\"subscriptionDataSet\":[{"
-                      "\"topic\":\"ParSt\",\"subString\":\"*\",\"subVersion\":1}]}],"
-                      "\"producerDataSet\":[]}";
-    g_autoptr(GBytes) hbb = g_bytes_new_static(hb, strlen(hb));
-    g_autoptr(RmqCommand) h = bk_invoke(c2, br->addr, RMQ_REQUEST_HEART_BEAT, hbb, NULL);
+    g_autoptr(RmqCommand) h =
+        bk_consumer_heartbeat(c2, br->addr, "7.7.7.7@st", "ParStG", "ParSt");
     assert_int_equal(h->code, RMQ_RESPONSE_SUCCESS);
 
     g_autoptr(RmqCommand) r = bk_invoke(client, br->addr, RMQ_REQUEST_INVOKE_BROKER_TO_GET_CONSUMER_STATUS,
@@ -403,7 +387,7 @@ test_consumer_status(void **state)
     assert_int_equal(r->code, RMQ_RESPONSE_SUCCESS);
     assert_int_equal(status_asks, 1);
     assert_string_equal(status_topic, "ParSt");
-    g_autofree gchar *t = body_text(r);
+    g_autofree gchar *t = bk_body_text(r);
     assert_string_equal(t, "{\"consumerTable\":{\"7.7.7.7@st\":{{\"brokerName\":\"broker-a\","
                            "\"queueId\":0,\"topic\":\"ParSt\"}:7}},\"messageQueueTable\":{}}");
 
@@ -413,7 +397,7 @@ test_consumer_status(void **state)
                                             "9.9.9.9@x", NULL);
     assert_int_equal(other->code, RMQ_RESPONSE_SUCCESS);
     assert_int_equal(status_asks, 1);
-    g_autofree gchar *ot = body_text(other);
+    g_autofree gchar *ot = bk_body_text(other);
     assert_string_equal(ot, "{\"consumerTable\":{},\"messageQueueTable\":{}}");
 
     g_autoptr(RmqCommand) none = bk_invoke(client, br->addr, RMQ_REQUEST_INVOKE_BROKER_TO_GET_CONSUMER_STATUS,
@@ -469,7 +453,7 @@ test_stats(void **state)
     g_autoptr(RmqCommand) c = bk_invoke(client, br->addr, RMQ_REQUEST_GET_BROKER_CONSUME_STATS, NULL,
                                         "isOrder", "false", NULL);
     assert_int_equal(c->code, RMQ_RESPONSE_SUCCESS);
-    g_autofree gchar *ct = body_text(c);
+    g_autofree gchar *ct = bk_body_text(c);
     g_autofree gchar *addr = g_strdup_printf("{\"brokerAddr\":\"%s\",", br->addr);
     assert_true(g_str_has_prefix(ct, addr));
     assert_non_null(strstr(ct, "{\"ParStatsG\":[{\"consumeTps\":"));
@@ -484,7 +468,7 @@ test_stats(void **state)
     assert_true(g_ascii_strtod(tps, NULL) > 0);
     g_autoptr(RmqCommand) o = bk_invoke(client, br->addr, RMQ_REQUEST_GET_BROKER_CONSUME_STATS, NULL,
                                         "isOrder", "true", NULL);
-    g_autofree gchar *ot = body_text(o);
+    g_autofree gchar *ot = bk_body_text(o);
     assert_non_null(strstr(ot, "{\"ParStatsG\":[]}"));
 }
 

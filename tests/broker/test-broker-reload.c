@@ -86,10 +86,8 @@ setup(void **state)
     g_assert(g_file_get_contents(br->conf_path, &base_conf, NULL, NULL));
     overrides = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     order = g_ptr_array_new_with_free_func(g_free);
-    if (!bk_daemon_start(br, 10000, &err)) {
-        g_printerr("# %s\n", err->message);
+    if (!bk_daemon_start_or_say(br, 10000))
         return -1;
-    }
     client = rmq_client_new(NULL);
     return 0;
 }

@@ -22,12 +22,9 @@ static int
 setup(void **state)
 {
     (void) state;
-    g_autoptr(GError) err = NULL;
     br = bk_broker_new(NULL, "messageDelayLevel = \"1s 2s\";\nflushDelayOffsetInterval = 200;\n");
-    if (!bk_daemon_start(br, 10000, &err)) {
-        g_printerr("# %s\n", err->message);
+    if (!bk_daemon_start_or_say(br, 10000))
         return -1;
-    }
     client = rmq_client_new(NULL);
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "../support/daemon-harness.h"
 #include "broker/broker.h"
 #include "broker/commands.h"
 #include "broker/long_poll.h"
@@ -70,28 +71,13 @@ setup(void **state)
     return 0;
 }
 
-static void
-remove_tree(const gchar *path)
-{
-    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-        g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-        const gchar *name;
-        while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-            g_autofree gchar *child = g_build_filename(path, name, NULL);
-            remove_tree(child);
-        }
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
-}
 
 static int
 teardown(void **state)
 {
     Fixture *f = *state;
     rmq_broker_free(f->b);
-    remove_tree(f->dir);
+    rmq_test_rm_rf(f->dir);
     g_free(f->dir);
     g_free(f);
     return 0;

@@ -23,17 +23,12 @@ static int
 setup(void **state)
 {
     (void) state;
-    g_autoptr(GError) error = NULL;
     ns = bk_namesrv_new();
-    if (!bk_daemon_start(ns, 10000, &error)) {
-        print_error("namesrv: %s\n", error->message);
+    if (!bk_daemon_start_or_say(ns, 10000))
         return -1;
-    }
     broker = bk_broker_new(ns->addr, NULL);
-    if (!bk_daemon_start(broker, 15000, &error)) {
-        print_error("broker: %s\n", error->message);
+    if (!bk_daemon_start_or_say(broker, 15000))
         return -1;
-    }
     return 0;
 }
 

@@ -26,60 +26,21 @@ static BkDaemon *broker;
 
 #define TOPIC "ParityTopic"
 
-static ToolRun *
-run_va(gboolean json, const gchar *sub, va_list ap)
-{
-    g_autoptr(GPtrArray) args = g_ptr_array_new();
-    g_ptr_array_add(args, (gpointer) sub);
-    g_ptr_array_add(args, "-n");
-    g_ptr_array_add(args, ns->addr);
-    if (json)
-        g_ptr_array_add(args, "--json");
-    for (const gchar *a = va_arg(ap, const gchar *); a; a = va_arg(ap, const gchar *))
-        g_ptr_array_add(args, (gpointer) a);
-    g_ptr_array_add(args, NULL);
-    return tool_runv("rmqadmin", (const gchar *const *) args->pdata);
-}
+/* rmqadmin --json */
+#define admin(...) tool_rmqadmin(ns->addr, TRUE, __VA_ARGS__)
 
-/* --json */
-static ToolRun *
-admin(const gchar *sub, ...)
-{
-    va_list ap;
-    va_start(ap, sub);
-    ToolRun *r = run_va(TRUE, sub, ap);
-    va_end(ap);
-    return r;
-}
+/* rmqadmin's output for people (mqadmin's lines) */
+#define human(...) tool_rmqadmin(ns->addr, FALSE, __VA_ARGS__)
 
-/* mqadmin's output */
-static ToolRun *
-human(const gchar *sub, ...)
-{
-    va_list ap;
-    va_start(ap, sub);
-    ToolRun *r = run_va(FALSE, sub, ap);
-    va_end(ap);
-    return r;
-}
-
-#define assert_ok(r)                                                                           \
-    do {                                                                                       \
-        if ((r)->status != 0)                                                                  \
-            print_error("rmqadmin failed (%d): %s\n", (r)->status, (r)->err);                   \
-        assert_int_equal((r)->status, 0);                                                      \
-    } while (0)
+#define assert_ok(r) tool_assert_ok(r)
 
 static int
 setup(void **state)
 {
     (void) state;
-    g_autoptr(GError) error = NULL;
     ns = bk_namesrv_new();
-    if (!bk_daemon_start(ns, 10000, &error)) {
-        print_error("namesrv: %s\n", error->message);
+    if (!bk_daemon_start_or_say(ns, 10000))
         return -1;
-    }
     broker = bk_broker_new(ns->addr, NULL);
     /* statistics windows sampled every 0.5 s instead of 10 s (statsAll) */
     broker->env = g_strdupv((gchar *[]){ "RMQ_TEST_STATS_SAMPLE_MS", "500", NULL });
@@ -87,10 +48,8 @@ setup(void **state)
     g_autofree gchar *ghost =
         g_build_filename(broker->dir, "store", "consumequeue", "GhostTopic", "0", NULL);
     g_assert(g_mkdir_with_parents(ghost, 0755) == 0);
-    if (!bk_daemon_start(broker, 15000, &error)) {
-        print_error("broker: %s\n", error->message);
+    if (!bk_daemon_start_or_say(broker, 15000))
         return -1;
-    }
     g_autoptr(ToolRun) t = admin("updateTopic", "-b", broker->addr, "-t", TOPIC, "-r", "2", "-w",
                                  "2", NULL);
     if (t->status != 0)

@@ -23,28 +23,12 @@ static BkDaemon *broker;
 #define TOPIC "AdminTopic"
 #define KEY "order-42"
 
-static ToolRun *
-admin(const gchar *sub, ...)
-{
-    g_autoptr(GPtrArray) args = g_ptr_array_new();
-    g_ptr_array_add(args, (gpointer) sub);
-    g_ptr_array_add(args, "-n");
-    g_ptr_array_add(args, ns->addr);
-    g_ptr_array_add(args, "--json");
-    va_list ap;
-    va_start(ap, sub);
-    for (const gchar *a = va_arg(ap, const gchar *); a; a = va_arg(ap, const gchar *))
-        g_ptr_array_add(args, (gpointer) a);
-    va_end(ap);
-    g_ptr_array_add(args, NULL);
-    return tool_runv("rmqadmin", (const gchar *const *) args->pdata);
-}
+/* rmqadmin --json */
+#define admin(...) tool_rmqadmin(ns->addr, TRUE, __VA_ARGS__)
 
 #define assert_ok(r)                                                                           \
     do {                                                                                       \
-        if ((r)->status != 0)                                                                  \
-            print_error("rmqadmin failed (%d): %s\n", (r)->status, (r)->err);                   \
-        assert_int_equal((r)->status, 0);                                                      \
+        tool_assert_ok(r);                                                                     \
         assert_non_null((r)->json);                                                            \
     } while (0)
 
@@ -52,17 +36,12 @@ static int
 setup(void **state)
 {
     (void) state;
-    g_autoptr(GError) error = NULL;
     ns = bk_namesrv_new();
-    if (!bk_daemon_start(ns, 10000, &error)) {
-        print_error("namesrv: %s\n", error->message);
+    if (!bk_daemon_start_or_say(ns, 10000))
         return -1;
-    }
     broker = bk_broker_new(ns->addr, NULL);
-    if (!bk_daemon_start(broker, 15000, &error)) {
-        print_error("broker: %s\n", error->message);
+    if (!bk_daemon_start_or_say(broker, 15000))
         return -1;
-    }
     return 0;
 }
 

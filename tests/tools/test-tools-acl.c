@@ -29,12 +29,9 @@ static int
 setup(void **state)
 {
     (void) state;
-    g_autoptr(GError) error = NULL;
     ns = bk_namesrv_new();
-    if (!bk_daemon_start(ns, 10000, &error)) {
-        print_error("namesrv: %s\n", error->message);
+    if (!bk_daemon_start_or_say(ns, 10000))
         return -1;
-    }
     broker = bk_broker_new(ns->addr, NULL);
     g_autofree gchar *acl = g_build_filename(broker->dir, "plain_acl.yml", NULL);
     g_assert(g_file_set_contents(acl,
@@ -55,10 +52,8 @@ setup(void **state)
     g_autofree gchar *full = g_strdup_printf("%saclEnable = true;\nplainAclFile = \"%s\";\n",
                                              conf, acl);
     g_assert(g_file_set_contents(broker->conf_path, full, -1, NULL));
-    if (!bk_daemon_start(broker, 15000, &error)) {
-        print_error("broker: %s\n", error->message);
+    if (!bk_daemon_start_or_say(broker, 15000))
         return -1;
-    }
     g_unsetenv("RMQ_ACCESS_KEY");
     g_unsetenv("RMQ_SECRET_KEY");
     return 0;
@@ -73,21 +68,7 @@ teardown(void **state)
     return 0;
 }
 
-static ToolRun *
-admin(const gchar *sub, ...)
-{
-    g_autoptr(GPtrArray) args = g_ptr_array_new();
-    g_ptr_array_add(args, (gpointer) sub);
-    g_ptr_array_add(args, "-n");
-    g_ptr_array_add(args, ns->addr);
-    va_list ap;
-    va_start(ap, sub);
-    for (const gchar *a = va_arg(ap, const gchar *); a; a = va_arg(ap, const gchar *))
-        g_ptr_array_add(args, (gpointer) a);
-    va_end(ap);
-    g_ptr_array_add(args, NULL);
-    return tool_runv("rmqadmin", (const gchar *const *) args->pdata);
-}
+#define admin(...) tool_rmqadmin(ns->addr, FALSE, __VA_ARGS__)
 
 static void
 assert_status(const ToolRun *r, int status, const gchar *err_needle)

@@ -5,6 +5,24 @@
 #include <stdarg.h>
 
 ToolRun *
+tool_rmqadmin(const gchar *namesrv, gboolean json, const gchar *sub, ...)
+{
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    g_ptr_array_add(args, (gpointer) sub);
+    g_ptr_array_add(args, "-n");
+    g_ptr_array_add(args, (gpointer) namesrv);
+    if (json)
+        g_ptr_array_add(args, "--json");
+    va_list ap;
+    va_start(ap, sub);
+    for (const gchar *a = va_arg(ap, const gchar *); a; a = va_arg(ap, const gchar *))
+        g_ptr_array_add(args, (gpointer) a);
+    va_end(ap);
+    g_ptr_array_add(args, NULL);
+    return tool_runv("rmqadmin", (const gchar *const *) args->pdata);
+}
+
+ToolRun *
 tool_runv(const gchar *tool, const gchar *const *args)
 {
     const gchar *b = g_getenv("RMQ_BUILDDIR");

@@ -18,6 +18,17 @@ typedef struct {
  * (transfer full) */
 ToolRun *tool_run(const gchar *tool, const gchar *first_arg, ...) G_GNUC_NULL_TERMINATED;
 ToolRun *tool_runv(const gchar *tool, const gchar *const *args);
+/* rmqadmin @sub -n @namesrv [--json] and the NULL-terminated arguments.
+ * (transfer full) */
+ToolRun *tool_rmqadmin(const gchar *namesrv, gboolean json, const gchar *sub, ...)
+    G_GNUC_NULL_TERMINATED;
+/* In a cmocka test: the run exited 0, else its stderr is shown. */
+#define tool_assert_ok(r)                                                                      \
+    do {                                                                                       \
+        if ((r)->status != 0)                                                                  \
+            print_error("rmqadmin failed (%d): %s\n", (r)->status, (r)->err);                  \
+        assert_int_equal((r)->status, 0);                                                      \
+    } while (0)
 void tool_run_free(ToolRun *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ToolRun, tool_run_free)
 
