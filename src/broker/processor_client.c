@@ -130,8 +130,10 @@ rmq_broker_handle_update_offset(RmqConnection *conn, RmqCommand *req, gpointer u
         return;
     }
     /* Java 4.9 stores whatever comes; 5.x answers an unknown topic as below.
-     * A queue the topic does not have, or a negative offset, is refused too:
-     * it could only grow the offset table or rewind a consumer to nowhere. */
+     * A queue the topic does not have, or an offset below -1, is refused too:
+     * it could only grow the offset table or rewind a consumer to nowhere.
+     * -1 passes: ali-ons commits it for a queue it has consumed nothing of
+     * (answered as 0 by QUERY_CONSUMER_OFFSET, docs/protocol.md). */
     const gchar *topic = rmq_command_get_ext(req, "topic");
     const RmqTopicConfig *tc = rmq_topic_table_lookup(b->topics, topic);
     g_autofree gchar *topic_ab = rmq_abbrev(topic, RMQ_ABBREV_DEFAULT);
@@ -147,7 +149,7 @@ rmq_broker_handle_update_offset(RmqConnection *conn, RmqCommand *req, gpointer u
                                               qid, topic_ab, tc->read_queue_nums));
         return;
     }
-    if (off < 0) {
+    if (off < -1) {
         rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
                               g_strdup_printf("commitOffset[%" G_GINT64_FORMAT
                                               "] is illegal, topic:[%s] queueId:[%d]",

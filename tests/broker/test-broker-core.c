@@ -682,6 +682,11 @@ test_bad_offsets_and_pull_sizes(void **state)
                                           "queueId", "0", "commitOffset", "-5", NULL);
     assert_int_equal(neg->code, RMQ_RESPONSE_SYSTEM_ERROR);
     assert_non_null(strstr(neg->remark, "commitOffset[-5] is illegal"));
+    /* -1 is what ali-ons commits for a queue it consumed nothing of: kept */
+    g_autoptr(RmqCommand) none = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET,
+                                           NULL, "consumerGroup", "CGV", "topic", "CoreVal",
+                                           "queueId", "0", "commitOffset", "-1", NULL);
+    assert_int_equal(none->code, RMQ_RESPONSE_SUCCESS);
     g_autoptr(RmqCommand) nt = bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET,
                                          NULL, "consumerGroup", "CGV", "topic", "CoreValNone",
                                          "queueId", "0", "commitOffset", "1", NULL);
