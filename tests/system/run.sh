@@ -31,7 +31,7 @@ srcdir=${RMQ_SRCDIR:-$(cd "$here/../.." && pwd)}
 # libsoup-3.0-0 (rmq-console) pulls glib-networking -> dconf, which needs a
 # D-Bus session and system bus: debootstrap does not pick providers of
 # virtual packages, so dbus and dbus-user-session are named.
-tree_pkgs=systemd,systemd-sysv,procps,libglib2.0-0,libjson-glib-1.0-0,libconfig9,zlib1g,libsystemd0,libsoup-3.0-0,dbus,dbus-user-session
+tree_pkgs=systemd,systemd-sysv,procps,libglib2.0-0,libjson-glib-1.0-0,libconfig9,zlib1g,libsystemd0,libsoup-3.0-0,libyaml-0-2,dbus,dbus-user-session
 prepare_only=no
 [ "${1:-}" = "--prepare" ] && prepare_only=yes
 
