@@ -307,7 +307,7 @@ test_vectors_not_frames(void **state)
     }
 }
 
-/* ---- client variants (§1.3, §12) -------------------------------------- */
+/* ---- client variants (docs/protocol.md §2.3, §15.1) -------------------------------------- */
 
 static void
 test_cpp_client(void **state)

@@ -81,7 +81,7 @@ test_parse_errors(void **state)
 static void
 test_compact_output(void **state)
 {
-    /* The route example of §2.5.1, byte for byte. */
+    /* The route example of docs/protocol.md §5.1, byte for byte. */
     const char *route =
         "{\"brokerDatas\":[{\"brokerAddrs\":{\"0\":\"192.168.0.10:10911\",\"1\":\"192.168.0.11:10911\"},"
         "\"brokerName\":\"broker-a\",\"cluster\":\"DefaultCluster\"}],\"filterServerTable\":{},"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Replication benchmark (classic HA, ROCKETMQ-REMOTING.md §8), master and
+# Replication benchmark (classic HA, docs/protocol.md §12), master and
 # slave on this machine, 16 sync producers x 128 B (rmq-bench):
 #   - produce TPS of an ASYNC_MASTER alone (the peer: same build, same run),
 #     of an ASYNC_MASTER with a slave, and of a SYNC_MASTER with a slave

@@ -246,7 +246,7 @@ rmq_broker_save_delay_offsets(RmqBroker *b)
 
 /* ---- replication ---- */
 
-/* A slave persists what it copied from its master (§8.4). */
+/* A slave persists what it copied from its master (docs/protocol.md §12.4). */
 static void
 on_slave_synced(RmqSlaveSyncWhat what, gpointer data)
 {
@@ -268,7 +268,7 @@ on_slave_synced(RmqSlaveSyncWhat what, gpointer data)
     }
 }
 
-/* The name server names our master (§6.2 step 5). */
+/* The name server names our master (docs/protocol.md §8.2 step 5). */
 static void
 on_register_reply(const gchar *master_addr, const gchar *ha_server_addr, gpointer data)
 {
@@ -608,7 +608,7 @@ rmq_broker_new(const RmqConfig *config, GError **error)
     if (b->ha == NULL)
         return NULL;
 
-    /* A slave writes nothing of its own (§8.4): its commit log is the
+    /* A slave writes nothing of its own (docs/protocol.md §12.4): its commit log is the
      * master's, byte for byte. */
     if (!s->slave) {
         b->schedule = rmq_schedule_service_new(b, error);

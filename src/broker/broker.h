@@ -158,7 +158,7 @@ gboolean rmq_broker_text_blank(const gchar *text);
 
 /* The header of a send request (codes 10, 310 and 320), read in one pass
  * over its ext fields: long names for code 10, one-letter keys a..m for the
- * others (§4.2). */
+ * others (docs/protocol.md §6.2). */
 typedef enum {
     RMQ_SEND_H_GROUP, RMQ_SEND_H_TOPIC, RMQ_SEND_H_DEFAULT_TOPIC, RMQ_SEND_H_DEFAULT_QNUMS,
     RMQ_SEND_H_QID, RMQ_SEND_H_SYSFLAG, RMQ_SEND_H_BORN, RMQ_SEND_H_FLAG, RMQ_SEND_H_PROPS,
@@ -194,13 +194,13 @@ void rmq_broker_message_from_record(RmqBroker *b, const RmqMessageRecord *rec,
 void rmq_broker_stored_arrived(RmqBroker *b, const gchar *topic, gint32 queue_id,
                                gint64 queue_offset, const GString *props);
 
-/* The pull algorithm (§7.2), used by the processor and by long polling when a
+/* The pull algorithm (docs/protocol.md §10.2), used by the processor and by long polling when a
  * parked request is re-executed (@allow_suspend FALSE). Returns the response,
  * or NULL when the request was parked. (transfer full) */
 RmqCommand *rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *request,
                                     gboolean allow_suspend);
 
-/* Half message rewrite of a PREPARED send (§9.1 step 2): new properties with
+/* Half message rewrite of a PREPARED send (docs/protocol.md §11.1 step 2): new properties with
  * REAL_TOPIC/REAL_QID (transfer full). */
 GString *rmq_broker_transaction_half_props(const gchar *props, gsize len, const gchar *topic,
                                            gint32 queue_id);

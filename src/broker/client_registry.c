@@ -192,7 +192,7 @@ subscription_from_node(JsonNode *node)
     g_free(s->expression_type);
     s->expression_type = g_strdup(et);
     s->sub_version = rmq_json_object_get_int64_or(o, "subVersion", 0);
-    /* Codes are recomputed from the tags: C++ sends atoi(tag) (§2.5.5). */
+    /* Codes are recomputed from the tags: C++ sends atoi(tag) (docs/protocol.md §5.5). */
     JsonArray *tags = rmq_json_object_get_array_or_null(o, "tagsSet");
     if (tags != NULL) {
         for (guint i = 0; i < json_array_get_length(tags); i++) {

@@ -1,5 +1,5 @@
 /* Producer and consumer groups as clients report them by HEART_BEAT (Java
- * ProducerManager + ConsumerManager, §2.5.5, §6.8): the channels of each group,
+ * ProducerManager + ConsumerManager, docs/protocol.md §5.5, §9.3): the channels of each group,
  * consumer subscriptions, expiry of silent channels, and the membership
  * change events that lead to NOTIFY_CONSUMER_IDS_CHANGED. No sockets are
  * touched here except to read a connection's peer and close a silent one. */

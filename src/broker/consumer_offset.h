@@ -1,6 +1,6 @@
 /* Committed consumer offsets (Java ConsumerOffsetManager;
- * ROCKETMQ-REMOTING.md §2.3 code 43, §2.5.4, §5.5 consumerOffset.json, §7.5,
- * §8.4): "topic@group" -> {queueId: next offset to consume}. Pure. */
+ * docs/protocol.md §3.3 code 43, §5.4, §7.6 consumerOffset.json, §10.6,
+ * docs/protocol.md §12.4): "topic@group" -> {queueId: next offset to consume}. Pure. */
 #pragma once
 
 #include <glib.h>
@@ -48,7 +48,7 @@ JsonNode *rmq_consumer_offsets_to_node(const RmqConsumerOffsets *t);
 gchar *rmq_consumer_offsets_to_json(const RmqConsumerOffsets *t, gboolean pretty);
 /* Read such a document. With @replace it becomes the whole table (file load);
  * otherwise each topic@group present replaces ours and the rest stays, as a
- * slave merges its master's table (§8.4). Nothing changes on error. */
+ * slave merges its master's table (docs/protocol.md §12.4). Nothing changes on error. */
 gboolean rmq_consumer_offsets_load_node(RmqConsumerOffsets *t, JsonNode *root, gboolean replace,
                                         GError **error);
 /* Merge a GET_ALL_CONSUMER_OFFSET body (Java's unquoted keys accepted). */

@@ -1,6 +1,6 @@
 /* Delivery progress of delayed messages (Java ScheduleMessageService's
- * offsetTable; ROCKETMQ-REMOTING.md §2.3 code 45, §5.5 delayOffset.json,
- * §9.2): per delay level (1-based), the next consume-queue offset of
+ * offsetTable; docs/protocol.md §3.3 code 45, §7.6 delayOffset.json,
+ * docs/protocol.md §11.2): per delay level (1-based), the next consume-queue offset of
  * SCHEDULE_TOPIC_XXXX queue level-1 to deliver. Pure. */
 #pragma once
 

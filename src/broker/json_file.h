@@ -1,5 +1,5 @@
 /* Persist a JSON config document the way a RocketMQ broker does
- * (ROCKETMQ-REMOTING.md §5.5): write <name>.tmp and fsync it, keep the
+ * (docs/protocol.md §7.6): write <name>.tmp and fsync it, keep the
  * previous <name> as <name>.bak, rename the .tmp over <name>. Loading falls
  * back to <name>.bak when <name> is missing, empty or does not decode, so a
  * crash at any point leaves something loadable. Files written by a Java

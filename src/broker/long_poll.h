@@ -1,4 +1,4 @@
-/* Parked PULL_MESSAGE requests (Java PullRequestHoldService, §7.2 step 7):
+/* Parked PULL_MESSAGE requests (Java PullRequestHoldService, docs/protocol.md §10.3):
  * held per topic@queueId until a message arrives for that queue (and passes
  * the request's tag filter), a periodic check sees the queue grew, or the
  * hold time ends; then the request is re-executed and answered. */

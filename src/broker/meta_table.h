@@ -1,6 +1,6 @@
 /* Pieces every broker metadata table shares (topics, subscription groups,
  * consumer and delay offsets): the {"dataVersion", "<x>Table"} wrapper of
- * ROCKETMQ-REMOTING.md §5.5, decoding its entries all-or-nothing, sorted
+ * docs/protocol.md §7.6, decoding its entries all-or-nothing, sorted
  * key lists for stable output, and a slave's sync from its master. */
 #pragma once
 

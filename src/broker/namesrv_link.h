@@ -1,4 +1,4 @@
-/* The broker's side of §6.2: REGISTER_BROKER to every name server at start
+/* The broker's side of docs/protocol.md §8.2: REGISTER_BROKER to every name server at start
  * (synchronously), every registerNameServerPeriod, one-way after a topic is
  * auto-created, and UNREGISTER_BROKER at stop. Built on RmqClient. */
 #pragma once
@@ -22,7 +22,7 @@ typedef struct {
 typedef GBytes *(*RmqNamesrvBodyFunc)(gpointer data);
 
 /* A name server answered a registration: @master_addr and @ha_server_addr
- * of the response header (§6.2 step 5; NULL when absent: no live master, or
+ * of the response header (docs/protocol.md §8.2 step 5; NULL when absent: no live master, or
  * we are the master). */
 typedef void (*RmqNamesrvReplyFunc)(const gchar *master_addr, const gchar *ha_server_addr,
                                     gpointer data);

@@ -1,4 +1,4 @@
-/* Admin and metadata codes (§2.3): topics (17, 215, 21, 305), subscription
+/* Admin and metadata codes (docs/protocol.md §3.3): topics (17, 215, 21, 305), subscription
  * groups (200, 201, 207), broker config and runtime info (25, 26, 28),
  * statistics (202, 208), connection lists (203, 204), producers (328), offsets
  * tables (43, 45),
@@ -275,7 +275,7 @@ rmq_broker_handle_delete_group(RmqConnection *conn, RmqCommand *req, gpointer us
     rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
 }
 
-/* fastjson's inline-object key for a MessageQueue (§2.5.6). */
+/* fastjson's inline-object key for a MessageQueue (docs/protocol.md §5.6). */
 static void
 append_mq_key(GString *out, const gchar *broker, gint qid, const gchar *topic)
 {

@@ -1,4 +1,4 @@
-/* Client management (§2.2, §6.8, §7.4-7.5): HEART_BEAT (34), UNREGISTER_CLIENT
+/* Client management (docs/protocol.md §3.2, §9.3, §10.5-10.6): HEART_BEAT (34), UNREGISTER_CLIENT
  * (35), QUERY_CONSUMER_OFFSET (14), UPDATE_CONSUMER_OFFSET (15),
  * GET_CONSUMER_LIST_BY_GROUP (38), LOCK_BATCH_MQ (41), UNLOCK_BATCH_MQ (42),
  * CHECK_CLIENT_CONFIG (46). */
@@ -67,7 +67,7 @@ rmq_broker_handle_unregister(RmqConnection *conn, RmqCommand *req, gpointer user
     rmq_broker_reply(conn, req, resp);
 }
 
-/* "Still in memory" for §7.4: within accessMessageInMemoryMaxRatio of RAM. */
+/* "Still in memory" for docs/protocol.md §10.5: within accessMessageInMemoryMaxRatio of RAM. */
 static gboolean
 first_unit_hot(RmqBroker *b, const gchar *topic, gint32 qid)
 {

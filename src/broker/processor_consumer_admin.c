@@ -1,4 +1,4 @@
-/* Consumer administration (§2.3): INVOKE_BROKER_TO_RESET_OFFSET (222, which
+/* Consumer administration (docs/protocol.md §3.3): INVOKE_BROKER_TO_RESET_OFFSET (222, which
  * pushes RESET_CONSUMER_CLIENT_OFFSET (220) to the group's clients),
  * CLONE_GROUP_OFFSET (314), and GET_CONSUMER_RUNNING_INFO (307) /
  * CONSUME_MESSAGE_DIRECTLY (309), forwarded to the named client and relayed;

@@ -1,4 +1,4 @@
-/* PULL_MESSAGE (11): the §7.2 algorithm, tag filtering through the store's
+/* PULL_MESSAGE (11): the docs/protocol.md §10.2 algorithm, tag filtering through the store's
  * consume-queue filter, commit-offset piggybacking and long polling. Bodies
  * are the stored records verbatim. */
 #include <config.h>
@@ -163,7 +163,7 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
         break;
     }
 
-    /* §7.2 step 8: the first attempt stores the piggybacked offset. */
+    /* docs/protocol.md §10.2 step 8: the first attempt stores the piggybacked offset. */
     if (allow_suspend && (sys_flag & PULL_FLAG_COMMIT_OFFSET) && !s->slave) {
         rmq_consumer_offsets_commit(b->offsets, group, topic, queue_id, commit_offset);
         b->offsets_dirty = TRUE;
@@ -177,14 +177,14 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
         return NULL;
     }
 
-    /* §7.2: a slave does not correct offsets (offsetCheckInSlave=false): it
+    /* docs/protocol.md §10.2: a slave does not correct offsets (offsetCheckInSlave=false): it
      * may just be behind its master, so the client retries. */
     gint64 next_begin = r->next_begin_offset;
     if (s->slave && code == RMQ_RESPONSE_PULL_OFFSET_MOVED) {
         code = RMQ_RESPONSE_PULL_RETRY_IMMEDIATELY;
         next_begin = offset;
     }
-    /* §6.7: with slaveReadEnable a lagging consumer is sent to the group's
+    /* docs/protocol.md §9.2: with slaveReadEnable a lagging consumer is sent to the group's
      * whichBrokerWhenConsumeSlowly, else to the group's brokerId. */
     gint64 suggest = 0;
     if (s->slave_read_enable)

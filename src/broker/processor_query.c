@@ -1,4 +1,4 @@
-/* Offset and message queries (§2.2): GET_MAX_OFFSET (30), GET_MIN_OFFSET (31),
+/* Offset and message queries (docs/protocol.md §3.2): GET_MAX_OFFSET (30), GET_MIN_OFFSET (31),
  * SEARCH_OFFSET_BY_TIMESTAMP (29), GET_EARLIEST_MSG_STORETIME (32),
  * QUERY_MESSAGE (12) and VIEW_MESSAGE_BY_ID (33). */
 #include <config.h>

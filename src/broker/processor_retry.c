@@ -1,4 +1,4 @@
-/* CONSUMER_SEND_MSG_BACK (36, §7.6): a message the consumer failed goes to
+/* CONSUMER_SEND_MSG_BACK (36, docs/protocol.md §10.7): a message the consumer failed goes to
  * %RETRY%<group> with the delay level of its reconsume count (parked in
  * SCHEDULE_TOPIC_XXXX by the store), or to %DLQ%<group> once
  * maxReconsumeTimes is reached (routing shared with the send path, send.h).

@@ -1,7 +1,7 @@
 /* SEND_MESSAGE (10), SEND_MESSAGE_V2 (310) and SEND_BATCH_MESSAGE (320) in
  * the steps of send.h: checks, topic auto-creation, retry/DLQ redirection of
  * %RETRY% sends, half messages, batch decoding, the put, SYNC_FLUSH
- * acknowledgement and the long-poll wake-up (§2.2, §3.2, §4, §6.6, §7.6, §9). */
+ * acknowledgement and the long-poll wake-up (docs/protocol.md §3.2, §4.2, §6, §9.1, §10.7, §11). */
 #include <config.h>
 
 #include <string.h>
@@ -88,7 +88,7 @@ typedef struct {
     RmqCommand *response;
 } FlushWait;
 
-/* The flush (SYNC_FLUSH) and/or the slave (SYNC_MASTER) answered (§8.3). */
+/* The flush (SYNC_FLUSH) and/or the slave (SYNC_MASTER) answered (docs/protocol.md §12.3). */
 static void
 on_flushed(RmqPutStatus status, gpointer data)
 {
@@ -151,7 +151,7 @@ be16(const guint8 *p)
     return GUINT16_FROM_BE(v);
 }
 
-/* One batch item (§4.6): fills @m's body/flag; properties are returned as the
+/* One batch item (docs/protocol.md §6.6): fills @m's body/flag; properties are returned as the
  * item's own properties span. FALSE when malformed. */
 static gboolean
 next_batch_item(const guint8 *data, gsize len, gsize *pos, RmqMessage *m, const gchar **props,
@@ -334,7 +334,7 @@ rmq_broker_send_resolve(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *t,
     return RMQ_RESPONSE_SUCCESS;
 }
 
-/* The batch items (§4.6), each with its own properties (WAIT dropped) and
+/* The batch items (docs/protocol.md §6.6), each with its own properties (WAIT dropped) and
  * then the envelope's @env; FALSE when the body is malformed or an item is
  * over maxMessageSize or has a delay level. */
 static gboolean

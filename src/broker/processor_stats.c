@@ -1,4 +1,4 @@
-/* Statistics codes (§2.3, Java AdminBrokerProcessor of 4.9.7), read from
+/* Statistics codes (docs/protocol.md §3.3, Java AdminBrokerProcessor of 4.9.7), read from
  * the broker's windows (stats.h): VIEW_BROKER_STATS_DATA (315), one item's
  * minute, hour and day, and GET_BROKER_CONSUME_STATS (317), every
  * subscription group's ConsumeStats with its consume TPS over the minute. */

@@ -1,4 +1,4 @@
-/* Store administration (§2.3, Java AdminBrokerProcessor of 4.9.7):
+/* Store administration (docs/protocol.md §3.3, Java AdminBrokerProcessor of 4.9.7):
  * QUERY_CONSUME_QUEUE (321), the units of one consume queue as mqadmin
  * queryCq prints them; CLEAN_EXPIRED_CONSUMEQUEUE (306),
  * DELETE_EXPIRED_COMMITLOG (329) and CLEAN_UNUSED_TOPIC (316), which answer

@@ -1,4 +1,4 @@
-/* END_TRANSACTION (37, §9.1 steps 3-4): commit re-stores the half message to
+/* END_TRANSACTION (37, docs/protocol.md §11.1 steps 3-4): commit re-stores the half message to
  * its real topic with the COMMIT flag; commit and rollback both write an op
  * record (tag "d", body = the half queue offset) to
  * RMQ_SYS_TRANS_OP_HALF_TOPIC. Also the half-message property rewrite, and

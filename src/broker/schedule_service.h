@@ -1,4 +1,4 @@
-/* Delivery of delayed messages (Java ScheduleMessageService, §9.2): one
+/* Delivery of delayed messages (Java ScheduleMessageService, docs/protocol.md §11.2): one
  * cursor per level over SCHEDULE_TOPIC_XXXX queue level-1; a message whose
  * delivery time (kept in the consume-queue tag slot) has come is re-stored
  * to its REAL_TOPIC/REAL_QID and the cursor advances (delayOffset.json). */

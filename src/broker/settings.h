@@ -1,4 +1,4 @@
-/* The broker's own view of the configuration keys it reads (§10.1). A plain
+/* The broker's own view of the configuration keys it reads (docs/protocol.md §13.1). A plain
  * struct, so the processors do not depend on how the configuration is read:
  * rmq_broker_settings_from_config fills it from RmqConfig through the key
  * table (common/config-keys.c, the BK() landings). A field listed there has

@@ -1,6 +1,6 @@
 /* The broker's subscription group table (Java SubscriptionGroupManager;
- * ROCKETMQ-REMOTING.md §2.3 codes 200/201/207, §2.5.4, §5.5
- * subscriptionGroup.json, §8.4): per-group consume settings with the 4.9.7
+ * docs/protocol.md §3.3 codes 200/201/207, §5.4, §7.6
+ * subscriptionGroup.json, docs/protocol.md §12.4): per-group consume settings with the 4.9.7
  * defaults, the pre-seeded groups, auto-creation on first use, a DataVersion
  * bumped on each change, and the JSON wrapper. Pure. */
 #pragma once
@@ -97,7 +97,7 @@ gchar *rmq_subscription_group_table_to_json(const RmqSubscriptionGroupTable *t, 
  * whole table; DataVersion taken from @root. Nothing changes on error. */
 gboolean rmq_subscription_group_table_load_node(RmqSubscriptionGroupTable *t, JsonNode *root,
                                                 gboolean replace, GError **error);
-/* Slave sync (§8.4): replace the table when the master's DataVersion
+/* Slave sync (docs/protocol.md §12.4): replace the table when the master's DataVersion
  * differs; *changed (may be NULL) says to persist. */
 gboolean rmq_subscription_group_table_sync_from_master(RmqSubscriptionGroupTable *t,
                                                        const gchar *body, gsize len,

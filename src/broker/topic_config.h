@@ -1,5 +1,5 @@
-/* The broker's topic table (Java TopicConfigManager; ROCKETMQ-REMOTING.md
- * §2.3 codes 17/215/21, §2.5.3-4, §5.5 topics.json, §6.2, §6.5, §6.6): the
+/* The broker's topic table (Java TopicConfigManager; docs/protocol.md
+ * §3.3 codes 17/215/21, §5.3-5.4, §7.6 topics.json, §8.2, §8.5, §9.1): the
  * system topics every broker pre-creates, create/update/delete with a
  * DataVersion bumped on each change, auto-creation of unknown topics on send,
  * name rules, system-topic refusals, and the JSON of topics.json,
@@ -42,7 +42,7 @@ G_BEGIN_DECLS
 gboolean rmq_topic_name_validate(const gchar *name, const gchar **reason);
 /* Same rules for a consumer/producer group name, with "group" wording. */
 gboolean rmq_group_name_validate(const gchar *name, const gchar **reason);
-/* Topics no client may send to (NO_PERMISSION, §6.6). */
+/* Topics no client may send to (NO_PERMISSION, docs/protocol.md §9.1). */
 gboolean rmq_topic_is_send_forbidden(const gchar *name);
 gboolean rmq_topic_is_retry(const gchar *name);
 
@@ -64,7 +64,7 @@ void rmq_topic_table_options_init(RmqTopicTableOptions *o);
 
 typedef struct _RmqTopicTable RmqTopicTable;
 
-/* (transfer full) A table holding the system topics of §6.6 for @opts
+/* (transfer full) A table holding the system topics of docs/protocol.md §9.1 for @opts
  * (copied), DataVersion counter 0 / timestamp now. */
 RmqTopicTable *rmq_topic_table_new(const RmqTopicTableOptions *opts);
 void rmq_topic_table_free(RmqTopicTable *t);
@@ -103,7 +103,7 @@ RmqResponseCode rmq_topic_table_check_send(const RmqTopicTable *t, const gchar *
 RmqResponseCode rmq_topic_table_check_admin(const RmqTopicTable *t, const gchar *topic,
                                             gchar **remark);
 
-/* SEND to @topic (§6.6): the existing config, else one auto-created from
+/* SEND to @topic (docs/protocol.md §9.1): the existing config, else one auto-created from
  * @default_topic (must carry PERM_INHERIT; TBW102 never does when auto-create
  * is off) with min(@default_queue_nums, its writeQueueNums) queues and its
  * perm minus INHERIT, else for a %RETRY% topic one with 1 queue perm 6.
@@ -129,7 +129,7 @@ gchar *rmq_topic_table_to_json(const RmqTopicTable *t, gboolean pretty);
 /* REGISTER_BROKER body {"filterServerList":[],"topicConfigSerializeWrapper":…}
  * of all topics, or only @only_topic when non-NULL (after
  * UPDATE_AND_CREATE_TOPIC). When @broker_perm is not RW every topic's perm is
- * replaced by it (§6.2). (transfer full) */
+ * replaced by it (docs/protocol.md §8.2). (transfer full) */
 GBytes *rmq_topic_table_register_body(const RmqTopicTable *t, gint broker_perm,
                                       const gchar *only_topic);
 
@@ -138,7 +138,7 @@ GBytes *rmq_topic_table_register_body(const RmqTopicTable *t, gint broker_perm,
  * table; the DataVersion becomes the wrapper's. Nothing changes on error. */
 gboolean rmq_topic_table_load_node(RmqTopicTable *t, JsonNode *root, gboolean replace,
                                    GError **error);
-/* Slave sync (§8.4): parse a GET_ALL_TOPIC_CONFIG body and, when its
+/* Slave sync (docs/protocol.md §12.4): parse a GET_ALL_TOPIC_CONFIG body and, when its
  * DataVersion differs from ours, replace the table. *changed (may be NULL)
  * tells the caller to persist. */
 gboolean rmq_topic_table_sync_from_master(RmqTopicTable *t, const gchar *body, gsize len,

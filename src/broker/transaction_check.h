@@ -1,4 +1,4 @@
-/* The transaction check service (§9.1 step 5): every transactionCheckInterval
+/* The transaction check service (docs/protocol.md §11.1 step 5): every transactionCheckInterval
  * it looks at half messages without an op record that are older than
  * transactionTimeOut, sends CHECK_TRANSACTION_STATE (one-way) to a live
  * producer of their PGROUP, and re-appends the half message with

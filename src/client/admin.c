@@ -1,4 +1,4 @@
-/* Admin calls behind rmqadmin (ROCKETMQ-REMOTING.md §2.1, §2.3, §2.5):
+/* Admin calls behind rmqadmin (docs/protocol.md §3.1, §3.3, §5):
  * answers are normalised into standard JSON for tables and scripts. */
 #include <config.h>
 
@@ -859,7 +859,7 @@ rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const gchar *top
                 return NULL;
             }
             gint64 at = g_ascii_strtoll(found, NULL, 10);
-            /* The broker answers the nearest message (§2.2); step past it
+            /* The broker answers the nearest message (docs/protocol.md §3.2); step past it
              * when it was stored before the time asked for. */
             gint64 stored = store_time_at(a, addr, group, topic, q, at);
             g_autofree gchar *off = g_strdup_printf("%" G_GINT64_FORMAT,

@@ -1,5 +1,5 @@
 /* Pull consumer: subscribe queues from the route, PULL_MESSAGE with
- * optional long polling, client-side tag filtering, offsets (§7, §6.7). */
+ * optional long polling, client-side tag filtering, offsets (docs/protocol.md §10, §9.2). */
 #include <config.h>
 
 #include "client/internal.h"
@@ -71,7 +71,7 @@ rmq_consumer_fetch_subscribe_queues(RmqConsumer *c, const gchar *topic, GError *
     return out;
 }
 
-/* Master when present, else any replica (§6.7). (transfer full) */
+/* Master when present, else any replica (docs/protocol.md §9.2). (transfer full) */
 static gchar *
 queue_addr(RmqConsumer *c, const RmqQueue *mq, GError **error)
 {
@@ -203,7 +203,7 @@ rmq_consumer_pull_and_commit(RmqConsumer *c, const RmqQueue *mq, const gchar *ex
     return TRUE;
 }
 
-/* Offsets go to the master when present (§6.7). */
+/* Offsets go to the master when present (docs/protocol.md §9.2). */
 static RmqCommand *
 offset_request(RmqConsumer *c, const RmqQueue *mq, gint code, gboolean with_group,
                gchar **addr_out, GError **error)
@@ -251,7 +251,7 @@ rmq_consumer_query_offset(RmqConsumer *c, const RmqQueue *mq, GError **error)
     if (resp == NULL)
         return -2;
     gint64 off = -1;
-    /* Any refusal means "no stored offset" (§3.2). */
+    /* Any refusal means "no stored offset" (docs/protocol.md §4.2). */
     if (resp->code == RMQ_RESPONSE_SUCCESS && !rmq_command_get_ext_int64(resp, "offset", &off))
         off = -1;
     return off;

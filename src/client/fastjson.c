@@ -1,5 +1,5 @@
 /* Java admin bodies (ConsumeStats, TopicStatsTable) key maps by inline
- * objects: {{"brokerName":"b","queueId":0,"topic":"T"}:{…}} (§2.5.6). This
+ * objects: {{"brokerName":"b","queueId":0,"topic":"T"}:{…}} (docs/protocol.md §5.6). This
  * turns each such key into a string holding the object's text, so standard
  * JSON parsers (and rmq_json_parse_lenient for numeric keys) accept it. */
 #include <config.h>

@@ -52,7 +52,7 @@ struct _RmqInstance {
     GMainContext *context;
     RmqClient *client;
     gchar **namesrvs;
-    guint ns_index;     /* sticky until failure (§6.7) */
+    guint ns_index;     /* sticky until failure (docs/protocol.md §9.2) */
     GHashTable *routes; /* topic -> RmqRoute */
     gchar *client_id;   /* ip@pid#nanos */
     gchar *client_ip;
@@ -80,7 +80,7 @@ void rmq_mq_set_transport(GError **error, const gchar *addr, const GError *cause
 
 /* Pull/query bodies: concatenated commit-log records. (transfer full) of RmqMsg */
 GPtrArray *rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error);
-/* A new §4.5 client unique id (UNIQ_KEY). (transfer full) */
+/* A new docs/protocol.md §6.5 client unique id (UNIQ_KEY). (transfer full) */
 gchar *rmq_mq_unique_id(void);
 /* Rewrite fastjson's object-keyed maps ({{"brokerName":…}:v}) into
  * standard JSON (the key becomes the object's text) and parse. */

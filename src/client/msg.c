@@ -1,5 +1,5 @@
-/* Messages: construction, properties, unique ids (§4.5) and decoding of
- * pull/query bodies (commit-log records, §5.1) with inflation (§4.4). */
+/* Messages: construction, properties, unique ids (docs/protocol.md §6.5) and decoding of
+ * pull/query bodies (commit-log records, docs/protocol.md §7.2) with inflation (§6.4). */
 #include <config.h>
 
 #include "client/internal.h"

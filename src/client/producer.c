@@ -1,7 +1,7 @@
 /* Producer: queue selection that skips recently failed brokers, sync /
  * async / one-way / batch sends with sendMsgTimeout and
  * retryTimesWhenSendFailed, compression and the maxMessageSize check
- * (ROCKETMQ-REMOTING.md §2.2, §3.2, §4, §6.7, §11.2). */
+ * (docs/protocol.md §3.2, §4.2, §6, §9.2, §14.2). */
 #include <config.h>
 
 #include "client/internal.h"
@@ -160,7 +160,7 @@ add_queues(GPtrArray *out, const gchar *topic, const RmqRoute *r, guint cap)
 }
 
 /* (transfer none) write queues of @topic; the default topic's brokers when
- * the topic does not exist yet (the broker auto-creates it, §6.6). */
+ * the topic does not exist yet (the broker auto-creates it, docs/protocol.md §9.1). */
 static const PublishInfo *
 publish_info(RmqProducer *p, const gchar *topic, GError **error)
 {
@@ -383,7 +383,7 @@ put_be32(GByteArray *a, guint32 v)
     g_byte_array_append(a, b, 4);
 }
 
-/* §4.6 batch body. */
+/* docs/protocol.md §6.6 batch body. */
 static Prepared *
 prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
 {
@@ -478,7 +478,7 @@ stored_code(gint code, RmqSendStatus *status)
     }
 }
 
-/* Java's MQClientAPIImpl retries these on another broker (§3.2). */
+/* Java's MQClientAPIImpl retries these on another broker (docs/protocol.md §4.2). */
 static gboolean
 retryable_code(gint code)
 {

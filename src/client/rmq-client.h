@@ -63,7 +63,7 @@ typedef struct {
     gchar *store_host;
     gint32 reconsume_times;
     gint32 store_size;
-    gchar *offset_msg_id;   /* §4.5 offset id (store host + physical offset) */
+    gchar *offset_msg_id;   /* docs/protocol.md §6.5 offset id (store host + physical offset) */
 } RmqMsg;
 
 /* (transfer full) @body copied; @len -1 = NUL-terminated. */

@@ -2,7 +2,7 @@
  * Apache RocketMQ .properties file, read through one key table
  * (config-keys.c) that gives each key its type, default, bounds, whether
  * SIGHUP may change it and the subsystem structs it lands in
- * (ROCKETMQ-REMOTING.md §10). Field names are RocketMQ's keys in snake_case. */
+ * (docs/protocol.md §13). Field names are RocketMQ's keys in snake_case. */
 #pragma once
 
 #include <glib.h>

@@ -1,8 +1,8 @@
-/* The master side of classic HA replication (ROCKETMQ-REMOTING.md §8):
+/* The master side of classic HA replication (docs/protocol.md §12):
  * listens on haListenPort, and for every slave connection reads its 8-byte
  * offset reports and streams the commit log from the requested offset in
  * 12-byte-header frames, with heartbeats when idle and a housekeeping
- * timeout.  Also the SYNC_MASTER wait (§8.3): "tell me when some slave has
+ * timeout.  Also the SYNC_MASTER wait (docs/protocol.md §12.3): "tell me when some slave has
  * acknowledged offset X", FLUSH_SLAVE_TIMEOUT after slaveTimeout,
  * SLAVE_NOT_AVAILABLE when no slave is connected or it is too far behind.
  *

@@ -2,7 +2,7 @@
  * master HA service (every role listens on haListenPort, as Java's
  * HAService does), and on a SLAVE the HA client and the metadata sync,
  * pointed at the master the name server names in its register reply
- * (ROCKETMQ-REMOTING.md §6.2 step 5, §8). */
+ * (docs/protocol.md §8.2 step 5, §12). */
 #pragma once
 
 #include <gio/gio.h>
@@ -70,7 +70,7 @@ void rmq_ha_service_register_reply(RmqHaService *svc, const gchar *master_addr,
 /* After every put: push the new data to the slaves now. */
 void rmq_ha_service_notify_appended(RmqHaService *svc);
 
-/* What a SEND with WAIT=true waits for after its put (§8.3): the disk flush
+/* What a SEND with WAIT=true waits for after its put (docs/protocol.md §12.3): the disk flush
  * when @sync_flush, the slave on a SYNC_MASTER.  @callback gets RMQ_PUT_OK,
  * FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE (a
  * replication failure wins over a flush failure), never from inside this

@@ -1,4 +1,4 @@
-/* The slave side of classic HA replication (ROCKETMQ-REMOTING.md §8.2):
+/* The slave side of classic HA replication (docs/protocol.md §12.2):
  * connects to the master's HA address, reports its max commit-log offset
  * on connect, after every append and every haSendHeartbeatInterval, stores
  * what the master pushes byte for byte at the same offsets

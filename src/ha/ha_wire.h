@@ -1,4 +1,4 @@
-/* Classic RocketMQ 4.x HA wire format (ROCKETMQ-REMOTING.md §8.2, vectors
+/* Classic RocketMQ 4.x HA wire format (docs/protocol.md §12.2, vectors
  * 09 and 10): raw TCP, no remoting frames.  Slave → master: an 8-byte
  * big-endian max commit-log offset.  Master → slave: a 12-byte header
  * (i64 start offset, i32 size) followed by size bytes of commit log; size 0

@@ -1,4 +1,4 @@
-# src/ha: classic master/slave replication (ROCKETMQ-REMOTING.md §8) as a
+# src/ha: classic master/slave replication (docs/protocol.md §12) as a
 # library: the wire format, the master's HA service, the slave's HA client
 # and the slave's metadata sync.  Tests under tests/ha/.
 noinst_LIBRARIES += src/ha/libha.a

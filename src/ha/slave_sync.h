@@ -1,5 +1,5 @@
 /* A SLAVE broker's periodic copy of its master's metadata
- * (ROCKETMQ-REMOTING.md §8.4, Java SlaveSynchronize.syncAll): topics
+ * (docs/protocol.md §12.4, Java SlaveSynchronize.syncAll): topics
  * (GET_ALL_TOPIC_CONFIG, to the master's VIP port = port − 2), consumer
  * offsets (merged), delay offsets and subscription groups, every 10 s
  * (first after 3 s), through RmqClient.  The tables belong to the caller;

@@ -1,4 +1,4 @@
-/* DataVersion (ROCKETMQ-REMOTING.md §2.5.2): {counter, timestamp}. A broker
+/* DataVersion (docs/protocol.md §5.2): {counter, timestamp}. A broker
  * metadata table bumps it on every change; the name server and a slave
  * compare it with their copy to tell whether that copy is stale. The one
  * definition shared by the broker, the name server and HA. Pure. */

@@ -1,4 +1,4 @@
-/* TopicConfig (ROCKETMQ-REMOTING.md §2.5.3, §6.5): one topic's queue
+/* TopicConfig (docs/protocol.md §5.3, §8.5): one topic's queue
  * counts, permission, filter type, system flag and order flag, with the two
  * encodings RocketMQ gives it: the JSON object of topics.json,
  * GET_ALL_TOPIC_CONFIG and the REGISTER_BROKER body, and the
@@ -18,13 +18,13 @@ typedef enum {
     RMQ_TOPIC_CONFIG_ERROR_INVALID, /* JSON or text has the wrong shape */
 } RmqTopicConfigError;
 
-/* PermName bits (§6.5). */
+/* PermName bits (docs/protocol.md §8.5). */
 #define RMQ_PERM_PRIORITY 8
 #define RMQ_PERM_READ 4
 #define RMQ_PERM_WRITE 2
 #define RMQ_PERM_INHERIT 1
 
-/* TopicSysFlag bits (§6.5). */
+/* TopicSysFlag bits (docs/protocol.md §8.5). */
 #define RMQ_TOPIC_SYS_FLAG_UNIT 1
 #define RMQ_TOPIC_SYS_FLAG_UNIT_SUB 2
 
@@ -51,7 +51,7 @@ void rmq_topic_config_free(RmqTopicConfig *tc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqTopicConfig, rmq_topic_config_free)
 /* Every field equal (order compared as a truth value). */
 gboolean rmq_topic_config_equal(const RmqTopicConfig *a, const RmqTopicConfig *b);
-/* A send's queueId is legal when < max(read, write) queue nums (§6.6). */
+/* A send's queueId is legal when < max(read, write) queue nums (docs/protocol.md §9.1). */
 gboolean rmq_topic_config_queue_id_valid(const RmqTopicConfig *tc, gint queue_id);
 
 /* "SINGLE_TAG"/"MULTI_TAG" (transfer none); parse returns FALSE for others. */

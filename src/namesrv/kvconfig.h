@@ -1,4 +1,4 @@
-/* The name server's namespaced key/value store (ROCKETMQ-REMOTING.md §6.1,
+/* The name server's namespaced key/value store (docs/protocol.md §8.1,
  * codes 100-102, 219), persisted at kvConfigPath as
  * {"configTable":{namespace:{key:value}}}. Every change is written to a
  * temporary file, fsynced and renamed over the old one, so a crash leaves

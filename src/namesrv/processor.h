@@ -1,4 +1,4 @@
-/* Name server request handlers (ROCKETMQ-REMOTING.md §2.1): one request in,
+/* Name server request handlers (docs/protocol.md §3.1): one request in,
  * one response out, over the route table and the KV store. No sockets: the
  * connection a request came on is an opaque pointer and time is passed in,
  * so every code can be tested without a network. */

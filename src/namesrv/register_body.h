@@ -1,4 +1,4 @@
-/* REGISTER_BROKER body (ROCKETMQ-REMOTING.md §2.5.3): the broker's topic
+/* REGISTER_BROKER body (docs/protocol.md §5.3): the broker's topic
  * configs and their DataVersion, in the JSON form or the zlib-compressed
  * binary form. Pure: bytes in, structs out. */
 #pragma once
@@ -32,7 +32,7 @@ void rmq_register_body_add_topic(RmqRegisterBody *body, RmqTopicConfig *tc);
 
 /* Parse the JSON form. Unknown members are ignored. (transfer full) */
 RmqRegisterBody *rmq_register_body_parse_json(const guint8 *data, gsize len, GError **error);
-/* Parse the compressed form (zlib stream, §2.5.3). (transfer full) */
+/* Parse the compressed form (zlib stream, docs/protocol.md §5.3). (transfer full) */
 RmqRegisterBody *rmq_register_body_parse_compressed(const guint8 *data, gsize len,
                                                     GError **error);
 /* Either, as the request header's `compressed` flag says. */

@@ -27,7 +27,7 @@ typedef struct {
     GPtrArray *filter_servers; /* gchar *, NULL when none */
 } LiveInfo;
 
-/* The four tables of §6.1 plus reverse indexes, so that no operation on one
+/* The four tables of docs/protocol.md §8.1 plus reverse indexes, so that no operation on one
  * broker walks the whole table: a channel close, an unregister or an expiry
  * touches only that broker's addresses, topics and clusters, and a change
  * drops from the route cache only the topics whose route it can alter. */
@@ -477,7 +477,7 @@ drop_broker_data(RmqRouteTable *t, BrokerData *bd, const gchar *cluster)
     remove_topics_of_broker(t, name);
 }
 
-/* Clean-up for a dead address (§6.3), shared by expiry and channel close:
+/* Clean-up for a dead address (docs/protocol.md §8.3), shared by expiry and channel close:
  * only the brokers that list it are visited. */
 static RmqBrokerRemoval *
 remove_addr(RmqRouteTable *t, const gchar *addr)

@@ -1,8 +1,8 @@
-/* The name server's routing state (ROCKETMQ-REMOTING.md §6.1-6.4): topic ->
+/* The name server's routing state (docs/protocol.md §8.1-8.4): topic ->
  * queue data, broker name -> addresses, cluster -> broker names, broker
  * address -> liveness. Pure: time is passed in (milliseconds, any clock),
  * connections are opaque pointers that are stored and compared, never used.
- * JSON bodies (§2.5.1, §2.5.2) are standard JSON with quoted numeric keys. */
+ * JSON bodies (docs/protocol.md §5.1, §5.2) are standard JSON with quoted numeric keys. */
 #pragma once
 
 #include <glib.h>
@@ -24,7 +24,7 @@ typedef struct {
     gpointer channel;            /* connection it came on, may be NULL */
 } RmqBrokerIdentity;
 
-/* What a REGISTER_BROKER reply carries (§6.2 step 5): both NULL for a
+/* What a REGISTER_BROKER reply carries (docs/protocol.md §8.2 step 5): both NULL for a
  * master or a slave whose master is not alive. */
 typedef struct {
     gchar *master_addr;
@@ -49,13 +49,13 @@ RmqRouteTable *rmq_route_table_new(void); /* (transfer full) */
 void rmq_route_table_free(RmqRouteTable *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqRouteTable, rmq_route_table_free)
 
-/* REGISTER_BROKER (§6.2). @body may be NULL (DataVersion {0,0}, no topics).
+/* REGISTER_BROKER (docs/protocol.md §8.2). @body may be NULL (DataVersion {0,0}, no topics).
  * @result is filled (clear it with rmq_register_result_clear). */
 void rmq_route_table_register(RmqRouteTable *t, const RmqBrokerIdentity *id,
                               const RmqRegisterBody *body, gint64 now_ms,
                               RmqRegisterResult *result);
 
-/* UNREGISTER_BROKER (§6.3): drop (broker_name, broker_id) and broker_addr's
+/* UNREGISTER_BROKER (docs/protocol.md §8.3): drop (broker_name, broker_id) and broker_addr's
  * liveness. (transfer full) the removal, or NULL if nothing was known. */
 RmqBrokerRemoval *rmq_route_table_unregister(RmqRouteTable *t, const RmqBrokerIdentity *id);
 
@@ -68,7 +68,7 @@ GPtrArray *rmq_route_table_channel_closed(RmqRouteTable *t, gpointer channel);
  * their channels. */
 GPtrArray *rmq_route_table_scan_expired(RmqRouteTable *t, gint64 now_ms, gint64 expire_ms);
 
-/* QUERY_DATA_VERSION (§2.1 code 322): TRUE when the stored DataVersion of
+/* QUERY_DATA_VERSION (docs/protocol.md §3.1 code 322): TRUE when the stored DataVersion of
  * @broker_addr is missing or differs from @dv; when unchanged the broker's
  * last-seen time becomes @now_ms. @stored (may be NULL) gets the stored
  * version and *has_stored whether there is one. */
@@ -76,7 +76,7 @@ gboolean rmq_route_table_query_data_version(RmqRouteTable *t, const gchar *broke
                                             const RmqDataVersion *dv, gint64 now_ms,
                                             RmqDataVersion *stored, gboolean *has_stored);
 
-/* GET_ROUTEINFO_BY_TOPIC body (§6.4), or NULL when the topic has no route.
+/* GET_ROUTEINFO_BY_TOPIC body (docs/protocol.md §8.4), or NULL when the topic has no route.
  * @order_topic_conf (may be NULL) becomes "orderTopicConf". Routes without
  * it are cached until a change reaches that topic's route. (transfer full) */
 GBytes *rmq_route_table_get_route(RmqRouteTable *t, const gchar *topic,

@@ -1,4 +1,4 @@
-/* Frame codec for the RocketMQ remoting protocol (ROCKETMQ-REMOTING.md §1).
+/* Frame codec for the RocketMQ remoting protocol (docs/protocol.md §2).
  * Pure: bytes in, commands out, no sockets, no main loop. */
 #pragma once
 

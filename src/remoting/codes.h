@@ -1,5 +1,5 @@
-/* Request and response codes of the remoting protocol (ROCKETMQ-REMOTING.md
- * §2 and §3, RequestCode.java / ResponseCode.java of 4.9.7). */
+/* Request and response codes of the remoting protocol (docs/protocol.md
+ * §3 and §4, RequestCode.java / ResponseCode.java of 4.9.7). */
 #pragma once
 
 #include <glib.h>

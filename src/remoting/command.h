@@ -1,5 +1,5 @@
 /* A RocketMQ remoting command: the logical content of one frame
- * (ROCKETMQ-REMOTING.md §1.2), independent of its wire encoding. */
+ * (docs/protocol.md §2.2), independent of its wire encoding. */
 #pragma once
 
 #include <glib.h>

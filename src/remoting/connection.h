@@ -1,4 +1,4 @@
-/* One remoting TCP connection on a GLib main context (ROCKETMQ-REMOTING.md §1):
+/* One remoting TCP connection on a GLib main context (docs/protocol.md §2):
  * non-blocking reads into a per-connection buffer, whole frames decoded and
  * dispatched, a write queue flushed when the socket is writable, back-pressure,
  * idle timeout, a table of our own outstanding requests matched by opaque.
@@ -15,7 +15,7 @@ G_BEGIN_DECLS
  * resume once the queue has drained below the low-water mark. */
 #define RMQ_CONNECTION_HIGH_WATER ((gsize) 4 * 1024 * 1024)
 #define RMQ_CONNECTION_LOW_WATER ((gsize) 1 * 1024 * 1024)
-/* serverChannelMaxIdleTimeSeconds (§6.8). */
+/* serverChannelMaxIdleTimeSeconds (docs/protocol.md §9.3). */
 #define RMQ_CONNECTION_DEFAULT_IDLE_SECONDS 120
 /* serverFrameTimeoutSeconds (rmq): time to finish a started frame. */
 #define RMQ_CONNECTION_DEFAULT_FRAME_SECONDS 30

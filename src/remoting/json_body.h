@@ -1,4 +1,4 @@
-/* JSON bodies (ROCKETMQ-REMOTING.md §2.5): lenient parsing of what Java
+/* JSON bodies (docs/protocol.md §5): lenient parsing of what Java
  * fastjson writes, fastjson-like output, and forgiving typed getters. */
 #pragma once
 

@@ -35,7 +35,7 @@ node_get_int32(JsonNode *node, const gchar *name, gint32 *out, GError **error)
     return TRUE;
 }
 
-/* extFields values are text; other clients send numbers and booleans (§1.3). */
+/* extFields values are text; other clients send numbers and booleans (docs/protocol.md §2.3). */
 static gboolean
 ext_value_text(JsonNode *node, const gchar *key, GString *buf, GError **error)
 {

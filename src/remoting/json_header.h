@@ -1,4 +1,4 @@
-/* The JSON (serialize type 0) command header, ROCKETMQ-REMOTING.md §1.3.
+/* The JSON (serialize type 0) command header, docs/protocol.md §2.3.
  * Internal to libcodec: the frame codec in codec.c calls these. */
 #pragma once
 

@@ -9,7 +9,7 @@
 
 G_BEGIN_DECLS
 
-/* Response code for unknown requests (§3.1), answered with remark
+/* Response code for unknown requests (docs/protocol.md §4.1), answered with remark
  * " request type <code> not supported" in the request's serialize type. */
 #define RMQ_SERVER_REQUEST_CODE_NOT_SUPPORTED 3
 

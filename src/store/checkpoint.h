@@ -1,4 +1,4 @@
-/* The 4096-byte `checkpoint` file (§5.4): store times of the last flushed
+/* The 4096-byte `checkpoint` file (docs/protocol.md §7.5): store times of the last flushed
  * commit-log, consume-queue and index data.  Offset 24 (5.x's
  * masterFlushedOffset slot, unused by 4.x) holds the commit-log end at a
  * clean shutdown, 0 while running, so a clean restart needs no scan. */

@@ -1,5 +1,5 @@
 /* The commit log: one append-only log of records in fixed-size mapped files
- * (§5.1), with end-of-file blank markers.  Appends and reads happen on one
+ * (docs/protocol.md §7.2), with end-of-file blank markers.  Appends and reads happen on one
  * thread; the flush thread reads the atomic positions. */
 #pragma once
 

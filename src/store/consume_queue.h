@@ -1,4 +1,4 @@
-/* One consume queue (§5.2): fixed 20-byte units (commit-log offset, record
+/* One consume queue (docs/protocol.md §7.3): fixed 20-byte units (commit-log offset, record
  * size, tag code) for one (topic, queueId), logical offset n at byte n×20,
  * in mapped files named by their first byte. */
 #pragma once

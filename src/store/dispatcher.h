@@ -38,7 +38,7 @@ void rmq_dispatcher_delete_topic(RmqDispatcher *d, const char *topic);
 void rmq_dispatcher_delete_queue(RmqDispatcher *d, const char *topic, gint32 queue_id);
 
 /* The consume-queue tag code of a record: TAGS hash, or the delivery time
- * for SCHEDULE_TOPIC_XXXX (§9.2). */
+ * for SCHEDULE_TOPIC_XXXX (docs/protocol.md §11.2). */
 gint64 rmq_dispatcher_tag_code(RmqDispatcher *d, const RmqMessageRecord *r);
 /* Writes the unit (NOT/COMMIT records) and index entries.  FALSE only when
  * the consume queue cannot be written; index failures are logged. */

@@ -1,4 +1,4 @@
-/* Key → commit-log offset index (§5.3): files index/<yyyyMMddHHmmssSSS>
+/* Key → commit-log offset index (docs/protocol.md §7.4): files index/<yyyyMMddHHmmssSSS>
  * with a 40-byte header, a hash slot table and chained 20-byte entries. */
 #pragma once
 
@@ -27,7 +27,7 @@ typedef struct {
 
 gsize rmq_index_file_size(gint slots, gint max_entries);
 void rmq_index_file_header(RmqIndexFile *ix, RmqIndexHeader *h);
-/* keyHash of §5.3: |Java hashCode(key)|, MIN_VALUE → 0. */
+/* keyHash of docs/protocol.md §7.4: |Java hashCode(key)|, MIN_VALUE → 0. */
 gint32 rmq_index_key_hash(const char *key, gsize len);
 /* FALSE when the file is full. */
 gboolean rmq_index_file_put(RmqIndexFile *ix, const char *key, gsize len,

@@ -1,6 +1,6 @@
-/* Commit-log record layout (RocketMQ 4.x, ROCKETMQ-REMOTING.md §5.1), tag
- * hash codes (§4.7) and offset message ids (§4.5).  The properties string
- * a record carries (§4.1) is read and written by src/model/message_properties.
+/* Commit-log record layout (RocketMQ 4.x, docs/protocol.md §7.2), tag
+ * hash codes (docs/protocol.md §6.7) and offset message ids (§6.5).  The properties string
+ * a record carries (docs/protocol.md §6.1) is read and written by src/model/message_properties.
  * Pure functions over memory: no files, no threads. */
 #pragma once
 
@@ -12,7 +12,7 @@
 #define RMQ_MESSAGE_MAX_TOPIC    127
 #define RMQ_MESSAGE_MAX_PROPS    32767
 
-/* MessageSysFlag bits (§4.3) */
+/* MessageSysFlag bits (docs/protocol.md §6.3) */
 #define RMQ_SYSFLAG_COMPRESSED         0x1
 #define RMQ_SYSFLAG_MULTI_TAGS         0x2
 #define RMQ_SYSFLAG_TRANSACTION_MASK   0xC
@@ -27,7 +27,7 @@
 GQuark rmq_message_error_quark(void);
 
 typedef enum {
-    RMQ_MESSAGE_ERROR_INVALID,   /* record violates a §5.1 constraint */
+    RMQ_MESSAGE_ERROR_INVALID,   /* record violates a docs/protocol.md §7.2 constraint */
     RMQ_MESSAGE_ERROR_PARSE,     /* malformed message id */
 } RmqMessageError;
 
@@ -54,7 +54,7 @@ typedef struct {
     gint64 prepared_transaction_offset;
     const guint8 *body;
     gsize body_len;
-    const char *properties;             /* §4.1 string, not NUL-terminated */
+    const char *properties;             /* docs/protocol.md §6.1 string, not NUL-terminated */
     gsize properties_len;
 } RmqMessage;
 
@@ -116,10 +116,10 @@ gint32 rmq_message_body_crc(const guint8 *body, gsize len);
 
 /* Java String.hashCode() over the UTF-16 units of a UTF-8 string. */
 gint32 rmq_message_java_hash(const char *s, gsize len);
-/* Consume-queue tag code of a TAGS value (§4.7); 0 for empty. */
+/* Consume-queue tag code of a TAGS value (docs/protocol.md §6.7); 0 for empty. */
 gint64 rmq_message_tag_code(const char *tags, gsize len);
 
-/* Offset message id (§4.5): uppercase hex of store host + port + offset. */
+/* Offset message id (docs/protocol.md §6.5): uppercase hex of store host + port + offset. */
 char *rmq_message_id_encode(const RmqHostAddr *store_host, gint64 offset);
 /* Same into a caller buffer (no allocation). */
 void rmq_message_id_format(const RmqHostAddr *store_host, gint64 offset, char out[57]);

@@ -514,7 +514,7 @@ dispatches(const RmqMessage *msg)
     return tx == RMQ_SYSFLAG_TRANSACTION_NOT || tx == RMQ_SYSFLAG_TRANSACTION_COMMIT;
 }
 
-/* DELAY=n parks the message in SCHEDULE_TOPIC_XXXX queue n-1 (§9.2). */
+/* DELAY=n parks the message in SCHEDULE_TOPIC_XXXX queue n-1 (docs/protocol.md §11.2). */
 static gboolean
 rewrite_delay(RmqStore *store, const RmqMessage *msg, RmqMessage *out, char **props_out,
               char **topic_out)
@@ -744,7 +744,7 @@ rmq_store_put_messages(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutR
         if (rmq_message_property_get(msgs[i].properties, msgs[i].properties_len,
                                      RMQ_PROPERTY_DELAY, NULL, NULL)) {
             memset(result, 0, sizeof *result);
-            return result->status = RMQ_PUT_MESSAGE_ILLEGAL;   /* §9.2 */
+            return result->status = RMQ_PUT_MESSAGE_ILLEGAL;   /* docs/protocol.md §11.2 */
         }
     return put_batch(store, msgs, n, result);
 }
@@ -827,7 +827,7 @@ rmq_query_result_free(RmqQueryResult *r)
     g_free(r);
 }
 
-/* Java's isTheBatchFull(), with the hot/cold caps of §7.2 step 5. */
+/* Java's isTheBatchFull(), with the hot/cold caps of docs/protocol.md §10.2 step 5. */
 static gboolean
 batch_full(RmqStore *store, gint32 size, gint32 max_msgs, gsize bytes, guint count,
            gboolean in_disk)

@@ -45,7 +45,7 @@ typedef struct {
     gboolean delayed;         /* parked in SCHEDULE_TOPIC_XXXX (DELAY > 0), not in its topic */
 } RmqPutResult;
 
-/* GetMessageStatus (§7.2 step 4) */
+/* GetMessageStatus (docs/protocol.md §10.2 step 4) */
 typedef enum {
     RMQ_GET_FOUND,
     RMQ_GET_NO_MATCHED_MESSAGE,
@@ -172,7 +172,7 @@ GBytes *rmq_store_select_message(RmqStore *store, gint64 physical_offset, gint32
 RmqQueryResult *rmq_store_query_message(RmqStore *store, const char *topic, const char *key,
                                         guint max_num, gint64 begin, gint64 end);
 
-/* Replication (classic HA, §8).  Master side: commit-log bytes from offset
+/* Replication (classic HA, docs/protocol.md §12).  Master side: commit-log bytes from offset
  * to the end of written data in the file holding it, at most max_len,
  * zero-copy.  NULL when offset is not in [min, max).  (transfer full) */
 GBytes *rmq_store_get_commit_log_data(RmqStore *store, gint64 offset, gsize max_len);
@@ -209,7 +209,7 @@ guint rmq_store_clean_expired_queues(RmqStore *store);
 guint rmq_store_clean_unused_topics(RmqStore *store, gboolean (*keep)(const char *topic, gpointer data),
                                     gpointer data);
 
-/* Retention (§5.6): runs every cleanResourceInterval (10 s) on the
+/* Retention (docs/protocol.md §7.7): runs every cleanResourceInterval (10 s) on the
  * GMainContext given at open; without one, call it yourself that often.  Deletes at most 10 expired commit-log files when the local hour
  * is in deleteWhen or the disk is above diskMaxUsedSpaceRatio (any age
  * above the forcible ratio), then consume-queue and index files that point

@@ -1,4 +1,4 @@
-/* The store's own configuration: the MessageStoreConfig keys of §10.1 that
+/* The store's own configuration: the MessageStoreConfig keys of docs/protocol.md §13.1 that
  * the storage engine reads, with RocketMQ 4.9.7 defaults.  The broker copies
  * its parsed config into this struct; the store never sees RmqConfig. */
 #pragma once
@@ -40,7 +40,7 @@ typedef struct {
     gint max_transfer_count_on_message_in_disk;     /* 8 */
     gint access_message_in_memory_max_ratio;        /* 40 */
     gint max_message_size;               /* 4194304 */
-    /* ratios of the JVM system properties (§10.1 footnote), percent */
+    /* ratios of the JVM system properties (docs/protocol.md §13.4), percent */
     gint disk_space_warning_level_ratio; /* 90: refuse appends above */
     gint disk_space_clean_forcibly_ratio; /* 85 */
     RmqStoreClock clock;                 /* NULL: g_get_real_time()/1000 */

@@ -1,4 +1,4 @@
-/* rmq-broker integration: the admin and metadata codes (§2.3) and
+/* rmq-broker integration: the admin and metadata codes (docs/protocol.md §3.3) and
  * autoCreateTopicEnable=false. */
 #include <config.h>
 

@@ -1,4 +1,4 @@
-/* rmq-broker integration: the §11 path (registration, heartbeat, send V1/V2/
+/* rmq-broker integration: the docs/protocol.md §14 path (registration, heartbeat, send V1/V2/
  * batch, pull with tag filtering and long polling, offsets, consumer list and
  * notification, locks) plus bad input, a malformed frame, the VIP port, a
  * restart keeping offsets and SIGTERM with a parked pull. Real rmq-namesrv
@@ -337,7 +337,7 @@ test_offsets_and_queries(void **state)
     g_autoptr(RmqCommand) s0 = bk_send(client, br->addr, "CoreQ", 0, "T", "order-1", "q0", NULL);
     g_usleep(20000);
     g_autoptr(RmqCommand) s1 = bk_send(client, br->addr, "CoreQ", 0, "T", "order-2", "q1", NULL);
-    /* a fresh group on a fresh queue starts at 0 (§7.4) */
+    /* a fresh group on a fresh queue starts at 0 (docs/protocol.md §10.5) */
     g_autoptr(RmqCommand) q0 = bk_invoke(client, br->addr, RMQ_REQUEST_QUERY_CONSUMER_OFFSET, NULL,
                                          "consumerGroup", "CGQ", "topic", "CoreQ", "queueId", "0",
                                          NULL);

@@ -1,6 +1,6 @@
-/* rmq-broker integration: delayed messages (§9.2), CONSUMER_SEND_MSG_BACK
+/* rmq-broker integration: delayed messages (docs/protocol.md §11.2), CONSUMER_SEND_MSG_BACK
  * into %RETRY%<group> with the delay of its level, %DLQ%<group> after
- * maxReconsumeTimes (§7.6), and the client-side retry send redirected to the
+ * maxReconsumeTimes (docs/protocol.md §10.7), and the client-side retry send redirected to the
  * DLQ. The test broker uses messageDelayLevel "1s 2s". */
 #include <config.h>
 

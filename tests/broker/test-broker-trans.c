@@ -1,4 +1,4 @@
-/* rmq-broker integration: transactional messages (§9.1): half messages,
+/* rmq-broker integration: transactional messages (docs/protocol.md §11.1): half messages,
  * END_TRANSACTION commit and rollback, CHECK_TRANSACTION_STATE sent back to
  * the producer group for a half message left open. */
 #include <config.h>

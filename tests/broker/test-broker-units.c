@@ -1,6 +1,6 @@
-/* Unit tests of the broker's pure helpers: properties surgery (§4.1, trailing
+/* Unit tests of the broker's pure helpers: properties surgery (docs/protocol.md §6.1, trailing
  * 0x02 and empty segments), heartbeat parsing for Java, C++ (ordinal enums,
- * string subVersion, no tagsSet) and ali-ons shapes (§2.5.5), PULL
+ * string subVersion, no tagsSet) and ali-ons shapes (docs/protocol.md §5.5), PULL
  * subscription strings, and runtime config updates. */
 #include <config.h>
 

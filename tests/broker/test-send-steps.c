@@ -361,7 +361,7 @@ test_retry_and_dlq_routing(void **state)
     rmq_send_target_clear(&t);
 }
 
-/* One batch item (§4.6): total, magic, body CRC, flag, body length, body,
+/* One batch item (docs/protocol.md §6.6): total, magic, body CRC, flag, body length, body,
  * properties length (2 bytes), properties. */
 static void
 batch_item(GByteArray *out, gint32 flag, const gchar *body, const gchar *props)

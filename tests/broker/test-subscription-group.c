@@ -1,4 +1,4 @@
-/* Subscription group table: §2.5.4 defaults, §5.5 pre-seeded groups,
+/* Subscription group table: docs/protocol.md §5.4 defaults, §7.6 pre-seeded groups,
  * auto-creation, DataVersion bumps, JSON and files. */
 #include <config.h>
 

@@ -1,4 +1,4 @@
-/* Topic table: system topics, name rules, auto-creation (§6.6), refusals,
+/* Topic table: system topics, name rules, auto-creation (docs/protocol.md §9.1), refusals,
  * DataVersion bumps, JSON of topics.json / GET_ALL_TOPIC_CONFIG /
  * REGISTER_BROKER, Java-written files. */
 #include <config.h>

@@ -473,7 +473,7 @@ test_failover_consumes_from_slave(void **state)
         c->committed[q] = consume_queue(c, master, q, 0, max[q] / 2);
         commit_offset(c, master, q, c->committed[q]);
     }
-    /* the slave copies the offsets (§8.4, every 10 s) */
+    /* the slave copies the offsets (docs/protocol.md §12.4, every 10 s) */
     for (int i = 0; i < 150; i++) {
         gboolean all = TRUE;
         for (gint q = 0; q < 4; q++)
@@ -571,7 +571,7 @@ test_master_restart_catches_up(void **state)
     assert_int_equal(g_hash_table_size(c->consumed_a), g_hash_table_size(c->sent_a));
 }
 
-/* §7.2: a slave that is asked for an offset it does not have (it may be
+/* docs/protocol.md §10.2: a slave that is asked for an offset it does not have (it may be
  * behind) says retry, where the master corrects the offset. */
 static void
 test_slave_pull_does_not_move_offsets(void **state)
@@ -627,7 +627,7 @@ test_sync_master(void **state)
 {
     g_autoptr(BkDaemon) ns = bk_namesrv_new();
     /* accessMessageInMemoryMaxRatio = 0: any consumer counts as lagging, so
-     * the master suggests the slave (§6.7) */
+     * the master suggests the slave (docs/protocol.md §9.2) */
     g_autofree gchar *mconf = g_strdup_printf("brokerRole = \"SYNC_MASTER\";\nhaListenPort = %u;\n"
                                               "haSendHeartbeatInterval = 1000;\n"
                                               "slaveReadEnable = true;\n"

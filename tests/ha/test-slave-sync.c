@@ -1,4 +1,4 @@
-/* The slave's metadata copy (§8.4) against a fake master on loopback: topics
+/* The slave's metadata copy (docs/protocol.md §12.4) against a fake master on loopback: topics
  * come from the VIP port (port − 2), consumer offsets are merged, delay
  * offsets replaced, subscription groups copied; a DataVersion that did not
  * change causes no rewrite; the timer runs rounds by itself; syncing with

@@ -294,7 +294,7 @@ remove_from_clusters(RefRouteTable *t, const gchar *cluster, const gchar *broker
     return found;
 }
 
-/* Clean-up for a dead address (§6.3), shared by expiry and channel close. */
+/* Clean-up for a dead address (docs/protocol.md §8.3), shared by expiry and channel close. */
 static RmqBrokerRemoval *
 remove_addr(RefRouteTable *t, const gchar *addr)
 {

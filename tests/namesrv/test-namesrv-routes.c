@@ -295,7 +295,7 @@ static void
 test_oneway_register(void **state)
 {
     Fixture *f = *state;
-    /* A broker re-registers one-way after auto-creating a topic (§1.2). */
+    /* A broker re-registers one-way after auto-creating a topic (docs/protocol.md §2.2). */
     g_autoptr(RmqRegisterBody) body = rmq_register_body_new();
     body->data_version.counter = 1;
     rmq_register_body_add_topic(body, rmq_topic_config_new("OnewayTopic"));

@@ -594,7 +594,8 @@ test_offsets_and_namesrv_failover(void **state)
     assert_non_null(qs);
     assert_int_equal(qs->len, 1);
     RmqQueue *q = g_ptr_array_index(qs, 0);
-    assert_int_equal(rmq_consumer_query_offset(c, q, &error), 0 /* fresh queue, §7.4 */);
+    /* a fresh queue (docs/protocol.md §10.5) */
+    assert_int_equal(rmq_consumer_query_offset(c, q, &error), 0);
     assert_true(rmq_consumer_commit_offset(c, q, 4, &error));
     assert_int_equal(rmq_consumer_query_offset(c, q, &error), 4);
     assert_int_equal(rmq_consumer_min_offset(c, q, &error), 0);

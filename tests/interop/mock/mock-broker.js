@@ -1,6 +1,6 @@
 'use strict';
 // A deliberately small in-memory stand-in for a RocketMQ 4.x broker, written
-// from the protocol reference (ROCKETMQ-REMOTING.md §1, §4, §5.1, §7, §9.2).
+// from the protocol reference (docs/protocol.md §2, §6, §7.2, §10, §11.2).
 // It is NOT part of rmq and says nothing about rmq: it exists so that the
 // interop tests themselves can be checked (run.sh --mock-broker) before
 // rmq-broker exists, and so that each test can be shown to fail against a
@@ -342,7 +342,7 @@ const handlers = {
   14(s, req, e) { // QUERY_CONSUMER_OFFSET
     const off = st.offsets[`${e.consumerGroup}@${e.topic}:${e.queueId}`];
     if (off !== undefined) return respond(s, req, 0, { offset: off });
-    respond(s, req, 0, { offset: 0 }); // fresh queue: start at 0 (§7.4)
+    respond(s, req, 0, { offset: 0 }); // fresh queue: start at 0 (docs/protocol.md §10.5)
   },
   15(s, req, e) { // UPDATE_CONSUMER_OFFSET
     st.offsets[`${e.consumerGroup}@${e.topic}:${e.queueId}`] = Number(e.commitOffset);

@@ -64,7 +64,7 @@ test('compressed bodies, UTF-8 keys, tags and user properties come back intact',
 });
 
 // The broker filters on the tag's Java String.hashCode (UTF-16 code units,
-// §4.7), which ali-ons computes the same way for the subscription's codeSet:
+// docs/protocol.md §6.7), which ali-ons computes the same way for the subscription's codeSet:
 // a non-ASCII tag must still select exactly its messages.
 test('a subscription to a non-ASCII tag gets exactly the messages with that tag', async t => {
   if (h.skipUnlessBroker(t)) return;

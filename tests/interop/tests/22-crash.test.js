@@ -43,7 +43,7 @@ test('after a SIGKILL, acknowledged messages and the consuming group lose nothin
   const resumeAt = committed.map(o => Math.max(o, 0)); // ali-ons commits -1 for 0
 
   // Offsets reach the disk every flushConsumerOffsetInterval (1 s here), in
-  // the Java layout (§5.5): wait for them there, so the crash cannot lose them.
+  // the Java layout (docs/protocol.md §7.6): wait for them there, so the crash cannot lose them.
   const file = path.join(h.env.dir, 'store', 'config', 'consumerOffset.json');
   await h.waitFor(`the offsets of ${GROUP} in ${file}`, () => {
     let table;
@@ -53,7 +53,7 @@ test('after a SIGKILL, acknowledged messages and the consuming group lose nothin
       return h.notYet(err.message);
     }
     const onDisk = committed.map((_, q) => (table && q in table ? Number(table[q]) : null));
-    // A stored -1 (what ali-ons sends for 0) is answered as 0 (§7.4).
+    // A stored -1 (what ali-ons sends for 0) is answered as 0 (docs/protocol.md §10.5).
     return onDisk.every((o, q) => o !== null && Math.max(o, 0) === resumeAt[q]) ||
       h.notYet(`on disk ${onDisk}, committed ${committed}`);
   }, 10000, 200);
