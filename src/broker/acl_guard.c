@@ -9,12 +9,13 @@
 
 #include "acl/check.h"
 #include "common/config.h"
+#include "common/ratelimit.h"
 
 /* Java's NettyRemotingAbstract answers an AclException with its toString()
  * (then ", <stack frame>", which rmq leaves out). */
 #define ACL_EXCEPTION "org.apache.rocketmq.acl.common.AclException: "
 /* The refusal log forgets entries older than its interval past this size. */
-#define LOG_TABLE_MAX 4096
+#define LOG_KEYS_MAX 4096
 
 typedef struct {
     gboolean exists;
@@ -29,7 +30,7 @@ struct _RmqBrokerAcl {
     RmqAclConfig *config;   /* the rules in force */
     Stamp stamp;            /* of the last read, good or bad */
     guint timer;
-    GHashTable *logged;     /* "key\nip\ncode" -> gint64 monotonic us of its last line */
+    RmqRateLimit *logged;   /* one line per "key\nip\ncode" and interval */
 };
 
 static Stamp
@@ -86,7 +87,7 @@ rmq_broker_acl_new(const gchar *path, GError **error)
     acl->path = g_strdup(path);
     acl->config = config;
     acl->stamp = stamp;
-    acl->logged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    acl->logged = rmq_rate_limit_new(1, RMQ_BROKER_ACL_LOG_INTERVAL_US, LOG_KEYS_MAX);
     acl->timer = g_timeout_add(RMQ_BROKER_ACL_POLL_MS, on_poll, acl);
     log_loaded(acl, "loaded");
     return acl;
@@ -99,7 +100,7 @@ rmq_broker_acl_free(RmqBrokerAcl *acl)
         return;
     g_clear_handle_id(&acl->timer, g_source_remove);
     g_clear_pointer(&acl->config, rmq_acl_config_free);
-    g_clear_pointer(&acl->logged, g_hash_table_destroy);
+    g_clear_pointer(&acl->logged, rmq_rate_limit_free);
     g_free(acl->path);
     g_free(acl);
 }
@@ -154,29 +155,8 @@ rmq_broker_acl_peer_ip(const gchar *peer)
 static gboolean
 log_due(RmqBrokerAcl *acl, const gchar *key, const gchar *ip, gint code)
 {
-    gint64 now = g_get_monotonic_time();
     g_autofree gchar *k = g_strdup_printf("%s\n%s\n%d", key != NULL ? key : "", ip, code);
-    gint64 *last = g_hash_table_lookup(acl->logged, k);
-    if (last != NULL) {
-        if (now - *last < RMQ_BROKER_ACL_LOG_INTERVAL_US)
-            return FALSE;
-        *last = now;
-        return TRUE;
-    }
-    if (g_hash_table_size(acl->logged) >= LOG_TABLE_MAX) {
-        GHashTableIter it;
-        gpointer value;
-        g_hash_table_iter_init(&it, acl->logged);
-        while (g_hash_table_iter_next(&it, NULL, &value))
-            if (now - *(gint64 *) value >= RMQ_BROKER_ACL_LOG_INTERVAL_US)
-                g_hash_table_iter_remove(&it);
-        if (g_hash_table_size(acl->logged) >= LOG_TABLE_MAX)
-            g_hash_table_remove_all(acl->logged);
-    }
-    gint64 *stamp = g_new(gint64, 1);
-    *stamp = now;
-    g_hash_table_insert(acl->logged, g_steal_pointer(&k), stamp);
-    return TRUE;
+    return rmq_rate_limit_allow(acl->logged, k, g_get_monotonic_time(), NULL);
 }
 
 gboolean

@@ -698,6 +698,7 @@ rmq_broker_free(RmqBroker *b)
         rmq_long_poll_wake_all(b->long_poll);
     g_clear_pointer(&b->server, rmq_server_free);
     g_clear_pointer(&b->flow, rmq_flow_control_free);
+    g_clear_pointer(&b->flow_log, rmq_rate_limit_free);
     g_clear_pointer(&b->acl_commands, g_free);
     g_clear_pointer(&b->acl, rmq_broker_acl_free);
     g_clear_pointer(&b->long_poll, rmq_long_poll_free);

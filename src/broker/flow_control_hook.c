@@ -6,6 +6,7 @@
 
 #include "broker/broker.h"
 #include "broker/flow_control.h"
+#include "common/ratelimit.h"
 #include "ha/ha_service.h"
 #include "remoting/codes.h"
 #include "store/store.h"
@@ -23,11 +24,10 @@ on_put_batch_end(gpointer data)
 gboolean
 rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *request)
 {
-    static gint64 last_log_ms = -FLOW_LOG_INTERVAL_MS;
-    static guint64 refused_since_log;
-
-    if (b->flow == NULL)
+    if (b->flow == NULL) {
         b->flow = rmq_flow_control_new();
+        b->flow_log = rmq_rate_limit_new(1, FLOW_LOG_INTERVAL_MS * 1000, 1);
+    }
     gint64 now_us = g_get_monotonic_time();
     gint64 now_ms = now_us / 1000;
     gint64 oldest_flush = 0, oldest_repl = 0;
@@ -43,14 +43,11 @@ rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *requ
     RmqFlowVerdict v = rmq_flow_control_check_send(b->flow, &b->settings.flow, queued, wait_ms,
                                                    now_ms, &remark);
     if (v != RMQ_FLOW_ADMIT) {
-        refused_since_log++;
-        if (now_ms - last_log_ms >= FLOW_LOG_INTERVAL_MS) {
+        guint64 earlier = 0;
+        if (rmq_rate_limit_allow(b->flow_log, NULL, now_us, &earlier))
             g_warning("send flow control: %" G_GUINT64_FORMAT " send(s) answered SYSTEM_BUSY "
                       "(last to %s: %s)",
-                      refused_since_log, rmq_connection_get_peer(conn), remark);
-            last_log_ms = now_ms;
-            refused_since_log = 0;
-        }
+                      earlier + 1, rmq_connection_get_peer(conn), remark);
         rmq_broker_reply(conn, request,
                          rmq_broker_response_borrow(request, RMQ_RESPONSE_SYSTEM_BUSY, remark));
         return TRUE;
