@@ -622,6 +622,18 @@ test_sigterm_twice(void **state)
     assert_nothing_lost(f);
 }
 
+/* Wait (20 s at most) until @d has logged @n reloads since @from. */
+static void
+wait_reloads(BkDaemon *d, gsize from, guint n)
+{
+    for (int i = 0; i < 400; i++) {
+        g_autofree gchar *log = log_since(d, from);
+        if (count_occurrences(log, "configuration reloaded") >= n)
+            return;
+        g_usleep(50 * 1000);
+    }
+}
+
 /* SIGHUP (reload) to both daemons, five times, while clients send and pull:
  * each reload is logged, sends keep succeeding after it, and the stop that
  * follows is clean. */
@@ -634,9 +646,12 @@ test_sighup_during_load(void **state)
 
     load_start(&w, f);
     load_wait_acks(&w, 200);
-    for (int i = 0; i < 5; i++) {
+    for (guint i = 0; i < 5; i++) {
         kill(pid_of(f->broker), SIGHUP);
         kill(pid_of(f->ns), SIGHUP);
+        /* one reload at a time: two SIGHUPs pending together are one signal */
+        wait_reloads(f->broker, br_from, i + 1);
+        wait_reloads(f->ns, ns_from, i + 1);
         load_wait_acks(&w, 50);
     }
     g_autofree gchar *br_log = log_since(f->broker, br_from);
