@@ -982,6 +982,32 @@ use_glib(void **state)
     { "fast/" #f, f, use_fast, NULL, NULL }, \
     { "json-glib/" #f, f, use_glib, NULL, NULL }
 
+/* Two extFields keys that differ only in lone surrogate escapes both become
+ * the same repaired UTF-8 key: one field, last value wins, and the command
+ * survives a re-encode (the fuzzer found the pair). */
+static void
+test_repaired_keys_merge(void **state)
+{
+    (void) state;
+    const gchar *json = "{\"code\":11,\"extFields\":{\"\\udc0ea\":\"1\",\"\\udc0fa\":\"2\"}}";
+    rmq_codec_set_json_parser(RMQ_JSON_HEADER_PARSER_GLIB);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqCommand) cmd =
+        rmq_codec_decode_header(RMQ_SERIALIZE_JSON, (const guint8 *) json, strlen(json), &error);
+    rmq_codec_set_json_parser(RMQ_JSON_HEADER_PARSER_FAST);
+    assert_non_null(cmd);
+    assert_int_equal(rmq_command_get_n_ext(cmd), 1);
+    assert_string_equal(rmq_command_get_ext_field(cmd, 0)->value, "2");
+    g_autoptr(GBytes) frame = rmq_codec_encode(cmd);
+    gsize len, used = 0;
+    const guint8 *p = g_bytes_get_data(frame, &len);
+    RmqCommand *again = NULL;
+    assert_int_equal(rmq_codec_decode_frame(p, len, 0, &again, &used, &error), RMQ_DECODE_OK);
+    assert_int_equal(rmq_command_get_n_ext(again), 1);
+    assert_string_equal(rmq_command_get_ext_field(again, 0)->value, "2");
+    rmq_command_free(again);
+}
+
 int
 main(void)
 {
@@ -1009,6 +1035,7 @@ main(void)
         BOTH_PARSERS(test_response_keeps_serialize_type),
         BOTH_PARSERS(test_encode_frame_appends),
         cmocka_unit_test(test_encode_unframeable_header),
+        cmocka_unit_test(test_repaired_keys_merge),
         BOTH_PARSERS(test_truncated_prefixes),
         BOTH_PARSERS(test_back_to_back),
         BOTH_PARSERS(test_oversized_from_length_word),

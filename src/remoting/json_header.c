@@ -68,6 +68,7 @@ decode_ext(JsonNode *node, RmqCommand *cmd, GError **error)
     const gchar *key;
     JsonNode *value;
     g_autoptr(GString) buf = g_string_new(NULL);
+    gboolean repaired = FALSE; /* from the first repaired key on, keys are looked up */
 
     json_object_iter_init_ordered(&iter, json_node_get_object(node));
     while (json_object_iter_next_ordered(&iter, &key, &value)) {
@@ -76,10 +77,17 @@ decode_ext(JsonNode *node, RmqCommand *cmd, GError **error)
         g_string_truncate(buf, 0);
         if (!ext_value_text(value, key, buf, error))
             return FALSE;
-        /* json-glib already merged duplicate keys: append keeps this linear. */
+        /* json-glib already merged duplicate keys: append keeps this linear.
+         * A key that needed repair (a lone surrogate escape, invalid UTF-8)
+         * may now equal another key: then the last one wins, as with a
+         * duplicate in the text (the fuzzer found such a pair). */
         g_autofree gchar *k = valid_utf8_dup(key, -1);
         g_autofree gchar *v = valid_utf8_dup(buf->str, (gssize) buf->len);
-        rmq_command_append_ext_len(cmd, k, strlen(k), v, strlen(v));
+        repaired = repaired || strcmp(k, key) != 0;
+        if (repaired)
+            rmq_command_set_ext_len(cmd, k, strlen(k), v, strlen(v));
+        else
+            rmq_command_append_ext_len(cmd, k, strlen(k), v, strlen(v));
     }
     return TRUE;
 }
