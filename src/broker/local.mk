@@ -51,6 +51,7 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/processor_admin.c src/broker/processor_retry.c \
 	src/broker/processor_transaction.c src/broker/processor_consumer_admin.c \
 	src/broker/processor_store_admin.c src/broker/processor_stats.c src/broker/stats.c src/broker/stats.h \
+	src/broker/store_stats.c src/broker/store_stats.h \
 	src/broker/commands.c src/broker/commands.h src/broker/send.h \
 	src/broker/acl_guard.c src/broker/acl_guard.h \
 	src/broker/schedule_service.c src/broker/schedule_service.h \
@@ -153,6 +154,14 @@ TESTS += tests/broker/test-stats
 tests_broker_test_stats_SOURCES = tests/broker/test-stats.c
 tests_broker_test_stats_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_stats_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-store-stats
+TESTS += tests/broker/test-store-stats
+tests_broker_test_store_stats_SOURCES = tests/broker/test-store-stats.c
+tests_broker_test_store_stats_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_store_stats_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
 endif
 
 if HAVE_CMOCKA
