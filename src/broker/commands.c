@@ -153,6 +153,7 @@ gate(RmqConnection *conn, RmqCommand *request, const RmqServerCommand *command, 
     if (command->flags & RMQ_BROKER_CMD_ACL) {
         gchar *acl_remark = NULL;
         if (!rmq_broker_acl_allows(b->acl, conn, request, &acl_remark)) {
+            rmq_broker_note_refusal(b, conn, request, RMQ_RESPONSE_SYSTEM_ERROR, acl_remark, TRUE);
             rmq_broker_reply_take(conn, request, RMQ_RESPONSE_SYSTEM_ERROR, acl_remark);
             return TRUE;
         }
@@ -164,6 +165,7 @@ gate(RmqConnection *conn, RmqCommand *request, const RmqServerCommand *command, 
     gint32 code = check_flags(b, command, request, vip, &remark);
     if (code == RMQ_RESPONSE_SUCCESS)
         return FALSE;
+    rmq_broker_note_refusal(b, conn, request, code, remark, FALSE);
     rmq_broker_reply_take(conn, request, code, remark);
     return TRUE;
 }
@@ -176,6 +178,7 @@ handle_unknown_acl(RmqConnection *conn, RmqCommand *request, gpointer user_data)
     RmqBroker *b = user_data;
     gchar *remark = NULL;
     if (!rmq_broker_acl_allows(b->acl, conn, request, &remark)) {
+        rmq_broker_note_refusal(b, conn, request, RMQ_RESPONSE_SYSTEM_ERROR, remark, TRUE);
         rmq_broker_reply_take(conn, request, RMQ_RESPONSE_SYSTEM_ERROR, remark);
         return;
     }

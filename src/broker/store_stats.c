@@ -152,10 +152,9 @@ rmq_store_stats_tps(const RmqStoreStats *s, RmqStoreStatsSeries series, guint se
     return TRUE;
 }
 
-/* Java's Double.toString for the values a rate takes: the shortest text that
- * reads back the same, always with a decimal point ("12.0", "0.5"). */
-static void
-append_java_double(GString *out, gdouble v)
+/* The shortest text that reads back the same, always with a decimal point. */
+void
+rmq_java_double_append(GString *out, gdouble v)
 {
     gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
     g_ascii_dtostr(buf, sizeof buf, v);
@@ -174,7 +173,7 @@ rmq_store_stats_tps_text(const RmqStoreStats *s, RmqStoreStatsSeries series)
         if (i > 0)
             g_string_append_c(out, ' ');
         if (rmq_store_stats_tps(s, series, windows[i], &tps))
-            append_java_double(out, tps);
+            rmq_java_double_append(out, tps);
     }
     return g_string_free(out, FALSE);
 }
@@ -257,4 +256,19 @@ rmq_store_stats_format_runtime(gint64 boot_ms, gint64 now_ms)
     return g_strdup_printf("[ %" G_GINT64_FORMAT " days, %" G_GINT64_FORMAT
                            " hours, %" G_GINT64_FORMAT " minutes, %" G_GINT64_FORMAT " seconds ]",
                            t / 86400, t % 86400 / 3600, t % 3600 / 60, t % 60);
+}
+
+gchar *
+rmq_java_human_bytes(gint64 bytes)
+{
+    if (bytes < 1024)
+        return g_strdup_printf("%" G_GINT64_FORMAT " B", bytes);
+    static const gchar units[] = "KMGTPE";
+    guint exp = 0;
+    gdouble v = (gdouble) bytes;
+    while (v >= 1024.0 && exp < sizeof units - 1) {
+        v /= 1024.0;
+        exp++;
+    }
+    return g_strdup_printf("%.1f %ciB", v, units[exp - 1]);
 }

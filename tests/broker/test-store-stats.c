@@ -147,6 +147,31 @@ test_runtime_text(void **state)
     assert_string_equal(z, "[ 0 days, 0 hours, 0 minutes, 0 seconds ]");
 }
 
+/* MixAll.humanReadableByteCount(bytes, false) and Double.toString */
+static void
+test_java_texts(void **state)
+{
+    (void) state;
+    static const struct {
+        gint64 bytes;
+        const gchar *text;
+    } cases[] = {
+        { 0, "0 B" }, { 1023, "1023 B" }, { 1024, "1.0 KiB" }, { 1536, "1.5 KiB" },
+        { 1073741824, "1.0 GiB" }, { 52613349376LL, "49.0 GiB" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree gchar *t = rmq_java_human_bytes(cases[i].bytes);
+        assert_string_equal(t, cases[i].text);
+    }
+    g_autoptr(GString) d = g_string_new(NULL);
+    rmq_java_double_append(d, 12.0);
+    g_string_append_c(d, ' ');
+    rmq_java_double_append(d, 0.5);
+    g_string_append_c(d, ' ');
+    rmq_java_double_append(d, -1.0);
+    assert_string_equal(d->str, "12.0 0.5 -1.0");
+}
+
 int
 main(void)
 {
@@ -157,6 +182,7 @@ main(void)
         cmocka_unit_test(test_percentiles_as_java_interpolates),
         cmocka_unit_test(test_morning_totals),
         cmocka_unit_test(test_runtime_text),
+        cmocka_unit_test(test_java_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
