@@ -41,3 +41,15 @@ src/client/rmq-client.pc: $(top_srcdir)/src/client/rmq-client.pc.in Makefile
 	  -e 's|@VERSION[@]|$(VERSION)|g' $(top_srcdir)/src/client/rmq-client.pc.in > $@
 CLEANFILES += src/client/rmq-client.pc
 EXTRA_DIST += src/client/rmq-client.pc.in
+
+# Request-reply against real daemons: requester, replier, the requester
+# gone, the push header, storeReplyMessageEnable.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/tools/test-request-reply
+TESTS += tests/tools/test-request-reply
+tests_tools_test_request_reply_SOURCES = tests/tools/test-request-reply.c \
+	tests/broker/harness.c tests/broker/harness.h
+tests_tools_test_request_reply_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_tools_test_request_reply_LDADD = tests/support/libtestsupport.a $(CLIENT_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_tools_test_request_reply_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
+endif

@@ -46,6 +46,7 @@ typedef struct {
     gchar *properties;
     gchar *msg_id;
     gboolean batch;
+    gboolean reply;  /* MSG_TYPE=reply: SEND_REPLY_MESSAGE_V2 (325) */
 } Prepared;
 
 static void
@@ -354,6 +355,7 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
     x->topic = g_strdup(msg->topic);
     x->flag = msg->flag;
     x->msg_id = g_strdup(rmq_msg_get_property(msg, RMQ_PROPERTY_UNIQ_KEY));
+    x->reply = g_strcmp0(rmq_msg_get_property(msg, RMQ_PROPERTY_MSG_TYPE), RMQ_MQ_REPLY_FLAG) == 0;
     x->properties = rmq_message_properties_build(msg->properties);
     if (strlen(x->properties) > RMQ_MESSAGE_MAX_PROPS) {
         g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
@@ -447,8 +449,10 @@ prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
 static RmqCommand *
 build_request(RmqProducer *p, const Prepared *x, const RmqQueue *q)
 {
-    RmqCommand *req = rmq_command_new_request(x->batch ? RMQ_REQUEST_SEND_BATCH_MESSAGE
-                                                       : RMQ_REQUEST_SEND_MESSAGE_V2);
+    /* As Java's MQClientAPIImpl.sendMessage: a reply goes as code 325 */
+    RmqCommand *req = rmq_command_new_request(x->batch   ? RMQ_REQUEST_SEND_BATCH_MESSAGE
+                                              : x->reply ? RMQ_REQUEST_SEND_REPLY_MESSAGE_V2
+                                                         : RMQ_REQUEST_SEND_MESSAGE_V2);
     rmq_command_set_ext(req, "a", p->group);
     rmq_command_set_ext(req, "b", x->topic);
     rmq_command_set_ext(req, "c", RMQ_MQ_DEFAULT_TOPIC);
@@ -756,4 +760,116 @@ rmq_producer_get_instance(RmqProducer *p)
 {
     g_return_val_if_fail(p != NULL, NULL);
     return p->core;
+}
+
+/* ------------------------------------------------------------ request-reply */
+
+/* Java's sendHeartbeatToAllBrokerWithLock before a request: every master
+ * the instance has a route to learns this client id, so whichever broker
+ * the replier sends the reply to finds the channel to push it on. */
+static void
+heartbeat_all_brokers(RmqProducer *p)
+{
+    g_autoptr(GPtrArray) addrs = g_ptr_array_new_with_free_func(g_free);
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, p->core->routes);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const RmqRoute *r = v;
+        for (guint i = 0; i < r->broker_datas->len; i++) {
+            const RmqBrokerData *bd = g_ptr_array_index(r->broker_datas, i);
+            const gchar *addr = g_hash_table_lookup(bd->addrs, "0");
+            if (addr != NULL)
+                g_ptr_array_add(addrs, g_strdup(addr));
+        }
+    }
+    for (guint i = 0; i < addrs->len; i++)
+        maybe_heartbeat(p, g_ptr_array_index(addrs, i));
+}
+
+static void
+on_request_sent(RmqProducer *p, const RmqSendResult *result, const GError *error,
+                gpointer user_data)
+{
+    (void) p;
+    (void) result;
+    RmqReplyWaiter *w = user_data;
+    w->send_done = TRUE;
+    if (error != NULL)
+        w->send_error = g_error_copy(error);
+    if (w->abandoned) {
+        g_clear_error(&w->send_error);
+        g_free(w);
+    }
+}
+
+static gboolean
+on_request_timeout(gpointer data)
+{
+    ((RmqReplyWaiter *) data)->timed_out = TRUE;
+    return G_SOURCE_REMOVE;
+}
+
+RmqMsg *
+rmq_producer_request(RmqProducer *p, RmqMsg *msg, guint timeout_ms, GError **error)
+{
+    g_return_val_if_fail(p != NULL && msg != NULL, NULL);
+    gint64 begin = g_get_monotonic_time();
+    /* prepareSendRequest */
+    g_autofree gchar *corr = g_uuid_string_random();
+    g_autofree gchar *ttl = g_strdup_printf("%u", timeout_ms);
+    rmq_msg_put_property(msg, RMQ_PROPERTY_CORRELATION_ID, corr);
+    rmq_msg_put_property(msg, RMQ_PROPERTY_REPLY_TO_CLIENT, p->core->client_id);
+    rmq_msg_put_property(msg, RMQ_PROPERTY_TTL, ttl);
+    if (g_hash_table_lookup(p->core->routes, msg->topic) == NULL)
+        publish_info(p, msg->topic, NULL);
+    heartbeat_all_brokers(p);
+
+    RmqReplyWaiter *w = g_new0(RmqReplyWaiter, 1);
+    g_hash_table_insert(p->core->reply_waiters, g_strdup(corr), w);
+    gint64 cost_ms = (g_get_monotonic_time() - begin) / 1000;
+    guint left = cost_ms < timeout_ms ? timeout_ms - (guint) cost_ms : 1;
+    /* The send gets what is left of the timeout (Java: timeout - cost). */
+    guint saved = p->send_timeout_ms;
+    p->send_timeout_ms = left;
+    rmq_producer_send_async(p, msg, on_request_sent, w);
+    p->send_timeout_ms = saved;
+
+    GSource *timer = g_timeout_source_new(left);
+    g_source_set_callback(timer, on_request_timeout, w, NULL);
+    g_source_attach(timer, p->core->context);
+    while (w->reply == NULL && w->send_error == NULL && !w->timed_out)
+        g_main_context_iteration(p->core->context, TRUE);
+    g_source_destroy(timer);
+    g_source_unref(timer);
+    g_hash_table_remove(p->core->reply_waiters, corr);
+
+    RmqMsg *reply = g_steal_pointer(&w->reply);
+    if (reply == NULL) {
+        if (w->send_error != NULL)
+            g_set_error(error, RMQ_MQ_ERROR, w->send_error->code,
+                        "send request message to <%s> fail: %s", msg->topic,
+                        w->send_error->message);
+        else
+            g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TIMEOUT,
+                        "send request message to <%s> OK, but wait reply message timeout, %u ms.",
+                        msg->topic, timeout_ms);
+    }
+    if (w->send_done) {
+        g_clear_error(&w->send_error);
+        g_free(w);
+    } else {
+        w->abandoned = TRUE; /* on_request_sent frees it */
+    }
+    return reply;
+}
+
+gboolean
+rmq_producer_reply(RmqProducer *p, const RmqMsg *request, const void *body, gssize len,
+                   RmqSendResult *result, GError **error)
+{
+    g_autoptr(RmqMsg) reply = rmq_msg_new_reply(request, body, len, error);
+    if (reply == NULL)
+        return FALSE;
+    return rmq_producer_send(p, reply, result, error);
 }

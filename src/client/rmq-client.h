@@ -74,6 +74,12 @@ void rmq_msg_set_tags(RmqMsg *msg, const gchar *tags);
 /* Business keys, space separated (each is indexed by the broker). */
 void rmq_msg_set_keys(RmqMsg *msg, const gchar *keys);
 void rmq_msg_put_property(RmqMsg *msg, const gchar *name, const gchar *value);
+/* Java MessageUtil.createReplyMessage: a message to <CLUSTER>_REPLY_TOPIC
+ * (the request's CLUSTER property, which the broker adds when it stores a
+ * message) with MSG_TYPE=reply and the request's CORRELATION_ID,
+ * REPLY_TO_CLIENT and TTL. NULL + RMQ_MQ_ERROR_ILLEGAL without CLUSTER.
+ * (transfer full) */
+RmqMsg *rmq_msg_new_reply(const RmqMsg *request, const void *body, gssize len, GError **error);
 /* (transfer none) NULL if absent. */
 const gchar *rmq_msg_get_property(const RmqMsg *msg, const gchar *name);
 const gchar *rmq_msg_get_tags(const RmqMsg *msg);
@@ -191,6 +197,20 @@ guint rmq_producer_pending(RmqProducer *p);
 /* Iterate the context until no async send is pending or @timeout_ms passes;
  * TRUE when none is left. */
 gboolean rmq_producer_flush(RmqProducer *p, guint timeout_ms);
+/* Request-reply (Java DefaultMQProducer.request(msg, timeout)): sends @msg
+ * with CORRELATION_ID (a random UUID), REPLY_TO_CLIENT (the instance's
+ * client id) and TTL (@timeout_ms) set, after a heartbeat to every broker
+ * the instance has a route to, and waits, iterating the context, for the
+ * reply the broker pushes (PUSH_REPLY_MESSAGE_TO_CLIENT) with the same
+ * CORRELATION_ID. Returns the reply (ARRIVE_TIME added; transfer full), or
+ * NULL with RMQ_MQ_ERROR_TIMEOUT ("send request message to <topic> OK, but
+ * wait reply message timeout, N ms.") or the send's error. */
+RmqMsg *rmq_producer_request(RmqProducer *p, RmqMsg *msg, guint timeout_ms, GError **error);
+/* The replier's side: rmq_msg_new_reply() and a send, which goes to the
+ * broker as SEND_REPLY_MESSAGE_V2 (325) as every message with MSG_TYPE=reply
+ * does. The broker answers SYSTEM_ERROR when the requester is gone. */
+gboolean rmq_producer_reply(RmqProducer *p, const RmqMsg *request, const void *body, gssize len,
+                            RmqSendResult *result, GError **error);
 /* Write queues of @topic as the producer sees them. (transfer full) of RmqQueue */
 GPtrArray *rmq_producer_fetch_publish_queues(RmqProducer *p, const gchar *topic, GError **error);
 
