@@ -109,4 +109,17 @@ GBytes *rmq_mq_heartbeat_body(const gchar *client_id, const gchar *producer_grou
 /* JSON node helpers. */
 JsonNode *rmq_mq_json_body(const RmqCommand *resp, GError **error);
 
+/* trace.c: the trace data of one producer or consumer, sent to its trace
+ * topic by a producer of its own (@type "PRODUCE" or "CONSUME"). */
+typedef struct _RmqTraceDispatcher RmqTraceDispatcher;
+RmqTraceDispatcher *rmq_trace_dispatcher_new(RmqInstance *inst, const gchar *group,
+                                             const gchar *type, const gchar *topic);
+const gchar *rmq_trace_dispatcher_topic(RmqTraceDispatcher *d);
+/* Encode @r into the pending data. */
+void rmq_trace_dispatcher_append(RmqTraceDispatcher *d, const RmqTraceRecord *r);
+/* Send the pending data as one trace message (async). Not from a callback. */
+void rmq_trace_dispatcher_flush(RmqTraceDispatcher *d);
+/* Flush, wait for the sends in flight, free. */
+void rmq_trace_dispatcher_free(RmqTraceDispatcher *d);
+
 G_END_DECLS

@@ -6,7 +6,7 @@ lib_LIBRARIES += src/client/librmqclient.a
 src_client_librmqclient_a_SOURCES = \
 	src/client/rmq-client.h src/client/internal.h \
 	src/client/core.c src/client/msg.c src/client/fastjson.c \
-	src/client/producer.c src/client/consumer.c src/client/admin.c \
+	src/client/producer.c src/client/consumer.c src/client/admin.c src/client/trace.c \
 	src/remoting/command.c src/remoting/codec.c src/remoting/codes.c \
 	src/remoting/json_header.c src/remoting/json_header_fast.c \
 	src/remoting/json_text.c src/remoting/json_body.c \
@@ -29,6 +29,15 @@ TESTS += tests/client/test-msg-text
 tests_client_test_msg_text_SOURCES = tests/client/test-msg-text.c
 tests_client_test_msg_text_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_client_test_msg_text_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
+endif
+
+# The message trace codec on text in Java's format.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/client/test-trace-codec
+TESTS += tests/client/test-trace-codec
+tests_client_test_trace_codec_SOURCES = tests/client/test-trace-codec.c
+tests_client_test_trace_codec_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_client_test_trace_codec_LDADD = $(CLIENT_LIBS) $(CMOCKA_LIBS)
 endif
 
 # pkg-config file, substituted here so configure.ac need not list it.

@@ -140,6 +140,7 @@ rmq_send_result_clear(RmqSendResult *r)
     g_clear_pointer(&r->msg_id, g_free);
     g_clear_pointer(&r->offset_msg_id, g_free);
     g_clear_pointer(&r->broker_name, g_free);
+    g_clear_pointer(&r->region_id, g_free);
 }
 
 const gchar *

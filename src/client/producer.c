@@ -35,6 +35,7 @@ struct _RmqProducer {
     guint pending;
     guint in_callback;
     gboolean closing;      /* rmq_producer_free() has begun: no more retries */
+    RmqTraceDispatcher *trace; /* rmq_producer_enable_trace(), else NULL */
 };
 
 /* What goes on the wire for one send, independent of the caller's RmqMsg. */
@@ -47,6 +48,7 @@ typedef struct {
     gchar *msg_id;
     gboolean batch;
     gboolean reply;  /* MSG_TYPE=reply: SEND_REPLY_MESSAGE_V2 (325) */
+    gint64 begin_ms; /* when the send started (Pub trace) */
 } Prepared;
 
 static void
@@ -116,6 +118,7 @@ rmq_producer_free(RmqProducer *p)
     p->closing = TRUE;
     while (p->pending > 0)
         g_main_context_iteration(p->core->context, TRUE);
+    g_clear_pointer(&p->trace, rmq_trace_dispatcher_free);
     g_hash_table_unref(p->publish);
     g_hash_table_unref(p->faults);
     g_hash_table_unref(p->heartbeat);
@@ -136,6 +139,8 @@ guint rmq_producer_pending(RmqProducer *p) { return p->pending; }
 gboolean
 rmq_producer_flush(RmqProducer *p, guint timeout_ms)
 {
+    if (p->trace != NULL && !p->in_callback)
+        rmq_trace_dispatcher_flush(p->trace);
     gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
     while (p->pending > 0 && g_get_monotonic_time() < deadline)
         if (!g_main_context_iteration(p->core->context, FALSE))
@@ -352,6 +357,7 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
         rmq_msg_put_property(msg, RMQ_PROPERTY_UNIQ_KEY, id);
     }
     Prepared *x = g_new0(Prepared, 1);
+    x->begin_ms = g_get_real_time() / 1000;
     x->topic = g_strdup(msg->topic);
     x->flag = msg->flag;
     x->msg_id = g_strdup(rmq_msg_get_property(msg, RMQ_PROPERTY_UNIQ_KEY));
@@ -517,7 +523,65 @@ handle_response(RmqProducer *p, const Prepared *x, const RmqQueue *q, const gcha
     result->broker_name = g_strdup(q->broker_name);
     result->queue_id = qid;
     result->queue_offset = qoff;
+    /* MQClientAPIImpl.processSendResponse */
+    const gchar *region = rmq_command_get_ext(resp, "MSG_REGION");
+    result->region_id = g_strdup(region != NULL && *region != '\0' ? region : "DefaultRegion");
+    result->trace_on = g_strcmp0(rmq_command_get_ext(resp, "TRACE_ON"), "false") != 0;
     return TRUE;
+}
+
+/* SendMessageTraceHookImpl: a Pub record of a stored message, appended to
+ * the trace data (sent by the caller when it may). */
+static void
+trace_pub(RmqProducer *p, const Prepared *x, const RmqSendResult *result)
+{
+    if (p->trace == NULL || x->batch || !result->trace_on ||
+        g_str_has_prefix(x->topic, rmq_trace_dispatcher_topic(p->trace)))
+        return;
+    g_autoptr(RmqTraceRecord) r = rmq_trace_record_new(RMQ_TRACE_PUB);
+    gsize plen = strlen(x->properties);
+    r->timestamp = x->begin_ms;
+    r->cost_time = (gint) (g_get_real_time() / 1000 - x->begin_ms);
+    r->success = result->status == RMQ_SEND_OK;
+    r->region_id = g_strdup(result->region_id);
+    r->group = g_strdup(p->group);
+    r->topic = g_strdup(x->topic);
+    r->msg_id = g_strdup(result->msg_id);
+    r->offset_msg_id = g_strdup(result->offset_msg_id);
+    r->tags = rmq_message_property_dup(x->properties, plen, RMQ_PROPERTY_TAGS);
+    r->keys = rmq_message_property_dup(x->properties, plen, RMQ_PROPERTY_KEYS);
+    const RmqRoute *route = g_hash_table_lookup(p->core->routes, x->topic);
+    const gchar *addr = route != NULL ? rmq_route_master_addr(route, result->broker_name) : NULL;
+    if (addr == NULL) {
+        route = g_hash_table_lookup(p->core->routes, RMQ_MQ_DEFAULT_TOPIC);
+        addr = route != NULL ? rmq_route_master_addr(route, result->broker_name) : NULL;
+    }
+    r->store_host = g_strdup(addr);
+    r->body_length = (gint) g_bytes_get_size(x->body); /* as sent (compressed), as Java */
+    g_autofree gchar *tran = rmq_message_property_dup(x->properties, plen, RMQ_PROPERTY_TRAN_MSG);
+    g_autofree gchar *delay = rmq_message_property_dup(x->properties, plen, RMQ_PROPERTY_DELAY);
+    if (g_strcmp0(tran, "true") == 0)
+        r->msg_type = 1; /* Trans_Msg_Half */
+    else if (delay != NULL && g_ascii_strtoll(delay, NULL, 10) > 0)
+        r->msg_type = 3; /* Delay_Msg */
+    rmq_trace_dispatcher_append(p->trace, r);
+}
+
+/* Sync entry points: traced sends so far go out now. */
+static void
+trace_flush(RmqProducer *p)
+{
+    if (p->trace != NULL && !p->in_callback)
+        rmq_trace_dispatcher_flush(p->trace);
+}
+
+void
+rmq_producer_enable_trace(RmqProducer *p, const gchar *trace_topic)
+{
+    g_return_if_fail(p != NULL);
+    if (p->trace != NULL)
+        return;
+    p->trace = rmq_trace_dispatcher_new(p->core, p->group, "PRODUCE", trace_topic);
 }
 
 static gboolean
@@ -562,6 +626,8 @@ send_sync(RmqProducer *p, const Prepared *x, const RmqQueue *fixed, RmqSendResul
         gboolean retry;
         if (handle_response(p, x, q, addr_copy, resp, result, &retry, &last_err)) {
             result->attempts = a + 1;
+            trace_pub(p, x, result);
+            trace_flush(p);
             return TRUE;
         }
         if (!retry)
@@ -612,6 +678,7 @@ rmq_producer_send_oneway(RmqProducer *p, RmqMsg *msg, GError **error)
     g_autoptr(Prepared) x = prepare(p, msg, error);
     if (x == NULL)
         return FALSE;
+    trace_flush(p);
     const PublishInfo *pi = publish_info(p, x->topic, error);
     if (pi == NULL)
         return FALSE;
@@ -687,6 +754,7 @@ on_async_response(RmqCommand *resp, const GError *error, gpointer data)
         rmq_command_free(resp);
         if (ok) {
             result.attempts = s->attempt;
+            trace_pub(p, s->x, &result);
             async_finish(s, &result);
             rmq_send_result_clear(&result);
             return;
@@ -741,6 +809,7 @@ rmq_producer_send_async(RmqProducer *p, RmqMsg *msg, RmqSendCallback callback,
     s->callback = callback;
     s->user_data = user_data;
     s->deadline = g_get_monotonic_time() + (gint64) p->send_timeout_ms * 1000;
+    trace_flush(p);
     p->pending++;
     s->x = prepare(p, msg, &s->last_err);
     if (s->x == NULL) {
