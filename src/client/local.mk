@@ -62,3 +62,17 @@ tests_tools_test_request_reply_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_tools_test_request_reply_LDADD = tests/support/libtestsupport.a $(CLIENT_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_tools_test_request_reply_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
 endif
+
+# Message trace end to end: traced send and consumption, rmqadmin
+# queryMsgTraceById.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/tools/test-msg-trace
+TESTS += tests/tools/test-msg-trace
+tests_tools_test_msg_trace_SOURCES = tests/tools/test-msg-trace.c \
+	tests/tools/tool-run.c tests/tools/tool-run.h \
+	tests/broker/harness.c tests/broker/harness.h
+tests_tools_test_msg_trace_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_tools_test_msg_trace_LDADD = tests/support/libtestsupport.a $(CLIENT_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_tools_test_msg_trace_DEPENDENCIES = src/tools/rmqadmin src/broker/rmq-broker \
+	src/namesrv/rmq-namesrv
+endif
