@@ -1,5 +1,5 @@
 /* SEND_REPLY_MESSAGE (324) and SEND_REPLY_MESSAGE_V2 (325): request-reply
- * (docs/protocol.md §16). A replier sends the reply to <cluster>_REPLY_TOPIC;
+ * (docs/protocol.md §17). A replier sends the reply to <cluster>_REPLY_TOPIC;
  * the broker pushes it with PUSH_REPLY_MESSAGE_TO_CLIENT (326) to the
  * channel of the producer named by the REPLY_TO_CLIENT property (a client
  * id, Java's ProducerManager.findChannel) and, with storeReplyMessageEnable,

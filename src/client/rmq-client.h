@@ -280,7 +280,7 @@ gint64 rmq_consumer_search_offset(RmqConsumer *c, const RmqQueue *mq, gint64 tim
 
 /* ------------------------------------------------------------------- trace */
 
-/* Message trace as Java's client writes it (docs/protocol.md §17): trace
+/* Message trace as Java's client writes it (docs/protocol.md §18): trace
  * messages in the trace topic whose body is TraceDataEncoder's text and whose
  * keys are the traced message ids and keys, so QUERY_MESSAGE by a message id
  * finds them (rmqadmin queryMsgTraceById, mqadmin, the console). */

@@ -1,4 +1,4 @@
-/* Message trace in Java's format (docs/protocol.md §17): the codec of
+/* Message trace in Java's format (docs/protocol.md §18): the codec of
  * TraceDataEncoder (pure: no sockets) and the dispatcher that sends trace
  * data to the trace topic, as AsyncTraceDispatcher does, through a producer
  * of its own on the traced object's instance. */

@@ -1,7 +1,7 @@
 /* rmqadmin queryMsgTraceById: mqadmin's QueryMsgTraceByIdSubCommand. The
  * trace messages whose keys hold the message id (QUERY_MESSAGE on the trace
  * topic, at most 64 per broker, time 0..now), decoded (docs/protocol.md
- * §17), the records of that id kept; printed in mqadmin's layout: a table
+ * §18), the records of that id kept; printed in mqadmin's layout: a table
  * per Pub record, then one per consumer group of its SubAfter records. */
 #include <config.h>
 

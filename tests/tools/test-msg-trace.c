@@ -1,5 +1,5 @@
 /* Message trace end to end against a real rmq-namesrv and rmq-broker
- * (docs/protocol.md §17): a producer with trace on sends a message, a
+ * (docs/protocol.md §18): a producer with trace on sends a message, a
  * consumer with trace on pulls and consumes it, and rmqadmin
  * queryMsgTraceById finds the Pub and Sub rows in RMQ_SYS_TRACE_TOPIC (and
  * in a custom trace topic with -t); the trace message itself is in Java's

@@ -1,5 +1,5 @@
 /* Request-reply against a real rmq-namesrv and rmq-broker (docs/protocol.md
- * §16): a requester (rmq_producer_request) and a replier (a pull consumer
+ * §17): a requester (rmq_producer_request) and a replier (a pull consumer
  * and rmq_producer_reply on another thread, with its own context and
  * instance); the reply topic in the route and in the store; the requester
  * gone (Java's SYSTEM_ERROR remarks, the reply still stored); a requester
