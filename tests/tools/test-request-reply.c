@@ -144,7 +144,10 @@ test_request_reply(void **state)
         g_autofree gchar *body = g_strdup_printf("question %d", i);
         g_autoptr(RmqMsg) m = rmq_msg_new(REQ_TOPIC, body, -1);
         g_autoptr(GError) error = NULL;
+        gint64 t0 = g_get_monotonic_time();
         g_autoptr(RmqMsg) reply = rmq_producer_request(p, m, 10000, &error);
+        /* reported, not checked: the replier long-polls, so this is a round trip */
+        g_print("# request %d answered in %.1f ms\n", i, (g_get_monotonic_time() - t0) / 1000.0);
         if (reply == NULL)
             fail_msg("request %d: %s", i, error->message);
         g_autofree gchar *want = g_strdup_printf("re:question %d", i);
@@ -259,6 +262,30 @@ test_requester_gone(void **state)
     assert_int_equal(r2->code, RMQ_RESPONSE_SYSTEM_ERROR);
     assert_string_equal(r2->remark, "reply message properties[REPLY_TO_CLIENT] is null");
     assert_int_equal(bk_ext_int(r2, "queueOffset", -1), off1 + 1);
+
+    /* a requester that registered and then went away (its connection
+     * closed): the broker forgot its channel */
+    {
+        g_autoptr(RmqClient) gone = rmq_client_new(NULL);
+        g_autoptr(GBytes) hb = rmq_mq_heartbeat_body("127.0.0.1@88#gone", "RrGoneGroup", NULL, NULL);
+        g_autoptr(RmqCommand) h = bk_invoke(gone, broker->addr, RMQ_REQUEST_HEART_BEAT, hb, NULL);
+        assert_int_equal(h->code, RMQ_RESPONSE_SUCCESS);
+        rmq_client_close_connection(gone, broker->addr);
+    }
+    g_autoptr(RmqCommand) r0 = NULL;
+    for (int i = 0; i < 50; i++) {
+        g_clear_pointer(&r0, rmq_command_free);
+        r0 = rmq_client_invoke_sync(
+            c, broker->addr,
+            reply_request(TRUE, "MSG_TYPE\001reply\002REPLY_TO_CLIENT\001127.0.0.1@88#gone", "z"),
+            5000, &error);
+        assert_non_null(r0);
+        if (r0->remark != NULL && strstr(r0->remark, "not found") != NULL)
+            break;
+        g_usleep(50000); /* the broker sees the close a moment later */
+    }
+    assert_int_equal(r0->code, RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_string_equal(r0->remark, "push reply message fail, channel of <127.0.0.1@88#gone> not found.");
 
     /* the C replier sees Java's remark in its error (after its retries) */
     g_autoptr(RmqProducer) p = rmq_producer_new("RrLateReplier", ns->addr, NULL);
