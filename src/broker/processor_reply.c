@@ -25,11 +25,31 @@
 #include "broker/client_registry.h"
 #include "broker/commands.h"
 #include "broker/send.h"
+#include "common/ratelimit.h"
 #include "ha/ha_service.h"
 #include "remoting/codes.h"
 
 /* Broker2Client.callClient: invokeSync with 10 s. */
 #define PUSH_TIMEOUT_MS 10000
+
+/* A replier answering a gone requester again and again logs one line a
+ * minute (per replier address), then how many it left out. */
+static void
+log_failure(RmqConnection *conn, const gchar *remark)
+{
+    static RmqRateLimit *limit;
+    if (limit == NULL)
+        limit = rmq_rate_limit_new(1, 60 * G_USEC_PER_SEC, 256);
+    guint64 suppressed = 0;
+    const gchar *peer = rmq_connection_get_peer(conn);
+    if (!rmq_rate_limit_allow(limit, peer, g_get_monotonic_time(), &suppressed))
+        return;
+    g_autofree gchar *text = rmq_abbrev(remark, 2 * RMQ_ABBREV_DEFAULT);
+    g_autofree gchar *more =
+        suppressed > 0 ? g_strdup_printf(" (%" G_GUINT64_FORMAT " more not logged)", suppressed)
+                       : g_strdup("");
+    g_message("reply from %s: %s%s", peer, text, more);
+}
 
 typedef struct {
     RmqConnection *conn;  /* the replier */
@@ -70,13 +90,13 @@ on_pushed(RmqCommand *response, const GError *error, gpointer data)
     if (response != NULL && response->code == RMQ_RESPONSE_SUCCESS) {
         reply_push_finish(r, TRUE, NULL);
     } else {
-        if (response != NULL)
-            g_message("push reply message to <%s> return fail, response remark: %s",
-                      r->sender_id, response->remark != NULL ? response->remark : "");
-        else
-            g_message("push reply message to <%s> fail: %s", r->sender_id, error->message);
         /* Java's remark, without the space before "fail." */
         g_autofree gchar *remark = g_strdup_printf("push reply message to %sfail.", r->sender_id);
+        g_autofree gchar *why = g_strdup_printf(
+            "%s (%s)", remark,
+            response != NULL ? (response->remark != NULL ? response->remark : "refused")
+                             : error->message);
+        log_failure(r->conn, why);
         reply_push_finish(r, FALSE, remark);
     }
     if (response != NULL)
@@ -110,7 +130,8 @@ push_request(RmqBroker *b, RmqConnection *conn, const RmqSendRequest *r)
     if (hd->raw[RMQ_SEND_H_RECONSUME] != NULL)
         rmq_command_set_ext_int64(push, "reconsumeTimes", hd->reconsume);
     const gchar *unit = hd->raw[RMQ_SEND_H_UNIT];
-    rmq_command_set_ext_bool(push, "unitMode", unit != NULL && g_ascii_strcasecmp(unit, "true") == 0);
+    rmq_command_set_ext_bool(push, "unitMode",
+                             unit != NULL && g_ascii_strcasecmp(unit, "true") == 0);
     if (r->body != NULL)
         rmq_command_set_body_data(push, r->body, r->body_len);
     return push;
@@ -157,6 +178,15 @@ store_reply(RmqBroker *b, RmqConnection *conn, const RmqSendRequest *r, const Rm
     return ok;
 }
 
+/* Java adds these before its first check: every answer has them. */
+static void
+add_region(RmqBroker *b, RmqCommand *resp)
+{
+    const RmqBrokerSettings *s = &b->settings;
+    rmq_command_set_ext(resp, "MSG_REGION", s->region_id != NULL ? s->region_id : "DefaultRegion");
+    rmq_command_set_ext(resp, "TRACE_ON", s->trace_on ? "true" : "false");
+}
+
 void
 rmq_broker_handle_reply(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
@@ -170,15 +200,13 @@ rmq_broker_handle_reply(RmqConnection *conn, RmqCommand *req, gpointer user_data
         code = rmq_broker_send_validate(b, &r, &t, &remark);
     if (code != RMQ_RESPONSE_SUCCESS) {
         RmqCommand *resp = rmq_broker_response_take(req, code, remark);
-        rmq_command_set_ext(resp, "MSG_REGION", s->region_id != NULL ? s->region_id : "DefaultRegion");
-        rmq_command_set_ext(resp, "TRACE_ON", s->trace_on ? "true" : "false");
+        add_region(b, resp);
         rmq_broker_reply(conn, req, resp);
         rmq_send_target_clear(&t);
         return;
     }
     RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
-    rmq_command_set_ext(resp, "MSG_REGION", s->region_id != NULL ? s->region_id : "DefaultRegion");
-    rmq_command_set_ext(resp, "TRACE_ON", s->trace_on ? "true" : "false");
+    add_region(b, resp);
 
     ReplyPush *rp = g_new0(ReplyPush, 1);
     rp->conn = rmq_connection_ref(conn);
@@ -192,19 +220,18 @@ rmq_broker_handle_reply(RmqConnection *conn, RmqCommand *req, gpointer user_data
     if (s->store_reply_message_enable && !s->slave)
         rp->stored = store_reply(b, conn, &r, &t, resp);
 
-    RmqConnection *target = NULL;
     if (rp->sender_id == NULL) {
-        g_message(RMQ_PROPERTY_REPLY_TO_CLIENT " is null, can not reply message");
+        log_failure(conn, RMQ_PROPERTY_REPLY_TO_CLIENT " is null, can not reply message");
         rmq_send_target_clear(&t);
         reply_push_finish(rp, FALSE,
                           "reply message properties[" RMQ_PROPERTY_REPLY_TO_CLIENT "] is null");
         return;
     }
-    target = rmq_client_registry_find_producer_channel(b->clients, rp->sender_id);
+    RmqConnection *target = rmq_client_registry_find_producer_channel(b->clients, rp->sender_id);
     if (target == NULL) {
         g_autofree gchar *why =
             g_strdup_printf("push reply message fail, channel of <%s> not found.", rp->sender_id);
-        g_message("%s", why);
+        log_failure(conn, why);
         rmq_send_target_clear(&t);
         reply_push_finish(rp, FALSE, why);
         return;

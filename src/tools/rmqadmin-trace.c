@@ -97,7 +97,8 @@ rmqadmin_query_msg_trace_by_id(RmqAdminCommon *c, int argc, char **argv)
     if (msgs == NULL)
         return rmqadmin_fail(argv[0], error);
 
-    g_autoptr(GPtrArray) decoded = g_ptr_array_new_with_free_func((GDestroyNotify) g_ptr_array_unref);
+    g_autoptr(GPtrArray) decoded =
+        g_ptr_array_new_with_free_func((GDestroyNotify) g_ptr_array_unref);
     g_autoptr(GArray) views = g_array_new(FALSE, TRUE, sizeof(View));
     for (guint i = 0; i < msgs->len; i++) {
         RmqMsg *m = g_ptr_array_index(msgs, i);
@@ -112,8 +113,9 @@ rmqadmin_query_msg_trace_by_id(RmqAdminCommon *c, int argc, char **argv)
             View v = { r, NULL };
             if (m->born_host != NULL) {
                 const gchar *colon = strrchr(m->born_host, ':');
-                v.client_host = colon != NULL ? g_strndup(m->born_host, (gsize) (colon - m->born_host))
-                                              : g_strdup(m->born_host);
+                v.client_host = colon != NULL
+                                    ? g_strndup(m->born_host, (gsize) (colon - m->born_host))
+                                    : g_strdup(m->born_host);
             }
             g_array_append_val(views, v);
         }
