@@ -36,6 +36,10 @@ static const RmqServerCommand commands[] = {
     CMD(SEND_MESSAGE, send, WRITE | MASTER, &slave_send),
     CMD(SEND_MESSAGE_V2, send, WRITE | MASTER, &slave_send),
     CMD(SEND_BATCH_MESSAGE, send, WRITE | MASTER, &slave_send),
+    /* processor_reply.c: request-reply (no flag check: Java's msgCheck
+     * refuses a read-only broker for order topics only) */
+    CMD(SEND_REPLY_MESSAGE, reply, 0, NULL),
+    CMD(SEND_REPLY_MESSAGE_V2, reply, 0, NULL),
     /* processor_retry.c */
     /* Not MASTER: a slave answers a group without retry queues first (Java
      * does), then refuses in rmq_broker_send_back_execute(). */

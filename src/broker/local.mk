@@ -46,7 +46,7 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/namesrv_link.c src/broker/namesrv_link.h \
 	src/broker/client_registry.c src/broker/client_registry.h \
 	src/broker/long_poll.c src/broker/long_poll.h \
-	src/broker/processor_send.c src/broker/processor_pull.c \
+	src/broker/processor_send.c src/broker/processor_reply.c src/broker/processor_pull.c \
 	src/broker/processor_client.c src/broker/processor_query.c \
 	src/broker/processor_admin.c src/broker/processor_retry.c \
 	src/broker/processor_transaction.c src/broker/processor_consumer_admin.c \

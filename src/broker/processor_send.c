@@ -46,7 +46,9 @@ field_index(const gchar *key, gboolean v1)
 gboolean
 rmq_broker_send_header_parse(const RmqCommand *req, RmqSendHeader *out, gchar **remark)
 {
-    gboolean v1 = req->code == RMQ_REQUEST_SEND_MESSAGE;
+    /* SEND_REPLY_MESSAGE (324) has code 10's header, V2 (325) the compact one */
+    gboolean v1 =
+        req->code == RMQ_REQUEST_SEND_MESSAGE || req->code == RMQ_REQUEST_SEND_REPLY_MESSAGE;
     *out = (RmqSendHeader){ .default_qnums = 4, .max_reconsume = -1 };
     for (guint i = 0; req->ext != NULL && i < req->ext->len; i++) {
         const RmqExtField *f = &g_array_index(req->ext, RmqExtField, i);

@@ -83,6 +83,7 @@ typedef struct {
     gint broker_permission;     /* 6 */
     gchar *region_id;           /* DefaultRegion */
     gboolean trace_on;
+    gboolean store_reply_message_enable; /* storeReplyMessageEnable, TRUE */
 
     /* broker: store */
     gchar *store_path_root_dir; /* default $STATE_DIRECTORY, else ~/store */

@@ -71,6 +71,8 @@ static const RmqAdminCommand commands[] = {
       rmqadmin_broker_consume_stats },
     { "statsAll", "Show every topic's and group's TPS and last-24-hour counts",
       rmqadmin_stats_all },
+    { "queryMsgTraceById", "Show a message's trace (Pub and Sub records)",
+      rmqadmin_query_msg_trace_by_id },
 };
 
 int
