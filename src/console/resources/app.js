@@ -437,9 +437,12 @@ function showMessage(m) {
   form.replaceWith(fresh);
   // the clients of the group typed in: resend to one of them, or to the whole group
   const clients = fresh.elements.clientId;
+  let listed = null; // the group whose clients the list shows
   fresh.elements.group.addEventListener('change', () => guarded(async () => {
-    clients.replaceChildren(el('option', { value: '' }, t('messages.wholeGroup')));
     const g = fresh.elements.group.value;
+    if (g === listed) return;
+    listed = g;
+    clients.replaceChildren(el('option', { value: '' }, t('messages.wholeGroup')));
     if (!g) return;
     let r;
     try { r = await api('/api/group', { group: g }); } catch (e) { if (e.status === 404) return; throw e; }
