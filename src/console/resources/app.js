@@ -117,7 +117,7 @@ function formData(form) {
 function toMs(v) { return v ? String(new Date(v).getTime()) : undefined; }
 
 async function guarded(fn) {
-  try { await fn(); } catch (e) { status(e.message, 'error'); }
+  try { await fn(); } catch (e) { status(reason(e.message), 'error'); }
 }
 
 function clearFieldErrors(form) {
@@ -148,6 +148,7 @@ const REASONS = [
   [/^(\w+): only letters, digits and _ - % \| are allowed, 1 to (\d+) characters$/, m => t('err.name', { field: m[1], max: m[2] })],
   [/^(\w+) must be true or false$/, m => t('err.bool', { field: m[1] })],
   [/^(\w+) must be milliseconds since the epoch or an ISO 8601 time$/, m => t('err.time', { field: m[1] })],
+  [/^this account is a viewer: it may only read$/, () => t('err.viewer')],
 ];
 function reason(text) {
   for (const [re, f] of REASONS) {
@@ -163,7 +164,7 @@ function onSubmit(form, fn) {
     ev.preventDefault();
     clearFieldErrors(form);
     fn(formData(form)).catch(e => {
-      const text = e.status === 400 ? t('common.invalid', { reason: reason(e.message) }) : e.message;
+      const text = e.status === 400 ? t('common.invalid', { reason: reason(e.message) }) : reason(e.message);
       fieldError(form, e.field, text);
       status(text, 'error');
     });

@@ -343,7 +343,8 @@ test('name servers: reachability and switching the list', async () => {
 });
 
 test('accounts: a viewer reads, and a change is refused with 403 and logged', async () => {
-  const ctx = await browser.newContext({ locale: 'en-US', httpCredentials: { username: 'watcher', password: accountsPassword } });
+  // in Chinese: the refusal is said in the page's language
+  const ctx = await browser.newContext({ locale: 'zh-CN', httpCredentials: { username: 'watcher', password: accountsPassword } });
   const p = await ctx.newPage();
   p.setDefaultTimeout(15000);
   await p.goto(accountsUrl + '/topics.html');
@@ -351,7 +352,8 @@ test('accounts: a viewer reads, and a change is refused with 403 and logged', as
   await p.locator('#topics tbody tr', { hasText: topic }).waitFor();
   await p.fill('#topic-name', 'ViewerTopic');
   await p.click('#topic-submit');
-  await p.locator('#status.error', { hasText: 'viewer' }).waitFor();
+  await p.locator('#status.error', { hasText: TABLES['zh-CN']['err.viewer'] }).waitFor();
+  assert((await p.locator('#status').textContent()) === TABLES['zh-CN']['err.viewer'], 'refusal not translated');
   await shot('viewer-refused', p);
   await ctx.close();
   const log = readFileSync(accountsLog, 'utf8');
