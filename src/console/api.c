@@ -2028,7 +2028,6 @@ api_trace(RmqConsoleCall *call, GError **error)
         return NULL;
     }
     JsonArray *out = json_array_new();
-    g_autoptr(GHashTable) before = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify) json_node_unref);
     for (guint i = 0; i < msgs->len; i++) {
         RmqMsg *m = msgs->pdata[i];
@@ -2043,10 +2042,6 @@ api_trace(RmqConsoleCall *call, GError **error)
             if (g_strcmp0(json_object_get_string_member_with_default(r, "msgId", ""), id) != 0)
                 continue;
             json_object_set_string_member(r, "traceMsgId", rmq_msg_get_msg_id(m));
-            if (g_strcmp0(json_object_get_string_member(r, "type"), "SubBefore") == 0)
-                g_hash_table_insert(before,
-                                    g_strdup(json_object_get_string_member_with_default(r, "requestId", "")),
-                                    GINT_TO_POINTER(1));
             g_ptr_array_add(all, json_node_copy(json_array_get_element(ra, k)));
         }
     }
