@@ -779,9 +779,11 @@ async function trace() {
     const step = x => t(STEPS[x.type]);
     const where = x => x.type === 'Pub' || x.type === 'EndTransaction'
       ? t('trace.stored', { topic: x.topic || '', host: x.storeHost || '' })
-      : t('trace.consumed', { retry: x.retryTimes === undefined ? '' : x.retryTimes });
+      : x.retryTimes === undefined ? '' : t('trace.consumed', { retry: x.retryTimes });
+    // a path is a matter of milliseconds
+    const whenMs = ms => (ms ? when(ms) + ' +' + String(ms % 1000).padStart(3, '0') + ' ms' : '');
     const result = x => x.success === undefined ? '' : x.success ? t('trace.ok') : t('trace.failed');
-    fill('traces', r.traces.map(x => el('tr', { 'data-type': x.type }, td(step(x)), td(when(x.timestamp)),
+    fill('traces', r.traces.map(x => el('tr', { 'data-type': x.type }, td(step(x)), td(whenMs(x.timestamp)),
       td(x.group || ''), td(where(x)), td(x.costTime === undefined ? '' : x.costTime, 'num'),
       td(result(x), x.success === false ? 'down' : ''))));
     status(t('trace.count', { n: r.traces.length }), 'ok');
