@@ -255,6 +255,7 @@ const RmqConfigKey rmq_config_keys[] = {
     INT("consoleListenPort", console_listen_port, CON, 0, 8080, 1, 65535),
     STR("consoleAuthUser", console_auth_user, CON, 0, NULL),
     STR("consoleAuthPasswordHash", console_auth_password_hash, CON, 0, NULL),
+    STRV("consoleAccounts", console_accounts, CON, RLC),
 
     /* Java sizing and features rmq does not have: accepted so ported files load */
     JAVA("serverWorkerThreads", BOTH),
