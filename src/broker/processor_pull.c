@@ -1,5 +1,5 @@
 /* PULL_MESSAGE (11): the docs/protocol.md §10.2 algorithm, tag filtering through the store's
- * consume-queue filter, SQL92 filtering of the stored properties (§10.5),
+ * consume-queue filter, SQL92 filtering of the stored properties (§10.8),
  * commit-offset piggybacking and long polling. Bodies are the stored records
  * verbatim. */
 #include <config.h>

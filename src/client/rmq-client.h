@@ -236,7 +236,7 @@ gboolean rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **err
 /* The consumer's expression type and the expression its heartbeats report:
  * @type "TAG" (the default; @expression "*" or "TagA || TagB") or "SQL92"
  * (MessageSelector.bySql, evaluated by the broker against each message's
- * properties, docs/protocol.md §10.5; the broker needs enablePropertyFilter).
+ * properties, docs/protocol.md §10.8; the broker needs enablePropertyFilter).
  * Pulls carry @type with their own expression. */
 void rmq_consumer_set_subscription(RmqConsumer *c, const gchar *type, const gchar *expression);
 /* CHECK_CLIENT_CONFIG with every broker of @topic, as a Java consumer asks

@@ -178,7 +178,7 @@ const RmqConfigKey rmq_config_keys[] = {
     STR("msgTraceTopicName", msg_trace_topic_name, BR, 0, "RMQ_SYS_TRACE_TOPIC",
         BK(msg_trace_topic_name)),
     /* SQL92 property filters: CHECK_CLIENT_CONFIG and PULL_MESSAGE accept
-     * expressionType SQL92 (docs/protocol.md §10.5); filterSupportRetry also
+     * expressionType SQL92 (docs/protocol.md §10.8); filterSupportRetry also
      * filters a group's retry topic with its filter on the original topic */
     BOOL("enablePropertyFilter", enable_property_filter, BR, RL, FALSE,
          BK(enable_property_filter)),

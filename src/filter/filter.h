@@ -1,4 +1,4 @@
-/* SQL92 property filters (MessageSelector.bySql, docs/protocol.md §10.5): the
+/* SQL92 property filters (MessageSelector.bySql, docs/protocol.md §10.8): the
  * expression language of Apache RocketMQ 4.9's filter module, compiled once
  * to a tree and evaluated against a message's properties. Pure: no sockets,
  * no loop, no allocation while evaluating.

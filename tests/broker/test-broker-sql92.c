@@ -1,4 +1,4 @@
-/* rmq-broker integration: SQL92 property filters (docs/protocol.md §10.5)
+/* rmq-broker integration: SQL92 property filters (docs/protocol.md §10.8)
  * against real daemons. CHECK_CLIENT_CONFIG with enablePropertyFilter on and
  * off and with an expression that does not compile; PULL_MESSAGE with the
  * pull's own subscription and with the heartbeat's (compiled once, reused);
