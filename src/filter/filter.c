@@ -38,7 +38,13 @@ struct Node {
     GArray *list;     /* N_IN: Val (strings) */
     gboolean not;     /* N_IN */
     gsize start, end; /* source span, for messages */
+    guint depth;      /* of the subtree: evaluation recurses this deep */
 };
+
+/* Expressions come from clients: nesting (of the parser's recursion and of
+ * the tree the evaluator walks) is bounded, where Java would run out of
+ * stack. */
+#define MAX_DEPTH 1000
 
 struct _RmqFilter {
     gint ref;
@@ -81,6 +87,7 @@ typedef struct {
     GError **error;
     gint *err_line, *err_col;
     RmqFilter *f;
+    guint nesting;  /* parse_unary calls in progress */
 } Parser;
 
 static void
@@ -390,20 +397,33 @@ node_new(Parser *p, NodeKind kind, gsize start, gsize end)
     return n;
 }
 
+static void fail_node(Parser *p, const Node *at_node, gchar *msg);
+
 static Node *
 binary(Parser *p, NodeKind kind, Node *l, Node *r)
 {
+    guint depth = MAX(l->depth, r->depth) + 1;
+    if (depth > MAX_DEPTH) {
+        fail_node(p, r, g_strdup_printf("expression nested deeper than %d", MAX_DEPTH));
+        return NULL;
+    }
     Node *n = node_new(p, kind, l->start, r->end);
     n->l = l;
     n->r = r;
+    n->depth = depth;
     return n;
 }
 
 static Node *
 unary(Parser *p, NodeKind kind, Node *child, gsize start)
 {
+    if (child->depth + 1 > MAX_DEPTH) {
+        fail_node(p, child, g_strdup_printf("expression nested deeper than %d", MAX_DEPTH));
+        return NULL;
+    }
     Node *n = node_new(p, kind, start, child->end);
     n->l = child;
+    n->depth = child->depth + 1;
     return n;
 }
 
@@ -668,12 +688,30 @@ parse_primary(Parser *p)
     }
 }
 
+static Node *parse_unary_nested(Parser *p);
+
 static Node *
 parse_unary(Parser *p)
 {
     Token *t = peek(p, 0);
     if (t == NULL)
         return NULL;
+    if (p->nesting >= MAX_DEPTH) {
+        fail_at(p, RMQ_FILTER_ERROR_ILLEGAL, t->line, t->col,
+                "expression nested deeper than %d at line %d, column %d.", MAX_DEPTH, t->line,
+                t->col);
+        return NULL;
+    }
+    p->nesting++;
+    Node *n = parse_unary_nested(p);
+    p->nesting--;
+    return n;
+}
+
+static Node *
+parse_unary_nested(Parser *p)
+{
+    Token *t = peek(p, 0);
     gsize start = t->start;
     switch (t->kind) {
     case T_PLUS:
@@ -741,6 +779,8 @@ parse_in_list(Parser *p, Node *left, gboolean not)
         goto fail;
     }
     Node *n = unary(p, N_IN, left, left->start);
+    if (n == NULL)
+        goto fail;
     n->end = close.start + 1;
     n->list = list;
     n->not = not;
@@ -845,7 +885,7 @@ parse_eq(Parser *p)
             Node *null = node_new(p, N_CONST, nt.start, nt.start + nt.len);
             null->v.t = V_NULL;
             Node *eq = binary(p, N_EQ, left, null); /* no operand check, as Java */
-            left = not ? unary(p, N_NOT, eq, left->start) : eq;
+            left = not && eq != NULL ? unary(p, N_NOT, eq, left->start) : eq;
         } else {
             break;
         }

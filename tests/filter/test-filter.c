@@ -373,6 +373,47 @@ test_errors(void **state)
     assert_non_null(strstr(error->message, "Encountered \"between\" at line 1, column 7"));
 }
 
+/* Client-supplied expressions cannot exhaust the stack: deep nesting is
+ * refused when compiling, long flat chains still compile. */
+static void
+test_depth_limits(void **state)
+{
+    (void) state;
+    GString *parens = g_string_new(NULL);
+    for (guint i = 0; i < 100000; i++)
+        g_string_append_c(parens, '(');
+    g_string_append(parens, "a = 1");
+    g_autoptr(GError) e1 = NULL;
+    assert_null(rmq_filter_compile(parens->str, NULL, NULL, &e1));
+    assert_true(g_error_matches(e1, RMQ_FILTER_ERROR, RMQ_FILTER_ERROR_ILLEGAL));
+    g_string_free(parens, TRUE);
+    GString *nots = g_string_new(NULL);
+    for (guint i = 0; i < 100000; i++)
+        g_string_append(nots, "+ ");
+    g_string_append(nots, "1 = 1");
+    g_autoptr(GError) e2 = NULL;
+    assert_null(rmq_filter_compile(nots->str, NULL, NULL, &e2));
+    g_string_free(nots, TRUE);
+    /* a left-deep chain of 100,000 ANDs: a tree as deep as the chain */
+    GString *chain = g_string_new("a = '1'");
+    for (guint i = 0; i < 100000; i++)
+        g_string_append(chain, " AND a = '1'");
+    g_autoptr(GError) e3 = NULL;
+    assert_null(rmq_filter_compile(chain->str, NULL, NULL, &e3));
+    g_string_free(chain, TRUE);
+    /* within the limit: 500 levels of parentheses and 900 ANDs evaluate */
+    GString *ok = g_string_new(NULL);
+    for (guint i = 0; i < 500; i++)
+        g_string_append_c(ok, '(');
+    g_string_append(ok, "a = '1'");
+    for (guint i = 0; i < 500; i++)
+        g_string_append_c(ok, ')');
+    for (guint i = 0; i < 400; i++)
+        g_string_append(ok, " AND a = '1'");
+    assert_int_equal(EVAL(ok->str, "a=1"), T);
+    g_string_free(ok, TRUE);
+}
+
 static void
 test_ref(void **state)
 {
@@ -399,6 +440,7 @@ main(void)
         cmocka_unit_test(test_type_rules),
         cmocka_unit_test(test_literals),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_depth_limits),
         cmocka_unit_test(test_ref),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
