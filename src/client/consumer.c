@@ -15,6 +15,8 @@ struct _RmqConsumer {
     gchar *group;
     GHashTable *heartbeat; /* addrs we registered with */
     RmqTraceDispatcher *trace; /* rmq_consumer_enable_trace(), else NULL */
+    gchar *expression_type; /* "TAG" or "SQL92" */
+    gchar *sub_string;      /* what heartbeats report */
 };
 
 RmqConsumer *
@@ -32,7 +34,25 @@ rmq_consumer_new_on(RmqInstance *inst, const gchar *group)
     c->core = rmq_instance_ref(inst);
     c->group = g_strdup(group ? group : "DEFAULT_CONSUMER");
     c->heartbeat = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    c->expression_type = g_strdup("TAG");
+    c->sub_string = g_strdup("*");
     return c;
+}
+
+void
+rmq_consumer_set_subscription(RmqConsumer *c, const gchar *type, const gchar *expression)
+{
+    g_return_if_fail(c != NULL);
+    g_free(c->expression_type);
+    g_free(c->sub_string);
+    c->expression_type = g_strdup(type != NULL && *type != '\0' ? type : "TAG");
+    c->sub_string = g_strdup(expression != NULL && *expression != '\0' ? expression : "*");
+}
+
+static gboolean
+is_tag_type(const RmqConsumer *c)
+{
+    return g_ascii_strcasecmp(c->expression_type, "TAG") == 0;
 }
 
 void
@@ -51,6 +71,8 @@ rmq_consumer_free(RmqConsumer *c)
     }
     g_clear_pointer(&c->trace, rmq_trace_dispatcher_free);
     g_hash_table_unref(c->heartbeat);
+    g_free(c->expression_type);
+    g_free(c->sub_string);
     g_free(c->group);
     rmq_instance_unref(c->core);
     g_free(c);
@@ -102,8 +124,8 @@ rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error)
         g_hash_table_iter_init(&it, b->addrs);
         while (g_hash_table_iter_next(&it, NULL, &addr)) {
             RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_HEART_BEAT);
-            g_autoptr(GBytes) body = rmq_mq_heartbeat_body(c->core->client_id, NULL, c->group,
-                                                           topic);
+            g_autoptr(GBytes) body = rmq_mq_heartbeat_body_sub(
+                c->core->client_id, NULL, c->group, topic, c->expression_type, c->sub_string);
             rmq_command_set_body(req, body);
             g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(c->core, addr, req, 3000, error);
             if (resp == NULL)
@@ -113,6 +135,53 @@ rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error)
                 return FALSE;
             }
             g_hash_table_add(c->heartbeat, g_strdup(addr));
+        }
+    }
+    return TRUE;
+}
+
+gboolean
+rmq_consumer_check_subscription(RmqConsumer *c, const gchar *topic, GError **error)
+{
+    const RmqRoute *r = rmq_mq_core_route(c->core, topic, TRUE, error);
+    if (r == NULL)
+        return FALSE;
+    /* Java's CheckClientRequestBody */
+    g_autoptr(JsonBuilder) jb = json_builder_new();
+    json_builder_begin_object(jb);
+    json_builder_set_member_name(jb, "clientId");
+    json_builder_add_string_value(jb, c->core->client_id);
+    json_builder_set_member_name(jb, "group");
+    json_builder_add_string_value(jb, c->group);
+    json_builder_set_member_name(jb, "subscriptionData");
+    json_builder_begin_object(jb);
+    json_builder_set_member_name(jb, "classFilterMode");
+    json_builder_add_boolean_value(jb, FALSE);
+    json_builder_set_member_name(jb, "expressionType");
+    json_builder_add_string_value(jb, c->expression_type);
+    json_builder_set_member_name(jb, "subString");
+    json_builder_add_string_value(jb, c->sub_string);
+    json_builder_set_member_name(jb, "topic");
+    json_builder_add_string_value(jb, topic);
+    json_builder_end_object(jb);
+    json_builder_end_object(jb);
+    g_autoptr(JsonNode) root = json_builder_get_root(jb);
+    g_autofree gchar *text = json_to_string(root, FALSE);
+    for (guint i = 0; i < r->broker_datas->len; i++) {
+        const RmqBrokerData *b = g_ptr_array_index(r->broker_datas, i);
+        GHashTableIter it;
+        gpointer addr;
+        g_hash_table_iter_init(&it, b->addrs);
+        while (g_hash_table_iter_next(&it, NULL, &addr)) {
+            RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_CHECK_CLIENT_CONFIG);
+            rmq_command_set_body_data(req, text, strlen(text));
+            g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(c->core, addr, req, 3000, error);
+            if (resp == NULL)
+                return FALSE;
+            if (resp->code != RMQ_RESPONSE_SUCCESS) {
+                rmq_mq_set_refused(error, addr, resp);
+                return FALSE;
+            }
         }
     }
     return TRUE;
@@ -151,7 +220,8 @@ rmq_consumer_pull_and_commit(RmqConsumer *c, const RmqQueue *mq, const gchar *ex
     g_autofree gchar *addr = queue_addr(c, mq, error);
     if (addr == NULL)
         return FALSE;
-    const gchar *expr = expression && *expression ? expression : "*";
+    gboolean tag = is_tag_type(c);
+    const gchar *expr = expression && *expression ? expression : tag ? "*" : c->sub_string;
     RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_PULL_MESSAGE);
     rmq_command_set_ext(req, "consumerGroup", c->group);
     rmq_command_set_ext(req, "topic", mq->topic);
@@ -165,7 +235,7 @@ rmq_consumer_pull_and_commit(RmqConsumer *c, const RmqQueue *mq, const gchar *ex
     rmq_command_set_ext_int64(req, "suspendTimeoutMillis", suspend_ms);
     rmq_command_set_ext(req, "subscription", expr);
     rmq_command_set_ext_int64(req, "subVersion", 0);
-    rmq_command_set_ext(req, "expressionType", "TAG");
+    rmq_command_set_ext(req, "expressionType", c->expression_type);
     g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(c->core, addr, req, suspend_ms + 5000,
                                                     error);
     if (resp == NULL)
@@ -194,7 +264,7 @@ rmq_consumer_pull_and_commit(RmqConsumer *c, const RmqQueue *mq, const gchar *ex
         }
         for (guint i = 0; i < msgs->len; i++) {
             RmqMsg *m = g_ptr_array_index(msgs, i);
-            if (!tag_matches(expr, m))
+            if (tag && !tag_matches(expr, m))
                 continue;
             g_ptr_array_add(result->msgs, m);
             msgs->pdata[i] = NULL;

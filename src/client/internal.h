@@ -106,6 +106,11 @@ JsonNode *rmq_mq_parse_fastjson(const guint8 *data, gsize len, GError **error);
 /* HEART_BEAT body. (transfer full) */
 GBytes *rmq_mq_heartbeat_body(const gchar *client_id, const gchar *producer_group,
                               const gchar *consumer_group, const gchar *topic);
+/* The same with the consumer's subscription to @topic: @expression_type
+ * "TAG" (tags recomputed by the broker from @sub_string) or "SQL92". */
+GBytes *rmq_mq_heartbeat_body_sub(const gchar *client_id, const gchar *producer_group,
+                                  const gchar *consumer_group, const gchar *topic,
+                                  const gchar *expression_type, const gchar *sub_string);
 /* JSON node helpers. */
 JsonNode *rmq_mq_json_body(const RmqCommand *resp, GError **error);
 

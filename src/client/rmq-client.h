@@ -252,10 +252,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqConsumer, rmq_consumer_free)
 GPtrArray *rmq_consumer_fetch_subscribe_queues(RmqConsumer *c, const gchar *topic,
                                                GError **error);
 /* Register the group as a pull consumer of @topic with the topic's brokers
- * (HEART_BEAT), so admin tools see it online. */
+ * (HEART_BEAT), so admin tools see it online. The subscription reported is
+ * the one set by rmq_consumer_set_subscription(), else every tag. */
 gboolean rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error);
+/* The consumer's expression type and the expression its heartbeats report:
+ * @type "TAG" (the default; @expression "*" or "TagA || TagB") or "SQL92"
+ * (MessageSelector.bySql, evaluated by the broker against each message's
+ * properties, docs/protocol.md §10.8; the broker needs enablePropertyFilter).
+ * Pulls carry @type with their own expression. */
+void rmq_consumer_set_subscription(RmqConsumer *c, const gchar *type, const gchar *expression);
+/* CHECK_CLIENT_CONFIG with every broker of @topic, as a Java consumer asks
+ * before it starts: FALSE with the first refusal (RMQ_MQ_ERROR_BROKER_REFUSED,
+ * the response code and the broker's remark in the message). */
+gboolean rmq_consumer_check_subscription(RmqConsumer *c, const gchar *topic, GError **error);
 /* One PULL_MESSAGE. @expression: "*" / NULL or "TagA || TagB" (filtered by
- * the broker by hash and again here by text). @suspend_ms > 0 lets the
+ * the broker by hash and again here by text), or with the SQL92 type an SQL92
+ * expression (filtered by the broker only; NULL: the consumer's own). @suspend_ms > 0 lets the
  * broker hold the request that long when nothing is there. */
 gboolean rmq_consumer_pull(RmqConsumer *c, const RmqQueue *mq, const gchar *expression,
                            gint64 offset, gint max_nums, guint suspend_ms,

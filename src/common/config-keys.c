@@ -179,9 +179,12 @@ const RmqConfigKey rmq_config_keys[] = {
     BOOL("traceTopicEnable", trace_topic_enable, BR, 0, FALSE, BK(trace_topic_enable)),
     STR("msgTraceTopicName", msg_trace_topic_name, BR, 0, "RMQ_SYS_TRACE_TOPIC",
         BK(msg_trace_topic_name)),
-    /* SQL92 property filters (issue 16) are not built yet: the key is read
-     * and named "has no effect yet" at start and by --check-config */
-    BOOL("enablePropertyFilter", enable_property_filter, BR, RL | NE, FALSE),
+    /* SQL92 property filters: CHECK_CLIENT_CONFIG and PULL_MESSAGE accept
+     * expressionType SQL92 (docs/protocol.md §10.8); filterSupportRetry also
+     * filters a group's retry topic with its filter on the original topic */
+    BOOL("enablePropertyFilter", enable_property_filter, BR, RL, FALSE,
+         BK(enable_property_filter)),
+    BOOL("filterSupportRetry", filter_support_retry, BR, RL, FALSE, BK(filter_support_retry)),
     BOOL("rejectTransactionMessage", reject_transaction_message, BR, RL, FALSE,
          BK(reject_transaction_message)),
     INT("transactionTimeOut", transaction_time_out, BR, RL, 6000, 1, G_MAXINT,
