@@ -167,6 +167,7 @@ rmq_instance_new(const gchar *namesrv_addrs, GMainContext *context)
     core->ref_count = 1;
     core->context = context ? g_main_context_ref(context) : g_main_context_new();
     core->client = rmq_client_new(core->context);
+    rmq_client_set_request_handler(core->client, rmq_mq_core_on_request, core);
     if (namesrv_addrs == NULL || *namesrv_addrs == '\0')
         namesrv_addrs = g_getenv("NAMESRV_ADDR");
     g_autoptr(GPtrArray) list = g_ptr_array_new();

@@ -71,6 +71,18 @@ static const RmqAdminCommand commands[] = {
       rmqadmin_broker_consume_stats },
     { "statsAll", "Show every topic's and group's TPS and last-24-hour counts",
       rmqadmin_stats_all },
+    /* rmqadmin-offset.c */
+    { "skipAccumulatedMessage", "Move a group's offsets to the end of a topic's queues",
+      rmqadmin_skip_accumulated_message },
+    { "cloneGroupOffset", "Copy a group's offsets to another group", rmqadmin_clone_group_offset },
+    { "getConsumerConfig", "Show a subscription group's config on every broker",
+      rmqadmin_get_consumer_config },
+    { "consumerStatus", "Show the running info of a group's online clients",
+      rmqadmin_consumer_status },
+    { "allocateMQ", "Show how a topic's queues are shared among client ids",
+      rmqadmin_allocate_mq },
+    { "updateOrderConf", "Put, get or delete a topic's order conf on the name servers",
+      rmqadmin_update_order_conf },
 };
 
 int

@@ -102,7 +102,6 @@ int rmqadmin_delete_sub_group(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_consumer_progress(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_consumer_connection(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_producer_connection(RmqAdminCommon *c, int argc, char **argv);
-int rmqadmin_reset_offset_by_time(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_query_msg_by_id(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_query_msg_by_key(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_query_msg_by_offset(RmqAdminCommon *c, int argc, char **argv);
@@ -123,6 +122,14 @@ int rmqadmin_update_kv_config(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_delete_kv_config(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_get_namesrv_config(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_update_namesrv_config(RmqAdminCommon *c, int argc, char **argv);
+/* rmqadmin-offset.c */
+int rmqadmin_reset_offset_by_time(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_skip_accumulated_message(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_clone_group_offset(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_get_consumer_config(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_consumer_status(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_allocate_mq(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_update_order_conf(RmqAdminCommon *c, int argc, char **argv);
 
 /* addWritePerm (@add) or wipeWritePerm: -b BROKER_NAME on every name
  * server, a line per name server (rmqadmin-cluster.c). */
