@@ -350,3 +350,9 @@ rmqadmin_consume_message(RmqAdminCommon *c, int argc, char **argv)
         g_ptr_array_set_size(out, (guint) count);
     return print_msgs(c, out);
 }
+
+int
+rmqadmin_print_msgs(RmqAdminCommon *c, GPtrArray *msgs)
+{
+    return print_msgs(c, msgs);
+}

@@ -83,6 +83,16 @@ static const RmqAdminCommand commands[] = {
       rmqadmin_allocate_mq },
     { "updateOrderConf", "Put, get or delete a topic's order conf on the name servers",
       rmqadmin_update_order_conf },
+    /* rmqadmin-print.c */
+    { "printMsg", "Print every message of a topic (or of a time range)", rmqadmin_print_msg },
+    { "printMsgByQueue", "Print or count by tag the messages of one queue",
+      rmqadmin_print_msg_by_queue },
+    { "queryMsgByUniqueKey", "Show a message by its MsgId (unique key) within a topic",
+      rmqadmin_query_msg_by_unique_key },
+    { "sendMsgStatus", "Send messages to a broker's own topic and show each result",
+      rmqadmin_send_msg_status },
+    { "checkMsgSendRT", "Measure send round-trip times over a topic's queues",
+      rmqadmin_check_msg_send_rt },
 };
 
 int

@@ -130,6 +130,14 @@ int rmqadmin_get_consumer_config(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_consumer_status(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_allocate_mq(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_update_order_conf(RmqAdminCommon *c, int argc, char **argv);
+/* rmqadmin-print.c */
+int rmqadmin_print_msg(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_print_msg_by_queue(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_query_msg_by_unique_key(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_send_msg_status(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_check_msg_send_rt(RmqAdminCommon *c, int argc, char **argv);
+/* queryMsgById's output of @msgs (rmqadmin-message.c). */
+int rmqadmin_print_msgs(RmqAdminCommon *c, GPtrArray *msgs);
 
 /* addWritePerm (@add) or wipeWritePerm: -b BROKER_NAME on every name
  * server, a line per name server (rmqadmin-cluster.c). */

@@ -1,0 +1,212 @@
+/* rmqadmin's message and cluster-wide subcommands added for mqadmin 4.9
+ * parity (printMsg, printMsgByQueue, queryMsgByUniqueKey, sendMsgStatus,
+ * checkMsgSendRT, exportMetadata, exportConfigs, exportMetrics,
+ * startMonitoring) against a real rmq-namesrv and rmq-broker. */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <glib/gstdio.h>
+
+#include "../broker/harness.h"
+#include "client/rmq-client.h"
+#include "tool-run.h"
+
+static BkDaemon *ns;
+static BkDaemon *broker;
+static gchar *first_id; /* MsgId of the first message sent */
+
+#define TOPIC "PrintTopic"
+#define N_A 4 /* messages tagged TagA, then N_B TagB, all on queue 0 */
+#define N_B 2
+
+#define admin(...) tool_rmqadmin(ns->addr, TRUE, __VA_ARGS__)
+#define human(...) tool_rmqadmin(ns->addr, FALSE, __VA_ARGS__)
+#define assert_ok(r) tool_assert_ok(r)
+
+static int
+setup(void **state)
+{
+    (void) state;
+    ns = bk_namesrv_new();
+    if (!bk_daemon_start_or_say(ns, 10000))
+        return -1;
+    broker = bk_broker_new(ns->addr, NULL);
+    if (!bk_daemon_start_or_say(broker, 15000))
+        return -1;
+    g_autoptr(ToolRun) t = tool_rmqadmin(ns->addr, TRUE, "updateTopic", "-b", broker->addr, "-t",
+                                         TOPIC, "-r", "2", "-w", "2", NULL);
+    if (t->status != 0)
+        return -1;
+    g_autoptr(RmqProducer) p = rmq_producer_new("PrintProducers", ns->addr, NULL);
+    g_autoptr(RmqQueue) q0 = rmq_queue_new(TOPIC, "broker-a", 0);
+    for (int i = 0; i < N_A + N_B; i++) {
+        g_autofree gchar *body = g_strdup_printf("m%d", i);
+        g_autoptr(RmqMsg) m = rmq_msg_new(TOPIC, body, -1);
+        rmq_msg_set_tags(m, i < N_A ? "TagA" : "TagB");
+        RmqSendResult res;
+        g_autoptr(GError) error = NULL;
+        if (!rmq_producer_send_to_queue(p, m, q0, &res, &error))
+            return -1;
+        if (i == 0)
+            first_id = g_strdup(res.msg_id);
+        rmq_send_result_clear(&res);
+    }
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void) state;
+    g_free(first_id);
+    bk_daemon_free(broker);
+    bk_daemon_free(ns);
+    return 0;
+}
+
+static guint
+count_of(const gchar *text, const gchar *needle)
+{
+    guint n = 0;
+    for (const gchar *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void
+test_print_msg(void **state)
+{
+    (void) state;
+    g_autoptr(ToolRun) r = human("printMsg", "-t", TOPIC, NULL);
+    assert_ok(r);
+    assert_non_null(strstr(r->out, "minOffset=0, maxOffset=6, MessageQueue [topic=" TOPIC
+                                    ", brokerName=broker-a, queueId=0]\n"));
+    assert_non_null(strstr(r->out, "minOffset=0, maxOffset=0, MessageQueue [topic=" TOPIC
+                                    ", brokerName=broker-a, queueId=1]\n"));
+    assert_int_equal(count_of(r->out, "MSGID: "), N_A + N_B);
+    assert_int_equal(count_of(r->out, "--------------------------------------------------------\n"), 2);
+    g_autofree gchar *first = g_strdup_printf("MSGID: %s MessageExt [brokerName=broker-a, queueId=0,",
+                                              first_id);
+    assert_non_null(strstr(r->out, first));
+    assert_non_null(strstr(r->out, "toString()=Message{topic='" TOPIC "', flag=0, properties={"));
+    assert_non_null(strstr(r->out, "body=[109, 48], transactionId='null'}] BODY: m0\n"));
+
+    g_autoptr(ToolRun) nobody = human("printMsg", "-t", TOPIC, "-d", "false", NULL);
+    assert_ok(nobody);
+    assert_int_equal(count_of(nobody->out, "BODY: NOT PRINT BODY\n"), N_A + N_B);
+
+    /* Tag filter, and --json. */
+    g_autoptr(ToolRun) j = admin("printMsg", "-t", TOPIC, "-s", "TagB", NULL);
+    assert_ok(j);
+    assert_int_equal(json_array_get_length(tool_arr(j->json)), N_B);
+    /* Up to a time before every message: none. */
+    g_autoptr(ToolRun) none = admin("printMsg", "-t", TOPIC, "-e", "1970-01-02#00:00:00:000", NULL);
+    assert_ok(none);
+    assert_int_equal(json_array_get_length(tool_arr(none->json)), 0);
+    g_autoptr(ToolRun) bad = admin("printMsg", "-t", TOPIC, "-b", "soon", NULL);
+    assert_int_equal(bad->status, 2);
+    g_autoptr(ToolRun) missing = admin("printMsg", "-t", "NoSuchTopicHere", NULL);
+    assert_int_equal(missing->status, 4);
+}
+
+static void
+test_print_msg_by_queue(void **state)
+{
+    (void) state;
+    g_autoptr(ToolRun) r = human("printMsgByQueue", "-t", TOPIC, "-a", "broker-a", "-i", "0",
+                                 "-f", "true", NULL);
+    assert_ok(r);
+    g_autofree gchar *want = g_strdup_printf("Tag: %-30s Count: %d\nTag: %-30s Count: %d\n",
+                                             "TagA", N_A, "TagB", N_B);
+    assert_string_equal(r->out, want);
+    g_autoptr(ToolRun) p = human("printMsgByQueue", "-t", TOPIC, "-a", "broker-a", "-i", "0",
+                                 "-p", "true", NULL);
+    assert_ok(p);
+    assert_int_equal(count_of(p->out, "BODY: NOT PRINT BODY\n"), N_A + N_B);
+    g_autoptr(ToolRun) j = admin("printMsgByQueue", "-t", TOPIC, "-a", "broker-a", "-i", "0",
+                                 "-p", "true", "-s", "TagA", "-f", "true", NULL);
+    assert_ok(j);
+    JsonObject *o = tool_obj(j->json);
+    assert_int_equal(json_array_get_length(json_object_get_array_member(o, "messages")), N_A);
+    assert_int_equal(json_object_get_int_member(json_object_get_object_member(o, "tags"), "TagA"),
+                     N_A);
+    g_autoptr(ToolRun) usage = admin("printMsgByQueue", "-t", TOPIC, NULL);
+    assert_int_equal(usage->status, 2);
+}
+
+static void
+test_query_msg_by_unique_key(void **state)
+{
+    (void) state;
+    g_autoptr(ToolRun) r = human("queryMsgByUniqueKey", "-i", first_id, "-t", TOPIC, NULL);
+    assert_ok(r);
+    g_autofree gchar *line = g_strdup_printf("%-20s %s\n", "MsgId:", first_id);
+    assert_non_null(strstr(r->out, line));
+    assert_non_null(strstr(r->out, "m0"));
+    g_autoptr(ToolRun) j = admin("queryMsgByUniqueKey", "-i", first_id, "-t", TOPIC, "-a", NULL);
+    assert_ok(j);
+    assert_int_equal(json_array_get_length(tool_arr(j->json)), 1);
+    g_autoptr(ToolRun) none = admin("queryMsgByUniqueKey", "-i", "0A0000000000000000000000000000FF",
+                                    "-t", TOPIC, NULL);
+    assert_int_equal(none->status, 7);
+}
+
+static void
+test_send_msg_status(void **state)
+{
+    (void) state;
+    g_autoptr(ToolRun) r = human("sendMsgStatus", "-b", "broker-a", "-c", "3", "-s", "10", NULL);
+    assert_ok(r);
+    assert_int_equal(count_of(r->out, "rt="), 3);
+    assert_int_equal(count_of(r->out, "ms, SendResult=SendResult [sendStatus=SEND_OK, msgId="), 3);
+    assert_non_null(strstr(r->out, "messageQueue=MessageQueue [topic=broker-a, brokerName=broker-a, "
+                                    "queueId=0]"));
+    g_autoptr(ToolRun) j = admin("sendMsgStatus", "-b", "broker-a", "-c", "2", NULL);
+    assert_ok(j);
+    JsonArray *rows = tool_arr(j->json);
+    assert_int_equal(json_array_get_length(rows), 2);
+    JsonObject *r1 = json_array_get_object_element(rows, 1);
+    assert_string_equal(json_object_get_string_member(r1, "sendStatus"), "SEND_OK");
+    /* 1 warm-up + 3 + 1 + 2 messages so far on the broker's own topic */
+    assert_int_equal(json_object_get_int_member(r1, "queueOffset"), 6);
+}
+
+static void
+test_check_msg_send_rt(void **state)
+{
+    (void) state;
+    g_autoptr(ToolRun) r = human("checkMsgSendRT", "-t", TOPIC, "-a", "4", "-s", "16", NULL);
+    assert_ok(r);
+    g_autofree gchar *head = g_strdup_printf("%-32s  %-4s  %-20s    %s\n", "#Broker Name", "#QID",
+                                             "#Send Result", "#RT");
+    assert_true(g_str_has_prefix(r->out, head));
+    g_autofree gchar *q1 = g_strdup_printf("%-32s  %-4d  %-20s    ", "broker-a", 1, "true");
+    assert_int_equal(count_of(r->out, q1), 2);
+    assert_non_null(strstr(r->out, "Avg RT: "));
+    g_autoptr(ToolRun) j = admin("checkMsgSendRT", "-t", TOPIC, "-a", "3", NULL);
+    assert_ok(j);
+    JsonArray *sends = json_object_get_array_member(tool_obj(j->json), "sends");
+    assert_int_equal(json_array_get_length(sends), 3);
+    assert_true(json_object_get_boolean_member(json_array_get_object_element(sends, 2),
+                                               "sendResult"));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_print_msg),
+        cmocka_unit_test(test_print_msg_by_queue),
+        cmocka_unit_test(test_query_msg_by_unique_key),
+        cmocka_unit_test(test_send_msg_status),
+        cmocka_unit_test(test_check_msg_send_rt),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
