@@ -93,6 +93,15 @@ static const RmqAdminCommand commands[] = {
       rmqadmin_send_msg_status },
     { "checkMsgSendRT", "Measure send round-trip times over a topic's queues",
       rmqadmin_check_msg_send_rt },
+    /* rmqadmin-export.c */
+    { "exportMetadata", "Export a cluster's user topics and groups to a JSON file",
+      rmqadmin_export_metadata },
+    { "exportConfigs", "Export a cluster's main broker configs to a JSON file",
+      rmqadmin_export_configs },
+    { "exportMetrics", "Export a cluster's TPS, day counts and client versions",
+      rmqadmin_export_metrics },
+    { "startMonitoring", "Report every online group's unconsumed messages each round",
+      rmqadmin_start_monitoring },
 };
 
 int

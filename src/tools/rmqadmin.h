@@ -136,6 +136,11 @@ int rmqadmin_print_msg_by_queue(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_query_msg_by_unique_key(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_send_msg_status(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_check_msg_send_rt(RmqAdminCommon *c, int argc, char **argv);
+/* rmqadmin-export.c */
+int rmqadmin_export_metadata(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_export_configs(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_export_metrics(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_start_monitoring(RmqAdminCommon *c, int argc, char **argv);
 /* queryMsgById's output of @msgs (rmqadmin-message.c). */
 int rmqadmin_print_msgs(RmqAdminCommon *c, GPtrArray *msgs);
 

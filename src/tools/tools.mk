@@ -5,6 +5,7 @@ src_tools_rmqadmin_SOURCES = src/tools/rmqadmin.c src/tools/rmqadmin.h \
 	src/tools/rmqadmin-group.c src/tools/rmqadmin-message.c \
 	src/tools/rmqadmin-maint.c \
 	src/tools/rmqadmin-offset.c src/tools/rmqadmin-print.c \
+	src/tools/rmqadmin-export.c \
 	src/tools/credentials.c src/tools/credentials.h
 src_tools_rmqadmin_LDADD = $(CLIENT_LIBS)
 

@@ -198,6 +198,145 @@ test_check_msg_send_rt(void **state)
                                                "sendResult"));
 }
 
+static JsonObject *
+read_json(const gchar *path, JsonParser *parser)
+{
+    g_autoptr(GError) error = NULL;
+    assert_true(json_parser_load_from_file(parser, path, &error));
+    return json_node_get_object(json_parser_get_root(parser));
+}
+
+static void
+test_export_metadata(void **state)
+{
+    (void) state;
+    g_autoptr(ToolRun) sg = admin("updateSubGroup", "-b", broker->addr, "-g", "MetaGroup", NULL);
+    assert_ok(sg);
+    g_autofree gchar *dir = g_dir_make_tmp("rmqadmin-export-XXXXXX", NULL);
+    g_autoptr(ToolRun) r = human("exportMetadata", "-c", "DefaultCluster", "-f", dir, NULL);
+    assert_ok(r);
+    g_autofree gchar *file = g_build_filename(dir, "metadata.json", NULL);
+    g_autofree gchar *line = g_strdup_printf("export %s success\n", file);
+    assert_string_equal(r->out, line);
+    g_autoptr(JsonParser) p = json_parser_new();
+    JsonObject *o = read_json(file, p);
+    JsonObject *topics = json_object_get_object_member(o, "topicConfigTable");
+    assert_true(json_object_has_member(topics, TOPIC));
+    /* the broker's system topics are left out */
+    assert_false(json_object_has_member(topics, "TBW102"));
+    assert_false(json_object_has_member(topics, "broker-a"));
+    assert_false(json_object_has_member(topics, "DefaultCluster"));
+    JsonObject *groups = json_object_get_object_member(o, "subscriptionGroupTable");
+    assert_true(json_object_has_member(groups, "MetaGroup"));
+    assert_false(json_object_has_member(groups, "TOOLS_CONSUMER"));
+    assert_true(json_object_get_int_member(o, "exportTime") > 0);
+    g_unlink(file);
+
+    /* One broker, groups only. */
+    g_autoptr(ToolRun) g = admin("exportMetadata", "-b", broker->addr, "-g", "-f", dir, NULL);
+    assert_ok(g);
+    g_autofree gchar *gfile = g_build_filename(dir, "subscriptionGroup.json", NULL);
+    assert_string_equal(json_object_get_string_member(tool_obj(g->json), "file"), gfile);
+    g_autoptr(JsonParser) gp = json_parser_new();
+    JsonObject *go = read_json(gfile, gp);
+    assert_true(json_object_has_member(json_object_get_object_member(go, "subscriptionGroupTable"),
+                                       "MetaGroup"));
+    assert_false(json_object_has_member(go, "topicConfigTable"));
+    g_unlink(gfile);
+    g_autoptr(ToolRun) usage = admin("exportMetadata", "-b", broker->addr, "-f", dir, NULL);
+    assert_int_equal(usage->status, 2);
+    g_autoptr(ToolRun) nocluster = admin("exportMetadata", "-c", "NoSuchCluster", "-f", dir, NULL);
+    assert_int_not_equal(nocluster->status, 0);
+    g_rmdir(dir);
+}
+
+static void
+test_export_configs_and_metrics(void **state)
+{
+    (void) state;
+    g_autofree gchar *dir = g_dir_make_tmp("rmqadmin-export-XXXXXX", NULL);
+    g_autoptr(ToolRun) r = human("exportConfigs", "-c", "DefaultCluster", "-f", dir, NULL);
+    assert_ok(r);
+    g_autofree gchar *file = g_build_filename(dir, "configs.json", NULL);
+    g_autoptr(JsonParser) p = json_parser_new();
+    JsonObject *o = read_json(file, p);
+    JsonObject *b = json_object_get_object_member(json_object_get_object_member(o, "brokerConfigs"),
+                                                  "broker-a");
+    assert_non_null(b);
+    assert_string_equal(json_object_get_string_member(b, "brokerClusterName"), "DefaultCluster");
+    assert_string_equal(json_object_get_string_member(b, "brokerId"), "0");
+    JsonObject *scale = json_object_get_object_member(o, "clusterScale");
+    assert_int_equal(json_object_get_int_member(scale, "namesrvSize"), 1);
+    assert_int_equal(json_object_get_int_member(scale, "masterBrokerSize"), 1);
+    assert_int_equal(json_object_get_int_member(scale, "slaveBrokerSize"), 0);
+    g_unlink(file);
+
+    g_autoptr(ToolRun) m = human("exportMetrics", "-c", "DefaultCluster", "-f", dir, NULL);
+    assert_ok(m);
+    g_autofree gchar *mfile = g_build_filename(dir, "metrics.json", NULL);
+    g_autoptr(JsonParser) mp = json_parser_new();
+    JsonObject *mo = read_json(mfile, mp);
+    JsonObject *rep = json_object_get_object_member(json_object_get_object_member(mo, "evaluateReport"),
+                                                    "broker-a");
+    JsonObject *quota = json_object_get_object_member(rep, "runtimeQuota");
+    assert_true(json_object_get_int_member(quota, "topicSize") >= 1);
+    assert_true(json_object_has_member(json_object_get_object_member(mo, "totalData"), "totalTps"));
+    g_unlink(mfile);
+    g_autoptr(ToolRun) none = admin("exportConfigs", "-c", "NoSuchCluster", "-f", dir, NULL);
+    assert_int_equal(none->status, 7);
+    g_rmdir(dir);
+}
+
+static void
+test_start_monitoring(void **state)
+{
+    (void) state;
+    /* A group online on TOPIC that consumed 2 of the first messages. */
+    g_autoptr(RmqConsumer) c = rmq_consumer_new("MonGroup", ns->addr, NULL);
+    g_autoptr(GError) error = NULL;
+    assert_true(rmq_consumer_heartbeat(c, TOPIC, &error));
+    g_autoptr(RmqQueue) q0 = rmq_queue_new(TOPIC, "broker-a", 0);
+    g_autoptr(RmqQueue) q1 = rmq_queue_new(TOPIC, "broker-a", 1);
+    gint64 end0 = rmq_consumer_max_offset(c, q0, &error);
+    gint64 end1 = rmq_consumer_max_offset(c, q1, &error);
+    assert_true(rmq_consumer_commit_offset(c, q0, 2, &error));
+    assert_true(rmq_consumer_commit_offset(c, q1, end1, &error));
+    /* its %RETRY% topic reaches the name server with the broker's next registration */
+    gboolean listed = FALSE;
+    for (int i = 0; i < 100 && !listed; i++) {
+        g_autoptr(ToolRun) tl = admin("topicList", NULL);
+        JsonArray *a = tool_arr(tl->json);
+        for (guint k = 0; a && k < json_array_get_length(a); k++)
+            listed |= g_strcmp0(json_array_get_string_element(a, k), "%RETRY%MonGroup") == 0;
+        if (!listed)
+            g_usleep(100000);
+    }
+    assert_true(listed);
+    g_autoptr(ToolRun) r = human("startMonitoring", "-r", "1", NULL);
+    assert_ok(r);
+    assert_true(g_str_has_prefix(r->out, "[MONITOR] =========================================beginRound\n"));
+    g_autofree gchar *want = g_strdup_printf(
+        "[MONITOR] reportUndoneMsgs: UndoneMsgs [consumerGroup=MonGroup, topic=" TOPIC
+        ", undoneMsgsTotal=%" G_GINT64_FORMAT ", undoneMsgsSingleMQ=%" G_GINT64_FORMAT ", ",
+        end0 - 2, end0 - 2);
+    assert_non_null(strstr(r->out, want));
+    assert_true(g_str_has_suffix(r->out, "[MONITOR] =========================================endRound\n"));
+    /* Two rounds 100 ms apart, one JSON line each. */
+    g_autoptr(ToolRun) j = tool_rmqadmin(ns->addr, TRUE, "startMonitoring", "-r", "2", "-i", "100",
+                                         NULL);
+    assert_ok(j);
+    g_auto(GStrv) lines = g_strsplit(g_strstrip(j->out), "\n", -1);
+    assert_int_equal(g_strv_length(lines), 2);
+    g_autoptr(JsonParser) lp = json_parser_new();
+    assert_true(json_parser_load_from_data(lp, lines[1], -1, NULL));
+    JsonObject *round = json_node_get_object(json_parser_get_root(lp));
+    assert_int_equal(json_object_get_int_member(round, "round"), 2);
+    /* --duration ends it too */
+    g_autoptr(ToolRun) d = human("startMonitoring", "-i", "100", "-d", "1", NULL);
+    assert_ok(d);
+    assert_true(count_of(d->out, "endRound") >= 2);
+}
+
 int
 main(void)
 {
@@ -207,6 +346,9 @@ main(void)
         cmocka_unit_test(test_query_msg_by_unique_key),
         cmocka_unit_test(test_send_msg_status),
         cmocka_unit_test(test_check_msg_send_rt),
+        cmocka_unit_test(test_export_metadata),
+        cmocka_unit_test(test_export_configs_and_metrics),
+        cmocka_unit_test(test_start_monitoring),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
