@@ -1,7 +1,8 @@
 /* rmqadmin's message and cluster-wide subcommands added for mqadmin 4.9
  * parity (printMsg, printMsgByQueue, queryMsgByUniqueKey, sendMsgStatus,
  * checkMsgSendRT, exportMetadata, exportConfigs, exportMetrics,
- * startMonitoring) against a real rmq-namesrv and rmq-broker. */
+ * startMonitoring) against a real rmq-namesrv and rmq-broker; and the name
+ * server's clusterTest forwarding, seen through topicRoute. */
 #include <config.h>
 
 #include <setjmp.h>
@@ -337,6 +338,48 @@ test_start_monitoring(void **state)
     assert_true(count_of(d->out, "endRound") >= 2);
 }
 
+/* A name server started with clusterTest = true answers a topic it does
+ * not know with the route the product environment's name servers
+ * (NAMESRV_ADDR) give, as Java's ClusterTestRequestProcessor. */
+static BkDaemon *
+test_namesrv(gboolean cluster_test, const gchar *product)
+{
+    BkDaemon *d = bk_namesrv_new();
+    g_autofree gchar *conf = NULL;
+    assert_true(g_file_get_contents(d->conf_path, &conf, NULL, NULL));
+    g_autofree gchar *more = g_strdup_printf("%sclusterTest = %s;\n", conf,
+                                             cluster_test ? "true" : "false");
+    assert_true(g_file_set_contents(d->conf_path, more, -1, NULL));
+    d->env = g_strdupv((gchar *[]){ "NAMESRV_ADDR", (gchar *) product, NULL });
+    assert_true(bk_daemon_start_or_say(d, 10000));
+    return d;
+}
+
+static void
+test_cluster_test_forwarding(void **state)
+{
+    (void) state;
+    g_autoptr(BkDaemon) test_ns = test_namesrv(TRUE, ns->addr);
+    g_autoptr(ToolRun) r = tool_rmqadmin(test_ns->addr, TRUE, "topicRoute", "-t", TOPIC, NULL);
+    assert_ok(r);
+    JsonObject *bd = json_array_get_object_element(
+        json_object_get_array_member(tool_obj(r->json), "brokerDatas"), 0);
+    assert_string_equal(json_object_get_string_member(bd, "brokerName"), "broker-a");
+    /* unknown in both environments */
+    g_autoptr(ToolRun) none = tool_rmqadmin(test_ns->addr, TRUE, "topicRoute", "-t",
+                                            "NoSuchTopicAnywhere", NULL);
+    assert_int_equal(none->status, 4);
+    /* two test name servers pointing at each other do not loop */
+    g_autoptr(BkDaemon) loop = test_namesrv(TRUE, test_ns->addr);
+    g_autoptr(ToolRun) looped = tool_rmqadmin(loop->addr, TRUE, "topicRoute", "-t",
+                                              "NoSuchTopicAnywhere", NULL);
+    assert_int_equal(looped->status, 4);
+    /* without clusterTest the same name server knows nothing of it */
+    g_autoptr(BkDaemon) plain = test_namesrv(FALSE, ns->addr);
+    g_autoptr(ToolRun) p = tool_rmqadmin(plain->addr, TRUE, "topicRoute", "-t", TOPIC, NULL);
+    assert_int_equal(p->status, 4);
+}
+
 int
 main(void)
 {
@@ -349,6 +392,7 @@ main(void)
         cmocka_unit_test(test_export_metadata),
         cmocka_unit_test(test_export_configs_and_metrics),
         cmocka_unit_test(test_start_monitoring),
+        cmocka_unit_test(test_cluster_test_forwarding),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
