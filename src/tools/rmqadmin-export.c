@@ -509,9 +509,11 @@ rmqadmin_export_metrics(RmqAdminCommon *c, int argc, char **argv)
                                    : NULL;
             for (guint k = 0; conns && k < json_array_get_length(conns); k++) {
                 JsonObject *conn = json_array_get_object_element(conns, k);
-                gchar *ci = g_strdup_printf("%s%%%" G_GINT64_FORMAT,
+                g_autofree gchar *ver =
+                    rmqadmin_version_desc(rmq_json_object_get_int64_or(conn, "version", 0));
+                gchar *ci = g_strdup_printf("%s%%%s",
                                             rmq_json_object_get_string_or(conn, "language", ""),
-                                            rmq_json_object_get_int64_or(conn, "version", 0));
+                                            ver);
                 if (g_hash_table_add(seen, ci))
                     json_array_add_string_element(client_info, ci);
             }

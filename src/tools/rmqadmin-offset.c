@@ -764,18 +764,19 @@ analyze_queues(GString *out, const gchar *client_id, JsonObject *info)
     }
 }
 
-/* MQVersion.getVersionDesc for the ordinals clients send. */
-static gchar *
-version_desc(gint64 v)
+/* MQVersion.getVersionDesc: the name of a Version ordinal. From V3_9_1_SNAPSHOT
+ * (194) to V5_9_9 (611) the enum runs SNAPSHOT, release for each x.y.z in
+ * turn; older ordinals are shown as numbers, newer ones as Java does. */
+gchar *
+rmqadmin_version_desc(gint64 v)
 {
-    static const gchar *const named[][2] = {
-        { "373", "V4_9_4" }, { "395", "V4_9_5" }, { "397", "V4_9_6" }, { "407", "V4_9_7" },
-    };
-    g_autofree gchar *t = rmqadmin_int_text(v);
-    for (guint i = 0; i < G_N_ELEMENTS(named); i++)
-        if (strcmp(named[i][0], t) == 0)
-            return g_strdup(named[i][1]);
-    return g_strdup_printf("version %" G_GINT64_FORMAT, v);
+    if (v >= 612)
+        return g_strdup("HIGHER_VERSION");
+    if (v < 194)
+        return rmqadmin_int_text(v);
+    gint64 k = v - 194, n = 391 + k / 2;
+    return g_strdup_printf("V%d_%d_%d%s", (int) (n / 100), (int) (n / 10 % 10), (int) (n % 10),
+                           k % 2 == 0 ? "_SNAPSHOT" : "");
 }
 
 int
@@ -859,7 +860,7 @@ rmqadmin_consumer_status(RmqAdminCommon *c, int argc, char **argv)
             !g_file_set_contents(path, text, -1, &err))
             fprintf(stderr, "rmqadmin %s: cannot write %s: %s\n", argv[0], path,
                     err ? err->message : g_strerror(errno));
-        g_autofree gchar *ver = version_desc(rmq_json_object_get_int64_or(conn, "version", 0));
+        g_autofree gchar *ver = rmqadmin_version_desc(rmq_json_object_get_int64_or(conn, "version", 0));
         if (!c->json)
             printf("%-10d %-40s %-20s %s\n", index, id, ver, path);
         index++;

@@ -130,6 +130,8 @@ int rmqadmin_get_consumer_config(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_consumer_status(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_allocate_mq(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_update_order_conf(RmqAdminCommon *c, int argc, char **argv);
+/* MQVersion.getVersionDesc of a client's version ordinal. (transfer full) */
+gchar *rmqadmin_version_desc(gint64 version);
 /* rmqadmin-print.c */
 int rmqadmin_print_msg(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_print_msg_by_queue(RmqAdminCommon *c, int argc, char **argv);

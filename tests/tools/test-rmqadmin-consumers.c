@@ -314,6 +314,8 @@ test_consumer_status(void **state)
     assert_int_equal(json_array_get_length(clients), 1);
     JsonObject *cl = json_array_get_object_element(clients, 0);
     assert_string_equal(json_object_get_string_member(cl, "clientId"), id);
+    /* the C client says it is version 407, MQVersion's V4_9_7 */
+    assert_string_equal(json_object_get_string_member(cl, "version"), "V4_9_7");
     g_autofree gchar *file = NULL;
     assert_true(g_file_get_contents(json_object_get_string_member(cl, "file"), &file, NULL, NULL));
     assert_true(g_str_has_prefix(file, "#Consumer Properties#\n"));

@@ -313,6 +313,24 @@ test_start_monitoring(void **state)
             g_usleep(100000);
     }
     assert_true(listed);
+    /* exportMetrics names the online client's language and version */
+    g_autofree gchar *dir = g_dir_make_tmp("rmqadmin-export-XXXXXX", NULL);
+    g_autoptr(ToolRun) m = admin("exportMetrics", "-c", "DefaultCluster", "-f", dir, NULL);
+    assert_ok(m);
+    g_autoptr(JsonParser) mp = json_parser_new();
+    JsonObject *mo = read_json(json_object_get_string_member(tool_obj(m->json), "file"), mp);
+    JsonArray *ci = json_object_get_array_member(
+        json_object_get_object_member(
+            json_object_get_object_member(json_object_get_object_member(mo, "evaluateReport"),
+                                          "broker-a"),
+            "runtimeVersion"),
+        "clientInfo");
+    gboolean c_client = FALSE;
+    for (guint k = 0; k < json_array_get_length(ci); k++)
+        c_client |= g_str_has_suffix(json_array_get_string_element(ci, k), "%V4_9_7");
+    assert_true(c_client);
+    g_unlink(json_object_get_string_member(tool_obj(m->json), "file"));
+    g_rmdir(dir);
     g_autoptr(ToolRun) r = human("startMonitoring", "-r", "1", NULL);
     assert_ok(r);
     assert_true(g_str_has_prefix(r->out, "[MONITOR] =========================================beginRound\n"));
