@@ -10,6 +10,7 @@
 
 #include "tools/rmqadmin.h"
 
+#include "remoting/codes.h"
 #include "remoting/json_body.h"
 
 #define TOOLS_CONSUMER_GROUP "TOOLS_CONSUMER"
@@ -344,6 +345,89 @@ rmqadmin_print_msg_by_queue(RmqAdminCommon *c, int argc, char **argv)
     return RMQADMIN_EXIT_OK;
 }
 
+/* ---- consuming a message directly, resending it ------------------------------- */
+
+gboolean
+rmqadmin_consume_directly(RmqAdminCommon *c, const RmqMsg *m, const gchar *group,
+                          const gchar *client_id, JsonArray *out, GError **error)
+{
+    if (m->store_host == NULL || m->offset_msg_id == NULL) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_PROTOCOL, "the message has no store host");
+        return FALSE;
+    }
+    /* CONSUME_MESSAGE_DIRECTLY through the broker that stores it (which
+     * forwards it to the client), with mqadmin's three timeouts */
+    gint timeout = c->timeout_ms > 0 ? c->timeout_ms : 5000;
+    rmq_admin_set_timeout(c->admin, (guint) timeout * 3);
+    g_autoptr(GBytes) b = rmq_admin_invoke(c->admin, m->store_host,
+                                           RMQ_REQUEST_CONSUME_MESSAGE_DIRECTLY, NULL, NULL, error,
+                                           "consumerGroup", group, "clientId", client_id,
+                                           "msgId", m->offset_msg_id, NULL);
+    rmq_admin_set_timeout(c->admin, (guint) timeout);
+    if (b == NULL)
+        return FALSE;
+    g_autoptr(JsonNode) n = rmq_admin_parse_body(b, error);
+    if (n == NULL || !JSON_NODE_HOLDS_OBJECT(n))
+        return FALSE;
+    JsonObject *r = json_node_get_object(n);
+    if (c->json) {
+        json_array_add_element(out, json_node_ref(n));
+        return TRUE;
+    }
+    JsonNode *sp = json_object_get_member(r, "spentTimeMills");
+    printf("ConsumeMessageDirectlyResult [order=%s, autoCommit=%s, consumeResult=%s, remark=%s, "
+           "spentTimeMills=%" G_GINT64_FORMAT "]\n",
+           rmq_json_object_get_bool_or(r, "order", FALSE) ? "true" : "false",
+           rmq_json_object_get_bool_or(r, "autoCommit", FALSE) ? "true" : "false",
+           rmq_json_object_get_string_or(r, "consumeResult", "null"),
+           rmq_json_object_get_string_or(r, "remark", "null"),
+           sp != NULL && JSON_NODE_HOLDS_VALUE(sp) ? json_node_get_int(sp) : 0);
+    return TRUE;
+}
+
+gboolean
+rmqadmin_resend(RmqAdminCommon *c, const RmqMsg *m, const gchar *original_id, JsonArray *out,
+                GError **error)
+{
+    gsize len = 0;
+    const guint8 *body = m->body ? g_bytes_get_data(m->body, &len) : NULL;
+    g_autoptr(RmqMsg) copy = rmq_msg_new(m->topic, body ? body : (const guint8 *) "", (gssize) len);
+    copy->flag = m->flag;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, m->properties);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        rmq_msg_put_property(copy, k, v);
+    if (!c->json)
+        printf("prepare resend msg. originalMsgId=%s", original_id);
+    g_autoptr(RmqProducer) p = rmq_producer_new_on(rmq_admin_get_instance(c->admin),
+                                                   "ReSendMsgById");
+    RmqSendResult res;
+    if (!rmq_producer_send(p, copy, &res, error)) {
+        if (!c->json)
+            printf("\n");
+        return FALSE;
+    }
+    if (c->json) {
+        JsonObject *o = json_object_new();
+        json_object_set_string_member(o, "originalMsgId", original_id);
+        json_object_set_string_member(o, "sendStatus", rmq_send_status_name(res.status));
+        json_object_set_string_member(o, "msgId", res.msg_id);
+        json_object_set_string_member(o, "offsetMsgId", res.offset_msg_id);
+        json_object_set_string_member(o, "brokerName", res.broker_name);
+        json_object_set_int_member(o, "queueId", res.queue_id);
+        json_object_set_int_member(o, "queueOffset", res.queue_offset);
+        json_array_add_object_element(out, o);
+    } else {
+        printf("SendResult [sendStatus=%s, msgId=%s, offsetMsgId=%s, messageQueue=MessageQueue "
+               "[topic=%s, brokerName=%s, queueId=%d], queueOffset=%" G_GINT64_FORMAT "]\n",
+               rmq_send_status_name(res.status), res.msg_id, res.offset_msg_id, m->topic,
+               res.broker_name, res.queue_id, res.queue_offset);
+    }
+    rmq_send_result_clear(&res);
+    return TRUE;
+}
+
 /* ---- queryMsgByUniqueKey ---------------------------------------------------- */
 
 int
@@ -359,7 +443,7 @@ rmqadmin_query_msg_by_unique_key(RmqAdminCommon *c, int argc, char **argv)
         { "topic", 't', 0, G_OPTION_ARG_STRING, &topic, "The topic of msg", "TOPIC" },
         { "showAll", 'a', 0, G_OPTION_ARG_NONE, &all, "Print all message, the limit is 32", NULL },
         { "consumerGroup", 'g', 0, G_OPTION_ARG_STRING, &group,
-          "consumer group name (with -d: consume the message directly, not supported)", "GROUP" },
+          "consumer group name (with -d: the client consumes the message directly)", "GROUP" },
         { "clientId", 'd', 0, G_OPTION_ARG_STRING, &client_id, "The consumer's client id", "ID" },
         { NULL },
     };
@@ -370,14 +454,23 @@ rmqadmin_query_msg_by_unique_key(RmqAdminCommon *c, int argc, char **argv)
         return rc;
     if (id == NULL || topic == NULL)
         return rmqadmin_usage(argv[0], "-i MSG_ID and -t TOPIC are required");
-    if (group != NULL && client_id != NULL)
-        return rmqadmin_usage(argv[0], "-g/-d (CONSUME_MESSAGE_DIRECTLY to a client) is not "
-                                       "supported: the C client does not consume directly");
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) msgs = rmq_admin_query_by_unique_key(c->admin, g_strstrip(topic),
                                                               g_strstrip(id), &error);
     if (msgs == NULL)
         return rmqadmin_fail(argv[0], error);
+    if (group != NULL && client_id != NULL) {
+        JsonArray *out = json_array_new();
+        if (!rmqadmin_consume_directly(c, g_ptr_array_index(msgs, 0), g_strstrip(group),
+                                       g_strstrip(client_id), out, &error)) {
+            json_array_unref(out);
+            return rmqadmin_fail(argv[0], error);
+        }
+        if (c->json)
+            rmqadmin_print_json(json_node_ref(json_array_get_element(out, 0)));
+        json_array_unref(out);
+        return RMQADMIN_EXIT_OK;
+    }
     if (!all && msgs->len > 1)
         g_ptr_array_set_size(msgs, 1);
     return rmqadmin_print_msgs(c, msgs);

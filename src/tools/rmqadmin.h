@@ -143,6 +143,13 @@ int rmqadmin_export_metadata(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_export_configs(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_export_metrics(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_start_monitoring(RmqAdminCommon *c, int argc, char **argv);
+/* mqadmin's -g GROUP -d CLIENT_ID: CONSUME_MESSAGE_DIRECTLY of @m through its
+ * broker to the client; the result printed, or with --json added to @out. */
+gboolean rmqadmin_consume_directly(RmqAdminCommon *c, const RmqMsg *m, const gchar *group,
+                                   const gchar *client_id, JsonArray *out, GError **error);
+/* mqadmin's -s true: send @m again (its properties and key kept). */
+gboolean rmqadmin_resend(RmqAdminCommon *c, const RmqMsg *m, const gchar *original_id,
+                         JsonArray *out, GError **error);
 /* queryMsgById's output of @msgs (rmqadmin-message.c). */
 int rmqadmin_print_msgs(RmqAdminCommon *c, GPtrArray *msgs);
 

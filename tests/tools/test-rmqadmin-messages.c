@@ -72,6 +72,16 @@ teardown(void **state)
     return 0;
 }
 
+static gint tool_thread_done;
+
+static gpointer
+tool_runv_thread(gpointer args)
+{
+    ToolRun *r = tool_runv("rmqadmin", args);
+    g_atomic_int_set(&tool_thread_done, 1);
+    return r;
+}
+
 static guint
 count_of(const gchar *text, const gchar *needle)
 {
@@ -398,6 +408,63 @@ test_cluster_test_forwarding(void **state)
     assert_int_equal(p->status, 4);
 }
 
+static void
+test_query_msg_by_id_more(void **state)
+{
+    (void) state;
+    /* two ids at once */
+    g_autofree gchar *two = g_strdup_printf("%s,%s", first_id, first_id);
+    g_autoptr(ToolRun) r = human("queryMsgById", "-t", TOPIC, "-i", two, NULL);
+    assert_ok(r);
+    g_autofree gchar *line = g_strdup_printf("%-20s %s\n", "MsgId:", first_id);
+    assert_int_equal(count_of(r->out, line), 2);
+
+    /* -g -d: the broker forwards CONSUME_MESSAGE_DIRECTLY to the client; the
+     * C client answers that it does not consume directly */
+    g_autoptr(RmqConsumer) c = rmq_consumer_new("DirectGroup", ns->addr, NULL);
+    g_autoptr(GError) error = NULL;
+    assert_true(rmq_consumer_heartbeat(c, TOPIC, &error));
+    g_autoptr(ToolRun) conn = admin("consumerConnection", "-g", "DirectGroup", NULL);
+    assert_ok(conn);
+    const gchar *cid = json_object_get_string_member(
+        json_array_get_object_element(
+            json_object_get_array_member(tool_obj(conn->json), "connections"), 0),
+        "clientId");
+    g_autoptr(ToolRun) d = NULL;
+    {
+        const gchar *args[] = { "queryMsgById", "-n", ns->addr, "-t", TOPIC, "-i", first_id,
+                                "-g", "DirectGroup", "-d", cid, NULL };
+        /* the client answers while this thread runs its context */
+        GMainContext *ctx = rmq_instance_get_context(rmq_consumer_get_instance(c));
+        GThread *t = g_thread_new("rmqadmin", tool_runv_thread,
+                                  (gpointer) args);
+        for (int i = 0; i < 3000 && !g_atomic_int_get(&tool_thread_done); i++) {
+            while (g_main_context_iteration(ctx, FALSE))
+                ;
+            g_usleep(10000);
+        }
+        d = g_thread_join(t);
+        g_atomic_int_set(&tool_thread_done, 0);
+    }
+    assert_int_equal(d->status, 5);
+    assert_non_null(strstr(d->err, "request type 309 not supported"));
+    g_autoptr(ToolRun) gone = admin("queryMsgByUniqueKey", "-t", TOPIC, "-i", first_id, "-g",
+                                    "DirectGroup", "-d", "10.0.0.1@1", NULL);
+    assert_int_equal(gone->status, 5);
+    assert_non_null(strstr(gone->err, "not online"));
+
+    /* -s true sends it again, with its key */
+    g_autoptr(ToolRun) again = human("queryMsgById", "-t", TOPIC, "-i", first_id, "-s", "true",
+                                     NULL);
+    assert_ok(again);
+    g_autofree gchar *head = g_strdup_printf("prepare resend msg. originalMsgId=%sSendResult "
+                                             "[sendStatus=SEND_OK, msgId=%s, ", first_id, first_id);
+    assert_true(g_str_has_prefix(again->out, head));
+    g_autoptr(ToolRun) both = admin("queryMsgByUniqueKey", "-t", TOPIC, "-i", first_id, "-a", NULL);
+    assert_ok(both);
+    assert_int_equal(json_array_get_length(tool_arr(both->json)), 2);
+}
+
 int
 main(void)
 {
@@ -411,6 +478,7 @@ main(void)
         cmocka_unit_test(test_export_configs_and_metrics),
         cmocka_unit_test(test_start_monitoring),
         cmocka_unit_test(test_cluster_test_forwarding),
+        cmocka_unit_test(test_query_msg_by_id_more),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
