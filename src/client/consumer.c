@@ -167,6 +167,16 @@ rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error)
     return TRUE;
 }
 
+/* Run what is ready on the instance's context without waiting, so requests
+ * the brokers pushed (RESET_CONSUMER_CLIENT_OFFSET) are seen before a pull.
+ * Bounded: an application's idle source on a shared context is always ready. */
+static void
+dispatch_pushed(RmqConsumer *c)
+{
+    for (int i = 0; i < 16 && g_main_context_iteration(c->core->context, FALSE); i++)
+        ;
+}
+
 /* Does @msg carry one of the tags of @expression ("A || B")? */
 static gboolean
 tag_matches(const gchar *expression, const RmqMsg *msg)
@@ -198,8 +208,7 @@ rmq_consumer_pull_and_commit(RmqConsumer *c, const RmqQueue *mq, const gchar *ex
 {
     memset(result, 0, sizeof *result);
     /* What the brokers pushed meanwhile (an admin's offset reset) first. */
-    while (g_main_context_iteration(c->core->context, FALSE))
-        ;
+    dispatch_pushed(c);
     QueueState *qs = queue_state(c, mq->topic, mq->broker_name, mq->queue_id);
     if (qs->reset_offset >= 0) {
         result->status = RMQ_PULL_OFFSET_RESET;
@@ -295,8 +304,7 @@ rmq_consumer_commit_offset(RmqConsumer *c, const RmqQueue *mq, gint64 offset, GE
                                      error);
     if (req == NULL)
         return FALSE;
-    while (g_main_context_iteration(c->core->context, FALSE))
-        ;
+    dispatch_pushed(c);
     QueueState *qs = queue_state(c, mq->topic, mq->broker_name, mq->queue_id);
     if (qs->reset_offset >= 0)
         offset = qs->reset_offset; /* the admin's reset wins over an older position */

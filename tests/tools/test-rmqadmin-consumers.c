@@ -376,6 +376,34 @@ test_update_order_conf(void **state)
     assert_int_equal(noconf->status, 2);
 }
 
+static gboolean
+busy_idle(gpointer data)
+{
+    (*(guint *) data)++;
+    return G_SOURCE_CONTINUE;
+}
+
+/* A pull runs what the brokers pushed first, but an application's source
+ * that is always ready on a shared context does not keep it there. */
+static void
+test_pull_with_busy_context(void **state)
+{
+    (void) state;
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    guint ran = 0;
+    GSource *idle = g_idle_source_new();
+    g_source_set_callback(idle, busy_idle, &ran, NULL);
+    g_source_attach(idle, ctx);
+    {
+        g_autoptr(RmqConsumer) c = rmq_consumer_new("BusyGroup", ns->addr, ctx);
+        RmqPullStatus st;
+        assert_int_equal(drain(c, 0, &st, NULL), N_MSGS);
+    }
+    assert_true(ran > 0);
+    g_source_destroy(idle);
+    g_source_unref(idle);
+}
+
 int
 main(void)
 {
@@ -387,6 +415,7 @@ main(void)
         cmocka_unit_test(test_consumer_status),
         cmocka_unit_test(test_allocate_mq),
         cmocka_unit_test(test_update_order_conf),
+        cmocka_unit_test(test_pull_with_busy_context),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
