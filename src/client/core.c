@@ -211,9 +211,7 @@ on_peer_request(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqMqCore *core = user_data;
     if (req->code != RMQ_REQUEST_PUSH_REPLY_MESSAGE_TO_CLIENT) {
-        g_debug("%s sent request code %d: not handled by the client, dropped",
-                rmq_connection_get_peer(conn), req->code);
-        rmq_command_free(req);
+        rmq_mq_core_on_request(conn, req, user_data); /* the consumers' requests */
         return;
     }
     g_autoptr(GError) err = NULL;

@@ -62,6 +62,7 @@ struct _RmqInstance {
     gchar *security_token;
     GHashTable *reply_waiters; /* CORRELATION_ID -> RmqReplyWaiter (not owned): requests
                                 * waiting for their PUSH_REPLY_MESSAGE_TO_CLIENT */
+    GList *consumers;   /* RmqConsumer made on it (transfer none), for broker requests */
 };
 typedef struct _RmqInstance RmqMqCore;
 
@@ -95,6 +96,10 @@ void rmq_mq_core_forget_route(RmqMqCore *core, const gchar *topic);
 void rmq_mq_set_refused(GError **error, const gchar *addr, const RmqCommand *resp);
 /* Maps a remoting-client error to RMQ_MQ_ERROR (BROKER_UNREACHABLE/TIMEOUT). */
 void rmq_mq_set_transport(GError **error, const gchar *addr, const GError *cause);
+
+/* Requests brokers send on our connections (consumer.c): offset resets,
+ * consumer status and running info. The RmqClient's request handler. */
+void rmq_mq_core_on_request(RmqConnection *conn, RmqCommand *request, gpointer core);
 
 /* Pull/query bodies: concatenated commit-log records. (transfer full) of RmqMsg */
 GPtrArray *rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error);

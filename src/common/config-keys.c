@@ -104,7 +104,7 @@ const RmqConfigKey rmq_config_keys[] = {
     STR("configStorePath", config_store_path, NS, DV | NE, NULL),
     BOOL("orderMessageEnable", order_message_enable, NS, RL, FALSE),
     STR("productEnvName", product_env_name, NS, NE, "center"),
-    BOOL("clusterTest", cluster_test, NS, NE, FALSE),
+    BOOL("clusterTest", cluster_test, NS, 0, FALSE),
     /* rmq extensions: constants in Java's RouteInfoManager; tests shorten them */
     INT("brokerChannelExpiredTime", broker_channel_expired_time, NS, RL, 120000, 1, G_MAXINT),
     INT("scanNotActiveBrokerInterval", scan_not_active_broker_interval, NS, RL, 10000, 1, G_MAXINT),

@@ -73,6 +73,37 @@ static const RmqAdminCommand commands[] = {
       rmqadmin_stats_all },
     { "queryMsgTraceById", "Show a message's trace (Pub and Sub records)",
       rmqadmin_query_msg_trace_by_id },
+    /* rmqadmin-offset.c */
+    { "skipAccumulatedMessage", "Move a group's offsets to the end of a topic's queues",
+      rmqadmin_skip_accumulated_message },
+    { "cloneGroupOffset", "Copy a group's offsets to another group", rmqadmin_clone_group_offset },
+    { "getConsumerConfig", "Show a subscription group's config on every broker",
+      rmqadmin_get_consumer_config },
+    { "consumerStatus", "Show the running info of a group's online clients",
+      rmqadmin_consumer_status },
+    { "allocateMQ", "Show how a topic's queues are shared among client ids",
+      rmqadmin_allocate_mq },
+    { "updateOrderConf", "Put, get or delete a topic's order conf on the name servers",
+      rmqadmin_update_order_conf },
+    /* rmqadmin-print.c */
+    { "printMsg", "Print every message of a topic (or of a time range)", rmqadmin_print_msg },
+    { "printMsgByQueue", "Print or count by tag the messages of one queue",
+      rmqadmin_print_msg_by_queue },
+    { "queryMsgByUniqueKey", "Show a message by its MsgId (unique key) within a topic",
+      rmqadmin_query_msg_by_unique_key },
+    { "sendMsgStatus", "Send messages to a broker's own topic and show each result",
+      rmqadmin_send_msg_status },
+    { "checkMsgSendRT", "Measure send round-trip times over a topic's queues",
+      rmqadmin_check_msg_send_rt },
+    /* rmqadmin-export.c */
+    { "exportMetadata", "Export a cluster's user topics and groups to a JSON file",
+      rmqadmin_export_metadata },
+    { "exportConfigs", "Export a cluster's main broker configs to a JSON file",
+      rmqadmin_export_configs },
+    { "exportMetrics", "Export a cluster's TPS, day counts and client versions",
+      rmqadmin_export_metrics },
+    { "startMonitoring", "Report every online group's unconsumed messages each round",
+      rmqadmin_start_monitoring },
 };
 
 int
