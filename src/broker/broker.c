@@ -530,7 +530,8 @@ on_stats_timer(gpointer data)
     RmqBroker *b = data;
     gint64 now_us = g_get_monotonic_time();
     gint64 wall_ms = g_get_real_time() / 1000;
-    rmq_store_stats_sample(b->stats.store, wall_ms);
+    /* rates over the monotonic clock: a step of the wall clock does not skew them */
+    rmq_store_stats_sample(b->stats.store, now_us / 1000);
     if (now_us - b->stats.minute_start_us >= 60 * G_USEC_PER_SEC) {
         rmq_store_stats_minute(b->stats.store);
         b->stats.minute_start_us = now_us;

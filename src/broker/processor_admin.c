@@ -211,8 +211,9 @@ kv(JsonBuilder *jb, const gchar *k, const gchar *fmt, ...)
     json_builder_add_string_value(jb, v);
 }
 
-/* statvfs of @path: used fraction as Java's getDiskPartitionSpaceUsedPercent
- * ((total - free) / total, -1 on error) and the sizes for commitLogDirCapacity. */
+/* statvfs of @path: the used fraction as Java's getDiskPartitionSpaceUsedPercent
+ * computes it (used / (used + usable), rounded up to a whole percent; -1 on
+ * error) and the sizes for commitLogDirCapacity. */
 static gdouble
 partition_used(const gchar *path, guint64 *total, guint64 *usable)
 {
@@ -222,7 +223,12 @@ partition_used(const gchar *path, guint64 *total, guint64 *usable)
         return -1;
     *total = (guint64) st.f_blocks * st.f_frsize;
     *usable = (guint64) st.f_bavail * st.f_frsize;
-    return (gdouble) (st.f_blocks - st.f_bfree) / (gdouble) st.f_blocks;
+    guint64 used = (guint64) (st.f_blocks - st.f_bfree) * st.f_frsize;
+    guint64 entire = used + *usable;
+    if (entire == 0)
+        return -1;
+    guint64 percent = used * 100 / entire + (used * 100 % entire != 0 ? 1 : 0);
+    return (gdouble) percent / 100.0;
 }
 
 static void
@@ -295,9 +301,11 @@ rmq_broker_handle_runtime_info(RmqConnection *conn, RmqCommand *req, gpointer us
                                    : g_build_filename(root, "commitlog", NULL);
     g_autofree gchar *cq_dir = g_build_filename(root, "consumequeue", NULL);
     guint64 total = 0, usable = 0;
-    /* the store's own figure: its commit-log directory, or the root before it exists */
-    gdouble usage = rmq_store_disk_usage(b->store);
-    gdouble cl_ratio = usage >= 0 ? usage / 100.0 : -1;
+    /* Java gives -1 until the directory exists (its first file); rmq reports
+     * the partition it will be on, the root's */
+    gdouble cl_ratio = partition_used(cl_dir, &total, &usable);
+    if (cl_ratio < 0)
+        cl_ratio = partition_used(root, &total, &usable);
     g_autofree gchar *cl_key = g_strconcat("commitLogDiskRatio_", cl_dir, NULL);
     kv_double(jb, cl_key, cl_ratio);
     kv_double(jb, "commitLogDiskRatio", cl_ratio);
