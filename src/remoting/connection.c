@@ -34,7 +34,7 @@ typedef struct {
     gint32 opaque;
     RmqResponseCallback callback;
     gpointer user_data;
-    GSource *timer;
+    RmqFdTimer *timer; /* in the connection's poller */
     guint timeout_ms;
 } Pending;
 
@@ -258,7 +258,7 @@ frame_begun(RmqConnection *conn, gint64 now)
 static void
 pending_free(Pending *p)
 {
-    rmq_source_clear(&p->timer);
+    rmq_fd_timer_clear(&p->timer);
     g_free(p);
 }
 
@@ -449,7 +449,7 @@ fail_pending(RmqConnection *conn)
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         Pending *p = value;
         g_hash_table_iter_steal(&it);
-        rmq_source_clear(&p->timer);
+        rmq_fd_timer_clear(&p->timer);
         g_autoptr(GError) error = g_error_new(RMQ_CONNECTION_ERROR, RMQ_CONNECTION_ERROR_CLOSED,
                                               "connection to %s closed: %s", conn->peer,
                                               conn->close_reason);
@@ -614,7 +614,7 @@ dispatch_command(RmqConnection *conn, RmqCommand *cmd)
             rmq_command_free(cmd);
             return;
         }
-        rmq_source_clear(&p->timer);
+        rmq_fd_timer_clear(&p->timer);
         p->callback(cmd, NULL, p->user_data);
         pending_free(p);
         return;
@@ -1018,8 +1018,7 @@ on_request_timeout(gpointer user_data)
     Pending *p = user_data;
     RmqConnection *conn = p->conn;
     g_hash_table_steal(conn->pending, GINT_TO_POINTER(p->opaque));
-    g_source_unref(p->timer);
-    p->timer = NULL;
+    rmq_fd_timer_clear(&p->timer);
     g_autoptr(GError) error = g_error_new(RMQ_CONNECTION_ERROR, RMQ_CONNECTION_ERROR_TIMEOUT,
                                           "no response from %s within %u ms (opaque %d)",
                                           conn->peer, p->timeout_ms, p->opaque);
@@ -1078,10 +1077,11 @@ rmq_connection_send_request(RmqConnection *conn, RmqCommand *request, guint time
     p->user_data = user_data;
     p->timeout_ms = timeout_ms;
     if (timeout_ms > 0) {
-        p->timer = g_timeout_source_new(timeout_ms);
-        g_source_set_name(p->timer, "rmq-request-timeout");
-        g_source_set_callback(p->timer, on_request_timeout, p, NULL);
-        g_source_attach(p->timer, conn->context);
+        /* A poller timer, not a GSource: a client with many requests in
+         * flight on one connection adds nothing to the loop's per-iteration walk. */
+        p->timer = rmq_fd_timer_new(conn->poller, on_request_timeout, p);
+        rmq_fd_timer_set_ready_time(p->timer,
+                                    g_get_monotonic_time() + (gint64) timeout_ms * 1000);
     }
     g_hash_table_insert(conn->pending, GINT_TO_POINTER(p->opaque), p);
 }
