@@ -38,6 +38,7 @@ static gchar *opt_conns = NULL;
 static gint opt_scale = 0;
 static gint opt_scale_topics = 10;
 static gboolean opt_scale_one_conn = FALSE;
+static gint opt_scale_clients = 0;
 
 static guint16
 free_port(void)
@@ -303,6 +304,17 @@ route_frame(const gchar *topic)
 static void
 run_scale(guint16 port, gint n, gint ntopics)
 {
+    /* Idle clients first, each after one request (a lookup of a topic
+     * that does not exist), so the daemon's first-frame deadline does not
+     * close them: the loop carries them for the whole phase. */
+    int *clients = g_new(int, MAX(opt_scale_clients, 1));
+    g_autoptr(GBytes) nf = route_frame("ScaleNoSuchTopic");
+    for (gint c = 0; c < opt_scale_clients; c++) {
+        clients[c] = connect_loopback(port);
+        rpc(clients[c], nf, FALSE);
+    }
+    if (opt_scale_clients > 0)
+        printf("scale_clients=%d (connected, one request each, then idle)\n", opt_scale_clients);
     int *fds = g_new(int, n);
     gint tenth = MAX(n / 10, 1);
     gint64 first = 0, last = 0;
@@ -353,6 +365,9 @@ run_scale(guint16 port, gint n, gint ntopics)
            (gdouble) probe_us / 1000, (gdouble) (g_get_monotonic_time() - t) / 1000, n);
     close(probe);
     g_free(fds);
+    for (gint c = 0; c < opt_scale_clients; c++)
+        close(clients[c]);
+    g_free(clients);
 }
 
 static gboolean
@@ -389,6 +404,8 @@ main(int argc, char **argv)
         { "scale-one-connection", 0, 0, G_OPTION_ARG_NONE, &opt_scale_one_conn,
           "Scale phase with every broker on one connection (the table without the loop's "
           "per-connection cost)", NULL },
+        { "scale-clients", 0, 0, G_OPTION_ARG_INT, &opt_scale_clients,
+          "Scale phase: N idle client connections open meanwhile (0)", "N" },
         { "scale-topics", 0, 0, G_OPTION_ARG_INT, &opt_scale_topics, "Topics per scale broker (10)",
           "N" },
         { "connections", 0, 0, G_OPTION_ARG_STRING, &opt_conns, "Comma list (1,64)", "LIST" },

@@ -10,6 +10,7 @@
 
 #include "common/ratelimit.h"
 #include "remoting/codec.h"
+#include "remoting/fd_poller.h"
 
 G_DEFINE_QUARK(rmq-connection-error-quark, rmq_connection_error)
 
@@ -33,7 +34,7 @@ typedef struct {
     gint32 opaque;
     RmqResponseCallback callback;
     gpointer user_data;
-    GSource *timer;
+    RmqFdTimer *timer; /* in the connection's poller */
     guint timeout_ms;
 } Pending;
 
@@ -56,13 +57,15 @@ struct _RmqConnection {
     gsize out_offset;  /* bytes of the head frame already written */
     gsize queued;      /* bytes not yet written */
 
-    GSource *read_source;
-    GSource *write_source;
+    /* The descriptor and the deadlines live in the context's poller
+     * (fd_poller.h): no GSource per connection for GLib to walk. */
+    RmqFdPoller *poller;
+    RmqFdWatch *watch;      /* G_IO_IN while reading, G_IO_OUT while output waits */
     GSource *resume_source; /* processes buffered input after a pause */
-    GSource *idle_source;
+    RmqFdTimer *idle_timer;
     guint idle_seconds;
     gint64 last_activity;
-    GSource *frame_source;  /* frame deadline; ready time -1 while disarmed */
+    RmqFdTimer *frame_timer; /* frame deadline; ready time -1 while disarmed */
     guint frame_seconds;    /* 0 = no deadline */
     gint64 frame_started;   /* monotonic µs the unfinished frame began, 0 = none */
 
@@ -71,7 +74,7 @@ struct _RmqConnection {
     guint write_stall_ms;    /* output unsent this long closes it, 0 = never */
     gint64 write_progress;   /* monotonic µs of the last write that made progress */
     gboolean write_over;     /* write_max passed: closing from the loop */
-    GSource *stall_source;
+    RmqFdTimer *stall_timer;
 
     gboolean started;
     gboolean backpressure; /* pause reads while output is backed up */
@@ -90,6 +93,7 @@ struct _RmqConnection {
 static void connection_close_full(RmqConnection *conn, GLogLevelFlags level, const gchar *reason);
 static gboolean on_readable(GSocket *socket, GIOCondition cond, gpointer user_data);
 static gboolean on_writable(GSocket *socket, GIOCondition cond, gpointer user_data);
+static void on_fd_ready(RmqFdWatch *watch, GIOCondition cond, gpointer user_data);
 static void resume_reading(RmqConnection *conn);
 static void arm_write_stall(RmqConnection *conn, gint64 ready_time);
 
@@ -118,18 +122,40 @@ touch(RmqConnection *conn)
     conn->last_activity = g_get_monotonic_time();
 }
 
-/* --- idle timeout ------------------------------------------------------- */
+/* --- the descriptor's watch ---------------------------------------------- */
 
-/* A source that fires at its ready time; rescheduled rather than re-created on traffic. */
 static gboolean
-ready_time_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+watching(RmqConnection *conn, GIOCondition cond)
 {
-    return callback(user_data);
+    return conn->watch != NULL && (rmq_fd_watch_get_events(conn->watch) & cond) != 0;
 }
 
-static GSourceFuncs ready_time_funcs = {
-    .dispatch = ready_time_dispatch,
-};
+static void
+watch_events(RmqConnection *conn, GIOCondition cond, gboolean on)
+{
+    if (conn->watch == NULL)
+        return;
+    GIOCondition events = rmq_fd_watch_get_events(conn->watch);
+    rmq_fd_watch_set_events(conn->watch, on ? events | cond : events & ~cond);
+}
+
+/* One callback for both directions, as two GSocket sources would have been
+ * dispatched: reading first, then writing if still wanted. A hang-up or an
+ * error goes to whichever is watched (the read or the write fails and closes). */
+static void
+on_fd_ready(RmqFdWatch *watch, GIOCondition cond, gpointer user_data)
+{
+    RmqConnection *conn = user_data;
+    (void) watch;
+    rmq_connection_ref(conn);
+    if ((cond & (G_IO_IN | G_IO_HUP | G_IO_ERR)) && watching(conn, G_IO_IN))
+        on_readable(conn->socket, cond, conn);
+    if ((cond & (G_IO_OUT | G_IO_HUP | G_IO_ERR)) && watching(conn, G_IO_OUT))
+        on_writable(conn->socket, cond, conn);
+    rmq_connection_unref(conn);
+}
+
+/* --- idle timeout ------------------------------------------------------- */
 
 void
 rmq_source_clear(GSource **source)
@@ -147,7 +173,7 @@ on_idle_check(gpointer user_data)
     RmqConnection *conn = user_data;
     gint64 deadline = conn->last_activity + (gint64) conn->idle_seconds * G_USEC_PER_SEC;
     if (g_get_monotonic_time() < deadline) {
-        g_source_set_ready_time(conn->idle_source, deadline);
+        rmq_fd_timer_set_ready_time(conn->idle_timer, deadline);
         return G_SOURCE_CONTINUE;
     }
     g_autofree gchar *reason = g_strdup_printf("idle for %u s", conn->idle_seconds);
@@ -160,15 +186,15 @@ on_idle_check(gpointer user_data)
 static void
 arm_idle_timer(RmqConnection *conn)
 {
-    rmq_source_clear(&conn->idle_source);
-    if (conn->closed || !conn->started || conn->idle_seconds == 0)
+    /* A timer that fires at its ready time; rescheduled rather than re-created on traffic. */
+    if (conn->closed || !conn->started || conn->idle_seconds == 0) {
+        rmq_fd_timer_clear(&conn->idle_timer);
         return;
-    conn->idle_source = g_source_new(&ready_time_funcs, sizeof(GSource));
-    g_source_set_name(conn->idle_source, "rmq-connection-idle");
-    g_source_set_callback(conn->idle_source, on_idle_check, conn, NULL);
-    g_source_set_ready_time(conn->idle_source,
-                            conn->last_activity + (gint64) conn->idle_seconds * G_USEC_PER_SEC);
-    g_source_attach(conn->idle_source, conn->context);
+    }
+    if (conn->idle_timer == NULL)
+        conn->idle_timer = rmq_fd_timer_new(conn->poller, on_idle_check, conn);
+    rmq_fd_timer_set_ready_time(conn->idle_timer,
+                                conn->last_activity + (gint64) conn->idle_seconds * G_USEC_PER_SEC);
 }
 
 /* --- frame deadline (slowloris) ------------------------------------------- */
@@ -186,7 +212,7 @@ on_frame_deadline(gpointer user_data)
     if (conn->closed) /* freed with the connection */
         return G_SOURCE_REMOVE;
     if (conn->frame_started == 0 || conn->frame_seconds == 0) {
-        g_source_set_ready_time(conn->frame_source, -1);
+        rmq_fd_timer_set_ready_time(conn->frame_timer, -1);
         return G_SOURCE_CONTINUE;
     }
     /* Paused, it is our output the peer is not draining: not its frame's fault. */
@@ -194,7 +220,7 @@ on_frame_deadline(gpointer user_data)
         conn->frame_started = now;
     gint64 deadline = conn->frame_started + (gint64) conn->frame_seconds * G_USEC_PER_SEC;
     if (now < deadline) {
-        g_source_set_ready_time(conn->frame_source, deadline);
+        rmq_fd_timer_set_ready_time(conn->frame_timer, deadline);
         return G_SOURCE_CONTINUE;
     }
     g_autofree gchar *reason =
@@ -217,17 +243,14 @@ frame_begun(RmqConnection *conn, gint64 now)
     if (conn->frame_seconds == 0 || conn->closed || !conn->started)
         return;
     gint64 deadline = now + (gint64) conn->frame_seconds * G_USEC_PER_SEC;
-    if (conn->frame_source == NULL) {
-        conn->frame_source = g_source_new(&ready_time_funcs, sizeof(GSource));
-        g_source_set_name(conn->frame_source, "rmq-connection-frame-deadline");
-        g_source_set_callback(conn->frame_source, on_frame_deadline, conn, NULL);
-        g_source_set_ready_time(conn->frame_source, deadline);
-        g_source_attach(conn->frame_source, conn->context);
+    if (conn->frame_timer == NULL) {
+        conn->frame_timer = rmq_fd_timer_new(conn->poller, on_frame_deadline, conn);
+        rmq_fd_timer_set_ready_time(conn->frame_timer, deadline);
         return;
     }
-    gint64 ready = g_source_get_ready_time(conn->frame_source);
+    gint64 ready = rmq_fd_timer_get_ready_time(conn->frame_timer);
     if (ready == -1 || ready > deadline)
-        g_source_set_ready_time(conn->frame_source, deadline);
+        rmq_fd_timer_set_ready_time(conn->frame_timer, deadline);
 }
 
 /* --- lifecycle ----------------------------------------------------------- */
@@ -235,7 +258,7 @@ frame_begun(RmqConnection *conn, gint64 now)
 static void
 pending_free(Pending *p)
 {
-    rmq_source_clear(&p->timer);
+    rmq_fd_timer_clear(&p->timer);
     g_free(p);
 }
 
@@ -267,6 +290,8 @@ rmq_connection_new(GSocketConnection *socket_conn, GMainContext *context)
                                           (GDestroyNotify) pending_free);
     conn->next_opaque = 1;
     conn->backpressure = TRUE;
+    conn->poller = rmq_fd_poller_get(conn->context);
+    conn->watch = rmq_fd_watch_new(conn->poller, conn->fd, on_fd_ready, conn);
     touch(conn);
     return conn;
 }
@@ -293,12 +318,12 @@ rmq_connection_unref(RmqConnection *conn)
     if (--conn->ref_count > 0)
         return;
 
-    rmq_source_clear(&conn->read_source);
-    rmq_source_clear(&conn->write_source);
+    rmq_fd_watch_clear(&conn->watch);
     rmq_source_clear(&conn->resume_source);
-    rmq_source_clear(&conn->idle_source);
-    rmq_source_clear(&conn->frame_source);
-    rmq_source_clear(&conn->stall_source);
+    rmq_fd_timer_clear(&conn->idle_timer);
+    rmq_fd_timer_clear(&conn->frame_timer);
+    rmq_fd_timer_clear(&conn->stall_timer);
+    rmq_fd_poller_unref(conn->poller);
     g_hash_table_destroy(conn->pending);
     g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
     g_string_free(conn->outbuf, TRUE);
@@ -377,25 +402,19 @@ rmq_connection_set_write_limits(RmqConnection *conn, gsize max_bytes, guint stal
     g_return_if_fail(conn != NULL);
     conn->write_max = max_bytes;
     conn->write_stall_ms = stall_ms;
-    if (conn->write_source != NULL && stall_ms > 0 && !conn->write_over)
+    if (watching(conn, G_IO_OUT) && stall_ms > 0 && !conn->write_over)
         arm_write_stall(conn, conn->write_progress + (gint64) stall_ms * 1000);
 }
 
 static void
 watch_readable(RmqConnection *conn)
 {
-    if (conn->read_source != NULL || conn->closed)
+    if (watching(conn, G_IO_IN) || conn->closed)
         return;
-    conn->read_source = g_socket_create_source(conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-    g_source_set_name(conn->read_source, "rmq-connection-read");
-    /* GLib blocks a non-recursive source for its dispatch by taking its fd
-     * out of the poll set and putting it back, and each of those writes the
-     * context's wakeup eventfd: two system calls per read wake-up. Safe to
-     * skip: a handler that iterates the context re-enters on_readable, which
-     * only appends to inbuf (process_input does not re-enter). */
-    g_source_set_can_recurse(conn->read_source, TRUE);
-    g_source_set_callback(conn->read_source, G_SOURCE_FUNC(on_readable), conn, NULL);
-    g_source_attach(conn->read_source, conn->context);
+    /* The poller's dispatch may recurse (a handler that iterates the
+     * context re-enters on_readable, which only appends to inbuf:
+     * process_input does not re-enter). */
+    watch_events(conn, G_IO_IN, TRUE);
 }
 
 void
@@ -430,7 +449,7 @@ fail_pending(RmqConnection *conn)
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         Pending *p = value;
         g_hash_table_iter_steal(&it);
-        rmq_source_clear(&p->timer);
+        rmq_fd_timer_clear(&p->timer);
         g_autoptr(GError) error = g_error_new(RMQ_CONNECTION_ERROR, RMQ_CONNECTION_ERROR_CLOSED,
                                               "connection to %s closed: %s", conn->peer,
                                               conn->close_reason);
@@ -486,11 +505,11 @@ connection_close_full(RmqConnection *conn, GLogLevelFlags level, const gchar *re
     g_log_structured(G_LOG_DOMAIN, level, "MESSAGE", "closing %s: %s", conn->peer,
                      conn->close_reason);
 
-    rmq_source_clear(&conn->read_source);
-    rmq_source_clear(&conn->write_source);
+    rmq_fd_watch_clear(&conn->watch); /* before the descriptor closes */
     rmq_source_clear(&conn->resume_source);
-    rmq_source_clear(&conn->idle_source);
-    rmq_source_clear(&conn->stall_source);
+    rmq_fd_timer_clear(&conn->idle_timer);
+    rmq_fd_timer_clear(&conn->frame_timer);
+    rmq_fd_timer_clear(&conn->stall_timer);
     g_io_stream_close(G_IO_STREAM(conn->socket_conn), NULL, NULL);
     g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
     g_string_truncate(conn->outbuf, 0);
@@ -537,7 +556,7 @@ pause_reading(RmqConnection *conn)
     if (conn->paused)
         return;
     conn->paused = TRUE;
-    rmq_source_clear(&conn->read_source);
+    watch_events(conn, G_IO_IN, FALSE);
     g_debug("%s: %" G_GSIZE_FORMAT " bytes queued, pausing reads", conn->peer, conn->queued);
 }
 
@@ -595,7 +614,7 @@ dispatch_command(RmqConnection *conn, RmqCommand *cmd)
             rmq_command_free(cmd);
             return;
         }
-        rmq_source_clear(&p->timer);
+        rmq_fd_timer_clear(&p->timer);
         p->callback(cmd, NULL, p->user_data);
         pending_free(p);
         return;
@@ -635,7 +654,7 @@ process_input(RmqConnection *conn)
         dispatch_command(conn, cmd);
     }
     /* Responses queued by the frames of this read go out in one sendmsg. */
-    if (!conn->closed && conn->write_source == NULL && has_output(conn))
+    if (!conn->closed && !watching(conn, G_IO_OUT) && has_output(conn))
         flush_output(conn, FALSE);
     if (!conn->closed && offset > 0) {
         g_byte_array_remove_range(conn->inbuf, 0, offset);
@@ -753,11 +772,10 @@ on_write_stall_check(gpointer user_data)
                                  conn->queued, stalled_ms, conn->write_stall_ms);
     if (reason == NULL) {
         if (conn->queued == 0 || conn->write_stall_ms == 0) {
-            g_source_unref(conn->stall_source);
-            conn->stall_source = NULL;
+            rmq_fd_timer_clear(&conn->stall_timer);
             return G_SOURCE_REMOVE;
         }
-        g_source_set_ready_time(conn->stall_source,
+        rmq_fd_timer_set_ready_time(conn->stall_timer,
                                 conn->write_progress + (gint64) conn->write_stall_ms * 1000);
         return G_SOURCE_CONTINUE;
     }
@@ -772,28 +790,21 @@ arm_write_stall(RmqConnection *conn, gint64 ready_time)
 {
     if (conn->closed)
         return;
-    if (conn->stall_source == NULL) {
-        conn->stall_source = g_source_new(&ready_time_funcs, sizeof(GSource));
-        g_source_set_name(conn->stall_source, "rmq-connection-write-stall");
-        g_source_set_callback(conn->stall_source, on_write_stall_check, conn, NULL);
-        g_source_attach(conn->stall_source, conn->context);
-    }
-    g_source_set_ready_time(conn->stall_source, ready_time);
+    if (conn->stall_timer == NULL)
+        conn->stall_timer = rmq_fd_timer_new(conn->poller, on_write_stall_check, conn);
+    rmq_fd_timer_set_ready_time(conn->stall_timer, ready_time);
 }
 
 static void
 watch_writable(RmqConnection *conn)
 {
-    if (conn->write_source != NULL || conn->closed)
+    if (watching(conn, G_IO_OUT) || conn->closed)
         return;
     /* The socket just filled up: the stall clock starts now. */
     conn->write_progress = g_get_monotonic_time();
     if (conn->write_stall_ms > 0 && !conn->write_over)
         arm_write_stall(conn, conn->write_progress + (gint64) conn->write_stall_ms * 1000);
-    conn->write_source = g_socket_create_source(conn->socket, G_IO_OUT | G_IO_HUP | G_IO_ERR, NULL);
-    g_source_set_name(conn->write_source, "rmq-connection-write");
-    g_source_set_callback(conn->write_source, G_SOURCE_FUNC(on_writable), conn, NULL);
-    g_source_attach(conn->write_source, conn->context);
+    watch_events(conn, G_IO_OUT, TRUE);
 }
 
 /* Write as much as the socket takes. A hard error closes the connection only
@@ -873,9 +884,9 @@ flush_output(RmqConnection *conn, gboolean may_close)
             g_bytes_unref(g_queue_pop_head(&conn->outq));
         }
     }
-    rmq_source_clear(&conn->write_source);
+    watch_events(conn, G_IO_OUT, FALSE);
     if (!conn->write_over)
-        rmq_source_clear(&conn->stall_source);
+        rmq_fd_timer_clear(&conn->stall_timer);
     if (conn->paused && conn->queued <= RMQ_CONNECTION_LOW_WATER)
         resume_reading(conn);
 }
@@ -887,7 +898,7 @@ on_writable(GSocket *socket, GIOCondition cond, gpointer user_data)
     rmq_connection_ref(conn);
     flush_output(conn, TRUE);
     /* Draining or closing destroyed this watch already. */
-    gboolean keep = conn->write_source != NULL ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+    gboolean keep = watching(conn, G_IO_OUT) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
     rmq_connection_unref(conn);
     return keep;
 }
@@ -897,7 +908,7 @@ on_writable(GSocket *socket, GIOCondition cond, gpointer user_data)
 static void
 output_added(RmqConnection *conn)
 {
-    if (conn->write_source == NULL && !conn->processing)
+    if (!watching(conn, G_IO_OUT) && !conn->processing)
         flush_output(conn, FALSE);
     if (conn->backpressure && conn->queued > RMQ_CONNECTION_HIGH_WATER)
         pause_reading(conn);
@@ -1007,8 +1018,7 @@ on_request_timeout(gpointer user_data)
     Pending *p = user_data;
     RmqConnection *conn = p->conn;
     g_hash_table_steal(conn->pending, GINT_TO_POINTER(p->opaque));
-    g_source_unref(p->timer);
-    p->timer = NULL;
+    rmq_fd_timer_clear(&p->timer);
     g_autoptr(GError) error = g_error_new(RMQ_CONNECTION_ERROR, RMQ_CONNECTION_ERROR_TIMEOUT,
                                           "no response from %s within %u ms (opaque %d)",
                                           conn->peer, p->timeout_ms, p->opaque);
@@ -1067,10 +1077,11 @@ rmq_connection_send_request(RmqConnection *conn, RmqCommand *request, guint time
     p->user_data = user_data;
     p->timeout_ms = timeout_ms;
     if (timeout_ms > 0) {
-        p->timer = g_timeout_source_new(timeout_ms);
-        g_source_set_name(p->timer, "rmq-request-timeout");
-        g_source_set_callback(p->timer, on_request_timeout, p, NULL);
-        g_source_attach(p->timer, conn->context);
+        /* A poller timer, not a GSource: a client with many requests in
+         * flight on one connection adds nothing to the loop's per-iteration walk. */
+        p->timer = rmq_fd_timer_new(conn->poller, on_request_timeout, p);
+        rmq_fd_timer_set_ready_time(p->timer,
+                                    g_get_monotonic_time() + (gint64) timeout_ms * 1000);
     }
     g_hash_table_insert(conn->pending, GINT_TO_POINTER(p->opaque), p);
 }

@@ -2,6 +2,7 @@
 # client). Builds on libcodec.a (command/codec).
 noinst_LIBRARIES += src/remoting/libnet.a
 src_remoting_libnet_a_SOURCES = \
+	src/remoting/fd_poller.c src/remoting/fd_poller.h \
 	src/remoting/connection.c src/remoting/connection.h \
 	src/remoting/server.c src/remoting/server.h \
 	src/remoting/client.c src/remoting/client.h
@@ -22,5 +23,14 @@ tests_test_client_SOURCES = tests/test-client.c \
 tests_test_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 tests_test_client_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_client_LDADD = src/remoting/libnet.a src/remoting/libcodec.a \
+	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/remoting/test-fd-poller
+TESTS += tests/remoting/test-fd-poller
+tests_remoting_test_fd_poller_SOURCES = tests/remoting/test-fd-poller.c
+tests_remoting_test_fd_poller_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_remoting_test_fd_poller_LDADD = src/remoting/libnet.a src/remoting/libcodec.a \
 	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 endif

@@ -2,6 +2,8 @@
 
 #include "remoting/server.h"
 
+#include "remoting/fd_poller.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -24,7 +26,8 @@ typedef struct {
 typedef struct {
     RmqServer *server;
     GSocket *socket;
-    GSource *source;   /* accept watch, or the back-off timer */
+    RmqFdWatch *watch; /* in the context's poller; no events while backing off */
+    GSource *source;   /* the back-off timer */
     gchar *address;    /* "ip:port" for logs */
     guint16 port;
 } Listener;
@@ -48,12 +51,13 @@ struct _RmqServer {
     gboolean stop_pending; /* stop_accepting() was called from on_open */
 };
 
-static gboolean on_incoming(GSocket *socket, GIOCondition cond, gpointer user_data);
+static void on_incoming(RmqFdWatch *watch, GIOCondition cond, gpointer user_data);
 
 static void
 listener_free(Listener *l)
 {
     rmq_source_clear(&l->source);
+    rmq_fd_watch_clear(&l->watch); /* before the descriptor closes */
     g_socket_close(l->socket, NULL);
     g_object_unref(l->socket);
     g_free(l->address);
@@ -281,10 +285,12 @@ adopt(RmqServer *server, GSocket *socket)
 static void
 watch_listener(Listener *l)
 {
-    l->source = g_socket_create_source(l->socket, G_IO_IN, NULL);
-    g_source_set_name(l->source, "rmq-server-accept");
-    g_source_set_callback(l->source, G_SOURCE_FUNC(on_incoming), l, NULL);
-    g_source_attach(l->source, l->server->context);
+    if (l->watch == NULL) {
+        RmqFdPoller *poller = rmq_fd_poller_get(l->server->context);
+        l->watch = rmq_fd_watch_new(poller, g_socket_get_fd(l->socket), on_incoming, l);
+        rmq_fd_poller_unref(poller); /* the watch holds its own */
+    }
+    rmq_fd_watch_set_events(l->watch, G_IO_IN);
 }
 
 static gboolean
@@ -292,16 +298,19 @@ on_backoff_done(gpointer user_data)
 {
     Listener *l = user_data;
     g_source_unref(l->source);
+    l->source = NULL;
     watch_listener(l);
     return G_SOURCE_REMOVE;
 }
 
-static gboolean
-on_incoming(GSocket *socket, GIOCondition cond, gpointer user_data)
+static void
+on_incoming(RmqFdWatch *watch, GIOCondition cond, gpointer user_data)
 {
     Listener *l = user_data;
     RmqServer *server = l->server;
-    gboolean keep = G_SOURCE_CONTINUE;
+    GSocket *socket = l->socket;
+    (void) watch;
+    (void) cond;
     server->in_accept = TRUE;
     for (int i = 0; i < 64 && !server->stop_pending; i++) {
         g_autoptr(GError) error = NULL;
@@ -314,21 +323,18 @@ on_incoming(GSocket *socket, GIOCondition cond, gpointer user_data)
             break;
         /* EMFILE and friends: the socket stays readable, so back off. */
         g_warning("%s: accept on %s failed: %s", server->name, l->address, error->message);
-        g_source_unref(l->source);
+        rmq_fd_watch_set_events(l->watch, 0);
         l->source = g_timeout_source_new(ACCEPT_BACKOFF_MS);
         g_source_set_callback(l->source, on_backoff_done, l, NULL);
         g_source_attach(l->source, server->context);
-        keep = G_SOURCE_REMOVE;
         break;
     }
     server->in_accept = FALSE;
     if (server->stop_pending) {
-        /* Frees @l and destroys this source. */
+        /* Frees @l and its watch (the poller allows it from here). */
         server->stop_pending = FALSE;
         rmq_server_stop_accepting(server);
-        return G_SOURCE_REMOVE;
     }
-    return keep;
 }
 
 gboolean

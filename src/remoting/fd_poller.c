@@ -1,0 +1,476 @@
+#include <config.h>
+
+#include "remoting/fd_poller.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+/* Events taken from the kernel per dispatch; more stay ready for the next
+ * iteration (level-triggered, so nothing is lost). */
+#define MAX_EVENTS 256
+
+struct _RmqFdWatch {
+    RmqFdPoller *poller;
+    int fd;
+    GIOCondition events;
+    gboolean registered; /* in the epoll set */
+    gboolean dead;       /* freed: never called again, memory kept until dispatch ends */
+    RmqFdFunc func;
+    gpointer user_data;
+};
+
+struct _RmqFdTimer {
+    RmqFdPoller *poller;
+    gint64 ready_time;
+    gint index;       /* in the heap, -1 when not */
+    gboolean dead;
+    gboolean rearmed; /* ready time set by its own callback */
+    GSourceFunc func;
+    gpointer user_data;
+};
+
+struct _RmqFdPoller {
+    GSource source;
+    gint ref_count; /* users (watches, timers, owners); under poller_lock */
+    GMainContext *context; /* the key in the table; a ref while users remain */
+    int epfd;
+    gpointer tag;
+    guint watch_count;
+    guint depth;           /* nested dispatches running */
+    GPtrArray *graveyard;  /* watches and timers freed while dispatching */
+    GPtrArray *heap;       /* armed timers, a binary min-heap on ready_time */
+};
+
+static GMutex poller_lock;
+static GHashTable *pollers; /* GMainContext * -> RmqFdPoller * */
+
+/* --- timer heap ------------------------------------------------------------- */
+
+static void
+heap_set(RmqFdPoller *p, guint i, RmqFdTimer *t)
+{
+    p->heap->pdata[i] = t;
+    t->index = (gint) i;
+}
+
+static void
+heap_up(RmqFdPoller *p, guint i)
+{
+    RmqFdTimer *t = p->heap->pdata[i];
+    while (i > 0) {
+        guint parent = (i - 1) / 2;
+        RmqFdTimer *pt = p->heap->pdata[parent];
+        if (pt->ready_time <= t->ready_time)
+            break;
+        heap_set(p, i, pt);
+        i = parent;
+    }
+    heap_set(p, i, t);
+}
+
+static void
+heap_down(RmqFdPoller *p, guint i)
+{
+    RmqFdTimer *t = p->heap->pdata[i];
+    guint n = p->heap->len;
+    for (;;) {
+        guint c = 2 * i + 1;
+        if (c >= n)
+            break;
+        RmqFdTimer *ct = p->heap->pdata[c];
+        if (c + 1 < n && ((RmqFdTimer *) p->heap->pdata[c + 1])->ready_time < ct->ready_time)
+            ct = p->heap->pdata[++c];
+        if (t->ready_time <= ct->ready_time)
+            break;
+        heap_set(p, i, ct);
+        i = c;
+    }
+    heap_set(p, i, t);
+}
+
+static void
+heap_remove(RmqFdPoller *p, RmqFdTimer *t)
+{
+    if (t->index < 0)
+        return;
+    guint i = (guint) t->index;
+    RmqFdTimer *last = g_ptr_array_steal_index(p->heap, p->heap->len - 1);
+    t->index = -1;
+    if (last == t)
+        return;
+    heap_set(p, i, last);
+    heap_up(p, i);
+    heap_down(p, (guint) last->index);
+}
+
+static void
+heap_insert(RmqFdPoller *p, RmqFdTimer *t)
+{
+    g_ptr_array_add(p->heap, t);
+    heap_up(p, p->heap->len - 1);
+}
+
+static gint64
+next_deadline(RmqFdPoller *p)
+{
+    return p->heap->len > 0 ? ((RmqFdTimer *) p->heap->pdata[0])->ready_time : -1;
+}
+
+/* --- the source -------------------------------------------------------------- */
+
+static gboolean
+poller_prepare(GSource *source, gint *timeout)
+{
+    RmqFdPoller *p = (RmqFdPoller *) source;
+    gint64 deadline = next_deadline(p);
+    if (deadline < 0) {
+        *timeout = -1;
+        return FALSE;
+    }
+    gint64 now = g_source_get_time(source);
+    if (deadline <= now) {
+        *timeout = 0;
+        return TRUE;
+    }
+    gint64 ms = (deadline - now + 999) / 1000;
+    *timeout = (gint) MIN(ms, G_MAXINT);
+    return FALSE;
+}
+
+static gboolean
+poller_check(GSource *source)
+{
+    /* The epoll descriptor's readiness is GLib's to check (a unix fd). */
+    RmqFdPoller *p = (RmqFdPoller *) source;
+    gint64 deadline = next_deadline(p);
+    return deadline >= 0 && deadline <= g_source_get_time(source);
+}
+
+static void
+bury(RmqFdPoller *p, gpointer item)
+{
+    if (p->graveyard == NULL)
+        p->graveyard = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(p->graveyard, item);
+}
+
+static void
+dispatch_events(RmqFdPoller *p)
+{
+    struct epoll_event events[MAX_EVENTS];
+    int n;
+    do
+        n = epoll_wait(p->epfd, events, MAX_EVENTS, 0);
+    while (n < 0 && errno == EINTR);
+    for (int i = 0; i < n; i++) {
+        RmqFdWatch *w = events[i].data.ptr;
+        /* Freed, or its interest changed, by a callback earlier in this batch. */
+        if (w->dead || w->events == 0)
+            continue;
+        guint32 e = events[i].events;
+        GIOCondition cond = 0;
+        if (e & (EPOLLIN | EPOLLRDHUP | EPOLLPRI))
+            cond |= G_IO_IN;
+        if (e & EPOLLOUT)
+            cond |= G_IO_OUT;
+        if (e & EPOLLHUP)
+            cond |= G_IO_HUP;
+        if (e & EPOLLERR)
+            cond |= G_IO_ERR;
+        cond &= w->events | G_IO_HUP | G_IO_ERR;
+        if (cond != 0)
+            w->func(w, cond, w->user_data);
+    }
+}
+
+static void
+dispatch_timers(RmqFdPoller *p)
+{
+    gint64 now = g_get_monotonic_time();
+    /* Take the due ones first: a callback that leaves a past ready time
+     * (or re-arms at once) runs again on the next iteration, not in a loop here. */
+    g_autoptr(GPtrArray) due = NULL;
+    while (p->heap->len > 0 && ((RmqFdTimer *) p->heap->pdata[0])->ready_time <= now) {
+        RmqFdTimer *t = p->heap->pdata[0];
+        heap_remove(p, t);
+        t->rearmed = FALSE;
+        if (due == NULL)
+            due = g_ptr_array_new();
+        g_ptr_array_add(due, t);
+    }
+    for (guint i = 0; due != NULL && i < due->len; i++) {
+        RmqFdTimer *t = due->pdata[i];
+        if (t->dead || t->rearmed) /* freed, or set again by an earlier callback */
+            continue;
+        gboolean keep = t->func(t->user_data);
+        if (t->dead || t->rearmed)
+            continue;
+        if (keep && t->ready_time >= 0)
+            heap_insert(p, t);
+        else
+            t->ready_time = -1;
+    }
+}
+
+static gboolean
+poller_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+{
+    RmqFdPoller *p = (RmqFdPoller *) source;
+    (void) callback;
+    (void) user_data;
+    p->depth++;
+    if (g_source_query_unix_fd(source, p->tag) & (G_IO_IN | G_IO_HUP | G_IO_ERR))
+        dispatch_events(p);
+    if (p->heap->len > 0)
+        dispatch_timers(p);
+    if (--p->depth == 0 && p->graveyard != NULL)
+        g_ptr_array_set_size(p->graveyard, 0);
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+poller_finalize(GSource *source)
+{
+    RmqFdPoller *p = (RmqFdPoller *) source;
+    if (p->graveyard != NULL)
+        g_ptr_array_unref(p->graveyard);
+    g_ptr_array_unref(p->heap);
+    if (p->epfd >= 0)
+        close(p->epfd);
+}
+
+static GSourceFuncs poller_funcs = {
+    .prepare = poller_prepare,
+    .check = poller_check,
+    .dispatch = poller_dispatch,
+    .finalize = poller_finalize,
+};
+
+RmqFdPoller *
+rmq_fd_poller_get(GMainContext *context)
+{
+    if (context == NULL)
+        context = g_main_context_default();
+    g_mutex_lock(&poller_lock);
+    if (pollers == NULL)
+        pollers = g_hash_table_new(g_direct_hash, g_direct_equal);
+    RmqFdPoller *p = g_hash_table_lookup(pollers, context);
+    if (p != NULL) {
+        p->ref_count++;
+        g_mutex_unlock(&poller_lock);
+        return p;
+    }
+    int epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0)
+        g_error("epoll_create1: %s", g_strerror(errno)); /* out of descriptors at start-up */
+    p = (RmqFdPoller *) g_source_new(&poller_funcs, sizeof(RmqFdPoller));
+    p->ref_count = 1;
+    p->context = g_main_context_ref(context);
+    p->epfd = epfd;
+    p->heap = g_ptr_array_new();
+    g_source_set_name(&p->source, "rmq-fd-poller");
+    /* Its callbacks may iterate the context (a handler that waits): GLib
+     * must not block the source (and its descriptor) meanwhile; dispatch is
+     * re-entrant (watches and timers are freed only when the outermost
+     * dispatch ends). */
+    g_source_set_can_recurse(&p->source, TRUE);
+    p->tag = g_source_add_unix_fd(&p->source, epfd, G_IO_IN);
+    g_source_attach(&p->source, context);
+    g_hash_table_insert(pollers, context, p);
+    g_mutex_unlock(&poller_lock);
+    return p;
+}
+
+RmqFdPoller *
+rmq_fd_poller_ref(RmqFdPoller *poller)
+{
+    g_return_val_if_fail(poller != NULL, NULL);
+    g_mutex_lock(&poller_lock);
+    poller->ref_count++;
+    g_mutex_unlock(&poller_lock);
+    return poller;
+}
+
+void
+rmq_fd_poller_unref(RmqFdPoller *poller)
+{
+    if (poller == NULL)
+        return;
+    g_mutex_lock(&poller_lock);
+    g_assert(poller->ref_count > 0);
+    if (--poller->ref_count > 0) {
+        g_mutex_unlock(&poller_lock);
+        return;
+    }
+    g_hash_table_remove(pollers, poller->context);
+    g_mutex_unlock(&poller_lock);
+    /* Inside its own dispatch GLib holds a ref: the memory stays until it returns. */
+    GMainContext *context = poller->context;
+    g_source_destroy(&poller->source);
+    g_source_unref(&poller->source);
+    g_main_context_unref(context);
+}
+
+guint
+rmq_fd_poller_get_watch_count(RmqFdPoller *poller)
+{
+    g_return_val_if_fail(poller != NULL, 0);
+    return poller->watch_count;
+}
+
+/* --- watches ----------------------------------------------------------------- */
+
+RmqFdWatch *
+rmq_fd_watch_new(RmqFdPoller *poller, int fd, RmqFdFunc func, gpointer user_data)
+{
+    g_return_val_if_fail(poller != NULL && fd >= 0 && func != NULL, NULL);
+    RmqFdWatch *w = g_new0(RmqFdWatch, 1);
+    w->poller = rmq_fd_poller_ref(poller);
+    w->fd = fd;
+    w->func = func;
+    w->user_data = user_data;
+    poller->watch_count++;
+    return w;
+}
+
+void
+rmq_fd_watch_set_events(RmqFdWatch *w, GIOCondition events)
+{
+    g_return_if_fail(w != NULL && !w->dead);
+    events &= G_IO_IN | G_IO_OUT;
+    if (events == w->events)
+        return;
+    w->events = events;
+    int epfd = w->poller->epfd;
+    if (events == 0) {
+        /* Out of the set: HUP and ERR are reported whatever is asked, and
+         * would wake a paused watch on every iteration. */
+        if (w->registered && epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL) != 0 && errno != EBADF &&
+            errno != ENOENT)
+            g_warning("epoll_ctl(DEL, %d): %s", w->fd, g_strerror(errno));
+        w->registered = FALSE;
+        return;
+    }
+    struct epoll_event ev = { .data.ptr = w };
+    if (events & G_IO_IN)
+        ev.events |= EPOLLIN | EPOLLRDHUP;
+    if (events & G_IO_OUT)
+        ev.events |= EPOLLOUT;
+    int op = w->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    int rc = epoll_ctl(epfd, op, w->fd, &ev);
+    if (rc != 0 && op == EPOLL_CTL_ADD && errno == EEXIST) /* another watch left it behind */
+        rc = epoll_ctl(epfd, EPOLL_CTL_MOD, w->fd, &ev);
+    else if (rc != 0 && op == EPOLL_CTL_MOD && errno == ENOENT)
+        rc = epoll_ctl(epfd, EPOLL_CTL_ADD, w->fd, &ev);
+    if (rc != 0) {
+        g_warning("epoll_ctl(%d): %s", w->fd, g_strerror(errno));
+        return;
+    }
+    w->registered = TRUE;
+}
+
+GIOCondition
+rmq_fd_watch_get_events(RmqFdWatch *w)
+{
+    g_return_val_if_fail(w != NULL, 0);
+    return w->events;
+}
+
+void
+rmq_fd_watch_free(RmqFdWatch *w)
+{
+    if (w == NULL)
+        return;
+    g_return_if_fail(!w->dead);
+    rmq_fd_watch_set_events(w, 0);
+    w->dead = TRUE;
+    RmqFdPoller *p = w->poller;
+    p->watch_count--;
+    if (p->depth > 0)
+        bury(p, w); /* an event of this batch may still point at it */
+    else
+        g_free(w);
+    rmq_fd_poller_unref(p);
+}
+
+void
+rmq_fd_watch_clear(RmqFdWatch **watch)
+{
+    RmqFdWatch *w = *watch;
+    *watch = NULL;
+    rmq_fd_watch_free(w);
+}
+
+/* --- timers ------------------------------------------------------------------ */
+
+RmqFdTimer *
+rmq_fd_timer_new(RmqFdPoller *poller, GSourceFunc func, gpointer user_data)
+{
+    g_return_val_if_fail(poller != NULL && func != NULL, NULL);
+    RmqFdTimer *t = g_new0(RmqFdTimer, 1);
+    t->poller = rmq_fd_poller_ref(poller);
+    t->ready_time = -1;
+    t->index = -1;
+    t->func = func;
+    t->user_data = user_data;
+    return t;
+}
+
+void
+rmq_fd_timer_set_ready_time(RmqFdTimer *t, gint64 ready_time)
+{
+    g_return_if_fail(t != NULL && !t->dead);
+    RmqFdPoller *p = t->poller;
+    t->rearmed = TRUE;
+    if (ready_time < 0) {
+        heap_remove(p, t);
+        t->ready_time = -1;
+        return;
+    }
+    if (t->index >= 0 && ready_time == t->ready_time)
+        return;
+    gint64 old = t->ready_time;
+    t->ready_time = ready_time;
+    if (t->index < 0) {
+        heap_insert(p, t);
+    } else if (ready_time < old) {
+        heap_up(p, (guint) t->index);
+    } else {
+        heap_down(p, (guint) t->index);
+    }
+    /* No wake-up needed: every caller runs on the context's thread, and the
+     * next prepare (before the next poll) reads the new deadline. */
+}
+
+gint64
+rmq_fd_timer_get_ready_time(RmqFdTimer *t)
+{
+    g_return_val_if_fail(t != NULL, -1);
+    return t->ready_time;
+}
+
+void
+rmq_fd_timer_free(RmqFdTimer *t)
+{
+    if (t == NULL)
+        return;
+    g_return_if_fail(!t->dead);
+    RmqFdPoller *p = t->poller;
+    heap_remove(p, t);
+    t->dead = TRUE;
+    if (p->depth > 0)
+        bury(p, t); /* the due list of this dispatch may still point at it */
+    else
+        g_free(t);
+    rmq_fd_poller_unref(p);
+}
+
+void
+rmq_fd_timer_clear(RmqFdTimer **timer)
+{
+    RmqFdTimer *t = *timer;
+    *timer = NULL;
+    rmq_fd_timer_free(t);
+}

@@ -1,0 +1,513 @@
+/* The epoll-backed poller (src/remoting/fd_poller.h) on socketpairs and a
+ * private main context: many descriptors, readable / writable / hang-up
+ * delivery, level-triggered redelivery, watches freed during a dispatch
+ * (their own, another's, from a nested iteration), timers in deadline
+ * order, and an RmqConnection that drops its last ref in its own callback. */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "remoting/connection.h"
+#include "remoting/codec.h"
+#include "remoting/fd_poller.h"
+
+#define WAIT_US (5 * G_USEC_PER_SEC)
+
+typedef struct {
+    int fd;   /* watched end */
+    int peer; /* the test writes here */
+    RmqFdWatch *watch;
+    guint calls;
+    GIOCondition last;
+    guint bytes;
+    gboolean eof;
+    gboolean free_self;   /* free its own watch in the callback */
+    GPtrArray *victims;   /* of Pair *: watches it frees */
+    GMainContext *nest;   /* iterate this inside the callback */
+} Pair;
+
+static void
+make_pair(Pair *p)
+{
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    p->fd = sv[0];
+    p->peer = sv[1];
+}
+
+static void
+close_pair(Pair *p)
+{
+    rmq_fd_watch_clear(&p->watch);
+    if (p->fd >= 0)
+        close(p->fd);
+    if (p->peer >= 0)
+        close(p->peer);
+    p->fd = p->peer = -1;
+    if (p->victims != NULL)
+        g_ptr_array_unref(p->victims);
+    p->victims = NULL;
+}
+
+static void
+on_ready(RmqFdWatch *watch, GIOCondition cond, gpointer user_data)
+{
+    Pair *p = user_data;
+    assert_ptr_equal(watch, p->watch);
+    p->calls++;
+    p->last = cond;
+    if (cond & (G_IO_IN | G_IO_HUP)) {
+        char buf[64];
+        ssize_t n = read(p->fd, buf, sizeof buf);
+        if (n > 0)
+            p->bytes += (guint) n;
+        else if (n == 0)
+            p->eof = TRUE;
+    }
+    if (p->nest != NULL) {
+        GMainContext *ctx = p->nest;
+        p->nest = NULL;
+        g_main_context_iteration(ctx, FALSE);
+    }
+    for (guint i = 0; p->victims != NULL && i < p->victims->len; i++)
+        rmq_fd_watch_clear(&((Pair *) p->victims->pdata[i])->watch);
+    if (p->free_self)
+        rmq_fd_watch_clear(&p->watch);
+}
+
+/* Iterate @ctx until @done(@data) or 5 s; returns done. */
+static gboolean
+spin_until(GMainContext *ctx, gboolean (*done)(gpointer), gpointer data)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+    while (!done(data) && g_get_monotonic_time() < end)
+        if (!g_main_context_iteration(ctx, FALSE))
+            g_usleep(1000);
+    return done(data);
+}
+
+/* A few non-blocking iterations: whatever is ready gets dispatched. */
+static void
+spin_briefly(GMainContext *ctx)
+{
+    for (int i = 0; i < 20; i++) {
+        g_main_context_iteration(ctx, FALSE);
+        g_usleep(500);
+    }
+}
+
+typedef struct {
+    Pair *pairs;
+    guint n;
+} Pairs;
+
+static gboolean
+all_read(gpointer data)
+{
+    Pairs *ps = data;
+    for (guint i = 0; i < ps->n; i++)
+        if (ps->pairs[i].peer >= 0 && ps->pairs[i].bytes < (i % 3 == 0 ? 1u : 0u))
+            return FALSE;
+    return TRUE;
+}
+
+/* Hundreds of descriptors: only the written ones are reported, each once
+ * per byte, and nothing spins once they are drained. */
+static void
+test_many_readable(void **state)
+{
+    (void) state;
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    guint n = (guint) MIN(600, (rl.rlim_cur - 64) / 2);
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    RmqFdPoller *poller = rmq_fd_poller_get(ctx);
+    assert_ptr_equal(rmq_fd_poller_get(ctx), poller); /* one per context */
+    rmq_fd_poller_unref(poller);
+    Pairs ps = { g_new0(Pair, n), n };
+    for (guint i = 0; i < n; i++) {
+        make_pair(&ps.pairs[i]);
+        ps.pairs[i].watch = rmq_fd_watch_new(poller, ps.pairs[i].fd, on_ready, &ps.pairs[i]);
+        rmq_fd_watch_set_events(ps.pairs[i].watch, G_IO_IN);
+    }
+    assert_int_equal(rmq_fd_poller_get_watch_count(poller), n);
+    for (guint i = 0; i < n; i += 3)
+        assert_int_equal(write(ps.pairs[i].peer, "x", 1), 1);
+    assert_true(spin_until(ctx, all_read, &ps));
+    spin_briefly(ctx);
+    for (guint i = 0; i < n; i++) {
+        guint want = i % 3 == 0 ? 1 : 0;
+        assert_int_equal(ps.pairs[i].bytes, want);
+        assert_int_equal(ps.pairs[i].calls, want);
+    }
+    /* Level-triggered: a byte left unread is reported again. */
+    Pair *p = &ps.pairs[1];
+    p->free_self = FALSE;
+    assert_int_equal(write(p->peer, "yz", 2), 2);
+    GIOCondition saved = G_IO_IN;
+    rmq_fd_watch_set_events(p->watch, 0);
+    spin_briefly(ctx);
+    assert_int_equal(p->calls, 0); /* not watched: not called */
+    rmq_fd_watch_set_events(p->watch, saved);
+    spin_briefly(ctx);
+    assert_int_equal(p->bytes, 2);
+    assert_int_equal(p->calls, 1);
+    for (guint i = 0; i < n; i++)
+        close_pair(&ps.pairs[i]);
+    assert_int_equal(rmq_fd_poller_get_watch_count(poller), 0);
+    rmq_fd_poller_unref(poller);
+    g_free(ps.pairs);
+}
+
+static gboolean
+called(gpointer data)
+{
+    return ((Pair *) data)->calls > 0;
+}
+
+static void
+test_writable_and_hangup(void **state)
+{
+    (void) state;
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    RmqFdPoller *poller = rmq_fd_poller_get(ctx);
+    Pair p = { 0 };
+    make_pair(&p);
+    p.watch = rmq_fd_watch_new(poller, p.fd, on_ready, &p);
+    spin_briefly(ctx);
+    assert_int_equal(p.calls, 0); /* no events asked for */
+    rmq_fd_watch_set_events(p.watch, G_IO_OUT);
+    assert_true(spin_until(ctx, called, &p));
+    assert_true(p.last & G_IO_OUT);
+    assert_false(p.last & G_IO_IN);
+    rmq_fd_watch_set_events(p.watch, 0);
+    p.calls = 0;
+    spin_briefly(ctx);
+    assert_int_equal(p.calls, 0);
+
+    /* The peer hangs up while nothing is watched: no wake-ups (no spin)... */
+    close(p.peer);
+    p.peer = -1;
+    spin_briefly(ctx);
+    assert_int_equal(p.calls, 0);
+    /* ...and reading again reports it: end of file. */
+    rmq_fd_watch_set_events(p.watch, G_IO_IN);
+    assert_true(spin_until(ctx, called, &p));
+    assert_true(p.last & (G_IO_IN | G_IO_HUP));
+    assert_true(p.eof);
+    close_pair(&p);
+    rmq_fd_poller_unref(poller);
+}
+
+/* Watches freed inside a dispatch: their own, another one's that is ready
+ * in the same batch, and one freed from a nested iteration. None is called
+ * after its free; the memory stays valid (ASan runs this too). */
+static void
+test_free_during_dispatch(void **state)
+{
+    (void) state;
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    RmqFdPoller *poller = rmq_fd_poller_get(ctx);
+    enum { N = 8 };
+    Pair ps[N] = { 0 };
+    for (guint i = 0; i < N; i++) {
+        make_pair(&ps[i]);
+        ps[i].watch = rmq_fd_watch_new(poller, ps[i].fd, on_ready, &ps[i]);
+        rmq_fd_watch_set_events(ps[i].watch, G_IO_IN);
+        ps[i].free_self = TRUE;
+    }
+    /* Each frees every other watch: whichever runs first is the only one. */
+    for (guint i = 0; i < N; i++) {
+        ps[i].victims = g_ptr_array_new();
+        for (guint j = 0; j < N; j++)
+            if (j != i)
+                g_ptr_array_add(ps[i].victims, &ps[j]);
+        assert_int_equal(write(ps[i].peer, "x", 1), 1);
+    }
+    spin_briefly(ctx);
+    guint total = 0;
+    for (guint i = 0; i < N; i++) {
+        total += ps[i].calls;
+        assert_null(ps[i].watch);
+    }
+    assert_int_equal(total, 1);
+    assert_int_equal(rmq_fd_poller_get_watch_count(poller), 0);
+    for (guint i = 0; i < N; i++)
+        close_pair(&ps[i]);
+
+    /* Nested: A iterates the context from its callback; B, ready in the
+     * same batch, frees itself in the inner dispatch and must not be
+     * called again by the outer one. */
+    Pair a = { 0 }, b = { 0 };
+    make_pair(&a);
+    make_pair(&b);
+    a.watch = rmq_fd_watch_new(poller, a.fd, on_ready, &a);
+    b.watch = rmq_fd_watch_new(poller, b.fd, on_ready, &b);
+    rmq_fd_watch_set_events(a.watch, G_IO_IN);
+    rmq_fd_watch_set_events(b.watch, G_IO_IN);
+    a.nest = ctx;
+    a.free_self = TRUE;
+    b.nest = ctx;
+    b.free_self = TRUE;
+    assert_int_equal(write(a.peer, "x", 1), 1);
+    assert_int_equal(write(b.peer, "x", 1), 1);
+    spin_briefly(ctx);
+    assert_int_equal(a.calls, 1);
+    assert_int_equal(b.calls, 1);
+    assert_null(a.watch);
+    assert_null(b.watch);
+    close_pair(&a);
+    close_pair(&b);
+    rmq_fd_poller_unref(poller);
+}
+
+/* The last user frees its watch inside its own callback: the poller (and
+ * its GSource) go away during their own dispatch; the next get is fresh. */
+static void
+test_last_watch_freed_in_callback(void **state)
+{
+    (void) state;
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    RmqFdPoller *poller = rmq_fd_poller_get(ctx);
+    Pair p = { 0 };
+    make_pair(&p);
+    p.watch = rmq_fd_watch_new(poller, p.fd, on_ready, &p);
+    rmq_fd_watch_set_events(p.watch, G_IO_IN);
+    rmq_fd_poller_unref(poller); /* only the watch holds it now */
+    p.free_self = TRUE;
+    assert_int_equal(write(p.peer, "x", 1), 1);
+    assert_true(spin_until(ctx, called, &p));
+    spin_briefly(ctx);
+    assert_int_equal(p.calls, 1);
+    assert_false(g_main_context_pending(ctx)); /* no source left */
+    RmqFdPoller *again = rmq_fd_poller_get(ctx);
+    assert_int_equal(rmq_fd_poller_get_watch_count(again), 0);
+    rmq_fd_poller_unref(again);
+    close_pair(&p);
+}
+
+/* --- timers ------------------------------------------------------------------ */
+
+typedef struct {
+    GArray *order; /* of gint: ids in firing order */
+    RmqFdTimer *timers[6];
+    gint64 base;
+    gint repeat; /* timer 3 keeps a past ready time this many times */
+    gboolean rearmed_4;
+} TimerFix;
+
+typedef struct {
+    TimerFix *fix;
+    gint id;
+} TimerArg;
+
+static gboolean
+on_timer(gpointer user_data)
+{
+    TimerArg *a = user_data;
+    TimerFix *f = a->fix;
+    g_array_append_val(f->order, a->id);
+    switch (a->id) {
+    case 1: /* frees timer 2, due in the same dispatch */
+        rmq_fd_timer_clear(&f->timers[2]);
+        return G_SOURCE_REMOVE;
+    case 3: /* CONTINUE with its past ready time: again next iteration */
+        return --f->repeat > 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+    case 4: /* re-arms itself once, REMOVE notwithstanding */
+        if (!f->rearmed_4) {
+            f->rearmed_4 = TRUE;
+            rmq_fd_timer_set_ready_time(f->timers[4], g_get_monotonic_time() + 20000);
+        }
+        return G_SOURCE_REMOVE;
+    case 5: /* frees itself */
+        rmq_fd_timer_clear(&f->timers[5]);
+        return G_SOURCE_CONTINUE;
+    default:
+        return G_SOURCE_REMOVE;
+    }
+}
+
+static gboolean
+order_complete(gpointer data)
+{
+    return ((TimerFix *) data)->order->len >= 7;
+}
+
+static void
+test_timers(void **state)
+{
+    (void) state;
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    RmqFdPoller *poller = rmq_fd_poller_get(ctx);
+    TimerFix f = { .order = g_array_new(FALSE, FALSE, sizeof(gint)), .repeat = 3 };
+    TimerArg args[6];
+    for (gint i = 0; i < 6; i++) {
+        args[i] = (TimerArg) { &f, i };
+        f.timers[i] = rmq_fd_timer_new(poller, on_timer, &args[i]);
+    }
+    gint64 now = g_get_monotonic_time();
+    /* 0 is armed then disarmed; 2 is due 1 us after 1 (in the same
+     * dispatch, or later), and 1 frees it; 3 before them. */
+    rmq_fd_timer_set_ready_time(f.timers[0], now + 10000);
+    rmq_fd_timer_set_ready_time(f.timers[0], -1);
+    rmq_fd_timer_set_ready_time(f.timers[2], now + 60001);
+    rmq_fd_timer_set_ready_time(f.timers[1], now + 60000);
+    rmq_fd_timer_set_ready_time(f.timers[3], now + 30000);
+    rmq_fd_timer_set_ready_time(f.timers[4], now + 90000);
+    rmq_fd_timer_set_ready_time(f.timers[5], now + 120000);
+    /* Moving a deadline later reorders it. */
+    rmq_fd_timer_set_ready_time(f.timers[3], now + 40000);
+    gint64 start = g_get_monotonic_time();
+    /* Blocking iterations: the poller's own timeout wakes the loop. */
+    gint64 end = start + WAIT_US;
+    while (!order_complete(&f) && g_get_monotonic_time() < end)
+        g_main_context_iteration(ctx, TRUE);
+    spin_briefly(ctx);
+    /* 3 x3, then 1 (2 freed by it, with 1 due at the same time), 4 twice, 5 */
+    gint want[] = { 3, 3, 3, 1, 4, 4, 5 };
+    assert_int_equal(f.order->len, G_N_ELEMENTS(want));
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++)
+        assert_int_equal(g_array_index(f.order, gint, i), want[i]);
+    assert_true(g_get_monotonic_time() - start >= 120000 - 2000);
+    assert_int_equal(rmq_fd_timer_get_ready_time(f.timers[0]), -1);
+    assert_int_equal(rmq_fd_timer_get_ready_time(f.timers[3]), -1);
+    assert_null(f.timers[2]);
+    assert_null(f.timers[5]);
+    for (gint i = 0; i < 6; i++)
+        rmq_fd_timer_clear(&f.timers[i]);
+    g_array_unref(f.order);
+    rmq_fd_poller_unref(poller);
+}
+
+/* --- a connection freed inside its own callback --------------------------- */
+
+typedef struct {
+    RmqConnection *conn; /* the only ref */
+    guint requests;
+    guint closes;
+    gchar *reason;
+} ConnFix;
+
+static void
+on_request_drop(RmqConnection *conn, RmqCommand *request, gpointer user_data)
+{
+    ConnFix *f = user_data;
+    f->requests++;
+    rmq_command_free(request);
+    assert_ptr_equal(conn, f->conn);
+    /* Closed and released inside the connection's own read callback. */
+    RmqConnection *c = f->conn;
+    f->conn = NULL;
+    rmq_connection_close(c, "done");
+    rmq_connection_unref(c);
+}
+
+static void
+on_conn_closed(RmqConnection *conn, gpointer user_data)
+{
+    ConnFix *f = user_data;
+    f->closes++;
+    g_free(f->reason);
+    f->reason = g_strdup(rmq_connection_get_close_reason(conn));
+}
+
+static gboolean
+conn_closed(gpointer data)
+{
+    return ((ConnFix *) data)->closes > 0;
+}
+
+static RmqConnection *
+connection_on(GMainContext *ctx, int fd)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSocket) s = g_socket_new_from_fd(fd, &error);
+    assert_non_null(s);
+    g_autoptr(GSocketConnection) sc = g_socket_connection_factory_create_connection(s);
+    return rmq_connection_new(sc, ctx);
+}
+
+static void
+test_connection_freed_in_own_callback(void **state)
+{
+    (void) state;
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    ConnFix f = { 0 };
+    f.conn = connection_on(ctx, sv[0]);
+    rmq_connection_set_request_handler(f.conn, on_request_drop, &f);
+    rmq_connection_add_close_callback(f.conn, on_conn_closed, &f);
+    rmq_connection_set_frame_timeout(f.conn, 30);
+    rmq_connection_set_idle_timeout(f.conn, 60);
+    rmq_connection_start(f.conn);
+
+    /* Two frames in one write: the second must not be dispatched to a
+     * connection that was released by the first. */
+    g_autoptr(GString) out = g_string_new(NULL);
+    for (int i = 0; i < 2; i++) {
+        g_autoptr(RmqCommand) req = rmq_command_new_request(9001);
+        req->opaque = i + 1;
+        assert_true(rmq_codec_append_frame(req, out));
+    }
+    assert_int_equal(write(sv[1], out->str, out->len), (ssize_t) out->len);
+    assert_true(spin_until(ctx, conn_closed, &f));
+    spin_briefly(ctx);
+    assert_int_equal(f.requests, 1);
+    assert_int_equal(f.closes, 1);
+    assert_string_equal(f.reason, "done");
+    /* Its descriptor is closed: the peer sees end of file. */
+    char c;
+    assert_int_equal(read(sv[1], &c, 1), 0);
+    /* Its watch and timers are gone with it: a fresh poller has nothing. */
+    RmqFdPoller *poller = rmq_fd_poller_get(ctx);
+    assert_int_equal(rmq_fd_poller_get_watch_count(poller), 0);
+    rmq_fd_poller_unref(poller);
+    close(sv[1]);
+    g_free(f.reason);
+}
+
+/* A peer that hangs up is seen through the poller: closed with the reason
+ * GSocket sources gave. */
+static void
+test_connection_hangup(void **state)
+{
+    (void) state;
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    ConnFix f = { 0 };
+    f.conn = connection_on(ctx, sv[0]);
+    rmq_connection_add_close_callback(f.conn, on_conn_closed, &f);
+    rmq_connection_start(f.conn);
+    close(sv[1]);
+    assert_true(spin_until(ctx, conn_closed, &f));
+    assert_string_equal(f.reason, "closed by peer");
+    assert_true(rmq_connection_is_closed(f.conn));
+    rmq_connection_unref(f.conn);
+    g_free(f.reason);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_many_readable),
+        cmocka_unit_test(test_writable_and_hangup),
+        cmocka_unit_test(test_free_during_dispatch),
+        cmocka_unit_test(test_last_watch_freed_in_callback),
+        cmocka_unit_test(test_timers),
+        cmocka_unit_test(test_connection_freed_in_own_callback),
+        cmocka_unit_test(test_connection_hangup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
