@@ -4,7 +4,9 @@ noinst_LIBRARIES += src/remoting/libnet.a
 src_remoting_libnet_a_SOURCES = \
 	src/remoting/connection.c src/remoting/connection.h \
 	src/remoting/server.c src/remoting/server.h \
-	src/remoting/client.c src/remoting/client.h
+	src/remoting/client.c src/remoting/client.h \
+	src/remoting/tls.c src/remoting/tls.h \
+	src/remoting/tls_config.c src/remoting/tls_config.h
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test-server tests/test-client
