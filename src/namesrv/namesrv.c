@@ -7,6 +7,7 @@
 #include "namesrv/processor.h"
 #include "namesrv/route_table.h"
 #include "remoting/server.h"
+#include "remoting/tls_config.h"
 
 typedef struct {
     RmqDaemon *daemon;
@@ -164,7 +165,13 @@ namesrv_start(RmqDaemon *daemon, GError **error)
         return FALSE;
     }
 
+    g_autoptr(RmqTlsContext) tls = rmq_tls_server_from_settings(&cfg->tls, error);
+    if (tls == NULL && cfg->tls.server_mode != RMQ_TLS_MODE_DISABLED) {
+        namesrv_free(ns);
+        return FALSE;
+    }
     ns->server = rmq_server_new("namesrv");
+    rmq_server_set_tls(ns->server, tls);
     for (guint i = 0; rmq_namesrv_processor_codes[i] >= 0; i++)
         rmq_server_register(ns->server, rmq_namesrv_processor_codes[i], on_request, ns);
     rmq_server_set_connection_callbacks(ns->server, NULL, on_close, ns);
@@ -178,6 +185,9 @@ namesrv_start(RmqDaemon *daemon, GError **error)
         return FALSE;
     }
     schedule_scan(ns, TRUE);
+    if (tls != NULL)
+        g_message("TLS %s on port %u", rmq_tls_mode_name(rmq_tls_context_get_mode(tls)),
+                  rmq_server_get_port(ns->server));
     g_message("name server listening on %s:%u, KV config %s (%u namespaces), brokers expire "
               "after %" G_GINT64_FORMAT " ms",
               cfg->bind_address != NULL ? cfg->bind_address : "0.0.0.0",
