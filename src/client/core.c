@@ -12,6 +12,7 @@
 
 #include "acl/sign.h"
 #include "remoting/json_body.h"
+#include "remoting/tls.h"
 
 G_DEFINE_QUARK(rmq-mq-error-quark, rmq_mq_error)
 
@@ -251,6 +252,27 @@ rmq_instance_set_credentials(RmqInstance *core, const gchar *access_key, const g
     core->secret_key = access_key != NULL ? g_strdup(secret_key) : NULL;
     core->security_token = access_key != NULL ? g_strdup(security_token) : NULL;
     rmq_client_set_request_hook(core->client, access_key != NULL ? sign_request : NULL, core);
+}
+
+gboolean
+rmq_instance_set_tls(RmqInstance *core, gboolean verify, const gchar *trust_cert_path,
+                     const gchar *cert_path, const gchar *key_path, const gchar *key_password,
+                     GError **error)
+{
+    g_return_val_if_fail(core != NULL, FALSE);
+    RmqTlsOptions o = {
+        .key_prefix = "tlsClient",
+        .auth_peer = verify,
+        .cert_path = cert_path,
+        .key_path = key_path,
+        .key_password = key_password,
+        .trust_cert_path = trust_cert_path,
+    };
+    g_autoptr(RmqTlsContext) ctx = rmq_tls_context_new_client(&o, error);
+    if (ctx == NULL)
+        return FALSE;
+    rmq_client_set_tls(core->client, ctx);
+    return TRUE;
 }
 
 static RmqCommand *
