@@ -41,7 +41,7 @@ _rmqadmin()
                 return
             fi
             ;;
-        --credentials)
+        --credentials | --tls-trust-cert | --tls-cert | --tls-key)
             _filedir
             return
             ;;
