@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509err.h>
 
 G_DEFINE_QUARK(rmq-tls-error-quark, rmq_tls_error)
 
@@ -50,6 +51,7 @@ struct _RmqTls {
     int fail_errno;
     gboolean read_wants_write;
     gboolean write_wants_read;
+    gboolean starved; /* the last read wanted more bytes than the session holds */
     gchar *error;
     gchar *description;
     guint8 *gather; /* WRITE_GATHER bytes, allocated on first use */
@@ -221,6 +223,14 @@ load_identity(SSL_CTX *ctx, const RmqTlsOptions *o, GError **error)
         ERR_clear_error();
         int ok = SSL_CTX_use_PrivateKey_file(ctx, o->key_path, SSL_FILETYPE_PEM);
         SSL_CTX_set_default_passwd_cb_userdata(ctx, NULL);
+        if (ok != 1 && ERR_GET_LIB(ERR_peek_last_error()) == ERR_LIB_X509 &&
+            ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+            ERR_clear_error();
+            g_set_error(error, RMQ_TLS_ERROR, RMQ_TLS_ERROR_CONFIG,
+                        "%sKeyPath %s: the key does not match the certificate of %sCertPath %s",
+                        p, o->key_path, p, o->cert_path);
+            return FALSE;
+        }
         if (ok != 1) {
             g_autofree gchar *why = openssl_errors();
             g_set_error(error, RMQ_TLS_ERROR, RMQ_TLS_ERROR_CONFIG,
@@ -272,7 +282,14 @@ context_new(gboolean server)
      * A peer that closes without close_notify (Netty often does) is an end of
      * stream, not an error: frames are length-delimited, a cut one is seen. */
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    /* RELEASE_BUFFERS: an idle session holds no 17 KiB read and write
+     * buffers (thousands of mostly idle clients), for a malloc per busy read. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                              SSL_MODE_RELEASE_BUFFERS);
+    /* One recv() per read, not one for the record header and one for its
+     * body; what it brings beyond the record waits in the session
+     * (rmq_tls_has_pending). */
+    SSL_CTX_set_read_ahead(ctx, 1);
     RmqTlsContext *c = g_new0(RmqTlsContext, 1);
     c->ref_count = 1;
     c->ctx = ctx;
@@ -481,12 +498,19 @@ rmq_tls_recv(RmqTls *tls, void *buf, gsize len)
         int n = SSL_read(tls->ssl, (guint8 *) buf + got, (int) MIN(len - got, G_MAXINT));
         if (n > 0) {
             got += (gsize) n;
+            tls->starved = FALSE;
+            /* Nothing left inside: stop rather than ask the socket for an
+             * EAGAIN (a system call per read); poll says when more comes. */
+            if (!SSL_has_pending(tls->ssl))
+                break;
             continue;
         }
         int err = errno;
         int e = SSL_get_error(tls->ssl, n);
-        if (e == SSL_ERROR_WANT_READ)
+        if (e == SSL_ERROR_WANT_READ) {
+            tls->starved = TRUE; /* a partial record: the socket must bring the rest */
             break;
+        }
         if (e == SSL_ERROR_WANT_WRITE) {
             tls->read_wants_write = TRUE;
             break;
@@ -619,7 +643,7 @@ rmq_tls_has_pending(RmqTls *tls)
 {
     if (tls->state != STATE_TLS)
         return FALSE;
-    return tls->eof || tls->failed || SSL_pending(tls->ssl) > 0;
+    return tls->eof || tls->failed || (!tls->starved && SSL_has_pending(tls->ssl));
 }
 
 const gchar *
