@@ -299,6 +299,21 @@ test_wrong_ca_refused(void **state)
     assert_true(answers(insecure, ns->addr));
 }
 
+/* GET_BROKER_CONFIG reports the TLS keys in force, the password masked. */
+static void
+test_broker_config_masks_the_password(void **state)
+{
+    NEED_OPENSSL();
+    g_autoptr(RmqClient) tls = client_new(TRUE, ca_pem, FALSE);
+    g_autoptr(RmqCommand) r = bk_invoke(tls, br->addr, RMQ_REQUEST_GET_BROKER_CONFIG, NULL, NULL);
+    assert_non_null(r);
+    g_autofree gchar *body = bk_body_text(r);
+    assert_non_null(strstr(body, "tlsServerMode=enforcing"));
+    assert_non_null(strstr(body, "tlsEnable=true"));
+    assert_non_null(strstr(body, "tlsServerKeyPassword=******"));
+    assert_null(strstr(body, KEY_PASSWORD));
+}
+
 static void
 test_s_client_sees_the_certificate(void **state)
 {
@@ -413,6 +428,7 @@ main(void)
         cmocka_unit_test(test_client_library_over_tls),
         cmocka_unit_test(test_plain_refused_when_enforcing),
         cmocka_unit_test(test_wrong_ca_refused),
+        cmocka_unit_test(test_broker_config_masks_the_password),
         cmocka_unit_test(test_s_client_sees_the_certificate),
         cmocka_unit_test(test_permissive_and_tls_properties),
         cmocka_unit_test(test_broken_key_fails_before_ready),
