@@ -284,6 +284,9 @@ const RmqConfigKey rmq_config_keys[] = {
     INT("consoleListenPort", console_listen_port, CON, 0, 8080, 1, 65535),
     STR("consoleAuthUser", console_auth_user, CON, 0, NULL),
     STR("consoleAuthPasswordHash", console_auth_password_hash, CON, 0, NULL),
+    /* HTTPS (docs/protocol.md §17.5): PEM certificate chain and unencrypted key */
+    STR("consoleTlsCertPath", console_tls_cert_path, CON, 0, NULL),
+    STR("consoleTlsKeyPath", console_tls_key_path, CON, 0, NULL),
 
     /* Java sizing and features rmq does not have: accepted so ported files load */
     JAVA("serverWorkerThreads", BOTH),

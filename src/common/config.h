@@ -185,6 +185,8 @@ typedef struct {
     gint console_listen_port;             /* consoleListenPort, 8080 */
     gchar *console_auth_user;             /* consoleAuthUser, NULL = no authentication */
     gchar *console_auth_password_hash;    /* consoleAuthPasswordHash, crypt(3); never logged */
+    gchar *console_tls_cert_path;         /* consoleTlsCertPath: HTTPS when set, NULL */
+    gchar *console_tls_key_path;          /* consoleTlsKeyPath, with consoleTlsCertPath */
 
     /* private to config.c: keys set in the file, in file order, with their
      * lines (for to_libconfig and for errors found after loading) */

@@ -721,8 +721,29 @@ console_start(RmqDaemon *daemon, GError **error)
         console_free(c);
         return FALSE;
     }
+    gboolean https = cfg->console_tls_cert_path != NULL && *cfg->console_tls_cert_path != '\0';
+    if (https || (cfg->console_tls_key_path != NULL && *cfg->console_tls_key_path != '\0')) {
+        g_autoptr(GTlsCertificate) cert = NULL;
+        g_autoptr(GError) local = NULL;
+        if (!https || cfg->console_tls_key_path == NULL || *cfg->console_tls_key_path == '\0')
+            g_set_error(&local, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
+                        "consoleTlsCertPath and consoleTlsKeyPath go together");
+        else
+            cert = g_tls_certificate_new_from_files(cfg->console_tls_cert_path,
+                                                    cfg->console_tls_key_path, &local);
+        if (cert == NULL) {
+            g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
+                        "consoleTlsCertPath %s, consoleTlsKeyPath %s: %s",
+                        cfg->console_tls_cert_path ? cfg->console_tls_cert_path : "(unset)",
+                        cfg->console_tls_key_path ? cfg->console_tls_key_path : "(unset)",
+                        local->message);
+            console_free(c);
+            return FALSE;
+        }
+        rmq_console_listener_set_tls(c->listener, cert);
+    }
     gboolean v6 = strchr(cfg->console_listen_address, ':') != NULL;
-    c->listen = g_strdup_printf(v6 ? "http://[%s]:%d/" : "http://%s:%d/",
+    c->listen = g_strdup_printf(v6 ? "%s://[%s]:%d/" : "%s://%s:%d/", https ? "https" : "http",
                                 cfg->console_listen_address, cfg->console_listen_port);
 
     /* tests shorten the sampling period; operators keep 5 s */

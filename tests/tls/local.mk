@@ -9,5 +9,6 @@ tests_tls_test_tls_SOURCES = tests/tls/test-tls.c \
 tests_tls_test_tls_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_tls_test_tls_LDADD = tests/support/libtestsupport.a src/client/librmqclient.a \
 	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
-EXTRA_tests_tls_test_tls_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
+EXTRA_tests_tls_test_tls_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv \
+	src/console/rmq-console
 endif

@@ -98,11 +98,14 @@ setup(void **state)
     have_openssl = probe != NULL;
     if (!have_openssl)
         return 0;
+    /* an IP SAN, for HTTPS clients that check the host (curl) */
+    g_autofree gchar *san = g_build_filename(dir, "san.ext", NULL);
+    g_assert(g_file_set_contents(san, "subjectAltName=IP:127.0.0.1\n", -1, NULL));
     if (!make_ca("ca", "rmq-test-ca") || !make_ca("other-ca", "rmq-other-ca") ||
         !openssl("req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key "
                  "-out server.csr -subj /CN=rmq-test-server", NULL) ||
         !openssl("x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
-                 "-out server.pem", NULL) ||
+                 "-extfile san.ext -out server.pem", NULL) ||
         !openssl("pkcs8 -topk8 -in server.key -out server-enc.key -v2 aes-256-cbc "
                  "-passout pass:" KEY_PASSWORD, NULL))
         return -1;
@@ -352,6 +355,49 @@ test_permissive_and_tls_properties(void **state)
     assert_false(answers(wrong, pns->addr));
 }
 
+/* rmq-console with consoleTlsCertPath/KeyPath serves HTTPS (curl checks the
+ * chain and the IP SAN), and plain HTTP gets no page. */
+static gchar *
+curl(const gchar *url, gboolean *ok)
+{
+    g_autofree gchar *cmd = g_strdup_printf("curl -sS --max-time 10 --cacert %s -o /dev/null -w "
+                                            "%%{http_code} %s", ca_pem, url);
+    gchar *out = NULL, *err = NULL;
+    gint status = -1;
+    *ok = g_spawn_command_line_sync(cmd, &out, &err, &status, NULL) &&
+          g_spawn_check_wait_status(status, NULL);
+    g_free(err);
+    return out;
+}
+
+static void
+test_console_https(void **state)
+{
+    NEED_OPENSSL();
+    g_autofree gchar *have_curl = g_find_program_in_path("curl");
+    if (have_curl == NULL) {
+        g_printerr("# curl not installed\n");
+        skip();
+    }
+    g_autoptr(BkDaemon) con = bk_namesrv_new(); /* its files and port, another binary */
+    g_free(con->binary);
+    con->binary = g_strdup("src/console/rmq-console");
+    g_autofree gchar *conf = g_strdup_printf(
+        "namesrvAddr = \"%s\";\nconsoleListenAddress = \"127.0.0.1\";\nconsoleListenPort = %u;\n"
+        "consoleTlsCertPath = \"%s\";\nconsoleTlsKeyPath = \"%s\";\n",
+        ns->addr, con->port, server_pem, server_key);
+    assert_true(g_file_set_contents(con->conf_path, conf, -1, NULL));
+    assert_true(bk_daemon_start_or_say(con, 20000));
+    gboolean ok = FALSE;
+    g_autofree gchar *url = g_strdup_printf("https://127.0.0.1:%u/metrics", con->port);
+    g_autofree gchar *code = curl(url, &ok);
+    assert_true(ok);
+    assert_string_equal(code, "200");
+    g_autofree gchar *plain_url = g_strdup_printf("http://127.0.0.1:%u/metrics", con->port);
+    g_autofree gchar *plain_code = curl(plain_url, &ok);
+    assert_true(!ok || g_strcmp0(plain_code, "200") != 0);
+}
+
 /* The daemon exits non-zero before READY=1, its log naming @needle. */
 static void
 start_fails(BkDaemon *d, const gchar *needle, const gchar *needle2)
@@ -396,6 +442,17 @@ test_broken_key_fails_before_ready(void **state)
                                            garbage, server_key);
     append(c->conf_path, cc);
     start_fails(c, "tlsServerCertPath", garbage);
+
+    /* the console's HTTPS key */
+    g_autoptr(BkDaemon) con = bk_namesrv_new();
+    g_free(con->binary);
+    con->binary = g_strdup("src/console/rmq-console");
+    g_autofree gchar *conf = g_strdup_printf(
+        "namesrvAddr = \"%s\";\nconsoleListenAddress = \"127.0.0.1\";\nconsoleListenPort = %u;\n"
+        "consoleTlsCertPath = \"%s\";\nconsoleTlsKeyPath = \"%s\";\n",
+        ns->addr, con->port, server_pem, missing);
+    assert_true(g_file_set_contents(con->conf_path, conf, -1, NULL));
+    start_fails(con, "consoleTlsKeyPath", missing);
 }
 
 /* A client that starts a handshake and stops: cut off by the first-frame
@@ -432,6 +489,7 @@ main(void)
         cmocka_unit_test(test_s_client_sees_the_certificate),
         cmocka_unit_test(test_permissive_and_tls_properties),
         cmocka_unit_test(test_broken_key_fails_before_ready),
+        cmocka_unit_test(test_console_https),
         cmocka_unit_test(test_stalled_handshake_is_cut_off),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
