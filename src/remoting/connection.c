@@ -792,7 +792,7 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
         if (n < 0) {
             if (err == EAGAIN || err == EWOULDBLOCK)
                 break;
-            if (conn->tls != NULL) {
+            if (conn->tls != NULL && !rmq_tls_is_plain(conn->tls)) {
                 close_for_peer_fault(conn, rmq_tls_get_error(conn->tls));
                 break;
             }
