@@ -431,6 +431,72 @@ test_enforcing_refuses_plain_and_plain_refuses_tls(void **state)
     fixture_free(g);
 }
 
+/* tlsServerNeedClientAuth: a client certificate asked for and (with
+ * tlsServerAuthClient) checked against tlsServerTrustCertPath. */
+static gboolean
+echo_with(RmqTlsClientAuth need, gboolean auth_client, const gchar *client_cert,
+          const gchar *client_key)
+{
+    RmqServer *server = rmq_server_new("tls-auth");
+    Fixture f = { 0 };
+    rmq_server_register(server, CODE_ECHO, on_echo, &f);
+    RmqTlsOptions so = { .key_prefix = "tlsServer", .cert_path = cert_path, .key_path = key_path,
+                         .need_client_auth = need, .auth_peer = auth_client,
+                         .trust_cert_path = cert_path };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqTlsContext) sctx = rmq_tls_context_new_server(RMQ_TLS_MODE_ENFORCING, &so, &error);
+    g_assert_no_error(error);
+    rmq_server_set_tls(server, sctx);
+    g_assert_true(rmq_server_listen(server, "127.0.0.1", 0, &error));
+    g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", rmq_server_get_port(server));
+    RmqTlsOptions co = { .key_prefix = "tlsClient", .auth_peer = TRUE,
+                         .trust_cert_path = cert_path, .cert_path = client_cert,
+                         .key_path = client_key };
+    g_autoptr(RmqTlsContext) cctx = rmq_tls_context_new_client(&co, &error);
+    g_assert_no_error(error);
+    RmqClient *c = rmq_client_new(NULL);
+    rmq_client_set_tls(c, cctx);
+    g_autoptr(RmqCommand) r = echo(c, addr, NULL, &error);
+    rmq_client_free(c);
+    rmq_server_free(server);
+    return r != NULL;
+}
+
+static void
+test_client_certificates(void **state)
+{
+    /* a second self-signed identity the server does not trust */
+    g_autofree gchar *ocert = g_build_filename(dir, "other-cert.pem", NULL);
+    FILE *fk = fopen(other_key_path, "r");
+    EVP_PKEY *k = PEM_read_PrivateKey(fk, NULL, NULL, NULL);
+    fclose(fk);
+    X509 *x = X509_new();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 2);
+    X509_gmtime_adj(X509_getm_notBefore(x), -60);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+    X509_set_pubkey(x, k);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                               (const unsigned char *) "stranger", -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    X509_sign(x, k, EVP_sha256());
+    FILE *fc = fopen(ocert, "w");
+    PEM_write_X509(fc, x);
+    fclose(fc);
+    X509_free(x);
+    EVP_PKEY_free(k);
+
+    assert_true(echo_with(RMQ_TLS_CLIENT_AUTH_NONE, FALSE, NULL, NULL));
+    assert_true(echo_with(RMQ_TLS_CLIENT_AUTH_OPTIONAL, TRUE, NULL, NULL));
+    assert_false(echo_with(RMQ_TLS_CLIENT_AUTH_REQUIRE, TRUE, NULL, NULL));
+    assert_true(echo_with(RMQ_TLS_CLIENT_AUTH_REQUIRE, TRUE, cert_path, key_path));
+    assert_false(echo_with(RMQ_TLS_CLIENT_AUTH_REQUIRE, TRUE, ocert, other_key_path));
+    /* tlsServerAuthClient false: any certificate will do (Java's insecure trust manager) */
+    assert_true(echo_with(RMQ_TLS_CLIENT_AUTH_REQUIRE, FALSE, ocert, other_key_path));
+    assert_false(echo_with(RMQ_TLS_CLIENT_AUTH_REQUIRE, FALSE, NULL, NULL));
+    g_unlink(ocert);
+}
+
 static void
 expect_server_error(const gchar *cert, const gchar *key, const gchar *password,
                     const gchar *needle1, const gchar *needle2)
@@ -495,6 +561,7 @@ main(void)
         cmocka_unit_test(test_whole_frame_waiting_in_the_kernel),
         cmocka_unit_test(test_permissive_serves_both),
         cmocka_unit_test(test_enforcing_refuses_plain_and_plain_refuses_tls),
+        cmocka_unit_test(test_client_certificates),
         cmocka_unit_test(test_context_errors),
         cmocka_unit_test(test_parsers),
     };
