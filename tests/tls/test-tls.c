@@ -302,6 +302,51 @@ test_wrong_ca_refused(void **state)
     assert_true(answers(insecure, ns->addr));
 }
 
+/* A slave of the enforcing broker, enforcing too: it registers and copies the
+ * master's metadata over TLS (tlsEnable follows enforcing), and the commit
+ * log comes over the plain HA port; a message sent to the master is pulled
+ * from the slave. */
+static void
+test_slave_over_tls(void **state)
+{
+    NEED_OPENSSL();
+    g_autofree gchar *sconf = g_strdup_printf(
+        "brokerRole = \"SLAVE\";\nbrokerId = 1;\nhaSendHeartbeatInterval = 1000;\n"
+        "tlsServerMode = \"enforcing\";\ntlsServerCertPath = \"%s\";\ntlsServerKeyPath = \"%s\";\n"
+        "tlsClientTrustCertPath = \"%s\";\n", server_pem, server_key, ca_pem);
+    g_autoptr(BkDaemon) slave = bk_broker_new(ns->addr, sconf);
+    assert_true(bk_daemon_start_or_say(slave, 30000));
+    g_autoptr(RmqClient) tls = client_new(TRUE, ca_pem, FALSE);
+    g_autoptr(RmqCommand) ct = bk_invoke(tls, br->addr, RMQ_REQUEST_UPDATE_AND_CREATE_TOPIC, NULL,
+                                         "topic", "TlsSlaveTopic", "defaultTopic", "TBW102",
+                                         "readQueueNums", "1", "writeQueueNums", "1", "perm", "6",
+                                         "topicFilterType", "SINGLE_TAG", "order", "false", NULL);
+    assert_non_null(ct);
+    assert_int_equal(ct->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) sent = bk_send(tls, br->addr, "TlsSlaveTopic", 0, NULL, NULL,
+                                         "replicated under TLS", NULL);
+    assert_non_null(sent);
+    assert_int_equal(sent->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) m = bk_pull(tls, br->addr, "TlsSlaveGroup", "TlsSlaveTopic", 0, 0, "*", 0);
+    assert_non_null(m);
+    assert_int_equal(m->code, RMQ_RESPONSE_SUCCESS);
+    /* the slave copies topics 3 s after it starts, then every 10 s */
+    RmqCommand *s = NULL;
+    for (int i = 0; i < 100; i++) {
+        s = bk_pull(tls, slave->addr, "TlsSlaveGroup", "TlsSlaveTopic", 0, 0, "*", 0);
+        if (s != NULL && s->code == RMQ_RESPONSE_SUCCESS)
+            break;
+        g_clear_pointer(&s, rmq_command_free);
+        g_usleep(200 * 1000);
+    }
+    if (s == NULL) {
+        g_autofree gchar *log = bk_daemon_log(slave);
+        fail_msg("the slave never served the topic; its log:\n%s", log);
+    }
+    assert_true(g_bytes_equal(m->body, s->body));
+    rmq_command_free(s);
+}
+
 /* GET_BROKER_CONFIG reports the TLS keys in force, the password masked. */
 static void
 test_broker_config_masks_the_password(void **state)
@@ -486,6 +531,7 @@ main(void)
         cmocka_unit_test(test_plain_refused_when_enforcing),
         cmocka_unit_test(test_wrong_ca_refused),
         cmocka_unit_test(test_broker_config_masks_the_password),
+        cmocka_unit_test(test_slave_over_tls),
         cmocka_unit_test(test_s_client_sees_the_certificate),
         cmocka_unit_test(test_permissive_and_tls_properties),
         cmocka_unit_test(test_broken_key_fails_before_ready),
