@@ -497,6 +497,44 @@ test_client_certificates(void **state)
     g_unlink(ocert);
 }
 
+/* tlsTestModeEnable without files: a self-signed certificate made at start
+ * (Java's SelfSignedCertificate); test-mode clients connect, verifying ones
+ * do not. */
+static void
+test_test_mode_self_signed(void **state)
+{
+    RmqServer *server = rmq_server_new("tls-test-mode");
+    Fixture f = { 0 };
+    rmq_server_register(server, CODE_ECHO, on_echo, &f);
+    RmqTlsOptions so = { .key_prefix = "tlsServer", .test_mode = TRUE };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqTlsContext) sctx = rmq_tls_context_new_server(RMQ_TLS_MODE_PERMISSIVE, &so, &error);
+    g_assert_no_error(error);
+    rmq_server_set_tls(server, sctx);
+    g_assert_true(rmq_server_listen(server, "127.0.0.1", 0, &error));
+    g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", rmq_server_get_port(server));
+
+    RmqTlsOptions insecure = { .key_prefix = "tlsClient", .test_mode = TRUE };
+    g_autoptr(RmqTlsContext) ictx = rmq_tls_context_new_client(&insecure, &error);
+    RmqClient *c = rmq_client_new(NULL);
+    rmq_client_set_tls(c, ictx);
+    g_autoptr(RmqCommand) ok = echo(c, addr, NULL, &error);
+    assert_non_null(ok);
+    rmq_client_free(c);
+
+    RmqTlsOptions verifying = { .key_prefix = "tlsClient", .auth_peer = TRUE,
+                                .trust_cert_path = cert_path };
+    g_autoptr(RmqTlsContext) vctx = rmq_tls_context_new_client(&verifying, &error);
+    RmqClient *v = rmq_client_new(NULL);
+    rmq_client_set_tls(v, vctx);
+    g_autoptr(GError) verror = NULL;
+    g_autoptr(RmqCommand) refused = echo(v, addr, NULL, &verror);
+    assert_null(refused);
+    rmq_client_free(v);
+    rmq_server_free(server);
+    assert_int_equal(f.echo_calls, 1);
+}
+
 static void
 expect_server_error(const gchar *cert, const gchar *key, const gchar *password,
                     const gchar *needle1, const gchar *needle2)
@@ -562,6 +600,7 @@ main(void)
         cmocka_unit_test(test_permissive_serves_both),
         cmocka_unit_test(test_enforcing_refuses_plain_and_plain_refuses_tls),
         cmocka_unit_test(test_client_certificates),
+        cmocka_unit_test(test_test_mode_self_signed),
         cmocka_unit_test(test_context_errors),
         cmocka_unit_test(test_parsers),
     };

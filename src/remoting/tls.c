@@ -271,6 +271,34 @@ load_trust(SSL_CTX *ctx, const RmqTlsOptions *o, GError **error)
     return TRUE;
 }
 
+/* tlsTestModeEnable without a certificate: as Java's SelfSignedCertificate,
+ * a key and a certificate made now, trusted by nobody (test-mode clients do
+ * not check). */
+static gboolean
+use_self_signed(SSL_CTX *ctx, GError **error)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    gboolean ok = key != NULL && x != NULL && X509_set_version(x, 2) &&
+                  ASN1_INTEGER_set(X509_get_serialNumber(x), (long) g_random_int_range(1, G_MAXINT32)) &&
+                  X509_gmtime_adj(X509_getm_notBefore(x), -3600) &&
+                  X509_gmtime_adj(X509_getm_notAfter(x), 365L * 86400) && X509_set_pubkey(x, key) &&
+                  X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                                             (const unsigned char *) "rmq self-signed (tlsTestModeEnable)",
+                                             -1, -1, 0) &&
+                  X509_set_issuer_name(x, X509_get_subject_name(x)) &&
+                  X509_sign(x, key, EVP_sha256()) > 0 && SSL_CTX_use_certificate(ctx, x) == 1 &&
+                  SSL_CTX_use_PrivateKey(ctx, key) == 1;
+    X509_free(x);
+    EVP_PKEY_free(key);
+    if (!ok) {
+        g_autofree gchar *why = openssl_errors();
+        g_set_error(error, RMQ_TLS_ERROR, RMQ_TLS_ERROR_CONFIG,
+                    "tlsTestModeEnable: cannot make a self-signed certificate: %s", why);
+    }
+    return ok;
+}
+
 static RmqTlsContext *
 context_new(gboolean server)
 {
@@ -302,8 +330,11 @@ rmq_tls_context_new_server(RmqTlsMode mode, const RmqTlsOptions *opts, GError **
 {
     g_return_val_if_fail(opts != NULL, NULL);
     const gchar *p = opts->key_prefix != NULL ? opts->key_prefix : "tlsServer";
-    if (opts->cert_path == NULL || *opts->cert_path == '\0' || opts->key_path == NULL ||
-        *opts->key_path == '\0') {
+    gboolean no_files = (opts->cert_path == NULL || *opts->cert_path == '\0') &&
+                        (opts->key_path == NULL || *opts->key_path == '\0');
+    if (!(opts->test_mode && no_files) &&
+        (opts->cert_path == NULL || *opts->cert_path == '\0' || opts->key_path == NULL ||
+         *opts->key_path == '\0')) {
         g_set_error(error, RMQ_TLS_ERROR, RMQ_TLS_ERROR_CONFIG,
                     "%sCertPath and %sKeyPath are needed for tlsServerMode %s", p, p,
                     mode == RMQ_TLS_MODE_ENFORCING ? "enforcing" : "permissive");
@@ -315,8 +346,14 @@ rmq_tls_context_new_server(RmqTlsMode mode, const RmqTlsOptions *opts, GError **
         return NULL;
     }
     c->mode = mode;
-    if (!load_identity(c->ctx, opts, error))
+    if (opts->test_mode && no_files) {
+        if (!use_self_signed(c->ctx, error))
+            return NULL;
+        g_warning("tlsTestModeEnable: no %sCertPath, serving a self-signed certificate made at "
+                  "start; only clients that do not verify (test mode) will connect", p);
+    } else if (!load_identity(c->ctx, opts, error)) {
         return NULL;
+    }
     if (opts->need_client_auth != RMQ_TLS_CLIENT_AUTH_NONE) {
         if (!load_trust(c->ctx, opts, error))
             return NULL;

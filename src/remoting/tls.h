@@ -36,7 +36,8 @@ typedef enum {
 /* One side's settings; strings are borrowed for the call. */
 typedef struct {
     const gchar *key_prefix;     /* "tlsServer" / "tlsClient": names keys in errors */
-    gboolean test_mode;          /* tlsTestModeEnable: client trusts any server */
+    gboolean test_mode;          /* tlsTestModeEnable: a client trusts any server; a server
+                                  * without cert and key files makes a self-signed one */
     gboolean auth_peer;          /* tlsServerAuthClient / tlsClientAuthServer */
     RmqTlsClientAuth need_client_auth; /* server only */
     const gchar *cert_path;      /* PEM chain; required for a server */
