@@ -412,6 +412,14 @@ test_permissive_serves_both(void **state)
 }
 
 static void
+on_server_close(RmqConnection *conn, gpointer user_data)
+{
+    gchar **reason = user_data;
+    g_free(*reason);
+    *reason = g_strdup(rmq_connection_get_close_reason(conn));
+}
+
+static void
 test_enforcing_refuses_plain_and_plain_refuses_tls(void **state)
 {
     Fixture *f = fixture_new(RMQ_TLS_MODE_ENFORCING, FALSE);
@@ -423,11 +431,18 @@ test_enforcing_refuses_plain_and_plain_refuses_tls(void **state)
     fixture_free(f);
 
     Fixture *g = fixture_new(RMQ_TLS_MODE_DISABLED, TRUE);
+    g_autofree gchar *reason = NULL;
+    rmq_server_set_connection_callbacks(g->server, NULL, on_server_close, &reason);
     g_autoptr(GError) error2 = NULL;
     g_autoptr(RmqCommand) r2 = echo(g->client, g->addr, NULL, &error2);
     assert_null(r2);
     assert_non_null(error2);
     assert_int_equal(g->echo_calls, 0);
+    /* the plain server says what it saw */
+    for (int i = 0; i < 100 && reason == NULL; i++)
+        rmq_test_spin(NULL, 10);
+    assert_non_null(reason);
+    assert_non_null(strstr(reason, "a TLS client on a plain connection"));
     fixture_free(g);
 }
 

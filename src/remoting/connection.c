@@ -638,7 +638,17 @@ process_input(RmqConnection *conn)
         if (st == RMQ_DECODE_NEED_MORE)
             break;
         if (st == RMQ_DECODE_ERROR) {
-            close_for_peer_fault(conn, error != NULL ? error->message : "undecodable frame");
+            const gchar *why = error != NULL ? error->message : "undecodable frame";
+            /* 0x16 0x03: a TLS handshake record on a plain connection (Java: "Clients
+             * intend to establish an SSL connection while this server is running in
+             * SSL disabled mode") */
+            g_autofree gchar *tls_hint =
+                conn->tls == NULL && conn->inbuf->len - offset >= 2 &&
+                        conn->inbuf->data[offset] == 0x16 && conn->inbuf->data[offset + 1] == 0x03
+                    ? g_strdup_printf("%s: a TLS client on a plain connection (tlsServerMode "
+                                      "disabled, or a client without TLS)", why)
+                    : NULL;
+            close_for_peer_fault(conn, tls_hint != NULL ? tls_hint : why);
             break;
         }
         offset += consumed;

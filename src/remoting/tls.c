@@ -218,6 +218,10 @@ load_identity(SSL_CTX *ctx, const RmqTlsOptions *o, GError **error)
     if (o->key_path != NULL && *o->key_path != '\0') {
         if (!readable_file(p, "KeyPath", o->key_path, error))
             return FALSE;
+        GStatBuf st;
+        if (g_stat(o->key_path, &st) == 0 && (st.st_mode & 0007) != 0)
+            g_warning("%sKeyPath %s: other users may read this private key (mode %04o): "
+                      "make it 0600 or 0640", p, o->key_path, (guint) (st.st_mode & 07777));
         SSL_CTX_set_default_passwd_cb(ctx, password_cb);
         SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *) o->key_password);
         ERR_clear_error();
