@@ -234,6 +234,14 @@ namesrv_status(RmqDaemon *daemon)
                            rmq_server_get_connection_count(ns->server));
 }
 
+/* --check-config: the TLS certificate and key must load. */
+static gboolean
+namesrv_check(const RmqConfig *config, GError **error)
+{
+    g_autoptr(RmqTlsContext) tls = rmq_tls_server_from_settings(&config->tls, error);
+    return tls != NULL || config->tls.server_mode == RMQ_TLS_MODE_DISABLED;
+}
+
 const RmqDaemonOps rmq_namesrv_daemon_ops = {
     .program = "rmq-namesrv",
     .summary = "RocketMQ-compatible name server",
@@ -242,4 +250,5 @@ const RmqDaemonOps rmq_namesrv_daemon_ops = {
     .reload = namesrv_reload,
     .stop = namesrv_stop,
     .status = namesrv_status,
+    .check = namesrv_check,
 };

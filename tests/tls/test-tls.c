@@ -469,6 +469,19 @@ test_broken_key_fails_before_ready(void **state)
                                            server_pem, missing);
     append(a->conf_path, ca);
     start_fails(a, "tlsServerKeyPath", missing);
+    /* --check-config finds it too */
+    {
+        g_autofree gchar *bin = rmq_test_build_path("src/namesrv/rmq-namesrv");
+        const gchar *argv[] = { bin, "--check-config", "--config", a->conf_path, NULL };
+        gchar *err = NULL;
+        gint status = 0;
+        assert_true(g_spawn_sync(NULL, (gchar **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                                 NULL, NULL, &err, &status, NULL));
+        assert_false(g_spawn_check_wait_status(status, NULL));
+        if (strstr(err, "tlsServerKeyPath") == NULL || strstr(err, missing) == NULL)
+            fail_msg("--check-config said: %s", err);
+        g_free(err);
+    }
 
     /* an encrypted key without its password */
     g_autoptr(BkDaemon) b = bk_broker_new(NULL, NULL);
