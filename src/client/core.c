@@ -161,6 +161,10 @@ local_ip(void)
     return found ? found : g_strdup("127.0.0.1");
 }
 
+/* rmq_instance_set_default_tls(): the context new instances take. */
+static GMutex default_tls_lock;
+static RmqTlsContext *default_tls;
+
 RmqInstance *
 rmq_instance_new(const gchar *namesrv_addrs, GMainContext *context)
 {
@@ -168,6 +172,10 @@ rmq_instance_new(const gchar *namesrv_addrs, GMainContext *context)
     core->ref_count = 1;
     core->context = context ? g_main_context_ref(context) : g_main_context_new();
     core->client = rmq_client_new(core->context);
+    g_mutex_lock(&default_tls_lock);
+    if (default_tls != NULL)
+        rmq_client_set_tls(core->client, default_tls);
+    g_mutex_unlock(&default_tls_lock);
     if (namesrv_addrs == NULL || *namesrv_addrs == '\0')
         namesrv_addrs = g_getenv("NAMESRV_ADDR");
     g_autoptr(GPtrArray) list = g_ptr_array_new();
@@ -254,12 +262,10 @@ rmq_instance_set_credentials(RmqInstance *core, const gchar *access_key, const g
     rmq_client_set_request_hook(core->client, access_key != NULL ? sign_request : NULL, core);
 }
 
-gboolean
-rmq_instance_set_tls(RmqInstance *core, gboolean verify, const gchar *trust_cert_path,
-                     const gchar *cert_path, const gchar *key_path, const gchar *key_password,
-                     GError **error)
+static RmqTlsContext *
+client_tls_context(gboolean verify, const gchar *trust_cert_path, const gchar *cert_path,
+                   const gchar *key_path, const gchar *key_password, GError **error)
 {
-    g_return_val_if_fail(core != NULL, FALSE);
     RmqTlsOptions o = {
         .key_prefix = "tlsClient",
         .auth_peer = verify,
@@ -268,7 +274,35 @@ rmq_instance_set_tls(RmqInstance *core, gboolean verify, const gchar *trust_cert
         .key_password = key_password,
         .trust_cert_path = trust_cert_path,
     };
-    g_autoptr(RmqTlsContext) ctx = rmq_tls_context_new_client(&o, error);
+    return rmq_tls_context_new_client(&o, error);
+}
+
+gboolean
+rmq_instance_set_default_tls(gboolean verify, const gchar *trust_cert_path,
+                             const gchar *cert_path, const gchar *key_path,
+                             const gchar *key_password, GError **error)
+{
+    RmqTlsContext *ctx =
+        client_tls_context(verify, trust_cert_path, cert_path, key_path, key_password, error);
+    if (ctx == NULL)
+        return FALSE;
+    g_mutex_lock(&default_tls_lock);
+    RmqTlsContext *old = default_tls;
+    default_tls = ctx;
+    g_mutex_unlock(&default_tls_lock);
+    if (old != NULL)
+        rmq_tls_context_unref(old);
+    return TRUE;
+}
+
+gboolean
+rmq_instance_set_tls(RmqInstance *core, gboolean verify, const gchar *trust_cert_path,
+                     const gchar *cert_path, const gchar *key_path, const gchar *key_password,
+                     GError **error)
+{
+    g_return_val_if_fail(core != NULL, FALSE);
+    g_autoptr(RmqTlsContext) ctx =
+        client_tls_context(verify, trust_cert_path, cert_path, key_path, key_password, error);
     if (ctx == NULL)
         return FALSE;
     rmq_client_set_tls(core->client, ctx);

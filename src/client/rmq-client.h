@@ -127,6 +127,12 @@ void rmq_instance_set_credentials(RmqInstance *inst, const gchar *access_key,
 gboolean rmq_instance_set_tls(RmqInstance *inst, gboolean verify, const gchar *trust_cert_path,
                               const gchar *cert_path, const gchar *key_path,
                               const gchar *key_password, GError **error);
+/* The same for every instance made from now on in this process (producers,
+ * consumers and admins included), as Java's -Dtls.enable is process-wide.
+ * Thread-safe. */
+gboolean rmq_instance_set_default_tls(gboolean verify, const gchar *trust_cert_path,
+                                      const gchar *cert_path, const gchar *key_path,
+                                      const gchar *key_password, GError **error);
 
 /* ---------------------------------------------------------------- producer */
 

@@ -7,6 +7,7 @@
 #include "console/console.h"
 #include "console/listener.h"
 #include "common/log.h"
+#include "client/rmq-client.h"
 #include "remoting/json_body.h"
 
 #include <crypt.h>
@@ -720,6 +721,19 @@ console_start(RmqDaemon *daemon, GError **error)
                            cfg->console_listen_port);
         console_free(c);
         return FALSE;
+    }
+    /* tlsEnable: every call to the cluster over TLS (the client library's
+     * process-wide default, as Java's -Dtls.enable) */
+    if (cfg->tls.enable) {
+        g_autoptr(GError) local = NULL;
+        if (!rmq_instance_set_default_tls(!cfg->tls.test_mode_enable && cfg->tls.client_auth_server,
+                                          cfg->tls.client_trust_cert_path,
+                                          cfg->tls.client_cert_path, cfg->tls.client_key_path,
+                                          cfg->tls.client_key_password, &local)) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            console_free(c);
+            return FALSE;
+        }
     }
     gboolean https = cfg->console_tls_cert_path != NULL && *cfg->console_tls_cert_path != '\0';
     if (https || (cfg->console_tls_key_path != NULL && *cfg->console_tls_key_path != '\0')) {

@@ -401,7 +401,8 @@ test_permissive_and_tls_properties(void **state)
 }
 
 /* rmq-console with consoleTlsCertPath/KeyPath serves HTTPS (curl checks the
- * chain and the IP SAN), and plain HTTP gets no page. */
+ * chain and the IP SAN), and plain HTTP gets no page; with tlsEnable it
+ * reaches the enforcing name server and broker over TLS. */
 static gchar *
 curl(const gchar *url, gboolean *ok)
 {
@@ -429,10 +430,19 @@ test_console_https(void **state)
     con->binary = g_strdup("src/console/rmq-console");
     g_autofree gchar *conf = g_strdup_printf(
         "namesrvAddr = \"%s\";\nconsoleListenAddress = \"127.0.0.1\";\nconsoleListenPort = %u;\n"
-        "consoleTlsCertPath = \"%s\";\nconsoleTlsKeyPath = \"%s\";\n",
-        ns->addr, con->port, server_pem, server_key);
+        "consoleTlsCertPath = \"%s\";\nconsoleTlsKeyPath = \"%s\";\n"
+        "tlsEnable = true;\ntlsClientTrustCertPath = \"%s\";\n",
+        ns->addr, con->port, server_pem, server_key, ca_pem);
     assert_true(g_file_set_contents(con->conf_path, conf, -1, NULL));
     assert_true(bk_daemon_start_or_say(con, 20000));
+    /* the cluster as the console sees it, through the enforcing name server */
+    g_autofree gchar *cmd = g_strdup_printf("curl -sS --max-time 10 --cacert %s "
+                                            "https://127.0.0.1:%u/api/cluster", ca_pem, con->port);
+    g_autofree gchar *cluster = NULL;
+    gint cstatus = -1;
+    assert_true(g_spawn_command_line_sync(cmd, &cluster, NULL, &cstatus, NULL));
+    if (strstr(cluster, br->addr) == NULL)
+        fail_msg("the console did not list the broker %s: %s", br->addr, cluster);
     gboolean ok = FALSE;
     g_autofree gchar *url = g_strdup_printf("https://127.0.0.1:%u/metrics", con->port);
     g_autofree gchar *code = curl(url, &ok);
