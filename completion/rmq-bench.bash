@@ -10,7 +10,7 @@ _rmq_bench()
             COMPREPLY=($(compgen -W "sync async oneway batch" -- "$cur"))
             return
             ;;
-        --credentials)
+        --credentials | --tls-trust-cert | --tls-cert | --tls-key)
             _filedir
             return
             ;;

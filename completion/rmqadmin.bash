@@ -45,7 +45,7 @@ _rmqadmin()
                 return
             fi
             ;;
-        --credentials)
+        --credentials | --tls-trust-cert | --tls-cert | --tls-key)
             _filedir
             return
             ;;

@@ -1128,6 +1128,70 @@ static void test_single_node_config(void **state)
     assert_string_equal(cfg->store_path_root_dir, "/var/lib/rocketmq/broker");
 }
 
+/* The TLS keys: Java's tls.* names in a .properties file, a Java
+ * tls.properties through tlsConfigFile (overriding, with a warning; the keys
+ * Java does not read from it ignored), tlsEnable following enforcing, the
+ * passwords never read out. */
+static void test_tls_keys(void **state)
+{
+    g_autoptr(RmqConfig) def = rmq_config_new_defaults(RMQ_CONFIG_BROKER);
+    assert_int_equal(def->tls.server_mode, 0);
+    assert_false(def->tls.enable);
+    assert_true(def->tls.client_auth_server);
+
+    g_autofree gchar *tls_props = write_file(state, "tls.properties",
+                                             "tls.server.keyPath=/k/from-file.key\n"
+                                             "tls.server.keyPassword=pw2\n"
+                                             "tls.client.authServer=false\n"
+                                             "tls.server.mode=disabled\n");
+    g_autofree gchar *text = g_strdup_printf("tls.server.mode=enforcing\n"
+                                             "tls.server.certPath=/k/server.pem\n"
+                                             "tls.server.keyPath=/k/server.key\n"
+                                             "tls.server.keyPassword=pw1\n"
+                                             "tls.config.file=%s\n", tls_props);
+    g_autofree gchar *path = write_file(state, "broker.properties", text);
+    g_autoptr(GPtrArray) w = new_warnings();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqConfig) cfg = rmq_config_load(path, RMQ_CONFIG_BROKER, w, &error);
+    if (error != NULL)
+        fail_msg("%s", error->message);
+    assert_int_equal(cfg->tls.server_mode, 2); /* the daemon's file: Java ignores it in tls.properties */
+    assert_string_equal(cfg->tls.server_cert_path, "/k/server.pem");
+    assert_string_equal(cfg->tls.server_key_path, "/k/from-file.key");
+    assert_string_equal(cfg->tls.server_key_password, "pw2");
+    assert_false(cfg->tls.client_auth_server);
+    assert_true(cfg->tls.enable); /* follows enforcing */
+    g_autofree gchar *w1 = g_strdup_printf("%s:1: tls.server.keyPath overrides tlsServerKeyPath "
+                                           "set at %s:3", tls_props, path);
+    assert_true(warnings_have(w, w1));
+    g_autofree gchar *w2 = g_strdup_printf("%s:4: 'tls.server.mode' is not read from a TLS config "
+                                           "file, ignored", tls_props);
+    assert_true(warnings_have(w, w2));
+
+    const RmqConfigKey *pw = rmq_config_key_find("tlsServerKeyPassword");
+    assert_non_null(pw);
+    g_autofree gchar *shown = rmq_config_key_value_text(pw, cfg, pw->offset);
+    assert_string_equal(shown, "******");
+
+    /* tlsEnable given wins over the derivation; a bad mode names the key */
+    g_autofree gchar *p2 = write_file(state, "b2.conf", "tlsServerMode = \"enforcing\";\n"
+                                                        "tlsEnable = false;\n");
+    g_autoptr(RmqConfig) c2 = rmq_config_load(p2, RMQ_CONFIG_BROKER, NULL, &error);
+    assert_non_null(c2);
+    assert_false(c2->tls.enable);
+    g_autoptr(GError) e3 = NULL;
+    g_autofree gchar *p3 = write_file(state, "b3.conf", "tlsServerMode = \"on\";\n");
+    g_autoptr(RmqConfig) c3 = rmq_config_load(p3, RMQ_CONFIG_BROKER, NULL, &e3);
+    assert_null(c3);
+    assert_non_null(strstr(e3->message, "tlsServerMode"));
+    /* a tlsConfigFile that is not there */
+    g_autoptr(GError) e4 = NULL;
+    g_autofree gchar *p4 = write_file(state, "b4.conf", "tlsConfigFile = \"/nonexistent/tls.properties\";\n");
+    g_autoptr(RmqConfig) c4 = rmq_config_load(p4, RMQ_CONFIG_NAMESRV, NULL, &e4);
+    assert_null(c4);
+    assert_non_null(strstr(e4->message, "tlsConfigFile"));
+}
+
 int main(void)
 {
     g_setenv("HOME", FAKE_HOME, TRUE);
@@ -1158,6 +1222,7 @@ int main(void)
         cmocka_unit_test(test_sample_configs),
         cmocka_unit_test(test_single_node_config),
         cmocka_unit_test_setup_teardown(test_console_keys, tmp_setup, tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_tls_keys, tmp_setup, tmp_teardown),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

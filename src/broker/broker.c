@@ -19,6 +19,7 @@
 #include "broker/transaction_check.h"
 #include "ha/ha_service.h"
 #include "remoting/codes.h"
+#include "remoting/tls_config.h"
 
 G_DEFINE_QUARK(rmq-broker-error-quark, rmq_broker_error)
 
@@ -696,7 +697,15 @@ rmq_broker_new(const RmqConfig *config, GError **error)
     b->clients = rmq_client_registry_new(on_consumers_changed, b);
     b->long_poll = rmq_long_poll_new(on_long_poll_wake, long_poll_max_offset, b,
                                      s->long_polling_enable ? 5000 : 1000);
+    /* TLS (docs/architecture.md, "TLS"): a broken file stops the broker here */
+    g_autoptr(RmqTlsContext) tls_server = rmq_tls_server_from_settings(&s->tls, error);
+    if (tls_server == NULL && s->tls.server_mode != RMQ_TLS_MODE_DISABLED)
+        return NULL;
+    g_autoptr(RmqTlsContext) tls_client = rmq_tls_client_from_settings(&s->tls, error);
+    if (tls_client == NULL && s->tls.enable)
+        return NULL;
     b->server = rmq_server_new("broker");
+    rmq_server_set_tls(b->server, tls_server);
     rmq_server_set_idle_timeout(b->server, (guint) s->server_channel_max_idle_time_seconds);
     rmq_server_set_frame_timeout(b->server, (guint) s->server_frame_timeout_seconds);
     rmq_server_set_write_limits(b->server, (gsize) s->flow.write_buffer_max_bytes,
@@ -713,9 +722,14 @@ rmq_broker_new(const RmqConfig *config, GError **error)
         g_prefix_error(error, "VIP channel port %d (listenPort - 2): ", b->vip_port);
         return NULL;
     }
+    if (tls_server != NULL)
+        g_message("TLS %s on ports %d and %d (the HA port %d stays plain, as in Java)",
+                  rmq_tls_mode_name(rmq_tls_context_get_mode(tls_server)), s->listen_port,
+                  b->vip_port, s->ha_listen_port);
     b->ha = start_ha(b, error);
     if (b->ha == NULL)
         return NULL;
+    rmq_ha_service_set_tls(b->ha, tls_client);
 
     /* A slave writes nothing of its own (docs/protocol.md §12.4): its commit log is the
      * master's, byte for byte. */
@@ -736,6 +750,7 @@ rmq_broker_new(const RmqConfig *config, GError **error)
         .timeout_ms = (guint) s->register_broker_timeout_mills,
     };
     b->namesrv = rmq_namesrv_link_new(&info, s->namesrv_addr, register_body, b);
+    rmq_namesrv_link_set_tls(b->namesrv, tls_client);
     rmq_namesrv_link_set_reply_func(b->namesrv, on_register_reply, b);
     guint ok = rmq_namesrv_link_register(b->namesrv, NULL, TRUE, FALSE);
     if (rmq_namesrv_link_count(b->namesrv) > 0)

@@ -7,11 +7,19 @@
 #include "acl/plain_config.h"
 #include "broker/acl_guard.h"
 #include "broker/broker.h"
+#include "remoting/tls_config.h"
 
-/* --check-config: with aclEnable, the plain ACL file must load too. */
+/* --check-config: with aclEnable, the plain ACL file must load too; so must
+ * the TLS certificates and keys the configuration names. */
 static gboolean
 broker_check(const RmqConfig *config, GError **error)
 {
+    g_autoptr(RmqTlsContext) server = rmq_tls_server_from_settings(&config->tls, error);
+    if (server == NULL && config->tls.server_mode != RMQ_TLS_MODE_DISABLED)
+        return FALSE;
+    g_autoptr(RmqTlsContext) client = rmq_tls_client_from_settings(&config->tls, error);
+    if (client == NULL && config->tls.enable)
+        return FALSE;
     if (!config->acl_enable)
         return TRUE;
     g_autoptr(GError) local = NULL;

@@ -100,6 +100,12 @@ typedef struct {
     gchar *addr;
 } Pending;
 
+void
+rmq_namesrv_link_set_tls(RmqNamesrvLink *l, RmqTlsContext *ctx)
+{
+    rmq_client_set_tls(l->client, ctx);
+}
+
 RmqNamesrvLink *
 rmq_namesrv_link_new(const RmqNamesrvLinkInfo *info, gchar *const *addrs, RmqNamesrvBodyFunc body,
                      gpointer data)

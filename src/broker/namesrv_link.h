@@ -27,6 +27,10 @@ typedef GBytes *(*RmqNamesrvBodyFunc)(gpointer data);
 typedef void (*RmqNamesrvReplyFunc)(const gchar *master_addr, const gchar *ha_server_addr,
                                     gpointer data);
 
+/* tlsEnable: registrations go over TLS (a client context, a ref is taken;
+ * NULL = plain). Connections opened from now on. */
+typedef struct _RmqTlsContext RmqTlsContext;
+void rmq_namesrv_link_set_tls(RmqNamesrvLink *l, RmqTlsContext *ctx);
 /* @addrs: "host:port" list (copied, may be empty). */
 RmqNamesrvLink *rmq_namesrv_link_new(const RmqNamesrvLinkInfo *info, gchar *const *addrs,
                                      RmqNamesrvBodyFunc body, gpointer data);

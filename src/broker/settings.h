@@ -71,6 +71,7 @@ typedef struct {
     /* plain ACL: both taken at start (the file itself is watched) */
     gboolean acl_enable;
     gchar *plain_acl_file;
+    RmqTlsSettings tls; /* tlsServer*, tlsClient*, tlsEnable (remoting/tls_config.h) */
 
     /* derived from the keys above, not in the key table */
     gboolean slave;                  /* brokerRole SLAVE */

@@ -14,6 +14,7 @@
 #include "model/message_properties.h"
 #include "store/message_format.h"
 #include "remoting/json_body.h"
+#include "remoting/tls.h"
 
 G_DEFINE_QUARK(rmq-mq-error-quark, rmq_mq_error)
 
@@ -162,6 +163,10 @@ local_ip(void)
     return found ? found : g_strdup("127.0.0.1");
 }
 
+/* rmq_instance_set_default_tls(): the context new instances take. */
+static GMutex default_tls_lock;
+static RmqTlsContext *default_tls;
+
 RmqMsg *
 rmq_mq_reply_from_push(const RmqCommand *push, GError **error)
 {
@@ -250,6 +255,10 @@ rmq_instance_new(const gchar *namesrv_addrs, GMainContext *context)
     core->client = rmq_client_new(core->context);
     core->reply_waiters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     rmq_client_set_request_handler(core->client, on_peer_request, core);
+    g_mutex_lock(&default_tls_lock);
+    if (default_tls != NULL)
+        rmq_client_set_tls(core->client, default_tls);
+    g_mutex_unlock(&default_tls_lock);
     if (namesrv_addrs == NULL || *namesrv_addrs == '\0')
         namesrv_addrs = g_getenv("NAMESRV_ADDR");
     g_autoptr(GPtrArray) list = g_ptr_array_new();
@@ -335,6 +344,53 @@ rmq_instance_set_credentials(RmqInstance *core, const gchar *access_key, const g
     core->secret_key = access_key != NULL ? g_strdup(secret_key) : NULL;
     core->security_token = access_key != NULL ? g_strdup(security_token) : NULL;
     rmq_client_set_request_hook(core->client, access_key != NULL ? sign_request : NULL, core);
+}
+
+static RmqTlsContext *
+client_tls_context(gboolean verify, const gchar *trust_cert_path, const gchar *cert_path,
+                   const gchar *key_path, const gchar *key_password, GError **error)
+{
+    RmqTlsOptions o = {
+        .key_prefix = "tlsClient",
+        .auth_peer = verify,
+        .cert_path = cert_path,
+        .key_path = key_path,
+        .key_password = key_password,
+        .trust_cert_path = trust_cert_path,
+    };
+    return rmq_tls_context_new_client(&o, error);
+}
+
+gboolean
+rmq_instance_set_default_tls(gboolean verify, const gchar *trust_cert_path,
+                             const gchar *cert_path, const gchar *key_path,
+                             const gchar *key_password, GError **error)
+{
+    RmqTlsContext *ctx =
+        client_tls_context(verify, trust_cert_path, cert_path, key_path, key_password, error);
+    if (ctx == NULL)
+        return FALSE;
+    g_mutex_lock(&default_tls_lock);
+    RmqTlsContext *old = default_tls;
+    default_tls = ctx;
+    g_mutex_unlock(&default_tls_lock);
+    if (old != NULL)
+        rmq_tls_context_unref(old);
+    return TRUE;
+}
+
+gboolean
+rmq_instance_set_tls(RmqInstance *core, gboolean verify, const gchar *trust_cert_path,
+                     const gchar *cert_path, const gchar *key_path, const gchar *key_password,
+                     GError **error)
+{
+    g_return_val_if_fail(core != NULL, FALSE);
+    g_autoptr(RmqTlsContext) ctx =
+        client_tls_context(verify, trust_cert_path, cert_path, key_path, key_password, error);
+    if (ctx == NULL)
+        return FALSE;
+    rmq_client_set_tls(core->client, ctx);
+    return TRUE;
 }
 
 static RmqCommand *

@@ -10,7 +10,8 @@ src_client_librmqclient_a_SOURCES = \
 	src/remoting/command.c src/remoting/codec.c src/remoting/codes.c \
 	src/remoting/json_header.c src/remoting/json_header_fast.c \
 	src/remoting/json_text.c src/remoting/json_body.c \
-	src/remoting/fd_poller.c src/remoting/connection.c src/remoting/client.c src/common/ratelimit.c \
+	src/remoting/fd_poller.c src/remoting/connection.c src/remoting/client.c src/remoting/tls.c \
+	src/common/ratelimit.c \
 	src/store/message_format.c \
 	src/model/message_properties.c \
 	src/acl/sign.c

@@ -122,6 +122,24 @@ const gchar *rmq_instance_get_client_id(RmqInstance *inst);
 void rmq_instance_set_credentials(RmqInstance *inst, const gchar *access_key,
                                   const gchar *secret_key, const gchar *security_token);
 
+/* Speak TLS to name servers and brokers on connections opened from now on,
+ * as a Java client with useTLS (-Dtls.enable=true). @verify: the server's
+ * certificate must chain to @trust_cert_path (a PEM CA bundle; NULL = the
+ * system's CAs); FALSE trusts any server (Java's tls.test.mode.enable).
+ * The host name is not checked, as in Java. @cert_path and @key_path
+ * (@key_password for an encrypted key) are a client certificate for
+ * servers with tlsServerNeedClientAuth; NULL for none. FALSE + @error
+ * (naming the file) when a file does not load. */
+gboolean rmq_instance_set_tls(RmqInstance *inst, gboolean verify, const gchar *trust_cert_path,
+                              const gchar *cert_path, const gchar *key_path,
+                              const gchar *key_password, GError **error);
+/* The same for every instance made from now on in this process (producers,
+ * consumers and admins included), as Java's -Dtls.enable is process-wide.
+ * Thread-safe. */
+gboolean rmq_instance_set_default_tls(gboolean verify, const gchar *trust_cert_path,
+                                      const gchar *cert_path, const gchar *key_path,
+                                      const gchar *key_password, GError **error);
+
 /* ---------------------------------------------------------------- producer */
 
 typedef enum {

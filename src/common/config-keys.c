@@ -82,6 +82,9 @@ G_STATIC_ASSERT((gint) RMQ_BROKER_ROLE_SYNC_MASTER == (gint) RMQ_HA_ROLE_SYNC_MA
 
 static const gchar *const broker_roles[] = { "ASYNC_MASTER", "SYNC_MASTER", "SLAVE", NULL };
 static const gchar *const flush_types[] = { "ASYNC_FLUSH", "SYNC_FLUSH", NULL };
+/* remoting/tls.h RmqTlsMode and RmqTlsClientAuth, in order */
+static const gchar *const tls_modes[] = { "disabled", "permissive", "enforcing", NULL };
+static const gchar *const tls_client_auths[] = { "none", "optional", "require", NULL };
 
 const RmqConfigKey rmq_config_keys[] = {
     /* both daemons */
@@ -253,12 +256,43 @@ const RmqConfigKey rmq_config_keys[] = {
     STR("plainAclFile", plain_acl_file, BR, 0, SYSCONFDIR "/rocketmq/plain_acl.yml",
         BK(plain_acl_file)),
 
+    /* TLS on the remoting ports (name server, broker listenPort and its VIP
+     * port) and the outgoing links (broker -> name servers, slave -> master
+     * metadata). Java's tls.* system properties, see rmq_config_tls_aliases.
+     * rmq's defaults are the safe ones: tlsServerMode disabled (Java:
+     * permissive with a self-signed certificate), tlsTestModeEnable false
+     * (Java: true), tlsClientAuthServer true (Java: false). */
+    ENUM("tlsServerMode", tls.server_mode, BOTH, 0, 0, tls_modes, BK(tls.server_mode)),
+    ENUM("tlsServerNeedClientAuth", tls.server_need_client_auth, BOTH, 0, 0, tls_client_auths,
+         BK(tls.server_need_client_auth)),
+    STR("tlsServerCertPath", tls.server_cert_path, BOTH, 0, NULL, BK(tls.server_cert_path)),
+    STR("tlsServerKeyPath", tls.server_key_path, BOTH, 0, NULL, BK(tls.server_key_path)),
+    STR("tlsServerKeyPassword", tls.server_key_password, BOTH, 0, NULL,
+        BK(tls.server_key_password)),
+    STR("tlsServerTrustCertPath", tls.server_trust_cert_path, BOTH, 0, NULL,
+        BK(tls.server_trust_cert_path)),
+    BOOL("tlsServerAuthClient", tls.server_auth_client, BOTH, 0, FALSE,
+         BK(tls.server_auth_client)),
+    BOOL("tlsTestModeEnable", tls.test_mode_enable, BOTH | CON, 0, FALSE, BK(tls.test_mode_enable)),
+    BOOL("tlsEnable", tls.enable, BR | CON, DV, FALSE, BK(tls.enable)),
+    STR("tlsClientCertPath", tls.client_cert_path, BR | CON, 0, NULL, BK(tls.client_cert_path)),
+    STR("tlsClientKeyPath", tls.client_key_path, BR | CON, 0, NULL, BK(tls.client_key_path)),
+    STR("tlsClientKeyPassword", tls.client_key_password, BR | CON, 0, NULL,
+        BK(tls.client_key_password)),
+    STR("tlsClientTrustCertPath", tls.client_trust_cert_path, BR | CON, 0, NULL,
+        BK(tls.client_trust_cert_path)),
+    BOOL("tlsClientAuthServer", tls.client_auth_server, BR | CON, 0, TRUE, BK(tls.client_auth_server)),
+    STR("tlsConfigFile", tls.config_file, BOTH | CON, 0, NULL, BK(tls.config_file)),
+
     /* console: loopback unless told otherwise; the hash is crypt(3) text */
     STR("consoleListenAddress", console_listen_address, CON, 0, "127.0.0.1"),
     INT("consoleListenPort", console_listen_port, CON, 0, 8080, 1, 65535),
     STR("consoleAuthUser", console_auth_user, CON, 0, NULL),
     STR("consoleAuthPasswordHash", console_auth_password_hash, CON, 0, NULL),
     STRV("consoleAccounts", console_accounts, CON, RLC),
+    /* HTTPS (docs/protocol.md §19.5): PEM certificate chain and unencrypted key */
+    STR("consoleTlsCertPath", console_tls_cert_path, CON, 0, NULL),
+    STR("consoleTlsKeyPath", console_tls_key_path, CON, 0, NULL),
 
     /* Java sizing and features rmq does not have: accepted so ported files load */
     JAVA("serverWorkerThreads", BOTH),
@@ -271,6 +305,42 @@ const RmqConfigKey rmq_config_keys[] = {
 };
 
 const guint rmq_config_n_keys = G_N_ELEMENTS(rmq_config_keys);
+
+/* Java's TLS system properties (TlsSystemConfig) and their keys here. Java
+ * reads all but tls.server.mode, tls.enable and tls.config.file from its
+ * tls.config.file (/etc/rocketmq/tls.properties) as well. */
+static const struct {
+    const gchar *java;
+    const gchar *key;
+    gboolean in_tls_file;
+} tls_aliases[] = {
+    { "tls.server.mode", "tlsServerMode", FALSE },
+    { "tls.enable", "tlsEnable", FALSE },
+    { "tls.config.file", "tlsConfigFile", FALSE },
+    { "tls.test.mode.enable", "tlsTestModeEnable", TRUE },
+    { "tls.server.need.client.auth", "tlsServerNeedClientAuth", TRUE },
+    { "tls.server.keyPath", "tlsServerKeyPath", TRUE },
+    { "tls.server.keyPassword", "tlsServerKeyPassword", TRUE },
+    { "tls.server.certPath", "tlsServerCertPath", TRUE },
+    { "tls.server.authClient", "tlsServerAuthClient", TRUE },
+    { "tls.server.trustCertPath", "tlsServerTrustCertPath", TRUE },
+    { "tls.client.keyPath", "tlsClientKeyPath", TRUE },
+    { "tls.client.keyPassword", "tlsClientKeyPassword", TRUE },
+    { "tls.client.certPath", "tlsClientCertPath", TRUE },
+    { "tls.client.authServer", "tlsClientAuthServer", TRUE },
+    { "tls.client.trustCertPath", "tlsClientTrustCertPath", TRUE },
+};
+
+const gchar *rmq_config_key_tls_alias(const gchar *java_name, gboolean *in_tls_file)
+{
+    for (guint i = 0; java_name != NULL && i < G_N_ELEMENTS(tls_aliases); i++)
+        if (strcmp(tls_aliases[i].java, java_name) == 0) {
+            if (in_tls_file != NULL)
+                *in_tls_file = tls_aliases[i].in_tls_file;
+            return tls_aliases[i].key;
+        }
+    return NULL;
+}
 
 const RmqConfigKey *rmq_config_key_find(const gchar *name)
 {
@@ -310,6 +380,9 @@ gchar *rmq_config_key_value_text(const RmqConfigKey *key, gconstpointer base, gs
     case RMQ_CONFIG_KEY_STRING:
     case RMQ_CONFIG_KEY_HOURS: {
         const gchar *v = *(gchar *const *) at;
+        /* tlsServerKeyPassword, tlsClientKeyPassword: shown set, never read out */
+        if (v != NULL && *v != '\0' && g_str_has_suffix(key->name, "KeyPassword"))
+            return g_strdup("******");
         return g_strdup(v != NULL ? v : "");
     }
     case RMQ_CONFIG_KEY_STRV: {

@@ -53,6 +53,10 @@ extern const guint rmq_config_n_keys;
 
 /* (transfer none) NULL when @name is not a key of any daemon. */
 const RmqConfigKey *rmq_config_key_find(const gchar *name);
+/* The key that stands for Java's TLS system property @java_name
+ * ("tls.server.mode" -> "tlsServerMode"), NULL if none; *@in_tls_file tells
+ * whether Java also reads it from tls.config.file. (transfer none) */
+const gchar *rmq_config_key_tls_alias(const gchar *java_name, gboolean *in_tls_file);
 /* Whether SIGHUP (and, for the broker, UPDATE_BROKER_CONFIG) may change
  * @key in a daemon of @scope. */
 gboolean rmq_config_key_reloads(const RmqConfigKey *key, RmqConfigScope scope);

@@ -531,6 +531,8 @@ static gboolean assign_setting(Loader *ld, const RmqConfigKey *key, const config
 static const RmqConfigKey *lookup(Loader *ld, const gchar *name, guint line)
 {
     const RmqConfigKey *key = rmq_config_key_find(name);
+    if (key == NULL && rmq_config_key_tls_alias(name, NULL) != NULL) /* tls.server.mode, ... */
+        key = rmq_config_key_find(rmq_config_key_tls_alias(name, NULL));
     if (key == NULL) {
         warn(ld, "%s:%u: unknown key '%s' ignored", ld->path, line, name);
         return NULL;
@@ -668,9 +670,56 @@ static gboolean load_properties(Loader *ld, const gchar *text, gsize len, GError
     return TRUE;
 }
 
+/* tlsConfigFile: a Java tls.properties. As in Java its values override the
+ * same settings made elsewhere (here: in the daemon's own file, with a
+ * warning); tls.server.mode, tls.enable and tls.config.file are not read from it. */
+static gboolean load_tls_file(Loader *main, GError **error)
+{
+    RmqConfig *cfg = main->cfg;
+    if (cfg->tls.config_file == NULL || *cfg->tls.config_file == '\0')
+        return TRUE;
+    g_autofree gchar *text = NULL;
+    gsize len = 0;
+    g_autoptr(GError) local = NULL;
+    if (!g_file_get_contents(cfg->tls.config_file, &text, &len, &local)) {
+        g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_IO, "tlsConfigFile %s",
+                    local->message);
+        return FALSE;
+    }
+    g_autoptr(GPtrArray) props =
+        rmq_properties_parse(text, (gssize) len, cfg->tls.config_file, &local);
+    if (props == NULL) {
+        g_set_error_literal(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_SYNTAX, local->message);
+        return FALSE;
+    }
+    Loader ld = { cfg, cfg->tls.config_file, main->warnings, NULL };
+    for (guint i = 0; i < props->len; i++) {
+        const RmqProperty *prop = g_ptr_array_index(props, i);
+        gboolean in_file = FALSE;
+        const gchar *name = rmq_config_key_tls_alias(prop->key, &in_file);
+        if (name == NULL || !in_file) {
+            warn(&ld, "%s:%u: '%s' is not read from a TLS config file, ignored", ld.path,
+                 prop->line, prop->key);
+            continue;
+        }
+        const RmqConfigKey *key = rmq_config_key_find(name);
+        if (!(key->scope & cfg->scope))
+            continue;
+        if (set_line(cfg, name) != 0)
+            warn(&ld, "%s:%u: %s overrides %s set at %s:%u", ld.path, prop->line, prop->key,
+                 name, main->path, set_line(cfg, name));
+        if (!assign_text(&ld, key, prop->line, prop->value, TRUE, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /* Defaults that follow other keys unless the file set them. */
 static void derive(RmqConfig *cfg)
 {
+    /* Java's broker: -Dtls.enable, by default true when tls.server.mode is enforcing */
+    if (set_line(cfg, "tlsEnable") == 0)
+        cfg->tls.enable = cfg->tls.server_mode == 2; /* RMQ_TLS_MODE_ENFORCING */
     if (set_line(cfg, "haListenPort") == 0)
         cfg->ha_listen_port = cfg->listen_port + 1;
     if (set_line(cfg, "storePathCommitLog") == 0)
@@ -714,7 +763,7 @@ RmqConfig *rmq_config_load(const gchar *path, RmqConfigScope scope, GPtrArray *w
         ok = load_libconfig(&ld, error);
         g_strfreev(ld.lines);
     }
-    if (!ok)
+    if (!ok || !load_tls_file(&ld, error))
         return NULL;
     derive(cfg);
     if (!rmq_config_validate(cfg, error))

@@ -48,6 +48,27 @@ typedef enum {
     RMQ_FLUSH_SYNC,
 } RmqFlushDiskType;
 
+/* The TLS keys: Java's tls.* system properties under libconfig-safe names
+ * (rmq_config_key_tls_alias). The name server reads them here, the broker
+ * from its settings (same struct); remoting/tls_config.h makes contexts. */
+typedef struct {
+    gint server_mode;             /* tlsServerMode, disabled (RmqTlsMode) */
+    gint server_need_client_auth; /* tlsServerNeedClientAuth, none (RmqTlsClientAuth) */
+    gchar *server_cert_path;      /* tlsServerCertPath */
+    gchar *server_key_path;       /* tlsServerKeyPath */
+    gchar *server_key_password;   /* tlsServerKeyPassword; never shown */
+    gchar *server_trust_cert_path; /* tlsServerTrustCertPath */
+    gboolean server_auth_client;  /* tlsServerAuthClient, false */
+    gboolean test_mode_enable;    /* tlsTestModeEnable, false (Java: true) */
+    gboolean enable;              /* tlsEnable: outgoing links, default = enforcing */
+    gchar *client_cert_path;      /* tlsClientCertPath */
+    gchar *client_key_path;       /* tlsClientKeyPath */
+    gchar *client_key_password;   /* tlsClientKeyPassword; never shown */
+    gchar *client_trust_cert_path; /* tlsClientTrustCertPath */
+    gboolean client_auth_server;  /* tlsClientAuthServer, true (Java: false) */
+    gchar *config_file;           /* tlsConfigFile: a Java tls.properties, NULL */
+} RmqTlsSettings;
+
 typedef struct {
     RmqConfigScope scope;
     gchar *path; /* file it was read from, NULL for defaults */
@@ -158,12 +179,17 @@ typedef struct {
     gboolean acl_enable;                  /* aclEnable, false */
     gchar *plain_acl_file;                /* plainAclFile, SYSCONFDIR/rocketmq/plain_acl.yml */
 
+    /* TLS (remoting/tls_config.h; docs/protocol.md §13, "TLS") */
+    RmqTlsSettings tls;
+
     /* console (rmq-console; namesrvAddr above is shared with the broker) */
     gchar *console_listen_address;        /* consoleListenAddress, "127.0.0.1" */
     gint console_listen_port;             /* consoleListenPort, 8080 */
     gchar *console_auth_user;             /* consoleAuthUser, NULL = no authentication */
     gchar *console_auth_password_hash;    /* consoleAuthPasswordHash, crypt(3); never logged */
     gchar **console_accounts;             /* consoleAccounts, "name:role:crypt-hash" each */
+    gchar *console_tls_cert_path;         /* consoleTlsCertPath: HTTPS when set, NULL */
+    gchar *console_tls_key_path;          /* consoleTlsKeyPath, with consoleTlsCertPath */
 
     /* private to config.c: keys set in the file, in file order, with their
      * lines (for to_libconfig and for errors found after loading) */

@@ -7,6 +7,7 @@
 #include "console/console.h"
 #include "console/listener.h"
 #include "common/log.h"
+#include "client/rmq-client.h"
 #include "remoting/json_body.h"
 
 #include <crypt.h>
@@ -1055,8 +1056,42 @@ console_start(RmqDaemon *daemon, GError **error)
         console_free(c);
         return FALSE;
     }
+    /* tlsEnable: every call to the cluster over TLS (the client library's
+     * process-wide default, as Java's -Dtls.enable) */
+    if (cfg->tls.enable) {
+        g_autoptr(GError) local = NULL;
+        if (!rmq_instance_set_default_tls(!cfg->tls.test_mode_enable && cfg->tls.client_auth_server,
+                                          cfg->tls.client_trust_cert_path,
+                                          cfg->tls.client_cert_path, cfg->tls.client_key_path,
+                                          cfg->tls.client_key_password, &local)) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            console_free(c);
+            return FALSE;
+        }
+    }
+    gboolean https = cfg->console_tls_cert_path != NULL && *cfg->console_tls_cert_path != '\0';
+    if (https || (cfg->console_tls_key_path != NULL && *cfg->console_tls_key_path != '\0')) {
+        g_autoptr(GTlsCertificate) cert = NULL;
+        g_autoptr(GError) local = NULL;
+        if (!https || cfg->console_tls_key_path == NULL || *cfg->console_tls_key_path == '\0')
+            g_set_error(&local, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
+                        "consoleTlsCertPath and consoleTlsKeyPath go together");
+        else
+            cert = g_tls_certificate_new_from_files(cfg->console_tls_cert_path,
+                                                    cfg->console_tls_key_path, &local);
+        if (cert == NULL) {
+            g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
+                        "consoleTlsCertPath %s, consoleTlsKeyPath %s: %s",
+                        cfg->console_tls_cert_path ? cfg->console_tls_cert_path : "(unset)",
+                        cfg->console_tls_key_path ? cfg->console_tls_key_path : "(unset)",
+                        local->message);
+            console_free(c);
+            return FALSE;
+        }
+        rmq_console_listener_set_tls(c->listener, cert);
+    }
     gboolean v6 = strchr(cfg->console_listen_address, ':') != NULL;
-    c->listen = g_strdup_printf(v6 ? "http://[%s]:%d/" : "http://%s:%d/",
+    c->listen = g_strdup_printf(v6 ? "%s://[%s]:%d/" : "%s://%s:%d/", https ? "https" : "http",
                                 cfg->console_listen_address, cfg->console_listen_port);
 
     /* tests shorten the sampling period; operators keep 5 s */

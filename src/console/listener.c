@@ -29,6 +29,7 @@ struct _RmqConsoleListener {
     gint64 request_timeout_us;
     RmqRateLimit *events;
     gulong request_read_id;
+    GTlsCertificate *tls; /* consoleTlsCertPath: HTTPS, else NULL */
 };
 
 static void watch_accept(RmqConsoleListener *l);
@@ -138,7 +139,19 @@ adopt(RmqConsoleListener *l, GSocket *socket)
     c->accepted_us = g_get_monotonic_time();
     g_hash_table_insert(l->clients, g_object_ref(remote), c);
     g_autoptr(GError) error = NULL;
-    if (!soup_server_accept_iostream(l->server, G_IO_STREAM(c->conn), local, remote, &error)) {
+    GIOStream *stream = G_IO_STREAM(c->conn);
+    g_autoptr(GIOStream) tls = NULL;
+    if (l->tls != NULL) {
+        tls = g_tls_server_connection_new(stream, l->tls, &error);
+        if (tls == NULL) {
+            g_message("cannot serve a connection over TLS: %s", error->message);
+            g_io_stream_close(stream, NULL, NULL);
+            g_hash_table_remove(l->clients, remote);
+            return;
+        }
+        stream = tls;
+    }
+    if (!soup_server_accept_iostream(l->server, stream, local, remote, &error)) {
         g_message("cannot serve a connection: %s", error->message);
         g_io_stream_close(G_IO_STREAM(c->conn), NULL, NULL);
         g_hash_table_remove(l->clients, remote);
@@ -236,6 +249,13 @@ rmq_console_listener_new(SoupServer *server, GSocketAddress *address, guint max_
     return l;
 }
 
+void
+rmq_console_listener_set_tls(RmqConsoleListener *l, GTlsCertificate *cert)
+{
+    g_return_if_fail(l != NULL);
+    g_set_object(&l->tls, cert);
+}
+
 static void
 destroy_source(GSource **source)
 {
@@ -268,6 +288,7 @@ rmq_console_listener_free(RmqConsoleListener *l)
     rmq_rate_limit_free(l->events);
     g_object_unref(l->socket);
     g_object_unref(l->server);
+    g_clear_object(&l->tls);
     g_free(l);
 }
 

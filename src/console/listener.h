@@ -28,6 +28,10 @@ guint rmq_console_connection_cap(guint64 nofile);
 RmqConsoleListener *rmq_console_listener_new(SoupServer *server, GSocketAddress *address,
                                              guint max_connections, guint request_timeout_ms,
                                              GError **error);
+/* Serve HTTPS from now on: each accepted connection is wrapped in a
+ * GTlsServerConnection with @cert (a ref is taken; glib-networking's TLS
+ * backend does the work). The request deadline covers the handshake. */
+void rmq_console_listener_set_tls(RmqConsoleListener *l, GTlsCertificate *cert);
 /* Stop accepting; connections being served carry on. */
 void rmq_console_listener_stop(RmqConsoleListener *l);
 void rmq_console_listener_free(RmqConsoleListener *l);

@@ -80,6 +80,14 @@ rmq_ha_service_new(const RmqHaServiceConfig *config, RmqStore *store,
 }
 
 void
+rmq_ha_service_set_tls(RmqHaService *svc, RmqTlsContext *ctx)
+{
+    g_return_if_fail(svc != NULL);
+    if (svc->client != NULL)
+        rmq_client_set_tls(svc->client, ctx);
+}
+
+void
 rmq_ha_service_free(RmqHaService *svc)
 {
     if (svc == NULL)

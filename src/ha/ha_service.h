@@ -44,6 +44,10 @@ RmqHaService *rmq_ha_service_new(const RmqHaServiceConfig *config, RmqStore *sto
                                  const RmqSlaveSyncTables *tables, RmqSlaveSyncChanged changed,
                                  gpointer user_data, GMainContext *context, GError **error);
 void rmq_ha_service_free(RmqHaService *svc);
+/* tlsEnable: the slave's metadata sync to its master speaks TLS (a ref is
+ * taken, NULL = plain). The HA link itself stays plain, as in Java 4.9. */
+typedef struct _RmqTlsContext RmqTlsContext;
+void rmq_ha_service_set_tls(RmqHaService *svc, RmqTlsContext *ctx);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqHaService, rmq_ha_service_free)
 
 RmqHaRole rmq_ha_service_role(RmqHaService *svc);

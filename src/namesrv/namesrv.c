@@ -9,6 +9,7 @@
 #include "remoting/client.h"
 #include "remoting/codes.h"
 #include "remoting/server.h"
+#include "remoting/tls_config.h"
 
 /* clusterTest: how long the product environment's name server may take. */
 #define CLUSTER_TEST_TIMEOUT_MS 3000
@@ -249,7 +250,13 @@ namesrv_start(RmqDaemon *daemon, GError **error)
         return FALSE;
     }
 
+    g_autoptr(RmqTlsContext) tls = rmq_tls_server_from_settings(&cfg->tls, error);
+    if (tls == NULL && cfg->tls.server_mode != RMQ_TLS_MODE_DISABLED) {
+        namesrv_free(ns);
+        return FALSE;
+    }
     ns->server = rmq_server_new("namesrv");
+    rmq_server_set_tls(ns->server, tls);
     for (guint i = 0; rmq_namesrv_processor_codes[i] >= 0; i++)
         rmq_server_register(ns->server, rmq_namesrv_processor_codes[i], on_request, ns);
     rmq_server_set_connection_callbacks(ns->server, NULL, on_close, ns);
@@ -283,6 +290,9 @@ namesrv_start(RmqDaemon *daemon, GError **error)
         ns->product = rmq_client_new(NULL);
     }
     schedule_scan(ns, TRUE);
+    if (tls != NULL)
+        g_message("TLS %s on port %u", rmq_tls_mode_name(rmq_tls_context_get_mode(tls)),
+                  rmq_server_get_port(ns->server));
     g_message("name server listening on %s:%u, KV config %s (%u namespaces), brokers expire "
               "after %" G_GINT64_FORMAT " ms",
               cfg->bind_address != NULL ? cfg->bind_address : "0.0.0.0",
@@ -329,6 +339,14 @@ namesrv_status(RmqDaemon *daemon)
                            rmq_server_get_connection_count(ns->server));
 }
 
+/* --check-config: the TLS certificate and key must load. */
+static gboolean
+namesrv_check(const RmqConfig *config, GError **error)
+{
+    g_autoptr(RmqTlsContext) tls = rmq_tls_server_from_settings(&config->tls, error);
+    return tls != NULL || config->tls.server_mode == RMQ_TLS_MODE_DISABLED;
+}
+
 const RmqDaemonOps rmq_namesrv_daemon_ops = {
     .program = "rmq-namesrv",
     .summary = "RocketMQ-compatible name server",
@@ -337,4 +355,5 @@ const RmqDaemonOps rmq_namesrv_daemon_ops = {
     .reload = namesrv_reload,
     .stop = namesrv_stop,
     .status = namesrv_status,
+    .check = namesrv_check,
 };

@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include "remoting/client.h"
+#include "remoting/tls.h"
 
 G_DEFINE_QUARK(rmq-client-error-quark, rmq_client_error)
 
@@ -41,6 +42,7 @@ struct _RmqClient {
     gpointer handler_data;
     RmqClientRequestHook hook;
     gpointer hook_data;
+    RmqTlsContext *tls; /* useTLS: every new connection, else NULL */
 };
 
 static void
@@ -202,6 +204,8 @@ on_connected(GObject *source, GAsyncResult *result, gpointer user_data)
     rmq_connection_set_idle_timeout(ch->conn, client->idle_seconds);
     /* Our reads only drain the peer (answers): never stop them, see connection.h. */
     rmq_connection_set_backpressure(ch->conn, FALSE);
+    if (client->tls != NULL)
+        rmq_connection_set_tls(ch->conn, client->tls);
     rmq_connection_start(ch->conn);
     g_debug("connected to %s from %s", ch->addr, rmq_connection_get_local(ch->conn));
 
@@ -297,6 +301,8 @@ rmq_client_free(RmqClient *client)
     g_hash_table_destroy(client->channels);
     g_object_unref(client->socket_client);
     g_main_context_unref(client->context);
+    if (client->tls != NULL)
+        rmq_tls_context_unref(client->tls);
     g_free(client);
 }
 
@@ -449,4 +455,15 @@ rmq_client_get_connection(RmqClient *client, const gchar *addr)
     g_return_val_if_fail(client != NULL && addr != NULL, NULL);
     Channel *ch = g_hash_table_lookup(client->channels, addr);
     return ch != NULL ? ch->conn : NULL;
+}
+
+void
+rmq_client_set_tls(RmqClient *client, RmqTlsContext *ctx)
+{
+    g_return_if_fail(client != NULL);
+    if (ctx != NULL)
+        rmq_tls_context_ref(ctx);
+    if (client->tls != NULL)
+        rmq_tls_context_unref(client->tls);
+    client->tls = ctx;
 }

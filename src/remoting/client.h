@@ -45,6 +45,10 @@ void rmq_client_set_request_handler(RmqClient *client, RmqRequestHandler handler
 typedef void (*RmqClientRequestHook)(RmqCommand *request, gpointer user_data);
 void rmq_client_set_request_hook(RmqClient *client, RmqClientRequestHook hook, gpointer user_data);
 
+/* Speak TLS on connections opened from now on (Java's useTLS; a client
+ * context of remoting/tls.h, a ref is taken). NULL = plain TCP. */
+void rmq_client_set_tls(RmqClient *client, RmqTlsContext *ctx);
+
 /* Send @request (transfer full) to @addr ("host:port"); the client sets its
  * opaque. @callback runs exactly once, always from the context (never from
  * inside this call): with the response, or RMQ_CLIENT_ERROR_TIMEOUT after

@@ -11,6 +11,7 @@
 #include "common/ratelimit.h"
 #include "remoting/codec.h"
 #include "remoting/fd_poller.h"
+#include "remoting/tls.h"
 
 G_DEFINE_QUARK(rmq-connection-error-quark, rmq_connection_error)
 
@@ -43,6 +44,8 @@ struct _RmqConnection {
     GSocketConnection *socket_conn;
     GSocket *socket;
     int fd; /* of socket: recv() and send() on it directly */
+    RmqTls *tls; /* NULL: plain TCP, the fast path (remoting/tls.h) */
+    GSource *tls_source; /* reads again what the session holds (the fd will not wake us) */
     GMainContext *context;
     gchar *peer;
     gchar *local;
@@ -324,6 +327,7 @@ rmq_connection_unref(RmqConnection *conn)
     rmq_fd_timer_clear(&conn->frame_timer);
     rmq_fd_timer_clear(&conn->stall_timer);
     rmq_fd_poller_unref(conn->poller);
+    rmq_source_clear(&conn->tls_source);
     g_hash_table_destroy(conn->pending);
     g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
     g_string_free(conn->outbuf, TRUE);
@@ -331,6 +335,7 @@ rmq_connection_unref(RmqConnection *conn)
     g_array_unref(conn->close_hooks);
     if (conn->data_destroy != NULL)
         conn->data_destroy(conn->data);
+    rmq_tls_free(conn->tls);
     g_object_unref(conn->socket_conn);
     g_main_context_unref(conn->context);
     g_free(conn->peer);
@@ -510,6 +515,8 @@ connection_close_full(RmqConnection *conn, GLogLevelFlags level, const gchar *re
     rmq_fd_timer_clear(&conn->idle_timer);
     rmq_fd_timer_clear(&conn->frame_timer);
     rmq_fd_timer_clear(&conn->stall_timer);
+    rmq_source_clear(&conn->tls_source);
+    g_clear_pointer(&conn->tls, rmq_tls_free);
     g_io_stream_close(G_IO_STREAM(conn->socket_conn), NULL, NULL);
     g_queue_clear_full(&conn->outq, (GDestroyNotify) g_bytes_unref);
     g_string_truncate(conn->outbuf, 0);
@@ -561,6 +568,7 @@ pause_reading(RmqConnection *conn)
 }
 
 static void process_input(RmqConnection *conn);
+static void tls_read_pending(RmqConnection *conn);
 
 static gboolean
 has_output(RmqConnection *conn)
@@ -592,6 +600,8 @@ resume_reading(RmqConnection *conn)
     if (!conn->started)
         return;
     watch_readable(conn);
+    if (G_UNLIKELY(conn->tls != NULL))
+        tls_read_pending(conn);
     /* Whole frames may already sit in the buffer; the socket may never wake us
      * for them. Never dispatch from here directly: we may be inside a send. */
     if (conn->inbuf->len > 0 && conn->resume_source == NULL) {
@@ -647,7 +657,17 @@ process_input(RmqConnection *conn)
         if (st == RMQ_DECODE_NEED_MORE)
             break;
         if (st == RMQ_DECODE_ERROR) {
-            close_for_peer_fault(conn, error != NULL ? error->message : "undecodable frame");
+            const gchar *why = error != NULL ? error->message : "undecodable frame";
+            /* 0x16 0x03: a TLS handshake record on a plain connection (Java: "Clients
+             * intend to establish an SSL connection while this server is running in
+             * SSL disabled mode") */
+            g_autofree gchar *tls_hint =
+                conn->tls == NULL && conn->inbuf->len - offset >= 2 &&
+                        conn->inbuf->data[offset] == 0x16 && conn->inbuf->data[offset + 1] == 0x03
+                    ? g_strdup_printf("%s: a TLS client on a plain connection (tlsServerMode "
+                                      "disabled, or a client without TLS)", why)
+                    : NULL;
+            close_for_peer_fault(conn, tls_hint != NULL ? tls_hint : why);
             break;
         }
         offset += consumed;
@@ -685,6 +705,84 @@ read_scratch(void)
     return scratch;
 }
 
+/* --- TLS (remoting/tls.h): off the plain path, called only when conn->tls is set --- */
+
+static void watch_writable(RmqConnection *conn);
+static gboolean on_readable(GSocket *socket, GIOCondition cond, gpointer user_data);
+
+static gboolean
+on_tls_pending(gpointer user_data)
+{
+    RmqConnection *conn = user_data;
+    g_source_unref(conn->tls_source);
+    conn->tls_source = NULL;
+    if (!conn->closed && !conn->paused && watching(conn, G_IO_IN))
+        on_readable(conn->socket, G_IO_IN, conn);
+    return G_SOURCE_REMOVE;
+}
+
+/* Decrypted bytes (or the end) wait inside the session after a read that
+ * stopped at READS_PER_WAKEUP or a pause: read them from the loop. */
+static void
+tls_read_pending(RmqConnection *conn)
+{
+    if (conn->tls_source != NULL || conn->closed || conn->paused || conn->tls == NULL ||
+        !rmq_tls_has_pending(conn->tls))
+        return;
+    conn->tls_source = g_idle_source_new();
+    g_source_set_name(conn->tls_source, "rmq-connection-tls-pending");
+    g_source_set_callback(conn->tls_source, on_tls_pending, conn, NULL);
+    g_source_attach(conn->tls_source, conn->context);
+}
+
+void
+rmq_connection_set_tls(RmqConnection *conn, RmqTlsContext *ctx)
+{
+    g_return_if_fail(conn != NULL && !conn->started);
+    g_clear_pointer(&conn->tls, rmq_tls_free);
+    if (ctx != NULL)
+        conn->tls = rmq_tls_new(ctx, conn->fd);
+}
+
+const gchar *
+rmq_connection_get_tls_description(RmqConnection *conn)
+{
+    g_return_val_if_fail(conn != NULL, NULL);
+    return conn->tls != NULL ? rmq_tls_describe(conn->tls) : NULL;
+}
+
+/* After reads: a plain peer of a permissive port goes on without the session;
+ * the handshake may wait for the socket to take its bytes; output queued
+ * before the handshake finished can go now. */
+static void
+tls_after_read(RmqConnection *conn)
+{
+    if (rmq_tls_is_plain(conn->tls)) {
+        g_clear_pointer(&conn->tls, rmq_tls_free);
+        return;
+    }
+    if (rmq_tls_read_wants_write(conn->tls))
+        watch_writable(conn);
+    if (!watching(conn, G_IO_OUT) && has_output(conn))
+        flush_output(conn, TRUE);
+    tls_read_pending(conn);
+}
+
+static gssize
+tls_send(RmqConnection *conn, const GOutputVector *vec, guint nvec, GError **error)
+{
+    gssize n = rmq_tls_send(conn->tls, vec, nvec);
+    if (n < 0) {
+        int err = errno;
+        if (err == EAGAIN)
+            g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "would block");
+        else
+            g_set_error_literal(error, G_IO_ERROR, g_io_error_from_errno(err),
+                                rmq_tls_get_error(conn->tls));
+    }
+    return n;
+}
+
 static gboolean
 on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
 {
@@ -708,9 +806,13 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
         /* recv() itself: g_socket_receive costs ten times the call for
          * checks this non-blocking socket does not need (bench/perf). */
         gssize n;
-        do
-            n = recv(conn->fd, dest, READ_CHUNK, 0);
-        while (n < 0 && errno == EINTR);
+        if (G_LIKELY(conn->tls == NULL)) {
+            do
+                n = recv(conn->fd, dest, READ_CHUNK, 0);
+            while (n < 0 && errno == EINTR);
+        } else {
+            n = rmq_tls_recv(conn->tls, dest, READ_CHUNK);
+        }
         int err = errno;
         if (direct)
             g_byte_array_set_size(conn->inbuf, old_len + (n > 0 ? (guint) n : 0));
@@ -719,6 +821,10 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
         if (n < 0) {
             if (err == EAGAIN || err == EWOULDBLOCK)
                 break;
+            if (conn->tls != NULL && !rmq_tls_is_plain(conn->tls)) {
+                close_for_peer_fault(conn, rmq_tls_get_error(conn->tls));
+                break;
+            }
             g_autofree gchar *reason =
                 g_strdup_printf("read failed: Error receiving data: %s", g_strerror(err));
             connection_close_full(conn, G_LOG_LEVEL_MESSAGE, reason);
@@ -739,9 +845,11 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
         process_input(conn);
         /* A short read drained the socket: asking again would only get
          * EAGAIN (a system call per wake-up); poll reports what comes later. */
-        if ((gsize) n < READ_CHUNK)
+        if ((gsize) n < READ_CHUNK && (conn->tls == NULL || !rmq_tls_has_pending(conn->tls)))
             break;
     }
+    if (G_UNLIKELY(conn->tls != NULL) && !conn->closed)
+        tls_after_read(conn);
     /* Closing or pausing destroyed this source already. */
     if (conn->closed || conn->paused)
         keep = G_SOURCE_REMOVE;
@@ -833,9 +941,14 @@ flush_output(RmqConnection *conn, gboolean may_close)
          * and the socket takes them: no copy, nothing allocated or freed.
          * Errors and a short write leave the rest to the loop below. */
         gssize n;
-        do /* send() itself, as recv() in on_readable */
-            n = send(conn->fd, conn->outbuf->str, conn->outbuf->len, MSG_NOSIGNAL);
-        while (n < 0 && errno == EINTR);
+        if (G_LIKELY(conn->tls == NULL)) {
+            do /* send() itself, as recv() in on_readable */
+                n = send(conn->fd, conn->outbuf->str, conn->outbuf->len, MSG_NOSIGNAL);
+            while (n < 0 && errno == EINTR);
+        } else {
+            GOutputVector v = { conn->outbuf->str, conn->outbuf->len };
+            n = rmq_tls_send(conn->tls, &v, 1);
+        }
         if (n > 0) {
             touch(conn);
             conn->write_progress = conn->last_activity;
@@ -857,9 +970,15 @@ flush_output(RmqConnection *conn, gboolean may_close)
             nvec++;
         }
         g_autoptr(GError) error = NULL;
-        gssize n = g_socket_send_message(conn->socket, NULL, vec, (gint) nvec, NULL, 0, 0, NULL,
-                                         &error);
+        gssize n = G_LIKELY(conn->tls == NULL)
+                       ? g_socket_send_message(conn->socket, NULL, vec, (gint) nvec, NULL, 0, 0,
+                                               NULL, &error)
+                       : tls_send(conn, vec, nvec, &error);
         if (n < 0) {
+            /* The handshake waits for the peer: reads resume it (tls_after_read). */
+            if (conn->tls != NULL && rmq_tls_write_wants_read(conn->tls) &&
+                g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+                return;
             if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) && may_close) {
                 g_autofree gchar *reason = g_strdup_printf("write failed: %s", error->message);
                 connection_close_full(conn, G_LOG_LEVEL_MESSAGE, reason);
@@ -897,6 +1016,10 @@ on_writable(GSocket *socket, GIOCondition cond, gpointer user_data)
     RmqConnection *conn = user_data;
     rmq_connection_ref(conn);
     flush_output(conn, TRUE);
+    /* A TLS read that waited for the socket to take handshake bytes. */
+    if (G_UNLIKELY(conn->tls != NULL) && rmq_tls_read_wants_write(conn->tls) && !conn->closed &&
+        !conn->paused && conn->started)
+        on_readable(conn->socket, G_IO_IN, conn);
     /* Draining or closing destroyed this watch already. */
     gboolean keep = watching(conn, G_IO_OUT) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
     rmq_connection_unref(conn);

@@ -89,6 +89,14 @@ void rmq_connection_set_frame_timeout(RmqConnection *conn, guint seconds);
  * @max_bytes queued (one frame of any size is always taken), is closed
  * with a warning naming it. 0 = no limit. May be changed at any time. */
 void rmq_connection_set_write_limits(RmqConnection *conn, gsize max_bytes, guint stall_ms);
+/* Speak TLS on this connection (remoting/tls.h): a client context starts
+ * the handshake, a server context first looks at the peer's first byte
+ * (tlsServerMode permissive / enforcing). Before rmq_connection_start();
+ * NULL = plain TCP (the default). */
+typedef struct _RmqTlsContext RmqTlsContext;
+void rmq_connection_set_tls(RmqConnection *conn, RmqTlsContext *ctx);
+/* "TLSv1.3 TLS_AES_256_GCM_SHA384" once a TLS handshake is done, else NULL. (transfer none) */
+const gchar *rmq_connection_get_tls_description(RmqConnection *conn);
 /* Start reading and dispatching. */
 void rmq_connection_start(RmqConnection *conn);
 

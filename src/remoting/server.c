@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include "remoting/server.h"
+#include "remoting/tls.h"
 
 #include "remoting/fd_poller.h"
 
@@ -49,6 +50,7 @@ struct _RmqServer {
     gpointer callbacks_data;
     gboolean in_accept;    /* inside on_incoming: listeners must stay allocated */
     gboolean stop_pending; /* stop_accepting() was called from on_open */
+    RmqTlsContext *tls;    /* tlsServerMode permissive/enforcing, else NULL */
 };
 
 static void on_incoming(RmqFdWatch *watch, GIOCondition cond, gpointer user_data);
@@ -105,6 +107,8 @@ rmq_server_free(RmqServer *server)
     g_hash_table_destroy(server->handlers);
     g_main_context_unref(server->context);
     g_free(server->name);
+    if (server->tls != NULL)
+        rmq_tls_context_unref(server->tls);
     g_free(server);
 }
 
@@ -272,6 +276,8 @@ adopt(RmqServer *server, GSocket *socket)
     rmq_connection_set_idle_timeout(conn, server->idle_seconds);
     rmq_connection_set_frame_timeout(conn, server->frame_seconds);
     rmq_connection_set_write_limits(conn, server->write_max, server->write_stall_ms);
+    if (server->tls != NULL)
+        rmq_connection_set_tls(conn, server->tls);
     g_hash_table_add(server->connections, conn);
     g_debug("%s: accepted %s on %s", server->name, rmq_connection_get_peer(conn),
             rmq_connection_get_local(conn));
@@ -390,6 +396,17 @@ rmq_server_get_port(RmqServer *server)
     if (server->listeners->len == 0)
         return 0;
     return ((Listener *) g_ptr_array_index(server->listeners, 0))->port;
+}
+
+void
+rmq_server_set_tls(RmqServer *server, RmqTlsContext *ctx)
+{
+    g_return_if_fail(server != NULL);
+    if (ctx != NULL)
+        rmq_tls_context_ref(ctx);
+    if (server->tls != NULL)
+        rmq_tls_context_unref(server->tls);
+    server->tls = ctx;
 }
 
 void

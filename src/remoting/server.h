@@ -90,6 +90,10 @@ guint rmq_server_get_connection_count(RmqServer *server);
 /* @func must not free the server; it may close the connection it is given. */
 void rmq_server_foreach_connection(RmqServer *server, RmqConnectionFunc func, gpointer user_data);
 
+/* TLS for connections accepted from now on (tlsServerMode permissive or
+ * enforcing, remoting/tls.h); a ref is taken. NULL = plain TCP only. */
+void rmq_server_set_tls(RmqServer *server, RmqTlsContext *ctx);
+
 /* Graceful shutdown, step one: close the listening sockets, keep serving the
  * connections that are open. May be called from on_open. */
 void rmq_server_stop_accepting(RmqServer *server);

@@ -31,6 +31,7 @@
 #include "client/rmq-client.h"
 #include "tools/bench-histo.h"
 #include "tools/credentials.h"
+#include "tools/tls_option.h"
 
 /* ------------------------------------------------------------ options */
 
@@ -57,12 +58,14 @@ static gchar *opt_access_key;
 static gchar *opt_secret_key;
 static gchar *opt_credentials;
 static RmqToolCredentials cred; /* from those or the environment */
+static RmqToolTls opt_tls;      /* checked in main(): applying cannot fail later */
 
 /* Every producer and consumer signs with the key pair, if one was given. */
 static RmqProducer *
 bench_producer_new(void)
 {
     RmqProducer *p = rmq_producer_new(opt_group, opt_namesrv, NULL);
+    rmq_tool_tls_apply(&opt_tls, rmq_producer_get_instance(p), NULL);
     if (cred.access_key != NULL)
         rmq_instance_set_credentials(rmq_producer_get_instance(p), cred.access_key,
                                      cred.secret_key, NULL);
@@ -74,6 +77,7 @@ bench_consumer_new(void)
 {
     RmqConsumer *c = rmq_consumer_new(opt_group, opt_namesrv, NULL);
     rmq_consumer_set_subscription(c, opt_sql ? "SQL92" : "TAG", opt_expression);
+    rmq_tool_tls_apply(&opt_tls, rmq_consumer_get_instance(c), NULL);
     if (cred.access_key != NULL)
         rmq_instance_set_credentials(rmq_consumer_get_instance(c), cred.access_key,
                                      cred.secret_key, NULL);
@@ -732,6 +736,7 @@ main(int argc, char **argv)
         { "access-key", 0, 0, G_OPTION_ARG_STRING, &opt_access_key, "Plain ACL access key: sign every request (default $RMQ_ACCESS_KEY)", "KEY" },
         { "secret-key", 0, 0, G_OPTION_ARG_STRING, &opt_secret_key, "Plain ACL secret key (default $RMQ_SECRET_KEY; visible to ps, prefer --credentials)", "SECRET" },
         { "credentials", 0, 0, G_OPTION_ARG_FILENAME, &opt_credentials, "File with accessKey=... and secretKey=... lines, mode 0600 or 0400", "FILE" },
+        RMQ_TOOL_TLS_OPTIONS(&opt_tls),
         { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
         { NULL },
     };
@@ -767,6 +772,13 @@ main(int argc, char **argv)
                                       &error)) {
         g_printerr("rmq-bench: %s\n", error->message);
         return 2;
+    }
+    if (rmq_tool_tls_wanted(&opt_tls)) {
+        g_autoptr(RmqInstance) probe = rmq_instance_new(opt_namesrv, NULL);
+        if (!rmq_tool_tls_apply(&opt_tls, probe, &error)) {
+            g_printerr("rmq-bench: %s\n", error->message);
+            return 2;
+        }
     }
     if (opt_threads <= 0 || opt_size <= 0 || opt_duration <= 0 || opt_batch <= 0 || opt_window <= 0 ||
         opt_connections < 0) {

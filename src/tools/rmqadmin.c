@@ -123,6 +123,7 @@ rmqadmin_parse(RmqAdminCommon *common, const gchar *name, const gchar *summary,
           "--credentials)", "SECRET" },
         { "credentials", 0, 0, G_OPTION_ARG_FILENAME, &common->credentials,
           "File with accessKey=... and secretKey=... lines, mode 0600 or 0400", "FILE" },
+        RMQ_TOOL_TLS_OPTIONS(&common->tls),
         { NULL },
     };
     g_autofree gchar *prg = g_strdup_printf("rmqadmin %s", name);
@@ -145,6 +146,8 @@ rmqadmin_parse(RmqAdminCommon *common, const gchar *name, const gchar *summary,
                                       common->credentials, &error))
         return rmqadmin_usage(name, error->message);
     common->admin = rmq_admin_new(common->namesrv, NULL);
+    if (!rmq_tool_tls_apply(&common->tls, rmq_admin_get_instance(common->admin), &error))
+        return rmqadmin_usage(name, error->message);
     rmqadmin_sign(common, rmq_admin_get_instance(common->admin));
     if (common->timeout_ms > 0)
         rmq_admin_set_timeout(common->admin, (guint) common->timeout_ms);
@@ -156,6 +159,9 @@ rmqadmin_sign(RmqAdminCommon *common, RmqInstance *inst)
 {
     if (common->cred.access_key != NULL)
         rmq_instance_set_credentials(inst, common->cred.access_key, common->cred.secret_key, NULL);
+    /* the same files loaded for the admin instance already: cannot fail now */
+    if (common->admin != NULL && inst != rmq_admin_get_instance(common->admin))
+        rmq_tool_tls_apply(&common->tls, inst, NULL);
 }
 
 int
@@ -418,6 +424,7 @@ main(int argc, char **argv)
         g_free(common.secret_key);
         g_free(common.credentials);
         rmq_tool_credentials_clear(&common.cred);
+        rmq_tool_tls_clear(&common.tls);
         fflush(stdout);
         return rc;
     }

@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 #include "client/rmq-client.h"
 #include "tools/credentials.h"
+#include "tools/tls_option.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +35,7 @@ typedef struct {
     gchar *secret_key;  /* --secret-key */
     gchar *credentials; /* --credentials FILE */
     RmqToolCredentials cred; /* resolved from those or the environment */
+    RmqToolTls tls;   /* --tls and friends */
     RmqAdmin *admin;  /* created after parsing, signing with @cred */
 } RmqAdminCommon;
 

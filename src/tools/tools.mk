@@ -6,11 +6,13 @@ src_tools_rmqadmin_SOURCES = src/tools/rmqadmin.c src/tools/rmqadmin.h \
 	src/tools/rmqadmin-maint.c src/tools/rmqadmin-trace.c \
 	src/tools/rmqadmin-offset.c src/tools/rmqadmin-print.c \
 	src/tools/rmqadmin-export.c \
-	src/tools/credentials.c src/tools/credentials.h
+	src/tools/credentials.c src/tools/credentials.h \
+	src/tools/tls_option.c src/tools/tls_option.h
 src_tools_rmqadmin_LDADD = $(CLIENT_LIBS)
 
 src_tools_rmq_bench_SOURCES = src/tools/rmq-bench.c src/tools/bench-histo.c src/tools/bench-histo.h \
-	src/tools/credentials.c src/tools/credentials.h
+	src/tools/credentials.c src/tools/credentials.h \
+	src/tools/tls_option.c src/tools/tls_option.h
 src_tools_rmq_bench_LDADD = $(CLIENT_LIBS)
 
 # Man pages of the tools and the daemons (plain troff, kept by hand next to
@@ -79,7 +81,7 @@ tests_tools_test_public_header_SOURCES = tests/tools/test-public-header.c
 tests_tools_test_public_header_CPPFLAGS = -I$(top_srcdir)/src/client
 tests_tools_test_public_header_CFLAGS = -std=gnu11 $(WARN_CFLAGS) $(GLIB_CFLAGS) $(JSON_CFLAGS) \
 	$(CMOCKA_CFLAGS)
-tests_tools_test_public_header_LDADD = src/client/librmqclient.a $(GLIB_LIBS) $(JSON_LIBS) \
+tests_tools_test_public_header_LDADD = src/client/librmqclient.a $(GLIB_LIBS) $(JSON_LIBS) $(OPENSSL_LIBS) \
 	$(ZLIB_LIBS) $(CMOCKA_LIBS)
 endif
 
