@@ -5,6 +5,7 @@ src_acl_libacl_a_SOURCES = \
 	src/acl/address.c src/acl/address.h \
 	src/acl/sign.c src/acl/sign.h \
 	src/acl/plain_config.c src/acl/plain_config.h \
+	src/acl/plain_edit.c src/acl/plain_edit.h \
 	src/acl/check.c src/acl/check.h
 src_acl_libacl_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 
