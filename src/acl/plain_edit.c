@@ -333,7 +333,8 @@ rmq_acl_edit_update_account(const RmqAclConfig *c, const RmqAclAccountUpdate *u,
     const gchar *defaults[] = { u->default_topic_perm, u->default_group_perm };
     for (gsize i = 0; i < G_N_ELEMENTS(defaults); i++) {
         guint8 perm;
-        if (defaults[i] != NULL && *defaults[i] != '\0' && !rmq_acl_perm_parse(defaults[i], &perm)) {
+        if (defaults[i] != NULL && *defaults[i] != '\0' &&
+            !rmq_acl_perm_parse(defaults[i], &perm)) {
             edit_error(error,
                        "%s=%s: expected one of the permissions PUB, SUB, PUB|SUB, DENY",
                        i == 0 ? "defaultTopicPerm" : "defaultGroupPerm", defaults[i]);

@@ -123,6 +123,12 @@ int rmqadmin_update_kv_config(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_delete_kv_config(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_get_namesrv_config(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_update_namesrv_config(RmqAdminCommon *c, int argc, char **argv);
+/* rmqadmin-acl.c */
+int rmqadmin_update_acl_config(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_delete_acl_config(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_update_global_white_addr(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_cluster_acl_config_version(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_get_acl_config(RmqAdminCommon *c, int argc, char **argv);
 
 /* addWritePerm (@add) or wipeWritePerm: -b BROKER_NAME on every name
  * server, a line per name server (rmqadmin-cluster.c). */
