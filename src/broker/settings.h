@@ -68,6 +68,8 @@ typedef struct {
     /* plain ACL: both taken at start (the file itself is watched) */
     gboolean acl_enable;
     gchar *plain_acl_file;
+    gchar *access_key;               /* accessKey: signs the slave's metadata sync */
+    gchar *secret_key_file;          /* secretKeyFile */
 
     /* derived from the keys above, not in the key table */
     gboolean slave;                  /* brokerRole SLAVE */

@@ -155,6 +155,10 @@ typedef struct {
     /* broker: plain ACL (src/acl, broker/acl_guard.h) */
     gboolean acl_enable;                  /* aclEnable, false */
     gchar *plain_acl_file;                /* plainAclFile, SYSCONFDIR/rocketmq/plain_acl.yml */
+    /* the account this daemon signs its own requests with (a slave's
+     * metadata sync, the console): accessKey, the secret in secretKeyFile */
+    gchar *access_key;                    /* accessKey, NULL = unsigned */
+    gchar *secret_key_file;               /* secretKeyFile, owner-only (common/secret_file.h) */
 
     /* console (rmq-console; namesrvAddr above is shared with the broker) */
     gchar *console_listen_address;        /* consoleListenAddress, "127.0.0.1" */

@@ -6,7 +6,9 @@
  * atomically (a new inode, the old mode, no temporary file left) with the
  * dataVersion bumped, and a fresh broker reading the file gets the same
  * rules. Non-admin accounts are refused with Java's remark; with aclEnable
- * false the codes answer their failure codes. */
+ * false the codes answer their failure codes. And a slave whose address is
+ * not white-listed copies its master's topics and offsets by signing its
+ * metadata sync with the accessKey/secretKeyFile of its config. */
 #include <config.h>
 
 #include <setjmp.h>
@@ -16,6 +18,7 @@
 
 #include <string.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include "harness.h"
@@ -463,6 +466,84 @@ test_acl_disabled(void **state)
     }
 }
 
+static gboolean
+body_has(RmqClient *c, const gchar *addr, gint32 code, const gchar *needle)
+{
+    g_autoptr(RmqCommand) r = bk_invoke(c, addr, code, NULL, NULL);
+    if (r == NULL || r->code != RMQ_RESPONSE_SUCCESS)
+        return FALSE;
+    g_autofree gchar *text = bk_body_text(r);
+    return strstr(text, needle) != NULL;
+}
+
+/* A slave syncing from a master with aclEnable, its address not white-listed:
+ * it signs as the admin account of its accessKey/secretKeyFile. */
+static void
+test_slave_syncs_signed(void **state)
+{
+    (void) state;
+    g_autoptr(BkDaemon) ns = bk_namesrv_new();
+    assert_true(bk_daemon_start_or_say(ns, 10000));
+    g_autofree gchar *mconf = g_strdup_printf(
+        "brokerRole = \"ASYNC_MASTER\";\nhaListenPort = %u;\naclEnable = true;\n"
+        "plainAclFile = \"%s\";\n", bk_free_port(), acl_path);
+    g_autoptr(BkDaemon) master = bk_broker_new(ns->addr, mconf);
+    assert_true(bk_daemon_start_or_say(master, 15000));
+
+    /* the slave's secret file must be its owner's only */
+    g_autoptr(BkDaemon) slave = bk_broker_new(ns->addr, NULL);
+    g_autofree gchar *secret = g_build_filename(slave->dir, "sync.secret", NULL);
+    g_assert(g_file_set_contents(secret, ADMIN_SK "\n", -1, NULL));
+    g_assert(g_chmod(secret, 0644) == 0);
+    g_autofree gchar *sconf = g_strdup_printf(
+        "brokerRole = \"SLAVE\";\nbrokerId = 1;\nhaListenPort = %u;\n"
+        "accessKey = \"" ADMIN_AK "\";\nsecretKeyFile = \"%s\";\n", bk_free_port(), secret);
+    append_conf(slave, sconf);
+    g_autoptr(GError) err = NULL;
+    assert_false(bk_daemon_start(slave, 10000, &err));
+    assert_int_equal(bk_daemon_signal_and_wait(slave, SIGTERM, 5000), 78);
+    g_autofree gchar *log = bk_daemon_log(slave);
+    assert_non_null(strstr(log, "chmod 600"));
+    g_assert(g_chmod(secret, 0600) == 0);
+    g_autoptr(BkDaemon) slave2 = bk_broker_new(ns->addr, NULL);
+    append_conf(slave2, sconf);
+    assert_true(bk_daemon_start_or_say(slave2, 15000));
+
+    /* the master refuses unsigned metadata reads: only a signed sync gets through */
+    as(NULL, NULL);
+    g_autoptr(RmqCommand) plain =
+        bk_invoke(client, master->addr, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, NULL, NULL);
+    assert_refused(plain, "No accessKey is configured");
+
+    as(ADMIN_AK, ADMIN_SK);
+    g_autoptr(RmqCommand) t = bk_invoke(
+        client, master->addr, RMQ_REQUEST_UPDATE_AND_CREATE_TOPIC, NULL, "topic", "SlaveAclT",
+        "defaultTopic", "TBW102", "readQueueNums", "4", "writeQueueNums", "4", "perm", "6",
+        "topicFilterType", "SINGLE_TAG", "order", "false", NULL);
+    assert_code(t, RMQ_RESPONSE_SUCCESS, NULL);
+    g_autoptr(RmqCommand) o = bk_invoke(
+        client, master->addr, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET, NULL, "consumerGroup",
+        "SlaveAclG", "topic", "SlaveAclT", "queueId", "0", "commitOffset", "7", NULL);
+    assert_code(o, RMQ_RESPONSE_SUCCESS, NULL);
+
+    /* the slave (no aclEnable of its own) shows what it copied; a round
+     * every 10 s, the first after 3 s */
+    as(NULL, NULL);
+    gboolean topic = FALSE, offset = FALSE;
+    for (int i = 0; i < 300 && !(topic && offset); i++) {
+        topic = topic || body_has(client, slave2->addr, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG,
+                                  "SlaveAclT");
+        offset = offset || body_has(client, slave2->addr, RMQ_REQUEST_GET_ALL_CONSUMER_OFFSET,
+                                    "SlaveAclT@SlaveAclG");
+        if (!(topic && offset))
+            g_usleep(100 * 1000);
+    }
+    assert_true(topic);
+    assert_true(offset);
+    g_autofree gchar *slog = bk_daemon_log(slave2);
+    assert_null(strstr(slog, "master refused"));
+}
+
 int
 main(void)
 {
@@ -476,6 +557,7 @@ main(void)
         cmocka_unit_test(test_fresh_broker_rereads),
         cmocka_unit_test(test_global_whites_and_delete),
         cmocka_unit_test(test_acl_disabled),
+        cmocka_unit_test(test_slave_syncs_signed),
     };
     return cmocka_run_group_tests_name("broker-acl-admin", tests, setup, teardown);
 }
