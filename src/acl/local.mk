@@ -19,3 +19,16 @@ tests_acl_test_acl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_acl_test_acl_CPPFLAGS = $(AM_CPPFLAGS) -DRMQ_TEST_SRCDIR=\"$(abs_top_srcdir)\"
 tests_acl_test_acl_LDADD = $(ACL_TEST_LIBS) $(CMOCKA_LIBS)
 endif
+
+# The console signing its requests to a broker with aclEnable (accessKey,
+# secretKeyFile); here rather than in src/console/local.mk: an ACL test that
+# runs the console, the name server and the broker.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/console/test-console-acl
+TESTS += tests/console/test-console-acl
+tests_console_test_console_acl_SOURCES = tests/console/test-console-acl.c $(BROKER_IT_SUPPORT)
+tests_console_test_console_acl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_console_test_console_acl_LDADD = $(BROKER_IT_LIBS)
+EXTRA_tests_console_test_console_acl_DEPENDENCIES = src/console/rmq-console \
+	src/namesrv/rmq-namesrv src/broker/rmq-broker
+endif

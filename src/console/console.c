@@ -7,6 +7,7 @@
 #include "console/console.h"
 #include "console/listener.h"
 #include "common/log.h"
+#include "common/secret_file.h"
 #include "remoting/json_body.h"
 
 #include <crypt.h>
@@ -26,6 +27,8 @@ typedef struct {
     gchar *csrf_token;       /* random per process: pages fetch it from /api/session */
     gchar *auth_user;
     gchar *auth_hash;
+    gchar *access_key;       /* accessKey: every request is signed (plain ACL) */
+    gchar *secret_key;       /* read from secretKeyFile at start */
     guint sample_source;
     guint sample_ms;
     gboolean sampling;
@@ -164,7 +167,26 @@ call_new(Console *c, GHashTable *params)
 typedef struct {
     const RmqConsoleRoute *route; /* NULL: /metrics */
     SoupServerMessage *msg;
+    gchar *access_key, *secret_key; /* copies: the worker may outlive the console */
 } Pending;
+
+static void
+secret_free(gchar *secret)
+{
+    if (secret != NULL)
+        explicit_bzero(secret, strlen(secret));
+    g_free(secret);
+}
+
+/* An admin for one worker, signing as accessKey when one is configured. */
+static RmqAdmin *
+admin_new(const gchar *namesrv, const gchar *access_key, const gchar *secret_key)
+{
+    RmqAdmin *a = rmq_admin_new(namesrv, NULL);
+    if (access_key != NULL)
+        rmq_instance_set_credentials(rmq_admin_get_instance(a), access_key, secret_key, NULL);
+    return a;
+}
 
 static void
 run_call(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
@@ -175,7 +197,7 @@ run_call(GTask *task, gpointer source, gpointer task_data, GCancellable *cancell
     Pending *p = g_object_get_data(G_OBJECT(task), "pending");
     /* the client library is single-threaded per object: one admin per call,
      * on a private context of this thread */
-    call->admin = rmq_admin_new(call->namesrv, NULL);
+    call->admin = admin_new(call->namesrv, p->access_key, p->secret_key);
     GError *error = NULL;
     if (p->route != NULL) {
         JsonNode *n = p->route->fn(call, &error);
@@ -223,6 +245,8 @@ pending_free(gpointer data)
 {
     Pending *p = data;
     g_object_unref(p->msg);
+    g_free(p->access_key);
+    secret_free(p->secret_key);
     g_free(p);
 }
 
@@ -232,6 +256,8 @@ dispatch(Console *c, SoupServerMessage *msg, const RmqConsoleRoute *route, GHash
     Pending *p = g_new0(Pending, 1);
     p->route = route;
     p->msg = g_object_ref(msg);
+    p->access_key = g_strdup(c->access_key);
+    p->secret_key = g_strdup(c->secret_key);
     soup_server_message_pause(msg);
     g_autoptr(GTask) task = g_task_new(NULL, NULL, call_done, NULL);
     g_object_set_data_full(G_OBJECT(task), "pending", p, pending_free);
@@ -534,13 +560,27 @@ named_after_broker(JsonNode *brokers, const gchar *topic)
     return FALSE;
 }
 
+typedef struct {
+    gchar *namesrv, *access_key, *secret_key;
+} SampleJob;
+
+static void
+sample_job_free(gpointer data)
+{
+    SampleJob *j = data;
+    g_free(j->namesrv);
+    g_free(j->access_key);
+    secret_free(j->secret_key);
+    g_free(j);
+}
+
 static void
 run_sample(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
     (void) source;
     (void) cancellable;
-    const gchar *namesrv = task_data;
-    g_autoptr(RmqAdmin) a = rmq_admin_new(namesrv, NULL);
+    const SampleJob *job = task_data;
+    g_autoptr(RmqAdmin) a = admin_new(job->namesrv, job->access_key, job->secret_key);
     Sample *s = g_new0(Sample, 1);
     s->brokers = rmq_console_cluster_brokers(a, NULL);
     s->topic_offsets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -626,7 +666,11 @@ on_sample(gpointer user_data)
         return G_SOURCE_CONTINUE;
     c->sampling = TRUE;
     g_autoptr(GTask) task = g_task_new(NULL, NULL, sample_done, c);
-    g_task_set_task_data(task, g_strdup(c->namesrv), g_free);
+    SampleJob *job = g_new0(SampleJob, 1);
+    job->namesrv = g_strdup(c->namesrv);
+    job->access_key = g_strdup(c->access_key);
+    job->secret_key = g_strdup(c->secret_key);
+    g_task_set_task_data(task, job, sample_job_free);
     g_task_run_in_thread(task, run_sample);
     return G_SOURCE_CONTINUE;
 }
@@ -649,6 +693,8 @@ console_free(Console *c)
     if (c->auth_hash)
         explicit_bzero(c->auth_hash, strlen(c->auth_hash));
     g_free(c->auth_hash);
+    g_free(c->access_key);
+    secret_free(c->secret_key);
     g_hash_table_unref(c->last_offsets);
     g_hash_table_unref(c->topic_tps);
     g_queue_clear_full(&c->history, (GDestroyNotify) json_node_unref);
@@ -685,6 +731,17 @@ console_start(RmqDaemon *daemon, GError **error)
     c->csrf_token = random_token();
     c->auth_user = g_strdup(cfg->console_auth_user);
     c->auth_hash = g_strdup(cfg->console_auth_password_hash);
+    if (cfg->access_key != NULL && *cfg->access_key != '\0') {
+        g_autoptr(GError) local = NULL;
+        c->secret_key = rmq_secret_file_read(cfg->secret_key_file, &local);
+        if (c->secret_key == NULL) {
+            g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID, "secretKeyFile %s",
+                        local->message);
+            console_free(c);
+            return FALSE;
+        }
+        c->access_key = g_strdup(cfg->access_key);
+    }
     c->last_offsets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     c->topic_tps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_queue_init(&c->history);

@@ -1,0 +1,170 @@
+/* rmq-console against a broker with aclEnable: with accessKey and an
+ * owner-only secretKeyFile in its config the console signs its requests and
+ * shows the broker; without them the broker refuses it with Java's remark;
+ * a secret file others may read stops the start (exit 78). */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "../broker/harness.h"
+
+#define ADMIN_AK "consoleAdmin1"
+#define ADMIN_SK "consoleSecret1"
+
+static BkDaemon *ns, *broker;
+
+static int
+setup(void **state)
+{
+    (void) state;
+    ns = bk_namesrv_new();
+    if (!bk_daemon_start_or_say(ns, 10000))
+        return -1;
+    broker = bk_broker_new(ns->addr, NULL);
+    g_autofree gchar *acl = g_build_filename(broker->dir, "plain_acl.yml", NULL);
+    g_assert(g_file_set_contents(acl,
+                                 "globalWhiteRemoteAddresses:\n  - 10.10.103.*\n"
+                                 "accounts:\n  - accessKey: " ADMIN_AK "\n"
+                                 "    secretKey: " ADMIN_SK "\n    admin: true\n",
+                                 -1, NULL));
+    g_autofree gchar *conf = NULL;
+    g_assert(g_file_get_contents(broker->conf_path, &conf, NULL, NULL));
+    g_autofree gchar *full = g_strdup_printf("%saclEnable = true;\nplainAclFile = \"%s\";\n",
+                                             conf, acl);
+    g_assert(g_file_set_contents(broker->conf_path, full, -1, NULL));
+    return bk_daemon_start_or_say(broker, 15000) ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+    (void) state;
+    bk_daemon_free(broker);
+    bk_daemon_free(ns);
+    return 0;
+}
+
+/* A console daemon (the harness's skeleton, another binary and config). */
+static BkDaemon *
+console_new(const gchar *extra)
+{
+    BkDaemon *d = bk_namesrv_new();
+    g_free(d->binary);
+    d->binary = g_strdup("src/console/rmq-console");
+    g_autofree gchar *conf = g_strdup_printf(
+        "namesrvAddr = \"%s\";\nconsoleListenAddress = \"127.0.0.1\";\n"
+        "consoleListenPort = %u;\n%s",
+        ns->addr, d->port, extra != NULL ? extra : "");
+    g_assert(g_file_set_contents(d->conf_path, conf, -1, NULL));
+    return d;
+}
+
+/* GET @path over HTTP/1.0: the status code, the body in *@body. */
+static guint
+http_get(BkDaemon *d, const gchar *path, gchar **body)
+{
+    g_autoptr(GSocketClient) sc = g_socket_client_new();
+    g_socket_client_set_timeout(sc, 15);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSocketConnection) conn =
+        g_socket_client_connect_to_host(sc, d->addr, 0, NULL, &error);
+    if (conn == NULL)
+        fail_msg("%s: %s", d->addr, error->message);
+    g_autofree gchar *req = g_strdup_printf("GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, d->addr);
+    GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+    g_assert(g_output_stream_write_all(out, req, strlen(req), NULL, NULL, NULL));
+    GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(conn));
+    g_autoptr(GString) all = g_string_new(NULL);
+    gchar buf[4096];
+    gssize n;
+    while ((n = g_input_stream_read(in, buf, sizeof buf, NULL, NULL)) > 0)
+        g_string_append_len(all, buf, n);
+    guint status = 0;
+    if (sscanf(all->str, "HTTP/1.%*d %u", &status) != 1)
+        fail_msg("not an HTTP answer: %s", all->str);
+    const gchar *sep = strstr(all->str, "\r\n\r\n");
+    *body = g_strdup(sep != NULL ? sep + 4 : "");
+    return status;
+}
+
+static gchar *
+broker_path(void)
+{
+    return g_strdup_printf("/api/broker?addr=%s", broker->addr);
+}
+
+static void
+test_console_signs(void **state)
+{
+    (void) state;
+    g_autoptr(BkDaemon) con = console_new(NULL);
+    g_autofree gchar *secret = g_build_filename(con->dir, "console.secret", NULL);
+    g_assert(g_file_set_contents(secret, ADMIN_SK "\n", -1, NULL));
+    g_assert(g_chmod(secret, 0400) == 0);
+    g_autofree gchar *conf = NULL;
+    g_assert(g_file_get_contents(con->conf_path, &conf, NULL, NULL));
+    g_autofree gchar *full = g_strdup_printf(
+        "%saccessKey = \"" ADMIN_AK "\";\nsecretKeyFile = \"%s\";\n", conf, secret);
+    g_assert(g_file_set_contents(con->conf_path, full, -1, NULL));
+    assert_true(bk_daemon_start_or_say(con, 15000));
+    g_autofree gchar *path = broker_path();
+    g_autofree gchar *body = NULL;
+    guint status = http_get(con, path, &body);
+    if (status != 200)
+        fail_msg("status %u: %s", status, body);
+    assert_non_null(strstr(body, "\"runtime\""));
+    assert_null(strstr(body, ADMIN_SK));
+}
+
+static void
+test_console_unsigned_refused(void **state)
+{
+    (void) state;
+    g_autoptr(BkDaemon) con = console_new(NULL);
+    assert_true(bk_daemon_start_or_say(con, 15000));
+    g_autofree gchar *path = broker_path();
+    g_autofree gchar *body = NULL;
+    guint status = http_get(con, path, &body);
+    assert_true(status >= 400);
+    if (strstr(body, "No accessKey is configured") == NULL)
+        fail_msg("status %u: %s", status, body);
+}
+
+static void
+test_console_secret_file_mode(void **state)
+{
+    (void) state;
+    g_autoptr(BkDaemon) con = console_new(NULL);
+    g_autofree gchar *secret = g_build_filename(con->dir, "console.secret", NULL);
+    g_assert(g_file_set_contents(secret, ADMIN_SK "\n", -1, NULL));
+    g_assert(g_chmod(secret, 0644) == 0);
+    g_autofree gchar *conf = NULL;
+    g_assert(g_file_get_contents(con->conf_path, &conf, NULL, NULL));
+    g_autofree gchar *full = g_strdup_printf(
+        "%saccessKey = \"" ADMIN_AK "\";\nsecretKeyFile = \"%s\";\n", conf, secret);
+    g_assert(g_file_set_contents(con->conf_path, full, -1, NULL));
+    g_autoptr(GError) err = NULL;
+    assert_false(bk_daemon_start(con, 10000, &err));
+    assert_int_equal(bk_daemon_signal_and_wait(con, SIGTERM, 5000), 78);
+    g_autofree gchar *log = bk_daemon_log(con);
+    assert_non_null(strstr(log, "chmod 600"));
+    assert_null(strstr(log, ADMIN_SK));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_console_signs),
+        cmocka_unit_test(test_console_unsigned_refused),
+        cmocka_unit_test(test_console_secret_file_mode),
+    };
+    return cmocka_run_group_tests_name("console-acl", tests, setup, teardown);
+}
