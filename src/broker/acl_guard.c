@@ -225,7 +225,10 @@ rmq_broker_acl_commit(RmqBrokerAcl *acl, const gchar *text, RmqAclConfig *fresh,
     rmq_acl_config_free(acl->config);
     acl->config = fresh;
     acl->loaded_ms = g_get_real_time() / 1000;
-    log_loaded(acl, what);
+    g_message("plain ACL %s: %s rewritten, dataVersion %" G_GINT64_FORMAT ", %u accounts, "
+              "%u global white addresses",
+              what, acl->path, fresh->version_counter, fresh->accounts->len,
+              fresh->global_whites->len);
     return TRUE;
 }
 

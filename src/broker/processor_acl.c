@@ -61,7 +61,6 @@ commit(RmqBroker *b, RmqConnection *conn, RmqCommand *req, gchar *text, RmqAclCo
         rmq_broker_reply_borrow(conn, req, failed_code, error->message);
         return;
     }
-    g_message("plain ACL %s by %s", what, rmq_connection_get_peer(conn));
     rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
 }
 
@@ -90,7 +89,8 @@ rmq_broker_handle_acl_update(RmqConnection *conn, RmqCommand *req, gpointer user
     RmqAclConfig *fresh = NULL;
     gchar *text = rmq_acl_edit_update_account(rmq_broker_acl_config(b->acl), &u,
                                               g_get_real_time() / 1000, &fresh, &error);
-    g_autofree gchar *what = g_strdup_printf("account %s updated", u.access_key);
+    g_autofree gchar *what =
+        g_strdup_printf("account %s updated by %s", u.access_key, rmq_connection_get_peer(conn));
     commit(b, conn, req, text, fresh, error, RMQ_RESPONSE_UPDATE_AND_CREATE_ACL_CONFIG_FAILED,
            what);
 }
@@ -108,7 +108,8 @@ rmq_broker_handle_acl_delete(RmqConnection *conn, RmqCommand *req, gpointer user
     RmqAclConfig *fresh = NULL;
     gchar *text = rmq_acl_edit_delete_account(rmq_broker_acl_config(b->acl), key,
                                               g_get_real_time() / 1000, &fresh, &error);
-    g_autofree gchar *what = g_strdup_printf("account %s deleted", key);
+    g_autofree gchar *what =
+        g_strdup_printf("account %s deleted by %s", key, rmq_connection_get_peer(conn));
     commit(b, conn, req, text, fresh, error, RMQ_RESPONSE_DELETE_ACL_CONFIG_FAILED, what);
 }
 
@@ -149,8 +150,10 @@ rmq_broker_handle_acl_global_whites(RmqConnection *conn, RmqCommand *req, gpoint
     RmqAclConfig *fresh = NULL;
     gchar *text = rmq_acl_edit_set_global_whites(rmq_broker_acl_config(b->acl), addrs,
                                                  g_get_real_time() / 1000, &fresh, &error);
+    g_autofree gchar *what =
+        g_strdup_printf("global white addresses updated by %s", rmq_connection_get_peer(conn));
     commit(b, conn, req, text, fresh, error, RMQ_RESPONSE_UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED,
-           "global white addresses updated");
+           what);
 }
 
 /* {"counter":N,"timestamp":T}, fastjson's DataVersion */
