@@ -27,8 +27,8 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/console/test-console-acl
 TESTS += tests/console/test-console-acl
 tests_console_test_console_acl_SOURCES = tests/console/test-console-acl.c $(BROKER_IT_SUPPORT)
-tests_console_test_console_acl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_console_test_console_acl_LDADD = $(BROKER_IT_LIBS)
+tests_console_test_console_acl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(YAML_CFLAGS)
+tests_console_test_console_acl_LDADD = src/acl/libacl.a $(BROKER_IT_LIBS) $(YAML_LIBS)
 EXTRA_tests_console_test_console_acl_DEPENDENCIES = src/console/rmq-console \
 	src/namesrv/rmq-namesrv src/broker/rmq-broker
 endif

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include "console/console.h"
+#include "console/acl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -1299,6 +1300,10 @@ static const RmqConsoleRoute routes[] = {
     { "GET", "/api/messages", api_messages },
     { "GET", "/api/message", api_message },
     { "POST", "/api/message/resend", api_message_resend },
+    /* acl.c */
+    { "GET", "/api/acl", rmq_console_api_acl },
+    { "POST", "/api/acl", rmq_console_api_acl_update },
+    { "POST", "/api/acl/delete", rmq_console_api_acl_delete },
 };
 
 const RmqConsoleRoute *
