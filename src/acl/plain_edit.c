@@ -247,8 +247,16 @@ finish(const RmqAclConfig *c, GPtrArray *whites, GPtrArray *views, gint64 now_ms
        RmqAclConfig **out, GError **error)
 {
     g_autofree gchar *text = render(whites, views, now_ms, c->version_counter + 1);
+    gsize len = strlen(text);
+    if (len > RMQ_ACL_MAX_FILE_SIZE) {
+        /* the next load would refuse it */
+        g_set_error(error, RMQ_ACL_ERROR, RMQ_ACL_ERROR_EDIT,
+                    "the ACL file would be %" G_GSIZE_FORMAT " bytes, larger than the %d allowed",
+                    len, RMQ_ACL_MAX_FILE_SIZE);
+        return NULL;
+    }
     g_autoptr(GError) local = NULL;
-    RmqAclConfig *parsed = rmq_acl_config_parse(text, strlen(text), c->name, &local);
+    RmqAclConfig *parsed = rmq_acl_config_parse(text, len, c->name, &local);
     if (parsed == NULL) {
         g_set_error(error, RMQ_ACL_ERROR, RMQ_ACL_ERROR_EDIT, "%s", local->message);
         return NULL;

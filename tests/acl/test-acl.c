@@ -617,6 +617,13 @@ test_edit_update_refused(void **state)
     u.default_topic_perm = NULL;
     u.white_remote_address = "300.1.1.1";
     edit_refused(c, &u, "300.1.1.1");
+    /* a file the next load would refuse for its size is not written */
+    u.white_remote_address = NULL;
+    g_autoptr(GString) big = g_string_new(NULL);
+    for (guint i = 0; big->len <= RMQ_ACL_MAX_FILE_SIZE; i++)
+        g_string_append_printf(big, "%stopic%06u=PUB", i > 0 ? "," : "", i);
+    u.topic_perms = big->str;
+    edit_refused(c, &u, "larger than the");
 }
 
 static void
