@@ -275,8 +275,11 @@ acl_version_info(RmqAdminCommon *c, const gchar *addr, GError **error)
     return rmq_json_node_take_object(o);
 }
 
+/* mqadmin's columns, widths and all */
+#define VERSION_ROW "%-16s  %-22s  %-22s  %-20s  %-22s  %-22s\n"
+
 static void
-version_rows(RmqTable *t, JsonObject *info)
+print_version_rows(JsonObject *info)
 {
     JsonObject *all = json_object_get_object_member(info, "allAclConfigDataVersion");
     g_autoptr(GList) files = json_object_get_members(all);
@@ -288,10 +291,10 @@ version_rows(RmqTable *t, JsonObject *info)
                                             : g_strdup("");
         g_autofree gchar *counter =
             rmqadmin_int_text(rmq_json_object_get_int64_or(v, "counter", 0));
-        rmqadmin_table_add(t, rmq_json_object_get_string_or(info, "clusterName", ""),
-                           rmq_json_object_get_string_or(info, "brokerName", ""),
-                           rmq_json_object_get_string_or(info, "brokerAddr", ""),
-                           (const gchar *) l->data, counter, when, NULL);
+        printf(VERSION_ROW, rmq_json_object_get_string_or(info, "clusterName", ""),
+               rmq_json_object_get_string_or(info, "brokerName", ""),
+               rmq_json_object_get_string_or(info, "brokerAddr", ""), (const gchar *) l->data,
+               counter, when);
     }
 }
 
@@ -314,27 +317,26 @@ rmqadmin_cluster_acl_config_version(RmqAdminCommon *c, int argc, char **argv)
     if (targets == NULL)
         return rc;
     JsonObject *all = json_object_new();
-    RmqTable *t = rmqadmin_table_new("#Cluster Name", "#Broker Name", "#Broker Addr",
-                                     "#AclFilePath", "#AclConfigVersionNum", "#AclLastUpdateTime",
-                                     NULL);
+    /* mqadmin prints the header with -c only */
+    if (!c->json && broker == NULL)
+        printf(VERSION_ROW, "#Cluster Name", "#Broker Name", "#Broker Addr", "#AclFilePath",
+               "#AclConfigVersionNum", "#AclLastUpdateTime");
     for (guint i = 0; targets[i] != NULL; i++) {
         g_autoptr(GError) error = NULL;
         JsonNode *n = acl_version_info(c, targets[i], &error);
         if (n == NULL) {
             json_object_unref(all);
-            rmqadmin_table_free(t);
             return rmqadmin_fail(argv[0], error);
         }
-        version_rows(t, json_node_get_object(n));
+        if (!c->json)
+            print_version_rows(json_node_get_object(n));
         json_object_set_member(all, targets[i], n);
     }
     if (c->json) {
-        rmqadmin_table_free(t);
         rmqadmin_print_json(rmq_json_node_take_object(all));
         return RMQADMIN_EXIT_OK;
     }
     json_object_unref(all);
-    rmqadmin_table_print(t);
     printf(broker != NULL ? "get broker's plain access config version success.\n"
                           : "get cluster's plain access config version success.\n");
     return RMQADMIN_EXIT_OK;

@@ -295,6 +295,12 @@ test_rmqadmin_acl_commands(void **state)
     assert_out(table, "get cluster's plain access config version success.");
     g_autofree gchar *counter2 = g_strdup_printf("  %" G_GINT64_FORMAT "  ", counter1 + 1);
     assert_out(table, counter2);
+    /* with -b mqadmin prints the rows without the header */
+    g_autoptr(ToolRun) one = admin("clusterAclConfigVersion", "-b", broker->addr, SIGNED_ADMIN,
+                                   NULL);
+    assert_out(one, "get broker's plain access config version success.");
+    assert_out(one, "DefaultCluster    ");
+    assert_null(strstr(one->out, "#Cluster Name"));
 
     /* delete, by the alias */
     g_autoptr(ToolRun) del = admin("deleteAccessConfig", "-b", broker->addr, "-a", "cliUser001",
