@@ -542,6 +542,25 @@ test_slave_syncs_signed(void **state)
     assert_true(offset);
     g_autofree gchar *slog = bk_daemon_log(slave2);
     assert_null(strstr(slog, "master refused"));
+
+    /* replication (the HA port, not a remoting port) goes on with ACL on */
+    as(ADMIN_AK, ADMIN_SK);
+    g_autoptr(RmqCommand) sent = send_to(master->addr, "SlaveAclT");
+    assert_code(sent, RMQ_RESPONSE_SUCCESS, NULL);
+    as(NULL, NULL);
+    gint64 copied = 0;
+    for (int i = 0; i < 100 && copied < 1; i++) {
+        copied = 0;
+        for (gint q = 0; q < 4; q++) {
+            g_autofree gchar *qid = g_strdup_printf("%d", q);
+            g_autoptr(RmqCommand) m = bk_invoke(client, slave2->addr, RMQ_REQUEST_GET_MAX_OFFSET,
+                                                NULL, "topic", "SlaveAclT", "queueId", qid, NULL);
+            copied += m != NULL && m->code == RMQ_RESPONSE_SUCCESS ? bk_ext_int(m, "offset", 0) : 0;
+        }
+        if (copied < 1)
+            g_usleep(100 * 1000);
+    }
+    assert_int_equal(copied, 1);
 }
 
 int

@@ -200,8 +200,8 @@ post_json(BkDaemon *con, const gchar *path, const gchar *json, gchar **body)
     assert_int_equal(http_get(con, "/api/session", &session), 200);
     g_autoptr(JsonNode) s = json_from_string(session, NULL);
     assert_non_null(s);
-    g_autofree gchar *hdr = g_strdup_printf(
-        "X-CSRF-Token: %s\r\n", json_object_get_string_member(json_node_get_object(s), "csrfToken"));
+    const gchar *token = json_object_get_string_member(json_node_get_object(s), "csrfToken");
+    g_autofree gchar *hdr = g_strdup_printf("X-CSRF-Token: %s\r\n", token);
     return http_request(con, "POST", path, hdr, json, body);
 }
 
