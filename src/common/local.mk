@@ -21,6 +21,10 @@ tests_test_notify_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 tests_test_notify_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_notify_LDADD = tests/support/libtestsupport.a src/common/libcommon.a \
 	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+check_PROGRAMS += tests/test-secret-file
+TESTS += tests/test-secret-file
+tests_test_secret_file_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_secret_file_LDADD = src/common/libcommon.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 endif
 
 # The lifecycle is tested through a real process built on it.

@@ -13,7 +13,9 @@ gchar *
 rmq_secret_file_read(const gchar *path, GError **error)
 {
     g_return_val_if_fail(path != NULL, NULL);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* a symbolic link is followed (mounted secrets are links); the mode
+     * checked is the file's */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         int errsv = errno;
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv), "%s: %s", path,
