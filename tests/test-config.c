@@ -1021,6 +1021,17 @@ static void test_console_keys(void **state)
                  RMQ_CONFIG_CONSOLE, RMQ_CONFIG_ERROR_INVALID,
                  ":2: consoleAuthPasswordHash: expected a crypt(3) hash such as `openssl passwd "
                  "-6` prints ($6$...), got something else");
+    expect_error(state, "c6.conf", "consoleAccounts = [\"viewer1:root:$6$x$y\"];\n",
+                 RMQ_CONFIG_CONSOLE, RMQ_CONFIG_ERROR_INVALID,
+                 ":1: consoleAccounts entry 1 (viewer1)"
+                 ": expected a unique \"name:admin:$...\" or \"name:viewer:$...\" with a crypt(3) hash");
+    expect_error(state, "c7.conf",
+                 "consoleAccounts = [\"a:admin:$6$x$y\", \"a:viewer:$6$x$z\"];\n",
+                 RMQ_CONFIG_CONSOLE, RMQ_CONFIG_ERROR_INVALID, ":1: consoleAccounts entry 2 (a)"
+                 ": expected a unique \"name:admin:$...\" or \"name:viewer:$...\" with a crypt(3) hash");
+    expect_error(state, "c8.conf", "consoleAccounts = [\"b:viewer:secret\"];\n",
+                 RMQ_CONFIG_CONSOLE, RMQ_CONFIG_ERROR_INVALID, ":1: consoleAccounts entry 1 (b)"
+                 ": expected a unique \"name:admin:$...\" or \"name:viewer:$...\" with a crypt(3) hash");
     expect_error(state, "c5.conf", "namesrvAddr = \"nohost\";\n", RMQ_CONFIG_CONSOLE,
                  RMQ_CONFIG_ERROR_INVALID,
                  ":1: namesrvAddr: expected host:port with a port from 1 to 65535, got \"nohost\"");

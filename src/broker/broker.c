@@ -17,6 +17,7 @@
 #include "broker/namesrv_link.h"
 #include "broker/schedule_service.h"
 #include "broker/stats.h"
+#include "broker/store_stats.h"
 #include "broker/transaction_check.h"
 #include "ha/ha_service.h"
 #include "remoting/codes.h"
@@ -88,6 +89,90 @@ rmq_broker_reply_borrow(RmqConnection *conn, RmqCommand *request, gint32 code,
                         const gchar *remark)
 {
     rmq_broker_reply(conn, request, rmq_broker_response_borrow(request, code, remark));
+}
+
+void
+rmq_broker_count_put(RmqBroker *b, RmqPutStatus status, const RmqPutResult *r, gint64 start_us)
+{
+    gint64 elapsed_ms = (g_get_monotonic_time() - start_us) / 1000;
+    /* Java's PutMessageResult.isOk(): stored, whatever the flush or slave says */
+    gboolean stored = status == RMQ_PUT_OK || status == RMQ_PUT_FLUSH_DISK_TIMEOUT ||
+                      status == RMQ_PUT_FLUSH_SLAVE_TIMEOUT || status == RMQ_PUT_SLAVE_NOT_AVAILABLE;
+    if (!stored) {
+        rmq_store_stats_put(b->stats.store, 0, 0, elapsed_ms);
+        rmq_store_stats_put_failed(b->stats.store);
+        return;
+    }
+    rmq_store_stats_put(b->stats.store, (guint64) MAX(r->msg_num, 1), (guint64) MAX(r->wrote_bytes, 0),
+                        elapsed_ms);
+}
+
+void
+rmq_broker_count_get(RmqBroker *b, const RmqGetResult *r, gint64 start_us)
+{
+    gint64 elapsed_ms = (g_get_monotonic_time() - start_us) / 1000;
+    rmq_store_stats_get(b->stats.store, r->status == RMQ_GET_FOUND ? r->msg_count : 0, elapsed_ms);
+}
+
+/* The client's host without its port: a reconnecting client is the same client. */
+static gchar *
+peer_host(RmqConnection *conn)
+{
+    const gchar *peer = rmq_connection_get_peer(conn);
+    const gchar *colon = peer != NULL ? strrchr(peer, ':') : NULL;
+    return colon != NULL ? g_strndup(peer, (gsize) (colon - peer)) : g_strdup(peer ? peer : "?");
+}
+
+void
+rmq_broker_note_refusal(RmqBroker *b, RmqConnection *conn, const RmqCommand *request, gint32 code,
+                        const gchar *remark, gboolean logged_elsewhere)
+{
+    if (b->refused == NULL) {
+        b->refused = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+        b->refusal_log = rmq_rate_limit_new(1, 60 * G_USEC_PER_SEC, 4096);
+    }
+    guint64 *n = g_hash_table_lookup(b->refused, GINT_TO_POINTER(code));
+    if (n == NULL) {
+        n = g_new0(guint64, 1);
+        g_hash_table_insert(b->refused, GINT_TO_POINTER(code), n);
+    }
+    (*n)++;
+    if (logged_elsewhere)
+        return;
+    g_autofree gchar *host = peer_host(conn);
+    g_autofree gchar *key = g_strdup_printf("%s/%d/%d", host, code, request->code);
+    guint64 earlier = 0;
+    if (!rmq_rate_limit_allow(b->refusal_log, key, g_get_monotonic_time(), &earlier))
+        return;
+    const gchar *req_name = rmq_request_code_name(request->code);
+    const gchar *resp_name = rmq_response_code_name(code);
+    g_autofree gchar *cut = rmq_abbrev(remark, RMQ_ABBREV_DEFAULT);
+    g_autofree gchar *more =
+        earlier > 0 ? g_strdup_printf(" (%" G_GUINT64_FORMAT " more in the last minute)", earlier)
+                    : NULL;
+    g_message("refused request %d%s%s%s from %s: %s%s%s%s", request->code,
+              req_name != NULL ? " (" : "", req_name != NULL ? req_name : "",
+              req_name != NULL ? ")" : "", host, resp_name != NULL ? resp_name : "",
+              cut != NULL ? ", " : "", cut != NULL ? cut : "", more != NULL ? more : "");
+}
+
+void
+rmq_broker_refusals_to_runtime_info(RmqBroker *b, JsonBuilder *jb)
+{
+    if (b->refused == NULL)
+        return;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, b->refused);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const gchar *name = rmq_response_code_name(GPOINTER_TO_INT(k));
+        g_autofree gchar *member = name != NULL
+                                       ? g_strconcat("refusedRequests_", name, NULL)
+                                       : g_strdup_printf("refusedRequests_%d", GPOINTER_TO_INT(k));
+        g_autofree gchar *value = g_strdup_printf("%" G_GUINT64_FORMAT, *(guint64 *) v);
+        json_builder_set_member_name(jb, member);
+        json_builder_add_string_value(jb, value);
+    }
 }
 
 gchar *
@@ -439,19 +524,36 @@ on_client_scan(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* The next local midnight after @now_ms (BrokerController schedules
+ * BrokerStats.record at each one). */
+static gint64
+next_midnight_ms(gint64 now_ms)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_from_unix_local(now_ms / 1000);
+    g_autoptr(GDateTime) today =
+        g_date_time_new_local(g_date_time_get_year(now), g_date_time_get_month(now),
+                              g_date_time_get_day_of_month(now), 0, 0, 0);
+    g_autoptr(GDateTime) next = g_date_time_add_days(today, 1);
+    return g_date_time_to_unix(next) * 1000;
+}
+
+/* Once a second, as Java's StoreStatsService: a sample of the counters; each
+ * minute the put-time distribution turns; each midnight the morning totals. */
 static gboolean
 on_stats_timer(gpointer data)
 {
     RmqBroker *b = data;
-    gint64 now = g_get_monotonic_time();
-    gdouble secs = (gdouble) (now - b->stats.sample_us) / 1e6;
-    if (secs > 0) {
-        b->stats.put_tps = (gdouble) (b->stats.put_total - b->stats.put_last) / secs;
-        b->stats.get_tps = (gdouble) (b->stats.get_total - b->stats.get_last) / secs;
+    gint64 now_us = g_get_monotonic_time();
+    gint64 wall_ms = g_get_real_time() / 1000;
+    rmq_store_stats_sample(b->stats.store, wall_ms);
+    if (now_us - b->stats.minute_start_us >= 60 * G_USEC_PER_SEC) {
+        rmq_store_stats_minute(b->stats.store);
+        b->stats.minute_start_us = now_us;
     }
-    b->stats.put_last = b->stats.put_total;
-    b->stats.get_last = b->stats.get_total;
-    b->stats.sample_us = now;
+    if (wall_ms >= b->stats.next_morning_ms) {
+        rmq_store_stats_record_morning(b->stats.store);
+        b->stats.next_morning_ms = next_midnight_ms(wall_ms);
+    }
     return G_SOURCE_CONTINUE;
 }
 
@@ -581,7 +683,9 @@ rmq_broker_new(const RmqConfig *config, GError **error)
     rmq_broker_settings_from_config(&b->settings, config);
     const RmqBrokerSettings *s = &b->settings;
     b->stats.boot_ms = g_get_real_time() / 1000;
-    b->stats.sample_us = g_get_monotonic_time();
+    b->stats.store = rmq_store_stats_new(b->stats.boot_ms);
+    b->stats.minute_start_us = g_get_monotonic_time();
+    b->stats.next_morning_ms = next_midnight_ms(b->stats.boot_ms);
     b->vip_port = s->listen_port - 2;
     b->broker_addr = g_strdup_printf("%s:%d", s->broker_ip1, s->listen_port);
     parse_host(b->broker_addr, &b->store_host);
@@ -732,6 +836,9 @@ rmq_broker_free(RmqBroker *b)
     g_clear_pointer(&b->long_poll, rmq_long_poll_free);
     g_clear_pointer(&b->clients, rmq_client_registry_free);
     g_clear_pointer(&b->stats_table, rmq_stats_table_free);
+    g_clear_pointer(&b->stats.store, rmq_store_stats_free);
+    g_clear_pointer(&b->refused, g_hash_table_unref);
+    g_clear_pointer(&b->refusal_log, rmq_rate_limit_free);
     g_clear_pointer(&b->ha, rmq_ha_service_free);
     g_clear_pointer(&b->store, rmq_store_close);
     g_clear_pointer(&b->topics, rmq_topic_table_free);
@@ -826,9 +933,12 @@ rmq_broker_status(RmqBroker *b)
 {
     g_autofree gchar *ha = b->ha != NULL ? rmq_ha_service_status(b->ha) : NULL;
     g_autofree gchar *space = b->store != NULL ? rmq_store_space_problem(b->store) : NULL;
+    gdouble put_tps = 0, get_tps = 0;
+    rmq_store_stats_tps(b->stats.store, RMQ_STORE_STATS_PUT, 10, &put_tps);
+    rmq_store_stats_tps(b->stats.store, RMQ_STORE_STATS_TRANSFERRED, 10, &get_tps);
     return g_strdup_printf("%s%s%u topics, %u connections, put %.1f/s, get %.1f/s%s%s",
                            space != NULL ? space : "", space != NULL ? "; " : "",
                            rmq_topic_table_size(b->topics), rmq_server_get_connection_count(b->server),
-                           b->stats.put_tps, b->stats.get_tps, ha != NULL ? "; HA: " : "",
+                           put_tps, get_tps, ha != NULL ? "; HA: " : "",
                            ha != NULL ? ha : "");
 }

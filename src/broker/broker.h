@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "broker/consumer_offset.h"
 #include "broker/delay_offset.h"
@@ -30,17 +31,14 @@ typedef struct _RmqScheduleService RmqScheduleService;
 typedef struct _RmqTransactionCheck RmqTransactionCheck;
 typedef struct _RmqHaService RmqHaService;
 typedef struct _RmqStatsTable RmqStatsTable;
+typedef struct _RmqStoreStats RmqStoreStats;
 
-/* Message counters for STATUS= and GET_BROKER_RUNTIME_INFO. */
+/* The store's running figures for STATUS= and GET_BROKER_RUNTIME_INFO. */
 typedef struct {
-    guint64 put_total;
-    guint64 get_total;
-    guint64 put_last;         /* totals at the last rate sample */
-    guint64 get_last;
-    gint64 sample_us;         /* monotonic time of the last sample */
-    gdouble put_tps;
-    gdouble get_tps;
+    RmqStoreStats *store;     /* Java's StoreStatsService and BrokerStats (store_stats.h) */
     gint64 boot_ms;
+    gint64 minute_start_us;   /* monotonic time the put-time distribution last turned */
+    gint64 next_morning_ms;   /* wall clock of the next local midnight (BrokerStats.record) */
 } RmqBrokerStats;
 
 typedef struct _RmqBroker RmqBroker;
@@ -78,6 +76,8 @@ struct _RmqBroker {
 
     RmqBrokerStats stats;
     RmqStatsTable *stats_table; /* Java's BrokerStatsManager windows (stats.h) */
+    GHashTable *refused;      /* answer code -> guint64 * refusals (rmq_broker_note_refusal) */
+    struct _RmqRateLimit *refusal_log; /* one notice per client address and kind a minute */
     guint stats_ticks;          /* samples taken: hour every 60th, day every 360th */
     guint offsets_timer, delay_timer, clean_timer, stats_timer, client_timer, window_timer;
     gboolean stopping;
@@ -140,6 +140,22 @@ void rmq_broker_reply_borrow(RmqConnection *conn, RmqCommand *request, gint32 co
                              const gchar *remark);
 /* Send @response (transfer full), built with rmq_broker_response_*. */
 void rmq_broker_reply(RmqConnection *conn, RmqCommand *request, RmqCommand *response);
+
+/* Count a put or get of the store in the running figures (store_stats.h), as
+ * Java's store counts its own: @start_us is g_get_monotonic_time() taken just
+ * before the store call. */
+void rmq_broker_count_put(RmqBroker *b, RmqPutStatus status, const RmqPutResult *r,
+                          gint64 start_us);
+void rmq_broker_count_get(RmqBroker *b, const RmqGetResult *r, gint64 start_us);
+
+/* A request refused before its handler ran (an unknown code, a permission,
+ * an illegal message, ACL): counted by answer code for the runtime info, and
+ * logged at notice once per client address and kind a minute unless
+ * @logged_elsewhere (the ACL guard logs its own). */
+void rmq_broker_note_refusal(RmqBroker *b, RmqConnection *conn, const RmqCommand *request,
+                             gint32 code, const gchar *remark, gboolean logged_elsewhere);
+/* The counts as refusedRequests_<ANSWER CODE NAME> members of @jb. */
+void rmq_broker_refusals_to_runtime_info(RmqBroker *b, JsonBuilder *jb);
 /* A response to add fields or a body to before rmq_broker_reply(); @request is
  * only read. (transfer full) */
 RmqCommand *rmq_broker_response_take(const RmqCommand *request, gint32 code, gchar *remark);
@@ -148,6 +164,10 @@ RmqCommand *rmq_broker_response_borrow(const RmqCommand *request, gint32 code,
 /* Flow control at the top of the send handler (flow_control.h): TRUE when
  * it answered @request SYSTEM_BUSY (the handler returns), FALSE to go on. */
 gboolean rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *request);
+/* The "send thread-pool queue" of flow_control.h: sends stored but not yet
+ * answered (waiting for the flush or the slave), and how long the oldest has
+ * waited (*@head_wait_ms, 0 when none). */
+guint rmq_broker_send_queue(RmqBroker *b, gint64 now_us, gint64 *head_wait_ms);
 /* Required ext field check: NULL when present, else the remark
  * "the custom field <name> is null" (transfer full). */
 gchar *rmq_broker_missing_field(const RmqCommand *request, const gchar *const *names);

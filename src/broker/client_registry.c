@@ -495,6 +495,26 @@ rmq_client_registry_any_producer(RmqClientRegistry *r, const gchar *group)
     return NULL;
 }
 
+RmqConnection *
+rmq_client_registry_find_producer_channel(RmqClientRegistry *r, const gchar *client_id)
+{
+    g_return_val_if_fail(client_id != NULL, NULL);
+    GHashTableIter git;
+    gpointer chs;
+    g_hash_table_iter_init(&git, r->producers);
+    while (g_hash_table_iter_next(&git, NULL, &chs)) {
+        GHashTableIter it;
+        gpointer v;
+        g_hash_table_iter_init(&it, chs);
+        while (g_hash_table_iter_next(&it, NULL, &v)) {
+            RmqClientChannel *ch = v;
+            if (g_strcmp0(ch->client_id, client_id) == 0 && !rmq_connection_is_closed(ch->conn))
+                return ch->conn;
+        }
+    }
+    return NULL;
+}
+
 guint
 rmq_client_registry_producer_count(RmqClientRegistry *r)
 {

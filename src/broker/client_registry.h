@@ -81,6 +81,10 @@ GPtrArray *rmq_client_registry_consumer_ids(RmqClientRegistry *r, const gchar *g
 GPtrArray *rmq_client_registry_groups_of_topic(RmqClientRegistry *r, const gchar *topic);
 /* Any live channel of the producer @group, NULL if none. (transfer none) */
 RmqConnection *rmq_client_registry_any_producer(RmqClientRegistry *r, const gchar *group);
+/* The channel of the producer whose heartbeat carried @client_id (Java
+ * ProducerManager.findChannel), NULL if none. (transfer none) */
+RmqConnection *rmq_client_registry_find_producer_channel(RmqClientRegistry *r,
+                                                         const gchar *client_id);
 guint rmq_client_registry_producer_count(RmqClientRegistry *r);
 guint rmq_client_registry_consumer_count(RmqClientRegistry *r);
 /* Connection JSON {"clientAddr","clientId","language","version"}. (transfer full) */

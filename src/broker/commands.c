@@ -36,6 +36,10 @@ static const RmqServerCommand commands[] = {
     CMD(SEND_MESSAGE, send, WRITE | MASTER, &slave_send),
     CMD(SEND_MESSAGE_V2, send, WRITE | MASTER, &slave_send),
     CMD(SEND_BATCH_MESSAGE, send, WRITE | MASTER, &slave_send),
+    /* processor_reply.c: request-reply (no flag check: Java's msgCheck
+     * refuses a read-only broker for order topics only) */
+    CMD(SEND_REPLY_MESSAGE, reply, 0, NULL),
+    CMD(SEND_REPLY_MESSAGE_V2, reply, 0, NULL),
     /* processor_retry.c */
     /* Not MASTER: a slave answers a group without retry queues first (Java
      * does), then refuses in rmq_broker_send_back_execute(). */
@@ -160,6 +164,7 @@ gate(RmqConnection *conn, RmqCommand *request, const RmqServerCommand *command, 
     if (command->flags & RMQ_BROKER_CMD_ACL) {
         gchar *acl_remark = NULL;
         if (!rmq_broker_acl_allows(b->acl, conn, request, &acl_remark)) {
+            rmq_broker_note_refusal(b, conn, request, RMQ_RESPONSE_SYSTEM_ERROR, acl_remark, TRUE);
             rmq_broker_reply_take(conn, request, RMQ_RESPONSE_SYSTEM_ERROR, acl_remark);
             return TRUE;
         }
@@ -171,6 +176,7 @@ gate(RmqConnection *conn, RmqCommand *request, const RmqServerCommand *command, 
     gint32 code = check_flags(b, command, request, vip, &remark);
     if (code == RMQ_RESPONSE_SUCCESS)
         return FALSE;
+    rmq_broker_note_refusal(b, conn, request, code, remark, FALSE);
     rmq_broker_reply_take(conn, request, code, remark);
     return TRUE;
 }
@@ -183,6 +189,7 @@ handle_unknown_acl(RmqConnection *conn, RmqCommand *request, gpointer user_data)
     RmqBroker *b = user_data;
     gchar *remark = NULL;
     if (!rmq_broker_acl_allows(b->acl, conn, request, &remark)) {
+        rmq_broker_note_refusal(b, conn, request, RMQ_RESPONSE_SYSTEM_ERROR, remark, TRUE);
         rmq_broker_reply_take(conn, request, RMQ_RESPONSE_SYSTEM_ERROR, remark);
         return;
     }

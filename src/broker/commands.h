@@ -53,6 +53,7 @@ gint32 rmq_broker_command_check(RmqBroker *b, const RmqServerCommand *command,
 
 /* Handlers (RmqRequestHandler: they own the request), by processor file. */
 void rmq_broker_handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data);
+void rmq_broker_handle_reply(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 void rmq_broker_handle_pull(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 void rmq_broker_handle_heartbeat(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 void rmq_broker_handle_unregister(RmqConnection *conn, RmqCommand *req, gpointer user_data);

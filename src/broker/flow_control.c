@@ -73,6 +73,12 @@ rmq_flow_control_put_open(const RmqFlowControl *fc)
     return fc->put_begin >= 0;
 }
 
+gint64
+rmq_flow_control_put_held_ms(const RmqFlowControl *fc, gint64 now_ms)
+{
+    return fc != NULL && fc->put_begin >= 0 ? MAX(now_ms - fc->put_begin, 0) : 0;
+}
+
 gboolean
 rmq_flow_control_page_cache_busy(const RmqFlowControl *fc, const RmqFlowLimits *l, gint64 now_ms)
 {

@@ -53,6 +53,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqFlowControl, rmq_flow_control_free)
 void rmq_flow_control_put_begin(RmqFlowControl *fc, gint64 now_ms);
 void rmq_flow_control_put_end(RmqFlowControl *fc, gint64 now_ms);
 gboolean rmq_flow_control_put_open(const RmqFlowControl *fc);
+/* How long the open put has held the log at @now_ms, 0 when none is open
+ * (Java's lockTimeMills, GET_BROKER_RUNTIME_INFO pageCacheLockTimeMills). */
+gint64 rmq_flow_control_put_held_ms(const RmqFlowControl *fc, gint64 now_ms);
 
 /* Java's isOSPageCacheBusy: a put has held the log longer than the timeout
  * (and less than 10,000,000 ms, Java's guard against a clock jump). On one

@@ -21,6 +21,19 @@ on_put_batch_end(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+guint
+rmq_broker_send_queue(RmqBroker *b, gint64 now_us, gint64 *head_wait_ms)
+{
+    gint64 oldest_flush = 0, oldest_repl = 0;
+    guint flush = rmq_store_flush_pending(b->store, &oldest_flush);
+    guint repl = b->ha != NULL ? rmq_ha_service_pending(b->ha, &oldest_repl) : 0;
+    /* A SYNC_MASTER + SYNC_FLUSH put waits in both queues: count it once. */
+    gint64 oldest = oldest_flush == 0 ? oldest_repl
+                    : oldest_repl == 0 ? oldest_flush : MIN(oldest_flush, oldest_repl);
+    *head_wait_ms = oldest != 0 ? MAX(now_us - oldest, 0) / 1000 : 0;
+    return MAX(flush, repl);
+}
+
 gboolean
 rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *request)
 {
@@ -30,14 +43,8 @@ rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *requ
     }
     gint64 now_us = g_get_monotonic_time();
     gint64 now_ms = now_us / 1000;
-    gint64 oldest_flush = 0, oldest_repl = 0;
-    guint flush = rmq_store_flush_pending(b->store, &oldest_flush);
-    guint repl = b->ha != NULL ? rmq_ha_service_pending(b->ha, &oldest_repl) : 0;
-    /* A SYNC_MASTER + SYNC_FLUSH put waits in both queues: count it once. */
-    guint queued = MAX(flush, repl);
-    gint64 oldest = oldest_flush == 0 ? oldest_repl
-                    : oldest_repl == 0 ? oldest_flush : MIN(oldest_flush, oldest_repl);
-    gint64 wait_ms = oldest != 0 ? (now_us - oldest) / 1000 : 0;
+    gint64 wait_ms = 0;
+    guint queued = rmq_broker_send_queue(b, now_us, &wait_ms);
 
     g_autofree gchar *remark = NULL;
     RmqFlowVerdict v = rmq_flow_control_check_send(b->flow, &b->settings.flow, queued, wait_ms,

@@ -46,11 +46,12 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/namesrv_link.c src/broker/namesrv_link.h \
 	src/broker/client_registry.c src/broker/client_registry.h \
 	src/broker/long_poll.c src/broker/long_poll.h \
-	src/broker/processor_send.c src/broker/processor_pull.c \
+	src/broker/processor_send.c src/broker/processor_reply.c src/broker/processor_pull.c \
 	src/broker/processor_client.c src/broker/processor_query.c \
 	src/broker/processor_admin.c src/broker/processor_retry.c \
 	src/broker/processor_transaction.c src/broker/processor_consumer_admin.c \
 	src/broker/processor_store_admin.c src/broker/processor_stats.c src/broker/stats.c src/broker/stats.h \
+	src/broker/store_stats.c src/broker/store_stats.h \
 	src/broker/commands.c src/broker/commands.h src/broker/send.h \
 	src/broker/acl_guard.c src/broker/acl_guard.h src/broker/processor_acl.c \
 	src/broker/schedule_service.c src/broker/schedule_service.h \
@@ -153,6 +154,14 @@ TESTS += tests/broker/test-stats
 tests_broker_test_stats_SOURCES = tests/broker/test-stats.c
 tests_broker_test_stats_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_stats_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-store-stats
+TESTS += tests/broker/test-store-stats
+tests_broker_test_store_stats_SOURCES = tests/broker/test-store-stats.c
+tests_broker_test_store_stats_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_store_stats_LDADD = $(BROKER_LIBS) $(CMOCKA_LIBS)
 endif
 
 if HAVE_CMOCKA

@@ -6,10 +6,15 @@
 #include <config.h>
 
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "broker/broker.h"
 #include "broker/commands.h"
 #include "broker/client_registry.h"
+#include "broker/flow_control.h"
+#include "broker/schedule_service.h"
+#include "broker/stats.h"
+#include "broker/store_stats.h"
 #include "broker/namesrv_link.h"
 #include "remoting/codes.h"
 #include "remoting/json_body.h"
@@ -206,36 +211,141 @@ kv(JsonBuilder *jb, const gchar *k, const gchar *fmt, ...)
     json_builder_add_string_value(jb, v);
 }
 
+/* statvfs of @path: used fraction as Java's getDiskPartitionSpaceUsedPercent
+ * ((total - free) / total, -1 on error) and the sizes for commitLogDirCapacity. */
+static gdouble
+partition_used(const gchar *path, guint64 *total, guint64 *usable)
+{
+    struct statvfs st;
+    *total = *usable = 0;
+    if (path == NULL || statvfs(path, &st) != 0 || st.f_blocks == 0)
+        return -1;
+    *total = (guint64) st.f_blocks * st.f_frsize;
+    *usable = (guint64) st.f_bavail * st.f_frsize;
+    return (gdouble) (st.f_blocks - st.f_bfree) / (gdouble) st.f_blocks;
+}
+
+static void
+kv_double(JsonBuilder *jb, const gchar *k, gdouble v)
+{
+    g_autoptr(GString) text = g_string_new(NULL);
+    rmq_java_double_append(text, v);
+    kv(jb, k, "%s", text->str);
+}
+
+static void
+kv_owned(JsonBuilder *jb, const gchar *k, gchar *v)
+{
+    kv(jb, k, "%s", v);
+    g_free(v);
+}
+
+/* GET_BROKER_RUNTIME_INFO: the fields of Java's prepareRuntimeInfo and its
+ * store's getRuntimeInfo, measured (docs/protocol.md §3.3, "Runtime info"). */
 void
 rmq_broker_handle_runtime_info(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
+    RmqStoreStats *ss = b->stats.store;
+    RmqStoreStatsFigures f;
+    rmq_store_stats_figures(ss, &f);
+    gint64 now_us = g_get_monotonic_time();
+    gint64 now_ms = g_get_real_time() / 1000;
+    guint64 puts = MAX(f.put_total, 1); /* Java divides by 1 when nothing was put */
+
     g_autoptr(JsonBuilder) jb = json_builder_new();
     json_builder_begin_object(jb);
     json_builder_set_member_name(jb, "table");
     json_builder_begin_object(jb);
-    kv(jb, "bootTimestamp", "%" G_GINT64_FORMAT, b->stats.boot_ms);
-    kv(jb, "brokerVersion", "%d", 407);
-    kv(jb, "brokerVersionDesc", "%s", "V4_9_7");
-    kv(jb, "commitLogDiskRatio", "%.4f", MAX(rmq_store_disk_usage(b->store), 0) / 100.0);
-    kv(jb, "commitLogMaxOffset", "%" G_GINT64_FORMAT, rmq_store_get_max_phy_offset(b->store));
+    /* the store's figures (StoreStatsService.getRuntimeInfo) */
+    kv(jb, "bootTimestamp", "%" G_GINT64_FORMAT, f.boot_ms);
+    kv_owned(jb, "runtime", rmq_store_stats_format_runtime(f.boot_ms, now_ms));
+    kv(jb, "putMessageEntireTimeMax", "%" G_GINT64_FORMAT, f.put_time_max_ms);
+    kv(jb, "putMessageTimesTotal", "%" G_GUINT64_FORMAT, puts);
+    kv(jb, "putMessageFailedTimes", "%" G_GUINT64_FORMAT, f.put_failed);
+    kv(jb, "putMessageSizeTotal", "%" G_GUINT64_FORMAT, f.put_size_total);
+    kv_owned(jb, "putMessageDistributeTime", rmq_store_stats_distribution_text(ss));
+    kv_double(jb, "putMessageAverageSize", (gdouble) f.put_size_total / (gdouble) puts);
+    kv(jb, "dispatchMaxBuffer", "0"); /* Java keeps it 0: nothing sets it since 4.x */
+    kv(jb, "getMessageEntireTimeMax", "%" G_GINT64_FORMAT, f.get_time_max_ms);
+    kv_owned(jb, "putTps", rmq_store_stats_tps_text(ss, RMQ_STORE_STATS_PUT));
+    kv_owned(jb, "getFoundTps", rmq_store_stats_tps_text(ss, RMQ_STORE_STATS_GET_FOUND));
+    kv_owned(jb, "getMissTps", rmq_store_stats_tps_text(ss, RMQ_STORE_STATS_GET_MISS));
+    {
+        g_autoptr(GString) total = g_string_new(NULL);
+        static const guint windows[] = { 10, 60, 600 };
+        for (guint i = 0; i < G_N_ELEMENTS(windows); i++) {
+            gdouble found = 0, miss = 0;
+            rmq_store_stats_tps(ss, RMQ_STORE_STATS_GET_FOUND, windows[i], &found);
+            rmq_store_stats_tps(ss, RMQ_STORE_STATS_GET_MISS, windows[i], &miss);
+            if (i > 0)
+                g_string_append_c(total, ' ');
+            rmq_java_double_append(total, found + miss); /* Java prints 0.0 here, not "" */
+        }
+        kv(jb, "getTotalTps", "%s", total->str);
+    }
+    kv_owned(jb, "getTransferedTps", rmq_store_stats_tps_text(ss, RMQ_STORE_STATS_TRANSFERRED));
+    kv(jb, "putLatency99", "%.2f", rmq_store_stats_put_percentile(ss, 0.99));
+    kv(jb, "putLatency999", "%.2f", rmq_store_stats_put_percentile(ss, 0.999));
+    /* DefaultMessageStore.getRuntimeInfo */
+    const gchar *root = b->settings.store_path_root_dir;
+    g_autofree gchar *cl_dir = g_build_filename(root, "commitlog", NULL);
+    g_autofree gchar *cq_dir = g_build_filename(root, "consumequeue", NULL);
+    guint64 total = 0, usable = 0;
+    gdouble cl_ratio = partition_used(cl_dir, &total, &usable);
+    g_autofree gchar *cl_key = g_strconcat("commitLogDiskRatio_", cl_dir, NULL);
+    kv_double(jb, cl_key, cl_ratio);
+    kv_double(jb, "commitLogDiskRatio", cl_ratio);
+    kv_double(jb, "consumeQueueDiskRatio", partition_used(cq_dir, &total, &usable));
+    if (b->schedule != NULL) {
+        guint levels = rmq_schedule_service_levels(b->schedule);
+        for (guint level = 1; level <= levels; level++) {
+            gint64 off;
+            if (!rmq_delay_offsets_lookup(b->delay_offsets, (gint) level, &off))
+                continue;
+            g_autofree gchar *key = g_strdup_printf("scheduleMessageOffset_%u", level);
+            kv(jb, key, "%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT, off,
+               MAX(rmq_store_get_max_offset(b->store, RMQ_STORE_SCHEDULE_TOPIC, (gint32) level - 1),
+                   0));
+        }
+    }
+    gint64 max_phy = rmq_store_get_max_phy_offset(b->store);
     kv(jb, "commitLogMinOffset", "%" G_GINT64_FORMAT, rmq_store_get_min_phy_offset(b->store));
+    kv(jb, "commitLogMaxOffset", "%" G_GINT64_FORMAT, max_phy);
+    /* the broker's (AdminBrokerProcessor.prepareRuntimeInfo) */
+    kv(jb, "brokerVersionDesc", "%s", "V4_9_7");
+    kv(jb, "brokerVersion", "%d", 407);
+    kv(jb, "msgPutTotalYesterdayMorning", "%" G_GUINT64_FORMAT, f.put_yesterday_morning);
+    kv(jb, "msgPutTotalTodayMorning", "%" G_GUINT64_FORMAT, f.put_today_morning);
+    kv(jb, "msgPutTotalTodayNow", "%" G_GUINT64_FORMAT, f.put_total);
+    kv(jb, "msgGetTotalYesterdayMorning", "%" G_GUINT64_FORMAT, f.get_yesterday_morning);
+    kv(jb, "msgGetTotalTodayMorning", "%" G_GUINT64_FORMAT, f.get_today_morning);
+    kv(jb, "msgGetTotalTodayNow", "%" G_GUINT64_FORMAT, f.transferred);
+    gint64 head_wait = 0;
+    guint queued = rmq_broker_send_queue(b, now_us, &head_wait);
+    kv(jb, "sendThreadPoolQueueSize", "%u", queued);
+    kv(jb, "sendThreadPoolQueueCapacity", "%d", b->settings.flow.send_queue_capacity);
+    kv(jb, "sendThreadPoolQueueHeadWaitTimeMills", "%" G_GINT64_FORMAT, head_wait);
+    /* Pulls and queries are answered as they are read, on the loop: no queue
+     * ever holds one while this request runs (docs/protocol.md §3.3). */
+    kv(jb, "pullThreadPoolQueueSize", "0");
+    kv(jb, "pullThreadPoolQueueHeadWaitTimeMills", "0");
+    kv(jb, "queryThreadPoolQueueSize", "0");
+    kv(jb, "queryThreadPoolQueueHeadWaitTimeMills", "0");
+    kv(jb, "dispatchBehindBytes", "%" G_GINT64_FORMAT, rmq_store_dispatch_behind_bytes(b->store));
+    kv(jb, "pageCacheLockTimeMills", "%" G_GINT64_FORMAT,
+       rmq_flow_control_put_held_ms(b->flow, now_us / 1000));
     kv(jb, "earliestMessageTimeStamp", "%" G_GINT64_FORMAT,
        rmq_store_get_earliest_commit_log_time(b->store));
-    kv(jb, "getTransferedTps", "%.2f %.2f %.2f", b->stats.get_tps, b->stats.get_tps,
-       b->stats.get_tps);
-    kv(jb, "msgGetTotalTodayNow", "%" G_GUINT64_FORMAT, b->stats.get_total);
-    kv(jb, "msgGetTotalTodayMorning", "0");
-    kv(jb, "msgGetTotalYesterdayMorning", "0");
-    kv(jb, "msgPutTotalTodayNow", "%" G_GUINT64_FORMAT, b->stats.put_total);
-    kv(jb, "msgPutTotalTodayMorning", "0");
-    kv(jb, "msgPutTotalYesterdayMorning", "0");
-    kv(jb, "pageCacheLockTimeMills", "0");
-    kv(jb, "pullThreadPoolQueueHeadWaitTimeMills", "0");
-    kv(jb, "pullThreadPoolQueueSize", "0");
-    kv(jb, "putTps", "%.2f %.2f %.2f", b->stats.put_tps, b->stats.put_tps, b->stats.put_tps);
-    kv(jb, "sendThreadPoolQueueHeadWaitTimeMills", "0");
-    kv(jb, "sendThreadPoolQueueSize", "0");
+    kv(jb, "startAcceptSendRequestTimeStamp", "0"); /* the key's default: accept at once */
+    kv_owned(jb, "remainHowManyDataToFlush",
+             rmq_java_human_bytes(MAX(max_phy - rmq_store_flushed_offset(b->store), 0)));
+    if (partition_used(root, &total, &usable) >= 0) {
+        g_autofree gchar *t = rmq_java_human_bytes((gint64) total);
+        g_autofree gchar *u = rmq_java_human_bytes((gint64) usable);
+        kv(jb, "commitLogDirCapacity", "Total : %s, Free : %s.", t, u);
+    }
+    rmq_broker_refusals_to_runtime_info(b, jb);
     json_builder_end_object(jb);
     json_builder_end_object(jb);
     reply_node(conn, req, json_builder_get_root(jb));
@@ -323,6 +433,21 @@ rmq_broker_handle_topic_stats(RmqConnection *conn, RmqCommand *req, gpointer use
     reply_text(conn, req, out->str);
 }
 
+/* Java's consumeTps: the group's GROUP_GET_NUMS tps of the last minute,
+ * summed over the topics asked about. */
+static gdouble
+consume_tps(RmqBroker *b, const gchar *group, GPtrArray *topics)
+{
+    gdouble tps = 0;
+    for (guint i = 0; i < topics->len; i++) {
+        g_autofree gchar *key = g_strconcat(g_ptr_array_index(topics, i), "@", group, NULL);
+        RmqStatsSnapshot snap;
+        if (rmq_stats_get(b->stats_table, RMQ_STATS_GROUP_GET_NUMS, key, RMQ_STATS_MINUTE, &snap))
+            tps += snap.tps;
+    }
+    return tps;
+}
+
 void
 rmq_broker_handle_consume_stats(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
@@ -339,7 +464,7 @@ rmq_broker_handle_consume_stats(RmqConnection *conn, RmqCommand *req, gpointer u
         topics = rmq_consumer_offsets_topics_of_group(b->offsets, group);
     }
     g_autoptr(GString) out = g_string_new("{\"consumeTps\":");
-    rmq_json_text_append_double(out, b->stats.get_tps);
+    rmq_json_text_append_double(out, consume_tps(b, group, topics));
     g_string_append(out, ",\"offsetTable\":{");
     gboolean first = TRUE;
     for (guint i = 0; i < topics->len; i++) {
@@ -501,7 +626,8 @@ rmq_broker_handle_consume_by_who(RmqConnection *conn, RmqCommand *req, gpointer 
 void
 rmq_broker_handle_unknown(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
-    (void) user_data;
     g_autofree gchar *remark = g_strdup_printf(" request type %d not supported", req->code);
+    rmq_broker_note_refusal(user_data, conn, req, RMQ_RESPONSE_REQUEST_CODE_NOT_SUPPORTED, remark,
+                            FALSE);
     rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_REQUEST_CODE_NOT_SUPPORTED, remark);
 }

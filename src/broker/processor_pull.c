@@ -138,9 +138,11 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
     }
     const GArray *codes = sub != NULL && sub->codes->len > 0 ? sub->codes : NULL;
 
+    gint64 start_us = g_get_monotonic_time();
     g_autoptr(RmqGetResult) r = rmq_store_get_message(b->store, topic, queue_id, offset, max_nums,
                                                       codes != NULL ? tag_filter : NULL,
                                                       (gpointer) codes);
+    rmq_broker_count_get(b, r, start_us);
     gint32 code;
     switch (r->status) {
     case RMQ_GET_FOUND:
@@ -198,7 +200,6 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
     rmq_command_set_ext_int64(resp, "maxOffset", r->max_offset);
     if (code == RMQ_RESPONSE_SUCCESS && r->body != NULL) {
         rmq_command_set_body(resp, r->body);
-        b->stats.get_total += r->msg_count;
         g_autofree gchar *key = g_strconcat(topic, "@", group, NULL);
         rmq_stats_add(b->stats_table, RMQ_STATS_GROUP_GET_NUMS, key, r->msg_count);
         rmq_stats_add(b->stats_table, RMQ_STATS_GROUP_GET_SIZE, key,

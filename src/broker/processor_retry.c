@@ -93,13 +93,14 @@ rmq_broker_send_back_execute(RmqBroker *b, const RmqCommand *req, gchar **remark
     rmq_broker_message_from_record(b, &rec, t.topic, t.queue_id, props, &m);
     m.reconsume_times = rec.reconsume_times + 1;
     RmqPutResult result;
+    gint64 start_us = g_get_monotonic_time();
     RmqPutStatus st = rmq_store_put_message(b->store, &m, &result);
+    rmq_broker_count_put(b, st, &result, start_us);
     if (st != RMQ_PUT_OK) {
         rmq_send_target_clear(&t);
         *remark = g_strdup(rmq_put_status_name(st));
         return RMQ_RESPONSE_SYSTEM_ERROR;
     }
-    b->stats.put_total++;
     /* Java's incSendBackNums(group, backTopic): the original topic */
     g_autofree gchar *sndbck_key = g_strconcat(retry_topic_prop != NULL ? retry_topic_prop : orig_topic,
                                                "@", group, NULL);

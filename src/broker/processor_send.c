@@ -46,7 +46,9 @@ field_index(const gchar *key, gboolean v1)
 gboolean
 rmq_broker_send_header_parse(const RmqCommand *req, RmqSendHeader *out, gchar **remark)
 {
-    gboolean v1 = req->code == RMQ_REQUEST_SEND_MESSAGE;
+    /* SEND_REPLY_MESSAGE (324) has code 10's header, V2 (325) the compact one */
+    gboolean v1 =
+        req->code == RMQ_REQUEST_SEND_MESSAGE || req->code == RMQ_REQUEST_SEND_REPLY_MESSAGE;
     *out = (RmqSendHeader){ .default_qnums = 4, .max_reconsume = -1 };
     for (guint i = 0; req->ext != NULL && i < req->ext->len; i++) {
         const RmqExtField *f = &g_array_index(req->ext, RmqExtField, i);
@@ -453,6 +455,7 @@ rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar 
     guint n;
     const RmqMessage *msgs = rmq_send_build_messages(m, &n);
     out->msg_ids = NULL;
+    gint64 start_us = g_get_monotonic_time();
     if (!m->batch) {
         out->status = rmq_store_put_message(b->store, msgs, &out->result);
         if (out->result.delayed)
@@ -472,10 +475,10 @@ rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar 
             }
         }
     }
+    rmq_broker_count_put(b, out->status, &out->result, start_us);
     gint32 code = put_status_code(out->status, remark);
     if (code == RMQ_RESPONSE_SUCCESS || code == RMQ_RESPONSE_FLUSH_DISK_TIMEOUT) {
         gint64 n_put = MAX(out->result.msg_num, 1);
-        b->stats.put_total += (guint64) n_put;
         rmq_stats_add(b->stats_table, RMQ_STATS_TOPIC_PUT_NUMS, msgs[0].topic, n_put);
         rmq_stats_add(b->stats_table, RMQ_STATS_TOPIC_PUT_SIZE, msgs[0].topic,
                       out->result.wrote_bytes);
@@ -562,6 +565,7 @@ rmq_broker_handle_send(RmqConnection *conn, RmqCommand *req, gpointer user_data)
         code = rmq_broker_send_build(b, &r, &t, &born_host, &m, &remark);
     }
     if (code != RMQ_RESPONSE_SUCCESS) {
+        rmq_broker_note_refusal(b, conn, req, code, remark, FALSE);
         rmq_broker_reply_take(conn, req, code, remark);
     } else {
         const gchar *put_remark = NULL;

@@ -38,7 +38,10 @@ put_op(RmqBroker *b, gint64 half_queue_offset)
     m.properties = props->str;
     m.properties_len = props->len;
     RmqPutResult r;
-    return rmq_store_put_message(b->store, &m, &r) == RMQ_PUT_OK;
+    gint64 start_us = g_get_monotonic_time();
+    RmqPutStatus st = rmq_store_put_message(b->store, &m, &r);
+    rmq_broker_count_put(b, st, &r, start_us);
+    return st == RMQ_PUT_OK;
 }
 
 void
@@ -114,13 +117,14 @@ rmq_broker_handle_end_transaction(RmqConnection *conn, RmqCommand *req, gpointer
         m.sys_flag = (m.sys_flag & ~RMQ_SYSFLAG_TRANSACTION_MASK) | RMQ_SYSFLAG_TRANSACTION_COMMIT;
         m.prepared_transaction_offset = rec.physical_offset;
         RmqPutResult r;
+        gint64 start_us = g_get_monotonic_time();
         RmqPutStatus st = rmq_store_put_message(b->store, &m, &r);
+        rmq_broker_count_put(b, st, &r, start_us);
         if (st != RMQ_PUT_OK) {
             rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
                                   g_strdup(rmq_put_status_name(st)));
             return;
         }
-        b->stats.put_total++;
         rmq_broker_stored_arrived(b, real_topic, m.queue_id, r.queue_offset, props);
     }
     put_op(b, rec.queue_offset);
@@ -162,14 +166,15 @@ rmq_broker_handle_resume_check(RmqConnection *conn, RmqCommand *req, gpointer us
     rmq_broker_message_from_record(b, &rec, RMQ_TOPIC_TRANS_HALF, 0, props, &m);
     m.reconsume_times = rec.reconsume_times;
     RmqPutResult r;
+    gint64 start_us = g_get_monotonic_time();
     RmqPutStatus st = rmq_store_put_message(b->store, &m, &r);
+    rmq_broker_count_put(b, st, &r, start_us);
     if (st != RMQ_PUT_OK) {
         g_warning("RESUME_CHECK_HALF_MESSAGE %s: %s", id, rmq_put_status_name(st));
         rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
                                 "Put message back to RMQ_SYS_TRANS_HALF_TOPIC failed.");
         return;
     }
-    b->stats.put_total++;
     g_autofree gchar *real =
         rmq_message_property_dup(rec.properties, (gsize) rec.properties_len, RMQ_PROPERTY_REAL_TOPIC);
     g_message("RESUME_CHECK_HALF_MESSAGE: put message back to RMQ_SYS_TRANS_HALF_TOPIC, real "

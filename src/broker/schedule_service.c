@@ -46,7 +46,9 @@ deliver(RmqScheduleService *s, const RmqMessageRecord *rec)
                                    props, &m);
     m.prepared_transaction_offset = rec->prepared_transaction_offset;
     RmqPutResult r;
+    gint64 start_us = g_get_monotonic_time();
     RmqPutStatus st = rmq_store_put_message(b->store, &m, &r);
+    rmq_broker_count_put(b, st, &r, start_us);
     if (st != RMQ_PUT_OK) {
         g_warning("delayed message to %s could not be stored: %s", topic, rmq_put_status_name(st));
         return FALSE; /* retry on the next tick */

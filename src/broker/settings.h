@@ -27,6 +27,7 @@ typedef struct {
     gint broker_permission;
     gchar *region_id;
     gboolean trace_on;
+    gboolean store_reply_message_enable; /* SEND_REPLY_MESSAGE stores the reply too */
     gint server_channel_max_idle_time_seconds;
     gint server_frame_timeout_seconds;
 

@@ -101,7 +101,10 @@ reappend(RmqTransactionCheck *t, const RmqMessageRecord *rec, const gchar *topic
         rmq_message_properties_edit(rec->properties, (gsize) rec->properties_len, NULL, add);
     RmqMessage m;
     rmq_broker_message_from_record(b, rec, topic, 0, props, &m);
-    return rmq_store_put_message(b->store, &m, r) == RMQ_PUT_OK;
+    gint64 start_us = g_get_monotonic_time();
+    RmqPutStatus st = rmq_store_put_message(b->store, &m, r);
+    rmq_broker_count_put(b, st, r, start_us);
+    return st == RMQ_PUT_OK;
 }
 
 static void

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "acl/sign.h"
+#include "model/message_properties.h"
+#include "store/message_format.h"
 #include "remoting/json_body.h"
 
 G_DEFINE_QUARK(rmq-mq-error-quark, rmq_mq_error)
@@ -160,6 +162,87 @@ local_ip(void)
     return found ? found : g_strdup("127.0.0.1");
 }
 
+RmqMsg *
+rmq_mq_reply_from_push(const RmqCommand *push, GError **error)
+{
+    const gchar *topic = rmq_command_get_ext(push, "topic");
+    RmqMsg *m = rmq_msg_new(topic != NULL ? topic : "", NULL, 0);
+    gint32 sys_flag = 0;
+    rmq_command_get_ext_int32(push, "sysFlag", &sys_flag);
+    gsize len = 0;
+    const guint8 *data = push->body != NULL ? g_bytes_get_data(push->body, &len) : NULL;
+    if ((sys_flag & RMQ_SYSFLAG_COMPRESSED) && len > 0) {
+        GBytes *b = rmq_mq_inflate_body(data, len, error);
+        if (b == NULL) {
+            rmq_msg_free(m);
+            return NULL;
+        }
+        g_bytes_unref(m->body);
+        m->body = b;
+    } else if (push->body != NULL) {
+        g_bytes_unref(m->body);
+        m->body = g_bytes_ref(push->body);
+    }
+    m->sys_flag = sys_flag;
+    rmq_command_get_ext_int32(push, "queueId", &m->queue_id);
+    rmq_command_get_ext_int32(push, "flag", &m->flag);
+    rmq_command_get_ext_int64(push, "storeTimestamp", &m->store_timestamp);
+    rmq_command_get_ext_int64(push, "bornTimestamp", &m->born_timestamp);
+    rmq_command_get_ext_int32(push, "reconsumeTimes", &m->reconsume_times);
+    m->born_host = g_strdup(rmq_command_get_ext(push, "bornHost"));
+    m->store_host = g_strdup(rmq_command_get_ext(push, "storeHost"));
+    const gchar *props = rmq_command_get_ext(push, "properties");
+    if (props != NULL) {
+        g_hash_table_unref(m->properties);
+        m->properties = rmq_message_properties_parse(props, strlen(props));
+    }
+    g_autofree gchar *now = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() / 1000);
+    rmq_msg_put_property(m, RMQ_PROPERTY_ARRIVE_TIME, now);
+    return m;
+}
+
+/* Requests a broker sends on the instance's connections (Java's
+ * ClientRemotingProcessor). PUSH_REPLY_MESSAGE_TO_CLIENT goes to the
+ * waiting rmq_producer_request() of its CORRELATION_ID; one nobody waits
+ * for any more is answered SUCCESS all the same and logged, as Java does.
+ * Other codes are dropped unanswered, as before this dispatch existed. */
+static void
+on_peer_request(RmqConnection *conn, RmqCommand *req, gpointer user_data)
+{
+    RmqMqCore *core = user_data;
+    if (req->code != RMQ_REQUEST_PUSH_REPLY_MESSAGE_TO_CLIENT) {
+        g_debug("%s sent request code %d: not handled by the client, dropped",
+                rmq_connection_get_peer(conn), req->code);
+        rmq_command_free(req);
+        return;
+    }
+    g_autoptr(GError) err = NULL;
+    RmqMsg *m = rmq_mq_reply_from_push(req, &err);
+    gint32 code = RMQ_RESPONSE_SUCCESS;
+    const gchar *remark = NULL;
+    if (m == NULL) {
+        g_message("reply message from %s unreadable: %s", rmq_connection_get_peer(conn),
+                  err->message);
+        code = RMQ_RESPONSE_SYSTEM_ERROR;
+        remark = "process reply message fail";
+    } else {
+        const gchar *corr = rmq_msg_get_property(m, RMQ_PROPERTY_CORRELATION_ID);
+        RmqReplyWaiter *w = corr != NULL ? g_hash_table_lookup(core->reply_waiters, corr) : NULL;
+        if (w != NULL && w->reply == NULL) {
+            w->reply = m;
+            g_hash_table_remove(core->reply_waiters, corr);
+        } else {
+            g_message("receive reply message, but not matched any request, CorrelationId: %s , "
+                      "reply from host: %s", corr != NULL ? corr : "null",
+                      m->born_host != NULL ? m->born_host : "");
+            rmq_msg_free(m);
+        }
+    }
+    RmqCommand *resp = rmq_command_new_response(req, code, remark);
+    rmq_connection_send_response(conn, req, resp);
+    rmq_command_free(req);
+}
+
 RmqInstance *
 rmq_instance_new(const gchar *namesrv_addrs, GMainContext *context)
 {
@@ -167,6 +250,8 @@ rmq_instance_new(const gchar *namesrv_addrs, GMainContext *context)
     core->ref_count = 1;
     core->context = context ? g_main_context_ref(context) : g_main_context_new();
     core->client = rmq_client_new(core->context);
+    core->reply_waiters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    rmq_client_set_request_handler(core->client, on_peer_request, core);
     if (namesrv_addrs == NULL || *namesrv_addrs == '\0')
         namesrv_addrs = g_getenv("NAMESRV_ADDR");
     g_autoptr(GPtrArray) list = g_ptr_array_new();
@@ -201,6 +286,7 @@ rmq_instance_unref(RmqInstance *core)
         return;
     g_clear_pointer(&core->client, rmq_client_free);
     g_clear_pointer(&core->routes, g_hash_table_unref);
+    g_clear_pointer(&core->reply_waiters, g_hash_table_unref);
     g_clear_pointer(&core->namesrvs, g_strfreev);
     g_clear_pointer(&core->client_id, g_free);
     g_clear_pointer(&core->client_ip, g_free);

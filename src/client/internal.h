@@ -10,6 +10,7 @@
 G_BEGIN_DECLS
 
 #define RMQ_MQ_DEFAULT_TOPIC "TBW102"
+#define RMQ_MQ_REPLY_FLAG "reply" /* MSG_TYPE of a reply (MixAll.REPLY_MESSAGE_FLAG) */
 #define RMQ_MQ_ROUTE_TTL_US (30 * G_USEC_PER_SEC) /* pollNameServerInterval */
 #define RMQ_MQ_NS_TIMEOUT_MS 3000
 
@@ -59,8 +60,25 @@ struct _RmqInstance {
     gchar *access_key;  /* plain ACL credentials, NULL = requests go unsigned */
     gchar *secret_key;
     gchar *security_token;
+    GHashTable *reply_waiters; /* CORRELATION_ID -> RmqReplyWaiter (not owned): requests
+                                * waiting for their PUSH_REPLY_MESSAGE_TO_CLIENT */
 };
 typedef struct _RmqInstance RmqMqCore;
+
+/* One rmq_producer_request() waiting for its reply (producer.c). */
+typedef struct {
+    RmqMsg *reply;         /* set by the dispatch of code 326 (transfer full) */
+    gboolean send_done;    /* the send of the request finished */
+    GError *send_error;    /* ... and failed */
+    gboolean timed_out;
+    gboolean abandoned;    /* the caller returned: the send callback frees it */
+} RmqReplyWaiter;
+/* A PUSH_REPLY_MESSAGE_TO_CLIENT request as the message it carries (Java
+ * ClientRemotingProcessor.receiveReplyMessage), ARRIVE_TIME added.
+ * (transfer full) NULL + error when the body does not inflate. */
+RmqMsg *rmq_mq_reply_from_push(const RmqCommand *push, GError **error);
+/* zlib body of a compressed message. (transfer full) */
+GBytes *rmq_mq_inflate_body(const guint8 *data, gsize len, GError **error);
 /* Request to the name servers, sticky one first, rotating on connect
  * failures/timeouts. (transfer full) any response; NULL +
  * NAMESRV_UNREACHABLE when none answered. @request transfer full. */
@@ -90,5 +108,18 @@ GBytes *rmq_mq_heartbeat_body(const gchar *client_id, const gchar *producer_grou
                               const gchar *consumer_group, const gchar *topic);
 /* JSON node helpers. */
 JsonNode *rmq_mq_json_body(const RmqCommand *resp, GError **error);
+
+/* trace.c: the trace data of one producer or consumer, sent to its trace
+ * topic by a producer of its own (@type "PRODUCE" or "CONSUME"). */
+typedef struct _RmqTraceDispatcher RmqTraceDispatcher;
+RmqTraceDispatcher *rmq_trace_dispatcher_new(RmqInstance *inst, const gchar *group,
+                                             const gchar *type, const gchar *topic);
+const gchar *rmq_trace_dispatcher_topic(RmqTraceDispatcher *d);
+/* Encode @r into the pending data. */
+void rmq_trace_dispatcher_append(RmqTraceDispatcher *d, const RmqTraceRecord *r);
+/* Send the pending data as one trace message (async). Not from a callback. */
+void rmq_trace_dispatcher_flush(RmqTraceDispatcher *d);
+/* Flush, wait for the sends in flight, free. */
+void rmq_trace_dispatcher_free(RmqTraceDispatcher *d);
 
 G_END_DECLS

@@ -28,6 +28,32 @@ rmq_msg_new(const gchar *topic, const void *body, gssize len)
     return m;
 }
 
+RmqMsg *
+rmq_msg_new_reply(const RmqMsg *request, const void *body, gssize len, GError **error)
+{
+    if (request == NULL) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL,
+                    "create reply message fail, requestMessage cannot be null.");
+        return NULL;
+    }
+    const gchar *cluster = rmq_msg_get_property(request, RMQ_PROPERTY_CLUSTER);
+    if (cluster == NULL) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL,
+                    "create reply message fail, requestMessage error, property[CLUSTER] is null.");
+        return NULL;
+    }
+    g_autofree gchar *topic = g_strconcat(cluster, "_REPLY_TOPIC", NULL);
+    RmqMsg *m = rmq_msg_new(topic, body, len);
+    rmq_msg_put_property(m, RMQ_PROPERTY_MSG_TYPE, "reply");
+    /* Java's putProperty skips a null value; so does this */
+    rmq_msg_put_property(m, RMQ_PROPERTY_CORRELATION_ID,
+                         rmq_msg_get_property(request, RMQ_PROPERTY_CORRELATION_ID));
+    rmq_msg_put_property(m, RMQ_PROPERTY_REPLY_TO_CLIENT,
+                         rmq_msg_get_property(request, RMQ_PROPERTY_REPLY_TO_CLIENT));
+    rmq_msg_put_property(m, RMQ_PROPERTY_TTL, rmq_msg_get_property(request, RMQ_PROPERTY_TTL));
+    return m;
+}
+
 void
 rmq_msg_free(RmqMsg *m)
 {
@@ -114,6 +140,7 @@ rmq_send_result_clear(RmqSendResult *r)
     g_clear_pointer(&r->msg_id, g_free);
     g_clear_pointer(&r->offset_msg_id, g_free);
     g_clear_pointer(&r->broker_name, g_free);
+    g_clear_pointer(&r->region_id, g_free);
 }
 
 const gchar *
@@ -226,8 +253,8 @@ host_text(const RmqHostAddr *h)
     return g_strndup(text, (gsize) (p - text));
 }
 
-static GBytes *
-inflate_body(const guint8 *data, gsize len, GError **error)
+GBytes *
+rmq_mq_inflate_body(const guint8 *data, gsize len, GError **error)
 {
     z_stream zs = { 0 };
     if (inflateInit(&zs) != Z_OK) {
@@ -273,7 +300,7 @@ rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error)
         RmqMsg *m = rmq_msg_new(topic, NULL, 0);
         g_ptr_array_add(msgs, m);
         if (rec.sys_flag & RMQ_SYSFLAG_COMPRESSED) {
-            GBytes *b = inflate_body(rec.body, (gsize) rec.body_len, error);
+            GBytes *b = rmq_mq_inflate_body(rec.body, (gsize) rec.body_len, error);
             if (b == NULL)
                 return NULL;
             g_bytes_unref(m->body);

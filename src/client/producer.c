@@ -35,6 +35,7 @@ struct _RmqProducer {
     guint pending;
     guint in_callback;
     gboolean closing;      /* rmq_producer_free() has begun: no more retries */
+    RmqTraceDispatcher *trace; /* rmq_producer_enable_trace(), else NULL */
 };
 
 /* What goes on the wire for one send, independent of the caller's RmqMsg. */
@@ -46,6 +47,8 @@ typedef struct {
     gchar *properties;
     gchar *msg_id;
     gboolean batch;
+    gboolean reply;  /* MSG_TYPE=reply: SEND_REPLY_MESSAGE_V2 (325) */
+    gint64 begin_ms; /* when the send started (Pub trace) */
 } Prepared;
 
 static void
@@ -115,6 +118,7 @@ rmq_producer_free(RmqProducer *p)
     p->closing = TRUE;
     while (p->pending > 0)
         g_main_context_iteration(p->core->context, TRUE);
+    g_clear_pointer(&p->trace, rmq_trace_dispatcher_free);
     g_hash_table_unref(p->publish);
     g_hash_table_unref(p->faults);
     g_hash_table_unref(p->heartbeat);
@@ -135,6 +139,8 @@ guint rmq_producer_pending(RmqProducer *p) { return p->pending; }
 gboolean
 rmq_producer_flush(RmqProducer *p, guint timeout_ms)
 {
+    if (p->trace != NULL && !p->in_callback)
+        rmq_trace_dispatcher_flush(p->trace);
     gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
     while (p->pending > 0 && g_get_monotonic_time() < deadline)
         if (!g_main_context_iteration(p->core->context, FALSE))
@@ -351,9 +357,11 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
         rmq_msg_put_property(msg, RMQ_PROPERTY_UNIQ_KEY, id);
     }
     Prepared *x = g_new0(Prepared, 1);
+    x->begin_ms = g_get_real_time() / 1000;
     x->topic = g_strdup(msg->topic);
     x->flag = msg->flag;
     x->msg_id = g_strdup(rmq_msg_get_property(msg, RMQ_PROPERTY_UNIQ_KEY));
+    x->reply = g_strcmp0(rmq_msg_get_property(msg, RMQ_PROPERTY_MSG_TYPE), RMQ_MQ_REPLY_FLAG) == 0;
     x->properties = rmq_message_properties_build(msg->properties);
     if (strlen(x->properties) > RMQ_MESSAGE_MAX_PROPS) {
         g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
@@ -447,8 +455,10 @@ prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
 static RmqCommand *
 build_request(RmqProducer *p, const Prepared *x, const RmqQueue *q)
 {
-    RmqCommand *req = rmq_command_new_request(x->batch ? RMQ_REQUEST_SEND_BATCH_MESSAGE
-                                                       : RMQ_REQUEST_SEND_MESSAGE_V2);
+    /* As Java's MQClientAPIImpl.sendMessage: a reply goes as code 325 */
+    RmqCommand *req = rmq_command_new_request(x->batch   ? RMQ_REQUEST_SEND_BATCH_MESSAGE
+                                              : x->reply ? RMQ_REQUEST_SEND_REPLY_MESSAGE_V2
+                                                         : RMQ_REQUEST_SEND_MESSAGE_V2);
     rmq_command_set_ext(req, "a", p->group);
     rmq_command_set_ext(req, "b", x->topic);
     rmq_command_set_ext(req, "c", RMQ_MQ_DEFAULT_TOPIC);
@@ -513,7 +523,65 @@ handle_response(RmqProducer *p, const Prepared *x, const RmqQueue *q, const gcha
     result->broker_name = g_strdup(q->broker_name);
     result->queue_id = qid;
     result->queue_offset = qoff;
+    /* MQClientAPIImpl.processSendResponse */
+    const gchar *region = rmq_command_get_ext(resp, "MSG_REGION");
+    result->region_id = g_strdup(region != NULL && *region != '\0' ? region : "DefaultRegion");
+    result->trace_on = g_strcmp0(rmq_command_get_ext(resp, "TRACE_ON"), "false") != 0;
     return TRUE;
+}
+
+/* SendMessageTraceHookImpl: a Pub record of a stored message, appended to
+ * the trace data (sent by the caller when it may). */
+static void
+trace_pub(RmqProducer *p, const Prepared *x, const RmqSendResult *result)
+{
+    if (p->trace == NULL || x->batch || !result->trace_on ||
+        g_str_has_prefix(x->topic, rmq_trace_dispatcher_topic(p->trace)))
+        return;
+    g_autoptr(RmqTraceRecord) r = rmq_trace_record_new(RMQ_TRACE_PUB);
+    gsize plen = strlen(x->properties);
+    r->timestamp = x->begin_ms;
+    r->cost_time = (gint) (g_get_real_time() / 1000 - x->begin_ms);
+    r->success = result->status == RMQ_SEND_OK;
+    r->region_id = g_strdup(result->region_id);
+    r->group = g_strdup(p->group);
+    r->topic = g_strdup(x->topic);
+    r->msg_id = g_strdup(result->msg_id);
+    r->offset_msg_id = g_strdup(result->offset_msg_id);
+    r->tags = rmq_message_property_dup(x->properties, plen, RMQ_PROPERTY_TAGS);
+    r->keys = rmq_message_property_dup(x->properties, plen, RMQ_PROPERTY_KEYS);
+    const RmqRoute *route = g_hash_table_lookup(p->core->routes, x->topic);
+    const gchar *addr = route != NULL ? rmq_route_master_addr(route, result->broker_name) : NULL;
+    if (addr == NULL) {
+        route = g_hash_table_lookup(p->core->routes, RMQ_MQ_DEFAULT_TOPIC);
+        addr = route != NULL ? rmq_route_master_addr(route, result->broker_name) : NULL;
+    }
+    r->store_host = g_strdup(addr);
+    r->body_length = (gint) g_bytes_get_size(x->body); /* as sent (compressed), as Java */
+    g_autofree gchar *tran = rmq_message_property_dup(x->properties, plen, RMQ_PROPERTY_TRAN_MSG);
+    g_autofree gchar *delay = rmq_message_property_dup(x->properties, plen, RMQ_PROPERTY_DELAY);
+    if (g_strcmp0(tran, "true") == 0)
+        r->msg_type = 1; /* Trans_Msg_Half */
+    else if (delay != NULL && g_ascii_strtoll(delay, NULL, 10) > 0)
+        r->msg_type = 3; /* Delay_Msg */
+    rmq_trace_dispatcher_append(p->trace, r);
+}
+
+/* Sync entry points: traced sends so far go out now. */
+static void
+trace_flush(RmqProducer *p)
+{
+    if (p->trace != NULL && !p->in_callback)
+        rmq_trace_dispatcher_flush(p->trace);
+}
+
+void
+rmq_producer_enable_trace(RmqProducer *p, const gchar *trace_topic)
+{
+    g_return_if_fail(p != NULL);
+    if (p->trace != NULL)
+        return;
+    p->trace = rmq_trace_dispatcher_new(p->core, p->group, "PRODUCE", trace_topic);
 }
 
 static gboolean
@@ -558,6 +626,8 @@ send_sync(RmqProducer *p, const Prepared *x, const RmqQueue *fixed, RmqSendResul
         gboolean retry;
         if (handle_response(p, x, q, addr_copy, resp, result, &retry, &last_err)) {
             result->attempts = a + 1;
+            trace_pub(p, x, result);
+            trace_flush(p);
             return TRUE;
         }
         if (!retry)
@@ -608,6 +678,7 @@ rmq_producer_send_oneway(RmqProducer *p, RmqMsg *msg, GError **error)
     g_autoptr(Prepared) x = prepare(p, msg, error);
     if (x == NULL)
         return FALSE;
+    trace_flush(p);
     const PublishInfo *pi = publish_info(p, x->topic, error);
     if (pi == NULL)
         return FALSE;
@@ -683,6 +754,7 @@ on_async_response(RmqCommand *resp, const GError *error, gpointer data)
         rmq_command_free(resp);
         if (ok) {
             result.attempts = s->attempt;
+            trace_pub(p, s->x, &result);
             async_finish(s, &result);
             rmq_send_result_clear(&result);
             return;
@@ -737,6 +809,7 @@ rmq_producer_send_async(RmqProducer *p, RmqMsg *msg, RmqSendCallback callback,
     s->callback = callback;
     s->user_data = user_data;
     s->deadline = g_get_monotonic_time() + (gint64) p->send_timeout_ms * 1000;
+    trace_flush(p);
     p->pending++;
     s->x = prepare(p, msg, &s->last_err);
     if (s->x == NULL) {
@@ -756,4 +829,116 @@ rmq_producer_get_instance(RmqProducer *p)
 {
     g_return_val_if_fail(p != NULL, NULL);
     return p->core;
+}
+
+/* ------------------------------------------------------------ request-reply */
+
+/* Java's sendHeartbeatToAllBrokerWithLock before a request: every master
+ * the instance has a route to learns this client id, so whichever broker
+ * the replier sends the reply to finds the channel to push it on. */
+static void
+heartbeat_all_brokers(RmqProducer *p)
+{
+    g_autoptr(GPtrArray) addrs = g_ptr_array_new_with_free_func(g_free);
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, p->core->routes);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const RmqRoute *r = v;
+        for (guint i = 0; i < r->broker_datas->len; i++) {
+            const RmqBrokerData *bd = g_ptr_array_index(r->broker_datas, i);
+            const gchar *addr = g_hash_table_lookup(bd->addrs, "0");
+            if (addr != NULL)
+                g_ptr_array_add(addrs, g_strdup(addr));
+        }
+    }
+    for (guint i = 0; i < addrs->len; i++)
+        maybe_heartbeat(p, g_ptr_array_index(addrs, i));
+}
+
+static void
+on_request_sent(RmqProducer *p, const RmqSendResult *result, const GError *error,
+                gpointer user_data)
+{
+    (void) p;
+    (void) result;
+    RmqReplyWaiter *w = user_data;
+    w->send_done = TRUE;
+    if (error != NULL)
+        w->send_error = g_error_copy(error);
+    if (w->abandoned) {
+        g_clear_error(&w->send_error);
+        g_free(w);
+    }
+}
+
+static gboolean
+on_request_timeout(gpointer data)
+{
+    ((RmqReplyWaiter *) data)->timed_out = TRUE;
+    return G_SOURCE_REMOVE;
+}
+
+RmqMsg *
+rmq_producer_request(RmqProducer *p, RmqMsg *msg, guint timeout_ms, GError **error)
+{
+    g_return_val_if_fail(p != NULL && msg != NULL, NULL);
+    gint64 begin = g_get_monotonic_time();
+    /* prepareSendRequest */
+    g_autofree gchar *corr = g_uuid_string_random();
+    g_autofree gchar *ttl = g_strdup_printf("%u", timeout_ms);
+    rmq_msg_put_property(msg, RMQ_PROPERTY_CORRELATION_ID, corr);
+    rmq_msg_put_property(msg, RMQ_PROPERTY_REPLY_TO_CLIENT, p->core->client_id);
+    rmq_msg_put_property(msg, RMQ_PROPERTY_TTL, ttl);
+    if (g_hash_table_lookup(p->core->routes, msg->topic) == NULL)
+        publish_info(p, msg->topic, NULL);
+    heartbeat_all_brokers(p);
+
+    RmqReplyWaiter *w = g_new0(RmqReplyWaiter, 1);
+    g_hash_table_insert(p->core->reply_waiters, g_strdup(corr), w);
+    gint64 cost_ms = (g_get_monotonic_time() - begin) / 1000;
+    guint left = cost_ms < timeout_ms ? timeout_ms - (guint) cost_ms : 1;
+    /* The send gets what is left of the timeout (Java: timeout - cost). */
+    guint saved = p->send_timeout_ms;
+    p->send_timeout_ms = left;
+    rmq_producer_send_async(p, msg, on_request_sent, w);
+    p->send_timeout_ms = saved;
+
+    GSource *timer = g_timeout_source_new(left);
+    g_source_set_callback(timer, on_request_timeout, w, NULL);
+    g_source_attach(timer, p->core->context);
+    while (w->reply == NULL && w->send_error == NULL && !w->timed_out)
+        g_main_context_iteration(p->core->context, TRUE);
+    g_source_destroy(timer);
+    g_source_unref(timer);
+    g_hash_table_remove(p->core->reply_waiters, corr);
+
+    RmqMsg *reply = g_steal_pointer(&w->reply);
+    if (reply == NULL) {
+        if (w->send_error != NULL)
+            g_set_error(error, RMQ_MQ_ERROR, w->send_error->code,
+                        "send request message to <%s> fail: %s", msg->topic,
+                        w->send_error->message);
+        else
+            g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TIMEOUT,
+                        "send request message to <%s> OK, but wait reply message timeout, %u ms.",
+                        msg->topic, timeout_ms);
+    }
+    if (w->send_done) {
+        g_clear_error(&w->send_error);
+        g_free(w);
+    } else {
+        w->abandoned = TRUE; /* on_request_sent frees it */
+    }
+    return reply;
+}
+
+gboolean
+rmq_producer_reply(RmqProducer *p, const RmqMsg *request, const void *body, gssize len,
+                   RmqSendResult *result, GError **error)
+{
+    g_autoptr(RmqMsg) reply = rmq_msg_new_reply(request, body, len, error);
+    if (reply == NULL)
+        return FALSE;
+    return rmq_producer_send(p, reply, result, error);
 }

@@ -74,6 +74,12 @@ void rmq_msg_set_tags(RmqMsg *msg, const gchar *tags);
 /* Business keys, space separated (each is indexed by the broker). */
 void rmq_msg_set_keys(RmqMsg *msg, const gchar *keys);
 void rmq_msg_put_property(RmqMsg *msg, const gchar *name, const gchar *value);
+/* Java MessageUtil.createReplyMessage: a message to <CLUSTER>_REPLY_TOPIC
+ * (the request's CLUSTER property, which the broker adds when it stores a
+ * message) with MSG_TYPE=reply and the request's CORRELATION_ID,
+ * REPLY_TO_CLIENT and TTL. NULL + RMQ_MQ_ERROR_ILLEGAL without CLUSTER.
+ * (transfer full) */
+RmqMsg *rmq_msg_new_reply(const RmqMsg *request, const void *body, gssize len, GError **error);
 /* (transfer none) NULL if absent. */
 const gchar *rmq_msg_get_property(const RmqMsg *msg, const gchar *name);
 const gchar *rmq_msg_get_tags(const RmqMsg *msg);
@@ -133,6 +139,8 @@ typedef struct {
     gint queue_id;
     gint64 queue_offset;
     guint attempts;       /* 1 + retries used */
+    gchar *region_id;     /* the broker's MSG_REGION */
+    gboolean trace_on;    /* the broker's TRACE_ON */
 } RmqSendResult;
 
 void rmq_send_result_clear(RmqSendResult *r);
@@ -191,6 +199,20 @@ guint rmq_producer_pending(RmqProducer *p);
 /* Iterate the context until no async send is pending or @timeout_ms passes;
  * TRUE when none is left. */
 gboolean rmq_producer_flush(RmqProducer *p, guint timeout_ms);
+/* Request-reply (Java DefaultMQProducer.request(msg, timeout)): sends @msg
+ * with CORRELATION_ID (a random UUID), REPLY_TO_CLIENT (the instance's
+ * client id) and TTL (@timeout_ms) set, after a heartbeat to every broker
+ * the instance has a route to, and waits, iterating the context, for the
+ * reply the broker pushes (PUSH_REPLY_MESSAGE_TO_CLIENT) with the same
+ * CORRELATION_ID. Returns the reply (ARRIVE_TIME added; transfer full), or
+ * NULL with RMQ_MQ_ERROR_TIMEOUT ("send request message to <topic> OK, but
+ * wait reply message timeout, N ms.") or the send's error. */
+RmqMsg *rmq_producer_request(RmqProducer *p, RmqMsg *msg, guint timeout_ms, GError **error);
+/* The replier's side: rmq_msg_new_reply() and a send, which goes to the
+ * broker as SEND_REPLY_MESSAGE_V2 (325) as every message with MSG_TYPE=reply
+ * does. The broker answers SYSTEM_ERROR when the requester is gone. */
+gboolean rmq_producer_reply(RmqProducer *p, const RmqMsg *request, const void *body, gssize len,
+                            RmqSendResult *result, GError **error);
 /* Write queues of @topic as the producer sees them. (transfer full) of RmqQueue */
 GPtrArray *rmq_producer_fetch_publish_queues(RmqProducer *p, const gchar *topic, GError **error);
 
@@ -255,6 +277,83 @@ gint64 rmq_consumer_max_offset(RmqConsumer *c, const RmqQueue *mq, GError **erro
 gint64 rmq_consumer_min_offset(RmqConsumer *c, const RmqQueue *mq, GError **error);
 gint64 rmq_consumer_search_offset(RmqConsumer *c, const RmqQueue *mq, gint64 timestamp_ms,
                                   GError **error);
+
+/* ------------------------------------------------------------------- trace */
+
+/* Message trace as Java's client writes it (docs/protocol.md §18): trace
+ * messages in the trace topic whose body is TraceDataEncoder's text and whose
+ * keys are the traced message ids and keys, so QUERY_MESSAGE by a message id
+ * finds them (rmqadmin queryMsgTraceById, mqadmin, the console). */
+#define RMQ_TRACE_DEFAULT_TOPIC "RMQ_SYS_TRACE_TOPIC"
+
+typedef enum {
+    RMQ_TRACE_PUB,
+    RMQ_TRACE_SUB_BEFORE,
+    RMQ_TRACE_SUB_AFTER,
+    RMQ_TRACE_END_TRANSACTION,
+} RmqTraceType;
+
+/* One TraceContext with its one TraceBean (Java's decoder makes one per
+ * line; a context of several beans is several lines). Strings may be NULL
+ * (written "null", as Java's StringBuilder does). */
+typedef struct {
+    RmqTraceType type;
+    gint64 timestamp;       /* ms */
+    gchar *region_id;
+    gchar *group;           /* producer or consumer group */
+    gchar *request_id;      /* Sub*: pairs SubBefore with SubAfter */
+    gint cost_time;         /* ms */
+    gboolean success;
+    gint context_code;      /* SubAfter: ConsumeReturnType ordinal */
+    gchar *topic;
+    gchar *msg_id;          /* the client id (UNIQ_KEY) */
+    gchar *offset_msg_id;
+    gchar *tags;
+    gchar *keys;
+    gchar *store_host;
+    gchar *client_host;     /* Pub lines of 15 fields (older writers) */
+    gint retry_times;
+    gint body_length;
+    gint msg_type;          /* MessageType ordinal: 0 normal, 1 half, 2 commit, 3 delay */
+    gchar *transaction_id;
+    gchar *transaction_state;
+    gboolean from_transaction_check;
+} RmqTraceRecord;
+
+/* (transfer full) timestamp now, success TRUE. */
+RmqTraceRecord *rmq_trace_record_new(RmqTraceType type);
+void rmq_trace_record_free(RmqTraceRecord *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqTraceRecord, rmq_trace_record_free)
+/* "Pub", "SubBefore", "SubAfter", "EndTransaction". */
+const gchar *rmq_trace_type_name(RmqTraceType type);
+/* Append @r as TraceDataEncoder.encoderFromContextBean writes it. */
+void rmq_trace_encode(const RmqTraceRecord *r, GString *out);
+/* TraceDataEncoder.decoderFromTraceDataString: the records of @data in
+ * order; lines of unknown type are skipped, and so are lines Java's decoder
+ * would throw on (too few fields, a malformed number). (transfer full) of
+ * RmqTraceRecord */
+GPtrArray *rmq_trace_decode(const gchar *data, gsize len);
+/* The trace keys of @r (its msg id, then its keys split at spaces), as
+ * strings appended to @keys (transfer full). */
+void rmq_trace_keys(const RmqTraceRecord *r, GPtrArray *keys);
+
+/* Java's enableMsgTrace / customizedTraceTopic: from now on every
+ * successful single send (not batches) is traced as Pub when the broker
+ * says TRACE_ON true, to @trace_topic (NULL: RMQ_SYS_TRACE_TOPIC), sent by
+ * a producer of its own on the same instance (group
+ * "_INNER_TRACE_PRODUCER-<group>-PRODUCE"). Sync sends send the trace at
+ * once; traces of async sends go with the next sync call, flush or free. */
+void rmq_producer_enable_trace(RmqProducer *p, const gchar *trace_topic);
+/* The same for a consumer; a pull consumer says when it consumes. */
+void rmq_consumer_enable_trace(RmqConsumer *c, const gchar *trace_topic);
+typedef struct _RmqTraceConsume RmqTraceConsume;
+/* SubBefore for @msgs (RmqMsg, from a pull) about to be consumed; messages
+ * whose TRACE_ON property is "false" are left out. NULL when tracing is off
+ * or nothing is traced. (transfer full, given back to _after) */
+RmqTraceConsume *rmq_consumer_trace_before(RmqConsumer *c, GPtrArray *msgs);
+/* SubAfter with @success and the time since _before (per message). NULL @t
+ * is ignored. */
+void rmq_consumer_trace_after(RmqConsumer *c, RmqTraceConsume *t, gboolean success);
 
 /* ------------------------------------------------------------------- admin */
 

@@ -124,6 +124,8 @@ const RmqConfigKey rmq_config_keys[] = {
     INT("brokerPermission", broker_permission, BR, RL, 6, 0, 7, BK(broker_permission)),
     STR("regionId", region_id, BR, RL, "DefaultRegion", BK(region_id)),
     BOOL("traceOn", trace_on, BR, RL, TRUE, BK(trace_on)),
+    BOOL("storeReplyMessageEnable", store_reply_message_enable, BR, RL, TRUE,
+         BK(store_reply_message_enable)),
 
     /* broker: store */
     STR("storePathRootDir", store_path_root_dir, BR, DV, NULL,
@@ -260,6 +262,7 @@ const RmqConfigKey rmq_config_keys[] = {
     INT("consoleListenPort", console_listen_port, CON, 0, 8080, 1, 65535),
     STR("consoleAuthUser", console_auth_user, CON, 0, NULL),
     STR("consoleAuthPasswordHash", console_auth_password_hash, CON, 0, NULL),
+    STRV("consoleAccounts", console_accounts, CON, RLC),
 
     /* Java sizing and features rmq does not have: accepted so ported files load */
     JAVA("serverWorkerThreads", BOTH),

@@ -876,6 +876,25 @@ static gboolean validate_console(const RmqConfig *cfg, GError **error)
                                  : "consoleAuthUser and consoleAuthPasswordHash go together");
         return FALSE;
     }
+    /* consoleAccounts: "name:role:hash", role admin or viewer, names unique */
+    for (guint i = 0; cfg->console_accounts != NULL && cfg->console_accounts[i] != NULL; i++) {
+        g_auto(GStrv) f = g_strsplit(cfg->console_accounts[i], ":", 3);
+        gboolean ok = g_strv_length(f) == 3 && *f[0] != '\0' &&
+                      (strcmp(f[1], "admin") == 0 || strcmp(f[1], "viewer") == 0) &&
+                      f[2][0] == '$' && g_strcmp0(f[0], cfg->console_auth_user) != 0;
+        for (guint k = 0; ok && k < i; k++)
+            ok = !g_str_has_prefix(cfg->console_accounts[k], f[0]) ||
+                 cfg->console_accounts[k][strlen(f[0])] != ':';
+        if (!ok) {
+            g_autofree gchar *at = where(cfg, "consoleAccounts");
+            /* the hash is a secret: name the entry by its account name only */
+            g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
+                        "%sconsoleAccounts entry %u (%s): expected a unique \"name:admin:$...\" "
+                        "or \"name:viewer:$...\" with a crypt(3) hash",
+                        at, i + 1, f[0] != NULL ? f[0] : "");
+            return FALSE;
+        }
+    }
     if (hash && cfg->console_auth_password_hash[0] != '$') {
         g_autofree gchar *at = where(cfg, "consoleAuthPasswordHash");
         /* the value itself is a secret: never echo it */
@@ -1053,7 +1072,8 @@ gchar *rmq_config_describe_changes(const RmqConfig *before, const RmqConfig *aft
             continue;
         if (out->len > 0)
             g_string_append(out, ", ");
-        if (key->offset == offsetof(RmqConfig, console_auth_password_hash)) {
+        if (key->offset == offsetof(RmqConfig, console_auth_password_hash) ||
+            key->offset == offsetof(RmqConfig, console_accounts)) {
             g_string_append_printf(out, "%s changed", key->name); /* a secret */
             continue;
         }

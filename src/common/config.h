@@ -83,6 +83,7 @@ typedef struct {
     gint broker_permission;     /* 6 */
     gchar *region_id;           /* DefaultRegion */
     gboolean trace_on;
+    gboolean store_reply_message_enable; /* storeReplyMessageEnable, TRUE */
 
     /* broker: store */
     gchar *store_path_root_dir; /* default $STATE_DIRECTORY, else ~/store */
@@ -165,6 +166,7 @@ typedef struct {
     gint console_listen_port;             /* consoleListenPort, 8080 */
     gchar *console_auth_user;             /* consoleAuthUser, NULL = no authentication */
     gchar *console_auth_password_hash;    /* consoleAuthPasswordHash, crypt(3); never logged */
+    gchar **console_accounts;             /* consoleAccounts, "name:role:crypt-hash" each */
 
     /* private to config.c: keys set in the file, in file order, with their
      * lines (for to_libconfig and for errors found after loading) */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/internal.h"
 #include "remoting/codes.h"
 #include "remoting/json_body.h"
 
@@ -715,6 +716,14 @@ api_group(RmqConsoleCall *call, GError **error)
     return rmq_json_node_take_object(o);
 }
 
+/* Forward declaration: the reset is written with the consumer helpers below. */
+static JsonArray *reset_offsets(RmqConsoleCall *call, const gchar *group, const gchar *topic,
+                                gint64 ts, gboolean *online, GError **error);
+static JsonNode *reset_reply(const gchar *group, const gchar *topic, gint64 ts, gboolean online,
+                             JsonArray *rows);
+
+/* Reset by time through INVOKE_BROKER_TO_RESET_OFFSET (online clients take
+ * the offsets), or written directly when no client is online. */
 static JsonNode *
 api_group_reset(RmqConsoleCall *call, GError **error)
 {
@@ -727,15 +736,11 @@ api_group_reset(RmqConsoleCall *call, GError **error)
     gint64 ts;
     if (!param_time(call, "timestamp", -1, &ts, error))
         return NULL;
-    JsonNode *r = rmq_admin_reset_offset_by_time(call->admin, group, topic, ts, error);
-    if (r == NULL)
+    gboolean online = FALSE;
+    JsonArray *rows = reset_offsets(call, group, topic, ts, &online, error);
+    if (rows == NULL)
         return NULL;
-    JsonObject *o = json_object_new();
-    json_object_set_string_member(o, "group", group);
-    json_object_set_string_member(o, "topic", topic);
-    json_object_set_int_member(o, "timestamp", ts);
-    json_object_set_member(o, "queues", r);
-    return rmq_json_node_take_object(o);
+    return reset_reply(group, topic, ts, online, rows);
 }
 
 /* Masters as [{brokerName, addr}] of every cluster. (transfer full) */
@@ -913,6 +918,12 @@ api_group_delete(RmqConsoleCall *call, GError **error)
 
 /* --------------------------------------------------------------- messages */
 
+static const gchar *param_client_id(RmqConsoleCall *call, gboolean required, GError **error);
+static GBytes *relay_to_client(RmqConsoleCall *call, const gchar *first, gint code,
+                               const gchar *group, const gchar *client_id, const gchar *msg_id,
+                               GError **error);
+static JsonNode *body_node(GBytes *b);
+
 static JsonNode *
 msg_array(GPtrArray *msgs)
 {
@@ -964,6 +975,144 @@ browse_by_time(RmqConsoleCall *call, const gchar *topic, gint64 begin, gint64 en
     return g_steal_pointer(&out);
 }
 
+static gint
+cmp_queue(gconstpointer a, gconstpointer b)
+{
+    const RmqQueue *x = *(RmqQueue *const *) a, *y = *(RmqQueue *const *) b;
+    gint c = g_strcmp0(x->broker_name, y->broker_name);
+    return c != 0 ? c : x->queue_id - y->queue_id;
+}
+
+/* The store time of the message at @offset of @q; G_MAXINT64 when there
+ * is none (past the end). */
+static gint64
+store_time_at(RmqConsumer *c, const RmqQueue *q, gint64 offset)
+{
+    RmqPullResult r = { 0 };
+    gint64 t = G_MAXINT64;
+    if (rmq_consumer_pull(c, q, "*", offset, 1, 0, &r, NULL) && r.status == RMQ_PULL_FOUND &&
+        r.msgs && r.msgs->len > 0)
+        t = ((RmqMsg *) r.msgs->pdata[0])->store_timestamp;
+    rmq_pull_result_clear(&r);
+    return t;
+}
+
+/* The first offset of @q in [min, max] whose message was stored at or
+ * after @t (@after: strictly after), from @guess (the time search's
+ * answer): store times grow with the offset, so a gallop away from the
+ * guess and a binary search, one message read per step. */
+static gint64
+first_offset_from(RmqConsumer *c, const RmqQueue *q, gint64 t, gboolean after, gint64 guess,
+                  gint64 min, gint64 max)
+{
+#define PRED(off) ((off) >= max || (after ? store_time_at(c, q, off) > t : store_time_at(c, q, off) >= t))
+    if (max <= min)
+        return max;
+    guess = CLAMP(guess, min, max - 1);
+    gint64 no, yes; /* PRED(no) false (or min - 1), PRED(yes) true */
+    if (PRED(guess)) {
+        yes = guess;
+        no = min - 1;
+        for (gint64 step = 1; guess - step >= min; step *= 2) {
+            if (!PRED(guess - step)) {
+                no = guess - step;
+                break;
+            }
+            yes = guess - step;
+        }
+    } else {
+        no = guess;
+        yes = max;
+        for (gint64 step = 1; guess + step < max; step *= 2) {
+            if (PRED(guess + step)) {
+                yes = guess + step;
+                break;
+            }
+            no = guess + step;
+        }
+    }
+    while (yes - no > 1) {
+        gint64 mid = no + (yes - no) / 2;
+        if (PRED(mid))
+            yes = mid;
+        else
+            no = mid;
+    }
+    return yes;
+#undef PRED
+}
+
+/* One page of @topic's messages stored in [begin, end], without reading the
+ * others: each queue's offsets bounded by SEARCH_OFFSET_BY_TIMESTAMP of
+ * begin and of end (made exact by reading the messages at the edges), the
+ * queues one after the other, page @page of @size pulled from those bounds
+ * only; total is the number of messages in the range. */
+static JsonNode *
+browse_page(RmqConsoleCall *call, const gchar *topic, gint64 begin, gint64 end, gint64 page,
+            gint64 size, GError **error)
+{
+    g_autoptr(RmqConsumer) c = rmq_consumer_new(TOOLS_GROUP, call->namesrv, NULL);
+    g_autoptr(GPtrArray) queues = rmq_consumer_fetch_subscribe_queues(c, topic, error);
+    if (queues == NULL)
+        return NULL;
+    g_ptr_array_sort(queues, cmp_queue);
+    g_autofree gint64 *lo = g_new0(gint64, queues->len + 1);
+    g_autofree gint64 *hi = g_new0(gint64, queues->len + 1);
+    gint64 total = 0;
+    for (guint i = 0; i < queues->len; i++) {
+        RmqQueue *q = queues->pdata[i];
+        gint64 min = rmq_consumer_min_offset(c, q, error);
+        gint64 max = min >= 0 ? rmq_consumer_max_offset(c, q, error) : -1;
+        gint64 a = max >= 0 ? rmq_consumer_search_offset(c, q, begin, error) : -1;
+        gint64 b = a >= 0 ? rmq_consumer_search_offset(c, q, end, error) : -1;
+        if (b < 0)
+            return NULL;
+        /* the search answers a message nearest the time, any of those with
+         * the same millisecond: the exact edges are found from there */
+        lo[i] = first_offset_from(c, q, begin, FALSE, a, min, max);
+        hi[i] = MAX(first_offset_from(c, q, end, TRUE, b, min, max), lo[i]);
+        total += hi[i] - lo[i];
+    }
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
+    gint64 skip = page * size, want = size;
+    for (guint i = 0; i < queues->len && want > 0; i++) {
+        gint64 span = hi[i] - lo[i];
+        if (skip >= span) {
+            skip -= span;
+            continue;
+        }
+        gint64 from = lo[i] + skip;
+        skip = 0;
+        while (from < hi[i] && want > 0) {
+            RmqPullResult r = { 0 };
+            gint n = (gint) MIN(MIN(want, hi[i] - from), 32);
+            if (!rmq_consumer_pull(c, queues->pdata[i], "*", from, n, 0, &r, error))
+                return NULL;
+            gboolean found = r.status == RMQ_PULL_FOUND && r.msgs && r.msgs->len > 0;
+            for (guint k = 0; found && k < r.msgs->len && want > 0; k++) {
+                RmqMsg *m = r.msgs->pdata[k];
+                if (m->queue_offset >= hi[i])
+                    break;
+                want--;
+                if (m->store_timestamp >= begin && m->store_timestamp <= end)
+                    g_ptr_array_add(out, g_steal_pointer(&r.msgs->pdata[k]));
+            }
+            gint64 next = r.next_begin_offset;
+            rmq_pull_result_clear(&r);
+            if (!found || next <= from)
+                break;
+            from = next;
+        }
+    }
+    JsonNode *n = msg_array(out);
+    JsonObject *o = json_node_get_object(n);
+    json_object_set_int_member(o, "page", page);
+    json_object_set_int_member(o, "pageSize", size);
+    json_object_set_int_member(o, "total", total);
+    json_object_set_int_member(o, "pages", (total + size - 1) / size);
+    return n;
+}
+
 static JsonNode *
 api_messages(RmqConsoleCall *call, GError **error)
 {
@@ -985,7 +1134,11 @@ api_messages(RmqConsoleCall *call, GError **error)
         }
         msgs = rmq_admin_query_by_key(call->admin, topic, key, MAX_BROWSE, begin, end, error);
     } else {
-        msgs = browse_by_time(call, topic, begin, end, error);
+        gint64 page, size;
+        if (!rmq_console_param_int(call->params, "page", 0, 1000000, 0, &page, error) ||
+            !rmq_console_param_int(call->params, "pageSize", 1, MAX_BROWSE, 32, &size, error))
+            return NULL;
+        return browse_page(call, topic, begin, end, page, size, error);
     }
     if (msgs == NULL)
         return NULL;
@@ -1052,7 +1205,16 @@ api_message(RmqConsoleCall *call, GError **error)
     g_autoptr(RmqMsg) m = find_message(call, id, topic, error);
     if (m == NULL)
         return NULL;
-    return rmq_msg_to_json(m);
+    JsonNode *n = rmq_msg_to_json(m);
+    /* the body byte by byte too, for the page's hex view */
+    gsize len = 0;
+    const guint8 *d = m->body ? g_bytes_get_data(m->body, &len) : NULL;
+    GString *hex = g_string_sized_new(len * 2 + 1);
+    for (gsize i = 0; i < len; i++)
+        g_string_append_printf(hex, "%02x", d[i]);
+    json_object_set_string_member(json_node_get_object(n), "bodyHex", hex->str);
+    g_string_free(hex, TRUE);
+    return n;
 }
 
 /* CONSUMER_SEND_MSG_BACK on the broker that stores the message: the broker
@@ -1070,9 +1232,34 @@ api_message_resend(RmqConsoleCall *call, GError **error)
     const gchar *topic;
     if (!param_name_opt(call, "topic", 127, &topic, error))
         return NULL;
+    const gchar *client;
+    {
+        GError *local = NULL;
+        client = param_client_id(call, FALSE, &local);
+        if (local != NULL) {
+            g_propagate_error(error, local);
+            return NULL;
+        }
+    }
     g_autoptr(RmqMsg) m = find_message(call, id, topic, error);
     if (m == NULL)
         return NULL;
+    if (client != NULL) {
+        /* CONSUME_MESSAGE_DIRECTLY: the broker that stores the message hands
+         * it to that one client, which consumes it and says how it went */
+        g_autoptr(GBytes) r = relay_to_client(call, m->store_host,
+                                              RMQ_REQUEST_CONSUME_MESSAGE_DIRECTLY, group, client,
+                                              m->offset_msg_id, error);
+        if (r == NULL)
+            return NULL;
+        JsonObject *o = json_object_new();
+        json_object_set_boolean_member(o, "ok", TRUE);
+        json_object_set_string_member(o, "msgId", rmq_msg_get_msg_id(m));
+        json_object_set_string_member(o, "group", group);
+        json_object_set_string_member(o, "clientId", client);
+        json_object_set_member(o, "result", body_node(r));
+        return rmq_json_node_take_object(o);
+    }
     g_autofree gchar *offset = g_strdup_printf("%" G_GINT64_FORMAT, m->commit_log_offset);
     g_autoptr(GBytes) b = rmq_admin_invoke(
         call->admin, m->store_host, RMQ_REQUEST_CONSUMER_SEND_MSG_BACK, NULL, NULL, error,
@@ -1278,6 +1465,619 @@ api_dlq_resend(RmqConsoleCall *call, GError **error)
     return rmq_json_node_take_object(o);
 }
 
+/* ------------------------------------------------------------ test message */
+
+#define TEST_PRODUCER_GROUP "SELF_TEST_P_GROUP"
+#define MAX_TEST_BODY (32 * 1024)
+
+/* A message typed in the console (topic, tag, key, body), sent as any
+ * producer would (SEND_MESSAGE) with RocketMQ's self-test producer group. */
+static JsonNode *
+api_topic_send(RmqConsoleCall *call, GError **error)
+{
+    const gchar *topic = param_name(call, "topic", 127, TRUE, error);
+    if (topic == NULL)
+        return NULL;
+    const gchar *tag = g_hash_table_lookup(call->params, "tag");
+    const gchar *key = g_hash_table_lookup(call->params, "key");
+    const gchar *body = g_hash_table_lookup(call->params, "body");
+    if (tag != NULL && (strlen(tag) > 127 || strpbrk(tag, "|\r\n") != NULL)) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "tag: at most 127 characters, no | and no line break");
+        return NULL;
+    }
+    if (key != NULL && (strlen(key) > 255 || strpbrk(key, "\r\n") != NULL)) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "key: at most 255 characters, no line break");
+        return NULL;
+    }
+    if (body == NULL || *body == '\0' || strlen(body) > MAX_TEST_BODY) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "body: 1 to %d bytes are required", MAX_TEST_BODY);
+        return NULL;
+    }
+    /* an unknown topic is a 404, not an auto-created topic */
+    g_autoptr(JsonNode) route = rmq_admin_topic_route(call->admin, topic, error);
+    if (route == NULL)
+        return NULL;
+    g_autoptr(RmqProducer) producer = rmq_producer_new(TEST_PRODUCER_GROUP, call->namesrv, NULL);
+    g_autoptr(RmqMsg) m = rmq_msg_new(topic, body, -1);
+    if (tag != NULL && *tag != '\0')
+        rmq_msg_set_tags(m, tag);
+    if (key != NULL && *key != '\0')
+        rmq_msg_set_keys(m, key);
+    RmqSendResult sr = { 0 };
+    if (!rmq_producer_send(producer, m, &sr, error))
+        return NULL;
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "topic", topic);
+    json_object_set_string_member(o, "status", rmq_send_status_name(sr.status));
+    json_object_set_string_member(o, "msgId", sr.msg_id);
+    json_object_set_string_member(o, "offsetMsgId", sr.offset_msg_id);
+    json_object_set_string_member(o, "brokerName", sr.broker_name);
+    json_object_set_int_member(o, "queueId", sr.queue_id);
+    json_object_set_int_member(o, "queueOffset", sr.queue_offset);
+    rmq_send_result_clear(&sr);
+    return rmq_json_node_take_object(o);
+}
+
+/* Master addresses of @topic's route, from the name server. (transfer full) */
+static GStrv
+route_masters(RmqConsoleCall *call, const gchar *topic, GError **error)
+{
+    g_autoptr(JsonNode) route = rmq_admin_topic_route(call->admin, topic, error);
+    if (route == NULL)
+        return NULL;
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    JsonArray *bds = json_object_get_array_member(json_node_get_object(route), "brokerDatas");
+    for (guint i = 0; bds && i < json_array_get_length(bds); i++) {
+        JsonObject *bd = json_array_get_object_element(bds, i);
+        JsonObject *addrs = json_object_get_object_member(bd, "brokerAddrs");
+        if (addrs != NULL && json_object_has_member(addrs, "0"))
+            g_strv_builder_add(b, json_object_get_string_member(addrs, "0"));
+    }
+    return g_strv_builder_end(b);
+}
+
+/* The groups that consume @topic (QUERY_TOPIC_CONSUME_BY_WHO on its
+ * masters), each with its lag on that topic. */
+static JsonNode *
+api_topic_consumers(RmqConsoleCall *call, GError **error)
+{
+    const gchar *topic = param_name(call, "topic", 127, TRUE, error);
+    if (topic == NULL)
+        return NULL;
+    g_auto(GStrv) masters = route_masters(call, topic, error);
+    if (masters == NULL)
+        return NULL;
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; masters[i]; i++) {
+        g_autoptr(GBytes) b = rmq_admin_invoke(call->admin, masters[i],
+                                               RMQ_REQUEST_QUERY_TOPIC_CONSUME_BY_WHO, NULL, NULL,
+                                               error, "topic", topic, NULL);
+        if (b == NULL)
+            return NULL;
+        gsize len;
+        const guint8 *d = g_bytes_get_data(b, &len);
+        g_autoptr(JsonNode) n = len ? rmq_mq_parse_fastjson(d, len, NULL) : NULL;
+        JsonObject *o = n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+        JsonArray *gl = o && json_object_has_member(o, "groupList")
+                            ? json_object_get_array_member(o, "groupList")
+                            : NULL;
+        for (guint k = 0; gl && k < json_array_get_length(gl); k++)
+            g_hash_table_add(seen, g_strdup(json_array_get_string_element(gl, k)));
+    }
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, seen);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        g_ptr_array_add(names, k);
+    g_ptr_array_sort(names, cmp_names);
+    JsonArray *out = json_array_new();
+    for (guint i = 0; i < names->len; i++) {
+        const gchar *g = names->pdata[i];
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "group", g);
+        g_autoptr(GError) local = NULL;
+        g_autoptr(JsonNode) p = rmq_admin_consumer_progress(call->admin, g, topic, &local);
+        if (p != NULL) {
+            JsonObject *po = json_node_get_object(p);
+            json_object_set_int_member(row, "diffTotal", json_object_get_int_member(po, "diffTotal"));
+            json_object_set_double_member(row, "consumeTps",
+                                          json_object_get_double_member(po, "consumeTps"));
+        } else {
+            json_object_set_null_member(row, "diffTotal");
+            json_object_set_string_member(row, "error", local->message);
+        }
+        json_object_set_int_member(row, "members", online_members(call->admin, g));
+        json_array_add_object_element(out, row);
+    }
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "topic", topic);
+    json_object_set_array_member(o, "groups", out);
+    return rmq_json_node_take_object(o);
+}
+
+/* ------------------------------------------------------- consumer clients */
+
+/* A client id as RocketMQ makes them (ip@instance[@unit]): printable, no blanks. */
+static const gchar *
+param_client_id(RmqConsoleCall *call, gboolean required, GError **error)
+{
+    const gchar *v = g_hash_table_lookup(call->params, "clientId");
+    if (v == NULL || *v == '\0') {
+        if (required)
+            g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                        "clientId is required");
+        return NULL;
+    }
+    gboolean ok = strlen(v) <= 255;
+    for (const gchar *p = v; ok && *p; p++)
+        ok = g_ascii_isgraph(*p);
+    if (!ok) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,
+                    "clientId: at most 255 printable characters, no blanks");
+        return NULL;
+    }
+    return v;
+}
+
+/* A request the broker relays to one client of @group (GET_CONSUMER_RUNNING_INFO,
+ * CONSUME_MESSAGE_DIRECTLY): tried on @first (may be NULL), then on every
+ * master, until one has the client connected. (transfer full) the body */
+static GBytes *
+relay_to_client(RmqConsoleCall *call, const gchar *first, gint code, const gchar *group,
+                const gchar *client_id, const gchar *msg_id, GError **error)
+{
+    g_auto(GStrv) masters = rmq_admin_cluster_masters(call->admin, NULL, error);
+    if (masters == NULL)
+        return NULL;
+    g_autoptr(GPtrArray) addrs = g_ptr_array_new();
+    if (first != NULL)
+        g_ptr_array_add(addrs, (gpointer) first);
+    for (guint i = 0; masters[i]; i++)
+        if (g_strcmp0(masters[i], first) != 0)
+            g_ptr_array_add(addrs, masters[i]);
+    g_autoptr(GError) last = NULL;
+    for (guint i = 0; i < addrs->len; i++) {
+        g_clear_error(&last);
+        GBytes *b = code == RMQ_REQUEST_GET_CONSUMER_RUNNING_INFO
+                        ? rmq_admin_invoke(call->admin, addrs->pdata[i], code, NULL, NULL, &last,
+                                           "consumerGroup", group, "clientId", client_id,
+                                           "jstackEnable", "false", NULL)
+                        : rmq_admin_invoke(call->admin, addrs->pdata[i], code, NULL, NULL, &last,
+                                           "consumerGroup", group, "clientId", client_id,
+                                           "msgId", msg_id, NULL);
+        if (b != NULL)
+            return b;
+    }
+    if (last != NULL && strstr(last->message, "not online") != NULL)
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
+                    "client %s of group %s is not online", client_id, group);
+    else if (last != NULL)
+        g_propagate_error(error, g_steal_pointer(&last));
+    else
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND, "no master broker");
+    return NULL;
+}
+
+/* A body as JSON (fastjson's object keys rewritten), else as text. */
+static JsonNode *
+body_node(GBytes *b)
+{
+    gsize len;
+    const guint8 *d = g_bytes_get_data(b, &len);
+    JsonNode *n = len ? rmq_mq_parse_fastjson(d, len, NULL) : NULL;
+    if (n != NULL)
+        return n;
+    g_autofree gchar *text = g_utf8_make_valid((const gchar *) d, (gssize) len);
+    JsonNode *s = json_node_new(JSON_NODE_VALUE);
+    json_node_set_string(s, text);
+    return s;
+}
+
+/* GET_CONSUMER_RUNNING_INFO, relayed by the broker to the client (307). */
+static JsonNode *
+api_group_client(RmqConsoleCall *call, GError **error)
+{
+    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    if (group == NULL)
+        return NULL;
+    const gchar *client = param_client_id(call, TRUE, error);
+    if (client == NULL)
+        return NULL;
+    g_autoptr(GBytes) b = relay_to_client(call, NULL, RMQ_REQUEST_GET_CONSUMER_RUNNING_INFO, group,
+                                          client, NULL, error);
+    if (b == NULL)
+        return NULL;
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "group", group);
+    json_object_set_string_member(o, "clientId", client);
+    json_object_set_member(o, "runningInfo", body_node(b));
+    return rmq_json_node_take_object(o);
+}
+
+/* INVOKE_BROKER_TO_RESET_OFFSET (222) on every master of @topic: each broker
+ * works out the offsets for @ts (-1: the end) and pushes them to the group's
+ * online clients (RESET_CONSUMER_CLIENT_OFFSET), which take them. When no
+ * client is online (CONSUMER_NOT_ONLINE everywhere), the offsets are
+ * written directly (UPDATE_CONSUMER_OFFSET), as mqadmin does. Rows
+ * [{brokerName, queueId, offset}], *@online whether clients were told. */
+static JsonArray *
+reset_offsets(RmqConsoleCall *call, const gchar *group, const gchar *topic, gint64 ts,
+              gboolean *online, GError **error)
+{
+    g_auto(GStrv) masters = route_masters(call, topic, error);
+    if (masters == NULL)
+        return NULL;
+    g_autofree gchar *tstext = g_strdup_printf("%" G_GINT64_FORMAT, ts);
+    g_autofree gchar *not_online = g_strdup_printf("code %d ", RMQ_RESPONSE_CONSUMER_NOT_ONLINE);
+    JsonArray *rows = json_array_new();
+    guint offline = 0;
+    for (guint i = 0; masters[i]; i++) {
+        g_autoptr(GError) local = NULL;
+        g_autoptr(GBytes) b = rmq_admin_invoke(call->admin, masters[i],
+                                               RMQ_REQUEST_INVOKE_BROKER_TO_RESET_OFFSET, NULL,
+                                               NULL, &local, "topic", topic, "group", group,
+                                               "timestamp", tstext, "isForce", "true", NULL);
+        if (b == NULL) {
+            if (strstr(local->message, not_online) != NULL) {
+                offline++;
+                continue;
+            }
+            json_array_unref(rows);
+            g_propagate_error(error, g_steal_pointer(&local));
+            return NULL;
+        }
+        gsize len;
+        const guint8 *d = g_bytes_get_data(b, &len);
+        g_autoptr(JsonNode) n = rmq_mq_parse_fastjson(d, len, NULL);
+        JsonObject *o = n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+        JsonObject *table = o && json_object_has_member(o, "offsetTable")
+                                ? json_object_get_object_member(o, "offsetTable")
+                                : NULL;
+        g_autoptr(GList) keys = table ? json_object_get_members(table) : NULL;
+        for (GList *l = keys; l; l = l->next) {
+            /* the key is the MessageQueue as JSON text */
+            g_autoptr(JsonParser) kp = json_parser_new();
+            if (!json_parser_load_from_data(kp, l->data, -1, NULL) ||
+                !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(kp)))
+                continue;
+            JsonObject *mq = json_node_get_object(json_parser_get_root(kp));
+            JsonObject *row = json_object_new();
+            json_object_set_string_member(row, "brokerName",
+                                          json_object_get_string_member_with_default(mq, "brokerName", ""));
+            json_object_set_int_member(row, "queueId",
+                                       json_object_get_int_member_with_default(mq, "queueId", -1));
+            json_object_set_int_member(row, "offset", json_object_get_int_member(table, l->data));
+            json_array_add_object_element(rows, row);
+        }
+    }
+    *online = offline < g_strv_length(masters);
+    if (*online || masters[0] == NULL)
+        return rows;
+    json_array_unref(rows);
+    /* nobody online: write the offsets themselves */
+    if (ts >= 0) {
+        JsonNode *r = rmq_admin_reset_offset_by_time(call->admin, group, topic, ts, error);
+        if (r == NULL)
+            return NULL;
+        JsonArray *a = json_array_ref(json_node_get_array(r));
+        json_node_unref(r);
+        return a;
+    }
+    g_autoptr(JsonNode) st = rmq_admin_topic_status(call->admin, topic, error);
+    if (st == NULL)
+        return NULL;
+    g_autoptr(RmqConsumer) c = rmq_consumer_new(group, call->namesrv, NULL);
+    rows = json_array_new();
+    JsonArray *qs = json_node_get_array(st);
+    for (guint i = 0; i < json_array_get_length(qs); i++) {
+        JsonObject *q = json_array_get_object_element(qs, i);
+        g_autoptr(RmqQueue) mq = rmq_queue_new(topic, json_object_get_string_member(q, "brokerName"),
+                                               (gint) json_object_get_int_member(q, "queueId"));
+        gint64 max = json_object_get_int_member(q, "maxOffset");
+        if (!rmq_consumer_commit_offset(c, mq, max, error)) {
+            json_array_unref(rows);
+            return NULL;
+        }
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "brokerName", mq->broker_name);
+        json_object_set_int_member(row, "queueId", mq->queue_id);
+        json_object_set_int_member(row, "offset", max);
+        json_array_add_object_element(rows, row);
+    }
+    return rows;
+}
+
+static JsonNode *
+reset_reply(const gchar *group, const gchar *topic, gint64 ts, gboolean online, JsonArray *rows)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "group", group);
+    json_object_set_string_member(o, "topic", topic);
+    json_object_set_int_member(o, "timestamp", ts);
+    json_object_set_boolean_member(o, "clientsNotified", online);
+    json_object_set_array_member(o, "queues", rows);
+    return rmq_json_node_take_object(o);
+}
+
+/* Skip the accumulated messages: every queue of @topic to its max offset. */
+static JsonNode *
+api_group_skip(RmqConsoleCall *call, GError **error)
+{
+    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    if (group == NULL)
+        return NULL;
+    const gchar *topic = param_name(call, "topic", 127, TRUE, error);
+    if (topic == NULL)
+        return NULL;
+    gboolean online = FALSE;
+    JsonArray *rows = reset_offsets(call, group, topic, -1, &online, error);
+    if (rows == NULL)
+        return NULL;
+    return reset_reply(group, topic, -1, online, rows);
+}
+
+/* ------------------------------------------------------------ name servers */
+
+/* Each name server of the console's list: does it answer (GET_BROKER_CLUSTER_INFO)? */
+static JsonNode *
+api_namesrv(RmqConsoleCall *call, GError **error)
+{
+    (void) error;
+    g_auto(GStrv) list = g_strsplit_set(call->namesrv, ";,", -1);
+    JsonArray *out = json_array_new();
+    for (guint i = 0; list[i]; i++) {
+        gchar *addr = g_strstrip(list[i]);
+        if (*addr == '\0')
+            continue;
+        g_autoptr(RmqAdmin) one = rmq_admin_new(addr, NULL);
+        rmq_admin_set_timeout(one, 3000);
+        g_autoptr(GError) local = NULL;
+        g_autoptr(GBytes) b = rmq_admin_invoke(one, addr, RMQ_REQUEST_GET_BROKER_CLUSTER_INFO,
+                                               NULL, NULL, &local, NULL);
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "addr", addr);
+        json_object_set_boolean_member(row, "reachable", b != NULL);
+        if (b == NULL)
+            json_object_set_string_member(row, "error", local->message);
+        json_array_add_object_element(out, row);
+    }
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "namesrvAddr", call->namesrv);
+    json_object_set_array_member(o, "servers", out);
+    return rmq_json_node_take_object(o);
+}
+
+gboolean
+rmq_console_valid_namesrv_list(const gchar *list)
+{
+    if (list == NULL || strlen(list) > 1024)
+        return FALSE;
+    g_auto(GStrv) parts = g_strsplit(list, ";", -1);
+    guint n = 0;
+    for (guint i = 0; parts[i]; i++) {
+        const gchar *p = parts[i];
+        const gchar *colon = strrchr(p, ':');
+        if (colon == NULL || colon == p)
+            return FALSE;
+        for (const gchar *h = p; h < colon; h++)
+            if (!g_ascii_isalnum(*h) && *h != '.' && *h != '-')
+                return FALSE;
+        gchar *end = NULL;
+        guint64 port = g_ascii_strtoull(colon + 1, &end, 10);
+        if (end == colon + 1 || *end != '\0' || port < 1 || port > 65535)
+            return FALSE;
+        n++;
+    }
+    return n > 0;
+}
+
+/* ------------------------------------------------------------------ traces */
+
+#define TRACE_TOPIC "RMQ_SYS_TRACE_TOPIC"
+#define TRACE_CONTENT_SEP '\001'
+#define TRACE_FIELD_SEP '\002'
+
+static void
+set_str(JsonObject *o, const gchar *name, gchar **f, guint n, guint i)
+{
+    if (i < n)
+        json_object_set_string_member(o, name, f[i]);
+}
+
+static void
+set_num(JsonObject *o, const gchar *name, gchar **f, guint n, guint i)
+{
+    if (i < n)
+        json_object_set_int_member(o, name, g_ascii_strtoll(f[i], NULL, 10));
+}
+
+static void
+set_bool(JsonObject *o, const gchar *name, gchar **f, guint n, guint i)
+{
+    if (i < n)
+        json_object_set_boolean_member(o, name, g_ascii_strcasecmp(f[i], "true") == 0);
+}
+
+JsonNode *
+rmq_console_trace_decode(const gchar *data, gsize len)
+{
+    JsonArray *out = json_array_new();
+    g_autofree gchar *text = g_strndup(data, len);
+    const gchar fsep[] = { TRACE_FIELD_SEP, '\0' };
+    const gchar csep[] = { TRACE_CONTENT_SEP, '\0' };
+    g_auto(GStrv) records = g_strsplit(text, fsep, -1);
+    for (guint r = 0; records[r]; r++) {
+        if (records[r][0] == '\0')
+            continue;
+        g_auto(GStrv) f = g_strsplit(records[r], csep, -1);
+        guint n = g_strv_length(f);
+        JsonObject *o = json_object_new();
+        const gchar *type = f[0];
+        if (strcmp(type, "Pub") == 0 && n >= 12) {
+            json_object_set_string_member(o, "type", "Pub");
+            set_num(o, "timestamp", f, n, 1);
+            set_str(o, "regionId", f, n, 2);
+            set_str(o, "group", f, n, 3);
+            set_str(o, "topic", f, n, 4);
+            set_str(o, "msgId", f, n, 5);
+            set_str(o, "tags", f, n, 6);
+            set_str(o, "keys", f, n, 7);
+            set_str(o, "storeHost", f, n, 8);
+            set_num(o, "bodyLength", f, n, 9);
+            set_num(o, "costTime", f, n, 10);
+            set_num(o, "msgType", f, n, 11);
+            if (n == 13) {
+                set_bool(o, "success", f, n, 12);
+            } else if (n >= 14) {
+                set_str(o, "offsetMsgId", f, n, 12);
+                set_bool(o, "success", f, n, 13);
+                set_str(o, "clientHost", f, n, 14);
+            }
+        } else if (strcmp(type, "SubBefore") == 0 && n >= 8) {
+            json_object_set_string_member(o, "type", "SubBefore");
+            set_num(o, "timestamp", f, n, 1);
+            set_str(o, "regionId", f, n, 2);
+            set_str(o, "group", f, n, 3);
+            set_str(o, "requestId", f, n, 4);
+            set_str(o, "msgId", f, n, 5);
+            set_num(o, "retryTimes", f, n, 6);
+            set_str(o, "keys", f, n, 7);
+        } else if (strcmp(type, "SubAfter") == 0 && n >= 6) {
+            json_object_set_string_member(o, "type", "SubAfter");
+            set_str(o, "requestId", f, n, 1);
+            set_str(o, "msgId", f, n, 2);
+            set_num(o, "costTime", f, n, 3);
+            set_bool(o, "success", f, n, 4);
+            set_str(o, "keys", f, n, 5);
+            set_num(o, "contextCode", f, n, 6);
+            if (n >= 9) {
+                set_num(o, "timestamp", f, n, 7);
+                set_str(o, "group", f, n, 8);
+            }
+        } else if (strcmp(type, "EndTransaction") == 0 && n >= 13) {
+            json_object_set_string_member(o, "type", "EndTransaction");
+            set_num(o, "timestamp", f, n, 1);
+            set_str(o, "regionId", f, n, 2);
+            set_str(o, "group", f, n, 3);
+            set_str(o, "topic", f, n, 4);
+            set_str(o, "msgId", f, n, 5);
+            set_str(o, "tags", f, n, 6);
+            set_str(o, "keys", f, n, 7);
+            set_str(o, "storeHost", f, n, 8);
+            set_num(o, "msgType", f, n, 9);
+            set_str(o, "transactionId", f, n, 10);
+            set_str(o, "transactionState", f, n, 11);
+            set_bool(o, "fromTransactionCheck", f, n, 12);
+        } else {
+            json_object_unref(o);
+            continue; /* a record of another kind or cut short: not shown */
+        }
+        json_array_add_object_element(out, o);
+    }
+    return rmq_json_node_take_array(out);
+}
+
+static gint
+trace_rank(JsonObject *o)
+{
+    const gchar *t = json_object_get_string_member_with_default(o, "type", "");
+    return strcmp(t, "Pub") == 0 ? 0 : strcmp(t, "EndTransaction") == 0 ? 1
+                                   : strcmp(t, "SubBefore") == 0        ? 2
+                                                                        : 3;
+}
+
+static gint
+cmp_trace(gconstpointer a, gconstpointer b)
+{
+    JsonObject *x = json_node_get_object(*(JsonNode *const *) a);
+    JsonObject *y = json_node_get_object(*(JsonNode *const *) b);
+    gint64 tx = json_object_get_int_member_with_default(x, "timestamp", 0);
+    gint64 ty = json_object_get_int_member_with_default(y, "timestamp", 0);
+    if (tx != ty)
+        return tx < ty ? -1 : 1;
+    return trace_rank(x) - trace_rank(y);
+}
+
+/* The trace records of message @id: the trace topic queried by the id as
+ * key (the tracer keys each trace message with the traced msgId), the
+ * records of that id, in time order (a SubAfter has the time of its
+ * SubBefore when it has none of its own). */
+static JsonNode *
+api_trace(RmqConsoleCall *call, GError **error)
+{
+    const gchar *id = param_id(call, error);
+    if (id == NULL)
+        return NULL;
+    const gchar *topic;
+    if (!param_name_opt(call, "traceTopic", 127, &topic, error))
+        return NULL;
+    if (topic == NULL)
+        topic = TRACE_TOPIC;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GPtrArray) msgs = rmq_admin_query_by_key(call->admin, topic, id, MAX_BROWSE, 0,
+                                                       G_MAXINT64, &local);
+    if (msgs == NULL) {
+        if (rmq_console_http_status(local) == 404)
+            g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
+                        "no trace topic %s: message tracing is not on", topic);
+        else
+            g_propagate_error(error, g_steal_pointer(&local));
+        return NULL;
+    }
+    JsonArray *out = json_array_new();
+    g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify) json_node_unref);
+    for (guint i = 0; i < msgs->len; i++) {
+        RmqMsg *m = msgs->pdata[i];
+        gsize len = 0;
+        const gchar *d = m->body ? g_bytes_get_data(m->body, &len) : NULL;
+        if (d == NULL)
+            continue;
+        g_autoptr(JsonNode) recs = rmq_console_trace_decode(d, len);
+        JsonArray *ra = json_node_get_array(recs);
+        for (guint k = 0; k < json_array_get_length(ra); k++) {
+            JsonObject *r = json_array_get_object_element(ra, k);
+            if (g_strcmp0(json_object_get_string_member_with_default(r, "msgId", ""), id) != 0)
+                continue;
+            json_object_set_string_member(r, "traceMsgId", rmq_msg_get_msg_id(m));
+            g_ptr_array_add(all, json_node_copy(json_array_get_element(ra, k)));
+        }
+    }
+    /* a SubAfter without a time or group takes its SubBefore's */
+    for (guint i = 0; i < all->len; i++) {
+        JsonObject *r = json_node_get_object(all->pdata[i]);
+        if (g_strcmp0(json_object_get_string_member(r, "type"), "SubAfter") != 0 ||
+            json_object_has_member(r, "timestamp"))
+            continue;
+        for (guint k = 0; k < all->len; k++) {
+            JsonObject *b = json_node_get_object(all->pdata[k]);
+            if (g_strcmp0(json_object_get_string_member(b, "type"), "SubBefore") == 0 &&
+                g_strcmp0(json_object_get_string_member_with_default(b, "requestId", ""),
+                          json_object_get_string_member_with_default(r, "requestId", "?")) == 0) {
+                json_object_set_int_member(r, "timestamp", json_object_get_int_member(b, "timestamp"));
+                json_object_set_string_member(r, "group", json_object_get_string_member(b, "group"));
+            }
+        }
+    }
+    g_ptr_array_sort(all, cmp_trace);
+    for (guint i = 0; i < all->len; i++)
+        json_array_add_element(out, json_node_copy(all->pdata[i]));
+    if (json_array_get_length(out) == 0) {
+        json_array_unref(out);
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
+                    "no trace of message %s in %s", id, topic);
+        return NULL;
+    }
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "msgId", id);
+    json_object_set_string_member(o, "traceTopic", topic);
+    json_object_set_array_member(o, "traces", out);
+    return rmq_json_node_take_object(o);
+}
+
 /* ------------------------------------------------------------------ table */
 
 static const RmqConsoleRoute routes[] = {
@@ -1300,6 +2100,14 @@ static const RmqConsoleRoute routes[] = {
     { "GET", "/api/messages", api_messages },
     { "GET", "/api/message", api_message },
     { "POST", "/api/message/resend", api_message_resend },
+    { "POST", "/api/topic/send", api_topic_send },
+    { "GET", "/api/topic/consumers", api_topic_consumers },
+    { "GET", "/api/group/client", api_group_client },
+    { "POST", "/api/group/skip", api_group_skip },
+    { "GET", "/api/namesrv", api_namesrv },
+    { "POST", "/api/namesrv", NULL }, /* on the main loop (console.c) */
+    { "GET", "/api/charts", NULL },   /* the console's own samples (console.c) */
+    { "GET", "/api/trace", api_trace },
     /* acl.c */
     { "GET", "/api/acl", rmq_console_api_acl },
     { "POST", "/api/acl", rmq_console_api_acl_update },

@@ -15,7 +15,13 @@
 #include <string.h>
 
 #define RES_PREFIX "/org/rmq/console"
-#define HISTORY_POINTS 120
+#define HISTORY_POINTS 120          /* /api/tps: the last 120 samples */
+#define HOUR_MS (3600 * 1000)
+#define DAY_MS (24 * HOUR_MS)
+#define DAY_STEP_MS (2 * 60 * 1000)  /* the 24-hour chart: one point per 2 minutes */
+#define PERSIST_US (60 * G_USEC_PER_SEC)
+#define SAMPLES_FILE "console-samples.json"
+#define STATE_FILE "console-state.json"
 #define MAX_BODY (64 * 1024)
 
 typedef struct {
@@ -25,8 +31,9 @@ typedef struct {
     gchar *listen;           /* "http://127.0.0.1:8080/" */
     gchar *namesrv;
     gchar *csrf_token;       /* random per process: pages fetch it from /api/session */
-    gchar *auth_user;
-    gchar *auth_hash;
+    GPtrArray *accounts;     /* of RmqConsoleAccount; empty = no authentication */
+    gchar *config_namesrv;   /* namesrvAddr as the config file gave it */
+    gchar *state_dir;        /* $STATE_DIRECTORY (first entry), NULL = nothing kept on disk */
     gchar *access_key;       /* accessKey: every request is signed (plain ACL) */
     gchar *secret_key;       /* read from secretKeyFile at start */
     guint sample_source;
@@ -35,7 +42,9 @@ typedef struct {
     gint64 last_sample_us;
     GHashTable *last_offsets; /* topic -> gint64* sum of max offsets */
     GHashTable *topic_tps;    /* topic -> gdouble* */
-    GQueue history;           /* JsonNode* points, oldest first */
+    GQueue history;           /* JsonNode* points of the last hour, oldest first */
+    GQueue day;               /* JsonNode* points of the last 24 h, one per DAY_STEP_MS */
+    gint64 last_persist_us;
     guint64 requests;
 } Console;
 
@@ -62,6 +71,58 @@ rmq_console_password_ok(const gchar *password, const gchar *hash)
     return ok;
 }
 
+void
+rmq_console_account_free(RmqConsoleAccount *a)
+{
+    if (a == NULL)
+        return;
+    g_free(a->name);
+    if (a->hash != NULL)
+        explicit_bzero(a->hash, strlen(a->hash));
+    g_free(a->hash);
+    g_free(a);
+}
+
+GPtrArray *
+rmq_console_accounts_new(const gchar *user, const gchar *hash, const gchar *const *entries)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_console_account_free);
+    if (user != NULL && *user != '\0' && hash != NULL && *hash != '\0') {
+        RmqConsoleAccount *a = g_new0(RmqConsoleAccount, 1);
+        a->name = g_strdup(user);
+        a->hash = g_strdup(hash);
+        a->admin = TRUE; /* the single user of before accounts: may change things */
+        g_ptr_array_add(out, a);
+    }
+    for (guint i = 0; entries != NULL && entries[i] != NULL; i++) {
+        g_auto(GStrv) f = g_strsplit(entries[i], ":", 3);
+        if (g_strv_length(f) != 3 || *f[0] == '\0' || f[2][0] != '$' ||
+            rmq_console_account_find(out, f[0]) != NULL)
+            continue; /* the config's validation refuses these; never half an account */
+        gboolean admin = strcmp(f[1], "admin") == 0;
+        if (!admin && strcmp(f[1], "viewer") != 0)
+            continue;
+        RmqConsoleAccount *a = g_new0(RmqConsoleAccount, 1);
+        a->name = g_strdup(f[0]);
+        a->hash = g_strdup(f[2]);
+        a->admin = admin;
+        g_ptr_array_add(out, a);
+        explicit_bzero(f[2], strlen(f[2]));
+    }
+    return out;
+}
+
+const RmqConsoleAccount *
+rmq_console_account_find(GPtrArray *accounts, const gchar *name)
+{
+    for (guint i = 0; name != NULL && accounts != NULL && i < accounts->len; i++) {
+        const RmqConsoleAccount *a = accounts->pdata[i];
+        if (strcmp(a->name, name) == 0)
+            return a;
+    }
+    return NULL;
+}
+
 static gboolean
 token_equal(const gchar *a, const gchar *b)
 {
@@ -81,6 +142,26 @@ peer(SoupServerMessage *msg)
     if (a == NULL || !G_IS_INET_SOCKET_ADDRESS(a))
         return g_strdup("?");
     return g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(a)));
+}
+
+/* The user name of the request's basic authentication (already checked by
+ * the auth domain when the handler runs). (transfer full) NULL when none. */
+static gchar *
+request_user(SoupServerMessage *msg)
+{
+    const gchar *h = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+                                                  "Authorization");
+    if (h == NULL || g_ascii_strncasecmp(h, "Basic ", 6) != 0)
+        return NULL;
+    gsize len = 0;
+    g_autofree guchar *raw = g_base64_decode(h + 6, &len);
+    g_autofree gchar *text = g_strndup((const gchar *) raw, len);
+    if (raw != NULL)
+        explicit_bzero(raw, len);
+    gchar *colon = strchr(text, ':');
+    gchar *user = colon ? g_strndup(text, (gsize) (colon - text)) : NULL;
+    explicit_bzero(text, len);
+    return user;
 }
 
 /* -------------------------------------------------------------- responses */
@@ -346,12 +427,71 @@ static JsonNode *
 tps_history(Console *c)
 {
     JsonArray *a = json_array_new();
+    guint skip = c->history.length > HISTORY_POINTS ? c->history.length - HISTORY_POINTS : 0;
     for (GList *l = c->history.head; l; l = l->next)
-        json_array_add_element(a, json_node_copy(l->data));
+        if (skip > 0)
+            skip--;
+        else
+            json_array_add_element(a, json_node_copy(l->data));
     JsonObject *o = json_object_new();
     json_object_set_int_member(o, "intervalMs", c->sample_ms);
     json_object_set_array_member(o, "points", a);
     return rmq_json_node_take_object(o);
+}
+
+/* /api/charts: the samples of the last hour (every sample) or of the last
+ * 24 hours (one per DAY_STEP_MS), as the sampler keeps them. */
+static JsonNode *
+charts(Console *c, const gchar *range, gchar **reason)
+{
+    gboolean day = g_strcmp0(range, "day") == 0;
+    if (range != NULL && !day && strcmp(range, "hour") != 0) {
+        *reason = g_strdup("range must be hour or day");
+        return NULL;
+    }
+    JsonArray *a = json_array_new();
+    for (GList *l = (day ? c->day : c->history).head; l; l = l->next)
+        json_array_add_element(a, json_node_copy(l->data));
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "range", day ? "day" : "hour");
+    json_object_set_int_member(o, "intervalMs", day ? DAY_STEP_MS : c->sample_ms);
+    json_object_set_array_member(o, "points", a);
+    return rmq_json_node_take_object(o);
+}
+
+static void save_state(Console *c);
+
+/* POST /api/namesrv: the console's name-server list, switched at once and
+ * kept in the state file (the config file is not touched). */
+static void
+switch_namesrv(Console *c, SoupServerMessage *msg, GHashTable *params)
+{
+    const gchar *list = g_hash_table_lookup(params, "namesrvAddr");
+    g_autofree gchar *clean = NULL;
+    if (list != NULL) {
+        /* commas and blanks as the client library accepts them; one ';' each */
+        g_auto(GStrv) parts = g_strsplit_set(list, ";, ", -1);
+        g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+        for (guint i = 0; parts[i]; i++)
+            if (*parts[i] != '\0')
+                g_strv_builder_add(b, parts[i]);
+        g_auto(GStrv) v = g_strv_builder_end(b);
+        clean = g_strjoinv(";", v);
+    }
+    if (clean == NULL || !rmq_console_valid_namesrv_list(clean)) {
+        reply_error(msg, 400, "namesrvAddr: host:port;host:port with ports from 1 to 65535");
+        return;
+    }
+    g_autofree gchar *from = peer(msg);
+    g_message("name servers switched from %s to %s (from %s)", c->namesrv, clean, from);
+    g_free(c->namesrv);
+    c->namesrv = g_steal_pointer(&clean);
+    save_state(c);
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "namesrvAddr", c->namesrv);
+    json_object_set_boolean_member(o, "saved", c->state_dir != NULL);
+    g_autoptr(JsonNode) n = rmq_json_node_take_object(o);
+    reply_json(msg, 200, n);
 }
 
 static void
@@ -363,7 +503,10 @@ api_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
     c->requests++;
     const gchar *method = soup_server_message_get_method(msg);
 
-    if (strcmp(path, "/api/session") == 0 || strcmp(path, "/api/tps") == 0) {
+    g_autofree gchar *user = c->accounts->len > 0 ? request_user(msg) : NULL;
+    const RmqConsoleAccount *account = rmq_console_account_find(c->accounts, user);
+    if (strcmp(path, "/api/session") == 0 || strcmp(path, "/api/tps") == 0 ||
+        (strcmp(path, "/api/charts") == 0 && strcmp(method, "GET") == 0)) {
         if (strcmp(method, "GET") != 0) {
             reply_error(msg, 405, "use GET");
             return;
@@ -371,13 +514,23 @@ api_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
         g_autoptr(JsonNode) n = NULL;
         if (strcmp(path, "/api/tps") == 0) {
             n = tps_history(c);
+        } else if (strcmp(path, "/api/charts") == 0) {
+            g_autofree gchar *reason = NULL;
+            n = charts(c, query ? g_hash_table_lookup(query, "range") : NULL, &reason);
+            if (n == NULL) {
+                reply_error(msg, 400, reason);
+                return;
+            }
         } else {
             JsonObject *o = json_object_new();
             json_object_set_string_member(o, "csrfToken", c->csrf_token);
-            if (c->auth_user)
-                json_object_set_string_member(o, "user", c->auth_user);
+            if (account != NULL)
+                json_object_set_string_member(o, "user", account->name);
             else
                 json_object_set_null_member(o, "user");
+            /* without authentication whoever reaches the console may change things */
+            json_object_set_string_member(o, "role",
+                                          account == NULL || account->admin ? "admin" : "viewer");
             json_object_set_string_member(o, "version", PACKAGE_VERSION);
             json_object_set_string_member(o, "namesrvAddr", c->namesrv);
             json_object_set_string_member(
@@ -423,7 +576,23 @@ api_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
         }
         g_hash_table_remove(params, "_csrf");
         g_autofree gchar *from = peer(msg);
-        g_message("%s %s from %s", method, path, from);
+        if (account != NULL && !account->admin) {
+            g_autofree gchar *who = g_strescape(account->name, NULL);
+            g_message("refused %s %s to viewer account '%s' from %s: viewers only read", method,
+                      path, who, from);
+            reply_error(msg, 403, "this account is a viewer: it may only read");
+            return;
+        }
+        if (account != NULL) {
+            g_autofree gchar *who = g_strescape(account->name, NULL);
+            g_message("%s %s by account '%s' from %s", method, path, who, from);
+        } else {
+            g_message("%s %s from %s", method, path, from);
+        }
+        if (route->fn == NULL) {
+            switch_namesrv(c, msg, params);
+            return;
+        }
         dispatch(c, msg, route, g_steal_pointer(&params));
         return;
     }
@@ -505,8 +674,8 @@ auth_check(SoupAuthDomain *domain, SoupServerMessage *msg, const char *username,
 {
     (void) domain;
     Console *c = user_data;
-    gboolean ok = token_equal(username, c->auth_user) &
-                  rmq_console_password_ok(password, c->auth_hash);
+    const RmqConsoleAccount *a = rmq_console_account_find(c->accounts, username);
+    gboolean ok = a != NULL && rmq_console_password_ok(password, a->hash);
     if (!ok) {
         /* the user name, never the password */
         g_autofree gchar *from = peer(msg);
@@ -534,6 +703,7 @@ on_request_started(SoupServer *server, SoupServerMessage *msg, gpointer user_dat
 typedef struct {
     JsonNode *brokers;        /* array from rmq_console_cluster_brokers */
     GHashTable *topic_offsets; /* topic -> gint64* */
+    JsonObject *groups;       /* group -> lag (diffTotal) */
 } Sample;
 
 static void
@@ -543,6 +713,8 @@ sample_free(Sample *s)
         json_node_unref(s->brokers);
     if (s->topic_offsets)
         g_hash_table_unref(s->topic_offsets);
+    if (s->groups)
+        json_object_unref(s->groups);
     g_free(s);
 }
 
@@ -600,7 +772,162 @@ run_sample(GTask *task, gpointer source, gpointer task_data, GCancellable *cance
             sum += json_object_get_int_member(json_array_get_object_element(qs, k), "maxOffset");
         g_hash_table_insert(s->topic_offsets, g_strdup(t), g_memdup2(&sum, sizeof sum));
     }
+    /* each consumer group's lag (CONSUMER_PROGRESS: GET_CONSUME_STATS) */
+    s->groups = json_object_new();
+    g_autoptr(GPtrArray) groups = rmq_console_group_names(a, NULL);
+    for (guint i = 0; groups && i < groups->len; i++) {
+        const gchar *g = groups->pdata[i];
+        if (g_str_has_prefix(g, "CID_RMQ_SYS_") || strcmp(g, "TOOLS_CONSUMER") == 0 ||
+            strcmp(g, "FILTERSRV_CONSUMER") == 0 || strcmp(g, "SELF_TEST_C_GROUP") == 0 ||
+            g_str_has_prefix(g, "CID_ONS"))
+            continue;
+        g_autoptr(JsonNode) p = rmq_admin_consumer_progress(a, g, NULL, NULL);
+        if (p != NULL)
+            json_object_set_int_member(s->groups, g,
+                                       json_object_get_int_member(json_node_get_object(p),
+                                                                  "diffTotal"));
+    }
     g_task_return_pointer(task, s, (GDestroyNotify) sample_free);
+}
+
+/* ------------------------------------------------------------------ state */
+
+/* Drop the points older than @keep_ms before the newest. */
+static void
+trim(GQueue *q, gint64 keep_ms)
+{
+    JsonNode *last = g_queue_peek_tail(q);
+    if (last == NULL)
+        return;
+    gint64 newest = json_object_get_int_member(json_node_get_object(last), "time");
+    while (q->length > 0) {
+        JsonNode *n = g_queue_peek_head(q);
+        if (json_object_get_int_member(json_node_get_object(n), "time") >= newest - keep_ms)
+            break;
+        json_node_unref(g_queue_pop_head(q));
+    }
+}
+
+static JsonArray *
+queue_array(GQueue *q)
+{
+    JsonArray *a = json_array_new();
+    for (GList *l = q->head; l; l = l->next)
+        json_array_add_element(a, json_node_copy(l->data));
+    return a;
+}
+
+static void
+write_file(Console *c, const gchar *name, JsonObject *o)
+{
+    g_autoptr(JsonNode) n = rmq_json_node_take_object(json_object_ref(o));
+    g_autofree gchar *text = json_to_string(n, FALSE);
+    g_autofree gchar *path = g_build_filename(c->state_dir, name, NULL);
+    g_autoptr(GError) error = NULL;
+    /* written to a temporary file and renamed: a crash leaves the old one */
+    if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0640, &error))
+        g_warning("%s", error->message);
+}
+
+/* The samples, for the charts after a restart. */
+static void
+save_samples(Console *c)
+{
+    if (c->state_dir == NULL)
+        return;
+    g_autoptr(JsonObject) o = json_object_new();
+    json_object_set_int_member(o, "version", 1);
+    json_object_set_array_member(o, "hour", queue_array(&c->history));
+    json_object_set_array_member(o, "day", queue_array(&c->day));
+    write_file(c, SAMPLES_FILE, o);
+    c->last_persist_us = g_get_monotonic_time();
+}
+
+/* The name-server list switched from the page, and the config's at the time. */
+static void
+save_state(Console *c)
+{
+    if (c->state_dir == NULL)
+        return;
+    g_autoptr(JsonObject) o = json_object_new();
+    json_object_set_string_member(o, "namesrvAddr", c->namesrv);
+    json_object_set_string_member(o, "configNamesrvAddr", c->config_namesrv);
+    write_file(c, STATE_FILE, o);
+}
+
+static JsonObject *
+read_file(Console *c, const gchar *name)
+{
+    g_autofree gchar *path = g_build_filename(c->state_dir, name, NULL);
+    g_autofree gchar *text = NULL;
+    gsize len;
+    if (!g_file_get_contents(path, &text, &len, NULL))
+        return NULL;
+    g_autoptr(JsonParser) p = json_parser_new();
+    if (!json_parser_load_from_data(p, text, (gssize) len, NULL) ||
+        !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
+        g_warning("%s: not a JSON object, ignored", path);
+        return NULL;
+    }
+    return json_object_ref(json_node_get_object(json_parser_get_root(p)));
+}
+
+static void
+load_points(GQueue *q, JsonObject *o, const gchar *name, gint64 keep_ms)
+{
+    JsonArray *a = json_object_has_member(o, name) &&
+                           JSON_NODE_HOLDS_ARRAY(json_object_get_member(o, name))
+                       ? json_object_get_array_member(o, name)
+                       : NULL;
+    gint64 now = g_get_real_time() / 1000;
+    for (guint i = 0; a && i < json_array_get_length(a); i++) {
+        JsonNode *n = json_array_get_element(a, i);
+        if (!JSON_NODE_HOLDS_OBJECT(n))
+            continue;
+        gint64 t = json_object_get_int_member_with_default(json_node_get_object(n), "time", 0);
+        if (t >= now - keep_ms && t <= now + 60000)
+            g_queue_push_tail(q, json_node_copy(n));
+    }
+}
+
+static void
+load_state(Console *c)
+{
+    if (c->state_dir == NULL)
+        return;
+    g_autoptr(JsonObject) samples = read_file(c, SAMPLES_FILE);
+    if (samples != NULL) {
+        load_points(&c->history, samples, "hour", HOUR_MS);
+        load_points(&c->day, samples, "day", DAY_MS);
+    }
+    g_autoptr(JsonObject) st = read_file(c, STATE_FILE);
+    const gchar *ns = st ? json_object_get_string_member_with_default(st, "namesrvAddr", NULL) : NULL;
+    const gchar *was = st ? json_object_get_string_member_with_default(st, "configNamesrvAddr", NULL)
+                          : NULL;
+    /* the list switched from the page holds until the config file's changes */
+    if (ns != NULL && rmq_console_valid_namesrv_list(ns) && g_strcmp0(was, c->config_namesrv) == 0 &&
+        strcmp(ns, c->namesrv) != 0) {
+        g_message("name servers %s, as switched from the page (the config file says %s)", ns,
+                  c->config_namesrv);
+        g_free(c->namesrv);
+        c->namesrv = g_strdup(ns);
+    }
+}
+
+static void
+keep_point(Console *c, JsonObject *point)
+{
+    g_queue_push_tail(&c->history, json_node_init_object(json_node_alloc(), point));
+    trim(&c->history, HOUR_MS);
+    JsonNode *last = g_queue_peek_tail(&c->day);
+    gint64 t = json_object_get_int_member(point, "time");
+    if (last == NULL ||
+        t - json_object_get_int_member(json_node_get_object(last), "time") >= DAY_STEP_MS) {
+        g_queue_push_tail(&c->day, json_node_init_object(json_node_alloc(), point));
+        trim(&c->day, DAY_MS);
+    }
+    if (g_get_monotonic_time() - c->last_persist_us >= PERSIST_US)
+        save_samples(c);
 }
 
 static void
@@ -645,12 +972,10 @@ sample_done(GObject *source, GAsyncResult *res, gpointer user_data)
         }
     }
     json_object_set_object_member(point, "topics", topics);
+    json_object_set_object_member(point, "groups", json_object_ref(s->groups));
     /* the first sample only sets the baseline for topic rates */
-    if (dt > 0) {
-        g_queue_push_tail(&c->history, json_node_init_object(json_node_alloc(), point));
-        while (c->history.length > HISTORY_POINTS)
-            json_node_unref(g_queue_pop_head(&c->history));
-    }
+    if (dt > 0)
+        keep_point(c, point);
     json_object_unref(point);
     g_hash_table_unref(c->last_offsets);
     c->last_offsets = g_steal_pointer(&s->topic_offsets);
@@ -689,15 +1014,16 @@ console_free(Console *c)
     g_free(c->listen);
     g_free(c->namesrv);
     g_free(c->csrf_token);
-    g_free(c->auth_user);
-    if (c->auth_hash)
-        explicit_bzero(c->auth_hash, strlen(c->auth_hash));
-    g_free(c->auth_hash);
+    g_clear_pointer(&c->accounts, g_ptr_array_unref);
+    g_free(c->config_namesrv);
+    g_free(c->state_dir);
     g_free(c->access_key);
     secret_free(c->secret_key);
-    g_hash_table_unref(c->last_offsets);
-    g_hash_table_unref(c->topic_tps);
+    /* NULL when the start failed early */
+    g_clear_pointer(&c->last_offsets, g_hash_table_unref);
+    g_clear_pointer(&c->topic_tps, g_hash_table_unref);
     g_queue_clear_full(&c->history, (GDestroyNotify) json_node_unref);
+    g_queue_clear_full(&c->day, (GDestroyNotify) json_node_unref);
     g_free(c);
 }
 
@@ -729,8 +1055,14 @@ console_start(RmqDaemon *daemon, GError **error)
         g_once_init_leave(&registered, 1);
     }
     c->csrf_token = random_token();
-    c->auth_user = g_strdup(cfg->console_auth_user);
-    c->auth_hash = g_strdup(cfg->console_auth_password_hash);
+    c->accounts = rmq_console_accounts_new(cfg->console_auth_user, cfg->console_auth_password_hash,
+                                           (const gchar *const *) cfg->console_accounts);
+    c->config_namesrv = g_strdup(c->namesrv);
+    const gchar *sd = g_getenv("STATE_DIRECTORY");
+    if (sd != NULL && *sd != '\0') {
+        g_auto(GStrv) dirs = g_strsplit(sd, ":", 2);
+        c->state_dir = g_strdup(dirs[0]);
+    }
     if (cfg->access_key != NULL && *cfg->access_key != '\0') {
         g_autoptr(GError) local = NULL;
         c->secret_key = rmq_secret_file_read(cfg->secret_key_file, &local);
@@ -745,10 +1077,13 @@ console_start(RmqDaemon *daemon, GError **error)
     c->last_offsets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     c->topic_tps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_queue_init(&c->history);
+    g_queue_init(&c->day);
+    load_state(c);
+    c->last_persist_us = g_get_monotonic_time();
 
     c->server = soup_server_new("server-header", "rmq-console", NULL);
     g_signal_connect(c->server, "request-started", G_CALLBACK(on_request_started), NULL);
-    if (c->auth_user != NULL) {
+    if (c->accounts->len > 0) {
         SoupAuthDomain *d = soup_auth_domain_basic_new("realm", "rmq-console", NULL);
         soup_auth_domain_basic_set_auth_callback(d, auth_check, c, NULL);
         soup_auth_domain_add_path(d, "/");
@@ -791,7 +1126,7 @@ console_start(RmqDaemon *daemon, GError **error)
     rmq_daemon_set_data(daemon, c);
     rmq_log_event(G_LOG_LEVEL_INFO, RMQ_MSGID_STARTED, "RMQ_LISTEN", c->listen, "MESSAGE",
                   "console on %s for name servers %s%s, at most %u connections", c->listen,
-                  c->namesrv, c->auth_user ? " (basic authentication)" : "",
+                  c->namesrv, c->accounts->len > 0 ? " (basic authentication)" : "",
                   rmq_console_listener_get_cap(c->listener));
     return TRUE;
 }
@@ -802,10 +1137,27 @@ console_reload(RmqDaemon *daemon, const RmqConfig *fresh, GError **error)
     (void) error;
     Console *c = rmq_daemon_get_data(daemon);
     g_autofree gchar *ns = rmq_config_namesrv_addr_string(fresh);
-    if (ns != NULL && *ns != '\0' && g_strcmp0(ns, c->namesrv) != 0) {
+    /* a change in the file wins over a list switched from the page */
+    if (ns != NULL && *ns != '\0' && g_strcmp0(ns, c->config_namesrv) != 0) {
+        g_free(c->config_namesrv);
+        c->config_namesrv = g_strdup(ns);
         g_free(c->namesrv);
         c->namesrv = g_steal_pointer(&ns);
         g_message("name servers now %s", c->namesrv);
+        save_state(c);
+    }
+    /* accounts and roles change at once; turning authentication on or off needs a restart */
+    if (c->accounts->len > 0) {
+        GPtrArray *fresh_accounts = rmq_console_accounts_new(
+            fresh->console_auth_user, fresh->console_auth_password_hash,
+            (const gchar *const *) fresh->console_accounts);
+        if (fresh_accounts->len > 0) {
+            g_ptr_array_unref(c->accounts);
+            c->accounts = fresh_accounts;
+        } else {
+            g_ptr_array_unref(fresh_accounts);
+            g_warning("no account left in the new configuration: the old accounts stay until a restart");
+        }
     }
     return TRUE;
 }
@@ -821,6 +1173,7 @@ console_stop(RmqDaemon *daemon)
             g_source_remove(c->sample_source);
             c->sample_source = 0;
         }
+        save_samples(c);
     }
     rmq_daemon_stopped(daemon);
 }

@@ -78,6 +78,28 @@ gchar *rmq_console_error_field(const gchar *reason);
  * none of the properties the broker or the client set. Pure. (transfer full) */
 RmqMsg *rmq_console_dlq_resend_msg(const RmqMsg *dead, GError **error);
 
+/* The records of a trace message body in Java's format (TraceDataEncoder:
+ * fields separated by char 1, records by char 2; Pub, SubBefore, SubAfter,
+ * EndTransaction): [{type, timestamp, group, msgId, ...}]; records of other
+ * kinds or cut short are left out. Pure. */
+JsonNode *rmq_console_trace_decode(const gchar *data, gsize len);
+/* "host:port;host:port": 1 to 65535, host letters, digits, '.', '-'. Pure. */
+gboolean rmq_console_valid_namesrv_list(const gchar *list);
+
+/* A console account: consoleAccounts entries ("name:role:hash") and the
+ * old consoleAuthUser/consoleAuthPasswordHash pair (an admin). */
+typedef struct {
+    gchar *name;
+    gchar *hash;
+    gboolean admin; /* FALSE: a viewer, who may only read */
+} RmqConsoleAccount;
+void rmq_console_account_free(RmqConsoleAccount *a);
+/* (transfer full) of RmqConsoleAccount; empty = no authentication. Pure. */
+GPtrArray *rmq_console_accounts_new(const gchar *user, const gchar *hash,
+                                    const gchar *const *entries);
+/* The account named @name, or NULL. (transfer none) */
+const RmqConsoleAccount *rmq_console_account_find(GPtrArray *accounts, const gchar *name);
+
 /* Topics RocketMQ keeps for itself (TBW102, retry and DLQ topics, ...). */
 gboolean rmq_console_topic_is_system(const gchar *topic);
 

@@ -5,7 +5,8 @@ console_resources = \
 	src/console/resources/index.html src/console/resources/topics.html \
 	src/console/resources/groups.html src/console/resources/producers.html \
 	src/console/resources/messages.html src/console/resources/dlq.html \
-	src/console/resources/tps.html src/console/resources/app.css \
+	src/console/resources/tps.html src/console/resources/dashboard.html \
+	src/console/resources/namesrv.html src/console/resources/trace.html src/console/resources/app.css \
 	src/console/resources/app.js src/console/resources/i18n/en.json \
 	src/console/resources/acl.html src/console/resources/acl.js \
 	src/console/resources/i18n/zh-CN.json

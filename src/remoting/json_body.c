@@ -121,6 +121,58 @@ append_double(GString *out, gdouble d)
         rmq_json_text_append_double(out, d);
 }
 
+static void write_node(GString *out, JsonNode *node, gboolean pretty, guint depth);
+
+static gboolean
+has_invalid_key(JsonObject *obj)
+{
+    JsonObjectIter iter;
+    const gchar *name;
+    JsonNode *member;
+    json_object_iter_init_ordered(&iter, obj);
+    while (json_object_iter_next_ordered(&iter, &name, &member))
+        if (!g_utf8_validate(name, -1, NULL))
+            return TRUE;
+    return FALSE;
+}
+
+/* Keys that json-glib left as invalid UTF-8 (lone surrogate escapes) are
+ * written repaired, and two keys that repair to the same text would make a
+ * duplicate: write each repaired key once, where it first appears, with the
+ * last value, which is what a parser of our output keeps. */
+static void
+write_repaired_object(GString *out, JsonObject *obj, gboolean pretty, guint depth)
+{
+    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) last = g_hash_table_new(g_str_hash, g_str_equal); /* key -> node */
+    JsonObjectIter iter;
+    const gchar *name;
+    JsonNode *member;
+    json_object_iter_init_ordered(&iter, obj);
+    while (json_object_iter_next_ordered(&iter, &name, &member)) {
+        g_autofree gchar *key = g_utf8_make_valid(name, -1);
+        gpointer first_key;
+        if (g_hash_table_lookup_extended(last, key, &first_key, NULL)) {
+            g_hash_table_insert(last, first_key, member); /* keeps the first key */
+        } else {
+            g_ptr_array_add(keys, key);
+            g_hash_table_insert(last, g_steal_pointer(&key), member);
+        }
+    }
+    g_string_append_c(out, '{');
+    for (guint i = 0; i < keys->len; i++) {
+        if (i > 0)
+            g_string_append_c(out, ',');
+        indent(out, pretty, depth + 1);
+        append_string(out, g_ptr_array_index(keys, i));
+        g_string_append_c(out, ':');
+        write_node(out, g_hash_table_lookup(last, g_ptr_array_index(keys, i)), pretty, depth + 1);
+    }
+    if (keys->len > 0)
+        indent(out, pretty, depth);
+    g_string_append_c(out, '}');
+}
+
 static void
 write_node(GString *out, JsonNode *node, gboolean pretty, guint depth)
 {
@@ -131,6 +183,10 @@ write_node(GString *out, JsonNode *node, gboolean pretty, guint depth)
         JsonNode *member;
         gboolean first = TRUE;
 
+        if (has_invalid_key(json_node_get_object(node))) {
+            write_repaired_object(out, json_node_get_object(node), pretty, depth);
+            break;
+        }
         g_string_append_c(out, '{');
         json_object_iter_init_ordered(&iter, json_node_get_object(node));
         while (json_object_iter_next_ordered(&iter, &name, &member)) {

@@ -1041,6 +1041,12 @@ rmq_store_get_min_phy_offset(RmqStore *store)
 }
 
 gint64
+rmq_store_dispatch_behind_bytes(RmqStore *store)
+{
+    return MAX(rmq_commit_log_max_offset(store->cl) - store->dispatched_end, 0);
+}
+
+gint64
 rmq_store_get_max_phy_offset(RmqStore *store)
 {
     return rmq_commit_log_max_offset(store->cl);

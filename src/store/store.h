@@ -163,6 +163,9 @@ gint64 rmq_store_get_earliest_commit_log_time(RmqStore *store);
 
 gint64 rmq_store_get_min_phy_offset(RmqStore *store);
 gint64 rmq_store_get_max_phy_offset(RmqStore *store);
+/* Commit-log bytes not yet in the queues and index (Java's dispatchBehindBytes):
+ * a slave's partial record; 0 on a master, whose put dispatches at once. */
+gint64 rmq_store_dispatch_behind_bytes(RmqStore *store);
 
 /* VIEW_MESSAGE_BY_ID: the whole record at a physical offset.  (transfer full) */
 GBytes *rmq_store_look_message_by_offset(RmqStore *store, gint64 physical_offset);

@@ -22,10 +22,11 @@ str_or(JsonObject *o, const gchar *k, const gchar *dflt)
 static gchar *
 first_word(const gchar *s)
 {
+    /* mqadmin: Double.parseDouble of the first of "10s 1min 10min", 0 when the
+     * broker has too few samples yet (an empty field), printed "%.2f" */
     if (s == NULL)
         return g_strdup("-");
-    const gchar *sp = strchr(s, ' ');
-    return sp ? g_strndup(s, (gsize) (sp - s)) : g_strdup(s);
+    return g_strdup_printf("%.2f", g_ascii_strtod(s, NULL));
 }
 
 int

@@ -71,6 +71,8 @@ static const RmqAdminCommand commands[] = {
       rmqadmin_broker_consume_stats },
     { "statsAll", "Show every topic's and group's TPS and last-24-hour counts",
       rmqadmin_stats_all },
+    { "queryMsgTraceById", "Show a message's trace (Pub and Sub records)",
+      rmqadmin_query_msg_trace_by_id },
     /* rmqadmin-acl.c, with mqadmin's aliases */
     { "updateAclConfig", "Create or update a plain ACL account", rmqadmin_update_acl_config },
     { "deleteAclConfig", "Delete a plain ACL account", rmqadmin_delete_acl_config },

@@ -130,6 +130,9 @@ int rmqadmin_update_global_white_addr(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_cluster_acl_config_version(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_get_acl_config(RmqAdminCommon *c, int argc, char **argv);
 
+/* rmqadmin-trace.c */
+int rmqadmin_query_msg_trace_by_id(RmqAdminCommon *c, int argc, char **argv);
+
 /* addWritePerm (@add) or wipeWritePerm: -b BROKER_NAME on every name
  * server, a line per name server (rmqadmin-cluster.c). */
 int rmqadmin_write_perm_command(RmqAdminCommon *c, int argc, char **argv, gboolean add);

@@ -173,20 +173,92 @@ test_broker_config(void **state)
     assert_int_equal(u2->code, RMQ_RESPONSE_SUCCESS);
 }
 
+static JsonNode *
+runtime_table(void)
+{
+    g_autoptr(RmqCommand) r = bk_invoke(client, br->addr, RMQ_REQUEST_GET_BROKER_RUNTIME_INFO, NULL, NULL);
+    assert_int_equal(r->code, RMQ_RESPONSE_SUCCESS);
+    return bk_body_json(r);
+}
+
+static gint64
+rt_int(JsonNode *n, const gchar *key)
+{
+    JsonObject *t = json_object_get_object_member(json_node_get_object(n), "table");
+    assert_true(json_object_has_member(t, key));
+    return g_ascii_strtoll(json_object_get_string_member(t, key), NULL, 10);
+}
+
+static const gchar *
+rt_text(JsonNode *n, const gchar *key)
+{
+    JsonObject *t = json_object_get_object_member(json_node_get_object(n), "table");
+    return json_object_has_member(t, key) ? json_object_get_string_member(t, key) : NULL;
+}
+
+/* GET_BROKER_RUNTIME_INFO: Java's fields, and the counters move with what
+ * this test does (docs/protocol.md §3.3, "Runtime info"). */
 static void
 test_runtime_info(void **state)
 {
     (void) state;
-    g_autoptr(RmqCommand) s = bk_send(client, br->addr, "AdmRt", 0, NULL, NULL, "x", NULL);
-    g_autoptr(RmqCommand) r = bk_invoke(client, br->addr, RMQ_REQUEST_GET_BROKER_RUNTIME_INFO, NULL, NULL);
-    assert_int_equal(r->code, RMQ_RESPONSE_SUCCESS);
-    g_autoptr(JsonNode) n = bk_body_json(r);
-    JsonObject *t = json_object_get_object_member(json_node_get_object(n), "table");
-    assert_non_null(t);
-    assert_true(json_object_has_member(t, "putTps"));
-    assert_true(json_object_has_member(t, "brokerVersionDesc"));
-    assert_true(g_ascii_strtoll(json_object_get_string_member(t, "msgPutTotalTodayNow"), NULL, 10) >= 1);
-    assert_true(g_ascii_strtoll(json_object_get_string_member(t, "commitLogMaxOffset"), NULL, 10) > 0);
+    g_autoptr(RmqCommand) s0 = bk_send(client, br->addr, "AdmRt", 0, NULL, NULL, "x", NULL);
+    assert_int_equal(s0->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(JsonNode) before = runtime_table();
+    for (int i = 0; i < 3; i++) {
+        g_autoptr(RmqCommand) s = bk_send(client, br->addr, "AdmRt", 0, NULL, NULL, "0123456789", NULL);
+        assert_int_equal(s->code, RMQ_RESPONSE_SUCCESS);
+    }
+    /* one pull that finds 4 messages, one that finds none */
+    g_autoptr(RmqCommand) p1 = bk_pull(client, br->addr, "AdmRtG", "AdmRt", 0, 0, "*", 0);
+    assert_int_equal(p1->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) p2 = bk_pull(client, br->addr, "AdmRtG", "AdmRt", 0,
+                                       bk_ext_int(p1, "nextBeginOffset", -1), "*", 0);
+    assert_int_not_equal(p2->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(JsonNode) after = runtime_table();
+
+    assert_int_equal(rt_int(after, "msgPutTotalTodayNow") - rt_int(before, "msgPutTotalTodayNow"), 3);
+    assert_int_equal(rt_int(after, "putMessageTimesTotal") - rt_int(before, "putMessageTimesTotal"), 3);
+    gint64 grown = rt_int(after, "putMessageSizeTotal") - rt_int(before, "putMessageSizeTotal");
+    assert_int_equal(grown, rt_int(after, "commitLogMaxOffset") - rt_int(before, "commitLogMaxOffset"));
+    assert_int_equal(rt_int(after, "msgGetTotalTodayNow") - rt_int(before, "msgGetTotalTodayNow"), 4);
+    assert_int_equal(rt_int(after, "dispatchBehindBytes"), 0);
+    assert_int_equal(rt_int(after, "sendThreadPoolQueueCapacity"), 10000);
+    assert_int_equal(rt_int(after, "sendThreadPoolQueueSize"), 0);
+    assert_int_equal(rt_int(after, "putMessageFailedTimes"), 0);
+    assert_true(rt_int(after, "commitLogMaxOffset") > 0);
+    assert_true(g_str_has_prefix(rt_text(after, "runtime"), "[ 0 days, 0 hours, "));
+    assert_true(g_str_has_prefix(rt_text(after, "commitLogDirCapacity"), "Total : "));
+    assert_true(g_str_has_prefix(rt_text(after, "putMessageDistributeTime"), "[<=0ms]:"));
+    assert_non_null(strstr(rt_text(after, "putMessageDistributeTime"), "[10s~]:"));
+    assert_string_equal(rt_text(after, "brokerVersionDesc"), "V4_9_7");
+    /* three windows, as Java prints them: "a b c" with empty fields while too new */
+    g_auto(GStrv) tps = g_strsplit(rt_text(after, "putTps"), " ", -1);
+    assert_int_equal(g_strv_length(tps), 3);
+    gdouble ratio = g_ascii_strtod(rt_text(after, "commitLogDiskRatio"), NULL);
+    assert_true(ratio > 0.0 && ratio <= 1.0);
+    assert_int_equal(rt_int(after, "msgPutTotalTodayMorning"), 0); /* no midnight yet */
+}
+
+/* A refused request is counted by answer code and logged once a minute per
+ * client and kind, whatever the client sends. */
+static void
+test_refusals_counted_and_logged_once(void **state)
+{
+    (void) state;
+    g_autoptr(JsonNode) before = runtime_table();
+    const gchar *key = "refusedRequests_REQUEST_CODE_NOT_SUPPORTED";
+    gint64 n0 = rt_text(before, key) != NULL ? rt_int(before, key) : 0;
+    for (int i = 0; i < 5; i++) {
+        g_autoptr(RmqCommand) r = bk_invoke(client, br->addr, 9876, NULL, NULL);
+        assert_int_equal(r->code, RMQ_RESPONSE_REQUEST_CODE_NOT_SUPPORTED);
+    }
+    g_autoptr(JsonNode) after = runtime_table();
+    assert_int_equal(rt_int(after, key) - n0, 5);
+    g_autofree gchar *log = bk_daemon_log(br);
+    const gchar *first = strstr(log, "refused request 9876 from 127.0.0.1: REQUEST_CODE_NOT_SUPPORTED");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "refused request 9876"));
 }
 
 static void
@@ -459,6 +531,7 @@ main(void)
         cmocka_unit_test(test_groups),
         cmocka_unit_test(test_broker_config),
         cmocka_unit_test(test_runtime_info),
+        cmocka_unit_test(test_refusals_counted_and_logged_once),
         cmocka_unit_test(test_stats_and_connections),
         cmocka_unit_test(test_consumer_admin),
         cmocka_unit_test(test_no_auto_create),

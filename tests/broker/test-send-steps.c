@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../support/daemon-harness.h"
+#include "broker/store_stats.h"
 #include "broker/broker.h"
 #include "broker/commands.h"
 #include "broker/long_poll.h"
@@ -66,6 +67,7 @@ setup(void **state)
     b->long_poll = rmq_long_poll_new(no_wake, no_max, b, 1000);
     b->store_host.addr_len = 4;
     b->store_host.port = 10911;
+    b->stats.store = rmq_store_stats_new(0);
     f->b = b;
     *state = f;
     return 0;
@@ -526,7 +528,7 @@ test_put_and_send_back(void **state)
     assert_int_equal(build(b, c, &t, &m, &remark), RMQ_RESPONSE_SUCCESS);
     assert_int_equal(rmq_broker_send_put(b, &m, &p, &put_remark), RMQ_RESPONSE_SUCCESS);
     assert_int_equal(p.result.queue_offset, 0);
-    assert_int_equal(b->stats.put_total, 1);
+    assert_int_equal(rmq_store_stats_total(b->stats.store, RMQ_STORE_STATS_PUT), 1);
     g_autoptr(RmqCommand) resp = rmq_broker_send_response(b, c, &t, &p);
     assert_int_equal(resp->code, RMQ_RESPONSE_SUCCESS);
     assert_string_equal(rmq_command_get_ext(resp, "msgId"), p.result.msg_id);
@@ -547,7 +549,7 @@ test_put_and_send_back(void **state)
     assert_null(remark);
     assert_non_null(rmq_topic_table_lookup(b->topics, "%RETRY%G"));
     assert_null(rmq_topic_table_lookup(b->topics, "%DLQ%G"));
-    assert_int_equal(b->stats.put_total, 2);
+    assert_int_equal(rmq_store_stats_total(b->stats.store, RMQ_STORE_STATS_PUT), 2);
     /* a record never written */
     rmq_command_set_ext_int64(back, "offset", phy + 100000);
     assert_int_equal(rmq_broker_send_back_execute(b, back, &remark), RMQ_RESPONSE_SYSTEM_ERROR);

@@ -107,7 +107,7 @@ wait_port() { # port, seconds
     return 1
 }
 
-NSP=$(free_port); BRP=$(free_port); CP=$(free_port)
+NSP=$(free_port); BRP=$(free_port); CP=$(free_port); CP2=$(free_port)
 cat > "$WORK/ns.conf" <<EOF
 listenPort = $NSP;
 bindAddress = "127.0.0.1";
@@ -124,18 +124,30 @@ mappedFileSizeCommitLog = 8388608;
 mappedFileSizeConsumeQueue = 120000;
 maxIndexNum = 40000;
 maxHashSlotNum = 10000;
+traceTopicEnable = true;
 EOF
 cat > "$WORK/console.conf" <<EOF
 namesrvAddr = "127.0.0.1:$NSP";
 consoleListenPort = $CP;
 EOF
+# a second console with accounts: an admin and a viewer (the password made here)
+VIEWER_PASS=pw-$$-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+VHASH=$(openssl passwd -6 "$VIEWER_PASS") || bail "openssl passwd failed"
+cat > "$WORK/console2.conf" <<EOF
+namesrvAddr = "127.0.0.1:$NSP";
+consoleListenPort = $CP2;
+consoleAccounts = ["boss:admin:$VHASH", "watcher:viewer:$VHASH"];
+EOF
+mkdir -p "$WORK/state"
 unset NOTIFY_SOCKET WATCHDOG_USEC STATE_DIRECTORY NAMESRV_ADDR
 "$BUILD/src/namesrv/rmq-namesrv" --config "$WORK/ns.conf" 2> "$WORK/ns.log" & PIDS="$PIDS $!"
 wait_port "$NSP" 10 || bail "rmq-namesrv did not start: $(tail -3 "$WORK/ns.log")"
 "$BUILD/src/broker/rmq-broker" --config "$WORK/broker.conf" 2> "$WORK/broker.log" & PIDS="$PIDS $!"
 wait_port "$BRP" 20 || bail "rmq-broker did not start: $(tail -3 "$WORK/broker.log")"
-RMQ_CONSOLE_SAMPLE_MS=1000 "$BUILD/src/console/rmq-console" --config "$WORK/console.conf" 2> "$WORK/console.log" & PIDS="$PIDS $!"
+STATE_DIRECTORY="$WORK/state" RMQ_CONSOLE_SAMPLE_MS=1000 "$BUILD/src/console/rmq-console" --config "$WORK/console.conf" 2> "$WORK/console.log" & PIDS="$PIDS $!"
 wait_port "$CP" 10 || bail "rmq-console did not start: $(tail -3 "$WORK/console.log")"
+"$BUILD/src/console/rmq-console" --config "$WORK/console2.conf" 2> "$WORK/console2.log" & PIDS="$PIDS $!"
+wait_port "$CP2" 10 || bail "the second rmq-console did not start: $(tail -3 "$WORK/console2.log")"
 # the broker registers with the name server right after it listens
 i=0
 until "$BUILD/src/tools/rmqadmin" clusterList -n "127.0.0.1:$NSP" 2>/dev/null | grep -q broker-a; do
@@ -146,8 +158,9 @@ done
 rm -rf "$SHOTS"; mkdir -p "$SHOTS"
 tmp=$(mktemp)
 (cd "$SRC/tests/console/browser" && CONSOLE_URL="http://127.0.0.1:$CP" NAMESRV_ADDR="127.0.0.1:$NSP" \
+    ACCOUNTS_URL="http://127.0.0.1:$CP2" ACCOUNTS_PASSWORD="$VIEWER_PASS" ACCOUNTS_LOG="$WORK/console2.log" \
     RMQADMIN="$BUILD/src/tools/rmqadmin" HELPER="$BUILD/tests/console/console-helper" SCREENSHOT_DIR="$SHOTS" CHROMIUM="$CHROMIUM" \
-    timeout 180 node console.test.mjs) > "$tmp" 2>&1
+    timeout 300 node console.test.mjs) > "$tmp" 2>&1
 rc=$?
 before=$failed
 relay < "$tmp"; rm -f "$tmp"

@@ -23,7 +23,10 @@
 #include <unistd.h>
 
 #include "client/rmq-client.h"
+#include "remoting/client.h"
 #include "remoting/codes.h"
+#include "remoting/command.h"
+#include "remoting/connection.h"
 #include "promparse.h"
 #include "../support/daemon-harness.h"
 
@@ -121,11 +124,20 @@ typedef struct {
     gchar *auth_base;
     gchar *password;
     gchar *hash;
+    gchar *viewer_hash, *admin2_hash; /* consoleAccounts: "watcher" (viewer), "lead" (admin) */
     SoupSession *http;
     gchar *csrf;
 } Fx;
 
 static Fx fx;
+
+static gchar *
+make_hash(const gchar *password)
+{
+    struct crypt_data cd = { 0 };
+    const char *setting = crypt_gensalt_rn("$6$", 0, NULL, 0, cd.setting, sizeof cd.setting);
+    return g_strdup(crypt_r(password, setting, &cd));
+}
 
 static int
 setup(void **state)
@@ -142,7 +154,8 @@ setup(void **state)
         "brokerName = \"broker-a\";\nbrokerClusterName = \"DefaultCluster\";\n"
         "namesrvAddr = \"%s\";\nstorePathRootDir = \"@DIR@/store\";\n"
         "mappedFileSizeCommitLog = 8388608;\nmappedFileSizeConsumeQueue = 120000;\n"
-        "maxIndexNum = 40000;\nmaxHashSlotNum = 10000;\nflushConsumerOffsetInterval = 500;\n",
+        "maxIndexNum = 40000;\nmaxHashSlotNum = 10000;\nflushConsumerOffsetInterval = 500;\n"
+        "traceTopicEnable = true;\n",
         p, fx.ns_addr);
     fx.broker = daemon_start("src/broker/rmq-broker", bconf, p);
 
@@ -157,10 +170,15 @@ setup(void **state)
     struct crypt_data cd = { 0 };
     const char *setting = crypt_gensalt_rn("$6$", 0, NULL, 0, cd.setting, sizeof cd.setting);
     fx.hash = g_strdup(crypt_r(fx.password, setting, &cd));
+    /* the old single user (an admin) and two accounts with roles, same password */
+    fx.viewer_hash = make_hash(fx.password);
+    fx.admin2_hash = make_hash(fx.password);
     p = free_port();
     g_autofree gchar *aconf = g_strdup_printf(
         "namesrvAddr = \"%s\";\nconsoleListenPort = %u;\nconsoleAuthUser = \"ops\";\n"
-        "consoleAuthPasswordHash = \"%s\";\n", fx.ns_addr, p, fx.hash);
+        "consoleAuthPasswordHash = \"%s\";\n"
+        "consoleAccounts = [\"watcher:viewer:%s\", \"lead:admin:%s\"];\n",
+        fx.ns_addr, p, fx.hash, fx.viewer_hash, fx.admin2_hash);
     fx.auth_console = daemon_start("src/console/rmq-console", aconf, p);
     fx.auth_base = g_strdup_printf("http://127.0.0.1:%u", p);
 
@@ -182,6 +200,8 @@ teardown(void **state)
     g_free(fx.auth_base);
     g_free(fx.password);
     g_free(fx.hash);
+    g_free(fx.viewer_hash);
+    g_free(fx.admin2_hash);
     g_free(fx.csrf);
     return 0;
 }
@@ -553,11 +573,21 @@ test_topic_messages_and_lag(void **state)
             fail_msg("%s has no TYPE", s->name);
     }
 
-    /* reset by time to the beginning: the whole queue is lag again */
-    g_autoptr(Resp) rs = post("/api/group/reset",
-                              "{\"group\":\"" GROUP "\",\"topic\":\"" TOPIC "\",\"timestamp\":0}");
-    if (rs->status != 200)
-        fail_msg("reset: %u %s", rs->status, rs->body);
+    /* reset by time to the beginning, with nobody online: the broker says
+     * CONSUMER_NOT_ONLINE to INVOKE_BROKER_TO_RESET_OFFSET and the console
+     * writes the offsets itself; the whole queue is lag again */
+    g_clear_pointer(&cons, rmq_consumer_free);
+    gboolean offline = FALSE;
+    for (guint round = 0; round < 50 && !offline; round++) {
+        g_autoptr(Resp) rs = post("/api/group/reset",
+                                  "{\"group\":\"" GROUP "\",\"topic\":\"" TOPIC "\",\"timestamp\":0}");
+        if (rs->status != 200)
+            fail_msg("reset: %u %s", rs->status, rs->body);
+        offline = !json_object_get_boolean_member(obj(rs), "clientsNotified");
+        if (!offline)
+            g_usleep(100 * 1000); /* the broker has not seen the connection close yet */
+    }
+    assert_true(offline);
     assert_int_equal(queue_diff(GROUP, 0), N_MSGS);
     g_autoptr(Resp) rs_bad = post("/api/group/reset", "{\"group\":\"" GROUP "\",\"topic\":\"" TOPIC "\"}");
     expect_error(rs_bad, 400, "timestamp is required");
@@ -1136,6 +1166,553 @@ test_overload(void **state)
     daemon_stop(d);
 }
 
+
+/* ------------------------------------------------ a consumer client, faked */
+
+/* A consumer of the group as the broker sees one: a connection that sent
+ * HEART_BEAT and answers what the broker relays to it (GET_CONSUMER_RUNNING_INFO,
+ * CONSUME_MESSAGE_DIRECTLY) and records RESET_CONSUMER_CLIENT_OFFSET. Runs
+ * its own main loop in a thread, since the test's thread blocks in HTTP. */
+typedef struct {
+    gchar *broker;
+    gchar *client_id;
+    gchar *group;
+    gchar *topic;
+    GMainContext *ctx;
+    GMainLoop *loop;
+    GThread *thread;
+    GMutex lock;
+    gboolean ready;
+    guint resets, running, direct;
+    gchar *reset_body;   /* the last 220 body */
+    gchar *direct_msg_id;
+    GByteArray *direct_body;
+} FakeConsumer;
+
+static void
+fake_on_request(RmqConnection *conn, RmqCommand *req, gpointer data)
+{
+    FakeConsumer *f = data;
+    g_mutex_lock(&f->lock);
+    if (req->code == RMQ_REQUEST_RESET_CONSUMER_CLIENT_OFFSET) {
+        f->resets++;
+        g_free(f->reset_body);
+        gsize len = req->body ? g_bytes_get_size(req->body) : 0;
+        f->reset_body = g_strndup(req->body ? g_bytes_get_data(req->body, NULL) : "", len);
+    } else if (req->code == RMQ_REQUEST_GET_CONSUMER_RUNNING_INFO) {
+        f->running++;
+        /* fastjson's shape: a map keyed by MessageQueue objects */
+        g_autofree gchar *info = g_strdup_printf(
+            "{\"properties\":{\"consumeType\":\"CONSUME_PASSIVELY\",\"fakeClient\":\"%s\"},"
+            "\"mqTable\":{{\"brokerName\":\"broker-a\",\"queueId\":0,\"topic\":\"%s\"}:"
+            "{\"commitOffset\":3}},\"statusTable\":{}}",
+            f->client_id, f->topic);
+        RmqCommand *resp = rmq_command_new_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+        rmq_command_set_body_data(resp, info, strlen(info));
+        rmq_connection_send_response(conn, req, resp);
+    } else if (req->code == RMQ_REQUEST_CONSUME_MESSAGE_DIRECTLY) {
+        f->direct++;
+        g_free(f->direct_msg_id);
+        f->direct_msg_id = g_strdup(rmq_command_get_ext(req, "msgId"));
+        g_byte_array_set_size(f->direct_body, 0);
+        if (req->body)
+            g_byte_array_append(f->direct_body, g_bytes_get_data(req->body, NULL),
+                                g_bytes_get_size(req->body));
+        const gchar *r = "{\"order\":false,\"autoCommit\":true,\"consumeResult\":\"CR_SUCCESS\","
+                         "\"remark\":\"consumed by the fake\",\"spentTimeMills\":1}";
+        RmqCommand *resp = rmq_command_new_response(req, RMQ_RESPONSE_SUCCESS, NULL);
+        rmq_command_set_body_data(resp, r, strlen(r));
+        rmq_connection_send_response(conn, req, resp);
+    }
+    g_mutex_unlock(&f->lock);
+    rmq_command_free(req);
+}
+
+static gpointer
+fake_thread(gpointer data)
+{
+    FakeConsumer *f = data;
+    g_main_context_push_thread_default(f->ctx);
+    RmqClient *client = rmq_client_new(f->ctx);
+    rmq_client_set_request_handler(client, fake_on_request, f);
+    g_autofree gchar *hb = g_strdup_printf(
+        "{\"clientID\":\"%s\",\"consumerDataSet\":[{\"groupName\":\"%s\","
+        "\"consumeType\":\"CONSUME_PASSIVELY\",\"messageModel\":\"CLUSTERING\","
+        "\"consumeFromWhere\":\"CONSUME_FROM_LAST_OFFSET\",\"subscriptionDataSet\":[{"
+        "\"topic\":\"%s\",\"subString\":\"*\",\"subVersion\":1}]}],\"producerDataSet\":[]}",
+        f->client_id, f->group, f->topic);
+    RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_HEART_BEAT);
+    rmq_command_set_body_data(req, hb, strlen(hb));
+    g_autoptr(GError) err = NULL;
+    RmqCommand *resp = rmq_client_invoke_sync(client, f->broker, req, 10000, &err);
+    g_mutex_lock(&f->lock);
+    f->ready = resp != NULL && resp->code == RMQ_RESPONSE_SUCCESS;
+    g_mutex_unlock(&f->lock);
+    if (resp)
+        rmq_command_free(resp);
+    g_main_loop_run(f->loop);
+    rmq_client_free(client);
+    g_main_context_pop_thread_default(f->ctx);
+    return NULL;
+}
+
+static FakeConsumer *
+fake_start(const gchar *group, const gchar *topic)
+{
+    FakeConsumer *f = g_new0(FakeConsumer, 1);
+    f->broker = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    f->client_id = g_strdup_printf("127.0.0.1@fake-%d", (int) getpid());
+    f->group = g_strdup(group);
+    f->topic = g_strdup(topic);
+    f->ctx = g_main_context_new();
+    f->loop = g_main_loop_new(f->ctx, FALSE);
+    f->direct_body = g_byte_array_new();
+    g_mutex_init(&f->lock);
+    f->thread = g_thread_new("fake-consumer", fake_thread, f);
+    for (guint i = 0; i < 100; i++) {
+        g_mutex_lock(&f->lock);
+        gboolean ok = f->ready;
+        g_mutex_unlock(&f->lock);
+        if (ok)
+            return f;
+        g_usleep(50 * 1000);
+    }
+    fail_msg("the fake consumer's heartbeat failed");
+    return NULL;
+}
+
+static void
+fake_stop(FakeConsumer *f)
+{
+    g_main_loop_quit(f->loop);
+    g_main_context_wakeup(f->ctx);
+    g_thread_join(f->thread);
+    g_main_loop_unref(f->loop);
+    g_main_context_unref(f->ctx);
+    g_free(f->broker);
+    g_free(f->client_id);
+    g_free(f->group);
+    g_free(f->topic);
+    g_free(f->reset_body);
+    g_free(f->direct_msg_id);
+    g_byte_array_unref(f->direct_body);
+    g_mutex_clear(&f->lock);
+    g_free(f);
+}
+
+/* Running info (307), resend to one client (309), reset and skip through
+ * INVOKE_BROKER_TO_RESET_OFFSET (222 -> 220 to the client), all relayed by
+ * the real broker to the fake client. */
+static void
+test_consumer_client_ops(void **state)
+{
+    (void) state;
+    assert_non_null(offset_id);
+    FakeConsumer *f = fake_start("console-client-group", TOPIC);
+
+    /* the client is a member of the group */
+    g_autoptr(Resp) g = get("/api/group?group=console-client-group");
+    if (g->status != 200)
+        fail_msg("group: %u %s", g->status, g->body);
+    assert_non_null(strstr(g->body, f->client_id));
+
+    g_autofree gchar *ri_path = g_strdup_printf(
+        "/api/group/client?group=console-client-group&clientId=%s", f->client_id);
+    g_autoptr(Resp) ri = get(ri_path);
+    if (ri->status != 200)
+        fail_msg("running info: %u %s", ri->status, ri->body);
+    JsonObject *info = json_object_get_object_member(obj(ri), "runningInfo");
+    JsonObject *props = json_object_get_object_member(info, "properties");
+    assert_string_equal(json_object_get_string_member(props, "fakeClient"), f->client_id);
+    assert_int_equal(json_object_get_size(json_object_get_object_member(info, "mqTable")), 1);
+    assert_int_equal(f->running, 1);
+    g_autoptr(Resp) ri_gone = get("/api/group/client?group=console-client-group&clientId=1.2.3.4@nobody");
+    expect_error(ri_gone, 404, "not online");
+    g_autoptr(Resp) ri_bad = get("/api/group/client?group=console-client-group&clientId=a%20b");
+    expect_error(ri_bad, 400, "clientId");
+
+    /* resend one message to this one client: CONSUME_MESSAGE_DIRECTLY with the stored record */
+    g_autofree gchar *rs = g_strdup_printf(
+        "{\"id\":\"%s\",\"group\":\"console-client-group\",\"clientId\":\"%s\"}", offset_id,
+        f->client_id);
+    g_autoptr(Resp) d = post("/api/message/resend", rs);
+    if (d->status != 200)
+        fail_msg("consume directly: %u %s", d->status, d->body);
+    JsonObject *res = json_object_get_object_member(obj(d), "result");
+    assert_string_equal(json_object_get_string_member(res, "consumeResult"), "CR_SUCCESS");
+    assert_string_equal(json_object_get_string_member(obj(d), "clientId"), f->client_id);
+    assert_int_equal(f->direct, 1);
+    assert_string_equal(f->direct_msg_id, offset_id);
+    assert_non_null(memmem(f->direct_body->data, f->direct_body->len, "console body 1", 14));
+
+    /* reset by time: the broker works the offsets out and tells the client */
+    g_autoptr(Resp) r = post("/api/group/reset",
+                             "{\"group\":\"console-client-group\",\"topic\":\"" TOPIC "\",\"timestamp\":0}");
+    if (r->status != 200)
+        fail_msg("reset: %u %s", r->status, r->body);
+    assert_true(json_object_get_boolean_member(obj(r), "clientsNotified"));
+    JsonArray *qs = json_object_get_array_member(obj(r), "queues");
+    assert_true(json_array_get_length(qs) >= 4);
+    for (guint i = 0; i < 200 && f->resets == 0; i++)
+        g_usleep(10 * 1000);
+    assert_int_equal(f->resets, 1);
+    assert_non_null(strstr(f->reset_body, "offsetTable"));
+
+    /* skip the accumulated messages: queue 0 to its max offset */
+    g_autoptr(Resp) t = get("/api/topic?topic=" TOPIC);
+    gint64 max0 = -1;
+    JsonArray *tq = json_object_get_array_member(obj(t), "queues");
+    for (guint i = 0; i < json_array_get_length(tq); i++) {
+        JsonObject *q = json_array_get_object_element(tq, i);
+        if (json_object_get_int_member(q, "queueId") == 0)
+            max0 = json_object_get_int_member(q, "maxOffset");
+    }
+    assert_true(max0 >= N_MSGS);
+    g_autoptr(Resp) sk = post("/api/group/skip",
+                              "{\"group\":\"console-client-group\",\"topic\":\"" TOPIC "\"}");
+    if (sk->status != 200)
+        fail_msg("skip: %u %s", sk->status, sk->body);
+    assert_true(json_object_get_boolean_member(obj(sk), "clientsNotified"));
+    gboolean seen = FALSE;
+    JsonArray *sq = json_object_get_array_member(obj(sk), "queues");
+    for (guint i = 0; i < json_array_get_length(sq); i++) {
+        JsonObject *q = json_array_get_object_element(sq, i);
+        if (json_object_get_int_member(q, "queueId") == 0) {
+            assert_int_equal(json_object_get_int_member(q, "offset"), max0);
+            seen = TRUE;
+        }
+    }
+    assert_true(seen);
+    for (guint i = 0; i < 200 && f->resets < 2; i++)
+        g_usleep(10 * 1000);
+    assert_int_equal(f->resets, 2);
+    g_autoptr(Resp) sk_bad = post("/api/group/skip", "{\"group\":\"console-client-group\"}");
+    expect_error(sk_bad, 400, "topic is required");
+    fake_stop(f);
+
+    /* skip with nobody online: written directly, the lag is gone */
+    g_autoptr(Resp) off = post("/api/group/skip", "{\"group\":\"" GROUP "\",\"topic\":\"" TOPIC "\"}");
+    if (off->status != 200)
+        fail_msg("offline skip: %u %s", off->status, off->body);
+    assert_false(json_object_get_boolean_member(obj(off), "clientsNotified"));
+    assert_int_equal(queue_diff(GROUP, 0), 0);
+}
+
+/* The test message, and the groups of a topic with their lag. */
+static void
+test_topic_send_and_consumers(void **state)
+{
+    (void) state;
+    g_autofree gchar *key = g_strdup_printf("console-sent-%08x", g_random_int());
+    g_autofree gchar *body = g_strdup_printf(
+        "{\"topic\":\"" TOPIC "\",\"tag\":\"TagSent\",\"key\":\"%s\",\"body\":\"typed in the console\"}", key);
+    g_autoptr(Resp) s = post("/api/topic/send", body);
+    if (s->status != 200)
+        fail_msg("send: %u %s", s->status, s->body);
+    assert_string_equal(json_object_get_string_member(obj(s), "status"), "SEND_OK");
+    g_autofree gchar *q = g_strdup_printf("/api/messages?topic=" TOPIC "&key=%s", key);
+    g_autoptr(Resp) k = get(q);
+    JsonArray *ms = json_object_get_array_member(obj(k), "messages");
+    assert_int_equal(json_array_get_length(ms), 1);
+    JsonObject *m = json_array_get_object_element(ms, 0);
+    assert_string_equal(json_object_get_string_member(m, "body"), "typed in the console");
+    assert_string_equal(json_object_get_string_member(m, "tags"), "TagSent");
+    assert_string_equal(json_object_get_string_member(m, "msgId"),
+                        json_object_get_string_member(obj(s), "msgId"));
+    g_autoptr(Resp) nobody = post("/api/topic/send", "{\"topic\":\"" TOPIC "\"}");
+    expect_error(nobody, 400, "body");
+    assert_string_equal(json_object_get_string_member(obj(nobody), "field"), "body");
+    g_autoptr(Resp) notopic = post("/api/topic/send", "{\"topic\":\"NoSuchTopicHere\",\"body\":\"x\"}");
+    assert_int_equal(notopic->status, 404);
+    g_autoptr(Resp) badtag = post("/api/topic/send", "{\"topic\":\"" TOPIC "\",\"tag\":\"a|b\",\"body\":\"x\"}");
+    expect_error(badtag, 400, "tag");
+
+    /* the groups with offsets on the topic, and their lag there */
+    g_autoptr(Resp) c = get("/api/topic/consumers?topic=" TOPIC);
+    if (c->status != 200)
+        fail_msg("consumers: %u %s", c->status, c->body);
+    JsonArray *gs = json_object_get_array_member(obj(c), "groups");
+    gboolean found = FALSE;
+    for (guint i = 0; i < json_array_get_length(gs); i++) {
+        JsonObject *g = json_array_get_object_element(gs, i);
+        if (g_strcmp0(json_object_get_string_member(g, "group"), GROUP) == 0) {
+            found = TRUE;
+            /* the lag the group page reports too */
+            g_autoptr(Resp) gp = get("/api/group?group=" GROUP);
+            JsonObject *p = json_object_get_object_member(obj(gp), "progress");
+            assert_int_equal(json_object_get_int_member(g, "diffTotal"),
+                             json_object_get_int_member(p, "diffTotal"));
+        }
+    }
+    if (!found)
+        fail_msg("%s not among the consumers of %s: %s", GROUP, TOPIC, c->body);
+    g_autoptr(Resp) none = get("/api/topic/consumers?topic=NoSuchTopicHere");
+    assert_int_equal(none->status, 404);
+}
+
+/* Time-range browsing in pages: bounds from SEARCH_OFFSET_BY_TIMESTAMP,
+ * every message once over the pages, nothing outside the range. */
+static void
+test_messages_paged(void **state)
+{
+    (void) state;
+    const gchar *topic = "ConsolePaged";
+    g_autoptr(Resp) c = post("/api/topic", "{\"topic\":\"ConsolePaged\",\"readQueueNums\":2,\"writeQueueNums\":2}");
+    assert_int_equal(c->status, 200);
+    g_autoptr(RmqProducer) prod = rmq_producer_new("console-paged-pg", fx.ns_addr, NULL);
+    /* two earlier messages, then the range, then one later */
+    for (guint i = 0; i < 2; i++) {
+        g_autoptr(RmqQueue) q = rmq_queue_new(topic, "broker-a", (gint) i);
+        g_autoptr(RmqMsg) m = rmq_msg_new(topic, "before", -1);
+        RmqSendResult sr = { 0 };
+        assert_true(rmq_producer_send_to_queue(prod, m, q, &sr, NULL));
+        rmq_send_result_clear(&sr);
+    }
+    g_usleep(1100 * 1000);
+    gint64 begin = g_get_real_time() / 1000;
+    g_autoptr(GHashTable) sent = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < 12; i++) {
+        g_autoptr(RmqQueue) q = rmq_queue_new(topic, "broker-a", i < 7 ? 0 : 1);
+        g_autofree gchar *b = g_strdup_printf("paged %u", i);
+        g_autoptr(RmqMsg) m = rmq_msg_new(topic, b, -1);
+        RmqSendResult r = { 0 };
+        assert_true(rmq_producer_send_to_queue(prod, m, q, &r, NULL));
+        g_hash_table_add(sent, g_strdup(r.msg_id));
+        rmq_send_result_clear(&r);
+    }
+    gint64 end = g_get_real_time() / 1000;
+    g_usleep(1100 * 1000);
+    {
+        g_autoptr(RmqQueue) q = rmq_queue_new(topic, "broker-a", 1);
+        g_autoptr(RmqMsg) m = rmq_msg_new(topic, "after", -1);
+        RmqSendResult sr = { 0 };
+        assert_true(rmq_producer_send_to_queue(prod, m, q, &sr, NULL));
+        rmq_send_result_clear(&sr);
+    }
+    guint seen = 0;
+    for (gint page = 0; page < 4; page++) {
+        g_autofree gchar *path = g_strdup_printf(
+            "/api/messages?topic=%s&begin=%" G_GINT64_FORMAT "&end=%" G_GINT64_FORMAT
+            "&pageSize=5&page=%d", topic, begin, end, page);
+        g_autoptr(Resp) r = get(path);
+        if (r->status != 200)
+            fail_msg("page %d: %u %s", page, r->status, r->body);
+        JsonObject *o = obj(r);
+        /* exactly the 12, not their neighbours */
+        gint64 total = json_object_get_int_member(o, "total");
+        if (total != 12)
+            fail_msg("total %" G_GINT64_FORMAT ": %s", total, r->body);
+        JsonArray *ms = json_object_get_array_member(o, "messages");
+        assert_int_equal(json_array_get_length(ms), page < 2 ? 5 : page == 2 ? 2 : 0);
+        assert_int_equal(json_object_get_int_member(o, "pages"), 3);
+        for (guint i = 0; i < json_array_get_length(ms); i++) {
+            JsonObject *m = json_array_get_object_element(ms, i);
+            const gchar *id = json_object_get_string_member(m, "msgId");
+            if (!g_hash_table_remove(sent, id))
+                fail_msg("page %d: %s is not one of the range, or came twice (%s)", page, id,
+                         json_object_get_string_member(m, "body"));
+            seen++;
+        }
+    }
+    assert_int_equal(seen, 12);
+    g_autoptr(Resp) big = get("/api/messages?topic=ConsolePaged&pageSize=65");
+    expect_error(big, 400, "pageSize");
+}
+
+/* Java's trace records (TraceDataEncoder) in RMQ_SYS_TRACE_TOPIC, keyed by
+ * the traced message's id, shown as that message's path. */
+static void
+test_trace(void **state)
+{
+    (void) state;
+    g_autoptr(RmqAdmin) admin = rmq_admin_new(fx.ns_addr, NULL);
+    RmqTopicSpec spec;
+    rmq_topic_spec_init(&spec);
+    g_autofree gchar *baddr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    /* the traced message */
+    g_autoptr(RmqProducer) prod = rmq_producer_new("console-trace-pg", fx.ns_addr, NULL);
+    g_autoptr(RmqMsg) m = rmq_msg_new(TOPIC, "traced", -1);
+    rmq_msg_set_keys(m, "trace-key");
+    RmqSendResult r = { 0 };
+    assert_true(rmq_producer_send(prod, m, &r, NULL));
+    gint64 now = g_get_real_time() / 1000;
+    /* the trace messages a tracer would write: Pub, then SubBefore + SubAfter */
+    g_autofree gchar *pub = g_strdup_printf(
+        "Pub\001%" G_GINT64_FORMAT "\001DefaultRegion\001console-trace-pg\001%s\001%s\001\001trace-key\001"
+        "%s\0016\0012\0010\001%s\001true\002",
+        now, TOPIC, r.msg_id, baddr, r.offset_msg_id);
+    g_autofree gchar *sub = g_strdup_printf(
+        "SubBefore\001%" G_GINT64_FORMAT "\001DefaultRegion\001trace-cg\001req-9\001%s\0010\001trace-key\002"
+        "SubAfter\001req-9\001%s\0014\001true\001trace-key\0010\001%" G_GINT64_FORMAT "\001trace-cg\002",
+        now + 50, r.msg_id, r.msg_id, now + 54);
+    const gchar *bodies[] = { sub, pub }; /* stored out of order on purpose */
+    for (guint i = 0; i < 2; i++) {
+        g_autoptr(RmqMsg) t = rmq_msg_new("RMQ_SYS_TRACE_TOPIC", bodies[i], -1);
+        g_autofree gchar *keys = g_strdup_printf("%s trace-key", r.msg_id);
+        rmq_msg_set_keys(t, keys);
+        RmqSendResult sr = { 0 };
+        assert_true(rmq_producer_send(prod, t, &sr, NULL));
+        rmq_send_result_clear(&sr);
+    }
+    g_autofree gchar *path = g_strdup_printf("/api/trace?id=%s", r.msg_id);
+    g_autoptr(Resp) tr = get(path);
+    if (tr->status != 200)
+        fail_msg("trace: %u %s", tr->status, tr->body);
+    JsonArray *a = json_object_get_array_member(obj(tr), "traces");
+    assert_int_equal(json_array_get_length(a), 3);
+    const gchar *order[] = { "Pub", "SubBefore", "SubAfter" };
+    for (guint i = 0; i < 3; i++)
+        assert_string_equal(json_object_get_string_member(json_array_get_object_element(a, i), "type"),
+                            order[i]);
+    JsonObject *p0 = json_array_get_object_element(a, 0);
+    assert_string_equal(json_object_get_string_member(p0, "storeHost"), baddr);
+    assert_string_equal(json_object_get_string_member(p0, "topic"), TOPIC);
+    JsonObject *p2 = json_array_get_object_element(a, 2);
+    assert_string_equal(json_object_get_string_member(p2, "group"), "trace-cg");
+    assert_int_equal(json_object_get_int_member(p2, "costTime"), 4);
+    rmq_send_result_clear(&r);
+    g_autoptr(Resp) none = get("/api/trace?id=0A0A0A0A00002A9F0000000000000000");
+    expect_error(none, 404, "no trace");
+    g_autoptr(Resp) bad = get("/api/trace?id=xyz");
+    expect_error(bad, 400, "id");
+}
+
+/* Viewer accounts read; their changes are refused (403) and logged by name. */
+static void
+test_accounts(void **state)
+{
+    (void) state;
+    const gchar *users[] = { "ops", "lead", "watcher" };
+    const gchar *roles[] = { "admin", "admin", "viewer" };
+    for (guint i = 0; i < 3; i++) {
+        g_autofree gchar *raw = g_strdup_printf("%s:%s", users[i], fx.password);
+        g_autofree gchar *b64 = g_base64_encode((const guchar *) raw, strlen(raw));
+        g_autofree gchar *auth = g_strconcat("Basic ", b64, NULL);
+        g_autoptr(Resp) s = http(fx.auth_base, "GET", "/api/session", NULL, NULL, NULL, auth);
+        assert_int_equal(s->status, 200);
+        assert_string_equal(json_object_get_string_member(obj(s), "user"), users[i]);
+        assert_string_equal(json_object_get_string_member(obj(s), "role"), roles[i]);
+        const gchar *token = json_object_get_string_member(obj(s), "csrfToken");
+        g_autoptr(Resp) read = http(fx.auth_base, "GET", "/api/topics", NULL, NULL, NULL, auth);
+        assert_int_equal(read->status, 200);
+        /* a change: a topic the name server does not know, so admins get 404 */
+        g_autoptr(Resp) w = http(fx.auth_base, "POST", "/api/topic/delete", NULL,
+                                 "{\"topic\":\"AccountsNoSuchTopic\"}", token, auth);
+        if (strcmp(roles[i], "viewer") == 0)
+            expect_error(w, 403, "viewer");
+        else
+            assert_int_equal(w->status, 404);
+    }
+    g_autofree gchar *log = daemon_log(fx.auth_console);
+    assert_non_null(strstr(log, "refused POST /api/topic/delete to viewer account 'watcher'"));
+    assert_null(strstr(log, "to viewer account 'lead'"));
+    assert_null(strstr(log, fx.viewer_hash));
+    assert_null(strstr(log, fx.password));
+    /* the open console: no accounts, whoever reaches it is an admin */
+    g_autoptr(Resp) open = get("/api/session");
+    assert_string_equal(json_object_get_string_member(obj(open), "role"), "admin");
+}
+
+static gboolean
+chart_has_topic(const gchar *base, const gchar *range, const gchar *topic, gint64 *last_time)
+{
+    g_autofree gchar *path = g_strdup_printf("/api/charts?range=%s", range);
+    g_autoptr(Resp) r = http(base, "GET", path, NULL, NULL, NULL, NULL);
+    assert_int_equal(r->status, 200);
+    JsonArray *pts = json_object_get_array_member(obj(r), "points");
+    gboolean seen = FALSE;
+    for (guint i = 0; i < json_array_get_length(pts); i++) {
+        JsonObject *p = json_array_get_object_element(pts, i);
+        JsonObject *t = json_object_get_object_member(p, "topics");
+        if (json_object_has_member(t, topic) && json_object_get_double_member(t, topic) > 0 &&
+            json_object_has_member(p, "groups") && json_object_has_member(p, "brokers")) {
+            seen = TRUE;
+            if (last_time)
+                *last_time = json_object_get_int_member(p, "time");
+        }
+    }
+    return seen;
+}
+
+/* Charts from the console's own samples survive a restart (the state
+ * directory); name servers: reachability, and a switch kept in the state
+ * file over the config file's list. */
+static void
+test_charts_and_namesrv(void **state)
+{
+    (void) state;
+    g_autofree gchar *sd = g_dir_make_tmp("rmq-console-state-XXXXXX", NULL);
+    const gchar *env[] = { "STATE_DIRECTORY", sd, NULL };
+    guint16 p = free_port();
+    g_autofree gchar *conf = g_strdup_printf("namesrvAddr = \"%s\";\nconsoleListenPort = %u;\n",
+                                             fx.ns_addr, p);
+    g_autofree gchar *base = g_strdup_printf("http://127.0.0.1:%u", p);
+    Daemon *d = daemon_start_full("src/console/rmq-console", conf, p, 0, env);
+
+    g_autoptr(RmqProducer) prod = rmq_producer_new("console-chart-pg", fx.ns_addr, NULL);
+    gint64 t_seen = 0;
+    gboolean seen = FALSE;
+    for (guint round = 0; round < 60 && !seen; round++) {
+        g_autoptr(RmqMsg) m = rmq_msg_new(TOPIC, "chart", -1);
+        RmqSendResult sr = { 0 };
+        assert_true(rmq_producer_send(prod, m, &sr, NULL));
+        rmq_send_result_clear(&sr);
+        g_usleep(100 * 1000);
+        seen = chart_has_topic(base, "hour", TOPIC, &t_seen);
+    }
+    assert_true(seen);
+    /* the 24-hour series: one point per 2 minutes, the first one at once */
+    g_autoptr(Resp) day = http(base, "GET", "/api/charts?range=day", NULL, NULL, NULL, NULL);
+    assert_int_equal(day->status, 200);
+    assert_int_equal(json_object_get_int_member(obj(day), "intervalMs"), 120000);
+    assert_true(json_array_get_length(json_object_get_array_member(obj(day), "points")) >= 1);
+    g_autoptr(Resp) bad = http(base, "GET", "/api/charts?range=week", NULL, NULL, NULL, NULL);
+    expect_error(bad, 400, "range");
+
+    /* name servers */
+    g_autoptr(Resp) ns = http(base, "GET", "/api/namesrv", NULL, NULL, NULL, NULL);
+    assert_int_equal(ns->status, 200);
+    JsonArray *servers = json_object_get_array_member(obj(ns), "servers");
+    assert_int_equal(json_array_get_length(servers), 1);
+    assert_true(json_object_get_boolean_member(json_array_get_object_element(servers, 0), "reachable"));
+    g_autoptr(Resp) sess = http(base, "GET", "/api/session", NULL, NULL, NULL, NULL);
+    g_autofree gchar *token = g_strdup(json_object_get_string_member(obj(sess), "csrfToken"));
+    guint16 dead = free_port(); /* nobody listens there */
+    g_autofree gchar *list = g_strdup_printf("127.0.0.1:%u;%s", dead, fx.ns_addr);
+    g_autofree gchar *body = g_strdup_printf("{\"namesrvAddr\":\"%s\"}", list);
+    g_autoptr(Resp) sw = http(base, "POST", "/api/namesrv", NULL, body, token, NULL);
+    if (sw->status != 200)
+        fail_msg("switch: %u %s", sw->status, sw->body);
+    assert_true(json_object_get_boolean_member(obj(sw), "saved"));
+    g_autoptr(Resp) ns2 = http(base, "GET", "/api/namesrv", NULL, NULL, NULL, NULL);
+    servers = json_object_get_array_member(obj(ns2), "servers");
+    assert_int_equal(json_array_get_length(servers), 2);
+    assert_false(json_object_get_boolean_member(json_array_get_object_element(servers, 0), "reachable"));
+    assert_true(json_object_get_boolean_member(json_array_get_object_element(servers, 1), "reachable"));
+    g_autoptr(Resp) cl = http(base, "GET", "/api/cluster", NULL, NULL, NULL, NULL);
+    assert_int_equal(cl->status, 200); /* the live name server still answers */
+    g_autoptr(Resp) sw_bad = http(base, "POST", "/api/namesrv", NULL,
+                                  "{\"namesrvAddr\":\"file:///etc/passwd\"}", token, NULL);
+    expect_error(sw_bad, 400, "namesrvAddr");
+    g_autoptr(Resp) sw_csrf = http(base, "POST", "/api/namesrv", NULL, body, NULL, NULL);
+    expect_error(sw_csrf, 403, "CSRF");
+
+    /* restart on the same state directory */
+    int status = rmq_test_daemon_signal_and_wait(&d->proc, SIGTERM, 10000);
+    assert_int_equal(status, 0);
+    g_autofree gchar *file = g_build_filename(sd, "console-samples.json", NULL);
+    assert_true(g_file_test(file, G_FILE_TEST_EXISTS));
+    daemon_stop(d);
+    d = daemon_start_full("src/console/rmq-console", conf, p, 0, env);
+    gint64 t_after = 0;
+    assert_true(chart_has_topic(base, "hour", TOPIC, &t_after));
+    assert_true(t_after >= t_seen);
+    g_autoptr(Resp) sess2 = http(base, "GET", "/api/session", NULL, NULL, NULL, NULL);
+    assert_string_equal(json_object_get_string_member(obj(sess2), "namesrvAddr"), list);
+    daemon_stop(d);
+    rmq_test_rm_rf(sd);
+}
+
 /* The parser the /metrics check relies on must itself refuse bad input. */
 static void
 test_promparse(void **state)
@@ -1177,6 +1754,10 @@ main(void)
         cmocka_unit_test(test_topic_messages_and_lag),
         cmocka_unit_test(test_tps_sampler),
         cmocka_unit_test(test_resend),
+        cmocka_unit_test(test_consumer_client_ops),
+        cmocka_unit_test(test_topic_send_and_consumers),
+        cmocka_unit_test(test_messages_paged),
+        cmocka_unit_test(test_trace),
         cmocka_unit_test(test_group_config),
         cmocka_unit_test(test_producers),
         cmocka_unit_test(test_dlq),
@@ -1184,6 +1765,8 @@ main(void)
         cmocka_unit_test(test_broker_detail),
         cmocka_unit_test(test_slave_lag),
         cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_accounts),
+        cmocka_unit_test(test_charts_and_namesrv),
         cmocka_unit_test(test_no_descriptor_leak),
         cmocka_unit_test(test_overload),
     };

@@ -97,7 +97,7 @@ test_routes(void **state)
     assert_true(known);
     /* every write is a POST: a GET on a write path is refused, not run */
     const gchar *writes[] = { "/api/topic/delete", "/api/group/reset", "/api/group/delete",
-                              "/api/message/resend" };
+                              "/api/message/resend", "/api/topic/send", "/api/group/skip" };
     for (guint i = 0; i < G_N_ELEMENTS(writes); i++) {
         assert_null(rmq_console_api_find("GET", writes[i], &known));
         assert_true(known);
@@ -355,6 +355,90 @@ test_connection_cap(void **state)
         assert_true(rmq_console_connection_cap(n) < n);
 }
 
+/* Java's trace format (TraceDataEncoder): char 1 between fields, char 2
+ * after each record. */
+static void
+test_trace_decode(void **state)
+{
+    (void) state;
+    const gchar *data =
+        "Pub\0011700000000000\001DefaultRegion\001pg\001T\001MSGID1\001tagA\001k1\001"
+        "127.0.0.1:10911\00112\0013\0010\001OFFID\001true\002"
+        "SubBefore\0011700000000100\001DefaultRegion\001cg\001req-1\001MSGID1\0010\001k1\002"
+        "SubAfter\001req-1\001MSGID1\0015\001false\001k1\0011\0011700000000105\001cg\002"
+        "SubAfter\001req-2\001MSGID1\0017\001true\001k1\002"
+        "Unknown\001x\002Pub\001cut\002";
+    g_autoptr(JsonNode) n = rmq_console_trace_decode(data, strlen(data));
+    JsonArray *a = json_node_get_array(n);
+    assert_int_equal(json_array_get_length(a), 4);
+    JsonObject *pub = json_array_get_object_element(a, 0);
+    assert_string_equal(json_object_get_string_member(pub, "type"), "Pub");
+    assert_int_equal(json_object_get_int_member(pub, "timestamp"), 1700000000000);
+    assert_string_equal(json_object_get_string_member(pub, "group"), "pg");
+    assert_string_equal(json_object_get_string_member(pub, "topic"), "T");
+    assert_string_equal(json_object_get_string_member(pub, "msgId"), "MSGID1");
+    assert_string_equal(json_object_get_string_member(pub, "storeHost"), "127.0.0.1:10911");
+    assert_int_equal(json_object_get_int_member(pub, "bodyLength"), 12);
+    assert_int_equal(json_object_get_int_member(pub, "costTime"), 3);
+    assert_string_equal(json_object_get_string_member(pub, "offsetMsgId"), "OFFID");
+    assert_true(json_object_get_boolean_member(pub, "success"));
+    JsonObject *sb = json_array_get_object_element(a, 1);
+    assert_string_equal(json_object_get_string_member(sb, "type"), "SubBefore");
+    assert_string_equal(json_object_get_string_member(sb, "requestId"), "req-1");
+    assert_string_equal(json_object_get_string_member(sb, "group"), "cg");
+    JsonObject *sa = json_array_get_object_element(a, 2);
+    assert_false(json_object_get_boolean_member(sa, "success"));
+    assert_int_equal(json_object_get_int_member(sa, "costTime"), 5);
+    assert_int_equal(json_object_get_int_member(sa, "contextCode"), 1);
+    assert_int_equal(json_object_get_int_member(sa, "timestamp"), 1700000000105);
+    assert_string_equal(json_object_get_string_member(sa, "group"), "cg");
+    /* the old short SubAfter: no time, no group */
+    JsonObject *old = json_array_get_object_element(a, 3);
+    assert_false(json_object_has_member(old, "timestamp"));
+    assert_true(json_object_get_boolean_member(old, "success"));
+    g_autoptr(JsonNode) none = rmq_console_trace_decode("", 0);
+    assert_int_equal(json_array_get_length(json_node_get_array(none)), 0);
+}
+
+static void
+test_namesrv_list(void **state)
+{
+    (void) state;
+    assert_true(rmq_console_valid_namesrv_list("127.0.0.1:9876"));
+    assert_true(rmq_console_valid_namesrv_list("ns-1.example:9876;10.0.0.2:9875"));
+    assert_false(rmq_console_valid_namesrv_list(""));
+    assert_false(rmq_console_valid_namesrv_list("127.0.0.1"));
+    assert_false(rmq_console_valid_namesrv_list("127.0.0.1:0"));
+    assert_false(rmq_console_valid_namesrv_list("127.0.0.1:65536"));
+    assert_false(rmq_console_valid_namesrv_list("a:1;;b:2"));
+    assert_false(rmq_console_valid_namesrv_list("file:///etc/passwd:1"));
+    assert_false(rmq_console_valid_namesrv_list("h st:1"));
+}
+
+static void
+test_accounts(void **state)
+{
+    (void) state;
+    const gchar *entries[] = { "alice:admin:$6$a$b", "bob:viewer:$y$c", "carol:root:$6$x",
+                               "bob:admin:$6$dup", "nohash:viewer:plain", "ops:viewer:$6$z",
+                               NULL };
+    g_autoptr(GPtrArray) a = rmq_console_accounts_new("ops", "$6$old$hash", entries);
+    assert_int_equal(a->len, 3);
+    const RmqConsoleAccount *ops = rmq_console_account_find(a, "ops");
+    assert_non_null(ops);
+    assert_true(ops->admin); /* the old single user is an admin */
+    assert_string_equal(ops->hash, "$6$old$hash");
+    assert_true(rmq_console_account_find(a, "alice")->admin);
+    const RmqConsoleAccount *bob = rmq_console_account_find(a, "bob");
+    assert_false(bob->admin);
+    assert_string_equal(bob->hash, "$y$c");
+    assert_null(rmq_console_account_find(a, "carol"));
+    assert_null(rmq_console_account_find(a, "nohash"));
+    assert_null(rmq_console_account_find(a, NULL));
+    g_autoptr(GPtrArray) none = rmq_console_accounts_new(NULL, NULL, NULL);
+    assert_int_equal(none->len, 0);
+}
+
 int
 main(void)
 {
@@ -365,7 +449,8 @@ main(void)
         cmocka_unit_test(test_password), cmocka_unit_test(test_connection_cap),
         cmocka_unit_test(test_pick_lang), cmocka_unit_test(test_error_field),
         cmocka_unit_test(test_i18n_tables), cmocka_unit_test(test_slave_lag),
-        cmocka_unit_test(test_dlq_resend_msg),
+        cmocka_unit_test(test_dlq_resend_msg), cmocka_unit_test(test_trace_decode),
+        cmocka_unit_test(test_namesrv_list), cmocka_unit_test(test_accounts),
     };
     return cmocka_run_group_tests_name("console-units", tests, NULL, NULL);
 }

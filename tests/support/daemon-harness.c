@@ -30,9 +30,26 @@ notify_reader(gpointer data)
         if (poll(&pfd, 1, 100) <= 0)
             continue;
         gchar buf[4096];
-        ssize_t len = recv(n->fd, buf, sizeof buf - 1, 0);
-        if (len > 0)
-            g_async_queue_push(n->queue, g_strndup(buf, (gsize) len));
+        union {
+            struct cmsghdr align;
+            gchar space[CMSG_SPACE(sizeof(struct ucred))];
+        } control;
+        struct iovec iov = { buf, sizeof buf - 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
+                             .msg_controllen = sizeof control };
+        ssize_t len = recvmsg(n->fd, &mh, 0);
+        if (len <= 0)
+            continue;
+        /* Tag each message with its sender (SO_PASSCRED), so a waiter can
+         * skip what an earlier run of the same daemon sent. */
+        pid_t pid = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+                struct ucred cred;
+                memcpy(&cred, CMSG_DATA(c), sizeof cred);
+                pid = cred.pid;
+            }
+        g_async_queue_push(n->queue, g_strdup_printf("_PID=%d\n%.*s", (int) pid, (int) len, buf));
     }
     return NULL;
 }
@@ -48,9 +65,22 @@ rmq_test_notify_new(const gchar *path)
     strcpy(sa.sun_path, path);
     g_unlink(path);
     g_assert(bind(n->fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+    int on = 1;
+    g_assert(setsockopt(n->fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0);
     n->queue = g_async_queue_new_full(g_free);
     n->thread = g_thread_new("notify-reader", notify_reader, n);
     return n;
+}
+
+/* Whether @msg ("_PID=N\n...") came from @proc (NULL: any sender). */
+static gboolean
+from_process(const gchar *msg, GSubprocess *proc)
+{
+    const gchar *id = proc != NULL ? g_subprocess_get_identifier(proc) : NULL;
+    if (id == NULL || !g_str_has_prefix(msg, "_PID="))
+        return TRUE;
+    gsize n = strlen(id);
+    return strncmp(msg + 5, id, n) == 0 && msg[5 + n] == '\n';
 }
 
 gchar *
@@ -60,7 +90,7 @@ rmq_test_notify_wait(RmqTestNotify *n, const gchar *needle, GSubprocess *proc, g
     for (;;) {
         gchar *msg = g_async_queue_try_pop(n->queue);
         if (msg != NULL) {
-            if (strstr(msg, needle) != NULL)
+            if (strstr(msg, needle) != NULL && from_process(msg, proc))
                 return msg;
             g_free(msg);
             continue;

@@ -117,7 +117,7 @@ function formData(form) {
 function toMs(v) { return v ? String(new Date(v).getTime()) : undefined; }
 
 async function guarded(fn) {
-  try { await fn(); } catch (e) { status(e.message, 'error'); }
+  try { await fn(); } catch (e) { status(reason(e.message), 'error'); }
 }
 
 function clearFieldErrors(form) {
@@ -148,6 +148,7 @@ const REASONS = [
   [/^(\w+): only letters, digits and _ - % \| are allowed, 1 to (\d+) characters$/, m => t('err.name', { field: m[1], max: m[2] })],
   [/^(\w+) must be true or false$/, m => t('err.bool', { field: m[1] })],
   [/^(\w+) must be milliseconds since the epoch or an ISO 8601 time$/, m => t('err.time', { field: m[1] })],
+  [/^this account is a viewer: it may only read$/, () => t('err.viewer')],
 ];
 function reason(text) {
   for (const [re, f] of REASONS) {
@@ -163,7 +164,7 @@ function onSubmit(form, fn) {
     ev.preventDefault();
     clearFieldErrors(form);
     fn(formData(form)).catch(e => {
-      const text = e.status === 400 ? t('common.invalid', { reason: reason(e.message) }) : e.message;
+      const text = e.status === 400 ? t('common.invalid', { reason: reason(e.message) }) : reason(e.message);
       fieldError(form, e.field, text);
       status(text, 'error');
     });
@@ -235,6 +236,21 @@ async function topicDetail(name) {
   }));
   fill('queues', d.queues.map(q => el('tr', {}, td(q.brokerName), td(q.queueId, 'num'),
     td(q.minOffset, 'num'), td(q.maxOffset, 'num'), td(when(q.lastUpdateTimestamp)))));
+  const cons = await api('/api/topic/consumers', { topic: name });
+  document.getElementById('consumers-none').hidden = cons.groups.length > 0;
+  fill('consumers', cons.groups.map(g => el('tr', { 'data-group': g.group },
+    el('td', {}, el('a', { href: '/groups.html?group=' + encodeURIComponent(g.group) }, g.group)),
+    td(g.members, 'num'), td(g.diffTotal == null ? '' : g.diffTotal, 'num lag'), td(fmt(g.consumeTps), 'num'))));
+  const form = document.getElementById('send-form');
+  const fresh = form.cloneNode(true);
+  form.replaceWith(fresh);
+  onSubmit(fresh, async d => {
+    const r = await post('/api/topic/send', Object.assign({ topic: name }, d));
+    const out = document.getElementById('send-result');
+    out.replaceChildren(t('topics.sent', { id: r.msgId, broker: r.brokerName, queue: r.queueId, offset: r.queueOffset }), ' ',
+      el('a', { href: '/messages.html?topic=' + encodeURIComponent(name) + '&id=' + encodeURIComponent(r.offsetMsgId) }, t('topics.viewSent')));
+    status(t('topics.sentStatus', { status: r.status }), 'ok');
+  });
   document.getElementById('topic-delete').onclick = () => guarded(async () => {
     if (!confirm(t('topics.confirmDelete', { name }))) return;
     await post('/api/topic/delete', { topic: name });
@@ -296,9 +312,21 @@ async function groupDetail(name) {
   cf.elements.consumeBroadcastEnable.checked = !!c0.consumeBroadcastEnable;
   cf.elements.consumeEnable.checked = !!c0.consumeEnable;
   const conns = (g.connection && g.connection.connections) || [];
-  document.getElementById('members').replaceChildren(...(conns.length
-    ? conns.map(c => el('li', {}, (c.clientId || '') + ' ' + (c.clientAddr || '') + ' ' + (c.language || '')))
-    : [el('li', { class: 'muted' }, t('groups.noMember'))]));
+  document.getElementById('members-none').hidden = conns.length > 0;
+  document.getElementById('running').hidden = true;
+  fill('members', conns.map(c => el('tr', { 'data-client': c.clientId },
+    td(c.clientId), td(c.clientAddr), td(c.language),
+    el('td', {}, el('button', { type: 'button', class: 'link', onclick: () => guarded(() => runningInfo(name, c.clientId)) },
+      t('groups.runningInfo'))))));
+  const skip = document.getElementById('skip-form');
+  const skipFresh = skip.cloneNode(true);
+  skip.replaceWith(skipFresh);
+  onSubmit(skipFresh, async d => {
+    if (!confirm(t('groups.confirmSkip', { group: name, topic: d.topic || '' }))) return;
+    const r = await post('/api/group/skip', { group: name, topic: d.topic });
+    status(t(r.clientsNotified ? 'groups.skippedOnline' : 'groups.skippedOffline', { n: r.queues.length }), 'ok');
+    await groupDetail(name);
+  });
   fill('lag', g.progress.queues.map(q => el('tr', {}, td(q.topic), td(q.brokerName), td(q.queueId, 'num'),
     td(q.brokerOffset, 'num'), td(q.consumerOffset, 'num'), td(q.diff, 'num'))));
   const form = document.getElementById('reset-form');
@@ -306,7 +334,7 @@ async function groupDetail(name) {
   form.replaceWith(fresh);
   onSubmit(fresh, async d => {
     const r = await post('/api/group/reset', { group: name, topic: d.topic, timestamp: toMs(d.timestamp) });
-    status(t('groups.resetDone', { n: r.queues.length }), 'ok');
+    status(t(r.clientsNotified ? 'groups.resetOnline' : 'groups.resetDone', { n: r.queues.length }), 'ok');
     await groupDetail(name);
   });
   document.getElementById('group-delete').onclick = () => guarded(async () => {
@@ -316,6 +344,18 @@ async function groupDetail(name) {
     status(t('groups.deleted', { name }), 'ok');
     await groupList();
   });
+}
+
+// GET_CONSUMER_RUNNING_INFO of one client, relayed by the broker.
+async function runningInfo(group, clientId) {
+  const r = await api('/api/group/client', { group, clientId });
+  const box = document.getElementById('running');
+  box.hidden = false;
+  document.getElementById('running-title').textContent = t('groups.runningTitle', { client: clientId });
+  const info = r.runningInfo || {};
+  fill('running-props', Object.entries(info.properties || {}).sort().map(([k, v]) => el('tr', {}, td(k), td(v))));
+  document.getElementById('running-raw').textContent = typeof info === 'string' ? info : JSON.stringify(info, null, 2);
+  status(t('groups.runningDone', { client: clientId }), 'ok');
 }
 
 async function groupList() {
@@ -383,15 +423,52 @@ function showMessage(m) {
   dl.append(el('dt', {}, t('messages.field.stored')), el('dd', {}, when(m.storeTimestamp)));
   dl.append(el('dt', {}, t('messages.field.born')), el('dd', {}, when(m.bornTimestamp)));
   fill('properties', Object.entries(m.properties || {}).map(([k, v]) => el('tr', {}, td(k), td(v))));
-  const body = m.body !== undefined && m.body !== null ? m.body : t('messages.binary', { data: m.bodyBase64 || '' });
-  document.getElementById('message-body').textContent = body.length > 4096 ? body.slice(0, 4096) + ' …' : body;
+  const showBody = () => {
+    const hex = document.getElementById('body-hex').checked;
+    let body;
+    if (hex) body = (m.bodyHex !== undefined ? m.bodyHex : toHex(m)).replace(/(..)/g, '$1 ').trim();
+    else body = m.body !== undefined && m.body !== null ? m.body : t('messages.binary', { data: m.bodyBase64 || '' });
+    document.getElementById('message-body').textContent = body.length > 8192 ? body.slice(0, 8192) + ' …' : body;
+  };
+  for (const id of ['body-text', 'body-hex']) document.getElementById(id).onchange = showBody;
+  showBody();
+  document.getElementById('trace-link').href = '/trace.html?id=' + encodeURIComponent(m.msgId);
   const form = document.getElementById('resend-form');
   const fresh = form.cloneNode(true);
   form.replaceWith(fresh);
+  // the clients of the group typed in: resend to one of them, or to the whole group
+  const clients = fresh.elements.clientId;
+  let listed = null; // the group whose clients the list shows
+  fresh.elements.group.addEventListener('change', () => guarded(async () => {
+    const g = fresh.elements.group.value;
+    if (g === listed) return;
+    listed = g;
+    clients.replaceChildren(el('option', { value: '' }, t('messages.wholeGroup')));
+    if (!g) return;
+    let r;
+    try { r = await api('/api/group', { group: g }); } catch (e) { if (e.status === 404) return; throw e; }
+    for (const c of (r.connection && r.connection.connections) || [])
+      clients.append(el('option', { value: c.clientId }, c.clientId));
+  }));
   onSubmit(fresh, async d => {
-    await post('/api/message/resend', { id: m.offsetMsgId || m.msgId, topic: m.topic, group: d.group });
-    status(t('messages.resent', { group: d.group }), 'ok');
+    const req = { id: m.offsetMsgId || m.msgId, topic: m.topic, group: d.group };
+    if (d.clientId) req.clientId = d.clientId;
+    const r = await post('/api/message/resend', req);
+    if (d.clientId) {
+      const res = r.result || {};
+      status(t('messages.consumedDirectly', { client: d.clientId, result: res.consumeResult || JSON.stringify(res) }), 'ok');
+    } else {
+      status(t('messages.resent', { group: d.group }), 'ok');
+    }
   });
+}
+
+// the body bytes as hex, from the text or the base64 the list gave
+function toHex(m) {
+  let bytes;
+  if (m.body !== undefined && m.body !== null) bytes = new TextEncoder().encode(m.body);
+  else bytes = Uint8Array.from(atob(m.bodyBase64 || ''), c => c.charCodeAt(0));
+  return [...bytes].map(b => b.toString(16).padStart(2, '0')).join('');
 }
 
 async function messages() {
@@ -412,20 +489,63 @@ async function messages() {
         throw e;
       }
     }
+    document.getElementById('pager').hidden = true;
     if (d.id) {
       list = [await api('/api/message', { id: d.id, topic: d.topic })];
-    } else {
-      const p = { topic: d.topic };
-      if (d.key) p.key = d.key;
+    } else if (d.key) {
+      const p = { topic: d.topic, key: d.key };
       if (d.begin) p.begin = toMs(d.begin);
       if (d.end) p.end = toMs(d.end);
       list = (await api('/api/messages', p)).messages;
+    } else {
+      // by time: one page at a time, the server pages through the queues
+      const p = { topic: d.topic, pageSize: String(PAGE_SIZE) };
+      if (d.begin) p.begin = toMs(d.begin);
+      if (d.end) p.end = toMs(d.end);
+      if (!p.begin || !p.end) {
+        // the server's default range (the last hour), made fixed so the pages agree
+        const now = Date.now();
+        p.end = p.end || String(now + 60000);
+        p.begin = p.begin || String(now - 3600 * 1000);
+      }
+      await showPage(p, 0);
+      return;
     }
-    fill('messages', list.map(m => el('tr', { class: 'clickable', onclick: () => showMessage(m) },
-      td(m.msgId), td(m.tags), td(m.keys), td(when(m.storeTimestamp)), td(m.queueId, 'num'), td(m.bodyLength, 'num'))));
+    showList(list);
     status(t('messages.count', { n: list.length }), 'ok');
     if (list.length === 1) showMessage(list[0]);
   });
+  document.getElementById('page-prev').addEventListener('click', () => guarded(() => showPage(pageQuery, pageNo - 1)));
+  document.getElementById('page-next').addEventListener('click', () => guarded(() => showPage(pageQuery, pageNo + 1)));
+  if (param('topic')) {
+    const f = document.getElementById('search-form');
+    f.elements.topic.value = param('topic');
+    if (param('id')) f.elements.id.value = param('id');
+    f.requestSubmit();
+  }
+}
+
+const PAGE_SIZE = 20;
+let pageQuery = null;
+let pageNo = 0;
+
+function showList(list) {
+  fill('messages', list.map(m => el('tr', { class: 'clickable', tabindex: '0', onclick: () => showMessage(m),
+    onkeydown: ev => { if (ev.key === 'Enter') showMessage(m); } },
+  td(m.msgId), td(m.tags), td(m.keys), td(when(m.storeTimestamp)), td(m.queueId, 'num'), td(m.bodyLength, 'num'))));
+}
+
+async function showPage(p, n) {
+  const r = await api('/api/messages', Object.assign({}, p, { page: String(n) }));
+  pageQuery = p;
+  pageNo = n;
+  showList(r.messages);
+  const pager = document.getElementById('pager');
+  pager.hidden = r.pages <= 1;
+  document.getElementById('page-info').textContent = t('messages.pageInfo', { page: n + 1, pages: Math.max(r.pages, 1), total: r.total });
+  document.getElementById('page-prev').disabled = n <= 0;
+  document.getElementById('page-next').disabled = n + 1 >= r.pages;
+  status(t('messages.pageCount', { n: r.messages.length, total: r.total }), 'ok');
 }
 
 // ------------------------------------------------------------ dead letters
@@ -551,11 +671,139 @@ async function tps() {
   await draw();
 }
 
-const PAGES = { overview, topics, groups, producers, messages, dlq, tps };
+// ------------------------------------------------------------- dashboard
+
+const SVGNS = 'http://www.w3.org/2000/svg';
+function svgEl(tag, attrs, text) {
+  const e = document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+// A line chart as inline SVG: one polyline per series (data-series, and
+// data-values with the sampled values it draws), time on x, value on y.
+function svgChart(boxId, titleId, points, seriesOf) {
+  const names = new Set();
+  for (const p of points) for (const k of Object.keys(seriesOf(p) || {})) names.add(k);
+  const list = [...names].sort();
+  const W = 900, H = 260, L = 56, R = 10, T = 10, B = 28;
+  const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': titleId, class: 'chart-svg' });
+  let max = 0;
+  for (const p of points) for (const v of Object.values(seriesOf(p) || {})) max = Math.max(max, Number(v) || 0);
+  if (max <= 0) max = 1;
+  const t0 = points.length ? points[0].time : 0;
+  const t1 = points.length ? points[points.length - 1].time : 1;
+  const span = Math.max(t1 - t0, 1);
+  const x = tm => L + (W - L - R) * (tm - t0) / span;
+  const y = v => H - B - (H - B - T) * v / max;
+  for (let i = 0; i <= 4; i++) {
+    const v = max * i / 4;
+    svg.append(svgEl('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: '#d9dee7' }));
+    svg.append(svgEl('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#667085' }, v.toFixed(max < 10 ? 1 : 0)));
+  }
+  if (points.length) {
+    svg.append(svgEl('text', { x: L, y: H - 8, 'font-size': 11, fill: '#667085' }, when(t0)));
+    svg.append(svgEl('text', { x: W - R, y: H - 8, 'text-anchor': 'end', 'font-size': 11, fill: '#667085' }, when(t1)));
+  }
+  list.forEach((name, i) => {
+    const vals = points.map(p => Number((seriesOf(p) || {})[name] || 0));
+    const pts = points.map((p, j) => x(p.time).toFixed(1) + ',' + y(vals[j]).toFixed(1)).join(' ');
+    const line = svgEl('polyline', { points: pts, fill: 'none', stroke: COLORS[i % COLORS.length], 'stroke-width': 2,
+      'data-series': name, 'data-values': vals.join(' ') });
+    line.append(svgEl('title', {}, name));
+    svg.append(line);
+  });
+  const legend = el('ul', { class: 'legend' }, ...list.map((name, i) => {
+    const last = points.length ? Number((seriesOf(points[points.length - 1]) || {})[name] || 0) : 0;
+    const sw = el('span', { 'aria-hidden': 'true' }); sw.style.background = COLORS[i % COLORS.length];
+    return el('li', {}, sw, name + ' ' + fmt(last));
+  }));
+  const box = document.getElementById(boxId);
+  box.replaceChildren(svg, list.length ? legend : el('p', { class: 'muted' }, t('dash.noData')));
+}
+
+async function dashboard() {
+  const range = document.getElementById('range');
+  let timer = null;
+  const draw = async () => {
+    clearTimeout(timer);
+    const r = await api('/api/charts', { range: range.value });
+    const pick = k => p => Object.fromEntries(Object.entries(p.brokers || {}).map(([n, v]) => [n, v[k]]));
+    svgChart('chart-broker-put', 'h-broker-put', r.points, pick('put'));
+    svgChart('chart-broker-get', 'h-broker-get', r.points, pick('get'));
+    svgChart('chart-topic-put', 'h-topic-put', r.points, p => p.topics);
+    svgChart('chart-group-lag', 'h-group-lag', r.points, p => p.groups);
+    document.getElementById('dash-info').textContent = t('dash.info', { n: r.points.length, s: r.intervalMs / 1000 });
+    timer = setTimeout(() => guarded(draw), Math.max(r.intervalMs, 1000));
+  };
+  range.addEventListener('change', () => guarded(draw));
+  await draw();
+}
+
+// ----------------------------------------------------------- name servers
+
+async function namesrv() {
+  const show = async () => {
+    const r = await api('/api/namesrv');
+    fill('servers', r.servers.map(x => el('tr', { 'data-addr': x.addr }, td(x.addr),
+      td(x.reachable ? t('ns.reachable') : t('ns.unreachable', { error: x.error || '' }), x.reachable ? 'up' : 'down'))));
+    document.getElementById('ns-list').value = r.namesrvAddr;
+    status(t('ns.count', { n: r.servers.filter(x => x.reachable).length, total: r.servers.length }));
+  };
+  onSubmit(document.getElementById('ns-form'), async d => {
+    const r = await post('/api/namesrv', { namesrvAddr: d.namesrvAddr || '' });
+    session = null;
+    await show();
+    status(t(r.saved ? 'ns.switched' : 'ns.switchedNotSaved', { list: r.namesrvAddr }), 'ok');
+  });
+  await show();
+}
+
+// ----------------------------------------------------------------- traces
+
+async function trace() {
+  const form = document.getElementById('trace-form');
+  onSubmit(form, async d => {
+    foundAgain();
+    fill('traces', []);
+    let r;
+    try {
+      r = await api('/api/trace', d);
+    } catch (e) {
+      if (e.status === 404 && !e.field) { notFound(t('trace.none', { id: d.id || '' })); return; }
+      throw e;
+    }
+    const STEPS = { Pub: 'trace.type.Pub', SubBefore: 'trace.type.SubBefore', SubAfter: 'trace.type.SubAfter',
+      EndTransaction: 'trace.type.EndTransaction' };
+    const step = x => t(STEPS[x.type]);
+    const where = x => x.type === 'Pub' || x.type === 'EndTransaction'
+      ? t('trace.stored', { topic: x.topic || '', host: x.storeHost || '' })
+      : x.retryTimes === undefined ? '' : t('trace.consumed', { retry: x.retryTimes });
+    // a path is a matter of milliseconds
+    const whenMs = ms => (ms ? when(ms) + ' +' + String(ms % 1000).padStart(3, '0') + ' ms' : '');
+    const result = x => x.success === undefined ? '' : x.success ? t('trace.ok') : t('trace.failed');
+    fill('traces', r.traces.map(x => el('tr', { 'data-type': x.type }, td(step(x)), td(whenMs(x.timestamp)),
+      td(x.group || ''), td(where(x)), td(x.costTime === undefined ? '' : x.costTime, 'num'),
+      td(result(x), x.success === false ? 'down' : ''))));
+    status(t('trace.count', { n: r.traces.length }), 'ok');
+  });
+  if (param('id')) {
+    form.elements.id.value = param('id');
+    form.requestSubmit();
+  }
+}
+
+const PAGES = { overview, topics, groups, producers, messages, dlq, tps, dashboard, namesrv, trace };
 
 document.addEventListener('DOMContentLoaded', () => guarded(async () => {
   await loadLanguage();
   translatePage();
+  if (session && session.role === 'viewer') {
+    // a viewer reads; the server refuses changes (403), the page says so up front
+    const note = el('p', { class: 'card readonly', id: 'readonly', role: 'note' }, t('common.readonly', { user: session.user || '' }));
+    document.querySelector('main').prepend(note);
+  }
   const page = document.body.dataset.page;
   const link = document.querySelector('nav a[data-nav="' + page + '"]');
   if (link) link.classList.add('active');

@@ -13,6 +13,9 @@ const url = process.env.CONSOLE_URL;
 const namesrv = process.env.NAMESRV_ADDR;
 const rmqadmin = process.env.RMQADMIN;
 const helper = process.env.HELPER;
+const accountsUrl = process.env.ACCOUNTS_URL;
+const accountsPassword = process.env.ACCOUNTS_PASSWORD;
+const accountsLog = process.env.ACCOUNTS_LOG;
 const shots = process.env.SCREENSHOT_DIR || 'screenshots';
 mkdirSync(shots, { recursive: true });
 
@@ -50,7 +53,8 @@ for (const lang of ['en', 'zh-CN'])
 const PAGES = [['/', 'overview', 'cluster.h1'], ['/topics.html', 'topics', 'topics.h1'],
   ['/groups.html', 'groups', 'groups.h1'], ['/producers.html', 'producers', 'producers.h1'],
   ['/messages.html', 'messages', 'messages.h1'], ['/dlq.html', 'dlq', 'dlq.h1'],
-  ['/tps.html', 'tps', 'tps.h1']];
+  ['/tps.html', 'tps', 'tps.h1'], ['/dashboard.html', 'dashboard', 'dash.h1'],
+  ['/namesrv.html', 'namesrv', 'ns.h1'], ['/trace.html', 'trace', 'trace.h1']];
 
 async function shot(name, p) { await (p || page).screenshot({ path: join(shots, name + '.png'), fullPage: true }); }
 function assert(cond, what) { if (!cond) throw new Error(what); }
@@ -150,6 +154,265 @@ test('find the message by key and read its body', async () => {
   assert((await page.locator('#message-body').textContent()) === body, 'body differs');
   assert((await page.locator('#properties').textContent()).includes(key), 'KEYS property missing');
   await shot('messages');
+});
+
+// A helper process that prints a line starting with @word once ready.
+function spawnHelper(args, word) {
+  const child = spawn(helper, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.lines = [];
+  const ready = new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', d => {
+      buf += String(d);
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i); buf = buf.slice(i + 1);
+        child.lines.push(line);
+        if (line.startsWith(word)) resolve(line.slice(word.length).trim());
+      }
+    });
+    child.on('exit', c => reject(new Error('helper exited with ' + c)));
+  });
+  return { child, ready };
+}
+
+async function apiPost(base, path, data, headers) {
+  const s = await (await fetch(base + '/api/session', { headers })).json();
+  const r = await fetch(base + path, { method: 'POST', headers: Object.assign({ 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrfToken }, headers || {}), body: JSON.stringify(data) });
+  return { status: r.status, body: await r.json() };
+}
+
+test('topic page: send a test message, then read it as text and as hex', async () => {
+  await page.goto(url + '/topics.html?topic=' + topic);
+  await page.locator('#detail-title', { hasText: topic }).waitFor();
+  const tkey = 'typed-' + process.pid;
+  await page.fill('#send-tag', 'TagTyped');
+  await page.fill('#send-key', tkey);
+  await page.fill('#send-body', 'Hi 你好');
+  await page.click('#send-submit');
+  await page.locator('#send-result a').waitFor();
+  await shot('topic-send');
+  // the broker has it, found by its key
+  const q = await (await fetch(url + '/api/messages?topic=' + topic + '&key=' + tkey)).json();
+  assert(q.messages.length === 1 && q.messages[0].body === 'Hi 你好' && q.messages[0].tags === 'TagTyped', 'not stored: ' + JSON.stringify(q));
+  assert((await page.locator('#send-result').textContent()).includes(q.messages[0].msgId), 'the result does not name the msgId');
+  await page.click('#send-result a');
+  await page.locator('#message-body', { hasText: 'Hi 你好' }).waitFor();
+  await page.check('#body-hex');
+  const hex = Buffer.from('Hi 你好').toString('hex').replace(/(..)/g, '$1 ').trim();
+  await page.locator('#message-body', { hasText: hex }).waitFor();
+  assert((await page.locator('#message-body').textContent()) === hex, 'hex differs');
+  await shot('message-hex');
+  // an empty body is refused next to the field
+  await page.goto(url + '/topics.html?topic=' + topic);
+  await page.locator('#detail-title', { hasText: topic }).waitFor();
+  await page.click('#send-submit');
+  await page.locator('#send-form label:has(#send-body) .field-error').waitFor();
+});
+
+test('a consumer client: running info, the topic lists its group, resend to it, skip', async () => {
+  const cg = 'browser-cg-' + process.pid;
+  const { child, ready } = spawnHelper(['consumer', namesrv, topic, cg, '120'], 'READY');
+  try {
+    const clientId = await ready;
+    await page.goto(url + '/groups.html?group=' + cg);
+    const row = page.locator('#members tbody tr', { hasText: clientId });
+    await row.waitFor();
+    await row.locator('button').click();
+    await page.locator('#running-props tbody tr', { hasText: 'fakeClient' }).waitFor();
+    assert((await page.locator('#running-props tbody tr', { hasText: 'fakeClient' }).locator('td').nth(1).textContent()) === clientId, 'running info of another client');
+    await shot('running-info');
+    // the topic's consumer groups
+    await page.goto(url + '/topics.html?topic=' + topic);
+    await page.locator('#consumers tbody tr[data-group="' + cg + '"]').waitFor();
+    const cells = await page.locator('#consumers tbody tr[data-group="' + cg + '"] td').allTextContents();
+    assert(cells[1] === '1', 'online clients: ' + cells.join('|'));
+    // resend the message found by key to this one client
+    await page.goto(url + '/messages.html');
+    await page.fill('#search-topic', topic);
+    await page.fill('#search-key', key);
+    await page.click('#search-submit');
+    await page.locator('#messages tbody tr').first().click();
+    await page.fill('#resend-group', cg);
+    await page.dispatchEvent('#resend-group', 'change');
+    await page.locator('#resend-client option[value="' + clientId + '"]').waitFor({ state: 'attached' });
+    await page.selectOption('#resend-client', clientId);
+    await page.click('#resend-submit');
+    await page.locator('#status.ok', { hasText: 'CR_SUCCESS' }).waitFor();
+    for (let i = 0; i < 50 && !child.lines.some(l => l.startsWith('DIRECT ')); i++) await new Promise(r => setTimeout(r, 100));
+    assert(child.lines.some(l => l.startsWith('DIRECT ')), 'the client got nothing');
+    await shot('resend-client');
+    // skip: the broker tells the online client
+    await page.goto(url + '/groups.html?group=' + cg);
+    await page.locator('#detail-title', { hasText: cg }).waitFor();
+    await page.fill('#skip-topic', topic);
+    page.once('dialog', d => d.accept());
+    await page.click('#skip-submit');
+    await page.locator('#status.ok', { hasText: TABLES.en['groups.skippedOnline'].split(':')[0] }).waitFor();
+    for (let i = 0; i < 50 && !child.lines.includes('RESET'); i++) await new Promise(r => setTimeout(r, 100));
+    assert(child.lines.includes('RESET'), 'the client was not told');
+  } finally {
+    child.stdin.end();
+  }
+});
+
+test('search by time in pages', async () => {
+  const pt = 'BrowserPaged' + process.pid;
+  const c = await apiPost(url, '/api/topic', { topic: pt, readQueueNums: 2, writeQueueNums: 2 });
+  assert(c.status === 200, 'create: ' + JSON.stringify(c));
+  for (let i = 0; i < 25; i++) {
+    const r = await apiPost(url, '/api/topic/send', { topic: pt, body: 'paged ' + i });
+    assert(r.status === 200, 'send: ' + JSON.stringify(r));
+  }
+  await page.goto(url + '/messages.html');
+  await page.fill('#search-topic', pt);
+  await page.click('#search-submit');
+  await page.locator('#pager:not([hidden])').waitFor();
+  const info = await page.locator('#page-info').textContent();
+  assert(info === TABLES.en['messages.pageInfo'].replace('{page}', 1).replace('{pages}', 2).replace('{total}', 25), 'pager says ' + info);
+  assert((await page.locator('#messages tbody tr').count()) === 20, 'first page is not 20 rows');
+  assert(await page.locator('#page-prev').isDisabled(), 'previous enabled on the first page');
+  const first = await page.locator('#messages tbody tr td:first-child').allTextContents();
+  await page.click('#page-next');
+  await page.locator('#page-info', { hasText: TABLES.en['messages.pageInfo'].replace('{page}', 2).replace('{pages}', 2).replace('{total}', 25) }).waitFor();
+  assert((await page.locator('#messages tbody tr').count()) === 5, 'second page is not 5 rows');
+  const second = await page.locator('#messages tbody tr td:first-child').allTextContents();
+  assert(new Set([...first, ...second]).size === 25, 'the pages overlap');
+  assert(await page.locator('#page-next').isDisabled(), 'next enabled on the last page');
+  await shot('messages-paged');
+});
+
+test('message trace: the path of a traced message', async () => {
+  const { stdout } = await run(helper, ['trace', namesrv, topic]);
+  const id = stdout.trim();
+  await page.goto(url + '/trace.html?id=' + id);
+  await page.locator('#traces tbody tr').nth(2).waitFor();
+  const types = await page.locator('#traces tbody tr').evaluateAll(rs => rs.map(r => r.dataset.type));
+  assert(types.join(',') === 'Pub,SubBefore,SubAfter', 'steps: ' + types);
+  const sub = await page.locator('#traces tbody tr[data-type="SubAfter"] td').allTextContents();
+  assert(sub[2] === 'trace-cg' && sub[4] === '7', 'SubAfter row: ' + sub.join('|'));
+  await shot('trace');
+  await page.goto(url + '/trace.html?id=0A0A0A0A00002A9F0000000000000001');
+  await page.locator('#not-found').waitFor();
+});
+
+test('dashboard: charts drawn from the console\'s own samples of the test\'s traffic', async () => {
+  for (let i = 0; i < 5; i++) await apiPost(url, '/api/topic/send', { topic, body: 'chart ' + i });
+  await page.goto(url + '/dashboard.html');
+  const line = page.locator('#chart-topic-put polyline[data-series="' + topic + '"]');
+  let values = [];
+  for (let i = 0; i < 60; i++) {
+    if (await line.count()) {
+      values = (await line.getAttribute('data-values')).split(' ').map(Number);
+      if (values.some(v => v > 0)) break;
+    }
+    await apiPost(url, '/api/topic/send', { topic, body: 'chart tick' });
+    await new Promise(r => setTimeout(r, 500));
+  }
+  assert(values.some(v => v > 0), 'no put TPS of ' + topic + ' drawn');
+  const pts = (await line.getAttribute('points')).trim().split(/\s+/);
+  assert(pts.length === values.length && pts.length >= 2, pts.length + ' points for ' + values.length + ' values');
+  // the values drawn are the console's samples
+  const api = await (await fetch(url + '/api/charts?range=hour')).json();
+  const series = api.points.map(p => Number((p.topics || {})[topic] || 0)).join(' ');
+  assert((' ' + series + ' ').includes(' ' + values.slice(1, -1).join(' ') + ' '), 'drawn values are not the samples');
+  await page.locator('#chart-broker-put polyline[data-series="broker-a/0"]').waitFor({ state: 'attached' });
+  await page.locator('#chart-group-lag svg').waitFor({ state: 'attached' });
+  await shot('dashboard');
+  await page.selectOption('#range', 'day');
+  await page.locator('#dash-info', { hasText: '120' }).waitFor();
+  await shot('dashboard-day');
+});
+
+test('name servers: reachability and switching the list', async () => {
+  await page.goto(url + '/namesrv.html');
+  const row = page.locator('#servers tbody tr[data-addr="' + namesrv + '"] td.up');
+  await row.waitFor();
+  await page.fill('#ns-list', '127.0.0.1:1;' + namesrv);
+  await page.click('#ns-submit');
+  await page.locator('#status.ok', { hasText: '127.0.0.1:1;' + namesrv }).waitFor();
+  await page.locator('#servers tbody tr[data-addr="127.0.0.1:1"] td.down').waitFor();
+  await shot('namesrv');
+  await page.fill('#ns-list', 'not an address');
+  await page.click('#ns-submit');
+  await page.locator('#ns-form label:has(#ns-list) .field-error').waitFor();
+  await page.fill('#ns-list', namesrv);
+  await page.click('#ns-submit');
+  await page.locator('#status.ok', { hasText: namesrv }).waitFor();
+  assert((await page.locator('#servers tbody tr').count()) === 1, 'the list was not switched back');
+});
+
+test('accounts: a viewer reads, and a change is refused with 403 and logged', async () => {
+  // in Chinese: the refusal is said in the page's language
+  const ctx = await browser.newContext({ locale: 'zh-CN', httpCredentials: { username: 'watcher', password: accountsPassword } });
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(15000);
+  await p.goto(accountsUrl + '/topics.html');
+  await p.locator('#readonly', { hasText: 'watcher' }).waitFor();
+  await p.locator('#topics tbody tr', { hasText: topic }).waitFor();
+  await p.fill('#topic-name', 'ViewerTopic');
+  await p.click('#topic-submit');
+  await p.locator('#status.error', { hasText: TABLES['zh-CN']['err.viewer'] }).waitFor();
+  assert((await p.locator('#status').textContent()) === TABLES['zh-CN']['err.viewer'], 'refusal not translated');
+  await shot('viewer-refused', p);
+  await ctx.close();
+  const log = readFileSync(accountsLog, 'utf8');
+  assert(log.includes("refused POST /api/topic to viewer account 'watcher'"), 'no log line naming the account');
+  const auth = { Authorization: 'Basic ' + Buffer.from('boss:' + accountsPassword).toString('base64') };
+  const r = await apiPost(accountsUrl, '/api/topic', { topic: 'BossTopic' + process.pid }, auth);
+  assert(r.status === 200, 'the admin account was refused: ' + JSON.stringify(r));
+});
+
+test('accessibility: every control has a label, tables have column headers, keyboard reaches it all', async () => {
+  for (const lang of ['en', 'zh-CN']) {
+    const p = await newPage(lang === 'en' ? 'en-US' : 'zh-CN');
+    for (const [path] of PAGES) {
+      await p.goto(url + path);
+      await p.locator('h1').waitFor();
+      await p.waitForLoadState('networkidle');
+      const problems = await p.evaluate(() => {
+        const out = [];
+        for (const e of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+          const named = (e.labels && e.labels.length && [...e.labels].some(l => l.textContent.trim())) || e.getAttribute('aria-label');
+          if (!named) out.push('unlabelled ' + e.tagName + '#' + (e.id || e.name));
+        }
+        for (const th of document.querySelectorAll('thead th'))
+          if (th.getAttribute('scope') !== 'col') out.push('th without scope in #' + th.closest('table').id);
+        for (const b of document.querySelectorAll('button, a[href]'))
+          if (!b.textContent.trim() && !b.getAttribute('aria-label')) out.push('nameless ' + b.tagName + '#' + b.id);
+        for (const tb of document.querySelectorAll('table'))
+          if (!tb.querySelector('thead th')) out.push('table #' + tb.id + ' has no header');
+        return out;
+      });
+      assert(problems.length === 0, path + ' (' + lang + '): ' + problems.join('; '));
+      // the first Tab lands on the skip link, which moves focus to the content
+      await p.keyboard.press('Tab');
+      assert(await p.evaluate(() => document.activeElement.classList.contains('skip')), path + ': first Tab is not the skip link');
+      await p.keyboard.press('Enter');
+      assert(await p.evaluate(() => document.activeElement.id === 'main' || location.hash === '#main'), path + ': skip link goes nowhere');
+      // the accessibility tree Playwright sees has the page heading
+      const tree = await p.locator('body').ariaSnapshot();
+      const h1 = await p.locator('h1').textContent();
+      assert(tree.includes('heading "' + h1 + '" [level=1]'), path + ': the heading is not in the accessibility tree');
+      assert(tree.includes('navigation'), path + ': no navigation landmark');
+    }
+    await p.context().close();
+  }
+  // the search form by keyboard alone
+  const p = await newPage('en-US');
+  await p.goto(url + '/messages.html');
+  await p.locator('h1').waitFor();
+  await p.focus('#search-topic');
+  await p.keyboard.type(topic);
+  await p.keyboard.press('Tab');
+  await p.keyboard.type(key);
+  await p.keyboard.press('Enter');
+  await p.locator('#messages tbody tr').first().waitFor();
+  await p.keyboard.press('Tab');
+  await p.locator('#messages tbody tr').first().focus();
+  await p.keyboard.press('Enter');
+  await p.locator('#message-body', { hasText: body }).waitFor();
+  await p.context().close();
 });
 
 test('consumer groups page lists the system groups on demand', async () => {
