@@ -12,6 +12,13 @@
 #include "remoting/codes.h"
 #include "remoting/json_body.h"
 
+void
+rmq_console_call_sign(const RmqConsoleCall *call, RmqInstance *inst)
+{
+    if (call->access_key != NULL)
+        rmq_instance_set_credentials(inst, call->access_key, call->secret_key, NULL);
+}
+
 /* Shown of a secret: its first characters, then a fixed run of '*' (not
  * its length either; secrets are longer than 6 characters). */
 #define SHOWN_CHARS 2

@@ -940,6 +940,7 @@ static GPtrArray *
 browse_by_time(RmqConsoleCall *call, const gchar *topic, gint64 begin, gint64 end, GError **error)
 {
     g_autoptr(RmqConsumer) c = rmq_consumer_new(TOOLS_GROUP, call->namesrv, NULL);
+    rmq_console_call_sign(call, rmq_consumer_get_instance(c));
     g_autoptr(GPtrArray) queues = rmq_consumer_fetch_subscribe_queues(c, topic, error);
     if (queues == NULL)
         return NULL;
@@ -1052,6 +1053,7 @@ browse_page(RmqConsoleCall *call, const gchar *topic, gint64 begin, gint64 end, 
             gint64 size, GError **error)
 {
     g_autoptr(RmqConsumer) c = rmq_consumer_new(TOOLS_GROUP, call->namesrv, NULL);
+    rmq_console_call_sign(call, rmq_consumer_get_instance(c));
     g_autoptr(GPtrArray) queues = rmq_consumer_fetch_subscribe_queues(c, topic, error);
     if (queues == NULL)
         return NULL;
@@ -1429,6 +1431,7 @@ api_dlq_resend(RmqConsoleCall *call, GError **error)
     if (topic == NULL)
         return NULL;
     g_autoptr(RmqProducer) producer = rmq_producer_new(RESEND_GROUP, call->namesrv, NULL);
+    rmq_console_call_sign(call, rmq_producer_get_instance(producer));
     JsonArray *results = json_array_new();
     guint ok = 0;
     for (guint i = 0; i < n; i++) {
@@ -1501,6 +1504,7 @@ api_topic_send(RmqConsoleCall *call, GError **error)
     if (route == NULL)
         return NULL;
     g_autoptr(RmqProducer) producer = rmq_producer_new(TEST_PRODUCER_GROUP, call->namesrv, NULL);
+    rmq_console_call_sign(call, rmq_producer_get_instance(producer));
     g_autoptr(RmqMsg) m = rmq_msg_new(topic, body, -1);
     if (tag != NULL && *tag != '\0')
         rmq_msg_set_tags(m, tag);
@@ -1771,6 +1775,7 @@ reset_offsets(RmqConsoleCall *call, const gchar *group, const gchar *topic, gint
     if (st == NULL)
         return NULL;
     g_autoptr(RmqConsumer) c = rmq_consumer_new(group, call->namesrv, NULL);
+    rmq_console_call_sign(call, rmq_consumer_get_instance(c));
     rows = json_array_new();
     JsonArray *qs = json_node_get_array(st);
     for (guint i = 0; i < json_array_get_length(qs); i++) {
@@ -1834,6 +1839,7 @@ api_namesrv(RmqConsoleCall *call, GError **error)
         if (*addr == '\0')
             continue;
         g_autoptr(RmqAdmin) one = rmq_admin_new(addr, NULL);
+        rmq_console_call_sign(call, rmq_admin_get_instance(one));
         rmq_admin_set_timeout(one, 3000);
         g_autoptr(GError) local = NULL;
         g_autoptr(GBytes) b = rmq_admin_invoke(one, addr, RMQ_REQUEST_GET_BROKER_CLUSTER_INFO,

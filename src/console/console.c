@@ -220,6 +220,10 @@ call_free(RmqConsoleCall *call)
     g_clear_pointer(&call->topic_tps, g_hash_table_unref);
     g_clear_pointer(&call->admin, rmq_admin_free);
     g_free(call->namesrv);
+    g_free(call->access_key);
+    if (call->secret_key != NULL)
+        explicit_bzero(call->secret_key, strlen(call->secret_key));
+    g_free(call->secret_key);
     g_free(call);
 }
 
@@ -242,13 +246,14 @@ call_new(Console *c, GHashTable *params)
     call->params = params;
     call->namesrv = g_strdup(c->namesrv);
     call->topic_tps = copy_tps(c->topic_tps);
+    call->access_key = g_strdup(c->access_key);
+    call->secret_key = g_strdup(c->secret_key);
     return call;
 }
 
 typedef struct {
     const RmqConsoleRoute *route; /* NULL: /metrics */
     SoupServerMessage *msg;
-    gchar *access_key, *secret_key; /* copies: the worker may outlive the console */
 } Pending;
 
 static void
@@ -278,7 +283,7 @@ run_call(GTask *task, gpointer source, gpointer task_data, GCancellable *cancell
     Pending *p = g_object_get_data(G_OBJECT(task), "pending");
     /* the client library is single-threaded per object: one admin per call,
      * on a private context of this thread */
-    call->admin = admin_new(call->namesrv, p->access_key, p->secret_key);
+    call->admin = admin_new(call->namesrv, call->access_key, call->secret_key);
     GError *error = NULL;
     if (p->route != NULL) {
         JsonNode *n = p->route->fn(call, &error);
@@ -326,8 +331,6 @@ pending_free(gpointer data)
 {
     Pending *p = data;
     g_object_unref(p->msg);
-    g_free(p->access_key);
-    secret_free(p->secret_key);
     g_free(p);
 }
 
@@ -337,8 +340,6 @@ dispatch(Console *c, SoupServerMessage *msg, const RmqConsoleRoute *route, GHash
     Pending *p = g_new0(Pending, 1);
     p->route = route;
     p->msg = g_object_ref(msg);
-    p->access_key = g_strdup(c->access_key);
-    p->secret_key = g_strdup(c->secret_key);
     soup_server_message_pause(msg);
     g_autoptr(GTask) task = g_task_new(NULL, NULL, call_done, NULL);
     g_object_set_data_full(G_OBJECT(task), "pending", p, pending_free);

@@ -308,6 +308,41 @@ test_console_acl_page(void **state)
                      403);
 }
 
+/* Every client the console makes signs: the admin (create a topic), a
+ * producer (the test message) and a consumer (browsing messages). */
+static void
+test_console_clients_sign(void **state)
+{
+    (void) state;
+    g_autoptr(BkDaemon) con = signed_console();
+    g_autofree gchar *made = NULL;
+    guint st = post_json(con, "/api/topic", "{\"topic\":\"ConsoleAclT\",\"writeQueueNums\":1,"
+                                            "\"readQueueNums\":1}", &made);
+    if (st != 200)
+        fail_msg("create: status %u: %s", st, made);
+    g_autofree gchar *sent = NULL;
+    for (int i = 0; i < 50; i++) {
+        g_clear_pointer(&sent, g_free);
+        st = post_json(con, "/api/topic/send",
+                       "{\"topic\":\"ConsoleAclT\",\"key\":\"k1\",\"body\":\"signed hello\"}", &sent);
+        if (st == 200)
+            break;
+        g_usleep(200 * 1000); /* the route reaches the name server */
+    }
+    if (st != 200)
+        fail_msg("send: status %u: %s", st, sent);
+    g_autofree gchar *found = NULL;
+    for (int i = 0; i < 50; i++) {
+        g_clear_pointer(&found, g_free);
+        st = http_get(con, "/api/messages?topic=ConsoleAclT&key=k1", &found);
+        if (st == 200 && strstr(found, "signed hello") != NULL)
+            break;
+        g_usleep(200 * 1000);
+    }
+    if (st != 200 || strstr(found, "signed hello") == NULL)
+        fail_msg("browse: status %u: %s", st, found);
+}
+
 int
 main(void)
 {
@@ -316,6 +351,7 @@ main(void)
         cmocka_unit_test(test_console_unsigned_refused),
         cmocka_unit_test(test_console_secret_file_mode),
         cmocka_unit_test(test_console_acl_page),
+        cmocka_unit_test(test_console_clients_sign),
     };
     return cmocka_run_group_tests_name("console-acl", tests, setup, teardown);
 }

@@ -34,7 +34,7 @@ async function aclPage() {
       card.append(el('p', {}, t('acl.whites', { list: list(b.globalWhiteAddrs) || t('acl.none') })));
       const cols = [t('acl.col.accessKey'), t('acl.col.secret'), t('acl.col.white'), t('acl.col.admin'),
         t('acl.col.topicDefault'), t('acl.col.groupDefault'), t('acl.col.topicPerms'), t('acl.col.groupPerms'), ''];
-      const head = el('tr', {}, ...cols.map(c => el('th', {}, c)));
+      const head = el('tr', {}, ...cols.map(c => el('th', { scope: 'col' }, c)));
       const rows = b.accounts.map(a => el('tr', {}, td(a.accessKey), td(a.secretKey), td(a.whiteRemoteAddress),
         td(a.admin ? t('acl.yes') : ''), td(a.defaultTopicPerm), td(a.defaultGroupPerm), td(list(a.topicPerms)),
         td(list(a.groupPerms)),
