@@ -324,7 +324,8 @@ test_console_clients_sign(void **state)
     for (int i = 0; i < 50; i++) {
         g_clear_pointer(&sent, g_free);
         st = post_json(con, "/api/topic/send",
-                       "{\"topic\":\"ConsoleAclT\",\"key\":\"k1\",\"body\":\"signed hello\"}", &sent);
+                       "{\"topic\":\"ConsoleAclT\",\"key\":\"k1\",\"body\":\"signed hello\"}",
+                       &sent);
         if (st == 200)
             break;
         g_usleep(200 * 1000); /* the route reaches the name server */
