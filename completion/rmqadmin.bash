@@ -41,6 +41,10 @@ _rmqadmin()
                 COMPREPLY=($(compgen -W "2 4 6" -- "$cur"))
                 return
             fi
+            if [[ $sub == printMsgByQueue ]]; then
+                COMPREPLY=($(compgen -W "true false" -- "$cur"))
+                return
+            fi
             ;;
         --credentials)
             _filedir
@@ -54,6 +58,33 @@ _rmqadmin()
                 COMPREPLY=($(compgen -W "true false" -- "$cur"))
                 return
             fi
+            if [[ $sub == updateOrderConf && $prev == -m ]]; then
+                COMPREPLY=($(compgen -W "put get delete" -- "$cur"))
+                return
+            fi
+            if [[ $sub == printMsg || $sub == printMsgByQueue ]] && [[ $prev == -d ]]; then
+                COMPREPLY=($(compgen -W "true false" -- "$cur"))
+                return
+            fi
+            if [[ $sub == resetOffsetByTime && $prev == -s ]]; then
+                COMPREPLY=($(compgen -W "now" -- "$cur"))
+                return
+            fi
+            ;;
+        -f | --force | --calculate)
+            if [[ $sub == resetOffsetByTime || $sub == skipAccumulatedMessage ||
+                $sub == printMsgByQueue ]]; then
+                COMPREPLY=($(compgen -W "true false" -- "$cur"))
+                return
+            fi
+            if [[ $sub == export* && $prev == -f ]]; then
+                _filedir -d
+                return
+            fi
+            ;;
+        --dir)
+            _filedir -d
+            return
             ;;
     esac
     if [[ $cur == -* ]]; then

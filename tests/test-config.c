@@ -958,13 +958,13 @@ static void test_update_runtime(void **state)
 static void test_no_effect_warned(void **state)
 {
     g_autofree gchar *path = write_file(state, "ne.conf",
-                                        "enablePropertyFilter = true;\ntransientStorePoolEnable = true;\n"
+                                        "offsetCheckInSlave = true;\ntransientStorePoolEnable = true;\n"
                                         "fileReservedTime = 1;\n");
     g_autoptr(GPtrArray) w = new_warnings();
     g_autoptr(RmqConfig) cfg = rmq_config_load(path, RMQ_CONFIG_BROKER, w, NULL);
     assert_non_null(cfg);
     assert_int_equal(w->len, 2);
-    assert_non_null(strstr(g_ptr_array_index(w, 0), ":1: key 'enablePropertyFilter' has no effect yet"));
+    assert_non_null(strstr(g_ptr_array_index(w, 0), ":1: key 'offsetCheckInSlave' has no effect yet"));
     assert_non_null(strstr(g_ptr_array_index(w, 1), ":2: key 'transientStorePoolEnable' has no effect yet"));
 }
 

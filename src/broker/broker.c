@@ -846,6 +846,7 @@ rmq_broker_free(RmqBroker *b)
     g_clear_pointer(&b->offsets, rmq_consumer_offsets_free);
     g_clear_pointer(&b->delay_offsets, rmq_delay_offsets_free);
     g_clear_pointer(&b->mq_locks, g_hash_table_destroy);
+    g_clear_pointer(&b->filter_cache, g_hash_table_destroy);
     g_free(b->broker_addr);
     g_free(b->config_dir);
     g_free(b->topics_path);

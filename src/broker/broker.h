@@ -12,6 +12,7 @@
 #include "broker/settings.h"
 #include "broker/subscription_group.h"
 #include "broker/topic_config.h"
+#include "filter/filter.h"
 #include "model/message_properties.h"
 #include "remoting/server.h"
 #include "store/store.h"
@@ -60,6 +61,8 @@ struct _RmqBroker {
     RmqFlowControl *flow;     /* send flow control (flow_control.h), made on first use */
     struct _RmqRateLimit *flow_log; /* one refusal line per 10 s (common/ratelimit.h) */
     GHashTable *mq_locks;     /* "group\ntopic\nbroker\nqid" -> RmqMqLock */
+    GHashTable *filter_cache; /* SQL92 text -> RmqFilter, for CHECK_CLIENT_CONFIG and pulls that
+                               * carry their subscription (Java's parse cache) */
     struct _RmqBrokerAcl *acl; /* aclEnable: the rules in force (acl_guard.h), else NULL */
     gpointer acl_commands;    /* aclEnable: the command table with RMQ_BROKER_CMD_ACL on every row */
     gchar *sign_secret;       /* secretKeyFile's secret: the slave sync signs as accessKey */
@@ -221,6 +224,11 @@ void rmq_broker_stored_arrived(RmqBroker *b, const gchar *topic, gint32 queue_id
  * or NULL when the request was parked. (transfer full) */
 RmqCommand *rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *request,
                                     gboolean allow_suspend);
+/* An @type (SQL92) expression compiled, from the broker's cache when it was
+ * seen before. (transfer full) NULL with @error (position included) when it
+ * does not compile or the type is unknown. */
+RmqFilter *rmq_broker_filter_compile(RmqBroker *b, const gchar *type, const gchar *text,
+                                     GError **error);
 
 /* Half message rewrite of a PREPARED send (docs/protocol.md §11.1 step 2): new properties with
  * REAL_TOPIC/REAL_QID (transfer full). */

@@ -32,7 +32,39 @@ rmq_subscription_free(RmqSubscription *s)
     g_free(s->expression_type);
     g_ptr_array_unref(s->tags);
     g_array_unref(s->codes);
+    if (s->filter != NULL)
+        rmq_filter_unref(s->filter);
     g_free(s);
+}
+
+gboolean
+rmq_expression_type_is_tag(const gchar *type)
+{
+    return type == NULL || *type == '\0' || g_ascii_strcasecmp(type, "TAG") == 0;
+}
+
+/* An SQL92 subscription is compiled once per (group, topic, expression):
+ * a heartbeat repeating what @old has keeps @old's tree. */
+static void
+subscription_compile(RmqSubscription *s, const RmqSubscription *old, const gchar *group)
+{
+    if (rmq_expression_type_is_tag(s->expression_type))
+        return;
+    if (old != NULL && old->filter != NULL &&
+        strcmp(old->expression_type, s->expression_type) == 0 &&
+        strcmp(old->sub_string, s->sub_string) == 0) {
+        s->filter = rmq_filter_ref(old->filter);
+        return;
+    }
+    g_autoptr(GError) error = NULL;
+    if (strcmp(s->expression_type, "SQL92") != 0)
+        g_set_error(&error, RMQ_FILTER_ERROR, RMQ_FILTER_ERROR_ILLEGAL,
+                    "unknown expression type %s", s->expression_type);
+    else
+        s->filter = rmq_filter_compile(s->sub_string, NULL, NULL, &error);
+    if (s->filter == NULL && (old == NULL || strcmp(old->sub_string, s->sub_string) != 0))
+        g_message("consumer group %s: the %s subscription to %s does not compile: %s", group,
+                  s->expression_type, s->topic, error->message);
 }
 
 static RmqSubscription *
@@ -194,7 +226,9 @@ subscription_from_node(JsonNode *node)
     s->sub_version = rmq_json_object_get_int64_or(o, "subVersion", 0);
     /* Codes are recomputed from the tags: C++ sends atoi(tag) (docs/protocol.md §5.5). */
     JsonArray *tags = rmq_json_object_get_array_or_null(o, "tagsSet");
-    if (tags != NULL) {
+    if (!rmq_expression_type_is_tag(s->expression_type)) {
+        /* SQL92: no tags; the expression is compiled by the caller */
+    } else if (tags != NULL) {
         for (guint i = 0; i < json_array_get_length(tags); i++) {
             JsonNode *t = json_array_get_element(tags, i);
             if (JSON_NODE_HOLDS_VALUE(t) && json_node_get_value_type(t) == G_TYPE_STRING)
@@ -264,8 +298,10 @@ register_consumer(RmqClientRegistry *r, RmqConnection *conn, const gchar *client
         RmqSubscription *s = subscription_from_node(json_array_get_element(subs, i));
         if (s == NULL)
             continue;
-        if (!g_hash_table_contains(g->subscriptions, s->topic))
+        const RmqSubscription *old = g_hash_table_lookup(g->subscriptions, s->topic);
+        if (old == NULL)
             changed = TRUE;
+        subscription_compile(s, old, name);
         g_hash_table_replace(g->subscriptions, s->topic, s);
         g_hash_table_add(fresh, s->topic);
     }

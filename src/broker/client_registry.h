@@ -7,6 +7,7 @@
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include "filter/filter.h"
 #include "remoting/connection.h"
 
 G_BEGIN_DECLS
@@ -16,11 +17,15 @@ typedef struct _RmqClientRegistry RmqClientRegistry;
 typedef struct {
     gchar *topic;
     gchar *sub_string;       /* "*" or "TagA || TagB" */
-    gchar *expression_type;  /* "TAG" */
+    gchar *expression_type;  /* "TAG" or "SQL92" */
     gint64 sub_version;
     GPtrArray *tags;         /* tag strings */
     GArray *codes;           /* gint64 hash codes of @tags (recomputed) */
+    RmqFilter *filter;       /* SQL92: @sub_string compiled, NULL if it does not compile */
 } RmqSubscription;
+
+/* Java's ExpressionType.isTagType: absent, empty or TAG. */
+gboolean rmq_expression_type_is_tag(const gchar *type);
 
 /* A "subscription" string as a PULL carries it: NULL for "*"/empty (all).
  * (transfer full) */

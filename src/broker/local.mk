@@ -58,7 +58,7 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/transaction_check.c src/broker/transaction_check.h \
 	src/broker/flow_control_hook.c
 
-BROKER_LIBS = src/broker/libbroker.a src/ha/libha.a src/broker/libbrokermeta.a src/store/libstore.a \
+BROKER_LIBS = src/broker/libbroker.a src/filter/libfilter.a src/ha/libha.a src/broker/libbrokermeta.a src/store/libstore.a \
 	src/common/libcommon.a src/common/libconf.a src/acl/libacl.a \
 	src/remoting/libnet.a src/model/libmodel.a src/remoting/libcodec.a $(RMQ_PKG_LIBS) $(YAML_LIBS)
 
@@ -186,4 +186,14 @@ tests_broker_test_broker_acl_admin_SOURCES = tests/broker/test-broker-acl-admin.
 tests_broker_test_broker_acl_admin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(YAML_CFLAGS)
 tests_broker_test_broker_acl_admin_LDADD = src/acl/libacl.a $(BROKER_IT_LIBS) $(YAML_LIBS)
 EXTRA_tests_broker_test_broker_acl_admin_DEPENDENCIES = src/broker/rmq-broker
+endif
+
+# SQL92 property filters end to end, the client library included.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-broker-sql92
+TESTS += tests/broker/test-broker-sql92
+tests_broker_test_broker_sql92_SOURCES = tests/broker/test-broker-sql92.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_sql92_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_sql92_LDADD = tests/support/libtestsupport.a $(CLIENT_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_broker_test_broker_sql92_DEPENDENCIES = src/broker/rmq-broker src/namesrv/rmq-namesrv
 endif

@@ -288,15 +288,21 @@ rmq_broker_handle_runtime_info(RmqConnection *conn, RmqCommand *req, gpointer us
     kv(jb, "putLatency99", "%.2f", rmq_store_stats_put_percentile(ss, 0.99));
     kv(jb, "putLatency999", "%.2f", rmq_store_stats_put_percentile(ss, 0.999));
     /* DefaultMessageStore.getRuntimeInfo */
-    const gchar *root = b->settings.store_path_root_dir;
-    g_autofree gchar *cl_dir = g_build_filename(root, "commitlog", NULL);
+    const RmqStoreConfig *sc = rmq_store_get_config(b->store);
+    const gchar *root = sc->store_path_root_dir;
+    g_autofree gchar *cl_dir = sc->store_path_commit_log != NULL
+                                   ? g_strdup(sc->store_path_commit_log)
+                                   : g_build_filename(root, "commitlog", NULL);
     g_autofree gchar *cq_dir = g_build_filename(root, "consumequeue", NULL);
     guint64 total = 0, usable = 0;
-    gdouble cl_ratio = partition_used(cl_dir, &total, &usable);
+    /* the store's own figure: its commit-log directory, or the root before it exists */
+    gdouble usage = rmq_store_disk_usage(b->store);
+    gdouble cl_ratio = usage >= 0 ? usage / 100.0 : -1;
     g_autofree gchar *cl_key = g_strconcat("commitLogDiskRatio_", cl_dir, NULL);
     kv_double(jb, cl_key, cl_ratio);
     kv_double(jb, "commitLogDiskRatio", cl_ratio);
-    kv_double(jb, "consumeQueueDiskRatio", partition_used(cq_dir, &total, &usable));
+    gdouble cq_ratio = partition_used(cq_dir, &total, &usable);
+    kv_double(jb, "consumeQueueDiskRatio", cq_ratio >= 0 ? cq_ratio : partition_used(root, &total, &usable));
     if (b->schedule != NULL) {
         guint levels = rmq_schedule_service_levels(b->schedule);
         for (guint level = 1; level <= levels; level++) {

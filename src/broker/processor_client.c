@@ -259,21 +259,39 @@ rmq_broker_handle_lock(RmqConnection *conn, RmqCommand *req, gpointer user_data)
     rmq_broker_reply(conn, req, resp);
 }
 
-/* CHECK_CLIENT_CONFIG (46): only tag subscriptions are supported here. */
+/* CHECK_CLIENT_CONFIG (46), what a consumer asks before it starts (Java
+ * ClientManageProcessor.checkClientConfig): tag subscriptions pass; SQL92
+ * needs enablePropertyFilter and an expression that compiles. */
 void
 rmq_broker_handle_check_client_config(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
-    (void) user_data;
+    RmqBroker *b = user_data;
     gsize len = 0;
     const gchar *body = req->body != NULL ? g_bytes_get_data(req->body, &len) : NULL;
     g_autoptr(JsonNode) root = body != NULL ? rmq_json_parse_lenient(body, (gssize) len, NULL) : NULL;
     JsonObject *o = root != NULL && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
     JsonObject *sub = rmq_json_object_get_object_or_null(o, "subscriptionData");
     const gchar *type = rmq_json_object_get_string_or(sub, "expressionType", "TAG");
-    if (g_ascii_strcasecmp(type, "TAG") != 0) {
-        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
-                                "The broker does not support consumer to filter "
-                                "message by SQL92");
+    if (sub == NULL || rmq_expression_type_is_tag(type)) {
+        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL);
+        return;
+    }
+    if (!b->settings.enable_property_filter) {
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SYSTEM_ERROR,
+                              g_strdup_printf("The broker does not support consumer to filter "
+                                              "message by %s",
+                                              type));
+        return;
+    }
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqFilter) f = rmq_broker_filter_compile(
+        b, type, rmq_json_object_get_string_or(sub, "subString", ""), &error);
+    if (f == NULL) {
+        g_message("client %s of group %s: the %s expression does not compile: %s",
+                  rmq_json_object_get_string_or(o, "clientId", "?"),
+                  rmq_json_object_get_string_or(o, "group", "?"), type, error->message);
+        rmq_broker_reply_take(conn, req, RMQ_RESPONSE_SUBSCRIPTION_PARSE_FAILED,
+                              g_strdup_printf("Invalid MessageSelector. %s", error->message));
         return;
     }
     rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SUCCESS, NULL);

@@ -1,6 +1,7 @@
 /* PULL_MESSAGE (11): the docs/protocol.md §10.2 algorithm, tag filtering through the store's
- * consume-queue filter, commit-offset piggybacking and long polling. Bodies
- * are the stored records verbatim. */
+ * consume-queue filter, SQL92 filtering of the stored properties (§10.8),
+ * commit-offset piggybacking and long polling. Bodies are the stored records
+ * verbatim. */
 #include <config.h>
 
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "broker/client_registry.h"
 #include "broker/long_poll.h"
 #include "remoting/codes.h"
+#include "store/message_format.h"
 
 #define PULL_FLAG_COMMIT_OFFSET 0x1
 #define PULL_FLAG_SUSPEND 0x2
@@ -24,6 +26,99 @@ tag_filter(gint64 tag_code, gpointer data)
         if (g_array_index(codes, gint64, i) == tag_code)
             return TRUE;
     return FALSE;
+}
+
+/* Java's parse cache holds 100 expressions; past that this one starts over
+ * (subscriptions hold their own references). */
+#define FILTER_CACHE_MAX 128
+
+RmqFilter *
+rmq_broker_filter_compile(RmqBroker *b, const gchar *type, const gchar *text, GError **error)
+{
+    if (g_strcmp0(type, "SQL92") != 0) {
+        g_set_error(error, RMQ_FILTER_ERROR, RMQ_FILTER_ERROR_ILLEGAL,
+                    "unknown expression type %s", type != NULL ? type : "(null)");
+        return NULL;
+    }
+    if (text == NULL)
+        text = "";
+    if (b->filter_cache == NULL)
+        b->filter_cache = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                                (GDestroyNotify) rmq_filter_unref);
+    RmqFilter *f = g_hash_table_lookup(b->filter_cache, text);
+    if (f != NULL)
+        return rmq_filter_ref(f);
+    f = rmq_filter_compile(text, NULL, NULL, error);
+    if (f == NULL)
+        return NULL;
+    if (g_hash_table_size(b->filter_cache) >= FILTER_CACHE_MAX)
+        g_hash_table_remove_all(b->filter_cache);
+    /* the key is the filter's own copy of the text */
+    g_hash_table_insert(b->filter_cache, (gpointer) rmq_filter_get_text(f), rmq_filter_ref(f));
+    return f;
+}
+
+/* One stored record's properties for the evaluator. */
+typedef struct {
+    const gchar *props;
+    gsize len;
+} RecordProps;
+
+static const gchar *
+record_lookup(const gchar *name, gsize *len, gpointer data)
+{
+    const RecordProps *rp = data;
+    const char *value = NULL;
+    if (!rmq_message_property_get(rp->props, rp->len, name, &value, len))
+        return NULL;
+    return value;
+}
+
+static gboolean
+record_props(const guint8 *record, gint32 size, RecordProps *out)
+{
+    RmqMessageRecord rec;
+    if (rmq_message_decode(record, (gsize) size, FALSE, &rec) != RMQ_RECORD_OK)
+        return FALSE;
+    out->props = rec.properties;
+    out->len = rec.properties_len > 0 ? (gsize) rec.properties_len : 0;
+    return TRUE;
+}
+
+/* Java's ExpressionMessageFilter.isMatchedByCommitLog: deliver what
+ * evaluates to TRUE; NULL, FALSE and evaluation errors are skipped. */
+static gboolean
+sql_filter(const guint8 *record, gint32 size, gpointer data)
+{
+    RecordProps rp;
+    return record_props(record, size, &rp) && rmq_filter_matches(data, record_lookup, &rp);
+}
+
+/* ExpressionForRetryMessageFilter (filterSupportRetry): a retry topic's
+ * message is judged by the group's filter on the topic it came from
+ * (RETRY_TOPIC); without one it is delivered. */
+typedef struct {
+    RmqBroker *b;
+    const gchar *group;
+} RetryFilter;
+
+static gboolean
+retry_filter(const guint8 *record, gint32 size, gpointer data)
+{
+    const RetryFilter *rf = data;
+    RecordProps rp;
+    if (!record_props(record, size, &rp))
+        return TRUE;
+    const char *real = NULL;
+    gsize real_len = 0;
+    if (!rmq_message_property_get(rp.props, rp.len, RMQ_PROPERTY_RETRY_TOPIC, &real, &real_len) ||
+        real == NULL)
+        return TRUE;
+    g_autofree gchar *topic = g_strndup(real, real_len);
+    const RmqSubscription *s = rmq_client_registry_subscription(rf->b->clients, rf->group, topic);
+    if (s == NULL || s->filter == NULL)
+        return TRUE;
+    return rmq_filter_matches(s->filter, record_lookup, &rp);
 }
 
 /* What long polling keeps of a request: enough to re-execute and answer it. */
@@ -104,17 +199,32 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
                             "topicConfig.readQueueNums:[%d] consumer:[%s]",
                             queue_id, topic, tc->read_queue_nums, rmq_connection_get_peer(conn)));
 
-    const gchar *etype = rmq_command_get_ext(req, "expressionType");
-    if (etype != NULL && g_ascii_strcasecmp(etype, "TAG") != 0)
-        return rmq_broker_response_take(
-            req, RMQ_RESPONSE_SYSTEM_ERROR,
-            g_strdup("The broker does not support consumer to filter message "
-                     "by SQL92"));
     g_autoptr(RmqSubscription) own = NULL;
+    g_autoptr(RmqFilter) filter = NULL;
     const RmqSubscription *sub = NULL;
     if (sys_flag & PULL_FLAG_SUBSCRIPTION) {
-        own = rmq_subscription_parse(topic, rmq_command_get_ext(req, "subscription"));
-        sub = own;
+        const gchar *etype = rmq_command_get_ext(req, "expressionType");
+        const gchar *text = rmq_command_get_ext(req, "subscription");
+        if (rmq_expression_type_is_tag(etype)) {
+            own = rmq_subscription_parse(topic, text);
+            sub = own;
+        } else {
+            /* Java checks enablePropertyFilter after parsing, but a parse
+             * failure there is swallowed; refusing first answers the same */
+            if (!s->enable_property_filter)
+                return rmq_broker_response_take(
+                    req, RMQ_RESPONSE_SYSTEM_ERROR,
+                    g_strdup_printf("The broker does not support consumer to filter message "
+                                    "by %s",
+                                    etype));
+            g_autoptr(GError) error = NULL;
+            filter = rmq_broker_filter_compile(b, etype, text, &error);
+            if (filter == NULL)
+                return rmq_broker_response_take(
+                    req, RMQ_RESPONSE_SUBSCRIPTION_PARSE_FAILED,
+                    g_strdup_printf("parse the consumer's subscription failed: %s",
+                                    error->message));
+        }
     } else {
         RmqConsumerGroup *cg = rmq_client_registry_consumer_group(b->clients, group);
         if (cg == NULL)
@@ -135,13 +245,38 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
         if (sub->sub_version < sub_version)
             return rmq_broker_response_take(req, RMQ_RESPONSE_SUBSCRIPTION_NOT_LATEST,
                                             g_strdup("the consumer's subscription not latest"));
+        if (!rmq_expression_type_is_tag(sub->expression_type)) {
+            if (sub->filter == NULL)
+                return rmq_broker_response_take(
+                    req, RMQ_RESPONSE_FILTER_DATA_NOT_EXIST,
+                    g_strdup("The broker's consumer filter data is not exist!Your expression "
+                             "may be wrong!"));
+            if (!s->enable_property_filter)
+                return rmq_broker_response_take(
+                    req, RMQ_RESPONSE_SYSTEM_ERROR,
+                    g_strdup_printf("The broker does not support consumer to filter message "
+                                    "by %s",
+                                    sub->expression_type));
+            filter = rmq_filter_ref(sub->filter);
+        }
     }
     const GArray *codes = sub != NULL && sub->codes->len > 0 ? sub->codes : NULL;
 
+    /* Tag subscriptions take the consume-queue path alone, as before; SQL92
+     * reads each stored record's properties. */
+    RetryFilter rf = { b, group };
     gint64 start_us = g_get_monotonic_time();
-    g_autoptr(RmqGetResult) r = rmq_store_get_message(b->store, topic, queue_id, offset, max_nums,
-                                                      codes != NULL ? tag_filter : NULL,
-                                                      (gpointer) codes);
+    g_autoptr(RmqGetResult) r = NULL;
+    if (filter != NULL)
+        r = rmq_store_get_message_filtered(b->store, topic, queue_id, offset, max_nums, NULL,
+                                           sql_filter, filter);
+    else if (s->filter_support_retry && s->enable_property_filter &&
+             g_str_has_prefix(topic, "%RETRY%"))
+        r = rmq_store_get_message_filtered(b->store, topic, queue_id, offset, max_nums, NULL,
+                                           retry_filter, &rf);
+    else
+        r = rmq_store_get_message(b->store, topic, queue_id, offset, max_nums,
+                                  codes != NULL ? tag_filter : NULL, (gpointer) codes);
     rmq_broker_count_get(b, r, start_us);
     gint32 code;
     switch (r->status) {

@@ -48,6 +48,8 @@ typedef struct {
     gboolean trace_topic_enable;
     gchar *msg_trace_topic_name;
     gboolean reject_transaction_message;
+    gboolean enable_property_filter;  /* SQL92 subscriptions accepted */
+    gboolean filter_support_retry;    /* retry topics filtered with the original topic's filter */
     gint transaction_time_out;
     gint transaction_check_max;
     gint transaction_check_interval;

@@ -14,6 +14,7 @@
 struct _RmqAdmin {
     RmqMqCore *core;       /* shared by every user of one RmqInstance */
     guint timeout_ms;
+    gint last_code;        /* response code of the last answer, -1 none */
 };
 
 RmqAdmin *
@@ -30,6 +31,7 @@ rmq_admin_new_on(RmqInstance *inst)
     RmqAdmin *a = g_new0(RmqAdmin, 1);
     a->core = rmq_instance_ref(inst);
     a->timeout_ms = 5000;
+    a->last_code = -1;
     return a;
 }
 
@@ -84,6 +86,7 @@ invoke_va(RmqAdmin *a, const gchar *addr, gint code, GBytes *body, GHashTable **
         if (resp == NULL)
             g_propagate_error(error, g_steal_pointer(&err));
     }
+    a->last_code = resp != NULL ? resp->code : -1;
     if (resp == NULL)
         return NULL;
     if (resp->code != RMQ_RESPONSE_SUCCESS) {
@@ -93,6 +96,25 @@ invoke_va(RmqAdmin *a, const gchar *addr, gint code, GBytes *body, GHashTable **
     if (ext_out)
         *ext_out = ext_table(resp);
     return resp->body ? g_bytes_ref(resp->body) : g_bytes_new(NULL, 0);
+}
+
+gint
+rmq_admin_last_response_code(RmqAdmin *a)
+{
+    g_return_val_if_fail(a != NULL, -1);
+    return a->last_code;
+}
+
+JsonNode *
+rmq_admin_parse_body(GBytes *body, GError **error)
+{
+    gsize len = 0;
+    const guint8 *data = body != NULL ? g_bytes_get_data(body, &len) : NULL;
+    if (len == 0) {
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_PROTOCOL, "empty answer");
+        return NULL;
+    }
+    return rmq_mq_parse_fastjson(data, len, error);
 }
 
 GBytes *

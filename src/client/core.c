@@ -211,9 +211,7 @@ on_peer_request(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqMqCore *core = user_data;
     if (req->code != RMQ_REQUEST_PUSH_REPLY_MESSAGE_TO_CLIENT) {
-        g_debug("%s sent request code %d: not handled by the client, dropped",
-                rmq_connection_get_peer(conn), req->code);
-        rmq_command_free(req);
+        rmq_mq_core_on_request(conn, req, user_data); /* the consumers' requests */
         return;
     }
     g_autoptr(GError) err = NULL;
@@ -478,6 +476,15 @@ GBytes *
 rmq_mq_heartbeat_body(const gchar *client_id, const gchar *producer_group,
                       const gchar *consumer_group, const gchar *topic)
 {
+    return rmq_mq_heartbeat_body_sub(client_id, producer_group, consumer_group, topic, "TAG",
+                                     "*");
+}
+
+GBytes *
+rmq_mq_heartbeat_body_sub(const gchar *client_id, const gchar *producer_group,
+                          const gchar *consumer_group, const gchar *topic,
+                          const gchar *expression_type, const gchar *sub_string)
+{
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "clientID");
@@ -504,9 +511,9 @@ rmq_mq_heartbeat_body(const gchar *client_id, const gchar *producer_group,
             json_builder_begin_array(b);
             json_builder_end_array(b);
             json_builder_set_member_name(b, "expressionType");
-            json_builder_add_string_value(b, "TAG");
+            json_builder_add_string_value(b, expression_type);
             json_builder_set_member_name(b, "subString");
-            json_builder_add_string_value(b, "*");
+            json_builder_add_string_value(b, sub_string);
             json_builder_set_member_name(b, "subVersion");
             json_builder_add_int_value(b, g_get_real_time() / 1000);
             json_builder_set_member_name(b, "tagsSet");

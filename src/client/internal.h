@@ -62,6 +62,7 @@ struct _RmqInstance {
     gchar *security_token;
     GHashTable *reply_waiters; /* CORRELATION_ID -> RmqReplyWaiter (not owned): requests
                                 * waiting for their PUSH_REPLY_MESSAGE_TO_CLIENT */
+    GList *consumers;   /* RmqConsumer made on it (transfer none), for broker requests */
 };
 typedef struct _RmqInstance RmqMqCore;
 
@@ -96,6 +97,10 @@ void rmq_mq_set_refused(GError **error, const gchar *addr, const RmqCommand *res
 /* Maps a remoting-client error to RMQ_MQ_ERROR (BROKER_UNREACHABLE/TIMEOUT). */
 void rmq_mq_set_transport(GError **error, const gchar *addr, const GError *cause);
 
+/* Requests brokers send on our connections (consumer.c): offset resets,
+ * consumer status and running info. The RmqClient's request handler. */
+void rmq_mq_core_on_request(RmqConnection *conn, RmqCommand *request, gpointer core);
+
 /* Pull/query bodies: concatenated commit-log records. (transfer full) of RmqMsg */
 GPtrArray *rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error);
 /* A new docs/protocol.md §6.5 client unique id (UNIQ_KEY). (transfer full) */
@@ -106,6 +111,11 @@ JsonNode *rmq_mq_parse_fastjson(const guint8 *data, gsize len, GError **error);
 /* HEART_BEAT body. (transfer full) */
 GBytes *rmq_mq_heartbeat_body(const gchar *client_id, const gchar *producer_group,
                               const gchar *consumer_group, const gchar *topic);
+/* The same with the consumer's subscription to @topic: @expression_type
+ * "TAG" (tags recomputed by the broker from @sub_string) or "SQL92". */
+GBytes *rmq_mq_heartbeat_body_sub(const gchar *client_id, const gchar *producer_group,
+                                  const gchar *consumer_group, const gchar *topic,
+                                  const gchar *expression_type, const gchar *sub_string);
 /* JSON node helpers. */
 JsonNode *rmq_mq_json_body(const RmqCommand *resp, GError **error);
 

@@ -169,6 +169,7 @@ rmq_pull_status_name(RmqPullStatus s)
     case RMQ_PULL_NO_NEW_MSG: return "NO_NEW_MSG";
     case RMQ_PULL_NO_MATCHED_MSG: return "NO_MATCHED_MSG";
     case RMQ_PULL_OFFSET_ILLEGAL: return "OFFSET_ILLEGAL";
+    case RMQ_PULL_OFFSET_RESET: return "OFFSET_RESET";
     }
     return "?";
 }

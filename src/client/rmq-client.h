@@ -223,6 +223,10 @@ typedef enum {
     RMQ_PULL_NO_NEW_MSG,
     RMQ_PULL_NO_MATCHED_MSG,
     RMQ_PULL_OFFSET_ILLEGAL,
+    /* An admin reset the group's offset of this queue (resetOffsetByTime:
+     * RESET_CONSUMER_CLIENT_OFFSET from the broker): nothing was pulled;
+     * go on from next_begin_offset, which is already committed. */
+    RMQ_PULL_OFFSET_RESET,
 } RmqPullStatus;
 
 typedef struct {
@@ -252,10 +256,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqConsumer, rmq_consumer_free)
 GPtrArray *rmq_consumer_fetch_subscribe_queues(RmqConsumer *c, const gchar *topic,
                                                GError **error);
 /* Register the group as a pull consumer of @topic with the topic's brokers
- * (HEART_BEAT), so admin tools see it online. */
+ * (HEART_BEAT), so admin tools see it online. The subscription reported is
+ * the one set by rmq_consumer_set_subscription(), else every tag. An online
+ * consumer answers the brokers' GET_CONSUMER_RUNNING_INFO and
+ * GET_CONSUMER_STATUS_FROM_CLIENT and takes their RESET_CONSUMER_CLIENT_OFFSET
+ * (see RMQ_PULL_OFFSET_RESET) whenever the instance's context runs (every
+ * blocking call runs it). */
 gboolean rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error);
+/* The consumer's expression type and the expression its heartbeats report:
+ * @type "TAG" (the default; @expression "*" or "TagA || TagB") or "SQL92"
+ * (MessageSelector.bySql, evaluated by the broker against each message's
+ * properties, docs/protocol.md §10.8; the broker needs enablePropertyFilter).
+ * Pulls carry @type with their own expression. */
+void rmq_consumer_set_subscription(RmqConsumer *c, const gchar *type, const gchar *expression);
+/* CHECK_CLIENT_CONFIG with every broker of @topic, as a Java consumer asks
+ * before it starts: FALSE with the first refusal (RMQ_MQ_ERROR_BROKER_REFUSED,
+ * the response code and the broker's remark in the message). */
+gboolean rmq_consumer_check_subscription(RmqConsumer *c, const gchar *topic, GError **error);
 /* One PULL_MESSAGE. @expression: "*" / NULL or "TagA || TagB" (filtered by
- * the broker by hash and again here by text). @suspend_ms > 0 lets the
+ * the broker by hash and again here by text), or with the SQL92 type an SQL92
+ * expression (filtered by the broker only; NULL: the consumer's own). @suspend_ms > 0 lets the
  * broker hold the request that long when nothing is there. */
 gboolean rmq_consumer_pull(RmqConsumer *c, const RmqQueue *mq, const gchar *expression,
                            gint64 offset, gint max_nums, guint suspend_ms,
@@ -267,7 +287,8 @@ gboolean rmq_consumer_pull_and_commit(RmqConsumer *c, const RmqQueue *mq,
                                       const gchar *expression, gint64 offset, gint max_nums,
                                       guint suspend_ms, gint64 commit_offset,
                                       RmqPullResult *result, GError **error);
-/* UPDATE_CONSUMER_OFFSET (waits for the answer). */
+/* UPDATE_CONSUMER_OFFSET (waits for the answer). While an admin's reset of
+ * @mq waits for the next pull, the reset offset is committed instead. */
 gboolean rmq_consumer_commit_offset(RmqConsumer *c, const RmqQueue *mq, gint64 offset,
                                     GError **error);
 /* QUERY_CONSUMER_OFFSET: the committed offset, -1 if none, -2 on error. */
@@ -377,6 +398,12 @@ void rmq_admin_set_timeout(RmqAdmin *a, guint ms); /* per request, 5000 */
  * ext fields as a name -> value table. */
 GBytes *rmq_admin_invoke(RmqAdmin *a, const gchar *addr, gint code, GBytes *body,
                          GHashTable **ext_out, GError **error, ...) G_GNUC_NULL_TERMINATED;
+/* The response code of the last rmq_admin_invoke() answer (a refusal's
+ * code, e.g. 206 CONSUMER_NOT_ONLINE), -1 when no answer came. */
+gint rmq_admin_last_response_code(RmqAdmin *a);
+/* A (fastjson) JSON body as standard JSON: object-keyed maps
+ * ({{"brokerName":…}:v}) get the key object's text as key. (transfer full) */
+JsonNode *rmq_admin_parse_body(GBytes *body, GError **error);
 
 /* ["topic", …] sorted. */
 JsonNode *rmq_admin_topic_list(RmqAdmin *a, GError **error);

@@ -104,7 +104,7 @@ const RmqConfigKey rmq_config_keys[] = {
     STR("configStorePath", config_store_path, NS, DV | NE, NULL),
     BOOL("orderMessageEnable", order_message_enable, NS, RL, FALSE),
     STR("productEnvName", product_env_name, NS, NE, "center"),
-    BOOL("clusterTest", cluster_test, NS, NE, FALSE),
+    BOOL("clusterTest", cluster_test, NS, 0, FALSE),
     /* rmq extensions: constants in Java's RouteInfoManager; tests shorten them */
     INT("brokerChannelExpiredTime", broker_channel_expired_time, NS, RL, 120000, 1, G_MAXINT),
     INT("scanNotActiveBrokerInterval", scan_not_active_broker_interval, NS, RL, 10000, 1, G_MAXINT),
@@ -179,9 +179,12 @@ const RmqConfigKey rmq_config_keys[] = {
     BOOL("traceTopicEnable", trace_topic_enable, BR, 0, FALSE, BK(trace_topic_enable)),
     STR("msgTraceTopicName", msg_trace_topic_name, BR, 0, "RMQ_SYS_TRACE_TOPIC",
         BK(msg_trace_topic_name)),
-    /* SQL92 property filters (issue 16) are not built yet: the key is read
-     * and named "has no effect yet" at start and by --check-config */
-    BOOL("enablePropertyFilter", enable_property_filter, BR, RL | NE, FALSE),
+    /* SQL92 property filters: CHECK_CLIENT_CONFIG and PULL_MESSAGE accept
+     * expressionType SQL92 (docs/protocol.md §10.8); filterSupportRetry also
+     * filters a group's retry topic with its filter on the original topic */
+    BOOL("enablePropertyFilter", enable_property_filter, BR, RL, FALSE,
+         BK(enable_property_filter)),
+    BOOL("filterSupportRetry", filter_support_retry, BR, RL, FALSE, BK(filter_support_retry)),
     BOOL("rejectTransactionMessage", reject_transaction_message, BR, RL, FALSE,
          BK(reject_transaction_message)),
     INT("transactionTimeOut", transaction_time_out, BR, RL, 6000, 1, G_MAXINT,

@@ -118,6 +118,7 @@ typedef struct {
     gboolean trace_topic_enable;
     gchar *msg_trace_topic_name;
     gboolean enable_property_filter;
+    gboolean filter_support_retry;
     gboolean reject_transaction_message;
     gint transaction_time_out;            /* ms, 6000 */
     gint transaction_check_max;           /* 15 */

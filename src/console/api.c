@@ -382,6 +382,15 @@ rmq_console_cluster_brokers(RmqAdmin *admin, GError **error)
                     row, "getTotal", (gint64) first_number(t, "msgGetTotalTodayNow"));
                 json_object_set_int_member(
                     row, "commitLogMaxOffset", (gint64) first_number(t, "commitLogMaxOffset"));
+                /* the broker's refusedRequests_<CODE> counters (docs/protocol.md §3.3) */
+                JsonObject *refused = json_object_new();
+                g_autoptr(GList) members = json_object_get_members(t);
+                for (GList *n = members; n != NULL; n = n->next)
+                    if (g_str_has_prefix(n->data, "refusedRequests_"))
+                        json_object_set_int_member(refused,
+                                                   (const gchar *) n->data + strlen("refusedRequests_"),
+                                                   (gint64) first_number(t, n->data));
+                json_object_set_object_member(row, "refused", refused);
             } else {
                 json_object_set_string_member(row, "role", dflt_role);
                 json_object_set_string_member(row, "error", local ? local->message : "no answer");

@@ -23,6 +23,7 @@ typedef enum {
     M_CONSUMER_OFFSET,
     M_GROUP_TPS,
     M_SCRAPE_ERRORS,
+    M_BROKER_REFUSED,
     M_COUNT
 } MetricId;
 
@@ -46,6 +47,8 @@ static const struct {
     { "rocketmq_consumer_offset", "counter", "Committed offset of a consumer group, per queue" },
     { "rocketmq_consumer_tps", "gauge", "Messages consumed per second by a group" },
     { "rocketmq_console_scrape_errors", "gauge", "Calls that failed while collecting this scrape" },
+    { "rmq_broker_refused_requests_total", "counter",
+      "Requests the broker refused before their handler, by answer code (rmq's own)" },
 };
 
 gchar *
@@ -118,6 +121,12 @@ collect_brokers(RmqConsoleCall *call, GString **out, guint *errors)
                "cluster", cluster, "broker", name, "brokerId", id, "brokerIP", addr, NULL);
         sample(out, M_BROKER_GET_TOTAL, (gdouble) json_object_get_int_member(b, "getTotal"),
                "cluster", cluster, "broker", name, "brokerId", id, "brokerIP", addr, NULL);
+        JsonObject *refused = json_object_get_object_member(b, "refused");
+        g_autoptr(GList) codes = refused != NULL ? json_object_get_members(refused) : NULL;
+        for (GList *c = codes; c != NULL; c = c->next)
+            sample(out, M_BROKER_REFUSED, (gdouble) json_object_get_int_member(refused, c->data),
+                   "cluster", cluster, "broker", name, "brokerId", id, "brokerIP", addr, "code",
+                   (const gchar *) c->data, NULL);
     }
 }
 

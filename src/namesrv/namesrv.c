@@ -6,7 +6,15 @@
 #include "namesrv/kvconfig.h"
 #include "namesrv/processor.h"
 #include "namesrv/route_table.h"
+#include "remoting/client.h"
+#include "remoting/codes.h"
 #include "remoting/server.h"
+
+/* clusterTest: how long the product environment's name server may take. */
+#define CLUSTER_TEST_TIMEOUT_MS 3000
+/* Set on the requests forwarded, so two test name servers pointing at each
+ * other never forward a request back and forth. */
+#define CLUSTER_TEST_FORWARDED "rmqClusterTestForwarded"
 
 typedef struct {
     RmqDaemon *daemon;
@@ -19,6 +27,11 @@ typedef struct {
     guint scan_interval_ms;
     guint scan_id;
     guint status_id; /* a STATUS= update is due at the end of this loop turn */
+    /* clusterTest = true: routes of unknown topics come from the product
+     * environment's name servers (NAMESRV_ADDR), as Java's
+     * ClusterTestRequestProcessor asks them (docs/protocol.md §3.1). */
+    RmqClient *product;
+    gchar **product_namesrvs;
 } RmqNamesrv;
 
 static gint64
@@ -108,12 +121,81 @@ schedule_scan(RmqNamesrv *ns, gboolean first)
         ns->scan_id = g_timeout_add(ns->scan_interval_ms, on_scan, ns);
 }
 
+typedef struct {
+    RmqNamesrv *ns;
+    RmqConnection *conn;
+    RmqCommand *request;
+    RmqCommand *not_found; /* our own answer, sent when the product one is no better */
+    guint next;            /* index of the next product name server to ask */
+} ClusterTestAsk;
+
+static void ask_product(ClusterTestAsk *a);
+
+static void
+cluster_test_done(ClusterTestAsk *a, RmqCommand *response)
+{
+    rmq_connection_send_response(a->conn, a->request, response != NULL ? response : a->not_found);
+    if (response != NULL)
+        rmq_command_free(a->not_found);
+    rmq_command_free(a->request);
+    rmq_connection_unref(a->conn);
+    g_free(a);
+}
+
+static void
+on_product_route(RmqCommand *response, const GError *error, gpointer user_data)
+{
+    ClusterTestAsk *a = user_data;
+    if (response == NULL) {
+        g_info("clusterTest: product name server %s: %s", a->ns->product_namesrvs[a->next - 1],
+               error->message);
+        ask_product(a); /* the next one, or our own answer */
+        return;
+    }
+    if (response->code != RMQ_RESPONSE_SUCCESS) {
+        rmq_command_free(response);
+        cluster_test_done(a, NULL);
+        return;
+    }
+    RmqCommand *out = rmq_command_new_response(a->request, RMQ_RESPONSE_SUCCESS, NULL);
+    if (response->body != NULL)
+        rmq_command_set_body(out, response->body);
+    rmq_command_free(response);
+    cluster_test_done(a, out);
+}
+
+static void
+ask_product(ClusterTestAsk *a)
+{
+    const gchar *addr = a->ns->product_namesrvs != NULL ? a->ns->product_namesrvs[a->next] : NULL;
+    if (addr == NULL || a->ns->product == NULL) {
+        cluster_test_done(a, NULL);
+        return;
+    }
+    a->next++;
+    RmqCommand *fwd = rmq_command_new_request(RMQ_REQUEST_GET_ROUTEINFO_BY_TOPIC);
+    rmq_command_set_ext(fwd, "topic", rmq_command_get_ext(a->request, "topic"));
+    rmq_command_set_ext(fwd, CLUSTER_TEST_FORWARDED, "true");
+    rmq_client_invoke_async(a->ns->product, addr, fwd, CLUSTER_TEST_TIMEOUT_MS, on_product_route, a);
+}
+
 static void
 on_request(RmqConnection *conn, RmqCommand *request, gpointer user_data)
 {
     RmqNamesrv *ns = user_data;
     guint before = rmq_route_table_live_broker_count(ns->routes);
     RmqCommand *response = rmq_namesrv_processor_handle(ns->processor, conn, request, now_ms());
+    if (ns->product != NULL && request->code == RMQ_REQUEST_GET_ROUTEINFO_BY_TOPIC &&
+        response->code == RMQ_RESPONSE_TOPIC_NOT_EXIST &&
+        rmq_command_get_ext(request, CLUSTER_TEST_FORWARDED) == NULL) {
+        ClusterTestAsk *a = g_new0(ClusterTestAsk, 1);
+        a->ns = ns;
+        a->conn = rmq_connection_ref(conn);
+        a->request = request;
+        a->not_found = response;
+        ask_product(a);
+        return;
+    }
     rmq_connection_send_response(conn, request, response);
     rmq_command_free(request);
     if (rmq_route_table_live_broker_count(ns->routes) != before)
@@ -138,6 +220,9 @@ namesrv_free(RmqNamesrv *ns)
     if (ns->server != NULL)
         rmq_server_set_connection_callbacks(ns->server, NULL, NULL, NULL);
     g_clear_pointer(&ns->server, rmq_server_free);
+    /* pending forwards fail (callbacks run) before the tables go */
+    g_clear_pointer(&ns->product, rmq_client_free);
+    g_clear_pointer(&ns->product_namesrvs, g_strfreev);
     g_clear_pointer(&ns->processor, rmq_namesrv_processor_free);
     g_clear_pointer(&ns->routes, rmq_route_table_free);
     g_clear_pointer(&ns->kv, rmq_kvconfig_free);
@@ -176,6 +261,26 @@ namesrv_start(RmqDaemon *daemon, GError **error)
         g_prefix_error(error, "listenPort %d: ", cfg->listen_port);
         namesrv_free(ns);
         return FALSE;
+    }
+    if (cfg->cluster_test) {
+        /* Java's admin client reads rocketmq.namesrv.addr, else NAMESRV_ADDR. */
+        const gchar *env = g_getenv("NAMESRV_ADDR");
+        ns->product_namesrvs = g_strsplit_set(env != NULL ? env : "", ";, ", -1);
+        guint n = 0;
+        for (guint i = 0; ns->product_namesrvs[i]; i++)
+            if (*ns->product_namesrvs[i] != '\0')
+                ns->product_namesrvs[n++] = ns->product_namesrvs[i];
+            else
+                g_free(ns->product_namesrvs[i]);
+        ns->product_namesrvs[n] = NULL;
+        if (n == 0)
+            g_warning("clusterTest = true but NAMESRV_ADDR names no name server of the product "
+                      "environment (%s): unknown topics stay unknown",
+                      cfg->product_env_name != NULL ? cfg->product_env_name : "center");
+        else
+            g_message("clusterTest: routes of unknown topics come from %s (product environment "
+                      "%s)", env, cfg->product_env_name != NULL ? cfg->product_env_name : "center");
+        ns->product = rmq_client_new(NULL);
     }
     schedule_scan(ns, TRUE);
     g_message("name server listening on %s:%u, KV config %s (%u namespaces), brokers expire "

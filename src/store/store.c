@@ -847,6 +847,15 @@ RmqGetResult *
 rmq_store_get_message(RmqStore *store, const char *topic, gint32 queue_id, gint64 offset,
                       gint32 max_msg_nums, RmqStoreTagFilter filter, gpointer filter_data)
 {
+    return rmq_store_get_message_filtered(store, topic, queue_id, offset, max_msg_nums, filter,
+                                          NULL, filter_data);
+}
+
+RmqGetResult *
+rmq_store_get_message_filtered(RmqStore *store, const char *topic, gint32 queue_id, gint64 offset,
+                               gint32 max_msg_nums, RmqStoreTagFilter filter,
+                               RmqStoreRecordFilter record_filter, gpointer filter_data)
+{
     RmqGetResult *res = g_new0(RmqGetResult, 1);
     RmqConsumeQueue *cq = rmq_dispatcher_find_queue(store->dispatcher, topic, queue_id);
     gint64 max_py = rmq_commit_log_max_offset(store->cl);
@@ -909,6 +918,11 @@ rmq_store_get_message(RmqStore *store, const char *topic, gint32 queue_id, gint6
                     if (body->len == 0)
                         res->status = RMQ_GET_MESSAGE_WAS_REMOVING;
                     next_file_start = rmq_commit_log_roll_next_file(store->cl, u.physical_offset);
+                    continue;
+                }
+                if (record_filter && !record_filter(rec, u.size, filter_data)) {
+                    if (body->len == 0)
+                        res->status = RMQ_GET_NO_MATCHED_MESSAGE;
                     continue;
                 }
                 g_byte_array_append(body, rec, (guint) u.size);

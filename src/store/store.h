@@ -76,6 +76,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqGetResult, rmq_get_result_free)
 
 /* Consume-queue tag filter: TRUE to deliver a unit with this tag code. */
 typedef gboolean (*RmqStoreTagFilter)(gint64 tag_code, gpointer user_data);
+/* Commit-log filter (Java isMatchedByCommitLog): TRUE to deliver the stored
+ * record [record, record + size), which passed the tag filter. */
+typedef gboolean (*RmqStoreRecordFilter)(const guint8 *record, gint32 size, gpointer user_data);
 
 typedef struct {
     GBytes *body;             /* matching records back to back, NULL if none */
@@ -144,6 +147,14 @@ guint rmq_store_flush_pending(RmqStore *store, gint64 *oldest_us);
 RmqGetResult *rmq_store_get_message(RmqStore *store, const char *topic, gint32 queue_id,
                                     gint64 offset, gint32 max_msg_nums,
                                     RmqStoreTagFilter filter, gpointer filter_data);
+/* The same with a commit-log filter as well (either may be NULL; both get
+ * @filter_data). A record it refuses is skipped like a tag mismatch: the
+ * next begin offset moves past it. */
+RmqGetResult *rmq_store_get_message_filtered(RmqStore *store, const char *topic, gint32 queue_id,
+                                             gint64 offset, gint32 max_msg_nums,
+                                             RmqStoreTagFilter filter,
+                                             RmqStoreRecordFilter record_filter,
+                                             gpointer filter_data);
 
 gint64 rmq_store_get_min_offset(RmqStore *store, const char *topic, gint32 queue_id);
 gint64 rmq_store_get_max_offset(RmqStore *store, const char *topic, gint32 queue_id);

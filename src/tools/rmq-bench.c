@@ -50,6 +50,9 @@ static gboolean opt_json;
 static gboolean opt_quiet;
 static gboolean opt_version;
 static gboolean opt_from_start;
+static gboolean opt_numbered;
+static gchar *opt_expression;
+static gboolean opt_sql;
 static gchar *opt_access_key;
 static gchar *opt_secret_key;
 static gchar *opt_credentials;
@@ -70,6 +73,7 @@ static RmqConsumer *
 bench_consumer_new(void)
 {
     RmqConsumer *c = rmq_consumer_new(opt_group, opt_namesrv, NULL);
+    rmq_consumer_set_subscription(c, opt_sql ? "SQL92" : "TAG", opt_expression);
     if (cred.access_key != NULL)
         rmq_instance_set_credentials(rmq_consumer_get_instance(c), cred.access_key,
                                      cred.secret_key, NULL);
@@ -121,10 +125,21 @@ typedef struct {
     guint64 limit;   /* -c per thread, times lanes; 0 = none */
 } Worker;
 
+static guint64 msg_seq; /* --numbered: messages made so far, all threads */
+
 static RmqMsg *
 bench_msg(Worker *w)
 {
-    return rmq_msg_new(opt_topic, w->body, opt_size);
+    RmqMsg *m = rmq_msg_new(opt_topic, w->body, opt_size);
+    if (opt_numbered) {
+        /* message k: tag T<k % 10> and property n = k % 10, so a filter can
+         * take any tenth of a backlog by tag or by SQL92 */
+        guint64 k = __atomic_fetch_add(&msg_seq, 1, __ATOMIC_RELAXED) % 10;
+        gchar tag[4] = { 'T', (gchar) ('0' + k), '\0' }, n[2] = { (gchar) ('0' + k), '\0' };
+        rmq_msg_set_tags(m, tag);
+        rmq_msg_put_property(m, "n", n);
+    }
+    return m;
 }
 
 static void
@@ -330,7 +345,7 @@ reader_thread(gpointer data)
         g_autoptr(GError) error = NULL;
         /* Each pull also commits what was consumed so far (as Java's push
          * consumer does); the final position is committed on the way out. */
-        if (!rmq_consumer_pull_and_commit(r->c, r->q, "*", r->offset, 32, 1000,
+        if (!rmq_consumer_pull_and_commit(r->c, r->q, opt_expression, r->offset, 32, 1000,
                                           r->latency ? -1 : r->offset, &res, &error)) {
             if (!opt_quiet)
                 g_printerr("pull failed: %s\n", error->message);
@@ -709,6 +724,9 @@ main(int argc, char **argv)
         { "count", 'c', 0, G_OPTION_ARG_INT64, &opt_count, "Stop after this many messages (producer: per thread; consumer: in all)", "N" },
         { "broker-pid", 0, 0, G_OPTION_ARG_INT, &opt_broker_pid, "Also report this broker process's CPU per message (from /proc)", "PID" },
         { "from-start", 0, 0, G_OPTION_ARG_NONE, &opt_from_start, "Consumer: start at the queues' min offsets", NULL },
+        { "numbered", 0, 0, G_OPTION_ARG_NONE, &opt_numbered, "Producer: message k gets tag T<k%10> and property n=<k%10>", NULL },
+        { "expression", 'e', 0, G_OPTION_ARG_STRING, &opt_expression, "Consumer: subscription expression (\"*\"; tags \"T0 || T1\", or SQL92 with --sql)", "EXPR" },
+        { "sql", 0, 0, G_OPTION_ARG_NONE, &opt_sql, "Consumer: the expression is SQL92 (MessageSelector.bySql; the broker needs enablePropertyFilter)", NULL },
         { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Summary as JSON on stdout (per-second lines go to stderr)", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No per-second lines or per-failure messages", NULL },
         { "access-key", 0, 0, G_OPTION_ARG_STRING, &opt_access_key, "Plain ACL access key: sign every request (default $RMQ_ACCESS_KEY)", "KEY" },

@@ -79,59 +79,126 @@ print_msgs(RmqAdminCommon *c, GPtrArray *msgs)
     return 0;
 }
 
-/* mqadmin's two kinds of id: the offset id (broker host:port and commit log
- * offset, the OffsetMsgId of a send) is read where it points; anything else
- * (the client's MsgId, UNIQ_KEY) is looked up in -t TOPIC's index. */
-int
-rmqadmin_query_msg_by_id(RmqAdminCommon *c, int argc, char **argv)
+/* The messages of one id, mqadmin's two kinds: the offset id (broker
+ * host:port and commit log offset, the OffsetMsgId of a send) is read where
+ * it points; anything else (the client's MsgId, UNIQ_KEY) is looked up in
+ * -t TOPIC's index. NULL with *@rc the exit code. */
+static GPtrArray *
+msgs_of_id(RmqAdminCommon *c, const gchar *name, const gchar *id, const gchar *topic, int *rc)
 {
-    g_autofree gchar *id = NULL;
-    g_autofree gchar *topic = NULL;
-    GOptionEntry e[] = {
-        { "msgId", 'i', 0, G_OPTION_ARG_STRING, &id,
-          "MsgId or OffsetMsgId (both are printed by sendMessage)", "ID" },
-        { "topic", 't', 0, G_OPTION_ARG_STRING, &topic,
-          "Topic of the message (needed for a MsgId)", "TOPIC" },
-        { NULL },
-    };
-    int rc = rmqadmin_parse(c, argv[0],
-                            "Show a message by its offset message id (OffsetMsgId), or by the "
-                            "client's message id (MsgId) within -t TOPIC.",
-                            "-i MSG_ID [-t TOPIC]", e, &argc, &argv);
-    if (rc >= 0)
-        return rc;
-    if (id == NULL)
-        return rmqadmin_usage(argv[0], "-i MSG_ID is required");
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) msgs = NULL;
+    GPtrArray *msgs = NULL;
     RmqMsg *m = rmq_admin_view_message(c->admin, id, &error);
     if (m != NULL) {
         msgs = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
         g_ptr_array_add(msgs, m);
-    } else if (topic != NULL) {
+        return msgs;
+    }
+    if (topic != NULL) {
         g_autoptr(GError) by_key = NULL;
         msgs = rmq_admin_query_by_unique_key(c->admin, topic, id, &by_key);
-        if (msgs == NULL) {
-            /* the unique-key answer, unless the id was an offset id that failed */
-            if (g_error_matches(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL) ||
-                !g_error_matches(by_key, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND))
-                return rmqadmin_fail(argv[0], by_key);
-            return rmqadmin_fail(argv[0], error);
-        }
-    } else {
-        if (g_error_matches(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL)) {
-            g_autofree gchar *text = g_strdup_printf(
-                "%s is not an offset message id; a MsgId (sendMessage's first id) needs "
-                "-t TOPIC", id);
-            return rmqadmin_usage(argv[0], text);
-        }
-        return rmqadmin_fail(argv[0], error);
+        if (msgs != NULL)
+            return msgs;
+        /* the unique-key answer, unless the id was an offset id that failed */
+        if (g_error_matches(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL) ||
+            !g_error_matches(by_key, RMQ_MQ_ERROR, RMQ_MQ_ERROR_NOT_FOUND))
+            *rc = rmqadmin_fail(name, by_key);
+        else
+            *rc = rmqadmin_fail(name, error);
+        return NULL;
     }
-    if (c->json && msgs->len == 1) {
-        rmqadmin_print_json(rmq_msg_to_json(g_ptr_array_index(msgs, 0)));
+    if (g_error_matches(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL)) {
+        g_autofree gchar *text = g_strdup_printf(
+            "%s is not an offset message id; a MsgId (sendMessage's first id) needs "
+            "-t TOPIC", id);
+        *rc = rmqadmin_usage(name, text);
+    } else {
+        *rc = rmqadmin_fail(name, error);
+    }
+    return NULL;
+}
+
+int
+rmqadmin_query_msg_by_id(RmqAdminCommon *c, int argc, char **argv)
+{
+    g_autofree gchar *ids = NULL;
+    g_autofree gchar *topic = NULL;
+    g_autofree gchar *group = NULL;
+    g_autofree gchar *client_id = NULL;
+    g_autofree gchar *resend = NULL;
+    g_autofree gchar *unit = NULL;
+    GOptionEntry e[] = {
+        { "msgId", 'i', 0, G_OPTION_ARG_STRING, &ids,
+          "MsgId or OffsetMsgId (both are printed by sendMessage); several, comma separated",
+          "ID[,ID...]" },
+        { "topic", 't', 0, G_OPTION_ARG_STRING, &topic,
+          "Topic of the message (needed for a MsgId)", "TOPIC" },
+        { "consumerGroup", 'g', 0, G_OPTION_ARG_STRING, &group,
+          "consumer group name (with -d: the client consumes the message directly)", "GROUP" },
+        { "clientId", 'd', 0, G_OPTION_ARG_STRING, &client_id, "The consumer's client id", "ID" },
+        { "sendMessage", 's', 0, G_OPTION_ARG_STRING, &resend, "resend message (true|false)",
+          "BOOL" },
+        { "unitName", 'u', 0, G_OPTION_ARG_STRING, &unit, "unit name (accepted, no effect)",
+          "UNIT" },
+        { NULL },
+    };
+    int rc = rmqadmin_parse(c, argv[0],
+                            "Show a message by its offset message id (OffsetMsgId), or by the "
+                            "client's message id (MsgId) within -t TOPIC; or have a client "
+                            "consume it (-g -d), or send it again (-s true).",
+                            "-i MSG_ID [-t TOPIC]", e, &argc, &argv);
+    if (rc >= 0)
+        return rc;
+    if (ids == NULL)
+        return rmqadmin_usage(argv[0], "-i MSG_ID is required");
+    g_auto(GStrv) list = g_strsplit(ids, ",", -1);
+    g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
+    g_autoptr(GPtrArray) of = g_ptr_array_new(); /* the id each message was found by */
+    for (guint i = 0; list[i]; i++) {
+        const gchar *id = g_strstrip(list[i]);
+        if (*id == '\0')
+            continue;
+        g_autoptr(GPtrArray) msgs = msgs_of_id(c, argv[0], id, topic, &rc);
+        if (msgs == NULL)
+            return rc;
+        for (guint k = 0; k < msgs->len; k++) {
+            g_ptr_array_add(all, g_steal_pointer(&msgs->pdata[k]));
+            g_ptr_array_add(of, (gpointer) id);
+        }
+    }
+    if (all->len == 0)
+        return rmqadmin_usage(argv[0], "-i MSG_ID is required");
+    g_autoptr(GError) error = NULL;
+    if ((group != NULL && client_id != NULL) || resend != NULL) {
+        g_autofree gchar *flag = resend ? g_ascii_strdown(g_strstrip(resend), -1) : NULL;
+        gboolean direct = group != NULL && client_id != NULL;
+        JsonArray *out = json_array_new();
+        for (guint i = 0; i < all->len; i++) {
+            if (i > 0 && g_ptr_array_index(of, i) == g_ptr_array_index(of, i - 1))
+                continue; /* one per id, as mqadmin */
+            gboolean ok = TRUE;
+            if (direct)
+                ok = rmqadmin_consume_directly(c, g_ptr_array_index(all, i), group, client_id, out,
+                                               &error);
+            else if (g_strcmp0(flag, "true") == 0)
+                ok = rmqadmin_resend(c, g_ptr_array_index(all, i), g_ptr_array_index(of, i), out,
+                                     &error);
+            if (!ok) {
+                json_array_unref(out);
+                return rmqadmin_fail(argv[0], error);
+            }
+        }
+        if (c->json)
+            rmqadmin_print_json(rmq_json_node_take_array(out));
+        else
+            json_array_unref(out);
+        return RMQADMIN_EXIT_OK;
+    }
+    if (c->json && all->len == 1) {
+        rmqadmin_print_json(rmq_msg_to_json(g_ptr_array_index(all, 0)));
         return 0;
     }
-    return print_msgs(c, msgs);
+    return print_msgs(c, all);
 }
 
 int
@@ -349,4 +416,10 @@ rmqadmin_consume_message(RmqAdminCommon *c, int argc, char **argv)
     if ((gint) out->len > count)
         g_ptr_array_set_size(out, (guint) count);
     return print_msgs(c, out);
+}
+
+int
+rmqadmin_print_msgs(RmqAdminCommon *c, GPtrArray *msgs)
+{
+    return print_msgs(c, msgs);
 }

@@ -102,7 +102,6 @@ int rmqadmin_delete_sub_group(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_consumer_progress(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_consumer_connection(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_producer_connection(RmqAdminCommon *c, int argc, char **argv);
-int rmqadmin_reset_offset_by_time(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_query_msg_by_id(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_query_msg_by_key(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_query_msg_by_offset(RmqAdminCommon *c, int argc, char **argv);
@@ -123,6 +122,36 @@ int rmqadmin_update_kv_config(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_delete_kv_config(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_get_namesrv_config(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_update_namesrv_config(RmqAdminCommon *c, int argc, char **argv);
+/* rmqadmin-offset.c */
+int rmqadmin_reset_offset_by_time(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_skip_accumulated_message(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_clone_group_offset(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_get_consumer_config(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_consumer_status(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_allocate_mq(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_update_order_conf(RmqAdminCommon *c, int argc, char **argv);
+/* MQVersion.getVersionDesc of a client's version ordinal. (transfer full) */
+gchar *rmqadmin_version_desc(gint64 version);
+/* rmqadmin-print.c */
+int rmqadmin_print_msg(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_print_msg_by_queue(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_query_msg_by_unique_key(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_send_msg_status(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_check_msg_send_rt(RmqAdminCommon *c, int argc, char **argv);
+/* rmqadmin-export.c */
+int rmqadmin_export_metadata(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_export_configs(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_export_metrics(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_start_monitoring(RmqAdminCommon *c, int argc, char **argv);
+/* mqadmin's -g GROUP -d CLIENT_ID: CONSUME_MESSAGE_DIRECTLY of @m through its
+ * broker to the client; the result printed, or with --json added to @out. */
+gboolean rmqadmin_consume_directly(RmqAdminCommon *c, const RmqMsg *m, const gchar *group,
+                                   const gchar *client_id, JsonArray *out, GError **error);
+/* mqadmin's -s true: send @m again (its properties and key kept). */
+gboolean rmqadmin_resend(RmqAdminCommon *c, const RmqMsg *m, const gchar *original_id,
+                         JsonArray *out, GError **error);
+/* queryMsgById's output of @msgs (rmqadmin-message.c). */
+int rmqadmin_print_msgs(RmqAdminCommon *c, GPtrArray *msgs);
 /* rmqadmin-acl.c */
 int rmqadmin_update_acl_config(RmqAdminCommon *c, int argc, char **argv);
 int rmqadmin_delete_acl_config(RmqAdminCommon *c, int argc, char **argv);

@@ -3,7 +3,9 @@ bin_PROGRAMS += src/tools/rmqadmin src/tools/rmq-bench
 src_tools_rmqadmin_SOURCES = src/tools/rmqadmin.c src/tools/rmqadmin.h \
 	src/tools/rmqadmin-topic.c src/tools/rmqadmin-cluster.c \
 	src/tools/rmqadmin-group.c src/tools/rmqadmin-message.c \
-	src/tools/rmqadmin-maint.c src/tools/rmqadmin-acl.c src/tools/rmqadmin-trace.c \
+	src/tools/rmqadmin-maint.c src/tools/rmqadmin-trace.c src/tools/rmqadmin-acl.c \
+	src/tools/rmqadmin-offset.c src/tools/rmqadmin-print.c \
+	src/tools/rmqadmin-export.c \
 	src/tools/credentials.c src/tools/credentials.h
 src_tools_rmqadmin_LDADD = $(CLIENT_LIBS)
 
@@ -110,4 +112,24 @@ TESTS += tests/tools/test-credentials
 tests_tools_test_credentials_SOURCES = tests/tools/test-credentials.c src/tools/credentials.c
 tests_tools_test_credentials_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_tools_test_credentials_LDADD = $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+endif
+
+# Offset and consumer subcommands, with online C-client consumers.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/tools/test-rmqadmin-consumers
+TESTS += tests/tools/test-rmqadmin-consumers
+tests_tools_test_rmqadmin_consumers_SOURCES = tests/tools/test-rmqadmin-consumers.c $(TOOLS_IT_SUPPORT)
+tests_tools_test_rmqadmin_consumers_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_tools_test_rmqadmin_consumers_LDADD = tests/support/libtestsupport.a $(CLIENT_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_tools_test_rmqadmin_consumers_DEPENDENCIES = $(TOOLS_IT_DEPS)
+endif
+
+# Message printing and probing, exports and monitoring.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/tools/test-rmqadmin-messages
+TESTS += tests/tools/test-rmqadmin-messages
+tests_tools_test_rmqadmin_messages_SOURCES = tests/tools/test-rmqadmin-messages.c $(TOOLS_IT_SUPPORT)
+tests_tools_test_rmqadmin_messages_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_tools_test_rmqadmin_messages_LDADD = tests/support/libtestsupport.a $(CLIENT_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_tools_test_rmqadmin_messages_DEPENDENCIES = $(TOOLS_IT_DEPS)
 endif

@@ -97,6 +97,41 @@ test_heartbeat_shapes(void **state)
     rmq_client_registry_free(r);
 }
 
+/* SQL92 subscriptions are compiled once per (group, topic, expression): a
+ * heartbeat repeating the expression keeps the tree, a new one replaces it,
+ * one that does not compile leaves none; no tags are made of the text. */
+static void
+test_sql92_subscription(void **state)
+{
+    (void) state;
+    RmqClientRegistry *r = rmq_client_registry_new(on_changed, NULL);
+    RmqConnection *c = fake_conn();
+#define SQL_HB(expr) "{\"clientID\":\"c\",\"consumerDataSet\":[{\"groupName\":\"GS\"," \
+                     "\"subscriptionDataSet\":[{\"topic\":\"T\",\"subString\":\"" expr "\"," \
+                     "\"expressionType\":\"SQL92\",\"subVersion\":1}]}]}"
+    const gchar *b1 = SQL_HB("a > 1 AND b = 'x'");
+    assert_true(rmq_client_registry_heartbeat(r, c, 0, 0, b1, strlen(b1), NULL, NULL, NULL));
+    const RmqSubscription *s1 = rmq_client_registry_subscription(r, "GS", "T");
+    assert_string_equal(s1->expression_type, "SQL92");
+    assert_int_equal(s1->codes->len, 0);
+    assert_int_equal(s1->tags->len, 0);
+    assert_non_null(s1->filter);
+    RmqFilter *first = s1->filter;
+    assert_true(rmq_client_registry_heartbeat(r, c, 0, 0, b1, strlen(b1), NULL, NULL, NULL));
+    const RmqSubscription *s2 = rmq_client_registry_subscription(r, "GS", "T");
+    assert_ptr_equal(s2->filter, first);
+    const gchar *b2 = SQL_HB("a > 2");
+    assert_true(rmq_client_registry_heartbeat(r, c, 0, 0, b2, strlen(b2), NULL, NULL, NULL));
+    const RmqSubscription *s3 = rmq_client_registry_subscription(r, "GS", "T");
+    assert_non_null(s3->filter);
+    assert_string_equal(rmq_filter_get_text(s3->filter), "a > 2");
+    const gchar *b3 = SQL_HB("a >");
+#undef SQL_HB
+    assert_true(rmq_client_registry_heartbeat(r, c, 0, 0, b3, strlen(b3), NULL, NULL, NULL));
+    assert_null(rmq_client_registry_subscription(r, "GS", "T")->filter);
+    rmq_client_registry_free(r);
+}
+
 static void
 test_subscription_parse(void **state)
 {
@@ -266,6 +301,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heartbeat_shapes),
+        cmocka_unit_test(test_sql92_subscription),
         cmocka_unit_test(test_subscription_parse),
         cmocka_unit_test(test_settings_update),
         cmocka_unit_test(test_send_header_parse),

@@ -540,6 +540,21 @@ test_topic_messages_and_lag(void **state)
     assert_int_equal(groups->status, 200);
     assert_non_null(strstr(groups->body, "\"" GROUP "\""));
 
+    /* two requests the broker does not know: its refusal counter moves */
+    {
+        g_autofree gchar *baddr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+        RmqClient *rc = rmq_client_new(NULL);
+        for (int i = 0; i < 2; i++) {
+            g_autoptr(GError) re = NULL;
+            RmqCommand *rr = rmq_client_invoke_sync(rc, baddr, rmq_command_new_request(9876), 10000,
+                                                    &re);
+            assert_non_null(rr);
+            assert_int_equal(rr->code, RMQ_RESPONSE_REQUEST_CODE_NOT_SUPPORTED);
+            rmq_command_free(rr);
+        }
+        rmq_client_free(rc);
+    }
+
     /* /metrics in the text format, checked with a parser */
     g_autoptr(Resp) mr = get("/metrics");
     assert_int_equal(mr->status, 200);
@@ -563,6 +578,10 @@ test_topic_messages_and_lag(void **state)
     const PromSample *po = prom_find(doc, "rocketmq_producer_offset", "topic", TOPIC, NULL);
     assert_non_null(po);
     assert_true(po->value == N_MSGS);
+    const PromSample *refused = prom_find(doc, "rmq_broker_refused_requests_total", "broker",
+                                          "broker-a", "code", "REQUEST_CODE_NOT_SUPPORTED", NULL);
+    assert_non_null(refused);
+    assert_true(refused->value >= 2);
     const PromSample *errs = prom_find(doc, "rocketmq_console_scrape_errors", NULL);
     assert_non_null(errs);
     assert_true(errs->value == 0);

@@ -74,6 +74,7 @@ mappedFileSizeConsumeQueue = 120000;
 autoCreateTopicEnable = true;
 autoCreateSubscriptionGroup = true;
 flushConsumerOffsetInterval = 1000;
+enablePropertyFilter = true;
 messageDelayLevel = "1s 2s 3s 4s 5s 6s 7s 8s 9s 10s 11s 12s 13s 14s 15s 16s 17s 18s";
 EOF
 }

@@ -26,7 +26,7 @@ setup(void **state)
     ns = bk_namesrv_new();
     if (!bk_daemon_start_or_say(ns, 10000))
         return -1;
-    broker = bk_broker_new(ns->addr, NULL);
+    broker = bk_broker_new(ns->addr, "enablePropertyFilter = true;\n");
     if (!bk_daemon_start_or_say(broker, 15000))
         return -1;
     return 0;
@@ -191,6 +191,28 @@ test_consumer(void **state)
     assert_int_equal(json_object_get_int_member(o2, "received"), 0);
 }
 
+/* --numbered messages, read back through a tag and an SQL92 filter
+ * (bench/filter.sh): each takes exactly its share and no more. */
+static void
+test_filters(void **state)
+{
+    (void) state;
+    const gchar *prod[] = { "producer", "-n", ns->addr, "-t", "Bench_numbered", "-w", "1",
+                            "-c", "50", "-d", "30", "--numbered", "--json", "-q", NULL };
+    g_autoptr(ToolRun) p = NULL;
+    JsonObject *po = run_bench(&p, prod);
+    assert_int_equal(json_object_get_int_member(po, "ok"), 50);
+    const gchar *sql[] = { "consumer", "-n", ns->addr, "-t", "Bench_numbered", "-g", "bench-sql",
+                           "--from-start", "--sql", "-e", "n < 2", "-d", "3", "--json", "-q",
+                           NULL };
+    g_autoptr(ToolRun) s = NULL;
+    assert_int_equal(json_object_get_int_member(run_bench(&s, sql), "received"), 10);
+    const gchar *tag[] = { "consumer", "-n", ns->addr, "-t", "Bench_numbered", "-g", "bench-tag",
+                           "--from-start", "-e", "T3", "-d", "3", "--json", "-q", NULL };
+    g_autoptr(ToolRun) t = NULL;
+    assert_int_equal(json_object_get_int_member(run_bench(&t, tag), "received"), 5);
+}
+
 static void
 test_latency(void **state)
 {
@@ -231,6 +253,7 @@ main(void)
         cmocka_unit_test(test_producer_batch),
         cmocka_unit_test(test_producer_shared_connections),
         cmocka_unit_test(test_consumer),
+        cmocka_unit_test(test_filters),
         cmocka_unit_test(test_latency),
     };
     return cmocka_run_group_tests_name("rmq-bench", tests, setup, teardown);
