@@ -45,12 +45,16 @@ require_ext(RmqConnection *conn, RmqCommand *req, const gchar *name)
 /* Write and take an edit's result; answer SUCCESS or @failed_code. */
 static void
 commit(RmqBroker *b, RmqConnection *conn, RmqCommand *req, gchar *text, RmqAclConfig *fresh,
-       const GError *edit_error, gint32 failed_code, const gchar *what)
+       const GError *edit_error, gint32 failed_code, const gchar *what, const gchar *secret)
 {
     g_autofree gchar *owned = text;
     if (text == NULL) {
-        /* the remark may carry a secret (Java's own wording): not logged */
-        g_message("ACL admin code %d from %s refused", req->code, rmq_connection_get_peer(conn));
+        /* Java's remark may carry the secret it was sent: then not logged */
+        gboolean has_secret = secret != NULL && *secret != '\0' &&
+                              strstr(edit_error->message, secret) != NULL;
+        g_message("ACL admin code %d from %s refused: %s", req->code,
+                  rmq_connection_get_peer(conn),
+                  has_secret ? "(the reason names the secret)" : edit_error->message);
         rmq_broker_reply_borrow(conn, req, failed_code, edit_error->message);
         return;
     }
@@ -92,7 +96,7 @@ rmq_broker_handle_acl_update(RmqConnection *conn, RmqCommand *req, gpointer user
     g_autofree gchar *what =
         g_strdup_printf("account %s updated by %s", u.access_key, rmq_connection_get_peer(conn));
     commit(b, conn, req, text, fresh, error, RMQ_RESPONSE_UPDATE_AND_CREATE_ACL_CONFIG_FAILED,
-           what);
+           what, u.secret_key);
 }
 
 void
@@ -110,7 +114,7 @@ rmq_broker_handle_acl_delete(RmqConnection *conn, RmqCommand *req, gpointer user
                                               g_get_real_time() / 1000, &fresh, &error);
     g_autofree gchar *what =
         g_strdup_printf("account %s deleted by %s", key, rmq_connection_get_peer(conn));
-    commit(b, conn, req, text, fresh, error, RMQ_RESPONSE_DELETE_ACL_CONFIG_FAILED, what);
+    commit(b, conn, req, text, fresh, error, RMQ_RESPONSE_DELETE_ACL_CONFIG_FAILED, what, NULL);
 }
 
 /* Is @named (aclFileFullPath) the broker's file? Java accepts any .yml under
@@ -153,7 +157,7 @@ rmq_broker_handle_acl_global_whites(RmqConnection *conn, RmqCommand *req, gpoint
     g_autofree gchar *what =
         g_strdup_printf("global white addresses updated by %s", rmq_connection_get_peer(conn));
     commit(b, conn, req, text, fresh, error, RMQ_RESPONSE_UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED,
-           what);
+           what, NULL);
 }
 
 /* {"counter":N,"timestamp":T}, fastjson's DataVersion */

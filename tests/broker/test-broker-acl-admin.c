@@ -265,6 +265,10 @@ test_bad_edits(void **state)
     assert_code(shortkey, RMQ_RESPONSE_UPDATE_AND_CREATE_ACL_CONFIG_FAILED,
                 "The accessKey=abc and secretKey=abcdefgh cannot be null and length should "
                 "longer than 6");
+    /* the refusal is logged, the secret it names is not */
+    g_autofree gchar *log = bk_daemon_log(br);
+    assert_non_null(strstr(log, "ACL admin code 50 from"));
+    assert_null(strstr(log, "abcdefgh"));
     g_autoptr(RmqCommand) badperm =
         bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_AND_CREATE_ACL_CONFIG, NULL, "accessKey",
                   NEW_AK, "secretKey", NEW_SK, "topicPerms", "AclT1", NULL);
