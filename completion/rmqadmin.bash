@@ -28,6 +28,7 @@ _rmqadmin()
     case $prev in
         -t | --topic)
             [[ $sub == brokerConsumeStats ]] && return # -t is its timeout
+            [[ $sub == updateAclConfig ]] && return    # -t is topicPerms
             local ns
             ns=$(_rmqadmin_namesrv)
             if [[ -n $ns ]]; then

@@ -29,6 +29,7 @@ typedef enum {
     RMQ_ACL_ERROR_PATTERN,   /* an address pattern that does not parse */
     RMQ_ACL_ERROR_CONFIG,    /* plain_acl.yml: syntax or a bad value */
     RMQ_ACL_ERROR_DENIED,    /* a request refused; the message is Java's remark */
+    RMQ_ACL_ERROR_EDIT,      /* an ACL admin edit refused; the message is the remark */
 } RmqAclError;
 
 typedef struct _RmqAclAddress RmqAclAddress;

@@ -23,6 +23,8 @@ rmq_acl_code_needs_admin(gint code)
     case RMQ_REQUEST_UPDATE_AND_CREATE_ACL_CONFIG:
     case RMQ_REQUEST_DELETE_ACL_CONFIG:
     case RMQ_REQUEST_UPDATE_GLOBAL_WHITE_ADDRS_CONFIG:
+    /* and the one that lists every account with its secret */
+    case RMQ_REQUEST_GET_BROKER_CLUSTER_ACL_CONFIG:
         return TRUE;
     default:
         return FALSE;

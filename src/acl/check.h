@@ -15,7 +15,8 @@
  * Where rmq checks more than Java 4.9, on purpose: SEND_BATCH_MESSAGE needs
  * PUB on its topic like SEND_MESSAGE_V2 (Java checks nothing for it), and the
  * ACL admin codes that change the file (UPDATE_AND_CREATE_ACL_CONFIG,
- * DELETE_ACL_CONFIG, UPDATE_GLOBAL_WHITE_ADDRS_CONFIG) need an admin account.
+ * DELETE_ACL_CONFIG, UPDATE_GLOBAL_WHITE_ADDRS_CONFIG) and the one that lists
+ * every secret (GET_BROKER_CLUSTER_ACL_CONFIG) need an admin account.
  * The full table is in docs/protocol.md (ACL). Pure: no sockets. */
 #pragma once
 

@@ -191,6 +191,8 @@ account_free(RmqAclAccount *a)
         memset(a->secret_key, 0, strlen(a->secret_key));
     g_free(a->secret_key);
     g_free(a->white_remote_address);
+    g_free(a->default_topic_perm_text);
+    g_free(a->default_group_perm_text);
     rmq_acl_address_free(a->white);
     g_hash_table_unref(a->perms);
     g_ptr_array_unref(a->topic_perms);
@@ -248,11 +250,14 @@ scalar_list(const Node *v, const gchar *name, const gchar *key, GPtrArray *out, 
 }
 
 static gboolean
-perm_value(const Node *v, const gchar *name, const gchar *key, guint8 *perm, GError **error)
+perm_value(const Node *v, const gchar *name, const gchar *key, guint8 *perm, gchar **written,
+           GError **error)
 {
     const gchar *text = NULL;
     if (!scalar(v, name, key, &text, error))
         return FALSE;
+    g_free(*written);
+    *written = g_strdup(text);
     if (text == NULL) {
         *perm = RMQ_ACL_PERM_DENY; /* Java: absent means DENY */
         return TRUE;
@@ -336,9 +341,11 @@ account_fill(RmqAclAccount *a, const Node *m, const gchar *name, GError **error)
                               text);
             }
         } else if (strcmp(key, "defaultTopicPerm") == 0) {
-            ok = perm_value(v, name, key, &a->default_topic_perm, error);
+            ok = perm_value(v, name, key, &a->default_topic_perm, &a->default_topic_perm_text,
+                            error);
         } else if (strcmp(key, "defaultGroupPerm") == 0) {
-            ok = perm_value(v, name, key, &a->default_group_perm, error);
+            ok = perm_value(v, name, key, &a->default_group_perm, &a->default_group_perm_text,
+                            error);
         } else if (strcmp(key, "topicPerms") == 0) {
             ok = resource_perms(v, name, key, FALSE, a, error);
         } else if (strcmp(key, "groupPerms") == 0) {

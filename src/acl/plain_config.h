@@ -37,6 +37,8 @@ typedef struct {
     gboolean admin;
     guint8 default_topic_perm;     /* DENY when not given, as Java */
     guint8 default_group_perm;
+    gchar *default_topic_perm_text; /* as written, NULL when not given */
+    gchar *default_group_perm_text;
     /* topic, or %RETRY%group for a group -> permission bits */
     GHashTable *perms;
     GPtrArray *topic_perms;        /* of gchar*, the lines as written */

@@ -4,8 +4,12 @@
 #include "broker/acl_guard.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "acl/check.h"
 #include "common/config.h"
@@ -29,6 +33,7 @@ struct _RmqBrokerAcl {
     gchar *path;
     RmqAclConfig *config;   /* the rules in force */
     Stamp stamp;            /* of the last read, good or bad */
+    gint64 loaded_ms;       /* when the rules in force were taken (wall clock) */
     guint timer;
     RmqRateLimit *logged;   /* one line per "key\nip\ncode" and interval */
 };
@@ -87,6 +92,7 @@ rmq_broker_acl_new(const gchar *path, GError **error)
     acl->path = g_strdup(path);
     acl->config = config;
     acl->stamp = stamp;
+    acl->loaded_ms = g_get_real_time() / 1000;
     acl->logged = rmq_rate_limit_new(1, RMQ_BROKER_ACL_LOG_INTERVAL_US, LOG_KEYS_MAX);
     acl->timer = g_timeout_add(RMQ_BROKER_ACL_POLL_MS, on_poll, acl);
     log_loaded(acl, "loaded");
@@ -124,7 +130,105 @@ rmq_broker_acl_reload(RmqBrokerAcl *acl, gboolean force)
     }
     rmq_acl_config_free(acl->config);
     acl->config = fresh;
+    acl->loaded_ms = g_get_real_time() / 1000;
     log_loaded(acl, "reloaded");
+    return TRUE;
+}
+
+const RmqAclConfig *
+rmq_broker_acl_config(RmqBrokerAcl *acl)
+{
+    g_return_val_if_fail(acl != NULL, NULL);
+    return acl->config;
+}
+
+const gchar *
+rmq_broker_acl_path(RmqBrokerAcl *acl)
+{
+    g_return_val_if_fail(acl != NULL, NULL);
+    return acl->path;
+}
+
+void
+rmq_broker_acl_version(RmqBrokerAcl *acl, gint64 *timestamp_ms, gint64 *counter)
+{
+    g_return_if_fail(acl != NULL);
+    /* Java: a file without dataVersion gets a fresh DataVersion at load */
+    gboolean has = acl->config->version_timestamp != 0 || acl->config->version_counter != 0;
+    *timestamp_ms = has ? acl->config->version_timestamp : acl->loaded_ms;
+    *counter = acl->config->version_counter;
+}
+
+static gboolean
+io_error(GError **error, int errsv, const gchar *what, const gchar *path)
+{
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv), "%s %s: %s", what, path,
+                g_strerror(errsv));
+    return FALSE;
+}
+
+/* Temporary file beside @path, fsync, rename over it, fsync the directory:
+ * a crash leaves the old file or the new one, never a mix. */
+static gboolean
+write_atomically(const gchar *path, const gchar *text, GError **error)
+{
+    struct stat st;
+    mode_t mode = stat(path, &st) == 0 ? (st.st_mode & 07777) : 0600;
+    g_autofree gchar *tmp = g_strconcat(path, ".tmp-XXXXXX", NULL);
+    int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, (int) mode);
+    if (fd < 0)
+        return io_error(error, errno, "cannot create a temporary file for", path);
+    gsize len = strlen(text), done = 0;
+    gboolean ok = fchmod(fd, mode) == 0;
+    while (ok && done < len) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        ok = n > 0;
+        if (ok)
+            done += (gsize) n;
+    }
+    if (ok)
+        ok = fsync(fd) == 0;
+    int errsv = errno;
+    if (close(fd) != 0 && ok) {
+        ok = FALSE;
+        errsv = errno;
+    }
+    if (ok && g_rename(tmp, path) != 0) {
+        ok = FALSE;
+        errsv = errno;
+    }
+    if (!ok) {
+        g_unlink(tmp);
+        return io_error(error, errsv, "cannot write", path);
+    }
+    g_autofree gchar *dir = g_path_get_dirname(path);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void) fsync(dfd); /* best effort: the file itself is on disk */
+        close(dfd);
+    }
+    return TRUE;
+}
+
+gboolean
+rmq_broker_acl_commit(RmqBrokerAcl *acl, const gchar *text, RmqAclConfig *fresh,
+                      const gchar *what, GError **error)
+{
+    g_return_val_if_fail(acl != NULL && text != NULL && fresh != NULL, FALSE);
+    if (!write_atomically(acl->path, text, error)) {
+        rmq_acl_config_free(fresh);
+        return FALSE;
+    }
+    acl->stamp = stamp_of(acl->path);
+    rmq_acl_config_free(acl->config);
+    acl->config = fresh;
+    acl->loaded_ms = g_get_real_time() / 1000;
+    g_message("plain ACL %s: %s rewritten, dataVersion %" G_GINT64_FORMAT ", %u accounts, "
+              "%u global white addresses",
+              what, acl->path, fresh->version_counter, fresh->accounts->len,
+              fresh->global_whites->len);
     return TRUE;
 }
 

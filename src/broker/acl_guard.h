@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "acl/plain_config.h"
 #include "remoting/command.h"
 #include "remoting/connection.h"
 
@@ -44,5 +45,22 @@ gchar *rmq_broker_acl_peer_ip(const gchar *peer);
 
 /* Accounts in the rules in force, their dataVersion counter. */
 guint rmq_broker_acl_n_accounts(RmqBrokerAcl *acl);
+
+/* The rules in force (transfer none: valid until the next reload or commit)
+ * and the file they came from. */
+const RmqAclConfig *rmq_broker_acl_config(RmqBrokerAcl *acl);
+const gchar *rmq_broker_acl_path(RmqBrokerAcl *acl);
+/* The dataVersion in force as Java reports it: the file's, or counter 0 and
+ * the time of the last load (ms) when the file has none. */
+void rmq_broker_acl_version(RmqBrokerAcl *acl, gint64 *timestamp_ms, gint64 *counter);
+
+/* An ACL admin code's edit (src/acl/plain_edit.h): write @text over the file
+ * atomically (a temporary file in the same directory with the old file's
+ * mode, or 0600, fsync, rename over it, fsync the directory), then take
+ * @fresh (transfer full, freed on failure) as the rules in force at once.
+ * The poll does not re-read the file this wrote. FALSE: the file and the rules
+ * are unchanged, @error names the file. */
+gboolean rmq_broker_acl_commit(RmqBrokerAcl *acl, const gchar *text, RmqAclConfig *fresh,
+                               const gchar *what, GError **error);
 
 G_END_DECLS

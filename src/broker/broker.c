@@ -10,7 +10,9 @@
 
 #include "broker/acl_guard.h"
 #include "broker/client_registry.h"
+#include "acl/sign.h"
 #include "common/ratelimit.h"
+#include "common/secret_file.h"
 #include "broker/long_poll.h"
 #include "broker/namesrv_link.h"
 #include "broker/schedule_service.h"
@@ -364,6 +366,15 @@ on_register_reply(const gchar *master_addr, const gchar *ha_server_addr, gpointe
         rmq_ha_service_register_reply(b->ha, master_addr, ha_server_addr);
 }
 
+/* The slave's requests to its master, signed as accessKey (plain ACL):
+ * Java 4.9's slave never signs, so its master must white-list it. */
+static void
+sign_sync_request(RmqCommand *request, gpointer data)
+{
+    RmqBroker *b = data;
+    rmq_acl_sign_request(request, b->settings.access_key, b->sign_secret, NULL);
+}
+
 static RmqHaService *
 start_ha(RmqBroker *b, GError **error)
 {
@@ -379,6 +390,10 @@ start_ha(RmqBroker *b, GError **error)
     hc.ha_listen_port = (guint16) s->ha_listen_port;
     hc.ha_master_address = s->ha_master_address;
     hc.own_address = b->broker_addr;
+    if (b->sign_secret != NULL) {
+        hc.sync_request_hook = sign_sync_request;
+        hc.sync_request_hook_data = b;
+    }
     return rmq_ha_service_new(&hc, b->store, &tables, on_slave_synced, b, NULL, error);
 }
 
@@ -684,6 +699,16 @@ rmq_broker_new(const RmqConfig *config, GError **error)
         if (b->acl == NULL)
             return NULL;
     }
+    /* the account the slave's metadata sync signs with (exit 78 when unreadable) */
+    if (s->access_key != NULL && *s->access_key != '\0') {
+        g_autoptr(GError) local = NULL;
+        b->sign_secret = rmq_secret_file_read(s->secret_key_file, &local);
+        if (b->sign_secret == NULL) {
+            g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID, "secretKeyFile %s",
+                        local->message);
+            return NULL;
+        }
+    }
     if (!load_tables(b, error))
         return NULL;
     RmqStoreConfig sc;
@@ -821,6 +846,9 @@ rmq_broker_free(RmqBroker *b)
     g_clear_pointer(&b->flow_log, rmq_rate_limit_free);
     g_clear_pointer(&b->acl_commands, g_free);
     g_clear_pointer(&b->acl, rmq_broker_acl_free);
+    if (b->sign_secret != NULL)
+        memset(b->sign_secret, 0, strlen(b->sign_secret));
+    g_clear_pointer(&b->sign_secret, g_free);
     g_clear_pointer(&b->long_poll, rmq_long_poll_free);
     g_clear_pointer(&b->clients, rmq_client_registry_free);
     g_clear_pointer(&b->stats_table, rmq_stats_table_free);

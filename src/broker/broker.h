@@ -65,6 +65,7 @@ struct _RmqBroker {
                                * carry their subscription (Java's parse cache) */
     struct _RmqBrokerAcl *acl; /* aclEnable: the rules in force (acl_guard.h), else NULL */
     gpointer acl_commands;    /* aclEnable: the command table with RMQ_BROKER_CMD_ACL on every row */
+    gchar *sign_secret;       /* secretKeyFile's secret: the slave sync signs as accessKey */
 
     RmqHostAddr store_host;   /* brokerIP1:listenPort */
     gchar *broker_addr;       /* "brokerIP1:listenPort" */

@@ -100,6 +100,13 @@ static const RmqServerCommand commands[] = {
     CMD(CLEAN_EXPIRED_CONSUMEQUEUE, store_clean, ADMIN, NULL),
     CMD(DELETE_EXPIRED_COMMITLOG, store_clean, ADMIN, NULL),
     CMD(CLEAN_UNUSED_TOPIC, store_clean, ADMIN, NULL),
+    /* processor_acl.c: plain ACL administration (on a slave too, as Java:
+     * mqadmin -c sends them to every broker of the cluster) */
+    CMD(UPDATE_AND_CREATE_ACL_CONFIG, acl_update, ADMIN, NULL),
+    CMD(DELETE_ACL_CONFIG, acl_delete, ADMIN, NULL),
+    CMD(GET_BROKER_CLUSTER_ACL_INFO, acl_version, ADMIN, NULL),
+    CMD(UPDATE_GLOBAL_WHITE_ADDRS_CONFIG, acl_global_whites, ADMIN, NULL),
+    CMD(GET_BROKER_CLUSTER_ACL_CONFIG, acl_config, ADMIN, NULL),
 };
 
 const RmqServerCommand *

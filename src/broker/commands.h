@@ -95,5 +95,11 @@ void rmq_broker_handle_correction_offset(RmqConnection *conn, RmqCommand *req,
 void rmq_broker_handle_query_cq(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 void rmq_broker_handle_store_clean(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 void rmq_broker_handle_resume_check(RmqConnection *conn, RmqCommand *req, gpointer user_data);
+void rmq_broker_handle_acl_update(RmqConnection *conn, RmqCommand *req, gpointer user_data);
+void rmq_broker_handle_acl_delete(RmqConnection *conn, RmqCommand *req, gpointer user_data);
+void rmq_broker_handle_acl_version(RmqConnection *conn, RmqCommand *req, gpointer user_data);
+void rmq_broker_handle_acl_global_whites(RmqConnection *conn, RmqCommand *req,
+                                         gpointer user_data);
+void rmq_broker_handle_acl_config(RmqConnection *conn, RmqCommand *req, gpointer user_data);
 
 G_END_DECLS

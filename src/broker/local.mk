@@ -53,7 +53,7 @@ src_broker_libbroker_a_SOURCES = \
 	src/broker/processor_store_admin.c src/broker/processor_stats.c src/broker/stats.c src/broker/stats.h \
 	src/broker/store_stats.c src/broker/store_stats.h \
 	src/broker/commands.c src/broker/commands.h src/broker/send.h \
-	src/broker/acl_guard.c src/broker/acl_guard.h \
+	src/broker/acl_guard.c src/broker/acl_guard.h src/broker/processor_acl.c \
 	src/broker/schedule_service.c src/broker/schedule_service.h \
 	src/broker/transaction_check.c src/broker/transaction_check.h \
 	src/broker/flow_control_hook.c
@@ -180,6 +180,12 @@ tests_broker_test_broker_acl_SOURCES = tests/broker/test-broker-acl.c $(BROKER_I
 tests_broker_test_broker_acl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_broker_acl_LDADD = src/acl/libacl.a $(BROKER_IT_LIBS)
 EXTRA_tests_broker_test_broker_acl_DEPENDENCIES = src/broker/rmq-broker
+check_PROGRAMS += tests/broker/test-broker-acl-admin
+TESTS += tests/broker/test-broker-acl-admin
+tests_broker_test_broker_acl_admin_SOURCES = tests/broker/test-broker-acl-admin.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_acl_admin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(YAML_CFLAGS)
+tests_broker_test_broker_acl_admin_LDADD = src/acl/libacl.a $(BROKER_IT_LIBS) $(YAML_LIBS)
+EXTRA_tests_broker_test_broker_acl_admin_DEPENDENCIES = src/broker/rmq-broker
 endif
 
 # SQL92 property filters end to end, the client library included.

@@ -72,6 +72,8 @@ typedef struct {
     gboolean acl_enable;
     gchar *plain_acl_file;
     RmqTlsSettings tls; /* tlsServer*, tlsClient*, tlsEnable (remoting/tls_config.h) */
+    gchar *access_key;               /* accessKey: signs the slave's metadata sync */
+    gchar *secret_key_file;          /* secretKeyFile */
 
     /* derived from the keys above, not in the key table */
     gboolean slave;                  /* brokerRole SLAVE */

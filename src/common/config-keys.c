@@ -255,6 +255,13 @@ const RmqConfigKey rmq_config_keys[] = {
     BOOL("aclEnable", acl_enable, BR, 0, FALSE, BK(acl_enable)),
     STR("plainAclFile", plain_acl_file, BR, 0, SYSCONFDIR "/rocketmq/plain_acl.yml",
         BK(plain_acl_file)),
+    /* the account rmq's own requests are signed with: a slave's metadata
+     * sync from its master (Java 4.9's broker never signs, so a Java slave
+     * needs a white-listed address; Java 5 has innerClientAuthenticationCredentials)
+     * and the console's requests. The secret is read from its own file,
+     * readable by its owner only, never from the config file. */
+    STR("accessKey", access_key, BR | CON, 0, NULL, BK(access_key)),
+    STR("secretKeyFile", secret_key_file, BR | CON, 0, NULL, BK(secret_key_file)),
 
     /* TLS on the remoting ports (name server, broker listenPort and its VIP
      * port) and the outgoing links (broker -> name servers, slave -> master

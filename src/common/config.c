@@ -975,6 +975,15 @@ gboolean rmq_config_validate(const RmqConfig *cfg, GError **error)
         return FALSE;
     if ((cfg->scope & RMQ_CONFIG_CONSOLE) && !validate_console(cfg, error))
         return FALSE;
+    /* the signing account: both or neither (the file is read at start) */
+    gboolean ak = cfg->access_key != NULL && *cfg->access_key != '\0';
+    gboolean skf = cfg->secret_key_file != NULL && *cfg->secret_key_file != '\0';
+    if ((cfg->scope & (RMQ_CONFIG_BROKER | RMQ_CONFIG_CONSOLE)) && ak != skf) {
+        g_autofree gchar *at = where(cfg, ak ? "accessKey" : "secretKeyFile");
+        g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID,
+                    "%saccessKey and secretKeyFile go together", at);
+        return FALSE;
+    }
     return TRUE;
 }
 

@@ -178,6 +178,10 @@ typedef struct {
     /* broker: plain ACL (src/acl, broker/acl_guard.h) */
     gboolean acl_enable;                  /* aclEnable, false */
     gchar *plain_acl_file;                /* plainAclFile, SYSCONFDIR/rocketmq/plain_acl.yml */
+    /* the account this daemon signs its own requests with (a slave's
+     * metadata sync, the console): accessKey, the secret in secretKeyFile */
+    gchar *access_key;                    /* accessKey, NULL = unsigned */
+    gchar *secret_key_file;               /* secretKeyFile, owner-only (common/secret_file.h) */
 
     /* TLS (remoting/tls_config.h; docs/protocol.md §13, "TLS") */
     RmqTlsSettings tls;

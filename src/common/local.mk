@@ -3,7 +3,8 @@ noinst_LIBRARIES += src/common/libcommon.a
 src_common_libcommon_a_SOURCES = \
 	src/common/log.c src/common/log.h \
 	src/common/notify.c src/common/notify.h \
-	src/common/daemon.c src/common/daemon.h
+	src/common/daemon.c src/common/daemon.h \
+	src/common/secret_file.c src/common/secret_file.h
 
 # Test support shared by the suites (not installed).
 check_LIBRARIES += tests/support/libtestsupport.a
@@ -20,6 +21,10 @@ tests_test_notify_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 tests_test_notify_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_notify_LDADD = tests/support/libtestsupport.a src/common/libcommon.a \
 	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
+check_PROGRAMS += tests/test-secret-file
+TESTS += tests/test-secret-file
+tests_test_secret_file_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_secret_file_LDADD = src/common/libcommon.a $(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 endif
 
 # The lifecycle is tested through a real process built on it.

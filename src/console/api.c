@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include "console/console.h"
+#include "console/acl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -948,6 +949,7 @@ static GPtrArray *
 browse_by_time(RmqConsoleCall *call, const gchar *topic, gint64 begin, gint64 end, GError **error)
 {
     g_autoptr(RmqConsumer) c = rmq_consumer_new(TOOLS_GROUP, call->namesrv, NULL);
+    rmq_console_call_sign(call, rmq_consumer_get_instance(c));
     g_autoptr(GPtrArray) queues = rmq_consumer_fetch_subscribe_queues(c, topic, error);
     if (queues == NULL)
         return NULL;
@@ -1060,6 +1062,7 @@ browse_page(RmqConsoleCall *call, const gchar *topic, gint64 begin, gint64 end, 
             gint64 size, GError **error)
 {
     g_autoptr(RmqConsumer) c = rmq_consumer_new(TOOLS_GROUP, call->namesrv, NULL);
+    rmq_console_call_sign(call, rmq_consumer_get_instance(c));
     g_autoptr(GPtrArray) queues = rmq_consumer_fetch_subscribe_queues(c, topic, error);
     if (queues == NULL)
         return NULL;
@@ -1437,6 +1440,7 @@ api_dlq_resend(RmqConsoleCall *call, GError **error)
     if (topic == NULL)
         return NULL;
     g_autoptr(RmqProducer) producer = rmq_producer_new(RESEND_GROUP, call->namesrv, NULL);
+    rmq_console_call_sign(call, rmq_producer_get_instance(producer));
     JsonArray *results = json_array_new();
     guint ok = 0;
     for (guint i = 0; i < n; i++) {
@@ -1509,6 +1513,7 @@ api_topic_send(RmqConsoleCall *call, GError **error)
     if (route == NULL)
         return NULL;
     g_autoptr(RmqProducer) producer = rmq_producer_new(TEST_PRODUCER_GROUP, call->namesrv, NULL);
+    rmq_console_call_sign(call, rmq_producer_get_instance(producer));
     g_autoptr(RmqMsg) m = rmq_msg_new(topic, body, -1);
     if (tag != NULL && *tag != '\0')
         rmq_msg_set_tags(m, tag);
@@ -1779,6 +1784,7 @@ reset_offsets(RmqConsoleCall *call, const gchar *group, const gchar *topic, gint
     if (st == NULL)
         return NULL;
     g_autoptr(RmqConsumer) c = rmq_consumer_new(group, call->namesrv, NULL);
+    rmq_console_call_sign(call, rmq_consumer_get_instance(c));
     rows = json_array_new();
     JsonArray *qs = json_node_get_array(st);
     for (guint i = 0; i < json_array_get_length(qs); i++) {
@@ -1842,6 +1848,7 @@ api_namesrv(RmqConsoleCall *call, GError **error)
         if (*addr == '\0')
             continue;
         g_autoptr(RmqAdmin) one = rmq_admin_new(addr, NULL);
+        rmq_console_call_sign(call, rmq_admin_get_instance(one));
         rmq_admin_set_timeout(one, 3000);
         g_autoptr(GError) local = NULL;
         g_autoptr(GBytes) b = rmq_admin_invoke(one, addr, RMQ_REQUEST_GET_BROKER_CLUSTER_INFO,
@@ -2116,6 +2123,10 @@ static const RmqConsoleRoute routes[] = {
     { "POST", "/api/namesrv", NULL }, /* on the main loop (console.c) */
     { "GET", "/api/charts", NULL },   /* the console's own samples (console.c) */
     { "GET", "/api/trace", api_trace },
+    /* acl.c */
+    { "GET", "/api/acl", rmq_console_api_acl },
+    { "POST", "/api/acl", rmq_console_api_acl_update },
+    { "POST", "/api/acl/delete", rmq_console_api_acl_delete },
 };
 
 const RmqConsoleRoute *

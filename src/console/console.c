@@ -8,6 +8,7 @@
 #include "console/listener.h"
 #include "common/log.h"
 #include "client/rmq-client.h"
+#include "common/secret_file.h"
 #include "remoting/json_body.h"
 
 #include <crypt.h>
@@ -34,6 +35,8 @@ typedef struct {
     GPtrArray *accounts;     /* of RmqConsoleAccount; empty = no authentication */
     gchar *config_namesrv;   /* namesrvAddr as the config file gave it */
     gchar *state_dir;        /* $STATE_DIRECTORY (first entry), NULL = nothing kept on disk */
+    gchar *access_key;       /* accessKey: every request is signed (plain ACL) */
+    gchar *secret_key;       /* read from secretKeyFile at start */
     guint sample_source;
     guint sample_ms;
     gboolean sampling;
@@ -218,6 +221,10 @@ call_free(RmqConsoleCall *call)
     g_clear_pointer(&call->topic_tps, g_hash_table_unref);
     g_clear_pointer(&call->admin, rmq_admin_free);
     g_free(call->namesrv);
+    g_free(call->access_key);
+    if (call->secret_key != NULL)
+        explicit_bzero(call->secret_key, strlen(call->secret_key));
+    g_free(call->secret_key);
     g_free(call);
 }
 
@@ -240,6 +247,8 @@ call_new(Console *c, GHashTable *params)
     call->params = params;
     call->namesrv = g_strdup(c->namesrv);
     call->topic_tps = copy_tps(c->topic_tps);
+    call->access_key = g_strdup(c->access_key);
+    call->secret_key = g_strdup(c->secret_key);
     return call;
 }
 
@@ -247,6 +256,24 @@ typedef struct {
     const RmqConsoleRoute *route; /* NULL: /metrics */
     SoupServerMessage *msg;
 } Pending;
+
+static void
+secret_free(gchar *secret)
+{
+    if (secret != NULL)
+        explicit_bzero(secret, strlen(secret));
+    g_free(secret);
+}
+
+/* An admin for one worker, signing as accessKey when one is configured. */
+static RmqAdmin *
+admin_new(const gchar *namesrv, const gchar *access_key, const gchar *secret_key)
+{
+    RmqAdmin *a = rmq_admin_new(namesrv, NULL);
+    if (access_key != NULL)
+        rmq_instance_set_credentials(rmq_admin_get_instance(a), access_key, secret_key, NULL);
+    return a;
+}
 
 static void
 run_call(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
@@ -257,7 +284,7 @@ run_call(GTask *task, gpointer source, gpointer task_data, GCancellable *cancell
     Pending *p = g_object_get_data(G_OBJECT(task), "pending");
     /* the client library is single-threaded per object: one admin per call,
      * on a private context of this thread */
-    call->admin = rmq_admin_new(call->namesrv, NULL);
+    call->admin = admin_new(call->namesrv, call->access_key, call->secret_key);
     GError *error = NULL;
     if (p->route != NULL) {
         JsonNode *n = p->route->fn(call, &error);
@@ -707,13 +734,27 @@ named_after_broker(JsonNode *brokers, const gchar *topic)
     return FALSE;
 }
 
+typedef struct {
+    gchar *namesrv, *access_key, *secret_key;
+} SampleJob;
+
+static void
+sample_job_free(gpointer data)
+{
+    SampleJob *j = data;
+    g_free(j->namesrv);
+    g_free(j->access_key);
+    secret_free(j->secret_key);
+    g_free(j);
+}
+
 static void
 run_sample(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
     (void) source;
     (void) cancellable;
-    const gchar *namesrv = task_data;
-    g_autoptr(RmqAdmin) a = rmq_admin_new(namesrv, NULL);
+    const SampleJob *job = task_data;
+    g_autoptr(RmqAdmin) a = admin_new(job->namesrv, job->access_key, job->secret_key);
     Sample *s = g_new0(Sample, 1);
     s->brokers = rmq_console_cluster_brokers(a, NULL);
     s->topic_offsets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -952,7 +993,11 @@ on_sample(gpointer user_data)
         return G_SOURCE_CONTINUE;
     c->sampling = TRUE;
     g_autoptr(GTask) task = g_task_new(NULL, NULL, sample_done, c);
-    g_task_set_task_data(task, g_strdup(c->namesrv), g_free);
+    SampleJob *job = g_new0(SampleJob, 1);
+    job->namesrv = g_strdup(c->namesrv);
+    job->access_key = g_strdup(c->access_key);
+    job->secret_key = g_strdup(c->secret_key);
+    g_task_set_task_data(task, job, sample_job_free);
     g_task_run_in_thread(task, run_sample);
     return G_SOURCE_CONTINUE;
 }
@@ -974,8 +1019,11 @@ console_free(Console *c)
     g_clear_pointer(&c->accounts, g_ptr_array_unref);
     g_free(c->config_namesrv);
     g_free(c->state_dir);
-    g_hash_table_unref(c->last_offsets);
-    g_hash_table_unref(c->topic_tps);
+    g_free(c->access_key);
+    secret_free(c->secret_key);
+    /* NULL when the start failed early */
+    g_clear_pointer(&c->last_offsets, g_hash_table_unref);
+    g_clear_pointer(&c->topic_tps, g_hash_table_unref);
     g_queue_clear_full(&c->history, (GDestroyNotify) json_node_unref);
     g_queue_clear_full(&c->day, (GDestroyNotify) json_node_unref);
     g_free(c);
@@ -1016,6 +1064,17 @@ console_start(RmqDaemon *daemon, GError **error)
     if (sd != NULL && *sd != '\0') {
         g_auto(GStrv) dirs = g_strsplit(sd, ":", 2);
         c->state_dir = g_strdup(dirs[0]);
+    }
+    if (cfg->access_key != NULL && *cfg->access_key != '\0') {
+        g_autoptr(GError) local = NULL;
+        c->secret_key = rmq_secret_file_read(cfg->secret_key_file, &local);
+        if (c->secret_key == NULL) {
+            g_set_error(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID, "secretKeyFile %s",
+                        local->message);
+            console_free(c);
+            return FALSE;
+        }
+        c->access_key = g_strdup(cfg->access_key);
     }
     c->last_offsets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     c->topic_tps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);

@@ -30,7 +30,14 @@ typedef struct {
     gchar *namesrv;      /* "host:port;..." */
     RmqAdmin *admin;     /* created in the worker */
     GHashTable *topic_tps; /* topic -> gdouble* latest put TPS (may be NULL) */
+    gchar *access_key;   /* accessKey (plain ACL): sign with rmq_console_call_sign() */
+    gchar *secret_key;   /* from secretKeyFile; NULL with no accessKey */
 } RmqConsoleCall;
+
+/* Sign what @inst sends as the console's accessKey (nothing without one):
+ * every producer, consumer or admin an API call makes goes through this
+ * (acl.c). */
+void rmq_console_call_sign(const RmqConsoleCall *call, RmqInstance *inst);
 
 typedef JsonNode *(*RmqConsoleApiFn)(RmqConsoleCall *call, GError **error);
 

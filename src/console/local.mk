@@ -8,12 +8,14 @@ console_resources = \
 	src/console/resources/tps.html src/console/resources/dashboard.html \
 	src/console/resources/namesrv.html src/console/resources/trace.html src/console/resources/app.css \
 	src/console/resources/app.js src/console/resources/i18n/en.json \
+	src/console/resources/acl.html src/console/resources/acl.js \
 	src/console/resources/i18n/zh-CN.json
 
 noinst_LIBRARIES += src/console/libconsole.a
 src_console_libconsole_a_SOURCES = \
 	src/console/console.h src/console/console.c src/console/api.c src/console/metrics.c \
-	src/console/listener.c src/console/listener.h
+	src/console/listener.c src/console/listener.h \
+	src/console/acl.c src/console/acl.h
 nodist_src_console_libconsole_a_SOURCES = src/console/resources.c
 src_console_libconsole_a_CFLAGS = $(AM_CFLAGS) $(SOUP_CFLAGS)
 

@@ -72,6 +72,9 @@ rmq_ha_service_new(const RmqHaServiceConfig *config, RmqStore *store,
             rmq_ha_slave_set_master_address(svc->slave, svc->ha_master_address);
         if (tables != NULL) {
             svc->client = rmq_client_new(svc->context);
+            if (config->sync_request_hook != NULL)
+                rmq_client_set_request_hook(svc->client, config->sync_request_hook,
+                                            config->sync_request_hook_data);
             svc->sync = rmq_slave_sync_new(svc->client, tables, &config->sync, svc->context,
                                            changed, user_data);
         }

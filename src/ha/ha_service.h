@@ -30,6 +30,9 @@ typedef struct {
     const gchar *ha_master_address; /* haMasterAddress: fixed when >= 6 chars */
     const gchar *own_address;       /* ip:listenPort, never synced from */
     RmqSlaveSyncConfig sync;
+    /* set on the slave sync's client: the broker signs its requests (plain ACL) */
+    RmqClientRequestHook sync_request_hook;
+    gpointer sync_request_hook_data;
 } RmqHaServiceConfig;
 
 /* RocketMQ 4.9 defaults (ASYNC_MASTER, port 10912). */

@@ -104,6 +104,17 @@ static const RmqAdminCommand commands[] = {
       rmqadmin_export_metrics },
     { "startMonitoring", "Report every online group's unconsumed messages each round",
       rmqadmin_start_monitoring },
+    /* rmqadmin-acl.c, with mqadmin's aliases */
+    { "updateAclConfig", "Create or update a plain ACL account", rmqadmin_update_acl_config },
+    { "deleteAclConfig", "Delete a plain ACL account", rmqadmin_delete_acl_config },
+    { "deleteAccessConfig", "Alias of deleteAclConfig", rmqadmin_delete_acl_config },
+    { "updateGlobalWhiteAddr", "Set the plain ACL global white addresses",
+      rmqadmin_update_global_white_addr },
+    { "clusterAclConfigVersion", "Show the plain ACL file versions",
+      rmqadmin_cluster_acl_config_version },
+    { "getAclConfig", "Show the plain ACL accounts and white addresses",
+      rmqadmin_get_acl_config },
+    { "getAccessConfigSubCommand", "Alias of getAclConfig", rmqadmin_get_acl_config },
 };
 
 int

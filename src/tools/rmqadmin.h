@@ -154,6 +154,12 @@ gboolean rmqadmin_resend(RmqAdminCommon *c, const RmqMsg *m, const gchar *origin
                          JsonArray *out, GError **error);
 /* queryMsgById's output of @msgs (rmqadmin-message.c). */
 int rmqadmin_print_msgs(RmqAdminCommon *c, GPtrArray *msgs);
+/* rmqadmin-acl.c */
+int rmqadmin_update_acl_config(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_delete_acl_config(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_update_global_white_addr(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_cluster_acl_config_version(RmqAdminCommon *c, int argc, char **argv);
+int rmqadmin_get_acl_config(RmqAdminCommon *c, int argc, char **argv);
 
 /* rmqadmin-trace.c */
 int rmqadmin_query_msg_trace_by_id(RmqAdminCommon *c, int argc, char **argv);

@@ -3,7 +3,7 @@ bin_PROGRAMS += src/tools/rmqadmin src/tools/rmq-bench
 src_tools_rmqadmin_SOURCES = src/tools/rmqadmin.c src/tools/rmqadmin.h \
 	src/tools/rmqadmin-topic.c src/tools/rmqadmin-cluster.c \
 	src/tools/rmqadmin-group.c src/tools/rmqadmin-message.c \
-	src/tools/rmqadmin-maint.c src/tools/rmqadmin-trace.c \
+	src/tools/rmqadmin-maint.c src/tools/rmqadmin-trace.c src/tools/rmqadmin-acl.c \
 	src/tools/rmqadmin-offset.c src/tools/rmqadmin-print.c \
 	src/tools/rmqadmin-export.c \
 	src/tools/credentials.c src/tools/credentials.h \

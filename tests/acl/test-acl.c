@@ -17,6 +17,7 @@
 #include "acl/address.h"
 #include "acl/check.h"
 #include "acl/plain_config.h"
+#include "acl/plain_edit.h"
 #include "acl/sign.h"
 #include "remoting/codes.h"
 
@@ -453,6 +454,219 @@ test_perm_rules(void **state)
     assert_false(rmq_acl_perm_allows(RMQ_ACL_PERM_PUB, RMQ_ACL_PERM_PUB | RMQ_ACL_PERM_DENY));
 }
 
+/* ------------------------------------------------------------ admin edits */
+
+static const gchar edit_base[] =
+    "# a comment Java's rewrite drops too\n"
+    "globalWhiteRemoteAddresses:\n"
+    "- 10.10.103.*\n"
+    "accounts:\n"
+    "- accessKey: RocketMQ\n"
+    "  secretKey: 12345678\n"
+    "  whiteRemoteAddress: 192.168.0.*\n"
+    "  admin: false\n"
+    "  defaultTopicPerm: DENY\n"
+    "  defaultGroupPerm: SUB\n"
+    "  topicPerms:\n"
+    "  - topicA=DENY\n"
+    "  - topicB=PUB|SUB\n"
+    "  groupPerms:\n"
+    "  - groupA=DENY\n"
+    "- accessKey: rocketmq2\n"
+    "  secretKey: '87654321'\n"
+    "  admin: true\n"
+    "dataVersion:\n"
+    "- counter: 7\n"
+    "  timestamp: 1000\n";
+
+static RmqAclConfig *
+edit_parse(const gchar *text)
+{
+    g_autoptr(GError) error = NULL;
+    RmqAclConfig *c = rmq_acl_config_parse(text, strlen(text), "acl.yml", &error);
+    if (c == NULL)
+        fail_msg("%s\n%s", error->message, text);
+    return c;
+}
+
+static const RmqAclAccount *
+nth_account(const RmqAclConfig *c, guint i)
+{
+    assert_true(i < c->accounts->len);
+    return g_ptr_array_index(c->accounts, i);
+}
+
+static void
+test_edit_round_trip(void **state)
+{
+    (void) state;
+    g_autoptr(RmqAclConfig) c = edit_parse(edit_base);
+    g_autofree gchar *text = rmq_acl_config_to_yaml(c);
+    /* the comment is gone (Java rewrites the whole file), digits stay a string */
+    assert_null(strstr(text, "comment"));
+    assert_non_null(strstr(text, "secretKey: '12345678'"));
+    assert_non_null(strstr(text, "globalWhiteRemoteAddresses:\n- "));
+    g_autoptr(RmqAclConfig) back = edit_parse(text);
+    assert_int_equal(back->accounts->len, 2);
+    assert_int_equal(back->version_counter, 7);
+    assert_int_equal(back->version_timestamp, 1000);
+    const RmqAclAccount *a = nth_account(back, 0);
+    assert_string_equal(a->access_key, "RocketMQ");
+    assert_string_equal(a->secret_key, "12345678");
+    assert_string_equal(a->white_remote_address, "192.168.0.*");
+    assert_string_equal(a->default_group_perm_text, "SUB");
+    assert_int_equal(a->topic_perms->len, 2);
+    assert_int_equal(GPOINTER_TO_UINT(g_hash_table_lookup(a->perms, "topicB")),
+                     RMQ_ACL_PERM_PUB | RMQ_ACL_PERM_SUB);
+    assert_int_equal(GPOINTER_TO_UINT(g_hash_table_lookup(a->perms, "%RETRY%groupA")),
+                     RMQ_ACL_PERM_DENY);
+    assert_true(nth_account(back, 1)->admin);
+    assert_null(nth_account(back, 1)->default_topic_perm_text);
+    assert_string_equal(g_ptr_array_index(back->global_white_texts, 0), "10.10.103.*");
+}
+
+static void
+test_edit_update_account(void **state)
+{
+    (void) state;
+    g_autoptr(RmqAclConfig) c = edit_parse(edit_base);
+    g_autoptr(GError) error = NULL;
+    RmqAclConfig *out = NULL;
+
+    /* a new account is appended, the version moves on */
+    RmqAclAccountUpdate add = { .access_key = "newaccount1", .secret_key = "newsecret1",
+                                .white_remote_address = "127.0.0.1", .admin = FALSE,
+                                .default_topic_perm = "PUB", .topic_perms = "t1=SUB,t2=PUB|SUB",
+                                .group_perms = "g1=SUB" };
+    g_autofree gchar *t1 = rmq_acl_edit_update_account(c, &add, 5000, &out, &error);
+    assert_non_null(t1);
+    g_autoptr(RmqAclConfig) c1 = out;
+    assert_int_equal(c1->version_counter, 8);
+    assert_int_equal(c1->version_timestamp, 5000);
+    assert_int_equal(c1->accounts->len, 3);
+    const RmqAclAccount *n = nth_account(c1, 2);
+    assert_string_equal(n->access_key, "newaccount1");
+    assert_string_equal(n->secret_key, "newsecret1");
+    assert_int_equal(n->default_topic_perm, RMQ_ACL_PERM_PUB);
+    assert_null(n->default_group_perm_text);
+    assert_int_equal(GPOINTER_TO_UINT(g_hash_table_lookup(n->perms, "t2")),
+                     RMQ_ACL_PERM_PUB | RMQ_ACL_PERM_SUB);
+    assert_int_equal(GPOINTER_TO_UINT(g_hash_table_lookup(n->perms, "%RETRY%g1")),
+                     RMQ_ACL_PERM_SUB);
+    /* what the function returned is what it parsed */
+    g_autoptr(RmqAclConfig) again = edit_parse(t1);
+    assert_int_equal(again->accounts->len, 3);
+
+    /* a known account: only the given fields change (admin always), and it
+     * moves to the end of the list, as Java's remove + add */
+    RmqAclAccountUpdate upd = { .access_key = "RocketMQ", .secret_key = "changed-secret",
+                                .admin = TRUE, .group_perms = "groupB=PUB|SUB" };
+    out = NULL;
+    g_autofree gchar *t2 = rmq_acl_edit_update_account(c1, &upd, 6000, &out, &error);
+    assert_non_null(t2);
+    g_autoptr(RmqAclConfig) c2 = out;
+    assert_int_equal(c2->version_counter, 9);
+    assert_string_equal(nth_account(c2, 0)->access_key, "rocketmq2");
+    const RmqAclAccount *u = nth_account(c2, 2);
+    assert_string_equal(u->access_key, "RocketMQ");
+    assert_string_equal(u->secret_key, "changed-secret");
+    assert_true(u->admin);
+    assert_string_equal(u->white_remote_address, "192.168.0.*");  /* kept */
+    assert_string_equal(u->default_group_perm_text, "SUB");       /* kept */
+    assert_int_equal(u->topic_perms->len, 2);                     /* kept */
+    assert_int_equal(u->group_perms->len, 1);                     /* replaced */
+    assert_null(g_hash_table_lookup(u->perms, "%RETRY%groupA"));
+    assert_non_null(g_hash_table_lookup(u->perms, "%RETRY%groupB"));
+}
+
+static void
+edit_refused(const RmqAclConfig *c, const RmqAclAccountUpdate *u, const gchar *remark)
+{
+    g_autoptr(GError) error = NULL;
+    RmqAclConfig *out = NULL;
+    g_autofree gchar *t = rmq_acl_edit_update_account(c, u, 1, &out, &error);
+    assert_null(t);
+    assert_null(out);
+    assert_true(g_error_matches(error, RMQ_ACL_ERROR, RMQ_ACL_ERROR_EDIT));
+    if (strstr(error->message, remark) == NULL)
+        fail_msg("remark \"%s\" lacks \"%s\"", error->message, remark);
+}
+
+static void
+test_edit_update_refused(void **state)
+{
+    (void) state;
+    g_autoptr(RmqAclConfig) c = edit_parse(edit_base);
+    RmqAclAccountUpdate u = { .access_key = "short", .secret_key = "12345678" };
+    edit_refused(c, &u, "The accessKey=short and secretKey=12345678 cannot be null and length "
+                        "should longer than 6");
+    u = (RmqAclAccountUpdate) { .access_key = "longenough" };
+    edit_refused(c, &u, "The accessKey=longenough and secretKey=null cannot be null");
+    u = (RmqAclAccountUpdate) { .access_key = "longenough", .secret_key = "longsecret",
+                                .topic_perms = "topicA" };
+    edit_refused(c, &u, "Parse Resource format error for topicA.\n"
+                        "The expected resource format is 'Res=Perm'. For example: topicA=SUB");
+    u.topic_perms = "topicA=ALL";
+    edit_refused(c, &u, "Parse resource permission error for topicA=ALL.");
+    u.topic_perms = NULL;
+    u.group_perms = "g=SUB,=PUB";
+    edit_refused(c, &u, "Parse Resource format error for =PUB.");
+    u.group_perms = NULL;
+    u.default_topic_perm = "EVERYTHING";
+    edit_refused(c, &u, "defaultTopicPerm=EVERYTHING");
+    u.default_topic_perm = NULL;
+    u.white_remote_address = "300.1.1.1";
+    edit_refused(c, &u, "300.1.1.1");
+    /* a file the next load would refuse for its size is not written */
+    u.white_remote_address = NULL;
+    g_autoptr(GString) big = g_string_new(NULL);
+    for (guint i = 0; big->len <= RMQ_ACL_MAX_FILE_SIZE; i++)
+        g_string_append_printf(big, "%stopic%06u=PUB", i > 0 ? "," : "", i);
+    u.topic_perms = big->str;
+    edit_refused(c, &u, "larger than the");
+}
+
+static void
+test_edit_delete_and_whites(void **state)
+{
+    (void) state;
+    g_autoptr(RmqAclConfig) c = edit_parse(edit_base);
+    g_autoptr(GError) error = NULL;
+    RmqAclConfig *out = NULL;
+    g_autofree gchar *t = rmq_acl_edit_delete_account(c, "RocketMQ", 42, &out, &error);
+    assert_non_null(t);
+    g_autoptr(RmqAclConfig) d = out;
+    assert_int_equal(d->accounts->len, 1);
+    assert_null(rmq_acl_config_account(d, "RocketMQ"));
+    assert_int_equal(d->version_counter, 8);
+    assert_int_equal(d->version_timestamp, 42);
+
+    assert_null(rmq_acl_edit_delete_account(d, "RocketMQ", 43, NULL, &error));
+    assert_string_equal(error->message, "The accesskey[RocketMQ] corresponding to accessConfig "
+                                        "has been deleted failed.");
+    g_clear_error(&error);
+
+    out = NULL;
+    g_autofree gchar *w = rmq_acl_edit_set_global_whites(d, "10.0.0.*, 192.168.1.1-9,,*", 50,
+                                                         &out, &error);
+    assert_non_null(w);
+    g_autoptr(RmqAclConfig) g = out;
+    assert_int_equal(g->global_white_texts->len, 3);
+    assert_string_equal(g_ptr_array_index(g->global_white_texts, 2), "*");
+    assert_int_equal(g->accounts->len, 1);
+    assert_int_equal(g->version_counter, 9);
+
+    /* an empty list clears them; a bad pattern is refused */
+    out = NULL;
+    g_autofree gchar *e = rmq_acl_edit_set_global_whites(g, "", 51, &out, &error);
+    assert_non_null(e);
+    g_autoptr(RmqAclConfig) cleared = out;
+    assert_int_equal(cleared->global_whites->len, 0);
+    assert_null(rmq_acl_edit_set_global_whites(g, "10.0.0.999", 52, NULL, &error));
+    assert_true(g_error_matches(error, RMQ_ACL_ERROR, RMQ_ACL_ERROR_EDIT));
+    assert_non_null(strstr(error->message, "10.0.0.999"));
+}
+
 int
 main(void)
 {
@@ -466,6 +680,10 @@ main(void)
         cmocka_unit_test(test_config_too_large),
         cmocka_unit_test(test_perm_rules),
         cmocka_unit_test(test_check_rows),
+        cmocka_unit_test(test_edit_round_trip),
+        cmocka_unit_test(test_edit_update_account),
+        cmocka_unit_test(test_edit_update_refused),
+        cmocka_unit_test(test_edit_delete_and_whites),
     };
     return cmocka_run_group_tests_name("acl", tests, NULL, NULL);
 }

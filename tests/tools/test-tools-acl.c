@@ -1,7 +1,10 @@
 /* Signing clients against a real rmq-broker with aclEnable: the C client
  * library (rmq_instance_set_credentials), rmqadmin and rmq-bench with
  * --access-key/--secret-key, RMQ_ACCESS_KEY/RMQ_SECRET_KEY and
- * --credentials FILE (refused unless only its owner may read it). */
+ * --credentials FILE (refused unless only its owner may read it); and
+ * rmqadmin's ACL subcommands (updateAclConfig, deleteAclConfig,
+ * updateGlobalWhiteAddr, clusterAclConfigVersion, getAclConfig) end to end,
+ * with mqadmin's output lines and --json. */
 #include <config.h>
 
 #include <setjmp.h>
@@ -24,6 +27,7 @@
 
 static BkDaemon *ns;
 static BkDaemon *broker;
+static gchar *acl_path;
 
 static int
 setup(void **state)
@@ -33,7 +37,8 @@ setup(void **state)
     if (!bk_daemon_start_or_say(ns, 10000))
         return -1;
     broker = bk_broker_new(ns->addr, NULL);
-    g_autofree gchar *acl = g_build_filename(broker->dir, "plain_acl.yml", NULL);
+    acl_path = g_build_filename(broker->dir, "plain_acl.yml", NULL);
+    const gchar *acl = acl_path;
     g_assert(g_file_set_contents(acl,
                                  "accounts:\n"
                                  "  - accessKey: " ADMIN_AK "\n"
@@ -65,6 +70,7 @@ teardown(void **state)
     (void) state;
     bk_daemon_free(broker);
     bk_daemon_free(ns);
+    g_free(acl_path);
     return 0;
 }
 
@@ -199,6 +205,115 @@ test_rmq_bench(void **state)
     assert_status(cons, 0, NULL);
 }
 
+#define SIGNED_ADMIN "--access-key", ADMIN_AK, "--secret-key", ADMIN_SK
+
+static void
+assert_out(const ToolRun *r, const gchar *needle)
+{
+    if (r->status != 0 || strstr(r->out, needle) == NULL)
+        fail_msg("expected status 0 and '%s' on stdout, got %d: %s%s", needle, r->status, r->out,
+                 r->err);
+}
+
+/* The ACL subcommands against the broker, signed as the admin. */
+static void
+test_rmqadmin_acl_commands(void **state)
+{
+    (void) state;
+    /* unsigned and non-admin: refused with Java's remark (exit 5) */
+    g_autoptr(ToolRun) none = admin("updateAclConfig", "-b", broker->addr, "-a", "cliUser001",
+                                    "-s", "cliSecret001", NULL);
+    assert_status(none, 5, "No accessKey is configured");
+    g_autoptr(ToolRun) user = admin("getAclConfig", "-b", broker->addr, "--access-key", USER_AK,
+                                    "--secret-key", USER_SK, NULL);
+    assert_status(user, 5, "Need admin permission for request code=54");
+    g_autoptr(ToolRun) usage = admin("updateAclConfig", "-b", broker->addr, "-a", "cliUser001",
+                                     SIGNED_ADMIN, NULL);
+    assert_status(usage, 2, "-s SECRET_KEY");
+
+    /* create, by cluster name (every broker of the cluster) */
+    g_autoptr(ToolRun) add = admin("updateAclConfig", "-c", "DefaultCluster", "-a", "cliUser001",
+                                   "-s", "cliSecret001", "-i", "DENY", "-u", "SUB", "-t",
+                                   "CliT1=PUB,CliT2=SUB", "-g", "CliG=SUB", "-m", "false",
+                                   "-w", "10.0.0.*", SIGNED_ADMIN, NULL);
+    g_autofree gchar *line = g_strdup_printf("create or update plain access config to %s success.",
+                                             broker->addr);
+    assert_out(add, line);
+    /* the account signs at once */
+    g_autoptr(ToolRun) send = admin("sendMessage", "-t", "ToolAclT", "-p", "x", "--access-key",
+                                    "cliUser001", "--secret-key", "cliSecret001", NULL);
+    assert_status(send, 5, "topic:ToolAclT");
+
+    /* getAclConfig: mqadmin's layout, secrets as mqadmin prints them */
+    g_autoptr(ToolRun) get = admin("getAclConfig", "-b", broker->addr, SIGNED_ADMIN, NULL);
+    assert_out(get, "\naccounts:\n");
+    assert_out(get, "  accessKey         : cliUser001\n"
+                    "  secretKey         : cliSecret001\n"
+                    "  whiteRemoteAddress: 10.0.0.*\n"
+                    "  admin             : false\n"
+                    "  defaultTopicPerm  : DENY\n"
+                    "  defaultGroupPerm  : SUB\n"
+                    "  topicPerms        : [CliT1=PUB, CliT2=SUB]\n"
+                    "  groupPerms        : [CliG=SUB]\n");
+    assert_out(get, "globalWhiteRemoteAddresses: []\n");
+    /* the alias, with --json */
+    g_autoptr(ToolRun) getj = tool_rmqadmin(ns->addr, TRUE, "getAccessConfigSubCommand", "-c",
+                                            "DefaultCluster", SIGNED_ADMIN, NULL);
+    tool_assert_ok(getj);
+    JsonObject *byaddr = tool_obj(getj->json);
+    assert_non_null(byaddr);
+    JsonObject *cfg = json_object_get_object_member(byaddr, broker->addr);
+    assert_int_equal(json_array_get_length(json_object_get_array_member(cfg, "plainAccessConfigs")),
+                     3);
+
+    /* the version moves with each change */
+    g_autoptr(ToolRun) v1 = tool_rmqadmin(ns->addr, TRUE, "clusterAclConfigVersion", "-b",
+                                          broker->addr, SIGNED_ADMIN, NULL);
+    tool_assert_ok(v1);
+    JsonObject *info = json_object_get_object_member(tool_obj(v1->json), broker->addr);
+    assert_string_equal(json_object_get_string_member(info, "brokerName"), "broker-a");
+    assert_string_equal(json_object_get_string_member(info, "clusterName"), "DefaultCluster");
+    JsonObject *files = json_object_get_object_member(info, "allAclConfigDataVersion");
+    gint64 counter1 = json_object_get_int_member(json_object_get_object_member(files, acl_path),
+                                                 "counter");
+    assert_true(counter1 >= 1);
+
+    g_autoptr(ToolRun) white = admin("updateGlobalWhiteAddr", "-b", broker->addr, "-g",
+                                     "10.10.103.*,192.168.0.*", SIGNED_ADMIN, NULL);
+    g_autofree gchar *wline =
+        g_strdup_printf("update global white remote addresses to %s success.", broker->addr);
+    assert_out(white, wline);
+    g_autoptr(ToolRun) wrong = admin("updateGlobalWhiteAddr", "-b", broker->addr, "-g", "1.1.1.1",
+                                     "-p", "/elsewhere/plain_acl.yml", SIGNED_ADMIN, NULL);
+    assert_status(wrong, 5, "has been updated failed");
+
+    g_autoptr(ToolRun) table = admin("clusterAclConfigVersion", "-c", "DefaultCluster",
+                                     SIGNED_ADMIN, NULL);
+    assert_out(table, "#Cluster Name");
+    assert_out(table, "#AclConfigVersionNum");
+    assert_out(table, acl_path);
+    assert_out(table, "get cluster's plain access config version success.");
+    g_autofree gchar *counter2 = g_strdup_printf("  %" G_GINT64_FORMAT "  ", counter1 + 1);
+    assert_out(table, counter2);
+    /* with -b mqadmin prints the rows without the header */
+    g_autoptr(ToolRun) one = admin("clusterAclConfigVersion", "-b", broker->addr, SIGNED_ADMIN,
+                                   NULL);
+    assert_out(one, "get broker's plain access config version success.");
+    assert_out(one, "DefaultCluster    ");
+    assert_null(strstr(one->out, "#Cluster Name"));
+
+    /* delete, by the alias */
+    g_autoptr(ToolRun) del = admin("deleteAccessConfig", "-b", broker->addr, "-a", "cliUser001",
+                                   SIGNED_ADMIN, NULL);
+    assert_out(del, "account's accesskey is:cliUser001");
+    g_autoptr(ToolRun) again = admin("deleteAclConfig", "-b", broker->addr, "-a", "cliUser001",
+                                     SIGNED_ADMIN, NULL);
+    assert_status(again, 5, "has been deleted failed");
+    g_autoptr(ToolRun) after = admin("getAclConfig", "-b", broker->addr, SIGNED_ADMIN, NULL);
+    assert_out(after, "globalWhiteRemoteAddresses: [10.10.103.*, 192.168.0.*]");
+    assert_null(strstr(after->out, "cliUser001"));
+}
+
 int
 main(void)
 {
@@ -206,6 +321,7 @@ main(void)
         cmocka_unit_test(test_library_signs),
         cmocka_unit_test(test_rmqadmin),
         cmocka_unit_test(test_rmq_bench),
+        cmocka_unit_test(test_rmqadmin_acl_commands),
     };
     return cmocka_run_group_tests_name("tools-acl", tests, setup, teardown);
 }
