@@ -179,15 +179,14 @@ next_batch_item(const guint8 *data, gsize len, gsize *pos, RmqMessage *m, const 
     return TRUE;
 }
 
-/* Whether property @name is present and equals @value in any case; reads
- * in place (props come from a NUL-terminated header value: no NUL inside). */
+/* Whether property @f of @view is present and equals @value in any case
+ * (props come from a NUL-terminated header value: no NUL inside). */
 static gboolean
-prop_is(const gchar *props, gsize len, const gchar *name, const gchar *value)
+prop_is(const RmqPropertyView *view, RmqPropertyViewField f, const gchar *value)
 {
-    const char *v;
-    gsize vlen;
-    return rmq_message_property_get(props, len, name, &v, &vlen) && vlen == strlen(value) &&
-           g_ascii_strncasecmp(v, value, vlen) == 0;
+    const RmqPropertyValue *v = &view->v[f];
+    return v->value != NULL && v->len == strlen(value) &&
+           g_ascii_strncasecmp(v->value, value, v->len) == 0;
 }
 
 void
@@ -232,6 +231,7 @@ rmq_broker_send_parse(const RmqCommand *req, RmqSendRequest *out, gchar **remark
     out->version = req->version;
     out->props = out->hd.raw[RMQ_SEND_H_PROPS] != NULL ? out->hd.raw[RMQ_SEND_H_PROPS] : "";
     out->props_len = strlen(out->props);
+    rmq_message_properties_view(out->props, out->props_len, &out->view);
     out->body_len = 0;
     out->body = req->body != NULL ? g_bytes_get_data(req->body, &out->body_len) : NULL;
     return RMQ_RESPONSE_SUCCESS;
@@ -376,7 +376,7 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
     /* Java decides by the TRAN_MSG property; clients also set the PREPARED bit. */
     gboolean prepared =
         (hd->sys_flag & RMQ_SYSFLAG_TRANSACTION_MASK) == RMQ_SYSFLAG_TRANSACTION_PREPARED ||
-        prop_is(r->props, r->props_len, "TRAN_MSG", "true");
+        prop_is(&r->view, RMQ_PROP_VIEW_TRAN_MSG, "true");
     if (hd->batch && (prepared || rmq_topic_is_retry(t->topic))) {
         *remark = g_strdup("batch request does not support retry group or transaction messages");
         return RMQ_RESPONSE_MESSAGE_ILLEGAL;
@@ -386,8 +386,7 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
                                   s->broker_name);
         return RMQ_RESPONSE_NO_PERMISSION;
     }
-    if (hd->batch && rmq_message_property_get(r->props, r->props_len, RMQ_PROPERTY_DELAY, NULL,
-                                              NULL)) {
+    if (hd->batch && r->view.v[RMQ_PROP_VIEW_DELAY].value != NULL) {
         *remark = g_strdup("batch message does not support delay level");
         return RMQ_RESPONSE_MESSAGE_ILLEGAL;
     }
@@ -407,7 +406,8 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
     base->reconsume_times = hd->reconsume;
 
     out->batch = hd->batch;
-    out->wait = !prop_is(r->props, r->props_len, "WAIT", "false");
+    out->wait = !prop_is(&r->view, RMQ_PROP_VIEW_WAIT, "false");
+    out->view.props = NULL;
     out->stored_topic = t->topic;
     out->stored_qid = t->queue_id;
     out->tag_code = 0;
@@ -440,10 +440,22 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
     base->body_len = r->body_len;
     base->properties = np->str;
     base->properties_len = np->len;
-    const char *tv;
-    gsize tvlen;
-    if (rmq_message_property_get(np->str, np->len, RMQ_PROPERTY_TAGS, &tv, &tvlen))
-        out->tag_code = rmq_message_tag_code(tv, tvlen);
+    if (!prepared) {
+        /* np is the request's pairs without WAIT, plus CLUSTER: the pairs
+         * the view holds other than WAIT are the same, byte for byte. */
+        out->view = r->view;
+        out->view.props = np->str;
+        out->view.len = np->len;
+        out->view.v[RMQ_PROP_VIEW_WAIT] = (RmqPropertyValue){ NULL, 0 };
+        const RmqPropertyValue *tags = &out->view.v[RMQ_PROP_VIEW_TAGS];
+        if (tags->value != NULL)
+            out->tag_code = rmq_message_tag_code(tags->value, tags->len);
+    } else {
+        const char *tv;
+        gsize tvlen;
+        if (rmq_message_property_get(np->str, np->len, RMQ_PROPERTY_TAGS, &tv, &tvlen))
+            out->tag_code = rmq_message_tag_code(tv, tvlen);
+    }
     return RMQ_RESPONSE_SUCCESS;
 }
 
@@ -454,7 +466,8 @@ rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar 
     const RmqMessage *msgs = rmq_send_build_messages(m, &n);
     out->msg_ids = NULL;
     if (!m->batch) {
-        out->status = rmq_store_put_message(b->store, msgs, &out->result);
+        out->status = rmq_store_put_message_view(
+            b->store, msgs, m->view.props != NULL ? &m->view : NULL, &out->result);
         if (out->result.delayed)
             m->stored_topic = NULL; /* parked in SCHEDULE_TOPIC_XXXX: nobody pulls it */
     } else {

@@ -19,6 +19,7 @@ typedef struct {
     gint32 version;       /* the request's: maxReconsumeTimes counts from 121 on */
     const gchar *props;   /* the properties, "" when absent */
     gsize props_len;
+    RmqPropertyView view; /* of props, read once for every step */
     const guint8 *body;   /* NULL when the request has none */
     gsize body_len;
 } RmqSendRequest;
@@ -44,6 +45,8 @@ typedef struct {
                                 * message); NULL after put when delayed */
     gint32 stored_qid;
     gint64 tag_code;      /* of a single message's TAGS */
+    RmqPropertyView view; /* a single message's properties for the store (values
+                           * in the request), props NULL when there is none */
 } RmqSendBuild;
 /* The messages of @m (one for a single send) and their number. */
 const RmqMessage *rmq_send_build_messages(const RmqSendBuild *m, guint *n);

@@ -111,6 +111,49 @@ rmq_message_properties_find(const char *props, gsize props_len, const char *cons
         rmq_message_properties_foreach(props, props_len, find_cb, &f);
 }
 
+void
+rmq_message_properties_view(const char *props, gsize len, RmqPropertyView *out)
+{
+    memset(out, 0, sizeof *out);
+    out->props = props;
+    out->len = len;
+    if (props == NULL)
+        return;
+    const char *p = props, *end = props + len;
+    while (p < end) {
+        const char *seg_end = memchr(p, RMQ_PROPERTY_SEPARATOR, (gsize) (end - p));
+        if (seg_end == NULL)
+            seg_end = end;
+        const char *sep = segment_separator(p, (gsize) (seg_end - p));
+        if (sep != NULL) {
+            gint f = -1;
+            switch (sep - p) {
+            case 4:
+                f = memcmp(p, "TAGS", 4) == 0   ? RMQ_PROP_VIEW_TAGS
+                    : memcmp(p, "KEYS", 4) == 0 ? RMQ_PROP_VIEW_KEYS
+                    : memcmp(p, "WAIT", 4) == 0 ? RMQ_PROP_VIEW_WAIT
+                                                : -1;
+                break;
+            case 5:
+                f = memcmp(p, "DELAY", 5) == 0 ? RMQ_PROP_VIEW_DELAY : -1;
+                break;
+            case 8:
+                f = memcmp(p, "UNIQ_KEY", 8) == 0   ? RMQ_PROP_VIEW_UNIQ_KEY
+                    : memcmp(p, "TRAN_MSG", 8) == 0 ? RMQ_PROP_VIEW_TRAN_MSG
+                                                    : -1;
+                break;
+            default:
+                break;
+            }
+            if (f >= 0) {
+                out->v[f].value = sep + 1;
+                out->v[f].len = (gsize) (seg_end - sep - 1);
+            }
+        }
+        p = seg_end + 1;
+    }
+}
+
 static gboolean
 insert_cb(const char *name, gsize nlen, const char *value, gsize vlen, gpointer data)
 {
