@@ -163,10 +163,39 @@ parse_host(const gchar *hostport, RmqHostAddr *out)
     return FALSE;
 }
 
+/* Peer addresses parsed lately, per thread: every send asks for its
+ * connection's, and a connection keeps its peer. Found by the text itself
+ * (a slot is only a hint), so a reused connection address cannot mislead. */
+#define PEER_CACHE_SLOTS 16
+#define PEER_TEXT_MAX (INET6_ADDRSTRLEN + 10)
+typedef struct {
+    gchar text[PEER_TEXT_MAX]; /* "" = empty */
+    RmqHostAddr addr;
+} PeerCacheEntry;
+static _Thread_local PeerCacheEntry peer_cache[PEER_CACHE_SLOTS];
+
 void
 rmq_broker_peer_host(RmqConnection *conn, RmqHostAddr *out)
 {
-    parse_host(rmq_connection_get_peer(conn), out);
+    const gchar *peer = rmq_connection_get_peer(conn);
+    gsize n = peer != NULL ? strlen(peer) : 0;
+    if (n == 0 || n >= PEER_TEXT_MAX) {
+        parse_host(peer, out);
+        return;
+    }
+    /* hash of the text's tail (the port varies most) */
+    guint h = (guint) n;
+    for (gsize i = n > 8 ? n - 8 : 0; i < n; i++)
+        h = h * 31 + (guchar) peer[i];
+    PeerCacheEntry *e = &peer_cache[h % PEER_CACHE_SLOTS];
+    if (memcmp(e->text, peer, n + 1) == 0) {
+        *out = e->addr;
+        return;
+    }
+    if (!parse_host(peer, out))
+        return;
+    memcpy(e->text, peer, n + 1);
+    e->addr = *out;
 }
 
 void

@@ -13,6 +13,7 @@
 #include "broker/topic_config.h"
 #include "ha/ha_service.h"
 #include "remoting/codes.h"
+#include "remoting/json_text.h"
 
 /* Header names of code 10, in RmqSendHeaderField order; V2 uses 'a' + index. */
 static const gchar *const v1_names[RMQ_SEND_H_N] = {
@@ -503,11 +504,17 @@ rmq_broker_send_response(RmqBroker *b, const RmqCommand *req, const RmqSendTarge
 {
     const RmqBrokerSettings *s = &b->settings;
     RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
-    rmq_command_set_ext(resp, "msgId", p->msg_ids != NULL ? p->msg_ids->str : p->result.msg_id);
-    rmq_command_set_ext_int64(resp, "queueId", t->queue_id);
-    rmq_command_set_ext_int64(resp, "queueOffset", p->result.queue_offset);
-    rmq_command_set_ext(resp, "MSG_REGION", s->region_id != NULL ? s->region_id : "DefaultRegion");
-    rmq_command_set_ext(resp, "TRACE_ON", s->trace_on ? "true" : "false");
+    /* A new response has no fields: append (no lookup), lengths known. */
+#define APPEND_LIT(key, v, vlen) rmq_command_append_ext_len(resp, key, sizeof key - 1, v, vlen)
+    const gchar *id = p->msg_ids != NULL ? p->msg_ids->str : p->result.msg_id;
+    APPEND_LIT("msgId", id, p->msg_ids != NULL ? p->msg_ids->len : strlen(id));
+    gchar num[RMQ_JSON_INT64_MAX_LEN];
+    APPEND_LIT("queueId", num, rmq_json_text_format_int64(t->queue_id, num));
+    APPEND_LIT("queueOffset", num, rmq_json_text_format_int64(p->result.queue_offset, num));
+    const gchar *region = s->region_id != NULL ? s->region_id : "DefaultRegion";
+    APPEND_LIT("MSG_REGION", region, strlen(region));
+    APPEND_LIT("TRACE_ON", s->trace_on ? "true" : "false", s->trace_on ? 4 : 5);
+#undef APPEND_LIT
     return resp;
 }
 
