@@ -14,6 +14,7 @@
 #include "broker/long_poll.h"
 #include "broker/namesrv_link.h"
 #include "broker/schedule_service.h"
+#include "broker/send.h"
 #include "broker/stats.h"
 #include "broker/transaction_check.h"
 #include "ha/ha_service.h"
@@ -166,7 +167,7 @@ parse_host(const gchar *hostport, RmqHostAddr *out)
 /* Peer addresses parsed lately, per thread: every send asks for its
  * connection's, and a connection keeps its peer. Found by the text itself
  * (a slot is only a hint), so a reused connection address cannot mislead. */
-#define PEER_CACHE_SLOTS 16
+#define PEER_CACHE_SLOTS 64
 #define PEER_TEXT_MAX (INET6_ADDRSTRLEN + 10)
 typedef struct {
     gchar text[PEER_TEXT_MAX]; /* "" = empty */
@@ -183,10 +184,13 @@ rmq_broker_peer_host(RmqConnection *conn, RmqHostAddr *out)
         parse_host(peer, out);
         return;
     }
-    /* hash of the text's tail (the port varies most) */
-    guint h = (guint) n;
+    /* hash of the text's tail (the port varies most), mixed */
+    guint32 h = (guint32) n;
     for (gsize i = n > 8 ? n - 8 : 0; i < n; i++)
         h = h * 31 + (guchar) peer[i];
+    h ^= h >> 15;
+    h *= 0x2c1b3c6du;
+    h ^= h >> 12;
     PeerCacheEntry *e = &peer_cache[h % PEER_CACHE_SLOTS];
     if (memcmp(e->text, peer, n + 1) == 0) {
         *out = e->addr;
@@ -616,6 +620,9 @@ rmq_broker_new(const RmqConfig *config, GError **error)
     rmq_store_config_clear(&sc);
     if (b->store == NULL)
         return NULL;
+    b->acks_held = g_ptr_array_new();
+    rmq_store_set_flush_round_hooks(b->store, rmq_broker_ack_round_begin,
+                                    rmq_broker_ack_round_end, b);
 
     b->clients = rmq_client_registry_new(on_consumers_changed, b);
     b->long_poll = rmq_long_poll_new(on_long_poll_wake, long_poll_max_offset, b,
@@ -735,6 +742,7 @@ rmq_broker_free(RmqBroker *b)
     g_clear_pointer(&b->stats_table, rmq_stats_table_free);
     g_clear_pointer(&b->ha, rmq_ha_service_free);
     g_clear_pointer(&b->store, rmq_store_close);
+    g_clear_pointer(&b->acks_held, g_ptr_array_unref); /* empty outside a round */
     g_clear_pointer(&b->topics, rmq_topic_table_free);
     g_clear_pointer(&b->groups, rmq_subscription_group_table_free);
     g_clear_pointer(&b->offsets, rmq_consumer_offsets_free);

@@ -60,6 +60,8 @@ struct _RmqBroker {
     RmqTransactionCheck *trans_check;
     RmqHaService *ha;         /* replication (src/ha): HA port, slave client, slave sync */
     RmqFlowControl *flow;     /* send flow control (flow_control.h), made on first use */
+    gboolean ack_round;       /* inside a flush completion round (send.h) */
+    GPtrArray *acks_held;     /* connections holding output in that round (refs) */
     struct _RmqRateLimit *flow_log; /* one refusal line per 10 s (common/ratelimit.h) */
     GHashTable *mq_locks;     /* "group\ntopic\nbroker\nqid" -> RmqMqLock */
     struct _RmqBrokerAcl *acl; /* aclEnable: the rules in force (acl_guard.h), else NULL */

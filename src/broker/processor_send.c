@@ -100,10 +100,37 @@ on_flushed(RmqPutStatus status, gpointer data)
         w->response->code = RMQ_RESPONSE_SLAVE_NOT_AVAILABLE;
     else if (status != RMQ_PUT_OK)
         w->response->code = RMQ_RESPONSE_FLUSH_DISK_TIMEOUT;
+    gboolean hold = w->b->ack_round && w->b->acks_held != NULL;
+    if (hold)
+        rmq_connection_hold_output(w->conn);
     rmq_connection_send_response(w->conn, w->request, w->response);
     rmq_command_free(w->request);
-    rmq_connection_unref(w->conn);
+    if (hold)
+        g_ptr_array_add(w->b->acks_held, w->conn); /* its ref, dropped at the round's end */
+    else
+        rmq_connection_unref(w->conn);
     g_free(w);
+}
+
+void
+rmq_broker_ack_round_begin(gpointer data)
+{
+    RmqBroker *b = data;
+    b->ack_round = TRUE;
+}
+
+void
+rmq_broker_ack_round_end(gpointer data)
+{
+    RmqBroker *b = data;
+    b->ack_round = FALSE;
+    /* One release per hold: a connection's output leaves at its last one. */
+    for (guint i = 0; i < b->acks_held->len; i++) {
+        RmqConnection *conn = g_ptr_array_index(b->acks_held, i);
+        rmq_connection_release_output(conn);
+        rmq_connection_unref(conn);
+    }
+    g_ptr_array_set_size(b->acks_held, 0);
 }
 
 static gint32

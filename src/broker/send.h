@@ -96,6 +96,13 @@ gint rmq_broker_retry_max(const RmqSubscriptionGroup *g, gint32 version, gint32 
 void rmq_broker_retry_target(RmqBroker *b, const gchar *group, const RmqSubscriptionGroup *g,
                              gboolean dlq, RmqSendTarget *out);
 
+/* SYNC_FLUSH acknowledgements of one group commit: the store calls these
+ * around the callbacks one fdatasync releases; in between, the answers
+ * queued on a connection are held and leave together at the end (one
+ * send() per connection instead of one per message). @data is the broker. */
+void rmq_broker_ack_round_begin(gpointer data);
+void rmq_broker_ack_round_end(gpointer data);
+
 /* CONSUMER_SEND_MSG_BACK after the command table's checks (the group exists):
  * look the message up by its commit log offset and store it again in its
  * retry or dead letter topic. RMQ_RESPONSE_SUCCESS or the refusal. */

@@ -822,6 +822,13 @@ rmq_store_set_flush_hook(RmqStore *store, void (*hook)(gpointer), gpointer data)
     rmq_flush_service_set_hook(store->flush, hook, data);
 }
 
+void
+rmq_store_set_flush_round_hooks(RmqStore *store, void (*begin)(gpointer), void (*end)(gpointer),
+                                gpointer data)
+{
+    rmq_flush_service_set_round_hooks(store->flush, begin, end, data);
+}
+
 /* ---- read --------------------------------------------------------------- */
 
 void

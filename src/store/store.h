@@ -232,3 +232,8 @@ gchar *rmq_store_space_problem(RmqStore *store);
 
 /* Test seam: runs on the flush thread before each commit-log sync. */
 void rmq_store_set_flush_hook(RmqStore *store, void (*hook)(gpointer), gpointer data);
+/* On the loop, right before and after the rmq_store_flush_async() callbacks
+ * that one completion round delivers (the writers one fdatasync covered):
+ * their answers can go out together. Either may be NULL. */
+void rmq_store_set_flush_round_hooks(RmqStore *store, void (*begin)(gpointer),
+                                     void (*end)(gpointer), gpointer data);
