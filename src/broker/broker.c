@@ -733,6 +733,7 @@ rmq_broker_free(RmqBroker *b)
     if (b->long_poll != NULL && b->store != NULL)
         rmq_long_poll_wake_all(b->long_poll);
     g_clear_pointer(&b->server, rmq_server_free);
+    rmq_broker_flow_control_clear(b);
     g_clear_pointer(&b->flow, rmq_flow_control_free);
     g_clear_pointer(&b->flow_log, rmq_rate_limit_free);
     g_clear_pointer(&b->acl_commands, g_free);

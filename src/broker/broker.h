@@ -60,6 +60,7 @@ struct _RmqBroker {
     RmqTransactionCheck *trans_check;
     RmqHaService *ha;         /* replication (src/ha): HA port, slave client, slave sync */
     RmqFlowControl *flow;     /* send flow control (flow_control.h), made on first use */
+    GSource *flow_source;     /* closes its put batches (flow_control_hook.c) */
     gboolean ack_round;       /* inside a flush completion round (send.h) */
     GPtrArray *acks_held;     /* connections holding output in that round (refs) */
     struct _RmqRateLimit *flow_log; /* one refusal line per 10 s (common/ratelimit.h) */
@@ -149,6 +150,8 @@ RmqCommand *rmq_broker_response_borrow(const RmqCommand *request, gint32 code,
 /* Flow control at the top of the send handler (flow_control.h): TRUE when
  * it answered @request SYSTEM_BUSY (the handler returns), FALSE to go on. */
 gboolean rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *request);
+/* Drops the source that closes put batches (before the broker goes). */
+void rmq_broker_flow_control_clear(RmqBroker *b);
 /* Required ext field check: NULL when present, else the remark
  * "the custom field <name> is null" (transfer full). */
 gchar *rmq_broker_missing_field(const RmqCommand *request, const gchar *const *names);
