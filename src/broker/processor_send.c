@@ -276,10 +276,11 @@ rmq_broker_send_validate(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *o
         *remark = g_strdup_printf("illegal topic name: %s", reason != NULL ? reason : topic);
         return RMQ_RESPONSE_MESSAGE_ILLEGAL;
     }
-    gint32 code = rmq_topic_table_check_send(b->topics, topic, remark);
-    if (code != RMQ_RESPONSE_SUCCESS)
-        return code;
-    g_clear_pointer(remark, g_free);
+    /* rmq_topic_table_check_send without its name check, just made */
+    if (rmq_topic_is_send_forbidden(topic)) {
+        *remark = g_strdup_printf("Sending message to topic[%s] is forbidden.", topic);
+        return RMQ_RESPONSE_NO_PERMISSION;
+    }
     gboolean created = FALSE;
     const RmqTopicConfig *tc = rmq_topic_table_get_or_create_for_send(
         b->topics, topic, r->hd.raw[RMQ_SEND_H_DEFAULT_TOPIC], r->hd.default_qnums, 0, &created,

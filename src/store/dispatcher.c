@@ -244,6 +244,13 @@ gboolean
 rmq_dispatcher_dispatch_view(RmqDispatcher *d, const RmqMessageRecord *r,
                              const RmqPropertyView *view, GError **error)
 {
+    return rmq_dispatcher_dispatch_cq(d, r, view, NULL, error);
+}
+
+gboolean
+rmq_dispatcher_dispatch_cq(RmqDispatcher *d, const RmqMessageRecord *r,
+                           const RmqPropertyView *view, RmqConsumeQueue *cq, GError **error)
+{
     gint32 tx = r->sys_flag & RMQ_SYSFLAG_TRANSACTION_MASK;
     RmqPropertyValue v[P_N];
 
@@ -257,11 +264,12 @@ rmq_dispatcher_dispatch_view(RmqDispatcher *d, const RmqMessageRecord *r,
         rmq_message_properties_find(r->properties, (gsize) r->properties_len, wanted, P_N, v);
     }
     if (tx == RMQ_SYSFLAG_TRANSACTION_NOT || tx == RMQ_SYSFLAG_TRANSACTION_COMMIT) {
-        char topic[RMQ_MESSAGE_MAX_TOPIC + 1];
-        RmqConsumeQueue *cq;
-        memcpy(topic, r->topic, r->topic_len);
-        topic[r->topic_len] = '\0';
-        cq = rmq_dispatcher_get_queue(d, topic, r->queue_id);
+        if (cq == NULL) {
+            char topic[RMQ_MESSAGE_MAX_TOPIC + 1];
+            memcpy(topic, r->topic, r->topic_len);
+            topic[r->topic_len] = '\0';
+            cq = rmq_dispatcher_get_queue(d, topic, r->queue_id);
+        }
         if (cq == NULL || !rmq_consume_queue_put(cq, r->queue_offset, r->physical_offset,
                                                  r->total_size,
                                                  tag_code(d, r, &v[P_TAGS], &v[P_DELAY]), error))

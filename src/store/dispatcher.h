@@ -49,5 +49,10 @@ gboolean rmq_dispatcher_dispatch(RmqDispatcher *d, const RmqMessageRecord *r, GE
  * message on the send path). */
 gboolean rmq_dispatcher_dispatch_view(RmqDispatcher *d, const RmqMessageRecord *r,
                                       const RmqPropertyView *view, GError **error);
+/* The same when the caller holds the record's consume queue @cq already
+ * (rmq_dispatcher_get_queue of its topic and queue id; NULL: looked up). */
+gboolean rmq_dispatcher_dispatch_cq(RmqDispatcher *d, const RmqMessageRecord *r,
+                                    const RmqPropertyView *view, RmqConsumeQueue *cq,
+                                    GError **error);
 /* Flush thread: fdatasync dirty consume-queue and index files. */
 gboolean rmq_dispatcher_sync(RmqDispatcher *d, GError **error);

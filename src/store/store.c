@@ -680,9 +680,10 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyVie
         return result->status = error_status(error);
     }
     if (dispatches(&msgs[0])) {
-        gboolean fresh = rmq_dispatcher_find_queue(store->dispatcher, msgs[0].topic,
-                                                   msgs[0].queue_id) == NULL;
-        cq = rmq_dispatcher_get_queue(store->dispatcher, msgs[0].topic, msgs[0].queue_id);
+        cq = rmq_dispatcher_find_queue(store->dispatcher, msgs[0].topic, msgs[0].queue_id);
+        gboolean fresh = cq == NULL;
+        if (fresh)
+            cq = rmq_dispatcher_get_queue(store->dispatcher, msgs[0].topic, msgs[0].queue_id);
         qoff = cq->max_offset;
         for (guint i = 0; i < n; i++)
             if (!rmq_consume_queue_reserve(cq, qoff + i, &error)) {
@@ -718,7 +719,7 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyVie
         r.topic_len = (gint32) topic_len;
         r.properties = msgs[i].properties;
         r.properties_len = (gint32) msgs[i].properties_len;
-        if (!rmq_dispatcher_dispatch_view(store->dispatcher, &r, i == 0 ? view : NULL, &error))
+        if (!rmq_dispatcher_dispatch_cq(store->dispatcher, &r, i == 0 ? view : NULL, cq, &error))
             g_warning("dispatch failed at %" G_GINT64_FORMAT ": %s", phy, error->message);
         g_clear_error(&error);
         if (i == 0) {
