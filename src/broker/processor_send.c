@@ -367,8 +367,8 @@ rmq_broker_send_resolve(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *t,
  * then the envelope's @env; FALSE when the body is malformed or an item is
  * over maxMessageSize or has a delay level. */
 static gboolean
-decode_batch(RmqBroker *b, const RmqSendRequest *r, const RmqMessage *base, const GString *env,
-             RmqSendBuild *out)
+decode_batch(RmqBroker *b, const RmqSendRequest *r, const RmqMessage *base, const gchar *env,
+             gsize env_len, RmqSendBuild *out)
 {
     static const gchar *const drop[] = { "WAIT", NULL };
     gsize pos = 0;
@@ -384,9 +384,9 @@ decode_batch(RmqBroker *b, const RmqSendRequest *r, const RmqMessage *base, cons
             rmq_message_property_get(ip, iplen, RMQ_PROPERTY_DELAY, NULL, NULL))
             return FALSE;
         g_autoptr(GString) item = rmq_message_properties_edit(ip, iplen, drop, NULL);
-        if (item->len > 0 && env->len > 0)
+        if (item->len > 0 && env_len > 0)
             g_string_append_c(item, RMQ_PROPERTY_SEPARATOR);
-        g_string_append_len(item, env->str, (gssize) env->len);
+        g_string_append_len(item, env, (gssize) env_len);
         m.properties_len = item->len;
         gchar *owned = g_string_free(g_steal_pointer(&item), FALSE);
         m.properties = owned;
@@ -440,13 +440,21 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
     out->stored_topic = t->topic;
     out->stored_qid = t->queue_id;
     out->tag_code = 0;
-    /* Envelope properties without WAIT, plus CLUSTER. */
-    GString *np = rmq_message_properties_edit(r->props, r->props_len, drop, add);
+    /* Envelope properties without WAIT, plus CLUSTER: on the stack when
+     * they fit (no allocation per send). */
+    gsize bound = rmq_message_properties_edit_bound(r->props_len, add);
+    gchar *np = out->props_inline;
+    if (bound > sizeof out->props_inline) {
+        out->one_props = g_string_sized_new(bound);
+        np = out->one_props->str;
+    }
+    gsize np_len = rmq_message_properties_edit_to(np, r->props, r->props_len, drop, add);
+    if (out->one_props != NULL)
+        out->one_props->len = np_len;
     if (hd->batch) {
         out->items = g_array_new(FALSE, FALSE, sizeof(RmqMessage));
         out->owned = g_ptr_array_new_with_free_func(g_free);
-        gboolean ok = decode_batch(b, r, base, np, out);
-        g_string_free(np, TRUE);
+        gboolean ok = decode_batch(b, r, base, np, np_len, out);
         if (!ok) {
             *remark = g_strdup("the batch body is malformed, empty, has an item over "
                                "maxMessageSize or with a delay level");
@@ -455,26 +463,28 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
         return RMQ_RESPONSE_SUCCESS;
     }
     if (prepared) {
-        GString *half = rmq_broker_transaction_half_props(np->str, np->len, t->topic, t->queue_id);
-        g_string_free(np, TRUE);
-        np = half;
+        GString *half = rmq_broker_transaction_half_props(np, np_len, t->topic, t->queue_id);
+        if (out->one_props != NULL)
+            g_string_free(out->one_props, TRUE);
+        out->one_props = half;
+        np = half->str;
+        np_len = half->len;
         base->topic = RMQ_TOPIC_TRANS_HALF;
         base->queue_id = 0;
         base->sys_flag &= ~RMQ_SYSFLAG_TRANSACTION_MASK;
         out->stored_topic = RMQ_TOPIC_TRANS_HALF;
         out->stored_qid = 0;
     }
-    out->one_props = np;
     base->body = r->body;
     base->body_len = r->body_len;
-    base->properties = np->str;
-    base->properties_len = np->len;
+    base->properties = np;
+    base->properties_len = np_len;
     if (!prepared) {
         /* np is the request's pairs without WAIT, plus CLUSTER: the pairs
          * the view holds other than WAIT are the same, byte for byte. */
         out->view = r->view;
-        out->view.props = np->str;
-        out->view.len = np->len;
+        out->view.props = np;
+        out->view.len = np_len;
         out->view.v[RMQ_PROP_VIEW_WAIT] = (RmqPropertyValue){ NULL, 0 };
         const RmqPropertyValue *tags = &out->view.v[RMQ_PROP_VIEW_TAGS];
         if (tags->value != NULL)
@@ -482,7 +492,7 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
     } else {
         const char *tv;
         gsize tvlen;
-        if (rmq_message_property_get(np->str, np->len, RMQ_PROPERTY_TAGS, &tv, &tvlen))
+        if (rmq_message_property_get(np, np_len, RMQ_PROPERTY_TAGS, &tv, &tvlen))
             out->tag_code = rmq_message_tag_code(tv, tvlen);
     }
     return RMQ_RESPONSE_SUCCESS;

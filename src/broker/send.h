@@ -36,7 +36,8 @@ void rmq_send_target_clear(RmqSendTarget *t);
 /* The messages to put: one, or the items of a batch. */
 typedef struct {
     RmqMessage one;       /* a single send's message (no allocation on the hot path) */
-    GString *one_props;   /* its properties (owned) */
+    GString *one_props;   /* its properties when they did not fit @props_inline (owned) */
+    gchar props_inline[512]; /* its properties when they fit (the usual case) */
     GArray *items;        /* a batch's RmqMessages, pointing into the request and @owned */
     GPtrArray *owned;     /* a batch's property strings */
     gboolean batch;

@@ -119,6 +119,12 @@ char *rmq_message_properties_build(GHashTable *props);
  * on every send. (transfer full) */
 GString *rmq_message_properties_edit(const char *props, gsize len, const char *const *drop,
                                      const char *const *add);
+/* The same edit into caller memory (no allocation when it fits the stack):
+ * @out has room for rmq_message_properties_edit_bound(@len, @add) bytes;
+ * the result is NUL-terminated, its length returned. */
+gsize rmq_message_properties_edit_bound(gsize len, const char *const *add);
+gsize rmq_message_properties_edit_to(char *out, const char *props, gsize len,
+                                     const char *const *drop, const char *const *add);
 /* The edit of one pair: @name set to @value, or removed. (transfer full) */
 GString *rmq_message_property_set(const char *props, gsize len, const char *name,
                                   const char *value);

@@ -419,6 +419,24 @@ test_build(void **state)
     rmq_send_build_clear(&m);
     rmq_send_target_clear(&t);
 
+    /* properties longer than the build's inline room: the same edit, on the heap */
+    {
+        g_autofree gchar *big = g_strnfill(700, 'k');
+        g_autofree gchar *props = g_strconcat("KEYS\001", big, "\002WAIT\001true\002TAGS\001y", NULL);
+        g_autofree gchar *want = g_strconcat("KEYS\001", big, "\002TAGS\001y\002CLUSTER\001C1", NULL);
+        g_autoptr(RmqCommand) lc = send_req("T1", "1", props, "hello", 5);
+        RmqSendBuild lm = { 0 };
+        assert_int_equal(build(b, lc, &t, &lm, &remark), RMQ_RESPONSE_SUCCESS);
+        const RmqMessage *lmsg = rmq_send_build_messages(&lm, &n);
+        assert_int_equal(lmsg->properties_len, strlen(want));
+        assert_string_equal(lmsg->properties, want);
+        assert_true(lm.wait);
+        assert_true(lm.tag_code == rmq_message_tag_code("y", 1));
+        assert_non_null(lm.one_props);
+        rmq_send_build_clear(&lm);
+        rmq_send_target_clear(&t);
+    }
+
     /* a prepared message becomes a half message; the reply keeps the real queue */
     rmq_command_set_ext(c, "f", "4");
     assert_int_equal(build(b, c, &t, &m, &remark), RMQ_RESPONSE_SUCCESS);

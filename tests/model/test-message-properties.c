@@ -96,6 +96,29 @@ test_find_many(void **state)
 
 /* The one-pass view agrees with a lookup per name, malformed segments and
  * duplicates included (last wins), on strings of several shapes. */
+/* The edit into caller memory is the edit, within its bound. */
+static void
+test_edit_to(void **state)
+{
+    (void)state;
+    static const char *const drop[] = { "WAIT", NULL };
+    static const char *const add[] = { "CLUSTER", "C1", "X", "v", NULL };
+    static const char *const cases[] = {
+        "", "WAIT\001true", "TAGS\001a\002WAIT\001false\002CLUSTER\001old\002KEYS\001k",
+        "\002\002TAGS\002\001x\002Y\001\001y",
+    };
+    for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
+        gsize len = strlen(cases[c]);
+        g_autoptr(GString) want = rmq_message_properties_edit(cases[c], len, drop, add);
+        gsize bound = rmq_message_properties_edit_bound(len, add);
+        assert_true(bound >= want->len + 1);
+        g_autofree char *buf = g_malloc(bound);
+        gsize n = rmq_message_properties_edit_to(buf, cases[c], len, drop, add);
+        assert_int_equal(n, want->len);
+        assert_string_equal(buf, want->str);
+    }
+}
+
 static void
 test_view_matches_lookups(void **state)
 {
@@ -279,6 +302,7 @@ main(void)
         cmocka_unit_test(test_build_parse_round_trip),
         cmocka_unit_test(test_edit),
         cmocka_unit_test(test_view_matches_lookups),
+        cmocka_unit_test(test_edit_to),
         cmocka_unit_test(test_set_remove),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
