@@ -112,12 +112,21 @@ expect(Parser *ps, char c)
     return TRUE;
 }
 
+static inline gint
+hex_digit(gchar c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20; /* 'A'-'F' to 'a'-'f' */
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 static gint
 hex4(const gchar *p)
 {
     gint v = 0;
     for (int i = 0; i < 4; i++) {
-        gint d = g_ascii_xdigit_value(p[i]);
+        gint d = hex_digit(p[i]);
         if (d < 0)
             return -1;
         v = v * 16 + d;
@@ -185,7 +194,12 @@ parse_string_into(Parser *ps, const gchar *run, guint64 high, Scratch *into)
             if (cp >= 0xd800 && cp < 0xe000)
                 cp = 0xfffd; /* lone surrogate */
             nul |= cp == 0;
-            into->len += (gsize) g_unichar_to_utf8((gunichar) cp, scratch_reserve(into, 6));
+            if (cp < 0x80) { /* the \u0001 and \u0002 of message properties */
+                *scratch_reserve(into, 1) = (gchar) cp;
+                into->len++;
+            } else {
+                into->len += (gsize) g_unichar_to_utf8((gunichar) cp, scratch_reserve(into, 6));
+            }
             run = ps->p;
             continue;
         }
