@@ -87,6 +87,57 @@ test_escaped_and_plain_names_meet(void **state)
     assert_string_equal(e->remark, "r\n");
 }
 
+/* Header member names matched as bytes, and the usual language and
+ * serializeTypeCurrentRPC values: the same answer as the reference parser
+ * when the text is written some other way (spaces, escapes, other values,
+ * repeats, prefixes of the names). */
+static void
+test_known_members_any_spelling(void **state)
+{
+    static const char *const headers[] = {
+        "{\"code\":310,\"extFields\":{\"a\":\"1\"},\"flag\":2,\"language\":\"JAVA\",\"opaque\":9,"
+        "\"serializeTypeCurrentRPC\":\"JSON\",\"version\":407}",
+        "{\"code\" :310, \"flag\"\t: 2 ,\"language\": \"JAVA\" ,\"opaque\":9}",
+        "{\"c\\u006fde\":5,\"languag\\u0065\":\"CPP\",\"\\u0066lag\":1}",
+        "{\"codes\":5,\"code\":6,\"flagged\":1,\"languages\":\"GO\",\"version\":1,\"version\":2}",
+        "{\"language\":\"JAVAX\",\"serializeTypeCurrentRPC\":\"JSONX\",\"remark\":\"r\"}",
+        "{\"language\":\"JAVA\",\"language\":\"GO\",\"serializeTypeCurrentRPC\":{\"x\":[1]}}",
+        "{\"language\":9,\"serializeTypeCurrentRPC\":\"ROCKETMQ\",\"extFields\":null}",
+        "{\"remark\":null,\"remark\":\"b\",\"opaque\":-3}",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(headers); i++) {
+        g_autoptr(RmqCommand) fast = decode(headers[i], RMQ_JSON_HEADER_PARSER_FAST);
+        g_autoptr(RmqCommand) ref = decode(headers[i], RMQ_JSON_HEADER_PARSER_GLIB);
+        assert_non_null(fast);
+        assert_non_null(ref);
+        assert_int_equal(fast->code, ref->code);
+        assert_int_equal(fast->flag, ref->flag);
+        assert_int_equal(fast->opaque, ref->opaque);
+        assert_int_equal(fast->version, ref->version);
+        assert_int_equal(fast->language, ref->language);
+        assert_string_equal(fast->remark ? fast->remark : "(null)", ref->remark ? ref->remark : "(null)");
+        assert_same_ext(fast, ref);
+    }
+    g_autoptr(RmqCommand) a = decode(headers[0], RMQ_JSON_HEADER_PARSER_FAST);
+    assert_int_equal(a->code, 310);
+    assert_int_equal(a->flag, 2);
+    assert_int_equal(a->opaque, 9);
+    assert_int_equal(a->version, 407);
+    assert_int_equal(a->language, RMQ_LANG_JAVA);
+    g_autoptr(RmqCommand) c = decode(headers[2], RMQ_JSON_HEADER_PARSER_FAST);
+    assert_int_equal(c->code, 5);
+    assert_int_equal(c->language, RMQ_LANG_CPP);
+    g_autoptr(RmqCommand) d = decode(headers[3], RMQ_JSON_HEADER_PARSER_FAST);
+    assert_int_equal(d->code, 6);
+    assert_int_equal(d->version, 2);
+    /* truncated right after a known name or value: refused, not read past */
+    static const char *const cut[] = { "{\"code\":", "{\"language\":\"JAVA\"", "{\"code\"" };
+    for (guint i = 0; i < G_N_ELEMENTS(cut); i++) {
+        g_autoptr(RmqCommand) t = decode(cut[i], RMQ_JSON_HEADER_PARSER_FAST);
+        assert_null(t);
+    }
+}
+
 static void
 test_bad_utf8_in_place_rejected(void **state)
 {
@@ -357,6 +408,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escaped_and_plain_names_meet),
+        cmocka_unit_test(test_known_members_any_spelling),
         cmocka_unit_test(test_bad_utf8_in_place_rejected),
         cmocka_unit_test(test_special_byte_at_every_offset),
         cmocka_unit_test(test_word_scans_agree_with_glib),
