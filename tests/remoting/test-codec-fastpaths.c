@@ -365,6 +365,60 @@ test_string_text(void **state)
     assert_string_equal(out->str, "x\"plain\"\"\"\"a\\\"b\\\\c\\n\\u0001\\u007F\"\"caf\xc3\xa9\"");
 }
 
+/* The escaper against a byte-at-a-time reference: every special byte at
+ * every position of strings of 0 to 40 bytes, and runs of them. */
+static void
+ref_escape(GString *out, const gchar *s, gsize n)
+{
+    g_string_append_c(out, '"');
+    for (gsize i = 0; i < n; i++) {
+        guchar c = (guchar) s[i];
+        if (c == '"' || c == '\\')
+            g_string_append_printf(out, "\\%c", c);
+        else if (c == '\n')
+            g_string_append(out, "\\n");
+        else if (c == '\t')
+            g_string_append(out, "\\t");
+        else if (c == '\r')
+            g_string_append(out, "\\r");
+        else if (c == '\b')
+            g_string_append(out, "\\b");
+        else if (c == '\f')
+            g_string_append(out, "\\f");
+        else if (c < 0x20 || c == 0x7f)
+            g_string_append_printf(out, "\\u%04X", c);
+        else
+            g_string_append_c(out, (gchar) c);
+    }
+    g_string_append_c(out, '"');
+}
+
+static void
+test_string_text_every_offset(void **state)
+{
+    static const gchar specials[] = { '"', '\\', '\n', '\x01', '\x1f', 0x7f, '\t', (gchar) 0xc3 };
+    for (gsize len = 0; len <= 40; len++) {
+        for (gsize at = 0; at <= len; at++) {
+            for (guint k = 0; k < G_N_ELEMENTS(specials); k++) {
+                gchar text[48];
+                for (gsize i = 0; i < len; i++)
+                    text[i] = (gchar) ('a' + i % 26);
+                if (at < len) {
+                    text[at] = specials[k];
+                    if (at + 3 < len) /* and a run of them further on */
+                        text[at + 2] = text[at + 3] = specials[(k + 1) % G_N_ELEMENTS(specials)];
+                }
+                g_autoptr(GString) want = g_string_new(NULL);
+                ref_escape(want, text, len);
+                gchar buf[RMQ_JSON_STRING_MAX_LEN(48)];
+                gchar *end = rmq_json_text_put_string(buf, text, len);
+                assert_int_equal((gsize) (end - buf), want->len);
+                assert_memory_equal(buf, want->str, want->len);
+            }
+        }
+    }
+}
+
 static void
 test_head_then_body_is_the_frame(void **state)
 {
@@ -418,6 +472,7 @@ main(void)
         cmocka_unit_test(test_ext_integers_match_glib),
         cmocka_unit_test(test_int64_text),
         cmocka_unit_test(test_string_text),
+        cmocka_unit_test(test_string_text_every_offset),
         cmocka_unit_test(test_head_then_body_is_the_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
