@@ -26,7 +26,20 @@ static gboolean
 parse_i32(const gchar *v, gint32 *out)
 {
     gint64 n;
-    if (v == NULL || !rmq_command_parse_int64(v, G_MININT32, G_MAXINT32, &n))
+    if (v == NULL)
+        return FALSE;
+    /* One to nine plain digits (what clients send for these fields) cannot
+     * leave the gint32 range: read them here; anything else (a sign, ten
+     * digits or more, other bytes) takes the full parser. */
+    guint32 d = 0;
+    int i = 0;
+    while (i < 9 && v[i] >= '0' && v[i] <= '9')
+        d = d * 10 + (guint32) (v[i++] - '0');
+    if (i > 0 && v[i] == '\0') {
+        *out = (gint32) d;
+        return TRUE;
+    }
+    if (!rmq_command_parse_int64(v, G_MININT32, G_MAXINT32, &n))
         return FALSE;
     *out = (gint32) n;
     return TRUE;

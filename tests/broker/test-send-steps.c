@@ -227,6 +227,32 @@ send_req(const gchar *topic, const gchar *qid, const gchar *props, const void *b
     return c;
 }
 
+/* The header's 32-bit numbers read as rmq_command_parse_int64 reads them,
+ * whatever the text (the parser has a fast path for plain digits). */
+static void
+test_header_numbers(void **state)
+{
+    (void) state;
+    static const gchar *const texts[] = {
+        "0", "7", "007", "123456789", "999999999", "1000000000", "2147483647", "2147483648",
+        "-1", "-2147483648", "-2147483649", "+3", "", " 1", "1 ", "1a", "0x10", "-",
+        "99999999999999999999",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+        g_autoptr(RmqCommand) c = send_req("T1", texts[i], NULL, NULL, 0);
+        RmqSendHeader hd;
+        g_autofree gchar *remark = NULL;
+        gboolean ok = rmq_broker_send_header_parse(c, &hd, &remark);
+        gint64 want = 0;
+        gboolean want_ok = rmq_command_parse_int64(texts[i], G_MININT32, G_MAXINT32, &want);
+        if (ok != want_ok)
+            print_message("queueId \"%s\": parsed %d, expected %d\n", texts[i], ok, want_ok);
+        assert_int_equal(ok, want_ok);
+        if (ok)
+            assert_int_equal(hd.queue_id, want);
+    }
+}
+
 /* parse + validate: the response code; @t is filled on success. */
 static gint32
 validate(RmqBroker *b, const RmqCommand *c, RmqSendRequest *r, RmqSendTarget *t, gchar **remark)
@@ -584,6 +610,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_command_table),
+        cmocka_unit_test(test_header_numbers),
         cmocka_unit_test_setup_teardown(test_flag_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_and_dlq_routing, setup, teardown),
