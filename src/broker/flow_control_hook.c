@@ -68,6 +68,8 @@ rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *requ
         b->flow_source = g_source_new(&put_end_funcs, sizeof(PutEndSource));
         ((PutEndSource *) b->flow_source)->flow = rmq_flow_control_ref(b->flow);
         g_source_set_name(b->flow_source, "rmq-flow-put-end");
+        /* High: GLib skips the prepare of sources below a ready one. */
+        g_source_set_priority(b->flow_source, G_PRIORITY_HIGH);
         g_source_attach(b->flow_source, NULL);
     }
     gint64 now_us = g_get_monotonic_time();

@@ -16,6 +16,7 @@
 #include "../support/daemon-harness.h"
 #include "broker/broker.h"
 #include "broker/commands.h"
+#include "broker/flow_control.h"
 #include "broker/long_poll.h"
 #include "broker/send.h"
 #include "remoting/codes.h"
@@ -605,6 +606,42 @@ test_put_and_send_back(void **state)
     assert_int_equal(rmq_store_get_max_offset(b->store, "%DLQ%G", 0), 1);
 }
 
+/* Flow control's put batch opens at an admitted send and closes when the
+ * loop turns again (the prepare of the broker's source), with no source made
+ * per batch; the source goes with the broker. */
+static void
+test_flow_put_batch_closes(void **state)
+{
+    Fixture *f = *state;
+    RmqBroker *b = f->b;
+    RmqStoreConfig sc;
+    rmq_store_config_init(&sc);
+    g_free(sc.store_path_root_dir);
+    sc.store_path_root_dir = g_build_filename(f->dir, "store", NULL);
+    sc.mapped_file_size_commit_log = 1 << 20;
+    sc.mapped_file_size_consume_queue = 20 * 1000;
+    g_autoptr(GError) error = NULL;
+    b->store = rmq_store_open(&sc, NULL, &error);
+    rmq_store_config_clear(&sc);
+    assert_non_null(b->store);
+    rmq_flow_limits_init(&b->settings.flow);
+
+    g_autoptr(RmqCommand) c = send_req("T1", "1", NULL, "x", 1);
+    while (g_main_context_iteration(NULL, FALSE)) /* nothing pending first */
+        ;
+    assert_false(rmq_broker_flow_control_send(b, NULL, c)); /* admitted */
+    assert_non_null(b->flow_source);
+    assert_true(rmq_flow_control_put_open(b->flow));
+    assert_false(rmq_broker_flow_control_send(b, NULL, c)); /* same turn, same batch */
+    assert_true(rmq_flow_control_put_open(b->flow));
+    g_main_context_iteration(NULL, FALSE);
+    assert_false(rmq_flow_control_put_open(b->flow));
+    assert_false(rmq_broker_flow_control_send(b, NULL, c)); /* a new batch */
+    assert_true(rmq_flow_control_put_open(b->flow));
+    g_main_context_iteration(NULL, FALSE);
+    assert_false(rmq_flow_control_put_open(b->flow));
+}
+
 int
 main(void)
 {
@@ -616,6 +653,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_retry_and_dlq_routing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_build, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_and_send_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flow_put_batch_closes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
