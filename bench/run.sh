@@ -17,7 +17,11 @@
 #
 #   bench/run.sh [--no-append] [BUILDDIR]      (default BUILDDIR: _build-bench)
 # Environment: RMQ_BENCH_SECONDS (per scenario, default 4),
-#   RMQ_BENCH_TMP (where stores go, default /var/tmp: the disk under test).
+#   RMQ_BENCH_TMP (where stores go, default /var/tmp: the disk under test),
+#   RMQ_BENCH_SIZES (default "128 1024"), RMQ_BENCH_CLIENTS (default "1 16 64"),
+#   RMQ_BENCH_EXTRAS=no (skip batch, backlog pull and end-to-end rows),
+#   RMQ_BENCH_BROKER (another rmq-broker binary: a before/after pair),
+#   RMQ_BENCH_NOTE (said in the command column, e.g. which build).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/bench/lib.sh"
@@ -47,7 +51,9 @@ say "building in $build"
 make -C "$build" -s -j2 src/namesrv/rmq-namesrv src/broker/rmq-broker src/tools/rmq-bench \
     src/tools/rmqadmin bench/bench-probe >&2 || die "build failed"
 NAMESRV=$build/src/namesrv/rmq-namesrv
-BROKER=$build/src/broker/rmq-broker
+BROKER=${RMQ_BENCH_BROKER:-$build/src/broker/rmq-broker}
+SIZES=${RMQ_BENCH_SIZES:-128 1024}
+CLIENTS=${RMQ_BENCH_CLIENTS:-1 16 64}
 RMQBENCH=$build/src/tools/rmq-bench
 ADMIN=$build/src/tools/rmqadmin
 PROBE=$build/bench/bench-probe
@@ -147,7 +153,7 @@ aof_bytes() { du -sb "$1/redis/appendonlydir" | cut -f1; }
 
 MACHINE="$(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 DATE=$(date -u +%Y-%m-%d)
-CMD="bench/run.sh (RMQ_BENCH_SECONDS=$DUR)"
+CMD="bench/run.sh (RMQ_BENCH_SECONDS=$DUR${RMQ_BENCH_SIZES:+ RMQ_BENCH_SIZES=\"$SIZES\"}${RMQ_BENCH_CLIENTS:+ RMQ_BENCH_CLIENTS=\"$CLIENTS\"}${RMQ_BENCH_NOTE:+; $RMQ_BENCH_NOTE})"
 REDIS_VER=$(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')
 ROWS=()
 row() { # load result peer ratio
@@ -195,13 +201,13 @@ run_mode() { # ASYNC_FLUSH|SYNC_FLUSH everysec|always
             "redis-server $REDIS_VER (--supervised systemd, AOF on, empty): $R_READY ms; idle VmRSS $(status_kib "$r_pid" VmRSS) KiB, RssAnon $(status_kib "$r_pid" RssAnon) KiB" \
             "READY $(ratio "$B_READY" "$R_READY") of Redis's time; VmRSS $(ratio "$(status_kib "$b_pid" VmRSS)" "$(status_kib "$r_pid" VmRSS)") of Redis's"
     fi
-    for size in 128 1024; do
+    for size in $SIZES; do
         NAMESRV_ADDR=127.0.0.1:$NSPORT "$ADMIN" updateTopic -b "127.0.0.1:$BPORT" -t "T$size" -r 4 -w 4 >/dev/null
     done
     PAYLOAD128=$(head -c 128 /dev/zero | tr '\0' x)
-    for size in 128 1024; do
+    for size in $SIZES; do
         local payload; payload=$(head -c "$size" /dev/zero | tr '\0' x)
-        for c in 1 16 64; do
+        for c in $CLIENTS; do
             [ "$mode" = SYNC_FLUSH ] && [ "$c" = 1 ] && fsync_probes "$size"
             L=$(load1)
             local off0 put0 aof0 len0 flag="$dir/sampling"
@@ -259,12 +265,13 @@ run_mode() { # ASYNC_FLUSH|SYNC_FLUSH everysec|always
         done
     done
     local rb_v rb_a rr_v rr_a
-    read -r rb_v rb_a <"$dir/rss-b"; read -r rr_v rr_a <"$dir/rss-r"
+    [ -r "$dir/rss-b" ] && [ -r "$dir/rss-r" ] &&
+    read -r rb_v rb_a <"$dir/rss-b" && read -r rr_v rr_a <"$dir/rss-r" &&
     row "$(load1)" "$mode, rmq-broker RSS under 16 sync producers x 128 B: max VmRSS $rb_v KiB, max RssAnon $rb_a KiB (rest is mapped commit log pages: page cache; aim: < 64 MB beside page cache)" \
         "redis-server under redis-benchmark -c 16 XADD 128 B (stream held in memory): max VmRSS $rr_v KiB, RssAnon $rr_a KiB" \
         "RssAnon $(ratio "$rb_a" "$rr_a") of Redis's"
 
-    if [ "$mode" = ASYNC_FLUSH ]; then
+    if [ "$mode" = ASYNC_FLUSH ] && [ "${RMQ_BENCH_EXTRAS:-yes}" != no ]; then
         for c in 1 16; do
             L=$(load1)
             NAMESRV_ADDR=127.0.0.1:$NSPORT "$ADMIN" updateTopic -b "127.0.0.1:$BPORT" -t "TBatch$c" -r 4 -w 4 >/dev/null

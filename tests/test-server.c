@@ -941,6 +941,42 @@ test_server_initiated_request(void **state)
     assert_false(rmq_connection_send(sconn, r2));
 }
 
+/* Frames sent while a connection's output is held are queued, not written,
+ * until the last release; then they all go out, in order. */
+static void
+test_output_hold(void **state)
+{
+    Fixture *f = *state;
+    client_side_requests = 0;
+    rmq_client_set_request_handler(f->client, on_client_side_request, NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqCommand) r =
+        rmq_client_invoke_sync(f->client, f->addr, rmq_command_new_request(CODE_ECHO), WAIT_MS,
+                               &error);
+    assert_non_null(r);
+    g_autoptr(RmqConnection) sconn = rmq_connection_ref(f->last_opened);
+    assert_int_equal(rmq_connection_get_queued_bytes(sconn), 0);
+
+    rmq_connection_hold_output(sconn);
+    rmq_connection_hold_output(sconn); /* nested */
+    assert_true(rmq_connection_send_oneway(sconn, rmq_command_new_request(40)));
+    gsize one = rmq_connection_get_queued_bytes(sconn);
+    assert_true(one > 0); /* not written while held */
+    assert_true(rmq_connection_send_oneway(sconn, rmq_command_new_request(40)));
+    assert_true(rmq_connection_get_queued_bytes(sconn) > one);
+    rmq_connection_release_output(sconn);
+    assert_true(rmq_connection_get_queued_bytes(sconn) > one); /* still held once */
+    assert_true(rmq_connection_send_oneway(sconn, rmq_command_new_request(40)));
+    rmq_connection_release_output(sconn);
+    assert_int_equal(rmq_connection_get_queued_bytes(sconn), 0); /* written at the release */
+    assert_true(rmq_test_wait_count(NULL, &client_side_requests, 3, WAIT_MS));
+
+    /* Not held: written right away, as before. */
+    assert_true(rmq_connection_send_oneway(sconn, rmq_command_new_request(40)));
+    assert_int_equal(rmq_connection_get_queued_bytes(sconn), 0);
+    assert_true(rmq_test_wait_count(NULL, &client_side_requests, 4, WAIT_MS));
+}
+
 int
 main(void)
 {
@@ -968,6 +1004,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_stop_accepting_from_on_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_v4_mapped_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_initiated_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_output_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_command_table_gate, setup, teardown),
     };
     return cmocka_run_group_tests_name("server", tests, NULL, NULL);

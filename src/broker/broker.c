@@ -16,6 +16,7 @@
 #include "broker/long_poll.h"
 #include "broker/namesrv_link.h"
 #include "broker/schedule_service.h"
+#include "broker/send.h"
 #include "broker/stats.h"
 #include "broker/store_stats.h"
 #include "broker/transaction_check.h"
@@ -251,10 +252,42 @@ parse_host(const gchar *hostport, RmqHostAddr *out)
     return FALSE;
 }
 
+/* Peer addresses parsed lately, per thread: every send asks for its
+ * connection's, and a connection keeps its peer. Found by the text itself
+ * (a slot is only a hint), so a reused connection address cannot mislead. */
+#define PEER_CACHE_SLOTS 64
+#define PEER_TEXT_MAX (INET6_ADDRSTRLEN + 10)
+typedef struct {
+    gchar text[PEER_TEXT_MAX]; /* "" = empty */
+    RmqHostAddr addr;
+} PeerCacheEntry;
+static _Thread_local PeerCacheEntry peer_cache[PEER_CACHE_SLOTS];
+
 void
 rmq_broker_peer_host(RmqConnection *conn, RmqHostAddr *out)
 {
-    parse_host(rmq_connection_get_peer(conn), out);
+    const gchar *peer = rmq_connection_get_peer(conn);
+    gsize n = peer != NULL ? strlen(peer) : 0;
+    if (n == 0 || n >= PEER_TEXT_MAX) {
+        parse_host(peer, out);
+        return;
+    }
+    /* hash of the text's tail (the port varies most), mixed */
+    guint32 h = (guint32) n;
+    for (gsize i = n > 8 ? n - 8 : 0; i < n; i++)
+        h = h * 31 + (guchar) peer[i];
+    h ^= h >> 15;
+    h *= 0x2c1b3c6du;
+    h ^= h >> 12;
+    PeerCacheEntry *e = &peer_cache[h % PEER_CACHE_SLOTS];
+    if (memcmp(e->text, peer, n + 1) == 0) {
+        *out = e->addr;
+        return;
+    }
+    if (!parse_host(peer, out))
+        return;
+    memcpy(e->text, peer, n + 1);
+    e->addr = *out;
 }
 
 void
@@ -718,6 +751,9 @@ rmq_broker_new(const RmqConfig *config, GError **error)
     rmq_store_config_clear(&sc);
     if (b->store == NULL)
         return NULL;
+    b->acks_held = g_ptr_array_new();
+    rmq_store_set_flush_round_hooks(b->store, rmq_broker_ack_round_begin,
+                                    rmq_broker_ack_round_end, b);
 
     b->clients = rmq_client_registry_new(on_consumers_changed, b);
     b->long_poll = rmq_long_poll_new(on_long_poll_wake, long_poll_max_offset, b,
@@ -842,6 +878,7 @@ rmq_broker_free(RmqBroker *b)
     if (b->long_poll != NULL && b->store != NULL)
         rmq_long_poll_wake_all(b->long_poll);
     g_clear_pointer(&b->server, rmq_server_free);
+    rmq_broker_flow_control_clear(b);
     g_clear_pointer(&b->flow, rmq_flow_control_free);
     g_clear_pointer(&b->flow_log, rmq_rate_limit_free);
     g_clear_pointer(&b->acl_commands, g_free);
@@ -857,6 +894,7 @@ rmq_broker_free(RmqBroker *b)
     g_clear_pointer(&b->refusal_log, rmq_rate_limit_free);
     g_clear_pointer(&b->ha, rmq_ha_service_free);
     g_clear_pointer(&b->store, rmq_store_close);
+    g_clear_pointer(&b->acks_held, g_ptr_array_unref); /* empty outside a round */
     g_clear_pointer(&b->topics, rmq_topic_table_free);
     g_clear_pointer(&b->groups, rmq_subscription_group_table_free);
     g_clear_pointer(&b->offsets, rmq_consumer_offsets_free);

@@ -59,6 +59,9 @@ struct _RmqBroker {
     RmqTransactionCheck *trans_check;
     RmqHaService *ha;         /* replication (src/ha): HA port, slave client, slave sync */
     RmqFlowControl *flow;     /* send flow control (flow_control.h), made on first use */
+    GSource *flow_source;     /* closes its put batches (flow_control_hook.c) */
+    gboolean ack_round;       /* inside a flush completion round (send.h) */
+    GPtrArray *acks_held;     /* connections holding output in that round (refs) */
     struct _RmqRateLimit *flow_log; /* one refusal line per 10 s (common/ratelimit.h) */
     GHashTable *mq_locks;     /* "group\ntopic\nbroker\nqid" -> RmqMqLock */
     GHashTable *filter_cache; /* SQL92 text -> RmqFilter, for CHECK_CLIENT_CONFIG and pulls that
@@ -171,6 +174,8 @@ gboolean rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqComm
  * answered (waiting for the flush or the slave), and how long the oldest has
  * waited (*@head_wait_ms, 0 when none). */
 guint rmq_broker_send_queue(RmqBroker *b, gint64 now_us, gint64 *head_wait_ms);
+/* Drops the source that closes put batches (before the broker goes). */
+void rmq_broker_flow_control_clear(RmqBroker *b);
 /* Required ext field check: NULL when present, else the remark
  * "the custom field <name> is null" (transfer full). */
 gchar *rmq_broker_missing_field(const RmqCommand *request, const gchar *const *names);

@@ -13,6 +13,7 @@
 #include "broker/topic_config.h"
 #include "ha/ha_service.h"
 #include "remoting/codes.h"
+#include "remoting/json_text.h"
 
 /* Header names of code 10, in RmqSendHeaderField order; V2 uses 'a' + index. */
 static const gchar *const v1_names[RMQ_SEND_H_N] = {
@@ -25,7 +26,20 @@ static gboolean
 parse_i32(const gchar *v, gint32 *out)
 {
     gint64 n;
-    if (v == NULL || !rmq_command_parse_int64(v, G_MININT32, G_MAXINT32, &n))
+    if (v == NULL)
+        return FALSE;
+    /* One to nine plain digits (what clients send for these fields) cannot
+     * leave the gint32 range: read them here; anything else (a sign, ten
+     * digits or more, other bytes) takes the full parser. */
+    guint32 d = 0;
+    int i = 0;
+    while (i < 9 && v[i] >= '0' && v[i] <= '9')
+        d = d * 10 + (guint32) (v[i++] - '0');
+    if (i > 0 && v[i] == '\0') {
+        *out = (gint32) d;
+        return TRUE;
+    }
+    if (!rmq_command_parse_int64(v, G_MININT32, G_MAXINT32, &n))
         return FALSE;
     *out = (gint32) n;
     return TRUE;
@@ -101,10 +115,37 @@ on_flushed(RmqPutStatus status, gpointer data)
         w->response->code = RMQ_RESPONSE_SLAVE_NOT_AVAILABLE;
     else if (status != RMQ_PUT_OK)
         w->response->code = RMQ_RESPONSE_FLUSH_DISK_TIMEOUT;
+    gboolean hold = w->b->ack_round && w->b->acks_held != NULL;
+    if (hold)
+        rmq_connection_hold_output(w->conn);
     rmq_connection_send_response(w->conn, w->request, w->response);
     rmq_command_free(w->request);
-    rmq_connection_unref(w->conn);
+    if (hold)
+        g_ptr_array_add(w->b->acks_held, w->conn); /* its ref, dropped at the round's end */
+    else
+        rmq_connection_unref(w->conn);
     g_free(w);
+}
+
+void
+rmq_broker_ack_round_begin(gpointer data)
+{
+    RmqBroker *b = data;
+    b->ack_round = TRUE;
+}
+
+void
+rmq_broker_ack_round_end(gpointer data)
+{
+    RmqBroker *b = data;
+    b->ack_round = FALSE;
+    /* One release per hold: a connection's output leaves at its last one. */
+    for (guint i = 0; i < b->acks_held->len; i++) {
+        RmqConnection *conn = g_ptr_array_index(b->acks_held, i);
+        rmq_connection_release_output(conn);
+        rmq_connection_unref(conn);
+    }
+    g_ptr_array_set_size(b->acks_held, 0);
 }
 
 static gint32
@@ -181,15 +222,14 @@ next_batch_item(const guint8 *data, gsize len, gsize *pos, RmqMessage *m, const 
     return TRUE;
 }
 
-/* Whether property @name is present and equals @value in any case; reads
- * in place (props come from a NUL-terminated header value: no NUL inside). */
+/* Whether property @f of @view is present and equals @value in any case
+ * (props come from a NUL-terminated header value: no NUL inside). */
 static gboolean
-prop_is(const gchar *props, gsize len, const gchar *name, const gchar *value)
+prop_is(const RmqPropertyView *view, RmqPropertyViewField f, const gchar *value)
 {
-    const char *v;
-    gsize vlen;
-    return rmq_message_property_get(props, len, name, &v, &vlen) && vlen == strlen(value) &&
-           g_ascii_strncasecmp(v, value, vlen) == 0;
+    const RmqPropertyValue *v = &view->v[f];
+    return v->value != NULL && v->len == strlen(value) &&
+           g_ascii_strncasecmp(v->value, value, v->len) == 0;
 }
 
 void
@@ -234,6 +274,7 @@ rmq_broker_send_parse(const RmqCommand *req, RmqSendRequest *out, gchar **remark
     out->version = req->version;
     out->props = out->hd.raw[RMQ_SEND_H_PROPS] != NULL ? out->hd.raw[RMQ_SEND_H_PROPS] : "";
     out->props_len = strlen(out->props);
+    rmq_message_properties_view(out->props, out->props_len, &out->view);
     out->body_len = 0;
     out->body = req->body != NULL ? g_bytes_get_data(req->body, &out->body_len) : NULL;
     return RMQ_RESPONSE_SUCCESS;
@@ -250,10 +291,11 @@ rmq_broker_send_validate(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *o
         *remark = g_strdup_printf("illegal topic name: %s", reason != NULL ? reason : topic);
         return RMQ_RESPONSE_MESSAGE_ILLEGAL;
     }
-    gint32 code = rmq_topic_table_check_send(b->topics, topic, remark);
-    if (code != RMQ_RESPONSE_SUCCESS)
-        return code;
-    g_clear_pointer(remark, g_free);
+    /* rmq_topic_table_check_send without its name check, just made */
+    if (rmq_topic_is_send_forbidden(topic)) {
+        *remark = g_strdup_printf("Sending message to topic[%s] is forbidden.", topic);
+        return RMQ_RESPONSE_NO_PERMISSION;
+    }
     gboolean created = FALSE;
     const RmqTopicConfig *tc = rmq_topic_table_get_or_create_for_send(
         b->topics, topic, r->hd.raw[RMQ_SEND_H_DEFAULT_TOPIC], r->hd.default_qnums, 0, &created,
@@ -340,8 +382,8 @@ rmq_broker_send_resolve(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *t,
  * then the envelope's @env; FALSE when the body is malformed or an item is
  * over maxMessageSize or has a delay level. */
 static gboolean
-decode_batch(RmqBroker *b, const RmqSendRequest *r, const RmqMessage *base, const GString *env,
-             RmqSendBuild *out)
+decode_batch(RmqBroker *b, const RmqSendRequest *r, const RmqMessage *base, const gchar *env,
+             gsize env_len, RmqSendBuild *out)
 {
     static const gchar *const drop[] = { "WAIT", NULL };
     gsize pos = 0;
@@ -357,9 +399,9 @@ decode_batch(RmqBroker *b, const RmqSendRequest *r, const RmqMessage *base, cons
             rmq_message_property_get(ip, iplen, RMQ_PROPERTY_DELAY, NULL, NULL))
             return FALSE;
         g_autoptr(GString) item = rmq_message_properties_edit(ip, iplen, drop, NULL);
-        if (item->len > 0 && env->len > 0)
+        if (item->len > 0 && env_len > 0)
             g_string_append_c(item, RMQ_PROPERTY_SEPARATOR);
-        g_string_append_len(item, env->str, (gssize) env->len);
+        g_string_append_len(item, env, (gssize) env_len);
         m.properties_len = item->len;
         gchar *owned = g_string_free(g_steal_pointer(&item), FALSE);
         m.properties = owned;
@@ -378,7 +420,7 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
     /* Java decides by the TRAN_MSG property; clients also set the PREPARED bit. */
     gboolean prepared =
         (hd->sys_flag & RMQ_SYSFLAG_TRANSACTION_MASK) == RMQ_SYSFLAG_TRANSACTION_PREPARED ||
-        prop_is(r->props, r->props_len, "TRAN_MSG", "true");
+        prop_is(&r->view, RMQ_PROP_VIEW_TRAN_MSG, "true");
     if (hd->batch && (prepared || rmq_topic_is_retry(t->topic))) {
         *remark = g_strdup("batch request does not support retry group or transaction messages");
         return RMQ_RESPONSE_MESSAGE_ILLEGAL;
@@ -388,8 +430,7 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
                                   s->broker_name);
         return RMQ_RESPONSE_NO_PERMISSION;
     }
-    if (hd->batch && rmq_message_property_get(r->props, r->props_len, RMQ_PROPERTY_DELAY, NULL,
-                                              NULL)) {
+    if (hd->batch && r->view.v[RMQ_PROP_VIEW_DELAY].value != NULL) {
         *remark = g_strdup("batch message does not support delay level");
         return RMQ_RESPONSE_MESSAGE_ILLEGAL;
     }
@@ -409,17 +450,26 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
     base->reconsume_times = hd->reconsume;
 
     out->batch = hd->batch;
-    out->wait = !prop_is(r->props, r->props_len, "WAIT", "false");
+    out->wait = !prop_is(&r->view, RMQ_PROP_VIEW_WAIT, "false");
+    out->view.props = NULL;
     out->stored_topic = t->topic;
     out->stored_qid = t->queue_id;
     out->tag_code = 0;
-    /* Envelope properties without WAIT, plus CLUSTER. */
-    GString *np = rmq_message_properties_edit(r->props, r->props_len, drop, add);
+    /* Envelope properties without WAIT, plus CLUSTER: on the stack when
+     * they fit (no allocation per send). */
+    gsize bound = rmq_message_properties_edit_bound(r->props_len, add);
+    gchar *np = out->props_inline;
+    if (bound > sizeof out->props_inline) {
+        out->one_props = g_string_sized_new(bound);
+        np = out->one_props->str;
+    }
+    gsize np_len = rmq_message_properties_edit_to(np, r->props, r->props_len, drop, add);
+    if (out->one_props != NULL)
+        out->one_props->len = np_len;
     if (hd->batch) {
         out->items = g_array_new(FALSE, FALSE, sizeof(RmqMessage));
         out->owned = g_ptr_array_new_with_free_func(g_free);
-        gboolean ok = decode_batch(b, r, base, np, out);
-        g_string_free(np, TRUE);
+        gboolean ok = decode_batch(b, r, base, np, np_len, out);
         if (!ok) {
             *remark = g_strdup("the batch body is malformed, empty, has an item over "
                                "maxMessageSize or with a delay level");
@@ -428,24 +478,38 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
         return RMQ_RESPONSE_SUCCESS;
     }
     if (prepared) {
-        GString *half = rmq_broker_transaction_half_props(np->str, np->len, t->topic, t->queue_id);
-        g_string_free(np, TRUE);
-        np = half;
+        GString *half = rmq_broker_transaction_half_props(np, np_len, t->topic, t->queue_id);
+        if (out->one_props != NULL)
+            g_string_free(out->one_props, TRUE);
+        out->one_props = half;
+        np = half->str;
+        np_len = half->len;
         base->topic = RMQ_TOPIC_TRANS_HALF;
         base->queue_id = 0;
         base->sys_flag &= ~RMQ_SYSFLAG_TRANSACTION_MASK;
         out->stored_topic = RMQ_TOPIC_TRANS_HALF;
         out->stored_qid = 0;
     }
-    out->one_props = np;
     base->body = r->body;
     base->body_len = r->body_len;
-    base->properties = np->str;
-    base->properties_len = np->len;
-    const char *tv;
-    gsize tvlen;
-    if (rmq_message_property_get(np->str, np->len, RMQ_PROPERTY_TAGS, &tv, &tvlen))
-        out->tag_code = rmq_message_tag_code(tv, tvlen);
+    base->properties = np;
+    base->properties_len = np_len;
+    if (!prepared) {
+        /* np is the request's pairs without WAIT, plus CLUSTER: the pairs
+         * the view holds other than WAIT are the same, byte for byte. */
+        out->view = r->view;
+        out->view.props = np;
+        out->view.len = np_len;
+        out->view.v[RMQ_PROP_VIEW_WAIT] = (RmqPropertyValue){ NULL, 0 };
+        const RmqPropertyValue *tags = &out->view.v[RMQ_PROP_VIEW_TAGS];
+        if (tags->value != NULL)
+            out->tag_code = rmq_message_tag_code(tags->value, tags->len);
+    } else {
+        const char *tv;
+        gsize tvlen;
+        if (rmq_message_property_get(np, np_len, RMQ_PROPERTY_TAGS, &tv, &tvlen))
+            out->tag_code = rmq_message_tag_code(tv, tvlen);
+    }
     return RMQ_RESPONSE_SUCCESS;
 }
 
@@ -457,7 +521,8 @@ rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar 
     out->msg_ids = NULL;
     gint64 start_us = g_get_monotonic_time();
     if (!m->batch) {
-        out->status = rmq_store_put_message(b->store, msgs, &out->result);
+        out->status = rmq_store_put_message_view(
+            b->store, msgs, m->view.props != NULL ? &m->view : NULL, &out->result);
         if (out->result.delayed)
             m->stored_topic = NULL; /* parked in SCHEDULE_TOPIC_XXXX: nobody pulls it */
     } else {
@@ -493,11 +558,17 @@ rmq_broker_send_response(RmqBroker *b, const RmqCommand *req, const RmqSendTarge
 {
     const RmqBrokerSettings *s = &b->settings;
     RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
-    rmq_command_set_ext(resp, "msgId", p->msg_ids != NULL ? p->msg_ids->str : p->result.msg_id);
-    rmq_command_set_ext_int64(resp, "queueId", t->queue_id);
-    rmq_command_set_ext_int64(resp, "queueOffset", p->result.queue_offset);
-    rmq_command_set_ext(resp, "MSG_REGION", s->region_id != NULL ? s->region_id : "DefaultRegion");
-    rmq_command_set_ext(resp, "TRACE_ON", s->trace_on ? "true" : "false");
+    /* A new response has no fields: append (no lookup), lengths known. */
+#define APPEND_LIT(key, v, vlen) rmq_command_append_ext_len(resp, key, sizeof key - 1, v, vlen)
+    const gchar *id = p->msg_ids != NULL ? p->msg_ids->str : p->result.msg_id;
+    APPEND_LIT("msgId", id, p->msg_ids != NULL ? p->msg_ids->len : strlen(id));
+    gchar num[RMQ_JSON_INT64_MAX_LEN];
+    APPEND_LIT("queueId", num, rmq_json_text_format_int64(t->queue_id, num));
+    APPEND_LIT("queueOffset", num, rmq_json_text_format_int64(p->result.queue_offset, num));
+    const gchar *region = s->region_id != NULL ? s->region_id : "DefaultRegion";
+    APPEND_LIT("MSG_REGION", region, strlen(region));
+    APPEND_LIT("TRACE_ON", s->trace_on ? "true" : "false", s->trace_on ? 4 : 5);
+#undef APPEND_LIT
     return resp;
 }
 

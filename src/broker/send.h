@@ -19,6 +19,7 @@ typedef struct {
     gint32 version;       /* the request's: maxReconsumeTimes counts from 121 on */
     const gchar *props;   /* the properties, "" when absent */
     gsize props_len;
+    RmqPropertyView view; /* of props, read once for every step */
     const guint8 *body;   /* NULL when the request has none */
     gsize body_len;
 } RmqSendRequest;
@@ -35,7 +36,8 @@ void rmq_send_target_clear(RmqSendTarget *t);
 /* The messages to put: one, or the items of a batch. */
 typedef struct {
     RmqMessage one;       /* a single send's message (no allocation on the hot path) */
-    GString *one_props;   /* its properties (owned) */
+    GString *one_props;   /* its properties when they did not fit @props_inline (owned) */
+    gchar props_inline[512]; /* its properties when they fit (the usual case) */
     GArray *items;        /* a batch's RmqMessages, pointing into the request and @owned */
     GPtrArray *owned;     /* a batch's property strings */
     gboolean batch;
@@ -44,6 +46,8 @@ typedef struct {
                                 * message); NULL after put when delayed */
     gint32 stored_qid;
     gint64 tag_code;      /* of a single message's TAGS */
+    RmqPropertyView view; /* a single message's properties for the store (values
+                           * in the request), props NULL when there is none */
 } RmqSendBuild;
 /* The messages of @m (one for a single send) and their number. */
 const RmqMessage *rmq_send_build_messages(const RmqSendBuild *m, guint *n);
@@ -92,6 +96,13 @@ gint rmq_broker_retry_max(const RmqSubscriptionGroup *g, gint32 version, gint32 
  * write queue of it. */
 void rmq_broker_retry_target(RmqBroker *b, const gchar *group, const RmqSubscriptionGroup *g,
                              gboolean dlq, RmqSendTarget *out);
+
+/* SYNC_FLUSH acknowledgements of one group commit: the store calls these
+ * around the callbacks one fdatasync releases; in between, the answers
+ * queued on a connection are held and leave together at the end (one
+ * send() per connection instead of one per message). @data is the broker. */
+void rmq_broker_ack_round_begin(gpointer data);
+void rmq_broker_ack_round_end(gpointer data);
 
 /* CONSUMER_SEND_MSG_BACK after the command table's checks (the group exists):
  * look the message up by its commit log offset and store it again in its

@@ -20,8 +20,23 @@ typedef struct {
     GQueue samples[3]; /* of Sample*, oldest first */
 } Item;
 
+/* Recently added items: three per send (topic nums and size, cluster nums)
+ * and two per pull would otherwise each build and hash "name\nkey". Items
+ * are never removed, so a cached pointer stays valid; an entry is only a
+ * hint, found again by comparing both strings. */
+#define CACHE_SLOTS 16
+#define CACHE_NAME_MAX 24
+#define CACHE_KEY_MAX 104
+
+typedef struct {
+    Item *item; /* NULL = empty */
+    gchar name[CACHE_NAME_MAX];
+    gchar key[CACHE_KEY_MAX];
+} CacheEntry;
+
 struct _RmqStatsTable {
     GHashTable *items; /* "name\nkey" -> Item */
+    CacheEntry cache[CACHE_SLOTS];
 };
 
 static void
@@ -61,9 +76,21 @@ rmq_stats_add(RmqStatsTable *t, const gchar *name, const gchar *key, gint64 valu
 {
     if (t == NULL)
         return;
+    gsize nlen = strlen(name), klen = strlen(key);
+    CacheEntry *ce = NULL;
+    if (nlen < CACHE_NAME_MAX && klen < CACHE_KEY_MAX) {
+        guint slot = (guint) (((guintptr) name >> 3) ^ (klen * 7) ^ ((guchar) key[0] * 31) ^
+                              (klen > 0 ? (guchar) key[klen - 1] : 0)) % CACHE_SLOTS;
+        ce = &t->cache[slot];
+        if (ce->item != NULL && memcmp(ce->name, name, nlen + 1) == 0 &&
+            memcmp(ce->key, key, klen + 1) == 0) {
+            ce->item->value += value;
+            ce->item->times++;
+            return;
+        }
+    }
     /* on every send and pull: no allocation for the lookup of a short key */
     gchar buf[256];
-    gsize nlen = strlen(name), klen = strlen(key);
     gchar *k = nlen + klen + 2 <= sizeof buf ? buf : g_malloc(nlen + klen + 2);
     memcpy(k, name, nlen);
     k[nlen] = '\n';
@@ -77,6 +104,11 @@ rmq_stats_add(RmqStatsTable *t, const gchar *name, const gchar *key, gint64 valu
     }
     if (k != buf)
         g_free(k);
+    if (ce != NULL) {
+        memcpy(ce->name, name, nlen + 1);
+        memcpy(ce->key, key, klen + 1);
+        ce->item = it;
+    }
     it->value += value;
     it->times++;
 }

@@ -111,6 +111,49 @@ rmq_message_properties_find(const char *props, gsize props_len, const char *cons
         rmq_message_properties_foreach(props, props_len, find_cb, &f);
 }
 
+void
+rmq_message_properties_view(const char *props, gsize len, RmqPropertyView *out)
+{
+    memset(out, 0, sizeof *out);
+    out->props = props;
+    out->len = len;
+    if (props == NULL)
+        return;
+    const char *p = props, *end = props + len;
+    while (p < end) {
+        const char *seg_end = memchr(p, RMQ_PROPERTY_SEPARATOR, (gsize) (end - p));
+        if (seg_end == NULL)
+            seg_end = end;
+        const char *sep = segment_separator(p, (gsize) (seg_end - p));
+        if (sep != NULL) {
+            gint f = -1;
+            switch (sep - p) {
+            case 4:
+                f = memcmp(p, "TAGS", 4) == 0   ? RMQ_PROP_VIEW_TAGS
+                    : memcmp(p, "KEYS", 4) == 0 ? RMQ_PROP_VIEW_KEYS
+                    : memcmp(p, "WAIT", 4) == 0 ? RMQ_PROP_VIEW_WAIT
+                                                : -1;
+                break;
+            case 5:
+                f = memcmp(p, "DELAY", 5) == 0 ? RMQ_PROP_VIEW_DELAY : -1;
+                break;
+            case 8:
+                f = memcmp(p, "UNIQ_KEY", 8) == 0   ? RMQ_PROP_VIEW_UNIQ_KEY
+                    : memcmp(p, "TRAN_MSG", 8) == 0 ? RMQ_PROP_VIEW_TRAN_MSG
+                                                    : -1;
+                break;
+            default:
+                break;
+            }
+            if (f >= 0) {
+                out->v[f].value = sep + 1;
+                out->v[f].len = (gsize) (seg_end - sep - 1);
+            }
+        }
+        p = seg_end + 1;
+    }
+}
+
 static gboolean
 insert_cb(const char *name, gsize nlen, const char *value, gsize vlen, gpointer data)
 {
@@ -171,9 +214,42 @@ count_keys(const char *const *names, guint step)
     return n;
 }
 
+gsize
+rmq_message_properties_edit_bound(gsize len, const char *const *add)
+{
+    /* Kept segments never take more room than they had; each added pair
+     * takes a separator, its key, 0x01 and its value. */
+    gsize cap = len;
+    for (guint i = 0; add != NULL && add[i] != NULL && add[i + 1] != NULL; i += 2)
+        cap += strlen(add[i]) + strlen(add[i + 1]) + 2;
+    return cap + 1;
+}
+
+static gsize edit_into(char *buf, const char *props, gsize len, const char *const *drop,
+                       const char *const *add);
+
+gsize
+rmq_message_properties_edit_to(char *out, const char *props, gsize len, const char *const *drop,
+                               const char *const *add)
+{
+    return edit_into(out, props, len, drop, add);
+}
+
 GString *
 rmq_message_properties_edit(const char *props, gsize len, const char *const *drop,
                             const char *const *add)
+{
+    GString *out = g_string_sized_new(rmq_message_properties_edit_bound(props != NULL ? len : 0,
+                                                                        add));
+    out->len = edit_into(out->str, props, len, drop, add);
+    return out;
+}
+
+/* The edit into @buf, which has room for rmq_message_properties_edit_bound();
+ * NUL-terminated, returns the length. */
+static gsize
+edit_into(char *buf, const char *props, gsize len, const char *const *drop,
+          const char *const *add)
 {
     /* Also drop the keys being added, so a value is never there twice. */
     const char *kbuf[8];
@@ -185,13 +261,7 @@ rmq_message_properties_edit(const char *props, gsize len, const char *const *dro
     guint ndrop = nk;
     nk = collect_keys(add, 2, keys, lens, nk);
 
-    /* Kept segments never take more room than they had; each added pair
-     * takes a separator, its key, 0x01 and its value. */
-    gsize cap = props != NULL ? len : 0;
-    for (guint j = ndrop; j < nk && add[2 * (j - ndrop) + 1] != NULL; j++)
-        cap += lens[j] + strlen(add[2 * (j - ndrop) + 1]) + 2;
-    GString *out = g_string_sized_new(cap);
-    char *w = out->str;
+    char *w = buf;
 
     for (gsize i = 0; props != NULL && i < len;) {
         const char *seg = props + i;
@@ -207,7 +277,7 @@ rmq_message_properties_edit(const char *props, gsize len, const char *const *dro
             skip = lens[j] == nlen && memcmp(keys[j], seg, nlen) == 0;
         if (skip)
             continue;
-        if (w != out->str)
+        if (w != buf)
             *w++ = RMQ_PROPERTY_SEPARATOR;
         memcpy(w, seg, slen);
         w += slen;
@@ -215,7 +285,7 @@ rmq_message_properties_edit(const char *props, gsize len, const char *const *dro
     for (guint j = ndrop; j < nk && add[2 * (j - ndrop) + 1] != NULL; j++) {
         const char *v = add[2 * (j - ndrop) + 1];
         gsize vl = strlen(v);
-        if (w != out->str)
+        if (w != buf)
             *w++ = RMQ_PROPERTY_SEPARATOR;
         memcpy(w, keys[j], lens[j]);
         w += lens[j];
@@ -224,12 +294,11 @@ rmq_message_properties_edit(const char *props, gsize len, const char *const *dro
         w += vl;
     }
     *w = '\0';
-    out->len = (gsize)(w - out->str);
     if (keys != kbuf)
         g_free(keys);
     if (lens != lbuf)
         g_free(lens);
-    return out;
+    return (gsize)(w - buf);
 }
 
 GString *

@@ -76,6 +76,37 @@ typedef struct {
 void rmq_message_properties_find(const char *props, gsize props_len, const char *const *names,
                                  guint n, RmqPropertyValue *out);
 
+/* The properties the send path and the store's dispatch look at, found in
+ * one pass instead of one walk per name (same rules as the walk: the last
+ * of duplicates wins). @props/@len name the string the view describes: a
+ * user of a view checks them against the string it holds and reads the
+ * string itself when they differ. Values may point into another string with
+ * the same bytes (an edit that kept those pairs): it must outlive the view. */
+typedef enum {
+    RMQ_PROP_VIEW_TAGS,
+    RMQ_PROP_VIEW_KEYS,
+    RMQ_PROP_VIEW_UNIQ_KEY,
+    RMQ_PROP_VIEW_DELAY,
+    RMQ_PROP_VIEW_WAIT,
+    RMQ_PROP_VIEW_TRAN_MSG,
+    RMQ_PROP_VIEW_N
+} RmqPropertyViewField;
+
+typedef struct {
+    const char *props;
+    gsize len;
+    RmqPropertyValue v[RMQ_PROP_VIEW_N];
+} RmqPropertyView;
+
+void rmq_message_properties_view(const char *props, gsize len, RmqPropertyView *out);
+
+/* @view (may be NULL) describes exactly @props/@len. */
+static inline gboolean
+rmq_property_view_matches(const RmqPropertyView *view, const char *props, gsize len)
+{
+    return view != NULL && view->props == props && view->len == len;
+}
+
 /* (transfer full) name -> value, both g_strdup'd. */
 GHashTable *rmq_message_properties_parse(const char *props, gsize len);
 /* (transfer full) names sorted by strcmp; NULL values skipped. */
@@ -88,6 +119,12 @@ char *rmq_message_properties_build(GHashTable *props);
  * on every send. (transfer full) */
 GString *rmq_message_properties_edit(const char *props, gsize len, const char *const *drop,
                                      const char *const *add);
+/* The same edit into caller memory (no allocation when it fits the stack):
+ * @out has room for rmq_message_properties_edit_bound(@len, @add) bytes;
+ * the result is NUL-terminated, its length returned. */
+gsize rmq_message_properties_edit_bound(gsize len, const char *const *add);
+gsize rmq_message_properties_edit_to(char *out, const char *props, gsize len,
+                                     const char *const *drop, const char *const *add);
 /* The edit of one pair: @name set to @value, or removed. (transfer full) */
 GString *rmq_message_property_set(const char *props, gsize len, const char *name,
                                   const char *value);

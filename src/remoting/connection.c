@@ -83,6 +83,7 @@ struct _RmqConnection {
     gboolean backpressure; /* pause reads while output is backed up */
     gboolean paused;
     gboolean processing;
+    guint output_held; /* rmq_connection_hold_output() depth */
     gboolean closed;
     gchar *close_reason;
 
@@ -1031,7 +1032,7 @@ on_writable(GSocket *socket, GIOCondition cond, gpointer user_data)
 static void
 output_added(RmqConnection *conn)
 {
-    if (!watching(conn, G_IO_OUT) && !conn->processing)
+    if (!watching(conn, G_IO_OUT) && !conn->processing && conn->output_held == 0)
         flush_output(conn, FALSE);
     if (conn->backpressure && conn->queued > RMQ_CONNECTION_HIGH_WATER)
         pause_reading(conn);
@@ -1087,6 +1088,22 @@ queue_command(RmqConnection *conn, const RmqCommand *cmd)
     conn->queued += conn->outbuf->len - before;
     output_added(conn);
     return TRUE;
+}
+
+void
+rmq_connection_hold_output(RmqConnection *conn)
+{
+    g_return_if_fail(conn != NULL);
+    conn->output_held++;
+}
+
+void
+rmq_connection_release_output(RmqConnection *conn)
+{
+    g_return_if_fail(conn != NULL && conn->output_held > 0);
+    if (--conn->output_held == 0 && !conn->closed && !watching(conn, G_IO_OUT) &&
+        !conn->processing && has_output(conn))
+        flush_output(conn, FALSE);
 }
 
 /* Bodies at least this big go out as they are, after the encoded head,

@@ -102,6 +102,12 @@ void rmq_connection_start(RmqConnection *conn);
 
 /* Encode @cmd (transfer none) and queue it. FALSE if the connection is closed. */
 gboolean rmq_connection_send(RmqConnection *conn, const RmqCommand *cmd);
+/* Frames sent between a hold and its release (nestable; loop thread) are
+ * queued and go out together at the release, in one system call when the
+ * socket takes them: answers produced together (the acknowledgements one
+ * fdatasync releases) need not cost a send() each. */
+void rmq_connection_hold_output(RmqConnection *conn);
+void rmq_connection_release_output(RmqConnection *conn);
 /* Answer @request with @response (transfer full). Enforces the one-way rule:
  * if @request has the one-way flag the response is dropped (returns TRUE).
  * Handlers should answer through this, not rmq_connection_send(). */

@@ -112,12 +112,21 @@ expect(Parser *ps, char c)
     return TRUE;
 }
 
+static inline gint
+hex_digit(gchar c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20; /* 'A'-'F' to 'a'-'f' */
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 static gint
 hex4(const gchar *p)
 {
     gint v = 0;
     for (int i = 0; i < 4; i++) {
-        gint d = g_ascii_xdigit_value(p[i]);
+        gint d = hex_digit(p[i]);
         if (d < 0)
             return -1;
         v = v * 16 + d;
@@ -185,7 +194,12 @@ parse_string_into(Parser *ps, const gchar *run, guint64 high, Scratch *into)
             if (cp >= 0xd800 && cp < 0xe000)
                 cp = 0xfffd; /* lone surrogate */
             nul |= cp == 0;
-            into->len += (gsize) g_unichar_to_utf8((gunichar) cp, scratch_reserve(into, 6));
+            if (cp < 0x80) { /* the \u0001 and \u0002 of message properties */
+                *scratch_reserve(into, 1) = (gchar) cp;
+                into->len++;
+            } else {
+                into->len += (gsize) g_unichar_to_utf8((gunichar) cp, scratch_reserve(into, 6));
+            }
             run = ps->p;
             continue;
         }
@@ -373,6 +387,40 @@ skip_value(Parser *ps, int depth)
     return TRUE;
 }
 
+/* The member names a header has, written as every client writes them
+ * ("name": with no escape or space): matched as bytes, with no scan. The
+ * name is left pointing into the text. FALSE, nothing consumed, else. */
+static gboolean
+known_member(Parser *ps, const gchar **name, gsize *name_len)
+{
+    const gchar *p = ps->p;
+    gsize room = (gsize) (ps->end - p);
+#define KNOWN(lit)                                                                        \
+    do {                                                                                  \
+        if (room >= sizeof(lit) - 1 && memcmp(p, lit, sizeof(lit) - 1) == 0) {            \
+            *name = p + 1;                                                                \
+            *name_len = sizeof(lit) - 4; /* without the quotes and the colon */           \
+            ps->p = p + sizeof(lit) - 1;                                                  \
+            return TRUE;                                                                  \
+        }                                                                                 \
+    } while (0)
+    if (room < 2 || p[0] != '"')
+        return FALSE;
+    switch (p[1]) {
+    case 'c': KNOWN("\"code\":"); break;
+    case 'e': KNOWN("\"extFields\":"); break;
+    case 'f': KNOWN("\"flag\":"); break;
+    case 'l': KNOWN("\"language\":"); break;
+    case 'o': KNOWN("\"opaque\":"); break;
+    case 'r': KNOWN("\"remark\":"); break;
+    case 's': KNOWN("\"serializeTypeCurrentRPC\":"); break;
+    case 'v': KNOWN("\"version\":"); break;
+    default: break;
+    }
+#undef KNOWN
+    return FALSE;
+}
+
 /* Iterate the members of an object whose '{' was consumed. */
 typedef gboolean (*MemberFunc)(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd);
 
@@ -391,7 +439,8 @@ parse_object(Parser *ps, RmqCommand *cmd, MemberFunc member)
          * look at their name before they parse a nested object). */
         const gchar *name;
         gsize name_len;
-        if (!parse_string_span(ps, &ps->key_buf, &name, &name_len) || !expect(ps, ':'))
+        if (!known_member(ps, &name, &name_len) &&
+            (!parse_string_span(ps, &ps->key_buf, &name, &name_len) || !expect(ps, ':')))
             return FALSE;
         if (!member(ps, name, name_len, cmd))
             return FALSE;
@@ -634,6 +683,12 @@ header_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
         return parse_ext_object(ps, cmd);
     }
     if (name_is(name, name_len, "language")) {
+        skip_ws(ps);
+        if (ps->end - ps->p >= 6 && memcmp(ps->p, "\"JAVA\"", 6) == 0) {
+            cmd->language = RMQ_LANG_JAVA; /* what nearly every client sends */
+            ps->p += 6;
+            return TRUE;
+        }
         if (!parse_value_start(ps, &kind, &i, &d))
             return FALSE;
         if (kind == V_STRING) {
@@ -669,6 +724,13 @@ header_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
             return FALSE;
         }
         return TRUE;
+    }
+    if (name_is(name, name_len, "serializeTypeCurrentRPC")) {
+        skip_ws(ps);
+        if (ps->end - ps->p >= 6 && memcmp(ps->p, "\"JSON\"", 6) == 0) {
+            ps->p += 6; /* the usual value: nothing to scan */
+            return TRUE;
+        }
     }
     return skip_value(ps, 1); /* serializeTypeCurrentRPC and unknown keys */
 }

@@ -28,6 +28,13 @@ rmq_json_scan_control(guint64 w)
     return (w - RMQ_JSON_SCAN_ONES * 0x20) & ~w & RMQ_JSON_SCAN_HIGHS;
 }
 
+/* Per byte: 1 = ends a plain run ('"', '\\', control), 2 = DEL. */
+static const guint8 rmq_json_scan_stops[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1, [0x7f] = 2,
+};
+
 /* Length of the leading run of @p[0..@n) with no '"', '\\' or control
  * character, and with no DEL either when @stop_del (fastjson escapes it on
  * output; a parser takes it raw). With @high, the bytes of the run (and
@@ -55,9 +62,12 @@ rmq_json_scan_plain(const gchar *p, gsize n, gboolean stop_del, guint64 *high)
         }
     }
 #endif
+    /* The tail (and short strings: most keys and many values) a byte at a
+     * time, one table load per byte instead of four compares. */
+    const guint8 stop = stop_del ? 3 : 1;
     for (; i < n; i++) {
         guchar c = (guchar) p[i];
-        if (c == '"' || c == '\\' || c < 0x20 || (stop_del && c == 0x7f))
+        if (rmq_json_scan_stops[c] & stop)
             break;
         acc |= c;
     }

@@ -13,12 +13,36 @@ static const char hex_upper[] = "0123456789ABCDEF";
 gchar *
 rmq_json_text_put_string(gchar *dst, const gchar *s, gsize n)
 {
-    gsize i = rmq_json_scan_plain(s, n, TRUE, NULL);
+    gsize i = 0;
 
     *dst++ = '"';
-    memcpy(dst, s, i); /* the common case: all of it, one copy */
-    dst += i;
-    while (i < n) {
+    for (;;) {
+        /* A plain run, copied while it is scanned: a word at a time (each
+         * word is stored whole; bytes past a stop are written over by what
+         * follows, within the room), then the tail a byte at a time. No
+         * memcpy call: most strings of a header are a few bytes long. */
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+        while (n - i >= 8) {
+            guint64 w;
+            memcpy(&w, s + i, 8);
+            guint64 m = rmq_json_scan_eq(w, '"') | rmq_json_scan_eq(w, '\\') |
+                        rmq_json_scan_control(w) | rmq_json_scan_eq(w, 0x7f);
+            memcpy(dst, &w, 8);
+            if (m != 0) {
+                gsize k = (gsize) (__builtin_ctzll(m) >> 3);
+                dst += k;
+                i += k;
+                goto stop;
+            }
+            dst += 8;
+            i += 8;
+        }
+#endif
+        while (i < n && !(rmq_json_scan_stops[(guchar) s[i]] & 3))
+            *dst++ = s[i++];
+        if (i >= n)
+            break;
+    stop:;
         guchar c = (guchar) s[i++];
         gchar esc = 0;
         switch (c) {
@@ -40,10 +64,6 @@ rmq_json_text_put_string(gchar *dst, const gchar *s, gsize n)
             dst[4] = hex_upper[c & 0xf];
             dst += 5;
         }
-        gsize run = rmq_json_scan_plain(s + i, n - i, TRUE, NULL);
-        memcpy(dst, s + i, run);
-        dst += run;
-        i += run;
     }
     *dst++ = '"';
     return dst;

@@ -237,16 +237,39 @@ index_key(RmqDispatcher *d, const RmqMessageRecord *r, const char *key, gsize le
 gboolean
 rmq_dispatcher_dispatch(RmqDispatcher *d, const RmqMessageRecord *r, GError **error)
 {
+    return rmq_dispatcher_dispatch_view(d, r, NULL, error);
+}
+
+gboolean
+rmq_dispatcher_dispatch_view(RmqDispatcher *d, const RmqMessageRecord *r,
+                             const RmqPropertyView *view, GError **error)
+{
+    return rmq_dispatcher_dispatch_cq(d, r, view, NULL, error);
+}
+
+gboolean
+rmq_dispatcher_dispatch_cq(RmqDispatcher *d, const RmqMessageRecord *r,
+                           const RmqPropertyView *view, RmqConsumeQueue *cq, GError **error)
+{
     gint32 tx = r->sys_flag & RMQ_SYSFLAG_TRANSACTION_MASK;
     RmqPropertyValue v[P_N];
 
-    rmq_message_properties_find(r->properties, (gsize) r->properties_len, wanted, P_N, v);
+    if (r->properties_len >= 0 &&
+        rmq_property_view_matches(view, r->properties, (gsize) r->properties_len)) {
+        v[P_TAGS] = view->v[RMQ_PROP_VIEW_TAGS];
+        v[P_DELAY] = view->v[RMQ_PROP_VIEW_DELAY];
+        v[P_UNIQ] = view->v[RMQ_PROP_VIEW_UNIQ_KEY];
+        v[P_KEYS] = view->v[RMQ_PROP_VIEW_KEYS];
+    } else {
+        rmq_message_properties_find(r->properties, (gsize) r->properties_len, wanted, P_N, v);
+    }
     if (tx == RMQ_SYSFLAG_TRANSACTION_NOT || tx == RMQ_SYSFLAG_TRANSACTION_COMMIT) {
-        char topic[RMQ_MESSAGE_MAX_TOPIC + 1];
-        RmqConsumeQueue *cq;
-        memcpy(topic, r->topic, r->topic_len);
-        topic[r->topic_len] = '\0';
-        cq = rmq_dispatcher_get_queue(d, topic, r->queue_id);
+        if (cq == NULL) {
+            char topic[RMQ_MESSAGE_MAX_TOPIC + 1];
+            memcpy(topic, r->topic, r->topic_len);
+            topic[r->topic_len] = '\0';
+            cq = rmq_dispatcher_get_queue(d, topic, r->queue_id);
+        }
         if (cq == NULL || !rmq_consume_queue_put(cq, r->queue_offset, r->physical_offset,
                                                  r->total_size,
                                                  tag_code(d, r, &v[P_TAGS], &v[P_DELAY]), error))

@@ -27,6 +27,8 @@ struct RmqFlushService {
     gint timeout_ms;
     RmqFlushHook hook;
     gpointer hook_data;
+    RmqFlushHook round_begin, round_end; /* loop side, around completion callbacks */
+    gpointer round_data;
 
     GThread *thread;
     GMutex lock;
@@ -158,6 +160,7 @@ complete_waiters(RmqFlushService *svc, gboolean final)
     /* writers re-sending from their callbacks join one flush round,
      * started when the last callback has returned */
     g_atomic_int_set(&svc->completing, TRUE);
+    gboolean round = FALSE;
     while ((w = g_queue_peek_head(&svc->waiters)) != NULL) {
         RmqFlushStatus st;
         if (w->offset <= rmq_atomic64_get(&svc->cl->flushed))
@@ -168,9 +171,14 @@ complete_waiters(RmqFlushService *svc, gboolean final)
             break;                          /* later ones have larger offsets */
         g_queue_pop_head(&svc->waiters);
         g_atomic_int_dec_and_test(&svc->async_pending);
+        if (!round && !final && svc->round_begin != NULL) /* not while stopping */
+            svc->round_begin(svc->round_data);
+        round = !final;
         w->cb(st, w->user_data);
         g_free(w);
     }
+    if (round && svc->round_end != NULL)
+        svc->round_end(svc->round_data);
     g_atomic_int_set(&svc->completing, FALSE);
     if (!final)
         kick_if_requested(svc);
@@ -259,6 +267,15 @@ rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *config, GMainConte
         attach_source(svc, context);
     svc->thread = g_thread_new("rmq-flush-cl", flush_thread, svc);
     return svc;
+}
+
+void
+rmq_flush_service_set_round_hooks(RmqFlushService *svc, RmqFlushHook begin, RmqFlushHook end,
+                                  gpointer data)
+{
+    svc->round_begin = begin;
+    svc->round_end = end;
+    svc->round_data = data;
 }
 
 void

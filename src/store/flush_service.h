@@ -32,6 +32,11 @@ RmqFlushService *rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *c
  * flushCommitLogThoroughInterval and syncFlushTimeout of @config from now on. */
 void rmq_flush_service_reconfigure(RmqFlushService *svc, const RmqStoreConfig *config);
 void rmq_flush_service_set_hook(RmqFlushService *svc, RmqFlushHook hook, gpointer data);
+/* Called on the loop right before and right after the callbacks of one
+ * completion round (the waiters one fdatasync or a timeout released), so a
+ * user can act on them together; either may be NULL. */
+void rmq_flush_service_set_round_hooks(RmqFlushService *svc, RmqFlushHook begin,
+                                       RmqFlushHook end, gpointer data);
 /* Stops the thread after a final full flush; fails pending requests
  * that the final flush did not cover with RMQ_FLUSH_TIMEOUT. */
 void rmq_flush_service_free(RmqFlushService *svc);

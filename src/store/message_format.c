@@ -408,17 +408,24 @@ rmq_message_tag_code(const char *tags, gsize len)
 void
 rmq_message_id_format(const RmqHostAddr *store_host, gint64 offset, char out[57])
 {
-    static const char hex[] = "0123456789ABCDEF";
+    /* Two hex digits per byte from one table (an id per stored message). */
+    static const char pairs[513] =
+        "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+        "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F"
+        "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F"
+        "606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F"
+        "808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F"
+        "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
+        "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
+        "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF";
     guint8 raw[28];
     gsize n = host_len(store_host);
 
     memcpy(raw, store_host->addr, n);
     put32(raw + n, (guint32) store_host->port);
     put64(raw + n + 4, (guint64) offset);
-    for (gsize i = 0; i < n + 12; i++) {
-        out[2 * i] = hex[raw[i] >> 4];
-        out[2 * i + 1] = hex[raw[i] & 15];
-    }
+    for (gsize i = 0; i < n + 12; i++)
+        memcpy(out + 2 * i, pairs + 2 * raw[i], 2);
     out[2 * (n + 12)] = '\0';
 }
 

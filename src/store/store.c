@@ -516,8 +516,8 @@ dispatches(const RmqMessage *msg)
 
 /* DELAY=n parks the message in SCHEDULE_TOPIC_XXXX queue n-1 (docs/protocol.md §11.2). */
 static gboolean
-rewrite_delay(RmqStore *store, const RmqMessage *msg, RmqMessage *out, char **props_out,
-              char **topic_out)
+rewrite_delay(RmqStore *store, const RmqMessage *msg, const RmqPropertyView *view,
+              RmqMessage *out, char **props_out, char **topic_out)
 {
     const char *v;
     gsize vlen;
@@ -525,9 +525,18 @@ rewrite_delay(RmqStore *store, const RmqMessage *msg, RmqMessage *out, char **pr
     gint64 level, max = store->delay_levels->len;
     g_autoptr(GHashTable) props = NULL;
 
-    if (!dispatches(msg) || max == 0 ||
-        !rmq_message_property_get(msg->properties, msg->properties_len, RMQ_PROPERTY_DELAY, &v, &vlen) ||
-        vlen >= sizeof buf)
+    if (!dispatches(msg) || max == 0)
+        return FALSE;
+    if (rmq_property_view_matches(view, msg->properties, msg->properties_len)) {
+        v = view->v[RMQ_PROP_VIEW_DELAY].value;
+        vlen = view->v[RMQ_PROP_VIEW_DELAY].len;
+        if (v == NULL)
+            return FALSE;
+    } else if (!rmq_message_property_get(msg->properties, msg->properties_len,
+                                         RMQ_PROPERTY_DELAY, &v, &vlen)) {
+        return FALSE;
+    }
+    if (vlen >= sizeof buf)
         return FALSE;
     memcpy(buf, v, vlen);
     buf[vlen] = '\0';
@@ -632,8 +641,10 @@ rmq_store_space_problem(RmqStore *store)
     return problem;
 }
 
+/* @view (may be NULL): msgs[0]'s properties parsed by the caller. */
 static RmqPutStatus
-put_batch(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutResult *result)
+put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyView *view,
+          RmqPutResult *result)
 {
     g_autoptr(GError) error = NULL;
     RmqConsumeQueue *cq = NULL;
@@ -669,9 +680,10 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutResult *result
         return result->status = error_status(error);
     }
     if (dispatches(&msgs[0])) {
-        gboolean fresh = rmq_dispatcher_find_queue(store->dispatcher, msgs[0].topic,
-                                                   msgs[0].queue_id) == NULL;
-        cq = rmq_dispatcher_get_queue(store->dispatcher, msgs[0].topic, msgs[0].queue_id);
+        cq = rmq_dispatcher_find_queue(store->dispatcher, msgs[0].topic, msgs[0].queue_id);
+        gboolean fresh = cq == NULL;
+        if (fresh)
+            cq = rmq_dispatcher_get_queue(store->dispatcher, msgs[0].topic, msgs[0].queue_id);
         qoff = cq->max_offset;
         for (guint i = 0; i < n; i++)
             if (!rmq_consume_queue_reserve(cq, qoff + i, &error)) {
@@ -707,7 +719,7 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutResult *result
         r.topic_len = (gint32) topic_len;
         r.properties = msgs[i].properties;
         r.properties_len = (gint32) msgs[i].properties_len;
-        if (!rmq_dispatcher_dispatch(store->dispatcher, &r, &error))
+        if (!rmq_dispatcher_dispatch_cq(store->dispatcher, &r, i == 0 ? view : NULL, cq, &error))
             g_warning("dispatch failed at %" G_GINT64_FORMAT ": %s", phy, error->message);
         g_clear_error(&error);
         if (i == 0) {
@@ -726,15 +738,23 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutResult *result
 RmqPutStatus
 rmq_store_put_message(RmqStore *store, const RmqMessage *msg, RmqPutResult *result)
 {
+    return rmq_store_put_message_view(store, msg, NULL, result);
+}
+
+RmqPutStatus
+rmq_store_put_message_view(RmqStore *store, const RmqMessage *msg, const RmqPropertyView *view,
+                           RmqPutResult *result)
+{
     RmqMessage parked;
     g_autofree char *props = NULL, *topic = NULL;
 
-    if (check_message(store, msg) == RMQ_PUT_OK && rewrite_delay(store, msg, &parked, &props, &topic)) {
-        RmqPutStatus st = put_batch(store, &parked, 1, result);
+    if (check_message(store, msg) == RMQ_PUT_OK &&
+        rewrite_delay(store, msg, view, &parked, &props, &topic)) {
+        RmqPutStatus st = put_batch(store, &parked, 1, NULL, result);
         result->delayed = TRUE;
         return st;
     }
-    return put_batch(store, msg, 1, result);
+    return put_batch(store, msg, 1, view, result);
 }
 
 RmqPutStatus
@@ -746,7 +766,7 @@ rmq_store_put_messages(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutR
             memset(result, 0, sizeof *result);
             return result->status = RMQ_PUT_MESSAGE_ILLEGAL;   /* docs/protocol.md §11.2 */
         }
-    return put_batch(store, msgs, n, result);
+    return put_batch(store, msgs, n, NULL, result);
 }
 
 /* ---- flush -------------------------------------------------------------- */
@@ -801,6 +821,13 @@ void
 rmq_store_set_flush_hook(RmqStore *store, void (*hook)(gpointer), gpointer data)
 {
     rmq_flush_service_set_hook(store->flush, hook, data);
+}
+
+void
+rmq_store_set_flush_round_hooks(RmqStore *store, void (*begin)(gpointer), void (*end)(gpointer),
+                                gpointer data)
+{
+    rmq_flush_service_set_round_hooks(store->flush, begin, end, data);
 }
 
 /* ---- read --------------------------------------------------------------- */

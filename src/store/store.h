@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "model/message_properties.h"
 #include "store/message_format.h"
 #include "store/store_config.h"
 #include "store/store_error.h"
@@ -121,6 +122,11 @@ void rmq_store_reconfigure(RmqStore *store, const RmqStoreConfig *config);
  * Messages with DELAY=n (transaction NOT/COMMIT) are parked in
  * SCHEDULE_TOPIC_XXXX queue n-1 with REAL_TOPIC/REAL_QID, as Java does. */
 RmqPutStatus rmq_store_put_message(RmqStore *store, const RmqMessage *msg, RmqPutResult *result);
+/* The same with @view (may be NULL): @msg's properties parsed by the caller
+ * (message_properties.h), used for DELAY and the dispatch when it describes
+ * exactly msg->properties; values it points to must live until this returns. */
+RmqPutStatus rmq_store_put_message_view(RmqStore *store, const RmqMessage *msg,
+                                        const RmqPropertyView *view, RmqPutResult *result);
 /* A batch for one topic/queue: consecutive queue offsets.  Space is
  * reserved first, so DISK_FULL leaves nothing appended. */
 RmqPutStatus rmq_store_put_messages(RmqStore *store, const RmqMessage *msgs, guint n,
@@ -240,3 +246,8 @@ gchar *rmq_store_space_problem(RmqStore *store);
 
 /* Test seam: runs on the flush thread before each commit-log sync. */
 void rmq_store_set_flush_hook(RmqStore *store, void (*hook)(gpointer), gpointer data);
+/* On the loop, right before and after the rmq_store_flush_async() callbacks
+ * that one completion round delivers (the writers one fdatasync covered):
+ * their answers can go out together. Either may be NULL. */
+void rmq_store_set_flush_round_hooks(RmqStore *store, void (*begin)(gpointer),
+                                     void (*end)(gpointer), gpointer data);

@@ -449,6 +449,26 @@ test_no_auto_create(void **state)
     assert_int_equal(bk_daemon_signal_and_wait(b2, SIGTERM, 10000), 0);
 }
 
+typedef struct {
+    guint done;
+    guint ok;
+    GHashTable *offsets; /* queueOffset values seen */
+} PipeOutcome;
+
+static void
+on_pipelined_send(RmqCommand *response, const GError *error, gpointer user_data)
+{
+    PipeOutcome *o = user_data;
+    o->done++;
+    if (error == NULL && response->code == RMQ_RESPONSE_SUCCESS &&
+        rmq_command_get_ext(response, "msgId") != NULL) {
+        o->ok++;
+        g_hash_table_add(o->offsets, GINT_TO_POINTER((gint) bk_ext_int(response, "queueOffset", -1)));
+    }
+    if (response != NULL)
+        rmq_command_free(response);
+}
+
 static void
 test_sync_flush(void **state)
 {
@@ -461,6 +481,33 @@ test_sync_flush(void **state)
         assert_int_equal(s->code, RMQ_RESPONSE_SUCCESS);
         assert_non_null(rmq_command_get_ext(s, "msgId"));
     }
+    /* Many in flight on one connection: the acknowledgements one fdatasync
+     * releases leave together; each still answers its own request. */
+    PipeOutcome po = { 0, 0, g_hash_table_new(NULL, NULL) };
+    for (int i = 0; i < 32; i++) {
+        RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_SEND_MESSAGE_V2);
+        g_autofree gchar *born = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() / 1000);
+        const gchar *kv[] = { "a", "PG", "b", "SyncP", "c", "TBW102", "d", "4", "e", "0",
+                              "f", "0", "g", born, "h", "0", "i", "TAGS\001p\002", "j", "0",
+                              "k", "false", "m", "false" };
+        for (guint k = 0; k < G_N_ELEMENTS(kv); k += 2)
+            rmq_command_set_ext(req, kv[k], kv[k + 1]);
+        g_autofree gchar *body = g_strdup_printf("pipelined-%d", i);
+        rmq_command_set_body_data(req, body, strlen(body));
+        rmq_client_invoke_async(client, b2->addr, req, 10000, on_pipelined_send, &po);
+    }
+    gint64 until = g_get_monotonic_time() + 15 * G_USEC_PER_SEC;
+    while (po.done < 32 && g_get_monotonic_time() < until)
+        g_main_context_iteration(NULL, FALSE) || (g_usleep(1000), TRUE);
+    assert_int_equal(po.done, 32);
+    assert_int_equal(po.ok, 32);
+    assert_int_equal(g_hash_table_size(po.offsets), 32); /* 32 distinct queue offsets */
+    for (gint i = 0; i < 32; i++)
+        assert_true(g_hash_table_contains(po.offsets, GINT_TO_POINTER(i)));
+    g_hash_table_destroy(po.offsets);
+    g_autoptr(RmqCommand) pp = bk_pull(client, b2->addr, "G", "SyncP", 0, 0, NULL, 0);
+    g_autoptr(GArray) precs = bk_records(pp->body);
+    assert_int_equal(precs->len, 32);
     /* WAIT=false is answered without waiting, and stored the same */
     g_autoptr(RmqCommand) nw =
         bk_send(client, b2->addr, "SyncT", 0, NULL, NULL, "nowait", "WAIT\001false\002");

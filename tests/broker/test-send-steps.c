@@ -17,6 +17,7 @@
 #include "broker/store_stats.h"
 #include "broker/broker.h"
 #include "broker/commands.h"
+#include "broker/flow_control.h"
 #include "broker/long_poll.h"
 #include "broker/send.h"
 #include "remoting/codes.h"
@@ -229,6 +230,32 @@ send_req(const gchar *topic, const gchar *qid, const gchar *props, const void *b
     return c;
 }
 
+/* The header's 32-bit numbers read as rmq_command_parse_int64 reads them,
+ * whatever the text (the parser has a fast path for plain digits). */
+static void
+test_header_numbers(void **state)
+{
+    (void) state;
+    static const gchar *const texts[] = {
+        "0", "7", "007", "123456789", "999999999", "1000000000", "2147483647", "2147483648",
+        "-1", "-2147483648", "-2147483649", "+3", "", " 1", "1 ", "1a", "0x10", "-",
+        "99999999999999999999",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+        g_autoptr(RmqCommand) c = send_req("T1", texts[i], NULL, NULL, 0);
+        RmqSendHeader hd;
+        g_autofree gchar *remark = NULL;
+        gboolean ok = rmq_broker_send_header_parse(c, &hd, &remark);
+        gint64 want = 0;
+        gboolean want_ok = rmq_command_parse_int64(texts[i], G_MININT32, G_MAXINT32, &want);
+        if (ok != want_ok)
+            print_message("queueId \"%s\": parsed %d, expected %d\n", texts[i], ok, want_ok);
+        assert_int_equal(ok, want_ok);
+        if (ok)
+            assert_int_equal(hd.queue_id, want);
+    }
+}
+
 /* parse + validate: the response code; @t is filled on success. */
 static gint32
 validate(RmqBroker *b, const RmqCommand *c, RmqSendRequest *r, RmqSendTarget *t, gchar **remark)
@@ -421,6 +448,24 @@ test_build(void **state)
     rmq_send_build_clear(&m);
     rmq_send_target_clear(&t);
 
+    /* properties longer than the build's inline room: the same edit, on the heap */
+    {
+        g_autofree gchar *big = g_strnfill(700, 'k');
+        g_autofree gchar *props = g_strconcat("KEYS\001", big, "\002WAIT\001true\002TAGS\001y", NULL);
+        g_autofree gchar *want = g_strconcat("KEYS\001", big, "\002TAGS\001y\002CLUSTER\001C1", NULL);
+        g_autoptr(RmqCommand) lc = send_req("T1", "1", props, "hello", 5);
+        RmqSendBuild lm = { 0 };
+        assert_int_equal(build(b, lc, &t, &lm, &remark), RMQ_RESPONSE_SUCCESS);
+        const RmqMessage *lmsg = rmq_send_build_messages(&lm, &n);
+        assert_int_equal(lmsg->properties_len, strlen(want));
+        assert_string_equal(lmsg->properties, want);
+        assert_true(lm.wait);
+        assert_true(lm.tag_code == rmq_message_tag_code("y", 1));
+        assert_non_null(lm.one_props);
+        rmq_send_build_clear(&lm);
+        rmq_send_target_clear(&t);
+    }
+
     /* a prepared message becomes a half message; the reply keeps the real queue */
     rmq_command_set_ext(c, "f", "4");
     assert_int_equal(build(b, c, &t, &m, &remark), RMQ_RESPONSE_SUCCESS);
@@ -563,16 +608,54 @@ test_put_and_send_back(void **state)
     assert_int_equal(rmq_store_get_max_offset(b->store, "%DLQ%G", 0), 1);
 }
 
+/* Flow control's put batch opens at an admitted send and closes when the
+ * loop turns again (the prepare of the broker's source), with no source made
+ * per batch; the source goes with the broker. */
+static void
+test_flow_put_batch_closes(void **state)
+{
+    Fixture *f = *state;
+    RmqBroker *b = f->b;
+    RmqStoreConfig sc;
+    rmq_store_config_init(&sc);
+    g_free(sc.store_path_root_dir);
+    sc.store_path_root_dir = g_build_filename(f->dir, "store", NULL);
+    sc.mapped_file_size_commit_log = 1 << 20;
+    sc.mapped_file_size_consume_queue = 20 * 1000;
+    g_autoptr(GError) error = NULL;
+    b->store = rmq_store_open(&sc, NULL, &error);
+    rmq_store_config_clear(&sc);
+    assert_non_null(b->store);
+    rmq_flow_limits_init(&b->settings.flow);
+
+    g_autoptr(RmqCommand) c = send_req("T1", "1", NULL, "x", 1);
+    while (g_main_context_iteration(NULL, FALSE)) /* nothing pending first */
+        ;
+    assert_false(rmq_broker_flow_control_send(b, NULL, c)); /* admitted */
+    assert_non_null(b->flow_source);
+    assert_true(rmq_flow_control_put_open(b->flow));
+    assert_false(rmq_broker_flow_control_send(b, NULL, c)); /* same turn, same batch */
+    assert_true(rmq_flow_control_put_open(b->flow));
+    g_main_context_iteration(NULL, FALSE);
+    assert_false(rmq_flow_control_put_open(b->flow));
+    assert_false(rmq_broker_flow_control_send(b, NULL, c)); /* a new batch */
+    assert_true(rmq_flow_control_put_open(b->flow));
+    g_main_context_iteration(NULL, FALSE);
+    assert_false(rmq_flow_control_put_open(b->flow));
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_command_table),
+        cmocka_unit_test(test_header_numbers),
         cmocka_unit_test_setup_teardown(test_flag_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_and_dlq_routing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_build, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_and_send_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flow_put_batch_closes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

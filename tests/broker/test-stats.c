@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <string.h>
 
 #include "broker/stats.h"
 
@@ -23,6 +24,45 @@ test_unknown_and_too_few_samples(void **state)
     assert_true(rmq_stats_get(t, RMQ_STATS_TOPIC_PUT_NUMS, "T", RMQ_STATS_MINUTE, &s));
     assert_int_equal(s.sum, 0);
     assert_true(s.tps == 0.0);
+}
+
+/* Many items, adds interleaved across them (the table caches recent items
+ * in a few slots: collisions, names of other lengths, keys too long to cache,
+ * names passed from copies): every item sums exactly its own adds. */
+static void
+test_many_items_interleaved(void **state)
+{
+    (void) state;
+    g_autoptr(RmqStatsTable) t = rmq_stats_table_new();
+    static const gchar *const names[] = { RMQ_STATS_TOPIC_PUT_NUMS, RMQ_STATS_TOPIC_PUT_SIZE,
+                                          RMQ_STATS_BROKER_PUT_NUMS };
+    gchar long_key[300];
+    memset(long_key, 'L', sizeof long_key - 1);
+    long_key[sizeof long_key - 1] = '\0';
+    for (guint round = 0; round < 6; round++) {
+        if (round == 1)
+            rmq_stats_sample(t, RMQ_STATS_MINUTE, 0); /* round 0 created the items (adds of 0) */
+        for (guint k = 0; k < 40; k++) {
+            g_autofree gchar *key = k == 39 ? g_strdup(long_key) : g_strdup_printf("T%u", k);
+            for (guint n = 0; n < G_N_ELEMENTS(names); n++) {
+                g_autofree gchar *name = g_strdup(names[n]); /* not the literal */
+                rmq_stats_add(t, round % 2 ? name : names[n], key,
+                              round == 0 ? 0 : (gint64) (k * 10 + n + 1));
+            }
+        }
+    }
+    rmq_stats_sample(t, RMQ_STATS_MINUTE, 10000);
+    for (guint k = 0; k < 40; k++) {
+        g_autofree gchar *key = k == 39 ? g_strdup(long_key) : g_strdup_printf("T%u", k);
+        for (guint n = 0; n < G_N_ELEMENTS(names); n++) {
+            RmqStatsSnapshot s;
+            assert_true(rmq_stats_get(t, names[n], key, RMQ_STATS_MINUTE, &s));
+            assert_int_equal(s.sum, 5 * (gint64) (k * 10 + n + 1));
+            assert_true(s.avgpt == (gdouble) (k * 10 + n + 1)); /* 5 calls each */
+        }
+    }
+    RmqStatsSnapshot s;
+    assert_false(rmq_stats_get(t, RMQ_STATS_TOPIC_PUT_NUMS, "T40", RMQ_STATS_MINUTE, &s));
 }
 
 static void
@@ -77,6 +117,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unknown_and_too_few_samples),
+        cmocka_unit_test(test_many_items_interleaved),
         cmocka_unit_test(test_minute_window),
         cmocka_unit_test(test_old_samples_leave),
     };

@@ -94,6 +94,76 @@ test_find_many(void **state)
         assert_null(out[i].value);
 }
 
+/* The one-pass view agrees with a lookup per name, malformed segments and
+ * duplicates included (last wins), on strings of several shapes. */
+/* The edit into caller memory is the edit, within its bound. */
+static void
+test_edit_to(void **state)
+{
+    (void)state;
+    static const char *const drop[] = { "WAIT", NULL };
+    static const char *const add[] = { "CLUSTER", "C1", "X", "v", NULL };
+    static const char *const cases[] = {
+        "", "WAIT\001true", "TAGS\001a\002WAIT\001false\002CLUSTER\001old\002KEYS\001k",
+        "\002\002TAGS\002\001x\002Y\001\001y",
+    };
+    for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
+        gsize len = strlen(cases[c]);
+        g_autoptr(GString) want = rmq_message_properties_edit(cases[c], len, drop, add);
+        gsize bound = rmq_message_properties_edit_bound(len, add);
+        assert_true(bound >= want->len + 1);
+        g_autofree char *buf = g_malloc(bound);
+        gsize n = rmq_message_properties_edit_to(buf, cases[c], len, drop, add);
+        assert_int_equal(n, want->len);
+        assert_string_equal(buf, want->str);
+    }
+}
+
+static void
+test_view_matches_lookups(void **state)
+{
+    (void)state;
+    static const char *const names[RMQ_PROP_VIEW_N] = {
+        [RMQ_PROP_VIEW_TAGS] = "TAGS",         [RMQ_PROP_VIEW_KEYS] = "KEYS",
+        [RMQ_PROP_VIEW_UNIQ_KEY] = "UNIQ_KEY", [RMQ_PROP_VIEW_DELAY] = "DELAY",
+        [RMQ_PROP_VIEW_WAIT] = "WAIT",         [RMQ_PROP_VIEW_TRAN_MSG] = "TRAN_MSG",
+    };
+    static const char *const cases[] = {
+        "",
+        "KEYS\001k1 k2\002UNIQ_KEY\001U1\002WAIT\001true\002TAGS\001TagA",
+        "TAGS\001a\002TAGS\001b\002DELAY\0013\002TRAN_MSG\001true\002WAIT\001false",
+        "TAGS\001\002\001x\002KEYS\002UNIQ_KEYS\001no\002TAG\001no\002DELAY\001\0012",
+        "\002\002WAIT\001x\001y\002keys\001lower\002TRAN_MSG\001",
+    };
+    for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
+        RmqPropertyView view;
+        gsize len = strlen(cases[c]);
+        rmq_message_properties_view(cases[c], len, &view);
+        assert_ptr_equal(view.props, cases[c]);
+        assert_int_equal(view.len, len);
+        assert_true(rmq_property_view_matches(&view, cases[c], len));
+        assert_false(rmq_property_view_matches(&view, cases[c], len + 1));
+        assert_false(rmq_property_view_matches(NULL, cases[c], len));
+        for (int f = 0; f < RMQ_PROP_VIEW_N; f++) {
+            const char *v = NULL;
+            gsize vlen = 0;
+            gboolean found = rmq_message_property_get(cases[c], len, names[f], &v, &vlen);
+            if (!found) {
+                assert_null(view.v[f].value);
+                continue;
+            }
+            assert_ptr_equal(view.v[f].value, v);
+            assert_int_equal(view.v[f].len, vlen);
+        }
+    }
+    RmqPropertyView view;
+    rmq_message_properties_view("TAGS\001a\002TAGS\001bb", 14, &view);
+    assert_memory_equal(view.v[RMQ_PROP_VIEW_TAGS].value, "bb", 2);
+    rmq_message_properties_view(NULL, 0, &view);
+    for (int f = 0; f < RMQ_PROP_VIEW_N; f++)
+        assert_null(view.v[f].value);
+}
+
 typedef struct {
     GString *seen;
     guint stop_after;
@@ -231,6 +301,8 @@ main(void)
         cmocka_unit_test(test_foreach_order_and_stop),
         cmocka_unit_test(test_build_parse_round_trip),
         cmocka_unit_test(test_edit),
+        cmocka_unit_test(test_view_matches_lookups),
+        cmocka_unit_test(test_edit_to),
         cmocka_unit_test(test_set_remove),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -87,6 +87,57 @@ test_escaped_and_plain_names_meet(void **state)
     assert_string_equal(e->remark, "r\n");
 }
 
+/* Header member names matched as bytes, and the usual language and
+ * serializeTypeCurrentRPC values: the same answer as the reference parser
+ * when the text is written some other way (spaces, escapes, other values,
+ * repeats, prefixes of the names). */
+static void
+test_known_members_any_spelling(void **state)
+{
+    static const char *const headers[] = {
+        "{\"code\":310,\"extFields\":{\"a\":\"1\"},\"flag\":2,\"language\":\"JAVA\",\"opaque\":9,"
+        "\"serializeTypeCurrentRPC\":\"JSON\",\"version\":407}",
+        "{\"code\" :310, \"flag\"\t: 2 ,\"language\": \"JAVA\" ,\"opaque\":9}",
+        "{\"c\\u006fde\":5,\"languag\\u0065\":\"CPP\",\"\\u0066lag\":1}",
+        "{\"codes\":5,\"code\":6,\"flagged\":1,\"languages\":\"GO\",\"version\":1,\"version\":2}",
+        "{\"language\":\"JAVAX\",\"serializeTypeCurrentRPC\":\"JSONX\",\"remark\":\"r\"}",
+        "{\"language\":\"JAVA\",\"language\":\"GO\",\"serializeTypeCurrentRPC\":{\"x\":[1]}}",
+        "{\"language\":9,\"serializeTypeCurrentRPC\":\"ROCKETMQ\",\"extFields\":null}",
+        "{\"remark\":null,\"remark\":\"b\",\"opaque\":-3}",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(headers); i++) {
+        g_autoptr(RmqCommand) fast = decode(headers[i], RMQ_JSON_HEADER_PARSER_FAST);
+        g_autoptr(RmqCommand) ref = decode(headers[i], RMQ_JSON_HEADER_PARSER_GLIB);
+        assert_non_null(fast);
+        assert_non_null(ref);
+        assert_int_equal(fast->code, ref->code);
+        assert_int_equal(fast->flag, ref->flag);
+        assert_int_equal(fast->opaque, ref->opaque);
+        assert_int_equal(fast->version, ref->version);
+        assert_int_equal(fast->language, ref->language);
+        assert_string_equal(fast->remark ? fast->remark : "(null)", ref->remark ? ref->remark : "(null)");
+        assert_same_ext(fast, ref);
+    }
+    g_autoptr(RmqCommand) a = decode(headers[0], RMQ_JSON_HEADER_PARSER_FAST);
+    assert_int_equal(a->code, 310);
+    assert_int_equal(a->flag, 2);
+    assert_int_equal(a->opaque, 9);
+    assert_int_equal(a->version, 407);
+    assert_int_equal(a->language, RMQ_LANG_JAVA);
+    g_autoptr(RmqCommand) c = decode(headers[2], RMQ_JSON_HEADER_PARSER_FAST);
+    assert_int_equal(c->code, 5);
+    assert_int_equal(c->language, RMQ_LANG_CPP);
+    g_autoptr(RmqCommand) d = decode(headers[3], RMQ_JSON_HEADER_PARSER_FAST);
+    assert_int_equal(d->code, 6);
+    assert_int_equal(d->version, 2);
+    /* truncated right after a known name or value: refused, not read past */
+    static const char *const cut[] = { "{\"code\":", "{\"language\":\"JAVA\"", "{\"code\"" };
+    for (guint i = 0; i < G_N_ELEMENTS(cut); i++) {
+        g_autoptr(RmqCommand) t = decode(cut[i], RMQ_JSON_HEADER_PARSER_FAST);
+        assert_null(t);
+    }
+}
+
 static void
 test_bad_utf8_in_place_rejected(void **state)
 {
@@ -314,6 +365,60 @@ test_string_text(void **state)
     assert_string_equal(out->str, "x\"plain\"\"\"\"a\\\"b\\\\c\\n\\u0001\\u007F\"\"caf\xc3\xa9\"");
 }
 
+/* The escaper against a byte-at-a-time reference: every special byte at
+ * every position of strings of 0 to 40 bytes, and runs of them. */
+static void
+ref_escape(GString *out, const gchar *s, gsize n)
+{
+    g_string_append_c(out, '"');
+    for (gsize i = 0; i < n; i++) {
+        guchar c = (guchar) s[i];
+        if (c == '"' || c == '\\')
+            g_string_append_printf(out, "\\%c", c);
+        else if (c == '\n')
+            g_string_append(out, "\\n");
+        else if (c == '\t')
+            g_string_append(out, "\\t");
+        else if (c == '\r')
+            g_string_append(out, "\\r");
+        else if (c == '\b')
+            g_string_append(out, "\\b");
+        else if (c == '\f')
+            g_string_append(out, "\\f");
+        else if (c < 0x20 || c == 0x7f)
+            g_string_append_printf(out, "\\u%04X", c);
+        else
+            g_string_append_c(out, (gchar) c);
+    }
+    g_string_append_c(out, '"');
+}
+
+static void
+test_string_text_every_offset(void **state)
+{
+    static const gchar specials[] = { '"', '\\', '\n', '\x01', '\x1f', 0x7f, '\t', (gchar) 0xc3 };
+    for (gsize len = 0; len <= 40; len++) {
+        for (gsize at = 0; at <= len; at++) {
+            for (guint k = 0; k < G_N_ELEMENTS(specials); k++) {
+                gchar text[48];
+                for (gsize i = 0; i < len; i++)
+                    text[i] = (gchar) ('a' + i % 26);
+                if (at < len) {
+                    text[at] = specials[k];
+                    if (at + 3 < len) /* and a run of them further on */
+                        text[at + 2] = text[at + 3] = specials[(k + 1) % G_N_ELEMENTS(specials)];
+                }
+                g_autoptr(GString) want = g_string_new(NULL);
+                ref_escape(want, text, len);
+                gchar buf[RMQ_JSON_STRING_MAX_LEN(48)];
+                gchar *end = rmq_json_text_put_string(buf, text, len);
+                assert_int_equal((gsize) (end - buf), want->len);
+                assert_memory_equal(buf, want->str, want->len);
+            }
+        }
+    }
+}
+
 static void
 test_head_then_body_is_the_frame(void **state)
 {
@@ -357,6 +462,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escaped_and_plain_names_meet),
+        cmocka_unit_test(test_known_members_any_spelling),
         cmocka_unit_test(test_bad_utf8_in_place_rejected),
         cmocka_unit_test(test_special_byte_at_every_offset),
         cmocka_unit_test(test_word_scans_agree_with_glib),
@@ -366,6 +472,7 @@ main(void)
         cmocka_unit_test(test_ext_integers_match_glib),
         cmocka_unit_test(test_int64_text),
         cmocka_unit_test(test_string_text),
+        cmocka_unit_test(test_string_text_every_offset),
         cmocka_unit_test(test_head_then_body_is_the_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
