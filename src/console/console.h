@@ -83,6 +83,14 @@ RmqMsg *rmq_console_dlq_resend_msg(const RmqMsg *dead, GError **error);
  * EndTransaction): [{type, timestamp, group, msgId, ...}]; records of other
  * kinds or cut short are left out. Pure. */
 JsonNode *rmq_console_trace_decode(const gchar *data, gsize len);
+/* The master (id 0) addresses of a TopicRouteData @route, and in *@names
+ * (may be NULL) their broker names, in the same order; members of the wrong
+ * type are passed over. (transfer full) Pure. */
+GStrv rmq_console_route_masters(JsonNode *route, GStrv *names);
+/* Adds to the set @seen (g_str_hash, owning its keys) the group names of a
+ * QUERY_TOPIC_CONSUME_BY_WHO answer @body (GroupList; may be NULL); items
+ * that are not strings are passed over. Pure. */
+void rmq_console_consume_by_who_groups(JsonNode *body, GHashTable *seen);
 /* "host:port;host:port": 1 to 65535, host letters, digits, '.', '-'. Pure. */
 gboolean rmq_console_valid_namesrv_list(const gchar *list);
 

@@ -1285,11 +1285,12 @@ fake_thread(gpointer data)
     return NULL;
 }
 
+/* A fake client of @group on @topic, connected to broker @broker (NULL: fx's). */
 static FakeConsumer *
-fake_start(const gchar *group, const gchar *topic)
+fake_start_on(const gchar *broker, const gchar *group, const gchar *topic)
 {
     FakeConsumer *f = g_new0(FakeConsumer, 1);
-    f->broker = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    f->broker = broker ? g_strdup(broker) : g_strdup_printf("127.0.0.1:%u", fx.broker->port);
     f->client_id = g_strdup_printf("127.0.0.1@fake-%d", (int) getpid());
     f->group = g_strdup(group);
     f->topic = g_strdup(topic);
@@ -1308,6 +1309,12 @@ fake_start(const gchar *group, const gchar *topic)
     }
     fail_msg("the fake consumer's heartbeat failed");
     return NULL;
+}
+
+static FakeConsumer *
+fake_start(const gchar *group, const gchar *topic)
+{
+    return fake_start_on(NULL, group, topic);
 }
 
 static void
@@ -1790,6 +1797,89 @@ test_account_removed_midrequest(void **state)
     daemon_stop(d);
 }
 
+/* Skip with a client of the group on one master only: that master tells
+ * it, the other (CONSUMER_NOT_ONLINE) gets its offsets written directly. */
+static void
+test_skip_mixed_online(void **state)
+{
+    (void) state;
+    const gchar *topic = "ConsoleMixedTopic";
+    const gchar *group = "console-mixed-group";
+    guint16 p = free_port();
+    g_autofree gchar *bconf = g_strdup_printf(
+        "listenPort = %u;\nbindAddress = \"127.0.0.1\";\nbrokerIP1 = \"127.0.0.1\";\n"
+        "brokerName = \"broker-b\";\nbrokerClusterName = \"DefaultCluster\";\n"
+        "namesrvAddr = \"%s\";\nstorePathRootDir = \"@DIR@/store\";\n"
+        "mappedFileSizeCommitLog = 8388608;\nmappedFileSizeConsumeQueue = 120000;\n"
+        "maxIndexNum = 40000;\nmaxHashSlotNum = 10000;\nflushConsumerOffsetInterval = 500;\n",
+        p, fx.ns_addr);
+    Daemon *b = daemon_start("src/broker/rmq-broker", bconf, p);
+    g_autofree gchar *a_addr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    g_autofree gchar *b_addr = g_strdup_printf("127.0.0.1:%u", p);
+    g_autoptr(RmqAdmin) admin = rmq_admin_new(fx.ns_addr, NULL);
+    RmqTopicSpec spec;
+    rmq_topic_spec_init(&spec);
+    spec.read_queue_nums = spec.write_queue_nums = 2;
+    assert_true(rmq_admin_update_topic(admin, a_addr, topic, &spec, NULL));
+    assert_true(rmq_admin_update_topic(admin, b_addr, topic, &spec, NULL));
+    JsonObject *sub = json_object_new(); /* the group on both brokers */
+    assert_true(rmq_admin_update_sub_group(admin, a_addr, group, sub, NULL));
+    assert_true(rmq_admin_update_sub_group(admin, b_addr, group, sub, NULL));
+    json_object_unref(sub);
+    /* messages on every queue of both brokers, once the route has both */
+    g_autoptr(RmqProducer) prod = rmq_producer_new("console-mixed-pg", fx.ns_addr, NULL);
+    gint64 b_max = 0;
+    for (guint round = 0; round < 100 && b_max < 2; round++) {
+        g_autoptr(RmqMsg) m = rmq_msg_new(topic, "mixed", -1);
+        RmqSendResult sr = { 0 };
+        assert_true(rmq_producer_send(prod, m, &sr, NULL));
+        rmq_send_result_clear(&sr);
+        g_autoptr(JsonNode) st = rmq_admin_topic_status(admin, topic, NULL);
+        JsonArray *qs = st ? json_node_get_array(st) : NULL;
+        gint64 least = qs && json_array_get_length(qs) == 4 ? G_MAXINT64 : 0;
+        for (guint i = 0; least > 0 && i < json_array_get_length(qs); i++)
+            least = MIN(least, json_object_get_int_member(json_array_get_object_element(qs, i),
+                                                          "maxOffset"));
+        b_max = least;
+        if (b_max < 2)
+            g_usleep(50 * 1000);
+    }
+    assert_true(b_max >= 2);
+
+    FakeConsumer *f = fake_start_on(a_addr, group, topic);
+    g_autofree gchar *body = g_strdup_printf("{\"group\":\"%s\",\"topic\":\"%s\"}", group, topic);
+    g_autoptr(Resp) sk = post("/api/group/skip", body);
+    if (sk->status != 200)
+        fail_msg("skip: %u %s", sk->status, sk->body);
+    assert_true(json_object_get_boolean_member(obj(sk), "clientsNotified"));
+    JsonArray *rows = json_object_get_array_member(obj(sk), "queues");
+    guint on_a = 0, on_b = 0;
+    for (guint i = 0; i < json_array_get_length(rows); i++) {
+        JsonObject *row = json_array_get_object_element(rows, i);
+        gboolean told = json_object_get_boolean_member(row, "clientsNotified");
+        if (strcmp(json_object_get_string_member(row, "brokerName"), "broker-a") == 0) {
+            assert_true(told);
+            on_a++;
+        } else {
+            assert_string_equal(json_object_get_string_member(row, "brokerName"), "broker-b");
+            assert_false(told);
+            on_b++;
+        }
+    }
+    assert_int_equal(on_a, 2);
+    assert_int_equal(on_b, 2);
+    /* broker-b holds the group's offsets now: its max offsets */
+    g_autoptr(RmqConsumer) c = rmq_consumer_new(group, fx.ns_addr, NULL);
+    for (gint q = 0; q < 2; q++) {
+        g_autoptr(RmqQueue) mq = rmq_queue_new(topic, "broker-b", q);
+        gint64 max = rmq_consumer_max_offset(c, mq, NULL);
+        assert_true(max >= 2);
+        assert_int_equal(rmq_consumer_query_offset(c, mq, NULL), max);
+    }
+    fake_stop(f);
+    daemon_stop(b);
+}
+
 static gboolean
 chart_has_topic(const gchar *base, const gchar *range, const gchar *topic, gint64 *last_time)
 {
@@ -1948,6 +2038,7 @@ main(void)
         cmocka_unit_test(test_charts_and_namesrv),
         cmocka_unit_test(test_no_descriptor_leak),
         cmocka_unit_test(test_overload),
+        cmocka_unit_test(test_skip_mixed_online),
     };
     return cmocka_run_group_tests_name("console-api", tests, setup, teardown);
 }

@@ -538,6 +538,77 @@ test_origin(void **state)
     assert_false(rmq_console_origin_ok("http://console.example", NULL, NULL));
 }
 
+static JsonNode *
+parse(const gchar *text)
+{
+    g_autoptr(JsonParser) p = json_parser_new();
+    assert_true(json_parser_load_from_data(p, text, -1, NULL));
+    return json_node_copy(json_parser_get_root(p));
+}
+
+/* A broker's QUERY_TOPIC_CONSUME_BY_WHO answer may hold anything. */
+static void
+test_consume_by_who(void **state)
+{
+    (void) state;
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(JsonNode) bad = parse("{\"groupList\":[null,\"g1\",5,{\"a\":1},[\"x\"],\"g2\",true]}");
+    rmq_console_consume_by_who_groups(bad, seen);
+    assert_int_equal(g_hash_table_size(seen), 2);
+    assert_true(g_hash_table_contains(seen, "g1"));
+    assert_true(g_hash_table_contains(seen, "g2"));
+    const gchar *odd[] = { "{\"groupList\":\"g3\"}", "{\"groupList\":null}", "{\"groupList\":{\"g4\":1}}",
+                           "[\"g5\"]", "{}", "7" };
+    for (guint i = 0; i < G_N_ELEMENTS(odd); i++) {
+        g_autoptr(JsonNode) n = parse(odd[i]);
+        rmq_console_consume_by_who_groups(n, seen);
+    }
+    rmq_console_consume_by_who_groups(NULL, seen);
+    assert_int_equal(g_hash_table_size(seen), 2);
+}
+
+/* A route as the name server sends it, and ones no name server should. */
+static void
+test_route_masters(void **state)
+{
+    (void) state;
+    g_autoptr(JsonNode) ok = parse(
+        "{\"brokerDatas\":[{\"brokerName\":\"a\",\"brokerAddrs\":{\"0\":\"1.1.1.1:10911\",\"1\":\"s\"}},"
+        "{\"brokerName\":\"b\",\"brokerAddrs\":{\"1\":\"2.2.2.2:10911\"}},"
+        "{\"brokerName\":\"c\",\"brokerAddrs\":{\"0\":\"3.3.3.3:10911\"}}]}");
+    g_auto(GStrv) names = NULL;
+    g_auto(GStrv) m = rmq_console_route_masters(ok, &names);
+    assert_int_equal(g_strv_length(m), 2);
+    assert_string_equal(m[0], "1.1.1.1:10911");
+    assert_string_equal(m[1], "3.3.3.3:10911");
+    assert_string_equal(names[0], "a");
+    assert_string_equal(names[1], "c");
+    const gchar *odd[] = {
+        "{\"brokerDatas\":{\"brokerName\":\"a\"}}",
+        "{\"brokerDatas\":[null,5,\"x\",{\"brokerName\":\"a\",\"brokerAddrs\":[\"1.1.1.1:1\"]}]}",
+        "{\"brokerDatas\":[{\"brokerName\":\"a\",\"brokerAddrs\":{\"0\":null}}]}",
+        "{\"brokerDatas\":[{\"brokerName\":\"a\",\"brokerAddrs\":{\"0\":10911}}]}",
+        "{\"brokerDatas\":[{\"brokerName\":7,\"brokerAddrs\":{\"0\":{}}}]}",
+        "{\"brokerDatas\":[{\"brokerAddrs\":null}]}",
+        "[]",
+        "\"route\"",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(odd); i++) {
+        g_autoptr(JsonNode) n = parse(odd[i]);
+        g_auto(GStrv) nn = NULL;
+        g_auto(GStrv) mm = rmq_console_route_masters(n, &nn);
+        assert_non_null(mm);
+        assert_int_equal(g_strv_length(mm), 0);
+        assert_int_equal(g_strv_length(nn), 0);
+    }
+    /* a master without a broker name still counts; its name is "" */
+    g_autoptr(JsonNode) noname = parse("{\"brokerDatas\":[{\"brokerAddrs\":{\"0\":\"4.4.4.4:1\"}}]}");
+    g_auto(GStrv) nn = NULL;
+    g_auto(GStrv) mm = rmq_console_route_masters(noname, &nn);
+    assert_int_equal(g_strv_length(mm), 1);
+    assert_string_equal(nn[0], "");
+}
+
 int
 main(void)
 {
@@ -552,6 +623,7 @@ main(void)
         cmocka_unit_test(test_namesrv_list), cmocka_unit_test(test_accounts),
         cmocka_unit_test(test_authenticate), cmocka_unit_test(test_access),
         cmocka_unit_test(test_csrf_token), cmocka_unit_test(test_origin),
+        cmocka_unit_test(test_consume_by_who), cmocka_unit_test(test_route_masters),
     };
     return cmocka_run_group_tests_name("console-units", tests, NULL, NULL);
 }
