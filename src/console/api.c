@@ -669,6 +669,28 @@ online_members(RmqAdmin *admin, const gchar *group)
     return JSON_NODE_HOLDS_ARRAY(n) ? (gint) json_array_get_length(json_node_get_array(n)) : 0;
 }
 
+/* On @row of group @g: its lag (diffTotal, null when the progress cannot
+ * be read, with the reason in error), consumeTps (CONSUMER_PROGRESS over
+ * @topic's brokers, NULL: every broker) and how many clients are online
+ * (members). (transfer full) the progress object, or NULL. */
+static JsonObject *
+progress_row(RmqConsoleCall *call, JsonObject *row, const gchar *g, const gchar *topic)
+{
+    g_autoptr(GError) local = NULL;
+    g_autoptr(JsonNode) p = rmq_admin_consumer_progress(call->admin, g, topic, &local);
+    JsonObject *po = p && JSON_NODE_HOLDS_OBJECT(p) ? json_object_ref(json_node_get_object(p)) : NULL;
+    if (po != NULL) {
+        json_object_set_int_member(row, "diffTotal", rmq_json_object_get_int64_or(po, "diffTotal", 0));
+        json_object_set_double_member(row, "consumeTps",
+                                      rmq_json_object_get_double_or(po, "consumeTps", 0));
+    } else {
+        json_object_set_null_member(row, "diffTotal");
+        json_object_set_string_member(row, "error", local ? local->message : "no progress");
+    }
+    json_object_set_int_member(row, "members", online_members(call->admin, g));
+    return po;
+}
+
 static JsonNode *
 api_groups(RmqConsoleCall *call, GError **error)
 {
@@ -681,19 +703,12 @@ api_groups(RmqConsoleCall *call, GError **error)
         JsonObject *row = json_object_new();
         json_object_set_string_member(row, "group", g);
         json_object_set_boolean_member(row, "system", system_group(g));
-        g_autoptr(GError) local = NULL;
-        g_autoptr(JsonNode) p = rmq_admin_consumer_progress(call->admin, g, NULL, &local);
-        if (p != NULL) {
-            JsonObject *po = json_node_get_object(p);
-            json_object_set_int_member(row, "diffTotal", json_object_get_int_member(po, "diffTotal"));
-            json_object_set_double_member(row, "consumeTps",
-                                          json_object_get_double_member(po, "consumeTps"));
-            json_object_set_int_member(
-                row, "queues", json_array_get_length(json_object_get_array_member(po, "queues")));
-        } else {
-            json_object_set_null_member(row, "diffTotal");
+        JsonObject *po = progress_row(call, row, g, NULL);
+        if (po != NULL) {
+            JsonArray *qs = rmq_json_object_get_array_or_null(po, "queues");
+            json_object_set_int_member(row, "queues", qs ? json_array_get_length(qs) : 0);
+            json_object_unref(po);
         }
-        json_object_set_int_member(row, "members", online_members(call->admin, g));
         json_array_add_object_element(out, row);
     }
     JsonObject *o = json_object_new();
@@ -1609,18 +1624,9 @@ api_topic_consumers(RmqConsoleCall *call, GError **error)
         const gchar *g = names->pdata[i];
         JsonObject *row = json_object_new();
         json_object_set_string_member(row, "group", g);
-        g_autoptr(GError) local = NULL;
-        g_autoptr(JsonNode) p = rmq_admin_consumer_progress(call->admin, g, topic, &local);
-        if (p != NULL) {
-            JsonObject *po = json_node_get_object(p);
-            json_object_set_int_member(row, "diffTotal", json_object_get_int_member(po, "diffTotal"));
-            json_object_set_double_member(row, "consumeTps",
-                                          json_object_get_double_member(po, "consumeTps"));
-        } else {
-            json_object_set_null_member(row, "diffTotal");
-            json_object_set_string_member(row, "error", local->message);
-        }
-        json_object_set_int_member(row, "members", online_members(call->admin, g));
+        JsonObject *po = progress_row(call, row, g, topic);
+        if (po != NULL)
+            json_object_unref(po);
         json_array_add_object_element(out, row);
     }
     JsonObject *o = json_object_new();
@@ -1928,107 +1934,76 @@ rmq_console_valid_namesrv_list(const gchar *list)
 
 /* ------------------------------------------------------------------ traces */
 
-#define TRACE_TOPIC "RMQ_SYS_TRACE_TOPIC"
-#define TRACE_CONTENT_SEP '\001'
-#define TRACE_FIELD_SEP '\002'
-
 static void
-set_str(JsonObject *o, const gchar *name, gchar **f, guint n, guint i)
+set_str(JsonObject *o, const gchar *name, const gchar *value)
 {
-    if (i < n)
-        json_object_set_string_member(o, name, f[i]);
+    if (value != NULL)
+        json_object_set_string_member(o, name, value);
 }
 
-static void
-set_num(JsonObject *o, const gchar *name, gchar **f, guint n, guint i)
+JsonObject *
+rmq_console_trace_json(const RmqTraceRecord *r)
 {
-    if (i < n)
-        json_object_set_int_member(o, name, g_ascii_strtoll(f[i], NULL, 10));
-}
-
-static void
-set_bool(JsonObject *o, const gchar *name, gchar **f, guint n, guint i)
-{
-    if (i < n)
-        json_object_set_boolean_member(o, name, g_ascii_strcasecmp(f[i], "true") == 0);
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "type", rmq_trace_type_name(r->type));
+    switch (r->type) {
+    case RMQ_TRACE_PUB:
+    case RMQ_TRACE_END_TRANSACTION:
+        json_object_set_int_member(o, "timestamp", r->timestamp);
+        set_str(o, "regionId", r->region_id);
+        set_str(o, "group", r->group);
+        set_str(o, "topic", r->topic);
+        set_str(o, "msgId", r->msg_id);
+        set_str(o, "tags", r->tags);
+        set_str(o, "keys", r->keys);
+        set_str(o, "storeHost", r->store_host);
+        json_object_set_int_member(o, "msgType", r->msg_type);
+        if (r->type == RMQ_TRACE_END_TRANSACTION) {
+            set_str(o, "transactionId", r->transaction_id);
+            set_str(o, "transactionState", r->transaction_state);
+            json_object_set_boolean_member(o, "fromTransactionCheck", r->from_transaction_check);
+            break;
+        }
+        json_object_set_int_member(o, "bodyLength", r->body_length);
+        json_object_set_int_member(o, "costTime", r->cost_time);
+        set_str(o, "offsetMsgId", r->offset_msg_id);
+        json_object_set_boolean_member(o, "success", r->success);
+        set_str(o, "clientHost", r->client_host);
+        break;
+    case RMQ_TRACE_SUB_BEFORE:
+        json_object_set_int_member(o, "timestamp", r->timestamp);
+        set_str(o, "regionId", r->region_id);
+        set_str(o, "group", r->group);
+        set_str(o, "requestId", r->request_id);
+        set_str(o, "msgId", r->msg_id);
+        json_object_set_int_member(o, "retryTimes", r->retry_times);
+        set_str(o, "keys", r->keys);
+        break;
+    case RMQ_TRACE_SUB_AFTER:
+        set_str(o, "requestId", r->request_id);
+        set_str(o, "msgId", r->msg_id);
+        json_object_set_int_member(o, "costTime", r->cost_time);
+        json_object_set_boolean_member(o, "success", r->success);
+        set_str(o, "keys", r->keys);
+        json_object_set_int_member(o, "contextCode", r->context_code);
+        /* older writers leave time and group out (the decoder's time is
+         * then its own clock): the page takes the SubBefore's */
+        if (r->group != NULL) {
+            json_object_set_int_member(o, "timestamp", r->timestamp);
+            json_object_set_string_member(o, "group", r->group);
+        }
+        break;
+    }
+    return o;
 }
 
 JsonNode *
 rmq_console_trace_decode(const gchar *data, gsize len)
 {
+    g_autoptr(GPtrArray) records = rmq_trace_decode(data, len);
     JsonArray *out = json_array_new();
-    g_autofree gchar *text = g_strndup(data, len);
-    const gchar fsep[] = { TRACE_FIELD_SEP, '\0' };
-    const gchar csep[] = { TRACE_CONTENT_SEP, '\0' };
-    g_auto(GStrv) records = g_strsplit(text, fsep, -1);
-    for (guint r = 0; records[r]; r++) {
-        if (records[r][0] == '\0')
-            continue;
-        g_auto(GStrv) f = g_strsplit(records[r], csep, -1);
-        guint n = g_strv_length(f);
-        JsonObject *o = json_object_new();
-        const gchar *type = f[0];
-        if (strcmp(type, "Pub") == 0 && n >= 12) {
-            json_object_set_string_member(o, "type", "Pub");
-            set_num(o, "timestamp", f, n, 1);
-            set_str(o, "regionId", f, n, 2);
-            set_str(o, "group", f, n, 3);
-            set_str(o, "topic", f, n, 4);
-            set_str(o, "msgId", f, n, 5);
-            set_str(o, "tags", f, n, 6);
-            set_str(o, "keys", f, n, 7);
-            set_str(o, "storeHost", f, n, 8);
-            set_num(o, "bodyLength", f, n, 9);
-            set_num(o, "costTime", f, n, 10);
-            set_num(o, "msgType", f, n, 11);
-            if (n == 13) {
-                set_bool(o, "success", f, n, 12);
-            } else if (n >= 14) {
-                set_str(o, "offsetMsgId", f, n, 12);
-                set_bool(o, "success", f, n, 13);
-                set_str(o, "clientHost", f, n, 14);
-            }
-        } else if (strcmp(type, "SubBefore") == 0 && n >= 8) {
-            json_object_set_string_member(o, "type", "SubBefore");
-            set_num(o, "timestamp", f, n, 1);
-            set_str(o, "regionId", f, n, 2);
-            set_str(o, "group", f, n, 3);
-            set_str(o, "requestId", f, n, 4);
-            set_str(o, "msgId", f, n, 5);
-            set_num(o, "retryTimes", f, n, 6);
-            set_str(o, "keys", f, n, 7);
-        } else if (strcmp(type, "SubAfter") == 0 && n >= 6) {
-            json_object_set_string_member(o, "type", "SubAfter");
-            set_str(o, "requestId", f, n, 1);
-            set_str(o, "msgId", f, n, 2);
-            set_num(o, "costTime", f, n, 3);
-            set_bool(o, "success", f, n, 4);
-            set_str(o, "keys", f, n, 5);
-            set_num(o, "contextCode", f, n, 6);
-            if (n >= 9) {
-                set_num(o, "timestamp", f, n, 7);
-                set_str(o, "group", f, n, 8);
-            }
-        } else if (strcmp(type, "EndTransaction") == 0 && n >= 13) {
-            json_object_set_string_member(o, "type", "EndTransaction");
-            set_num(o, "timestamp", f, n, 1);
-            set_str(o, "regionId", f, n, 2);
-            set_str(o, "group", f, n, 3);
-            set_str(o, "topic", f, n, 4);
-            set_str(o, "msgId", f, n, 5);
-            set_str(o, "tags", f, n, 6);
-            set_str(o, "keys", f, n, 7);
-            set_str(o, "storeHost", f, n, 8);
-            set_num(o, "msgType", f, n, 9);
-            set_str(o, "transactionId", f, n, 10);
-            set_str(o, "transactionState", f, n, 11);
-            set_bool(o, "fromTransactionCheck", f, n, 12);
-        } else {
-            json_object_unref(o);
-            continue; /* a record of another kind or cut short: not shown */
-        }
-        json_array_add_object_element(out, o);
-    }
+    for (guint i = 0; i < records->len; i++)
+        json_array_add_object_element(out, rmq_console_trace_json(records->pdata[i]));
     return rmq_json_node_take_array(out);
 }
 
@@ -2067,7 +2042,7 @@ api_trace(RmqConsoleCall *call, GError **error)
     if (!param_name_opt(call, "traceTopic", 127, &topic, error))
         return NULL;
     if (topic == NULL)
-        topic = TRACE_TOPIC;
+        topic = RMQ_TRACE_DEFAULT_TOPIC;
     g_autoptr(GError) local = NULL;
     g_autoptr(GPtrArray) msgs = rmq_admin_query_by_key(call->admin, topic, id, MAX_BROWSE, 0,
                                                        G_MAXINT64, &local);

@@ -78,10 +78,14 @@ gchar *rmq_console_error_field(const gchar *reason);
  * none of the properties the broker or the client set. Pure. (transfer full) */
 RmqMsg *rmq_console_dlq_resend_msg(const RmqMsg *dead, GError **error);
 
-/* The records of a trace message body in Java's format (TraceDataEncoder:
- * fields separated by char 1, records by char 2; Pub, SubBefore, SubAfter,
- * EndTransaction): [{type, timestamp, group, msgId, ...}]; records of other
- * kinds or cut short are left out. Pure. */
+/* A trace record (rmq_trace_decode) as the trace page shows it: {type,
+ * timestamp, group, msgId, ...}, the members its kind has; a SubAfter of
+ * an older writer (no group) has no timestamp. (transfer full) Pure. */
+JsonObject *rmq_console_trace_json(const RmqTraceRecord *r);
+/* The records of a trace message body in Java's format (rmq_trace_decode:
+ * TraceDataEncoder's, split as Java splits), each rmq_console_trace_json;
+ * records of other kinds, cut short or with a malformed number are left
+ * out. Pure. */
 JsonNode *rmq_console_trace_decode(const gchar *data, gsize len);
 /* The master (id 0) addresses of a TopicRouteData @route, and in *@names
  * (may be NULL) their broker names, in the same order; members of the wrong

@@ -367,7 +367,12 @@ test_trace_decode(void **state)
         "SubBefore\0011700000000100\001DefaultRegion\001cg\001req-1\001MSGID1\0010\001k1\002"
         "SubAfter\001req-1\001MSGID1\0015\001false\001k1\0011\0011700000000105\001cg\002"
         "SubAfter\001req-2\001MSGID1\0017\001true\001k1\002"
-        "Unknown\001x\002Pub\001cut\002";
+        "Unknown\001x\002Pub\001cut\002"
+        /* Java's split drops trailing empty fields: 5 fields, too few */
+        "SubAfter\001req-3\001MSGID1\0014\001true\001\001\002"
+        /* a malformed number: Java's decoder throws, the record is left out */
+        "SubBefore\0011700000000x\001DefaultRegion\001cg\001req-4\001MSGID1\0010\001k1\002"
+        "Pub\0011700000000000\001R\001pg\001T\001MSGID1\001t\001k\001h\00112\0013\0019\001true\002";
     g_autoptr(JsonNode) n = rmq_console_trace_decode(data, strlen(data));
     JsonArray *a = json_node_get_array(n);
     assert_int_equal(json_array_get_length(a), 4);
