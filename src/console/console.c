@@ -260,8 +260,7 @@ common_headers(SoupServerMessage *msg)
     SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
     soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
     soup_message_headers_replace(h, "X-Frame-Options", "DENY");
-    /* not no-referrer: with it a browser sends "Origin: null" on the pages' own POSTs */
-    soup_message_headers_replace(h, "Referrer-Policy", "same-origin");
+    soup_message_headers_replace(h, "Referrer-Policy", "no-referrer");
     soup_message_headers_replace(h, "Content-Security-Policy",
                                  "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
 }
