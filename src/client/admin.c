@@ -856,6 +856,13 @@ JsonNode *
 rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const gchar *topic,
                                gint64 timestamp_ms, GError **error)
 {
+    return rmq_admin_reset_offset_by_time_on(a, group, topic, NULL, timestamp_ms, error);
+}
+
+JsonNode *
+rmq_admin_reset_offset_by_time_on(RmqAdmin *a, const gchar *group, const gchar *topic,
+                                  const gchar *broker_name, gint64 timestamp_ms, GError **error)
+{
     const RmqRoute *r = rmq_mq_core_route(a->core, topic, TRUE, error);
     if (r == NULL)
         return NULL;
@@ -863,6 +870,8 @@ rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const gchar *top
     g_autofree gchar *ts = g_strdup_printf("%" G_GINT64_FORMAT, timestamp_ms);
     for (guint i = 0; i < r->queue_datas->len; i++) {
         const RmqQueueData *qd = g_ptr_array_index(r->queue_datas, i);
+        if (broker_name != NULL && g_strcmp0(qd->broker_name, broker_name) != 0)
+            continue;
         const gchar *addr = rmq_route_master_addr(r, qd->broker_name);
         if (addr == NULL)
             continue;

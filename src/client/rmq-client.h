@@ -483,6 +483,12 @@ GPtrArray *rmq_admin_query_by_unique_key(RmqAdmin *a, const gchar *topic, const 
  * UPDATE_CONSUMER_OFFSET). Returns [{"brokerName","queueId","offset"}]. */
 JsonNode *rmq_admin_reset_offset_by_time(RmqAdmin *a, const gchar *group, const gchar *topic,
                                          gint64 timestamp_ms, GError **error);
+/* The same for the queues of broker @broker_name only (NULL: every broker),
+ * e.g. the brokers that answered CONSUMER_NOT_ONLINE to
+ * INVOKE_BROKER_TO_RESET_OFFSET while others told their clients. */
+JsonNode *rmq_admin_reset_offset_by_time_on(RmqAdmin *a, const gchar *group, const gchar *topic,
+                                            const gchar *broker_name, gint64 timestamp_ms,
+                                            GError **error);
 /* Clear the write permission of @broker_name on every name server:
  * [{"namesrv","wipeTopicCount"}]. */
 JsonNode *rmq_admin_wipe_write_perm(RmqAdmin *a, const gchar *broker_name, GError **error);

@@ -670,6 +670,28 @@ online_members(RmqAdmin *admin, const gchar *group)
     return JSON_NODE_HOLDS_ARRAY(n) ? (gint) json_array_get_length(json_node_get_array(n)) : 0;
 }
 
+/* On @row of group @g: its lag (diffTotal, null when the progress cannot
+ * be read, with the reason in error), consumeTps (CONSUMER_PROGRESS over
+ * @topic's brokers, NULL: every broker) and how many clients are online
+ * (members). (transfer full) the progress object, or NULL. */
+static JsonObject *
+progress_row(RmqConsoleCall *call, JsonObject *row, const gchar *g, const gchar *topic)
+{
+    g_autoptr(GError) local = NULL;
+    g_autoptr(JsonNode) p = rmq_admin_consumer_progress(call->admin, g, topic, &local);
+    JsonObject *po = p && JSON_NODE_HOLDS_OBJECT(p) ? json_object_ref(json_node_get_object(p)) : NULL;
+    if (po != NULL) {
+        json_object_set_int_member(row, "diffTotal", rmq_json_object_get_int64_or(po, "diffTotal", 0));
+        json_object_set_double_member(row, "consumeTps",
+                                      rmq_json_object_get_double_or(po, "consumeTps", 0));
+    } else {
+        json_object_set_null_member(row, "diffTotal");
+        json_object_set_string_member(row, "error", local ? local->message : "no progress");
+    }
+    json_object_set_int_member(row, "members", online_members(call->admin, g));
+    return po;
+}
+
 static JsonNode *
 api_groups(RmqConsoleCall *call, GError **error)
 {
@@ -682,19 +704,12 @@ api_groups(RmqConsoleCall *call, GError **error)
         JsonObject *row = json_object_new();
         json_object_set_string_member(row, "group", g);
         json_object_set_boolean_member(row, "system", system_group(g));
-        g_autoptr(GError) local = NULL;
-        g_autoptr(JsonNode) p = rmq_admin_consumer_progress(call->admin, g, NULL, &local);
-        if (p != NULL) {
-            JsonObject *po = json_node_get_object(p);
-            json_object_set_int_member(row, "diffTotal", json_object_get_int_member(po, "diffTotal"));
-            json_object_set_double_member(row, "consumeTps",
-                                          json_object_get_double_member(po, "consumeTps"));
-            json_object_set_int_member(
-                row, "queues", json_array_get_length(json_object_get_array_member(po, "queues")));
-        } else {
-            json_object_set_null_member(row, "diffTotal");
+        JsonObject *po = progress_row(call, row, g, NULL);
+        if (po != NULL) {
+            JsonArray *qs = rmq_json_object_get_array_or_null(po, "queues");
+            json_object_set_int_member(row, "queues", qs ? json_array_get_length(qs) : 0);
+            json_object_unref(po);
         }
-        json_object_set_int_member(row, "members", online_members(call->admin, g));
         json_array_add_object_element(out, row);
     }
     JsonObject *o = json_object_new();
@@ -1534,22 +1549,49 @@ api_topic_send(RmqConsoleCall *call, GError **error)
     return rmq_json_node_take_object(o);
 }
 
-/* Master addresses of @topic's route, from the name server. (transfer full) */
+GStrv
+rmq_console_route_masters(JsonNode *route, GStrv *names)
+{
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    g_autoptr(GStrvBuilder) nb = g_strv_builder_new();
+    JsonObject *o = route && JSON_NODE_HOLDS_OBJECT(route) ? json_node_get_object(route) : NULL;
+    JsonArray *bds = rmq_json_object_get_array_or_null(o, "brokerDatas");
+    for (guint i = 0; bds && i < json_array_get_length(bds); i++) {
+        JsonNode *n = json_array_get_element(bds, i);
+        JsonObject *bd = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+        JsonObject *addrs = rmq_json_object_get_object_or_null(bd, "brokerAddrs");
+        const gchar *master = rmq_json_object_get_string_or(addrs, "0", NULL);
+        if (master == NULL)
+            continue;
+        g_strv_builder_add(b, master);
+        g_strv_builder_add(nb, rmq_json_object_get_string_or(bd, "brokerName", ""));
+    }
+    if (names != NULL)
+        *names = g_strv_builder_end(nb);
+    return g_strv_builder_end(b);
+}
+
+/* Master addresses of @topic's route, from the name server, and in
+ * *@names (may be NULL) their broker names. (transfer full) */
 static GStrv
-route_masters(RmqConsoleCall *call, const gchar *topic, GError **error)
+route_masters(RmqConsoleCall *call, const gchar *topic, GStrv *names, GError **error)
 {
     g_autoptr(JsonNode) route = rmq_admin_topic_route(call->admin, topic, error);
     if (route == NULL)
         return NULL;
-    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-    JsonArray *bds = json_object_get_array_member(json_node_get_object(route), "brokerDatas");
-    for (guint i = 0; bds && i < json_array_get_length(bds); i++) {
-        JsonObject *bd = json_array_get_object_element(bds, i);
-        JsonObject *addrs = json_object_get_object_member(bd, "brokerAddrs");
-        if (addrs != NULL && json_object_has_member(addrs, "0"))
-            g_strv_builder_add(b, json_object_get_string_member(addrs, "0"));
+    return rmq_console_route_masters(route, names);
+}
+
+void
+rmq_console_consume_by_who_groups(JsonNode *body, GHashTable *seen)
+{
+    JsonObject *o = body && JSON_NODE_HOLDS_OBJECT(body) ? json_node_get_object(body) : NULL;
+    JsonArray *gl = rmq_json_object_get_array_or_null(o, "groupList");
+    for (guint k = 0; gl && k < json_array_get_length(gl); k++) {
+        JsonNode *n = json_array_get_element(gl, k);
+        if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
+            g_hash_table_add(seen, g_strdup(json_node_get_string(n)));
     }
-    return g_strv_builder_end(b);
 }
 
 /* The groups that consume @topic (QUERY_TOPIC_CONSUME_BY_WHO on its
@@ -1560,7 +1602,7 @@ api_topic_consumers(RmqConsoleCall *call, GError **error)
     const gchar *topic = param_name(call, "topic", 127, TRUE, error);
     if (topic == NULL)
         return NULL;
-    g_auto(GStrv) masters = route_masters(call, topic, error);
+    g_auto(GStrv) masters = route_masters(call, topic, NULL, error);
     if (masters == NULL)
         return NULL;
     g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -1573,12 +1615,7 @@ api_topic_consumers(RmqConsoleCall *call, GError **error)
         gsize len;
         const guint8 *d = g_bytes_get_data(b, &len);
         g_autoptr(JsonNode) n = len ? rmq_mq_parse_fastjson(d, len, NULL) : NULL;
-        JsonObject *o = n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-        JsonArray *gl = o && json_object_has_member(o, "groupList")
-                            ? json_object_get_array_member(o, "groupList")
-                            : NULL;
-        for (guint k = 0; gl && k < json_array_get_length(gl); k++)
-            g_hash_table_add(seen, g_strdup(json_array_get_string_element(gl, k)));
+        rmq_console_consume_by_who_groups(n, seen);
     }
     g_autoptr(GPtrArray) names = g_ptr_array_new();
     GHashTableIter it;
@@ -1592,18 +1629,9 @@ api_topic_consumers(RmqConsoleCall *call, GError **error)
         const gchar *g = names->pdata[i];
         JsonObject *row = json_object_new();
         json_object_set_string_member(row, "group", g);
-        g_autoptr(GError) local = NULL;
-        g_autoptr(JsonNode) p = rmq_admin_consumer_progress(call->admin, g, topic, &local);
-        if (p != NULL) {
-            JsonObject *po = json_node_get_object(p);
-            json_object_set_int_member(row, "diffTotal", json_object_get_int_member(po, "diffTotal"));
-            json_object_set_double_member(row, "consumeTps",
-                                          json_object_get_double_member(po, "consumeTps"));
-        } else {
-            json_object_set_null_member(row, "diffTotal");
-            json_object_set_string_member(row, "error", local->message);
-        }
-        json_object_set_int_member(row, "members", online_members(call->admin, g));
+        JsonObject *po = progress_row(call, row, g, topic);
+        if (po != NULL)
+            json_object_unref(po);
         json_array_add_object_element(out, row);
     }
     JsonObject *o = json_object_new();
@@ -1711,98 +1739,119 @@ api_group_client(RmqConsoleCall *call, GError **error)
     return rmq_json_node_take_object(o);
 }
 
+/* The offsets an INVOKE_BROKER_TO_RESET_OFFSET answer @body says the
+ * broker gave its clients (ResetOffsetBody: offsetTable keyed by the
+ * MessageQueue as JSON text), as rows on @rows. */
+static void
+notified_rows(GBytes *body, JsonArray *rows)
+{
+    gsize len;
+    const guint8 *d = g_bytes_get_data(body, &len);
+    g_autoptr(JsonNode) n = len ? rmq_mq_parse_fastjson(d, len, NULL) : NULL;
+    JsonObject *o = n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+    JsonObject *table = rmq_json_object_get_object_or_null(o, "offsetTable");
+    g_autoptr(GList) keys = table ? json_object_get_members(table) : NULL;
+    for (GList *l = keys; l; l = l->next) {
+        g_autoptr(JsonParser) kp = json_parser_new();
+        if (!json_parser_load_from_data(kp, l->data, -1, NULL) ||
+            !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(kp)))
+            continue;
+        JsonObject *mq = json_node_get_object(json_parser_get_root(kp));
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "brokerName",
+                                      rmq_json_object_get_string_or(mq, "brokerName", ""));
+        json_object_set_int_member(row, "queueId", rmq_json_object_get_int32_or(mq, "queueId", -1));
+        json_object_set_int_member(row, "offset", rmq_json_object_get_int64_or(table, l->data, -1));
+        json_object_set_boolean_member(row, "clientsNotified", TRUE);
+        json_array_add_object_element(rows, row);
+    }
+}
+
+/* No client of the group on broker @broker_name: its queues' offsets
+ * written directly (UPDATE_CONSUMER_OFFSET), to the first message at or
+ * after @ts, or (@ts -1) to the end. Rows on @rows. */
+static gboolean
+write_offsets(RmqConsoleCall *call, const gchar *group, const gchar *topic,
+              const gchar *broker_name, gint64 ts, JsonArray *rows, GError **error)
+{
+    if (ts >= 0) {
+        g_autoptr(JsonNode) r =
+            rmq_admin_reset_offset_by_time_on(call->admin, group, topic, broker_name, ts, error);
+        if (r == NULL)
+            return FALSE;
+        JsonArray *a = json_node_get_array(r);
+        for (guint i = 0; i < json_array_get_length(a); i++) {
+            JsonObject *row = json_object_ref(json_array_get_object_element(a, i));
+            json_object_set_boolean_member(row, "clientsNotified", FALSE);
+            json_array_add_object_element(rows, row);
+        }
+        return TRUE;
+    }
+    g_autoptr(JsonNode) st = rmq_admin_topic_status(call->admin, topic, error);
+    if (st == NULL)
+        return FALSE;
+    g_autoptr(RmqConsumer) c = rmq_consumer_new(group, call->namesrv, NULL);
+    rmq_console_call_sign(call, rmq_consumer_get_instance(c));
+    JsonArray *qs = json_node_get_array(st);
+    for (guint i = 0; i < json_array_get_length(qs); i++) {
+        JsonObject *q = json_array_get_object_element(qs, i);
+        const gchar *bn = rmq_json_object_get_string_or(q, "brokerName", NULL);
+        if (g_strcmp0(bn, broker_name) != 0)
+            continue;
+        g_autoptr(RmqQueue) mq = rmq_queue_new(topic, bn, rmq_json_object_get_int32_or(q, "queueId", 0));
+        gint64 max = rmq_json_object_get_int64_or(q, "maxOffset", 0);
+        if (!rmq_consumer_commit_offset(c, mq, max, error))
+            return FALSE;
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "brokerName", mq->broker_name);
+        json_object_set_int_member(row, "queueId", mq->queue_id);
+        json_object_set_int_member(row, "offset", max);
+        json_object_set_boolean_member(row, "clientsNotified", FALSE);
+        json_array_add_object_element(rows, row);
+    }
+    return TRUE;
+}
+
 /* INVOKE_BROKER_TO_RESET_OFFSET (222) on every master of @topic: each broker
  * works out the offsets for @ts (-1: the end) and pushes them to the group's
- * online clients (RESET_CONSUMER_CLIENT_OFFSET), which take them. When no
- * client is online (CONSUMER_NOT_ONLINE everywhere), the offsets are
- * written directly (UPDATE_CONSUMER_OFFSET), as mqadmin does. Rows
- * [{brokerName, queueId, offset}], *@online whether clients were told. */
+ * online clients (RESET_CONSUMER_CLIENT_OFFSET), which take them. On each
+ * master that answers CONSUMER_NOT_ONLINE (206) the offsets are written
+ * directly (UPDATE_CONSUMER_OFFSET), as mqadmin does. Rows [{brokerName,
+ * queueId, offset, clientsNotified}], *@online whether any client was told. */
 static JsonArray *
 reset_offsets(RmqConsoleCall *call, const gchar *group, const gchar *topic, gint64 ts,
               gboolean *online, GError **error)
 {
-    g_auto(GStrv) masters = route_masters(call, topic, error);
+    g_auto(GStrv) names = NULL;
+    g_auto(GStrv) masters = route_masters(call, topic, &names, error);
     if (masters == NULL)
         return NULL;
     g_autofree gchar *tstext = g_strdup_printf("%" G_GINT64_FORMAT, ts);
-    g_autofree gchar *not_online = g_strdup_printf("code %d ", RMQ_RESPONSE_CONSUMER_NOT_ONLINE);
-    JsonArray *rows = json_array_new();
-    guint offline = 0;
+    g_autoptr(JsonArray) rows = json_array_new();
+    g_autoptr(GPtrArray) offline = g_ptr_array_new();
     for (guint i = 0; masters[i]; i++) {
         g_autoptr(GError) local = NULL;
         g_autoptr(GBytes) b = rmq_admin_invoke(call->admin, masters[i],
                                                RMQ_REQUEST_INVOKE_BROKER_TO_RESET_OFFSET, NULL,
                                                NULL, &local, "topic", topic, "group", group,
                                                "timestamp", tstext, "isForce", "true", NULL);
-        if (b == NULL) {
-            if (strstr(local->message, not_online) != NULL) {
-                offline++;
-                continue;
-            }
-            json_array_unref(rows);
+        if (b != NULL) {
+            notified_rows(b, rows);
+        } else if (rmq_admin_last_response_code(call->admin) ==
+                   RMQ_RESPONSE_CONSUMER_NOT_ONLINE) {
+            g_ptr_array_add(offline, names[i]);
+        } else {
             g_propagate_error(error, g_steal_pointer(&local));
             return NULL;
         }
-        gsize len;
-        const guint8 *d = g_bytes_get_data(b, &len);
-        g_autoptr(JsonNode) n = rmq_mq_parse_fastjson(d, len, NULL);
-        JsonObject *o = n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-        JsonObject *table = o && json_object_has_member(o, "offsetTable")
-                                ? json_object_get_object_member(o, "offsetTable")
-                                : NULL;
-        g_autoptr(GList) keys = table ? json_object_get_members(table) : NULL;
-        for (GList *l = keys; l; l = l->next) {
-            /* the key is the MessageQueue as JSON text */
-            g_autoptr(JsonParser) kp = json_parser_new();
-            if (!json_parser_load_from_data(kp, l->data, -1, NULL) ||
-                !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(kp)))
-                continue;
-            JsonObject *mq = json_node_get_object(json_parser_get_root(kp));
-            JsonObject *row = json_object_new();
-            json_object_set_string_member(row, "brokerName",
-                                          json_object_get_string_member_with_default(mq, "brokerName", ""));
-            json_object_set_int_member(row, "queueId",
-                                       json_object_get_int_member_with_default(mq, "queueId", -1));
-            json_object_set_int_member(row, "offset", json_object_get_int_member(table, l->data));
-            json_array_add_object_element(rows, row);
-        }
     }
-    *online = offline < g_strv_length(masters);
-    if (*online || masters[0] == NULL)
-        return rows;
-    json_array_unref(rows);
-    /* nobody online: write the offsets themselves */
-    if (ts >= 0) {
-        JsonNode *r = rmq_admin_reset_offset_by_time(call->admin, group, topic, ts, error);
-        if (r == NULL)
+    *online = offline->len < g_strv_length(masters);
+    /* the brokers no client of the group is connected to: as mqadmin does,
+     * the offsets are written there directly, whoever else was told */
+    for (guint i = 0; i < offline->len; i++)
+        if (!write_offsets(call, group, topic, offline->pdata[i], ts, rows, error))
             return NULL;
-        JsonArray *a = json_array_ref(json_node_get_array(r));
-        json_node_unref(r);
-        return a;
-    }
-    g_autoptr(JsonNode) st = rmq_admin_topic_status(call->admin, topic, error);
-    if (st == NULL)
-        return NULL;
-    g_autoptr(RmqConsumer) c = rmq_consumer_new(group, call->namesrv, NULL);
-    rmq_console_call_sign(call, rmq_consumer_get_instance(c));
-    rows = json_array_new();
-    JsonArray *qs = json_node_get_array(st);
-    for (guint i = 0; i < json_array_get_length(qs); i++) {
-        JsonObject *q = json_array_get_object_element(qs, i);
-        g_autoptr(RmqQueue) mq = rmq_queue_new(topic, json_object_get_string_member(q, "brokerName"),
-                                               (gint) json_object_get_int_member(q, "queueId"));
-        gint64 max = json_object_get_int_member(q, "maxOffset");
-        if (!rmq_consumer_commit_offset(c, mq, max, error)) {
-            json_array_unref(rows);
-            return NULL;
-        }
-        JsonObject *row = json_object_new();
-        json_object_set_string_member(row, "brokerName", mq->broker_name);
-        json_object_set_int_member(row, "queueId", mq->queue_id);
-        json_object_set_int_member(row, "offset", max);
-        json_array_add_object_element(rows, row);
-    }
-    return rows;
+    return g_steal_pointer(&rows);
 }
 
 static JsonNode *
@@ -1892,107 +1941,76 @@ rmq_console_valid_namesrv_list(const gchar *list)
 
 /* ------------------------------------------------------------------ traces */
 
-#define TRACE_TOPIC "RMQ_SYS_TRACE_TOPIC"
-#define TRACE_CONTENT_SEP '\001'
-#define TRACE_FIELD_SEP '\002'
-
 static void
-set_str(JsonObject *o, const gchar *name, gchar **f, guint n, guint i)
+set_str(JsonObject *o, const gchar *name, const gchar *value)
 {
-    if (i < n)
-        json_object_set_string_member(o, name, f[i]);
+    if (value != NULL)
+        json_object_set_string_member(o, name, value);
 }
 
-static void
-set_num(JsonObject *o, const gchar *name, gchar **f, guint n, guint i)
+JsonObject *
+rmq_console_trace_json(const RmqTraceRecord *r)
 {
-    if (i < n)
-        json_object_set_int_member(o, name, g_ascii_strtoll(f[i], NULL, 10));
-}
-
-static void
-set_bool(JsonObject *o, const gchar *name, gchar **f, guint n, guint i)
-{
-    if (i < n)
-        json_object_set_boolean_member(o, name, g_ascii_strcasecmp(f[i], "true") == 0);
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "type", rmq_trace_type_name(r->type));
+    switch (r->type) {
+    case RMQ_TRACE_PUB:
+    case RMQ_TRACE_END_TRANSACTION:
+        json_object_set_int_member(o, "timestamp", r->timestamp);
+        set_str(o, "regionId", r->region_id);
+        set_str(o, "group", r->group);
+        set_str(o, "topic", r->topic);
+        set_str(o, "msgId", r->msg_id);
+        set_str(o, "tags", r->tags);
+        set_str(o, "keys", r->keys);
+        set_str(o, "storeHost", r->store_host);
+        json_object_set_int_member(o, "msgType", r->msg_type);
+        if (r->type == RMQ_TRACE_END_TRANSACTION) {
+            set_str(o, "transactionId", r->transaction_id);
+            set_str(o, "transactionState", r->transaction_state);
+            json_object_set_boolean_member(o, "fromTransactionCheck", r->from_transaction_check);
+            break;
+        }
+        json_object_set_int_member(o, "bodyLength", r->body_length);
+        json_object_set_int_member(o, "costTime", r->cost_time);
+        set_str(o, "offsetMsgId", r->offset_msg_id);
+        json_object_set_boolean_member(o, "success", r->success);
+        set_str(o, "clientHost", r->client_host);
+        break;
+    case RMQ_TRACE_SUB_BEFORE:
+        json_object_set_int_member(o, "timestamp", r->timestamp);
+        set_str(o, "regionId", r->region_id);
+        set_str(o, "group", r->group);
+        set_str(o, "requestId", r->request_id);
+        set_str(o, "msgId", r->msg_id);
+        json_object_set_int_member(o, "retryTimes", r->retry_times);
+        set_str(o, "keys", r->keys);
+        break;
+    case RMQ_TRACE_SUB_AFTER:
+        set_str(o, "requestId", r->request_id);
+        set_str(o, "msgId", r->msg_id);
+        json_object_set_int_member(o, "costTime", r->cost_time);
+        json_object_set_boolean_member(o, "success", r->success);
+        set_str(o, "keys", r->keys);
+        json_object_set_int_member(o, "contextCode", r->context_code);
+        /* older writers leave time and group out (the decoder's time is
+         * then its own clock): the page takes the SubBefore's */
+        if (r->group != NULL) {
+            json_object_set_int_member(o, "timestamp", r->timestamp);
+            json_object_set_string_member(o, "group", r->group);
+        }
+        break;
+    }
+    return o;
 }
 
 JsonNode *
 rmq_console_trace_decode(const gchar *data, gsize len)
 {
+    g_autoptr(GPtrArray) records = rmq_trace_decode(data, len);
     JsonArray *out = json_array_new();
-    g_autofree gchar *text = g_strndup(data, len);
-    const gchar fsep[] = { TRACE_FIELD_SEP, '\0' };
-    const gchar csep[] = { TRACE_CONTENT_SEP, '\0' };
-    g_auto(GStrv) records = g_strsplit(text, fsep, -1);
-    for (guint r = 0; records[r]; r++) {
-        if (records[r][0] == '\0')
-            continue;
-        g_auto(GStrv) f = g_strsplit(records[r], csep, -1);
-        guint n = g_strv_length(f);
-        JsonObject *o = json_object_new();
-        const gchar *type = f[0];
-        if (strcmp(type, "Pub") == 0 && n >= 12) {
-            json_object_set_string_member(o, "type", "Pub");
-            set_num(o, "timestamp", f, n, 1);
-            set_str(o, "regionId", f, n, 2);
-            set_str(o, "group", f, n, 3);
-            set_str(o, "topic", f, n, 4);
-            set_str(o, "msgId", f, n, 5);
-            set_str(o, "tags", f, n, 6);
-            set_str(o, "keys", f, n, 7);
-            set_str(o, "storeHost", f, n, 8);
-            set_num(o, "bodyLength", f, n, 9);
-            set_num(o, "costTime", f, n, 10);
-            set_num(o, "msgType", f, n, 11);
-            if (n == 13) {
-                set_bool(o, "success", f, n, 12);
-            } else if (n >= 14) {
-                set_str(o, "offsetMsgId", f, n, 12);
-                set_bool(o, "success", f, n, 13);
-                set_str(o, "clientHost", f, n, 14);
-            }
-        } else if (strcmp(type, "SubBefore") == 0 && n >= 8) {
-            json_object_set_string_member(o, "type", "SubBefore");
-            set_num(o, "timestamp", f, n, 1);
-            set_str(o, "regionId", f, n, 2);
-            set_str(o, "group", f, n, 3);
-            set_str(o, "requestId", f, n, 4);
-            set_str(o, "msgId", f, n, 5);
-            set_num(o, "retryTimes", f, n, 6);
-            set_str(o, "keys", f, n, 7);
-        } else if (strcmp(type, "SubAfter") == 0 && n >= 6) {
-            json_object_set_string_member(o, "type", "SubAfter");
-            set_str(o, "requestId", f, n, 1);
-            set_str(o, "msgId", f, n, 2);
-            set_num(o, "costTime", f, n, 3);
-            set_bool(o, "success", f, n, 4);
-            set_str(o, "keys", f, n, 5);
-            set_num(o, "contextCode", f, n, 6);
-            if (n >= 9) {
-                set_num(o, "timestamp", f, n, 7);
-                set_str(o, "group", f, n, 8);
-            }
-        } else if (strcmp(type, "EndTransaction") == 0 && n >= 13) {
-            json_object_set_string_member(o, "type", "EndTransaction");
-            set_num(o, "timestamp", f, n, 1);
-            set_str(o, "regionId", f, n, 2);
-            set_str(o, "group", f, n, 3);
-            set_str(o, "topic", f, n, 4);
-            set_str(o, "msgId", f, n, 5);
-            set_str(o, "tags", f, n, 6);
-            set_str(o, "keys", f, n, 7);
-            set_str(o, "storeHost", f, n, 8);
-            set_num(o, "msgType", f, n, 9);
-            set_str(o, "transactionId", f, n, 10);
-            set_str(o, "transactionState", f, n, 11);
-            set_bool(o, "fromTransactionCheck", f, n, 12);
-        } else {
-            json_object_unref(o);
-            continue; /* a record of another kind or cut short: not shown */
-        }
-        json_array_add_object_element(out, o);
-    }
+    for (guint i = 0; i < records->len; i++)
+        json_array_add_object_element(out, rmq_console_trace_json(records->pdata[i]));
     return rmq_json_node_take_array(out);
 }
 
@@ -2031,7 +2049,7 @@ api_trace(RmqConsoleCall *call, GError **error)
     if (!param_name_opt(call, "traceTopic", 127, &topic, error))
         return NULL;
     if (topic == NULL)
-        topic = TRACE_TOPIC;
+        topic = RMQ_TRACE_DEFAULT_TOPIC;
     g_autoptr(GError) local = NULL;
     g_autoptr(GPtrArray) msgs = rmq_admin_query_by_key(call->admin, topic, id, MAX_BROWSE, 0,
                                                        G_MAXINT64, &local);

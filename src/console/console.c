@@ -14,6 +14,7 @@
 #include <crypt.h>
 #include <libsoup/soup.h>
 #include <string.h>
+#include <sys/random.h>
 
 #define RES_PREFIX "/org/rmq/console"
 #define HISTORY_POINTS 120          /* /api/tps: the last 120 samples */
@@ -31,8 +32,9 @@ typedef struct {
     RmqConsoleListener *listener;
     gchar *listen;           /* "http://127.0.0.1:8080/" */
     gchar *namesrv;
-    gchar *csrf_token;       /* random per process: pages fetch it from /api/session */
+    GBytes *csrf_secret;     /* random per process: each account's token is its HMAC */
     GPtrArray *accounts;     /* of RmqConsoleAccount; empty = no authentication */
+    gchar *dummy_hash;       /* checked for unknown names (rmq_console_authenticate) */
     gchar *config_namesrv;   /* namesrvAddr as the config file gave it */
     gchar *state_dir;        /* $STATE_DIRECTORY (first entry), NULL = nothing kept on disk */
     gchar *access_key;       /* accessKey: every request is signed (plain ACL) */
@@ -51,11 +53,20 @@ typedef struct {
 
 /* ------------------------------------------------------------- passwords */
 
+static gint password_checks;
+
+guint
+rmq_console_password_checks(void)
+{
+    return (guint) g_atomic_int_get(&password_checks);
+}
+
 gboolean
 rmq_console_password_ok(const gchar *password, const gchar *hash)
 {
     if (password == NULL || hash == NULL || hash[0] != '$')
         return FALSE;
+    g_atomic_int_inc(&password_checks);
     struct crypt_data *cd = g_new0(struct crypt_data, 1);
     const gchar *out = crypt_r(password, hash, cd);
     gboolean ok = FALSE;
@@ -122,6 +133,86 @@ rmq_console_account_find(GPtrArray *accounts, const gchar *name)
             return a;
     }
     return NULL;
+}
+
+gchar *
+rmq_console_dummy_hash(GPtrArray *accounts)
+{
+    if (accounts == NULL || accounts->len == 0)
+        return NULL;
+    const RmqConsoleAccount *first = accounts->pdata[0];
+    guchar pw[16];
+    if (getrandom(pw, sizeof pw, 0) != (gssize) sizeof pw)
+        for (guint i = 0; i < sizeof pw; i++)
+            pw[i] = (guchar) g_random_int();
+    g_autofree gchar *text = g_base64_encode(pw, sizeof pw);
+    explicit_bzero(pw, sizeof pw);
+    struct crypt_data *cd = g_new0(struct crypt_data, 1);
+    /* the first account's hash as the setting: same method, cost and salt length */
+    const gchar *out = crypt_r(text, first->hash, cd);
+    gchar *hash = out != NULL && out[0] == '$' ? g_strdup(out) : NULL;
+    explicit_bzero(cd, sizeof *cd);
+    g_free(cd);
+    explicit_bzero(text, strlen(text));
+    return hash;
+}
+
+const RmqConsoleAccount *
+rmq_console_authenticate(GPtrArray *accounts, const gchar *dummy_hash, const gchar *user,
+                         const gchar *password)
+{
+    const RmqConsoleAccount *a = rmq_console_account_find(accounts, user);
+    /* an unknown name costs one crypt(3) too: the time does not tell which names exist */
+    gboolean ok = rmq_console_password_ok(password, a != NULL ? a->hash : dummy_hash);
+    return ok && a != NULL ? a : NULL;
+}
+
+guint
+rmq_console_access(GPtrArray *accounts, const RmqConsoleAccount *account, gboolean change)
+{
+    if (accounts == NULL || accounts->len == 0)
+        return 0; /* no authentication: whoever reaches the console may change things */
+    if (account == NULL)
+        return 401; /* e.g. removed by a reload after the auth domain let the request in */
+    return change && !account->admin ? 403 : 0;
+}
+
+gchar *
+rmq_console_csrf_token(GBytes *secret, const gchar *account)
+{
+    gsize len;
+    const guchar *key = g_bytes_get_data(secret, &len);
+    return g_compute_hmac_for_string(G_CHECKSUM_SHA256, key, len, account ? account : "", -1);
+}
+
+static gint
+default_port(const gchar *scheme)
+{
+    return g_ascii_strcasecmp(scheme, "https") == 0 ? 443 : 80;
+}
+
+/* scheme, host and port of @uri against @self's. */
+static gboolean
+origin_matches(const gchar *text, GUri *self)
+{
+    g_autoptr(GUri) u = g_uri_parse(text, G_URI_FLAGS_NONE, NULL);
+    if (u == NULL || g_uri_get_scheme(u) == NULL || g_uri_get_host(u) == NULL)
+        return FALSE; /* "null" (sandboxed or opaque origins) included */
+    const gchar *scheme = g_uri_get_scheme(self);
+    gint port = g_uri_get_port(u) > 0 ? g_uri_get_port(u) : default_port(g_uri_get_scheme(u));
+    gint own = g_uri_get_port(self) > 0 ? g_uri_get_port(self) : default_port(scheme);
+    return g_ascii_strcasecmp(g_uri_get_scheme(u), scheme) == 0 &&
+           g_ascii_strcasecmp(g_uri_get_host(u), g_uri_get_host(self)) == 0 && port == own;
+}
+
+gboolean
+rmq_console_origin_ok(const gchar *origin, const gchar *referer, GUri *self)
+{
+    if (origin != NULL)
+        return self != NULL && origin_matches(origin, self);
+    if (referer != NULL)
+        return self != NULL && origin_matches(referer, self);
+    return TRUE; /* not a browser, or one that sends neither: the token decides */
 }
 
 static gboolean
@@ -382,6 +473,8 @@ read_params(SoupServerMessage *msg, GHashTable *query, gchar **reason)
         g_hash_table_iter_init(&it, query);
         while (g_hash_table_iter_next(&it, &k, &v))
             g_hash_table_replace(params, g_strdup(k), g_strdup(v));
+        /* the token never comes from the URL: URLs end up in logs and histories */
+        g_hash_table_remove(params, "_csrf");
     }
     if (strcmp(soup_server_message_get_method(msg), "POST") != 0)
         return params;
@@ -507,6 +600,11 @@ api_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
 
     g_autofree gchar *user = c->accounts->len > 0 ? request_user(msg) : NULL;
     const RmqConsoleAccount *account = rmq_console_account_find(c->accounts, user);
+    if (rmq_console_access(c->accounts, account, FALSE) != 0) {
+        /* the auth domain let the name in, but a reload has removed it since */
+        reply_error(msg, 401, "this account no longer exists");
+        return;
+    }
     if (strcmp(path, "/api/session") == 0 || strcmp(path, "/api/tps") == 0 ||
         (strcmp(path, "/api/charts") == 0 && strcmp(method, "GET") == 0)) {
         if (strcmp(method, "GET") != 0) {
@@ -525,7 +623,9 @@ api_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
             }
         } else {
             JsonObject *o = json_object_new();
-            json_object_set_string_member(o, "csrfToken", c->csrf_token);
+            g_autofree gchar *token =
+                rmq_console_csrf_token(c->csrf_secret, account ? account->name : NULL);
+            json_object_set_string_member(o, "csrfToken", token);
             if (account != NULL)
                 json_object_set_string_member(o, "user", account->name);
             else
@@ -562,8 +662,18 @@ api_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
         return;
     }
     if (strcmp(route->method, "POST") == 0) {
-        const gchar *token = soup_message_headers_get_one(
-            soup_server_message_get_request_headers(msg), "X-CSRF-Token");
+        SoupMessageHeaders *rh = soup_server_message_get_request_headers(msg);
+        g_autofree gchar *from = peer(msg);
+        /* a browser says where the page that sent it came from: only the console's own */
+        if (!rmq_console_origin_ok(soup_message_headers_get_one(rh, "Origin"),
+                                   soup_message_headers_get_one(rh, "Referer"),
+                                   soup_server_message_get_uri(msg))) {
+            g_message("refused %s %s from %s: sent by a page of another origin", method, path,
+                      from);
+            reply_error(msg, 403, "cross-origin request refused (Origin is not this console)");
+            return;
+        }
+        const gchar *token = soup_message_headers_get_one(rh, "X-CSRF-Token");
         g_autofree gchar *reason = NULL;
         g_autoptr(GHashTable) params = read_params(msg, query, &reason);
         if (params == NULL) {
@@ -571,14 +681,16 @@ api_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
             return;
         }
         if (token == NULL)
-            token = g_hash_table_lookup(params, "_csrf");
-        if (!token_equal(token, c->csrf_token)) {
+            token = g_hash_table_lookup(params, "_csrf"); /* a form body's, never the URL's */
+        /* each account has its own token: a viewer's is no admin's */
+        g_autofree gchar *expected =
+            rmq_console_csrf_token(c->csrf_secret, account ? account->name : NULL);
+        if (!token_equal(token, expected)) {
             reply_error(msg, 403, "missing or wrong CSRF token (GET /api/session gives it)");
             return;
         }
         g_hash_table_remove(params, "_csrf");
-        g_autofree gchar *from = peer(msg);
-        if (account != NULL && !account->admin) {
+        if (rmq_console_access(c->accounts, account, TRUE) != 0) {
             g_autofree gchar *who = g_strescape(account->name, NULL);
             g_message("refused %s %s to viewer account '%s' from %s: viewers only read", method,
                       path, who, from);
@@ -676,8 +788,7 @@ auth_check(SoupAuthDomain *domain, SoupServerMessage *msg, const char *username,
 {
     (void) domain;
     Console *c = user_data;
-    const RmqConsoleAccount *a = rmq_console_account_find(c->accounts, username);
-    gboolean ok = a != NULL && rmq_console_password_ok(password, a->hash);
+    gboolean ok = rmq_console_authenticate(c->accounts, c->dummy_hash, username, password) != NULL;
     if (!ok) {
         /* the user name, never the password */
         g_autofree gchar *from = peer(msg);
@@ -1015,8 +1126,9 @@ console_free(Console *c)
     g_clear_object(&c->server);
     g_free(c->listen);
     g_free(c->namesrv);
-    g_free(c->csrf_token);
+    g_clear_pointer(&c->csrf_secret, g_bytes_unref);
     g_clear_pointer(&c->accounts, g_ptr_array_unref);
+    g_free(c->dummy_hash);
     g_free(c->config_namesrv);
     g_free(c->state_dir);
     g_free(c->access_key);
@@ -1029,13 +1141,14 @@ console_free(Console *c)
     g_free(c);
 }
 
-static gchar *
-random_token(void)
+static GBytes *
+random_secret(void)
 {
-    GString *s = g_string_new(NULL);
-    for (guint i = 0; i < 8; i++)
-        g_string_append_printf(s, "%08x", g_random_int());
-    return g_string_free(s, FALSE);
+    guchar *key = g_malloc(32);
+    if (getrandom(key, 32, 0) != 32)
+        for (guint i = 0; i < 32; i++)
+            key[i] = (guchar) g_random_int();
+    return g_bytes_new_take(key, 32);
 }
 
 static gboolean
@@ -1056,9 +1169,10 @@ console_start(RmqDaemon *daemon, GError **error)
         rmq_console_register_resource();
         g_once_init_leave(&registered, 1);
     }
-    c->csrf_token = random_token();
+    c->csrf_secret = random_secret();
     c->accounts = rmq_console_accounts_new(cfg->console_auth_user, cfg->console_auth_password_hash,
                                            (const gchar *const *) cfg->console_accounts);
+    c->dummy_hash = rmq_console_dummy_hash(c->accounts);
     c->config_namesrv = g_strdup(c->namesrv);
     const gchar *sd = g_getenv("STATE_DIRECTORY");
     if (sd != NULL && *sd != '\0') {
@@ -1190,6 +1304,8 @@ console_reload(RmqDaemon *daemon, const RmqConfig *fresh, GError **error)
         if (fresh_accounts->len > 0) {
             g_ptr_array_unref(c->accounts);
             c->accounts = fresh_accounts;
+            g_free(c->dummy_hash);
+            c->dummy_hash = rmq_console_dummy_hash(c->accounts);
         } else {
             g_ptr_array_unref(fresh_accounts);
             g_warning("no account left in the new configuration: the old accounts stay until a restart");

@@ -229,10 +229,11 @@ resp_free(Resp *r)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Resp, resp_free)
 
-/* @body NULL = GET; @ctype defaults to JSON; @csrf/@auth may be NULL. */
+/* @body NULL = GET; @ctype defaults to JSON; @csrf/@auth may be NULL;
+ * @extra: more header name, value pairs (NULL-terminated) or NULL. */
 static Resp *
-http(const gchar *base, const gchar *method, const gchar *path, const gchar *ctype,
-     const gchar *body, const gchar *csrf, const gchar *auth)
+http_full(const gchar *base, const gchar *method, const gchar *path, const gchar *ctype,
+          const gchar *body, const gchar *csrf, const gchar *auth, const gchar *const *extra)
 {
     g_autofree gchar *url = g_strconcat(base, path, NULL);
     g_autoptr(SoupMessage) m = soup_message_new(method, url);
@@ -242,6 +243,8 @@ http(const gchar *base, const gchar *method, const gchar *path, const gchar *cty
         soup_message_headers_replace(h, "X-CSRF-Token", csrf);
     if (auth)
         soup_message_headers_replace(h, "Authorization", auth);
+    for (guint i = 0; extra != NULL && extra[i] != NULL; i += 2)
+        soup_message_headers_replace(h, extra[i], extra[i + 1]);
     if (body) {
         g_autoptr(GBytes) b = g_bytes_new(body, strlen(body));
         soup_message_set_request_body_from_bytes(m, ctype ? ctype : "application/json", b);
@@ -263,6 +266,13 @@ http(const gchar *base, const gchar *method, const gchar *path, const gchar *cty
         r->json = json_node_copy(json_parser_get_root(p));
     }
     return r;
+}
+
+static Resp *
+http(const gchar *base, const gchar *method, const gchar *path, const gchar *ctype,
+     const gchar *body, const gchar *csrf, const gchar *auth)
+{
+    return http_full(base, method, path, ctype, body, csrf, auth, NULL);
 }
 
 static Resp *
@@ -1275,11 +1285,12 @@ fake_thread(gpointer data)
     return NULL;
 }
 
+/* A fake client of @group on @topic, connected to broker @broker (NULL: fx's). */
 static FakeConsumer *
-fake_start(const gchar *group, const gchar *topic)
+fake_start_on(const gchar *broker, const gchar *group, const gchar *topic)
 {
     FakeConsumer *f = g_new0(FakeConsumer, 1);
-    f->broker = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    f->broker = broker ? g_strdup(broker) : g_strdup_printf("127.0.0.1:%u", fx.broker->port);
     f->client_id = g_strdup_printf("127.0.0.1@fake-%d", (int) getpid());
     f->group = g_strdup(group);
     f->topic = g_strdup(topic);
@@ -1298,6 +1309,12 @@ fake_start(const gchar *group, const gchar *topic)
     }
     fail_msg("the fake consumer's heartbeat failed");
     return NULL;
+}
+
+static FakeConsumer *
+fake_start(const gchar *group, const gchar *topic)
+{
+    return fake_start_on(NULL, group, topic);
 }
 
 static void
@@ -1624,12 +1641,239 @@ test_accounts(void **state)
     }
     g_autofree gchar *log = daemon_log(fx.auth_console);
     assert_non_null(strstr(log, "refused POST /api/topic/delete to viewer account 'watcher'"));
+    assert_null(strstr(log, "by account 'watcher'"));
     assert_null(strstr(log, "to viewer account 'lead'"));
     assert_null(strstr(log, fx.viewer_hash));
     assert_null(strstr(log, fx.password));
     /* the open console: no accounts, whoever reaches it is an admin */
     g_autoptr(Resp) open = get("/api/session");
     assert_string_equal(json_object_get_string_member(obj(open), "role"), "admin");
+}
+
+static gchar *
+basic_auth(const gchar *user, const gchar *password)
+{
+    g_autofree gchar *raw = g_strdup_printf("%s:%s", user, password);
+    g_autofree gchar *b64 = g_base64_encode((const guchar *) raw, strlen(raw));
+    return g_strconcat("Basic ", b64, NULL);
+}
+
+static gchar *
+session_token(const gchar *base, const gchar *auth)
+{
+    g_autoptr(Resp) s = http(base, "GET", "/api/session", NULL, NULL, NULL, auth);
+    assert_int_equal(s->status, 200);
+    return g_strdup(json_object_get_string_member(obj(s), "csrfToken"));
+}
+
+/* CSRF: each account has its own token, which only comes in a header or a
+ * form body (never the URL), and a POST a page of another origin sent is
+ * refused whatever it carries. */
+static void
+test_csrf_per_account(void **state)
+{
+    (void) state;
+    g_autofree gchar *admin = basic_auth("lead", fx.password);
+    g_autofree gchar *viewer = basic_auth("watcher", fx.password);
+    g_autofree gchar *admin_token = session_token(fx.auth_base, admin);
+    g_autofree gchar *viewer_token = session_token(fx.auth_base, viewer);
+    assert_string_not_equal(admin_token, viewer_token);
+    const gchar *body = "{\"topic\":\"CsrfNoSuchTopic\"}";
+    /* a viewer knows its own token: with an admin's cached credentials it does nothing */
+    g_autoptr(Resp) cross = http(fx.auth_base, "POST", "/api/topic/delete", NULL, body,
+                                 viewer_token, admin);
+    expect_error(cross, 403, "CSRF");
+    /* the admin's own token works (404: no such topic) */
+    g_autoptr(Resp) own = http(fx.auth_base, "POST", "/api/topic/delete", NULL, body,
+                               admin_token, admin);
+    assert_int_equal(own->status, 404);
+    /* the token in the URL is not read */
+    g_autofree gchar *in_url = g_strdup_printf("/api/topic/delete?_csrf=%s", admin_token);
+    g_autoptr(Resp) url = http(fx.auth_base, "POST", in_url, NULL, body, NULL, admin);
+    expect_error(url, 403, "CSRF");
+    /* ... but a form body's is */
+    g_autofree gchar *form = g_strdup_printf("topic=CsrfNoSuchTopic&_csrf=%s", admin_token);
+    g_autoptr(Resp) f = http(fx.auth_base, "POST", "/api/topic/delete",
+                             "application/x-www-form-urlencoded", form, NULL, admin);
+    assert_int_equal(f->status, 404);
+
+    /* Origin (else Referer): the console's own, or none; 404 = let through */
+    g_autofree gchar *other_port = g_strdup_printf("http://127.0.0.1:%u", free_port());
+    g_autofree gchar *page = g_strconcat(fx.auth_base, "/topics.html", NULL);
+    const struct {
+        const gchar *header, *value;
+        guint status;
+    } cases[] = {
+        { "Origin", "http://evil.example", 403 },
+        { "Origin", "null", 403 },
+        { "Origin", other_port, 403 },
+        { "Referer", "http://evil.example/page.html", 403 },
+        { "Origin", fx.auth_base, 404 },
+        { "Referer", page, 404 },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        const gchar *h[] = { cases[i].header, cases[i].value, NULL };
+        g_autoptr(Resp) r = http_full(fx.auth_base, "POST", "/api/topic/delete", NULL, body,
+                                      admin_token, admin, h);
+        if (cases[i].status == 403)
+            expect_error(r, 403, "origin");
+        else if (r->status != cases[i].status)
+            fail_msg("%s: %s: %u %s", cases[i].header, cases[i].value, r->status, r->body);
+    }
+    g_autofree gchar *log = daemon_log(fx.auth_console);
+    assert_non_null(strstr(log, "sent by a page of another origin"));
+}
+
+/* An account a reload removes while its request is under way (the auth
+ * domain let the headers in, the handler runs after the body) is refused,
+ * not taken for an admin. */
+static void
+test_account_removed_midrequest(void **state)
+{
+    (void) state;
+    guint16 p = free_port();
+    g_autofree gchar *base = g_strdup_printf("http://127.0.0.1:%u", p);
+    g_autofree gchar *with = g_strdup_printf(
+        "namesrvAddr = \"%s\";\nconsoleListenPort = %u;\n"
+        "consoleAccounts = [\"stay:admin:%s\", \"gone:admin:%s\"];\n",
+        fx.ns_addr, p, fx.hash, fx.admin2_hash);
+    Daemon *d = daemon_start("src/console/rmq-console", with, p);
+    g_autofree gchar *gone = basic_auth("gone", fx.password);
+    g_autofree gchar *stay = basic_auth("stay", fx.password);
+    g_autofree gchar *token = session_token(base, gone);
+
+    g_autofree gchar *list = g_strdup_printf("127.0.0.1:%u;%s", free_port(), fx.ns_addr);
+    g_autofree gchar *body = g_strdup_printf("{\"namesrvAddr\":\"%s\"}", list);
+    g_autofree gchar *head = g_strdup_printf(
+        "POST /api/namesrv HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nAuthorization: %s\r\n"
+        "X-CSRF-Token: %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+        "Connection: close\r\n\r\n",
+        p, gone, token, strlen(body));
+    g_autoptr(GSocketClient) sc = g_socket_client_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSocketConnection) conn =
+        g_socket_client_connect_to_host(sc, "127.0.0.1", p, NULL, &error);
+    assert_non_null(conn);
+    GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+    assert_true(g_output_stream_write_all(out, head, strlen(head), NULL, NULL, &error));
+    assert_true(g_output_stream_write_all(out, body, strlen(body) - 1, NULL, NULL, &error));
+    assert_true(g_output_stream_flush(out, NULL, &error));
+
+    /* the account goes: the new file, SIGHUP, until a fresh request of it gets 401 */
+    g_autofree gchar *without = g_strdup_printf(
+        "namesrvAddr = \"%s\";\nconsoleListenPort = %u;\n"
+        "consoleAccounts = [\"stay:admin:%s\"];\n",
+        fx.ns_addr, p, fx.hash);
+    assert_true(g_file_set_contents(d->conf, without, -1, NULL));
+    g_subprocess_send_signal(d->proc, SIGHUP);
+    gboolean removed = FALSE;
+    for (guint i = 0; i < 100 && !removed; i++) {
+        g_autoptr(Resp) s = http(base, "GET", "/api/session", NULL, NULL, NULL, gone);
+        removed = s->status == 401;
+        if (!removed)
+            g_usleep(50 * 1000);
+    }
+    assert_true(removed);
+
+    assert_true(g_output_stream_write_all(out, body + strlen(body) - 1, 1, NULL, NULL, &error));
+    GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(conn));
+    GString *answer = g_string_new(NULL);
+    gchar buf[4096];
+    gssize n;
+    while ((n = g_input_stream_read(in, buf, sizeof buf, NULL, &error)) > 0)
+        g_string_append_len(answer, buf, n);
+    if (!g_str_has_prefix(answer->str, "HTTP/1.1 401"))
+        fail_msg("expected 401, got %s", answer->str);
+    assert_non_null(strstr(answer->str, "no longer exists"));
+    g_string_free(answer, TRUE);
+    /* nothing switched */
+    g_autoptr(Resp) s = http(base, "GET", "/api/session", NULL, NULL, NULL, stay);
+    assert_int_equal(s->status, 200);
+    assert_string_equal(json_object_get_string_member(obj(s), "namesrvAddr"), fx.ns_addr);
+    daemon_stop(d);
+}
+
+/* Skip with a client of the group on one master only: that master tells
+ * it, the other (CONSUMER_NOT_ONLINE) gets its offsets written directly. */
+static void
+test_skip_mixed_online(void **state)
+{
+    (void) state;
+    const gchar *topic = "ConsoleMixedTopic";
+    const gchar *group = "console-mixed-group";
+    guint16 p = free_port();
+    g_autofree gchar *bconf = g_strdup_printf(
+        "listenPort = %u;\nbindAddress = \"127.0.0.1\";\nbrokerIP1 = \"127.0.0.1\";\n"
+        "brokerName = \"broker-b\";\nbrokerClusterName = \"DefaultCluster\";\n"
+        "namesrvAddr = \"%s\";\nstorePathRootDir = \"@DIR@/store\";\n"
+        "mappedFileSizeCommitLog = 8388608;\nmappedFileSizeConsumeQueue = 120000;\n"
+        "maxIndexNum = 40000;\nmaxHashSlotNum = 10000;\nflushConsumerOffsetInterval = 500;\n",
+        p, fx.ns_addr);
+    Daemon *b = daemon_start("src/broker/rmq-broker", bconf, p);
+    g_autofree gchar *a_addr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    g_autofree gchar *b_addr = g_strdup_printf("127.0.0.1:%u", p);
+    g_autoptr(RmqAdmin) admin = rmq_admin_new(fx.ns_addr, NULL);
+    RmqTopicSpec spec;
+    rmq_topic_spec_init(&spec);
+    spec.read_queue_nums = spec.write_queue_nums = 2;
+    assert_true(rmq_admin_update_topic(admin, a_addr, topic, &spec, NULL));
+    assert_true(rmq_admin_update_topic(admin, b_addr, topic, &spec, NULL));
+    JsonObject *sub = json_object_new(); /* the group on both brokers */
+    assert_true(rmq_admin_update_sub_group(admin, a_addr, group, sub, NULL));
+    assert_true(rmq_admin_update_sub_group(admin, b_addr, group, sub, NULL));
+    json_object_unref(sub);
+    /* messages on every queue of both brokers, once the route has both */
+    g_autoptr(RmqProducer) prod = rmq_producer_new("console-mixed-pg", fx.ns_addr, NULL);
+    gint64 b_max = 0;
+    for (guint round = 0; round < 100 && b_max < 2; round++) {
+        g_autoptr(RmqMsg) m = rmq_msg_new(topic, "mixed", -1);
+        RmqSendResult sr = { 0 };
+        assert_true(rmq_producer_send(prod, m, &sr, NULL));
+        rmq_send_result_clear(&sr);
+        g_autoptr(JsonNode) st = rmq_admin_topic_status(admin, topic, NULL);
+        JsonArray *qs = st ? json_node_get_array(st) : NULL;
+        gint64 least = qs && json_array_get_length(qs) == 4 ? G_MAXINT64 : 0;
+        for (guint i = 0; least > 0 && i < json_array_get_length(qs); i++)
+            least = MIN(least, json_object_get_int_member(json_array_get_object_element(qs, i),
+                                                          "maxOffset"));
+        b_max = least;
+        if (b_max < 2)
+            g_usleep(50 * 1000);
+    }
+    assert_true(b_max >= 2);
+
+    FakeConsumer *f = fake_start_on(a_addr, group, topic);
+    g_autofree gchar *body = g_strdup_printf("{\"group\":\"%s\",\"topic\":\"%s\"}", group, topic);
+    g_autoptr(Resp) sk = post("/api/group/skip", body);
+    if (sk->status != 200)
+        fail_msg("skip: %u %s", sk->status, sk->body);
+    assert_true(json_object_get_boolean_member(obj(sk), "clientsNotified"));
+    JsonArray *rows = json_object_get_array_member(obj(sk), "queues");
+    guint on_a = 0, on_b = 0;
+    for (guint i = 0; i < json_array_get_length(rows); i++) {
+        JsonObject *row = json_array_get_object_element(rows, i);
+        gboolean told = json_object_get_boolean_member(row, "clientsNotified");
+        if (strcmp(json_object_get_string_member(row, "brokerName"), "broker-a") == 0) {
+            assert_true(told);
+            on_a++;
+        } else {
+            assert_string_equal(json_object_get_string_member(row, "brokerName"), "broker-b");
+            assert_false(told);
+            on_b++;
+        }
+    }
+    assert_int_equal(on_a, 2);
+    assert_int_equal(on_b, 2);
+    /* broker-b holds the group's offsets now: its max offsets */
+    g_autoptr(RmqConsumer) c = rmq_consumer_new(group, fx.ns_addr, NULL);
+    for (gint q = 0; q < 2; q++) {
+        g_autoptr(RmqQueue) mq = rmq_queue_new(topic, "broker-b", q);
+        gint64 max = rmq_consumer_max_offset(c, mq, NULL);
+        assert_true(max >= 2);
+        assert_int_equal(rmq_consumer_query_offset(c, mq, NULL), max);
+    }
+    fake_stop(f);
+    daemon_stop(b);
 }
 
 static gboolean
@@ -1785,9 +2029,12 @@ main(void)
         cmocka_unit_test(test_slave_lag),
         cmocka_unit_test(test_auth),
         cmocka_unit_test(test_accounts),
+        cmocka_unit_test(test_csrf_per_account),
+        cmocka_unit_test(test_account_removed_midrequest),
         cmocka_unit_test(test_charts_and_namesrv),
         cmocka_unit_test(test_no_descriptor_leak),
         cmocka_unit_test(test_overload),
+        cmocka_unit_test(test_skip_mixed_online),
     };
     return cmocka_run_group_tests_name("console-api", tests, setup, teardown);
 }

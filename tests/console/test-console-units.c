@@ -367,7 +367,12 @@ test_trace_decode(void **state)
         "SubBefore\0011700000000100\001DefaultRegion\001cg\001req-1\001MSGID1\0010\001k1\002"
         "SubAfter\001req-1\001MSGID1\0015\001false\001k1\0011\0011700000000105\001cg\002"
         "SubAfter\001req-2\001MSGID1\0017\001true\001k1\002"
-        "Unknown\001x\002Pub\001cut\002";
+        "Unknown\001x\002Pub\001cut\002"
+        /* Java's split drops trailing empty fields: 5 fields, too few */
+        "SubAfter\001req-3\001MSGID1\0014\001true\001\001\002"
+        /* a malformed number: Java's decoder throws, the record is left out */
+        "SubBefore\0011700000000x\001DefaultRegion\001cg\001req-4\001MSGID1\0010\001k1\002"
+        "Pub\0011700000000000\001R\001pg\001T\001MSGID1\001t\001k\001h\00112\0013\0019\001true\002";
     g_autoptr(JsonNode) n = rmq_console_trace_decode(data, strlen(data));
     JsonArray *a = json_node_get_array(n);
     assert_int_equal(json_array_get_length(a), 4);
@@ -439,6 +444,176 @@ test_accounts(void **state)
     assert_int_equal(none->len, 0);
 }
 
+/* Unknown names cost a crypt(3) too (a dummy hash of the accounts' method),
+ * so the time of a refusal does not tell which names exist. */
+static void
+test_authenticate(void **state)
+{
+    (void) state;
+    struct crypt_data cd = { 0 };
+    const char *setting = crypt_gensalt_rn("$6$", 0, NULL, 0, cd.setting, sizeof cd.setting);
+    g_autofree gchar *hash = g_strdup(crypt_r("s3cret", setting, &cd));
+    g_autofree gchar *entry = g_strconcat("amy:viewer:", hash, NULL);
+    const gchar *entries[] = { entry, NULL };
+    g_autoptr(GPtrArray) accounts = rmq_console_accounts_new(NULL, NULL, entries);
+    g_autofree gchar *dummy = rmq_console_dummy_hash(accounts);
+    assert_non_null(dummy);
+    assert_true(g_str_has_prefix(dummy, "$6$"));
+    assert_string_not_equal(dummy, hash);
+    guint before = rmq_console_password_checks();
+    const RmqConsoleAccount *a = rmq_console_authenticate(accounts, dummy, "amy", "s3cret");
+    assert_non_null(a);
+    assert_string_equal(a->name, "amy");
+    assert_int_equal(rmq_console_password_checks(), before + 1);
+    assert_null(rmq_console_authenticate(accounts, dummy, "amy", "wrong"));
+    assert_int_equal(rmq_console_password_checks(), before + 2);
+    /* an unknown name: refused, after one crypt(3) like a known one */
+    assert_null(rmq_console_authenticate(accounts, dummy, "zed", "s3cret"));
+    assert_int_equal(rmq_console_password_checks(), before + 3);
+    assert_null(rmq_console_authenticate(accounts, dummy, NULL, "s3cret"));
+    assert_int_equal(rmq_console_password_checks(), before + 4);
+    g_autoptr(GPtrArray) none = rmq_console_accounts_new(NULL, NULL, NULL);
+    assert_null(rmq_console_dummy_hash(none));
+}
+
+/* Roles fail closed: with accounts, no account is no access. */
+static void
+test_access(void **state)
+{
+    (void) state;
+    const gchar *entries[] = { "root:admin:$6$a$b", "eve:viewer:$6$c$d", NULL };
+    g_autoptr(GPtrArray) accounts = rmq_console_accounts_new(NULL, NULL, entries);
+    g_autoptr(GPtrArray) none = rmq_console_accounts_new(NULL, NULL, NULL);
+    const RmqConsoleAccount *root = rmq_console_account_find(accounts, "root");
+    const RmqConsoleAccount *eve = rmq_console_account_find(accounts, "eve");
+    assert_int_equal(rmq_console_access(accounts, root, TRUE), 0);
+    assert_int_equal(rmq_console_access(accounts, root, FALSE), 0);
+    assert_int_equal(rmq_console_access(accounts, eve, FALSE), 0);
+    assert_int_equal(rmq_console_access(accounts, eve, TRUE), 403);
+    assert_int_equal(rmq_console_access(accounts, NULL, TRUE), 401);
+    assert_int_equal(rmq_console_access(accounts, NULL, FALSE), 401);
+    assert_int_equal(rmq_console_access(none, NULL, TRUE), 0);
+}
+
+static void
+test_csrf_token(void **state)
+{
+    (void) state;
+    g_autoptr(GBytes) k1 = g_bytes_new("0123456789abcdef0123456789abcdef", 32);
+    g_autoptr(GBytes) k2 = g_bytes_new("0123456789abcdef0123456789abcdeF", 32);
+    g_autofree gchar *a = rmq_console_csrf_token(k1, "alice");
+    g_autofree gchar *a2 = rmq_console_csrf_token(k1, "alice");
+    g_autofree gchar *b = rmq_console_csrf_token(k1, "bob");
+    g_autofree gchar *other = rmq_console_csrf_token(k2, "alice");
+    g_autofree gchar *anon = rmq_console_csrf_token(k1, NULL);
+    assert_int_equal(strlen(a), 64);
+    assert_string_equal(a, a2);
+    assert_string_not_equal(a, b);
+    assert_string_not_equal(a, other);
+    assert_string_not_equal(a, anon);
+    /* HMAC-SHA256, so it can be checked with any tool */
+    g_autofree gchar *h = g_compute_hmac_for_string(
+        G_CHECKSUM_SHA256, (const guchar *) "0123456789abcdef0123456789abcdef", 32, "alice", -1);
+    assert_string_equal(a, h);
+}
+
+static void
+test_origin(void **state)
+{
+    (void) state;
+    g_autoptr(GUri) self = g_uri_parse("http://127.0.0.1:8080/api/topic", G_URI_FLAGS_NONE, NULL);
+    g_autoptr(GUri) dflt = g_uri_parse("http://console.example/api/topic", G_URI_FLAGS_NONE, NULL);
+    assert_true(rmq_console_origin_ok(NULL, NULL, self));
+    assert_true(rmq_console_origin_ok("http://127.0.0.1:8080", NULL, self));
+    assert_true(rmq_console_origin_ok("HTTP://127.0.0.1:8080", NULL, self));
+    assert_false(rmq_console_origin_ok("http://127.0.0.1:8081", NULL, self));
+    assert_false(rmq_console_origin_ok("https://127.0.0.1:8080", NULL, self));
+    assert_false(rmq_console_origin_ok("http://localhost:8080", NULL, self));
+    assert_false(rmq_console_origin_ok("null", NULL, self));
+    assert_false(rmq_console_origin_ok("", NULL, self));
+    /* Origin wins over Referer */
+    assert_false(rmq_console_origin_ok("http://evil.example", "http://127.0.0.1:8080/", self));
+    assert_true(rmq_console_origin_ok(NULL, "http://127.0.0.1:8080/topics.html?x=1", self));
+    assert_false(rmq_console_origin_ok(NULL, "http://evil.example/x", self));
+    assert_false(rmq_console_origin_ok(NULL, "not a url", self));
+    /* default ports */
+    assert_true(rmq_console_origin_ok("http://console.example", NULL, dflt));
+    assert_true(rmq_console_origin_ok("http://console.example:80", NULL, dflt));
+    assert_false(rmq_console_origin_ok("http://console.example:8080", NULL, dflt));
+    assert_false(rmq_console_origin_ok("http://console.example", NULL, NULL));
+}
+
+static JsonNode *
+parse(const gchar *text)
+{
+    g_autoptr(JsonParser) p = json_parser_new();
+    assert_true(json_parser_load_from_data(p, text, -1, NULL));
+    return json_node_copy(json_parser_get_root(p));
+}
+
+/* A broker's QUERY_TOPIC_CONSUME_BY_WHO answer may hold anything. */
+static void
+test_consume_by_who(void **state)
+{
+    (void) state;
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(JsonNode) bad = parse("{\"groupList\":[null,\"g1\",5,{\"a\":1},[\"x\"],\"g2\",true]}");
+    rmq_console_consume_by_who_groups(bad, seen);
+    assert_int_equal(g_hash_table_size(seen), 2);
+    assert_true(g_hash_table_contains(seen, "g1"));
+    assert_true(g_hash_table_contains(seen, "g2"));
+    const gchar *odd[] = { "{\"groupList\":\"g3\"}", "{\"groupList\":null}", "{\"groupList\":{\"g4\":1}}",
+                           "[\"g5\"]", "{}", "7" };
+    for (guint i = 0; i < G_N_ELEMENTS(odd); i++) {
+        g_autoptr(JsonNode) n = parse(odd[i]);
+        rmq_console_consume_by_who_groups(n, seen);
+    }
+    rmq_console_consume_by_who_groups(NULL, seen);
+    assert_int_equal(g_hash_table_size(seen), 2);
+}
+
+/* A route as the name server sends it, and ones no name server should. */
+static void
+test_route_masters(void **state)
+{
+    (void) state;
+    g_autoptr(JsonNode) ok = parse(
+        "{\"brokerDatas\":[{\"brokerName\":\"a\",\"brokerAddrs\":{\"0\":\"1.1.1.1:10911\",\"1\":\"s\"}},"
+        "{\"brokerName\":\"b\",\"brokerAddrs\":{\"1\":\"2.2.2.2:10911\"}},"
+        "{\"brokerName\":\"c\",\"brokerAddrs\":{\"0\":\"3.3.3.3:10911\"}}]}");
+    g_auto(GStrv) names = NULL;
+    g_auto(GStrv) m = rmq_console_route_masters(ok, &names);
+    assert_int_equal(g_strv_length(m), 2);
+    assert_string_equal(m[0], "1.1.1.1:10911");
+    assert_string_equal(m[1], "3.3.3.3:10911");
+    assert_string_equal(names[0], "a");
+    assert_string_equal(names[1], "c");
+    const gchar *odd[] = {
+        "{\"brokerDatas\":{\"brokerName\":\"a\"}}",
+        "{\"brokerDatas\":[null,5,\"x\",{\"brokerName\":\"a\",\"brokerAddrs\":[\"1.1.1.1:1\"]}]}",
+        "{\"brokerDatas\":[{\"brokerName\":\"a\",\"brokerAddrs\":{\"0\":null}}]}",
+        "{\"brokerDatas\":[{\"brokerName\":\"a\",\"brokerAddrs\":{\"0\":10911}}]}",
+        "{\"brokerDatas\":[{\"brokerName\":7,\"brokerAddrs\":{\"0\":{}}}]}",
+        "{\"brokerDatas\":[{\"brokerAddrs\":null}]}",
+        "[]",
+        "\"route\"",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(odd); i++) {
+        g_autoptr(JsonNode) n = parse(odd[i]);
+        g_auto(GStrv) nn = NULL;
+        g_auto(GStrv) mm = rmq_console_route_masters(n, &nn);
+        assert_non_null(mm);
+        assert_int_equal(g_strv_length(mm), 0);
+        assert_int_equal(g_strv_length(nn), 0);
+    }
+    /* a master without a broker name still counts; its name is "" */
+    g_autoptr(JsonNode) noname = parse("{\"brokerDatas\":[{\"brokerAddrs\":{\"0\":\"4.4.4.4:1\"}}]}");
+    g_auto(GStrv) nn = NULL;
+    g_auto(GStrv) mm = rmq_console_route_masters(noname, &nn);
+    assert_int_equal(g_strv_length(mm), 1);
+    assert_string_equal(nn[0], "");
+}
+
 int
 main(void)
 {
@@ -451,6 +626,9 @@ main(void)
         cmocka_unit_test(test_i18n_tables), cmocka_unit_test(test_slave_lag),
         cmocka_unit_test(test_dlq_resend_msg), cmocka_unit_test(test_trace_decode),
         cmocka_unit_test(test_namesrv_list), cmocka_unit_test(test_accounts),
+        cmocka_unit_test(test_authenticate), cmocka_unit_test(test_access),
+        cmocka_unit_test(test_csrf_token), cmocka_unit_test(test_origin),
+        cmocka_unit_test(test_consume_by_who), cmocka_unit_test(test_route_masters),
     };
     return cmocka_run_group_tests_name("console-units", tests, NULL, NULL);
 }
