@@ -119,6 +119,18 @@ GBytes *rmq_mq_heartbeat_body_sub(const gchar *client_id, const gchar *producer_
 /* JSON node helpers. */
 JsonNode *rmq_mq_json_body(const RmqCommand *resp, GError **error);
 
+/* trace.c, the records of one traced consume (ConsumeMessageTraceHookImpl),
+ * pure: SubBefore of the messages of @msgs (RmqMsg) whose TRACE_ON is not
+ * "false", at @now_ms; NULL when none is traced. (transfer full) */
+RmqTraceConsume *rmq_trace_consume_begin(const gchar *group, GPtrArray *msgs, gint64 now_ms);
+/* (transfer none) the SubBefore records. */
+GPtrArray *rmq_trace_consume_records(RmqTraceConsume *t);
+/* The records turned SubAfter at @now_ms: costTime is the time since
+ * _begin divided by the size of the whole batch, traced or not, as Java's
+ * context.getMsgList().size(). (transfer none) */
+GPtrArray *rmq_trace_consume_end(RmqTraceConsume *t, gint64 now_ms, gboolean success);
+void rmq_trace_consume_free(RmqTraceConsume *t);
+
 /* trace.c: the trace data of one producer or consumer, sent to its trace
  * topic by a producer of its own (@type "PRODUCE" or "CONSUME"). */
 typedef struct _RmqTraceDispatcher RmqTraceDispatcher;

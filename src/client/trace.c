@@ -284,6 +284,80 @@ rmq_trace_keys(const RmqTraceRecord *r, GPtrArray *keys)
         g_ptr_array_add(keys, g_strdup(parts[i]));
 }
 
+/* ------------------------------------------------------------ consume */
+
+struct _RmqTraceConsume {
+    GPtrArray *records; /* SubBefore records, one per traced message */
+    guint n_msgs;       /* every message of the batch, traced or not */
+    gint64 begin_ms;
+};
+
+RmqTraceConsume *
+rmq_trace_consume_begin(const gchar *group, GPtrArray *msgs, gint64 now_ms)
+{
+    if (msgs == NULL || msgs->len == 0)
+        return NULL;
+    g_autofree gchar *request_id = rmq_mq_unique_id();
+    g_autoptr(GPtrArray) records =
+        g_ptr_array_new_with_free_func((GDestroyNotify) rmq_trace_record_free);
+    for (guint i = 0; i < msgs->len; i++) {
+        const RmqMsg *m = g_ptr_array_index(msgs, i);
+        if (m == NULL || g_strcmp0(rmq_msg_get_property(m, "TRACE_ON"), "false") == 0)
+            continue;
+        RmqTraceRecord *r = rmq_trace_record_new(RMQ_TRACE_SUB_BEFORE);
+        r->timestamp = now_ms;
+        r->region_id = g_strdup(rmq_msg_get_property(m, "MSG_REGION"));
+        r->group = g_strdup(group);
+        r->request_id = g_strdup(request_id);
+        r->topic = g_strdup(m->topic);
+        r->msg_id = g_strdup(rmq_msg_get_msg_id(m));
+        r->tags = g_strdup(rmq_msg_get_tags(m));
+        r->keys = g_strdup(rmq_msg_get_keys(m));
+        r->retry_times = m->reconsume_times;
+        r->body_length = m->store_size;
+        g_ptr_array_add(records, r);
+    }
+    if (records->len == 0)
+        return NULL;
+    RmqTraceConsume *t = g_new0(RmqTraceConsume, 1);
+    t->records = g_steal_pointer(&records);
+    t->n_msgs = msgs->len;
+    t->begin_ms = now_ms;
+    return t;
+}
+
+GPtrArray *
+rmq_trace_consume_records(RmqTraceConsume *t)
+{
+    return t->records;
+}
+
+GPtrArray *
+rmq_trace_consume_end(RmqTraceConsume *t, gint64 now_ms, gboolean success)
+{
+    /* context.getMsgList().size(): the whole batch, TRACE_ON false included */
+    gint cost = (gint) ((now_ms - t->begin_ms) / t->n_msgs);
+    for (guint i = 0; i < t->records->len; i++) {
+        RmqTraceRecord *r = g_ptr_array_index(t->records, i);
+        r->type = RMQ_TRACE_SUB_AFTER;
+        r->timestamp = now_ms;
+        r->cost_time = cost;
+        r->success = success;
+        /* ConsumeReturnType: SUCCESS 0, FAILED 4 */
+        r->context_code = success ? 0 : 4;
+    }
+    return t->records;
+}
+
+void
+rmq_trace_consume_free(RmqTraceConsume *t)
+{
+    if (t == NULL)
+        return;
+    g_ptr_array_unref(t->records);
+    g_free(t);
+}
+
 /* ------------------------------------------------------------ dispatcher */
 
 struct _RmqTraceDispatcher {
