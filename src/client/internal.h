@@ -137,11 +137,15 @@ typedef struct _RmqTraceDispatcher RmqTraceDispatcher;
 RmqTraceDispatcher *rmq_trace_dispatcher_new(RmqInstance *inst, const gchar *group,
                                              const gchar *type, const gchar *topic);
 const gchar *rmq_trace_dispatcher_topic(RmqTraceDispatcher *d);
-/* Encode @r into the pending data. */
+/* Encode @r into the pending data, which a timeout source on the
+ * instance's context flushes 500 ms later (AsyncTraceDispatcher's
+ * waitTimeThresholdMil), or at its next dispatch once the data passes
+ * 128000 bytes (maxMsgSize); so a send callback may append. */
 void rmq_trace_dispatcher_append(RmqTraceDispatcher *d, const RmqTraceRecord *r);
-/* Send the pending data as one trace message (async). Not from a callback. */
+/* Send the pending data as one trace message (async) and drop the timeout
+ * source. Not from a send callback. */
 void rmq_trace_dispatcher_flush(RmqTraceDispatcher *d);
-/* Flush, wait for the sends in flight, free. */
+/* Flush, wait for the sends in flight, remove the timeout source, free. */
 void rmq_trace_dispatcher_free(RmqTraceDispatcher *d);
 
 G_END_DECLS

@@ -360,11 +360,19 @@ rmq_trace_consume_free(RmqTraceConsume *t)
 
 /* ------------------------------------------------------------ dispatcher */
 
+/* AsyncTraceDispatcher sends a segment of trace data once its first record
+ * is waitTimeThresholdMil old or the data passes maxMsgSize. */
+#define TRACE_WAIT_MS 500
+#define TRACE_MAX_DATA 128000
+
 struct _RmqTraceDispatcher {
     RmqProducer *producer;
+    GMainContext *context; /* the instance's, where @timer runs */
     gchar *topic;
     GString *data;
     GHashTable *keys; /* set of trace keys of @data */
+    GSource *timer;   /* flushes @data from the loop; NULL when none is due */
+    gboolean closing; /* rmq_trace_dispatcher_free() has begun */
 };
 
 RmqTraceDispatcher *
@@ -375,6 +383,7 @@ rmq_trace_dispatcher_new(RmqInstance *inst, const gchar *group, const gchar *typ
     /* TraceConstants.GROUP_NAME_PREFIX + "-" + group + "-" + type */
     g_autofree gchar *name = g_strdup_printf("_INNER_TRACE_PRODUCER-%s-%s", group, type);
     d->producer = rmq_producer_new_on(inst, name);
+    d->context = g_main_context_ref(inst->context);
     d->topic = g_strdup(topic != NULL && *topic != '\0' ? topic : RMQ_TRACE_DEFAULT_TOPIC);
     d->data = g_string_new(NULL);
     d->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -387,6 +396,37 @@ rmq_trace_dispatcher_topic(RmqTraceDispatcher *d)
     return d->topic;
 }
 
+static void
+timer_clear(RmqTraceDispatcher *d)
+{
+    if (d->timer == NULL)
+        return;
+    g_source_destroy(d->timer);
+    g_clear_pointer(&d->timer, g_source_unref);
+}
+
+static gboolean
+on_timer(gpointer data)
+{
+    RmqTraceDispatcher *d = data;
+    /* From the loop, never inside a send callback: the flush may send. */
+    rmq_trace_dispatcher_flush(d); /* drops @timer */
+    return G_SOURCE_REMOVE;
+}
+
+/* A flush from the loop after @delay_ms, unless one is due sooner. */
+static void
+timer_arm(RmqTraceDispatcher *d, guint delay_ms)
+{
+    if (d->closing || (d->timer != NULL && delay_ms > 0))
+        return;
+    timer_clear(d);
+    d->timer = g_timeout_source_new(delay_ms);
+    g_source_set_name(d->timer, "rmq trace flush");
+    g_source_set_callback(d->timer, on_timer, d, NULL);
+    g_source_attach(d->timer, d->context);
+}
+
 void
 rmq_trace_dispatcher_append(RmqTraceDispatcher *d, const RmqTraceRecord *r)
 {
@@ -395,6 +435,7 @@ rmq_trace_dispatcher_append(RmqTraceDispatcher *d, const RmqTraceRecord *r)
     rmq_trace_keys(r, keys);
     for (guint i = 0; i < keys->len; i++)
         g_hash_table_add(d->keys, g_ptr_array_index(keys, i));
+    timer_arm(d, d->data->len >= TRACE_MAX_DATA ? 0 : TRACE_WAIT_MS);
 }
 
 static void
@@ -411,6 +452,7 @@ on_trace_sent(RmqProducer *p, const RmqSendResult *result, const GError *error,
 void
 rmq_trace_dispatcher_flush(RmqTraceDispatcher *d)
 {
+    timer_clear(d);
     if (d->data->len == 0)
         return;
     g_autoptr(RmqMsg) m = rmq_msg_new(d->topic, d->data->str, (gssize) d->data->len);
@@ -435,8 +477,11 @@ rmq_trace_dispatcher_free(RmqTraceDispatcher *d)
 {
     if (d == NULL)
         return;
+    d->closing = TRUE; /* nothing arms @timer any more */
     rmq_trace_dispatcher_flush(d);
     rmq_producer_free(d->producer); /* waits for the sends in flight */
+    timer_clear(d);
+    g_main_context_unref(d->context);
     g_free(d->topic);
     g_string_free(d->data, TRUE);
     g_hash_table_unref(d->keys);
