@@ -12,6 +12,8 @@
 struct _RmqClientRegistry {
     GHashTable *consumers; /* group -> RmqConsumerGroup */
     GHashTable *producers; /* group -> (RmqConnection* -> RmqClientChannel) */
+    GHashTable *producer_ids; /* client id -> RmqConnection* (weak): the channel of its
+                               * latest producer heartbeat (ProducerManager.clientChannelTable) */
     RmqConsumerGroupChanged changed;
     gpointer data;
 };
@@ -170,6 +172,7 @@ rmq_client_registry_new(RmqConsumerGroupChanged changed, gpointer data)
     r->consumers = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, consumer_group_free);
     r->producers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_hash_table_destroy);
+    r->producer_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     r->changed = changed;
     r->data = data;
     return r;
@@ -182,6 +185,7 @@ rmq_client_registry_free(RmqClientRegistry *r)
         return;
     g_hash_table_destroy(r->consumers);
     g_hash_table_destroy(r->producers);
+    g_hash_table_destroy(r->producer_ids);
     g_free(r);
 }
 
@@ -261,6 +265,32 @@ touch_channel(GHashTable *channels, RmqConnection *conn, const gchar *client_id,
     ch->version = version;
     ch->last_update_ms = now_ms();
     return ch;
+}
+
+/* @client_id no longer has a producer channel on @conn: its index entry, if
+ * it names @conn, moves to another producer channel of that client id (a
+ * walk, but only when a channel goes away, never per reply) or goes. */
+static void
+producer_id_forget(RmqClientRegistry *r, const gchar *client_id, RmqConnection *conn)
+{
+    if (client_id == NULL || g_hash_table_lookup(r->producer_ids, client_id) != conn)
+        return;
+    GHashTableIter git;
+    gpointer chs;
+    g_hash_table_iter_init(&git, r->producers);
+    while (g_hash_table_iter_next(&git, NULL, &chs)) {
+        GHashTableIter it;
+        gpointer v;
+        g_hash_table_iter_init(&it, chs);
+        while (g_hash_table_iter_next(&it, NULL, &v)) {
+            RmqClientChannel *ch = v;
+            if (g_strcmp0(ch->client_id, client_id) == 0) {
+                g_hash_table_insert(r->producer_ids, g_strdup(client_id), ch->conn);
+                return;
+            }
+        }
+    }
+    g_hash_table_remove(r->producer_ids, client_id);
 }
 
 static gboolean
@@ -358,8 +388,14 @@ rmq_client_registry_heartbeat(RmqClientRegistry *r, RmqConnection *conn, gint la
             chs = channel_table_new();
             g_hash_table_insert(r->producers, g_strdup(name), chs);
         }
+        RmqClientChannel *ch = g_hash_table_lookup(chs, conn);
+        g_autofree gchar *old_id = ch != NULL && g_strcmp0(ch->client_id, client_id) != 0
+                                       ? g_strdup(ch->client_id)
+                                       : NULL;
         gboolean is_new;
         touch_channel(chs, conn, client_id, language, version, &is_new);
+        producer_id_forget(r, old_id, conn);
+        g_hash_table_insert(r->producer_ids, g_strdup(client_id), conn);
         if (producer_groups != NULL)
             g_ptr_array_add(producer_groups, g_strdup(name));
     }
@@ -386,8 +422,14 @@ static void
 drop_producer(RmqClientRegistry *r, const gchar *group, RmqConnection *conn)
 {
     GHashTable *chs = g_hash_table_lookup(r->producers, group);
-    if (chs != NULL && g_hash_table_remove(chs, conn) && g_hash_table_size(chs) == 0)
+    RmqClientChannel *ch = chs != NULL ? g_hash_table_lookup(chs, conn) : NULL;
+    if (ch == NULL)
+        return;
+    g_autofree gchar *client_id = g_steal_pointer(&ch->client_id);
+    g_hash_table_remove(chs, conn);
+    if (g_hash_table_size(chs) == 0)
         g_hash_table_remove(r->producers, group);
+    producer_id_forget(r, client_id, conn);
 }
 
 void
@@ -535,20 +577,8 @@ RmqConnection *
 rmq_client_registry_find_producer_channel(RmqClientRegistry *r, const gchar *client_id)
 {
     g_return_val_if_fail(client_id != NULL, NULL);
-    GHashTableIter git;
-    gpointer chs;
-    g_hash_table_iter_init(&git, r->producers);
-    while (g_hash_table_iter_next(&git, NULL, &chs)) {
-        GHashTableIter it;
-        gpointer v;
-        g_hash_table_iter_init(&it, chs);
-        while (g_hash_table_iter_next(&it, NULL, &v)) {
-            RmqClientChannel *ch = v;
-            if (g_strcmp0(ch->client_id, client_id) == 0 && !rmq_connection_is_closed(ch->conn))
-                return ch->conn;
-        }
-    }
-    return NULL;
+    RmqConnection *conn = g_hash_table_lookup(r->producer_ids, client_id);
+    return conn != NULL && !rmq_connection_is_closed(conn) ? conn : NULL;
 }
 
 guint

@@ -86,8 +86,11 @@ GPtrArray *rmq_client_registry_consumer_ids(RmqClientRegistry *r, const gchar *g
 GPtrArray *rmq_client_registry_groups_of_topic(RmqClientRegistry *r, const gchar *topic);
 /* Any live channel of the producer @group, NULL if none. (transfer none) */
 RmqConnection *rmq_client_registry_any_producer(RmqClientRegistry *r, const gchar *group);
-/* The channel of the producer whose heartbeat carried @client_id (Java
- * ProducerManager.findChannel), NULL if none. (transfer none) */
+/* The channel of the latest producer heartbeat that carried @client_id
+ * (Java ProducerManager.findChannel), from an index kept by heartbeats,
+ * unregistration, close and expiry: one lookup per reply. When that channel
+ * goes, another producer channel of the same client id takes its place.
+ * NULL if none or closed. (transfer none) */
 RmqConnection *rmq_client_registry_find_producer_channel(RmqClientRegistry *r,
                                                          const gchar *client_id);
 guint rmq_client_registry_producer_count(RmqClientRegistry *r);

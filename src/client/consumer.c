@@ -463,11 +463,6 @@ rmq_consumer_get_instance(RmqConsumer *c)
 
 /* ------------------------------------------------------------ trace */
 
-struct _RmqTraceConsume {
-    GPtrArray *records; /* SubBefore records, one per traced message */
-    gint64 begin_ms;
-};
-
 void
 rmq_consumer_enable_trace(RmqConsumer *c, const gchar *trace_topic)
 {
@@ -481,38 +476,15 @@ RmqTraceConsume *
 rmq_consumer_trace_before(RmqConsumer *c, GPtrArray *msgs)
 {
     g_return_val_if_fail(c != NULL, NULL);
-    if (c->trace == NULL || msgs == NULL || msgs->len == 0)
+    if (c->trace == NULL)
         return NULL;
-    g_autofree gchar *request_id = rmq_mq_unique_id();
-    gint64 now = g_get_real_time() / 1000;
-    GPtrArray *records = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_trace_record_free);
-    for (guint i = 0; i < msgs->len; i++) {
-        const RmqMsg *m = g_ptr_array_index(msgs, i);
-        if (m == NULL || g_strcmp0(rmq_msg_get_property(m, "TRACE_ON"), "false") == 0)
-            continue;
-        RmqTraceRecord *r = rmq_trace_record_new(RMQ_TRACE_SUB_BEFORE);
-        r->timestamp = now;
-        r->region_id = g_strdup(rmq_msg_get_property(m, "MSG_REGION"));
-        r->group = g_strdup(c->group);
-        r->request_id = g_strdup(request_id);
-        r->topic = g_strdup(m->topic);
-        r->msg_id = g_strdup(rmq_msg_get_msg_id(m));
-        r->tags = g_strdup(rmq_msg_get_tags(m));
-        r->keys = g_strdup(rmq_msg_get_keys(m));
-        r->retry_times = m->reconsume_times;
-        r->body_length = m->store_size;
-        g_ptr_array_add(records, r);
-    }
-    if (records->len == 0) {
-        g_ptr_array_unref(records);
+    RmqTraceConsume *t = rmq_trace_consume_begin(c->group, msgs, g_get_real_time() / 1000);
+    if (t == NULL)
         return NULL;
-    }
+    GPtrArray *records = rmq_trace_consume_records(t);
     for (guint i = 0; i < records->len; i++)
         rmq_trace_dispatcher_append(c->trace, g_ptr_array_index(records, i));
     rmq_trace_dispatcher_flush(c->trace);
-    RmqTraceConsume *t = g_new0(RmqTraceConsume, 1);
-    t->records = records;
-    t->begin_ms = now;
     return t;
 }
 
@@ -523,22 +495,12 @@ rmq_consumer_trace_after(RmqConsumer *c, RmqTraceConsume *t, gboolean success)
     if (t == NULL)
         return;
     if (c->trace != NULL) {
-        gint64 now = g_get_real_time() / 1000;
-        gint cost = (gint) ((now - t->begin_ms) / t->records->len);
-        for (guint i = 0; i < t->records->len; i++) {
-            RmqTraceRecord *r = g_ptr_array_index(t->records, i);
-            r->type = RMQ_TRACE_SUB_AFTER;
-            r->timestamp = now;
-            r->cost_time = cost;
-            r->success = success;
-            /* ConsumeReturnType: SUCCESS 0, FAILED 4 */
-            r->context_code = success ? 0 : 4;
-            rmq_trace_dispatcher_append(c->trace, r);
-        }
+        GPtrArray *records = rmq_trace_consume_end(t, g_get_real_time() / 1000, success);
+        for (guint i = 0; i < records->len; i++)
+            rmq_trace_dispatcher_append(c->trace, g_ptr_array_index(records, i));
         rmq_trace_dispatcher_flush(c->trace);
     }
-    g_ptr_array_unref(t->records);
-    g_free(t);
+    rmq_trace_consume_free(t);
 }
 
 /* ---- requests brokers send to the client ----------------------------------

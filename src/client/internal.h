@@ -119,17 +119,33 @@ GBytes *rmq_mq_heartbeat_body_sub(const gchar *client_id, const gchar *producer_
 /* JSON node helpers. */
 JsonNode *rmq_mq_json_body(const RmqCommand *resp, GError **error);
 
+/* trace.c, the records of one traced consume (ConsumeMessageTraceHookImpl),
+ * pure: SubBefore of the messages of @msgs (RmqMsg) whose TRACE_ON is not
+ * "false", at @now_ms; NULL when none is traced. (transfer full) */
+RmqTraceConsume *rmq_trace_consume_begin(const gchar *group, GPtrArray *msgs, gint64 now_ms);
+/* (transfer none) the SubBefore records. */
+GPtrArray *rmq_trace_consume_records(RmqTraceConsume *t);
+/* The records turned SubAfter at @now_ms: costTime is the time since
+ * _begin divided by the size of the whole batch, traced or not, as Java's
+ * context.getMsgList().size(). (transfer none) */
+GPtrArray *rmq_trace_consume_end(RmqTraceConsume *t, gint64 now_ms, gboolean success);
+void rmq_trace_consume_free(RmqTraceConsume *t);
+
 /* trace.c: the trace data of one producer or consumer, sent to its trace
  * topic by a producer of its own (@type "PRODUCE" or "CONSUME"). */
 typedef struct _RmqTraceDispatcher RmqTraceDispatcher;
 RmqTraceDispatcher *rmq_trace_dispatcher_new(RmqInstance *inst, const gchar *group,
                                              const gchar *type, const gchar *topic);
 const gchar *rmq_trace_dispatcher_topic(RmqTraceDispatcher *d);
-/* Encode @r into the pending data. */
+/* Encode @r into the pending data, which a timeout source on the
+ * instance's context flushes 500 ms later (AsyncTraceDispatcher's
+ * waitTimeThresholdMil), or at its next dispatch once the data passes
+ * 128000 bytes (maxMsgSize); so a send callback may append. */
 void rmq_trace_dispatcher_append(RmqTraceDispatcher *d, const RmqTraceRecord *r);
-/* Send the pending data as one trace message (async). Not from a callback. */
+/* Send the pending data as one trace message (async) and drop the timeout
+ * source. Not from a send callback. */
 void rmq_trace_dispatcher_flush(RmqTraceDispatcher *d);
-/* Flush, wait for the sends in flight, free. */
+/* Flush, wait for the sends in flight, remove the timeout source, free. */
 void rmq_trace_dispatcher_free(RmqTraceDispatcher *d);
 
 G_END_DECLS

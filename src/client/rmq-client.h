@@ -381,7 +381,11 @@ void rmq_trace_keys(const RmqTraceRecord *r, GPtrArray *keys);
  * says TRACE_ON true, to @trace_topic (NULL: RMQ_SYS_TRACE_TOPIC), sent by
  * a producer of its own on the same instance (group
  * "_INNER_TRACE_PRODUCER-<group>-PRODUCE"). Sync sends send the trace at
- * once; traces of async sends go with the next sync call, flush or free. */
+ * once. Traces of async sends are sent by the producer's context, which the
+ * application runs for the send callbacks anyway: 500 ms after the first
+ * one waiting, as Java's AsyncTraceDispatcher, or as soon as the waiting
+ * data passes 128000 bytes; the next sync call, flush or free sends them
+ * sooner. Freeing the producer sends what waits and removes that source. */
 void rmq_producer_enable_trace(RmqProducer *p, const gchar *trace_topic);
 /* The same for a consumer; a pull consumer says when it consumes. */
 void rmq_consumer_enable_trace(RmqConsumer *c, const gchar *trace_topic);

@@ -284,13 +284,95 @@ rmq_trace_keys(const RmqTraceRecord *r, GPtrArray *keys)
         g_ptr_array_add(keys, g_strdup(parts[i]));
 }
 
+/* ------------------------------------------------------------ consume */
+
+struct _RmqTraceConsume {
+    GPtrArray *records; /* SubBefore records, one per traced message */
+    guint n_msgs;       /* every message of the batch, traced or not */
+    gint64 begin_ms;
+};
+
+RmqTraceConsume *
+rmq_trace_consume_begin(const gchar *group, GPtrArray *msgs, gint64 now_ms)
+{
+    if (msgs == NULL || msgs->len == 0)
+        return NULL;
+    g_autofree gchar *request_id = rmq_mq_unique_id();
+    g_autoptr(GPtrArray) records =
+        g_ptr_array_new_with_free_func((GDestroyNotify) rmq_trace_record_free);
+    for (guint i = 0; i < msgs->len; i++) {
+        const RmqMsg *m = g_ptr_array_index(msgs, i);
+        if (m == NULL || g_strcmp0(rmq_msg_get_property(m, "TRACE_ON"), "false") == 0)
+            continue;
+        RmqTraceRecord *r = rmq_trace_record_new(RMQ_TRACE_SUB_BEFORE);
+        r->timestamp = now_ms;
+        r->region_id = g_strdup(rmq_msg_get_property(m, "MSG_REGION"));
+        r->group = g_strdup(group);
+        r->request_id = g_strdup(request_id);
+        r->topic = g_strdup(m->topic);
+        r->msg_id = g_strdup(rmq_msg_get_msg_id(m));
+        r->tags = g_strdup(rmq_msg_get_tags(m));
+        r->keys = g_strdup(rmq_msg_get_keys(m));
+        r->retry_times = m->reconsume_times;
+        r->body_length = m->store_size;
+        g_ptr_array_add(records, r);
+    }
+    if (records->len == 0)
+        return NULL;
+    RmqTraceConsume *t = g_new0(RmqTraceConsume, 1);
+    t->records = g_steal_pointer(&records);
+    t->n_msgs = msgs->len;
+    t->begin_ms = now_ms;
+    return t;
+}
+
+GPtrArray *
+rmq_trace_consume_records(RmqTraceConsume *t)
+{
+    return t->records;
+}
+
+GPtrArray *
+rmq_trace_consume_end(RmqTraceConsume *t, gint64 now_ms, gboolean success)
+{
+    /* context.getMsgList().size(): the whole batch, TRACE_ON false included */
+    gint cost = (gint) ((now_ms - t->begin_ms) / t->n_msgs);
+    for (guint i = 0; i < t->records->len; i++) {
+        RmqTraceRecord *r = g_ptr_array_index(t->records, i);
+        r->type = RMQ_TRACE_SUB_AFTER;
+        r->timestamp = now_ms;
+        r->cost_time = cost;
+        r->success = success;
+        /* ConsumeReturnType: SUCCESS 0, FAILED 4 */
+        r->context_code = success ? 0 : 4;
+    }
+    return t->records;
+}
+
+void
+rmq_trace_consume_free(RmqTraceConsume *t)
+{
+    if (t == NULL)
+        return;
+    g_ptr_array_unref(t->records);
+    g_free(t);
+}
+
 /* ------------------------------------------------------------ dispatcher */
+
+/* AsyncTraceDispatcher sends a segment of trace data once its first record
+ * is waitTimeThresholdMil old or the data passes maxMsgSize. */
+#define TRACE_WAIT_MS 500
+#define TRACE_MAX_DATA 128000
 
 struct _RmqTraceDispatcher {
     RmqProducer *producer;
+    GMainContext *context; /* the instance's, where @timer runs */
     gchar *topic;
     GString *data;
     GHashTable *keys; /* set of trace keys of @data */
+    GSource *timer;   /* flushes @data from the loop; NULL when none is due */
+    gboolean closing; /* rmq_trace_dispatcher_free() has begun */
 };
 
 RmqTraceDispatcher *
@@ -301,6 +383,7 @@ rmq_trace_dispatcher_new(RmqInstance *inst, const gchar *group, const gchar *typ
     /* TraceConstants.GROUP_NAME_PREFIX + "-" + group + "-" + type */
     g_autofree gchar *name = g_strdup_printf("_INNER_TRACE_PRODUCER-%s-%s", group, type);
     d->producer = rmq_producer_new_on(inst, name);
+    d->context = g_main_context_ref(inst->context);
     d->topic = g_strdup(topic != NULL && *topic != '\0' ? topic : RMQ_TRACE_DEFAULT_TOPIC);
     d->data = g_string_new(NULL);
     d->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -313,6 +396,37 @@ rmq_trace_dispatcher_topic(RmqTraceDispatcher *d)
     return d->topic;
 }
 
+static void
+timer_clear(RmqTraceDispatcher *d)
+{
+    if (d->timer == NULL)
+        return;
+    g_source_destroy(d->timer);
+    g_clear_pointer(&d->timer, g_source_unref);
+}
+
+static gboolean
+on_timer(gpointer data)
+{
+    RmqTraceDispatcher *d = data;
+    /* From the loop, never inside a send callback: the flush may send. */
+    rmq_trace_dispatcher_flush(d); /* drops @timer */
+    return G_SOURCE_REMOVE;
+}
+
+/* A flush from the loop after @delay_ms, unless one is due sooner. */
+static void
+timer_arm(RmqTraceDispatcher *d, guint delay_ms)
+{
+    if (d->closing || (d->timer != NULL && delay_ms > 0))
+        return;
+    timer_clear(d);
+    d->timer = g_timeout_source_new(delay_ms);
+    g_source_set_name(d->timer, "rmq trace flush");
+    g_source_set_callback(d->timer, on_timer, d, NULL);
+    g_source_attach(d->timer, d->context);
+}
+
 void
 rmq_trace_dispatcher_append(RmqTraceDispatcher *d, const RmqTraceRecord *r)
 {
@@ -321,6 +435,7 @@ rmq_trace_dispatcher_append(RmqTraceDispatcher *d, const RmqTraceRecord *r)
     rmq_trace_keys(r, keys);
     for (guint i = 0; i < keys->len; i++)
         g_hash_table_add(d->keys, g_ptr_array_index(keys, i));
+    timer_arm(d, d->data->len >= TRACE_MAX_DATA ? 0 : TRACE_WAIT_MS);
 }
 
 static void
@@ -337,6 +452,7 @@ on_trace_sent(RmqProducer *p, const RmqSendResult *result, const GError *error,
 void
 rmq_trace_dispatcher_flush(RmqTraceDispatcher *d)
 {
+    timer_clear(d);
     if (d->data->len == 0)
         return;
     g_autoptr(RmqMsg) m = rmq_msg_new(d->topic, d->data->str, (gssize) d->data->len);
@@ -361,8 +477,11 @@ rmq_trace_dispatcher_free(RmqTraceDispatcher *d)
 {
     if (d == NULL)
         return;
+    d->closing = TRUE; /* nothing arms @timer any more */
     rmq_trace_dispatcher_flush(d);
     rmq_producer_free(d->producer); /* waits for the sends in flight */
+    timer_clear(d);
+    g_main_context_unref(d->context);
     g_free(d->topic);
     g_string_free(d->data, TRUE);
     g_hash_table_unref(d->keys);

@@ -1,7 +1,8 @@
 /* Unit tests of the broker's pure helpers: properties surgery (docs/protocol.md §6.1, trailing
  * 0x02 and empty segments), heartbeat parsing for Java, C++ (ordinal enums,
  * string subVersion, no tagsSet) and ali-ons shapes (docs/protocol.md §5.5), PULL
- * subscription strings, and runtime config updates. */
+ * subscription strings, runtime config updates, and the client id -> channel
+ * index of producers that replies are pushed through. */
 #include <config.h>
 
 #include <setjmp.h>
@@ -10,6 +11,10 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
 
 #include "broker/broker.h"
 #include "broker/client_registry.h"
@@ -296,6 +301,95 @@ test_send_header_parse(void **state)
     rmq_command_free(c);
 }
 
+/* A real, never started connection over one end of a socket pair, so
+ * closing it is seen by rmq_connection_is_closed(). (transfer full) */
+static RmqConnection *
+real_conn(void)
+{
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    close(sv[1]);
+    g_autoptr(GSocket) sock = g_socket_new_from_fd(sv[0], NULL);
+    assert_non_null(sock);
+    g_autoptr(GSocketConnection) sc = g_socket_connection_factory_create_connection(sock);
+    return rmq_connection_new(sc, NULL);
+}
+
+/* A heartbeat of @client_id with the producer groups @groups. */
+static void
+producer_heartbeat(RmqClientRegistry *r, RmqConnection *conn, const gchar *client_id,
+                   const gchar *const *groups)
+{
+    g_autoptr(GString) b = g_string_new(NULL);
+    g_string_append_printf(b, "{\"clientID\":\"%s\",\"consumerDataSet\":[],\"producerDataSet\":[",
+                           client_id);
+    for (guint i = 0; groups[i] != NULL; i++)
+        g_string_append_printf(b, "%s{\"groupName\":\"%s\"}", i > 0 ? "," : "", groups[i]);
+    g_string_append(b, "]}");
+    g_autoptr(GError) err = NULL;
+    assert_true(rmq_client_registry_heartbeat(r, conn, 0, 0, b->str, b->len, NULL, NULL, &err));
+}
+
+/* ProducerManager.findChannel: the channel of a client id's latest producer
+ * heartbeat, kept through re-registration from another channel,
+ * unregistration, close and expiry. */
+static void
+test_find_producer_channel(void **state)
+{
+    (void) state;
+    RmqClientRegistry *r = rmq_client_registry_new(on_changed, NULL);
+    RmqConnection *a = real_conn(), *b = real_conn(), *c = real_conn();
+    static const gchar *const eight[] = { "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", NULL };
+    static const gchar *const p9[] = { "P9", NULL };
+    static const gchar *const p1[] = { "P1", NULL };
+    assert_null(rmq_client_registry_find_producer_channel(r, "X"));
+
+    producer_heartbeat(r, a, "X", eight);
+    assert_ptr_equal(rmq_client_registry_find_producer_channel(r, "X"), a);
+    /* the client comes back on another channel: the latest one answers,
+     * though the old one still holds most of its groups */
+    producer_heartbeat(r, b, "X", p9);
+    assert_ptr_equal(rmq_client_registry_find_producer_channel(r, "X"), b);
+    producer_heartbeat(r, c, "Y", p1);
+    assert_ptr_equal(rmq_client_registry_find_producer_channel(r, "Y"), c);
+    assert_ptr_equal(rmq_client_registry_find_producer_channel(r, "X"), b);
+
+    /* unregistering the latest: the other channel of X still has producers */
+    rmq_client_registry_unregister(r, b, "P9", NULL);
+    assert_ptr_equal(rmq_client_registry_find_producer_channel(r, "X"), a);
+    for (guint i = 0; i < 7; i++)
+        rmq_client_registry_unregister(r, a, eight[i], NULL);
+    assert_ptr_equal(rmq_client_registry_find_producer_channel(r, "X"), a);
+    rmq_client_registry_unregister(r, a, "P8", NULL);
+    assert_null(rmq_client_registry_find_producer_channel(r, "X"));
+    assert_ptr_equal(rmq_client_registry_find_producer_channel(r, "Y"), c);
+
+    /* a closed channel answers nothing, before and after the registry hears */
+    producer_heartbeat(r, b, "X", p9);
+    assert_ptr_equal(rmq_client_registry_find_producer_channel(r, "X"), b);
+    rmq_connection_close(b, "test");
+    assert_null(rmq_client_registry_find_producer_channel(r, "X"));
+    rmq_client_registry_channel_closed(r, b);
+    assert_null(rmq_client_registry_find_producer_channel(r, "X"));
+    assert_null(rmq_client_registry_producer_group(r, "P9"));
+
+    /* a client id changing on one channel leaves the old id behind */
+    producer_heartbeat(r, a, "X", eight);
+    producer_heartbeat(r, a, "Z", eight);
+    assert_ptr_equal(rmq_client_registry_find_producer_channel(r, "Z"), a);
+    assert_null(rmq_client_registry_find_producer_channel(r, "X"));
+
+    /* expiry (every channel is older than -1 ms) closes and forgets them */
+    assert_int_equal(rmq_client_registry_scan_expired(r, 0, -1), 2);
+    assert_null(rmq_client_registry_find_producer_channel(r, "Y"));
+    assert_null(rmq_client_registry_find_producer_channel(r, "Z"));
+    assert_int_equal(rmq_client_registry_producer_count(r), 0);
+    rmq_client_registry_free(r);
+    rmq_connection_unref(a);
+    rmq_connection_unref(b);
+    rmq_connection_unref(c);
+}
+
 int
 main(void)
 {
@@ -305,6 +399,7 @@ main(void)
         cmocka_unit_test(test_subscription_parse),
         cmocka_unit_test(test_settings_update),
         cmocka_unit_test(test_send_header_parse),
+        cmocka_unit_test(test_find_producer_channel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,9 @@
  * TraceDataEncoder format: Pub, SubBefore, SubAfter (with and without the
  * timestamp and group of non-cloud writers), EndTransaction, the older Pub
  * layouts, String.split's dropping of trailing empty fields, trace keys, and
- * encode/decode round trips byte for byte. */
+ * encode/decode round trips byte for byte; the SubBefore/SubAfter records of
+ * a consumed batch, whose costTime shares the time among every message of
+ * the batch, traced or not (ConsumeMessageTraceHookImpl). */
 #include <config.h>
 
 #include <setjmp.h>
@@ -13,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "client/internal.h"
 #include "client/rmq-client.h"
 
 /* Java's CONTENT_SPLITOR (1) and FIELD_SPLITOR (2) */
@@ -183,6 +186,53 @@ test_round_trip(void **state)
     assert_string_equal(out->str, all->str);
 }
 
+static RmqMsg *
+batch_msg(const gchar *keys, gboolean trace_on)
+{
+    RmqMsg *m = rmq_msg_new("T", "b", -1);
+    rmq_msg_set_keys(m, keys);
+    if (!trace_on)
+        rmq_msg_put_property(m, "TRACE_ON", "false");
+    return m;
+}
+
+static void
+test_consume_cost_per_batch_message(void **state)
+{
+    (void) state;
+    g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
+    g_ptr_array_add(msgs, batch_msg("off-1", FALSE));
+    g_ptr_array_add(msgs, batch_msg("on-1", TRUE));
+    g_ptr_array_add(msgs, batch_msg("off-2", FALSE));
+    g_ptr_array_add(msgs, batch_msg("off-3", FALSE));
+    RmqTraceConsume *t = rmq_trace_consume_begin("CG", msgs, 1000);
+    assert_non_null(t);
+    GPtrArray *before = rmq_trace_consume_records(t);
+    assert_int_equal(before->len, 1);
+    const RmqTraceRecord *b = g_ptr_array_index(before, 0);
+    assert_int_equal(b->type, RMQ_TRACE_SUB_BEFORE);
+    assert_string_equal(b->keys, "on-1");
+    assert_string_equal(b->group, "CG");
+    assert_int_equal(b->timestamp, 1000);
+
+    /* 403 ms over the batch of 4 (3 of them untraced): 100 each, as Java
+     * divides by context.getMsgList().size() */
+    GPtrArray *after = rmq_trace_consume_end(t, 1403, FALSE);
+    assert_int_equal(after->len, 1);
+    const RmqTraceRecord *a = g_ptr_array_index(after, 0);
+    assert_int_equal(a->type, RMQ_TRACE_SUB_AFTER);
+    assert_int_equal(a->cost_time, 100);
+    assert_int_equal(a->timestamp, 1403);
+    assert_false(a->success);
+    assert_int_equal(a->context_code, 4);
+    rmq_trace_consume_free(t);
+
+    /* nothing traced: no records */
+    g_autoptr(GPtrArray) off = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
+    g_ptr_array_add(off, batch_msg("off-4", FALSE));
+    assert_null(rmq_trace_consume_begin("CG", off, 1000));
+}
+
 int
 main(void)
 {
@@ -192,6 +242,7 @@ main(void)
         cmocka_unit_test(test_decode_sub_and_old_layouts),
         cmocka_unit_test(test_trailing_empty_fields),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_consume_cost_per_batch_message),
     };
     return cmocka_run_group_tests_name("trace-codec", tests, NULL, NULL);
 }

@@ -3,7 +3,9 @@
  * consumer with trace on pulls and consumes it, and rmqadmin
  * queryMsgTraceById finds the Pub and Sub rows in RMQ_SYS_TRACE_TOPIC (and
  * in a custom trace topic with -t); the trace message itself is in Java's
- * format with the traced id and keys as its keys. */
+ * format with the traced id and keys as its keys. The trace of an async send
+ * goes out from the producer's context alone, with no later send, flush or
+ * free, and freeing the producer takes that timeout source with it. */
 #include <config.h>
 
 #include <setjmp.h>
@@ -206,12 +208,138 @@ test_custom_trace_topic_and_failure(void **state)
     assert_true(empty);
 }
 
+typedef struct {
+    gboolean done;
+    gchar *msg_id;
+} AsyncSent;
+
+static void
+on_async_sent(RmqProducer *p, const RmqSendResult *result, const GError *error,
+              gpointer user_data)
+{
+    (void) p;
+    AsyncSent *s = user_data;
+    s->done = TRUE;
+    if (error != NULL)
+        g_printerr("# async send: %s\n", error->message);
+    if (result != NULL)
+        s->msg_id = g_strdup(result->msg_id);
+}
+
+/* Run @ctx for about @ms without blocking on it. */
+static void
+run_context(GMainContext *ctx, guint ms)
+{
+    for (guint i = 0; i < ms; i++)
+        if (!g_main_context_iteration(ctx, FALSE))
+            g_usleep(1000);
+}
+
+/* Whether a source of @ctx is due at some time (a timeout) or now: one
+ * whole iteration by hand, to read its poll timeout. */
+static gboolean
+context_has_timed_source(GMainContext *ctx)
+{
+    assert_true(g_main_context_acquire(ctx));
+    gint prio;
+    g_main_context_prepare(ctx, &prio);
+    GPollFD fds[64];
+    gint timeout = -1;
+    gint n = g_main_context_query(ctx, prio, &timeout, fds, G_N_ELEMENTS(fds));
+    for (gint i = 0; i < MIN(n, (gint) G_N_ELEMENTS(fds)); i++)
+        fds[i].revents = 0;
+    if (g_main_context_check(ctx, prio, fds, MIN(n, (gint) G_N_ELEMENTS(fds))))
+        g_main_context_dispatch(ctx);
+    g_main_context_release(ctx);
+    return timeout >= 0;
+}
+
+static void
+send_async_and_wait(RmqProducer *p, const gchar *keys, AsyncSent *s)
+{
+    g_autoptr(RmqMsg) m = rmq_msg_new(TOPIC, "async traced", -1);
+    rmq_msg_set_keys(m, keys);
+    rmq_producer_send_async(p, m, on_async_sent, s);
+    for (int i = 0; i < 1000 && !s->done; i++)
+        run_context(rmq_producer_get_context(p), 10);
+    assert_true(s->done);
+    assert_non_null(s->msg_id);
+}
+
+/* The trace messages of @topic with key @key, after running @ctx between
+ * queries (NULL: just query); NULL when none showed up. (transfer full) */
+static GPtrArray *
+wait_trace(RmqAdmin *admin, GMainContext *ctx, const gchar *topic, const gchar *key)
+{
+    for (int i = 0; i < 100; i++) {
+        if (ctx != NULL)
+            run_context(ctx, 100);
+        else
+            g_usleep(100000);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GPtrArray) v =
+            rmq_admin_query_by_key(admin, topic, key, 32, 0, G_MAXINT64 / 2, &error);
+        if (v != NULL && v->len > 0)
+            return g_steal_pointer(&v);
+    }
+    return NULL;
+}
+
+static void
+assert_pub_of(GPtrArray *traces, const gchar *msg_id)
+{
+    gboolean seen = FALSE;
+    for (guint i = 0; i < traces->len; i++) {
+        RmqMsg *tm = g_ptr_array_index(traces, i);
+        gsize len;
+        const gchar *body = g_bytes_get_data(tm->body, &len);
+        g_autoptr(GPtrArray) records = rmq_trace_decode(body, len);
+        for (guint j = 0; j < records->len; j++) {
+            const RmqTraceRecord *r = g_ptr_array_index(records, j);
+            seen |= r->type == RMQ_TRACE_PUB && g_strcmp0(r->msg_id, msg_id) == 0;
+        }
+    }
+    assert_true(seen);
+}
+
+static void
+test_async_trace_sent_by_the_loop(void **state)
+{
+    (void) state;
+    GMainContext *ctx = g_main_context_new();
+    RmqProducer *p = rmq_producer_new("TracePGAsync", ns->addr, ctx);
+    rmq_producer_enable_trace(p, "AsyncTraceTopic");
+    g_autoptr(RmqAdmin) admin = rmq_admin_new(ns->addr, NULL);
+
+    /* after the callback, only the context runs: no send, flush or free */
+    AsyncSent s1 = { 0 };
+    send_async_and_wait(p, "async-order-1", &s1);
+    g_autoptr(GPtrArray) t1 = wait_trace(admin, ctx, "AsyncTraceTopic", "async-order-1");
+    assert_non_null(t1);
+    assert_pub_of(t1, s1.msg_id);
+
+    /* freed with a trace waiting: sent by the free, and the flush source
+     * goes with the producer (the context runs on after it; valgrind) */
+    AsyncSent s2 = { 0 };
+    send_async_and_wait(p, "async-order-2", &s2);
+    rmq_producer_free(p);
+    assert_false(context_has_timed_source(ctx));
+    run_context(ctx, 700);
+    g_autoptr(GPtrArray) t2 = wait_trace(admin, NULL, "AsyncTraceTopic", "async-order-2");
+    assert_non_null(t2);
+    assert_pub_of(t2, s2.msg_id);
+    g_free(s1.msg_id);
+    g_free(s2.msg_id);
+    g_main_context_unref(ctx);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trace_end_to_end),
         cmocka_unit_test(test_custom_trace_topic_and_failure),
+        cmocka_unit_test(test_async_trace_sent_by_the_loop),
     };
     return cmocka_run_group_tests_name("msg-trace", tests, setup, teardown);
 }

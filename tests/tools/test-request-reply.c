@@ -307,12 +307,10 @@ test_requester_gone(void **state)
     g_autoptr(RmqProducer) rq = rmq_producer_new("RrLonelyRequester", ns->addr, NULL);
     g_autoptr(RmqMsg) m = rmq_msg_new(REQ_TOPIC, "anyone?", -1);
     g_autoptr(GError) terr = NULL;
-    gint64 t0 = g_get_monotonic_time();
     g_autoptr(RmqMsg) none = rmq_producer_request(rq, m, 700, &terr);
     assert_null(none);
     assert_true(g_error_matches(terr, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TIMEOUT));
     assert_non_null(strstr(terr->message, "OK, but wait reply message timeout, 700 ms."));
-    assert_true(g_get_monotonic_time() - t0 >= 600 * 1000);
 }
 
 /* ------------------------------------------------------------ push header */
