@@ -15,42 +15,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <glib/gstdio.h>
 
 #include "harness.h"
 #include "remoting/codes.h"
-
-/* libfaketime's threaded library (Debian: libfaketime), or NULL. */
-static gchar *
-faketime_library(void)
-{
-    const gchar *env = g_getenv("RMQ_TEST_FAKETIME");
-    if (env != NULL && *env != '\0')
-        return g_file_test(env, G_FILE_TEST_EXISTS) ? g_strdup(env) : NULL;
-    const gchar *roots[] = { "/usr/lib", "/usr/local/lib", "/usr/lib64" };
-    for (guint i = 0; i < G_N_ELEMENTS(roots); i++) {
-        g_autofree gchar *flat = g_build_filename(roots[i], "faketime", "libfaketimeMT.so.1", NULL);
-        if (g_file_test(flat, G_FILE_TEST_EXISTS))
-            return g_steal_pointer(&flat);
-        g_autoptr(GDir) dir = g_dir_open(roots[i], 0, NULL);
-        const gchar *name;
-        while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-            g_autofree gchar *p = g_build_filename(roots[i], name, "faketime", "libfaketimeMT.so.1",
-                                                   NULL);
-            if (g_file_test(p, G_FILE_TEST_EXISTS))
-                return g_steal_pointer(&p);
-        }
-    }
-    return NULL;
-}
-
-static void
-set_clock(const gchar *path, const gchar *offset)
-{
-    g_autofree gchar *tmp = g_strconcat(path, ".new", NULL);
-    assert_true(g_file_set_contents(tmp, offset, -1, NULL));
-    assert_int_equal(g_rename(tmp, path), 0); /* never half a file for the library */
-}
 
 /* The HH:MM:SS of the daemon's last log line naming @needle, in seconds of
  * the day, or -1. */
@@ -97,21 +64,13 @@ static void
 test_wall_clock_step(void **state)
 {
     (void) state;
-    g_autofree gchar *lib = faketime_library();
+    g_autofree gchar *lib = rmq_test_faketime_library();
     assert_non_null(lib);
     g_autoptr(NsDaemon) d = ns_daemon_new("clock", "brokerChannelExpiredTime = 3000;\n"
                                                    "scanNotActiveBrokerInterval = 200;\n");
     g_autofree gchar *clock = g_build_filename(d->dir, "clock", NULL);
-    set_clock(clock, "+0\n");
-    const gchar *asan = g_getenv("ASAN_OPTIONS");
-    /* an ASan daemon refuses a library preloaded ahead of its runtime unless
-     * told not to check the order */
-    g_autofree gchar *asan_opts = g_strdup_printf("%s%sverify_asan_link_order=0",
-                                                  asan != NULL ? asan : "", asan != NULL ? ":" : "");
-    const gchar *env[] = { "LD_PRELOAD", lib, "FAKETIME_TIMESTAMP_FILE", clock,
-                           "FAKETIME_NO_CACHE", "1", "FAKETIME_DONT_FAKE_MONOTONIC", "1",
-                           "NO_FAKE_STAT", "1", "ASAN_OPTIONS", asan_opts, NULL };
-    d->env = g_strdupv((gchar **) env);
+    rmq_test_faketime_set(clock, "+0\n");
+    d->env = rmq_test_faketime_env(lib, clock);
     g_autoptr(GError) err = NULL;
     if (!ns_daemon_start(d, 10000, &err))
         fail_msg("%s", err->message);
@@ -119,7 +78,7 @@ test_wall_clock_step(void **state)
     g_autoptr(RmqClient) silent = rmq_client_new(NULL);
     keep_live(c, d, 1000);
 
-    set_clock(clock, "+7200\n");
+    rmq_test_faketime_set(clock, "+7200\n");
     {
         /* the step took effect: a line logged now carries the daemon's clock
          * (on its own connection: the name server closes an expired broker's) */
@@ -136,7 +95,7 @@ test_wall_clock_step(void **state)
         assert_true(MIN(diff, 86400 - diff) < 60);
     }
     keep_live(c, d, 2000);
-    set_clock(clock, "-600\n");
+    rmq_test_faketime_set(clock, "-600\n");
     keep_live(c, d, 2000);
     g_autofree gchar *log = ns_daemon_log(d);
     assert_null(strstr(log, "broker-live (10.9.1.1:10911, cluster C) expired"));
@@ -145,14 +104,14 @@ test_wall_clock_step(void **state)
     assert_int_equal(ns_wait_route_code(c, d->addr, "ProbeTopic", RMQ_RESPONSE_TOPIC_NOT_EXIST,
                                         10000),
                      RMQ_RESPONSE_TOPIC_NOT_EXIST);
-    set_clock(clock, "+0\n");
+    rmq_test_faketime_set(clock, "+0\n");
     assert_int_equal(ns_daemon_signal_and_wait(d, SIGTERM, 10000), 0);
 }
 
 int
 main(void)
 {
-    g_autofree gchar *lib = faketime_library();
+    g_autofree gchar *lib = rmq_test_faketime_library();
     if (lib == NULL) {
         printf("1..0 # SKIP libfaketime is not installed (scripts/install-deps.sh test installs it)\n");
         return 0;
