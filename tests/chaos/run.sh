@@ -10,17 +10,28 @@
 #   clients->master;
 #   netem delay 200 ms + 5% loss on a master's link (SKIP without sch_netem);
 #   broker-b master's disk (a tmpfs) filled up, then freed;
-#   clock step (SKIP: see below).
+#   the wall clock (CLOCK_REALTIME) of a master, and separately of a name
+#   server, stepped 2 h ahead, then 10 min behind the real time, then back:
+#   the masters and name servers run under libfaketime (SKIP without it, or
+#   when a daemon will not run under it), which steps one process's wall
+#   clock at run time; a time namespace cannot. CLOCK_MONOTONIC stays real:
+#   no host steps it, and every timer and expiry in rmq runs on it.
 # broker-a is SYNC_MASTER + SYNC_FLUSH (topic ChaosA), broker-b ASYNC (ChaosB).
 # Afterwards: no acknowledged ChaosA message missing or corrupted on broker-a's
 # master nor its slave; ChaosB's loss counted; no foreign or corrupted body at
 # the consumers; duplicates counted; every daemon that was not killed kept
 # serving; none crashed (exit by signal, core files, sanitizer reports); every
-# daemon stops with status 0. Prints TAP and a table.
+# daemon stops with status 0. For the clock steps also: a stepped name server
+# expires no broker and still routes both topics; a stepped master takes
+# sends and serves pulls in each step and closes no client channel; every
+# acknowledged message of a stepped master carries, on the master and on its
+# slave, the store timestamp its clock said. Prints TAP and a table.
 #
 # Needs root and ip netns; otherwise prints "1..0 # SKIP <reason>".
 # Environment: RMQ_BUILDDIR (build tree), RMQ_CHAOS_SEED (random), RMQ_CHAOS_ROUNDS
-# (times each fault is injected, 2), RMQ_CHAOS_KEEP=yes (keep the work directory).
+# (times each fault is injected, 2), RMQ_CHAOS_FAULTS (only these fault kinds,
+# e.g. "clock-master clock-namesrv"), RMQ_CHAOS_FAKETIME (the libfaketimeMT.so.1
+# to use), RMQ_CHAOS_KEEP=yes (keep the work directory).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 
