@@ -7,8 +7,10 @@ set -eu
 build_pkgs="build-essential autoconf automake libtool pkgconf
  libglib2.0-dev libjson-glib-dev libsystemd-dev libconfig-dev zlib1g-dev
  libcmocka-dev libsoup-3.0-dev libyaml-dev libssl-dev systemd"
-# clang: libFuzzer and the sanitizer build; the rest: packaging and system tests.
-test_pkgs="clang procps iproute2 psmisc openssl
+# clang: libFuzzer and the sanitizer build; libfaketime: the clock-step tests
+# (tests/namesrv/test-namesrv-clock, tests/chaos); the rest: packaging and
+# system tests.
+test_pkgs="clang procps iproute2 psmisc openssl libfaketime
  debhelper dpkg-dev fakeroot lintian rpm debootstrap systemd-container"
 
 case "${1:-all}" in

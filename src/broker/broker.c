@@ -572,14 +572,16 @@ next_midnight_ms(gint64 now_ms)
 }
 
 /* Once a second, as Java's StoreStatsService: a sample of the counters; each
- * minute the put-time distribution turns; each midnight the morning totals. */
+ * minute the put-time distribution turns; each midnight the morning totals.
+ * Samples are stamped with the monotonic clock (Java's with the wall clock):
+ * a rate divides by the time between two samples, which a wall-clock step
+ * would stretch (+2 h: putTps near 0 for 10 min) or make negative. */
 static gboolean
 on_stats_timer(gpointer data)
 {
     RmqBroker *b = data;
     gint64 now_us = g_get_monotonic_time();
     gint64 wall_ms = g_get_real_time() / 1000;
-    /* rates over the monotonic clock: a step of the wall clock does not skew them */
     rmq_store_stats_sample(b->stats.store, now_us / 1000);
     if (now_us - b->stats.minute_start_us >= 60 * G_USEC_PER_SEC) {
         rmq_store_stats_minute(b->stats.store);
@@ -596,7 +598,7 @@ static gboolean
 on_window_timer(gpointer data)
 {
     RmqBroker *b = data;
-    gint64 now = g_get_real_time() / 1000;
+    gint64 now = g_get_monotonic_time() / 1000; /* only differences are used: see above */
     rmq_stats_sample(b->stats_table, RMQ_STATS_MINUTE, now);
     if (b->stats_ticks % 60 == 0)
         rmq_stats_sample(b->stats_table, RMQ_STATS_HOUR, now);

@@ -96,6 +96,12 @@ EXTRA_tests_broker_test_broker_flow_DEPENDENCIES = src/broker/rmq-broker
 endif
 
 if HAVE_CMOCKA
+check_PROGRAMS += tests/broker/test-broker-clock
+TESTS += tests/broker/test-broker-clock
+tests_broker_test_broker_clock_SOURCES = tests/broker/test-broker-clock.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_clock_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_broker_clock_LDADD = $(BROKER_IT_LIBS)
+EXTRA_tests_broker_test_broker_clock_DEPENDENCIES = src/broker/rmq-broker
 check_PROGRAMS += tests/broker/test-broker-admin
 TESTS += tests/broker/test-broker-admin
 tests_broker_test_broker_admin_SOURCES = tests/broker/test-broker-admin.c $(BROKER_IT_SUPPORT)

@@ -41,7 +41,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqStatsTable, rmq_stats_table_free)
 /* Add @value to the item (@name, @key), one call (StatsItem.getValue().add,
  * getTimes().increment). The item is created on first use. */
 void rmq_stats_add(RmqStatsTable *t, const gchar *name, const gchar *key, gint64 value);
-/* Take a sample of every item into @window's list at @now_ms. */
+/* Take a sample of every item into @window's list at @now_ms (a monotonic
+ * clock: only differences between samples are used). */
 void rmq_stats_sample(RmqStatsTable *t, RmqStatsWindow window, gint64 now_ms);
 /* The window of (@name, @key); FALSE when the item does not exist. With
  * fewer than two samples everything is 0 (Java divides 0 by 0). */

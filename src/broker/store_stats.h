@@ -38,7 +38,7 @@ void rmq_store_stats_get(RmqStoreStats *s, guint64 n, gint64 elapsed_ms);
 guint64 rmq_store_stats_total(const RmqStoreStats *s, RmqStoreStatsSeries series);
 
 /* Take the once-a-second sample of every series at @now_ms (any clock that
- * does not step: the broker passes the monotonic one). */
+ * is never stepped: only differences between samples are used). */
 void rmq_store_stats_sample(RmqStoreStats *s, gint64 now_ms);
 /* Per second over the last @seconds samples (Java: 10, 60, 600); FALSE while
  * fewer than @seconds + 1 samples exist (Java prints nothing then). */

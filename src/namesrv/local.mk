@@ -36,7 +36,8 @@ tests_namesrv_test_namesrv_processor_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_namesrv_test_namesrv_processor_LDADD = $(NAMESRV_LIBS) $(CMOCKA_LIBS)
 
 # Integration: the real daemon on a free loopback port, driven by libnet's client.
-NAMESRV_IT = tests/namesrv/test-namesrv-routes tests/namesrv/test-namesrv-lifecycle
+NAMESRV_IT = tests/namesrv/test-namesrv-routes tests/namesrv/test-namesrv-lifecycle \
+	tests/namesrv/test-namesrv-clock
 check_PROGRAMS += $(NAMESRV_IT)
 TESTS += $(NAMESRV_IT)
 NAMESRV_IT_SUPPORT = tests/namesrv/harness.c tests/namesrv/harness.h
@@ -50,6 +51,11 @@ tests_namesrv_test_namesrv_lifecycle_SOURCES = tests/namesrv/test-namesrv-lifecy
 tests_namesrv_test_namesrv_lifecycle_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_namesrv_test_namesrv_lifecycle_LDADD = tests/support/libtestsupport.a $(NAMESRV_LIBS) $(CMOCKA_LIBS)
 EXTRA_tests_namesrv_test_namesrv_lifecycle_DEPENDENCIES = src/namesrv/rmq-namesrv
+
+tests_namesrv_test_namesrv_clock_SOURCES = tests/namesrv/test-namesrv-clock.c $(NAMESRV_IT_SUPPORT)
+tests_namesrv_test_namesrv_clock_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_namesrv_test_namesrv_clock_LDADD = tests/support/libtestsupport.a $(NAMESRV_LIBS) $(CMOCKA_LIBS)
+EXTRA_tests_namesrv_test_namesrv_clock_DEPENDENCIES = src/namesrv/rmq-namesrv
 endif
 
 # Benchmark (not a test): bench/namesrv/run.sh builds and runs it.

@@ -14,9 +14,13 @@
  *         C <ms> <group> <topic> <key> <broker> <queue> <offset>
  *         X <ms> <group> <topic> <reason>                    foreign or corrupted
  *         O <ms> <group> <topic> <broker> <queue> <from> <to> offset moved
+ *   chaos-client route   --ns ADDRS --topic T [--topic T2 ...] [--wait-ms N]
+ *       asks the name servers for each topic's route; exit 0 when every topic
+ *       has its 4 queues (asking again for up to N ms, default 0), else 1.
  *   chaos-client verify  --addr HOST:PORT --topic T --label L
  *       reads every queue of T from that broker (master or slave) directly and
- *       prints "V <label> <topic> <key> <queue> <offset>" per intact message,
+ *       prints "V <label> <topic> <key> <queue> <offset> <store timestamp>" per
+ *       intact message,
  *       "X <label> <topic> <reason>" per foreign or corrupted one; exit 1 when
  *       the broker cannot be read.
  *
@@ -39,7 +43,7 @@
 
 static gchar *opt_ns, *opt_ledger, *opt_stop, *opt_group, *opt_addr, *opt_label;
 static gchar **opt_topics, **opt_brokers;
-static gint opt_interval_ms = 5;
+static gint opt_interval_ms = 5, opt_wait_ms = 0;
 
 static gint64
 now_ms(void)
@@ -154,6 +158,30 @@ do_setup(void)
         if (!ok) {
             g_printerr("chaos-client setup: no route for %s\n", opt_topics[i]);
             return 1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ route */
+
+static int
+do_route(void)
+{
+    g_autoptr(RmqProducer) p = rmq_producer_new("ChaosRoute", opt_ns, NULL);
+    gint64 until = g_get_monotonic_time() + (gint64) opt_wait_ms * 1000;
+    for (guint i = 0; opt_topics[i] != NULL; i++) {
+        for (;;) {
+            g_autoptr(GError) error = NULL;
+            g_autoptr(GPtrArray) qs = rmq_producer_fetch_publish_queues(p, opt_topics[i], &error);
+            if (qs != NULL && qs->len == N_QUEUES)
+                break;
+            if (g_get_monotonic_time() >= until) {
+                g_printerr("chaos-client route %s: %s: %s\n", opt_ns, opt_topics[i],
+                           error != NULL ? error->message : "not all queues routed");
+                return 1;
+            }
+            g_usleep(200 * 1000);
         }
     }
     return 0;
@@ -352,8 +380,8 @@ do_verify(void)
                 else
                     key = check_body(topic, rec.body, (gsize) rec.body_len, &why);
                 if (key != NULL)
-                    printf("V %s %s %s %d %" G_GINT64_FORMAT "\n", opt_label, topic, key, q,
-                           rec.queue_offset);
+                    printf("V %s %s %s %d %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", opt_label,
+                           topic, key, q, rec.queue_offset, rec.store_timestamp);
                 else
                     printf("X %s %s %s\n", opt_label, topic, why);
                 off = rec.queue_offset + 1;
@@ -392,9 +420,10 @@ main(int argc, char **argv)
         { "addr", 0, 0, G_OPTION_ARG_STRING, &opt_addr, "verify: broker address", "HOST:PORT" },
         { "label", 0, 0, G_OPTION_ARG_STRING, &opt_label, "verify: label of the output", "L" },
         { "interval-ms", 0, 0, G_OPTION_ARG_INT, &opt_interval_ms, "produce: pause per send (5)", "N" },
+        { "wait-ms", 0, 0, G_OPTION_ARG_INT, &opt_wait_ms, "route: keep asking this long (0)", "N" },
         { NULL },
     };
-    g_autoptr(GOptionContext) ctx = g_option_context_new("setup|produce|consume|verify");
+    g_autoptr(GOptionContext) ctx = g_option_context_new("setup|route|produce|consume|verify");
     g_autoptr(GError) error = NULL;
 
     g_log_set_writer_func(quiet_writer, NULL, NULL);
@@ -411,6 +440,8 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "setup") == 0)
         return do_setup();
+    if (strcmp(cmd, "route") == 0)
+        return do_route();
     if ((strcmp(cmd, "produce") == 0 || strcmp(cmd, "consume") == 0) &&
         (opt_ledger == NULL || opt_stop == NULL)) {
         g_printerr("chaos-client %s: --ledger and --stop are required\n", cmd);

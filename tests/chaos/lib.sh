@@ -17,6 +17,11 @@ declare -A CH_PID=()      # node -> daemon pid (empty while down)
 declare -A CH_KILLED=()   # node -> 1 while deliberately down
 CH_CLIENT_PIDS=()
 CH_TMPFS=""
+# Daemons started under libfaketime so a test can step their wall clock
+# (ch_clock_set): the masters and the name servers, when ch_faketime_probe
+# found a libfaketime that works with the daemons; otherwise none.
+CH_CLOCK_NODES=""
+CH_FAKETIME_LIB=""
 # Short and unique: interface names are at most 15 characters.
 CH_TAG=rc$(printf '%04x' $(( $$ % 65536 )))
 CH_BRIDGE=${CH_TAG}br
@@ -47,6 +52,63 @@ ch_unusable() {
     done
 }
 
+# libfaketime (Debian: libfaketime) for the clock-step faults: sets
+# CH_FAKETIME_LIB and CH_CLOCK_NODES, or returns 1 with the reason in
+# CH_FAKETIME_WHY. Call before ch_cluster_up.
+# The library is preloaded into the daemon alone (not into ip); it reads
+# $CH_WORK/<node>/clock (an offset such as "+7200") on every wall-clock call
+# (FAKETIME_NO_CACHE), so a step takes effect at once in every thread.
+# CLOCK_MONOTONIC and CLOCK_BOOTTIME stay real (FAKETIME_DONT_FAKE_MONOTONIC):
+# a host's monotonic clock is never stepped, and GLib's timers, rmq's timeouts
+# and expiries run on it. File times stay the kernel's (NO_FAKE_STAT).
+ch_faketime_probe() {
+    local lib="" cand f got now b out
+    CH_FAKETIME_WHY=""
+    for cand in "${RMQ_CHAOS_FAKETIME:-}" /usr/lib/*/faketime/libfaketimeMT.so.1 \
+                /usr/lib/faketime/libfaketimeMT.so.1 /usr/local/lib/faketime/libfaketimeMT.so.1; do
+        [ -n "$cand" ] && [ -f "$cand" ] && { lib=$cand; break; }
+    done
+    if [ -z "$lib" ]; then
+        CH_FAKETIME_WHY="libfaketime is not installed (scripts/install-deps.sh test installs it)"; return 1
+    fi
+    f=$(mktemp /tmp/rmq-chaos-clock.XXXXXX)
+    echo "+7200" > "$f"
+    ch_faketime_cmd "$lib" "$f"
+    now=$(date +%s)
+    got=$("${CH_FT_CMD[@]}" date +%s 2>/dev/null)
+    if [ -z "$got" ] || [ $((got - now)) -lt 7190 ] || [ $((got - now)) -gt 7210 ]; then
+        rm -f "$f"; CH_FAKETIME_WHY="$lib does not step the wall clock here"; return 1
+    fi
+    # an ASan daemon refuses a library preloaded before its runtime unless
+    # told not to check (ch_faketime_cmd does); anything else is reported
+    for b in "$(ch_bin ba)" "$(ch_bin ns1)"; do
+        if ! out=$("${CH_FT_CMD[@]}" "$b" --version 2>&1 >/dev/null); then
+            rm -f "$f"
+            CH_FAKETIME_WHY="$(basename "$b") does not run under libfaketime: $(echo "$out" | head -n1)"
+            return 1
+        fi
+    done
+    rm -f "$f"
+    CH_FAKETIME_LIB=$lib
+    CH_CLOCK_NODES="ba bb ns1 ns2"
+}
+
+# The command prefix (in CH_FT_CMD) that runs a program with libfaketime $1
+# reading the clock offset from file $2.
+ch_faketime_cmd() {
+    CH_FT_CMD=(env "LD_PRELOAD=$1" "FAKETIME_TIMESTAMP_FILE=$2" FAKETIME_NO_CACHE=1
+               FAKETIME_DONT_FAKE_MONOTONIC=1 NO_FAKE_STAT=1
+               "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+}
+
+ch_clocked() { case " $CH_CLOCK_NODES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+# Step node $1's wall clock to the real time plus $2 seconds ("+7200",
+# "-600", "+0"); a rename, so the library never reads half a file.
+ch_clock_set() {
+    echo "$2" > "$CH_WORK/$1/clock.new" && mv -f "$CH_WORK/$1/clock.new" "$CH_WORK/$1/clock"
+}
+
 ch_net_up() {
     ip link add "$CH_BRIDGE" type bridge || return 1
     ip link set "$CH_BRIDGE" up
@@ -73,7 +135,10 @@ ch_write_config() {
         -e '/^[[:space:]]*brokerRole/d' -e '/^[[:space:]]*flushDiskType/d' \
         "$src" > "$dir/$n.conf"
     case $n in
-        ns*) echo "kvConfigPath = \"$dir/kv.json\";" >> "$dir/$n.conf" ;;
+        ns*)
+            # scans every 2 s (10 s by default), so a clock step is always
+            # followed by a scan within the fault
+            printf 'kvConfigPath = "%s";\nscanNotActiveBrokerInterval = 2000;\n' "$dir/kv.json" >> "$dir/$n.conf" ;;
         *)
             local role=ASYNC_MASTER flush=ASYNC_FLUSH
             case $n in
@@ -104,11 +169,17 @@ ch_start() {
     local n=$1 dir=$CH_WORK/$1 log=$CH_WORK/$1/daemon.log before
     touch "$log"
     before=$(grep -c ' started (' "$log")
+    local pre=()
+    if ch_clocked "$n"; then
+        [ -f "$dir/clock" ] || ch_clock_set "$n" +0
+        ch_faketime_cmd "$CH_FAKETIME_LIB" "$dir/clock"
+        pre=("${CH_FT_CMD[@]}")
+    fi
     (
         cd "$dir" || exit 1
         ulimit -c unlimited 2>/dev/null
         unset NOTIFY_SOCKET WATCHDOG_USEC STATE_DIRECTORY NAMESRV_ADDR
-        exec ip netns exec "$(ch_netns "$n")" "$(ch_bin "$n")" --config "$dir/$n.conf" >>"$log" 2>&1
+        exec ip netns exec "$(ch_netns "$n")" "${pre[@]}" "$(ch_bin "$n")" --config "$dir/$n.conf" >>"$log" 2>&1
     ) &
     CH_PID[$n]=$!
     CH_KILLED[$n]=""
@@ -205,6 +276,14 @@ ch_route() { ip -n "$(ch_netns "$1")" route "$2" blackhole "${CH_IP[$3]}/32"; }
 #   part-client-master   blackhole route from the clients to master $2
 #   netem                tc netem delay 200ms loss 5% on $2's link
 #   disk-full            fill broker-b's tmpfs store, free it after the hold
+#   clock-master         step master $2's wall clock 2 h ahead for 11 s (past a
+#                        10 s client-channel scan), then 10 min behind the
+#                        real time for 3 s, then back (the hold is not used)
+#   clock-namesrv        the same on name server $2: 2 h ahead for 5 s (past
+#                        two 2 s expiry scans; it must still route both topics
+#                        then: CH_CLOCK_ROUTED=yes/no), 10 min behind for 2 s
+#   (the phases go to $CH_WORK/clock-phases as "node offset_s from_ms to_ms",
+#   the daemon's log lines written meanwhile to CH_CLOCK_LOG)
 # Sets CH_FAULT_DETAIL (for the report); on trouble returns 1 with
 # CH_FAULT_ERROR.
 ch_fault() {
@@ -252,6 +331,31 @@ ch_fault() {
             CH_FAULT_DETAIL="$(df -m --output=avail "$CH_TMPFS" | tail -n1 | tr -d ' ') MiB free"
             sleep "$hold"
             rm -f "$CH_TMPFS/filler"
+            ;;
+        clock-master | clock-namesrv)
+            if ! ch_clocked "$target"; then
+                CH_FAULT_ERROR="$target does not run under libfaketime"; return 1
+            fi
+            local fwd=11 back=3 lines t_a t_b t_c
+            [ "$f" = clock-namesrv ] && { fwd=5; back=2; }
+            lines=$(wc -l < "$CH_WORK/$target/daemon.log")
+            CH_CLOCK_ROUTED=""
+            t_a=$(ch_now_ms); ch_clock_set "$target" +7200
+            sleep "$fwd"
+            if [ "$f" = clock-namesrv ]; then
+                # (a name server restarted by an earlier fault learns the
+                # routes at the brokers' next registration, <= 30 s)
+                CH_CLOCK_ROUTED=yes
+                ch_client route --ns "$(ch_addr "$target")" --topic ChaosA --topic ChaosB --wait-ms 35000 \
+                    2>>"$CH_WORK/clients.log" || CH_CLOCK_ROUTED=no
+            fi
+            t_b=$(ch_now_ms); ch_clock_set "$target" -600
+            sleep "$back"
+            t_c=$(ch_now_ms); ch_clock_set "$target" +0
+            printf '%s +7200 %s %s\n%s -600 %s %s\n' "$target" "$t_a" "$t_b" "$target" "$t_b" "$t_c" \
+                >> "$CH_WORK/clock-phases"
+            CH_CLOCK_LOG=$(tail -n +"$((lines + 1))" "$CH_WORK/$target/daemon.log")
+            CH_FAULT_DETAIL="+2h $(( (t_b - t_a + 500) / 1000 ))s, -10min $(( (t_c - t_b + 500) / 1000 ))s"
             ;;
         *) CH_FAULT_ERROR="unknown fault $f" ;;
     esac

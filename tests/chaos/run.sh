@@ -10,17 +10,28 @@
 #   clients->master;
 #   netem delay 200 ms + 5% loss on a master's link (SKIP without sch_netem);
 #   broker-b master's disk (a tmpfs) filled up, then freed;
-#   clock step (SKIP: see below).
+#   the wall clock (CLOCK_REALTIME) of a master, and separately of a name
+#   server, stepped 2 h ahead, then 10 min behind the real time, then back:
+#   the masters and name servers run under libfaketime (SKIP without it, or
+#   when a daemon will not run under it), which steps one process's wall
+#   clock at run time; a time namespace cannot. CLOCK_MONOTONIC stays real:
+#   no host steps it, and every timer and expiry in rmq runs on it.
 # broker-a is SYNC_MASTER + SYNC_FLUSH (topic ChaosA), broker-b ASYNC (ChaosB).
 # Afterwards: no acknowledged ChaosA message missing or corrupted on broker-a's
 # master nor its slave; ChaosB's loss counted; no foreign or corrupted body at
 # the consumers; duplicates counted; every daemon that was not killed kept
 # serving; none crashed (exit by signal, core files, sanitizer reports); every
-# daemon stops with status 0. Prints TAP and a table.
+# daemon stops with status 0. For the clock steps also: a stepped name server
+# expires no broker and still routes both topics; a stepped master takes
+# sends and serves pulls in each step and closes no client channel; every
+# acknowledged message of a stepped master carries, on the master and on its
+# slave, the store timestamp its clock said. Prints TAP and a table.
 #
 # Needs root and ip netns; otherwise prints "1..0 # SKIP <reason>".
 # Environment: RMQ_BUILDDIR (build tree), RMQ_CHAOS_SEED (random), RMQ_CHAOS_ROUNDS
-# (times each fault is injected, 2), RMQ_CHAOS_KEEP=yes (keep the work directory).
+# (times each fault is injected, 2), RMQ_CHAOS_FAULTS (only these fault kinds,
+# e.g. "clock-master clock-namesrv"), RMQ_CHAOS_FAKETIME (the libfaketimeMT.so.1
+# to use), RMQ_CHAOS_KEEP=yes (keep the work directory).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 
@@ -53,7 +64,7 @@ finish() {
     if [ "$tap_failed" -gt 0 ] || [ "${RMQ_CHAOS_KEEP:-no}" = yes ]; then
         local keep=$CH_BUILDDIR/chaos-logs
         rm -rf "$keep"; mkdir -p "$keep"
-        (cd "$CH_WORK" && find . \( -name '*.log' -o -name 'ledger-*' -o -name '*.conf' -o -name 'verify-*' -o -name 'faults' -o -name 'core*' \) \
+        (cd "$CH_WORK" && find . \( -name '*.log' -o -name 'ledger-*' -o -name '*.conf' -o -name 'verify-*' -o -name 'faults' -o -name 'clock-phases' -o -name 'core*' \) \
             -exec cp --parents {} "$keep" \; 2>/dev/null)
         echo "# logs, ledgers and configs kept in $keep"
     fi
@@ -67,6 +78,9 @@ trap 'exit 130' INT TERM
 echo "# seed $seed (RMQ_CHAOS_SEED=$seed reproduces the schedule), $rounds round(s) of each fault"
 echo "# work directory $CH_WORK, namespaces $CH_TAG-*"
 
+# before the daemons start: it decides which run under libfaketime
+clock_why=""
+ch_faketime_probe || clock_why=$CH_FAKETIME_WHY
 if ! ch_net_up; then not_ok "network namespaces and bridge created"; exit 1; fi
 ok "network namespaces and bridge created (10.251.0.0/24 on $CH_BRIDGE)"
 if ! ch_cluster_up; then not_ok "the six daemons started"; exit 1; fi
@@ -87,14 +101,23 @@ if ! ip netns exec "$(ch_netns cli)" tc qdisc add dev eth0 root netem delay 1ms 
 else
     ip netns exec "$(ch_netns cli)" tc qdisc del dev eth0 root 2>/dev/null
 fi
-# A time namespace offsets only CLOCK_MONOTONIC/CLOCK_BOOTTIME, and only
-# before its first process; the brokers' wall clock (CLOCK_REALTIME) cannot be
-# stepped without stepping the host's, which a test must not do.
-skip "clock of a broker stepped forward and back" \
-    "time namespaces cannot step CLOCK_REALTIME; stepping the host clock is not done by a test"
+# A time namespace cannot step CLOCK_REALTIME (only the monotonic clocks,
+# only before its first process) and a test must not step the host's, so the
+# masters and name servers run under libfaketime (tests/chaos/lib.sh).
+clock_ok=yes
+if [ -n "$clock_why" ]; then
+    clock_ok=no
+    skip "wall clock of a master and of a name server stepped forward and back" "$clock_why"
+fi
 
 types="kill-master kill-slave kill-namesrv stop-master part-master-slave part-broker-ns part-client-master disk-full"
 [ "$netem_ok" = yes ] && types="$types netem"
+[ "$clock_ok" = yes ] && types="$types clock-master clock-namesrv"
+if [ -n "${RMQ_CHAOS_FAULTS:-}" ]; then
+    only=""
+    for t in $types; do case " $RMQ_CHAOS_FAULTS " in *" $t "*) only="$only $t" ;; esac; done
+    types=$only
+fi
 schedule=()
 for r in $(seq "$rounds"); do for t in $types; do schedule+=("$t"); done; done
 # Fisher-Yates with the seeded $RANDOM
@@ -119,6 +142,49 @@ wait_ack_after() {
     done
 }
 
+broker_of() { case $1 in ba|bas) echo broker-a ;; bb|bbs) echo broker-b ;; esac; }
+# Acknowledged sends (A) or consumed messages (C) of node $2's broker with a
+# ledger time in [$3, $4).
+ledger_count() {
+    local col=5; [ "$1" = C ] && col=6
+    cat "$CH_WORK"/ledger-"$([ "$1" = A ] && echo produce || echo consume)"-* |
+        awk -v k="$1" -v c="$col" -v br="$(broker_of "$2")" -v a="$3" -v b="$4" \
+            '$1 == k && $c == br && $2 >= a && $2 < b' | wc -l
+}
+
+# The clock-specific checks of clock fault $1 on node $2 (just injected).
+clock_checks() {
+    local f=$1 n=$2 off from to bad what=""
+    if [ "$f" = clock-namesrv ]; then
+        # a name server expiring on its wall clock would drop every broker on
+        # the first scan after the 2 h step (their last registration looks
+        # 2 h old); its expiry runs on CLOCK_MONOTONIC
+        bad=$(grep -cE '\) expired(;| \[|$)' <<<"$CH_CLOCK_LOG")
+        if [ "$bad" -eq 0 ] && [ "$CH_CLOCK_ROUTED" = yes ]; then
+            ok "fault $n_fault: $n expired no broker while its clock was 2 h ahead and 10 min behind, and routed both topics while ahead"
+        else
+            not_ok "fault $n_fault: $n with its clock stepped: $bad broker expiries logged, routed both topics while ahead: $CH_CLOCK_ROUTED"
+        fi
+        return
+    fi
+    # a master keeps taking sends and serving pulls in each phase, and does
+    # not close its clients' channels for want of a heartbeat (120 s, timed
+    # on CLOCK_MONOTONIC: a wall-clock timer would expire them all at +2 h)
+    bad=$(grep -c 'client channels without a heartbeat' <<<"$CH_CLOCK_LOG")
+    local zero=no
+    while read -r _ off from to; do
+        local a c
+        a=$(ledger_count A "$n" "$from" "$to"); c=$(ledger_count C "$n" "$from" "$to")
+        what="$what, $off s: $a sends acknowledged, $c messages pulled"
+        [ "$a" -gt 0 ] && [ "$c" -gt 0 ] || zero=yes
+    done < <(grep "^$n " "$CH_WORK/clock-phases" | tail -n 2)
+    if [ "$bad" -eq 0 ] && [ "$zero" = no ]; then
+        ok "fault $n_fault: $n with its clock stepped kept serving${what}; no client channel expired"
+    else
+        not_ok "fault $n_fault: $n with its clock stepped${what}; client channels expired: $bad"
+    fi
+}
+
 declare -a rows
 faults_file=$CH_WORK/faults
 n_fault=0
@@ -132,10 +198,10 @@ for f in "${schedule[@]}"; do
     [ -n "${first_pick[$f]:-}" ] || first_pick[$f]=$((RANDOM % 2))
     k=$(( (first_pick[$f] + times[$f]) % 2 )); times[$f]=$(( times[$f] + 1 ))
     case $f in
-        kill-master | stop-master | part-master-slave | part-client-master | netem | part-broker-ns)
+        kill-master | stop-master | part-master-slave | part-client-master | netem | part-broker-ns | clock-master)
             target=${masters[$k]} ;;
         kill-slave) target=${slaves[$k]} ;;
-        kill-namesrv) target=${namesrvs[$k]} ;;
+        kill-namesrv | clock-namesrv) target=${namesrvs[$k]} ;;
         disk-full) target=bb ;;
     esac
     t0=$(ch_now_ms)
@@ -155,6 +221,9 @@ for f in "${schedule[@]}"; do
     echo "$n_fault $f $target $t0 $t1 $recover_ms" >> "$faults_file"
     rows+=("$(printf '%-3s %-19s %-7s %6s %12s %9s' "$n_fault" "$f" "$target" "$(( (t1 - t0) / 1000 ))s" \
         "$during" "$([ "$recover_ms" -ge 0 ] && echo "${recover_ms}ms" || echo never)")")
+    case $f in
+        clock-*) clock_checks "$f" "$target" ;;
+    esac
 done
 
 # ---------------------------------------------------------------- checks
@@ -220,6 +289,52 @@ check "ChaosA: all $acked_a acknowledged messages on broker-a's slave (missing: 
 ok "ChaosB (ASYNC): $acked_b acknowledged, lost on broker-b's master: $lost_b_m, not on its slave: $lost_b_s"
 bad_store=$(cat "$CH_WORK"/verify-* | grep -c '^X ')
 check "no foreign or corrupted message in any broker's queues ($bad_store)" [ "$bad_store" -eq 0 ]
+
+# Stored timestamps are what the master's clock said when it stored: for each
+# acknowledged message of a clock-stepped master, (store timestamp - ledger
+# time of the acknowledgement) is the offset in effect within the 3 s before
+# the acknowledgement (the send timeout), give or take that; the slave holds
+# the master's bytes, so the same. Prints "<off records> <phase:count>...".
+stamp_check() {
+    awk -v node="$1" -v topic="$2" '
+    FILENAME == ARGV[1] { if ($1 == node) { n++; off[n] = $2 * 1000; from[n] = $3; to[n] = $4 } next }
+    FILENAME == ARGV[2] { if ($1 == "V") st[$4] = st[$4] " " $7; next }
+    $1 == "A" && $3 == topic && ($4 in st) {
+        ta = $2; k = split(st[$4], ss, " ")
+        real = 1   # the real clock may have been in effect (outside both phases of a fault)
+        for (p = 1; p < n; p += 2) if (ta - 3000 >= from[p] && ta < to[p + 1]) real = 0
+        good = 0; delete seen
+        for (i = 1; i <= k; i++) {
+            d = ss[i] - ta
+            if (real && d >= -3000 && d <= 200) good = 1
+            for (p = 1; p <= n; p++)
+                if (ta >= from[p] && ta - 3000 < to[p] && d - off[p] >= -3000 && d - off[p] <= 200) {
+                    good = 1
+                    if (ta < to[p] && !(p in seen)) { hit[p]++; seen[p] = 1 }
+                }
+        }
+        if (!good) bad++
+    }
+    END { printf "%d", bad; for (p = 1; p <= n; p++) printf " %+d:%d", off[p] / 1000, hit[p]; print "" }
+    ' "$CH_WORK/clock-phases" "$3" "$CH_WORK/ledger-produce-$2"
+}
+if [ -s "$CH_WORK/clock-phases" ]; then
+    for node in ba bb; do
+        grep -q "^$node " "$CH_WORK/clock-phases" || continue
+        t=$(topic_of "$node"); stamp_bad=0; stamp_empty=no; stamp_what=""
+        for copy in "$node" "${node}s"; do
+            read -r b rest < <(stamp_check "$node" "$t" "$CH_WORK/verify-$copy-$t")
+            stamp_bad=$((stamp_bad + b))
+            [ "$copy" = "$node" ] && stamp_what=$rest
+            case " $rest" in *:0\ * | *:0) stamp_empty=yes ;; esac
+        done
+        if [ "$stamp_bad" -eq 0 ] && [ "$stamp_empty" = no ]; then
+            ok "$t on $node and ${node}s: store timestamps are what $node's clock said (acknowledged while stepped, per step in s: $stamp_what)"
+        else
+            not_ok "$t on $node and ${node}s: $stamp_bad records with a store timestamp its clock did not say (per step in s: $stamp_what)"
+        fi
+    done
+fi
 
 bad_cons=$(cat "$CH_WORK"/ledger-consume-* | grep -c '^X ')
 check "consumers saw no message of another topic and no corrupted body ($bad_cons)" [ "$bad_cons" -eq 0 ]

@@ -70,7 +70,8 @@ ns_daemon_start(NsDaemon *d, guint timeout_ms, GError **error)
     const gchar *argv[] = { daemon_binary(), "--instance", d->instance, "--config", d->conf_path,
                             NULL };
     g_clear_object(&d->proc);
-    d->proc = rmq_test_daemon_spawn(argv, d->notify_path, d->log_path, NULL, error);
+    d->proc = rmq_test_daemon_spawn(argv, d->notify_path, d->log_path,
+                                    (const gchar *const *) d->env, error);
     if (d->proc == NULL)
         return FALSE;
     return rmq_test_daemon_wait_ready(d->notify, d->proc, "rmq-namesrv", d->log_path, timeout_ms,
@@ -106,6 +107,7 @@ ns_daemon_free(NsDaemon *d)
     g_free(d->instance);
     g_free(d->addr);
     g_free(d->extra_conf);
+    g_strfreev(d->env);
     g_free(d);
 }
 

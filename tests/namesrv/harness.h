@@ -25,6 +25,7 @@ typedef struct {
     GSubprocess *proc;
     RmqTestNotify *notify;
     gchar *notify_path;
+    GStrv env;          /* NAME, VALUE pairs set for the daemon (NULL: none) */
 } NsDaemon;
 
 /* A loopback TCP port that was free a moment ago. */

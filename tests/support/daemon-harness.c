@@ -263,3 +263,47 @@ rmq_test_rm_rf(const gchar *path)
         g_unlink(path);
     }
 }
+
+gchar *
+rmq_test_faketime_library(void)
+{
+    const gchar *env = g_getenv("RMQ_TEST_FAKETIME");
+    if (env != NULL && *env != '\0')
+        return g_file_test(env, G_FILE_TEST_EXISTS) ? g_strdup(env) : NULL;
+    const gchar *roots[] = { "/usr/lib", "/usr/local/lib", "/usr/lib64" };
+    for (guint i = 0; i < G_N_ELEMENTS(roots); i++) {
+        g_autofree gchar *flat = g_build_filename(roots[i], "faketime", "libfaketimeMT.so.1", NULL);
+        if (g_file_test(flat, G_FILE_TEST_EXISTS))
+            return g_steal_pointer(&flat);
+        g_autoptr(GDir) dir = g_dir_open(roots[i], 0, NULL);
+        const gchar *name;
+        while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+            g_autofree gchar *p = g_build_filename(roots[i], name, "faketime", "libfaketimeMT.so.1",
+                                                   NULL);
+            if (g_file_test(p, G_FILE_TEST_EXISTS))
+                return g_steal_pointer(&p);
+        }
+    }
+    return NULL;
+}
+
+GStrv
+rmq_test_faketime_env(const gchar *lib, const gchar *clock_path)
+{
+    const gchar *asan = g_getenv("ASAN_OPTIONS");
+    /* an ASan daemon refuses a library preloaded ahead of its runtime */
+    g_autofree gchar *asan_opts = g_strdup_printf("%s%sverify_asan_link_order=0",
+                                                  asan != NULL ? asan : "", asan != NULL ? ":" : "");
+    const gchar *env[] = { "LD_PRELOAD", lib, "FAKETIME_TIMESTAMP_FILE", clock_path,
+                           "FAKETIME_NO_CACHE", "1", "FAKETIME_DONT_FAKE_MONOTONIC", "1",
+                           "NO_FAKE_STAT", "1", "ASAN_OPTIONS", asan_opts, NULL };
+    return g_strdupv((gchar **) env);
+}
+
+void
+rmq_test_faketime_set(const gchar *clock_path, const gchar *offset)
+{
+    g_autofree gchar *tmp = g_strconcat(clock_path, ".new", NULL);
+    g_assert(g_file_set_contents(tmp, offset, -1, NULL));
+    g_assert(g_rename(tmp, clock_path) == 0); /* the library never reads half a file */
+}

@@ -49,4 +49,15 @@ gchar *rmq_test_daemon_log(const gchar *log_path);
 /* rm -rf @path (links are removed, not followed). */
 void rmq_test_rm_rf(const gchar *path);
 
+/* libfaketime's threaded library ($RMQ_TEST_FAKETIME, else the usual
+ * places), or NULL when it is not installed. (transfer full) */
+gchar *rmq_test_faketime_library(void);
+/* The NAME, VALUE pairs (for rmq_test_daemon_spawn) that run a daemon under
+ * @lib with its wall clock (CLOCK_REALTIME) at the real time plus the offset
+ * in file @clock_path, read on every call, while CLOCK_MONOTONIC stays real;
+ * under ASan the preload order check is turned off. (transfer full) */
+GStrv rmq_test_faketime_env(const gchar *lib, const gchar *clock_path);
+/* Write @offset ("+7200", "-600", "+0") to @clock_path, by a rename. */
+void rmq_test_faketime_set(const gchar *clock_path, const gchar *offset);
+
 G_END_DECLS
