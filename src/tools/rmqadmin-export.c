@@ -277,6 +277,40 @@ namesrv_count(RmqAdminCommon *c)
     return n;
 }
 
+/* The cluster info's broker table and the names of @cluster's brokers into
+ * @info, @brokers and @names; an exit code when the info cannot be had or
+ * the cluster is unknown, else -1. */
+static int
+cluster_brokers(RmqAdminCommon *c, const gchar *name, const gchar *cluster, JsonNode **info,
+                JsonObject **brokers, JsonArray **names)
+{
+    g_autoptr(GError) error = NULL;
+    *info = rmq_admin_cluster_info(c->admin, &error);
+    if (*info == NULL)
+        return rmqadmin_fail(name, error);
+    JsonObject *io = json_node_get_object(*info);
+    JsonObject *clusters = rmq_json_object_get_object_or_null(io, "clusters");
+    *brokers = rmq_json_object_get_object_or_null(io, "brokers");
+    *names = clusters ? rmq_json_object_get_array_or_null(clusters, cluster) : NULL;
+    if (*names == NULL) {
+        fprintf(stderr, "rmqadmin %s: cluster %s not found\n", name, cluster);
+        return RMQADMIN_EXIT_NOT_FOUND;
+    }
+    return -1;
+}
+
+/* The master address of broker @broker_name in @brokers, NULL if it has none;
+ * its address table into @addrs where that is not NULL. */
+static const gchar *
+master_addr(JsonObject *brokers, const gchar *broker_name, JsonObject **addrs)
+{
+    JsonObject *b = brokers ? rmq_json_object_get_object_or_null(brokers, broker_name) : NULL;
+    JsonObject *a = b ? rmq_json_object_get_object_or_null(b, "addrs") : NULL;
+    if (addrs != NULL)
+        *addrs = a;
+    return a ? rmq_json_object_get_string_or(a, "0", NULL) : NULL;
+}
+
 int
 rmqadmin_export_configs(RmqAdminCommon *c, int argc, char **argv)
 {
@@ -299,25 +333,18 @@ rmqadmin_export_configs(RmqAdminCommon *c, int argc, char **argv)
         return rmqadmin_usage(argv[0], "-c CLUSTER is required");
     g_strstrip(cluster);
     g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) info = rmq_admin_cluster_info(c->admin, &error);
-    if (info == NULL)
-        return rmqadmin_fail(argv[0], error);
-    JsonObject *io = json_node_get_object(info);
-    JsonObject *clusters = rmq_json_object_get_object_or_null(io, "clusters");
-    JsonObject *brokers = rmq_json_object_get_object_or_null(io, "brokers");
-    JsonArray *names = clusters ? rmq_json_object_get_array_or_null(clusters, cluster) : NULL;
-    if (names == NULL) {
-        fprintf(stderr, "rmqadmin %s: cluster %s not found\n", argv[0], cluster);
-        return RMQADMIN_EXIT_NOT_FOUND;
-    }
+    g_autoptr(JsonNode) info = NULL;
+    JsonObject *brokers;
+    JsonArray *names;
+    rc = cluster_brokers(c, argv[0], cluster, &info, &brokers, &names);
+    if (rc >= 0)
+        return rc;
     JsonObject *configs = json_object_new();
     gint64 masters = 0, slaves = 0;
     for (guint i = 0; i < json_array_get_length(names); i++) {
-        JsonObject *b = brokers ? rmq_json_object_get_object_or_null(
-                                      brokers, json_array_get_string_element(names, i))
-                                : NULL;
-        JsonObject *addrs = b ? rmq_json_object_get_object_or_null(b, "addrs") : NULL;
-        const gchar *master = addrs ? rmq_json_object_get_string_or(addrs, "0", NULL) : NULL;
+        JsonObject *addrs;
+        const gchar *master =
+            master_addr(brokers, json_array_get_string_element(names, i), &addrs);
         if (master == NULL)
             continue;
         g_autoptr(JsonNode) props = rmq_admin_broker_config(c->admin, master, &error);
@@ -419,25 +446,18 @@ rmqadmin_export_metrics(RmqAdminCommon *c, int argc, char **argv)
         return rmqadmin_usage(argv[0], "-c CLUSTER is required");
     g_strstrip(cluster);
     g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) info = rmq_admin_cluster_info(c->admin, &error);
-    if (info == NULL)
-        return rmqadmin_fail(argv[0], error);
-    JsonObject *io = json_node_get_object(info);
-    JsonObject *clusters = rmq_json_object_get_object_or_null(io, "clusters");
-    JsonObject *brokers = rmq_json_object_get_object_or_null(io, "brokers");
-    JsonArray *names = clusters ? rmq_json_object_get_array_or_null(clusters, cluster) : NULL;
-    if (names == NULL) {
-        fprintf(stderr, "rmqadmin %s: cluster %s not found\n", argv[0], cluster);
-        return RMQADMIN_EXIT_NOT_FOUND;
-    }
+    g_autoptr(JsonNode) info = NULL;
+    JsonObject *brokers;
+    JsonArray *names;
+    rc = cluster_brokers(c, argv[0], cluster, &info, &brokers, &names);
+    if (rc >= 0)
+        return rc;
     gdouble t_in = 0, t_out = 0, t_trans = 0, t_sched = 0;
     gint64 d_in = 0, d_out = 0, d_trans = 0, d_sched = 0;
     JsonObject *report = json_object_new();
     for (guint i = 0; i < json_array_get_length(names); i++) {
         const gchar *bn = json_array_get_string_element(names, i);
-        JsonObject *b = brokers ? rmq_json_object_get_object_or_null(brokers, bn) : NULL;
-        JsonObject *addrs = b ? rmq_json_object_get_object_or_null(b, "addrs") : NULL;
-        const gchar *addr = addrs ? rmq_json_object_get_string_or(addrs, "0", NULL) : NULL;
+        const gchar *addr = master_addr(brokers, bn, NULL);
         if (addr == NULL)
             continue;
         g_autoptr(JsonNode) kvn = rmq_admin_broker_runtime(c->admin, addr, &error);
