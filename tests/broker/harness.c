@@ -129,6 +129,15 @@ bk_daemon_log(BkDaemon *d)
 }
 
 void
+bk_daemon_append_conf(BkDaemon *d, const gchar *extra)
+{
+    g_autofree gchar *conf = NULL;
+    g_assert(g_file_get_contents(d->conf_path, &conf, NULL, NULL));
+    g_autofree gchar *full = g_strconcat(conf, extra, NULL);
+    g_assert(g_file_set_contents(d->conf_path, full, -1, NULL));
+}
+
+void
 bk_daemon_free(BkDaemon *d)
 {
     if (d == NULL)

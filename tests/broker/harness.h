@@ -42,6 +42,8 @@ gboolean bk_daemon_start_or_say(BkDaemon *d, guint timeout_ms);
 gchar *bk_daemon_wait_notify(BkDaemon *d, const gchar *needle, guint timeout_ms);
 int bk_daemon_signal_and_wait(BkDaemon *d, int sig, guint timeout_ms);
 gchar *bk_daemon_log(BkDaemon *d);
+/* Appends @extra to @d's config file (before the daemon starts). */
+void bk_daemon_append_conf(BkDaemon *d, const gchar *extra);
 void bk_daemon_free(BkDaemon *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BkDaemon, bk_daemon_free)
 
