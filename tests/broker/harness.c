@@ -128,6 +128,16 @@ bk_daemon_log(BkDaemon *d)
     return rmq_test_daemon_log(d->log_path);
 }
 
+gboolean
+bk_pair_start(BkDaemon **ns, BkDaemon **broker, const gchar *extra_conf)
+{
+    *ns = bk_namesrv_new();
+    if (!bk_daemon_start_or_say(*ns, 10000))
+        return FALSE;
+    *broker = bk_broker_new((*ns)->addr, extra_conf);
+    return bk_daemon_start_or_say(*broker, 15000);
+}
+
 void
 bk_daemon_append_conf(BkDaemon *d, const gchar *extra)
 {

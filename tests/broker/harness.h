@@ -39,6 +39,10 @@ gboolean bk_daemon_start(BkDaemon *d, guint timeout_ms, GError **error);
 /* bk_daemon_start, the error said as a TAP comment: the start in a test
  * group's setup. */
 gboolean bk_daemon_start_or_say(BkDaemon *d, guint timeout_ms);
+/* A name server and a broker registered to it (@extra_conf as for
+ * bk_broker_new()), both started; FALSE, said on stderr, if either did not.
+ * Each one started is in *@ns / *@broker for bk_daemon_free(). */
+gboolean bk_pair_start(BkDaemon **ns, BkDaemon **broker, const gchar *extra_conf);
 gchar *bk_daemon_wait_notify(BkDaemon *d, const gchar *needle, guint timeout_ms);
 int bk_daemon_signal_and_wait(BkDaemon *d, int sig, guint timeout_ms);
 gchar *bk_daemon_log(BkDaemon *d);
