@@ -93,3 +93,17 @@ tool_arr(JsonNode *n)
 {
     return n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
 }
+
+gboolean
+tool_create_topic(RmqAdmin *admin, const gchar *broker_addr, const gchar *topic)
+{
+    RmqTopicSpec spec;
+    rmq_topic_spec_init(&spec);
+    spec.read_queue_nums = spec.write_queue_nums = 1;
+    g_autoptr(GError) error = NULL;
+    if (!rmq_admin_update_topic(admin, broker_addr, topic, &spec, &error)) {
+        g_printerr("# update topic: %s\n", error->message);
+        return FALSE;
+    }
+    return TRUE;
+}

@@ -5,6 +5,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "client/rmq-client.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -35,5 +37,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ToolRun, tool_run_free)
 /* JSON path helpers: member of an object node, NULL if absent. */
 JsonObject *tool_obj(JsonNode *n);
 JsonArray *tool_arr(JsonNode *n);
+
+/* @topic with one read and one write queue on @broker_addr, made with the
+ * client library's admin; FALSE, said on stderr, if that failed. */
+gboolean tool_create_topic(RmqAdmin *admin, const gchar *broker_addr, const gchar *topic);
 
 G_END_DECLS
