@@ -298,6 +298,28 @@ print_version_rows(JsonObject *info)
     }
 }
 
+/* -b ADDR | -c CLUSTER of clusterAclConfigVersion and getAclConfig: the
+ * brokers to ask (the masters of -c), or NULL and the exit code in @rc;
+ * @by_broker: -b was given. */
+static gchar **
+read_targets(RmqAdminCommon *c, int argc, char **argv, const gchar *summary,
+             gboolean *by_broker, int *rc)
+{
+    g_autofree gchar *broker = NULL, *cluster = NULL;
+    GOptionEntry e[] = {
+        { "brokerAddr", 'b', 0, G_OPTION_ARG_STRING, &broker,
+          "query acl config version for which broker", "ADDR" },
+        { "clusterName", 'c', 0, G_OPTION_ARG_STRING, &cluster,
+          "query acl config version for specified cluster (its masters)", "NAME" },
+        { NULL },
+    };
+    *rc = rmqadmin_parse(c, argv[0], summary, "-b ADDR | -c CLUSTER", e, &argc, &argv);
+    if (*rc >= 0)
+        return NULL;
+    *by_broker = broker != NULL;
+    return acl_targets(c, argv[0], broker, cluster, FALSE, rc);
+}
+
 /* Asks each of @targets with @query and prints each answer with @print
  * (text mode) or all of them by address as one JSON object (--json). */
 static int
@@ -327,29 +349,21 @@ query_each(RmqAdminCommon *c, const gchar *name, gchar **targets,
 int
 rmqadmin_cluster_acl_config_version(RmqAdminCommon *c, int argc, char **argv)
 {
-    g_autofree gchar *broker = NULL, *cluster = NULL;
-    GOptionEntry e[] = {
-        { "brokerAddr", 'b', 0, G_OPTION_ARG_STRING, &broker,
-          "query acl config version for which broker", "ADDR" },
-        { "clusterName", 'c', 0, G_OPTION_ARG_STRING, &cluster,
-          "query acl config version for specified cluster (its masters)", "NAME" },
-        { NULL },
-    };
-    int rc = rmqadmin_parse(c, argv[0], "List all of acl config version information in cluster",
-                            "-b ADDR | -c CLUSTER", e, &argc, &argv);
-    if (rc >= 0)
-        return rc;
-    g_auto(GStrv) targets = acl_targets(c, argv[0], broker, cluster, FALSE, &rc);
+    gboolean by_broker;
+    int rc;
+    g_auto(GStrv) targets =
+        read_targets(c, argc, argv, "List all of acl config version information in cluster",
+                     &by_broker, &rc);
     if (targets == NULL)
         return rc;
     /* mqadmin prints the header with -c only */
-    if (!c->json && broker == NULL)
+    if (!c->json && !by_broker)
         printf(VERSION_ROW, "#Cluster Name", "#Broker Name", "#Broker Addr", "#AclFilePath",
                "#AclConfigVersionNum", "#AclLastUpdateTime");
     rc = query_each(c, argv[0], targets, acl_version_info, print_version_rows);
     if (rc != RMQADMIN_EXIT_OK || c->json)
         return rc;
-    printf(broker != NULL ? "get broker's plain access config version success.\n"
+    printf(by_broker ? "get broker's plain access config version success.\n"
                           : "get cluster's plain access config version success.\n");
     return RMQADMIN_EXIT_OK;
 }
@@ -431,19 +445,11 @@ acl_config(RmqAdminCommon *c, const gchar *addr, GError **error)
 int
 rmqadmin_get_acl_config(RmqAdminCommon *c, int argc, char **argv)
 {
-    g_autofree gchar *broker = NULL, *cluster = NULL;
-    GOptionEntry e[] = {
-        { "brokerAddr", 'b', 0, G_OPTION_ARG_STRING, &broker,
-          "query acl config version for which broker", "ADDR" },
-        { "clusterName", 'c', 0, G_OPTION_ARG_STRING, &cluster,
-          "query acl config version for specified cluster (its masters)", "NAME" },
-        { NULL },
-    };
-    int rc = rmqadmin_parse(c, argv[0], "List all of acl config information in cluster",
-                            "-b ADDR | -c CLUSTER", e, &argc, &argv);
-    if (rc >= 0)
-        return rc;
-    g_auto(GStrv) targets = acl_targets(c, argv[0], broker, cluster, FALSE, &rc);
+    gboolean by_broker;
+    int rc;
+    g_auto(GStrv) targets = read_targets(c, argc, argv,
+                                         "List all of acl config information in cluster",
+                                         &by_broker, &rc);
     if (targets == NULL)
         return rc;
     return query_each(c, argv[0], targets, acl_config, print_acl_config);
