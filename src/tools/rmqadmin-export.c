@@ -123,42 +123,38 @@ export_file(RmqAdminCommon *c, const gchar *name, const gchar *dir, const gchar 
     return RMQADMIN_EXIT_OK;
 }
 
-/* Merge @topics into @into as exportMetadata does: queue counts add up. */
+/* Merge @from (topic or group configs by name) into @into as exportMetadata
+ * does: the @counts members of a name already there add up. */
 static void
-merge_topics(JsonObject *into, JsonObject *topics)
+merge_configs(JsonObject *into, JsonObject *from, const gchar *const *counts)
 {
-    g_autoptr(GList) names = json_object_get_members(topics);
+    g_autoptr(GList) names = json_object_get_members(from);
     for (GList *l = names; l; l = l->next) {
-        JsonNode *n = json_node_copy(json_object_get_member(topics, l->data));
+        JsonNode *n = json_node_copy(json_object_get_member(from, l->data));
         JsonObject *prev = rmq_json_object_get_object_or_null(into, l->data);
         if (prev != NULL && JSON_NODE_HOLDS_OBJECT(n)) {
             JsonObject *o = json_node_get_object(n);
-            json_object_set_int_member(o, "writeQueueNums",
-                                       rmq_json_object_get_int64_or(o, "writeQueueNums", 0) +
-                                           rmq_json_object_get_int64_or(prev, "writeQueueNums", 0));
-            json_object_set_int_member(o, "readQueueNums",
-                                       rmq_json_object_get_int64_or(o, "readQueueNums", 0) +
-                                           rmq_json_object_get_int64_or(prev, "readQueueNums", 0));
+            for (guint i = 0; counts[i] != NULL; i++)
+                json_object_set_int_member(o, counts[i],
+                                           rmq_json_object_get_int64_or(o, counts[i], 0) +
+                                               rmq_json_object_get_int64_or(prev, counts[i], 0));
         }
         json_object_set_member(into, l->data, n);
     }
 }
 
 static void
+merge_topics(JsonObject *into, JsonObject *topics)
+{
+    static const gchar *const counts[] = { "writeQueueNums", "readQueueNums", NULL };
+    merge_configs(into, topics, counts);
+}
+
+static void
 merge_groups(JsonObject *into, JsonObject *groups)
 {
-    g_autoptr(GList) names = json_object_get_members(groups);
-    for (GList *l = names; l; l = l->next) {
-        JsonNode *n = json_node_copy(json_object_get_member(groups, l->data));
-        JsonObject *prev = rmq_json_object_get_object_or_null(into, l->data);
-        if (prev != NULL && JSON_NODE_HOLDS_OBJECT(n)) {
-            JsonObject *o = json_node_get_object(n);
-            json_object_set_int_member(o, "retryQueueNums",
-                                       rmq_json_object_get_int64_or(o, "retryQueueNums", 0) +
-                                           rmq_json_object_get_int64_or(prev, "retryQueueNums", 0));
-        }
-        json_object_set_member(into, l->data, n);
-    }
+    static const gchar *const counts[] = { "retryQueueNums", NULL };
+    merge_configs(into, groups, counts);
 }
 
 /* ---- exportMetadata ------------------------------------------------------------ */
