@@ -37,9 +37,7 @@ setup(void **state)
     (void) state;
     if (!bk_pair_start(&ns, &broker, NULL))
         return -1;
-    g_autoptr(ToolRun) t = tool_rmqadmin(ns->addr, TRUE, "updateTopic", "-b", broker->addr, "-t",
-                                         TOPIC, "-r", "2", "-w", "2", NULL);
-    if (t->status != 0)
+    if (!tool_update_topic(ns->addr, broker->addr, TOPIC, "2"))
         return -1;
     g_autoptr(RmqProducer) p = rmq_producer_new("PrintProducers", ns->addr, NULL);
     g_autoptr(RmqQueue) q0 = rmq_queue_new(TOPIC, "broker-a", 0);

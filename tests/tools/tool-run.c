@@ -107,3 +107,14 @@ tool_create_topic(RmqAdmin *admin, const gchar *broker_addr, const gchar *topic)
     }
     return TRUE;
 }
+
+gboolean
+tool_update_topic(const gchar *namesrv, const gchar *broker_addr, const gchar *topic,
+                  const gchar *queues)
+{
+    g_autoptr(ToolRun) t = tool_rmqadmin(namesrv, TRUE, "updateTopic", "-b", broker_addr, "-t",
+                                         topic, "-r", queues, "-w", queues, NULL);
+    if (t->status != 0)
+        g_printerr("# updateTopic %s: %s\n", topic, t->err);
+    return t->status == 0;
+}

@@ -38,6 +38,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ToolRun, tool_run_free)
 JsonObject *tool_obj(JsonNode *n);
 JsonArray *tool_arr(JsonNode *n);
 
+/* rmqadmin updateTopic: @topic with @queues read and write queues on
+ * @broker_addr; FALSE, its stderr shown, if that failed. */
+gboolean tool_update_topic(const gchar *namesrv, const gchar *broker_addr, const gchar *topic,
+                           const gchar *queues);
 /* @topic with one read and one write queue on @broker_addr, made with the
  * client library's admin; FALSE, said on stderr, if that failed. */
 gboolean tool_create_topic(RmqAdmin *admin, const gchar *broker_addr, const gchar *topic);
