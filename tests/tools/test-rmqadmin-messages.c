@@ -31,6 +31,12 @@ static gchar *first_id; /* MsgId of the first message sent */
 #define human(...) tool_rmqadmin(ns->addr, FALSE, __VA_ARGS__)
 #define assert_ok(r) tool_assert_ok(r)
 
+static const gchar *
+tag_of(guint i)
+{
+    return i < N_A ? "TagA" : "TagB";
+}
+
 static int
 setup(void **state)
 {
@@ -39,20 +45,8 @@ setup(void **state)
         return -1;
     if (!tool_update_topic(ns->addr, broker->addr, TOPIC, "2"))
         return -1;
-    g_autoptr(RmqProducer) p = rmq_producer_new("PrintProducers", ns->addr, NULL);
-    g_autoptr(RmqQueue) q0 = rmq_queue_new(TOPIC, "broker-a", 0);
-    for (int i = 0; i < N_A + N_B; i++) {
-        g_autofree gchar *body = g_strdup_printf("m%d", i);
-        g_autoptr(RmqMsg) m = rmq_msg_new(TOPIC, body, -1);
-        rmq_msg_set_tags(m, i < N_A ? "TagA" : "TagB");
-        RmqSendResult res;
-        g_autoptr(GError) error = NULL;
-        if (!rmq_producer_send_to_queue(p, m, q0, &res, &error))
-            return -1;
-        if (i == 0)
-            first_id = g_strdup(res.msg_id);
-        rmq_send_result_clear(&res);
-    }
+    if (!tool_fill_queue0(ns->addr, "PrintProducers", TOPIC, N_A + N_B, tag_of, &first_id))
+        return -1;
     return 0;
 }
 
