@@ -161,13 +161,16 @@ queue_addr(RmqConsumer *c, const RmqQueue *mq, GError **error)
     return g_strdup(addr);
 }
 
-/* @code with @body to every address of every broker of @r, each of which
- * must answer SUCCESS; the addresses that did go into @answered (a set, may
- * be NULL). FALSE at the first that fails or refuses. */
+/* @code with @body to every address of every broker of @topic's route,
+ * each of which must answer SUCCESS; the addresses that did go into
+ * @answered (a set, may be NULL). FALSE at the first that fails or refuses. */
 static gboolean
-invoke_route(RmqConsumer *c, const RmqRoute *r, gint32 code, GBytes *body,
+invoke_route(RmqConsumer *c, const gchar *topic, gint32 code, GBytes *body,
              GHashTable *answered, GError **error)
 {
+    const RmqRoute *r = rmq_mq_core_route(c->core, topic, TRUE, error);
+    if (r == NULL)
+        return FALSE;
     for (guint i = 0; i < r->broker_datas->len; i++) {
         const RmqBrokerData *b = g_ptr_array_index(r->broker_datas, i);
         GHashTableIter it;
@@ -193,12 +196,9 @@ invoke_route(RmqConsumer *c, const RmqRoute *r, gint32 code, GBytes *body,
 gboolean
 rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error)
 {
-    const RmqRoute *r = rmq_mq_core_route(c->core, topic, TRUE, error);
-    if (r == NULL)
-        return FALSE;
     g_autoptr(GBytes) body = rmq_mq_heartbeat_body_sub(c->core->client_id, NULL, c->group, topic,
                                                        c->expression_type, c->sub_string);
-    if (!invoke_route(c, r, RMQ_REQUEST_HEART_BEAT, body, c->heartbeat, error))
+    if (!invoke_route(c, topic, RMQ_REQUEST_HEART_BEAT, body, c->heartbeat, error))
         return FALSE;
     g_hash_table_add(c->topics, g_strdup(topic));
     return TRUE;
@@ -207,9 +207,6 @@ rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error)
 gboolean
 rmq_consumer_check_subscription(RmqConsumer *c, const gchar *topic, GError **error)
 {
-    const RmqRoute *r = rmq_mq_core_route(c->core, topic, TRUE, error);
-    if (r == NULL)
-        return FALSE;
     /* Java's CheckClientRequestBody */
     g_autoptr(JsonBuilder) jb = json_builder_new();
     json_builder_begin_object(jb);
@@ -232,7 +229,7 @@ rmq_consumer_check_subscription(RmqConsumer *c, const gchar *topic, GError **err
     g_autoptr(JsonNode) root = json_builder_get_root(jb);
     gchar *text = json_to_string(root, FALSE);
     g_autoptr(GBytes) body = g_bytes_new_take(text, strlen(text));
-    return invoke_route(c, r, RMQ_REQUEST_CHECK_CLIENT_CONFIG, body, NULL, error);
+    return invoke_route(c, topic, RMQ_REQUEST_CHECK_CLIENT_CONFIG, body, NULL, error);
 }
 
 /* Run what is ready on the instance's context without waiting, so requests
