@@ -196,6 +196,15 @@ rmq_broker_require_fields(RmqConnection *conn, RmqCommand *request, const gchar 
     return FALSE;
 }
 
+const gchar *
+rmq_broker_require_ext(RmqConnection *conn, RmqCommand *request, const gchar *name)
+{
+    const gchar *const names[] = { name, NULL };
+    if (!rmq_broker_require_fields(conn, request, names))
+        return NULL;
+    return rmq_command_get_ext(request, name);
+}
+
 gboolean
 rmq_broker_text_blank(const gchar *text)
 {

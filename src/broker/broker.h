@@ -183,6 +183,10 @@ gchar *rmq_broker_missing_field(const RmqCommand *request, const gchar *const *n
  * answered (the handler returns), TRUE to go on. */
 gboolean rmq_broker_require_fields(RmqConnection *conn, RmqCommand *request,
                                    const gchar *const *names);
+/* The ext field @name, or NULL once the request is answered (as
+ * rmq_broker_require_fields()) that it is missing. */
+const gchar *rmq_broker_require_ext(RmqConnection *conn, RmqCommand *request,
+                                   const gchar *name);
 /* NULL, empty or only white space (Java's StringUtils.isBlank). */
 gboolean rmq_broker_text_blank(const gchar *text);
 

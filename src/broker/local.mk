@@ -72,6 +72,7 @@ BROKER_IT = tests/broker/test-broker-core
 check_PROGRAMS += $(BROKER_IT)
 TESTS += $(BROKER_IT)
 BROKER_IT_SUPPORT = tests/broker/harness.c tests/broker/harness.h
+BROKER_ACL_SUPPORT = $(BROKER_IT_SUPPORT) tests/broker/acl-support.c tests/broker/acl-support.h
 BROKER_IT_LIBS = tests/support/libtestsupport.a src/store/libstore.a src/remoting/libnet.a src/model/libmodel.a src/remoting/libcodec.a \
 	$(RMQ_PKG_LIBS) $(CMOCKA_LIBS)
 tests_broker_test_broker_core_SOURCES = tests/broker/test-broker-core.c $(BROKER_IT_SUPPORT)
@@ -182,13 +183,13 @@ endif
 if HAVE_CMOCKA
 check_PROGRAMS += tests/broker/test-broker-acl
 TESTS += tests/broker/test-broker-acl
-tests_broker_test_broker_acl_SOURCES = tests/broker/test-broker-acl.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_acl_SOURCES = tests/broker/test-broker-acl.c $(BROKER_ACL_SUPPORT)
 tests_broker_test_broker_acl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_broker_test_broker_acl_LDADD = src/acl/libacl.a $(BROKER_IT_LIBS)
 EXTRA_tests_broker_test_broker_acl_DEPENDENCIES = src/broker/rmq-broker
 check_PROGRAMS += tests/broker/test-broker-acl-admin
 TESTS += tests/broker/test-broker-acl-admin
-tests_broker_test_broker_acl_admin_SOURCES = tests/broker/test-broker-acl-admin.c $(BROKER_IT_SUPPORT)
+tests_broker_test_broker_acl_admin_SOURCES = tests/broker/test-broker-acl-admin.c $(BROKER_ACL_SUPPORT)
 tests_broker_test_broker_acl_admin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(YAML_CFLAGS)
 tests_broker_test_broker_acl_admin_LDADD = src/acl/libacl.a $(BROKER_IT_LIBS) $(YAML_LIBS)
 EXTRA_tests_broker_test_broker_acl_admin_DEPENDENCIES = src/broker/rmq-broker

@@ -31,17 +31,6 @@ acl_or_refuse(RmqBroker *b, RmqConnection *conn, RmqCommand *req, gint32 code)
     return b->acl;
 }
 
-static const gchar *
-require_ext(RmqConnection *conn, RmqCommand *req, const gchar *name)
-{
-    const gchar *value = rmq_command_get_ext(req, name);
-    if (value == NULL) {
-        g_autofree gchar *remark = g_strdup_printf("the custom field <%s> is null", name);
-        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, remark);
-    }
-    return value;
-}
-
 /* Write and take an edit's result; answer SUCCESS or @failed_code. */
 static void
 commit(RmqBroker *b, RmqConnection *conn, RmqCommand *req, gchar *text, RmqAclConfig *fresh,
@@ -74,7 +63,7 @@ rmq_broker_handle_acl_update(RmqConnection *conn, RmqCommand *req, gpointer user
     RmqBroker *b = user_data;
     if (acl_or_refuse(b, conn, req, RMQ_RESPONSE_UPDATE_AND_CREATE_ACL_CONFIG_FAILED) == NULL)
         return;
-    const gchar *key = require_ext(conn, req, "accessKey");
+    const gchar *key = rmq_broker_require_ext(conn, req, "accessKey");
     if (key == NULL)
         return;
     RmqAclAccountUpdate u = {
@@ -105,7 +94,7 @@ rmq_broker_handle_acl_delete(RmqConnection *conn, RmqCommand *req, gpointer user
     RmqBroker *b = user_data;
     if (acl_or_refuse(b, conn, req, RMQ_RESPONSE_DELETE_ACL_CONFIG_FAILED) == NULL)
         return;
-    const gchar *key = require_ext(conn, req, "accessKey");
+    const gchar *key = rmq_broker_require_ext(conn, req, "accessKey");
     if (key == NULL)
         return;
     g_autoptr(GError) error = NULL;
@@ -135,7 +124,7 @@ rmq_broker_handle_acl_global_whites(RmqConnection *conn, RmqCommand *req, gpoint
     RmqBroker *b = user_data;
     if (acl_or_refuse(b, conn, req, RMQ_RESPONSE_UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED) == NULL)
         return;
-    const gchar *addrs = require_ext(conn, req, "globalWhiteAddrs");
+    const gchar *addrs = rmq_broker_require_ext(conn, req, "globalWhiteAddrs");
     if (addrs == NULL)
         return;
     /* aclFileFullPath is required by Java's header but Java's own mqadmin

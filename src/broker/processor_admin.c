@@ -36,25 +36,13 @@ reply_node(RmqConnection *conn, RmqCommand *req, JsonNode *node)
     reply_text(conn, req, text);
 }
 
-/* The ext field @name, or NULL once the request is answered that it is missing. */
-static const gchar *
-require_ext(RmqConnection *conn, RmqCommand *req, const gchar *name)
-{
-    const gchar *value = rmq_command_get_ext(req, name);
-    if (value == NULL) {
-        g_autofree gchar *remark = g_strdup_printf("the custom field <%s> is null", name);
-        rmq_broker_reply_borrow(conn, req, RMQ_RESPONSE_SYSTEM_ERROR, remark);
-    }
-    return value;
-}
-
 /* The topic a create/update/delete names, or NULL once the request is refused
  * (no topic, or a topic admins may not change; the slave refusal is the
  * command table's). */
 static const gchar *
 require_admin_topic(RmqBroker *b, RmqConnection *conn, RmqCommand *req)
 {
-    const gchar *topic = require_ext(conn, req, "topic");
+    const gchar *topic = rmq_broker_require_ext(conn, req, "topic");
     if (topic == NULL)
         return NULL;
     g_autofree gchar *remark = NULL;
@@ -388,7 +376,7 @@ void
 rmq_broker_handle_delete_group(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
-    const gchar *group = require_ext(conn, req, "groupName");
+    const gchar *group = rmq_broker_require_ext(conn, req, "groupName");
     if (group == NULL)
         return;
     if (rmq_subscription_group_table_delete(b->groups, group))
@@ -466,7 +454,7 @@ void
 rmq_broker_handle_consume_stats(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
-    const gchar *group = require_ext(conn, req, "consumerGroup");
+    const gchar *group = rmq_broker_require_ext(conn, req, "consumerGroup");
     if (group == NULL)
         return;
     const gchar *only = rmq_command_get_ext(req, "topic");
@@ -615,7 +603,7 @@ void
 rmq_broker_handle_consume_by_who(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
-    const gchar *topic = require_ext(conn, req, "topic");
+    const gchar *topic = rmq_broker_require_ext(conn, req, "topic");
     if (topic == NULL)
         return;
     g_autoptr(GPtrArray) online = rmq_client_registry_groups_of_topic(b->clients, topic);

@@ -161,8 +161,12 @@ queue_addr(RmqConsumer *c, const RmqQueue *mq, GError **error)
     return g_strdup(addr);
 }
 
-gboolean
-rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error)
+/* @code with @body to every address of every broker of @topic's route,
+ * each of which must answer SUCCESS; the addresses that did go into
+ * @answered (a set, may be NULL). FALSE at the first that fails or refuses. */
+static gboolean
+invoke_route(RmqConsumer *c, const gchar *topic, gint32 code, GBytes *body,
+             GHashTable *answered, GError **error)
 {
     const RmqRoute *r = rmq_mq_core_route(c->core, topic, TRUE, error);
     if (r == NULL)
@@ -173,9 +177,7 @@ rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error)
         gpointer addr;
         g_hash_table_iter_init(&it, b->addrs);
         while (g_hash_table_iter_next(&it, NULL, &addr)) {
-            RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_HEART_BEAT);
-            g_autoptr(GBytes) body = rmq_mq_heartbeat_body_sub(
-                c->core->client_id, NULL, c->group, topic, c->expression_type, c->sub_string);
+            RmqCommand *req = rmq_command_new_request(code);
             rmq_command_set_body(req, body);
             g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(c->core, addr, req, 3000, error);
             if (resp == NULL)
@@ -184,9 +186,20 @@ rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error)
                 rmq_mq_set_refused(error, addr, resp);
                 return FALSE;
             }
-            g_hash_table_add(c->heartbeat, g_strdup(addr));
+            if (answered != NULL)
+                g_hash_table_add(answered, g_strdup(addr));
         }
     }
+    return TRUE;
+}
+
+gboolean
+rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error)
+{
+    g_autoptr(GBytes) body = rmq_mq_heartbeat_body_sub(c->core->client_id, NULL, c->group, topic,
+                                                       c->expression_type, c->sub_string);
+    if (!invoke_route(c, topic, RMQ_REQUEST_HEART_BEAT, body, c->heartbeat, error))
+        return FALSE;
     g_hash_table_add(c->topics, g_strdup(topic));
     return TRUE;
 }
@@ -194,9 +207,6 @@ rmq_consumer_heartbeat(RmqConsumer *c, const gchar *topic, GError **error)
 gboolean
 rmq_consumer_check_subscription(RmqConsumer *c, const gchar *topic, GError **error)
 {
-    const RmqRoute *r = rmq_mq_core_route(c->core, topic, TRUE, error);
-    if (r == NULL)
-        return FALSE;
     /* Java's CheckClientRequestBody */
     g_autoptr(JsonBuilder) jb = json_builder_new();
     json_builder_begin_object(jb);
@@ -217,25 +227,9 @@ rmq_consumer_check_subscription(RmqConsumer *c, const gchar *topic, GError **err
     json_builder_end_object(jb);
     json_builder_end_object(jb);
     g_autoptr(JsonNode) root = json_builder_get_root(jb);
-    g_autofree gchar *text = json_to_string(root, FALSE);
-    for (guint i = 0; i < r->broker_datas->len; i++) {
-        const RmqBrokerData *b = g_ptr_array_index(r->broker_datas, i);
-        GHashTableIter it;
-        gpointer addr;
-        g_hash_table_iter_init(&it, b->addrs);
-        while (g_hash_table_iter_next(&it, NULL, &addr)) {
-            RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_CHECK_CLIENT_CONFIG);
-            rmq_command_set_body_data(req, text, strlen(text));
-            g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(c->core, addr, req, 3000, error);
-            if (resp == NULL)
-                return FALSE;
-            if (resp->code != RMQ_RESPONSE_SUCCESS) {
-                rmq_mq_set_refused(error, addr, resp);
-                return FALSE;
-            }
-        }
-    }
-    return TRUE;
+    gchar *text = json_to_string(root, FALSE);
+    g_autoptr(GBytes) body = g_bytes_new_take(text, strlen(text));
+    return invoke_route(c, topic, RMQ_REQUEST_CHECK_CLIENT_CONFIG, body, NULL, error);
 }
 
 /* Run what is ready on the instance's context without waiting, so requests

@@ -58,6 +58,7 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/tools/test-request-reply
 TESTS += tests/tools/test-request-reply
 tests_tools_test_request_reply_SOURCES = tests/tools/test-request-reply.c \
+	tests/tools/tool-run.c tests/tools/tool-run.h \
 	tests/broker/harness.c tests/broker/harness.h
 tests_tools_test_request_reply_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_tools_test_request_reply_LDADD = tests/support/libtestsupport.a $(CLIENT_LIBS) $(CMOCKA_LIBS)

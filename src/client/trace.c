@@ -71,20 +71,28 @@ put_bool(GString *out, gboolean v, gchar sep)
     put(out, v ? "true" : "false", sep);
 }
 
+/* Pub and EndTransaction start alike: type, timestamp, region, group, topic,
+ * msgId, tags, keys, storeHost (fields 0-8). */
+static void
+put_message_head(GString *out, const gchar *type, const RmqTraceRecord *r)
+{
+    put(out, type, CONTENT);
+    put_int(out, r->timestamp, CONTENT);
+    put(out, r->region_id, CONTENT);
+    put(out, r->group, CONTENT);
+    put(out, r->topic, CONTENT);
+    put(out, r->msg_id, CONTENT);
+    put(out, r->tags, CONTENT);
+    put(out, r->keys, CONTENT);
+    put(out, r->store_host, CONTENT);
+}
+
 void
 rmq_trace_encode(const RmqTraceRecord *r, GString *out)
 {
     switch (r->type) {
     case RMQ_TRACE_PUB:
-        put(out, "Pub", CONTENT);
-        put_int(out, r->timestamp, CONTENT);
-        put(out, r->region_id, CONTENT);
-        put(out, r->group, CONTENT);
-        put(out, r->topic, CONTENT);
-        put(out, r->msg_id, CONTENT);
-        put(out, r->tags, CONTENT);
-        put(out, r->keys, CONTENT);
-        put(out, r->store_host, CONTENT);
+        put_message_head(out, "Pub", r);
         put_int(out, r->body_length, CONTENT);
         put_int(out, r->cost_time, CONTENT);
         put_int(out, r->msg_type, CONTENT);
@@ -114,15 +122,7 @@ rmq_trace_encode(const RmqTraceRecord *r, GString *out)
         put(out, r->group, FIELD);
         break;
     case RMQ_TRACE_END_TRANSACTION:
-        put(out, "EndTransaction", CONTENT);
-        put_int(out, r->timestamp, CONTENT);
-        put(out, r->region_id, CONTENT);
-        put(out, r->group, CONTENT);
-        put(out, r->topic, CONTENT);
-        put(out, r->msg_id, CONTENT);
-        put(out, r->tags, CONTENT);
-        put(out, r->keys, CONTENT);
-        put(out, r->store_host, CONTENT);
+        put_message_head(out, "EndTransaction", r);
         put_int(out, r->msg_type, CONTENT);
         put(out, r->transaction_id, CONTENT);
         put(out, r->transaction_state, CONTENT);
@@ -178,6 +178,19 @@ parse_bool(const gchar *s)
     return g_ascii_strcasecmp(s, "true") == 0;
 }
 
+/* The string fields of put_message_head(): f[2] to f[8]. */
+static void
+take_message_head(RmqTraceRecord *r, gchar **f)
+{
+    r->region_id = g_strdup(f[2]);
+    r->group = g_strdup(f[3]);
+    r->topic = g_strdup(f[4]);
+    r->msg_id = g_strdup(f[5]);
+    r->tags = g_strdup(f[6]);
+    r->keys = g_strdup(f[7]);
+    r->store_host = g_strdup(f[8]);
+}
+
 /* One line; NULL where Java's decoder would throw (too few fields, a number
  * that is not one) or for an unknown type, which Java skips. */
 static RmqTraceRecord *
@@ -192,13 +205,7 @@ decode_line(gchar **f, guint n)
             !parse_int(f[10], &r->cost_time) || !parse_int(f[11], &r->msg_type) ||
             r->msg_type < 0 || r->msg_type > 3)
             return NULL;
-        r->region_id = g_strdup(f[2]);
-        r->group = g_strdup(f[3]);
-        r->topic = g_strdup(f[4]);
-        r->msg_id = g_strdup(f[5]);
-        r->tags = g_strdup(f[6]);
-        r->keys = g_strdup(f[7]);
-        r->store_host = g_strdup(f[8]);
+        take_message_head(r, f);
         if (n == 13) {
             r->success = parse_bool(f[12]);
         } else if (n >= 14) {
@@ -241,13 +248,7 @@ decode_line(gchar **f, guint n)
         r = rmq_trace_record_new(RMQ_TRACE_END_TRANSACTION);
         if (!parse_i64(f[1], &r->timestamp) || !parse_int(f[9], &r->msg_type))
             return NULL;
-        r->region_id = g_strdup(f[2]);
-        r->group = g_strdup(f[3]);
-        r->topic = g_strdup(f[4]);
-        r->msg_id = g_strdup(f[5]);
-        r->tags = g_strdup(f[6]);
-        r->keys = g_strdup(f[7]);
-        r->store_host = g_strdup(f[8]);
+        take_message_head(r, f);
         r->transaction_id = g_strdup(f[10]);
         r->transaction_state = g_strdup(f[11]);
         r->from_transaction_check = parse_bool(f[12]);

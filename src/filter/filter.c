@@ -893,46 +893,39 @@ parse_eq(Parser *p)
     return left;
 }
 
+/* @operand (@op @operand)*, left to right, each side a boolean: AND over
+ * equality expressions, OR over AND. */
 static Node *
-parse_and(Parser *p)
+parse_logical(Parser *p, Node *(*operand)(Parser *), TokKind op, NodeKind kind)
 {
-    Node *left = parse_eq(p);
+    Node *left = operand(p);
     while (left != NULL) {
         Token *t = peek(p, 0);
         if (t == NULL)
             return NULL;
-        if (t->kind != T_AND)
+        if (t->kind != op)
             break;
         consume(p, NULL);
-        Node *r = parse_eq(p);
+        Node *r = operand(p);
         if (r == NULL)
             return NULL;
         Node *bl = as_boolean(p, left);
         Node *br = bl != NULL ? as_boolean(p, r) : NULL;
-        left = br != NULL ? binary(p, N_AND, bl, br) : NULL;
+        left = br != NULL ? binary(p, kind, bl, br) : NULL;
     }
     return left;
 }
 
 static Node *
+parse_and(Parser *p)
+{
+    return parse_logical(p, parse_eq, T_AND, N_AND);
+}
+
+static Node *
 parse_or(Parser *p)
 {
-    Node *left = parse_and(p);
-    while (left != NULL) {
-        Token *t = peek(p, 0);
-        if (t == NULL)
-            return NULL;
-        if (t->kind != T_OR)
-            break;
-        consume(p, NULL);
-        Node *r = parse_and(p);
-        if (r == NULL)
-            return NULL;
-        Node *bl = as_boolean(p, left);
-        Node *br = bl != NULL ? as_boolean(p, r) : NULL;
-        left = br != NULL ? binary(p, N_OR, bl, br) : NULL;
-    }
-    return left;
+    return parse_logical(p, parse_and, T_OR, N_OR);
 }
 
 static void

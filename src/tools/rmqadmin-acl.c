@@ -298,8 +298,12 @@ print_version_rows(JsonObject *info)
     }
 }
 
-int
-rmqadmin_cluster_acl_config_version(RmqAdminCommon *c, int argc, char **argv)
+/* -b ADDR | -c CLUSTER of clusterAclConfigVersion and getAclConfig: the
+ * brokers to ask (the masters of -c), or NULL and the exit code in @rc;
+ * @by_broker: -b was given. */
+static gchar **
+read_targets(RmqAdminCommon *c, int argc, char **argv, const gchar *summary,
+             gboolean *by_broker, int *rc)
 {
     g_autofree gchar *broker = NULL, *cluster = NULL;
     GOptionEntry e[] = {
@@ -309,35 +313,57 @@ rmqadmin_cluster_acl_config_version(RmqAdminCommon *c, int argc, char **argv)
           "query acl config version for specified cluster (its masters)", "NAME" },
         { NULL },
     };
-    int rc = rmqadmin_parse(c, argv[0], "List all of acl config version information in cluster",
-                            "-b ADDR | -c CLUSTER", e, &argc, &argv);
-    if (rc >= 0)
-        return rc;
-    g_auto(GStrv) targets = acl_targets(c, argv[0], broker, cluster, FALSE, &rc);
-    if (targets == NULL)
-        return rc;
+    *rc = rmqadmin_parse(c, argv[0], summary, "-b ADDR | -c CLUSTER", e, &argc, &argv);
+    if (*rc >= 0)
+        return NULL;
+    *by_broker = broker != NULL;
+    return acl_targets(c, argv[0], broker, cluster, FALSE, rc);
+}
+
+/* Asks each of @targets with @query and prints each answer with @print
+ * (text mode) or all of them by address as one JSON object (--json). */
+static int
+query_each(RmqAdminCommon *c, const gchar *name, gchar **targets,
+           JsonNode *(*query)(RmqAdminCommon *, const gchar *, GError **),
+           void (*print)(JsonObject *))
+{
     JsonObject *all = json_object_new();
-    /* mqadmin prints the header with -c only */
-    if (!c->json && broker == NULL)
-        printf(VERSION_ROW, "#Cluster Name", "#Broker Name", "#Broker Addr", "#AclFilePath",
-               "#AclConfigVersionNum", "#AclLastUpdateTime");
     for (guint i = 0; targets[i] != NULL; i++) {
         g_autoptr(GError) error = NULL;
-        JsonNode *n = acl_version_info(c, targets[i], &error);
+        JsonNode *n = query(c, targets[i], &error);
         if (n == NULL) {
             json_object_unref(all);
-            return rmqadmin_fail(argv[0], error);
+            return rmqadmin_fail(name, error);
         }
         if (!c->json)
-            print_version_rows(json_node_get_object(n));
+            print(json_node_get_object(n));
         json_object_set_member(all, targets[i], n);
     }
-    if (c->json) {
+    if (c->json)
         rmqadmin_print_json(rmq_json_node_take_object(all));
-        return RMQADMIN_EXIT_OK;
-    }
-    json_object_unref(all);
-    printf(broker != NULL ? "get broker's plain access config version success.\n"
+    else
+        json_object_unref(all);
+    return RMQADMIN_EXIT_OK;
+}
+
+int
+rmqadmin_cluster_acl_config_version(RmqAdminCommon *c, int argc, char **argv)
+{
+    gboolean by_broker;
+    int rc;
+    g_auto(GStrv) targets =
+        read_targets(c, argc, argv, "List all of acl config version information in cluster",
+                     &by_broker, &rc);
+    if (targets == NULL)
+        return rc;
+    /* mqadmin prints the header with -c only */
+    if (!c->json && !by_broker)
+        printf(VERSION_ROW, "#Cluster Name", "#Broker Name", "#Broker Addr", "#AclFilePath",
+               "#AclConfigVersionNum", "#AclLastUpdateTime");
+    rc = query_each(c, argv[0], targets, acl_version_info, print_version_rows);
+    if (rc != RMQADMIN_EXIT_OK || c->json)
+        return rc;
+    printf(by_broker ? "get broker's plain access config version success.\n"
                           : "get cluster's plain access config version success.\n");
     return RMQADMIN_EXIT_OK;
 }
@@ -397,53 +423,34 @@ print_acl_config(JsonObject *o)
     }
 }
 
+/* The AclConfig of @addr as JSON, NULL + @error. */
+static JsonNode *
+acl_config(RmqAdminCommon *c, const gchar *addr, GError **error)
+{
+    g_autoptr(GBytes) b = rmq_admin_invoke(c->admin, addr,
+                                           RMQ_REQUEST_GET_BROKER_CLUSTER_ACL_CONFIG, NULL,
+                                           NULL, error, NULL);
+    gsize len = 0;
+    const gchar *data = b != NULL ? g_bytes_get_data(b, &len) : NULL;
+    JsonNode *n = b != NULL && len > 0 ? rmq_json_parse_lenient(data, (gssize) len, error) : NULL;
+    if (n != NULL && !JSON_NODE_HOLDS_OBJECT(n)) {
+        g_clear_pointer(&n, json_node_unref);
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_PROTOCOL, "%s: not an AclConfig", addr);
+    }
+    if (n == NULL && error != NULL && *error == NULL)
+        g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_PROTOCOL, "%s: empty answer", addr);
+    return n;
+}
+
 int
 rmqadmin_get_acl_config(RmqAdminCommon *c, int argc, char **argv)
 {
-    g_autofree gchar *broker = NULL, *cluster = NULL;
-    GOptionEntry e[] = {
-        { "brokerAddr", 'b', 0, G_OPTION_ARG_STRING, &broker,
-          "query acl config version for which broker", "ADDR" },
-        { "clusterName", 'c', 0, G_OPTION_ARG_STRING, &cluster,
-          "query acl config version for specified cluster (its masters)", "NAME" },
-        { NULL },
-    };
-    int rc = rmqadmin_parse(c, argv[0], "List all of acl config information in cluster",
-                            "-b ADDR | -c CLUSTER", e, &argc, &argv);
-    if (rc >= 0)
-        return rc;
-    g_auto(GStrv) targets = acl_targets(c, argv[0], broker, cluster, FALSE, &rc);
+    gboolean by_broker;
+    int rc;
+    g_auto(GStrv) targets = read_targets(c, argc, argv,
+                                         "List all of acl config information in cluster",
+                                         &by_broker, &rc);
     if (targets == NULL)
         return rc;
-    JsonObject *all = json_object_new();
-    for (guint i = 0; targets[i] != NULL; i++) {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GBytes) b = rmq_admin_invoke(c->admin, targets[i],
-                                               RMQ_REQUEST_GET_BROKER_CLUSTER_ACL_CONFIG, NULL,
-                                               NULL, &error, NULL);
-        gsize len = 0;
-        const gchar *data = b != NULL ? g_bytes_get_data(b, &len) : NULL;
-        JsonNode *n =
-            b != NULL && len > 0 ? rmq_json_parse_lenient(data, (gssize) len, &error) : NULL;
-        if (n != NULL && !JSON_NODE_HOLDS_OBJECT(n)) {
-            g_clear_pointer(&n, json_node_unref);
-            g_set_error(&error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_PROTOCOL, "%s: not an AclConfig",
-                        targets[i]);
-        }
-        if (n == NULL) {
-            if (error == NULL)
-                g_set_error(&error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_PROTOCOL, "%s: empty answer",
-                            targets[i]);
-            json_object_unref(all);
-            return rmqadmin_fail(argv[0], error);
-        }
-        if (!c->json)
-            print_acl_config(json_node_get_object(n));
-        json_object_set_member(all, targets[i], n);
-    }
-    if (c->json)
-        rmqadmin_print_json(rmq_json_node_take_object(all));
-    else
-        json_object_unref(all);
-    return RMQADMIN_EXIT_OK;
+    return query_each(c, argv[0], targets, acl_config, print_acl_config);
 }

@@ -123,42 +123,38 @@ export_file(RmqAdminCommon *c, const gchar *name, const gchar *dir, const gchar 
     return RMQADMIN_EXIT_OK;
 }
 
-/* Merge @topics into @into as exportMetadata does: queue counts add up. */
+/* Merge @from (topic or group configs by name) into @into as exportMetadata
+ * does: the @counts members of a name already there add up. */
 static void
-merge_topics(JsonObject *into, JsonObject *topics)
+merge_configs(JsonObject *into, JsonObject *from, const gchar *const *counts)
 {
-    g_autoptr(GList) names = json_object_get_members(topics);
+    g_autoptr(GList) names = json_object_get_members(from);
     for (GList *l = names; l; l = l->next) {
-        JsonNode *n = json_node_copy(json_object_get_member(topics, l->data));
+        JsonNode *n = json_node_copy(json_object_get_member(from, l->data));
         JsonObject *prev = rmq_json_object_get_object_or_null(into, l->data);
         if (prev != NULL && JSON_NODE_HOLDS_OBJECT(n)) {
             JsonObject *o = json_node_get_object(n);
-            json_object_set_int_member(o, "writeQueueNums",
-                                       rmq_json_object_get_int64_or(o, "writeQueueNums", 0) +
-                                           rmq_json_object_get_int64_or(prev, "writeQueueNums", 0));
-            json_object_set_int_member(o, "readQueueNums",
-                                       rmq_json_object_get_int64_or(o, "readQueueNums", 0) +
-                                           rmq_json_object_get_int64_or(prev, "readQueueNums", 0));
+            for (guint i = 0; counts[i] != NULL; i++)
+                json_object_set_int_member(o, counts[i],
+                                           rmq_json_object_get_int64_or(o, counts[i], 0) +
+                                               rmq_json_object_get_int64_or(prev, counts[i], 0));
         }
         json_object_set_member(into, l->data, n);
     }
 }
 
 static void
+merge_topics(JsonObject *into, JsonObject *topics)
+{
+    static const gchar *const counts[] = { "writeQueueNums", "readQueueNums", NULL };
+    merge_configs(into, topics, counts);
+}
+
+static void
 merge_groups(JsonObject *into, JsonObject *groups)
 {
-    g_autoptr(GList) names = json_object_get_members(groups);
-    for (GList *l = names; l; l = l->next) {
-        JsonNode *n = json_node_copy(json_object_get_member(groups, l->data));
-        JsonObject *prev = rmq_json_object_get_object_or_null(into, l->data);
-        if (prev != NULL && JSON_NODE_HOLDS_OBJECT(n)) {
-            JsonObject *o = json_node_get_object(n);
-            json_object_set_int_member(o, "retryQueueNums",
-                                       rmq_json_object_get_int64_or(o, "retryQueueNums", 0) +
-                                           rmq_json_object_get_int64_or(prev, "retryQueueNums", 0));
-        }
-        json_object_set_member(into, l->data, n);
-    }
+    static const gchar *const counts[] = { "retryQueueNums", NULL };
+    merge_configs(into, groups, counts);
 }
 
 /* ---- exportMetadata ------------------------------------------------------------ */
@@ -277,47 +273,93 @@ namesrv_count(RmqAdminCommon *c)
     return n;
 }
 
+/* What exportConfigs and exportMetrics start with: -c CLUSTER [-f DIR]
+ * parsed, and the cluster's brokers looked up in the cluster info. */
+typedef struct {
+    gchar *cluster;
+    gchar *dir;
+    JsonNode *info;
+    JsonObject *brokers; /* the info's broker table */
+    JsonArray *names;    /* the cluster's broker names */
+} ClusterExport;
+
+static void
+cluster_export_clear(ClusterExport *x)
+{
+    g_free(x->cluster);
+    g_free(x->dir);
+    g_clear_pointer(&x->info, json_node_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ClusterExport, cluster_export_clear)
+
+/* Fills @x for the command that writes @file; an exit code when the options
+ * are wrong, the info cannot be had or the cluster is unknown, else -1. */
+static int
+cluster_export_start(RmqAdminCommon *c, int argc, char **argv, const gchar *summary,
+                     const gchar *file, ClusterExport *x)
+{
+    g_autofree gchar *dir_help =
+        g_strdup_printf("export %s path | default " DEFAULT_EXPORT_DIR, file);
+    GOptionEntry e[] = {
+        { "clusterName", 'c', 0, G_OPTION_ARG_STRING, &x->cluster, "choose a cluster to export",
+          "CLUSTER" },
+        { "filePath", 'f', 0, G_OPTION_ARG_FILENAME, &x->dir, dir_help, "DIR" },
+        { NULL },
+    };
+    int rc = rmqadmin_parse(c, argv[0], summary, "-c CLUSTER", e, &argc, &argv);
+    if (rc >= 0)
+        return rc;
+    if (x->cluster == NULL)
+        return rmqadmin_usage(argv[0], "-c CLUSTER is required");
+    g_strstrip(x->cluster);
+    if (x->dir != NULL)
+        g_strstrip(x->dir);
+    g_autoptr(GError) error = NULL;
+    x->info = rmq_admin_cluster_info(c->admin, &error);
+    if (x->info == NULL)
+        return rmqadmin_fail(argv[0], error);
+    JsonObject *io = json_node_get_object(x->info);
+    JsonObject *clusters = rmq_json_object_get_object_or_null(io, "clusters");
+    x->brokers = rmq_json_object_get_object_or_null(io, "brokers");
+    x->names = clusters ? rmq_json_object_get_array_or_null(clusters, x->cluster) : NULL;
+    if (x->names == NULL) {
+        fprintf(stderr, "rmqadmin %s: cluster %s not found\n", argv[0], x->cluster);
+        return RMQADMIN_EXIT_NOT_FOUND;
+    }
+    return -1;
+}
+
+/* The master address of broker @broker_name in @brokers, NULL if it has none;
+ * its address table into @addrs where that is not NULL. */
+static const gchar *
+master_addr(JsonObject *brokers, const gchar *broker_name, JsonObject **addrs)
+{
+    JsonObject *b = brokers ? rmq_json_object_get_object_or_null(brokers, broker_name) : NULL;
+    JsonObject *a = b ? rmq_json_object_get_object_or_null(b, "addrs") : NULL;
+    if (addrs != NULL)
+        *addrs = a;
+    return a ? rmq_json_object_get_string_or(a, "0", NULL) : NULL;
+}
+
 int
 rmqadmin_export_configs(RmqAdminCommon *c, int argc, char **argv)
 {
-    g_autofree gchar *cluster = NULL;
-    g_autofree gchar *dir = NULL;
-    GOptionEntry e[] = {
-        { "clusterName", 'c', 0, G_OPTION_ARG_STRING, &cluster, "choose a cluster to export",
-          "CLUSTER" },
-        { "filePath", 'f', 0, G_OPTION_ARG_FILENAME, &dir,
-          "export configs.json path | default " DEFAULT_EXPORT_DIR, "DIR" },
-        { NULL },
-    };
-    int rc = rmqadmin_parse(c, argv[0], "export configs: the main configuration keys of a "
-                                        "cluster's masters and the cluster's scale, to "
-                                        "configs.json.",
-                            "-c CLUSTER", e, &argc, &argv);
+    g_auto(ClusterExport) x = { 0 };
+    int rc = cluster_export_start(c, argc, argv,
+                                  "export configs: the main configuration keys of a "
+                                  "cluster's masters and the cluster's scale, to "
+                                  "configs.json.",
+                                  "configs.json", &x);
     if (rc >= 0)
         return rc;
-    if (cluster == NULL)
-        return rmqadmin_usage(argv[0], "-c CLUSTER is required");
-    g_strstrip(cluster);
     g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) info = rmq_admin_cluster_info(c->admin, &error);
-    if (info == NULL)
-        return rmqadmin_fail(argv[0], error);
-    JsonObject *io = json_node_get_object(info);
-    JsonObject *clusters = rmq_json_object_get_object_or_null(io, "clusters");
-    JsonObject *brokers = rmq_json_object_get_object_or_null(io, "brokers");
-    JsonArray *names = clusters ? rmq_json_object_get_array_or_null(clusters, cluster) : NULL;
-    if (names == NULL) {
-        fprintf(stderr, "rmqadmin %s: cluster %s not found\n", argv[0], cluster);
-        return RMQADMIN_EXIT_NOT_FOUND;
-    }
     JsonObject *configs = json_object_new();
     gint64 masters = 0, slaves = 0;
-    for (guint i = 0; i < json_array_get_length(names); i++) {
-        JsonObject *b = brokers ? rmq_json_object_get_object_or_null(
-                                      brokers, json_array_get_string_element(names, i))
-                                : NULL;
-        JsonObject *addrs = b ? rmq_json_object_get_object_or_null(b, "addrs") : NULL;
-        const gchar *master = addrs ? rmq_json_object_get_string_or(addrs, "0", NULL) : NULL;
+    for (guint i = 0; i < json_array_get_length(x.names); i++) {
+        JsonObject *addrs;
+        const gchar *master =
+            master_addr(x.brokers, json_array_get_string_element(x.names, i), &addrs);
         if (master == NULL)
             continue;
         g_autoptr(JsonNode) props = rmq_admin_broker_config(c->admin, master, &error);
@@ -337,7 +379,7 @@ rmqadmin_export_configs(RmqAdminCommon *c, int argc, char **argv)
                 json_object_set_null_member(keep, export_keys[k]);
         }
         json_object_set_object_member(
-            configs, rmq_json_object_get_string_or(p, "brokerName", json_array_get_string_element(names, i)),
+            configs, rmq_json_object_get_string_or(p, "brokerName", json_array_get_string_element(x.names, i)),
             keep);
     }
     JsonObject *scale = json_object_new();
@@ -347,7 +389,7 @@ rmqadmin_export_configs(RmqAdminCommon *c, int argc, char **argv)
     JsonObject *o = json_object_new();
     json_object_set_object_member(o, "brokerConfigs", configs);
     json_object_set_object_member(o, "clusterScale", scale);
-    return export_file(c, argv[0], dir ? g_strstrip(dir) : DEFAULT_EXPORT_DIR, "configs.json",
+    return export_file(c, argv[0], x.dir ? x.dir : DEFAULT_EXPORT_DIR, "configs.json",
                        rmq_json_node_take_object(o));
 }
 
@@ -400,44 +442,21 @@ put_stats(RmqAdminCommon *c, const gchar *addr, const gchar *topic, gdouble *tps
 int
 rmqadmin_export_metrics(RmqAdminCommon *c, int argc, char **argv)
 {
-    g_autofree gchar *cluster = NULL;
-    g_autofree gchar *dir = NULL;
-    GOptionEntry e[] = {
-        { "clusterName", 'c', 0, G_OPTION_ARG_STRING, &cluster, "choose a cluster to export",
-          "CLUSTER" },
-        { "filePath", 'f', 0, G_OPTION_ARG_FILENAME, &dir,
-          "export metrics.json path | default " DEFAULT_EXPORT_DIR, "DIR" },
-        { NULL },
-    };
-    int rc = rmqadmin_parse(c, argv[0], "export metrics: each master's environment, TPS, "
-                                        "day counts and client versions, and the cluster's "
-                                        "totals, to metrics.json.",
-                            "-c CLUSTER", e, &argc, &argv);
+    g_auto(ClusterExport) x = { 0 };
+    int rc = cluster_export_start(c, argc, argv,
+                                  "export metrics: each master's environment, TPS, "
+                                  "day counts and client versions, and the cluster's "
+                                  "totals, to metrics.json.",
+                                  "metrics.json", &x);
     if (rc >= 0)
         return rc;
-    if (cluster == NULL)
-        return rmqadmin_usage(argv[0], "-c CLUSTER is required");
-    g_strstrip(cluster);
     g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) info = rmq_admin_cluster_info(c->admin, &error);
-    if (info == NULL)
-        return rmqadmin_fail(argv[0], error);
-    JsonObject *io = json_node_get_object(info);
-    JsonObject *clusters = rmq_json_object_get_object_or_null(io, "clusters");
-    JsonObject *brokers = rmq_json_object_get_object_or_null(io, "brokers");
-    JsonArray *names = clusters ? rmq_json_object_get_array_or_null(clusters, cluster) : NULL;
-    if (names == NULL) {
-        fprintf(stderr, "rmqadmin %s: cluster %s not found\n", argv[0], cluster);
-        return RMQADMIN_EXIT_NOT_FOUND;
-    }
     gdouble t_in = 0, t_out = 0, t_trans = 0, t_sched = 0;
     gint64 d_in = 0, d_out = 0, d_trans = 0, d_sched = 0;
     JsonObject *report = json_object_new();
-    for (guint i = 0; i < json_array_get_length(names); i++) {
-        const gchar *bn = json_array_get_string_element(names, i);
-        JsonObject *b = brokers ? rmq_json_object_get_object_or_null(brokers, bn) : NULL;
-        JsonObject *addrs = b ? rmq_json_object_get_object_or_null(b, "addrs") : NULL;
-        const gchar *addr = addrs ? rmq_json_object_get_string_or(addrs, "0", NULL) : NULL;
+    for (guint i = 0; i < json_array_get_length(x.names); i++) {
+        const gchar *bn = json_array_get_string_element(x.names, i);
+        const gchar *addr = master_addr(x.brokers, bn, NULL);
         if (addr == NULL)
             continue;
         g_autoptr(JsonNode) kvn = rmq_admin_broker_runtime(c->admin, addr, &error);
@@ -543,7 +562,7 @@ rmqadmin_export_metrics(RmqAdminCommon *c, int argc, char **argv)
     JsonObject *o = json_object_new();
     json_object_set_object_member(o, "evaluateReport", report);
     json_object_set_object_member(o, "totalData", total);
-    return export_file(c, argv[0], dir ? g_strstrip(dir) : DEFAULT_EXPORT_DIR, "metrics.json",
+    return export_file(c, argv[0], x.dir ? x.dir : DEFAULT_EXPORT_DIR, "metrics.json",
                        rmq_json_node_take_object(o));
 }
 

@@ -96,6 +96,29 @@ print_msg_line(const RmqMsg *m, const gchar *broker_name, gboolean print_body)
     printf("MSGID: %s %s BODY: %s\n", id ? id : "null", ext, text);
 }
 
+/* A SendResult's fields, as --json shows them, into @o. */
+static void
+put_send_result(JsonObject *o, const RmqSendResult *res)
+{
+    json_object_set_string_member(o, "sendStatus", rmq_send_status_name(res->status));
+    json_object_set_string_member(o, "msgId", res->msg_id);
+    json_object_set_string_member(o, "offsetMsgId", res->offset_msg_id);
+    json_object_set_string_member(o, "brokerName", res->broker_name);
+    json_object_set_int_member(o, "queueId", res->queue_id);
+    json_object_set_int_member(o, "queueOffset", res->queue_offset);
+}
+
+/* Java's SendResult.toString() for a message sent to @topic. (transfer full) */
+static gchar *
+send_result_text(const RmqSendResult *res, const gchar *topic)
+{
+    return g_strdup_printf("SendResult [sendStatus=%s, msgId=%s, offsetMsgId=%s, "
+                           "messageQueue=MessageQueue [topic=%s, brokerName=%s, queueId=%d], "
+                           "queueOffset=%" G_GINT64_FORMAT "]",
+                           rmq_send_status_name(res->status), res->msg_id, res->offset_msg_id,
+                           topic, res->broker_name, res->queue_id, res->queue_offset);
+}
+
 /* Range of one queue as printMsg computes it: [min, max), or times. */
 static gboolean
 queue_range(RmqConsumer *cons, const RmqQueue *mq, gint64 begin, gint64 end, gint64 *lo,
@@ -411,18 +434,11 @@ rmqadmin_resend(RmqAdminCommon *c, const RmqMsg *m, const gchar *original_id, Js
     if (c->json) {
         JsonObject *o = json_object_new();
         json_object_set_string_member(o, "originalMsgId", original_id);
-        json_object_set_string_member(o, "sendStatus", rmq_send_status_name(res.status));
-        json_object_set_string_member(o, "msgId", res.msg_id);
-        json_object_set_string_member(o, "offsetMsgId", res.offset_msg_id);
-        json_object_set_string_member(o, "brokerName", res.broker_name);
-        json_object_set_int_member(o, "queueId", res.queue_id);
-        json_object_set_int_member(o, "queueOffset", res.queue_offset);
+        put_send_result(o, &res);
         json_array_add_object_element(out, o);
     } else {
-        printf("SendResult [sendStatus=%s, msgId=%s, offsetMsgId=%s, messageQueue=MessageQueue "
-               "[topic=%s, brokerName=%s, queueId=%d], queueOffset=%" G_GINT64_FORMAT "]\n",
-               rmq_send_status_name(res.status), res.msg_id, res.offset_msg_id, m->topic,
-               res.broker_name, res.queue_id, res.queue_offset);
+        g_autofree gchar *text = send_result_text(&res, m->topic);
+        printf("%s\n", text);
     }
     rmq_send_result_clear(&res);
     return TRUE;
@@ -532,19 +548,12 @@ rmqadmin_send_msg_status(RmqAdminCommon *c, int argc, char **argv)
         gint64 rt = (g_get_monotonic_time() - t0) / 1000;
         JsonObject *row = json_object_new();
         json_object_set_int_member(row, "rt", rt);
-        json_object_set_string_member(row, "sendStatus", rmq_send_status_name(res.status));
-        json_object_set_string_member(row, "msgId", res.msg_id);
-        json_object_set_string_member(row, "offsetMsgId", res.offset_msg_id);
-        json_object_set_string_member(row, "brokerName", res.broker_name);
-        json_object_set_int_member(row, "queueId", res.queue_id);
-        json_object_set_int_member(row, "queueOffset", res.queue_offset);
+        put_send_result(row, &res);
         json_array_add_object_element(rows, row);
-        if (!c->json)
-            printf("rt=%" G_GINT64_FORMAT "ms, SendResult=SendResult [sendStatus=%s, msgId=%s, "
-                   "offsetMsgId=%s, messageQueue=MessageQueue [topic=%s, brokerName=%s, "
-                   "queueId=%d], queueOffset=%" G_GINT64_FORMAT "]\n",
-                   rt, rmq_send_status_name(res.status), res.msg_id, res.offset_msg_id,
-                   broker_name, res.broker_name, res.queue_id, res.queue_offset);
+        if (!c->json) {
+            g_autofree gchar *text = send_result_text(&res, broker_name);
+            printf("rt=%" G_GINT64_FORMAT "ms, SendResult=%s\n", rt, text);
+        }
         rmq_send_result_clear(&res);
     }
     rmq_producer_free(p);

@@ -24,12 +24,15 @@ format_time(gint64 ms)
     return dt != NULL ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S") : g_strdup("");
 }
 
+/* mqadmin's columns, widths and all */
+#define TRACE_ROW "%-10s %-20s %-20s %-20s %-10s %-10s\n"
+
 static void
 print_row(const gchar *type, const View *v)
 {
     g_autofree gchar *when = format_time(v->r->timestamp);
     g_autofree gchar *cost = g_strdup_printf("%dms", v->r->cost_time);
-    printf("%-10s %-20s %-20s %-20s %-10s %-10s\n", type, v->r->group ? v->r->group : "null",
+    printf(TRACE_ROW, type, v->r->group ? v->r->group : "null",
            v->client_host ? v->client_host : "null", when, cost,
            v->r->success ? "success" : "failed");
 }
@@ -129,8 +132,8 @@ rmqadmin_query_msg_trace_by_id(RmqAdminCommon *c, int argc, char **argv)
         for (guint i = 0; i < views->len; i++) {
             const View *v = &g_array_index(views, View, i);
             if (v->r->type == RMQ_TRACE_PUB) {
-                printf("%-10s %-20s %-20s %-20s %-10s %-10s\n", "#Type", "#ProducerGroup",
-                       "#ClientHost", "#SendTime", "#CostTimes", "#Status");
+                printf(TRACE_ROW, "#Type", "#ProducerGroup", "#ClientHost", "#SendTime",
+                       "#CostTimes", "#Status");
                 print_row("Pub", v);
                 printf("\n");
             } else if (v->r->type == RMQ_TRACE_SUB_AFTER) {
@@ -142,8 +145,8 @@ rmqadmin_query_msg_trace_by_id(RmqAdminCommon *c, int argc, char **argv)
             }
         }
         for (guint g = 0; g < groups->len; g++) {
-            printf("%-10s %-20s %-20s %-20s %-10s %-10s\n", "#Type", "#ConsumerGroup",
-                   "#ClientHost", "#ConsumerTime", "#CostTimes", "#Status");
+            printf(TRACE_ROW, "#Type", "#ConsumerGroup", "#ClientHost", "#ConsumerTime",
+                   "#CostTimes", "#Status");
             for (guint i = 0; i < views->len; i++) {
                 const View *v = &g_array_index(views, View, i);
                 if (v->r->type == RMQ_TRACE_SUB_AFTER &&

@@ -128,6 +128,25 @@ bk_daemon_log(BkDaemon *d)
     return rmq_test_daemon_log(d->log_path);
 }
 
+gboolean
+bk_pair_start(BkDaemon **ns, BkDaemon **broker, const gchar *extra_conf)
+{
+    *ns = bk_namesrv_new();
+    if (!bk_daemon_start_or_say(*ns, 10000))
+        return FALSE;
+    *broker = bk_broker_new((*ns)->addr, extra_conf);
+    return bk_daemon_start_or_say(*broker, 15000);
+}
+
+void
+bk_daemon_append_conf(BkDaemon *d, const gchar *extra)
+{
+    g_autofree gchar *conf = NULL;
+    g_assert(g_file_get_contents(d->conf_path, &conf, NULL, NULL));
+    g_autofree gchar *full = g_strconcat(conf, extra, NULL);
+    g_assert(g_file_set_contents(d->conf_path, full, -1, NULL));
+}
+
 void
 bk_daemon_free(BkDaemon *d)
 {

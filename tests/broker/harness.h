@@ -39,9 +39,15 @@ gboolean bk_daemon_start(BkDaemon *d, guint timeout_ms, GError **error);
 /* bk_daemon_start, the error said as a TAP comment: the start in a test
  * group's setup. */
 gboolean bk_daemon_start_or_say(BkDaemon *d, guint timeout_ms);
+/* A name server and a broker registered to it (@extra_conf as for
+ * bk_broker_new()), both started; FALSE, said on stderr, if either did not.
+ * Each one started is in *@ns / *@broker for bk_daemon_free(). */
+gboolean bk_pair_start(BkDaemon **ns, BkDaemon **broker, const gchar *extra_conf);
 gchar *bk_daemon_wait_notify(BkDaemon *d, const gchar *needle, guint timeout_ms);
 int bk_daemon_signal_and_wait(BkDaemon *d, int sig, guint timeout_ms);
 gchar *bk_daemon_log(BkDaemon *d);
+/* Appends @extra to @d's config file (before the daemon starts). */
+void bk_daemon_append_conf(BkDaemon *d, const gchar *extra);
 void bk_daemon_free(BkDaemon *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BkDaemon, bk_daemon_free)
 

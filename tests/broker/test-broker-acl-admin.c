@@ -21,7 +21,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#include "harness.h"
+#include "acl-support.h"
 #include "acl/plain_config.h"
 #include "acl/sign.h"
 #include "remoting/codes.h"
@@ -52,39 +52,12 @@
 static BkDaemon *br;
 static RmqClient *client;
 static gchar *acl_path;
-static const gchar *cur_ak, *cur_sk; /* NULL: unsigned */
-
-static void
-sign_hook(RmqCommand *request, gpointer user_data)
-{
-    (void) user_data;
-    if (cur_ak != NULL)
-        rmq_acl_sign_request(request, cur_ak, cur_sk, NULL);
-}
-
-static void
-as(const gchar *ak, const gchar *sk)
-{
-    cur_ak = ak;
-    cur_sk = sk;
-}
-
-static void
-append_conf(BkDaemon *d, const gchar *extra)
-{
-    g_autofree gchar *conf = NULL;
-    g_assert(g_file_get_contents(d->conf_path, &conf, NULL, NULL));
-    g_autofree gchar *full = g_strconcat(conf, extra, NULL);
-    g_assert(g_file_set_contents(d->conf_path, full, -1, NULL));
-}
 
 static BkDaemon *
 acl_broker(void)
 {
     BkDaemon *d = bk_broker_new(NULL, NULL);
-    g_autofree gchar *extra = g_strdup_printf("aclEnable = true;\nplainAclFile = \"%s\";\n",
-                                              acl_path);
-    append_conf(d, extra);
+    bk_acl_enable(d, acl_path);
     return d;
 }
 
@@ -100,7 +73,7 @@ setup(void **state)
     if (!bk_daemon_start_or_say(br, 10000))
         return -1;
     client = rmq_client_new(NULL);
-    rmq_client_set_request_hook(client, sign_hook, NULL);
+    bk_acl_sign_requests(client);
     return 0;
 }
 
@@ -141,14 +114,6 @@ assert_refused(const RmqCommand *r, const gchar *reason)
     if (!acl_refused(r, reason))
         fail_msg("expected refusal '%s', got code %d remark '%s'", reason, r->code,
                  r->remark != NULL ? r->remark : "(null)");
-}
-
-static void
-assert_passed(const RmqCommand *r)
-{
-    assert_non_null(r);
-    if (r->remark != NULL && strstr(r->remark, "AclException") != NULL)
-        fail_msg("refused by ACL: code %d remark '%s'", r->code, r->remark);
 }
 
 static void
@@ -193,20 +158,20 @@ test_create_account(void **state)
     GStatBuf st0;
     assert_int_equal(g_stat(acl_path, &st0), 0);
 
-    as(NEW_AK, NEW_SK);
+    bk_acl_as(NEW_AK, NEW_SK);
     g_autoptr(RmqCommand) unknown = send_to(br->addr, "AclT1");
     assert_refused(unknown, "No acl config for " NEW_AK);
 
-    as(ADMIN_AK, ADMIN_SK);
+    bk_acl_as(ADMIN_AK, ADMIN_SK);
     g_autoptr(RmqCommand) r = bk_invoke(
         client, br->addr, RMQ_REQUEST_UPDATE_AND_CREATE_ACL_CONFIG, NULL, "accessKey", NEW_AK,
         "secretKey", NEW_SK, "admin", "false", "defaultTopicPerm", "DENY", "defaultGroupPerm",
         "SUB", "topicPerms", "AclT1=PUB,AclT3=SUB", NULL);
     assert_code(r, RMQ_RESPONSE_SUCCESS, NULL);
 
-    as(NEW_AK, NEW_SK);
+    bk_acl_as(NEW_AK, NEW_SK);
     g_autoptr(RmqCommand) ok = send_to(br->addr, "AclT1");
-    assert_passed(ok);
+    bk_acl_assert_passed(ok);
     g_autoptr(RmqCommand) sub_only = send_to(br->addr, "AclT3");
     assert_refused(sub_only, "topic:AclT3");
 
@@ -236,14 +201,14 @@ static void
 test_update_account(void **state)
 {
     (void) state;
-    as(ADMIN_AK, ADMIN_SK);
+    bk_acl_as(ADMIN_AK, ADMIN_SK);
     g_autoptr(RmqCommand) r =
         bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_AND_CREATE_ACL_CONFIG, NULL, "accessKey",
                   NEW_AK, "secretKey", NEW_SK, "topicPerms", "AclT2=PUB", NULL);
     assert_code(r, RMQ_RESPONSE_SUCCESS, NULL);
-    as(NEW_AK, NEW_SK);
+    bk_acl_as(NEW_AK, NEW_SK);
     g_autoptr(RmqCommand) t2 = send_to(br->addr, "AclT2");
-    assert_passed(t2);
+    bk_acl_assert_passed(t2);
     g_autoptr(RmqCommand) t1 = send_to(br->addr, "AclT1");
     assert_refused(t1, "topic:AclT1");
     g_autoptr(RmqAclConfig) c = load_file();
@@ -258,7 +223,7 @@ static void
 test_bad_edits(void **state)
 {
     (void) state;
-    as(ADMIN_AK, ADMIN_SK);
+    bk_acl_as(ADMIN_AK, ADMIN_SK);
     g_autoptr(RmqCommand) shortkey =
         bk_invoke(client, br->addr, RMQ_REQUEST_UPDATE_AND_CREATE_ACL_CONFIG, NULL, "accessKey",
                   "abc", "secretKey", "abcdefgh", NULL);
@@ -287,9 +252,9 @@ test_bad_edits(void **state)
     assert_code(other, RMQ_RESPONSE_UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED,
                 "The globalWhiteAddresses[10.1.1.1] has been updated failed.");
     /* none of these touched the account in force */
-    as(NEW_AK, NEW_SK);
+    bk_acl_as(NEW_AK, NEW_SK);
     g_autoptr(RmqCommand) t2 = send_to(br->addr, "AclT2");
-    assert_passed(t2);
+    bk_acl_assert_passed(t2);
 }
 
 /* A non-admin account is refused each code that changes the file or lists
@@ -298,7 +263,7 @@ static void
 test_non_admin_refused(void **state)
 {
     (void) state;
-    as(USER_AK, USER_SK);
+    bk_acl_as(USER_AK, USER_SK);
     static const gint32 codes[] = { RMQ_REQUEST_UPDATE_AND_CREATE_ACL_CONFIG,
                                     RMQ_REQUEST_DELETE_ACL_CONFIG,
                                     RMQ_REQUEST_UPDATE_GLOBAL_WHITE_ADDRS_CONFIG,
@@ -325,7 +290,7 @@ static void
 test_version_info(void **state)
 {
     (void) state;
-    as(ADMIN_AK, ADMIN_SK);
+    bk_acl_as(ADMIN_AK, ADMIN_SK);
     g_autoptr(RmqCommand) r =
         bk_invoke(client, br->addr, RMQ_REQUEST_GET_BROKER_CLUSTER_ACL_INFO, NULL, NULL);
     assert_code(r, RMQ_RESPONSE_SUCCESS, NULL);
@@ -351,7 +316,7 @@ static void
 test_config_listing(void **state)
 {
     (void) state;
-    as(ADMIN_AK, ADMIN_SK);
+    bk_acl_as(ADMIN_AK, ADMIN_SK);
     g_autoptr(RmqCommand) r =
         bk_invoke(client, br->addr, RMQ_REQUEST_GET_BROKER_CLUSTER_ACL_CONFIG, NULL, NULL);
     assert_code(r, RMQ_RESPONSE_SUCCESS, NULL);
@@ -386,9 +351,9 @@ test_fresh_broker_rereads(void **state)
     (void) state;
     g_autoptr(BkDaemon) second = acl_broker();
     assert_true(bk_daemon_start_or_say(second, 10000));
-    as(NEW_AK, NEW_SK);
+    bk_acl_as(NEW_AK, NEW_SK);
     g_autoptr(RmqCommand) t2 = send_to(second->addr, "AclT2");
-    assert_passed(t2);
+    bk_acl_assert_passed(t2);
     g_autoptr(RmqCommand) t1 = send_to(second->addr, "AclT1");
     assert_refused(t1, "topic:AclT1");
     g_autoptr(RmqAclConfig) c = load_file();
@@ -405,35 +370,35 @@ static void
 test_global_whites_and_delete(void **state)
 {
     (void) state;
-    as(NULL, NULL);
+    bk_acl_as(NULL, NULL);
     g_autoptr(RmqCommand) before = send_to(br->addr, "AclT2");
     assert_refused(before, "No accessKey is configured");
 
-    as(ADMIN_AK, ADMIN_SK);
+    bk_acl_as(ADMIN_AK, ADMIN_SK);
     /* Java's mqadmin leaves aclFileFullPath out without -p */
     g_autoptr(RmqCommand) w = bk_invoke(client, br->addr,
                                         RMQ_REQUEST_UPDATE_GLOBAL_WHITE_ADDRS_CONFIG, NULL,
                                         "globalWhiteAddrs", "10.10.103.*,127.0.0.1", NULL);
     assert_code(w, RMQ_RESPONSE_SUCCESS, NULL);
-    as(NULL, NULL);
+    bk_acl_as(NULL, NULL);
     g_autoptr(RmqCommand) white = send_to(br->addr, "AclUnlisted");
-    assert_passed(white);
+    bk_acl_assert_passed(white);
 
     /* by the file's own name, the list goes back */
-    as(ADMIN_AK, ADMIN_SK);
+    bk_acl_as(ADMIN_AK, ADMIN_SK);
     g_autoptr(RmqCommand) w2 = bk_invoke(
         client, br->addr, RMQ_REQUEST_UPDATE_GLOBAL_WHITE_ADDRS_CONFIG, NULL, "globalWhiteAddrs",
         "10.10.103.*", "aclFileFullPath", acl_path, NULL);
     assert_code(w2, RMQ_RESPONSE_SUCCESS, NULL);
-    as(NULL, NULL);
+    bk_acl_as(NULL, NULL);
     g_autoptr(RmqCommand) again = send_to(br->addr, "AclT2");
     assert_refused(again, "No accessKey is configured");
 
-    as(ADMIN_AK, ADMIN_SK);
+    bk_acl_as(ADMIN_AK, ADMIN_SK);
     g_autoptr(RmqCommand) d = bk_invoke(client, br->addr, RMQ_REQUEST_DELETE_ACL_CONFIG, NULL,
                                         "accessKey", NEW_AK, NULL);
     assert_code(d, RMQ_RESPONSE_SUCCESS, NULL);
-    as(NEW_AK, NEW_SK);
+    bk_acl_as(NEW_AK, NEW_SK);
     g_autoptr(RmqCommand) gone = send_to(br->addr, "AclT2");
     assert_refused(gone, "No acl config for " NEW_AK);
     g_autoptr(RmqAclConfig) c = load_file();
@@ -450,7 +415,7 @@ test_acl_disabled(void **state)
     (void) state;
     g_autoptr(BkDaemon) plain = bk_broker_new(NULL, NULL);
     assert_true(bk_daemon_start_or_say(plain, 10000));
-    as(NULL, NULL);
+    bk_acl_as(NULL, NULL);
     static const struct {
         gint32 code, want;
     } rows[] = {
@@ -502,7 +467,7 @@ test_slave_syncs_signed(void **state)
     g_autofree gchar *sconf = g_strdup_printf(
         "brokerRole = \"SLAVE\";\nbrokerId = 1;\nhaListenPort = %u;\n"
         "accessKey = \"" ADMIN_AK "\";\nsecretKeyFile = \"%s\";\n", bk_free_port(), secret);
-    append_conf(slave, sconf);
+    bk_daemon_append_conf(slave, sconf);
     g_autoptr(GError) err = NULL;
     assert_false(bk_daemon_start(slave, 10000, &err));
     assert_int_equal(bk_daemon_signal_and_wait(slave, SIGTERM, 5000), 78);
@@ -510,16 +475,16 @@ test_slave_syncs_signed(void **state)
     assert_non_null(strstr(log, "chmod 600"));
     g_assert(g_chmod(secret, 0600) == 0);
     g_autoptr(BkDaemon) slave2 = bk_broker_new(ns->addr, NULL);
-    append_conf(slave2, sconf);
+    bk_daemon_append_conf(slave2, sconf);
     assert_true(bk_daemon_start_or_say(slave2, 15000));
 
     /* the master refuses unsigned metadata reads: only a signed sync gets through */
-    as(NULL, NULL);
+    bk_acl_as(NULL, NULL);
     g_autoptr(RmqCommand) plain =
         bk_invoke(client, master->addr, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, NULL, NULL);
     assert_refused(plain, "No accessKey is configured");
 
-    as(ADMIN_AK, ADMIN_SK);
+    bk_acl_as(ADMIN_AK, ADMIN_SK);
     g_autoptr(RmqCommand) t = bk_invoke(
         client, master->addr, RMQ_REQUEST_UPDATE_AND_CREATE_TOPIC, NULL, "topic", "SlaveAclT",
         "defaultTopic", "TBW102", "readQueueNums", "4", "writeQueueNums", "4", "perm", "6",
@@ -532,7 +497,7 @@ test_slave_syncs_signed(void **state)
 
     /* the slave (no aclEnable of its own) shows what it copied; a round
      * every 10 s, the first after 3 s */
-    as(NULL, NULL);
+    bk_acl_as(NULL, NULL);
     gboolean topic = FALSE, offset = FALSE;
     for (int i = 0; i < 300 && !(topic && offset); i++) {
         topic = topic || body_has(client, slave2->addr, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG,
@@ -548,10 +513,10 @@ test_slave_syncs_signed(void **state)
     assert_null(strstr(slog, "master refused"));
 
     /* replication (the HA port, not a remoting port) goes on with ACL on */
-    as(ADMIN_AK, ADMIN_SK);
+    bk_acl_as(ADMIN_AK, ADMIN_SK);
     g_autoptr(RmqCommand) sent = send_to(master->addr, "SlaveAclT");
     assert_code(sent, RMQ_RESPONSE_SUCCESS, NULL);
-    as(NULL, NULL);
+    bk_acl_as(NULL, NULL);
     gint64 copied = 0;
     for (int i = 0; i < 100 && copied < 1; i++) {
         copied = 0;

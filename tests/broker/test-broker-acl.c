@@ -17,8 +17,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "harness.h"
-#include "acl/sign.h"
+#include "acl-support.h"
 #include "remoting/codes.h"
 
 #define ADMIN_AK "RocketMQadmin"
@@ -53,37 +52,12 @@ static BkDaemon *br;
 static RmqClient *client;
 static gchar *acl_path;
 static gchar *vip_addr;
-static const gchar *cur_ak, *cur_sk; /* NULL: unsigned */
-
-static void
-sign_hook(RmqCommand *request, gpointer user_data)
-{
-    (void) user_data;
-    if (cur_ak != NULL)
-        rmq_acl_sign_request(request, cur_ak, cur_sk, NULL);
-}
-
-static void
-as(const gchar *ak, const gchar *sk)
-{
-    cur_ak = ak;
-    cur_sk = sk;
-}
 
 static void
 write_acl(const gchar *text)
 {
     /* written in place (same inode), as an editor without backup does */
     g_assert(g_file_set_contents(acl_path, text, -1, NULL));
-}
-
-static void
-append_conf(BkDaemon *d, const gchar *extra)
-{
-    g_autofree gchar *conf = NULL;
-    g_assert(g_file_get_contents(d->conf_path, &conf, NULL, NULL));
-    g_autofree gchar *full = g_strconcat(conf, extra, NULL);
-    g_assert(g_file_set_contents(d->conf_path, full, -1, NULL));
 }
 
 static int
@@ -93,14 +67,12 @@ setup(void **state)
     br = bk_broker_new(NULL, NULL);
     acl_path = g_build_filename(br->dir, "plain_acl.yml", NULL);
     write_acl(ACL_V1);
-    g_autofree gchar *extra = g_strdup_printf("aclEnable = true;\nplainAclFile = \"%s\";\n",
-                                              acl_path);
-    append_conf(br, extra);
+    bk_acl_enable(br, acl_path);
     if (!bk_daemon_start_or_say(br, 10000))
         return -1;
     vip_addr = g_strdup_printf("127.0.0.1:%u", br->port - 2);
     client = rmq_client_new(NULL);
-    rmq_client_set_request_hook(client, sign_hook, NULL);
+    bk_acl_sign_requests(client);
     return 0;
 }
 
@@ -124,15 +96,6 @@ assert_refused(const RmqCommand *r, const gchar *reason)
         !g_str_has_prefix(r->remark, REMARK_PREFIX) || strstr(r->remark, reason) == NULL)
         fail_msg("expected refusal '%s', got code %d remark '%s'", reason, r->code,
                  r->remark != NULL ? r->remark : "(null)");
-}
-
-/* Passed the ACL: whatever the handler answered, it was not an ACL refusal. */
-static void
-assert_passed(const RmqCommand *r)
-{
-    assert_non_null(r);
-    if (r->remark != NULL && strstr(r->remark, "AclException") != NULL)
-        fail_msg("refused by ACL: code %d remark '%s'", r->code, r->remark);
 }
 
 static RmqCommand *
@@ -182,7 +145,7 @@ static void
 test_send_needs_pub(void **state)
 {
     (void) state;
-    as(USER_AK, USER_SK);
+    bk_acl_as(USER_AK, USER_SK);
     g_autoptr(RmqCommand) ok = send_to("AclPubOnly", "PG");
     assert_int_equal(ok->code, RMQ_RESPONSE_SUCCESS);
     g_autoptr(RmqCommand) both = send_to("AclBoth", "PG");
@@ -200,11 +163,11 @@ static void
 test_pull_needs_sub(void **state)
 {
     (void) state;
-    as(USER_AK, USER_SK);
+    bk_acl_as(USER_AK, USER_SK);
     g_autoptr(RmqCommand) ok = bk_pull(client, br->addr, "AclG", "AclBoth", 0, 0, "*", 0);
-    assert_passed(ok);
+    bk_acl_assert_passed(ok);
     g_autoptr(RmqCommand) ok2 = bk_pull(client, br->addr, "AclG", "AclSubOnly", 0, 0, "*", 0);
-    assert_passed(ok2);
+    bk_acl_assert_passed(ok2);
     g_autoptr(RmqCommand) topic = bk_pull(client, br->addr, "AclG", "AclPubOnly", 0, 0, "*", 0);
     assert_refused(topic, "topic:AclPubOnly");
     g_autoptr(RmqCommand) group = bk_pull(client, br->addr, "OtherG", "AclBoth", 0, 0, "*", 0);
@@ -216,9 +179,9 @@ static void
 test_offset_needs_sub(void **state)
 {
     (void) state;
-    as(USER_AK, USER_SK);
+    bk_acl_as(USER_AK, USER_SK);
     g_autoptr(RmqCommand) ok = update_offset("AclG", "AclSubOnly");
-    assert_passed(ok);
+    bk_acl_assert_passed(ok);
     g_autoptr(RmqCommand) topic = update_offset("AclG", "AclPubOnly");
     assert_refused(topic, "topic:AclPubOnly");
     g_autoptr(RmqCommand) group = update_offset("OtherG", "AclSubOnly");
@@ -230,7 +193,7 @@ static void
 test_heartbeat_checks_every_subscription(void **state)
 {
     (void) state;
-    as(USER_AK, USER_SK);
+    bk_acl_as(USER_AK, USER_SK);
     g_autoptr(RmqCommand) ok = heartbeat("AclG", "AclSubOnly", "AclBoth");
     assert_int_equal(ok->code, RMQ_RESPONSE_SUCCESS);
     g_autoptr(RmqCommand) second = heartbeat("AclG", "AclSubOnly", "AclPubOnly");
@@ -244,16 +207,16 @@ static void
 test_group_codes(void **state)
 {
     (void) state;
-    as(USER_AK, USER_SK);
+    bk_acl_as(USER_AK, USER_SK);
     g_autoptr(RmqCommand) ok = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_LIST_BY_GROUP,
                                          NULL, "consumerGroup", "AclG", NULL);
-    assert_passed(ok);
+    bk_acl_assert_passed(ok);
     g_autoptr(RmqCommand) no = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_LIST_BY_GROUP,
                                          NULL, "consumerGroup", "OtherG", NULL);
     assert_refused(no, "group:OtherG");
     g_autoptr(RmqCommand) uok = bk_invoke(client, br->addr, RMQ_REQUEST_UNREGISTER_CLIENT, NULL,
                                           "clientID", "1.2.3.4@acl", "consumerGroup", "AclG", NULL);
-    assert_passed(uok);
+    bk_acl_assert_passed(uok);
     g_autoptr(RmqCommand) uno = bk_invoke(client, br->addr, RMQ_REQUEST_UNREGISTER_CLIENT, NULL,
                                           "clientID", "1.2.3.4@acl", "consumerGroup", "OtherG",
                                           NULL);
@@ -265,11 +228,11 @@ static void
 test_query_needs_sub(void **state)
 {
     (void) state;
-    as(USER_AK, USER_SK);
+    bk_acl_as(USER_AK, USER_SK);
     g_autoptr(RmqCommand) ok =
         bk_invoke(client, br->addr, RMQ_REQUEST_QUERY_MESSAGE, NULL, "topic", "AclSubOnly", "key",
                   "k", "maxNum", "32", "beginTimestamp", "0", "endTimestamp", "9999999999999", NULL);
-    assert_passed(ok);
+    bk_acl_assert_passed(ok);
     g_autoptr(RmqCommand) no =
         bk_invoke(client, br->addr, RMQ_REQUEST_QUERY_MESSAGE, NULL, "topic", "AclPubOnly", "key",
                   "k", "maxNum", "32", "beginTimestamp", "0", "endTimestamp", "9999999999999", NULL);
@@ -281,16 +244,16 @@ static void
 test_retry_maps_to_group(void **state)
 {
     (void) state;
-    as(USER_AK, USER_SK);
+    bk_acl_as(USER_AK, USER_SK);
     g_autoptr(RmqCommand) ok = send_to("%RETRY%AclG", "AclG");
-    assert_passed(ok);
+    bk_acl_assert_passed(ok);
     g_autoptr(RmqCommand) no = send_to("%RETRY%OtherG", "OtherG");
     assert_refused(no, "group:OtherG");
     g_autoptr(RmqCommand) bok =
         bk_invoke(client, br->addr, RMQ_REQUEST_CONSUMER_SEND_MSG_BACK, NULL, "offset", "0",
                   "group", "AclG", "delayLevel", "0", "originMsgId", "X", "originTopic",
                   "AclBoth", "unitMode", "false", "maxReconsumeTimes", "16", NULL);
-    assert_passed(bok);
+    bk_acl_assert_passed(bok);
     g_autoptr(RmqCommand) bno =
         bk_invoke(client, br->addr, RMQ_REQUEST_CONSUMER_SEND_MSG_BACK, NULL, "offset", "0",
                   "group", "OtherG", "delayLevel", "0", "originMsgId", "X", "originTopic",
@@ -303,11 +266,11 @@ static void
 test_admin_codes(void **state)
 {
     (void) state;
-    as(USER_AK, USER_SK);
+    bk_acl_as(USER_AK, USER_SK);
     g_autoptr(RmqCommand) no = create_topic("AclAdmT");
     assert_refused(no, "Need admin permission for request code=17, but accessKey=" USER_AK
                        " is not");
-    as(ADMIN_AK, ADMIN_SK);
+    bk_acl_as(ADMIN_AK, ADMIN_SK);
     g_autoptr(RmqCommand) ok = create_topic("AclAdmT");
     assert_int_equal(ok->code, RMQ_RESPONSE_SUCCESS);
     /* an admin without a list may use every topic */
@@ -321,7 +284,7 @@ static void
 test_every_code_is_checked(void **state)
 {
     (void) state;
-    as(NULL, NULL);
+    bk_acl_as(NULL, NULL);
     g_autoptr(RmqCommand) mx = bk_invoke(client, br->addr, RMQ_REQUEST_GET_MAX_OFFSET, NULL,
                                          "topic", "AclBoth", "queueId", "0", NULL);
     assert_refused(mx, "No accessKey is configured");
@@ -333,7 +296,7 @@ test_every_code_is_checked(void **state)
     g_autoptr(RmqCommand) vsend = send_to("AclPubOnly", "PG");
     assert_refused(vsend, "No accessKey is configured");
 
-    as(USER_AK, USER_SK);
+    bk_acl_as(USER_AK, USER_SK);
     g_autoptr(RmqCommand) mx2 = bk_invoke(client, br->addr, RMQ_REQUEST_GET_MAX_OFFSET, NULL,
                                           "topic", "AclBoth", "queueId", "0", NULL);
     assert_int_equal(mx2->code, RMQ_RESPONSE_SUCCESS);
@@ -364,14 +327,14 @@ static void
 test_bad_signature(void **state)
 {
     (void) state;
-    as(USER_AK, "not-the-secret");
+    bk_acl_as(USER_AK, "not-the-secret");
     g_autoptr(RmqCommand) w = bk_invoke(client, br->addr, RMQ_REQUEST_GET_MIN_OFFSET, NULL, "topic",
                                         "AclBoth", "queueId", "0", NULL);
     assert_refused(w, "Check signature failed for accessKey=" USER_AK);
     g_autoptr(RmqCommand) w2 = bk_invoke(client, br->addr, RMQ_REQUEST_GET_MIN_OFFSET, NULL,
                                          "topic", "AclBoth", "queueId", "0", NULL);
     assert_refused(w2, "Check signature failed");
-    as("nobodyKey1", "nobodySecret1");
+    bk_acl_as("nobodyKey1", "nobodySecret1");
     g_autoptr(RmqCommand) u = bk_invoke(client, br->addr, RMQ_REQUEST_GET_MIN_OFFSET, NULL, "topic",
                                         "AclBoth", "queueId", "0", NULL);
     assert_refused(u, "No acl config for nobodyKey1");
@@ -396,7 +359,7 @@ test_bad_signature(void **state)
 static gboolean
 wait_unsigned(gboolean want_ok)
 {
-    as(NULL, NULL);
+    bk_acl_as(NULL, NULL);
     for (int i = 0; i < 100; i++) {
         g_autoptr(RmqCommand) r = bk_invoke(client, br->addr, RMQ_REQUEST_GET_MAX_OFFSET, NULL,
                                             "topic", "AclBoth", "queueId", "0", NULL);
@@ -436,7 +399,7 @@ test_file_watched(void **state)
     assert_non_null(strstr(log, "dataVersion 7, 1 accounts"));
 
     /* a running client loses what it may do: the user's default is PUB only */
-    as(USER_AK, USER_SK);
+    bk_acl_as(USER_AK, USER_SK);
     g_autoptr(RmqCommand) s = send_to("AclAnyTopic", "PG");
     assert_int_equal(s->code, RMQ_RESPONSE_SUCCESS);
 
@@ -444,9 +407,9 @@ test_file_watched(void **state)
     write_acl("accounts:\n  - accessKey: " USER_AK "\n    secretKey: " USER_SK "\n"
               "    whiteRemoteAddress: 127.0.0.*\n");
     assert_true(wait_unsigned(FALSE));
-    as(USER_AK, "wrong-secret");
+    bk_acl_as(USER_AK, "wrong-secret");
     g_autoptr(RmqCommand) wa = send_to("AclBoth", "PG");
-    assert_passed(wa);
+    bk_acl_assert_passed(wa);
 
     /* broken: a permission word that does not exist on line 7 */
     g_autofree gchar *before = bk_daemon_log(br);
@@ -459,9 +422,9 @@ test_file_watched(void **state)
     g_autofree gchar *where = g_strdup_printf("%s:7:", acl_path);
     assert_non_null(strstr(after, where));
     /* old rules kept: the white address still passes */
-    as(USER_AK, "wrong-secret");
+    bk_acl_as(USER_AK, "wrong-secret");
     g_autoptr(RmqCommand) still = send_to("AclBoth", "PG");
-    assert_passed(still);
+    bk_acl_assert_passed(still);
 
     /* back to the first rules, then SIGHUP re-reads the file */
     write_acl(ACL_V1);
@@ -472,7 +435,7 @@ test_file_watched(void **state)
     g_subprocess_send_signal(br->proc, SIGHUP);
     g_autofree gchar *l2 = wait_log("plain ACL reloaded", reloaded);
     assert_non_null(l2);
-    as(USER_AK, USER_SK);
+    bk_acl_as(USER_AK, USER_SK);
     g_autoptr(RmqCommand) back = send_to("AclSubOnly", "PG");
     assert_refused(back, "topic:AclSubOnly");
 }
@@ -486,8 +449,7 @@ test_broken_file_at_start(void **state)
     g_autofree gchar *path = g_build_filename(d->dir, "acl.yml", NULL);
     g_assert(g_file_set_contents(path, "accounts:\n  - accessKey: short\n    secretKey: "
                                        "longEnoughSecret\n", -1, NULL));
-    g_autofree gchar *extra = g_strdup_printf("aclEnable = true;\nplainAclFile = \"%s\";\n", path);
-    append_conf(d, extra);
+    bk_acl_enable(d, path);
     g_autoptr(GError) err = NULL;
     assert_false(bk_daemon_start(d, 10000, &err));
     assert_int_equal(bk_daemon_signal_and_wait(d, SIGTERM, 5000), 78);

@@ -24,11 +24,7 @@ static int
 setup(void **state)
 {
     (void) state;
-    ns = bk_namesrv_new();
-    if (!bk_daemon_start_or_say(ns, 10000))
-        return -1;
-    br = bk_broker_new(ns->addr, NULL);
-    if (!bk_daemon_start_or_say(br, 10000))
+    if (!bk_pair_start(&ns, &br, NULL))
         return -1;
     client = rmq_client_new(NULL);
     return 0;

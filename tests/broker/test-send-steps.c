@@ -546,13 +546,11 @@ test_build(void **state)
     rmq_send_target_clear(&t);
 }
 
-/* The whole chain into a real store, then CONSUMER_SEND_MSG_BACK of the
- * stored message: to %RETRY%G with a delay level, then to %DLQ%G. */
+/* A real store under the fixture's directory for the broker, with small
+ * files. */
 static void
-test_put_and_send_back(void **state)
+open_store(Fixture *f)
 {
-    Fixture *f = *state;
-    RmqBroker *b = f->b;
     RmqStoreConfig sc;
     rmq_store_config_init(&sc);
     g_free(sc.store_path_root_dir);
@@ -560,9 +558,19 @@ test_put_and_send_back(void **state)
     sc.mapped_file_size_commit_log = 1 << 20;
     sc.mapped_file_size_consume_queue = 20 * 1000;
     g_autoptr(GError) error = NULL;
-    b->store = rmq_store_open(&sc, NULL, &error);
+    f->b->store = rmq_store_open(&sc, NULL, &error);
     rmq_store_config_clear(&sc);
-    assert_non_null(b->store);
+    assert_non_null(f->b->store);
+}
+
+/* The whole chain into a real store, then CONSUMER_SEND_MSG_BACK of the
+ * stored message: to %RETRY%G with a delay level, then to %DLQ%G. */
+static void
+test_put_and_send_back(void **state)
+{
+    Fixture *f = *state;
+    RmqBroker *b = f->b;
+    open_store(f);
 
     RmqSendTarget t = { 0 };
     RmqSendBuild m = { 0 };
@@ -616,16 +624,7 @@ test_flow_put_batch_closes(void **state)
 {
     Fixture *f = *state;
     RmqBroker *b = f->b;
-    RmqStoreConfig sc;
-    rmq_store_config_init(&sc);
-    g_free(sc.store_path_root_dir);
-    sc.store_path_root_dir = g_build_filename(f->dir, "store", NULL);
-    sc.mapped_file_size_commit_log = 1 << 20;
-    sc.mapped_file_size_consume_queue = 20 * 1000;
-    g_autoptr(GError) error = NULL;
-    b->store = rmq_store_open(&sc, NULL, &error);
-    rmq_store_config_clear(&sc);
-    assert_non_null(b->store);
+    open_store(f);
     rmq_flow_limits_init(&b->settings.flow);
 
     g_autoptr(RmqCommand) c = send_req("T1", "1", NULL, "x", 1);

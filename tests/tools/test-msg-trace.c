@@ -29,22 +29,10 @@ static int
 setup(void **state)
 {
     (void) state;
-    ns = bk_namesrv_new();
-    if (!bk_daemon_start_or_say(ns, 10000))
-        return -1;
-    broker = bk_broker_new(ns->addr, NULL);
-    if (!bk_daemon_start_or_say(broker, 15000))
+    if (!bk_pair_start(&ns, &broker, NULL))
         return -1;
     g_autoptr(RmqAdmin) admin = rmq_admin_new(ns->addr, NULL);
-    RmqTopicSpec spec;
-    rmq_topic_spec_init(&spec);
-    spec.read_queue_nums = spec.write_queue_nums = 1;
-    g_autoptr(GError) error = NULL;
-    if (!rmq_admin_update_topic(admin, broker->addr, TOPIC, &spec, &error)) {
-        g_printerr("# update topic: %s\n", error->message);
-        return -1;
-    }
-    return 0;
+    return tool_create_topic(admin, broker->addr, TOPIC) ? 0 : -1;
 }
 
 static int

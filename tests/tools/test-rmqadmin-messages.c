@@ -31,34 +31,22 @@ static gchar *first_id; /* MsgId of the first message sent */
 #define human(...) tool_rmqadmin(ns->addr, FALSE, __VA_ARGS__)
 #define assert_ok(r) tool_assert_ok(r)
 
+static const gchar *
+tag_of(guint i)
+{
+    return i < N_A ? "TagA" : "TagB";
+}
+
 static int
 setup(void **state)
 {
     (void) state;
-    ns = bk_namesrv_new();
-    if (!bk_daemon_start_or_say(ns, 10000))
+    if (!bk_pair_start(&ns, &broker, NULL))
         return -1;
-    broker = bk_broker_new(ns->addr, NULL);
-    if (!bk_daemon_start_or_say(broker, 15000))
+    if (!tool_update_topic(ns->addr, broker->addr, TOPIC, "2"))
         return -1;
-    g_autoptr(ToolRun) t = tool_rmqadmin(ns->addr, TRUE, "updateTopic", "-b", broker->addr, "-t",
-                                         TOPIC, "-r", "2", "-w", "2", NULL);
-    if (t->status != 0)
+    if (!tool_fill_queue0(ns->addr, "PrintProducers", TOPIC, N_A + N_B, tag_of, &first_id))
         return -1;
-    g_autoptr(RmqProducer) p = rmq_producer_new("PrintProducers", ns->addr, NULL);
-    g_autoptr(RmqQueue) q0 = rmq_queue_new(TOPIC, "broker-a", 0);
-    for (int i = 0; i < N_A + N_B; i++) {
-        g_autofree gchar *body = g_strdup_printf("m%d", i);
-        g_autoptr(RmqMsg) m = rmq_msg_new(TOPIC, body, -1);
-        rmq_msg_set_tags(m, i < N_A ? "TagA" : "TagB");
-        RmqSendResult res;
-        g_autoptr(GError) error = NULL;
-        if (!rmq_producer_send_to_queue(p, m, q0, &res, &error))
-            return -1;
-        if (i == 0)
-            first_id = g_strdup(res.msg_id);
-        rmq_send_result_clear(&res);
-    }
     return 0;
 }
 

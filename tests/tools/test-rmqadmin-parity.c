@@ -50,11 +50,7 @@ setup(void **state)
     g_assert(g_mkdir_with_parents(ghost, 0755) == 0);
     if (!bk_daemon_start_or_say(broker, 15000))
         return -1;
-    g_autoptr(ToolRun) t = admin("updateTopic", "-b", broker->addr, "-t", TOPIC, "-r", "2", "-w",
-                                 "2", NULL);
-    if (t->status != 0)
-        return -1;
-    return 0;
+    return tool_update_topic(ns->addr, broker->addr, TOPIC, "2") ? 0 : -1;
 }
 
 static int

@@ -36,11 +36,7 @@ static int
 setup(void **state)
 {
     (void) state;
-    ns = bk_namesrv_new();
-    if (!bk_daemon_start_or_say(ns, 10000))
-        return -1;
-    broker = bk_broker_new(ns->addr, NULL);
-    if (!bk_daemon_start_or_say(broker, 15000))
+    if (!bk_pair_start(&ns, &broker, NULL))
         return -1;
     return 0;
 }

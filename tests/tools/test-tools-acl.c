@@ -52,11 +52,8 @@ setup(void **state)
                                  "      - ToolAclT=PUB|SUB\n"
                                  "      - TBW102=PUB\n",
                                  -1, NULL));
-    g_autofree gchar *conf = NULL;
-    g_assert(g_file_get_contents(broker->conf_path, &conf, NULL, NULL));
-    g_autofree gchar *full = g_strdup_printf("%saclEnable = true;\nplainAclFile = \"%s\";\n",
-                                             conf, acl);
-    g_assert(g_file_set_contents(broker->conf_path, full, -1, NULL));
+    g_autofree gchar *extra = g_strdup_printf("aclEnable = true;\nplainAclFile = \"%s\";\n", acl);
+    bk_daemon_append_conf(broker, extra);
     if (!bk_daemon_start_or_say(broker, 15000))
         return -1;
     g_unsetenv("RMQ_ACCESS_KEY");

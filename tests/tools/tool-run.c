@@ -93,3 +93,52 @@ tool_arr(JsonNode *n)
 {
     return n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
 }
+
+gboolean
+tool_create_topic(RmqAdmin *admin, const gchar *broker_addr, const gchar *topic)
+{
+    RmqTopicSpec spec;
+    rmq_topic_spec_init(&spec);
+    spec.read_queue_nums = spec.write_queue_nums = 1;
+    g_autoptr(GError) error = NULL;
+    if (!rmq_admin_update_topic(admin, broker_addr, topic, &spec, &error)) {
+        g_printerr("# update topic: %s\n", error->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+tool_update_topic(const gchar *namesrv, const gchar *broker_addr, const gchar *topic,
+                  const gchar *queues)
+{
+    g_autoptr(ToolRun) t = tool_rmqadmin(namesrv, TRUE, "updateTopic", "-b", broker_addr, "-t",
+                                         topic, "-r", queues, "-w", queues, NULL);
+    if (t->status != 0)
+        g_printerr("# updateTopic %s: %s\n", topic, t->err);
+    return t->status == 0;
+}
+
+gboolean
+tool_fill_queue0(const gchar *namesrv, const gchar *group, const gchar *topic, guint n,
+                 const gchar *(*tag_of)(guint i), gchar **first_id)
+{
+    g_autoptr(RmqProducer) p = rmq_producer_new(group, namesrv, NULL);
+    g_autoptr(RmqQueue) q0 = rmq_queue_new(topic, "broker-a", 0);
+    for (guint i = 0; i < n; i++) {
+        g_autofree gchar *body = g_strdup_printf("m%u", i);
+        g_autoptr(RmqMsg) m = rmq_msg_new(topic, body, -1);
+        if (tag_of != NULL)
+            rmq_msg_set_tags(m, tag_of(i));
+        RmqSendResult res;
+        g_autoptr(GError) error = NULL;
+        if (!rmq_producer_send_to_queue(p, m, q0, &res, &error)) {
+            g_printerr("# send to %s: %s\n", topic, error->message);
+            return FALSE;
+        }
+        if (i == 0 && first_id != NULL)
+            *first_id = g_strdup(res.msg_id);
+        rmq_send_result_clear(&res);
+    }
+    return TRUE;
+}

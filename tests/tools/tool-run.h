@@ -5,6 +5,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "client/rmq-client.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -35,5 +37,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ToolRun, tool_run_free)
 /* JSON path helpers: member of an object node, NULL if absent. */
 JsonObject *tool_obj(JsonNode *n);
 JsonArray *tool_arr(JsonNode *n);
+
+/* rmqadmin updateTopic: @topic with @queues read and write queues on
+ * @broker_addr; FALSE, its stderr shown, if that failed. */
+gboolean tool_update_topic(const gchar *namesrv, const gchar *broker_addr, const gchar *topic,
+                           const gchar *queues);
+/* @n messages "m0".."m<n-1>" from producer group @group to queue 0 of
+ * @topic on broker-a, message i tagged @tag_of(i) where @tag_of is not NULL;
+ * the MsgId of the first into *@first_id where that is not NULL. FALSE,
+ * said on stderr, if a send failed. */
+gboolean tool_fill_queue0(const gchar *namesrv, const gchar *group, const gchar *topic, guint n,
+                          const gchar *(*tag_of)(guint i), gchar **first_id);
+/* @topic with one read and one write queue on @broker_addr, made with the
+ * client library's admin; FALSE, said on stderr, if that failed. */
+gboolean tool_create_topic(RmqAdmin *admin, const gchar *broker_addr, const gchar *topic);
 
 G_END_DECLS
