@@ -489,6 +489,48 @@ api_topics(RmqConsoleCall *call, GError **error)
     return rmq_json_node_take_object(o);
 }
 
+/* @topic's TopicConfig on each master of @route (GET_ALL_TOPIC_CONFIG, the
+ * broker's topicConfigTable): {brokerName, readQueueNums, writeQueueNums,
+ * perm, order}, or {brokerName, error} for a broker that did not answer. */
+static JsonArray *
+topic_configs(RmqConsoleCall *call, JsonNode *route, const gchar *topic)
+{
+    g_auto(GStrv) names = NULL;
+    g_auto(GStrv) masters = rmq_console_route_masters(route, &names);
+    JsonArray *out = json_array_new();
+    for (guint i = 0; masters[i]; i++) {
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "brokerName", names[i]);
+        json_array_add_object_element(out, row);
+        g_autoptr(GError) e = NULL;
+        g_autoptr(GBytes) body = rmq_admin_invoke(call->admin, masters[i],
+                                                  RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, NULL, NULL,
+                                                  &e, NULL);
+        g_autoptr(JsonParser) p = json_parser_new();
+        gsize len = 0;
+        const gchar *data = body ? g_bytes_get_data(body, &len) : NULL;
+        if (body == NULL || !json_parser_load_from_data(p, data, (gssize) len, &e)) {
+            json_object_set_string_member(row, "error", e ? e->message : "no answer");
+            continue;
+        }
+        JsonNode *root = json_parser_get_root(p);
+        JsonObject *tables = rmq_json_object_get_object_or_null(
+            root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL,
+            "topicConfigTable");
+        JsonObject *tc = rmq_json_object_get_object_or_null(tables, topic);
+        if (tc == NULL) {
+            json_object_set_string_member(row, "error", "the broker has no config for the topic");
+            continue;
+        }
+        static const gchar *const ints[] = { "readQueueNums", "writeQueueNums", "perm" };
+        for (guint k = 0; k < G_N_ELEMENTS(ints); k++)
+            json_object_set_int_member(row, ints[k],
+                                       rmq_json_object_get_int64_or(tc, ints[k], 0));
+        json_object_set_boolean_member(row, "order", rmq_json_object_get_bool_or(tc, "order", FALSE));
+    }
+    return out;
+}
+
 static JsonNode *
 api_topic(RmqConsoleCall *call, GError **error)
 {
@@ -503,6 +545,7 @@ api_topic(RmqConsoleCall *call, GError **error)
         return NULL;
     JsonObject *o = json_object_new();
     json_object_set_string_member(o, "topic", topic);
+    json_object_set_array_member(o, "configs", topic_configs(call, route, topic));
     json_object_set_member(o, "route", g_steal_pointer(&route));
     json_object_set_member(o, "queues", g_steal_pointer(&status));
     json_object_set_double_member(o, "putTps", topic_put_tps(call, topic));

@@ -745,6 +745,78 @@ test_group_config(void **state)
     expect_error(gone, 404, NULL);
 }
 
+/* The topic's config as the broker itself holds it (GET_ALL_TOPIC_CONFIG),
+ * not as the console reports it. (transfer full) */
+static JsonObject *
+broker_topic_config(const gchar *topic)
+{
+    g_autoptr(RmqAdmin) admin = rmq_admin_new(fx.ns_addr, NULL);
+    g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    g_autoptr(GBytes) all = rmq_admin_invoke(admin, addr, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, NULL,
+                                             NULL, NULL, NULL);
+    assert_non_null(all);
+    g_autoptr(JsonParser) jp = json_parser_new();
+    assert_true(json_parser_load_from_data(jp, g_bytes_get_data(all, NULL),
+                                           (gssize) g_bytes_get_size(all), NULL));
+    JsonObject *tc = json_object_get_object_member(
+        json_object_get_object_member(json_node_get_object(json_parser_get_root(jp)),
+                                      "topicConfigTable"),
+        topic);
+    assert_non_null(tc);
+    return json_object_ref(tc);
+}
+
+/* Create and update a topic with its order flag and permission: the broker
+ * holds what was asked, and GET /api/topic reports it per master. */
+static void
+test_topic_order_perm(void **state)
+{
+    (void) state;
+    const gchar *topic = "ConsoleOrderTopic";
+    g_autoptr(Resp) c = post("/api/topic", "{\"topic\":\"ConsoleOrderTopic\",\"readQueueNums\":2,"
+                                           "\"writeQueueNums\":2,\"perm\":4,\"order\":true}");
+    if (c->status != 200)
+        fail_msg("create: %u %s", c->status, c->body);
+    JsonObject *tc = broker_topic_config(topic);
+    assert_int_equal(json_object_get_int_member(tc, "perm"), 4);
+    assert_true(json_object_get_boolean_member(tc, "order"));
+    assert_int_equal(json_object_get_int_member(tc, "readQueueNums"), 2);
+    json_object_unref(tc);
+    g_autoptr(Resp) t = get("/api/topic?topic=ConsoleOrderTopic");
+    assert_int_equal(t->status, 200);
+    JsonArray *cfgs = json_object_get_array_member(obj(t), "configs");
+    assert_int_equal(json_array_get_length(cfgs), 1);
+    JsonObject *row = json_array_get_object_element(cfgs, 0);
+    assert_string_equal(json_object_get_string_member(row, "brokerName"), "broker-a");
+    assert_int_equal(json_object_get_int_member(row, "perm"), 4);
+    assert_true(json_object_get_boolean_member(row, "order"));
+    assert_int_equal(json_object_get_int_member(row, "writeQueueNums"), 2);
+
+    /* update: read and write, not ordered, more queues */
+    g_autoptr(Resp) u = post("/api/topic", "{\"topic\":\"ConsoleOrderTopic\",\"readQueueNums\":3,"
+                                           "\"writeQueueNums\":3,\"perm\":6,\"order\":false}");
+    assert_int_equal(u->status, 200);
+    tc = broker_topic_config(topic);
+    assert_int_equal(json_object_get_int_member(tc, "perm"), 6);
+    assert_false(json_object_get_boolean_member(tc, "order"));
+    assert_int_equal(json_object_get_int_member(tc, "writeQueueNums"), 3);
+    json_object_unref(tc);
+    g_autoptr(Resp) t2 = get("/api/topic?topic=ConsoleOrderTopic");
+    row = json_array_get_object_element(json_object_get_array_member(obj(t2), "configs"), 0);
+    assert_int_equal(json_object_get_int_member(row, "perm"), 6);
+    assert_false(json_object_get_boolean_member(row, "order"));
+
+    /* refusals name their field */
+    g_autoptr(Resp) b1 = post("/api/topic", "{\"topic\":\"ConsoleOrderTopic\",\"perm\":3}");
+    expect_error(b1, 400, "perm must be 2 (write), 4 (read) or 6");
+    assert_string_equal(json_object_get_string_member(obj(b1), "field"), "perm");
+    g_autoptr(Resp) b2 = post("/api/topic", "{\"topic\":\"ConsoleOrderTopic\",\"order\":\"sometimes\"}");
+    expect_error(b2, 400, "order must be true or false");
+    assert_string_equal(json_object_get_string_member(obj(b2), "field"), "order");
+    g_autoptr(Resp) d = post("/api/topic/delete", "{\"topic\":\"ConsoleOrderTopic\"}");
+    assert_int_equal(d->status, 200);
+}
+
 /* GET_PRODUCER_CONNECTION_LIST of a producer group on a topic. */
 static void
 test_producers(void **state)
@@ -2021,6 +2093,7 @@ main(void)
         cmocka_unit_test(test_topic_send_and_consumers),
         cmocka_unit_test(test_messages_paged),
         cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_topic_order_perm),
         cmocka_unit_test(test_group_config),
         cmocka_unit_test(test_producers),
         cmocka_unit_test(test_dlq),
