@@ -14,7 +14,6 @@ set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-${RMQ_BUILDDIR:-$SRC/_build-console}}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-SHOTS=$BUILD/tests/console/screenshots
 n=0
 failed=0
 
@@ -49,6 +48,7 @@ fi
     tests/console/console-helper) \
     > "$BUILD/console-build.log" 2>&1 || { tail -30 "$BUILD/console-build.log" | sed 's/^/# /'; bail "build failed"; }
 BUILD=$(cd "$BUILD" && pwd) # the browser tests run in another directory
+SHOTS=$BUILD/tests/console/screenshots
 
 # ---- browser and node dependencies
 if [ ! -x "$CHROMIUM" ]; then
