@@ -54,7 +54,7 @@ const PAGES = [['/', 'overview', 'cluster.h1'], ['/topics.html', 'topics', 'topi
   ['/groups.html', 'groups', 'groups.h1'], ['/producers.html', 'producers', 'producers.h1'],
   ['/messages.html', 'messages', 'messages.h1'], ['/dlq.html', 'dlq', 'dlq.h1'],
   ['/tps.html', 'tps', 'tps.h1'], ['/dashboard.html', 'dashboard', 'dash.h1'],
-  ['/namesrv.html', 'namesrv', 'ns.h1'], ['/trace.html', 'trace', 'trace.h1']];
+  ['/namesrv.html', 'namesrv', 'ns.h1'], ['/trace.html', 'trace', 'trace.h1'], ['/acl.html', 'acl', 'acl.h1']];
 
 async function shot(name, p) { await (p || page).screenshot({ path: join(shots, name + '.png'), fullPage: true }); }
 function assert(cond, what) { if (!cond) throw new Error(what); }
@@ -107,6 +107,34 @@ test('create a topic through the form', async () => {
   await shot('topics');
 });
 
+test('topics: create ordered and read-only, then update from the form it fills', async () => {
+  const ot = 'BrowserOrder' + process.pid;
+  await page.goto(url + '/topics.html');
+  await page.fill('#topic-name', ot);
+  await page.fill('input[name="readQueueNums"]', '2');
+  await page.fill('input[name="writeQueueNums"]', '2');
+  await page.selectOption('select[name="perm"]', '4');
+  await page.check('input[name="order"]');
+  await page.click('#topic-submit');
+  await page.locator('#detail-title', { hasText: ot }).waitFor();
+  const cell = n => page.locator('#route tbody tr[data-broker="broker-a"] td:nth-child(' + n + ')');
+  await cell(6).waitFor();
+  assert((await cell(5).textContent()) === '4' && (await cell(6).textContent()) === '✓',
+    'route row: ' + (await page.locator('#route tbody tr[data-broker="broker-a"] td').allTextContents()).join('|'));
+  // the form now holds the topic's config as the broker has it
+  assert((await page.inputValue('select[name="perm"]')) === '4', 'perm not filled in');
+  assert(await page.isChecked('input[name="order"]'), 'order not filled in');
+  assert((await page.inputValue('input[name="writeQueueNums"]')) === '2', 'queues not filled in');
+  await shot('topic-order');
+  await page.selectOption('select[name="perm"]', '6');
+  await page.uncheck('input[name="order"]');
+  await page.click('#topic-submit');
+  await page.locator('#route tbody tr[data-broker="broker-a"] td:nth-child(6)', { hasText: '✗' }).waitFor();
+  await page.locator('#route tbody tr[data-broker="broker-a"] td:nth-child(5)', { hasText: '6' }).waitFor();
+  const d = await apiPost(url, '/api/topic/delete', { topic: ot });
+  assert(d.status === 200, 'delete: ' + JSON.stringify(d));
+});
+
 test('a bad topic name gets the 400 reason next to the field', async () => {
   await page.fill('#topic-name', 'TBW102');
   await page.click('#topic-submit');
@@ -154,6 +182,29 @@ test('find the message by key and read its body', async () => {
   assert((await page.locator('#message-body').textContent()) === body, 'body differs');
   assert((await page.locator('#properties').textContent()).includes(key), 'KEYS property missing');
   await shot('messages');
+});
+
+test('find the message by either kind of id: the client id (with its topic) and the offset id', async () => {
+  const q = await (await fetch(url + '/api/messages?topic=' + topic + '&key=' + key)).json();
+  const m = q.messages[0];
+  assert(m && m.msgId && m.offsetMsgId && m.msgId !== m.offsetMsgId, 'two ids: ' + JSON.stringify(m));
+  for (const id of [m.msgId, m.offsetMsgId]) {
+    await page.goto(url + '/messages.html');
+    await page.fill('#search-topic', topic);
+    await page.fill('#search-id', id);
+    await page.click('#search-submit');
+    await page.locator('#message-body', { hasText: body }).waitFor();
+    assert((await page.locator('#messages tbody tr').count()) === 1, 'expected one message for ' + id);
+    assert((await page.locator('#message-fields').textContent()).includes(id), 'the detail does not show ' + id);
+  }
+  await shot('message-by-id');
+  // an id nobody stored: a clear refusal, no row
+  await page.goto(url + '/messages.html');
+  await page.fill('#search-topic', topic);
+  await page.fill('#search-id', '0A0A0A0A00002A9F0000000000000001');
+  await page.click('#search-submit');
+  await page.locator('#status.error').waitFor();
+  assert((await page.locator('#messages tbody tr').count()) === 0, 'a row for an unknown id');
 });
 
 // A helper process that prints a line starting with @word once ready.
@@ -342,7 +393,7 @@ test('name servers: reachability and switching the list', async () => {
   assert((await page.locator('#servers tbody tr').count()) === 1, 'the list was not switched back');
 });
 
-test('accounts: a viewer reads, and a change is refused with 403 and logged', async () => {
+test('accounts: a viewer reads, is offered no change, and a change is refused with 403 and logged', async () => {
   // in Chinese: the refusal is said in the page's language
   const ctx = await browser.newContext({ locale: 'zh-CN', httpCredentials: { username: 'watcher', password: accountsPassword } });
   const p = await ctx.newPage();
@@ -350,14 +401,43 @@ test('accounts: a viewer reads, and a change is refused with 403 and logged', as
   await p.goto(accountsUrl + '/topics.html');
   await p.locator('#readonly', { hasText: 'watcher' }).waitFor();
   await p.locator('#topics tbody tr', { hasText: topic }).waitFor();
-  await p.fill('#topic-name', 'ViewerTopic');
-  await p.click('#topic-submit');
-  await p.locator('#status.error', { hasText: TABLES['zh-CN']['err.viewer'] }).waitFor();
-  assert((await p.locator('#status').textContent()) === TABLES['zh-CN']['err.viewer'], 'refusal not translated');
-  await shot('viewer-refused', p);
+  assert((await p.locator('[data-change]').count()) >= 2, 'the topics page marks no change control');
+  assert(await p.locator('#topic-form').isHidden(), 'the create form is offered to a viewer');
+  await p.locator('#topics tbody tr', { hasText: topic }).click();
+  await p.locator('#queues tbody tr').first().waitFor();
+  assert(await p.locator('#send-form').isHidden(), 'the test message form is offered to a viewer');
+  assert(await p.locator('#topic-delete').isHidden(), 'delete is offered to a viewer');
+  await shot('viewer-topics', p);
+  // no page offers a change (forms, buttons; the ACL page's edit buttons too)
+  for (const [path] of PAGES) {
+    await p.goto(accountsUrl + path);
+    await p.locator('#readonly').waitFor();
+    await p.waitForLoadState('networkidle');
+    const shown = await p.locator('[data-change]:visible').count();
+    assert(shown === 0, path + ': ' + shown + ' change control(s) shown to a viewer');
+    const posts = await p.evaluate(() => [...document.querySelectorAll('form')].filter(f => f.offsetParent !== null)
+      .map(f => f.getAttribute('id')).filter(id => !['search-form', 'producer-form', 'dlq-form', 'trace-form'].includes(id)));
+    assert(posts.length === 0, path + ': forms shown to a viewer: ' + posts.join(', '));
+  }
+  // the server refuses anyway: a POST made from the page, said in Chinese
+  await p.goto(accountsUrl + '/topics.html');
+  await p.locator('#readonly').waitFor();
+  const [code, said] = await p.evaluate(async () => {
+    try { await post('/api/topic', { topic: 'ViewerTopic' }); return [200, '']; } catch (e) { return [e.status, reason(e.message)]; }
+  });
+  assert(code === 403 && said === TABLES['zh-CN']['err.viewer'], 'viewer POST: ' + code + ' ' + said);
   await ctx.close();
   const log = readFileSync(accountsLog, 'utf8');
   assert(log.includes("refused POST /api/topic to viewer account 'watcher'"), 'no log line naming the account');
+  // an admin of the same console is offered the forms and may use them
+  const actx = await browser.newContext({ locale: 'en-US', httpCredentials: { username: 'boss', password: accountsPassword } });
+  const a = await actx.newPage();
+  a.setDefaultTimeout(15000);
+  await a.goto(accountsUrl + '/topics.html');
+  await a.locator('#topics tbody tr', { hasText: topic }).waitFor();
+  assert(await a.locator('#topic-form').isVisible(), 'the admin is not offered the create form');
+  assert((await a.locator('#readonly').count()) === 0, 'the admin is told read-only');
+  await actx.close();
   const auth = { Authorization: 'Basic ' + Buffer.from('boss:' + accountsPassword).toString('base64') };
   const r = await apiPost(accountsUrl, '/api/topic', { topic: 'BossTopic' + process.pid }, auth);
   assert(r.status === 200, 'the admin account was refused: ' + JSON.stringify(r));
