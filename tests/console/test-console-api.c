@@ -27,6 +27,7 @@
 #include "remoting/codes.h"
 #include "remoting/command.h"
 #include "remoting/connection.h"
+#include "store/message_format.h"
 #include "promparse.h"
 #include "../support/daemon-harness.h"
 
@@ -970,6 +971,51 @@ test_dlq(void **state)
     expect_error(n4, 403, "CSRF");
     g_autoptr(Resp) n5 = get("/api/dlq/resend");
     expect_error(n5, 405, "POST");
+}
+
+/* No request makes the console dial an address other than the name servers
+ * and the brokers they list: an offset message id names a host and port of
+ * the caller's choosing, and so do addr parameters. A listener of the test
+ * stands at that address and must see no connection. */
+static void
+test_no_outside_address(void **state)
+{
+    (void) state;
+    g_autoptr(GSocket) ls = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                         G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(lo, 0);
+    assert_true(g_socket_bind(ls, sa, TRUE, NULL) && g_socket_listen(ls, NULL));
+    g_autoptr(GSocketAddress) bound = g_socket_get_local_address(ls, NULL);
+    RmqHostAddr h = { .addr = { 127, 0, 0, 1 }, .addr_len = 4,
+                      .port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)) };
+    g_autofree gchar *id = rmq_message_id_encode(&h, 0);
+
+    g_autofree gchar *p1 = g_strdup_printf("/api/message?id=%s", id);
+    g_autoptr(Resp) m = get(p1);
+    expect_error(m, 404, "not a broker of the cluster");
+    g_autofree gchar *p2 = g_strdup_printf("/api/message?id=%s&topic=" TOPIC, id);
+    g_autoptr(Resp) m2 = get(p2);
+    expect_error(m2, 404, NULL);
+    g_autofree gchar *b3 = g_strdup_printf("{\"id\":\"%s\",\"group\":\"" GROUP "\"}", id);
+    g_autoptr(Resp) m3 = post("/api/message/resend", b3);
+    expect_error(m3, 404, NULL);
+    g_autofree gchar *b4 = g_strdup_printf("{\"group\":\"" DLQ_GROUP "\",\"ids\":\"%s\"}", id);
+    g_autoptr(Resp) d = post("/api/dlq/resend", b4);
+    assert_int_equal(d->status, 200);
+    assert_int_equal(json_object_get_int_member(obj(d), "resent"), 0);
+    JsonObject *r0 = json_array_get_object_element(json_object_get_array_member(obj(d), "results"), 0);
+    assert_non_null(strstr(json_object_get_string_member(r0, "error"), "not a broker of the cluster"));
+    g_autofree gchar *p5 = g_strdup_printf("/api/broker?addr=127.0.0.1:%d", h.port);
+    g_autoptr(Resp) b = get(p5);
+    expect_error(b, 404, "no broker at");
+
+    g_socket_set_blocking(ls, FALSE);
+    g_autoptr(GError) ae = NULL;
+    g_autoptr(GSocket) in = g_socket_accept(ls, NULL, &ae);
+    if (in != NULL)
+        fail_msg("the console connected to 127.0.0.1:%d", h.port);
+    assert_true(g_error_matches(ae, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
 }
 
 static void
@@ -2097,6 +2143,7 @@ main(void)
         cmocka_unit_test(test_group_config),
         cmocka_unit_test(test_producers),
         cmocka_unit_test(test_dlq),
+        cmocka_unit_test(test_no_outside_address),
         cmocka_unit_test(test_deletes),
         cmocka_unit_test(test_broker_detail),
         cmocka_unit_test(test_slave_lag),
