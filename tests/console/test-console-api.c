@@ -2018,6 +2018,75 @@ chart_has_topic(const gchar *base, const gchar *range, const gchar *topic, gint6
 /* Charts from the console's own samples survive a restart (the state
  * directory); name servers: reachability, and a switch kept in the state
  * file over the config file's list. */
+/* The largest value of series @name in @member ("topics", "topicsGet",
+ * "groups") of the main console's hour chart. */
+static gdouble
+chart_max(const gchar *member, const gchar *name)
+{
+    g_autoptr(Resp) r = get("/api/charts?range=hour");
+    assert_int_equal(r->status, 200);
+    JsonArray *pts = json_object_get_array_member(obj(r), "points");
+    gdouble max = -1;
+    for (guint i = 0; i < json_array_get_length(pts); i++) {
+        JsonObject *m = json_array_get_object_element(pts, i);
+        JsonObject *o = json_object_has_member(m, member) ? json_object_get_object_member(m, member)
+                                                          : NULL;
+        if (o != NULL && json_object_has_member(o, name))
+            max = MAX(max, json_object_get_double_member(o, name));
+    }
+    return max;
+}
+
+/* A topic's get TPS on the dashboard: what its groups consumed between two
+ * samples (their committed offsets), 0 while nobody consumes. */
+static void
+test_chart_topic_get(void **state)
+{
+    (void) state;
+    const gchar *topic = "ConsoleChartGet";
+    g_autoptr(Resp) c = post("/api/topic", "{\"topic\":\"ConsoleChartGet\",\"readQueueNums\":1,"
+                                           "\"writeQueueNums\":1}");
+    assert_int_equal(c->status, 200);
+    g_autoptr(RmqProducer) prod = rmq_producer_new("console-chartget-pg", fx.ns_addr, NULL);
+    g_autoptr(RmqQueue) q0 = rmq_queue_new(topic, "broker-a", 0);
+    for (guint i = 0; i < 20; i++) {
+        g_autoptr(RmqMsg) m = rmq_msg_new(topic, "get me", -1);
+        RmqSendResult sr = { 0 };
+        g_autoptr(GError) e = NULL;
+        if (!rmq_producer_send_to_queue(prod, m, q0, &sr, &e))
+            fail_msg("send: %s", e->message);
+        rmq_send_result_clear(&sr);
+    }
+    g_autoptr(RmqConsumer) cons = rmq_consumer_new("console-chartget-cg", fx.ns_addr, NULL);
+    g_autoptr(GError) e = NULL;
+    if (!rmq_consumer_heartbeat(cons, topic, &e) || !rmq_consumer_commit_offset(cons, q0, 0, &e))
+        fail_msg("consumer: %s", e->message);
+    /* the sampler (every 500 ms) sees the group at offset 0: its lag is 20,
+     * and nothing was consumed */
+    gboolean seen = FALSE;
+    for (guint i = 0; i < 100 && !seen; i++) {
+        seen = chart_max("groups", "console-chartget-cg") == 20;
+        if (!seen)
+            g_usleep(100 * 1000);
+    }
+    assert_true(seen);
+    g_usleep(1200 * 1000); /* two more samples: the group is the baseline */
+    assert_true(chart_max("topicsGet", topic) <= 0);
+    /* it consumes 20 messages: the topic's get TPS shows them */
+    if (!rmq_consumer_commit_offset(cons, q0, 20, &e))
+        fail_msg("commit: %s", e->message);
+    gdouble got = 0;
+    for (guint i = 0; i < 100 && got <= 0; i++) {
+        got = chart_max("topicsGet", topic);
+        if (got <= 0)
+            g_usleep(100 * 1000);
+    }
+    if (got <= 0)
+        fail_msg("no get TPS for %s", topic);
+    g_autoptr(Resp) d = post("/api/topic/delete", "{\"topic\":\"ConsoleChartGet\"}");
+    assert_int_equal(d->status, 200);
+}
+
 static void
 test_charts_and_namesrv(void **state)
 {
@@ -2151,6 +2220,7 @@ main(void)
         cmocka_unit_test(test_accounts),
         cmocka_unit_test(test_csrf_per_account),
         cmocka_unit_test(test_account_removed_midrequest),
+        cmocka_unit_test(test_chart_topic_get),
         cmocka_unit_test(test_charts_and_namesrv),
         cmocka_unit_test(test_no_descriptor_leak),
         cmocka_unit_test(test_overload),

@@ -746,6 +746,7 @@ async function dashboard() {
     svgChart('chart-broker-put', 'h-broker-put', r.points, pick('put'));
     svgChart('chart-broker-get', 'h-broker-get', r.points, pick('get'));
     svgChart('chart-topic-put', 'h-topic-put', r.points, p => p.topics);
+    svgChart('chart-topic-get', 'h-topic-get', r.points, p => p.topicsGet);
     svgChart('chart-group-lag', 'h-group-lag', r.points, p => p.groups);
     document.getElementById('dash-info').textContent = t('dash.info', { n: r.points.length, s: r.intervalMs / 1000 });
     timer = setTimeout(() => guarded(draw), Math.max(r.intervalMs, 1000));

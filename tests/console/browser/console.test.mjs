@@ -369,6 +369,7 @@ test('dashboard: charts drawn from the console\'s own samples of the test\'s tra
   assert((' ' + series + ' ').includes(' ' + values.slice(1, -1).join(' ') + ' '), 'drawn values are not the samples');
   await page.locator('#chart-broker-put polyline[data-series="broker-a/0"]').waitFor({ state: 'attached' });
   await page.locator('#chart-group-lag svg').waitFor({ state: 'attached' });
+  await page.locator('#chart-topic-get svg[role="img"]').waitFor({ state: 'attached' });
   await shot('dashboard');
   await page.selectOption('#range', 'day');
   await page.locator('#dash-info', { hasText: '120' }).waitFor();
