@@ -302,6 +302,37 @@ test('a consumer client: running info, the topic lists its group, resend to it, 
     await page.locator('#status.ok', { hasText: TABLES.en['groups.skippedOnline'].split(':')[0] }).waitFor();
     for (let i = 0; i < 50 && !child.lines.includes('RESET'); i++) await new Promise(r => setTimeout(r, 100));
     assert(child.lines.includes('RESET'), 'the client was not told');
+    // reset by time through the broker (222): the online client is told again
+    const resets = () => child.lines.filter(l => l === 'RESET').length;
+    const before = resets();
+    const resetForm = page.locator('#reset-form');
+    await resetForm.locator('input[name="topic"]').fill(topic);
+    await resetForm.locator('input[name="timestamp"]').fill('2020-01-01T00:00:00');
+    await resetForm.locator('button[type="submit"]').click();
+    await page.locator('#status.ok', { hasText: TABLES.en['groups.resetOnline'].split('; ')[1] }).waitFor();
+    for (let i = 0; i < 50 && resets() === before; i++) await new Promise(r => setTimeout(r, 100));
+    assert(resets() > before, 'the client was not told of the reset');
+    await shot('group-reset');
+    // resend to the whole group (CONSUMER_SEND_MSG_BACK): the broker stores a
+    // copy for the group's retry (held back by the first retry's delay)
+    const putTotal = async () => (await (await fetch(url + '/api/cluster')).json()).brokers
+      .filter(b => b.brokerName === 'broker-a').reduce((n, b) => n + Number(b.putTotal || 0), 0);
+    const put0 = await putTotal();
+    await page.goto(url + '/messages.html');
+    await page.fill('#search-topic', topic);
+    await page.fill('#search-key', key);
+    await page.click('#search-submit');
+    await page.locator('#messages tbody tr').first().click();
+    await page.fill('#resend-group', cg);
+    await page.selectOption('#resend-client', '');
+    await page.click('#resend-submit');
+    await page.locator('#status.ok', { hasText: TABLES.en['messages.resent'].replace('{group}', cg) }).waitFor();
+    let put1 = put0;
+    for (let i = 0; i < 50 && put1 <= put0; i++) {
+      put1 = await putTotal();
+      if (put1 <= put0) await new Promise(r => setTimeout(r, 100));
+    }
+    assert(put1 > put0, 'the broker stored nothing for the group (' + put0 + ' -> ' + put1 + ')');
   } finally {
     child.stdin.end();
   }
