@@ -159,7 +159,7 @@ rm -rf "$SHOTS"; mkdir -p "$SHOTS"
 tmp=$(mktemp)
 (cd "$SRC/tests/console/browser" && CONSOLE_URL="http://127.0.0.1:$CP" NAMESRV_ADDR="127.0.0.1:$NSP" \
     ACCOUNTS_URL="http://127.0.0.1:$CP2" ACCOUNTS_PASSWORD="$VIEWER_PASS" ACCOUNTS_LOG="$WORK/console2.log" \
-    RMQADMIN="$BUILD/src/tools/rmqadmin" HELPER="$BUILD/tests/console/console-helper" SCREENSHOT_DIR="$SHOTS" CHROMIUM="$CHROMIUM" \
+    RMQADMIN="$BUILD/src/tools/rmqadmin" BROKER="$BUILD/src/broker/rmq-broker" HELPER="$BUILD/tests/console/console-helper" SCREENSHOT_DIR="$SHOTS" CHROMIUM="$CHROMIUM" \
     timeout 300 node console.test.mjs) > "$tmp" 2>&1
 rc=$?
 before=$failed

@@ -3,7 +3,9 @@
 // which passes: CONSOLE_URL, NAMESRV_ADDR, RMQADMIN (the project's tool),
 // SCREENSHOT_DIR, CHROMIUM (default /usr/bin/chromium). Prints TAP.
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -750,6 +752,56 @@ test('a refused field is explained in the page language', async () => {
   assert((await err.textContent()) === want, 'got ' + (await err.textContent()) + ', want ' + want);
   await shot('field-error-zh-CN', p);
   await p.context().close();
+});
+
+// A loopback port with port-2 and port+1 free too (a broker's VIP and HA ports).
+async function freePort() {
+  const tryPort = p => new Promise(r => { const srv = createServer(); srv.once('error', () => r(false));
+    srv.listen(p, '127.0.0.1', () => srv.close(() => r(true))); });
+  for (;;) {
+    const srv = createServer();
+    await new Promise(r => srv.listen(0, '127.0.0.1', r));
+    const p = srv.address().port;
+    await new Promise(r => srv.close(r));
+    if (p > 1030 && await tryPort(p - 2) && await tryPort(p + 1)) return p;
+  }
+}
+
+// Last of the page tests: from here on broker-a has two rows.
+test('a slave of broker-a: its role and its lag behind the master on the overview', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rmq-console-slave-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'slave.conf'), [`listenPort = ${port};`, 'bindAddress = "127.0.0.1";',
+    'brokerIP1 = "127.0.0.1";', 'brokerName = "broker-a";', 'brokerId = 1;', 'brokerRole = "SLAVE";',
+    'haSendHeartbeatInterval = 1000;', `namesrvAddr = "${namesrv}";`, `storePathRootDir = "${dir}/store";`,
+    'mappedFileSizeCommitLog = 8388608;', 'mappedFileSizeConsumeQueue = 120000;', 'maxIndexNum = 40000;',
+    'maxHashSlotNum = 10000;', ''].join('\n'));
+  const slave = spawn(process.env.BROKER, ['--config', join(dir, 'slave.conf')], { stdio: ['ignore', 'ignore', 'ignore'] });
+  try {
+    const addr = '127.0.0.1:' + port;
+    let cells = [];
+    // bounded: the slave registers, connects to the master's HA port and catches up
+    for (let i = 0; i < 60; i++) {
+      await page.goto(url + '/');
+      await page.locator('#brokers tbody tr').first().waitFor();
+      const row = page.locator('#brokers tbody tr[data-addr="' + addr + '"]');
+      if (await row.count()) {
+        cells = await row.locator('td').allTextContents();
+        if (cells[10] === '0') break;
+      }
+      await new Promise(r => setTimeout(r, 500));
+    }
+    assert(cells.length > 0, 'the slave is not on the overview');
+    assert(cells[1] === 'broker-a' && cells[2] === '1' && cells[3] === 'SLAVE', 'slave row: ' + cells.join('|'));
+    assert(cells[10] === '0', 'the slave never caught up: lag ' + cells[10]);
+    const master = await page.locator('#brokers tbody tr', { hasText: 'MASTER' }).locator('td').allTextContents();
+    assert(master[10] === '', 'a master has no lag: ' + master.join('|'));
+    await shot('overview-slave');
+  } finally {
+    slave.kill('SIGTERM');
+    await new Promise(r => slave.exitCode !== null ? r() : slave.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('no script errors or CSP violations on any page', async () => {
