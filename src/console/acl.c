@@ -72,19 +72,25 @@ text_param(RmqConsoleCall *call, const gchar *name, gsize max, gboolean required
 }
 
 /* The brokers an edit goes to: addr, or every broker (masters and slaves),
- * as mqadmin's -c. (transfer full) */
+ * as mqadmin's -c. An addr the name servers do not list is refused (404):
+ * the console talks to the cluster only. (transfer full) */
 static gchar **
 targets(RmqConsoleCall *call, GError **error)
 {
     const gchar *addr;
     if (!text_param(call, "addr", 255, FALSE, &addr, error))
         return NULL;
-    if (addr != NULL) {
-        gchar **one = g_new0(gchar *, 2);
-        one[0] = g_strdup(addr);
-        return one;
+    g_auto(GStrv) all = rmq_admin_cluster_addrs(call->admin, NULL, error);
+    if (all == NULL || addr == NULL)
+        return g_steal_pointer(&all);
+    if (!g_strv_contains((const gchar *const *) all, addr)) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
+                    "no broker at %.64s in the cluster", addr);
+        return NULL;
     }
-    return rmq_admin_cluster_addrs(call->admin, NULL, error);
+    gchar **one = g_new0(gchar *, 2);
+    one[0] = g_strdup(addr);
+    return one;
 }
 
 /* GET_BROKER_CLUSTER_ACL_CONFIG of @addr, parsed. (transfer full) */

@@ -13,6 +13,7 @@
 #include "client/internal.h"
 #include "remoting/codes.h"
 #include "remoting/json_body.h"
+#include "store/message_format.h"
 
 G_DEFINE_QUARK(rmq-console-error-quark, rmq_console_error)
 
@@ -489,6 +490,48 @@ api_topics(RmqConsoleCall *call, GError **error)
     return rmq_json_node_take_object(o);
 }
 
+/* @topic's TopicConfig on each master of @route (GET_ALL_TOPIC_CONFIG, the
+ * broker's topicConfigTable): {brokerName, readQueueNums, writeQueueNums,
+ * perm, order}, or {brokerName, error} for a broker that did not answer. */
+static JsonArray *
+topic_configs(RmqConsoleCall *call, JsonNode *route, const gchar *topic)
+{
+    g_auto(GStrv) names = NULL;
+    g_auto(GStrv) masters = rmq_console_route_masters(route, &names);
+    JsonArray *out = json_array_new();
+    for (guint i = 0; masters[i]; i++) {
+        JsonObject *row = json_object_new();
+        json_object_set_string_member(row, "brokerName", names[i]);
+        json_array_add_object_element(out, row);
+        g_autoptr(GError) e = NULL;
+        g_autoptr(GBytes) body = rmq_admin_invoke(call->admin, masters[i],
+                                                  RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, NULL, NULL,
+                                                  &e, NULL);
+        g_autoptr(JsonParser) p = json_parser_new();
+        gsize len = 0;
+        const gchar *data = body ? g_bytes_get_data(body, &len) : NULL;
+        if (body == NULL || !json_parser_load_from_data(p, data, (gssize) len, &e)) {
+            json_object_set_string_member(row, "error", e ? e->message : "no answer");
+            continue;
+        }
+        JsonNode *root = json_parser_get_root(p);
+        JsonObject *tables = rmq_json_object_get_object_or_null(
+            root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL,
+            "topicConfigTable");
+        JsonObject *tc = rmq_json_object_get_object_or_null(tables, topic);
+        if (tc == NULL) {
+            json_object_set_string_member(row, "error", "the broker has no config for the topic");
+            continue;
+        }
+        static const gchar *const ints[] = { "readQueueNums", "writeQueueNums", "perm" };
+        for (guint k = 0; k < G_N_ELEMENTS(ints); k++)
+            json_object_set_int_member(row, ints[k],
+                                       rmq_json_object_get_int64_or(tc, ints[k], 0));
+        json_object_set_boolean_member(row, "order", rmq_json_object_get_bool_or(tc, "order", FALSE));
+    }
+    return out;
+}
+
 static JsonNode *
 api_topic(RmqConsoleCall *call, GError **error)
 {
@@ -503,6 +546,7 @@ api_topic(RmqConsoleCall *call, GError **error)
         return NULL;
     JsonObject *o = json_object_new();
     json_object_set_string_member(o, "topic", topic);
+    json_object_set_array_member(o, "configs", topic_configs(call, route, topic));
     json_object_set_member(o, "route", g_steal_pointer(&route));
     json_object_set_member(o, "queues", g_steal_pointer(&status));
     json_object_set_double_member(o, "putTps", topic_put_tps(call, topic));
@@ -1183,13 +1227,56 @@ hex_id(const gchar *id)
     return TRUE;
 }
 
+gchar *
+rmq_console_offset_id_addr(const gchar *id)
+{
+    RmqHostAddr h;
+    gint64 offset;
+    if (id == NULL || !rmq_message_id_decode(id, &h, &offset, NULL) || h.port <= 0 ||
+        h.port > 65535)
+        return NULL;
+    if (h.addr_len == 16)
+        return g_strdup_printf("[%x:%x:%x:%x:%x:%x:%x:%x]:%d", h.addr[0] << 8 | h.addr[1],
+                               h.addr[2] << 8 | h.addr[3], h.addr[4] << 8 | h.addr[5],
+                               h.addr[6] << 8 | h.addr[7], h.addr[8] << 8 | h.addr[9],
+                               h.addr[10] << 8 | h.addr[11], h.addr[12] << 8 | h.addr[13],
+                               h.addr[14] << 8 | h.addr[15], h.port);
+    return g_strdup_printf("%u.%u.%u.%u:%d", h.addr[0], h.addr[1], h.addr[2], h.addr[3], h.port);
+}
+
+/* VIEW_MESSAGE_BY_ID of an offset id, sent only to a broker the name
+ * servers list: the store host an id names is the caller's to choose, and
+ * the console talks to the cluster only (404 otherwise). */
+static RmqMsg *
+view_listed(RmqConsoleCall *call, const gchar *id, gboolean *outside, GError **error)
+{
+    g_autofree gchar *addr = rmq_console_offset_id_addr(id);
+    if (addr == NULL) {
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
+                    "%.64s is not an offset message id", id);
+        return NULL;
+    }
+    g_auto(GStrv) brokers = rmq_admin_cluster_addrs(call->admin, NULL, error);
+    if (brokers == NULL)
+        return NULL;
+    if (!g_strv_contains((const gchar *const *) brokers, addr)) {
+        if (outside != NULL)
+            *outside = TRUE;
+        g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND,
+                    "message id %.64s names %s, which is not a broker of the cluster", id, addr);
+        return NULL;
+    }
+    return rmq_admin_view_message(call->admin, id, error);
+}
+
 /* The message with @id: an offset id, or with @topic also a UNIQ_KEY (the
  * broker indexes it as a key). */
 static RmqMsg *
 find_message(RmqConsoleCall *call, const gchar *id, const gchar *topic, GError **error)
 {
     g_autoptr(GError) view_err = NULL;
-    RmqMsg *m = rmq_admin_view_message(call->admin, id, &view_err);
+    gboolean outside = FALSE;
+    RmqMsg *m = view_listed(call, id, &outside, &view_err);
     if (m != NULL)
         return m;
     if (topic != NULL) {
@@ -1200,6 +1287,10 @@ find_message(RmqConsoleCall *call, const gchar *id, const gchar *topic, GError *
             if (g_strcmp0(rmq_msg_get_msg_id(c), id) == 0 || g_strcmp0(c->offset_msg_id, id) == 0)
                 return g_steal_pointer(&msgs->pdata[i]);
         }
+    }
+    if (outside) { /* said as it is: the id names an address outside the cluster */
+        g_propagate_error(error, g_steal_pointer(&view_err));
+        return NULL;
     }
     g_set_error(error, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_NOT_FOUND, "no message %s%s%s", id,
                 topic ? " in topic " : " (give the topic to look up a client id)",
@@ -1462,7 +1553,7 @@ api_dlq_resend(RmqConsoleCall *call, GError **error)
         JsonObject *r = json_object_new();
         json_object_set_string_member(r, "id", list[i]);
         g_autoptr(GError) local = NULL;
-        g_autoptr(RmqMsg) dead = rmq_admin_view_message(call->admin, list[i], &local);
+        g_autoptr(RmqMsg) dead = view_listed(call, list[i], NULL, &local);
         g_autoptr(RmqMsg) fresh = NULL;
         if (dead != NULL && strcmp(dead->topic, topic) != 0)
             g_set_error(&local, RMQ_CONSOLE_ERROR, RMQ_CONSOLE_ERROR_BAD_REQUEST,

@@ -45,6 +45,7 @@ typedef struct {
     gint64 last_sample_us;
     GHashTable *last_offsets; /* topic -> gint64* sum of max offsets */
     GHashTable *topic_tps;    /* topic -> gdouble* */
+    GHashTable *last_consumed; /* "group\ntopic" -> gint64* sum of consumer offsets */
     GQueue history;           /* JsonNode* points of the last hour, oldest first */
     GQueue day;               /* JsonNode* points of the last 24 h, one per DAY_STEP_MS */
     gint64 last_persist_us;
@@ -817,6 +818,7 @@ typedef struct {
     JsonNode *brokers;        /* array from rmq_console_cluster_brokers */
     GHashTable *topic_offsets; /* topic -> gint64* */
     JsonObject *groups;       /* group -> lag (diffTotal) */
+    GHashTable *consumed;     /* "group\ntopic" -> gint64* sum of its queues' consumer offsets */
 } Sample;
 
 static void
@@ -828,6 +830,8 @@ sample_free(Sample *s)
         g_hash_table_unref(s->topic_offsets);
     if (s->groups)
         json_object_unref(s->groups);
+    if (s->consumed)
+        g_hash_table_unref(s->consumed);
     g_free(s);
 }
 
@@ -887,6 +891,7 @@ run_sample(GTask *task, gpointer source, gpointer task_data, GCancellable *cance
     }
     /* each consumer group's lag (CONSUMER_PROGRESS: GET_CONSUME_STATS) */
     s->groups = json_object_new();
+    s->consumed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_autoptr(GPtrArray) groups = rmq_console_group_names(a, NULL);
     for (guint i = 0; groups && i < groups->len; i++) {
         const gchar *g = groups->pdata[i];
@@ -895,10 +900,27 @@ run_sample(GTask *task, gpointer source, gpointer task_data, GCancellable *cance
             g_str_has_prefix(g, "CID_ONS"))
             continue;
         g_autoptr(JsonNode) p = rmq_admin_consumer_progress(a, g, NULL, NULL);
-        if (p != NULL)
-            json_object_set_int_member(s->groups, g,
-                                       json_object_get_int_member(json_node_get_object(p),
-                                                                  "diffTotal"));
+        if (p == NULL)
+            continue;
+        json_object_set_int_member(s->groups, g,
+                                   json_object_get_int_member(json_node_get_object(p), "diffTotal"));
+        /* what the group has consumed of each topic: the sum of its offsets */
+        JsonArray *qs = rmq_json_object_get_array_or_null(json_node_get_object(p), "queues");
+        for (guint k = 0; qs && k < json_array_get_length(qs); k++) {
+            JsonObject *q = json_array_get_object_element(qs, k);
+            const gchar *t = rmq_json_object_get_string_or(q, "topic", NULL);
+            if (t == NULL || g_str_has_prefix(t, "%RETRY%") || g_str_has_prefix(t, "%DLQ%"))
+                continue;
+            gchar *key = g_strconcat(g, "\n", t, NULL);
+            gint64 *sum = g_hash_table_lookup(s->consumed, key);
+            if (sum == NULL) {
+                sum = g_new0(gint64, 1);
+                g_hash_table_insert(s->consumed, key, sum);
+            } else {
+                g_free(key);
+            }
+            *sum += MAX(0, rmq_json_object_get_int64_or(q, "consumerOffset", 0));
+        }
     }
     g_task_return_pointer(task, s, (GDestroyNotify) sample_free);
 }
@@ -1085,6 +1107,22 @@ sample_done(GObject *source, GAsyncResult *res, gpointer user_data)
         }
     }
     json_object_set_object_member(point, "topics", topics);
+    /* each topic's get TPS: what its groups consumed (committed offsets)
+     * since the last sample, a group counted once it was seen twice */
+    JsonObject *topics_get = json_object_new();
+    g_hash_table_iter_init(&it, s->consumed);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        gint64 *prev = g_hash_table_lookup(c->last_consumed, k);
+        const gchar *topic = strchr(k, '\n') + 1;
+        if (prev == NULL || dt <= 0)
+            continue;
+        gdouble tps = MAX(0, (*(gint64 *) v - *prev) / dt);
+        gdouble before = json_object_has_member(topics_get, topic)
+                             ? json_object_get_double_member(topics_get, topic)
+                             : 0;
+        json_object_set_double_member(topics_get, topic, before + tps);
+    }
+    json_object_set_object_member(point, "topicsGet", topics_get);
     json_object_set_object_member(point, "groups", json_object_ref(s->groups));
     /* the first sample only sets the baseline for topic rates */
     if (dt > 0)
@@ -1092,6 +1130,8 @@ sample_done(GObject *source, GAsyncResult *res, gpointer user_data)
     json_object_unref(point);
     g_hash_table_unref(c->last_offsets);
     c->last_offsets = g_steal_pointer(&s->topic_offsets);
+    g_hash_table_unref(c->last_consumed);
+    c->last_consumed = g_steal_pointer(&s->consumed);
     c->last_sample_us = now;
     sample_free(s);
 }
@@ -1136,6 +1176,7 @@ console_free(Console *c)
     /* NULL when the start failed early */
     g_clear_pointer(&c->last_offsets, g_hash_table_unref);
     g_clear_pointer(&c->topic_tps, g_hash_table_unref);
+    g_clear_pointer(&c->last_consumed, g_hash_table_unref);
     g_queue_clear_full(&c->history, (GDestroyNotify) json_node_unref);
     g_queue_clear_full(&c->day, (GDestroyNotify) json_node_unref);
     g_free(c);
@@ -1192,6 +1233,7 @@ console_start(RmqDaemon *daemon, GError **error)
     }
     c->last_offsets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     c->topic_tps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    c->last_consumed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_queue_init(&c->history);
     g_queue_init(&c->day);
     load_state(c);

@@ -105,6 +105,12 @@ void rmq_console_consume_by_who_groups(JsonNode *body, GHashTable *seen);
 /* "host:port;host:port": 1 to 65535, host letters, digits, '.', '-'. Pure. */
 gboolean rmq_console_valid_namesrv_list(const gchar *list);
 
+/* The broker address ("a.b.c.d:port") an offset message id names: the store
+ * host and port it encodes. NULL when @id is no offset id (a client msgId's
+ * "port" never fits in 16 bits). The console dials it only when the name
+ * servers list that broker. Pure. (transfer full) */
+gchar *rmq_console_offset_id_addr(const gchar *id);
+
 /* A console account: consoleAccounts entries ("name:role:hash") and the
  * old consoleAuthUser/consoleAuthPasswordHash pair (an admin). */
 typedef struct {

@@ -14,7 +14,6 @@ set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-${RMQ_BUILDDIR:-$SRC/_build-console}}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-SHOTS=$BUILD/tests/console/screenshots
 n=0
 failed=0
 
@@ -49,6 +48,7 @@ fi
     tests/console/console-helper) \
     > "$BUILD/console-build.log" 2>&1 || { tail -30 "$BUILD/console-build.log" | sed 's/^/# /'; bail "build failed"; }
 BUILD=$(cd "$BUILD" && pwd) # the browser tests run in another directory
+SHOTS=$BUILD/tests/console/screenshots
 
 # ---- browser and node dependencies
 if [ ! -x "$CHROMIUM" ]; then
@@ -159,7 +159,7 @@ rm -rf "$SHOTS"; mkdir -p "$SHOTS"
 tmp=$(mktemp)
 (cd "$SRC/tests/console/browser" && CONSOLE_URL="http://127.0.0.1:$CP" NAMESRV_ADDR="127.0.0.1:$NSP" \
     ACCOUNTS_URL="http://127.0.0.1:$CP2" ACCOUNTS_PASSWORD="$VIEWER_PASS" ACCOUNTS_LOG="$WORK/console2.log" \
-    RMQADMIN="$BUILD/src/tools/rmqadmin" HELPER="$BUILD/tests/console/console-helper" SCREENSHOT_DIR="$SHOTS" CHROMIUM="$CHROMIUM" \
+    RMQADMIN="$BUILD/src/tools/rmqadmin" BROKER="$BUILD/src/broker/rmq-broker" HELPER="$BUILD/tests/console/console-helper" SCREENSHOT_DIR="$SHOTS" CHROMIUM="$CHROMIUM" \
     timeout 300 node console.test.mjs) > "$tmp" 2>&1
 rc=$?
 before=$failed

@@ -301,6 +301,36 @@ test_console_acl_page(void **state)
                      200);
     g_autoptr(RmqAclConfig) c = broker_file();
     assert_null(rmq_acl_config_account(c, "pageUser01"));
+    /* an addr the name server does not list is refused, and never dialled:
+     * a listener of this test sees no connection */
+    {
+        g_autoptr(GSocket) ls = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                             G_SOCKET_PROTOCOL_TCP, NULL);
+        g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+        g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(lo, 0);
+        assert_true(g_socket_bind(ls, sa, TRUE, NULL) && g_socket_listen(ls, NULL));
+        g_autoptr(GSocketAddress) bound = g_socket_get_local_address(ls, NULL);
+        guint16 port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+        g_autofree gchar *qpath = g_strdup_printf("/api/acl?addr=127.0.0.1:%u", port);
+        g_autofree gchar *other = NULL;
+        assert_int_equal(http_get(con, qpath, &other), 404);
+        assert_non_null(strstr(other, "no broker at 127.0.0.1:"));
+        g_autofree gchar *djson = g_strdup_printf(
+            "{\"accessKey\":\"pageUser02\",\"secretKey\":\"pageSecret02\","
+            "\"addr\":\"127.0.0.1:%u\"}", port);
+        g_autofree gchar *other2 = NULL;
+        assert_int_equal(post_json(con, "/api/acl", djson, &other2), 404);
+        g_socket_set_blocking(ls, FALSE);
+        g_autoptr(GError) ae = NULL;
+        g_autoptr(GSocket) in = g_socket_accept(ls, NULL, &ae);
+        assert_null(in);
+        assert_true(g_error_matches(ae, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
+        /* the broker's own address is one the name server lists */
+        g_autofree gchar *bpath = g_strdup_printf("/api/acl?addr=%s", broker->addr);
+        g_autofree gchar *mine = NULL;
+        assert_int_equal(http_get(con, bpath, &mine), 200);
+        assert_non_null(strstr(mine, ADMIN_AK));
+    }
     /* writes need the CSRF token */
     g_autofree gchar *nocsrf = NULL;
     assert_int_equal(http_request(con, "POST", "/api/acl/delete", "",

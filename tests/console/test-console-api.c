@@ -27,6 +27,7 @@
 #include "remoting/codes.h"
 #include "remoting/command.h"
 #include "remoting/connection.h"
+#include "store/message_format.h"
 #include "promparse.h"
 #include "../support/daemon-harness.h"
 
@@ -745,6 +746,78 @@ test_group_config(void **state)
     expect_error(gone, 404, NULL);
 }
 
+/* The topic's config as the broker itself holds it (GET_ALL_TOPIC_CONFIG),
+ * not as the console reports it. (transfer full) */
+static JsonObject *
+broker_topic_config(const gchar *topic)
+{
+    g_autoptr(RmqAdmin) admin = rmq_admin_new(fx.ns_addr, NULL);
+    g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    g_autoptr(GBytes) all = rmq_admin_invoke(admin, addr, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, NULL,
+                                             NULL, NULL, NULL);
+    assert_non_null(all);
+    g_autoptr(JsonParser) jp = json_parser_new();
+    assert_true(json_parser_load_from_data(jp, g_bytes_get_data(all, NULL),
+                                           (gssize) g_bytes_get_size(all), NULL));
+    JsonObject *tc = json_object_get_object_member(
+        json_object_get_object_member(json_node_get_object(json_parser_get_root(jp)),
+                                      "topicConfigTable"),
+        topic);
+    assert_non_null(tc);
+    return json_object_ref(tc);
+}
+
+/* Create and update a topic with its order flag and permission: the broker
+ * holds what was asked, and GET /api/topic reports it per master. */
+static void
+test_topic_order_perm(void **state)
+{
+    (void) state;
+    const gchar *topic = "ConsoleOrderTopic";
+    g_autoptr(Resp) c = post("/api/topic", "{\"topic\":\"ConsoleOrderTopic\",\"readQueueNums\":2,"
+                                           "\"writeQueueNums\":2,\"perm\":4,\"order\":true}");
+    if (c->status != 200)
+        fail_msg("create: %u %s", c->status, c->body);
+    JsonObject *tc = broker_topic_config(topic);
+    assert_int_equal(json_object_get_int_member(tc, "perm"), 4);
+    assert_true(json_object_get_boolean_member(tc, "order"));
+    assert_int_equal(json_object_get_int_member(tc, "readQueueNums"), 2);
+    json_object_unref(tc);
+    g_autoptr(Resp) t = get("/api/topic?topic=ConsoleOrderTopic");
+    assert_int_equal(t->status, 200);
+    JsonArray *cfgs = json_object_get_array_member(obj(t), "configs");
+    assert_int_equal(json_array_get_length(cfgs), 1);
+    JsonObject *row = json_array_get_object_element(cfgs, 0);
+    assert_string_equal(json_object_get_string_member(row, "brokerName"), "broker-a");
+    assert_int_equal(json_object_get_int_member(row, "perm"), 4);
+    assert_true(json_object_get_boolean_member(row, "order"));
+    assert_int_equal(json_object_get_int_member(row, "writeQueueNums"), 2);
+
+    /* update: read and write, not ordered, more queues */
+    g_autoptr(Resp) u = post("/api/topic", "{\"topic\":\"ConsoleOrderTopic\",\"readQueueNums\":3,"
+                                           "\"writeQueueNums\":3,\"perm\":6,\"order\":false}");
+    assert_int_equal(u->status, 200);
+    tc = broker_topic_config(topic);
+    assert_int_equal(json_object_get_int_member(tc, "perm"), 6);
+    assert_false(json_object_get_boolean_member(tc, "order"));
+    assert_int_equal(json_object_get_int_member(tc, "writeQueueNums"), 3);
+    json_object_unref(tc);
+    g_autoptr(Resp) t2 = get("/api/topic?topic=ConsoleOrderTopic");
+    row = json_array_get_object_element(json_object_get_array_member(obj(t2), "configs"), 0);
+    assert_int_equal(json_object_get_int_member(row, "perm"), 6);
+    assert_false(json_object_get_boolean_member(row, "order"));
+
+    /* refusals name their field */
+    g_autoptr(Resp) b1 = post("/api/topic", "{\"topic\":\"ConsoleOrderTopic\",\"perm\":3}");
+    expect_error(b1, 400, "perm must be 2 (write), 4 (read) or 6");
+    assert_string_equal(json_object_get_string_member(obj(b1), "field"), "perm");
+    g_autoptr(Resp) b2 = post("/api/topic", "{\"topic\":\"ConsoleOrderTopic\",\"order\":\"sometimes\"}");
+    expect_error(b2, 400, "order must be true or false");
+    assert_string_equal(json_object_get_string_member(obj(b2), "field"), "order");
+    g_autoptr(Resp) d = post("/api/topic/delete", "{\"topic\":\"ConsoleOrderTopic\"}");
+    assert_int_equal(d->status, 200);
+}
+
 /* GET_PRODUCER_CONNECTION_LIST of a producer group on a topic. */
 static void
 test_producers(void **state)
@@ -898,6 +971,51 @@ test_dlq(void **state)
     expect_error(n4, 403, "CSRF");
     g_autoptr(Resp) n5 = get("/api/dlq/resend");
     expect_error(n5, 405, "POST");
+}
+
+/* No request makes the console dial an address other than the name servers
+ * and the brokers they list: an offset message id names a host and port of
+ * the caller's choosing, and so do addr parameters. A listener of the test
+ * stands at that address and must see no connection. */
+static void
+test_no_outside_address(void **state)
+{
+    (void) state;
+    g_autoptr(GSocket) ls = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                         G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(lo, 0);
+    assert_true(g_socket_bind(ls, sa, TRUE, NULL) && g_socket_listen(ls, NULL));
+    g_autoptr(GSocketAddress) bound = g_socket_get_local_address(ls, NULL);
+    RmqHostAddr h = { .addr = { 127, 0, 0, 1 }, .addr_len = 4,
+                      .port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)) };
+    g_autofree gchar *id = rmq_message_id_encode(&h, 0);
+
+    g_autofree gchar *p1 = g_strdup_printf("/api/message?id=%s", id);
+    g_autoptr(Resp) m = get(p1);
+    expect_error(m, 404, "not a broker of the cluster");
+    g_autofree gchar *p2 = g_strdup_printf("/api/message?id=%s&topic=" TOPIC, id);
+    g_autoptr(Resp) m2 = get(p2);
+    expect_error(m2, 404, NULL);
+    g_autofree gchar *b3 = g_strdup_printf("{\"id\":\"%s\",\"group\":\"" GROUP "\"}", id);
+    g_autoptr(Resp) m3 = post("/api/message/resend", b3);
+    expect_error(m3, 404, NULL);
+    g_autofree gchar *b4 = g_strdup_printf("{\"group\":\"" DLQ_GROUP "\",\"ids\":\"%s\"}", id);
+    g_autoptr(Resp) d = post("/api/dlq/resend", b4);
+    assert_int_equal(d->status, 200);
+    assert_int_equal(json_object_get_int_member(obj(d), "resent"), 0);
+    JsonObject *r0 = json_array_get_object_element(json_object_get_array_member(obj(d), "results"), 0);
+    assert_non_null(strstr(json_object_get_string_member(r0, "error"), "not a broker of the cluster"));
+    g_autofree gchar *p5 = g_strdup_printf("/api/broker?addr=127.0.0.1:%d", h.port);
+    g_autoptr(Resp) b = get(p5);
+    expect_error(b, 404, "no broker at");
+
+    g_socket_set_blocking(ls, FALSE);
+    g_autoptr(GError) ae = NULL;
+    g_autoptr(GSocket) in = g_socket_accept(ls, NULL, &ae);
+    if (in != NULL)
+        fail_msg("the console connected to 127.0.0.1:%d", h.port);
+    assert_true(g_error_matches(ae, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
 }
 
 static void
@@ -1900,6 +2018,75 @@ chart_has_topic(const gchar *base, const gchar *range, const gchar *topic, gint6
 /* Charts from the console's own samples survive a restart (the state
  * directory); name servers: reachability, and a switch kept in the state
  * file over the config file's list. */
+/* The largest value of series @name in @member ("topics", "topicsGet",
+ * "groups") of the main console's hour chart. */
+static gdouble
+chart_max(const gchar *member, const gchar *name)
+{
+    g_autoptr(Resp) r = get("/api/charts?range=hour");
+    assert_int_equal(r->status, 200);
+    JsonArray *pts = json_object_get_array_member(obj(r), "points");
+    gdouble max = -1;
+    for (guint i = 0; i < json_array_get_length(pts); i++) {
+        JsonObject *m = json_array_get_object_element(pts, i);
+        JsonObject *o = json_object_has_member(m, member) ? json_object_get_object_member(m, member)
+                                                          : NULL;
+        if (o != NULL && json_object_has_member(o, name))
+            max = MAX(max, json_object_get_double_member(o, name));
+    }
+    return max;
+}
+
+/* A topic's get TPS on the dashboard: what its groups consumed between two
+ * samples (their committed offsets), 0 while nobody consumes. */
+static void
+test_chart_topic_get(void **state)
+{
+    (void) state;
+    const gchar *topic = "ConsoleChartGet";
+    g_autoptr(Resp) c = post("/api/topic", "{\"topic\":\"ConsoleChartGet\",\"readQueueNums\":1,"
+                                           "\"writeQueueNums\":1}");
+    assert_int_equal(c->status, 200);
+    g_autoptr(RmqProducer) prod = rmq_producer_new("console-chartget-pg", fx.ns_addr, NULL);
+    g_autoptr(RmqQueue) q0 = rmq_queue_new(topic, "broker-a", 0);
+    for (guint i = 0; i < 20; i++) {
+        g_autoptr(RmqMsg) m = rmq_msg_new(topic, "get me", -1);
+        RmqSendResult sr = { 0 };
+        g_autoptr(GError) e = NULL;
+        if (!rmq_producer_send_to_queue(prod, m, q0, &sr, &e))
+            fail_msg("send: %s", e->message);
+        rmq_send_result_clear(&sr);
+    }
+    g_autoptr(RmqConsumer) cons = rmq_consumer_new("console-chartget-cg", fx.ns_addr, NULL);
+    g_autoptr(GError) e = NULL;
+    if (!rmq_consumer_heartbeat(cons, topic, &e) || !rmq_consumer_commit_offset(cons, q0, 0, &e))
+        fail_msg("consumer: %s", e->message);
+    /* the sampler (every 500 ms) sees the group at offset 0: its lag is 20,
+     * and nothing was consumed */
+    gboolean seen = FALSE;
+    for (guint i = 0; i < 100 && !seen; i++) {
+        seen = chart_max("groups", "console-chartget-cg") == 20;
+        if (!seen)
+            g_usleep(100 * 1000);
+    }
+    assert_true(seen);
+    g_usleep(1200 * 1000); /* two more samples: the group is the baseline */
+    assert_true(chart_max("topicsGet", topic) <= 0);
+    /* it consumes 20 messages: the topic's get TPS shows them */
+    if (!rmq_consumer_commit_offset(cons, q0, 20, &e))
+        fail_msg("commit: %s", e->message);
+    gdouble got = 0;
+    for (guint i = 0; i < 100 && got <= 0; i++) {
+        got = chart_max("topicsGet", topic);
+        if (got <= 0)
+            g_usleep(100 * 1000);
+    }
+    if (got <= 0)
+        fail_msg("no get TPS for %s", topic);
+    g_autoptr(Resp) d = post("/api/topic/delete", "{\"topic\":\"ConsoleChartGet\"}");
+    assert_int_equal(d->status, 200);
+}
+
 static void
 test_charts_and_namesrv(void **state)
 {
@@ -2021,9 +2208,11 @@ main(void)
         cmocka_unit_test(test_topic_send_and_consumers),
         cmocka_unit_test(test_messages_paged),
         cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_topic_order_perm),
         cmocka_unit_test(test_group_config),
         cmocka_unit_test(test_producers),
         cmocka_unit_test(test_dlq),
+        cmocka_unit_test(test_no_outside_address),
         cmocka_unit_test(test_deletes),
         cmocka_unit_test(test_broker_detail),
         cmocka_unit_test(test_slave_lag),
@@ -2031,6 +2220,7 @@ main(void)
         cmocka_unit_test(test_accounts),
         cmocka_unit_test(test_csrf_per_account),
         cmocka_unit_test(test_account_removed_midrequest),
+        cmocka_unit_test(test_chart_topic_get),
         cmocka_unit_test(test_charts_and_namesrv),
         cmocka_unit_test(test_no_descriptor_leak),
         cmocka_unit_test(test_overload),

@@ -13,6 +13,7 @@
 
 #include "console/console.h"
 #include "console/listener.h"
+#include "store/message_format.h"
 
 static void
 test_names(void **state)
@@ -614,6 +615,27 @@ test_route_masters(void **state)
     assert_string_equal(nn[0], "");
 }
 
+/* An offset id names its store host and port; a client msgId names none. */
+static void
+test_offset_id_addr(void **state)
+{
+    (void) state;
+    RmqHostAddr h = { .addr = { 127, 0, 0, 1 }, .addr_len = 4, .port = 10911 };
+    g_autofree gchar *id = rmq_message_id_encode(&h, 123456);
+    g_autofree gchar *addr = rmq_console_offset_id_addr(id);
+    assert_string_equal(addr, "127.0.0.1:10911");
+    RmqHostAddr far = { .addr = { 10, 20, 30, 40 }, .addr_len = 4, .port = 22 };
+    g_autofree gchar *id2 = rmq_message_id_encode(&far, 0);
+    g_autofree gchar *addr2 = rmq_console_offset_id_addr(id2);
+    assert_string_equal(addr2, "10.20.30.40:22");
+    /* a client msgId (ip, pid, class loader hash, time, counter): its
+     * "port" is the pid and more, beyond 65535 */
+    assert_null(rmq_console_offset_id_addr("7F0000011A2B3C4D5E6F70810001A2B3"));
+    assert_null(rmq_console_offset_id_addr("zz"));
+    assert_null(rmq_console_offset_id_addr(""));
+    assert_null(rmq_console_offset_id_addr(NULL));
+}
+
 int
 main(void)
 {
@@ -629,6 +651,7 @@ main(void)
         cmocka_unit_test(test_authenticate), cmocka_unit_test(test_access),
         cmocka_unit_test(test_csrf_token), cmocka_unit_test(test_origin),
         cmocka_unit_test(test_consume_by_who), cmocka_unit_test(test_route_masters),
+        cmocka_unit_test(test_offset_id_addr),
     };
     return cmocka_run_group_tests_name("console-units", tests, NULL, NULL);
 }

@@ -39,8 +39,8 @@ async function aclPage() {
         td(a.admin ? t('acl.yes') : ''), td(a.defaultTopicPerm), td(a.defaultGroupPerm), td(list(a.topicPerms)),
         td(list(a.groupPerms)),
         el('td', {},
-          el('button', { class: 'link', type: 'button', onclick: () => edit(a) }, t('acl.edit')), ' ',
-          el('button', { class: 'link', type: 'button', onclick: () => guarded(async () => {
+          el('button', { class: 'link', type: 'button', 'data-change': '', onclick: () => edit(a) }, t('acl.edit')), ' ',
+          el('button', { class: 'link', type: 'button', 'data-change': '', onclick: () => guarded(async () => {
             if (!confirm(t('acl.confirmDelete', { key: a.accessKey }))) return;
             const d = await post('/api/acl/delete', { accessKey: a.accessKey });
             status(t('acl.deleted', { key: a.accessKey, n: d.brokers.length }), 'ok');

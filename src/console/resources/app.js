@@ -229,11 +229,24 @@ async function topicDetail(name) {
   const route = d.route || {};
   const qd = {};
   for (const q of route.queueDatas || []) qd[q.brokerName] = q;
+  const cfg = {}; // the topic's config on each master (order is only there)
+  for (const c of d.configs || []) cfg[c.brokerName] = c;
+  const yes = v => (v === undefined ? '' : v ? '✓' : '✗');
   fill('route', (route.brokerDatas || []).map(b => {
     const q = qd[b.brokerName] || {};
-    return el('tr', {}, td(b.brokerName), td(Object.values(b.brokerAddrs || {}).join(', ')),
-      td(q.readQueueNums, 'num'), td(q.writeQueueNums, 'num'), td(q.perm, 'num'));
+    return el('tr', { 'data-broker': b.brokerName }, td(b.brokerName), td(Object.values(b.brokerAddrs || {}).join(', ')),
+      td(q.readQueueNums, 'num'), td(q.writeQueueNums, 'num'), td(q.perm, 'num'), td(yes((cfg[b.brokerName] || {}).order)));
   }));
+  // the form holds this topic's config, ready to update
+  const c0 = (d.configs || []).find(c => c.perm !== undefined);
+  if (c0) {
+    const tf = document.getElementById('topic-form');
+    tf.elements.topic.value = name;
+    tf.elements.readQueueNums.value = c0.readQueueNums;
+    tf.elements.writeQueueNums.value = c0.writeQueueNums;
+    tf.elements.perm.value = String(c0.perm);
+    tf.elements.order.checked = !!c0.order;
+  }
   fill('queues', d.queues.map(q => el('tr', {}, td(q.brokerName), td(q.queueId, 'num'),
     td(q.minOffset, 'num'), td(q.maxOffset, 'num'), td(when(q.lastUpdateTimestamp)))));
   const cons = await api('/api/topic/consumers', { topic: name });
@@ -733,6 +746,7 @@ async function dashboard() {
     svgChart('chart-broker-put', 'h-broker-put', r.points, pick('put'));
     svgChart('chart-broker-get', 'h-broker-get', r.points, pick('get'));
     svgChart('chart-topic-put', 'h-topic-put', r.points, p => p.topics);
+    svgChart('chart-topic-get', 'h-topic-get', r.points, p => p.topicsGet);
     svgChart('chart-group-lag', 'h-group-lag', r.points, p => p.groups);
     document.getElementById('dash-info').textContent = t('dash.info', { n: r.points.length, s: r.intervalMs / 1000 });
     timer = setTimeout(() => guarded(draw), Math.max(r.intervalMs, 1000));
@@ -803,6 +817,10 @@ document.addEventListener('DOMContentLoaded', () => guarded(async () => {
     // a viewer reads; the server refuses changes (403), the page says so up front
     const note = el('p', { class: 'card readonly', id: 'readonly', role: 'note' }, t('common.readonly', { user: session.user || '' }));
     document.querySelector('main').prepend(note);
+    // and offers no change: the forms and buttons that would POST (data-change,
+    // also on the ones drawn later) are hidden and out of the keyboard's reach
+    document.body.classList.add('viewer');
+    for (const e of document.querySelectorAll('[data-change]')) { e.hidden = true; e.inert = true; }
   }
   const page = document.body.dataset.page;
   const link = document.querySelector('nav a[data-nav="' + page + '"]');

@@ -3,7 +3,9 @@
 // which passes: CONSOLE_URL, NAMESRV_ADDR, RMQADMIN (the project's tool),
 // SCREENSHOT_DIR, CHROMIUM (default /usr/bin/chromium). Prints TAP.
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -54,7 +56,7 @@ const PAGES = [['/', 'overview', 'cluster.h1'], ['/topics.html', 'topics', 'topi
   ['/groups.html', 'groups', 'groups.h1'], ['/producers.html', 'producers', 'producers.h1'],
   ['/messages.html', 'messages', 'messages.h1'], ['/dlq.html', 'dlq', 'dlq.h1'],
   ['/tps.html', 'tps', 'tps.h1'], ['/dashboard.html', 'dashboard', 'dash.h1'],
-  ['/namesrv.html', 'namesrv', 'ns.h1'], ['/trace.html', 'trace', 'trace.h1']];
+  ['/namesrv.html', 'namesrv', 'ns.h1'], ['/trace.html', 'trace', 'trace.h1'], ['/acl.html', 'acl', 'acl.h1']];
 
 async function shot(name, p) { await (p || page).screenshot({ path: join(shots, name + '.png'), fullPage: true }); }
 function assert(cond, what) { if (!cond) throw new Error(what); }
@@ -107,6 +109,34 @@ test('create a topic through the form', async () => {
   await shot('topics');
 });
 
+test('topics: create ordered and read-only, then update from the form it fills', async () => {
+  const ot = 'BrowserOrder' + process.pid;
+  await page.goto(url + '/topics.html');
+  await page.fill('#topic-name', ot);
+  await page.fill('input[name="readQueueNums"]', '2');
+  await page.fill('input[name="writeQueueNums"]', '2');
+  await page.selectOption('select[name="perm"]', '4');
+  await page.check('input[name="order"]');
+  await page.click('#topic-submit');
+  await page.locator('#detail-title', { hasText: ot }).waitFor();
+  const cell = n => page.locator('#route tbody tr[data-broker="broker-a"] td:nth-child(' + n + ')');
+  await cell(6).waitFor();
+  assert((await cell(5).textContent()) === '4' && (await cell(6).textContent()) === '✓',
+    'route row: ' + (await page.locator('#route tbody tr[data-broker="broker-a"] td').allTextContents()).join('|'));
+  // the form now holds the topic's config as the broker has it
+  assert((await page.inputValue('select[name="perm"]')) === '4', 'perm not filled in');
+  assert(await page.isChecked('input[name="order"]'), 'order not filled in');
+  assert((await page.inputValue('input[name="writeQueueNums"]')) === '2', 'queues not filled in');
+  await shot('topic-order');
+  await page.selectOption('select[name="perm"]', '6');
+  await page.uncheck('input[name="order"]');
+  await page.click('#topic-submit');
+  await page.locator('#route tbody tr[data-broker="broker-a"] td:nth-child(6)', { hasText: '✗' }).waitFor();
+  await page.locator('#route tbody tr[data-broker="broker-a"] td:nth-child(5)', { hasText: '6' }).waitFor();
+  const d = await apiPost(url, '/api/topic/delete', { topic: ot });
+  assert(d.status === 200, 'delete: ' + JSON.stringify(d));
+});
+
 test('a bad topic name gets the 400 reason next to the field', async () => {
   await page.fill('#topic-name', 'TBW102');
   await page.click('#topic-submit');
@@ -154,6 +184,29 @@ test('find the message by key and read its body', async () => {
   assert((await page.locator('#message-body').textContent()) === body, 'body differs');
   assert((await page.locator('#properties').textContent()).includes(key), 'KEYS property missing');
   await shot('messages');
+});
+
+test('find the message by either kind of id: the client id (with its topic) and the offset id', async () => {
+  const q = await (await fetch(url + '/api/messages?topic=' + topic + '&key=' + key)).json();
+  const m = q.messages[0];
+  assert(m && m.msgId && m.offsetMsgId && m.msgId !== m.offsetMsgId, 'two ids: ' + JSON.stringify(m));
+  for (const id of [m.msgId, m.offsetMsgId]) {
+    await page.goto(url + '/messages.html');
+    await page.fill('#search-topic', topic);
+    await page.fill('#search-id', id);
+    await page.click('#search-submit');
+    await page.locator('#message-body', { hasText: body }).waitFor();
+    assert((await page.locator('#messages tbody tr').count()) === 1, 'expected one message for ' + id);
+    assert((await page.locator('#message-fields').textContent()).includes(id), 'the detail does not show ' + id);
+  }
+  await shot('message-by-id');
+  // an id nobody stored: a clear refusal, no row
+  await page.goto(url + '/messages.html');
+  await page.fill('#search-topic', topic);
+  await page.fill('#search-id', '0A0A0A0A00002A9F0000000000000001');
+  await page.click('#search-submit');
+  await page.locator('#status.error').waitFor();
+  assert((await page.locator('#messages tbody tr').count()) === 0, 'a row for an unknown id');
 });
 
 // A helper process that prints a line starting with @word once ready.
@@ -251,6 +304,37 @@ test('a consumer client: running info, the topic lists its group, resend to it, 
     await page.locator('#status.ok', { hasText: TABLES.en['groups.skippedOnline'].split(':')[0] }).waitFor();
     for (let i = 0; i < 50 && !child.lines.includes('RESET'); i++) await new Promise(r => setTimeout(r, 100));
     assert(child.lines.includes('RESET'), 'the client was not told');
+    // reset by time through the broker (222): the online client is told again
+    const resets = () => child.lines.filter(l => l === 'RESET').length;
+    const before = resets();
+    const resetForm = page.locator('#reset-form');
+    await resetForm.locator('input[name="topic"]').fill(topic);
+    await resetForm.locator('input[name="timestamp"]').fill('2020-01-01T00:00:00');
+    await resetForm.locator('button[type="submit"]').click();
+    await page.locator('#status.ok', { hasText: TABLES.en['groups.resetOnline'].split('; ')[1] }).waitFor();
+    for (let i = 0; i < 50 && resets() === before; i++) await new Promise(r => setTimeout(r, 100));
+    assert(resets() > before, 'the client was not told of the reset');
+    await shot('group-reset');
+    // resend to the whole group (CONSUMER_SEND_MSG_BACK): the broker stores a
+    // copy for the group's retry (held back by the first retry's delay)
+    const putTotal = async () => (await (await fetch(url + '/api/cluster')).json()).brokers
+      .filter(b => b.brokerName === 'broker-a').reduce((n, b) => n + Number(b.putTotal || 0), 0);
+    const put0 = await putTotal();
+    await page.goto(url + '/messages.html');
+    await page.fill('#search-topic', topic);
+    await page.fill('#search-key', key);
+    await page.click('#search-submit');
+    await page.locator('#messages tbody tr').first().click();
+    await page.fill('#resend-group', cg);
+    await page.selectOption('#resend-client', '');
+    await page.click('#resend-submit');
+    await page.locator('#status.ok', { hasText: TABLES.en['messages.resent'].replace('{group}', cg) }).waitFor();
+    let put1 = put0;
+    for (let i = 0; i < 50 && put1 <= put0; i++) {
+      put1 = await putTotal();
+      if (put1 <= put0) await new Promise(r => setTimeout(r, 100));
+    }
+    assert(put1 > put0, 'the broker stored nothing for the group (' + put0 + ' -> ' + put1 + ')');
   } finally {
     child.stdin.end();
   }
@@ -318,6 +402,7 @@ test('dashboard: charts drawn from the console\'s own samples of the test\'s tra
   assert((' ' + series + ' ').includes(' ' + values.slice(1, -1).join(' ') + ' '), 'drawn values are not the samples');
   await page.locator('#chart-broker-put polyline[data-series="broker-a/0"]').waitFor({ state: 'attached' });
   await page.locator('#chart-group-lag svg').waitFor({ state: 'attached' });
+  await page.locator('#chart-topic-get svg[role="img"]').waitFor({ state: 'attached' });
   await shot('dashboard');
   await page.selectOption('#range', 'day');
   await page.locator('#dash-info', { hasText: '120' }).waitFor();
@@ -342,7 +427,7 @@ test('name servers: reachability and switching the list', async () => {
   assert((await page.locator('#servers tbody tr').count()) === 1, 'the list was not switched back');
 });
 
-test('accounts: a viewer reads, and a change is refused with 403 and logged', async () => {
+test('accounts: a viewer reads, is offered no change, and a change is refused with 403 and logged', async () => {
   // in Chinese: the refusal is said in the page's language
   const ctx = await browser.newContext({ locale: 'zh-CN', httpCredentials: { username: 'watcher', password: accountsPassword } });
   const p = await ctx.newPage();
@@ -350,14 +435,43 @@ test('accounts: a viewer reads, and a change is refused with 403 and logged', as
   await p.goto(accountsUrl + '/topics.html');
   await p.locator('#readonly', { hasText: 'watcher' }).waitFor();
   await p.locator('#topics tbody tr', { hasText: topic }).waitFor();
-  await p.fill('#topic-name', 'ViewerTopic');
-  await p.click('#topic-submit');
-  await p.locator('#status.error', { hasText: TABLES['zh-CN']['err.viewer'] }).waitFor();
-  assert((await p.locator('#status').textContent()) === TABLES['zh-CN']['err.viewer'], 'refusal not translated');
-  await shot('viewer-refused', p);
+  assert((await p.locator('[data-change]').count()) >= 2, 'the topics page marks no change control');
+  assert(await p.locator('#topic-form').isHidden(), 'the create form is offered to a viewer');
+  await p.locator('#topics tbody tr', { hasText: topic }).click();
+  await p.locator('#queues tbody tr').first().waitFor();
+  assert(await p.locator('#send-form').isHidden(), 'the test message form is offered to a viewer');
+  assert(await p.locator('#topic-delete').isHidden(), 'delete is offered to a viewer');
+  await shot('viewer-topics', p);
+  // no page offers a change (forms, buttons; the ACL page's edit buttons too)
+  for (const [path] of PAGES) {
+    await p.goto(accountsUrl + path);
+    await p.locator('#readonly').waitFor();
+    await p.waitForLoadState('networkidle');
+    const shown = await p.locator('[data-change]:visible').count();
+    assert(shown === 0, path + ': ' + shown + ' change control(s) shown to a viewer');
+    const posts = await p.evaluate(() => [...document.querySelectorAll('form')].filter(f => f.offsetParent !== null)
+      .map(f => f.getAttribute('id')).filter(id => !['search-form', 'producer-form', 'dlq-form', 'trace-form'].includes(id)));
+    assert(posts.length === 0, path + ': forms shown to a viewer: ' + posts.join(', '));
+  }
+  // the server refuses anyway: a POST made from the page, said in Chinese
+  await p.goto(accountsUrl + '/topics.html');
+  await p.locator('#readonly').waitFor();
+  const [code, said] = await p.evaluate(async () => {
+    try { await post('/api/topic', { topic: 'ViewerTopic' }); return [200, '']; } catch (e) { return [e.status, reason(e.message)]; }
+  });
+  assert(code === 403 && said === TABLES['zh-CN']['err.viewer'], 'viewer POST: ' + code + ' ' + said);
   await ctx.close();
   const log = readFileSync(accountsLog, 'utf8');
   assert(log.includes("refused POST /api/topic to viewer account 'watcher'"), 'no log line naming the account');
+  // an admin of the same console is offered the forms and may use them
+  const actx = await browser.newContext({ locale: 'en-US', httpCredentials: { username: 'boss', password: accountsPassword } });
+  const a = await actx.newPage();
+  a.setDefaultTimeout(15000);
+  await a.goto(accountsUrl + '/topics.html');
+  await a.locator('#topics tbody tr', { hasText: topic }).waitFor();
+  assert(await a.locator('#topic-form').isVisible(), 'the admin is not offered the create form');
+  assert((await a.locator('#readonly').count()) === 0, 'the admin is told read-only');
+  await actx.close();
   const auth = { Authorization: 'Basic ' + Buffer.from('boss:' + accountsPassword).toString('base64') };
   const r = await apiPost(accountsUrl, '/api/topic', { topic: 'BossTopic' + process.pid }, auth);
   assert(r.status === 200, 'the admin account was refused: ' + JSON.stringify(r));
@@ -638,6 +752,56 @@ test('a refused field is explained in the page language', async () => {
   assert((await err.textContent()) === want, 'got ' + (await err.textContent()) + ', want ' + want);
   await shot('field-error-zh-CN', p);
   await p.context().close();
+});
+
+// A loopback port with port-2 and port+1 free too (a broker's VIP and HA ports).
+async function freePort() {
+  const tryPort = p => new Promise(r => { const srv = createServer(); srv.once('error', () => r(false));
+    srv.listen(p, '127.0.0.1', () => srv.close(() => r(true))); });
+  for (;;) {
+    const srv = createServer();
+    await new Promise(r => srv.listen(0, '127.0.0.1', r));
+    const p = srv.address().port;
+    await new Promise(r => srv.close(r));
+    if (p > 1030 && await tryPort(p - 2) && await tryPort(p + 1)) return p;
+  }
+}
+
+// Last of the page tests: from here on broker-a has two rows.
+test('a slave of broker-a: its role and its lag behind the master on the overview', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rmq-console-slave-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'slave.conf'), [`listenPort = ${port};`, 'bindAddress = "127.0.0.1";',
+    'brokerIP1 = "127.0.0.1";', 'brokerName = "broker-a";', 'brokerId = 1;', 'brokerRole = "SLAVE";',
+    'haSendHeartbeatInterval = 1000;', `namesrvAddr = "${namesrv}";`, `storePathRootDir = "${dir}/store";`,
+    'mappedFileSizeCommitLog = 8388608;', 'mappedFileSizeConsumeQueue = 120000;', 'maxIndexNum = 40000;',
+    'maxHashSlotNum = 10000;', ''].join('\n'));
+  const slave = spawn(process.env.BROKER, ['--config', join(dir, 'slave.conf')], { stdio: ['ignore', 'ignore', 'ignore'] });
+  try {
+    const addr = '127.0.0.1:' + port;
+    let cells = [];
+    // bounded: the slave registers, connects to the master's HA port and catches up
+    for (let i = 0; i < 60; i++) {
+      await page.goto(url + '/');
+      await page.locator('#brokers tbody tr').first().waitFor();
+      const row = page.locator('#brokers tbody tr[data-addr="' + addr + '"]');
+      if (await row.count()) {
+        cells = await row.locator('td').allTextContents();
+        if (cells[10] === '0') break;
+      }
+      await new Promise(r => setTimeout(r, 500));
+    }
+    assert(cells.length > 0, 'the slave is not on the overview');
+    assert(cells[1] === 'broker-a' && cells[2] === '1' && cells[3] === 'SLAVE', 'slave row: ' + cells.join('|'));
+    assert(cells[10] === '0', 'the slave never caught up: lag ' + cells[10]);
+    const master = await page.locator('#brokers tbody tr', { hasText: 'MASTER' }).locator('td').allTextContents();
+    assert(master[10] === '', 'a master has no lag: ' + master.join('|'));
+    await shot('overview-slave');
+  } finally {
+    slave.kill('SIGTERM');
+    await new Promise(r => slave.exitCode !== null ? r() : slave.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('no script errors or CSP violations on any page', async () => {
