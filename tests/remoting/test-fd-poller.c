@@ -388,6 +388,64 @@ test_timers(void **state)
     rmq_fd_poller_unref(poller);
 }
 
+/* --- rmq_timeout_add: g_timeout_add on the default context's poller --------- */
+
+typedef struct {
+    guint fired[3];
+    guint ids[3];
+} TimeoutFix;
+
+typedef struct {
+    TimeoutFix *f;
+    gint n;
+} TimeoutArg;
+
+static gboolean
+on_timeout_fire(gpointer user_data)
+{
+    TimeoutArg *a = user_data;
+    TimeoutFix *f = a->f;
+    f->fired[a->n]++;
+    switch (a->n) {
+    case 0: /* periodic until removed from outside */
+        return G_SOURCE_CONTINUE;
+    case 1: /* once: returns REMOVE */
+        f->ids[1] = 0;
+        return G_SOURCE_REMOVE;
+    default: /* removes itself, then says CONTINUE: stays removed */
+        g_clear_handle_id(&f->ids[2], rmq_timeout_remove);
+        return G_SOURCE_CONTINUE;
+    }
+}
+
+static void
+test_timeouts(void **state)
+{
+    (void) state;
+    GMainContext *ctx = g_main_context_default();
+    TimeoutFix f = { { 0 }, { 0 } };
+    TimeoutArg args[3] = { { &f, 0 }, { &f, 1 }, { &f, 2 } };
+    for (gint i = 0; i < 3; i++)
+        f.ids[i] = rmq_timeout_add(10, on_timeout_fire, &args[i]);
+    assert_true(f.ids[0] != 0 && f.ids[1] != 0 && f.ids[2] != 0);
+    assert_true(f.ids[0] != f.ids[1] && f.ids[1] != f.ids[2]);
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+    while (f.fired[0] < 5 && g_get_monotonic_time() < end)
+        g_main_context_iteration(ctx, TRUE);
+    /* The periodic one keeps firing, each interval after the last. */
+    assert_true(f.fired[0] >= 5);
+    assert_int_equal(f.fired[1], 1);
+    assert_int_equal(f.fired[2], 1);
+    assert_int_equal(f.ids[1], 0);
+    assert_int_equal(f.ids[2], 0);
+    g_clear_handle_id(&f.ids[0], rmq_timeout_remove);
+    guint before = f.fired[0];
+    end = g_get_monotonic_time() + 50000;
+    while (g_get_monotonic_time() < end)
+        g_main_context_iteration(ctx, FALSE);
+    assert_int_equal(f.fired[0], before);
+}
+
 /* --- a connection freed inside its own callback --------------------------- */
 
 typedef struct {
@@ -506,6 +564,7 @@ main(void)
         cmocka_unit_test(test_free_during_dispatch),
         cmocka_unit_test(test_last_watch_freed_in_callback),
         cmocka_unit_test(test_timers),
+        cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_connection_freed_in_own_callback),
         cmocka_unit_test(test_connection_hangup),
     };
