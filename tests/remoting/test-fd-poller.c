@@ -534,6 +534,114 @@ test_connection_freed_in_own_callback(void **state)
     g_free(f.reason);
 }
 
+/* --- a read nested in a handler leaves the outer read's frames alone -------- */
+
+typedef struct {
+    RmqConnection *a, *b;
+    GMainContext *ctx;
+    int b_peer;              /* the test writes B's request here */
+    GString *seen;           /* "A1:<body> A2:<body> B7:<body>" in dispatch order */
+    gboolean b_done;
+} NestFix;
+
+static gboolean
+nest_b_done(gpointer data)
+{
+    return ((NestFix *) data)->b_done;
+}
+
+static void
+note_request(NestFix *f, const gchar *who, RmqCommand *request)
+{
+    gsize len = 0;
+    const gchar *body = request->body != NULL ? g_bytes_get_data(request->body, &len) : "";
+    /* the body's first byte and length: enough to see bytes from another frame */
+    g_string_append_printf(f->seen, "%s%d:%c%" G_GSIZE_FORMAT " ", who, request->opaque,
+                           len > 0 ? body[0] : '-', len);
+}
+
+static void
+on_request_b(RmqConnection *conn, RmqCommand *request, gpointer user_data)
+{
+    NestFix *f = user_data;
+    (void) conn;
+    note_request(f, "B", request);
+    f->b_done = TRUE;
+    rmq_command_free(request);
+}
+
+static RmqCommand *
+request_with_body(gint32 opaque, gchar fill, gsize len)
+{
+    RmqCommand *req = rmq_command_new_request(9002);
+    req->opaque = opaque;
+    gchar *body = g_malloc(len);
+    memset(body, fill, len);
+    rmq_command_set_body_data(req, body, len);
+    g_free(body);
+    return req;
+}
+
+static void
+on_request_a(RmqConnection *conn, RmqCommand *request, gpointer user_data)
+{
+    NestFix *f = user_data;
+    (void) conn;
+    note_request(f, "A", request);
+    if (request->opaque == 1) {
+        /* B's request arrives while A's first frame is being handled; the
+         * handler waits for it by iterating the context (a nested read). */
+        g_autoptr(GString) out = g_string_new(NULL);
+        g_autoptr(RmqCommand) req = request_with_body(7, 'b', 3000);
+        assert_true(rmq_codec_append_frame(req, out));
+        assert_int_equal(write(f->b_peer, out->str, out->len), (ssize_t) out->len);
+        assert_true(spin_until(f->ctx, nest_b_done, f));
+    }
+    rmq_command_free(request);
+}
+
+static void
+test_nested_read_keeps_batch(void **state)
+{
+    (void) state;
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    int sa[2], sb[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sa), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sb), 0);
+    NestFix f = { .ctx = ctx, .b_peer = sb[1], .seen = g_string_new(NULL) };
+    f.a = connection_on(ctx, sa[0]);
+    f.b = connection_on(ctx, sb[0]);
+    rmq_connection_set_request_handler(f.a, on_request_a, &f);
+    rmq_connection_set_request_handler(f.b, on_request_b, &f);
+    rmq_connection_start(f.a);
+    rmq_connection_start(f.b);
+
+    /* Two frames of A in one write, so one read holds both: the second is
+     * still to be decoded when the first one's handler reads B. */
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_autoptr(RmqCommand) r1 = request_with_body(1, 'x', 100);
+    g_autoptr(RmqCommand) r2 = request_with_body(2, 'y', 1000);
+    assert_true(rmq_codec_append_frame(r1, out));
+    assert_true(rmq_codec_append_frame(r2, out));
+    assert_int_equal(write(sa[1], out->str, out->len), (ssize_t) out->len);
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+    while (strstr(f.seen->str, "A2:") == NULL && g_get_monotonic_time() < end)
+        if (!g_main_context_iteration(ctx, FALSE))
+            g_usleep(1000);
+    assert_string_equal(f.seen->str, "A1:x100 B7:b3000 A2:y1000 ");
+    assert_false(rmq_connection_is_closed(f.a));
+    assert_false(rmq_connection_is_closed(f.b));
+
+    rmq_connection_close(f.a, "done");
+    rmq_connection_close(f.b, "done");
+    rmq_connection_unref(f.a);
+    rmq_connection_unref(f.b);
+    spin_briefly(ctx);
+    close(sa[1]);
+    close(sb[1]);
+    g_string_free(f.seen, TRUE);
+}
+
 /* A peer that hangs up is seen through the poller: closed with the reason
  * GSocket sources gave. */
 static void
@@ -567,6 +675,7 @@ main(void)
         cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_connection_freed_in_own_callback),
         cmocka_unit_test(test_connection_hangup),
+        cmocka_unit_test(test_nested_read_keeps_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
