@@ -10,6 +10,9 @@
 # fdatasync counts: commit log, consume queues, checkpoint).
 # -k: connections the THREADS share (default one each; -k 1 as real clients).
 # RMQ_PERF_BROKER=path runs another rmq-broker binary (a before/after pair).
+# -m pull: a backlog of RMQ_PERF_BACKLOG (default 1,000,000) messages of SIZE
+# is sent first in batches of 32 (not counted); each round then pulls all of
+# it from the start with a new group (4 queues, one puller each, 32 per pull).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 . "$srcdir/bench/lib.sh"
@@ -41,7 +44,7 @@ start_ready() { # log cmd...
 TCK=$(getconf CLK_TCK)
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 child_ticks() { sed 's/^.*) //' "/proc/$$/stat" | awk '{ print $14 + $15 }'; }
-us_per() { awk -v t="$1" -v n="$2" -v k="$TCK" 'BEGIN { printf "%.1f", t * 1e6 / k / n }'; }
+us_per() { awk -v t="$1" -v n="$2" -v k="$TCK" 'BEGIN { printf "%.2f", t * 1e6 / k / n }'; }
 
 read -r NSPORT BPORT <<<"$("$PROBE" ports 2)"
 bench_write_configs "$TMP" "$NSPORT" "$BPORT" "$flush" PerfCluster broker-perf
@@ -53,7 +56,14 @@ sleep 1
 "$build/src/tools/rmqadmin" updateTopic -b "127.0.0.1:$BPORT" -t PerfT -r 4 -w 4 >/dev/null
 bench=("$build/src/tools/rmq-bench" -t PerfT -s "$size" -q --json)
 "${bench[@]}" producer -w 2 -c 200 >/dev/null
+backlog=${RMQ_PERF_BACKLOG:-1000000}
+if [ "$mode" = pull ]; then
+    "${bench[@]}" producer -m batch -b 32 -w 2 -c $((backlog / 2)) -d 600 >/dev/null
+    backlog=$((backlog / 2 * 2 + 400)) # the warm-up messages are in the queues too
+fi
+round=0
 for _ in $(seq "$rounds"); do
+    round=$((round + 1))
     sc=""
     if command -v perf >/dev/null; then
         perf stat -x, -e raw_syscalls:sys_enter,syscalls:sys_enter_sendmsg,syscalls:sys_enter_sendto,syscalls:sys_enter_fdatasync -p "$BPID" \
@@ -63,7 +73,11 @@ for _ in $(seq "$rounds"); do
     fi
     s0=$(cpu_ticks "$BPID"); c0=$(child_ticks)
     [ -n "${RMQ_PERF_HOOK:-}" ] && { $RMQ_PERF_HOOK "$BPID" & }
-    out=$("${bench[@]}" producer -m "$mode" -w "$threads" $(bench_conn_args "${bench[0]}" "$threads" "$conns") -d "$secs")
+    if [ "$mode" = pull ]; then
+        out=$("${bench[@]}" consumer -g "perf_pull_$round" --from-start -c "$backlog" -d 600)
+    else
+        out=$("${bench[@]}" producer -m "$mode" -w "$threads" $(bench_conn_args "${bench[0]}" "$threads" "$conns") -d "$secs")
+    fi
     n=$(echo "$out" | sed -n 's/.*"ok":\([0-9]*\).*/\1/p')
     j() { echo "$out" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"; }
     if [ -n "${PERF:-}" ]; then

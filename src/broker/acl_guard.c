@@ -14,6 +14,7 @@
 #include "acl/check.h"
 #include "common/config.h"
 #include "common/ratelimit.h"
+#include "remoting/fd_poller.h"
 
 /* Java's NettyRemotingAbstract answers an AclException with its toString()
  * (then ", <stack frame>", which rmq leaves out). */
@@ -94,7 +95,7 @@ rmq_broker_acl_new(const gchar *path, GError **error)
     acl->stamp = stamp;
     acl->loaded_ms = g_get_real_time() / 1000;
     acl->logged = rmq_rate_limit_new(1, RMQ_BROKER_ACL_LOG_INTERVAL_US, LOG_KEYS_MAX);
-    acl->timer = g_timeout_add(RMQ_BROKER_ACL_POLL_MS, on_poll, acl);
+    acl->timer = rmq_timeout_add(RMQ_BROKER_ACL_POLL_MS, on_poll, acl);
     log_loaded(acl, "loaded");
     return acl;
 }
@@ -104,7 +105,7 @@ rmq_broker_acl_free(RmqBrokerAcl *acl)
 {
     if (acl == NULL)
         return;
-    g_clear_handle_id(&acl->timer, g_source_remove);
+    g_clear_handle_id(&acl->timer, rmq_timeout_remove);
     g_clear_pointer(&acl->config, rmq_acl_config_free);
     g_clear_pointer(&acl->logged, rmq_rate_limit_free);
     g_free(acl->path);

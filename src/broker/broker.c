@@ -23,6 +23,7 @@
 #include "ha/ha_service.h"
 #include "remoting/codes.h"
 #include "remoting/tls_config.h"
+#include "remoting/fd_poller.h"
 
 G_DEFINE_QUARK(rmq-broker-error-quark, rmq_broker_error)
 
@@ -829,14 +830,14 @@ rmq_broker_new(const RmqConfig *config, GError **error)
         g_message("registered with %u of %u name servers", ok, rmq_namesrv_link_count(b->namesrv));
     rmq_namesrv_link_start_periodic(b->namesrv, (guint) s->register_name_server_period);
 
-    b->offsets_timer = g_timeout_add((guint) MAX(s->flush_consumer_offset_interval, 100),
+    b->offsets_timer = rmq_timeout_add((guint) MAX(s->flush_consumer_offset_interval, 100),
                                      on_offsets_timer, b);
-    b->delay_timer = g_timeout_add((guint) MAX(s->flush_delay_offset_interval, 100),
+    b->delay_timer = rmq_timeout_add((guint) MAX(s->flush_delay_offset_interval, 100),
                                    on_delay_timer, b);
-    b->clean_timer = g_timeout_add((guint) MAX(s->clean_resource_interval, 1000), on_clean_timer, b);
-    b->stats_timer = g_timeout_add(1000, on_stats_timer, b);
-    b->window_timer = g_timeout_add(stats_sample_ms(), on_window_timer, b);
-    b->client_timer = g_timeout_add((guint) MIN(CLIENT_SCAN_MS, client_expire_ms() / 2 + 1),
+    b->clean_timer = rmq_timeout_add((guint) MAX(s->clean_resource_interval, 1000), on_clean_timer, b);
+    b->stats_timer = rmq_timeout_add(1000, on_stats_timer, b);
+    b->window_timer = rmq_timeout_add(stats_sample_ms(), on_window_timer, b);
+    b->client_timer = rmq_timeout_add((guint) MIN(CLIENT_SCAN_MS, client_expire_ms() / 2 + 1),
                                     on_client_scan, b);
     log_addresses(b, ha);
     return g_steal_pointer(&b);
@@ -874,12 +875,12 @@ rmq_broker_free(RmqBroker *b)
 {
     if (b == NULL)
         return;
-    g_clear_handle_id(&b->offsets_timer, g_source_remove);
-    g_clear_handle_id(&b->delay_timer, g_source_remove);
-    g_clear_handle_id(&b->clean_timer, g_source_remove);
-    g_clear_handle_id(&b->stats_timer, g_source_remove);
-    g_clear_handle_id(&b->window_timer, g_source_remove);
-    g_clear_handle_id(&b->client_timer, g_source_remove);
+    g_clear_handle_id(&b->offsets_timer, rmq_timeout_remove);
+    g_clear_handle_id(&b->delay_timer, rmq_timeout_remove);
+    g_clear_handle_id(&b->clean_timer, rmq_timeout_remove);
+    g_clear_handle_id(&b->stats_timer, rmq_timeout_remove);
+    g_clear_handle_id(&b->window_timer, rmq_timeout_remove);
+    g_clear_handle_id(&b->client_timer, rmq_timeout_remove);
     g_clear_pointer(&b->schedule, rmq_schedule_service_free);
     g_clear_pointer(&b->trans_check, rmq_transaction_check_free);
     g_clear_pointer(&b->namesrv, rmq_namesrv_link_free);
@@ -929,8 +930,8 @@ rearm(guint *id, gint old_ms, gint new_ms, gint floor_ms, GSourceFunc fn, RmqBro
 {
     if (old_ms == new_ms || *id == 0)
         return;
-    g_clear_handle_id(id, g_source_remove);
-    *id = g_timeout_add((guint) MAX(new_ms, floor_ms), fn, b);
+    g_clear_handle_id(id, rmq_timeout_remove);
+    *id = rmq_timeout_add((guint) MAX(new_ms, floor_ms), fn, b);
 }
 
 void

@@ -26,7 +26,12 @@ queue_map_new(void)
 static void
 queue_map_set(GHashTable *m, gint queue_id, gint64 offset)
 {
-    gint64 *v = g_new(gint64, 1);
+    gint64 *v = g_hash_table_lookup(m, GINT_TO_POINTER(queue_id));
+    if (v != NULL) { /* every pull commits: update in place */
+        *v = offset;
+        return;
+    }
+    v = g_new(gint64, 1);
     *v = offset;
     g_hash_table_replace(m, GINT_TO_POINTER(queue_id), v);
 }
@@ -47,6 +52,20 @@ static gchar *
 make_key(const gchar *topic, const gchar *group)
 {
     return g_strdup_printf("%s%c%s", topic, KEY_SEPARATOR, group);
+}
+
+/* The key in @buf when it fits (the common case: one pull's lookup without an
+ * allocation), else NULL. */
+static const gchar *
+key_in(gchar *buf, gsize size, const gchar *topic, const gchar *group)
+{
+    gsize tl = strlen(topic), gl = strlen(group);
+    if (tl + gl + 2 > size)
+        return NULL;
+    memcpy(buf, topic, tl);
+    buf[tl] = KEY_SEPARATOR;
+    memcpy(buf + tl + 1, group, gl + 1);
+    return buf;
 }
 
 /* Names cannot contain '@' (name rules), so the first one splits. */
@@ -90,11 +109,16 @@ rmq_consumer_offsets_commit(RmqConsumerOffsets *t, const gchar *group, const gch
                             gint queue_id, gint64 offset)
 {
     g_return_if_fail(t != NULL && group != NULL && topic != NULL);
-    g_autofree gchar *key = make_key(topic, group);
-    GHashTable *m = g_hash_table_lookup(t->table, key);
+    gchar buf[256];
+    const gchar *k = key_in(buf, sizeof buf, topic, group);
+    g_autofree gchar *heap_key = k == NULL ? make_key(topic, group) : NULL;
+    if (k == NULL)
+        k = heap_key;
+    GHashTable *m = g_hash_table_lookup(t->table, k);
     if (m == NULL) {
         m = queue_map_new();
-        g_hash_table_insert(t->table, g_steal_pointer(&key), m);
+        g_hash_table_insert(t->table, heap_key != NULL ? g_steal_pointer(&heap_key) : g_strdup(k),
+                            m);
     }
     queue_map_set(m, queue_id, offset);
 }
@@ -104,8 +128,10 @@ rmq_consumer_offsets_query(const RmqConsumerOffsets *t, const gchar *group, cons
                            gint queue_id)
 {
     g_return_val_if_fail(t != NULL && group != NULL && topic != NULL, -1);
-    g_autofree gchar *key = make_key(topic, group);
-    GHashTable *m = g_hash_table_lookup(t->table, key);
+    gchar buf[256];
+    const gchar *k = key_in(buf, sizeof buf, topic, group);
+    g_autofree gchar *heap_key = k == NULL ? make_key(topic, group) : NULL;
+    GHashTable *m = g_hash_table_lookup(t->table, k != NULL ? k : heap_key);
     if (m == NULL)
         return -1;
     gint64 *v = g_hash_table_lookup(m, GINT_TO_POINTER(queue_id));

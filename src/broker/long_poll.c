@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "broker/meta_table.h"
+#include "remoting/fd_poller.h"
 
 typedef struct {
     RmqConnection *conn;
@@ -122,7 +123,7 @@ rmq_long_poll_new(RmqLongPollWake wake, RmqLongPollMaxOffset max_offset, gpointe
     lp->data = data;
     lp->check_us = (gint64) check_ms * 1000;
     lp->next_check_us = g_get_monotonic_time() + lp->check_us;
-    lp->timer = g_timeout_add(TICK_MS, on_check, lp);
+    lp->timer = rmq_timeout_add(TICK_MS, on_check, lp);
     return lp;
 }
 
@@ -131,7 +132,7 @@ rmq_long_poll_free(RmqLongPoll *lp)
 {
     if (lp == NULL)
         return;
-    g_clear_handle_id(&lp->timer, g_source_remove);
+    g_clear_handle_id(&lp->timer, rmq_timeout_remove);
     g_hash_table_destroy(lp->table);
     g_free(lp);
 }

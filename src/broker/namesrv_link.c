@@ -5,6 +5,7 @@
 #include "remoting/client.h"
 #include "remoting/codes.h"
 #include "store/message_format.h"
+#include "remoting/fd_poller.h"
 
 struct _RmqNamesrvLink {
     RmqClient *client;
@@ -39,7 +40,7 @@ typedef struct {
 static void
 retry_free(Retry *r)
 {
-    g_clear_handle_id(&r->timer, g_source_remove);
+    g_clear_handle_id(&r->timer, rmq_timeout_remove);
     g_free(r->addr);
     g_free(r);
 }
@@ -76,7 +77,7 @@ registration_outcome(RmqNamesrvLink *l, const gchar *addr, gboolean failed)
     }
     if (r->timer != 0)
         return;
-    r->timer = g_timeout_add(r->backoff_ms, on_retry, r);
+    r->timer = rmq_timeout_add(r->backoff_ms, on_retry, r);
     r->backoff_ms = MIN(r->backoff_ms * 2, RETRY_MAX_MS);
 }
 
@@ -132,7 +133,7 @@ rmq_namesrv_link_free(RmqNamesrvLink *l)
 {
     if (l == NULL)
         return;
-    g_clear_handle_id(&l->timer, g_source_remove);
+    g_clear_handle_id(&l->timer, rmq_timeout_remove);
     l->closing = TRUE;
     g_hash_table_remove_all(l->retries);
     rmq_client_free(l->client);
@@ -294,7 +295,7 @@ on_first(gpointer data)
 {
     RmqNamesrvLink *l = data;
     rmq_namesrv_link_register(l, NULL, FALSE, FALSE);
-    l->timer = g_timeout_add(l->period_ms, on_period, l);
+    l->timer = rmq_timeout_add(l->period_ms, on_period, l);
     return G_SOURCE_REMOVE;
 }
 
@@ -307,13 +308,13 @@ rmq_namesrv_link_set_timeout(RmqNamesrvLink *l, guint timeout_ms)
 void
 rmq_namesrv_link_start_periodic(RmqNamesrvLink *l, guint period_ms)
 {
-    g_clear_handle_id(&l->timer, g_source_remove);
+    g_clear_handle_id(&l->timer, rmq_timeout_remove);
     if (period_ms >= 10000)
         period_ms = CLAMP(period_ms, 10000, 60000);
     else if (period_ms == 0)
         period_ms = 30000;
     l->period_ms = period_ms;
-    l->timer = g_timeout_add(MIN(10000u, period_ms), on_first, l);
+    l->timer = rmq_timeout_add(MIN(10000u, period_ms), on_first, l);
 }
 
 typedef struct {
@@ -348,7 +349,7 @@ on_unregistered(RmqCommand *response, const GError *error, gpointer user_data)
 void
 rmq_namesrv_link_unregister(RmqNamesrvLink *l, void (*done)(gpointer), gpointer data)
 {
-    g_clear_handle_id(&l->timer, g_source_remove);
+    g_clear_handle_id(&l->timer, rmq_timeout_remove);
     Unreg *u = g_new0(Unreg, 1);
     u->done = done;
     u->data = data;

@@ -138,6 +138,22 @@ copy_for_park(const RmqCommand *req)
     return c;
 }
 
+/* A tag expression rmq_subscription_parse() would read as "*": NULL, blank,
+ * or "*" between blanks. */
+static gboolean
+tag_matches_all(const gchar *text)
+{
+    if (text == NULL)
+        return TRUE;
+    while (g_ascii_isspace(*text))
+        text++;
+    if (*text == '*')
+        text++;
+    while (g_ascii_isspace(*text))
+        text++;
+    return *text == '\0';
+}
+
 RmqCommand *
 rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req,
                         gboolean allow_suspend)
@@ -206,8 +222,12 @@ rmq_broker_pull_execute(RmqBroker *b, RmqConnection *conn, const RmqCommand *req
         const gchar *etype = rmq_command_get_ext(req, "expressionType");
         const gchar *text = rmq_command_get_ext(req, "subscription");
         if (rmq_expression_type_is_tag(etype)) {
-            own = rmq_subscription_parse(topic, text);
-            sub = own;
+            /* "*" (what most pulls carry) has no tag codes: nothing to parse
+             * or allocate per pull. */
+            if (!tag_matches_all(text)) {
+                own = rmq_subscription_parse(topic, text);
+                sub = own;
+            }
         } else {
             /* Java checks enablePropertyFilter after parsing, but a parse
              * failure there is swallowed; refusing first answers the same */

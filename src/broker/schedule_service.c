@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "broker/broker.h"
+#include "remoting/fd_poller.h"
 
 #define FIRST_DELAY_MS 1000
 #define TICK_MS 100
@@ -114,7 +115,7 @@ on_first(gpointer data)
 {
     RmqScheduleService *s = data;
     on_tick(s);
-    s->timer = g_timeout_add(TICK_MS, on_tick, s);
+    s->timer = rmq_timeout_add(TICK_MS, on_tick, s);
     return G_SOURCE_REMOVE;
 }
 
@@ -131,7 +132,7 @@ rmq_schedule_service_new(RmqBroker *b, GError **error)
     RmqScheduleService *s = g_new0(RmqScheduleService, 1);
     s->b = b;
     s->levels = levels;
-    s->timer = g_timeout_add(FIRST_DELAY_MS, on_first, s);
+    s->timer = rmq_timeout_add(FIRST_DELAY_MS, on_first, s);
     return s;
 }
 
@@ -140,7 +141,7 @@ rmq_schedule_service_free(RmqScheduleService *s)
 {
     if (s == NULL)
         return;
-    g_clear_handle_id(&s->timer, g_source_remove);
+    g_clear_handle_id(&s->timer, rmq_timeout_remove);
     g_array_unref(s->levels);
     g_free(s);
 }

@@ -7,6 +7,7 @@
 #include "broker/broker.h"
 #include "broker/client_registry.h"
 #include "remoting/codes.h"
+#include "remoting/fd_poller.h"
 
 /* Progress through the half queue is kept as this group's consumer offset,
  * as Java does, so it survives restarts. */
@@ -224,7 +225,7 @@ rmq_transaction_check_new(RmqBroker *b, guint interval_ms)
     t->b = b;
     t->resolved = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     load_ops(t);
-    t->timer = g_timeout_add(interval_ms, on_timer, t);
+    t->timer = rmq_timeout_add(interval_ms, on_timer, t);
     return t;
 }
 
@@ -233,7 +234,7 @@ rmq_transaction_check_free(RmqTransactionCheck *t)
 {
     if (t == NULL)
         return;
-    g_clear_handle_id(&t->timer, g_source_remove);
+    g_clear_handle_id(&t->timer, rmq_timeout_remove);
     g_hash_table_destroy(t->resolved);
     g_free(t);
 }

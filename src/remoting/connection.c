@@ -638,23 +638,24 @@ dispatch_command(RmqConnection *conn, RmqCommand *cmd)
     conn->handler(conn, cmd, conn->handler_data);
 }
 
-/* Decode and dispatch every whole frame in the buffer, unless a handler closed
- * us or the output queue made us pause. Not re-entrant (a handler that
- * iterates the context must not re-enter the dispatch of this connection). */
-static void
-process_input(RmqConnection *conn)
+/* Decode and dispatch the whole frames of @scratch (@scratch_len bytes), or of
+ * inbuf when @scratch is NULL (read again each time: a handler that iterates
+ * the context may append to it), unless a handler closed us or the output
+ * queue made us pause. Returns the bytes consumed. */
+static gsize
+decode_frames(RmqConnection *conn, const guint8 *scratch, gsize scratch_len)
 {
-    if (conn->processing)
-        return;
-    conn->processing = TRUE;
     gsize offset = 0;
-    while (!conn->closed && !conn->paused && offset < conn->inbuf->len) {
+    for (;;) {
+        const guint8 *data = scratch != NULL ? scratch : conn->inbuf->data;
+        gsize len = scratch != NULL ? scratch_len : conn->inbuf->len;
+        if (conn->closed || conn->paused || offset >= len)
+            break;
         RmqCommand *cmd = NULL;
         gsize consumed = 0;
         g_autoptr(GError) error = NULL;
-        RmqDecodeStatus st = rmq_codec_decode_frame(conn->inbuf->data + offset,
-                                                    conn->inbuf->len - offset, 0, &cmd,
-                                                    &consumed, &error);
+        RmqDecodeStatus st =
+            rmq_codec_decode_frame(data + offset, len - offset, 0, &cmd, &consumed, &error);
         if (st == RMQ_DECODE_NEED_MORE)
             break;
         if (st == RMQ_DECODE_ERROR) {
@@ -663,8 +664,8 @@ process_input(RmqConnection *conn)
              * intend to establish an SSL connection while this server is running in
              * SSL disabled mode") */
             g_autofree gchar *tls_hint =
-                conn->tls == NULL && conn->inbuf->len - offset >= 2 &&
-                        conn->inbuf->data[offset] == 0x16 && conn->inbuf->data[offset + 1] == 0x03
+                conn->tls == NULL && len - offset >= 2 && data[offset] == 0x16 &&
+                        data[offset + 1] == 0x03
                     ? g_strdup_printf("%s: a TLS client on a plain connection (tlsServerMode "
                                       "disabled, or a client without TLS)", why)
                     : NULL;
@@ -674,6 +675,30 @@ process_input(RmqConnection *conn)
         offset += consumed;
         dispatch_command(conn, cmd);
     }
+    return offset;
+}
+
+/* After a batch: bytes left over are the start of the next frame; nothing
+ * left, no frame is due. */
+static void
+frames_done(RmqConnection *conn, gsize offset)
+{
+    if (conn->inbuf->len == 0)
+        conn->frame_started = 0;
+    else if (offset > 0 || conn->frame_started == 0)
+        frame_begun(conn, conn->last_activity);
+}
+
+/* Decode and dispatch every whole frame in inbuf. Not re-entrant (a handler
+ * that iterates the context must not re-enter the dispatch of this
+ * connection). */
+static void
+process_input(RmqConnection *conn)
+{
+    if (conn->processing)
+        return;
+    conn->processing = TRUE;
+    gsize offset = decode_frames(conn, NULL, 0);
     /* Responses queued by the frames of this read go out in one sendmsg. */
     if (!conn->closed && !watching(conn, G_IO_OUT) && has_output(conn))
         flush_output(conn, FALSE);
@@ -685,12 +710,36 @@ process_input(RmqConnection *conn)
             conn->inbuf = g_byte_array_new();
         }
     }
-    /* Bytes left over are the start of the next frame; nothing left, no frame is due. */
-    if (conn->inbuf->len == 0)
-        conn->frame_started = 0;
-    else if (offset > 0 || conn->frame_started == 0)
-        frame_begun(conn, conn->last_activity);
+    frames_done(conn, offset);
     conn->processing = FALSE;
+}
+
+/* Reads of this thread decoding straight from its scratch buffer: a read
+ * nested in one of their handlers (a handler that iterates the context) must
+ * not write into it. */
+static _Thread_local guint scratch_busy;
+
+/* The common case of process_input: inbuf empty, so the frames of a read are
+ * decoded where recv() put them (the thread's scratch buffer), and only an
+ * unfinished frame is copied into inbuf (bench/README.md, "Event loop and
+ * pull path"). */
+static void
+process_scratch(RmqConnection *conn, const guint8 *data, gsize len)
+{
+    conn->processing = TRUE;
+    scratch_busy++;
+    gsize offset = decode_frames(conn, data, len);
+    /* Bytes a nested read appended meanwhile come after ours. */
+    gboolean nested = conn->inbuf->len > 0;
+    if (!conn->closed && offset < len)
+        g_byte_array_prepend(conn->inbuf, data + offset, (guint) (len - offset));
+    scratch_busy--;
+    if (!conn->closed && !watching(conn, G_IO_OUT) && has_output(conn))
+        flush_output(conn, FALSE);
+    frames_done(conn, offset);
+    conn->processing = FALSE;
+    if (nested && !conn->closed && !conn->paused)
+        process_input(conn);
 }
 
 static GPrivate scratch_key = G_PRIVATE_INIT(g_free);
@@ -797,10 +846,12 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
          * buffer kept by a peer is in proportion to what it sent, not a
          * read's worth (2,000 peers trickling bytes held 64 KiB each). */
         gboolean direct = old_len >= READ_CHUNK;
-        guint8 *dest;
+        guint8 *dest, *nested_buf = NULL;
         if (direct) {
             g_byte_array_set_size(conn->inbuf, old_len + READ_CHUNK);
             dest = conn->inbuf->data + old_len;
+        } else if (G_UNLIKELY(scratch_busy > 0)) {
+            dest = nested_buf = g_malloc(READ_CHUNK); /* the scratch is being decoded */
         } else {
             dest = read_scratch();
         }
@@ -815,10 +866,15 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
             n = rmq_tls_recv(conn->tls, dest, READ_CHUNK);
         }
         int err = errno;
+        /* Frames decoded from the scratch buffer, not copied into inbuf first. */
+        gboolean from_scratch = FALSE;
         if (direct)
             g_byte_array_set_size(conn->inbuf, old_len + (n > 0 ? (guint) n : 0));
+        else if (n > 0 && old_len == 0 && nested_buf == NULL && !conn->processing)
+            from_scratch = TRUE;
         else if (n > 0)
             g_byte_array_append(conn->inbuf, dest, (guint) n);
+        g_free(nested_buf);
         if (n < 0) {
             if (err == EAGAIN || err == EWOULDBLOCK)
                 break;
@@ -843,7 +899,10 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
             break;
         }
         touch(conn);
-        process_input(conn);
+        if (from_scratch)
+            process_scratch(conn, dest, (gsize) n);
+        else
+            process_input(conn);
         /* A short read drained the socket: asking again would only get
          * EAGAIN (a system call per wake-up); poll reports what comes later. */
         if ((gsize) n < READ_CHUNK && (conn->tls == NULL || !rmq_tls_has_pending(conn->tls)))

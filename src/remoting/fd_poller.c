@@ -474,3 +474,80 @@ rmq_fd_timer_clear(RmqFdTimer **timer)
     *timer = NULL;
     rmq_fd_timer_free(t);
 }
+
+/* --- periodic timeouts on the default context's poller ----------------------- */
+
+/* g_timeout_add() without a GSource: GLib walks every source of a context in
+ * its prepare and check on each loop iteration (about 270 instructions per
+ * source per wake-up), so a daemon's dozen housekeeping timers cost every
+ * request that wakes the loop. Here they are entries in the poller's heap.
+ * Only the default context's thread may add, remove or run them. */
+typedef struct {
+    RmqFdTimer *timer;
+    guint id;
+    guint interval_ms;
+    GSourceFunc func;
+    gpointer user_data;
+} Timeout;
+
+static GHashTable *timeouts; /* id -> Timeout *, the default context's thread only */
+static guint last_timeout_id;
+
+static void
+timeout_free(gpointer data)
+{
+    Timeout *to = data;
+    rmq_fd_timer_free(to->timer);
+    g_free(to);
+}
+
+static gboolean
+on_timeout(gpointer user_data)
+{
+    Timeout *to = user_data;
+    guint id = to->id;
+    gboolean keep = to->func(to->user_data);
+    /* The callback may have removed itself (then @to is gone). */
+    if (g_hash_table_lookup(timeouts, GUINT_TO_POINTER(id)) != to)
+        return G_SOURCE_REMOVE;
+    if (!keep) {
+        g_hash_table_remove(timeouts, GUINT_TO_POINTER(id));
+        return G_SOURCE_REMOVE;
+    }
+    /* As g_timeout_add: the next interval counts from this dispatch. */
+    rmq_fd_timer_set_ready_time(to->timer,
+                                g_get_monotonic_time() + (gint64) to->interval_ms * 1000);
+    return G_SOURCE_CONTINUE;
+}
+
+guint
+rmq_timeout_add(guint interval_ms, GSourceFunc func, gpointer user_data)
+{
+    g_return_val_if_fail(func != NULL, 0);
+    if (timeouts == NULL)
+        timeouts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, timeout_free);
+    RmqFdPoller *p = rmq_fd_poller_get(NULL);
+    Timeout *to = g_new0(Timeout, 1);
+    to->timer = rmq_fd_timer_new(p, on_timeout, to);
+    rmq_fd_poller_unref(p); /* the timer holds its own */
+    do
+        to->id = ++last_timeout_id;
+    while (to->id == 0 || g_hash_table_contains(timeouts, GUINT_TO_POINTER(to->id)));
+    to->interval_ms = interval_ms;
+    to->func = func;
+    to->user_data = user_data;
+    g_hash_table_insert(timeouts, GUINT_TO_POINTER(to->id), to);
+    rmq_fd_timer_set_ready_time(to->timer, g_get_monotonic_time() + (gint64) interval_ms * 1000);
+    return to->id;
+}
+
+gboolean
+rmq_timeout_remove(guint id)
+{
+    g_return_val_if_fail(id != 0, FALSE);
+    if (timeouts == NULL || !g_hash_table_remove(timeouts, GUINT_TO_POINTER(id))) {
+        g_critical("rmq_timeout_remove: no timeout with id %u", id);
+        return FALSE;
+    }
+    return TRUE;
+}

@@ -60,4 +60,11 @@ void rmq_fd_timer_free(RmqFdTimer *timer);
 void rmq_fd_watch_clear(RmqFdWatch **watch);
 void rmq_fd_timer_clear(RmqFdTimer **timer);
 
+/* g_timeout_add() / g_source_remove() for the default main context, as
+ * entries of its poller's timer heap instead of GSources (GLib walks every
+ * source on each loop iteration). Same ids (never 0) and the same callback
+ * contract; only the default context's thread may call them. */
+guint rmq_timeout_add(guint interval_ms, GSourceFunc func, gpointer user_data);
+gboolean rmq_timeout_remove(guint id);
+
 G_END_DECLS

@@ -185,6 +185,22 @@ rmq_commit_log_peek(RmqCommitLog *cl, gint64 offset, gint64 size)
     return f->base + (offset - f->start);
 }
 
+const guint8 *
+rmq_commit_log_peek_hint(RmqCommitLog *cl, gint64 offset, gint64 size, RmqMappedFile **hint)
+{
+    RmqMappedFile *f = *hint;
+
+    if (offset < 0 || size <= 0 || offset + size > cl->wrote)
+        return NULL;
+    if (f == NULL || offset < f->start || offset + size > f->start + (gint64) f->size) {
+        f = rmq_mapped_file_queue_find(cl->files, offset);
+        if (f == NULL || offset + size > f->start + (gint64) f->size)
+            return NULL;
+        *hint = f;
+    }
+    return f->base + (offset - f->start);
+}
+
 GBytes *
 rmq_commit_log_get_bytes(RmqCommitLog *cl, gint64 offset, gint64 size)
 {

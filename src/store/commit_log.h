@@ -56,6 +56,11 @@ gboolean rmq_commit_log_ensure_space(RmqCommitLog *cl, gint64 bytes, GError **er
  * file and below the write position; NULL otherwise.  Valid until the file
  * is deleted by retention on this same thread. */
 const guint8 *rmq_commit_log_peek(RmqCommitLog *cl, gint64 offset, gint64 size);
+/* The same for a run of reads: *@hint (NULL at first) keeps the file of the
+ * last one, looked up again only when @offset leaves it. Valid while no file
+ * is added or removed (one call of the reader on the store's thread). */
+const guint8 *rmq_commit_log_peek_hint(RmqCommitLog *cl, gint64 offset, gint64 size,
+                                       RmqMappedFile **hint);
 /* (transfer full) Zero-copy bytes that keep the file mapped. */
 GBytes *rmq_commit_log_get_bytes(RmqCommitLog *cl, gint64 offset, gint64 size);
 /* TOTALSIZE of the record at offset, or -1. */

@@ -234,6 +234,14 @@ rmq_consume_queue_get(RmqConsumeQueue *cq, gint64 offset, RmqCqUnit *unit)
     return TRUE;
 }
 
+const guint8 *
+rmq_consume_queue_peek_run(RmqConsumeQueue *cq, gint64 offset)
+{
+    if (offset < 0 || offset >= cq->max_offset)
+        return NULL;
+    return unit_ptr(cq, offset);
+}
+
 gint64
 rmq_consume_queue_contiguous(RmqConsumeQueue *cq, gint64 offset)
 {

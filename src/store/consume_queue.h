@@ -52,6 +52,9 @@ gboolean rmq_consume_queue_put(RmqConsumeQueue *cq, gint64 offset, gint64 physic
                                gint32 size, gint64 tag_code, GError **error);
 /* FALSE if offset is outside [first file, max_offset). */
 gboolean rmq_consume_queue_get(RmqConsumeQueue *cq, gint64 offset, RmqCqUnit *unit);
+/* The stored unit at @offset, followed in memory by the rest of its run
+ * (rmq_consume_queue_contiguous() units in all); NULL when there is none. */
+const guint8 *rmq_consume_queue_peek_run(RmqConsumeQueue *cq, gint64 offset);
 /* Units readable contiguously from offset within its file. */
 gint64 rmq_consume_queue_contiguous(RmqConsumeQueue *cq, gint64 offset);
 /* First logical offset of the file after the one holding offset. */

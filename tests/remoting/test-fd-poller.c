@@ -388,6 +388,64 @@ test_timers(void **state)
     rmq_fd_poller_unref(poller);
 }
 
+/* --- rmq_timeout_add: g_timeout_add on the default context's poller --------- */
+
+typedef struct {
+    guint fired[3];
+    guint ids[3];
+} TimeoutFix;
+
+typedef struct {
+    TimeoutFix *f;
+    gint n;
+} TimeoutArg;
+
+static gboolean
+on_timeout_fire(gpointer user_data)
+{
+    TimeoutArg *a = user_data;
+    TimeoutFix *f = a->f;
+    f->fired[a->n]++;
+    switch (a->n) {
+    case 0: /* periodic until removed from outside */
+        return G_SOURCE_CONTINUE;
+    case 1: /* once: returns REMOVE */
+        f->ids[1] = 0;
+        return G_SOURCE_REMOVE;
+    default: /* removes itself, then says CONTINUE: stays removed */
+        g_clear_handle_id(&f->ids[2], rmq_timeout_remove);
+        return G_SOURCE_CONTINUE;
+    }
+}
+
+static void
+test_timeouts(void **state)
+{
+    (void) state;
+    GMainContext *ctx = g_main_context_default();
+    TimeoutFix f = { { 0 }, { 0 } };
+    TimeoutArg args[3] = { { &f, 0 }, { &f, 1 }, { &f, 2 } };
+    for (gint i = 0; i < 3; i++)
+        f.ids[i] = rmq_timeout_add(10, on_timeout_fire, &args[i]);
+    assert_true(f.ids[0] != 0 && f.ids[1] != 0 && f.ids[2] != 0);
+    assert_true(f.ids[0] != f.ids[1] && f.ids[1] != f.ids[2]);
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+    while (f.fired[0] < 5 && g_get_monotonic_time() < end)
+        g_main_context_iteration(ctx, TRUE);
+    /* The periodic one keeps firing, each interval after the last. */
+    assert_true(f.fired[0] >= 5);
+    assert_int_equal(f.fired[1], 1);
+    assert_int_equal(f.fired[2], 1);
+    assert_int_equal(f.ids[1], 0);
+    assert_int_equal(f.ids[2], 0);
+    g_clear_handle_id(&f.ids[0], rmq_timeout_remove);
+    guint before = f.fired[0];
+    end = g_get_monotonic_time() + 50000;
+    while (g_get_monotonic_time() < end)
+        g_main_context_iteration(ctx, FALSE);
+    assert_int_equal(f.fired[0], before);
+}
+
 /* --- a connection freed inside its own callback --------------------------- */
 
 typedef struct {
@@ -476,6 +534,114 @@ test_connection_freed_in_own_callback(void **state)
     g_free(f.reason);
 }
 
+/* --- a read nested in a handler leaves the outer read's frames alone -------- */
+
+typedef struct {
+    RmqConnection *a, *b;
+    GMainContext *ctx;
+    int b_peer;              /* the test writes B's request here */
+    GString *seen;           /* "A1:<body> A2:<body> B7:<body>" in dispatch order */
+    gboolean b_done;
+} NestFix;
+
+static gboolean
+nest_b_done(gpointer data)
+{
+    return ((NestFix *) data)->b_done;
+}
+
+static void
+note_request(NestFix *f, const gchar *who, RmqCommand *request)
+{
+    gsize len = 0;
+    const gchar *body = request->body != NULL ? g_bytes_get_data(request->body, &len) : "";
+    /* the body's first byte and length: enough to see bytes from another frame */
+    g_string_append_printf(f->seen, "%s%d:%c%" G_GSIZE_FORMAT " ", who, request->opaque,
+                           len > 0 ? body[0] : '-', len);
+}
+
+static void
+on_request_b(RmqConnection *conn, RmqCommand *request, gpointer user_data)
+{
+    NestFix *f = user_data;
+    (void) conn;
+    note_request(f, "B", request);
+    f->b_done = TRUE;
+    rmq_command_free(request);
+}
+
+static RmqCommand *
+request_with_body(gint32 opaque, gchar fill, gsize len)
+{
+    RmqCommand *req = rmq_command_new_request(9002);
+    req->opaque = opaque;
+    gchar *body = g_malloc(len);
+    memset(body, fill, len);
+    rmq_command_set_body_data(req, body, len);
+    g_free(body);
+    return req;
+}
+
+static void
+on_request_a(RmqConnection *conn, RmqCommand *request, gpointer user_data)
+{
+    NestFix *f = user_data;
+    (void) conn;
+    note_request(f, "A", request);
+    if (request->opaque == 1) {
+        /* B's request arrives while A's first frame is being handled; the
+         * handler waits for it by iterating the context (a nested read). */
+        g_autoptr(GString) out = g_string_new(NULL);
+        g_autoptr(RmqCommand) req = request_with_body(7, 'b', 3000);
+        assert_true(rmq_codec_append_frame(req, out));
+        assert_int_equal(write(f->b_peer, out->str, out->len), (ssize_t) out->len);
+        assert_true(spin_until(f->ctx, nest_b_done, f));
+    }
+    rmq_command_free(request);
+}
+
+static void
+test_nested_read_keeps_batch(void **state)
+{
+    (void) state;
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    int sa[2], sb[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sa), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sb), 0);
+    NestFix f = { .ctx = ctx, .b_peer = sb[1], .seen = g_string_new(NULL) };
+    f.a = connection_on(ctx, sa[0]);
+    f.b = connection_on(ctx, sb[0]);
+    rmq_connection_set_request_handler(f.a, on_request_a, &f);
+    rmq_connection_set_request_handler(f.b, on_request_b, &f);
+    rmq_connection_start(f.a);
+    rmq_connection_start(f.b);
+
+    /* Two frames of A in one write, so one read holds both: the second is
+     * still to be decoded when the first one's handler reads B. */
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_autoptr(RmqCommand) r1 = request_with_body(1, 'x', 100);
+    g_autoptr(RmqCommand) r2 = request_with_body(2, 'y', 1000);
+    assert_true(rmq_codec_append_frame(r1, out));
+    assert_true(rmq_codec_append_frame(r2, out));
+    assert_int_equal(write(sa[1], out->str, out->len), (ssize_t) out->len);
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+    while (strstr(f.seen->str, "A2:") == NULL && g_get_monotonic_time() < end)
+        if (!g_main_context_iteration(ctx, FALSE))
+            g_usleep(1000);
+    assert_string_equal(f.seen->str, "A1:x100 B7:b3000 A2:y1000 ");
+    assert_false(rmq_connection_is_closed(f.a));
+    assert_false(rmq_connection_is_closed(f.b));
+
+    rmq_connection_close(f.a, "done");
+    rmq_connection_close(f.b, "done");
+    rmq_connection_unref(f.a);
+    rmq_connection_unref(f.b);
+    spin_briefly(ctx);
+    close(sa[1]);
+    close(sb[1]);
+    g_string_free(f.seen, TRUE);
+}
+
 /* A peer that hangs up is seen through the poller: closed with the reason
  * GSocket sources gave. */
 static void
@@ -506,8 +672,10 @@ main(void)
         cmocka_unit_test(test_free_during_dispatch),
         cmocka_unit_test(test_last_watch_freed_in_callback),
         cmocka_unit_test(test_timers),
+        cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_connection_freed_in_own_callback),
         cmocka_unit_test(test_connection_hangup),
+        cmocka_unit_test(test_nested_read_keeps_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
