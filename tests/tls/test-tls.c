@@ -116,8 +116,8 @@ setup(void **state)
     server_enc_key = path("server-enc.key");
 
     ns = bk_namesrv_new();
-    g_autofree gchar *nsc = g_strdup_printf("%sserverFrameTimeoutSeconds = 2;\n",
-                                            server_conf("enforcing"));
+    g_autofree gchar *tls = server_conf("enforcing");
+    g_autofree gchar *nsc = g_strdup_printf("%sserverFrameTimeoutSeconds = 2;\n", tls);
     append(ns->conf_path, nsc);
     if (!bk_daemon_start_or_say(ns, 20000))
         return -1;
