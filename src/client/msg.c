@@ -283,10 +283,27 @@ rmq_mq_inflate_body(const guint8 *data, gsize len, GError **error)
     return g_byte_array_free_to_bytes(g_steal_pointer(&out));
 }
 
+/* The text of @h, from @cache when it holds the same address (every record of
+ * a pull batch has the same store host, and often the same born host). */
+static gchar *
+host_text_cached(const RmqHostAddr *h, RmqHostAddr *cache, gchar **cache_text)
+{
+    gsize n = h->addr_len == 16 ? 16 : 4; /* the bytes host_text reads */
+    if (*cache_text == NULL || cache->addr_len != h->addr_len || cache->port != h->port
+        || memcmp(cache->addr, h->addr, n) != 0) {
+        g_free(*cache_text);
+        *cache_text = host_text(h);
+        *cache = *h;
+    }
+    return g_strdup(*cache_text);
+}
+
 GPtrArray *
 rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error)
 {
     g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
+    RmqHostAddr born_cache = { 0 }, store_cache = { 0 };
+    g_autofree gchar *born_text = NULL, *store_text = NULL;
     gsize pos = 0;
     while (pos < len) {
         RmqMessageRecord rec;
@@ -297,21 +314,22 @@ rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error)
                         " (status %d)", pos, len, (int) st);
             return NULL;
         }
-        g_autofree gchar *topic = g_strndup(rec.topic, (gsize) rec.topic_len);
-        RmqMsg *m = rmq_msg_new(topic, NULL, 0);
+        /* Filled in place rather than through rmq_msg_new: no empty body and
+         * property table made only to be replaced (allocations per pulled
+         * message were half of a puller's CPU in callgrind). */
+        RmqMsg *m = g_new0(RmqMsg, 1);
+        m->topic = g_strndup(rec.topic, (gsize) rec.topic_len);
+        m->properties = rmq_message_properties_parse(rec.properties, (gsize) rec.properties_len);
         g_ptr_array_add(msgs, m);
         if (rec.sys_flag & RMQ_SYSFLAG_COMPRESSED) {
-            GBytes *b = rmq_mq_inflate_body(rec.body, (gsize) rec.body_len, error);
-            if (b == NULL)
+            m->body = rmq_mq_inflate_body(rec.body, (gsize) rec.body_len, error);
+            if (m->body == NULL) {
+                m->body = g_bytes_new(NULL, 0); /* rmq_msg_free unrefs it */
                 return NULL;
-            g_bytes_unref(m->body);
-            m->body = b;
+            }
         } else {
-            g_bytes_unref(m->body);
             m->body = g_bytes_new(rec.body, (gsize) rec.body_len);
         }
-        g_hash_table_unref(m->properties);
-        m->properties = rmq_message_properties_parse(rec.properties, (gsize) rec.properties_len);
         m->flag = rec.flag;
         m->queue_id = rec.queue_id;
         m->queue_offset = rec.queue_offset;
@@ -319,8 +337,8 @@ rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error)
         m->sys_flag = rec.sys_flag;
         m->born_timestamp = rec.born_timestamp;
         m->store_timestamp = rec.store_timestamp;
-        m->born_host = host_text(&rec.born_host);
-        m->store_host = host_text(&rec.store_host);
+        m->born_host = host_text_cached(&rec.born_host, &born_cache, &born_text);
+        m->store_host = host_text_cached(&rec.store_host, &store_cache, &store_text);
         m->reconsume_times = rec.reconsume_times;
         m->store_size = rec.total_size;
         m->offset_msg_id = rmq_message_id_encode(&rec.store_host, rec.physical_offset);
