@@ -325,9 +325,7 @@ rmq_consumer_pull_and_commit(RmqConsumer *c, const RmqQueue *mq, const gchar *ex
         qs->commit_offset = commit_offset;
     result->msgs = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
     if (result->status == RMQ_PULL_FOUND && resp->body) {
-        gsize len;
-        const guint8 *data = g_bytes_get_data(resp->body, &len);
-        g_autoptr(GPtrArray) msgs = rmq_mq_decode_messages(data, len, error);
+        g_autoptr(GPtrArray) msgs = rmq_mq_decode_messages_bytes(resp->body, error);
         if (msgs == NULL) {
             rmq_pull_result_clear(result);
             return FALSE;

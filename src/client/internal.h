@@ -103,6 +103,9 @@ void rmq_mq_core_on_request(RmqConnection *conn, RmqCommand *request, gpointer c
 
 /* Pull/query bodies: concatenated commit-log records. (transfer full) of RmqMsg */
 GPtrArray *rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error);
+/* The same for a pull body: the bodies of uncompressed messages are slices of
+ * @body (they keep it alive) rather than copies. */
+GPtrArray *rmq_mq_decode_messages_bytes(GBytes *body, GError **error);
 /* A new docs/protocol.md §6.5 client unique id (UNIQ_KEY). (transfer full) */
 gchar *rmq_mq_unique_id(void);
 /* Rewrite fastjson's object-keyed maps ({{"brokerName":…}:v}) into

@@ -298,8 +298,10 @@ host_text_cached(const RmqHostAddr *h, RmqHostAddr *cache, gchar **cache_text)
     return g_strdup(*cache_text);
 }
 
-GPtrArray *
-rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error)
+/* @owner: NULL, or the GBytes holding @data; then bodies are slices of it
+ * (one allocation, no copy) instead of copies. */
+static GPtrArray *
+decode_messages(const guint8 *data, gsize len, GBytes *owner, GError **error)
 {
     g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
     RmqHostAddr born_cache = { 0 }, store_cache = { 0 };
@@ -327,6 +329,9 @@ rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error)
                 m->body = g_bytes_new(NULL, 0); /* rmq_msg_free unrefs it */
                 return NULL;
             }
+        } else if (owner != NULL) {
+            gsize at = rec.body_len > 0 ? (gsize) (rec.body - data) : 0;
+            m->body = g_bytes_new_from_bytes(owner, at, (gsize) rec.body_len);
         } else {
             m->body = g_bytes_new(rec.body, (gsize) rec.body_len);
         }
@@ -345,6 +350,20 @@ rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error)
         pos += (gsize) rec.total_size;
     }
     return g_steal_pointer(&msgs);
+}
+
+GPtrArray *
+rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error)
+{
+    return decode_messages(data, len, NULL, error);
+}
+
+GPtrArray *
+rmq_mq_decode_messages_bytes(GBytes *body, GError **error)
+{
+    gsize len;
+    const guint8 *data = g_bytes_get_data(body, &len);
+    return decode_messages(data ? data : (const guint8 *) "", len, body, error);
 }
 
 JsonNode *

@@ -115,6 +115,7 @@ test_decode_inflates(void **state)
     m.sys_flag = 0;
     m.body = (const guint8 *) "short";
     m.body_len = 5;
+    rmq_host_addr_set_ipv4(&m.born_host, 0x0a000002, 99); /* a host text per address */
     gint64 size2 = rmq_message_record_size(&m);
     rmq_message_encode(&m, 8, size, 1700000000124, buf + size);
     g_autoptr(GError) error = NULL;
@@ -132,6 +133,22 @@ test_decode_inflates(void **state)
     RmqMsg *b = g_ptr_array_index(msgs, 1);
     assert_int_equal(b->commit_log_offset, size);
     assert_int_equal(g_bytes_get_size(b->body), 5);
+    assert_string_equal(a->born_host, "127.0.0.1:1234");
+    assert_string_equal(b->born_host, "10.0.0.2:99");
+    assert_string_equal(b->store_host, "192.168.0.10:10911");
+    assert_ptr_not_equal(a->store_host, b->store_host); /* each message owns its text */
+    /* From a pull body: an uncompressed body is a slice that keeps it alive. */
+    GBytes *whole = g_bytes_new(buf, (gsize) (size + size2));
+    g_autoptr(GPtrArray) sliced = rmq_mq_decode_messages_bytes(whole, &error);
+    g_bytes_unref(whole);
+    assert_non_null(sliced);
+    assert_int_equal(sliced->len, 2);
+    RmqMsg *c = g_ptr_array_index(sliced, 0), *d = g_ptr_array_index(sliced, 1);
+    assert_memory_equal(g_bytes_get_data(c->body, NULL), plain, 5000);
+    assert_int_equal(g_bytes_get_size(d->body), 5);
+    assert_memory_equal(g_bytes_get_data(d->body, NULL), "short", 5);
+    assert_string_equal(rmq_msg_get_tags(d), "TagA");
+    assert_string_equal(d->born_host, "10.0.0.2:99");
     /* A cut record is an error, not a short list. */
     g_autoptr(GError) cut = NULL;
     assert_null(rmq_mq_decode_messages(buf, (gsize) (size + size2 - 1), &cut));
