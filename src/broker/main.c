@@ -7,6 +7,7 @@
 #include "acl/plain_config.h"
 #include "broker/acl_guard.h"
 #include "broker/broker.h"
+#include "remoting/fd_poller.h"
 #include "remoting/tls_config.h"
 
 /* --check-config: with aclEnable, the plain ACL file must load too; so must
@@ -101,6 +102,8 @@ static const RmqDaemonOps broker_ops = {
     .status = broker_status,
     .running_config = broker_running_config,
     .check = broker_check,
+    .timeout_add = rmq_timeout_add,
+    .timeout_remove = rmq_timeout_remove,
 };
 
 int

@@ -35,6 +35,18 @@ struct _RmqDaemon {
     guint status_id;
 };
 
+static void
+timeout_clear(RmqDaemon *daemon, guint *id)
+{
+    if (*id == 0)
+        return;
+    if (daemon->ops->timeout_remove != NULL)
+        daemon->ops->timeout_remove(*id);
+    else
+        g_source_remove(*id);
+    *id = 0;
+}
+
 const RmqConfig *
 rmq_daemon_get_config(RmqDaemon *daemon)
 {
@@ -99,7 +111,7 @@ begin_stop(RmqDaemon *daemon, const gchar *why)
     daemon->stopping = TRUE;
     g_message("stopping (%s)", why);
     rmq_notify_stopping(why);
-    g_clear_handle_id(&daemon->status_id, g_source_remove);
+    timeout_clear(daemon, &daemon->status_id);
     if (daemon->ops->stop)
         daemon->ops->stop(daemon);
     else
@@ -223,8 +235,8 @@ instance_from_path(const gchar *path, const gchar *program)
 static void
 daemon_free(RmqDaemon *daemon)
 {
-    g_clear_handle_id(&daemon->watchdog_id, g_source_remove);
-    g_clear_handle_id(&daemon->status_id, g_source_remove);
+    timeout_clear(daemon, &daemon->watchdog_id);
+    timeout_clear(daemon, &daemon->status_id);
     g_clear_pointer(&daemon->loop, g_main_loop_unref);
     g_clear_pointer(&daemon->config, rmq_config_free);
     g_free(daemon->config_path);
@@ -339,8 +351,13 @@ rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv)
                   "MESSAGE", "%s %s started (%s)", ops->program, PACKAGE_VERSION,
                   daemon->config_path ? daemon->config_path : "built-in defaults");
     rmq_notify_ready(status);
-    daemon->watchdog_id = rmq_notify_watchdog_start();
-    daemon->status_id = g_timeout_add_seconds(STATUS_INTERVAL_S, on_status_timer, daemon);
+    if (ops->timeout_add != NULL) {
+        daemon->watchdog_id = rmq_notify_watchdog_start_full(ops->timeout_add);
+        daemon->status_id = ops->timeout_add(STATUS_INTERVAL_S * 1000, on_status_timer, daemon);
+    } else {
+        daemon->watchdog_id = rmq_notify_watchdog_start();
+        daemon->status_id = g_timeout_add_seconds(STATUS_INTERVAL_S, on_status_timer, daemon);
+    }
     if (daemon->pending_stop != NULL)
         begin_stop(daemon, daemon->pending_stop);
     else if (daemon->pending_reload)

@@ -34,6 +34,12 @@ typedef struct {
      * so a value changed at run time and not in the file is reported and
      * reset, not silently. NULL: the one the daemon loaded. (transfer none) */
     const RmqConfig *(*running_config)(RmqDaemon *daemon);
+    /* Optional, both or neither: g_timeout_add() / g_source_remove() for the
+     * status and watchdog timers (the broker passes its poller's
+     * rmq_timeout_add(), so they are no GSources GLib walks per wake-up).
+     * NULL: g_timeout_add() / g_source_remove(). */
+    guint (*timeout_add)(guint interval_ms, GSourceFunc func, gpointer user_data);
+    gboolean (*timeout_remove)(guint id);
 } RmqDaemonOps;
 
 /* main() of a daemon: parses --config, --instance, --check-config,
