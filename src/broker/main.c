@@ -7,6 +7,7 @@
 #include "acl/plain_config.h"
 #include "broker/acl_guard.h"
 #include "broker/broker.h"
+#include "remoting/fd_poller.h"
 #include "remoting/tls_config.h"
 
 /* --check-config: with aclEnable, the plain ACL file must load too; so must
@@ -91,6 +92,43 @@ broker_status(RmqDaemon *daemon)
     return b != NULL ? rmq_broker_status(b) : NULL;
 }
 
+/* The daemon's signal pipe as a watch in the loop's poller, not a GSource. */
+typedef struct {
+    RmqFdWatch *watch;
+    GSourceFunc func;
+    gpointer user_data;
+} ReadableWatch;
+
+static void
+on_readable(RmqFdWatch *watch, GIOCondition events, gpointer user_data)
+{
+    (void) watch;
+    (void) events;
+    ReadableWatch *r = user_data;
+    r->func(r->user_data);
+}
+
+static gpointer
+broker_fd_watch(int fd, GSourceFunc func, gpointer user_data)
+{
+    ReadableWatch *r = g_new0(ReadableWatch, 1);
+    r->func = func;
+    r->user_data = user_data;
+    RmqFdPoller *poller = rmq_fd_poller_get(NULL);
+    r->watch = rmq_fd_watch_new(poller, fd, on_readable, r);
+    rmq_fd_poller_unref(poller); /* the watch holds its own */
+    rmq_fd_watch_set_events(r->watch, G_IO_IN);
+    return r;
+}
+
+static void
+broker_fd_unwatch(gpointer watch)
+{
+    ReadableWatch *r = watch;
+    rmq_fd_watch_free(r->watch);
+    g_free(r);
+}
+
 static const RmqDaemonOps broker_ops = {
     .program = "rmq-broker",
     .summary = "RocketMQ-compatible broker",
@@ -101,6 +139,10 @@ static const RmqDaemonOps broker_ops = {
     .status = broker_status,
     .running_config = broker_running_config,
     .check = broker_check,
+    .timeout_add = rmq_timeout_add,
+    .timeout_remove = rmq_timeout_remove,
+    .fd_watch = broker_fd_watch,
+    .fd_unwatch = broker_fd_unwatch,
 };
 
 int

@@ -4,11 +4,13 @@
 #include "common/log.h"
 #include "common/notify.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STATUS_INTERVAL_S 5
 /* sysexits.h EX_CONFIG: the units say RestartPreventExitStatus=78, so a broken
@@ -33,7 +35,21 @@ struct _RmqDaemon {
     gboolean stopped;          /* rmq_daemon_stopped() was called */
     guint watchdog_id;
     guint status_id;
+    gpointer signal_watch;   /* ops->fd_watch() of the signal pipe */
+    guint signal_source_id;  /* or a g_unix_fd_add() source */
 };
+
+static void
+timeout_clear(RmqDaemon *daemon, guint *id)
+{
+    if (*id == 0)
+        return;
+    if (daemon->ops->timeout_remove != NULL)
+        daemon->ops->timeout_remove(*id);
+    else
+        g_source_remove(*id);
+    *id = 0;
+}
 
 const RmqConfig *
 rmq_daemon_get_config(RmqDaemon *daemon)
@@ -99,7 +115,7 @@ begin_stop(RmqDaemon *daemon, const gchar *why)
     daemon->stopping = TRUE;
     g_message("stopping (%s)", why);
     rmq_notify_stopping(why);
-    g_clear_handle_id(&daemon->status_id, g_source_remove);
+    timeout_clear(daemon, &daemon->status_id);
     if (daemon->ops->stop)
         daemon->ops->stop(daemon);
     else
@@ -208,6 +224,93 @@ on_sighup(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
+/* Signals as GLib's g_unix_signal_add() delivers them, through one
+ * descriptor instead of a GSource per signal that GLib would prepare and
+ * check on every wake-up: the handler (any thread) writes the signal's
+ * number into a non-blocking pipe; the loop reads what is there and acts
+ * once per kind, SIGHUP, SIGINT, SIGTERM in that order, as the three
+ * sources did. The daemon's ops->fd_watch puts the pipe into its poller;
+ * without it, a g_unix_fd_add() source (no prepare or check). */
+static int signal_pipe[2] = { -1, -1 };
+static const int handled_signals[] = { SIGHUP, SIGINT, SIGTERM }; /* SIGTERM last */
+
+static void
+on_signal(int signo)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char) signo;
+    ssize_t n = write(signal_pipe[1], &b, 1); /* full pipe: that kind is pending already */
+    (void) n;
+    errno = saved;
+}
+
+static gboolean
+on_signal_pipe(gpointer user_data)
+{
+    RmqDaemon *daemon = user_data;
+    gboolean hup = FALSE, intr = FALSE, term = FALSE;
+    unsigned char buf[64];
+    ssize_t n;
+    while ((n = read(signal_pipe[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+        for (ssize_t i = 0; i < n; i++) {
+            hup |= buf[i] == SIGHUP;
+            intr |= buf[i] == SIGINT;
+            term |= buf[i] == SIGTERM;
+        }
+    }
+    if (hup)
+        on_sighup(daemon);
+    if (intr)
+        on_sigint(daemon);
+    if (term)
+        on_sigterm(daemon);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_signal_pipe_fd(gint fd, GIOCondition condition, gpointer user_data)
+{
+    (void) fd;
+    (void) condition;
+    return on_signal_pipe(user_data);
+}
+
+static gboolean
+signals_install(RmqDaemon *daemon, GError **error)
+{
+    if (signal_pipe[0] < 0) {
+        if (!g_unix_open_pipe(signal_pipe, FD_CLOEXEC, error))
+            return FALSE;
+        if (!g_unix_set_fd_nonblocking(signal_pipe[0], TRUE, error) ||
+            !g_unix_set_fd_nonblocking(signal_pipe[1], TRUE, error)) {
+            close(signal_pipe[0]);
+            close(signal_pipe[1]);
+            signal_pipe[0] = signal_pipe[1] = -1;
+            return FALSE;
+        }
+    }
+    if (daemon->ops->fd_watch != NULL)
+        daemon->signal_watch = daemon->ops->fd_watch(signal_pipe[0], on_signal_pipe, daemon);
+    else
+        daemon->signal_source_id = g_unix_fd_add(signal_pipe[0], G_IO_IN, on_signal_pipe_fd, daemon);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (gsize i = 0; i < G_N_ELEMENTS(handled_signals); i++)
+        sigaction(handled_signals[i], &sa, NULL);
+    return TRUE;
+}
+
+/* Start failed: the default actions come back (as removing the sources did). */
+static void
+signals_uninstall(void)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(handled_signals); i++)
+        signal(handled_signals[i], SIG_DFL);
+}
+
 static gchar *
 instance_from_path(const gchar *path, const gchar *program)
 {
@@ -223,8 +326,11 @@ instance_from_path(const gchar *path, const gchar *program)
 static void
 daemon_free(RmqDaemon *daemon)
 {
-    g_clear_handle_id(&daemon->watchdog_id, g_source_remove);
-    g_clear_handle_id(&daemon->status_id, g_source_remove);
+    timeout_clear(daemon, &daemon->watchdog_id);
+    timeout_clear(daemon, &daemon->status_id);
+    if (daemon->signal_watch != NULL)
+        daemon->ops->fd_unwatch(daemon->signal_watch);
+    g_clear_handle_id(&daemon->signal_source_id, g_source_remove);
     g_clear_pointer(&daemon->loop, g_main_loop_unref);
     g_clear_pointer(&daemon->config, rmq_config_free);
     g_free(daemon->config_path);
@@ -316,10 +422,12 @@ rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv)
     /* SIGHUP first, SIGTERM last: once SIGTERM is caught (what systemd and
      * the tests can see in /proc), a reload can no longer kill the process
      * with the default action. */
-    guint sig_ids[3];
-    sig_ids[0] = g_unix_signal_add(SIGHUP, on_sighup, daemon);
-    sig_ids[1] = g_unix_signal_add(SIGINT, on_sigint, daemon);
-    sig_ids[2] = g_unix_signal_add(SIGTERM, on_sigterm, daemon);
+    if (!signals_install(daemon, &error)) {
+        rmq_log_event(G_LOG_LEVEL_CRITICAL, RMQ_MSGID_CONFIG_ERROR,
+                      "MESSAGE", "cannot start: %s", error->message);
+        daemon_free(daemon);
+        return 1;
+    }
 
     daemon->starting = TRUE;
     gboolean started = ops->start(daemon, &error);
@@ -327,8 +435,7 @@ rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv)
     if (!started) {
         rmq_log_event(G_LOG_LEVEL_CRITICAL, RMQ_MSGID_CONFIG_ERROR,
                       "MESSAGE", "cannot start: %s", error->message);
-        for (gsize i = 0; i < G_N_ELEMENTS(sig_ids); i++)
-            g_source_remove(sig_ids[i]);
+        signals_uninstall();
         daemon_free(daemon);
         /* a file the configuration names is broken (plain_acl.yml): 78 too */
         return g_error_matches(error, RMQ_CONFIG_ERROR, RMQ_CONFIG_ERROR_INVALID) ? EXIT_CONFIG : 1;
@@ -339,8 +446,13 @@ rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv)
                   "MESSAGE", "%s %s started (%s)", ops->program, PACKAGE_VERSION,
                   daemon->config_path ? daemon->config_path : "built-in defaults");
     rmq_notify_ready(status);
-    daemon->watchdog_id = rmq_notify_watchdog_start();
-    daemon->status_id = g_timeout_add_seconds(STATUS_INTERVAL_S, on_status_timer, daemon);
+    if (ops->timeout_add != NULL) {
+        daemon->watchdog_id = rmq_notify_watchdog_start_full(ops->timeout_add);
+        daemon->status_id = ops->timeout_add(STATUS_INTERVAL_S * 1000, on_status_timer, daemon);
+    } else {
+        daemon->watchdog_id = rmq_notify_watchdog_start();
+        daemon->status_id = g_timeout_add_seconds(STATUS_INTERVAL_S, on_status_timer, daemon);
+    }
     if (daemon->pending_stop != NULL)
         begin_stop(daemon, daemon->pending_stop);
     else if (daemon->pending_reload)
@@ -349,9 +461,10 @@ rmq_daemon_main(const RmqDaemonOps *ops, int argc, char **argv)
     if (!daemon->stopped)
         g_main_loop_run(daemon->loop);
 
-    /* The signal sources stay until the process exits: removing them puts
-     * back the default action, and a second SIGTERM during the last
-     * teardown would then end the process by signal instead of exit 0. */
+    /* The handlers stay until the process exits (only the watch goes, in
+     * daemon_free): putting back the default action would let a second
+     * SIGTERM during the last teardown end the process by signal instead of
+     * exit 0. */
     int code = daemon->exit_code;
     rmq_log_event(G_LOG_LEVEL_MESSAGE, RMQ_MSGID_STOPPED,
                   "MESSAGE", "%s stopped", ops->program);

@@ -1,5 +1,5 @@
 /* Lifecycle shared by rmq-namesrv and rmq-broker: options, config, signals
- * (through g_unix_signal_add, so handlers run on the main loop), sd_notify
+ * (through a self-pipe read on the main loop, so handlers run there), sd_notify
  * readiness/reload/stop, the watchdog, and the exit code. A daemon supplies
  * its start/reload/stop/status steps in RmqDaemonOps. */
 #pragma once
@@ -34,6 +34,18 @@ typedef struct {
      * so a value changed at run time and not in the file is reported and
      * reset, not silently. NULL: the one the daemon loaded. (transfer none) */
     const RmqConfig *(*running_config)(RmqDaemon *daemon);
+    /* Optional, both or neither: g_timeout_add() / g_source_remove() for the
+     * status and watchdog timers (the broker passes its poller's
+     * rmq_timeout_add(), so they are no GSources GLib walks per wake-up).
+     * NULL: g_timeout_add() / g_source_remove(). */
+    guint (*timeout_add)(guint interval_ms, GSourceFunc func, gpointer user_data);
+    gboolean (*timeout_remove)(guint id);
+    /* Optional, both or neither: call @func(@user_data) on the main loop
+     * while @fd is readable (the broker: a watch in its poller); the daemon
+     * receives SIGHUP/SIGINT/SIGTERM through such a descriptor. NULL: a
+     * g_unix_fd_add() source. */
+    gpointer (*fd_watch)(int fd, GSourceFunc func, gpointer user_data);
+    void (*fd_unwatch)(gpointer watch);
 } RmqDaemonOps;
 
 /* main() of a daemon: parses --config, --instance, --check-config,

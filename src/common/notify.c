@@ -72,10 +72,16 @@ on_watchdog(gpointer user_data)
 guint
 rmq_notify_watchdog_start(void)
 {
+    return rmq_notify_watchdog_start_full(g_timeout_add);
+}
+
+guint
+rmq_notify_watchdog_start_full(guint (*timeout_add)(guint, GSourceFunc, gpointer))
+{
     uint64_t usec = 0;
     if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
         return 0;
     guint interval_ms = (guint) MAX(usec / 2000, 1);
     notify_lines("WATCHDOG=1");
-    return g_timeout_add(interval_ms, on_watchdog, NULL);
+    return timeout_add(interval_ms, on_watchdog, NULL);
 }

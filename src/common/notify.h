@@ -17,5 +17,8 @@ void rmq_notify_extend_timeout(guint64 usec);
 /* If WatchdogSec= is set, add a main-loop timeout at half the period that sends
  * WATCHDOG=1 (so a wedged loop is killed). Returns the source id or 0. */
 guint rmq_notify_watchdog_start(void);
+/* The same through @timeout_add (g_timeout_add's signature): an id of that
+ * function, or 0. */
+guint rmq_notify_watchdog_start_full(guint (*timeout_add)(guint, GSourceFunc, gpointer));
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include "ha/ha_master.h"
 #include "ha/ha_wire.h"
 #include "remoting/connection.h"
+#include "remoting/fd_poller.h"
 
 G_DEFINE_QUARK(rmq-ha-error-quark, rmq_ha_error)
 
@@ -53,7 +54,7 @@ struct _RmqHaMaster {
     guint16 port;
     GList *conns;            /* HaConn* */
     GQueue waiters;          /* Waiter*, in call order */
-    GSource *tick;
+    RmqFdTimer *tick; /* in the context's poller: no GSource walked per wake-up */
     GSource *pump;           /* pending push of new data, NULL if none */
 };
 
@@ -355,6 +356,8 @@ on_tick(gpointer data)
         }
         conn_pump(c);
     }
+    /* as the timeout source did: the next tick counts from this one */
+    rmq_fd_timer_set_ready_time(m->tick, g_get_monotonic_time() + (gint64) TICK_MS * 1000);
     return G_SOURCE_CONTINUE;
 }
 
@@ -404,8 +407,10 @@ rmq_ha_master_new(RmqStore *store, const RmqHaMasterConfig *config, GMainContext
     g_socket_service_start(m->service);
     g_main_context_pop_thread_default(m->context);
 
-    m->tick = g_timeout_source_new(TICK_MS);
-    attach(m->tick, m->context, on_tick, m);
+    RmqFdPoller *poller = rmq_fd_poller_get(m->context);
+    m->tick = rmq_fd_timer_new(poller, on_tick, m);
+    rmq_fd_poller_unref(poller); /* the timer holds its own */
+    rmq_fd_timer_set_ready_time(m->tick, g_get_monotonic_time() + (gint64) TICK_MS * 1000);
     return g_steal_pointer(&m);
 }
 
@@ -424,7 +429,7 @@ rmq_ha_master_free(RmqHaMaster *m)
         conn_close(m->conns->data, "shutting down");
     while (!g_queue_is_empty(&m->waiters))
         waiter_finish(g_queue_peek_head(&m->waiters), RMQ_PUT_FLUSH_SLAVE_TIMEOUT);
-    rmq_source_clear(&m->tick);
+    rmq_fd_timer_clear(&m->tick);
     rmq_source_clear(&m->pump);
     g_main_context_unref(m->context);
     g_free(m->bind_address);
