@@ -1,5 +1,6 @@
-/* Classic RocketMQ 4.x HA wire format (docs/protocol.md §12.2; byte vectors
- * tests/data/vectors/09_ha_slave_report and 10_ha_master_transfer): raw TCP, no remoting frames.  Slave → master: an 8-byte
+/* Classic RocketMQ 4.x HA wire format (this project's docs/protocol.md, section
+ * 12.2; byte vectors in this repository: tests/data/vectors/09_ha_slave_report.bin
+ * and tests/data/vectors/10_ha_master_transfer.bin): raw TCP, no remoting frames.  Slave → master: an 8-byte
  * big-endian max commit-log offset.  Master → slave: a 12-byte header
  * (i64 start offset, i32 size) followed by size bytes of commit log; size 0
  * is a heartbeat.  Pure functions over memory. */

@@ -1,7 +1,7 @@
-/* DataVersion (docs/protocol.md §5.2): {counter, timestamp}. A broker
+/* DataVersion (this project's docs/protocol.md, section 5.2): {counter, timestamp}. A broker
  * metadata table bumps it on every change; the name server and a slave
  * compare it with their copy to tell whether that copy is stale. The one
- * definition shared by the broker, the name server and HA. Pure. */
+ * definition used by the broker, the name server and HA. Pure. */
 #pragma once
 
 #include <glib.h>

@@ -1,4 +1,4 @@
-/* Message properties (docs/protocol.md §6.1-6.2): the string a message
+/* Message properties (this project's docs/protocol.md, sections 6.1 and 6.2): the string a message
  * carries on the wire and in the commit log, NAME 0x01 VALUE pairs joined
  * by 0x02, and the names RocketMQ gives its own properties (MessageConst).
  *

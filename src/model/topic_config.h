@@ -1,9 +1,10 @@
-/* TopicConfig (docs/protocol.md §5.3, §8.5): one topic's queue
+/* TopicConfig (this project's docs/protocol.md, sections 5.3 "RegisterBrokerBody"
+ * and 8.5 "Broker ids, roles, permissions"): one topic's queue
  * counts, permission, filter type, system flag and order flag, with the two
  * encodings RocketMQ gives it: the JSON object of topics.json,
  * GET_ALL_TOPIC_CONFIG and the REGISTER_BROKER body, and the
  * "name read write perm FILTER" text of the compressed REGISTER_BROKER
- * body. The one definition shared by the broker (its topic table,
+ * body. The one definition used by the broker (its topic table,
  * src/broker/topic_config.h), the name server and HA. Pure. */
 #pragma once
 
