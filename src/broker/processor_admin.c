@@ -223,7 +223,7 @@ static void
 kv_double(JsonBuilder *jb, const gchar *k, gdouble v)
 {
     g_autoptr(GString) text = g_string_new(NULL);
-    rmq_java_double_append(text, v);
+    rmq_json_text_append_java_double(text, v);
     kv(jb, k, "%s", text->str);
 }
 
@@ -274,7 +274,7 @@ rmq_broker_handle_runtime_info(RmqConnection *conn, RmqCommand *req, gpointer us
             rmq_store_stats_tps(ss, RMQ_STORE_STATS_GET_MISS, windows[i], &miss);
             if (i > 0)
                 g_string_append_c(total, ' ');
-            rmq_java_double_append(total, found + miss); /* Java prints 0.0 here, not "" */
+            rmq_json_text_append_java_double(total, found + miss); /* Java prints 0.0 here, not "" */
         }
         kv(jb, "getTotalTps", "%s", total->str);
     }

@@ -1,6 +1,8 @@
 /* The store's running figures for GET_BROKER_RUNTIME_INFO: see store_stats.h. */
 #include "broker/store_stats.h"
 
+#include "remoting/json_text.h"
+
 #include <math.h>
 
 /* Java samples once a second and keeps MAX_RECORDS_OF_SAMPLING + 1 = 601. */
@@ -152,17 +154,6 @@ rmq_store_stats_tps(const RmqStoreStats *s, RmqStoreStatsSeries series, guint se
     return TRUE;
 }
 
-/* The shortest text that reads back the same, always with a decimal point. */
-void
-rmq_java_double_append(GString *out, gdouble v)
-{
-    gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
-    g_ascii_dtostr(buf, sizeof buf, v);
-    g_string_append(out, buf);
-    if (strpbrk(buf, ".eEn") == NULL)
-        g_string_append(out, ".0");
-}
-
 gchar *
 rmq_store_stats_tps_text(const RmqStoreStats *s, RmqStoreStatsSeries series)
 {
@@ -173,7 +164,7 @@ rmq_store_stats_tps_text(const RmqStoreStats *s, RmqStoreStatsSeries series)
         if (i > 0)
             g_string_append_c(out, ' ');
         if (rmq_store_stats_tps(s, series, windows[i], &tps))
-            rmq_java_double_append(out, tps);
+            rmq_json_text_append_java_double(out, tps);
     }
     return g_string_free(out, FALSE);
 }

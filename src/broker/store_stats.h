@@ -71,9 +71,6 @@ typedef struct {
 
 void rmq_store_stats_figures(const RmqStoreStats *s, RmqStoreStatsFigures *out);
 
-/* Java's Double.toString for the values these figures take ("12.0", "0.5"). */
-void rmq_java_double_append(GString *out, gdouble v);
-
 /* Java's MixAll.humanReadableByteCount(@bytes, false): "512 B", "1.5 KiB". (transfer full) */
 gchar *rmq_java_human_bytes(gint64 bytes);
 

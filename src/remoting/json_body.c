@@ -111,16 +111,6 @@ indent(GString *out, gboolean pretty, guint depth)
         g_string_append_c(out, '\t');
 }
 
-static void
-append_double(GString *out, gdouble d)
-{
-    /* Java's Double.toString keeps ".0" on whole numbers ("consumeTps":0.0). */
-    if (isfinite(d) && d == floor(d) && fabs(d) < 1e15)
-        g_string_append_printf(out, "%.1f", d);
-    else
-        rmq_json_text_append_double(out, d);
-}
-
 static void write_node(GString *out, JsonNode *node, gboolean pretty, guint depth);
 
 static gboolean
@@ -226,7 +216,7 @@ write_node(GString *out, JsonNode *node, gboolean pretty, guint depth)
         else if (t == G_TYPE_INT64)
             g_string_append_printf(out, "%" G_GINT64_FORMAT, json_node_get_int(node));
         else if (t == G_TYPE_DOUBLE)
-            append_double(out, json_node_get_double(node));
+            rmq_json_text_append_java_double(out, json_node_get_double(node));
         else if (t == G_TYPE_BOOLEAN)
             g_string_append(out, json_node_get_boolean(node) ? "true" : "false");
         else

@@ -181,3 +181,12 @@ rmq_json_text_check_shape(const gchar *text, gsize len, guint max_depth, const g
     }
     return TRUE;
 }
+
+void
+rmq_json_text_append_java_double(GString *out, gdouble d)
+{
+    if (isfinite(d) && d == floor(d) && fabs(d) < 1e15)
+        g_string_append_printf(out, "%.1f", d);
+    else
+        rmq_json_text_append_double(out, d);
+}

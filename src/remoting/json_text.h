@@ -22,6 +22,9 @@ void rmq_json_text_append_int64(GString *out, gint64 v);
 /* Shortest decimal text that reads back as @d ("1.5", "16", "1e+20").
  * Non-finite values are written as 0 (JSON has no NaN). */
 void rmq_json_text_append_double(GString *out, gdouble d);
+/* Java's Double.toString for the values RocketMQ bodies and tables carry:
+ * whole numbers keep ".0" ("consumeTps":0.0, "12.0"), others as above. */
+void rmq_json_text_append_java_double(GString *out, gdouble d);
 
 /* Deepest nesting accepted from peers: json-glib parses recursively and
  * overflows the stack somewhere below 100000 levels. */

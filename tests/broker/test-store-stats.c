@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "broker/store_stats.h"
+#include "remoting/json_text.h"
 
 static void
 test_tps_needs_enough_samples(void **state)
@@ -164,11 +165,11 @@ test_java_texts(void **state)
         assert_string_equal(t, cases[i].text);
     }
     g_autoptr(GString) d = g_string_new(NULL);
-    rmq_java_double_append(d, 12.0);
+    rmq_json_text_append_java_double(d, 12.0);
     g_string_append_c(d, ' ');
-    rmq_java_double_append(d, 0.5);
+    rmq_json_text_append_java_double(d, 0.5);
     g_string_append_c(d, ' ');
-    rmq_java_double_append(d, -1.0);
+    rmq_json_text_append_java_double(d, -1.0);
     assert_string_equal(d->str, "12.0 0.5 -1.0");
 }
 
