@@ -748,6 +748,30 @@ content_type(const gchar *name)
     return "application/octet-stream";
 }
 
+/* Every page shares one header (skip link, brand, navigation, language
+ * switch): the page holds PAGE_HEADER_MARK where partials/header.html goes.
+ * (transfer full) */
+#define PAGE_HEADER_MARK "<!--#include header-->\n"
+static GBytes *
+page_with_header(GBytes *page)
+{
+    gsize len;
+    const gchar *text = g_bytes_get_data(page, &len);
+    const gchar *mark = g_strstr_len(text, (gssize) len, PAGE_HEADER_MARK);
+    g_autoptr(GBytes) header =
+        mark != NULL ? g_resources_lookup_data(RES_PREFIX "/partials/header.html",
+                                               G_RESOURCE_LOOKUP_FLAGS_NONE, NULL)
+                     : NULL;
+    if (header == NULL)
+        return g_bytes_ref(page);
+    GString *out = g_string_sized_new(len + g_bytes_get_size(header));
+    g_string_append_len(out, text, mark - text);
+    g_string_append_len(out, g_bytes_get_data(header, NULL), (gssize) g_bytes_get_size(header));
+    const gchar *rest = mark + strlen(PAGE_HEADER_MARK);
+    g_string_append_len(out, rest, (gssize) (text + len - rest));
+    return g_string_free_to_bytes(out);
+}
+
 static void
 page_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
              gpointer user_data)
@@ -764,7 +788,7 @@ page_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHash
     const gchar *name = strcmp(path, "/") == 0 ? "/index.html" : path;
     /* resource names are fixed: anything with .. or odd characters is simply not found */
     g_autofree gchar *res = g_strconcat(RES_PREFIX, name, NULL);
-    g_autoptr(GBytes) data = strstr(name, "..") == NULL
+    g_autoptr(GBytes) data = strstr(name, "..") == NULL && !g_str_has_prefix(name, "/partials/")
                                  ? g_resources_lookup_data(res, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL)
                                  : NULL;
     if (data == NULL) {
@@ -778,8 +802,10 @@ page_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHash
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
                                  "no-cache");
     soup_server_message_set_status(msg, 200, NULL);
+    g_autoptr(GBytes) body = g_str_has_suffix(name, ".html") ? page_with_header(data)
+                                                             : g_bytes_ref(data);
     gsize len;
-    const gchar *bytes = g_bytes_get_data(data, &len);
+    const gchar *bytes = g_bytes_get_data(body, &len);
     soup_server_message_set_response(msg, content_type(name), SOUP_MEMORY_COPY, bytes, len);
 }
 

@@ -9,6 +9,7 @@ console_resources = \
 	src/console/resources/namesrv.html src/console/resources/trace.html src/console/resources/app.css \
 	src/console/resources/app.js src/console/resources/i18n/en.json \
 	src/console/resources/acl.html src/console/resources/acl.js \
+	src/console/resources/partials/header.html \
 	src/console/resources/i18n/zh-CN.json
 
 noinst_LIBRARIES += src/console/libconsole.a

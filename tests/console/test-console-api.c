@@ -355,7 +355,13 @@ test_pages(void **state)
         assert_string_equal(r->content_type, "text/html");
         assert_non_null(strstr(r->body, "<script src=\"/app.js\""));
         assert_non_null(soup_message_headers_get_one(r->headers, "Content-Security-Policy"));
+        /* the shared header is spliced in where the page marks it */
+        assert_non_null(strstr(r->body, "<nav data-i18n-aria-label=\"nav.label\">"));
+        assert_non_null(strstr(r->body, "<select id=\"lang\">"));
+        assert_null(strstr(r->body, "<!--#include"));
     }
+    g_autoptr(Resp) part = get("/partials/header.html");
+    assert_int_equal(part->status, 404);
     g_autoptr(Resp) js = get("/app.js");
     assert_int_equal(js->status, 200);
     assert_string_equal(js->content_type, "text/javascript");
