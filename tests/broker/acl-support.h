@@ -15,5 +15,10 @@ void bk_acl_sign_requests(RmqClient *c);
 void bk_acl_as(const gchar *ak, const gchar *sk);
 /* Passed the ACL: whatever the handler answered, it was not an ACL refusal. */
 void bk_acl_assert_passed(const RmqCommand *r);
+/* Refused by the ACL: SYSTEM_ERROR with Java's AclException remark naming
+ * @reason. */
+void bk_acl_assert_refused(const RmqCommand *r, const gchar *reason);
+/* SEND_MESSAGE_V2 of a 5-byte body to @topic as producer @group, on @c. */
+RmqCommand *bk_acl_send(RmqClient *c, const gchar *addr, const gchar *topic, const gchar *group);
 
 G_END_DECLS
