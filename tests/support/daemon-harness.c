@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -287,6 +288,15 @@ rmq_test_faketime_library(void)
     return NULL;
 }
 
+gchar *
+rmq_test_faketime_library_or_skip(void)
+{
+    gchar *lib = rmq_test_faketime_library();
+    if (lib == NULL)
+        printf("1..0 # SKIP libfaketime is not installed (scripts/install-deps.sh test installs it)\n");
+    return lib;
+}
+
 GStrv
 rmq_test_faketime_env(const gchar *lib, const gchar *clock_path)
 {
@@ -306,4 +316,12 @@ rmq_test_faketime_set(const gchar *clock_path, const gchar *offset)
     g_autofree gchar *tmp = g_strconcat(clock_path, ".new", NULL);
     g_assert(g_file_set_contents(tmp, offset, -1, NULL));
     g_assert(g_rename(tmp, clock_path) == 0); /* the library never reads half a file */
+}
+
+GStrv
+rmq_test_faketime_clock(const gchar *lib, const gchar *dir, gchar **clock_path)
+{
+    *clock_path = g_build_filename(dir, "clock", NULL);
+    rmq_test_faketime_set(*clock_path, "+0\n");
+    return rmq_test_faketime_env(lib, *clock_path);
 }
