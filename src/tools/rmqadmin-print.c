@@ -137,6 +137,21 @@ queue_range(RmqConsumer *cons, const RmqQueue *mq, gint64 begin, gint64 end, gin
     return TRUE;
 }
 
+/* One pull of up to 32 messages at *@off, which moves on to the next; FALSE,
+ * said on stderr, when the pull failed. */
+static gboolean
+pull_next(RmqConsumer *cons, const RmqQueue *mq, const gchar *sub, gint64 *off,
+          const gchar *name, RmqPullResult *r)
+{
+    g_autoptr(GError) error = NULL;
+    if (!rmq_consumer_pull(cons, mq, sub, *off, 32, 0, r, &error)) {
+        fprintf(stderr, "rmqadmin %s: %s\n", name, error->message);
+        return FALSE;
+    }
+    *off = r->next_begin_offset;
+    return TRUE;
+}
+
 /* ---- printMsg ----------------------------------------------------------- */
 
 int
@@ -195,12 +210,8 @@ rmqadmin_print_msg(RmqAdminCommon *c, int argc, char **argv)
                    mqt);
         for (gint64 off = lo; off < hi;) {
             RmqPullResult r;
-            g_autoptr(GError) perr = NULL;
-            if (!rmq_consumer_pull(cons, mq, sub, off, 32, 0, &r, &perr)) {
-                fprintf(stderr, "rmqadmin %s: %s\n", argv[0], perr->message);
+            if (!pull_next(cons, mq, sub, &off, argv[0], &r))
                 break;
-            }
-            off = r.next_begin_offset;
             RmqPullStatus st = r.status;
             for (guint k = 0; k < r.msgs->len; k++) {
                 const RmqMsg *m = g_ptr_array_index(r.msgs, k);
@@ -306,12 +317,8 @@ rmqadmin_print_msg_by_queue(RmqAdminCommon *c, int argc, char **argv)
     JsonArray *msgs = json_array_new();
     for (gint64 off = lo; off < hi;) {
         RmqPullResult r;
-        g_autoptr(GError) perr = NULL;
-        if (!rmq_consumer_pull(cons, mq, sub, off, 32, 0, &r, &perr)) {
-            fprintf(stderr, "rmqadmin %s: %s\n", argv[0], perr->message);
+        if (!pull_next(cons, mq, sub, &off, argv[0], &r))
             break;
-        }
-        off = r.next_begin_offset;
         RmqPullStatus st = r.status;
         for (guint k = 0; k < r.msgs->len; k++) {
             const RmqMsg *m = g_ptr_array_index(r.msgs, k);
