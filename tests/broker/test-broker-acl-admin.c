@@ -26,27 +26,12 @@
 #include "acl/sign.h"
 #include "remoting/codes.h"
 
-#define ADMIN_AK "RocketMQadmin"
-#define ADMIN_SK "12345678admin"
-#define USER_AK "userKey01"
-#define USER_SK "userSecret01"
 #define NEW_AK "newUser001"
 #define NEW_SK "newSecret001"
 
 #define ACL_V1 \
     "# comments do not survive an edit (Java rewrites the file too)\n" \
-    "globalWhiteRemoteAddresses:\n" \
-    "  - 10.10.103.*\n" \
-    "accounts:\n" \
-    "  - accessKey: " ADMIN_AK "\n" \
-    "    secretKey: " ADMIN_SK "\n" \
-    "    admin: true\n" \
-    "  - accessKey: " USER_AK "\n" \
-    "    secretKey: " USER_SK "\n" \
-    "    admin: false\n" \
-    "    defaultTopicPerm: DENY\n" \
-    "    defaultGroupPerm: DENY\n" \
-    "    topicPerms:\n" \
+    BK_ACL_ACCOUNTS \
     "      - AclBoth=PUB|SUB\n"
 
 static BkDaemon *br;

@@ -20,26 +20,11 @@
 #include "acl-support.h"
 #include "remoting/codes.h"
 
-#define ADMIN_AK "RocketMQadmin"
-#define ADMIN_SK "12345678admin"
-#define USER_AK "userKey01"
-#define USER_SK "userSecret01"
 
 /* AclPubOnly: PUB, AclSubOnly: SUB, AclBoth: PUB|SUB, AclDeny: DENY, other
  * topics DENY; group AclG: SUB, other groups DENY. */
 #define ACL_V1 \
-    "globalWhiteRemoteAddresses:\n" \
-    "  - 10.10.103.*\n" \
-    "accounts:\n" \
-    "  - accessKey: " ADMIN_AK "\n" \
-    "    secretKey: " ADMIN_SK "\n" \
-    "    admin: true\n" \
-    "  - accessKey: " USER_AK "\n" \
-    "    secretKey: " USER_SK "\n" \
-    "    admin: false\n" \
-    "    defaultTopicPerm: DENY\n" \
-    "    defaultGroupPerm: DENY\n" \
-    "    topicPerms:\n" \
+    BK_ACL_ACCOUNTS \
     "      - AclPubOnly=PUB\n" \
     "      - AclSubOnly=SUB\n" \
     "      - AclBoth=PUB|SUB\n" \
