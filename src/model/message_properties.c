@@ -173,19 +173,46 @@ char *
 rmq_message_properties_build(GHashTable *props)
 {
     g_return_val_if_fail(props != NULL, NULL);
-    g_autoptr(GList) keys = g_list_sort(g_hash_table_get_keys(props), (GCompareFunc)strcmp);
     GString *s = g_string_new(NULL);
-    for (GList *k = keys; k != NULL; k = k->next) {
-        const char *v = g_hash_table_lookup(props, k->data);
+    rmq_message_properties_build_append(s, props);
+    return g_string_free(s, FALSE);
+}
+
+gsize
+rmq_message_properties_build_append(GString *out, GHashTable *props)
+{
+    g_return_val_if_fail(out != NULL && props != NULL, 0);
+    /* The pairs sorted by name with an insertion sort on the stack: a
+     * message has a handful, and this runs for every message sent (a list
+     * of keys, its sort and a lookup per key showed in profiles). */
+    typedef struct {
+        const char *k, *v;
+    } Pair;
+    Pair stack[16];
+    guint n = g_hash_table_size(props), used = 0;
+    Pair *pairs = n <= G_N_ELEMENTS(stack) ? stack : g_new(Pair, n);
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, props);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
         if (v == NULL)
             continue;
-        if (s->len > 0)
-            g_string_append_c(s, RMQ_PROPERTY_SEPARATOR);
-        g_string_append(s, k->data);
-        g_string_append_c(s, RMQ_PROPERTY_NAME_VALUE_SEPARATOR);
-        g_string_append(s, v);
+        guint j = used++;
+        for (; j > 0 && strcmp(pairs[j - 1].k, k) > 0; j--)
+            pairs[j] = pairs[j - 1];
+        pairs[j] = (Pair){ k, v };
     }
-    return g_string_free(s, FALSE);
+    gsize start = out->len;
+    for (guint i = 0; i < used; i++) {
+        if (i > 0)
+            g_string_append_c(out, RMQ_PROPERTY_SEPARATOR);
+        g_string_append(out, pairs[i].k);
+        g_string_append_c(out, RMQ_PROPERTY_NAME_VALUE_SEPARATOR);
+        g_string_append(out, pairs[i].v);
+    }
+    if (pairs != stack)
+        g_free(pairs);
+    return out->len - start;
 }
 
 /* Keys of @names (NULL-terminated, may be NULL; every @step-th entry) with

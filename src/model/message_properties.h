@@ -111,6 +111,8 @@ rmq_property_view_matches(const RmqPropertyView *view, const char *props, gsize 
 GHashTable *rmq_message_properties_parse(const char *props, gsize len);
 /* (transfer full) names sorted by strcmp; NULL values skipped. */
 char *rmq_message_properties_build(GHashTable *props);
+/* The same text appended to @out; returns its length. */
+gsize rmq_message_properties_build_append(GString *out, GHashTable *props);
 
 /* Copy @props (may be NULL) without the pairs the Java parser would drop,
  * without the names in @drop (NULL-terminated, may be NULL), and with the

@@ -226,6 +226,51 @@ test_build_parse_round_trip(void **state)
     assert_string_equal(nothing, "");
 }
 
+/* The reference: keys sorted by strcmp through a list, pairs joined. */
+static GString *
+reference_build(GHashTable *t)
+{
+    GList *keys = g_list_sort(g_hash_table_get_keys(t), (GCompareFunc) strcmp);
+    GString *s = g_string_new(NULL);
+    for (GList *k = keys; k != NULL; k = k->next) {
+        const char *v = g_hash_table_lookup(t, k->data);
+        if (v == NULL)
+            continue;
+        if (s->len > 0)
+            g_string_append_c(s, RMQ_PROPERTY_SEPARATOR);
+        g_string_append_printf(s, "%s\001%s", (const char *) k->data, v);
+    }
+    g_list_free(keys);
+    return s;
+}
+
+static void
+test_build_append(void **state)
+{
+    (void)state;
+    /* after text already there, few pairs (the stack path) and many (over
+     * its 16), names in no particular order, a NULL value skipped */
+    for (guint n = 0; n <= 40; n += 5) {
+        g_autoptr(GHashTable) t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        GRand *r = g_rand_new_with_seed(n + 1);
+        for (guint i = 0; i < n; i++)
+            g_hash_table_replace(t, g_strdup_printf("k%u_%u", g_rand_int_range(r, 0, 1000), i),
+                                 g_strdup_printf("v%u", i));
+        g_rand_free(r);
+        if (n > 0)
+            g_hash_table_replace(t, g_strdup("NULLVALUE"), NULL);
+        g_autoptr(GString) want = reference_build(t);
+        g_autoptr(GString) out = g_string_new("pre");
+        gsize len = rmq_message_properties_build_append(out, t);
+        assert_int_equal(len, want->len);
+        assert_int_equal(out->len, 3 + want->len);
+        assert_memory_equal(out->str, "pre", 3);
+        assert_memory_equal(out->str + 3, want->str, want->len);
+        g_autofree char *built = rmq_message_properties_build(t);
+        assert_string_equal(built, want->str);
+    }
+}
+
 static void
 test_edit(void **state)
 {
@@ -300,6 +345,7 @@ main(void)
         cmocka_unit_test(test_find_many),
         cmocka_unit_test(test_foreach_order_and_stop),
         cmocka_unit_test(test_build_parse_round_trip),
+        cmocka_unit_test(test_build_append),
         cmocka_unit_test(test_edit),
         cmocka_unit_test(test_view_matches_lookups),
         cmocka_unit_test(test_edit_to),
