@@ -221,9 +221,14 @@ rmq_mq_unique_id_to(gchar out[RMQ_MQ_UNIQUE_ID_LEN + 1])
     gint64 ms = ((gint64) ts.tv_sec - month_start) * 1000 + ts.tv_nsec / 1000000;
     guint16 c = (guint16) g_atomic_int_add(&counter, 1);
 
-    put_hex(out, ip, 8);
-    put_hex(out + 8, pid, 4);
-    put_hex(out + 12, salt, 8);
+    /* the first 20 digits are the process's: made once per thread */
+    static __thread gchar prefix[20];
+    if (prefix[0] == '\0') {
+        put_hex(prefix, ip, 8);
+        put_hex(prefix + 8, pid, 4);
+        put_hex(prefix + 12, salt, 8);
+    }
+    memcpy(out, prefix, 20);
     put_hex(out + 20, (guint32) ms, 8);
     put_hex(out + 28, c, 4);
     out[RMQ_MQ_UNIQUE_ID_LEN] = '\0';
@@ -253,9 +258,9 @@ rmq_mq_batch_item_append(GString *out, gint32 flag, const void *body, gsize body
     /* total, magic (0: the client's), body CRC (0: the broker computes it),
      * flag, body length, body, properties length, properties */
     gsize at = out->len;
-    g_string_set_size(out, at + 20);
-    g_string_append_len(out, body, (gssize) body_len);
-    g_string_append_len(out, "\0\0", 2);
+    g_string_set_size(out, at + 20 + body_len + 2);
+    if (body_len > 0)
+        memcpy(out->str + at + 20, body, body_len);
     gsize plen = rmq_message_properties_build_append(out, properties);
     if (plen > RMQ_MESSAGE_MAX_PROPS || body_len > G_MAXINT32 - 22 - plen) {
         g_string_truncate(out, at);

@@ -202,17 +202,31 @@ rmq_message_properties_build_append(GString *out, GHashTable *props)
             pairs[j] = pairs[j - 1];
         pairs[j] = (Pair){ k, v };
     }
-    gsize start = out->len;
+    /* the lengths first, then one resize and copies */
+    gsize start = out->len, total = used > 0 ? used - 1 : 0;
+    gsize lens_stack[2 * G_N_ELEMENTS(stack)];
+    gsize *lens = used <= G_N_ELEMENTS(stack) ? lens_stack : g_new(gsize, 2 * (gsize) used);
+    for (guint i = 0; i < used; i++) {
+        lens[2 * i] = strlen(pairs[i].k);
+        lens[2 * i + 1] = strlen(pairs[i].v);
+        total += lens[2 * i] + 1 + lens[2 * i + 1];
+    }
+    g_string_set_size(out, start + total);
+    char *w = out->str + start;
     for (guint i = 0; i < used; i++) {
         if (i > 0)
-            g_string_append_c(out, RMQ_PROPERTY_SEPARATOR);
-        g_string_append(out, pairs[i].k);
-        g_string_append_c(out, RMQ_PROPERTY_NAME_VALUE_SEPARATOR);
-        g_string_append(out, pairs[i].v);
+            *w++ = RMQ_PROPERTY_SEPARATOR;
+        memcpy(w, pairs[i].k, lens[2 * i]);
+        w += lens[2 * i];
+        *w++ = RMQ_PROPERTY_NAME_VALUE_SEPARATOR;
+        memcpy(w, pairs[i].v, lens[2 * i + 1]);
+        w += lens[2 * i + 1];
     }
+    if (lens != lens_stack)
+        g_free(lens);
     if (pairs != stack)
         g_free(pairs);
-    return out->len - start;
+    return total;
 }
 
 /* Keys of @names (NULL-terminated, may be NULL; every @step-th entry) with
