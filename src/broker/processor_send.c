@@ -411,21 +411,31 @@ decode_batch(RmqBroker *b, const RmqSendRequest *r, const RmqMessage *base, cons
     RmqPropertyView *views = g_malloc(n * sizeof *views + room);
     g_ptr_array_add(out->owned, views);
     out->item_views = views;
+    /* the envelope's pairs come last in every item, so where it has one of
+     * the view's names, its value is the one (the last wins) */
+    RmqPropertyView env_view;
+    rmq_message_properties_view(env, env_len, &env_view);
     gchar *w = (gchar *) (views + n);
     for (guint i = 0; i < n; i++) {
         RmqMessage *m = &g_array_index(out->items, RmqMessage, i);
-        gsize len = rmq_message_properties_edit_to(w, m->properties, m->properties_len, drop,
-                                                   NULL);
+        RmqPropertyView *v = &views[i];
+        gsize len = rmq_message_properties_edit_view_to(w, m->properties, m->properties_len,
+                                                        drop, v);
         if (len > 0 && env_len > 0)
             w[len++] = RMQ_PROPERTY_SEPARATOR;
         memcpy(w + len, env, env_len);
+        for (guint f = 0; f < RMQ_PROP_VIEW_N; f++)
+            if (env_view.v[f].value != NULL) {
+                v->v[f].value = w + len + (env_view.v[f].value - env);
+                v->v[f].len = env_view.v[f].len;
+            }
         len += env_len;
         w[len] = '\0';
         m->properties = w;
         m->properties_len = len;
-        rmq_message_properties_view(w, len, &views[i]);
+        v->len = len;
         /* the envelope's DELAY was refused before: this is the item's */
-        if (views[i].v[RMQ_PROP_VIEW_DELAY].value != NULL)
+        if (v->v[RMQ_PROP_VIEW_DELAY].value != NULL)
             return FALSE;
         w += len + 1;
     }
@@ -556,6 +566,10 @@ rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar 
             gchar *w = out->msg_ids->str;
             gint64 phy = out->result.physical_offset;
             gsize id_len = 0;
+            /* the items share topic and hosts (one template): their records
+             * differ in body and properties only */
+            gint64 fixed = rmq_message_record_size(&msgs[0]) - (gint64) msgs[0].body_len -
+                           (gint64) msgs[0].properties_len;
             for (guint i = 0; i < n; i++) {
                 if (i > 0)
                     *w++ = ',';
@@ -563,7 +577,7 @@ rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar 
                 if (id_len == 0)
                     id_len = strlen(w);
                 w += id_len;
-                phy += rmq_message_record_size(&msgs[i]);
+                phy += fixed + (gint64) msgs[i].body_len + (gint64) msgs[i].properties_len;
             }
             out->msg_ids->len = (gsize) (w - out->msg_ids->str);
         }

@@ -111,6 +111,27 @@ rmq_message_properties_find(const char *props, gsize props_len, const char *cons
         rmq_message_properties_foreach(props, props_len, find_cb, &f);
 }
 
+/* The view field named @name (@nlen bytes), or -1. */
+static gint
+view_field(const char *name, gsize nlen)
+{
+    switch (nlen) {
+    case 4:
+        return memcmp(name, "TAGS", 4) == 0   ? RMQ_PROP_VIEW_TAGS
+               : memcmp(name, "KEYS", 4) == 0 ? RMQ_PROP_VIEW_KEYS
+               : memcmp(name, "WAIT", 4) == 0 ? RMQ_PROP_VIEW_WAIT
+                                              : -1;
+    case 5:
+        return memcmp(name, "DELAY", 5) == 0 ? RMQ_PROP_VIEW_DELAY : -1;
+    case 8:
+        return memcmp(name, "UNIQ_KEY", 8) == 0   ? RMQ_PROP_VIEW_UNIQ_KEY
+               : memcmp(name, "TRAN_MSG", 8) == 0 ? RMQ_PROP_VIEW_TRAN_MSG
+                                                  : -1;
+    default:
+        return -1;
+    }
+}
+
 void
 rmq_message_properties_view(const char *props, gsize len, RmqPropertyView *out)
 {
@@ -126,25 +147,7 @@ rmq_message_properties_view(const char *props, gsize len, RmqPropertyView *out)
             seg_end = end;
         const char *sep = segment_separator(p, (gsize) (seg_end - p));
         if (sep != NULL) {
-            gint f = -1;
-            switch (sep - p) {
-            case 4:
-                f = memcmp(p, "TAGS", 4) == 0   ? RMQ_PROP_VIEW_TAGS
-                    : memcmp(p, "KEYS", 4) == 0 ? RMQ_PROP_VIEW_KEYS
-                    : memcmp(p, "WAIT", 4) == 0 ? RMQ_PROP_VIEW_WAIT
-                                                : -1;
-                break;
-            case 5:
-                f = memcmp(p, "DELAY", 5) == 0 ? RMQ_PROP_VIEW_DELAY : -1;
-                break;
-            case 8:
-                f = memcmp(p, "UNIQ_KEY", 8) == 0   ? RMQ_PROP_VIEW_UNIQ_KEY
-                    : memcmp(p, "TRAN_MSG", 8) == 0 ? RMQ_PROP_VIEW_TRAN_MSG
-                                                    : -1;
-                break;
-            default:
-                break;
-            }
+            gint f = view_field(p, (gsize) (sep - p));
             if (f >= 0) {
                 out->v[f].value = sep + 1;
                 out->v[f].len = (gsize) (seg_end - sep - 1);
@@ -152,6 +155,56 @@ rmq_message_properties_view(const char *props, gsize len, RmqPropertyView *out)
         }
         p = seg_end + 1;
     }
+}
+
+static guint collect_keys(const char *const *names, guint step, const char **keys, gsize *lens,
+                          guint n);
+static guint count_keys(const char *const *names, guint step);
+
+gsize
+rmq_message_properties_edit_view_to(char *out, const char *props, gsize len,
+                                    const char *const *drop, RmqPropertyView *view)
+{
+    const char *kbuf[8];
+    gsize lbuf[8];
+    guint nk = count_keys(drop, 1);
+    const char **keys = nk <= G_N_ELEMENTS(kbuf) ? kbuf : g_new(const char *, nk);
+    gsize *lens = nk <= G_N_ELEMENTS(lbuf) ? lbuf : g_new(gsize, nk);
+    nk = collect_keys(drop, 1, keys, lens, 0);
+    memset(view, 0, sizeof *view);
+    char *w = out;
+    for (gsize i = 0; props != NULL && i < len;) {
+        const char *seg = props + i;
+        const char *end = memchr(seg, RMQ_PROPERTY_SEPARATOR, len - i);
+        gsize slen = end != NULL ? (gsize) (end - seg) : len - i;
+        i += slen + 1;
+        const char *sep = segment_separator(seg, slen);
+        if (sep == NULL)
+            continue;
+        gsize nlen = (gsize) (sep - seg);
+        gboolean skip = FALSE;
+        for (guint j = 0; j < nk && !skip; j++)
+            skip = lens[j] == nlen && memcmp(keys[j], seg, nlen) == 0;
+        if (skip)
+            continue;
+        if (w != out)
+            *w++ = RMQ_PROPERTY_SEPARATOR;
+        memcpy(w, seg, slen);
+        gint f = view_field(seg, nlen);
+        if (f >= 0) {
+            view->v[f].value = w + nlen + 1;
+            view->v[f].len = slen - nlen - 1;
+        }
+        w += slen;
+    }
+    *w = '\0';
+    if (keys != kbuf)
+        g_free(keys);
+    if (lens != lbuf)
+        g_free(lens);
+    view->props = out;
+    view->len = (gsize) (w - out);
+    return view->len;
 }
 
 static gboolean

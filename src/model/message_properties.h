@@ -127,6 +127,10 @@ GString *rmq_message_properties_edit(const char *props, gsize len, const char *c
 gsize rmq_message_properties_edit_bound(gsize len, const char *const *add);
 gsize rmq_message_properties_edit_to(char *out, const char *props, gsize len,
                                      const char *const *drop, const char *const *add);
+/* rmq_message_properties_edit_to() without @add, and @view of the result
+ * (view->props = @out) found in the same pass. @out has room for @len + 1. */
+gsize rmq_message_properties_edit_view_to(char *out, const char *props, gsize len,
+                                          const char *const *drop, RmqPropertyView *view);
 /* The edit of one pair: @name set to @value, or removed. (transfer full) */
 GString *rmq_message_property_set(const char *props, gsize len, const char *name,
                                   const char *value);
