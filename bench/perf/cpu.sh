@@ -3,25 +3,28 @@
 # rmq-bench for one scenario, run natively; repeat it to see the spread.
 #
 #   bench/perf/cpu.sh [-f ASYNC_FLUSH|SYNC_FLUSH] [-w THREADS] [-k CONNECTIONS] [-d SECONDS]
-#                     [-s SIZE] [-r ROUNDS] [-m sync|async|batch] [BUILDDIR]
+#                     [-s SIZE] [-r ROUNDS] [-m sync|async|batch] [-b BATCH] [BUILDDIR]
 # With perf installed it also counts the broker's system calls (all, sendmsg,
 # and sendmsg + sendto: every write of responses) per message, and the
 # messages acknowledged per fdatasync (SYNC_FLUSH group commit; every
 # fdatasync counts: commit log, consume queues, checkpoint).
 # -k: connections the THREADS share (default one each; -k 1 as real clients).
-# RMQ_PERF_BROKER=path runs another rmq-broker binary (a before/after pair).
+# -b: messages per batch in -m batch (default 32, as the bench/run.sh rows).
+# RMQ_PERF_BROKER=path runs another rmq-broker binary (a before/after pair);
+# RMQ_PERF_BENCH=path another rmq-bench.
 # -m pull: a backlog of RMQ_PERF_BACKLOG (default 1,000,000) messages of SIZE
 # is sent first in batches of 32 (not counted); each round then pulls all of
 # it from the start with a new group (4 queues, one puller each, 32 per pull).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 . "$srcdir/bench/lib.sh"
-flush=ASYNC_FLUSH threads=16 secs=4 size=128 rounds=3 mode=sync
+flush=ASYNC_FLUSH threads=16 secs=4 size=128 rounds=3 mode=sync batch=32
 conns=
-while getopts "f:w:d:s:r:m:k:" o; do
+while getopts "f:w:d:s:r:m:k:b:" o; do
     case $o in
     f) flush=$OPTARG ;; w) threads=$OPTARG ;; d) secs=$OPTARG ;;
-    k) conns=$OPTARG ;; s) size=$OPTARG ;; r) rounds=$OPTARG ;; m) mode=$OPTARG ;; *) exit 2 ;;
+    k) conns=$OPTARG ;; s) size=$OPTARG ;; r) rounds=$OPTARG ;; m) mode=$OPTARG ;;
+    b) batch=$OPTARG ;; *) exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -54,7 +57,7 @@ start_ready "$TMP/broker.log" "${RMQ_PERF_BROKER:-$build/src/broker/rmq-broker}"
 BPID=$PID
 sleep 1
 "$build/src/tools/rmqadmin" updateTopic -b "127.0.0.1:$BPORT" -t PerfT -r 4 -w 4 >/dev/null
-bench=("$build/src/tools/rmq-bench" -t PerfT -s "$size" -q --json)
+bench=("${RMQ_PERF_BENCH:-$build/src/tools/rmq-bench}" -t PerfT -s "$size" -q --json)
 "${bench[@]}" producer -w 2 -c 200 >/dev/null
 backlog=${RMQ_PERF_BACKLOG:-1000000}
 if [ "$mode" = pull ]; then
@@ -76,7 +79,8 @@ for _ in $(seq "$rounds"); do
     if [ "$mode" = pull ]; then
         out=$("${bench[@]}" consumer -g "perf_pull_$round" --from-start -c "$backlog" -d 600)
     else
-        out=$("${bench[@]}" producer -m "$mode" -w "$threads" $(bench_conn_args "${bench[0]}" "$threads" "$conns") -d "$secs")
+        bargs=(); [ "$mode" != batch ] || bargs=(-b "$batch")
+        out=$("${bench[@]}" producer -m "$mode" "${bargs[@]}" -w "$threads" $(bench_conn_args "${bench[0]}" "$threads" "$conns") -d "$secs")
     fi
     n=$(echo "$out" | sed -n 's/.*"ok":\([0-9]*\).*/\1/p')
     j() { echo "$out" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"; }

@@ -380,35 +380,66 @@ rmq_broker_send_resolve(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *t,
 
 /* The batch items (docs/protocol.md §6.6), each with its own properties (WAIT dropped) and
  * then the envelope's @env; FALSE when the body is malformed or an item is
- * over maxMessageSize or has a delay level. */
+ * over maxMessageSize or has a delay level. The items' property strings
+ * share one allocation, and each gets its view (out->item_views), so the
+ * store neither looks DELAY up again nor re-reads them for the dispatch. */
 static gboolean
 decode_batch(RmqBroker *b, const RmqSendRequest *r, const RmqMessage *base, const gchar *env,
              gsize env_len, RmqSendBuild *out)
 {
     static const gchar *const drop[] = { "WAIT", NULL };
-    gsize pos = 0;
+    gsize pos = 0, room = 0;
     if (r->body == NULL)
         return FALSE;
+    /* the items, their properties still in the request */
     while (pos < r->body_len) {
         RmqMessage m = *base;
         const gchar *ip;
         gsize iplen;
-        if (!next_batch_item(r->body, r->body_len, &pos, &m, &ip, &iplen))
+        if (!next_batch_item(r->body, r->body_len, &pos, &m, &ip, &iplen) ||
+            m.body_len > (gsize) b->settings.max_message_size)
             return FALSE;
-        if (m.body_len > (gsize) b->settings.max_message_size ||
-            rmq_message_property_get(ip, iplen, RMQ_PROPERTY_DELAY, NULL, NULL))
-            return FALSE;
-        g_autoptr(GString) item = rmq_message_properties_edit(ip, iplen, drop, NULL);
-        if (item->len > 0 && env_len > 0)
-            g_string_append_c(item, RMQ_PROPERTY_SEPARATOR);
-        g_string_append_len(item, env, (gssize) env_len);
-        m.properties_len = item->len;
-        gchar *owned = g_string_free(g_steal_pointer(&item), FALSE);
-        m.properties = owned;
-        g_ptr_array_add(out->owned, owned);
+        m.properties = ip;
+        m.properties_len = iplen;
         g_array_append_val(out->items, m);
+        /* the edited item, a separator, the envelope and a NUL */
+        room += rmq_message_properties_edit_bound(iplen, NULL) + 1 + env_len;
     }
-    return out->items->len > 0;
+    guint n = out->items->len;
+    if (n == 0)
+        return FALSE;
+    RmqPropertyView *views = g_malloc(n * sizeof *views + room);
+    g_ptr_array_add(out->owned, views);
+    out->item_views = views;
+    /* the envelope's pairs come last in every item, so where it has one of
+     * the view's names, its value is the one (the last wins) */
+    RmqPropertyView env_view;
+    rmq_message_properties_view(env, env_len, &env_view);
+    gchar *w = (gchar *) (views + n);
+    for (guint i = 0; i < n; i++) {
+        RmqMessage *m = &g_array_index(out->items, RmqMessage, i);
+        RmqPropertyView *v = &views[i];
+        gsize len = rmq_message_properties_edit_view_to(w, m->properties, m->properties_len,
+                                                        drop, v);
+        if (len > 0 && env_len > 0)
+            w[len++] = RMQ_PROPERTY_SEPARATOR;
+        memcpy(w + len, env, env_len);
+        for (guint f = 0; f < RMQ_PROP_VIEW_N; f++)
+            if (env_view.v[f].value != NULL) {
+                v->v[f].value = w + len + (env_view.v[f].value - env);
+                v->v[f].len = env_view.v[f].len;
+            }
+        len += env_len;
+        w[len] = '\0';
+        m->properties = w;
+        m->properties_len = len;
+        v->len = len;
+        /* the envelope's DELAY was refused before: this is the item's */
+        if (v->v[RMQ_PROP_VIEW_DELAY].value != NULL)
+            return FALSE;
+        w += len + 1;
+    }
+    return TRUE;
 }
 
 gint32
@@ -467,7 +498,9 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
     if (out->one_props != NULL)
         out->one_props->len = np_len;
     if (hd->batch) {
-        out->items = g_array_new(FALSE, FALSE, sizeof(RmqMessage));
+        /* a guess at the item count from the body: ids and a small body */
+        out->items = g_array_sized_new(FALSE, FALSE, sizeof(RmqMessage),
+                                       (guint) MIN(r->body_len / 128 + 1, 1024));
         out->owned = g_ptr_array_new_with_free_func(g_free);
         gboolean ok = decode_batch(b, r, base, np, np_len, out);
         if (!ok) {
@@ -526,18 +559,27 @@ rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar 
         if (out->result.delayed)
             m->stored_topic = NULL; /* parked in SCHEDULE_TOPIC_XXXX: nobody pulls it */
     } else {
-        out->status = rmq_store_put_messages(b->store, msgs, n, &out->result);
+        out->status = rmq_store_put_messages_view(b->store, msgs, n, m->item_views, &out->result);
         if (out->status == RMQ_PUT_OK) {
-            out->msg_ids = g_string_sized_new(33 * n);
+            /* ids of 56 hex digits at most and a comma each, written in place */
+            out->msg_ids = g_string_sized_new(57 * n);
+            gchar *w = out->msg_ids->str;
             gint64 phy = out->result.physical_offset;
+            gsize id_len = 0;
+            /* the items share topic and hosts (one template): their records
+             * differ in body and properties only */
+            gint64 fixed = rmq_message_record_size(&msgs[0]) - (gint64) msgs[0].body_len -
+                           (gint64) msgs[0].properties_len;
             for (guint i = 0; i < n; i++) {
-                char id[57];
-                rmq_message_id_format(&b->store_host, phy, id);
                 if (i > 0)
-                    g_string_append_c(out->msg_ids, ',');
-                g_string_append(out->msg_ids, id);
-                phy += rmq_message_record_size(&msgs[i]);
+                    *w++ = ',';
+                rmq_message_id_format(&b->store_host, phy, w);
+                if (id_len == 0)
+                    id_len = strlen(w);
+                w += id_len;
+                phy += fixed + (gint64) msgs[i].body_len + (gint64) msgs[i].properties_len;
             }
+            out->msg_ids->len = (gsize) (w - out->msg_ids->str);
         }
     }
     rmq_broker_count_put(b, out->status, &out->result, start_us);

@@ -108,6 +108,16 @@ GPtrArray *rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error)
 GPtrArray *rmq_mq_decode_messages_bytes(GBytes *body, GError **error);
 /* A new docs/protocol.md §6.5 client unique id (UNIQ_KEY). (transfer full) */
 gchar *rmq_mq_unique_id(void);
+/* The same id written to @out (32 hex digits and a NUL), no allocation. */
+#define RMQ_MQ_UNIQUE_ID_LEN 32
+void rmq_mq_unique_id_to(gchar out[RMQ_MQ_UNIQUE_ID_LEN + 1]);
+/* One item of a batch body (docs/protocol.md §6.6) appended to @out: total,
+ * magic 0, body CRC 0, @flag, body length, @body, properties length and
+ * @properties as rmq_message_properties_build() writes them. Returns the
+ * properties' length, or -1 (and @out as it was) when they are over
+ * RMQ_MESSAGE_MAX_PROPS bytes. */
+gssize rmq_mq_batch_item_append(GString *out, gint32 flag, const void *body, gsize body_len,
+                                GHashTable *properties);
 /* Rewrite fastjson's object-keyed maps ({{"brokerName":…}:v}) into
  * standard JSON (the key becomes the object's text) and parse. */
 JsonNode *rmq_mq_parse_fastjson(const guint8 *data, gsize len, GError **error);

@@ -111,6 +111,8 @@ rmq_property_view_matches(const RmqPropertyView *view, const char *props, gsize 
 GHashTable *rmq_message_properties_parse(const char *props, gsize len);
 /* (transfer full) names sorted by strcmp; NULL values skipped. */
 char *rmq_message_properties_build(GHashTable *props);
+/* The same text appended to @out; returns its length. */
+gsize rmq_message_properties_build_append(GString *out, GHashTable *props);
 
 /* Copy @props (may be NULL) without the pairs the Java parser would drop,
  * without the names in @drop (NULL-terminated, may be NULL), and with the
@@ -125,6 +127,10 @@ GString *rmq_message_properties_edit(const char *props, gsize len, const char *c
 gsize rmq_message_properties_edit_bound(gsize len, const char *const *add);
 gsize rmq_message_properties_edit_to(char *out, const char *props, gsize len,
                                      const char *const *drop, const char *const *add);
+/* rmq_message_properties_edit_to() without @add, and @view of the result
+ * (view->props = @out) found in the same pass. @out has room for @len + 1. */
+gsize rmq_message_properties_edit_view_to(char *out, const char *props, gsize len,
+                                          const char *const *drop, RmqPropertyView *view);
 /* The edit of one pair: @name set to @value, or removed. (transfer full) */
 GString *rmq_message_property_set(const char *props, gsize len, const char *name,
                                   const char *value);

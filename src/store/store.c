@@ -641,9 +641,9 @@ rmq_store_space_problem(RmqStore *store)
     return problem;
 }
 
-/* @view (may be NULL): msgs[0]'s properties parsed by the caller. */
+/* @views (may be NULL): views[i] is msgs[i]'s properties parsed by the caller. */
 static RmqPutStatus
-put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyView *view,
+put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyView *views,
           RmqPutResult *result)
 {
     g_autoptr(GError) error = NULL;
@@ -659,7 +659,8 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyVie
     for (guint i = 0; i < n; i++) {
         gint64 sz;
         st = check_message(store, &msgs[i]);
-        if (st == RMQ_PUT_OK && i > 0 && (strcmp(msgs[i].topic, msgs[0].topic) != 0 ||
+        if (st == RMQ_PUT_OK && i > 0 &&
+            ((msgs[i].topic != msgs[0].topic && strcmp(msgs[i].topic, msgs[0].topic) != 0) ||
                                  msgs[i].queue_id != msgs[0].queue_id ||
                                  dispatches(&msgs[i]) != dispatches(&msgs[0])))
             st = RMQ_PUT_MESSAGE_ILLEGAL;
@@ -719,7 +720,8 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyVie
         r.topic_len = (gint32) topic_len;
         r.properties = msgs[i].properties;
         r.properties_len = (gint32) msgs[i].properties_len;
-        if (!rmq_dispatcher_dispatch_cq(store->dispatcher, &r, i == 0 ? view : NULL, cq, &error))
+        if (!rmq_dispatcher_dispatch_cq(store->dispatcher, &r, views != NULL ? &views[i] : NULL,
+                                        cq, &error))
             g_warning("dispatch failed at %" G_GINT64_FORMAT ": %s", phy, error->message);
         g_clear_error(&error);
         if (i == 0) {
@@ -760,13 +762,26 @@ rmq_store_put_message_view(RmqStore *store, const RmqMessage *msg, const RmqProp
 RmqPutStatus
 rmq_store_put_messages(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutResult *result)
 {
-    for (guint i = 0; i < n; i++)
-        if (rmq_message_property_get(msgs[i].properties, msgs[i].properties_len,
-                                     RMQ_PROPERTY_DELAY, NULL, NULL)) {
+    return rmq_store_put_messages_view(store, msgs, n, NULL, result);
+}
+
+RmqPutStatus
+rmq_store_put_messages_view(RmqStore *store, const RmqMessage *msgs, guint n,
+                            const RmqPropertyView *views, RmqPutResult *result)
+{
+    for (guint i = 0; i < n; i++) {
+        const RmqPropertyView *v = views != NULL ? &views[i] : NULL;
+        gboolean delay = rmq_property_view_matches(v, msgs[i].properties, msgs[i].properties_len)
+                             ? v->v[RMQ_PROP_VIEW_DELAY].value != NULL
+                             : rmq_message_property_get(msgs[i].properties,
+                                                        msgs[i].properties_len,
+                                                        RMQ_PROPERTY_DELAY, NULL, NULL);
+        if (delay) {
             memset(result, 0, sizeof *result);
             return result->status = RMQ_PUT_MESSAGE_ILLEGAL;   /* docs/protocol.md §11.2 */
         }
-    return put_batch(store, msgs, n, NULL, result);
+    }
+    return put_batch(store, msgs, n, views, result);
 }
 
 /* ---- flush -------------------------------------------------------------- */

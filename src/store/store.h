@@ -131,6 +131,10 @@ RmqPutStatus rmq_store_put_message_view(RmqStore *store, const RmqMessage *msg,
  * reserved first, so DISK_FULL leaves nothing appended. */
 RmqPutStatus rmq_store_put_messages(RmqStore *store, const RmqMessage *msgs, guint n,
                                     RmqPutResult *result);
+/* The same with @views (may be NULL): views[i] is msgs[i]'s properties, used
+ * as rmq_store_put_message_view() uses its view. */
+RmqPutStatus rmq_store_put_messages_view(RmqStore *store, const RmqMessage *msgs, guint n,
+                                         const RmqPropertyView *views, RmqPutResult *result);
 
 /* End offset to wait for after a put: physical_offset + wrote_bytes. */
 static inline gint64

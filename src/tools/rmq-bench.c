@@ -247,6 +247,7 @@ producer_thread(gpointer data)
     gboolean sync = strcmp(opt_mode, "sync") == 0, oneway = strcmp(opt_mode, "oneway") == 0;
     gboolean batch = strcmp(opt_mode, "batch") == 0;
     guint window = (guint) opt_window * w->lanes;
+    g_autoptr(GPtrArray) msgs = NULL; /* batch mode */
     if (sync && w->lanes > 1) {
         run_sync_lanes(w, ctx);
         g_main_context_pop_thread_default(ctx);
@@ -275,9 +276,19 @@ producer_thread(gpointer data)
             while (g_main_context_iteration(ctx, FALSE))
                 ;
         } else if (batch) {
-            g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
-            for (gint i = 0; i < opt_batch; i++)
-                g_ptr_array_add(msgs, bench_msg(w));
+            /* The batch's messages are made once and sent again, as a load
+             * generator reuses its requests: each send still gives every
+             * message a new unique id (the producer sets UNIQ_KEY when it
+             * is absent). --numbered makes new ones (tags follow the count). */
+            if (msgs == NULL || opt_numbered) {
+                g_clear_pointer(&msgs, g_ptr_array_unref);
+                msgs = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
+                for (gint i = 0; i < opt_batch; i++)
+                    g_ptr_array_add(msgs, bench_msg(w));
+            } else {
+                for (guint i = 0; i < msgs->len; i++)
+                    rmq_msg_put_property(msgs->pdata[i], "UNIQ_KEY", NULL);
+            }
             g_autoptr(GError) error = NULL;
             RmqSendResult r;
             gint64 t0 = g_get_monotonic_time();

@@ -119,6 +119,50 @@ test_edit_to(void **state)
     }
 }
 
+/* The edit and the view in one pass: the same string as edit_to without
+ * additions, and the view rmq_message_properties_view() gives of it. */
+static void
+test_edit_view_to(void **state)
+{
+    (void)state;
+    static const char *const drop[] = { "WAIT", NULL };
+    static const char *const cases[] = {
+        "",
+        "WAIT\001true",
+        "UNIQ_KEY\001u1\002TAGS\001a\002WAIT\001false\002KEYS\001k\002TAGS\001b",
+        "\002\002TAGS\002\001x\002Y\001\001y\002DELAY\001\0013\002TRAN_MSG\001",
+        "x\002KEYS\001k2 k3\002WAIT\001true\002UNIQ_KEYS\001no\002TAG\001no",
+    };
+    for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
+        gsize len = strlen(cases[c]);
+        g_autofree char *want = g_malloc(len + 1);
+        gsize want_len = rmq_message_properties_edit_to(want, cases[c], len, drop, NULL);
+        RmqPropertyView fresh, view;
+        rmq_message_properties_view(want, want_len, &fresh);
+        g_autofree char *buf = g_malloc(len + 1);
+        gsize n = rmq_message_properties_edit_view_to(buf, cases[c], len, drop, &view);
+        assert_int_equal(n, want_len);
+        assert_string_equal(buf, want);
+        assert_true(rmq_property_view_matches(&view, buf, n));
+        for (guint f = 0; f < RMQ_PROP_VIEW_N; f++) {
+            assert_int_equal(view.v[f].value == NULL, fresh.v[f].value == NULL);
+            if (view.v[f].value == NULL)
+                continue;
+            /* at the same place of the output */
+            assert_int_equal(view.v[f].value - buf, fresh.v[f].value - want);
+            assert_int_equal(view.v[f].len, fresh.v[f].len);
+        }
+        assert_null(view.v[RMQ_PROP_VIEW_WAIT].value);
+    }
+    /* NULL properties: an empty string and an empty view */
+    char one[1];
+    RmqPropertyView empty;
+    assert_int_equal(rmq_message_properties_edit_view_to(one, NULL, 0, drop, &empty), 0);
+    assert_string_equal(one, "");
+    for (guint f = 0; f < RMQ_PROP_VIEW_N; f++)
+        assert_null(empty.v[f].value);
+}
+
 static void
 test_view_matches_lookups(void **state)
 {
@@ -226,6 +270,51 @@ test_build_parse_round_trip(void **state)
     assert_string_equal(nothing, "");
 }
 
+/* The reference: keys sorted by strcmp through a list, pairs joined. */
+static GString *
+reference_build(GHashTable *t)
+{
+    GList *keys = g_list_sort(g_hash_table_get_keys(t), (GCompareFunc) strcmp);
+    GString *s = g_string_new(NULL);
+    for (GList *k = keys; k != NULL; k = k->next) {
+        const char *v = g_hash_table_lookup(t, k->data);
+        if (v == NULL)
+            continue;
+        if (s->len > 0)
+            g_string_append_c(s, RMQ_PROPERTY_SEPARATOR);
+        g_string_append_printf(s, "%s\001%s", (const char *) k->data, v);
+    }
+    g_list_free(keys);
+    return s;
+}
+
+static void
+test_build_append(void **state)
+{
+    (void)state;
+    /* after text already there, few pairs (the stack path) and many (over
+     * its 16), names in no particular order, a NULL value skipped */
+    for (guint n = 0; n <= 40; n += 5) {
+        g_autoptr(GHashTable) t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        GRand *r = g_rand_new_with_seed(n + 1);
+        for (guint i = 0; i < n; i++)
+            g_hash_table_replace(t, g_strdup_printf("k%u_%u", g_rand_int_range(r, 0, 1000), i),
+                                 g_strdup_printf("v%u", i));
+        g_rand_free(r);
+        if (n > 0)
+            g_hash_table_replace(t, g_strdup("NULLVALUE"), NULL);
+        g_autoptr(GString) want = reference_build(t);
+        g_autoptr(GString) out = g_string_new("pre");
+        gsize len = rmq_message_properties_build_append(out, t);
+        assert_int_equal(len, want->len);
+        assert_int_equal(out->len, 3 + want->len);
+        assert_memory_equal(out->str, "pre", 3);
+        assert_memory_equal(out->str + 3, want->str, want->len);
+        g_autofree char *built = rmq_message_properties_build(t);
+        assert_string_equal(built, want->str);
+    }
+}
+
 static void
 test_edit(void **state)
 {
@@ -300,9 +389,11 @@ main(void)
         cmocka_unit_test(test_find_many),
         cmocka_unit_test(test_foreach_order_and_stop),
         cmocka_unit_test(test_build_parse_round_trip),
+        cmocka_unit_test(test_build_append),
         cmocka_unit_test(test_edit),
         cmocka_unit_test(test_view_matches_lookups),
         cmocka_unit_test(test_edit_to),
+        cmocka_unit_test(test_edit_view_to),
         cmocka_unit_test(test_set_remove),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
