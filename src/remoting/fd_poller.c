@@ -52,6 +52,7 @@ struct _RmqFdPoller {
      * one epoll_wait of the last poll collected for the next dispatch. */
     int wake_fd;
     gboolean own_poll;
+    gboolean due;          /* prepare or check found a timer due */
     gboolean collected;
     int n_ready;
     struct epoll_event ready[MAX_EVENTS];
@@ -142,6 +143,7 @@ poller_prepare(GSource *source, gint *timeout)
 {
     RmqFdPoller *p = (RmqFdPoller *) source;
     gint64 deadline = next_deadline(p);
+    p->due = FALSE;
     if (deadline < 0) {
         *timeout = -1;
         return FALSE;
@@ -151,6 +153,7 @@ poller_prepare(GSource *source, gint *timeout)
     gint64 now = g_get_monotonic_time();
     if (deadline <= now) {
         *timeout = 0;
+        p->due = TRUE;
         return TRUE;
     }
     gint64 ms = (deadline - now + 999) / 1000;
@@ -168,7 +171,9 @@ poller_check(GSource *source)
     if (p->collected)
         return TRUE;
     gint64 deadline = next_deadline(p);
-    return deadline >= 0 && deadline <= g_get_monotonic_time();
+    if (deadline >= 0 && deadline <= g_get_monotonic_time())
+        p->due = TRUE;
+    return p->due;
 }
 
 static void
@@ -255,17 +260,22 @@ poller_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
     (void) callback;
     (void) user_data;
     p->depth++;
-    if (p->collected ||
-        (g_source_query_unix_fd(source, p->tag) & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
+    gboolean events = p->collected ||
+                      (g_source_query_unix_fd(source, p->tag) & (G_IO_IN | G_IO_HUP | G_IO_ERR));
+    if (events)
         dispatch_events(p);
-    if (p->heap->len > 0)
+    /* Woken by events, the timers run when prepare or check found one due
+     * (no clock read per wake-up); one that fell due while the loop
+     * waited runs on the next iteration, which prepare makes immediate. */
+    if (p->heap->len > 0 && (p->due || !events))
         dispatch_timers(p);
+    p->due = FALSE;
     /* Hooks may be added or removed by a hook: by index, re-checked. */
     for (guint i = 0; p->end_hooks != NULL && i < p->end_hooks->len; i++) {
         EndHook *h = &g_array_index(p->end_hooks, EndHook, i);
         h->func(h->user_data);
     }
-    if (--p->depth == 0 && p->graveyard != NULL && p->n_ready == 0)
+    if (--p->depth == 0 && p->graveyard != NULL && p->graveyard->len > 0 && p->n_ready == 0)
         g_ptr_array_set_size(p->graveyard, 0);
     return G_SOURCE_CONTINUE;
 }
@@ -295,7 +305,7 @@ poller_poll(GPollFD *fds, guint nfds, gint timeout)
      * the ready ones come again. */
     p->collected = FALSE;
     p->n_ready = 0;
-    if (p->depth == 0 && p->graveyard != NULL)
+    if (p->depth == 0 && p->graveyard != NULL && p->graveyard->len > 0)
         g_ptr_array_set_size(p->graveyard, 0);
     int n = epoll_wait(p->epfd, p->ready, MAX_EVENTS, timeout);
     if (n < 0)
