@@ -52,6 +52,7 @@ struct _RmqHaMaster {
     GMainContext *context;
     GSocket *listen_sock;    /* watched by the context's poller (no GSocketService sources) */
     RmqFdWatch *listen_watch;
+    RmqFdTimer *listen_backoff; /* after accept() failed other than "nothing more" */
     guint16 port;
     GList *conns;            /* HaConn* */
     GQueue waiters;          /* Waiter*, in call order */
@@ -336,9 +337,18 @@ on_incoming(RmqHaMaster *m, GSocketConnection *conn)
     g_message("HA: slave %s connected", c->peer);
 }
 
+static gboolean
+on_listen_backoff_done(gpointer data)
+{
+    RmqHaMaster *m = data;
+
+    rmq_fd_watch_set_events(m->listen_watch, G_IO_IN);
+    return G_SOURCE_REMOVE;
+}
+
 /* The listening socket is readable: accept what is queued (a few slaves at
- * most). An error other than "nothing more" (EMFILE) is logged and the
- * watch tried again on the next wake-up, as GSocketService did. */
+ * most). After an error other than "nothing more" (EMFILE: the socket stays
+ * readable) the watch rests for a second instead of spinning. */
 static void
 on_listen_ready(RmqFdWatch *watch, GIOCondition events, gpointer data)
 {
@@ -350,8 +360,12 @@ on_listen_ready(RmqFdWatch *watch, GIOCondition events, gpointer data)
         g_autoptr(GError) error = NULL;
         g_autoptr(GSocket) sock = g_socket_accept(m->listen_sock, NULL, &error);
         if (sock == NULL) {
-            if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
                 g_warning("HA: accept failed: %s", error->message);
+                rmq_fd_watch_set_events(m->listen_watch, 0);
+                rmq_fd_timer_set_ready_time(m->listen_backoff,
+                                            g_get_monotonic_time() + G_USEC_PER_SEC);
+            }
             return;
         }
         g_autoptr(GSocketConnection) conn = g_socket_connection_factory_create_connection(sock);
@@ -438,6 +452,7 @@ rmq_ha_master_new(RmqStore *store, const RmqHaMasterConfig *config, GMainContext
     RmqFdPoller *poller = rmq_fd_poller_get(m->context);
     m->listen_watch = rmq_fd_watch_new(poller, g_socket_get_fd(m->listen_sock), on_listen_ready, m);
     rmq_fd_watch_set_events(m->listen_watch, G_IO_IN);
+    m->listen_backoff = rmq_fd_timer_new(poller, on_listen_backoff_done, m);
     m->tick = rmq_fd_timer_new(poller, on_tick, m);
     rmq_fd_poller_unref(poller); /* the timer holds its own */
     rmq_fd_timer_set_ready_time(m->tick, g_get_monotonic_time() + (gint64) TICK_MS * 1000);
@@ -450,6 +465,7 @@ rmq_ha_master_free(RmqHaMaster *m)
     if (m == NULL)
         return;
     rmq_fd_watch_clear(&m->listen_watch);
+    rmq_fd_timer_clear(&m->listen_backoff);
     if (m->listen_sock != NULL) {
         g_socket_close(m->listen_sock, NULL);
         g_clear_object(&m->listen_sock);
