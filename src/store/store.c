@@ -399,7 +399,10 @@ clean_hook_tick(gpointer data)
     RmqStore *store = data;
 
     rmq_store_clean_expired(store, FALSE);
-    /* as g_timeout_add: the next interval counts from this run */
+    /* as g_timeout_add: the next interval counts from this run; an interval
+     * reconfigured to 0 stops it (rmq_store_reconfigure re-arms a positive one) */
+    if (store->config.clean_resource_interval <= 0)
+        return G_SOURCE_REMOVE;
     store->hooks->timer_set_ready_time(store->clean_timer,
                                        g_get_monotonic_time() +
                                            (gint64) store->config.clean_resource_interval * 1000);
