@@ -290,10 +290,17 @@ static gint
 poller_poll(GPollFD *fds, guint nfds, gint timeout)
 {
     RmqFdPoller *p = polling;
-    if (p == NULL || nfds != 2)
+    if (p == NULL)
         return g_poll(fds, nfds, timeout);
+    /* Events collected before and not dispatched (a source of higher
+     * priority went first) are stale: level-triggered, the ready ones come
+     * again. */
+    p->collected = FALSE;
+    p->n_ready = 0;
+    if (p->depth == 0 && p->graveyard != NULL && p->graveyard->len > 0)
+        g_ptr_array_set_size(p->graveyard, 0);
     GPollFD *ep = NULL, *wake = NULL;
-    for (guint i = 0; i < 2; i++) {
+    for (guint i = 0; i < nfds && nfds == 2; i++) {
         if (fds[i].fd == p->epfd)
             ep = &fds[i];
         else if (fds[i].fd == p->wake_fd)
@@ -301,12 +308,6 @@ poller_poll(GPollFD *fds, guint nfds, gint timeout)
     }
     if (ep == NULL || wake == NULL)
         return g_poll(fds, nfds, timeout);
-    /* Events collected before and not dispatched are stale: level-triggered,
-     * the ready ones come again. */
-    p->collected = FALSE;
-    p->n_ready = 0;
-    if (p->depth == 0 && p->graveyard != NULL && p->graveyard->len > 0)
-        g_ptr_array_set_size(p->graveyard, 0);
     int n = epoll_wait(p->epfd, p->ready, MAX_EVENTS, timeout);
     if (n < 0)
         return -1; /* errno as poll()'s: GLib ignores EINTR */

@@ -731,6 +731,43 @@ on_foreign(gint fd, GIOCondition cond, gpointer user_data)
         assert_false((f)->guard);                                                                 \
     } while (0)
 
+/* A source of higher priority that becomes ready in check, after the poll
+ * function collected the poller's events: GLib dispatches it alone. */
+typedef struct {
+    GSource base;
+    gboolean armed;
+    Pair *victim; /* its watch is freed by the dispatch */
+    guint runs;
+} HighSource;
+
+static gboolean
+high_prepare(GSource *source, gint *timeout)
+{
+    (void) source;
+    *timeout = -1;
+    return FALSE;
+}
+
+static gboolean
+high_check(GSource *source)
+{
+    return ((HighSource *) source)->armed;
+}
+
+static gboolean
+high_dispatch(GSource *source, GSourceFunc cb, gpointer data)
+{
+    HighSource *h = (HighSource *) source;
+    (void) cb;
+    (void) data;
+    h->armed = FALSE;
+    h->runs++;
+    rmq_fd_watch_clear(&h->victim->watch);
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs high_funcs = { high_prepare, high_check, high_dispatch, NULL, NULL, NULL };
+
 static void
 test_own_poll(void **state)
 {
@@ -789,6 +826,30 @@ test_own_poll(void **state)
     assert_int_equal(write(pair.peer, "e", 1), 1);
     ITERATE_UNTIL(&f, pair.bytes == 5);
     assert_int_equal(f.ends, ends);
+
+    /* Events collected by the poll, then a higher-priority source runs
+     * alone and frees a watch they name: that watch is never called, the
+     * other one gets its event on a later iteration. */
+    Pair victim = { 0 };
+    make_pair(&victim);
+    victim.watch = rmq_fd_watch_new(poller, victim.fd, on_ready, &victim);
+    rmq_fd_watch_set_events(victim.watch, G_IO_IN);
+    HighSource *high = (HighSource *) g_source_new(&high_funcs, sizeof(HighSource));
+    g_source_set_priority(&high->base, G_PRIORITY_HIGH);
+    high->victim = &victim;
+    g_source_attach(&high->base, NULL);
+    assert_int_equal(write(victim.peer, "v", 1), 1);
+    assert_int_equal(write(pair.peer, "f", 1), 1);
+    high->armed = TRUE;
+    g_main_context_iteration(NULL, TRUE); /* the high source only */
+    assert_int_equal(high->runs, 1);
+    assert_null(victim.watch);
+    assert_int_equal(pair.bytes, 5);
+    ITERATE_UNTIL(&f, pair.bytes == 6);
+    assert_int_equal(victim.calls, 0);
+    g_source_destroy(&high->base);
+    g_source_unref(&high->base);
+    close_pair(&victim);
 
     close_pair(&pair);
     rmq_fd_poller_unref(poller); /* the last user: GLib's poll() again */
