@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "common/loop_hooks.h"
 #include "store/commit_log.h"
 #include "store/store_config.h"
 
@@ -28,6 +29,11 @@ typedef struct RmqFlushService RmqFlushService;
 
 RmqFlushService *rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *config,
                                        GMainContext *context);
+/* The same with the completion eventfd and the timeout deadline as a watch
+ * and a timer of @hooks (the broker's poller) instead of a GSource on
+ * @context. */
+RmqFlushService *rmq_flush_service_new_full(RmqCommitLog *cl, const RmqStoreConfig *config,
+                                            GMainContext *context, const RmqLoopHooks *hooks);
 /* flushIntervalCommitLog, flushCommitLogLeastPages,
  * flushCommitLogThoroughInterval and syncFlushTimeout of @config from now on. */
 void rmq_flush_service_reconfigure(RmqFlushService *svc, const RmqStoreConfig *config);

@@ -11,6 +11,8 @@
 
 #include <glib.h>
 
+#include "common/loop_hooks.h"
+
 #include "model/message_properties.h"
 #include "store/message_format.h"
 #include "store/store_config.h"
@@ -101,6 +103,11 @@ typedef struct RmqStore RmqStore;
  * of the first rmq_store_flush_async() caller, and retention is left to
  * the caller.  The config is copied. */
 RmqStore *rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **error);
+/* The same with the flush completions and the retention timer as watches and
+ * timers of @hooks (the broker passes its loop's poller) instead of GSources
+ * on @context; @hooks must outlive the store. */
+RmqStore *rmq_store_open_full(const RmqStoreConfig *config, GMainContext *context,
+                              const RmqLoopHooks *hooks, GError **error);
 /* Clean shutdown: flush everything, write the checkpoint, remove `abort`. */
 void rmq_store_close(RmqStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqStore, rmq_store_close)

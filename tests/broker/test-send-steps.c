@@ -16,6 +16,7 @@
 #include "../support/daemon-harness.h"
 #include "broker/store_stats.h"
 #include "broker/broker.h"
+#include "remoting/fd_poller.h"
 #include "broker/commands.h"
 #include "broker/flow_control.h"
 #include "broker/long_poll.h"
@@ -660,8 +661,28 @@ test_put_and_send_back(void **state)
 }
 
 /* Flow control's put batch opens at an admitted send and closes when the
- * loop turns again (the prepare of the broker's source), with no source made
- * per batch; the source goes with the broker. */
+ * loop wake-up it ran in is over (a dispatch-end hook of the loop's poller),
+ * with no source made per batch; the hook goes with the broker. Sends run
+ * from a poller timer, as the broker's run from its connections' watches. */
+typedef struct {
+    RmqBroker *b;
+    RmqCommand *c;
+    guint runs;
+} FlowTurn;
+
+static gboolean
+flow_turn_send(gpointer data)
+{
+    FlowTurn *t = data;
+    assert_false(rmq_broker_flow_control_send(t->b, NULL, t->c)); /* admitted */
+    assert_non_null(t->b->flow_poller);
+    assert_true(rmq_flow_control_put_open(t->b->flow));
+    assert_false(rmq_broker_flow_control_send(t->b, NULL, t->c)); /* same turn, same batch */
+    assert_true(rmq_flow_control_put_open(t->b->flow));
+    t->runs++;
+    return G_SOURCE_REMOVE;
+}
+
 static void
 test_flow_put_batch_closes(void **state)
 {
@@ -673,17 +694,19 @@ test_flow_put_batch_closes(void **state)
     g_autoptr(RmqCommand) c = send_req("T1", "1", NULL, "x", 1);
     while (g_main_context_iteration(NULL, FALSE)) /* nothing pending first */
         ;
-    assert_false(rmq_broker_flow_control_send(b, NULL, c)); /* admitted */
-    assert_non_null(b->flow_source);
-    assert_true(rmq_flow_control_put_open(b->flow));
-    assert_false(rmq_broker_flow_control_send(b, NULL, c)); /* same turn, same batch */
-    assert_true(rmq_flow_control_put_open(b->flow));
-    g_main_context_iteration(NULL, FALSE);
-    assert_false(rmq_flow_control_put_open(b->flow));
-    assert_false(rmq_broker_flow_control_send(b, NULL, c)); /* a new batch */
-    assert_true(rmq_flow_control_put_open(b->flow));
-    g_main_context_iteration(NULL, FALSE);
-    assert_false(rmq_flow_control_put_open(b->flow));
+    FlowTurn turn = { b, c, 0 };
+    RmqFdPoller *poller = rmq_fd_poller_get(NULL);
+    RmqFdTimer *timer = rmq_fd_timer_new(poller, flow_turn_send, &turn);
+    for (guint i = 1; i <= 2; i++) {
+        rmq_fd_timer_set_ready_time(timer, 0);
+        gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+        while (turn.runs < i && g_get_monotonic_time() < end)
+            g_main_context_iteration(NULL, TRUE);
+        assert_int_equal(turn.runs, i);
+        assert_false(rmq_flow_control_put_open(b->flow)); /* closed with its turn */
+    }
+    rmq_fd_timer_free(timer);
+    rmq_fd_poller_unref(poller);
 }
 
 int
