@@ -362,7 +362,7 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
     x->flag = msg->flag;
     x->msg_id = g_strdup(rmq_msg_get_property(msg, RMQ_PROPERTY_UNIQ_KEY));
     x->reply = g_strcmp0(rmq_msg_get_property(msg, RMQ_PROPERTY_MSG_TYPE), RMQ_MQ_REPLY_FLAG) == 0;
-    x->properties = rmq_message_properties_build(msg->properties);
+    x->properties = rmq_message_properties_build(rmq_msg_get_properties(msg));
     if (strlen(x->properties) > RMQ_MESSAGE_MAX_PROPS) {
         g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
                     RMQ_MESSAGE_MAX_PROPS);
@@ -418,7 +418,7 @@ prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
         }
         g_string_append_printf(ids, "%s%s", i ? "," : "",
                                rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY));
-        g_autofree gchar *props = rmq_message_properties_build(m->properties);
+        g_autofree gchar *props = rmq_message_properties_build(rmq_msg_get_properties(m));
         gsize plen = strlen(props), blen = g_bytes_get_size(m->body);
         if (plen > RMQ_MESSAGE_MAX_PROPS) {
             g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
