@@ -15,6 +15,8 @@
 # -m pull: a backlog of RMQ_PERF_BACKLOG (default 1,000,000) messages of SIZE
 # is sent first in batches of 32 (not counted); each round then pulls all of
 # it from the start with a new group (4 queues, one puller each, 32 per pull).
+# RMQ_PERF_BENCHES="A B": -m pull rounds take the consumer rmq-bench from this
+# list in turn (a before/after pair on the same broker and backlog).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 . "$srcdir/bench/lib.sh"
@@ -77,7 +79,9 @@ for _ in $(seq "$rounds"); do
     s0=$(cpu_ticks "$BPID"); c0=$(child_ticks)
     [ -n "${RMQ_PERF_HOOK:-}" ] && { $RMQ_PERF_HOOK "$BPID" & }
     if [ "$mode" = pull ]; then
-        out=$("${bench[@]}" consumer -g "perf_pull_$round" --from-start -c "$backlog" -d 600)
+        read -r -a list <<<"${RMQ_PERF_BENCHES:-${bench[0]}}"
+        puller=${list[$(((round - 1) % ${#list[@]}))]}
+        out=$("$puller" "${bench[@]:1}" consumer -g "perf_pull_$round" --from-start -c "$backlog" -d 600)
     else
         bargs=(); [ "$mode" != batch ] || bargs=(-b "$batch")
         out=$("${bench[@]}" producer -m "$mode" "${bargs[@]}" -w "$threads" $(bench_conn_args "${bench[0]}" "$threads" "$conns") -d "$secs")
@@ -93,7 +97,10 @@ for _ in $(seq "$rounds"); do
             END { printf " broker_syscalls_per_msg=%.2f broker_sendmsg_per_msg=%.2f broker_send_per_msg=%.2f", a / n, b / n, (b + t) / n
                   if (f > 0) printf " acks_per_fdatasync=%.1f", n / f }' "$TMP/perf.txt")
     fi
-    echo "mode=$mode flush=$flush threads=$threads size=$size ok=$n tps=$(j tps) p50_ms=$(j p50Ms) p99_ms=$(j p99Ms)" \
+    secs="" # pull: TPS is over "seconds" (until the count arrived); the run took wall_seconds
+    [ "$mode" = pull ] && secs=" seconds=$(j seconds) wall_seconds=$(j wallSeconds)"
+    [ "$mode" = pull ] && [ -n "${RMQ_PERF_BENCHES:-}" ] && echo "consumer: $puller"
+    echo "mode=$mode flush=$flush threads=$threads size=$size ok=$n tps=$(j tps)$secs p50_ms=$(j p50Ms) p99_ms=$(j p99Ms)" \
         "broker_us_per_msg=$(us_per "$(($(cpu_ticks "$BPID") - s0))" "$n")" \
         "bench_us_per_msg=$(us_per "$(($(child_ticks) - c0))" "$n") load=$(cut -d' ' -f1 /proc/loadavg)$sc"
 done

@@ -103,9 +103,14 @@ void rmq_mq_core_on_request(RmqConnection *conn, RmqCommand *request, gpointer c
 
 /* Pull/query bodies: concatenated commit-log records. (transfer full) of RmqMsg */
 GPtrArray *rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error);
-/* The same for a pull body: the bodies of uncompressed messages are slices of
- * @body (they keep it alive) rather than copies. */
+/* The same for a pull body without copying it: the bodies of uncompressed
+ * messages are slices of @body and their raw properties point into it (the
+ * messages keep it alive). */
 GPtrArray *rmq_mq_decode_messages_bytes(GBytes *body, GError **error);
+/* @name's value in @msg without building its property table (the table's
+ * when it is built): not NUL-terminated when raw. */
+gboolean rmq_mq_msg_property_raw(const RmqMsg *msg, const gchar *name, const gchar **value,
+                                 gsize *len);
 /* A new docs/protocol.md §6.5 client unique id (UNIQ_KEY). (transfer full) */
 gchar *rmq_mq_unique_id(void);
 /* The same id written to @out (32 hex digits and a NUL), no allocation. */

@@ -362,7 +362,7 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
     x->flag = msg->flag;
     x->msg_id = g_strdup(rmq_msg_get_property(msg, RMQ_PROPERTY_UNIQ_KEY));
     x->reply = g_strcmp0(rmq_msg_get_property(msg, RMQ_PROPERTY_MSG_TYPE), RMQ_MQ_REPLY_FLAG) == 0;
-    x->properties = rmq_message_properties_build(msg->properties);
+    x->properties = rmq_message_properties_build(rmq_msg_get_properties(msg));
     if (strlen(x->properties) > RMQ_MESSAGE_MAX_PROPS) {
         g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
                     RMQ_MESSAGE_MAX_PROPS);
@@ -414,7 +414,7 @@ prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
         if (uniq == NULL) {
             gchar *id = g_malloc(RMQ_MQ_UNIQUE_ID_LEN + 1);
             rmq_mq_unique_id_to(id);
-            g_hash_table_replace(m->properties, g_strdup(RMQ_PROPERTY_UNIQ_KEY), id);
+            g_hash_table_replace(rmq_msg_get_properties(m), g_strdup(RMQ_PROPERTY_UNIQ_KEY), id);
             uniq = id;
         }
         if (i > 0)
@@ -422,7 +422,7 @@ prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
         g_string_append(ids, uniq);
         gsize blen = g_bytes_get_size(m->body);
         if (rmq_mq_batch_item_append(body, m->flag, g_bytes_get_data(m->body, NULL), blen,
-                                     m->properties) < 0) {
+                                     rmq_msg_get_properties(m)) < 0) {
             g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
                         RMQ_MESSAGE_MAX_PROPS);
             return NULL;

@@ -1439,7 +1439,7 @@ rmq_console_dlq_resend_msg(const RmqMsg *dead, GError **error)
     m->flag = dead->flag;
     GHashTableIter it;
     gpointer k, v;
-    g_hash_table_iter_init(&it, dead->properties);
+    g_hash_table_iter_init(&it, rmq_msg_get_properties(dead));
     while (g_hash_table_iter_next(&it, &k, &v))
         if (!g_strv_contains(system_props, k))
             rmq_msg_put_property(m, k, v);

@@ -58,11 +58,12 @@ msg_ext_text(const RmqMsg *m, const gchar *broker_name)
         g_string_append_printf(bytes, "%s%d", i ? ", " : "", (gint8) body[i]);
     g_string_append_c(bytes, ']');
     GString *props = g_string_new("{");
-    g_autoptr(GList) keys = g_hash_table_get_keys(m->properties);
+    GHashTable *table = rmq_msg_get_properties(m);
+    g_autoptr(GList) keys = g_hash_table_get_keys(table);
     keys = g_list_sort(keys, (GCompareFunc) g_strcmp0);
     for (GList *l = keys; l; l = l->next)
         g_string_append_printf(props, "%s%s=%s", l != keys ? ", " : "", (gchar *) l->data,
-                               (gchar *) g_hash_table_lookup(m->properties, l->data));
+                               (gchar *) g_hash_table_lookup(table, l->data));
     g_string_append_c(props, '}');
     guint32 crc = (guint32) crc32(0L, body ? body : (const guint8 *) "", (uInt) len) & 0x7FFFFFFF;
     gchar *out = g_strdup_printf(
@@ -425,7 +426,7 @@ rmqadmin_resend(RmqAdminCommon *c, const RmqMsg *m, const gchar *original_id, Js
     copy->flag = m->flag;
     GHashTableIter it;
     gpointer k, v;
-    g_hash_table_iter_init(&it, m->properties);
+    g_hash_table_iter_init(&it, rmq_msg_get_properties(m));
     while (g_hash_table_iter_next(&it, &k, &v))
         rmq_msg_put_property(copy, k, v);
     if (!c->json)
