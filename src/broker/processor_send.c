@@ -558,15 +558,18 @@ rmq_broker_send_response(RmqBroker *b, const RmqCommand *req, const RmqSendTarge
 {
     const RmqBrokerSettings *s = &b->settings;
     RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
-    /* A new response has no fields: append (no lookup), lengths known. */
-#define APPEND_LIT(key, v, vlen) rmq_command_append_ext_len(resp, key, sizeof key - 1, v, vlen)
+    /* A new response has no fields: append (no lookup), lengths known; ids
+     * (hex and commas), numbers and booleans need no JSON escape. */
+#define APPEND_LIT(key, v, vlen) rmq_command_append_ext_plain(resp, key, sizeof key - 1, v, vlen)
     const gchar *id = p->msg_ids != NULL ? p->msg_ids->str : p->result.msg_id;
     APPEND_LIT("msgId", id, p->msg_ids != NULL ? p->msg_ids->len : strlen(id));
     gchar num[RMQ_JSON_INT64_MAX_LEN];
     APPEND_LIT("queueId", num, rmq_json_text_format_int64(t->queue_id, num));
     APPEND_LIT("queueOffset", num, rmq_json_text_format_int64(p->result.queue_offset, num));
-    const gchar *region = s->region_id != NULL ? s->region_id : "DefaultRegion";
-    APPEND_LIT("MSG_REGION", region, strlen(region));
+    if (s->region_id != NULL) /* configured text: escaped as needed */
+        rmq_command_append_ext_len(resp, "MSG_REGION", 10, s->region_id, strlen(s->region_id));
+    else
+        APPEND_LIT("MSG_REGION", "DefaultRegion", 13);
     APPEND_LIT("TRACE_ON", s->trace_on ? "true" : "false", s->trace_on ? 4 : 5);
 #undef APPEND_LIT
     return resp;

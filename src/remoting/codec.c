@@ -131,7 +131,7 @@ encode_binary_header(const RmqCommand *cmd, GString *out)
     put_u32(out, 0);
     for (guint i = 0; i < cmd->ext->len; i++) {
         const RmqExtField *f = &g_array_index(cmd->ext, RmqExtField, i);
-        gsize kl = strlen(f->key), vl = strlen(f->value);
+        gsize kl = f->key_len, vl = f->value_len;
         if (kl > G_MAXUINT16)
             continue; /* not representable: key_len is a u16 */
         put_u16(out, (guint16) kl);

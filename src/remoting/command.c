@@ -65,7 +65,7 @@ ext_field_make(RmqCommand *cmd, const gchar *key, gsize key_len, const gchar *va
     block[key_len] = '\0';
     memcpy(block + key_len + 1, value, value_len);
     block[key_len + 1 + value_len] = '\0';
-    return (RmqExtField) { block, block + key_len + 1 };
+    return (RmqExtField) { block, block + key_len + 1, (guint32) key_len, (guint32) value_len, 0 };
 }
 
 /* A command and its first arena chunk are one allocation: a request or a
@@ -361,9 +361,24 @@ rmq_command_alloc_text(RmqCommand *cmd, gsize n)
 }
 
 void
-rmq_command_append_ext_owned(RmqCommand *cmd, gchar *key, gchar *value)
+rmq_command_append_ext_owned(RmqCommand *cmd, gchar *key, gsize key_len, gchar *value,
+                             gsize value_len)
 {
-    ext_push(cmd, (RmqExtField) { key, value });
+    ext_push(cmd, (RmqExtField) { key, value, (guint32) key_len, (guint32) value_len, 0 });
+}
+
+void
+rmq_command_append_ext_plain(RmqCommand *cmd, const gchar *static_key, gsize key_len,
+                             const gchar *value, gsize value_len)
+{
+    gchar *copy = arena_alloc(cmd, value_len + 1);
+
+    memcpy(copy, value, value_len);
+    copy[value_len] = '\0';
+    /* The key is only read: fields are changed through these functions,
+     * which replace a value and never write into a key. */
+    ext_push(cmd, (RmqExtField) { (gchar *) static_key, copy, (guint32) key_len,
+                                  (guint32) value_len, 1 });
 }
 
 void
@@ -374,8 +389,10 @@ rmq_command_replace_ext_value(RmqCommand *cmd, guint i, const gchar *value, gsiz
     gchar *copy = arena_alloc(cmd, value_len + 1);
     memcpy(copy, value, value_len);
     copy[value_len] = '\0';
-    g_array_index(cmd->ext, RmqExtField, i).value = copy; /* the key stays where it is */
-
+    RmqExtField *f = &g_array_index(cmd->ext, RmqExtField, i);
+    f->value = copy; /* the key stays where it is */
+    f->value_len = (guint32) value_len;
+    f->plain = 0;
 }
 
 void

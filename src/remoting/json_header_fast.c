@@ -576,7 +576,7 @@ ext_member_plain(Parser *ps, RmqCommand *cmd)
     gchar *v = k + (value - key);
     k[key_len] = '\0';
     v[value_len] = '\0';
-    rmq_command_append_ext_owned(cmd, k, v);
+    rmq_command_append_ext_owned(cmd, k, key_len, v, value_len);
     ps->ext_seen |= bit;
     ps->p = p + 1;
     return TRUE;
