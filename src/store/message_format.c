@@ -365,6 +365,19 @@ rmq_message_java_hash(const char *s, gsize len)
     guint32 h = 0;
     const char *p = s, *end = s + len;
 
+    /* Eight ASCII bytes at once while they last (an index key, topic#key,
+     * is hashed per message): 31^8 h + 31^7 c0 + ... + c7 (mod 2^32), the
+     * products independent of each other instead of a chain of eight. */
+    while (end - p >= 8) {
+        guint64 w;
+        memcpy(&w, p, 8);
+        if ((w & G_GUINT64_CONSTANT(0x8080808080808080)) != 0)
+            break;
+        const guchar *u = (const guchar *) p;
+        h = 2487512833u * h + 1742810335u * u[0] + 887503681u * u[1] + 28629151u * u[2] +
+            923521u * u[3] + 29791u * u[4] + 961u * u[5] + 31u * u[6] + u[7];
+        p += 8;
+    }
     while (p < end) {
         gunichar c;
         /* Four ASCII bytes at once (keys are hashed per message): the same
