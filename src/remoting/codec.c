@@ -239,7 +239,7 @@ rmq_codec_decode_frame(const guint8 *buf, gsize len, gsize max_frame, RmqCommand
         return RMQ_DECODE_ERROR;
     gsize body_len = frame_len - 8 - header_len;
     if (body_len > 0)
-        cmd->body = g_bytes_new(buf + 8 + header_len, body_len);
+        rmq_command_set_body_data(cmd, buf + 8 + header_len, body_len);
     *out = cmd;
     *consumed = frame_len;
     return RMQ_DECODE_OK;

@@ -54,6 +54,7 @@ typedef struct {
     gboolean ext_present;
     gpointer arena; /* private: storage of the ext field text */
     guint ext_room; /* private: slots cmd->ext was created with (it never shrinks) */
+    gint block_refs; /* private: holders of the command's memory (itself, a body in it) */
 } RmqCommand;
 
 /* New request with our language (JAVA, for the widest client compatibility),
@@ -118,7 +119,8 @@ const RmqExtField *rmq_command_get_ext_field(const RmqCommand *cmd, guint i);
 void rmq_command_set_ext_present(RmqCommand *cmd, gboolean present);
 /* Takes a reference on @body (NULL clears). */
 void rmq_command_set_body(RmqCommand *cmd, GBytes *body);
-/* Copies @len bytes as the body. */
+/* Copies @len bytes as the body: a small one into the command's own
+ * memory, which then stays until both the command and the body are gone. */
 void rmq_command_set_body_data(RmqCommand *cmd, const void *data, gsize len);
 
 const gchar *rmq_language_name(RmqLanguage lang);

@@ -327,6 +327,54 @@ test_arena_keeps_every_field(void **state)
     assert_lengths_right(cmd);
 }
 
+/* A small body is copied into the command's own memory: it must outlive
+ * the command when someone keeps a reference, while later commands (which
+ * reuse freed ones) are made and filled, and a replaced body must not free
+ * the command under its owner. */
+static void
+test_body_outlives_command(void **state)
+{
+    (void) state;
+    GBytes *kept[8];
+    gchar text[8][64];
+
+    for (int i = 0; i < 8; i++) {
+        RmqCommand *cmd = rmq_command_new_request(10);
+        rmq_command_set_ext(cmd, "k", "v");
+        g_snprintf(text[i], sizeof text[i], "body %d of the commands that are freed first", i);
+        rmq_command_set_body_data(cmd, text[i], strlen(text[i]));
+        kept[i] = g_bytes_ref(cmd->body);
+        rmq_command_free(cmd);
+    }
+    /* fill the commands that may reuse that memory */
+    for (int i = 0; i < 32; i++) {
+        RmqCommand *cmd = rmq_command_new_request(11);
+        gchar junk[200];
+        memset(junk, 'x', sizeof junk);
+        rmq_command_set_ext_len(cmd, "junk", 4, junk, sizeof junk);
+        rmq_command_set_body_data(cmd, junk, sizeof junk);
+        if (i % 2 == 0) /* a replaced body, the command still in use */
+            rmq_command_set_body_data(cmd, junk, 10);
+        assert_int_equal(g_bytes_get_size(cmd->body), i % 2 == 0 ? 10 : sizeof junk);
+        rmq_command_free(cmd);
+    }
+    for (int i = 0; i < 8; i++) {
+        gsize len = 0;
+        const gchar *p = g_bytes_get_data(kept[i], &len);
+        assert_int_equal(len, strlen(text[i]));
+        assert_memory_equal(p, text[i], len);
+        g_bytes_unref(kept[i]);
+    }
+
+    /* a body too big for the command's memory, and one decoded from a frame */
+    g_autoptr(RmqCommand) big = rmq_command_new_request(12);
+    g_autofree gchar *payload = g_strnfill(5000, 'p');
+    rmq_command_set_body_data(big, payload, 5000);
+    assert_int_equal(g_bytes_get_size(big->body), 5000);
+    rmq_command_set_body(big, NULL);
+    assert_null(big->body);
+}
+
 /* Fields appended as plain (a response's ids and numbers) encode to the
  * same bytes as the same fields through the escaping path, mixed with
  * fields that do need escapes, and decode back to them. */
@@ -535,6 +583,7 @@ main(void)
         cmocka_unit_test(test_header_ints_agree_with_glib),
         cmocka_unit_test(test_arena_keeps_every_field),
         cmocka_unit_test(test_plain_fields_encode_alike),
+        cmocka_unit_test(test_body_outlives_command),
         cmocka_unit_test(test_ext_integers_match_glib),
         cmocka_unit_test(test_int64_text),
         cmocka_unit_test(test_string_text),
