@@ -13,6 +13,7 @@
 #include "broker/topic_config.h"
 #include "ha/ha_service.h"
 #include "remoting/codes.h"
+#include "remoting/json_scan.h"
 #include "remoting/json_text.h"
 
 /* Header names of code 10, in RmqSendHeaderField order; V2 uses 'a' + index. */
@@ -566,10 +567,13 @@ rmq_broker_send_response(RmqBroker *b, const RmqCommand *req, const RmqSendTarge
     gchar num[RMQ_JSON_INT64_MAX_LEN];
     APPEND_LIT("queueId", num, rmq_json_text_format_int64(t->queue_id, num));
     APPEND_LIT("queueOffset", num, rmq_json_text_format_int64(p->result.queue_offset, num));
-    if (s->region_id != NULL) /* configured text: escaped as needed */
-        rmq_command_append_ext_len(resp, "MSG_REGION", 10, s->region_id, strlen(s->region_id));
+    const gchar *region = s->region_id != NULL ? s->region_id : "DefaultRegion";
+    gsize region_len = strlen(region);
+    /* configured text: plain when nothing in it needs an escape (the usual) */
+    if (rmq_json_scan_plain(region, region_len, TRUE, NULL) == region_len)
+        APPEND_LIT("MSG_REGION", region, region_len);
     else
-        APPEND_LIT("MSG_REGION", "DefaultRegion", 13);
+        rmq_command_append_ext_len(resp, "MSG_REGION", 10, region, region_len);
     APPEND_LIT("TRACE_ON", s->trace_on ? "true" : "false", s->trace_on ? 4 : 5);
 #undef APPEND_LIT
     return resp;

@@ -55,18 +55,6 @@ arena_alloc(RmqCommand *cmd, gsize n)
     return p;
 }
 
-static RmqExtField
-ext_field_make(RmqCommand *cmd, const gchar *key, gsize key_len, const gchar *value,
-               gsize value_len)
-{
-    gchar *block = arena_alloc(cmd, key_len + value_len + 2);
-
-    memcpy(block, key, key_len);
-    block[key_len] = '\0';
-    memcpy(block + key_len + 1, value, value_len);
-    block[key_len + 1 + value_len] = '\0';
-    return (RmqExtField) { block, block + key_len + 1, (guint32) key_len, (guint32) value_len, 0 };
-}
 
 /* A command and its first arena chunk are one allocation: a request or a
  * response of a dozen short fields then costs no second malloc and free. */
@@ -355,15 +343,34 @@ rmq_command_set_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len, const 
         rmq_command_append_ext_len(cmd, key, key_len, value, value_len);
 }
 
-static inline void
-ext_push(RmqCommand *cmd, RmqExtField f)
+/* Past the room made at creation (a header of many fields). */
+G_GNUC_NO_INLINE static void
+ext_push_grow(RmqCommand *cmd, gchar *key, gsize key_len, gchar *value, gsize value_len,
+              gboolean plain)
 {
-    /* Within the room made at creation a store does it: g_array_append_val
-     * costs a call and a memcpy per field, a dozen times per request. */
-    if (cmd->ext->len < cmd->ext_room)
-        g_array_index(cmd->ext, RmqExtField, cmd->ext->len++) = f;
-    else
-        g_array_append_val(cmd->ext, f);
+    RmqExtField f = { key, value, (guint32) key_len, (guint32) value_len, plain };
+    g_array_append_val(cmd->ext, f);
+}
+
+static inline void
+ext_push(RmqCommand *cmd, gchar *key, gsize key_len, gchar *value, gsize value_len,
+         gboolean plain)
+{
+    /* Within the room made at creation the slot is written in place, with
+     * no call (the callers stay leaves): g_array_append_val costs a call
+     * and a memcpy per field, a dozen times per request. */
+    GArray *ext = cmd->ext;
+    if (G_UNLIKELY(ext->len >= cmd->ext_room)) {
+        ext_push_grow(cmd, key, key_len, value, value_len, plain);
+        return;
+    }
+    RmqExtField *f = &g_array_index(ext, RmqExtField, ext->len);
+    ext->len++;
+    f->key = key;
+    f->value = value;
+    f->key_len = (guint32) key_len;
+    f->value_len = (guint32) value_len;
+    f->plain = plain;
 }
 
 void
@@ -371,7 +378,12 @@ rmq_command_append_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len, con
                            gsize value_len)
 {
     g_return_if_fail(cmd != NULL && key != NULL && value != NULL);
-    ext_push(cmd, ext_field_make(cmd, key, key_len, value, value_len));
+    gchar *block = arena_alloc(cmd, key_len + value_len + 2);
+    memcpy(block, key, key_len);
+    block[key_len] = '\0';
+    memcpy(block + key_len + 1, value, value_len);
+    block[key_len + 1 + value_len] = '\0';
+    ext_push(cmd, block, key_len, block + key_len + 1, value_len, FALSE);
 }
 
 gchar *
@@ -385,7 +397,7 @@ void
 rmq_command_append_ext_owned(RmqCommand *cmd, gchar *key, gsize key_len, gchar *value,
                              gsize value_len)
 {
-    ext_push(cmd, (RmqExtField) { key, value, (guint32) key_len, (guint32) value_len, 0 });
+    ext_push(cmd, key, key_len, value, value_len, FALSE);
 }
 
 void
@@ -398,8 +410,7 @@ rmq_command_append_ext_plain(RmqCommand *cmd, const gchar *static_key, gsize key
     copy[value_len] = '\0';
     /* The key is only read: fields are changed through these functions,
      * which replace a value and never write into a key. */
-    ext_push(cmd, (RmqExtField) { (gchar *) static_key, copy, (guint32) key_len,
-                                  (guint32) value_len, 1 });
+    ext_push(cmd, (gchar *) static_key, key_len, copy, value_len, TRUE);
 }
 
 void
@@ -413,7 +424,7 @@ rmq_command_replace_ext_value(RmqCommand *cmd, guint i, const gchar *value, gsiz
     RmqExtField *f = &g_array_index(cmd->ext, RmqExtField, i);
     f->value = copy; /* the key stays where it is */
     f->value_len = (guint32) value_len;
-    f->plain = 0;
+    f->plain = FALSE;
 }
 
 void

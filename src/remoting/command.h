@@ -31,11 +31,11 @@ typedef enum {
 typedef struct {
     gchar *key;
     gchar *value; /* never NULL once stored: null values are dropped on decode */
-    guint32 key_len;       /* strlen(key) */
-    guint32 value_len : 31; /* strlen(value) */
+    guint32 key_len;   /* strlen(key) */
+    guint32 value_len; /* strlen(value) */
     /* Neither key nor value holds a byte JSON output escapes ('"', '\\',
      * controls, DEL): the encoder copies them as they are. */
-    guint32 plain : 1;
+    gboolean plain;
 } RmqExtField;
 
 typedef struct {

@@ -89,6 +89,10 @@ static const char digit_pairs[201] =
 gsize
 rmq_json_text_format_int64(gint64 v, gchar buf[RMQ_JSON_INT64_MAX_LEN])
 {
+    if ((guint64) v < 10) { /* a response's code and flag */
+        buf[0] = (gchar) ('0' + v);
+        return 1;
+    }
     /* magnitude as unsigned: -G_MININT64 does not fit a gint64 */
     guint64 u = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
     gchar tmp[RMQ_JSON_INT64_MAX_LEN];
