@@ -241,7 +241,14 @@ void
 rmq_message_encode(const RmqMessage *msg, gint64 queue_offset,
                    gint64 physical_offset, gint64 store_timestamp, guint8 *out)
 {
-    gint64 total = rmq_message_record_size(msg);
+    rmq_message_encode_sized(msg, rmq_message_record_size(msg), queue_offset, physical_offset,
+                             store_timestamp, out);
+}
+
+void
+rmq_message_encode_sized(const RmqMessage *msg, gint64 total, gint64 queue_offset,
+                         gint64 physical_offset, gint64 store_timestamp, guint8 *out)
+{
     gsize topic_len = strlen(msg->topic);
     gint32 sys_flag = msg->sys_flag & ~(RMQ_SYSFLAG_BORNHOST_V6 | RMQ_SYSFLAG_STOREHOST_V6);
     guint8 *p = out;
