@@ -464,6 +464,23 @@ test_int64_text(void **state)
         assert_int_equal(n, strlen(want));
         assert_memory_equal(buf, want, n);
     }
+    /* every digit count, at its edges, both signs */
+    gint64 p = 1;
+    for (guint d = 1; d <= 19; d++) {
+        gint64 edges[] = { p, p + 1, p - 1, d < 19 ? p * 10 - 1 : G_MAXINT64 };
+        for (guint e = 0; e < G_N_ELEMENTS(edges); e++) {
+            for (int sign = 1; sign >= -1; sign -= 2) {
+                gint64 v = edges[e] * sign;
+                gchar buf[RMQ_JSON_INT64_MAX_LEN];
+                gsize n = rmq_json_text_format_int64(v, buf);
+                g_autofree gchar *want = g_strdup_printf("%" G_GINT64_FORMAT, v);
+                assert_int_equal(n, strlen(want));
+                assert_memory_equal(buf, want, n);
+            }
+        }
+        if (d < 19)
+            p *= 10;
+    }
 }
 
 static void
