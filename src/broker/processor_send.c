@@ -464,7 +464,14 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
         out->one_props = g_string_sized_new(bound);
         np = out->one_props->str;
     }
-    gsize np_len = rmq_message_properties_edit_to(np, r->props, r->props_len, drop, add);
+    /* A single message's pairs as clients send them: copied around the
+     * WAIT pair the view found, no second walk. */
+    gssize quick = hd->batch ? -1
+                             : rmq_message_properties_edit_view(np, &r->view, RMQ_PROP_VIEW_WAIT,
+                                                                RMQ_PROP_VIEW_CLUSTER,
+                                                                s->cluster_name);
+    gsize np_len = quick >= 0 ? (gsize) quick
+                              : rmq_message_properties_edit_to(np, r->props, r->props_len, drop, add);
     if (out->one_props != NULL)
         out->one_props->len = np_len;
     if (hd->batch) {
