@@ -48,8 +48,9 @@ fail(Parser *ps, const gchar *what)
 static inline void
 skip_ws(Parser *ps)
 {
-    /* one compare settles the usual case: no space at all */
-    while (ps->p < ps->end && (guchar) *ps->p <= ' ' &&
+    /* one compare settles the usual case: no space at all. No bounds
+     * check: the text ends with a NUL (decode_fast), which is no space. */
+    while ((guchar) *ps->p <= ' ' &&
            (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
         ps->p++;
 }
@@ -721,9 +722,10 @@ rmq_json_header_decode_fast(const gchar *text, gsize len, RmqCommand *cmd, GErro
     Parser ps;
     /* Read from a copy the command owns: plain ext fields then stay where
      * they lie in it instead of being copied one by one. */
-    ps.own = rmq_command_alloc_text(cmd, len);
+    ps.own = rmq_command_alloc_text(cmd, len + 1);
     if (len > 0)
         memcpy(ps.own, text, len);
+    ps.own[len] = '\0'; /* a stop for skip_ws; never written over */
     ps.p = ps.own;
     ps.end = ps.own + len;
     ps.error = error;
