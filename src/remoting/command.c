@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include "remoting/command.h"
+#include "remoting/command_private.h"
 
 #include <string.h>
 
@@ -343,34 +344,12 @@ rmq_command_set_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len, const 
         rmq_command_append_ext_len(cmd, key, key_len, value, value_len);
 }
 
-/* Past the room made at creation (a header of many fields). */
-G_GNUC_NO_INLINE static void
-ext_push_grow(RmqCommand *cmd, gchar *key, gsize key_len, gchar *value, gsize value_len,
-              gboolean plain)
+void
+rmq_command_ext_push_grow(RmqCommand *cmd, gchar *key, gsize key_len, gchar *value,
+                          gsize value_len, gboolean plain)
 {
     RmqExtField f = { key, value, (guint32) key_len, (guint32) value_len, plain };
     g_array_append_val(cmd->ext, f);
-}
-
-static inline void
-ext_push(RmqCommand *cmd, gchar *key, gsize key_len, gchar *value, gsize value_len,
-         gboolean plain)
-{
-    /* Within the room made at creation the slot is written in place, with
-     * no call (the callers stay leaves): g_array_append_val costs a call
-     * and a memcpy per field, a dozen times per request. */
-    GArray *ext = cmd->ext;
-    if (G_UNLIKELY(ext->len >= cmd->ext_room)) {
-        ext_push_grow(cmd, key, key_len, value, value_len, plain);
-        return;
-    }
-    RmqExtField *f = &g_array_index(ext, RmqExtField, ext->len);
-    ext->len++;
-    f->key = key;
-    f->value = value;
-    f->key_len = (guint32) key_len;
-    f->value_len = (guint32) value_len;
-    f->plain = plain;
 }
 
 void
@@ -383,7 +362,7 @@ rmq_command_append_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len, con
     block[key_len] = '\0';
     memcpy(block + key_len + 1, value, value_len);
     block[key_len + 1 + value_len] = '\0';
-    ext_push(cmd, block, key_len, block + key_len + 1, value_len, FALSE);
+    rmq_command_ext_push(cmd, block, key_len, block + key_len + 1, value_len, FALSE);
 }
 
 gchar *
@@ -397,7 +376,7 @@ void
 rmq_command_append_ext_owned(RmqCommand *cmd, gchar *key, gsize key_len, gchar *value,
                              gsize value_len)
 {
-    ext_push(cmd, key, key_len, value, value_len, FALSE);
+    rmq_command_ext_push(cmd, key, key_len, value, value_len, FALSE);
 }
 
 void
@@ -410,7 +389,7 @@ rmq_command_append_ext_plain(RmqCommand *cmd, const gchar *static_key, gsize key
     copy[value_len] = '\0';
     /* The key is only read: fields are changed through these functions,
      * which replace a value and never write into a key. */
-    ext_push(cmd, (gchar *) static_key, key_len, copy, value_len, TRUE);
+    rmq_command_ext_push(cmd, (gchar *) static_key, key_len, copy, value_len, TRUE);
 }
 
 void

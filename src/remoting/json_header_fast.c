@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "remoting/codec.h"
+#include "remoting/command_private.h"
 #include "remoting/json_scan.h"
 #include "remoting/json_text.h"
 
@@ -554,7 +555,7 @@ ext_run_plain(Parser *ps, RmqCommand *cmd)
         gchar *v = k + (value - key);
         k[key_len] = '\0';
         v[value_len] = '\0';
-        rmq_command_append_ext_owned(cmd, k, key_len, v, value_len);
+        rmq_command_ext_push(cmd, k, key_len, v, value_len, FALSE);
         seen |= bit;
         taken = q + 1;
         if (end - taken < 2 || taken[0] != ',')
