@@ -56,7 +56,6 @@ arena_alloc(RmqCommand *cmd, gsize n)
     return p;
 }
 
-
 /* A command and its first arena chunk are one allocation: a request or a
  * response of a dozen short fields then costs no second malloc and free. */
 #define COMMAND_HEAD ((sizeof(RmqCommand) + 15) & ~(gsize) 15)
