@@ -13,6 +13,7 @@
 #include "broker/topic_config.h"
 #include "ha/ha_service.h"
 #include "remoting/codes.h"
+#include "remoting/json_scan.h"
 #include "remoting/json_text.h"
 
 /* Header names of code 10, in RmqSendHeaderField order; V2 uses 'a' + index. */
@@ -494,7 +495,14 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
         out->one_props = g_string_sized_new(bound);
         np = out->one_props->str;
     }
-    gsize np_len = rmq_message_properties_edit_to(np, r->props, r->props_len, drop, add);
+    /* A single message's pairs as clients send them: copied around the
+     * WAIT pair the view found, no second walk. */
+    gssize quick = hd->batch ? -1
+                             : rmq_message_properties_edit_view(np, &r->view, RMQ_PROP_VIEW_WAIT,
+                                                                RMQ_PROP_VIEW_CLUSTER,
+                                                                s->cluster_name);
+    gsize np_len = quick >= 0 ? (gsize) quick
+                              : rmq_message_properties_edit_to(np, r->props, r->props_len, drop, add);
     if (out->one_props != NULL)
         out->one_props->len = np_len;
     if (hd->batch) {
@@ -600,15 +608,21 @@ rmq_broker_send_response(RmqBroker *b, const RmqCommand *req, const RmqSendTarge
 {
     const RmqBrokerSettings *s = &b->settings;
     RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
-    /* A new response has no fields: append (no lookup), lengths known. */
-#define APPEND_LIT(key, v, vlen) rmq_command_append_ext_len(resp, key, sizeof key - 1, v, vlen)
+    /* A new response has no fields: append (no lookup), lengths known; ids
+     * (hex and commas), numbers and booleans need no JSON escape. */
+#define APPEND_LIT(key, v, vlen) rmq_command_append_ext_plain(resp, key, sizeof key - 1, v, vlen)
     const gchar *id = p->msg_ids != NULL ? p->msg_ids->str : p->result.msg_id;
     APPEND_LIT("msgId", id, p->msg_ids != NULL ? p->msg_ids->len : strlen(id));
     gchar num[RMQ_JSON_INT64_MAX_LEN];
     APPEND_LIT("queueId", num, rmq_json_text_format_int64(t->queue_id, num));
     APPEND_LIT("queueOffset", num, rmq_json_text_format_int64(p->result.queue_offset, num));
     const gchar *region = s->region_id != NULL ? s->region_id : "DefaultRegion";
-    APPEND_LIT("MSG_REGION", region, strlen(region));
+    gsize region_len = strlen(region);
+    /* configured text: plain when nothing in it needs an escape (the usual) */
+    if (rmq_json_scan_plain(region, region_len, TRUE, NULL) == region_len)
+        APPEND_LIT("MSG_REGION", region, region_len);
+    else
+        rmq_command_append_ext_len(resp, "MSG_REGION", 10, region, region_len);
     APPEND_LIT("TRACE_ON", s->trace_on ? "true" : "false", s->trace_on ? 4 : 5);
 #undef APPEND_LIT
     return resp;

@@ -123,6 +123,8 @@ view_field(const char *name, gsize nlen)
                                               : -1;
     case 5:
         return memcmp(name, "DELAY", 5) == 0 ? RMQ_PROP_VIEW_DELAY : -1;
+    case 7:
+        return memcmp(name, "CLUSTER", 7) == 0 ? RMQ_PROP_VIEW_CLUSTER : -1;
     case 8:
         return memcmp(name, "UNIQ_KEY", 8) == 0   ? RMQ_PROP_VIEW_UNIQ_KEY
                : memcmp(name, "TRAN_MSG", 8) == 0 ? RMQ_PROP_VIEW_TRAN_MSG
@@ -132,15 +134,26 @@ view_field(const char *name, gsize nlen)
     }
 }
 
+/* Indexed by RmqPropertyViewField. */
+static const char *const view_names[RMQ_PROP_VIEW_N] = {
+    [RMQ_PROP_VIEW_TAGS] = "TAGS",         [RMQ_PROP_VIEW_KEYS] = "KEYS",
+    [RMQ_PROP_VIEW_UNIQ_KEY] = "UNIQ_KEY", [RMQ_PROP_VIEW_DELAY] = "DELAY",
+    [RMQ_PROP_VIEW_WAIT] = "WAIT",         [RMQ_PROP_VIEW_TRAN_MSG] = "TRAN_MSG",
+    [RMQ_PROP_VIEW_CLUSTER] = "CLUSTER",
+};
+
 void
 rmq_message_properties_view(const char *props, gsize len, RmqPropertyView *out)
 {
     memset(out, 0, sizeof *out);
     out->props = props;
     out->len = len;
+    out->pairs_only = TRUE;
     if (props == NULL)
         return;
     const char *p = props, *end = props + len;
+    if (len > 0 && end[-1] == RMQ_PROPERTY_SEPARATOR)
+        out->pairs_only = FALSE; /* an edit leaves the separator out */
     while (p < end) {
         const char *seg_end = memchr(p, RMQ_PROPERTY_SEPARATOR, (gsize) (end - p));
         if (seg_end == NULL)
@@ -151,7 +164,11 @@ rmq_message_properties_view(const char *props, gsize len, RmqPropertyView *out)
             if (f >= 0) {
                 out->v[f].value = sep + 1;
                 out->v[f].len = (gsize) (seg_end - sep - 1);
+                if (out->count[f] < G_MAXUINT8)
+                    out->count[f]++;
             }
+        } else {
+            out->pairs_only = FALSE; /* an edit drops this segment */
         }
         p = seg_end + 1;
     }
@@ -194,6 +211,8 @@ rmq_message_properties_edit_view_to(char *out, const char *props, gsize len,
         if (f >= 0) {
             view->v[f].value = w + nlen + 1;
             view->v[f].len = slen - nlen - 1;
+            if (view->count[f] < G_MAXUINT8)
+                view->count[f]++;
         }
         w += slen;
     }
@@ -204,7 +223,49 @@ rmq_message_properties_edit_view_to(char *out, const char *props, gsize len,
         g_free(lens);
     view->props = out;
     view->len = (gsize) (w - out);
+    view->pairs_only = TRUE; /* segments without a name were dropped */
     return view->len;
+}
+
+gssize
+rmq_message_properties_edit_view(char *out, const RmqPropertyView *view,
+                                 RmqPropertyViewField drop, RmqPropertyViewField add,
+                                 const char *add_value)
+{
+    if (!view->pairs_only || view->count[drop] > 1 || view->count[add] > 0 || drop == add)
+        return -1;
+    const char *p = view->props, *end = p + view->len;
+    char *w = out;
+    if (view->count[drop] == 1) {
+        /* the pair and one separator beside it go; the rest is copied */
+        const char *seg = view->v[drop].value - strlen(view_names[drop]) - 1;
+        const char *seg_end = view->v[drop].value + view->v[drop].len;
+        if (seg > p) {
+            gsize n = (gsize) (seg - 1 - p); /* without the separator before the pair */
+            memcpy(w, p, n);
+            w += n;
+            memcpy(w, seg_end, (gsize) (end - seg_end)); /* from the separator after, if any */
+            w += end - seg_end;
+        } else if (seg_end < end) {
+            memcpy(w, seg_end + 1, (gsize) (end - seg_end - 1));
+            w += end - seg_end - 1;
+        }
+    } else if (p != NULL) {
+        memcpy(w, p, view->len);
+        w += view->len;
+    }
+    if (add_value != NULL) {
+        gsize kl = strlen(view_names[add]), vl = strlen(add_value);
+        if (w != out)
+            *w++ = RMQ_PROPERTY_SEPARATOR;
+        memcpy(w, view_names[add], kl);
+        w += kl;
+        *w++ = RMQ_PROPERTY_NAME_VALUE_SEPARATOR;
+        memcpy(w, add_value, vl);
+        w += vl;
+    }
+    *w = '\0';
+    return (gssize) (w - out);
 }
 
 static gboolean

@@ -89,6 +89,7 @@ typedef enum {
     RMQ_PROP_VIEW_DELAY,
     RMQ_PROP_VIEW_WAIT,
     RMQ_PROP_VIEW_TRAN_MSG,
+    RMQ_PROP_VIEW_CLUSTER,
     RMQ_PROP_VIEW_N
 } RmqPropertyViewField;
 
@@ -96,9 +97,24 @@ typedef struct {
     const char *props;
     gsize len;
     RmqPropertyValue v[RMQ_PROP_VIEW_N];
+    guint8 count[RMQ_PROP_VIEW_N]; /* pairs with each name (at most 255 counted) */
+    /* @props is nothing but well-formed pairs joined by single separators:
+     * no pair the Java parser drops, no empty segment, no separator at the
+     * end (what every client sends). */
+    gboolean pairs_only;
 } RmqPropertyView;
 
 void rmq_message_properties_view(const char *props, gsize len, RmqPropertyView *out);
+
+/* What rmq_message_properties_edit_to(@out, @view->props, @view->len,
+ * {name of @drop}, {name of @add, @add_value}) writes, copied around the
+ * @drop pair the view located instead of walking the pairs again: when the
+ * view is pairs_only, holds @drop at most once and @add not at all (else -1,
+ * nothing written: do the general edit). @out has room for
+ * rmq_message_properties_edit_bound() of that edit. */
+gssize rmq_message_properties_edit_view(char *out, const RmqPropertyView *view,
+                                        RmqPropertyViewField drop, RmqPropertyViewField add,
+                                        const char *add_value);
 
 /* @view (may be NULL) describes exactly @props/@len. */
 static inline gboolean

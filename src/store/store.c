@@ -688,7 +688,7 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyVie
 {
     g_autoptr(GError) error = NULL;
     RmqConsumeQueue *cq = NULL;
-    gint64 total = 0, qoff = 0, now;
+    gint64 total = 0, qoff = 0, now, first_size = 0;
     gsize topic_len = msgs && n ? strlen(msgs[0].topic ? msgs[0].topic : "") : 0;
     RmqPutStatus st;
 
@@ -709,6 +709,8 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyVie
             st = RMQ_PUT_MESSAGE_ILLEGAL;
         if (st != RMQ_PUT_OK)
             return result->status = st;
+        if (i == 0)
+            first_size = sz;
         total += sz;
     }
     if (store->disk_full)
@@ -746,7 +748,9 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyVie
         gint32 size;
         RmqMessageRecord r;
 
-        if (!rmq_commit_log_append(store->cl, &msgs[i], cq ? qoff + i : 0, now, &phy, &size, &error))
+        gint64 sz = i == 0 ? first_size : rmq_message_record_size(&msgs[i]);
+        if (!rmq_commit_log_append_sized(store->cl, &msgs[i], sz, cq ? qoff + i : 0, now, &phy,
+                                         &size, &error))
             return result->status = error_status(error);   /* cannot happen after reserve */
         /* what dispatch reads, straight from the message (no re-decode) */
         memset(&r, 0, sizeof r);
