@@ -6,6 +6,11 @@
 #     per thread), and redis-benchmark XADD against a private
 #     redis-server with the same clients and body: ASYNC_FLUSH vs
 #     appendfsync everysec, then SYNC_FLUSH vs appendfsync always;
+#     separate connections both ways, like for like: a blocking thread per
+#     connection (rmq-bench --connections N) against redis-benchmark -c N
+#     --threads N (N threads, each an event loop with one connection), and
+#     the N connections driven by one thread (rmq-bench --drivers 1)
+#     against redis-benchmark -c N (its default: one event-loop thread);
 #   - batch send of 32 x 128 B (peer: XADD pipelined 32 deep), pull consume
 #     of a 1,000,000-message backlog, end-to-end latency at 5,000 msgs/s;
 #   - RSS idle and under 16 producers, exec to READY=1 (both daemons speak
@@ -119,6 +124,19 @@ redis_run() { # clients pipeline args...
     local c=$1 pl=$2 n out; shift 2
     n=$((c * 100 > 2000 ? c * 100 : 2000))
     out=$(redis-benchmark -p "$RPORT" -c "$c" -P "$pl" -n "$n" --csv --precision 3 "$@" | tail -1 | tr -d '"')
+    # With --threads a run ends on its threads' 250 ms throughput timer
+    # (showThroughput stops each loop once every request is done), so a
+    # short sizing run reads far too slow: size again until one takes half
+    # a second, so the measured run is about DUR long (and then off by at
+    # most 250 ms).
+    local m pass
+    for pass in 1 2 3; do
+        m=$(echo "$out" | awk -F, -v n="$n" '{ t = $2 > 0 ? n / $2 : 1
+            if (t >= 0.5) print 0; else { m = int(n * 0.6 / t); print (m > 2 * n ? m : 2 * n) } }')
+        [ "$m" -gt 0 ] || break
+        n=$m
+        out=$(redis-benchmark -p "$RPORT" -c "$c" -P "$pl" -n "$n" --csv --precision 3 "$@" | tail -1 | tr -d '"')
+    done
     # rps counts commands, pipelined or not
     n=$(echo "$out" | awk -F, -v d="$DUR" '{ n = int($2 * d); print n < 2000 ? 2000 : n }')
     local s0 c0; s0=$(cpu_ticks "$RPID"); c0=$(child_ticks)
@@ -232,17 +250,36 @@ run_mode() { # ASYNC_FLUSH|SYNC_FLUSH everysec|always
             redis_run "$c" 1 XADD "s$size" '*' f "$payload"
             rm -f "$flag"; wait
             say "redis XADD c=$c d=$size n=$R_N: $R_RPS/s p50 $R_P50 p99 $R_P99 max $R_MAX us"
-            local r_text="Redis $REDIS_VER XADD (AOF, appendfsync $fsync; no RDB saves or AOF rewrites), redis-benchmark -c $c, $size B field: $R_RPS/s, p50 $R_P50 us, p99 $R_P99 us, max $R_MAX us; CPU per message: redis-server $R_SCPU us, redis-benchmark $R_CCPU us"
-            local conns="one connection each"; [ "$c" = 1 ] && conns="one connection"
-            row "$L" "$mode, $c sync producer(s), $conns, $size B: $b_tps msgs/s, p50 $b_p50 us, p99 $b_p99 us, max $b_max us (failed $b_fail); $b_cpu" \
-                "$r_text" "TPS $(ratio "$b_tps" "$R_RPS") of Redis; p99 $(ratio "$b_p99" "$R_P99") of Redis's"
+            local r_head="Redis $REDIS_VER XADD (AOF, appendfsync $fsync; no RDB saves or AOF rewrites)"
+            local r_text="$r_head, redis-benchmark -c $c, $size B field: $R_RPS/s, p50 $R_P50 us, p99 $R_P99 us, max $R_MAX us; CPU per message: redis-server $R_SCPU us, redis-benchmark $R_CCPU us"
+            if [ "$c" = 1 ]; then
+                row "$L" "$mode, 1 sync producer(s), one connection, $size B: $b_tps msgs/s, p50 $b_p50 us, p99 $b_p99 us, max $b_max us (failed $b_fail); $b_cpu" \
+                    "$r_text" "TPS $(ratio "$b_tps" "$R_RPS") of Redis; p99 $(ratio "$b_p99" "$R_P99") of Redis's"
+            else
+                # Separate connections like for like. A blocking thread per
+                # connection: its peer is redis-benchmark --threads c (c
+                # event-loop threads, client i on thread i % c: one each).
+                local r_rps=$R_RPS r_p99=$R_P99
+                L=$(load1)
+                redis_run "$c" 1 --threads "$c" XADD "s$size" '*' f "$payload"
+                say "redis XADD c=$c --threads $c d=$size n=$R_N: $R_RPS/s p50 $R_P50 p99 $R_P99 max $R_MAX us"
+                row "$L" "$mode, $c sync producer(s), one connection each (a blocking thread each), $size B: $b_tps msgs/s, p50 $b_p50 us, p99 $b_p99 us, max $b_max us (failed $b_fail); $b_cpu" \
+                    "$r_head, redis-benchmark -c $c --threads $c (a thread per connection), $size B field: $R_RPS/s, p50 $R_P50 us, p99 $R_P99 us, max $R_MAX us; CPU per message: redis-server $R_SCPU us, redis-benchmark $R_CCPU us" \
+                    "TPS $(ratio "$b_tps" "$R_RPS") of Redis; p99 $(ratio "$b_p99" "$R_P99") of Redis's"
+                # The same c connections driven by one event-loop thread:
+                # redis-benchmark -c c's own pattern (its run above).
+                L=$(load1)
+                rmq_run producer -t "T$size" -w "$c" --connections "$c" --drivers 1 -s "$size" -d "$DUR" -m sync
+                row "$L" "$mode, $c sync producers on $c connections driven by one thread (rmq-bench --drivers 1), $size B: $B_TPS msgs/s, p50 $B_P50 us, p99 $B_P99 us, max $B_MAX us (failed $B_FAILED); CPU per message: rmq-broker $B_SCPU us, rmq-bench $B_CCPU us" \
+                    "$r_text (one thread, c connections)" "TPS $(ratio "$B_TPS" "$r_rps") of Redis; p99 $(ratio "$B_P99" "$r_p99") of Redis's"
+            fi
             if [ "$c" != 1 ]; then
                 # The real clients' pattern: every thread's sends on one
                 # connection, c in flight. Same Redis run as the peer.
                 L=$(load1)
                 rmq_run producer -t "T$size" -w "$c" --connections 1 -s "$size" -d "$DUR" -m sync
                 row "$L" "$mode, $c sync producers sharing one connection ($c in flight), $size B: $B_TPS msgs/s, p50 $B_P50 us, p99 $B_P99 us, max $B_MAX us (failed $B_FAILED); CPU per message: rmq-broker $B_SCPU us, rmq-bench $B_CCPU us" \
-                    "$r_text (run just before)" "TPS $(ratio "$B_TPS" "$R_RPS") of Redis; p99 $(ratio "$B_P99" "$R_P99") of Redis's"
+                    "$r_text (run just before)" "TPS $(ratio "$B_TPS" "$r_rps") of Redis; p99 $(ratio "$B_P99" "$r_p99") of Redis's"
             fi
             if [ "$mode" = SYNC_FLUSH ] && [ "$c" = 1 ]; then
                 row "$L" "$mode, 1 sync producer, $size B: $b_tps msgs/s (one message in flight: at most one per fdatasync)" \

@@ -2,13 +2,16 @@
 # Throughput, latency and CPU per message (from /proc ticks) of rmq-broker and
 # rmq-bench for one scenario, run natively; repeat it to see the spread.
 #
-#   bench/perf/cpu.sh [-f ASYNC_FLUSH|SYNC_FLUSH] [-w THREADS] [-k CONNECTIONS] [-d SECONDS]
-#                     [-s SIZE] [-r ROUNDS] [-m sync|async|batch] [-b BATCH] [BUILDDIR]
+#   bench/perf/cpu.sh [-f ASYNC_FLUSH|SYNC_FLUSH] [-w THREADS] [-k CONNECTIONS] [-D DRIVERS]
+#                     [-d SECONDS] [-s SIZE] [-r ROUNDS] [-m sync|async|batch] [-b BATCH]
+#                     [BUILDDIR]
 # With perf installed it also counts the broker's system calls (all, sendmsg,
 # and sendmsg + sendto: every write of responses) per message, and the
 # messages acknowledged per fdatasync (SYNC_FLUSH group commit; every
 # fdatasync counts: commit log, consume queues, checkpoint).
 # -k: connections the THREADS share (default one each; -k 1 as real clients).
+# -D: threads driving those connections (rmq-bench --drivers, -m sync; default
+#     one blocking thread per connection; -D 1 as redis-benchmark -c N).
 # -b: messages per batch in -m batch (default 32, as the bench/run.sh rows).
 # RMQ_PERF_BROKER=path runs another rmq-broker binary (a before/after pair);
 # RMQ_PERF_BENCH=path another rmq-bench.
@@ -21,12 +24,12 @@ set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 . "$srcdir/bench/lib.sh"
 flush=ASYNC_FLUSH threads=16 secs=4 size=128 rounds=3 mode=sync batch=32
-conns=
-while getopts "f:w:d:s:r:m:k:b:" o; do
+conns= drivers=
+while getopts "f:w:d:s:r:m:k:b:D:" o; do
     case $o in
     f) flush=$OPTARG ;; w) threads=$OPTARG ;; d) secs=$OPTARG ;;
     k) conns=$OPTARG ;; s) size=$OPTARG ;; r) rounds=$OPTARG ;; m) mode=$OPTARG ;;
-    b) batch=$OPTARG ;; *) exit 2 ;;
+    b) batch=$OPTARG ;; D) drivers=$OPTARG ;; *) exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -84,6 +87,7 @@ for _ in $(seq "$rounds"); do
         out=$("$puller" "${bench[@]:1}" consumer -g "perf_pull_$round" --from-start -c "$backlog" -d 600)
     else
         bargs=(); [ "$mode" != batch ] || bargs=(-b "$batch")
+        [ -z "$drivers" ] || bargs+=(--drivers "$drivers")
         out=$("${bench[@]}" producer -m "$mode" "${bargs[@]}" -w "$threads" $(bench_conn_args "${bench[0]}" "$threads" "$conns") -d "$secs")
     fi
     n=$(echo "$out" | sed -n 's/.*"ok":\([0-9]*\).*/\1/p')
@@ -100,7 +104,7 @@ for _ in $(seq "$rounds"); do
     secs="" # pull: TPS is over "seconds" (until the count arrived); the run took wall_seconds
     [ "$mode" = pull ] && secs=" seconds=$(j seconds) wall_seconds=$(j wallSeconds)"
     [ "$mode" = pull ] && [ -n "${RMQ_PERF_BENCHES:-}" ] && echo "consumer: $puller"
-    echo "mode=$mode flush=$flush threads=$threads size=$size ok=$n tps=$(j tps)$secs p50_ms=$(j p50Ms) p99_ms=$(j p99Ms)" \
+    echo "mode=$mode flush=$flush threads=$threads${drivers:+ drivers=$drivers} size=$size ok=$n tps=$(j tps)$secs p50_ms=$(j p50Ms) p99_ms=$(j p99Ms)" \
         "broker_us_per_msg=$(us_per "$(($(cpu_ticks "$BPID") - s0))" "$n")" \
         "bench_us_per_msg=$(us_per "$(($(child_ticks) - c0))" "$n") load=$(cut -d' ' -f1 /proc/loadavg)$sc"
 done

@@ -1,7 +1,8 @@
 /* rmq-bench: load generator in the manner of RocketMQ's benchmark tools.
  *
- *   rmq-bench producer [-t TOPIC] [-w THREADS] [--connections N] [-s SIZE]
- *                      [-d SECONDS] [-m sync|async|oneway|batch] [-b BATCH] [-r RATE]
+ *   rmq-bench producer [-t TOPIC] [-w THREADS] [--connections N] [--drivers D]
+ *                      [-s SIZE] [-d SECONDS] [-m sync|async|oneway|batch] [-b BATCH]
+ *                      [-r RATE]
  *   rmq-bench consumer [-t TOPIC] [-w THREADS] [-d SECONDS] [-c COUNT]
  *   rmq-bench latency  [-t TOPIC] [-r RATE] [-d SECONDS] [-s SIZE]
  *
@@ -23,7 +24,16 @@
  * connections, each connection driven by one thread that keeps one request
  * per lane in flight (sync) or --window per lane (async); what the broker
  * sees is N requests in flight on C connections. --connections N gives
- * every thread its own connection and blocking sends, as before. */
+ * every thread its own connection and blocking sends, as before.
+ *
+ * --drivers D (sync only) drives the C connections from D threads instead
+ * of one each: every driver thread runs one GMainContext shared by its C/D
+ * connections (each still a producer of its own, so its own connection to
+ * the broker) and keeps one request per lane in flight on each, as an
+ * event-loop client does. -w C --connections C --drivers 1 is the pattern
+ * of redis-benchmark -c C (one thread, C connections, one request in flight
+ * on each); the default, one blocking thread per connection, that of
+ * redis-benchmark -c C --threads C. Latency is per send either way. */
 #include <config.h>
 
 #include <signal.h>
@@ -51,6 +61,7 @@ static gint opt_batch = 16;
 static gint opt_rate;
 static gint opt_window = 32;
 static gint opt_connections; /* 0: 1 for sync/async, one per thread for oneway/batch */
+static gint opt_drivers;     /* 0: one thread per connection */
 static gint64 opt_count;
 static gboolean opt_json;
 static gboolean opt_quiet;
@@ -65,11 +76,13 @@ static gchar *opt_credentials;
 static RmqToolCredentials cred; /* from those or the environment */
 static RmqToolTls opt_tls;      /* checked in main(): applying cannot fail later */
 
-/* Every producer and consumer signs with the key pair, if one was given. */
+/* Every producer and consumer signs with the key pair, if one was given.
+ * @ctx NULL: a private context; producers made on one context are still
+ * separate instances, each with its own connections. */
 static RmqProducer *
-bench_producer_new(void)
+bench_producer_new(GMainContext *ctx)
 {
-    RmqProducer *p = rmq_producer_new(opt_group, opt_namesrv, NULL);
+    RmqProducer *p = rmq_producer_new(opt_group, opt_namesrv, ctx);
     rmq_tool_tls_apply(&opt_tls, rmq_producer_get_instance(p), NULL);
     if (cred.access_key != NULL)
         rmq_instance_set_credentials(rmq_producer_get_instance(p), cred.access_key,
@@ -326,6 +339,46 @@ producer_thread(gpointer data)
     return NULL;
 }
 
+/* --drivers: the connections one thread drives, all on its context. */
+typedef struct {
+    GMainContext *ctx;
+    GPtrArray *ws; /* Worker *, not owned */
+} Driver;
+
+static gboolean
+driver_pending(const Driver *d)
+{
+    for (guint i = 0; i < d->ws->len; i++)
+        if (rmq_producer_pending(((Worker *) d->ws->pdata[i])->p) > 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* One event loop over several connections: every lane of every connection
+ * starts its first send, each answer sends that lane's next (on_lane_sent),
+ * until the end; then the last answers are waited for. */
+static gpointer
+driver_thread(gpointer data)
+{
+    Driver *d = data;
+    g_main_context_push_thread_default(d->ctx);
+    gint64 start = g_get_monotonic_time();
+    for (guint i = 0; i < d->ws->len; i++) {
+        Worker *w = d->ws->pdata[i];
+        w->start_us = start;
+        w->end_us = start + (gint64) opt_duration * G_USEC_PER_SEC;
+    }
+    for (guint i = 0; i < d->ws->len; i++) {
+        Worker *w = d->ws->pdata[i];
+        for (guint k = 0; k < w->lanes && more_to_send(w, w->end_us); k++)
+            lane_send(w);
+    }
+    while (driver_pending(d))
+        g_main_context_iteration(d->ctx, TRUE);
+    g_main_context_pop_thread_default(d->ctx);
+    return NULL;
+}
+
 /* ------------------------------------------------------------ consumer */
 
 #define LAT_MAGIC "rmqbench:"
@@ -576,20 +629,20 @@ summary(const gchar *mode, gint64 t0, guint64 sent, guint64 received)
     gdouble avg = total->n ? (gdouble) total->sum_us / (gdouble) total->n / 1000.0 : 0;
     if (opt_json) {
         printf("{\"mode\":\"%s\",\"topic\":\"%s\",\"threads\":%d,\"connections\":%d,"
-               "\"bodySize\":%d,"
+               "\"drivers\":%d,\"bodySize\":%d,"
                "\"seconds\":%.3f,\"sent\":%" G_GUINT64_FORMAT ",\"ok\":%" G_GUINT64_FORMAT
                ",\"failed\":%" G_GUINT64_FORMAT ",\"received\":%" G_GUINT64_FORMAT
                ",\"tps\":%.1f,\"avgMs\":%.3f,\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f,"
                "\"cpuUsPerMsg\":%.2f,\"brokerCpuUsPerMsg\":%.2f,\"wallSeconds\":%.3f,"
                "\"discontinuities\":%" G_GUINT64_FORMAT "}\n",
-               mode, opt_topic, opt_threads, opt_connections, opt_size, secs, sent, total->messages,
+               mode, opt_topic, opt_threads, opt_connections, opt_drivers, opt_size, secs, sent, total->messages,
                total->failed, received, tps, avg, rmq_bench_histo_pct_ms(total, 0.5),
                rmq_bench_histo_pct_ms(total, 0.99), total->max_us / 1000.0, self_cpu, broker_cpu,
                wall, gaps);
         return;
     }
-    printf("\n== %s summary: %.1f s, threads %d, connections %d, body %d bytes ==\n", mode, secs,
-           opt_threads, opt_connections, opt_size);
+    printf("\n== %s summary: %.1f s, threads %d, connections %d, driven by %d thread(s), body %d "
+           "bytes ==\n", mode, secs, opt_threads, opt_connections, opt_drivers, opt_size);
     if (sent)
         printf("sent: %" G_GUINT64_FORMAT "  ok: %" G_GUINT64_FORMAT "  failed: %" G_GUINT64_FORMAT
                "\n", sent, total->messages, total->failed);
@@ -633,18 +686,40 @@ run_producer(void)
                    opt_mode);
         return 2;
     }
+    if (opt_drivers > 0 && strcmp(opt_mode, "sync") != 0) {
+        g_printerr("rmq-bench: --drivers is for -m sync\n");
+        return 2;
+    }
+    if (opt_drivers > 0 && opt_rate > 0) {
+        g_printerr("rmq-bench: --drivers does not take -r (a paced lane would stall its "
+                   "thread's other connections)\n");
+        return 2;
+    }
     gint nconn = opt_connections;
+    /* Default: a thread per connection, which blocks on its sends (one
+     * lane) or runs its lanes' loop (several). */
+    gboolean driven = opt_drivers > 0;
+    opt_drivers = driven ? MIN(opt_drivers, nconn) : nconn;
+    gint ndrv = opt_drivers;
+    g_autofree Driver *ds = g_new0(Driver, ndrv);
+    for (gint i = 0; driven && i < ndrv; i++) {
+        ds[i].ctx = g_main_context_new();
+        ds[i].ws = g_ptr_array_new();
+    }
     g_autoptr(GPtrArray) slots = g_ptr_array_new();
-    g_ptr_array_set_size(slots, (guint) nconn);
+    g_ptr_array_set_size(slots, (guint) ndrv);
     g_autofree Worker *ws = g_new0(Worker, nconn);
     g_autofree gchar *body = g_malloc((gsize) opt_size);
     memset(body, 'a', (gsize) opt_size);
     g_autoptr(GPtrArray) threads = g_ptr_array_new();
-    /* Each connection has its own producer (connection and context) and
-     * thread; the -w lanes are dealt out over them. A topic route is looked
-     * up before the clock starts. */
+    /* Each connection has its own producer (connection) and, by default,
+     * its own context and thread; with --drivers, connection i runs on
+     * driver i % D's context. The -w lanes are dealt out over the
+     * connections. A topic route is looked up before the clock starts. */
     for (gint i = 0; i < nconn; i++) {
-        ws[i].p = bench_producer_new();
+        ws[i].p = bench_producer_new(driven ? ds[i % ndrv].ctx : NULL);
+        if (driven)
+            g_ptr_array_add(ds[i % ndrv].ws, &ws[i]);
         ws[i].body = body;
         ws[i].lanes = (guint) (opt_threads / nconn + (i < opt_threads % nconn ? 1 : 0));
         ws[i].limit = opt_count > 0 ? (guint64) opt_count * ws[i].lanes : 0;
@@ -657,17 +732,22 @@ run_producer(void)
     }
     cpu_start();
     gint64 t0 = g_get_monotonic_time();
-    for (gint i = 0; i < nconn; i++)
-        g_ptr_array_add(threads, start_job(slots, (guint) i, producer_thread, &ws[i]));
+    for (gint i = 0; i < ndrv; i++)
+        g_ptr_array_add(threads, driven ? start_job(slots, (guint) i, driver_thread, &ds[i])
+                                        : start_job(slots, (guint) i, producer_thread, &ws[i]));
     run_reporter(slots, t0);
-    guint64 sent = 0;
-    for (gint i = 0; i < nconn; i++) {
+    for (gint i = 0; i < ndrv; i++)
         g_thread_join(g_ptr_array_index(threads, i));
+    guint64 sent = 0;
+    for (gint i = 0; i < nconn; i++)
         sent += ws[i].sent;
-    }
     summary(opt_mode, t0, sent, 0);
     for (gint i = 0; i < nconn; i++)
         rmq_producer_free(ws[i].p);
+    for (gint i = 0; driven && i < ndrv; i++) {
+        g_ptr_array_unref(ds[i].ws);
+        g_main_context_unref(ds[i].ctx);
+    }
     return total->failed ? 1 : 0;
 }
 
@@ -680,7 +760,7 @@ run_readers(gboolean latency)
     if (latency) {
         /* One message first, so a new topic gets created (and routed)
          * before the readers look for its queues. */
-        sender = bench_producer_new();
+        sender = bench_producer_new(NULL);
         g_autoptr(RmqMsg) warm = rmq_msg_new(opt_topic, "rmq-bench warm-up", -1);
         RmqSendResult r;
         if (!rmq_producer_send(sender, warm, &r, &error)) {
@@ -734,6 +814,7 @@ run_readers(gboolean latency)
     if (latency)
         g_ptr_array_add(threads, start_job(slots, n, latency_sender, sender));
     opt_threads = (gint) n;
+    opt_drivers = (gint) threads->len; /* one thread per reader (and the sender) */
     run_reporter(slots, t0);
     for (guint i = 0; i < threads->len; i++)
         g_thread_join(g_ptr_array_index(threads, i));
@@ -771,6 +852,7 @@ main(int argc, char **argv)
         { "rate", 'r', 0, G_OPTION_ARG_INT, &opt_rate, "Messages per second over all threads (0 = as fast as possible; latency mode: 1000)", "N" },
         { "window", 0, 0, G_OPTION_ARG_INT, &opt_window, "Async sends in flight per thread (32)", "N" },
         { "connections", 0, 0, G_OPTION_ARG_INT, &opt_connections, "Producer: connections the threads share, as real clients share one (sync/async: 1; oneway/batch: one per thread)", "N" },
+        { "drivers", 0, 0, G_OPTION_ARG_INT, &opt_drivers, "Producer, -m sync: threads that drive the connections, each an event loop over its share (default: one blocking thread per connection; 1 = as redis-benchmark -c N)", "D" },
         { "count", 'c', 0, G_OPTION_ARG_INT64, &opt_count, "Stop after this many messages (producer: per thread; consumer: in all)", "N" },
         { "broker-pid", 0, 0, G_OPTION_ARG_INT, &opt_broker_pid, "Also report this broker process's CPU per message (from /proc)", "PID" },
         { "from-start", 0, 0, G_OPTION_ARG_NONE, &opt_from_start, "Consumer: start at the queues' min offsets", NULL },
@@ -827,8 +909,9 @@ main(int argc, char **argv)
         }
     }
     if (opt_threads <= 0 || opt_size <= 0 || opt_duration <= 0 || opt_batch <= 0 || opt_window <= 0 ||
-        opt_connections < 0) {
-        g_printerr("rmq-bench: -w, -s, -d, -b, --window and --connections must be positive\n");
+        opt_connections < 0 || opt_drivers < 0) {
+        g_printerr("rmq-bench: -w, -s, -d, -b, --window, --connections and --drivers must be "
+                   "positive\n");
         return 2;
     }
     if (opt_topic == NULL)

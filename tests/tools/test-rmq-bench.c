@@ -163,6 +163,122 @@ test_producer_shared_connections(void **state)
     assert_non_null(strstr(bad->err, "--connections must equal -w"));
 }
 
+/* Established TCP connections whose remote end is 127.0.0.1:@port, i.e.
+ * clients' ends of connections to that port (/proc/net/tcp and tcp6,
+ * where IPv4 peers of a dual-stack socket show as ::ffff:127.0.0.1). */
+static guint
+client_conns_to(guint port)
+{
+    guint n = 0;
+    const gchar *files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+    g_autofree gchar *v4 = g_strdup_printf("0100007F:%04X", port);
+    g_autofree gchar *v6 = g_strdup_printf("0000000000000000FFFF00000100007F:%04X", port);
+    for (guint f = 0; f < G_N_ELEMENTS(files); f++) {
+        g_autofree gchar *text = NULL;
+        if (!g_file_get_contents(files[f], &text, NULL, NULL))
+            continue;
+        g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+        for (guint i = 1; lines[i] != NULL; i++) {
+            g_auto(GStrv) col = g_strsplit_set(g_strstrip(lines[i]), " ", -1);
+            /* sl local rem st ...: empty strings between repeated spaces */
+            const gchar *field[4] = { NULL };
+            guint k = 0;
+            for (guint c = 0; col[c] != NULL && k < 4; c++)
+                if (col[c][0] != '\0')
+                    field[k++] = col[c];
+            if (k == 4 && strcmp(field[3], "01") == 0 &&
+                (strcmp(field[2], v4) == 0 || strcmp(field[2], v6) == 0))
+                n++;
+        }
+    }
+    return n;
+}
+
+/* A subprocess's output, collected while the test does other things. */
+typedef struct {
+    GBytes **out, **err;
+    gboolean *done;
+} Comm;
+
+static void
+on_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+    Comm *c = data;
+    g_autoptr(GError) error = NULL;
+    g_assert(g_subprocess_communicate_finish(G_SUBPROCESS(src), res, c->out, c->err, &error));
+    *c->done = TRUE;
+}
+
+/* --drivers 1: four producers on four connections, all driven by one
+ * thread's event loop (redis-benchmark -c 4's pattern). Every lane's sends
+ * arrive, and while it runs the broker has exactly four client connections
+ * more than before: separate producers on one context are separate
+ * connections, not one shared. */
+static void
+test_producer_one_driver(void **state)
+{
+    (void) state;
+    const gchar *topic = "Bench_driven";
+    gint64 before = put_total();
+    const gchar *colon = strrchr(broker->addr, ':');
+    assert_non_null(colon);
+    guint port = (guint) g_ascii_strtoull(colon + 1, NULL, 10);
+    guint idle = client_conns_to(port);
+    const gchar *b = g_getenv("RMQ_BUILDDIR");
+    g_autofree gchar *path = g_build_filename(b ? b : ".", "src", "tools", "rmq-bench", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSubprocess) p = g_subprocess_new(
+        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, path, "producer",
+        "-n", ns->addr, "-t", topic, "-w", "4", "--connections", "4", "--drivers", "1", "-c",
+        "6000", "-d", "60", "-s", "64", "--json", "-q", NULL);
+    assert_non_null(p);
+    /* Drain its output in the background while sampling the connections. */
+    g_autoptr(GBytes) out = NULL, err = NULL;
+    gboolean done = FALSE;
+    GMainContext *ctx = g_main_context_new();
+    g_main_context_push_thread_default(ctx);
+    Comm comm = { &out, &err, &done };
+    g_subprocess_communicate_async(p, NULL, NULL, on_done, &comm);
+    guint most = 0, samples = 0;
+    while (!done) {
+        while (g_main_context_iteration(ctx, FALSE))
+            ;
+        if (done)
+            break;
+        guint now = client_conns_to(port);
+        most = MAX(most, now >= idle ? now - idle : 0);
+        samples++;
+        g_usleep(5000);
+    }
+    g_main_context_pop_thread_default(ctx);
+    g_main_context_unref(ctx);
+    assert_true(g_subprocess_get_if_exited(p));
+    if (g_subprocess_get_exit_status(p) != 0)
+        print_error("rmq-bench: %s\n", (const gchar *) g_bytes_get_data(err, NULL));
+    assert_int_equal(g_subprocess_get_exit_status(p), 0);
+    g_autoptr(JsonParser) jp = json_parser_new();
+    assert_true(json_parser_load_from_data(jp, g_bytes_get_data(out, NULL),
+                                           (gssize) g_bytes_get_size(out), NULL));
+    JsonObject *o = json_node_get_object(json_parser_get_root(jp));
+    assert_int_equal(json_object_get_int_member(o, "threads"), 4);
+    assert_int_equal(json_object_get_int_member(o, "connections"), 4);
+    assert_int_equal(json_object_get_int_member(o, "drivers"), 1);
+    assert_int_equal(json_object_get_int_member(o, "sent"), 24000);
+    assert_int_equal(json_object_get_int_member(o, "ok"), 24000);
+    assert_int_equal(json_object_get_int_member(o, "failed"), 0);
+    assert_int_equal(stored(topic), 24000);
+    assert_int_equal(put_total() - before, 24000);
+    /* Four broker connections at once (one per producer; name server
+     * connections go to another port), never fewer or more. */
+    print_message("      %u samples, at most %u connections to the broker\n", samples, most);
+    assert_int_equal(most, 4);
+    /* The option's limits: sync only, no pacing. */
+    g_autoptr(ToolRun) bad = tool_run("rmq-bench", "producer", "-n", ns->addr, "-t", topic, "-m",
+                                      "async", "--drivers", "1", NULL);
+    assert_int_equal(bad->status, 2);
+    assert_non_null(strstr(bad->err, "--drivers is for -m sync"));
+}
+
 static void
 test_consumer(void **state)
 {
@@ -253,6 +369,7 @@ main(void)
         cmocka_unit_test(test_producer_oneway),
         cmocka_unit_test(test_producer_batch),
         cmocka_unit_test(test_producer_shared_connections),
+        cmocka_unit_test(test_producer_one_driver),
         cmocka_unit_test(test_consumer),
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_latency),
