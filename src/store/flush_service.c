@@ -244,8 +244,10 @@ attach_source(RmqFlushService *svc, GMainContext *context)
     /* Spares GLib's block/unblock around each dispatch, which takes the
      * eventfd out of the poll set and back (two wakeup writes per round). */
     g_source_set_can_recurse(svc->source, TRUE);
-    /* GLib skips the prepare of sources below a ready one: be above them. */
-    g_source_set_priority(svc->source, G_PRIORITY_HIGH);
+    /* Default priority, as the poller's sockets: completions and reads share
+     * a turn.  GLib skips the prepare of sources below a ready one, so only
+     * a ready higher-priority source (none on the broker's hot path) can
+     * put a publish off to the next turn. */
     g_source_add_unix_fd(svc->source, efd, G_IO_IN);
     g_source_attach(svc->source, context);
     g_atomic_int_set(&svc->efd, efd);      /* the flush thread may read it from now on */
