@@ -3,7 +3,8 @@
 # repeatable on a noisy shared machine, unlike wall-clock CPU time.
 #
 #   bench/perf/callgrind.sh [-f ASYNC_FLUSH|SYNC_FLUSH] [-w THREADS] [-k CONNECTIONS] [-c COUNT]
-#                           [-s SIZE] [-m send|pull|client|client-pull] [BUILDDIR]
+#                           [-s SIZE] [-b BATCH] [-m send|pull|batch|client|client-pull|client-batch]
+#                           [BUILDDIR]
 # send:   the broker runs under callgrind while rmq-bench sends THREADS x COUNT
 #         sync messages; prints broker instructions per message.
 # pull:   a backlog of THREADS x COUNT is sent first (not counted), then 4
@@ -11,6 +12,9 @@
 # client: the broker runs natively, rmq-bench runs under callgrind; prints the
 #         load generator's instructions per message.
 # client-pull: the same for rmq-bench's pullers (backlog as in pull).
+# batch:  as send, but THREADS x COUNT messages go in batches of BATCH (default
+#         32; rmq-bench producer -m batch, one connection per thread).
+# client-batch: the same with rmq-bench under callgrind.
 # Collection is switched on only around the measured phase (callgrind_control).
 # -k: connections the THREADS share (default one each, as in the rows before
 # rmq-bench had --connections; -k 1 is the pattern of real clients).
@@ -18,12 +22,12 @@
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 . "$srcdir/bench/lib.sh"
-mode=send flush=ASYNC_FLUSH threads=16 count=500 size=128
+mode=send flush=ASYNC_FLUSH threads=16 count=500 size=128 batch=32
 conns=
-while getopts "f:w:c:s:m:k:" o; do
+while getopts "f:w:c:s:m:k:b:" o; do
     case $o in
     f) flush=$OPTARG ;; w) threads=$OPTARG ;; c) count=$OPTARG ;;
-    k) conns=$OPTARG ;; s) size=$OPTARG ;; m) mode=$OPTARG ;; *) exit 2 ;;
+    k) conns=$OPTARG ;; s) size=$OPTARG ;; m) mode=$OPTARG ;; b) batch=$OPTARG ;; *) exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -71,6 +75,13 @@ pull)
     total=$((total + 400)) # the warm-up messages are in the queues too
     callgrind_control -i on "$BPID" >/dev/null 2>&1
     "${bench[@]}" consumer -c "$total" --from-start >"$TMP/out.json"
+    ;;
+"batch")
+    callgrind_control -i on "$BPID" >/dev/null 2>&1
+    "${bench[@]}" producer -m batch -b "$batch" -w "$threads" -c "$count" >"$TMP/out.json"
+    ;;
+client-batch)
+    "${cg[@]}" --instr-atstart=yes "${bench[@]}" producer -m batch -b "$batch" -w "$threads" -c "$count" >"$TMP/out.json" 2>/dev/null
     ;;
 client)
     "${cg[@]}" --instr-atstart=yes "${bench[@]}" producer -w "$threads" $(bench_conn_args "${bench[0]}" "$threads" "$conns") -c "$count" >"$TMP/out.json" 2>/dev/null

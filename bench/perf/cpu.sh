@@ -3,25 +3,30 @@
 # rmq-bench for one scenario, run natively; repeat it to see the spread.
 #
 #   bench/perf/cpu.sh [-f ASYNC_FLUSH|SYNC_FLUSH] [-w THREADS] [-k CONNECTIONS] [-d SECONDS]
-#                     [-s SIZE] [-r ROUNDS] [-m sync|async|batch] [BUILDDIR]
+#                     [-s SIZE] [-r ROUNDS] [-m sync|async|batch] [-b BATCH] [BUILDDIR]
 # With perf installed it also counts the broker's system calls (all, sendmsg,
 # and sendmsg + sendto: every write of responses) per message, and the
 # messages acknowledged per fdatasync (SYNC_FLUSH group commit; every
 # fdatasync counts: commit log, consume queues, checkpoint).
 # -k: connections the THREADS share (default one each; -k 1 as real clients).
-# RMQ_PERF_BROKER=path runs another rmq-broker binary (a before/after pair).
+# -b: messages per batch in -m batch (default 32, as the bench/run.sh rows).
+# RMQ_PERF_BROKER=path runs another rmq-broker binary (a before/after pair);
+# RMQ_PERF_BENCH=path another rmq-bench.
 # -m pull: a backlog of RMQ_PERF_BACKLOG (default 1,000,000) messages of SIZE
 # is sent first in batches of 32 (not counted); each round then pulls all of
 # it from the start with a new group (4 queues, one puller each, 32 per pull).
+# RMQ_PERF_BENCHES="A B": -m pull rounds take the consumer rmq-bench from this
+# list in turn (a before/after pair on the same broker and backlog).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 . "$srcdir/bench/lib.sh"
-flush=ASYNC_FLUSH threads=16 secs=4 size=128 rounds=3 mode=sync
+flush=ASYNC_FLUSH threads=16 secs=4 size=128 rounds=3 mode=sync batch=32
 conns=
-while getopts "f:w:d:s:r:m:k:" o; do
+while getopts "f:w:d:s:r:m:k:b:" o; do
     case $o in
     f) flush=$OPTARG ;; w) threads=$OPTARG ;; d) secs=$OPTARG ;;
-    k) conns=$OPTARG ;; s) size=$OPTARG ;; r) rounds=$OPTARG ;; m) mode=$OPTARG ;; *) exit 2 ;;
+    k) conns=$OPTARG ;; s) size=$OPTARG ;; r) rounds=$OPTARG ;; m) mode=$OPTARG ;;
+    b) batch=$OPTARG ;; *) exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -54,7 +59,7 @@ start_ready "$TMP/broker.log" "${RMQ_PERF_BROKER:-$build/src/broker/rmq-broker}"
 BPID=$PID
 sleep 1
 "$build/src/tools/rmqadmin" updateTopic -b "127.0.0.1:$BPORT" -t PerfT -r 4 -w 4 >/dev/null
-bench=("$build/src/tools/rmq-bench" -t PerfT -s "$size" -q --json)
+bench=("${RMQ_PERF_BENCH:-$build/src/tools/rmq-bench}" -t PerfT -s "$size" -q --json)
 "${bench[@]}" producer -w 2 -c 200 >/dev/null
 backlog=${RMQ_PERF_BACKLOG:-1000000}
 if [ "$mode" = pull ]; then
@@ -74,9 +79,12 @@ for _ in $(seq "$rounds"); do
     s0=$(cpu_ticks "$BPID"); c0=$(child_ticks)
     [ -n "${RMQ_PERF_HOOK:-}" ] && { $RMQ_PERF_HOOK "$BPID" & }
     if [ "$mode" = pull ]; then
-        out=$("${bench[@]}" consumer -g "perf_pull_$round" --from-start -c "$backlog" -d 600)
+        read -r -a list <<<"${RMQ_PERF_BENCHES:-${bench[0]}}"
+        puller=${list[$(((round - 1) % ${#list[@]}))]}
+        out=$("$puller" "${bench[@]:1}" consumer -g "perf_pull_$round" --from-start -c "$backlog" -d 600)
     else
-        out=$("${bench[@]}" producer -m "$mode" -w "$threads" $(bench_conn_args "${bench[0]}" "$threads" "$conns") -d "$secs")
+        bargs=(); [ "$mode" != batch ] || bargs=(-b "$batch")
+        out=$("${bench[@]}" producer -m "$mode" "${bargs[@]}" -w "$threads" $(bench_conn_args "${bench[0]}" "$threads" "$conns") -d "$secs")
     fi
     n=$(echo "$out" | sed -n 's/.*"ok":\([0-9]*\).*/\1/p')
     j() { echo "$out" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"; }
@@ -89,7 +97,10 @@ for _ in $(seq "$rounds"); do
             END { printf " broker_syscalls_per_msg=%.2f broker_sendmsg_per_msg=%.2f broker_send_per_msg=%.2f", a / n, b / n, (b + t) / n
                   if (f > 0) printf " acks_per_fdatasync=%.1f", n / f }' "$TMP/perf.txt")
     fi
-    echo "mode=$mode flush=$flush threads=$threads size=$size ok=$n tps=$(j tps) p50_ms=$(j p50Ms) p99_ms=$(j p99Ms)" \
+    secs="" # pull: TPS is over "seconds" (until the count arrived); the run took wall_seconds
+    [ "$mode" = pull ] && secs=" seconds=$(j seconds) wall_seconds=$(j wallSeconds)"
+    [ "$mode" = pull ] && [ -n "${RMQ_PERF_BENCHES:-}" ] && echo "consumer: $puller"
+    echo "mode=$mode flush=$flush threads=$threads size=$size ok=$n tps=$(j tps)$secs p50_ms=$(j p50Ms) p99_ms=$(j p99Ms)" \
         "broker_us_per_msg=$(us_per "$(($(cpu_ticks "$BPID") - s0))" "$n")" \
         "bench_us_per_msg=$(us_per "$(($(child_ticks) - c0))" "$n") load=$(cut -d' ' -f1 /proc/loadavg)$sc"
 done

@@ -759,7 +759,9 @@ rmq_broker_new(const RmqConfig *config, GError **error)
     RmqStoreConfig sc;
     rmq_store_config_init(&sc);
     rmq_config_fill(config, RMQ_CONFIG_LAND_STORE, &sc, FALSE);
-    b->store = rmq_store_open(&sc, g_main_context_default(), error);
+    /* flush completions and retention as entries of the loop's poller, not GSources */
+    b->store = rmq_store_open_full(&sc, g_main_context_default(), rmq_fd_poller_default_hooks(),
+                                   error);
     rmq_store_config_clear(&sc);
     if (b->store == NULL)
         return NULL;

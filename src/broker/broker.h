@@ -59,7 +59,7 @@ struct _RmqBroker {
     RmqTransactionCheck *trans_check;
     RmqHaService *ha;         /* replication (src/ha): HA port, slave client, slave sync */
     RmqFlowControl *flow;     /* send flow control (flow_control.h), made on first use */
-    GSource *flow_source;     /* closes its put batches (flow_control_hook.c) */
+    struct _RmqFdPoller *flow_poller; /* its dispatch-end hook closes put batches (flow_control_hook.c) */
     gboolean ack_round;       /* inside a flush completion round (send.h) */
     GPtrArray *acks_held;     /* connections holding output in that round (refs) */
     struct _RmqRateLimit *flow_log; /* one refusal line per 10 s (common/ratelimit.h) */

@@ -1,9 +1,9 @@
 /* The broker side of flow_control.h: the send queue is the puts waiting for
  * the group commit (store flush waiters) or for a slave (HA waiters); a put
  * batch is timed from its first send handler to the end of that loop
- * dispatch, found by one source that lives as long as the broker: its
- * prepare, which GLib calls at the start of every loop turn, closes an open
- * batch (no source made and destroyed per batch, no extra loop turn).
+ * dispatch, found by a dispatch-end hook of the loop's poller that lives as
+ * long as the broker (no source made and destroyed per batch, no GSource
+ * walked on every loop turn, no extra loop turn).
  * Called once, at the top of the send handler. */
 #include <config.h>
 
@@ -12,50 +12,26 @@
 #include "common/ratelimit.h"
 #include "ha/ha_service.h"
 #include "remoting/codes.h"
+#include "remoting/fd_poller.h"
 #include "store/store.h"
 
 /* One log line per this many ms while sends are being refused. */
 #define FLOW_LOG_INTERVAL_MS 10000
 
-typedef struct {
-    GSource base;
-    RmqFlowControl *flow; /* a reference */
-} PutEndSource;
-
-static gboolean
-put_end_prepare(GSource *source, gint *timeout)
+static void
+on_dispatch_end(gpointer user_data)
 {
-    RmqFlowControl *flow = ((PutEndSource *) source)->flow;
-    *timeout = -1;
+    RmqFlowControl *flow = user_data;
     if (rmq_flow_control_put_open(flow)) /* the turn that opened it is over */
         rmq_flow_control_put_end(flow, g_get_monotonic_time() / 1000);
-    return FALSE; /* never dispatched */
 }
-
-static gboolean
-put_end_check(GSource *source)
-{
-    return FALSE;
-}
-
-static void
-put_end_finalize(GSource *source)
-{
-    rmq_flow_control_free(((PutEndSource *) source)->flow);
-}
-
-static GSourceFuncs put_end_funcs = {
-    .prepare = put_end_prepare,
-    .check = put_end_check,
-    .finalize = put_end_finalize,
-};
 
 void
 rmq_broker_flow_control_clear(RmqBroker *b)
 {
-    if (b->flow_source != NULL) {
-        g_source_destroy(b->flow_source);
-        g_clear_pointer(&b->flow_source, g_source_unref);
+    if (b->flow_poller != NULL) {
+        rmq_fd_poller_remove_dispatch_end(b->flow_poller, on_dispatch_end, b->flow);
+        g_clear_pointer(&b->flow_poller, rmq_fd_poller_unref);
     }
 }
 
@@ -78,12 +54,8 @@ rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *requ
     if (b->flow == NULL) {
         b->flow = rmq_flow_control_new();
         b->flow_log = rmq_rate_limit_new(1, FLOW_LOG_INTERVAL_MS * 1000, 1);
-        b->flow_source = g_source_new(&put_end_funcs, sizeof(PutEndSource));
-        ((PutEndSource *) b->flow_source)->flow = rmq_flow_control_ref(b->flow);
-        g_source_set_name(b->flow_source, "rmq-flow-put-end");
-        /* High: GLib skips the prepare of sources below a ready one. */
-        g_source_set_priority(b->flow_source, G_PRIORITY_HIGH);
-        g_source_attach(b->flow_source, NULL);
+        b->flow_poller = rmq_fd_poller_get(NULL);
+        rmq_fd_poller_add_dispatch_end(b->flow_poller, on_dispatch_end, b->flow);
     }
     gint64 now_us = g_get_monotonic_time();
     gint64 now_ms = now_us / 1000;

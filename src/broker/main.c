@@ -92,43 +92,6 @@ broker_status(RmqDaemon *daemon)
     return b != NULL ? rmq_broker_status(b) : NULL;
 }
 
-/* The daemon's signal pipe as a watch in the loop's poller, not a GSource. */
-typedef struct {
-    RmqFdWatch *watch;
-    GSourceFunc func;
-    gpointer user_data;
-} ReadableWatch;
-
-static void
-on_readable(RmqFdWatch *watch, GIOCondition events, gpointer user_data)
-{
-    (void) watch;
-    (void) events;
-    ReadableWatch *r = user_data;
-    r->func(r->user_data);
-}
-
-static gpointer
-broker_fd_watch(int fd, GSourceFunc func, gpointer user_data)
-{
-    ReadableWatch *r = g_new0(ReadableWatch, 1);
-    r->func = func;
-    r->user_data = user_data;
-    RmqFdPoller *poller = rmq_fd_poller_get(NULL);
-    r->watch = rmq_fd_watch_new(poller, fd, on_readable, r);
-    rmq_fd_poller_unref(poller); /* the watch holds its own */
-    rmq_fd_watch_set_events(r->watch, G_IO_IN);
-    return r;
-}
-
-static void
-broker_fd_unwatch(gpointer watch)
-{
-    ReadableWatch *r = watch;
-    rmq_fd_watch_free(r->watch);
-    g_free(r);
-}
-
 static const RmqDaemonOps broker_ops = {
     .program = "rmq-broker",
     .summary = "RocketMQ-compatible broker",
@@ -141,12 +104,19 @@ static const RmqDaemonOps broker_ops = {
     .check = broker_check,
     .timeout_add = rmq_timeout_add,
     .timeout_remove = rmq_timeout_remove,
-    .fd_watch = broker_fd_watch,
-    .fd_unwatch = broker_fd_unwatch,
+    /* the signal pipe as a watch in the loop's poller, not a GSource */
+    .fd_watch = rmq_fd_readable_watch,
+    .fd_unwatch = rmq_fd_readable_unwatch,
 };
 
 int
 main(int argc, char **argv)
 {
-    return rmq_daemon_main(&broker_ops, argc, argv);
+    /* One epoll_wait per loop wake-up instead of poll() and then epoll_wait
+     * (docs/architecture.md §3.1); held for the life of the process. */
+    RmqFdPoller *poller = rmq_fd_poller_get(NULL);
+    rmq_fd_poller_own_poll(poller);
+    int rc = rmq_daemon_main(&broker_ops, argc, argv);
+    rmq_fd_poller_unref(poller);
+    return rc;
 }

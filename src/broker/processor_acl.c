@@ -31,6 +31,17 @@ acl_or_refuse(RmqBroker *b, RmqConnection *conn, RmqCommand *req, gint32 code)
     return b->acl;
 }
 
+/* An edit's prologue: the header field @name its edit needs, or NULL (and
+ * the request answered with @code) when aclEnable is off or it is missing. */
+static const gchar *
+edit_field_or_refuse(RmqBroker *b, RmqConnection *conn, RmqCommand *req, gint32 code,
+                     const gchar *name)
+{
+    if (acl_or_refuse(b, conn, req, code) == NULL)
+        return NULL;
+    return rmq_broker_require_ext(conn, req, name);
+}
+
 /* Write and take an edit's result; answer SUCCESS or @failed_code. */
 static void
 commit(RmqBroker *b, RmqConnection *conn, RmqCommand *req, gchar *text, RmqAclConfig *fresh,
@@ -61,9 +72,8 @@ void
 rmq_broker_handle_acl_update(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
-    if (acl_or_refuse(b, conn, req, RMQ_RESPONSE_UPDATE_AND_CREATE_ACL_CONFIG_FAILED) == NULL)
-        return;
-    const gchar *key = rmq_broker_require_ext(conn, req, "accessKey");
+    const gchar *key = edit_field_or_refuse(
+        b, conn, req, RMQ_RESPONSE_UPDATE_AND_CREATE_ACL_CONFIG_FAILED, "accessKey");
     if (key == NULL)
         return;
     RmqAclAccountUpdate u = {
@@ -92,9 +102,8 @@ void
 rmq_broker_handle_acl_delete(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
-    if (acl_or_refuse(b, conn, req, RMQ_RESPONSE_DELETE_ACL_CONFIG_FAILED) == NULL)
-        return;
-    const gchar *key = rmq_broker_require_ext(conn, req, "accessKey");
+    const gchar *key =
+        edit_field_or_refuse(b, conn, req, RMQ_RESPONSE_DELETE_ACL_CONFIG_FAILED, "accessKey");
     if (key == NULL)
         return;
     g_autoptr(GError) error = NULL;
@@ -122,9 +131,8 @@ void
 rmq_broker_handle_acl_global_whites(RmqConnection *conn, RmqCommand *req, gpointer user_data)
 {
     RmqBroker *b = user_data;
-    if (acl_or_refuse(b, conn, req, RMQ_RESPONSE_UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED) == NULL)
-        return;
-    const gchar *addrs = rmq_broker_require_ext(conn, req, "globalWhiteAddrs");
+    const gchar *addrs = edit_field_or_refuse(
+        b, conn, req, RMQ_RESPONSE_UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED, "globalWhiteAddrs");
     if (addrs == NULL)
         return;
     /* aclFileFullPath is required by Java's header but Java's own mqadmin

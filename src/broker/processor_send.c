@@ -13,6 +13,7 @@
 #include "broker/topic_config.h"
 #include "ha/ha_service.h"
 #include "remoting/codes.h"
+#include "remoting/json_scan.h"
 #include "remoting/json_text.h"
 
 /* Header names of code 10, in RmqSendHeaderField order; V2 uses 'a' + index. */
@@ -380,35 +381,66 @@ rmq_broker_send_resolve(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *t,
 
 /* The batch items (docs/protocol.md §6.6), each with its own properties (WAIT dropped) and
  * then the envelope's @env; FALSE when the body is malformed or an item is
- * over maxMessageSize or has a delay level. */
+ * over maxMessageSize or has a delay level. The items' property strings
+ * share one allocation, and each gets its view (out->item_views), so the
+ * store neither looks DELAY up again nor re-reads them for the dispatch. */
 static gboolean
 decode_batch(RmqBroker *b, const RmqSendRequest *r, const RmqMessage *base, const gchar *env,
              gsize env_len, RmqSendBuild *out)
 {
     static const gchar *const drop[] = { "WAIT", NULL };
-    gsize pos = 0;
+    gsize pos = 0, room = 0;
     if (r->body == NULL)
         return FALSE;
+    /* the items, their properties still in the request */
     while (pos < r->body_len) {
         RmqMessage m = *base;
         const gchar *ip;
         gsize iplen;
-        if (!next_batch_item(r->body, r->body_len, &pos, &m, &ip, &iplen))
+        if (!next_batch_item(r->body, r->body_len, &pos, &m, &ip, &iplen) ||
+            m.body_len > (gsize) b->settings.max_message_size)
             return FALSE;
-        if (m.body_len > (gsize) b->settings.max_message_size ||
-            rmq_message_property_get(ip, iplen, RMQ_PROPERTY_DELAY, NULL, NULL))
-            return FALSE;
-        g_autoptr(GString) item = rmq_message_properties_edit(ip, iplen, drop, NULL);
-        if (item->len > 0 && env_len > 0)
-            g_string_append_c(item, RMQ_PROPERTY_SEPARATOR);
-        g_string_append_len(item, env, (gssize) env_len);
-        m.properties_len = item->len;
-        gchar *owned = g_string_free(g_steal_pointer(&item), FALSE);
-        m.properties = owned;
-        g_ptr_array_add(out->owned, owned);
+        m.properties = ip;
+        m.properties_len = iplen;
         g_array_append_val(out->items, m);
+        /* the edited item, a separator, the envelope and a NUL */
+        room += rmq_message_properties_edit_bound(iplen, NULL) + 1 + env_len;
     }
-    return out->items->len > 0;
+    guint n = out->items->len;
+    if (n == 0)
+        return FALSE;
+    RmqPropertyView *views = g_malloc(n * sizeof *views + room);
+    g_ptr_array_add(out->owned, views);
+    out->item_views = views;
+    /* the envelope's pairs come last in every item, so where it has one of
+     * the view's names, its value is the one (the last wins) */
+    RmqPropertyView env_view;
+    rmq_message_properties_view(env, env_len, &env_view);
+    gchar *w = (gchar *) (views + n);
+    for (guint i = 0; i < n; i++) {
+        RmqMessage *m = &g_array_index(out->items, RmqMessage, i);
+        RmqPropertyView *v = &views[i];
+        gsize len = rmq_message_properties_edit_view_to(w, m->properties, m->properties_len,
+                                                        drop, v);
+        if (len > 0 && env_len > 0)
+            w[len++] = RMQ_PROPERTY_SEPARATOR;
+        memcpy(w + len, env, env_len);
+        for (guint f = 0; f < RMQ_PROP_VIEW_N; f++)
+            if (env_view.v[f].value != NULL) {
+                v->v[f].value = w + len + (env_view.v[f].value - env);
+                v->v[f].len = env_view.v[f].len;
+            }
+        len += env_len;
+        w[len] = '\0';
+        m->properties = w;
+        m->properties_len = len;
+        v->len = len;
+        /* the envelope's DELAY was refused before: this is the item's */
+        if (v->v[RMQ_PROP_VIEW_DELAY].value != NULL)
+            return FALSE;
+        w += len + 1;
+    }
+    return TRUE;
 }
 
 gint32
@@ -463,11 +495,20 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
         out->one_props = g_string_sized_new(bound);
         np = out->one_props->str;
     }
-    gsize np_len = rmq_message_properties_edit_to(np, r->props, r->props_len, drop, add);
+    /* A single message's pairs as clients send them: copied around the
+     * WAIT pair the view found, no second walk. */
+    gssize quick = hd->batch ? -1
+                             : rmq_message_properties_edit_view(np, &r->view, RMQ_PROP_VIEW_WAIT,
+                                                                RMQ_PROP_VIEW_CLUSTER,
+                                                                s->cluster_name);
+    gsize np_len = quick >= 0 ? (gsize) quick
+                              : rmq_message_properties_edit_to(np, r->props, r->props_len, drop, add);
     if (out->one_props != NULL)
         out->one_props->len = np_len;
     if (hd->batch) {
-        out->items = g_array_new(FALSE, FALSE, sizeof(RmqMessage));
+        /* a guess at the item count from the body: ids and a small body */
+        out->items = g_array_sized_new(FALSE, FALSE, sizeof(RmqMessage),
+                                       (guint) MIN(r->body_len / 128 + 1, 1024));
         out->owned = g_ptr_array_new_with_free_func(g_free);
         gboolean ok = decode_batch(b, r, base, np, np_len, out);
         if (!ok) {
@@ -526,18 +567,27 @@ rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar 
         if (out->result.delayed)
             m->stored_topic = NULL; /* parked in SCHEDULE_TOPIC_XXXX: nobody pulls it */
     } else {
-        out->status = rmq_store_put_messages(b->store, msgs, n, &out->result);
+        out->status = rmq_store_put_messages_view(b->store, msgs, n, m->item_views, &out->result);
         if (out->status == RMQ_PUT_OK) {
-            out->msg_ids = g_string_sized_new(33 * n);
+            /* ids of 56 hex digits at most and a comma each, written in place */
+            out->msg_ids = g_string_sized_new(57 * n);
+            gchar *w = out->msg_ids->str;
             gint64 phy = out->result.physical_offset;
+            gsize id_len = 0;
+            /* the items share topic and hosts (one template): their records
+             * differ in body and properties only */
+            gint64 fixed = rmq_message_record_size(&msgs[0]) - (gint64) msgs[0].body_len -
+                           (gint64) msgs[0].properties_len;
             for (guint i = 0; i < n; i++) {
-                char id[57];
-                rmq_message_id_format(&b->store_host, phy, id);
                 if (i > 0)
-                    g_string_append_c(out->msg_ids, ',');
-                g_string_append(out->msg_ids, id);
-                phy += rmq_message_record_size(&msgs[i]);
+                    *w++ = ',';
+                rmq_message_id_format(&b->store_host, phy, w);
+                if (id_len == 0)
+                    id_len = strlen(w);
+                w += id_len;
+                phy += fixed + (gint64) msgs[i].body_len + (gint64) msgs[i].properties_len;
             }
+            out->msg_ids->len = (gsize) (w - out->msg_ids->str);
         }
     }
     rmq_broker_count_put(b, out->status, &out->result, start_us);
@@ -558,15 +608,21 @@ rmq_broker_send_response(RmqBroker *b, const RmqCommand *req, const RmqSendTarge
 {
     const RmqBrokerSettings *s = &b->settings;
     RmqCommand *resp = rmq_broker_response_borrow(req, RMQ_RESPONSE_SUCCESS, NULL);
-    /* A new response has no fields: append (no lookup), lengths known. */
-#define APPEND_LIT(key, v, vlen) rmq_command_append_ext_len(resp, key, sizeof key - 1, v, vlen)
+    /* A new response has no fields: append (no lookup), lengths known; ids
+     * (hex and commas), numbers and booleans need no JSON escape. */
+#define APPEND_LIT(key, v, vlen) rmq_command_append_ext_plain(resp, key, sizeof key - 1, v, vlen)
     const gchar *id = p->msg_ids != NULL ? p->msg_ids->str : p->result.msg_id;
     APPEND_LIT("msgId", id, p->msg_ids != NULL ? p->msg_ids->len : strlen(id));
     gchar num[RMQ_JSON_INT64_MAX_LEN];
     APPEND_LIT("queueId", num, rmq_json_text_format_int64(t->queue_id, num));
     APPEND_LIT("queueOffset", num, rmq_json_text_format_int64(p->result.queue_offset, num));
     const gchar *region = s->region_id != NULL ? s->region_id : "DefaultRegion";
-    APPEND_LIT("MSG_REGION", region, strlen(region));
+    gsize region_len = strlen(region);
+    /* configured text: plain when nothing in it needs an escape (the usual) */
+    if (rmq_json_scan_plain(region, region_len, TRUE, NULL) == region_len)
+        APPEND_LIT("MSG_REGION", region, region_len);
+    else
+        rmq_command_append_ext_len(resp, "MSG_REGION", 10, region, region_len);
     APPEND_LIT("TRACE_ON", s->trace_on ? "true" : "false", s->trace_on ? 4 : 5);
 #undef APPEND_LIT
     return resp;

@@ -40,6 +40,7 @@ typedef struct {
     gchar props_inline[512]; /* its properties when they fit (the usual case) */
     GArray *items;        /* a batch's RmqMessages, pointing into the request and @owned */
     GPtrArray *owned;     /* a batch's property strings */
+    RmqPropertyView *item_views; /* a batch's: one per item, its properties (in @owned) */
     gboolean batch;
     gboolean wait;        /* the producer waits for the flush (WAIT is not "false") */
     const gchar *stored_topic; /* the topic pulls see it in (TRANS_HALF for a half

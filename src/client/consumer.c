@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "model/message_properties.h"
 #include "remoting/json_body.h"
 #include "remoting/json_text.h"
 
@@ -248,13 +249,17 @@ tag_matches(const gchar *expression, const RmqMsg *msg)
 {
     if (expression == NULL || *expression == '\0' || strcmp(expression, "*") == 0)
         return TRUE;
-    const gchar *tags = rmq_msg_get_tags(msg);
-    if (tags == NULL)
+    /* Raw: no property table built for the filter alone. */
+    const gchar *tags;
+    gsize tags_len;
+    if (!rmq_mq_msg_property_raw(msg, RMQ_PROPERTY_TAGS, &tags, &tags_len))
         return FALSE;
     g_auto(GStrv) parts = g_strsplit(expression, "||", -1);
-    for (guint i = 0; parts[i]; i++)
-        if (strcmp(g_strstrip(parts[i]), tags) == 0)
+    for (guint i = 0; parts[i]; i++) {
+        const gchar *part = g_strstrip(parts[i]);
+        if (strlen(part) == tags_len && memcmp(part, tags, tags_len) == 0)
             return TRUE;
+    }
     return FALSE;
 }
 
@@ -323,22 +328,19 @@ rmq_consumer_pull_and_commit(RmqConsumer *c, const RmqQueue *mq, const gchar *ex
     qs->last_pull_ms = g_get_real_time() / 1000;
     if (commit_offset >= 0)
         qs->commit_offset = commit_offset;
-    result->msgs = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
     if (result->status == RMQ_PULL_FOUND && resp->body) {
-        g_autoptr(GPtrArray) msgs = rmq_mq_decode_messages_bytes(resp->body, error);
-        if (msgs == NULL) {
-            rmq_pull_result_clear(result);
+        GPtrArray *msgs = rmq_mq_decode_messages_bytes(resp->body, error);
+        if (msgs == NULL)
             return FALSE;
-        }
-        for (guint i = 0; i < msgs->len; i++) {
-            RmqMsg *m = g_ptr_array_index(msgs, i);
-            if (tag && !tag_matches(expr, m))
-                continue;
-            g_ptr_array_add(result->msgs, m);
-            msgs->pdata[i] = NULL;
-        }
+        /* The broker filters by tag hash code; the client by text. */
+        for (guint i = msgs->len; tag && i-- > 0;)
+            if (!tag_matches(expr, g_ptr_array_index(msgs, i)))
+                g_ptr_array_remove_index(msgs, i);
+        result->msgs = msgs;
         if (result->msgs->len == 0)
             result->status = RMQ_PULL_NO_MATCHED_MSG;
+    } else {
+        result->msgs = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
     }
     return TRUE;
 }

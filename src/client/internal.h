@@ -103,11 +103,26 @@ void rmq_mq_core_on_request(RmqConnection *conn, RmqCommand *request, gpointer c
 
 /* Pull/query bodies: concatenated commit-log records. (transfer full) of RmqMsg */
 GPtrArray *rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error);
-/* The same for a pull body: the bodies of uncompressed messages are slices of
- * @body (they keep it alive) rather than copies. */
+/* The same for a pull body without copying it: the bodies of uncompressed
+ * messages are slices of @body and their raw properties point into it (the
+ * messages keep it alive). */
 GPtrArray *rmq_mq_decode_messages_bytes(GBytes *body, GError **error);
+/* @name's value in @msg without building its property table (the table's
+ * when it is built): not NUL-terminated when raw. */
+gboolean rmq_mq_msg_property_raw(const RmqMsg *msg, const gchar *name, const gchar **value,
+                                 gsize *len);
 /* A new docs/protocol.md §6.5 client unique id (UNIQ_KEY). (transfer full) */
 gchar *rmq_mq_unique_id(void);
+/* The same id written to @out (32 hex digits and a NUL), no allocation. */
+#define RMQ_MQ_UNIQUE_ID_LEN 32
+void rmq_mq_unique_id_to(gchar out[RMQ_MQ_UNIQUE_ID_LEN + 1]);
+/* One item of a batch body (docs/protocol.md §6.6) appended to @out: total,
+ * magic 0, body CRC 0, @flag, body length, @body, properties length and
+ * @properties as rmq_message_properties_build() writes them. Returns the
+ * properties' length, or -1 (and @out as it was) when they are over
+ * RMQ_MESSAGE_MAX_PROPS bytes. */
+gssize rmq_mq_batch_item_append(GString *out, gint32 flag, const void *body, gsize body_len,
+                                GHashTable *properties);
 /* Rewrite fastjson's object-keyed maps ({{"brokerName":…}:v}) into
  * standard JSON (the key becomes the object's text) and parse. */
 JsonNode *rmq_mq_parse_fastjson(const guint8 *data, gsize len, GError **error);

@@ -362,7 +362,7 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
     x->flag = msg->flag;
     x->msg_id = g_strdup(rmq_msg_get_property(msg, RMQ_PROPERTY_UNIQ_KEY));
     x->reply = g_strcmp0(rmq_msg_get_property(msg, RMQ_PROPERTY_MSG_TYPE), RMQ_MQ_REPLY_FLAG) == 0;
-    x->properties = rmq_message_properties_build(msg->properties);
+    x->properties = rmq_message_properties_build(rmq_msg_get_properties(msg));
     if (strlen(x->properties) > RMQ_MESSAGE_MAX_PROPS) {
         g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
                     RMQ_MESSAGE_MAX_PROPS);
@@ -384,13 +384,6 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
     return x;
 }
 
-static void
-put_be32(GByteArray *a, guint32 v)
-{
-    guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
-    g_byte_array_append(a, b, 4);
-}
-
 /* docs/protocol.md §6.6 batch body. */
 static Prepared *
 prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
@@ -399,8 +392,13 @@ prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
         g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "empty batch");
         return NULL;
     }
-    g_autoptr(GByteArray) body = g_byte_array_new();
-    g_autoptr(GString) ids = g_string_new(NULL);
+    /* Sized for the bodies and a unique id's worth of properties each, so
+     * the body rarely grows; the ids are 32 characters and a comma each. */
+    gsize guess = 0;
+    for (guint i = 0; i < n; i++)
+        guess += g_bytes_get_size(msgs[i]->body) + 22 + 48;
+    g_autoptr(GString) body = g_string_sized_new(MIN(guess, p->max_size + 1));
+    g_autoptr(GString) ids = g_string_sized_new((RMQ_MQ_UNIQUE_ID_LEN + 1) * n);
     for (guint i = 0; i < n; i++) {
         RmqMsg *m = msgs[i];
         if (g_strcmp0(m->topic, msgs[0]->topic) != 0) {
@@ -412,33 +410,28 @@ prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
             g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "no delay level in a batch");
             return NULL;
         }
-        if (rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY) == NULL) {
-            g_autofree gchar *id = rmq_mq_unique_id();
-            rmq_msg_put_property(m, RMQ_PROPERTY_UNIQ_KEY, id);
+        const gchar *uniq = rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY);
+        if (uniq == NULL) {
+            gchar *id = g_malloc(RMQ_MQ_UNIQUE_ID_LEN + 1);
+            rmq_mq_unique_id_to(id);
+            g_hash_table_replace(rmq_msg_get_properties(m), g_strdup(RMQ_PROPERTY_UNIQ_KEY), id);
+            uniq = id;
         }
-        g_string_append_printf(ids, "%s%s", i ? "," : "",
-                               rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY));
-        g_autofree gchar *props = rmq_message_properties_build(m->properties);
-        gsize plen = strlen(props), blen = g_bytes_get_size(m->body);
-        if (plen > RMQ_MESSAGE_MAX_PROPS) {
+        if (i > 0)
+            g_string_append_c(ids, ',');
+        g_string_append(ids, uniq);
+        gsize blen = g_bytes_get_size(m->body);
+        if (rmq_mq_batch_item_append(body, m->flag, g_bytes_get_data(m->body, NULL), blen,
+                                     rmq_msg_get_properties(m)) < 0) {
             g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
                         RMQ_MESSAGE_MAX_PROPS);
             return NULL;
         }
-        put_be32(body, (guint32) (4 + 4 + 4 + 4 + 4 + blen + 2 + plen));
-        put_be32(body, 0); /* magic: the client writes 0 */
-        put_be32(body, 0); /* body CRC: computed by the broker */
-        put_be32(body, (guint32) m->flag);
-        put_be32(body, (guint32) blen);
-        g_byte_array_append(body, g_bytes_get_data(m->body, NULL), (guint) blen);
-        guint8 pl[2] = { plen >> 8, plen };
-        g_byte_array_append(body, pl, 2);
-        g_byte_array_append(body, (const guint8 *) props, (guint) plen);
     }
     if (body->len > p->max_size) {
         g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL,
-                    "the batch is %u bytes, over maxMessageSize %" G_GSIZE_FORMAT, body->len,
-                    p->max_size);
+                    "the batch is %" G_GSIZE_FORMAT " bytes, over maxMessageSize %" G_GSIZE_FORMAT,
+                    body->len, p->max_size);
         return NULL;
     }
     if (!check_topic(msgs[0]->topic, error))
@@ -448,7 +441,7 @@ prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
     x->batch = TRUE;
     x->properties = g_strdup("");
     x->msg_id = g_string_free(g_steal_pointer(&ids), FALSE);
-    x->body = g_byte_array_free_to_bytes(g_steal_pointer(&body));
+    x->body = g_string_free_to_bytes(g_steal_pointer(&body));
     return x;
 }
 

@@ -46,12 +46,22 @@ typedef enum {
 
 /* ---------------------------------------------------------------- messages */
 
-/* A message to send, or one received (then the store fields are set). */
+/* A message to send, or one received (then the store fields are set).
+ * Properties are read with rmq_msg_get_property() / rmq_msg_get_properties()
+ * and changed with rmq_msg_put_property(): a received message keeps them as
+ * the bytes that arrived until one is first asked for (then the table is
+ * built, once, even when two threads ask at the same time).
+ * Received messages (pulls, queries, views): the messages decoded from one
+ * answer share one block for their structs and for topic, born_host,
+ * store_host and offset_msg_id, freed with the last of them; those strings
+ * are read-only (do not free or replace them; copy the message with
+ * rmq_msg_new() to edit). The body is a GBytes of its own (a slice of the
+ * answer). */
+typedef struct _RmqMsgBlock RmqMsgBlock;
 typedef struct {
     gchar *topic;
     GBytes *body;           /* received: inflated when it was compressed */
     gint32 flag;            /* user flag */
-    GHashTable *properties; /* name -> value, both owned */
     /* Received messages only: */
     gint32 queue_id;
     gint64 queue_offset;
@@ -64,6 +74,11 @@ typedef struct {
     gint32 reconsume_times;
     gint32 store_size;
     gchar *offset_msg_id;   /* docs/protocol.md §6.5 offset id (store host + physical offset) */
+    /*< private >*/
+    GHashTable *props_table; /* name -> value, both owned; NULL until first used */
+    const gchar *props_raw;  /* received: the properties as they arrived (in the answer) */
+    gsize props_raw_len;
+    RmqMsgBlock *block;      /* received: the shared block; NULL for rmq_msg_new() */
 } RmqMsg;
 
 /* (transfer full) @body copied; @len -1 = NUL-terminated. */
@@ -82,6 +97,9 @@ void rmq_msg_put_property(RmqMsg *msg, const gchar *name, const gchar *value);
 RmqMsg *rmq_msg_new_reply(const RmqMsg *request, const void *body, gssize len, GError **error);
 /* (transfer none) NULL if absent. */
 const gchar *rmq_msg_get_property(const RmqMsg *msg, const gchar *name);
+/* (transfer none) Every property, name -> value; read it, change the
+ * message with rmq_msg_put_property(). Valid until that or rmq_msg_free(). */
+GHashTable *rmq_msg_get_properties(const RmqMsg *msg);
 const gchar *rmq_msg_get_tags(const RmqMsg *msg);
 const gchar *rmq_msg_get_keys(const RmqMsg *msg);
 /* The id users see: UNIQ_KEY if present, else the offset id. */

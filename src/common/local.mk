@@ -4,6 +4,7 @@ src_common_libcommon_a_SOURCES = \
 	src/common/log.c src/common/log.h \
 	src/common/notify.c src/common/notify.h \
 	src/common/daemon.c src/common/daemon.h \
+	src/common/loop_hooks.h \
 	src/common/secret_file.c src/common/secret_file.h
 
 # Test support shared by the suites (not installed).

@@ -105,6 +105,20 @@ param_name(RmqConsoleCall *call, const gchar *name, gsize max_len, gboolean requ
     return v;
 }
 
+/* The required topic and group parameters, with RocketMQ's longest names
+ * (127 characters for a topic, 255 for a group). */
+static const gchar *
+param_topic(RmqConsoleCall *call, GError **error)
+{
+    return param_name(call, "topic", 127, TRUE, error);
+}
+
+static const gchar *
+param_group(RmqConsoleCall *call, GError **error)
+{
+    return param_name(call, "group", 255, TRUE, error);
+}
+
 /* An optional name: FALSE (with @error set) only when it is given and not
  * valid; *@out is NULL when it is not given. */
 static gboolean
@@ -535,7 +549,7 @@ topic_configs(RmqConsoleCall *call, JsonNode *route, const gchar *topic)
 static JsonNode *
 api_topic(RmqConsoleCall *call, GError **error)
 {
-    const gchar *topic = param_name(call, "topic", 127, TRUE, error);
+    const gchar *topic = param_topic(call, error);
     if (topic == NULL)
         return NULL;
     g_autoptr(JsonNode) route = rmq_admin_topic_route(call->admin, topic, error);
@@ -556,7 +570,7 @@ api_topic(RmqConsoleCall *call, GError **error)
 static JsonNode *
 api_topic_update(RmqConsoleCall *call, GError **error)
 {
-    const gchar *topic = param_name(call, "topic", 127, TRUE, error);
+    const gchar *topic = param_topic(call, error);
     if (topic == NULL)
         return NULL;
     if (rmq_console_topic_is_system(topic)) {
@@ -607,7 +621,7 @@ api_topic_update(RmqConsoleCall *call, GError **error)
 static JsonNode *
 api_topic_delete(RmqConsoleCall *call, GError **error)
 {
-    const gchar *topic = param_name(call, "topic", 127, TRUE, error);
+    const gchar *topic = param_topic(call, error);
     if (topic == NULL)
         return NULL;
     const gchar *cluster;
@@ -764,7 +778,7 @@ api_groups(RmqConsoleCall *call, GError **error)
 static JsonNode *
 api_group(RmqConsoleCall *call, GError **error)
 {
-    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    const gchar *group = param_group(call, error);
     if (group == NULL)
         return NULL;
     if (!group_exists(call, group, error))
@@ -795,10 +809,10 @@ static JsonNode *reset_reply(const gchar *group, const gchar *topic, gint64 ts, 
 static JsonNode *
 api_group_reset(RmqConsoleCall *call, GError **error)
 {
-    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    const gchar *group = param_group(call, error);
     if (group == NULL)
         return NULL;
-    const gchar *topic = param_name(call, "topic", 127, TRUE, error);
+    const gchar *topic = param_topic(call, error);
     if (topic == NULL)
         return NULL;
     gint64 ts;
@@ -840,7 +854,7 @@ master_rows(RmqAdmin *admin, GError **error)
 static JsonNode *
 api_group_config(RmqConsoleCall *call, GError **error)
 {
-    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    const gchar *group = param_group(call, error);
     if (group == NULL)
         return NULL;
     g_autoptr(JsonArray) masters = master_rows(call->admin, error);
@@ -879,7 +893,7 @@ api_group_config(RmqConsoleCall *call, GError **error)
 static JsonNode *
 api_group_config_update(RmqConsoleCall *call, GError **error)
 {
-    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    const gchar *group = param_group(call, error);
     if (group == NULL)
         return NULL;
     if (system_group(group)) {
@@ -937,10 +951,10 @@ api_group_config_update(RmqConsoleCall *call, GError **error)
 static JsonNode *
 api_producers(RmqConsoleCall *call, GError **error)
 {
-    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    const gchar *group = param_group(call, error);
     if (group == NULL)
         return NULL;
-    const gchar *topic = param_name(call, "topic", 127, TRUE, error);
+    const gchar *topic = param_topic(call, error);
     if (topic == NULL)
         return NULL;
     g_autoptr(JsonNode) route = rmq_admin_topic_route(call->admin, topic, error);
@@ -967,7 +981,7 @@ api_producers(RmqConsoleCall *call, GError **error)
 static JsonNode *
 api_group_delete(RmqConsoleCall *call, GError **error)
 {
-    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    const gchar *group = param_group(call, error);
     if (group == NULL)
         return NULL;
     gboolean remove_offset;
@@ -1186,7 +1200,7 @@ browse_page(RmqConsoleCall *call, const gchar *topic, gint64 begin, gint64 end, 
 static JsonNode *
 api_messages(RmqConsoleCall *call, GError **error)
 {
-    const gchar *topic = param_name(call, "topic", 127, TRUE, error);
+    const gchar *topic = param_topic(call, error);
     if (topic == NULL)
         return NULL;
     const gchar *key = g_hash_table_lookup(call->params, "key");
@@ -1343,7 +1357,7 @@ api_message_resend(RmqConsoleCall *call, GError **error)
     const gchar *id = param_id(call, error);
     if (id == NULL)
         return NULL;
-    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    const gchar *group = param_group(call, error);
     if (group == NULL)
         return NULL;
     const gchar *topic;
@@ -1425,7 +1439,7 @@ rmq_console_dlq_resend_msg(const RmqMsg *dead, GError **error)
     m->flag = dead->flag;
     GHashTableIter it;
     gpointer k, v;
-    g_hash_table_iter_init(&it, dead->properties);
+    g_hash_table_iter_init(&it, rmq_msg_get_properties(dead));
     while (g_hash_table_iter_next(&it, &k, &v))
         if (!g_strv_contains(system_props, k))
             rmq_msg_put_property(m, k, v);
@@ -1491,7 +1505,7 @@ dlq_topic(RmqConsoleCall *call, const gchar *group, GError **error)
 static JsonNode *
 api_dlq_messages(RmqConsoleCall *call, GError **error)
 {
-    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    const gchar *group = param_group(call, error);
     if (group == NULL)
         return NULL;
     gint64 begin, end;
@@ -1523,7 +1537,7 @@ api_dlq_messages(RmqConsoleCall *call, GError **error)
 static JsonNode *
 api_dlq_resend(RmqConsoleCall *call, GError **error)
 {
-    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    const gchar *group = param_group(call, error);
     if (group == NULL)
         return NULL;
     const gchar *ids = g_hash_table_lookup(call->params, "ids");
@@ -1593,7 +1607,7 @@ api_dlq_resend(RmqConsoleCall *call, GError **error)
 static JsonNode *
 api_topic_send(RmqConsoleCall *call, GError **error)
 {
-    const gchar *topic = param_name(call, "topic", 127, TRUE, error);
+    const gchar *topic = param_topic(call, error);
     if (topic == NULL)
         return NULL;
     const gchar *tag = g_hash_table_lookup(call->params, "tag");
@@ -1690,7 +1704,7 @@ rmq_console_consume_by_who_groups(JsonNode *body, GHashTable *seen)
 static JsonNode *
 api_topic_consumers(RmqConsoleCall *call, GError **error)
 {
-    const gchar *topic = param_name(call, "topic", 127, TRUE, error);
+    const gchar *topic = param_topic(call, error);
     if (topic == NULL)
         return NULL;
     g_auto(GStrv) masters = route_masters(call, topic, NULL, error);
@@ -1813,7 +1827,7 @@ body_node(GBytes *b)
 static JsonNode *
 api_group_client(RmqConsoleCall *call, GError **error)
 {
-    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    const gchar *group = param_group(call, error);
     if (group == NULL)
         return NULL;
     const gchar *client = param_client_id(call, TRUE, error);
@@ -1961,10 +1975,10 @@ reset_reply(const gchar *group, const gchar *topic, gint64 ts, gboolean online, 
 static JsonNode *
 api_group_skip(RmqConsoleCall *call, GError **error)
 {
-    const gchar *group = param_name(call, "group", 255, TRUE, error);
+    const gchar *group = param_group(call, error);
     if (group == NULL)
         return NULL;
-    const gchar *topic = param_name(call, "topic", 127, TRUE, error);
+    const gchar *topic = param_topic(call, error);
     if (topic == NULL)
         return NULL;
     gboolean online = FALSE;

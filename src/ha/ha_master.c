@@ -50,7 +50,9 @@ struct _RmqHaMaster {
     RmqHaMasterConfig config;
     gchar *bind_address;
     GMainContext *context;
-    GSocketService *service;
+    GSocket *listen_sock;    /* watched by the context's poller (no GSocketService sources) */
+    RmqFdWatch *listen_watch;
+    RmqFdTimer *listen_backoff; /* after accept() failed other than "nothing more" */
     guint16 port;
     GList *conns;            /* HaConn* */
     GQueue waiters;          /* Waiter*, in call order */
@@ -305,15 +307,12 @@ conn_pump(HaConn *c)
     attach(c->out_src, m->context, (GSourceFunc) (void (*)(void)) on_writable, c);
 }
 
-static gboolean
-on_incoming(GSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
+static void
+on_incoming(RmqHaMaster *m, GSocketConnection *conn)
 {
-    RmqHaMaster *m = data;
     HaConn *c = g_new0(HaConn, 1);
     g_autoptr(GSocketAddress) addr = g_socket_connection_get_remote_address(conn, NULL);
 
-    (void) service;
-    (void) source;
     c->master = m;
     c->conn = g_object_ref(conn);
     c->sock = g_socket_connection_get_socket(conn);
@@ -336,7 +335,42 @@ on_incoming(GSocketService *service, GSocketConnection *conn, GObject *source, g
     attach(c->in_src, m->context, (GSourceFunc) (void (*)(void)) on_readable, c);
     m->conns = g_list_prepend(m->conns, c);
     g_message("HA: slave %s connected", c->peer);
-    return TRUE;
+}
+
+static gboolean
+on_listen_backoff_done(gpointer data)
+{
+    RmqHaMaster *m = data;
+
+    rmq_fd_watch_set_events(m->listen_watch, G_IO_IN);
+    return G_SOURCE_REMOVE;
+}
+
+/* The listening socket is readable: accept what is queued (a few slaves at
+ * most). After an error other than "nothing more" (EMFILE: the socket stays
+ * readable) the watch rests for a second instead of spinning. */
+static void
+on_listen_ready(RmqFdWatch *watch, GIOCondition events, gpointer data)
+{
+    RmqHaMaster *m = data;
+
+    (void) watch;
+    (void) events;
+    for (int i = 0; i < 16; i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GSocket) sock = g_socket_accept(m->listen_sock, NULL, &error);
+        if (sock == NULL) {
+            if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+                g_warning("HA: accept failed: %s", error->message);
+                rmq_fd_watch_set_events(m->listen_watch, 0);
+                rmq_fd_timer_set_ready_time(m->listen_backoff,
+                                            g_get_monotonic_time() + G_USEC_PER_SEC);
+            }
+            return;
+        }
+        g_autoptr(GSocketConnection) conn = g_socket_connection_factory_create_connection(sock);
+        on_incoming(m, conn);
+    }
 }
 
 static gboolean
@@ -392,22 +426,33 @@ rmq_ha_master_new(RmqStore *store, const RmqHaMasterConfig *config, GMainContext
     }
     sa = g_inet_socket_address_new(ia, config->port);
 
-    /* the service accepts on the thread-default context of its start */
-    g_main_context_push_thread_default(m->context);
-    m->service = g_socket_service_new();
-    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(m->service), sa, G_SOCKET_TYPE_STREAM,
-                                       G_SOCKET_PROTOCOL_TCP, NULL, &effective, &local)) {
-        g_main_context_pop_thread_default(m->context);
+    /* A listening socket in the context's poller: GSocketService's accept
+     * source (and its cancellable's child source) were two GSources GLib
+     * walked on every wake-up. SO_REUSEADDR as GSocketListener. */
+    m->listen_sock = g_socket_new(g_inet_address_get_family(ia), G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, &local);
+    if (m->listen_sock != NULL) {
+        g_socket_set_blocking(m->listen_sock, FALSE);
+        g_socket_set_listen_backlog(m->listen_sock, 10);
+    }
+    if (m->listen_sock == NULL || !g_socket_bind(m->listen_sock, sa, TRUE, &local) ||
+        !g_socket_listen(m->listen_sock, &local)) {
         g_set_error(error, RMQ_HA_ERROR, RMQ_HA_ERROR_BIND,
                     "haListenPort %u is not available: %s", config->port, local->message);
         return NULL;
     }
+    effective = g_socket_get_local_address(m->listen_sock, &local);
+    if (effective == NULL) {
+        g_set_error(error, RMQ_HA_ERROR, RMQ_HA_ERROR_BIND, "haListenPort %u: %s", config->port,
+                    local->message);
+        return NULL;
+    }
     m->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective));
-    g_signal_connect(m->service, "incoming", G_CALLBACK(on_incoming), m);
-    g_socket_service_start(m->service);
-    g_main_context_pop_thread_default(m->context);
 
     RmqFdPoller *poller = rmq_fd_poller_get(m->context);
+    m->listen_watch = rmq_fd_watch_new(poller, g_socket_get_fd(m->listen_sock), on_listen_ready, m);
+    rmq_fd_watch_set_events(m->listen_watch, G_IO_IN);
+    m->listen_backoff = rmq_fd_timer_new(poller, on_listen_backoff_done, m);
     m->tick = rmq_fd_timer_new(poller, on_tick, m);
     rmq_fd_poller_unref(poller); /* the timer holds its own */
     rmq_fd_timer_set_ready_time(m->tick, g_get_monotonic_time() + (gint64) TICK_MS * 1000);
@@ -419,11 +464,11 @@ rmq_ha_master_free(RmqHaMaster *m)
 {
     if (m == NULL)
         return;
-    if (m->service != NULL) {
-        g_socket_service_stop(m->service);
-        g_socket_listener_close(G_SOCKET_LISTENER(m->service));
-        g_signal_handlers_disconnect_by_data(m->service, m);
-        g_object_unref(m->service);
+    rmq_fd_watch_clear(&m->listen_watch);
+    rmq_fd_timer_clear(&m->listen_backoff);
+    if (m->listen_sock != NULL) {
+        g_socket_close(m->listen_sock, NULL);
+        g_clear_object(&m->listen_sock);
     }
     while (m->conns != NULL)
         conn_close(m->conns->data, "shutting down");

@@ -111,47 +111,161 @@ rmq_message_properties_find(const char *props, gsize props_len, const char *cons
         rmq_message_properties_foreach(props, props_len, find_cb, &f);
 }
 
+/* The view field named @name (@nlen bytes), or -1. */
+static gint
+view_field(const char *name, gsize nlen)
+{
+    switch (nlen) {
+    case 4:
+        return memcmp(name, "TAGS", 4) == 0   ? RMQ_PROP_VIEW_TAGS
+               : memcmp(name, "KEYS", 4) == 0 ? RMQ_PROP_VIEW_KEYS
+               : memcmp(name, "WAIT", 4) == 0 ? RMQ_PROP_VIEW_WAIT
+                                              : -1;
+    case 5:
+        return memcmp(name, "DELAY", 5) == 0 ? RMQ_PROP_VIEW_DELAY : -1;
+    case 7:
+        return memcmp(name, "CLUSTER", 7) == 0 ? RMQ_PROP_VIEW_CLUSTER : -1;
+    case 8:
+        return memcmp(name, "UNIQ_KEY", 8) == 0   ? RMQ_PROP_VIEW_UNIQ_KEY
+               : memcmp(name, "TRAN_MSG", 8) == 0 ? RMQ_PROP_VIEW_TRAN_MSG
+                                                  : -1;
+    default:
+        return -1;
+    }
+}
+
+/* Indexed by RmqPropertyViewField. */
+static const char *const view_names[RMQ_PROP_VIEW_N] = {
+    [RMQ_PROP_VIEW_TAGS] = "TAGS",         [RMQ_PROP_VIEW_KEYS] = "KEYS",
+    [RMQ_PROP_VIEW_UNIQ_KEY] = "UNIQ_KEY", [RMQ_PROP_VIEW_DELAY] = "DELAY",
+    [RMQ_PROP_VIEW_WAIT] = "WAIT",         [RMQ_PROP_VIEW_TRAN_MSG] = "TRAN_MSG",
+    [RMQ_PROP_VIEW_CLUSTER] = "CLUSTER",
+};
+
 void
 rmq_message_properties_view(const char *props, gsize len, RmqPropertyView *out)
 {
     memset(out, 0, sizeof *out);
     out->props = props;
     out->len = len;
+    out->pairs_only = TRUE;
     if (props == NULL)
         return;
     const char *p = props, *end = props + len;
+    if (len > 0 && end[-1] == RMQ_PROPERTY_SEPARATOR)
+        out->pairs_only = FALSE; /* an edit leaves the separator out */
     while (p < end) {
         const char *seg_end = memchr(p, RMQ_PROPERTY_SEPARATOR, (gsize) (end - p));
         if (seg_end == NULL)
             seg_end = end;
         const char *sep = segment_separator(p, (gsize) (seg_end - p));
         if (sep != NULL) {
-            gint f = -1;
-            switch (sep - p) {
-            case 4:
-                f = memcmp(p, "TAGS", 4) == 0   ? RMQ_PROP_VIEW_TAGS
-                    : memcmp(p, "KEYS", 4) == 0 ? RMQ_PROP_VIEW_KEYS
-                    : memcmp(p, "WAIT", 4) == 0 ? RMQ_PROP_VIEW_WAIT
-                                                : -1;
-                break;
-            case 5:
-                f = memcmp(p, "DELAY", 5) == 0 ? RMQ_PROP_VIEW_DELAY : -1;
-                break;
-            case 8:
-                f = memcmp(p, "UNIQ_KEY", 8) == 0   ? RMQ_PROP_VIEW_UNIQ_KEY
-                    : memcmp(p, "TRAN_MSG", 8) == 0 ? RMQ_PROP_VIEW_TRAN_MSG
-                                                    : -1;
-                break;
-            default:
-                break;
-            }
+            gint f = view_field(p, (gsize) (sep - p));
             if (f >= 0) {
                 out->v[f].value = sep + 1;
                 out->v[f].len = (gsize) (seg_end - sep - 1);
+                if (out->count[f] < G_MAXUINT8)
+                    out->count[f]++;
             }
+        } else {
+            out->pairs_only = FALSE; /* an edit drops this segment */
         }
         p = seg_end + 1;
     }
+}
+
+static guint collect_keys(const char *const *names, guint step, const char **keys, gsize *lens,
+                          guint n);
+static guint count_keys(const char *const *names, guint step);
+
+gsize
+rmq_message_properties_edit_view_to(char *out, const char *props, gsize len,
+                                    const char *const *drop, RmqPropertyView *view)
+{
+    const char *kbuf[8];
+    gsize lbuf[8];
+    guint nk = count_keys(drop, 1);
+    const char **keys = nk <= G_N_ELEMENTS(kbuf) ? kbuf : g_new(const char *, nk);
+    gsize *lens = nk <= G_N_ELEMENTS(lbuf) ? lbuf : g_new(gsize, nk);
+    nk = collect_keys(drop, 1, keys, lens, 0);
+    memset(view, 0, sizeof *view);
+    char *w = out;
+    for (gsize i = 0; props != NULL && i < len;) {
+        const char *seg = props + i;
+        const char *end = memchr(seg, RMQ_PROPERTY_SEPARATOR, len - i);
+        gsize slen = end != NULL ? (gsize) (end - seg) : len - i;
+        i += slen + 1;
+        const char *sep = segment_separator(seg, slen);
+        if (sep == NULL)
+            continue;
+        gsize nlen = (gsize) (sep - seg);
+        gboolean skip = FALSE;
+        for (guint j = 0; j < nk && !skip; j++)
+            skip = lens[j] == nlen && memcmp(keys[j], seg, nlen) == 0;
+        if (skip)
+            continue;
+        if (w != out)
+            *w++ = RMQ_PROPERTY_SEPARATOR;
+        memcpy(w, seg, slen);
+        gint f = view_field(seg, nlen);
+        if (f >= 0) {
+            view->v[f].value = w + nlen + 1;
+            view->v[f].len = slen - nlen - 1;
+            if (view->count[f] < G_MAXUINT8)
+                view->count[f]++;
+        }
+        w += slen;
+    }
+    *w = '\0';
+    if (keys != kbuf)
+        g_free(keys);
+    if (lens != lbuf)
+        g_free(lens);
+    view->props = out;
+    view->len = (gsize) (w - out);
+    view->pairs_only = TRUE; /* segments without a name were dropped */
+    return view->len;
+}
+
+gssize
+rmq_message_properties_edit_view(char *out, const RmqPropertyView *view,
+                                 RmqPropertyViewField drop, RmqPropertyViewField add,
+                                 const char *add_value)
+{
+    if (!view->pairs_only || view->count[drop] > 1 || view->count[add] > 0 || drop == add)
+        return -1;
+    const char *p = view->props, *end = p + view->len;
+    char *w = out;
+    if (view->count[drop] == 1) {
+        /* the pair and one separator beside it go; the rest is copied */
+        const char *seg = view->v[drop].value - strlen(view_names[drop]) - 1;
+        const char *seg_end = view->v[drop].value + view->v[drop].len;
+        if (seg > p) {
+            gsize n = (gsize) (seg - 1 - p); /* without the separator before the pair */
+            memcpy(w, p, n);
+            w += n;
+            memcpy(w, seg_end, (gsize) (end - seg_end)); /* from the separator after, if any */
+            w += end - seg_end;
+        } else if (seg_end < end) {
+            memcpy(w, seg_end + 1, (gsize) (end - seg_end - 1));
+            w += end - seg_end - 1;
+        }
+    } else if (p != NULL) {
+        memcpy(w, p, view->len);
+        w += view->len;
+    }
+    if (add_value != NULL) {
+        gsize kl = strlen(view_names[add]), vl = strlen(add_value);
+        if (w != out)
+            *w++ = RMQ_PROPERTY_SEPARATOR;
+        memcpy(w, view_names[add], kl);
+        w += kl;
+        *w++ = RMQ_PROPERTY_NAME_VALUE_SEPARATOR;
+        memcpy(w, add_value, vl);
+        w += vl;
+    }
+    *w = '\0';
+    return (gssize) (w - out);
 }
 
 static gboolean
@@ -173,19 +287,60 @@ char *
 rmq_message_properties_build(GHashTable *props)
 {
     g_return_val_if_fail(props != NULL, NULL);
-    g_autoptr(GList) keys = g_list_sort(g_hash_table_get_keys(props), (GCompareFunc)strcmp);
     GString *s = g_string_new(NULL);
-    for (GList *k = keys; k != NULL; k = k->next) {
-        const char *v = g_hash_table_lookup(props, k->data);
+    rmq_message_properties_build_append(s, props);
+    return g_string_free(s, FALSE);
+}
+
+gsize
+rmq_message_properties_build_append(GString *out, GHashTable *props)
+{
+    g_return_val_if_fail(out != NULL && props != NULL, 0);
+    /* The pairs sorted by name with an insertion sort on the stack: a
+     * message has a handful, and this runs for every message sent (a list
+     * of keys, its sort and a lookup per key showed in profiles). */
+    typedef struct {
+        const char *k, *v;
+    } Pair;
+    Pair stack[16];
+    guint n = g_hash_table_size(props), used = 0;
+    Pair *pairs = n <= G_N_ELEMENTS(stack) ? stack : g_new(Pair, n);
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, props);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
         if (v == NULL)
             continue;
-        if (s->len > 0)
-            g_string_append_c(s, RMQ_PROPERTY_SEPARATOR);
-        g_string_append(s, k->data);
-        g_string_append_c(s, RMQ_PROPERTY_NAME_VALUE_SEPARATOR);
-        g_string_append(s, v);
+        guint j = used++;
+        for (; j > 0 && strcmp(pairs[j - 1].k, k) > 0; j--)
+            pairs[j] = pairs[j - 1];
+        pairs[j] = (Pair){ k, v };
     }
-    return g_string_free(s, FALSE);
+    /* the lengths first, then one resize and copies */
+    gsize start = out->len, total = used > 0 ? used - 1 : 0;
+    gsize lens_stack[2 * G_N_ELEMENTS(stack)];
+    gsize *lens = used <= G_N_ELEMENTS(stack) ? lens_stack : g_new(gsize, 2 * (gsize) used);
+    for (guint i = 0; i < used; i++) {
+        lens[2 * i] = strlen(pairs[i].k);
+        lens[2 * i + 1] = strlen(pairs[i].v);
+        total += lens[2 * i] + 1 + lens[2 * i + 1];
+    }
+    g_string_set_size(out, start + total);
+    char *w = out->str + start;
+    for (guint i = 0; i < used; i++) {
+        if (i > 0)
+            *w++ = RMQ_PROPERTY_SEPARATOR;
+        memcpy(w, pairs[i].k, lens[2 * i]);
+        w += lens[2 * i];
+        *w++ = RMQ_PROPERTY_NAME_VALUE_SEPARATOR;
+        memcpy(w, pairs[i].v, lens[2 * i + 1]);
+        w += lens[2 * i + 1];
+    }
+    if (lens != lens_stack)
+        g_free(lens);
+    if (pairs != stack)
+        g_free(pairs);
+    return total;
 }
 
 /* Keys of @names (NULL-terminated, may be NULL; every @step-th entry) with

@@ -89,6 +89,7 @@ typedef enum {
     RMQ_PROP_VIEW_DELAY,
     RMQ_PROP_VIEW_WAIT,
     RMQ_PROP_VIEW_TRAN_MSG,
+    RMQ_PROP_VIEW_CLUSTER,
     RMQ_PROP_VIEW_N
 } RmqPropertyViewField;
 
@@ -96,9 +97,24 @@ typedef struct {
     const char *props;
     gsize len;
     RmqPropertyValue v[RMQ_PROP_VIEW_N];
+    guint8 count[RMQ_PROP_VIEW_N]; /* pairs with each name (at most 255 counted) */
+    /* @props is nothing but well-formed pairs joined by single separators:
+     * no pair the Java parser drops, no empty segment, no separator at the
+     * end (what every client sends). */
+    gboolean pairs_only;
 } RmqPropertyView;
 
 void rmq_message_properties_view(const char *props, gsize len, RmqPropertyView *out);
+
+/* What rmq_message_properties_edit_to(@out, @view->props, @view->len,
+ * {name of @drop}, {name of @add, @add_value}) writes, copied around the
+ * @drop pair the view located instead of walking the pairs again: when the
+ * view is pairs_only, holds @drop at most once and @add not at all (else -1,
+ * nothing written: do the general edit). @out has room for
+ * rmq_message_properties_edit_bound() of that edit. */
+gssize rmq_message_properties_edit_view(char *out, const RmqPropertyView *view,
+                                        RmqPropertyViewField drop, RmqPropertyViewField add,
+                                        const char *add_value);
 
 /* @view (may be NULL) describes exactly @props/@len. */
 static inline gboolean
@@ -111,6 +127,8 @@ rmq_property_view_matches(const RmqPropertyView *view, const char *props, gsize 
 GHashTable *rmq_message_properties_parse(const char *props, gsize len);
 /* (transfer full) names sorted by strcmp; NULL values skipped. */
 char *rmq_message_properties_build(GHashTable *props);
+/* The same text appended to @out; returns its length. */
+gsize rmq_message_properties_build_append(GString *out, GHashTable *props);
 
 /* Copy @props (may be NULL) without the pairs the Java parser would drop,
  * without the names in @drop (NULL-terminated, may be NULL), and with the
@@ -125,6 +143,10 @@ GString *rmq_message_properties_edit(const char *props, gsize len, const char *c
 gsize rmq_message_properties_edit_bound(gsize len, const char *const *add);
 gsize rmq_message_properties_edit_to(char *out, const char *props, gsize len,
                                      const char *const *drop, const char *const *add);
+/* rmq_message_properties_edit_to() without @add, and @view of the result
+ * (view->props = @out) found in the same pass. @out has room for @len + 1. */
+gsize rmq_message_properties_edit_view_to(char *out, const char *props, gsize len,
+                                          const char *const *drop, RmqPropertyView *view);
 /* The edit of one pair: @name set to @value, or removed. (transfer full) */
 GString *rmq_message_property_set(const char *props, gsize len, const char *name,
                                   const char *value);

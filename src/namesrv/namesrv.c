@@ -8,6 +8,7 @@
 #include "namesrv/route_table.h"
 #include "remoting/client.h"
 #include "remoting/codes.h"
+#include "remoting/fd_poller.h"
 #include "remoting/server.h"
 #include "remoting/tls_config.h"
 
@@ -73,7 +74,7 @@ static void
 status_changed(RmqNamesrv *ns)
 {
     if (ns->status_id == 0)
-        ns->status_id = g_idle_add(on_status_due, ns);
+        ns->status_id = rmq_timeout_add(0, on_status_due, ns); /* after this dispatch's events */
 }
 
 static void
@@ -106,20 +107,20 @@ on_first_scan(gpointer user_data)
 {
     RmqNamesrv *ns = user_data;
     on_scan(ns);
-    ns->scan_id = g_timeout_add(ns->scan_interval_ms, on_scan, ns);
+    ns->scan_id = rmq_timeout_add(ns->scan_interval_ms, on_scan, ns);
     return G_SOURCE_REMOVE;
 }
 
 static void
 schedule_scan(RmqNamesrv *ns, gboolean first)
 {
-    g_clear_handle_id(&ns->scan_id, g_source_remove);
+    g_clear_handle_id(&ns->scan_id, rmq_timeout_remove);
     ns->scan_interval_ms = (guint) ns->config->scan_not_active_broker_interval;
     if (first)
-        ns->scan_id = g_timeout_add(MIN(ns->scan_interval_ms, RMQ_NAMESRV_FIRST_SCAN_MS),
+        ns->scan_id = rmq_timeout_add(MIN(ns->scan_interval_ms, RMQ_NAMESRV_FIRST_SCAN_MS),
                                     on_first_scan, ns);
     else
-        ns->scan_id = g_timeout_add(ns->scan_interval_ms, on_scan, ns);
+        ns->scan_id = rmq_timeout_add(ns->scan_interval_ms, on_scan, ns);
 }
 
 typedef struct {
@@ -214,8 +215,8 @@ on_close(RmqConnection *conn, gpointer user_data)
 static void
 namesrv_free(RmqNamesrv *ns)
 {
-    g_clear_handle_id(&ns->scan_id, g_source_remove);
-    g_clear_handle_id(&ns->status_id, g_source_remove);
+    g_clear_handle_id(&ns->scan_id, rmq_timeout_remove);
+    g_clear_handle_id(&ns->status_id, rmq_timeout_remove);
     /* Closing every connection at shutdown is not a broker failure: detach
      * the close callback first, then free the server before the tables. */
     if (ns->server != NULL)
@@ -356,4 +357,10 @@ const RmqDaemonOps rmq_namesrv_daemon_ops = {
     .stop = namesrv_stop,
     .status = namesrv_status,
     .check = namesrv_check,
+    /* status and watchdog timers and the signal pipe in the loop's poller:
+     * no GSources walked on every wake-up */
+    .timeout_add = rmq_timeout_add,
+    .timeout_remove = rmq_timeout_remove,
+    .fd_watch = rmq_fd_readable_watch,
+    .fd_unwatch = rmq_fd_readable_unwatch,
 };

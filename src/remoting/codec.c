@@ -131,7 +131,7 @@ encode_binary_header(const RmqCommand *cmd, GString *out)
     put_u32(out, 0);
     for (guint i = 0; i < cmd->ext->len; i++) {
         const RmqExtField *f = &g_array_index(cmd->ext, RmqExtField, i);
-        gsize kl = strlen(f->key), vl = strlen(f->value);
+        gsize kl = f->key_len, vl = f->value_len;
         if (kl > G_MAXUINT16)
             continue; /* not representable: key_len is a u16 */
         put_u16(out, (guint16) kl);
@@ -239,7 +239,7 @@ rmq_codec_decode_frame(const guint8 *buf, gsize len, gsize max_frame, RmqCommand
         return RMQ_DECODE_ERROR;
     gsize body_len = frame_len - 8 - header_len;
     if (body_len > 0)
-        cmd->body = g_bytes_new(buf + 8 + header_len, body_len);
+        rmq_command_set_body_data(cmd, buf + 8 + header_len, body_len);
     *out = cmd;
     *consumed = frame_len;
     return RMQ_DECODE_OK;

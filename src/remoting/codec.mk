@@ -1,7 +1,7 @@
 # src/remoting codec: frames, headers, codes and JSON body helpers (pure, no I/O).
 noinst_LIBRARIES += src/remoting/libcodec.a
 src_remoting_libcodec_a_SOURCES = \
-	src/remoting/command.c src/remoting/command.h \
+	src/remoting/command.c src/remoting/command.h src/remoting/command_private.h \
 	src/remoting/codec.c src/remoting/codec.h \
 	src/remoting/codes.c src/remoting/codes.h \
 	src/remoting/json_header.c src/remoting/json_header.h \

@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include "remoting/command.h"
+#include "remoting/command_private.h"
 
 #include <string.h>
 
@@ -53,19 +54,6 @@ arena_alloc(RmqCommand *cmd, gsize n)
     gchar *p = c->data + c->used;
     c->used += n;
     return p;
-}
-
-static RmqExtField
-ext_field_make(RmqCommand *cmd, const gchar *key, gsize key_len, const gchar *value,
-               gsize value_len)
-{
-    gchar *block = arena_alloc(cmd, key_len + value_len + 2);
-
-    memcpy(block, key, key_len);
-    block[key_len] = '\0';
-    memcpy(block + key_len + 1, value, value_len);
-    block[key_len + 1 + value_len] = '\0';
-    return (RmqExtField) { block, block + key_len + 1 };
 }
 
 /* A command and its first arena chunk are one allocation: a request or a
@@ -146,6 +134,7 @@ command_new(gint32 code)
         ext = g_array_sized_new(FALSE, FALSE, sizeof(RmqExtField), 16);
     }
     memset(cmd, 0, sizeof *cmd);
+    cmd->block_refs = 1; /* the command itself */
     ArenaChunk *c = first_chunk(cmd);
     c->next = NULL;
     c->used = 0;
@@ -180,6 +169,20 @@ rmq_command_new_response(const RmqCommand *request, gint32 code, const gchar *re
     return cmd;
 }
 
+/* The command's memory (the command and its first arena chunk) goes back
+ * to the cache or the heap once nothing holds it: the command itself, and a
+ * body copied into that chunk (rmq_command_set_body_data), which may be
+ * referenced after the command is freed, on any thread. */
+static void block_release(RmqCommand *cmd);
+
+static void
+block_unref(gpointer data)
+{
+    RmqCommand *cmd = data;
+    if (g_atomic_int_dec_and_test(&cmd->block_refs))
+        block_release(cmd);
+}
+
 void
 rmq_command_free(RmqCommand *cmd)
 {
@@ -189,10 +192,16 @@ rmq_command_free(RmqCommand *cmd)
     for (ArenaChunk *c = cmd->arena, *next; c != NULL; c = next) {
         next = c->next;
         if (c != first_chunk(cmd))
-            g_free(c);
+            g_free(c); /* never holds a body */
     }
     if (cmd->body != NULL)
         g_bytes_unref(cmd->body);
+    block_unref(cmd);
+}
+
+static void
+block_release(RmqCommand *cmd)
+{
 #if COMMAND_CACHE > 0
     CommandCache *cache = thread_cache();
     if (cache != NULL && cache->n < COMMAND_CACHE) {
@@ -334,15 +343,12 @@ rmq_command_set_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len, const 
         rmq_command_append_ext_len(cmd, key, key_len, value, value_len);
 }
 
-static inline void
-ext_push(RmqCommand *cmd, RmqExtField f)
+void
+rmq_command_ext_push_grow(RmqCommand *cmd, gchar *key, gsize key_len, gchar *value,
+                          gsize value_len, gboolean plain)
 {
-    /* Within the room made at creation a store does it: g_array_append_val
-     * costs a call and a memcpy per field, a dozen times per request. */
-    if (cmd->ext->len < cmd->ext_room)
-        g_array_index(cmd->ext, RmqExtField, cmd->ext->len++) = f;
-    else
-        g_array_append_val(cmd->ext, f);
+    RmqExtField f = { key, value, (guint32) key_len, (guint32) value_len, plain };
+    g_array_append_val(cmd->ext, f);
 }
 
 void
@@ -350,7 +356,12 @@ rmq_command_append_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len, con
                            gsize value_len)
 {
     g_return_if_fail(cmd != NULL && key != NULL && value != NULL);
-    ext_push(cmd, ext_field_make(cmd, key, key_len, value, value_len));
+    gchar *block = arena_alloc(cmd, key_len + value_len + 2);
+    memcpy(block, key, key_len);
+    block[key_len] = '\0';
+    memcpy(block + key_len + 1, value, value_len);
+    block[key_len + 1 + value_len] = '\0';
+    rmq_command_ext_push(cmd, block, key_len, block + key_len + 1, value_len, FALSE);
 }
 
 gchar *
@@ -361,9 +372,23 @@ rmq_command_alloc_text(RmqCommand *cmd, gsize n)
 }
 
 void
-rmq_command_append_ext_owned(RmqCommand *cmd, gchar *key, gchar *value)
+rmq_command_append_ext_owned(RmqCommand *cmd, gchar *key, gsize key_len, gchar *value,
+                             gsize value_len)
 {
-    ext_push(cmd, (RmqExtField) { key, value });
+    rmq_command_ext_push(cmd, key, key_len, value, value_len, FALSE);
+}
+
+void
+rmq_command_append_ext_plain(RmqCommand *cmd, const gchar *static_key, gsize key_len,
+                             const gchar *value, gsize value_len)
+{
+    gchar *copy = arena_alloc(cmd, value_len + 1);
+
+    memcpy(copy, value, value_len);
+    copy[value_len] = '\0';
+    /* The key is only read: fields are changed through these functions,
+     * which replace a value and never write into a key. */
+    rmq_command_ext_push(cmd, (gchar *) static_key, key_len, copy, value_len, TRUE);
 }
 
 void
@@ -374,8 +399,10 @@ rmq_command_replace_ext_value(RmqCommand *cmd, guint i, const gchar *value, gsiz
     gchar *copy = arena_alloc(cmd, value_len + 1);
     memcpy(copy, value, value_len);
     copy[value_len] = '\0';
-    g_array_index(cmd->ext, RmqExtField, i).value = copy; /* the key stays where it is */
-
+    RmqExtField *f = &g_array_index(cmd->ext, RmqExtField, i);
+    f->value = copy; /* the key stays where it is */
+    f->value_len = (guint32) value_len;
+    f->plain = FALSE;
 }
 
 void
@@ -451,6 +478,23 @@ void
 rmq_command_set_body_data(RmqCommand *cmd, const void *data, gsize len)
 {
     g_return_if_fail(cmd != NULL && (data != NULL || len == 0));
+
+    /* A request's small body (a send's message) fits beside its header in
+     * the first chunk: one allocation (the GBytes) instead of two, and no
+     * free of a copy. */
+    ArenaChunk *c = cmd->arena;
+    gsize pad = (8 - (c->used & 7)) & 7; /* aligned as a malloc'ed copy would be, nearly */
+    if (len > 0 && c == first_chunk(cmd) && c->size - c->used >= len + pad) {
+        c->used += pad;
+        gchar *copy = arena_alloc(cmd, len);
+        memcpy(copy, data, len);
+        g_atomic_int_inc(&cmd->block_refs);
+        GBytes *old = cmd->body;
+        cmd->body = g_bytes_new_with_free_func(copy, len, block_unref, cmd);
+        if (old != NULL)
+            g_bytes_unref(old);
+        return;
+    }
 
     g_autoptr(GBytes) body = g_bytes_new(data, len);
     rmq_command_set_body(cmd, body);

@@ -25,10 +25,17 @@ typedef enum {
 } RmqLanguage;
 
 /* Key and value text is owned by the command (one block for all fields,
- * freed with it): create and change fields only through rmq_command_*ext*(). */
+ * freed with it; a key may also be a string literal, see
+ * rmq_command_append_ext_plain): create and change fields only through
+ * rmq_command_*ext*(), which keep the lengths and the plain bit right. */
 typedef struct {
     gchar *key;
     gchar *value; /* never NULL once stored: null values are dropped on decode */
+    guint32 key_len;   /* strlen(key) */
+    guint32 value_len; /* strlen(value) */
+    /* Neither key nor value holds a byte JSON output escapes ('"', '\\',
+     * controls, DEL): the encoder copies them as they are. */
+    gboolean plain;
 } RmqExtField;
 
 typedef struct {
@@ -47,6 +54,7 @@ typedef struct {
     gboolean ext_present;
     gpointer arena; /* private: storage of the ext field text */
     guint ext_room; /* private: slots cmd->ext was created with (it never shrinks) */
+    gint block_refs; /* private: holders of the command's memory (itself, a body in it) */
 } RmqCommand;
 
 /* New request with our language (JAVA, for the widest client compatibility),
@@ -84,9 +92,18 @@ void rmq_command_append_ext_len(RmqCommand *cmd, const gchar *key, gsize key_len
                                 const gchar *value, gsize value_len);
 /* For decoders: @n bytes owned by @cmd, freed with it. */
 gchar *rmq_command_alloc_text(RmqCommand *cmd, gsize n);
-/* Append a field whose NUL-terminated @key and @value already lie in
- * storage of rmq_command_alloc_text(@cmd): no copy, no duplicate check. */
-void rmq_command_append_ext_owned(RmqCommand *cmd, gchar *key, gchar *value);
+/* Append a field whose NUL-terminated @key (@key_len bytes) and @value
+ * (@value_len) already lie in storage of rmq_command_alloc_text(@cmd): no
+ * copy, no duplicate check. */
+void rmq_command_append_ext_owned(RmqCommand *cmd, gchar *key, gsize key_len, gchar *value,
+                                  gsize value_len);
+/* Append without a lookup, for responses built field by field: @static_key
+ * (@key_len bytes, NUL-terminated) must be static storage, a string literal
+ * (it is not copied), and neither it nor the @value_len bytes of @value may
+ * hold '"', '\\', a control character or DEL, so the JSON encoder copies
+ * both without looking at them (an id, a number, "true"). */
+void rmq_command_append_ext_plain(RmqCommand *cmd, const gchar *static_key, gsize key_len,
+                                  const gchar *value, gsize value_len);
 /* Replace the value of the @i-th field (insertion order), position kept. */
 void rmq_command_replace_ext_value(RmqCommand *cmd, guint i, const gchar *value,
                                    gsize value_len);
@@ -102,7 +119,8 @@ const RmqExtField *rmq_command_get_ext_field(const RmqCommand *cmd, guint i);
 void rmq_command_set_ext_present(RmqCommand *cmd, gboolean present);
 /* Takes a reference on @body (NULL clears). */
 void rmq_command_set_body(RmqCommand *cmd, GBytes *body);
-/* Copies @len bytes as the body. */
+/* Copies @len bytes as the body: a small one into the command's own
+ * memory, which then stays until both the command and the body are gone. */
 void rmq_command_set_body_data(RmqCommand *cmd, const void *data, gsize len);
 
 const gchar *rmq_language_name(RmqLanguage lang);

@@ -11,6 +11,11 @@
  * iteration (level-triggered, so nothing is lost). */
 #define MAX_EVENTS 256
 
+typedef struct {
+    RmqFdHookFunc func;
+    gpointer user_data;
+} EndHook;
+
 struct _RmqFdWatch {
     RmqFdPoller *poller;
     int fd;
@@ -41,10 +46,23 @@ struct _RmqFdPoller {
     guint depth;           /* nested dispatches running */
     GPtrArray *graveyard;  /* watches and timers freed while dispatching */
     GPtrArray *heap;       /* armed timers, a binary min-heap on ready_time */
+    GArray *end_hooks;     /* of EndHook, run when a dispatch ends */
+    /* The context's poll function (rmq_fd_poller_own_poll): GLib's wake-up
+     * descriptor, also in the epoll set (-1 if unknown), and the events the
+     * one epoll_wait of the last poll collected for the next dispatch. */
+    int wake_fd;
+    gboolean own_poll;
+    gboolean due;          /* prepare or check found a timer due */
+    gboolean collected;
+    int n_ready;
+    struct epoll_event ready[MAX_EVENTS];
 };
 
 static GMutex poller_lock;
 static GHashTable *pollers; /* GMainContext * -> RmqFdPoller * */
+/* The default context's poller while it owns the context's poll function
+ * (GPollFunc has no user data); that context's thread only. */
+static RmqFdPoller *polling;
 
 /* --- timer heap ------------------------------------------------------------- */
 
@@ -125,13 +143,17 @@ poller_prepare(GSource *source, gint *timeout)
 {
     RmqFdPoller *p = (RmqFdPoller *) source;
     gint64 deadline = next_deadline(p);
+    p->due = FALSE;
     if (deadline < 0) {
         *timeout = -1;
         return FALSE;
     }
-    gint64 now = g_source_get_time(source);
+    /* Not g_source_get_time(): it takes the context's lock (about 40
+     * instructions more), once in prepare and once in check per wake-up. */
+    gint64 now = g_get_monotonic_time();
     if (deadline <= now) {
         *timeout = 0;
+        p->due = TRUE;
         return TRUE;
     }
     gint64 ms = (deadline - now + 999) / 1000;
@@ -142,10 +164,16 @@ poller_prepare(GSource *source, gint *timeout)
 static gboolean
 poller_check(GSource *source)
 {
-    /* The epoll descriptor's readiness is GLib's to check (a unix fd). */
+    /* The epoll descriptor's readiness is GLib's to check (a unix fd); with
+     * events collected by the poll function the dispatch runs anyway, and
+     * runs the due timers too. */
     RmqFdPoller *p = (RmqFdPoller *) source;
+    if (p->collected)
+        return TRUE;
     gint64 deadline = next_deadline(p);
-    return deadline >= 0 && deadline <= g_source_get_time(source);
+    if (deadline >= 0 && deadline <= g_get_monotonic_time())
+        p->due = TRUE;
+    return p->due;
 }
 
 static void
@@ -161,11 +189,22 @@ dispatch_events(RmqFdPoller *p)
 {
     struct epoll_event events[MAX_EVENTS];
     int n;
-    do
-        n = epoll_wait(p->epfd, events, MAX_EVENTS, 0);
-    while (n < 0 && errno == EINTR);
+    if (p->collected) {
+        /* The poll function's epoll_wait took them: a copy, since a callback
+         * that iterates the context polls again into p->ready. */
+        n = p->n_ready;
+        memcpy(events, p->ready, (gsize) n * sizeof events[0]);
+        p->collected = FALSE;
+        p->n_ready = 0;
+    } else {
+        do
+            n = epoll_wait(p->epfd, events, MAX_EVENTS, 0);
+        while (n < 0 && errno == EINTR);
+    }
     for (int i = 0; i < n; i++) {
         RmqFdWatch *w = events[i].data.ptr;
+        if (w == (gpointer) &p->wake_fd) /* GLib's own, in the set for the poll function */
+            continue;
         /* Freed, or its interest changed, by a callback earlier in this batch. */
         if (w->dead || w->events == 0)
             continue;
@@ -221,13 +260,72 @@ poller_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
     (void) callback;
     (void) user_data;
     p->depth++;
-    if (g_source_query_unix_fd(source, p->tag) & (G_IO_IN | G_IO_HUP | G_IO_ERR))
+    gboolean events = p->collected ||
+                      (g_source_query_unix_fd(source, p->tag) & (G_IO_IN | G_IO_HUP | G_IO_ERR));
+    if (events)
         dispatch_events(p);
-    if (p->heap->len > 0)
+    /* Woken by events, the timers run when prepare or check found one due
+     * (no clock read per wake-up); one that fell due while the loop
+     * waited runs on the next iteration, which prepare makes immediate. */
+    if (p->heap->len > 0 && (p->due || !events))
         dispatch_timers(p);
-    if (--p->depth == 0 && p->graveyard != NULL)
+    p->due = FALSE;
+    /* Hooks may be added or removed by a hook: by index, re-checked. */
+    for (guint i = 0; p->end_hooks != NULL && i < p->end_hooks->len; i++) {
+        EndHook *h = &g_array_index(p->end_hooks, EndHook, i);
+        h->func(h->user_data);
+    }
+    if (--p->depth == 0 && p->graveyard != NULL && p->graveyard->len > 0 && p->n_ready == 0)
         g_ptr_array_set_size(p->graveyard, 0);
     return G_SOURCE_CONTINUE;
+}
+
+/* The context's poll function while the poller owns it: when the descriptors
+ * GLib polls are only the epoll descriptor and GLib's wake-up descriptor
+ * (which is in the epoll set too), one epoll_wait with GLib's timeout waits,
+ * and the events it returns are kept for the dispatch that follows, instead
+ * of poll() on the epoll descriptor and then epoll_wait. Any other set (some
+ * other GSource with a descriptor) goes to g_poll() as before. */
+static gint
+poller_poll(GPollFD *fds, guint nfds, gint timeout)
+{
+    RmqFdPoller *p = polling;
+    if (p == NULL)
+        return g_poll(fds, nfds, timeout);
+    /* Events collected before and not dispatched (a source of higher
+     * priority went first) are stale: level-triggered, the ready ones come
+     * again. */
+    p->collected = FALSE;
+    p->n_ready = 0;
+    if (p->depth == 0 && p->graveyard != NULL && p->graveyard->len > 0)
+        g_ptr_array_set_size(p->graveyard, 0);
+    GPollFD *ep = NULL, *wake = NULL;
+    for (guint i = 0; i < nfds && nfds == 2; i++) {
+        if (fds[i].fd == p->epfd)
+            ep = &fds[i];
+        else if (fds[i].fd == p->wake_fd)
+            wake = &fds[i];
+    }
+    if (ep == NULL || wake == NULL)
+        return g_poll(fds, nfds, timeout);
+    int n = epoll_wait(p->epfd, p->ready, MAX_EVENTS, timeout);
+    if (n < 0)
+        return -1; /* errno as poll()'s: GLib ignores EINTR */
+    ep->revents = 0;
+    wake->revents = 0;
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+        if (p->ready[i].data.ptr == (gpointer) &p->wake_fd)
+            wake->revents = G_IO_IN;
+        else
+            p->ready[kept++] = p->ready[i];
+    }
+    if (kept > 0) {
+        ep->revents = G_IO_IN;
+        p->n_ready = kept;
+        p->collected = TRUE;
+    }
+    return (ep->revents != 0) + (wake->revents != 0);
 }
 
 static void
@@ -236,6 +334,8 @@ poller_finalize(GSource *source)
     RmqFdPoller *p = (RmqFdPoller *) source;
     if (p->graveyard != NULL)
         g_ptr_array_unref(p->graveyard);
+    if (p->end_hooks != NULL)
+        g_array_unref(p->end_hooks);
     g_ptr_array_unref(p->heap);
     if (p->epfd >= 0)
         close(p->epfd);
@@ -270,6 +370,17 @@ rmq_fd_poller_get(GMainContext *context)
     p->context = g_main_context_ref(context);
     p->epfd = epfd;
     p->heap = g_ptr_array_new();
+    p->wake_fd = -1;
+    if (context == g_main_context_default() && g_main_context_acquire(context)) {
+        /* Before the poller's own descriptor joins: a context with no
+         * sources yet polls one descriptor, GLib's wake-up (for
+         * rmq_fd_poller_own_poll). */
+        GPollFD fds[2];
+        gint timeout;
+        if (g_main_context_query(context, G_MAXINT, &timeout, fds, 2) == 1)
+            p->wake_fd = fds[0].fd;
+        g_main_context_release(context);
+    }
     g_source_set_name(&p->source, "rmq-fd-poller");
     /* Its callbacks may iterate the context (a handler that waits): GLib
      * must not block the source (and its descriptor) meanwhile; dispatch is
@@ -308,6 +419,10 @@ rmq_fd_poller_unref(RmqFdPoller *poller)
     g_mutex_unlock(&poller_lock);
     /* Inside its own dispatch GLib holds a ref: the memory stays until it returns. */
     GMainContext *context = poller->context;
+    if (poller->own_poll) {
+        g_main_context_set_poll_func(context, NULL); /* back to g_poll */
+        polling = NULL;
+    }
     g_source_destroy(&poller->source);
     g_source_unref(&poller->source);
     g_main_context_unref(context);
@@ -318,6 +433,48 @@ rmq_fd_poller_get_watch_count(RmqFdPoller *poller)
 {
     g_return_val_if_fail(poller != NULL, 0);
     return poller->watch_count;
+}
+
+gboolean
+rmq_fd_poller_own_poll(RmqFdPoller *poller)
+{
+    g_return_val_if_fail(poller != NULL, FALSE);
+    if (poller->own_poll)
+        return TRUE;
+    if (poller->wake_fd < 0 || polling != NULL)
+        return FALSE;
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &poller->wake_fd };
+    if (epoll_ctl(poller->epfd, EPOLL_CTL_ADD, poller->wake_fd, &ev) != 0) {
+        g_warning("epoll_ctl(%d): %s", poller->wake_fd, g_strerror(errno));
+        return FALSE;
+    }
+    poller->own_poll = TRUE;
+    polling = poller;
+    g_main_context_set_poll_func(poller->context, poller_poll);
+    return TRUE;
+}
+
+void
+rmq_fd_poller_add_dispatch_end(RmqFdPoller *poller, RmqFdHookFunc func, gpointer user_data)
+{
+    g_return_if_fail(poller != NULL && func != NULL);
+    if (poller->end_hooks == NULL)
+        poller->end_hooks = g_array_new(FALSE, FALSE, sizeof(EndHook));
+    EndHook h = { func, user_data };
+    g_array_append_val(poller->end_hooks, h);
+}
+
+void
+rmq_fd_poller_remove_dispatch_end(RmqFdPoller *poller, RmqFdHookFunc func, gpointer user_data)
+{
+    g_return_if_fail(poller != NULL);
+    for (guint i = 0; poller->end_hooks != NULL && i < poller->end_hooks->len; i++) {
+        EndHook *h = &g_array_index(poller->end_hooks, EndHook, i);
+        if (h->func == func && h->user_data == user_data) {
+            g_array_remove_index(poller->end_hooks, i);
+            return;
+        }
+    }
 }
 
 /* --- watches ----------------------------------------------------------------- */
@@ -388,8 +545,8 @@ rmq_fd_watch_free(RmqFdWatch *w)
     w->dead = TRUE;
     RmqFdPoller *p = w->poller;
     p->watch_count--;
-    if (p->depth > 0)
-        bury(p, w); /* an event of this batch may still point at it */
+    if (p->depth > 0 || p->n_ready > 0)
+        bury(p, w); /* an event of this batch (or of the last poll) may still point at it */
     else
         g_free(w);
     rmq_fd_poller_unref(p);
@@ -550,4 +707,86 @@ rmq_timeout_remove(guint id)
         return FALSE;
     }
     return TRUE;
+}
+
+/* --- RmqLoopHooks on the default context's poller ---------------------------- */
+
+typedef struct {
+    RmqFdWatch *watch;
+    GSourceFunc func;
+    gpointer user_data;
+} HookWatch;
+
+static void
+on_hook_readable(RmqFdWatch *watch, GIOCondition events, gpointer user_data)
+{
+    (void) watch;
+    (void) events;
+    HookWatch *h = user_data;
+    h->func(h->user_data); /* may unwatch: @h is not touched after */
+}
+
+gpointer
+rmq_fd_readable_watch(int fd, GSourceFunc func, gpointer user_data)
+{
+    HookWatch *h = g_new0(HookWatch, 1);
+    h->func = func;
+    h->user_data = user_data;
+    RmqFdPoller *p = rmq_fd_poller_get(NULL);
+    h->watch = rmq_fd_watch_new(p, fd, on_hook_readable, h);
+    rmq_fd_poller_unref(p); /* the watch holds its own */
+    rmq_fd_watch_set_events(h->watch, G_IO_IN);
+    return h;
+}
+
+void
+rmq_fd_readable_unwatch(gpointer watch)
+{
+    HookWatch *h = watch;
+    if (h == NULL)
+        return;
+    rmq_fd_watch_free(h->watch);
+    g_free(h);
+}
+
+static gpointer
+hook_timer_new(GSourceFunc func, gpointer user_data)
+{
+    RmqFdPoller *p = rmq_fd_poller_get(NULL);
+    RmqFdTimer *t = rmq_fd_timer_new(p, func, user_data);
+    rmq_fd_poller_unref(p); /* the timer holds its own */
+    return t;
+}
+
+static void
+hook_timer_set_ready_time(gpointer timer, gint64 ready_time)
+{
+    rmq_fd_timer_set_ready_time(timer, ready_time);
+}
+
+static gint64
+hook_timer_get_ready_time(gpointer timer)
+{
+    return rmq_fd_timer_get_ready_time(timer);
+}
+
+static void
+hook_timer_free(gpointer timer)
+{
+    rmq_fd_timer_free(timer);
+}
+
+static const RmqLoopHooks default_hooks = {
+    .fd_watch = rmq_fd_readable_watch,
+    .fd_unwatch = rmq_fd_readable_unwatch,
+    .timer_new = hook_timer_new,
+    .timer_set_ready_time = hook_timer_set_ready_time,
+    .timer_get_ready_time = hook_timer_get_ready_time,
+    .timer_free = hook_timer_free,
+};
+
+const RmqLoopHooks *
+rmq_fd_poller_default_hooks(void)
+{
+    return &default_hooks;
 }

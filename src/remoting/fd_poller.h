@@ -19,6 +19,8 @@
 
 #include <glib.h>
 
+#include "common/loop_hooks.h"
+
 G_BEGIN_DECLS
 
 typedef struct _RmqFdPoller RmqFdPoller;
@@ -37,6 +39,33 @@ RmqFdPoller *rmq_fd_poller_ref(RmqFdPoller *poller);
 void rmq_fd_poller_unref(RmqFdPoller *poller);
 /* Watches registered (tests, STATUS). */
 guint rmq_fd_poller_get_watch_count(RmqFdPoller *poller);
+
+/* Make the poller of the default context its poll function (a daemon's
+ * main(), before anything else attaches a descriptor): while GLib polls only
+ * the epoll descriptor and its own wake-up descriptor, one epoll_wait with
+ * GLib's timeout waits and its events go to the next dispatch, instead of
+ * poll() and then epoll_wait (one system call less per loop wake-up). Any
+ * other descriptor in the set falls back to g_poll(). FALSE (nothing
+ * changed) for another context, or when the poller was created while the
+ * context already polled other descriptors. Undone when the poller goes. */
+gboolean rmq_fd_poller_own_poll(RmqFdPoller *poller);
+
+/* @func(@user_data) at the end of every dispatch of the poller, after the
+ * ready watches and due timers of that loop wake-up have run (a "this turn is
+ * over" hook without a GSource of its own). Removing a hook from inside a
+ * hook may skip the next one for that dispatch. */
+typedef void (*RmqFdHookFunc)(gpointer user_data);
+void rmq_fd_poller_add_dispatch_end(RmqFdPoller *poller, RmqFdHookFunc func, gpointer user_data);
+void rmq_fd_poller_remove_dispatch_end(RmqFdPoller *poller, RmqFdHookFunc func,
+                                       gpointer user_data);
+
+/* RmqLoopHooks (common/loop_hooks.h) as watches and timers of the default
+ * context's poller, for the store and other code that does not link it. */
+const RmqLoopHooks *rmq_fd_poller_default_hooks(void);
+/* Its fd_watch and fd_unwatch (RmqDaemonOps.fd_watch): @func(@user_data) on
+ * the default context while @fd is readable or hung up. */
+gpointer rmq_fd_readable_watch(int fd, GSourceFunc func, gpointer user_data);
+void rmq_fd_readable_unwatch(gpointer watch);
 
 /* Watch @fd (not owned: free the watch before closing it). Starts with no
  * events of interest. (transfer full) */

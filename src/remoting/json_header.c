@@ -192,10 +192,21 @@ rmq_json_header_encode(const RmqCommand *cmd, GString *out)
         PUT_LITERAL(cur, ",\"extFields\":{");
         for (guint i = 0; i < cmd->ext->len; i++) {
             const RmqExtField *f = &g_array_index(cmd->ext, RmqExtField, i);
-            gsize kl = strlen(f->key), vl = strlen(f->value);
+            gsize kl = f->key_len, vl = f->value_len;
             cur = reserve(out, cur, RMQ_JSON_STRING_MAX_LEN(kl) + RMQ_JSON_STRING_MAX_LEN(vl) + 2);
             if (i > 0)
                 *cur++ = ',';
+            if (f->plain) { /* nothing to escape: copied as they are */
+                *cur++ = '"';
+                memcpy(cur, f->key, kl);
+                cur += kl;
+                memcpy(cur, "\":\"", 3);
+                cur += 3;
+                memcpy(cur, f->value, vl);
+                cur += vl;
+                *cur++ = '"';
+                continue;
+            }
             cur = rmq_json_text_put_string(cur, f->key, kl);
             *cur++ = ':';
             cur = rmq_json_text_put_string(cur, f->value, vl);
@@ -205,9 +216,13 @@ rmq_json_header_encode(const RmqCommand *cmd, GString *out)
     }
     PUT_LITERAL(cur, ",\"flag\":");
     cur = put_int(cur, cmd->flag);
-    PUT_LITERAL(cur, ",\"language\":");
+    PUT_LITERAL(cur, ",\"language\":\"");
+    /* The names are upper-case ASCII: nothing to escape. */
     const gchar *lang = rmq_language_name(cmd->language);
-    cur = rmq_json_text_put_string(cur, lang, strlen(lang));
+    gsize lang_len = strlen(lang);
+    memcpy(cur, lang, lang_len);
+    cur += lang_len;
+    *cur++ = '"';
     PUT_LITERAL(cur, ",\"opaque\":");
     cur = put_int(cur, cmd->opaque);
     if (cmd->remark != NULL) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "remoting/codec.h"
+#include "remoting/command_private.h"
 #include "remoting/json_scan.h"
 #include "remoting/json_text.h"
 
@@ -17,28 +18,19 @@
 /* Past this many ext fields, duplicates are found by hashing. */
 #define EXT_INDEX_THRESHOLD 16
 
-/* Strings without escapes (nearly all) are spans of the text itself: no
- * copy, no allocation. Escaped ones are decoded into a scratch buffer, one
- * for member names and one for values, since a name is still needed while
- * its value is parsed; the buffers start on the stack (the properties value
- * of a send, with its \u0001 separators, fits) and move to the heap only
- * for longer strings. */
-#define SCRATCH_INLINE 512
-
-typedef struct {
-    gchar *s; /* inline_ or a g_malloc'ed block */
-    gsize len, cap;
-    gchar inline_[SCRATCH_INLINE];
-} Scratch;
+/* Strings are spans of the text the parser reads, which is the command's
+ * own copy: without escapes (nearly all) as they lie, with escapes decoded
+ * in place. A decoded string is never longer than its escaped form (\uXXXX
+ * is six bytes for at most three; a surrogate pair twelve for four), so the
+ * writing never overtakes the reading; a decoded string ends with a NUL
+ * where its text ended at the latest. */
 
 typedef struct {
     const gchar *p, *end;
     gchar *own; /* the text being read: the command's copy, see decode_fast */
     GError **error;
-    const gchar *str; /* the last parsed string value */
+    const gchar *str; /* the last parsed string value, a span of own */
     gsize str_len;
-    Scratch str_buf; /* escaped values */
-    Scratch key_buf; /* escaped member names */
     GHashTable *ext_index; /* key -> index+1 in cmd->ext, built lazily */
     guint64 ext_seen; /* bit (first byte & 63) of each ext key stored */
 } Parser;
@@ -54,50 +46,12 @@ fail(Parser *ps, const gchar *what)
     return FALSE;
 }
 
-static void
-scratch_init(Scratch *b)
-{
-    b->s = b->inline_;
-    b->len = 0;
-    b->cap = SCRATCH_INLINE;
-}
-
-static void
-scratch_clear(Scratch *b)
-{
-    if (b->s != b->inline_)
-        g_free(b->s);
-}
-
-/* Room for @n more bytes and a NUL. */
-static gchar *
-scratch_reserve(Scratch *b, gsize n)
-{
-    if (b->cap - b->len <= n) {
-        gsize cap = MAX(b->cap * 2, b->len + n + 1);
-        if (b->s == b->inline_) {
-            b->s = g_malloc(cap);
-            memcpy(b->s, b->inline_, b->len);
-        } else {
-            b->s = g_realloc(b->s, cap);
-        }
-        b->cap = cap;
-    }
-    return b->s + b->len;
-}
-
-static void
-scratch_append(Scratch *b, const gchar *p, gsize n)
-{
-    memcpy(scratch_reserve(b, n), p, n);
-    b->len += n;
-}
-
 static inline void
 skip_ws(Parser *ps)
 {
-    /* one compare settles the usual case: no space at all */
-    while (ps->p < ps->end && (guchar) *ps->p <= ' ' &&
+    /* one compare settles the usual case: no space at all. No bounds
+     * check: the text ends with a NUL (decode_fast), which is no space. */
+    while ((guchar) *ps->p <= ' ' &&
            (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
         ps->p++;
 }
@@ -134,33 +88,32 @@ hex4(const gchar *p)
     return v;
 }
 
-/* Decode the rest of a string literal into @into, from @run (just past the
- * opening quote) with ps->p at its first escape or control character; @high
- * holds the bytes of the run so far OR-ed together. */
+/* Decode the rest of a string literal in place, from @start (just past
+ * the opening quote, writable: a position in ps->own) with ps->p at its
+ * first escape or control character; @high holds the bytes of the run so
+ * far OR-ed together. The string is left NUL-terminated at @start. */
 /* Not inlined: the span path below stays small enough to need no saved
  * registers, and it is what nearly every string takes. */
 G_GNUC_NO_INLINE static gboolean
-parse_string_into(Parser *ps, const gchar *run, guint64 high, Scratch *into)
+parse_string_in_place(Parser *ps, gchar *start, guint64 high, gsize *out_len)
 {
     gboolean nul = FALSE; /* a \u0000: refused once the string is read */
+    gchar *w = start + (ps->p - start); /* the write position: never past ps->p */
 
-    into->len = 0;
     for (;;) {
-        gsize plain = rmq_json_scan_plain(ps->p, (gsize) (ps->end - ps->p), FALSE, &high);
-        ps->p += plain;
         if (ps->p >= ps->end)
             return fail(ps, "unterminated string");
         guchar c = (guchar) *ps->p;
         if (c < 0x20)
             return fail(ps, "control character in string");
-        scratch_append(into, run, (gsize) (ps->p - run));
         if (c == '"') {
             ps->p++;
-            into->s[into->len] = '\0';
+            *w = '\0';
+            *out_len = (gsize) (w - start);
             /* Escapes decode to valid UTF-8: only raw non-ASCII needs a
              * look. g_utf8_validate refuses a NUL, hence the NUL check. */
             if (nul || ((high & RMQ_JSON_SCAN_HIGHS) != 0 &&
-                        !g_utf8_validate(into->s, (gssize) into->len, NULL)))
+                        !g_utf8_validate(start, (gssize) *out_len, NULL)))
                 return fail(ps, "string is not UTF-8");
             return TRUE;
         }
@@ -168,14 +121,13 @@ parse_string_into(Parser *ps, const gchar *run, guint64 high, Scratch *into)
             return fail(ps, "truncated escape");
         char e = ps->p[1];
         ps->p += 2;
-        gchar one;
         switch (e) {
-        case '"': case '\\': case '/': one = e; break;
-        case 'b': one = '\b'; break;
-        case 'f': one = '\f'; break;
-        case 'n': one = '\n'; break;
-        case 'r': one = '\r'; break;
-        case 't': one = '\t'; break;
+        case '"': case '\\': case '/': *w++ = e; break;
+        case 'b': *w++ = '\b'; break;
+        case 'f': *w++ = '\f'; break;
+        case 'n': *w++ = '\n'; break;
+        case 'r': *w++ = '\r'; break;
+        case 't': *w++ = '\t'; break;
         case 'u': {
             if (ps->end - ps->p < 4)
                 return fail(ps, "truncated \\u escape");
@@ -194,28 +146,29 @@ parse_string_into(Parser *ps, const gchar *run, guint64 high, Scratch *into)
             if (cp >= 0xd800 && cp < 0xe000)
                 cp = 0xfffd; /* lone surrogate */
             nul |= cp == 0;
-            if (cp < 0x80) { /* the \u0001 and \u0002 of message properties */
-                *scratch_reserve(into, 1) = (gchar) cp;
-                into->len++;
-            } else {
-                into->len += (gsize) g_unichar_to_utf8((gunichar) cp, scratch_reserve(into, 6));
-            }
-            run = ps->p;
-            continue;
+            if (cp < 0x80) /* the \u0001 and \u0002 of message properties */
+                *w++ = (gchar) cp;
+            else
+                w += g_unichar_to_utf8((gunichar) cp, w); /* at most 4 of the 6 or 12 read */
+            break;
         }
         default:
             return fail(ps, "bad escape");
         }
-        scratch_append(into, &one, 1);
-        run = ps->p;
+        /* the plain run up to the next escape, moved down over the gap */
+        gsize plain = rmq_json_scan_plain(ps->p, (gsize) (ps->end - ps->p), FALSE, &high);
+        memmove(w, ps->p, plain);
+        w += plain;
+        ps->p += plain;
     }
 }
 
-/* A string literal at the opening quote, as a span of the text when it
- * has no escapes, else decoded into @buf (UTF-8 checked either way, which
- * also refuses a NUL from \u0000). */
+/* A string literal at the opening quote, as a span of the text (decoded in
+ * place when it has escapes; UTF-8 checked either way, which also refuses
+ * a NUL from \u0000). A string without escapes is not NUL-terminated: its
+ * closing quote follows it. */
 static gboolean
-parse_string_span(Parser *ps, Scratch *buf, const gchar **out, gsize *out_len)
+parse_string_span(Parser *ps, const gchar **out, gsize *out_len)
 {
     if (ps->p >= ps->end || *ps->p != '"')
         return fail(ps, "expected a string");
@@ -232,17 +185,17 @@ parse_string_span(Parser *ps, Scratch *buf, const gchar **out, gsize *out_len)
         return TRUE;
     }
     ps->p = q;
-    if (!parse_string_into(ps, start, high, buf))
+    gchar *own_start = ps->own + (start - ps->own); /* the same bytes, writable */
+    if (!parse_string_in_place(ps, own_start, high, out_len))
         return FALSE;
-    *out = buf->s;
-    *out_len = buf->len;
+    *out = own_start;
     return TRUE;
 }
 
 static gboolean
 parse_string(Parser *ps)
 {
-    return parse_string_span(ps, &ps->str_buf, &ps->str, &ps->str_len);
+    return parse_string_span(ps, &ps->str, &ps->str_len);
 }
 
 /* A member name (a span, not NUL-terminated) equals the string literal
@@ -434,13 +387,12 @@ parse_object(Parser *ps, RmqCommand *cmd, MemberFunc member)
     }
     for (;;) {
         skip_ws(ps);
-        /* Values never go to key_buf, so the name stays valid while its
-         * value is parsed (a nested object's names replace it: members
-         * look at their name before they parse a nested object). */
+        /* The name stays valid while its value is parsed: strings are
+         * decoded where they lie, each within its own text. */
         const gchar *name;
         gsize name_len;
         if (!known_member(ps, &name, &name_len) &&
-            (!parse_string_span(ps, &ps->key_buf, &name, &name_len) || !expect(ps, ':')))
+            (!parse_string_span(ps, &name, &name_len) || !expect(ps, ':')))
             return FALSE;
         if (!member(ps, name, name_len, cmd))
             return FALSE;
@@ -461,9 +413,13 @@ key_equal(const gchar *key, const gchar *name, gsize name_len)
     return strncmp(key, name, name_len) == 0 && key[name_len] == '\0';
 }
 
+/* Store a field. With @in_text, @key and @value are spans of ps->own that
+ * the parser has read past, so a NUL may be written right after each (over
+ * a closing quote, or where a decoded string already ended): a new field
+ * then keeps them where they lie, with no copy. */
 static void
 ext_store(Parser *ps, RmqCommand *cmd, const gchar *key, gsize key_len, const gchar *value,
-          gsize value_len)
+          gsize value_len, gboolean in_text)
 {
     guint idx = 0;
     guint64 bit = G_GUINT64_CONSTANT(1) << (key_len > 0 ? (guchar) key[0] & 63 : 0);
@@ -483,7 +439,14 @@ ext_store(Parser *ps, RmqCommand *cmd, const gchar *key, gsize key_len, const gc
         rmq_command_replace_ext_value(cmd, idx - 1, value, value_len);
         return;
     }
-    rmq_command_append_ext_len(cmd, key, key_len, value, value_len);
+    if (in_text) {
+        gchar *k = ps->own + (key - ps->own), *v = ps->own + (value - ps->own);
+        k[key_len] = '\0';
+        v[value_len] = '\0';
+        rmq_command_append_ext_owned(cmd, k, key_len, v, value_len);
+    } else {
+        rmq_command_append_ext_len(cmd, key, key_len, value, value_len);
+    }
     ps->ext_seen |= bit;
     if (ps->ext_index == NULL && cmd->ext->len > EXT_INDEX_THRESHOLD) {
         ps->ext_index = g_hash_table_new(g_str_hash, g_str_equal);
@@ -508,7 +471,7 @@ ext_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
     if (ps->p < ps->end && *ps->p == '"') { /* what Java and our clients send */
         if (!parse_string(ps))
             return FALSE;
-        ext_store(ps, cmd, name, name_len, ps->str, ps->str_len);
+        ext_store(ps, cmd, name, name_len, ps->str, ps->str_len, TRUE);
         return TRUE;
     }
     if (!parse_value_start(ps, &kind, &i, &d))
@@ -524,19 +487,20 @@ ext_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
         }
         return TRUE;
     case V_STRING:
-        ext_store(ps, cmd, name, name_len, ps->str, ps->str_len);
+        ext_store(ps, cmd, name, name_len, ps->str, ps->str_len, TRUE);
         return TRUE;
     case V_TRUE:
     case V_FALSE:
-        ext_store(ps, cmd, name, name_len, kind == V_TRUE ? "true" : "false", kind == V_TRUE ? 4 : 5);
+        ext_store(ps, cmd, name, name_len, kind == V_TRUE ? "true" : "false", kind == V_TRUE ? 4 : 5,
+                  FALSE);
         return TRUE;
     case V_INT:
-        ext_store(ps, cmd, name, name_len, buf, rmq_json_text_format_int64(i, buf));
+        ext_store(ps, cmd, name, name_len, buf, rmq_json_text_format_int64(i, buf), FALSE);
         return TRUE;
     case V_DOUBLE: {
         g_autoptr(GString) num = g_string_sized_new(24);
         rmq_json_text_append_double(num, d);
-        ext_store(ps, cmd, name, name_len, num->str, num->len);
+        ext_store(ps, cmd, name, name_len, num->str, num->len, FALSE);
         return TRUE;
     }
     default:
@@ -548,37 +512,60 @@ ext_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
 
 /* The shape nearly every ext member has, "key":"value" with no escape,
  * no space and only ASCII, for a key not seen yet: the field is the text
- * itself, its closing quotes turned into NULs. FALSE, with nothing consumed
- * or changed, for anything else; the general member path then reads it
- * from the same place. */
+ * itself, its closing quotes turned into NULs. Takes such members as long
+ * as they follow one another with bare commas between them (a send's
+ * header is a dozen of them), leaving ps->p just past the last one taken.
+ * FALSE, with nothing consumed or changed, when the first member is of
+ * another shape; the general member path then reads it from the same
+ * place. */
 static gboolean
-ext_member_plain(Parser *ps, RmqCommand *cmd)
+ext_run_plain(Parser *ps, RmqCommand *cmd)
 {
     const gchar *p = ps->p, *end = ps->end;
-    guint64 high = 0;
+    const gchar *taken = NULL; /* just past the last member taken */
+    guint64 seen = ps->ext_seen;
 
-    if (p >= end || *p != '"' || cmd->ext->len >= EXT_INDEX_THRESHOLD)
+    for (;;) {
+        if (end - p < 6 || *p != '"' || cmd->ext->len >= EXT_INDEX_THRESHOLD)
+            break;
+        const gchar *key = p + 1;
+        guint64 high = 0;
+        gsize key_len;
+        if (key[1] == '"' && rmq_json_scan_stops[(guchar) key[0]] == 0 && (guchar) key[0] < 0x80)
+            key_len = 1; /* SEND_MESSAGE_V2's "a".."n": no scan */
+        else
+            key_len = rmq_json_scan_plain(key, (gsize) (end - key), FALSE, &high);
+        const gchar *q = key + key_len;
+        if (end - q < 3 || q[0] != '"' || q[1] != ':' || q[2] != '"')
+            break;
+        const gchar *value = q + 3;
+        gsize value_len;
+        if (end - value >= 2 && value[1] == '"' && rmq_json_scan_stops[(guchar) value[0]] == 0 &&
+            (guchar) value[0] < 0x80)
+            value_len = 1; /* "4", "0": a third of a send's values, no scan */
+        else
+            value_len = rmq_json_scan_plain(value, (gsize) (end - value), FALSE, &high);
+        q = value + value_len;
+        if (q >= end || *q != '"' || (high & RMQ_JSON_SCAN_HIGHS) != 0)
+            break;
+        guint64 bit = G_GUINT64_CONSTANT(1) << (key_len > 0 ? (guchar) key[0] & 63 : 0);
+        if ((seen & bit) != 0)
+            break; /* maybe a duplicate: ext_store knows what to do */
+        gchar *k = ps->own + (key - ps->own); /* the same bytes, writable */
+        gchar *v = k + (value - key);
+        k[key_len] = '\0';
+        v[value_len] = '\0';
+        rmq_command_ext_push(cmd, k, key_len, v, value_len, FALSE);
+        seen |= bit;
+        taken = q + 1;
+        if (end - taken < 2 || taken[0] != ',')
+            break;
+        p = taken + 1;
+    }
+    if (taken == NULL)
         return FALSE;
-    const gchar *key = p + 1;
-    gsize key_len = rmq_json_scan_plain(key, (gsize) (end - key), FALSE, &high);
-    p = key + key_len;
-    if (end - p < 3 || p[0] != '"' || p[1] != ':' || p[2] != '"')
-        return FALSE;
-    const gchar *value = p + 3;
-    gsize value_len = rmq_json_scan_plain(value, (gsize) (end - value), FALSE, &high);
-    p = value + value_len;
-    if (p >= end || *p != '"' || (high & RMQ_JSON_SCAN_HIGHS) != 0)
-        return FALSE;
-    guint64 bit = G_GUINT64_CONSTANT(1) << (key_len > 0 ? (guchar) key[0] & 63 : 0);
-    if ((ps->ext_seen & bit) != 0)
-        return FALSE; /* maybe a duplicate: ext_store knows what to do */
-    gchar *k = ps->own + (key - ps->own); /* the same bytes, writable */
-    gchar *v = k + (value - key);
-    k[key_len] = '\0';
-    v[value_len] = '\0';
-    rmq_command_append_ext_owned(cmd, k, v);
-    ps->ext_seen |= bit;
-    ps->p = p + 1;
+    ps->ext_seen = seen;
+    ps->p = taken;
     return TRUE;
 }
 
@@ -593,10 +580,10 @@ parse_ext_object(Parser *ps, RmqCommand *cmd)
     }
     for (;;) {
         skip_ws(ps);
-        if (!ext_member_plain(ps, cmd)) {
+        if (!ext_run_plain(ps, cmd)) {
             const gchar *name;
             gsize name_len;
-            if (!parse_string_span(ps, &ps->key_buf, &name, &name_len) || !expect(ps, ':') ||
+            if (!parse_string_span(ps, &name, &name_len) || !expect(ps, ':') ||
                 !ext_member(ps, name, name_len, cmd))
                 return FALSE;
         }
@@ -621,10 +608,10 @@ int32_member(Parser *ps, const gchar *name, gsize name_len, gint32 *out)
     const gchar *p = ps->p;
     guint32 v = 0;
     int n = 0;
-    while (p + n < ps->end && n < 10 && p[n] >= '0' && p[n] <= '9')
+    /* no bounds checks: the text ends with a NUL, neither digit nor delimiter */
+    while (n < 10 && p[n] >= '0' && p[n] <= '9')
         v = v * 10 + (guint32) (p[n++] - '0');
-    if (n > 0 && n < 10 && (n == 1 || p[0] != '0') && p + n < ps->end &&
-        (p[n] == ',' || p[n] == '}')) {
+    if (n > 0 && n < 10 && (n == 1 || p[0] != '0') && (p[n] == ',' || p[n] == '}')) {
         ps->p = p + n;
         *out = (gint32) v;
         return TRUE;
@@ -738,12 +725,13 @@ header_member(Parser *ps, const gchar *name, gsize name_len, RmqCommand *cmd)
 gboolean
 rmq_json_header_decode_fast(const gchar *text, gsize len, RmqCommand *cmd, GError **error)
 {
-    Parser ps; /* field by field: the scratch buffers need no zeroing */
+    Parser ps;
     /* Read from a copy the command owns: plain ext fields then stay where
      * they lie in it instead of being copied one by one. */
-    ps.own = rmq_command_alloc_text(cmd, len);
+    ps.own = rmq_command_alloc_text(cmd, len + 1);
     if (len > 0)
         memcpy(ps.own, text, len);
+    ps.own[len] = '\0'; /* a stop for skip_ws; never written over */
     ps.p = ps.own;
     ps.end = ps.own + len;
     ps.error = error;
@@ -751,8 +739,6 @@ rmq_json_header_decode_fast(const gchar *text, gsize len, RmqCommand *cmd, GErro
     ps.str_len = 0;
     ps.ext_index = NULL;
     ps.ext_seen = 0;
-    scratch_init(&ps.str_buf);
-    scratch_init(&ps.key_buf);
 
     gboolean ok = expect(&ps, '{') && parse_object(&ps, cmd, header_member);
     if (ok) {
@@ -762,7 +748,5 @@ rmq_json_header_decode_fast(const gchar *text, gsize len, RmqCommand *cmd, GErro
     }
     if (ps.ext_index != NULL)
         g_hash_table_destroy(ps.ext_index);
-    scratch_clear(&ps.str_buf);
-    scratch_clear(&ps.key_buf);
     return ok;
 }

@@ -89,27 +89,36 @@ static const char digit_pairs[201] =
 gsize
 rmq_json_text_format_int64(gint64 v, gchar buf[RMQ_JSON_INT64_MAX_LEN])
 {
+    if ((guint64) v < 10) { /* a response's code and flag */
+        buf[0] = (gchar) ('0' + v);
+        return 1;
+    }
     /* magnitude as unsigned: -G_MININT64 does not fit a gint64 */
     guint64 u = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
-    gchar tmp[RMQ_JSON_INT64_MAX_LEN];
-    gsize n = sizeof tmp, len = 0;
-
+    gsize len = v < 0;
+    /* digits first (at most 19), then written from the end backwards in
+     * place: no copy from a scratch buffer */
+    guint digits = 1;
+    for (guint64 p = 10; u >= p;) {
+        if (++digits == 19)
+            break; /* 10^19 would not fit */
+        p *= 10;
+    }
+    buf[0] = '-'; /* overwritten by a digit when not negative */
+    gchar *end = buf + len + digits, *w = end;
     while (u >= 100) {
         guint d = (guint) (u % 100) * 2;
         u /= 100;
-        tmp[--n] = digit_pairs[d + 1];
-        tmp[--n] = digit_pairs[d];
+        *--w = digit_pairs[d + 1];
+        *--w = digit_pairs[d];
     }
     if (u >= 10) {
-        tmp[--n] = digit_pairs[u * 2 + 1];
-        tmp[--n] = digit_pairs[u * 2];
+        *--w = digit_pairs[u * 2 + 1];
+        *--w = digit_pairs[u * 2];
     } else {
-        tmp[--n] = (gchar) ('0' + u);
+        *--w = (gchar) ('0' + u);
     }
-    if (v < 0)
-        buf[len++] = '-';
-    memcpy(buf + len, tmp + n, sizeof tmp - n);
-    return len + sizeof tmp - n;
+    return (gsize) (end - buf);
 }
 
 void

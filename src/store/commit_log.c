@@ -111,8 +111,15 @@ rmq_commit_log_append(RmqCommitLog *cl, const RmqMessage *msg, gint64 queue_offs
                       gint64 store_timestamp, gint64 *physical_offset, gint32 *size,
                       GError **error)
 {
-    gint64 len = rmq_message_record_size(msg);
+    return rmq_commit_log_append_sized(cl, msg, rmq_message_record_size(msg), queue_offset,
+                                       store_timestamp, physical_offset, size, error);
+}
 
+gboolean
+rmq_commit_log_append_sized(RmqCommitLog *cl, const RmqMessage *msg, gint64 len,
+                            gint64 queue_offset, gint64 store_timestamp,
+                            gint64 *physical_offset, gint32 *size, GError **error)
+{
     if (len < 0 || len + RMQ_MESSAGE_BLANK_LENGTH > cl->file_size) {
         g_set_error(error, RMQ_STORE_ERROR, RMQ_STORE_ERROR_INVALID,
                     "record of %" G_GINT64_FORMAT " bytes does not fit the commit log", len);
@@ -154,11 +161,12 @@ rmq_commit_log_append(RmqCommitLog *cl, const RmqMessage *msg, gint64 queue_offs
                 cl->scratch_len = MAX((gsize) len, 64 * 1024);
                 cl->scratch = g_malloc(cl->scratch_len);
             }
-            rmq_message_encode(msg, queue_offset, wrote, store_timestamp, cl->scratch);
+            rmq_message_encode_sized(msg, len, queue_offset, wrote, store_timestamp, cl->scratch);
             if (!pwrite_all(last, pos, cl->scratch, (gsize) len, error))
                 return FALSE;
         } else {
-            rmq_message_encode(msg, queue_offset, wrote, store_timestamp, last->base + pos);
+            rmq_message_encode_sized(msg, len, queue_offset, wrote, store_timestamp,
+                                     last->base + pos);
         }
         if (!g_atomic_int_get(&last->dirty))
             g_atomic_int_set(&last->dirty, 1);

@@ -48,6 +48,11 @@ gboolean rmq_commit_log_append(RmqCommitLog *cl, const RmqMessage *msg,
                                gint64 queue_offset, gint64 store_timestamp,
                                gint64 *physical_offset, gint32 *size,
                                GError **error);
+/* The same with @record_size = rmq_message_record_size(@msg), which the
+ * caller has at hand (the store measures every message before it writes). */
+gboolean rmq_commit_log_append_sized(RmqCommitLog *cl, const RmqMessage *msg, gint64 record_size,
+                                     gint64 queue_offset, gint64 store_timestamp,
+                                     gint64 *physical_offset, gint32 *size, GError **error);
 /* Allocates the files that appending `bytes` more bytes may need, so that a
  * full disk is reported before anything is written. */
 gboolean rmq_commit_log_ensure_space(RmqCommitLog *cl, gint64 bytes, GError **error);

@@ -41,7 +41,28 @@ struct RmqFlushService {
     RmqFlushWaiters waiters;  /* main-loop thread only; offsets ascending */
     gint completing;          /* atomic; set by the main loop inside completion callbacks */
     GSource *source;
+    /* Instead of @source, when given hooks (the broker's poller): the
+     * eventfd's watch and the timeout deadline. */
+    const RmqLoopHooks *hooks;
+    gpointer hook_watch, hook_timer;
+    gpointer hook_publish;    /* a timer due at once while requests wait to be published */
 };
+
+static gint64
+ready_time_get(RmqFlushService *svc)
+{
+    return svc->hooks ? svc->hooks->timer_get_ready_time(svc->hook_timer)
+                      : g_source_get_ready_time(svc->source);
+}
+
+static void
+ready_time_set(RmqFlushService *svc, gint64 ready)
+{
+    if (svc->hooks)
+        svc->hooks->timer_set_ready_time(svc->hook_timer, ready);
+    else
+        g_source_set_ready_time(svc->source, ready);
+}
 
 static void
 notify_main(RmqFlushService *svc)
@@ -190,22 +211,22 @@ complete_waiters(RmqFlushService *svc, gboolean final)
         rmq_flush_service_publish(svc);     /* what the callbacks asked for */
         kick_if_requested(svc);
     }
-    if (svc->source && !final) {
+    if ((svc->source || svc->hook_timer) && !final) {
         /* The ready time (for timeouts) need only come no later than the
          * head's deadline. Each move costs GLib a wakeup write and a loop
          * turn, so a time left by an earlier waiter stays until it passes:
          * deadlines only grow along the queue. */
-        gint64 ready = g_source_get_ready_time(svc->source);
+        gint64 ready = ready_time_get(svc);
         head = rmq_flush_waiters_peek(&svc->waiters);
         if (ready < 0 ? head != NULL : ready <= now)
-            g_source_set_ready_time(svc->source, head ? head->deadline : -1);
+            ready_time_set(svc, head ? head->deadline : -1);
     }
 }
 
 static gboolean
 source_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 {
-    RmqFlushService *svc = ((FlushSource *) source)->svc;
+    RmqFlushService *svc = source != NULL ? ((FlushSource *) source)->svc : data;
     guint64 v;
     ssize_t n = read(svc->efd, &v, sizeof v);   /* drain; EAGAIN is fine */
 
@@ -231,6 +252,19 @@ static GSourceFuncs source_funcs = {
     .dispatch = source_dispatch,
 };
 
+static gboolean
+on_hook_ready(gpointer data)
+{
+    return source_dispatch(NULL, NULL, data);
+}
+
+static gboolean
+on_hook_publish(gpointer data)
+{
+    rmq_flush_service_publish(data);
+    return G_SOURCE_REMOVE;
+}
+
 static void
 attach_source(RmqFlushService *svc, GMainContext *context)
 {
@@ -238,6 +272,13 @@ attach_source(RmqFlushService *svc, GMainContext *context)
 
     if (efd < 0)
         g_error("eventfd: %s", g_strerror(errno));
+    if (svc->hooks != NULL) {
+        svc->hook_watch = svc->hooks->fd_watch(efd, on_hook_ready, svc);
+        svc->hook_timer = svc->hooks->timer_new(on_hook_ready, svc);
+        svc->hook_publish = svc->hooks->timer_new(on_hook_publish, svc);
+        g_atomic_int_set(&svc->efd, efd);
+        return;
+    }
     svc->source = g_source_new(&source_funcs, sizeof(FlushSource));
     ((FlushSource *) svc->source)->svc = svc;
     g_source_set_name(svc->source, "rmq-store-flush");
@@ -278,6 +319,13 @@ rmq_flush_service_reconfigure(RmqFlushService *svc, const RmqStoreConfig *config
 RmqFlushService *
 rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *config, GMainContext *context)
 {
+    return rmq_flush_service_new_full(cl, config, context, NULL);
+}
+
+RmqFlushService *
+rmq_flush_service_new_full(RmqCommitLog *cl, const RmqStoreConfig *config, GMainContext *context,
+                           const RmqLoopHooks *hooks)
+{
     RmqFlushService *svc = g_new0(RmqFlushService, 1);
 
     svc->cl = cl;
@@ -287,7 +335,8 @@ rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *config, GMainConte
     g_cond_init(&svc->kick);
     g_cond_init(&svc->done);
     svc->efd = -1;
-    if (context != NULL)
+    svc->hooks = hooks;
+    if (context != NULL || hooks != NULL)
         attach_source(svc, context);
     svc->thread = g_thread_new("rmq-flush-cl", flush_thread, svc);
     return svc;
@@ -334,6 +383,11 @@ rmq_flush_service_free(RmqFlushService *svc)
         g_source_destroy(svc->source);
         g_source_unref(svc->source);
     }
+    if (svc->hooks != NULL && svc->hook_watch != NULL) {
+        svc->hooks->fd_unwatch(svc->hook_watch);
+        svc->hooks->timer_free(svc->hook_timer);
+        svc->hooks->timer_free(svc->hook_publish);
+    }
     if (svc->efd >= 0)
         close(svc->efd);   /* the flush thread has stopped */
     g_mutex_clear(&svc->lock);
@@ -366,7 +420,7 @@ void
 rmq_flush_service_request(RmqFlushService *svc, gint64 offset, RmqFlushCallback cb,
                           gpointer user_data)
 {
-    if (svc->source == NULL) {
+    if (svc->source == NULL && svc->hook_timer == NULL) {
         /* no context at creation: the caller's thread-default one */
         g_autoptr(GMainContext) ctx = g_main_context_ref_thread_default();
         attach_source(svc, ctx);
@@ -380,13 +434,17 @@ rmq_flush_service_request(RmqFlushService *svc, gint64 offset, RmqFlushCallback 
     rmq_flush_waiters_push(&svc->waiters, &w);
     g_atomic_int_inc(&svc->async_pending);
     if (offset <= rmq_atomic64_get(&svc->cl->flushed))
-        g_source_set_ready_time(svc->source, 0);           /* already durable */
+        ready_time_set(svc, 0);                            /* already durable */
     else {
-        if (g_source_get_ready_time(svc->source) < 0)
-            g_source_set_ready_time(svc->source, rmq_flush_waiters_peek(&svc->waiters)->deadline);
-        /* told to the flush thread at the end of this loop turn */
+        if (ready_time_get(svc) < 0)
+            ready_time_set(svc, rmq_flush_waiters_peek(&svc->waiters)->deadline);
+        /* told to the flush thread at the end of this loop turn: the
+         * source's prepare, or (the broker's poller) a timer due now,
+         * which the poller runs after this turn's descriptor events */
         if (offset > rmq_atomic64_get(&svc->unpublished))
             rmq_atomic64_set(&svc->unpublished, offset);
+        if (svc->hook_publish != NULL && svc->hooks->timer_get_ready_time(svc->hook_publish) < 0)
+            svc->hooks->timer_set_ready_time(svc->hook_publish, 0);
     }
 }
 

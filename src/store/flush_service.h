@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "common/loop_hooks.h"
 #include "store/commit_log.h"
 #include "store/store_config.h"
 
@@ -28,6 +29,11 @@ typedef struct RmqFlushService RmqFlushService;
 
 RmqFlushService *rmq_flush_service_new(RmqCommitLog *cl, const RmqStoreConfig *config,
                                        GMainContext *context);
+/* The same with the completion eventfd and the timeout deadline as a watch
+ * and a timer of @hooks (the broker's poller) instead of a GSource on
+ * @context. */
+RmqFlushService *rmq_flush_service_new_full(RmqCommitLog *cl, const RmqStoreConfig *config,
+                                            GMainContext *context, const RmqLoopHooks *hooks);
 /* flushIntervalCommitLog, flushCommitLogLeastPages,
  * flushCommitLogThoroughInterval and syncFlushTimeout of @config from now on. */
 void rmq_flush_service_reconfigure(RmqFlushService *svc, const RmqStoreConfig *config);
@@ -48,7 +54,8 @@ void rmq_flush_service_request(RmqFlushService *svc, gint64 offset, RmqFlushCall
                                gpointer user_data);
 /* Main-loop thread.  Hands the requests made since the last call to the
  * flush thread (one wake for all of them).  The service calls it itself
- * at the start of every turn of its GMainContext and after each completion
+ * at the end of each loop turn that made requests (a timer due at once on
+ * the loop hooks, or its GSource's prepare) and after each completion
  * round; a request nobody publishes is taken by the flush thread's own
  * tick (syncFlush: within about 20 ms) rather than never. */
 void rmq_flush_service_publish(RmqFlushService *svc);

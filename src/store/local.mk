@@ -62,6 +62,12 @@ tests_store_test_store_diskfull_SOURCES = tests/store/test-store-diskfull.c
 tests_store_test_store_diskfull_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_diskfull_LDFLAGS = -Wl,--wrap=posix_fallocate
 tests_store_test_store_diskfull_CFLAGS = $(STORE_TEST_CFLAGS)
+# flush completions and retention through injected RmqLoopHooks
+check_PROGRAMS += tests/store/test-store-loop-hooks
+TESTS += tests/store/test-store-loop-hooks
+tests_store_test_store_loop_hooks_SOURCES = tests/store/test-store-loop-hooks.c
+tests_store_test_store_loop_hooks_LDADD = $(STORE_TEST_LDADD)
+tests_store_test_store_loop_hooks_CFLAGS = $(STORE_TEST_CFLAGS)
 endif
 
 # Benchmarks: built by `make`, never run by `make check` (bench/store/run.sh).

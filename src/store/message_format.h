@@ -99,6 +99,9 @@ gint64 rmq_message_record_size(const RmqMessage *msg);
 void rmq_message_encode(const RmqMessage *msg, gint64 queue_offset,
                         gint64 physical_offset, gint64 store_timestamp,
                         guint8 *out);
+/* The same with @total = rmq_message_record_size(@msg) > 0, already known. */
+void rmq_message_encode_sized(const RmqMessage *msg, gint64 total, gint64 queue_offset,
+                              gint64 physical_offset, gint64 store_timestamp, guint8 *out);
 
 RmqRecordStatus rmq_message_decode(const guint8 *buf, gsize avail,
                                    gboolean check_crc, RmqMessageRecord *out);

@@ -37,6 +37,8 @@ struct RmqStore {
     gint64 dispatched_end;       /* records below this are in queues and index */
 
     GSource *clean_source;       /* retention timer on the open's context */
+    const RmqLoopHooks *hooks;   /* or, when given, these run it (and the flush completions) */
+    gpointer clean_timer;        /* a timer of @hooks */
 
     GThread *logics_thread;      /* flushes consume queues, index, checkpoint */
     GMutex logics_lock;
@@ -277,6 +279,13 @@ static void start_clean_timer(RmqStore *store, GMainContext *context);
 RmqStore *
 rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **error)
 {
+    return rmq_store_open_full(config, context, NULL, error);
+}
+
+RmqStore *
+rmq_store_open_full(const RmqStoreConfig *config, GMainContext *context,
+                    const RmqLoopHooks *hooks, GError **error)
+{
     RmqStore *store = g_new0(RmqStore, 1);
     g_autofree char *cl_dir = NULL, *cq_dir = NULL, *index_dir = NULL;
     g_autofree char *cp_path = NULL, *abort_path = NULL;
@@ -364,11 +373,12 @@ rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **err
         goto fail;
     refresh_disk_state(store);
 
-    store->flush = rmq_flush_service_new(store->cl, &store->config, context);
+    store->hooks = hooks;
+    store->flush = rmq_flush_service_new_full(store->cl, &store->config, context, hooks);
     /* up to 256 MiB ahead of the writer (~0.3 s at disk speed), never more than a file */
     rmq_commit_log_start_warmer(store->cl, MIN(256 * 1024 * 1024, config->mapped_file_size_commit_log));
     store->logics_thread = g_thread_new("rmq-flush-cq", logics_thread, store);
-    if (context != NULL && config->clean_resource_interval > 0)
+    if ((context != NULL || hooks != NULL) && config->clean_resource_interval > 0)
         start_clean_timer(store, context);
     return store;
 
@@ -383,9 +393,33 @@ rmq_store_was_abnormal(RmqStore *store)
     return store->abnormal;
 }
 
+static gboolean
+clean_hook_tick(gpointer data)
+{
+    RmqStore *store = data;
+
+    rmq_store_clean_expired(store, FALSE);
+    /* as g_timeout_add: the next interval counts from this run; an interval
+     * reconfigured to 0 stops it (rmq_store_reconfigure re-arms a positive one) */
+    if (store->config.clean_resource_interval <= 0)
+        return G_SOURCE_REMOVE;
+    store->hooks->timer_set_ready_time(store->clean_timer,
+                                       g_get_monotonic_time() +
+                                           (gint64) store->config.clean_resource_interval * 1000);
+    return G_SOURCE_CONTINUE;
+}
+
 static void
 start_clean_timer(RmqStore *store, GMainContext *context)
 {
+    if (store->hooks != NULL) {
+        if (store->clean_timer == NULL)
+            store->clean_timer = store->hooks->timer_new(clean_hook_tick, store);
+        store->hooks->timer_set_ready_time(store->clean_timer,
+                                           g_get_monotonic_time() +
+                                               (gint64) store->config.clean_resource_interval * 1000);
+        return;
+    }
     /* retention runs on the caller's loop, the thread that owns the files */
     store->clean_source = g_timeout_source_new((guint) store->config.clean_resource_interval);
     g_source_set_callback(store->clean_source, clean_tick, store, NULL);
@@ -434,6 +468,8 @@ rmq_store_reconfigure(RmqStore *store, const RmqStoreConfig *config)
             g_source_destroy(store->clean_source);
             g_clear_pointer(&store->clean_source, g_source_unref);
             start_clean_timer(store, context);
+        } else if (store->clean_timer != NULL && c->clean_resource_interval > 0) {
+            start_clean_timer(store, NULL); /* re-armed at the new interval */
         }
     }
     c->max_transfer_bytes_on_message_in_memory = config->max_transfer_bytes_on_message_in_memory;
@@ -455,6 +491,10 @@ rmq_store_close(RmqStore *store)
     if (store->clean_source) {
         g_source_destroy(store->clean_source);
         g_clear_pointer(&store->clean_source, g_source_unref);
+    }
+    if (store->clean_timer != NULL) {
+        store->hooks->timer_free(store->clean_timer);
+        store->clean_timer = NULL;
     }
     g_mutex_lock(&store->logics_lock);
     store->logics_stop = TRUE;
@@ -641,14 +681,14 @@ rmq_store_space_problem(RmqStore *store)
     return problem;
 }
 
-/* @view (may be NULL): msgs[0]'s properties parsed by the caller. */
+/* @views (may be NULL): views[i] is msgs[i]'s properties parsed by the caller. */
 static RmqPutStatus
-put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyView *view,
+put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyView *views,
           RmqPutResult *result)
 {
     g_autoptr(GError) error = NULL;
     RmqConsumeQueue *cq = NULL;
-    gint64 total = 0, qoff = 0, now;
+    gint64 total = 0, qoff = 0, now, first_size = 0;
     gsize topic_len = msgs && n ? strlen(msgs[0].topic ? msgs[0].topic : "") : 0;
     RmqPutStatus st;
 
@@ -659,7 +699,8 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyVie
     for (guint i = 0; i < n; i++) {
         gint64 sz;
         st = check_message(store, &msgs[i]);
-        if (st == RMQ_PUT_OK && i > 0 && (strcmp(msgs[i].topic, msgs[0].topic) != 0 ||
+        if (st == RMQ_PUT_OK && i > 0 &&
+            ((msgs[i].topic != msgs[0].topic && strcmp(msgs[i].topic, msgs[0].topic) != 0) ||
                                  msgs[i].queue_id != msgs[0].queue_id ||
                                  dispatches(&msgs[i]) != dispatches(&msgs[0])))
             st = RMQ_PUT_MESSAGE_ILLEGAL;
@@ -668,6 +709,8 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyVie
             st = RMQ_PUT_MESSAGE_ILLEGAL;
         if (st != RMQ_PUT_OK)
             return result->status = st;
+        if (i == 0)
+            first_size = sz;
         total += sz;
     }
     if (store->disk_full)
@@ -705,7 +748,9 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyVie
         gint32 size;
         RmqMessageRecord r;
 
-        if (!rmq_commit_log_append(store->cl, &msgs[i], cq ? qoff + i : 0, now, &phy, &size, &error))
+        gint64 sz = i == 0 ? first_size : rmq_message_record_size(&msgs[i]);
+        if (!rmq_commit_log_append_sized(store->cl, &msgs[i], sz, cq ? qoff + i : 0, now, &phy,
+                                         &size, &error))
             return result->status = error_status(error);   /* cannot happen after reserve */
         /* what dispatch reads, straight from the message (no re-decode) */
         memset(&r, 0, sizeof r);
@@ -719,7 +764,8 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyVie
         r.topic_len = (gint32) topic_len;
         r.properties = msgs[i].properties;
         r.properties_len = (gint32) msgs[i].properties_len;
-        if (!rmq_dispatcher_dispatch_cq(store->dispatcher, &r, i == 0 ? view : NULL, cq, &error))
+        if (!rmq_dispatcher_dispatch_cq(store->dispatcher, &r, views != NULL ? &views[i] : NULL,
+                                        cq, &error))
             g_warning("dispatch failed at %" G_GINT64_FORMAT ": %s", phy, error->message);
         g_clear_error(&error);
         if (i == 0) {
@@ -760,13 +806,26 @@ rmq_store_put_message_view(RmqStore *store, const RmqMessage *msg, const RmqProp
 RmqPutStatus
 rmq_store_put_messages(RmqStore *store, const RmqMessage *msgs, guint n, RmqPutResult *result)
 {
-    for (guint i = 0; i < n; i++)
-        if (rmq_message_property_get(msgs[i].properties, msgs[i].properties_len,
-                                     RMQ_PROPERTY_DELAY, NULL, NULL)) {
+    return rmq_store_put_messages_view(store, msgs, n, NULL, result);
+}
+
+RmqPutStatus
+rmq_store_put_messages_view(RmqStore *store, const RmqMessage *msgs, guint n,
+                            const RmqPropertyView *views, RmqPutResult *result)
+{
+    for (guint i = 0; i < n; i++) {
+        const RmqPropertyView *v = views != NULL ? &views[i] : NULL;
+        gboolean delay = rmq_property_view_matches(v, msgs[i].properties, msgs[i].properties_len)
+                             ? v->v[RMQ_PROP_VIEW_DELAY].value != NULL
+                             : rmq_message_property_get(msgs[i].properties,
+                                                        msgs[i].properties_len,
+                                                        RMQ_PROPERTY_DELAY, NULL, NULL);
+        if (delay) {
             memset(result, 0, sizeof *result);
             return result->status = RMQ_PUT_MESSAGE_ILLEGAL;   /* docs/protocol.md §11.2 */
         }
-    return put_batch(store, msgs, n, NULL, result);
+    }
+    return put_batch(store, msgs, n, views, result);
 }
 
 /* ---- flush -------------------------------------------------------------- */

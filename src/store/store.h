@@ -11,6 +11,8 @@
 
 #include <glib.h>
 
+#include "common/loop_hooks.h"
+
 #include "model/message_properties.h"
 #include "store/message_format.h"
 #include "store/store_config.h"
@@ -101,6 +103,11 @@ typedef struct RmqStore RmqStore;
  * of the first rmq_store_flush_async() caller, and retention is left to
  * the caller.  The config is copied. */
 RmqStore *rmq_store_open(const RmqStoreConfig *config, GMainContext *context, GError **error);
+/* The same with the flush completions and the retention timer as watches and
+ * timers of @hooks (the broker passes its loop's poller) instead of GSources
+ * on @context; @hooks must outlive the store. */
+RmqStore *rmq_store_open_full(const RmqStoreConfig *config, GMainContext *context,
+                              const RmqLoopHooks *hooks, GError **error);
 /* Clean shutdown: flush everything, write the checkpoint, remove `abort`. */
 void rmq_store_close(RmqStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqStore, rmq_store_close)
@@ -131,6 +138,10 @@ RmqPutStatus rmq_store_put_message_view(RmqStore *store, const RmqMessage *msg,
  * reserved first, so DISK_FULL leaves nothing appended. */
 RmqPutStatus rmq_store_put_messages(RmqStore *store, const RmqMessage *msgs, guint n,
                                     RmqPutResult *result);
+/* The same with @views (may be NULL): views[i] is msgs[i]'s properties, used
+ * as rmq_store_put_message_view() uses its view. */
+RmqPutStatus rmq_store_put_messages_view(RmqStore *store, const RmqMessage *msgs, guint n,
+                                         const RmqPropertyView *views, RmqPutResult *result);
 
 /* End offset to wait for after a put: physical_offset + wrote_bytes. */
 static inline gint64

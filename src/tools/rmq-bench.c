@@ -9,7 +9,12 @@
  * end (--json: one JSON object on stdout). Producer latency is the send
  * round trip; consumer latency is store-to-pull (ms clocks); `latency` mode
  * sends at a fixed rate and measures send-to-pull end to end in one process
- * (microseconds, monotonic clock carried in the body).
+ * (microseconds, monotonic clock carried in the body). A consumer with -c
+ * reports TPS over the time until COUNT messages arrived ("seconds"; the
+ * whole run, which also waits out the long-polling pulls of readers whose
+ * queue ran dry, is "wallSeconds") and, with the "*" subscription, the
+ * messages whose queue id or offset is not the next of their queue
+ * ("discontinuities").
  *
  * Producer threads share connections as real clients do: Java's
  * MQClientInstance, rocketmq-client-cpp and ali-ons put every thread's
@@ -247,6 +252,7 @@ producer_thread(gpointer data)
     gboolean sync = strcmp(opt_mode, "sync") == 0, oneway = strcmp(opt_mode, "oneway") == 0;
     gboolean batch = strcmp(opt_mode, "batch") == 0;
     guint window = (guint) opt_window * w->lanes;
+    g_autoptr(GPtrArray) msgs = NULL; /* batch mode */
     if (sync && w->lanes > 1) {
         run_sync_lanes(w, ctx);
         g_main_context_pop_thread_default(ctx);
@@ -275,9 +281,19 @@ producer_thread(gpointer data)
             while (g_main_context_iteration(ctx, FALSE))
                 ;
         } else if (batch) {
-            g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
-            for (gint i = 0; i < opt_batch; i++)
-                g_ptr_array_add(msgs, bench_msg(w));
+            /* The batch's messages are made once and sent again, as a load
+             * generator reuses its requests: each send still gives every
+             * message a new unique id (the producer sets UNIQ_KEY when it
+             * is absent). --numbered makes new ones (tags follow the count). */
+            if (msgs == NULL || opt_numbered) {
+                g_clear_pointer(&msgs, g_ptr_array_unref);
+                msgs = g_ptr_array_new_with_free_func((GDestroyNotify) rmq_msg_free);
+                for (gint i = 0; i < opt_batch; i++)
+                    g_ptr_array_add(msgs, bench_msg(w));
+            } else {
+                for (guint i = 0; i < msgs->len; i++)
+                    rmq_msg_put_property(msgs->pdata[i], "UNIQ_KEY", NULL);
+            }
             g_autoptr(GError) error = NULL;
             RmqSendResult r;
             gint64 t0 = g_get_monotonic_time();
@@ -322,6 +338,14 @@ typedef struct {
 } Reader;
 
 static guint64 received_total;
+/* Consumer with -c: when received_total reached the count (monotonic us, 0
+ * not yet). The run ends later: readers whose queue ran dry meanwhile sit in
+ * a long-polling pull (suspended up to 1 s by the broker) before they see
+ * the count, and that wait is not consumption. */
+static gint64 count_reached_us;
+/* Consumer, "*" subscription: messages whose queue id or queue offset is not
+ * the one after the previous message of their reader's queue. */
+static guint64 discontinuities;
 static guint64 latency_sent; /* latency mode: messages the sender got acked */
 static gint sender_done;
 
@@ -344,6 +368,8 @@ reader_thread(gpointer data)
 {
     Reader *r = data;
     gint64 end = g_get_monotonic_time() + (gint64) opt_duration * G_USEC_PER_SEC;
+    /* Tag or SQL filters skip offsets on purpose; latency mode reads others' messages too. */
+    gboolean check_continuity = !r->latency && !opt_sql && g_strcmp0(opt_expression, "*") == 0;
     while (!reader_should_stop(r, end)) {
         RmqPullResult res;
         g_autoptr(GError) error = NULL;
@@ -358,8 +384,12 @@ reader_thread(gpointer data)
         }
         gint64 now_mono = g_get_monotonic_time();
         gint64 now_ms = g_get_real_time() / 1000;
+        gint64 expect = r->offset; /* where this pull asked to start */
+        guint64 counted = 0, gaps = 0;
         for (guint i = 0; i < res.msgs->len; i++) {
             RmqMsg *m = g_ptr_array_index(res.msgs, i);
+            gaps += m->queue_id != r->q->queue_id || m->queue_offset != expect;
+            expect = m->queue_offset + 1;
             gint64 us = (now_ms - m->born_timestamp) * 1000;
             gsize len;
             const gchar *body = g_bytes_get_data(m->body, &len);
@@ -369,8 +399,13 @@ reader_thread(gpointer data)
                 us = now_mono - g_ascii_strtoll(body + strlen(LAT_MAGIC), NULL, 10);
             }
             rmq_bench_histo_record(live, (guint64) MAX(us, 0), 1);
-            __atomic_fetch_add(&received_total, 1, __ATOMIC_RELAXED);
+            counted++;
         }
+        if (check_continuity && gaps > 0)
+            __atomic_fetch_add(&discontinuities, gaps, __ATOMIC_RELAXED);
+        guint64 before = __atomic_fetch_add(&received_total, counted, __ATOMIC_RELAXED);
+        if (opt_count > 0 && before < (guint64) opt_count && before + counted >= (guint64) opt_count)
+            __atomic_store_n(&count_reached_us, g_get_monotonic_time(), __ATOMIC_RELAXED);
         if (res.status == RMQ_PULL_FOUND || res.status == RMQ_PULL_NO_MATCHED_MSG ||
             res.status == RMQ_PULL_OFFSET_ILLEGAL)
             r->offset = res.next_begin_offset;
@@ -533,7 +568,10 @@ summary(const gchar *mode, gint64 t0, guint64 sent, guint64 received)
 {
     gdouble self_cpu = cpu_per_msg(0, cpu_self0, total->messages);
     gdouble broker_cpu = opt_broker_pid > 0 ? cpu_per_msg(opt_broker_pid, cpu_broker0, total->messages) : -1;
-    gdouble secs = (gdouble) (g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+    gdouble wall = (gdouble) (g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+    gint64 reached = __atomic_load_n(&count_reached_us, __ATOMIC_RELAXED);
+    gdouble secs = reached > 0 ? (gdouble) (reached - t0) / G_USEC_PER_SEC : wall;
+    guint64 gaps = __atomic_load_n(&discontinuities, __ATOMIC_RELAXED);
     gdouble tps = secs > 0 ? (gdouble) total->messages / secs : 0;
     gdouble avg = total->n ? (gdouble) total->sum_us / (gdouble) total->n / 1000.0 : 0;
     if (opt_json) {
@@ -542,10 +580,12 @@ summary(const gchar *mode, gint64 t0, guint64 sent, guint64 received)
                "\"seconds\":%.3f,\"sent\":%" G_GUINT64_FORMAT ",\"ok\":%" G_GUINT64_FORMAT
                ",\"failed\":%" G_GUINT64_FORMAT ",\"received\":%" G_GUINT64_FORMAT
                ",\"tps\":%.1f,\"avgMs\":%.3f,\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f,"
-               "\"cpuUsPerMsg\":%.2f,\"brokerCpuUsPerMsg\":%.2f}\n",
+               "\"cpuUsPerMsg\":%.2f,\"brokerCpuUsPerMsg\":%.2f,\"wallSeconds\":%.3f,"
+               "\"discontinuities\":%" G_GUINT64_FORMAT "}\n",
                mode, opt_topic, opt_threads, opt_connections, opt_size, secs, sent, total->messages,
                total->failed, received, tps, avg, rmq_bench_histo_pct_ms(total, 0.5),
-               rmq_bench_histo_pct_ms(total, 0.99), total->max_us / 1000.0, self_cpu, broker_cpu);
+               rmq_bench_histo_pct_ms(total, 0.99), total->max_us / 1000.0, self_cpu, broker_cpu,
+               wall, gaps);
         return;
     }
     printf("\n== %s summary: %.1f s, threads %d, connections %d, body %d bytes ==\n", mode, secs,
@@ -555,6 +595,12 @@ summary(const gchar *mode, gint64 t0, guint64 sent, guint64 received)
                "\n", sent, total->messages, total->failed);
     if (received || !sent)
         printf("received: %" G_GUINT64_FORMAT "\n", received);
+    if (reached > 0)
+        printf("count reached after %.3f s (TPS over that; the run ended at %.3f s)\n", secs,
+               wall);
+    if (gaps > 0)
+        printf("discontinuities (queue id or offset not the next): %" G_GUINT64_FORMAT "\n",
+               gaps);
     printf("TPS: %.1f  avg: %.3f ms  p50: %.3f ms  p99: %.3f ms  max: %.3f ms\n", tps, avg,
            rmq_bench_histo_pct_ms(total, 0.5), rmq_bench_histo_pct_ms(total, 0.99), total->max_us / 1000.0);
     if (self_cpu >= 0)

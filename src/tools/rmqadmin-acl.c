@@ -42,6 +42,21 @@ acl_targets(RmqAdminCommon *c, const gchar *name, const gchar *broker, const gch
     return addrs;
 }
 
+/* An edit on -b ADDR or every broker of -c CLUSTER: @apply on each; the
+ * --json answer has @key: @value and what each broker said. */
+static int
+apply_edit(RmqAdminCommon *c, const gchar *name, const gchar *broker, const gchar *cluster,
+           RmqAdminApplyFunc apply, gpointer data, const gchar *key, const gchar *value)
+{
+    int rc;
+    g_auto(GStrv) targets = acl_targets(c, name, broker, cluster, TRUE, &rc);
+    if (targets == NULL)
+        return rc;
+    JsonObject *result = json_object_new();
+    json_object_set_string_member(result, key, value);
+    return rmqadmin_apply_targets(c, name, targets, apply, data, result);
+}
+
 static gchar *
 trimmed(const gchar *s)
 {
@@ -111,12 +126,9 @@ rmqadmin_update_acl_config(RmqAdminCommon *c, int argc, char **argv)
     int rc = rmqadmin_parse(c, argv[0], "Update acl config yaml file in broker",
                             "(-b ADDR | -c CLUSTER) -a KEY -s SECRET [-w -i -u -t -g -m]", e,
                             &argc, &argv);
-    g_auto(GStrv) targets = NULL;
     if (rc < 0 && (a.access_key == NULL || a.secret_key == NULL))
         rc = rmqadmin_usage(argv[0], "-a ACCESS_KEY and -s SECRET_KEY are required");
-    if (rc < 0)
-        targets = acl_targets(c, argv[0], broker, cluster, TRUE, &rc);
-    if (targets != NULL) {
+    if (rc < 0) {
         /* mqadmin trims every value; -m is Boolean.parseBoolean */
         AccountArgs t = {
             trimmed(a.access_key), trimmed(a.secret_key), trimmed(a.white),
@@ -125,9 +137,7 @@ rmqadmin_update_acl_config(RmqAdminCommon *c, int argc, char **argv)
                          ? "true"
                          : "false"),
         };
-        JsonObject *result = json_object_new();
-        json_object_set_string_member(result, "accessKey", t.access_key);
-        rc = rmqadmin_apply_targets(c, argv[0], targets, apply_update, &t, result);
+        rc = apply_edit(c, argv[0], broker, cluster, apply_update, &t, "accessKey", t.access_key);
         if (rc == RMQADMIN_EXIT_OK && !c->json)
             /* mqadmin prints the PlainAccessConfig object here (its default
              * toString, a class name and hash); rmq prints the account, no secret */
@@ -174,12 +184,7 @@ rmqadmin_delete_acl_config(RmqAdminCommon *c, int argc, char **argv)
     if (key == NULL)
         return rmqadmin_usage(argv[0], "-a ACCESS_KEY is required");
     g_strstrip(key);
-    g_auto(GStrv) targets = acl_targets(c, argv[0], broker, cluster, TRUE, &rc);
-    if (targets == NULL)
-        return rc;
-    JsonObject *result = json_object_new();
-    json_object_set_string_member(result, "accessKey", key);
-    rc = rmqadmin_apply_targets(c, argv[0], targets, apply_delete, key, result);
+    rc = apply_edit(c, argv[0], broker, cluster, apply_delete, key, "accessKey", key);
     if (rc == RMQADMIN_EXIT_OK && !c->json)
         printf("account's accesskey is:%s\n", key);
     return rc;
@@ -228,13 +233,8 @@ rmqadmin_update_global_white_addr(RmqAdminCommon *c, int argc, char **argv)
     g_strstrip(addrs);
     if (path != NULL)
         g_strstrip(path);
-    g_auto(GStrv) targets = acl_targets(c, argv[0], broker, cluster, TRUE, &rc);
-    if (targets == NULL)
-        return rc;
     WhiteArgs w = { addrs, path };
-    JsonObject *result = json_object_new();
-    json_object_set_string_member(result, "globalWhiteAddrs", addrs);
-    return rmqadmin_apply_targets(c, argv[0], targets, apply_whites, &w, result);
+    return apply_edit(c, argv[0], broker, cluster, apply_whites, &w, "globalWhiteAddrs", addrs);
 }
 
 /* ---- clusterAclConfigVersion ------------------------------------------ */

@@ -439,6 +439,36 @@ put_stats(RmqAdminCommon *c, const gchar *addr, const gchar *topic, gdouble *tps
     *day = sum_24h(json_node_get_object(n));
 }
 
+/* The four flows exportMetrics reports, each a broker's and the cluster's:
+ * normal messages in and out, transactional and scheduled messages in. */
+enum { FLOW_NORMAL_IN, FLOW_NORMAL_OUT, FLOW_TRANS_IN, FLOW_SCHEDULE_IN, N_FLOWS };
+
+static const gchar *const tps_keys[N_FLOWS] = { "normalInTps", "normalOutTps", "transInTps",
+                                                "scheduleInTps" };
+static const gchar *const total_tps_keys[N_FLOWS] = { "totalNormalInTps", "totalNormalOutTps",
+                                                      "totalTransInTps", "totalScheduleInTps" };
+
+static JsonObject *
+tps_object(const gdouble *tps, const gchar *const *keys)
+{
+    JsonObject *o = json_object_new();
+    for (guint k = 0; k < N_FLOWS; k++)
+        json_object_set_double_member(o, keys[k], tps[k]);
+    return o;
+}
+
+/* The day's counts: the same keys for a broker and the total. */
+static JsonObject *
+day_object(const gint64 *day)
+{
+    static const gchar *const keys[N_FLOWS] = { "normalOneDayInNum", "normalOneDayOutNum",
+                                                "transOneDayInNum", "scheduleOneDayInNum" };
+    JsonObject *o = json_object_new();
+    for (guint k = 0; k < N_FLOWS; k++)
+        json_object_set_int_member(o, keys[k], day[k]);
+    return o;
+}
+
 int
 rmqadmin_export_metrics(RmqAdminCommon *c, int argc, char **argv)
 {
@@ -451,8 +481,8 @@ rmqadmin_export_metrics(RmqAdminCommon *c, int argc, char **argv)
     if (rc >= 0)
         return rc;
     g_autoptr(GError) error = NULL;
-    gdouble t_in = 0, t_out = 0, t_trans = 0, t_sched = 0;
-    gint64 d_in = 0, d_out = 0, d_trans = 0, d_sched = 0;
+    gdouble total_tps[N_FLOWS] = { 0 };
+    gint64 total_day[N_FLOWS] = { 0 };
     JsonObject *report = json_object_new();
     for (guint i = 0; i < json_array_get_length(x.names); i++) {
         const gchar *bn = json_array_get_string_element(x.names, i);
@@ -475,15 +505,18 @@ rmqadmin_export_metrics(RmqAdminCommon *c, int argc, char **argv)
                                                                     NULL));
         json_object_set_string_member(env, "totalMemKBytes",
                                       rmq_json_object_get_string_or(kv, "totalMemKBytes", NULL));
-        gdouble in = first_number(kv, "putTps"), out = first_number(kv, "getTransferedTps");
-        gdouble trans_tps, sched_tps;
-        gint64 trans_day, sched_day;
-        put_stats(c, addr, "RMQ_SYS_TRANS_HALF_TOPIC", &trans_tps, &trans_day);
-        put_stats(c, addr, "SCHEDULE_TOPIC_XXXX", &sched_tps, &sched_day);
-        gint64 day_in = int_value(kv, "msgPutTotalTodayMorning") -
-                        int_value(kv, "msgPutTotalYesterdayMorning");
-        gint64 day_out = int_value(kv, "msgGetTotalTodayMorning") -
-                         int_value(kv, "msgGetTotalYesterdayMorning");
+        gdouble tps[N_FLOWS] = {
+            [FLOW_NORMAL_IN] = first_number(kv, "putTps"),
+            [FLOW_NORMAL_OUT] = first_number(kv, "getTransferedTps"),
+        };
+        gint64 day[N_FLOWS] = {
+            [FLOW_NORMAL_IN] = int_value(kv, "msgPutTotalTodayMorning") -
+                               int_value(kv, "msgPutTotalYesterdayMorning"),
+            [FLOW_NORMAL_OUT] = int_value(kv, "msgGetTotalTodayMorning") -
+                                int_value(kv, "msgGetTotalYesterdayMorning"),
+        };
+        put_stats(c, addr, "RMQ_SYS_TRANS_HALF_TOPIC", &tps[FLOW_TRANS_IN], &day[FLOW_TRANS_IN]);
+        put_stats(c, addr, "SCHEDULE_TOPIC_XXXX", &tps[FLOW_SCHEDULE_IN], &day[FLOW_SCHEDULE_IN]);
         JsonObject *quota = json_object_new();
         JsonObject *disk = json_object_new();
         json_object_set_string_member(disk, "commitLogDiskRatio",
@@ -491,30 +524,16 @@ rmqadmin_export_metrics(RmqAdminCommon *c, int argc, char **argv)
         json_object_set_string_member(disk, "consumeQueueDiskRatio",
                                       rmq_json_object_get_string_or(kv, "consumeQueueDiskRatio", NULL));
         json_object_set_object_member(quota, "diskRatio", disk);
-        JsonObject *tps = json_object_new();
-        json_object_set_double_member(tps, "normalInTps", in);
-        json_object_set_double_member(tps, "normalOutTps", out);
-        json_object_set_double_member(tps, "transInTps", trans_tps);
-        json_object_set_double_member(tps, "scheduleInTps", sched_tps);
-        json_object_set_object_member(quota, "tps", tps);
-        JsonObject *day = json_object_new();
-        json_object_set_int_member(day, "normalOneDayInNum", day_in);
-        json_object_set_int_member(day, "normalOneDayOutNum", day_out);
-        json_object_set_int_member(day, "transOneDayInNum", trans_day);
-        json_object_set_int_member(day, "scheduleOneDayInNum", sched_day);
-        json_object_set_object_member(quota, "oneDayNum", day);
+        json_object_set_object_member(quota, "tps", tps_object(tps, tps_keys));
+        json_object_set_object_member(quota, "oneDayNum", day_object(day));
         json_object_set_string_member(quota, "messageAverageSize",
                                       rmq_json_object_get_string_or(kv, "putMessageAverageSize", NULL));
         json_object_set_int_member(quota, "topicSize", json_object_get_size(topics));
         json_object_set_int_member(quota, "groupSize", json_object_get_size(groups));
-        t_in += in;
-        t_out += out;
-        t_trans += trans_tps;
-        t_sched += sched_tps;
-        d_in += day_in;
-        d_out += day_out;
-        d_trans += trans_day;
-        d_sched += sched_day;
+        for (guint k = 0; k < N_FLOWS; k++) {
+            total_tps[k] += tps[k];
+            total_day[k] += day[k];
+        }
         /* clients of the groups: language%version, each once */
         g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         JsonArray *client_info = json_array_new();
@@ -546,19 +565,9 @@ rmqadmin_export_metrics(RmqAdminCommon *c, int argc, char **argv)
         json_object_set_object_member(bi, "runtimeVersion", ver);
         json_object_set_object_member(report, bn, bi);
     }
-    JsonObject *total_tps = json_object_new();
-    json_object_set_double_member(total_tps, "totalNormalInTps", t_in);
-    json_object_set_double_member(total_tps, "totalNormalOutTps", t_out);
-    json_object_set_double_member(total_tps, "totalTransInTps", t_trans);
-    json_object_set_double_member(total_tps, "totalScheduleInTps", t_sched);
-    JsonObject *total_day = json_object_new();
-    json_object_set_int_member(total_day, "normalOneDayInNum", d_in);
-    json_object_set_int_member(total_day, "normalOneDayOutNum", d_out);
-    json_object_set_int_member(total_day, "transOneDayInNum", d_trans);
-    json_object_set_int_member(total_day, "scheduleOneDayInNum", d_sched);
     JsonObject *total = json_object_new();
-    json_object_set_object_member(total, "totalTps", total_tps);
-    json_object_set_object_member(total, "totalOneDayNum", total_day);
+    json_object_set_object_member(total, "totalTps", tps_object(total_tps, total_tps_keys));
+    json_object_set_object_member(total, "totalOneDayNum", day_object(total_day));
     JsonObject *o = json_object_new();
     json_object_set_object_member(o, "evaluateReport", report);
     json_object_set_object_member(o, "totalData", total);

@@ -47,11 +47,12 @@ print_msg(const RmqMsg *m)
     printf("%-20s %s\n", "Store Host:", m->store_host ? m->store_host : "");
     printf("%-20s %d\n", "System Flag:", m->sys_flag);
     g_autoptr(GString) props = g_string_new(NULL);
-    g_autoptr(GList) keys = g_hash_table_get_keys(m->properties);
+    GHashTable *table = rmq_msg_get_properties(m);
+    g_autoptr(GList) keys = g_hash_table_get_keys(table);
     keys = g_list_sort(keys, (GCompareFunc) g_strcmp0);
     for (GList *l = keys; l; l = l->next)
         g_string_append_printf(props, "%s%s=%s", props->len ? ", " : "", (gchar *) l->data,
-                               (gchar *) g_hash_table_lookup(m->properties, l->data));
+                               (gchar *) g_hash_table_lookup(table, l->data));
     printf("%-20s {%s}\n", "Properties:", props->str);
     gsize len;
     const gchar *body = g_bytes_get_data(m->body, &len);

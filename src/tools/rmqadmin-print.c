@@ -58,11 +58,12 @@ msg_ext_text(const RmqMsg *m, const gchar *broker_name)
         g_string_append_printf(bytes, "%s%d", i ? ", " : "", (gint8) body[i]);
     g_string_append_c(bytes, ']');
     GString *props = g_string_new("{");
-    g_autoptr(GList) keys = g_hash_table_get_keys(m->properties);
+    GHashTable *table = rmq_msg_get_properties(m);
+    g_autoptr(GList) keys = g_hash_table_get_keys(table);
     keys = g_list_sort(keys, (GCompareFunc) g_strcmp0);
     for (GList *l = keys; l; l = l->next)
         g_string_append_printf(props, "%s%s=%s", l != keys ? ", " : "", (gchar *) l->data,
-                               (gchar *) g_hash_table_lookup(m->properties, l->data));
+                               (gchar *) g_hash_table_lookup(table, l->data));
     g_string_append_c(props, '}');
     guint32 crc = (guint32) crc32(0L, body ? body : (const guint8 *) "", (uInt) len) & 0x7FFFFFFF;
     gchar *out = g_strdup_printf(
@@ -137,6 +138,21 @@ queue_range(RmqConsumer *cons, const RmqQueue *mq, gint64 begin, gint64 end, gin
     return TRUE;
 }
 
+/* One pull of up to 32 messages at *@off, which moves on to the next; FALSE,
+ * said on stderr, when the pull failed. */
+static gboolean
+pull_next(RmqConsumer *cons, const RmqQueue *mq, const gchar *sub, gint64 *off,
+          const gchar *name, RmqPullResult *r)
+{
+    g_autoptr(GError) error = NULL;
+    if (!rmq_consumer_pull(cons, mq, sub, *off, 32, 0, r, &error)) {
+        fprintf(stderr, "rmqadmin %s: %s\n", name, error->message);
+        return FALSE;
+    }
+    *off = r->next_begin_offset;
+    return TRUE;
+}
+
 /* ---- printMsg ----------------------------------------------------------- */
 
 int
@@ -195,12 +211,8 @@ rmqadmin_print_msg(RmqAdminCommon *c, int argc, char **argv)
                    mqt);
         for (gint64 off = lo; off < hi;) {
             RmqPullResult r;
-            g_autoptr(GError) perr = NULL;
-            if (!rmq_consumer_pull(cons, mq, sub, off, 32, 0, &r, &perr)) {
-                fprintf(stderr, "rmqadmin %s: %s\n", argv[0], perr->message);
+            if (!pull_next(cons, mq, sub, &off, argv[0], &r))
                 break;
-            }
-            off = r.next_begin_offset;
             RmqPullStatus st = r.status;
             for (guint k = 0; k < r.msgs->len; k++) {
                 const RmqMsg *m = g_ptr_array_index(r.msgs, k);
@@ -306,12 +318,8 @@ rmqadmin_print_msg_by_queue(RmqAdminCommon *c, int argc, char **argv)
     JsonArray *msgs = json_array_new();
     for (gint64 off = lo; off < hi;) {
         RmqPullResult r;
-        g_autoptr(GError) perr = NULL;
-        if (!rmq_consumer_pull(cons, mq, sub, off, 32, 0, &r, &perr)) {
-            fprintf(stderr, "rmqadmin %s: %s\n", argv[0], perr->message);
+        if (!pull_next(cons, mq, sub, &off, argv[0], &r))
             break;
-        }
-        off = r.next_begin_offset;
         RmqPullStatus st = r.status;
         for (guint k = 0; k < r.msgs->len; k++) {
             const RmqMsg *m = g_ptr_array_index(r.msgs, k);
@@ -418,7 +426,7 @@ rmqadmin_resend(RmqAdminCommon *c, const RmqMsg *m, const gchar *original_id, Js
     copy->flag = m->flag;
     GHashTableIter it;
     gpointer k, v;
-    g_hash_table_iter_init(&it, m->properties);
+    g_hash_table_iter_init(&it, rmq_msg_get_properties(m));
     while (g_hash_table_iter_next(&it, &k, &v))
         rmq_msg_put_property(copy, k, v);
     if (!c->json)

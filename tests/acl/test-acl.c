@@ -112,6 +112,18 @@ send_v2(const gchar *topic, const gchar *group)
     return c;
 }
 
+/* What ali-ons 3.x's Channel.beforeRequest put on send_v2("TopicA", "PG")
+ * (it signs its OnsChannel field too), as the broker decodes it. */
+static RmqCommand *
+ons_signed(void)
+{
+    RmqCommand *c = send_v2("TopicA", "PG");
+    rmq_command_set_ext(c, "AccessKey", "RocketMQ");
+    rmq_command_set_ext(c, "OnsChannel", "ALIYUN");
+    rmq_command_set_ext(c, "Signature", "JLhL+B1AwPbx7WF4oNpeTR1jiSM=");
+    return c;
+}
+
 static void
 test_signature_vectors(void **state)
 {
@@ -127,20 +139,13 @@ test_signature_vectors(void **state)
     assert_true(rmq_acl_signature_verify(c, "12345678"));
     assert_false(rmq_acl_signature_verify(c, "12345679"));
 
-    /* What ali-ons 3.x's Channel.beforeRequest put on the same request
-     * (it signs its OnsChannel field too), as the broker decodes it. */
-    g_autoptr(RmqCommand) ons = send_v2("TopicA", "PG");
-    rmq_command_set_ext(ons, "AccessKey", "RocketMQ");
-    rmq_command_set_ext(ons, "OnsChannel", "ALIYUN");
-    rmq_command_set_ext(ons, "Signature", "JLhL+B1AwPbx7WF4oNpeTR1jiSM=");
+    /* ali-ons 3.x's signature of the same request */
+    g_autoptr(RmqCommand) ons = ons_signed();
     assert_true(rmq_acl_signature_verify(ons, "12345678"));
     /* A changed value or body breaks it. */
     rmq_command_set_ext(ons, "b", "TopicB");
     assert_false(rmq_acl_signature_verify(ons, "12345678"));
-    g_autoptr(RmqCommand) body = send_v2("TopicA", "PG");
-    rmq_command_set_ext(body, "AccessKey", "RocketMQ");
-    rmq_command_set_ext(body, "OnsChannel", "ALIYUN");
-    rmq_command_set_ext(body, "Signature", "JLhL+B1AwPbx7WF4oNpeTR1jiSM=");
+    g_autoptr(RmqCommand) body = ons_signed();
     g_autoptr(GBytes) other = g_bytes_new_static("hellO", 5);
     rmq_command_set_body(body, other);
     assert_false(rmq_acl_signature_verify(body, "12345678"));

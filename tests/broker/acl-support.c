@@ -9,6 +9,7 @@
 
 #include "acl-support.h"
 #include "acl/sign.h"
+#include "remoting/codes.h"
 
 static const gchar *cur_ak, *cur_sk; /* NULL: unsigned */
 
@@ -47,4 +48,25 @@ bk_acl_assert_passed(const RmqCommand *r)
     assert_non_null(r);
     if (r->remark != NULL && strstr(r->remark, "AclException") != NULL)
         fail_msg("refused by ACL: code %d remark '%s'", r->code, r->remark);
+}
+
+void
+bk_acl_assert_refused(const RmqCommand *r, const gchar *reason)
+{
+    assert_non_null(r);
+    if (r->code != RMQ_RESPONSE_SYSTEM_ERROR || r->remark == NULL ||
+        !g_str_has_prefix(r->remark, "org.apache.rocketmq.acl.common.AclException: ") ||
+        strstr(r->remark, reason) == NULL)
+        fail_msg("expected refusal '%s', got code %d remark '%s'", reason, r->code,
+                 r->remark != NULL ? r->remark : "(null)");
+}
+
+RmqCommand *
+bk_acl_send(RmqClient *c, const gchar *addr, const gchar *topic, const gchar *group)
+{
+    g_autofree gchar *born = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() / 1000);
+    g_autoptr(GBytes) b = g_bytes_new_static("hello", 5);
+    return bk_invoke(c, addr, RMQ_REQUEST_SEND_MESSAGE_V2, b, "a", group, "b", topic, "c",
+                     "TBW102", "d", "4", "e", "0", "f", "0", "g", born, "h", "0", "i", "", "j", "0",
+                     "k", "false", "m", "false", NULL);
 }

@@ -26,27 +26,12 @@
 #include "acl/sign.h"
 #include "remoting/codes.h"
 
-#define ADMIN_AK "RocketMQadmin"
-#define ADMIN_SK "12345678admin"
-#define USER_AK "userKey01"
-#define USER_SK "userSecret01"
 #define NEW_AK "newUser001"
 #define NEW_SK "newSecret001"
 
 #define ACL_V1 \
     "# comments do not survive an edit (Java rewrites the file too)\n" \
-    "globalWhiteRemoteAddresses:\n" \
-    "  - 10.10.103.*\n" \
-    "accounts:\n" \
-    "  - accessKey: " ADMIN_AK "\n" \
-    "    secretKey: " ADMIN_SK "\n" \
-    "    admin: true\n" \
-    "  - accessKey: " USER_AK "\n" \
-    "    secretKey: " USER_SK "\n" \
-    "    admin: false\n" \
-    "    defaultTopicPerm: DENY\n" \
-    "    defaultGroupPerm: DENY\n" \
-    "    topicPerms:\n" \
+    BK_ACL_ACCOUNTS \
     "      - AclBoth=PUB|SUB\n"
 
 static BkDaemon *br;
@@ -93,27 +78,7 @@ teardown(void **state)
 static RmqCommand *
 send_to(const gchar *addr, const gchar *topic)
 {
-    g_autofree gchar *born = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() / 1000);
-    g_autoptr(GBytes) b = g_bytes_new_static("hello", 5);
-    return bk_invoke(client, addr, RMQ_REQUEST_SEND_MESSAGE_V2, b, "a", "PG", "b", topic, "c",
-                     "TBW102", "d", "4", "e", "0", "f", "0", "g", born, "h", "0", "i", "", "j", "0",
-                     "k", "false", "m", "false", NULL);
-}
-
-static gboolean
-acl_refused(const RmqCommand *r, const gchar *reason)
-{
-    return r != NULL && r->code == RMQ_RESPONSE_SYSTEM_ERROR && r->remark != NULL &&
-           strstr(r->remark, "AclException") != NULL && strstr(r->remark, reason) != NULL;
-}
-
-static void
-assert_refused(const RmqCommand *r, const gchar *reason)
-{
-    assert_non_null(r);
-    if (!acl_refused(r, reason))
-        fail_msg("expected refusal '%s', got code %d remark '%s'", reason, r->code,
-                 r->remark != NULL ? r->remark : "(null)");
+    return bk_acl_send(client, addr, topic, "PG");
 }
 
 static void
@@ -160,7 +125,7 @@ test_create_account(void **state)
 
     bk_acl_as(NEW_AK, NEW_SK);
     g_autoptr(RmqCommand) unknown = send_to(br->addr, "AclT1");
-    assert_refused(unknown, "No acl config for " NEW_AK);
+    bk_acl_assert_refused(unknown, "No acl config for " NEW_AK);
 
     bk_acl_as(ADMIN_AK, ADMIN_SK);
     g_autoptr(RmqCommand) r = bk_invoke(
@@ -173,7 +138,7 @@ test_create_account(void **state)
     g_autoptr(RmqCommand) ok = send_to(br->addr, "AclT1");
     bk_acl_assert_passed(ok);
     g_autoptr(RmqCommand) sub_only = send_to(br->addr, "AclT3");
-    assert_refused(sub_only, "topic:AclT3");
+    bk_acl_assert_refused(sub_only, "topic:AclT3");
 
     /* the file: rewritten (new inode, same mode, no comment), version + 1 */
     g_autoptr(RmqAclConfig) after = load_file();
@@ -210,7 +175,7 @@ test_update_account(void **state)
     g_autoptr(RmqCommand) t2 = send_to(br->addr, "AclT2");
     bk_acl_assert_passed(t2);
     g_autoptr(RmqCommand) t1 = send_to(br->addr, "AclT1");
-    assert_refused(t1, "topic:AclT1");
+    bk_acl_assert_refused(t1, "topic:AclT1");
     g_autoptr(RmqAclConfig) c = load_file();
     const RmqAclAccount *a = rmq_acl_config_account(c, NEW_AK);
     assert_non_null(a);
@@ -275,7 +240,7 @@ test_non_admin_refused(void **state)
         g_autofree gchar *reason = g_strdup_printf(
             "Need admin permission for request code=%d, but accessKey=" USER_AK " is not",
             codes[i]);
-        assert_refused(r, reason);
+        bk_acl_assert_refused(r, reason);
     }
     g_autoptr(RmqCommand) v =
         bk_invoke(client, br->addr, RMQ_REQUEST_GET_BROKER_CLUSTER_ACL_INFO, NULL, NULL);
@@ -355,7 +320,7 @@ test_fresh_broker_rereads(void **state)
     g_autoptr(RmqCommand) t2 = send_to(second->addr, "AclT2");
     bk_acl_assert_passed(t2);
     g_autoptr(RmqCommand) t1 = send_to(second->addr, "AclT1");
-    assert_refused(t1, "topic:AclT1");
+    bk_acl_assert_refused(t1, "topic:AclT1");
     g_autoptr(RmqAclConfig) c = load_file();
     g_autoptr(RmqCommand) v =
         bk_invoke(client, second->addr, RMQ_REQUEST_GET_BROKER_CLUSTER_ACL_INFO, NULL, NULL);
@@ -372,7 +337,7 @@ test_global_whites_and_delete(void **state)
     (void) state;
     bk_acl_as(NULL, NULL);
     g_autoptr(RmqCommand) before = send_to(br->addr, "AclT2");
-    assert_refused(before, "No accessKey is configured");
+    bk_acl_assert_refused(before, "No accessKey is configured");
 
     bk_acl_as(ADMIN_AK, ADMIN_SK);
     /* Java's mqadmin leaves aclFileFullPath out without -p */
@@ -392,7 +357,7 @@ test_global_whites_and_delete(void **state)
     assert_code(w2, RMQ_RESPONSE_SUCCESS, NULL);
     bk_acl_as(NULL, NULL);
     g_autoptr(RmqCommand) again = send_to(br->addr, "AclT2");
-    assert_refused(again, "No accessKey is configured");
+    bk_acl_assert_refused(again, "No accessKey is configured");
 
     bk_acl_as(ADMIN_AK, ADMIN_SK);
     g_autoptr(RmqCommand) d = bk_invoke(client, br->addr, RMQ_REQUEST_DELETE_ACL_CONFIG, NULL,
@@ -400,7 +365,7 @@ test_global_whites_and_delete(void **state)
     assert_code(d, RMQ_RESPONSE_SUCCESS, NULL);
     bk_acl_as(NEW_AK, NEW_SK);
     g_autoptr(RmqCommand) gone = send_to(br->addr, "AclT2");
-    assert_refused(gone, "No acl config for " NEW_AK);
+    bk_acl_assert_refused(gone, "No acl config for " NEW_AK);
     g_autoptr(RmqAclConfig) c = load_file();
     assert_null(rmq_acl_config_account(c, NEW_AK));
     assert_int_equal(c->accounts->len, 2);
@@ -482,7 +447,7 @@ test_slave_syncs_signed(void **state)
     bk_acl_as(NULL, NULL);
     g_autoptr(RmqCommand) plain =
         bk_invoke(client, master->addr, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, NULL, NULL);
-    assert_refused(plain, "No accessKey is configured");
+    bk_acl_assert_refused(plain, "No accessKey is configured");
 
     bk_acl_as(ADMIN_AK, ADMIN_SK);
     g_autoptr(RmqCommand) t = bk_invoke(

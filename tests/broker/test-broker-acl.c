@@ -20,27 +20,11 @@
 #include "acl-support.h"
 #include "remoting/codes.h"
 
-#define ADMIN_AK "RocketMQadmin"
-#define ADMIN_SK "12345678admin"
-#define USER_AK "userKey01"
-#define USER_SK "userSecret01"
-#define REMARK_PREFIX "org.apache.rocketmq.acl.common.AclException: "
 
 /* AclPubOnly: PUB, AclSubOnly: SUB, AclBoth: PUB|SUB, AclDeny: DENY, other
  * topics DENY; group AclG: SUB, other groups DENY. */
 #define ACL_V1 \
-    "globalWhiteRemoteAddresses:\n" \
-    "  - 10.10.103.*\n" \
-    "accounts:\n" \
-    "  - accessKey: " ADMIN_AK "\n" \
-    "    secretKey: " ADMIN_SK "\n" \
-    "    admin: true\n" \
-    "  - accessKey: " USER_AK "\n" \
-    "    secretKey: " USER_SK "\n" \
-    "    admin: false\n" \
-    "    defaultTopicPerm: DENY\n" \
-    "    defaultGroupPerm: DENY\n" \
-    "    topicPerms:\n" \
+    BK_ACL_ACCOUNTS \
     "      - AclPubOnly=PUB\n" \
     "      - AclSubOnly=SUB\n" \
     "      - AclBoth=PUB|SUB\n" \
@@ -87,25 +71,10 @@ teardown(void **state)
     return 0;
 }
 
-/* Refused by the ACL with @reason (Java's words) in the remark. */
-static void
-assert_refused(const RmqCommand *r, const gchar *reason)
-{
-    assert_non_null(r);
-    if (r->code != RMQ_RESPONSE_SYSTEM_ERROR || r->remark == NULL ||
-        !g_str_has_prefix(r->remark, REMARK_PREFIX) || strstr(r->remark, reason) == NULL)
-        fail_msg("expected refusal '%s', got code %d remark '%s'", reason, r->code,
-                 r->remark != NULL ? r->remark : "(null)");
-}
-
 static RmqCommand *
 send_to(const gchar *topic, const gchar *group)
 {
-    g_autofree gchar *born = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() / 1000);
-    g_autoptr(GBytes) b = g_bytes_new_static("hello", 5);
-    return bk_invoke(client, br->addr, RMQ_REQUEST_SEND_MESSAGE_V2, b, "a", group, "b", topic, "c",
-                     "TBW102", "d", "4", "e", "0", "f", "0", "g", born, "h", "0", "i", "", "j", "0",
-                     "k", "false", "m", "false", NULL);
+    return bk_acl_send(client, br->addr, topic, group);
 }
 
 static RmqCommand *
@@ -151,11 +120,11 @@ test_send_needs_pub(void **state)
     g_autoptr(RmqCommand) both = send_to("AclBoth", "PG");
     assert_int_equal(both->code, RMQ_RESPONSE_SUCCESS);
     g_autoptr(RmqCommand) sub = send_to("AclSubOnly", "PG");
-    assert_refused(sub, "No default permission for topic:AclSubOnly");
+    bk_acl_assert_refused(sub, "No default permission for topic:AclSubOnly");
     g_autoptr(RmqCommand) deny = send_to("AclDeny", "PG");
-    assert_refused(deny, "topic:AclDeny");
+    bk_acl_assert_refused(deny, "topic:AclDeny");
     g_autoptr(RmqCommand) other = send_to("AclUnlisted", "PG");
-    assert_refused(other, "topic:AclUnlisted");
+    bk_acl_assert_refused(other, "topic:AclUnlisted");
 }
 
 /* PULL_MESSAGE: SUB on the group and the topic */
@@ -169,9 +138,9 @@ test_pull_needs_sub(void **state)
     g_autoptr(RmqCommand) ok2 = bk_pull(client, br->addr, "AclG", "AclSubOnly", 0, 0, "*", 0);
     bk_acl_assert_passed(ok2);
     g_autoptr(RmqCommand) topic = bk_pull(client, br->addr, "AclG", "AclPubOnly", 0, 0, "*", 0);
-    assert_refused(topic, "topic:AclPubOnly");
+    bk_acl_assert_refused(topic, "topic:AclPubOnly");
     g_autoptr(RmqCommand) group = bk_pull(client, br->addr, "OtherG", "AclBoth", 0, 0, "*", 0);
-    assert_refused(group, "group:OtherG");
+    bk_acl_assert_refused(group, "group:OtherG");
 }
 
 /* UPDATE_CONSUMER_OFFSET: SUB on the group and the topic */
@@ -183,9 +152,9 @@ test_offset_needs_sub(void **state)
     g_autoptr(RmqCommand) ok = update_offset("AclG", "AclSubOnly");
     bk_acl_assert_passed(ok);
     g_autoptr(RmqCommand) topic = update_offset("AclG", "AclPubOnly");
-    assert_refused(topic, "topic:AclPubOnly");
+    bk_acl_assert_refused(topic, "topic:AclPubOnly");
     g_autoptr(RmqCommand) group = update_offset("OtherG", "AclSubOnly");
-    assert_refused(group, "group:OtherG");
+    bk_acl_assert_refused(group, "group:OtherG");
 }
 
 /* HEART_BEAT: SUB on every subscription's topic and on the group */
@@ -197,9 +166,9 @@ test_heartbeat_checks_every_subscription(void **state)
     g_autoptr(RmqCommand) ok = heartbeat("AclG", "AclSubOnly", "AclBoth");
     assert_int_equal(ok->code, RMQ_RESPONSE_SUCCESS);
     g_autoptr(RmqCommand) second = heartbeat("AclG", "AclSubOnly", "AclPubOnly");
-    assert_refused(second, "topic:AclPubOnly");
+    bk_acl_assert_refused(second, "topic:AclPubOnly");
     g_autoptr(RmqCommand) group = heartbeat("OtherG", "AclSubOnly", NULL);
-    assert_refused(group, "group:OtherG");
+    bk_acl_assert_refused(group, "group:OtherG");
 }
 
 /* GET_CONSUMER_LIST_BY_GROUP, UNREGISTER_CLIENT: SUB on the group */
@@ -213,14 +182,14 @@ test_group_codes(void **state)
     bk_acl_assert_passed(ok);
     g_autoptr(RmqCommand) no = bk_invoke(client, br->addr, RMQ_REQUEST_GET_CONSUMER_LIST_BY_GROUP,
                                          NULL, "consumerGroup", "OtherG", NULL);
-    assert_refused(no, "group:OtherG");
+    bk_acl_assert_refused(no, "group:OtherG");
     g_autoptr(RmqCommand) uok = bk_invoke(client, br->addr, RMQ_REQUEST_UNREGISTER_CLIENT, NULL,
                                           "clientID", "1.2.3.4@acl", "consumerGroup", "AclG", NULL);
     bk_acl_assert_passed(uok);
     g_autoptr(RmqCommand) uno = bk_invoke(client, br->addr, RMQ_REQUEST_UNREGISTER_CLIENT, NULL,
                                           "clientID", "1.2.3.4@acl", "consumerGroup", "OtherG",
                                           NULL);
-    assert_refused(uno, "group:OtherG");
+    bk_acl_assert_refused(uno, "group:OtherG");
 }
 
 /* QUERY_MESSAGE: SUB on the topic */
@@ -236,7 +205,7 @@ test_query_needs_sub(void **state)
     g_autoptr(RmqCommand) no =
         bk_invoke(client, br->addr, RMQ_REQUEST_QUERY_MESSAGE, NULL, "topic", "AclPubOnly", "key",
                   "k", "maxNum", "32", "beginTimestamp", "0", "endTimestamp", "9999999999999", NULL);
-    assert_refused(no, "topic:AclPubOnly");
+    bk_acl_assert_refused(no, "topic:AclPubOnly");
 }
 
 /* A send to %RETRY%G and CONSUMER_SEND_MSG_BACK need SUB on group G. */
@@ -248,7 +217,7 @@ test_retry_maps_to_group(void **state)
     g_autoptr(RmqCommand) ok = send_to("%RETRY%AclG", "AclG");
     bk_acl_assert_passed(ok);
     g_autoptr(RmqCommand) no = send_to("%RETRY%OtherG", "OtherG");
-    assert_refused(no, "group:OtherG");
+    bk_acl_assert_refused(no, "group:OtherG");
     g_autoptr(RmqCommand) bok =
         bk_invoke(client, br->addr, RMQ_REQUEST_CONSUMER_SEND_MSG_BACK, NULL, "offset", "0",
                   "group", "AclG", "delayLevel", "0", "originMsgId", "X", "originTopic",
@@ -258,7 +227,7 @@ test_retry_maps_to_group(void **state)
         bk_invoke(client, br->addr, RMQ_REQUEST_CONSUMER_SEND_MSG_BACK, NULL, "offset", "0",
                   "group", "OtherG", "delayLevel", "0", "originMsgId", "X", "originTopic",
                   "AclBoth", "unitMode", "false", "maxReconsumeTimes", "16", NULL);
-    assert_refused(bno, "group:OtherG");
+    bk_acl_assert_refused(bno, "group:OtherG");
 }
 
 /* The admin codes need an admin account. */
@@ -268,7 +237,7 @@ test_admin_codes(void **state)
     (void) state;
     bk_acl_as(USER_AK, USER_SK);
     g_autoptr(RmqCommand) no = create_topic("AclAdmT");
-    assert_refused(no, "Need admin permission for request code=17, but accessKey=" USER_AK
+    bk_acl_assert_refused(no, "Need admin permission for request code=17, but accessKey=" USER_AK
                        " is not");
     bk_acl_as(ADMIN_AK, ADMIN_SK);
     g_autoptr(RmqCommand) ok = create_topic("AclAdmT");
@@ -287,14 +256,14 @@ test_every_code_is_checked(void **state)
     bk_acl_as(NULL, NULL);
     g_autoptr(RmqCommand) mx = bk_invoke(client, br->addr, RMQ_REQUEST_GET_MAX_OFFSET, NULL,
                                          "topic", "AclBoth", "queueId", "0", NULL);
-    assert_refused(mx, "No accessKey is configured");
+    bk_acl_assert_refused(mx, "No accessKey is configured");
     g_autoptr(RmqCommand) unk = bk_invoke(client, br->addr, 9999, NULL, NULL);
-    assert_refused(unk, "No accessKey is configured");
+    bk_acl_assert_refused(unk, "No accessKey is configured");
     g_autoptr(RmqCommand) vip = bk_invoke(client, vip_addr, RMQ_REQUEST_GET_MAX_OFFSET, NULL,
                                           "topic", "AclBoth", "queueId", "0", NULL);
-    assert_refused(vip, "No accessKey is configured");
+    bk_acl_assert_refused(vip, "No accessKey is configured");
     g_autoptr(RmqCommand) vsend = send_to("AclPubOnly", "PG");
-    assert_refused(vsend, "No accessKey is configured");
+    bk_acl_assert_refused(vsend, "No accessKey is configured");
 
     bk_acl_as(USER_AK, USER_SK);
     g_autoptr(RmqCommand) mx2 = bk_invoke(client, br->addr, RMQ_REQUEST_GET_MAX_OFFSET, NULL,
@@ -309,7 +278,7 @@ test_every_code_is_checked(void **state)
     g_autoptr(RmqCommand) vsub = bk_invoke(client, vip_addr, RMQ_REQUEST_UPDATE_CONSUMER_OFFSET,
                                            NULL, "consumerGroup", "AclG", "topic", "AclPubOnly",
                                            "queueId", "0", "commitOffset", "0", NULL);
-    assert_refused(vsub, "topic:AclPubOnly");
+    bk_acl_assert_refused(vsub, "topic:AclPubOnly");
 }
 
 static guint
@@ -330,14 +299,14 @@ test_bad_signature(void **state)
     bk_acl_as(USER_AK, "not-the-secret");
     g_autoptr(RmqCommand) w = bk_invoke(client, br->addr, RMQ_REQUEST_GET_MIN_OFFSET, NULL, "topic",
                                         "AclBoth", "queueId", "0", NULL);
-    assert_refused(w, "Check signature failed for accessKey=" USER_AK);
+    bk_acl_assert_refused(w, "Check signature failed for accessKey=" USER_AK);
     g_autoptr(RmqCommand) w2 = bk_invoke(client, br->addr, RMQ_REQUEST_GET_MIN_OFFSET, NULL,
                                          "topic", "AclBoth", "queueId", "0", NULL);
-    assert_refused(w2, "Check signature failed");
+    bk_acl_assert_refused(w2, "Check signature failed");
     bk_acl_as("nobodyKey1", "nobodySecret1");
     g_autoptr(RmqCommand) u = bk_invoke(client, br->addr, RMQ_REQUEST_GET_MIN_OFFSET, NULL, "topic",
                                         "AclBoth", "queueId", "0", NULL);
-    assert_refused(u, "No acl config for nobodyKey1");
+    bk_acl_assert_refused(u, "No acl config for nobodyKey1");
 
     /* the log is written by the broker: give it a moment */
     g_autofree gchar *want = g_strdup_printf("ACL refused request code %d from 127.0.0.1, "
@@ -437,7 +406,7 @@ test_file_watched(void **state)
     assert_non_null(l2);
     bk_acl_as(USER_AK, USER_SK);
     g_autoptr(RmqCommand) back = send_to("AclSubOnly", "PG");
-    assert_refused(back, "topic:AclSubOnly");
+    bk_acl_assert_refused(back, "topic:AclSubOnly");
 }
 
 /* Start with a broken or missing file: exit 78 before READY, naming file:line. */

@@ -33,9 +33,7 @@ setup(void **state)
     (void) state;
     g_autofree gchar *lib = rmq_test_faketime_library();
     br = bk_broker_new(NULL, NULL);
-    clock_path = g_build_filename(br->dir, "clock", NULL);
-    rmq_test_faketime_set(clock_path, "+0\n");
-    br->env = rmq_test_faketime_env(lib, clock_path);
+    br->env = rmq_test_faketime_clock(lib, br->dir, &clock_path);
     if (!bk_daemon_start_or_say(br, 10000))
         return -1;
     client = rmq_client_new(NULL);
@@ -141,11 +139,9 @@ test_wall_clock_step(void **state)
 int
 main(void)
 {
-    g_autofree gchar *lib = rmq_test_faketime_library();
-    if (lib == NULL) {
-        printf("1..0 # SKIP libfaketime is not installed (scripts/install-deps.sh test installs it)\n");
+    g_autofree gchar *lib = rmq_test_faketime_library_or_skip();
+    if (lib == NULL)
         return 0;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wall_clock_step),
     };

@@ -196,6 +196,13 @@ test_batch(void **state)
         assert_true(rmq_message_id_decode(ids[i], &h, &off, NULL));
         assert_int_equal(off, r->physical_offset);
     }
+    /* each item's own tag went to the consume queue */
+    g_autoptr(RmqCommand) py = bk_pull(client, br->addr, "CG", "CoreBatch", 1, 0, "Y", 0);
+    assert_int_equal(py->code, RMQ_RESPONSE_SUCCESS);
+    g_autoptr(GArray) ry = bk_records(py->body);
+    assert_int_equal(ry->len, 1);
+    g_autofree gchar *by = bk_record_body(&g_array_index(ry, RmqMessageRecord, 0));
+    assert_string_equal(by, "b1");
 }
 
 static void

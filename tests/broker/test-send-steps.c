@@ -16,6 +16,7 @@
 #include "../support/daemon-harness.h"
 #include "broker/store_stats.h"
 #include "broker/broker.h"
+#include "remoting/fd_poller.h"
 #include "broker/commands.h"
 #include "broker/flow_control.h"
 #include "broker/long_poll.h"
@@ -509,6 +510,49 @@ test_build(void **state)
     rmq_send_build_clear(&m);
     rmq_send_target_clear(&t);
 
+    /* items' own WAIT dropped, segments Java skips dropped, duplicates kept
+     * (the last wins), and each item's view describes its final string */
+    g_autoptr(GByteArray) mixed = g_byte_array_new();
+    const gchar *want[] = {
+        "UNIQ_KEY\001u1\002TAGS\001a\002UNIQ_KEY\001env\002CLUSTER\001C1",
+        "KEYS\001k2 k3\002UNIQ_KEY\001env\002CLUSTER\001C1",
+        "UNIQ_KEY\001env\002CLUSTER\001C1",
+    };
+    batch_item(mixed, 1, "a", "WAIT\001false\002UNIQ_KEY\001u1\002TAGS\001a");
+    batch_item(mixed, 2, "bb", "x\002KEYS\001k2 k3\002WAIT\001true");
+    batch_item(mixed, 3, "ccc", "");
+    g_autoptr(RmqCommand) mc = send_req("T1", "0", "UNIQ_KEY\001env\002WAIT\001false",
+                                        mixed->data, mixed->len);
+    rmq_command_set_ext(mc, "m", "true");
+    assert_int_equal(build(b, mc, &t, &m, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_false(m.wait);
+    msg = rmq_send_build_messages(&m, &n);
+    assert_int_equal(n, 3);
+    assert_non_null(m.item_views);
+    for (guint i = 0; i < n; i++) {
+        assert_int_equal(msg[i].flag, (gint32) i + 1);
+        assert_int_equal(msg[i].body_len, i + 1);
+        assert_string_equal(msg[i].properties, want[i]);
+        assert_int_equal(msg[i].properties_len, strlen(want[i]));
+        const RmqPropertyView *v = &m.item_views[i];
+        assert_true(rmq_property_view_matches(v, msg[i].properties, msg[i].properties_len));
+        RmqPropertyView fresh;
+        rmq_message_properties_view(want[i], strlen(want[i]), &fresh);
+        for (guint k = 0; k < RMQ_PROP_VIEW_N; k++) {
+            assert_int_equal(v->v[k].value == NULL, fresh.v[k].value == NULL);
+            assert_int_equal(v->v[k].len, fresh.v[k].len);
+            if (v->v[k].value != NULL)
+                assert_memory_equal(v->v[k].value, fresh.v[k].value, v->v[k].len);
+        }
+        assert_memory_equal(v->v[RMQ_PROP_VIEW_UNIQ_KEY].value, "env", 3);
+    }
+    assert_null(m.item_views[0].v[RMQ_PROP_VIEW_WAIT].value);
+    assert_memory_equal(m.item_views[0].v[RMQ_PROP_VIEW_TAGS].value, "a", 1);
+    assert_memory_equal(m.item_views[1].v[RMQ_PROP_VIEW_KEYS].value, "k2 k3", 5);
+    assert_null(m.item_views[2].v[RMQ_PROP_VIEW_KEYS].value);
+    rmq_send_build_clear(&m);
+    rmq_send_target_clear(&t);
+
     /* malformed batches: truncated, an item with a delay level, an empty body */
     const gchar *bad_remark = "the batch body is malformed, empty, has an item over "
                               "maxMessageSize or with a delay level";
@@ -617,8 +661,28 @@ test_put_and_send_back(void **state)
 }
 
 /* Flow control's put batch opens at an admitted send and closes when the
- * loop turns again (the prepare of the broker's source), with no source made
- * per batch; the source goes with the broker. */
+ * loop wake-up it ran in is over (a dispatch-end hook of the loop's poller),
+ * with no source made per batch; the hook goes with the broker. Sends run
+ * from a poller timer, as the broker's run from its connections' watches. */
+typedef struct {
+    RmqBroker *b;
+    RmqCommand *c;
+    guint runs;
+} FlowTurn;
+
+static gboolean
+flow_turn_send(gpointer data)
+{
+    FlowTurn *t = data;
+    assert_false(rmq_broker_flow_control_send(t->b, NULL, t->c)); /* admitted */
+    assert_non_null(t->b->flow_poller);
+    assert_true(rmq_flow_control_put_open(t->b->flow));
+    assert_false(rmq_broker_flow_control_send(t->b, NULL, t->c)); /* same turn, same batch */
+    assert_true(rmq_flow_control_put_open(t->b->flow));
+    t->runs++;
+    return G_SOURCE_REMOVE;
+}
+
 static void
 test_flow_put_batch_closes(void **state)
 {
@@ -630,17 +694,19 @@ test_flow_put_batch_closes(void **state)
     g_autoptr(RmqCommand) c = send_req("T1", "1", NULL, "x", 1);
     while (g_main_context_iteration(NULL, FALSE)) /* nothing pending first */
         ;
-    assert_false(rmq_broker_flow_control_send(b, NULL, c)); /* admitted */
-    assert_non_null(b->flow_source);
-    assert_true(rmq_flow_control_put_open(b->flow));
-    assert_false(rmq_broker_flow_control_send(b, NULL, c)); /* same turn, same batch */
-    assert_true(rmq_flow_control_put_open(b->flow));
-    g_main_context_iteration(NULL, FALSE);
-    assert_false(rmq_flow_control_put_open(b->flow));
-    assert_false(rmq_broker_flow_control_send(b, NULL, c)); /* a new batch */
-    assert_true(rmq_flow_control_put_open(b->flow));
-    g_main_context_iteration(NULL, FALSE);
-    assert_false(rmq_flow_control_put_open(b->flow));
+    FlowTurn turn = { b, c, 0 };
+    RmqFdPoller *poller = rmq_fd_poller_get(NULL);
+    RmqFdTimer *timer = rmq_fd_timer_new(poller, flow_turn_send, &turn);
+    for (guint i = 1; i <= 2; i++) {
+        rmq_fd_timer_set_ready_time(timer, 0);
+        gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+        while (turn.runs < i && g_get_monotonic_time() < end)
+            g_main_context_iteration(NULL, TRUE);
+        assert_int_equal(turn.runs, i);
+        assert_false(rmq_flow_control_put_open(b->flow)); /* closed with its turn */
+    }
+    rmq_fd_timer_free(timer);
+    rmq_fd_poller_unref(poller);
 }
 
 int

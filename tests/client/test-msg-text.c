@@ -2,7 +2,7 @@
 
 /* Text the client library makes per message without printf (bench/perf):
  * host "ip:port" of pulled records and the UNIQ_KEY id, checked against
- * inet_ntop/printf and the clock. */
+ * inet_ntop/printf and the clock; and the items of a batch body. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -110,12 +110,80 @@ test_unique_id_time(void **state)
     assert_memory_not_equal(id + 28, next + 28, 4);
 }
 
+static guint32
+get_be32(const guint8 *p)
+{
+    return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
+}
+
+/* Batch items (docs/protocol.md §6.6) read back field by field. */
+static void
+test_batch_item_append(void **state)
+{
+    (void) state;
+    g_autoptr(GHashTable) props = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_hash_table_replace(props, g_strdup("UNIQ_KEY"), g_strdup("ABCD"));
+    g_hash_table_replace(props, g_strdup("KEYS"), g_strdup("k1 k2"));
+    g_autoptr(GHashTable) none = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GString) out = g_string_new("xy"); /* items follow what is there */
+    assert_int_equal(rmq_mq_batch_item_append(out, 7, "hello", 5, props), 24);
+    assert_int_equal(rmq_mq_batch_item_append(out, -2, "", 0, none), 0);
+    const guint8 *p = (const guint8 *) out->str + 2;
+    gsize left = out->len - 2;
+    /* first: total, magic 0, body CRC 0, flag, body length, body, props */
+    assert_int_equal(get_be32(p), 20 + 5 + 2 + 24);
+    assert_int_equal(get_be32(p + 4), 0);
+    assert_int_equal(get_be32(p + 8), 0);
+    assert_int_equal(get_be32(p + 12), 7);
+    assert_int_equal(get_be32(p + 16), 5);
+    assert_memory_equal(p + 20, "hello", 5);
+    assert_int_equal(p[25] << 8 | p[26], 24);
+    assert_memory_equal(p + 27, "KEYS\001k1 k2\002UNIQ_KEY\001ABCD", 24);
+    gsize first = get_be32(p);
+    p += first;
+    left -= first;
+    /* second: an empty body and no properties, a negative flag */
+    assert_int_equal(left, 22);
+    assert_int_equal(get_be32(p), 22);
+    assert_int_equal((gint32) get_be32(p + 12), -2);
+    assert_int_equal(get_be32(p + 16), 0);
+    assert_int_equal(p[20] << 8 | p[21], 0);
+
+    /* properties over 32767 bytes: refused, nothing appended */
+    g_autofree gchar *big = g_strnfill(RMQ_MESSAGE_MAX_PROPS, 'v');
+    g_hash_table_replace(props, g_strdup("BIG"), g_strdup(big));
+    gsize before = out->len;
+    assert_int_equal(rmq_mq_batch_item_append(out, 0, "b", 1, props), -1);
+    assert_int_equal(out->len, before);
+}
+
+/* The id without allocation: the same form as rmq_mq_unique_id(). */
+static void
+test_unique_id_to(void **state)
+{
+    (void) state;
+    gchar a[RMQ_MQ_UNIQUE_ID_LEN + 1], b[RMQ_MQ_UNIQUE_ID_LEN + 1];
+    memset(a, '?', sizeof a);
+    rmq_mq_unique_id_to(a);
+    g_autofree gchar *c = rmq_mq_unique_id();
+    rmq_mq_unique_id_to(b);
+    assert_int_equal(strlen(a), RMQ_MQ_UNIQUE_ID_LEN);
+    for (gsize i = 0; i < RMQ_MQ_UNIQUE_ID_LEN; i++)
+        assert_true(g_ascii_isxdigit(a[i]) && !g_ascii_islower(a[i]));
+    assert_memory_equal(a, c, 20); /* ip, pid, salt */
+    assert_memory_equal(c, b, 20);
+    assert_memory_not_equal(a + 28, c + 28, 4); /* the counter moves */
+    assert_memory_not_equal(c + 28, b + 28, 4);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_host_text),
         cmocka_unit_test(test_unique_id_time),
+        cmocka_unit_test(test_batch_item_append),
+        cmocka_unit_test(test_unique_id_to),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

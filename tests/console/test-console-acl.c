@@ -37,11 +37,8 @@ setup(void **state)
                                  "accounts:\n  - accessKey: " ADMIN_AK "\n"
                                  "    secretKey: " ADMIN_SK "\n    admin: true\n",
                                  -1, NULL));
-    g_autofree gchar *conf = NULL;
-    g_assert(g_file_get_contents(broker->conf_path, &conf, NULL, NULL));
-    g_autofree gchar *full = g_strdup_printf("%saclEnable = true;\nplainAclFile = \"%s\";\n",
-                                             conf, acl);
-    g_assert(g_file_set_contents(broker->conf_path, full, -1, NULL));
+    g_autofree gchar *extra = g_strdup_printf("aclEnable = true;\nplainAclFile = \"%s\";\n", acl);
+    bk_daemon_append_conf(broker, extra);
     return bk_daemon_start_or_say(broker, 15000) ? 0 : -1;
 }
 
@@ -67,6 +64,20 @@ console_new(const gchar *extra)
         ns->addr, d->port, extra != NULL ? extra : "");
     g_assert(g_file_set_contents(d->conf_path, conf, -1, NULL));
     return d;
+}
+
+/* A console (not started) with accessKey and a secretKeyFile of @mode. */
+static BkDaemon *
+console_with_secret(guint mode)
+{
+    BkDaemon *con = console_new(NULL);
+    g_autofree gchar *secret = g_build_filename(con->dir, "console.secret", NULL);
+    g_assert(g_file_set_contents(secret, ADMIN_SK "\n", -1, NULL));
+    g_assert(g_chmod(secret, mode) == 0);
+    g_autofree gchar *extra =
+        g_strdup_printf("accessKey = \"" ADMIN_AK "\";\nsecretKeyFile = \"%s\";\n", secret);
+    bk_daemon_append_conf(con, extra);
+    return con;
 }
 
 static guint http_request(BkDaemon *d, const gchar *method, const gchar *path,
@@ -123,15 +134,7 @@ static void
 test_console_signs(void **state)
 {
     (void) state;
-    g_autoptr(BkDaemon) con = console_new(NULL);
-    g_autofree gchar *secret = g_build_filename(con->dir, "console.secret", NULL);
-    g_assert(g_file_set_contents(secret, ADMIN_SK "\n", -1, NULL));
-    g_assert(g_chmod(secret, 0400) == 0);
-    g_autofree gchar *conf = NULL;
-    g_assert(g_file_get_contents(con->conf_path, &conf, NULL, NULL));
-    g_autofree gchar *full = g_strdup_printf(
-        "%saccessKey = \"" ADMIN_AK "\";\nsecretKeyFile = \"%s\";\n", conf, secret);
-    g_assert(g_file_set_contents(con->conf_path, full, -1, NULL));
+    g_autoptr(BkDaemon) con = console_with_secret(0400);
     assert_true(bk_daemon_start_or_say(con, 15000));
     g_autofree gchar *path = broker_path();
     g_autofree gchar *body = NULL;
@@ -160,15 +163,7 @@ static void
 test_console_secret_file_mode(void **state)
 {
     (void) state;
-    g_autoptr(BkDaemon) con = console_new(NULL);
-    g_autofree gchar *secret = g_build_filename(con->dir, "console.secret", NULL);
-    g_assert(g_file_set_contents(secret, ADMIN_SK "\n", -1, NULL));
-    g_assert(g_chmod(secret, 0644) == 0);
-    g_autofree gchar *conf = NULL;
-    g_assert(g_file_get_contents(con->conf_path, &conf, NULL, NULL));
-    g_autofree gchar *full = g_strdup_printf(
-        "%saccessKey = \"" ADMIN_AK "\";\nsecretKeyFile = \"%s\";\n", conf, secret);
-    g_assert(g_file_set_contents(con->conf_path, full, -1, NULL));
+    g_autoptr(BkDaemon) con = console_with_secret(0644);
     g_autoptr(GError) err = NULL;
     assert_false(bk_daemon_start(con, 10000, &err));
     assert_int_equal(bk_daemon_signal_and_wait(con, SIGTERM, 5000), 78);
@@ -180,15 +175,7 @@ test_console_secret_file_mode(void **state)
 static BkDaemon *
 signed_console(void)
 {
-    BkDaemon *con = console_new(NULL);
-    g_autofree gchar *secret = g_build_filename(con->dir, "console.secret", NULL);
-    g_assert(g_file_set_contents(secret, ADMIN_SK "\n", -1, NULL));
-    g_assert(g_chmod(secret, 0600) == 0);
-    g_autofree gchar *conf = NULL;
-    g_assert(g_file_get_contents(con->conf_path, &conf, NULL, NULL));
-    g_autofree gchar *full = g_strdup_printf(
-        "%saccessKey = \"" ADMIN_AK "\";\nsecretKeyFile = \"%s\";\n", conf, secret);
-    g_assert(g_file_set_contents(con->conf_path, full, -1, NULL));
+    BkDaemon *con = console_with_secret(0600);
     g_assert(bk_daemon_start_or_say(con, 15000));
     return con;
 }

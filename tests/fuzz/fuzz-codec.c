@@ -49,6 +49,10 @@ same_command(const RmqCommand *a, const RmqCommand *b)
         const RmqExtField *fb = &g_array_index(b->ext, RmqExtField, i);
         if (strcmp(fa->key, fb->key) != 0 || strcmp(fa->value, fb->value) != 0)
             return FALSE;
+        /* the lengths a field carries are those of its text */
+        check(fa->key_len == strlen(fa->key) && fa->value_len == strlen(fa->value) &&
+                  fb->key_len == strlen(fb->key) && fb->value_len == strlen(fb->value),
+              "ext field lengths disagree with the text");
     }
     if (a->body == NULL || b->body == NULL)
         return a->body == b->body;

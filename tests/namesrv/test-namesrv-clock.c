@@ -68,9 +68,8 @@ test_wall_clock_step(void **state)
     assert_non_null(lib);
     g_autoptr(NsDaemon) d = ns_daemon_new("clock", "brokerChannelExpiredTime = 3000;\n"
                                                    "scanNotActiveBrokerInterval = 200;\n");
-    g_autofree gchar *clock = g_build_filename(d->dir, "clock", NULL);
-    rmq_test_faketime_set(clock, "+0\n");
-    d->env = rmq_test_faketime_env(lib, clock);
+    g_autofree gchar *clock = NULL;
+    d->env = rmq_test_faketime_clock(lib, d->dir, &clock);
     g_autoptr(GError) err = NULL;
     if (!ns_daemon_start(d, 10000, &err))
         fail_msg("%s", err->message);
@@ -111,11 +110,9 @@ test_wall_clock_step(void **state)
 int
 main(void)
 {
-    g_autofree gchar *lib = rmq_test_faketime_library();
-    if (lib == NULL) {
-        printf("1..0 # SKIP libfaketime is not installed (scripts/install-deps.sh test installs it)\n");
+    g_autofree gchar *lib = rmq_test_faketime_library_or_skip();
+    if (lib == NULL)
         return 0;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wall_clock_step),
     };

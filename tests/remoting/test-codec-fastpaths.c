@@ -44,6 +44,17 @@ decode_frame_with(const guint8 *p, gsize len, RmqJsonHeaderParser parser)
     return cmd;
 }
 
+/* The lengths a field carries are those of its text, whichever path made it. */
+static void
+assert_lengths_right(const RmqCommand *cmd)
+{
+    for (guint i = 0; i < rmq_command_get_n_ext(cmd); i++) {
+        const RmqExtField *f = rmq_command_get_ext_field(cmd, i);
+        assert_int_equal(f->key_len, strlen(f->key));
+        assert_int_equal(f->value_len, strlen(f->value));
+    }
+}
+
 static void
 assert_same_ext(const RmqCommand *a, const RmqCommand *b)
 {
@@ -53,6 +64,8 @@ assert_same_ext(const RmqCommand *a, const RmqCommand *b)
         assert_string_equal(rmq_command_get_ext_field(a, i)->value,
                             rmq_command_get_ext_field(b, i)->value);
     }
+    assert_lengths_right(a);
+    assert_lengths_right(b);
 }
 
 static void
@@ -311,6 +324,106 @@ test_arena_keeps_every_field(void **state)
     assert_null(rmq_command_get_ext(cmd, "k2"));
     assert_null(rmq_command_get_ext(cmd, "k"));
     assert_string_equal(rmq_command_get_ext_field(cmd, 0)->key, "k0");
+    assert_lengths_right(cmd);
+}
+
+/* A small body is copied into the command's own memory: it must outlive
+ * the command when someone keeps a reference, while later commands (which
+ * reuse freed ones) are made and filled, and a replaced body must not free
+ * the command under its owner. */
+static void
+test_body_outlives_command(void **state)
+{
+    (void) state;
+    GBytes *kept[8];
+    gchar text[8][64];
+
+    for (int i = 0; i < 8; i++) {
+        RmqCommand *cmd = rmq_command_new_request(10);
+        rmq_command_set_ext(cmd, "k", "v");
+        g_snprintf(text[i], sizeof text[i], "body %d of the commands that are freed first", i);
+        rmq_command_set_body_data(cmd, text[i], strlen(text[i]));
+        kept[i] = g_bytes_ref(cmd->body);
+        rmq_command_free(cmd);
+    }
+    /* fill the commands that may reuse that memory */
+    for (int i = 0; i < 32; i++) {
+        RmqCommand *cmd = rmq_command_new_request(11);
+        gchar junk[200];
+        memset(junk, 'x', sizeof junk);
+        rmq_command_set_ext_len(cmd, "junk", 4, junk, sizeof junk);
+        rmq_command_set_body_data(cmd, junk, sizeof junk);
+        if (i % 2 == 0) /* a replaced body, the command still in use */
+            rmq_command_set_body_data(cmd, junk, 10);
+        assert_int_equal(g_bytes_get_size(cmd->body), i % 2 == 0 ? 10 : sizeof junk);
+        rmq_command_free(cmd);
+    }
+    for (int i = 0; i < 8; i++) {
+        gsize len = 0;
+        const gchar *p = g_bytes_get_data(kept[i], &len);
+        assert_int_equal(len, strlen(text[i]));
+        assert_memory_equal(p, text[i], len);
+        g_bytes_unref(kept[i]);
+    }
+
+    /* a body too big for the command's memory, and one decoded from a frame */
+    g_autoptr(RmqCommand) big = rmq_command_new_request(12);
+    g_autofree gchar *payload = g_strnfill(5000, 'p');
+    rmq_command_set_body_data(big, payload, 5000);
+    assert_int_equal(g_bytes_get_size(big->body), 5000);
+    rmq_command_set_body(big, NULL);
+    assert_null(big->body);
+}
+
+/* Fields appended as plain (a response's ids and numbers) encode to the
+ * same bytes as the same fields through the escaping path, mixed with
+ * fields that do need escapes, and decode back to them. */
+static void
+test_plain_fields_encode_alike(void **state)
+{
+    (void) state;
+    g_autoptr(RmqCommand) req = rmq_command_new_request(10);
+    g_autoptr(RmqCommand) plain = rmq_command_new_response(req, 0, NULL);
+    g_autoptr(RmqCommand) general = rmq_command_new_response(req, 0, NULL);
+    static const gchar *const values[] = { "7F000001000A2B3C00000000000004D2", "", "0",
+                                           "-12345678901", "true" };
+
+    static const gchar *const keys[] = { "msgId", "queueId", "queueOffset", "MSG_REGION",
+                                         "TRACE_ON" };
+    static const gchar *const odd[] = { "r\"\x01", "\\", "\x7f", "t\t", "q\"" };
+
+    for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
+        rmq_command_append_ext_plain(plain, keys[i], strlen(keys[i]), values[i], strlen(values[i]));
+        rmq_command_append_ext_len(general, keys[i], strlen(keys[i]), values[i], strlen(values[i]));
+        /* an escaped field between plain ones */
+        rmq_command_append_ext_len(plain, odd[i], strlen(odd[i]), "a\\b\nc\x7f", 6);
+        rmq_command_append_ext_len(general, odd[i], strlen(odd[i]), "a\\b\nc\x7f", 6);
+    }
+    assert_true(rmq_command_get_ext_field(plain, 0)->plain);
+    assert_false(rmq_command_get_ext_field(plain, 1)->plain);
+    assert_false(rmq_command_get_ext_field(general, 0)->plain);
+    assert_lengths_right(plain);
+
+    g_autoptr(GBytes) a = rmq_codec_encode(plain);
+    g_autoptr(GBytes) b = rmq_codec_encode(general);
+    assert_true(g_bytes_equal(a, b));
+    gsize len = 0;
+    const guint8 *p = g_bytes_get_data(a, &len);
+    g_autoptr(RmqCommand) back = decode_frame_with(p, len, RMQ_JSON_HEADER_PARSER_GLIB);
+    assert_non_null(back);
+    assert_same_ext(back, general);
+
+    /* a plain field whose value is replaced is escaped again */
+    rmq_command_set_ext(plain, "queueOffset", "x\"y");
+    assert_false(rmq_command_get_ext_field(plain, 4)->plain);
+    assert_true(rmq_command_get_ext_field(plain, 2)->plain);
+    assert_string_equal(rmq_command_get_ext(plain, "queueOffset"), "x\"y");
+    assert_lengths_right(plain);
+    g_autoptr(GBytes) c = rmq_codec_encode(plain);
+    p = g_bytes_get_data(c, &len);
+    g_autoptr(RmqCommand) again = decode_frame_with(p, len, RMQ_JSON_HEADER_PARSER_GLIB);
+    assert_non_null(again);
+    assert_string_equal(rmq_command_get_ext(again, "queueOffset"), "x\"y");
 }
 
 static void
@@ -350,6 +463,23 @@ test_int64_text(void **state)
         g_autofree gchar *want = g_strdup_printf("%" G_GINT64_FORMAT, values[i]);
         assert_int_equal(n, strlen(want));
         assert_memory_equal(buf, want, n);
+    }
+    /* every digit count, at its edges, both signs */
+    gint64 p = 1;
+    for (guint d = 1; d <= 19; d++) {
+        gint64 edges[] = { p, p + 1, p - 1, d < 19 ? p * 10 - 1 : G_MAXINT64 };
+        for (guint e = 0; e < G_N_ELEMENTS(edges); e++) {
+            for (int sign = 1; sign >= -1; sign -= 2) {
+                gint64 v = edges[e] * sign;
+                gchar buf[RMQ_JSON_INT64_MAX_LEN];
+                gsize n = rmq_json_text_format_int64(v, buf);
+                g_autofree gchar *want = g_strdup_printf("%" G_GINT64_FORMAT, v);
+                assert_int_equal(n, strlen(want));
+                assert_memory_equal(buf, want, n);
+            }
+        }
+        if (d < 19)
+            p *= 10;
     }
 }
 
@@ -469,6 +599,8 @@ main(void)
         cmocka_unit_test(test_encoder_room_grows),
         cmocka_unit_test(test_header_ints_agree_with_glib),
         cmocka_unit_test(test_arena_keeps_every_field),
+        cmocka_unit_test(test_plain_fields_encode_alike),
+        cmocka_unit_test(test_body_outlives_command),
         cmocka_unit_test(test_ext_integers_match_glib),
         cmocka_unit_test(test_int64_text),
         cmocka_unit_test(test_string_text),

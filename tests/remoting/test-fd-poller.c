@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
+
 #include "remoting/connection.h"
 #include "remoting/codec.h"
 #include "remoting/fd_poller.h"
@@ -663,10 +665,202 @@ test_connection_hangup(void **state)
     g_free(f.reason);
 }
 
+
+/* --- the poller as the default context's poll function ---------------------- */
+
+typedef struct {
+    Pair *pair;
+    guint ends;          /* dispatch-end hook runs */
+    guint bytes_at_end;  /* what the watch had read when the hook last ran */
+    gboolean idle_ran;   /* idle source added from another thread */
+    gboolean guard;      /* the 5 s guard timer fired */
+    guint foreign;       /* calls of a g_unix_fd_add() source */
+    int foreign_fd;
+} OwnFix;
+
+static void
+on_end(gpointer user_data)
+{
+    OwnFix *f = user_data;
+    f->ends++;
+    f->bytes_at_end = f->pair->bytes;
+}
+
+static gboolean
+on_guard(gpointer user_data)
+{
+    ((OwnFix *) user_data)->guard = TRUE;
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_idle_flag(gpointer user_data)
+{
+    ((OwnFix *) user_data)->idle_ran = TRUE;
+    return G_SOURCE_REMOVE;
+}
+
+static gpointer
+add_idle_later(gpointer user_data)
+{
+    g_usleep(50000);
+    g_idle_add(on_idle_flag, user_data); /* another thread: GLib signals its wake-up fd */
+    return NULL;
+}
+
+static gboolean
+on_foreign(gint fd, GIOCondition cond, gpointer user_data)
+{
+    OwnFix *f = user_data;
+    char b;
+    (void) cond;
+    if (read(fd, &b, 1) == 1)
+        f->foreign++;
+    return G_SOURCE_CONTINUE;
+}
+
+/* Block in the default context until @cond or the guard timer. */
+#define ITERATE_UNTIL(f, cond)                                                                    \
+    do {                                                                                          \
+        (f)->guard = FALSE;                                                                       \
+        RmqFdTimer *guard_ = rmq_fd_timer_new(poller, on_guard, (f));                             \
+        rmq_fd_timer_set_ready_time(guard_, g_get_monotonic_time() + WAIT_US);                    \
+        while (!(cond) && !(f)->guard)                                                            \
+            g_main_context_iteration(NULL, TRUE);                                                 \
+        rmq_fd_timer_free(guard_);                                                                \
+        assert_false((f)->guard);                                                                 \
+    } while (0)
+
+/* A source of higher priority that becomes ready in check, after the poll
+ * function collected the poller's events: GLib dispatches it alone. */
+typedef struct {
+    GSource base;
+    gboolean armed;
+    Pair *victim; /* its watch is freed by the dispatch */
+    guint runs;
+} HighSource;
+
+static gboolean
+high_prepare(GSource *source, gint *timeout)
+{
+    (void) source;
+    *timeout = -1;
+    return FALSE;
+}
+
+static gboolean
+high_check(GSource *source)
+{
+    return ((HighSource *) source)->armed;
+}
+
+static gboolean
+high_dispatch(GSource *source, GSourceFunc cb, gpointer data)
+{
+    HighSource *h = (HighSource *) source;
+    (void) cb;
+    (void) data;
+    h->armed = FALSE;
+    h->runs++;
+    rmq_fd_watch_clear(&h->victim->watch);
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs high_funcs = { high_prepare, high_check, high_dispatch, NULL, NULL, NULL };
+
+static void
+test_own_poll(void **state)
+{
+    (void) state;
+    /* First test of the process: the default context has no sources yet. */
+    RmqFdPoller *poller = rmq_fd_poller_get(NULL);
+    assert_true(rmq_fd_poller_own_poll(poller));
+    assert_true(g_main_context_get_poll_func(NULL) != g_poll);
+    GMainContext *priv = g_main_context_new();
+    RmqFdPoller *other = rmq_fd_poller_get(priv);
+    assert_false(rmq_fd_poller_own_poll(other)); /* only the default context's */
+    rmq_fd_poller_unref(other);
+    g_main_context_unref(priv);
+
+    Pair pair = { 0 };
+    make_pair(&pair);
+    pair.watch = rmq_fd_watch_new(poller, pair.fd, on_ready, &pair);
+    rmq_fd_watch_set_events(pair.watch, G_IO_IN);
+    OwnFix f = { .pair = &pair };
+    rmq_fd_poller_add_dispatch_end(poller, on_end, &f);
+
+    /* Blocking iterations: the one epoll_wait delivers the watch's event,
+     * then the dispatch-end hook runs after the watch's callback. */
+    assert_int_equal(write(pair.peer, "a", 1), 1);
+    ITERATE_UNTIL(&f, pair.bytes == 1);
+    assert_true(f.ends >= 1);
+    assert_int_equal(f.bytes_at_end, 1);
+
+    /* A source added from another thread wakes the blocked epoll_wait
+     * through GLib's wake-up descriptor. */
+    GThread *t = g_thread_new("idle-adder", add_idle_later, &f);
+    ITERATE_UNTIL(&f, f.idle_ran);
+    g_thread_join(t);
+
+    /* Another descriptor in the set: g_poll() with the epoll descriptor,
+     * both still delivered. */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    guint id = g_unix_fd_add(fds[0], G_IO_IN, on_foreign, &f);
+    assert_int_equal(write(fds[1], "x", 1), 1);
+    ITERATE_UNTIL(&f, f.foreign == 1);
+    assert_int_equal(write(pair.peer, "b", 1), 1);
+    ITERATE_UNTIL(&f, pair.bytes == 2);
+    assert_int_equal(write(fds[1], "y", 1), 1);
+    assert_int_equal(write(pair.peer, "c", 1), 1);
+    ITERATE_UNTIL(&f, f.foreign == 2 && pair.bytes == 3);
+    g_source_remove(id);
+    close(fds[0]);
+    close(fds[1]);
+
+    /* Back to the one epoll_wait; a hook removed is not called again. */
+    assert_int_equal(write(pair.peer, "d", 1), 1);
+    ITERATE_UNTIL(&f, pair.bytes == 4);
+    rmq_fd_poller_remove_dispatch_end(poller, on_end, &f);
+    guint ends = f.ends;
+    assert_int_equal(write(pair.peer, "e", 1), 1);
+    ITERATE_UNTIL(&f, pair.bytes == 5);
+    assert_int_equal(f.ends, ends);
+
+    /* Events collected by the poll, then a higher-priority source runs
+     * alone and frees a watch they name: that watch is never called, the
+     * other one gets its event on a later iteration. */
+    Pair victim = { 0 };
+    make_pair(&victim);
+    victim.watch = rmq_fd_watch_new(poller, victim.fd, on_ready, &victim);
+    rmq_fd_watch_set_events(victim.watch, G_IO_IN);
+    HighSource *high = (HighSource *) g_source_new(&high_funcs, sizeof(HighSource));
+    g_source_set_priority(&high->base, G_PRIORITY_HIGH);
+    high->victim = &victim;
+    g_source_attach(&high->base, NULL);
+    assert_int_equal(write(victim.peer, "v", 1), 1);
+    assert_int_equal(write(pair.peer, "f", 1), 1);
+    high->armed = TRUE;
+    g_main_context_iteration(NULL, TRUE); /* the high source only */
+    assert_int_equal(high->runs, 1);
+    assert_null(victim.watch);
+    assert_int_equal(pair.bytes, 5);
+    ITERATE_UNTIL(&f, pair.bytes == 6);
+    assert_int_equal(victim.calls, 0);
+    g_source_destroy(&high->base);
+    g_source_unref(&high->base);
+    close_pair(&victim);
+
+    close_pair(&pair);
+    rmq_fd_poller_unref(poller); /* the last user: GLib's poll() again */
+    assert_true(g_main_context_get_poll_func(NULL) == g_poll);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_own_poll), /* first: needs a default context without sources */
         cmocka_unit_test(test_many_readable),
         cmocka_unit_test(test_writable_and_hangup),
         cmocka_unit_test(test_free_during_dispatch),

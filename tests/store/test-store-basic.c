@@ -368,6 +368,42 @@ test_batch(void **state)
     assert_int_equal(rmq_store_get_max_offset(f->store, "TopicC", 3), max + 5);
 }
 
+/* A batch with the caller's views of its items' properties: the same
+ * records, and every item's keys and unique key in the index. */
+static void
+test_batch_views(void **state)
+{
+    Fixture *f = *state;
+    TestMessage t[5];
+    RmqMessage msgs[5];
+    RmqPropertyView views[5];
+    RmqPutResult r;
+    gint64 max = rmq_store_get_max_offset(f->store, "TopicV", 1);
+
+    for (guint i = 0; i < 5; i++) {
+        test_message_fill(&t[i], "TopicV", 1, 9000 + i, 300);
+        msgs[i] = t[i].msg;
+        rmq_message_properties_view(msgs[i].properties, msgs[i].properties_len, &views[i]);
+    }
+    assert_int_equal(rmq_store_put_messages_view(f->store, msgs, 5, views, &r), RMQ_PUT_OK);
+    assert_int_equal(r.msg_num, 5);
+    assert_int_equal(r.queue_offset, max);
+    for (guint i = 0; i < 5; i++) {
+        g_autoptr(RmqGetResult) g = rmq_store_get_message(f->store, "TopicV", 1, max + i, 1, NULL, NULL);
+        assert_int_equal(g->msg_count, 1);
+        assert_true(test_message_matches(&t[i], g_bytes_get_data(g->body, NULL), g_bytes_get_size(g->body)));
+        g_autoptr(RmqQueryResult) qu = rmq_store_query_message(f->store, "TopicV", t[i].uniq, 32, 0, G_MAXINT64);
+        assert_int_equal(qu->count, 1);
+        assert_true(test_message_matches(&t[i], g_bytes_get_data(qu->body, NULL), g_bytes_get_size(qu->body)));
+        g_autoptr(RmqQueryResult) qk = rmq_store_query_message(f->store, "TopicV", t[i].key, 32, 0, G_MAXINT64);
+        assert_int_equal(qk->count, 1);
+    }
+    /* a view that says DELAY refuses the batch, nothing written */
+    views[3].v[RMQ_PROP_VIEW_DELAY] = (RmqPropertyValue){ "2", 1 };
+    assert_int_equal(rmq_store_put_messages_view(f->store, msgs, 5, views, &r), RMQ_PUT_MESSAGE_ILLEGAL);
+    assert_int_equal(rmq_store_get_max_offset(f->store, "TopicV", 1), max + 5);
+}
+
 static void
 test_delay_and_transactions(void **state)
 {
@@ -493,6 +529,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_reopen_clean, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_open_is_locked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_views, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delay_and_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delay_tag_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_illegal, setup, teardown),

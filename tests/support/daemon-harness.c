@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -138,9 +139,29 @@ port_free(guint16 port)
     return ok;
 }
 
+/* Ports this process handed out: a port is only free until its daemon binds
+ * it, so a later pick must keep clear of the earlier ones and of the ports
+ * derived from them (a broker binds port-2 and port+1 as well). */
+static guint16 handed_out[256];
+static guint n_handed_out;
+G_LOCK_DEFINE_STATIC(handed_out);
+
+static gboolean
+clear_of_handed_out(guint16 p)
+{
+    for (guint i = 0; i < MIN(n_handed_out, G_N_ELEMENTS(handed_out)); i++) {
+        gint d = (gint) p - (gint) handed_out[i];
+        if (d >= -3 && d <= 3) /* {p-2, p, p+1} meets {h-2, h, h+1} */
+            return FALSE;
+    }
+    return TRUE;
+}
+
 guint16
 rmq_test_daemon_port(void)
 {
+    G_LOCK(handed_out);
+    guint16 port = 0;
     for (;;) {
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         g_assert(fd >= 0);
@@ -151,9 +172,15 @@ rmq_test_daemon_port(void)
         g_assert(getsockname(fd, (struct sockaddr *) &sa, &len) == 0);
         close(fd);
         guint16 p = ntohs(sa.sin_port);
-        if (p > 1030 && p < 65535 && port_free((guint16) (p - 2)) && port_free((guint16) (p + 1)))
-            return p;
+        if (p > 1030 && p < 65535 && clear_of_handed_out(p) && port_free((guint16) (p - 2)) &&
+            port_free((guint16) (p + 1))) {
+            port = p;
+            break;
+        }
     }
+    handed_out[n_handed_out++ % G_N_ELEMENTS(handed_out)] = port;
+    G_UNLOCK(handed_out);
+    return port;
 }
 
 gchar *
@@ -287,6 +314,15 @@ rmq_test_faketime_library(void)
     return NULL;
 }
 
+gchar *
+rmq_test_faketime_library_or_skip(void)
+{
+    gchar *lib = rmq_test_faketime_library();
+    if (lib == NULL)
+        printf("1..0 # SKIP libfaketime is not installed (scripts/install-deps.sh test installs it)\n");
+    return lib;
+}
+
 GStrv
 rmq_test_faketime_env(const gchar *lib, const gchar *clock_path)
 {
@@ -306,4 +342,12 @@ rmq_test_faketime_set(const gchar *clock_path, const gchar *offset)
     g_autofree gchar *tmp = g_strconcat(clock_path, ".new", NULL);
     g_assert(g_file_set_contents(tmp, offset, -1, NULL));
     g_assert(g_rename(tmp, clock_path) == 0); /* the library never reads half a file */
+}
+
+GStrv
+rmq_test_faketime_clock(const gchar *lib, const gchar *dir, gchar **clock_path)
+{
+    *clock_path = g_build_filename(dir, "clock", NULL);
+    rmq_test_faketime_set(*clock_path, "+0\n");
+    return rmq_test_faketime_env(lib, *clock_path);
 }

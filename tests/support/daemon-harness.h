@@ -25,7 +25,8 @@ void rmq_test_notify_free(RmqTestNotify *n);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqTestNotify, rmq_test_notify_free)
 
 /* A loopback TCP port that was free a moment ago, with port-2 (a broker's
- * VIP channel) and port+1 (its HA port) free as well. */
+ * VIP channel) and port+1 (its HA port) free as well, and none of the three
+ * among those of a port this process picked before (not bound yet, maybe). */
 guint16 rmq_test_daemon_port(void);
 
 /* $RMQ_BUILDDIR/@relpath (the current directory without it). (transfer full) */
@@ -52,6 +53,9 @@ void rmq_test_rm_rf(const gchar *path);
 /* libfaketime's threaded library ($RMQ_TEST_FAKETIME, else the usual
  * places), or NULL when it is not installed. (transfer full) */
 gchar *rmq_test_faketime_library(void);
+/* The same, or NULL after printing TAP's "1..0 # SKIP" line for a test
+ * whose main then returns 0. (transfer full) */
+gchar *rmq_test_faketime_library_or_skip(void);
 /* The NAME, VALUE pairs (for rmq_test_daemon_spawn) that run a daemon under
  * @lib with its wall clock (CLOCK_REALTIME) at the real time plus the offset
  * in file @clock_path, read on every call, while CLOCK_MONOTONIC stays real;
@@ -59,5 +63,9 @@ gchar *rmq_test_faketime_library(void);
 GStrv rmq_test_faketime_env(const gchar *lib, const gchar *clock_path);
 /* Write @offset ("+7200", "-600", "+0") to @clock_path, by a rename. */
 void rmq_test_faketime_set(const gchar *clock_path, const gchar *offset);
+/* A clock file "clock" in @dir, at "+0", and the environment that runs a
+ * daemon on it (rmq_test_faketime_env); *@clock_path is its path. (transfer
+ * full) */
+GStrv rmq_test_faketime_clock(const gchar *lib, const gchar *dir, gchar **clock_path);
 
 G_END_DECLS

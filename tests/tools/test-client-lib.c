@@ -136,7 +136,8 @@ test_decode_inflates(void **state)
     assert_string_equal(a->born_host, "127.0.0.1:1234");
     assert_string_equal(b->born_host, "10.0.0.2:99");
     assert_string_equal(b->store_host, "192.168.0.10:10911");
-    assert_ptr_not_equal(a->store_host, b->store_host); /* each message owns its text */
+    /* One block per answer: the messages share the text of one address. */
+    assert_ptr_equal(a->store_host, b->store_host);
     /* From a pull body: an uncompressed body is a slice that keeps it alive. */
     GBytes *whole = g_bytes_new(buf, (gsize) (size + size2));
     g_autoptr(GPtrArray) sliced = rmq_mq_decode_messages_bytes(whole, &error);
@@ -149,6 +150,26 @@ test_decode_inflates(void **state)
     assert_memory_equal(g_bytes_get_data(d->body, NULL), "short", 5);
     assert_string_equal(rmq_msg_get_tags(d), "TagA");
     assert_string_equal(d->born_host, "10.0.0.2:99");
+    /* A message kept past its list and its siblings: strings, raw
+     * properties and body stay valid (the block and the answer live on). */
+    RmqMsg *kept = g_ptr_array_steal_index(sliced, 1);
+    g_clear_pointer(&sliced, g_ptr_array_unref);
+    assert_string_equal(kept->topic, "T");
+    assert_string_equal(kept->store_host, "192.168.0.10:10911");
+    g_autofree gchar *id = g_strdup_printf("C0A8000A00002A9F%016" G_GINT64_MODIFIER "X", size);
+    assert_string_equal(kept->offset_msg_id, id);
+    assert_memory_equal(g_bytes_get_data(kept->body, NULL), "short", 5);
+    GHashTable *table = rmq_msg_get_properties(kept); /* built on first use */
+    assert_int_equal(g_hash_table_size(table), 2);
+    assert_string_equal(g_hash_table_lookup(table, "UNIQ_KEY"), "ABC");
+    assert_ptr_equal(rmq_msg_get_properties(kept), table); /* once */
+    rmq_msg_put_property(kept, "TAGS", "TagB"); /* editable like a new message's */
+    rmq_msg_put_property(kept, "UNIQ_KEY", NULL);
+    assert_string_equal(rmq_msg_get_tags(kept), "TagB");
+    assert_string_equal(rmq_msg_get_msg_id(kept), kept->offset_msg_id);
+    g_autoptr(RmqMsg) copy = rmq_msg_new(kept->topic, "x", 1); /* a message to send back */
+    rmq_msg_free(kept);
+    assert_string_equal(copy->topic, "T");
     /* A cut record is an error, not a short list. */
     g_autoptr(GError) cut = NULL;
     assert_null(rmq_mq_decode_messages(buf, (gsize) (size + size2 - 1), &cut));

@@ -172,6 +172,11 @@ test_consumer(void **state)
     g_autoptr(ToolRun) r = NULL;
     JsonObject *o = run_bench(&r, args);
     assert_int_equal(json_object_get_int_member(o, "received"), 300);
+    /* Every message was the next offset of its reader's queue. */
+    assert_int_equal(json_object_get_int_member(o, "discontinuities"), 0);
+    /* TPS is over the time until the 300th message; the run lasts at least that. */
+    gdouble secs = json_object_get_double_member(o, "seconds");
+    assert_true(secs > 0 && secs <= json_object_get_double_member(o, "wallSeconds"));
     /* It committed where it stopped: the group has no lag left. */
     g_autoptr(RmqAdmin) a = rmq_admin_new(ns->addr, NULL);
     g_autoptr(GError) error = NULL;

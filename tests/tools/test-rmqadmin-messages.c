@@ -279,7 +279,29 @@ test_export_configs_and_metrics(void **state)
                                                     "broker-a");
     JsonObject *quota = json_object_get_object_member(rep, "runtimeQuota");
     assert_true(json_object_get_int_member(quota, "topicSize") >= 1);
-    assert_true(json_object_has_member(json_object_get_object_member(mo, "totalData"), "totalTps"));
+    /* one master: the cluster's totals are broker-a's figures */
+    JsonObject *total = json_object_get_object_member(mo, "totalData");
+    JsonObject *tps = json_object_get_object_member(quota, "tps");
+    JsonObject *total_tps = json_object_get_object_member(total, "totalTps");
+    static const gchar *const flows[] = { "normalIn", "normalOut", "transIn", "scheduleIn" };
+    for (guint i = 0; i < G_N_ELEMENTS(flows); i++) {
+        g_autofree gchar *key = g_strdup_printf("%sTps", flows[i]);
+        g_autofree gchar *total_key = g_strdup_printf("total%c%sTps",
+                                                      g_ascii_toupper(flows[i][0]), flows[i] + 1);
+        assert_true(json_object_has_member(tps, key));
+        assert_true(json_object_has_member(total_tps, total_key));
+        assert_true(json_object_get_double_member(total_tps, total_key) ==
+                    json_object_get_double_member(tps, key));
+    }
+    JsonObject *day = json_object_get_object_member(quota, "oneDayNum");
+    JsonObject *total_day = json_object_get_object_member(total, "totalOneDayNum");
+    static const gchar *const day_keys[] = { "normalOneDayInNum", "normalOneDayOutNum",
+                                             "transOneDayInNum", "scheduleOneDayInNum" };
+    for (guint i = 0; i < G_N_ELEMENTS(day_keys); i++) {
+        assert_true(json_object_has_member(day, day_keys[i]));
+        assert_int_equal(json_object_get_int_member(total_day, day_keys[i]),
+                         json_object_get_int_member(day, day_keys[i]));
+    }
     g_unlink(mfile);
     g_autoptr(ToolRun) none = admin("exportConfigs", "-c", "NoSuchCluster", "-f", dir, NULL);
     assert_int_equal(none->status, 7);

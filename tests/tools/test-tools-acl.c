@@ -306,6 +306,16 @@ test_rmqadmin_acl_commands(void **state)
     g_autoptr(ToolRun) again = admin("deleteAclConfig", "-b", broker->addr, "-a", "cliUser001",
                                      SIGNED_ADMIN, NULL);
     assert_status(again, 5, "has been deleted failed");
+    /* --json: the edit's value and the brokers that took it */
+    g_autoptr(ToolRun) wjson = tool_rmqadmin(ns->addr, TRUE, "updateGlobalWhiteAddr", "-b",
+                                             broker->addr, "-g", "10.10.103.*,192.168.0.*",
+                                             SIGNED_ADMIN, NULL);
+    tool_assert_ok(wjson);
+    assert_string_equal(json_object_get_string_member(tool_obj(wjson->json), "globalWhiteAddrs"),
+                        "10.10.103.*,192.168.0.*");
+    JsonArray *took = json_object_get_array_member(tool_obj(wjson->json), "brokers");
+    assert_int_equal(json_array_get_length(took), 1);
+    assert_string_equal(json_array_get_string_element(took, 0), broker->addr);
     g_autoptr(ToolRun) after = admin("getAclConfig", "-b", broker->addr, SIGNED_ADMIN, NULL);
     assert_out(after, "globalWhiteRemoteAddresses: [10.10.103.*, 192.168.0.*]");
     assert_null(strstr(after->out, "cliUser001"));
