@@ -1,17 +1,11 @@
 #include <config.h>
 
 #include "store/flush_service.h"
+#include "store/flush_waiters.h"
 
 #include <errno.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
-
-typedef struct {
-    gint64 offset;
-    gint64 deadline;          /* monotonic µs */
-    RmqFlushCallback cb;
-    gpointer user_data;
-} Waiter;
 
 typedef struct {
     GSource base;
@@ -35,19 +29,23 @@ struct RmqFlushService {
     GCond kick;               /* flush thread waits here */
     GCond done;               /* blocking waiters wait here */
     gint64 requested;         /* written under lock, atomically (the spin reads it) */
+    gint64 unpublished;       /* atomic; highest offset the loop asked for, not yet in requested */
+    gint64 stale;             /* flush thread only: unpublished seen at the last tick */
+    gint blocked;             /* under lock: threads in rmq_flush_service_wait */
     gboolean sleeping;        /* under lock */
     gboolean stopping;        /* under lock */
     gint64 rounds;            /* atomic */
 
     int efd;                  /* flush thread → main loop */
     gint async_pending;       /* atomic: waiters queued on the main loop side */
-    GQueue waiters;           /* main-loop thread only; offsets ascending */
+    RmqFlushWaiters waiters;  /* main-loop thread only; offsets ascending */
     gint completing;          /* atomic; set by the main loop inside completion callbacks */
     GSource *source;
     /* Instead of @source, when given hooks (the broker's poller): the
      * eventfd's watch and the timeout deadline. */
     const RmqLoopHooks *hooks;
     gpointer hook_watch, hook_timer;
+    gpointer hook_publish;    /* a timer due at once while requests wait to be published */
 };
 
 static gint64
@@ -116,6 +114,16 @@ flush_thread(gpointer data)
             go = TRUE;                       /* someone waits: group commit */
         } else if (now >= next_tick) {
             next_tick = now + interval;      /* the periodic ASYNC_FLUSH rule */
+            /* Loop requests are published at the end of the loop turn
+             * (rmq_flush_service_publish); one left over a whole tick (a
+             * loop that stopped turning, or nobody publishing) is taken
+             * here, so a waiter is late at worst, never stuck. */
+            gint64 pending = rmq_atomic64_get(&svc->unpublished);
+            if (pending > flushed && pending <= svc->stale && pending > svc->requested) {
+                rmq_atomic64_set(&svc->requested, pending);
+                continue;
+            }
+            svc->stale = pending;
             go = wrote > flushed && (wrote - flushed >= svc->least_bytes ||
                                      now - last_full >= (gint64) svc->thorough_ms * 1000);
         }
@@ -160,7 +168,8 @@ flush_thread(gpointer data)
         __atomic_add_fetch(&svc->rounds, 1, __ATOMIC_SEQ_CST);
 
         g_mutex_lock(&svc->lock);
-        g_cond_broadcast(&svc->done);
+        if (svc->blocked > 0)                /* a futex call per round otherwise */
+            g_cond_broadcast(&svc->done);
         notify_main(svc);
         if (!ok && !svc->stopping)          /* do not spin on a failing disk */
             g_cond_wait_until(&svc->kick, &svc->lock, g_get_monotonic_time() + interval);
@@ -175,42 +184,42 @@ static void
 complete_waiters(RmqFlushService *svc, gboolean final)
 {
     gint64 now = g_get_monotonic_time();
-    Waiter *w;
+    RmqFlushWaiter w;
+    const RmqFlushWaiter *head;
 
     /* writers re-sending from their callbacks join one flush round,
      * started when the last callback has returned */
     g_atomic_int_set(&svc->completing, TRUE);
     gboolean round = FALSE;
-    while ((w = g_queue_peek_head(&svc->waiters)) != NULL) {
-        RmqFlushStatus st;
-        if (w->offset <= rmq_atomic64_get(&svc->cl->flushed))
-            st = RMQ_FLUSH_OK;
-        else if (final || w->deadline <= now)
-            st = RMQ_FLUSH_TIMEOUT;
-        else
+    /* flushed is read once: the released run is what it covered */
+    gint64 flushed = rmq_atomic64_get(&svc->cl->flushed);
+    while ((head = rmq_flush_waiters_peek(&svc->waiters)) != NULL) {
+        RmqFlushWaiterVerdict v = rmq_flush_waiter_verdict(head, flushed, now, final);
+        if (v == RMQ_FLUSH_WAITER_KEEP)
             break;                          /* later ones have larger offsets */
-        g_queue_pop_head(&svc->waiters);
+        rmq_flush_waiters_pop(&svc->waiters, &w);
         g_atomic_int_dec_and_test(&svc->async_pending);
         if (!round && !final && svc->round_begin != NULL) /* not while stopping */
             svc->round_begin(svc->round_data);
         round = !final;
-        w->cb(st, w->user_data);
-        g_free(w);
+        w.cb(v == RMQ_FLUSH_WAITER_DURABLE ? RMQ_FLUSH_OK : RMQ_FLUSH_TIMEOUT, w.user_data);
     }
     if (round && svc->round_end != NULL)
         svc->round_end(svc->round_data);
     g_atomic_int_set(&svc->completing, FALSE);
-    if (!final)
+    if (!final) {
+        rmq_flush_service_publish(svc);     /* what the callbacks asked for */
         kick_if_requested(svc);
+    }
     if ((svc->source || svc->hook_timer) && !final) {
         /* The ready time (for timeouts) need only come no later than the
          * head's deadline. Each move costs GLib a wakeup write and a loop
          * turn, so a time left by an earlier waiter stays until it passes:
          * deadlines only grow along the queue. */
         gint64 ready = ready_time_get(svc);
-        w = g_queue_peek_head(&svc->waiters);
-        if (ready < 0 ? w != NULL : ready <= now)
-            ready_time_set(svc, w ? w->deadline : -1);
+        head = rmq_flush_waiters_peek(&svc->waiters);
+        if (ready < 0 ? head != NULL : ready <= now)
+            ready_time_set(svc, head ? head->deadline : -1);
     }
 }
 
@@ -226,7 +235,20 @@ source_dispatch(GSource *source, GSourceFunc callback, gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* GLib calls this at the start of every loop turn, i.e. right after the
+ * dispatches of the previous one: the requests of all the frames a turn
+ * read go to the flush thread together, so one fdatasync covers them all
+ * (one started at the first of them would leave the rest to the next). */
+static gboolean
+source_prepare(GSource *source, gint *timeout)
+{
+    *timeout = -1;
+    rmq_flush_service_publish(((FlushSource *) source)->svc);
+    return FALSE;
+}
+
 static GSourceFuncs source_funcs = {
+    .prepare = source_prepare,
     .dispatch = source_dispatch,
 };
 
@@ -234,6 +256,13 @@ static gboolean
 on_hook_ready(gpointer data)
 {
     return source_dispatch(NULL, NULL, data);
+}
+
+static gboolean
+on_hook_publish(gpointer data)
+{
+    rmq_flush_service_publish(data);
+    return G_SOURCE_REMOVE;
 }
 
 static void
@@ -246,6 +275,7 @@ attach_source(RmqFlushService *svc, GMainContext *context)
     if (svc->hooks != NULL) {
         svc->hook_watch = svc->hooks->fd_watch(efd, on_hook_ready, svc);
         svc->hook_timer = svc->hooks->timer_new(on_hook_ready, svc);
+        svc->hook_publish = svc->hooks->timer_new(on_hook_publish, svc);
         g_atomic_int_set(&svc->efd, efd);
         return;
     }
@@ -255,6 +285,10 @@ attach_source(RmqFlushService *svc, GMainContext *context)
     /* Spares GLib's block/unblock around each dispatch, which takes the
      * eventfd out of the poll set and back (two wakeup writes per round). */
     g_source_set_can_recurse(svc->source, TRUE);
+    /* Default priority, as the poller's sockets: completions and reads share
+     * a turn.  GLib skips the prepare of sources below a ready one, so only
+     * a ready higher-priority source (none on the broker's hot path) can
+     * put a publish off to the next turn. */
     g_source_add_unix_fd(svc->source, efd, G_IO_IN);
     g_source_attach(svc->source, context);
     g_atomic_int_set(&svc->efd, efd);      /* the flush thread may read it from now on */
@@ -300,7 +334,6 @@ rmq_flush_service_new_full(RmqCommitLog *cl, const RmqStoreConfig *config, GMain
     g_mutex_init(&svc->lock);
     g_cond_init(&svc->kick);
     g_cond_init(&svc->done);
-    g_queue_init(&svc->waiters);
     svc->efd = -1;
     svc->hooks = hooks;
     if (context != NULL || hooks != NULL)
@@ -345,6 +378,7 @@ rmq_flush_service_free(RmqFlushService *svc)
     g_cond_broadcast(&svc->done);
     g_mutex_unlock(&svc->lock);
     complete_waiters(svc, TRUE);
+    rmq_flush_waiters_clear(&svc->waiters);
     if (svc->source) {
         g_source_destroy(svc->source);
         g_source_unref(svc->source);
@@ -352,6 +386,7 @@ rmq_flush_service_free(RmqFlushService *svc)
     if (svc->hooks != NULL && svc->hook_watch != NULL) {
         svc->hooks->fd_unwatch(svc->hook_watch);
         svc->hooks->timer_free(svc->hook_timer);
+        svc->hooks->timer_free(svc->hook_publish);
     }
     if (svc->efd >= 0)
         close(svc->efd);   /* the flush thread has stopped */
@@ -385,27 +420,43 @@ void
 rmq_flush_service_request(RmqFlushService *svc, gint64 offset, RmqFlushCallback cb,
                           gpointer user_data)
 {
-    Waiter *w;
-
     if (svc->source == NULL && svc->hook_timer == NULL) {
         /* no context at creation: the caller's thread-default one */
         g_autoptr(GMainContext) ctx = g_main_context_ref_thread_default();
         attach_source(svc, ctx);
     }
-    w = g_new0(Waiter, 1);
-    w->offset = offset;
-    w->deadline = g_get_monotonic_time() + (gint64) svc->timeout_ms * 1000;
-    w->cb = cb;
-    w->user_data = user_data;
-    g_queue_push_tail(&svc->waiters, w);
+    RmqFlushWaiter w = {
+        .offset = offset,
+        .deadline = g_get_monotonic_time() + (gint64) svc->timeout_ms * 1000,
+        .cb = cb,
+        .user_data = user_data,
+    };
+    rmq_flush_waiters_push(&svc->waiters, &w);
     g_atomic_int_inc(&svc->async_pending);
     if (offset <= rmq_atomic64_get(&svc->cl->flushed))
         ready_time_set(svc, 0);                            /* already durable */
     else {
         if (ready_time_get(svc) < 0)
-            ready_time_set(svc, ((Waiter *) g_queue_peek_head(&svc->waiters))->deadline);
-        raise_request(svc, offset);
+            ready_time_set(svc, rmq_flush_waiters_peek(&svc->waiters)->deadline);
+        /* told to the flush thread at the end of this loop turn: the
+         * source's prepare, or (the broker's poller) a timer due now,
+         * which the poller runs after this turn's descriptor events */
+        if (offset > rmq_atomic64_get(&svc->unpublished))
+            rmq_atomic64_set(&svc->unpublished, offset);
+        if (svc->hook_publish != NULL && svc->hooks->timer_get_ready_time(svc->hook_publish) < 0)
+            svc->hooks->timer_set_ready_time(svc->hook_publish, 0);
     }
+}
+
+void
+rmq_flush_service_publish(RmqFlushService *svc)
+{
+    gint64 offset = rmq_atomic64_get(&svc->unpublished);
+
+    /* requested only grows, and this thread is the only one that raises
+     * it from unpublished: a plain read is enough to skip the lock */
+    if (offset > rmq_atomic64_get(&svc->requested))
+        raise_request(svc, offset);
 }
 
 RmqFlushStatus
@@ -419,6 +470,7 @@ rmq_flush_service_wait(RmqFlushService *svc, gint64 offset, gint timeout_ms)
         rmq_atomic64_set(&svc->requested, offset);
     if (svc->sleeping)
         g_cond_signal(&svc->kick);
+    svc->blocked++;
     while (rmq_atomic64_get(&svc->cl->flushed) < offset) {
         if (svc->stopping || !g_cond_wait_until(&svc->done, &svc->lock, deadline)) {
             if (rmq_atomic64_get(&svc->cl->flushed) < offset)
@@ -426,6 +478,7 @@ rmq_flush_service_wait(RmqFlushService *svc, gint64 offset, gint timeout_ms)
             break;
         }
     }
+    svc->blocked--;
     g_mutex_unlock(&svc->lock);
     return st;
 }
@@ -445,11 +498,11 @@ rmq_flush_service_flushed(RmqFlushService *svc)
 guint
 rmq_flush_service_pending(RmqFlushService *svc, gint64 *oldest_us)
 {
-    Waiter *w = g_queue_peek_head(&svc->waiters);
+    const RmqFlushWaiter *w = rmq_flush_waiters_peek(&svc->waiters);
 
     if (oldest_us != NULL)
         *oldest_us = w != NULL ? w->deadline - (gint64) svc->timeout_ms * 1000 : 0;
-    return g_queue_get_length(&svc->waiters);
+    return svc->waiters.len;
 }
 
 guint64

@@ -52,6 +52,13 @@ void rmq_flush_service_free(RmqFlushService *svc);
  * GMainContext is used. */
 void rmq_flush_service_request(RmqFlushService *svc, gint64 offset, RmqFlushCallback cb,
                                gpointer user_data);
+/* Main-loop thread.  Hands the requests made since the last call to the
+ * flush thread (one wake for all of them).  The service calls it itself
+ * at the end of each loop turn that made requests (a timer due at once on
+ * the loop hooks, or its GSource's prepare) and after each completion
+ * round; a request nobody publishes is taken by the flush thread's own
+ * tick (syncFlush: within about 20 ms) rather than never. */
+void rmq_flush_service_publish(RmqFlushService *svc);
 /* Any thread.  Blocks until offset is flushed or timeout_ms passes. */
 RmqFlushStatus rmq_flush_service_wait(RmqFlushService *svc, gint64 offset, gint timeout_ms);
 /* Wakes the flush thread now (ASYNC_FLUSH writers that want data out soon). */

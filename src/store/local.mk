@@ -11,7 +11,7 @@ src_store_libstore_a_SOURCES = \
 	src/store/index_file.c src/store/index_file.h \
 	src/store/checkpoint.c src/store/checkpoint.h \
 	src/store/dispatcher.c src/store/dispatcher.h \
-	src/store/flush_service.c src/store/flush_service.h \
+	src/store/flush_service.c src/store/flush_service.h src/store/flush_waiters.h \
 	src/store/store.c src/store/store.h src/store/store_error.h
 
 # libstore.a reads message properties through src/model.
@@ -25,7 +25,8 @@ STORE_TESTS = \
 	tests/store/test-store-format tests/store/test-store-basic \
 	tests/store/test-store-recovery tests/store/test-store-flush \
 	tests/store/test-store-crash tests/store/test-store-retention \
-	tests/store/test-store-ha tests/store/test-store-diskfull
+	tests/store/test-store-ha tests/store/test-store-diskfull \
+	tests/store/test-flush-waiters
 # store-crash-helper is run by test-store-crash, not a test itself
 check_PROGRAMS += $(STORE_TESTS) tests/store/store-crash-helper
 TESTS += $(STORE_TESTS)
@@ -42,6 +43,9 @@ tests_store_test_store_recovery_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_store_test_store_flush_SOURCES = tests/store/test-store-flush.c
 tests_store_test_store_flush_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_flush_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_store_test_flush_waiters_SOURCES = tests/store/test-flush-waiters.c
+tests_store_test_flush_waiters_LDADD = $(STORE_TEST_LDADD)
+tests_store_test_flush_waiters_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_store_test_store_crash_SOURCES = tests/store/test-store-crash.c
 tests_store_test_store_crash_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_crash_CFLAGS = $(STORE_TEST_CFLAGS)
