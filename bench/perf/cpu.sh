@@ -101,10 +101,10 @@ for _ in $(seq "$rounds"); do
             END { printf " broker_syscalls_per_msg=%.2f broker_sendmsg_per_msg=%.2f broker_send_per_msg=%.2f", a / n, b / n, (b + t) / n
                   if (f > 0) printf " acks_per_fdatasync=%.1f", n / f }' "$TMP/perf.txt")
     fi
-    secs="" # pull: TPS is over "seconds" (until the count arrived); the run took wall_seconds
-    [ "$mode" = pull ] && secs=" seconds=$(j seconds) wall_seconds=$(j wallSeconds)"
+    pull_secs="" # pull: TPS is over "seconds" (until the count arrived); the run took wall_seconds
+    [ "$mode" = pull ] && pull_secs=" seconds=$(j seconds) wall_seconds=$(j wallSeconds)"
     [ "$mode" = pull ] && [ -n "${RMQ_PERF_BENCHES:-}" ] && echo "consumer: $puller"
-    echo "mode=$mode flush=$flush threads=$threads${drivers:+ drivers=$drivers} size=$size ok=$n tps=$(j tps)$secs p50_ms=$(j p50Ms) p99_ms=$(j p99Ms)" \
+    echo "mode=$mode flush=$flush threads=$threads${drivers:+ drivers=$drivers} size=$size ok=$n tps=$(j tps)$pull_secs p50_ms=$(j p50Ms) p99_ms=$(j p99Ms)" \
         "broker_us_per_msg=$(us_per "$(($(cpu_ticks "$BPID") - s0))" "$n")" \
         "bench_us_per_msg=$(us_per "$(($(child_ticks) - c0))" "$n") load=$(cut -d' ' -f1 /proc/loadavg)$sc"
 done
