@@ -115,15 +115,16 @@ rmq_commit_log_append(RmqCommitLog *cl, const RmqMessage *msg, gint64 queue_offs
                                        store_timestamp, physical_offset, size, error);
 }
 
-gboolean
-rmq_commit_log_append_sized(RmqCommitLog *cl, const RmqMessage *msg, gint64 len,
-                            gint64 queue_offset, gint64 store_timestamp,
-                            gint64 *physical_offset, gint32 *size, GError **error)
+/* The file that holds the write position with room for @len more bytes
+ * (and the blank marker after them): when the current one has not, the rest
+ * of it is marked blank and the next one is taken. NULL on an I/O error. */
+static RmqMappedFile *
+file_with_room(RmqCommitLog *cl, gint64 len, GError **error)
 {
     if (len < 0 || len + RMQ_MESSAGE_BLANK_LENGTH > cl->file_size) {
         g_set_error(error, RMQ_STORE_ERROR, RMQ_STORE_ERROR_INVALID,
                     "record of %" G_GINT64_FORMAT " bytes does not fit the commit log", len);
-        return FALSE;
+        return NULL;
     }
     for (;;) {
         gint64 wrote = cl->wrote;   /* only this thread writes it */
@@ -135,7 +136,7 @@ rmq_commit_log_append_sized(RmqCommitLog *cl, const RmqMessage *msg, gint64 len,
             gint64 start = wrote - wrote % cl->file_size;
             last = rmq_mapped_file_queue_create(cl->files, start, error);
             if (last == NULL)
-                return FALSE;
+                return NULL;
             if (wrote != start)
                 rmq_atomic64_set(&cl->wrote, start);
             continue;
@@ -147,7 +148,7 @@ rmq_commit_log_append_sized(RmqCommitLog *cl, const RmqMessage *msg, gint64 len,
                                   GUINT32_TO_BE(RMQ_MESSAGE_BLANK_MAGIC) };
             if (cl->write_through) {
                 if (!pwrite_all(last, pos, marker, sizeof marker, error))
-                    return FALSE;
+                    return NULL;
             } else {
                 memcpy(last->base + pos, marker, sizeof marker);
             }
@@ -155,29 +156,47 @@ rmq_commit_log_append_sized(RmqCommitLog *cl, const RmqMessage *msg, gint64 len,
             rmq_atomic64_set(&cl->wrote, last->start + cl->file_size);
             continue;
         }
-        if (cl->write_through) {
-            if ((gsize) len > cl->scratch_len) {
-                g_free(cl->scratch);
-                cl->scratch_len = MAX((gsize) len, 64 * 1024);
-                cl->scratch = g_malloc(cl->scratch_len);
-            }
-            rmq_message_encode_sized(msg, len, queue_offset, wrote, store_timestamp, cl->scratch);
-            if (!pwrite_all(last, pos, cl->scratch, (gsize) len, error))
-                return FALSE;
-        } else {
-            rmq_message_encode_sized(msg, len, queue_offset, wrote, store_timestamp,
-                                     last->base + pos);
-        }
-        if (!g_atomic_int_get(&last->dirty))
-            g_atomic_int_set(&last->dirty, 1);
-        /* offset before timestamp: a reader that loads the timestamp first
-         * never pairs it with an offset below its record */
-        rmq_atomic64_set(&cl->wrote, wrote + len);
-        rmq_atomic64_set(&cl->wrote_ts, store_timestamp);
-        *physical_offset = wrote;
-        *size = (gint32) len;
-        return TRUE;
+        return last;
     }
+}
+
+gboolean
+rmq_commit_log_keep_together(RmqCommitLog *cl, gint64 bytes, GError **error)
+{
+    return file_with_room(cl, bytes, error) != NULL;
+}
+
+gboolean
+rmq_commit_log_append_sized(RmqCommitLog *cl, const RmqMessage *msg, gint64 len,
+                            gint64 queue_offset, gint64 store_timestamp,
+                            gint64 *physical_offset, gint32 *size, GError **error)
+{
+    RmqMappedFile *last = file_with_room(cl, len, error);
+    if (last == NULL)
+        return FALSE;
+    gint64 wrote = cl->wrote;
+    gint64 pos = wrote - last->start;
+    if (cl->write_through) {
+        if ((gsize) len > cl->scratch_len) {
+            g_free(cl->scratch);
+            cl->scratch_len = MAX((gsize) len, 64 * 1024);
+            cl->scratch = g_malloc(cl->scratch_len);
+        }
+        rmq_message_encode_sized(msg, len, queue_offset, wrote, store_timestamp, cl->scratch);
+        if (!pwrite_all(last, pos, cl->scratch, (gsize) len, error))
+            return FALSE;
+    } else {
+        rmq_message_encode_sized(msg, len, queue_offset, wrote, store_timestamp, last->base + pos);
+    }
+    if (!g_atomic_int_get(&last->dirty))
+        g_atomic_int_set(&last->dirty, 1);
+    /* offset before timestamp: a reader that loads the timestamp first
+     * never pairs it with an offset below its record */
+    rmq_atomic64_set(&cl->wrote, wrote + len);
+    rmq_atomic64_set(&cl->wrote_ts, store_timestamp);
+    *physical_offset = wrote;
+    *size = (gint32) len;
+    return TRUE;
 }
 
 const guint8 *

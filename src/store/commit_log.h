@@ -56,6 +56,10 @@ gboolean rmq_commit_log_append_sized(RmqCommitLog *cl, const RmqMessage *msg, gi
 /* Allocates the files that appending `bytes` more bytes may need, so that a
  * full disk is reported before anything is written. */
 gboolean rmq_commit_log_ensure_space(RmqCommitLog *cl, gint64 bytes, GError **error);
+/* Records of @bytes in all that follow go into the current file: when it has
+ * no room for them, the rest of it is marked blank now (as one record of
+ * that size would do), so a batch never straddles two files. Loop thread. */
+gboolean rmq_commit_log_keep_together(RmqCommitLog *cl, gint64 bytes, GError **error);
 
 /* (transfer none) Pointer to [offset, offset+size) if it lies within one
  * file and below the write position; NULL otherwise.  Valid until the file

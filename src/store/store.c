@@ -705,7 +705,7 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyVie
                                  dispatches(&msgs[i]) != dispatches(&msgs[0])))
             st = RMQ_PUT_MESSAGE_ILLEGAL;
         sz = rmq_message_record_size(&msgs[i]);
-        if (st == RMQ_PUT_OK && (sz < 0 || sz + 8 > store->cl->file_size))
+        if (st == RMQ_PUT_OK && sz < 0)
             st = RMQ_PUT_MESSAGE_ILLEGAL;
         if (st != RMQ_PUT_OK)
             return result->status = st;
@@ -713,6 +713,10 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyVie
             first_size = sz;
         total += sz;
     }
+    /* a batch goes into one file, as Java appends it as one block: its
+     * message ids are the first offset plus the sizes before each item */
+    if (total + RMQ_MESSAGE_BLANK_LENGTH > store->cl->file_size)
+        return result->status = RMQ_PUT_MESSAGE_ILLEGAL;
     if (store->disk_full)
         return result->status = RMQ_PUT_DISK_FULL;
 
@@ -741,6 +745,8 @@ put_batch(RmqStore *store, const RmqMessage *msgs, guint n, const RmqPropertyVie
             }
     }
     space_recovered(store);
+    if (n > 1 && !rmq_commit_log_keep_together(store->cl, total, &error))
+        return result->status = error_status(error);
 
     now = store_now(store);
     for (guint i = 0; i < n; i++) {

@@ -660,6 +660,65 @@ test_put_and_send_back(void **state)
     assert_int_equal(rmq_store_get_max_offset(b->store, "%DLQ%G", 0), 1);
 }
 
+/* A batch that does not fit the rest of a commit-log file goes whole into the
+ * next one, as Java appends a batch as one block: every message id of the
+ * answer is where its item was stored (they were computed as if the items
+ * were contiguous while the items were appended one by one, so an item past
+ * the file's end got an id inside the blank filler). */
+static void
+test_batch_stays_in_one_file(void **state)
+{
+    Fixture *f = *state;
+    RmqBroker *b = f->b;
+    open_store(f);
+    b->settings.max_message_size = 4 << 20;
+    gchar *remark = NULL;
+    const gchar *put_remark = NULL;
+    g_autofree gchar *big = g_malloc0(200000);
+    memset(big, 'x', 200000);
+    for (int i = 0; i < 4; i++) {
+        RmqSendTarget t = { 0 };
+        RmqSendBuild m = { 0 };
+        RmqSendPut p = { 0 };
+        g_autoptr(RmqCommand) c = send_req("T1", "0", NULL, big, 200000);
+        assert_int_equal(build(b, c, &t, &m, &remark), RMQ_RESPONSE_SUCCESS);
+        assert_int_equal(rmq_broker_send_put(b, &m, &p, &put_remark), RMQ_RESPONSE_SUCCESS);
+        rmq_send_put_clear(&p);
+        rmq_send_build_clear(&m);
+        rmq_send_target_clear(&t);
+    }
+    g_autofree gchar *mid = g_malloc0(150001);
+    memset(mid, 'y', 150000);
+    g_autoptr(GByteArray) body = g_byte_array_new();
+    batch_item(body, 0, mid, "KEYS\001k1");
+    batch_item(body, 0, mid, "KEYS\001k2");
+    g_autoptr(RmqCommand) bc = send_req("T1", "0", NULL, body->data, body->len);
+    rmq_command_set_ext(bc, "m", "true");
+    RmqSendTarget t = { 0 };
+    RmqSendBuild m = { 0 };
+    RmqSendPut p = { 0 };
+    assert_int_equal(build(b, bc, &t, &m, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_int_equal(rmq_broker_send_put(b, &m, &p, &put_remark), RMQ_RESPONSE_SUCCESS);
+    g_autoptr(RmqCommand) resp = rmq_broker_send_response(b, bc, &t, &p);
+    const gchar *ids = rmq_command_get_ext(resp, "msgId");
+    g_auto(GStrv) parts = g_strsplit(ids, ",", -1);
+    gint64 second = g_ascii_strtoll(parts[1] + 16, NULL, 16);
+    gint64 first = g_ascii_strtoll(parts[0] + 16, NULL, 16);
+    /* the first item starts the next file; the second follows it there */
+    assert_int_equal(first, 1 << 20);
+    assert_int_equal(p.result.physical_offset, 1 << 20);
+    assert_int_equal(second, first + p.result.wrote_bytes / 2);
+    for (guint i = 0; i < 2; i++) {
+        gint64 off = g_ascii_strtoll(parts[i] + 16, NULL, 16);
+        g_autoptr(GBytes) rec = rmq_store_look_message_by_offset(b->store, off);
+        assert_non_null(rec); /* a record there, not the blank filler */
+        assert_int_equal(g_bytes_get_size(rec), p.result.wrote_bytes / 2);
+    }
+    rmq_send_put_clear(&p);
+    rmq_send_build_clear(&m);
+    rmq_send_target_clear(&t);
+}
+
 /* Flow control's put batch opens at an admitted send and closes when the
  * loop wake-up it ran in is over (a dispatch-end hook of the loop's poller),
  * with no source made per batch; the hook goes with the broker. Sends run
@@ -720,6 +779,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_retry_and_dlq_routing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_build, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_and_send_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_stays_in_one_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flow_put_batch_closes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
