@@ -597,6 +597,10 @@ rmq_fd_timer_set_ready_time(RmqFdTimer *t, gint64 ready_time)
     } else {
         heap_down(p, (guint) t->index);
     }
+    /* "At once" from a callback of this dispatch runs in it, after the
+     * events (SYNC_FLUSH hands a turn's requests to the flush thread so). */
+    if (ready_time == 0 && p->depth > 0)
+        p->due = TRUE;
     /* No wake-up needed: every caller runs on the context's thread, and the
      * next prepare (before the next poll) reads the new deadline. */
 }

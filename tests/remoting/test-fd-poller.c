@@ -856,11 +856,67 @@ test_own_poll(void **state)
     assert_true(g_main_context_get_poll_func(NULL) == g_poll);
 }
 
+/* A timer armed "at once" (ready time 0) from a watch callback runs in the
+ * same dispatch, after the events, not one loop pass later. */
+typedef struct {
+    RmqFdTimer *timer;
+    int fd;
+    guint watch_runs, timer_runs, timer_runs_seen_by_watch;
+} AtOnce;
+
+static gboolean
+at_once_timer(gpointer data)
+{
+    ((AtOnce *) data)->timer_runs++;
+    return G_SOURCE_REMOVE;
+}
+
+static void
+at_once_readable(RmqFdWatch *w, GIOCondition c, gpointer data)
+{
+    (void) w;
+    (void) c;
+    AtOnce *f = data;
+    char buf[16];
+    (void) !read(f->fd, buf, sizeof buf);
+    f->watch_runs++;
+    f->timer_runs_seen_by_watch = f->timer_runs;
+    rmq_fd_timer_set_ready_time(f->timer, 0);
+}
+
+static void
+test_timer_at_once_from_watch(void **state)
+{
+    (void) state;
+    RmqFdPoller *poller = rmq_fd_poller_get(NULL);
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    g_unix_set_fd_nonblocking(sv[0], TRUE, NULL);
+    AtOnce f = { .fd = sv[0] };
+    f.timer = rmq_fd_timer_new(poller, at_once_timer, &f);
+    RmqFdWatch *w = rmq_fd_watch_new(poller, sv[0], at_once_readable, &f);
+    rmq_fd_watch_set_events(w, G_IO_IN);
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+    assert_int_equal(write(sv[1], "a", 1), 1);
+    for (guint it = 0; f.watch_runs == 0 && it < 100; it++)
+        g_main_context_iteration(NULL, TRUE);
+    assert_int_equal(f.watch_runs, 1);
+    assert_int_equal(f.timer_runs_seen_by_watch, 0); /* after the event, */
+    assert_int_equal(f.timer_runs, 1);               /* in the same dispatch */
+    rmq_fd_watch_free(w);
+    rmq_fd_timer_free(f.timer);
+    rmq_fd_poller_unref(poller);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_own_poll), /* first: needs a default context without sources */
+        cmocka_unit_test(test_timer_at_once_from_watch),
         cmocka_unit_test(test_many_readable),
         cmocka_unit_test(test_writable_and_hangup),
         cmocka_unit_test(test_free_during_dispatch),
