@@ -270,10 +270,15 @@ poller_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
     if (p->heap->len > 0 && (p->due || !events))
         dispatch_timers(p);
     p->due = FALSE;
-    /* Hooks may be added or removed by a hook: by index, re-checked. */
-    for (guint i = 0; p->end_hooks != NULL && i < p->end_hooks->len; i++) {
-        EndHook *h = &g_array_index(p->end_hooks, EndHook, i);
-        h->func(h->user_data);
+    /* Hooks may be added or removed by a hook: by index, re-checked; when
+     * the entry at i is no longer the hook that ran (it removed itself or
+     * an earlier one), the one now at i has not run yet. */
+    for (guint i = 0; p->end_hooks != NULL && i < p->end_hooks->len;) {
+        EndHook h = g_array_index(p->end_hooks, EndHook, i);
+        h.func(h.user_data);
+        if (i < p->end_hooks->len && g_array_index(p->end_hooks, EndHook, i).func == h.func &&
+            g_array_index(p->end_hooks, EndHook, i).user_data == h.user_data)
+            i++;
     }
     if (--p->depth == 0 && p->graveyard != NULL && p->graveyard->len > 0 && p->n_ready == 0)
         g_ptr_array_set_size(p->graveyard, 0);

@@ -865,6 +865,13 @@ typedef struct {
 } AtOnce;
 
 static gboolean
+at_once_timer_noop(gpointer data)
+{
+    (void) data;
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean
 at_once_timer(gpointer data)
 {
     ((AtOnce *) data)->timer_runs++;
@@ -911,12 +918,53 @@ test_timer_at_once_from_watch(void **state)
     close(sv[1]);
 }
 
+/* Dispatch-end hooks: one that removes itself does not make the next one
+ * miss that dispatch. */
+typedef struct {
+    RmqFdPoller *poller;
+    guint first, second;
+} EndPair;
+
+static void
+end_first_once(gpointer data)
+{
+    EndPair *e = data;
+    e->first++;
+    rmq_fd_poller_remove_dispatch_end(e->poller, end_first_once, e);
+}
+
+static void
+end_second(gpointer data)
+{
+    ((EndPair *) data)->second++;
+}
+
+static void
+test_end_hook_removes_itself(void **state)
+{
+    (void) state;
+    RmqFdPoller *poller = rmq_fd_poller_get(NULL);
+    EndPair e = { .poller = poller };
+    rmq_fd_poller_add_dispatch_end(poller, end_first_once, &e);
+    rmq_fd_poller_add_dispatch_end(poller, end_second, &e);
+    RmqFdTimer *t = rmq_fd_timer_new(poller, at_once_timer_noop, NULL);
+    rmq_fd_timer_set_ready_time(t, 0);
+    for (guint it = 0; e.first == 0 && it < 100; it++)
+        g_main_context_iteration(NULL, TRUE);
+    assert_int_equal(e.first, 1);
+    assert_int_equal(e.second, 1); /* in the same dispatch */
+    rmq_fd_poller_remove_dispatch_end(poller, end_second, &e);
+    rmq_fd_timer_free(t);
+    rmq_fd_poller_unref(poller);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_own_poll), /* first: needs a default context without sources */
         cmocka_unit_test(test_timer_at_once_from_watch),
+        cmocka_unit_test(test_end_hook_removes_itself),
         cmocka_unit_test(test_many_readable),
         cmocka_unit_test(test_writable_and_hangup),
         cmocka_unit_test(test_free_during_dispatch),
