@@ -120,10 +120,13 @@ format_address(GSocketAddress *address)
     return g_strdup_printf("%s:%u", ip, port);
 }
 
+/* The poller's time of this loop wake-up (one clock read per dispatch, not
+ * one per read and write): idle and write-stall deadlines are seconds. */
 static void
 touch(RmqConnection *conn)
 {
-    conn->last_activity = g_get_monotonic_time();
+    conn->last_activity = conn->poller != NULL ? rmq_fd_poller_now(conn->poller)
+                                               : g_get_monotonic_time();
 }
 
 /* --- the descriptor's watch ---------------------------------------------- */
@@ -296,7 +299,8 @@ rmq_connection_new(GSocketConnection *socket_conn, GMainContext *context)
     conn->backpressure = TRUE;
     conn->poller = rmq_fd_poller_get(conn->context);
     conn->watch = rmq_fd_watch_new(conn->poller, conn->fd, on_fd_ready, conn);
-    touch(conn);
+    /* maybe not on the poller's thread yet: the clock itself */
+    conn->last_activity = g_get_monotonic_time();
     return conn;
 }
 
@@ -430,7 +434,7 @@ rmq_connection_start(RmqConnection *conn)
     if (conn->started || conn->closed)
         return;
     conn->started = TRUE;
-    touch(conn);
+    conn->last_activity = g_get_monotonic_time();
     if (!conn->paused)
         watch_readable(conn);
     arm_idle_timer(conn);
@@ -1048,7 +1052,7 @@ flush_output(RmqConnection *conn, gboolean may_close)
             return;
         }
         touch(conn);
-        conn->write_progress = g_get_monotonic_time();
+        conn->write_progress = conn->last_activity;
         conn->queued -= (gsize) n;
         gsize left = (gsize) n;
         while (left > 0) {
