@@ -90,6 +90,9 @@ struct _RmqBroker {
         gchar topic[128], cluster[128]; /* "" = nothing resolved */
         RmqStatsItem *nums, *size, *cluster_nums;
     } put_stats;
+    /* The last topic name a send found legal and not forbidden (both depend
+     * on the name alone): the next send to it skips the checks. "" = none. */
+    gchar send_checked_topic[128];
     GHashTable *refused;      /* answer code -> guint64 * refusals (rmq_broker_note_refusal) */
     struct _RmqRateLimit *refusal_log; /* one notice per client address and kind a minute */
     guint stats_ticks;          /* samples taken: hour every 60th, day every 360th */

@@ -288,14 +288,19 @@ rmq_broker_send_validate(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *o
     const RmqBrokerSettings *s = &b->settings;
     const gchar *topic = r->hd.raw[RMQ_SEND_H_TOPIC];
     const gchar *reason = NULL;
-    if (!rmq_topic_name_validate(topic, &reason)) {
-        *remark = g_strdup_printf("illegal topic name: %s", reason != NULL ? reason : topic);
-        return RMQ_RESPONSE_MESSAGE_ILLEGAL;
-    }
-    /* rmq_topic_table_check_send without its name check, just made */
-    if (rmq_topic_is_send_forbidden(topic)) {
-        *remark = g_strdup_printf("Sending message to topic[%s] is forbidden.", topic);
-        return RMQ_RESPONSE_NO_PERMISSION;
+    if (topic == NULL || topic[0] == '\0' || strcmp(topic, b->send_checked_topic) != 0) {
+        if (!rmq_topic_name_validate(topic, &reason)) {
+            *remark = g_strdup_printf("illegal topic name: %s", reason != NULL ? reason : topic);
+            return RMQ_RESPONSE_MESSAGE_ILLEGAL;
+        }
+        /* rmq_topic_table_check_send without its name check, just made */
+        if (rmq_topic_is_send_forbidden(topic)) {
+            *remark = g_strdup_printf("Sending message to topic[%s] is forbidden.", topic);
+            return RMQ_RESPONSE_NO_PERMISSION;
+        }
+        gsize n = strlen(topic);
+        if (n < sizeof b->send_checked_topic)
+            memcpy(b->send_checked_topic, topic, n + 1);
     }
     gboolean created = FALSE;
     const RmqTopicConfig *tc = rmq_topic_table_get_or_create_for_send(
