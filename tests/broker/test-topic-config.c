@@ -404,6 +404,20 @@ test_send_lookup_sees_changes(void **state)
 }
 
 static void
+test_is_retry(void **state)
+{
+    (void)state;
+    assert_true(rmq_topic_is_retry("%RETRY%G"));
+    assert_true(rmq_topic_is_retry("%RETRY%"));
+    assert_false(rmq_topic_is_retry("%RETRY"));
+    assert_false(rmq_topic_is_retry("%DLQ%G"));
+    assert_false(rmq_topic_is_retry("RETRY%G"));
+    assert_false(rmq_topic_is_retry("%retry%G"));
+    assert_false(rmq_topic_is_retry(""));
+    assert_false(rmq_topic_is_retry(NULL));
+}
+
+static void
 test_wrapper_json(void **state)
 {
     (void)state;
@@ -628,6 +642,7 @@ main(void)
         cmocka_unit_test(test_admin_checks),
         cmocka_unit_test(test_version_bumps_exactly_on_change),
         cmocka_unit_test(test_send_lookup_sees_changes),
+        cmocka_unit_test(test_is_retry),
         cmocka_unit_test(test_wrapper_json),
         cmocka_unit_test(test_file_round_trip),
         cmocka_unit_test(test_java_topics_json_loads),
