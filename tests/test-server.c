@@ -853,6 +853,27 @@ test_v4_mapped_peer(void **state)
     assert_string_equal(peer, expect);
     g_autofree gchar *local_expect = g_strdup_printf("127.0.0.1:%u", rmq_server_get_port(dual));
     assert_string_equal(rmq_connection_get_local(f->last_opened), local_expect);
+    /* the same address as bytes, as the broker stores a born host */
+    guint8 addr[16], len = 0;
+    guint16 port = 0;
+    static const guint8 lo4[4] = { 127, 0, 0, 1 };
+    assert_true(rmq_connection_get_peer_addr(f->last_opened, addr, &len, &port));
+    assert_int_equal(len, 4);
+    assert_memory_equal(addr, lo4, 4);
+    assert_int_equal(port, g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local)));
+    /* an IPv6 peer: 16 bytes */
+    g_autoptr(GSocket) s6 = g_socket_new(G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+                                         G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GInetAddress) lo6 = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV6);
+    g_autoptr(GSocketAddress) to6 = g_inet_socket_address_new(lo6, rmq_server_get_port(dual));
+    if (s6 == NULL || !g_socket_connect(s6, to6, NULL, NULL))
+        return; /* no ::1 here */
+    assert_true(rmq_test_wait_count(NULL, &f->opened, 2, WAIT_MS));
+    assert_true(rmq_connection_get_peer_addr(f->last_opened, addr, &len, &port));
+    assert_int_equal(len, 16);
+    assert_memory_equal(addr, g_inet_address_to_bytes(lo6), 16);
+    g_autoptr(GSocketAddress) local6 = g_socket_get_local_address(s6, NULL);
+    assert_int_equal(port, g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local6)));
 }
 
 /* --- server-initiated requests ------------------------------------------------ */

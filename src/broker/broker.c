@@ -276,6 +276,13 @@ static _Thread_local PeerCacheEntry peer_cache[PEER_CACHE_SLOTS];
 void
 rmq_broker_peer_host(RmqConnection *conn, RmqHostAddr *out)
 {
+    /* the connection keeps its peer's bytes: no text parsed or hashed */
+    guint16 port;
+    memset(out->addr, 0, sizeof out->addr);
+    if (rmq_connection_get_peer_addr(conn, out->addr, &out->addr_len, &port)) {
+        out->port = port;
+        return;
+    }
     const gchar *peer = rmq_connection_get_peer(conn);
     gsize n = peer != NULL ? strlen(peer) : 0;
     if (n == 0 || n >= PEER_TEXT_MAX) {

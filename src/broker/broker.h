@@ -32,6 +32,7 @@ typedef struct _RmqScheduleService RmqScheduleService;
 typedef struct _RmqTransactionCheck RmqTransactionCheck;
 typedef struct _RmqHaService RmqHaService;
 typedef struct _RmqStatsTable RmqStatsTable;
+typedef struct _RmqStatsItem RmqStatsItem;
 typedef struct _RmqStoreStats RmqStoreStats;
 
 /* The store's running figures for STATUS= and GET_BROKER_RUNTIME_INFO. */
@@ -82,6 +83,16 @@ struct _RmqBroker {
 
     RmqBrokerStats stats;
     RmqStatsTable *stats_table; /* Java's BrokerStatsManager windows (stats.h) */
+    /* The send path's stats items, resolved for the last topic and cluster
+     * name put (processor_send.c): no key built or compared three times per
+     * send. Names too long for the buffers are not cached. */
+    struct {
+        gchar topic[128], cluster[128]; /* "" = nothing resolved */
+        RmqStatsItem *nums, *size, *cluster_nums;
+    } put_stats;
+    /* The last topic name a send found legal and not forbidden (both depend
+     * on the name alone): the next send to it skips the checks. "" = none. */
+    gchar send_checked_topic[128];
     GHashTable *refused;      /* answer code -> guint64 * refusals (rmq_broker_note_refusal) */
     struct _RmqRateLimit *refusal_log; /* one notice per client address and kind a minute */
     guint stats_ticks;          /* samples taken: hour every 60th, day every 360th */

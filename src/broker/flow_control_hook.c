@@ -57,7 +57,8 @@ rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *requ
         b->flow_poller = rmq_fd_poller_get(NULL);
         rmq_fd_poller_add_dispatch_end(b->flow_poller, on_dispatch_end, b->flow);
     }
-    gint64 now_us = g_get_monotonic_time();
+    /* the loop wake-up's time (the connection read it): ms-scale checks */
+    gint64 now_us = rmq_fd_poller_now(b->flow_poller);
     gint64 now_ms = now_us / 1000;
     gint64 wait_ms = 0;
     guint queued = rmq_broker_send_queue(b, now_us, &wait_ms);

@@ -288,14 +288,19 @@ rmq_broker_send_validate(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *o
     const RmqBrokerSettings *s = &b->settings;
     const gchar *topic = r->hd.raw[RMQ_SEND_H_TOPIC];
     const gchar *reason = NULL;
-    if (!rmq_topic_name_validate(topic, &reason)) {
-        *remark = g_strdup_printf("illegal topic name: %s", reason != NULL ? reason : topic);
-        return RMQ_RESPONSE_MESSAGE_ILLEGAL;
-    }
-    /* rmq_topic_table_check_send without its name check, just made */
-    if (rmq_topic_is_send_forbidden(topic)) {
-        *remark = g_strdup_printf("Sending message to topic[%s] is forbidden.", topic);
-        return RMQ_RESPONSE_NO_PERMISSION;
+    if (topic == NULL || topic[0] == '\0' || strcmp(topic, b->send_checked_topic) != 0) {
+        if (!rmq_topic_name_validate(topic, &reason)) {
+            *remark = g_strdup_printf("illegal topic name: %s", reason != NULL ? reason : topic);
+            return RMQ_RESPONSE_MESSAGE_ILLEGAL;
+        }
+        /* rmq_topic_table_check_send without its name check, just made */
+        if (rmq_topic_is_send_forbidden(topic)) {
+            *remark = g_strdup_printf("Sending message to topic[%s] is forbidden.", topic);
+            return RMQ_RESPONSE_NO_PERMISSION;
+        }
+        gsize n = strlen(topic);
+        if (n < sizeof b->send_checked_topic)
+            memcpy(b->send_checked_topic, topic, n + 1);
     }
     gboolean created = FALSE;
     const RmqTopicConfig *tc = rmq_topic_table_get_or_create_for_send(
@@ -554,6 +559,33 @@ rmq_broker_send_build(RmqBroker *b, const RmqSendRequest *r, const RmqSendTarget
     return RMQ_RESPONSE_SUCCESS;
 }
 
+/* TOPIC_PUT_NUMS / TOPIC_PUT_SIZE of @topic and BROKER_PUT_NUMS of the
+ * cluster, through the items resolved for the last put's topic and cluster
+ * (the items live as long as the table). */
+static void
+count_put_stats(RmqBroker *b, const gchar *topic, gint64 n_put, gint64 wrote_bytes)
+{
+    const gchar *cluster = b->settings.cluster_name;
+    __typeof__(b->put_stats) *c = &b->put_stats;
+    if (strcmp(c->topic, topic) != 0 || strcmp(c->cluster, cluster) != 0) {
+        gsize tlen = strlen(topic), clen = strlen(cluster);
+        if (tlen == 0 || tlen >= sizeof c->topic || clen >= sizeof c->cluster) {
+            rmq_stats_add(b->stats_table, RMQ_STATS_TOPIC_PUT_NUMS, topic, n_put);
+            rmq_stats_add(b->stats_table, RMQ_STATS_TOPIC_PUT_SIZE, topic, wrote_bytes);
+            rmq_stats_add(b->stats_table, RMQ_STATS_BROKER_PUT_NUMS, cluster, n_put);
+            return;
+        }
+        c->nums = rmq_stats_item(b->stats_table, RMQ_STATS_TOPIC_PUT_NUMS, topic);
+        c->size = rmq_stats_item(b->stats_table, RMQ_STATS_TOPIC_PUT_SIZE, topic);
+        c->cluster_nums = rmq_stats_item(b->stats_table, RMQ_STATS_BROKER_PUT_NUMS, cluster);
+        memcpy(c->topic, topic, tlen + 1);
+        memcpy(c->cluster, cluster, clen + 1);
+    }
+    rmq_stats_item_add(c->nums, n_put);
+    rmq_stats_item_add(c->size, wrote_bytes);
+    rmq_stats_item_add(c->cluster_nums, n_put);
+}
+
 gint32
 rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar **remark)
 {
@@ -594,10 +626,7 @@ rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar 
     gint32 code = put_status_code(out->status, remark);
     if (code == RMQ_RESPONSE_SUCCESS || code == RMQ_RESPONSE_FLUSH_DISK_TIMEOUT) {
         gint64 n_put = MAX(out->result.msg_num, 1);
-        rmq_stats_add(b->stats_table, RMQ_STATS_TOPIC_PUT_NUMS, msgs[0].topic, n_put);
-        rmq_stats_add(b->stats_table, RMQ_STATS_TOPIC_PUT_SIZE, msgs[0].topic,
-                      out->result.wrote_bytes);
-        rmq_stats_add(b->stats_table, RMQ_STATS_BROKER_PUT_NUMS, b->settings.cluster_name, n_put);
+        count_put_stats(b, msgs[0].topic, n_put, out->result.wrote_bytes);
     }
     return code;
 }

@@ -14,11 +14,12 @@ typedef struct {
 /* Samples kept per window: Java's csListMinute/Hour (7) and csListDay (25). */
 static const guint window_len[] = { 7, 7, 25 };
 
-typedef struct {
+struct _RmqStatsItem {
     gint64 value;
     gint64 times;
     GQueue samples[3]; /* of Sample*, oldest first */
-} Item;
+};
+typedef RmqStatsItem Item;
 
 /* Recently added items: three per send (topic nums and size, cluster nums)
  * and two per pull would otherwise each build and hash "name\nkey". Items
@@ -71,11 +72,10 @@ item_key(const gchar *name, const gchar *key)
     return g_strconcat(name, "\n", key, NULL);
 }
 
-void
-rmq_stats_add(RmqStatsTable *t, const gchar *name, const gchar *key, gint64 value)
+/* The item of (@name, @key), created on first use; NULL with no table. */
+static Item *
+item_find(RmqStatsTable *t, const gchar *name, const gchar *key)
 {
-    if (t == NULL)
-        return;
     gsize nlen = strlen(name), klen = strlen(key);
     CacheEntry *ce = NULL;
     if (nlen < CACHE_NAME_MAX && klen < CACHE_KEY_MAX) {
@@ -83,11 +83,8 @@ rmq_stats_add(RmqStatsTable *t, const gchar *name, const gchar *key, gint64 valu
                               (klen > 0 ? (guchar) key[klen - 1] : 0)) % CACHE_SLOTS;
         ce = &t->cache[slot];
         if (ce->item != NULL && memcmp(ce->name, name, nlen + 1) == 0 &&
-            memcmp(ce->key, key, klen + 1) == 0) {
-            ce->item->value += value;
-            ce->item->times++;
-            return;
-        }
+            memcmp(ce->key, key, klen + 1) == 0)
+            return ce->item;
     }
     /* on every send and pull: no allocation for the lookup of a short key */
     gchar buf[256];
@@ -109,8 +106,29 @@ rmq_stats_add(RmqStatsTable *t, const gchar *name, const gchar *key, gint64 valu
         memcpy(ce->key, key, klen + 1);
         ce->item = it;
     }
-    it->value += value;
-    it->times++;
+    return it;
+}
+
+void
+rmq_stats_add(RmqStatsTable *t, const gchar *name, const gchar *key, gint64 value)
+{
+    if (t != NULL)
+        rmq_stats_item_add(item_find(t, name, key), value);
+}
+
+RmqStatsItem *
+rmq_stats_item(RmqStatsTable *t, const gchar *name, const gchar *key)
+{
+    return t != NULL ? item_find(t, name, key) : NULL;
+}
+
+void
+rmq_stats_item_add(RmqStatsItem *item, gint64 value)
+{
+    if (item == NULL)
+        return;
+    item->value += value;
+    item->times++;
 }
 
 void

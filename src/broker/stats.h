@@ -33,6 +33,10 @@ typedef struct {
 } RmqStatsSnapshot;
 
 typedef struct _RmqStatsTable RmqStatsTable;
+/* One (name, key) item of a table: a handle that stays valid as long as the
+ * table (items are never removed), so a hot path resolves it once and adds
+ * through it without building or comparing keys. */
+typedef struct _RmqStatsItem RmqStatsItem;
 
 RmqStatsTable *rmq_stats_table_new(void);
 void rmq_stats_table_free(RmqStatsTable *t);
@@ -41,6 +45,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqStatsTable, rmq_stats_table_free)
 /* Add @value to the item (@name, @key), one call (StatsItem.getValue().add,
  * getTimes().increment). The item is created on first use. */
 void rmq_stats_add(RmqStatsTable *t, const gchar *name, const gchar *key, gint64 value);
+/* The item (@name, @key), created on first use (NULL when @t is NULL), and
+ * rmq_stats_add() through it (a NULL item counts nothing). */
+RmqStatsItem *rmq_stats_item(RmqStatsTable *t, const gchar *name, const gchar *key);
+void rmq_stats_item_add(RmqStatsItem *item, gint64 value);
 /* Take a sample of every item into @window's list at @now_ms (a monotonic
  * clock: only differences between samples are used). */
 void rmq_stats_sample(RmqStatsTable *t, RmqStatsWindow window, gint64 now_ms);

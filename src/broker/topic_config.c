@@ -16,6 +16,15 @@ struct _RmqTopicTable {
     gchar *trace_topic; /* NULL unless traceTopicEnable */
     gchar *reply_topic;
     gboolean auto_create_topic_enable;
+    /* Entries added, replaced or removed (each may free a config). The send
+     * path's last lookup is kept with the count it was made at: every send
+     * asks for the same few topics, and a hit needs no hash of the name. */
+    guint64 changes;
+    struct {
+        gchar name[128]; /* "" = none */
+        const RmqTopicConfig *tc;
+        guint64 changes;
+    } last_send;
 };
 
 /* ---- names -------------------------------------------------------------- */
@@ -99,7 +108,10 @@ rmq_topic_is_send_forbidden(const gchar *name)
 gboolean
 rmq_topic_is_retry(const gchar *name)
 {
-    return name != NULL && g_str_has_prefix(name, RMQ_TOPIC_RETRY_PREFIX);
+    /* on every send: the first byte settles nearly every name, and no
+     * strlen of the name (g_str_has_prefix takes one) */
+    return name != NULL && name[0] == RMQ_TOPIC_RETRY_PREFIX[0] &&
+           strncmp(name, RMQ_TOPIC_RETRY_PREFIX, sizeof RMQ_TOPIC_RETRY_PREFIX - 1) == 0;
 }
 
 /* ---- the table ---------------------------------------------------------- */
@@ -121,6 +133,7 @@ rmq_topic_table_options_init(RmqTopicTableOptions *o)
 static void
 put(RmqTopicTable *t, RmqTopicConfig *tc)
 {
+    t->changes++;
     g_hash_table_replace(t->topics, tc->topic_name, tc);
 }
 
@@ -233,6 +246,7 @@ gboolean
 rmq_topic_table_delete(RmqTopicTable *t, const gchar *name)
 {
     g_return_val_if_fail(t != NULL, FALSE);
+    t->changes++;
     if (name == NULL || !g_hash_table_remove(t->topics, name))
         return FALSE;
     rmq_data_version_next(&t->version);
@@ -349,9 +363,19 @@ rmq_topic_table_get_or_create_for_send(RmqTopicTable *t, const gchar *topic,
         *created = FALSE;
     if (remark != NULL)
         *remark = NULL;
+    if (t->last_send.changes == t->changes && t->last_send.name[0] != '\0' &&
+        strcmp(t->last_send.name, topic) == 0)
+        return t->last_send.tc;
     const RmqTopicConfig *have = rmq_topic_table_lookup(t, topic);
-    if (have != NULL)
+    if (have != NULL) {
+        gsize n = strlen(topic);
+        if (n < sizeof t->last_send.name) {
+            memcpy(t->last_send.name, topic, n + 1);
+            t->last_send.tc = have;
+            t->last_send.changes = t->changes;
+        }
         return have;
+    }
 
     RmqTopicConfig *tc = NULL;
     if (default_topic != NULL)
@@ -470,8 +494,10 @@ rmq_topic_table_load_node(RmqTopicTable *t, JsonNode *root, gboolean replace, GE
                                RMQ_TOPIC_CONFIG_ERROR_INVALID, &version, decode_entry, parsed,
                                error))
         return FALSE;
-    if (replace)
+    if (replace) {
+        t->changes++;
         g_hash_table_remove_all(t->topics);
+    }
     for (guint i = 0; i < parsed->len; i++)
         put(t, g_ptr_array_index(parsed, i));
     g_ptr_array_set_free_func(parsed, NULL); /* the table owns them now */

@@ -68,6 +68,9 @@ struct _RmqConnection {
     RmqFdTimer *idle_timer;
     guint idle_seconds;
     gint64 last_activity;
+    guint8 peer_addr[16]; /* the peer text's address as bytes (peer_bytes) */
+    guint8 peer_addr_len; /* 4 or 16; 0 = not an IP peer */
+    guint16 peer_port;
     RmqFdTimer *frame_timer; /* frame deadline; ready time -1 while disarmed */
     guint frame_seconds;    /* 0 = no deadline */
     gint64 frame_started;   /* monotonic µs the unfinished frame began, 0 = none */
@@ -120,10 +123,51 @@ format_address(GSocketAddress *address)
     return g_strdup_printf("%s:%u", ip, port);
 }
 
+/* The poller's time of this loop wake-up (one clock read per dispatch, not
+ * one per read and write): idle and write-stall deadlines are seconds. */
+/* The peer's address as bytes (4 for IPv4 and v4-mapped IPv6, as the peer
+ * text shows them, 16 for IPv6) and its port, for rmq_connection_get_peer_addr. */
+static void
+peer_bytes(RmqConnection *conn, GSocketAddress *address)
+{
+    if (address == NULL || !G_IS_INET_SOCKET_ADDRESS(address))
+        return;
+    GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS(address);
+    GInetAddress *ia = g_inet_socket_address_get_address(isa);
+    const guint8 *b = g_inet_address_to_bytes(ia);
+    conn->peer_port = g_inet_socket_address_get_port(isa);
+    if (g_inet_address_get_family(ia) == G_SOCKET_FAMILY_IPV6) {
+        static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+        if (memcmp(b, v4_mapped, sizeof v4_mapped) == 0) {
+            memcpy(conn->peer_addr, b + 12, 4);
+            conn->peer_addr_len = 4;
+        } else {
+            memcpy(conn->peer_addr, b, 16);
+            conn->peer_addr_len = 16;
+        }
+    } else if (g_inet_address_get_family(ia) == G_SOCKET_FAMILY_IPV4) {
+        memcpy(conn->peer_addr, b, 4);
+        conn->peer_addr_len = 4;
+    }
+}
+
+gboolean
+rmq_connection_get_peer_addr(RmqConnection *conn, guint8 addr[16], guint8 *addr_len,
+                             guint16 *port)
+{
+    if (conn->peer_addr_len == 0)
+        return FALSE;
+    memcpy(addr, conn->peer_addr, conn->peer_addr_len);
+    *addr_len = conn->peer_addr_len;
+    *port = conn->peer_port;
+    return TRUE;
+}
+
 static void
 touch(RmqConnection *conn)
 {
-    conn->last_activity = g_get_monotonic_time();
+    conn->last_activity = conn->poller != NULL ? rmq_fd_poller_now(conn->poller)
+                                               : g_get_monotonic_time();
 }
 
 /* --- the descriptor's watch ---------------------------------------------- */
@@ -285,6 +329,7 @@ rmq_connection_new(GSocketConnection *socket_conn, GMainContext *context)
     g_autoptr(GSocketAddress) local = g_socket_get_local_address(conn->socket, NULL);
     conn->peer = format_address(remote);
     conn->local = format_address(local);
+    peer_bytes(conn, remote);
 
     conn->close_hooks = g_array_new(FALSE, FALSE, sizeof(CloseHook));
     conn->inbuf = g_byte_array_new();
@@ -296,7 +341,8 @@ rmq_connection_new(GSocketConnection *socket_conn, GMainContext *context)
     conn->backpressure = TRUE;
     conn->poller = rmq_fd_poller_get(conn->context);
     conn->watch = rmq_fd_watch_new(conn->poller, conn->fd, on_fd_ready, conn);
-    touch(conn);
+    /* maybe not on the poller's thread yet: the clock itself */
+    conn->last_activity = g_get_monotonic_time();
     return conn;
 }
 
@@ -430,7 +476,7 @@ rmq_connection_start(RmqConnection *conn)
     if (conn->started || conn->closed)
         return;
     conn->started = TRUE;
-    touch(conn);
+    conn->last_activity = g_get_monotonic_time();
     if (!conn->paused)
         watch_readable(conn);
     arm_idle_timer(conn);
@@ -1048,7 +1094,7 @@ flush_output(RmqConnection *conn, gboolean may_close)
             return;
         }
         touch(conn);
-        conn->write_progress = g_get_monotonic_time();
+        conn->write_progress = conn->last_activity;
         conn->queued -= (gsize) n;
         gsize left = (gsize) n;
         while (left > 0) {

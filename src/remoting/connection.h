@@ -134,6 +134,11 @@ gboolean rmq_connection_is_closed(RmqConnection *conn);
 /* "ip:port" (IPv4 form for v4-mapped IPv6 addresses). (transfer none) */
 const gchar *rmq_connection_get_peer(RmqConnection *conn);
 const gchar *rmq_connection_get_local(RmqConnection *conn);
+/* The peer's address as bytes, the same the peer text shows (4 for IPv4 and
+ * v4-mapped IPv6, else 16), and its port, without parsing the text; FALSE
+ * (nothing written) when the peer is not an IP address. */
+gboolean rmq_connection_get_peer_addr(RmqConnection *conn, guint8 addr[16], guint8 *addr_len,
+                                      guint16 *port);
 /* Reason given to rmq_connection_close(), NULL while open. (transfer none) */
 const gchar *rmq_connection_get_close_reason(RmqConnection *conn);
 

@@ -44,6 +44,7 @@ struct _RmqFdPoller {
     gpointer tag;
     guint watch_count;
     guint depth;           /* nested dispatches running */
+    gint64 now;            /* rmq_fd_poller_now() of this dispatch, 0 = not read yet */
     GPtrArray *graveyard;  /* watches and timers freed while dispatching */
     GPtrArray *heap;       /* armed timers, a binary min-heap on ready_time */
     GArray *end_hooks;     /* of EndHook, run when a dispatch ends */
@@ -260,6 +261,7 @@ poller_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
     (void) callback;
     (void) user_data;
     p->depth++;
+    p->now = 0; /* a nested dispatch starts its own */
     gboolean events = p->collected ||
                       (g_source_query_unix_fd(source, p->tag) & (G_IO_IN | G_IO_HUP | G_IO_ERR));
     if (events)
@@ -280,9 +282,21 @@ poller_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
             g_array_index(p->end_hooks, EndHook, i).user_data == h.user_data)
             i++;
     }
+    /* the outer dispatch of a nested one reads the clock again */
+    p->now = 0;
     if (--p->depth == 0 && p->graveyard != NULL && p->graveyard->len > 0 && p->n_ready == 0)
         g_ptr_array_set_size(p->graveyard, 0);
     return G_SOURCE_CONTINUE;
+}
+
+gint64
+rmq_fd_poller_now(RmqFdPoller *p)
+{
+    if (p->depth == 0)
+        return g_get_monotonic_time();
+    if (p->now == 0)
+        p->now = g_get_monotonic_time();
+    return p->now;
 }
 
 /* The context's poll function while the poller owns it: when the descriptors

@@ -40,6 +40,14 @@ void rmq_fd_poller_unref(RmqFdPoller *poller);
 /* Watches registered (tests, STATUS). */
 guint rmq_fd_poller_get_watch_count(RmqFdPoller *poller);
 
+/* g_get_monotonic_time(), read once per dispatch of @poller: the first call
+ * in a dispatch reads the clock, later ones in the same dispatch (the other
+ * watches and timers of that loop wake-up) get the same time, as libuv's
+ * loop time. Outside a dispatch it reads the clock. Only on the thread that
+ * iterates the poller's context. For stamps and deadlines that tolerate the
+ * time a wake-up's callbacks take; time a piece of work with the clock. */
+gint64 rmq_fd_poller_now(RmqFdPoller *poller);
+
 /* Make the poller of the default context its poll function (a daemon's
  * main(), before anything else attaches a descriptor): while GLib polls only
  * the epoll descriptor and its own wake-up descriptor, one epoll_wait with

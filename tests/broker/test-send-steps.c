@@ -308,6 +308,21 @@ test_validate(void **state)
     g_clear_pointer(&remark, g_free);
     assert_null(t.topic);
 
+    /* the validate step remembers the last name it passed (T1): names
+     * checked after it, twice each, are still refused */
+    static const gchar *const refused[] = { "bad topic", "", "SCHEDULE_TOPIC_XXXX",
+                                            "bad topic", "", "SCHEDULE_TOPIC_XXXX" };
+    for (guint i = 0; i < G_N_ELEMENTS(refused); i++) {
+        g_autoptr(RmqCommand) ok = send_req("T1", "0", NULL, "x", 1);
+        assert_int_equal(validate(b, ok, &r, &t, &remark), RMQ_RESPONSE_SUCCESS);
+        rmq_send_target_clear(&t);
+        g_autoptr(RmqCommand) bad = send_req(refused[i], "0", NULL, "x", 1);
+        gint32 want = refused[i][0] == 'S' ? RMQ_RESPONSE_NO_PERMISSION
+                                           : RMQ_RESPONSE_MESSAGE_ILLEGAL;
+        assert_int_equal(validate(b, bad, &r, &t, &remark), want);
+        g_clear_pointer(&remark, g_free);
+    }
+
     /* a topic without the write bit */
     g_autoptr(RmqTopicConfig) ro = rmq_topic_config_new("RO");
     ro->perm = RMQ_PERM_READ;

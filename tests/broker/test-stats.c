@@ -112,6 +112,37 @@ test_old_samples_leave(void **state)
     assert_true(s.tps == 0.0);
 }
 
+/* A handle (rmq_stats_item) adds to the same item as rmq_stats_add, stays
+ * valid while other items are created, and a NULL table gives a NULL handle
+ * that counts nothing. */
+static void
+test_item_handle(void **state)
+{
+    (void) state;
+    g_autoptr(RmqStatsTable) t = rmq_stats_table_new();
+    RmqStatsItem *h = rmq_stats_item(t, RMQ_STATS_TOPIC_PUT_NUMS, "T");
+    assert_non_null(h);
+    assert_ptr_equal(h, rmq_stats_item(t, RMQ_STATS_TOPIC_PUT_NUMS, "T"));
+    assert_true(h != rmq_stats_item(t, RMQ_STATS_TOPIC_PUT_SIZE, "T"));
+    rmq_stats_sample(t, RMQ_STATS_MINUTE, 0);
+    rmq_stats_item_add(h, 3);
+    for (gint i = 0; i < 200; i++) { /* new items grow the table meanwhile */
+        g_autofree gchar *k = g_strdup_printf("K%d", i);
+        rmq_stats_add(t, RMQ_STATS_TOPIC_PUT_NUMS, k, 1);
+    }
+    rmq_stats_add(t, RMQ_STATS_TOPIC_PUT_NUMS, "T", 4);
+    rmq_stats_item_add(h, 5);
+    rmq_stats_sample(t, RMQ_STATS_MINUTE, 10000);
+    RmqStatsSnapshot s;
+    assert_true(rmq_stats_get(t, RMQ_STATS_TOPIC_PUT_NUMS, "T", RMQ_STATS_MINUTE, &s));
+    assert_int_equal(s.sum, 12);
+    assert_true(s.avgpt > 3.999 && s.avgpt < 4.001); /* three calls */
+    assert_true(rmq_stats_get(t, RMQ_STATS_TOPIC_PUT_SIZE, "T", RMQ_STATS_MINUTE, &s));
+    assert_int_equal(s.sum, 0);
+    assert_null(rmq_stats_item(NULL, RMQ_STATS_TOPIC_PUT_NUMS, "T"));
+    rmq_stats_item_add(NULL, 1);
+}
+
 int
 main(void)
 {
@@ -120,6 +151,7 @@ main(void)
         cmocka_unit_test(test_many_items_interleaved),
         cmocka_unit_test(test_minute_window),
         cmocka_unit_test(test_old_samples_leave),
+        cmocka_unit_test(test_item_handle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

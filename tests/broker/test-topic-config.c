@@ -360,6 +360,63 @@ test_version_bumps_exactly_on_change(void **state)
     assert_int_equal(v->counter, 5);
 }
 
+/* The send path's lookup remembers its last topic: it must still see an
+ * update (a new config), a delete (auto-create off: refused) and a
+ * replacing load (ASan would catch a freed config handed out). */
+static void
+test_send_lookup_sees_changes(void **state)
+{
+    (void)state;
+    RmqTopicTableOptions o;
+    rmq_topic_table_options_init(&o);
+    o.cluster_name = "DefaultCluster";
+    o.broker_name = "broker-a";
+    o.auto_create_topic_enable = FALSE;
+    g_autoptr(RmqTopicTable) t = rmq_topic_table_new(&o);
+    g_autoptr(RmqTopicConfig) tc = rmq_topic_config_new("Hot");
+    tc->read_queue_nums = tc->write_queue_nums = 4;
+    assert_true(rmq_topic_table_update(t, tc));
+    const RmqTopicConfig *a =
+        rmq_topic_table_get_or_create_for_send(t, "Hot", "TBW102", 4, 0, NULL, NULL);
+    assert_non_null(a);
+    assert_ptr_equal(a, rmq_topic_table_get_or_create_for_send(t, "Hot", "TBW102", 4, 0, NULL,
+                                                               NULL));
+    assert_int_equal(a->write_queue_nums, 4);
+    tc->read_queue_nums = tc->write_queue_nums = 8;
+    assert_true(rmq_topic_table_update(t, tc));
+    const RmqTopicConfig *b =
+        rmq_topic_table_get_or_create_for_send(t, "Hot", "TBW102", 4, 0, NULL, NULL);
+    assert_non_null(b);
+    assert_int_equal(b->write_queue_nums, 8);
+    assert_ptr_equal(b, rmq_topic_table_lookup(t, "Hot"));
+    assert_true(rmq_topic_table_delete(t, "Hot"));
+    g_autofree gchar *remark = NULL;
+    assert_null(rmq_topic_table_get_or_create_for_send(t, "Hot", "TBW102", 4, 0, NULL, &remark));
+    assert_true(rmq_topic_table_update(t, tc));
+    assert_ptr_equal(rmq_topic_table_get_or_create_for_send(t, "Hot", "TBW102", 4, 0, NULL, NULL),
+                     rmq_topic_table_lookup(t, "Hot"));
+    /* a replacing load without it */
+    g_autoptr(JsonNode) root = json_from_string("{\"topicConfigTable\":{}}", NULL);
+    assert_non_null(root);
+    assert_true(rmq_topic_table_load_node(t, root, TRUE, NULL));
+    g_free(g_steal_pointer(&remark));
+    assert_null(rmq_topic_table_get_or_create_for_send(t, "Hot", "TBW102", 4, 0, NULL, &remark));
+}
+
+static void
+test_is_retry(void **state)
+{
+    (void)state;
+    assert_true(rmq_topic_is_retry("%RETRY%G"));
+    assert_true(rmq_topic_is_retry("%RETRY%"));
+    assert_false(rmq_topic_is_retry("%RETRY"));
+    assert_false(rmq_topic_is_retry("%DLQ%G"));
+    assert_false(rmq_topic_is_retry("RETRY%G"));
+    assert_false(rmq_topic_is_retry("%retry%G"));
+    assert_false(rmq_topic_is_retry(""));
+    assert_false(rmq_topic_is_retry(NULL));
+}
+
 static void
 test_wrapper_json(void **state)
 {
@@ -584,6 +641,8 @@ main(void)
         cmocka_unit_test(test_send_checks),
         cmocka_unit_test(test_admin_checks),
         cmocka_unit_test(test_version_bumps_exactly_on_change),
+        cmocka_unit_test(test_send_lookup_sees_changes),
+        cmocka_unit_test(test_is_retry),
         cmocka_unit_test(test_wrapper_json),
         cmocka_unit_test(test_file_round_trip),
         cmocka_unit_test(test_java_topics_json_loads),

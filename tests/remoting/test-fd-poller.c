@@ -958,6 +958,51 @@ test_end_hook_removes_itself(void **state)
     rmq_fd_poller_unref(poller);
 }
 
+/* rmq_fd_poller_now: one clock read per dispatch (the same time for the
+ * whole wake-up, however long its callbacks take), a new one in the next
+ * dispatch, and the clock itself outside a dispatch. */
+typedef struct {
+    RmqFdPoller *poller;
+    gint64 first[2], second[2];
+    gint runs;
+} NowFix;
+
+static gboolean
+on_now_timer(gpointer user_data)
+{
+    NowFix *f = user_data;
+    gint i = f->runs++;
+    f->first[i] = rmq_fd_poller_now(f->poller);
+    g_usleep(3000);
+    f->second[i] = rmq_fd_poller_now(f->poller);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+test_now_per_dispatch(void **state)
+{
+    (void) state;
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    NowFix f = { .poller = rmq_fd_poller_get(ctx) };
+    gint64 a = rmq_fd_poller_now(f.poller);
+    g_usleep(3000);
+    assert_true(rmq_fd_poller_now(f.poller) - a >= 3000); /* outside: the clock */
+    RmqFdTimer *t = rmq_fd_timer_new(f.poller, on_now_timer, &f);
+    for (gint i = 0; i < 2; i++) {
+        gint64 before = g_get_monotonic_time();
+        rmq_fd_timer_set_ready_time(t, before);
+        gint64 end = before + WAIT_US;
+        while (f.runs == i && g_get_monotonic_time() < end)
+            g_main_context_iteration(ctx, TRUE);
+        assert_int_equal(f.runs, i + 1);
+        assert_true(f.first[i] >= before);
+        assert_int_equal(f.second[i], f.first[i]); /* the same dispatch */
+    }
+    assert_true(f.first[1] - f.first[0] >= 3000); /* the next dispatch read it again */
+    rmq_fd_timer_clear(&t);
+    rmq_fd_poller_unref(f.poller);
+}
+
 int
 main(void)
 {
@@ -974,6 +1019,7 @@ main(void)
         cmocka_unit_test(test_connection_freed_in_own_callback),
         cmocka_unit_test(test_connection_hangup),
         cmocka_unit_test(test_nested_read_keeps_batch),
+        cmocka_unit_test(test_now_per_dispatch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
