@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "model/message_properties.h"
+#include "remoting/json_text.h"
 #include "store/message_format.h"
 
 #define HEARTBEAT_INTERVAL_US (30 * G_USEC_PER_SEC)
@@ -229,6 +230,8 @@ rmq_producer_fetch_publish_queues(RmqProducer *p, const gchar *topic, GError **e
 static gboolean
 broker_faulty(RmqProducer *p, const gchar *broker)
 {
+    if (g_hash_table_size(p->faults) == 0)
+        return FALSE;
     gint64 *until = g_hash_table_lookup(p->faults, broker);
     return until && g_get_monotonic_time() < *until;
 }
@@ -275,13 +278,13 @@ select_queue(RmqProducer *p, const PublishInfo *pi, const gchar *last)
 static const gchar *
 master_addr(RmqProducer *p, const gchar *topic, const gchar *broker_name, GError **error)
 {
-    g_autofree gchar *broker = g_strdup(broker_name);
     const RmqRoute *r = g_hash_table_lookup(p->core->routes, topic);
-    const gchar *addr = r ? rmq_route_master_addr(r, broker) : NULL;
-    if (addr == NULL) {
-        r = g_hash_table_lookup(p->core->routes, RMQ_MQ_DEFAULT_TOPIC);
-        addr = r ? rmq_route_master_addr(r, broker) : NULL;
-    }
+    const gchar *addr = r ? rmq_route_master_addr(r, broker_name) : NULL;
+    if (addr != NULL)
+        return addr;
+    g_autofree gchar *broker = g_strdup(broker_name);
+    r = g_hash_table_lookup(p->core->routes, RMQ_MQ_DEFAULT_TOPIC);
+    addr = r ? rmq_route_master_addr(r, broker) : NULL;
     if (addr == NULL && !p->in_callback) {
         /* Fetches the topic's route, or the default topic's for a new topic. */
         g_hash_table_remove(p->publish, topic);
@@ -445,6 +448,24 @@ prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
     return x;
 }
 
+/* An ext field whose value needs no JSON escaping (a number, a checked topic). */
+static void
+ext_plain(RmqCommand *req, const gchar *static_key, const gchar *value, gsize len)
+{
+    rmq_command_append_ext_plain(req, static_key, 1, value, len);
+}
+
+static void
+ext_int(RmqCommand *req, const gchar *static_key, gint64 v)
+{
+    gchar buf[RMQ_JSON_INT64_MAX_LEN];
+    ext_plain(req, static_key, buf, rmq_json_text_format_int64(v, buf));
+}
+
+/* The fields in Java's order, appended without a lookup (a new command has
+ * none): the topic passed check_topic() and the numbers need no escaping;
+ * the group, the properties (\001 and \002 separators) and the broker name
+ * go through the escaping encoder. */
 static RmqCommand *
 build_request(RmqProducer *p, const Prepared *x, const RmqQueue *q)
 {
@@ -452,19 +473,19 @@ build_request(RmqProducer *p, const Prepared *x, const RmqQueue *q)
     RmqCommand *req = rmq_command_new_request(x->batch   ? RMQ_REQUEST_SEND_BATCH_MESSAGE
                                               : x->reply ? RMQ_REQUEST_SEND_REPLY_MESSAGE_V2
                                                          : RMQ_REQUEST_SEND_MESSAGE_V2);
-    rmq_command_set_ext(req, "a", p->group);
-    rmq_command_set_ext(req, "b", x->topic);
-    rmq_command_set_ext(req, "c", RMQ_MQ_DEFAULT_TOPIC);
-    rmq_command_set_ext_int64(req, "d", p->default_queue_nums);
-    rmq_command_set_ext_int64(req, "e", q->queue_id);
-    rmq_command_set_ext_int64(req, "f", x->sys_flag);
-    rmq_command_set_ext_int64(req, "g", g_get_real_time() / 1000);
-    rmq_command_set_ext_int64(req, "h", x->flag);
-    rmq_command_set_ext(req, "i", x->properties);
-    rmq_command_set_ext_int64(req, "j", 0);
-    rmq_command_set_ext_bool(req, "k", FALSE);
-    rmq_command_set_ext_bool(req, "m", x->batch);
-    rmq_command_set_ext(req, "n", q->broker_name);
+    rmq_command_append_ext_len(req, "a", 1, p->group, strlen(p->group));
+    ext_plain(req, "b", x->topic, strlen(x->topic));
+    ext_plain(req, "c", RMQ_MQ_DEFAULT_TOPIC, strlen(RMQ_MQ_DEFAULT_TOPIC));
+    ext_int(req, "d", p->default_queue_nums);
+    ext_int(req, "e", q->queue_id);
+    ext_int(req, "f", x->sys_flag);
+    ext_int(req, "g", g_get_real_time() / 1000);
+    ext_int(req, "h", x->flag);
+    rmq_command_append_ext_len(req, "i", 1, x->properties, strlen(x->properties));
+    ext_plain(req, "j", "0", 1);
+    ext_plain(req, "k", "false", 5);
+    ext_plain(req, "m", x->batch ? "true" : "false", x->batch ? 4 : 5);
+    rmq_command_append_ext_len(req, "n", 1, q->broker_name, strlen(q->broker_name));
     rmq_command_set_body(req, x->body);
     return req;
 }
@@ -597,10 +618,12 @@ send_sync(RmqProducer *p, const Prepared *x, const RmqQueue *fixed, RmqSendResul
                 return FALSE;
             picked = select_queue(p, pi, last_broker);
         }
-        /* A copy: master_addr() may free the publish list @picked is in. */
-        g_autoptr(RmqQueue) q = rmq_queue_new(picked->topic, picked->broker_name, picked->queue_id);
+        /* A copy of the broker name: master_addr() may free the publish
+         * list @picked is in (the topic is x's, the same). */
         g_free(last_broker);
-        last_broker = g_strdup(q->broker_name);
+        last_broker = g_strdup(picked->broker_name);
+        const RmqQueue view = { x->topic, last_broker, picked->queue_id };
+        const RmqQueue *q = &view;
         g_clear_error(&last_err);
         const gchar *addr = master_addr(p, x->topic, q->broker_name, &last_err);
         if (addr == NULL) {
