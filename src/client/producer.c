@@ -49,16 +49,19 @@ typedef struct {
     gchar *msg_id;
     gboolean batch;
     gboolean reply;  /* MSG_TYPE=reply: SEND_REPLY_MESSAGE_V2 (325) */
+    gboolean inline_text; /* topic and msg_id live after the struct (prepare()) */
     gint64 begin_ms; /* when the send started (Pub trace) */
 } Prepared;
 
 static void
 prepared_free(Prepared *x)
 {
-    g_free(x->topic);
     g_bytes_unref(x->body);
     g_free(x->properties);
-    g_free(x->msg_id);
+    if (!x->inline_text) {
+        g_free(x->topic);
+        g_free(x->msg_id);
+    }
     g_free(x);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Prepared, prepared_free)
@@ -355,17 +358,24 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
                     G_GSIZE_FORMAT, len, p->max_size);
         return NULL;
     }
-    if (rmq_msg_get_property(msg, RMQ_PROPERTY_UNIQ_KEY) == NULL) {
-        g_autofree gchar *id = rmq_mq_unique_id();
-        rmq_msg_put_property(msg, RMQ_PROPERTY_UNIQ_KEY, id);
+    GHashTable *props = rmq_msg_get_properties(msg);
+    const gchar *uniq = g_hash_table_lookup(props, RMQ_PROPERTY_UNIQ_KEY);
+    if (uniq == NULL) {
+        gchar *id = g_malloc(RMQ_MQ_UNIQUE_ID_LEN + 1);
+        rmq_mq_unique_id_to(id);
+        g_hash_table_replace(props, g_strdup(RMQ_PROPERTY_UNIQ_KEY), id);
+        uniq = id;
     }
-    Prepared *x = g_new0(Prepared, 1);
+    /* One allocation for the struct, the topic and the id. */
+    gsize tlen = strlen(msg->topic) + 1, ulen = strlen(uniq) + 1;
+    Prepared *x = g_malloc0(sizeof *x + tlen + ulen);
+    x->inline_text = TRUE;
+    x->topic = memcpy((gchar *) (x + 1), msg->topic, tlen);
+    x->msg_id = memcpy(x->topic + tlen, uniq, ulen);
     x->begin_ms = g_get_real_time() / 1000;
-    x->topic = g_strdup(msg->topic);
     x->flag = msg->flag;
-    x->msg_id = g_strdup(rmq_msg_get_property(msg, RMQ_PROPERTY_UNIQ_KEY));
-    x->reply = g_strcmp0(rmq_msg_get_property(msg, RMQ_PROPERTY_MSG_TYPE), RMQ_MQ_REPLY_FLAG) == 0;
-    x->properties = rmq_message_properties_build(rmq_msg_get_properties(msg));
+    x->reply = g_strcmp0(g_hash_table_lookup(props, RMQ_PROPERTY_MSG_TYPE), RMQ_MQ_REPLY_FLAG) == 0;
+    x->properties = rmq_message_properties_build(props);
     if (strlen(x->properties) > RMQ_MESSAGE_MAX_PROPS) {
         g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
                     RMQ_MESSAGE_MAX_PROPS);
@@ -598,6 +608,19 @@ rmq_producer_enable_trace(RmqProducer *p, const gchar *trace_topic)
     p->trace = rmq_trace_dispatcher_new(p->core, p->group, "PRODUCE", trace_topic);
 }
 
+/* @s copied into @buf when it fits, else into *@heap (freed by the caller):
+ * the per-attempt copies of a broker name and address, without malloc. */
+static const gchar *
+copy_small(gchar *buf, gsize size, const gchar *s, gchar **heap)
+{
+    gsize n = strlen(s) + 1;
+    if (n <= size)
+        return memcpy(buf, s, n);
+    g_free(*heap);
+    *heap = g_strdup(s);
+    return *heap;
+}
+
 static gboolean
 send_sync(RmqProducer *p, const Prepared *x, const RmqQueue *fixed, RmqSendResult *result,
           GError **error)
@@ -605,7 +628,10 @@ send_sync(RmqProducer *p, const Prepared *x, const RmqQueue *fixed, RmqSendResul
     memset(result, 0, sizeof *result);
     gint64 deadline = g_get_monotonic_time() + (gint64) p->send_timeout_ms * 1000;
     g_autoptr(GError) last_err = NULL;
-    g_autofree gchar *last_broker = NULL;
+    gchar broker_buf[64], addr_buf[64];
+    g_autofree gchar *broker_heap = NULL;
+    g_autofree gchar *addr_heap = NULL;
+    const gchar *last_broker = NULL;
     guint attempts = 1 + p->retries;
     for (guint a = 0; a < attempts; a++) {
         gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
@@ -620,9 +646,8 @@ send_sync(RmqProducer *p, const Prepared *x, const RmqQueue *fixed, RmqSendResul
         }
         /* A copy of the broker name: master_addr() may free the publish
          * list @picked is in (the topic is x's, the same). */
-        g_free(last_broker);
-        last_broker = g_strdup(picked->broker_name);
-        const RmqQueue view = { x->topic, last_broker, picked->queue_id };
+        last_broker = copy_small(broker_buf, sizeof broker_buf, picked->broker_name, &broker_heap);
+        const RmqQueue view = { x->topic, (gchar *) last_broker, picked->queue_id };
         const RmqQueue *q = &view;
         g_clear_error(&last_err);
         const gchar *addr = master_addr(p, x->topic, q->broker_name, &last_err);
@@ -630,7 +655,7 @@ send_sync(RmqProducer *p, const Prepared *x, const RmqQueue *fixed, RmqSendResul
             mark_fault(p, q->broker_name);
             continue;
         }
-        g_autofree gchar *addr_copy = g_strdup(addr);
+        const gchar *addr_copy = copy_small(addr_buf, sizeof addr_buf, addr, &addr_heap);
         maybe_heartbeat(p, addr_copy);
         g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(p->core, addr_copy,
                                                         build_request(p, x, q),
