@@ -51,6 +51,7 @@ const gchar *rmq_route_any_addr(const RmqRoute *r, const gchar *broker_name);
 struct _RmqInstance {
     gint ref_count;
     GMainContext *context;
+    struct _RmqFdPoller *poller; /* a private context's, owning its poll function; else NULL */
     RmqClient *client;
     gchar **namesrvs;
     guint ns_index;     /* sticky until failure (docs/protocol.md §9.2) */
