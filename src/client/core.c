@@ -199,7 +199,8 @@ rmq_mq_reply_from_push(const RmqCommand *push, GError **error)
     m->store_host = g_strdup(rmq_command_get_ext(push, "storeHost"));
     const gchar *props = rmq_command_get_ext(push, "properties");
     if (props != NULL) {
-        g_hash_table_unref(m->props_table);
+        if (m->props_table != NULL)
+            g_hash_table_unref(m->props_table);
         m->props_table = rmq_message_properties_parse(props, strlen(props));
     }
     g_autofree gchar *now = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() / 1000);

@@ -358,13 +358,32 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
                     G_GSIZE_FORMAT, len, p->max_size);
         return NULL;
     }
-    GHashTable *props = rmq_msg_get_properties(msg);
-    const gchar *uniq = g_hash_table_lookup(props, RMQ_PROPERTY_UNIQ_KEY);
-    if (uniq == NULL) {
-        gchar *id = g_malloc(RMQ_MQ_UNIQUE_ID_LEN + 1);
-        rmq_mq_unique_id_to(id);
-        g_hash_table_replace(props, g_strdup(RMQ_PROPERTY_UNIQ_KEY), id);
-        uniq = id;
+    GHashTable *props = NULL;
+    const gchar *uniq;
+    gchar *properties;
+    if (msg->block == NULL && g_atomic_pointer_get(&msg->props_table) == NULL &&
+        msg->props_raw == NULL) {
+        /* No property: the properties are the new unique id alone, which
+         * the message keeps as its raw properties (no table to fill, sort
+         * and free per send; one is parsed from them if the caller asks). */
+        gsize klen = strlen(RMQ_PROPERTY_UNIQ_KEY), plen = klen + 1 + RMQ_MQ_UNIQUE_ID_LEN;
+        gchar *raw = g_malloc(plen + 1);
+        memcpy(raw, RMQ_PROPERTY_UNIQ_KEY, klen);
+        raw[klen] = RMQ_PROPERTY_NAME_VALUE_SEPARATOR;
+        rmq_mq_unique_id_to(raw + klen + 1);
+        rmq_mq_msg_set_raw_properties(msg, raw, plen);
+        uniq = raw + klen + 1;
+        properties = g_memdup2(raw, plen + 1);
+    } else {
+        props = rmq_msg_get_properties(msg);
+        uniq = g_hash_table_lookup(props, RMQ_PROPERTY_UNIQ_KEY);
+        if (uniq == NULL) {
+            gchar *id = g_malloc(RMQ_MQ_UNIQUE_ID_LEN + 1);
+            rmq_mq_unique_id_to(id);
+            g_hash_table_replace(props, g_strdup(RMQ_PROPERTY_UNIQ_KEY), id);
+            uniq = id;
+        }
+        properties = rmq_message_properties_build(props);
     }
     /* One allocation for the struct, the topic and the id. */
     gsize tlen = strlen(msg->topic) + 1, ulen = strlen(uniq) + 1;
@@ -374,8 +393,9 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
     x->msg_id = memcpy(x->topic + tlen, uniq, ulen);
     x->begin_ms = g_get_real_time() / 1000;
     x->flag = msg->flag;
-    x->reply = g_strcmp0(g_hash_table_lookup(props, RMQ_PROPERTY_MSG_TYPE), RMQ_MQ_REPLY_FLAG) == 0;
-    x->properties = rmq_message_properties_build(props);
+    x->reply = props != NULL &&
+               g_strcmp0(g_hash_table_lookup(props, RMQ_PROPERTY_MSG_TYPE), RMQ_MQ_REPLY_FLAG) == 0;
+    x->properties = properties;
     if (strlen(x->properties) > RMQ_MESSAGE_MAX_PROPS) {
         g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
                     RMQ_MESSAGE_MAX_PROPS);
