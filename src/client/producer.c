@@ -172,10 +172,9 @@ add_queues(GPtrArray *out, const gchar *topic, const RmqRoute *r, guint cap)
 /* (transfer none) write queues of @topic; the default topic's brokers when
  * the topic does not exist yet (the broker auto-creates it, docs/protocol.md §9.1). */
 static const PublishInfo *
-publish_info(RmqProducer *p, const gchar *topic, GError **error)
+publish_info_at(RmqProducer *p, const gchar *topic, gint64 now, GError **error)
 {
     PublishInfo *pi = g_hash_table_lookup(p->publish, topic);
-    gint64 now = g_get_monotonic_time();
     /* Inside a callback the context must not be iterated: keep a stale list. */
     if (pi && (p->in_callback || now - pi->fetched_us < RMQ_MQ_ROUTE_TTL_US))
         return pi;
@@ -214,6 +213,12 @@ publish_info(RmqProducer *p, const gchar *topic, GError **error)
     fresh->fetched_us = now;
     g_hash_table_replace(p->publish, g_strdup(topic), fresh);
     return fresh;
+}
+
+static const PublishInfo *
+publish_info(RmqProducer *p, const gchar *topic, GError **error)
+{
+    return publish_info_at(p, topic, g_get_monotonic_time(), error);
 }
 
 GPtrArray *
@@ -308,9 +313,8 @@ master_addr(RmqProducer *p, const gchar *topic, const gchar *broker_name, GError
 /* One-way heartbeats on first use of a broker and every 30 s, so the
  * broker lists this producer group (producerConnection). */
 static void
-maybe_heartbeat(RmqProducer *p, const gchar *addr)
+maybe_heartbeat_at(RmqProducer *p, const gchar *addr, gint64 now)
 {
-    gint64 now = g_get_monotonic_time();
     gint64 *last = g_hash_table_lookup(p->heartbeat, addr);
     if (last && now - *last < HEARTBEAT_INTERVAL_US)
         return;
@@ -321,6 +325,12 @@ maybe_heartbeat(RmqProducer *p, const gchar *addr)
     gint64 *v = g_new(gint64, 1);
     *v = now;
     g_hash_table_replace(p->heartbeat, g_strdup(addr), v);
+}
+
+static void
+maybe_heartbeat(RmqProducer *p, const gchar *addr)
+{
+    maybe_heartbeat_at(p, addr, g_get_monotonic_time());
 }
 
 /* ------------------------------------------------------------ encoding */
@@ -391,7 +401,7 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
     x->inline_text = TRUE;
     x->topic = memcpy((gchar *) (x + 1), msg->topic, tlen);
     x->msg_id = memcpy(x->topic + tlen, uniq, ulen);
-    x->begin_ms = g_get_real_time() / 1000;
+    x->begin_ms = p->trace != NULL ? g_get_real_time() / 1000 : 0; /* the Pub trace's only */
     x->flag = msg->flag;
     x->reply = props != NULL &&
                g_strcmp0(g_hash_table_lookup(props, RMQ_PROPERTY_MSG_TYPE), RMQ_MQ_REPLY_FLAG) == 0;
@@ -584,8 +594,10 @@ trace_pub(RmqProducer *p, const Prepared *x, const RmqSendResult *result)
         return;
     g_autoptr(RmqTraceRecord) r = rmq_trace_record_new(RMQ_TRACE_PUB);
     gsize plen = strlen(x->properties);
-    r->timestamp = x->begin_ms;
-    r->cost_time = (gint) (g_get_real_time() / 1000 - x->begin_ms);
+    gint64 now_ms = g_get_real_time() / 1000;
+    gint64 begin_ms = x->begin_ms != 0 ? x->begin_ms : now_ms; /* traced since prepare() */
+    r->timestamp = begin_ms;
+    r->cost_time = (gint) (now_ms - begin_ms);
     r->success = result->status == RMQ_SEND_OK;
     r->region_id = g_strdup(result->region_id);
     r->group = g_strdup(p->group);
@@ -646,7 +658,9 @@ send_sync(RmqProducer *p, const Prepared *x, const RmqQueue *fixed, RmqSendResul
           GError **error)
 {
     memset(result, 0, sizeof *result);
-    gint64 deadline = g_get_monotonic_time() + (gint64) p->send_timeout_ms * 1000;
+    /* One clock read for the first attempt: its time left is the timeout. */
+    gint64 now = g_get_monotonic_time();
+    gint64 deadline = now + (gint64) p->send_timeout_ms * 1000;
     g_autoptr(GError) last_err = NULL;
     gchar broker_buf[64], addr_buf[64];
     g_autofree gchar *broker_heap = NULL;
@@ -654,12 +668,14 @@ send_sync(RmqProducer *p, const Prepared *x, const RmqQueue *fixed, RmqSendResul
     const gchar *last_broker = NULL;
     guint attempts = 1 + p->retries;
     for (guint a = 0; a < attempts; a++) {
-        gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
+        if (a > 0)
+            now = g_get_monotonic_time();
+        gint64 left_ms = (deadline - now) / 1000;
         if (left_ms <= 0)
             break;
         const RmqQueue *picked = fixed;
         if (picked == NULL) {
-            const PublishInfo *pi = publish_info(p, x->topic, error);
+            const PublishInfo *pi = publish_info_at(p, x->topic, now, error);
             if (pi == NULL)
                 return FALSE;
             picked = select_queue(p, pi, last_broker);
@@ -676,7 +692,7 @@ send_sync(RmqProducer *p, const Prepared *x, const RmqQueue *fixed, RmqSendResul
             continue;
         }
         const gchar *addr_copy = copy_small(addr_buf, sizeof addr_buf, addr, &addr_heap);
-        maybe_heartbeat(p, addr_copy);
+        maybe_heartbeat_at(p, addr_copy, now);
         g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(p->core, addr_copy,
                                                         build_request(p, x, q),
                                                         (guint) left_ms, &last_err);

@@ -15,7 +15,7 @@ typedef struct {
     RmqCommand *request;   /* owned until handed to the connection */
     gboolean oneway;
     guint timeout_ms;
-    gint64 deadline;       /* monotonic µs, 0 = none */
+    gint64 deadline;       /* monotonic µs while waiting for the connection, 0 = none */
     RmqResponseCallback callback;
     gpointer user_data;
     GSource *timer;        /* timeout while waiting for the connection */
@@ -141,7 +141,7 @@ invocation_send(Invocation *inv, RmqConnection *conn)
         invocation_free(inv);
         return;
     }
-    guint timeout_ms = 0;
+    guint timeout_ms = inv->timeout_ms; /* sent at once: the whole timeout */
     if (inv->deadline != 0) {
         gint64 left = (inv->deadline - g_get_monotonic_time() + 999) / 1000;
         timeout_ms = left > 0 ? (guint) left : 1;
@@ -363,15 +363,16 @@ invoke(RmqClient *client, const gchar *addr, RmqCommand *request, gboolean onewa
     inv->request = request;
     inv->oneway = oneway;
     inv->timeout_ms = timeout_ms;
-    inv->deadline = timeout_ms > 0 ? g_get_monotonic_time() + (gint64) timeout_ms * 1000 : 0;
     inv->callback = callback;
     inv->user_data = user_data;
 
     Channel *ch = g_hash_table_lookup(client->channels, addr);
     if (ch != NULL && ch->conn != NULL) {
-        invocation_send(inv, ch->conn);
+        invocation_send(inv, ch->conn); /* no deadline: no clock read */
         return;
     }
+    /* It waits for the connection: the time left is counted from now. */
+    inv->deadline = timeout_ms > 0 ? g_get_monotonic_time() + (gint64) timeout_ms * 1000 : 0;
     if (ch == NULL) {
         /* Checked only for a new channel (a known one passed when opened):
          * parsing per request showed in client profiles. */
