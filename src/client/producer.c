@@ -33,6 +33,12 @@ struct _RmqProducer {
     GHashTable *publish;   /* topic -> PublishInfo */
     GHashTable *faults;    /* broker name -> gint64* (monotonic us until usable) */
     GHashTable *heartbeat; /* addr -> gint64* last sent */
+    /* The last lookup of each, tried first (a hash of the key per send
+     * showed in client profiles): cleared whenever its table changes. */
+    PublishInfo *last_pi;  /* in publish, under last_topic */
+    gchar *last_topic;
+    gint64 *last_hb;       /* in heartbeat, under last_hb_addr */
+    gchar *last_hb_addr;
     guint pending;
     guint in_callback;
     gboolean closing;      /* rmq_producer_free() has begun: no more retries */
@@ -123,6 +129,8 @@ rmq_producer_free(RmqProducer *p)
     while (p->pending > 0)
         g_main_context_iteration(p->core->context, TRUE);
     g_clear_pointer(&p->trace, rmq_trace_dispatcher_free);
+    g_free(p->last_topic);
+    g_free(p->last_hb_addr);
     g_hash_table_unref(p->publish);
     g_hash_table_unref(p->faults);
     g_hash_table_unref(p->heartbeat);
@@ -169,12 +177,29 @@ add_queues(GPtrArray *out, const gchar *topic, const RmqRoute *r, guint cap)
     }
 }
 
+static void
+publish_forget(RmqProducer *p, const gchar *topic)
+{
+    p->last_pi = NULL;
+    g_hash_table_remove(p->publish, topic);
+}
+
 /* (transfer none) write queues of @topic; the default topic's brokers when
  * the topic does not exist yet (the broker auto-creates it, docs/protocol.md §9.1). */
 static const PublishInfo *
 publish_info_at(RmqProducer *p, const gchar *topic, gint64 now, GError **error)
 {
-    PublishInfo *pi = g_hash_table_lookup(p->publish, topic);
+    PublishInfo *pi;
+    if (p->last_pi != NULL && strcmp(p->last_topic, topic) == 0) {
+        pi = p->last_pi;
+    } else {
+        pi = g_hash_table_lookup(p->publish, topic);
+        if (pi != NULL) {
+            g_free(p->last_topic);
+            p->last_topic = g_strdup(topic);
+            p->last_pi = pi;
+        }
+    }
     /* Inside a callback the context must not be iterated: keep a stale list. */
     if (pi && (p->in_callback || now - pi->fetched_us < RMQ_MQ_ROUTE_TTL_US))
         return pi;
@@ -195,7 +220,7 @@ publish_info_at(RmqProducer *p, const gchar *topic, gint64 now, GError **error)
         if (pi && err != NULL &&
             !g_error_matches(err, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST))
             return pi; /* keep the old list while the name servers are away */
-        g_hash_table_remove(p->publish, topic);
+        publish_forget(p, topic);
         if (r != NULL)
             g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST,
                         "topic %s has no writable queue with a master (write permission "
@@ -211,6 +236,7 @@ publish_info_at(RmqProducer *p, const gchar *topic, gint64 now, GError **error)
     PublishInfo *fresh = g_new0(PublishInfo, 1);
     fresh->queues = g_steal_pointer(&queues);
     fresh->fetched_us = now;
+    p->last_pi = NULL;
     g_hash_table_replace(p->publish, g_strdup(topic), fresh);
     return fresh;
 }
@@ -295,7 +321,7 @@ master_addr(RmqProducer *p, const gchar *topic, const gchar *broker_name, GError
     addr = r ? rmq_route_master_addr(r, broker) : NULL;
     if (addr == NULL && !p->in_callback) {
         /* Fetches the topic's route, or the default topic's for a new topic. */
-        g_hash_table_remove(p->publish, topic);
+        publish_forget(p, topic);
         publish_info(p, topic, NULL);
         r = g_hash_table_lookup(p->core->routes, topic);
         addr = r ? rmq_route_master_addr(r, broker) : NULL;
@@ -315,15 +341,24 @@ master_addr(RmqProducer *p, const gchar *topic, const gchar *broker_name, GError
 static void
 maybe_heartbeat_at(RmqProducer *p, const gchar *addr, gint64 now)
 {
-    gint64 *last = g_hash_table_lookup(p->heartbeat, addr);
-    if (last && now - *last < HEARTBEAT_INTERVAL_US)
+    gint64 *last = p->last_hb != NULL && strcmp(p->last_hb_addr, addr) == 0
+                       ? p->last_hb
+                       : g_hash_table_lookup(p->heartbeat, addr);
+    if (last && now - *last < HEARTBEAT_INTERVAL_US) {
+        if (last != p->last_hb) {
+            g_free(p->last_hb_addr);
+            p->last_hb_addr = g_strdup(addr);
+            p->last_hb = last;
+        }
         return;
+    }
     RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_HEART_BEAT);
     g_autoptr(GBytes) body = rmq_mq_heartbeat_body(p->core->client_id, p->group, NULL, NULL);
     rmq_command_set_body(req, body);
     rmq_client_invoke_oneway(p->core->client, addr, req);
     gint64 *v = g_new(gint64, 1);
     *v = now;
+    p->last_hb = NULL;
     g_hash_table_replace(p->heartbeat, g_strdup(addr), v);
 }
 

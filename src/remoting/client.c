@@ -1,5 +1,7 @@
 #include <config.h>
 
+#include <string.h>
+
 #include "remoting/client.h"
 #include "remoting/tls.h"
 
@@ -36,6 +38,7 @@ struct _RmqClient {
     GMainContext *context;
     GSocketClient *socket_client;
     GHashTable *channels;  /* addr -> Channel */
+    Channel *last;         /* the last connected one invoke() found; NULL when channels change */
     guint connect_timeout_ms;
     guint idle_seconds;
     RmqRequestHandler handler;
@@ -155,6 +158,8 @@ on_channel_closed(RmqConnection *conn, gpointer user_data)
     Channel *ch = user_data;
     RmqClient *client = ch->client;
     /* Forget it, so the next use reconnects. */
+    if (client != NULL && client->last == ch)
+        client->last = NULL;
     if (client != NULL && g_hash_table_lookup(client->channels, ch->addr) == ch)
         g_hash_table_remove(client->channels, ch->addr);
 }
@@ -193,6 +198,7 @@ on_connected(GObject *source, GAsyncResult *result, gpointer user_data)
                 : g_strdup_printf("cannot connect: %s", error->message);
         g_message("connection to %s failed: %s", ch->addr, why);
         /* Unlink first: a callback that retries must open a fresh channel. */
+        client->last = NULL;
         g_hash_table_steal(client->channels, ch->addr);
         fail_waiting(ch, RMQ_CLIENT_ERROR_CONNECT, why);
         channel_free(ch);
@@ -238,6 +244,7 @@ channel_open(RmqClient *client, const gchar *addr)
     ch->addr = g_strdup(addr);
     ch->cancel = g_cancellable_new();
     g_queue_init(&ch->waiting);
+    client->last = NULL;
     g_hash_table_insert(client->channels, ch->addr, ch);
 
     if (client->connect_timeout_ms > 0) {
@@ -279,6 +286,7 @@ rmq_client_free(RmqClient *client)
         return;
     /* Detach every channel first, then close: close callbacks must not touch the table. */
     GList *channels = g_hash_table_get_values(client->channels);
+    client->last = NULL;
     g_hash_table_steal_all(client->channels);
     for (GList *l = channels; l != NULL; l = l->next) {
         Channel *ch = l->data;
@@ -366,8 +374,11 @@ invoke(RmqClient *client, const gchar *addr, RmqCommand *request, gboolean onewa
     inv->callback = callback;
     inv->user_data = user_data;
 
-    Channel *ch = g_hash_table_lookup(client->channels, addr);
+    Channel *ch = client->last;
+    if (ch == NULL || strcmp(ch->addr, addr) != 0)
+        ch = g_hash_table_lookup(client->channels, addr);
     if (ch != NULL && ch->conn != NULL) {
+        client->last = ch;
         invocation_send(inv, ch->conn); /* no deadline: no clock read */
         return;
     }
