@@ -603,19 +603,38 @@ handle_response(RmqProducer *p, const Prepared *x, const RmqQueue *q, const gcha
     }
     clear_fault(p, q->broker_name);
     gint32 qid = q->queue_id;
-    gint64 qoff = -1;
-    rmq_command_get_ext_int32(resp, "queueId", &qid);
-    rmq_command_get_ext_int64(resp, "queueOffset", &qoff);
+    gint64 qoff = -1, n;
+    /* The fields in one pass (the first of a name counts, as
+     * rmq_command_get_ext's), not a search per name. */
+    const gchar *msg_id = NULL, *region = NULL, *trace_on = NULL, *vqid = NULL, *voff = NULL;
+    for (guint i = 0; i < rmq_command_get_n_ext(resp); i++) {
+        const RmqExtField *f = rmq_command_get_ext_field(resp, i);
+        const gchar **slot = NULL;
+        switch (f->key[0]) {
+        case 'm': slot = strcmp(f->key, "msgId") == 0 ? &msg_id : NULL; break;
+        case 'q': slot = strcmp(f->key, "queueId") == 0       ? &vqid
+                         : strcmp(f->key, "queueOffset") == 0 ? &voff
+                                                              : NULL; break;
+        case 'M': slot = strcmp(f->key, "MSG_REGION") == 0 ? &region : NULL; break;
+        case 'T': slot = strcmp(f->key, "TRACE_ON") == 0 ? &trace_on : NULL; break;
+        default: break;
+        }
+        if (slot != NULL && *slot == NULL)
+            *slot = f->value;
+    }
+    if (vqid != NULL && rmq_command_parse_int64(vqid, G_MININT32, G_MAXINT32, &n))
+        qid = (gint32) n;
+    if (voff != NULL && rmq_command_parse_int64(voff, G_MININT64, G_MAXINT64, &n))
+        qoff = n;
     result->status = status;
     result->msg_id = g_strdup(x->msg_id);
-    result->offset_msg_id = g_strdup(rmq_command_get_ext(resp, "msgId"));
+    result->offset_msg_id = g_strdup(msg_id);
     result->broker_name = g_strdup(q->broker_name);
     result->queue_id = qid;
     result->queue_offset = qoff;
     /* MQClientAPIImpl.processSendResponse */
-    const gchar *region = rmq_command_get_ext(resp, "MSG_REGION");
     result->region_id = g_strdup(region != NULL && *region != '\0' ? region : "DefaultRegion");
-    result->trace_on = g_strcmp0(rmq_command_get_ext(resp, "TRACE_ON"), "false") != 0;
+    result->trace_on = g_strcmp0(trace_on, "false") != 0;
     return TRUE;
 }
 

@@ -13,7 +13,7 @@ typedef struct _Channel Channel;
 typedef struct {
     RmqClient *client;
     Channel *channel;      /* set while waiting for the connection */
-    gchar *addr;
+    gchar *addr;           /* in the same allocation, after the struct */
     RmqCommand *request;   /* owned until handed to the connection */
     gboolean oneway;
     guint timeout_ms;
@@ -54,8 +54,7 @@ invocation_free(Invocation *inv)
     rmq_source_clear(&inv->timer);
     if (inv->request != NULL)
         rmq_command_free(inv->request);
-    g_free(inv->addr);
-    g_free(inv);
+    g_free(inv); /* with its addr */
 }
 
 /* Deliver the outcome and free @inv. @error is in RMQ_CLIENT_ERROR. */
@@ -365,9 +364,10 @@ invoke(RmqClient *client, const gchar *addr, RmqCommand *request, gboolean onewa
 {
     if (client->hook != NULL)
         client->hook(request, client->hook_data);
-    Invocation *inv = g_new0(Invocation, 1);
+    gsize alen = strlen(addr) + 1;
+    Invocation *inv = g_malloc0(sizeof *inv + alen);
     inv->client = client;
-    inv->addr = g_strdup(addr);
+    inv->addr = memcpy(inv + 1, addr, alen);
     inv->request = request;
     inv->oneway = oneway;
     inv->timeout_ms = timeout_ms;

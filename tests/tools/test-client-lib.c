@@ -510,6 +510,13 @@ test_unique_id_without_properties(void **state)
     assert_string_equal(r.msg_id, id);
     assert_string_equal(rmq_msg_get_msg_id(m), id);
     g_autoptr(RmqMsg) back = pull_at("UniqTopic", 0, r.queue_offset);
+    /* The reply's fields, decoded in one pass (producer.c handle_response). */
+    assert_int_equal(r.status, RMQ_SEND_OK);
+    assert_int_equal(r.queue_id, 0);
+    assert_non_null(r.offset_msg_id);
+    assert_string_equal(r.offset_msg_id, back->offset_msg_id);
+    assert_string_equal(r.broker_name, "broker-a");
+    assert_non_null(r.region_id);
     rmq_send_result_clear(&r);
     assert_string_equal(rmq_msg_get_property(back, RMQ_PROPERTY_UNIQ_KEY), id);
     assert_null(rmq_msg_get_tags(back));
