@@ -13,6 +13,7 @@
 #include "acl/sign.h"
 #include "model/message_properties.h"
 #include "store/message_format.h"
+#include "remoting/fd_poller.h"
 #include "remoting/json_body.h"
 #include "remoting/tls.h"
 
@@ -198,7 +199,8 @@ rmq_mq_reply_from_push(const RmqCommand *push, GError **error)
     m->store_host = g_strdup(rmq_command_get_ext(push, "storeHost"));
     const gchar *props = rmq_command_get_ext(push, "properties");
     if (props != NULL) {
-        g_hash_table_unref(m->props_table);
+        if (m->props_table != NULL)
+            g_hash_table_unref(m->props_table);
         m->props_table = rmq_message_properties_parse(props, strlen(props));
     }
     g_autofree gchar *now = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() / 1000);
@@ -252,6 +254,13 @@ rmq_instance_new(const gchar *namesrv_addrs, GMainContext *context)
     RmqMqCore *core = g_new0(RmqMqCore, 1);
     core->ref_count = 1;
     core->context = context ? g_main_context_ref(context) : g_main_context_new();
+    if (context == NULL) {
+        /* A private context polls only its connections: one epoll_wait per
+         * wake-up instead of poll() and then epoll_wait (fd_poller.h), one
+         * system call less per synchronous send. */
+        core->poller = rmq_fd_poller_get(core->context);
+        rmq_fd_poller_own_poll(core->poller);
+    }
     core->client = rmq_client_new(core->context);
     core->reply_waiters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     rmq_client_set_request_handler(core->client, on_peer_request, core);
@@ -292,6 +301,7 @@ rmq_instance_unref(RmqInstance *core)
     if (core == NULL || !g_atomic_int_dec_and_test(&core->ref_count))
         return;
     g_clear_pointer(&core->client, rmq_client_free);
+    g_clear_pointer(&core->poller, rmq_fd_poller_unref);
     g_clear_pointer(&core->routes, g_hash_table_unref);
     g_clear_pointer(&core->reply_waiters, g_hash_table_unref);
     g_clear_pointer(&core->namesrvs, g_strfreev);

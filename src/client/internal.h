@@ -51,6 +51,7 @@ const gchar *rmq_route_any_addr(const RmqRoute *r, const gchar *broker_name);
 struct _RmqInstance {
     gint ref_count;
     GMainContext *context;
+    struct _RmqFdPoller *poller; /* a private context's, owning its poll function; else NULL */
     RmqClient *client;
     gchar **namesrvs;
     guint ns_index;     /* sticky until failure (docs/protocol.md §9.2) */
@@ -109,6 +110,10 @@ GPtrArray *rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error)
 GPtrArray *rmq_mq_decode_messages_bytes(GBytes *body, GError **error);
 /* @name's value in @msg without building its property table (the table's
  * when it is built): not NUL-terminated when raw. */
+/* A message of rmq_msg_new() with no property yet (no table, no raw text)
+ * takes @raw (@len bytes and a NUL, g_malloc'd) as its properties, parsed
+ * into the table on first use and freed with it. */
+void rmq_mq_msg_set_raw_properties(RmqMsg *m, gchar *raw, gsize len);
 gboolean rmq_mq_msg_property_raw(const RmqMsg *msg, const gchar *name, const gchar **value,
                                  gsize *len);
 /* A new docs/protocol.md §6.5 client unique id (UNIQ_KEY). (transfer full) */

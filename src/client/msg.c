@@ -21,7 +21,8 @@ rmq_msg_new(const gchar *topic, const void *body, gssize len)
     if (len < 0)
         len = body ? (gssize) strlen(body) : 0;
     m->body = g_bytes_new(body, (gsize) len);
-    m->props_table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    /* No table until a property is set or read (props_table()): a message
+     * sent with none gets its unique id as raw properties (producer.c). */
     m->queue_id = -1;
     m->queue_offset = -1;
     m->commit_log_offset = -1;
@@ -85,6 +86,7 @@ rmq_msg_free(RmqMsg *m)
         block_unref(m->block);
         return;
     }
+    g_free((gchar *) m->props_raw); /* rmq_mq_msg_set_raw_properties() */
     g_free(m->topic);
     g_free(m->born_host);
     g_free(m->store_host);
@@ -149,6 +151,14 @@ void
 rmq_msg_set_keys(RmqMsg *m, const gchar *keys)
 {
     rmq_msg_put_property(m, RMQ_PROPERTY_KEYS, keys && *keys ? keys : NULL);
+}
+
+void
+rmq_mq_msg_set_raw_properties(RmqMsg *m, gchar *raw, gsize len)
+{
+    g_return_if_fail(m->block == NULL && m->props_table == NULL && m->props_raw == NULL);
+    m->props_raw = raw;
+    m->props_raw_len = len;
 }
 
 const gchar *

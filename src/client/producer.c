@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "model/message_properties.h"
+#include "remoting/json_text.h"
 #include "store/message_format.h"
 
 #define HEARTBEAT_INTERVAL_US (30 * G_USEC_PER_SEC)
@@ -32,6 +33,12 @@ struct _RmqProducer {
     GHashTable *publish;   /* topic -> PublishInfo */
     GHashTable *faults;    /* broker name -> gint64* (monotonic us until usable) */
     GHashTable *heartbeat; /* addr -> gint64* last sent */
+    /* The last lookup of each, tried first (a hash of the key per send
+     * showed in client profiles): cleared whenever its table changes. */
+    PublishInfo *last_pi;  /* in publish, under last_topic */
+    gchar *last_topic;
+    gint64 *last_hb;       /* in heartbeat, under last_hb_addr */
+    gchar *last_hb_addr;
     guint pending;
     guint in_callback;
     gboolean closing;      /* rmq_producer_free() has begun: no more retries */
@@ -48,16 +55,19 @@ typedef struct {
     gchar *msg_id;
     gboolean batch;
     gboolean reply;  /* MSG_TYPE=reply: SEND_REPLY_MESSAGE_V2 (325) */
+    gboolean inline_text; /* topic and msg_id live after the struct (prepare()) */
     gint64 begin_ms; /* when the send started (Pub trace) */
 } Prepared;
 
 static void
 prepared_free(Prepared *x)
 {
-    g_free(x->topic);
     g_bytes_unref(x->body);
     g_free(x->properties);
-    g_free(x->msg_id);
+    if (!x->inline_text) {
+        g_free(x->topic);
+        g_free(x->msg_id);
+    }
     g_free(x);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Prepared, prepared_free)
@@ -119,6 +129,8 @@ rmq_producer_free(RmqProducer *p)
     while (p->pending > 0)
         g_main_context_iteration(p->core->context, TRUE);
     g_clear_pointer(&p->trace, rmq_trace_dispatcher_free);
+    g_free(p->last_topic);
+    g_free(p->last_hb_addr);
     g_hash_table_unref(p->publish);
     g_hash_table_unref(p->faults);
     g_hash_table_unref(p->heartbeat);
@@ -165,13 +177,29 @@ add_queues(GPtrArray *out, const gchar *topic, const RmqRoute *r, guint cap)
     }
 }
 
+static void
+publish_forget(RmqProducer *p, const gchar *topic)
+{
+    p->last_pi = NULL;
+    g_hash_table_remove(p->publish, topic);
+}
+
 /* (transfer none) write queues of @topic; the default topic's brokers when
  * the topic does not exist yet (the broker auto-creates it, docs/protocol.md §9.1). */
 static const PublishInfo *
-publish_info(RmqProducer *p, const gchar *topic, GError **error)
+publish_info_at(RmqProducer *p, const gchar *topic, gint64 now, GError **error)
 {
-    PublishInfo *pi = g_hash_table_lookup(p->publish, topic);
-    gint64 now = g_get_monotonic_time();
+    PublishInfo *pi;
+    if (p->last_pi != NULL && strcmp(p->last_topic, topic) == 0) {
+        pi = p->last_pi;
+    } else {
+        pi = g_hash_table_lookup(p->publish, topic);
+        if (pi != NULL) {
+            g_free(p->last_topic);
+            p->last_topic = g_strdup(topic);
+            p->last_pi = pi;
+        }
+    }
     /* Inside a callback the context must not be iterated: keep a stale list. */
     if (pi && (p->in_callback || now - pi->fetched_us < RMQ_MQ_ROUTE_TTL_US))
         return pi;
@@ -192,7 +220,7 @@ publish_info(RmqProducer *p, const gchar *topic, GError **error)
         if (pi && err != NULL &&
             !g_error_matches(err, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST))
             return pi; /* keep the old list while the name servers are away */
-        g_hash_table_remove(p->publish, topic);
+        publish_forget(p, topic);
         if (r != NULL)
             g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_TOPIC_NOT_EXIST,
                         "topic %s has no writable queue with a master (write permission "
@@ -208,8 +236,15 @@ publish_info(RmqProducer *p, const gchar *topic, GError **error)
     PublishInfo *fresh = g_new0(PublishInfo, 1);
     fresh->queues = g_steal_pointer(&queues);
     fresh->fetched_us = now;
+    p->last_pi = NULL;
     g_hash_table_replace(p->publish, g_strdup(topic), fresh);
     return fresh;
+}
+
+static const PublishInfo *
+publish_info(RmqProducer *p, const gchar *topic, GError **error)
+{
+    return publish_info_at(p, topic, g_get_monotonic_time(), error);
 }
 
 GPtrArray *
@@ -229,6 +264,8 @@ rmq_producer_fetch_publish_queues(RmqProducer *p, const gchar *topic, GError **e
 static gboolean
 broker_faulty(RmqProducer *p, const gchar *broker)
 {
+    if (g_hash_table_size(p->faults) == 0)
+        return FALSE;
     gint64 *until = g_hash_table_lookup(p->faults, broker);
     return until && g_get_monotonic_time() < *until;
 }
@@ -275,16 +312,16 @@ select_queue(RmqProducer *p, const PublishInfo *pi, const gchar *last)
 static const gchar *
 master_addr(RmqProducer *p, const gchar *topic, const gchar *broker_name, GError **error)
 {
-    g_autofree gchar *broker = g_strdup(broker_name);
     const RmqRoute *r = g_hash_table_lookup(p->core->routes, topic);
-    const gchar *addr = r ? rmq_route_master_addr(r, broker) : NULL;
-    if (addr == NULL) {
-        r = g_hash_table_lookup(p->core->routes, RMQ_MQ_DEFAULT_TOPIC);
-        addr = r ? rmq_route_master_addr(r, broker) : NULL;
-    }
+    const gchar *addr = r ? rmq_route_master_addr(r, broker_name) : NULL;
+    if (addr != NULL)
+        return addr;
+    g_autofree gchar *broker = g_strdup(broker_name);
+    r = g_hash_table_lookup(p->core->routes, RMQ_MQ_DEFAULT_TOPIC);
+    addr = r ? rmq_route_master_addr(r, broker) : NULL;
     if (addr == NULL && !p->in_callback) {
         /* Fetches the topic's route, or the default topic's for a new topic. */
-        g_hash_table_remove(p->publish, topic);
+        publish_forget(p, topic);
         publish_info(p, topic, NULL);
         r = g_hash_table_lookup(p->core->routes, topic);
         addr = r ? rmq_route_master_addr(r, broker) : NULL;
@@ -302,19 +339,33 @@ master_addr(RmqProducer *p, const gchar *topic, const gchar *broker_name, GError
 /* One-way heartbeats on first use of a broker and every 30 s, so the
  * broker lists this producer group (producerConnection). */
 static void
-maybe_heartbeat(RmqProducer *p, const gchar *addr)
+maybe_heartbeat_at(RmqProducer *p, const gchar *addr, gint64 now)
 {
-    gint64 now = g_get_monotonic_time();
-    gint64 *last = g_hash_table_lookup(p->heartbeat, addr);
-    if (last && now - *last < HEARTBEAT_INTERVAL_US)
+    gint64 *last = p->last_hb != NULL && strcmp(p->last_hb_addr, addr) == 0
+                       ? p->last_hb
+                       : g_hash_table_lookup(p->heartbeat, addr);
+    if (last && now - *last < HEARTBEAT_INTERVAL_US) {
+        if (last != p->last_hb) {
+            g_free(p->last_hb_addr);
+            p->last_hb_addr = g_strdup(addr);
+            p->last_hb = last;
+        }
         return;
+    }
     RmqCommand *req = rmq_command_new_request(RMQ_REQUEST_HEART_BEAT);
     g_autoptr(GBytes) body = rmq_mq_heartbeat_body(p->core->client_id, p->group, NULL, NULL);
     rmq_command_set_body(req, body);
     rmq_client_invoke_oneway(p->core->client, addr, req);
     gint64 *v = g_new(gint64, 1);
     *v = now;
+    p->last_hb = NULL;
     g_hash_table_replace(p->heartbeat, g_strdup(addr), v);
+}
+
+static void
+maybe_heartbeat(RmqProducer *p, const gchar *addr)
+{
+    maybe_heartbeat_at(p, addr, g_get_monotonic_time());
 }
 
 /* ------------------------------------------------------------ encoding */
@@ -352,17 +403,44 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
                     G_GSIZE_FORMAT, len, p->max_size);
         return NULL;
     }
-    if (rmq_msg_get_property(msg, RMQ_PROPERTY_UNIQ_KEY) == NULL) {
-        g_autofree gchar *id = rmq_mq_unique_id();
-        rmq_msg_put_property(msg, RMQ_PROPERTY_UNIQ_KEY, id);
+    GHashTable *props = NULL;
+    const gchar *uniq;
+    gchar *properties;
+    if (msg->block == NULL && g_atomic_pointer_get(&msg->props_table) == NULL &&
+        msg->props_raw == NULL) {
+        /* No property: the properties are the new unique id alone, which
+         * the message keeps as its raw properties (no table to fill, sort
+         * and free per send; one is parsed from them if the caller asks). */
+        gsize klen = strlen(RMQ_PROPERTY_UNIQ_KEY), plen = klen + 1 + RMQ_MQ_UNIQUE_ID_LEN;
+        gchar *raw = g_malloc(plen + 1);
+        memcpy(raw, RMQ_PROPERTY_UNIQ_KEY, klen);
+        raw[klen] = RMQ_PROPERTY_NAME_VALUE_SEPARATOR;
+        rmq_mq_unique_id_to(raw + klen + 1);
+        rmq_mq_msg_set_raw_properties(msg, raw, plen);
+        uniq = raw + klen + 1;
+        properties = g_memdup2(raw, plen + 1);
+    } else {
+        props = rmq_msg_get_properties(msg);
+        uniq = g_hash_table_lookup(props, RMQ_PROPERTY_UNIQ_KEY);
+        if (uniq == NULL) {
+            gchar *id = g_malloc(RMQ_MQ_UNIQUE_ID_LEN + 1);
+            rmq_mq_unique_id_to(id);
+            g_hash_table_replace(props, g_strdup(RMQ_PROPERTY_UNIQ_KEY), id);
+            uniq = id;
+        }
+        properties = rmq_message_properties_build(props);
     }
-    Prepared *x = g_new0(Prepared, 1);
-    x->begin_ms = g_get_real_time() / 1000;
-    x->topic = g_strdup(msg->topic);
+    /* One allocation for the struct, the topic and the id. */
+    gsize tlen = strlen(msg->topic) + 1, ulen = strlen(uniq) + 1;
+    Prepared *x = g_malloc0(sizeof *x + tlen + ulen);
+    x->inline_text = TRUE;
+    x->topic = memcpy((gchar *) (x + 1), msg->topic, tlen);
+    x->msg_id = memcpy(x->topic + tlen, uniq, ulen);
+    x->begin_ms = p->trace != NULL ? g_get_real_time() / 1000 : 0; /* the Pub trace's only */
     x->flag = msg->flag;
-    x->msg_id = g_strdup(rmq_msg_get_property(msg, RMQ_PROPERTY_UNIQ_KEY));
-    x->reply = g_strcmp0(rmq_msg_get_property(msg, RMQ_PROPERTY_MSG_TYPE), RMQ_MQ_REPLY_FLAG) == 0;
-    x->properties = rmq_message_properties_build(rmq_msg_get_properties(msg));
+    x->reply = props != NULL &&
+               g_strcmp0(g_hash_table_lookup(props, RMQ_PROPERTY_MSG_TYPE), RMQ_MQ_REPLY_FLAG) == 0;
+    x->properties = properties;
     if (strlen(x->properties) > RMQ_MESSAGE_MAX_PROPS) {
         g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "properties over %d bytes",
                     RMQ_MESSAGE_MAX_PROPS);
@@ -445,6 +523,24 @@ prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
     return x;
 }
 
+/* An ext field whose value needs no JSON escaping (a number, a checked topic). */
+static void
+ext_plain(RmqCommand *req, const gchar *static_key, const gchar *value, gsize len)
+{
+    rmq_command_append_ext_plain(req, static_key, 1, value, len);
+}
+
+static void
+ext_int(RmqCommand *req, const gchar *static_key, gint64 v)
+{
+    gchar buf[RMQ_JSON_INT64_MAX_LEN];
+    ext_plain(req, static_key, buf, rmq_json_text_format_int64(v, buf));
+}
+
+/* The fields in Java's order, appended without a lookup (a new command has
+ * none): the topic passed check_topic() and the numbers need no escaping;
+ * the group, the properties (\001 and \002 separators) and the broker name
+ * go through the escaping encoder. */
 static RmqCommand *
 build_request(RmqProducer *p, const Prepared *x, const RmqQueue *q)
 {
@@ -452,19 +548,19 @@ build_request(RmqProducer *p, const Prepared *x, const RmqQueue *q)
     RmqCommand *req = rmq_command_new_request(x->batch   ? RMQ_REQUEST_SEND_BATCH_MESSAGE
                                               : x->reply ? RMQ_REQUEST_SEND_REPLY_MESSAGE_V2
                                                          : RMQ_REQUEST_SEND_MESSAGE_V2);
-    rmq_command_set_ext(req, "a", p->group);
-    rmq_command_set_ext(req, "b", x->topic);
-    rmq_command_set_ext(req, "c", RMQ_MQ_DEFAULT_TOPIC);
-    rmq_command_set_ext_int64(req, "d", p->default_queue_nums);
-    rmq_command_set_ext_int64(req, "e", q->queue_id);
-    rmq_command_set_ext_int64(req, "f", x->sys_flag);
-    rmq_command_set_ext_int64(req, "g", g_get_real_time() / 1000);
-    rmq_command_set_ext_int64(req, "h", x->flag);
-    rmq_command_set_ext(req, "i", x->properties);
-    rmq_command_set_ext_int64(req, "j", 0);
-    rmq_command_set_ext_bool(req, "k", FALSE);
-    rmq_command_set_ext_bool(req, "m", x->batch);
-    rmq_command_set_ext(req, "n", q->broker_name);
+    rmq_command_append_ext_len(req, "a", 1, p->group, strlen(p->group));
+    ext_plain(req, "b", x->topic, strlen(x->topic));
+    ext_plain(req, "c", RMQ_MQ_DEFAULT_TOPIC, strlen(RMQ_MQ_DEFAULT_TOPIC));
+    ext_int(req, "d", p->default_queue_nums);
+    ext_int(req, "e", q->queue_id);
+    ext_int(req, "f", x->sys_flag);
+    ext_int(req, "g", g_get_real_time() / 1000);
+    ext_int(req, "h", x->flag);
+    rmq_command_append_ext_len(req, "i", 1, x->properties, strlen(x->properties));
+    ext_plain(req, "j", "0", 1);
+    ext_plain(req, "k", "false", 5);
+    ext_plain(req, "m", x->batch ? "true" : "false", x->batch ? 4 : 5);
+    rmq_command_append_ext_len(req, "n", 1, q->broker_name, strlen(q->broker_name));
     rmq_command_set_body(req, x->body);
     return req;
 }
@@ -507,19 +603,38 @@ handle_response(RmqProducer *p, const Prepared *x, const RmqQueue *q, const gcha
     }
     clear_fault(p, q->broker_name);
     gint32 qid = q->queue_id;
-    gint64 qoff = -1;
-    rmq_command_get_ext_int32(resp, "queueId", &qid);
-    rmq_command_get_ext_int64(resp, "queueOffset", &qoff);
+    gint64 qoff = -1, n;
+    /* The fields in one pass (the first of a name counts, as
+     * rmq_command_get_ext's), not a search per name. */
+    const gchar *msg_id = NULL, *region = NULL, *trace_on = NULL, *vqid = NULL, *voff = NULL;
+    for (guint i = 0; i < rmq_command_get_n_ext(resp); i++) {
+        const RmqExtField *f = rmq_command_get_ext_field(resp, i);
+        const gchar **slot = NULL;
+        switch (f->key[0]) {
+        case 'm': slot = strcmp(f->key, "msgId") == 0 ? &msg_id : NULL; break;
+        case 'q': slot = strcmp(f->key, "queueId") == 0       ? &vqid
+                         : strcmp(f->key, "queueOffset") == 0 ? &voff
+                                                              : NULL; break;
+        case 'M': slot = strcmp(f->key, "MSG_REGION") == 0 ? &region : NULL; break;
+        case 'T': slot = strcmp(f->key, "TRACE_ON") == 0 ? &trace_on : NULL; break;
+        default: break;
+        }
+        if (slot != NULL && *slot == NULL)
+            *slot = f->value;
+    }
+    if (vqid != NULL && rmq_command_parse_int64(vqid, G_MININT32, G_MAXINT32, &n))
+        qid = (gint32) n;
+    if (voff != NULL && rmq_command_parse_int64(voff, G_MININT64, G_MAXINT64, &n))
+        qoff = n;
     result->status = status;
     result->msg_id = g_strdup(x->msg_id);
-    result->offset_msg_id = g_strdup(rmq_command_get_ext(resp, "msgId"));
+    result->offset_msg_id = g_strdup(msg_id);
     result->broker_name = g_strdup(q->broker_name);
     result->queue_id = qid;
     result->queue_offset = qoff;
     /* MQClientAPIImpl.processSendResponse */
-    const gchar *region = rmq_command_get_ext(resp, "MSG_REGION");
     result->region_id = g_strdup(region != NULL && *region != '\0' ? region : "DefaultRegion");
-    result->trace_on = g_strcmp0(rmq_command_get_ext(resp, "TRACE_ON"), "false") != 0;
+    result->trace_on = g_strcmp0(trace_on, "false") != 0;
     return TRUE;
 }
 
@@ -533,8 +648,10 @@ trace_pub(RmqProducer *p, const Prepared *x, const RmqSendResult *result)
         return;
     g_autoptr(RmqTraceRecord) r = rmq_trace_record_new(RMQ_TRACE_PUB);
     gsize plen = strlen(x->properties);
-    r->timestamp = x->begin_ms;
-    r->cost_time = (gint) (g_get_real_time() / 1000 - x->begin_ms);
+    gint64 now_ms = g_get_real_time() / 1000;
+    gint64 begin_ms = x->begin_ms != 0 ? x->begin_ms : now_ms; /* traced since prepare() */
+    r->timestamp = begin_ms;
+    r->cost_time = (gint) (now_ms - begin_ms);
     r->success = result->status == RMQ_SEND_OK;
     r->region_id = g_strdup(result->region_id);
     r->group = g_strdup(p->group);
@@ -577,38 +694,59 @@ rmq_producer_enable_trace(RmqProducer *p, const gchar *trace_topic)
     p->trace = rmq_trace_dispatcher_new(p->core, p->group, "PRODUCE", trace_topic);
 }
 
+/* @s copied into @buf when it fits, else into *@heap (freed by the caller):
+ * the per-attempt copies of a broker name and address, without malloc. */
+static const gchar *
+copy_small(gchar *buf, gsize size, const gchar *s, gchar **heap)
+{
+    gsize n = strlen(s) + 1;
+    if (n <= size)
+        return memcpy(buf, s, n);
+    g_free(*heap);
+    *heap = g_strdup(s);
+    return *heap;
+}
+
 static gboolean
 send_sync(RmqProducer *p, const Prepared *x, const RmqQueue *fixed, RmqSendResult *result,
           GError **error)
 {
     memset(result, 0, sizeof *result);
-    gint64 deadline = g_get_monotonic_time() + (gint64) p->send_timeout_ms * 1000;
+    /* One clock read for the first attempt: its time left is the timeout. */
+    gint64 now = g_get_monotonic_time();
+    gint64 deadline = now + (gint64) p->send_timeout_ms * 1000;
     g_autoptr(GError) last_err = NULL;
-    g_autofree gchar *last_broker = NULL;
+    gchar broker_buf[64], addr_buf[64];
+    g_autofree gchar *broker_heap = NULL;
+    g_autofree gchar *addr_heap = NULL;
+    const gchar *last_broker = NULL;
     guint attempts = 1 + p->retries;
     for (guint a = 0; a < attempts; a++) {
-        gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
+        if (a > 0)
+            now = g_get_monotonic_time();
+        gint64 left_ms = (deadline - now) / 1000;
         if (left_ms <= 0)
             break;
         const RmqQueue *picked = fixed;
         if (picked == NULL) {
-            const PublishInfo *pi = publish_info(p, x->topic, error);
+            const PublishInfo *pi = publish_info_at(p, x->topic, now, error);
             if (pi == NULL)
                 return FALSE;
             picked = select_queue(p, pi, last_broker);
         }
-        /* A copy: master_addr() may free the publish list @picked is in. */
-        g_autoptr(RmqQueue) q = rmq_queue_new(picked->topic, picked->broker_name, picked->queue_id);
-        g_free(last_broker);
-        last_broker = g_strdup(q->broker_name);
+        /* A copy of the broker name: master_addr() may free the publish
+         * list @picked is in (the topic is x's, the same). */
+        last_broker = copy_small(broker_buf, sizeof broker_buf, picked->broker_name, &broker_heap);
+        const RmqQueue view = { x->topic, (gchar *) last_broker, picked->queue_id };
+        const RmqQueue *q = &view;
         g_clear_error(&last_err);
         const gchar *addr = master_addr(p, x->topic, q->broker_name, &last_err);
         if (addr == NULL) {
             mark_fault(p, q->broker_name);
             continue;
         }
-        g_autofree gchar *addr_copy = g_strdup(addr);
-        maybe_heartbeat(p, addr_copy);
+        const gchar *addr_copy = copy_small(addr_buf, sizeof addr_buf, addr, &addr_heap);
+        maybe_heartbeat_at(p, addr_copy, now);
         g_autoptr(RmqCommand) resp = rmq_mq_core_invoke(p->core, addr_copy,
                                                         build_request(p, x, q),
                                                         (guint) left_ms, &last_err);

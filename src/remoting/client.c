@@ -1,5 +1,7 @@
 #include <config.h>
 
+#include <string.h>
+
 #include "remoting/client.h"
 #include "remoting/tls.h"
 
@@ -11,11 +13,11 @@ typedef struct _Channel Channel;
 typedef struct {
     RmqClient *client;
     Channel *channel;      /* set while waiting for the connection */
-    gchar *addr;
+    gchar *addr;           /* in the same allocation, after the struct */
     RmqCommand *request;   /* owned until handed to the connection */
     gboolean oneway;
     guint timeout_ms;
-    gint64 deadline;       /* monotonic µs, 0 = none */
+    gint64 deadline;       /* monotonic µs while waiting for the connection, 0 = none */
     RmqResponseCallback callback;
     gpointer user_data;
     GSource *timer;        /* timeout while waiting for the connection */
@@ -36,6 +38,7 @@ struct _RmqClient {
     GMainContext *context;
     GSocketClient *socket_client;
     GHashTable *channels;  /* addr -> Channel */
+    Channel *last;         /* the last connected one invoke() found; NULL when channels change */
     guint connect_timeout_ms;
     guint idle_seconds;
     RmqRequestHandler handler;
@@ -51,8 +54,7 @@ invocation_free(Invocation *inv)
     rmq_source_clear(&inv->timer);
     if (inv->request != NULL)
         rmq_command_free(inv->request);
-    g_free(inv->addr);
-    g_free(inv);
+    g_free(inv); /* with its addr */
 }
 
 /* Deliver the outcome and free @inv. @error is in RMQ_CLIENT_ERROR. */
@@ -141,7 +143,7 @@ invocation_send(Invocation *inv, RmqConnection *conn)
         invocation_free(inv);
         return;
     }
-    guint timeout_ms = 0;
+    guint timeout_ms = inv->timeout_ms; /* sent at once: the whole timeout */
     if (inv->deadline != 0) {
         gint64 left = (inv->deadline - g_get_monotonic_time() + 999) / 1000;
         timeout_ms = left > 0 ? (guint) left : 1;
@@ -155,6 +157,8 @@ on_channel_closed(RmqConnection *conn, gpointer user_data)
     Channel *ch = user_data;
     RmqClient *client = ch->client;
     /* Forget it, so the next use reconnects. */
+    if (client != NULL && client->last == ch)
+        client->last = NULL;
     if (client != NULL && g_hash_table_lookup(client->channels, ch->addr) == ch)
         g_hash_table_remove(client->channels, ch->addr);
 }
@@ -193,6 +197,7 @@ on_connected(GObject *source, GAsyncResult *result, gpointer user_data)
                 : g_strdup_printf("cannot connect: %s", error->message);
         g_message("connection to %s failed: %s", ch->addr, why);
         /* Unlink first: a callback that retries must open a fresh channel. */
+        client->last = NULL;
         g_hash_table_steal(client->channels, ch->addr);
         fail_waiting(ch, RMQ_CLIENT_ERROR_CONNECT, why);
         channel_free(ch);
@@ -238,6 +243,7 @@ channel_open(RmqClient *client, const gchar *addr)
     ch->addr = g_strdup(addr);
     ch->cancel = g_cancellable_new();
     g_queue_init(&ch->waiting);
+    client->last = NULL;
     g_hash_table_insert(client->channels, ch->addr, ch);
 
     if (client->connect_timeout_ms > 0) {
@@ -279,6 +285,7 @@ rmq_client_free(RmqClient *client)
         return;
     /* Detach every channel first, then close: close callbacks must not touch the table. */
     GList *channels = g_hash_table_get_values(client->channels);
+    client->last = NULL;
     g_hash_table_steal_all(client->channels);
     for (GList *l = channels; l != NULL; l = l->next) {
         Channel *ch = l->data;
@@ -357,21 +364,26 @@ invoke(RmqClient *client, const gchar *addr, RmqCommand *request, gboolean onewa
 {
     if (client->hook != NULL)
         client->hook(request, client->hook_data);
-    Invocation *inv = g_new0(Invocation, 1);
+    gsize alen = strlen(addr) + 1;
+    Invocation *inv = g_malloc0(sizeof *inv + alen);
     inv->client = client;
-    inv->addr = g_strdup(addr);
+    inv->addr = memcpy(inv + 1, addr, alen);
     inv->request = request;
     inv->oneway = oneway;
     inv->timeout_ms = timeout_ms;
-    inv->deadline = timeout_ms > 0 ? g_get_monotonic_time() + (gint64) timeout_ms * 1000 : 0;
     inv->callback = callback;
     inv->user_data = user_data;
 
-    Channel *ch = g_hash_table_lookup(client->channels, addr);
+    Channel *ch = client->last;
+    if (ch == NULL || strcmp(ch->addr, addr) != 0)
+        ch = g_hash_table_lookup(client->channels, addr);
     if (ch != NULL && ch->conn != NULL) {
-        invocation_send(inv, ch->conn);
+        client->last = ch;
+        invocation_send(inv, ch->conn); /* no deadline: no clock read */
         return;
     }
+    /* It waits for the connection: the time left is counted from now. */
+    inv->deadline = timeout_ms > 0 ? g_get_monotonic_time() + (gint64) timeout_ms * 1000 : 0;
     if (ch == NULL) {
         /* Checked only for a new channel (a known one passed when opened):
          * parsing per request showed in client profiles. */

@@ -53,6 +53,7 @@ struct _RmqFdPoller {
      * one epoll_wait of the last poll collected for the next dispatch. */
     int wake_fd;
     gboolean own_poll;
+    gint slot;             /* in poll_slots while own_poll */
     gboolean due;          /* prepare or check found a timer due */
     gboolean collected;
     int n_ready;
@@ -61,9 +62,12 @@ struct _RmqFdPoller {
 
 static GMutex poller_lock;
 static GHashTable *pollers; /* GMainContext * -> RmqFdPoller * */
-/* The default context's poller while it owns the context's poll function
- * (GPollFunc has no user data); that context's thread only. */
-static RmqFdPoller *polling;
+/* Pollers that own their context's poll function. GPollFunc has no user
+ * data, so each slot has a poll function of its own that knows its index;
+ * a slot is set (under poller_lock) before its function is installed and
+ * cleared after it is removed, and only that context's thread reads it. */
+#define POLL_SLOTS 64
+static RmqFdPoller *poll_slots[POLL_SLOTS];
 
 /* --- timer heap ------------------------------------------------------------- */
 
@@ -306,9 +310,8 @@ rmq_fd_poller_now(RmqFdPoller *p)
  * of poll() on the epoll descriptor and then epoll_wait. Any other set (some
  * other GSource with a descriptor) goes to g_poll() as before. */
 static gint
-poller_poll(GPollFD *fds, guint nfds, gint timeout)
+poller_poll(RmqFdPoller *p, GPollFD *fds, guint nfds, gint timeout)
 {
-    RmqFdPoller *p = polling;
     if (p == NULL)
         return g_poll(fds, nfds, timeout);
     /* Events collected before and not dispatched (a source of higher
@@ -346,6 +349,22 @@ poller_poll(GPollFD *fds, guint nfds, gint timeout)
     }
     return (ep->revents != 0) + (wake->revents != 0);
 }
+
+#define SLOT_POLL(i, j)                                                           \
+    static gint slot_poll_##i##j(GPollFD *fds, guint nfds, gint timeout)          \
+    {                                                                             \
+        return poller_poll(poll_slots[(i) * 8 + (j)], fds, nfds, timeout);        \
+    }
+#define SLOT_POLL8(i) SLOT_POLL(i, 0) SLOT_POLL(i, 1) SLOT_POLL(i, 2) SLOT_POLL(i, 3) \
+    SLOT_POLL(i, 4) SLOT_POLL(i, 5) SLOT_POLL(i, 6) SLOT_POLL(i, 7)
+SLOT_POLL8(0) SLOT_POLL8(1) SLOT_POLL8(2) SLOT_POLL8(3)
+SLOT_POLL8(4) SLOT_POLL8(5) SLOT_POLL8(6) SLOT_POLL8(7)
+#define SLOT_FN8(i) slot_poll_##i##0, slot_poll_##i##1, slot_poll_##i##2, slot_poll_##i##3, \
+    slot_poll_##i##4, slot_poll_##i##5, slot_poll_##i##6, slot_poll_##i##7
+static const GPollFunc slot_polls[POLL_SLOTS] = {
+    SLOT_FN8(0), SLOT_FN8(1), SLOT_FN8(2), SLOT_FN8(3),
+    SLOT_FN8(4), SLOT_FN8(5), SLOT_FN8(6), SLOT_FN8(7),
+};
 
 static void
 poller_finalize(GSource *source)
@@ -390,7 +409,7 @@ rmq_fd_poller_get(GMainContext *context)
     p->epfd = epfd;
     p->heap = g_ptr_array_new();
     p->wake_fd = -1;
-    if (context == g_main_context_default() && g_main_context_acquire(context)) {
+    if (g_main_context_acquire(context)) {
         /* Before the poller's own descriptor joins: a context with no
          * sources yet polls one descriptor, GLib's wake-up (for
          * rmq_fd_poller_own_poll). */
@@ -440,7 +459,9 @@ rmq_fd_poller_unref(RmqFdPoller *poller)
     GMainContext *context = poller->context;
     if (poller->own_poll) {
         g_main_context_set_poll_func(context, NULL); /* back to g_poll */
-        polling = NULL;
+        g_mutex_lock(&poller_lock);
+        poll_slots[poller->slot] = NULL;
+        g_mutex_unlock(&poller_lock);
     }
     g_source_destroy(&poller->source);
     g_source_unref(&poller->source);
@@ -460,16 +481,27 @@ rmq_fd_poller_own_poll(RmqFdPoller *poller)
     g_return_val_if_fail(poller != NULL, FALSE);
     if (poller->own_poll)
         return TRUE;
-    if (poller->wake_fd < 0 || polling != NULL)
+    if (poller->wake_fd < 0)
         return FALSE;
+    g_mutex_lock(&poller_lock);
+    gint slot = 0;
+    while (slot < POLL_SLOTS && poll_slots[slot] != NULL)
+        slot++;
+    if (slot == POLL_SLOTS) { /* all taken: this context keeps g_poll */
+        g_mutex_unlock(&poller_lock);
+        return FALSE;
+    }
     struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &poller->wake_fd };
     if (epoll_ctl(poller->epfd, EPOLL_CTL_ADD, poller->wake_fd, &ev) != 0) {
+        g_mutex_unlock(&poller_lock);
         g_warning("epoll_ctl(%d): %s", poller->wake_fd, g_strerror(errno));
         return FALSE;
     }
+    poll_slots[slot] = poller;
+    poller->slot = slot;
     poller->own_poll = TRUE;
-    polling = poller;
-    g_main_context_set_poll_func(poller->context, poller_poll);
+    g_mutex_unlock(&poller_lock);
+    g_main_context_set_poll_func(poller->context, slot_polls[slot]);
     return TRUE;
 }
 

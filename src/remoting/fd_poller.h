@@ -48,14 +48,16 @@ guint rmq_fd_poller_get_watch_count(RmqFdPoller *poller);
  * time a wake-up's callbacks take; time a piece of work with the clock. */
 gint64 rmq_fd_poller_now(RmqFdPoller *poller);
 
-/* Make the poller of the default context its poll function (a daemon's
- * main(), before anything else attaches a descriptor): while GLib polls only
+/* Make the poller its context's poll function (a daemon's main() for the
+ * default context, the client library for a private context it made; before
+ * anything else attaches a descriptor): while GLib polls only
  * the epoll descriptor and its own wake-up descriptor, one epoll_wait with
  * GLib's timeout waits and its events go to the next dispatch, instead of
  * poll() and then epoll_wait (one system call less per loop wake-up). Any
  * other descriptor in the set falls back to g_poll(). FALSE (nothing
- * changed) for another context, or when the poller was created while the
- * context already polled other descriptors. Undone when the poller goes. */
+ * changed) when the poller was created while the context already polled
+ * other descriptors (or was owned by another thread), or when 64 contexts
+ * already have it. Undone when the poller goes. */
 gboolean rmq_fd_poller_own_poll(RmqFdPoller *poller);
 
 /* @func(@user_data) at the end of every dispatch of the poller, after the

@@ -768,6 +768,98 @@ high_dispatch(GSource *source, GSourceFunc cb, gpointer data)
 
 static GSourceFuncs high_funcs = { high_prepare, high_check, high_dispatch, NULL, NULL, NULL };
 
+typedef struct {
+    GMainContext *ctx;
+    Pair *pair;
+    guint want;
+    gboolean woken;
+} PrivFix;
+
+static gpointer
+iterate_private(gpointer data)
+{
+    PrivFix *f = data;
+    g_main_context_push_thread_default(f->ctx);
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+    while (f->pair->bytes < f->want && g_get_monotonic_time() < end)
+        g_main_context_iteration(f->ctx, TRUE);
+    g_main_context_pop_thread_default(f->ctx);
+    return NULL;
+}
+
+static gboolean
+on_private_idle(gpointer data)
+{
+    g_atomic_int_set(&((PrivFix *) data)->woken, TRUE);
+    return G_SOURCE_REMOVE;
+}
+
+/* Private contexts (the client library's) own their poll function too, each
+ * its own, iterated in a thread of their own: a watch's events come through
+ * the one epoll_wait, a source attached from another thread wakes it, and
+ * the last unref puts g_poll back. */
+static void
+test_own_poll_private(void)
+{
+    GMainContext *a = g_main_context_new(), *b = g_main_context_new();
+    RmqFdPoller *pa = rmq_fd_poller_get(a), *pb = rmq_fd_poller_get(b);
+    assert_true(rmq_fd_poller_own_poll(pa));
+    assert_true(rmq_fd_poller_own_poll(pb));
+    assert_true(g_main_context_get_poll_func(a) != g_poll);
+    assert_true(g_main_context_get_poll_func(b) != g_poll);
+    assert_true(g_main_context_get_poll_func(a) != g_main_context_get_poll_func(b));
+    assert_true(g_main_context_get_poll_func(a) != g_main_context_get_poll_func(NULL));
+    /* A context that already polls another descriptor keeps g_poll. */
+    GMainContext *c = g_main_context_new();
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    GSource *foreign = g_unix_fd_source_new(fds[0], G_IO_IN);
+    g_source_attach(foreign, c);
+    RmqFdPoller *pc = rmq_fd_poller_get(c);
+    assert_false(rmq_fd_poller_own_poll(pc));
+    assert_true(g_main_context_get_poll_func(c) == g_poll);
+    rmq_fd_poller_unref(pc);
+    g_source_destroy(foreign);
+    g_source_unref(foreign);
+    g_main_context_unref(c);
+    close(fds[0]);
+    close(fds[1]);
+
+    Pair pair = { 0 };
+    make_pair(&pair);
+    pair.watch = rmq_fd_watch_new(pa, pair.fd, on_ready, &pair);
+    rmq_fd_watch_set_events(pair.watch, G_IO_IN);
+    PrivFix f = { .ctx = a, .pair = &pair, .want = 2 };
+    GThread *t = g_thread_new("private-loop", iterate_private, &f);
+    assert_int_equal(write(pair.peer, "a", 1), 1);
+    gint64 until = g_get_monotonic_time() + WAIT_US;
+    while (g_atomic_int_get(&pair.bytes) < 1 && g_get_monotonic_time() < until)
+        g_usleep(1000);
+    g_usleep(10000); /* the loop is back in its epoll_wait, most likely */
+    /* An idle attached from here wakes the blocked epoll_wait. */
+    GSource *idle = g_idle_source_new();
+    g_source_set_callback(idle, on_private_idle, &f, NULL);
+    g_source_attach(idle, a);
+    g_source_unref(idle);
+    /* Only the wake-up can run it: nothing else is written until it has. */
+    until = g_get_monotonic_time() + WAIT_US;
+    while (!g_atomic_int_get(&f.woken) && g_get_monotonic_time() < until)
+        g_usleep(1000);
+    gboolean woken = g_atomic_int_get(&f.woken);
+    assert_int_equal(write(pair.peer, "b", 1), 1);
+    g_thread_join(t);
+    assert_int_equal(pair.bytes, 2);
+    assert_true(woken);
+    close_pair(&pair);
+
+    rmq_fd_poller_unref(pa);
+    rmq_fd_poller_unref(pb);
+    assert_true(g_main_context_get_poll_func(a) == g_poll);
+    assert_true(g_main_context_get_poll_func(b) == g_poll);
+    g_main_context_unref(a);
+    g_main_context_unref(b);
+}
+
 static void
 test_own_poll(void **state)
 {
@@ -776,11 +868,7 @@ test_own_poll(void **state)
     RmqFdPoller *poller = rmq_fd_poller_get(NULL);
     assert_true(rmq_fd_poller_own_poll(poller));
     assert_true(g_main_context_get_poll_func(NULL) != g_poll);
-    GMainContext *priv = g_main_context_new();
-    RmqFdPoller *other = rmq_fd_poller_get(priv);
-    assert_false(rmq_fd_poller_own_poll(other)); /* only the default context's */
-    rmq_fd_poller_unref(other);
-    g_main_context_unref(priv);
+    test_own_poll_private();
 
     Pair pair = { 0 };
     make_pair(&pair);

@@ -490,6 +490,53 @@ test_compression_and_max_size(void **state)
     assert_int_equal(rmq_consumer_max_offset(c, q, &error), 3);
 }
 
+/* A message sent with no property gets its unique id without a property
+ * table (raw properties): the caller still reads it from the message, the
+ * broker stores exactly that property, and a second send of the message,
+ * after a tag was added, keeps the id and carries both. */
+static void
+test_unique_id_without_properties(void **state)
+{
+    (void) state;
+    create_topic("UniqTopic", 1);
+    g_autoptr(RmqProducer) p = producer();
+    g_autoptr(RmqMsg) m = rmq_msg_new("UniqTopic", "plain", -1);
+    RmqSendResult r;
+    g_autoptr(GError) error = NULL;
+    assert_true(rmq_producer_send(p, m, &r, &error));
+    g_autofree gchar *id = g_strdup(rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY));
+    assert_non_null(id);
+    assert_int_equal(strlen(id), 32);
+    assert_string_equal(r.msg_id, id);
+    assert_string_equal(rmq_msg_get_msg_id(m), id);
+    g_autoptr(RmqMsg) back = pull_at("UniqTopic", 0, r.queue_offset);
+    /* The reply's fields, decoded in one pass (producer.c handle_response). */
+    assert_int_equal(r.status, RMQ_SEND_OK);
+    assert_int_equal(r.queue_id, 0);
+    assert_non_null(r.offset_msg_id);
+    assert_string_equal(r.offset_msg_id, back->offset_msg_id);
+    assert_string_equal(r.broker_name, "broker-a");
+    assert_non_null(r.region_id);
+    rmq_send_result_clear(&r);
+    assert_string_equal(rmq_msg_get_property(back, RMQ_PROPERTY_UNIQ_KEY), id);
+    assert_null(rmq_msg_get_tags(back));
+
+    rmq_msg_set_tags(m, "TagU");
+    assert_true(rmq_producer_send(p, m, &r, &error));
+    assert_string_equal(r.msg_id, id);
+    g_autoptr(RmqMsg) again = pull_at("UniqTopic", 0, r.queue_offset);
+    rmq_send_result_clear(&r);
+    assert_string_equal(rmq_msg_get_property(again, RMQ_PROPERTY_UNIQ_KEY), id);
+    assert_string_equal(rmq_msg_get_tags(again), "TagU");
+
+    /* Two fresh messages: two ids. */
+    g_autoptr(RmqMsg) m2 = rmq_msg_new("UniqTopic", "plain", -1);
+    assert_true(rmq_producer_send(p, m2, &r, &error));
+    assert_string_not_equal(r.msg_id, id);
+    assert_string_equal(rmq_msg_get_property(m2, RMQ_PROPERTY_UNIQ_KEY), r.msg_id);
+    rmq_send_result_clear(&r);
+}
+
 static void
 test_batch_and_oneway(void **state)
 {
@@ -703,6 +750,7 @@ main(void)
         cmocka_unit_test(test_skips_failed_broker),
         cmocka_unit_test(test_unreachable_and_timeout),
         cmocka_unit_test(test_compression_and_max_size),
+        cmocka_unit_test(test_unique_id_without_properties),
         cmocka_unit_test(test_batch_and_oneway),
         cmocka_unit_test(test_instance_shares_connections),
         cmocka_unit_test(test_master_gone_under_a_shared_route),
