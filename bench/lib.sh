@@ -36,3 +36,18 @@ bench_conn_args() { # bench-binary threads [connections]
     "$1" --help 2>/dev/null | grep -q -- '--connections' || return 0
     echo "--connections ${3:-$2}"
 }
+
+# The value of KEY in a line of key=value words (bench-probe's answers).
+kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# start_ready LOG CMD...: start a daemon through bench-probe ($PROBE), wait
+# for its READY=1; sets PID and adds it to the array PIDS (the caller kills
+# them on exit). On failure: the log's tail, exit 1.
+start_ready() {
+    local log=$1 out; shift
+    out=$("$PROBE" ready "$log" -- "$@") || { tail -20 "$log" >&2; exit 1; }
+    PID=$(kv "$out" pid); PIDS+=("$PID")
+}
+
+# CPU ticks (user + system) of process $1 so far.
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }

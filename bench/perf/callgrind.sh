@@ -41,12 +41,6 @@ cleanup() {
     [ -n "${RMQ_CG_DEBUG:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
-kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-start_ready() { # log cmd...
-    local log=$1 out; shift
-    out=$("$PROBE" ready "$log" -- "$@") || { tail -20 "$log" >&2; exit 1; }
-    PID=$(kv "$out" pid); PIDS+=("$PID")
-}
 
 read -r NSPORT BPORT <<<"$("$PROBE" ports 2)"
 bench_write_configs "$TMP" "$NSPORT" "$BPORT" "$flush" PerfCluster broker-perf

@@ -43,14 +43,7 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-start_ready() { # log cmd...
-    local log=$1 out; shift
-    out=$("$PROBE" ready "$log" -- "$@") || { tail -20 "$log" >&2; exit 1; }
-    PID=$(kv "$out" pid); PIDS+=("$PID")
-}
 TCK=$(getconf CLK_TCK)
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 child_ticks() { sed 's/^.*) //' "/proc/$$/stat" | awk '{ print $14 + $15 }'; }
 us_per() { awk -v t="$1" -v n="$2" -v k="$TCK" 'BEGIN { printf "%.2f", t * 1e6 / k / n }'; }
 
