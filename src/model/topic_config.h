@@ -1,5 +1,4 @@
-/* TopicConfig (this project's docs/protocol.md, sections 5.3 "RegisterBrokerBody"
- * and 8.5 "Broker ids, roles, permissions"): one topic's queue
+/* TopicConfig (docs/protocol.md §5.3 and §8.5 in this repository): one topic's queue
  * counts, permission, filter type, system flag and order flag, with the two
  * encodings RocketMQ gives it: the JSON object of topics.json,
  * GET_ALL_TOPIC_CONFIG and the REGISTER_BROKER body, and the
