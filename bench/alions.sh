@@ -32,14 +32,7 @@ if [ ! -d "$srcdir/tests/interop/node_modules/ali-ons" ]; then
 fi
 alions_ver=$(node -p "require('$srcdir/tests/interop/node_modules/ali-ons/package.json').version")
 
-TMP=$(mktemp -d "${RMQ_BENCH_TMP:-/var/tmp}/rmq-alions.XXXXXX")
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    sleep 0.3
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
+bench_tmp alions
 TCK=$(getconf CLK_TCK)
 us_per() { awk -v t="$1" -v n="$2" -v k="$TCK" 'BEGIN { printf "%.1f", t * 1e6 / k / n }'; }
 j() { echo "$1" | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p"; }

@@ -51,3 +51,17 @@ start_ready() {
 
 # CPU ticks (user + system) of process $1 so far.
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+
+# bench_tmp NAME: a scratch directory TMP under RMQ_BENCH_TMP (the disk under
+# test, default /var/tmp) and an empty PIDS; on exit the daemons in PIDS get
+# SIGTERM and TMP goes.
+bench_tmp() {
+    TMP=$(mktemp -d "${RMQ_BENCH_TMP:-/var/tmp}/rmq-$1.XXXXXX")
+    PIDS=()
+    trap bench_cleanup EXIT
+}
+bench_cleanup() {
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    sleep 0.3
+    rm -rf "$TMP"
+}

@@ -35,14 +35,7 @@ done
 shift $((OPTIND - 1))
 build=${1:-"$srcdir/_build-perf"}
 PROBE=$build/bench/bench-probe
-TMP=$(mktemp -d "${RMQ_BENCH_TMP:-/var/tmp}/rmq-cpu.XXXXXX")
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    sleep 0.3
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
+bench_tmp cpu
 TCK=$(getconf CLK_TCK)
 child_ticks() { sed 's/^.*) //' "/proc/$$/stat" | awk '{ print $14 + $15 }'; }
 us_per() { awk -v t="$1" -v n="$2" -v k="$TCK" 'BEGIN { printf "%.2f", t * 1e6 / k / n }'; }
