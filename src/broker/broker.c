@@ -262,49 +262,17 @@ parse_host(const gchar *hostport, RmqHostAddr *out)
     return FALSE;
 }
 
-/* Peer addresses parsed lately, per thread: every send asks for its
- * connection's, and a connection keeps its peer. Found by the text itself
- * (a slot is only a hint), so a reused connection address cannot mislead. */
-#define PEER_CACHE_SLOTS 64
-#define PEER_TEXT_MAX (INET6_ADDRSTRLEN + 10)
-typedef struct {
-    gchar text[PEER_TEXT_MAX]; /* "" = empty */
-    RmqHostAddr addr;
-} PeerCacheEntry;
-static _Thread_local PeerCacheEntry peer_cache[PEER_CACHE_SLOTS];
-
 void
 rmq_broker_peer_host(RmqConnection *conn, RmqHostAddr *out)
 {
-    /* the connection keeps its peer's bytes: no text parsed or hashed */
+    /* the connection keeps its peer's bytes from accept: no text parsed */
     guint16 port;
     memset(out->addr, 0, sizeof out->addr);
     if (rmq_connection_get_peer_addr(conn, out->addr, &out->addr_len, &port)) {
         out->port = port;
         return;
     }
-    const gchar *peer = rmq_connection_get_peer(conn);
-    gsize n = peer != NULL ? strlen(peer) : 0;
-    if (n == 0 || n >= PEER_TEXT_MAX) {
-        parse_host(peer, out);
-        return;
-    }
-    /* hash of the text's tail (the port varies most), mixed */
-    guint32 h = (guint32) n;
-    for (gsize i = n > 8 ? n - 8 : 0; i < n; i++)
-        h = h * 31 + (guchar) peer[i];
-    h ^= h >> 15;
-    h *= 0x2c1b3c6du;
-    h ^= h >> 12;
-    PeerCacheEntry *e = &peer_cache[h % PEER_CACHE_SLOTS];
-    if (memcmp(e->text, peer, n + 1) == 0) {
-        *out = e->addr;
-        return;
-    }
-    if (!parse_host(peer, out))
-        return;
-    memcpy(e->text, peer, n + 1);
-    e->addr = *out;
+    parse_host(rmq_connection_get_peer(conn), out); /* a connection made without an address */
 }
 
 void
