@@ -387,6 +387,19 @@ check_topic(const gchar *topic, GError **error)
     return TRUE;
 }
 
+/* UNIQ_KEY of @props, a new unique id put there first when it has none. */
+static const gchar *
+unique_id_of(GHashTable *props)
+{
+    const gchar *uniq = g_hash_table_lookup(props, RMQ_PROPERTY_UNIQ_KEY);
+    if (uniq == NULL) {
+        gchar *id = rmq_mq_unique_id();
+        g_hash_table_replace(props, g_strdup(RMQ_PROPERTY_UNIQ_KEY), id);
+        uniq = id;
+    }
+    return uniq;
+}
+
 static Prepared *
 prepare(RmqProducer *p, RmqMsg *msg, GError **error)
 {
@@ -421,13 +434,7 @@ prepare(RmqProducer *p, RmqMsg *msg, GError **error)
         properties = g_memdup2(raw, plen + 1);
     } else {
         props = rmq_msg_get_properties(msg);
-        uniq = g_hash_table_lookup(props, RMQ_PROPERTY_UNIQ_KEY);
-        if (uniq == NULL) {
-            gchar *id = g_malloc(RMQ_MQ_UNIQUE_ID_LEN + 1);
-            rmq_mq_unique_id_to(id);
-            g_hash_table_replace(props, g_strdup(RMQ_PROPERTY_UNIQ_KEY), id);
-            uniq = id;
-        }
+        uniq = unique_id_of(props);
         properties = rmq_message_properties_build(props);
     }
     /* One allocation for the struct, the topic and the id. */
@@ -488,13 +495,7 @@ prepare_batch(RmqProducer *p, RmqMsg *const *msgs, guint n, GError **error)
             g_set_error(error, RMQ_MQ_ERROR, RMQ_MQ_ERROR_ILLEGAL, "no delay level in a batch");
             return NULL;
         }
-        const gchar *uniq = rmq_msg_get_property(m, RMQ_PROPERTY_UNIQ_KEY);
-        if (uniq == NULL) {
-            gchar *id = g_malloc(RMQ_MQ_UNIQUE_ID_LEN + 1);
-            rmq_mq_unique_id_to(id);
-            g_hash_table_replace(rmq_msg_get_properties(m), g_strdup(RMQ_PROPERTY_UNIQ_KEY), id);
-            uniq = id;
-        }
+        const gchar *uniq = unique_id_of(rmq_msg_get_properties(m));
         if (i > 0)
             g_string_append_c(ids, ',');
         g_string_append(ids, uniq);
