@@ -110,12 +110,12 @@ GPtrArray *rmq_mq_decode_messages(const guint8 *data, gsize len, GError **error)
 GPtrArray *rmq_mq_decode_messages_bytes(GBytes *body, GError **error);
 /* @name's value in @msg without building its property table (the table's
  * when it is built): not NUL-terminated when raw. */
+gboolean rmq_mq_msg_property_raw(const RmqMsg *msg, const gchar *name, const gchar **value,
+                                 gsize *len);
 /* A message of rmq_msg_new() with no property yet (no table, no raw text)
  * takes @raw (@len bytes and a NUL, g_malloc'd) as its properties, parsed
  * into the table on first use and freed with it. */
 void rmq_mq_msg_set_raw_properties(RmqMsg *m, gchar *raw, gsize len);
-gboolean rmq_mq_msg_property_raw(const RmqMsg *msg, const gchar *name, const gchar **value,
-                                 gsize *len);
 /* A new docs/protocol.md §6.5 client unique id (UNIQ_KEY). (transfer full) */
 gchar *rmq_mq_unique_id(void);
 /* The same id written to @out (32 hex digits and a NUL), no allocation. */
