@@ -675,6 +675,25 @@ test_resend(void **state)
     expect_error(bad, 400, "id must be");
 }
 
+/* Entry @name of the table @table in the body of @code, read from the
+ * broker itself, not as the console reports it. (transfer full) */
+static JsonObject *
+broker_table_entry(gint32 code, const gchar *table, const gchar *name)
+{
+    g_autoptr(RmqAdmin) admin = rmq_admin_new(fx.ns_addr, NULL);
+    g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
+    g_autoptr(GBytes) all = rmq_admin_invoke(admin, addr, code, NULL, NULL, NULL, NULL);
+    assert_non_null(all);
+    g_autoptr(JsonParser) jp = json_parser_new();
+    assert_true(json_parser_load_from_data(jp, g_bytes_get_data(all, NULL),
+                                           (gssize) g_bytes_get_size(all), NULL));
+    JsonObject *entry = json_object_get_object_member(
+        json_object_get_object_member(json_node_get_object(json_parser_get_root(jp)), table),
+        name);
+    assert_non_null(entry);
+    return json_object_ref(entry);
+}
+
 /* UPDATE_AND_CREATE_SUBSCRIPTIONGROUP through the console, read back with
  * GET_ALL_SUBSCRIPTIONGROUP_CONFIG; refusals name their field. */
 static void
@@ -693,20 +712,8 @@ test_group_config(void **state)
     assert_string_equal(json_array_get_string_element(done, 0), "broker-a");
 
     /* read back from the broker itself, not from the console */
-    g_autoptr(RmqAdmin) admin = rmq_admin_new(fx.ns_addr, NULL);
-    g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
-    g_autoptr(GBytes) all = rmq_admin_invoke(admin, addr,
-                                             RMQ_REQUEST_GET_ALL_SUBSCRIPTIONGROUP_CONFIG, NULL,
-                                             NULL, NULL, NULL);
-    assert_non_null(all);
-    g_autoptr(JsonParser) jp = json_parser_new();
-    assert_true(json_parser_load_from_data(jp, g_bytes_get_data(all, NULL),
-                                           (gssize) g_bytes_get_size(all), NULL));
-    JsonObject *bc = json_object_get_object_member(
-        json_object_get_object_member(json_node_get_object(json_parser_get_root(jp)),
-                                      "subscriptionGroupTable"),
-        "cfg-group");
-    assert_non_null(bc);
+    g_autoptr(JsonObject) bc = broker_table_entry(RMQ_REQUEST_GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
+                                                  "subscriptionGroupTable", "cfg-group");
     assert_int_equal(json_object_get_int_member(bc, "retryQueueNums"), 3);
     assert_int_equal(json_object_get_int_member(bc, "retryMaxTimes"), 5);
     assert_false(json_object_get_boolean_member(bc, "consumeBroadcastEnable"));
@@ -757,20 +764,7 @@ test_group_config(void **state)
 static JsonObject *
 broker_topic_config(const gchar *topic)
 {
-    g_autoptr(RmqAdmin) admin = rmq_admin_new(fx.ns_addr, NULL);
-    g_autofree gchar *addr = g_strdup_printf("127.0.0.1:%u", fx.broker->port);
-    g_autoptr(GBytes) all = rmq_admin_invoke(admin, addr, RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, NULL,
-                                             NULL, NULL, NULL);
-    assert_non_null(all);
-    g_autoptr(JsonParser) jp = json_parser_new();
-    assert_true(json_parser_load_from_data(jp, g_bytes_get_data(all, NULL),
-                                           (gssize) g_bytes_get_size(all), NULL));
-    JsonObject *tc = json_object_get_object_member(
-        json_object_get_object_member(json_node_get_object(json_parser_get_root(jp)),
-                                      "topicConfigTable"),
-        topic);
-    assert_non_null(tc);
-    return json_object_ref(tc);
+    return broker_table_entry(RMQ_REQUEST_GET_ALL_TOPIC_CONFIG, "topicConfigTable", topic);
 }
 
 /* Create and update a topic with its order flag and permission: the broker
