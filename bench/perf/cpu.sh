@@ -13,6 +13,9 @@
 # -D: threads driving those connections (rmq-bench --drivers, -m sync; default
 #     one blocking thread per connection; -D 1 as redis-benchmark -c N).
 # -b: messages per batch in -m batch (default 32, as the bench/run.sh rows).
+# RMQ_PERF_SYSCALLS=0 skips that count: its tracepoints slow the broker (a
+# 16-thread run went from ~140k to ~67k msgs/s), so CPU per message is
+# only comparable between runs made the same way.
 # RMQ_PERF_BROKER=path runs another rmq-broker binary (a before/after pair);
 # RMQ_PERF_BENCH=path another rmq-bench.
 # -m pull: a backlog of RMQ_PERF_BACKLOG (default 1,000,000) messages of SIZE
@@ -59,7 +62,7 @@ round=0
 for _ in $(seq "$rounds"); do
     round=$((round + 1))
     sc=""
-    if command -v perf >/dev/null; then
+    if [ "${RMQ_PERF_SYSCALLS:-1}" != 0 ] && command -v perf >/dev/null; then
         perf stat -x, -e raw_syscalls:sys_enter,syscalls:sys_enter_sendmsg,syscalls:sys_enter_sendto,syscalls:sys_enter_fdatasync -p "$BPID" \
             -o "$TMP/perf.txt" 2>/dev/null &
         PERF=$!
