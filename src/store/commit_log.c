@@ -16,6 +16,7 @@ rmq_commit_log_new(const char *dir, gint64 file_size)
     cl->file_size = file_size;
     g_mutex_init(&cl->warm_lock);
     g_cond_init(&cl->warm_cond);
+    cl->warm_mark = G_MAXINT64; /* no warmer yet */
     return cl;
 }
 
@@ -138,7 +139,7 @@ file_with_room(RmqCommitLog *cl, gint64 len, GError **error)
             if (last == NULL)
                 return NULL;
             if (wrote != start)
-                rmq_atomic64_set(&cl->wrote, start);
+                rmq_commit_log_wrote_to(cl, start);
             continue;
         }
         pos = wrote - last->start;
@@ -153,7 +154,7 @@ file_with_room(RmqCommitLog *cl, gint64 len, GError **error)
                 memcpy(last->base + pos, marker, sizeof marker);
             }
             g_atomic_int_set(&last->dirty, 1);
-            rmq_atomic64_set(&cl->wrote, last->start + cl->file_size);
+            rmq_commit_log_wrote_to(cl, last->start + cl->file_size);
             continue;
         }
         return last;
@@ -192,7 +193,7 @@ rmq_commit_log_append_sized(RmqCommitLog *cl, const RmqMessage *msg, gint64 len,
         g_atomic_int_set(&last->dirty, 1);
     /* offset before timestamp: a reader that loads the timestamp first
      * never pairs it with an offset below its record */
-    rmq_atomic64_set(&cl->wrote, wrote + len);
+    rmq_commit_log_wrote_to(cl, wrote + len);
     rmq_atomic64_set(&cl->wrote_ts, store_timestamp);
     *physical_offset = wrote;
     *size = (gint32) len;
@@ -426,44 +427,100 @@ ref_file_at(RmqCommitLog *cl, gint64 offset)
     return f;
 }
 
+/* Maps the pages from where the warmer stopped (or the writer's page, if
+ * the writer got past it) to @ahead bytes after the write position, within
+ * the files that exist, then sets the mark at which the writer wakes it
+ * again. FALSE when madvise refuses (a kernel before 5.14). */
+static gboolean
+warm_ahead(RmqCommitLog *cl, gint64 page, gint64 *warmed)
+{
+    const gint64 chunk = 8 * 1024 * 1024;
+
+    for (;;) {
+        gint64 wrote = rmq_atomic64_get(&cl->wrote);
+        /* madvise wants a page-aligned start: the writer's position is not */
+        gint64 from = MAX(*warmed, wrote - wrote % page);
+        gint64 to = wrote + cl->warm_ahead;
+        RmqMappedFile *f = from < to ? ref_file_at(cl, from) : NULL;
+
+        if (f == NULL) {
+            /* Caught up: wake when the writer has used half of the window.
+             * The next file does not exist yet: wake when the writer has
+             * written into it (it creates the file first). */
+            gint64 mark = from < to ? from + 1 : from - cl->warm_ahead / 2;
+            rmq_atomic64_set(&cl->warm_mark, mark);
+            /* the writer may have passed the mark before it was set */
+            if (rmq_atomic64_get(&cl->wrote) < mark)
+                return TRUE;
+            continue;
+        }
+        gint64 file_end = f->start + (gint64) f->size;
+        gint64 len = MIN(MIN(chunk, to - from), file_end - from);
+        len = MIN(len + (page - len % page) % page, file_end - from);
+        int rc = madvise(f->base + (from - f->start), (size_t) len, MADV_POPULATE_READ);
+        int err = errno;
+        rmq_mapped_file_unref(f);
+        if (rc != 0) {
+            g_debug("commit log warmer stops: madvise(MADV_POPULATE_READ): %s", g_strerror(err));
+            return FALSE;
+        }
+        *warmed = from + len;
+        rmq_atomic64_set(&cl->warm_end, *warmed);
+    }
+}
+
 static gpointer
 warmer_thread(gpointer data)
 {
     RmqCommitLog *cl = data;
-    const gint64 chunk = 8 * 1024 * 1024;
-    gint64 warmed = 0, idle_us = 1000;
+    gint64 page = sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096;
+    gint64 warmed = 0;
 
     g_mutex_lock(&cl->warm_lock);
-    while (!cl->warm_stop) {
-        gint64 wrote = rmq_atomic64_get(&cl->wrote);
-        gint64 len;
-        RmqMappedFile *f;
-
-        if (warmed < wrote)
-            warmed = wrote;
-        f = warmed < wrote + cl->warm_ahead ? ref_file_at(cl, warmed) : NULL;
-        if (f == NULL) {
-            /* caught up, or the next file does not exist yet: back off
-             * while the writer is idle, stay close while it is busy */
-            g_cond_wait_until(&cl->warm_cond, &cl->warm_lock, g_get_monotonic_time() + idle_us);
-            idle_us = rmq_atomic64_get(&cl->wrote) == wrote ? MIN(idle_us * 2, 100000) : 500;
-            continue;
-        }
+    for (;;) {
+        while (!cl->warm_kick && !cl->warm_stop)
+            g_cond_wait(&cl->warm_cond, &cl->warm_lock);
+        if (cl->warm_stop)
+            break;
+        cl->warm_kick = FALSE;
         g_mutex_unlock(&cl->warm_lock);
-        len = MIN(chunk, f->start + (gint64) f->size - warmed);
-        if (madvise(f->base + (warmed - f->start), (size_t) len, MADV_POPULATE_READ) != 0) {
-            rmq_mapped_file_unref(f);
-            g_mutex_lock(&cl->warm_lock);
-            break;                       /* old kernel or odd mapping: give up quietly */
-        }
-        rmq_mapped_file_unref(f);
-        warmed += len;
+        gboolean ok = warm_ahead(cl, page, &warmed);
         g_mutex_lock(&cl->warm_lock);
+        if (!ok)
+            break;
     }
     g_mutex_unlock(&cl->warm_lock);
     return NULL;
 }
 #endif
+
+static void
+kick_warmer(RmqCommitLog *cl)
+{
+    g_mutex_lock(&cl->warm_lock);
+    /* one wake-up until the warmer sets the next mark */
+    rmq_atomic64_set(&cl->warm_mark, G_MAXINT64);
+    cl->warm_kick = TRUE;
+    g_cond_signal(&cl->warm_cond);
+    g_mutex_unlock(&cl->warm_lock);
+}
+
+void
+rmq_commit_log_wrote_to(RmqCommitLog *cl, gint64 end)
+{
+    rmq_atomic64_set(&cl->wrote, end);
+    /* Both sides store, then load the other's value (sequentially
+     * consistent): the writer sees the warmer's new mark or the warmer
+     * sees the writer's position, so no wake-up is lost. */
+    if (G_UNLIKELY(end >= rmq_atomic64_get(&cl->warm_mark)))
+        kick_warmer(cl);
+}
+
+gint64
+rmq_commit_log_warmed(RmqCommitLog *cl)
+{
+    return rmq_atomic64_get(&cl->warm_end);
+}
 
 void
 rmq_commit_log_start_warmer(RmqCommitLog *cl, gint64 ahead)
@@ -472,7 +529,10 @@ rmq_commit_log_start_warmer(RmqCommitLog *cl, gint64 ahead)
     if (cl->warmer != NULL || ahead <= 0)
         return;
     cl->warm_stop = FALSE;
+    cl->warm_kick = FALSE;
     cl->warm_ahead = ahead;
+    /* nothing until the first append: an idle broker maps nothing ahead */
+    rmq_atomic64_set(&cl->warm_mark, rmq_atomic64_get(&cl->wrote) + 1);
     cl->warmer = g_thread_new("rmq-warm-cl", warmer_thread, cl);
 #endif
 }
@@ -488,4 +548,5 @@ rmq_commit_log_stop_warmer(RmqCommitLog *cl)
     g_mutex_unlock(&cl->warm_lock);
     g_thread_join(cl->warmer);
     cl->warmer = NULL;
+    rmq_atomic64_set(&cl->warm_mark, G_MAXINT64);
 }

@@ -25,7 +25,10 @@ typedef struct {
     GMutex warm_lock;
     GCond warm_cond;
     gboolean warm_stop;
+    gboolean warm_kick;    /* under warm_lock: the writer passed warm_mark */
     gint64 warm_ahead;
+    gint64 warm_mark;      /* atomic: wake the warmer when wrote reaches it */
+    gint64 warm_end;       /* atomic: pages are mapped up to here */
 
     gboolean write_through;    /* append with pwrite() instead of the mapping */
     guint8 *scratch;
@@ -96,9 +99,16 @@ void rmq_commit_log_set_end(RmqCommitLog *cl, gint64 end);
 
 /* Starts a thread that keeps the `ahead` bytes after the write position
  * mapped (MADV_POPULATE_READ), so the appending thread does not take the
- * page faults that read (zero) fresh file pages in.  No-op if unsupported. */
+ * page faults that read (zero) fresh file pages in.  It starts with the
+ * first append (an idle broker maps nothing ahead) and sleeps until the
+ * writer has used half of what it mapped.  No-op if unsupported. */
 void rmq_commit_log_start_warmer(RmqCommitLog *cl, gint64 ahead);
 void rmq_commit_log_stop_warmer(RmqCommitLog *cl);
+/* The writer moved the end of the log to @end (appends call it; the
+ * replica's raw appends too). */
+void rmq_commit_log_wrote_to(RmqCommitLog *cl, gint64 end);
+/* Where the warmer has faulted pages in up to (tests). */
+gint64 rmq_commit_log_warmed(RmqCommitLog *cl);
 
 /* Flushes [flushed, wrote) with fdatasync; thread-safe against appends. */
 gboolean rmq_commit_log_flush(RmqCommitLog *cl, GError **error);

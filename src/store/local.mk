@@ -26,7 +26,7 @@ STORE_TESTS = \
 	tests/store/test-store-recovery tests/store/test-store-flush \
 	tests/store/test-store-crash tests/store/test-store-retention \
 	tests/store/test-store-ha tests/store/test-store-diskfull \
-	tests/store/test-flush-waiters
+	tests/store/test-flush-waiters tests/store/test-commit-log-warmer
 # store-crash-helper is run by test-store-crash, not a test itself
 check_PROGRAMS += $(STORE_TESTS) tests/store/store-crash-helper
 TESTS += $(STORE_TESTS)
@@ -43,6 +43,9 @@ tests_store_test_store_recovery_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_store_test_store_flush_SOURCES = tests/store/test-store-flush.c
 tests_store_test_store_flush_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_store_flush_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_store_test_commit_log_warmer_SOURCES = tests/store/test-commit-log-warmer.c
+tests_store_test_commit_log_warmer_LDADD = $(STORE_TEST_LDADD)
+tests_store_test_commit_log_warmer_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_store_test_flush_waiters_SOURCES = tests/store/test-flush-waiters.c
 tests_store_test_flush_waiters_LDADD = $(STORE_TEST_LDADD)
 tests_store_test_flush_waiters_CFLAGS = $(STORE_TEST_CFLAGS)
