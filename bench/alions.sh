@@ -33,9 +33,6 @@ fi
 alions_ver=$(node -p "require('$srcdir/tests/interop/node_modules/ali-ons/package.json').version")
 
 bench_tmp alions
-TCK=$(getconf CLK_TCK)
-us_per() { awk -v t="$1" -v n="$2" -v k="$TCK" 'BEGIN { printf "%.1f", t * 1e6 / k / n }'; }
-j() { echo "$1" | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p"; }
 
 read -r NSPORT BPORT <<<"$("$PROBE" ports 2)"
 bench_write_configs "$TMP" "$NSPORT" "$BPORT" ASYNC_FLUSH BenchCluster broker-alions
@@ -60,7 +57,7 @@ while kill -0 "$NODE" 2>/dev/null; do
 done
 wait "$NODE" || { echo "alions.sh: the ali-ons load failed" >&2; exit 1; }
 ons=$(cat "$TMP/ons.json")
-ons_acked=$(j "$ons" acked)
+ons_acked=$(jget "$ons" acked)
 ons_cpu=$(us_per "$(($(cpu_ticks "$BPID") - s0))" "$ons_acked")
 
 # the counts: pull BenchOns from the start (warm-up message included)
@@ -70,22 +67,22 @@ pulled=$("$build/src/tools/rmq-bench" -t BenchOns -q --json consumer -g GID_benc
 # the peer: rmq-bench's C client, the same lanes on one connection
 s0=$(cpu_ticks "$BPID")
 c=$("$build/src/tools/rmq-bench" -t BenchC -s "$size" -q --json producer -m sync -w "$lanes" --connections 1 -d "$secs")
-c_ok=$(j "$c" ok)
+c_ok=$(jget "$c" ok)
 c_cpu=$(us_per "$(($(cpu_ticks "$BPID") - s0))" "$c_ok")
 
 fail=0
 check() { # what ok?
     if [ "$2" = 1 ]; then echo "ok: $1"; else echo "FAILED: $1"; fail=1; fi
 }
-check "ali-ons: $ons_acked acknowledged, $(j "$ons" failed) failed" "$([ "$(j "$ons" failed)" = 0 ] && [ "$ons_acked" -gt 0 ] && echo 1)"
-check "ali-ons: every lane's messages stored in its send order ($(j "$ons" orderViolations) violations)" "$([ "$(j "$ons" orderViolations)" = 0 ] && echo 1)"
+check "ali-ons: $ons_acked acknowledged, $(jget "$ons" failed) failed" "$([ "$(jget "$ons" failed)" = 0 ] && [ "$ons_acked" -gt 0 ] && echo 1)"
+check "ali-ons: every lane's messages stored in its send order ($(jget "$ons" orderViolations) violations)" "$([ "$(jget "$ons" orderViolations)" = 0 ] && echo 1)"
 check "ali-ons: $maxconn connection(s) to the broker at most (one expected)" "$([ "$maxconn" = 1 ] && echo 1)"
-check "pulled $(j "$pulled" received) of $want, $(j "$pulled" discontinuities) gaps" \
-    "$([ "$(j "$pulled" received)" = "$want" ] && [ "$(j "$pulled" discontinuities)" = 0 ] && echo 1)"
+check "pulled $(jget "$pulled" received) of $want, $(jget "$pulled" discontinuities) gaps" \
+    "$([ "$(jget "$pulled" received)" = "$want" ] && [ "$(jget "$pulled" discontinuities)" = 0 ] && echo 1)"
 
 load=$(cut -d' ' -f1 /proc/loadavg)
-ratio=$(awk -v a="$(j "$ons" tps)" -v b="$(j "$c" tps)" 'BEGIN { printf "%.2f", a / b }')
-row="| 2 cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), load $load | $(date +%F) | bench/alions.sh (RMQ_BENCH_SECONDS=$secs, $lanes lanes, $size B, ASYNC_FLUSH) | ali-ons $alions_ver, $lanes concurrent senders on one Producer ($maxconn connection to the broker): $(printf '%.0f' "$(j "$ons" tps)") msgs/s, p50 $(printf '%.0f' "$(j "$ons" p50Us)") us, p99 $(printf '%.0f' "$(j "$ons" p99Us)") us; $ons_acked acknowledged, 0 failed, $(j "$ons" orderViolations) out of lane order, pulled back $(j "$pulled" received) of $want with $(j "$pulled" discontinuities) gaps; CPU per message: rmq-broker $ons_cpu us, node $(printf '%.1f' "$(j "$ons" clientCpuUsPerMsg)") us | rmq-bench (C client), the same $lanes lanes on one connection, same broker, next: $(printf '%.0f' "$(j "$c" tps)") msgs/s, p99 $(awk -v m="$(j "$c" p99Ms)" 'BEGIN { printf "%.0f", m * 1000 }') us; CPU per message: rmq-broker $c_cpu us | throughput $ratio of the C client's (the JavaScript client is the bound) |"
+ratio=$(awk -v a="$(jget "$ons" tps)" -v b="$(jget "$c" tps)" 'BEGIN { printf "%.2f", a / b }')
+row="| 2 cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), load $load | $(date +%F) | bench/alions.sh (RMQ_BENCH_SECONDS=$secs, $lanes lanes, $size B, ASYNC_FLUSH) | ali-ons $alions_ver, $lanes concurrent senders on one Producer ($maxconn connection to the broker): $(printf '%.0f' "$(jget "$ons" tps)") msgs/s, p50 $(printf '%.0f' "$(jget "$ons" p50Us)") us, p99 $(printf '%.0f' "$(jget "$ons" p99Us)") us; $ons_acked acknowledged, 0 failed, $(jget "$ons" orderViolations) out of lane order, pulled back $(jget "$pulled" received) of $want with $(jget "$pulled" discontinuities) gaps; CPU per message: rmq-broker $ons_cpu us, node $(printf '%.1f' "$(jget "$ons" clientCpuUsPerMsg)") us | rmq-bench (C client), the same $lanes lanes on one connection, same broker, next: $(printf '%.0f' "$(jget "$c" tps)") msgs/s, p99 $(awk -v m="$(jget "$c" p99Ms)" 'BEGIN { printf "%.0f", m * 1000 }') us; CPU per message: rmq-broker $c_cpu us | throughput $ratio of the C client's (the JavaScript client is the bound) |"
 echo "$row"
 [ "$fail" = 0 ] || exit 1
 [ "$append" = 1 ] && echo "$row" >>"$srcdir/bench/README.md" && echo "appended 1 row to bench/README.md"

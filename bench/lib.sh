@@ -51,6 +51,50 @@ start_ready() {
 
 # CPU ticks (user + system) of process $1 so far.
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+# CPU ticks of this shell's reaped children (the load generators run as
+# such children), and microseconds per item of a tick count.
+TCK=$(getconf CLK_TCK)
+child_ticks() { sed 's/^.*) //' "/proc/$$/stat" | awk '{ print $14 + $15 }'; }
+us_per() { awk -v t="$1" -v n="$2" -v k="$TCK" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / k / n; else print "n/a" }'; }
+jget() { echo "$1" | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p"; }      # flat JSON
+ms2us() { awk -v x="$1" 'BEGIN { printf "%.0f", x * 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+status_kib() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# The Redis peer (bench/run.sh, bench/sepconn.sh): a redis-server on
+# 127.0.0.1:$RPORT, pid $RPID; DUR seconds per run.
+# redis-benchmark for about DUR seconds: a short run sizes -n first.
+# Sets R_RPS R_P50 R_P99 R_MAX (us) and R_N.
+redis_run() { # clients pipeline args...
+    local c=$1 pl=$2 n out; shift 2
+    n=$((c * 100 > 2000 ? c * 100 : 2000))
+    out=$(redis-benchmark -p "$RPORT" -c "$c" -P "$pl" -n "$n" --csv --precision 3 "$@" | tail -1 | tr -d '"')
+    # With --threads a run ends on its threads' 250 ms throughput timer
+    # (showThroughput stops each loop once every request is done), so a
+    # short sizing run reads far too slow: size again until one takes half
+    # a second, so the measured run is about DUR long (and then off by at
+    # most 250 ms).
+    local m pass
+    for pass in 1 2 3; do
+        m=$(echo "$out" | awk -F, -v n="$n" '{ t = $2 > 0 ? n / $2 : 1
+            if (t >= 0.5) print 0; else { m = int(n * 0.6 / t); print (m > 2 * n ? m : 2 * n) } }')
+        [ "$m" -gt 0 ] || break
+        n=$m
+        out=$(redis-benchmark -p "$RPORT" -c "$c" -P "$pl" -n "$n" --csv --precision 3 "$@" | tail -1 | tr -d '"')
+    done
+    # rps counts commands, pipelined or not
+    n=$(echo "$out" | awk -F, -v d="$DUR" '{ n = int($2 * d); print n < 2000 ? 2000 : n }')
+    local s0 c0; s0=$(cpu_ticks "$RPID"); c0=$(child_ticks)
+    out=$(redis-benchmark -p "$RPORT" -c "$c" -P "$pl" -n "$n" --csv --precision 3 "$@" | tail -1 | tr -d '"')
+    R_SCPU=$(us_per "$(($(cpu_ticks "$RPID") - s0))" "$n"); R_CCPU=$(us_per "$(($(child_ticks) - c0))" "$n")
+    R_N=$n
+    R_RPS=$(echo "$out" | awk -F, '{ printf "%.0f", $2 }')
+    R_P50=$(ms2us "$(echo "$out" | cut -d, -f5)")
+    R_P99=$(ms2us "$(echo "$out" | cut -d, -f7)")
+    R_MAX=$(ms2us "$(echo "$out" | cut -d, -f8)")
+}
+
 
 # bench_tmp NAME: a scratch directory TMP under RMQ_BENCH_TMP (the disk under
 # test, default /var/tmp) and an empty PIDS; on exit the daemons in PIDS get

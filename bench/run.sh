@@ -85,18 +85,6 @@ stop() { # pid; forgotten at once, so cleanup never signals a reused pid
     for _ in $(seq 100); do alive "$1" || return 0; sleep 0.1; done
     kill -KILL "$1" 2>/dev/null || true
 }
-kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }           # key=value lines
-jget() { echo "$1" | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p"; }      # flat JSON
-ms2us() { awk -v x="$1" 'BEGIN { printf "%.0f", x * 1000 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-status_kib() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
-load1() { cut -d' ' -f1 /proc/loadavg; }
-# CPU ticks (user + system) of a process, and of this shell's reaped
-# children (the load generators run as such children).
-TCK=$(getconf CLK_TCK)
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
-child_ticks() { sed 's/^.*) //' "/proc/$$/stat" | awk '{ print $14 + $15 }'; }
-us_per() { awk -v t="$1" -v n="$2" -v k="$TCK" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / k / n; else print "n/a" }'; }
 
 # Start a daemon through bench-probe: sets PID and READY_MS.
 start_ready() { # log cmd...
@@ -116,37 +104,6 @@ rss_sampler() { # pid flag out
         sleep 0.2
     done
     echo "$mv $ma" >"$3"
-}
-
-# redis-benchmark for about DUR seconds: a short run sizes -n first.
-# Sets R_RPS R_P50 R_P99 R_MAX (us) and R_N.
-redis_run() { # clients pipeline args...
-    local c=$1 pl=$2 n out; shift 2
-    n=$((c * 100 > 2000 ? c * 100 : 2000))
-    out=$(redis-benchmark -p "$RPORT" -c "$c" -P "$pl" -n "$n" --csv --precision 3 "$@" | tail -1 | tr -d '"')
-    # With --threads a run ends on its threads' 250 ms throughput timer
-    # (showThroughput stops each loop once every request is done), so a
-    # short sizing run reads far too slow: size again until one takes half
-    # a second, so the measured run is about DUR long (and then off by at
-    # most 250 ms).
-    local m pass
-    for pass in 1 2 3; do
-        m=$(echo "$out" | awk -F, -v n="$n" '{ t = $2 > 0 ? n / $2 : 1
-            if (t >= 0.5) print 0; else { m = int(n * 0.6 / t); print (m > 2 * n ? m : 2 * n) } }')
-        [ "$m" -gt 0 ] || break
-        n=$m
-        out=$(redis-benchmark -p "$RPORT" -c "$c" -P "$pl" -n "$n" --csv --precision 3 "$@" | tail -1 | tr -d '"')
-    done
-    # rps counts commands, pipelined or not
-    n=$(echo "$out" | awk -F, -v d="$DUR" '{ n = int($2 * d); print n < 2000 ? 2000 : n }')
-    local s0 c0; s0=$(cpu_ticks "$RPID"); c0=$(child_ticks)
-    out=$(redis-benchmark -p "$RPORT" -c "$c" -P "$pl" -n "$n" --csv --precision 3 "$@" | tail -1 | tr -d '"')
-    R_SCPU=$(us_per "$(($(cpu_ticks "$RPID") - s0))" "$n"); R_CCPU=$(us_per "$(($(child_ticks) - c0))" "$n")
-    R_N=$n
-    R_RPS=$(echo "$out" | awk -F, '{ printf "%.0f", $2 }')
-    R_P50=$(ms2us "$(echo "$out" | cut -d, -f5)")
-    R_P99=$(ms2us "$(echo "$out" | cut -d, -f7)")
-    R_MAX=$(ms2us "$(echo "$out" | cut -d, -f8)")
 }
 
 # rmq-bench with --json; sets B_TPS B_P50 B_P99 B_MAX (us) B_OK B_FAILED.

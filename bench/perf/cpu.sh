@@ -39,8 +39,6 @@ shift $((OPTIND - 1))
 build=${1:-"$srcdir/_build-perf"}
 PROBE=$build/bench/bench-probe
 bench_tmp cpu
-TCK=$(getconf CLK_TCK)
-child_ticks() { sed 's/^.*) //' "/proc/$$/stat" | awk '{ print $14 + $15 }'; }
 us_per() { awk -v t="$1" -v n="$2" -v k="$TCK" 'BEGIN { printf "%.2f", t * 1e6 / k / n }'; }
 
 read -r NSPORT BPORT <<<"$("$PROBE" ports 2)"
