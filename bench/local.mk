@@ -6,7 +6,8 @@ bench_bench_probe_SOURCES = bench/bench-probe.c \
 	tests/support/notify-listener.c tests/support/notify-listener.h
 bench_bench_probe_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 bench_bench_probe_LDADD = $(RMQ_PKG_LIBS)
-EXTRA_DIST += bench/run.sh bench/lib.sh bench/filter.sh bench/alions.sh bench/alions-load.js
+EXTRA_DIST += bench/run.sh bench/lib.sh bench/filter.sh bench/alions.sh bench/alions-load.js \
+	bench/sepconn.sh
 
 # Self-check of the probe helper (TAP, seconds).
 TESTS += bench/test-bench-probe.sh
