@@ -24,9 +24,10 @@ void rmq_test_notify_drain(RmqTestNotify *n);
 void rmq_test_notify_free(RmqTestNotify *n);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RmqTestNotify, rmq_test_notify_free)
 
-/* A loopback TCP port that was free a moment ago, with port-2 (a broker's
- * VIP channel) and port+1 (its HA port) free as well, and none of the three
- * among those of a port this process picked before (not bound yet, maybe). */
+/* A loopback TCP port below the kernel's ephemeral range that was free a
+ * moment ago, with port-2 (a broker's VIP channel) and port+1 (its HA port)
+ * free as well, and none of the three among those of a port this process
+ * picked before (not bound yet, maybe). */
 guint16 rmq_test_daemon_port(void);
 
 /* $RMQ_BUILDDIR/@relpath (the current directory without it). (transfer full) */
