@@ -15,6 +15,7 @@
 
 #include "remoting/codec.h"
 #include "remoting/command.h"
+#include "remoting/json_scan.h"
 #include "remoting/json_text.h"
 
 static RmqCommand *
@@ -523,6 +524,54 @@ ref_escape(GString *out, const gchar *s, gsize n)
     g_string_append_c(out, '"');
 }
 
+/* rmq_json_scan_plain against a byte at a time: the stop found and the
+ * non-ASCII flag, for every length to past two SSE2 blocks, every position
+ * of a stop (each kind, with and without DEL stopping) and of a high byte
+ * before, at or after it. */
+static void
+test_scan_plain_every_offset(void **state)
+{
+    static const guchar stops[] = { '"', '\\', 0x00, 0x01, 0x1f, 0x7f, ' ', 0x80, 0xc3, 0xff };
+    for (gsize len = 0; len <= 40; len++) {
+        for (gsize at = 0; at <= len; at++) {
+            for (guint k = 0; k < G_N_ELEMENTS(stops); k++) {
+                for (gsize hi = 0; hi <= len; hi += 3) {
+                    for (int del = 0; del < 2; del++) {
+                        gchar text[48];
+                        for (gsize i = 0; i < len; i++)
+                            text[i] = (gchar) ('a' + i % 26);
+                        if (hi < len)
+                            text[hi] = (gchar) 0xe9;
+                        if (at < len)
+                            text[at] = (gchar) stops[k];
+                        gsize want = 0;
+                        gboolean want_high = FALSE;
+                        for (; want < len; want++) {
+                            guchar c = (guchar) text[want];
+                            if (c == '"' || c == '\\' || c < 0x20 || (del && c == 0x7f))
+                                break;
+                            want_high |= c >= 0x80;
+                        }
+                        guint64 high = 0;
+                        gsize got = rmq_json_scan_plain(text, len, del, &high);
+                        assert_int_equal(got, want);
+                        /* a high byte of the run always shows; one past the
+                         * stop may (the scan reads a block at once) */
+                        if (want_high)
+                            assert_true((high & RMQ_JSON_SCAN_HIGHS) != 0);
+                        gboolean any_high = FALSE;
+                        for (gsize i = 0; i < len; i++)
+                            any_high |= (guchar) text[i] >= 0x80;
+                        if (!any_high)
+                            assert_true((high & RMQ_JSON_SCAN_HIGHS) == 0);
+                        assert_int_equal(rmq_json_scan_plain(text, len, del, NULL), want);
+                    }
+                }
+            }
+        }
+    }
+}
+
 static void
 test_string_text_every_offset(void **state)
 {
@@ -604,6 +653,7 @@ main(void)
         cmocka_unit_test(test_ext_integers_match_glib),
         cmocka_unit_test(test_int64_text),
         cmocka_unit_test(test_string_text),
+        cmocka_unit_test(test_scan_plain_every_offset),
         cmocka_unit_test(test_string_text_every_offset),
         cmocka_unit_test(test_head_then_body_is_the_frame),
     };
