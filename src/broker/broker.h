@@ -213,6 +213,7 @@ typedef enum {
 
 typedef struct {
     const gchar *raw[RMQ_SEND_H_N]; /* first value of each field or NULL; owned by the request */
+    guint32 raw_len[RMQ_SEND_H_N];  /* their lengths (0 where raw is NULL) */
     gint32 queue_id, sys_flag, flag, default_qnums;
     gint32 reconsume;     /* 0 when absent or not a number */
     gint32 max_reconsume; /* -1 when absent or not a number */

@@ -68,8 +68,10 @@ rmq_broker_send_header_parse(const RmqCommand *req, RmqSendHeader *out, gchar **
     for (guint i = 0; req->ext != NULL && i < req->ext->len; i++) {
         const RmqExtField *f = &g_array_index(req->ext, RmqExtField, i);
         gint k = field_index(f->key, v1);
-        if (k >= 0 && out->raw[k] == NULL) /* the first of duplicates wins, as lookups do */
+        if (k >= 0 && out->raw[k] == NULL) { /* the first of duplicates wins, as lookups do */
             out->raw[k] = f->value;
+            out->raw_len[k] = f->value_len;
+        }
     }
     /* Required fields (a-h); the issue wants MESSAGE_ILLEGAL with a remark. */
     for (guint i = RMQ_SEND_H_GROUP; i <= RMQ_SEND_H_FLAG; i++) {
@@ -82,7 +84,8 @@ rmq_broker_send_header_parse(const RmqCommand *req, RmqSendHeader *out, gchar **
     if (!parse_i32(out->raw[RMQ_SEND_H_QID], &out->queue_id) ||
         !parse_i32(out->raw[RMQ_SEND_H_SYSFLAG], &out->sys_flag) ||
         !parse_i32(out->raw[RMQ_SEND_H_FLAG], &out->flag) ||
-        !rmq_command_parse_int64(out->raw[RMQ_SEND_H_BORN], G_MININT64, G_MAXINT64, &born) ||
+        !rmq_command_parse_int64_len(out->raw[RMQ_SEND_H_BORN], out->raw_len[RMQ_SEND_H_BORN],
+                                     G_MININT64, G_MAXINT64, &born) ||
         !parse_i32(out->raw[RMQ_SEND_H_DEFAULT_QNUMS], &out->default_qnums)) {
         *remark = g_strdup("a numeric header field (queueId, sysFlag, flag, bornTimestamp, "
                            "defaultTopicQueueNums) is not a number");
@@ -274,7 +277,7 @@ rmq_broker_send_parse(const RmqCommand *req, RmqSendRequest *out, gchar **remark
         return RMQ_RESPONSE_MESSAGE_ILLEGAL;
     out->version = req->version;
     out->props = out->hd.raw[RMQ_SEND_H_PROPS] != NULL ? out->hd.raw[RMQ_SEND_H_PROPS] : "";
-    out->props_len = strlen(out->props);
+    out->props_len = out->hd.raw_len[RMQ_SEND_H_PROPS];
     rmq_message_properties_view(out->props, out->props_len, &out->view);
     out->body_len = 0;
     out->body = req->body != NULL ? g_bytes_get_data(req->body, &out->body_len) : NULL;

@@ -228,6 +228,9 @@ test_send_header_parse(void **state)
     assert_int_equal(h.born, 1700000000123);
     assert_int_equal(h.flag, 7);
     assert_null(h.raw[RMQ_SEND_H_PROPS]);
+    assert_int_equal(h.raw_len[RMQ_SEND_H_PROPS], 0);
+    assert_int_equal(h.raw_len[RMQ_SEND_H_DEFAULT_TOPIC], 6);
+    assert_int_equal(h.raw_len[RMQ_SEND_H_BORN], 13);
     assert_int_equal(h.reconsume, 0);
     assert_int_equal(h.max_reconsume, -1);
     assert_false(h.batch);
@@ -242,7 +245,9 @@ test_send_header_parse(void **state)
     rmq_command_append_ext_len(c, "b", 1, "T2", 2);
     assert_true(rmq_broker_send_header_parse(c, &h, &remark));
     assert_string_equal(h.raw[RMQ_SEND_H_PROPS], "TAGS\001x\002");
+    assert_int_equal(h.raw_len[RMQ_SEND_H_PROPS], 7);
     assert_string_equal(h.raw[RMQ_SEND_H_TOPIC], "T");
+    assert_int_equal(h.raw_len[RMQ_SEND_H_TOPIC], 1); /* the first "b" */
     assert_int_equal(h.reconsume, 3);
     assert_int_equal(h.max_reconsume, -1);
     assert_true(h.batch);

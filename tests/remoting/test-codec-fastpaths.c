@@ -453,6 +453,57 @@ test_ext_integers_match_glib(void **state)
     }
 }
 
+/* rmq_command_parse_int64_len answers as g_ascii_string_to_signed for
+ * every length to past two eight-digit words, with a sign or not, with a
+ * non-digit at each position, at the range limits and with a @len short of
+ * the NUL (then the NUL decides, as for rmq_command_parse_int64). */
+static void
+test_parse_int64_len_matches_glib(void **state)
+{
+    static const char *const fixed[] = {
+        "", "-", "+5", "0", "-0", "007", "1700000000123", "99999999999999999",
+        "-99999999999999999", "123456789012345678", "9223372036854775807",
+        "9223372036854775808", "-9223372036854775808", "12345678:", "1234567/", "0x10",
+    };
+    static const gint64 ranges[][2] = { { G_MININT64, G_MAXINT64 }, { G_MININT32, G_MAXINT32 },
+                                        { 0, 99999999 } };
+    g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
+        g_ptr_array_add(texts, g_strdup(fixed[i]));
+    for (int len = 1; len <= 20; len++) {
+        for (int sign = 0; sign < 2; sign++) {
+            GString *t = g_string_new(sign ? "-" : "");
+            for (int i = 0; i < len; i++)
+                g_string_append_c(t, (gchar) ('0' + (i * 7 + len) % 10));
+            for (int bad = 0; bad < len; bad++) { /* one byte of it not a digit */
+                static const gchar others[] = { '/', ':', 'a', ' ', (gchar) 0xb0 };
+                gchar *b = g_strdup(t->str);
+                b[sign + bad] = others[bad % G_N_ELEMENTS(others)];
+                g_ptr_array_add(texts, b);
+            }
+            g_ptr_array_add(texts, g_string_free(t, FALSE));
+        }
+    }
+    for (guint i = 0; i < texts->len; i++) {
+        const gchar *v = g_ptr_array_index(texts, i);
+        for (guint r = 0; r < G_N_ELEMENTS(ranges); r++) {
+            gint64 want = 0, got = -12345;
+            gboolean ok = g_ascii_string_to_signed(v, 10, ranges[r][0], ranges[r][1], &want, NULL);
+            assert_int_equal(rmq_command_parse_int64_len(v, strlen(v), ranges[r][0], ranges[r][1],
+                                                         &got),
+                             ok);
+            assert_int_equal(got, ok ? want : -12345); /* untouched on FALSE */
+            if (strlen(v) > 1) { /* a length short of the NUL: still the whole text */
+                got = -12345;
+                assert_int_equal(rmq_command_parse_int64_len(v, strlen(v) - 1, ranges[r][0],
+                                                             ranges[r][1], &got),
+                                 ok);
+                assert_int_equal(got, ok ? want : -12345);
+            }
+        }
+    }
+}
+
 static void
 test_int64_text(void **state)
 {
@@ -654,6 +705,7 @@ main(void)
         cmocka_unit_test(test_int64_text),
         cmocka_unit_test(test_string_text),
         cmocka_unit_test(test_scan_plain_every_offset),
+        cmocka_unit_test(test_parse_int64_len_matches_glib),
         cmocka_unit_test(test_string_text_every_offset),
         cmocka_unit_test(test_head_then_body_is_the_frame),
     };
