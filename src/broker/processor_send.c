@@ -291,7 +291,9 @@ rmq_broker_send_validate(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *o
     const RmqBrokerSettings *s = &b->settings;
     const gchar *topic = r->hd.raw[RMQ_SEND_H_TOPIC];
     const gchar *reason = NULL;
-    if (topic == NULL || topic[0] == '\0' || strcmp(topic, b->send_checked_topic) != 0) {
+    __typeof__(b->send_topic) *last = &b->send_topic;
+    gboolean kept = topic != NULL && topic[0] != '\0' && strcmp(topic, last->name) == 0;
+    if (!kept) {
         if (!rmq_topic_name_validate(topic, &reason)) {
             *remark = g_strdup_printf("illegal topic name: %s", reason != NULL ? reason : topic);
             return RMQ_RESPONSE_MESSAGE_ILLEGAL;
@@ -302,18 +304,31 @@ rmq_broker_send_validate(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *o
             return RMQ_RESPONSE_NO_PERMISSION;
         }
         gsize n = strlen(topic);
-        if (n < sizeof b->send_checked_topic)
-            memcpy(b->send_checked_topic, topic, n + 1);
+        if (n < sizeof last->name) {
+            memcpy(last->name, topic, n + 1);
+            last->tc = NULL;
+            kept = TRUE;
+        }
     }
-    gboolean created = FALSE;
-    const RmqTopicConfig *tc = rmq_topic_table_get_or_create_for_send(
-        b->topics, topic, r->hd.raw[RMQ_SEND_H_DEFAULT_TOPIC], r->hd.default_qnums, 0, &created,
-        remark);
-    if (created)
-        rmq_broker_topic_created(b);
-    if (tc == NULL)
-        return RMQ_RESPONSE_TOPIC_NOT_EXIST;
-    g_clear_pointer(remark, g_free);
+    const RmqTopicConfig *tc;
+    if (kept && last->tc != NULL && last->tc_changes == rmq_topic_table_changes(b->topics)) {
+        tc = last->tc;
+    } else {
+        gboolean created = FALSE;
+        tc = rmq_topic_table_get_or_create_for_send(b->topics, topic,
+                                                    r->hd.raw[RMQ_SEND_H_DEFAULT_TOPIC],
+                                                    r->hd.default_qnums, 0, &created, remark);
+        if (kept && tc != NULL) {
+            /* the count of this answer, before anything else may change it */
+            last->tc = tc;
+            last->tc_changes = rmq_topic_table_changes(b->topics);
+        }
+        if (created)
+            rmq_broker_topic_created(b);
+        if (tc == NULL)
+            return RMQ_RESPONSE_TOPIC_NOT_EXIST;
+        g_clear_pointer(remark, g_free);
+    }
     if (!(tc->perm & RMQ_PERM_WRITE)) {
         *remark = g_strdup_printf("the topic[%s] sending message is forbidden", topic);
         return RMQ_RESPONSE_NO_PERMISSION;
@@ -634,6 +649,17 @@ rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar 
     return code;
 }
 
+void
+rmq_broker_send_region_load(RmqBroker *b)
+{
+    const gchar *region = b->settings.region_id != NULL ? b->settings.region_id : "DefaultRegion";
+    b->send_region.text = region;
+    b->send_region.len = strlen(region);
+    /* configured text: plain when nothing in it needs an escape (the usual) */
+    b->send_region.plain =
+        rmq_json_scan_plain(region, b->send_region.len, TRUE, NULL) == b->send_region.len;
+}
+
 RmqCommand *
 rmq_broker_send_response(RmqBroker *b, const RmqCommand *req, const RmqSendTarget *t,
                          const RmqSendPut *p)
@@ -648,10 +674,11 @@ rmq_broker_send_response(RmqBroker *b, const RmqCommand *req, const RmqSendTarge
     gchar num[RMQ_JSON_INT64_MAX_LEN];
     APPEND_LIT("queueId", num, rmq_json_text_format_int64(t->queue_id, num));
     APPEND_LIT("queueOffset", num, rmq_json_text_format_int64(p->result.queue_offset, num));
-    const gchar *region = s->region_id != NULL ? s->region_id : "DefaultRegion";
-    gsize region_len = strlen(region);
-    /* configured text: plain when nothing in it needs an escape (the usual) */
-    if (rmq_json_scan_plain(region, region_len, TRUE, NULL) == region_len)
+    if (G_UNLIKELY(b->send_region.text == NULL))
+        rmq_broker_send_region_load(b); /* a broker made without rmq_broker_new */
+    const gchar *region = b->send_region.text;
+    gsize region_len = b->send_region.len;
+    if (b->send_region.plain)
         APPEND_LIT("MSG_REGION", region, region_len);
     else
         rmq_command_append_ext_len(resp, "MSG_REGION", 10, region, region_len);
