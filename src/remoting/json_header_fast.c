@@ -524,9 +524,15 @@ ext_run_plain(Parser *ps, RmqCommand *cmd)
     const gchar *p = ps->p, *end = ps->end;
     const gchar *taken = NULL; /* just past the last member taken */
     guint64 seen = ps->ext_seen;
+    /* Slots are written in place (rmq_command_ext_push's common case, with
+     * the length stored once at the end): within the room the command was
+     * made with, and below the count past which duplicates are hashed. */
+    GArray *ext = cmd->ext;
+    guint len = ext->len, limit = MIN(cmd->ext_room, EXT_INDEX_THRESHOLD);
+    RmqExtField *slot = &g_array_index(ext, RmqExtField, len);
 
     for (;;) {
-        if (end - p < 6 || *p != '"' || cmd->ext->len >= EXT_INDEX_THRESHOLD)
+        if (len >= limit || end - p < 6 || *p != '"')
             break;
         const gchar *key = p + 1;
         guint64 high = 0;
@@ -555,7 +561,13 @@ ext_run_plain(Parser *ps, RmqCommand *cmd)
         gchar *v = k + (value - key);
         k[key_len] = '\0';
         v[value_len] = '\0';
-        rmq_command_ext_push(cmd, k, key_len, v, value_len, FALSE);
+        slot->key = k;
+        slot->value = v;
+        slot->key_len = (guint32) key_len;
+        slot->value_len = (guint32) value_len;
+        slot->plain = FALSE;
+        slot++;
+        len++;
         seen |= bit;
         taken = q + 1;
         if (end - taken < 2 || taken[0] != ',')
@@ -564,6 +576,7 @@ ext_run_plain(Parser *ps, RmqCommand *cmd)
     }
     if (taken == NULL)
         return FALSE;
+    ext->len = len;
     ps->ext_seen = seen;
     ps->p = taken;
     return TRUE;
@@ -596,26 +609,15 @@ parse_ext_object(Parser *ps, RmqCommand *cmd)
     }
 }
 
-static gboolean
-int32_member(Parser *ps, const gchar *name, gsize name_len, gint32 *out)
+/* int32_member's JSON number path (not inlined: the digits path stays
+ * free of its frame). */
+G_GNUC_NO_INLINE static gboolean
+int32_member_slow(Parser *ps, const gchar *name, gsize name_len, gint32 *out)
 {
     ValueKind kind;
     gint64 i = 0;
     gdouble d;
 
-    /* Up to nine plain digits followed by a delimiter fit a gint32 and are
-     * what every client sends; anything else takes the JSON number path. */
-    const gchar *p = ps->p;
-    guint32 v = 0;
-    int n = 0;
-    /* no bounds checks: the text ends with a NUL, neither digit nor delimiter */
-    while (n < 10 && p[n] >= '0' && p[n] <= '9')
-        v = v * 10 + (guint32) (p[n++] - '0');
-    if (n > 0 && n < 10 && (n == 1 || p[0] != '0') && (p[n] == ',' || p[n] == '}')) {
-        ps->p = p + n;
-        *out = (gint32) v;
-        return TRUE;
-    }
     if (!parse_value_start(ps, &kind, &i, &d))
         return FALSE;
     if (kind == V_NULL) {
@@ -634,6 +636,25 @@ int32_member(Parser *ps, const gchar *name, gsize name_len, gint32 *out)
     }
     *out = (gint32) i;
     return TRUE;
+}
+
+static inline gboolean
+int32_member(Parser *ps, const gchar *name, gsize name_len, gint32 *out)
+{
+    /* Up to nine plain digits followed by a delimiter fit a gint32 and are
+     * what every client sends; anything else takes the JSON number path. */
+    const gchar *p = ps->p;
+    guint32 v = 0;
+    int n = 0;
+    /* no bounds checks: the text ends with a NUL, neither digit nor delimiter */
+    while (n < 10 && p[n] >= '0' && p[n] <= '9')
+        v = v * 10 + (guint32) (p[n++] - '0');
+    if (n > 0 && n < 10 && (n == 1 || p[0] != '0') && (p[n] == ',' || p[n] == '}')) {
+        ps->p = p + n;
+        *out = (gint32) v;
+        return TRUE;
+    }
+    return int32_member_slow(ps, name, name_len, out);
 }
 
 static gboolean
