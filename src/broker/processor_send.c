@@ -671,9 +671,8 @@ rmq_broker_send_response(RmqBroker *b, const RmqCommand *req, const RmqSendTarge
 #define APPEND_LIT(key, v, vlen) rmq_command_append_ext_plain(resp, key, sizeof key - 1, v, vlen)
     const gchar *id = p->msg_ids != NULL ? p->msg_ids->str : p->result.msg_id;
     APPEND_LIT("msgId", id, p->msg_ids != NULL ? p->msg_ids->len : strlen(id));
-    gchar num[RMQ_JSON_INT64_MAX_LEN];
-    APPEND_LIT("queueId", num, rmq_json_text_format_int64(t->queue_id, num));
-    APPEND_LIT("queueOffset", num, rmq_json_text_format_int64(p->result.queue_offset, num));
+    rmq_command_append_ext_int64(resp, "queueId", 7, t->queue_id);
+    rmq_command_append_ext_int64(resp, "queueOffset", 11, p->result.queue_offset);
     if (G_UNLIKELY(b->send_region.text == NULL))
         rmq_broker_send_region_load(b); /* a broker made without rmq_broker_new */
     const gchar *region = b->send_region.text;
@@ -682,7 +681,8 @@ rmq_broker_send_response(RmqBroker *b, const RmqCommand *req, const RmqSendTarge
         APPEND_LIT("MSG_REGION", region, region_len);
     else
         rmq_command_append_ext_len(resp, "MSG_REGION", 10, region, region_len);
-    APPEND_LIT("TRACE_ON", s->trace_on ? "true" : "false", s->trace_on ? 4 : 5);
+    rmq_command_append_ext_static(resp, "TRACE_ON", 8, s->trace_on ? "true" : "false",
+                                  s->trace_on ? 4 : 5);
 #undef APPEND_LIT
     return resp;
 }

@@ -445,6 +445,26 @@ rmq_command_append_ext_plain(RmqCommand *cmd, const gchar *static_key, gsize key
 }
 
 void
+rmq_command_append_ext_static(RmqCommand *cmd, const gchar *static_key, gsize key_len,
+                              const gchar *static_value, gsize value_len)
+{
+    /* Only read, as the key of append_ext_plain: a replaced value is
+     * pointed away from, never written over. */
+    rmq_command_ext_push(cmd, (gchar *) static_key, key_len, (gchar *) static_value, value_len,
+                         TRUE);
+}
+
+void
+rmq_command_append_ext_int64(RmqCommand *cmd, const gchar *static_key, gsize key_len,
+                             gint64 value)
+{
+    gchar *text = arena_alloc(cmd, RMQ_JSON_INT64_MAX_LEN + 1);
+    gsize n = rmq_json_text_format_int64(value, text);
+    text[n] = '\0'; /* the few bytes past it stay unused */
+    rmq_command_ext_push(cmd, (gchar *) static_key, key_len, text, n, TRUE);
+}
+
+void
 rmq_command_replace_ext_value(RmqCommand *cmd, guint i, const gchar *value, gsize value_len)
 {
     g_return_if_fail(cmd != NULL && i < cmd->ext->len && value != NULL);

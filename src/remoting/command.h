@@ -109,6 +109,14 @@ void rmq_command_append_ext_owned(RmqCommand *cmd, gchar *key, gsize key_len, gc
  * both without looking at them (an id, a number, "true"). */
 void rmq_command_append_ext_plain(RmqCommand *cmd, const gchar *static_key, gsize key_len,
                                   const gchar *value, gsize value_len);
+/* The same with @static_value static storage too (a string literal, such as
+ * "true"): neither is copied; fields are never written into. */
+void rmq_command_append_ext_static(RmqCommand *cmd, const gchar *static_key, gsize key_len,
+                                   const gchar *static_value, gsize value_len);
+/* The same for the decimal text of @value, written straight into the
+ * command's storage. */
+void rmq_command_append_ext_int64(RmqCommand *cmd, const gchar *static_key, gsize key_len,
+                                  gint64 value);
 /* Replace the value of the @i-th field (insertion order), position kept. */
 void rmq_command_replace_ext_value(RmqCommand *cmd, guint i, const gchar *value,
                                    gsize value_len);
