@@ -96,8 +96,10 @@ rmq_broker_send_header_parse(const RmqCommand *req, RmqSendHeader *out, gchar **
     parse_i32(out->raw[RMQ_SEND_H_RECONSUME], &out->reconsume);
     parse_i32(out->raw[RMQ_SEND_H_MAX_RECONSUME], &out->max_reconsume);
     const gchar *bv = out->raw[RMQ_SEND_H_BATCH];
-    /* Boolean.parseBoolean, plus the "1" rocketmq-client-cpp sends. */
-    out->batch = bv != NULL && (g_ascii_strcasecmp(bv, "true") == 0 || strcmp(bv, "1") == 0);
+    /* Boolean.parseBoolean, plus the "1" rocketmq-client-cpp sends; the
+     * first byte settles the usual "false" without a call. */
+    out->batch = bv != NULL && (((bv[0] | 0x20) == 't' && g_ascii_strcasecmp(bv, "true") == 0) ||
+                                (bv[0] == '1' && bv[1] == '\0'));
     return TRUE;
 }
 

@@ -255,6 +255,15 @@ test_send_header_parse(void **state)
     assert_true(rmq_broker_send_header_parse(c, &h, &remark) && h.batch);
     rmq_command_set_ext(c, "m", "yes");
     assert_true(rmq_broker_send_header_parse(c, &h, &remark) && !h.batch);
+    static const struct { const gchar *v; gboolean batch; } bools[] = {
+        { "tRuE", TRUE }, { "false", FALSE }, { "t", FALSE }, { "true ", FALSE },
+        { "1x", FALSE }, { "", FALSE }, { "11", FALSE }, { "0", FALSE },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(bools); i++) {
+        rmq_command_set_ext(c, "m", bools[i].v);
+        assert_true(rmq_broker_send_header_parse(c, &h, &remark));
+        assert_int_equal(h.batch, bools[i].batch);
+    }
     /* numbers: out of int32 range, '+', spaces and 19-digit values follow glib */
     rmq_command_set_ext(c, "e", "2147483648");
     assert_false(rmq_broker_send_header_parse(c, &h, &remark));
