@@ -532,28 +532,48 @@ ext_run_plain(Parser *ps, RmqCommand *cmd)
     RmqExtField *slot = &g_array_index(ext, RmqExtField, len);
 
     for (;;) {
-        if (len >= limit || end - p < 6 || *p != '"')
+        if (len >= limit || end - p < 6)
             break;
-        const gchar *key = p + 1;
+        const gchar *key = p + 1, *value;
         guint64 high = 0;
         gsize key_len;
-        if (key[1] == '"' && rmq_json_scan_stops[(guchar) key[0]] == 0 && (guchar) key[0] < 0x80)
-            key_len = 1; /* SEND_MESSAGE_V2's "a".."n": no scan */
-        else
-            key_len = rmq_json_scan_plain(key, (gsize) (end - key), FALSE, &high);
-        const gchar *q = key + key_len;
-        if (end - q < 3 || q[0] != '"' || q[1] != ':' || q[2] != '"')
-            break;
-        const gchar *value = q + 3;
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+        /* SEND_MESSAGE_V2's "a".."n": '"', the letter, '"', ':', '"' are
+         * one compare of a word's bytes 0, 2, 3 and 4, no scan */
+        guint64 w = 0;
+        if (end - p >= 8)
+            memcpy(&w, p, 8);
+        if ((w & G_GUINT64_CONSTANT(0xffffff00ff)) ==
+                ((guint64) '"' | (guint64) '"' << 16 | (guint64) ':' << 24 | (guint64) '"' << 32) &&
+            rmq_json_scan_stops[(guchar) key[0]] == 0 && (guchar) key[0] < 0x80) {
+            key_len = 1;
+            value = p + 5;
+        } else
+#endif
+        {
+            if (*p != '"')
+                break;
+            if (key[1] == '"' && rmq_json_scan_stops[(guchar) key[0]] == 0 &&
+                (guchar) key[0] < 0x80)
+                key_len = 1;
+            else
+                key_len = rmq_json_scan_plain(key, (gsize) (end - key), FALSE, &high);
+            const gchar *q = key + key_len;
+            if (end - q < 3 || q[0] != '"' || q[1] != ':' || q[2] != '"' ||
+                (high & RMQ_JSON_SCAN_HIGHS) != 0)
+                break;
+            value = q + 3;
+        }
         gsize value_len;
         if (end - value >= 2 && value[1] == '"' && rmq_json_scan_stops[(guchar) value[0]] == 0 &&
-            (guchar) value[0] < 0x80)
+            (guchar) value[0] < 0x80) {
             value_len = 1; /* "4", "0": a third of a send's values, no scan */
-        else
+        } else {
             value_len = rmq_json_scan_plain(value, (gsize) (end - value), FALSE, &high);
-        q = value + value_len;
-        if (q >= end || *q != '"' || (high & RMQ_JSON_SCAN_HIGHS) != 0)
-            break;
+            const gchar *q = value + value_len;
+            if (q >= end || *q != '"' || (high & RMQ_JSON_SCAN_HIGHS) != 0)
+                break;
+        }
         guint64 bit = G_GUINT64_CONSTANT(1) << (key_len > 0 ? (guchar) key[0] & 63 : 0);
         if ((seen & bit) != 0)
             break; /* maybe a duplicate: ext_store knows what to do */
@@ -569,7 +589,7 @@ ext_run_plain(Parser *ps, RmqCommand *cmd)
         slot++;
         len++;
         seen |= bit;
-        taken = q + 1;
+        taken = value + value_len + 1; /* past the closing quote */
         if (end - taken < 2 || taken[0] != ',')
             break;
         p = taken + 1;
