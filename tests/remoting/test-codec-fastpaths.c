@@ -485,6 +485,29 @@ test_ext_integers_match_glib(void **state)
     }
 }
 
+/* rmq_json_text_copy_short copies exactly @n bytes for every length to
+ * past its word paths, from and to any alignment, touching nothing around
+ * them, and returns the end. */
+static void
+test_copy_short_exact(void **state)
+{
+    for (gsize n = 0; n <= 40; n++) {
+        for (gsize align = 0; align < 8; align++) {
+            gchar src[64], dst[80];
+            for (gsize i = 0; i < sizeof src; i++)
+                src[i] = (gchar) (i * 13 + n + 1);
+            memset(dst, 0x5a, sizeof dst);
+            gchar *end = rmq_json_text_copy_short(dst + 8 + align, src + align, n);
+            assert_ptr_equal(end, dst + 8 + align + n);
+            assert_memory_equal(dst + 8 + align, src + align, n);
+            for (gsize i = 0; i < 8 + align; i++)
+                assert_int_equal((guchar) dst[i], 0x5a);
+            for (gsize i = 8 + align + n; i < sizeof dst; i++)
+                assert_int_equal((guchar) dst[i], 0x5a);
+        }
+    }
+}
+
 /* rmq_command_parse_int64_len answers as g_ascii_string_to_signed for
  * every length to past two eight-digit words, with a sign or not, with a
  * non-digit at each position, at the range limits and with a @len short of
@@ -738,6 +761,7 @@ main(void)
         cmocka_unit_test(test_int64_text),
         cmocka_unit_test(test_string_text),
         cmocka_unit_test(test_scan_plain_every_offset),
+        cmocka_unit_test(test_copy_short_exact),
         cmocka_unit_test(test_parse_int64_len_matches_glib),
         cmocka_unit_test(test_string_text_every_offset),
         cmocka_unit_test(test_head_then_body_is_the_frame),
