@@ -60,10 +60,10 @@ RmqCommand *
 rmq_broker_response_borrow(const RmqCommand *request, gint32 code, const gchar *remark)
 {
     /* No remark echoes a request's megabytes (a topic or group name, say). */
-    g_autofree gchar *cut = remark != NULL && strlen(remark) > RMQ_BROKER_REMARK_MAX
-                                ? rmq_abbrev(remark, RMQ_BROKER_REMARK_MAX)
-                                : NULL;
-    return rmq_command_new_response(request, code, cut != NULL ? cut : remark);
+    if (remark == NULL || strlen(remark) <= RMQ_BROKER_REMARK_MAX)
+        return rmq_command_new_response(request, code, remark);
+    g_autofree gchar *cut = rmq_abbrev(remark, RMQ_BROKER_REMARK_MAX);
+    return rmq_command_new_response(request, code, cut);
 }
 
 RmqCommand *

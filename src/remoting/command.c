@@ -188,7 +188,8 @@ rmq_command_free(RmqCommand *cmd)
 {
     if (cmd == NULL)
         return;
-    g_free(cmd->remark);
+    if (cmd->remark != NULL) /* most have none: no g_free(NULL) call */
+        g_free(cmd->remark);
     for (ArenaChunk *c = cmd->arena, *next; c != NULL; c = next) {
         next = c->next;
         if (c != first_chunk(cmd))

@@ -934,7 +934,8 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
             from_scratch = TRUE;
         else if (n > 0)
             g_byte_array_append(conn->inbuf, dest, (guint) n);
-        g_free(nested_buf);
+        if (nested_buf != NULL) /* nearly always NULL: no g_free(NULL) per read */
+            g_free(nested_buf);
         if (n < 0) {
             if (err == EAGAIN || err == EWOULDBLOCK)
                 break;
