@@ -11,6 +11,7 @@
 
 #include "remoting/codes.h"
 #include "remoting/command.h"
+#include "remoting/json_header.h"
 
 static void
 test_new_request(void **state)
@@ -211,6 +212,43 @@ test_code_names(void **state)
     assert_null(rmq_response_code_name(5));
 }
 
+/* Fields appended with a static value and with a number written in place:
+ * read back, in order, encoded as plain text, replaced like any other, and
+ * the numbers as rmq_command_set_ext_int64 writes them. */
+static void
+test_append_static_and_int64(void **state)
+{
+    static const gint64 values[] = { 0, 7, -1, 2147483648, G_MAXINT64, G_MININT64 };
+    g_autoptr(RmqCommand) cmd = rmq_command_new_request(RMQ_REQUEST_HEART_BEAT);
+    g_autoptr(RmqCommand) ref = rmq_command_new_request(RMQ_REQUEST_HEART_BEAT);
+    rmq_command_append_ext_static(cmd, "TRACE_ON", 8, "false", 5);
+    for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
+        static const gchar *const keys[] = { "n0", "n1", "n2", "n3", "n4", "n5" };
+        rmq_command_append_ext_int64(cmd, keys[i], 2, values[i]);
+        rmq_command_set_ext_int64(ref, keys[i], values[i]);
+        assert_string_equal(rmq_command_get_ext(cmd, keys[i]), rmq_command_get_ext(ref, keys[i]));
+        gint64 back = 1;
+        assert_true(rmq_command_get_ext_int64(cmd, keys[i], &back));
+        assert_true(back == values[i]);
+    }
+    assert_int_equal(rmq_command_get_n_ext(cmd), 1 + G_N_ELEMENTS(values));
+    assert_string_equal(rmq_command_get_ext(cmd, "TRACE_ON"), "false");
+    const RmqExtField *f = &g_array_index(cmd->ext, RmqExtField, 0);
+    assert_string_equal(f->key, "TRACE_ON");
+    assert_int_equal(f->value_len, 5);
+    f = &g_array_index(cmd->ext, RmqExtField, 6);
+    assert_string_equal(f->key, "n5");
+    assert_int_equal(f->value_len, strlen("-9223372036854775808"));
+    g_autoptr(GString) json = g_string_new(NULL);
+    rmq_json_header_encode(cmd, json);
+    assert_non_null(strstr(json->str, "\"TRACE_ON\":\"false\",\"n0\":\"0\",\"n1\":\"7\","
+                                      "\"n2\":\"-1\",\"n3\":\"2147483648\""));
+    /* a replaced static value: the literal is left as it was */
+    rmq_command_set_ext(cmd, "TRACE_ON", "true");
+    assert_string_equal(rmq_command_get_ext(cmd, "TRACE_ON"), "true");
+    assert_string_equal(g_array_index(cmd->ext, RmqExtField, 0).key, "TRACE_ON");
+}
+
 int
 main(void)
 {
@@ -223,6 +261,7 @@ main(void)
         cmocka_unit_test(test_remark_and_body),
         cmocka_unit_test(test_language),
         cmocka_unit_test(test_code_names),
+        cmocka_unit_test(test_append_static_and_int64),
     };
     return cmocka_run_group_tests_name("command", tests, NULL, NULL);
 }

@@ -60,10 +60,10 @@ RmqCommand *
 rmq_broker_response_borrow(const RmqCommand *request, gint32 code, const gchar *remark)
 {
     /* No remark echoes a request's megabytes (a topic or group name, say). */
-    g_autofree gchar *cut = remark != NULL && strlen(remark) > RMQ_BROKER_REMARK_MAX
-                                ? rmq_abbrev(remark, RMQ_BROKER_REMARK_MAX)
-                                : NULL;
-    return rmq_command_new_response(request, code, cut != NULL ? cut : remark);
+    if (remark == NULL || strlen(remark) <= RMQ_BROKER_REMARK_MAX)
+        return rmq_command_new_response(request, code, remark);
+    g_autofree gchar *cut = rmq_abbrev(remark, RMQ_BROKER_REMARK_MAX);
+    return rmq_command_new_response(request, code, cut);
 }
 
 RmqCommand *
@@ -703,6 +703,7 @@ rmq_broker_new(const RmqConfig *config, GError **error)
     b->stats_table = rmq_stats_table_new();
     b->config = rmq_config_copy(config);
     rmq_broker_settings_from_config(&b->settings, config);
+    rmq_broker_send_region_load(b);
     const RmqBrokerSettings *s = &b->settings;
     b->stats.boot_ms = g_get_real_time() / 1000;
     b->stats.store = rmq_store_stats_new(b->stats.boot_ms);
@@ -919,6 +920,7 @@ rmq_broker_reconfigure(RmqBroker *b, const RmqConfig *config)
     RmqBrokerSettings *s = &b->settings;
     const RmqBrokerSettings old = *s; /* scalars only: strings may be freed below */
     rmq_config_fill(config, RMQ_CONFIG_LAND_BROKER, s, TRUE);
+    rmq_broker_send_region_load(b); /* the old regionId may be freed */
 
     /* read where they are used: permission, limits, switches, timeouts.
      * Those taken once at start are applied here. */

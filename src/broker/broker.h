@@ -90,9 +90,24 @@ struct _RmqBroker {
         gchar topic[128], cluster[128]; /* "" = nothing resolved */
         RmqStatsItem *nums, *size, *cluster_nums;
     } put_stats;
-    /* The last topic name a send found legal and not forbidden (both depend
-     * on the name alone): the next send to it skips the checks. "" = none. */
-    gchar send_checked_topic[128];
+    /* The last topic a send was validated for (processor_send.c), one
+     * record for what validation looks up by the name: the name is legal and
+     * not forbidden (both depend on the name alone), and its topic config,
+     * valid while the table's change count is @tc_changes. The next send to
+     * it compares one name. Names too long for @name are not kept. */
+    struct {
+        gchar name[128];          /* "" = none */
+        const RmqTopicConfig *tc; /* NULL: not looked up yet */
+        guint64 tc_changes;       /* rmq_topic_table_changes() when @tc was */
+    } send_topic;
+    /* MSG_REGION of a send's answer (regionId, "DefaultRegion" unset) and
+     * whether it needs a JSON escape: read at each settings load
+     * (rmq_broker_send_region_load), not per send. text NULL: not read. */
+    struct {
+        const gchar *text; /* b->settings' string or a literal */
+        gsize len;
+        gboolean plain;
+    } send_region;
     GHashTable *refused;      /* answer code -> guint64 * refusals (rmq_broker_note_refusal) */
     struct _RmqRateLimit *refusal_log; /* one notice per client address and kind a minute */
     guint stats_ticks;          /* samples taken: hour every 60th, day every 360th */
@@ -213,6 +228,7 @@ typedef enum {
 
 typedef struct {
     const gchar *raw[RMQ_SEND_H_N]; /* first value of each field or NULL; owned by the request */
+    guint32 raw_len[RMQ_SEND_H_N];  /* their lengths (0 where raw is NULL) */
     gint32 queue_id, sys_flag, flag, default_qnums;
     gint32 reconsume;     /* 0 when absent or not a number */
     gint32 max_reconsume; /* -1 when absent or not a number */

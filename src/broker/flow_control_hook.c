@@ -63,10 +63,10 @@ rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *requ
     gint64 wait_ms = 0;
     guint queued = rmq_broker_send_queue(b, now_us, &wait_ms);
 
-    g_autofree gchar *remark = NULL;
+    gchar *remark = NULL; /* set only with a refusal: no g_free(NULL) per admitted send */
     RmqFlowVerdict v = rmq_flow_control_check_send(b->flow, &b->settings.flow, queued, wait_ms,
                                                    now_ms, &remark);
-    if (v != RMQ_FLOW_ADMIT) {
+    if (G_UNLIKELY(v != RMQ_FLOW_ADMIT)) {
         guint64 earlier = 0;
         if (rmq_rate_limit_allow(b->flow_log, NULL, now_us, &earlier))
             g_warning("send flow control: %" G_GUINT64_FORMAT " send(s) answered SYSTEM_BUSY "
@@ -74,8 +74,10 @@ rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *requ
                       earlier + 1, rmq_connection_get_peer(conn), remark);
         rmq_broker_reply(conn, request,
                          rmq_broker_response_borrow(request, RMQ_RESPONSE_SYSTEM_BUSY, remark));
+        g_free(remark);
         return TRUE;
     }
+    /* rmq_flow_control_check_send sets a remark only with a refusal */
     rmq_flow_control_put_begin(b->flow, now_ms); /* opens one when none is */
     return FALSE;
 }

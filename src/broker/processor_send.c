@@ -68,8 +68,10 @@ rmq_broker_send_header_parse(const RmqCommand *req, RmqSendHeader *out, gchar **
     for (guint i = 0; req->ext != NULL && i < req->ext->len; i++) {
         const RmqExtField *f = &g_array_index(req->ext, RmqExtField, i);
         gint k = field_index(f->key, v1);
-        if (k >= 0 && out->raw[k] == NULL) /* the first of duplicates wins, as lookups do */
+        if (k >= 0 && out->raw[k] == NULL) { /* the first of duplicates wins, as lookups do */
             out->raw[k] = f->value;
+            out->raw_len[k] = f->value_len;
+        }
     }
     /* Required fields (a-h); the issue wants MESSAGE_ILLEGAL with a remark. */
     for (guint i = RMQ_SEND_H_GROUP; i <= RMQ_SEND_H_FLAG; i++) {
@@ -82,7 +84,8 @@ rmq_broker_send_header_parse(const RmqCommand *req, RmqSendHeader *out, gchar **
     if (!parse_i32(out->raw[RMQ_SEND_H_QID], &out->queue_id) ||
         !parse_i32(out->raw[RMQ_SEND_H_SYSFLAG], &out->sys_flag) ||
         !parse_i32(out->raw[RMQ_SEND_H_FLAG], &out->flag) ||
-        !rmq_command_parse_int64(out->raw[RMQ_SEND_H_BORN], G_MININT64, G_MAXINT64, &born) ||
+        !rmq_command_parse_int64_len(out->raw[RMQ_SEND_H_BORN], out->raw_len[RMQ_SEND_H_BORN],
+                                     G_MININT64, G_MAXINT64, &born) ||
         !parse_i32(out->raw[RMQ_SEND_H_DEFAULT_QNUMS], &out->default_qnums)) {
         *remark = g_strdup("a numeric header field (queueId, sysFlag, flag, bornTimestamp, "
                            "defaultTopicQueueNums) is not a number");
@@ -93,8 +96,10 @@ rmq_broker_send_header_parse(const RmqCommand *req, RmqSendHeader *out, gchar **
     parse_i32(out->raw[RMQ_SEND_H_RECONSUME], &out->reconsume);
     parse_i32(out->raw[RMQ_SEND_H_MAX_RECONSUME], &out->max_reconsume);
     const gchar *bv = out->raw[RMQ_SEND_H_BATCH];
-    /* Boolean.parseBoolean, plus the "1" rocketmq-client-cpp sends. */
-    out->batch = bv != NULL && (g_ascii_strcasecmp(bv, "true") == 0 || strcmp(bv, "1") == 0);
+    /* Boolean.parseBoolean, plus the "1" rocketmq-client-cpp sends; the
+     * first byte settles the usual "false" without a call. */
+    out->batch = bv != NULL && (((bv[0] | 0x20) == 't' && g_ascii_strcasecmp(bv, "true") == 0) ||
+                                (bv[0] == '1' && bv[1] == '\0'));
     return TRUE;
 }
 
@@ -274,7 +279,7 @@ rmq_broker_send_parse(const RmqCommand *req, RmqSendRequest *out, gchar **remark
         return RMQ_RESPONSE_MESSAGE_ILLEGAL;
     out->version = req->version;
     out->props = out->hd.raw[RMQ_SEND_H_PROPS] != NULL ? out->hd.raw[RMQ_SEND_H_PROPS] : "";
-    out->props_len = strlen(out->props);
+    out->props_len = out->hd.raw_len[RMQ_SEND_H_PROPS];
     rmq_message_properties_view(out->props, out->props_len, &out->view);
     out->body_len = 0;
     out->body = req->body != NULL ? g_bytes_get_data(req->body, &out->body_len) : NULL;
@@ -288,7 +293,9 @@ rmq_broker_send_validate(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *o
     const RmqBrokerSettings *s = &b->settings;
     const gchar *topic = r->hd.raw[RMQ_SEND_H_TOPIC];
     const gchar *reason = NULL;
-    if (topic == NULL || topic[0] == '\0' || strcmp(topic, b->send_checked_topic) != 0) {
+    __typeof__(b->send_topic) *last = &b->send_topic;
+    gboolean kept = topic != NULL && topic[0] != '\0' && strcmp(topic, last->name) == 0;
+    if (!kept) {
         if (!rmq_topic_name_validate(topic, &reason)) {
             *remark = g_strdup_printf("illegal topic name: %s", reason != NULL ? reason : topic);
             return RMQ_RESPONSE_MESSAGE_ILLEGAL;
@@ -299,18 +306,31 @@ rmq_broker_send_validate(RmqBroker *b, const RmqSendRequest *r, RmqSendTarget *o
             return RMQ_RESPONSE_NO_PERMISSION;
         }
         gsize n = strlen(topic);
-        if (n < sizeof b->send_checked_topic)
-            memcpy(b->send_checked_topic, topic, n + 1);
+        if (n < sizeof last->name) {
+            memcpy(last->name, topic, n + 1);
+            last->tc = NULL;
+            kept = TRUE;
+        }
     }
-    gboolean created = FALSE;
-    const RmqTopicConfig *tc = rmq_topic_table_get_or_create_for_send(
-        b->topics, topic, r->hd.raw[RMQ_SEND_H_DEFAULT_TOPIC], r->hd.default_qnums, 0, &created,
-        remark);
-    if (created)
-        rmq_broker_topic_created(b);
-    if (tc == NULL)
-        return RMQ_RESPONSE_TOPIC_NOT_EXIST;
-    g_clear_pointer(remark, g_free);
+    const RmqTopicConfig *tc;
+    if (kept && last->tc != NULL && last->tc_changes == rmq_topic_table_changes(b->topics)) {
+        tc = last->tc;
+    } else {
+        gboolean created = FALSE;
+        tc = rmq_topic_table_get_or_create_for_send(b->topics, topic,
+                                                    r->hd.raw[RMQ_SEND_H_DEFAULT_TOPIC],
+                                                    r->hd.default_qnums, 0, &created, remark);
+        if (kept && tc != NULL) {
+            /* the count of this answer, before anything else may change it */
+            last->tc = tc;
+            last->tc_changes = rmq_topic_table_changes(b->topics);
+        }
+        if (created)
+            rmq_broker_topic_created(b);
+        if (tc == NULL)
+            return RMQ_RESPONSE_TOPIC_NOT_EXIST;
+        g_clear_pointer(remark, g_free);
+    }
     if (!(tc->perm & RMQ_PERM_WRITE)) {
         *remark = g_strdup_printf("the topic[%s] sending message is forbidden", topic);
         return RMQ_RESPONSE_NO_PERMISSION;
@@ -631,6 +651,17 @@ rmq_broker_send_put(RmqBroker *b, RmqSendBuild *m, RmqSendPut *out, const gchar 
     return code;
 }
 
+void
+rmq_broker_send_region_load(RmqBroker *b)
+{
+    const gchar *region = b->settings.region_id != NULL ? b->settings.region_id : "DefaultRegion";
+    b->send_region.text = region;
+    b->send_region.len = strlen(region);
+    /* configured text: plain when nothing in it needs an escape (the usual) */
+    b->send_region.plain =
+        rmq_json_scan_plain(region, b->send_region.len, TRUE, NULL) == b->send_region.len;
+}
+
 RmqCommand *
 rmq_broker_send_response(RmqBroker *b, const RmqCommand *req, const RmqSendTarget *t,
                          const RmqSendPut *p)
@@ -642,17 +673,18 @@ rmq_broker_send_response(RmqBroker *b, const RmqCommand *req, const RmqSendTarge
 #define APPEND_LIT(key, v, vlen) rmq_command_append_ext_plain(resp, key, sizeof key - 1, v, vlen)
     const gchar *id = p->msg_ids != NULL ? p->msg_ids->str : p->result.msg_id;
     APPEND_LIT("msgId", id, p->msg_ids != NULL ? p->msg_ids->len : strlen(id));
-    gchar num[RMQ_JSON_INT64_MAX_LEN];
-    APPEND_LIT("queueId", num, rmq_json_text_format_int64(t->queue_id, num));
-    APPEND_LIT("queueOffset", num, rmq_json_text_format_int64(p->result.queue_offset, num));
-    const gchar *region = s->region_id != NULL ? s->region_id : "DefaultRegion";
-    gsize region_len = strlen(region);
-    /* configured text: plain when nothing in it needs an escape (the usual) */
-    if (rmq_json_scan_plain(region, region_len, TRUE, NULL) == region_len)
+    rmq_command_append_ext_int64(resp, "queueId", 7, t->queue_id);
+    rmq_command_append_ext_int64(resp, "queueOffset", 11, p->result.queue_offset);
+    if (G_UNLIKELY(b->send_region.text == NULL))
+        rmq_broker_send_region_load(b); /* a broker made without rmq_broker_new */
+    const gchar *region = b->send_region.text;
+    gsize region_len = b->send_region.len;
+    if (b->send_region.plain)
         APPEND_LIT("MSG_REGION", region, region_len);
     else
         rmq_command_append_ext_len(resp, "MSG_REGION", 10, region, region_len);
-    APPEND_LIT("TRACE_ON", s->trace_on ? "true" : "false", s->trace_on ? 4 : 5);
+    rmq_command_append_ext_static(resp, "TRACE_ON", 8, s->trace_on ? "true" : "false",
+                                  s->trace_on ? 4 : 5);
 #undef APPEND_LIT
     return resp;
 }

@@ -62,6 +62,10 @@ typedef struct {
 } RmqSendPut;
 void rmq_send_put_clear(RmqSendPut *p);
 
+/* Reads regionId for the answers (b->send_region): after every change of
+ * b->settings.region_id (the broker calls it at start and reload). */
+void rmq_broker_send_region_load(RmqBroker *b);
+
 /* parse: the header (MESSAGE_ILLEGAL naming a missing or malformed field). */
 gint32 rmq_broker_send_parse(const RmqCommand *req, RmqSendRequest *out, gchar **remark);
 /* validate: topic name, topic table checks and auto-creation, topic write

@@ -80,6 +80,8 @@ static guint
 fine_index(const RmqStoreStats *s, gint64 ms)
 {
     guint lo = 0, hi = N_FINE - 1;
+    if (ms <= s->fine_bound[0])
+        return 0; /* nearly every put: no search (the bounds ascend) */
     while (lo < hi) {
         guint mid = (lo + hi) / 2;
         if (s->fine_bound[mid] >= ms)

@@ -16,15 +16,9 @@ struct _RmqTopicTable {
     gchar *trace_topic; /* NULL unless traceTopicEnable */
     gchar *reply_topic;
     gboolean auto_create_topic_enable;
-    /* Entries added, replaced or removed (each may free a config). The send
-     * path's last lookup is kept with the count it was made at: every send
-     * asks for the same few topics, and a hit needs no hash of the name. */
+    /* Entries added, replaced or removed (each may free a config): see
+     * rmq_topic_table_changes. */
     guint64 changes;
-    struct {
-        gchar name[128]; /* "" = none */
-        const RmqTopicConfig *tc;
-        guint64 changes;
-    } last_send;
 };
 
 /* ---- names -------------------------------------------------------------- */
@@ -363,19 +357,9 @@ rmq_topic_table_get_or_create_for_send(RmqTopicTable *t, const gchar *topic,
         *created = FALSE;
     if (remark != NULL)
         *remark = NULL;
-    if (t->last_send.changes == t->changes && t->last_send.name[0] != '\0' &&
-        strcmp(t->last_send.name, topic) == 0)
-        return t->last_send.tc;
     const RmqTopicConfig *have = rmq_topic_table_lookup(t, topic);
-    if (have != NULL) {
-        gsize n = strlen(topic);
-        if (n < sizeof t->last_send.name) {
-            memcpy(t->last_send.name, topic, n + 1);
-            t->last_send.tc = have;
-            t->last_send.changes = t->changes;
-        }
+    if (have != NULL)
         return have;
-    }
 
     RmqTopicConfig *tc = NULL;
     if (default_topic != NULL)
@@ -393,6 +377,12 @@ rmq_topic_table_get_or_create_for_send(RmqTopicTable *t, const gchar *topic,
     if (created != NULL)
         *created = TRUE;
     return tc;
+}
+
+guint64
+rmq_topic_table_changes(const RmqTopicTable *t)
+{
+    return t->changes;
 }
 
 const RmqTopicConfig *

@@ -115,6 +115,10 @@ const RmqTopicConfig *rmq_topic_table_get_or_create_for_send(RmqTopicTable *t, c
                                                            gint default_queue_nums,
                                                            gint topic_sys_flag,
                                                            gboolean *created, gchar **remark);
+/* How many times entries were added, replaced or removed (a replacing load
+ * counts too). A config pointer the table returned stays valid while this
+ * count is unchanged: the send path keeps its last one with it. */
+guint64 rmq_topic_table_changes(const RmqTopicTable *t);
 /* The existing config or a new one with @queue_nums queues and @perm
  * (createTopicInSendMessageBackMethod: %RETRY%/%DLQ% topics). (transfer none) */
 const RmqTopicConfig *rmq_topic_table_ensure(RmqTopicTable *t, const gchar *topic, gint queue_nums,

@@ -135,12 +135,20 @@ view_field(const char *name, gsize nlen)
 }
 
 /* Indexed by RmqPropertyViewField. */
-static const char *const view_names[RMQ_PROP_VIEW_N] = {
-    [RMQ_PROP_VIEW_TAGS] = "TAGS",         [RMQ_PROP_VIEW_KEYS] = "KEYS",
-    [RMQ_PROP_VIEW_UNIQ_KEY] = "UNIQ_KEY", [RMQ_PROP_VIEW_DELAY] = "DELAY",
-    [RMQ_PROP_VIEW_WAIT] = "WAIT",         [RMQ_PROP_VIEW_TRAN_MSG] = "TRAN_MSG",
-    [RMQ_PROP_VIEW_CLUSTER] = "CLUSTER",
-};
+/* The view's names, and their lengths (no strlen per send: a view's names
+ * are picked at run time), from one list. */
+#define VIEW_NAMES(X)                                                                         \
+    X(RMQ_PROP_VIEW_TAGS, "TAGS") X(RMQ_PROP_VIEW_KEYS, "KEYS")                               \
+    X(RMQ_PROP_VIEW_UNIQ_KEY, "UNIQ_KEY") X(RMQ_PROP_VIEW_DELAY, "DELAY")                     \
+    X(RMQ_PROP_VIEW_WAIT, "WAIT") X(RMQ_PROP_VIEW_TRAN_MSG, "TRAN_MSG")                       \
+    X(RMQ_PROP_VIEW_CLUSTER, "CLUSTER")
+#define VIEW_NAME_TEXT(f, lit) [f] = lit,
+#define VIEW_NAME_LEN(f, lit) [f] = sizeof(lit) - 1,
+static const char *const view_names[RMQ_PROP_VIEW_N] = { VIEW_NAMES(VIEW_NAME_TEXT) };
+static const guint8 view_name_len[RMQ_PROP_VIEW_N] = { VIEW_NAMES(VIEW_NAME_LEN) };
+#undef VIEW_NAME_TEXT
+#undef VIEW_NAME_LEN
+#undef VIEW_NAMES
 
 void
 rmq_message_properties_view(const char *props, gsize len, RmqPropertyView *out)
@@ -238,7 +246,7 @@ rmq_message_properties_edit_view(char *out, const RmqPropertyView *view,
     char *w = out;
     if (view->count[drop] == 1) {
         /* the pair and one separator beside it go; the rest is copied */
-        const char *seg = view->v[drop].value - strlen(view_names[drop]) - 1;
+        const char *seg = view->v[drop].value - view_name_len[drop] - 1;
         const char *seg_end = view->v[drop].value + view->v[drop].len;
         if (seg > p) {
             gsize n = (gsize) (seg - 1 - p); /* without the separator before the pair */
@@ -255,7 +263,7 @@ rmq_message_properties_edit_view(char *out, const RmqPropertyView *view,
         w += view->len;
     }
     if (add_value != NULL) {
-        gsize kl = strlen(view_names[add]), vl = strlen(add_value);
+        gsize kl = view_name_len[add], vl = strlen(add_value);
         if (w != out)
             *w++ = RMQ_PROPERTY_SEPARATOR;
         memcpy(w, view_names[add], kl);

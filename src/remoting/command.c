@@ -188,7 +188,8 @@ rmq_command_free(RmqCommand *cmd)
 {
     if (cmd == NULL)
         return;
-    g_free(cmd->remark);
+    if (cmd->remark != NULL) /* most have none: no g_free(NULL) call */
+        g_free(cmd->remark);
     for (ArenaChunk *c = cmd->arena, *next; c != NULL; c = next) {
         next = c->next;
         if (c != first_chunk(cmd))
@@ -274,6 +275,59 @@ rmq_command_parse_int64(const gchar *v, gint64 min, gint64 max, gint64 *out)
     if (n < min || n > max)
         return FALSE;
     *out = n;
+    return TRUE;
+}
+
+gboolean
+rmq_command_parse_int64_len(const gchar *v, gsize len, gint64 min, gint64 max, gint64 *out)
+{
+    gsize neg = len > 0 && v[0] == '-';
+    gsize digits = len - neg;
+
+    /* The fast path takes only what rmq_command_parse_int64's own does
+     * (one to seventeen digits up to the NUL); anything else goes to it. */
+    if (v[len] != '\0' || digits == 0 || digits >= 18)
+        return rmq_command_parse_int64(v, min, max, out);
+    const gchar *p = v + neg;
+    guint64 n = 0;
+    gsize i = 0;
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+    if (digits >= 8) {
+        const guint64 zeros = G_GUINT64_CONSTANT(0x3030303030303030);
+        const guint64 high_nibbles = G_GUINT64_CONSTANT(0xf0f0f0f0f0f0f0f0);
+        /* the first digits % 8 as a word of their own, '0's in front (the
+         * lower bytes: the first digit is in the lowest byte), then whole
+         * words: thirteen digits are two words and no loop */
+        gsize k = digits % 8 != 0 ? digits % 8 : 8;
+        for (; i < digits; i += k, k = 8) {
+            guint64 w;
+            memcpy(&w, p + (k == 8 ? i : 0), 8);
+            if (k < 8)
+                w = (w << (8 * (8 - k))) | (zeros >> (8 * k));
+            /* every byte 0x30-0x3f, and none past 0x39 (+6 would carry
+             * into its high nibble) */
+            if ((w & high_nibbles) != zeros ||
+                ((w + G_GUINT64_CONSTANT(0x0606060606060606)) & high_nibbles) != zeros)
+                return rmq_command_parse_int64(v, min, max, out);
+            w -= zeros; /* pairs, quads, then all eight */
+            w = ((w & G_GUINT64_CONSTANT(0x0f0f0f0f0f0f0f0f)) * 2561) >> 8;
+            w = ((w & G_GUINT64_CONSTANT(0x00ff00ff00ff00ff)) * 6553601) >> 16;
+            w = ((w & G_GUINT64_CONSTANT(0x0000ffff0000ffff)) *
+                 G_GUINT64_CONSTANT(42949672960001)) >> 32;
+            n = n * 100000000 + w;
+        }
+    }
+#endif
+    for (; i < digits; i++) {
+        guint d = (guint) ((guchar) p[i] - '0');
+        if (d > 9)
+            return rmq_command_parse_int64(v, min, max, out);
+        n = n * 10 + d;
+    }
+    gint64 r = neg ? -(gint64) n : (gint64) n; /* below 10^17: no overflow */
+    if (r < min || r > max)
+        return FALSE;
+    *out = r;
     return TRUE;
 }
 
@@ -389,6 +443,26 @@ rmq_command_append_ext_plain(RmqCommand *cmd, const gchar *static_key, gsize key
     /* The key is only read: fields are changed through these functions,
      * which replace a value and never write into a key. */
     rmq_command_ext_push(cmd, (gchar *) static_key, key_len, copy, value_len, TRUE);
+}
+
+void
+rmq_command_append_ext_static(RmqCommand *cmd, const gchar *static_key, gsize key_len,
+                              const gchar *static_value, gsize value_len)
+{
+    /* Only read, as the key of append_ext_plain: a replaced value is
+     * pointed away from, never written over. */
+    rmq_command_ext_push(cmd, (gchar *) static_key, key_len, (gchar *) static_value, value_len,
+                         TRUE);
+}
+
+void
+rmq_command_append_ext_int64(RmqCommand *cmd, const gchar *static_key, gsize key_len,
+                             gint64 value)
+{
+    gchar *text = arena_alloc(cmd, RMQ_JSON_INT64_MAX_LEN + 1);
+    gsize n = rmq_json_text_format_int64(value, text);
+    text[n] = '\0'; /* the few bytes past it stay unused */
+    rmq_command_ext_push(cmd, (gchar *) static_key, key_len, text, n, TRUE);
 }
 
 void

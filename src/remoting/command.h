@@ -79,6 +79,11 @@ gboolean rmq_command_get_ext_int32(const RmqCommand *cmd, const gchar *key, gint
  * rules of g_ascii_string_to_signed(@v, 10, @min, @max) (optional '-' or '+',
  * no spaces), with a fast path for plain digits. @out is untouched on FALSE. */
 gboolean rmq_command_parse_int64(const gchar *v, gint64 min, gint64 max, gint64 *out);
+/* The same for @v of @len bytes (an ext field's value_len; @v[@len] is read):
+ * the answer of rmq_command_parse_int64(@v), with plain digits read eight
+ * at a time (a send's bornTimestamp has thirteen). */
+gboolean rmq_command_parse_int64_len(const gchar *v, gsize len, gint64 min, gint64 max,
+                                     gint64 *out);
 /* Booleans as Java parses them ("true" any case), and also "1" (C++ clients). */
 gboolean rmq_command_get_ext_bool(const RmqCommand *cmd, const gchar *key, gboolean fallback);
 /* Set (replace or append) a field; value copied. */
@@ -104,6 +109,14 @@ void rmq_command_append_ext_owned(RmqCommand *cmd, gchar *key, gsize key_len, gc
  * both without looking at them (an id, a number, "true"). */
 void rmq_command_append_ext_plain(RmqCommand *cmd, const gchar *static_key, gsize key_len,
                                   const gchar *value, gsize value_len);
+/* The same with @static_value static storage too (a string literal, such as
+ * "true"): neither is copied; fields are never written into. */
+void rmq_command_append_ext_static(RmqCommand *cmd, const gchar *static_key, gsize key_len,
+                                   const gchar *static_value, gsize value_len);
+/* The same for the decimal text of @value, written straight into the
+ * command's storage. */
+void rmq_command_append_ext_int64(RmqCommand *cmd, const gchar *static_key, gsize key_len,
+                                  gint64 value);
 /* Replace the value of the @i-th field (insertion order), position kept. */
 void rmq_command_replace_ext_value(RmqCommand *cmd, guint i, const gchar *value,
                                    gsize value_len);

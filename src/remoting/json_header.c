@@ -198,12 +198,10 @@ rmq_json_header_encode(const RmqCommand *cmd, GString *out)
                 *cur++ = ',';
             if (f->plain) { /* nothing to escape: copied as they are */
                 *cur++ = '"';
-                memcpy(cur, f->key, kl);
-                cur += kl;
+                cur = rmq_json_text_copy_short(cur, f->key, kl);
                 memcpy(cur, "\":\"", 3);
                 cur += 3;
-                memcpy(cur, f->value, vl);
-                cur += vl;
+                cur = rmq_json_text_copy_short(cur, f->value, vl);
                 *cur++ = '"';
                 continue;
             }
@@ -218,11 +216,15 @@ rmq_json_header_encode(const RmqCommand *cmd, GString *out)
     cur = put_int(cur, cmd->flag);
     PUT_LITERAL(cur, ",\"language\":\"");
     /* The names are upper-case ASCII: nothing to escape. */
-    const gchar *lang = rmq_language_name(cmd->language);
-    gsize lang_len = strlen(lang);
-    memcpy(cur, lang, lang_len);
-    cur += lang_len;
-    *cur++ = '"';
+    if (cmd->language == RMQ_LANG_JAVA) { /* what nearly every command says */
+        PUT_LITERAL(cur, "JAVA\"");
+    } else {
+        const gchar *lang = rmq_language_name(cmd->language);
+        gsize lang_len = strlen(lang);
+        memcpy(cur, lang, lang_len);
+        cur += lang_len;
+        *cur++ = '"';
+    }
     PUT_LITERAL(cur, ",\"opaque\":");
     cur = put_int(cur, cmd->opaque);
     if (cmd->remark != NULL) {

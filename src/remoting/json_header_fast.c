@@ -524,30 +524,56 @@ ext_run_plain(Parser *ps, RmqCommand *cmd)
     const gchar *p = ps->p, *end = ps->end;
     const gchar *taken = NULL; /* just past the last member taken */
     guint64 seen = ps->ext_seen;
+    /* Slots are written in place (rmq_command_ext_push's common case, with
+     * the length stored once at the end): within the room the command was
+     * made with, and below the count past which duplicates are hashed. */
+    GArray *ext = cmd->ext;
+    guint len = ext->len, limit = MIN(cmd->ext_room, EXT_INDEX_THRESHOLD);
+    RmqExtField *slot = &g_array_index(ext, RmqExtField, len);
 
     for (;;) {
-        if (end - p < 6 || *p != '"' || cmd->ext->len >= EXT_INDEX_THRESHOLD)
+        if (len >= limit || end - p < 6)
             break;
-        const gchar *key = p + 1;
+        const gchar *key = p + 1, *value;
         guint64 high = 0;
         gsize key_len;
-        if (key[1] == '"' && rmq_json_scan_stops[(guchar) key[0]] == 0 && (guchar) key[0] < 0x80)
-            key_len = 1; /* SEND_MESSAGE_V2's "a".."n": no scan */
-        else
-            key_len = rmq_json_scan_plain(key, (gsize) (end - key), FALSE, &high);
-        const gchar *q = key + key_len;
-        if (end - q < 3 || q[0] != '"' || q[1] != ':' || q[2] != '"')
-            break;
-        const gchar *value = q + 3;
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+        /* SEND_MESSAGE_V2's "a".."n": '"', the letter, '"', ':', '"' are
+         * one compare of a word's bytes 0, 2, 3 and 4, no scan */
+        guint64 w = 0;
+        if (end - p >= 8)
+            memcpy(&w, p, 8);
+        if ((w & G_GUINT64_CONSTANT(0xffffff00ff)) ==
+                ((guint64) '"' | (guint64) '"' << 16 | (guint64) ':' << 24 | (guint64) '"' << 32) &&
+            rmq_json_scan_stops[(guchar) key[0]] == 0 && (guchar) key[0] < 0x80) {
+            key_len = 1;
+            value = p + 5;
+        } else
+#endif
+        {
+            if (*p != '"')
+                break;
+            if (key[1] == '"' && rmq_json_scan_stops[(guchar) key[0]] == 0 &&
+                (guchar) key[0] < 0x80)
+                key_len = 1;
+            else
+                key_len = rmq_json_scan_plain(key, (gsize) (end - key), FALSE, &high);
+            const gchar *q = key + key_len;
+            if (end - q < 3 || q[0] != '"' || q[1] != ':' || q[2] != '"' ||
+                (high & RMQ_JSON_SCAN_HIGHS) != 0)
+                break;
+            value = q + 3;
+        }
         gsize value_len;
         if (end - value >= 2 && value[1] == '"' && rmq_json_scan_stops[(guchar) value[0]] == 0 &&
-            (guchar) value[0] < 0x80)
+            (guchar) value[0] < 0x80) {
             value_len = 1; /* "4", "0": a third of a send's values, no scan */
-        else
+        } else {
             value_len = rmq_json_scan_plain(value, (gsize) (end - value), FALSE, &high);
-        q = value + value_len;
-        if (q >= end || *q != '"' || (high & RMQ_JSON_SCAN_HIGHS) != 0)
-            break;
+            const gchar *q = value + value_len;
+            if (q >= end || *q != '"' || (high & RMQ_JSON_SCAN_HIGHS) != 0)
+                break;
+        }
         guint64 bit = G_GUINT64_CONSTANT(1) << (key_len > 0 ? (guchar) key[0] & 63 : 0);
         if ((seen & bit) != 0)
             break; /* maybe a duplicate: ext_store knows what to do */
@@ -555,15 +581,22 @@ ext_run_plain(Parser *ps, RmqCommand *cmd)
         gchar *v = k + (value - key);
         k[key_len] = '\0';
         v[value_len] = '\0';
-        rmq_command_ext_push(cmd, k, key_len, v, value_len, FALSE);
+        slot->key = k;
+        slot->value = v;
+        slot->key_len = (guint32) key_len;
+        slot->value_len = (guint32) value_len;
+        slot->plain = FALSE;
+        slot++;
+        len++;
         seen |= bit;
-        taken = q + 1;
+        taken = value + value_len + 1; /* past the closing quote */
         if (end - taken < 2 || taken[0] != ',')
             break;
         p = taken + 1;
     }
     if (taken == NULL)
         return FALSE;
+    ext->len = len;
     ps->ext_seen = seen;
     ps->p = taken;
     return TRUE;
@@ -596,26 +629,15 @@ parse_ext_object(Parser *ps, RmqCommand *cmd)
     }
 }
 
-static gboolean
-int32_member(Parser *ps, const gchar *name, gsize name_len, gint32 *out)
+/* int32_member's JSON number path (not inlined: the digits path stays
+ * free of its frame). */
+G_GNUC_NO_INLINE static gboolean
+int32_member_slow(Parser *ps, const gchar *name, gsize name_len, gint32 *out)
 {
     ValueKind kind;
     gint64 i = 0;
     gdouble d;
 
-    /* Up to nine plain digits followed by a delimiter fit a gint32 and are
-     * what every client sends; anything else takes the JSON number path. */
-    const gchar *p = ps->p;
-    guint32 v = 0;
-    int n = 0;
-    /* no bounds checks: the text ends with a NUL, neither digit nor delimiter */
-    while (n < 10 && p[n] >= '0' && p[n] <= '9')
-        v = v * 10 + (guint32) (p[n++] - '0');
-    if (n > 0 && n < 10 && (n == 1 || p[0] != '0') && (p[n] == ',' || p[n] == '}')) {
-        ps->p = p + n;
-        *out = (gint32) v;
-        return TRUE;
-    }
     if (!parse_value_start(ps, &kind, &i, &d))
         return FALSE;
     if (kind == V_NULL) {
@@ -634,6 +656,25 @@ int32_member(Parser *ps, const gchar *name, gsize name_len, gint32 *out)
     }
     *out = (gint32) i;
     return TRUE;
+}
+
+static inline gboolean
+int32_member(Parser *ps, const gchar *name, gsize name_len, gint32 *out)
+{
+    /* Up to nine plain digits followed by a delimiter fit a gint32 and are
+     * what every client sends; anything else takes the JSON number path. */
+    const gchar *p = ps->p;
+    guint32 v = 0;
+    int n = 0;
+    /* no bounds checks: the text ends with a NUL, neither digit nor delimiter */
+    while (n < 10 && p[n] >= '0' && p[n] <= '9')
+        v = v * 10 + (guint32) (p[n++] - '0');
+    if (n > 0 && n < 10 && (n == 1 || p[0] != '0') && (p[n] == ',' || p[n] == '}')) {
+        ps->p = p + n;
+        *out = (gint32) v;
+        return TRUE;
+    }
+    return int32_member_slow(ps, name, name_len, out);
 }
 
 static gboolean

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <string.h>
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,33 @@ void rmq_json_text_append_string(GString *out, const gchar *s, gssize len);
  * bytes (every byte may become a \u00XX); returns the end of what it wrote. */
 #define RMQ_JSON_STRING_MAX_LEN(n) ((n) * 6 + 2)
 gchar *rmq_json_text_put_string(gchar *dst, const gchar *s, gsize n);
+/* memcpy(@dst, @src, @n) without the call for the short keys and values of
+ * a header (up to 16 bytes: two overlapping loads and stores, reading and
+ * writing only within the @n bytes); longer ones go to memcpy. Returns
+ * @dst + @n. */
+static inline gchar *
+rmq_json_text_copy_short(gchar *dst, const gchar *src, gsize n)
+{
+    if (n >= 8 && n <= 16) {
+        guint64 a, b;
+        memcpy(&a, src, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+        guint32 a, b;
+        memcpy(&a, src, 4);
+        memcpy(&b, src + n - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &b, 4);
+    } else if (n < 4) {
+        for (gsize i = 0; i < n; i++)
+            dst[i] = src[i];
+    } else {
+        memcpy(dst, src, n);
+    }
+    return dst + n;
+}
 /* Decimal text of @v into @buf (no NUL); returns its length. printf is
  * slow enough to show in a profile of the header encoder. */
 #define RMQ_JSON_INT64_MAX_LEN 20

@@ -57,6 +57,14 @@ queues_set(GPtrArray *qs, gint32 queue_id, RmqConsumeQueue *cq)
     qs->pdata[queue_id] = cq;
 }
 
+/* Forget the remembered topic: its entry may be gone or replaced. */
+static void
+forget_last(RmqDispatcher *d)
+{
+    d->last.qs = NULL;
+    d->last.name[0] = '\0';
+}
+
 gboolean
 rmq_dispatcher_load(RmqDispatcher *d, GError **error)
 {
@@ -86,6 +94,7 @@ rmq_dispatcher_load(RmqDispatcher *d, GError **error)
             if (qs == NULL) {
                 qs = queues_new();
                 g_hash_table_insert(d->topics, g_strdup(topic), qs);
+                forget_last(d);
             }
             queues_set(qs, (gint32) qid, cq);
         }
@@ -96,8 +105,18 @@ rmq_dispatcher_load(RmqDispatcher *d, GError **error)
 RmqConsumeQueue *
 rmq_dispatcher_find_queue(RmqDispatcher *d, const char *topic, gint32 queue_id)
 {
-    GPtrArray *qs = g_hash_table_lookup(d->topics, topic);
+    GPtrArray *qs;
 
+    if (d->last.qs != NULL && strcmp(d->last.name, topic) == 0) {
+        qs = d->last.qs;
+    } else {
+        qs = g_hash_table_lookup(d->topics, topic);
+        gsize n = strlen(topic);
+        if (qs != NULL && n < sizeof d->last.name) {
+            memcpy(d->last.name, topic, n + 1);
+            d->last.qs = qs;
+        }
+    }
     if (qs == NULL || queue_id < 0 || (guint) queue_id >= qs->len)
         return NULL;
     return qs->pdata[queue_id];
@@ -117,6 +136,7 @@ rmq_dispatcher_get_queue(RmqDispatcher *d, const char *topic, gint32 queue_id)
     if (qs == NULL) {
         qs = queues_new();
         g_hash_table_insert(d->topics, g_strdup(topic), qs);
+        forget_last(d);
     }
     queues_set(qs, queue_id, cq);
     g_mutex_unlock(&d->lock);
@@ -151,6 +171,7 @@ rmq_dispatcher_delete_topic(RmqDispatcher *d, const char *topic)
             rmq_consume_queue_destroy(qs->pdata[i]);
     g_mutex_lock(&d->lock);
     g_hash_table_remove(d->topics, topic);
+    forget_last(d);
     g_mutex_unlock(&d->lock);
     g_rmdir(tdir);
 }

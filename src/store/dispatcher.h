@@ -19,6 +19,16 @@ typedef struct {
     GArray *delay_levels;          /* gint64 ms per level */
     gint64 last_dispatched_ts;     /* atomic */
     gboolean index_failed;         /* warned once about a failing index */
+    /* The topic rmq_dispatcher_find_queue found last and its queues: a run
+     * of sends to one topic costs one strcmp instead of a hash and a
+     * lookup. Read and written only where topics is read without the lock
+     * (the store's one thread), and emptied by every change of topics'
+     * entries, which that thread alone makes; the flush threads never
+     * touch it. */
+    struct {
+        char name[128];
+        GPtrArray *qs;             /* NULL: nothing remembered */
+    } last;
 } RmqDispatcher;
 
 RmqDispatcher *rmq_dispatcher_new(const char *cq_root, gint64 cq_file_size,

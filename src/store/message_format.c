@@ -3,6 +3,9 @@
 #include "store/message_format.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 G_DEFINE_QUARK(rmq-message-error-quark, rmq_message_error)
 
@@ -439,12 +442,29 @@ rmq_message_id_format(const RmqHostAddr *store_host, gint64 offset, char out[57]
         "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
         "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF";
     guint8 raw[28];
-    gsize n = host_len(store_host);
+    gsize n = host_len(store_host), i = 0;
 
     memcpy(raw, store_host->addr, n);
     put32(raw + n, (guint32) store_host->port);
     put64(raw + n + 4, (guint64) offset);
-    for (gsize i = 0; i < n + 12; i++)
+#if defined(__SSE2__)
+    /* The first sixteen bytes (all of an IPv4 id) at once: each nibble
+     * plus '0', plus the gap to 'A' where it is over 9. */
+    {
+        const __m128i nibble = _mm_set1_epi8(0x0f), nine = _mm_set1_epi8(9);
+        const __m128i zero = _mm_set1_epi8('0'), gap = _mm_set1_epi8('A' - '0' - 10);
+        __m128i x = _mm_loadu_si128((const __m128i *) (const void *) raw);
+        __m128i hi = _mm_and_si128(_mm_srli_epi16(x, 4), nibble);
+        __m128i lo = _mm_and_si128(x, nibble);
+        __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
+        a = _mm_add_epi8(_mm_add_epi8(a, zero), _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap));
+        b = _mm_add_epi8(_mm_add_epi8(b, zero), _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap));
+        _mm_storeu_si128((__m128i *) (void *) out, a);
+        _mm_storeu_si128((__m128i *) (void *) (out + 16), b);
+        i = 16;
+    }
+#endif
+    for (; i < n + 12; i++)
         memcpy(out + 2 * i, pairs + 2 * raw[i], 2);
     out[2 * (n + 12)] = '\0';
 }

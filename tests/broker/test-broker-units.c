@@ -228,6 +228,9 @@ test_send_header_parse(void **state)
     assert_int_equal(h.born, 1700000000123);
     assert_int_equal(h.flag, 7);
     assert_null(h.raw[RMQ_SEND_H_PROPS]);
+    assert_int_equal(h.raw_len[RMQ_SEND_H_PROPS], 0);
+    assert_int_equal(h.raw_len[RMQ_SEND_H_DEFAULT_TOPIC], 6);
+    assert_int_equal(h.raw_len[RMQ_SEND_H_BORN], 13);
     assert_int_equal(h.reconsume, 0);
     assert_int_equal(h.max_reconsume, -1);
     assert_false(h.batch);
@@ -242,7 +245,9 @@ test_send_header_parse(void **state)
     rmq_command_append_ext_len(c, "b", 1, "T2", 2);
     assert_true(rmq_broker_send_header_parse(c, &h, &remark));
     assert_string_equal(h.raw[RMQ_SEND_H_PROPS], "TAGS\001x\002");
+    assert_int_equal(h.raw_len[RMQ_SEND_H_PROPS], 7);
     assert_string_equal(h.raw[RMQ_SEND_H_TOPIC], "T");
+    assert_int_equal(h.raw_len[RMQ_SEND_H_TOPIC], 1); /* the first "b" */
     assert_int_equal(h.reconsume, 3);
     assert_int_equal(h.max_reconsume, -1);
     assert_true(h.batch);
@@ -250,6 +255,15 @@ test_send_header_parse(void **state)
     assert_true(rmq_broker_send_header_parse(c, &h, &remark) && h.batch);
     rmq_command_set_ext(c, "m", "yes");
     assert_true(rmq_broker_send_header_parse(c, &h, &remark) && !h.batch);
+    static const struct { const gchar *v; gboolean batch; } bools[] = {
+        { "tRuE", TRUE }, { "false", FALSE }, { "t", FALSE }, { "true ", FALSE },
+        { "1x", FALSE }, { "", FALSE }, { "11", FALSE }, { "0", FALSE },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(bools); i++) {
+        rmq_command_set_ext(c, "m", bools[i].v);
+        assert_true(rmq_broker_send_header_parse(c, &h, &remark));
+        assert_int_equal(h.batch, bools[i].batch);
+    }
     /* numbers: out of int32 range, '+', spaces and 19-digit values follow glib */
     rmq_command_set_ext(c, "e", "2147483648");
     assert_false(rmq_broker_send_header_parse(c, &h, &remark));

@@ -21,7 +21,9 @@
 #include "broker/flow_control.h"
 #include "broker/long_poll.h"
 #include "broker/send.h"
+#include "remoting/codec.h"
 #include "remoting/codes.h"
+#include "remoting/json_header.h"
 
 typedef struct {
     RmqBroker *b;
@@ -322,6 +324,29 @@ test_validate(void **state)
         assert_int_equal(validate(b, bad, &r, &t, &remark), want);
         g_clear_pointer(&remark, g_free);
     }
+
+    /* the topic config kept with the last name (T1) follows the table: a
+     * changed perm, changed queue counts, a delete (auto-created again) */
+    g_autoptr(RmqCommand) c6 = send_req("T1", "3", NULL, "x", 1);
+    assert_int_equal(validate(b, c6, &r, &t, &remark), RMQ_RESPONSE_SUCCESS);
+    rmq_send_target_clear(&t);
+    g_autoptr(RmqTopicConfig) t1 = rmq_topic_config_copy(rmq_topic_table_lookup(b->topics, "T1"));
+    t1->perm = RMQ_PERM_READ;
+    rmq_topic_table_update(b->topics, t1);
+    assert_int_equal(validate(b, c6, &r, &t, &remark), RMQ_RESPONSE_NO_PERMISSION);
+    assert_string_equal(remark, "the topic[T1] sending message is forbidden");
+    g_clear_pointer(&remark, g_free);
+    t1->perm = RMQ_PERM_READ | RMQ_PERM_WRITE;
+    t1->read_queue_nums = t1->write_queue_nums = 2;
+    rmq_topic_table_update(b->topics, t1);
+    assert_int_equal(validate(b, c6, &r, &t, &remark), RMQ_RESPONSE_SYSTEM_ERROR);
+    assert_true(g_str_has_prefix(remark, "request queueId[3] is illegal, topic:T1"));
+    g_clear_pointer(&remark, g_free);
+    assert_true(rmq_topic_table_delete(b->topics, "T1"));
+    assert_int_equal(validate(b, c6, &r, &t, &remark), RMQ_RESPONSE_SUCCESS);
+    assert_null(remark);
+    assert_ptr_equal(b->send_topic.tc, rmq_topic_table_lookup(b->topics, "T1"));
+    rmq_send_target_clear(&t);
 
     /* a topic without the write bit */
     g_autoptr(RmqTopicConfig) ro = rmq_topic_config_new("RO");
@@ -675,6 +700,53 @@ test_put_and_send_back(void **state)
     assert_int_equal(rmq_store_get_max_offset(b->store, "%DLQ%G", 0), 1);
 }
 
+/* The answer's MSG_REGION: "DefaultRegion" while regionId is unset, the
+ * configured text once rmq_broker_send_region_load read it again, escaped
+ * on the wire when it needs it; the other fields as they were. */
+static void
+test_send_response_region(void **state)
+{
+    Fixture *f = *state;
+    RmqBroker *b = f->b;
+    RmqSendTarget t = { .topic = "T1", .queue_id = 3 };
+    RmqSendPut p = { 0 };
+    p.result.queue_offset = 41;
+    g_strlcpy(p.result.msg_id, "0A0000010000000000000000000000FF", sizeof p.result.msg_id);
+    g_autoptr(RmqCommand) c = send_req("T1", "3", NULL, "x", 1);
+
+    g_autoptr(RmqCommand) r1 = rmq_broker_send_response(b, c, &t, &p);
+    assert_string_equal(rmq_command_get_ext(r1, "MSG_REGION"), "DefaultRegion");
+    assert_string_equal(rmq_command_get_ext(r1, "msgId"), "0A0000010000000000000000000000FF");
+    assert_string_equal(rmq_command_get_ext(r1, "queueId"), "3");
+    assert_string_equal(rmq_command_get_ext(r1, "queueOffset"), "41");
+    assert_string_equal(rmq_command_get_ext(r1, "TRACE_ON"), "false");
+
+    b->settings.region_id = g_strdup("East \"1\"\n");
+    rmq_broker_send_region_load(b);
+    g_autoptr(RmqCommand) r2 = rmq_broker_send_response(b, c, &t, &p);
+    assert_string_equal(rmq_command_get_ext(r2, "MSG_REGION"), "East \"1\"\n");
+    g_autoptr(GBytes) wire = rmq_codec_encode(r2);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RmqCommand) back = NULL;
+    gsize used = 0;
+    assert_int_equal(rmq_codec_decode_frame(g_bytes_get_data(wire, NULL), g_bytes_get_size(wire), 0,
+                                            &back, &used, &error),
+                     RMQ_DECODE_OK);
+    assert_int_equal(used, g_bytes_get_size(wire));
+    g_autoptr(GString) head = g_string_new(NULL);
+    rmq_json_header_encode(r2, head);
+    assert_non_null(strstr(head->str, "\"MSG_REGION\":\"East \\\"1\\\"\\n\""));
+    assert_string_equal(rmq_command_get_ext(back, "MSG_REGION"), "East \"1\"\n");
+
+    g_free(b->settings.region_id);
+    b->settings.region_id = g_strdup("West");
+    rmq_broker_send_region_load(b);
+    g_autoptr(RmqCommand) r3 = rmq_broker_send_response(b, c, &t, &p);
+    assert_string_equal(rmq_command_get_ext(r3, "MSG_REGION"), "West");
+    g_clear_pointer(&b->settings.region_id, g_free);
+    rmq_broker_send_region_load(b);
+}
+
 /* A batch that does not fit the rest of a commit-log file goes whole into the
  * next one, as Java appends a batch as one block: every message id of the
  * answer is where its item was stored (they were computed as if the items
@@ -794,6 +866,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_retry_and_dlq_routing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_build, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_and_send_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_response_region, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_stays_in_one_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flow_put_batch_closes, setup, teardown),
     };

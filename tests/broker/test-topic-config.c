@@ -403,6 +403,43 @@ test_send_lookup_sees_changes(void **state)
     assert_null(rmq_topic_table_get_or_create_for_send(t, "Hot", "TBW102", 4, 0, NULL, &remark));
 }
 
+/* rmq_topic_table_changes moves with every entry added, replaced or
+ * removed and with a replacing load, never with a lookup. */
+static void
+test_changes_count(void **state)
+{
+    (void)state;
+    RmqTopicTableOptions o;
+    rmq_topic_table_options_init(&o);
+    o.cluster_name = "DefaultCluster";
+    o.broker_name = "broker-a";
+    g_autoptr(RmqTopicTable) t = rmq_topic_table_new(&o);
+    guint64 c = rmq_topic_table_changes(t);
+    g_autoptr(RmqTopicConfig) tc = rmq_topic_config_new("C1");
+    assert_true(rmq_topic_table_update(t, tc));
+    assert_true(rmq_topic_table_changes(t) > c);
+    c = rmq_topic_table_changes(t);
+    assert_non_null(rmq_topic_table_lookup(t, "C1"));
+    assert_non_null(rmq_topic_table_get_or_create_for_send(t, "C1", "TBW102", 4, 0, NULL, NULL));
+    assert_null(rmq_topic_table_lookup(t, "C2"));
+    assert_int_equal(rmq_topic_table_changes(t), c);
+    gboolean created = FALSE;
+    assert_non_null(rmq_topic_table_get_or_create_for_send(t, "C2", "TBW102", 4, 0, &created, NULL));
+    assert_true(created);
+    assert_true(rmq_topic_table_changes(t) > c);
+    c = rmq_topic_table_changes(t);
+    tc->perm = RMQ_PERM_READ;
+    assert_true(rmq_topic_table_update(t, tc));
+    assert_true(rmq_topic_table_changes(t) > c);
+    c = rmq_topic_table_changes(t);
+    assert_true(rmq_topic_table_delete(t, "C1"));
+    assert_true(rmq_topic_table_changes(t) > c);
+    c = rmq_topic_table_changes(t);
+    g_autoptr(JsonNode) root = json_from_string("{\"topicConfigTable\":{}}", NULL);
+    assert_true(rmq_topic_table_load_node(t, root, TRUE, NULL));
+    assert_true(rmq_topic_table_changes(t) > c);
+}
+
 static void
 test_is_retry(void **state)
 {
@@ -642,6 +679,7 @@ main(void)
         cmocka_unit_test(test_admin_checks),
         cmocka_unit_test(test_version_bumps_exactly_on_change),
         cmocka_unit_test(test_send_lookup_sees_changes),
+        cmocka_unit_test(test_changes_count),
         cmocka_unit_test(test_is_retry),
         cmocka_unit_test(test_wrapper_json),
         cmocka_unit_test(test_file_round_trip),

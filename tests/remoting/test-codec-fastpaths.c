@@ -15,6 +15,7 @@
 
 #include "remoting/codec.h"
 #include "remoting/command.h"
+#include "remoting/json_scan.h"
 #include "remoting/json_text.h"
 
 static RmqCommand *
@@ -194,6 +195,38 @@ test_special_byte_at_every_offset(void **state)
                 g_autofree gchar *want = g_strdup_printf("%s%s%s", head, kinds[k].value, rest);
                 assert_string_equal(rmq_command_get_ext(cmd, key), want);
             }
+        }
+    }
+}
+
+/* One-byte keys as SEND_MESSAGE_V2 writes them, "k":"v", with every key
+ * byte (a letter of the usual run, a punctuation mark, DEL, a lone high
+ * byte, a duplicate, an escaped quote), next to usual members and at the
+ * end of the text: what json-glib decodes, refused where it refuses; a raw
+ * control character, which only json-glib takes, refused. */
+static void
+test_one_byte_keys_agree_with_glib(void **state)
+{
+    for (guint c = 1; c < 256; c++) {
+        for (int at_end = 0; at_end < 2; at_end++) {
+            gchar key[8];
+            if (c == '"' || c == '\\')
+                g_snprintf(key, sizeof key, "\\%c", c);
+            else
+                g_snprintf(key, sizeof key, "%c", c);
+            g_autofree gchar *json =
+                at_end ? g_strdup_printf("{\"code\":1,\"extFields\":{\"a\":\"1\",\"%s\":\"\"}}", key)
+                       : g_strdup_printf("{\"code\":1,\"extFields\":{\"a\":\"1\",\"%s\":\"v\","
+                                         "\"b\":\"22\",\"%s\":\"w\"},\"flag\":0}",
+                                         key, key);
+            g_autoptr(RmqCommand) fast = decode(json, RMQ_JSON_HEADER_PARSER_FAST);
+            g_autoptr(RmqCommand) ref = decode(json, RMQ_JSON_HEADER_PARSER_GLIB);
+            if (ref == NULL || c < 0x20) { /* json-glib alone takes a raw control */
+                assert_null(fast);
+                continue;
+            }
+            assert_non_null(fast);
+            assert_same_ext(fast, ref);
         }
     }
 }
@@ -452,6 +485,80 @@ test_ext_integers_match_glib(void **state)
     }
 }
 
+/* rmq_json_text_copy_short copies exactly @n bytes for every length to
+ * past its word paths, from and to any alignment, touching nothing around
+ * them, and returns the end. */
+static void
+test_copy_short_exact(void **state)
+{
+    for (gsize n = 0; n <= 40; n++) {
+        for (gsize align = 0; align < 8; align++) {
+            gchar src[64], dst[80];
+            for (gsize i = 0; i < sizeof src; i++)
+                src[i] = (gchar) (i * 13 + n + 1);
+            memset(dst, 0x5a, sizeof dst);
+            gchar *end = rmq_json_text_copy_short(dst + 8 + align, src + align, n);
+            assert_ptr_equal(end, dst + 8 + align + n);
+            assert_memory_equal(dst + 8 + align, src + align, n);
+            for (gsize i = 0; i < 8 + align; i++)
+                assert_int_equal((guchar) dst[i], 0x5a);
+            for (gsize i = 8 + align + n; i < sizeof dst; i++)
+                assert_int_equal((guchar) dst[i], 0x5a);
+        }
+    }
+}
+
+/* rmq_command_parse_int64_len answers as g_ascii_string_to_signed for
+ * every length to past two eight-digit words, with a sign or not, with a
+ * non-digit at each position, at the range limits and with a @len short of
+ * the NUL (then the NUL decides, as for rmq_command_parse_int64). */
+static void
+test_parse_int64_len_matches_glib(void **state)
+{
+    static const char *const fixed[] = {
+        "", "-", "+5", "0", "-0", "007", "1700000000123", "99999999999999999",
+        "-99999999999999999", "123456789012345678", "9223372036854775807",
+        "9223372036854775808", "-9223372036854775808", "12345678:", "1234567/", "0x10",
+    };
+    static const gint64 ranges[][2] = { { G_MININT64, G_MAXINT64 }, { G_MININT32, G_MAXINT32 },
+                                        { 0, 99999999 } };
+    g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
+        g_ptr_array_add(texts, g_strdup(fixed[i]));
+    for (int len = 1; len <= 20; len++) {
+        for (int sign = 0; sign < 2; sign++) {
+            GString *t = g_string_new(sign ? "-" : "");
+            for (int i = 0; i < len; i++)
+                g_string_append_c(t, (gchar) ('0' + (i * 7 + len) % 10));
+            for (int bad = 0; bad < len; bad++) { /* one byte of it not a digit */
+                static const gchar others[] = { '/', ':', 'a', ' ', (gchar) 0xb0 };
+                gchar *b = g_strdup(t->str);
+                b[sign + bad] = others[bad % G_N_ELEMENTS(others)];
+                g_ptr_array_add(texts, b);
+            }
+            g_ptr_array_add(texts, g_string_free(t, FALSE));
+        }
+    }
+    for (guint i = 0; i < texts->len; i++) {
+        const gchar *v = g_ptr_array_index(texts, i);
+        for (guint r = 0; r < G_N_ELEMENTS(ranges); r++) {
+            gint64 want = 0, got = -12345;
+            gboolean ok = g_ascii_string_to_signed(v, 10, ranges[r][0], ranges[r][1], &want, NULL);
+            assert_int_equal(rmq_command_parse_int64_len(v, strlen(v), ranges[r][0], ranges[r][1],
+                                                         &got),
+                             ok);
+            assert_int_equal(got, ok ? want : -12345); /* untouched on FALSE */
+            if (strlen(v) > 1) { /* a length short of the NUL: still the whole text */
+                got = -12345;
+                assert_int_equal(rmq_command_parse_int64_len(v, strlen(v) - 1, ranges[r][0],
+                                                             ranges[r][1], &got),
+                                 ok);
+                assert_int_equal(got, ok ? want : -12345);
+            }
+        }
+    }
+}
+
 static void
 test_int64_text(void **state)
 {
@@ -521,6 +628,54 @@ ref_escape(GString *out, const gchar *s, gsize n)
             g_string_append_c(out, (gchar) c);
     }
     g_string_append_c(out, '"');
+}
+
+/* rmq_json_scan_plain against a byte at a time: the stop found and the
+ * non-ASCII flag, for every length to past two SSE2 blocks, every position
+ * of a stop (each kind, with and without DEL stopping) and of a high byte
+ * before, at or after it. */
+static void
+test_scan_plain_every_offset(void **state)
+{
+    static const guchar stops[] = { '"', '\\', 0x00, 0x01, 0x1f, 0x7f, ' ', 0x80, 0xc3, 0xff };
+    for (gsize len = 0; len <= 40; len++) {
+        for (gsize at = 0; at <= len; at++) {
+            for (guint k = 0; k < G_N_ELEMENTS(stops); k++) {
+                for (gsize hi = 0; hi <= len; hi += 3) {
+                    for (int del = 0; del < 2; del++) {
+                        gchar text[48];
+                        for (gsize i = 0; i < len; i++)
+                            text[i] = (gchar) ('a' + i % 26);
+                        if (hi < len)
+                            text[hi] = (gchar) 0xe9;
+                        if (at < len)
+                            text[at] = (gchar) stops[k];
+                        gsize want = 0;
+                        gboolean want_high = FALSE;
+                        for (; want < len; want++) {
+                            guchar c = (guchar) text[want];
+                            if (c == '"' || c == '\\' || c < 0x20 || (del && c == 0x7f))
+                                break;
+                            want_high |= c >= 0x80;
+                        }
+                        guint64 high = 0;
+                        gsize got = rmq_json_scan_plain(text, len, del, &high);
+                        assert_int_equal(got, want);
+                        /* a high byte of the run always shows; one past the
+                         * stop may (the scan reads a block at once) */
+                        if (want_high)
+                            assert_true((high & RMQ_JSON_SCAN_HIGHS) != 0);
+                        gboolean any_high = FALSE;
+                        for (gsize i = 0; i < len; i++)
+                            any_high |= (guchar) text[i] >= 0x80;
+                        if (!any_high)
+                            assert_true((high & RMQ_JSON_SCAN_HIGHS) == 0);
+                        assert_int_equal(rmq_json_scan_plain(text, len, del, NULL), want);
+                    }
+                }
+            }
+        }
+    }
 }
 
 static void
@@ -595,6 +750,7 @@ main(void)
         cmocka_unit_test(test_known_members_any_spelling),
         cmocka_unit_test(test_bad_utf8_in_place_rejected),
         cmocka_unit_test(test_special_byte_at_every_offset),
+        cmocka_unit_test(test_one_byte_keys_agree_with_glib),
         cmocka_unit_test(test_word_scans_agree_with_glib),
         cmocka_unit_test(test_encoder_room_grows),
         cmocka_unit_test(test_header_ints_agree_with_glib),
@@ -604,6 +760,9 @@ main(void)
         cmocka_unit_test(test_ext_integers_match_glib),
         cmocka_unit_test(test_int64_text),
         cmocka_unit_test(test_string_text),
+        cmocka_unit_test(test_scan_plain_every_offset),
+        cmocka_unit_test(test_copy_short_exact),
+        cmocka_unit_test(test_parse_int64_len_matches_glib),
         cmocka_unit_test(test_string_text_every_offset),
         cmocka_unit_test(test_head_then_body_is_the_frame),
     };

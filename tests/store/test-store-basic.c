@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "store/consume_queue.h"
+#include "store/dispatcher.h"
 #include "store/store.h"
 #include "model/message_properties.h"
 #include "store-test-util.h"
@@ -515,6 +516,65 @@ test_illegal(void **state)
     assert_string_equal(rmq_get_status_name(RMQ_GET_OFFSET_OVERFLOW_ONE), "OFFSET_OVERFLOW_ONE");
 }
 
+/* rmq_dispatcher_find_queue remembers the last topic it found: the answer
+ * must follow the table through new topics, deleted topics and queues, and
+ * names too long to remember. */
+static void
+test_dispatcher_find_queue_follows_table(void **state)
+{
+    (void) state;
+    g_autofree char *dir = test_tmpdir();
+    RmqDispatcher *d = rmq_dispatcher_new(dir, 20 * 10, NULL, NULL);
+    gchar long_name[200];
+    memset(long_name, 'L', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+
+    assert_null(rmq_dispatcher_find_queue(d, "T", 0));
+    RmqConsumeQueue *t0 = rmq_dispatcher_get_queue(d, "T", 0);
+    assert_non_null(t0);
+    assert_ptr_equal(rmq_dispatcher_find_queue(d, "T", 0), t0);
+    assert_ptr_equal(rmq_dispatcher_find_queue(d, "T", 0), t0); /* remembered */
+    assert_null(rmq_dispatcher_find_queue(d, "T", 1));
+    assert_null(rmq_dispatcher_find_queue(d, "T", -1));
+    RmqConsumeQueue *t1 = rmq_dispatcher_get_queue(d, "T", 1);
+    assert_ptr_equal(rmq_dispatcher_find_queue(d, "T", 1), t1);
+    assert_null(rmq_dispatcher_find_queue(d, "U", 0));
+    assert_null(rmq_dispatcher_find_queue(d, "TT", 0));
+    RmqConsumeQueue *u0 = rmq_dispatcher_get_queue(d, "U", 0);
+    assert_ptr_equal(rmq_dispatcher_find_queue(d, "U", 0), u0);
+    assert_ptr_equal(rmq_dispatcher_find_queue(d, "T", 0), t0);
+
+    /* the remembered topic deleted: found no more, then its new queue (a
+     * stale entry reads freed memory: the sanitizer build of scripts/test.sh
+     * or valgrind sees it even where the freed bytes still look right) */
+    assert_ptr_equal(rmq_dispatcher_find_queue(d, "T", 1), t1);
+    rmq_dispatcher_delete_topic(d, "T");
+    assert_null(rmq_dispatcher_find_queue(d, "T", 0));
+    assert_null(rmq_dispatcher_find_queue(d, "T", 1));
+    RmqConsumeQueue *t0b = rmq_dispatcher_get_queue(d, "T", 0);
+    assert_ptr_equal(rmq_dispatcher_find_queue(d, "T", 0), t0b);
+    assert_null(rmq_dispatcher_find_queue(d, "T", 1));
+
+    /* the last queue of the remembered topic deleted: the topic goes too */
+    assert_ptr_equal(rmq_dispatcher_find_queue(d, "U", 0), u0);
+    rmq_dispatcher_delete_queue(d, "U", 0);
+    assert_null(rmq_dispatcher_find_queue(d, "U", 0));
+    RmqConsumeQueue *u1 = rmq_dispatcher_get_queue(d, "U", 1);
+    assert_null(rmq_dispatcher_find_queue(d, "U", 0));
+    assert_ptr_equal(rmq_dispatcher_find_queue(d, "U", 1), u1);
+
+    /* a name longer than what is remembered is looked up every time */
+    RmqConsumeQueue *l0 = rmq_dispatcher_get_queue(d, long_name, 0);
+    assert_ptr_equal(rmq_dispatcher_find_queue(d, long_name, 0), l0);
+    assert_ptr_equal(rmq_dispatcher_find_queue(d, "T", 0), t0b);
+    assert_ptr_equal(rmq_dispatcher_find_queue(d, long_name, 0), l0);
+    long_name[150] = 'M'; /* same first 127 bytes, another topic */
+    assert_null(rmq_dispatcher_find_queue(d, long_name, 0));
+
+    rmq_dispatcher_free(d);
+    test_rm_rf(dir);
+}
+
 int
 main(void)
 {
@@ -533,6 +593,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_delay_and_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delay_tag_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_illegal, setup, teardown),
+        cmocka_unit_test(test_dispatcher_find_queue_follows_table),
     };
     return cmocka_run_group_tests_name("store-basic", tests, NULL, NULL);
 }

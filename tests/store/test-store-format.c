@@ -255,6 +255,37 @@ test_message_id(void **state)
     assert_false(rmq_message_id_decode("G0A8000A00002A9F0000000000000000", &back, &off, NULL));
 }
 
+/* Ids of IPv4 and IPv6 hosts with every byte value in every position of
+ * the address, the port and the offset, against printf's %02X. */
+static void
+test_message_id_every_byte(void **state)
+{
+    for (int v6 = 0; v6 < 2; v6++) {
+        gsize n = v6 ? 16 : 4;
+        for (guint pos = 0; pos < n + 12; pos++) {
+            for (guint v = 0; v < 256; v++) {
+                guint8 raw[28];
+                for (guint i = 0; i < n + 12; i++)
+                    raw[i] = (guint8) (i * 37 + 11 + v * (i == pos ? 0 : 1));
+                raw[pos] = (guint8) v;
+                RmqHostAddr h = { .addr_len = (guint8) n };
+                memcpy(h.addr, raw, n);
+                h.port = (gint32) (((guint32) raw[n] << 24) | ((guint32) raw[n + 1] << 16) |
+                                   ((guint32) raw[n + 2] << 8) | raw[n + 3]);
+                guint64 off = 0;
+                for (guint i = 0; i < 8; i++)
+                    off = off << 8 | raw[n + 4 + i];
+                char got[57];
+                rmq_message_id_format(&h, (gint64) off, got);
+                g_autoptr(GString) want = g_string_new(NULL);
+                for (guint i = 0; i < n + 12; i++)
+                    g_string_append_printf(want, "%02X", raw[i]);
+                assert_string_equal(got, want->str);
+            }
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -267,6 +298,7 @@ main(void)
         cmocka_unit_test(test_consume_queue_unit_vector06),
         cmocka_unit_test(test_tag_hash),
         cmocka_unit_test(test_crc_matches_zlib),
+        cmocka_unit_test(test_message_id_every_byte),
         cmocka_unit_test(test_message_id),
     };
     return cmocka_run_group_tests_name("store-format", tests, NULL, NULL);
