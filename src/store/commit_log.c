@@ -194,7 +194,7 @@ rmq_commit_log_append_sized(RmqCommitLog *cl, const RmqMessage *msg, gint64 len,
     /* offset before timestamp: a reader that loads the timestamp first
      * never pairs it with an offset below its record */
     rmq_commit_log_wrote_to(cl, wrote + len);
-    rmq_atomic64_set(&cl->wrote_ts, store_timestamp);
+    rmq_atomic64_set_release(&cl->wrote_ts, store_timestamp);
     *physical_offset = wrote;
     *size = (gint32) len;
     return TRUE;
@@ -430,9 +430,10 @@ ref_file_at(RmqCommitLog *cl, gint64 offset)
 /* Maps the pages from where the warmer stopped (or the writer's page, if
  * the writer got past it) to @ahead bytes after the write position, within
  * the files that exist, then sets the mark at which the writer wakes it
- * again. FALSE when madvise refuses (a kernel before 5.14). */
+ * again; *@seen: the write position it went by last. FALSE when madvise
+ * refuses (a kernel before 5.14). */
 static gboolean
-warm_ahead(RmqCommitLog *cl, gint64 page, gint64 *warmed)
+warm_ahead(RmqCommitLog *cl, gint64 page, gint64 *warmed, gint64 *seen)
 {
     const gint64 chunk = 8 * 1024 * 1024;
 
@@ -450,7 +451,8 @@ warm_ahead(RmqCommitLog *cl, gint64 page, gint64 *warmed)
             gint64 mark = from < to ? from + 1 : from - cl->warm_ahead / 2;
             rmq_atomic64_set(&cl->warm_mark, mark);
             /* the writer may have passed the mark before it was set */
-            if (rmq_atomic64_get(&cl->wrote) < mark)
+            *seen = rmq_atomic64_get(&cl->wrote);
+            if (*seen < mark)
                 return TRUE;
             continue;
         }
@@ -474,17 +476,24 @@ warmer_thread(gpointer data)
 {
     RmqCommitLog *cl = data;
     gint64 page = sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096;
-    gint64 warmed = 0;
+    gint64 warmed = 0, seen = rmq_atomic64_get(&cl->wrote);
 
     g_mutex_lock(&cl->warm_lock);
     for (;;) {
+        /* Kicked by the writer; or, once a second, a writer that moved
+         * since the last pass: its last append may have missed the mark
+         * set meanwhile (rmq_commit_log_wrote_to). An idle log: nothing. */
+        gint64 until = g_get_monotonic_time() + G_USEC_PER_SEC;
         while (!cl->warm_kick && !cl->warm_stop)
-            g_cond_wait(&cl->warm_cond, &cl->warm_lock);
+            if (!g_cond_wait_until(&cl->warm_cond, &cl->warm_lock, until))
+                break;
         if (cl->warm_stop)
             break;
+        if (!cl->warm_kick && rmq_atomic64_get(&cl->wrote) == seen)
+            continue;
         cl->warm_kick = FALSE;
         g_mutex_unlock(&cl->warm_lock);
-        gboolean ok = warm_ahead(cl, page, &warmed);
+        gboolean ok = warm_ahead(cl, page, &warmed, &seen);
         g_mutex_lock(&cl->warm_lock);
         if (!ok)
             break;
@@ -508,10 +517,10 @@ kick_warmer(RmqCommitLog *cl)
 void
 rmq_commit_log_wrote_to(RmqCommitLog *cl, gint64 end)
 {
-    rmq_atomic64_set(&cl->wrote, end);
-    /* Both sides store, then load the other's value (sequentially
-     * consistent): the writer sees the warmer's new mark or the warmer
-     * sees the writer's position, so no wake-up is lost. */
+    rmq_atomic64_set_release(&cl->wrote, end);
+    /* Without a full fence here this load may miss a mark the warmer set
+     * a moment ago; the next append sees it, and a warmer left asleep
+     * looks again within a second (warmer_thread). */
     if (G_UNLIKELY(end >= rmq_atomic64_get(&cl->warm_mark)))
         kick_warmer(cl);
 }
