@@ -7,7 +7,7 @@ bench_bench_probe_SOURCES = bench/bench-probe.c \
 bench_bench_probe_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 bench_bench_probe_LDADD = $(RMQ_PKG_LIBS)
 EXTRA_DIST += bench/run.sh bench/lib.sh bench/filter.sh bench/alions.sh bench/alions-load.js \
-	bench/sepconn.sh
+	bench/rounds.sh
 
 # Self-check of the probe helper (TAP, seconds).
 TESTS += bench/test-bench-probe.sh
