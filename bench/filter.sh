@@ -19,20 +19,13 @@
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/bench/lib.sh"
-append=yes
-if [ "${1:-}" = "--no-append" ]; then append=no; shift; fi
-build=${1:-"$srcdir/_build-bench"}
-case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
+bench_args "$@"
 N=${RMQ_BENCH_BACKLOG:-1000000}
 
 say() { echo "# $*" >&2; }
 die() { echo "bench/filter.sh: $*" >&2; exit 1; }
 
-if [ ! -x "$srcdir/configure" ]; then (cd "$srcdir" && autoreconf -fi >/dev/null); fi
-mkdir -p "$build"
-if [ ! -f "$build/Makefile" ]; then (cd "$build" && "$srcdir/configure" -q); fi
-make -C "$build" -s -j2 src/namesrv/rmq-namesrv src/broker/rmq-broker src/tools/rmq-bench \
-    src/tools/rmqadmin bench/bench-probe >&2 || die "build failed"
+bench_build
 RMQBENCH=$build/src/tools/rmq-bench
 ADMIN=$build/src/tools/rmqadmin
 PROBE=$build/bench/bench-probe

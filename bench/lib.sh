@@ -109,3 +109,33 @@ bench_cleanup() {
     sleep 0.3
     rm -rf "$TMP"
 }
+
+# bench_args ARGS...: [--no-append] [BUILDDIR] of a benchmark that appends its
+# rows to bench/README.md; sets append (yes or no) and build (made absolute;
+# default $srcdir/_build-bench).
+bench_args() {
+    append=yes
+    if [ "${1:-}" = "--no-append" ]; then append=no; shift; fi
+    build=${1:-"$srcdir/_build-bench"}
+    case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
+}
+
+# bench_build: configure $build if it is new, then build the daemons,
+# rmq-bench, rmqadmin and bench-probe; exits when that fails.
+bench_build() {
+    if [ ! -x "$srcdir/configure" ]; then (cd "$srcdir" && autoreconf -fi >/dev/null); fi
+    mkdir -p "$build"
+    if [ ! -f "$build/Makefile" ]; then (cd "$build" && "$srcdir/configure" -q); fi
+    echo "# building in $build" >&2
+    make -C "$build" -s -j2 src/namesrv/rmq-namesrv src/broker/rmq-broker src/tools/rmq-bench \
+        src/tools/rmqadmin bench/bench-probe >&2 || { echo "$0: build failed" >&2; exit 1; }
+}
+
+# bench_need_redis: redis-server and redis-benchmark, installed when missing.
+bench_need_redis() {
+    command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null && return 0
+    echo "# installing redis-server and redis-tools" >&2
+    local sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server redis-tools >&2 ||
+        { echo "$0: cannot install redis-server/redis-tools" >&2; exit 1; }
+}

@@ -22,25 +22,14 @@
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/bench/lib.sh"
-append=yes
-if [ "${1:-}" = "--no-append" ]; then append=no; shift; fi
-build=${1:-"$srcdir/_build-bench"}
-case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
+bench_args "$@"
 DUR=${RMQ_BENCH_SECONDS:-4}
 ROUNDS=${RMQ_BENCH_ROUNDS:-5}
 SIZE=128
 say() { echo "# $*" >&2; }
 
-command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null || {
-    say "installing redis-server and redis-tools"
-    sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server redis-tools >&2
-}
-if [ ! -x "$srcdir/configure" ]; then (cd "$srcdir" && autoreconf -fi >/dev/null); fi
-mkdir -p "$build"
-if [ ! -f "$build/Makefile" ]; then (cd "$build" && "$srcdir/configure" -q); fi
-make -C "$build" -s -j2 src/namesrv/rmq-namesrv src/broker/rmq-broker src/tools/rmq-bench \
-    src/tools/rmqadmin bench/bench-probe >&2
+bench_need_redis
+bench_build
 PROBE=$build/bench/bench-probe
 RMQBENCH=$build/src/tools/rmq-bench
 

@@ -30,10 +30,7 @@
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/bench/lib.sh"
-append=yes
-if [ "${1:-}" = "--no-append" ]; then append=no; shift; fi
-build=${1:-"$srcdir/_build-bench"}
-case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
+bench_args "$@"
 DUR=${RMQ_BENCH_SECONDS:-4}
 T0=$(date +%s)
 
@@ -41,20 +38,10 @@ say() { echo "# $*" >&2; }
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 
 # ------------------------------------------------------------ prerequisites
-if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
-    say "installing redis-server and redis-tools"
-    sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server redis-tools >&2 ||
-        die "cannot install redis-server/redis-tools"
-fi
+bench_need_redis
 REDIS_SERVER=$(command -v redis-server)
 
-if [ ! -x "$srcdir/configure" ]; then (cd "$srcdir" && autoreconf -fi >/dev/null); fi
-mkdir -p "$build"
-if [ ! -f "$build/Makefile" ]; then (cd "$build" && "$srcdir/configure" -q); fi
-say "building in $build"
-make -C "$build" -s -j2 src/namesrv/rmq-namesrv src/broker/rmq-broker src/tools/rmq-bench \
-    src/tools/rmqadmin bench/bench-probe >&2 || die "build failed"
+bench_build
 NAMESRV=$build/src/namesrv/rmq-namesrv
 BROKER=${RMQ_BENCH_BROKER:-$build/src/broker/rmq-broker}
 SIZES=${RMQ_BENCH_SIZES:-128 1024}
