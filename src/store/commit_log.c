@@ -438,9 +438,14 @@ warm_ahead(RmqCommitLog *cl, gint64 page, gint64 *warmed, gint64 *seen)
     const gint64 chunk = 8 * 1024 * 1024;
 
     for (;;) {
+        if (g_atomic_int_get(&cl->warm_stop))
+            return FALSE;
         gint64 wrote = rmq_atomic64_get(&cl->wrote);
-        /* madvise wants a page-aligned start: the writer's position is not */
-        gint64 from = MAX(*warmed, wrote - wrote % page);
+        /* madvise wants a page-aligned address: the writer's page within
+         * its file (a file size need not be a multiple of the page, and the
+         * file before may be gone) */
+        gint64 file_start = wrote - wrote % cl->file_size;
+        gint64 from = MAX(*warmed, file_start + (wrote - file_start) / page * page);
         gint64 to = wrote + cl->warm_ahead;
         RmqMappedFile *f = from < to ? ref_file_at(cl, from) : NULL;
 
@@ -552,7 +557,7 @@ rmq_commit_log_stop_warmer(RmqCommitLog *cl)
     if (cl->warmer == NULL)
         return;
     g_mutex_lock(&cl->warm_lock);
-    cl->warm_stop = TRUE;
+    g_atomic_int_set(&cl->warm_stop, TRUE); /* warm_ahead reads it unlocked */
     g_cond_signal(&cl->warm_cond);
     g_mutex_unlock(&cl->warm_lock);
     g_thread_join(cl->warmer);

@@ -25,13 +25,13 @@ typedef struct {
 } Fixture;
 
 static int
-setup(void **state)
+setup_sized(void **state, gint64 file_size)
 {
     Fixture *f = g_new0(Fixture, 1);
     g_autoptr(GError) error = NULL;
 
     f->dir = test_tmpdir();
-    f->cl = rmq_commit_log_new(f->dir, FILE_SIZE);
+    f->cl = rmq_commit_log_new(f->dir, file_size);
     assert_true(rmq_commit_log_load(f->cl, &error));
     assert_no_gerror(error);
     *state = f;
@@ -39,11 +39,34 @@ setup(void **state)
 }
 
 static int
+setup(void **state)
+{
+    return setup_sized(state, FILE_SIZE);
+}
+
+/* File sizes that are not a multiple of the page: files start inside pages. */
+#define ODD_FILE_SIZE 6000
+#define ODD_FILE_SIZE_2 10000
+
+static int
+setup_odd(void **state)
+{
+    return setup_sized(state, ODD_FILE_SIZE);
+}
+
+static int
+setup_odd_2(void **state)
+{
+    return setup_sized(state, ODD_FILE_SIZE_2);
+}
+
+static int
 teardown(void **state)
 {
     Fixture *f = *state;
 
-    rmq_commit_log_free(f->cl);
+    rmq_commit_log_free(f->cl); /* joins the warmer */
+    alarm(0);
     test_rm_rf(f->dir);
     g_free(f->dir);
     g_free(f);
@@ -164,6 +187,48 @@ test_warms_into_next_file(void **state)
     assert_resident(f, wrote, wrote + AHEAD / 2);
 }
 
+/* The writer's page begins in the file before its own, and that file is
+ * gone (retention): the warmer maps from the writer's page within its own
+ * file, and stops when asked (it once went round for ever here, and the
+ * store's close waited for it). */
+static void
+test_writer_page_in_a_deleted_file(void **state)
+{
+    Fixture *f = *state;
+    long page = sysconf(_SC_PAGESIZE);
+
+    alarm(60); /* a warmer that never stops fails the test instead of hanging it */
+    append_bytes(f, ODD_FILE_SIZE + 200);
+    gint64 wrote = rmq_commit_log_max_offset(f->cl);
+    assert_true(wrote > ODD_FILE_SIZE && wrote - wrote % page < ODD_FILE_SIZE);
+    assert_true(rmq_mapped_file_queue_delete_first(f->cl->files, TRUE));
+
+    rmq_commit_log_start_warmer(f->cl, AHEAD);
+    append_bytes(f, 1);
+    wrote = rmq_commit_log_max_offset(f->cl);
+    gint64 want = MIN(wrote + AHEAD / 2, 2 * ODD_FILE_SIZE);
+    assert_true(wait_warmed(f, want) >= want);
+    assert_resident(f, wrote, want);
+}
+
+/* The writer inside a file that starts inside a page: the warmer's start
+ * is page-aligned within the mapping (an aligned log offset is not, and
+ * madvise refused it: the warmer stopped for good). */
+static void
+test_file_starting_inside_a_page(void **state)
+{
+    Fixture *f = *state;
+
+    append_bytes(f, ODD_FILE_SIZE_2 + 3000);
+    rmq_commit_log_start_warmer(f->cl, AHEAD);
+    append_bytes(f, 1);
+    gint64 wrote = rmq_commit_log_max_offset(f->cl);
+    assert_true(wrote > ODD_FILE_SIZE_2 && wrote < 2 * ODD_FILE_SIZE_2);
+    gint64 want = MIN(wrote + AHEAD / 2, 2 * ODD_FILE_SIZE_2);
+    assert_true(wait_warmed(f, want) >= want);
+    assert_resident(f, wrote, want);
+}
+
 int
 main(void)
 {
@@ -172,6 +237,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_warms_ahead_of_unaligned_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_warmer_started_late, setup, teardown),
         cmocka_unit_test_setup_teardown(test_warms_into_next_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_page_in_a_deleted_file, setup_odd, teardown),
+        cmocka_unit_test_setup_teardown(test_file_starting_inside_a_page, setup_odd_2, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
