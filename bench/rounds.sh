@@ -71,10 +71,12 @@ redis_cell() { # clients thread|driver|shared; sets R_SCPU R_RPS R_P99
     else redis_run "$1" 1 XADD s '*' f "$PAYLOAD"; fi
     redis-cli -p "$RPORT" DEL s >/dev/null # keep Redis's memory bounded
 }
-# "median M, lowest L, highest H" of the numbers in $1
+# "median M, lowest L, highest H" of the numbers in $1 (an "n/a", a run
+# that acknowledged nothing, is left out)
 spread() {
-    echo "$1" | tr ' ' '\n' | grep . | sort -n |
-        awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    echo "$1" | tr ' ' '\n' | { grep -E '^[0-9.]+$' || true; } | sort -n |
+        awk '{ v[NR] = $1 } END { if (NR == 0) { printf "no ratio"; exit }
+              m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
               printf "median %.2f, lowest %.2f, highest %.2f", m, v[1], v[NR] }'
 }
 
