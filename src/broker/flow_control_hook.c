@@ -77,7 +77,6 @@ rmq_broker_flow_control_send(RmqBroker *b, RmqConnection *conn, RmqCommand *requ
         g_free(remark);
         return TRUE;
     }
-    /* rmq_flow_control_check_send sets a remark only with a refusal */
     rmq_flow_control_put_begin(b->flow, now_ms); /* opens one when none is */
     return FALSE;
 }

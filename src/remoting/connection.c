@@ -123,8 +123,6 @@ format_address(GSocketAddress *address)
     return g_strdup_printf("%s:%u", ip, port);
 }
 
-/* The poller's time of this loop wake-up (one clock read per dispatch, not
- * one per read and write): idle and write-stall deadlines are seconds. */
 /* The peer's address as bytes (4 for IPv4 and v4-mapped IPv6, as the peer
  * text shows them, 16 for IPv6) and its port, for rmq_connection_get_peer_addr. */
 static void
@@ -163,6 +161,8 @@ rmq_connection_get_peer_addr(RmqConnection *conn, guint8 addr[16], guint8 *addr_
     return TRUE;
 }
 
+/* The poller's time of this loop wake-up (one clock read per dispatch, not
+ * one per read and write): idle and write-stall deadlines are seconds. */
 static void
 touch(RmqConnection *conn)
 {

@@ -805,9 +805,7 @@ rmq_store_put_message_view(RmqStore *store, const RmqMessage *msg, const RmqProp
                            RmqPutResult *result)
 {
     RmqMessage parked;
-    /* Freed by hand, not g_autofree: a send that is not delayed (nearly
-     * every one) then costs no g_free(NULL) calls. */
-    char *props = NULL, *topic = NULL;
+    char *props, *topic; /* set by rewrite_delay only when it answers TRUE */
 
     if (check_message(store, msg) == RMQ_PUT_OK &&
         rewrite_delay(store, msg, view, &parked, &props, &topic)) {
@@ -816,10 +814,6 @@ rmq_store_put_message_view(RmqStore *store, const RmqMessage *msg, const RmqProp
         g_free(props);
         g_free(topic);
         return st;
-    }
-    if (G_UNLIKELY(props != NULL || topic != NULL)) {
-        g_free(props);
-        g_free(topic);
     }
     return put_batch(store, msg, 1, view, result);
 }
