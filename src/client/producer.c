@@ -10,7 +10,6 @@
 #include <zlib.h>
 
 #include "model/message_properties.h"
-#include "remoting/json_text.h"
 #include "store/message_format.h"
 
 #define HEARTBEAT_INTERVAL_US (30 * G_USEC_PER_SEC)
@@ -534,9 +533,11 @@ ext_plain(RmqCommand *req, const gchar *static_key, const gchar *value, gsize le
 static void
 ext_int(RmqCommand *req, const gchar *static_key, gint64 v)
 {
-    gchar buf[RMQ_JSON_INT64_MAX_LEN];
-    ext_plain(req, static_key, buf, rmq_json_text_format_int64(v, buf));
+    rmq_command_append_ext_int64(req, static_key, 1, v);
 }
+
+/* A literal value: not copied. */
+#define EXT_LIT(req, key, lit) rmq_command_append_ext_static(req, key, 1, lit, sizeof lit - 1)
 
 /* The fields in Java's order, appended without a lookup (a new command has
  * none): the topic passed check_topic() and the numbers need no escaping;
@@ -551,16 +552,19 @@ build_request(RmqProducer *p, const Prepared *x, const RmqQueue *q)
                                                          : RMQ_REQUEST_SEND_MESSAGE_V2);
     rmq_command_append_ext_len(req, "a", 1, p->group, strlen(p->group));
     ext_plain(req, "b", x->topic, strlen(x->topic));
-    ext_plain(req, "c", RMQ_MQ_DEFAULT_TOPIC, strlen(RMQ_MQ_DEFAULT_TOPIC));
+    EXT_LIT(req, "c", RMQ_MQ_DEFAULT_TOPIC);
     ext_int(req, "d", p->default_queue_nums);
     ext_int(req, "e", q->queue_id);
     ext_int(req, "f", x->sys_flag);
     ext_int(req, "g", g_get_real_time() / 1000);
     ext_int(req, "h", x->flag);
     rmq_command_append_ext_len(req, "i", 1, x->properties, strlen(x->properties));
-    ext_plain(req, "j", "0", 1);
-    ext_plain(req, "k", "false", 5);
-    ext_plain(req, "m", x->batch ? "true" : "false", x->batch ? 4 : 5);
+    EXT_LIT(req, "j", "0");
+    EXT_LIT(req, "k", "false");
+    if (x->batch)
+        EXT_LIT(req, "m", "true");
+    else
+        EXT_LIT(req, "m", "false");
     rmq_command_append_ext_len(req, "n", 1, q->broker_name, strlen(q->broker_name));
     rmq_command_set_body(req, x->body);
     return req;
