@@ -2,7 +2,7 @@
  * master HA service (every role listens on haListenPort, as Java's
  * HAService does), and on a SLAVE the HA client and the metadata sync,
  * pointed at the master the name server names in its register reply
- * (docs/protocol.md §8.2 step 5 and §12, in this repository). */
+ * (docs/protocol.md §8.2 step 5 and §12). */
 #pragma once
 
 #include <gio/gio.h>

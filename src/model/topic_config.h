@@ -1,4 +1,4 @@
-/* TopicConfig (docs/protocol.md §5.3 and §8.5 in this repository): one topic's queue
+/* TopicConfig (docs/protocol.md §5.3 and §8.5): one topic's queue
  * counts, permission, filter type, system flag and order flag, with the two
  * encodings RocketMQ gives it: the JSON object of topics.json,
  * GET_ALL_TOPIC_CONFIG and the REGISTER_BROKER body, and the
