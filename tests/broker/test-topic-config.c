@@ -360,19 +360,27 @@ test_version_bumps_exactly_on_change(void **state)
     assert_int_equal(v->counter, 5);
 }
 
-/* The send path's lookup remembers its last topic: it must still see an
+/* A table of broker-a in DefaultCluster, auto-creation as asked. */
+static RmqTopicTable *
+broker_a_table(gboolean auto_create)
+{
+    RmqTopicTableOptions o;
+    rmq_topic_table_options_init(&o);
+    o.cluster_name = "DefaultCluster";
+    o.broker_name = "broker-a";
+    o.auto_create_topic_enable = auto_create;
+    return rmq_topic_table_new(&o);
+}
+
+/* The send path keeps the config this lookup answers while
+ * rmq_topic_table_changes stays the same: the lookup itself must see an
  * update (a new config), a delete (auto-create off: refused) and a
  * replacing load (ASan would catch a freed config handed out). */
 static void
 test_send_lookup_sees_changes(void **state)
 {
     (void)state;
-    RmqTopicTableOptions o;
-    rmq_topic_table_options_init(&o);
-    o.cluster_name = "DefaultCluster";
-    o.broker_name = "broker-a";
-    o.auto_create_topic_enable = FALSE;
-    g_autoptr(RmqTopicTable) t = rmq_topic_table_new(&o);
+    g_autoptr(RmqTopicTable) t = broker_a_table(FALSE);
     g_autoptr(RmqTopicConfig) tc = rmq_topic_config_new("Hot");
     tc->read_queue_nums = tc->write_queue_nums = 4;
     assert_true(rmq_topic_table_update(t, tc));
@@ -409,11 +417,7 @@ static void
 test_changes_count(void **state)
 {
     (void)state;
-    RmqTopicTableOptions o;
-    rmq_topic_table_options_init(&o);
-    o.cluster_name = "DefaultCluster";
-    o.broker_name = "broker-a";
-    g_autoptr(RmqTopicTable) t = rmq_topic_table_new(&o);
+    g_autoptr(RmqTopicTable) t = broker_a_table(TRUE);
     guint64 c = rmq_topic_table_changes(t);
     g_autoptr(RmqTopicConfig) tc = rmq_topic_config_new("C1");
     assert_true(rmq_topic_table_update(t, tc));
